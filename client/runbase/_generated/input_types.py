@@ -1,0 +1,68 @@
+from typing import Optional
+
+from pydantic import Field
+
+from .base_model import BaseModel
+
+
+class UpsertBucketInput(BaseModel):
+    name: Optional[str] = None
+    "The run id; a random one is made when absent."
+    model_name: str = Field(alias="modelName")
+    "W&B's name for the project."
+    entity_name: Optional[str] = Field(alias="entityName", default=None)
+    display_name: Optional[str] = Field(alias="displayName", default=None)
+    notes: Optional[str] = None
+    group_name: Optional[str] = Field(alias="groupName", default=None)
+    job_type: Optional[str] = Field(alias="jobType", default=None)
+    host: Optional[str] = None
+    config: Optional[str] = None
+    "Replaces the whole config; W&B's shape or plain values."
+    summary_metrics: Optional[str] = Field(alias="summaryMetrics", default=None)
+    "Keys merged into the summary; a null value removes a key."
+    tags: Optional[list[str]] = None
+    state: Optional[str] = None
+    "running, finished, failed, crashed."
+    exit_code: Optional[int] = Field(alias="exitCode", default=None)
+
+
+class LogHistoryInput(BaseModel):
+    entity_name: Optional[str] = Field(alias="entityName", default=None)
+    project_name: str = Field(alias="projectName")
+    run_name: str = Field(alias="runName")
+    "The run id."
+    rows: str
+    'A JSON list of row objects, each with an integer "_step", in increasing step order.'
+    summary_metrics: Optional[str] = Field(alias="summaryMetrics", default=None)
+    "Keys merged into the summary in the same transaction."
+
+
+class DeleteRunInput(BaseModel):
+    entity_name: Optional[str] = Field(alias="entityName", default=None)
+    project_name: str = Field(alias="projectName")
+    run_name: str = Field(alias="runName")
+    delete_artifacts: Optional[bool] = Field(alias="deleteArtifacts", default=None)
+
+
+class UpsertModelInput(BaseModel):
+    name: str
+    entity_name: Optional[str] = Field(alias="entityName", default=None)
+    description: Optional[str] = None
+    access: Optional[str] = None
+    "PRIVATE or READ."
+
+
+class CreateUserInput(BaseModel):
+    username: str
+    email: Optional[str] = None
+    admin: Optional[bool] = None
+
+
+class GenerateApiKeyInput(BaseModel):
+    description: Optional[str] = None
+    user_name: Optional[str] = Field(alias="userName", default=None)
+    "Admins may create a key for another user."
+
+
+class DeleteApiKeyInput(BaseModel):
+    id: str

@@ -1,0 +1,22 @@
+"""The rules for names users choose: entities, projects, run ids."""
+
+from __future__ import annotations
+
+from .errors import UserError
+
+FORBIDDEN_CHARS = set('/\\#?%:')
+MAX_LENGTH = 128
+
+
+def check_name(kind: str, name: str) -> str:
+    """Run ids and project names end up in paths and URLs, so W&B's rules apply."""
+    if not isinstance(name, str) or not name.strip():
+        raise UserError(f"{kind} must be a non-empty string")
+    if len(name) > MAX_LENGTH:
+        raise UserError(f"{kind} {name[:20]!r}... is longer than {MAX_LENGTH} characters")
+    bad = sorted(FORBIDDEN_CHARS.intersection(name))
+    if bad:
+        raise UserError(f"{kind} {name!r} must not contain any of / \\ # ? % : (found {' '.join(bad)})")
+    if any(ord(c) < 32 for c in name):
+        raise UserError(f"{kind} {name!r} must not contain control characters")
+    return name

@@ -1,0 +1,76 @@
+"""Projects: where runs live, and who can see them."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from .auth import Viewer
+from .entities import get_entity, is_member, require_writer
+from .errors import NotFound, UserError
+from .names import check_name
+from .tables import Entity, Project, Run
+
+ACCESS_LEVELS = ("PRIVATE", "READ")
+
+
+def _check_access(access: str) -> str:
+    if access not in ACCESS_LEVELS:
+        raise UserError(f"access must be one of {', '.join(ACCESS_LEVELS)}, not {access!r}")
+    return access
+
+
+def find(session: Session, entity_name: str, name: str) -> Project | None:
+    return session.scalar(select(Project).join(Entity).where(Entity.name == entity_name, Project.name == name))
+
+
+def readable(session: Session, viewer: Viewer, entity_name: str, name: str) -> Project | None:
+    """None both when the project is missing and when the viewer may not see it, so
+    that private project names do not leak."""
+    project = find(session, entity_name, name)
+    if project is None:
+        return None
+    if project.access == "READ" or is_member(session, viewer, project.entity_id):
+        return project
+    return None
+
+
+def writable(session: Session, viewer: Viewer, entity_name: str, name: str, create: bool) -> Project:
+    entity = get_entity(session, entity_name)
+    require_writer(session, viewer, entity)
+    project = session.scalar(select(Project).where(Project.entity_id == entity.id, Project.name == name))
+    if project is None:
+        if not create:
+            raise NotFound(f"no project {entity_name}/{name}")
+        project = Project(entity=entity, name=check_name("project name", name), access="PRIVATE")
+        session.add(project)
+        session.flush()
+    return project
+
+
+def upsert(
+    session: Session,
+    viewer: Viewer,
+    entity_name: str,
+    name: str,
+    description: str | None,
+    access: str | None,
+) -> tuple[Project, bool]:
+    inserted = find(session, entity_name, name) is None
+    project = writable(session, viewer, entity_name, name, create=True)
+    if description is not None:
+        project.description = description
+    if access is not None:
+        project.access = _check_access(access)
+    return project, inserted
+
+
+def run_count(session: Session, project: Project) -> int:
+    return session.scalar(select(func.count(Run.id)).where(Run.project_id == project.id)) or 0
+
+
+def require_readable(session: Session, viewer: Viewer, entity_name: str, name: str) -> Project:
+    project = readable(session, viewer, entity_name, name)
+    if project is None:
+        raise NotFound(f"no project {entity_name}/{name}")
+    return project

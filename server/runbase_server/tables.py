@@ -1,0 +1,196 @@
+"""SQLAlchemy tables. The database layout lives here and in migrations/ only."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import JSON, TypeDecorator
+
+NONFINITE_TAG = "$float"
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _encode_nonfinite(value: Any) -> Any:
+    """JSONB and strict JSON reject NaN and infinities; store them as a tagged object."""
+    if isinstance(value, float):
+        if math.isfinite(value):
+            return value
+        return {NONFINITE_TAG: "NaN" if value != value else ("Infinity" if value > 0 else "-Infinity")}
+    if isinstance(value, dict):
+        return {k: _encode_nonfinite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_encode_nonfinite(v) for v in value]
+    return value
+
+
+def _decode_nonfinite(value: Any) -> Any:
+    if isinstance(value, dict):
+        if len(value) == 1 and NONFINITE_TAG in value:
+            return float(value[NONFINITE_TAG])
+        return {k: _decode_nonfinite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decode_nonfinite(v) for v in value]
+    return value
+
+
+class Document(TypeDecorator):
+    """A JSON document (JSONB on PostgreSQL) that keeps NaN and infinities."""
+
+    impl = JSON
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):  # type: ignore[no-untyped-def]
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(JSONB())
+        return dialect.type_descriptor(JSON())
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        return None if value is None else _encode_nonfinite(value)
+
+    def process_result_value(self, value: Any, dialect: Any) -> Any:
+        if isinstance(value, str):  # some drivers hand JSON back undecoded
+            value = json.loads(value)
+        return None if value is None else _decode_nonfinite(value)
+
+
+class UTCDateTime(TypeDecorator):
+    """SQLite forgets time zones; every timestamp here is UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str | None] = mapped_column(String(256))
+    admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    api_keys: Mapped[list[ApiKey]] = relationship(back_populates="user", cascade="all, delete-orphan")
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    description: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="api_keys")
+
+
+class Entity(Base):
+    __tablename__ = "entities"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    is_team: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Membership(Base):
+    __tablename__ = "memberships"
+
+    entity_id: Mapped[int] = mapped_column(ForeignKey("entities.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16), default="member")
+
+
+class Project(Base):
+    __tablename__ = "projects"
+    __table_args__ = (UniqueConstraint("entity_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entity_id: Mapped[int] = mapped_column(ForeignKey("entities.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(128))
+    description: Mapped[str | None] = mapped_column(Text)
+    access: Mapped[str] = mapped_column(String(16), default="PRIVATE")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    entity: Mapped[Entity] = relationship()
+
+
+class Run(Base):
+    __tablename__ = "runs"
+    __table_args__ = (
+        UniqueConstraint("project_id", "name"),
+        Index("ix_runs_state_heartbeat", "state", "heartbeat_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(128))
+    display_name: Mapped[str | None] = mapped_column(String(256))
+    state: Mapped[str] = mapped_column(String(16), default="running")
+    config: Mapped[dict[str, Any]] = mapped_column(Document, default=dict)
+    summary: Mapped[dict[str, Any]] = mapped_column(Document, default=dict)
+    tags: Mapped[list[str]] = mapped_column(Document, default=list)
+    group_name: Mapped[str | None] = mapped_column(String(256))
+    job_type: Mapped[str | None] = mapped_column(String(256))
+    notes: Mapped[str | None] = mapped_column(Text)
+    host: Mapped[str | None] = mapped_column(String(256))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    exit_code: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_step: Mapped[int | None] = mapped_column(BigInteger)
+    history_line_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    history_keys: Mapped[dict[str, Any]] = mapped_column(Document, default=dict)
+
+    project: Mapped[Project] = relationship()
+    user: Mapped[User | None] = relationship()
+
+
+class HistoryChunk(Base):
+    """Consecutive history rows of one run, stored as the JSON list they arrived in.
+
+    Steps only grow within a run, so a chunk is keyed by its first step and a
+    range read touches few chunks."""
+
+    __tablename__ = "history_chunks"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    first_step: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    last_step: Mapped[int] = mapped_column(BigInteger)
+    row_count: Mapped[int] = mapped_column(Integer)
+    rows: Mapped[str] = mapped_column(Text)

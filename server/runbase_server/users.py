@@ -1,0 +1,82 @@
+"""Users, their own entities and their API keys."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from .auth import Viewer, new_key, store_key
+from .errors import Conflict, Forbidden, NotFound, UserError
+from .tables import ApiKey, Entity, Membership, User
+
+USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+
+
+def create_user(session: Session, username: str, email: str | None = None, admin: bool = False) -> User:
+    if not USERNAME.fullmatch(username or ""):
+        raise UserError(f"username {username!r} must be 1-64 letters, digits, '_', '.', '-'")
+    if session.scalar(select(Entity.id).where(Entity.name == username)) is not None:
+        raise Conflict(f"the name {username!r} is taken")
+    user = User(username=username, email=email, admin=admin)
+    entity = Entity(name=username, is_team=False)
+    session.add_all([user, entity])
+    session.flush()
+    session.add(Membership(entity_id=entity.id, user_id=user.id, role="admin"))
+    session.flush()
+    return user
+
+
+def bootstrap_admin(session: Session, key: str | None) -> str | None:
+    """On a database with no users, create `admin` and return its key (the given one if set)."""
+    if session.scalar(select(func.count(User.id))):
+        return None
+    user = create_user(session, "admin", admin=True)
+    key = key or new_key()
+    store_key(session, user, key, description="bootstrap key")
+    return key
+
+
+def get_user(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"no user named {username!r}")
+    return user
+
+
+def visible_user(session: Session, viewer: Viewer, username: str) -> User:
+    if username != viewer.username and not viewer.admin:
+        raise Forbidden("only admins can look up other users")
+    return get_user(session, username)
+
+
+def create_user_as(session: Session, viewer: Viewer, username: str, email: str | None, admin: bool) -> User:
+    if not viewer.admin:
+        raise Forbidden("only admins can create users")
+    return create_user(session, username, email, admin)
+
+
+def generate_api_key(
+    session: Session, viewer: Viewer, description: str | None, username: str | None
+) -> tuple[ApiKey, str]:
+    target = username or viewer.username
+    if target != viewer.username and not viewer.admin:
+        raise Forbidden("only admins can create API keys for other users")
+    key = new_key()
+    return store_key(session, get_user(session, target), key, description), key
+
+
+def delete_api_key(session: Session, viewer: Viewer, key_id: int) -> None:
+    api_key = session.get(ApiKey, key_id)
+    if api_key is None or (api_key.user_id != viewer.user_id and not viewer.admin):
+        raise NotFound(f"no API key with id {key_id}")
+    session.delete(api_key)
+
+
+def teams(session: Session, user_id: int) -> list[Entity]:
+    return list(
+        session.scalars(
+            select(Entity).join(Membership).where(Membership.user_id == user_id).order_by(Entity.name)
+        )
+    )
