@@ -1,0 +1,159 @@
+"""The ASGI application: /graphql (GraphiQL in a browser), /healthz."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import sys
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+from graphql import GraphQLError
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+from strawberry.http.ides import get_graphql_ide_html
+
+from . import runs, users
+from .auth import authenticate
+from .database import Database, upgrade
+from .errors import Unauthenticated, UserError
+from .schema import Context, build
+from .settings import ServerSettings
+
+log = logging.getLogger("runbase.server")
+
+
+class RequestTooLarge(Exception):
+    pass
+
+
+def _error(message: str, code: str, status: int) -> JSONResponse:
+    return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status)
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise RequestTooLarge
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise RequestTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _format(error: GraphQLError) -> dict[str, Any]:
+    formatted = error.formatted
+    original = error.original_error
+    if isinstance(original, UserError):
+        formatted.setdefault("extensions", {})["code"] = original.code
+    return formatted
+
+
+class GraphQLEndpoint:
+    """Runs each request's operation and its database work in a worker thread,
+    so a slow query never stalls the event loop."""
+
+    def __init__(self, db: Database, settings: ServerSettings) -> None:
+        self.db = db
+        self.settings = settings
+        self.schema = build(max_depth=settings.max_query_depth)
+        self.limits = {
+            "max_request_bytes": settings.max_request_bytes,
+            "heartbeat_timeout_seconds": settings.heartbeat_timeout_seconds,
+        }
+
+    async def handle(self, request: Request) -> Response:
+        if request.method == "GET":
+            return HTMLResponse(get_graphql_ide_html())
+        try:
+            body = await _read_body(request, self.settings.max_request_bytes)
+        except RequestTooLarge:
+            return _error(f"request body is larger than the server's limit of {self.settings.max_request_bytes} "
+                          "bytes", "PAYLOAD_TOO_LARGE", 413)
+        try:
+            payload = json.loads(body)
+            query = payload["query"]
+            variables = payload.get("variables") or {}
+            if not isinstance(query, str) or not isinstance(variables, dict):
+                raise TypeError
+        except (ValueError, KeyError, TypeError):
+            return _error('the body must be JSON: {"query": "...", "variables": {...}}', "BAD_REQUEST", 400)
+        return await run_in_threadpool(self._execute, request.headers.get("authorization"), query, variables,
+                                       payload.get("operationName"))
+
+    def _execute(self, authorization: str | None, query: str, variables: dict[str, Any],
+                 operation: str | None) -> Response:
+        with self.db.session() as session:
+            try:
+                viewer = authenticate(session, authorization)
+            except Unauthenticated as exc:
+                return _error(str(exc), exc.code, 401)
+            context = Context(session=session, viewer=viewer, limits=self.limits)
+            result = self.schema.execute_sync(query, variables, context, operation_name=operation)
+            if result.errors:
+                session.rollback()  # a request is all or nothing
+        body: dict[str, Any] = {"data": result.data}
+        if result.errors:
+            body["errors"] = [_format(error) for error in result.errors]
+        return Response(json.dumps(body, separators=(",", ":")), media_type="application/json")
+
+
+async def _mark_crashed_runs(db: Database, timeout: int) -> None:
+    period = max(1.0, min(30.0, timeout / 4))
+
+    def sweep() -> None:
+        with db.session() as session:
+            runs.mark_crashed(session, timedelta(seconds=timeout))
+
+    while True:
+        await asyncio.sleep(period)
+        try:
+            await run_in_threadpool(sweep)
+        except Exception:  # keep sweeping; one failed pass is not fatal
+            log.exception("marking crashed runs failed")
+
+
+def create_app(settings: ServerSettings | None = None) -> Starlette:
+    settings = settings or ServerSettings()
+    db = Database(settings.resolved_database_url())
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        upgrade(db.engine)
+        with db.session() as session:
+            key = users.bootstrap_admin(session, settings.admin_api_key)
+        if key is not None:
+            print(f"runbase: created user 'admin' with API key {key}", file=sys.stderr, flush=True)
+        sweeper = asyncio.create_task(_mark_crashed_runs(db, settings.heartbeat_timeout_seconds))
+        try:
+            yield
+        finally:
+            sweeper.cancel()
+            db.dispose()
+
+    async def healthz(_request: Request) -> JSONResponse:
+        def ping() -> None:
+            with db.session() as session:
+                session.execute(text("SELECT 1"))
+
+        await run_in_threadpool(ping)
+        return JSONResponse({"status": "ok"})
+
+    graphql = GraphQLEndpoint(db, settings)
+    return Starlette(
+        routes=[
+            Route("/graphql", graphql.handle, methods=["GET", "POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+        ],
+        lifespan=lifespan,
+    )

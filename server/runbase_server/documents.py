@@ -1,0 +1,26 @@
+"""JSON documents that clients send inside GraphQL strings (W&B's JSONString).
+
+Python's JSON dialect is used on the wire so NaN and infinities round-trip."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .errors import UserError
+
+
+def parse(text: str | None, what: str, kind: type = dict) -> Any:
+    if text is None:
+        return None
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError) as exc:
+        raise UserError(f"{what} is not valid JSON: {exc}") from None
+    if not isinstance(value, kind):
+        raise UserError(f"{what} must be a JSON {'object' if kind is dict else 'list'}")
+    return value
+
+
+def dump(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))

@@ -1,0 +1,126 @@
+"""Runs: creation and resumption, metadata, config, summary and state."""
+
+from __future__ import annotations
+
+import secrets
+import string
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from . import documents, projects
+from .auth import Viewer
+from .errors import NotFound, UserError
+from .names import check_name
+from .tables import Run, utcnow
+
+STATES = ("running", "finished", "failed", "crashed", "killed")
+FINAL_STATES = ("finished", "failed", "crashed", "killed")
+ID_ALPHABET = string.ascii_lowercase + string.digits
+
+
+def new_run_id() -> str:
+    return "".join(secrets.choice(ID_ALPHABET) for _ in range(8))
+
+
+def unwrap_config(wrapped: dict[str, Any]) -> dict[str, Any]:
+    """W&B sends config as {"key": {"value": v, "desc": ...}}; we store plain values."""
+    plain = {}
+    for key, item in wrapped.items():
+        if not isinstance(item, dict) or "value" not in item:
+            raise UserError(f'config key {key!r} must be shaped {{"value": ...}}, as W&B sends config')
+        plain[key] = item["value"]
+    return plain
+
+
+def wrap_config(plain: dict[str, Any]) -> dict[str, Any]:
+    return {key: {"value": value, "desc": None} for key, value in plain.items()}
+
+
+def merge_summary(run: Run, delta: dict[str, Any] | None) -> None:
+    """Keys in delta replace the run's; a null value removes the key."""
+    if not delta:
+        return
+    summary = dict(run.summary or {})
+    for key, value in delta.items():
+        if value is None:
+            summary.pop(key, None)
+        else:
+            summary[key] = value
+    run.summary = summary
+
+
+def find(session: Session, viewer: Viewer, entity: str | None, project: str, name: str) -> Run | None:
+    found = projects.readable(session, viewer, entity or viewer.username, project)
+    if found is None:
+        return None
+    return session.scalar(select(Run).where(Run.project_id == found.id, Run.name == name))
+
+
+def writable(
+    session: Session, viewer: Viewer, entity: str | None, project: str, name: str, lock: bool = False
+) -> Run:
+    """The run, for a viewer allowed to change it; `lock` holds its row until commit (PostgreSQL)."""
+    found = projects.writable(session, viewer, entity or viewer.username, project, create=False)
+    query = select(Run).where(Run.project_id == found.id, Run.name == name)
+    run = session.scalar(query.with_for_update() if lock else query)
+    if run is None:
+        raise NotFound(f"no run {found.entity.name}/{project}/{name}")
+    return run
+
+
+def upsert(session: Session, viewer: Viewer, fields: dict[str, Any]) -> tuple[Run, bool]:
+    """Create the run (and its project) or update the fields given."""
+    entity = fields.get("entity_name") or viewer.username
+    project = projects.writable(session, viewer, entity, fields["model_name"], create=True)
+    name = check_name("run id", fields.get("name") or new_run_id())
+    run = session.scalar(select(Run).where(Run.project_id == project.id, Run.name == name))
+    inserted = run is None
+    if inserted:
+        run = Run(project=project, name=name, user_id=viewer.user_id, config={}, summary={}, tags=[],
+                  history_keys={}, state="running")
+        session.add(run)
+    for field, column in (("display_name", "display_name"), ("notes", "notes"), ("group_name", "group_name"),
+                          ("job_type", "job_type"), ("host", "host")):
+        if fields.get(field) is not None:
+            setattr(run, column, fields[field])
+    if fields.get("tags") is not None:
+        run.tags = list(dict.fromkeys(fields["tags"]))
+    if fields.get("config") is not None:
+        run.config = unwrap_config(documents.parse(fields["config"], "config"))
+    merge_summary(run, documents.parse(fields.get("summary_metrics"), "summaryMetrics"))
+    set_state(run, fields.get("state"), fields.get("exit_code"))
+    run.heartbeat_at = utcnow()
+    session.flush()
+    return run, inserted
+
+
+def set_state(run: Run, state: str | None, exit_code: int | None = None) -> None:
+    if state is None:
+        return
+    if state not in STATES:
+        raise UserError(f"state must be one of {', '.join(STATES)}, not {state!r}")
+    run.state = state
+    if state in FINAL_STATES:
+        run.finished_at = utcnow()
+        run.exit_code = exit_code
+    else:
+        run.finished_at = None
+        run.exit_code = None
+
+
+def delete(session: Session, viewer: Viewer, entity: str | None, project: str, name: str) -> None:
+    session.delete(writable(session, viewer, entity, project, name))
+
+
+def mark_crashed(session: Session, silent_for: timedelta) -> int:
+    """Runs that stopped sending heartbeats crashed; returns how many were marked."""
+    cutoff: datetime = utcnow() - silent_for
+    result = session.execute(
+        update(Run)
+        .where(Run.state == "running", Run.heartbeat_at < cutoff)
+        .values(state="crashed", finished_at=utcnow())
+    )
+    return result.rowcount or 0

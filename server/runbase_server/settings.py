@@ -1,0 +1,29 @@
+"""Server settings: command-line flags over RUNBASE_* environment variables over defaults."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return default if value in (None, "") else int(value)
+
+
+@dataclass
+class ServerSettings:
+    data_dir: Path = field(default_factory=lambda: Path(os.environ.get("RUNBASE_DATA_DIR", "runbase-data")))
+    database_url: str | None = field(default_factory=lambda: os.environ.get("RUNBASE_DATABASE_URL") or None)
+    admin_api_key: str | None = field(default_factory=lambda: os.environ.get("RUNBASE_ADMIN_API_KEY") or None)
+    max_request_bytes: int = field(default_factory=lambda: _env_int("RUNBASE_MAX_REQUEST_BYTES", 64 * 1024 * 1024))
+    heartbeat_timeout_seconds: int = field(
+        default_factory=lambda: _env_int("RUNBASE_HEARTBEAT_TIMEOUT_SECONDS", 300))
+    max_query_depth: int = 12
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{(self.data_dir / 'runbase.db').resolve()}"
