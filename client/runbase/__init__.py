@@ -1,0 +1,27 @@
+"""runbase: a self-hosted experiment tracker. `import runbase as wandb` works."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from typing import TYPE_CHECKING
+
+from .credentials import login
+from .errors import AuthenticationError, CommError, Error, UsageError
+from .lifecycle import finish, init, log, setup, teardown
+from .run import Run
+from .settings import Settings
+
+if TYPE_CHECKING:
+    from .config import Config
+    from .summary import Summary
+
+# The current run and its config and summary, set by init() and cleared by finish().
+run: Run | None = None
+config: Config | None = None
+summary: Summary | None = None
+
+__all__ = [
+    "AuthenticationError", "CommError", "Error", "Run", "Settings", "UsageError", "config", "finish", "init", "log",
+    "login", "run", "setup", "summary", "teardown",
+]

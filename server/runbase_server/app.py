@@ -20,7 +20,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 from strawberry.http.ides import get_graphql_ide_html
 
-from . import runs, users
+from . import demo, runs, users
 from .auth import authenticate
 from .database import Database, upgrade
 from .errors import Unauthenticated, UserError
@@ -134,6 +134,10 @@ def create_app(settings: ServerSettings | None = None) -> Starlette:
             key = users.bootstrap_admin(session, settings.admin_api_key)
         if key is not None:
             print(f"runbase: created user 'admin' with API key {key}", file=sys.stderr, flush=True)
+        if settings.demo_url:
+            with db.session() as session:
+                _, demo_key = users.generate_api_key(session, users.admin_viewer(session), "demo", None)
+            demo.start(settings.demo_url, demo_key)
         sweeper = asyncio.create_task(_mark_crashed_runs(db, settings.heartbeat_timeout_seconds))
         try:
             yield

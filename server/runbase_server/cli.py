@@ -21,6 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", type=Path, help="where the SQLite database lives (default ./runbase-data)")
     parser.add_argument("--database-url", help="e.g. postgresql+psycopg://user@host/db (default: SQLite)")
     parser.add_argument("--log-level", default="warning")
+    parser.add_argument("--demo", action="store_true", help="log a demo run to the server once it is up")
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -35,6 +36,8 @@ def serve(args: argparse.Namespace) -> int:
         except UserError as exc:
             print(f"runbase: RUNBASE_ADMIN_API_KEY: {exc}", file=sys.stderr)
             return 2
+    if args.demo:
+        settings.demo_url = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '::') else args.host}:{args.port}"
     app = create_app(settings)
     print(f"runbase: serving on http://{args.host}:{args.port} (GraphiQL at /graphql), "
           f"database {make_url(settings.resolved_database_url()).render_as_string(hide_password=True)}", file=sys.stderr, flush=True)

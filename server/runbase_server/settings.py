@@ -21,6 +21,7 @@ class ServerSettings:
     heartbeat_timeout_seconds: int = field(
         default_factory=lambda: _env_int("RUNBASE_HEARTBEAT_TIMEOUT_SECONDS", 300))
     max_query_depth: int = 12
+    demo_url: str | None = None  # set by --demo: log a demo run to this server once it is up
 
     def resolved_database_url(self) -> str:
         if self.database_url:

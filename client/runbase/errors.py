@@ -1,0 +1,30 @@
+"""The SDK's exceptions, named as W&B names them so `except wandb.Error` keeps working."""
+
+
+class Error(Exception):
+    """Base class of every runbase error."""
+
+
+class UsageError(Error):
+    """The caller used the SDK wrongly: a bad argument, a call out of order."""
+
+
+class ConfigError(UsageError):
+    """A config value was changed without allow_val_change."""
+
+
+class CommError(Error):
+    """The server could not be reached or answered with an error.
+
+    `retryable` says whether sending the same request again may succeed."""
+
+    def __init__(self, message: str, retryable: bool = False, status: int | None = None,
+                 code: str | None = None) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+        self.status = status
+        self.code = code
+
+
+class AuthenticationError(CommError):
+    """The API key is missing or the server refused it."""

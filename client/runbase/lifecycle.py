@@ -1,0 +1,314 @@
+"""init(), finish(), setup() and teardown(): starting runs, ending them, and the
+process-wide state behind `runbase.run`, `runbase.config` and `runbase.summary`."""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import datetime
+import json
+import os
+import random
+import socket
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from . import credentials
+from .config import Config, initial_config
+from .connection import Connection
+from .errors import AuthenticationError, UsageError
+from .records import RUN, SYNCED, RecordLog
+from .run import Run
+from .sender import Sender, print_warning
+from .settings import Settings
+from .summary import Summary
+
+FORBIDDEN_ID_CHARS = set('/\\#?%:')
+ADJECTIVES = ("amber", "bold", "brisk", "calm", "clever", "cosmic", "crisp", "dark", "eager", "fancy", "gentle",
+              "glad", "golden", "hardy", "icy", "jolly", "keen", "lively", "lucky", "misty", "noble", "polar",
+              "proud", "quiet", "rapid", "royal", "rustic", "serene", "silver", "solar", "stellar", "sunny",
+              "swift", "tidy", "vivid", "wandering", "wise", "young", "zesty", "honest")
+NOUNS = ("badger", "breeze", "brook", "canyon", "cedar", "comet", "dawn", "delta", "dune", "ember", "falcon",
+         "fern", "field", "forest", "frost", "galaxy", "glade", "harbor", "haze", "lake", "leaf", "meadow",
+         "moon", "night", "ocean", "otter", "pine", "planet", "rain", "river", "sky", "snow", "sound", "star",
+         "storm", "sun", "thunder", "tree", "valley", "wave")
+NOT_BUILT = ("resume_from", "fork_from", "sync_tensorboard", "tensorboard", "monitor_gym")
+
+_lock = threading.RLock()
+_active: list[Run] = []
+_setup_settings: Settings | None = None
+_exit_code = 0
+
+
+def _set_globals(run: Run | None) -> None:
+    import runbase
+
+    runbase.run = run
+    runbase.config = run.config if run is not None else None
+    runbase.summary = run.summary if run is not None else None
+
+
+def _random_name() -> str:
+    return f"{random.choice(ADJECTIVES)}-{random.choice(NOUNS)}-{random.randint(1, 999)}"
+
+
+def _new_run_id() -> str:
+    return "".join(random.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(8))
+
+
+def _check_id(run_id: Any) -> str:
+    if not isinstance(run_id, str) or not run_id:
+        raise UsageError(f"run id must be a non-empty string, not {run_id!r}")
+    bad = FORBIDDEN_ID_CHARS.intersection(run_id)
+    if bad:
+        raise UsageError(f"run id {run_id!r} must not contain any of / \\ # ? % : (found {''.join(sorted(bad))})")
+    if len(run_id) > 128:
+        raise UsageError("run id must be at most 128 characters")
+    return run_id
+
+
+def _check_str(name: str, value: Any) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise UsageError(f"{name} must be a string, not {type(value).__name__}")
+    return value
+
+
+def _check_tags(tags: Any) -> tuple[str, ...] | None:
+    if tags is None:
+        return None
+    if isinstance(tags, str) or not isinstance(tags, Sequence) or not all(isinstance(t, str) for t in tags):
+        raise UsageError(f"tags must be a list of strings, not {tags!r}")
+    if any(len(t) > 64 or not t for t in tags):
+        raise UsageError("each tag must be 1 to 64 characters")
+    return tuple(tags)
+
+
+def _base_settings() -> Settings:
+    base = Settings.from_environment()
+    return base.updated(_setup_settings) if _setup_settings is not None else base
+
+
+def setup(settings: Settings | dict[str, Any] | None = None) -> None:
+    """Set process-wide settings that later init() calls start from."""
+    global _setup_settings
+    with _lock:
+        _setup_settings = (_setup_settings or Settings()).updated(settings)
+
+
+def teardown(exit_code: int | None = None) -> None:
+    """Finish every run still active and wait for its data to be sent."""
+    for run in list(_active):
+        finish_run(run, exit_code if exit_code is not None else _exit_code)
+
+
+def finish(exit_code: int | None = None, quiet: bool | None = None) -> None:
+    """Finish the current run (runbase.run)."""
+    import runbase
+
+    if runbase.run is not None:
+        runbase.run.finish(exit_code, quiet)
+
+
+def log(data: dict[str, Any], step: int | None = None, commit: bool | None = None) -> None:
+    """Log to the current run (runbase.run)."""
+    import runbase
+
+    if runbase.run is None:
+        raise UsageError("call runbase.init() before runbase.log()")
+    runbase.run.log(data, step=step, commit=commit)
+
+
+def init(
+    entity: str | None = None,
+    project: str | None = None,
+    dir: str | os.PathLike | None = None,
+    id: str | None = None,
+    name: str | None = None,
+    notes: str | None = None,
+    tags: Sequence[str] | None = None,
+    config: dict[str, Any] | str | argparse.Namespace | None = None,
+    config_exclude_keys: list[str] | None = None,
+    config_include_keys: list[str] | None = None,
+    allow_val_change: bool | None = None,
+    group: str | None = None,
+    job_type: str | None = None,
+    mode: str | None = None,
+    force: bool | None = None,
+    anonymous: str | None = None,
+    reinit: bool | str | None = None,
+    resume: bool | str | None = None,
+    resume_from: str | None = None,
+    fork_from: str | None = None,
+    save_code: bool | None = None,
+    tensorboard: bool | None = None,
+    sync_tensorboard: bool | None = None,
+    monitor_gym: bool | None = None,
+    settings: Settings | dict[str, Any] | None = None,
+) -> Run:
+    """Start a run (or resume one) and return it; see the W&B reference for every argument."""
+    given = {"resume_from": resume_from, "fork_from": fork_from, "sync_tensorboard": sync_tensorboard,
+             "tensorboard": tensorboard, "monitor_gym": monitor_gym}
+    for arg in NOT_BUILT:
+        if given[arg]:
+            raise NotImplementedError(f"runbase.init({arg}=...) is not supported yet")
+    if save_code:
+        raise NotImplementedError("runbase.init(save_code=True) is not supported yet (it comes with run files)")
+    if anonymous == "must":
+        raise NotImplementedError("anonymous runs are not supported: runbase needs an API key")
+    if isinstance(resume, bool):
+        resume = "auto" if resume else None
+    s = _base_settings().updated(settings).updated({
+        "entity": _check_str("entity", entity), "project": _check_str("project", project),
+        "root_dir": os.fspath(dir) if dir is not None else None, "run_id": id, "run_name": _check_str("name", name),
+        "run_notes": _check_str("notes", notes), "run_tags": _check_tags(tags), "run_group": _check_str("group", group),
+        "run_job_type": _check_str("job_type", job_type), "mode": mode, "resume": resume, "reinit": reinit,
+        "allow_val_change": allow_val_change,
+    }).checked()
+    initial = initial_config(config, config_include_keys, config_exclude_keys)
+    reinit_mode = {True: "finish_previous", False: "return_previous", None: "default"}.get(s.reinit, s.reinit)
+    if reinit_mode == "default":
+        reinit_mode = "return_previous"
+    with _lock:
+        live = [run for run in _active if not run._finished]
+        if live and reinit_mode == "return_previous":
+            return live[-1]
+        if reinit_mode == "finish_previous":
+            for run in live:
+                finish_run(run, 0)
+        run = _start(s, initial, force=bool(force))
+        _active.append(run)
+        if reinit_mode != "create_new":
+            _set_globals(run)
+    return run
+
+
+def _start(s: Settings, initial: dict[str, Any], force: bool) -> Run:
+    config = Config(allow_val_change=bool(s.allow_val_change))
+    if s.mode == "disabled":
+        config.update(initial, allow_val_change=True)
+        return Run(s, s.entity, s.project or "uncategorized", s.run_id or _new_run_id(), s.run_name, None, None,
+                   config, Summary())
+    base_url = credentials.normalize_host(s.base_url) if s.base_url else credentials.default_base_url()
+    api_key = credentials.resolve_key(base_url, s.api_key)
+    if s.mode == "online" and not api_key:
+        if force:
+            raise AuthenticationError(f"no API key for {base_url}: call runbase.login() or set RUNBASE_API_KEY")
+        print_warning(f"no API key for {base_url}; logging offline (upload later with `runbase sync`)")
+        s = s.updated({"mode": "offline"})
+    root = Path(s.root_dir or os.getcwd()) / "runbase"
+    run_id = _check_id(s.run_id) if s.run_id else None
+    if s.resume == "auto" and run_id is None:
+        run_id = _auto_resume_id(root)
+    run_id = run_id or _new_run_id()
+    project = s.project or "uncategorized"
+    connection = Connection(base_url, api_key, timeout=s.init_timeout) if s.mode == "online" else None
+    entity, existing, max_batch = s.entity, None, 8 * 1024 * 1024
+    if connection is not None:
+        entity = entity or connection.viewer().viewer.entity
+        max_batch = min(max_batch, connection.server_info().server_info.max_request_bytes // 4)
+        found = connection.run_resume_status(entity=entity, project=project, name=run_id).project
+        existing = found.run if found is not None else None
+    resumed = _check_resume(s.resume, run_id, existing)
+    if resumed:
+        config._load(_unwrap(json.loads(existing.config)))
+    config.update(initial)
+    summary = Summary(json.loads(existing.summary_metrics) if resumed else {})
+    stamp = datetime.datetime.now().strftime("%Y%m%d_%H%M%S")
+    run_dir = root / f"{'offline-run' if s.mode == 'offline' else 'run'}-{stamp}-{run_id}"
+    (run_dir / "files").mkdir(parents=True, exist_ok=True)
+    fields = {
+        "displayName": s.run_name or (existing.display_name if resumed else None) or _random_name(),
+        "notes": s.run_notes, "groupName": s.run_group, "jobType": s.run_job_type,
+        "tags": list(s.run_tags) if s.run_tags is not None else None, "host": socket.gethostname(),
+        "config": json.dumps(_wrap(config.as_dict())), "state": "running",
+    }
+    fields = {k: v for k, v in fields.items() if v is not None}
+    log = RecordLog(run_dir / f"run-{run_id}.runbase")
+    log.write(RUN, {"entityName": entity, "modelName": project, "name": run_id, **fields})
+    if connection is not None:
+        from ._generated.input_types import UpsertBucketInput
+
+        connection.upsert_bucket(UpsertBucketInput.model_validate(
+            {"entityName": entity, "modelName": project, "name": run_id, **fields}))
+    if s.resume == "auto":
+        (root / "resume.json").write_text(json.dumps({"run_id": run_id}))
+    sender = Sender(connection, log, {"entityName": entity, "projectName": project, "runName": run_id}, summary._data,
+                    s.heartbeat_seconds, max_batch, print_warning)
+    run = Run(s, entity, project, run_id, fields["displayName"], str(run_dir / "files"), sender, config, summary,
+              start_step=(existing.last_history_step + 1) if resumed and existing.last_history_step is not None else 0,
+              resumed=resumed, tags=tuple(fields.get("tags") or (existing.tags if resumed else ())),
+              notes=fields.get("notes"), group=s.run_group, job_type=s.run_job_type, base_url=base_url)
+    config._on_change = lambda snapshot: sender.update_run({"config": json.dumps(_wrap(snapshot))})
+    sender.start()
+    if not s.quiet and not s.silent:
+        where = run.url or f"{run_dir} (offline; upload with `runbase sync {run_dir}`)"
+        print(f"runbase: {'resumed' if resumed else 'started'} run {run.name} ({run_id}): {where}", file=sys.stderr)
+    return run
+
+
+def _check_resume(resume: str | None, run_id: str, existing: Any) -> bool:
+    if resume == "must" and existing is None:
+        raise UsageError(f"resume='must' but there is no run with id {run_id!r} to resume")
+    if resume == "never" and existing is not None:
+        raise UsageError(f"resume='never' but a run with id {run_id!r} already exists")
+    if resume is None and existing is not None:
+        raise UsageError(f"a run with id {run_id!r} already exists; pass resume='allow' or 'must' to continue it")
+    return existing is not None
+
+
+def _auto_resume_id(root: Path) -> str | None:
+    try:
+        return json.loads((root / "resume.json").read_text())["run_id"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def _wrap(config: dict[str, Any]) -> dict[str, Any]:
+    return {key: {"value": value, "desc": None} for key, value in config.items()}
+
+
+def _unwrap(config: dict[str, Any]) -> dict[str, Any]:
+    return {key: item.get("value") if isinstance(item, dict) else item for key, item in config.items()}
+
+
+def finish_run(run: Run, exit_code: int | None) -> None:
+    with _lock:
+        if run._finished:
+            return
+        run._finished = True
+    if run._sender is not None:
+        if run._pending:
+            run._commit()
+        state = "finished" if not exit_code else "failed"
+        delivered = run._sender.close({"state": state, "exitCode": exit_code or 0}, run._settings.x_finish_timeout)
+        run._sender.log.close()
+        run_dir = Path(run._dir).parent
+        if run._settings.mode == "online":
+            if delivered:
+                (run_dir / SYNCED).touch()
+            else:
+                print_warning(f"could not reach the server ({run._sender.failed}); everything is kept in {run_dir}: "
+                              f"upload it with `runbase sync {run_dir}`")
+        if run._settings.resume == "auto" and not exit_code:
+            (run_dir.parent / "resume.json").unlink(missing_ok=True)
+    with _lock:
+        if run in _active:
+            _active.remove(run)
+        import runbase
+
+        if runbase.run is run:
+            _set_globals(None)
+
+
+def _excepthook(exc_type: type[BaseException], exc: BaseException, tb: Any) -> None:
+    global _exit_code
+    _exit_code = 1
+    _previous_excepthook(exc_type, exc, tb)
+
+
+_previous_excepthook = sys.excepthook
+sys.excepthook = _excepthook
+atexit.register(teardown)

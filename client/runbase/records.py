@@ -1,0 +1,40 @@
+"""A run's record log: every change the SDK sends, appended to a file in the run
+directory first. Offline runs only write it; online runs keep it so that what
+the server never received can be sent later with `runbase sync`.
+
+Each line is a JSON object whose "t" says what it is; the payloads are the
+GraphQL mutation inputs, so replaying a log is calling the same mutations."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+RUN = "run"  # UpsertBucketInput fields
+HISTORY = "history"  # LogHistoryInput rows (a JSON string) and summaryMetrics
+SYNCED = ".synced"
+
+
+class RecordLog:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._file = path.open("a", encoding="utf-8")
+
+    def write(self, kind: str, payload: dict[str, Any]) -> None:
+        self._file.write(json.dumps({"t": kind, **payload}, separators=(",", ":")) + "\n")
+        self._file.flush()
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def read(path: Path) -> Iterator[dict[str, Any]]:
+    """The records of a log; a last line cut short by a crash is skipped."""
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            try:
+                yield json.loads(line)
+            except ValueError:
+                continue

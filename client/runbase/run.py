@@ -1,0 +1,315 @@
+"""The Run a training script logs to: step/commit semantics, config, summary, lifecycle."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from .config import Config
+from .errors import UsageError
+from .metrics import Metric, MetricRules
+from .summary import Summary
+
+if TYPE_CHECKING:
+    from .sender import Sender
+    from .settings import Settings
+
+RESERVED_KEYS = frozenset(("_step", "_runtime", "_timestamp"))
+SCALARS = (int, float, str, bool, type(None))
+
+
+def _normalized(value: Any, key: str) -> Any:
+    """A JSON-ready copy of a logged value that is not a plain scalar."""
+    kind = type(value)
+    if kind.__module__ == "numpy":
+        return _normalized(value.tolist(), key)  # numpy scalars become Python scalars too
+    if kind in SCALARS:
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_normalized(item, key) for item in value]
+    if isinstance(value, Mapping):
+        return {str(k): _normalized(v, key) for k, v in value.items()}
+    raise TypeError(f"cannot log {key!r}: values of type {kind.__name__} are not supported "
+                    "(log numbers, strings, booleans, lists, dicts or numpy arrays)")
+
+
+class Run:
+    """A unit of computation logged to runbase; made by runbase.init()."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        entity: str | None,
+        project: str,
+        run_id: str,
+        name: str | None,
+        run_dir: str | None,
+        sender: Sender | None,
+        config: Config,
+        summary: Summary,
+        start_step: int = 0,
+        resumed: bool = False,
+        tags: tuple[str, ...] = (),
+        notes: str | None = None,
+        group: str | None = None,
+        job_type: str | None = None,
+        base_url: str | None = None,
+    ) -> None:
+        self._settings = settings
+        self._entity = entity
+        self._project = project
+        self._id = run_id
+        self._name = name
+        self._dir = run_dir
+        self._sender = sender
+        self._config = config
+        self._summary = summary
+        self._metrics = MetricRules()
+        self._step = start_step
+        self._pending: dict[str, Any] = {}
+        self._resumed = resumed
+        self._tags = tuple(tags)
+        self._notes = notes
+        self._group = group
+        self._job_type = job_type
+        self._base_url = base_url
+        self._start_time = time.time()
+        self._disabled = settings.mode == "disabled"
+        self._finished = False
+        self._max_row_bytes = settings.x_max_row_bytes
+
+    # -- logging ---------------------------------------------------------------------
+    def log(self, data: dict[str, Any], step: int | None = None, commit: bool | None = None) -> None:
+        """Add data to the current step; commit the step unless told to accumulate."""
+        if self._disabled:
+            return
+        if self._finished:
+            raise UsageError("this run has finished; call runbase.init() to start a new one")
+        if not isinstance(data, Mapping):
+            raise TypeError(f"run.log() takes a dict of values, not {type(data).__name__}")
+        values = self._flatten(data, "", {})
+        if step is not None:
+            if isinstance(step, bool) or not isinstance(step, int):
+                if type(step).__module__ == "numpy" and float(step).is_integer():
+                    step = int(step)
+                else:
+                    raise TypeError(f"step must be an int, not {type(step).__name__}")
+            if step < self._step:
+                self._warn(f"step {step} is before the current step {self._step}; this data was dropped: "
+                           f"{sorted(values)[:10]}")
+                return
+            if step > self._step:
+                if self._pending:
+                    self._commit()
+                self._step = step
+            if commit is None:
+                commit = False
+        elif commit is None:
+            commit = True
+        self._pending.update(values)
+        if commit:
+            self._commit()
+
+    def _flatten(self, data: Mapping[str, Any], prefix: str, out: dict[str, Any]) -> dict[str, Any]:
+        size = 0
+        for key, value in data.items():
+            if type(key) is not str:
+                raise TypeError(f"run.log() keys must be strings, got {key!r} ({type(key).__name__})")
+            if key in RESERVED_KEYS and not prefix:
+                raise UsageError(f"{key!r} is set by runbase; pass a step with run.log(data, step=...)")
+            kind = type(value)
+            if kind is float or kind is int or kind is bool:
+                out[prefix + key] = value
+                continue
+            if kind is dict:
+                self._flatten(value, f"{prefix}{key}/", out)
+                continue
+            value = _normalized(value, prefix + key)
+            if isinstance(value, (str, list)):
+                size += len(value) if isinstance(value, str) else len(json.dumps(value))
+                if size > self._max_row_bytes:
+                    raise ValueError(f"run.log(): {prefix + key!r} makes this step about {size / 2**20:.1f} MiB, "
+                                     f"over the {self._max_row_bytes / 2**20:.0f} MiB limit for one step; "
+                                     "nothing from this call was logged (log large data as files instead)")
+            out[prefix + key] = value
+        return out
+
+    def _commit(self) -> None:
+        row = self._pending
+        self._pending = {}
+        self._metrics.sync_steps(row)
+        now = time.time()
+        row["_step"] = self._step
+        row["_runtime"] = now - self._start_time
+        row["_timestamp"] = now
+        self._metrics.observe(row, self._summary)
+        self._step += 1
+        if self._sender is not None:
+            self._sender.row(row)
+
+    def define_metric(
+        self,
+        name: str,
+        step_metric: str | Metric | None = None,
+        step_sync: bool | None = None,
+        hidden: bool | None = None,
+        summary: str | None = None,
+        goal: str | None = None,
+        overwrite: bool | None = None,
+    ) -> Metric:
+        """Customize how a metric (or a glob like "val/*") is summarized and plotted."""
+        if isinstance(step_metric, Metric):
+            step_metric = step_metric.name
+        return self._metrics.define(name, step_metric=step_metric, step_sync=step_sync, hidden=hidden,
+                                    summary=summary, goal=goal, overwrite=overwrite)
+
+    # -- lifecycle -------------------------------------------------------------------
+    def finish(self, exit_code: int | None = None, quiet: bool | None = None) -> None:
+        """Send what is left and mark the run finished (or failed for a non-zero exit code)."""
+        from . import lifecycle
+
+        lifecycle.finish_run(self, exit_code)
+
+    def __enter__(self) -> Run:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> bool:
+        self.finish(exit_code=1 if exc_type is not None else 0)
+        return False
+
+    def _update(self, **fields: Any) -> None:
+        if self._sender is not None:
+            self._sender.update_run(fields)
+
+    def _warn(self, message: str) -> None:
+        if not self._settings.silent:
+            from .sender import print_warning
+
+            print_warning(message)
+
+    # -- properties --------------------------------------------------------------------
+    @property
+    def config(self) -> Config:
+        return self._config
+
+    @property
+    def summary(self) -> Summary:
+        return self._summary
+
+    @property
+    def id(self) -> str:
+        return self._id
+
+    @property
+    def name(self) -> str | None:
+        return self._name
+
+    @name.setter
+    def name(self, value: str) -> None:
+        self._name = value
+        self._update(displayName=value)
+
+    @property
+    def notes(self) -> str | None:
+        return self._notes
+
+    @notes.setter
+    def notes(self, value: str) -> None:
+        self._notes = value
+        self._update(notes=value)
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return self._tags
+
+    @tags.setter
+    def tags(self, value: Any) -> None:
+        tags = tuple(value)
+        if not all(isinstance(tag, str) for tag in tags):
+            raise TypeError("tags must be strings")
+        self._tags = tags
+        self._update(tags=list(tags))
+
+    @property
+    def group(self) -> str | None:
+        return self._group
+
+    @property
+    def job_type(self) -> str | None:
+        return self._job_type
+
+    @property
+    def project(self) -> str:
+        return self._project
+
+    @property
+    def entity(self) -> str | None:
+        return self._entity
+
+    @property
+    def path(self) -> str:
+        return f"{self._entity}/{self._project}/{self._id}"
+
+    @property
+    def url(self) -> str | None:
+        if self._settings.mode != "online":
+            return None
+        return f"{self._base_url}/{self._entity}/{self._project}/runs/{self._id}"
+
+    @property
+    def project_url(self) -> str | None:
+        return None if self._settings.mode != "online" else f"{self._base_url}/{self._entity}/{self._project}"
+
+    @property
+    def dir(self) -> str | None:
+        return self._dir
+
+    @property
+    def start_time(self) -> float:
+        return self._start_time
+
+    @property
+    def step(self) -> int:
+        return self._step
+
+    @property
+    def resumed(self) -> bool:
+        return self._resumed
+
+    @property
+    def offline(self) -> bool:
+        return self._settings.mode == "offline"
+
+    @property
+    def disabled(self) -> bool:
+        return self._disabled
+
+    @property
+    def settings(self) -> Settings:
+        from dataclasses import replace
+
+        return replace(self._settings, api_key=None)
+
+    @property
+    def sweep_id(self) -> None:
+        return None
+
+    # -- not built yet ---------------------------------------------------------------------
+    def alert(self, title: str, text: str, level: Any = None, wait_duration: Any = None) -> None:
+        raise NotImplementedError("Run.alert() is not built yet (it comes with automations)")
+
+    def log_artifact(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("Run.log_artifact() is not built yet (it comes with artifacts)")
+
+    def use_artifact(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("Run.use_artifact() is not built yet (it comes with artifacts)")
+
+    def save(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("Run.save() is not built yet (it comes with run files)")
+
+    def __repr__(self) -> str:
+        return f"<Run {self.path} ({'disabled' if self._disabled else self._settings.mode})>"
+
+
