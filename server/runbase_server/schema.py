@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, NewType
 
 import strawberry
+from strawberry.schema.config import StrawberryConfig
 from graphql import GraphQLSchema, build_schema
 from sqlalchemy.orm import Session
 from strawberry.extensions import (
@@ -34,13 +35,18 @@ from .tables import User as UserRow
 
 CONTRACT = Path(__file__).with_name("schema.graphql")
 
-JSONString = strawberry.scalar(NewType("JSONString", str), serialize=str, parse_value=str)
-DateTime = strawberry.scalar(
-    NewType("DateTime", str),
-    serialize=lambda value: value.isoformat() if isinstance(value, datetime) else str(value),
-    parse_value=str,
-)
-Int64 = strawberry.scalar(NewType("Int64", int), serialize=int, parse_value=int)
+JSONString = NewType("JSONString", str)
+DateTime = NewType("DateTime", str)
+Int64 = NewType("Int64", int)
+SCALARS = {
+    JSONString: strawberry.scalar(name="JSONString", serialize=str, parse_value=str),
+    DateTime: strawberry.scalar(
+        name="DateTime",
+        serialize=lambda value: value.isoformat() if isinstance(value, datetime) else str(value),
+        parse_value=str,
+    ),
+    Int64: strawberry.scalar(name="Int64", serialize=int, parse_value=int),
+}
 
 
 @dataclass
@@ -506,13 +512,14 @@ def build(max_depth: int = 12, max_tokens: int = 2000, max_aliases: int = 30) ->
     schema = RunbaseSchema(
         query=Query,
         mutation=Mutation,
+        config=StrawberryConfig(scalar_map=SCALARS),
         extensions=[
-            ParserCache(maxsize=512),
-            ValidationCache(maxsize=512),
-            QueryDepthLimiter(max_depth=max_depth),
-            MaxTokensLimiter(max_token_count=max_tokens),
-            MaxAliasesLimiter(max_alias_count=max_aliases),
-            MaskErrors(should_mask_error=_should_mask, error_message="Internal server error"),
+            lambda: ParserCache(maxsize=512),
+            lambda: ValidationCache(maxsize=512),
+            lambda: QueryDepthLimiter(max_depth=max_depth),
+            lambda: MaxTokensLimiter(max_token_count=max_tokens),
+            lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
+            lambda: MaskErrors(should_mask_error=_should_mask, error_message="Internal server error"),
         ],
     )
     _describe(schema._schema, build_schema(CONTRACT.read_text()))

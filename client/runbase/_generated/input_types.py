@@ -17,7 +17,7 @@ class UpsertBucketInput(BaseModel):
     job_type: Optional[str] = Field(alias="jobType", default=None)
     host: Optional[str] = None
     config: Optional[str] = None
-    "Replaces the whole config; W&B's shape or plain values."
+    'Replaces the whole config, in W&B\'s shape: {"key": {"value": ...}}.'
     summary_metrics: Optional[str] = Field(alias="summaryMetrics", default=None)
     "Keys merged into the summary; a null value removes a key."
     tags: Optional[list[str]] = None

@@ -1,0 +1,198 @@
+"""Fixtures that start real runbase servers (uvicorn subprocesses) on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+ADMIN_KEY = "admin_" + "k" * 34 + "_test"
+PG_ADMIN_URL = os.environ.get("RUNBASE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+REQUIRE_POSTGRES = os.environ.get("RUNBASE_REQUIRE_POSTGRES") == "1"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class PostgresDatabases:
+    """Creates and drops throwaway databases on the local PostgreSQL."""
+
+    def __init__(self) -> None:
+        import psycopg
+
+        self.psycopg = psycopg
+        self.created: list[str] = []
+
+    def create(self) -> str:
+        name = f"runbase_test_{uuid.uuid4().hex[:12]}"
+        with self.psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        self.created.append(name)
+        return PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{name}"
+
+    def drop_all(self) -> None:
+        with self.psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            for name in self.created:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresDatabases]:
+    try:
+        databases = PostgresDatabases()
+        with databases.psycopg.connect(PG_ADMIN_URL, connect_timeout=3):
+            pass
+    except Exception as exc:  # noqa: BLE001 - any failure means "no PostgreSQL here"
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"PostgreSQL is required (RUNBASE_REQUIRE_POSTGRES=1) but unreachable: {exc}")
+        pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc}")
+    yield databases
+    databases.drop_all()
+
+
+class Server:
+    """A `runbase server` process; can be killed and restarted on the same port and database."""
+
+    def __init__(self, data_dir: Path, database_url: str | None, extra_env: dict[str, str] | None = None) -> None:
+        self.data_dir = data_dir
+        self.database_url = database_url
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.key = ADMIN_KEY
+        self.extra_env = extra_env or {}
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log = data_dir / "server.log"
+
+    def start(self) -> Server:
+        env = {**os.environ, "RUNBASE_ADMIN_API_KEY": self.key, **self.extra_env}
+        command = [sys.executable, "-m", "runbase.cli", "server", "--port", str(self.port),
+                   "--data-dir", str(self.data_dir)]
+        if self.database_url:
+            command += ["--database-url", self.database_url]
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.process = subprocess.Popen(command, env=env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log.read_text()}")
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise RuntimeError(f"server did not start: {self.log.read_text()}")
+
+    def kill(self) -> None:
+        """kill -9: no shutdown, no flush."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def graphql(self, query: str, variables: dict[str, Any] | None = None, key: str | None = None) -> dict[str, Any]:
+        response = httpx.post(f"{self.url}/graphql", json={"query": query, "variables": variables or {}},
+                              headers={"Authorization": f"Bearer {key or self.key}"}, timeout=60)
+        return response.json()
+
+    def run(self, run_id: str, project: str = "demo", entity: str = "admin", samples: int | None = None,
+            key: str | None = None) -> dict[str, Any] | None:
+        """A run as GraphQL shows it, with its history."""
+        result = self.graphql(
+            """query($p: String!, $e: String, $r: String!, $s: Int) { project(name: $p, entityName: $e) {
+                 run(name: $r) { name displayName state exitCode config summaryMetrics tags group jobType notes
+                                 historyLineCount lastHistoryStep historyKeys history(samples: $s) } } }""",
+            {"p": project, "e": entity, "r": run_id, "s": samples}, key=key)
+        assert "errors" not in result, result
+        project_data = result["data"]["project"]
+        return None if project_data is None else project_data["run"]
+
+    def create_user(self, username: str) -> str:
+        """A new user's API key."""
+        result = self.graphql("mutation($u: String!) { createUser(input: {username: $u}) { user { id } } }",
+                              {"u": username})
+        assert "errors" not in result, result
+        result = self.graphql("mutation($u: String!) { generateApiKey(input: {userName: $u}) { key } }",
+                              {"u": username})
+        return result["data"]["generateApiKey"]["key"]
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def server(backend: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[Server]:
+    """One server per backend for the whole session; tests use distinct projects or run ids."""
+    url = request.getfixturevalue("postgres").create() if backend == "postgresql" else None
+    srv = Server(tmp_path_factory.mktemp(f"server-{backend}"), url).start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def fresh_server(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Server]:
+    """A server of its own, for tests that kill or restart it."""
+    url = request.getfixturevalue("postgres").create() if backend == "postgresql" else None
+    srv = Server(tmp_path / "server", url).start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def sdk_env(server: Server, tmp_path: Path) -> dict[str, str]:
+    """Environment for an SDK process logged in to `server`, with its own config dir."""
+    return sdk_environment(server, tmp_path)
+
+
+def sdk_environment(server: Server, tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("RUNBASE_", "WANDB_"))}
+    env.update(RUNBASE_CONFIG_DIR=str(tmp_path / "config"), RUNBASE_API_KEY=server.key,
+               RUNBASE_BASE_URL=server.url, RUNBASE_DIR=str(tmp_path / "runs"))
+    return env
+
+
+def run_script(code: str, env: dict[str, str], timeout: float = 120, check: bool = True,
+               cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run Python code in a separate process, as a user's training script would run."""
+    result = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=env, capture_output=True, text=True,
+                            timeout=timeout, cwd=cwd)
+    if check and result.returncode != 0:
+        raise AssertionError(f"script failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+@pytest.fixture(autouse=True)
+def _isolated_sdk(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """In-process SDK use must not read the developer's credentials or leave runs active."""
+    for name in list(os.environ):
+        if name.startswith(("RUNBASE_", "WANDB_")) and name not in ("RUNBASE_REQUIRE_POSTGRES",
+                                                                   "RUNBASE_TEST_POSTGRES"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("RUNBASE_CONFIG_DIR", str(tmp_path / "sdk-config"))
+    yield
+    import runbase
+
+    runbase.teardown()
