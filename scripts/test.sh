@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The test command: install runbase with its test dependencies into .venv, run every test.
+# PostgreSQL tests skip with a message where no server answers on 127.0.0.1:5432,
+# unless RUNBASE_REQUIRE_POSTGRES=1 (as in CI), where they must run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+python3 -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e '.[dev]'
+# pytest exits 5 when no test ran; set -e turns that into a failure too.
+exec .venv/bin/python -m pytest "$@"
