@@ -68,115 +68,75 @@ class ServerInfo:
 
 @strawberry.type
 class ApiKey:
-    row: strawberry.Private[ApiKeyRow]
+    id: strawberry.ID
+    name: str
+    description: str | None
+    created_at: DateTime
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(str(self.row.id))
-
-    @strawberry.field
-    def name(self) -> str:
-        return self.row.prefix
-
-    @strawberry.field
-    def description(self) -> str | None:
-        return self.row.description
-
-    @strawberry.field
-    def created_at(self) -> DateTime:
-        return self.row.created_at
+    @classmethod
+    def of(cls, row: ApiKeyRow) -> ApiKey:
+        return cls(id=strawberry.ID(str(row.id)), name=row.prefix, description=row.description,
+                   created_at=row.created_at)
 
 
 @strawberry.type
 class User:
     row: strawberry.Private[UserRow]
+    id: strawberry.ID
+    username: str
+    email: str | None
+    admin: bool
+    entity: str
+    created_at: DateTime
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(str(self.row.id))
-
-    @strawberry.field
-    def username(self) -> str:
-        return self.row.username
-
-    @strawberry.field
-    def email(self) -> str | None:
-        return self.row.email
-
-    @strawberry.field
-    def admin(self) -> bool:
-        return self.row.admin
-
-    @strawberry.field
-    def entity(self) -> str:
-        return self.row.username
+    @classmethod
+    def of(cls, row: UserRow) -> User:
+        return cls(row=row, id=strawberry.ID(str(row.id)), username=row.username, email=row.email,
+                   admin=row.admin, entity=row.username, created_at=row.created_at)
 
     @strawberry.field
     def teams(self, info: Info) -> list[Entity]:
-        return [Entity(row=row) for row in users.teams(info.context.session, self.row.id)]
+        return [Entity.of(row) for row in users.teams(info.context.session, self.row.id)]
 
     @strawberry.field
     def api_keys(self) -> list[ApiKey]:
-        return [ApiKey(row=row) for row in self.row.api_keys]
-
-    @strawberry.field
-    def created_at(self) -> DateTime:
-        return self.row.created_at
+        return [ApiKey.of(row) for row in self.row.api_keys]
 
 
 @strawberry.type
 class Entity:
-    row: strawberry.Private[EntityRow]
+    id: strawberry.ID
+    name: str
+    is_team: bool
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(str(self.row.id))
-
-    @strawberry.field
-    def name(self) -> str:
-        return self.row.name
-
-    @strawberry.field
-    def is_team(self) -> bool:
-        return self.row.is_team
+    @classmethod
+    def of(cls, row: EntityRow) -> Entity:
+        return cls(id=strawberry.ID(str(row.id)), name=row.name, is_team=row.is_team)
 
     @strawberry.field
     def project(self, info: Info, name: str) -> Project | None:
-        return _project(info, self.row.name, name)
+        return _project(info, self.name, name)
 
 
 @strawberry.type
 class Project:
     row: strawberry.Private[ProjectRow]
+    id: strawberry.ID
+    name: str
+    entity_name: str
+    description: str | None
+    access: str
+    created_at: DateTime
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(str(self.row.id))
-
-    @strawberry.field
-    def name(self) -> str:
-        return self.row.name
-
-    @strawberry.field
-    def entity_name(self) -> str:
-        return self.row.entity.name
-
-    @strawberry.field
-    def description(self) -> str | None:
-        return self.row.description
-
-    @strawberry.field
-    def access(self) -> str:
-        return self.row.access
-
-    @strawberry.field
-    def created_at(self) -> DateTime:
-        return self.row.created_at
+    @classmethod
+    def of(cls, row: ProjectRow) -> Project:
+        return cls(row=row, id=strawberry.ID(str(row.id)), name=row.name, entity_name=row.entity.name,
+                   description=row.description, access=row.access, created_at=row.created_at)
 
     @strawberry.field
     def run(self, info: Info, name: str) -> Run | None:
-        row = runs.find(info.context.session, info.context.viewer, self.row.entity.name, self.row.name, name)
-        return None if row is None else Run(row=row)
+        row = runs.find(info.context.session, info.context.viewer, self.entity_name, self.name, name)
+        return None if row is None else Run.of(row)
 
     @strawberry.field
     def run_count(self, info: Info) -> int:
@@ -186,22 +146,29 @@ class Project:
 @strawberry.type
 class Run:
     row: strawberry.Private[RunRow]
+    id: strawberry.ID
+    name: str
+    display_name: str | None
+    state: str
+    tags: list[str]
+    group: str | None
+    job_type: str | None
+    notes: str | None
+    host: str | None
+    exit_code: int | None
+    created_at: DateTime
+    heartbeat_at: DateTime | None
+    finished_at: DateTime | None
+    history_line_count: int
+    last_history_step: Int64 | None
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(str(self.row.id))
-
-    @strawberry.field
-    def name(self) -> str:
-        return self.row.name
-
-    @strawberry.field
-    def display_name(self) -> str | None:
-        return self.row.display_name
-
-    @strawberry.field
-    def state(self) -> str:
-        return self.row.state
+    @classmethod
+    def of(cls, row: RunRow) -> Run:
+        return cls(row=row, id=strawberry.ID(str(row.id)), name=row.name, display_name=row.display_name,
+                   state=row.state, tags=list(row.tags or []), group=row.group_name, job_type=row.job_type,
+                   notes=row.notes, host=row.host, exit_code=row.exit_code, created_at=row.created_at,
+                   heartbeat_at=row.heartbeat_at, finished_at=row.finished_at,
+                   history_line_count=row.history_line_count or 0, last_history_step=row.last_step)
 
     @strawberry.field
     def config(self) -> JSONString:
@@ -212,60 +179,16 @@ class Run:
         return documents.dump(self.row.summary or {})
 
     @strawberry.field
-    def tags(self) -> list[str]:
-        return list(self.row.tags or [])
-
-    @strawberry.field
-    def group(self) -> str | None:
-        return self.row.group_name
-
-    @strawberry.field
-    def job_type(self) -> str | None:
-        return self.row.job_type
-
-    @strawberry.field
-    def notes(self) -> str | None:
-        return self.row.notes
-
-    @strawberry.field
-    def host(self) -> str | None:
-        return self.row.host
-
-    @strawberry.field
-    def exit_code(self) -> int | None:
-        return self.row.exit_code
-
-    @strawberry.field
     def user(self) -> User | None:
-        return None if self.row.user is None else User(row=self.row.user)
+        return None if self.row.user is None else User.of(self.row.user)
 
     @strawberry.field
     def project(self) -> Project | None:
-        return Project(row=self.row.project)
-
-    @strawberry.field
-    def created_at(self) -> DateTime:
-        return self.row.created_at
-
-    @strawberry.field
-    def heartbeat_at(self) -> DateTime | None:
-        return self.row.heartbeat_at
-
-    @strawberry.field
-    def finished_at(self) -> DateTime | None:
-        return self.row.finished_at
+        return Project.of(self.row.project)
 
     @strawberry.field
     def history_keys(self) -> JSONString:
         return documents.dump({"lastStep": self.row.last_step, "keys": self.row.history_keys or {}})
-
-    @strawberry.field
-    def history_line_count(self) -> int:
-        return self.row.history_line_count or 0
-
-    @strawberry.field
-    def last_history_step(self) -> Int64 | None:
-        return self.row.last_step
 
     @strawberry.field
     def history(
@@ -286,18 +209,18 @@ def given(value: Any) -> Any:
 def _project(info: Info, entity_name: str | None, name: str) -> Project | None:
     ctx = info.context
     row = projects.readable(ctx.session, ctx.viewer, entity_name or ctx.viewer.username, name)
-    return None if row is None else Project(row=row)
+    return None if row is None else Project.of(row)
 
 
 @strawberry.type
 class Query:
     @strawberry.field
     def viewer(self, info: Info) -> User | None:
-        return User(row=info.context.session.get(UserRow, info.context.viewer.user_id))
+        return User.of(info.context.session.get(UserRow, info.context.viewer.user_id))
 
     @strawberry.field
     def user(self, info: Info, user_name: str) -> User | None:
-        return User(row=users.visible_user(info.context.session, info.context.viewer, user_name))
+        return User.of(users.visible_user(info.context.session, info.context.viewer, user_name))
 
     @strawberry.field
     def entity(self, info: Info, name: str) -> Entity | None:
@@ -306,7 +229,7 @@ class Query:
             row = get_entity(ctx.session, name)
         except NotFound:
             return None
-        return Entity(row=row) if row.is_team is False or is_member(ctx.session, ctx.viewer, row.id) else None
+        return Entity.of(row) if row.is_team is False or is_member(ctx.session, ctx.viewer, row.id) else None
 
     @strawberry.field
     def project(self, info: Info, name: str, entity_name: str | None = strawberry.UNSET) -> Project | None:
@@ -429,7 +352,7 @@ class Mutation:
     def upsert_bucket(self, info: Info, input: UpsertBucketInput) -> UpsertBucketPayload | None:
         input = given(input)
         row, inserted = runs.upsert(info.context.session, info.context.viewer, vars(input))
-        return UpsertBucketPayload(bucket=Run(row=row), inserted=inserted)
+        return UpsertBucketPayload(bucket=Run.of(row), inserted=inserted)
 
     @strawberry.mutation
     def log_history(self, info: Info, input: LogHistoryInput) -> LogHistoryPayload | None:
@@ -451,21 +374,21 @@ class Mutation:
         ctx = info.context
         row, inserted = projects.upsert(ctx.session, ctx.viewer, input.entity_name or ctx.viewer.username,
                                         input.name, input.description, input.access)
-        return UpsertModelPayload(project=Project(row=row), inserted=inserted)
+        return UpsertModelPayload(project=Project.of(row), inserted=inserted)
 
     @strawberry.mutation
     def create_user(self, info: Info, input: CreateUserInput) -> CreateUserPayload | None:
         input = given(input)
         row = users.create_user_as(info.context.session, info.context.viewer, input.username, input.email,
                                    bool(input.admin))
-        return CreateUserPayload(user=User(row=row))
+        return CreateUserPayload(user=User.of(row))
 
     @strawberry.mutation
     def generate_api_key(self, info: Info, input: GenerateApiKeyInput) -> GenerateApiKeyPayload | None:
         input = given(input)
         row, key = users.generate_api_key(info.context.session, info.context.viewer, input.description,
                                           input.user_name)
-        return GenerateApiKeyPayload(api_key=ApiKey(row=row), key=key)
+        return GenerateApiKeyPayload(api_key=ApiKey.of(row), key=key)
 
     @strawberry.mutation
     def delete_api_key(self, info: Info, input: DeleteApiKeyInput) -> DeleteApiKeyPayload | None:
