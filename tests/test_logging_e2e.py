@@ -246,3 +246,44 @@ def test_killed_server_loses_nothing(fresh_server: Server, tmp_path: Path) -> No
     assert steps == list(range(5000)) and data["historyLineCount"] == 5000
     assert all(r["sq"] == r["i"] ** 2 for r in rows(data))
     assert data["state"] == "finished"
+
+
+def test_reinit_modes_and_module_globals(tmp_path: Path) -> None:
+    first = runbase.init(mode="offline", dir=tmp_path, project="re")
+    assert runbase.run is first and runbase.config is first.config and runbase.summary is first.summary
+    assert runbase.init(mode="offline", dir=tmp_path, project="re") is first  # return_previous by default
+    side = runbase.init(mode="offline", dir=tmp_path, project="re", reinit="create_new")
+    assert side is not first and runbase.run is first
+    second = runbase.init(mode="offline", dir=tmp_path, project="re", reinit="finish_previous")
+    assert second is not first and runbase.run is second
+    with pytest.raises(runbase.UsageError, match="finished"):
+        first.log({"x": 1})
+    runbase.log({"x": 1})
+    runbase.finish()
+    assert runbase.run is None
+    with pytest.raises(runbase.UsageError, match="before runbase.log"):
+        runbase.log({"x": 2})
+    side.finish()
+
+
+def test_auto_resume_continues_a_run_that_did_not_finish(server: Server, tmp_path: Path) -> None:
+    env = sdk_environment(server, tmp_path)
+    crashed = run_script("""
+        import os, runbase
+        run = runbase.init(project="auto", resume="auto")
+        run.log({"x": 1})
+        run._sender.close({}, 30)  # deliver, then die without finishing
+        print(run.id, flush=True)
+        os._exit(3)
+    """, env, check=False)
+    run_id = crashed.stdout.strip()
+    resumed = run_script("""
+        import runbase
+        with runbase.init(project="auto", resume="auto") as run:
+            assert run.resumed
+            run.log({"x": 2})
+        print(run.id)
+    """, env)
+    assert resumed.stdout.strip() == run_id
+    data = server.run(run_id, project="auto")
+    assert [json.loads(r)["x"] for r in data["history"]] == [1, 2] and data["state"] == "finished"
