@@ -12,7 +12,8 @@ from datetime import timedelta
 from typing import Any
 
 from graphql import GraphQLError
-from sqlalchemy import text
+from sqlalchemy import Connection, text
+from sqlalchemy.orm import Session
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -129,9 +130,17 @@ def create_app(settings: ServerSettings | None = None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        upgrade(db.engine)
-        with db.session() as session:
-            key = users.bootstrap_admin(session, settings.admin_api_key)
+        created: list[str] = []
+
+        def bootstrap(connection: Connection) -> None:
+            with Session(bind=connection) as session:
+                key = users.bootstrap_admin(session, settings.admin_api_key)
+                session.flush()
+            if key is not None:
+                created.append(key)
+
+        upgrade(db.engine, then=bootstrap)
+        key = created[0] if created else None
         if key is not None:
             print(f"runbase: created user 'admin' with API key {key}", file=sys.stderr, flush=True)
         if settings.demo_url:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -33,13 +33,24 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True)
 
 
-def upgrade(engine: Engine) -> None:
-    """Bring the database to the newest schema; safe to call on every start."""
+STARTUP_LOCK = 0x72756E62  # any constant shared by every runbase server
+
+
+def upgrade(engine: Engine, then: Callable[[Connection], None] | None = None) -> None:
+    """Bring the database to the newest schema, then run `then` in the same transaction.
+
+    On PostgreSQL an advisory lock makes servers starting together take turns,
+    so one migrates and bootstraps while the others wait; SQLite's write lock
+    does the same there."""
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": STARTUP_LOCK})
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+        if then is not None:
+            then(connection)
 
 
 class Database:
