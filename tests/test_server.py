@@ -1,0 +1,59 @@
+"""The server process: start-up, restarts, GraphiQL, health."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import httpx
+
+from conftest import PostgresDatabases, Server
+
+
+def test_restart_keeps_data_and_migrates_in_place(fresh_server: Server) -> None:
+    fresh_server.graphql('mutation { upsertBucket(input: {modelName: "keep", name: "r1"}) { inserted } }')
+    fresh_server.stop()
+    fresh_server.start()  # runs the migrations again on an up-to-date database
+    assert fresh_server.run("r1", project="keep")["name"] == "r1"
+    assert "created user 'admin'" not in fresh_server.log.read_text().split("serving on")[-1]
+
+
+def test_graphiql_and_health(server: Server) -> None:
+    page = httpx.get(f"{server.url}/graphql", headers={"Accept": "text/html"})
+    assert page.status_code == 200 and "graphiql" in page.text.lower()
+    assert httpx.get(f"{server.url}/healthz").json() == {"status": "ok"}
+
+
+def test_two_servers_starting_together_on_one_postgres(postgres: PostgresDatabases, tmp_path: Path) -> None:
+    url = postgres.create()
+    servers = [Server(tmp_path / f"s{i}", url) for i in range(2)]
+    errors: list[BaseException] = []
+
+    def start(srv: Server) -> None:
+        try:
+            srv.start()
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start, args=(srv,)) for srv in servers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    try:
+        assert not errors, errors
+        for srv in servers:
+            assert srv.graphql("{ viewer { username } }")["data"]["viewer"]["username"] == "admin"
+        created = sum("created user 'admin'" in srv.log.read_text() for srv in servers)
+        assert created == 1
+    finally:
+        for srv in servers:
+            srv.stop()
+
+
+def test_admin_key_from_environment_is_used(server: Server) -> None:
+    assert server.graphql("{ viewer { admin } }")["data"]["viewer"]["admin"] is True
+
+
+def test_unknown_paths_are_404(server: Server) -> None:
+    assert httpx.get(f"{server.url}/nope").status_code == 404
