@@ -287,3 +287,22 @@ def test_auto_resume_continues_a_run_that_did_not_finish(server: Server, tmp_pat
     assert resumed.stdout.strip() == run_id
     data = server.run(run_id, project="auto")
     assert [json.loads(r)["x"] for r in data["history"]] == [1, 2] and data["state"] == "finished"
+
+
+def test_batches_mixing_plain_and_special_values_round_trip(server: Server, tmp_path: Path) -> None:
+    """Rows with NaN inside lists or integers beyond 64 bits take the exact encoder; their neighbours do not."""
+    run = init(server, tmp_path, project="numbers")
+    for i in range(300):
+        row = {"i": i}
+        if i == 100:
+            row["nested"] = {"vals": [1.0, float("nan"), -math.inf]}
+        if i == 200:
+            row["huge"] = 2**70
+        run.log(row)
+    run.finish()
+    history = rows(server.run(run.id, project="numbers", samples=1000))
+    assert [r["i"] for r in history] == list(range(300))
+    vals = history[100]["nested/vals"]
+    assert vals[0] == 1.0 and math.isnan(vals[1]) and vals[2] == -math.inf
+    assert history[200]["huge"] == 2**70
+    assert all("nested/vals" not in r for r in history[:100])

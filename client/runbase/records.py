@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 RUN = "run"  # UpsertBucketInput fields
 HISTORY = "history"  # LogHistoryInput rows (a JSON string) and summaryMetrics
 SYNCED = ".synced"
@@ -23,7 +25,8 @@ class RecordLog:
         self._file = path.open("a", encoding="utf-8")
 
     def write(self, kind: str, payload: dict[str, Any]) -> None:
-        self._file.write(json.dumps({"t": kind, **payload}, separators=(",", ":")) + "\n")
+        # Payloads are strings (JSON already encoded), lists and ints, which orjson handles exactly.
+        self._file.write(orjson.dumps({"t": kind, **payload}).decode() + "\n")
         self._file.flush()
 
     def close(self) -> None:

@@ -20,17 +20,21 @@ RESERVED_KEYS = frozenset(("_step", "_runtime", "_timestamp"))
 SCALARS = (int, float, str, bool, type(None))
 
 
-def _normalized(value: Any, key: str) -> Any:
-    """A JSON-ready copy of a logged value that is not a plain scalar."""
+def _normalized(value: Any, key: str) -> tuple[Any, bool]:
+    """A JSON-ready copy of a logged value that is not a plain scalar, and whether it holds NaN or infinity."""
     kind = type(value)
     if kind.__module__ == "numpy":
         return _normalized(value.tolist(), key)  # numpy scalars become Python scalars too
+    if kind is float:
+        return value, value - value != 0.0
     if kind in SCALARS:
-        return value
+        return value, False
     if isinstance(value, (list, tuple)):
-        return [_normalized(item, key) for item in value]
+        items = [_normalized(item, key) for item in value]
+        return [item for item, _ in items], any(flag for _, flag in items)
     if isinstance(value, Mapping):
-        return {str(k): _normalized(v, key) for k, v in value.items()}
+        items = {str(k): _normalized(v, key) for k, v in value.items()}
+        return {k: item for k, (item, _) in items.items()}, any(flag for _, flag in items.values())
     raise TypeError(f"cannot log {key!r}: values of type {kind.__name__} are not supported "
                     "(log numbers, strings, booleans, lists, dicts or numpy arrays)")
 
@@ -69,6 +73,8 @@ class Run:
         self._metrics = MetricRules()
         self._step = start_step
         self._pending: dict[str, Any] = {}
+        # NaN and infinities need the slower JSON encoder; most rows never have them.
+        self._pending_nonfinite = False
         self._resumed = resumed
         self._tags = tuple(tags)
         self._notes = notes
@@ -120,13 +126,20 @@ class Run:
             if key in RESERVED_KEYS and not prefix:
                 raise UsageError(f"{key!r} is set by runbase; pass a step with run.log(data, step=...)")
             kind = type(value)
-            if kind is float or kind is int or kind is bool:
+            if kind is float:
+                if value - value != 0.0:  # NaN or an infinity
+                    self._pending_nonfinite = True
+                out[prefix + key] = value
+                continue
+            if kind is int or kind is bool:
                 out[prefix + key] = value
                 continue
             if kind is dict:
                 self._flatten(value, f"{prefix}{key}/", out)
                 continue
-            value = _normalized(value, prefix + key)
+            value, nonfinite = _normalized(value, prefix + key)
+            if nonfinite:
+                self._pending_nonfinite = True
             if isinstance(value, (str, list)):
                 size += len(value) if isinstance(value, str) else len(json.dumps(value))
                 if size > self._max_row_bytes:
@@ -138,7 +151,9 @@ class Run:
 
     def _commit(self) -> None:
         row = self._pending
+        nonfinite = self._pending_nonfinite
         self._pending = {}
+        self._pending_nonfinite = False
         self._metrics.sync_steps(row)
         now = time.time()
         row["_step"] = self._step
@@ -147,7 +162,7 @@ class Run:
         self._metrics.observe(row, self._summary)
         self._step += 1
         if self._sender is not None:
-            self._sender.row(row)
+            self._sender.row(row, nonfinite)
 
     def define_metric(
         self,

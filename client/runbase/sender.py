@@ -16,6 +16,8 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+import orjson
+
 from ._generated.input_types import LogHistoryInput, UpsertBucketInput
 from .connection import Connection
 from .errors import CommError
@@ -23,6 +25,17 @@ from .records import HISTORY, RUN, RecordLog
 
 MAX_BATCH_ROWS = 20_000
 MISSING = object()
+
+
+def encode_rows(rows: list[dict[str, Any]], nonfinite: bool) -> str:
+    """A JSON list of rows. orjson is 15x faster but writes NaN and infinities as
+    null, so rows holding them take Python's encoder, which keeps them."""
+    if not nonfinite:
+        try:
+            return orjson.dumps(rows).decode()
+        except TypeError:  # integers beyond 64 bits
+            pass
+    return json.dumps(rows, separators=(",", ":"))
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -57,15 +70,15 @@ class Sender(threading.Thread):
         self.wake = threading.Event()
         self.recorded_summary: dict[str, Any] = dict(summary)
         self.pending_summary: dict[str, Any] = {}
-        self.pending_rows: deque[str] = deque()  # encoded rows not yet acknowledged
+        self.pending_batches: deque[str] = deque()  # encoded batches of rows not yet acknowledged
         self.pending_run: dict[str, Any] = {}
         self.closing = False
         self.deadline = float("inf")
         self.failed: str | None = None  # why data could not be delivered
 
     # -- called from the run's thread ------------------------------------------------
-    def row(self, row: dict[str, Any]) -> None:
-        self.queue.append(("row", row))
+    def row(self, row: dict[str, Any], nonfinite: bool = False) -> None:
+        self.queue.append(("row!" if nonfinite else "row", row))
         if not self.wake.is_set():
             self.wake.set()
 
@@ -91,7 +104,7 @@ class Sender(threading.Thread):
             self.wake.clear()
             self._drain()
             if self.connection is None:  # offline: the record log is the whole job
-                self.pending_rows.clear()
+                self.pending_batches.clear()
                 self.pending_run.clear()
                 self.pending_summary.clear()
                 if self.closing and not self.queue:
@@ -100,37 +113,34 @@ class Sender(threading.Thread):
             try:
                 sent = self._send()
                 if not sent and time.monotonic() - last_contact >= self.heartbeat_seconds:
-                    self._send_history([])
+                    self._send_history("[]")
                 last_contact = time.monotonic()
                 backoff = 0.0
             except CommError as exc:
                 if not exc.retryable:
-                    self.warn(f"the server rejected data and it was dropped: {exc}")
-                    self.pending_rows.clear()
-                    self.pending_run.clear()
-                    self.pending_summary = {}
+                    self.warn(f"the server rejected {self._drop_rejected()} and it was dropped: {exc}")
                     continue
                 backoff = min(10.0, max(0.25, backoff * 2)) * random.uniform(0.8, 1.2)
                 if self.closing and time.monotonic() + backoff > self.deadline:
                     self.failed = str(exc)
                     return
-            if self.closing and not (self.queue or self.pending_rows or self.pending_run or self.pending_summary):
+            if self.closing and not (self.queue or self.pending_batches or self.pending_run or self.pending_summary):
                 return
 
     def _drain(self) -> None:
-        rows: list[str] = []
+        rows: list[dict[str, Any]] = []
+        nonfinite = False
         while self.queue:
             kind, payload = self.queue.popleft()
-            if kind == "row":
-                rows.append(json.dumps(payload, separators=(",", ":")))
+            if kind == "row" or kind == "row!":
+                rows.append(payload)
+                nonfinite = nonfinite or kind == "row!"
                 continue
-            if rows:
-                self._record_rows(rows)
-                rows = []
+            self._record_rows(rows, nonfinite)
+            rows, nonfinite = [], False
             self.log.write(RUN, payload)
             self.pending_run.update(payload)
-        if rows:
-            self._record_rows(rows)
+        self._record_rows(rows, nonfinite)
         self._record_summary()
 
     def _record_summary(self) -> None:
@@ -142,9 +152,19 @@ class Sender(threading.Thread):
             self.pending_summary.update(delta)
             self.recorded_summary = current
 
-    def _record_rows(self, rows: list[str]) -> None:
-        self.log.write(HISTORY, {"rows": "[" + ",".join(rows) + "]"})
-        self.pending_rows.extend(rows)
+    def _record_rows(self, rows: list[dict[str, Any]], nonfinite: bool) -> None:
+        for start in range(0, len(rows), MAX_BATCH_ROWS):
+            self._record_batch(rows[start:start + MAX_BATCH_ROWS], nonfinite)
+
+    def _record_batch(self, rows: list[dict[str, Any]], nonfinite: bool) -> None:
+        encoded = encode_rows(rows, nonfinite)
+        if len(encoded) > self.max_batch_bytes and len(rows) > 1:
+            half = len(rows) // 2
+            self._record_batch(rows[:half], nonfinite)
+            self._record_batch(rows[half:], nonfinite)
+            return
+        self.log.write(HISTORY, {"rows": encoded})
+        self.pending_batches.append(encoded)
 
     def _send(self) -> bool:
         """Send what is pending: run fields, then history with the summary; True if anything went."""
@@ -154,24 +174,31 @@ class Sender(threading.Thread):
         if run_fields and not final:
             self._upsert(run_fields)
             sent = True
-        while self.pending_rows:
-            batch, size = [], 2
-            for encoded in self.pending_rows:
-                if batch and (size + len(encoded) > self.max_batch_bytes or len(batch) >= MAX_BATCH_ROWS):
-                    break
-                batch.append(encoded)
-                size += len(encoded) + 1
-            self._send_history(batch)
-            for _ in batch:
-                self.pending_rows.popleft()
+        while self.pending_batches:
+            self._send_history(self.pending_batches[0])
+            self.pending_batches.popleft()
             sent = True
         if self.pending_summary:
-            self._send_history([])
+            self._send_history("[]")
             sent = True
         if final:
             self._upsert(run_fields)
             sent = True
         return sent
+
+    def _drop_rejected(self) -> str:
+        """Drop the one item _send was sending when the server refused it (it sends in this order)."""
+        if self.pending_run and self.pending_run.get("state") in (None, "running"):
+            self.pending_run = {}
+            return "a run update"
+        if self.pending_batches:
+            self.pending_batches.popleft()
+            return "a batch of history rows"
+        if self.pending_summary:
+            self.pending_summary = {}
+            return "a summary update"
+        self.pending_run = {}
+        return "the final run state"
 
     def _upsert(self, fields: dict[str, Any]) -> None:
         self.connection.upsert_bucket(UpsertBucketInput.model_validate({
@@ -179,12 +206,12 @@ class Sender(threading.Thread):
             "name": self.identity["runName"], **fields}))
         self.pending_run = {}
 
-    def _send_history(self, batch: list[str]) -> None:
+    def _send_history(self, batch: str) -> None:
         """One batch of rows, with the summary changes recorded so far riding along."""
         delta = self.pending_summary
         self.connection.log_history(LogHistoryInput.model_validate({
             **self.identity,
-            "rows": "[" + ",".join(batch) + "]",
+            "rows": batch,
             "summaryMetrics": json.dumps(delta) if delta else None,
         }))
         if delta is self.pending_summary:

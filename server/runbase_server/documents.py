@@ -7,14 +7,24 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import orjson
+
 from .errors import UserError
+
+
+def loads(text: str) -> Any:
+    """orjson is 3x faster but knows no NaN or Infinity; documents holding them take Python's parser."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 def parse(text: str | None, what: str, kind: type = dict) -> Any:
     if text is None:
         return None
     try:
-        value = json.loads(text)
+        value = loads(text)
     except (TypeError, ValueError) as exc:
         raise UserError(f"{what} is not valid JSON: {exc}") from None
     if not isinstance(value, kind):
