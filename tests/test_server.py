@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from conftest import PostgresDatabases, Server
 
@@ -57,3 +59,23 @@ def test_admin_key_from_environment_is_used(server: Server) -> None:
 
 def test_unknown_paths_are_404(server: Server) -> None:
     assert httpx.get(f"{server.url}/nope").status_code == 404
+
+
+def test_silent_runs_are_marked_crashed_and_recover(backend: str, tmp_path: Path,
+                                                    request: pytest.FixtureRequest) -> None:
+    url = request.getfixturevalue("postgres").create() if backend == "postgresql" else None
+    srv = Server(tmp_path / "srv", url, extra_env={"RUNBASE_HEARTBEAT_TIMEOUT_SECONDS": "2"}).start()
+    try:
+        srv.graphql('mutation { upsertBucket(input: {modelName: "hb", name: "quiet"}) { inserted } }')
+        srv.graphql('mutation { upsertBucket(input: {modelName: "hb", name: "done", state: "finished"}) '
+                    '{ inserted } }')
+        deadline = time.monotonic() + 15
+        while srv.run("quiet", project="hb")["state"] != "crashed" and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert srv.run("quiet", project="hb")["state"] == "crashed"
+        assert srv.run("done", project="hb")["state"] == "finished"
+        # a heartbeat (an empty history batch) brings it back
+        srv.graphql('mutation { logHistory(input: {projectName: "hb", runName: "quiet", rows: "[]"}) { state } }')
+        assert srv.run("quiet", project="hb")["state"] == "running"
+    finally:
+        srv.stop()
