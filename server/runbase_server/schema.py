@@ -5,6 +5,7 @@ file so the documentation lives in one place."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -200,8 +201,7 @@ class Run:
 
 def given(value: Any) -> Any:
     """Strawberry marks omitted inputs UNSET; services only know None."""
-    if isinstance(value, (UpsertBucketInput, LogHistoryInput, DeleteRunInput, UpsertModelInput, CreateUserInput,
-                          GenerateApiKeyInput)):
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):  # an input object
         return type(value)(**{k: given(v) for k, v in vars(value).items()})
     return None if value is strawberry.UNSET else value
 
