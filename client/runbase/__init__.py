@@ -6,6 +6,7 @@ __version__ = "0.1.0"
 
 from typing import TYPE_CHECKING
 
+from .apis.public import Api
 from .credentials import login
 from .errors import AuthenticationError, CommError, Error, UsageError
 from .lifecycle import finish, init, log, setup, teardown
@@ -22,6 +23,6 @@ config: Config | None = None
 summary: Summary | None = None
 
 __all__ = [
-    "AuthenticationError", "CommError", "Error", "Run", "Settings", "UsageError", "config", "finish", "init", "log",
+    "Api", "AuthenticationError", "CommError", "Error", "Run", "Settings", "UsageError", "config", "finish", "init", "log",
     "login", "run", "setup", "summary", "teardown",
 ]

@@ -29,7 +29,11 @@ def is_member(session: Session, viewer: Viewer, entity_id: int) -> bool:
     return viewer.admin or role(session, viewer, entity_id) is not None
 
 
+def can_write(session: Session, viewer: Viewer, entity_id: int) -> bool:
+    return viewer.admin or role(session, viewer, entity_id) in WRITER_ROLES
+
+
 def require_writer(session: Session, viewer: Viewer, entity: Entity) -> None:
-    if viewer.admin or role(session, viewer, entity.id) in WRITER_ROLES:
+    if can_write(session, viewer, entity.id):
         return
     raise Forbidden(f"user {viewer.username!r} cannot write to entity {entity.name!r}")

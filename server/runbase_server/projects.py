@@ -5,11 +5,12 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from . import pagination
 from .auth import Viewer
 from .entities import get_entity, is_member, require_writer
 from .errors import NotFound, UserError
 from .names import check_name
-from .tables import Entity, Project, Run
+from .tables import Entity, Project
 
 ACCESS_LEVELS = ("PRIVATE", "READ")
 
@@ -65,8 +66,17 @@ def upsert(
     return project, inserted
 
 
-def run_count(session: Session, project: Project) -> int:
-    return session.scalar(select(func.count(Run.id)).where(Run.project_id == project.id)) or 0
+def visible(session: Session, viewer: Viewer, entity_name: str, first: int | None,
+            after: str | None) -> tuple[pagination.Page[Project], int]:
+    """A page of the entity's projects the viewer can read, newest first, and how many there are."""
+    entity = get_entity(session, entity_name)
+    query = select(Project).where(Project.entity_id == entity.id)
+    if not is_member(session, viewer, entity.id):
+        query = query.where(Project.access == "READ")
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    size, start = pagination.page_size(first), pagination.offset_of(after)
+    rows = session.scalars(query.order_by(Project.created_at.desc(), Project.id.desc()).offset(start).limit(size + 1))
+    return pagination.paged(list(rows), start, size), total
 
 
 def require_readable(session: Session, viewer: Viewer, entity_name: str, name: str) -> Project:

@@ -7,14 +7,14 @@ import string
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
-from . import documents, projects
+from . import documents, pagination, projects
 from .auth import Viewer
 from .errors import NotFound, UserError
 from .names import check_name
-from .tables import Run, utcnow
+from .tables import Project, Run, User, utcnow
 
 STATES = ("running", "finished", "failed", "crashed", "killed")
 FINAL_STATES = ("finished", "failed", "crashed", "killed")
@@ -109,6 +109,30 @@ def set_state(run: Run, state: str | None, exit_code: int | None = None) -> None
     else:
         run.finished_at = None
         run.exit_code = None
+
+
+def _matching(session: Session, project: Project, filters: dict[str, Any] | None) -> Select[Any]:
+    from . import filters as mongo
+
+    dialect = session.get_bind().dialect.name
+    return (select(Run).outerjoin(User, Run.user_id == User.id)
+            .where(Run.project_id == project.id, mongo.run_filter(filters, dialect)))
+
+
+def search(session: Session, project: Project, filters_text: str | None, order: str | None, first: int | None,
+           after: str | None) -> pagination.Page[Run]:
+    """One page of a project's runs matching a MongoDB-style filter, translated to SQL."""
+    from . import filters as mongo
+
+    size, start = pagination.page_size(first), pagination.offset_of(after)
+    query = _matching(session, project, documents.parse(filters_text, "filters"))
+    query = query.order_by(*mongo.run_order(order, session.get_bind().dialect.name)).offset(start).limit(size + 1)
+    return pagination.paged(list(session.scalars(query)), start, size)
+
+
+def count(session: Session, project: Project, filters_text: str | None) -> int:
+    query = _matching(session, project, documents.parse(filters_text, "filters"))
+    return session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
 
 def delete(session: Session, viewer: Viewer, entity: str | None, project: str, name: str) -> None:

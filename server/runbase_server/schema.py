@@ -24,12 +24,13 @@ from strawberry.extensions import (
     ValidationCache,
 )
 
-from . import __version__, documents, history, projects, runs, users
+from . import __version__, documents, history, pagination, projects, runs, teams, users
 from .auth import Viewer
-from .entities import get_entity, is_member
+from .entities import can_write, get_entity, is_member
 from .errors import NotFound, UserError
 from .tables import ApiKey as ApiKeyRow
 from .tables import Entity as EntityRow
+from .tables import Membership as MembershipRow
 from .tables import Project as ProjectRow
 from .tables import Run as RunRow
 from .tables import User as UserRow
@@ -105,14 +106,31 @@ class User:
 
 
 @strawberry.type
+class Member:
+    id: strawberry.ID
+    username: str
+    email: str | None
+    role: str
+
+    @classmethod
+    def of(cls, membership: MembershipRow, user: UserRow) -> Member:
+        return cls(id=strawberry.ID(str(user.id)), username=user.username, email=user.email, role=membership.role)
+
+
+@strawberry.type
 class Entity:
+    row: strawberry.Private[EntityRow]
     id: strawberry.ID
     name: str
     is_team: bool
 
     @classmethod
     def of(cls, row: EntityRow) -> Entity:
-        return cls(id=strawberry.ID(str(row.id)), name=row.name, is_team=row.is_team)
+        return cls(row=row, id=strawberry.ID(str(row.id)), name=row.name, is_team=row.is_team)
+
+    @strawberry.field
+    def members(self, info: Info) -> list[Member]:
+        return [Member.of(m, u) for m, u in teams.members(info.context.session, info.context.viewer, self.row)]
 
     @strawberry.field
     def project(self, info: Info, name: str) -> Project | None:
@@ -140,8 +158,61 @@ class Project:
         return None if row is None else Run.of(row)
 
     @strawberry.field
-    def run_count(self, info: Info) -> int:
-        return projects.run_count(info.context.session, self.row)
+    def runs(self, info: Info, filters: JSONString | None = strawberry.UNSET, order: str | None = strawberry.UNSET,
+             first: int | None = strawberry.UNSET, after: str | None = strawberry.UNSET) -> RunConnection:
+        page = runs.search(info.context.session, self.row, given(filters), given(order), given(first), given(after))
+        return RunConnection(
+            edges=[RunEdge(node=Run.of(row), cursor=c) for row, c in zip(page.items, page.cursors())],
+            page_info=PageInfo(end_cursor=page.cursors()[-1] if page.items else None, has_next_page=page.has_next),
+            project=self.row, filters=given(filters),
+        )
+
+    @strawberry.field
+    def run_count(self, info: Info, filters: JSONString | None = strawberry.UNSET) -> int:
+        return runs.count(info.context.session, self.row, given(filters))
+
+
+@strawberry.type
+class PageInfo:
+    end_cursor: str | None
+    has_next_page: bool
+
+
+@strawberry.type
+class RunEdge:
+    node: Run
+    cursor: str
+
+
+@strawberry.type
+class RunConnection:
+    edges: list[RunEdge]
+    page_info: PageInfo
+    project: strawberry.Private[ProjectRow]
+    filters: strawberry.Private[str | None]
+
+    @strawberry.field
+    def total_count(self, info: Info) -> int:
+        return runs.count(info.context.session, self.project, self.filters)
+
+
+@strawberry.type
+class ProjectEdge:
+    node: Project
+    cursor: str
+
+
+@strawberry.type
+class ProjectConnection:
+    edges: list[ProjectEdge]
+    page_info: PageInfo
+    total_count: int
+
+
+@strawberry.type
+class HistoryPage:
+    rows: JSONString
+    next_step: Int64 | None
 
 
 @strawberry.type
@@ -198,6 +269,54 @@ class Run:
     ) -> list[JSONString]:
         return history.read(info.context.session, self.row, given(samples), given(min_step), given(max_step))
 
+    @strawberry.field
+    def sampled_history(self, info: Info, specs: list[JSONString]) -> list[JSONString]:
+        return [history.sampled(info.context.session, self.row, **_history_spec(spec)) for spec in specs]
+
+    @strawberry.field
+    def history_page(
+        self, info: Info, keys: list[str] | None = strawberry.UNSET, min_step: Int64 | None = strawberry.UNSET,
+        max_step: Int64 | None = strawberry.UNSET, limit: int | None = strawberry.UNSET
+    ) -> HistoryPage:
+        rows, next_step = history.scan(info.context.session, self.row, given(keys), given(min_step), given(max_step),
+                                       _page_limit(given(limit)))
+        return HistoryPage(rows=rows, next_step=next_step)
+
+    @strawberry.field
+    def read_only(self, info: Info) -> bool:
+        return not can_write(info.context.session, info.context.viewer, self.row.project.entity_id)
+
+    @strawberry.field
+    def system_metrics(self) -> JSONString:
+        return "{}"
+
+
+MAX_HISTORY_PAGE = 100_000
+MAX_SAMPLES = 100_000
+
+
+def _history_spec(text: str) -> dict[str, Any]:
+    """A sampledHistory spec as W&B's clients send it: {"keys": [...], "samples": N, "xAxis": "_step"}."""
+    spec = documents.parse(text, "sampledHistory spec")
+    keys = spec.get("keys")
+    if keys is not None and (not isinstance(keys, list) or not all(isinstance(k, str) for k in keys)):
+        raise UserError("sampledHistory spec: keys must be a list of strings")
+    samples = spec.get("samples", 500)
+    if type(samples) is not int or not 1 <= samples <= MAX_SAMPLES:
+        raise UserError(f"sampledHistory spec: samples must be an integer from 1 to {MAX_SAMPLES}")
+    x_axis = spec.get("xAxis", "_step")
+    if not isinstance(x_axis, str):
+        raise UserError("sampledHistory spec: xAxis must be a string")
+    return {"keys": keys, "samples": samples, "x_axis": x_axis}
+
+
+def _page_limit(limit: int | None) -> int:
+    if limit is None:
+        return 1000
+    if not 1 <= limit <= MAX_HISTORY_PAGE:
+        raise UserError(f"limit must be between 1 and {MAX_HISTORY_PAGE}")
+    return limit
+
 
 def given(value: Any) -> Any:
     """Strawberry marks omitted inputs UNSET; services only know None."""
@@ -223,6 +342,11 @@ class Query:
         return User.of(users.visible_user(info.context.session, info.context.viewer, user_name))
 
     @strawberry.field
+    def users(self, info: Info, query: str, first: int | None = strawberry.UNSET) -> list[User]:
+        size = pagination.page_size(given(first))
+        return [User.of(row) for row in teams.search_users(info.context.session, info.context.viewer, query, size)]
+
+    @strawberry.field
     def entity(self, info: Info, name: str) -> Entity | None:
         ctx = info.context
         try:
@@ -234,6 +358,19 @@ class Query:
     @strawberry.field
     def project(self, info: Info, name: str, entity_name: str | None = strawberry.UNSET) -> Project | None:
         return _project(info, given(entity_name), name)
+
+    @strawberry.field
+    def projects(self, info: Info, entity_name: str | None = strawberry.UNSET, first: int | None = strawberry.UNSET,
+                 after: str | None = strawberry.UNSET) -> ProjectConnection:
+        ctx = info.context
+        page, total = projects.visible(ctx.session, ctx.viewer, given(entity_name) or ctx.viewer.username,
+                                       given(first), given(after))
+        cursors = page.cursors()
+        return ProjectConnection(
+            edges=[ProjectEdge(node=Project.of(row), cursor=c) for row, c in zip(page.items, cursors)],
+            page_info=PageInfo(end_cursor=cursors[-1] if cursors else None, has_next_page=page.has_next),
+            total_count=total,
+        )
 
     @strawberry.field
     def server_info(self, info: Info) -> ServerInfo:
@@ -346,6 +483,41 @@ class DeleteApiKeyPayload:
     success: bool
 
 
+@strawberry.input
+class CreateTeamInput:
+    team_name: str
+    admin_user_name: str | None = strawberry.UNSET
+
+
+@strawberry.type
+class CreateTeamPayload:
+    entity: Entity
+
+
+@strawberry.input
+class CreateInviteInput:
+    entity_name: str
+    username: str
+    role: str | None = strawberry.UNSET
+    admin: bool | None = strawberry.UNSET
+
+
+@strawberry.type
+class CreateInvitePayload:
+    member: Member
+
+
+@strawberry.input
+class DeleteInviteInput:
+    entity_name: str
+    id: strawberry.ID
+
+
+@strawberry.type
+class DeleteInvitePayload:
+    success: bool
+
+
 @strawberry.type
 class Mutation:
     @strawberry.mutation
@@ -398,6 +570,26 @@ class Mutation:
             raise UserError(f"no API key with id {input.id!r}") from None
         users.delete_api_key(info.context.session, info.context.viewer, key_id)
         return DeleteApiKeyPayload(success=True)
+
+
+    @strawberry.mutation
+    def create_team(self, info: Info, input: CreateTeamInput) -> CreateTeamPayload | None:
+        input = given(input)
+        row = teams.create(info.context.session, info.context.viewer, input.team_name, input.admin_user_name)
+        return CreateTeamPayload(entity=Entity.of(row))
+
+    @strawberry.mutation
+    def create_invite(self, info: Info, input: CreateInviteInput) -> CreateInvitePayload | None:
+        input = given(input)
+        member_role = input.role or ("admin" if input.admin else "member")
+        membership, user = teams.invite(info.context.session, info.context.viewer, input.entity_name,
+                                        input.username, member_role)
+        return CreateInvitePayload(member=Member.of(membership, user))
+
+    @strawberry.mutation
+    def delete_invite(self, info: Info, input: DeleteInviteInput) -> DeleteInvitePayload | None:
+        teams.remove(info.context.session, info.context.viewer, input.entity_name, str(input.id))
+        return DeleteInvitePayload(success=True)
 
 
 def _should_mask(error: Any) -> bool:

@@ -5,6 +5,22 @@ from pydantic import Field
 from .base_model import BaseModel
 
 
+class MemberFields(BaseModel):
+    id: str
+    username: str
+    email: Optional[str]
+    role: str
+
+
+class ProjectFields(BaseModel):
+    id: str
+    name: str
+    entity_name: str = Field(alias="entityName")
+    description: Optional[str]
+    access: str
+    created_at: str = Field(alias="createdAt")
+
+
 class RunFields(BaseModel):
     id: str
     name: str
@@ -23,3 +39,41 @@ class RunFields(BaseModel):
     finished_at: Optional[str] = Field(alias="finishedAt")
     history_line_count: int = Field(alias="historyLineCount")
     last_history_step: Optional[int] = Field(alias="lastHistoryStep")
+
+
+class PublicRunFields(RunFields):
+    history_keys: str = Field(alias="historyKeys")
+    read_only: bool = Field(alias="readOnly")
+    system_metrics: str = Field(alias="systemMetrics")
+    user: Optional["PublicRunFieldsUser"]
+    project: Optional["PublicRunFieldsProject"]
+
+
+class PublicRunFieldsUser(BaseModel):
+    username: str
+
+
+class PublicRunFieldsProject(BaseModel):
+    name: str
+    entity_name: str = Field(alias="entityName")
+
+
+class UserFields(BaseModel):
+    id: str
+    username: str
+    email: Optional[str]
+    admin: bool
+    entity: str
+    teams: list["UserFieldsTeams"]
+    api_keys: list["UserFieldsApiKeys"] = Field(alias="apiKeys")
+
+
+class UserFieldsTeams(BaseModel):
+    name: str
+    is_team: bool = Field(alias="isTeam")
+
+
+class UserFieldsApiKeys(BaseModel):
+    id: str
+    name: str
+    description: Optional[str]

@@ -5,6 +5,24 @@ from pydantic import Field
 from .base_model import BaseModel
 
 
+class CreateTeamInput(BaseModel):
+    team_name: str = Field(alias="teamName")
+    admin_user_name: Optional[str] = Field(alias="adminUserName", default=None)
+
+
+class CreateInviteInput(BaseModel):
+    entity_name: str = Field(alias="entityName")
+    username: str
+    role: Optional[str] = None
+    "admin, member or viewer; W&B's `admin: true` is role admin."
+    admin: Optional[bool] = None
+
+
+class DeleteInviteInput(BaseModel):
+    entity_name: str = Field(alias="entityName")
+    id: str
+
+
 class UpsertBucketInput(BaseModel):
     name: Optional[str] = None
     "The run id; a random one is made when absent."

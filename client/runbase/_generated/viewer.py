@@ -16,8 +16,15 @@ class ViewerViewer(BaseModel):
     admin: bool
     entity: str
     teams: list["ViewerViewerTeams"]
+    api_keys: list["ViewerViewerApiKeys"] = Field(alias="apiKeys")
 
 
 class ViewerViewerTeams(BaseModel):
     name: str
     is_team: bool = Field(alias="isTeam")
+
+
+class ViewerViewerApiKeys(BaseModel):
+    id: str
+    name: str
+    description: Optional[str]

@@ -1,0 +1,31 @@
+from typing import Optional
+
+from pydantic import Field
+
+from .base_model import BaseModel
+from .fragments import PublicRunFields
+
+
+class Runs(BaseModel):
+    project: Optional["RunsProject"]
+
+
+class RunsProject(BaseModel):
+    runs: "RunsProjectRuns"
+
+
+class RunsProjectRuns(BaseModel):
+    page_info: "RunsProjectRunsPageInfo" = Field(alias="pageInfo")
+    edges: list["RunsProjectRunsEdges"]
+
+
+class RunsProjectRunsPageInfo(BaseModel):
+    end_cursor: Optional[str] = Field(alias="endCursor")
+    has_next_page: bool = Field(alias="hasNextPage")
+
+
+class RunsProjectRunsEdges(BaseModel):
+    node: "RunsProjectRunsEdgesNode"
+
+
+RunsProjectRunsEdgesNode = PublicRunFields

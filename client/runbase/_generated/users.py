@@ -1,0 +1,9 @@
+from .base_model import BaseModel
+from .fragments import UserFields
+
+
+class Users(BaseModel):
+    users: list["UsersUsers"]
+
+
+UsersUsers = UserFields

@@ -1,0 +1,159 @@
+"""Api: the entry point for querying and changing what has been logged."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ... import __version__, credentials
+from ..._generated.input_types import CreateTeamInput, CreateUserInput, UpsertBucketInput, UpsertModelInput
+from ...connection import Connection
+from ...errors import UsageError
+from ...settings import env
+from .projects import Project, Projects
+from .runs import Run, Runs
+from .teams import Team
+from .users import User
+
+DEFAULT_TIMEOUT = 30
+
+
+class Api:
+    """Queries a runbase server; defaults come from `overrides`, then RUNBASE_*/WANDB_* variables."""
+
+    def __init__(self, overrides: dict[str, Any] | None = None, timeout: int | None = None,
+                 api_key: str | None = None) -> None:
+        self.settings: dict[str, Any] = {"base_url": None, "entity": env("ENTITY"), "project": env("PROJECT")}
+        self.settings.update(overrides or {})
+        base_url = self.settings["base_url"]
+        self.settings["base_url"] = credentials.normalize_host(base_url) if base_url else credentials.default_base_url()
+        self._api_key = credentials.resolve_key(self.settings["base_url"], api_key)
+        self._client = Connection(self.settings["base_url"], self._api_key, timeout=timeout or DEFAULT_TIMEOUT)
+        self._viewer: User | None = None
+        self._runs: dict[str, Run] = {}
+
+    @property
+    def api_key(self) -> str | None:
+        return self._api_key
+
+    @property
+    def client(self) -> Connection:
+        return self._client
+
+    @property
+    def user_agent(self) -> str:
+        return f"runbase-sdk/{__version__}"
+
+    @property
+    def viewer(self) -> User:
+        if self._viewer is None:
+            attrs = self._client.viewer().viewer
+            if attrs is None:
+                raise ValueError("the server did not say who this API key belongs to")
+            self._viewer = User(self._client, attrs.model_dump())
+        return self._viewer
+
+    @property
+    def default_entity(self) -> str:
+        return self.settings["entity"] or self.viewer.entity
+
+    def flush(self) -> None:
+        """Forget cached runs so the next run() call reads fresh values."""
+        self._runs.clear()
+
+    # -- projects --------------------------------------------------------------------------------
+    def project(self, name: str, entity: str | None = None) -> Project:
+        entity = entity or self.default_entity
+        found = self._client.project(entity=entity, name=name).project
+        if found is None:
+            raise ValueError(f"no project {entity}/{name} (or no access to it)")
+        return Project(self._client, found.entity_name, found.name, found.model_dump())
+
+    def projects(self, entity: str | None = None, per_page: int = 200) -> Projects:
+        return Projects(self._client, entity or self.default_entity, per_page=per_page)
+
+    def create_project(self, name: str, entity: str | None = None) -> Project:
+        result = self._client.upsert_model(UpsertModelInput(name=name, entity_name=entity or self.default_entity))
+        project = result.upsert_model.project
+        return Project(self._client, project.entity_name, project.name, project.model_dump())
+
+    # -- runs ----------------------------------------------------------------------------------------
+    def _parse_path(self, path: str | None) -> tuple[str, str, str | None]:
+        """entity/project[/runs]/run_id, shorter forms filled from the defaults, or a run URL."""
+        parts = [p for p in re.sub(r"^https?://[^/]+", "", (path or "").strip()).split("/") if p]
+        if "runs" in parts[:-1]:
+            parts.remove("runs")
+        project = self.settings["project"]
+        if len(parts) >= 3:
+            return parts[-3], parts[-2], parts[-1]
+        if len(parts) == 2:
+            return self.default_entity, parts[0], parts[1]
+        if len(parts) == 1 and project:
+            return self.default_entity, project, parts[0]
+        raise UsageError(f"cannot read a run path from {path!r}: use entity/project/run_id")
+
+    def run(self, path: str = "") -> Run:
+        """A run by entity/project/run_id (or project/run_id, or run_id with a default project)."""
+        entity, project, run_id = self._parse_path(path)
+        key = f"{entity}/{project}/{run_id}"
+        if key not in self._runs:
+            self._runs[key] = Run(self._client, entity, project, run_id)
+        return self._runs[key]
+
+    def runs(self, path: str | None = None, filters: dict[str, Any] | None = None, order: str = "+created_at",
+             per_page: int = 50, include_sweeps: bool = True) -> Runs:
+        """Runs of a project ("entity/project" or "project") matching a MongoDB-style filter."""
+        parts = [p for p in (path or "").split("/") if p]
+        if len(parts) > 2:
+            raise UsageError(f"runs() takes a project path entity/project, not {path!r}")
+        project = parts[-1] if parts else self.settings["project"]
+        if not project:
+            raise UsageError("runs() needs a project: pass path='entity/project' or set RUNBASE_PROJECT")
+        entity = parts[0] if len(parts) == 2 else self.default_entity
+        return Runs(self._client, entity, project, filters=filters, order=order, per_page=per_page)
+
+    def create_run(self, *, run_id: str | None = None, project: str | None = None,
+                   entity: str | None = None) -> Run:
+        entity = entity or self.default_entity
+        project = project or self.settings["project"] or "uncategorized"
+        result = self._client.upsert_bucket(UpsertBucketInput(model_name=project, entity_name=entity, name=run_id))
+        run = result.upsert_bucket.bucket
+        return Run(self._client, entity, project, run.name)
+
+    def from_path(self, path: str) -> Project | Run:
+        parts = [p for p in re.sub(r"^https?://[^/]+", "", path).split("/") if p]
+        if "sweeps" in parts or "reports" in parts:
+            raise NotImplementedError("sweeps and reports are not built in runbase yet")
+        if len(parts) == 1:
+            return self.project(parts[0])
+        if len(parts) == 2 and parts[1] != "runs":
+            return self.project(parts[1], parts[0])
+        return self.run(path)
+
+    # -- users ------------------------------------------------------------------------------------------
+    def user(self, username_or_email: str) -> User | None:
+        """A user by name (or by an email whose local part is the name); admins see everyone."""
+        found = self._client.user(user_name=username_or_email.split("@", 1)[0]).user
+        return None if found is None else User(self._client, found.model_dump())
+
+    def create_user(self, email: str, admin: bool | None = False) -> User:
+        """Admins only: a user named after the local part of the email."""
+        username = re.sub(r"[^A-Za-z0-9_.-]", "-", email.split("@", 1)[0])
+        result = self._client.create_user(CreateUserInput(username=username, email=email, admin=admin))
+        return self.user(result.create_user.user.username)
+
+    def users(self, username_or_email: str) -> list[User]:
+        """Admins only: users whose name or email starts or ends with the query."""
+        return [User(self._client, found.model_dump()) for found in self._client.users(query=username_or_email).users]
+
+    def team(self, team: str) -> Team:
+        return Team(self._client, team)
+
+    def create_team(self, team: str, admin_username: str | None = None) -> Team:
+        """A new team; its admin is admin_username (instance admins only) or you."""
+        self._client.create_team(CreateTeamInput(team_name=team, admin_user_name=admin_username))
+        return Team(self._client, team)
+
+    def __repr__(self) -> str:
+        return f"<Api {self.settings['base_url']}>"
+

@@ -1,0 +1,70 @@
+"""Projects: where runs are grouped."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ...connection import Connection
+from ..paginator import Paginator
+
+if TYPE_CHECKING:
+    from .runs import Runs
+
+
+class Project:
+    def __init__(self, client: Connection, entity: str, project: str, attrs: dict[str, Any] | None = None) -> None:
+        self.client = client
+        self.entity = entity
+        self.name = project
+        self._attrs = attrs or {}
+
+    @property
+    def id(self) -> str | None:
+        return self._attrs.get("id")
+
+    @property
+    def description(self) -> str | None:
+        return self._attrs.get("description")
+
+    @property
+    def access(self) -> str | None:
+        return self._attrs.get("access")
+
+    @property
+    def created_at(self) -> str | None:
+        return self._attrs.get("created_at")
+
+    @property
+    def path(self) -> list[str]:
+        return [self.entity, self.name]
+
+    @property
+    def url(self) -> str:
+        return f"{self.client.base_url}/{self.entity}/{self.name}"
+
+    def runs(self, filters: dict[str, Any] | None = None, order: str = "+created_at", per_page: int = 50) -> Runs:
+        from .runs import Runs
+
+        return Runs(self.client, self.entity, self.name, filters=filters, order=order, per_page=per_page)
+
+    def __repr__(self) -> str:
+        return f"<Project {self.entity}/{self.name}>"
+
+
+class Projects(Paginator[Project]):
+    """The projects of an entity, newest first."""
+
+    def __init__(self, client: Connection, entity: str, per_page: int = 200) -> None:
+        super().__init__(per_page)
+        self.client = client
+        self.entity = entity
+
+    def _fetch(self, after: str | None) -> tuple[list[Project], str | None, bool]:
+        page = self.client.projects(entity=self.entity, first=self.per_page, after=after).projects
+        self._length = page.total_count
+        objects = [Project(self.client, edge.node.entity_name, edge.node.name, edge.node.model_dump())
+                   for edge in page.edges]
+        return objects, page.page_info.end_cursor, page.page_info.has_next_page
+
+    def _count(self) -> int:
+        return self.client.projects(entity=self.entity, first=0).projects.total_count

@@ -1,0 +1,291 @@
+"""Public runs: read and change runs after they were logged, and read their history."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from ..._generated.input_types import DeleteRunInput, UpsertBucketInput
+from ...connection import Connection
+from ...errors import UsageError
+from ..paginator import Paginator
+
+HIDDEN_CONFIG = ("_wandb",)
+
+
+def _frame(rows: list[dict[str, Any]], format: str) -> Any:
+    """Rows as a DataFrame; pandas and polars stay optional."""
+    if format == "pandas":
+        try:
+            import pandas
+        except ImportError:
+            raise UsageError("pandas is not installed: pip install pandas, or pass pandas=False / "
+                             "format='default' for a list of dicts") from None
+        return pandas.DataFrame(rows)
+    if format == "polars":
+        try:
+            import polars
+        except ImportError:
+            raise UsageError("polars is not installed: pip install polars, or pass format='default'") from None
+        return polars.DataFrame(rows)
+    if format != "default":
+        raise UsageError(f"format must be 'default', 'pandas' or 'polars', not {format!r}")
+    return rows
+
+
+def _check_stream(stream: str) -> None:
+    if stream == "system":
+        raise NotImplementedError("system metrics (stream='system') are not collected by runbase yet")
+    if stream != "default":
+        raise UsageError(f"stream must be 'default' or 'system', not {stream!r}")
+
+
+def _spec(samples: int, keys: list[str] | None, x_axis: str) -> str:
+    if keys is not None and (isinstance(keys, str) or not all(isinstance(k, str) for k in keys)):
+        raise UsageError("keys must be a list of strings")
+    return json.dumps({"keys": list(keys) if keys is not None else None, "samples": samples, "xAxis": x_axis})
+
+
+class Summary(dict):
+    """A run's summary; update() and item assignment persist to the server at once."""
+
+    def __init__(self, run: Run, data: dict[str, Any]) -> None:
+        super().__init__(data)
+        self._run = run
+
+    def update(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        changes = dict(*args, **kwargs)
+        super().update(changes)
+        self._run._upsert(summaryMetrics=json.dumps(changes))
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        super().__setitem__(key, value)
+        self._run._upsert(summaryMetrics=json.dumps({key: value}))
+
+    def __delitem__(self, key: str) -> None:
+        super().__delitem__(key)
+        self._run._upsert(summaryMetrics=json.dumps({key: None}))
+
+
+class Run:
+    """A run that has been logged. Edit tags, notes, name, group, job_type or config, then call update()."""
+
+    def __init__(self, client: Connection, entity: str, project: str, run_id: str,
+                 attrs: dict[str, Any] | None = None, include_sweeps: bool = True) -> None:
+        self.client = client
+        self.entity = entity
+        self.project = project
+        self._id = run_id
+        self._attrs: dict[str, Any] = {}
+        if attrs is None:
+            self.load(force=True)
+        else:
+            self._set(attrs)
+
+    def _set(self, attrs: dict[str, Any]) -> None:
+        self._attrs = attrs
+        self.entity = (attrs.get("project") or {}).get("entity_name", self.entity)
+        config = json.loads(attrs.get("config") or "{}")
+        self.config = {k: (v.get("value") if isinstance(v, dict) else v) for k, v in config.items()
+                       if k not in HIDDEN_CONFIG}
+        self.summary = Summary(self, json.loads(attrs.get("summary_metrics") or "{}"))
+        self.tags = list(attrs.get("tags") or [])
+        self.name = self.display_name = attrs.get("display_name")
+        self.notes = attrs.get("notes")
+        self.group = attrs.get("group")
+        self.job_type = attrs.get("job_type")
+        self._loaded_config = dict(self.config)
+
+    def load(self, force: bool = False) -> dict[str, Any]:
+        """Fetch the run's attributes from the server."""
+        if force or not self._attrs:
+            found = self.client.public_run(entity=self.entity, project=self.project, name=self._id).project
+            if found is None or found.run is None:
+                raise ValueError(f"no run {self.entity}/{self.project}/{self._id} (or no access to it)")
+            self._set(found.run.model_dump())
+        return self._attrs
+
+    # -- attributes ----------------------------------------------------------------------------
+    @property
+    def id(self) -> str:
+        return self._id
+
+    @property
+    def storage_id(self) -> str:
+        return self._attrs["id"]
+
+    @property
+    def state(self) -> str:
+        return self._attrs["state"]
+
+    @property
+    def created_at(self) -> str:
+        return self._attrs["created_at"]
+
+    @property
+    def heartbeat_at(self) -> str | None:
+        return self._attrs.get("heartbeat_at")
+
+    @property
+    def user(self) -> str | None:
+        return (self._attrs.get("user") or {}).get("username")
+
+    @property
+    def username(self) -> str:
+        return self.entity
+
+    @property
+    def path(self) -> list[str]:
+        return [self.entity, self.project, self._id]
+
+    @property
+    def url(self) -> str:
+        return f"{self.client.base_url}/{self.entity}/{self.project}/runs/{self._id}"
+
+    @property
+    def read_only(self) -> bool:
+        return bool(self._attrs.get("read_only"))
+
+    @property
+    def history_keys(self) -> dict[str, Any]:
+        return json.loads(self._attrs.get("history_keys") or "{}")
+
+    @property
+    def lastHistoryStep(self) -> int:  # noqa: N802 - W&B's name
+        step = self._attrs.get("last_history_step")
+        return -1 if step is None else step
+
+    @property
+    def system_metrics(self) -> dict[str, Any]:
+        return json.loads(self._attrs.get("system_metrics") or "{}")
+
+    @property
+    def metadata(self) -> None:
+        """W&B reads this from a wandb-metadata.json run file; runbase does not write one yet."""
+        return None
+
+    @property
+    def sweep(self) -> None:
+        return None
+
+    # -- changes -------------------------------------------------------------------------------
+    def _upsert(self, **fields: Any) -> None:
+        result = self.client.upsert_bucket(UpsertBucketInput.model_validate(
+            {"entityName": self.entity, "modelName": self.project, "name": self._id, **fields}))
+        self._set(self._attrs | result.upsert_bucket.bucket.model_dump())
+
+    def update(self) -> None:
+        """Persist edits to tags, notes, name, group, job_type and config."""
+        if not isinstance(self.config, dict):
+            raise UsageError("run.config must be a dict")
+        self._upsert(
+            displayName=self.name, notes=self.notes, tags=list(self.tags), groupName=self.group,
+            jobType=self.job_type,
+            config=json.dumps({k: {"value": v, "desc": None} for k, v in self.config.items()}),
+        )
+
+    save = update
+
+    def delete(self, delete_artifacts: bool = False) -> None:
+        self.client.delete_run(DeleteRunInput(entity_name=self.entity, project_name=self.project,
+                                              run_name=self._id, delete_artifacts=delete_artifacts))
+
+    def wait_until_finished(self, poll_seconds: float = 1.0) -> None:
+        while self.load(force=True)["state"] == "running":
+            time.sleep(poll_seconds)
+
+    # -- history --------------------------------------------------------------------------------
+    def history(self, samples: int = 500, keys: list[str] | None = None, x_axis: str = "_step",
+                pandas: bool = True, stream: str = "default") -> Any:
+        """A deterministic sample that keeps the first and last rows and each key's extremes."""
+        _check_stream(stream)
+        found = self.client.sampled_history(entity=self.entity, project=self.project, name=self._id,
+                                            specs=[_spec(samples, keys, x_axis)]).project
+        rows = json.loads(found.run.sampled_history[0])
+        return _frame(rows, "pandas" if pandas else "default")
+
+    def scan_history(self, keys: list[str] | None = None, page_size: int = 1000, min_step: int | None = None,
+                     max_step: int | None = None) -> Iterator[dict[str, Any]]:
+        """Every row in step order (only rows holding all `keys`), fetched a page at a time."""
+        if keys is not None and (isinstance(keys, str) or not all(isinstance(k, str) for k in keys)):
+            raise UsageError("keys must be a list of strings")
+        step = min_step
+        while True:
+            page = self.client.history_page(entity=self.entity, project=self.project, name=self._id,
+                                            keys=keys, min_step=step, max_step=max_step,
+                                            limit=page_size).project.run.history_page
+            yield from json.loads(page.rows)
+            if page.next_step is None:
+                return
+            step = page.next_step
+
+    # -- not built yet ------------------------------------------------------------------------------
+    def files(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("Run.files() is not built yet (it comes with run files)")
+
+    def file(self, name: str) -> Any:
+        raise NotImplementedError("Run.file() is not built yet (it comes with run files)")
+
+    def logged_artifacts(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("Run.logged_artifacts() is not built yet (it comes with artifacts)")
+
+    def used_artifacts(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("Run.used_artifacts() is not built yet (it comes with artifacts)")
+
+    def __repr__(self) -> str:
+        return f"<Run {'/'.join(self.path)} ({self._attrs.get('state')})>"
+
+
+class Runs(Paginator[Run]):
+    """The runs of a project that match a filter, fetched a page at a time."""
+
+    def __init__(self, client: Connection, entity: str, project: str, filters: dict[str, Any] | None = None,
+                 order: str = "+created_at", per_page: int = 50, include_sweeps: bool = True) -> None:
+        super().__init__(per_page)
+        if filters is not None and not isinstance(filters, dict):
+            raise UsageError(f"filters must be a dict, not {type(filters).__name__}")
+        self.client = client
+        self.entity = entity
+        self.project = project
+        self.filters = filters
+        self.order = order
+        self._filters_json = json.dumps(filters) if filters else None
+
+    def _query(self) -> dict[str, Any]:
+        return {"entity": self.entity, "project": self.project, "filters": self._filters_json, "order": self.order}
+
+    def _fetch(self, after: str | None) -> tuple[list[Run], str | None, bool]:
+        found = self.client.runs(**self._query(), first=self.per_page, after=after).project
+        if found is None:
+            raise ValueError(f"no project {self.entity}/{self.project} (or no access to it)")
+        runs = [Run(self.client, self.entity, self.project, edge.node.name, edge.node.model_dump())
+                for edge in found.runs.edges]
+        return runs, found.runs.page_info.end_cursor, found.runs.page_info.has_next_page
+
+    def _count(self) -> int:
+        found = self.client.run_count(entity=self.entity, project=self.project, filters=self._filters_json).project
+        if found is None:
+            raise ValueError(f"no project {self.entity}/{self.project} (or no access to it)")
+        return found.run_count
+
+    def histories(self, samples: int = 500, keys: list[str] | None = None, x_axis: str = "_step",
+                  format: str = "default", stream: str = "default") -> Any:
+        """Sampled history of every matching run, one request per page of runs; rows carry a run_id."""
+        _check_stream(stream)
+        spec = _spec(samples, keys, x_axis)
+        rows: list[dict[str, Any]] = []
+        after, more = None, True
+        while more:
+            found = self.client.runs_histories(**self._query(), first=self.per_page, after=after,
+                                               specs=[spec]).project
+            if found is None:
+                raise ValueError(f"no project {self.entity}/{self.project} (or no access to it)")
+            for edge in found.runs.edges:
+                rows.extend({"run_id": edge.node.name, **row} for row in json.loads(edge.node.sampled_history[0]))
+            after, more = found.runs.page_info.end_cursor, found.runs.page_info.has_next_page
+        return _frame(rows, format)
+
+    def __repr__(self) -> str:
+        return f"<Runs {self.entity}/{self.project}>"

@@ -1,0 +1,58 @@
+"""The viewer and other users, with their API keys."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..._generated.input_types import DeleteApiKeyInput, GenerateApiKeyInput
+from ...connection import Connection
+
+
+class User:
+    def __init__(self, client: Connection, attrs: dict[str, Any]) -> None:
+        self.client = client
+        self._attrs = attrs
+
+    @property
+    def username(self) -> str:
+        return self._attrs["username"]
+
+    name = username
+
+    @property
+    def entity(self) -> str:
+        return self._attrs["entity"]
+
+    @property
+    def email(self) -> str | None:
+        return self._attrs.get("email")
+
+    @property
+    def admin(self) -> bool:
+        return bool(self._attrs.get("admin"))
+
+    @property
+    def teams(self) -> list[str]:
+        return [team["name"] for team in self._attrs.get("teams", [])]
+
+    @property
+    def api_keys(self) -> list[str]:
+        """Names (the first characters) of the user's API keys; the whole keys are never stored."""
+        return [key["name"] for key in self._attrs.get("api_keys", [])]
+
+    def generate_api_key(self, description: str | None = None) -> str:
+        """A new API key for this user (admins may make keys for others); shown only here."""
+        result = self.client.generate_api_key(GenerateApiKeyInput(description=description, user_name=self.username))
+        return result.generate_api_key.key
+
+    def delete_api_key(self, api_key: str) -> bool:
+        """Revoke a key by one of the names in api_keys."""
+        ids = [key["id"] for key in self._attrs.get("api_keys", []) if key["name"] == api_key]
+        if not ids:
+            raise ValueError(f"user {self.username} has no API key named {api_key!r}")
+        success = self.client.delete_api_key(DeleteApiKeyInput(id=ids[0])).delete_api_key.success
+        self._attrs["api_keys"] = [key for key in self._attrs["api_keys"] if key["id"] != ids[0]]
+        return success
+
+    def __repr__(self) -> str:
+        return f"<User {self.username}>"

@@ -1,0 +1,80 @@
+"""Teams: entities several users log to, each member with a role."""
+
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from .auth import Viewer
+from .entities import get_entity, is_member, role
+from .errors import Conflict, Forbidden, NotFound, UserError
+from .tables import Entity, Membership, User
+from .users import USERNAME, get_user
+
+ROLES = ("admin", "member", "viewer")
+
+
+def _require_team_admin(session: Session, viewer: Viewer, entity: Entity) -> None:
+    if not entity.is_team:
+        raise UserError(f"{entity.name!r} is a user's own entity, not a team")
+    if not (viewer.admin or role(session, viewer, entity.id) == "admin"):
+        raise Forbidden(f"only admins of team {entity.name!r} can change its members")
+
+
+def create(session: Session, viewer: Viewer, name: str, admin_username: str | None) -> Entity:
+    if not USERNAME.fullmatch(name or ""):
+        raise UserError(f"team name {name!r} must be 1-64 letters, digits, '_', '.', '-'")
+    if session.scalar(select(Entity.id).where(Entity.name == name)) is not None:
+        raise Conflict(f"the name {name!r} is taken")
+    if admin_username and admin_username != viewer.username and not viewer.admin:
+        raise Forbidden("only instance admins can make someone else a team's admin")
+    admin = get_user(session, admin_username or viewer.username)
+    team = Entity(name=name, is_team=True)
+    session.add(team)
+    session.flush()
+    session.add(Membership(entity_id=team.id, user_id=admin.id, role="admin"))
+    session.flush()
+    return team
+
+
+def members(session: Session, viewer: Viewer, entity: Entity) -> list[tuple[Membership, User]]:
+    if not is_member(session, viewer, entity.id):
+        return []
+    rows = session.execute(select(Membership, User).join(User, Membership.user_id == User.id)
+                           .where(Membership.entity_id == entity.id).order_by(User.username))
+    return [(membership, user) for membership, user in rows]
+
+
+def invite(session: Session, viewer: Viewer, entity_name: str, username: str, member_role: str) -> tuple[
+        Membership, User]:
+    """Add the user (or change their role): a self-hosted server has no email round trip."""
+    if member_role not in ROLES:
+        raise UserError(f"role must be one of {', '.join(ROLES)}, not {member_role!r}")
+    entity = get_entity(session, entity_name)
+    _require_team_admin(session, viewer, entity)
+    user = get_user(session, username)
+    membership = session.get(Membership, (entity.id, user.id))
+    if membership is None:
+        membership = Membership(entity_id=entity.id, user_id=user.id)
+        session.add(membership)
+    membership.role = member_role
+    session.flush()
+    return membership, user
+
+
+def remove(session: Session, viewer: Viewer, entity_name: str, member_id: str) -> None:
+    entity = get_entity(session, entity_name)
+    _require_team_admin(session, viewer, entity)
+    membership = session.get(Membership, (entity.id, int(member_id))) if member_id.isdigit() else None
+    if membership is None:
+        raise NotFound(f"no member {member_id!r} in team {entity_name!r}")
+    session.delete(membership)
+
+
+def search_users(session: Session, viewer: Viewer, query: str, first: int) -> list[User]:
+    if not viewer.admin:
+        raise Forbidden("only admins can search users")
+    pattern = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    matches = [User.username.like(f"{pattern}%", escape="\\"), User.username.like(f"%{pattern}", escape="\\"),
+               User.email.like(f"{pattern}%", escape="\\"), User.email.like(f"%{pattern}", escape="\\")]
+    return list(session.scalars(select(User).where(or_(*matches)).order_by(User.username).limit(first)))
