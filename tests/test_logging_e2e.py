@@ -306,3 +306,12 @@ def test_batches_mixing_plain_and_special_values_round_trip(server: Server, tmp_
     assert vals[0] == 1.0 and math.isnan(vals[1]) and vals[2] == -math.inf
     assert history[200]["huge"] == 2**70
     assert all("nested/vals" not in r for r in history[:100])
+
+
+def test_integers_beyond_64_bits_stay_exact_in_config_and_summary(server: Server, tmp_path: Path) -> None:
+    run = init(server, tmp_path, project="numbers", config={"seed": 2**70})
+    run.summary["big"] = -(2**65) - 1
+    run.finish()
+    data = server.run(run.id, project="numbers")
+    assert json.loads(data["config"])["seed"]["value"] == 2**70
+    assert json.loads(data["summaryMetrics"])["big"] == -(2**65) - 1

@@ -94,6 +94,10 @@ def upsert(session: Session, viewer: Viewer, fields: dict[str, Any]) -> tuple[Ru
     set_state(run, fields.get("state"), fields.get("exit_code"))
     run.heartbeat_at = utcnow()
     session.flush()
+    if run.state in FINAL_STATES:
+        from . import history  # history builds on runs
+
+        history.compact(session, run)  # a finished run's reads are then columnar only
     return run, inserted
 
 

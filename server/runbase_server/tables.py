@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -194,3 +195,25 @@ class HistoryChunk(Base):
     last_step: Mapped[int] = mapped_column(BigInteger)
     row_count: Mapped[int] = mapped_column(Integer)
     rows: Mapped[str] = mapped_column(Text)
+
+
+class HistoryColumn(Base):
+    """One key's values over one compacted segment of a run's history (see history.py).
+
+    A segment is a span of consecutive rows [first_step, last_step]; every key
+    of the segment has one row here. The key "_step" lists the segment's row
+    steps and carries its row count. `steps` holds the steps where the key has
+    a value (little-endian int64), or is null when that is every row of the
+    segment. `data` holds the values: little-endian float64 ("f8") or int64
+    ("i8") arrays, or a JSON list in Python's dialect ("json") for anything else."""
+
+    __tablename__ = "history_columns"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    first_step: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    key: Mapped[str] = mapped_column(Text, primary_key=True)
+    last_step: Mapped[int] = mapped_column(BigInteger)
+    value_count: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(8))
+    steps: Mapped[bytes | None] = mapped_column(LargeBinary)
+    data: Mapped[bytes | None] = mapped_column(LargeBinary)

@@ -1,0 +1,326 @@
+"""History storage through the service functions, on SQLite and PostgreSQL: the JSON
+tail, its compaction into columnar segments, and reads that merge the two."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from sqlalchemy import func, select
+
+from runbase_server import history, runs, users
+from runbase_server.database import MIGRATIONS, Database, upgrade
+from runbase_server.errors import UserError
+from runbase_server.tables import HistoryChunk, HistoryColumn, Run
+
+
+class Store:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.names: set[str] = set()
+
+    def append(self, rows: list[dict[str, Any]], run: str = "r") -> int:
+        with self.db.session() as session:
+            viewer = users.admin_viewer(session)
+            if run not in self.names:
+                runs.upsert(session, viewer, {"model_name": "p", "name": run})
+                self.names.add(run)
+            return history.append(session, viewer, None, "p", run, json.dumps(rows), None)[1]
+
+    def call(self, function: Any, *args: Any, run: str = "r") -> Any:
+        with self.db.session() as session:
+            return function(session, session.scalar(select(Run).where(Run.name == run)), *args)
+
+    def sampled(self, keys: list[str] | None, samples: int, x_axis: str = "_step", run: str = "r") -> list[dict]:
+        return json.loads(self.call(history.sampled, keys, samples, x_axis, run=run))
+
+    def scan(self, keys: list[str] | None, min_step: int | None, max_step: int | None, limit: int,
+             run: str = "r") -> tuple[list[dict], int | None]:
+        text, following = self.call(history.scan, keys, min_step, max_step, limit, run=run)
+        return json.loads(text), following
+
+    def scan_all(self, keys: list[str] | None = None, limit: int = 10_000, min_step: int | None = None,
+                 max_step: int | None = None, run: str = "r") -> list[dict]:
+        rows: list[dict] = []
+        cursor = min_step
+        while True:
+            page, cursor = self.scan(keys, cursor, max_step, limit, run=run)
+            assert len(page) <= limit
+            rows += page
+            if cursor is None:
+                return rows
+            assert page and cursor > page[-1]["_step"]
+
+    def read(self, samples: int | None = None, min_step: int | None = None, max_step: int | None = None,
+             run: str = "r") -> list[dict]:
+        return [json.loads(row) for row in self.call(history.read, samples, min_step, max_step, run=run)]
+
+    def layout(self, run: str = "r") -> tuple[int, int]:
+        """(rows in the JSON tail, compacted segments)."""
+        with self.db.session() as session:
+            run_id = session.scalar(select(Run.id).where(Run.name == run))
+            tail = session.scalar(select(func.coalesce(func.sum(HistoryChunk.row_count), 0))
+                                  .where(HistoryChunk.run_id == run_id))
+            segments = session.scalar(select(func.count()).where(HistoryColumn.run_id == run_id,
+                                                                 HistoryColumn.key == "_step"))
+            return tail, segments
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    if request.param == "postgresql":
+        url = request.getfixturevalue("postgres").create()
+    else:
+        url = f"sqlite:///{tmp_path / 'runbase.db'}"
+    db = Database(url)
+    upgrade(db.engine)
+    with db.session() as session:
+        users.bootstrap_admin(session, None)
+    yield Store(db)
+    db.dispose()
+
+
+@pytest.fixture
+def small_segments(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Compact after 50 rows into segments of at most 80: many segments from little data."""
+    monkeypatch.setattr(history, "COMPACT_AT", 50)
+    monkeypatch.setattr(history, "SEGMENT_ROWS", 80)
+
+
+def canon(rows: list[dict]) -> str:
+    """Equal texts mean equal rows, types included (1 is not 1.0 nor true; NaN equals NaN)."""
+    return json.dumps(rows, sort_keys=True)
+
+
+def only(rows: list[dict], keys: list[str]) -> list[dict]:
+    return [{k: row[k] for k in ["_step", *keys]} for row in rows if all(k in row for k in keys)]
+
+
+def send(store: Store, rows: list[dict], batch: int, run: str = "r") -> None:
+    for start in range(0, len(rows), batch):
+        store.append(rows[start:start + batch], run=run)
+
+
+def test_scan_of_200k_rows_is_exact_and_pages(store: Store) -> None:
+    rng = random.Random(1)
+    rows = [{"_step": i, "loss": rng.random(), "i": i * 3 - 7, "_runtime": i * 0.01, "_timestamp": 1.7e9 + i / 7}
+            for i in range(200_000)]
+    send(store, rows, 25_000)
+    assert store.layout() == (0, 16)  # each batch of 25,000: two segments of 12,500
+    assert canon(store.scan_all(limit=10_000)) == canon(rows)
+    assert canon(store.scan_all(["loss"], limit=7_777)) == canon(only(rows, ["loss"]))
+    page, following = store.scan(["i"], 123_456, None, 3)
+    assert page == [{"_step": s, "i": s * 3 - 7} for s in (123_456, 123_457, 123_458)] and following == 123_459
+    page, following = store.scan(["loss"], 199_998, None, 2)
+    assert [r["_step"] for r in page] == [199_998, 199_999] and following is None
+    assert store.scan(None, 200_000, None, 10) == ([], None)
+
+
+def test_sampled_is_deterministic_and_keeps_first_last_and_extremes(store: Store) -> None:
+    rng = random.Random(2)
+    rows = [{"_step": i, "loss": 1 + rng.random(), "acc": rng.random() / 2} for i in range(30_500)]
+    rows[12_345]["loss"] = 100.0  # a spike
+    rows[23_456]["loss"] = -5.0  # a dip
+    rows[3_000]["acc"] = 7.5
+    rows[29_999]["acc"] = -1.0
+    rows[15_000]["loss"] = float("nan")  # ignored for extremes
+    rows[20_000]["loss"] = 50  # an int among floats
+    send(store, rows, 10_000)  # 30,000 compacted, 500 in the tail
+    assert store.layout() == (500, 3)
+    for keys in (["loss"], ["loss", "acc"], None):
+        sample = store.sampled(keys, 200)
+        assert sample == store.sampled(keys, 200)
+        steps = [r["_step"] for r in sample]
+        assert len(sample) == 200 and steps == sorted(set(steps))
+        assert {0, 12_345, 23_456, 30_499} <= set(steps)
+        if keys != ["loss"]:
+            assert {3_000, 29_999} <= set(steps)
+        assert all(set(r) == {"_step", *(keys or ["loss", "acc"])} for r in sample)
+        assert canon(sample) == canon([({"_step": s, **{k: rows[s][k] for k in keys}} if keys else rows[s])
+                                       for s in steps])
+    assert canon(store.sampled(["loss"], 100_000)) == canon(only(rows, ["loss"]))
+    assert [r["_step"] for r in store.sampled(["loss"], 2)] == [0, 30_499]
+    tiny = store.sampled(["loss", "acc"], 3)  # first, last, then the extremes in order (loss's lowest first)
+    assert [r["_step"] for r in tiny] == [0, 23_456, 30_499]
+
+
+def test_sampled_spreads_the_rest_evenly_and_follows_x_axis(store: Store) -> None:
+    rows = [{"_step": i, "loss": 1.0, "epoch": i // 100} for i in range(5_000)]
+    rows += [{"_step": i, "loss": 1.0} for i in range(5_000, 6_000)]  # no epoch: not in an epoch-axis sample
+    send(store, rows, 2_000)
+    flat = [r["_step"] for r in store.sampled(["loss"], 11)]  # a flat series: evenly spread
+    assert len(flat) == 11 and flat[0] == 0 and flat[-1] == 5_999
+    assert max(b - a for a, b in zip(flat, flat[1:])) <= 1_000
+    sample = store.sampled(["loss"], 50, x_axis="epoch")
+    assert len(sample) == 50 and all(set(r) == {"_step", "loss", "epoch"} for r in sample)
+    assert sample[0]["_step"] == 0 and sample[-1]["_step"] == 4_999
+    with pytest.raises(UserError):
+        store.sampled(["loss"], 0)
+    with pytest.raises(UserError):
+        store.scan(["loss"], None, None, 0)
+
+
+def test_keys_filter_keeps_only_rows_holding_every_key(store: Store, small_segments: None) -> None:
+    rows = []
+    for step in range(5, 3_000):
+        row: dict[str, Any] = {"_step": step, "loss": step / 10}
+        if step % 10 == 0:
+            row["val"] = step
+        if step % 7 == 0:
+            row["lr"] = 0.5
+        rows.append(row)
+    send(store, rows, 37)
+    tail, segments = store.layout()
+    assert tail and segments > 20
+    both = only(rows, ["val", "lr"])
+    assert [r["_step"] for r in both] == list(range(70, 3_000, 70))
+    assert canon(store.scan_all(["val", "lr"], limit=4)) == canon(both)
+    assert canon(store.scan_all(["lr"], limit=100, min_step=1_000, max_step=2_000)) == canon(
+        only([r for r in rows if 1_000 <= r["_step"] < 2_000], ["lr"]))
+    assert canon(store.sampled(["lr", "val"], 1_000)) == canon(both)
+    assert store.scan(["nothing"], None, None, 10) == ([], None)
+    assert store.scan(["val", "nothing"], None, None, 10) == ([], None)
+    assert store.sampled(["nothing"], 10) == []
+    assert canon(store.scan_all(["_step"], limit=999)) == canon([{"_step": r["_step"]} for r in rows])
+
+
+def test_runs_starting_late_with_sparse_steps(store: Store, small_segments: None) -> None:
+    rng = random.Random(3)
+    steps = sorted(rng.sample(range(1_000, 50_000), 2_000))
+    rows = [{"_step": s, "x": s * 2} for s in steps]
+    send(store, rows, 64)
+    assert canon(store.scan_all(limit=333)) == canon(rows)
+    window = [r for r in rows if 20_000 <= r["_step"] < 30_000]
+    assert canon(store.scan_all(limit=50, min_step=20_000, max_step=30_000)) == canon(window)
+    page, following = store.scan(None, 0, None, 5)
+    assert [r["_step"] for r in page] == steps[:5] and following == steps[5]
+    page, following = store.scan(None, steps[7] + 1, None, 1)  # between two steps
+    assert page == [rows[8]] and following == steps[9]
+    assert store.scan(None, 20_000, 20_000, 5) == ([], None)
+    assert store.scan(None, 0, 1_000, 5) == ([], None)
+    assert store.scan(None, steps[-1] + 1, None, 5) == ([], None)
+    sample = store.sampled(None, 100)
+    assert len(sample) == 100 and sample[0] == rows[0] and sample[-1] == rows[-1]
+    assert store.read(min_step=steps[3], max_step=steps[6]) == rows[3:7]  # read(): max inclusive
+
+
+def test_special_values_survive_compaction_and_the_tail(store: Store, small_segments: None) -> None:
+    nan, inf = float("nan"), float("inf")
+    specials: list[Any] = [nan, inf, -inf, 0, -(2**63), 2**63 - 1, 2**70, -(2**80), 1e300, -0.0, True, False,
+                           None, "text", "", "ünï,\n\"", [1, nan, -inf, 2**70], {"a": {"b": [None, 1.5]}}, []]
+    rows = []
+    for step in range(400):
+        row: dict[str, Any] = {"_step": step * 3 + 1_000, "f": step / 3, "i": step, "s": specials[step % len(specials)]}
+        if step % 5 == 0:
+            row["sometimes"] = nan if step % 10 else -inf
+        if step >= 200:  # kinds change from one segment to the next
+            row["i"] = float(step) if step < 300 else str(step)
+        rows.append(row)
+    send(store, rows[:100], 13)  # compacted segments, then the tail
+    send(store, rows[100:], 11)
+    tail, segments = store.layout()
+    assert tail and segments
+    assert canon(store.scan_all(limit=17)) == canon(rows)
+    assert canon(store.read()) == canon(rows)
+    with store.db.session() as session:
+        run = session.scalar(select(Run))
+        history.compact(session, run)
+    assert store.layout()[0] == 0
+    assert canon(store.scan_all(limit=1_000)) == canon(rows)
+    sample = store.sampled(["f", "sometimes"], 10)  # NaN is never an extreme, -inf may be
+    assert len(sample) == 10 and sample[0] == {"_step": 1_000, "f": 0.0, "sometimes": -inf}
+    assert sample[-1]["_step"] == 1_000 + 395 * 3
+
+
+def test_integers_beyond_64_bits_stay_exact(store: Store, small_segments: None) -> None:
+    # Batches without NaN take orjson, which parses such integers as floats: it must not show.
+    huge = [{"_step": i, "huge": 2**70 + i, "x": 1.0} for i in range(60)]
+    store.append(huge[:2])  # the tail
+    assert store.append(huge[1:3]) == 1  # a partial resend, stored re-encoded
+    assert store.scan(["huge"], None, None, 5)[0] == only(huge[:3], ["huge"])
+    assert store.append(huge[3:]) == 57  # compacted
+    assert store.layout() == (0, 1)
+    got = store.scan_all()
+    assert canon(got) == canon(huge) and all(type(r["huge"]) is int for r in got)
+    assert store.append([{"_step": 60, "x": 3e19}]) == 1  # a float as large is a float
+    assert store.scan_all(["x"], min_step=60) == [{"_step": 60, "x": 3e19}]
+
+
+def test_resends_after_compaction_still_dedupe(store: Store) -> None:
+    rows = [{"_step": i, "loss": i / 7} for i in range(13_000)]
+    assert store.append(rows[:12_000]) == 12_000
+    assert store.layout() == (0, 1)
+    assert store.append(rows[:12_000]) == 0  # a whole resend
+    assert store.append(rows[11_500:12_500]) == 500  # half old, half new: into the tail
+    assert store.append(rows[12_400:13_000]) == 500
+    assert store.layout() == (1_000, 1)
+    assert store.append(rows[:10]) == 0
+    assert canon(store.scan_all(limit=4_000)) == canon(rows)
+    with store.db.session() as session:
+        assert session.scalar(select(Run.history_line_count)) == 13_000
+
+
+def test_one_result_from_compacted_segments_and_the_tail(store: Store) -> None:
+    rows = [{"_step": i, "loss": i * 0.5, "_runtime": i / 10} for i in range(10_600)]
+    send(store, rows, 5_000)  # 10,000 compacted when the second batch arrives; 600 in the tail
+    assert store.layout() == (600, 1)
+    page, following = store.scan(["loss"], 9_900, None, 300)
+    assert [r["_step"] for r in page] == list(range(9_900, 10_200)) and following == 10_200
+    assert canon(store.scan(None, 9_998, 10_003, 100)[0]) == canon(rows[9_998:10_003])
+    assert canon(store.read()) == canon(rows)
+    assert [r["_step"] for r in store.read(samples=3)] == [0, 5_300, 10_599]
+    assert store.sampled(["loss"], 10)[-1] == {"_step": 10_599, "loss": 5_299.5}
+    assert canon(store.sampled(None, 20_000)) == canon(rows)
+
+
+def test_runs_are_kept_apart_and_deleted_with_their_history(store: Store) -> None:
+    send(store, [{"_step": i, "a": i} for i in range(12_000)], 6_000, run="one")
+    send(store, [{"_step": i, "b": -i} for i in range(10, 20)], 10, run="two")
+    assert store.scan_all(run="two") == [{"_step": i, "b": -i} for i in range(10, 20)]
+    assert len(store.scan_all(run="one")) == 12_000
+    with store.db.session() as session:
+        runs.delete(session, users.admin_viewer(session), None, "p", "one")
+    with store.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(HistoryColumn)) == 0
+
+
+def test_downgrade_turns_segments_back_into_json_chunks(store: Store, small_segments: None) -> None:
+    rows = [{"_step": i, "x": i / 4, "n": i} | ({"s": "y", "z": [i]} if i % 3 else {}) for i in range(300)]
+    send(store, rows, 40)
+    assert store.layout()[1]
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with store.db.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0001")
+    with store.db.engine.connect() as connection:
+        texts = connection.execute(select(HistoryChunk.rows).order_by(HistoryChunk.first_step)).scalars()
+        assert canon([row for text in texts for row in json.loads(text)]) == canon(rows)
+    upgrade(store.db.engine)
+    assert canon(store.scan_all()) == canon(rows)
+
+
+def test_a_read_racing_a_compaction_plans_again(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = [{"_step": i, "x": i} for i in range(100)]
+    store.append(rows)  # all in the tail
+    real = history._plan
+    plans: list[Any] = []
+
+    def plan(session: Any, run: Run, *args: Any) -> Any:
+        sources = real(session, run, *args)
+        if not plans:  # another transaction compacts the tail between planning and loading
+            with store.db.session() as other:
+                history.compact(other, other.get(Run, run.id))
+        plans.append(sources)
+        return sources
+
+    monkeypatch.setattr(history, "_plan", plan)
+    assert store.scan_all() == rows
+    assert len(plans) == 2 and plans[0][-1].tail and not plans[1][-1].tail
