@@ -1,7 +1,8 @@
-"""Performance workloads W1 (log-call overhead) and W2 (ingest) from DESIGN.md, against a real
-`runbase server` and, with --peers, an MLflow tracking server measured in the same invocation.
+"""Performance workloads W1 (log-call overhead), W2 (ingest), W3 (run search) and W4 (history read) from
+DESIGN.md, against a real `runbase server` and, with --peers, an MLflow tracking server measured in the same
+invocation.
 
-    python benchmarks/run.py [--workloads W1,W2] [--database sqlite|postgresql|both] [--peers]
+    python benchmarks/run.py [--workloads W1,W2,W3,W4] [--database sqlite|postgresql|both] [--peers]
 
 Each measurement runs in its own Python subprocess (this file re-invoked with --worker) so the
 harness never competes with the code being timed; each workload gets a fresh server and database
@@ -19,6 +20,7 @@ import json
 import math
 import os
 import platform
+import random
 import secrets
 import shutil
 import signal
@@ -49,6 +51,37 @@ MLFLOW_W1_CALLS = 2_000
 MLFLOW_W2_STEPS = 10_000
 MLFLOW_BATCH_METRICS = 1_000
 
+# W3: a project of 10,000 runs, each with config p0..p19 and summary metrics m0..m19. p0 is one of three
+# strings, so the filter below matches ~1/3 x 1/10 of the runs (~330 of 10,000).
+W3_RUNS = 10_000
+W3_KEYS = 20
+W3_P0 = ("0.01", "0.001", "0.1")
+W3_SEED = 3
+W3_FILTERS = {"config.p0": "0.01", "summary_metrics.m0": {"$gte": 0.9}}
+W3_ORDER = "-summary_metrics.m1"
+W3_PAGE = 50
+W3_REPS = 30
+W3_THREADS = 4  # client threads creating the runs over GraphQL
+W3_GRAPHQL = ('query($f: JSONString) { project(name: "w3") { runs(filters: $f, order: "-summary_metrics.m1", '
+              'first: 50) { edges { node { name summaryMetrics config } } } } }')
+W3_UPSERT = ('mutation($id: String, $config: JSONString, $summary: JSONString) { upsertBucket(input: '
+             '{modelName: "w3", name: $id, config: $config, summaryMetrics: $summary, state: "finished"}) '
+             '{ inserted } }')
+MLFLOW_W3_FILTER = "params.p0 = '0.01' and metrics.m0 >= 0.9"
+# Creating MLflow runs in-process costs tens of ms each; if 10,000 would take longer than this, stop at
+# MLFLOW_W3_SCALED runs (the projection is made after MLFLOW_W3_PROBE runs).
+MLFLOW_W3_LIMIT_S = 360
+MLFLOW_W3_SCALED = 2_000
+MLFLOW_W3_PROBE = 1_000
+# W4: one run with 200,000 steps of `loss`.
+W4_STEPS = 200_000
+W4_SEED = 4
+W4_PAGE_SIZES = (10_000, 50_000)
+W4_SCAN_REPS = 2  # per page size; the best is reported
+W4_SAMPLES = 1_000
+W4_SAMPLE_REPS = 20
+MLFLOW_W4_SAMPLE_REPS = 5
+
 
 # -- workers: run in a subprocess, print one JSON line --------------------------------------------------
 
@@ -62,7 +95,7 @@ def percentiles_us(samples_ns: list[int]) -> dict[str, float]:
 def runbase_init(cfg: dict[str, Any]) -> Any:
     import runbase
 
-    return runbase.init(project="bench", settings=runbase.Settings(
+    return runbase.init(project=cfg.get("project", "bench"), settings=runbase.Settings(
         api_key=cfg["key"], base_url=cfg["url"], root_dir=cfg["root_dir"], quiet=True))
 
 
@@ -136,8 +169,310 @@ def worker_mlflow_w2(cfg: dict[str, Any]) -> dict[str, Any]:
     return {"points": steps * len(KEYS), "seconds": seconds, "run_id": run_id, "verified_steps": stored}
 
 
+# -- W3 and W4 data: deterministic, so every worker can recompute what the answer must be ----------------
+
+def w3_run(index: int) -> tuple[str, dict[str, Any], dict[str, float]]:
+    """Run `index` of the W3 project: its id, plain config p0..p19 and summary metrics m0..m19."""
+    rng = random.Random(W3_SEED * 1_000_003 + index)
+    config: dict[str, Any] = {"p0": W3_P0[rng.randrange(len(W3_P0))]}
+    for j in range(1, W3_KEYS):
+        config[f"p{j}"] = rng.randrange(1, 1000) if j % 2 else round(rng.random() * 10, 6)
+    return f"run{index:05d}", config, {f"m{j}": rng.random() for j in range(W3_KEYS)}
+
+
+def w3_expected(runs: int) -> tuple[list[str], int]:
+    """The ids the W3 query's first page must hold, in order, and how many runs match in all."""
+    matching = [(name, summary["m1"]) for name, config, summary in map(w3_run, range(runs))
+                if config["p0"] == W3_FILTERS["config.p0"] and summary["m0"] >= W3_FILTERS["summary_metrics.m0"]["$gte"]]
+    matching.sort(key=lambda item: -item[1])
+    return [name for name, _ in matching[:W3_PAGE]], len(matching)
+
+
+def w4_values(steps: int) -> list[float]:
+    """A noisy decaying loss curve, one value per step."""
+    rng = random.Random(W4_SEED)
+    return [2.0 * math.exp(-i / 40_000) + 0.1 + rng.gauss(0, 0.02) for i in range(steps)]
+
+
+def latency_ms(samples_s: list[float]) -> dict[str, float]:
+    """Median and p95 (nearest rank) in milliseconds."""
+    ordered = sorted(samples_s)
+    p95 = ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+    return {"median_ms": statistics.median(ordered) * 1000, "p95_ms": p95 * 1000, "reps": len(ordered)}
+
+
+def graphql(client: Any, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+    """POST one GraphQL request on an httpx client; the server's own error text if it fails."""
+    response = client.post("/graphql", json={"query": query, "variables": variables})
+    try:
+        body = response.json()
+    except ValueError:
+        raise RuntimeError(f"HTTP {response.status_code} from /graphql: {response.text[:2000]}") from None
+    if response.status_code != 200 or body.get("errors"):
+        raise RuntimeError(f"HTTP {response.status_code} from /graphql: {json.dumps(body.get('errors') or body)[:2000]}")
+    return body["data"]
+
+
+def check_w3_page(names: list[str], summaries: list[dict[str, Any]], configs: list[dict[str, Any]],
+                  expected: list[str], what: str) -> None:
+    """The page must be exactly the expected runs: all matching the filter, sorted by m1 descending."""
+    problems = []
+    m1 = [s.get("m1") for s in summaries]
+    if any(c.get("p0") != W3_FILTERS["config.p0"] for c in configs):
+        problems.append("a run with config.p0 != '0.01'")
+    if any(not (s.get("m0", -1) >= W3_FILTERS["summary_metrics.m0"]["$gte"]) for s in summaries):
+        problems.append("a run with summary m0 < 0.9")
+    if any(a is None or b is None or a < b for a, b in zip(m1, m1[1:])):
+        problems.append("not sorted by m1 descending")
+    if names != expected:
+        problems.append(f"ids differ from the expected page (got {names[:5]}..., {len(names)} runs; "
+                        f"expected {expected[:5]}..., {len(expected)} runs)")
+    if problems:
+        raise RuntimeError(f"{what}: wrong result: {'; '.join(problems)}")
+
+
+# -- W3 and W4 workers ------------------------------------------------------------------------------------
+
+def worker_runbase_w3_create(cfg: dict[str, Any]) -> dict[str, Any]:
+    """W3 set-up: create the runs through the server's GraphQL API, a few keep-alive clients in threads."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    payloads = []
+    for index in range(cfg["runs"]):
+        name, config, summary = w3_run(index)
+        payloads.append({"id": name, "config": json.dumps({k: {"value": v} for k, v in config.items()}),
+                         "summary": json.dumps(summary)})
+
+    def create(share: list[dict[str, Any]]) -> int:
+        with httpx.Client(base_url=cfg["url"], headers={"Authorization": f"Bearer {cfg['key']}"},
+                          timeout=120) as client:
+            inserted = 0
+            for variables in share:
+                inserted += bool(graphql(client, W3_UPSERT, variables)["upsertBucket"]["inserted"])
+            return inserted
+
+    threads = cfg["threads"]
+    start = time.perf_counter()
+    # The first run alone: it creates the project, and concurrent upserts that each create the project
+    # race (the losers fail with "Internal server error", an IntegrityError in the server's log).
+    inserted = create(payloads[:1])
+    with ThreadPoolExecutor(threads) as pool:
+        inserted += sum(pool.map(create, [payloads[1 + t::threads] for t in range(threads)]))
+    seconds = time.perf_counter() - start
+    return {"runs": cfg["runs"], "inserted": inserted, "create_s": seconds, "create_runs_per_s": cfg["runs"] / seconds,
+            "threads": threads}
+
+
+def worker_runbase_w3_query(cfg: dict[str, Any]) -> dict[str, Any]:
+    """W3: the first page of the filtered, ordered run search, through the SDK and as one raw GraphQL request."""
+    import httpx
+    import runbase
+
+    api = runbase.Api(overrides={"base_url": cfg["url"]}, api_key=cfg["key"])
+    path = f"{api.default_entity}/w3"
+    expected, matching = w3_expected(cfg["runs"])
+    clock = time.perf_counter
+
+    def first_page() -> Any:
+        runs = api.runs(path, filters=W3_FILTERS, order=W3_ORDER, per_page=W3_PAGE)
+        runs[0]  # fetches the first page: one GraphQL request
+        return runs
+
+    runs = first_page()  # warm-up, and the result is checked
+    page = runs.objects
+    check_w3_page([r.id for r in page], [dict(r.summary) for r in page], [r.config for r in page], expected, "SDK")
+    counted = len(runs)  # runCount, a separate request
+    sdk = []
+    for _ in range(cfg["reps"]):
+        start = clock()
+        first_page()
+        sdk.append(clock() - start)
+
+    variables = {"f": json.dumps(W3_FILTERS)}
+    with httpx.Client(base_url=cfg["url"], headers={"Authorization": f"Bearer {cfg['key']}"}, timeout=120) as client:
+        edges = graphql(client, W3_GRAPHQL, variables)["project"]["runs"]["edges"]
+        nodes = [edge["node"] for edge in edges]
+        check_w3_page([n["name"] for n in nodes], [json.loads(n["summaryMetrics"]) for n in nodes],
+                      [{k: v.get("value") for k, v in json.loads(n["config"]).items()} for n in nodes],
+                      expected, "raw GraphQL")
+        raw = []
+        for _ in range(cfg["reps"]):
+            start = clock()
+            response = client.post("/graphql", json={"query": W3_GRAPHQL, "variables": variables})
+            raw.append(clock() - start)
+            if response.status_code != 200 or "errors" in response.json():
+                raise RuntimeError(f"raw GraphQL failed on a repeat: HTTP {response.status_code} {response.text[:2000]}")
+    sdk_ms, raw_ms = latency_ms(sdk), latency_ms(raw)
+    return {"runs": cfg["runs"], "matching": matching, "run_count": counted, "page": len(page),
+            "sdk_median_ms": sdk_ms["median_ms"], "sdk_p95_ms": sdk_ms["p95_ms"],
+            "graphql_median_ms": raw_ms["median_ms"], "graphql_p95_ms": raw_ms["p95_ms"], "reps": cfg["reps"]}
+
+
+def worker_runbase_w4_log(cfg: dict[str, Any]) -> dict[str, Any]:
+    """W4 set-up: 200,000 steps of `loss` through run.log, then finish()."""
+    run = runbase_init(cfg)
+    values = w4_values(cfg["steps"])
+    start = time.perf_counter()
+    for x in values:
+        run.log({"loss": x})
+    logged = time.perf_counter()
+    run.finish()
+    return {"run_id": run.id, "log_s": time.perf_counter() - start, "log_loop_s": logged - start}
+
+
+def worker_runbase_w4_read(cfg: dict[str, Any]) -> dict[str, Any]:
+    """W4: full scan_history at each page size (best of a few) and the 1,000-point sampled history."""
+    import runbase
+
+    api = runbase.Api(overrides={"base_url": cfg["url"]}, api_key=cfg["key"])
+    run = api.run(f"{api.default_entity}/{cfg['project']}/{cfg['run_id']}")
+    values = w4_values(cfg["steps"])
+    clock = time.perf_counter
+    scans: dict[str, float] = {}
+    for size in cfg["page_sizes"]:
+        best = math.inf
+        for _ in range(cfg["scan_reps"]):
+            start = clock()
+            rows = list(run.scan_history(keys=["loss"], page_size=size))
+            best = min(best, clock() - start)
+            if [row.get("loss") for row in rows] != values:
+                raise RuntimeError(f"scan_history(page_size={size}): {len(rows)} rows, not the {len(values)} "
+                                   f"logged loss values in step order")
+            if any(row.get("_step", i) != i for i, row in enumerate(rows)):
+                raise RuntimeError(f"scan_history(page_size={size}): _step is not 0..{len(values) - 1}")
+        scans[str(size)] = best
+    best_size = min(scans, key=scans.__getitem__)
+
+    sample = run.history(samples=cfg["samples"], keys=["loss"], pandas=False)  # warm-up, and checked
+    steps = [row.get("_step") for row in sample]
+    if not sample or len(sample) > cfg["samples"] or steps != sorted(steps) or steps[0] != 0 \
+            or steps[-1] != len(values) - 1 or any(row.get("loss") != values[row["_step"]] for row in sample):
+        raise RuntimeError(f"history(samples={cfg['samples']}): {len(sample)} rows, steps {steps[:3]}...{steps[-3:]}; "
+                           "expected <= samples rows from first to last step with the logged values")
+    latencies = []
+    for _ in range(cfg["sample_reps"]):
+        start = clock()
+        run.history(samples=cfg["samples"], keys=["loss"], pandas=False)
+        latencies.append(clock() - start)
+    sampled = latency_ms(latencies)
+    return {"points": len(values), "scan_s": scans[best_size], "points_per_s": len(values) / scans[best_size],
+            "best_page_size": int(best_size), "scan_s_by_page_size": scans, "sample_rows": len(sample),
+            "sample_median_ms": sampled["median_ms"], "sample_p95_ms": sampled["p95_ms"], "sample_reps": sampled["reps"]}
+
+
+def worker_mlflow_w3_create(cfg: dict[str, Any]) -> dict[str, Any]:
+    """W3 set-up for MLflow, in-process into its SQLite store: create_run + log_batch(params, metrics) per run.
+    Stops at MLFLOW_W3_SCALED runs if the whole 10,000 would take longer than MLFLOW_W3_LIMIT_S."""
+    from mlflow.entities import Metric, Param
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=cfg["db_uri"])
+    experiment_id = client.create_experiment("w3")
+    target, created, projected = cfg["runs"], 0, None
+    start = time.perf_counter()
+    while created < target:
+        name, config, summary = w3_run(created)
+        run_id = client.create_run(experiment_id, run_name=name).info.run_id
+        now = int(time.time() * 1000)
+        client.log_batch(run_id, metrics=[Metric(k, v, now, 0) for k, v in summary.items()],
+                         params=[Param(k, str(v)) for k, v in config.items()])
+        created += 1
+        if created == cfg["probe"] and target > cfg["scaled"]:
+            projected = (time.perf_counter() - start) / created * target
+            if projected > cfg["limit_s"]:
+                target = cfg["scaled"]
+    seconds = time.perf_counter() - start
+    return {"experiment_id": experiment_id, "runs": created, "create_s": seconds,
+            "create_runs_per_s": created / seconds, "projected_full_s": projected}
+
+
+def worker_mlflow_w3_query(cfg: dict[str, Any]) -> dict[str, Any]:
+    """W3 for MLflow: search_runs through the tracking server, first page of 50, checked against the data."""
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=cfg["url"])
+    expected, matching = w3_expected(cfg["runs"])
+    clock = time.perf_counter
+
+    def first_page() -> Any:
+        return client.search_runs([cfg["experiment_id"]], MLFLOW_W3_FILTER, order_by=["metrics.m1 DESC"],
+                                  max_results=W3_PAGE)
+
+    page = first_page()  # warm-up, and checked
+    check_w3_page([r.info.run_name for r in page], [r.data.metrics for r in page], [r.data.params for r in page],
+                  expected, "MLflow search_runs")
+    samples = []
+    for _ in range(cfg["reps"]):
+        start = clock()
+        first_page()
+        samples.append(clock() - start)
+    figures = latency_ms(samples)
+    return {"runs": cfg["runs"], "matching": matching, "page": len(page), "sdk_median_ms": figures["median_ms"],
+            "sdk_p95_ms": figures["p95_ms"], "reps": figures["reps"]}
+
+
+def worker_mlflow_w4_create(cfg: dict[str, Any]) -> dict[str, Any]:
+    """W4 set-up for MLflow, in-process into its SQLite store: log_batch of 1,000 `loss` metrics per call."""
+    from mlflow.entities import Metric
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=cfg["db_uri"])
+    run_id = client.create_run(client.create_experiment("w4")).info.run_id
+    values = w4_values(cfg["steps"])
+    start = time.perf_counter()
+    for first in range(0, len(values), cfg["batch_metrics"]):
+        now = int(time.time() * 1000)
+        client.log_batch(run_id, metrics=[Metric("loss", values[i], now, i)
+                                          for i in range(first, min(len(values), first + cfg["batch_metrics"]))])
+    client.set_terminated(run_id)
+    return {"run_id": run_id, "log_s": time.perf_counter() - start}
+
+
+def worker_mlflow_w4_read(cfg: dict[str, Any]) -> dict[str, Any]:
+    """W4 for MLflow through the server: get_metric_history (all points) and the get-history-bulk-interval
+    REST endpoint with max_results=1000 (MlflowClient has no method for it)."""
+    import requests
+    from mlflow.tracking import MlflowClient
+
+    values = w4_values(cfg["steps"])
+    clock = time.perf_counter
+    client = MlflowClient(tracking_uri=cfg["url"])
+    start = clock()
+    history = client.get_metric_history(cfg["run_id"], "loss")
+    full_s = clock() - start
+    if sorted((m.step, m.value) for m in history) != list(enumerate(values)):
+        raise RuntimeError(f"get_metric_history: {len(history)} points, not the {len(values)} logged")
+
+    url = cfg["url"] + "/ajax-api/2.0/mlflow/metrics/get-history-bulk-interval"
+    params = {"run_ids": cfg["run_id"], "metric_key": "loss", "max_results": cfg["samples"]}
+    with requests.Session() as session:
+        def sampled() -> list[dict[str, Any]]:
+            response = session.get(url, params=params, timeout=600)
+            response.raise_for_status()
+            return response.json().get("metrics", [])
+
+        sample = sampled()  # warm-up, and checked
+        if not sample or len(sample) > cfg["samples"] or any(m["value"] != values[int(m["step"])] for m in sample):
+            raise RuntimeError(f"get-history-bulk-interval: {len(sample)} points, or values not the logged ones")
+        latencies = []
+        for _ in range(cfg["sample_reps"]):
+            start = clock()
+            sampled()
+            latencies.append(clock() - start)
+    figures = latency_ms(latencies)
+    return {"points": len(history), "scan_s": full_s, "points_per_s": len(history) / full_s,
+            "sample_rows": len(sample), "sample_median_ms": figures["median_ms"], "sample_p95_ms": figures["p95_ms"],
+            "sample_reps": figures["reps"]}
+
+
 WORKERS = {"runbase-w1": worker_runbase_w1, "runbase-w2": worker_runbase_w2,
-           "mlflow-w1": worker_mlflow_w1, "mlflow-w2": worker_mlflow_w2}
+           "runbase-w3-create": worker_runbase_w3_create, "runbase-w3-query": worker_runbase_w3_query,
+           "runbase-w4-log": worker_runbase_w4_log, "runbase-w4-read": worker_runbase_w4_read,
+           "mlflow-w1": worker_mlflow_w1, "mlflow-w2": worker_mlflow_w2,
+           "mlflow-w3-create": worker_mlflow_w3_create, "mlflow-w3-query": worker_mlflow_w3_query,
+           "mlflow-w4-create": worker_mlflow_w4_create, "mlflow-w4-read": worker_mlflow_w4_read}
 
 
 def run_worker(python: str, name: str, cfg: dict[str, Any], timeout: float = 1800) -> dict[str, Any]:
@@ -237,9 +572,9 @@ def runbase_server(database: str) -> Iterator[dict[str, Any]]:
         yield info
 
 
-def history_line_count(server: dict[str, Any], run_id: str) -> int | None:
+def history_line_count(server: dict[str, Any], run_id: str, project: str = "bench") -> int | None:
     """Ask the server (GraphQL) how many history rows it stored for the run."""
-    query = '{ project(name: "bench") { run(name: %s) { historyLineCount } } }' % json.dumps(run_id)
+    query = '{ project(name: %s) { run(name: %s) { historyLineCount } } }' % (json.dumps(project), json.dumps(run_id))
     request = urllib.request.Request(server["url"] + "/graphql", data=json.dumps({"query": query}).encode(),
                                      headers={"Authorization": f"Bearer {server['key']}",
                                               "Content-Type": "application/json"})
@@ -282,6 +617,33 @@ def runbase_w2(database: str) -> dict[str, Any]:
     return result
 
 
+def runbase_w3(database: str) -> dict[str, Any]:
+    """W3 against a fresh runbase server: create the runs over GraphQL, then time the search."""
+    with runbase_server(database) as server:
+        result = run_worker(sys.executable, "runbase-w3-create", {**sdk_config(server), "runs": W3_RUNS,
+                                                                   "threads": W3_THREADS})
+        result.update(run_worker(sys.executable, "runbase-w3-query", {**sdk_config(server), "runs": W3_RUNS,
+                                                                       "reps": W3_REPS}))
+    return result
+
+
+def runbase_w4(database: str) -> dict[str, Any]:
+    """W4 against a fresh runbase server: log the run through the SDK, check it, then time the reads."""
+    with runbase_server(database) as server:
+        result = run_worker(sys.executable, "runbase-w4-log", {**sdk_config(server), "project": "w4",
+                                                                "steps": W4_STEPS})
+        result["verified_rows"] = history_line_count(server, result["run_id"], "w4")
+        if result["verified_rows"] != W4_STEPS:
+            raise RuntimeError(f"server has {result['verified_rows']} history rows, expected {W4_STEPS}")
+        result.update(run_worker(sys.executable, "runbase-w4-read", {
+            **sdk_config(server), "project": "w4", "run_id": result["run_id"], "steps": W4_STEPS,
+            "page_sizes": list(W4_PAGE_SIZES), "scan_reps": W4_SCAN_REPS, "samples": W4_SAMPLES,
+            "sample_reps": W4_SAMPLE_REPS}))
+    return result
+
+
+RUNBASE_WORKLOADS = {"W1": runbase_w1, "W2": runbase_w2, "W3": runbase_w3, "W4": runbase_w4}
+
 # -- MLflow ----------------------------------------------------------------------------------------------
 
 def mlflow_python() -> str:
@@ -299,39 +661,98 @@ def mlflow_python() -> str:
     return str(python)
 
 
+@contextlib.contextmanager
+def mlflow_server(db: Path, tmp: Path) -> Iterator[str]:
+    """`mlflow server` (default workers) on a SQLite backend store; yields its URL."""
+    port = free_port()
+    argv = [str(MLFLOW_VENV / "bin" / "mlflow"), "server", "--backend-store-uri", f"sqlite:///{db}",
+            "--default-artifact-root", str(tmp / "artifacts"), "--host", "127.0.0.1", "--port", str(port)]
+    url = f"http://127.0.0.1:{port}"
+    with server_process(argv, url + "/health", tmp / "server.log", dict(os.environ), timeout=180):
+        yield url
+
+
+def mlflow_w3(python: str, tmp: Path) -> dict[str, Any]:
+    """W3 for MLflow: runs created in-process into the SQLite file (through a server it would take far too
+    long), then searched through a server started on that file."""
+    db = tmp / "mlflow.db"
+    result = run_worker(python, "mlflow-w3-create", {
+        "db_uri": f"sqlite:///{db}", "runs": W3_RUNS, "scaled": MLFLOW_W3_SCALED, "probe": MLFLOW_W3_PROBE,
+        "limit_s": MLFLOW_W3_LIMIT_S})
+    with mlflow_server(db, tmp) as url:
+        result.update(run_worker(python, "mlflow-w3-query", {
+            "url": url, "experiment_id": result["experiment_id"], "runs": result["runs"], "reps": W3_REPS}))
+    return result
+
+
+def mlflow_w4(python: str, tmp: Path) -> dict[str, Any]:
+    """W4 for MLflow: the run logged in-process into the SQLite file, then read through a server."""
+    db = tmp / "mlflow.db"
+    result = run_worker(python, "mlflow-w4-create", {"db_uri": f"sqlite:///{db}", "steps": W4_STEPS,
+                                                     "batch_metrics": MLFLOW_BATCH_METRICS})
+    with mlflow_server(db, tmp) as url:
+        result.update(run_worker(python, "mlflow-w4-read", {
+            "url": url, "run_id": result["run_id"], "steps": W4_STEPS, "samples": W4_SAMPLES,
+            "sample_reps": MLFLOW_W4_SAMPLE_REPS}))
+    return result
+
+
 def mlflow_peers(workloads: list[str]) -> dict[str, Any]:
-    """W1 and W2 against an MLflow tracking server with a SQLite backend store."""
+    """The workloads against an MLflow tracking server with a SQLite backend store: W1 and W2 share one
+    server; W3 and W4 each get a fresh store and server. A failing workload is recorded, not fatal."""
     python = mlflow_python()
     version = subprocess.run([python, "-c", "import mlflow; print(mlflow.__version__)"],
                              capture_output=True, text=True).stdout.strip()
     out: dict[str, Any] = {"version": version}
-    port = free_port()
-    with tempfile.TemporaryDirectory(prefix="mlflow-bench-") as tmp:
-        db = Path(tmp) / "mlflow.db"
-        argv = [str(MLFLOW_VENV / "bin" / "mlflow"), "server", "--backend-store-uri", f"sqlite:///{db}",
-                "--default-artifact-root", str(Path(tmp) / "artifacts"), "--host", "127.0.0.1", "--port", str(port)]
-        cfg = {"url": f"http://127.0.0.1:{port}"}
-        with server_process(argv, cfg["url"] + "/health", Path(tmp) / "server.log", dict(os.environ), timeout=180):
-            if "W1" in workloads:
-                out["W1"] = run_worker(python, "mlflow-w1", {**cfg, "calls": MLFLOW_W1_CALLS})
-            if "W2" in workloads:
-                before = file_bytes(db)
-                w2 = run_worker(python, "mlflow-w2", {**cfg, "steps": MLFLOW_W2_STEPS,
-                                                      "batch_metrics": MLFLOW_BATCH_METRICS})
-                w2["points_per_s"] = w2["points"] / w2["seconds"]
-                w2["bytes_per_point"] = (file_bytes(db) - before) / w2["points"]  # growth of mlflow.db
-                out["W2"] = w2
+    if "W1" in workloads or "W2" in workloads:
+        with tempfile.TemporaryDirectory(prefix="mlflow-bench-") as tmp:
+            db = Path(tmp) / "mlflow.db"
+            with mlflow_server(db, Path(tmp)) as url:
+                cfg = {"url": url}
+                if "W1" in workloads:
+                    out["W1"] = run_worker(python, "mlflow-w1", {**cfg, "calls": MLFLOW_W1_CALLS})
+                if "W2" in workloads:
+                    before = file_bytes(db)
+                    w2 = run_worker(python, "mlflow-w2", {**cfg, "steps": MLFLOW_W2_STEPS,
+                                                          "batch_metrics": MLFLOW_BATCH_METRICS})
+                    w2["points_per_s"] = w2["points"] / w2["seconds"]
+                    w2["bytes_per_point"] = (file_bytes(db) - before) / w2["points"]  # growth of mlflow.db
+                    out["W2"] = w2
+    for workload, measure in (("W3", mlflow_w3), ("W4", mlflow_w4)):
+        if workload not in workloads:
+            continue
+        print(f"MLflow {workload}...", file=sys.stderr, flush=True)
+        try:
+            with tempfile.TemporaryDirectory(prefix="mlflow-bench-") as tmp:
+                out[workload] = measure(python, Path(tmp))
+        except Exception as exc:
+            print(f"MLflow {workload} failed: {exc}", file=sys.stderr)
+            out[workload] = {"error": str(exc)}
     return out
 
 
 # -- report ----------------------------------------------------------------------------------------------
 
-FIGURES = [  # (workload, label, result key, format, lower is better)
-    ("W1", "median per log call (us)", "median_us", "{:,.1f}", True),
-    ("W1", "p99 per log call (us)", "p99_us", "{:,.1f}", True),
-    ("W1", "finish() (s)", "finish_s", "{:,.3f}", True),
-    ("W2", "ingest (points/s)", "points_per_s", "{:,.0f}", False),
-    ("W2", "bytes per point (approx.)", "bytes_per_point", "{:,.1f}", True),
+FIGURES = [  # (workload, label, result key, format, lower is better, ratio is like for like)
+    ("W1", "median per log call (us)", "median_us", "{:,.1f}", True, True),
+    ("W1", "p99 per log call (us)", "p99_us", "{:,.1f}", True, True),
+    ("W1", "finish() (s)", "finish_s", "{:,.3f}", True, True),
+    ("W2", "ingest (points/s)", "points_per_s", "{:,.0f}", False, True),
+    ("W2", "bytes per point (approx.)", "bytes_per_point", "{:,.1f}", True, True),
+    ("W3", "create runs (runs/s; MLflow in-process)", "create_runs_per_s", "{:,.0f}", False, False),
+    ("W3", "first page of 50, SDK median (ms)", "sdk_median_ms", "{:,.1f}", True, True),
+    ("W3", "first page of 50, SDK p95 (ms)", "sdk_p95_ms", "{:,.1f}", True, True),
+    ("W3", "first page of 50, raw GraphQL median (ms)", "graphql_median_ms", "{:,.1f}", True, True),
+    ("W3", "first page of 50, raw GraphQL p95 (ms)", "graphql_p95_ms", "{:,.1f}", True, True),
+    ("W4", "full history read (points/s)", "points_per_s", "{:,.0f}", False, True),
+    ("W4", "full history read (s)", "scan_s", "{:,.3f}", True, True),
+    ("W4", "1,000-point sample median (ms)", "sample_median_ms", "{:,.1f}", True, True),
+    ("W4", "1,000-point sample p95 (ms)", "sample_p95_ms", "{:,.1f}", True, True),
+]
+TARGETS = [  # (workload, result key, target text): printed for the record, not judged
+    ("W3", "sdk_median_ms", "W3 first page median < 30 ms"),
+    ("W4", "sample_median_ms", "W4 1,000-point sample < 20 ms"),
+    ("W4", "points_per_s", "W4 full scan > 2,000,000 points/s"),
 ]
 
 
@@ -339,18 +760,61 @@ def table(results: dict[str, Any]) -> list[dict[str, Any]]:
     """One row per figure and database; ratio is how many times better runbase is (>1: runbase wins)."""
     rows = []
     mlflow = results.get("mlflow") or {}
-    for workload, label, key, fmt, lower_better in FIGURES:
+    for workload, label, key, fmt, lower_better, comparable in FIGURES:
         for database, figures in results["runbase"].items():
             ours = figures.get(workload, {}).get(key)
             theirs = mlflow.get(workload, {}).get(key) if isinstance(mlflow.get(workload), dict) else None
             if ours is None:
                 continue
             ratio = None
-            if theirs is not None and ours and theirs:
+            if comparable and theirs is not None and ours and theirs:
                 ratio = theirs / ours if lower_better else ours / theirs
             rows.append({"workload": workload, "figure": label, "database": database, "runbase": ours,
                          "mlflow": theirs, "ratio": ratio, "format": fmt})
     return rows
+
+
+def notes(results: dict[str, Any]) -> list[str]:
+    """What a reader of the table must know: failures, scaled-down peers, the targets."""
+    def last_line(error: str) -> str:  # the exception's own message; the JSON keeps the whole traceback
+        return ([line.strip() for line in error.splitlines() if line.strip()] or ["?"])[-1]
+
+    lines = []
+    mlflow = results.get("mlflow") or {}
+    for database, figures in results["runbase"].items():
+        for workload, figure in figures.items():
+            if "error" in figure:
+                lines.append(f"runbase {workload} ({database}) FAILED: {last_line(figure['error'])}")
+    for workload, figure in mlflow.items():
+        if isinstance(figure, dict) and "error" in figure:
+            lines.append(f"MLflow {workload} FAILED: {last_line(figure['error'])}")
+    if "error" in mlflow and isinstance(mlflow["error"], str):
+        lines.append(f"MLflow skipped: {last_line(mlflow['error'])}")
+    w3 = mlflow.get("W3") if isinstance(mlflow.get("W3"), dict) else {}
+    if w3.get("runs") and w3["runs"] != W3_RUNS:
+        lines.append(f"MLflow W3 searched {w3['runs']:,} runs, not {W3_RUNS:,}: creating them in-process was "
+                     f"projected at {w3.get('projected_full_s') or 0:,.0f} s for {W3_RUNS:,} (> {MLFLOW_W3_LIMIT_S} s); "
+                     f"{w3.get('matching', 0)} of them match the filter")
+    for database, figures in results["runbase"].items():
+        w3 = figures.get("W3") or {}
+        if "create_s" in w3:
+            lines.append(f"runbase W3 ({database}): {w3['runs']:,} runs created over GraphQL in {w3['create_s']:,.1f} s "
+                         f"({w3['threads']} client threads); {w3.get('matching', '?')} match the filter")
+        w4 = figures.get("W4") or {}
+        if "scan_s_by_page_size" in w4:
+            by_size = ", ".join(f"{int(size):,}: {seconds:.3f} s" for size, seconds in w4["scan_s_by_page_size"].items())
+            lines.append(f"runbase W4 ({database}): scan_history by page_size {by_size} (best of {W4_SCAN_REPS}); "
+                         f"logging {W4_STEPS:,} steps took {w4['log_s']:,.1f} s")
+    if "W4" in mlflow and isinstance(mlflow["W4"], dict) and "log_s" in mlflow["W4"]:
+        lines.append(f"MLflow W4: full read = one get_metric_history call; sample = REST get-history-bulk-interval "
+                     f"(max_results={W4_SAMPLES}), median of {MLFLOW_W4_SAMPLE_REPS}")
+    for workload, key, text in TARGETS:
+        figures_by_db = ", ".join(f"{database} {figures[workload][key]:,.1f}"
+                                  for database, figures in results["runbase"].items()
+                                  if key in (figures.get(workload) or {}))
+        if figures_by_db:
+            lines.append(f"target (for the record): {text}; measured {figures_by_db}")
+    return lines
 
 
 def print_table(rows: list[dict[str, Any]]) -> None:
@@ -369,7 +833,7 @@ def print_table(rows: list[dict[str, Any]]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--workloads", default="W1,W2", help="comma-separated: W1,W2")
+    parser.add_argument("--workloads", default="W1,W2,W3,W4", help="comma-separated: W1,W2,W3,W4")
     parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="sqlite")
     parser.add_argument("--peers", action="store_true", help="also measure MLflow 3.x (installs it in a venv)")
     parser.add_argument("--worker", nargs=2, metavar=("NAME", "CONFIG"), help=argparse.SUPPRESS)
@@ -378,22 +842,30 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(WORKERS[args.worker[0]](json.loads(args.worker[1]))))
         return 0
     workloads = [w.strip().upper() for w in args.workloads.split(",") if w.strip()]
-    unknown = set(workloads) - {"W1", "W2"}
+    unknown = set(workloads) - set(RUNBASE_WORKLOADS)
     if unknown:
-        parser.error(f"unknown workloads: {', '.join(sorted(unknown))} (this script runs W1 and W2)")
+        parser.error(f"unknown workloads: {', '.join(sorted(unknown))} (this script runs W1, W2, W3 and W4)")
     databases = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
     results: dict[str, Any] = {
         "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
         "settings": {"w1_calls": W1_CALLS, "w2_steps": W2_STEPS, "keys": len(KEYS), "mlflow_w1_calls": MLFLOW_W1_CALLS,
-                     "mlflow_w2_steps": MLFLOW_W2_STEPS, "mlflow_batch_metrics": MLFLOW_BATCH_METRICS},
+                     "mlflow_w2_steps": MLFLOW_W2_STEPS, "mlflow_batch_metrics": MLFLOW_BATCH_METRICS,
+                     "w3_runs": W3_RUNS, "w3_filters": W3_FILTERS, "w3_order": W3_ORDER, "w3_reps": W3_REPS,
+                     "w3_threads": W3_THREADS, "mlflow_w3_filter": MLFLOW_W3_FILTER, "w4_steps": W4_STEPS,
+                     "w4_page_sizes": list(W4_PAGE_SIZES), "w4_samples": W4_SAMPLES,
+                     "w4_sample_reps": W4_SAMPLE_REPS, "mlflow_w4_sample_reps": MLFLOW_W4_SAMPLE_REPS},
         "runbase": {},
     }
     for database in databases:
         figures = results["runbase"][database] = {}
         for workload in workloads:
             print(f"runbase {workload} ({database})...", file=sys.stderr, flush=True)
-            figures[workload] = (runbase_w1 if workload == "W1" else runbase_w2)(database)
+            try:
+                figures[workload] = RUNBASE_WORKLOADS[workload](database)
+            except Exception as exc:  # report it with the other figures rather than lose them
+                print(f"runbase {workload} ({database}) failed: {exc}", file=sys.stderr, flush=True)
+                figures[workload] = {"error": str(exc)}
     if args.peers:
         print("MLflow peers...", file=sys.stderr, flush=True)
         try:
@@ -404,10 +876,15 @@ def main(argv: list[str] | None = None) -> int:
     rows = table(results)
     results["table"] = [{k: v for k, v in row.items() if k != "format"} for row in rows]
     print_table(rows)
+    results["notes"] = notes(results)
+    if results["notes"]:
+        print("\nnotes:")
+        for line in results["notes"]:
+            print(f"- {line}")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2, default=str) + "\n")
     print(f"\nwrote {RESULTS.relative_to(Path.cwd()) if RESULTS.is_relative_to(Path.cwd()) else RESULTS}")
-    return 0
+    return 1 if any("error" in figure for figures in results["runbase"].values() for figure in figures.values()) else 0
 
 
 if __name__ == "__main__":

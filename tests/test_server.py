@@ -79,3 +79,17 @@ def test_silent_runs_are_marked_crashed_and_recover(backend: str, tmp_path: Path
         assert srv.run("quiet", project="hb")["state"] == "running"
     finally:
         srv.stop()
+
+
+def test_concurrent_first_writes_to_a_new_project_all_succeed(server: Server) -> None:
+    """Writers racing to create the same project (and run) meet on unique keys; the server retries the loser."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def create(i: int) -> dict:
+        return server.graphql('mutation($n: String!) { upsertBucket(input: {modelName: "racing", name: $n}) '
+                              '{ inserted } }', {"n": f"r{i % 4}"})
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(create, range(16)))
+    assert all("errors" not in result for result in results), [r for r in results if "errors" in r][:2]
+    assert sum(result["data"]["upsertBucket"]["inserted"] for result in results) == 4

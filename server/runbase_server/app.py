@@ -25,10 +25,11 @@ from . import demo, runs, users
 from .auth import authenticate
 from .database import Database, upgrade
 from .errors import Unauthenticated, UserError
-from .schema import Context, build
+from .schema import Context, build, is_internal, is_race
 from .settings import ServerSettings
 
 log = logging.getLogger("runbase.server")
+RACE_ATTEMPTS = 3
 
 
 class RequestTooLarge(Exception):
@@ -53,6 +54,10 @@ async def _read_body(request: Request, limit: int) -> bytes:
 
 
 def _format(error: GraphQLError) -> dict[str, Any]:
+    if is_internal(error):  # never leak internals; the server log has them
+        masked = {"message": "Internal server error"}
+        masked.update({k: v for k, v in error.formatted.items() if k in ("locations", "path")})
+        return masked
     formatted = error.formatted
     original = error.original_error
     if isinstance(original, UserError):
@@ -94,15 +99,21 @@ class GraphQLEndpoint:
 
     def _execute(self, authorization: str | None, query: str, variables: dict[str, Any],
                  operation: str | None) -> Response:
-        with self.db.session() as session:
-            try:
-                viewer = authenticate(session, authorization)
-            except Unauthenticated as exc:
-                return _error(str(exc), exc.code, 401)
-            context = Context(session=session, viewer=viewer, limits=self.limits)
-            result = self.schema.execute_sync(query, variables, context, operation_name=operation)
-            if result.errors:
-                session.rollback()  # a request is all or nothing
+        for attempt in range(1, RACE_ATTEMPTS + 1):
+            with self.db.session() as session:
+                try:
+                    viewer = authenticate(session, authorization)
+                except Unauthenticated as exc:
+                    return _error(str(exc), exc.code, 401)
+                context = Context(session=session, viewer=viewer, limits=self.limits)
+                result = self.schema.execute_sync(query, variables, context, operation_name=operation)
+                if result.errors:
+                    session.rollback()  # a request is all or nothing, so it can be run again
+            races = [error for error in result.errors or () if is_race(error)]
+            if not races:
+                break
+            if attempt == RACE_ATTEMPTS:
+                log.error("a request lost a database race %d times", attempt, exc_info=races[0].original_error)
         body: dict[str, Any] = {"data": result.data}
         if result.errors:
             body["errors"] = [_format(error) for error in result.errors]

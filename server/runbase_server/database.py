@@ -11,6 +11,8 @@ from alembic.config import Config as AlembicConfig
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from .filters import install_sqlite_functions
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -23,6 +25,7 @@ def _tune_sqlite(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+    install_sqlite_functions(dbapi_connection)  # $regex in filters
 
 
 def make_engine(url: str) -> Engine:

@@ -14,9 +14,9 @@ from typing import Any, NewType
 import strawberry
 from strawberry.schema.config import StrawberryConfig
 from graphql import GraphQLSchema, build_schema
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from strawberry.extensions import (
-    MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
@@ -56,6 +56,13 @@ class Context:
     session: Session
     viewer: Viewer
     limits: dict[str, int]
+    writable: dict[int, bool] = dataclasses.field(default_factory=dict)  # entity id -> viewer may write
+
+    def can_write(self, entity_id: int) -> bool:
+        """Asked once per run in a page of runs; answered once per entity."""
+        if entity_id not in self.writable:
+            self.writable[entity_id] = can_write(self.session, self.viewer, entity_id)
+        return self.writable[entity_id]
 
 
 Info = strawberry.Info[Context, None]
@@ -163,7 +170,7 @@ class Project:
         page = runs.search(info.context.session, self.row, given(filters), given(order), given(first), given(after))
         return RunConnection(
             edges=[RunEdge(node=Run.of(row), cursor=c) for row, c in zip(page.items, page.cursors())],
-            page_info=PageInfo(end_cursor=page.cursors()[-1] if page.items else None, has_next_page=page.has_next),
+            page_info=PageInfo.of(page),
             project=self.row, filters=given(filters),
         )
 
@@ -176,6 +183,11 @@ class Project:
 class PageInfo:
     end_cursor: str | None
     has_next_page: bool
+
+    @classmethod
+    def of(cls, page: pagination.Page[Any]) -> PageInfo:
+        cursors = page.cursors()
+        return cls(end_cursor=cursors[-1] if cursors else None, has_next_page=page.has_next)
 
 
 @strawberry.type
@@ -284,7 +296,7 @@ class Run:
 
     @strawberry.field
     def read_only(self, info: Info) -> bool:
-        return not can_write(info.context.session, info.context.viewer, self.row.project.entity_id)
+        return not info.context.can_write(self.row.project.entity_id)
 
     @strawberry.field
     def system_metrics(self) -> JSONString:
@@ -365,10 +377,9 @@ class Query:
         ctx = info.context
         page, total = projects.visible(ctx.session, ctx.viewer, given(entity_name) or ctx.viewer.username,
                                        given(first), given(after))
-        cursors = page.cursors()
         return ProjectConnection(
-            edges=[ProjectEdge(node=Project.of(row), cursor=c) for row, c in zip(page.items, cursors)],
-            page_info=PageInfo(end_cursor=cursors[-1] if cursors else None, has_next_page=page.has_next),
+            edges=[ProjectEdge(node=Project.of(row), cursor=c) for row, c in zip(page.items, page.cursors())],
+            page_info=PageInfo.of(page),
             total_count=total,
         )
 
@@ -592,9 +603,15 @@ class Mutation:
         return DeleteInvitePayload(success=True)
 
 
-def _should_mask(error: Any) -> bool:
+def is_internal(error: Any) -> bool:
+    """Errors that are not the user's doing: masked in answers, logged on the server."""
     original = getattr(error, "original_error", None)
     return original is not None and not isinstance(original, UserError)
+
+
+def is_race(error: Any) -> bool:
+    """Two writers met on a unique key, or SQLite refused a stale snapshot: the request may simply be retried."""
+    return isinstance(getattr(error, "original_error", None), (IntegrityError, OperationalError))
 
 
 def _describe(schema: GraphQLSchema, contract: GraphQLSchema) -> None:
@@ -618,7 +635,7 @@ def _describe(schema: GraphQLSchema, contract: GraphQLSchema) -> None:
 class RunbaseSchema(strawberry.Schema):
     def process_errors(self, errors: list[Any], execution_context: Any = None) -> None:
         """User mistakes are answered, not logged; only internal errors reach the log."""
-        internal = [error for error in errors if _should_mask(error)]
+        internal = [error for error in errors if is_internal(error) and not is_race(error)]
         if internal:
             super().process_errors(internal, execution_context)
 
@@ -634,7 +651,6 @@ def build(max_depth: int = 12, max_tokens: int = 2000, max_aliases: int = 30) ->
             lambda: QueryDepthLimiter(max_depth=max_depth),
             lambda: MaxTokensLimiter(max_token_count=max_tokens),
             lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
-            lambda: MaskErrors(should_mask_error=_should_mask, error_message="Internal server error"),
         ],
     )
     _describe(schema._schema, build_schema(CONTRACT.read_text()))

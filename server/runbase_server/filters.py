@@ -1,0 +1,1370 @@
+"""MongoDB query documents over runs, translated to SQL (never evaluated row by row in Python).
+
+`run_filter(filters, dialect)` gives a WHERE clause over `Run` (and `User` for `username`: the
+caller selects `select(Run).outerjoin(User, Run.user_id == User.id)`); `run_order(order,
+dialect)` gives ORDER BY expressions ending with `Run.id` as a tiebreaker. Bad filters raise
+`UserError` naming the operator or field.
+
+Semantics follow MongoDB as `mongomock` implements it (the reference oracle of
+tests/test_filters.py): type brackets (numbers compare only with numbers, int and float alike;
+booleans are not numbers; strings with strings, by code point), missing fields (`$ne`, `$nin`,
+`$not`, `$nor` match them; `{"f": null}` matches null or missing), arrays (`{"tags": "a"}` matches
+an array holding "a"; comparisons, `$regex` and equality match if any element does; an array
+value also matches the identical array) and exact document equality. Deliberate differences:
+
+* A dotted path descends through objects only. MongoDB also fans out over an array of
+  objects met halfway (`config.layers.units` against `layers: [{units: 64}, ...]`) and reads a
+  numeric component as an array index; here such a path is simply missing.
+* NaN equals nothing, not even NaN, and matches no comparison (mongomock; MongoDB would have
+  NaN == NaN and order NaN below every number). Infinities are ordinary numbers.
+* Comparisons never match a missing field (mongomock; MongoDB's `{$gte: null}` matches one).
+* Object equality ignores key order (JSONB keeps none; mongomock also ignores it).
+* Comparison operands must be scalars: `$gt` with an array or object is refused.
+* `$regex` takes a safe subset of the syntax (no backreferences, lookaround, nested
+  quantifiers or possessive quantifiers; counts up to 1,000; at most 1,000 characters), with
+  PCRE's ASCII meaning of `\\d \\w \\s`; `$options` may only hold "i", which folds case by
+  simple one-to-one mapping (`str.lower`/`str.upper`). Matching runs in time linear in the text
+  (a lazily built DFA on SQLite; PostgreSQL's own engine there).
+* `$contains` (W&B's): a string containing the given string, or an array holding an element
+  equal to the given value.
+* `$size` matches arrays only (mongomock also counts object keys and scalars).
+* Time fields (`createdAt`, `heartbeatAt`) compare with ISO-8601 strings, taken as UTC when they
+  carry no offset; `duration` is seconds from creation to finish (or last heartbeat).
+  Unset columns (a run without group, host, user...) count as missing fields; `sweep` is always
+  missing.
+
+Sorting puts missing and null values last in both directions, then orders by type bracket
+(NaN, numbers, strings, booleans, objects, arrays; reversed when descending), then by value
+(numbers numerically, strings by code point), then by run id.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import operator
+import re
+import threading
+from bisect import bisect_right
+from datetime import datetime, timezone
+from functools import lru_cache
+from typing import Any, Callable, Union
+
+import sqlalchemy as sa
+from sqlalchemy import ColumnElement
+from sqlalchemy.dialects.postgresql import JSONB
+
+from .errors import UserError
+from .tables import NONFINITE_TAG, Entity, Project, Run, User
+
+MAX_CLAUSES = 1000
+MAX_DEPTH = 32  # nested documents; lists inside values may nest as deep again
+MAX_REGEX_LENGTH = 1000
+MAX_REPEAT = 1000
+MAX_REGEX_STATES = 20000
+
+Pred = Union[bool, ColumnElement]  # True / False are constants folded before reaching SQL
+
+COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
+    "$gt": operator.gt, "$gte": operator.ge, "$lt": operator.lt, "$lte": operator.le,
+}
+_SQL_OPS = {"$gt": ">", "$gte": ">=", "$lt": "<", "$lte": "<=", "$eq": "="}
+OPERATORS = ("$and", "$or", "$nor", "$not", "$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin",
+             "$exists", "$regex", "$options", "$contains", "$all", "$size")
+
+
+# ------------------------------------------------------------------ predicates with constant folding
+
+def _or(*preds: Pred) -> Pred:
+    parts = []
+    for p in preds:
+        if p is True:
+            return True
+        if p is not False:
+            parts.append(p)
+    if not parts:
+        return False
+    return parts[0] if len(parts) == 1 else sa.or_(*parts)
+
+
+def _and(*preds: Pred) -> Pred:
+    parts = []
+    for p in preds:
+        if p is False:
+            return False
+        if p is not True:
+            parts.append(p)
+    if not parts:
+        return True
+    return parts[0] if len(parts) == 1 else sa.and_(*parts)
+
+
+def _not(pred: Pred) -> Pred:
+    if pred is True or pred is False:
+        return not pred
+    # A predicate may be NULL where it means "no match"; NOT must see false there.
+    return sa.not_(sa.func.coalesce(pred, sa.false(), type_=sa.Boolean))
+
+
+def _sql(pred: Pred) -> ColumnElement[bool]:
+    if pred is True:
+        return sa.true()
+    if pred is False:
+        return sa.false()
+    return pred
+
+
+# ------------------------------------------------------------------ value helpers
+
+def _has_nan(value: Any) -> bool:
+    if isinstance(value, float):
+        return value != value
+    if isinstance(value, list):
+        return any(_has_nan(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_nan(v) for v in value.values())
+    return False
+
+
+def _encode(value: Any) -> Any:
+    """The stored form: infinities become {"$float": "Infinity"} (NaN never reaches here)."""
+    if isinstance(value, float) and math.isinf(value):
+        return {NONFINITE_TAG: "Infinity" if value > 0 else "-Infinity"}
+    if isinstance(value, list):
+        return [_encode(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _encode(v) for k, v in value.items()}
+    return value
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _check_literal(value: Any, where: str, depth: int = 0) -> None:
+    """A value compared for equality: JSON data, with no operator documents inside."""
+    if depth > 2 * MAX_DEPTH:
+        raise UserError(f"{where}: value nested too deeply")
+    if value is None or isinstance(value, (bool, int, float, str, datetime)):
+        return
+    if isinstance(value, list):
+        for item in value:
+            _check_literal(item, where, depth + 1)
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise UserError(f"{where}: object keys must be strings")
+            if key.startswith("$"):
+                raise UserError(f"{where}: {key} is an operator and can't appear inside a value")
+            _check_literal(item, where, depth + 1)
+        return
+    raise UserError(f"{where}: unsupported value of type {type(value).__name__}")
+
+
+def _parse_time(value: str, field: str) -> datetime:
+    text = value.strip()
+    try:
+        parsed = datetime.fromisoformat(text[:-1] + "+00:00" if text[-1:] in "zZ" and text else text)
+    except ValueError:
+        raise UserError(f"{field}: {value!r} is not an ISO-8601 timestamp (e.g. 2023-01-01T12:00:00Z)") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc)
+
+
+def _sqlite_number(value: int | float) -> int | float:
+    # sqlite3 can't bind integers beyond 64 bits; SQLite's JSON reads such numbers as REAL anyway.
+    if isinstance(value, int) and not -(2**63) <= value < 2**63:
+        return float(value)
+    return value
+
+
+# ------------------------------------------------------------------ nodes: where a field's value lives
+#
+# A node answers "which JSON type is the value" by `dispatch(table, missing)`: `table` maps a type
+# (null, true, false, number, string, array, object, date) to the predicate that holds for a value
+# of that type, `missing` is what holds when there is no value. The per-type predicates come from
+# the node's methods (each valid only inside its type's branch). Everything Mongo-specific is
+# written once, in terms of nodes, further down.
+
+class _Node:
+    def dispatch(self, table: dict[str, Pred], missing: Pred) -> Pred:
+        raise NotImplementedError
+
+    def missing(self) -> Pred:
+        return self.dispatch({}, True)
+
+    def coerce(self, value: Any) -> Any:
+        return value
+
+    # per-type predicates; a type the node never holds is never asked about, so False is safe
+    def num_cmp(self, op: str, value: int | float) -> Pred:
+        return False
+
+    def str_cmp(self, op: str, value: str) -> Pred:
+        return False
+
+    def date_cmp(self, op: str, value: datetime) -> Pred:
+        return False
+
+    def regex(self, rx: Regex) -> Pred:
+        return False
+
+    def substring(self, value: str) -> Pred:
+        return False
+
+    def is_tag(self, name: str) -> Pred:
+        return False
+
+    def array_len(self, n: int) -> Pred:
+        return False
+
+    def array_eq(self, value: list) -> Pred:
+        return False
+
+    def object_eq(self, value: dict) -> Pred:
+        return False
+
+    def any_element(self, fn: Callable[[_Node], Pred]) -> Pred:
+        return False
+
+    def contains_eq(self, value: Any) -> Pred | None:
+        """An index-friendly equivalent of _eq(self, value), where the node has one."""
+        return None
+
+
+class _Missing(_Node):
+    """A field no run has (`sweep`)."""
+
+    def dispatch(self, table: dict[str, Pred], missing: Pred) -> Pred:
+        return missing
+
+
+class _Column(_Node):
+    """A plain column holding one kind of scalar; NULL means the field is missing."""
+
+    def __init__(self, column: ColumnElement, kind: str, dialect: str, field: str) -> None:
+        self.column = column
+        self.kind = kind
+        self.dialect = dialect
+        self.field = field
+
+    def dispatch(self, table: dict[str, Pred], missing: Pred) -> Pred:
+        parts: list[Pred] = []
+        if missing is not False:
+            parts.append(_and(self.column.is_(None), missing))
+        present = table.get(self.kind, False)
+        if present is True:
+            parts.append(self.column.is_not(None))
+        elif present is not False:
+            parts.append(present)  # NULL when the column is: no match
+        return _or(*parts)
+
+    def coerce(self, value: Any) -> Any:
+        if self.kind == "date" and isinstance(value, str):
+            return _parse_time(value, self.field)
+        if isinstance(value, datetime):
+            return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+        return value
+
+    def _text(self) -> ColumnElement:
+        return sa.collate(self.column, "C") if self.dialect == "postgresql" else self.column
+
+    def num_cmp(self, op: str, value: int | float) -> Pred:
+        if self.kind != "number":
+            return False
+        if self.dialect == "sqlite":
+            value = _sqlite_number(value)
+        return self.column.op(_SQL_OPS[op], is_comparison=True)(sa.literal(value))
+
+    def str_cmp(self, op: str, value: str) -> Pred:
+        if self.kind != "string":
+            return False
+        if op == "$eq":
+            return self.column == value
+        return self._text().op(_SQL_OPS[op], is_comparison=True)(sa.literal(value, sa.String))
+
+    def date_cmp(self, op: str, value: datetime) -> Pred:
+        if self.kind != "date":
+            return False
+        return self.column.op(_SQL_OPS[op], is_comparison=True)(sa.literal(value, self.column.type))
+
+    def regex(self, rx: Regex) -> Pred:
+        if self.kind != "string":
+            return False
+        return _regex_sql(self.column, rx, self.dialect)
+
+    def substring(self, value: str) -> Pred:
+        if self.kind != "string":
+            return False
+        return _substring_sql(self.column, value, self.dialect)
+
+
+def _regex_sql(text: ColumnElement, rx: Regex, dialect: str) -> Pred:
+    if rx.never:
+        return False
+    if dialect == "postgresql":
+        return text.op("~", is_comparison=True)(sa.literal(rx.pg, sa.Text))
+    return sa.func.runbase_regexp(sa.literal(rx.key, sa.Text), text, type_=sa.Boolean)
+
+
+def _substring_sql(text: ColumnElement, value: str, dialect: str) -> Pred:
+    if dialect == "postgresql":
+        return sa.func.strpos(text, sa.literal(value, sa.Text)) > 0
+    return sa.func.instr(text, sa.literal(value, sa.Text)) > 0
+
+
+_SQLITE_TYPES = (("integer", "number"), ("real", "number"), ("text", "string"), ("true", "true"),
+                 ("false", "false"), ("null", "null"), ("array", "array"), ("object", "object"))
+
+
+class _SqliteJson(_Node):
+    """A value inside a JSON document on SQLite, found by a JSON path into `doc`.
+
+    SQLite 3.40 matches a path's key against the key's raw text in the document, so a key
+    written with escapes (json.dumps writes "é" as "\u00e9"; orjson writes it as is) has two
+    spellings: `raw` and `escaped` are the path both ways, and where they differ the one the
+    document uses is picked. Element nodes (from json_each over an array) carry its row's
+    type and atom instead."""
+
+    def __init__(self, doc: ColumnElement, raw: str, escaped: str,
+                 type_: ColumnElement | None = None, atom: ColumnElement | None = None) -> None:
+        self.doc = doc
+        self.raw = raw
+        self.escaped = escaped
+        path = self.path = self._path()
+        self.type_ = sa.func.json_type(doc, path, type_=sa.Text) if type_ is None else type_
+        self.atom = sa.func.json_extract(doc, path) if atom is None else atom
+
+    def _path(self) -> ColumnElement:
+        raw = sa.literal(self.raw, sa.Text)
+        if self.raw == self.escaped:
+            return raw
+        return sa.case((sa.func.json_type(self.doc, raw).is_not(None), raw), else_=sa.literal(self.escaped, sa.Text))
+
+    def child(self, key: str) -> _SqliteJson:
+        if '"' in key:
+            raise UserError(f"key {key!r}: keys containing a double quote can't be filtered on with SQLite")
+        raw = json.dumps(key, ensure_ascii=False)[1:-1]
+        escaped = json.dumps(key)[1:-1]
+        return _SqliteJson(self.doc, f'{self.raw}."{raw}"', f'{self.escaped}."{escaped}"')
+
+    def index(self, i: int) -> _SqliteJson:
+        return _SqliteJson(self.doc, f"{self.raw}[{i}]", f"{self.escaped}[{i}]")
+
+    def dispatch(self, table: dict[str, Pred], missing: Pred) -> Pred:
+        branches = {sql_type: table.get(kind, False) for sql_type, kind in _SQLITE_TYPES}
+        if (missing is True or missing is False) and all(p is True or p is False for p in branches.values()):
+            chosen = [t for t, p in branches.items() if p is True]
+            present: Pred = False if not chosen else self.type_ == chosen[0] if len(chosen) == 1 else self.type_.in_(chosen)
+            return _or(present, self.type_.is_(None)) if missing is True else present
+        whens = {t: _sql(p) for t, p in branches.items() if p is not False or missing is not False}
+        return sa.case(whens, value=self.type_, else_=_sql(missing))
+
+    def num_cmp(self, op: str, value: int | float) -> Pred:
+        return self.atom.op(_SQL_OPS[op], is_comparison=True)(sa.literal(_sqlite_number(value)))
+
+    def str_cmp(self, op: str, value: str) -> Pred:
+        return self.atom.op(_SQL_OPS[op], is_comparison=True)(sa.literal(value, sa.Text))
+
+    def regex(self, rx: Regex) -> Pred:
+        return _regex_sql(self.atom, rx, "sqlite")
+
+    def substring(self, value: str) -> Pred:
+        return _substring_sql(self.atom, value, "sqlite")
+
+    def is_tag(self, name: str) -> Pred:
+        return self.child(NONFINITE_TAG).atom == sa.literal(name, sa.Text)
+
+    def array_len(self, n: int) -> Pred:
+        return sa.func.json_array_length(self.doc, self.path) == n
+
+    def _key_count(self) -> ColumnElement:
+        each = sa.func.json_each(self.doc, self.path).table_valued("key").alias()
+        return sa.select(sa.func.count()).select_from(each).scalar_subquery()
+
+    # Equality with an array or object is one flat conjunction of checks by path (nesting the
+    # checks instead would overflow SQLite's parser on deep values).
+    def _flat_eq(self, value: Any, terms: list[Pred]) -> None:
+        if value is None or isinstance(value, bool):
+            terms.append(self.type_ == ("null" if value is None else "true" if value else "false"))
+        elif _is_number(value):
+            if math.isinf(value):
+                terms += [self.type_ == "object", self.is_tag("Infinity" if value > 0 else "-Infinity")]
+            else:
+                terms += [self.type_.in_(["integer", "real"]), self.num_cmp("$eq", value)]
+        elif isinstance(value, str):
+            terms += [self.type_ == "text", self.str_cmp("$eq", value)]
+        elif isinstance(value, list):
+            terms += [self.type_ == "array", self.array_len(len(value))]
+            for i, item in enumerate(value):
+                self.index(i)._flat_eq(item, terms)
+        else:
+            terms += [self.type_ == "object", self._key_count() == len(value)]
+            for key, item in value.items():
+                self.child(key)._flat_eq(item, terms)
+
+    def array_eq(self, value: list) -> Pred:
+        terms: list[Pred] = []
+        self._flat_eq(value, terms)
+        return _and(*terms[1:])  # the type is known in the array branch
+
+    def object_eq(self, value: dict) -> Pred:
+        terms: list[Pred] = []
+        self._flat_eq(value, terms)
+        return _and(*terms[1:])
+
+    def any_element(self, fn: Callable[[_Node], Pred]) -> Pred:
+        each = sa.func.json_each(self.doc, self.path).table_valued("type", "atom", "value").alias()
+        element = _SqliteJson(_container(each.c.type, each.c.value), "$", "$", each.c.type, each.c.atom)
+        pred = fn(element)
+        if pred is False:
+            return False
+        query = sa.select(sa.literal(1)).select_from(each)
+        return sa.exists(query if pred is True else query.where(pred))
+
+
+def _container(type_: ColumnElement, value: ColumnElement) -> ColumnElement:
+    """json_each's `value` is JSON text only for arrays and objects: never hand a bare scalar to json_*()."""
+    return sa.case((type_.in_(["array", "object"]), value))
+
+
+def _jsonb(value: Any) -> ColumnElement:
+    return sa.literal(_encode(value), JSONB)
+
+
+class _PgJson(_Node):
+    """A value inside a JSONB document; `root`/`keys` say where, when it is reached by keys alone."""
+
+    def __init__(self, x: ColumnElement, root: ColumnElement | None = None, keys: tuple[str, ...] = ()) -> None:
+        self.x = x
+        self.root = root
+        self.keys = keys
+
+    def child(self, key: str) -> _PgJson:
+        return _PgJson(self.x.op("->", return_type=JSONB)(sa.literal(key, sa.Text)), self.root, self.keys + (key,))
+
+    def dispatch(self, table: dict[str, Pred], missing: Pred) -> Pred:
+        typeof = sa.func.jsonb_typeof(self.x, type_=sa.Text)
+        pt, pf = table.get("true", False), table.get("false", False)
+        if pt is pf:
+            boolean = pt
+        elif pt is True and pf is False:
+            boolean = self.x == _jsonb(True)
+        elif pt is False and pf is True:
+            boolean = self.x == _jsonb(False)
+        else:
+            boolean = sa.case((self.x == _jsonb(True), _sql(pt)), else_=_sql(pf))
+        branches = {"number": table.get("number", False), "string": table.get("string", False),
+                    "boolean": boolean, "null": table.get("null", False), "array": table.get("array", False),
+                    "object": table.get("object", False)}
+        if (missing is True or missing is False) and all(p is True or p is False for p in branches.values()):
+            chosen = [t for t, p in branches.items() if p is True]
+            present: Pred = False if not chosen else typeof == chosen[0] if len(chosen) == 1 else typeof.in_(chosen)
+            return _or(present, self.x.is_(None)) if missing is True else present
+        whens = {t: _sql(p) for t, p in branches.items() if p is not False or missing is not False}
+        return sa.case(whens, value=typeof, else_=_sql(missing))
+
+    def _text(self) -> ColumnElement:
+        return self.x.op("#>>", return_type=sa.Text)(sa.literal_column("'{}'"))
+
+    def num_cmp(self, op: str, value: int | float) -> Pred:
+        return self.x.op(_SQL_OPS[op], is_comparison=True)(_jsonb(value))
+
+    def str_cmp(self, op: str, value: str) -> Pred:
+        if op == "$eq":
+            return self.x == _jsonb(value)
+        return sa.collate(self._text(), "C").op(_SQL_OPS[op], is_comparison=True)(sa.literal(value, sa.Text))
+
+    def regex(self, rx: Regex) -> Pred:
+        return _regex_sql(self._text(), rx, "postgresql")
+
+    def substring(self, value: str) -> Pred:
+        return _substring_sql(self._text(), value, "postgresql")
+
+    def is_tag(self, name: str) -> Pred:
+        return self.x == sa.literal({NONFINITE_TAG: name}, JSONB)
+
+    def array_len(self, n: int) -> Pred:
+        return sa.func.jsonb_array_length(self.x) == n
+
+    def array_eq(self, value: list) -> Pred:
+        return self.x == _jsonb(value)
+
+    def object_eq(self, value: dict) -> Pred:
+        return self.x == _jsonb(value)
+
+    def any_element(self, fn: Callable[[_Node], Pred]) -> Pred:
+        elements = sa.func.jsonb_array_elements(self.x).table_valued(sa.column("value", JSONB)).alias()
+        pred = fn(_PgJson(elements.c.value))
+        if pred is False:
+            return False
+        query = sa.select(sa.literal(1)).select_from(elements)
+        return sa.exists(query if pred is True else query.where(pred))
+
+    def contains_eq(self, value: Any) -> Pred | None:
+        # `doc @> {"k": v}` or `doc @> {"k": [v]}` is exactly "doc.k equals v or is an array
+        # holding v" for a scalar v, and lets a GIN (jsonb_path_ops) index find the runs.
+        if self.root is None or value is None or _has_nan(value):
+            return None
+
+        def nest(leaf: Any) -> Any:
+            for key in reversed(self.keys):
+                leaf = {key: leaf}
+            return leaf
+
+        contains = self.root.op("@>", is_comparison=True)
+        found = _or(contains(_jsonb(nest(value))), contains(_jsonb(nest([value]))))
+        if isinstance(value, (list, dict)) or (isinstance(value, float) and math.isinf(value)):
+            return None if found is False else _and(found, _generic_eq(self, value))  # containment only narrows
+        return found
+
+
+# ------------------------------------------------------------------ Mongo semantics over nodes
+
+def _strict_eq_table(node: _Node, value: Any) -> dict[str, Pred]:
+    """Per-type predicates for "the value equals `value`" (no array-element matching)."""
+    if _has_nan(value):
+        return {}
+    if value is None:
+        return {"null": True}
+    if value is True:
+        return {"true": True}
+    if value is False:
+        return {"false": True}
+    if _is_number(value):
+        if math.isinf(value):
+            return {"object": node.is_tag("Infinity" if value > 0 else "-Infinity")}
+        return {"number": node.num_cmp("$eq", value)}
+    if isinstance(value, str):
+        return {"string": node.str_cmp("$eq", value)}
+    if isinstance(value, datetime):
+        return {"date": node.date_cmp("$eq", value)}
+    if isinstance(value, list):
+        return {"array": node.array_eq(value)}
+    if isinstance(value, dict):
+        return {"object": node.object_eq(value)}
+    raise UserError(f"unsupported value {value!r}")
+
+
+def _strict_eq(node: _Node, value: Any) -> Pred:
+    return node.dispatch(_strict_eq_table(node, value), False)
+
+
+def _generic_eq(node: _Node, value: Any) -> Pred:
+    table = _strict_eq_table(node, value)
+    table["array"] = _or(table.get("array", False), node.any_element(lambda e: _strict_eq(e, value)))
+    return node.dispatch(table, value is None)
+
+
+def _eq(node: _Node, value: Any) -> Pred:
+    value = node.coerce(value)
+    fast = node.contains_eq(value)
+    return _generic_eq(node, value) if fast is None else fast
+
+
+def _compare_table(node: _Node, op: str, value: Any) -> dict[str, Pred]:
+    fn = COMPARISONS[op]
+    if value is None:
+        return {"null": True} if op in ("$gte", "$lte") else {}
+    if isinstance(value, bool):
+        return {kind: True for kind, b in (("true", True), ("false", False)) if fn(b, value)}
+    if _is_number(value):
+        if value != value:
+            return {}
+        table: dict[str, Pred] = {}
+        if math.isinf(value):
+            if fn(0.0, value):  # every finite number is on the same side of an infinity
+                table["number"] = True
+        else:
+            table["number"] = node.num_cmp(op, value)
+        tags = [node.is_tag(name) for name, inf in (("Infinity", math.inf), ("-Infinity", -math.inf))
+                if fn(inf, value)]
+        if tags:
+            table["object"] = _or(*tags)
+        return table
+    if isinstance(value, str):
+        return {"string": node.str_cmp(op, value)}
+    if isinstance(value, datetime):
+        return {"date": node.date_cmp(op, value)}
+    raise AssertionError(value)
+
+
+def _compare(node: _Node, op: str, value: Any) -> Pred:
+    value = node.coerce(value)
+    table = _compare_table(node, op, value)
+    if not table:
+        return False
+    table["array"] = node.any_element(lambda e: e.dispatch(_compare_table(e, op, value), False))
+    return node.dispatch(table, False)
+
+
+def _regex(node: _Node, rx: Regex) -> Pred:
+    return node.dispatch({"string": node.regex(rx),
+                          "array": node.any_element(lambda e: e.dispatch({"string": e.regex(rx)}, False))}, False)
+
+
+def _contains(node: _Node, value: Any) -> Pred:
+    table: dict[str, Pred] = {"array": node.any_element(lambda e: _strict_eq(e, value))}
+    if isinstance(value, str):
+        table["string"] = node.substring(value)
+    return node.dispatch(table, False)
+
+
+# ------------------------------------------------------------------ fields
+
+_STRING_COLUMNS = {
+    "name": Run.name, "id": Run.name,
+    "displayName": Run.display_name, "display_name": Run.display_name,
+    "state": Run.state, "group": Run.group_name, "jobType": Run.job_type, "job_type": Run.job_type,
+    "host": Run.host, "username": User.username,
+}
+_TIME_COLUMNS = {"createdAt": Run.created_at, "created_at": Run.created_at,
+                 "heartbeatAt": Run.heartbeat_at, "heartbeat_at": Run.heartbeat_at}
+_DOCUMENTS = {"config": Run.config, "summary_metrics": Run.summary, "summaryMetrics": Run.summary}
+FIELDS = (*_STRING_COLUMNS, *_TIME_COLUMNS, "duration", "sweep", "tags", "entity",
+          "config.KEY", "config.KEY.value", "summary_metrics.KEY")
+
+
+def _duration(dialect: str) -> ColumnElement:
+    end = sa.func.coalesce(Run.finished_at, Run.heartbeat_at)
+    if dialect == "postgresql":
+        return sa.cast(sa.extract("epoch", end - Run.created_at), sa.Float)
+    # SQLite stores 'YYYY-MM-DD HH:MM:SS.ffffff': whole seconds via strftime, microseconds by hand.
+    def micros(column: ColumnElement) -> ColumnElement:
+        return (sa.cast(sa.func.strftime("%s", column), sa.Integer) * 1000000
+                + sa.cast(sa.func.substr(column, 21, 6), sa.Integer))
+    return (micros(end) - micros(Run.created_at)) / sa.literal(1000000.0)
+
+
+def _json_keys(field: str, head: str) -> list[str]:
+    keys = field[len(head) + 1:].split(".") if field != head else []
+    if any(k == "" for k in keys):
+        raise UserError(f"field {field!r} has an empty key")
+    if head == "config" and len(keys) >= 2 and keys[-1] == "value":
+        keys.pop()  # W&B writes config.lr.value for config.lr
+    return keys
+
+
+def _json_node(column: ColumnElement, keys: list[str], dialect: str) -> _Node:
+    node: _Node
+    if dialect == "postgresql":
+        node = _PgJson(column, column, ())
+        for key in keys:
+            node = node.child(key)
+        return node
+    node = _SqliteJson(column, "$", "$")
+    for key in keys:
+        node = node.child(key)
+    return node
+
+
+def _field(field: Any, dialect: str) -> _Node:
+    if not isinstance(field, str):
+        raise UserError(f"field names must be strings, not {field!r}")
+    if field in _STRING_COLUMNS:
+        return _Column(_STRING_COLUMNS[field], "string", dialect, field)
+    if field in _TIME_COLUMNS:
+        return _Column(_TIME_COLUMNS[field], "date", dialect, field)
+    if field == "duration":
+        return _Column(_duration(dialect), "number", dialect, field)
+    if field == "entity":
+        entity = (sa.select(Entity.name).join(Project, Project.entity_id == Entity.id)
+                  .where(Project.id == Run.project_id).scalar_subquery())
+        return _Column(entity, "string", dialect, field)
+    if field == "sweep":
+        return _Missing()
+    if field == "tags":
+        return _json_node(Run.tags, [], dialect)
+    head = field.split(".", 1)[0]
+    if head in _DOCUMENTS:
+        return _json_node(_DOCUMENTS[head], _json_keys(field, head), dialect)
+    raise UserError(f"unknown field {field!r}; filter on {', '.join(FIELDS)}")
+
+
+# ------------------------------------------------------------------ query documents
+
+def _check_size(filters: Any) -> None:
+    """Refuse huge or deep filters before looking at them: cost is bounded by the limits, not the input."""
+    count = 0
+    stack: list[tuple[Any, int, int]] = [(filters, 1, 1)]
+    while stack:
+        value, depth, nesting = stack.pop()
+        if isinstance(value, dict):
+            if depth > MAX_DEPTH:
+                raise UserError(f"filter is nested too deeply (more than {MAX_DEPTH} levels)")
+            items = value.values()
+        elif isinstance(value, list):
+            items = value
+        else:
+            continue
+        if nesting > 2 * MAX_DEPTH:
+            raise UserError(f"filter is nested too deeply (more than {MAX_DEPTH} levels)")
+        count += len(value)
+        if count > MAX_CLAUSES:
+            raise UserError(f"filter has too many clauses (more than {MAX_CLAUSES})")
+        for item in items:
+            stack.append((item, depth + isinstance(item, dict), nesting + 1))
+
+
+def _document(query: Any, dialect: str, where: str = "filter") -> Pred:
+    if not isinstance(query, dict):
+        raise UserError(f"{where} must be an object, not {query!r}")
+    preds = []
+    for key, value in query.items():
+        if key in ("$and", "$or", "$nor"):
+            if not isinstance(value, list) or not value:
+                raise UserError(f"{key} needs a non-empty list of filter objects")
+            parts = [_document(item, dialect, f"each item of {key}") for item in value]
+            preds.append(_and(*parts) if key == "$and" else _or(*parts) if key == "$or" else _not(_or(*parts)))
+        elif isinstance(key, str) and key.startswith("$"):
+            raise UserError(f"unknown top-level operator {key}; use $and, $or or $nor, or a field name")
+        else:
+            preds.append(_condition(_field(key, dialect), key, value, dialect))
+    return _and(*preds)
+
+
+def _is_operator_document(value: Any) -> bool:
+    return isinstance(value, dict) and any(isinstance(k, str) and k.startswith("$") for k in value)
+
+
+def _condition(node: _Node, field: str, cond: Any, dialect: str) -> Pred:
+    if not _is_operator_document(cond):
+        _check_literal(cond, field)
+        return _eq(node, cond)
+    if not all(isinstance(k, str) and k.startswith("$") for k in cond):
+        raise UserError(f"{field}: can't mix operators and plain keys in {sorted(map(str, cond))}")
+    if "$options" in cond and "$regex" not in cond:
+        raise UserError(f"{field}: $options needs $regex beside it")
+    return _and(*(_operator(node, field, op, value, cond, dialect) for op, value in cond.items() if op != "$options"))
+
+
+def _list_operand(field: str, op: str, value: Any) -> list:
+    if not isinstance(value, list):
+        raise UserError(f"{field}: {op} needs a list, not {value!r}")
+    for item in value:
+        if _is_operator_document(item):
+            raise UserError(f"{field}: {op} takes values, not operator documents like {item!r}")
+        _check_literal(item, f"{field} {op}")
+    return value
+
+
+def _operator(node: _Node, field: str, op: str, value: Any, cond: dict, dialect: str) -> Pred:
+    where = f"{field} {op}"
+    if op in ("$eq", "$ne"):
+        if _is_operator_document(value):
+            raise UserError(f"{where} takes a value, not an operator document like {value!r}")
+        _check_literal(value, where)
+        pred = _eq(node, value)
+        return pred if op == "$eq" else _not(pred)
+    if op in COMPARISONS:
+        if isinstance(value, dict):
+            raise UserError(f"{where} needs a number, string, boolean or null to compare with, not an object "
+                            f"(operator documents can't be values): {value!r}")
+        if isinstance(value, list) or not (value is None or isinstance(value, (bool, int, float, str, datetime))):
+            raise UserError(f"{where} needs a number, string, boolean or null to compare with, not {value!r}")
+        return _compare(node, op, value)
+    if op in ("$in", "$nin"):
+        pred = _or(*(_eq(node, item) for item in _list_operand(field, op, value)))
+        return pred if op == "$in" else _not(pred)
+    if op == "$all":
+        items = _list_operand(field, op, value)
+        return False if not items else _and(*(_eq(node, item) for item in items))
+    if op == "$exists":
+        if not (isinstance(value, bool) or (isinstance(value, int) and value in (0, 1))):
+            raise UserError(f"{where} needs true or false, not {value!r}")
+        return _not(node.missing()) if value else node.missing()
+    if op == "$regex":
+        options = cond.get("$options", "")
+        if not isinstance(value, str):
+            raise UserError(f"{where} needs a pattern string, not {value!r}")
+        if not isinstance(options, str) or set(options) - {"i"}:
+            raise UserError(f"{field} $options: only 'i' (case-insensitive) is supported, not {options!r}")
+        return _regex(node, compile_regex(value, "i" in options, field))
+    if op == "$not":
+        if not _is_operator_document(value):
+            raise UserError(f"{where} needs an operator document such as {{\"$regex\": \"...\"}}, not {value!r}")
+        return _not(_condition(node, field, value, dialect))
+    if op == "$contains":
+        if _is_operator_document(value):
+            raise UserError(f"{where} takes a value, not an operator document like {value!r}")
+        _check_literal(value, where)
+        return _contains(node, value)
+    if op == "$size":
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise UserError(f"{where} needs a non-negative integer, not {value!r}")
+        return node.dispatch({"array": node.array_len(value)}, False)
+    raise UserError(f"{field}: unknown operator {op}; supported: {', '.join(OPERATORS)}")
+
+
+def _check_dialect(dialect: str) -> None:
+    if dialect not in ("sqlite", "postgresql"):
+        raise ValueError(f"unsupported dialect {dialect!r}")
+
+
+def run_filter(filters: dict | None, dialect: str) -> ColumnElement[bool]:
+    """A WHERE clause over Run (and User, outer-joined, for `username`) for a MongoDB query document."""
+    _check_dialect(dialect)
+    if filters is None:
+        return sa.true()
+    if not isinstance(filters, dict):
+        raise UserError(f"filters must be a JSON object, not {type(filters).__name__}")
+    _check_size(filters)
+    return _sql(_document(filters, dialect))
+
+
+# ------------------------------------------------------------------ order
+
+_ORDER_COLUMNS = {"created_at": Run.created_at, "createdAt": Run.created_at,
+                  "heartbeat_at": Run.heartbeat_at, "heartbeatAt": Run.heartbeat_at}
+
+
+def _json_sort_keys(node: _Node, dialect: str) -> tuple[ColumnElement, list[ColumnElement]]:
+    """(missing-or-null flag, [type bracket, value...]) for a JSON value."""
+    if isinstance(node, _PgJson):
+        x = node.x
+        typeof = sa.func.jsonb_typeof(x, type_=sa.Text)
+        absent = sa.case((x.is_(None), 1), (typeof == "null", 1), else_=0)
+        rank = sa.case(
+            {"number": 2, "string": 3, "boolean": 4, "array": 6,
+             "object": sa.case((node.is_tag("NaN"), 1), (node.is_tag("Infinity"), 2),
+                               (node.is_tag("-Infinity"), 2), else_=5)},
+            value=typeof)
+        number = sa.case((typeof == "number", sa.cast(x, sa.Numeric)),
+                         (node.is_tag("Infinity"), sa.literal_column("'Infinity'::numeric")),
+                         (node.is_tag("-Infinity"), sa.literal_column("'-Infinity'::numeric")))
+        text = sa.collate(sa.case((typeof != "number", node._text())), "C")
+        return absent, [rank, number, text]
+    assert isinstance(node, _SqliteJson)
+    t = node.type_
+    absent = sa.case((t.is_(None), 1), (t == "null", 1), else_=0)
+    rank = sa.case(
+        {"integer": 2, "real": 2, "text": 3, "true": 4, "false": 4, "array": 6,
+         "object": sa.case((node.is_tag("NaN"), 1), (node.is_tag("Infinity"), 2),
+                           (node.is_tag("-Infinity"), 2), else_=5)},
+        value=t)
+    # SQLite orders numbers numerically and text by code point; the rank keeps the types apart.
+    value = sa.case((t != "object", node.atom),
+                    (node.is_tag("Infinity"), sa.literal(math.inf)),
+                    (node.is_tag("-Infinity"), sa.literal(-math.inf)),
+                    else_=node.atom)
+    return absent, [rank, value]
+
+
+def run_order(order: str | None, dialect: str) -> list[ColumnElement]:
+    """ORDER BY for W&B's order strings: [+|-]created_at, heartbeat_at, config.KEY[.value],
+    summary_metrics.KEY or a bare KEY (a summary metric). Ends with Run.id in the same direction."""
+    _check_dialect(dialect)
+    text = (order or "").strip() or "+created_at"
+    descending = text.startswith("-")
+    field = text[1:] if text[:1] in "+-" else text
+    if not field:
+        raise UserError(f"order {order!r} names no field")
+
+    def direct(expr: ColumnElement) -> ColumnElement:
+        return expr.desc() if descending else expr.asc()
+
+    if field in _ORDER_COLUMNS:
+        column = _ORDER_COLUMNS[field]
+        keys = [] if column is Run.created_at else [sa.case((column.is_(None), 1), else_=0).asc()]
+        return [*keys, direct(column), direct(Run.id)]
+    head = field.split(".", 1)[0]
+    if head in _DOCUMENTS:
+        node = _json_node(_DOCUMENTS[head], _json_keys(field, head), dialect)
+    else:
+        node = _json_node(Run.summary, _json_keys("summary_metrics." + field, "summary_metrics"), dialect)
+    absent, keys = _json_sort_keys(node, dialect)
+    return [absent.asc(), *(direct(k) for k in keys), direct(Run.id)]
+
+
+# ------------------------------------------------------------------ regular expressions
+#
+# A pattern is parsed into a small syntax tree (refusing what could backtrack badly or what
+# differs between engines), then written out for PostgreSQL's regex engine, or matched on
+# SQLite by `runbase_regexp(pattern, text)`: a Thompson NFA run as a lazily built DFA, so time is
+# linear in the text whatever the pattern. `\d \w \s` are ASCII (as in PCRE, MongoDB's engine),
+# `.` is anything but a newline, `^` is the start, `$` the end or before a final newline.
+
+_MAX_CP = 0x10FFFF
+Ranges = tuple[tuple[int, int], ...]
+
+
+def _norm(ranges: Any) -> Ranges:
+    out: list[tuple[int, int]] = []
+    for lo, hi in sorted(r for r in ranges if r[0] <= r[1]):
+        if out and lo <= out[-1][1] + 1:
+            if hi > out[-1][1]:
+                out[-1] = (out[-1][0], hi)
+        else:
+            out.append((lo, hi))
+    return tuple(out)
+
+
+def _complement(ranges: Ranges, low: int = 0) -> Ranges:
+    out = []
+    prev = low
+    for lo, hi in ranges:
+        if hi < low:
+            continue
+        lo = max(lo, low)
+        if lo > prev:
+            out.append((prev, lo - 1))
+        prev = hi + 1
+    if prev <= _MAX_CP:
+        out.append((prev, _MAX_CP))
+    return tuple(out)
+
+
+def _fold(ranges: Ranges) -> Ranges:
+    extra = []
+    for lo, hi in ranges:
+        span = range(lo, hi + 1) if hi - lo <= 5000 else range(max(lo, 0x41), min(hi, 0x7A) + 1)
+        for cp in span:
+            ch = chr(cp)
+            for variant in (ch.lower(), ch.upper()):
+                if len(variant) == 1 and variant != ch:
+                    extra.append((ord(variant), ord(variant)))
+    return _norm(list(ranges) + extra)
+
+
+_DIGIT: Ranges = ((0x30, 0x39),)
+_WORD: Ranges = ((0x30, 0x39), (0x41, 0x5A), (0x5F, 0x5F), (0x61, 0x7A))
+_SPACE: Ranges = ((0x09, 0x0D), (0x20, 0x20))
+_DOT: Ranges = _complement(((0x0A, 0x0A),))
+_CLASS_ESCAPES = {"d": _DIGIT, "w": _WORD, "s": _SPACE,
+                  "D": _complement(_DIGIT), "W": _complement(_WORD), "S": _complement(_SPACE)}
+_CHAR_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "f": "\f", "v": "\v", "a": "\a"}
+_COUNTED = re.compile(r"\{(\d+)(,(\d*))?\}")
+
+
+class _RegexParser:
+    def __init__(self, pattern: str, ignore_case: bool, field: str) -> None:
+        self.s = pattern
+        self.i = 0
+        self.field = field
+        self.icase = ignore_case
+        if pattern.startswith("(?i)"):
+            self.icase = True
+            self.i = 4
+
+    def error(self, message: str) -> UserError:
+        return UserError(f"{self.field} $regex {self.s!r}: {message}")
+
+    def peek(self) -> str:
+        return self.s[self.i] if self.i < len(self.s) else ""
+
+    def parse(self) -> tuple:
+        node, _ = self.alternation()
+        if self.i < len(self.s):
+            raise self.error("unbalanced parenthesis")
+        return node
+
+    def alternation(self) -> tuple[tuple, bool]:
+        branches, quantified = [], False
+        while True:
+            node, q = self.sequence()
+            branches.append(node)
+            quantified |= q
+            if self.peek() != "|":
+                break
+            self.i += 1
+        return (branches[0] if len(branches) == 1 else ("alt", tuple(branches))), quantified
+
+    def sequence(self) -> tuple[tuple, bool]:
+        items, quantified = [], False
+        while self.peek() not in ("", "|", ")"):
+            node, q = self.repeat()
+            items.append(node)
+            quantified |= q
+        return (items[0] if len(items) == 1 else ("cat", tuple(items))), quantified
+
+    def counted(self) -> tuple[int, int | None] | None:
+        match = _COUNTED.match(self.s, self.i)
+        if not match:
+            return None
+        low = int(match.group(1))
+        high = low if match.group(2) is None else (int(match.group(3)) if match.group(3) else None)
+        if low > MAX_REPEAT or (high is not None and high > MAX_REPEAT):
+            raise self.error(f"repetition counts above {MAX_REPEAT} are not allowed")
+        if high is not None and high < low:
+            raise self.error("repetition {n,m} needs n <= m")
+        self.i = match.end()
+        return low, high
+
+    def quantifier(self) -> tuple[int, int | None] | None:
+        c = self.peek()
+        if c in ("*", "+", "?"):
+            self.i += 1
+            return {"*": (0, None), "+": (1, None), "?": (0, 1)}[c]
+        if c == "{":
+            return self.counted()
+        return None
+
+    def repeat(self) -> tuple[tuple, bool]:
+        node, inner = self.atom()
+        bounds = self.quantifier()
+        if bounds is None:
+            return node, inner
+        if node[0] in ("bol", "eol") or node == ("cat", ()):
+            raise self.error("nothing to repeat")
+        if inner:
+            raise self.error("nested quantifiers (a repeated group that itself repeats, like (a+)+) are not allowed")
+        if self.peek() == "?":
+            self.i += 1  # lazy: the same yes/no answer
+        if self.peek() in ("*", "+", "?") or (self.peek() == "{" and _COUNTED.match(self.s, self.i)):
+            raise self.error("a quantifier can't follow a quantifier (possessive quantifiers aren't supported)")
+        return ("rep", node, bounds[0], bounds[1]), True
+
+    def chars(self, ranges: Ranges) -> tuple:
+        return ("set", _fold(ranges) if self.icase else _norm(ranges))
+
+    def atom(self) -> tuple[tuple, bool]:
+        c = self.s[self.i]
+        if c == "(":
+            if self.s.startswith("(?:", self.i):
+                self.i += 3
+            elif self.s.startswith("(?", self.i):
+                raise self.error("only (...) and (?:...) groups are allowed (no lookaround, named groups, "
+                                 "backreferences or inline flags other than a leading (?i))")
+            else:
+                self.i += 1
+            node, quantified = self.alternation()
+            if self.peek() != ")":
+                raise self.error("missing )")
+            self.i += 1
+            return node, quantified
+        if c == "[":
+            return self.char_class(), False
+        self.i += 1
+        if c == ".":
+            return ("set", _DOT), False
+        if c == "^":
+            return ("bol",), False
+        if c == "$":
+            return ("eol",), False
+        if c in "*+?":
+            raise self.error("nothing to repeat")
+        if c == "{":
+            self.i -= 1
+            if _COUNTED.match(self.s, self.i):
+                raise self.error("nothing to repeat")
+            raise self.error("a literal { must be escaped as \\{")
+        if c == "\\":
+            esc = self.escape(in_class=False)
+            if isinstance(esc, tuple) and esc and isinstance(esc[0], tuple):
+                return ("set", esc), False  # \d \w \s: ASCII classes, closed under case already
+            return self.chars(((ord(esc), ord(esc)),)), False
+        return self.chars(((ord(c), ord(c)),)), False
+
+    def escape(self, in_class: bool) -> Any:
+        """After a backslash: a single character (str) or a class (Ranges)."""
+        if self.i >= len(self.s):
+            raise self.error("pattern ends with a backslash")
+        c = self.s[self.i]
+        self.i += 1
+        if c in _CLASS_ESCAPES:
+            return _CLASS_ESCAPES[c]
+        if c in _CHAR_ESCAPES:
+            return _CHAR_ESCAPES[c]
+        if c == "x":
+            digits = self.s[self.i:self.i + 2]
+            if len(digits) != 2 or not all(d in "0123456789abcdefABCDEF" for d in digits):
+                raise self.error("\\x needs two hex digits")
+            self.i += 2
+            return chr(int(digits, 16))
+        if c.isdigit():
+            raise self.error("backreferences (and octal escapes) are not allowed")
+        if c.isascii() and c.isalpha():
+            raise self.error(f"unsupported escape \\{c}")
+        return c
+
+    def char_class(self) -> tuple:
+        self.i += 1
+        negate = self.peek() == "^"
+        if negate:
+            self.i += 1
+        ranges: list[tuple[int, int]] = []
+        first = True
+        while True:
+            if self.i >= len(self.s):
+                raise self.error("unterminated character class [")
+            c = self.s[self.i]
+            if c == "]" and not first:
+                self.i += 1
+                break
+            first = False
+            low = self.class_char()
+            if isinstance(low, tuple):
+                ranges.extend(low)
+                continue
+            if self.peek() == "-" and self.i + 1 < len(self.s) and self.s[self.i + 1] != "]":
+                self.i += 1
+                high = self.class_char()
+                if isinstance(high, tuple):
+                    raise self.error("a class like \\d can't end a range")
+                if ord(high) < ord(low):
+                    raise self.error(f"bad character range {low}-{high}")
+                ranges.append((ord(low), ord(high)))
+            else:
+                ranges.append((ord(low), ord(low)))
+        folded = _fold(_norm(ranges)) if self.icase else _norm(ranges)
+        return ("set", _complement(folded) if negate else folded)
+
+    def class_char(self) -> Any:
+        c = self.s[self.i]
+        self.i += 1
+        if c == "\\":
+            return self.escape(in_class=True)
+        if c == "[":
+            raise self.error("a literal [ inside a character class must be escaped as \\[")
+        return c
+
+
+# NFA built backwards from the match state: kinds of states
+_CHAR, _SPLIT, _BOL, _EOL, _MATCH = range(5)
+
+
+class _Automaton:
+    """A Thompson NFA searched through a DFA built lazily (cache reset past a size bound)."""
+
+    def __init__(self, ast: tuple, error: Callable[[str], UserError]) -> None:
+        self.kind: list[int] = []
+        self.ranges: list[Ranges] = []
+        self.lows: list[list[int]] = []
+        self.out1: list[int] = []
+        self.out2: list[int] = []
+        self.error = error
+        self.start = self.build(ast, self.state(_MATCH))
+        self.reset()
+
+    def state(self, kind: int, ranges: Ranges = (), out1: int = -1, out2: int = -1) -> int:
+        if len(self.kind) >= MAX_REGEX_STATES:
+            raise self.error("pattern is too large once its repetitions are expanded")
+        self.kind.append(kind)
+        self.ranges.append(ranges)
+        self.lows.append([lo for lo, _ in ranges])
+        self.out1.append(out1)
+        self.out2.append(out2)
+        return len(self.kind) - 1
+
+    def build(self, node: tuple, nxt: int) -> int:
+        tag = node[0]
+        if tag == "set":
+            return self.state(_CHAR, node[1], nxt)
+        if tag == "cat":
+            for item in reversed(node[1]):
+                nxt = self.build(item, nxt)
+            return nxt
+        if tag == "alt":
+            starts = [self.build(branch, nxt) for branch in node[1]]
+            first = starts[-1]
+            for start in reversed(starts[:-1]):
+                first = self.state(_SPLIT, (), start, first)
+            return first
+        if tag == "bol":
+            return self.state(_BOL, (), nxt)
+        if tag == "eol":
+            return self.state(_EOL, (), nxt)
+        _, body, low, high = node
+        if high is None:
+            loop = self.state(_SPLIT, (), -1, nxt)
+            self.out1[loop] = self.build(body, loop)
+            tail = loop
+        else:
+            tail = nxt
+            for _ in range(high - low):
+                tail = self.state(_SPLIT, (), self.build(body, tail), nxt)
+        for _ in range(low):
+            tail = self.build(body, tail)
+        return tail
+
+    def reset(self) -> None:
+        self.sets: dict[frozenset[int], int] = {}
+        self.members: list[frozenset[int]] = []
+        self.matching: list[bool] = []
+        self.moves: list[dict[str, int]] = []
+        self.initial = {flags: self.closure((), *flags) for flags in
+                        ((True, True), (True, False), (False, True), (False, False))}
+
+    def closure(self, seeds: Any, at_start: bool, at_end: bool) -> int:
+        """The DFA state for these NFA states plus a fresh start (the search may begin anywhere)."""
+        stack = [*seeds, self.start]
+        seen: set[int] = set()
+        chars = []
+        matched = False
+        while stack:
+            s = stack.pop()
+            if s in seen:
+                continue
+            seen.add(s)
+            kind = self.kind[s]
+            if kind == _CHAR:
+                chars.append(s)
+            elif kind == _MATCH:
+                matched = True
+            elif kind == _SPLIT:
+                stack.append(self.out2[s])
+                stack.append(self.out1[s])
+            elif (kind == _BOL and at_start) or (kind == _EOL and at_end):
+                stack.append(self.out1[s])
+        key = frozenset(chars)
+        if matched:
+            return -1
+        found = self.sets.get(key)
+        if found is None:
+            found = self.sets[key] = len(self.members)
+            self.members.append(key)
+            self.moves.append({})
+        return found
+
+    def step(self, dstate: int, ch: str, at_end: bool) -> int:
+        cp = ord(ch)
+        targets = []
+        for s in self.members[dstate]:
+            ranges = self.ranges[s]
+            k = bisect_right(self.lows[s], cp) - 1
+            if k >= 0 and cp <= ranges[k][1]:
+                targets.append(self.out1[s])
+        return self.closure(targets, False, at_end)
+
+    def search(self, text: str) -> bool:
+        if len(self.members) > 5000:
+            self.reset()
+        n = len(text)
+        last_nl = n >= 1 and text[-1] == "\n"
+        state = self.initial[(True, n == 0 or (n == 1 and last_nl))]
+        if state < 0:
+            return True
+        moves = self.moves
+        for i, ch in enumerate(text):
+            j = i + 1
+            if j < n - 1 or (j == n - 1 and not last_nl):
+                nxt = moves[state].get(ch)
+                if nxt is None:
+                    nxt = moves[state][ch] = self.step(state, ch, False)
+            else:
+                nxt = self.step(state, ch, True)
+            if nxt < 0:
+                return True
+            state = nxt
+        return False
+
+
+def _pg_char(cp: int, in_class: bool) -> str:
+    ch = chr(cp)
+    if ch.isascii() and (ch.isalnum() or ch == "_"):
+        return ch
+    if not in_class and 0x20 <= cp < 0x7F:
+        return "\\" + ch
+    return f"\\u{cp:04x}" if cp <= 0xFFFF else f"\\U{cp:08x}"
+
+
+def _pg_set(ranges: Ranges) -> str:
+    ranges = tuple((max(lo, 1), hi) for lo, hi in ranges if hi >= 1)  # PostgreSQL text holds no NUL
+    if not ranges:
+        return "[^\\u0001-\\U0010ffff]"
+    if ranges == ((1, _MAX_CP),):
+        return "(?:.|\\n)"
+    if len(ranges) == 1 and ranges[0][0] == ranges[0][1]:
+        return _pg_char(ranges[0][0], False)
+    complement = _complement(ranges, 1)
+    negate = len(complement) < len(ranges)
+
+    def item(lo: int, hi: int) -> str:
+        return _pg_char(lo, True) if lo == hi else f"{_pg_char(lo, True)}-{_pg_char(hi, True)}"
+
+    body = "".join(item(lo, hi) for lo, hi in (complement if negate else ranges))
+    return f"[^{body}]" if negate else f"[{body}]"
+
+
+def _pg_regex(node: tuple) -> str:
+    tag = node[0]
+    if tag == "set":
+        return _pg_set(node[1])
+    if tag == "cat":
+        return "".join(_pg_regex(item) for item in node[1])
+    if tag == "alt":
+        return "(?:" + "|".join(_pg_regex(branch) for branch in node[1]) + ")"
+    if tag == "bol":
+        return "^"
+    if tag == "eol":
+        return "(?=\\n?$)"
+    _, body, low, high = node
+    atom = "(?:" + _pg_regex(body) + ")"
+    # PostgreSQL allows counts up to 255: split bigger ones ({0,a}{0,b} is {0,a+b}).
+    parts = []
+    while low > 255:
+        parts.append(atom + "{255}")
+        low -= 255
+        if high is not None:
+            high -= 255
+    if high is None:
+        parts.append(atom + {0: "*", 1: "+"}.get(low, f"{{{low},}}"))
+    else:
+        parts.append(atom + (f"{{{low}}}" if low == high else f"{{{low},{min(high, 255)}}}"))
+        high -= min(high, 255)
+        while high > 0:
+            parts.append(atom + f"{{0,{min(high, 255)}}}")
+            high -= min(high, 255)
+    return "".join(parts)
+
+
+def _never(node: tuple) -> bool:
+    """True when no string can match (an empty class on every path)."""
+    tag = node[0]
+    if tag == "set":
+        return not node[1]
+    if tag == "cat":
+        return any(_never(item) for item in node[1])
+    if tag == "alt":
+        return all(_never(branch) for branch in node[1])
+    if tag == "rep":
+        return node[2] > 0 and _never(node[1])
+    return False
+
+
+class Regex:
+    """A vetted pattern: `pg` for PostgreSQL's `~`, `key` for SQLite's runbase_regexp()."""
+
+    def __init__(self, pattern: str, ignore_case: bool = False, field: str = "") -> None:
+        pattern = str(pattern)
+        if len(pattern) > MAX_REGEX_LENGTH:
+            raise UserError(f"{field} $regex: patterns are limited to {MAX_REGEX_LENGTH} characters "
+                            f"(this one has {len(pattern)})")
+        parser = _RegexParser(pattern, ignore_case, field)
+        self.ast = parser.parse()
+        self.error = parser.error
+        self.key = ("(?i)" if parser.icase and not pattern.startswith("(?i)") else "") + pattern
+        self.never = _never(self.ast)
+        self.pg = _pg_regex(self.ast)
+        self._automaton: _Automaton | None = None
+        self._lock = threading.Lock()  # the DFA cache grows as it searches; connections may share it
+
+    def search(self, text: str) -> bool:
+        with self._lock:
+            if self._automaton is None:
+                self._automaton = _Automaton(self.ast, self.error)
+            return self._automaton.search(text)
+
+
+def compile_regex(pattern: str, ignore_case: bool = False, field: str = "") -> Regex:
+    rx = Regex(pattern, ignore_case, field)
+    _Automaton(rx.ast, rx.error)  # refuse patterns too large to match, before any query runs
+    return rx
+
+
+@lru_cache(maxsize=256)
+def _sqlite_pattern(key: str) -> Regex:
+    return Regex(key, False, "runbase_regexp")
+
+
+def _sqlite_regexp(key: Any, value: Any) -> int | None:
+    if key is None or not isinstance(value, str):
+        return 0 if key is not None else None
+    return int(_sqlite_pattern(key).search(value))
+
+
+def install_sqlite_functions(dbapi_connection: Any) -> None:
+    """Register runbase_regexp(pattern, text) on a new sqlite3 connection (a "connect" event hook)."""
+    dbapi_connection.create_function("runbase_regexp", 2, _sqlite_regexp, deterministic=True)
