@@ -62,8 +62,7 @@ MAX_DEPTH = 32  # nested documents; lists inside values may nest as deep again
 MAX_REGEX_LENGTH = 1000
 MAX_REPEAT = 1000
 MAX_REGEX_STATES = 20000
-
-Pred = Union[bool, ColumnElement]  # True / False are constants folded before reaching SQL
+MAX_SQLITE_NESTING = 20
 
 COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
     "$gt": operator.gt, "$gte": operator.ge, "$lt": operator.lt, "$lte": operator.le,
@@ -73,37 +72,66 @@ OPERATORS = ("$and", "$or", "$nor", "$not", "$eq", "$ne", "$gt", "$gte", "$lt", 
              "$exists", "$regex", "$options", "$contains", "$all", "$size")
 
 
-# ------------------------------------------------------------------ predicates with constant folding
+# ------------------------------------------------------------------ predicates
+#
+# Predicates are built as a little boolean tree over SQL leaves: constants fold away, NOT is
+# pushed down to the leaves (De Morgan) and nested ANDs and ORs merge, so the SQL nests only
+# where ANDs and ORs alternate. (SQLite's parser overflows at about 30 levels of nesting.)
 
-def _or(*preds: Pred) -> Pred:
-    parts = []
+class _Junction:
+    """AND (conj=True) or OR of two or more predicates, none of them a junction of the same kind."""
+
+    __slots__ = ("conj", "items")
+
+    def __init__(self, conj: bool, items: tuple) -> None:
+        self.conj = conj
+        self.items = items
+
+
+class _Negation:
+    """NOT of an SQL leaf: a leaf may be NULL where it means "no match", which NOT must treat as false."""
+
+    __slots__ = ("item",)
+
+    def __init__(self, item: ColumnElement) -> None:
+        self.item = item
+
+
+Pred = Union[bool, ColumnElement, _Junction, _Negation]  # True / False fold away before reaching SQL
+
+
+def _junction(conj: bool, preds: Any) -> Pred:
+    parts: list[Pred] = []
     for p in preds:
-        if p is True:
-            return True
-        if p is not False:
+        if p is (not conj):  # False in an AND, True in an OR
+            return not conj
+        if p is conj:
+            continue
+        if isinstance(p, _Junction) and p.conj == conj:
+            parts.extend(p.items)
+        else:
             parts.append(p)
     if not parts:
-        return False
-    return parts[0] if len(parts) == 1 else sa.or_(*parts)
+        return conj
+    return parts[0] if len(parts) == 1 else _Junction(conj, tuple(parts))
 
 
 def _and(*preds: Pred) -> Pred:
-    parts = []
-    for p in preds:
-        if p is False:
-            return False
-        if p is not True:
-            parts.append(p)
-    if not parts:
-        return True
-    return parts[0] if len(parts) == 1 else sa.and_(*parts)
+    return _junction(True, preds)
+
+
+def _or(*preds: Pred) -> Pred:
+    return _junction(False, preds)
 
 
 def _not(pred: Pred) -> Pred:
     if pred is True or pred is False:
         return not pred
-    # A predicate may be NULL where it means "no match"; NOT must see false there.
-    return sa.not_(sa.func.coalesce(pred, sa.false(), type_=sa.Boolean))
+    if isinstance(pred, _Negation):
+        return pred.item  # NULL there was "no match" and still is
+    if isinstance(pred, _Junction):
+        return _junction(not pred.conj, [_not(p) for p in pred.items])
+    return _Negation(pred)
 
 
 def _sql(pred: Pred) -> ColumnElement[bool]:
@@ -111,7 +139,17 @@ def _sql(pred: Pred) -> ColumnElement[bool]:
         return sa.true()
     if pred is False:
         return sa.false()
+    if isinstance(pred, _Junction):
+        return (sa.and_ if pred.conj else sa.or_)(*(_sql(p) for p in pred.items))
+    if isinstance(pred, _Negation):
+        return sa.not_(sa.func.coalesce(pred.item, sa.false(), type_=sa.Boolean))
     return pred
+
+
+def _nesting(pred: Pred) -> int:
+    if isinstance(pred, _Junction):
+        return 1 + max(_nesting(p) for p in pred.items)
+    return 1 if isinstance(pred, _Negation) else 0
 
 
 # ------------------------------------------------------------------ value helpers
@@ -422,7 +460,7 @@ class _SqliteJson(_Node):
         if pred is False:
             return False
         query = sa.select(sa.literal(1)).select_from(each)
-        return sa.exists(query if pred is True else query.where(pred))
+        return sa.exists(query if pred is True else query.where(_sql(pred)))
 
 
 def _container(type_: ColumnElement, value: ColumnElement) -> ColumnElement:
@@ -501,7 +539,7 @@ class _PgJson(_Node):
         if pred is False:
             return False
         query = sa.select(sa.literal(1)).select_from(elements)
-        return sa.exists(query if pred is True else query.where(pred))
+        return sa.exists(query if pred is True else query.where(_sql(pred)))
 
     def contains_eq(self, value: Any) -> Pred | None:
         # `doc @> {"k": v}` or `doc @> {"k": [v]}` is exactly "doc.k equals v or is an array
@@ -811,7 +849,11 @@ def run_filter(filters: dict | None, dialect: str) -> ColumnElement[bool]:
     if not isinstance(filters, dict):
         raise UserError(f"filters must be a JSON object, not {type(filters).__name__}")
     _check_size(filters)
-    return _sql(_document(filters, dialect))
+    pred = _document(filters, dialect)
+    if dialect == "sqlite" and _nesting(pred) > MAX_SQLITE_NESTING:
+        raise UserError(f"filter alternates $and/$or/$nor (or negations of them) more than {MAX_SQLITE_NESTING} "
+                        "levels deep, more than SQLite can parse")
+    return _sql(pred)
 
 
 # ------------------------------------------------------------------ order
