@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 
 from runbase_server import database
 from runbase_server.errors import UserError
-from runbase_server.filters import install_sqlite_functions, run_filter, run_order
+from runbase_server.filters import run_filter, run_order
+from runbase_server.regex import install_sqlite_functions
 from runbase_server.tables import Entity, Project, Run, User
 
 from filter_documents import filters_for, names_quoted_key, oracle_matches, runs

@@ -11,7 +11,7 @@ from alembic.config import Config as AlembicConfig
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from .filters import install_sqlite_functions
+from .regex import install_sqlite_functions
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
