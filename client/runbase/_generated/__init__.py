@@ -113,7 +113,7 @@ if TYPE_CHECKING:
     )
     from .user import User, UserUser
     from .users import Users, UsersUsers
-    from .viewer import Viewer, ViewerViewer, ViewerViewerApiKeys, ViewerViewerTeams
+    from .viewer import Viewer, ViewerViewer
 _LAZY_IMPORTS = {
     "BaseClient": ".base_client",
     "BaseModel": ".base_model",
@@ -218,8 +218,6 @@ _LAZY_IMPORTS = {
     "UsersUsers": ".users",
     "Viewer": ".viewer",
     "ViewerViewer": ".viewer",
-    "ViewerViewerApiKeys": ".viewer",
-    "ViewerViewerTeams": ".viewer",
 }
 
 
@@ -341,6 +339,4 @@ __all__ = [
     "UsersUsers",
     "Viewer",
     "ViewerViewer",
-    "ViewerViewerApiKeys",
-    "ViewerViewerTeams",
 ]

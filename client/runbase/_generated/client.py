@@ -845,20 +845,24 @@ class GraphQLClient(BaseClient):
         query = gql("""
             query Viewer {
               viewer {
+                ...UserFields
+              }
+            }
+
+            fragment UserFields on User {
+              id
+              username
+              email
+              admin
+              entity
+              teams {
+                name
+                isTeam
+              }
+              apiKeys {
                 id
-                username
-                email
-                admin
-                entity
-                teams {
-                  name
-                  isTeam
-                }
-                apiKeys {
-                  id
-                  name
-                  description
-                }
+                name
+                description
               }
             }
             """)
