@@ -223,7 +223,17 @@ def _load_yaml(path: str) -> dict[str, Any]:
         return {}
     if not isinstance(loaded, dict):
         raise UsageError(f"config file {path!r} must hold a mapping at the top level")
-    return {k: _unwrap(v) for k, v in loaded.items() if k not in _YAML_BOOKKEEPING_KEYS}
+    return from_wandb_shape(loaded)
+
+
+def wandb_shaped(config: dict[str, Any]) -> dict[str, Any]:
+    """Config as W&B stores and sends it: each key as {"value": x, "desc": None}."""
+    return {key: {"value": value, "desc": None} for key, value in config.items()}
+
+
+def from_wandb_shape(wrapped: dict[str, Any]) -> dict[str, Any]:
+    """Plain values from W&B's shape (a config.yaml or the server), without W&B's bookkeeping keys."""
+    return {k: _unwrap(v) for k, v in wrapped.items() if k not in _YAML_BOOKKEEPING_KEYS}
 
 
 def _unwrap(v: Any) -> Any:

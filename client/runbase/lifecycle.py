@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from . import credentials
-from .config import Config, initial_config
+from .config import Config, from_wandb_shape, initial_config, wandb_shaped
 from .connection import Connection
 from .errors import AuthenticationError, UsageError
 from .records import RUN, SYNCED, RecordLog
@@ -213,7 +213,7 @@ def _start(s: Settings, initial: dict[str, Any], force: bool) -> Run:
         existing = found.run if found is not None else None
     resumed = _check_resume(s.resume, run_id, existing)
     if resumed:
-        config._load(_unwrap(json.loads(existing.config)))
+        config._load(from_wandb_shape(json.loads(existing.config)))
     config.update(initial)
     summary = Summary(json.loads(existing.summary_metrics) if resumed else {})
     stamp = datetime.datetime.now().strftime("%Y%m%d_%H%M%S")
@@ -223,7 +223,7 @@ def _start(s: Settings, initial: dict[str, Any], force: bool) -> Run:
         "displayName": s.run_name or (existing.display_name if resumed else None) or _random_name(),
         "notes": s.run_notes, "groupName": s.run_group, "jobType": s.run_job_type,
         "tags": list(s.run_tags) if s.run_tags is not None else None, "host": socket.gethostname(),
-        "config": json.dumps(_wrap(config.as_dict())), "state": "running",
+        "config": json.dumps(wandb_shaped(config.as_dict())), "state": "running",
     }
     fields = {k: v for k, v in fields.items() if v is not None}
     log = RecordLog(run_dir / f"run-{run_id}.runbase")
@@ -241,7 +241,7 @@ def _start(s: Settings, initial: dict[str, Any], force: bool) -> Run:
               start_step=(existing.last_history_step + 1) if resumed and existing.last_history_step is not None else 0,
               resumed=resumed, tags=tuple(fields.get("tags") or (existing.tags if resumed else ())),
               notes=fields.get("notes"), group=s.run_group, job_type=s.run_job_type, base_url=base_url)
-    config._on_change = lambda snapshot: sender.update_run({"config": json.dumps(_wrap(snapshot))})
+    config._on_change = lambda snapshot: sender.update_run({"config": json.dumps(wandb_shaped(snapshot))})
     sender.start()
     if not s.quiet and not s.silent:
         where = run.url or f"{run_dir} (offline; upload with `runbase sync {run_dir}`)"
@@ -264,14 +264,6 @@ def _auto_resume_id(root: Path) -> str | None:
         return json.loads((root / "resume.json").read_text())["run_id"]
     except (OSError, ValueError, KeyError):
         return None
-
-
-def _wrap(config: dict[str, Any]) -> dict[str, Any]:
-    return {key: {"value": value, "desc": None} for key, value in config.items()}
-
-
-def _unwrap(config: dict[str, Any]) -> dict[str, Any]:
-    return {key: item.get("value") if isinstance(item, dict) else item for key, item in config.items()}
 
 
 def finish_run(run: Run, exit_code: int | None) -> None:

@@ -8,12 +8,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..._generated.input_types import DeleteRunInput, UpsertBucketInput
+from ...config import from_wandb_shape, wandb_shaped
 from ...connection import Connection
 from ...errors import UsageError
 from ..paginator import Paginator
-
-HIDDEN_CONFIG = ("_wandb",)
-
 
 def _frame(rows: list[dict[str, Any]], format: str) -> Any:
     """Rows as a DataFrame; pandas and polars stay optional."""
@@ -87,9 +85,7 @@ class Run:
     def _set(self, attrs: dict[str, Any]) -> None:
         self._attrs = attrs
         self.entity = (attrs.get("project") or {}).get("entity_name", self.entity)
-        config = json.loads(attrs.get("config") or "{}")
-        self.config = {k: (v.get("value") if isinstance(v, dict) else v) for k, v in config.items()
-                       if k not in HIDDEN_CONFIG}
+        self.config = from_wandb_shape(json.loads(attrs.get("config") or "{}"))
         self.summary = Summary(self, json.loads(attrs.get("summary_metrics") or "{}"))
         self.tags = list(attrs.get("tags") or [])
         self.name = self.display_name = attrs.get("display_name")
@@ -183,7 +179,7 @@ class Run:
         self._upsert(
             displayName=self.name, notes=self.notes, tags=list(self.tags), groupName=self.group,
             jobType=self.job_type,
-            config=json.dumps({k: {"value": v, "desc": None} for k, v in self.config.items()}),
+            config=json.dumps(wandb_shaped(self.config)),
         )
 
     save = update
