@@ -21,11 +21,13 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 from strawberry.http.ides import get_graphql_ide_html
 
-from . import demo, runs, users
+from . import deliveries, demo, runs, users
 from .auth import authenticate
 from .database import Database, upgrade
+from .delivery_worker import DeliveryWorker
 from .errors import Unauthenticated, UserError
-from .schema import Context, build, is_internal, is_race
+from .schema import build, is_internal, is_race
+from .schema_base import Context
 from .settings import ServerSettings
 
 log = logging.getLogger("runbase.server")
@@ -69,9 +71,10 @@ class GraphQLEndpoint:
     """Runs each request's operation and its database work in a worker thread,
     so a slow query never stalls the event loop."""
 
-    def __init__(self, db: Database, settings: ServerSettings) -> None:
+    def __init__(self, db: Database, settings: ServerSettings, worker: DeliveryWorker) -> None:
         self.db = db
         self.settings = settings
+        self.worker = worker
         self.schema = build(max_depth=settings.max_query_depth)
         self.limits = {
             "max_request_bytes": settings.max_request_bytes,
@@ -109,6 +112,8 @@ class GraphQLEndpoint:
                 result = self.schema.execute_sync(query, variables, context, operation_name=operation)
                 if result.errors:
                     session.rollback()  # a request is all or nothing, so it can be run again
+            if session.info.get(deliveries.WAKE):
+                self.worker.notify()
             races = [error for error in result.errors or () if is_race(error)]
             if not races:
                 break
@@ -120,12 +125,13 @@ class GraphQLEndpoint:
         return Response(json.dumps(body, separators=(",", ":")), media_type="application/json")
 
 
-async def _mark_crashed_runs(db: Database, timeout: int) -> None:
+async def _mark_crashed_runs(db: Database, timeout: int, worker: DeliveryWorker) -> None:
     period = max(1.0, min(30.0, timeout / 4))
 
     def sweep() -> None:
         with db.session() as session:
-            runs.mark_crashed(session, timedelta(seconds=timeout))
+            if runs.mark_crashed(session, timedelta(seconds=timeout)):
+                worker.notify()
 
     while True:
         await asyncio.sleep(period)
@@ -137,7 +143,8 @@ async def _mark_crashed_runs(db: Database, timeout: int) -> None:
 
 def create_app(settings: ServerSettings | None = None) -> Starlette:
     settings = settings or ServerSettings()
-    db = Database(settings.resolved_database_url())
+    db = Database(settings.resolved_database_url(), info={deliveries.SETTINGS: settings})
+    worker = DeliveryWorker(db, settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -158,11 +165,13 @@ def create_app(settings: ServerSettings | None = None) -> Starlette:
             with db.session() as session:
                 _, demo_key = users.generate_api_key(session, users.admin_viewer(session), "demo", None)
             demo.start(settings.demo_url, demo_key)
-        sweeper = asyncio.create_task(_mark_crashed_runs(db, settings.heartbeat_timeout_seconds))
+        sweeper = asyncio.create_task(_mark_crashed_runs(db, settings.heartbeat_timeout_seconds, worker))
+        worker.start()
         try:
             yield
         finally:
             sweeper.cancel()
+            await run_in_threadpool(worker.stop)
             db.dispose()
 
     async def healthz(_request: Request) -> JSONResponse:
@@ -173,7 +182,7 @@ def create_app(settings: ServerSettings | None = None) -> Starlette:
         await run_in_threadpool(ping)
         return JSONResponse({"status": "ok"})
 
-    graphql = GraphQLEndpoint(db, settings)
+    graphql = GraphQLEndpoint(db, settings, worker)
     return Starlette(
         routes=[
             Route("/graphql", graphql.handle, methods=["GET", "POST"]),

@@ -36,8 +36,10 @@ def serve(args: argparse.Namespace) -> int:
         except UserError as exc:
             print(f"runbase: RUNBASE_ADMIN_API_KEY: {exc}", file=sys.stderr)
             return 2
+    local_url = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '::') else args.host}:{args.port}"
+    settings.public_url = settings.public_url or local_url
     if args.demo:
-        settings.demo_url = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '::') else args.host}:{args.port}"
+        settings.demo_url = local_url
     app = create_app(settings)
     print(f"runbase: serving on http://{args.host}:{args.port} (GraphiQL at /graphql), "
           f"database {make_url(settings.resolved_database_url()).render_as_string(hide_password=True)}", file=sys.stderr, flush=True)

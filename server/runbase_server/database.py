@@ -59,8 +59,9 @@ def upgrade(engine: Engine, then: Callable[[Connection], None] | None = None) ->
 class Database:
     """The engine plus a session factory; one per server process."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, info: dict[str, object] | None = None) -> None:
         self.url = url
+        self.info = info or {}  # put in every session's `info`, e.g. the server's settings
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
@@ -72,6 +73,7 @@ class Database:
     def session(self) -> Iterator[Session]:
         """A unit of work: commits on success, rolls back on any error."""
         with self._sessions() as session, session.begin():
+            session.info.update(self.info)
             yield session
 
     def dispose(self) -> None:

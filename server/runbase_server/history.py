@@ -31,7 +31,7 @@ import orjson
 from sqlalchemy import Text, bindparam, delete, func, insert, literal, select, union_all
 from sqlalchemy.orm import Session
 
-from . import documents, runs
+from . import console, documents, events, runs
 from .auth import Viewer
 from .errors import UserError
 from .tables import HistoryChunk, HistoryColumn, Run, utcnow
@@ -229,8 +229,10 @@ def append(
     run_name: str,
     rows_text: str,
     summary_text: str | None,
+    console_start: int | None = None,
+    console_text: str | None = None,
 ) -> tuple[Run, int]:
-    """Store the rows above the run's last step; returns the run and how many were new.
+    """Store the rows above the run's last step, and console lines; returns the run and how many rows were new.
 
     Steps only grow within a run, so a row at or below the last stored step was
     already delivered: dropping it makes every resend harmless."""
@@ -255,10 +257,15 @@ def append(
         run.history_line_count = (run.history_line_count or 0) + len(fresh)
         _count_keys(run, fresh)
     runs.merge_summary(run, documents.parse(summary_text, "summaryMetrics"))
-    if run.state == "crashed":  # it was only silent, not dead
+    console.append(session, run, console_start, console_text)
+    revived = run.state == "crashed"  # it was only silent, not dead
+    if revived:
         runs.set_state(run, "running")
     run.heartbeat_at = utcnow()
     session.flush()
+    events.on_history(session, run, fresh)
+    if revived:
+        events.on_state(session, run)
     return run, len(fresh)
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
-from . import documents, pagination, projects
+from . import documents, events, pagination, projects
 from .auth import Viewer
 from .errors import NotFound, UserError
 from .names import check_name
@@ -91,9 +91,12 @@ def upsert(session: Session, viewer: Viewer, fields: dict[str, Any]) -> tuple[Ru
     if fields.get("config") is not None:
         run.config = unwrap_config(documents.parse(fields["config"], "config"))
     merge_summary(run, documents.parse(fields.get("summary_metrics"), "summaryMetrics"))
+    before = None if inserted else run.state
     set_state(run, fields.get("state"), fields.get("exit_code"))
     run.heartbeat_at = utcnow()
     session.flush()
+    if run.state != before:
+        events.on_state(session, run)
     if run.state in FINAL_STATES:
         from . import history  # history builds on runs
 
@@ -144,11 +147,20 @@ def delete(session: Session, viewer: Viewer, entity: str | None, project: str, n
 
 
 def mark_crashed(session: Session, silent_for: timedelta) -> int:
-    """Runs that stopped sending heartbeats crashed; returns how many were marked."""
+    """Runs that stopped sending heartbeats crashed; returns how many were marked.
+
+    The UPDATE re-checks each row's state, so when servers sweep together each
+    run is marked, and its automations fire, once."""
     cutoff: datetime = utcnow() - silent_for
-    result = session.execute(
+    crashed = list(session.scalars(
         update(Run)
         .where(Run.state == "running", Run.heartbeat_at < cutoff)
         .values(state="crashed", finished_at=utcnow())
-    )
-    return result.rowcount or 0
+        .returning(Run.id)
+        .execution_options(synchronize_session=False)
+    ))
+    for run_id in crashed:
+        run = session.get(Run, run_id, populate_existing=True)
+        if run is not None:
+            events.on_state(session, run)
+    return len(crashed)

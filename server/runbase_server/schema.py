@@ -5,17 +5,12 @@ file so the documentation lives in one place."""
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
-from typing import Any, NewType
+from typing import Any
 
 import strawberry
-from strawberry.schema.config import StrawberryConfig
 from graphql import GraphQLSchema, build_schema
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session
 from strawberry.extensions import (
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -23,11 +18,28 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     ValidationCache,
 )
+from strawberry.schema.config import StrawberryConfig
 
-from . import __version__, documents, history, pagination, projects, runs, teams, users
-from .auth import Viewer
-from .entities import can_write, get_entity, is_member
+from . import __version__, console, documents, history, pagination, projects, runs, teams, users
+from .entities import get_entity, is_member
 from .errors import NotFound, UserError
+from .schema_automations import (
+    AutomationMutations,
+    AutomationQueries,
+    Integration,
+    TriggerConnection,
+    entity_integrations,
+    project_triggers,
+)
+from .schema_base import (
+    SCALARS,
+    DateTime,
+    Info,
+    Int64,
+    JSONString,
+    PageInfo,
+    given,
+)
 from .tables import ApiKey as ApiKeyRow
 from .tables import Entity as EntityRow
 from .tables import Membership as MembershipRow
@@ -36,36 +48,6 @@ from .tables import Run as RunRow
 from .tables import User as UserRow
 
 CONTRACT = Path(__file__).with_name("schema.graphql")
-
-JSONString = NewType("JSONString", str)
-DateTime = NewType("DateTime", str)
-Int64 = NewType("Int64", int)
-SCALARS = {
-    JSONString: strawberry.scalar(name="JSONString", serialize=str, parse_value=str),
-    DateTime: strawberry.scalar(
-        name="DateTime",
-        serialize=lambda value: value.isoformat() if isinstance(value, datetime) else str(value),
-        parse_value=str,
-    ),
-    Int64: strawberry.scalar(name="Int64", serialize=int, parse_value=int),
-}
-
-
-@dataclass
-class Context:
-    session: Session
-    viewer: Viewer
-    limits: dict[str, int]
-    writable: dict[int, bool] = dataclasses.field(default_factory=dict)  # entity id -> viewer may write
-
-    def can_write(self, entity_id: int) -> bool:
-        """Asked once per run in a page of runs; answered once per entity."""
-        if entity_id not in self.writable:
-            self.writable[entity_id] = can_write(self.session, self.viewer, entity_id)
-        return self.writable[entity_id]
-
-
-Info = strawberry.Info[Context, None]
 
 
 @strawberry.type
@@ -143,6 +125,10 @@ class Entity:
     def project(self, info: Info, name: str) -> Project | None:
         return _project(info, self.name, name)
 
+    @strawberry.field
+    def integrations(self, info: Info) -> list[Integration]:
+        return entity_integrations(info, self.row)
+
 
 @strawberry.type
 class Project:
@@ -178,16 +164,10 @@ class Project:
     def run_count(self, info: Info, filters: JSONString | None = strawberry.UNSET) -> int:
         return runs.count(info.context.session, self.row, given(filters))
 
-
-@strawberry.type
-class PageInfo:
-    end_cursor: str | None
-    has_next_page: bool
-
-    @classmethod
-    def of(cls, page: pagination.Page[Any]) -> PageInfo:
-        cursors = page.cursors()
-        return cls(end_cursor=cursors[-1] if cursors else None, has_next_page=page.has_next)
+    @strawberry.field
+    def triggers(self, info: Info, first: int | None = strawberry.UNSET,
+                 after: str | None = strawberry.UNSET) -> TriggerConnection:
+        return project_triggers(info, self.row, given(first), given(after))
 
 
 @strawberry.type
@@ -302,6 +282,14 @@ class Run:
     def system_metrics(self) -> JSONString:
         return "{}"
 
+    @strawberry.field
+    def console_tail(self, info: Info, lines: int | None = strawberry.UNSET) -> list[str]:
+        return console.tail(info.context.session, self.row, given(lines))
+
+    @strawberry.field
+    def console_line_count(self) -> Int64:
+        return Int64(self.row.console_line_count or 0)
+
 
 MAX_HISTORY_PAGE = 100_000
 MAX_SAMPLES = 100_000
@@ -330,13 +318,6 @@ def _page_limit(limit: int | None) -> int:
     return limit
 
 
-def given(value: Any) -> Any:
-    """Strawberry marks omitted inputs UNSET; services only know None."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):  # an input object
-        return type(value)(**{k: given(v) for k, v in vars(value).items()})
-    return None if value is strawberry.UNSET else value
-
-
 def _project(info: Info, entity_name: str | None, name: str) -> Project | None:
     ctx = info.context
     row = projects.readable(ctx.session, ctx.viewer, entity_name or ctx.viewer.username, name)
@@ -344,7 +325,7 @@ def _project(info: Info, entity_name: str | None, name: str) -> Project | None:
 
 
 @strawberry.type
-class Query:
+class Query(AutomationQueries):
     @strawberry.field
     def viewer(self, info: Info) -> User | None:
         return User.of(info.context.session.get(UserRow, info.context.viewer.user_id))
@@ -423,6 +404,8 @@ class LogHistoryInput:
     rows: JSONString
     entity_name: str | None = strawberry.UNSET
     summary_metrics: JSONString | None = strawberry.UNSET
+    console_lines: JSONString | None = strawberry.UNSET
+    console_start: Int64 | None = strawberry.UNSET
 
 
 @strawberry.type
@@ -530,7 +513,7 @@ class DeleteInvitePayload:
 
 
 @strawberry.type
-class Mutation:
+class Mutation(AutomationMutations):
     @strawberry.mutation
     def upsert_bucket(self, info: Info, input: UpsertBucketInput) -> UpsertBucketPayload | None:
         input = given(input)
@@ -541,7 +524,8 @@ class Mutation:
     def log_history(self, info: Info, input: LogHistoryInput) -> LogHistoryPayload | None:
         input = given(input)
         row, accepted = history.append(info.context.session, info.context.viewer, input.entity_name,
-                                       input.project_name, input.run_name, input.rows, input.summary_metrics)
+                                       input.project_name, input.run_name, input.rows, input.summary_metrics,
+                                       input.console_start, input.console_lines)
         return LogHistoryPayload(accepted=accepted, history_line_count=row.history_line_count,
                                  last_history_step=row.last_step, state=row.state)
 

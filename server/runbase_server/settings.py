@@ -12,6 +12,11 @@ def _env_int(name: str, default: int) -> int:
     return default if value in (None, "") else int(value)
 
 
+def _env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return default if value in (None, "") else float(value)
+
+
 @dataclass
 class ServerSettings:
     data_dir: Path = field(default_factory=lambda: Path(os.environ.get("RUNBASE_DATA_DIR", "runbase-data")))
@@ -20,6 +25,22 @@ class ServerSettings:
     max_request_bytes: int = field(default_factory=lambda: _env_int("RUNBASE_MAX_REQUEST_BYTES", 64 * 1024 * 1024))
     heartbeat_timeout_seconds: int = field(
         default_factory=lambda: _env_int("RUNBASE_HEARTBEAT_TIMEOUT_SECONDS", 300))
+    # Where links in notifications point; `runbase server` sets it from its host and port.
+    public_url: str | None = field(default_factory=lambda: os.environ.get("RUNBASE_PUBLIC_URL") or None)
+    slack_api_url: str = field(default_factory=lambda: os.environ.get("RUNBASE_SLACK_API_URL")
+                               or "https://slack.com/api/")
+    # Deliveries: per-attempt timeout, retry backoff (exponential with jitter, from
+    # the base up to the cap) and how long to keep retrying before giving up.
+    delivery_timeout_seconds: float = field(default_factory=lambda: _env_float("RUNBASE_DELIVERY_TIMEOUT_SECONDS", 10))
+    delivery_retry_base_seconds: float = field(
+        default_factory=lambda: _env_float("RUNBASE_DELIVERY_RETRY_BASE_SECONDS", 2))
+    delivery_retry_cap_seconds: float = field(
+        default_factory=lambda: _env_float("RUNBASE_DELIVERY_RETRY_CAP_SECONDS", 3600))
+    delivery_max_age_seconds: float = field(
+        default_factory=lambda: _env_float("RUNBASE_DELIVERY_MAX_AGE_SECONDS", 86400))
+    delivery_concurrency: int = field(default_factory=lambda: _env_int("RUNBASE_DELIVERY_CONCURRENCY", 8))
+    # Firings per automation per minute beyond which deliveries are suppressed.
+    automation_rate_limit: int = field(default_factory=lambda: _env_int("RUNBASE_AUTOMATION_RATE_LIMIT", 60))
     max_query_depth: int = 12
     demo_url: str | None = None  # set by --demo: log a demo run to this server once it is up
 

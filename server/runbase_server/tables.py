@@ -11,6 +11,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -178,6 +179,7 @@ class Run(Base):
     last_step: Mapped[int | None] = mapped_column(BigInteger)
     history_line_count: Mapped[int] = mapped_column(BigInteger, default=0)
     history_keys: Mapped[dict[str, Any]] = mapped_column(Document, default=dict)
+    console_line_count: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
     project: Mapped[Project] = relationship()
     user: Mapped[User | None] = relationship()
@@ -218,3 +220,133 @@ class HistoryColumn(Base):
     kind: Mapped[str] = mapped_column(String(8))
     steps: Mapped[bytes | None] = mapped_column(LargeBinary)
     data: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class ConsoleLine(Base):
+    """One line of a run's console output, keyed by its line number so resends change nothing."""
+
+    __tablename__ = "console_lines"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    line: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+
+
+class Integration(Base):
+    """A Slack or webhook destination of an entity. The secret columns are write-only."""
+
+    __tablename__ = "integrations"
+    __table_args__ = (UniqueConstraint("entity_id", "kind", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entity_id: Mapped[int] = mapped_column(ForeignKey("entities.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # SLACK or GENERIC_WEBHOOK
+    name: Mapped[str] = mapped_column(String(256))  # the Slack channel, or the webhook's name
+    url: Mapped[str | None] = mapped_column(Text)  # webhook endpoint, or Slack incoming-webhook URL (secret)
+    secret: Mapped[str | None] = mapped_column(Text)
+    access_token: Mapped[str | None] = mapped_column(Text)
+    bot_token: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    entity: Mapped[Entity] = relationship()
+
+
+class Trigger(Base):
+    """A saved automation."""
+
+    __tablename__ = "triggers"
+    __table_args__ = (
+        UniqueConstraint("entity_id", "name"),
+        Index("ix_triggers_project_event", "project_id", "event_type"),
+        Index("ix_triggers_next_fire", "event_type", "next_fire_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entity_id: Mapped[int] = mapped_column(ForeignKey("entities.id", ondelete="CASCADE"))
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    scope_type: Mapped[str] = mapped_column(String(32))
+    scope_name: Mapped[str | None] = mapped_column(String(256))
+    name: Mapped[str] = mapped_column(String(256))
+    description: Mapped[str | None] = mapped_column(Text)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    event_type: Mapped[str] = mapped_column(String(32))
+    event_filter: Mapped[dict[str, Any]] = mapped_column(Document)
+    action: Mapped[dict[str, Any]] = mapped_column(Document)
+    integration_id: Mapped[int | None] = mapped_column(ForeignKey("integrations.id", ondelete="RESTRICT"))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_fire_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # SCHEDULE triggers only
+
+    entity: Mapped[Entity] = relationship()
+    project: Mapped[Project | None] = relationship()
+    creator: Mapped[User | None] = relationship()
+
+
+class MetricWindow(Base):
+    """What a metric automation remembers about one run's metric: the last values
+    its windows need and whether its condition held, so each new row is
+    evaluated without reading the run's history again."""
+
+    __tablename__ = "metric_windows"
+
+    trigger_id: Mapped[int] = mapped_column(ForeignKey("triggers.id", ondelete="CASCADE"), primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    last_step: Mapped[int] = mapped_column(BigInteger)
+    seen: Mapped[int] = mapped_column(BigInteger, default=0)  # values observed in all
+    values: Mapped[list[Any]] = mapped_column(Document, default=list)
+    satisfied: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Delivery(Base):
+    """The outbox: one message to send, written in the transaction that caused it."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        Index("ix_deliveries_due", "status", "next_attempt_at"),
+        Index("ix_deliveries_trigger", "trigger_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entity_id: Mapped[int] = mapped_column(ForeignKey("entities.id", ondelete="CASCADE"))
+    trigger_id: Mapped[int | None] = mapped_column(ForeignKey("triggers.id", ondelete="CASCADE"))
+    integration_id: Mapped[int | None] = mapped_column(ForeignKey("integrations.id", ondelete="SET NULL"))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"))
+    run_name: Mapped[str | None] = mapped_column(String(128))
+    event_type: Mapped[str] = mapped_column(String(32))
+    action_type: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[Any] = mapped_column(Document)
+    status: Mapped[str] = mapped_column(String(16))
+    attempt_count: Mapped[int] = mapped_column(Integer, default=0)
+    response_code: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    give_up_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    redelivery_of: Mapped[int | None] = mapped_column(Integer)
+
+    trigger: Mapped[Trigger | None] = relationship()
+    entity: Mapped[Entity] = relationship()
+
+
+class DeliveryAttempt(Base):
+    __tablename__ = "delivery_attempts"
+
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    duration_ms: Mapped[float] = mapped_column(Float)
+    response_code: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class AlertSent(Base):
+    """When a run last sent an alert with a title, for `wait_duration` throttling."""
+
+    __tablename__ = "alerts_sent"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    title: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -5,10 +5,25 @@ if TYPE_CHECKING:
     from .base_client import BaseClient
     from .base_model import BaseModel, Upload
     from .client import GraphQLClient
+    from .create_filter_trigger import (
+        CreateFilterTrigger,
+        CreateFilterTriggerCreateFilterTrigger,
+        CreateFilterTriggerCreateFilterTriggerTrigger,
+    )
+    from .create_generic_webhook_integration import (
+        CreateGenericWebhookIntegration,
+        CreateGenericWebhookIntegrationCreateGenericWebhookIntegration,
+        CreateGenericWebhookIntegrationCreateGenericWebhookIntegrationIntegration,
+    )
     from .create_invite import (
         CreateInvite,
         CreateInviteCreateInvite,
         CreateInviteCreateInviteMember,
+    )
+    from .create_slack_integration import (
+        CreateSlackIntegration,
+        CreateSlackIntegrationCreateSlackIntegration,
+        CreateSlackIntegrationCreateSlackIntegrationIntegration,
     )
     from .create_team import (
         CreateTeam,
@@ -17,8 +32,14 @@ if TYPE_CHECKING:
     )
     from .create_user import CreateUser, CreateUserCreateUser, CreateUserCreateUserUser
     from .delete_api_key import DeleteApiKey, DeleteApiKeyDeleteApiKey
+    from .delete_integration import (
+        DeleteIntegration,
+        DeleteIntegrationDeleteIntegration,
+    )
     from .delete_invite import DeleteInvite, DeleteInviteDeleteInvite
     from .delete_run import DeleteRun, DeleteRunDeleteRun
+    from .delete_trigger import DeleteTrigger, DeleteTriggerDeleteTrigger
+    from .delivery import Delivery, DeliveryDelivery
     from .exceptions import (
         GraphQLClientError,
         GraphQLClientGraphQLError,
@@ -27,15 +48,21 @@ if TYPE_CHECKING:
         GraphQLClientInvalidResponseError,
     )
     from .fragments import (
+        DeliveryFields,
+        DeliveryFieldsAttempts,
         MemberFields,
         ProjectFields,
         PublicRunFields,
         PublicRunFieldsProject,
         PublicRunFieldsUser,
         RunFields,
+        SlackIntegrationFields,
+        TriggerFields,
+        TriggerFieldsScope,
         UserFields,
         UserFieldsApiKeys,
         UserFieldsTeams,
+        WebhookIntegrationFields,
     )
     from .generate_api_key import (
         GenerateApiKey,
@@ -49,19 +76,45 @@ if TYPE_CHECKING:
         HistoryPageProjectRunHistoryPage,
     )
     from .input_types import (
+        CreateFilterTriggerInput,
+        CreateGenericWebhookIntegrationInput,
         CreateInviteInput,
+        CreateSlackIntegrationInput,
         CreateTeamInput,
         CreateUserInput,
         DeleteApiKeyInput,
+        DeleteIntegrationInput,
         DeleteInviteInput,
         DeleteRunInput,
+        DeleteTriggerInput,
         GenerateApiKeyInput,
         LogHistoryInput,
+        NotifyScriptableRunAlertInput,
+        RedeliverInput,
+        UpdateFilterTriggerInput,
         UpsertBucketInput,
         UpsertModelInput,
     )
+    from .integrations import (
+        Integrations,
+        IntegrationsEntity,
+        IntegrationsEntityIntegrationsGenericWebhookIntegration,
+        IntegrationsEntityIntegrationsSlackIntegration,
+    )
     from .log_history import LogHistory, LogHistoryLogHistory
+    from .notify_scriptable_run_alert import (
+        NotifyScriptableRunAlert,
+        NotifyScriptableRunAlertNotifyScriptableRunAlert,
+    )
     from .project import Project, ProjectProject
+    from .project_triggers import (
+        ProjectTriggers,
+        ProjectTriggersProject,
+        ProjectTriggersProjectTriggers,
+        ProjectTriggersProjectTriggersEdges,
+        ProjectTriggersProjectTriggersEdgesNode,
+        ProjectTriggersProjectTriggersPageInfo,
+    )
     from .projects import (
         Projects,
         ProjectsProjects,
@@ -70,6 +123,8 @@ if TYPE_CHECKING:
         ProjectsProjectsPageInfo,
     )
     from .public_run import PublicRun, PublicRunProject, PublicRunProjectRun
+    from .redeliver import Redeliver, RedeliverRedeliver, RedeliverRedeliverDelivery
+    from .run_console import RunConsole, RunConsoleProject, RunConsoleProjectRun
     from .run_count import RunCount, RunCountProject
     from .run_history import RunHistory, RunHistoryProject, RunHistoryProjectRun
     from .run_resume_status import (
@@ -100,6 +155,27 @@ if TYPE_CHECKING:
     )
     from .server_info import ServerInfo, ServerInfoServerInfo
     from .team import Team, TeamEntity, TeamEntityMembers
+    from .trigger import Trigger, TriggerTrigger
+    from .trigger_deliveries import (
+        TriggerDeliveries,
+        TriggerDeliveriesTrigger,
+        TriggerDeliveriesTriggerDeliveries,
+        TriggerDeliveriesTriggerDeliveriesEdges,
+        TriggerDeliveriesTriggerDeliveriesEdgesNode,
+        TriggerDeliveriesTriggerDeliveriesPageInfo,
+    )
+    from .triggers import (
+        Triggers,
+        TriggersTriggers,
+        TriggersTriggersEdges,
+        TriggersTriggersEdgesNode,
+        TriggersTriggersPageInfo,
+    )
+    from .update_filter_trigger import (
+        UpdateFilterTrigger,
+        UpdateFilterTriggerUpdateFilterTrigger,
+        UpdateFilterTriggerUpdateFilterTriggerTrigger,
+    )
     from .upsert_bucket import (
         UpsertBucket,
         UpsertBucketUpsertBucket,
@@ -117,10 +193,22 @@ if TYPE_CHECKING:
 _LAZY_IMPORTS = {
     "BaseClient": ".base_client",
     "BaseModel": ".base_model",
+    "CreateFilterTrigger": ".create_filter_trigger",
+    "CreateFilterTriggerCreateFilterTrigger": ".create_filter_trigger",
+    "CreateFilterTriggerCreateFilterTriggerTrigger": ".create_filter_trigger",
+    "CreateFilterTriggerInput": ".input_types",
+    "CreateGenericWebhookIntegration": ".create_generic_webhook_integration",
+    "CreateGenericWebhookIntegrationCreateGenericWebhookIntegration": ".create_generic_webhook_integration",
+    "CreateGenericWebhookIntegrationCreateGenericWebhookIntegrationIntegration": ".create_generic_webhook_integration",
+    "CreateGenericWebhookIntegrationInput": ".input_types",
     "CreateInvite": ".create_invite",
     "CreateInviteCreateInvite": ".create_invite",
     "CreateInviteCreateInviteMember": ".create_invite",
     "CreateInviteInput": ".input_types",
+    "CreateSlackIntegration": ".create_slack_integration",
+    "CreateSlackIntegrationCreateSlackIntegration": ".create_slack_integration",
+    "CreateSlackIntegrationCreateSlackIntegrationIntegration": ".create_slack_integration",
+    "CreateSlackIntegrationInput": ".input_types",
     "CreateTeam": ".create_team",
     "CreateTeamCreateTeam": ".create_team",
     "CreateTeamCreateTeamEntity": ".create_team",
@@ -132,12 +220,22 @@ _LAZY_IMPORTS = {
     "DeleteApiKey": ".delete_api_key",
     "DeleteApiKeyDeleteApiKey": ".delete_api_key",
     "DeleteApiKeyInput": ".input_types",
+    "DeleteIntegration": ".delete_integration",
+    "DeleteIntegrationDeleteIntegration": ".delete_integration",
+    "DeleteIntegrationInput": ".input_types",
     "DeleteInvite": ".delete_invite",
     "DeleteInviteDeleteInvite": ".delete_invite",
     "DeleteInviteInput": ".input_types",
     "DeleteRun": ".delete_run",
     "DeleteRunDeleteRun": ".delete_run",
     "DeleteRunInput": ".input_types",
+    "DeleteTrigger": ".delete_trigger",
+    "DeleteTriggerDeleteTrigger": ".delete_trigger",
+    "DeleteTriggerInput": ".input_types",
+    "Delivery": ".delivery",
+    "DeliveryDelivery": ".delivery",
+    "DeliveryFields": ".fragments",
+    "DeliveryFieldsAttempts": ".fragments",
     "GenerateApiKey": ".generate_api_key",
     "GenerateApiKeyGenerateApiKey": ".generate_api_key",
     "GenerateApiKeyGenerateApiKeyApiKey": ".generate_api_key",
@@ -152,13 +250,26 @@ _LAZY_IMPORTS = {
     "HistoryPageProject": ".history_page",
     "HistoryPageProjectRun": ".history_page",
     "HistoryPageProjectRunHistoryPage": ".history_page",
+    "Integrations": ".integrations",
+    "IntegrationsEntity": ".integrations",
+    "IntegrationsEntityIntegrationsGenericWebhookIntegration": ".integrations",
+    "IntegrationsEntityIntegrationsSlackIntegration": ".integrations",
     "LogHistory": ".log_history",
     "LogHistoryInput": ".input_types",
     "LogHistoryLogHistory": ".log_history",
     "MemberFields": ".fragments",
+    "NotifyScriptableRunAlert": ".notify_scriptable_run_alert",
+    "NotifyScriptableRunAlertInput": ".input_types",
+    "NotifyScriptableRunAlertNotifyScriptableRunAlert": ".notify_scriptable_run_alert",
     "Project": ".project",
     "ProjectFields": ".fragments",
     "ProjectProject": ".project",
+    "ProjectTriggers": ".project_triggers",
+    "ProjectTriggersProject": ".project_triggers",
+    "ProjectTriggersProjectTriggers": ".project_triggers",
+    "ProjectTriggersProjectTriggersEdges": ".project_triggers",
+    "ProjectTriggersProjectTriggersEdgesNode": ".project_triggers",
+    "ProjectTriggersProjectTriggersPageInfo": ".project_triggers",
     "Projects": ".projects",
     "ProjectsProjects": ".projects",
     "ProjectsProjectsEdges": ".projects",
@@ -170,6 +281,13 @@ _LAZY_IMPORTS = {
     "PublicRunFieldsUser": ".fragments",
     "PublicRunProject": ".public_run",
     "PublicRunProjectRun": ".public_run",
+    "Redeliver": ".redeliver",
+    "RedeliverInput": ".input_types",
+    "RedeliverRedeliver": ".redeliver",
+    "RedeliverRedeliverDelivery": ".redeliver",
+    "RunConsole": ".run_console",
+    "RunConsoleProject": ".run_console",
+    "RunConsoleProjectRun": ".run_console",
     "RunCount": ".run_count",
     "RunCountProject": ".run_count",
     "RunFields": ".fragments",
@@ -196,9 +314,29 @@ _LAZY_IMPORTS = {
     "SampledHistoryProjectRun": ".sampled_history",
     "ServerInfo": ".server_info",
     "ServerInfoServerInfo": ".server_info",
+    "SlackIntegrationFields": ".fragments",
     "Team": ".team",
     "TeamEntity": ".team",
     "TeamEntityMembers": ".team",
+    "Trigger": ".trigger",
+    "TriggerDeliveries": ".trigger_deliveries",
+    "TriggerDeliveriesTrigger": ".trigger_deliveries",
+    "TriggerDeliveriesTriggerDeliveries": ".trigger_deliveries",
+    "TriggerDeliveriesTriggerDeliveriesEdges": ".trigger_deliveries",
+    "TriggerDeliveriesTriggerDeliveriesEdgesNode": ".trigger_deliveries",
+    "TriggerDeliveriesTriggerDeliveriesPageInfo": ".trigger_deliveries",
+    "TriggerFields": ".fragments",
+    "TriggerFieldsScope": ".fragments",
+    "TriggerTrigger": ".trigger",
+    "Triggers": ".triggers",
+    "TriggersTriggers": ".triggers",
+    "TriggersTriggersEdges": ".triggers",
+    "TriggersTriggersEdgesNode": ".triggers",
+    "TriggersTriggersPageInfo": ".triggers",
+    "UpdateFilterTrigger": ".update_filter_trigger",
+    "UpdateFilterTriggerInput": ".input_types",
+    "UpdateFilterTriggerUpdateFilterTrigger": ".update_filter_trigger",
+    "UpdateFilterTriggerUpdateFilterTriggerTrigger": ".update_filter_trigger",
     "Upload": ".base_model",
     "UpsertBucket": ".upsert_bucket",
     "UpsertBucketInput": ".input_types",
@@ -218,6 +356,7 @@ _LAZY_IMPORTS = {
     "UsersUsers": ".users",
     "Viewer": ".viewer",
     "ViewerViewer": ".viewer",
+    "WebhookIntegrationFields": ".fragments",
 }
 
 
@@ -238,10 +377,22 @@ def __dir__():
 __all__ = [
     "BaseClient",
     "BaseModel",
+    "CreateFilterTrigger",
+    "CreateFilterTriggerCreateFilterTrigger",
+    "CreateFilterTriggerCreateFilterTriggerTrigger",
+    "CreateFilterTriggerInput",
+    "CreateGenericWebhookIntegration",
+    "CreateGenericWebhookIntegrationCreateGenericWebhookIntegration",
+    "CreateGenericWebhookIntegrationCreateGenericWebhookIntegrationIntegration",
+    "CreateGenericWebhookIntegrationInput",
     "CreateInvite",
     "CreateInviteCreateInvite",
     "CreateInviteCreateInviteMember",
     "CreateInviteInput",
+    "CreateSlackIntegration",
+    "CreateSlackIntegrationCreateSlackIntegration",
+    "CreateSlackIntegrationCreateSlackIntegrationIntegration",
+    "CreateSlackIntegrationInput",
     "CreateTeam",
     "CreateTeamCreateTeam",
     "CreateTeamCreateTeamEntity",
@@ -253,12 +404,22 @@ __all__ = [
     "DeleteApiKey",
     "DeleteApiKeyDeleteApiKey",
     "DeleteApiKeyInput",
+    "DeleteIntegration",
+    "DeleteIntegrationDeleteIntegration",
+    "DeleteIntegrationInput",
     "DeleteInvite",
     "DeleteInviteDeleteInvite",
     "DeleteInviteInput",
     "DeleteRun",
     "DeleteRunDeleteRun",
     "DeleteRunInput",
+    "DeleteTrigger",
+    "DeleteTriggerDeleteTrigger",
+    "DeleteTriggerInput",
+    "Delivery",
+    "DeliveryDelivery",
+    "DeliveryFields",
+    "DeliveryFieldsAttempts",
     "GenerateApiKey",
     "GenerateApiKeyGenerateApiKey",
     "GenerateApiKeyGenerateApiKeyApiKey",
@@ -273,13 +434,26 @@ __all__ = [
     "HistoryPageProject",
     "HistoryPageProjectRun",
     "HistoryPageProjectRunHistoryPage",
+    "Integrations",
+    "IntegrationsEntity",
+    "IntegrationsEntityIntegrationsGenericWebhookIntegration",
+    "IntegrationsEntityIntegrationsSlackIntegration",
     "LogHistory",
     "LogHistoryInput",
     "LogHistoryLogHistory",
     "MemberFields",
+    "NotifyScriptableRunAlert",
+    "NotifyScriptableRunAlertInput",
+    "NotifyScriptableRunAlertNotifyScriptableRunAlert",
     "Project",
     "ProjectFields",
     "ProjectProject",
+    "ProjectTriggers",
+    "ProjectTriggersProject",
+    "ProjectTriggersProjectTriggers",
+    "ProjectTriggersProjectTriggersEdges",
+    "ProjectTriggersProjectTriggersEdgesNode",
+    "ProjectTriggersProjectTriggersPageInfo",
     "Projects",
     "ProjectsProjects",
     "ProjectsProjectsEdges",
@@ -291,6 +465,13 @@ __all__ = [
     "PublicRunFieldsUser",
     "PublicRunProject",
     "PublicRunProjectRun",
+    "Redeliver",
+    "RedeliverInput",
+    "RedeliverRedeliver",
+    "RedeliverRedeliverDelivery",
+    "RunConsole",
+    "RunConsoleProject",
+    "RunConsoleProjectRun",
     "RunCount",
     "RunCountProject",
     "RunFields",
@@ -317,9 +498,29 @@ __all__ = [
     "SampledHistoryProjectRun",
     "ServerInfo",
     "ServerInfoServerInfo",
+    "SlackIntegrationFields",
     "Team",
     "TeamEntity",
     "TeamEntityMembers",
+    "Trigger",
+    "TriggerDeliveries",
+    "TriggerDeliveriesTrigger",
+    "TriggerDeliveriesTriggerDeliveries",
+    "TriggerDeliveriesTriggerDeliveriesEdges",
+    "TriggerDeliveriesTriggerDeliveriesEdgesNode",
+    "TriggerDeliveriesTriggerDeliveriesPageInfo",
+    "TriggerFields",
+    "TriggerFieldsScope",
+    "TriggerTrigger",
+    "Triggers",
+    "TriggersTriggers",
+    "TriggersTriggersEdges",
+    "TriggersTriggersEdgesNode",
+    "TriggersTriggersPageInfo",
+    "UpdateFilterTrigger",
+    "UpdateFilterTriggerInput",
+    "UpdateFilterTriggerUpdateFilterTrigger",
+    "UpdateFilterTriggerUpdateFilterTriggerTrigger",
     "Upload",
     "UpsertBucket",
     "UpsertBucketInput",
@@ -339,4 +540,5 @@ __all__ = [
     "UsersUsers",
     "Viewer",
     "ViewerViewer",
+    "WebhookIntegrationFields",
 ]

@@ -5,30 +5,49 @@ from .base_model import UNSET
 
 if TYPE_CHECKING:
     from .base_model import UnsetType
+    from .create_filter_trigger import CreateFilterTrigger
+    from .create_generic_webhook_integration import CreateGenericWebhookIntegration
     from .create_invite import CreateInvite
+    from .create_slack_integration import CreateSlackIntegration
     from .create_team import CreateTeam
     from .create_user import CreateUser
     from .delete_api_key import DeleteApiKey
+    from .delete_integration import DeleteIntegration
     from .delete_invite import DeleteInvite
     from .delete_run import DeleteRun
+    from .delete_trigger import DeleteTrigger
+    from .delivery import Delivery
     from .generate_api_key import GenerateApiKey
     from .history_page import HistoryPage
     from .input_types import (
+        CreateFilterTriggerInput,
+        CreateGenericWebhookIntegrationInput,
         CreateInviteInput,
+        CreateSlackIntegrationInput,
         CreateTeamInput,
         CreateUserInput,
         DeleteApiKeyInput,
+        DeleteIntegrationInput,
         DeleteInviteInput,
         DeleteRunInput,
+        DeleteTriggerInput,
         GenerateApiKeyInput,
         LogHistoryInput,
+        NotifyScriptableRunAlertInput,
+        RedeliverInput,
+        UpdateFilterTriggerInput,
         UpsertBucketInput,
         UpsertModelInput,
     )
+    from .integrations import Integrations
     from .log_history import LogHistory
+    from .notify_scriptable_run_alert import NotifyScriptableRunAlert
     from .project import Project
+    from .project_triggers import ProjectTriggers
     from .projects import Projects
     from .public_run import PublicRun
+    from .redeliver import Redeliver
+    from .run_console import RunConsole
     from .run_count import RunCount
     from .run_history import RunHistory
     from .run_resume_status import RunResumeStatus
@@ -37,6 +56,10 @@ if TYPE_CHECKING:
     from .sampled_history import SampledHistory
     from .server_info import ServerInfo
     from .team import Team
+    from .trigger import Trigger
+    from .trigger_deliveries import TriggerDeliveries
+    from .triggers import Triggers
+    from .update_filter_trigger import UpdateFilterTrigger
     from .upsert_bucket import UpsertBucket
     from .upsert_model import UpsertModel
     from .user import User
@@ -49,6 +72,604 @@ def gql(q: str) -> str:
 
 
 class GraphQLClient(BaseClient):
+    def integrations(self, entity: str, **kwargs: Any) -> "Integrations":
+        from .integrations import Integrations
+
+        query = gql("""
+            query Integrations($entity: String!) {
+              entity(name: $entity) {
+                integrations {
+                  __typename
+                  ...SlackIntegrationFields
+                  ...WebhookIntegrationFields
+                }
+              }
+            }
+
+            fragment SlackIntegrationFields on SlackIntegration {
+              id
+              entityName
+              channelName
+              usesWebhookUrl
+              createdAt
+            }
+
+            fragment WebhookIntegrationFields on GenericWebhookIntegration {
+              id
+              entityName
+              name
+              urlEndpoint
+              hasSecret
+              hasAccessToken
+              createdAt
+            }
+            """)
+        variables: dict[str, object] = {"entity": entity}
+        response = self.execute(
+            query=query, operation_name="Integrations", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return Integrations.model_validate(data)
+
+    def create_slack_integration(
+        self, input: "CreateSlackIntegrationInput", **kwargs: Any
+    ) -> "CreateSlackIntegration":
+        from .create_slack_integration import CreateSlackIntegration
+
+        query = gql("""
+            mutation CreateSlackIntegration($input: CreateSlackIntegrationInput!) {
+              createSlackIntegration(input: $input) {
+                integration {
+                  ...SlackIntegrationFields
+                }
+              }
+            }
+
+            fragment SlackIntegrationFields on SlackIntegration {
+              id
+              entityName
+              channelName
+              usesWebhookUrl
+              createdAt
+            }
+            """)
+        variables: dict[str, object] = {"input": input}
+        response = self.execute(
+            query=query,
+            operation_name="CreateSlackIntegration",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return CreateSlackIntegration.model_validate(data)
+
+    def create_generic_webhook_integration(
+        self, input: "CreateGenericWebhookIntegrationInput", **kwargs: Any
+    ) -> "CreateGenericWebhookIntegration":
+        from .create_generic_webhook_integration import CreateGenericWebhookIntegration
+
+        query = gql("""
+            mutation CreateGenericWebhookIntegration($input: CreateGenericWebhookIntegrationInput!) {
+              createGenericWebhookIntegration(input: $input) {
+                integration {
+                  ...WebhookIntegrationFields
+                }
+              }
+            }
+
+            fragment WebhookIntegrationFields on GenericWebhookIntegration {
+              id
+              entityName
+              name
+              urlEndpoint
+              hasSecret
+              hasAccessToken
+              createdAt
+            }
+            """)
+        variables: dict[str, object] = {"input": input}
+        response = self.execute(
+            query=query,
+            operation_name="CreateGenericWebhookIntegration",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return CreateGenericWebhookIntegration.model_validate(data)
+
+    def delete_integration(
+        self, input: "DeleteIntegrationInput", **kwargs: Any
+    ) -> "DeleteIntegration":
+        from .delete_integration import DeleteIntegration
+
+        query = gql("""
+            mutation DeleteIntegration($input: DeleteIntegrationInput!) {
+              deleteIntegration(input: $input) {
+                success
+              }
+            }
+            """)
+        variables: dict[str, object] = {"input": input}
+        response = self.execute(
+            query=query,
+            operation_name="DeleteIntegration",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return DeleteIntegration.model_validate(data)
+
+    def triggers(
+        self,
+        entity: Union[Optional[str], "UnsetType"] = UNSET,
+        name: Union[Optional[str], "UnsetType"] = UNSET,
+        first: Union[Optional[int], "UnsetType"] = UNSET,
+        after: Union[Optional[str], "UnsetType"] = UNSET,
+        **kwargs: Any,
+    ) -> "Triggers":
+        from .triggers import Triggers
+
+        query = gql("""
+            query Triggers($entity: String, $name: String, $first: Int, $after: String) {
+              triggers(entityName: $entity, name: $name, first: $first, after: $after) {
+                pageInfo {
+                  endCursor
+                  hasNextPage
+                }
+                edges {
+                  node {
+                    ...TriggerFields
+                  }
+                }
+              }
+            }
+
+            fragment TriggerFields on Trigger {
+              id
+              name
+              description
+              enabled
+              createdAt
+              updatedAt
+              createdBy
+              entityName
+              scope {
+                scopeType
+                entityName
+                projectName
+                name
+              }
+              eventType
+              eventFilter
+              action
+            }
+            """)
+        variables: dict[str, object] = {
+            "entity": entity,
+            "name": name,
+            "first": first,
+            "after": after,
+        }
+        response = self.execute(
+            query=query, operation_name="Triggers", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return Triggers.model_validate(data)
+
+    def project_triggers(
+        self,
+        project: str,
+        entity: Union[Optional[str], "UnsetType"] = UNSET,
+        first: Union[Optional[int], "UnsetType"] = UNSET,
+        after: Union[Optional[str], "UnsetType"] = UNSET,
+        **kwargs: Any,
+    ) -> "ProjectTriggers":
+        from .project_triggers import ProjectTriggers
+
+        query = gql("""
+            query ProjectTriggers($entity: String, $project: String!, $first: Int, $after: String) {
+              project(name: $project, entityName: $entity) {
+                triggers(first: $first, after: $after) {
+                  pageInfo {
+                    endCursor
+                    hasNextPage
+                  }
+                  edges {
+                    node {
+                      ...TriggerFields
+                    }
+                  }
+                }
+              }
+            }
+
+            fragment TriggerFields on Trigger {
+              id
+              name
+              description
+              enabled
+              createdAt
+              updatedAt
+              createdBy
+              entityName
+              scope {
+                scopeType
+                entityName
+                projectName
+                name
+              }
+              eventType
+              eventFilter
+              action
+            }
+            """)
+        variables: dict[str, object] = {
+            "entity": entity,
+            "project": project,
+            "first": first,
+            "after": after,
+        }
+        response = self.execute(
+            query=query, operation_name="ProjectTriggers", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return ProjectTriggers.model_validate(data)
+
+    def trigger(self, id: str, **kwargs: Any) -> "Trigger":
+        from .trigger import Trigger
+
+        query = gql("""
+            query Trigger($id: ID!) {
+              trigger(id: $id) {
+                ...TriggerFields
+              }
+            }
+
+            fragment TriggerFields on Trigger {
+              id
+              name
+              description
+              enabled
+              createdAt
+              updatedAt
+              createdBy
+              entityName
+              scope {
+                scopeType
+                entityName
+                projectName
+                name
+              }
+              eventType
+              eventFilter
+              action
+            }
+            """)
+        variables: dict[str, object] = {"id": id}
+        response = self.execute(
+            query=query, operation_name="Trigger", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return Trigger.model_validate(data)
+
+    def create_filter_trigger(
+        self, input: "CreateFilterTriggerInput", **kwargs: Any
+    ) -> "CreateFilterTrigger":
+        from .create_filter_trigger import CreateFilterTrigger
+
+        query = gql("""
+            mutation CreateFilterTrigger($input: CreateFilterTriggerInput!) {
+              createFilterTrigger(input: $input) {
+                trigger {
+                  ...TriggerFields
+                }
+              }
+            }
+
+            fragment TriggerFields on Trigger {
+              id
+              name
+              description
+              enabled
+              createdAt
+              updatedAt
+              createdBy
+              entityName
+              scope {
+                scopeType
+                entityName
+                projectName
+                name
+              }
+              eventType
+              eventFilter
+              action
+            }
+            """)
+        variables: dict[str, object] = {"input": input}
+        response = self.execute(
+            query=query,
+            operation_name="CreateFilterTrigger",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return CreateFilterTrigger.model_validate(data)
+
+    def update_filter_trigger(
+        self, input: "UpdateFilterTriggerInput", **kwargs: Any
+    ) -> "UpdateFilterTrigger":
+        from .update_filter_trigger import UpdateFilterTrigger
+
+        query = gql("""
+            mutation UpdateFilterTrigger($input: UpdateFilterTriggerInput!) {
+              updateFilterTrigger(input: $input) {
+                trigger {
+                  ...TriggerFields
+                }
+              }
+            }
+
+            fragment TriggerFields on Trigger {
+              id
+              name
+              description
+              enabled
+              createdAt
+              updatedAt
+              createdBy
+              entityName
+              scope {
+                scopeType
+                entityName
+                projectName
+                name
+              }
+              eventType
+              eventFilter
+              action
+            }
+            """)
+        variables: dict[str, object] = {"input": input}
+        response = self.execute(
+            query=query,
+            operation_name="UpdateFilterTrigger",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return UpdateFilterTrigger.model_validate(data)
+
+    def delete_trigger(
+        self, input: "DeleteTriggerInput", **kwargs: Any
+    ) -> "DeleteTrigger":
+        from .delete_trigger import DeleteTrigger
+
+        query = gql("""
+            mutation DeleteTrigger($input: DeleteTriggerInput!) {
+              deleteTrigger(input: $input) {
+                success
+              }
+            }
+            """)
+        variables: dict[str, object] = {"input": input}
+        response = self.execute(
+            query=query, operation_name="DeleteTrigger", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return DeleteTrigger.model_validate(data)
+
+    def trigger_deliveries(
+        self,
+        id: str,
+        status: Union[Optional[str], "UnsetType"] = UNSET,
+        first: Union[Optional[int], "UnsetType"] = UNSET,
+        after: Union[Optional[str], "UnsetType"] = UNSET,
+        **kwargs: Any,
+    ) -> "TriggerDeliveries":
+        from .trigger_deliveries import TriggerDeliveries
+
+        query = gql("""
+            query TriggerDeliveries($id: ID!, $status: String, $first: Int, $after: String) {
+              trigger(id: $id) {
+                deliveries(status: $status, first: $first, after: $after) {
+                  pageInfo {
+                    endCursor
+                    hasNextPage
+                  }
+                  edges {
+                    node {
+                      ...DeliveryFields
+                    }
+                  }
+                }
+              }
+            }
+
+            fragment DeliveryFields on Delivery {
+              id
+              triggerId
+              triggerName
+              entityName
+              eventType
+              actionType
+              status
+              payload
+              attemptCount
+              attempts {
+                number
+                startedAt
+                durationMs
+                responseCode
+                error
+              }
+              responseCode
+              error
+              runName
+              createdAt
+              nextAttemptAt
+              deliveredAt
+              redeliveryOf
+            }
+            """)
+        variables: dict[str, object] = {
+            "id": id,
+            "status": status,
+            "first": first,
+            "after": after,
+        }
+        response = self.execute(
+            query=query,
+            operation_name="TriggerDeliveries",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return TriggerDeliveries.model_validate(data)
+
+    def delivery(self, id: str, **kwargs: Any) -> "Delivery":
+        from .delivery import Delivery
+
+        query = gql("""
+            query Delivery($id: ID!) {
+              delivery(id: $id) {
+                ...DeliveryFields
+              }
+            }
+
+            fragment DeliveryFields on Delivery {
+              id
+              triggerId
+              triggerName
+              entityName
+              eventType
+              actionType
+              status
+              payload
+              attemptCount
+              attempts {
+                number
+                startedAt
+                durationMs
+                responseCode
+                error
+              }
+              responseCode
+              error
+              runName
+              createdAt
+              nextAttemptAt
+              deliveredAt
+              redeliveryOf
+            }
+            """)
+        variables: dict[str, object] = {"id": id}
+        response = self.execute(
+            query=query, operation_name="Delivery", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return Delivery.model_validate(data)
+
+    def redeliver(self, input: "RedeliverInput", **kwargs: Any) -> "Redeliver":
+        from .redeliver import Redeliver
+
+        query = gql("""
+            mutation Redeliver($input: RedeliverInput!) {
+              redeliver(input: $input) {
+                delivery {
+                  ...DeliveryFields
+                }
+              }
+            }
+
+            fragment DeliveryFields on Delivery {
+              id
+              triggerId
+              triggerName
+              entityName
+              eventType
+              actionType
+              status
+              payload
+              attemptCount
+              attempts {
+                number
+                startedAt
+                durationMs
+                responseCode
+                error
+              }
+              responseCode
+              error
+              runName
+              createdAt
+              nextAttemptAt
+              deliveredAt
+              redeliveryOf
+            }
+            """)
+        variables: dict[str, object] = {"input": input}
+        response = self.execute(
+            query=query, operation_name="Redeliver", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return Redeliver.model_validate(data)
+
+    def notify_scriptable_run_alert(
+        self, input: "NotifyScriptableRunAlertInput", **kwargs: Any
+    ) -> "NotifyScriptableRunAlert":
+        from .notify_scriptable_run_alert import NotifyScriptableRunAlert
+
+        query = gql("""
+            mutation NotifyScriptableRunAlert($input: NotifyScriptableRunAlertInput!) {
+              notifyScriptableRunAlert(input: $input) {
+                success
+                sent
+              }
+            }
+            """)
+        variables: dict[str, object] = {"input": input}
+        response = self.execute(
+            query=query,
+            operation_name="NotifyScriptableRunAlert",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return NotifyScriptableRunAlert.model_validate(data)
+
+    def run_console(
+        self,
+        project: str,
+        run: str,
+        entity: Union[Optional[str], "UnsetType"] = UNSET,
+        lines: Union[Optional[int], "UnsetType"] = UNSET,
+        **kwargs: Any,
+    ) -> "RunConsole":
+        from .run_console import RunConsole
+
+        query = gql("""
+            query RunConsole($entity: String, $project: String!, $run: String!, $lines: Int) {
+              project(name: $project, entityName: $entity) {
+                run(name: $run) {
+                  consoleLineCount
+                  consoleTail(lines: $lines)
+                }
+              }
+            }
+            """)
+        variables: dict[str, object] = {
+            "entity": entity,
+            "project": project,
+            "run": run,
+            "lines": lines,
+        }
+        response = self.execute(
+            query=query, operation_name="RunConsole", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return RunConsole.model_validate(data)
+
     def upsert_model(self, input: "UpsertModelInput", **kwargs: Any) -> "UpsertModel":
         from .upsert_model import UpsertModel
 

@@ -5,6 +5,34 @@ from pydantic import Field
 from .base_model import BaseModel
 
 
+class DeliveryFields(BaseModel):
+    id: str
+    trigger_id: Optional[str] = Field(alias="triggerId")
+    trigger_name: Optional[str] = Field(alias="triggerName")
+    entity_name: str = Field(alias="entityName")
+    event_type: str = Field(alias="eventType")
+    action_type: str = Field(alias="actionType")
+    status: str
+    payload: str
+    attempt_count: int = Field(alias="attemptCount")
+    attempts: list["DeliveryFieldsAttempts"]
+    response_code: Optional[int] = Field(alias="responseCode")
+    error: Optional[str]
+    run_name: Optional[str] = Field(alias="runName")
+    created_at: str = Field(alias="createdAt")
+    next_attempt_at: Optional[str] = Field(alias="nextAttemptAt")
+    delivered_at: Optional[str] = Field(alias="deliveredAt")
+    redelivery_of: Optional[str] = Field(alias="redeliveryOf")
+
+
+class DeliveryFieldsAttempts(BaseModel):
+    number: int
+    started_at: str = Field(alias="startedAt")
+    duration_ms: float = Field(alias="durationMs")
+    response_code: Optional[int] = Field(alias="responseCode")
+    error: Optional[str]
+
+
 class MemberFields(BaseModel):
     id: str
     username: str
@@ -58,6 +86,36 @@ class PublicRunFieldsProject(BaseModel):
     entity_name: str = Field(alias="entityName")
 
 
+class SlackIntegrationFields(BaseModel):
+    id: str
+    entity_name: str = Field(alias="entityName")
+    channel_name: str = Field(alias="channelName")
+    uses_webhook_url: bool = Field(alias="usesWebhookUrl")
+    created_at: str = Field(alias="createdAt")
+
+
+class TriggerFields(BaseModel):
+    id: str
+    name: str
+    description: Optional[str]
+    enabled: bool
+    created_at: str = Field(alias="createdAt")
+    updated_at: Optional[str] = Field(alias="updatedAt")
+    created_by: Optional[str] = Field(alias="createdBy")
+    entity_name: str = Field(alias="entityName")
+    scope: "TriggerFieldsScope"
+    event_type: str = Field(alias="eventType")
+    event_filter: str = Field(alias="eventFilter")
+    action: str
+
+
+class TriggerFieldsScope(BaseModel):
+    scope_type: str = Field(alias="scopeType")
+    entity_name: str = Field(alias="entityName")
+    project_name: Optional[str] = Field(alias="projectName")
+    name: Optional[str]
+
+
 class UserFields(BaseModel):
     id: str
     username: str
@@ -77,3 +135,13 @@ class UserFieldsApiKeys(BaseModel):
     id: str
     name: str
     description: Optional[str]
+
+
+class WebhookIntegrationFields(BaseModel):
+    id: str
+    entity_name: str = Field(alias="entityName")
+    name: str
+    url_endpoint: str = Field(alias="urlEndpoint")
+    has_secret: bool = Field(alias="hasSecret")
+    has_access_token: bool = Field(alias="hasAccessToken")
+    created_at: str = Field(alias="createdAt")

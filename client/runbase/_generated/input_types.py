@@ -53,6 +53,9 @@ class LogHistoryInput(BaseModel):
     'A JSON list of row objects, each with an integer "_step", in increasing step order.'
     summary_metrics: Optional[str] = Field(alias="summaryMetrics", default=None)
     "Keys merged into the summary in the same transaction."
+    console_lines: Optional[str] = Field(alias="consoleLines", default=None)
+    "Console output: a JSON list of lines, the first being line number consoleStart (0-based). Lines already stored are ignored."
+    console_start: Optional[int] = Field(alias="consoleStart", default=None)
 
 
 class DeleteRunInput(BaseModel):
@@ -84,3 +87,74 @@ class GenerateApiKeyInput(BaseModel):
 
 class DeleteApiKeyInput(BaseModel):
     id: str
+
+
+class CreateSlackIntegrationInput(BaseModel):
+    entity_name: str = Field(alias="entityName")
+    channel_name: str = Field(alias="channelName")
+    bot_token: Optional[str] = Field(alias="botToken", default=None)
+    "A bot token (xoxb-...) with chat:write; the server posts with chat.postMessage."
+    webhook_url: Optional[str] = Field(alias="webhookUrl", default=None)
+    "An incoming-webhook URL; used when no bot token is given."
+
+
+class CreateGenericWebhookIntegrationInput(BaseModel):
+    entity_name: str = Field(alias="entityName")
+    name: str
+    url_endpoint: str = Field(alias="urlEndpoint")
+    secret: Optional[str] = None
+    access_token: Optional[str] = Field(alias="accessToken", default=None)
+
+
+class DeleteIntegrationInput(BaseModel):
+    id: str
+
+
+class CreateFilterTriggerInput(BaseModel):
+    name: str
+    description: Optional[str] = None
+    enabled: Optional[bool] = None
+    "Default true."
+    entity_name: str = Field(alias="entityName")
+    scope_type: str = Field(alias="scopeType")
+    "PROJECT, ARTIFACT_COLLECTION or REGISTRY."
+    project_name: Optional[str] = Field(alias="projectName", default=None)
+    scope_name: Optional[str] = Field(alias="scopeName", default=None)
+    event_type: str = Field(alias="eventType")
+    event_filter: str = Field(alias="eventFilter")
+    action: str
+
+
+class UpdateFilterTriggerInput(BaseModel):
+    id: str
+    name: Optional[str] = None
+    description: Optional[str] = None
+    enabled: Optional[bool] = None
+    scope_type: Optional[str] = Field(alias="scopeType", default=None)
+    entity_name: Optional[str] = Field(alias="entityName", default=None)
+    project_name: Optional[str] = Field(alias="projectName", default=None)
+    scope_name: Optional[str] = Field(alias="scopeName", default=None)
+    event_type: Optional[str] = Field(alias="eventType", default=None)
+    event_filter: Optional[str] = Field(alias="eventFilter", default=None)
+    action: Optional[str] = None
+
+
+class DeleteTriggerInput(BaseModel):
+    id: str
+
+
+class RedeliverInput(BaseModel):
+    delivery_id: str = Field(alias="deliveryId")
+
+
+class NotifyScriptableRunAlertInput(BaseModel):
+    entity_name: Optional[str] = Field(alias="entityName", default=None)
+    project_name: str = Field(alias="projectName")
+    run_name: str = Field(alias="runName")
+    title: str
+    "Under 64 characters."
+    text: str
+    severity: Optional[str] = None
+    "INFO, WARN or ERROR."
+    wait_duration: Optional[float] = Field(alias="waitDuration", default=None)
+    "Seconds since the last alert with this title (from this run) within which a new one is not sent."

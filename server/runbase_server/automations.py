@@ -1,0 +1,202 @@
+"""Automations (W&B's triggers): saving, checking, listing and deleting them.
+
+A trigger has a scope, an event type with an event filter, and an action, all
+checked here when saved so that a bad one never reaches the engine.
+
+Event filters by event type (JSON):
+
+- RUN_METRIC_THRESHOLD / RUN_METRIC_CHANGE / RUN_METRIC_ZSCORE:
+  {"run_filter": {MongoDB document over run fields}, "metric": {...}}
+  (metric fields in metric_filters.py);
+- RUN_STATE: {"run_filter": {...}, "states": ["failed", "crashed", ...]};
+- SCHEDULE: {"run_filter": {...}, "cron": "0 9 * * *" | null,
+  "every_seconds": N | null, "lookback_seconds": N | null} (schedules.py);
+- CREATE_ARTIFACT / LINK_ARTIFACT / ADD_ARTIFACT_ALIAS: {"filter": {...}};
+  they need artifacts, which are not built yet.
+
+Actions: {"action_type": "NOTIFICATION", "integration_id", "title", "message",
+"severity"}, {"action_type": "GENERIC_WEBHOOK", "integration_id",
+"request_payload"}, {"action_type": "NO_OP"}."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import documents, filters, integrations, metric_filters, pagination, payloads, projects, schedules
+from .auth import Viewer
+from .entities import get_entity, is_member, require_writer
+from .errors import Conflict, NotFound, UserError
+from .runs import STATES
+from .tables import Entity, Integration, Membership, Trigger, utcnow
+
+METRIC_EVENTS = metric_filters.EVENT_TYPES
+ARTIFACT_EVENTS = ("CREATE_ARTIFACT", "LINK_ARTIFACT", "ADD_ARTIFACT_ALIAS")
+EVENT_TYPES = (*METRIC_EVENTS, "RUN_STATE", "SCHEDULE", *ARTIFACT_EVENTS)
+SCOPE_TYPES = ("PROJECT", "ARTIFACT_COLLECTION", "REGISTRY")
+SEVERITIES = ("INFO", "WARN", "ERROR")
+ACTION_INTEGRATIONS = {"NOTIFICATION": integrations.SLACK, "GENERIC_WEBHOOK": integrations.WEBHOOK}
+
+
+def _run_filter(session: Session, event_filter: dict[str, Any]) -> dict[str, Any]:
+    run_filter = event_filter.get("run_filter") or {}
+    if not isinstance(run_filter, dict):
+        raise UserError("run_filter must be a MongoDB-style query document")
+    filters.run_filter(run_filter, session.get_bind().dialect.name)  # raises on a bad document
+    return run_filter
+
+
+def check_event(session: Session, event_type: str, event_filter: Any) -> dict[str, Any]:
+    if event_type not in EVENT_TYPES:
+        raise UserError(f"eventType must be one of {', '.join(EVENT_TYPES)}, not {event_type!r}")
+    if event_type in ARTIFACT_EVENTS:
+        raise UserError(f"{event_type} automations need artifacts, which this server does not have yet "
+                        "(not built)")
+    if not isinstance(event_filter, dict):
+        raise UserError("eventFilter must be a JSON object")
+    run_filter = _run_filter(session, event_filter)
+    if event_type in METRIC_EVENTS:
+        return {"run_filter": run_filter, "metric": metric_filters.normalize(event_type, event_filter.get("metric"))}
+    if event_type == "RUN_STATE":
+        states = event_filter.get("states")
+        if not isinstance(states, list) or not states or any(state not in STATES for state in states):
+            raise UserError(f"a RUN_STATE event needs states, a non-empty list of {', '.join(STATES)}")
+        return {"run_filter": run_filter, "states": sorted(set(states))}
+    return {"run_filter": run_filter, **schedules.normalize(event_filter)}
+
+
+def check_action(session: Session, entity: Entity, event_type: str,
+                 action: Any) -> tuple[dict[str, Any], Integration | None]:
+    if not isinstance(action, dict):
+        raise UserError("action must be a JSON object")
+    action_type = action.get("action_type")
+    if action_type == "NO_OP":
+        return {"action_type": "NO_OP"}, None
+    kind = ACTION_INTEGRATIONS.get(action_type)
+    if kind is None:
+        raise UserError(f"action_type must be NOTIFICATION, GENERIC_WEBHOOK or NO_OP, not {action_type!r}")
+    integration = session.get(Integration, integrations.parse_id(action.get("integration_id")))
+    if integration is None or integration.entity_id != entity.id or integration.kind != kind:
+        raise NotFound(f"entity {entity.name!r} has no {kind} integration with id {action.get('integration_id')!r}")
+    if kind == integrations.WEBHOOK:
+        request_payload = action.get("request_payload")
+        if isinstance(request_payload, str):  # W&B's client sends the payload as JSON text
+            request_payload = documents.parse(request_payload, "request_payload", object)
+        payloads.check(request_payload, event_type, "request_payload")
+        return {"action_type": action_type, "integration_id": str(integration.id),
+                "request_payload": request_payload}, integration
+    title, message = action.get("title") or "", action.get("message") or ""
+    severity = str(action.get("severity") or "INFO").upper()
+    if not isinstance(title, str) or not isinstance(message, str) or len(title) > 256:
+        raise UserError("a notification's title (at most 256 characters) and message must be strings")
+    if severity not in SEVERITIES:
+        raise UserError(f"severity must be one of {', '.join(SEVERITIES)}, not {severity!r}")
+    payloads.check([title, message], event_type, "the notification")
+    return {"action_type": action_type, "integration_id": str(integration.id), "title": title,
+            "message": message, "severity": severity}, integration
+
+
+def _scope(session: Session, viewer: Viewer, trigger: Trigger, fields: dict[str, Any]) -> None:
+    scope_type = fields.get("scope_type") or trigger.scope_type
+    if scope_type not in SCOPE_TYPES:
+        raise UserError(f"scopeType must be one of {', '.join(SCOPE_TYPES)}, not {scope_type!r}")
+    if scope_type != "PROJECT":
+        raise UserError(f"{scope_type} scopes need artifacts, which this server does not have yet (not built)")
+    entity_name = fields.get("entity_name") or trigger.entity.name
+    project_name = fields.get("project_name") or (trigger.project.name if trigger.project else None)
+    if not project_name:
+        raise UserError("a PROJECT scope needs projectName")
+    project = projects.writable(session, viewer, entity_name, project_name, create=True)
+    trigger.scope_type, trigger.scope_name, trigger.project, trigger.entity = scope_type, None, project, project.entity
+
+
+def _apply(session: Session, viewer: Viewer, trigger: Trigger, fields: dict[str, Any]) -> Trigger:
+    if fields.get("name") is not None:
+        name = fields["name"].strip()
+        if not name or len(name) > 256:
+            raise UserError("an automation's name must be 1 to 256 characters")
+        trigger.name = name
+    for field in ("description", "enabled"):
+        if fields.get(field) is not None:
+            setattr(trigger, field, fields[field])
+    _scope(session, viewer, trigger, fields)
+    require_writer(session, viewer, trigger.entity)
+    trigger.event_type = fields.get("event_type") or trigger.event_type
+    event_filter = fields.get("event_filter")
+    event_filter = trigger.event_filter if event_filter is None else documents.parse(event_filter, "eventFilter")
+    trigger.event_filter = check_event(session, trigger.event_type, event_filter)
+    action = fields.get("action")
+    action = trigger.action if action is None else documents.parse(action, "action")
+    trigger.action, integration = check_action(session, trigger.entity, trigger.event_type, action)
+    trigger.integration_id = integration.id if integration else None
+    trigger.next_fire_at = (schedules.next_fire(trigger.event_filter, utcnow())
+                            if trigger.event_type == "SCHEDULE" and trigger.enabled else None)
+    clash = session.scalar(select(Trigger.id).where(Trigger.entity_id == trigger.entity.id,
+                                                    Trigger.name == trigger.name, Trigger.id != trigger.id))
+    if clash is not None:
+        raise Conflict(f"entity {trigger.entity.name!r} already has an automation named {trigger.name!r}")
+    return trigger
+
+
+def create(session: Session, viewer: Viewer, fields: dict[str, Any]) -> Trigger:
+    for required in ("name", "entity_name", "scope_type", "event_type", "event_filter", "action"):
+        if fields.get(required) is None:
+            raise UserError(f"an automation needs {required}")
+    trigger = Trigger(enabled=True, created_by=viewer.user_id, entity=get_entity(session, fields["entity_name"]))
+    _apply(session, viewer, trigger, fields)
+    session.add(trigger)
+    session.flush()
+    return trigger
+
+
+def parse_id(value: str | int) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise NotFound(f"no automation with id {value!r}") from None
+
+
+def readable(session: Session, viewer: Viewer, trigger_id: str | int) -> Trigger | None:
+    trigger = session.get(Trigger, parse_id(trigger_id))
+    if trigger is None or not is_member(session, viewer, trigger.entity_id):
+        return None
+    return trigger
+
+
+def writable(session: Session, viewer: Viewer, trigger_id: str | int) -> Trigger:
+    trigger = readable(session, viewer, trigger_id)
+    if trigger is None:
+        raise NotFound(f"no automation with id {trigger_id!r}")
+    require_writer(session, viewer, trigger.entity)
+    return trigger
+
+
+def update(session: Session, viewer: Viewer, trigger_id: str | int, fields: dict[str, Any]) -> Trigger:
+    trigger = _apply(session, viewer, writable(session, viewer, trigger_id), fields)
+    trigger.updated_at = utcnow()
+    session.flush()
+    return trigger
+
+
+def delete(session: Session, viewer: Viewer, trigger_id: str | int) -> None:
+    session.delete(writable(session, viewer, trigger_id))
+
+
+def search(session: Session, viewer: Viewer, entity_name: str | None, name: str | None, first: int | None,
+           after: str | None, project_id: int | None = None) -> pagination.Page[Trigger]:
+    """Automations of entities the viewer belongs to (all of them for an instance admin), oldest first."""
+    query = select(Trigger)
+    if entity_name:
+        query = query.where(Trigger.entity_id == get_entity(session, entity_name).id)
+    if project_id is not None:
+        query = query.where(Trigger.project_id == project_id)
+    if name is not None:
+        query = query.where(Trigger.name == name)
+    if not viewer.admin:
+        query = query.where(Trigger.entity_id.in_(select(Membership.entity_id)
+                                                  .where(Membership.user_id == viewer.user_id)))
+    size, start = pagination.page_size(first), pagination.offset_of(after)
+    rows = session.scalars(query.order_by(Trigger.id).offset(start).limit(size + 1))
+    return pagination.paged(list(rows), start, size)

@@ -1,0 +1,183 @@
+"""The outbox. A firing is a delivery row written in the transaction that
+caused it, so it is sent if and only if that data was stored; the delivery
+worker then claims due rows, sends them and records each attempt here.
+
+Claiming is one UPDATE that re-checks the row's status (and on PostgreSQL
+skips rows another server has locked), so servers sharing a database never
+claim the same delivery twice. A claim is a lease: if the server dies while
+sending, the row is claimed again once the lease runs out."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from . import pagination
+from .auth import Viewer
+from .entities import is_member, require_writer
+from .errors import NotFound, UserError
+from .settings import ServerSettings
+from .tables import Delivery, DeliveryAttempt, Run, Trigger, utcnow
+
+PENDING, SENDING, SUCCEEDED, FAILED, SUPPRESSED = "PENDING", "SENDING", "SUCCEEDED", "FAILED", "SUPPRESSED"
+STATUSES = (PENDING, SENDING, SUCCEEDED, FAILED, SUPPRESSED)
+WAKE = "runbase.deliveries.wake"  # session.info flag: the transaction wrote deliveries to send
+SETTINGS = "runbase.settings"  # session.info: the server's settings
+_DEFAULTS: list[ServerSettings] = []
+
+
+def settings_of(session: Session) -> ServerSettings:
+    settings = session.info.get(SETTINGS)
+    if settings is None:
+        if not _DEFAULTS:
+            _DEFAULTS.append(ServerSettings())
+        settings = _DEFAULTS[0]
+    return settings
+
+
+def enqueue(session: Session, *, entity_id: int, event_type: str, action_type: str, payload: Any,
+            trigger: Trigger | None = None, integration_id: int | None = None, run: Run | None = None,
+            redelivery_of: int | None = None) -> Delivery:
+    settings = settings_of(session)
+    now = utcnow()
+    delivery = Delivery(entity_id=entity_id, trigger=trigger, integration_id=integration_id,
+                        run_id=run.id if run else None, run_name=run.name if run else None, event_type=event_type,
+                        action_type=action_type, payload=payload, status=PENDING, attempt_count=0, created_at=now,
+                        next_attempt_at=now, give_up_at=now + timedelta(seconds=settings.delivery_max_age_seconds),
+                        redelivery_of=redelivery_of)
+    if action_type == "NO_OP":  # recorded, so a dry run shows when it would have fired
+        delivery.status, delivery.next_attempt_at, delivery.delivered_at = SUCCEEDED, None, now
+    elif trigger is not None and redelivery_of is None and _over_limit(session, trigger, settings, now):
+        delivery.status, delivery.next_attempt_at = SUPPRESSED, None
+        delivery.error = f"rate limit: at most {settings.automation_rate_limit} deliveries a minute per automation"
+    session.add(delivery)
+    session.flush()
+    if delivery.status == PENDING:
+        session.info[WAKE] = True
+    return delivery
+
+
+def _over_limit(session: Session, trigger: Trigger, settings: ServerSettings, now: datetime) -> bool:
+    if trigger.id is None:
+        return False
+    recent = session.scalar(select(func.count()).select_from(Delivery).where(
+        Delivery.trigger_id == trigger.id, Delivery.created_at > now - timedelta(minutes=1),
+        Delivery.status != SUPPRESSED))
+    return (recent or 0) >= settings.automation_rate_limit
+
+
+def claim(session: Session, limit: int, lease: timedelta) -> list[int]:
+    """Mark up to `limit` due deliveries as being sent by this worker; returns their ids."""
+    now = utcnow()
+    due = or_(and_(Delivery.status == PENDING, Delivery.next_attempt_at <= now),
+              and_(Delivery.status == SENDING, Delivery.lease_until < now))
+    candidates = select(Delivery.id).where(due).order_by(Delivery.next_attempt_at).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    claimed = session.scalars(
+        update(Delivery).where(Delivery.id.in_(candidates.scalar_subquery()), due)
+        .values(status=SENDING, lease_until=now + lease).returning(Delivery.id)
+        .execution_options(synchronize_session=False))
+    return list(claimed)
+
+
+def next_due(session: Session) -> datetime | None:
+    return session.scalar(select(func.min(Delivery.next_attempt_at)).where(Delivery.status == PENDING))
+
+
+@dataclass
+class Outcome:
+    """What one attempt to send gave."""
+
+    started_at: datetime
+    duration_ms: float
+    response_code: int | None = None
+    error: str | None = None
+    retryable: bool = False
+    retry_after: float | None = None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.error is None
+
+
+def backoff(attempt: int, settings: ServerSettings) -> float:
+    """Exponential from the base, capped, with half of it random so retries from many deliveries spread out."""
+    delay = min(settings.delivery_retry_cap_seconds, settings.delivery_retry_base_seconds * 2 ** (attempt - 1))
+    return delay / 2 + random.uniform(0, delay / 2)
+
+
+def record(session: Session, delivery_id: int, outcome: Outcome) -> Delivery:
+    settings = settings_of(session)
+    delivery = session.get(Delivery, delivery_id, with_for_update=True)
+    if delivery is None:
+        raise NotFound(f"no delivery {delivery_id}")  # its automation was deleted while it was being sent
+    delivery.attempt_count += 1
+    session.add(DeliveryAttempt(delivery_id=delivery.id, number=delivery.attempt_count,
+                                started_at=outcome.started_at, duration_ms=outcome.duration_ms,
+                                response_code=outcome.response_code, error=outcome.error))
+    delivery.response_code, delivery.error, delivery.lease_until = outcome.response_code, outcome.error, None
+    now = utcnow()
+    if outcome.succeeded:
+        delivery.status, delivery.delivered_at, delivery.next_attempt_at = SUCCEEDED, now, None
+        return delivery
+    delay = outcome.retry_after if outcome.retry_after is not None else backoff(delivery.attempt_count, settings)
+    retry_at = now + timedelta(seconds=min(delay, settings.delivery_retry_cap_seconds))
+    if outcome.retryable and retry_at <= delivery.give_up_at:
+        delivery.status, delivery.next_attempt_at = PENDING, retry_at
+    else:
+        delivery.status, delivery.next_attempt_at = FAILED, None
+        if outcome.retryable:
+            delivery.error = f"{outcome.error} (gave up after {delivery.attempt_count} attempts)"
+    return delivery
+
+
+def parse_id(value: str | int) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise NotFound(f"no delivery with id {value!r}") from None
+
+
+def readable(session: Session, viewer: Viewer, delivery_id: str | int) -> Delivery | None:
+    delivery = session.get(Delivery, parse_id(delivery_id))
+    if delivery is None or not is_member(session, viewer, delivery.entity_id):
+        return None
+    return delivery
+
+
+def redeliver(session: Session, viewer: Viewer, delivery_id: str | int) -> Delivery:
+    original = readable(session, viewer, delivery_id)
+    if original is None:
+        raise NotFound(f"no delivery with id {delivery_id!r}")
+    require_writer(session, viewer, original.entity)
+    if original.action_type == "NO_OP":
+        raise UserError("a NO_OP delivery sends nothing, so there is nothing to redeliver")
+    if original.status in (PENDING, SENDING):
+        raise UserError(f"delivery {delivery_id} is still {original.status}")
+    run = session.get(Run, original.run_id) if original.run_id else None
+    return enqueue(session, entity_id=original.entity_id, event_type=original.event_type,
+                   action_type=original.action_type, payload=original.payload, trigger=original.trigger,
+                   integration_id=original.integration_id, run=run, redelivery_of=original.id)
+
+
+def of_trigger(session: Session, trigger: Trigger, status: str | None, first: int | None,
+               after: str | None) -> pagination.Page[Delivery]:
+    query = select(Delivery).where(Delivery.trigger_id == trigger.id)
+    if status is not None:
+        if status not in STATUSES:
+            raise UserError(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
+        query = query.where(Delivery.status == status)
+    size, start = pagination.page_size(first), pagination.offset_of(after)
+    rows = session.scalars(query.order_by(Delivery.id.desc()).offset(start).limit(size + 1))
+    return pagination.paged(list(rows), start, size)
+
+
+def attempts(session: Session, delivery: Delivery) -> list[DeliveryAttempt]:
+    return list(session.scalars(select(DeliveryAttempt).where(DeliveryAttempt.delivery_id == delivery.id)
+                                .order_by(DeliveryAttempt.number)))

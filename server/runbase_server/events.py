@@ -1,0 +1,185 @@
+"""The automation engine: events from runs, matched against enabled triggers,
+become deliveries in the same transaction.
+
+Event sources call in here: history.append (`on_history`, metric events),
+run state changes (`on_state`) and the clock (`fire_schedules`). Adding a source means a function that finds
+the triggers of its event type in scope, checks their filters and calls
+`fire`."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
+
+from . import deliveries, filters, metric_filters, payloads, schedules
+from .tables import MetricWindow, Run, Trigger, User, utcnow
+
+
+def _triggers(session: Session, project_id: int, event_types: tuple[str, ...]) -> list[Trigger]:
+    return list(session.scalars(select(Trigger).where(
+        Trigger.project_id == project_id, Trigger.event_type.in_(event_types), Trigger.enabled.is_(True))))
+
+
+def run_matches(session: Session, run: Run, run_filter: dict[str, Any]) -> bool:
+    """Run filters are MongoDB documents translated to SQL, like the Public API's."""
+    if not run_filter:
+        return True
+    query = (select(Run.id).outerjoin(User, Run.user_id == User.id)
+             .where(Run.id == run.id, filters.run_filter(run_filter, session.get_bind().dialect.name)))
+    return session.scalar(query) is not None
+
+
+def run_values(session: Session, event_type: str, run: Run) -> dict[str, Any]:
+    """The template variables every run event has."""
+    project = run.project
+    entity = project.entity.name
+    base = (deliveries.settings_of(session).public_url or "").rstrip("/")
+    return {
+        "event_type": event_type,
+        "event_author": run.user.username if run.user else None,
+        "entity_name": entity,
+        "project_name": project.name,
+        "run_name": run.display_name or run.name,
+        "run_id": run.name,
+        "run_state": run.state,
+        "run_url": f"{base}/{entity}/{project.name}/runs/{run.name}",
+    }
+
+
+def fire(session: Session, trigger: Trigger, values: dict[str, Any], run: Run | None = None) -> None:
+    """Turn one firing into a delivery carrying the rendered message."""
+    action = trigger.action
+    action_type = action["action_type"]
+    integration_id = int(action["integration_id"]) if "integration_id" in action else None
+    if action_type == "GENERIC_WEBHOOK":
+        template = action.get("request_payload")
+        payload = payloads.render(payloads.default_payload(trigger.event_type) if template is None else template,
+                                  values)
+    elif action_type == "NOTIFICATION":
+        payload = payloads.slack_message(action["title"], action["message"], action["severity"], values)
+    else:
+        payload = values
+    deliveries.enqueue(session, entity_id=trigger.entity_id, event_type=trigger.event_type,
+                       action_type=action_type, payload=payload, trigger=trigger, integration_id=integration_id,
+                       run=run)
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _observe(session: Session, trigger: Trigger, run: Run, rows: list[dict[str, Any]]) -> list[tuple[int, float]]:
+    """Feed the rows' values of the trigger's metric through its window; the (step, value) pairs where it fired."""
+    spec = trigger.event_filter["metric"]
+    name = spec["name"]
+    window = session.get(MetricWindow, (trigger.id, run.id), with_for_update=True)
+    if window is None:
+        window = MetricWindow(trigger_id=trigger.id, run_id=run.id, last_step=-1, seen=0, values=[], satisfied=False)
+        session.add(window)
+    keep = metric_filters.kept(trigger.event_type, spec)
+    values, seen, satisfied = list(window.values), window.seen, window.satisfied
+    fired = []
+    for row in rows:
+        value = _number(row.get(name))
+        step = row["_step"]
+        if value is None or step <= window.last_step:
+            continue
+        values = (values + [value])[-keep:]
+        seen += 1
+        now = metric_filters.holds(trigger.event_type, spec, values, seen, satisfied)
+        if now and not satisfied:
+            fired.append((step, value))
+        satisfied = now
+        window.last_step = step
+    window.values, window.seen, window.satisfied = values, seen, satisfied
+    return fired
+
+
+def on_history(session: Session, run: Run, rows: list[dict[str, Any]]) -> None:
+    """New history rows of a run (steps above any stored before)."""
+    if not rows:
+        return
+    for trigger in _triggers(session, run.project_id, metric_filters.EVENT_TYPES):
+        name = trigger.event_filter["metric"]["name"]
+        if not any(name in row for row in rows) or not run_matches(session, run, trigger.event_filter["run_filter"]):
+            continue
+        for step, value in _observe(session, trigger, run, rows):
+            fire(session, trigger, {**run_values(session, trigger.event_type, run), "metric_name": name,
+                                    "metric_value": value, "metric_step": step}, run)
+
+
+def on_state(session: Session, run: Run) -> None:
+    """The run's state has just changed to run.state."""
+    for trigger in _triggers(session, run.project_id, ("RUN_STATE",)):
+        if run.state in trigger.event_filter["states"] and run_matches(session, run, trigger.event_filter["run_filter"]):
+            fire(session, trigger, run_values(session, "RUN_STATE", run), run)
+
+
+DIGEST_RUNS = 50
+DIGEST_METRICS = 8
+
+
+def _digest(session: Session, trigger: Trigger, start: datetime, end: datetime) -> dict[str, Any]:
+    """The runs of the trigger's project that started or ended in [start, end)."""
+    active = or_(Run.created_at.between(start, end), Run.finished_at.between(start, end))
+    query = (select(Run).outerjoin(User, Run.user_id == User.id)
+             .where(Run.project_id == trigger.project_id, active,
+                    filters.run_filter(trigger.event_filter.get("run_filter") or {},
+                                       session.get_bind().dialect.name))
+             .order_by(Run.created_at))
+    found = list(session.scalars(query))
+    listed = []
+    for run in found[:DIGEST_RUNS]:
+        metrics = {key: value for key, value in (run.summary or {}).items()
+                   if not key.startswith("_") and isinstance(value, (int, float)) and not isinstance(value, bool)
+                   and math.isfinite(value)}
+        listed.append({"run_id": run.name, "run_name": run.display_name or run.name, "state": run.state,
+                       "summary": dict(list(metrics.items())[:DIGEST_METRICS])})
+    states = Counter(run.state for run in found)
+    lines = [f"{len(found)} runs: " + ", ".join(f"{n} {state}" for state, n in sorted(states.items()))]
+    lines += [f"- {item['run_name']} ({item['run_id']}): {item['state']}"
+              + "".join(f", {k}={v:.6g}" for k, v in item["summary"].items()) for item in listed]
+    if len(found) > DIGEST_RUNS:
+        lines.append(f"... and {len(found) - DIGEST_RUNS} more")
+    project = trigger.project
+    return {"event_type": "SCHEDULE", "event_author": trigger.creator.username if trigger.creator else None,
+            "entity_name": project.entity.name, "project_name": project.name,
+            "period_start": start.isoformat(), "period_end": end.isoformat(), "run_count": len(found),
+            "digest": "\n".join(lines), "digest_runs": listed}
+
+
+def fire_schedules(session: Session) -> int:
+    """Fire every schedule that is due; how many fired.
+
+    A trigger fires once per due time however many servers share the database:
+    each claims it by moving `next_fire_at` forward only if nobody else has.
+    After downtime a schedule fires once, not once per missed period."""
+    now = utcnow()
+    due = list(session.scalars(select(Trigger).where(Trigger.event_type == "SCHEDULE", Trigger.enabled.is_(True),
+                                                     Trigger.next_fire_at <= now)))
+    fired = 0
+    for trigger in due:
+        scheduled = trigger.next_fire_at
+        following = schedules.next_fire(trigger.event_filter, max(now, scheduled))
+        claimed = session.execute(update(Trigger).where(Trigger.id == trigger.id, Trigger.next_fire_at == scheduled)
+                                  .values(next_fire_at=following).execution_options(synchronize_session=False))
+        if claimed.rowcount != 1:  # another server fired it
+            continue
+        session.refresh(trigger)
+        fire(session, trigger, _digest(session, trigger, scheduled - schedules.period(trigger.event_filter, scheduled),
+                                       scheduled))
+        fired += 1
+    return fired
+
+
+def next_schedule(session: Session) -> datetime | None:
+    return session.scalar(select(func.min(Trigger.next_fire_at)).where(Trigger.event_type == "SCHEDULE",
+                                                                      Trigger.enabled.is_(True)))

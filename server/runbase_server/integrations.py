@@ -1,0 +1,116 @@
+"""Integrations: an entity's Slack and webhook destinations.
+
+Secrets (bot tokens, Slack incoming-webhook URLs, HMAC secrets, access
+tokens) are write-only: they are stored for the delivery worker and never
+leave the server in an answer, a log line or an error message."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from .auth import Viewer
+from .entities import get_entity, is_member, require_writer
+from .errors import Conflict, NotFound, UserError
+from .tables import Integration, Trigger
+
+SLACK = "SLACK"
+WEBHOOK = "GENERIC_WEBHOOK"
+MAX_SECRET = 4096
+
+
+def _url(what: str, url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        # Never echo the URL: a Slack incoming-webhook URL is itself a secret.
+        raise UserError(f"{what} must be an http:// or https:// URL with a host")
+    return url
+
+
+def _secret(what: str, value: str | None) -> str | None:
+    if value is None or value == "":
+        return None
+    if len(value) > MAX_SECRET or not value.isprintable():
+        raise UserError(f"{what} must be printable and at most {MAX_SECRET} characters")
+    return value
+
+
+def _label(what: str, value: str) -> str:
+    value = value.strip()
+    if not value or len(value) > 256:
+        raise UserError(f"{what} must be 1 to 256 characters")
+    return value
+
+
+def _add(session: Session, viewer: Viewer, entity_name: str, integration: Integration) -> Integration:
+    entity = get_entity(session, entity_name)
+    require_writer(session, viewer, entity)
+    taken = session.scalar(select(func.count()).select_from(Integration).where(
+        Integration.entity_id == entity.id, Integration.kind == integration.kind,
+        Integration.name == integration.name))
+    if taken:
+        raise Conflict(f"entity {entity.name!r} already has a {integration.kind} integration named "
+                       f"{integration.name!r}")
+    integration.entity = entity
+    session.add(integration)
+    session.flush()
+    return integration
+
+
+def create_slack(session: Session, viewer: Viewer, entity_name: str, channel_name: str, bot_token: str | None,
+                 webhook_url: str | None) -> Integration:
+    bot_token = _secret("botToken", bot_token)
+    if webhook_url:
+        _url("webhookUrl", webhook_url)
+    if not bot_token and not webhook_url:
+        raise UserError("a Slack integration needs a botToken or a webhookUrl")
+    return _add(session, viewer, entity_name, Integration(
+        kind=SLACK, name=_label("channelName", channel_name), bot_token=bot_token,
+        url=None if bot_token else webhook_url))
+
+
+def create_webhook(session: Session, viewer: Viewer, entity_name: str, name: str, url: str, secret: str | None,
+                   access_token: str | None) -> Integration:
+    return _add(session, viewer, entity_name, Integration(
+        kind=WEBHOOK, name=_label("name", name), url=_url("urlEndpoint", url),
+        secret=_secret("secret", secret), access_token=_secret("accessToken", access_token)))
+
+
+def of_entity(session: Session, viewer: Viewer, entity_name: str) -> list[Integration]:
+    entity = get_entity(session, entity_name)
+    if not is_member(session, viewer, entity.id):
+        return []
+    return list(session.scalars(select(Integration).where(Integration.entity_id == entity.id)
+                                .order_by(Integration.id)))
+
+
+def slack_of(session: Session, entity_id: int) -> list[Integration]:
+    """Where an entity's run alerts go."""
+    return list(session.scalars(select(Integration).where(Integration.entity_id == entity_id,
+                                                          Integration.kind == SLACK).order_by(Integration.id)))
+
+
+def parse_id(value: str | int) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise NotFound(f"no integration with id {value!r}") from None
+
+
+def writable(session: Session, viewer: Viewer, integration_id: str | int) -> Integration:
+    integration = session.get(Integration, parse_id(integration_id))
+    if integration is None or not is_member(session, viewer, integration.entity_id):
+        raise NotFound(f"no integration with id {integration_id!r}")
+    require_writer(session, viewer, integration.entity)
+    return integration
+
+
+def delete(session: Session, viewer: Viewer, integration_id: str | int) -> None:
+    integration = writable(session, viewer, integration_id)
+    users = list(session.scalars(select(Trigger.name).where(Trigger.integration_id == integration.id)))
+    if users:
+        raise Conflict(f"integration {integration_id} is used by automations {', '.join(sorted(users))}; "
+                       "delete or change them first")
+    session.delete(integration)

@@ -1,0 +1,110 @@
+"""Payload templates: the `${variable}` placeholders in webhook payloads and
+Slack messages, checked when an automation is saved and filled in when it fires.
+
+A string that is exactly one placeholder takes the variable's JSON value (so
+`"${metric_value}"` stays a number and `"${digest_runs}"` a list); anywhere
+else a placeholder is replaced by the value's text."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from .errors import UserError
+
+_PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_.]*)\}")
+
+RUN = ("event_type", "event_author", "entity_name", "project_name", "run_name", "run_id", "run_state", "run_url")
+METRIC = (*RUN, "metric_name", "metric_value", "metric_step")
+SCHEDULE = ("event_type", "event_author", "entity_name", "project_name", "period_start", "period_end",
+            "run_count", "digest", "digest_runs")
+ALERT = (*RUN, "title", "text", "severity")
+VARIABLES: dict[str, tuple[str, ...]] = {
+    "RUN_METRIC_THRESHOLD": METRIC,
+    "RUN_METRIC_CHANGE": METRIC,
+    "RUN_METRIC_ZSCORE": METRIC,
+    "RUN_STATE": RUN,
+    "SCHEDULE": SCHEDULE,
+    "RUN_ALERT": ALERT,
+}
+MAX_TEMPLATE_BYTES = 64 * 1024
+SEVERITY_EMOJI = {"INFO": ":information_source:", "WARN": ":warning:", "ERROR": ":rotating_light:"}
+
+
+def _strings(template: Any) -> list[str]:
+    if isinstance(template, str):
+        return [template]
+    if isinstance(template, dict):
+        return [s for key, value in template.items() for s in (*_strings(key), *_strings(value))]
+    if isinstance(template, list):
+        return [s for item in template for s in _strings(item)]
+    return []
+
+
+def check(template: Any, event_type: str, what: str) -> None:
+    """Reject placeholders the event cannot fill, when the automation is saved rather than when it fires."""
+    if len(json.dumps(template)) > MAX_TEMPLATE_BYTES:
+        raise UserError(f"{what} is larger than {MAX_TEMPLATE_BYTES} bytes")
+    known = VARIABLES[event_type]
+    for text in _strings(template):
+        for name in _PLACEHOLDER.findall(text):
+            if name not in known:
+                raise UserError(f"{what} uses ${{{name}}}, which a {event_type} event does not have; "
+                                f"it has {', '.join('${' + v + '}' for v in known)}")
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value)
+
+
+def render(template: Any, values: dict[str, Any]) -> Any:
+    if isinstance(template, str):
+        whole = _PLACEHOLDER.fullmatch(template)
+        if whole and whole.group(1) in values:
+            return values[whole.group(1)]
+        return _PLACEHOLDER.sub(lambda m: _text(values.get(m.group(1), m.group(0))), template)
+    if isinstance(template, dict):
+        return {render(key, values): render(value, values) for key, value in template.items()}
+    if isinstance(template, list):
+        return [render(item, values) for item in template]
+    return template
+
+
+def default_payload(event_type: str) -> dict[str, str]:
+    """What a webhook sends when its automation gives no payload: every variable."""
+    return {name: "${" + name + "}" for name in VARIABLES[event_type]}
+
+
+def _describe(values: dict[str, Any]) -> str:
+    event = values.get("event_type")
+    where = f"{values.get('entity_name')}/{values.get('project_name')}"
+    if event == "SCHEDULE":
+        return f"Digest of {where}: {values.get('run_count')} runs from {values.get('period_start')} to " \
+               f"{values.get('period_end')}\n{values.get('digest')}"
+    run = f"<{values.get('run_url')}|{values.get('run_name')}> in {where}"
+    if event == "RUN_STATE":
+        return f"Run {run} is {values.get('run_state')}"
+    if event == "RUN_ALERT":
+        return f"{values.get('text')}\nRun {run}"
+    return f"Run {run}: {values.get('metric_name')} = {values.get('metric_value')} ({event})"
+
+
+def slack_message(title: str, message: str, severity: str, values: dict[str, Any]) -> dict[str, Any]:
+    """Slack's `text` (the fallback and notification line) and Block Kit blocks."""
+    heading = render(title, values) or f"runbase automation: {values.get('event_type')}"
+    body = render(message, values) or _describe(values)
+    heading = f"{SEVERITY_EMOJI.get(severity, '')} {heading}".strip()
+    return {
+        "text": f"{heading}\n{body}"[:3000],
+        "blocks": [
+            {"type": "header", "text": {"type": "plain_text", "text": heading[:150], "emoji": True}},
+            {"type": "section", "text": {"type": "mrkdwn", "text": body[:3000] or " "}},
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": f"severity {severity} · "
+                                              f"{values.get('event_type')}"}]},
+        ],
+    }
