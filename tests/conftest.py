@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+from receivers import FakeSlack
 
 ADMIN_KEY = "admin_" + "k" * 34 + "_test"
 PG_ADMIN_URL = os.environ.get("RUNBASE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -144,19 +145,29 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(scope="session")
-def server(backend: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[Server]:
+def slack() -> Iterator[FakeSlack]:
+    """The Slack every test server posts to (RUNBASE_SLACK_API_URL); tests tell their messages
+    apart by channel."""
+    with FakeSlack() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="session")
+def server(backend: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest,
+           slack: FakeSlack) -> Iterator[Server]:
     """One server per backend for the whole session; tests use distinct projects or run ids."""
     url = request.getfixturevalue("postgres").create() if backend == "postgresql" else None
-    srv = Server(tmp_path_factory.mktemp(f"server-{backend}"), url).start()
+    srv = Server(tmp_path_factory.mktemp(f"server-{backend}"), url,
+                 {"RUNBASE_SLACK_API_URL": slack.api_url}).start()
     yield srv
     srv.stop()
 
 
 @pytest.fixture
-def fresh_server(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Server]:
+def fresh_server(backend: str, tmp_path: Path, request: pytest.FixtureRequest, slack: FakeSlack) -> Iterator[Server]:
     """A server of its own, for tests that kill or restart it."""
     url = request.getfixturevalue("postgres").create() if backend == "postgresql" else None
-    srv = Server(tmp_path / "server", url).start()
+    srv = Server(tmp_path / "server", url, {"RUNBASE_SLACK_API_URL": slack.api_url}).start()
     yield srv
     srv.stop()
 

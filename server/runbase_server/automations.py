@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -30,7 +31,7 @@ from .auth import Viewer
 from .entities import get_entity, is_member, require_writer
 from .errors import Conflict, NotFound, UserError
 from .runs import STATES
-from .tables import Entity, Integration, Membership, Trigger, utcnow
+from .tables import Entity, Integration, Membership, MetricWindow, Trigger, utcnow
 
 METRIC_EVENTS = metric_filters.EVENT_TYPES
 ARTIFACT_EVENTS = ("CREATE_ARTIFACT", "LINK_ARTIFACT", "ADD_ARTIFACT_ALIAS")
@@ -174,7 +175,11 @@ def writable(session: Session, viewer: Viewer, trigger_id: str | int) -> Trigger
 
 
 def update(session: Session, viewer: Viewer, trigger_id: str | int, fields: dict[str, Any]) -> Trigger:
-    trigger = _apply(session, viewer, writable(session, viewer, trigger_id), fields)
+    trigger = writable(session, viewer, trigger_id)
+    before = (trigger.event_type, trigger.event_filter)
+    _apply(session, viewer, trigger, fields)
+    if (trigger.event_type, trigger.event_filter) != before:  # windows kept for the old filter mean nothing now
+        session.execute(sa.delete(MetricWindow).where(MetricWindow.trigger_id == trigger.id))
     trigger.updated_at = utcnow()
     session.flush()
     return trigger

@@ -87,7 +87,11 @@ def claim(session: Session, limit: int, lease: timedelta) -> list[int]:
 
 
 def next_due(session: Session) -> datetime | None:
-    return session.scalar(select(func.min(Delivery.next_attempt_at)).where(Delivery.status == PENDING))
+    """When the next delivery is due: a pending one's next attempt, or the end of a dead sender's lease."""
+    pending = select(func.min(Delivery.next_attempt_at)).where(Delivery.status == PENDING)
+    leased = select(func.min(Delivery.lease_until)).where(Delivery.status == SENDING)
+    times = [when for when in (session.scalar(pending), session.scalar(leased)) if when is not None]
+    return min(times, default=None)
 
 
 @dataclass

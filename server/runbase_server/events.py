@@ -77,7 +77,7 @@ def _number(value: Any) -> float | None:
 
 
 def _observe(session: Session, trigger: Trigger, run: Run, rows: list[dict[str, Any]]) -> list[tuple[int, float]]:
-    """Feed the rows' values of the trigger's metric through its window; the (step, value) pairs where it fired."""
+    """Feed the rows' values of the trigger's metric through its window; (step, judged value) where it fired."""
     spec = trigger.event_filter["metric"]
     name = spec["name"]
     window = session.get(MetricWindow, (trigger.id, run.id), with_for_update=True)
@@ -94,9 +94,9 @@ def _observe(session: Session, trigger: Trigger, run: Run, rows: list[dict[str, 
             continue
         values = (values + [value])[-keep:]
         seen += 1
-        now = metric_filters.holds(trigger.event_type, spec, values, seen, satisfied)
+        now, judged = metric_filters.holds(trigger.event_type, spec, values, seen, satisfied)
         if now and not satisfied:
-            fired.append((step, value))
+            fired.append((step, judged))
         satisfied = now
         window.last_step = step
     window.values, window.seen, window.satisfied = values, seen, satisfied

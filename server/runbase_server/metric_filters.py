@@ -113,28 +113,32 @@ def _directed(change: float, direction: str) -> float:
     return change if direction == "increase" else -change if direction == "decrease" else abs(change)
 
 
-def holds(event_type: str, spec: dict[str, Any], values: list[float], seen: int, before: bool) -> bool:
-    """Whether the condition holds after the newest of `values` (the kept tail of `seen` values in all);
-    `before` is whether it held until now, which a change filter keeps between its window boundaries."""
+def holds(event_type: str, spec: dict[str, Any], values: list[float], seen: int,
+          before: bool) -> tuple[bool, float]:
+    """Whether the condition holds after the newest of `values` (the kept tail of `seen` values in all), and the
+    value it judged (the aggregate, the current window's, or the newest value); `before` is whether it held until
+    now, which a change filter keeps between its window boundaries."""
+    newest = values[-1]
     if len(values) < kept(event_type, spec):
-        return False
+        return False, newest
     if event_type == "RUN_METRIC_THRESHOLD":
-        return COMPARISONS[spec["cmp"]](_summary(values, spec["agg"]), spec["threshold"])
+        judged = _summary(values, spec["agg"])
+        return COMPARISONS[spec["cmp"]](judged, spec["threshold"]), judged
     if event_type == "RUN_METRIC_CHANGE":
         window = spec["window"]
-        if seen % window:
-            return before
         current = _summary(values[-window:], spec["agg"])
+        if seen % window:
+            return before, current
         prior = _summary(values[-window - spec["prior_window"]:-window], spec["agg"])
         change = current - prior
         if spec["change_type"] == "relative":
             change = change / abs(prior) if prior else (math.inf if change > 0 else -math.inf if change else 0.0)
-        return COMPARISONS[spec["cmp"]](_directed(change, spec["change_dir"]), spec["threshold"])
-    previous, newest = values[:-1], values[-1]
+        return COMPARISONS[spec["cmp"]](_directed(change, spec["change_dir"]), spec["threshold"]), current
+    previous = values[:-1]
     mean = math.fsum(previous) / len(previous)
     spread = math.sqrt(math.fsum((v - mean) ** 2 for v in previous) / len(previous))
     if spread == 0:
         score = 0.0 if newest == mean else math.copysign(math.inf, newest - mean)
     else:
         score = (newest - mean) / spread
-    return _directed(score, spec["change_dir"]) >= spec["threshold"]
+    return _directed(score, spec["change_dir"]) >= spec["threshold"], newest

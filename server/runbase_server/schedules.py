@@ -6,7 +6,7 @@ month day-of-week; `*`, lists, ranges and `/steps`) or a fixed interval."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from .errors import UserError
@@ -77,7 +77,7 @@ class Cron:
                 candidate += timedelta(minutes=1)
             else:
                 return candidate
-        raise UserError("cron expression never matches a date")
+        raise UserError("cron expression never matches a date in the next five years")
 
 
 def normalize(spec: dict[str, Any]) -> dict[str, Any]:
@@ -85,7 +85,7 @@ def normalize(spec: dict[str, Any]) -> dict[str, Any]:
     if (cron is None) == (every is None):
         raise UserError("a SCHEDULE event needs exactly one of cron and every_seconds")
     if cron is not None:
-        Cron.parse(cron)
+        Cron.parse(cron).next_after(datetime.now(timezone.utc))  # one that never matches fails here
     for name, value in (("every_seconds", every), ("lookback_seconds", lookback)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
                                   or not MIN_INTERVAL <= value <= 366 * 86400):

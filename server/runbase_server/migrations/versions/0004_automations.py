@@ -16,8 +16,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('runs', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('console_line_count', sa.BigInteger(), server_default='0', nullable=False))
+    op.add_column('runs', sa.Column('console_line_count', sa.BigInteger(), server_default='0', nullable=False))
     op.create_table('integrations',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('entity_id', sa.Integer(), nullable=False),
@@ -128,8 +127,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('runs', schema=None) as batch_op:
-        batch_op.drop_column('console_line_count')
+    # Not batch mode: on SQLite it would copy and drop `runs`, and the drop cascades to every run's history.
+    op.drop_column('runs', 'console_line_count')
     op.drop_table('delivery_attempts')
     op.drop_table('metric_windows')
     with op.batch_alter_table('deliveries', schema=None) as batch_op:
