@@ -1,8 +1,8 @@
-"""Performance workloads W1 (log-call overhead), W2 (ingest), W3 (run search) and W4 (history read) from
-DESIGN.md, against a real `runbase server` and, with --peers, an MLflow tracking server measured in the same
-invocation.
+"""Performance workloads W1 (log-call overhead), W2 (ingest), W3 (run search), W4 (history read) and W5
+(automation latency) from DESIGN.md, against a real `runbase server` and, with --peers, an MLflow tracking
+server measured in the same invocation (MLflow has no automations, so W5 has no peer).
 
-    python benchmarks/run.py [--workloads W1,W2,W3,W4] [--database sqlite|postgresql|both] [--peers]
+    python benchmarks/run.py [--workloads W1,W2,W3,W4,W5] [--database sqlite|postgresql|both] [--peers]
 
 Each measurement runs in its own Python subprocess (this file re-invoked with --worker) so the
 harness never competes with the code being timed; each workload gets a fresh server and database
@@ -81,6 +81,21 @@ W4_SCAN_REPS = 2  # per page size; the best is reported
 W4_SAMPLES = 1_000
 W4_SAMPLE_REPS = 20
 MLFLOW_W4_SAMPLE_REPS = 5
+# W5: a sawtooth `loss` (0.5, 0.5, 0.5, 2.0, ...) logged every 25 ms, so `loss > 1.0` becomes true every 4th call
+# (every 100 ms): 200 separate crossings, each delivered to a webhook receiver in the logging process.
+W5_CROSSINGS = 200
+W5_PERIOD = 4  # log calls per crossing: PERIOD - 1 below the threshold, then one above
+W5_INTERVAL_S = 0.025
+W5_THRESHOLD = 1.0
+W5_LOW, W5_HIGH = 0.5, 2.0
+W5_WAIT_S = 30  # after the last log call, how long every POST has to arrive
+# The server's default is 60 deliveries a minute per automation; W5 fires 600 a minute, so it lifts the limit.
+W5_RATE_LIMIT = 100_000
+W5_INTEGRATION = ('mutation($i: CreateGenericWebhookIntegrationInput!) { createGenericWebhookIntegration(input: $i) '
+                  '{ integration { id } } }')
+W5_TRIGGER = 'mutation($i: CreateFilterTriggerInput!) { createFilterTrigger(input: $i) { trigger { id } } }'
+W5_DELIVERIES = ('query($id: ID!) { trigger(id: $id) { deliveries(first: 1000) { edges { node { id status '
+                 'attemptCount createdAt payload attempts { number startedAt durationMs } } } } } }')
 
 
 # -- workers: run in a subprocess, print one JSON line --------------------------------------------------
@@ -362,6 +377,194 @@ def worker_runbase_w4_read(cfg: dict[str, Any]) -> dict[str, Any]:
             "sample_median_ms": sampled["median_ms"], "sample_p95_ms": sampled["p95_ms"], "sample_reps": sampled["reps"]}
 
 
+# -- W5 worker ---------------------------------------------------------------------------------------------
+
+def spread_ms(samples_s: list[float]) -> dict[str, float]:
+    """p50, p90, p99 (nearest rank) and max in milliseconds."""
+    ordered = sorted(samples_s)
+
+    def rank(q: float) -> float:
+        return ordered[max(0, math.ceil(q * len(ordered)) - 1)] * 1000
+
+    return {"p50_ms": rank(0.50), "p90_ms": rank(0.90), "p99_ms": rank(0.99), "max_ms": ordered[-1] * 1000}
+
+
+class W5Receiver:
+    """The webhook endpoint: a threaded stdlib HTTP server on 127.0.0.1 that notes time.perf_counter() (and the
+    wall clock) when a request's headers have arrived, then reads the body and checks the HMAC signature and the
+    timestamp's freshness as a real receiver would, and answers 200 (401 on a bad signature)."""
+
+    def __init__(self, secret: str) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.secret = secret.encode()
+        self.lock = threading.Lock()
+        self.arrived = threading.Condition(self.lock)
+        self.posts: list[dict[str, Any]] = []  # {"at": perf_counter, "wall": time.time(), "body", "delivery"}
+        self.rejected: list[str] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as the server's httpx client would like
+
+            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+                at, wall = time.perf_counter(), time.time()
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                problem = receiver.check(self.headers.get("X-Runbase-Timestamp"),
+                                         self.headers.get("X-Runbase-Signature"), body)
+                self.send_response(401 if problem else 200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                with receiver.arrived:
+                    if problem:
+                        receiver.rejected.append(problem)
+                    else:
+                        receiver.posts.append({"at": at, "wall": wall, "body": json.loads(body),
+                                               "delivery": self.headers.get("X-Runbase-Delivery")})
+                    receiver.arrived.notify_all()
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
+                                       name="w5-receiver", daemon=True)
+
+    def check(self, timestamp: str | None, sig: str | None, body: bytes) -> str | None:
+        import hashlib
+        import hmac
+
+        if not timestamp or not sig:
+            return "missing X-Runbase-Timestamp or X-Runbase-Signature"
+        expected = "sha256=" + hmac.new(self.secret, timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected, sig):
+            return f"bad signature on {body[:100]!r}"
+        if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > 300:
+            return f"stale or malformed X-Runbase-Timestamp {timestamp!r}"
+        try:
+            json.loads(body)
+        except ValueError:
+            return f"body is not JSON: {body[:100]!r}"
+        return None
+
+    def __enter__(self) -> W5Receiver:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def wait(self, count: int, deadline: float) -> None:
+        """Until `count` good POSTs have arrived or time.monotonic() passes the deadline."""
+        with self.arrived:
+            while len(self.posts) < count and time.monotonic() < deadline:
+                self.arrived.wait(min(0.5, max(0.0, deadline - time.monotonic())))
+
+
+def worker_runbase_w5(cfg: dict[str, Any]) -> dict[str, Any]:
+    """W5: a webhook automation on `loss > 1.0`, then a paced sawtooth through run.log (default settings) in the
+    process that also runs the receiver, so the log call and the POST's arrival are timed on one clock."""
+    from datetime import datetime
+
+    import httpx
+    import runbase
+
+    secret = secrets.token_hex(16)
+    with W5Receiver(secret) as receiver, \
+            httpx.Client(base_url=cfg["url"], headers={"Authorization": f"Bearer {cfg['key']}"}, timeout=60) as gql:
+        entity = graphql(gql, "{ viewer { entity } }", {})["viewer"]["entity"]
+        integration = graphql(gql, W5_INTEGRATION, {"i": {
+            "entityName": entity, "name": "w5", "urlEndpoint": receiver.url, "secret": secret}})
+        integration_id = integration["createGenericWebhookIntegration"]["integration"]["id"]
+        trigger = graphql(gql, W5_TRIGGER, {"i": {
+            "name": "w5", "entityName": entity, "scopeType": "PROJECT", "projectName": cfg["project"],
+            "eventType": "RUN_METRIC_THRESHOLD",
+            "eventFilter": json.dumps({"run_filter": {}, "metric": {
+                "name": "loss", "agg": None, "window": 1, "cmp": "$gt", "threshold": cfg["threshold"]}}),
+            "action": json.dumps({"action_type": "GENERIC_WEBHOOK", "integration_id": integration_id,
+                                  "request_payload": {"step": "${metric_step}", "value": "${metric_value}",
+                                                      "run": "${run_id}"}})}})
+        trigger_id = trigger["createFilterTrigger"]["trigger"]["id"]
+
+        run = runbase.init(project=cfg["project"], settings=runbase.Settings(
+            api_key=cfg["key"], base_url=cfg["url"], root_dir=cfg["root_dir"], quiet=True))
+        crossings: dict[int, tuple[float, float]] = {}  # step -> (perf_counter, time.time()) just before run.log
+        period, interval = cfg["period"], cfg["interval_s"]
+        clock = time.perf_counter
+        start = clock()
+        for i in range(cfg["crossings"] * period):
+            pause = start + i * interval - clock()
+            if pause > 0:
+                time.sleep(pause)
+            high = i % period == period - 1
+            if high:
+                crossings[i] = (clock(), time.time())
+            run.log({"loss": cfg["high"] if high else cfg["low"]})
+        logged = clock()
+        receiver.wait(len(crossings), time.monotonic() + cfg["wait_s"])
+        waited = clock() - logged
+        run.finish()
+        time.sleep(0.5)  # anything delivered late, or twice, has a moment to show up
+        with receiver.arrived:
+            posts, rejected = list(receiver.posts), list(receiver.rejected)
+
+        by_step: dict[int, dict[str, Any]] = {}
+        duplicates, strangers = [], []
+        for post in posts:
+            body = post["body"]
+            step = body.get("step") if isinstance(body, dict) else None
+            if step in by_step:
+                duplicates.append(step)
+            elif step not in crossings or body.get("run") != run.id or body.get("value") != cfg["high"]:
+                strangers.append(body)
+            else:
+                by_step[step] = post
+        missing = sorted(set(crossings) - set(by_step))
+        problems = []
+        if missing:
+            problems.append(f"{len(missing)} of {len(crossings)} crossings never reached the receiver within "
+                            f"{cfg['wait_s']} s of the last log call (steps {missing[:10]}...)")
+        if duplicates:
+            problems.append(f"{len(duplicates)} steps delivered more than once (steps {sorted(duplicates)[:10]})")
+        if strangers:
+            problems.append(f"{len(strangers)} POSTs for no crossing, e.g. {strangers[:3]}")
+        if rejected:
+            problems.append(f"{len(rejected)} POSTs failed the receiver's checks, e.g. {rejected[:3]}")
+
+        # Where the time went, from the server's delivery records (wall clock, the same machine's):
+        # log call -> delivery row written (SDK sender, HTTP, ingest, evaluation), row -> first attempt
+        # started (commit, worker wake-up, claim), attempt -> arrival (the POST itself).
+        edges = graphql(gql, W5_DELIVERIES, {"id": trigger_id})["trigger"]["deliveries"]["edges"]
+        nodes = [edge["node"] for edge in edges]
+        statuses: dict[str, int] = {}
+        stages: dict[str, list[float]] = {"log_to_enqueued": [], "enqueued_to_attempt": [], "attempt_to_arrival": []}
+        for node in nodes:
+            statuses[node["status"]] = statuses.get(node["status"], 0) + 1
+            payload = json.loads(node["payload"]) if isinstance(node["payload"], str) else node["payload"]
+            post = by_step.get(payload.get("step")) if isinstance(payload, dict) else None
+            if post is None or not node["attempts"]:
+                continue
+            created = datetime.fromisoformat(node["createdAt"]).timestamp()
+            first = min(node["attempts"], key=lambda attempt: attempt["number"])
+            started = datetime.fromisoformat(first["startedAt"]).timestamp()
+            stages["log_to_enqueued"].append(created - crossings[payload["step"]][1])
+            stages["enqueued_to_attempt"].append(started - created)
+            stages["attempt_to_arrival"].append(post["wall"] - started)
+        if problems:
+            raise RuntimeError("W5: " + "; ".join(problems) + f"; server's deliveries by status: {statuses}")
+
+    latencies = [by_step[step]["at"] - crossings[step][0] for step in sorted(crossings)]
+    return {"crossings": len(crossings), "delivered": len(by_step), "log_calls": cfg["crossings"] * period,
+            "log_loop_s": logged - start, "wait_after_last_log_s": waited, **spread_ms(latencies),
+            "mean_ms": statistics.fmean(latencies) * 1000, "statuses": statuses,
+            "stages_ms": {name: spread_ms(values) for name, values in stages.items() if values},
+            "run_id": run.id}
+
+
 def worker_mlflow_w3_create(cfg: dict[str, Any]) -> dict[str, Any]:
     """W3 set-up for MLflow, in-process into its SQLite store: create_run + log_batch(params, metrics) per run.
     Stops at MLFLOW_W3_SCALED runs if the whole 10,000 would take longer than MLFLOW_W3_LIMIT_S."""
@@ -470,6 +673,7 @@ def worker_mlflow_w4_read(cfg: dict[str, Any]) -> dict[str, Any]:
 WORKERS = {"runbase-w1": worker_runbase_w1, "runbase-w2": worker_runbase_w2,
            "runbase-w3-create": worker_runbase_w3_create, "runbase-w3-query": worker_runbase_w3_query,
            "runbase-w4-log": worker_runbase_w4_log, "runbase-w4-read": worker_runbase_w4_read,
+           "runbase-w5": worker_runbase_w5,
            "mlflow-w1": worker_mlflow_w1, "mlflow-w2": worker_mlflow_w2,
            "mlflow-w3-create": worker_mlflow_w3_create, "mlflow-w3-query": worker_mlflow_w3_query,
            "mlflow-w4-create": worker_mlflow_w4_create, "mlflow-w4-read": worker_mlflow_w4_read}
@@ -554,8 +758,9 @@ def file_bytes(db: Path) -> int:
 
 
 @contextlib.contextmanager
-def runbase_server(database: str) -> Iterator[dict[str, Any]]:
-    """A real `runbase server` on a free port with a temp data dir (and a fresh PostgreSQL database)."""
+def runbase_server(database: str, env: dict[str, str] | None = None) -> Iterator[dict[str, Any]]:
+    """A real `runbase server` on a free port with a temp data dir (and a fresh PostgreSQL database);
+    `env` adds RUNBASE_* settings."""
     key = secrets.token_urlsafe(40)
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="runbase-bench-") as tmp, contextlib.ExitStack() as stack:
@@ -567,8 +772,8 @@ def runbase_server(database: str) -> Iterator[dict[str, Any]]:
         if database == "postgresql":
             info["pg"] = stack.enter_context(postgres_database())
             argv += ["--database-url", PG_URL.format(name=info["pg"])]
-        env = {**os.environ, "RUNBASE_ADMIN_API_KEY": key}
-        stack.enter_context(server_process(argv, info["url"] + "/healthz", Path(tmp) / "server.log", env))
+        server_env = {**os.environ, **(env or {}), "RUNBASE_ADMIN_API_KEY": key}
+        stack.enter_context(server_process(argv, info["url"] + "/healthz", Path(tmp) / "server.log", server_env))
         yield info
 
 
@@ -642,7 +847,16 @@ def runbase_w4(database: str) -> dict[str, Any]:
     return result
 
 
-RUNBASE_WORKLOADS = {"W1": runbase_w1, "W2": runbase_w2, "W3": runbase_w3, "W4": runbase_w4}
+def runbase_w5(database: str) -> dict[str, Any]:
+    """W5 against a fresh runbase server whose per-automation rate limit is lifted (W5 fires 600 times a minute)."""
+    with runbase_server(database, {"RUNBASE_AUTOMATION_RATE_LIMIT": str(W5_RATE_LIMIT)}) as server:
+        return run_worker(sys.executable, "runbase-w5", {
+            **sdk_config(server), "project": "w5", "crossings": W5_CROSSINGS, "period": W5_PERIOD,
+            "interval_s": W5_INTERVAL_S, "threshold": W5_THRESHOLD, "low": W5_LOW, "high": W5_HIGH,
+            "wait_s": W5_WAIT_S}, timeout=600)
+
+
+RUNBASE_WORKLOADS = {"W1": runbase_w1, "W2": runbase_w2, "W3": runbase_w3, "W4": runbase_w4, "W5": runbase_w5}
 
 # -- MLflow ----------------------------------------------------------------------------------------------
 
@@ -748,11 +962,21 @@ FIGURES = [  # (workload, label, result key, format, lower is better, ratio is l
     ("W4", "full history read (s)", "scan_s", "{:,.3f}", True, True),
     ("W4", "1,000-point sample median (ms)", "sample_median_ms", "{:,.1f}", True, True),
     ("W4", "1,000-point sample p95 (ms)", "sample_p95_ms", "{:,.1f}", True, True),
+    ("W5", "log -> webhook POST p50 (ms)", "p50_ms", "{:,.1f}", True, True),
+    ("W5", "log -> webhook POST p90 (ms)", "p90_ms", "{:,.1f}", True, True),
+    ("W5", "log -> webhook POST p99 (ms)", "p99_ms", "{:,.1f}", True, True),
+    ("W5", "log -> webhook POST max (ms)", "max_ms", "{:,.1f}", True, True),
+    ("W5", "crossings delivered", "delivered", "{:,.0f}", False, False),
 ]
+# Workloads MLflow has no counterpart for: the table shows "n/a" in its column and the notes say why.
+MLFLOW_NA = {"W5": "MLflow has no automations or webhooks on metrics, so W5 has no MLflow figure (n/a); "
+                   "ClearML's Slack monitor polls every 10 s, so its latency is 0-10 s by design (not measured)"}
 TARGETS = [  # (workload, result key, target text): printed for the record, not judged
     ("W3", "sdk_median_ms", "W3 first page median < 30 ms"),
     ("W4", "sample_median_ms", "W4 1,000-point sample < 20 ms"),
     ("W4", "points_per_s", "W4 full scan > 2,000,000 points/s"),
+    ("W5", "p50_ms", "W5 log -> webhook POST p50 < 300 ms"),
+    ("W5", "p99_ms", "W5 log -> webhook POST p99 < 1,000 ms"),
 ]
 
 
@@ -770,7 +994,7 @@ def table(results: dict[str, Any]) -> list[dict[str, Any]]:
             if comparable and theirs is not None and ours and theirs:
                 ratio = theirs / ours if lower_better else ours / theirs
             rows.append({"workload": workload, "figure": label, "database": database, "runbase": ours,
-                         "mlflow": theirs, "ratio": ratio, "format": fmt})
+                         "mlflow": "n/a" if workload in MLFLOW_NA else theirs, "ratio": ratio, "format": fmt})
     return rows
 
 
@@ -805,6 +1029,16 @@ def notes(results: dict[str, Any]) -> list[str]:
             by_size = ", ".join(f"{int(size):,}: {seconds:.3f} s" for size, seconds in w4["scan_s_by_page_size"].items())
             lines.append(f"runbase W4 ({database}): scan_history by page_size {by_size} (best of {W4_SCAN_REPS}); "
                          f"logging {W4_STEPS:,} steps took {w4['log_s']:,.1f} s")
+    for database, figures in results["runbase"].items():
+        w5 = figures.get("W5") or {}
+        if "stages_ms" in w5:
+            stages = w5["stages_ms"]
+            lines.append(f"runbase W5 ({database}): {w5['delivered']} of {w5['crossings']} crossings delivered once "
+                         f"each; server-side stages p50 / p99 ms: " + ", ".join(
+                             f"{name.replace('_', ' ')} {stage['p50_ms']:,.1f} / {stage['p99_ms']:,.1f}"
+                             for name, stage in stages.items()))
+    if any("W5" in figures for figures in results["runbase"].values()):
+        lines.append(MLFLOW_NA["W5"])
     if "W4" in mlflow and isinstance(mlflow["W4"], dict) and "log_s" in mlflow["W4"]:
         lines.append(f"MLflow W4: full read = one get_metric_history call; sample = REST get-history-bulk-interval "
                      f"(max_results={W4_SAMPLES}), median of {MLFLOW_W4_SAMPLE_REPS}")
@@ -822,7 +1056,8 @@ def print_table(rows: list[dict[str, Any]]) -> None:
     for row in rows:
         fmt = row["format"]
         cells.append((row["workload"], row["figure"], row["database"], fmt.format(row["runbase"]),
-                      "-" if row["mlflow"] is None else fmt.format(row["mlflow"]),
+                      "-" if row["mlflow"] is None else row["mlflow"] if isinstance(row["mlflow"], str)
+                      else fmt.format(row["mlflow"]),
                       "-" if row["ratio"] is None else f"{row['ratio']:,.1f}x"))
     widths = [max(len(line[i]) for line in cells) for i in range(len(cells[0]))]
     for n, line in enumerate(cells):
@@ -833,7 +1068,7 @@ def print_table(rows: list[dict[str, Any]]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--workloads", default="W1,W2,W3,W4", help="comma-separated: W1,W2,W3,W4")
+    parser.add_argument("--workloads", default="W1,W2,W3,W4,W5", help="comma-separated: W1,W2,W3,W4,W5")
     parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="sqlite")
     parser.add_argument("--peers", action="store_true", help="also measure MLflow 3.x (installs it in a venv)")
     parser.add_argument("--worker", nargs=2, metavar=("NAME", "CONFIG"), help=argparse.SUPPRESS)
@@ -844,7 +1079,7 @@ def main(argv: list[str] | None = None) -> int:
     workloads = [w.strip().upper() for w in args.workloads.split(",") if w.strip()]
     unknown = set(workloads) - set(RUNBASE_WORKLOADS)
     if unknown:
-        parser.error(f"unknown workloads: {', '.join(sorted(unknown))} (this script runs W1, W2, W3 and W4)")
+        parser.error(f"unknown workloads: {', '.join(sorted(unknown))} (this script runs W1, W2, W3, W4 and W5)")
     databases = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
     results: dict[str, Any] = {
         "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -854,7 +1089,10 @@ def main(argv: list[str] | None = None) -> int:
                      "w3_runs": W3_RUNS, "w3_filters": W3_FILTERS, "w3_order": W3_ORDER, "w3_reps": W3_REPS,
                      "w3_threads": W3_THREADS, "mlflow_w3_filter": MLFLOW_W3_FILTER, "w4_steps": W4_STEPS,
                      "w4_page_sizes": list(W4_PAGE_SIZES), "w4_samples": W4_SAMPLES,
-                     "w4_sample_reps": W4_SAMPLE_REPS, "mlflow_w4_sample_reps": MLFLOW_W4_SAMPLE_REPS},
+                     "w4_sample_reps": W4_SAMPLE_REPS, "mlflow_w4_sample_reps": MLFLOW_W4_SAMPLE_REPS,
+                     "w5_crossings": W5_CROSSINGS, "w5_period": W5_PERIOD, "w5_interval_s": W5_INTERVAL_S,
+                     "w5_threshold": W5_THRESHOLD, "w5_wait_s": W5_WAIT_S,
+                     "w5_server_rate_limit": W5_RATE_LIMIT},
         "runbase": {},
     }
     for database in databases:
