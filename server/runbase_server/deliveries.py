@@ -50,11 +50,11 @@ def enqueue(session: Session, *, entity_id: int, event_type: str, action_type: s
                         action_type=action_type, payload=payload, status=PENDING, attempt_count=0, created_at=now,
                         next_attempt_at=now, give_up_at=now + timedelta(seconds=settings.delivery_max_age_seconds),
                         redelivery_of=redelivery_of)
-    if action_type == "NO_OP":  # recorded, so a dry run shows when it would have fired
-        delivery.status, delivery.next_attempt_at, delivery.delivered_at = SUCCEEDED, None, now
-    elif trigger is not None and redelivery_of is None and _over_limit(session, trigger, settings, now):
+    if trigger is not None and redelivery_of is None and _over_limit(session, trigger, settings, now):
         delivery.status, delivery.next_attempt_at = SUPPRESSED, None
         delivery.error = f"rate limit: at most {settings.automation_rate_limit} deliveries a minute per automation"
+    elif action_type == "NO_OP":  # recorded, so a dry run shows when it would have fired
+        delivery.status, delivery.next_attempt_at, delivery.delivered_at = SUCCEEDED, None, now
     session.add(delivery)
     session.flush()
     if delivery.status == PENDING:

@@ -236,7 +236,8 @@ class Integration(Base):
     """A Slack or webhook destination of an entity. The secret columns are write-only."""
 
     __tablename__ = "integrations"
-    __table_args__ = (UniqueConstraint("entity_id", "kind", "name"),)
+    # Ids are never reused (SQLite would reuse a deleted row's id), so an old reference cannot hit a new row.
+    __table_args__ = (UniqueConstraint("entity_id", "kind", "name"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     entity_id: Mapped[int] = mapped_column(ForeignKey("entities.id", ondelete="CASCADE"))
@@ -259,6 +260,7 @@ class Trigger(Base):
         UniqueConstraint("entity_id", "name"),
         Index("ix_triggers_project_event", "project_id", "event_type"),
         Index("ix_triggers_next_fire", "event_type", "next_fire_at"),
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -305,6 +307,7 @@ class Delivery(Base):
     __table_args__ = (
         Index("ix_deliveries_due", "status", "next_attempt_at"),
         Index("ix_deliveries_trigger", "trigger_id", "created_at"),
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 from ... import __version__, credentials
 from ..._generated.input_types import CreateTeamInput, CreateUserInput, UpsertBucketInput, UpsertModelInput
@@ -14,6 +15,10 @@ from .projects import Project, Projects
 from .runs import Run, Runs
 from .teams import Team
 from .users import User
+
+if TYPE_CHECKING:
+    from ...automations import Automation, Delivery, NewAutomation, SlackIntegration, WebhookIntegration
+    from .automations import Automations
 
 DEFAULT_TIMEOUT = 30
 
@@ -153,6 +158,85 @@ class Api:
         """A new team; its admin is admin_username (instance admins only) or you."""
         self._client.create_team(CreateTeamInput(team_name=team, admin_user_name=admin_username))
         return Team(self._client, team)
+
+    # -- integrations and automations (imported on use: they cost `import runbase` nothing) ----------
+    def integrations(self, entity: str | None = None,
+                     per_page: int = 50) -> Iterator[SlackIntegration | WebhookIntegration]:
+        """The entity's (default: yours) Slack and webhook integrations; the server sends them all at
+        once, so per_page only has to be positive."""
+        from .integrations import list_integrations
+
+        if not isinstance(per_page, int) or isinstance(per_page, bool) or per_page < 1:
+            raise ValueError(f"per_page must be a positive integer, not {per_page!r}")
+        return iter(list_integrations(self._client, entity or self.default_entity))
+
+    def slack_integrations(self, entity: str | None = None, per_page: int = 50) -> Iterator[SlackIntegration]:
+        from ...automations import SlackIntegration
+
+        return (found for found in self.integrations(entity, per_page) if isinstance(found, SlackIntegration))
+
+    def webhook_integrations(self, entity: str | None = None, per_page: int = 50) -> Iterator[WebhookIntegration]:
+        from ...automations import WebhookIntegration
+
+        return (found for found in self.integrations(entity, per_page) if isinstance(found, WebhookIntegration))
+
+    def create_slack_integration(self, entity: str, channel_name: str, bot_token: str | None = None,
+                                 webhook_url: str | None = None) -> SlackIntegration:
+        """Post to a Slack channel with a bot token (chat:write) or an incoming-webhook URL; the
+        secret is stored on the server and never returned."""
+        from .integrations import create_slack_integration
+
+        return create_slack_integration(self._client, entity, channel_name, bot_token, webhook_url)
+
+    def create_webhook_integration(self, entity: str, name: str, url: str, secret: str | None = None,
+                                   access_token: str | None = None) -> WebhookIntegration:
+        """POST to a URL, signed with `secret` (HMAC-SHA256) and carrying `access_token` as a Bearer
+        token when given; both are write-only."""
+        from .integrations import create_webhook_integration
+
+        return create_webhook_integration(self._client, entity, name, url, secret, access_token)
+
+    def delete_integration(self, integration_or_id: SlackIntegration | WebhookIntegration | str) -> bool:
+        from .integrations import delete_integration
+
+        return delete_integration(self._client, integration_or_id)
+
+    def create_automation(self, obj: NewAutomation, fetch_existing: bool = False, **kwargs: Any) -> Automation:
+        """Save a new automation; kwargs (name, description, enabled, scope, event, action) override
+        its values. With fetch_existing, a name already taken returns the existing automation."""
+        from .automations import create_automation
+
+        return create_automation(self._client, obj, fetch_existing, **kwargs)
+
+    def automation(self, name: str, entity: str | None = None) -> Automation:
+        """The only automation with this name; ValueError when there are none or several."""
+        from .automations import automation_by_name
+
+        return automation_by_name(self._client, name, entity)
+
+    def automations(self, entity: str | None = None, name: str | None = None, per_page: int = 50) -> Automations:
+        """Automations of an entity, or every one you can see when no entity is given."""
+        from .automations import Automations
+
+        return Automations(self._client, entity=entity, name=name, per_page=per_page)
+
+    def update_automation(self, obj: Automation, create_missing: bool = False, **kwargs: Any) -> Automation:
+        """Save an automation's fields, with kwargs applied first; with create_missing, one deleted
+        meanwhile is created again."""
+        from .automations import update_automation
+
+        return update_automation(self._client, obj, create_missing, **kwargs)
+
+    def delete_automation(self, obj: Automation | str) -> bool:
+        from .automations import delete_automation
+
+        return delete_automation(self._client, obj)
+
+    def redeliver(self, delivery_or_id: Delivery | str) -> Delivery:
+        """Send a delivery again, as a new delivery with a fresh attempt budget."""
+        from .automations import redeliver
+
+        return redeliver(self._client, delivery_or_id)
 
     def __repr__(self) -> str:
         return f"<Api {self.settings['base_url']}>"

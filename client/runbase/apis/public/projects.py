@@ -8,6 +8,7 @@ from ...connection import Connection
 from ..paginator import Paginator
 
 if TYPE_CHECKING:
+    from .automations import Automations
     from .runs import Runs
 
 
@@ -46,6 +47,12 @@ class Project:
         from .runs import Runs
 
         return Runs(self.client, self.entity, self.name, filters=filters, order=order, per_page=per_page)
+
+    def automations(self, per_page: int = 50) -> Automations:
+        """Automations scoped to this project."""
+        from .automations import Automations
+
+        return Automations(self.client, entity=self.entity, project=self.name, per_page=per_page)
 
     def __repr__(self) -> str:
         return f"<Project {self.entity}/{self.name}>"

@@ -29,7 +29,8 @@ def upgrade() -> None:
     sa.Column('created_at', runbase_server.tables.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['entity_id'], ['entities.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('entity_id', 'kind', 'name')
+    sa.UniqueConstraint('entity_id', 'kind', 'name'),
+    sqlite_autoincrement=True
     )
     op.create_table('triggers',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -53,7 +54,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['integration_id'], ['integrations.id'], ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['project_id'], ['projects.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('entity_id', 'name')
+    sa.UniqueConstraint('entity_id', 'name'),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('triggers', schema=None) as batch_op:
         batch_op.create_index('ix_triggers_next_fire', ['event_type', 'next_fire_at'], unique=False)
@@ -97,7 +99,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['integration_id'], ['integrations.id'], ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['run_id'], ['runs.id'], ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['trigger_id'], ['triggers.id'], ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id')
+    sa.PrimaryKeyConstraint('id'),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('deliveries', schema=None) as batch_op:
         batch_op.create_index('ix_deliveries_due', ['status', 'next_attempt_at'], unique=False)
