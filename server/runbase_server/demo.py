@@ -1,13 +1,19 @@
-"""`runbase server --demo`: once the server is up, log a run to it with the SDK,
-so a first-time user sees data flow end to end."""
+"""`runbase server --demo`: once the server is up, save an automation, log a run
+to it with the SDK and show the webhook the automation sends, so a first-time
+user sees data flow end to end."""
 
 from __future__ import annotations
 
+import json
 import math
+import queue
 import sys
 import tempfile
 import threading
 import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import httpx
 
@@ -24,10 +30,45 @@ def _wait_until_up(base_url: str, timeout: float = 30.0) -> None:
     raise RuntimeError(f"the server at {base_url} did not come up")
 
 
+def _receiver() -> tuple[ThreadingHTTPServer, queue.Queue[Any]]:
+    """A local webhook endpoint standing in for a CI system or chat bot."""
+    received: queue.Queue[Any] = queue.Queue()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("content-length") or 0))
+            received.put(json.loads(body or b"null"))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, name="runbase-demo-receiver", daemon=True).start()
+    return server, received
+
+
+def _save_demo_automation(base_url: str, api_key: str, receiver_url: str) -> None:
+    import runbase
+    from runbase.automations import OnRunMetric, RunEvent, SendWebhook
+
+    api = runbase.Api(overrides={"base_url": base_url}, api_key=api_key)
+    suffix = uuid.uuid4().hex[:6]  # the receiver's port changes from one demo to the next
+    hook = api.create_webhook_integration("admin", f"demo-receiver-{suffix}", receiver_url)
+    event = OnRunMetric(scope="admin/demo", filter=RunEvent.metric("loss") < 0.01)
+    payload = {"text": "${run_name}: ${metric_name} fell to ${metric_value} at step ${metric_step}",
+               "run": "${run_url}"}
+    api.create_automation(event >> SendWebhook.from_integration(hook, payload=payload), name=f"demo-{suffix}",
+                          description="runbase --demo: tell the local receiver when the demo's loss falls below 0.01")
+
+
 def _log_demo_run(base_url: str, api_key: str) -> None:
     import runbase
 
     _wait_until_up(base_url)
+    receiver, received = _receiver()
+    _save_demo_automation(base_url, api_key, f"http://127.0.0.1:{receiver.server_address[1]}/hook")
     settings = runbase.Settings(api_key=api_key, base_url=base_url, root_dir=tempfile.mkdtemp(prefix="runbase-demo-"))
     with runbase.init(project="demo", config={"lr": 0.01, "layers": 4}, tags=["demo"], settings=settings,
                       reinit="create_new") as run:
@@ -38,6 +79,13 @@ def _log_demo_run(base_url: str, api_key: str) -> None:
           f'  {{ project(name: "demo") {{ run(name: "{run.id}") {{ state config summaryMetrics historyLineCount '
           f"history(samples: 5) }} }} }}\n"
           f"  and the header Authorization: Bearer {api_key}", file=sys.stderr, flush=True)
+    try:
+        print(f"runbase demo: the automation fired; the webhook receiver got {received.get(timeout=30)}",
+              file=sys.stderr, flush=True)
+    except queue.Empty:
+        print("runbase demo: the automation's webhook did not arrive within 30 s", file=sys.stderr, flush=True)
+    finally:
+        receiver.shutdown()
 
 
 def start(base_url: str, api_key: str) -> threading.Thread:
