@@ -381,3 +381,54 @@ def test_two_servers_send_each_delivery_once(postgres: Any, tmp_path: Path, hook
     finally:
         first.stop()
         second.stop()
+
+
+# ------------------------------------------------------------------ robustness
+
+
+def test_an_unjudgeable_value_neither_blocks_ingest_nor_fires(auto_server: Server, hook: WebhookReceiver,
+                                                              project: str) -> None:
+    automation = webhook_automation(auto_server, project, hook,
+                                    OnRunMetric(scope=f"admin/{project}", filter=RunEvent.metric("loss") > 5))
+    _fail(auto_server, project, "r1")
+    rows = '[{"_step": 0, "loss": 1' + "0" * 400 + '}, {"_step": 1, "loss": NaN}, {"_step": 2, "loss": "high"}]'
+    log_rows = "mutation($r: JSONString!, $p: String!) { logHistory(input: {projectName: $p, runName: \"r1\", " \
+               "rows: $r}) { accepted } }"
+    answer = auto_server.graphql(log_rows, {"r": rows, "p": project})
+    assert answer.get("data") and answer["data"]["logHistory"]["accepted"] == 3, answer
+    assert deliveries(auto_server, automation.id) == []
+    answer = auto_server.graphql(log_rows, {"r": '[{"_step": 3, "loss": 10}]', "p": project})
+    assert answer["data"]["logHistory"]["accepted"] == 1, answer
+    assert [d["status"] for d in settled(auto_server, automation.id, 1)] == ["SUCCEEDED"]
+
+
+def test_racing_finishes_fire_once(auto_server: Server, hook: WebhookReceiver, project: str) -> None:
+    automation = webhook_automation(auto_server, project, hook,
+                                    OnRunState(scope=f"admin/{project}", filter=RunEvent.state == "finished"))
+    created = auto_server.graphql("mutation($p: String!) { upsertBucket(input: {modelName: $p, name: \"r1\"}) "
+                                  "{ bucket { id } } }", {"p": project})
+    assert "errors" not in created, created
+    import concurrent.futures
+
+    def finish(_: int) -> dict[str, Any]:  # an SDK resending its final state while the first is in flight
+        return auto_server.graphql("mutation($p: String!) { upsertBucket(input: {modelName: $p, name: \"r1\", "
+                                   "state: \"finished\"}) { bucket { state } } }", {"p": project})
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(finish, range(8)))
+    assert all("errors" not in a for a in answers), answers
+    assert len(settled(auto_server, automation.id, 1)) == 1
+
+
+def test_disabling_an_automation_stops_its_pending_deliveries(auto_server: Server, hook: WebhookReceiver,
+                                                              project: str) -> None:
+    automation = _state_trigger(auto_server, project, hook)
+    hook.script(500)
+    hook.default = Response(500)
+    _fail(auto_server, project, "r1")
+    hook.wait_for(1)  # the first attempt failed; the delivery waits to retry
+    api_of(auto_server).update_automation(automation, enabled=False)
+    hook.default = Response(200)
+    [delivery] = settled(auto_server, automation.id, 1)
+    assert delivery["status"] == "SUPPRESSED" and "disabled" in delivery["error"]
+    assert all(r.response_status == 500 for r in hook.requests)

@@ -9,13 +9,13 @@ from sqlalchemy.orm import Session
 
 from . import deliveries, integrations, payloads, runs
 from .auth import Viewer
+from .automations import SEVERITIES
 from .events import run_values
 from .errors import UserError
 from .tables import AlertSent, utcnow
 
 MAX_TITLE = 64
 MAX_TEXT = 10_000
-LEVELS = ("INFO", "WARN", "ERROR")
 
 
 def notify(session: Session, viewer: Viewer, entity: str | None, project: str, run_name: str, title: str, text: str,
@@ -26,8 +26,8 @@ def notify(session: Session, viewer: Viewer, entity: str | None, project: str, r
     if len(text) > MAX_TEXT:
         raise UserError(f"an alert's text must be at most {MAX_TEXT} characters")
     level = (severity or "INFO").upper()
-    if level not in LEVELS:
-        raise UserError(f"an alert's level must be one of {', '.join(LEVELS)}, not {severity!r}")
+    if level not in SEVERITIES:
+        raise UserError(f"an alert's level must be one of {', '.join(SEVERITIES)}, not {severity!r}")
     if wait_seconds is not None and not 0 <= wait_seconds <= 366 * 86400:
         raise UserError("waitDuration must be from 0 seconds to a year")
     run = runs.writable(session, viewer, entity, project, run_name)

@@ -28,7 +28,7 @@ from .delivery_worker import DeliveryWorker
 from .errors import Unauthenticated, UserError
 from .schema import build, is_internal, is_race
 from .schema_base import Context
-from .settings import ServerSettings
+from .settings import SESSION_KEY, ServerSettings
 
 log = logging.getLogger("runbase.server")
 RACE_ATTEMPTS = 3
@@ -143,7 +143,7 @@ async def _mark_crashed_runs(db: Database, timeout: int, worker: DeliveryWorker)
 
 def create_app(settings: ServerSettings | None = None) -> Starlette:
     settings = settings or ServerSettings()
-    db = Database(settings.resolved_database_url(), info={deliveries.SETTINGS: settings})
+    db = Database(settings.resolved_database_url(), info={SESSION_KEY: settings})
     worker = DeliveryWorker(db, settings)
 
     @contextlib.asynccontextmanager

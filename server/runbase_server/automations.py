@@ -31,6 +31,7 @@ from .auth import Viewer
 from .entities import get_entity, is_member, require_writer
 from .errors import Conflict, NotFound, UserError
 from .runs import STATES
+from .names import row_id
 from .tables import Entity, Integration, Membership, MetricWindow, Trigger, utcnow
 
 METRIC_EVENTS = metric_filters.EVENT_TYPES
@@ -78,7 +79,7 @@ def check_action(session: Session, entity: Entity, event_type: str,
     kind = ACTION_INTEGRATIONS.get(action_type)
     if kind is None:
         raise UserError(f"action_type must be NOTIFICATION, GENERIC_WEBHOOK or NO_OP, not {action_type!r}")
-    integration = session.get(Integration, integrations.parse_id(action.get("integration_id")))
+    integration = session.get(Integration, row_id(action.get("integration_id"), "integration"))
     if integration is None or integration.entity_id != entity.id or integration.kind != kind:
         raise NotFound(f"entity {entity.name!r} has no {kind} integration with id {action.get('integration_id')!r}")
     if kind == integrations.WEBHOOK:
@@ -114,6 +115,7 @@ def _scope(session: Session, viewer: Viewer, trigger: Trigger, fields: dict[str,
 
 
 def _apply(session: Session, viewer: Viewer, trigger: Trigger, fields: dict[str, Any]) -> Trigger:
+    changed = {key for key, value in fields.items() if value is not None}
     if fields.get("name") is not None:
         name = fields["name"].strip()
         if not name or len(name) > 256:
@@ -132,8 +134,10 @@ def _apply(session: Session, viewer: Viewer, trigger: Trigger, fields: dict[str,
     action = trigger.action if action is None else documents.parse(action, "action")
     trigger.action, integration = check_action(session, trigger.entity, trigger.event_type, action)
     trigger.integration_id = integration.id if integration else None
-    trigger.next_fire_at = (schedules.next_fire(trigger.event_filter, utcnow())
-                            if trigger.event_type == "SCHEDULE" and trigger.enabled else None)
+    if trigger.event_type != "SCHEDULE" or not trigger.enabled:
+        trigger.next_fire_at = None
+    elif trigger.next_fire_at is None or "event_filter" in changed or "event_type" in changed:
+        trigger.next_fire_at = schedules.next_fire(trigger.event_filter, utcnow())  # an edited description keeps it
     clash = session.scalar(select(Trigger.id).where(Trigger.entity_id == trigger.entity.id,
                                                     Trigger.name == trigger.name, Trigger.id != trigger.id))
     if clash is not None:
@@ -152,15 +156,9 @@ def create(session: Session, viewer: Viewer, fields: dict[str, Any]) -> Trigger:
     return trigger
 
 
-def parse_id(value: str | int) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise NotFound(f"no automation with id {value!r}") from None
-
 
 def readable(session: Session, viewer: Viewer, trigger_id: str | int) -> Trigger | None:
-    trigger = session.get(Trigger, parse_id(trigger_id))
+    trigger = session.get(Trigger, row_id(trigger_id, "automation"))
     if trigger is None or not is_member(session, viewer, trigger.entity_id):
         return None
     return trigger

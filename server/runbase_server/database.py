@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,11 +30,14 @@ def _tune_sqlite(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-
 
 
 def make_engine(url: str) -> Engine:
+    # hide_parameters: a database error must not carry secrets (integration tokens) into the log.
     if url.startswith("sqlite"):
-        engine = create_engine(url, pool_size=8, max_overflow=8)
+        if sqlite3.sqlite_version_info < (3, 35):  # UPDATE ... RETURNING claims deliveries and marks crashes
+            raise RuntimeError(f"runbase needs SQLite 3.35 or newer; this Python has {sqlite3.sqlite_version}")
+        engine = create_engine(url, pool_size=8, max_overflow=8, hide_parameters=True)
         event.listen(engine, "connect", _tune_sqlite)
         return engine
-    return create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True)
+    return create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True, hide_parameters=True)
 
 
 STARTUP_LOCK = 0x72756E62  # any constant shared by every runbase server

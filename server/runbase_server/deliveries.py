@@ -4,12 +4,15 @@ worker then claims due rows, sends them and records each attempt here.
 
 Claiming is one UPDATE that re-checks the row's status (and on PostgreSQL
 skips rows another server has locked), so servers sharing a database never
-claim the same delivery twice. A claim is a lease: if the server dies while
-sending, the row is claimed again once the lease runs out."""
+claim the same delivery twice. A claim is a lease with a token: if the server
+dies while sending, the row is claimed again once the lease runs out (so a
+crash mid-send can mean a second send: receivers deduplicate on the delivery
+id), and an outcome is recorded only by the holder of the current claim."""
 
 from __future__ import annotations
 
 import random
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,36 +24,28 @@ from . import pagination
 from .auth import Viewer
 from .entities import is_member, require_writer
 from .errors import NotFound, UserError
-from .settings import ServerSettings
+from .settings import ServerSettings, of_session
+from .names import row_id
 from .tables import Delivery, DeliveryAttempt, Run, Trigger, utcnow
 
 PENDING, SENDING, SUCCEEDED, FAILED, SUPPRESSED = "PENDING", "SENDING", "SUCCEEDED", "FAILED", "SUPPRESSED"
 STATUSES = (PENDING, SENDING, SUCCEEDED, FAILED, SUPPRESSED)
 WAKE = "runbase.deliveries.wake"  # session.info flag: the transaction wrote deliveries to send
-SETTINGS = "runbase.settings"  # session.info: the server's settings
-_DEFAULTS: list[ServerSettings] = []
-
-
-def settings_of(session: Session) -> ServerSettings:
-    settings = session.info.get(SETTINGS)
-    if settings is None:
-        if not _DEFAULTS:
-            _DEFAULTS.append(ServerSettings())
-        settings = _DEFAULTS[0]
-    return settings
 
 
 def enqueue(session: Session, *, entity_id: int, event_type: str, action_type: str, payload: Any,
             trigger: Trigger | None = None, integration_id: int | None = None, run: Run | None = None,
             redelivery_of: int | None = None) -> Delivery:
-    settings = settings_of(session)
+    """Write a delivery to send after this transaction commits, or record it as suppressed
+    when its automation (or, for an alert, its run) is over the rate limit."""
+    settings = of_session(session.info)
     now = utcnow()
     delivery = Delivery(entity_id=entity_id, trigger=trigger, integration_id=integration_id,
                         run_id=run.id if run else None, run_name=run.name if run else None, event_type=event_type,
                         action_type=action_type, payload=payload, status=PENDING, attempt_count=0, created_at=now,
                         next_attempt_at=now, give_up_at=now + timedelta(seconds=settings.delivery_max_age_seconds),
                         redelivery_of=redelivery_of)
-    if trigger is not None and redelivery_of is None and _over_limit(session, trigger, settings, now):
+    if redelivery_of is None and _over_limit(session, trigger, run, settings, now):
         delivery.status, delivery.next_attempt_at = SUPPRESSED, None
         delivery.error = f"rate limit: at most {settings.automation_rate_limit} deliveries a minute per automation"
     elif action_type == "NO_OP":  # recorded, so a dry run shows when it would have fired
@@ -62,18 +57,24 @@ def enqueue(session: Session, *, entity_id: int, event_type: str, action_type: s
     return delivery
 
 
-def _over_limit(session: Session, trigger: Trigger, settings: ServerSettings, now: datetime) -> bool:
-    if trigger.id is None:
+def _over_limit(session: Session, trigger: Trigger | None, run: Run | None, settings: ServerSettings,
+                now: datetime) -> bool:
+    """Automations are limited per automation; alerts (no automation) per run."""
+    if trigger is not None:
+        source = Delivery.trigger_id == trigger.id
+    elif run is not None:
+        source = and_(Delivery.trigger_id.is_(None), Delivery.run_id == run.id)
+    else:
         return False
     recent = session.scalar(select(func.count()).select_from(Delivery).where(
-        Delivery.trigger_id == trigger.id, Delivery.created_at > now - timedelta(minutes=1),
-        Delivery.status != SUPPRESSED))
+        source, Delivery.created_at > now - timedelta(minutes=1), Delivery.status != SUPPRESSED))
     return (recent or 0) >= settings.automation_rate_limit
 
 
-def claim(session: Session, limit: int, lease: timedelta) -> list[int]:
-    """Mark up to `limit` due deliveries as being sent by this worker; returns their ids."""
+def claim(session: Session, limit: int, lease: timedelta) -> tuple[list[int], str]:
+    """Mark up to `limit` due deliveries as being sent by this worker; their ids and the claim's token."""
     now = utcnow()
+    token = secrets.token_hex(8)
     due = or_(and_(Delivery.status == PENDING, Delivery.next_attempt_at <= now),
               and_(Delivery.status == SENDING, Delivery.lease_until < now))
     candidates = select(Delivery.id).where(due).order_by(Delivery.next_attempt_at).limit(limit)
@@ -81,9 +82,9 @@ def claim(session: Session, limit: int, lease: timedelta) -> list[int]:
         candidates = candidates.with_for_update(skip_locked=True)
     claimed = session.scalars(
         update(Delivery).where(Delivery.id.in_(candidates.scalar_subquery()), due)
-        .values(status=SENDING, lease_until=now + lease).returning(Delivery.id)
+        .values(status=SENDING, lease_until=now + lease, claim_token=token).returning(Delivery.id)
         .execution_options(synchronize_session=False))
-    return list(claimed)
+    return list(claimed), token
 
 
 def next_due(session: Session) -> datetime | None:
@@ -116,21 +117,33 @@ def backoff(attempt: int, settings: ServerSettings) -> float:
     return delay / 2 + random.uniform(0, delay / 2)
 
 
-def record(session: Session, delivery_id: int, outcome: Outcome) -> Delivery:
-    settings = settings_of(session)
+def _claimed(session: Session, delivery_id: int, token: str) -> Delivery | None:
+    """The delivery if `token` still holds its claim: a lease that ran out may have passed it on."""
     delivery = session.get(Delivery, delivery_id, with_for_update=True)
+    if delivery is None or delivery.status != SENDING or delivery.claim_token != token:
+        return None
+    return delivery
+
+
+def record(session: Session, delivery_id: int, token: str, outcome: Outcome) -> Delivery | None:
+    """Log an attempt and decide what follows: done, retry after a backoff, or give up."""
+    settings = of_session(session.info)
+    delivery = _claimed(session, delivery_id, token)
     if delivery is None:
-        raise NotFound(f"no delivery {delivery_id}")  # its automation was deleted while it was being sent
+        return None
     delivery.attempt_count += 1
     session.add(DeliveryAttempt(delivery_id=delivery.id, number=delivery.attempt_count,
                                 started_at=outcome.started_at, duration_ms=outcome.duration_ms,
                                 response_code=outcome.response_code, error=outcome.error))
-    delivery.response_code, delivery.error, delivery.lease_until = outcome.response_code, outcome.error, None
+    delivery.response_code, delivery.error = outcome.response_code, outcome.error
+    delivery.lease_until = delivery.claim_token = None
     now = utcnow()
     if outcome.succeeded:
         delivery.status, delivery.delivered_at, delivery.next_attempt_at = SUCCEEDED, now, None
         return delivery
-    delay = outcome.retry_after if outcome.retry_after is not None else backoff(delivery.attempt_count, settings)
+    delay = backoff(delivery.attempt_count, settings)
+    if outcome.retry_after is not None:  # the receiver's wish, but never a hot loop
+        delay = max(outcome.retry_after, settings.delivery_retry_base_seconds / 2)
     retry_at = now + timedelta(seconds=min(delay, settings.delivery_retry_cap_seconds))
     if outcome.retryable and retry_at <= delivery.give_up_at:
         delivery.status, delivery.next_attempt_at = PENDING, retry_at
@@ -141,15 +154,16 @@ def record(session: Session, delivery_id: int, outcome: Outcome) -> Delivery:
     return delivery
 
 
-def parse_id(value: str | int) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise NotFound(f"no delivery with id {value!r}") from None
+
+def suppress(session: Session, delivery_id: int, token: str, reason: str) -> None:
+    delivery = _claimed(session, delivery_id, token)
+    if delivery is not None:
+        delivery.status, delivery.error, delivery.next_attempt_at = SUPPRESSED, reason, None
+        delivery.lease_until = delivery.claim_token = None
 
 
 def readable(session: Session, viewer: Viewer, delivery_id: str | int) -> Delivery | None:
-    delivery = session.get(Delivery, parse_id(delivery_id))
+    delivery = session.get(Delivery, row_id(delivery_id, "delivery"))
     if delivery is None or not is_member(session, viewer, delivery.entity_id):
         return None
     return delivery

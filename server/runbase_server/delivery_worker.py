@@ -26,12 +26,15 @@ from slack_sdk.webhook import WebhookClient
 
 from . import __version__, deliveries, events
 from .database import Database
-from .errors import NotFound
 from .settings import ServerSettings
 from .tables import Delivery, Integration, utcnow
 
 log = logging.getLogger("runbase.deliveries")
+# slack_sdk logs request URLs at DEBUG, and an incoming-webhook URL is a secret.
+_slack_log = logging.getLogger("runbase.deliveries.slack")
+_slack_log.setLevel(logging.WARNING)
 POLL_SECONDS = 0.5
+MAX_RESPONSE_BYTES = 64 * 1024
 SLACK_RETRYABLE = ("ratelimited", "internal_error", "service_unavailable", "fatal_error", "request_timeout")
 
 
@@ -40,16 +43,18 @@ class _Message:
     """What a send needs, read in one short transaction."""
 
     id: int
+    token: str
     event_type: str
     action_type: str
     payload: Any
     integration: Integration | None
 
     def secrets(self) -> list[str]:
+        """What an error message might quote (the HMAC secret itself is never sent)."""
         found = self.integration
         if found is None:
             return []
-        hidden = [found.secret, found.access_token, found.bot_token, found.url if found.kind == "SLACK" else None]
+        hidden = [found.access_token, found.bot_token, found.url if found.kind == "SLACK" else None]
         return [value for value in hidden if value]
 
 
@@ -90,6 +95,7 @@ class DeliveryWorker:
         self.wake.set()
 
     def stop(self) -> None:
+        """Let the sends under way finish, so that their outcomes are recorded."""
         self.stopping.set()
         self.wake.set()
         self.thread.join(10)
@@ -100,56 +106,64 @@ class DeliveryWorker:
     def _loop(self) -> None:
         while not self.stopping.is_set():
             self.wake.clear()
-            try:
-                self._fire_schedules()
-                self._dispatch()
-            except Exception:  # a database hiccup must not end deliveries for good
-                log.exception("the delivery worker failed a pass; retrying")
+            for step in (self._fire_schedules, self._dispatch):
+                try:  # a database hiccup in one must not stop the other, or end deliveries for good
+                    step()
+                except Exception:
+                    log.exception("the delivery worker failed a pass; retrying")
             self.wake.wait(POLL_SECONDS)
 
     def _fire_schedules(self) -> None:
         with self.db.session() as session:
-            due = events.next_schedule(session)
-            if due is None or due > utcnow():
-                return
-            events.fire_schedules(session)
-        self.wake.set()  # a digest may have been written
+            due = events.due_schedules(session)
+        for trigger_id in due:  # each in its own transaction: one failing schedule holds up no other
+            with self.db.session() as session:
+                events.fire_schedule(session, trigger_id)
+            self.wake.set()
 
     def _dispatch(self) -> None:
         free = 0
         while self.slots.acquire(blocking=False):
             free += 1
-        if free:
-            lease = timedelta(seconds=self.settings.delivery_timeout_seconds * 3 + 30)
-            with self.db.session() as session:
-                due = deliveries.next_due(session)
-                claimed = deliveries.claim(session, free, lease) if due is not None and due <= utcnow() else []
-            for delivery_id in claimed:
-                self.pool.submit(self._deliver, delivery_id)
-            for _ in range(free - len(claimed)):
+        submitted = 0
+        try:
+            if free and not self.stopping.is_set():
+                # Longer than any send can take: each phase of a request is bounded by the timeout.
+                lease = timedelta(seconds=self.settings.delivery_timeout_seconds * 4 + 30)
+                with self.db.session() as session:
+                    due = deliveries.next_due(session)
+                    claimed, token = (deliveries.claim(session, free, lease) if due is not None and due <= utcnow()
+                                      else ([], ""))
+                for delivery_id in claimed:
+                    self.pool.submit(self._deliver, delivery_id, token)
+                    submitted += 1
+        finally:
+            for _ in range(free - submitted):
                 self.slots.release()
 
-    def _deliver(self, delivery_id: int) -> None:
+    def _deliver(self, delivery_id: int, token: str) -> None:
         try:
             with self.db.session() as session:
                 delivery = session.get(Delivery, delivery_id)
                 if delivery is None:
                     return
+                trigger = delivery.trigger
+                if trigger is not None and not trigger.enabled and delivery.redelivery_of is None:
+                    deliveries.suppress(session, delivery_id, token, "its automation was disabled")
+                    return
                 integration = session.get(Integration, delivery.integration_id) if delivery.integration_id else None
                 if integration is not None:
                     session.expunge(integration)
-                message = _Message(delivery.id, delivery.event_type, delivery.action_type, delivery.payload,
+                message = _Message(delivery.id, token, delivery.event_type, delivery.action_type, delivery.payload,
                                    integration)
             outcome = self._send(message)
             with self.db.session() as session:
-                recorded = deliveries.record(session, delivery_id, outcome)
-                status = recorded.status
+                recorded = deliveries.record(session, delivery_id, token, outcome)
+                status = recorded.status if recorded else "claimed by another worker; outcome dropped"
             if status != deliveries.SUCCEEDED:
                 log.warning("delivery %s attempt failed (%s): %s", delivery_id, status, outcome.error)
-        except NotFound:
-            pass  # deleted with its automation while being sent
         except Exception:
-            log.exception("delivery %s could not be recorded", delivery_id)
+            log.exception("delivery %s could not be sent or recorded", delivery_id)
         finally:
             self.slots.release()
             self.wake.set()
@@ -167,9 +181,10 @@ class DeliveryWorker:
         except Exception as exc:  # network failures of every kind: retry later
             fields = {"error": f"{type(exc).__name__}: {exc}", "retryable": True}
         error = fields.get("error")
-        for secret in message.secrets():  # errors may quote URLs or tokens
-            error = error.replace(secret, "***") if error else error
-        fields["error"] = error
+        if error:
+            for secret in message.secrets():  # errors may quote URLs or tokens
+                error = error.replace(secret, "***")
+            fields["error"] = error[:500]
         return deliveries.Outcome(started_at=started, duration_ms=(time.perf_counter() - clock) * 1000, **fields)
 
     def _post_webhook(self, message: _Message, integration: Integration) -> dict[str, Any]:
@@ -182,14 +197,20 @@ class DeliveryWorker:
             headers["X-Runbase-Signature"] = signature(integration.secret, timestamp, body)
         if integration.access_token:
             headers["Authorization"] = f"Bearer {integration.access_token}"
+        deadline = time.monotonic() + self.settings.delivery_timeout_seconds
         try:
-            response = self.http.post(integration.url or "", content=body, headers=headers)
+            with self.http.stream("POST", integration.url or "", content=body, headers=headers) as response:
+                answer = b""
+                for chunk in response.iter_bytes():  # a receiver that drips its answer cannot hold the send
+                    answer += chunk
+                    if len(answer) > MAX_RESPONSE_BYTES or time.monotonic() > deadline:
+                        break
         except httpx.TimeoutException:
             return {"error": f"timed out after {self.settings.delivery_timeout_seconds:g} s", "retryable": True}
         code = response.status_code
         if 200 <= code < 300:
             return {"response_code": code}
-        return {"response_code": code, "error": f"HTTP {code}: {response.text[:200]}",
+        return {"response_code": code, "error": f"HTTP {code}: {answer.decode(errors='replace')}",
                 "retryable": code in (408, 429) or code >= 500,
                 "retry_after": _retry_after(response.headers.get("retry-after"))}
 
@@ -198,7 +219,7 @@ class DeliveryWorker:
         timeout = int(max(1, self.settings.delivery_timeout_seconds))
         if integration.bot_token:
             client = WebClient(token=integration.bot_token, base_url=self.settings.slack_api_url, timeout=timeout,
-                               retry_handlers=[])
+                               retry_handlers=[], logger=_slack_log)
             try:
                 response = client.chat_postMessage(channel=integration.name, text=text, blocks=blocks)
             except SlackApiError as exc:
@@ -208,7 +229,7 @@ class DeliveryWorker:
                         "retry_after": _retry_after(exc.response.headers.get("Retry-After")
                                                     or exc.response.headers.get("retry-after"))}
             return {"response_code": response.status_code}
-        hook = WebhookClient(url=integration.url or "", timeout=timeout, retry_handlers=[])
+        hook = WebhookClient(url=integration.url or "", timeout=timeout, retry_handlers=[], logger=_slack_log)
         answer = hook.send(text=text, blocks=blocks)
         if answer.status_code == 200:
             return {"response_code": 200}

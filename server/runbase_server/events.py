@@ -2,22 +2,28 @@
 become deliveries in the same transaction.
 
 Event sources call in here: history.append (`on_history`, metric events),
-run state changes (`on_state`) and the clock (`fire_schedules`). Adding a source means a function that finds
+run state changes (`on_state`) and the clock (`fire_schedule`). Adding a source means a function that finds
 the triggers of its event type in scope, checks their filters and calls
 `fire`."""
 
 from __future__ import annotations
 
+import logging
 import math
-from collections import Counter
-from datetime import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from . import deliveries, filters, metric_filters, payloads, schedules
+from .settings import of_session
 from .tables import MetricWindow, Run, Trigger, User, utcnow
+
+log = logging.getLogger("runbase.automations")
 
 
 def _triggers(session: Session, project_id: int, event_types: tuple[str, ...]) -> list[Trigger]:
@@ -38,7 +44,7 @@ def run_values(session: Session, event_type: str, run: Run) -> dict[str, Any]:
     """The template variables every run event has."""
     project = run.project
     entity = project.entity.name
-    base = (deliveries.settings_of(session).public_url or "").rstrip("/")
+    base = (of_session(session.info).public_url or "").rstrip("/")
     return {
         "event_type": event_type,
         "event_author": run.user.username if run.user else None,
@@ -70,10 +76,27 @@ def fire(session: Session, trigger: Trigger, values: dict[str, Any], run: Run | 
 
 
 def _number(value: Any) -> float | None:
+    """A finite float, or None: metric filters judge numbers, and an integer beyond float's range is none."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:
+        return None
     return value if math.isfinite(value) else None
+
+
+@contextmanager
+def _isolated(session: Session, trigger: Trigger) -> Iterator[None]:
+    """One automation's evaluation in a savepoint: a bug in it is logged, never a reason to refuse the data.
+    Database errors still propagate, so a request that lost a race is retried whole."""
+    try:
+        with session.begin_nested():
+            yield
+    except DBAPIError:
+        raise
+    except Exception:
+        log.exception("automation %s (%s) failed to evaluate; skipped", trigger.id, trigger.name)
 
 
 def _observe(session: Session, trigger: Trigger, run: Run, rows: list[dict[str, Any]]) -> list[tuple[int, float]]:
@@ -109,18 +132,24 @@ def on_history(session: Session, run: Run, rows: list[dict[str, Any]]) -> None:
         return
     for trigger in _triggers(session, run.project_id, metric_filters.EVENT_TYPES):
         name = trigger.event_filter["metric"]["name"]
-        if not any(name in row for row in rows) or not run_matches(session, run, trigger.event_filter["run_filter"]):
+        if not any(name in row for row in rows):
             continue
-        for step, value in _observe(session, trigger, run, rows):
-            fire(session, trigger, {**run_values(session, trigger.event_type, run), "metric_name": name,
-                                    "metric_value": value, "metric_step": step}, run)
+        with _isolated(session, trigger):
+            if not run_matches(session, run, trigger.event_filter["run_filter"]):
+                continue
+            for step, value in _observe(session, trigger, run, rows):
+                fire(session, trigger, {**run_values(session, trigger.event_type, run), "metric_name": name,
+                                        "metric_value": value, "metric_step": step}, run)
 
 
 def on_state(session: Session, run: Run) -> None:
     """The run's state has just changed to run.state."""
     for trigger in _triggers(session, run.project_id, ("RUN_STATE",)):
-        if run.state in trigger.event_filter["states"] and run_matches(session, run, trigger.event_filter["run_filter"]):
-            fire(session, trigger, run_values(session, "RUN_STATE", run), run)
+        if run.state not in trigger.event_filter["states"]:
+            continue
+        with _isolated(session, trigger):
+            if run_matches(session, run, trigger.event_filter["run_filter"]):
+                fire(session, trigger, run_values(session, "RUN_STATE", run), run)
 
 
 DIGEST_RUNS = 50
@@ -128,58 +157,67 @@ DIGEST_METRICS = 8
 
 
 def _digest(session: Session, trigger: Trigger, start: datetime, end: datetime) -> dict[str, Any]:
-    """The runs of the trigger's project that started or ended in [start, end)."""
-    active = or_(Run.created_at.between(start, end), Run.finished_at.between(start, end))
-    query = (select(Run).outerjoin(User, Run.user_id == User.id)
-             .where(Run.project_id == trigger.project_id, active,
-                    filters.run_filter(trigger.event_filter.get("run_filter") or {},
-                                       session.get_bind().dialect.name))
-             .order_by(Run.created_at))
-    found = list(session.scalars(query))
+    """The runs of the trigger's project that started or ended in [start, end): counts by state, and the first
+    DIGEST_RUNS of them with a few summary metrics."""
+    active = or_(and_(Run.created_at >= start, Run.created_at < end),
+                 and_(Run.finished_at >= start, Run.finished_at < end))
+    matching = (Run.project_id == trigger.project_id, active,
+                filters.run_filter(trigger.event_filter.get("run_filter") or {}, session.get_bind().dialect.name))
+    counted = session.execute(select(Run.state, func.count()).outerjoin(User, Run.user_id == User.id)
+                              .where(*matching).group_by(Run.state)).all()
+    states = dict(sorted((state, count) for state, count in counted))
+    total = sum(states.values())
+    shown = session.execute(select(Run.name, Run.display_name, Run.state, Run.summary)
+                            .outerjoin(User, Run.user_id == User.id).where(*matching)
+                            .order_by(Run.created_at, Run.id).limit(DIGEST_RUNS)).all()
     listed = []
-    for run in found[:DIGEST_RUNS]:
-        metrics = {key: value for key, value in (run.summary or {}).items()
-                   if not key.startswith("_") and isinstance(value, (int, float)) and not isinstance(value, bool)
-                   and math.isfinite(value)}
-        listed.append({"run_id": run.name, "run_name": run.display_name or run.name, "state": run.state,
+    for name, display_name, state, summary in shown:
+        metrics = {key: value for key, value in (summary or {}).items()
+                   if not key.startswith("_") and _number(value) is not None}
+        listed.append({"run_id": name, "run_name": display_name or name, "state": state,
                        "summary": dict(list(metrics.items())[:DIGEST_METRICS])})
-    states = Counter(run.state for run in found)
-    lines = [f"{len(found)} runs: " + ", ".join(f"{n} {state}" for state, n in sorted(states.items()))]
+    lines = [f"{total} runs: " + ", ".join(f"{n} {state}" for state, n in states.items())]
     lines += [f"- {item['run_name']} ({item['run_id']}): {item['state']}"
-              + "".join(f", {k}={v:.6g}" for k, v in item["summary"].items()) for item in listed]
-    if len(found) > DIGEST_RUNS:
-        lines.append(f"... and {len(found) - DIGEST_RUNS} more")
+              + "".join(f", {k}={float(v):.6g}" for k, v in item["summary"].items()) for item in listed]
+    if total > DIGEST_RUNS:
+        lines.append(f"... and {total - DIGEST_RUNS} more")
     project = trigger.project
     return {"event_type": "SCHEDULE", "event_author": trigger.creator.username if trigger.creator else None,
             "entity_name": project.entity.name, "project_name": project.name,
-            "period_start": start.isoformat(), "period_end": end.isoformat(), "run_count": len(found),
+            "period_start": start.isoformat(), "period_end": end.isoformat(), "run_count": total,
             "digest": "\n".join(lines), "digest_runs": listed}
 
 
-def fire_schedules(session: Session) -> int:
-    """Fire every schedule that is due; how many fired.
+def due_schedules(session: Session) -> list[int]:
+    return list(session.scalars(select(Trigger.id).where(
+        Trigger.event_type == "SCHEDULE", Trigger.enabled.is_(True), Trigger.next_fire_at <= utcnow())
+        .order_by(Trigger.id)))
+
+
+def fire_schedule(session: Session, trigger_id: int) -> bool:
+    """Fire a due schedule; False if it was not due or another server fired it.
 
     A trigger fires once per due time however many servers share the database:
     each claims it by moving `next_fire_at` forward only if nobody else has.
-    After downtime a schedule fires once, not once per missed period."""
+    After downtime a schedule fires once, not once per missed period, and its
+    digest covers everything since the last one."""
+    trigger = session.get(Trigger, trigger_id)
     now = utcnow()
-    due = list(session.scalars(select(Trigger).where(Trigger.event_type == "SCHEDULE", Trigger.enabled.is_(True),
-                                                     Trigger.next_fire_at <= now)))
-    fired = 0
-    for trigger in due:
-        scheduled = trigger.next_fire_at
-        following = schedules.next_fire(trigger.event_filter, max(now, scheduled))
-        claimed = session.execute(update(Trigger).where(Trigger.id == trigger.id, Trigger.next_fire_at == scheduled)
-                                  .values(next_fire_at=following).execution_options(synchronize_session=False))
-        if claimed.rowcount != 1:  # another server fired it
-            continue
-        session.refresh(trigger)
-        fire(session, trigger, _digest(session, trigger, scheduled - schedules.period(trigger.event_filter, scheduled),
-                                       scheduled))
-        fired += 1
-    return fired
+    if trigger is None or not trigger.enabled or trigger.next_fire_at is None or trigger.next_fire_at > now:
+        return False
+    scheduled, spec = trigger.next_fire_at, trigger.event_filter
+    start = trigger.last_fired_at or scheduled - schedules.period(spec, scheduled)
+    if spec.get("lookback_seconds"):
+        start = scheduled - timedelta(seconds=spec["lookback_seconds"])
+    following = schedules.next_fire(spec, scheduled)
+    while following <= now:
+        following = schedules.next_fire(spec, following if spec.get("every_seconds") else now)
+    claimed = session.execute(update(Trigger).where(Trigger.id == trigger.id, Trigger.next_fire_at == scheduled)
+                              .values(next_fire_at=following, last_fired_at=scheduled)
+                              .execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:  # another server fired it
+        return False
+    with _isolated(session, trigger):
+        fire(session, trigger, _digest(session, trigger, start, scheduled))
+    return True
 
-
-def next_schedule(session: Session) -> datetime | None:
-    return session.scalar(select(func.min(Trigger.next_fire_at)).where(Trigger.event_type == "SCHEDULE",
-                                                                      Trigger.enabled.is_(True)))

@@ -258,9 +258,8 @@ def append(
         _count_keys(run, fresh)
     runs.merge_summary(run, documents.parse(summary_text, "summaryMetrics"))
     console.append(session, run, console_start, console_text)
-    revived = run.state == "crashed"  # it was only silent, not dead
-    if revived:
-        runs.set_state(run, "running")
+    # A crashed run that sends again was only silent, not dead.
+    revived = run.state == "crashed" and runs.change_state(session, run, "running")
     run.heartbeat_at = utcnow()
     session.flush()
     events.on_history(session, run, fresh)

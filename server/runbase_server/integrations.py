@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from .auth import Viewer
 from .entities import get_entity, is_member, require_writer
 from .errors import Conflict, NotFound, UserError
+from .names import row_id
 from .tables import Integration, Trigger
 
 SLACK = "SLACK"
@@ -21,11 +22,14 @@ WEBHOOK = "GENERIC_WEBHOOK"
 MAX_SECRET = 4096
 
 
+MAX_URL = 2048
+
+
 def _url(what: str, url: str) -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    parts = urlsplit(url) if len(url) <= MAX_URL and url.isprintable() else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
         # Never echo the URL: a Slack incoming-webhook URL is itself a secret.
-        raise UserError(f"{what} must be an http:// or https:// URL with a host")
+        raise UserError(f"{what} must be an http:// or https:// URL with a host, at most {MAX_URL} characters")
     return url
 
 
@@ -92,15 +96,9 @@ def slack_of(session: Session, entity_id: int) -> list[Integration]:
                                                           Integration.kind == SLACK).order_by(Integration.id)))
 
 
-def parse_id(value: str | int) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise NotFound(f"no integration with id {value!r}") from None
-
 
 def writable(session: Session, viewer: Viewer, integration_id: str | int) -> Integration:
-    integration = session.get(Integration, parse_id(integration_id))
+    integration = session.get(Integration, row_id(integration_id, "integration"))
     if integration is None or not is_member(session, viewer, integration.entity_id):
         raise NotFound(f"no integration with id {integration_id!r}")
     require_writer(session, viewer, integration.entity)

@@ -126,9 +126,9 @@ def holds(event_type: str, spec: dict[str, Any], values: list[float], seen: int,
         return COMPARISONS[spec["cmp"]](judged, spec["threshold"]), judged
     if event_type == "RUN_METRIC_CHANGE":
         window = spec["window"]
+        if seen % window:  # between boundaries the last verdict stands
+            return before, newest
         current = _summary(values[-window:], spec["agg"])
-        if seen % window:
-            return before, current
         prior = _summary(values[-window - spec["prior_window"]:-window], spec["agg"])
         change = current - prior
         if spec["change_type"] == "relative":

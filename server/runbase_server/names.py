@@ -1,8 +1,8 @@
-"""The rules for names users choose: entities, projects, run ids."""
+"""The rules for names users choose (entities, projects, run ids) and for the ids the server gives out."""
 
 from __future__ import annotations
 
-from .errors import UserError
+from .errors import NotFound, UserError
 
 FORBIDDEN_CHARS = set('/\\#?%:')
 MAX_LENGTH = 128
@@ -20,3 +20,11 @@ def check_name(kind: str, name: str) -> str:
     if any(ord(c) < 32 for c in name):
         raise UserError(f"{kind} {name!r} must not contain control characters")
     return name
+
+
+def row_id(value: str | int | None, what: str) -> int:
+    """A numeric id sent back by a client; anything else names no row, so it is not found."""
+    try:
+        return int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise NotFound(f"no {what} with id {value!r}") from None

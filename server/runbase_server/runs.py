@@ -91,11 +91,14 @@ def upsert(session: Session, viewer: Viewer, fields: dict[str, Any]) -> tuple[Ru
     if fields.get("config") is not None:
         run.config = unwrap_config(documents.parse(fields["config"], "config"))
     merge_summary(run, documents.parse(fields.get("summary_metrics"), "summaryMetrics"))
-    before = None if inserted else run.state
-    set_state(run, fields.get("state"), fields.get("exit_code"))
+    if inserted:
+        set_state(run, fields.get("state"), fields.get("exit_code"))
+        changed = True
+    else:
+        changed = change_state(session, run, fields.get("state"), fields.get("exit_code"))
     run.heartbeat_at = utcnow()
     session.flush()
-    if run.state != before:
+    if changed:
         events.on_state(session, run)
     if run.state in FINAL_STATES:
         from . import history  # history builds on runs
@@ -116,6 +119,22 @@ def set_state(run: Run, state: str | None, exit_code: int | None = None) -> None
     else:
         run.finished_at = None
         run.exit_code = None
+
+
+def change_state(session: Session, run: Run, state: str | None, exit_code: int | None = None) -> bool:
+    """Set a stored run's state; True if this call is the one that changed it, which is when its automations
+    fire. The change is an UPDATE conditional on the state read, so of requests racing to finish a run (an SDK
+    resending, say) only one sees it change."""
+    before = run.state
+    if state is None or state == before:
+        set_state(run, state, exit_code)
+        return False
+    if state not in STATES:
+        raise UserError(f"state must be one of {', '.join(STATES)}, not {state!r}")
+    moved = session.execute(update(Run).where(Run.id == run.id, Run.state == before).values(state=state)
+                            .returning(Run.id).execution_options(synchronize_session=False)).first()
+    set_state(run, state, exit_code)  # the same state again, with its finish time and exit code
+    return moved is not None
 
 
 def _matching(session: Session, project: Project, filters: dict[str, Any] | None) -> Select[Any]:

@@ -40,12 +40,12 @@ class GenericWebhookIntegration:
 Integration = Annotated[SlackIntegration | GenericWebhookIntegration, strawberry.union("Integration")]
 
 
-def slack_of(row: IntegrationRow) -> SlackIntegration:
+def slack_integration(row: IntegrationRow) -> SlackIntegration:
     return SlackIntegration(id=strawberry.ID(str(row.id)), entity_name=row.entity.name, channel_name=row.name,
                             uses_webhook_url=row.bot_token is None, created_at=row.created_at)
 
 
-def webhook_of(row: IntegrationRow) -> GenericWebhookIntegration:
+def webhook_integration(row: IntegrationRow) -> GenericWebhookIntegration:
     return GenericWebhookIntegration(id=strawberry.ID(str(row.id)), entity_name=row.entity.name, name=row.name,
                                      url_endpoint=row.url or "", has_secret=row.secret is not None,
                                      has_access_token=row.access_token is not None, created_at=row.created_at)
@@ -53,7 +53,7 @@ def webhook_of(row: IntegrationRow) -> GenericWebhookIntegration:
 
 def entity_integrations(info: Info, entity: EntityRow) -> list[Integration]:
     rows = integrations.of_entity(info.context.session, info.context.viewer, entity.name)
-    return [slack_of(row) if row.kind == integrations.SLACK else webhook_of(row) for row in rows]
+    return [slack_integration(row) if row.kind == integrations.SLACK else webhook_integration(row) for row in rows]
 
 
 @strawberry.type
@@ -340,7 +340,7 @@ class AutomationMutations:
         input = given(input)
         row = integrations.create_slack(info.context.session, info.context.viewer, input.entity_name,
                                         input.channel_name, input.bot_token, input.webhook_url)
-        return CreateSlackIntegrationPayload(integration=slack_of(row))
+        return CreateSlackIntegrationPayload(integration=slack_integration(row))
 
     @strawberry.mutation
     def create_generic_webhook_integration(
@@ -348,7 +348,7 @@ class AutomationMutations:
         input = given(input)
         row = integrations.create_webhook(info.context.session, info.context.viewer, input.entity_name, input.name,
                                           input.url_endpoint, input.secret, input.access_token)
-        return CreateGenericWebhookIntegrationPayload(integration=webhook_of(row))
+        return CreateGenericWebhookIntegrationPayload(integration=webhook_integration(row))
 
     @strawberry.mutation
     def delete_integration(self, info: Info, input: DeleteIntegrationInput) -> DeleteIntegrationPayload | None:

@@ -17,6 +17,9 @@ def _env_float(name: str, default: float) -> float:
     return default if value in (None, "") else float(value)
 
 
+SESSION_KEY = "runbase.settings"  # where a server's sessions carry its settings (Database.info)
+
+
 @dataclass
 class ServerSettings:
     data_dir: Path = field(default_factory=lambda: Path(os.environ.get("RUNBASE_DATA_DIR", "runbase-data")))
@@ -49,3 +52,11 @@ class ServerSettings:
             return self.database_url
         self.data_dir.mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{(self.data_dir / 'runbase.db').resolve()}"
+
+
+def of_session(info: dict[str, object]) -> ServerSettings:
+    """The settings of the server a session belongs to (a session's `info`); defaults outside a server."""
+    settings = info.get(SESSION_KEY)
+    if not isinstance(settings, ServerSettings):
+        settings = info[SESSION_KEY] = ServerSettings()
+    return settings

@@ -279,6 +279,7 @@ class Trigger(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     next_fire_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # SCHEDULE triggers only
+    last_fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # where the next digest starts
 
     entity: Mapped[Entity] = relationship()
     project: Mapped[Project | None] = relationship()
@@ -291,6 +292,7 @@ class MetricWindow(Base):
     evaluated without reading the run's history again."""
 
     __tablename__ = "metric_windows"
+    __table_args__ = (Index("ix_metric_windows_run", "run_id"),)
 
     trigger_id: Mapped[int] = mapped_column(ForeignKey("triggers.id", ondelete="CASCADE"), primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
@@ -307,6 +309,8 @@ class Delivery(Base):
     __table_args__ = (
         Index("ix_deliveries_due", "status", "next_attempt_at"),
         Index("ix_deliveries_trigger", "trigger_id", "created_at"),
+        Index("ix_deliveries_run", "run_id", "created_at"),
+        Index("ix_deliveries_integration", "integration_id"),
         {"sqlite_autoincrement": True},
     )
 
@@ -326,6 +330,7 @@ class Delivery(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claim_token: Mapped[str | None] = mapped_column(String(32))
     give_up_at: Mapped[datetime] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     redelivery_of: Mapped[int | None] = mapped_column(Integer)

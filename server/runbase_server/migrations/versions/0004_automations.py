@@ -49,6 +49,7 @@ def upgrade() -> None:
     sa.Column('created_at', runbase_server.tables.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', runbase_server.tables.UTCDateTime(timezone=True), nullable=True),
     sa.Column('next_fire_at', runbase_server.tables.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_fired_at', runbase_server.tables.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['created_by'], ['users.id'], ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['entity_id'], ['entities.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['integration_id'], ['integrations.id'], ondelete='RESTRICT'),
@@ -92,6 +93,7 @@ def upgrade() -> None:
     sa.Column('created_at', runbase_server.tables.UTCDateTime(timezone=True), nullable=False),
     sa.Column('next_attempt_at', runbase_server.tables.UTCDateTime(timezone=True), nullable=True),
     sa.Column('lease_until', runbase_server.tables.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('claim_token', sa.String(length=32), nullable=True),
     sa.Column('give_up_at', runbase_server.tables.UTCDateTime(timezone=True), nullable=False),
     sa.Column('delivered_at', runbase_server.tables.UTCDateTime(timezone=True), nullable=True),
     sa.Column('redelivery_of', sa.Integer(), nullable=True),
@@ -105,6 +107,8 @@ def upgrade() -> None:
     with op.batch_alter_table('deliveries', schema=None) as batch_op:
         batch_op.create_index('ix_deliveries_due', ['status', 'next_attempt_at'], unique=False)
         batch_op.create_index('ix_deliveries_trigger', ['trigger_id', 'created_at'], unique=False)
+        batch_op.create_index('ix_deliveries_run', ['run_id', 'created_at'], unique=False)
+        batch_op.create_index('ix_deliveries_integration', ['integration_id'], unique=False)
 
     op.create_table('metric_windows',
     sa.Column('trigger_id', sa.Integer(), nullable=False),
@@ -117,6 +121,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['trigger_id'], ['triggers.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('trigger_id', 'run_id')
     )
+    op.create_index('ix_metric_windows_run', 'metric_windows', ['run_id'], unique=False)
     op.create_table('delivery_attempts',
     sa.Column('delivery_id', sa.Integer(), nullable=False),
     sa.Column('number', sa.Integer(), nullable=False),
@@ -133,8 +138,11 @@ def downgrade() -> None:
     # Not batch mode: on SQLite it would copy and drop `runs`, and the drop cascades to every run's history.
     op.drop_column('runs', 'console_line_count')
     op.drop_table('delivery_attempts')
+    op.drop_index('ix_metric_windows_run', table_name='metric_windows')
     op.drop_table('metric_windows')
     with op.batch_alter_table('deliveries', schema=None) as batch_op:
+        batch_op.drop_index('ix_deliveries_integration')
+        batch_op.drop_index('ix_deliveries_run')
         batch_op.drop_index('ix_deliveries_trigger')
         batch_op.drop_index('ix_deliveries_due')
 
