@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
-from graphql import GraphQLError
+from graphql import GraphQLError, OperationDefinitionNode, parse
 from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 from starlette.applications import Starlette
@@ -55,7 +55,35 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+def _nul_at(value: Any, path: str) -> str | None:
+    """Where a NUL character is in the variables, e.g. "input.name"; PostgreSQL can store none."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        found = _nul_at(key, path) or _nul_at(item, f"{path}.{key}" if path else str(key))
+        if found:
+            return found
+    return None
+
+
+def _refuse_nul(query: str, where: str) -> JSONResponse:
+    """Refused alike on every database, as a GraphQL error of the operation's first field."""
+    try:
+        operation = next(d for d in parse(query).definitions if isinstance(d, OperationDefinitionNode))
+        path = [operation.selection_set.selections[0].name.value]  # type: ignore[attr-defined]
+    except (GraphQLError, StopIteration, IndexError, AttributeError):
+        path = []
+    return JSONResponse({"data": None, "errors": [{
+        "message": f"{where} must not contain the NUL character (\\u0000)", "path": path,
+        "extensions": {"code": "BAD_USER_INPUT"}}]})
+
+
 def _format(error: GraphQLError) -> dict[str, Any]:
+    if is_race(error):  # still colliding after every retry: a unique name or key that is already taken
+        return {"message": "the request conflicts with data stored meanwhile or already there (a name or key "
+                           f"that must be unique); it was tried {RACE_ATTEMPTS} times",
+                "extensions": {"code": "CONFLICT"}}
     if is_internal(error):  # never leak internals; the server log has them
         masked = {"message": "Internal server error"}
         masked.update({k: v for k, v in error.formatted.items() if k in ("locations", "path")})
@@ -97,6 +125,11 @@ class GraphQLEndpoint:
                 raise TypeError
         except (ValueError, KeyError, TypeError):
             return _error('the body must be JSON: {"query": "...", "variables": {...}}', "BAD_REQUEST", 400)
+        except RecursionError:
+            return _error("the request body is nested too deeply", "BAD_REQUEST", 400)
+        where = _nul_at(variables, "") or ("the query" if "\x00" in query or "\\u0000" in query else None)
+        if where:
+            return _refuse_nul(query, where)
         return await run_in_threadpool(self._execute, request.headers.get("authorization"), query, variables,
                                        payload.get("operationName"))
 

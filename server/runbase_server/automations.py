@@ -43,7 +43,8 @@ ACTION_INTEGRATIONS = {"NOTIFICATION": integrations.SLACK, "GENERIC_WEBHOOK": in
 
 
 def _run_filter(session: Session, event_filter: dict[str, Any]) -> dict[str, Any]:
-    run_filter = event_filter.get("run_filter") or {}
+    run_filter = event_filter.get("run_filter")
+    run_filter = {} if run_filter is None else run_filter
     if not isinstance(run_filter, dict):
         raise UserError("run_filter must be a MongoDB-style query document")
     filters.run_filter(run_filter, session.get_bind().dialect.name)  # raises on a bad document
@@ -74,6 +75,8 @@ def check_action(session: Session, entity: Entity, event_type: str,
     if not isinstance(action, dict):
         raise UserError("action must be a JSON object")
     action_type = action.get("action_type")
+    if not isinstance(action_type, str):
+        raise UserError("action_type must be NOTIFICATION, GENERIC_WEBHOOK or NO_OP")
     if action_type == "NO_OP":
         return {"action_type": "NO_OP"}, None
     kind = ACTION_INTEGRATIONS.get(action_type)
@@ -116,11 +119,16 @@ def _scope(session: Session, viewer: Viewer, trigger: Trigger, fields: dict[str,
 
 def _apply(session: Session, viewer: Viewer, trigger: Trigger, fields: dict[str, Any]) -> Trigger:
     changed = {key for key, value in fields.items() if value is not None}
-    if fields.get("name") is not None:
-        name = fields["name"].strip()
-        if not name or len(name) > 256:
-            raise UserError("an automation's name must be 1 to 256 characters")
-        trigger.name = name
+    name = trigger.name if fields.get("name") is None else fields["name"].strip()
+    if not name or len(name) > 256:
+        raise UserError("an automation's name must be 1 to 256 characters")
+    entity = get_entity(session, fields["entity_name"]) if fields.get("entity_name") else trigger.entity
+    # Checked before anything changes: a later query would flush the new name into the unique index first.
+    clash = session.scalar(select(Trigger.id).where(Trigger.entity_id == entity.id, Trigger.name == name,
+                                                    Trigger.id != trigger.id))
+    if clash is not None:
+        raise Conflict(f"entity {entity.name!r} already has an automation named {name!r}")
+    trigger.name = name
     for field in ("description", "enabled"):
         if fields.get(field) is not None:
             setattr(trigger, field, fields[field])
@@ -138,10 +146,6 @@ def _apply(session: Session, viewer: Viewer, trigger: Trigger, fields: dict[str,
         trigger.next_fire_at = None
     elif trigger.next_fire_at is None or "event_filter" in changed or "event_type" in changed:
         trigger.next_fire_at = schedules.next_fire(trigger.event_filter, utcnow())  # an edited description keeps it
-    clash = session.scalar(select(Trigger.id).where(Trigger.entity_id == trigger.entity.id,
-                                                    Trigger.name == trigger.name, Trigger.id != trigger.id))
-    if clash is not None:
-        raise Conflict(f"entity {trigger.entity.name!r} already has an automation named {trigger.name!r}")
     return trigger
 
 

@@ -22,14 +22,20 @@ def loads(text: str) -> Any:
         return json.loads(text)
 
 
-def parse(text: str | None, what: str, kind: type = dict, exact: bool = True) -> Any:
-    """A client's JSON document, checked to be of `kind`; exact unless the caller guards big integers."""
+def parse(text: str | None, what: str, kind: type = dict, exact: bool = True, nul: bool = False) -> Any:
+    """A client's JSON document, checked to be of `kind`; exact unless the caller guards big integers.
+    NUL characters only where the caller stores the text itself (`nul`): PostgreSQL's JSONB cannot hold them,
+    so they are refused on every database alike."""
     if text is None:
         return None
+    if not nul and "\\u0000" in text:
+        raise UserError(f"{what} must not contain the NUL character (\\u0000)")
     try:
         value = json.loads(text) if exact else loads(text)
     except (TypeError, ValueError) as exc:
         raise UserError(f"{what} is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise UserError(f"{what} is nested too deeply") from None
     if not isinstance(value, kind):
         raise UserError(f"{what} must be a JSON {'object' if kind is dict else 'list'}")
     return value

@@ -237,7 +237,7 @@ def append(
     Steps only grow within a run, so a row at or below the last stored step was
     already delivered: dropping it makes every resend harmless."""
     run = runs.writable(session, viewer, entity, project, run_name, lock=True)
-    rows = _checked(documents.parse(rows_text, "rows", list, exact=False))
+    rows = _checked(documents.parse(rows_text, "rows", list, exact=False, nul=True))
     fresh = rows if run.last_step is None else rows[bisect_right(rows, run.last_step, key=lambda row: row["_step"]):]
     if fresh:
         tail = session.scalar(select(func.coalesce(func.sum(HistoryChunk.row_count), 0))

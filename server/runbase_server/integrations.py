@@ -26,8 +26,12 @@ MAX_URL = 2048
 
 
 def _url(what: str, url: str) -> str:
-    parts = urlsplit(url) if len(url) <= MAX_URL and url.isprintable() else None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url) if len(url) <= MAX_URL and url.isprintable() else None
+        host = parts.hostname if parts else None
+    except ValueError:  # e.g. a malformed IPv6 host
+        parts = host = None
+    if parts is None or parts.scheme not in ("http", "https") or not host:
         # Never echo the URL: a Slack incoming-webhook URL is itself a secret.
         raise UserError(f"{what} must be an http:// or https:// URL with a host, at most {MAX_URL} characters")
     return url

@@ -39,11 +39,18 @@ CHANGE_TYPES = ("absolute", "relative")
 
 def _number(spec: dict[str, Any], key: str, low: float | None = None, strict: bool = False) -> float:
     value = spec.get(key)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not _finite(value):
         raise UserError(f"metric filter {key} must be a finite number, not {value!r}")
     if low is not None and (value <= low if strict else value < low):
         raise UserError(f"metric filter {key} must be {'above' if strict else 'at least'} {low}, not {value!r}")
     return float(value)
+
+
+def _finite(value: int | float) -> bool:
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an integer beyond float's range
+        return False
 
 
 def _window(spec: dict[str, Any], key: str, default: int | None, low: int = 1) -> int:
@@ -65,7 +72,9 @@ def _choice(spec: dict[str, Any], key: str, choices: Any, default: Any = _REQUIR
         if default is _REQUIRED:
             raise UserError(f"metric filter needs {key}, one of {', '.join(choices)}")
         return default
-    if isinstance(value, str) and key != "cmp":
+    if not isinstance(value, str):
+        raise UserError(f"metric filter {key} must be one of {', '.join(choices)}, not {value!r}")
+    if key != "cmp":
         value = _ALIASES.get(value.lower(), value.lower())
     if value not in choices:
         raise UserError(f"metric filter {key} must be one of {', '.join(choices)}, not {value!r}")

@@ -22,9 +22,17 @@ def check_name(kind: str, name: str) -> str:
     return name
 
 
-def row_id(value: str | int | None, what: str) -> int:
-    """A numeric id sent back by a client; anything else names no row, so it is not found."""
-    try:
-        return int(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise NotFound(f"no {what} with id {value!r}") from None
+MAX_ID = 2**63 - 1
+
+
+def row_id(value: object, what: str) -> int:
+    """A numeric id sent back by a client; anything else (2.5, true, 10**30) names no row, so it is not found."""
+    if type(value) is int:
+        number = value
+    elif isinstance(value, str) and value.isascii() and value.isdigit():
+        number = int(value)
+    else:
+        number = 0
+    if not 0 < number <= MAX_ID:
+        raise NotFound(f"no {what} with id {value!r}")
+    return number
