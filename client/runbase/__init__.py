@@ -10,7 +10,7 @@ from .apis.public import Api
 from .credentials import login
 from .errors import AuthenticationError, CommError, Error, UsageError
 from .lifecycle import finish, init, log, setup, teardown
-from .run import Run
+from .run import AlertLevel, Run
 from .settings import Settings
 
 if TYPE_CHECKING:
@@ -23,6 +23,6 @@ config: Config | None = None
 summary: Summary | None = None
 
 __all__ = [
-    "Api", "AuthenticationError", "CommError", "Error", "Run", "Settings", "UsageError", "config", "finish", "init", "log",
+    "AlertLevel", "Api", "AuthenticationError", "CommError", "Error", "Run", "Settings", "UsageError", "config", "finish", "init", "log",
     "login", "run", "setup", "summary", "teardown",
 ]

@@ -1,10 +1,12 @@
-"""The `runbase` command: server, sync, login."""
+"""The `runbase` command: server, sync, login, monitor."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
+from typing import Any
 
 
 def _server(args: argparse.Namespace) -> int:
@@ -35,13 +37,108 @@ def _login(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bool(text: str) -> bool:
+    """True/False the way the reference's options take them (`--local True`)."""
+    value = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}.get(text.strip().lower())
+    if value is None:
+        raise argparse.ArgumentTypeError(f"expected True or False, not {text!r}")
+    return value
+
+
+def _names(text: str) -> list[str]:
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError("expected comma-separated usernames")
+    return names
+
+
+def _monitor_slack(args: argparse.Namespace) -> int:
+    import logging
+
+    from .apis.public import Api
+    from .errors import UsageError
+    from .monitor import SlackMonitor, default_state_file
+
+    if not args.local or args.service_queue is not None:
+        raise UsageError("runbase has no agent to run the monitor remotely as a service: run it here "
+                         "(--local True), under systemd or supervisord, or from cron with --once")
+    if not args.slack_api:
+        raise UsageError("give the Slack bot token with --slack-api or SLACK_API_TOKEN")
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s runbase monitor: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per request
+    api = Api()
+    state_file = args.state_file or default_state_file(
+        "slack", args.channel, api.settings["base_url"].split("://", 1)[-1], args.entity or "", args.project or "")
+    try:
+        monitor = SlackMonitor(
+            args.slack_api, args.channel, args.message_prefix, api=api, state_file=state_file,
+            refresh_rate=args.refresh_rate, min_num_iterations=args.min_num_iterations, project=args.project,
+            entity=args.entity, include_manual_experiments=args.include_manual_experiments,
+            include_completed_experiments=args.include_completed_experiments, include_archived=args.include_archived,
+            include_users=args.include_users, exclude_users=args.exclude_users, verbose=args.verbose,
+            slack_base_url=args.slack_base_url)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if args.once:
+        try:
+            handled = monitor.monitor_step()
+        except ValueError as exc:  # e.g. no such project
+            raise UsageError(str(exc)) from None
+        print(f"runbase monitor: {handled} runs handled")
+        return 0
+    try:
+        monitor.monitor()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def _add_monitor(commands: Any) -> None:
+    monitor = commands.add_parser("monitor", help="services that watch runs and notify people")
+    kinds = monitor.add_subparsers(dest="kind", required=True)
+    slack = kinds.add_parser("slack", help="post to a Slack channel when runs fail (or complete)")
+    slack.add_argument("--channel", required=True, help="Slack channel name or id")
+    slack.add_argument("--slack-api", default=os.environ.get("SLACK_API_TOKEN"), metavar="TOKEN",
+                       help="Slack bot token (default: $SLACK_API_TOKEN)")
+    slack.add_argument("--message-prefix", help='text before each message, e.g. "Hey <!here>"')
+    slack.add_argument("--min-num-iterations", type=int, default=0, metavar="N",
+                       help="ignore runs with fewer iterations")
+    slack.add_argument("--project", help="project (or entity/project) to watch; default: all")
+    slack.add_argument("--include-manual-experiments", type=_bool, default=True, metavar="BOOL",
+                       help="False: only runs tagged 'remote' (runbase has no agent, so all runs are manual)")
+    slack.add_argument("--include-completed-experiments", type=_bool, default=False, metavar="BOOL",
+                       help="also report runs that finished, not only failed or crashed ones")
+    slack.add_argument("--include-archived", type=_bool, default=False, metavar="BOOL",
+                       help="accepted; runbase has no archive")
+    slack.add_argument("--refresh-rate", type=float, default=10.0, metavar="SECONDS", help="seconds between polls")
+    users = slack.add_mutually_exclusive_group()
+    users.add_argument("--include-users", type=_names, metavar="USERS",
+                       help="only runs by these users (comma-separated)")
+    users.add_argument("--exclude-users", type=_names, metavar="USERS",
+                       help="no runs by these users (comma-separated)")
+    slack.add_argument("--verbose", type=_bool, default=False, metavar="BOOL", help="log runs skipped and each poll")
+    slack.add_argument("--local", type=_bool, default=True, metavar="BOOL", help="must be True: the monitor runs here")
+    slack.add_argument("--service-queue", help="not supported: runbase has no agents")
+    slack.add_argument("--slack-base-url", help="Slack Web API URL, for a proxy or a fake")
+    slack.add_argument("--state-file", help="where handled runs are remembered (default: in the config dir)")
+    slack.add_argument("--entity", help="entity to watch; default: yours and your teams'")
+    slack.add_argument("--once", action="store_true", help="poll once and exit (for cron)")
+    slack.set_defaults(func=_monitor_slack)
+
+
+SERVER_PACKAGES = ("runbase_server", "strawberry", "starlette", "uvicorn", "sqlalchemy", "alembic", "psycopg",
+                   "numpy", "slack_sdk")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="runbase", description="Self-hosted experiment tracking.")
     commands = parser.add_subparsers(dest="command", required=True)
     server = commands.add_parser("server", help="run the runbase server")
     try:
         from runbase_server.cli import add_arguments
-    except ImportError:
+    except ModuleNotFoundError as exc:
+        if exc.name is None or exc.name.split(".")[0] not in SERVER_PACKAGES:
+            raise  # a bug in the server, not a missing extra
         server.set_defaults(func=lambda _args: sys.exit("runbase server needs the server extra: "
                                                         "pip install 'runbase[server]'"))
     else:
@@ -56,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     login.add_argument("--host")
     login.add_argument("--relogin", action="store_true")
     login.set_defaults(func=_login)
+    _add_monitor(commands)
     args = parser.parse_args(argv)
     from .errors import Error
 

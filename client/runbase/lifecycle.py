@@ -19,6 +19,7 @@ from typing import Any
 from . import credentials
 from .config import Config, from_wandb_shape, initial_config, wandb_shaped
 from .connection import Connection
+from .console import ConsoleCapture
 from .errors import AuthenticationError, UsageError
 from .records import RUN, SYNCED, RecordLog
 from .run import Run
@@ -235,8 +236,14 @@ def _start(s: Settings, initial: dict[str, Any], force: bool) -> Run:
             {"entityName": entity, "modelName": project, "name": run_id, **fields}))
     if s.resume == "auto":
         (root / "resume.json").write_text(json.dumps({"run_id": run_id}))
+    capture = s.console != "off"
+    console_start = 0
+    if capture and resumed and connection is not None:
+        console_start = connection.run_console(entity=entity, project=project, run=run_id,
+                                               lines=0).project.run.console_line_count
     sender = Sender(connection, log, {"entityName": entity, "projectName": project, "runName": run_id}, summary._data,
-                    s.heartbeat_seconds, max_batch, print_warning)
+                    s.heartbeat_seconds, max_batch, print_warning,
+                    console_path=run_dir / "files" / "output.log" if capture else None, console_start=console_start)
     run = Run(s, entity, project, run_id, fields["displayName"], str(run_dir / "files"), sender, config, summary,
               start_step=(existing.last_history_step + 1) if resumed and existing.last_history_step is not None else 0,
               resumed=resumed, tags=tuple(fields.get("tags") or (existing.tags if resumed else ())),
@@ -246,6 +253,12 @@ def _start(s: Settings, initial: dict[str, Any], force: bool) -> Run:
     if not s.quiet and not s.silent:
         where = run.url or f"{run_dir} (offline; upload with `runbase sync {run_dir}`)"
         print(f"runbase: {'resumed' if resumed else 'started'} run {run.name} ({run_id}): {where}", file=sys.stderr)
+    if capture:
+        if s.console == "redirect":
+            print_warning("console='redirect' is not built: capturing Python's sys.stdout and sys.stderr instead "
+                          "(output written straight to file descriptors, e.g. by subprocesses, is not captured)")
+        run._console = ConsoleCapture(sender.console)
+        run._console.start()
     return run
 
 
@@ -271,6 +284,8 @@ def finish_run(run: Run, exit_code: int | None) -> None:
         if run._finished:
             return
         run._finished = True
+    if run._console is not None:
+        run._console.stop()
     if run._sender is not None:
         if run._pending:
             run._commit()

@@ -15,7 +15,9 @@ from typing import Any
 import orjson
 
 RUN = "run"  # UpsertBucketInput fields
-HISTORY = "history"  # LogHistoryInput rows (a JSON string) and summaryMetrics
+HISTORY = "history"  # LogHistoryInput: rows (a JSON string), summaryMetrics, or consoleLines and consoleStart
+ALERT = "alert"  # NotifyScriptableRunAlertInput fields, with "n": the alert's number in this log
+ALERT_SENT = "alert_sent"  # "n" of an alert the server accepted, so that `runbase sync` does not send it twice
 SYNCED = ".synced"
 
 
@@ -41,3 +43,10 @@ def read(path: Path) -> Iterator[dict[str, Any]]:
                 yield json.loads(line)
             except ValueError:
                 continue
+
+
+def sent_alerts(path: Path) -> set[int]:
+    """Numbers of the alerts in a log that already reached the server; reads only those lines."""
+    marker = orjson.dumps({"t": ALERT_SENT})[:-1]
+    with path.open("rb") as handle:
+        return {orjson.loads(line)["n"] for line in handle if line.startswith(marker) and line.endswith(b"}\n")}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+import enum
 import json
 import time
 from collections.abc import Mapping
@@ -13,11 +15,54 @@ from .metrics import Metric, MetricRules
 from .summary import Summary
 
 if TYPE_CHECKING:
+    from .console import ConsoleCapture
     from .sender import Sender
     from .settings import Settings
 
 RESERVED_KEYS = frozenset(("_step", "_runtime", "_timestamp"))
 SCALARS = (int, float, str, bool, type(None))
+MAX_ALERT_TITLE = 63  # W&B: "must be less than 64 characters long"
+MAX_ALERT_TEXT = 10_000  # the server's limit; checked here because alerts are sent in the background
+MAX_ALERT_WAIT = datetime.timedelta(days=366)
+DEFAULT_ALERT_WAIT = datetime.timedelta(minutes=1)  # W&B's default
+
+
+class AlertLevel(str, enum.Enum):
+    """How serious a run.alert() is."""
+
+    INFO = "INFO"
+    WARN = "WARN"
+    ERROR = "ERROR"
+
+
+def _alert_fields(title: Any, text: Any, level: Any, wait_duration: Any) -> dict[str, Any]:
+    """NotifyScriptableRunAlertInput fields for run.alert(), or ValueError/TypeError naming what is wrong."""
+    if not isinstance(title, str) or not isinstance(text, str):
+        raise TypeError("run.alert() takes a title and a text that are strings")
+    if not title or len(title) > MAX_ALERT_TITLE:
+        raise ValueError(f"an alert's title must be 1 to {MAX_ALERT_TITLE} characters, not {len(title)}")
+    if len(text) > MAX_ALERT_TEXT:
+        raise ValueError(f"an alert's text must be at most {MAX_ALERT_TEXT} characters, not {len(text)}")
+    if level is None:
+        level = AlertLevel.INFO
+    elif not isinstance(level, AlertLevel):
+        try:
+            level = AlertLevel(level)
+        except ValueError:
+            raise ValueError(f"level must be one of 'INFO', 'WARN' or 'ERROR' (or runbase.AlertLevel), "
+                             f"not {level!r}") from None
+    if wait_duration is None:
+        wait_duration = DEFAULT_ALERT_WAIT
+    if isinstance(wait_duration, datetime.timedelta):
+        seconds = wait_duration.total_seconds()
+    elif isinstance(wait_duration, (int, float)) and not isinstance(wait_duration, bool):
+        seconds = wait_duration
+    else:
+        raise TypeError(f"wait_duration must be seconds (int or float) or a datetime.timedelta, "
+                        f"not {type(wait_duration).__name__}")
+    if not 0 <= seconds <= MAX_ALERT_WAIT.total_seconds():  # NaN fails too
+        raise ValueError(f"wait_duration must be from 0 seconds to {MAX_ALERT_WAIT.days} days, not {wait_duration!r}")
+    return {"title": title, "text": text, "severity": level.value, "waitDuration": float(seconds)}
 
 
 def _normalized(value: Any, key: str) -> tuple[Any, bool]:
@@ -84,6 +129,7 @@ class Run:
         self._start_time = time.time()
         self._disabled = settings.mode == "disabled"
         self._finished = False
+        self._console: ConsoleCapture | None = None  # set by lifecycle when the console is captured
         self._max_row_bytes = settings.x_max_row_bytes
 
     # -- logging ---------------------------------------------------------------------
@@ -311,10 +357,21 @@ class Run:
     def sweep_id(self) -> None:
         return None
 
-    # -- not built yet ---------------------------------------------------------------------
-    def alert(self, title: str, text: str, level: Any = None, wait_duration: Any = None) -> None:
-        raise NotImplementedError("Run.alert() is not built yet (it comes with automations)")
+    def alert(self, title: str, text: str, level: str | AlertLevel | None = None,
+              wait_duration: int | float | datetime.timedelta | None = None) -> None:
+        """Notify the entity's Slack channels; an alert with the same title is not sent again within
+        wait_duration (default one minute). Sent in the background after what was logged before it,
+        and kept for `runbase sync` when offline. Arguments are checked in every mode, then disabled
+        runs do nothing."""
+        fields = _alert_fields(title, text, level, wait_duration)
+        if self._disabled:
+            return
+        if self._finished:
+            raise UsageError("this run has finished; alerts must be sent while it is active")
+        if self._sender is not None:
+            self._sender.alert(fields)
 
+    # -- not built yet ---------------------------------------------------------------------
     def log_artifact(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError("Run.log_artifact() is not built yet (it comes with artifacts)")
 

@@ -3,7 +3,9 @@ mutations, so `run.log()` never waits for the network.
 
 Everything is written to the run's record log before it is sent. When the
 server cannot be reached the sender keeps the data and retries with backoff;
-resending is harmless because the server keys history rows by step."""
+resending is harmless because the server keys history rows by step and
+console lines by number. Alerts go after the data logged before them; the
+server's per-title throttle absorbs a resend whose first answer was lost."""
 
 from __future__ import annotations
 
@@ -14,17 +16,21 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import orjson
 
-from ._generated.input_types import LogHistoryInput, UpsertBucketInput
+from ._generated.input_types import LogHistoryInput, NotifyScriptableRunAlertInput, UpsertBucketInput
 from .connection import Connection
+from .console import ConsoleLines, ignore_this_thread
 from .errors import CommError
-from .records import HISTORY, RUN, RecordLog
+from .records import ALERT, ALERT_SENT, HISTORY, RUN, RecordLog
 
 MAX_BATCH_ROWS = 20_000
+MAX_CONSOLE_LINES = 5_000  # per request and per record
 MISSING = object()
+FINAL_FIELDS = frozenset(("state", "exitCode"))
 
 
 def encode_rows(rows: list[dict[str, Any]], nonfinite: bool) -> str:
@@ -57,6 +63,8 @@ class Sender(threading.Thread):
         heartbeat_seconds: float,
         max_batch_bytes: int,
         warn: Callable[[str], None],
+        console_path: Path | None = None,
+        console_start: int = 0,
     ) -> None:
         super().__init__(name="runbase-sender", daemon=True)
         self.connection = connection
@@ -72,6 +80,15 @@ class Sender(threading.Thread):
         self.pending_summary: dict[str, Any] = {}
         self.pending_batches: deque[str] = deque()  # encoded batches of rows not yet acknowledged
         self.pending_run: dict[str, Any] = {}
+        self.console_path = console_path  # output.log, written as lines arrive
+        self.console_file: Any = None
+        self.console_lines = ConsoleLines()
+        self.console_next = console_start  # number of the next console line
+        self.pending_console: deque[tuple[int, str]] = deque()  # (first line number, JSON list of lines)
+        self.console_refused = False  # the server refused console lines: stop sending them
+        self.alerts_recorded = 0
+        self.pending_alerts: deque[tuple[int, dict[str, Any]]] = deque()  # (number in the log, input fields)
+        self.sending = ""  # what the request in flight carries, for a rejection's warning
         self.closing = False
         self.deadline = float("inf")
         self.failed: str | None = None  # why data could not be delivered
@@ -86,8 +103,21 @@ class Sender(threading.Thread):
         self.queue.append(("run", fields))
         self.wake.set()
 
+    def console(self, stream: str, text: str) -> None:
+        """What the script wrote to stdout or stderr (called by the console capture, from any thread);
+        kept cheap: lines are split here in the sender thread."""
+        self.queue.append(("console", (stream, text)))
+        if "\n" in text and not self.wake.is_set():
+            self.wake.set()
+
+    def alert(self, fields: dict[str, Any]) -> None:
+        """NotifyScriptableRunAlertInput fields other than the run's identity."""
+        self.queue.append(("alert", fields))
+        self.wake.set()
+
     def close(self, final_fields: dict[str, Any], timeout: float) -> bool:
         """Deliver everything, then the final state; False if the server could not be reached in time."""
+        self.queue.append(("console_end", None))
         self.queue.append(("run", final_fields))
         self.deadline = time.monotonic() + timeout
         self.closing = True
@@ -97,6 +127,14 @@ class Sender(threading.Thread):
 
     # -- the sender thread ------------------------------------------------------------
     def run(self) -> None:
+        ignore_this_thread()
+        try:
+            self._loop()
+        finally:
+            if self.console_file is not None:
+                self.console_file.close()
+
+    def _loop(self) -> None:
         backoff = 0.0
         last_contact = time.monotonic()
         while True:
@@ -104,27 +142,30 @@ class Sender(threading.Thread):
             self.wake.clear()
             self._drain()
             if self.connection is None:  # offline: the record log is the whole job
-                self.pending_batches.clear()
-                self.pending_run.clear()
-                self.pending_summary.clear()
+                for pending in (self.pending_batches, self.pending_run, self.pending_summary, self.pending_console,
+                                self.pending_alerts):
+                    pending.clear()
                 if self.closing and not self.queue:
                     return
                 continue
             try:
                 sent = self._send()
                 if not sent and time.monotonic() - last_contact >= self.heartbeat_seconds:
+                    self.sending = "a heartbeat"
                     self._send_history("[]")
                 last_contact = time.monotonic()
                 backoff = 0.0
             except CommError as exc:
                 if not exc.retryable:
-                    self.warn(f"the server rejected {self._drop_rejected()} and it was dropped: {exc}")
+                    self.warn(f"the server rejected {self._drop_rejected()}: {exc}")
+                    self.wake.set()  # the rest goes at once
                     continue
                 backoff = min(10.0, max(0.25, backoff * 2)) * random.uniform(0.8, 1.2)
                 if self.closing and time.monotonic() + backoff > self.deadline:
                     self.failed = str(exc)
                     return
-            if self.closing and not (self.queue or self.pending_batches or self.pending_run or self.pending_summary):
+            if self.closing and not (self.queue or self.pending_batches or self.pending_run or self.pending_summary
+                                     or self.pending_console or self.pending_alerts):
                 return
 
     def _drain(self) -> None:
@@ -136,11 +177,24 @@ class Sender(threading.Thread):
                 rows.append(payload)
                 nonfinite = nonfinite or kind == "row!"
                 continue
+            if kind == "console":
+                self.console_lines.add(*payload)
+                continue
+            if kind == "console_end":
+                self._record_console(self.console_lines.take(end=True))
+                continue
             self._record_rows(rows, nonfinite)
             rows, nonfinite = [], False
+            if kind == "alert":
+                self._record_console(self.console_lines.take())  # an alert follows what was printed before it
+                self.log.write(ALERT, {"n": self.alerts_recorded, **payload})
+                self.pending_alerts.append((self.alerts_recorded, payload))
+                self.alerts_recorded += 1
+                continue
             self.log.write(RUN, payload)
             self.pending_run.update(payload)
         self._record_rows(rows, nonfinite)
+        self._record_console(self.console_lines.take())
         self._record_summary()
 
     def _record_summary(self) -> None:
@@ -166,39 +220,90 @@ class Sender(threading.Thread):
         self.log.write(HISTORY, {"rows": encoded})
         self.pending_batches.append(encoded)
 
+    def _record_console(self, lines: list[str]) -> None:
+        """Append to output.log, then record and queue the lines in chunks small enough for one request."""
+        if not lines:
+            return
+        if self.console_path is not None:
+            if self.console_file is None:
+                self.console_file = self.console_path.open("a", encoding="utf-8")
+            self.console_file.write("\n".join(lines) + "\n")
+            self.console_file.flush()
+        for start in range(0, len(lines), MAX_CONSOLE_LINES):
+            self._record_console_chunk(lines[start:start + MAX_CONSOLE_LINES])
+
+    def _record_console_chunk(self, lines: list[str]) -> None:
+        encoded = orjson.dumps(lines).decode()
+        if len(encoded) > self.max_batch_bytes and len(lines) > 1:
+            half = len(lines) // 2
+            self._record_console_chunk(lines[:half])
+            self._record_console_chunk(lines[half:])
+            return
+        self.log.write(HISTORY, {"rows": "[]", "consoleLines": encoded, "consoleStart": self.console_next})
+        if not self.console_refused:
+            self.pending_console.append((self.console_next, encoded))
+        self.console_next += len(lines)
+
     def _send(self) -> bool:
-        """Send what is pending: run fields, then history with the summary; True if anything went."""
+        """Send what is pending: run fields, history with the summary, console lines, alerts, then a
+        final state; True if anything went."""
         sent = False
         run_fields = self.pending_run
         final = run_fields.get("state") not in (None, "running")
         if run_fields and not final:
+            self.sending = "a run update"
             self._upsert(run_fields)
             sent = True
         while self.pending_batches:
+            self.sending = "a batch of history rows"
             self._send_history(self.pending_batches[0])
             self.pending_batches.popleft()
             sent = True
+        while self.pending_console:
+            self.sending = "a batch of console lines"
+            start, lines = self.pending_console[0]
+            self.connection.log_history(LogHistoryInput.model_validate(
+                {**self.identity, "rows": "[]", "consoleLines": lines, "consoleStart": start}))
+            self.pending_console.popleft()
+            sent = True
         if self.pending_summary:
+            self.sending = "a summary update"
             self._send_history("[]")
             sent = True
+        while self.pending_alerts:
+            self.sending = "an alert"
+            number, fields = self.pending_alerts[0]
+            self.connection.notify_scriptable_run_alert(NotifyScriptableRunAlertInput.model_validate(
+                {**self.identity, **fields}))
+            self.log.write(ALERT_SENT, {"n": number})
+            self.pending_alerts.popleft()
+            sent = True
         if final:
+            self.sending = "the final run state"
             self._upsert(run_fields)
             sent = True
         return sent
 
     def _drop_rejected(self) -> str:
-        """Drop the one item _send was sending when the server refused it (it sends in this order)."""
-        if self.pending_run and self.pending_run.get("state") in (None, "running"):
+        """Drop what the server refused (self.sending names it), so that the rest can go; says what went."""
+        if self.sending == "the final run state" and self.pending_run.keys() - FINAL_FIELDS:
+            # Fields updated just before finish went with the final state: send the state alone.
+            self.pending_run = {key: value for key, value in self.pending_run.items() if key in FINAL_FIELDS}
+            return "a run update sent with the final state, which goes again alone"
+        if self.sending in ("a run update", "the final run state"):
             self.pending_run = {}
-            return "a run update"
-        if self.pending_batches:
+        elif self.sending == "a batch of history rows":
             self.pending_batches.popleft()
-            return "a batch of history rows"
-        if self.pending_summary:
+        elif self.sending == "a batch of console lines":
+            # Later lines would not follow on from the server's last one: keep them in output.log only.
+            self.pending_console.clear()
+            self.console_refused = True
+            return "console output, which from now on is only written to output.log"
+        elif self.sending == "a summary update":
             self.pending_summary = {}
-            return "a summary update"
-        self.pending_run = {}
-        return "the final run state"
+        elif self.sending == "an alert":
+            self.pending_alerts.popleft()
+        return f"{self.sending} and it was dropped"
 
     def _upsert(self, fields: dict[str, Any]) -> None:
         self.connection.upsert_bucket(UpsertBucketInput.model_validate({

@@ -14,6 +14,9 @@ MODES = ("online", "offline", "disabled")
 MODE_ALIASES = {"run": "online", "dryrun": "offline"}
 RESUME = ("allow", "never", "must", "auto")
 REINIT = ("default", "return_previous", "finish_previous", "create_new")
+# W&B's console modes. runbase captures by wrapping sys.stdout/sys.stderr for all but "off";
+# "redirect" (file-descriptor capture in W&B) falls back to that with a warning.
+CONSOLE = ("auto", "off", "wrap", "redirect", "wrap_raw", "wrap_emu")
 
 
 def env(name: str) -> str | None:
@@ -45,6 +48,8 @@ class Settings:
     init_timeout: float = 90.0
     quiet: bool = False
     silent: bool = False
+    # Console capture (W&B's Settings.console); None means "auto".
+    console: str | None = None
     # Seconds finish() waits for an unreachable server before leaving the data for `runbase sync`.
     x_finish_timeout: float = 300.0
     # Largest serialized history row the SDK accepts.
@@ -68,6 +73,7 @@ class Settings:
             run_group=env("RUN_GROUP"),
             run_job_type=env("JOB_TYPE"),
             resume=env("RESUME"),
+            console=env("CONSOLE"),
         )
 
     def updated(self, values: Settings | dict[str, Any] | None) -> Settings:
@@ -94,4 +100,7 @@ class Settings:
             raise UsageError(f"resume must be one of {', '.join(RESUME)} (or True/False), not {self.resume!r}")
         if self.reinit is not None and not isinstance(self.reinit, bool) and self.reinit not in REINIT:
             raise UsageError(f"reinit must be one of {', '.join(REINIT)} (or True/False), not {self.reinit!r}")
-        return dataclasses.replace(self, mode=mode)
+        console = self.console or "auto"
+        if console not in CONSOLE:
+            raise UsageError(f"console must be one of {', '.join(CONSOLE)}, not {self.console!r}")
+        return dataclasses.replace(self, mode=mode, console=console)

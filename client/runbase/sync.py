@@ -1,5 +1,7 @@
 """`runbase sync`: upload runs from their record logs (offline runs, or runs
-whose server went away). Uploading twice changes nothing."""
+whose server went away). Uploading twice changes nothing: history rows and
+console lines are keyed on the server, and each alert is marked in the log
+once the server has it."""
 
 from __future__ import annotations
 
@@ -7,10 +9,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ._generated.input_types import LogHistoryInput, UpsertBucketInput
+from ._generated.input_types import LogHistoryInput, NotifyScriptableRunAlertInput, UpsertBucketInput
 from .connection import Connection
 from .errors import UsageError
-from .records import HISTORY, RUN, SYNCED, read
+from .records import ALERT, ALERT_SENT, HISTORY, RUN, SYNCED, RecordLog, read, sent_alerts
 
 
 def record_logs(path: Path) -> Iterator[Path]:
@@ -31,6 +33,7 @@ def sync_log(connection: Connection, log: Path) -> dict[str, Any]:
     identity: dict[str, Any] | None = None
     rows = 0
     final = False
+    sent = sent_alerts(log)
     for record in read(log):
         kind = record.pop("t", None)
         if kind == RUN:
@@ -40,14 +43,29 @@ def sync_log(connection: Connection, log: Path) -> dict[str, Any]:
             record.update(identity)
             connection.upsert_bucket(UpsertBucketInput.model_validate(record))
             final = record.get("state") not in (None, "running")
-        elif kind == HISTORY and identity is not None:
-            result = connection.log_history(LogHistoryInput.model_validate({
-                "entityName": identity["entityName"], "projectName": identity["modelName"],
-                "runName": identity["name"], **record}))
+            continue
+        if identity is None:
+            continue
+        target = {"entityName": identity["entityName"], "projectName": identity["modelName"],
+                  "runName": identity["name"]}
+        if kind == HISTORY:
+            result = connection.log_history(LogHistoryInput.model_validate({**target, **record}))
             rows += result.log_history.accepted if result.log_history else 0
+        elif kind == ALERT and record["n"] not in sent:
+            number = record.pop("n")
+            connection.notify_scriptable_run_alert(NotifyScriptableRunAlertInput.model_validate({**target, **record}))
+            _mark_sent(log, number)
     if identity is None:
         raise UsageError(f"{log} holds no run record")
     if not final:  # the process died before finishing the run
         connection.upsert_bucket(UpsertBucketInput.model_validate({**identity, "state": "crashed"}))
     (log.parent / SYNCED).touch()
     return {"path": f"{identity['entityName']}/{identity['modelName']}/{identity['name']}", "new_rows": rows}
+
+
+def _mark_sent(log: Path, number: int) -> None:
+    marks = RecordLog(log)
+    try:
+        marks.write(ALERT_SENT, {"n": number})
+    finally:
+        marks.close()

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from . import pagination
@@ -160,6 +160,13 @@ def suppress(session: Session, delivery_id: int, token: str, reason: str) -> Non
     if delivery is not None:
         delivery.status, delivery.error, delivery.next_attempt_at = SUPPRESSED, reason, None
         delivery.lease_until = delivery.claim_token = None
+
+
+def prune(session: Session, older_than: datetime) -> int:
+    """Forget finished deliveries created before `older_than`, so the log does not grow without end."""
+    done = delete(Delivery).where(Delivery.status.in_((SUCCEEDED, FAILED, SUPPRESSED)),
+                                  Delivery.created_at < older_than)
+    return session.execute(done.execution_options(synchronize_session=False)).rowcount or 0
 
 
 def readable(session: Session, viewer: Viewer, delivery_id: str | int) -> Delivery | None:

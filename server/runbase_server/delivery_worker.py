@@ -34,6 +34,7 @@ log = logging.getLogger("runbase.deliveries")
 _slack_log = logging.getLogger("runbase.deliveries.slack")
 _slack_log.setLevel(logging.WARNING)
 POLL_SECONDS = 0.5
+PRUNE_SECONDS = 3600
 MAX_RESPONSE_BYTES = 64 * 1024
 SLACK_RETRYABLE = ("ratelimited", "internal_error", "service_unavailable", "fatal_error", "request_timeout")
 
@@ -87,6 +88,7 @@ class DeliveryWorker:
         self.pool = ThreadPoolExecutor(settings.delivery_concurrency, thread_name_prefix="runbase-delivery")
         self.http = httpx.Client(timeout=settings.delivery_timeout_seconds, follow_redirects=False)
         self.thread = threading.Thread(target=self._loop, name="runbase-delivery-worker", daemon=True)
+        self.pruned_at = 0.0
 
     def start(self) -> None:
         self.thread.start()
@@ -106,7 +108,7 @@ class DeliveryWorker:
     def _loop(self) -> None:
         while not self.stopping.is_set():
             self.wake.clear()
-            for step in (self._fire_schedules, self._dispatch):
+            for step in (self._fire_schedules, self._dispatch, self._prune):
                 try:  # a database hiccup in one must not stop the other, or end deliveries for good
                     step()
                 except Exception:
@@ -120,6 +122,13 @@ class DeliveryWorker:
             with self.db.session() as session:
                 events.fire_schedule(session, trigger_id)
             self.wake.set()
+
+    def _prune(self) -> None:
+        if time.monotonic() - self.pruned_at < PRUNE_SECONDS:
+            return
+        self.pruned_at = time.monotonic()
+        with self.db.session() as session:
+            deliveries.prune(session, utcnow() - timedelta(days=self.settings.delivery_retention_days))
 
     def _dispatch(self) -> None:
         free = 0

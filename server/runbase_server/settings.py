@@ -42,6 +42,8 @@ class ServerSettings:
     delivery_max_age_seconds: float = field(
         default_factory=lambda: _env_float("RUNBASE_DELIVERY_MAX_AGE_SECONDS", 86400))
     delivery_concurrency: int = field(default_factory=lambda: _env_int("RUNBASE_DELIVERY_CONCURRENCY", 8))
+    # Finished deliveries (and their attempts) older than this are deleted.
+    delivery_retention_days: float = field(default_factory=lambda: _env_float("RUNBASE_DELIVERY_RETENTION_DAYS", 30))
     # Firings per automation per minute beyond which deliveries are suppressed.
     automation_rate_limit: int = field(default_factory=lambda: _env_int("RUNBASE_AUTOMATION_RATE_LIMIT", 60))
     max_query_depth: int = 12

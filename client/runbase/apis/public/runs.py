@@ -217,6 +217,19 @@ class Run:
                 return
             step = page.next_step
 
+    # -- console --------------------------------------------------------------------------------
+    def console_output(self, tail: int = 100) -> list[str]:
+        """The last `tail` lines (at most 10,000) the run printed to stdout and stderr, oldest first.
+
+        W&B keeps this as the run file output.log; runbase also stores it on the server line by line,
+        so a monitor or a notebook can read the end of a long log without downloading all of it."""
+        if isinstance(tail, bool) or not isinstance(tail, int) or not 0 <= tail <= 10_000:
+            raise UsageError(f"tail must be a number of lines from 0 to 10000, not {tail!r}")
+        found = self.client.run_console(entity=self.entity, project=self.project, run=self._id, lines=tail).project
+        if found is None or found.run is None:
+            raise ValueError(f"no run {self.entity}/{self.project}/{self._id} (or no access to it)")
+        return found.run.console_tail
+
     # -- not built yet ------------------------------------------------------------------------------
     def files(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError("Run.files() is not built yet (it comes with run files)")
