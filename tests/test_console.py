@@ -30,7 +30,7 @@ SCRIPT = """
     run.finish()
     print("\\nRESULT " + json.dumps({{"id": run.id, "dir": run.dir}}))
 """
-CUT = f"x" * MAX_LINE_CHARS + f" [runbase: {25_000 - MAX_LINE_CHARS} more characters cut]"
+CUT = "x" * MAX_LINE_CHARS + f" [runbase: {25_000 - MAX_LINE_CHARS} more characters cut]"
 EXPECTED = ([f"line {i}" for i in range(500)]
             + ["progress 100%", "héllo wörld ✓ 日本語 🚀", "to stderr", CUT, "no newline at the end"])
 

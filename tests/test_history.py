@@ -4,7 +4,6 @@ tail, its compaction into columnar segments, and reads that merge the two."""
 from __future__ import annotations
 
 import json
-import math
 import random
 from collections.abc import Iterator
 from pathlib import Path
