@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from . import documents, filters, integrations, metric_filters, pagination, payloads, projects, schedules
 from .auth import Viewer
-from .entities import get_entity, is_member, require_writer
+from .entities import get_entity, members_only, require_writer
 from .errors import Conflict, NotFound, UserError
 from .runs import STATES
 from .names import row_id
@@ -162,10 +162,7 @@ def create(session: Session, viewer: Viewer, fields: dict[str, Any]) -> Trigger:
 
 
 def readable(session: Session, viewer: Viewer, trigger_id: str | int) -> Trigger | None:
-    trigger = session.get(Trigger, row_id(trigger_id, "automation"))
-    if trigger is None or not is_member(session, viewer, trigger.entity_id):
-        return None
-    return trigger
+    return members_only(session, viewer, session.get(Trigger, row_id(trigger_id, "automation")))
 
 
 def writable(session: Session, viewer: Viewer, trigger_id: str | int) -> Trigger:

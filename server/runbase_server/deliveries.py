@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from . import pagination
 from .auth import Viewer
-from .entities import is_member, require_writer
+from .entities import members_only, require_writer
 from .errors import NotFound, UserError
 from .settings import ServerSettings, of_session
 from .names import row_id
@@ -170,10 +170,7 @@ def prune(session: Session, older_than: datetime) -> int:
 
 
 def readable(session: Session, viewer: Viewer, delivery_id: str | int) -> Delivery | None:
-    delivery = session.get(Delivery, row_id(delivery_id, "delivery"))
-    if delivery is None or not is_member(session, viewer, delivery.entity_id):
-        return None
-    return delivery
+    return members_only(session, viewer, session.get(Delivery, row_id(delivery_id, "delivery")))
 
 
 def redeliver(session: Session, viewer: Viewer, delivery_id: str | int) -> Delivery:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, TypeVar
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -10,6 +12,7 @@ from .errors import Forbidden, NotFound
 from .tables import Entity, Membership
 
 WRITER_ROLES = ("admin", "member")
+Owned = TypeVar("Owned", bound=Any)  # a row with an entity_id
 
 
 def get_entity(session: Session, name: str) -> Entity:
@@ -27,6 +30,14 @@ def role(session: Session, viewer: Viewer, entity_id: int) -> str | None:
 
 def is_member(session: Session, viewer: Viewer, entity_id: int) -> bool:
     return viewer.admin or role(session, viewer, entity_id) is not None
+
+
+def members_only(session: Session, viewer: Viewer, row: Owned | None) -> Owned | None:
+    """A row of an entity's (an automation, a delivery) as its members see it: others get None, as if it
+    did not exist, so ids reveal nothing."""
+    if row is None or not is_member(session, viewer, row.entity_id):
+        return None
+    return row
 
 
 def can_write(session: Session, viewer: Viewer, entity_id: int) -> bool:

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .auth import Viewer
-from .entities import get_entity, is_member, require_writer
+from .entities import get_entity, is_member, members_only, require_writer
 from .errors import Conflict, NotFound, UserError
 from .names import row_id
 from .tables import Integration, Trigger
@@ -102,8 +102,8 @@ def slack_of(session: Session, entity_id: int) -> list[Integration]:
 
 
 def writable(session: Session, viewer: Viewer, integration_id: str | int) -> Integration:
-    integration = session.get(Integration, row_id(integration_id, "integration"))
-    if integration is None or not is_member(session, viewer, integration.entity_id):
+    integration = members_only(session, viewer, session.get(Integration, row_id(integration_id, "integration")))
+    if integration is None:
         raise NotFound(f"no integration with id {integration_id!r}")
     require_writer(session, viewer, integration.entity)
     return integration
