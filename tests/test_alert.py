@@ -15,7 +15,7 @@ import pytest
 import runbase
 from conftest import Server, run_script, sdk_environment
 from receivers import DEFAULT_SLACK_TOKEN, FakeSlack, SlackMessage
-from runbase.records import read
+from runbase.records import ALERT, HISTORY, RUN, RecordLog, read
 from runbase import AlertLevel
 
 
@@ -163,3 +163,35 @@ def test_offline_alert_is_sent_once_by_sync(server: Server, slack: FakeSlack, tm
     """, env)
     messages = _messages(slack, channel, until="after the syncs")  # a later alert, for something to wait on
     assert sum("Offline alert" in (message.text or "") for message in messages) == 1
+
+
+def test_sync_skips_a_refused_alert_or_console_lines_and_still_finishes_the_run(
+        server: Server, slack: FakeSlack, tmp_path: Path) -> None:
+    """As the live sender does: what the server refuses outright is dropped with a warning, and the rest,
+    the final state included, is still uploaded."""
+    username, key, channel = _user_with_slack(server)
+    run_dir = tmp_path / "runs" / "offline-run-20250101_000000-refused"
+    run_dir.mkdir(parents=True)
+    log = RecordLog(run_dir / "run-refused.runbase")
+    log.write(RUN, {"modelName": "alerts", "name": "refused", "state": "running"})
+    log.write(HISTORY, {"rows": '[{"_step": 0, "loss": 1.0}]'})
+    log.write(HISTORY, {"rows": "[]", "consoleLines": '["kept"]', "consoleStart": 0})
+    log.write(HISTORY, {"rows": "[]", "consoleLines": '["a gap"]', "consoleStart": 5})  # does not follow on
+    log.write(HISTORY, {"rows": "[]", "consoleLines": '["after the gap"]', "consoleStart": 6})
+    log.write(ALERT, {"n": 0, "title": "t" * 100, "text": "a title the server refuses", "severity": "INFO",
+                      "waitDuration": 0})
+    log.write(ALERT, {"n": 1, "title": "Accepted", "text": "after the refused one", "severity": "INFO",
+                      "waitDuration": 0})
+    log.write(HISTORY, {"rows": '[{"_step": 1, "loss": 0.5}]'})
+    log.write(RUN, {"modelName": "alerts", "name": "refused", "state": "finished", "exitCode": 0})
+    log.close()
+    out = subprocess.run([sys.executable, "-m", "runbase.cli", "sync", str(run_dir)],
+                         env=_env(server, tmp_path, key), capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "rejected console lines" in out.stderr and "rejected alert" in out.stderr
+    api = runbase.Api(overrides={"base_url": server.url}, api_key=key)
+    run = api.run(f"{username}/alerts/refused")
+    assert (run.state, run.lastHistoryStep) == ("finished", 1)
+    assert run.console_output(tail=100) == ["kept"]
+    _messages(slack, channel, until="after the refused one")
+    assert [record["n"] for record in read(log.path) if record["t"] == "alert_sent"] == [1]

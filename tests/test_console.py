@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -59,6 +60,20 @@ def test_splitter_holds_partial_lines_and_keeps_the_last_rewrite() -> None:
     assert splitter.feed("nul\x00 and \udc80 surrogate") == []
     assert splitter.rest() == "nul\ufffd and ? surrogate"
     assert splitter.rest() is None
+
+
+def test_splitting_whole_writes_matches_splitting_them_a_character_at_a_time() -> None:
+    """Text with newlines and no carriage return takes a faster path (str.split): same lines, same rest."""
+    writes = ["plain\nlines\nhere\n", "partial", " line\nand more\n", "y" * 50 + "\nshort\n" + "z" * 30,
+              "\n", "nul\x00 and \udc80 surrogate\né\n", "bar 10%\r", "\n", "a\r\nb\n", "tail"]
+    whole, by_char = LineSplitter(max_chars=20), LineSplitter(max_chars=20)
+    for text in writes:
+        assert whole.feed(text) == [line for char in text for line in by_char.feed(char)], text
+    assert whole.rest() == by_char.rest() == "tail"
+    fast = LineSplitter(max_chars=20)
+    cut = "w" * 20 + " [runbase: 5 more characters cut]"
+    assert fast.feed("one\ntwo\n" + "w" * 25 + "\nthr") == ["one", "two", cut]
+    assert fast.feed("ee\n") == ["three"]
 
 
 # -- end to end ---------------------------------------------------------------------------------
@@ -121,15 +136,86 @@ def test_resumed_run_continues_its_console_and_a_crash_keeps_the_traceback(serve
     assert server.run("resumed-console", project="console")["state"] == "failed"
 
 
-def test_streams_are_restored_at_finish(server: Server, tmp_path: Path) -> None:
+def test_streams_are_patched_in_place_and_restored_at_finish(server: Server, tmp_path: Path) -> None:
+    """Like W&B's wrap mode: the stream objects stay; their write is patched, then given back, whichever of two
+    runs finishes first."""
     before = sys.stdout, sys.stderr
-    run = runbase.init(project="console", settings=runbase.Settings(
-        api_key=server.key, base_url=server.url, root_dir=str(tmp_path), quiet=True))
-    assert (sys.stdout, sys.stderr) != before
-    print("inside")
-    run.finish()
+    settings = runbase.Settings(api_key=server.key, base_url=server.url, root_dir=str(tmp_path), quiet=True)
+    first = runbase.init(project="console", settings=settings)
+    assert (sys.stdout, sys.stderr) == before and "write" in vars(sys.stdout) and "write" in vars(sys.stderr)
+    second = runbase.init(project="console", settings=settings, reinit="create_new")
+    print("both")
+    first.finish()
+    print("second only")
+    second.finish()
+    print("neither")
     assert (sys.stdout, sys.stderr) == before
-    assert _console(server, "console", run.id) == ["inside"]
+    assert "write" not in vars(sys.stdout) and "write" not in vars(sys.stderr)
+    assert _console(server, "console", first.id) == ["both"]
+    assert _console(server, "console", second.id) == ["both", "second only"]
+
+
+class _SlottedStream:
+    """A stream whose attributes cannot be set: capture falls back to replacing sys.stdout."""
+
+    __slots__ = ("written",)
+
+    def __init__(self) -> None:
+        self.written: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.written.append(text)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+def test_a_stream_that_cannot_be_patched_is_swapped(monkeypatch: pytest.MonkeyPatch) -> None:
+    from runbase.console import ConsoleCapture
+
+    stream = _SlottedStream()
+    monkeypatch.setattr(sys, "stdout", stream)
+    queued: list[tuple[str, str]] = []
+    capture = ConsoleCapture(queued.append)
+    capture.start()
+    assert sys.stdout is not stream
+    print("swapped")
+    capture.stop()
+    assert sys.stdout is stream
+    print("after")
+    assert queued == [("stdout", "swapped"), ("stdout", "\n")]
+    assert stream.written == ["swapped", "\n", "after", "\n"]
+
+
+def test_a_logging_handler_made_before_init_is_captured(server: Server, sdk_env: dict[str, str]) -> None:
+    result = run_script("""
+        import json, logging, sys
+        logging.basicConfig()  # a StreamHandler that holds sys.stderr itself, made before runbase starts
+        import runbase
+        run = runbase.init(project="console")
+        logging.warning("through a handler made before init")
+        print("printed")
+        run.finish()
+        print("RESULT " + json.dumps({"id": run.id, "dir": run.dir}))
+    """, sdk_env)
+    found = _result(result.stdout)
+    expected = ["WARNING:root:through a handler made before init", "printed"]
+    assert (Path(found["dir"]) / "output.log").read_text().splitlines() == expected
+    assert _console(server, "console", found["id"]) == expected
+    assert "WARNING:root:through a handler made before init" in result.stderr
+
+
+def test_printed_lines_are_sent_without_anything_else_waking_the_sender(server: Server, tmp_path: Path) -> None:
+    """print() does not wake the sender; it looks at what was printed every CONSOLE_TICK seconds."""
+    run = runbase.init(project="console", settings=runbase.Settings(
+        api_key=server.key, base_url=server.url, root_dir=str(tmp_path), quiet=True, heartbeat_seconds=600))
+    print("only a print")
+    deadline = time.monotonic() + 30
+    while _console(server, "console", run.id) != ["only a print"]:
+        assert time.monotonic() < deadline, "the printed line never reached the server"
+        time.sleep(0.05)
+    run.finish()
 
 
 def test_bad_console_setting_is_refused(tmp_path: Path) -> None:
@@ -150,3 +236,82 @@ def test_runbase_sender_warnings_are_not_captured(server: Server, tmp_path: Path
     assert server.run(run.id, project="console")["state"] == "finished"
     assert _console(server, "console", run.id) == ["before", "after"]
     assert (Path(run.dir) / "output.log").read_text().splitlines() == ["before", "after"]
+
+
+def test_resuming_uploads_what_an_earlier_session_could_not_send(fresh_server: Server, tmp_path: Path,
+                                                                 capfd: pytest.CaptureFixture[str]) -> None:
+    """Lines an earlier session left for `runbase sync` are uploaded before the resumed session numbers
+    its own after the server's last one, so neither collides with the other."""
+    settings = {"api_key": fresh_server.key, "base_url": fresh_server.url, "root_dir": str(tmp_path), "quiet": True,
+                "x_finish_timeout": 1.0}
+    first = runbase.init(project="console", id="unsent-console", settings=settings)
+    fresh_server.kill()
+    for i in range(3):
+        print(f"unsent {i}")
+    first.log({"loss": 1.0})
+    first.finish()
+    assert "could not reach the server" in capfd.readouterr().err
+    earlier = Path(first.dir).parent
+    assert not (earlier / ".synced").exists()
+    fresh_server.start()
+    second = runbase.init(project="console", id="unsent-console", resume="must", settings=settings)
+    print("second session")
+    second.log({"loss": 0.5})
+    second.finish()
+    assert "uploading what an earlier session of run unsent-console left" in capfd.readouterr().err
+    assert (earlier / ".synced").exists()
+    assert _console(fresh_server, "console", "unsent-console") == ["unsent 0", "unsent 1", "unsent 2",
+                                                                    "second session"]
+    run = fresh_server.run("unsent-console", project="console")
+    assert (run["historyLineCount"], run["lastHistoryStep"], run["state"]) == (2, 1, "finished")
+
+
+@pytest.mark.parametrize("damage", ["disk full", "folder deleted"])
+def test_output_log_that_cannot_be_written_does_not_stop_the_run(server: Server, tmp_path: Path, damage: str,
+                                                                 capfd: pytest.CaptureFixture[str]) -> None:
+    if damage == "disk full" and not Path("/dev/full").exists():
+        pytest.skip("no /dev/full here")
+    run = runbase.init(project="console", settings=runbase.Settings(
+        api_key=server.key, base_url=server.url, root_dir=str(tmp_path), quiet=True))
+    files = Path(run.dir)
+    if damage == "disk full":
+        (files / "output.log").symlink_to("/dev/full")  # every write fails with ENOSPC
+    else:
+        files.rmdir()
+    for i in range(3):
+        print(f"kept {i}")
+        run.log({"loss": 1 / (i + 1)})
+    run.finish()
+    err = capfd.readouterr().err
+    assert err.count(f"cannot write {files / 'output.log'}") == 1
+    assert server.run(run.id, project="console")["state"] == "finished"
+    assert _console(server, "console", run.id) == ["kept 0", "kept 1", "kept 2"]
+    assert (files.parent / ".synced").exists()
+
+
+def test_a_sender_that_cannot_record_says_so_and_stops_taking_data(server: Server, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch,
+                                                                   capfd: pytest.CaptureFixture[str]) -> None:
+    run = runbase.init(project="console", settings=runbase.Settings(
+        api_key=server.key, base_url=server.url, root_dir=str(tmp_path), quiet=True))
+    sender = run._sender
+
+    def disk_full(kind: str, payload: dict) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(sender.log, "write", disk_full)
+    run.log({"loss": 1.0})
+    deadline = time.monotonic() + 30
+    while not sender.broken:
+        assert time.monotonic() < deadline, "the sender did not notice"
+        time.sleep(0.02)
+    for i in range(1000):
+        print(f"after the failure {i}")
+    while sender.queue:  # what the run still prints or logs is thrown away, not kept forever
+        assert time.monotonic() < deadline, "the queue was never emptied"
+        time.sleep(0.05)
+    run.finish()
+    assert not sender.is_alive()
+    err = capfd.readouterr().err
+    assert "recording the run's data failed" in err and "No space left on device" in err
+    assert not (Path(run.dir).parent / ".synced").exists()

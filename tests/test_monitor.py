@@ -4,9 +4,12 @@ that a restart neither misses nor repeats an alert."""
 from __future__ import annotations
 
 import json
+import logging
+import os
 import shutil
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,7 +21,8 @@ import pytest
 import runbase
 from conftest import Server, run_script, sdk_environment
 from receivers import DEFAULT_SLACK_TOKEN, FakeSlack, Response
-from runbase.monitor import SlackMonitor
+import runbase.monitor
+from runbase.monitor import MAX_ATTEMPTS, FatalMonitorError, SlackMonitor, default_state_file
 
 # Makes runs the ordinary way; `make(...)` finishes each with the exit code given (non-zero: failed).
 MAKE = """
@@ -261,3 +265,192 @@ def test_bad_options_and_state_are_refused(tmp_path: Path) -> None:
     broken.write_text("{not json")
     with pytest.raises(runbase.UsageError, match="cannot read the monitor state file"):
         SlackMonitor("token", "c", api=api, state_file=broken)
+
+
+# -- runs that end more than once --------------------------------------------------------------------
+
+
+def _own_monitor(server: Server, key: str, entity: str, fake: FakeSlack, channel: str, **options: Any) -> SlackMonitor:
+    api = runbase.Api(overrides={"base_url": server.url}, api_key=key)
+    return SlackMonitor(DEFAULT_SLACK_TOKEN, channel, api=api, slack_base_url=fake.api_url, entity=entity, **options)
+
+
+def _wait_for_state(server: Server, key: str, path: str, state: str) -> None:
+    api = runbase.Api(overrides={"base_url": server.url}, api_key=key)
+    deadline = time.monotonic() + 60
+    while api.run(path).load(force=True)["state"] != state:
+        assert time.monotonic() < deadline, f"{path} never became {state}"
+        time.sleep(0.2)
+
+
+@pytest.fixture
+def quick_crash_server(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Server]:
+    """A server that marks a run crashed after 2 s without a heartbeat."""
+    url = request.getfixturevalue("postgres").create() if backend == "postgresql" else None
+    srv = Server(tmp_path / "server", url, {"RUNBASE_HEARTBEAT_TIMEOUT_SECONDS": "2"}).start()
+    yield srv
+    srv.stop()
+
+
+def test_a_crashed_run_revived_that_then_fails_is_reported_again(quick_crash_server: Server, fake: FakeSlack,
+                                                                  tmp_path: Path) -> None:
+    server = quick_crash_server
+    channel = f"revived-{uuid.uuid4().hex[:8]}"
+    monitor = _own_monitor(server, server.key, "admin", fake, channel)
+    assert monitor.monitor_step() == 0
+    run = runbase.init(project="revive", id="revived", settings=runbase.Settings(
+        api_key=server.key, base_url=server.url, root_dir=str(tmp_path), quiet=True, heartbeat_seconds=600))
+    run.log({"loss": 1.0})
+    _wait_for_state(server, server.key, "admin/revive/revived", "crashed")  # silent for longer than 2 s
+    assert monitor.monitor_step() == 1
+    run.log({"loss": 0.5})  # data again: the server revives it
+    _wait_for_state(server, server.key, "admin/revive/revived", "running")
+    assert monitor.monitor_step() == 0
+    run.finish(exit_code=1)
+    assert monitor.monitor_step() == 1
+    assert monitor.monitor_step() == 0
+    states = [m.text.split(" in admin/revive ")[1].split(":")[0] for m in fake.messages if m.channel == channel]
+    assert states == ["crashed", "failed"]
+
+
+def test_a_failed_run_resumed_that_fails_again_is_reported_again(server: Server, fake: FakeSlack,
+                                                                  tmp_path: Path) -> None:
+    dave = f"dave-{uuid.uuid4().hex[:6]}"
+    key = server.create_user(dave)
+    env = _env(server, tmp_path, key)
+    channel = f"again-{uuid.uuid4().hex[:8]}"
+    state = tmp_path / "state.json"
+    monitor = _own_monitor(server, key, dave, fake, channel, state_file=state)
+    assert monitor.monitor_step() == 0
+    run_script(MAKE + 'make("d-twice", 3, 1, "work")', env)
+    assert monitor.monitor_step() == 1
+    runbase.Api(overrides={"base_url": server.url}, api_key=key).run(f"{dave}/work/d-twice").summary["note"] = "x"
+    assert monitor.monitor_step() == 0  # an edit after the end is not a new end
+    monitor.close()
+    run_script(f"""
+import runbase
+with runbase.init(project="work", id="d-twice", resume="must") as run:
+    run.log({{"loss": 0.1}})
+    raise SystemExit(3)
+""", env, check=False)
+    monitor = _own_monitor(server, key, dave, fake, channel, state_file=state)  # a restart in between, too
+    assert monitor.monitor_step() == 1
+    assert monitor.monitor_step() == 0
+    assert _reported(fake, channel) == ["d-twice", "d-twice"]
+
+
+# -- clocks ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("skew", [86_400.0, -86_400.0])
+def test_the_monitor_keeps_the_servers_time_not_its_own(server: Server, fake: FakeSlack, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch,
+                                                         caplog: pytest.LogCaptureFixture, skew: float) -> None:
+    monkeypatch.setattr(runbase.monitor, "_local_clock", lambda: time.time() + skew)
+    erin = f"erin-{uuid.uuid4().hex[:6]}"
+    key = server.create_user(erin)
+    channel = f"clock-{uuid.uuid4().hex[:8]}"
+    state = tmp_path / "state.json"
+    with caplog.at_level(logging.WARNING, logger="runbase.monitor"):
+        monitor = _own_monitor(server, key, erin, fake, channel, state_file=state)
+        assert monitor.monitor_step() == 0
+    assert ("ahead of the server's" if skew > 0 else "behind the server's") in caplog.text
+    assert abs(json.loads(state.read_text())["last_poll"] - time.time()) < 60  # the server's clock, not ours
+    run_script(MAKE + 'make("e-failed", 3, 1, "work")', _env(server, tmp_path, key))
+    assert monitor.monitor_step() == 1
+    assert _reported(fake, channel) == ["e-failed"]
+
+
+# -- errors that no retry cures, and errors that keep coming ------------------------------------------------
+
+
+def test_a_revoked_token_stops_the_monitor_and_the_run_waits_for_the_fix(world: World) -> None:
+    with FakeSlack() as revoked:
+        channel = f"revoked-{uuid.uuid4().hex[:8]}"
+        monitor = world.monitor(channel, revoked, include_manual_experiments=False)
+        revoked.remove_token(DEFAULT_SLACK_TOKEN)
+        with pytest.raises(FatalMonitorError, match="invalid_auth.*Slack bot token"):
+            monitor.monitor_step()
+        with pytest.raises(FatalMonitorError):
+            monitor.monitor()  # the polling loop stops too, instead of logging it every poll
+        revoked.add_token(DEFAULT_SLACK_TOKEN)
+        monitor.close()
+        monitor = world.monitor(channel, revoked, include_manual_experiments=False)
+        assert monitor.monitor_step() == 1
+        assert _reported(revoked, channel) == ["b-remote"]
+
+
+def test_a_channel_that_does_not_exist_stops_the_monitor(world: World) -> None:
+    with FakeSlack(channels=["general"]) as closed:
+        monitor = world.monitor("nowhere", closed, include_manual_experiments=False)
+        with pytest.raises(FatalMonitorError, match="channel_not_found.*--channel 'nowhere'"):
+            monitor.monitor_step()
+
+
+def test_a_project_that_does_not_exist_stops_the_monitor(world: World, fake: FakeSlack) -> None:
+    monitor = world.monitor(f"noproject-{uuid.uuid4().hex[:8]}", fake, project="no-such-project")
+    with pytest.raises(FatalMonitorError, match="no-such-project"):
+        monitor.monitor_step()
+
+
+def test_a_run_that_keeps_failing_is_given_up_after_max_attempts(world: World,
+                                                                  caplog: pytest.LogCaptureFixture) -> None:
+    with FakeSlack() as flaky:
+        flaky.script(*[Response(200, body={"ok": False, "error": "msg_too_long"})] * MAX_ATTEMPTS,
+                     method="chat.postMessage")
+        channel = f"flaky-{uuid.uuid4().hex[:8]}"
+        monitor = world.monitor(channel, flaky, include_manual_experiments=False)
+        with caplog.at_level(logging.WARNING, logger="runbase.monitor"):
+            for _ in range(MAX_ATTEMPTS + 2):
+                assert monitor.monitor_step() == 0
+        posts = [r for r in flaky.requests if r.path == "/api/chat.postMessage"]
+        assert len(posts) == MAX_ATTEMPTS and _reported(flaky, channel) == []
+        assert f"failed {MAX_ATTEMPTS} times" in caplog.text and "giving up on it" in caplog.text
+        assert caplog.text.count("Traceback") <= 1  # a traceback the first time, a line after that
+
+
+def test_cli_exits_with_a_clear_error_for_what_no_retry_cures(world: World, tmp_path: Path) -> None:
+    with FakeSlack() as revoked:
+        revoked.remove_token(DEFAULT_SLACK_TOKEN)
+        env = _env(world.server, tmp_path, world.alice_key)
+        command = [sys.executable, "-m", "runbase.cli", "monitor", "slack", "--channel", "c", "--slack-api",
+                   DEFAULT_SLACK_TOKEN, "--slack-base-url", revoked.api_url, "--entity", world.team]
+        shutil.copy(world.baseline, tmp_path / "state.json")
+        out = subprocess.run(command + ["--state-file", str(tmp_path / "state.json")], env=env, capture_output=True,
+                             text=True, timeout=120)  # not --once: the polling loop must stop by itself
+        assert out.returncode == 1
+        assert "runbase: error: Slack refused chat.postMessage with 'invalid_auth'" in out.stderr
+        missing = subprocess.run(command + ["--project", "no-such-project", "--once"], env=env, capture_output=True,
+                                 text=True, timeout=120)
+        assert missing.returncode == 1 and "cannot watch project" in missing.stderr
+
+
+# -- state files ---------------------------------------------------------------------------------------------
+
+
+def test_one_monitor_per_state_file(world: World, fake: FakeSlack, tmp_path: Path) -> None:
+    state = tmp_path / "locked.json"
+    holder = SlackMonitor(DEFAULT_SLACK_TOKEN, "locked", api=world.api(), state_file=state,
+                          slack_base_url=fake.api_url)
+    with pytest.raises(runbase.UsageError, match="another runbase monitor .*is using the state file"):
+        SlackMonitor(DEFAULT_SLACK_TOKEN, "locked", api=world.api(), state_file=state, slack_base_url=fake.api_url)
+    env = _env(world.server, tmp_path, world.alice_key)
+    out = subprocess.run([sys.executable, "-m", "runbase.cli", "monitor", "slack", "--channel", "locked",
+                          "--slack-api", DEFAULT_SLACK_TOKEN, "--slack-base-url", fake.api_url, "--state-file",
+                          str(state), "--once"], env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 1 and f"pid {os.getpid()}" in out.stderr and "its own --state-file" in out.stderr
+    holder.close()
+    SlackMonitor(DEFAULT_SLACK_TOKEN, "locked", api=world.api(), state_file=state, slack_base_url=fake.api_url).close()
+
+
+def test_monitors_with_different_filters_keep_different_default_state_files(world: World, fake: FakeSlack,
+                                                                            tmp_path: Path) -> None:
+    env = _env(world.server, tmp_path, world.alice_key)
+    base = [sys.executable, "-m", "runbase.cli", "monitor", "slack", "--channel", "filters", "--slack-api",
+            DEFAULT_SLACK_TOKEN, "--slack-base-url", fake.api_url, "--entity", world.team, "--once"]
+    for options in ([], ["--include-completed-experiments", "True"], []):
+        out = subprocess.run(base + options, env=env, capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr
+    assert len(list((tmp_path / "config" / "monitors").glob("*.json"))) == 2
+    names = {default_state_file("slack", "c", options={"project": "p", "min_num_iterations": n}) for n in (0, 0, 3)}
+    assert len(names) == 2

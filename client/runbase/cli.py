@@ -67,8 +67,16 @@ def _monitor_slack(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s runbase monitor: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per request
     api = Api()
+    # Everything that chooses the runs is in the default name, so monitors with other filters keep
+    # their own state; SlackMonitor locks the file, so two monitors never share one.
+    watched = {"channel": args.channel, "entity": args.entity, "project": args.project,
+               "include_users": args.include_users, "exclude_users": args.exclude_users,
+               "include_completed_experiments": args.include_completed_experiments,
+               "include_manual_experiments": args.include_manual_experiments,
+               "min_num_iterations": args.min_num_iterations}
     state_file = args.state_file or default_state_file(
-        "slack", args.channel, api.settings["base_url"].split("://", 1)[-1], args.entity or "", args.project or "")
+        "slack", args.channel, api.settings["base_url"].split("://", 1)[-1], args.entity or "", args.project or "",
+        options=watched)
     try:
         monitor = SlackMonitor(
             args.slack_api, args.channel, args.message_prefix, api=api, state_file=state_file,
@@ -79,17 +87,19 @@ def _monitor_slack(args: argparse.Namespace) -> int:
             slack_base_url=args.slack_base_url)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    if args.once:
-        try:
-            handled = monitor.monitor_step()
-        except ValueError as exc:  # e.g. no such project
-            raise UsageError(str(exc)) from None
-        print(f"runbase monitor: {handled} runs handled")
-        return 0
     try:
-        monitor.monitor()
+        if args.once:
+            try:
+                handled = monitor.monitor_step()
+            except ValueError as exc:  # e.g. no such entity
+                raise UsageError(str(exc)) from None
+            print(f"runbase monitor: {handled} runs handled")
+            return 0
+        monitor.monitor()  # until interrupted, or a FatalMonitorError (a UsageError: exits 1 with its message)
     except KeyboardInterrupt:
         pass
+    finally:
+        monitor.close()
     return 0
 
 
@@ -120,7 +130,8 @@ def _add_monitor(commands: Any) -> None:
     slack.add_argument("--local", type=_bool, default=True, metavar="BOOL", help="must be True: the monitor runs here")
     slack.add_argument("--service-queue", help="not supported: runbase has no agents")
     slack.add_argument("--slack-base-url", help="Slack Web API URL, for a proxy or a fake")
-    slack.add_argument("--state-file", help="where handled runs are remembered (default: in the config dir)")
+    slack.add_argument("--state-file", help="where handled runs are remembered, locked while the monitor runs "
+                       "(default: in the config dir, named after the options that choose the runs)")
     slack.add_argument("--entity", help="entity to watch; default: yours and your teams'")
     slack.add_argument("--once", action="store_true", help="poll once and exit (for cron)")
     slack.set_defaults(func=_monitor_slack)

@@ -1,6 +1,11 @@
 """Console capture: what a script prints to stdout and stderr while a run is active becomes the
 run's console lines (output.log in the run directory, and the server's console view), the way
-W&B's console="wrap" keeps them. The real streams still get every write, first."""
+W&B's console="wrap" keeps them. The real streams still get every write, first.
+
+Like W&B's wrap mode, capture patches `write` on the stream objects themselves rather than putting
+new objects in sys.stdout and sys.stderr, so output written through references taken before
+init() (a logging.StreamHandler from logging.basicConfig(), a tqdm bar) is captured too. Only a
+stream whose attribute cannot be set is replaced by a stand-in object instead."""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from typing import Any, TextIO
 
 MAX_LINE_CHARS = 10_000
 _LINE_BREAKS = re.compile("([\r\n])")
+_NOT_SET = object()  # a stream had no `write` of its own before a capture patched one in
 
 
 class _ThreadFlags(threading.local):
@@ -60,9 +66,11 @@ class LineSplitter:
 
     def feed(self, text: str) -> list[str]:
         """The lines this text completes."""
-        if "\n" not in text and "\r" not in text:
-            self._add(text)
-            return []
+        if "\r" not in text and not self._restart:
+            if "\n" not in text:
+                self._add(text)
+                return []
+            return self._feed_lines(text)
         lines = []
         for part in _LINE_BREAKS.split(text):
             if part == "\n":
@@ -72,6 +80,27 @@ class LineSplitter:
             else:
                 self._add(part)
         return lines
+
+    def _feed_lines(self, text: str) -> list[str]:
+        """feed() for text with newlines but no carriage return: str.split does the work."""
+        lines = text.split("\n")
+        rest = lines.pop()
+        start = 0
+        if self._pieces:  # the first line finishes one begun by an earlier write
+            self._add(lines[0])
+            lines[0] = self._take()
+            start = 1
+        if not text.isascii() or "\x00" in text or (
+                len(text) > self.max_chars and max(map(len, lines)) > self.max_chars):
+            lines[start:] = [self._whole(line) for line in lines[start:]]
+        self._add(rest)
+        return lines
+
+    def _whole(self, line: str) -> str:
+        """A complete line written in one piece, cut and cleaned as _take() does."""
+        if len(line) > self.max_chars:
+            line = line[:self.max_chars] + f" [runbase: {len(line) - self.max_chars} more characters cut]"
+        return _clean(line)
 
     def rest(self) -> str | None:
         """The unfinished last line, if anything was written since the last newline."""
@@ -98,9 +127,29 @@ class LineSplitter:
         return _clean(line)
 
 
+def _writer(name: str, stream: Any, capture: ConsoleCapture) -> Callable[[Any], Any]:
+    """A `write` for one stream that writes as the stream did, then queues the text for the capture.
+    It only queues (one deque append, no wake-up): splitting into lines is left to the sender thread."""
+    before = stream.__dict__.get("write", _NOT_SET)  # an earlier patch (another run's, or another tool's)
+    real_write = stream.write
+    append = capture.append
+    item = name  # bound once: the queue item is (stream name, text)
+    own = _own
+
+    def write(text: Any) -> Any:
+        written = real_write(text)
+        if capture.active and not own.ignored and type(text) is str:  # a stream may take bytes too
+            append((item, text))
+        return written
+
+    write._runbase_capture = capture  # type: ignore[attr-defined]
+    write._runbase_before = before  # type: ignore[attr-defined]
+    return write
+
+
 class _Tee:
-    """Stands in for sys.stdout or sys.stderr: each write goes to the real stream, then to the sink.
-    It only queues the text; splitting it into lines is left to runbase's sender thread."""
+    """Stands in for sys.stdout or sys.stderr where `write` cannot be patched on the stream itself:
+    each write goes to the real stream, then to the capture's queue."""
 
     def __init__(self, name: str, stream: TextIO, capture: ConsoleCapture) -> None:
         self._name = name
@@ -109,8 +158,8 @@ class _Tee:
 
     def write(self, text: str) -> int:
         written = self._stream.write(text)
-        if self._capture.active and not _own.ignored and type(text) is str:  # a stream may take bytes too
-            self._capture.sink(self._name, text)
+        if self._capture.active and not _own.ignored and type(text) is str:
+            self._capture.append((self._name, text))
         return written
 
     def writelines(self, lines: Iterable[str]) -> None:
@@ -122,25 +171,48 @@ class _Tee:
 
 
 class ConsoleCapture:
-    """Captures stdout and stderr for one run: `sink(stream_name, text)` gets every write, in order."""
+    """Captures stdout and stderr for one run: `append((stream_name, text))` gets every write, in order
+    (the sender's queue.append, bound once, so a captured write costs one call more)."""
 
-    def __init__(self, sink: Callable[[str, str], None]) -> None:
-        self.sink = sink
+    def __init__(self, append: Callable[[tuple[str, str]], None]) -> None:
+        self.append = append
+        self._patched: list[tuple[Any, Callable[[Any], Any]]] = []  # (stream, the write patched onto it)
         self._tees: dict[str, _Tee] = {}
         self.active = False
 
     def start(self) -> None:
         for name in ("stdout", "stderr"):
             stream = getattr(sys, name)
-            if stream is not None:
+            if stream is None:
+                continue
+            try:
+                write = _writer(name, stream, self)
+                stream.write = write
+            except (AttributeError, TypeError):  # no instance dict (__slots__, a C type): swap the object
                 self._tees[name] = _Tee(name, stream, self)
                 setattr(sys, name, self._tees[name])
+            else:
+                self._patched.append((stream, write))
         self.active = True
         _active.add(self)
 
     def stop(self) -> None:
         """Give the real streams back."""
         self.active = False
+        for stream, write in self._patched:
+            if stream.__dict__.get("write") is not write:
+                continue  # something patched over ours since; ours stays, inactive, passing writes through
+            before = write._runbase_before  # type: ignore[attr-defined]
+            while getattr(before, "_runbase_capture", None) is not None and not before._runbase_capture.active:
+                before = before._runbase_before  # a run that finished first left its patch under ours
+            try:
+                if before is _NOT_SET:
+                    del stream.write
+                else:
+                    stream.write = before
+            except (AttributeError, TypeError):
+                pass
+        self._patched = []
         for name, tee in self._tees.items():
             if getattr(sys, name) is tee:
                 stream = tee._stream
@@ -148,6 +220,7 @@ class ConsoleCapture:
                     stream = stream._stream
                 setattr(sys, name, stream)
             # else something wrapped our tee since; it stays in place, inactive, passing writes through
+        self._tees = {}
 
 
 class ConsoleLines:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import atexit
 import datetime
+import glob
 import json
 import os
 import random
@@ -210,6 +211,8 @@ def _start(s: Settings, initial: dict[str, Any], force: bool) -> Run:
     if connection is not None:
         entity = entity or connection.viewer().viewer.entity
         max_batch = min(max_batch, connection.server_info().server_info.max_request_bytes // 4)
+        if s.resume in ("allow", "must", "auto"):
+            _sync_earlier_sessions(connection, root, entity, project, run_id)
         found = connection.run_resume_status(entity=entity, project=project, name=run_id).project
         existing = found.run if found is not None else None
     resumed = _check_resume(s.resume, run_id, existing)
@@ -257,7 +260,7 @@ def _start(s: Settings, initial: dict[str, Any], force: bool) -> Run:
         if s.console == "redirect":
             print_warning("console='redirect' is not built: capturing Python's sys.stdout and sys.stderr instead "
                           "(output written straight to file descriptors, e.g. by subprocesses, is not captured)")
-        run._console = ConsoleCapture(sender.console)
+        run._console = ConsoleCapture(sender.queue.append)
         run._console.start()
     return run
 
@@ -270,6 +273,31 @@ def _check_resume(resume: str | None, run_id: str, existing: Any) -> bool:
     if resume is None and existing is not None:
         raise UsageError(f"a run with id {run_id!r} already exists; pass resume='allow' or 'must' to continue it")
     return existing is not None
+
+
+def _sync_earlier_sessions(connection: Connection, root: Path, entity: str, project: str, run_id: str) -> None:
+    """Upload what earlier sessions of this run left in their record logs (the server was unreachable
+    when they finished, or the process died) before resuming it: the new session numbers its history
+    steps and console lines after the server's last ones, so anything uploaded later would collide
+    with them and be dropped."""
+    from .records import read
+    from .sync import sync_log
+
+    live = {Path(run._dir).parent for run in _active if run._dir is not None and not run._finished}
+    for directory in sorted(root.glob(f"*run-*-{glob.escape(run_id)}")):
+        log = directory / f"run-{run_id}.runbase"  # also tells "x-abc" from a run "abc"'s folder
+        if directory in live or (directory / SYNCED).exists() or not log.is_file():
+            continue
+        first = next((record for record in read(log) if record.get("t") == RUN), None)
+        if first is None or first.get("modelName") != project or first.get("entityName") not in (None, entity):
+            continue  # another project's run with the same id
+        print_warning(f"uploading what an earlier session of run {run_id} left in {directory} before resuming it")
+        try:
+            sync_log(connection, log, mark_crashed=False)
+        except Exception as exc:  # noqa: BLE001 - whatever it was, resuming now would lose that data
+            raise UsageError(f"cannot resume run {run_id}: an earlier session left data in {directory} that the "
+                             f"server does not have, and uploading it failed ({exc}); upload it with "
+                             f"`runbase sync {directory}`, then resume") from None
 
 
 def _auto_resume_id(root: Path) -> str | None:
@@ -291,11 +319,19 @@ def finish_run(run: Run, exit_code: int | None) -> None:
             run._commit()
         state = "finished" if not exit_code else "failed"
         delivered = run._sender.close({"state": state, "exitCode": exit_code or 0}, run._settings.x_finish_timeout)
-        run._sender.log.close()
+        try:
+            run._sender.log.close()
+        except OSError:
+            pass  # reported by the sender already
         run_dir = Path(run._dir).parent
-        if run._settings.mode == "online":
+        if run._sender.broken:
+            print_warning(f"{run._sender.failed}: the run's data is incomplete; what was recorded is in {run_dir}")
+        elif run._settings.mode == "online":
             if delivered:
-                (run_dir / SYNCED).touch()
+                try:
+                    (run_dir / SYNCED).touch()
+                except OSError:
+                    pass  # the run folder is gone: nothing is left for `runbase sync` anyway
             else:
                 print_warning(f"could not reach the server ({run._sender.failed}); everything is kept in {run_dir}: "
                               f"upload it with `runbase sync {run_dir}`")

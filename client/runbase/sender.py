@@ -4,8 +4,12 @@ mutations, so `run.log()` never waits for the network.
 Everything is written to the run's record log before it is sent. When the
 server cannot be reached the sender keeps the data and retries with backoff;
 resending is harmless because the server keys history rows by step and
-console lines by number. Alerts go after the data logged before them; the
-server's per-title throttle absorbs a resend whose first answer was lost."""
+console lines by number. Alerts go after the data logged before them and are
+delivered at least once: an alert whose answer was lost (a timeout after the
+server accepted it) is sent again, and the server's per-title throttle absorbs
+that resend only when it arrives within the alert's wait_duration (a
+wait_duration of 0, or a resend after an outage longer than it, can post the
+alert twice). The server has no idempotency key for alerts yet."""
 
 from __future__ import annotations
 
@@ -29,6 +33,8 @@ from .records import ALERT, ALERT_SENT, HISTORY, RUN, RecordLog
 
 MAX_BATCH_ROWS = 20_000
 MAX_CONSOLE_LINES = 5_000  # per request and per record
+CONSOLE_TICK = 0.2  # while the console is captured, the longest printed lines wait before being recorded
+CONSOLE_STREAMS = ("stdout", "stderr")  # queue items (stream name, text) come straight from the capture
 MISSING = object()
 FINAL_FIELDS = frozenset(("state", "exitCode"))
 
@@ -80,7 +86,8 @@ class Sender(threading.Thread):
         self.pending_summary: dict[str, Any] = {}
         self.pending_batches: deque[str] = deque()  # encoded batches of rows not yet acknowledged
         self.pending_run: dict[str, Any] = {}
-        self.console_path = console_path  # output.log, written as lines arrive
+        self.console_path = console_path  # output.log, written as lines arrive; None once writing it failed
+        self.capturing = console_path is not None  # the console is captured: look at the queue every tick
         self.console_file: Any = None
         self.console_lines = ConsoleLines()
         self.console_next = console_start  # number of the next console line
@@ -92,6 +99,7 @@ class Sender(threading.Thread):
         self.closing = False
         self.deadline = float("inf")
         self.failed: str | None = None  # why data could not be delivered
+        self.broken = False  # recording failed: nothing more is recorded or sent
 
     # -- called from the run's thread ------------------------------------------------
     def row(self, row: dict[str, Any], nonfinite: bool = False) -> None:
@@ -104,14 +112,14 @@ class Sender(threading.Thread):
         self.wake.set()
 
     def console(self, stream: str, text: str) -> None:
-        """What the script wrote to stdout or stderr (called by the console capture, from any thread);
-        kept cheap: lines are split here in the sender thread."""
-        self.queue.append(("console", (stream, text)))
-        if "\n" in text and not self.wake.is_set():
-            self.wake.set()
+        """What the script wrote to stdout or stderr, from any thread. The console capture appends
+        (stream, text) to `queue` itself, which is the same and cheaper; nothing wakes the sender:
+        it looks at the queue every CONSOLE_TICK seconds and splits the text into lines then."""
+        self.queue.append((stream, text))
 
     def alert(self, fields: dict[str, Any]) -> None:
-        """NotifyScriptableRunAlertInput fields other than the run's identity."""
+        """NotifyScriptableRunAlertInput fields other than the run's identity. Delivered at least once:
+        see the module's docstring."""
         self.queue.append(("alert", fields))
         self.wake.set()
 
@@ -130,17 +138,29 @@ class Sender(threading.Thread):
         ignore_this_thread()
         try:
             self._loop()
+        except BaseException as exc:  # noqa: BLE001 - a bug here must not leave finish() reporting success
+            self.failed = self.failed or f"the sender stopped: {exc!r}"
+            self.broken = True
+            raise
         finally:
-            if self.console_file is not None:
-                self.console_file.close()
+            self._close_console_file()
 
     def _loop(self) -> None:
         backoff = 0.0
+        retry_at = 0.0  # after a failed send: no sending before this, unless something wakes the sender
         last_contact = time.monotonic()
         while True:
-            self.wake.wait(backoff or self.heartbeat_seconds)
+            wait = backoff or self.heartbeat_seconds
+            woken = self.wake.wait(min(wait, CONSOLE_TICK) if self.capturing else wait)
             self.wake.clear()
-            self._drain()
+            try:
+                self._drain()
+            except Exception as exc:  # noqa: BLE001 - e.g. the disk is full: say so, and stop taking data
+                self.failed = f"recording the run's data failed: {exc!r}"
+                self.broken = True
+                self.warn(f"{self.failed}; nothing more of this run is recorded or sent")
+                self._discard()
+                return
             if self.connection is None:  # offline: the record log is the whole job
                 for pending in (self.pending_batches, self.pending_run, self.pending_summary, self.pending_console,
                                 self.pending_alerts):
@@ -148,12 +168,15 @@ class Sender(threading.Thread):
                 if self.closing and not self.queue:
                     return
                 continue
+            if not woken and time.monotonic() < retry_at:
+                continue  # a console tick during a backoff: record what was printed, send later
             try:
-                sent = self._send()
-                if not sent and time.monotonic() - last_contact >= self.heartbeat_seconds:
+                if self._send():
+                    last_contact = time.monotonic()
+                elif time.monotonic() - last_contact >= self.heartbeat_seconds:
                     self.sending = "a heartbeat"
                     self._send_history("[]")
-                last_contact = time.monotonic()
+                    last_contact = time.monotonic()
                 backoff = 0.0
             except CommError as exc:
                 if not exc.retryable:
@@ -161,12 +184,27 @@ class Sender(threading.Thread):
                     self.wake.set()  # the rest goes at once
                     continue
                 backoff = min(10.0, max(0.25, backoff * 2)) * random.uniform(0.8, 1.2)
-                if self.closing and time.monotonic() + backoff > self.deadline:
+                retry_at = time.monotonic() + backoff
+                if self.closing and retry_at > self.deadline:
                     self.failed = str(exc)
                     return
+            except Exception as exc:  # noqa: BLE001 - e.g. a payload the client refuses to encode
+                self.warn(f"could not send {self._drop_rejected()}: {exc!r}")
+                self.wake.set()
+                continue
             if self.closing and not (self.queue or self.pending_batches or self.pending_run or self.pending_summary
                                      or self.pending_console or self.pending_alerts):
                 return
+
+    def _discard(self) -> None:
+        """After recording failed: keep the queue from growing (the run keeps logging and printing)
+        until close()."""
+        while True:
+            self.queue.clear()
+            if self.closing:
+                return
+            self.wake.wait(1.0)
+            self.wake.clear()
 
     def _drain(self) -> None:
         rows: list[dict[str, Any]] = []
@@ -177,8 +215,8 @@ class Sender(threading.Thread):
                 rows.append(payload)
                 nonfinite = nonfinite or kind == "row!"
                 continue
-            if kind == "console":
-                self.console_lines.add(*payload)
+            if kind in CONSOLE_STREAMS:
+                self.console_lines.add(kind, payload)
                 continue
             if kind == "console_end":
                 self._record_console(self.console_lines.take(end=True))
@@ -225,12 +263,29 @@ class Sender(threading.Thread):
         if not lines:
             return
         if self.console_path is not None:
+            self._write_output_log(lines)
+        for start in range(0, len(lines), MAX_CONSOLE_LINES):
+            self._record_console_chunk(lines[start:start + MAX_CONSOLE_LINES])
+
+    def _write_output_log(self, lines: list[str]) -> None:
+        try:
             if self.console_file is None:
                 self.console_file = self.console_path.open("a", encoding="utf-8")
             self.console_file.write("\n".join(lines) + "\n")
             self.console_file.flush()
-        for start in range(0, len(lines), MAX_CONSOLE_LINES):
-            self._record_console_chunk(lines[start:start + MAX_CONSOLE_LINES])
+        except OSError as exc:  # the disk is full, the run folder was deleted...
+            self.warn(f"cannot write {self.console_path} ({exc}); console output is no longer written there, "
+                      "but still recorded and sent to the server")
+            self.console_path = None
+            self._close_console_file()
+
+    def _close_console_file(self) -> None:
+        file, self.console_file = self.console_file, None
+        if file is not None:
+            try:
+                file.close()
+            except OSError:
+                pass  # what it could not flush is lost with the file
 
     def _record_console_chunk(self, lines: list[str]) -> None:
         encoded = orjson.dumps(lines).decode()

@@ -1,18 +1,29 @@
 """`runbase sync`: upload runs from their record logs (offline runs, or runs
 whose server went away). Uploading twice changes nothing: history rows and
 console lines are keyed on the server, and each alert is marked in the log
-once the server has it."""
+once the server has it (at least once, like the live sender: an alert whose
+answer was lost is sent again by the next sync).
+
+Like the live sender, a sync drops what the server refuses outright (console
+lines, an alert) with a warning and goes on, so the run's final state still
+gets there; history rows, run fields and unreachable servers still stop it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from ._generated.input_types import LogHistoryInput, NotifyScriptableRunAlertInput, UpsertBucketInput
 from .connection import Connection
-from .errors import UsageError
+from .errors import CommError, UsageError
 from .records import ALERT, ALERT_SENT, HISTORY, RUN, SYNCED, RecordLog, read, sent_alerts
+
+
+def _print_warning(message: str) -> None:
+    from .sender import print_warning
+
+    print_warning(message)
 
 
 def record_logs(path: Path) -> Iterator[Path]:
@@ -28,11 +39,14 @@ def record_logs(path: Path) -> Iterator[Path]:
     yield from found
 
 
-def sync_log(connection: Connection, log: Path) -> dict[str, Any]:
-    """Replay one run's records; returns what was sent."""
+def sync_log(connection: Connection, log: Path, *, mark_crashed: bool = True,
+             warn: Callable[[str], None] = _print_warning) -> dict[str, Any]:
+    """Replay one run's records; returns what was sent. A log that does not end with a final state
+    marks the run crashed, unless `mark_crashed` is False (the run is about to be resumed)."""
     identity: dict[str, Any] | None = None
     rows = 0
     final = False
+    console_refused = False
     sent = sent_alerts(log)
     for record in read(log):
         kind = record.pop("t", None)
@@ -48,16 +62,36 @@ def sync_log(connection: Connection, log: Path) -> dict[str, Any]:
             continue
         target = {"entityName": identity["entityName"], "projectName": identity["modelName"],
                   "runName": identity["name"]}
-        if kind == HISTORY:
+        where = f"{identity['entityName']}/{identity['modelName']}/{identity['name']}"
+        if kind == HISTORY and "consoleLines" in record:
+            if console_refused:
+                continue
+            try:
+                connection.log_history(LogHistoryInput.model_validate({**target, **record}))
+            except CommError as exc:
+                if exc.retryable:
+                    raise
+                # Later lines would not follow on from the server's last one: skip them all, as the sender does.
+                warn(f"the server rejected console lines of {where} from line {record.get('consoleStart')}: "
+                     f"{exc}; the rest of its console output is skipped (it is in the run's output.log)")
+                console_refused = True
+        elif kind == HISTORY:
             result = connection.log_history(LogHistoryInput.model_validate({**target, **record}))
             rows += result.log_history.accepted if result.log_history else 0
         elif kind == ALERT and record["n"] not in sent:
             number = record.pop("n")
-            connection.notify_scriptable_run_alert(NotifyScriptableRunAlertInput.model_validate({**target, **record}))
+            try:
+                connection.notify_scriptable_run_alert(
+                    NotifyScriptableRunAlertInput.model_validate({**target, **record}))
+            except CommError as exc:
+                if exc.retryable:
+                    raise
+                warn(f"the server rejected alert {record.get('title')!r} of {where}: {exc}; it is skipped")
+                continue
             _mark_sent(log, number)
     if identity is None:
         raise UsageError(f"{log} holds no run record")
-    if not final:  # the process died before finishing the run
+    if not final and mark_crashed:  # the process died before finishing the run
         connection.upsert_bucket(UpsertBucketInput.model_validate({**identity, "state": "crashed"}))
     (log.parent / SYNCED).touch()
     return {"path": f"{identity['entityName']}/{identity['modelName']}/{identity['name']}", "new_rows": rows}
