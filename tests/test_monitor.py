@@ -327,10 +327,10 @@ def test_a_failed_run_resumed_that_fails_again_is_reported_again(server: Server,
     runbase.Api(overrides={"base_url": server.url}, api_key=key).run(f"{dave}/work/d-twice").summary["note"] = "x"
     assert monitor.monitor_step() == 0  # an edit after the end is not a new end
     monitor.close()
-    run_script(f"""
+    run_script("""
 import runbase
 with runbase.init(project="work", id="d-twice", resume="must") as run:
-    run.log({{"loss": 0.1}})
+    run.log({"loss": 0.1})
     raise SystemExit(3)
 """, env, check=False)
     monitor = _own_monitor(server, key, dave, fake, channel, state_file=state)  # a restart in between, too

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from .apis.public import Api
 from .credentials import login
 from .errors import AuthenticationError, CommError, Error, UsageError
+from .files import restore, save
 from .lifecycle import finish, init, log, setup, teardown
 from .run import AlertLevel, Run
 from .settings import Settings
@@ -24,5 +25,5 @@ summary: Summary | None = None
 
 __all__ = [
     "AlertLevel", "Api", "AuthenticationError", "CommError", "Error", "Run", "Settings", "UsageError", "config", "finish", "init", "log",
-    "login", "run", "setup", "summary", "teardown",
+    "login", "restore", "run", "save", "setup", "summary", "teardown",
 ]

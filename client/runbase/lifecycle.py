@@ -308,6 +308,8 @@ def _auto_resume_id(root: Path) -> str | None:
 
 
 def finish_run(run: Run, exit_code: int | None) -> None:
+    if not run._finished:
+        run._upload_at_end()  # saved files go up before the run is marked finished, however it ends
     with _lock:
         if run._finished:
             return

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import atexit
 import datetime
 import enum
+import glob
 import json
+import os
 import time
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import IO, TYPE_CHECKING, Any
 
 from .config import Config
 from .errors import UsageError
@@ -15,7 +19,9 @@ from .metrics import Metric, MetricRules
 from .summary import Summary
 
 if TYPE_CHECKING:
+    from .apis.public.files import File
     from .console import ConsoleCapture
+    from .files import FileClient
     from .sender import Sender
     from .settings import Settings
 
@@ -25,6 +31,16 @@ MAX_ALERT_TITLE = 63  # W&B: "must be less than 64 characters long"
 MAX_ALERT_TEXT = 10_000  # the server's limit; checked here because alerts are sent in the background
 MAX_ALERT_WAIT = datetime.timedelta(days=366)
 DEFAULT_ALERT_WAIT = datetime.timedelta(minutes=1)  # W&B's default
+SAVE_POLICIES = ("live", "now", "end")
+
+
+@dataclass
+class SavedFile:
+    """A file run.save() matched: where it is, when to upload it, and what was last sent."""
+
+    source: str
+    policy: str
+    uploaded_digest: str | None = None
 
 
 class AlertLevel(str, enum.Enum):
@@ -131,6 +147,9 @@ class Run:
         self._finished = False
         self._console: ConsoleCapture | None = None  # set by lifecycle when the console is captured
         self._max_row_bytes = settings.x_max_row_bytes
+        self._saved: dict[str, SavedFile] = {}  # run file name -> the file run.save() matched
+        self._file_client: FileClient | None = None
+        self._end_hook_registered = False
 
     # -- logging ---------------------------------------------------------------------
     def log(self, data: dict[str, Any], step: int | None = None, commit: bool | None = None) -> None:
@@ -371,15 +390,143 @@ class Run:
         if self._sender is not None:
             self._sender.alert(fields)
 
+    # -- files ---------------------------------------------------------------------------------
+    def save(self, glob_str: str | os.PathLike[str], base_path: str | os.PathLike[str] | None = None,
+             policy: str = "live") -> list[str]:
+        """Save the files matching a glob to the run, keeping their paths below `base_path`.
+
+        policy "now" uploads them at once, "end" when the run finishes, "live" at once and again at
+        finish if they changed (runbase does not watch files: there is no upload between the two).
+        The glob is expanded now, as in W&B. Returns the links made in the run directory. Uploads
+        happen in the calling thread; offline runs keep the links and warn, since `runbase sync`
+        does not upload files yet."""
+        if policy not in SAVE_POLICIES:
+            raise ValueError(f"policy must be one of 'live', 'now' or 'end', not {policy!r}")
+        if self._disabled:
+            return []
+        if self._finished:
+            raise UsageError("this run has finished; files must be saved while it is active")
+        pattern = os.path.abspath(os.fspath(glob_str))
+        if base_path is not None:
+            base = os.path.abspath(os.fspath(base_path))
+        elif self._dir and pattern.startswith(os.path.abspath(self._dir) + os.sep):
+            base = os.path.abspath(self._dir)  # files already in the run directory keep their names there
+        elif os.path.isabs(os.fspath(glob_str)):
+            base = os.path.dirname(os.path.dirname(pattern))  # W&B keeps one directory level
+        else:
+            base = os.getcwd()
+        if os.path.relpath(pattern, base).split(os.sep)[0] == os.pardir:
+            raise ValueError(f"the glob {os.fspath(glob_str)!r} may not reach above base_path {base!r}")
+        matched = sorted(path for path in glob.glob(pattern) if os.path.isfile(path))
+        if not matched:
+            self._warn(f"run.save({os.fspath(glob_str)!r}) matched no files")
+            return []
+        from .files import name_under
+
+        saved = {name_under(path, base): os.path.abspath(path) for path in matched}
+        links = [self._link(name, source) for name, source in saved.items()]
+        for name, source in saved.items():
+            self._saved[name] = SavedFile(source, policy)
+        if self._settings.mode != "online":
+            self._warn("this run is offline: saved files stay in the run directory, but `runbase sync` does not "
+                       "upload files yet")
+            return links
+        if policy != "now" and not self._end_hook_registered:
+            atexit.register(self._upload_at_end)  # runs before lifecycle's exit hook, registered earlier
+            self._end_hook_registered = True
+        if policy != "end":
+            self._upload([name for name in saved])
+        return links
+
+    def _link(self, name: str, source: str) -> str:
+        """A symlink to the source in the run directory, as W&B makes."""
+        link = os.path.join(self._dir or "", *name.split("/"))
+        if os.path.abspath(link) == source:
+            return link
+        if os.path.islink(link):
+            os.remove(link)
+        elif os.path.exists(link):
+            raise UsageError(f"{link} already exists in the run directory; save the file under another name")
+        os.makedirs(os.path.dirname(link), exist_ok=True)
+        os.symlink(source, link)
+        return link
+
+    def _files(self) -> FileClient:
+        if self._file_client is None:
+            from . import credentials
+            from .connection import Connection
+            from .files import FileClient
+
+            base_url = self._base_url or credentials.default_base_url()
+            self._file_client = FileClient(Connection(base_url, credentials.resolve_key(base_url,
+                                                                                        self._settings.api_key)))
+        return self._file_client
+
+    def _upload(self, names: list[str]) -> None:
+        """Upload the saved files named, skipping those unchanged since their last upload."""
+        from .files import digest_of
+
+        changed = []
+        for name in names:
+            entry = self._saved[name]
+            if not os.path.isfile(entry.source):
+                self._warn(f"saved file {entry.source} is gone; {name!r} was not uploaded")
+                continue
+            if entry.uploaded_digest is None or digest_of(entry.source)[0] != entry.uploaded_digest:
+                changed.append(name)
+        if not changed:
+            return
+        uploaded = self._files().upload(self._entity, self._project, self._id,
+                                        [(name, self._saved[name].source) for name in changed])
+        for fields in uploaded:
+            self._saved[fields.name].uploaded_digest = fields.digest
+
+    def _upload_at_end(self) -> None:
+        """Upload the "end" and "live" files once, from finish() or at exit; failures are warned, not raised,
+        so that the run still finishes."""
+        if self._end_hook_registered:
+            atexit.unregister(self._upload_at_end)
+            self._end_hook_registered = False
+            try:
+                self._upload([name for name, entry in self._saved.items() if entry.policy != "now"])
+            except Exception as exc:  # noqa: BLE001 - finishing must go on; the files stay in the run directory
+                self._warn(f"saved files were not uploaded at the end of the run: {exc}")
+        if self._file_client is not None:
+            self._file_client.connection.close()
+            self._file_client = None
+
+    def upload_file(self, path: str | os.PathLike[str], root: str | os.PathLike[str] = ".") -> File:
+        """Upload one file now, named by its path relative to `root` (as the Public API's Run.upload_file)."""
+        from .apis.public.files import File
+        from .files import name_under
+
+        if self._settings.mode != "online":
+            raise UsageError("upload_file() needs the server; this run is not online")
+        name = name_under(path, root)
+        saved = self._files().upload(self._entity, self._project, self._id, [(name, path)])
+        return File.of(self._files().connection, saved[0])
+
+    def restore(self, name: str, run_path: str | None = None, replace: bool = False,
+                root: str | os.PathLike[str] | None = None) -> IO[str] | None:
+        """Download a file of this run (or of `run_path`) into the run directory (or `root`) and return it
+        open; None if the run has no such file. An existing local file is kept unless `replace`."""
+        from .files import restore_file, split_run_path
+
+        if self._disabled:
+            return None
+        if self._settings.mode != "online":
+            raise UsageError("restore() needs the server; this run is offline")
+        entity, project, run_id = split_run_path(run_path, self._entity, self._project) if run_path else (
+            self._entity, self._project, self._id)
+        return restore_file(self._files().connection, entity, project, run_id, name, replace,
+                            root if root is not None else self._dir or ".")
+
     # -- not built yet ---------------------------------------------------------------------
     def log_artifact(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError("Run.log_artifact() is not built yet (it comes with artifacts)")
 
     def use_artifact(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError("Run.use_artifact() is not built yet (it comes with artifacts)")
-
-    def save(self, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError("Run.save() is not built yet (it comes with run files)")
 
     def __repr__(self) -> str:
         return f"<Run {self.path} ({'disabled' if self._disabled else self._settings.mode})>"

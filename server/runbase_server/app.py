@@ -1,4 +1,4 @@
-"""The ASGI application: /graphql (GraphiQL in a browser), /healthz."""
+"""The ASGI application: /graphql (GraphiQL in a browser), /healthz, /files (see file_routes.py)."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from .auth import authenticate
 from .database import Database, upgrade
 from .delivery_worker import DeliveryWorker
 from .errors import Unauthenticated, UserError
+from .file_routes import FileRoutes
 from .schema import build, is_internal, is_race
 from .schema_base import Context
 from .settings import SESSION_KEY, ServerSettings
@@ -220,6 +221,7 @@ def create_app(settings: ServerSettings | None = None) -> Starlette:
         routes=[
             Route("/graphql", graphql.handle, methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
+            *FileRoutes(db, settings).routes(),
         ],
         lifespan=lifespan,
     )

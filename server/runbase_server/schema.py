@@ -40,6 +40,7 @@ from .schema_base import (
     PageInfo,
     given,
 )
+from .schema_files import FileMutations, RunFiles
 from .tables import ApiKey as ApiKeyRow
 from .tables import Entity as EntityRow
 from .tables import Membership as MembershipRow
@@ -208,7 +209,7 @@ class HistoryPage:
 
 
 @strawberry.type
-class Run:
+class Run(RunFiles):
     row: strawberry.Private[RunRow]
     id: strawberry.ID
     name: str
@@ -513,7 +514,7 @@ class DeleteInvitePayload:
 
 
 @strawberry.type
-class Mutation(AutomationMutations):
+class Mutation(AutomationMutations, FileMutations):
     @strawberry.mutation
     def upsert_bucket(self, info: Info, input: UpsertBucketInput) -> UpsertBucketPayload | None:
         input = given(input)

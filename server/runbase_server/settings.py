@@ -46,6 +46,8 @@ class ServerSettings:
     delivery_retention_days: float = field(default_factory=lambda: _env_float("RUNBASE_DELIVERY_RETENTION_DAYS", 30))
     # Firings per automation per minute beyond which deliveries are suppressed.
     automation_rate_limit: int = field(default_factory=lambda: _env_int("RUNBASE_AUTOMATION_RATE_LIMIT", 60))
+    # Largest file (run file or artifact blob) one upload may store.
+    max_file_bytes: int = field(default_factory=lambda: _env_int("RUNBASE_MAX_FILE_BYTES", 10 * 1024**3))
     max_query_depth: int = 12
     demo_url: str | None = None  # set by --demo: log a demo run to this server once it is up
 

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from .fragments import (
         DeliveryFields,
         DeliveryFieldsAttempts,
+        FileFields,
         MemberFields,
         ProjectFields,
         PublicRunFields,
@@ -94,6 +95,7 @@ if TYPE_CHECKING:
         UpdateFilterTriggerInput,
         UpsertBucketInput,
         UpsertModelInput,
+        UpsertRunFilesInput,
     )
     from .integrations import (
         Integrations,
@@ -126,6 +128,21 @@ if TYPE_CHECKING:
     from .redeliver import Redeliver, RedeliverRedeliver, RedeliverRedeliverDelivery
     from .run_console import RunConsole, RunConsoleProject, RunConsoleProjectRun
     from .run_count import RunCount, RunCountProject
+    from .run_file import (
+        RunFile,
+        RunFileProject,
+        RunFileProjectRun,
+        RunFileProjectRunFile,
+    )
+    from .run_files import (
+        RunFiles,
+        RunFilesProject,
+        RunFilesProjectRun,
+        RunFilesProjectRunFiles,
+        RunFilesProjectRunFilesEdges,
+        RunFilesProjectRunFilesEdgesNode,
+        RunFilesProjectRunFilesPageInfo,
+    )
     from .run_history import RunHistory, RunHistoryProject, RunHistoryProjectRun
     from .run_resume_status import (
         RunResumeStatus,
@@ -187,6 +204,11 @@ if TYPE_CHECKING:
         UpsertModelUpsertModel,
         UpsertModelUpsertModelProject,
     )
+    from .upsert_run_files import (
+        UpsertRunFiles,
+        UpsertRunFilesUpsertRunFiles,
+        UpsertRunFilesUpsertRunFilesFiles,
+    )
     from .user import User, UserUser
     from .users import Users, UsersUsers
     from .viewer import Viewer, ViewerViewer
@@ -236,6 +258,7 @@ _LAZY_IMPORTS = {
     "DeliveryDelivery": ".delivery",
     "DeliveryFields": ".fragments",
     "DeliveryFieldsAttempts": ".fragments",
+    "FileFields": ".fragments",
     "GenerateApiKey": ".generate_api_key",
     "GenerateApiKeyGenerateApiKey": ".generate_api_key",
     "GenerateApiKeyGenerateApiKeyApiKey": ".generate_api_key",
@@ -291,6 +314,17 @@ _LAZY_IMPORTS = {
     "RunCount": ".run_count",
     "RunCountProject": ".run_count",
     "RunFields": ".fragments",
+    "RunFile": ".run_file",
+    "RunFileProject": ".run_file",
+    "RunFileProjectRun": ".run_file",
+    "RunFileProjectRunFile": ".run_file",
+    "RunFiles": ".run_files",
+    "RunFilesProject": ".run_files",
+    "RunFilesProjectRun": ".run_files",
+    "RunFilesProjectRunFiles": ".run_files",
+    "RunFilesProjectRunFilesEdges": ".run_files",
+    "RunFilesProjectRunFilesEdgesNode": ".run_files",
+    "RunFilesProjectRunFilesPageInfo": ".run_files",
     "RunHistory": ".run_history",
     "RunHistoryProject": ".run_history",
     "RunHistoryProjectRun": ".run_history",
@@ -347,6 +381,10 @@ _LAZY_IMPORTS = {
     "UpsertModelInput": ".input_types",
     "UpsertModelUpsertModel": ".upsert_model",
     "UpsertModelUpsertModelProject": ".upsert_model",
+    "UpsertRunFiles": ".upsert_run_files",
+    "UpsertRunFilesInput": ".input_types",
+    "UpsertRunFilesUpsertRunFiles": ".upsert_run_files",
+    "UpsertRunFilesUpsertRunFilesFiles": ".upsert_run_files",
     "User": ".user",
     "UserFields": ".fragments",
     "UserFieldsApiKeys": ".fragments",
@@ -420,6 +458,7 @@ __all__ = [
     "DeliveryDelivery",
     "DeliveryFields",
     "DeliveryFieldsAttempts",
+    "FileFields",
     "GenerateApiKey",
     "GenerateApiKeyGenerateApiKey",
     "GenerateApiKeyGenerateApiKeyApiKey",
@@ -475,6 +514,17 @@ __all__ = [
     "RunCount",
     "RunCountProject",
     "RunFields",
+    "RunFile",
+    "RunFileProject",
+    "RunFileProjectRun",
+    "RunFileProjectRunFile",
+    "RunFiles",
+    "RunFilesProject",
+    "RunFilesProjectRun",
+    "RunFilesProjectRunFiles",
+    "RunFilesProjectRunFilesEdges",
+    "RunFilesProjectRunFilesEdgesNode",
+    "RunFilesProjectRunFilesPageInfo",
     "RunHistory",
     "RunHistoryProject",
     "RunHistoryProjectRun",
@@ -531,6 +581,10 @@ __all__ = [
     "UpsertModelInput",
     "UpsertModelUpsertModel",
     "UpsertModelUpsertModelProject",
+    "UpsertRunFiles",
+    "UpsertRunFilesInput",
+    "UpsertRunFilesUpsertRunFiles",
+    "UpsertRunFilesUpsertRunFilesFiles",
     "User",
     "UserFields",
     "UserFieldsApiKeys",

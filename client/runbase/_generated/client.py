@@ -38,6 +38,7 @@ if TYPE_CHECKING:
         UpdateFilterTriggerInput,
         UpsertBucketInput,
         UpsertModelInput,
+        UpsertRunFilesInput,
     )
     from .integrations import Integrations
     from .log_history import LogHistory
@@ -49,6 +50,8 @@ if TYPE_CHECKING:
     from .redeliver import Redeliver
     from .run_console import RunConsole
     from .run_count import RunCount
+    from .run_file import RunFile
+    from .run_files import RunFiles
     from .run_history import RunHistory
     from .run_resume_status import RunResumeStatus
     from .runs import Runs
@@ -62,6 +65,7 @@ if TYPE_CHECKING:
     from .update_filter_trigger import UpdateFilterTrigger
     from .upsert_bucket import UpsertBucket
     from .upsert_model import UpsertModel
+    from .upsert_run_files import UpsertRunFiles
     from .user import User
     from .users import Users
     from .viewer import Viewer
@@ -669,6 +673,132 @@ class GraphQLClient(BaseClient):
         )
         data = self.get_data(response)
         return RunConsole.model_validate(data)
+
+    def run_files(
+        self,
+        project: str,
+        run: str,
+        entity: Union[Optional[str], "UnsetType"] = UNSET,
+        names: Union[Optional[list[str]], "UnsetType"] = UNSET,
+        pattern: Union[Optional[str], "UnsetType"] = UNSET,
+        first: Union[Optional[int], "UnsetType"] = UNSET,
+        after: Union[Optional[str], "UnsetType"] = UNSET,
+        **kwargs: Any,
+    ) -> "RunFiles":
+        from .run_files import RunFiles
+
+        query = gql("""
+            query RunFiles($entity: String, $project: String!, $run: String!, $names: [String!], $pattern: String, $first: Int, $after: String) {
+              project(name: $project, entityName: $entity) {
+                run(name: $run) {
+                  files(names: $names, pattern: $pattern, first: $first, after: $after) {
+                    totalCount
+                    pageInfo {
+                      endCursor
+                      hasNextPage
+                    }
+                    edges {
+                      node {
+                        ...FileFields
+                      }
+                    }
+                  }
+                }
+              }
+            }
+
+            fragment FileFields on File {
+              name
+              sizeBytes
+              digest
+              updatedAt
+              url
+            }
+            """)
+        variables: dict[str, object] = {
+            "entity": entity,
+            "project": project,
+            "run": run,
+            "names": names,
+            "pattern": pattern,
+            "first": first,
+            "after": after,
+        }
+        response = self.execute(
+            query=query, operation_name="RunFiles", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return RunFiles.model_validate(data)
+
+    def run_file(
+        self,
+        project: str,
+        run: str,
+        name: str,
+        entity: Union[Optional[str], "UnsetType"] = UNSET,
+        **kwargs: Any,
+    ) -> "RunFile":
+        from .run_file import RunFile
+
+        query = gql("""
+            query RunFile($entity: String, $project: String!, $run: String!, $name: String!) {
+              project(name: $project, entityName: $entity) {
+                run(name: $run) {
+                  file(name: $name) {
+                    ...FileFields
+                  }
+                }
+              }
+            }
+
+            fragment FileFields on File {
+              name
+              sizeBytes
+              digest
+              updatedAt
+              url
+            }
+            """)
+        variables: dict[str, object] = {
+            "entity": entity,
+            "project": project,
+            "run": run,
+            "name": name,
+        }
+        response = self.execute(
+            query=query, operation_name="RunFile", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return RunFile.model_validate(data)
+
+    def upsert_run_files(
+        self, input: "UpsertRunFilesInput", **kwargs: Any
+    ) -> "UpsertRunFiles":
+        from .upsert_run_files import UpsertRunFiles
+
+        query = gql("""
+            mutation UpsertRunFiles($input: UpsertRunFilesInput!) {
+              upsertRunFiles(input: $input) {
+                files {
+                  ...FileFields
+                }
+              }
+            }
+
+            fragment FileFields on File {
+              name
+              sizeBytes
+              digest
+              updatedAt
+              url
+            }
+            """)
+        variables: dict[str, object] = {"input": input}
+        response = self.execute(
+            query=query, operation_name="UpsertRunFiles", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return UpsertRunFiles.model_validate(data)
 
     def upsert_model(self, input: "UpsertModelInput", **kwargs: Any) -> "UpsertModel":
         from .upsert_model import UpsertModel

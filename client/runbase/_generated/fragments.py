@@ -33,6 +33,14 @@ class DeliveryFieldsAttempts(BaseModel):
     error: Optional[str]
 
 
+class FileFields(BaseModel):
+    name: str
+    size_bytes: int = Field(alias="sizeBytes")
+    digest: str
+    updated_at: str = Field(alias="updatedAt")
+    url: str
+
+
 class MemberFields(BaseModel):
     id: str
     username: str

@@ -158,3 +158,11 @@ class NotifyScriptableRunAlertInput(BaseModel):
     "INFO, WARN or ERROR."
     wait_duration: Optional[float] = Field(alias="waitDuration", default=None)
     "Seconds since the last alert with this title (from this run) within which a new one is not sent."
+
+
+class UpsertRunFilesInput(BaseModel):
+    entity_name: Optional[str] = Field(alias="entityName", default=None)
+    project_name: str = Field(alias="projectName")
+    run_name: str = Field(alias="runName")
+    files: str
+    'A JSON list of {"name": "relative/path", "sha256": "...", "size": bytes}, at most 1000; each blob must be uploaded first.'

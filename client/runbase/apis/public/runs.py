@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -11,7 +12,10 @@ from ..._generated.input_types import DeleteRunInput, UpsertBucketInput
 from ...config import from_wandb_shape, wandb_shaped
 from ...connection import Connection
 from ...errors import UsageError
+from ...files import FileClient, name_under
 from ..paginator import Paginator
+from .files import File, Files
+
 
 def _frame(rows: list[dict[str, Any]], format: str) -> Any:
     """Rows as a DataFrame; pandas and polars stay optional."""
@@ -230,13 +234,28 @@ class Run:
             raise ValueError(f"no run {self.entity}/{self.project}/{self._id} (or no access to it)")
         return found.run.console_tail
 
+    # -- files --------------------------------------------------------------------------------------
+    def files(self, names: list[str] | None = None, pattern: str | None = None, per_page: int = 50) -> Files:
+        """The run's saved files: all, exact `names`, or those matching a LIKE `pattern` such as "%.json"."""
+        return Files(self.client, self.entity, self.project, self._id, names=names, per_page=per_page,
+                     pattern=pattern)
+
+    def file(self, name: str) -> File:
+        """One saved file by its path in the run."""
+        found = self.client.run_file(entity=self.entity, project=self.project, run=self._id, name=name).project
+        if found is None or found.run is None:
+            raise ValueError(f"no run {self.entity}/{self.project}/{self._id} (or no access to it)")
+        if found.run.file is None:
+            raise ValueError(f"run {self.entity}/{self.project}/{self._id} has no file {name!r}")
+        return File.of(self.client, found.run.file)
+
+    def upload_file(self, path: str | os.PathLike[str], root: str | os.PathLike[str] = ".") -> File:
+        """Save a local file to this run, named by its path relative to `root`."""
+        name = name_under(path, root)
+        saved = FileClient(self.client).upload(self.entity, self.project, self._id, [(name, path)])
+        return File.of(self.client, saved[0])
+
     # -- not built yet ------------------------------------------------------------------------------
-    def files(self, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError("Run.files() is not built yet (it comes with run files)")
-
-    def file(self, name: str) -> Any:
-        raise NotImplementedError("Run.file() is not built yet (it comes with run files)")
-
     def logged_artifacts(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError("Run.logged_artifacts() is not built yet (it comes with artifacts)")
 

@@ -1,0 +1,251 @@
+"""Run files on the client: hashing, uploading only the blobs the server lacks, and
+streamed, verified downloads. Contents go over the server's /files routes in
+chunks, so no file is ever held whole in memory; GraphQL carries only names and
+digests."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, TypeVar
+
+import httpx
+
+from ._generated.fragments import FileFields
+from ._generated.input_types import UpsertRunFilesInput
+from .errors import AuthenticationError, CommError, UsageError
+
+if TYPE_CHECKING:
+    from .connection import Connection
+
+T = TypeVar("T")
+CHUNK = 1 << 20
+ATTEMPTS = 3  # per request, for failures that may pass (connection errors, 429, 5xx)
+MAX_FILES_PER_REQUEST = 1000  # the server's limit for one upsertRunFiles
+WINDOWS_DRIVE = re.compile(r"[A-Za-z]:")
+
+
+def check_name(name: str) -> str:
+    """The server's rules for a file's path in a run, checked before anything is sent and
+    again before anything downloaded is written, so no name can point outside the run."""
+    if not isinstance(name, str) or not name:
+        raise ValueError("a run file name must be a non-empty string")
+    if any(ord(c) < 32 or ord(c) == 127 for c in name):
+        raise ValueError(f"run file name {name!r} must not contain NUL or other control characters")
+    if "\\" in name:
+        raise ValueError(f"run file name {name!r} must use '/' between directories, not backslashes")
+    if name.startswith("/") or WINDOWS_DRIVE.match(name):
+        raise ValueError(f"run file name {name!r} must be a relative path, not an absolute one")
+    if any(part in ("", ".", "..") for part in name.split("/")):
+        raise ValueError(f"run file name {name!r} must not contain empty, '.' or '..' components "
+                         "(path traversal is refused)")
+    return name
+
+
+def name_under(path: str | os.PathLike[str], root: str | os.PathLike[str]) -> str:
+    """The run file name of `path` relative to `root`, with '/' separators; it must lie inside root."""
+    relative = os.path.relpath(os.path.abspath(path), os.path.abspath(root))
+    if relative == os.pardir or relative.startswith(os.pardir + os.sep):
+        raise ValueError(f"{os.fspath(path)!r} is not inside {os.fspath(root)!r}; pass a root that contains it")
+    return check_name(Path(relative).as_posix())
+
+
+def digest_of(path: str | os.PathLike[str]) -> tuple[str, int]:
+    """SHA-256 (hex) and size of a file, read in chunks."""
+    hasher = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as source:
+        while chunk := source.read(CHUNK):
+            hasher.update(chunk)
+            size += len(chunk)
+    return hasher.hexdigest(), size
+
+
+def _chunks(path: str | os.PathLike[str]) -> Iterator[bytes]:
+    with open(path, "rb") as source:
+        while chunk := source.read(CHUNK):
+            yield chunk
+
+
+def _failure(response: httpx.Response, what: str, base_url: str) -> CommError:
+    try:
+        message = "; ".join(error["message"] for error in json.loads(response.read())["errors"])
+    except (ValueError, KeyError, TypeError):
+        message = response.reason_phrase
+    if response.status_code == 401:
+        return AuthenticationError(f"the server at {base_url} refused the API key: {message}", status=401)
+    return CommError(f"{what}: HTTP {response.status_code} from {base_url}: {message}",
+                     retryable=response.status_code >= 500 or response.status_code == 429,
+                     status=response.status_code)
+
+
+def _retrying(action: Callable[[], T]) -> T:
+    """Run a request again after a passing failure, with backoff. Safe for every request here:
+    blobs are named by their contents and downloads restart into a fresh temporary file."""
+    attempt = 1
+    while True:
+        try:
+            return action()
+        except CommError as exc:
+            if not exc.retryable or attempt == ATTEMPTS:
+                raise
+            time.sleep(0.5 * 2 ** (attempt - 1))
+            attempt += 1
+
+
+def split_run_path(path: str, entity: str | None = None, project: str | None = None) -> tuple[str | None, str, str]:
+    """entity/project/run_id (or entity/project/runs/run_id, project/run_id, run_id) with defaults filled in."""
+    parts = [part for part in path.strip().split("/") if part]
+    if "runs" in parts[:-1]:
+        parts.remove("runs")
+    if len(parts) == 3:
+        return parts[0], parts[1], parts[2]
+    if len(parts) == 2:
+        return entity, parts[0], parts[1]
+    if len(parts) == 1 and project:
+        return entity, project, parts[0]
+    raise UsageError(f"cannot read a run path from {path!r}: use entity/project/run_id")
+
+
+class FileClient:
+    """Uploads and downloads file contents for one server, with a Connection's authenticated HTTP client."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.http = connection.http
+        self.base_url = connection.base_url
+
+    def absolute(self, url: str) -> str:
+        """A File's url (a path on the server) as a full URL."""
+        return url if url.startswith(("http://", "https://")) else self.base_url + url
+
+    def has_blob(self, digest: str) -> bool:
+        return _retrying(lambda: self._has_blob(digest))
+
+    def _has_blob(self, digest: str) -> bool:
+        try:
+            response = self.http.head(f"{self.base_url}/files/blobs/{digest}")
+        except httpx.TransportError as exc:
+            raise CommError(f"cannot reach the runbase server at {self.base_url}: {exc!r}", retryable=True) from exc
+        if response.status_code == 404:
+            return False
+        if response.status_code != 200:
+            raise _failure(response, f"checking for blob {digest}", self.base_url)
+        return True
+
+    def put_blob(self, path: str | os.PathLike[str], digest: str, size: int) -> None:
+        """Stream the file to the server; it refuses contents that do not hash to `digest`."""
+        _retrying(lambda: self._put_blob(path, digest, size))
+
+    def _put_blob(self, path: str | os.PathLike[str], digest: str, size: int) -> None:
+        try:
+            response = self.http.put(f"{self.base_url}/files/blobs/{digest}", content=_chunks(path),
+                                     headers={"Content-Length": str(size), "Content-Type": "application/octet-stream"})
+        except httpx.TransportError as exc:
+            raise CommError(f"uploading {os.fspath(path)!r} to {self.base_url} failed: {exc!r}",
+                            retryable=True) from exc
+        if response.status_code == 400 and "DIGEST_MISMATCH" in response.text:
+            raise CommError(f"{os.fspath(path)!r} changed while it was being uploaded (the server got contents "
+                            f"that do not hash to {digest}); nothing was stored")
+        if response.status_code not in (200, 201):
+            raise _failure(response, f"uploading {os.fspath(path)!r}", self.base_url)
+
+    def upload(self, entity: str | None, project: str, run: str,
+               files: Sequence[tuple[str, str | os.PathLike[str]]]) -> list[FileFields]:
+        """Save local files to a run as (name, local path): blobs the server has are not sent again."""
+        entries = []
+        for name, path in files:
+            check_name(name)
+            digest, size = digest_of(path)
+            if not self.has_blob(digest):
+                self.put_blob(path, digest, size)
+            entries.append({"name": name, "sha256": digest, "size": size})
+        saved: list[FileFields] = []
+        for start in range(0, len(entries), MAX_FILES_PER_REQUEST):
+            batch = entries[start:start + MAX_FILES_PER_REQUEST]
+            request = UpsertRunFilesInput(entity_name=entity, project_name=project, run_name=run,
+                                          files=json.dumps(batch))
+            result = _retrying(lambda request=request: self.connection.upsert_run_files(request))
+            saved.extend(result.upsert_run_files.files)
+        return saved
+
+    def download(self, url: str, target: Path, digest: str) -> None:
+        """Stream a file to `target` through a temporary file beside it, checking its SHA-256 before
+        it replaces anything."""
+        _retrying(lambda: self._download(url, target, digest))
+
+    def _download(self, url: str, target: Path, digest: str) -> None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+        try:
+            hasher = hashlib.sha256()
+            with os.fdopen(fd, "wb") as out:
+                try:
+                    with self.http.stream("GET", self.absolute(url)) as response:
+                        if response.status_code != 200:
+                            raise _failure(response, f"downloading {url}", self.base_url)
+                        for chunk in response.iter_bytes(CHUNK):
+                            hasher.update(chunk)
+                            out.write(chunk)
+                except httpx.TransportError as exc:
+                    raise CommError(f"downloading {url} from {self.base_url} failed: {exc!r}",
+                                    retryable=True) from exc
+            if hasher.hexdigest() != digest:
+                raise CommError(f"the download of {url} does not hash to {digest}; nothing was written")
+            os.replace(temp, target)
+        finally:
+            if os.path.exists(temp):
+                os.unlink(temp)
+
+
+def restore_file(connection: Connection, entity: str | None, project: str, run: str, name: str, replace: bool,
+                 root: str | os.PathLike[str]) -> IO[str] | None:
+    """runbase.restore: None when the run has no such file; an existing local copy is kept unless `replace`."""
+    check_name(name)
+    found = connection.run_file(entity=entity, project=project, run=run, name=name).project
+    if found is None or found.run is None:
+        raise ValueError(f"no run {entity or '(default entity)'}/{project}/{run} (or no access to it)")
+    attrs = found.run.file
+    if attrs is None:
+        return None
+    target = Path(root) / name
+    if replace or not target.exists():
+        FileClient(connection).download(attrs.url, target, attrs.digest)
+    return open(target)  # noqa: SIM115 - W&B returns the open file
+
+
+
+def restore(name: str, run_path: str | None = None, replace: bool = False,
+            root: str | os.PathLike[str] | None = None) -> IO[str] | None:
+    """runbase.restore(): a file of the active run (or of `run_path`, needed when no run is active),
+    downloaded into the run directory (or `root`, else the current directory) and returned open."""
+    import runbase
+
+    if runbase.run is not None:
+        return runbase.run.restore(name, run_path=run_path, replace=replace, root=root)
+    if run_path is None:
+        raise UsageError("runbase.restore() needs run_path='entity/project/run_id' when no run is active")
+    from .apis.public import Api
+
+    api = Api()
+    entity, project, run_id = split_run_path(run_path, api.default_entity, api.settings["project"])
+    try:
+        return restore_file(api.client, entity, project, run_id, name, replace, root if root is not None else ".")
+    finally:
+        api.client.close()
+
+
+def save(glob_str: str | os.PathLike[str], base_path: str | os.PathLike[str] | None = None,
+         policy: str = "live") -> list[str]:
+    """runbase.save(): run.save() on the active run, as W&B scripts call it."""
+    import runbase
+
+    if runbase.run is None:
+        raise UsageError("call runbase.init() before runbase.save()")
+    return runbase.run.save(glob_str, base_path=base_path, policy=policy)

@@ -1,0 +1,122 @@
+"""HTTP routes for file contents, which stay out of GraphQL so they can be streamed:
+PUT/HEAD /files/blobs/{sha256} to upload blobs, GET /files/{entity}/{project}/{run}/{path}
+to download a run file. Every route takes the same API keys as /graphql."""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from . import blobs, run_files
+from .auth import Viewer, authenticate
+from .database import Database
+from .errors import Unauthenticated, UserError
+from .settings import ServerSettings
+from .tables import RunFile
+
+
+class BlobResponse(FileResponse):
+    """Streams a blob from disk in 1 MiB reads (Starlette's 64 KiB default halves download speed)."""
+
+    chunk_size = 1024 * 1024
+
+
+def _error(message: str, code: str, status: int) -> JSONResponse:
+    return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status)
+
+
+class FileRoutes:
+    """The routes, bound to one server's database and blob store."""
+
+    def __init__(self, db: Database, settings: ServerSettings) -> None:
+        self.db = db
+        self.settings = settings
+        self.store = blobs.store_for(settings)
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("/files/blobs/{digest}", self.put_blob, methods=["PUT"]),
+            Route("/files/blobs/{digest}", self.head_blob, methods=["HEAD"]),
+            Route("/files/{entity}/{project}/{run}/{name:path}", self.get_file, methods=["GET"]),
+        ]
+
+    def _viewer(self, request: Request) -> Viewer:
+        with self.db.session() as session:
+            return authenticate(session, request.headers.get("authorization"))
+
+    async def _authenticated(self, request: Request) -> Viewer | JSONResponse:
+        try:
+            return await run_in_threadpool(self._viewer, request)
+        except Unauthenticated as exc:
+            return _error(str(exc), exc.code, 401)
+
+    def _held(self, viewer: Viewer, digest: str) -> bool:
+        with self.db.session() as session:
+            return blobs.holds(session, viewer.user_id, digest)
+
+    def _hold(self, viewer: Viewer, digest: str) -> None:
+        with self.db.session() as session:
+            blobs.hold(session, viewer.user_id, digest)
+
+    async def head_blob(self, request: Request) -> Response:
+        """200 with the size when the viewer has uploaded the blob before, so they skip uploading it; else 404.
+        Others must upload the contents once to prove they have them, even if the server stores them already."""
+        viewer = await self._authenticated(request)
+        if isinstance(viewer, JSONResponse):
+            return Response(status_code=401)
+        digest = request.path_params["digest"]
+        try:
+            size = self.store.size(digest)
+        except UserError:
+            return Response(status_code=400)
+        if size is None or not await run_in_threadpool(self._held, viewer, digest):
+            return Response(status_code=404)
+        return Response(status_code=200, headers={"Content-Length": str(size)})
+
+    async def put_blob(self, request: Request) -> Response:
+        """Store the body as the blob named by its SHA-256; idempotent, so a known blob is not read again."""
+        viewer = await self._authenticated(request)
+        if isinstance(viewer, JSONResponse):
+            return viewer
+        digest = request.path_params["digest"]
+        try:
+            blobs.check_digest(digest)
+        except UserError as exc:
+            return _error(str(exc), exc.code, 400)
+        limit = self.settings.max_file_bytes
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            return _error(f"the upload is larger than the server's limit of {limit} bytes (RUNBASE_MAX_FILE_BYTES)",
+                          "PAYLOAD_TOO_LARGE", 413)
+        if self.store.size(digest) is not None and await run_in_threadpool(self._held, viewer, digest):
+            return JSONResponse({"sha256": digest, "created": False})
+        try:  # a blob stored already is read and checked all the same: that proves the uploader holds it
+            created = await self.store.put(digest, request.stream(), limit)
+        except blobs.BlobTooLarge as exc:
+            return _error(str(exc), exc.code, 413)
+        except blobs.DigestMismatch as exc:
+            return _error(str(exc), exc.code, 400)
+        await run_in_threadpool(self._hold, viewer, digest)
+        return JSONResponse({"sha256": digest, "created": created}, status_code=201 if created else 200)
+
+    def _find(self, request: Request) -> RunFile | None:
+        params = request.path_params
+        with self.db.session() as session:
+            viewer = authenticate(session, request.headers.get("authorization"))
+            return run_files.readable(session, viewer, params["entity"], params["project"], params["run"],
+                                      params["name"])
+
+    async def get_file(self, request: Request) -> Response:
+        """Stream a run file's contents to a viewer allowed to read its project (404 for anyone else)."""
+        try:
+            found = await run_in_threadpool(self._find, request)
+        except Unauthenticated as exc:
+            return _error(str(exc), exc.code, 401)
+        if found is None:
+            p = request.path_params
+            return _error(f"no file {p['name']!r} in run {p['entity']}/{p['project']}/{p['run']} "
+                          "(or no access to it)", "NOT_FOUND", 404)
+        return BlobResponse(self.store.path(found.sha256), media_type="application/octet-stream",
+                            headers={"ETag": f'"{found.sha256}"', "X-Runbase-Sha256": found.sha256})
