@@ -28,7 +28,7 @@ from runbase_server.tables import Entity, Project, Run, User
 
 from filter_documents import filters_for, names_quoted_key, oracle_matches, runs
 
-EXAMPLES = int(os.environ.get("RUNBASE_FILTER_EXAMPLES", "200"))
+EXAMPLES = int(os.environ.get("RUNBASE_FILTER_EXAMPLES", "120"))
 T0 = datetime(2023, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
 
 
