@@ -25,7 +25,7 @@ from . import deliveries, demo, runs, users
 from .auth import authenticate
 from .database import Database, upgrade
 from .delivery_worker import DeliveryWorker
-from .errors import Unauthenticated, UserError
+from .errors import Unauthenticated, UserError, error_response
 from .file_routes import FileRoutes
 from .schema import build, is_internal, is_race
 from .schema_base import Context
@@ -37,10 +37,6 @@ RACE_ATTEMPTS = 3
 
 class RequestTooLarge(Exception):
     pass
-
-
-def _error(message: str, code: str, status: int) -> JSONResponse:
-    return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status)
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
@@ -116,7 +112,7 @@ class GraphQLEndpoint:
         try:
             body = await _read_body(request, self.settings.max_request_bytes)
         except RequestTooLarge:
-            return _error(f"request body is larger than the server's limit of {self.settings.max_request_bytes} "
+            return error_response(f"request body is larger than the server's limit of {self.settings.max_request_bytes} "
                           "bytes", "PAYLOAD_TOO_LARGE", 413)
         try:
             payload = json.loads(body)
@@ -125,9 +121,9 @@ class GraphQLEndpoint:
             if not isinstance(query, str) or not isinstance(variables, dict):
                 raise TypeError
         except (ValueError, KeyError, TypeError):
-            return _error('the body must be JSON: {"query": "...", "variables": {...}}', "BAD_REQUEST", 400)
+            return error_response('the body must be JSON: {"query": "...", "variables": {...}}', "BAD_REQUEST", 400)
         except RecursionError:
-            return _error("the request body is nested too deeply", "BAD_REQUEST", 400)
+            return error_response("the request body is nested too deeply", "BAD_REQUEST", 400)
         where = _nul_at(variables, "") or ("the query" if "\x00" in query or "\\u0000" in query else None)
         if where:
             return _refuse_nul(query, where)
@@ -141,7 +137,7 @@ class GraphQLEndpoint:
                 try:
                     viewer = authenticate(session, authorization)
                 except Unauthenticated as exc:
-                    return _error(str(exc), exc.code, 401)
+                    return error_response(str(exc), exc.code, 401)
                 context = Context(session=session, viewer=viewer, limits=self.limits)
                 result = self.schema.execute_sync(query, variables, context, operation_name=operation)
                 if result.errors:

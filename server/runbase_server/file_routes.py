@@ -12,7 +12,7 @@ from starlette.routing import Route
 from . import blobs, run_files
 from .auth import Viewer, authenticate
 from .database import Database
-from .errors import Unauthenticated, UserError
+from .errors import Unauthenticated, UserError, error_response
 from .settings import ServerSettings
 from .tables import RunFile
 
@@ -21,10 +21,6 @@ class BlobResponse(FileResponse):
     """Streams a blob from disk in 1 MiB reads (Starlette's 64 KiB default halves download speed)."""
 
     chunk_size = 1024 * 1024
-
-
-def _error(message: str, code: str, status: int) -> JSONResponse:
-    return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status)
 
 
 class FileRoutes:
@@ -50,7 +46,7 @@ class FileRoutes:
         try:
             return await run_in_threadpool(self._viewer, request)
         except Unauthenticated as exc:
-            return _error(str(exc), exc.code, 401)
+            return error_response(str(exc), exc.code, 401)
 
     def _held(self, viewer: Viewer, digest: str) -> bool:
         with self.db.session() as session:
@@ -84,20 +80,20 @@ class FileRoutes:
         try:
             blobs.check_digest(digest)
         except UserError as exc:
-            return _error(str(exc), exc.code, 400)
+            return error_response(str(exc), exc.code, 400)
         limit = self.settings.max_file_bytes
         declared = request.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            return _error(f"the upload is larger than the server's limit of {limit} bytes (RUNBASE_MAX_FILE_BYTES)",
+            return error_response(f"the upload is larger than the server's limit of {limit} bytes (RUNBASE_MAX_FILE_BYTES)",
                           "PAYLOAD_TOO_LARGE", 413)
         if self.store.size(digest) is not None and await run_in_threadpool(self._held, viewer, digest):
             return JSONResponse({"sha256": digest, "created": False})
         try:  # a blob stored already is read and checked all the same: that proves the uploader holds it
             created = await self.store.put(digest, request.stream(), limit)
         except blobs.BlobTooLarge as exc:
-            return _error(str(exc), exc.code, 413)
+            return error_response(str(exc), exc.code, 413)
         except blobs.DigestMismatch as exc:
-            return _error(str(exc), exc.code, 400)
+            return error_response(str(exc), exc.code, 400)
         await run_in_threadpool(self._hold, viewer, digest)
         return JSONResponse({"sha256": digest, "created": created}, status_code=201 if created else 200)
 
@@ -113,10 +109,10 @@ class FileRoutes:
         try:
             found = await run_in_threadpool(self._find, request)
         except Unauthenticated as exc:
-            return _error(str(exc), exc.code, 401)
+            return error_response(str(exc), exc.code, 401)
         if found is None:
             p = request.path_params
-            return _error(f"no file {p['name']!r} in run {p['entity']}/{p['project']}/{p['run']} "
+            return error_response(f"no file {p['name']!r} in run {p['entity']}/{p['project']}/{p['run']} "
                           "(or no access to it)", "NOT_FOUND", 404)
         return BlobResponse(self.store.path(found.sha256), media_type="application/octet-stream",
                             headers={"ETag": f'"{found.sha256}"', "X-Runbase-Sha256": found.sha256})
