@@ -22,7 +22,6 @@ import os
 import platform
 import random
 import secrets
-import shutil
 import signal
 import socket
 import statistics
@@ -679,9 +678,10 @@ WORKERS = {"runbase-w1": worker_runbase_w1, "runbase-w2": worker_runbase_w2,
            "mlflow-w4-create": worker_mlflow_w4_create, "mlflow-w4-read": worker_mlflow_w4_read}
 
 
-def run_worker(python: str, name: str, cfg: dict[str, Any], timeout: float = 1800) -> dict[str, Any]:
-    """Run one worker in a fresh interpreter; its last stdout line is the JSON result."""
-    proc = subprocess.run([python, str(Path(__file__).resolve()), "--worker", name, json.dumps(cfg)],
+def run_worker(python: str, name: str, cfg: dict[str, Any], timeout: float = 1800,
+               script: str = __file__) -> dict[str, Any]:
+    """Run one worker of `script` in a fresh interpreter; its last stdout line is the JSON result."""
+    proc = subprocess.run([python, str(Path(script).resolve()), "--worker", name, json.dumps(cfg)],
                           capture_output=True, text=True, timeout=timeout)
     if proc.returncode != 0:
         raise RuntimeError(f"worker {name} failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
@@ -712,13 +712,13 @@ def wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: fl
 
 @contextlib.contextmanager
 def server_process(argv: list[str], health_url: str, log: Path, env: dict[str, str],
-                   timeout: float = 60) -> Iterator[None]:
+                   timeout: float = 60) -> Iterator[subprocess.Popen[bytes]]:
     """Start a server, wait until it answers, and always stop it (SIGINT, then SIGKILL)."""
     with log.open("wb") as out:
         proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
     try:
         wait_healthy(health_url, proc, log, timeout)
-        yield
+        yield proc
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGINT)
@@ -773,7 +773,8 @@ def runbase_server(database: str, env: dict[str, str] | None = None) -> Iterator
             info["pg"] = stack.enter_context(postgres_database())
             argv += ["--database-url", PG_URL.format(name=info["pg"])]
         server_env = {**os.environ, **(env or {}), "RUNBASE_ADMIN_API_KEY": key}
-        stack.enter_context(server_process(argv, info["url"] + "/healthz", Path(tmp) / "server.log", server_env))
+        info["pid"] = stack.enter_context(server_process(argv, info["url"] + "/healthz", Path(tmp) / "server.log",
+                                                         server_env)).pid
         yield info
 
 

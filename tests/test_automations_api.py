@@ -26,6 +26,7 @@ from runbase.automations import (
     OnRunState,
     OnSchedule,
     ProjectScope,
+    RegistryScope,
     RunEvent,
     SendNotification,
     SendWebhook,
@@ -300,11 +301,18 @@ def test_name_conflicts_and_fetch_existing(api: wandb.Api, team: str) -> None:
         api.create_automation(first)
 
 
-def test_artifact_events_are_refused_until_artifacts_exist(api: wandb.Api, team: str) -> None:
-    for event in (OnCreateArtifact(scope=f"{team}/p/models"), OnLinkArtifact(scope=f"{team}/p"),
+def test_artifact_automations_need_a_scope_that_exists(api: wandb.Api, team: str) -> None:
+    for event in (OnCreateArtifact(scope=f"{team}/p/models"),
                   OnAddArtifactAlias(scope=f"{team}/p/models", filter={"alias": {"$regex": "^prod"}})):
-        with pytest.raises(wandb.CommError, match="not built"):
+        with pytest.raises(wandb.CommError, match=f"no artifact collection {team}/p/models"):
             api.create_automation(event >> DoNothing(), name=unique("artifact"))
+    with pytest.raises(wandb.CommError, match="no registry 'model'"):
+        api.create_automation(OnLinkArtifact(scope=RegistryScope(entity_name=team, registry_name="model"))
+                              >> DoNothing(), name=unique("artifact"))
+    linked = OnLinkArtifact(scope=f"{team}/p", filter={"alias": "production", "metadata.accuracy": {"$gte": 0.9}})
+    saved = saved_and_read_back(api, linked >> DoNothing(), name=unique("linked"))
+    assert saved.event.to_event_filter() == linked.to_event_filter()
+    assert saved.scope == ProjectScope(entity_name=team, project_name="p")
 
 
 def test_server_refusals_reach_the_caller(api: wandb.Api, team: str) -> None:

@@ -41,9 +41,9 @@ def test_unknown_init_argument_values(kwargs: dict, match: str, tmp_path: Path) 
 def test_features_not_built_say_so(tmp_path: Path) -> None:
     with pytest.raises(NotImplementedError, match="fork_from"):
         runbase.init(mode="offline", fork_from="abc?_step=3", dir=tmp_path)
-    run = runbase.init(mode="offline", dir=tmp_path)
-    with pytest.raises(NotImplementedError, match="log_artifact"):
-        run.log_artifact("x")
+    artifact = runbase.Artifact("table", type="dataset")
+    with pytest.raises(NotImplementedError, match="data objects"):
+        artifact.add(object(), "table")
 
 
 def test_bad_log_calls_lose_nothing_else(server: Server, tmp_path: Path) -> None:

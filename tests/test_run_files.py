@@ -6,14 +6,19 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import socket
+import threading
+import time
 import uuid
 from pathlib import Path
+from urllib.parse import urlparse
 
 import httpx
 import pytest
-from conftest import Server, run_script
-
 import runbase as wandb
+from conftest import Server, run_script
+from runbase.connection import Connection
+from runbase.files import FileClient, digest_of
 
 MB = 1024 * 1024
 
@@ -372,3 +377,104 @@ def test_knowing_a_digest_is_not_enough_to_read_the_contents(server: Server) -> 
     attached = upsert_files(server, project, "r1", [{"name": "mine.bin", "sha256": digest, "size": len(content)}],
                             key=other)
     assert "errors" not in attached, attached
+
+
+def test_an_interrupted_upload_resumes_where_it_stopped(server: Server) -> None:
+    content = os.urandom(12 * MB)
+    digest = hashlib.sha256(content).hexdigest()
+    auth = {"Authorization": f"Bearer {server.key}"}
+
+    def dies_after_10_mb():
+        for start in range(0, 10 * MB, MB):
+            yield content[start:start + MB]
+        raise ConnectionResetError("the network went away")
+
+    with pytest.raises(ConnectionResetError):
+        httpx.put(f"{server.url}/files/blobs/{digest}", content=dies_after_10_mb(),
+                  headers={**auth, "Content-Length": str(len(content))})
+    kept = None
+    for _ in range(50):  # the server notices the disconnect asynchronously
+        head = httpx.head(f"{server.url}/files/blobs/{digest}", headers=auth)
+        assert head.status_code == 404
+        kept = head.headers.get("x-runbase-upload-offset")
+        if kept:
+            break
+        time.sleep(0.1)
+    assert kept is not None and 0 < int(kept) <= 10 * MB
+    start = int(kept)
+    wrong = httpx.put(f"{server.url}/files/blobs/{digest}", content=content[start - 1:],
+                      headers={**auth, "Content-Range": f"bytes {start - 1}-{len(content) - 1}/{len(content)}"})
+    assert wrong.status_code == 409 and wrong.headers["x-runbase-upload-offset"] == kept
+    resumed = httpx.put(f"{server.url}/files/blobs/{digest}", content=content[start:],
+                        headers={**auth, "Content-Range": f"bytes {start}-{len(content) - 1}/{len(content)}"})
+    assert resumed.status_code == 201, resumed.text
+    assert httpx.head(f"{server.url}/files/blobs/{digest}", headers=auth).headers["content-length"] == str(len(content))
+    another = server.create_user(f"resumer{uuid.uuid4().hex[:6]}")
+    assert httpx.put(f"{server.url}/files/blobs/{digest}", content=b"x",  # nobody else resumes the viewer's upload
+                     headers={"Authorization": f"Bearer {another}", "Content-Range": f"bytes {start}-{start}/12"}
+                     ).status_code == 409
+
+
+class CuttingProxy:
+    """A TCP proxy to the server that breaks its first connection after `cut_after` bytes from the
+    client, the way a flaky network does, and counts what clients sent."""
+
+    def __init__(self, port: int, cut_after: int) -> None:
+        self.target = port
+        self.cut_after = cut_after
+        self.sent = 0
+        self.connections = 0
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            self.connections += 1
+            upstream = socket.create_connection(("127.0.0.1", self.target))
+            limit = self.cut_after if self.connections == 1 else None
+            threading.Thread(target=self._pipe, args=(client, upstream, limit), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(upstream, client, None, False), daemon=True).start()
+
+    def _pipe(self, source: socket.socket, sink: socket.socket, limit: int | None, count: bool = True) -> None:
+        passed = 0
+        try:
+            while data := source.recv(1 << 16):
+                if count:
+                    self.sent += len(data)
+                passed += len(data)
+                sink.sendall(data)
+                if limit is not None and passed >= limit:
+                    break
+        except OSError:
+            pass
+        for sock in (source, sink):
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            sock.close()
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+def test_the_sdk_resumes_an_upload_after_the_connection_breaks(server: Server, tmp_path: Path) -> None:
+    big = tmp_path / "resumable.bin"
+    big.write_bytes(os.urandom(24 * MB))
+    digest, size = digest_of(big)
+    proxy = CuttingProxy(urlparse(server.url).port, cut_after=14 * MB)
+    connection = Connection(proxy.url, server.key)
+    try:
+        FileClient(connection).put_blob(big, digest, size)
+    finally:
+        connection.close()
+        proxy.close()
+    assert proxy.connections >= 2
+    assert proxy.sent < size + 8 * MB, f"{proxy.sent} bytes sent: the upload started over instead of resuming"
+    stored = server.data_dir / "blobs" / digest[:2] / digest[2:4] / digest
+    assert stored.read_bytes() == big.read_bytes()

@@ -7,10 +7,29 @@ __version__ = "0.1.0"
 from typing import TYPE_CHECKING
 
 from .apis.public import Api
+from .artifacts import Artifact
 from .credentials import login
-from .errors import AuthenticationError, CommError, Error, UsageError
+from .errors import (
+    ArtifactFinalizedError,
+    ArtifactNotLoggedError,
+    AuthenticationError,
+    CommError,
+    Error,
+    UsageError,
+)
 from .files import restore, save
-from .lifecycle import finish, init, log, setup, teardown
+from .lifecycle import (
+    finish,
+    init,
+    link_model,
+    log,
+    log_artifact,
+    log_model,
+    setup,
+    teardown,
+    use_artifact,
+    use_model,
+)
 from .run import AlertLevel, Run
 from .settings import Settings
 
@@ -24,6 +43,8 @@ config: Config | None = None
 summary: Summary | None = None
 
 __all__ = [
-    "AlertLevel", "Api", "AuthenticationError", "CommError", "Error", "Run", "Settings", "UsageError", "config", "finish", "init", "log",
-    "login", "restore", "run", "save", "setup", "summary", "teardown",
+    "AlertLevel", "Api", "Artifact", "ArtifactFinalizedError", "ArtifactNotLoggedError", "AuthenticationError",
+    "CommError", "Error", "Run", "Settings", "UsageError", "config", "finish", "init", "link_model", "log",
+    "log_artifact", "log_model", "login", "restore", "run", "save", "setup", "summary", "teardown", "use_artifact",
+    "use_model",
 ]

@@ -28,3 +28,16 @@ class CommError(Error):
 
 class AuthenticationError(CommError):
     """The API key is missing or the server refused it."""
+
+
+class ArtifactStatusError(UsageError, AttributeError):
+    """An artifact was used in a way its state does not allow. An AttributeError too, as in W&B, so that
+    hasattr() on a draft's server-only properties is False."""
+
+
+class ArtifactNotLoggedError(ArtifactStatusError):
+    """The artifact has not been logged (or saved) yet, so the server knows nothing of it."""
+
+
+class ArtifactFinalizedError(ArtifactStatusError):
+    """The artifact is finalized (logged, or being logged): its contents can no longer change."""

@@ -31,29 +31,29 @@ MAX_FILES_PER_REQUEST = 1000  # the server's limit for one upsertRunFiles
 WINDOWS_DRIVE = re.compile(r"[A-Za-z]:")
 
 
-def check_name(name: str) -> str:
-    """The server's rules for a file's path in a run, checked before anything is sent and
-    again before anything downloaded is written, so no name can point outside the run."""
+def check_name(name: str, what: str = "run file name") -> str:
+    """The server's rules for a file's path in a run (or an artifact), checked before anything is sent
+    and again before anything downloaded is written, so no name can point outside its root."""
     if not isinstance(name, str) or not name:
-        raise ValueError("a run file name must be a non-empty string")
+        raise ValueError(f"a {what} must be a non-empty string")
     if any(ord(c) < 32 or ord(c) == 127 for c in name):
-        raise ValueError(f"run file name {name!r} must not contain NUL or other control characters")
+        raise ValueError(f"{what} {name!r} must not contain NUL or other control characters")
     if "\\" in name:
-        raise ValueError(f"run file name {name!r} must use '/' between directories, not backslashes")
+        raise ValueError(f"{what} {name!r} must use '/' between directories, not backslashes")
     if name.startswith("/") or WINDOWS_DRIVE.match(name):
-        raise ValueError(f"run file name {name!r} must be a relative path, not an absolute one")
+        raise ValueError(f"{what} {name!r} must be a relative path, not an absolute one")
     if any(part in ("", ".", "..") for part in name.split("/")):
-        raise ValueError(f"run file name {name!r} must not contain empty, '.' or '..' components "
+        raise ValueError(f"{what} {name!r} must not contain empty, '.' or '..' components "
                          "(path traversal is refused)")
     return name
 
 
-def name_under(path: str | os.PathLike[str], root: str | os.PathLike[str]) -> str:
-    """The run file name of `path` relative to `root`, with '/' separators; it must lie inside root."""
+def name_under(path: str | os.PathLike[str], root: str | os.PathLike[str], what: str = "run file name") -> str:
+    """The name of `path` relative to `root`, with '/' separators; it must lie inside root."""
     relative = os.path.relpath(os.path.abspath(path), os.path.abspath(root))
     if relative == os.pardir or relative.startswith(os.pardir + os.sep):
         raise ValueError(f"{os.fspath(path)!r} is not inside {os.fspath(root)!r}; pass a root that contains it")
-    return check_name(Path(relative).as_posix())
+    return check_name(Path(relative).as_posix(), what)
 
 
 def digest_of(path: str | os.PathLike[str]) -> tuple[str, int]:
@@ -67,9 +67,13 @@ def digest_of(path: str | os.PathLike[str]) -> tuple[str, int]:
     return hasher.hexdigest(), size
 
 
-def _chunks(path: str | os.PathLike[str]) -> Iterator[bytes]:
+def _chunks(path: str | os.PathLike[str], progress: Callable[[int], None] | None = None,
+            offset: int = 0) -> Iterator[bytes]:
     with open(path, "rb") as source:
+        source.seek(offset)
         while chunk := source.read(CHUNK):
+            if progress is not None:
+                progress(len(chunk))
             yield chunk
 
 
@@ -129,30 +133,62 @@ class FileClient:
         return _retrying(lambda: self._has_blob(digest))
 
     def _has_blob(self, digest: str) -> bool:
+        return self._kept(digest) is None
+
+    def _kept(self, digest: str) -> int | None:
+        """None when the viewer's blob is stored, else how much of their interrupted upload the server kept."""
         try:
             response = self.http.head(f"{self.base_url}/files/blobs/{digest}")
         except httpx.TransportError as exc:
             raise CommError(f"cannot reach the runbase server at {self.base_url}: {exc!r}", retryable=True) from exc
         if response.status_code == 404:
-            return False
+            kept = response.headers.get("x-runbase-upload-offset", "0")
+            return int(kept) if kept.isdigit() else 0
         if response.status_code != 200:
             raise _failure(response, f"checking for blob {digest}", self.base_url)
-        return True
+        return None
 
-    def put_blob(self, path: str | os.PathLike[str], digest: str, size: int) -> None:
-        """Stream the file to the server; it refuses contents that do not hash to `digest`."""
-        _retrying(lambda: self._put_blob(path, digest, size))
+    def put_blob(self, path: str | os.PathLike[str], digest: str, size: int,
+                 progress: Callable[[int], None] | None = None) -> None:
+        """Stream the file to the server; it refuses contents that do not hash to `digest`. A retry
+        after a broken connection sends only what the server did not keep. `progress` is told the size
+        of each chunk as it goes (a retry first corrects it to the part the server kept)."""
+        attempts = reported = 0
 
-    def _put_blob(self, path: str | os.PathLike[str], digest: str, size: int) -> None:
+        def report(count: int) -> None:
+            nonlocal reported
+            reported += count
+            if progress is not None:
+                progress(count)
+
+        def attempt() -> None:
+            nonlocal attempts
+            attempts += 1
+            offset = 0 if attempts == 1 else self._kept(digest)
+            if offset is None:
+                return  # the broken request got through after all
+            report(offset - reported)
+            self._put_blob(path, digest, size, report, offset)
+
+        _retrying(attempt)
+
+    def _put_blob(self, path: str | os.PathLike[str], digest: str, size: int,
+                  progress: Callable[[int], None] | None, offset: int = 0) -> None:
+        headers = {"Content-Length": str(size - offset), "Content-Type": "application/octet-stream"}
+        if offset:
+            headers["Content-Range"] = f"bytes {offset}-{size - 1}/{size}"
         try:
-            response = self.http.put(f"{self.base_url}/files/blobs/{digest}", content=_chunks(path),
-                                     headers={"Content-Length": str(size), "Content-Type": "application/octet-stream"})
+            response = self.http.put(f"{self.base_url}/files/blobs/{digest}", content=_chunks(path, progress, offset),
+                                     headers=headers)
         except httpx.TransportError as exc:
             raise CommError(f"uploading {os.fspath(path)!r} to {self.base_url} failed: {exc!r}",
                             retryable=True) from exc
         if response.status_code == 400 and "DIGEST_MISMATCH" in response.text:
             raise CommError(f"{os.fspath(path)!r} changed while it was being uploaded (the server got contents "
                             f"that do not hash to {digest}); nothing was stored")
+        if response.status_code == 409:  # the kept part changed under us: start again from where it is now
+            raise CommError(f"resuming the upload of {os.fspath(path)!r} at byte {offset} was refused",
+                            retryable=True, status=409)
         if response.status_code not in (200, 201):
             raise _failure(response, f"uploading {os.fspath(path)!r}", self.base_url)
 

@@ -15,7 +15,7 @@ import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import credentials
 from .config import Config, from_wandb_shape, initial_config, wandb_shaped
@@ -27,6 +27,9 @@ from .run import Run
 from .sender import Sender, print_warning
 from .settings import Settings
 from .summary import Summary
+
+if TYPE_CHECKING:
+    from .artifacts import Artifact
 
 FORBIDDEN_ID_CHARS = set('/\\#?%:')
 ADJECTIVES = ("amber", "bold", "brisk", "calm", "clever", "cosmic", "crisp", "dark", "eager", "fancy", "gentle",
@@ -114,13 +117,46 @@ def finish(exit_code: int | None = None, quiet: bool | None = None) -> None:
         runbase.run.finish(exit_code, quiet)
 
 
-def log(data: dict[str, Any], step: int | None = None, commit: bool | None = None) -> None:
-    """Log to the current run (runbase.run)."""
+def _current(what: str) -> Run:
     import runbase
 
     if runbase.run is None:
-        raise UsageError("call runbase.init() before runbase.log()")
-    runbase.run.log(data, step=step, commit=commit)
+        raise UsageError(f"call runbase.init() before runbase.{what}()")
+    return runbase.run
+
+
+def log(data: dict[str, Any], step: int | None = None, commit: bool | None = None) -> None:
+    """Log to the current run (runbase.run)."""
+    _current("log").log(data, step=step, commit=commit)
+
+
+def log_artifact(artifact_or_path: Artifact | str | os.PathLike[str], name: str | None = None,
+                 type: str | None = None, aliases: list[str] | None = None,
+                 tags: list[str] | None = None) -> Artifact:
+    """run.log_artifact() on the current run."""
+    return _current("log_artifact").log_artifact(artifact_or_path, name=name, type=type, aliases=aliases, tags=tags)
+
+
+def use_artifact(artifact_or_name: Artifact | str, type: str | None = None, aliases: list[str] | None = None,
+                 use_as: str | None = None) -> Artifact:
+    """run.use_artifact() on the current run."""
+    return _current("use_artifact").use_artifact(artifact_or_name, type=type, aliases=aliases, use_as=use_as)
+
+
+def log_model(path: str | os.PathLike[str], name: str | None = None, aliases: list[str] | None = None) -> None:
+    """run.log_model() on the current run."""
+    _current("log_model").log_model(path, name=name, aliases=aliases)
+
+
+def use_model(name: str) -> str:
+    """run.use_model() on the current run."""
+    return _current("use_model").use_model(name)
+
+
+def link_model(path: str | os.PathLike[str], registered_model_name: str, name: str | None = None,
+               aliases: list[str] | None = None) -> Artifact | None:
+    """run.link_model() on the current run."""
+    return _current("link_model").link_model(path, registered_model_name, name=name, aliases=aliases)
 
 
 def init(

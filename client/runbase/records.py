@@ -18,6 +18,8 @@ RUN = "run"  # UpsertBucketInput fields
 HISTORY = "history"  # LogHistoryInput: rows (a JSON string), summaryMetrics, or consoleLines and consoleStart
 ALERT = "alert"  # NotifyScriptableRunAlertInput fields, with "n": the alert's number in this log
 ALERT_SENT = "alert_sent"  # "n" of an alert the server accepted, so that `runbase sync` does not send it twice
+ARTIFACT = "artifact"  # an artifact to upload (transfer.ArtifactJob.record()), with "n": its number in this log
+ARTIFACT_SENT = "artifact_sent"  # "n" of an artifact the server has, so that `runbase sync` does not send it again
 SYNCED = ".synced"
 
 
@@ -45,8 +47,9 @@ def read(path: Path) -> Iterator[dict[str, Any]]:
                 continue
 
 
-def sent_alerts(path: Path) -> set[int]:
-    """Numbers of the alerts in a log that already reached the server; reads only those lines."""
-    marker = orjson.dumps({"t": ALERT_SENT})[:-1]
+def sent_numbers(path: Path, kind: str) -> set[int]:
+    """Numbers of the alerts (kind ALERT_SENT) or artifacts (ARTIFACT_SENT) in a log that already reached
+    the server; reads only those lines."""
+    marker = orjson.dumps({"t": kind})[:-1]
     with path.open("rb") as handle:
         return {orjson.loads(line)["n"] for line in handle if line.startswith(marker) and line.endswith(b"}\n")}

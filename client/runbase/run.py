@@ -9,10 +9,11 @@ import glob
 import json
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
+from .artifacts.code import _is_py_requirements_or_dockerfile, code_artifact, exclude_runbase_fn
 from .config import Config
 from .errors import UsageError
 from .metrics import Metric, MetricRules
@@ -20,6 +21,8 @@ from .summary import Summary
 
 if TYPE_CHECKING:
     from .apis.public.files import File
+    from .artifacts import Artifact
+    from .connection import Connection
     from .console import ConsoleCapture
     from .files import FileClient
     from .sender import Sender
@@ -32,6 +35,7 @@ MAX_ALERT_TEXT = 10_000  # the server's limit; checked here because alerts are s
 MAX_ALERT_WAIT = datetime.timedelta(days=366)
 DEFAULT_ALERT_WAIT = datetime.timedelta(minutes=1)  # W&B's default
 SAVE_POLICIES = ("live", "now", "end")
+MODEL_REGISTRY = "wandb-registry-model"
 
 
 @dataclass
@@ -521,12 +525,219 @@ class Run:
         return restore_file(self._files().connection, entity, project, run_id, name, replace,
                             root if root is not None else self._dir or ".")
 
-    # -- not built yet ---------------------------------------------------------------------
-    def log_artifact(self, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError("Run.log_artifact() is not built yet (it comes with artifacts)")
+    # -- artifacts ---------------------------------------------------------------------------------
+    def _check_active(self, what: str) -> None:
+        if self._finished:
+            raise UsageError(f"this run has finished; {what} must be called while it is active")
 
-    def use_artifact(self, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError("Run.use_artifact() is not built yet (it comes with artifacts)")
+    def _online(self, what: str) -> Connection:
+        """The run's connection, for calls that need the server now."""
+        if self._sender is None or self._sender.connection is None:
+            raise UsageError(f"{what} needs the server; this run is offline")
+        return self._sender.connection
+
+    def _history_step(self) -> int | None:
+        """The step whose history an artifact logged now belongs with: the one being built, else the last."""
+        step = self._step if self._pending else self._step - 1
+        return step if step >= 0 else None
+
+    def _artifact_of(self, artifact_or_path: Artifact | str | os.PathLike[str], name: str | None,
+                     type: str | None) -> tuple[Artifact, list[str]]:
+        """The artifact given, or a new one holding a file, directory or URI (left empty in a disabled run,
+        which copies nothing); and aliases written in the name ("data:best")."""
+        from .artifacts import Artifact, names
+
+        if isinstance(artifact_or_path, Artifact):
+            if type is not None and type != artifact_or_path.type:
+                raise ValueError(f"type={type!r} does not match the artifact's type {artifact_or_path.type!r}")
+            if name is not None and names.split_name(name)[0] != artifact_or_path._name:
+                raise ValueError(f"name={name!r} does not match the artifact's name {artifact_or_path._name!r}")
+            return artifact_or_path, names.split_name(name)[1] if name is not None else []
+        if not isinstance(artifact_or_path, (str, os.PathLike)):
+            raise TypeError(f"expected an Artifact or a path, not {artifact_or_path.__class__.__name__}")
+        path = os.fspath(artifact_or_path)
+        uri = "://" in path
+        if not uri and not os.path.exists(path):
+            raise ValueError(f"cannot log {path!r} as an artifact: there is no such file or directory")
+        base, aliases = names.split_name(name if name is not None else
+                                         os.path.basename(os.path.normpath(path.split("://", 1)[-1])))
+        artifact = Artifact(base, type or "unspecified")
+        if self._disabled:
+            return artifact, aliases
+        if uri:
+            artifact.add_reference(path)
+        elif os.path.isdir(path):
+            artifact.add_dir(path)
+        else:
+            artifact.add_file(path)
+        return artifact, aliases
+
+    def _log_artifact(self, artifact_or_path: Artifact | str | os.PathLike[str], name: str | None, type: str | None,
+                      aliases: list[str] | None, tags: list[str] | None = None, commit: bool = True,
+                      distributed_id: str | None = None) -> Artifact:
+        from .artifacts import names
+
+        aliases = names.check_aliases(aliases)
+        tags = names.check_tags(tags)
+        artifact, named = self._artifact_of(artifact_or_path, name, type)
+        if self._disabled:
+            return artifact
+        self._check_active("log_artifact()")
+        assert self._sender is not None
+        job = artifact._start_job(self._sender.connection, self._entity, self._project, commit=commit, use=False,
+                                  aliases=aliases + named, tags=tags, distributed_id=distributed_id,
+                                  history_step=self._history_step())
+        self._sender.artifact(job)
+        return artifact
+
+    def log_artifact(self, artifact_or_path: Artifact | str | os.PathLike[str], name: str | None = None,
+                     type: str | None = None, aliases: list[str] | None = None,
+                     tags: list[str] | None = None) -> Artifact:
+        """Declare an artifact (or a file, directory or URI, named after it) an output of this run. Returns
+        at once: the upload happens in the background; artifact.wait() blocks until the server has
+        committed it, and finish() waits for it. Offline runs keep it for `runbase sync`."""
+        return self._log_artifact(artifact_or_path, name, type, aliases, tags)
+
+    def _distributed_id(self, distributed_id: str | None) -> str:
+        distributed_id = distributed_id or self._group
+        if not isinstance(distributed_id, str) or not distributed_id:
+            raise ValueError("upsert_artifact() and finish_artifact() need a distributed_id shared by the processes "
+                             "building the artifact (or a run group, which is the default)")
+        return distributed_id
+
+    def upsert_artifact(self, artifact_or_path: Artifact | str | os.PathLike[str], name: str | None = None,
+                        type: str | None = None, aliases: list[str] | None = None,
+                        distributed_id: str | None = None) -> Artifact:
+        """Add files to the version that several processes build together (same distributed_id); it stays
+        open until one of them calls finish_artifact()."""
+        return self._log_artifact(artifact_or_path, name, type, aliases, commit=False,
+                                  distributed_id=self._distributed_id(distributed_id))
+
+    def finish_artifact(self, artifact_or_path: Artifact | str | os.PathLike[str], name: str | None = None,
+                        type: str | None = None, aliases: list[str] | None = None,
+                        distributed_id: str | None = None) -> Artifact:
+        """Add these files to the version built with upsert_artifact() and commit it."""
+        return self._log_artifact(artifact_or_path, name, type, aliases,
+                                  distributed_id=self._distributed_id(distributed_id))
+
+    def _resolve_artifact(self, name: str, type: str | None) -> Artifact:
+        """A logged version by path ("name:alias", "project/name:v2", "entity/project/name:alias",
+        "wandb-registry-model/coll:alias"), without recording its use."""
+        from .artifacts import Artifact, names
+
+        path = names.parse_path(name, self._entity, self._project)
+        connection = self._online("use_artifact()")
+        found = connection.artifact_by_name(entity=path.entity, project=path.project, name=path.full_name).project
+        if found is None or found.artifact is None:
+            raise ValueError(f"no artifact {path.entity or '(default entity)'}/{path.project}/{path.full_name} "
+                             "(or no access to it)")
+        if type is not None and found.artifact.type_name != type:
+            raise ValueError(f"artifact {name!r} is of type {found.artifact.type_name!r}, not {type!r}")
+        return Artifact._from_fields(connection, found.artifact)
+
+    def _record_use(self, artifact: Artifact, aliases: list[str], use_as: str | None) -> Artifact:
+        from ._generated.input_types import UseArtifactInput
+
+        connection = self._online("use_artifact()")
+        if aliases:
+            artifact.aliases = artifact.aliases + [alias for alias in aliases if alias not in artifact.aliases]
+            artifact.save()
+        connection.use_artifact(UseArtifactInput(entity_name=self._entity, project_name=self._project,
+                                                 run_name=self._id, artifact_id=artifact._logged().id))
+        artifact._use_as = use_as
+        return artifact
+
+    def use_artifact(self, artifact_or_name: Artifact | str, type: str | None = None,
+                     aliases: list[str] | None = None, use_as: str | None = None) -> Artifact:
+        """Declare an artifact an input of this run (lineage) and return it; download() or file() fetch
+        its files. A draft Artifact is logged first (not as this run's output), in the background."""
+        from .artifacts import Artifact, names
+
+        aliases = names.user_aliases(aliases)
+        if not isinstance(artifact_or_name, Artifact):
+            if self._disabled:
+                return Artifact(names.parse_path(artifact_or_name).name, type or "unspecified")
+            self._check_active("use_artifact()")
+            return self._record_use(self._resolve_artifact(artifact_or_name, type), aliases, use_as)
+        artifact = artifact_or_name
+        if type is not None and artifact.type != type:
+            raise ValueError(f"artifact {artifact.name!r} is of type {artifact.type!r}, not {type!r}")
+        if self._disabled:
+            return artifact
+        self._check_active("use_artifact()")
+        if artifact._fields is None and artifact._job is None:
+            assert self._sender is not None
+            job = artifact._start_job(self._sender.connection, self._entity, self._project, commit=True, use=True,
+                                      aliases=aliases)
+            artifact._use_as = use_as
+            self._sender.artifact(job)
+            return artifact
+        return self._record_use(artifact.wait(), aliases, use_as)
+
+    def link_artifact(self, artifact: Artifact, target_path: str, aliases: list[str] | None = None) -> Artifact:
+        """Link a version into a portfolio ("{portfolio}", "{project}/{portfolio}", "{entity}/{project}/{portfolio}",
+        or a registry: "wandb-registry-model/{name}"); a draft is logged by this run first, and waited for."""
+        from .artifacts import names
+
+        names.check_aliases(aliases)
+        if self._disabled:
+            return artifact
+        self._online("link_artifact()")
+        if artifact._fields is None and artifact._job is None:
+            self.log_artifact(artifact)
+        return artifact.wait()._link(target_path, aliases, self._entity, self._project)
+
+    def _model_name(self, path: str | os.PathLike[str]) -> str:
+        """W&B's default model artifact name: the path's base name after the run id."""
+        return f"run-{self._id}-{os.path.basename(os.path.normpath(os.fspath(path)))}"
+
+    def log_model(self, path: str | os.PathLike[str], name: str | None = None,
+                  aliases: list[str] | None = None) -> None:
+        """Log a file or directory as a "model" artifact output by this run."""
+        self._log_artifact(path, name or self._model_name(path), "model", aliases)
+
+    def use_model(self, name: str) -> str:
+        """Download a logged model artifact ("name:alias", "entity/project/name:v1", a registry path) and
+        record its use; returns the local path of its files."""
+        if self._disabled:
+            raise UsageError("use_model() cannot download anything: this run is disabled")
+        self._check_active("use_model()")
+        artifact = self._resolve_artifact(name, None)
+        if "model" not in artifact.type:
+            raise ValueError(f"artifact {name!r} is of type {artifact.type!r}: use_model() takes an artifact whose "
+                             "type contains 'model'")
+        return self._record_use(artifact, [], None).download()
+
+    def link_model(self, path: str | os.PathLike[str], registered_model_name: str, name: str | None = None,
+                   aliases: list[str] | None = None) -> Artifact | None:
+        """Log a file or directory as a "model" artifact (a version with the same files is reused) and link
+        it into the model registry's collection `registered_model_name`."""
+        from .artifacts import names
+
+        if not isinstance(registered_model_name, str) or "/" in registered_model_name:
+            raise ValueError(f"registered_model_name must be a name, not a path: {registered_model_name!r}")
+        names.check_name(registered_model_name)
+        names.check_aliases(aliases)
+        if self._disabled:
+            return None
+        self._online("link_model()")
+        artifact = self._log_artifact(path, name or self._model_name(path), "model", None)
+        return artifact.wait()._link(f"{MODEL_REGISTRY}/{registered_model_name}", aliases, self._entity,
+                                     self._project)
+
+    def log_code(self, root: str | None = ".", name: str | None = None,
+                 include_fn: Callable[..., bool] = _is_py_requirements_or_dockerfile,
+                 exclude_fn: Callable[..., bool] = exclude_runbase_fn) -> Artifact | None:
+        """Log the source files under `root` (default: *.py, requirements*.txt, Dockerfile*) as a "code"
+        artifact named source-<project>-<script> by default; None, with a warning, when no file matches."""
+        if self._disabled:
+            return None
+        artifact = code_artifact(root or ".", name, self._project, include_fn, exclude_fn)
+        if artifact is None:
+            self._warn(f"log_code(): no files under {os.path.abspath(root or '.')} matched; no code artifact was "
+                       "logged")
+            return None
+        return self._log_artifact(artifact, None, None, None)
 
     def __repr__(self) -> str:
         return f"<Run {self.path} ({'disabled' if self._disabled else self._settings.mode})>"

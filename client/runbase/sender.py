@@ -26,10 +26,11 @@ from typing import Any
 import orjson
 
 from ._generated.input_types import LogHistoryInput, NotifyScriptableRunAlertInput, UpsertBucketInput
+from .artifacts.transfer import ArtifactJob, Uploader
 from .connection import Connection
 from .console import ConsoleLines, ignore_this_thread
-from .errors import CommError
-from .records import ALERT, ALERT_SENT, HISTORY, RUN, RecordLog
+from .errors import ArtifactNotLoggedError, CommError
+from .records import ALERT, ALERT_SENT, ARTIFACT, ARTIFACT_SENT, HISTORY, RUN, RecordLog
 
 MAX_BATCH_ROWS = 20_000
 MAX_CONSOLE_LINES = 5_000  # per request and per record
@@ -95,6 +96,8 @@ class Sender(threading.Thread):
         self.console_refused = False  # the server refused console lines: stop sending them
         self.alerts_recorded = 0
         self.pending_alerts: deque[tuple[int, dict[str, Any]]] = deque()  # (number in the log, input fields)
+        self.artifacts_recorded = 0
+        self.uploader: Uploader | None = None  # started with the first artifact
         self.sending = ""  # what the request in flight carries, for a rejection's warning
         self.closing = False
         self.deadline = float("inf")
@@ -123,6 +126,12 @@ class Sender(threading.Thread):
         self.queue.append(("alert", fields))
         self.wake.set()
 
+    def artifact(self, job: ArtifactJob) -> None:
+        """An artifact to upload after what was logged before it; the run is not marked finished
+        before its upload is done."""
+        self.queue.append(("artifact", job))
+        self.wake.set()
+
     def close(self, final_fields: dict[str, Any], timeout: float) -> bool:
         """Deliver everything, then the final state; False if the server could not be reached in time."""
         self.queue.append(("console_end", None))
@@ -144,6 +153,9 @@ class Sender(threading.Thread):
             raise
         finally:
             self._close_console_file()
+            if self.uploader is not None:
+                self.uploader.stop()
+                self.failed = self.failed or self.uploader.failed
 
     def _loop(self) -> None:
         backoff = 0.0
@@ -192,15 +204,20 @@ class Sender(threading.Thread):
                 self.warn(f"could not send {self._drop_rejected()}: {exc!r}")
                 self.wake.set()
                 continue
-            if self.closing and not (self.queue or self.pending_batches or self.pending_run or self.pending_summary
-                                     or self.pending_console or self.pending_alerts):
+            # The uploader hands back a finished job before it leaves its queue: look at the uploader first.
+            if self.closing and not self._uploading() and not (
+                    self.queue or self.pending_batches or self.pending_run or self.pending_summary
+                    or self.pending_console or self.pending_alerts):
                 return
 
     def _discard(self) -> None:
         """After recording failed: keep the queue from growing (the run keeps logging and printing)
-        until close()."""
+        until close(); artifacts waited for fail."""
         while True:
-            self.queue.clear()
+            while self.queue:
+                kind, payload = self.queue.popleft()
+                if kind == "artifact":
+                    payload.settle(error=CommError(f"artifact {payload.label} was not logged: {self.failed}"))
             if self.closing:
                 return
             self.wake.wait(1.0)
@@ -223,6 +240,13 @@ class Sender(threading.Thread):
                 continue
             self._record_rows(rows, nonfinite)
             rows, nonfinite = [], False
+            if kind == "artifact":
+                self._record_artifact(payload)
+                continue
+            if kind == "artifact_done":
+                if payload.error is None:
+                    self.log.write(ARTIFACT_SENT, {"n": payload.number})
+                continue
             if kind == "alert":
                 self._record_console(self.console_lines.take())  # an alert follows what was printed before it
                 self.log.write(ALERT, {"n": self.alerts_recorded, **payload})
@@ -234,6 +258,33 @@ class Sender(threading.Thread):
         self._record_rows(rows, nonfinite)
         self._record_console(self.console_lines.take())
         self._record_summary()
+
+    def _record_artifact(self, job: ArtifactJob) -> None:
+        """Log the job (what `runbase sync` uploads), then hand it to the uploader."""
+        job.number = self.artifacts_recorded
+        try:
+            self.log.write(ARTIFACT, {"n": job.number, **job.record()})
+        except BaseException as exc:
+            job.settle(error=exc)
+            raise
+        self.artifacts_recorded += 1
+        if self.connection is None:
+            job.settle(error=ArtifactNotLoggedError(f"artifact {job.label} was logged by an offline run: it is kept in "
+                                                    f"{self.log.path.parent} until `runbase sync` uploads it"))
+            return
+        if self.uploader is None:
+            self.uploader = Uploader(self.connection, self.identity, self.warn, self._artifact_done,
+                                     lambda: self.deadline)
+            self.uploader.start()
+        self.uploader.submit(job)
+
+    def _artifact_done(self, job: ArtifactJob) -> None:
+        """From the uploader thread: record that the server has it (in this thread, which owns the log)."""
+        self.queue.append(("artifact_done", job))
+        self.wake.set()
+
+    def _uploading(self) -> bool:
+        return self.uploader is not None and self.uploader.busy()
 
     def _record_summary(self) -> None:
         current = dict(self.summary)  # one atomic copy; the run thread keeps writing
@@ -333,7 +384,7 @@ class Sender(threading.Thread):
             self.log.write(ALERT_SENT, {"n": number})
             self.pending_alerts.popleft()
             sent = True
-        if final:
+        if final and not self._uploading():  # a finished run has its artifacts
             self.sending = "the final run state"
             self._upsert(run_fields)
             sent = True

@@ -1,11 +1,12 @@
 """`runbase sync`: upload runs from their record logs (offline runs, or runs
 whose server went away). Uploading twice changes nothing: history rows and
-console lines are keyed on the server, and each alert is marked in the log
-once the server has it (at least once, like the live sender: an alert whose
-answer was lost is sent again by the next sync).
+console lines are keyed on the server, and each alert and artifact is marked
+in the log once the server has it (at least once, like the live sender: an
+alert whose answer was lost is sent again by the next sync; an artifact sent
+again is the same version, since the server keeps one version per digest).
 
 Like the live sender, a sync drops what the server refuses outright (console
-lines, an alert) with a warning and goes on, so the run's final state still
+lines, an alert, an artifact) with a warning and goes on, so the run's final state still
 gets there; history rows, run fields and unreachable servers still stop it."""
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from ._generated.input_types import LogHistoryInput, NotifyScriptableRunAlertInput, UpsertBucketInput
+from .artifacts.transfer import ArtifactJob, upload
 from .connection import Connection
 from .errors import CommError, UsageError
-from .records import ALERT, ALERT_SENT, HISTORY, RUN, SYNCED, RecordLog, read, sent_alerts
+from .records import ALERT, ALERT_SENT, ARTIFACT, ARTIFACT_SENT, HISTORY, RUN, SYNCED, RecordLog, read, sent_numbers
 
 
 def _print_warning(message: str) -> None:
@@ -47,7 +49,9 @@ def sync_log(connection: Connection, log: Path, *, mark_crashed: bool = True,
     rows = 0
     final = False
     console_refused = False
-    sent = sent_alerts(log)
+    sent = sent_numbers(log, ALERT_SENT)
+    sent_artifacts = sent_numbers(log, ARTIFACT_SENT)
+    artifacts = 0
     for record in read(log):
         kind = record.pop("t", None)
         if kind == RUN:
@@ -88,18 +92,30 @@ def sync_log(connection: Connection, log: Path, *, mark_crashed: bool = True,
                     raise
                 warn(f"the server rejected alert {record.get('title')!r} of {where}: {exc}; it is skipped")
                 continue
-            _mark_sent(log, number)
+            _mark_sent(log, ALERT_SENT, number)
+        elif kind == ARTIFACT and record["n"] not in sent_artifacts:
+            job = ArtifactJob.from_record(record)
+            try:
+                upload(connection, job, target)
+            except CommError as exc:
+                if exc.retryable:
+                    raise
+                warn(f"the server refused artifact {job.label} of {where}: {exc}; it is skipped")
+                continue
+            _mark_sent(log, ARTIFACT_SENT, job.number)
+            artifacts += 1
     if identity is None:
         raise UsageError(f"{log} holds no run record")
     if not final and mark_crashed:  # the process died before finishing the run
         connection.upsert_bucket(UpsertBucketInput.model_validate({**identity, "state": "crashed"}))
     (log.parent / SYNCED).touch()
-    return {"path": f"{identity['entityName']}/{identity['modelName']}/{identity['name']}", "new_rows": rows}
+    return {"path": f"{identity['entityName']}/{identity['modelName']}/{identity['name']}", "new_rows": rows,
+            "artifacts": artifacts}
 
 
-def _mark_sent(log: Path, number: int) -> None:
+def _mark_sent(log: Path, kind: str, number: int) -> None:
     marks = RecordLog(log)
     try:
-        marks.write(ALERT_SENT, {"n": number})
+        marks.write(kind, {"n": number})
     finally:
         marks.close()

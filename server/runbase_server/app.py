@@ -21,7 +21,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 from strawberry.http.ides import get_graphql_ide_html
 
-from . import deliveries, demo, runs, users
+from . import artifacts, blobs, deliveries, demo, runs, users
 from .auth import authenticate
 from .database import Database, upgrade
 from .delivery_worker import DeliveryWorker
@@ -171,6 +171,27 @@ async def _mark_crashed_runs(db: Database, timeout: int, worker: DeliveryWorker)
             log.exception("marking crashed runs failed")
 
 
+async def _housekeep(db: Database, settings: ServerSettings) -> None:
+    """Delete artifact versions past their TTL, then the blobs nothing uses any more (in that order:
+    expiry removes the manifest entries that garbage collection counts as uses)."""
+    store = blobs.store_for(settings)
+
+    def expire() -> int:
+        with db.session() as session:
+            return artifacts.expire(session)
+
+    while True:
+        await asyncio.sleep(settings.blob_gc_interval_seconds)
+        try:
+            expired = await run_in_threadpool(expire)
+            collected = await run_in_threadpool(blobs.collect_garbage, db, store, settings.blob_gc_grace_seconds)
+        except Exception:  # try again next time; nothing is lost by waiting
+            log.exception("housekeeping (artifact TTLs, unused blobs) failed")
+        else:
+            if expired or collected:
+                log.info("deleted %d expired artifact versions and %d unused blobs", expired, collected)
+
+
 def create_app(settings: ServerSettings | None = None) -> Starlette:
     settings = settings or ServerSettings()
     db = Database(settings.resolved_database_url(), info={SESSION_KEY: settings})
@@ -195,12 +216,15 @@ def create_app(settings: ServerSettings | None = None) -> Starlette:
             with db.session() as session:
                 _, demo_key = users.generate_api_key(session, users.admin_viewer(session), "demo", None)
             demo.start(settings.demo_url, demo_key)
-        sweeper = asyncio.create_task(_mark_crashed_runs(db, settings.heartbeat_timeout_seconds, worker))
+        tasks = [asyncio.create_task(_mark_crashed_runs(db, settings.heartbeat_timeout_seconds, worker))]
+        if settings.blob_gc_interval_seconds > 0:
+            tasks.append(asyncio.create_task(_housekeep(db, settings)))
         worker.start()
         try:
             yield
         finally:
-            sweeper.cancel()
+            for task in tasks:
+                task.cancel()
             await run_in_threadpool(worker.stop)
             db.dispose()
 

@@ -11,8 +11,14 @@ Event filters by event type (JSON):
 - RUN_STATE: {"run_filter": {...}, "states": ["failed", "crashed", ...]};
 - SCHEDULE: {"run_filter": {...}, "cron": "0 9 * * *" | null,
   "every_seconds": N | null, "lookback_seconds": N | null} (schedules.py);
-- CREATE_ARTIFACT / LINK_ARTIFACT / ADD_ARTIFACT_ALIAS: {"filter": {...}};
-  they need artifacts, which are not built yet.
+- CREATE_ARTIFACT / LINK_ARTIFACT / ADD_ARTIFACT_ALIAS: {"filter": {MongoDB document over the
+  version's fields: tag, alias, version, created_at, updated_at, metadata.KEY}}; for
+  ADD_ARTIFACT_ALIAS "alias" is the alias added.
+
+Scopes: PROJECT (entity, project), ARTIFACT_COLLECTION (entity, project, scope_name = the
+collection, which must exist) and REGISTRY (entity = the organization, scope_name = the registry's
+name); the scope must be visible to whoever saves the automation. Run events and SCHEDULE take a
+PROJECT scope, CREATE_ARTIFACT a collection, the other artifact events any scope.
 
 Actions: {"action_type": "NOTIFICATION", "integration_id", "title", "message",
 "severity"}, {"action_type": "GENERIC_WEBHOOK", "integration_id",
@@ -26,7 +32,18 @@ import sqlalchemy as sa
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import documents, filters, integrations, metric_filters, pagination, payloads, projects, schedules
+from . import (
+    artifact_collections,
+    documents,
+    filters,
+    integrations,
+    metric_filters,
+    pagination,
+    payloads,
+    projects,
+    registries,
+    schedules,
+)
 from .auth import Viewer
 from .entities import get_entity, members_only, require_writer
 from .errors import Conflict, NotFound, UserError
@@ -51,14 +68,26 @@ def _run_filter(session: Session, event_filter: dict[str, Any]) -> dict[str, Any
     return run_filter
 
 
+def _artifact_filter(session: Session, event_type: str, event_filter: dict[str, Any]) -> dict[str, Any]:
+    unknown = sorted(set(event_filter) - {"filter"})
+    if unknown:
+        raise UserError(f'an artifact event filter is {{"filter": {{...}}}}, with no {", ".join(unknown)}')
+    version_filter = event_filter.get("filter")
+    version_filter = {} if version_filter is None else version_filter
+    if not isinstance(version_filter, dict):
+        raise UserError("filter must be a MongoDB-style query document over the artifact version")
+    alias = "alias" if event_type == "ADD_ARTIFACT_ALIAS" else None
+    filters.version_filter(version_filter, session.get_bind().dialect.name, alias=alias)  # raises on a bad one
+    return version_filter
+
+
 def check_event(session: Session, event_type: str, event_filter: Any) -> dict[str, Any]:
     if event_type not in EVENT_TYPES:
         raise UserError(f"eventType must be one of {', '.join(EVENT_TYPES)}, not {event_type!r}")
-    if event_type in ARTIFACT_EVENTS:
-        raise UserError(f"{event_type} automations need artifacts, which this server does not have yet "
-                        "(not built)")
     if not isinstance(event_filter, dict):
         raise UserError("eventFilter must be a JSON object")
+    if event_type in ARTIFACT_EVENTS:
+        return {"filter": _artifact_filter(session, event_type, event_filter)}
     run_filter = _run_filter(session, event_filter)
     if event_type in METRIC_EVENTS:
         return {"run_filter": run_filter, "metric": metric_filters.normalize(event_type, event_filter.get("metric"))}
@@ -104,17 +133,41 @@ def check_action(session: Session, entity: Entity, event_type: str,
 
 
 def _scope(session: Session, viewer: Viewer, trigger: Trigger, fields: dict[str, Any]) -> None:
+    """Point the trigger at its scope's project (a registry is a project too) and entity."""
     scope_type = fields.get("scope_type") or trigger.scope_type
     if scope_type not in SCOPE_TYPES:
         raise UserError(f"scopeType must be one of {', '.join(SCOPE_TYPES)}, not {scope_type!r}")
-    if scope_type != "PROJECT":
-        raise UserError(f"{scope_type} scopes need artifacts, which this server does not have yet (not built)")
     entity_name = fields.get("entity_name") or trigger.entity.name
     project_name = fields.get("project_name") or (trigger.project.name if trigger.project else None)
-    if not project_name:
-        raise UserError("a PROJECT scope needs projectName")
-    project = projects.writable(session, viewer, entity_name, project_name, create=True)
-    trigger.scope_type, trigger.scope_name, trigger.project, trigger.entity = scope_type, None, project, project.entity
+    scope_name = fields.get("scope_name") or (trigger.scope_name if scope_type == trigger.scope_type else None)
+    if scope_type == "REGISTRY":
+        if not scope_name:
+            raise UserError("a REGISTRY scope needs scopeName, the registry's name")
+        registry = registries.find(session, viewer, scope_name, entity_name)
+        if registry is None:
+            raise NotFound(f"no registry {scope_name!r} in {entity_name!r}")
+        project, scope_name = registry.project, registries.name_of(registry)
+    elif not project_name:
+        raise UserError(f"a {scope_type} scope needs projectName")
+    elif scope_type == "ARTIFACT_COLLECTION":
+        if not scope_name:
+            raise UserError("an ARTIFACT_COLLECTION scope needs scopeName, the collection's name")
+        project = projects.readable(session, viewer, entity_name, project_name)
+        if project is None or artifact_collections.find(session, project, scope_name) is None:
+            raise NotFound(f"no artifact collection {entity_name}/{project_name}/{scope_name}")
+    else:
+        project, scope_name = projects.writable(session, viewer, entity_name, project_name, create=True), None
+    trigger.scope_type, trigger.scope_name, trigger.project, trigger.entity = (scope_type, scope_name, project,
+                                                                               project.entity)
+
+
+def _check_scope_fits(trigger: Trigger) -> None:
+    """Run events happen in projects; a version is created in a collection (its sequence)."""
+    if trigger.event_type not in ARTIFACT_EVENTS and trigger.scope_type != "PROJECT":
+        raise UserError(f"{trigger.event_type} automations are scoped to a project, not {trigger.scope_type}")
+    if trigger.event_type == "CREATE_ARTIFACT" and trigger.scope_type != "ARTIFACT_COLLECTION":
+        raise UserError(f"CREATE_ARTIFACT automations are scoped to an artifact collection, not "
+                        f"{trigger.scope_type}")
 
 
 def _apply(session: Session, viewer: Viewer, trigger: Trigger, fields: dict[str, Any]) -> Trigger:
@@ -135,6 +188,7 @@ def _apply(session: Session, viewer: Viewer, trigger: Trigger, fields: dict[str,
     _scope(session, viewer, trigger, fields)
     require_writer(session, viewer, trigger.entity)
     trigger.event_type = fields.get("event_type") or trigger.event_type
+    _check_scope_fits(trigger)
     event_filter = fields.get("event_filter")
     event_filter = trigger.event_filter if event_filter is None else documents.parse(event_filter, "eventFilter")
     trigger.event_filter = check_event(session, trigger.event_type, event_filter)

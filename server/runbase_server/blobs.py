@@ -12,18 +12,21 @@ import hashlib
 import os
 import re
 import tempfile
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from .database import Database
 from .errors import UserError
 from .settings import ServerSettings
-from .tables import BlobHolder
+from .tables import ArtifactEntry, BlobHolder, RunFile
 
 DIGEST = re.compile(r"[0-9a-f]{64}")
+KEEP_PARTIAL_BYTES = 8 << 20  # an interrupted upload shorter than this is sent again whole
 
 
 class BlobTooLarge(UserError):
@@ -32,6 +35,16 @@ class BlobTooLarge(UserError):
 
 class DigestMismatch(UserError):
     code = "DIGEST_MISMATCH"
+
+
+class OffsetMismatch(UserError):
+    """A resumed upload must start where the kept part ends."""
+
+    code = "UPLOAD_OFFSET_MISMATCH"
+
+    def __init__(self, kept: int) -> None:
+        super().__init__(f"the server holds {kept} bytes of this upload; resume from there")
+        self.kept = kept
 
 
 def check_digest(digest: object) -> str:
@@ -47,12 +60,30 @@ class BlobStore(Protocol):
     def size(self, digest: str) -> int | None:
         """The stored blob's size in bytes, or None when it is not stored."""
 
-    async def put(self, digest: str, chunks: AsyncIterator[bytes], max_bytes: int) -> bool:
+    async def put(self, digest: str, chunks: AsyncIterator[bytes], max_bytes: int, upload_key: str | None = None,
+                  offset: int = 0) -> bool:
         """Store the chunks as the blob `digest`; True if it was new. Raises DigestMismatch or
-        BlobTooLarge (with nothing stored) when the contents are not what was declared."""
+        BlobTooLarge (with nothing stored) when the contents are not what was declared. With an
+        `upload_key` (the uploader), an interrupted upload is kept so that a later call with `offset`
+        (its length, see `resumable_at`) sends only the rest; OffsetMismatch says where to resume."""
+
+    def resumable_at(self, digest: str, upload_key: str) -> int:
+        """How many bytes of the uploader's interrupted upload of `digest` are kept (0 when none)."""
 
     def path(self, digest: str) -> Path:
         """Where a stored blob can be read from (local stores only, until others need streaming readers)."""
+
+    def touch(self, digest: str) -> None:
+        """Mark a stored blob as just used, so garbage collection gives it a full grace period."""
+
+    def stored_before(self, cutoff: float) -> Iterator[str]:
+        """Digests of the blobs last stored or touched before `cutoff` (a Unix time)."""
+
+    def delete(self, digest: str) -> None:
+        """Remove a blob; removing one that is gone already is not an error."""
+
+    def clear_incoming(self, cutoff: float) -> None:
+        """Remove uploads abandoned before `cutoff`."""
 
 
 class LocalBlobStore:
@@ -72,21 +103,81 @@ class LocalBlobStore:
         except FileNotFoundError:
             return None
 
-    async def put(self, digest: str, chunks: AsyncIterator[bytes], max_bytes: int) -> bool:
+    def touch(self, digest: str) -> None:
+        try:
+            os.utime(self.path(digest))
+        except FileNotFoundError:
+            pass
+
+    def stored_before(self, cutoff: float) -> Iterator[str]:
+        for path in self.root.glob("??/??/*"):
+            if DIGEST.fullmatch(path.name) and path.stat().st_mtime < cutoff:
+                yield path.name
+
+    def delete(self, digest: str) -> None:
+        self.path(digest).unlink(missing_ok=True)
+
+    def clear_incoming(self, cutoff: float) -> None:
+        for path in self.incoming.glob("*") if self.incoming.exists() else ():
+            if path.stat().st_mtime < cutoff:
+                path.unlink(missing_ok=True)
+
+    def partial(self, digest: str, upload_key: str) -> Path:
+        return self.incoming / f"{upload_key}.{check_digest(digest)}.part"
+
+    def resumable_at(self, digest: str, upload_key: str) -> int:
+        """How many bytes of an interrupted upload are kept (0 when none is)."""
+        try:
+            return self.partial(digest, upload_key).stat().st_size
+        except FileNotFoundError:
+            return 0
+
+    def _claim_partial(self, digest: str, upload_key: str, offset: int, temp: str) -> hashlib._Hash:
+        """Move the kept part to `temp` (so two resumes cannot append to one file) and hash it again;
+        the running hash of the interrupted request died with it."""
+        kept = self.resumable_at(digest, upload_key)
+        if kept != offset:
+            raise OffsetMismatch(kept)
+        try:
+            os.replace(self.partial(digest, upload_key), temp)
+        except FileNotFoundError:
+            raise OffsetMismatch(0) from None
+        hasher = hashlib.sha256()
+        with open(temp, "rb") as kept_part:
+            while block := kept_part.read(1 << 20):
+                hasher.update(block)
+        return hasher
+
+    async def put(self, digest: str, chunks: AsyncIterator[bytes], max_bytes: int, upload_key: str | None = None,
+                  offset: int = 0) -> bool:
         target = self.path(digest)
         self.incoming.mkdir(parents=True, exist_ok=True)
-        hasher = hashlib.sha256()
-        size = 0
         fd, temp = tempfile.mkstemp(dir=self.incoming, prefix=digest[:16] + ".")
+        os.close(fd)
         try:
-            with os.fdopen(fd, "wb") as out:
-                async for chunk in chunks:
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise BlobTooLarge(f"the upload is larger than the server's limit of {max_bytes} bytes "
-                                           "(RUNBASE_MAX_FILE_BYTES)")
-                    hasher.update(chunk)
-                    out.write(chunk)
+            if offset:
+                if upload_key is None:
+                    raise UserError("resuming an upload needs the uploader's key")
+                hasher = self._claim_partial(digest, upload_key, offset, temp)
+            else:
+                hasher = hashlib.sha256()
+            size = offset
+            with open(temp, "ab") as out:
+                try:
+                    async for chunk in chunks:
+                        size += len(chunk)
+                        if size > max_bytes:
+                            raise BlobTooLarge(f"the upload is larger than the server's limit of {max_bytes} "
+                                               "bytes (RUNBASE_MAX_FILE_BYTES)")
+                        hasher.update(chunk)
+                        out.write(chunk)
+                except BlobTooLarge:
+                    raise
+                except Exception:  # the client went away: keep what came, so it can resume from there
+                    if upload_key is not None and size >= KEEP_PARTIAL_BYTES:
+                        out.close()
+                        os.replace(temp, self.partial(digest, upload_key))
+                    raise
             actual = hasher.hexdigest()
             if actual != digest:
                 raise DigestMismatch(f"the uploaded contents have SHA-256 {actual}, not the declared {digest}; "
@@ -115,3 +206,44 @@ def hold(session: Session, user_id: int, digest: str) -> None:
     """Record that the user uploaded the contents (their hash was checked on the way in)."""
     if not holds(session, user_id, digest):
         session.add(BlobHolder(sha256=digest, user_id=user_id))
+
+
+def require_held(session: Session, store: BlobStore, user_id: int, name: str, digest: str, size: int) -> None:
+    """A file (of a run or an artifact) may point to a blob only if the user uploaded it, so that knowing a digest
+    is not enough to read someone else's contents, and only with the blob's true size."""
+    stored = store.size(digest)
+    if stored is None or not holds(session, user_id, digest):
+        raise UserError(f"file {name!r}: no blob {digest} on the server; upload it first "
+                        "(PUT /files/blobs/{sha256})")
+    if stored != size:
+        raise UserError(f"file {name!r}: the blob {digest} has {stored} bytes, not the declared {size}")
+
+
+GC_BATCH = 500
+
+
+def unused(session: Session, digests: list[str]) -> list[str]:
+    """The digests that no run file and no artifact entry points to."""
+    used = set(session.scalars(select(RunFile.sha256).where(RunFile.sha256.in_(digests))))
+    used.update(session.scalars(select(ArtifactEntry.sha256).where(ArtifactEntry.sha256.in_(digests))))
+    return [digest for digest in digests if digest not in used]
+
+
+def collect_garbage(db: Database, store: BlobStore, grace_seconds: float) -> int:
+    """Delete blobs that nothing uses and that nobody stored or checked for during the grace period;
+    returns how many. The grace period covers the gap between uploading a blob and attaching it: HEAD
+    and PUT touch a blob they find, so a client that skipped an upload still has a whole period."""
+    cutoff = time.time() - grace_seconds
+    store.clear_incoming(cutoff)
+    candidates = list(store.stored_before(cutoff))
+    collected = 0
+    for start in range(0, len(candidates), GC_BATCH):
+        with db.session() as session:
+            garbage = unused(session, candidates[start:start + GC_BATCH])
+            if garbage:
+                session.execute(delete(BlobHolder).where(BlobHolder.sha256.in_(garbage)))
+                session.flush()
+                for digest in garbage:
+                    store.delete(digest)
+        collected += len(garbage)
+    return collected

@@ -2,9 +2,9 @@
 become deliveries in the same transaction.
 
 Event sources call in here: history.append (`on_history`, metric events),
-run state changes (`on_state`) and the clock (`fire_schedule`). Adding a source means a function that finds
-the triggers of its event type in scope, checks their filters and calls
-`fire`."""
+run state changes (`on_state`), the clock (`fire_schedule`) and artifact versions being created, linked
+and given aliases (`on_artifact`). Adding a source means a function that finds the triggers of its event
+type in scope, checks their filters and calls `fire`."""
 
 from __future__ import annotations
 
@@ -21,7 +21,17 @@ from sqlalchemy.orm import Session
 
 from . import deliveries, filters, metric_filters, payloads, schedules
 from .settings import of_session
-from .tables import MetricWindow, Run, Trigger, User, utcnow
+from .tables import (
+    Artifact,
+    ArtifactAlias,
+    ArtifactCollection,
+    ArtifactMembership,
+    MetricWindow,
+    Run,
+    Trigger,
+    User,
+    utcnow,
+)
 
 log = logging.getLogger("runbase.automations")
 
@@ -221,3 +231,76 @@ def fire_schedule(session: Session, trigger_id: int) -> bool:
         fire(session, trigger, _digest(session, trigger, start, scheduled))
     return True
 
+
+
+def _artifact_triggers(session: Session, event_type: str, collection: ArtifactCollection) -> list[Trigger]:
+    """A collection's project holds every scope that can contain it: the project (or registry) itself, or
+    the collection by name."""
+    return list(session.scalars(select(Trigger).where(
+        Trigger.project_id == collection.project_id, Trigger.event_type == event_type, Trigger.enabled.is_(True),
+        or_(Trigger.scope_type != "ARTIFACT_COLLECTION", Trigger.scope_name == collection.name))
+        .order_by(Trigger.id)))
+
+
+def rename_scope(session: Session, project_id: int, scope_type: str, old_name: str, new_name: str) -> None:
+    """Collection and registry scopes are saved by name: renaming what they name carries them along."""
+    session.execute(update(Trigger).where(Trigger.project_id == project_id, Trigger.scope_type == scope_type,
+                                          Trigger.scope_name == old_name)
+                    .values(scope_name=new_name).execution_options(synchronize_session="fetch"))
+
+
+def artifact_matches(session: Session, artifact: Artifact, collection: ArtifactCollection,
+                     version_filter: dict[str, Any], alias: str | None) -> bool:
+    """Artifact event filters are MongoDB documents over the version as seen in the collection."""
+    if not version_filter:
+        return True
+    query = select(Artifact.id).where(Artifact.id == artifact.id, filters.version_filter(
+        version_filter, session.get_bind().dialect.name, collection_id=collection.id, alias=alias))
+    return session.scalar(query) is not None
+
+
+def artifact_values(session: Session, event_type: str, artifact: Artifact, collection: ArtifactCollection,
+                    alias: str | None) -> dict[str, Any]:
+    """The template variables of an artifact event: the version as seen in the collection it happened in."""
+    project = collection.project
+    entity = project.entity.name
+    index = session.scalar(select(ArtifactMembership.version_index).where(
+        ArtifactMembership.collection_id == collection.id, ArtifactMembership.artifact_id == artifact.id))
+    version = f"v{index}" if index is not None else None
+    aliases = list(session.scalars(select(ArtifactAlias.alias).where(
+        ArtifactAlias.collection_id == collection.id, ArtifactAlias.artifact_id == artifact.id)
+        .order_by(ArtifactAlias.alias)))
+    author = session.get(User, artifact.user_id) if artifact.user_id is not None else None
+    base = (of_session(session.info).public_url or "").rstrip("/")
+    type_name = collection.type.name
+    url = f"{base}/{entity}/{project.name}/artifacts/{type_name}/{collection.name}/{version}"
+    metadata = dict(artifact.meta or {})
+    return {
+        "event_type": event_type,
+        "event_author": author.username if author else None,
+        "entity_name": entity,
+        "project_name": project.name,
+        "artifact_collection_name": collection.name,
+        "artifact_version_string": f"{entity}/{project.name}/{collection.name}:{version}",
+        "artifact_version": {
+            "id": str(artifact.id), "name": f"{collection.name}:{version}", "version": version,
+            "collection": collection.name, "type": type_name, "digest": artifact.digest, "aliases": aliases,
+            "tags": list(artifact.tags or []), "metadata": metadata, "description": artifact.description,
+            "size": artifact.size, "created_at": artifact.created_at.isoformat(), "url": url,
+        },
+        "artifact_metadata": metadata,
+        "alias": alias,
+    }
+
+
+def on_artifact(session: Session, event_type: str, artifact: Artifact, collection: ArtifactCollection,
+                alias: str | None = None) -> None:
+    """CREATE_ARTIFACT (a version committed in its sequence), LINK_ARTIFACT (a version linked into a portfolio)
+    or ADD_ARTIFACT_ALIAS (a user's alias put on a version in a collection: `alias`) happened; called in the
+    transaction that did it, after the version's membership (and alias) in `collection` is written."""
+    values: dict[str, Any] | None = None
+    for trigger in _artifact_triggers(session, event_type, collection):
+        with _isolated(session, trigger):
+            if artifact_matches(session, artifact, collection, trigger.event_filter.get("filter") or {}, alias):
+                values = values or artifact_values(session, event_type, artifact, collection, alias)
+                fire(session, trigger, values)

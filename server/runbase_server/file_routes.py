@@ -1,20 +1,37 @@
 """HTTP routes for file contents, which stay out of GraphQL so they can be streamed:
-PUT/HEAD /files/blobs/{sha256} to upload blobs, GET /files/{entity}/{project}/{run}/{path}
-to download a run file. Every route takes the same API keys as /graphql."""
+PUT/HEAD /files/blobs/{sha256} to upload blobs (an interrupted upload resumes with Content-Range), GET /files/{entity}/{project}/{run}/{path}
+to download a run file, GET /files/artifacts/{artifact_id}/{path} to download an artifact's file.
+Every route takes the same API keys as /graphql."""
 
 from __future__ import annotations
 
+import re
+
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from . import blobs, run_files
+from . import artifacts, blobs, run_files
 from .auth import Viewer, authenticate
 from .database import Database
 from .errors import Unauthenticated, UserError, error_response
 from .settings import ServerSettings
-from .tables import RunFile
+from .tables import ArtifactEntry, RunFile
+
+
+UPLOAD_OFFSET = "X-Runbase-Upload-Offset"
+CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+|\*)/(\d+|\*)")
+
+
+def resume_offset(content_range: str | None) -> int:
+    """Where a PUT's body starts in the blob: 0 for a whole upload, N for "bytes N-LAST/TOTAL" (resuming)."""
+    if content_range is None:
+        return 0
+    match = CONTENT_RANGE.fullmatch(content_range.strip())
+    if match is None:
+        raise UserError(f"Content-Range must look like 'bytes START-END/TOTAL', not {content_range!r}")
+    return int(match.group(1))
 
 
 class BlobResponse(FileResponse):
@@ -35,6 +52,7 @@ class FileRoutes:
         return [
             Route("/files/blobs/{digest}", self.put_blob, methods=["PUT"]),
             Route("/files/blobs/{digest}", self.head_blob, methods=["HEAD"]),
+            Route("/files/artifacts/{artifact_id}/{path:path}", self.get_artifact_file, methods=["GET"]),
             Route("/files/{entity}/{project}/{run}/{name:path}", self.get_file, methods=["GET"]),
         ]
 
@@ -57,7 +75,8 @@ class FileRoutes:
             blobs.hold(session, viewer.user_id, digest)
 
     async def head_blob(self, request: Request) -> Response:
-        """200 with the size when the viewer has uploaded the blob before, so they skip uploading it; else 404.
+        """200 with the size when the viewer has uploaded the blob before, so they skip uploading it; else 404,
+        with X-Runbase-Upload-Offset when part of the viewer's interrupted upload is kept for resuming.
         Others must upload the contents once to prove they have them, even if the server stores them already."""
         viewer = await self._authenticated(request)
         if isinstance(viewer, JSONResponse):
@@ -68,7 +87,9 @@ class FileRoutes:
         except UserError:
             return Response(status_code=400)
         if size is None or not await run_in_threadpool(self._held, viewer, digest):
-            return Response(status_code=404)
+            kept = self.store.resumable_at(digest, str(viewer.user_id))
+            return Response(status_code=404, headers={UPLOAD_OFFSET: str(kept)} if kept else None)
+        self.store.touch(digest)  # the client will attach it without uploading: a fresh grace period
         return Response(status_code=200, headers={"Content-Length": str(size)})
 
     async def put_blob(self, request: Request) -> Response:
@@ -87,9 +108,21 @@ class FileRoutes:
             return error_response(f"the upload is larger than the server's limit of {limit} bytes (RUNBASE_MAX_FILE_BYTES)",
                           "PAYLOAD_TOO_LARGE", 413)
         if self.store.size(digest) is not None and await run_in_threadpool(self._held, viewer, digest):
+            self.store.touch(digest)
             return JSONResponse({"sha256": digest, "created": False})
+        try:
+            offset = resume_offset(request.headers.get("content-range"))
+        except UserError as exc:
+            return error_response(str(exc), exc.code, 400)
         try:  # a blob stored already is read and checked all the same: that proves the uploader holds it
-            created = await self.store.put(digest, request.stream(), limit)
+            created = await self.store.put(digest, request.stream(), limit, upload_key=str(viewer.user_id),
+                                           offset=offset)
+        except ClientDisconnect:  # the part that came is kept (see HEAD's X-Runbase-Upload-Offset)
+            return Response(status_code=400)
+        except blobs.OffsetMismatch as exc:
+            response = error_response(str(exc), exc.code, 409)
+            response.headers[UPLOAD_OFFSET] = str(exc.kept)
+            return response
         except blobs.BlobTooLarge as exc:
             return error_response(str(exc), exc.code, 413)
         except blobs.DigestMismatch as exc:
@@ -114,5 +147,30 @@ class FileRoutes:
             p = request.path_params
             return error_response(f"no file {p['name']!r} in run {p['entity']}/{p['project']}/{p['run']} "
                           "(or no access to it)", "NOT_FOUND", 404)
-        return BlobResponse(self.store.path(found.sha256), media_type="application/octet-stream",
-                            headers={"ETag": f'"{found.sha256}"', "X-Runbase-Sha256": found.sha256})
+        return self._blob(found.sha256)
+
+    def _blob(self, digest: str) -> Response:
+        return BlobResponse(self.store.path(digest), media_type="application/octet-stream",
+                            headers={"ETag": f'"{digest}"', "X-Runbase-Sha256": digest})
+
+    def _find_entry(self, request: Request) -> ArtifactEntry | None:
+        params = request.path_params
+        with self.db.session() as session:
+            viewer = authenticate(session, request.headers.get("authorization"))
+            return artifacts.downloadable(session, viewer, params["artifact_id"], params["path"])
+
+    async def get_artifact_file(self, request: Request) -> Response:
+        """Stream a stored file of an artifact version to a viewer who can read the version (404 for anyone
+        else); references are not stored here (400)."""
+        try:
+            found = await run_in_threadpool(self._find_entry, request)
+        except Unauthenticated as exc:
+            return error_response(str(exc), exc.code, 401)
+        p = request.path_params
+        if found is None:
+            return error_response(f"no file {p['path']!r} in artifact {p['artifact_id']!r} (or no access to it)",
+                                  "NOT_FOUND", 404)
+        if found.sha256 is None:
+            return error_response(f"file {p['path']!r} of artifact {p['artifact_id']!r} is a reference to "
+                                  f"{found.ref}, not stored on this server", "BAD_REQUEST", 400)
+        return self._blob(found.sha256)

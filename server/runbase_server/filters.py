@@ -1,9 +1,12 @@
-"""MongoDB query documents over runs, translated to SQL (never evaluated row by row in Python).
+"""MongoDB query documents over runs, registries, artifact collections and artifact versions,
+translated to SQL (never evaluated row by row in Python).
 
 `run_filter(filters, dialect)` gives a WHERE clause over `Run` (and `User` for `username`: the
 caller selects `select(Run).outerjoin(User, Run.user_id == User.id)`); `run_order(order,
-dialect)` gives ORDER BY expressions ending with `Run.id` as a tiebreaker. Bad filters raise
-`UserError` naming the operator or field.
+dialect)` gives ORDER BY expressions ending with `Run.id` as a tiebreaker. `registry_filter`,
+`collection_filter` and `version_filter` give WHERE clauses over `Registry` (joined with its
+`Project`), `ArtifactCollection` and `Artifact`, with the same operators over their own fields.
+Bad filters raise `UserError` naming the operator or field.
 
 Semantics follow MongoDB as `mongomock` implements it (the reference oracle of
 tests/test_filters.py): type brackets (numbers compare only with numbers, int and float alike;
@@ -28,6 +31,9 @@ value also matches the identical array) and exact document equality. Deliberate 
 * `$contains` (W&B's): a string containing the given string, or an array holding an element
   equal to the given value.
 * `$size` matches arrays only (mongomock also counts object keys and scalars).
+* A version's `alias` is a list held as rows (its aliases in the collection it is seen through):
+  never missing, and equal to a whole list holding the same aliases in any order. `version` is the
+  text "v3", compared as text.
 * Time fields (`createdAt`, `heartbeatAt`) compare with ISO-8601 strings, taken as UTC when they
   carry no offset; `duration` is seconds from creation to finish (or last heartbeat).
   Unset columns (a run without group, host, user...) count as missing fields; `sweep` is always
@@ -49,10 +55,23 @@ from typing import Any, Callable, Union
 import sqlalchemy as sa
 from sqlalchemy import ColumnElement
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import aliased
 
 from .errors import UserError
 from .regex import Regex, compile_regex
-from .tables import NONFINITE_TAG, Entity, Project, Run, User
+from .names import REGISTRY_PREFIX
+from .tables import (
+    NONFINITE_TAG,
+    Artifact,
+    ArtifactAlias,
+    ArtifactCollection,
+    ArtifactMembership,
+    Entity,
+    Project,
+    Registry,
+    Run,
+    User,
+)
 
 MAX_CLAUSES = 1000
 MAX_DEPTH = 32  # nested documents; lists inside values may nest as deep again
@@ -646,17 +665,78 @@ def _contains(node: _Node, value: Any) -> Pred:
 
 # ------------------------------------------------------------------ fields
 
+class _Rows(_Node):
+    """A list held as rows of another table (a version's aliases): an array, never missing, whose
+    elements are the values of `column` in the rows `where` selects (correlated to the outer row)."""
+
+    def __init__(self, column: ColumnElement, where: tuple[ColumnElement[bool], ...], dialect: str,
+                 field: str) -> None:
+        self.column = column
+        self.where = where
+        self.dialect = dialect
+        self.field = field
+
+    def dispatch(self, table: dict[str, Pred], missing: Pred) -> Pred:
+        return table.get("array", False)
+
+    def _rows(self) -> sa.Select:
+        return sa.select(sa.literal(1)).where(*self.where)
+
+    def array_len(self, n: int) -> Pred:
+        return self._rows().with_only_columns(sa.func.count()).scalar_subquery() == n
+
+    def array_eq(self, value: list) -> Pred:
+        # The rows have no order: an equal list holds the same distinct strings.
+        if len(set(map(repr, value))) != len(value) or not all(isinstance(v, str) for v in value):
+            return False
+        return _and(self.array_len(len(value)), *(sa.exists(self._rows().where(self.column == v)) for v in value))
+
+    def any_element(self, fn: Callable[[_Node], Pred]) -> Pred:
+        pred = fn(_Column(self.column, "string", self.dialect, self.field))
+        if pred is False:
+            return False
+        return sa.exists(self._rows() if pred is True else self._rows().where(_sql(pred)))
+
+
+NodeMaker = Callable[[str], _Node]  # dialect -> node
+
+
+class _Fields:
+    """The fields one kind of row is filtered on: plain columns by kind, JSON documents reached by
+    `head.KEY...` (`head` alone is the whole document), and other nodes made per query."""
+
+    def __init__(self, strings: dict[str, ColumnElement], times: dict[str, ColumnElement],
+                 documents: dict[str, ColumnElement], nodes: dict[str, NodeMaker], listed: tuple[str, ...]) -> None:
+        self.strings = strings
+        self.times = times
+        self.documents = documents
+        self.nodes = nodes
+        self.listed = listed
+
+    def node(self, field: str, dialect: str) -> _Node:
+        if field in self.strings:
+            return _Column(self.strings[field], "string", dialect, field)
+        if field in self.times:
+            return _Column(self.times[field], "date", dialect, field)
+        if field in self.nodes:
+            return self.nodes[field](dialect)
+        head = field.split(".", 1)[0]
+        if head in self.documents:
+            return _json_node(self.documents[head], _json_keys(field, head), dialect)
+        raise UserError(f"unknown field {field!r}; filter on {', '.join(self.listed)}")
+
+
 _STRING_COLUMNS = {
     "name": Run.name, "id": Run.name,
     "displayName": Run.display_name, "display_name": Run.display_name,
     "state": Run.state, "group": Run.group_name, "jobType": Run.job_type, "job_type": Run.job_type,
     "host": Run.host, "username": User.username,
+    "entity": (sa.select(Entity.name).join(Project, Project.entity_id == Entity.id)
+               .where(Project.id == Run.project_id).scalar_subquery()),
 }
 _TIME_COLUMNS = {"createdAt": Run.created_at, "created_at": Run.created_at,
                  "heartbeatAt": Run.heartbeat_at, "heartbeat_at": Run.heartbeat_at}
 _DOCUMENTS = {"config": Run.config, "summary_metrics": Run.summary, "summaryMetrics": Run.summary}
-FIELDS = (*_STRING_COLUMNS, *_TIME_COLUMNS, "duration", "sweep", "tags", "entity",
-          "config.KEY", "config.KEY.value", "summary_metrics.KEY")
 
 
 def _duration(dialect: str) -> ColumnElement:
@@ -692,27 +772,53 @@ def _json_node(column: ColumnElement, keys: list[str], dialect: str) -> _Node:
     return node
 
 
-def _field(field: Any, dialect: str) -> _Node:
-    if not isinstance(field, str):
-        raise UserError(f"field names must be strings, not {field!r}")
-    if field in _STRING_COLUMNS:
-        return _Column(_STRING_COLUMNS[field], "string", dialect, field)
-    if field in _TIME_COLUMNS:
-        return _Column(_TIME_COLUMNS[field], "date", dialect, field)
-    if field == "duration":
-        return _Column(_duration(dialect), "number", dialect, field)
-    if field == "entity":
-        entity = (sa.select(Entity.name).join(Project, Project.entity_id == Entity.id)
-                  .where(Project.id == Run.project_id).scalar_subquery())
-        return _Column(entity, "string", dialect, field)
-    if field == "sweep":
-        return _Missing()
-    if field == "tags":
-        return _json_node(Run.tags, [], dialect)
-    head = field.split(".", 1)[0]
-    if head in _DOCUMENTS:
-        return _json_node(_DOCUMENTS[head], _json_keys(field, head), dialect)
-    raise UserError(f"unknown field {field!r}; filter on {', '.join(FIELDS)}")
+def _list(column: ColumnElement) -> NodeMaker:
+    """A JSON list column (tags): `{"tag": "x"}` matches a row whose list holds "x"."""
+    return lambda dialect: _json_node(column, [], dialect)
+
+
+RUN_FIELDS = _Fields(
+    _STRING_COLUMNS, _TIME_COLUMNS, _DOCUMENTS,
+    {"duration": lambda dialect: _Column(_duration(dialect), "number", dialect, "duration"),
+     "sweep": lambda dialect: _Missing(), "tags": _list(Run.tags)},
+    (*_STRING_COLUMNS, *_TIME_COLUMNS, "duration", "sweep", "tags", "config.KEY", "config.KEY.value",
+     "summary_metrics.KEY"))
+_REGISTRY_NAME = sa.func.substr(Project.name, len(REGISTRY_PREFIX) + 1)  # without the prefix
+REGISTRY_FIELDS = _Fields(
+    {"name": _REGISTRY_NAME, "description": Project.description},
+    {"created_at": Project.created_at, "createdAt": Project.created_at,
+     "updated_at": Registry.updated_at, "updatedAt": Registry.updated_at},
+    {}, {}, ("name", "description", "created_at", "updated_at"))
+COLLECTION_FIELDS = _Fields(
+    {"name": ArtifactCollection.name, "description": ArtifactCollection.description},
+    {"created_at": ArtifactCollection.created_at, "createdAt": ArtifactCollection.created_at,
+     "updated_at": ArtifactCollection.updated_at, "updatedAt": ArtifactCollection.updated_at},
+    {}, {"tag": _list(ArtifactCollection.tags), "tags": _list(ArtifactCollection.tags)},
+    ("name", "description", "tag", "created_at", "updated_at"))
+_VERSION_TIMES = {"created_at": Artifact.created_at, "createdAt": Artifact.created_at,
+                  "updated_at": Artifact.updated_at, "updatedAt": Artifact.updated_at}
+_VERSION_LISTED = ("tag", "alias", "version", "created_at", "updated_at", "metadata.KEY")
+
+
+def _version_fields(collection_id: ColumnElement | int | None, alias: str | None) -> _Fields:
+    """A version's fields as seen through a collection (its sequence when `collection_id` is None);
+    `alias` fixes the alias an event is about. The subqueries use their own aliases of the tables, so
+    they correlate to the outer query's Artifact (and collection_id column) only."""
+    through = Artifact.collection_id if collection_id is None else collection_id
+    place = aliased(ArtifactMembership)
+    index = (sa.select(place.version_index)
+             .where(place.artifact_id == Artifact.id, place.collection_id == through).scalar_subquery())
+
+    def aliases(dialect: str) -> _Node:
+        if alias is not None:
+            return _Column(sa.literal(alias, sa.String), "string", dialect, "alias")
+        held = aliased(ArtifactAlias)
+        return _Rows(held.alias, (held.artifact_id == Artifact.id, held.collection_id == through), dialect, "alias")
+
+    return _Fields({"version": sa.literal("v", sa.String) + sa.cast(index, sa.String)}, _VERSION_TIMES,
+                   {"metadata": Artifact.meta},
+                   {"tag": _list(Artifact.tags), "tags": _list(Artifact.tags), "alias": aliases, "aliases": aliases},
+                   _VERSION_LISTED)
 
 
 # ------------------------------------------------------------------ query documents
@@ -740,7 +846,7 @@ def _check_size(filters: Any) -> None:
             stack.append((item, depth + isinstance(item, dict), nesting + 1))
 
 
-def _document(query: Any, dialect: str, where: str = "filter") -> Pred:
+def _document(query: Any, fields: _Fields, dialect: str, where: str = "filter") -> Pred:
     if not isinstance(query, dict):
         raise UserError(f"{where} must be an object, not {query!r}")
     preds = []
@@ -748,12 +854,14 @@ def _document(query: Any, dialect: str, where: str = "filter") -> Pred:
         if key in ("$and", "$or", "$nor"):
             if not isinstance(value, list) or not value:
                 raise UserError(f"{key} needs a non-empty list of filter objects")
-            parts = [_document(item, dialect, f"each item of {key}") for item in value]
+            parts = [_document(item, fields, dialect, f"each item of {key}") for item in value]
             preds.append(_and(*parts) if key == "$and" else _or(*parts) if key == "$or" else _not(_or(*parts)))
         elif isinstance(key, str) and key.startswith("$"):
             raise UserError(f"unknown top-level operator {key}; use $and, $or or $nor, or a field name")
+        elif not isinstance(key, str):
+            raise UserError(f"field names must be strings, not {key!r}")
         else:
-            preds.append(_condition(_field(key, dialect), key, value, dialect))
+            preds.append(_condition(fields.node(key, dialect), key, value, dialect))
     return _and(*preds)
 
 
@@ -835,19 +943,44 @@ def _check_dialect(dialect: str) -> None:
         raise ValueError(f"unsupported dialect {dialect!r}")
 
 
-def run_filter(filters: dict | None, dialect: str) -> ColumnElement[bool]:
-    """A WHERE clause over Run (and User, outer-joined, for `username`) for a MongoDB query document."""
+def _translate(filters: dict | None, fields: _Fields, dialect: str) -> ColumnElement[bool]:
     _check_dialect(dialect)
     if filters is None:
         return sa.true()
     if not isinstance(filters, dict):
         raise UserError(f"filters must be a JSON object, not {type(filters).__name__}")
     _check_size(filters)
-    pred = _document(filters, dialect)
+    pred = _document(filters, fields, dialect)
     if dialect == "sqlite" and _nesting(pred) > MAX_SQLITE_NESTING:
         raise UserError(f"filter alternates $and/$or/$nor (or negations of them) more than {MAX_SQLITE_NESTING} "
                         "levels deep, more than SQLite can parse")
     return _sql(pred)
+
+
+def run_filter(filters: dict | None, dialect: str) -> ColumnElement[bool]:
+    """A WHERE clause over Run (and User, outer-joined, for `username`) for a MongoDB query document."""
+    return _translate(filters, RUN_FIELDS, dialect)
+
+
+def registry_filter(filters: dict | None, dialect: str) -> ColumnElement[bool]:
+    """A WHERE clause over Registry joined with its Project: name (without the prefix), description,
+    created_at, updated_at."""
+    return _translate(filters, REGISTRY_FIELDS, dialect)
+
+
+def collection_filter(filters: dict | None, dialect: str) -> ColumnElement[bool]:
+    """A WHERE clause over ArtifactCollection: name, description, tag (an element of its tags), created_at,
+    updated_at."""
+    return _translate(filters, COLLECTION_FIELDS, dialect)
+
+
+def version_filter(filters: dict | None, dialect: str, collection_id: ColumnElement | int | None = None,
+                   alias: str | None = None) -> ColumnElement[bool]:
+    """A WHERE clause over Artifact: tag, alias, version ("v3"), created_at, updated_at, metadata.KEY...
+    Aliases and the version are those in the collection `collection_id` (a number, or a column correlated
+    to the query, such as ArtifactMembership.collection_id); without one, in the version's sequence.
+    An event about one alias passes it as `alias`: "alias" then means that alias alone."""
+    return _translate(filters, _version_fields(collection_id, alias), dialect)
 
 
 # ------------------------------------------------------------------ order

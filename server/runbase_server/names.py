@@ -5,6 +5,7 @@ from __future__ import annotations
 from .errors import NotFound, UserError
 
 FORBIDDEN_CHARS = set('/\\#?%:')
+REGISTRY_PREFIX = "runbase-registry-"  # the names of the projects that are registries (registries.py)
 MAX_LENGTH = 128
 
 
@@ -22,7 +23,7 @@ def check_name(kind: str, name: str) -> str:
     return name
 
 
-MAX_ID = 2**63 - 1
+MAX_ID = 2**31 - 1  # ids are INTEGER columns, 32 bits on PostgreSQL: a bigger number would be a database error
 
 
 def row_id(value: object, what: str) -> int:

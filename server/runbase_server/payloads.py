@@ -3,7 +3,9 @@ Slack messages, checked when an automation is saved and filled in when it fires.
 
 A string that is exactly one placeholder takes the variable's JSON value (so
 `"${metric_value}"` stays a number and `"${digest_runs}"` a list); anywhere
-else a placeholder is replaced by the value's text."""
+else a placeholder is replaced by the value's text. A dotted name reaches into
+an object variable: `${artifact_metadata.lr}` is the version's metadata key lr
+(missing keys give null)."""
 
 from __future__ import annotations
 
@@ -20,6 +22,9 @@ METRIC = (*RUN, "metric_name", "metric_value", "metric_step")
 SCHEDULE = ("event_type", "event_author", "entity_name", "project_name", "period_start", "period_end",
             "run_count", "digest", "digest_runs")
 ALERT = (*RUN, "title", "text", "severity")
+ARTIFACT = ("event_type", "event_author", "entity_name", "project_name", "artifact_collection_name",
+            "artifact_version_string", "artifact_version", "artifact_metadata")
+OBJECTS = ("artifact_metadata",)  # variables whose keys `${name.KEY}` reaches
 VARIABLES: dict[str, tuple[str, ...]] = {
     "RUN_METRIC_THRESHOLD": METRIC,
     "RUN_METRIC_CHANGE": METRIC,
@@ -27,6 +32,9 @@ VARIABLES: dict[str, tuple[str, ...]] = {
     "RUN_STATE": RUN,
     "SCHEDULE": SCHEDULE,
     "RUN_ALERT": ALERT,
+    "CREATE_ARTIFACT": ARTIFACT,
+    "LINK_ARTIFACT": ARTIFACT,
+    "ADD_ARTIFACT_ALIAS": (*ARTIFACT, "alias"),
 }
 MAX_TEMPLATE_BYTES = 64 * 1024
 SEVERITY_EMOJI = {"INFO": ":information_source:", "WARN": ":warning:", "ERROR": ":rotating_light:"}
@@ -49,7 +57,8 @@ def check(template: Any, event_type: str, what: str) -> None:
     known = VARIABLES[event_type]
     for text in _strings(template):
         for name in _PLACEHOLDER.findall(text):
-            if name not in known:
+            head, dot, key = name.partition(".")
+            if name not in known and not (dot and head in OBJECTS and head in known and key):
                 raise UserError(f"{what} uses ${{{name}}}, which a {event_type} event does not have; "
                                 f"it has {', '.join('${' + v + '}' for v in known)}")
 
@@ -62,12 +71,33 @@ def _text(value: Any) -> str:
     return json.dumps(value)
 
 
+_UNKNOWN = object()
+
+
+def _lookup(values: dict[str, Any], name: str) -> Any:
+    """A variable's value, following dots into object variables; _UNKNOWN if the event has no such variable."""
+    if name in values:
+        return values[name]
+    head, _, key = name.partition(".")
+    if head not in OBJECTS or head not in values:
+        return _UNKNOWN
+    value = values[head]
+    for part in key.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
 def render(template: Any, values: dict[str, Any]) -> Any:
     if isinstance(template, str):
         whole = _PLACEHOLDER.fullmatch(template)
-        if whole and whole.group(1) in values:
-            return values[whole.group(1)]
-        return _PLACEHOLDER.sub(lambda m: _text(values.get(m.group(1), m.group(0))), template)
+        if whole and _lookup(values, whole.group(1)) is not _UNKNOWN:
+            return _lookup(values, whole.group(1))
+
+        def text(match: re.Match[str]) -> str:
+            value = _lookup(values, match.group(1))
+            return match.group(0) if value is _UNKNOWN else _text(value)
+
+        return _PLACEHOLDER.sub(text, template)
     if isinstance(template, dict):
         return {render(key, values): render(value, values) for key, value in template.items()}
     if isinstance(template, list):
@@ -86,6 +116,14 @@ def _describe(values: dict[str, Any]) -> str:
     if event == "SCHEDULE":
         return f"Digest of {where}: {values.get('run_count')} runs from {values.get('period_start')} to " \
                f"{values.get('period_end')}\n{values.get('digest')}"
+    if event in ("CREATE_ARTIFACT", "LINK_ARTIFACT", "ADD_ARTIFACT_ALIAS"):
+        version = values.get("artifact_version") or {}
+        link = f"<{version.get('url')}|{values.get('artifact_version_string')}>"
+        if event == "CREATE_ARTIFACT":
+            return f"New {version.get('type')} version {link}"
+        if event == "LINK_ARTIFACT":
+            return f"{version.get('type')} version {link} linked into {where}/{values.get('artifact_collection_name')}"
+        return f"Alias {values.get('alias')} added to {link}"
     run = f"<{values.get('run_url')}|{values.get('run_name')}> in {where}"
     if event == "RUN_STATE":
         return f"Run {run} is {values.get('run_state')}"

@@ -1,16 +1,20 @@
-"""Projects: where runs live, and who can see them."""
+"""Projects: where runs live, and who can see them.
+
+A registry is a project too (registries.py): names given by users are read through
+`registries.project_name`, so "wandb-registry-X" finds "runbase-registry-X", and a registry's own
+visibility rules replace the project's."""
 
 from __future__ import annotations
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import pagination
+from . import pagination, registries
 from .auth import Viewer
 from .entities import get_entity, is_member, require_writer
 from .errors import NotFound, UserError
 from .names import check_name
-from .tables import Entity, Project
+from .tables import Entity, Project, Registry
 
 ACCESS_LEVELS = ("PRIVATE", "READ")
 
@@ -22,15 +26,19 @@ def _check_access(access: str) -> str:
 
 
 def find(session: Session, entity_name: str, name: str) -> Project | None:
-    return session.scalar(select(Project).join(Entity).where(Entity.name == entity_name, Project.name == name))
+    return session.scalar(select(Project).join(Entity).where(Entity.name == entity_name,
+                                                             Project.name == registries.project_name(name)))
 
 
 def readable(session: Session, viewer: Viewer, entity_name: str, name: str) -> Project | None:
     """None both when the project is missing and when the viewer may not see it, so
-    that private project names do not leak."""
+    that private project names (and restricted registries) do not leak."""
     project = find(session, entity_name, name)
     if project is None:
         return None
+    registry = registries.of_project(session, project)
+    if registry is not None:
+        return project if registries.can_read(session, viewer, registry) else None
     if project.access == "READ" or is_member(session, viewer, project.entity_id):
         return project
     return None
@@ -38,8 +46,15 @@ def readable(session: Session, viewer: Viewer, entity_name: str, name: str) -> P
 
 def writable(session: Session, viewer: Viewer, entity_name: str, name: str, create: bool) -> Project:
     entity = get_entity(session, entity_name)
-    require_writer(session, viewer, entity)
+    name = registries.project_name(name)
     project = session.scalar(select(Project).where(Project.entity_id == entity.id, Project.name == name))
+    registry = None if project is None else registries.of_project(session, project)
+    if registry is not None:
+        registries.require_writer(session, viewer, registry)
+        return project
+    if project is None and registries.is_reserved(name):
+        raise registries.missing(entity.name, name)
+    require_writer(session, viewer, entity)
     if project is None:
         if not create:
             raise NotFound(f"no project {entity_name}/{name}")
@@ -68,9 +83,10 @@ def upsert(
 
 def visible(session: Session, viewer: Viewer, entity_name: str, first: int | None,
             after: str | None) -> tuple[pagination.Page[Project], int]:
-    """A page of the entity's projects the viewer can read, newest first, and how many there are."""
+    """A page of the entity's projects the viewer can read, newest first, and how many there are.
+    Registries are listed by registries.search, not here."""
     entity = get_entity(session, entity_name)
-    query = select(Project).where(Project.entity_id == entity.id)
+    query = select(Project).where(Project.entity_id == entity.id, Project.id.not_in(select(Registry.project_id)))
     if not is_member(session, viewer, entity.id):
         query = query.where(Project.access == "READ")
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0

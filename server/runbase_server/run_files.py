@@ -76,12 +76,7 @@ def upsert(session: Session, viewer: Viewer, entity: str | None, project: str, r
     store = blobs.store_for(of_session(session.info))
     entries = _entries(files)
     for name, digest, size in entries:
-        stored = store.size(digest)
-        if stored is None or not blobs.holds(session, viewer.user_id, digest):
-            raise UserError(f"file {name!r}: no blob {digest} on the server; upload it first "
-                            "(PUT /files/blobs/{sha256})")
-        if stored != size:
-            raise UserError(f"file {name!r}: the blob {digest} has {stored} bytes, not the declared {size}")
+        blobs.require_held(session, store, viewer.user_id, name, digest, size)
     names = [name for name, _, _ in entries]
     existing = {row.name: row for row in session.scalars(
         select(RunFile).where(RunFile.run_id == run.id, RunFile.name.in_(names)))} if names else {}

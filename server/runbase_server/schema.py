@@ -5,6 +5,7 @@ file so the documentation lives in one place."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,9 @@ from .schema_base import (
     PageInfo,
     given,
 )
+from .schema_artifacts import ArtifactMutations, ArtifactQueries, ProjectArtifacts, RunArtifacts
 from .schema_files import FileMutations, RunFiles
+from .schema_registries import RegistryMutations, RegistryQueries
 from .tables import ApiKey as ApiKeyRow
 from .tables import Entity as EntityRow
 from .tables import Membership as MembershipRow
@@ -132,7 +135,7 @@ class Entity:
 
 
 @strawberry.type
-class Project:
+class Project(ProjectArtifacts):
     row: strawberry.Private[ProjectRow]
     id: strawberry.ID
     name: str
@@ -154,12 +157,9 @@ class Project:
     @strawberry.field
     def runs(self, info: Info, filters: JSONString | None = strawberry.UNSET, order: str | None = strawberry.UNSET,
              first: int | None = strawberry.UNSET, after: str | None = strawberry.UNSET) -> RunConnection:
-        page = runs.search(info.context.session, self.row, given(filters), given(order), given(first), given(after))
-        return RunConnection(
-            edges=[RunEdge(node=Run.of(row), cursor=c) for row, c in zip(page.items, page.cursors())],
-            page_info=PageInfo.of(page),
-            project=self.row, filters=given(filters),
-        )
+        session = info.context.session
+        page = runs.search(session, self.row, given(filters), given(order), given(first), given(after))
+        return RunConnection.of(page, lambda: runs.count(session, self.row, given(filters)))
 
     @strawberry.field
     def run_count(self, info: Info, filters: JSONString | None = strawberry.UNSET) -> int:
@@ -181,12 +181,17 @@ class RunEdge:
 class RunConnection:
     edges: list[RunEdge]
     page_info: PageInfo
-    project: strawberry.Private[ProjectRow]
-    filters: strawberry.Private[str | None]
+    counted: strawberry.Private[Callable[[], int]]  # a project's matching runs, an artifact's users, ...
+
+    @classmethod
+    def of(cls, page: pagination.Page[RunRow], counted: Callable[[], int]) -> RunConnection:
+        return cls(edges=[RunEdge(node=Run.of(row), cursor=c) for row, c in zip(page.items, page.cursors())],
+                   page_info=PageInfo.of(page), counted=counted)
 
     @strawberry.field
-    def total_count(self, info: Info) -> int:
-        return runs.count(info.context.session, self.project, self.filters)
+    def total_count(self) -> int:
+        """Counted only when asked for."""
+        return self.counted()
 
 
 @strawberry.type
@@ -209,7 +214,7 @@ class HistoryPage:
 
 
 @strawberry.type
-class Run(RunFiles):
+class Run(RunFiles, RunArtifacts):
     row: strawberry.Private[RunRow]
     id: strawberry.ID
     name: str
@@ -326,7 +331,7 @@ def _project(info: Info, entity_name: str | None, name: str) -> Project | None:
 
 
 @strawberry.type
-class Query(AutomationQueries):
+class Query(AutomationQueries, ArtifactQueries, RegistryQueries):
     @strawberry.field
     def viewer(self, info: Info) -> User | None:
         return User.of(info.context.session.get(UserRow, info.context.viewer.user_id))
@@ -514,7 +519,7 @@ class DeleteInvitePayload:
 
 
 @strawberry.type
-class Mutation(AutomationMutations, FileMutations):
+class Mutation(AutomationMutations, FileMutations, ArtifactMutations, RegistryMutations):
     @strawberry.mutation
     def upsert_bucket(self, info: Info, input: UpsertBucketInput) -> UpsertBucketPayload | None:
         input = given(input)

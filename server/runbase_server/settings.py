@@ -48,6 +48,10 @@ class ServerSettings:
     automation_rate_limit: int = field(default_factory=lambda: _env_int("RUNBASE_AUTOMATION_RATE_LIMIT", 60))
     # Largest file (run file or artifact blob) one upload may store.
     max_file_bytes: int = field(default_factory=lambda: _env_int("RUNBASE_MAX_FILE_BYTES", 10 * 1024**3))
+    # Every interval (0: never), artifact versions past their TTL are deleted, then the blobs that no run
+    # file or artifact uses and that were stored or asked for longer ago than the grace period.
+    blob_gc_interval_seconds: float = field(default_factory=lambda: _env_float("RUNBASE_BLOB_GC_INTERVAL_SECONDS", 3600))
+    blob_gc_grace_seconds: float = field(default_factory=lambda: _env_float("RUNBASE_BLOB_GC_GRACE_SECONDS", 86400))
     max_query_depth: int = 12
     demo_url: str | None = None  # set by --demo: log a demo run to this server once it is up
 

@@ -379,8 +379,159 @@ class RunFile(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(1024))
-    sha256: Mapped[str] = mapped_column(String(64))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
     size: Mapped[int] = mapped_column(BigInteger)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     run: Mapped[Run] = relationship()
+
+
+class ArtifactType(Base):
+    """A kind of artifact in a project ("dataset", "model"); types are created by logging."""
+
+    __tablename__ = "artifact_types"
+    __table_args__ = (UniqueConstraint("project_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(128))
+    description: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    project: Mapped[Project] = relationship()
+
+
+class ArtifactCollection(Base):
+    """A named, ordered group of versions: a SEQUENCE, where versions are logged, or a PORTFOLIO,
+    which versions are linked into (registry collections are portfolios)."""
+
+    __tablename__ = "artifact_collections"
+    __table_args__ = (UniqueConstraint("project_id", "name"), {"sqlite_autoincrement": True})
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    type_id: Mapped[int] = mapped_column(ForeignKey("artifact_types.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(16), default="SEQUENCE")
+    description: Mapped[str | None] = mapped_column(Text)
+    tags: Mapped[list[str]] = mapped_column(Document, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    project: Mapped[Project] = relationship()
+    type: Mapped[ArtifactType] = relationship()
+
+
+class Artifact(Base):
+    """An artifact version: PENDING while its manifest is built, then COMMITTED under its digest.
+    `collection_id` is the sequence it was logged to; its places in collections are memberships."""
+
+    __tablename__ = "artifacts"
+    __table_args__ = (
+        Index("ix_artifacts_collection_digest", "collection_id", "digest"),
+        Index("ix_artifacts_collection_distributed", "collection_id", "distributed_id"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    collection_id: Mapped[int] = mapped_column(ForeignKey("artifact_collections.id", ondelete="CASCADE"))
+    type_id: Mapped[int] = mapped_column(ForeignKey("artifact_types.id", ondelete="CASCADE"), index=True)
+    state: Mapped[str] = mapped_column(String(16), default="PENDING")
+    digest: Mapped[str] = mapped_column(String(64), default="")
+    description: Mapped[str | None] = mapped_column(Text)
+    meta: Mapped[dict[str, Any]] = mapped_column("metadata", Document, default=dict)
+    tags: Mapped[list[str]] = mapped_column(Document, default=list)
+    ttl_seconds: Mapped[int | None] = mapped_column(BigInteger)
+    size: Mapped[int] = mapped_column(BigInteger, default=0)
+    file_count: Mapped[int] = mapped_column(Integer, default=0)
+    history_step: Mapped[int | None] = mapped_column(BigInteger)
+    distributed_id: Mapped[str | None] = mapped_column(String(128))
+    pending_aliases: Mapped[list[str]] = mapped_column(Document, default=list)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    collection: Mapped[ArtifactCollection] = relationship()
+    type: Mapped[ArtifactType] = relationship()
+    run: Mapped[Run | None] = relationship()
+
+
+class ArtifactMembership(Base):
+    """A committed version's place in a collection: its sequence, or a portfolio it is linked into."""
+
+    __tablename__ = "artifact_memberships"
+    __table_args__ = (
+        UniqueConstraint("collection_id", "artifact_id"),
+        UniqueConstraint("collection_id", "version_index"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    collection_id: Mapped[int] = mapped_column(ForeignKey("artifact_collections.id", ondelete="CASCADE"))
+    artifact_id: Mapped[int] = mapped_column(ForeignKey("artifacts.id", ondelete="CASCADE"), index=True)
+    version_index: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    collection: Mapped[ArtifactCollection] = relationship()
+    artifact: Mapped[Artifact] = relationship()
+
+
+class ArtifactAlias(Base):
+    """A movable name for one version within a collection ("latest", "production")."""
+
+    __tablename__ = "artifact_aliases"
+
+    collection_id: Mapped[int] = mapped_column(ForeignKey("artifact_collections.id", ondelete="CASCADE"),
+                                               primary_key=True)
+    alias: Mapped[str] = mapped_column(String(128), primary_key=True)
+    artifact_id: Mapped[int] = mapped_column(ForeignKey("artifacts.id", ondelete="CASCADE"), index=True)
+
+
+class ArtifactEntry(Base):
+    """One manifest entry: a stored file (sha256 names its blob) or a reference (ref, with its checksum in digest)."""
+
+    __tablename__ = "artifact_entries"
+
+    artifact_id: Mapped[int] = mapped_column(ForeignKey("artifacts.id", ondelete="CASCADE"), primary_key=True)
+    path: Mapped[str] = mapped_column(String(1024), primary_key=True)
+    sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    ref: Mapped[str | None] = mapped_column(Text)
+    digest: Mapped[str | None] = mapped_column(String(512))
+    size: Mapped[int | None] = mapped_column(BigInteger)
+    extra: Mapped[dict[str, Any]] = mapped_column(Document, default=dict)
+
+
+class ArtifactUsage(Base):
+    """A run used a version as an input (lineage)."""
+
+    __tablename__ = "artifact_usages"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    artifact_id: Mapped[int] = mapped_column(ForeignKey("artifacts.id", ondelete="CASCADE"), primary_key=True,
+                                             index=True)
+    used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Registry(Base):
+    """What makes a project (named with the reserved prefix) a registry."""
+
+    __tablename__ = "registries"
+
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
+    visibility: Mapped[str] = mapped_column(String(16), default="organization")
+    allow_all_types: Mapped[bool] = mapped_column(Boolean, default=True)
+    artifact_types: Mapped[list[str]] = mapped_column(Document, default=list)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    project: Mapped[Project] = relationship()
+
+
+class RegistryMember(Base):
+    """A user invited to a registry (what a restricted registry's readers are)."""
+
+    __tablename__ = "registry_members"
+
+    project_id: Mapped[int] = mapped_column(ForeignKey("registries.project_id", ondelete="CASCADE"),
+                                            primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16), default="member")

@@ -4,56 +4,98 @@ from .base_client import BaseClient
 from .base_model import UNSET
 
 if TYPE_CHECKING:
+    from .add_artifact_files import AddArtifactFiles
+    from .add_registry_members import AddRegistryMembers
+    from .artifact_by_id import ArtifactById
+    from .artifact_by_name import ArtifactByName
+    from .artifact_files import ArtifactFiles
+    from .artifact_links import ArtifactLinks
+    from .artifact_logged_by import ArtifactLoggedBy
+    from .artifact_used_by import ArtifactUsedBy
     from .base_model import UnsetType
+    from .collection_artifacts import CollectionArtifacts
+    from .commit_artifact import CommitArtifact
+    from .create_artifact import CreateArtifact
     from .create_filter_trigger import CreateFilterTrigger
     from .create_generic_webhook_integration import CreateGenericWebhookIntegration
     from .create_invite import CreateInvite
+    from .create_registry import CreateRegistry
     from .create_slack_integration import CreateSlackIntegration
     from .create_team import CreateTeam
     from .create_user import CreateUser
     from .delete_api_key import DeleteApiKey
+    from .delete_artifact import DeleteArtifact
+    from .delete_artifact_collection import DeleteArtifactCollection
     from .delete_integration import DeleteIntegration
     from .delete_invite import DeleteInvite
+    from .delete_registry import DeleteRegistry
     from .delete_run import DeleteRun
     from .delete_trigger import DeleteTrigger
     from .delivery import Delivery
     from .generate_api_key import GenerateApiKey
     from .history_page import HistoryPage
     from .input_types import (
+        AddArtifactFilesInput,
+        CommitArtifactInput,
+        CreateArtifactInput,
         CreateFilterTriggerInput,
         CreateGenericWebhookIntegrationInput,
         CreateInviteInput,
+        CreateRegistryInput,
         CreateSlackIntegrationInput,
         CreateTeamInput,
         CreateUserInput,
         DeleteApiKeyInput,
+        DeleteArtifactCollectionInput,
+        DeleteArtifactInput,
         DeleteIntegrationInput,
         DeleteInviteInput,
+        DeleteRegistryInput,
         DeleteRunInput,
         DeleteTriggerInput,
         GenerateApiKeyInput,
+        LinkArtifactInput,
         LogHistoryInput,
         NotifyScriptableRunAlertInput,
         RedeliverInput,
+        RegistryMembersInput,
+        UnlinkArtifactInput,
+        UpdateArtifactCollectionInput,
+        UpdateArtifactInput,
         UpdateFilterTriggerInput,
+        UpdateRegistryInput,
         UpsertBucketInput,
         UpsertModelInput,
         UpsertRunFilesInput,
+        UseArtifactInput,
     )
     from .integrations import Integrations
+    from .link_artifact import LinkArtifact
     from .log_history import LogHistory
     from .notify_scriptable_run_alert import NotifyScriptableRunAlert
     from .project import Project
+    from .project_artifact_collection import ProjectArtifactCollection
+    from .project_artifact_collections import ProjectArtifactCollections
+    from .project_artifact_type import ProjectArtifactType
+    from .project_artifact_types import ProjectArtifactTypes
     from .project_triggers import ProjectTriggers
     from .projects import Projects
     from .public_run import PublicRun
     from .redeliver import Redeliver
+    from .registries import Registries
+    from .registry import Registry
+    from .registry_collections import RegistryCollections
+    from .registry_members import RegistryMembers
+    from .registry_versions import RegistryVersions
+    from .remove_registry_members import RemoveRegistryMembers
     from .run_console import RunConsole
     from .run_count import RunCount
     from .run_file import RunFile
     from .run_files import RunFiles
     from .run_history import RunHistory
+    from .run_logged_artifacts import RunLoggedArtifacts
     from .run_resume_status import RunResumeStatus
+    from .run_used_artifacts import RunUsedArtifacts
     from .runs import Runs
     from .runs_histories import RunsHistories
     from .sampled_history import SampledHistory
@@ -62,10 +104,15 @@ if TYPE_CHECKING:
     from .trigger import Trigger
     from .trigger_deliveries import TriggerDeliveries
     from .triggers import Triggers
+    from .unlink_artifact import UnlinkArtifact
+    from .update_artifact import UpdateArtifact
+    from .update_artifact_collection import UpdateArtifactCollection
     from .update_filter_trigger import UpdateFilterTrigger
+    from .update_registry import UpdateRegistry
     from .upsert_bucket import UpsertBucket
     from .upsert_model import UpsertModel
     from .upsert_run_files import UpsertRunFiles
+    from .use_artifact import UseArtifact
     from .user import User
     from .users import Users
     from .viewer import Viewer
@@ -76,6 +123,686 @@ def gql(q: str) -> str:
 
 
 class GraphQLClient(BaseClient):
+    def artifact_by_name(
+        self,
+        project: str,
+        name: str,
+        entity: Union[Optional[str], "UnsetType"] = UNSET,
+        **kwargs: Any,
+    ) -> "ArtifactByName":
+        from .artifact_by_name import ArtifactByName
+
+        query = gql("""
+            query ArtifactByName($entity: String, $project: String!, $name: String!) {
+              project(name: $project, entityName: $entity) {
+                artifact(name: $name) {
+                  ...ArtifactFields
+                }
+              }
+            }
+
+            fragment ArtifactFields on Artifact {
+              id
+              versionIndex
+              sourceVersionIndex
+              isLink
+              typeName
+              digest
+              state
+              description
+              metadata
+              ttlDurationSeconds
+              size
+              fileCount
+              createdAt
+              updatedAt
+              historyStep
+              aliases
+              tags
+              collection {
+                ...CollectionRef
+              }
+              sourceCollection {
+                ...CollectionRef
+              }
+            }
+
+            fragment CollectionRef on ArtifactCollection {
+              id
+              name
+              kind
+              typeName
+              entityName
+              projectName
+            }
+            """)
+        variables: dict[str, object] = {
+            "entity": entity,
+            "project": project,
+            "name": name,
+        }
+        response = self.execute(
+            query=query, operation_name="ArtifactByName", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return ArtifactByName.model_validate(data)
+
+    def artifact_by_id(self, id: str, **kwargs: Any) -> "ArtifactById":
+        from .artifact_by_id import ArtifactById
+
+        query = gql("""
+            query ArtifactById($id: ID!) {
+              artifact(id: $id) {
+                ...ArtifactFields
+              }
+            }
+
+            fragment ArtifactFields on Artifact {
+              id
+              versionIndex
+              sourceVersionIndex
+              isLink
+              typeName
+              digest
+              state
+              description
+              metadata
+              ttlDurationSeconds
+              size
+              fileCount
+              createdAt
+              updatedAt
+              historyStep
+              aliases
+              tags
+              collection {
+                ...CollectionRef
+              }
+              sourceCollection {
+                ...CollectionRef
+              }
+            }
+
+            fragment CollectionRef on ArtifactCollection {
+              id
+              name
+              kind
+              typeName
+              entityName
+              projectName
+            }
+            """)
+        variables: dict[str, object] = {"id": id}
+        response = self.execute(
+            query=query, operation_name="ArtifactById", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return ArtifactById.model_validate(data)
+
+    def artifact_files(
+        self,
+        id: str,
+        names: Union[Optional[list[str]], "UnsetType"] = UNSET,
+        first: Union[Optional[int], "UnsetType"] = UNSET,
+        after: Union[Optional[str], "UnsetType"] = UNSET,
+        **kwargs: Any,
+    ) -> "ArtifactFiles":
+        from .artifact_files import ArtifactFiles
+
+        query = gql("""
+            query ArtifactFiles($id: ID!, $names: [String!], $first: Int, $after: String) {
+              artifact(id: $id) {
+                files(names: $names, first: $first, after: $after) {
+                  totalCount
+                  pageInfo {
+                    endCursor
+                    hasNextPage
+                  }
+                  edges {
+                    node {
+                      ...ArtifactFileFields
+                    }
+                  }
+                }
+              }
+            }
+
+            fragment ArtifactFileFields on ArtifactFile {
+              path
+              digest
+              size
+              ref
+              extra
+              url
+            }
+            """)
+        variables: dict[str, object] = {
+            "id": id,
+            "names": names,
+            "first": first,
+            "after": after,
+        }
+        response = self.execute(
+            query=query, operation_name="ArtifactFiles", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return ArtifactFiles.model_validate(data)
+
+    def create_artifact(
+        self, input: "CreateArtifactInput", **kwargs: Any
+    ) -> "CreateArtifact":
+        from .create_artifact import CreateArtifact
+
+        query = gql("""
+            mutation CreateArtifact($input: CreateArtifactInput!) {
+              createArtifact(input: $input) {
+                artifact {
+                  ...ArtifactFields
+                }
+              }
+            }
+
+            fragment ArtifactFields on Artifact {
+              id
+              versionIndex
+              sourceVersionIndex
+              isLink
+              typeName
+              digest
+              state
+              description
+              metadata
+              ttlDurationSeconds
+              size
+              fileCount
+              createdAt
+              updatedAt
+              historyStep
+              aliases
+              tags
+              collection {
+                ...CollectionRef
+              }
+              sourceCollection {
+                ...CollectionRef
+              }
+            }
+
+            fragment CollectionRef on ArtifactCollection {
+              id
+              name
+              kind
+              typeName
+              entityName
+              projectName
+            }
+            """)
+        variables: dict[str, object] = {"input": input}
+        response = self.execute(
+            query=query, operation_name="CreateArtifact", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return CreateArtifact.model_validate(data)
+
+    def add_artifact_files(
+        self, input: "AddArtifactFilesInput", **kwargs: Any
+    ) -> "AddArtifactFiles":
+        from .add_artifact_files import AddArtifactFiles
+
+        query = gql("""
+            mutation AddArtifactFiles($input: AddArtifactFilesInput!) {
+              addArtifactFiles(input: $input) {
+                fileCount
+              }
+            }
+            """)
+        variables: dict[str, object] = {"input": input}
+        response = self.execute(
+            query=query,
+            operation_name="AddArtifactFiles",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return AddArtifactFiles.model_validate(data)
+
+    def commit_artifact(
+        self, input: "CommitArtifactInput", **kwargs: Any
+    ) -> "CommitArtifact":
+        from .commit_artifact import CommitArtifact
+
+        query = gql("""
+            mutation CommitArtifact($input: CommitArtifactInput!) {
+              commitArtifact(input: $input) {
+                artifact {
+                  ...ArtifactFields
+                }
+              }
+            }
+
+            fragment ArtifactFields on Artifact {
+              id
+              versionIndex
+              sourceVersionIndex
+              isLink
+              typeName
+              digest
+              state
+              description
+              metadata
+              ttlDurationSeconds
+              size
+              fileCount
+              createdAt
+              updatedAt
+              historyStep
+              aliases
+              tags
+              collection {
+                ...CollectionRef
+              }
+              sourceCollection {
+                ...CollectionRef
+              }
+            }
+
+            fragment CollectionRef on ArtifactCollection {
+              id
+              name
+              kind
+              typeName
+              entityName
+              projectName
+            }
+            """)
+        variables: dict[str, object] = {"input": input}
+        response = self.execute(
+            query=query, operation_name="CommitArtifact", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return CommitArtifact.model_validate(data)
+
+    def use_artifact(self, input: "UseArtifactInput", **kwargs: Any) -> "UseArtifact":
+        from .use_artifact import UseArtifact
+
+        query = gql("""
+            mutation UseArtifact($input: UseArtifactInput!) {
+              useArtifact(input: $input) {
+                artifact {
+                  ...ArtifactFields
+                }
+              }
+            }
+
+            fragment ArtifactFields on Artifact {
+              id
+              versionIndex
+              sourceVersionIndex
+              isLink
+              typeName
+              digest
+              state
+              description
+              metadata
+              ttlDurationSeconds
+              size
+              fileCount
+              createdAt
+              updatedAt
+              historyStep
+              aliases
+              tags
+              collection {
+                ...CollectionRef
+              }
+              sourceCollection {
+                ...CollectionRef
+              }
+            }
+
+            fragment CollectionRef on ArtifactCollection {
+              id
+              name
+              kind
+              typeName
+              entityName
+              projectName
+            }
+            """)
+        variables: dict[str, object] = {"input": input}
+        response = self.execute(
+            query=query, operation_name="UseArtifact", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return UseArtifact.model_validate(data)
+
+    def update_artifact(
+        self, input: "UpdateArtifactInput", **kwargs: Any
+    ) -> "UpdateArtifact":
+        from .update_artifact import UpdateArtifact
+
+        query = gql("""
+            mutation UpdateArtifact($input: UpdateArtifactInput!) {
+              updateArtifact(input: $input) {
+                artifact {
+                  ...ArtifactFields
+                }
+              }
+            }
+
+            fragment ArtifactFields on Artifact {
+              id
+              versionIndex
+              sourceVersionIndex
+              isLink
+              typeName
+              digest
+              state
+              description
+              metadata
+              ttlDurationSeconds
+              size
+              fileCount
+              createdAt
+              updatedAt
+              historyStep
+              aliases
+              tags
+              collection {
+                ...CollectionRef
+              }
+              sourceCollection {
+                ...CollectionRef
+              }
+            }
+
+            fragment CollectionRef on ArtifactCollection {
+              id
+              name
+              kind
+              typeName
+              entityName
+              projectName
+            }
+            """)
+        variables: dict[str, object] = {"input": input}
+        response = self.execute(
+            query=query, operation_name="UpdateArtifact", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return UpdateArtifact.model_validate(data)
+
+    def delete_artifact(
+        self, input: "DeleteArtifactInput", **kwargs: Any
+    ) -> "DeleteArtifact":
+        from .delete_artifact import DeleteArtifact
+
+        query = gql("""
+            mutation DeleteArtifact($input: DeleteArtifactInput!) {
+              deleteArtifact(input: $input) {
+                success
+              }
+            }
+            """)
+        variables: dict[str, object] = {"input": input}
+        response = self.execute(
+            query=query, operation_name="DeleteArtifact", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return DeleteArtifact.model_validate(data)
+
+    def link_artifact(
+        self, input: "LinkArtifactInput", **kwargs: Any
+    ) -> "LinkArtifact":
+        from .link_artifact import LinkArtifact
+
+        query = gql("""
+            mutation LinkArtifact($input: LinkArtifactInput!) {
+              linkArtifact(input: $input) {
+                artifact {
+                  ...ArtifactFields
+                }
+              }
+            }
+
+            fragment ArtifactFields on Artifact {
+              id
+              versionIndex
+              sourceVersionIndex
+              isLink
+              typeName
+              digest
+              state
+              description
+              metadata
+              ttlDurationSeconds
+              size
+              fileCount
+              createdAt
+              updatedAt
+              historyStep
+              aliases
+              tags
+              collection {
+                ...CollectionRef
+              }
+              sourceCollection {
+                ...CollectionRef
+              }
+            }
+
+            fragment CollectionRef on ArtifactCollection {
+              id
+              name
+              kind
+              typeName
+              entityName
+              projectName
+            }
+            """)
+        variables: dict[str, object] = {"input": input}
+        response = self.execute(
+            query=query, operation_name="LinkArtifact", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return LinkArtifact.model_validate(data)
+
+    def unlink_artifact(
+        self, input: "UnlinkArtifactInput", **kwargs: Any
+    ) -> "UnlinkArtifact":
+        from .unlink_artifact import UnlinkArtifact
+
+        query = gql("""
+            mutation UnlinkArtifact($input: UnlinkArtifactInput!) {
+              unlinkArtifact(input: $input) {
+                success
+              }
+            }
+            """)
+        variables: dict[str, object] = {"input": input}
+        response = self.execute(
+            query=query, operation_name="UnlinkArtifact", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return UnlinkArtifact.model_validate(data)
+
+    def artifact_links(self, id: str, **kwargs: Any) -> "ArtifactLinks":
+        from .artifact_links import ArtifactLinks
+
+        query = gql("""
+            query ArtifactLinks($id: ID!) {
+              artifact(id: $id) {
+                linkedArtifacts {
+                  ...ArtifactFields
+                }
+              }
+            }
+
+            fragment ArtifactFields on Artifact {
+              id
+              versionIndex
+              sourceVersionIndex
+              isLink
+              typeName
+              digest
+              state
+              description
+              metadata
+              ttlDurationSeconds
+              size
+              fileCount
+              createdAt
+              updatedAt
+              historyStep
+              aliases
+              tags
+              collection {
+                ...CollectionRef
+              }
+              sourceCollection {
+                ...CollectionRef
+              }
+            }
+
+            fragment CollectionRef on ArtifactCollection {
+              id
+              name
+              kind
+              typeName
+              entityName
+              projectName
+            }
+            """)
+        variables: dict[str, object] = {"id": id}
+        response = self.execute(
+            query=query, operation_name="ArtifactLinks", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return ArtifactLinks.model_validate(data)
+
+    def artifact_logged_by(self, id: str, **kwargs: Any) -> "ArtifactLoggedBy":
+        from .artifact_logged_by import ArtifactLoggedBy
+
+        query = gql("""
+            query ArtifactLoggedBy($id: ID!) {
+              artifact(id: $id) {
+                loggedBy {
+                  ...PublicRunFields
+                }
+              }
+            }
+
+            fragment PublicRunFields on Run {
+              ...RunFields
+              historyKeys
+              readOnly
+              systemMetrics
+              user {
+                username
+              }
+              project {
+                name
+                entityName
+              }
+            }
+
+            fragment RunFields on Run {
+              id
+              name
+              displayName
+              state
+              config
+              summaryMetrics
+              tags
+              group
+              jobType
+              notes
+              host
+              exitCode
+              createdAt
+              heartbeatAt
+              finishedAt
+              historyLineCount
+              lastHistoryStep
+            }
+            """)
+        variables: dict[str, object] = {"id": id}
+        response = self.execute(
+            query=query,
+            operation_name="ArtifactLoggedBy",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return ArtifactLoggedBy.model_validate(data)
+
+    def artifact_used_by(
+        self,
+        id: str,
+        first: Union[Optional[int], "UnsetType"] = UNSET,
+        after: Union[Optional[str], "UnsetType"] = UNSET,
+        **kwargs: Any,
+    ) -> "ArtifactUsedBy":
+        from .artifact_used_by import ArtifactUsedBy
+
+        query = gql("""
+            query ArtifactUsedBy($id: ID!, $first: Int, $after: String) {
+              artifact(id: $id) {
+                usedBy(first: $first, after: $after) {
+                  pageInfo {
+                    endCursor
+                    hasNextPage
+                  }
+                  edges {
+                    node {
+                      ...PublicRunFields
+                    }
+                  }
+                }
+              }
+            }
+
+            fragment PublicRunFields on Run {
+              ...RunFields
+              historyKeys
+              readOnly
+              systemMetrics
+              user {
+                username
+              }
+              project {
+                name
+                entityName
+              }
+            }
+
+            fragment RunFields on Run {
+              id
+              name
+              displayName
+              state
+              config
+              summaryMetrics
+              tags
+              group
+              jobType
+              notes
+              host
+              exitCode
+              createdAt
+              heartbeatAt
+              finishedAt
+              historyLineCount
+              lastHistoryStep
+            }
+            """)
+        variables: dict[str, object] = {"id": id, "first": first, "after": after}
+        response = self.execute(
+            query=query, operation_name="ArtifactUsedBy", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return ArtifactUsedBy.model_validate(data)
+
     def integrations(self, entity: str, **kwargs: Any) -> "Integrations":
         from .integrations import Integrations
 
@@ -900,6 +1627,531 @@ class GraphQLClient(BaseClient):
         data = self.get_data(response)
         return Projects.model_validate(data)
 
+    def project_artifact_collection(
+        self,
+        project: str,
+        name: str,
+        entity: Union[Optional[str], "UnsetType"] = UNSET,
+        **kwargs: Any,
+    ) -> "ProjectArtifactCollection":
+        from .project_artifact_collection import ProjectArtifactCollection
+
+        query = gql("""
+            query ProjectArtifactCollection($entity: String, $project: String!, $name: String!) {
+              project(name: $project, entityName: $entity) {
+                artifactCollection(name: $name) {
+                  ...ArtifactCollectionFields
+                }
+              }
+            }
+
+            fragment ArtifactCollectionFields on ArtifactCollection {
+              id
+              name
+              kind
+              typeName
+              description
+              tags
+              aliases
+              entityName
+              projectName
+              createdAt
+              updatedAt
+            }
+            """)
+        variables: dict[str, object] = {
+            "entity": entity,
+            "project": project,
+            "name": name,
+        }
+        response = self.execute(
+            query=query,
+            operation_name="ProjectArtifactCollection",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return ProjectArtifactCollection.model_validate(data)
+
+    def project_artifact_collections(
+        self,
+        project: str,
+        entity: Union[Optional[str], "UnsetType"] = UNSET,
+        type_name: Union[Optional[str], "UnsetType"] = UNSET,
+        filters: Union[Optional[str], "UnsetType"] = UNSET,
+        first: Union[Optional[int], "UnsetType"] = UNSET,
+        after: Union[Optional[str], "UnsetType"] = UNSET,
+        **kwargs: Any,
+    ) -> "ProjectArtifactCollections":
+        from .project_artifact_collections import ProjectArtifactCollections
+
+        query = gql("""
+            query ProjectArtifactCollections($entity: String, $project: String!, $typeName: String, $filters: JSONString, $first: Int, $after: String) {
+              project(name: $project, entityName: $entity) {
+                artifactCollections(
+                  typeName: $typeName
+                  filters: $filters
+                  first: $first
+                  after: $after
+                ) {
+                  ...ArtifactCollectionPage
+                }
+              }
+            }
+
+            fragment ArtifactCollectionFields on ArtifactCollection {
+              id
+              name
+              kind
+              typeName
+              description
+              tags
+              aliases
+              entityName
+              projectName
+              createdAt
+              updatedAt
+            }
+
+            fragment ArtifactCollectionPage on ArtifactCollectionConnection {
+              totalCount
+              pageInfo {
+                endCursor
+                hasNextPage
+              }
+              edges {
+                node {
+                  ...ArtifactCollectionFields
+                }
+              }
+            }
+            """)
+        variables: dict[str, object] = {
+            "entity": entity,
+            "project": project,
+            "typeName": type_name,
+            "filters": filters,
+            "first": first,
+            "after": after,
+        }
+        response = self.execute(
+            query=query,
+            operation_name="ProjectArtifactCollections",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return ProjectArtifactCollections.model_validate(data)
+
+    def collection_artifacts(
+        self,
+        project: str,
+        collection: str,
+        entity: Union[Optional[str], "UnsetType"] = UNSET,
+        filters: Union[Optional[str], "UnsetType"] = UNSET,
+        first: Union[Optional[int], "UnsetType"] = UNSET,
+        after: Union[Optional[str], "UnsetType"] = UNSET,
+        **kwargs: Any,
+    ) -> "CollectionArtifacts":
+        from .collection_artifacts import CollectionArtifacts
+
+        query = gql("""
+            query CollectionArtifacts($entity: String, $project: String!, $collection: String!, $filters: JSONString, $first: Int, $after: String) {
+              project(name: $project, entityName: $entity) {
+                artifactCollection(name: $collection) {
+                  typeName
+                  artifacts(filters: $filters, first: $first, after: $after) {
+                    ...ArtifactPage
+                  }
+                }
+              }
+            }
+
+            fragment ArtifactFields on Artifact {
+              id
+              versionIndex
+              sourceVersionIndex
+              isLink
+              typeName
+              digest
+              state
+              description
+              metadata
+              ttlDurationSeconds
+              size
+              fileCount
+              createdAt
+              updatedAt
+              historyStep
+              aliases
+              tags
+              collection {
+                ...CollectionRef
+              }
+              sourceCollection {
+                ...CollectionRef
+              }
+            }
+
+            fragment ArtifactPage on ArtifactConnection {
+              totalCount
+              pageInfo {
+                endCursor
+                hasNextPage
+              }
+              edges {
+                node {
+                  ...ArtifactFields
+                }
+              }
+            }
+
+            fragment CollectionRef on ArtifactCollection {
+              id
+              name
+              kind
+              typeName
+              entityName
+              projectName
+            }
+            """)
+        variables: dict[str, object] = {
+            "entity": entity,
+            "project": project,
+            "collection": collection,
+            "filters": filters,
+            "first": first,
+            "after": after,
+        }
+        response = self.execute(
+            query=query,
+            operation_name="CollectionArtifacts",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return CollectionArtifacts.model_validate(data)
+
+    def project_artifact_type(
+        self,
+        project: str,
+        name: str,
+        entity: Union[Optional[str], "UnsetType"] = UNSET,
+        **kwargs: Any,
+    ) -> "ProjectArtifactType":
+        from .project_artifact_type import ProjectArtifactType
+
+        query = gql("""
+            query ProjectArtifactType($entity: String, $project: String!, $name: String!) {
+              project(name: $project, entityName: $entity) {
+                artifactType(name: $name) {
+                  ...ArtifactTypeFields
+                }
+              }
+            }
+
+            fragment ArtifactTypeFields on ArtifactType {
+              id
+              name
+              description
+              createdAt
+            }
+            """)
+        variables: dict[str, object] = {
+            "entity": entity,
+            "project": project,
+            "name": name,
+        }
+        response = self.execute(
+            query=query,
+            operation_name="ProjectArtifactType",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return ProjectArtifactType.model_validate(data)
+
+    def project_artifact_types(
+        self,
+        project: str,
+        entity: Union[Optional[str], "UnsetType"] = UNSET,
+        first: Union[Optional[int], "UnsetType"] = UNSET,
+        after: Union[Optional[str], "UnsetType"] = UNSET,
+        **kwargs: Any,
+    ) -> "ProjectArtifactTypes":
+        from .project_artifact_types import ProjectArtifactTypes
+
+        query = gql("""
+            query ProjectArtifactTypes($entity: String, $project: String!, $first: Int, $after: String) {
+              project(name: $project, entityName: $entity) {
+                artifactTypes(first: $first, after: $after) {
+                  pageInfo {
+                    endCursor
+                    hasNextPage
+                  }
+                  edges {
+                    node {
+                      ...ArtifactTypeFields
+                    }
+                  }
+                }
+              }
+            }
+
+            fragment ArtifactTypeFields on ArtifactType {
+              id
+              name
+              description
+              createdAt
+            }
+            """)
+        variables: dict[str, object] = {
+            "entity": entity,
+            "project": project,
+            "first": first,
+            "after": after,
+        }
+        response = self.execute(
+            query=query,
+            operation_name="ProjectArtifactTypes",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return ProjectArtifactTypes.model_validate(data)
+
+    def run_logged_artifacts(
+        self,
+        project: str,
+        run: str,
+        entity: Union[Optional[str], "UnsetType"] = UNSET,
+        first: Union[Optional[int], "UnsetType"] = UNSET,
+        after: Union[Optional[str], "UnsetType"] = UNSET,
+        **kwargs: Any,
+    ) -> "RunLoggedArtifacts":
+        from .run_logged_artifacts import RunLoggedArtifacts
+
+        query = gql("""
+            query RunLoggedArtifacts($entity: String, $project: String!, $run: String!, $first: Int, $after: String) {
+              project(name: $project, entityName: $entity) {
+                run(name: $run) {
+                  loggedArtifacts(first: $first, after: $after) {
+                    ...ArtifactPage
+                  }
+                }
+              }
+            }
+
+            fragment ArtifactFields on Artifact {
+              id
+              versionIndex
+              sourceVersionIndex
+              isLink
+              typeName
+              digest
+              state
+              description
+              metadata
+              ttlDurationSeconds
+              size
+              fileCount
+              createdAt
+              updatedAt
+              historyStep
+              aliases
+              tags
+              collection {
+                ...CollectionRef
+              }
+              sourceCollection {
+                ...CollectionRef
+              }
+            }
+
+            fragment ArtifactPage on ArtifactConnection {
+              totalCount
+              pageInfo {
+                endCursor
+                hasNextPage
+              }
+              edges {
+                node {
+                  ...ArtifactFields
+                }
+              }
+            }
+
+            fragment CollectionRef on ArtifactCollection {
+              id
+              name
+              kind
+              typeName
+              entityName
+              projectName
+            }
+            """)
+        variables: dict[str, object] = {
+            "entity": entity,
+            "project": project,
+            "run": run,
+            "first": first,
+            "after": after,
+        }
+        response = self.execute(
+            query=query,
+            operation_name="RunLoggedArtifacts",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return RunLoggedArtifacts.model_validate(data)
+
+    def run_used_artifacts(
+        self,
+        project: str,
+        run: str,
+        entity: Union[Optional[str], "UnsetType"] = UNSET,
+        first: Union[Optional[int], "UnsetType"] = UNSET,
+        after: Union[Optional[str], "UnsetType"] = UNSET,
+        **kwargs: Any,
+    ) -> "RunUsedArtifacts":
+        from .run_used_artifacts import RunUsedArtifacts
+
+        query = gql("""
+            query RunUsedArtifacts($entity: String, $project: String!, $run: String!, $first: Int, $after: String) {
+              project(name: $project, entityName: $entity) {
+                run(name: $run) {
+                  usedArtifacts(first: $first, after: $after) {
+                    ...ArtifactPage
+                  }
+                }
+              }
+            }
+
+            fragment ArtifactFields on Artifact {
+              id
+              versionIndex
+              sourceVersionIndex
+              isLink
+              typeName
+              digest
+              state
+              description
+              metadata
+              ttlDurationSeconds
+              size
+              fileCount
+              createdAt
+              updatedAt
+              historyStep
+              aliases
+              tags
+              collection {
+                ...CollectionRef
+              }
+              sourceCollection {
+                ...CollectionRef
+              }
+            }
+
+            fragment ArtifactPage on ArtifactConnection {
+              totalCount
+              pageInfo {
+                endCursor
+                hasNextPage
+              }
+              edges {
+                node {
+                  ...ArtifactFields
+                }
+              }
+            }
+
+            fragment CollectionRef on ArtifactCollection {
+              id
+              name
+              kind
+              typeName
+              entityName
+              projectName
+            }
+            """)
+        variables: dict[str, object] = {
+            "entity": entity,
+            "project": project,
+            "run": run,
+            "first": first,
+            "after": after,
+        }
+        response = self.execute(
+            query=query,
+            operation_name="RunUsedArtifacts",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return RunUsedArtifacts.model_validate(data)
+
+    def update_artifact_collection(
+        self, input: "UpdateArtifactCollectionInput", **kwargs: Any
+    ) -> "UpdateArtifactCollection":
+        from .update_artifact_collection import UpdateArtifactCollection
+
+        query = gql("""
+            mutation UpdateArtifactCollection($input: UpdateArtifactCollectionInput!) {
+              updateArtifactCollection(input: $input) {
+                artifactCollection {
+                  ...ArtifactCollectionFields
+                }
+              }
+            }
+
+            fragment ArtifactCollectionFields on ArtifactCollection {
+              id
+              name
+              kind
+              typeName
+              description
+              tags
+              aliases
+              entityName
+              projectName
+              createdAt
+              updatedAt
+            }
+            """)
+        variables: dict[str, object] = {"input": input}
+        response = self.execute(
+            query=query,
+            operation_name="UpdateArtifactCollection",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return UpdateArtifactCollection.model_validate(data)
+
+    def delete_artifact_collection(
+        self, input: "DeleteArtifactCollectionInput", **kwargs: Any
+    ) -> "DeleteArtifactCollection":
+        from .delete_artifact_collection import DeleteArtifactCollection
+
+        query = gql("""
+            mutation DeleteArtifactCollection($input: DeleteArtifactCollectionInput!) {
+              deleteArtifactCollection(input: $input) {
+                success
+              }
+            }
+            """)
+        variables: dict[str, object] = {"input": input}
+        response = self.execute(
+            query=query,
+            operation_name="DeleteArtifactCollection",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return DeleteArtifactCollection.model_validate(data)
+
     def public_run(
         self,
         project: str,
@@ -1183,6 +2435,438 @@ class GraphQLClient(BaseClient):
         )
         data = self.get_data(response)
         return HistoryPage.model_validate(data)
+
+    def registries(
+        self,
+        organization: Union[Optional[str], "UnsetType"] = UNSET,
+        filters: Union[Optional[str], "UnsetType"] = UNSET,
+        first: Union[Optional[int], "UnsetType"] = UNSET,
+        after: Union[Optional[str], "UnsetType"] = UNSET,
+        **kwargs: Any,
+    ) -> "Registries":
+        from .registries import Registries
+
+        query = gql("""
+            query Registries($organization: String, $filters: JSONString, $first: Int, $after: String) {
+              registries(
+                organization: $organization
+                filters: $filters
+                first: $first
+                after: $after
+              ) {
+                pageInfo {
+                  endCursor
+                  hasNextPage
+                }
+                edges {
+                  node {
+                    ...RegistryFields
+                  }
+                }
+              }
+            }
+
+            fragment RegistryFields on Registry {
+              id
+              name
+              fullName
+              organization
+              description
+              visibility
+              artifactTypes
+              allowAllArtifactTypes
+              createdAt
+              updatedAt
+            }
+            """)
+        variables: dict[str, object] = {
+            "organization": organization,
+            "filters": filters,
+            "first": first,
+            "after": after,
+        }
+        response = self.execute(
+            query=query, operation_name="Registries", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return Registries.model_validate(data)
+
+    def registry(
+        self,
+        name: str,
+        organization: Union[Optional[str], "UnsetType"] = UNSET,
+        **kwargs: Any,
+    ) -> "Registry":
+        from .registry import Registry
+
+        query = gql("""
+            query Registry($name: String!, $organization: String) {
+              registry(name: $name, organization: $organization) {
+                ...RegistryFields
+              }
+            }
+
+            fragment RegistryFields on Registry {
+              id
+              name
+              fullName
+              organization
+              description
+              visibility
+              artifactTypes
+              allowAllArtifactTypes
+              createdAt
+              updatedAt
+            }
+            """)
+        variables: dict[str, object] = {"name": name, "organization": organization}
+        response = self.execute(
+            query=query, operation_name="Registry", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return Registry.model_validate(data)
+
+    def registry_members(
+        self,
+        name: str,
+        organization: Union[Optional[str], "UnsetType"] = UNSET,
+        **kwargs: Any,
+    ) -> "RegistryMembers":
+        from .registry_members import RegistryMembers
+
+        query = gql("""
+            query RegistryMembers($name: String!, $organization: String) {
+              registry(name: $name, organization: $organization) {
+                members {
+                  ...MemberFields
+                }
+              }
+            }
+
+            fragment MemberFields on Member {
+              id
+              username
+              email
+              role
+            }
+            """)
+        variables: dict[str, object] = {"name": name, "organization": organization}
+        response = self.execute(
+            query=query, operation_name="RegistryMembers", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return RegistryMembers.model_validate(data)
+
+    def registry_collections(
+        self,
+        organization: Union[Optional[str], "UnsetType"] = UNSET,
+        registry_filters: Union[Optional[str], "UnsetType"] = UNSET,
+        filters: Union[Optional[str], "UnsetType"] = UNSET,
+        first: Union[Optional[int], "UnsetType"] = UNSET,
+        after: Union[Optional[str], "UnsetType"] = UNSET,
+        **kwargs: Any,
+    ) -> "RegistryCollections":
+        from .registry_collections import RegistryCollections
+
+        query = gql("""
+            query RegistryCollections($organization: String, $registryFilters: JSONString, $filters: JSONString, $first: Int, $after: String) {
+              registryCollections(
+                organization: $organization
+                registryFilters: $registryFilters
+                filters: $filters
+                first: $first
+                after: $after
+              ) {
+                ...ArtifactCollectionPage
+              }
+            }
+
+            fragment ArtifactCollectionFields on ArtifactCollection {
+              id
+              name
+              kind
+              typeName
+              description
+              tags
+              aliases
+              entityName
+              projectName
+              createdAt
+              updatedAt
+            }
+
+            fragment ArtifactCollectionPage on ArtifactCollectionConnection {
+              totalCount
+              pageInfo {
+                endCursor
+                hasNextPage
+              }
+              edges {
+                node {
+                  ...ArtifactCollectionFields
+                }
+              }
+            }
+            """)
+        variables: dict[str, object] = {
+            "organization": organization,
+            "registryFilters": registry_filters,
+            "filters": filters,
+            "first": first,
+            "after": after,
+        }
+        response = self.execute(
+            query=query,
+            operation_name="RegistryCollections",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return RegistryCollections.model_validate(data)
+
+    def registry_versions(
+        self,
+        organization: Union[Optional[str], "UnsetType"] = UNSET,
+        registry_filters: Union[Optional[str], "UnsetType"] = UNSET,
+        collection_filters: Union[Optional[str], "UnsetType"] = UNSET,
+        filters: Union[Optional[str], "UnsetType"] = UNSET,
+        first: Union[Optional[int], "UnsetType"] = UNSET,
+        after: Union[Optional[str], "UnsetType"] = UNSET,
+        **kwargs: Any,
+    ) -> "RegistryVersions":
+        from .registry_versions import RegistryVersions
+
+        query = gql("""
+            query RegistryVersions($organization: String, $registryFilters: JSONString, $collectionFilters: JSONString, $filters: JSONString, $first: Int, $after: String) {
+              registryVersions(
+                organization: $organization
+                registryFilters: $registryFilters
+                collectionFilters: $collectionFilters
+                filters: $filters
+                first: $first
+                after: $after
+              ) {
+                ...ArtifactPage
+              }
+            }
+
+            fragment ArtifactFields on Artifact {
+              id
+              versionIndex
+              sourceVersionIndex
+              isLink
+              typeName
+              digest
+              state
+              description
+              metadata
+              ttlDurationSeconds
+              size
+              fileCount
+              createdAt
+              updatedAt
+              historyStep
+              aliases
+              tags
+              collection {
+                ...CollectionRef
+              }
+              sourceCollection {
+                ...CollectionRef
+              }
+            }
+
+            fragment ArtifactPage on ArtifactConnection {
+              totalCount
+              pageInfo {
+                endCursor
+                hasNextPage
+              }
+              edges {
+                node {
+                  ...ArtifactFields
+                }
+              }
+            }
+
+            fragment CollectionRef on ArtifactCollection {
+              id
+              name
+              kind
+              typeName
+              entityName
+              projectName
+            }
+            """)
+        variables: dict[str, object] = {
+            "organization": organization,
+            "registryFilters": registry_filters,
+            "collectionFilters": collection_filters,
+            "filters": filters,
+            "first": first,
+            "after": after,
+        }
+        response = self.execute(
+            query=query,
+            operation_name="RegistryVersions",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return RegistryVersions.model_validate(data)
+
+    def create_registry(
+        self, input: "CreateRegistryInput", **kwargs: Any
+    ) -> "CreateRegistry":
+        from .create_registry import CreateRegistry
+
+        query = gql("""
+            mutation CreateRegistry($input: CreateRegistryInput!) {
+              createRegistry(input: $input) {
+                registry {
+                  ...RegistryFields
+                }
+              }
+            }
+
+            fragment RegistryFields on Registry {
+              id
+              name
+              fullName
+              organization
+              description
+              visibility
+              artifactTypes
+              allowAllArtifactTypes
+              createdAt
+              updatedAt
+            }
+            """)
+        variables: dict[str, object] = {"input": input}
+        response = self.execute(
+            query=query, operation_name="CreateRegistry", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return CreateRegistry.model_validate(data)
+
+    def update_registry(
+        self, input: "UpdateRegistryInput", **kwargs: Any
+    ) -> "UpdateRegistry":
+        from .update_registry import UpdateRegistry
+
+        query = gql("""
+            mutation UpdateRegistry($input: UpdateRegistryInput!) {
+              updateRegistry(input: $input) {
+                registry {
+                  ...RegistryFields
+                }
+              }
+            }
+
+            fragment RegistryFields on Registry {
+              id
+              name
+              fullName
+              organization
+              description
+              visibility
+              artifactTypes
+              allowAllArtifactTypes
+              createdAt
+              updatedAt
+            }
+            """)
+        variables: dict[str, object] = {"input": input}
+        response = self.execute(
+            query=query, operation_name="UpdateRegistry", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return UpdateRegistry.model_validate(data)
+
+    def delete_registry(
+        self, input: "DeleteRegistryInput", **kwargs: Any
+    ) -> "DeleteRegistry":
+        from .delete_registry import DeleteRegistry
+
+        query = gql("""
+            mutation DeleteRegistry($input: DeleteRegistryInput!) {
+              deleteRegistry(input: $input) {
+                success
+              }
+            }
+            """)
+        variables: dict[str, object] = {"input": input}
+        response = self.execute(
+            query=query, operation_name="DeleteRegistry", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return DeleteRegistry.model_validate(data)
+
+    def add_registry_members(
+        self, input: "RegistryMembersInput", **kwargs: Any
+    ) -> "AddRegistryMembers":
+        from .add_registry_members import AddRegistryMembers
+
+        query = gql("""
+            mutation AddRegistryMembers($input: RegistryMembersInput!) {
+              addRegistryMembers(input: $input) {
+                registry {
+                  members {
+                    ...MemberFields
+                  }
+                }
+              }
+            }
+
+            fragment MemberFields on Member {
+              id
+              username
+              email
+              role
+            }
+            """)
+        variables: dict[str, object] = {"input": input}
+        response = self.execute(
+            query=query,
+            operation_name="AddRegistryMembers",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return AddRegistryMembers.model_validate(data)
+
+    def remove_registry_members(
+        self, input: "RegistryMembersInput", **kwargs: Any
+    ) -> "RemoveRegistryMembers":
+        from .remove_registry_members import RemoveRegistryMembers
+
+        query = gql("""
+            mutation RemoveRegistryMembers($input: RegistryMembersInput!) {
+              removeRegistryMembers(input: $input) {
+                registry {
+                  members {
+                    ...MemberFields
+                  }
+                }
+              }
+            }
+
+            fragment MemberFields on Member {
+              id
+              username
+              email
+              role
+            }
+            """)
+        variables: dict[str, object] = {"input": input}
+        response = self.execute(
+            query=query,
+            operation_name="RemoveRegistryMembers",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return RemoveRegistryMembers.model_validate(data)
 
     def run_resume_status(
         self,

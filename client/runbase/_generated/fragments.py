@@ -5,6 +5,115 @@ from pydantic import Field
 from .base_model import BaseModel
 
 
+class ArtifactCollectionFields(BaseModel):
+    id: str
+    name: str
+    kind: str
+    type_name: str = Field(alias="typeName")
+    description: Optional[str]
+    tags: list[str]
+    aliases: list[str]
+    entity_name: str = Field(alias="entityName")
+    project_name: str = Field(alias="projectName")
+    created_at: str = Field(alias="createdAt")
+    updated_at: Optional[str] = Field(alias="updatedAt")
+
+
+class ArtifactCollectionPage(BaseModel):
+    total_count: int = Field(alias="totalCount")
+    page_info: "ArtifactCollectionPagePageInfo" = Field(alias="pageInfo")
+    edges: list["ArtifactCollectionPageEdges"]
+
+
+class ArtifactCollectionPagePageInfo(BaseModel):
+    end_cursor: Optional[str] = Field(alias="endCursor")
+    has_next_page: bool = Field(alias="hasNextPage")
+
+
+class ArtifactCollectionPageEdges(BaseModel):
+    node: "ArtifactCollectionPageEdgesNode"
+
+
+class ArtifactCollectionPageEdgesNode(ArtifactCollectionFields):
+    pass
+
+
+class CollectionRef(BaseModel):
+    id: str
+    name: str
+    kind: str
+    type_name: str = Field(alias="typeName")
+    entity_name: str = Field(alias="entityName")
+    project_name: str = Field(alias="projectName")
+
+
+class ArtifactFields(BaseModel):
+    id: str
+    version_index: Optional[int] = Field(alias="versionIndex")
+    source_version_index: Optional[int] = Field(alias="sourceVersionIndex")
+    is_link: bool = Field(alias="isLink")
+    type_name: str = Field(alias="typeName")
+    digest: str
+    state: str
+    description: Optional[str]
+    metadata: str
+    ttl_duration_seconds: Optional[int] = Field(alias="ttlDurationSeconds")
+    size: int
+    file_count: int = Field(alias="fileCount")
+    created_at: str = Field(alias="createdAt")
+    updated_at: Optional[str] = Field(alias="updatedAt")
+    history_step: Optional[int] = Field(alias="historyStep")
+    aliases: list[str]
+    tags: list[str]
+    collection: "ArtifactFieldsCollection"
+    source_collection: "ArtifactFieldsSourceCollection" = Field(
+        alias="sourceCollection"
+    )
+
+
+class ArtifactFieldsCollection(CollectionRef):
+    pass
+
+
+class ArtifactFieldsSourceCollection(CollectionRef):
+    pass
+
+
+class ArtifactFileFields(BaseModel):
+    path: str
+    digest: Optional[str]
+    size: Optional[int]
+    ref: Optional[str]
+    extra: str
+    url: Optional[str]
+
+
+class ArtifactPage(BaseModel):
+    total_count: int = Field(alias="totalCount")
+    page_info: "ArtifactPagePageInfo" = Field(alias="pageInfo")
+    edges: list["ArtifactPageEdges"]
+
+
+class ArtifactPagePageInfo(BaseModel):
+    end_cursor: Optional[str] = Field(alias="endCursor")
+    has_next_page: bool = Field(alias="hasNextPage")
+
+
+class ArtifactPageEdges(BaseModel):
+    node: "ArtifactPageEdgesNode"
+
+
+class ArtifactPageEdgesNode(ArtifactFields):
+    pass
+
+
+class ArtifactTypeFields(BaseModel):
+    id: str
+    name: str
+    description: Optional[str]
+    created_at: str = Field(alias="createdAt")
+
+
 class DeliveryFields(BaseModel):
     id: str
     trigger_id: Optional[str] = Field(alias="triggerId")
@@ -92,6 +201,19 @@ class PublicRunFieldsUser(BaseModel):
 class PublicRunFieldsProject(BaseModel):
     name: str
     entity_name: str = Field(alias="entityName")
+
+
+class RegistryFields(BaseModel):
+    id: str
+    name: str
+    full_name: str = Field(alias="fullName")
+    organization: str
+    description: Optional[str]
+    visibility: str
+    artifact_types: list[str] = Field(alias="artifactTypes")
+    allow_all_artifact_types: bool = Field(alias="allowAllArtifactTypes")
+    created_at: str = Field(alias="createdAt")
+    updated_at: Optional[str] = Field(alias="updatedAt")
 
 
 class SlackIntegrationFields(BaseModel):

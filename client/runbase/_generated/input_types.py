@@ -166,3 +166,124 @@ class UpsertRunFilesInput(BaseModel):
     run_name: str = Field(alias="runName")
     files: str
     'A JSON list of {"name": "relative/path", "sha256": "...", "size": bytes}, at most 1000; each blob must be uploaded first.'
+
+
+class CreateArtifactInput(BaseModel):
+    entity_name: Optional[str] = Field(alias="entityName", default=None)
+    project_name: str = Field(alias="projectName")
+    run_name: Optional[str] = Field(alias="runName", default=None)
+    "The run logging it (lineage); null logs it from the Public API."
+    type_name: str = Field(alias="typeName")
+    collection_name: str = Field(alias="collectionName")
+    "The sequence it goes to; created when missing."
+    description: Optional[str] = None
+    metadata: Optional[str] = None
+    "A JSON object, at most 100 keys."
+    aliases: Optional[list[str]] = None
+    'Added when it is committed; "latest" is managed by the server.'
+    tags: Optional[list[str]] = None
+    ttl_duration_seconds: Optional[int] = Field(
+        alias="ttlDurationSeconds", default=None
+    )
+    history_step: Optional[int] = Field(alias="historyStep", default=None)
+    distributed_id: Optional[str] = Field(alias="distributedId", default=None)
+    "Several processes building one version (upsert_artifact/finish_artifact) pass the same id: the PENDING\nversion with that id is returned instead of a new one."
+
+
+class AddArtifactFilesInput(BaseModel):
+    artifact_id: str = Field(alias="artifactId")
+    files: str
+    'A JSON list of at most 1000 entries {"path", "sha256", "size"} (a blob uploaded first) or {"path", "ref",\n"digest", "size", "extra"} (a reference); a path added again is replaced, {"path", "remove": true} removes it.'
+
+
+class CommitArtifactInput(BaseModel):
+    artifact_id: str = Field(alias="artifactId")
+
+
+class UseArtifactInput(BaseModel):
+    entity_name: Optional[str] = Field(alias="entityName", default=None)
+    project_name: str = Field(alias="projectName")
+    run_name: str = Field(alias="runName")
+    artifact_id: str = Field(alias="artifactId")
+
+
+class UpdateArtifactInput(BaseModel):
+    artifact_id: str = Field(alias="artifactId")
+    collection_id: Optional[str] = Field(alias="collectionId", default=None)
+    "The collection whose aliases are set (default: the artifact's sequence)."
+    description: Optional[str] = None
+    metadata: Optional[str] = None
+    aliases: Optional[list[str]] = None
+    'The complete alias list in that collection; aliases not listed are removed ("latest" is kept where it is).'
+    tags: Optional[list[str]] = None
+    ttl_duration_seconds: Optional[int] = Field(
+        alias="ttlDurationSeconds", default=None
+    )
+    "Null keeps it forever."
+
+
+class DeleteArtifactInput(BaseModel):
+    artifact_id: str = Field(alias="artifactId")
+    delete_aliases: Optional[bool] = Field(alias="deleteAliases", default=None)
+    "Without it, a version that has aliases (other than latest) is not deleted."
+
+
+class LinkArtifactInput(BaseModel):
+    artifact_id: str = Field(alias="artifactId")
+    entity_name: Optional[str] = Field(alias="entityName", default=None)
+    "The target portfolio's entity (a registry's organization), project and collection; created when missing."
+    project_name: str = Field(alias="projectName")
+    collection_name: str = Field(alias="collectionName")
+    aliases: Optional[list[str]] = None
+
+
+class UnlinkArtifactInput(BaseModel):
+    artifact_id: str = Field(alias="artifactId")
+    collection_id: str = Field(alias="collectionId")
+    "The portfolio to remove it from."
+
+
+class UpdateArtifactCollectionInput(BaseModel):
+    id: str
+    name: Optional[str] = None
+    description: Optional[str] = None
+    tags: Optional[list[str]] = None
+    type_name: Optional[str] = Field(alias="typeName", default=None)
+    "Only a collection whose versions are all of one type can change type."
+
+
+class DeleteArtifactCollectionInput(BaseModel):
+    id: str
+
+
+class CreateRegistryInput(BaseModel):
+    organization: Optional[str] = None
+    "The organization's entity; default the viewer's entity."
+    name: str
+    visibility: str
+    description: Optional[str] = None
+    artifact_types: Optional[list[str]] = Field(alias="artifactTypes", default=None)
+    "Accepted types; null or absent accepts every type."
+
+
+class UpdateRegistryInput(BaseModel):
+    id: str
+    name: Optional[str] = None
+    description: Optional[str] = None
+    visibility: Optional[str] = None
+    artifact_types: Optional[list[str]] = Field(alias="artifactTypes", default=None)
+    "Types to add; types saved before stay."
+    allow_all_artifact_types: Optional[bool] = Field(
+        alias="allowAllArtifactTypes", default=None
+    )
+
+
+class DeleteRegistryInput(BaseModel):
+    id: str
+
+
+class RegistryMembersInput(BaseModel):
+    registry_id: str = Field(alias="registryId")
+    usernames: list[str]
+    role: Optional[str] = None
+    "admin, member or viewer (default member); ignored when removing."

@@ -1,4 +1,4 @@
-"""Lazy, cursor-paged collections: what Api.runs() and Api.projects() return."""
+"""Lazy, cursor-paged collections: what Api.runs(), Api.projects(), Api.registries() ... return."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ class Paginator(Generic[T]):
         self.cursor: str | None = None
         self.more = True
         self._length: int | None = None
+        self._iterator: Iterator[T] | None = None
 
     # -- what subclasses provide -----------------------------------------------------------
     def _fetch(self, after: str | None) -> tuple[list[T], str | None, bool]:
@@ -72,3 +73,39 @@ class Paginator(Generic[T]):
 
     def __bool__(self) -> bool:
         return bool(self.objects) or self._next_page()
+
+    def __next__(self) -> T:
+        """W&B's listings are iterators too: `next(api.registries())`."""
+        if self._iterator is None:
+            self._iterator = iter(self)
+        return next(self._iterator)
+
+
+class Listing(Paginator[T]):
+    """A listing whose connection carries no total: len() reads every page."""
+
+    def _count(self) -> int:
+        while self._next_page():
+            pass
+        return len(self.objects)
+
+
+class Counted(Paginator[T]):
+    """A listing over a connection with totalCount, pageInfo and edges; subclasses give the page
+    and turn each node into an object."""
+
+    def _page(self, first: int, after: str | None) -> Any:
+        raise NotImplementedError
+
+    def _wrap(self, node: Any) -> T:
+        raise NotImplementedError
+
+    def _fetch(self, after: str | None) -> tuple[list[T], str | None, bool]:
+        page = self._page(self.per_page, after)
+        self._length = page.total_count
+        return [self._wrap(edge.node) for edge in page.edges], page.page_info.end_cursor, page.page_info.has_next_page
+
+    def _count(self) -> int:
+        """The first page carries the total, and list() asks for len() before it iterates: fetch it."""
+        self._next_page()
+        return self._length if self._length is not None else len(self.objects)

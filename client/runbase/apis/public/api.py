@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
+import warnings
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from ... import __version__, credentials
 from ..._generated.input_types import CreateTeamInput, CreateUserInput, UpsertBucketInput, UpsertModelInput
@@ -17,10 +19,15 @@ from .teams import Team
 from .users import User
 
 if TYPE_CHECKING:
+    from ...artifacts import Artifact
+    from ...artifacts.names import ArtifactPath
     from ...automations import Automation, Delivery, NewAutomation, SlackIntegration, WebhookIntegration
+    from .artifacts import ArtifactCollection, ArtifactCollections, Artifacts, ArtifactType, ArtifactTypes
     from .automations import Automations
+    from .registries import Registries, Registry
 
 DEFAULT_TIMEOUT = 30
+DEFAULT_PROJECT = "uncategorized"  # where runs and artifacts go when no project is named
 
 
 class Api:
@@ -120,7 +127,7 @@ class Api:
     def create_run(self, *, run_id: str | None = None, project: str | None = None,
                    entity: str | None = None) -> Run:
         entity = entity or self.default_entity
-        project = project or self.settings["project"] or "uncategorized"
+        project = project or self.settings["project"] or DEFAULT_PROJECT
         result = self._client.upsert_bucket(UpsertBucketInput(model_name=project, entity_name=entity, name=run_id))
         run = result.upsert_bucket.bucket
         return Run(self._client, entity, project, run.name)
@@ -134,6 +141,114 @@ class Api:
         if len(parts) == 2 and parts[1] != "runs":
             return self.project(parts[1], parts[0])
         return self.run(path)
+
+    # -- artifacts (imported on use, as automations are) ----------------------------------------------
+    def _artifact_path(self, name: str) -> ArtifactPath:
+        """A version's path with the defaults filled in: the default entity (also the default organization of
+        a registry path), then the project of the settings, else "uncategorized"."""
+        from ...artifacts.names import parse_path
+
+        path = parse_path(name)
+        return dataclasses.replace(path, entity=path.entity or self.default_entity,
+                                   project=path.project or self.settings["project"] or DEFAULT_PROJECT)
+
+    def artifact(self, name: str, type: str | None = None) -> Artifact:
+        """A version by "[entity/]project/name[:version or alias]" (no version means :latest); registry
+        versions by "[organization/]wandb-registry-REGISTRY/collection:version"."""
+        from .artifacts import artifact_from, find_version
+
+        found, full_name = find_version(self._client, self._artifact_path(name))
+        if found is None:
+            raise ValueError(f"no artifact {full_name} (or no access to it)")
+        if type is not None and found.type_name != type:
+            raise ValueError(f"artifact {full_name} is of type {found.type_name!r}, not {type!r}")
+        return artifact_from(self._client, found)
+
+    def artifact_exists(self, name: str, type: str | None = None) -> bool:
+        """Whether the version exists (and, when `type` is given, is of that type)."""
+        from .artifacts import find_version
+
+        found, _ = find_version(self._client, self._artifact_path(name))
+        return found is not None and type in (None, found.type_name)
+
+    def artifacts(self, type_name: str, name: str, per_page: int = 50, tags: list[str] | None = None) -> Artifacts:
+        """The versions of a collection ("[entity/][project/]name"), newest first; with tags, only versions
+        carrying all of them."""
+        from .artifacts import Artifacts
+
+        path = self._artifact_path(name)
+        return Artifacts(self._client, path.entity, path.project, path.name, type_name, per_page=per_page, tags=tags)
+
+    def artifact_versions(self, type_name: str, name: str, per_page: int = 50) -> Artifacts:
+        """Deprecated: use artifacts()."""
+        warnings.warn("Api.artifact_versions() is deprecated: use Api.artifacts(type_name, name)",
+                      DeprecationWarning, stacklevel=2)
+        return self.artifacts(type_name, name, per_page=per_page)
+
+    def artifact_collection(self, type_name: str, name: str) -> ArtifactCollection:
+        """A collection by "[entity/][project/]name" and type."""
+        from .artifacts import ArtifactCollection
+
+        path = self._artifact_path(name)
+        return ArtifactCollection(self._client, path.entity, path.project, path.name, type_name)
+
+    def artifact_collection_exists(self, name: str, type: str) -> bool:
+        path = self._artifact_path(name)
+        found = self._client.project_artifact_collection(entity=path.entity, project=path.project,
+                                                         name=path.name).project
+        collection = None if found is None else found.artifact_collection
+        return collection is not None and collection.type_name == type
+
+    def artifact_collections(self, project_name: str, type_name: str, per_page: int = 50) -> ArtifactCollections:
+        """The collections of one type in a project ("[entity/]project"), newest first."""
+        from .artifacts import ArtifactCollections
+
+        entity, project = self._project_path(project_name)
+        return ArtifactCollections(self._client, entity, project, type_name, per_page=per_page)
+
+    def _project_path(self, project: str | None) -> tuple[str, str]:
+        """entity/project from "entity/project" or "project"; the project defaults as in artifact paths."""
+        parts = [part for part in (project or "").split("/") if part]
+        if len(parts) > 2:
+            raise ValueError(f"cannot read a project path from {project!r}: use entity/project")
+        entity = parts[0] if len(parts) == 2 else self.default_entity
+        return entity, parts[-1] if parts else self.settings["project"] or DEFAULT_PROJECT
+
+    def artifact_type(self, type_name: str, project: str | None = None) -> ArtifactType:
+        from .artifacts import ArtifactType
+
+        entity, project_name = self._project_path(project)
+        return ArtifactType(self._client, entity, project_name, type_name)
+
+    def artifact_types(self, project: str | None = None) -> ArtifactTypes:
+        from .artifacts import ArtifactTypes
+
+        entity, project_name = self._project_path(project)
+        return ArtifactTypes(self._client, entity, project_name)
+
+    # -- registries ---------------------------------------------------------------------------------------
+    def create_registry(self, name: str, visibility: Literal["organization", "restricted"],
+                        organization: str | None = None, description: str | None = None,
+                        artifact_types: list[str] | None = None) -> Registry:
+        """A new registry in an organization (default: your default entity); artifact_types None accepts
+        every type, and types once saved cannot be removed."""
+        from .registries import Registry
+
+        return Registry.create(self._client, organization or self.default_entity, name, visibility,
+                               description=description, artifact_types=artifact_types)
+
+    def registry(self, name: str, organization: str | None = None) -> Registry:
+        """A registry by name (without its prefix); a restricted one you were not invited to is "not found"."""
+        from .registries import Registry
+
+        organization = organization or self.default_entity
+        return Registry(self._client, organization, organization, name)
+
+    def registries(self, organization: str | None = None, filter: dict[str, Any] | None = None) -> Registries:
+        """A lazy search of the registries you can see; chain .collections(filter) and .versions(filter)."""
+        from .registries import Registries
+
+        return Registries(self._client, organization or self.default_entity, filter)
 
     # -- users ------------------------------------------------------------------------------------------
     def user(self, username_or_email: str) -> User | None:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from typing import Any, TypeVar
+from typing import Any
 
 from ..._generated.input_types import (
     CreateFilterTriggerInput,
@@ -19,31 +18,13 @@ from ...automations.events import with_scope
 from ...automations.integrations import SlackIntegration, WebhookIntegration
 from ...connection import Connection
 from ...errors import CommError, UsageError
-from ..paginator import Paginator
+from ..paginator import Listing
 from .integrations import list_integrations, save_integration
 
 WRITABLE = ("name", "description", "enabled", "scope", "event", "action")
-T = TypeVar("T")
 
 
-class _Listing(Paginator[T]):
-    """A paged listing that is also an iterator (`next(api.automations())`), as W&B's are."""
-
-    _iterator: Iterator[T] | None = None
-
-    def __next__(self) -> T:
-        if self._iterator is None:
-            self._iterator = iter(self)
-        return next(self._iterator)
-
-    def _count(self) -> int:
-        """The server gives no totals here: count by reading every page."""
-        while self._next_page():
-            pass
-        return len(self.objects)
-
-
-class Automations(_Listing[Automation]):
+class Automations(Listing[Automation]):
     """Saved automations, oldest first: an entity's (or every one the viewer can see), by name,
     or a project's."""
 
@@ -67,7 +48,7 @@ class Automations(_Listing[Automation]):
         return automations, page.page_info.end_cursor, page.page_info.has_next_page
 
 
-class Deliveries(_Listing[Delivery]):
+class Deliveries(Listing[Delivery]):
     """An automation's delivery log, newest first."""
 
     def __init__(self, client: Connection, automation_id: str, status: str | None = None, per_page: int = 50) -> None:

@@ -9,7 +9,7 @@ from typing import IO, Any
 from ..._generated.fragments import FileFields
 from ...connection import Connection
 from ...files import FileClient, check_name
-from ..paginator import Paginator
+from ..paginator import Counted
 
 
 class File:
@@ -62,7 +62,7 @@ class File:
         return f"<File {self.name} ({self.size} bytes)>"
 
 
-class Files(Paginator[File]):
+class Files(Counted[File]):
     """A run's files, fetched a page at a time: all of them, exact `names`, or a LIKE `pattern` ("%.json")."""
 
     def __init__(self, client: Connection, entity: str, project: str, run_id: str, names: list[str] | None = None,
@@ -86,13 +86,8 @@ class Files(Paginator[File]):
             raise ValueError(f"no run {self.entity}/{self.project}/{self.run_id} (or no access to it)")
         return found.run.files
 
-    def _fetch(self, after: str | None) -> tuple[list[File], str | None, bool]:
-        page = self._page(self.per_page, after)
-        files = [File.of(self.client, edge.node) for edge in page.edges]
-        return files, page.page_info.end_cursor, page.page_info.has_next_page
-
-    def _count(self) -> int:
-        return self._page(0, None).total_count
+    def _wrap(self, node: FileFields) -> File:
+        return File.of(self.client, node)
 
     def __repr__(self) -> str:
         return f"<Files {self.entity}/{self.project}/{self.run_id}>"

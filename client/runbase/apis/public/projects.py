@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..._generated.fragments import ProjectFields
 from ...connection import Connection
-from ..paginator import Paginator
+from ..paginator import Counted
 
 if TYPE_CHECKING:
     from .automations import Automations
@@ -58,7 +59,7 @@ class Project:
         return f"<Project {self.entity}/{self.name}>"
 
 
-class Projects(Paginator[Project]):
+class Projects(Counted[Project]):
     """The projects of an entity, newest first."""
 
     def __init__(self, client: Connection, entity: str, per_page: int = 200) -> None:
@@ -66,12 +67,8 @@ class Projects(Paginator[Project]):
         self.client = client
         self.entity = entity
 
-    def _fetch(self, after: str | None) -> tuple[list[Project], str | None, bool]:
-        page = self.client.projects(entity=self.entity, first=self.per_page, after=after).projects
-        self._length = page.total_count
-        objects = [Project(self.client, edge.node.entity_name, edge.node.name, edge.node.model_dump())
-                   for edge in page.edges]
-        return objects, page.page_info.end_cursor, page.page_info.has_next_page
+    def _page(self, first: int, after: str | None) -> Any:
+        return self.client.projects(entity=self.entity, first=first, after=after).projects
 
-    def _count(self) -> int:
-        return self.client.projects(entity=self.entity, first=0).projects.total_count
+    def _wrap(self, node: ProjectFields) -> Project:
+        return Project(self.client, node.entity_name, node.name, node.model_dump())

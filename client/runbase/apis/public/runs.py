@@ -5,16 +5,21 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterator
-from typing import Any
+import warnings
+from collections.abc import Collection, Iterator
+from typing import TYPE_CHECKING, Any
 
-from ..._generated.input_types import DeleteRunInput, UpsertBucketInput
+from ..._generated.input_types import DeleteRunInput, UpdateArtifactInput, UpsertBucketInput, UseArtifactInput
 from ...config import from_wandb_shape, wandb_shaped
 from ...connection import Connection
 from ...errors import UsageError
 from ...files import FileClient, name_under
 from ..paginator import Paginator
 from .files import File, Files
+
+if TYPE_CHECKING:
+    from ...artifacts import Artifact
+    from .artifacts import RunArtifacts
 
 
 def _frame(rows: list[dict[str, Any]], format: str) -> Any:
@@ -255,12 +260,48 @@ class Run:
         saved = FileClient(self.client).upload(self.entity, self.project, self._id, [(name, path)])
         return File.of(self.client, saved[0])
 
-    # -- not built yet ------------------------------------------------------------------------------
-    def logged_artifacts(self, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError("Run.logged_artifacts() is not built yet (it comes with artifacts)")
+    # -- artifacts ----------------------------------------------------------------------------------
+    def logged_artifacts(self, per_page: int = 100) -> RunArtifacts:
+        """Versions this run logged, in the order it logged them."""
+        from .artifacts import RunArtifacts
 
-    def used_artifacts(self, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError("Run.used_artifacts() is not built yet (it comes with artifacts)")
+        return RunArtifacts(self.client, self, "logged", per_page=per_page)
+
+    def used_artifacts(self, per_page: int = 100) -> RunArtifacts:
+        """Versions this run declared as inputs, in the order it used them."""
+        from .artifacts import RunArtifacts
+
+        return RunArtifacts(self.client, self, "used", per_page=per_page)
+
+    def use_artifact(self, artifact: Artifact | str, use_as: str | None = None) -> Artifact:
+        """Record a logged version (from Api().artifact(), or its name in this run's project) as an input of
+        this run, so a finished run's lineage can be completed."""
+        from .artifacts import artifact_from, logged_version
+
+        if use_as is not None:
+            warnings.warn("use_as is deprecated and runbase does not record it", DeprecationWarning, stacklevel=2)
+        version = logged_version(self.client, artifact, self.entity, self.project)
+        result = self.client.use_artifact(UseArtifactInput(entity_name=self.entity, project_name=self.project,
+                                                           run_name=self._id, artifact_id=version.id))
+        return artifact_from(self.client, result.use_artifact.artifact)
+
+    def log_artifact(self, artifact: Artifact, aliases: Collection[str] | None = None,
+                     tags: Collection[str] | None = None) -> Artifact:
+        """Add aliases and tags to a logged version of this run's project. Logging the same contents again
+        makes no new version, so the version keeps the run that first logged it as its logger."""
+        from ...artifacts import names
+        from .artifacts import artifact_from, logged_version
+
+        aliases, tags = names.user_aliases(aliases), names.check_tags(tags)
+        version = logged_version(self.client, artifact, self.entity, self.project)
+        source = version.source_collection
+        if (source.entity_name, source.project_name) != (self.entity, self.project):
+            raise ValueError(f"run {'/'.join(self.path)} can only log artifacts of its own project, not one of "
+                             f"{source.entity_name}/{source.project_name}")
+        result = self.client.update_artifact(UpdateArtifactInput(
+            artifact_id=version.id, aliases=names.user_aliases([*version.aliases, *aliases]),
+            tags=list(dict.fromkeys([*version.tags, *tags]))))
+        return artifact_from(self.client, result.update_artifact.artifact)
 
     def __repr__(self) -> str:
         return f"<Run {'/'.join(self.path)} ({self._attrs.get('state')})>"

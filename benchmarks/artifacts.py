@@ -1,0 +1,296 @@
+"""Workload W6 (artifact throughput) from DESIGN.md: upload and download of one large file and of many
+small files as an artifact, beside a plain file copy of the same data on this machine (the target: within
+2x of it) and, with --peers, MLflow's log_artifacts / download_artifacts through its artifact proxy.
+
+    python benchmarks/artifacts.py [--database sqlite|postgresql|both] [--peers] [--big-mb 1024]
+                                   [--small-files 10000] [--small-kb 10]
+
+Each measurement runs in its own Python subprocess (this file re-invoked with --worker); the servers
+and helpers are those of run.py. Peak memory is the worker's ru_maxrss and the server's VmHWM (from
+/proc), next to their resident size before the measurement.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run import (  # noqa: E402 - run.py is the harness this workload shares
+    free_port,
+    mlflow_python,
+    run_worker,
+    runbase_init,
+    runbase_server,
+    server_process,
+)
+
+RESULTS = Path(__file__).resolve().parent / "results" / "artifacts.json"
+MB = 1 << 20
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:")) / 1024
+
+
+def process_memory_mb(pid: int) -> dict[str, float]:
+    """A server's resident size now and its peak so far (VmRSS, VmHWM)."""
+    fields = {}
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith(("VmRSS:", "VmHWM:")):
+                fields[line.split(":")[0]] = int(line.split()[1]) / 1024
+    return {"rss_mb": fields["VmRSS"], "peak_mb": fields["VmHWM"]}
+
+
+def tree_bytes(path: Path) -> int:
+    return path.stat().st_size if path.is_file() else sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+# -- data -------------------------------------------------------------------------------------------------
+
+def make_big(path: Path, megabytes: int) -> None:
+    """Random contents (incompressible, unlike zeros) written in 8 MiB pieces."""
+    with path.open("wb") as out:
+        for _ in range(0, megabytes, 8):
+            out.write(os.urandom(8 * MB))
+        out.truncate(megabytes * MB)
+
+
+def make_small(root: Path, files: int, kilobytes: int) -> None:
+    """`files` random files spread over 100 directories, as a dataset of images or shards would be."""
+    for i in range(files):
+        folder = root / f"d{i % 100:02d}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"f{i:05d}.bin").write_bytes(os.urandom(kilobytes * 1024))
+
+
+def plain_copy_s(source: Path, target: Path) -> float:
+    """What the same bytes cost to copy on this disk: the baseline of the 2x target."""
+    start = time.perf_counter()
+    if source.is_file():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+    else:
+        shutil.copytree(source, target)
+    return time.perf_counter() - start
+
+
+# -- workers ----------------------------------------------------------------------------------------------
+
+def worker_runbase_upload(cfg: dict[str, Any]) -> dict[str, Any]:
+    """From building the artifact (hashing included) until the server has committed it."""
+    import runbase
+
+    run = runbase_init(cfg)
+    rss = _rss_mb()
+    start = time.perf_counter()
+    artifact = runbase.Artifact(cfg["name"], type="dataset")
+    if Path(cfg["path"]).is_file():
+        artifact.add_file(cfg["path"], policy="immutable")
+    else:
+        artifact.add_dir(cfg["path"], policy="immutable")
+    run.log_artifact(artifact)
+    artifact.wait()
+    seconds = time.perf_counter() - start
+    run.finish()
+    return {"seconds": seconds, "rss_mb": rss, "peak_mb": _peak_mb(), "version": artifact.version,
+            "file_count": artifact.file_count}
+
+
+def worker_runbase_download(cfg: dict[str, Any]) -> dict[str, Any]:
+    """A first download into an empty cache, then a second one that the cache serves."""
+    os.environ["RUNBASE_CACHE_DIR"] = cfg["cache_dir"]
+    import runbase
+
+    api = runbase.Api(api_key=cfg["key"], overrides={"base_url": cfg["url"]})
+    artifact = api.artifact(f"{cfg['project']}/{cfg['name']}:latest")
+    rss = _rss_mb()
+    start = time.perf_counter()
+    first = artifact.download(root=cfg["root"])
+    seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    artifact.download(root=cfg["root"] + "-again")
+    cached = time.perf_counter() - start
+    return {"seconds": seconds, "cached_s": cached, "rss_mb": rss, "peak_mb": _peak_mb(),
+            "bytes": tree_bytes(Path(first))}
+
+
+def worker_mlflow_upload(cfg: dict[str, Any]) -> dict[str, Any]:
+    import mlflow
+
+    mlflow.set_tracking_uri(cfg["url"])
+    mlflow.set_experiment("bench-w6")
+    rss = _rss_mb()
+    with mlflow.start_run() as active:
+        start = time.perf_counter()
+        if Path(cfg["path"]).is_file():
+            mlflow.log_artifact(cfg["path"], artifact_path=cfg["name"])
+        else:
+            mlflow.log_artifacts(cfg["path"], artifact_path=cfg["name"])
+        seconds = time.perf_counter() - start
+    return {"seconds": seconds, "rss_mb": rss, "peak_mb": _peak_mb(), "run_id": active.info.run_id}
+
+
+def worker_mlflow_download(cfg: dict[str, Any]) -> dict[str, Any]:
+    import mlflow
+
+    mlflow.set_tracking_uri(cfg["url"])
+    rss = _rss_mb()
+    start = time.perf_counter()
+    local = mlflow.artifacts.download_artifacts(run_id=cfg["run_id"], artifact_path=cfg["name"], dst_path=cfg["root"])
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "rss_mb": rss, "peak_mb": _peak_mb(), "bytes": tree_bytes(Path(local))}
+
+
+WORKERS = {"runbase-upload": worker_runbase_upload, "runbase-download": worker_runbase_download,
+           "mlflow-upload": worker_mlflow_upload, "mlflow-download": worker_mlflow_download}
+
+
+# -- measurements -----------------------------------------------------------------------------------------
+
+def rate(result: dict[str, Any], size: int, key: str = "seconds") -> float:
+    return size / MB / result[key]
+
+
+def runbase_dataset(database: str, name: str, path: Path, size: int, tmp: Path) -> dict[str, Any]:
+    with runbase_server(database) as server:
+        cfg = {"url": server["url"], "key": server["key"], "root_dir": server["root_dir"], "project": "w6",
+               "name": name}
+        before = process_memory_mb(server["pid"])
+        up = run_worker(sys.executable, "runbase-upload", {**cfg, "path": str(path)}, script=__file__)
+        after_up = process_memory_mb(server["pid"])
+        down = run_worker(sys.executable, "runbase-download", {
+            **cfg, "root": str(tmp / f"runbase-{database}-{name}"), "cache_dir": str(tmp / f"cache-{database}")},
+            script=__file__)
+        after_down = process_memory_mb(server["pid"])
+    if down["bytes"] != size:
+        raise RuntimeError(f"downloaded {down['bytes']} bytes of {size}")
+    return {"upload_mb_s": rate(up, size), "download_mb_s": rate(down, size), "cached_download_s": down["cached_s"],
+            "client_upload_peak_mb": up["peak_mb"], "client_upload_rss_before_mb": up["rss_mb"],
+            "client_download_peak_mb": down["peak_mb"], "client_download_rss_before_mb": down["rss_mb"],
+            "server_rss_before_mb": before["rss_mb"], "server_peak_after_upload_mb": after_up["peak_mb"],
+            "server_peak_after_download_mb": after_down["peak_mb"], "upload": up, "download": down}
+
+
+@contextlib.contextmanager
+def mlflow_artifact_server(tmp: Path) -> Iterator[str]:
+    """`mlflow server` proxying artifacts over HTTP (mlflow-artifacts:/), as a shared team server runs;
+    with a local --default-artifact-root the client would copy files itself, not use the network."""
+    tmp.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    python = Path(mlflow_python())
+    argv = [str(python.with_name("mlflow")), "server", "--backend-store-uri", f"sqlite:///{tmp / 'mlflow.db'}",
+            "--artifacts-destination", str(tmp / "artifacts"), "--serve-artifacts",
+            "--host", "127.0.0.1", "--port", str(port)]
+    url = f"http://127.0.0.1:{port}"
+    with server_process(argv, url + "/health", tmp / "mlflow.log", dict(os.environ), timeout=180):
+        yield url
+
+
+def mlflow_dataset(name: str, path: Path, size: int, tmp: Path) -> dict[str, Any]:
+    python = mlflow_python()
+    with mlflow_artifact_server(tmp / f"mlflow-{name}") as url:
+        up = run_worker(python, "mlflow-upload", {"url": url, "path": str(path), "name": name}, script=__file__)
+        down = run_worker(python, "mlflow-download", {"url": url, "run_id": up["run_id"], "name": name,
+                                                      "root": str(tmp / f"mlflow-down-{name}")}, script=__file__)
+    if down["bytes"] != size:
+        raise RuntimeError(f"MLflow downloaded {down['bytes']} bytes of {size}")
+    return {"upload_mb_s": rate(up, size), "download_mb_s": rate(down, size), "client_upload_peak_mb": up["peak_mb"],
+            "client_download_peak_mb": down["peak_mb"], "upload": up, "download": down}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="sqlite")
+    parser.add_argument("--peers", action="store_true", help="also measure MLflow 3.x (installs it in a venv)")
+    parser.add_argument("--big-mb", type=int, default=1024)
+    parser.add_argument("--small-files", type=int, default=10_000)
+    parser.add_argument("--small-kb", type=int, default=10)
+    parser.add_argument("--worker", nargs=2, metavar=("NAME", "CONFIG"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        print(json.dumps(WORKERS[args.worker[0]](json.loads(args.worker[1]))))
+        return 0
+    databases = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
+    results: dict[str, Any] = {"started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "cpus": os.cpu_count(),
+                               "settings": {"big_mb": args.big_mb, "small_files": args.small_files,
+                                            "small_kb": args.small_kb}, "datasets": {}}
+    failed = False
+    with tempfile.TemporaryDirectory(prefix="runbase-w6-") as name:
+        tmp = Path(name)
+        datasets = {"big": tmp / "data" / "big.bin", "small": tmp / "data" / "small"}
+        print("making the data...", file=sys.stderr, flush=True)
+        datasets["big"].parent.mkdir(parents=True)
+        make_big(datasets["big"], args.big_mb)
+        make_small(datasets["small"], args.small_files, args.small_kb)
+        for label, path in datasets.items():
+            size = tree_bytes(path)
+            figures: dict[str, Any] = {"bytes": size, "files": 1 if path.is_file() else args.small_files,
+                                       "copy_mb_s": size / MB / plain_copy_s(path, tmp / "copy" / label)}
+            shutil.rmtree(tmp / "copy")
+            for database in databases:
+                print(f"runbase W6 {label} ({database})...", file=sys.stderr, flush=True)
+                try:
+                    figures[f"runbase_{database}"] = runbase_dataset(database, label, path, size, tmp)
+                except Exception as exc:  # report it beside the other figures
+                    figures[f"runbase_{database}"] = {"error": str(exc)}
+                    failed = True
+            if args.peers:
+                print(f"MLflow W6 {label}...", file=sys.stderr, flush=True)
+                try:
+                    figures["mlflow"] = mlflow_dataset(label, path, size, tmp)
+                except Exception as exc:
+                    figures["mlflow"] = {"error": str(exc)}
+            for leftover in tmp.iterdir():  # free the disk before the next data set
+                if leftover.name != "data":
+                    shutil.rmtree(leftover, ignore_errors=True)
+            results["datasets"][label] = figures
+    print_report(results)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    return 1 if failed else 0
+
+
+def print_report(results: dict[str, Any]) -> None:
+    header = ("data set", "who", "upload MB/s", "download MB/s", "2nd download s", "client peak MB up/down",
+              "server peak MB")
+    lines = [header]
+    for label, figures in results["datasets"].items():
+        name = f"{label}: {figures['bytes'] / MB:,.0f} MB in {figures['files']:,} file(s)"
+        lines.append((name, "plain copy", f"{figures['copy_mb_s']:,.0f}", "", "", "", ""))
+        for who, got in figures.items():
+            if not isinstance(got, dict):
+                continue
+            if "error" in got:
+                lines.append((name, who, "FAILED: " + got["error"].strip().splitlines()[-1][:80], "", "", "", ""))
+                continue
+            lines.append((name, who, f"{got['upload_mb_s']:,.0f}", f"{got['download_mb_s']:,.0f}",
+                          f"{got['cached_download_s']:.2f}" if "cached_download_s" in got else "-",
+                          f"{got['client_upload_peak_mb']:,.0f} / {got['client_download_peak_mb']:,.0f}",
+                          f"{got['server_rss_before_mb']:,.0f} -> {got['server_peak_after_download_mb']:,.0f}"
+                          if "server_rss_before_mb" in got else "-"))
+    widths = [max(len(str(line[i])) for line in lines) for i in range(len(header))]
+    for n, line in enumerate(lines):
+        print("  ".join(str(cell).ljust(width) for cell, width in zip(line, widths)))
+        if n == 0:
+            print("  ".join("-" * width for width in widths))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,24 @@
+from typing import Optional
+
+from pydantic import Field
+
+from .base_model import BaseModel
+from .fragments import ArtifactPage
+
+
+class CollectionArtifacts(BaseModel):
+    project: Optional["CollectionArtifactsProject"]
+
+
+class CollectionArtifactsProject(BaseModel):
+    artifact_collection: Optional["CollectionArtifactsProjectArtifactCollection"] = (
+        Field(alias="artifactCollection")
+    )
+
+
+class CollectionArtifactsProjectArtifactCollection(BaseModel):
+    type_name: str = Field(alias="typeName")
+    artifacts: "CollectionArtifactsProjectArtifactCollectionArtifacts"
+
+
+CollectionArtifactsProjectArtifactCollectionArtifacts = ArtifactPage

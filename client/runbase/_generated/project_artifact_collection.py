@@ -1,0 +1,19 @@
+from typing import Optional
+
+from pydantic import Field
+
+from .base_model import BaseModel
+from .fragments import ArtifactCollectionFields
+
+
+class ProjectArtifactCollection(BaseModel):
+    project: Optional["ProjectArtifactCollectionProject"]
+
+
+class ProjectArtifactCollectionProject(BaseModel):
+    artifact_collection: Optional[
+        "ProjectArtifactCollectionProjectArtifactCollection"
+    ] = Field(alias="artifactCollection")
+
+
+ProjectArtifactCollectionProjectArtifactCollection = ArtifactCollectionFields

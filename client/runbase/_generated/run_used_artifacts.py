@@ -1,0 +1,23 @@
+from typing import Optional
+
+from pydantic import Field
+
+from .base_model import BaseModel
+from .fragments import ArtifactPage
+
+
+class RunUsedArtifacts(BaseModel):
+    project: Optional["RunUsedArtifactsProject"]
+
+
+class RunUsedArtifactsProject(BaseModel):
+    run: Optional["RunUsedArtifactsProjectRun"]
+
+
+class RunUsedArtifactsProjectRun(BaseModel):
+    used_artifacts: "RunUsedArtifactsProjectRunUsedArtifacts" = Field(
+        alias="usedArtifacts"
+    )
+
+
+RunUsedArtifactsProjectRunUsedArtifacts = ArtifactPage

@@ -1,0 +1,23 @@
+from typing import Optional
+
+from pydantic import Field
+
+from .base_model import BaseModel
+from .fragments import ArtifactCollectionFields
+
+
+class UpdateArtifactCollection(BaseModel):
+    update_artifact_collection: Optional[
+        "UpdateArtifactCollectionUpdateArtifactCollection"
+    ] = Field(alias="updateArtifactCollection")
+
+
+class UpdateArtifactCollectionUpdateArtifactCollection(BaseModel):
+    artifact_collection: "UpdateArtifactCollectionUpdateArtifactCollectionArtifactCollection" = Field(
+        alias="artifactCollection"
+    )
+
+
+UpdateArtifactCollectionUpdateArtifactCollectionArtifactCollection = (
+    ArtifactCollectionFields
+)

@@ -1,0 +1,173 @@
+"""References: manifest entries for contents that stay where they are instead of being uploaded.
+
+file:// files and directories are hashed (SHA-256) when added and checked when downloaded.
+http(s):// URLs record the server's ETag, or the SHA-256 of the body when there is none, and a
+download that no longer matches is refused. s3:// and gs:// objects are recorded without being
+fetched (runbase holds no cloud credentials): their checksum is the object version written in the
+URI, if any, and downloading them is not supported."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import posixpath
+import shutil
+import tempfile
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlparse
+
+import httpx
+
+from ..files import CHUNK, digest_of
+from .names import check_path
+from .cache import copy_hashing
+from .manifest import ArtifactManifestEntry
+
+DEFAULT_MAX_OBJECTS = 10_000_000
+CLOUD_SCHEMES = ("s3", "gs")
+HTTP_TIMEOUT = 60.0
+
+
+def _join(name: str | None, relative: str) -> str:
+    return check_path(f"{name.strip('/')}/{relative}" if name else relative)
+
+
+def _local_path(uri: str) -> Path:
+    parsed = urlparse(uri)
+    where = parsed.path if parsed.netloc in ("", "localhost") else f"/{parsed.netloc}{parsed.path}"
+    return Path(unquote(where))
+
+
+def entries_for(uri: str, name: str | None = None, checksum: bool = True,
+                max_objects: int | None = None) -> list[ArtifactManifestEntry]:
+    """The entries a reference adds: one per file of a file:// directory, one otherwise."""
+    if not isinstance(uri, str):
+        raise ValueError(f"a reference must be a URI string, not {type(uri).__name__}")
+    if name is not None:
+        name = check_path(os.fspath(name))
+    scheme = urlparse(uri).scheme
+    if scheme == "file":
+        return _file_entries(uri, name, checksum, DEFAULT_MAX_OBJECTS if max_objects is None else max_objects)
+    if scheme in ("http", "https"):
+        return [_http_entry(uri, name, checksum)]
+    if scheme in CLOUD_SCHEMES:
+        return [_cloud_entry(uri, name)]
+    raise ValueError(f"cannot add a reference to {uri!r}: runbase supports file://, http://, https://, s3:// and "
+                     "gs:// references")
+
+
+def _file_entries(uri: str, name: str | None, checksum: bool, max_objects: int) -> list[ArtifactManifestEntry]:
+    path = _local_path(uri).absolute()
+    if not checksum:
+        size = path.stat().st_size if path.is_file() else None
+        return [ArtifactManifestEntry(name or check_path(path.name), None, size, ref=path.as_uri())]
+    if path.is_file():
+        digest, size = digest_of(path)
+        return [ArtifactManifestEntry(name or check_path(path.name), digest, size, ref=path.as_uri())]
+    if not path.is_dir():
+        raise ValueError(f"cannot add a reference to {uri!r}: there is no file or directory at {path}")
+    files = sorted(p for p in path.rglob("*") if p.is_file())
+    if len(files) > max_objects:
+        raise ValueError(f"{uri!r} holds {len(files)} files, more than max_objects={max_objects}")
+    entries = []
+    for file in files:
+        digest, size = digest_of(file)
+        entries.append(ArtifactManifestEntry(_join(name, file.relative_to(path).as_posix()), digest, size,
+                                             ref=file.as_uri()))
+    return entries
+
+
+def _etag(value: str) -> str:
+    """An ETag without its weak marker and quotes, so that servers' spellings compare equal."""
+    return value.removeprefix("W/").strip('"')
+
+
+def _http_entry(uri: str, name: str | None, checksum: bool) -> ArtifactManifestEntry:
+    name = name or check_path(posixpath.basename(urlparse(uri).path) or "index.html")
+    if not checksum:
+        return ArtifactManifestEntry(name, None, None, ref=uri)
+    try:
+        with httpx.Client(follow_redirects=True, timeout=HTTP_TIMEOUT) as http, http.stream("GET", uri) as response:
+            if response.status_code != 200:
+                raise ValueError(f"cannot add a reference to {uri!r}: HTTP {response.status_code}")
+            etag = response.headers.get("etag")
+            if etag:
+                length = response.headers.get("content-length")
+                return ArtifactManifestEntry(name, _etag(etag), int(length) if length and length.isdigit() else None,
+                                             ref=uri, extra={"etag": etag})
+            hasher = hashlib.sha256()
+            size = 0
+            for chunk in response.iter_bytes(CHUNK):
+                hasher.update(chunk)
+                size += len(chunk)
+    except httpx.HTTPError as exc:
+        raise ValueError(f"cannot add a reference to {uri!r}: {exc!r}") from exc
+    return ArtifactManifestEntry(name, hasher.hexdigest(), size, ref=uri, extra={"checksum": "sha256"})
+
+
+def _cloud_entry(uri: str, name: str | None) -> ArtifactManifestEntry:
+    parsed = urlparse(uri)
+    if not parsed.netloc:
+        raise ValueError(f"cannot add a reference to {uri!r}: it names no bucket")
+    key = parsed.path.rstrip("/")
+    version = (parse_qs(parsed.query).get("versionId") or [None])[0] if parsed.scheme == "s3" else parsed.fragment
+    name = name or check_path(posixpath.basename(key) or parsed.netloc)
+    return ArtifactManifestEntry(name, version or None, None, ref=uri, extra={"versionID": version} if version else {})
+
+
+def download(entry: ArtifactManifestEntry, target: Path, allow_missing: bool) -> bool:
+    """Fetch a reference's contents to `target`, checking them against the recorded checksum; False
+    when the referenced object is gone and `allow_missing`."""
+    uri = entry.ref_target()
+    scheme = urlparse(uri).scheme
+    if scheme == "file":
+        return _download_file(entry, uri, target, allow_missing)
+    if scheme in ("http", "https"):
+        return _download_http(entry, uri, target, allow_missing)
+    raise NotImplementedError(f"downloading cloud references ({uri}) is not supported: runbase records s3:// and "
+                              "gs:// references without fetching them, since it holds no cloud credentials")
+
+
+def _download_file(entry: ArtifactManifestEntry, uri: str, target: Path, allow_missing: bool) -> bool:
+    source = _local_path(uri)
+    if not source.exists():
+        if allow_missing:
+            return False
+        raise FileNotFoundError(f"the reference {entry.path!r} points to {source}, which does not exist")
+    if source.is_dir():
+        shutil.copytree(source, target, dirs_exist_ok=True)
+        return True
+    digest, _ = copy_hashing(source, target, expect=entry.digest)
+    if entry.digest is not None and digest != entry.digest:
+        raise ValueError(f"the reference {entry.path!r} ({uri}) changed since it was logged: its SHA-256 is now "
+                         f"{digest}, not {entry.digest}")
+    return True
+
+
+def _download_http(entry: ArtifactManifestEntry, uri: str, target: Path, allow_missing: bool) -> bool:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    try:
+        hasher = hashlib.sha256()
+        with os.fdopen(fd, "wb") as out, httpx.Client(follow_redirects=True, timeout=HTTP_TIMEOUT) as http, \
+                http.stream("GET", uri) as response:
+            if response.status_code == 404 and allow_missing:
+                return False
+            if response.status_code != 200:
+                raise ValueError(f"cannot download the reference {entry.path!r} ({uri}): HTTP {response.status_code}")
+            if "etag" in entry.extra and _etag(response.headers.get("etag", "")) != entry.digest:
+                raise ValueError(f"the reference {entry.path!r} ({uri}) changed since it was logged: its ETag is "
+                                 f"now {response.headers.get('etag')!r}, not {entry.extra['etag']!r}")
+            for chunk in response.iter_bytes(CHUNK):
+                hasher.update(chunk)
+                out.write(chunk)
+        if entry.extra.get("checksum") == "sha256" and hasher.hexdigest() != entry.digest:
+            raise ValueError(f"the reference {entry.path!r} ({uri}) changed since it was logged: its SHA-256 is now "
+                             f"{hasher.hexdigest()}, not {entry.digest}")
+        os.replace(temp, target)
+        return True
+    except httpx.HTTPError as exc:
+        raise ValueError(f"cannot download the reference {entry.path!r} ({uri}): {exc!r}") from exc
+    finally:
+        if os.path.exists(temp):
+            os.unlink(temp)

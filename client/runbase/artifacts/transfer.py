@@ -1,0 +1,311 @@
+"""Moving artifact contents: uploading a draft (an ArtifactJob) and downloading a version's files.
+
+An upload sends the blobs the server does not have yet (HEAD, then PUT /files/blobs/{sha256}),
+then createArtifact, addArtifactFiles in batches of 1000 and commitArtifact. The job remembers
+which steps are done, so after a failure it goes on from where it stopped; replaying a whole job
+(`runbase sync`) is harmless too, since the server drops a version whose digest it already has.
+
+A live run's jobs go through an Uploader thread beside its sender, so that history keeps flowing
+during a long upload; the sender records each job in the run's record log first, which is what
+offline runs and `runbase sync` upload from."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .._generated.fragments import ArtifactFields
+from .._generated.input_types import (
+    AddArtifactFilesInput,
+    CommitArtifactInput,
+    CreateArtifactInput,
+    UseArtifactInput,
+)
+from ..console import ignore_this_thread
+from ..errors import CommError
+from ..files import FileClient, digest_of
+from . import references
+from .cache import ArtifactCache
+from .manifest import ArtifactManifestEntry
+from .names import check_path
+
+if TYPE_CHECKING:
+    from ..connection import Connection
+    from ..settings import Settings
+    from .artifact import Artifact
+
+MAX_FILES_PER_REQUEST = 1000
+PROGRESS_MIN_BYTES = 50 * 2**20
+PROGRESS_SECONDS = 1.0
+WORKERS = 8
+MB = 2**20
+
+
+@dataclass(eq=False)
+class ArtifactJob:
+    """One draft on its way to the server, and how far it got."""
+
+    create: dict[str, Any]  # CreateArtifactInput fields but the entity, project and run
+    entries: list[ArtifactManifestEntry]
+    commit: bool = True  # False for upsert_artifact: the version stays PENDING for more files
+    use: bool = False  # logged for use_artifact(): no "logged by", then used by the run
+    number: int = -1  # its place among the artifacts of the run's record log
+    client: Connection | None = None
+    blobs_sent: bool = False
+    artifact_id: str | None = None
+    batches_added: int = 0
+    commit_sent: bool = False
+    used: bool = False
+    result: ArtifactFields | None = None
+    error: BaseException | None = None
+    done: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def label(self) -> str:
+        return f"{self.create['collectionName']} ({self.create['typeName']})"
+
+    def record(self) -> dict[str, Any]:
+        return {"create": self.create, "entries": [entry.record() for entry in self.entries], "commit": self.commit,
+                "use": self.use}
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> ArtifactJob:
+        return cls(record["create"], [ArtifactManifestEntry.from_record(e) for e in record["entries"]],
+                   commit=record["commit"], use=record["use"], number=record.get("n", -1))
+
+    def settle(self, result: ArtifactFields | None = None, error: BaseException | None = None) -> None:
+        self.result, self.error = result, error
+        self.done.set()
+
+
+class Progress:
+    """A stderr line about an upload of more than ~50 MB, at most once a second."""
+
+    def __init__(self, label: str, total: int) -> None:
+        self.label, self.total = label, total
+        self.sent = 0
+        self.printed = 0.0
+        self.lock = threading.Lock()
+
+    def add(self, count: int) -> None:
+        with self.lock:
+            self.sent += count
+            now = time.monotonic()
+            if now - self.printed >= PROGRESS_SECONDS:
+                self.printed = now
+                self._print()
+
+    def _print(self) -> None:
+        sent = min(self.sent, self.total)
+        print(f"runbase: uploading artifact {self.label}: {sent / MB:.1f} of {self.total / MB:.1f} MB",
+              file=sys.stderr, flush=True)
+
+    def finish(self) -> None:
+        with self.lock:
+            self.sent = self.total
+            self._print()
+
+
+def _send_blobs(files: FileClient, entries: list[ArtifactManifestEntry], label: str) -> None:
+    """Upload the stored files whose blobs the server does not hold for this user, several at a time."""
+    unique = {entry.digest: entry for entry in entries if entry.ref is None and entry.local_path is not None}
+    with ThreadPoolExecutor(WORKERS, initializer=ignore_this_thread) as pool:
+        present = dict(zip(unique, pool.map(files.has_blob, unique)))
+        missing = [entry for digest, entry in unique.items() if not present[digest]]
+        total = sum(entry.size or 0 for entry in missing)
+        progress = Progress(label, total) if total > PROGRESS_MIN_BYTES else None
+
+        def send(entry: ArtifactManifestEntry) -> None:
+            assert entry.local_path is not None and entry.digest is not None
+            if not os.path.isfile(entry.local_path):
+                raise CommError(f"cannot upload {entry.path!r} of artifact {label}: its local copy {entry.local_path} "
+                                "is gone")
+            files.put_blob(entry.local_path, entry.digest, entry.size or 0, progress.add if progress else None)
+
+        list(pool.map(send, missing))
+    if progress is not None:
+        progress.finish()
+
+
+def _settle_local_copies(entries: list[ArtifactManifestEntry], cache: ArtifactCache) -> None:
+    """After an upload: drop private staging copies, keep immutable files in the cache unless told not to."""
+    for entry in entries:
+        if entry.ref is not None or entry.local_path is None or entry.digest is None:
+            continue
+        try:
+            if entry.policy == "mutable" and entry.skip_cache:
+                os.unlink(entry.local_path)
+            elif entry.policy == "immutable" and not entry.skip_cache:
+                cache.add(entry.local_path, entry.digest)
+        except OSError:
+            pass  # a cache is an optimization: the upload is done
+
+
+def upload(connection: Connection, job: ArtifactJob, identity: dict[str, Any]) -> ArtifactFields:
+    """Run (or go on with) a job; identity holds entityName, projectName and runName (None without a run)."""
+    if not job.blobs_sent:
+        _send_blobs(FileClient(connection), job.entries, job.label)
+        job.blobs_sent = True
+    if job.artifact_id is None:
+        run = identity.get("runName") if not job.use else None
+        created = connection.create_artifact(CreateArtifactInput.model_validate({
+            **job.create, "entityName": identity.get("entityName"), "projectName": identity["projectName"],
+            "runName": run})).create_artifact.artifact
+        job.artifact_id, job.result = created.id, created
+    batches = [job.entries[start:start + MAX_FILES_PER_REQUEST]
+               for start in range(0, len(job.entries), MAX_FILES_PER_REQUEST)]
+    while job.batches_added < len(batches):
+        files = json.dumps([entry.server_json() for entry in batches[job.batches_added]])
+        connection.add_artifact_files(AddArtifactFilesInput(artifact_id=job.artifact_id, files=files))
+        job.batches_added += 1
+    if job.commit and job.commit_sent and job.result is not None and job.result.state != "COMMITTED":
+        # The answer to an earlier commit was lost: see what became of the version.
+        found = connection.artifact_by_id(id=job.artifact_id).artifact
+        if found is None:  # dropped for a committed twin: build it again, and the commit answers with the twin
+            job.artifact_id, job.batches_added, job.commit_sent = None, 0, False
+            return upload(connection, job, identity)
+        job.result = found
+    if job.commit and job.result is not None and job.result.state != "COMMITTED":
+        job.commit_sent = True
+        committed = connection.commit_artifact(CommitArtifactInput(artifact_id=job.artifact_id))
+        job.result = committed.commit_artifact.artifact
+    assert job.result is not None
+    if job.use and not job.used:
+        connection.use_artifact(UseArtifactInput.model_validate({
+            "entityName": identity.get("entityName"), "projectName": identity["projectName"],
+            "runName": identity["runName"], "artifactId": job.result.id}))
+        job.used = True
+    _settle_local_copies(job.entries, ArtifactCache())
+    return job.result
+
+
+class Uploader(threading.Thread):
+    """Runs a live run's jobs in order, retrying with backoff while the server is unreachable (as the
+    sender does), until the sender's closing deadline; a job the server refuses fails alone."""
+
+    def __init__(self, connection: Connection, identity: dict[str, Any], warn: Callable[[str], None],
+                 on_done: Callable[[ArtifactJob], None], deadline: Callable[[], float]) -> None:
+        super().__init__(name="runbase-artifacts", daemon=True)
+        self.connection, self.identity, self.warn = connection, identity, warn
+        self.on_done, self.deadline = on_done, deadline
+        self.jobs: deque[ArtifactJob] = deque()
+        self.wake = threading.Event()
+        self.failed: str | None = None  # why jobs were left for `runbase sync`
+        self.stopping = False
+
+    def submit(self, job: ArtifactJob) -> None:
+        self.jobs.append(job)
+        self.wake.set()
+
+    def busy(self) -> bool:
+        return bool(self.jobs)
+
+    def stop(self) -> None:
+        """End the thread once no job is left (the sender is done)."""
+        self.stopping = True
+        self.wake.set()
+
+    def run(self) -> None:
+        ignore_this_thread()
+        backoff = 0.0
+        while True:
+            if not self.jobs:
+                if self.stopping:
+                    return
+                self.wake.wait()
+                self.wake.clear()
+                continue
+            job = self.jobs[0]
+            try:
+                result = upload(self.connection, job, self.identity)
+            except CommError as exc:
+                if exc.retryable:
+                    backoff = min(10.0, max(0.25, backoff * 2)) * random.uniform(0.8, 1.2)
+                    if time.monotonic() + backoff > self.deadline():
+                        self._give_up(exc)
+                        return
+                    self.wake.wait(backoff)
+                    self.wake.clear()
+                    continue
+                self._finish(job, None, exc)
+                self.warn(f"the server refused artifact {job.label}: {exc}")
+            except Exception as exc:  # noqa: BLE001 - e.g. a staged copy deleted meanwhile: this job fails alone
+                self._finish(job, None, exc)
+                self.warn(f"artifact {job.label} could not be uploaded: {exc!r}")
+            else:
+                self._finish(job, result, None)
+            backoff = 0.0
+
+    def _finish(self, job: ArtifactJob, result: ArtifactFields | None, error: BaseException | None) -> None:
+        job.settle(result, error)
+        self.on_done(job)  # before the job leaves the queue, so the sender sees one or the other
+        self.jobs.popleft()
+
+    def _give_up(self, exc: CommError) -> None:
+        self.failed = f"artifacts were not uploaded ({exc})"
+        while self.jobs:
+            self._finish(self.jobs[0], None, CommError(f"artifact {self.jobs[0].label} was not uploaded before the "
+                                                       f"run finished ({exc}); it is kept for `runbase sync`",
+                                                       retryable=True))
+
+
+def save_without_run(artifact: Artifact, project: str | None, settings: Settings | None) -> None:
+    """Artifact.save() outside a run: log the draft through the Public API, without lineage, and wait."""
+    from ..apis.public import Api
+
+    overrides: dict[str, Any] = {}
+    api_key = None
+    if settings is not None:
+        overrides = {key: value for key, value in (("base_url", settings.base_url), ("entity", settings.entity),
+                                                   ("project", settings.project)) if value}
+        api_key = settings.api_key
+    api = Api(overrides=overrides, api_key=api_key)
+    project = project or api.settings.get("project") or "uncategorized"
+    job = artifact._start_job(api.client, api.default_entity, project, commit=True, use=False)
+    identity = {"entityName": api.default_entity, "projectName": project, "runName": None}
+    try:
+        job.settle(upload(api.client, job, identity))
+    except BaseException as exc:
+        job.settle(error=exc)
+        raise
+    artifact.wait()
+
+
+def _download_one(files: FileClient, entry: ArtifactManifestEntry, root: Path, cache: ArtifactCache,
+                  skip_cache: bool, allow_missing: bool) -> str | None:
+    target = root / check_path(entry.path)
+    if entry.ref is not None:
+        return str(target) if references.download(entry, target, allow_missing) else None
+    assert entry.digest is not None
+    if target.is_file() and target.stat().st_size == entry.size and digest_of(target)[0] == entry.digest:
+        return str(target)
+    if not skip_cache and cache.copy_out(entry.digest, target):
+        return str(target)
+    if entry.url is None:
+        raise ValueError(f"{entry.path!r} has no download URL: fetch the artifact from the server again")
+    if skip_cache:
+        files.download(entry.url, target, entry.digest)
+    else:
+        files.download(entry.url, cache.path(entry.digest), entry.digest)
+        cache.copy_fresh(entry.digest, target)
+    return str(target)
+
+
+def download_entries(connection: Connection, entries: list[ArtifactManifestEntry], root: Path, cache: ArtifactCache,
+                     skip_cache: bool, allow_missing: bool) -> list[str]:
+    """Download entries below `root`, several at a time; returns their local paths (missing references
+    left out when allowed)."""
+    files = FileClient(connection)
+    with ThreadPoolExecutor(WORKERS) as pool:
+        paths = list(pool.map(lambda e: _download_one(files, e, root, cache, skip_cache, allow_missing), entries))
+    return [path for path in paths if path is not None]

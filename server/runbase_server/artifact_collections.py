@@ -1,0 +1,293 @@
+"""Artifact types and collections: the sequences versions are logged to and the portfolios they are linked
+into, their names, tags and aliases (which version each alias points to within a collection), who may read
+and change them, listing, renaming, retyping and deleting."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import ColumnElement, Select, and_, delete, func, select
+from sqlalchemy.orm import Session
+
+from . import documents, filters, pagination, projects, registries
+from .auth import Viewer
+from .errors import Conflict, NotFound, UserError
+from .names import row_id
+from .tables import Artifact, ArtifactAlias, ArtifactCollection, ArtifactMembership, ArtifactType, Project, utcnow
+
+SEQUENCE = "SEQUENCE"
+PORTFOLIO = "PORTFOLIO"
+COMMITTED = "COMMITTED"
+LATEST = "latest"
+MAX_NAME = 128
+MAX_TAGS = 100
+NAME = re.compile(r"[A-Za-z0-9_.-]+")
+TAG = re.compile(r"[\w-]+( +[\w-]+)*")
+VERSION = re.compile(r"v(\d+)")
+
+
+def check_name(kind: str, name: object) -> str:
+    """Names of types, collections and aliases end up in paths such as "entity/project/name:alias"."""
+    if not isinstance(name, str) or not name:
+        raise UserError(f"{kind} must be a non-empty string")
+    if len(name) > MAX_NAME:
+        raise UserError(f"{kind} {name[:20]!r}... is longer than {MAX_NAME} characters")
+    if not NAME.fullmatch(name):
+        raise UserError(f"{kind} {name!r} may contain only letters, digits, '_', '-' and '.'")
+    return name
+
+
+def check_type_name(name: object) -> str:
+    name = check_name("artifact type", name)
+    if name == "job" or name.startswith("wandb-"):
+        raise UserError(f"artifact type {name!r} is reserved for internal use (job, wandb-*)")
+    return name
+
+
+def check_alias(alias: object) -> str:
+    """An alias must not read as a version ("v3"), or "name:v3" would be ambiguous."""
+    alias = check_name("alias", alias)
+    if VERSION.fullmatch(alias):
+        raise UserError(f"alias {alias!r} looks like a version (v0, v1, ...); versions are numbered by the server")
+    return alias
+
+
+def check_aliases(aliases: list[str] | None) -> list[str] | None:
+    """Requested aliases without "latest", which the server keeps on the newest version itself."""
+    if aliases is None:
+        return None
+    return [alias for alias in dict.fromkeys(check_alias(a) for a in aliases) if alias != LATEST]
+
+
+def check_tags(tags: list[str] | None) -> list[str] | None:
+    if tags is None:
+        return None
+    if len(tags) > MAX_TAGS:
+        raise UserError(f"at most {MAX_TAGS} tags, not {len(tags)}")
+    for tag in tags:
+        if not isinstance(tag, str) or len(tag) > MAX_NAME or not TAG.fullmatch(tag):
+            raise UserError(f"tag {tag!r} must be 1 to {MAX_NAME} letters, digits, '_' or '-', with single words "
+                            "separated by spaces")
+    return list(dict.fromkeys(tags))
+
+
+def collection_filter(session: Session, text: str | None) -> ColumnElement[bool]:
+    """The WHERE clause of a MongoDB-style filter on collections: name, description, tag, created_at, updated_at."""
+    return filters.collection_filter(documents.parse(text, "filters"), session.get_bind().dialect.name)
+
+
+def readable_project(session: Session, viewer: Viewer, project: Project) -> bool:
+    return projects.readable(session, viewer, project.entity.name, project.name) is not None
+
+
+def require_writable_project(session: Session, viewer: Viewer, project: Project) -> None:
+    """Raises Forbidden unless the viewer may change the project's artifacts."""
+    projects.writable(session, viewer, project.entity.name, project.name, create=False)
+
+
+def readable(session: Session, viewer: Viewer, collection_id: object) -> ArtifactCollection | None:
+    """The collection, or None when it is missing or hidden from the viewer."""
+    collection = session.get(ArtifactCollection, row_id(collection_id, "artifact collection"))
+    if collection is None or not readable_project(session, viewer, collection.project):
+        return None
+    return collection
+
+
+def writable(session: Session, viewer: Viewer, collection_id: object) -> ArtifactCollection:
+    collection = readable(session, viewer, collection_id)
+    if collection is None:
+        raise NotFound(f"no artifact collection with id {collection_id!r}")
+    require_writable_project(session, viewer, collection.project)
+    return collection
+
+
+def lock(session: Session, collection: ArtifactCollection) -> None:
+    """Hold the collection until commit, so that requests committing or linking versions into it take turns (for
+    their indexes, or for a distributed version): its row lock on PostgreSQL; on SQLite, whose reads before a
+    transaction's first write see no lock, the database's write lock, taken by a write that changes nothing."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(ArtifactCollection.id).where(ArtifactCollection.id == collection.id)
+                        .with_for_update())
+    else:
+        session.execute(sa.update(ArtifactCollection).where(ArtifactCollection.id == collection.id)
+                        .values(kind=ArtifactCollection.kind).execution_options(synchronize_session=False))
+
+
+def find_type(session: Session, project: Project, name: str) -> ArtifactType | None:
+    return session.scalar(select(ArtifactType).where(ArtifactType.project_id == project.id, ArtifactType.name == name))
+
+
+def find(session: Session, project: Project, name: str) -> ArtifactCollection | None:
+    return session.scalar(select(ArtifactCollection).where(ArtifactCollection.project_id == project.id,
+                                                           ArtifactCollection.name == name))
+
+
+def _ensure_type(session: Session, project: Project, name: str) -> ArtifactType:
+    found = find_type(session, project, name)
+    if found is None:
+        found = ArtifactType(project_id=project.id, name=name)
+        session.add(found)
+        session.flush()  # two loggers creating it at once: the loser's request is retried, and finds it
+    return found
+
+
+def ensure(session: Session, project: Project, kind: str, type_name: str, name: str) -> ArtifactCollection:
+    """The project's collection `name`, created (with its type) when missing; a collection of another kind or
+    type is refused. Its row is locked until commit."""
+    type_name = check_type_name(type_name)
+    collection = find(session, project, check_name("artifact name", name))
+    if collection is None:
+        collection = ArtifactCollection(project_id=project.id, type_id=_ensure_type(session, project, type_name).id,
+                                        name=name, kind=kind, tags=[])
+        session.add(collection)
+        session.flush()
+    where = f"{project.entity.name}/{project.name}/{name}"
+    if collection.kind != kind:
+        raise UserError(f"{where} is a portfolio: versions are linked into it, not logged to it"
+                        if kind == SEQUENCE else
+                        f"{where} is a sequence: versions are logged to it, not linked into it")
+    if collection.type.name != type_name:
+        raise UserError(f"{where} holds artifacts of type {collection.type.name!r}, not {type_name!r}")
+    lock(session, collection)
+    return collection
+
+
+def in_project(project: Project, type_name: str | None = None) -> ColumnElement[bool]:
+    """The scope of a project's collections, of one type when `type_name` is given."""
+    scope = ArtifactCollection.project_id == project.id
+    if type_name is None:
+        return scope
+    return and_(scope, ArtifactCollection.type_id.in_(
+        select(ArtifactType.id).where(ArtifactType.project_id == project.id, ArtifactType.name == type_name)))
+
+
+def _query(scope: ColumnElement[bool], where: ColumnElement[bool] | None) -> Select[Any]:
+    query = select(ArtifactCollection).where(scope)
+    return query if where is None else query.where(where)
+
+
+def page(session: Session, scope: ColumnElement[bool], where: ColumnElement[bool] | None, first: int | None,
+         after: str | None) -> pagination.Page[ArtifactCollection]:
+    """Collections matching `scope` (a project's, a registry's) and the filter `where`, newest first."""
+    size, start = pagination.page_size(first), pagination.offset_of(after)
+    query = (_query(scope, where).order_by(ArtifactCollection.created_at.desc(), ArtifactCollection.id.desc())
+             .offset(start).limit(size + 1))
+    return pagination.paged(list(session.scalars(query)), start, size)
+
+
+def count(session: Session, scope: ColumnElement[bool], where: ColumnElement[bool] | None) -> int:
+    return session.scalar(select(func.count()).select_from(_query(scope, where).subquery())) or 0
+
+
+def of_type(artifact_type: ArtifactType) -> ColumnElement[bool]:
+    return ArtifactCollection.type_id == artifact_type.id
+
+
+def types_page(session: Session, project: Project, first: int | None,
+               after: str | None) -> pagination.Page[ArtifactType]:
+    size, start = pagination.page_size(first), pagination.offset_of(after)
+    query = (select(ArtifactType).where(ArtifactType.project_id == project.id)
+             .order_by(ArtifactType.name).offset(start).limit(size + 1))
+    return pagination.paged(list(session.scalars(query)), start, size)
+
+
+def aliases(session: Session, collection: ArtifactCollection) -> list[str]:
+    """Every alias in use in the collection."""
+    return list(session.scalars(select(ArtifactAlias.alias).where(ArtifactAlias.collection_id == collection.id)
+                                .order_by(ArtifactAlias.alias)))
+
+
+def set_alias(session: Session, collection: ArtifactCollection, alias: str, artifact: Artifact) -> bool:
+    """Point the alias at the version, moving it from whichever version held it; True if it was not the
+    version's already."""
+    row = session.get(ArtifactAlias, (collection.id, alias))
+    if row is None:
+        session.add(ArtifactAlias(collection_id=collection.id, alias=alias, artifact_id=artifact.id))
+        session.flush()  # two requests adding it at once: the loser is retried and finds it
+        return True
+    if row.artifact_id == artifact.id:
+        return False
+    row.artifact_id = artifact.id
+    return True
+
+
+def refresh_latest(session: Session, collection_id: int) -> None:
+    """Put "latest" on the collection's newest committed version again, after versions left it."""
+    newest = session.scalar(
+        select(ArtifactMembership.artifact_id).join(Artifact, Artifact.id == ArtifactMembership.artifact_id)
+        .where(ArtifactMembership.collection_id == collection_id, Artifact.state == COMMITTED)
+        .order_by(ArtifactMembership.version_index.desc()).limit(1))
+    row = session.get(ArtifactAlias, (collection_id, LATEST))
+    if newest is None:
+        if row is not None:
+            session.delete(row)
+    elif row is None:
+        session.add(ArtifactAlias(collection_id=collection_id, alias=LATEST, artifact_id=newest))
+    else:
+        row.artifact_id = newest
+    session.flush()
+
+
+def update(session: Session, viewer: Viewer, collection_id: object, name: str | None, description: str | None,
+           tags: list[str] | None, type_name: str | None) -> ArtifactCollection:
+    collection = writable(session, viewer, collection_id)
+    if name is not None and name != collection.name:
+        name = check_name("artifact name", name)
+        if find(session, collection.project, name) is not None:
+            raise Conflict(f"{collection.project.entity.name}/{collection.project.name} has a collection named "
+                           f"{name!r} already")
+        collection.name = name
+    if description is not None:
+        collection.description = description
+    if tags is not None:
+        collection.tags = check_tags(tags)
+    if type_name is not None and type_name != collection.type.name:
+        _change_type(session, collection, check_type_name(type_name))
+    collection.updated_at = utcnow()
+    session.flush()
+    return collection
+
+
+def _change_type(session: Session, collection: ArtifactCollection, type_name: str) -> None:
+    """A sequence's versions change type with it, unless one is linked into a portfolio (which keeps its type);
+    a portfolio only changes type while it holds no versions of the old one."""
+    if collection.kind == SEQUENCE:
+        linked = session.scalar(
+            select(ArtifactCollection.name).join(ArtifactMembership,
+                                                 ArtifactMembership.collection_id == ArtifactCollection.id)
+            .join(Artifact, Artifact.id == ArtifactMembership.artifact_id)
+            .where(Artifact.collection_id == collection.id, ArtifactCollection.id != collection.id).limit(1))
+        if linked is not None:
+            raise UserError(f"collection {collection.name!r} cannot change type: its versions are linked into "
+                            f"{linked!r}, which holds {collection.type.name!r} artifacts")
+    elif session.scalar(select(ArtifactMembership.id).where(ArtifactMembership.collection_id == collection.id)
+                        .limit(1)) is not None:
+        raise UserError(f"portfolio {collection.name!r} cannot change type: it holds {collection.type.name!r} "
+                        "versions; unlink them first")
+    else:
+        registries.check_type(session, collection.project, type_name)
+    new_type = _ensure_type(session, collection.project, type_name)
+    collection.type_id = new_type.id
+    if collection.kind == SEQUENCE:
+        session.execute(sa.update(Artifact).where(Artifact.collection_id == collection.id).values(type_id=new_type.id)
+                        .execution_options(synchronize_session="fetch"))
+    session.expire(collection, ["type"])
+
+
+def delete_collection(session: Session, viewer: Viewer, collection_id: object) -> None:
+    """A sequence goes with the versions logged to it (and their links elsewhere); a portfolio only with its
+    links. "latest" moves back in the portfolios that lost versions."""
+    collection = writable(session, viewer, collection_id)
+    touched: list[int] = []
+    if collection.kind == SEQUENCE:
+        touched = list(session.scalars(
+            select(ArtifactMembership.collection_id).distinct()
+            .join(Artifact, Artifact.id == ArtifactMembership.artifact_id)
+            .where(Artifact.collection_id == collection.id, ArtifactMembership.collection_id != collection.id)))
+    session.execute(delete(ArtifactCollection).where(ArtifactCollection.id == collection.id)
+                    .execution_options(synchronize_session=False))
+    session.expunge(collection)
+    for portfolio_id in touched:
+        refresh_latest(session, portfolio_id)

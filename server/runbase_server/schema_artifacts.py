@@ -1,0 +1,536 @@
+"""The GraphQL layer of artifacts: Artifact, ArtifactFile, ArtifactCollection, ArtifactType and their
+mutations, as thin resolvers over artifacts.py and artifact_collections.py. schema.py mixes
+ProjectArtifacts into Project, RunArtifacts into Run, ArtifactQueries into Query and ArtifactMutations
+into Mutation; registries build their connections with ArtifactConnection.of and
+ArtifactCollectionConnection.of."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from . import artifact_collections, artifacts, documents, pagination
+from .schema_base import DateTime, Info, Int64, JSONString, PageInfo, given
+from .tables import ArtifactCollection as CollectionRow
+from .tables import ArtifactEntry as EntryRow
+from .tables import ArtifactType as TypeRow
+from .tables import Project as ProjectRow
+from .tables import Run as RunRow
+
+if TYPE_CHECKING:
+    from sqlalchemy import ColumnElement
+
+    from .schema import Run, RunConnection
+
+
+@strawberry.type
+class ArtifactFile:
+    path: str
+    digest: str | None
+    size: Int64 | None
+    ref: str | None
+    extra: JSONString
+    url: str | None
+
+    @classmethod
+    def of(cls, version: artifacts.Version, row: EntryRow) -> ArtifactFile:
+        return cls(path=row.path, digest=row.sha256 or row.digest, size=row.size, ref=row.ref,
+                   extra=documents.dump(row.extra or {}), url=artifacts.url_of(version.artifact, row))
+
+
+@strawberry.type
+class ArtifactFileEdge:
+    node: ArtifactFile
+    cursor: str
+
+
+@strawberry.type
+class ArtifactFileConnection:
+    edges: list[ArtifactFileEdge]
+    page_info: PageInfo
+    counted: strawberry.Private[Callable[[], int]]
+
+    @strawberry.field
+    def total_count(self) -> int:
+        return self.counted()
+
+
+@strawberry.type
+class Artifact:
+    version: strawberry.Private[artifacts.Version]
+    id: strawberry.ID
+    version_index: int | None
+    is_link: bool
+    digest: str
+    state: str
+    description: str | None
+    ttl_duration_seconds: Int64 | None
+    size: Int64
+    file_count: int
+    created_at: DateTime
+    updated_at: DateTime | None
+    history_step: Int64 | None
+    tags: list[str]
+
+    @classmethod
+    def of(cls, version: artifacts.Version) -> Artifact:
+        row = version.artifact
+        return cls(version=version, id=strawberry.ID(str(row.id)), version_index=version.index,
+                   is_link=version.is_link, digest=row.digest, state=row.state, description=row.description,
+                   ttl_duration_seconds=row.ttl_seconds, size=row.size, file_count=row.file_count,
+                   created_at=row.created_at, updated_at=row.updated_at, history_step=row.history_step,
+                   tags=list(row.tags or []))
+
+    @strawberry.field
+    def collection(self) -> ArtifactCollection:
+        return ArtifactCollection.of(self.version.collection)
+
+    @strawberry.field
+    def source_collection(self) -> ArtifactCollection:
+        return ArtifactCollection.of(self.version.artifact.collection)
+
+    @strawberry.field
+    def source_version_index(self, info: Info) -> int | None:
+        if not self.version.is_link:
+            return self.version.index
+        return artifacts.source_index(info.context.session, self.version.artifact)
+
+    @strawberry.field
+    def type_name(self) -> str:
+        return self.version.artifact.type.name
+
+    @strawberry.field
+    def metadata(self) -> JSONString:
+        return documents.dump(self.version.artifact.meta or {})
+
+    @strawberry.field
+    def aliases(self, info: Info) -> list[str]:
+        return artifacts.aliases(info.context.session, self.version)
+
+    @strawberry.field
+    def logged_by(self, info: Info) -> Annotated[Run, strawberry.lazy("runbase_server.schema")] | None:
+        from .schema import Run
+
+        row = artifacts.logged_by(info.context.session, info.context.viewer, self.version.artifact)
+        return None if row is None else Run.of(row)
+
+    @strawberry.field
+    def used_by(self, info: Info, first: int | None = strawberry.UNSET, after: str | None = strawberry.UNSET
+                ) -> Annotated[RunConnection, strawberry.lazy("runbase_server.schema")]:
+        from .schema import RunConnection
+
+        page, total = artifacts.used_by(info.context.session, info.context.viewer, self.version.artifact,
+                                        given(first), given(after))
+        return RunConnection.of(page, lambda: total)
+
+    @strawberry.field
+    def linked_artifacts(self, info: Info) -> list[Artifact]:
+        return [Artifact.of(v) for v in artifacts.linked(info.context.session, info.context.viewer, self.version)]
+
+    @strawberry.field
+    def files(self, info: Info, names: list[str] | None = strawberry.UNSET, first: int | None = strawberry.UNSET,
+              after: str | None = strawberry.UNSET) -> ArtifactFileConnection:
+        session, row, names = info.context.session, self.version.artifact, given(names)
+        page = artifacts.files(session, row, names, given(first), given(after))
+        return ArtifactFileConnection(
+            edges=[ArtifactFileEdge(node=ArtifactFile.of(self.version, entry), cursor=c)
+                   for entry, c in zip(page.items, page.cursors())],
+            page_info=PageInfo.of(page), counted=lambda: artifacts.count_files(session, row, names))
+
+    @strawberry.field
+    def file(self, info: Info, path: str) -> ArtifactFile | None:
+        row = artifacts.file(info.context.session, self.version.artifact, path)
+        return None if row is None else ArtifactFile.of(self.version, row)
+
+
+@strawberry.type
+class ArtifactEdge:
+    node: Artifact
+    cursor: str
+
+
+@strawberry.type
+class ArtifactConnection:
+    edges: list[ArtifactEdge]
+    page_info: PageInfo
+    counted: strawberry.Private[Callable[[], int]]
+
+    @classmethod
+    def of(cls, page: pagination.Page[artifacts.Version], counted: Callable[[], int]) -> ArtifactConnection:
+        return cls(edges=[ArtifactEdge(node=Artifact.of(v), cursor=c) for v, c in zip(page.items, page.cursors())],
+                   page_info=PageInfo.of(page), counted=counted)
+
+    @strawberry.field
+    def total_count(self) -> int:
+        return self.counted()
+
+
+@strawberry.type
+class ArtifactCollection:
+    row: strawberry.Private[CollectionRow]
+    id: strawberry.ID
+    name: str
+    kind: str
+    description: str | None
+    tags: list[str]
+    created_at: DateTime
+    updated_at: DateTime | None
+
+    @classmethod
+    def of(cls, row: CollectionRow) -> ArtifactCollection:
+        return cls(row=row, id=strawberry.ID(str(row.id)), name=row.name, kind=row.kind, description=row.description,
+                   tags=list(row.tags or []), created_at=row.created_at, updated_at=row.updated_at)
+
+    @strawberry.field
+    def type_name(self) -> str:
+        return self.row.type.name
+
+    @strawberry.field
+    def entity_name(self) -> str:
+        return self.row.project.entity.name
+
+    @strawberry.field
+    def project_name(self) -> str:
+        return self.row.project.name
+
+    @strawberry.field
+    def aliases(self, info: Info) -> list[str]:
+        return artifact_collections.aliases(info.context.session, self.row)
+
+    @strawberry.field
+    def artifacts(self, info: Info, filters: JSONString | None = strawberry.UNSET,
+                  first: int | None = strawberry.UNSET, after: str | None = strawberry.UNSET) -> ArtifactConnection:
+        session = info.context.session
+        where = artifacts.version_filter(session, given(filters), self.row.id)
+        page = artifacts.versions(session, self.row, where, given(first), given(after))
+        return ArtifactConnection.of(page, lambda: artifacts.count_versions(session, self.row, where))
+
+    @strawberry.field
+    def artifact(self, info: Info, version: str) -> Artifact | None:
+        found = artifacts.in_collection(info.context.session, self.row, version)
+        return None if found is None else Artifact.of(found)
+
+
+@strawberry.type
+class ArtifactCollectionEdge:
+    node: ArtifactCollection
+    cursor: str
+
+
+@strawberry.type
+class ArtifactCollectionConnection:
+    edges: list[ArtifactCollectionEdge]
+    page_info: PageInfo
+    counted: strawberry.Private[Callable[[], int]]
+
+    @classmethod
+    def of(cls, page: pagination.Page[CollectionRow], counted: Callable[[], int]) -> ArtifactCollectionConnection:
+        return cls(edges=[ArtifactCollectionEdge(node=ArtifactCollection.of(row), cursor=c)
+                          for row, c in zip(page.items, page.cursors())],
+                   page_info=PageInfo.of(page), counted=counted)
+
+    @strawberry.field
+    def total_count(self) -> int:
+        return self.counted()
+
+
+def _collections(info: Info, scope: ColumnElement[bool], filters: str | None, first: int | None,
+                 after: str | None) -> ArtifactCollectionConnection:
+    session = info.context.session
+    where = artifact_collections.collection_filter(session, filters)
+    page = artifact_collections.page(session, scope, where, first, after)
+    return ArtifactCollectionConnection.of(page, lambda: artifact_collections.count(session, scope, where))
+
+
+@strawberry.type
+class ArtifactType:
+    row: strawberry.Private[TypeRow]
+    id: strawberry.ID
+    name: str
+    description: str | None
+    created_at: DateTime
+
+    @classmethod
+    def of(cls, row: TypeRow) -> ArtifactType:
+        return cls(row=row, id=strawberry.ID(str(row.id)), name=row.name, description=row.description,
+                   created_at=row.created_at)
+
+    @strawberry.field
+    def artifact_collections(self, info: Info, first: int | None = strawberry.UNSET,
+                             after: str | None = strawberry.UNSET) -> ArtifactCollectionConnection:
+        return _collections(info, artifact_collections.of_type(self.row), None, given(first), given(after))
+
+
+@strawberry.type
+class ArtifactTypeEdge:
+    node: ArtifactType
+    cursor: str
+
+
+@strawberry.type
+class ArtifactTypeConnection:
+    edges: list[ArtifactTypeEdge]
+    page_info: PageInfo
+
+
+@strawberry.type
+class ProjectArtifacts:
+    """Project's artifact fields; Project carries the row they read."""
+
+    row: strawberry.Private[ProjectRow]
+
+    @strawberry.field
+    def artifact_type(self, info: Info, name: str) -> ArtifactType | None:
+        row = artifact_collections.find_type(info.context.session, self.row, name)
+        return None if row is None else ArtifactType.of(row)
+
+    @strawberry.field
+    def artifact_types(self, info: Info, first: int | None = strawberry.UNSET,
+                       after: str | None = strawberry.UNSET) -> ArtifactTypeConnection:
+        page = artifact_collections.types_page(info.context.session, self.row, given(first), given(after))
+        return ArtifactTypeConnection(
+            edges=[ArtifactTypeEdge(node=ArtifactType.of(row), cursor=c) for row, c in zip(page.items, page.cursors())],
+            page_info=PageInfo.of(page))
+
+    @strawberry.field
+    def artifact_collection(self, info: Info, name: str) -> ArtifactCollection | None:
+        row = artifact_collections.find(info.context.session, self.row, name)
+        return None if row is None else ArtifactCollection.of(row)
+
+    @strawberry.field
+    def artifact_collections(self, info: Info, type_name: str | None = strawberry.UNSET,
+                             filters: JSONString | None = strawberry.UNSET, first: int | None = strawberry.UNSET,
+                             after: str | None = strawberry.UNSET) -> ArtifactCollectionConnection:
+        scope = artifact_collections.in_project(self.row, given(type_name))
+        return _collections(info, scope, given(filters), given(first), given(after))
+
+    @strawberry.field
+    def artifact(self, info: Info, name: str) -> Artifact | None:
+        found = artifacts.by_name(info.context.session, self.row, name)
+        return None if found is None else Artifact.of(found)
+
+
+@strawberry.type
+class RunArtifacts:
+    """Run's lineage fields; Run carries the row they read."""
+
+    row: strawberry.Private[RunRow]
+
+    @strawberry.field
+    def logged_artifacts(self, info: Info, first: int | None = strawberry.UNSET,
+                         after: str | None = strawberry.UNSET) -> ArtifactConnection:
+        page, total = artifacts.logged(info.context.session, self.row, given(first), given(after))
+        return ArtifactConnection.of(page, lambda: total)
+
+    @strawberry.field
+    def used_artifacts(self, info: Info, first: int | None = strawberry.UNSET,
+                       after: str | None = strawberry.UNSET) -> ArtifactConnection:
+        page, total = artifacts.used(info.context.session, info.context.viewer, self.row, given(first), given(after))
+        return ArtifactConnection.of(page, lambda: total)
+
+
+@strawberry.type
+class ArtifactQueries:
+    @strawberry.field
+    def artifact(self, info: Info, id: strawberry.ID) -> Artifact | None:
+        found = artifacts.readable(info.context.session, info.context.viewer, id)
+        return None if found is None else Artifact.of(found)
+
+
+@strawberry.input
+class CreateArtifactInput:
+    project_name: str
+    type_name: str
+    collection_name: str
+    entity_name: str | None = strawberry.UNSET
+    run_name: str | None = strawberry.UNSET
+    description: str | None = strawberry.UNSET
+    metadata: JSONString | None = strawberry.UNSET
+    aliases: list[str] | None = strawberry.UNSET
+    tags: list[str] | None = strawberry.UNSET
+    ttl_duration_seconds: Int64 | None = strawberry.UNSET
+    history_step: Int64 | None = strawberry.UNSET
+    distributed_id: str | None = strawberry.UNSET
+
+
+@strawberry.type
+class CreateArtifactPayload:
+    artifact: Artifact
+
+
+@strawberry.input
+class AddArtifactFilesInput:
+    artifact_id: strawberry.ID
+    files: JSONString
+
+
+@strawberry.type
+class AddArtifactFilesPayload:
+    file_count: int
+
+
+@strawberry.input
+class CommitArtifactInput:
+    artifact_id: strawberry.ID
+
+
+@strawberry.type
+class CommitArtifactPayload:
+    artifact: Artifact
+
+
+@strawberry.input
+class UseArtifactInput:
+    project_name: str
+    run_name: str
+    artifact_id: strawberry.ID
+    entity_name: str | None = strawberry.UNSET
+
+
+@strawberry.type
+class UseArtifactPayload:
+    artifact: Artifact
+
+
+@strawberry.input
+class UpdateArtifactInput:
+    artifact_id: strawberry.ID
+    collection_id: strawberry.ID | None = strawberry.UNSET
+    description: str | None = strawberry.UNSET
+    metadata: JSONString | None = strawberry.UNSET
+    aliases: list[str] | None = strawberry.UNSET
+    tags: list[str] | None = strawberry.UNSET
+    ttl_duration_seconds: Int64 | None = strawberry.UNSET
+
+
+@strawberry.type
+class UpdateArtifactPayload:
+    artifact: Artifact
+
+
+@strawberry.input
+class DeleteArtifactInput:
+    artifact_id: strawberry.ID
+    delete_aliases: bool | None = strawberry.UNSET
+
+
+@strawberry.type
+class DeleteArtifactPayload:
+    success: bool
+
+
+@strawberry.input
+class LinkArtifactInput:
+    artifact_id: strawberry.ID
+    project_name: str
+    collection_name: str
+    entity_name: str | None = strawberry.UNSET
+    aliases: list[str] | None = strawberry.UNSET
+
+
+@strawberry.type
+class LinkArtifactPayload:
+    artifact: Artifact
+
+
+@strawberry.input
+class UnlinkArtifactInput:
+    artifact_id: strawberry.ID
+    collection_id: strawberry.ID
+
+
+@strawberry.type
+class UnlinkArtifactPayload:
+    success: bool
+
+
+@strawberry.input
+class UpdateArtifactCollectionInput:
+    id: strawberry.ID
+    name: str | None = strawberry.UNSET
+    description: str | None = strawberry.UNSET
+    tags: list[str] | None = strawberry.UNSET
+    type_name: str | None = strawberry.UNSET
+
+
+@strawberry.type
+class UpdateArtifactCollectionPayload:
+    artifact_collection: ArtifactCollection
+
+
+@strawberry.input
+class DeleteArtifactCollectionInput:
+    id: strawberry.ID
+
+
+@strawberry.type
+class DeleteArtifactCollectionPayload:
+    success: bool
+
+
+@strawberry.type
+class ArtifactMutations:
+    @strawberry.mutation
+    def create_artifact(self, info: Info, input: CreateArtifactInput) -> CreateArtifactPayload | None:
+        i, ctx = given(input), info.context
+        version = artifacts.create(ctx.session, ctx.viewer, i.entity_name, i.project_name, i.run_name, i.type_name,
+                                   i.collection_name, i.description, i.metadata, i.aliases, i.tags,
+                                   i.ttl_duration_seconds, i.history_step, i.distributed_id)
+        return CreateArtifactPayload(artifact=Artifact.of(version))
+
+    @strawberry.mutation
+    def add_artifact_files(self, info: Info, input: AddArtifactFilesInput) -> AddArtifactFilesPayload | None:
+        row = artifacts.add_files(info.context.session, info.context.viewer, input.artifact_id, input.files)
+        return AddArtifactFilesPayload(file_count=row.file_count)
+
+    @strawberry.mutation
+    def commit_artifact(self, info: Info, input: CommitArtifactInput) -> CommitArtifactPayload | None:
+        version = artifacts.commit(info.context.session, info.context.viewer, input.artifact_id)
+        return CommitArtifactPayload(artifact=Artifact.of(version))
+
+    @strawberry.mutation
+    def use_artifact(self, info: Info, input: UseArtifactInput) -> UseArtifactPayload | None:
+        i, ctx = given(input), info.context
+        version = artifacts.use(ctx.session, ctx.viewer, i.entity_name, i.project_name, i.run_name, i.artifact_id)
+        return UseArtifactPayload(artifact=Artifact.of(version))
+
+    @strawberry.mutation
+    def update_artifact(self, info: Info, input: UpdateArtifactInput) -> UpdateArtifactPayload | None:
+        ttl_given = input.ttl_duration_seconds is not strawberry.UNSET  # null clears the TTL; absent keeps it
+        i, ctx = given(input), info.context
+        version = artifacts.update_version(ctx.session, ctx.viewer, i.artifact_id, i.collection_id, i.description,
+                                           i.metadata, i.aliases, i.tags, i.ttl_duration_seconds, ttl_given)
+        return UpdateArtifactPayload(artifact=Artifact.of(version))
+
+    @strawberry.mutation
+    def delete_artifact(self, info: Info, input: DeleteArtifactInput) -> DeleteArtifactPayload | None:
+        i = given(input)
+        artifacts.delete_version(info.context.session, info.context.viewer, i.artifact_id, bool(i.delete_aliases))
+        return DeleteArtifactPayload(success=True)
+
+    @strawberry.mutation
+    def link_artifact(self, info: Info, input: LinkArtifactInput) -> LinkArtifactPayload | None:
+        i, ctx = given(input), info.context
+        version = artifacts.link(ctx.session, ctx.viewer, i.artifact_id, i.entity_name, i.project_name,
+                                 i.collection_name, i.aliases)
+        return LinkArtifactPayload(artifact=Artifact.of(version))
+
+    @strawberry.mutation
+    def unlink_artifact(self, info: Info, input: UnlinkArtifactInput) -> UnlinkArtifactPayload | None:
+        artifacts.unlink(info.context.session, info.context.viewer, input.artifact_id, input.collection_id)
+        return UnlinkArtifactPayload(success=True)
+
+    @strawberry.mutation
+    def update_artifact_collection(self, info: Info,
+                                   input: UpdateArtifactCollectionInput) -> UpdateArtifactCollectionPayload | None:
+        i, ctx = given(input), info.context
+        row = artifact_collections.update(ctx.session, ctx.viewer, i.id, i.name, i.description, i.tags, i.type_name)
+        return UpdateArtifactCollectionPayload(artifact_collection=ArtifactCollection.of(row))
+
+    @strawberry.mutation
+    def delete_artifact_collection(self, info: Info,
+                                   input: DeleteArtifactCollectionInput) -> DeleteArtifactCollectionPayload | None:
+        artifact_collections.delete_collection(info.context.session, info.context.viewer, input.id)
+        return DeleteArtifactCollectionPayload(success=True)
