@@ -7,5 +7,6 @@ cd "$(dirname "$0")/.."
 python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e '.[dev]'
-# pytest exits 5 when no test ran; set -e turns that into a failure too.
-exec .venv/bin/python -m pytest "$@"
+# pytest exits 5 when no test ran; set -e turns that into a failure too. Two workers, one test
+# file each at a time (module-scoped servers stay shared): most tests wait on servers, not the CPU.
+exec .venv/bin/python -m pytest -n 2 --dist loadfile "$@"

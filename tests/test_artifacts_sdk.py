@@ -7,18 +7,21 @@ from __future__ import annotations
 import hashlib
 import http.server
 import json
+import re
 import subprocess
 import sys
 import threading
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from conftest import Server, run_script, sdk_environment
 
 import runbase
+from runbase.artifacts import transfer
 from runbase.files import FileClient
 
 
@@ -182,6 +185,9 @@ def test_references_verification_and_the_cache(server: Server, tmp_path: Path, m
     real_download = FileClient.download
     monkeypatch.setattr(FileClient, "download", lambda self, url, target, digest: (
         fetches.append(url), real_download(self, url, target, digest))[1])
+    real_bundle = FileClient.download_bundle  # small files come several to a request
+    monkeypatch.setattr(FileClient, "download_bundle", lambda self, url, files: (
+        fetches.extend(files), real_bundle(self, url, files))[1])
     root = Path(fetched.download(tmp_path / "one"))
     assert (root / "etag.bin").read_bytes() == b"tagged" and (root / "web" / "plain.bin").read_bytes() == b"untagged"
     assert (root / "shared" / "sub" / "nfs.txt").read_text() == "on a mounted volume"
@@ -379,6 +385,67 @@ def test_saving_linking_and_deleting_without_a_run(server: Server, tmp_path: Pat
         api_for(server).artifact(f"{project}/loose:v0")
 
 
+def test_names_uses_drafts_and_downloads_as_the_reference_documents(server: Server, tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RUNBASE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.chdir(tmp_path)  # use_model() downloads to ./artifacts
+    real_upload = transfer.upload
+
+    def slow_upload(connection: object, job: transfer.ArtifactJob, identity: dict) -> object:
+        if job.create["collectionName"] == "data":
+            time.sleep(0.3)  # long enough that a use by name would otherwise find the older version
+        return real_upload(connection, job, identity)
+
+    monkeypatch.setattr(transfer, "upload", slow_upload)
+    sent: list[str] = []  # digests of the files uploaded
+    real_bundle, real_blob = FileClient.put_bundle, FileClient.put_blob
+    monkeypatch.setattr(FileClient, "put_bundle", lambda self, files, *rest: (
+        sent.extend(digest for _, digest, _ in files), real_bundle(self, files, *rest))[1])
+    monkeypatch.setattr(FileClient, "put_blob", lambda self, path, digest, *rest: (
+        sent.append(digest), real_blob(self, path, digest, *rest))[1])
+    (tmp_path / "my data.csv").write_text("a,b")
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "folder" / "weights.bin").write_bytes(b"weights")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "a.txt").write_text("a")
+    (tmp_path / "sub_b.txt").write_text("b")
+    (tmp_path / "c.txt").write_text("c")
+    (tmp_path / "mounted" / "deep").mkdir(parents=True)
+    (tmp_path / "mounted" / "deep" / "m.txt").write_text("m")
+    project = unique("documented")
+    with init(server, tmp_path, project=project) as run:
+        # A path's artifact is named after it, behind the run id, in the characters names allow.
+        from_path = run.log_artifact(tmp_path / "my data.csv")
+        run.log_model(tmp_path / "folder", aliases=["candidate"])
+        assert Path(run.use_model(f"run-{run.id}-folder:candidate"), "weights.bin").read_bytes() == b"weights"
+        first = runbase.Artifact("data", "dataset")
+        first.add_file(tmp_path / "sub" / "a.txt", name="sub/a é.txt")  # unicode and spaces travel
+        first.add_file(tmp_path / "sub_b.txt")
+        first.add_reference((tmp_path / "mounted").as_uri(), name="mounted", checksum=False)  # a directory
+        run.log_artifact(first).wait()
+        sent.clear()
+        draft = first.new_draft()
+        draft.add_file(tmp_path / "c.txt")
+        run.log_artifact(draft)
+        assert run.use_artifact("data:latest").version == "v1"  # the version just logged, not the one before
+        assert sent == [sha(b"c")]  # the files the draft kept were not uploaded again
+        assert (from_path.wait().name, from_path.type) == (f"run-{run.id}-my_data.csv:v0", "unspecified")
+        empty = run.log_artifact(runbase.Artifact("empty", "dataset")).wait()
+    assert Path(empty.download(tmp_path / "nothing")).is_dir() and empty.file_count == 0
+    monkeypatch.setenv("RUNBASE_CACHE_DIR", str(tmp_path / "shared-cache"))  # empty: the downloads below race
+    with ThreadPoolExecutor(4) as pool:
+        copies = [api_for(server).artifact(f"{project}/data:v1") for _ in range(4)]
+        list(pool.map(lambda copy: copy.download(tmp_path / "same-root"), copies))
+    copies[0].verify(str(tmp_path / "same-root"))  # whole files only, and no temporary ones left behind
+    fetched = api_for(server).artifact(f"{project}/data:v1")
+    assert sorted(fetched.manifest.entries) == ["c.txt", "mounted", "sub/a é.txt", "sub_b.txt"]
+    fetched.verify(fetched.download(tmp_path / "all"))  # the directory reference's files are its own
+    root = Path(fetched.download(tmp_path / "only-sub", path_prefix="sub/"))  # the directory, not sub_b.txt
+    assert sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()) == ["sub/a é.txt"]
+    root = Path(fetched.download(tmp_path / "prefixed", path_prefix="sub"))
+    assert sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()) == ["sub/a é.txt", "sub_b.txt"]
+
+
 def test_large_uploads_show_progress(server: Server, backend: str, sdk_env: dict[str, str], tmp_path: Path) -> None:
     if backend == "postgresql":
         pytest.skip("progress is the client's; one backend shows it")
@@ -390,4 +457,4 @@ def test_large_uploads_show_progress(server: Server, backend: str, sdk_env: dict
             print(run.log_artifact({str(tmp_path / 'big.bin')!r}, type="dataset").wait().size)
     """, {**sdk_env, "RUNBASE_CACHE_DIR": str(tmp_path / "cache")}, cwd=tmp_path)
     assert result.stdout.strip() == str(51 * 1024 * 1024)
-    assert "uploading artifact big.bin (dataset): 51.0 of 51.0 MB" in result.stderr
+    assert re.search(r"uploading artifact run-\w+-big\.bin \(dataset\): 51\.0 of 51\.0 MB", result.stderr)

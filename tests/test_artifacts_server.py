@@ -239,6 +239,51 @@ def test_concurrent_commits_get_distinct_versions(server: Server) -> None:
     assert by_name(server, project, "raced")["versionIndex"] == 5
 
 
+def together(server: Server, requests: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Send the requests at the same moment, one thread each; their answers in order."""
+    answers: list[dict[str, Any]] = [{} for _ in requests]
+    start = threading.Barrier(len(requests))
+
+    def send(index: int) -> None:
+        start.wait()
+        answers[index] = server.graphql(*requests[index])
+
+    threads = [threading.Thread(target=send, args=(index,)) for index in range(len(requests))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers
+
+
+def test_latest_stays_on_the_newest_version_through_concurrent_changes(server: Server) -> None:
+    """A version committed while another is deleted, linked while another is unlinked (and given an alias there):
+    "latest" ends on the newest version each time, whichever request finished first, and no alias is left on a
+    version the collection no longer holds."""
+    project, target = unique("latest-race"), unique("latest-race-target")
+    previous = log(server, project, "data", {"d": b"race start"})
+    ok(server, LINK, {"i": {"artifactId": previous["id"], "projectName": target, "collectionName": "best"}})
+    portfolio = collection(server, target, "best")["id"]
+    for round_ in range(4):
+        pending = create(server, project, "data")
+        add(server, pending["id"], [stored(server, "d", f"race {round_}".encode())])
+        answers = together(server, [(COMMIT, {"i": {"artifactId": pending["id"]}}),
+                                    (DELETE, {"i": {"artifactId": previous["id"], "deleteAliases": True}})])
+        assert all("errors" not in answer for answer in answers), answers
+        assert by_name(server, project, "data")["id"] == pending["id"], round_
+        older = log(server, project, "data", {"d": f"race older {round_}".encode()})
+        ok(server, LINK, {"i": {"artifactId": older["id"], "projectName": target, "collectionName": "best"}})
+        link, unlink, alias = together(server, [
+            (LINK, {"i": {"artifactId": pending["id"], "projectName": target, "collectionName": "best"}}),
+            (UNLINK, {"i": {"artifactId": older["id"], "collectionId": portfolio}}),
+            (UPDATE, {"i": {"artifactId": older["id"], "collectionId": portfolio, "aliases": ["hot"]}})])
+        assert "errors" not in link and "errors" not in unlink, (link, unlink)
+        assert "errors" not in alias or "not in collection" in alias["errors"][0]["message"], alias
+        assert by_name(server, target, "best")["id"] == pending["id"], round_
+        assert collection(server, target, "best")["aliases"] == ["latest"], round_
+        previous = pending
+
+
 def test_links_into_portfolios(server: Server) -> None:
     project, target = unique("source"), unique("target")
     m0 = log(server, project, "model", {"w": b"w0"}, "model")
@@ -466,11 +511,14 @@ BAD_CREATES = [
     ({"typeName": "wandb-history"}, "reserved"),
     ({"aliases": ["v3"]}, "looks like a version"),
     ({"aliases": ["a b"]}, "may contain only"),
+    ({"aliases": [f"a{i}" for i in range(101)]}, "at most 100 aliases"),
+    ({"collectionName": "modèle"}, "may contain only"),
     ({"tags": ["a,b"]}, "tag"),
     ({"metadata": json.dumps({f"k{i}": i for i in range(101)})}, "at most 100 keys"),
     ({"metadata": "[1]"}, "JSON object"),
     ({"metadata": "{oops"}, "not valid JSON"),
     ({"ttlDurationSeconds": -5}, "positive"),
+    ({"ttlDurationSeconds": 2**62}, "at most"),
     ({"distributedId": ""}, "distributedId"),
     ({"runName": "no-such-run"}, "no run"),
 ]

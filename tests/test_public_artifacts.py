@@ -166,6 +166,14 @@ def test_collection_edits_save_and_delete(server: Server, logged: dict[str, str]
     collection.save()
     again = api.artifact_collection("model", f"{PROJECT}/scratch")
     assert again.description == "the model" and again.tags == ["prod candidate"] and again.updated_at
+    version = api.artifact(f"{PROJECT}/scratch:v0")
+    version.description = "a version"
+    version.save()
+    version.description = again.description = None  # cleared, not "left as it was"
+    version.save()
+    again.save()
+    assert api.artifact(f"{PROJECT}/scratch:v0").description is None
+    assert not api.artifact_collection("model", f"{PROJECT}/scratch").description
     with pytest.warns(DeprecationWarning, match="change_type"):
         again.change_type("checkpoint")
     assert api.artifact_collection("checkpoint", f"{PROJECT}/scratch").type == "checkpoint"

@@ -117,6 +117,9 @@ def test_create_registry_and_registry_examples(server: Server, org: dict[str, st
     registry.save()
     assert api.registry("my-registry").description == "This is an updated description"  # ORG by default
     assert api.registry("wandb-registry-my-registry", organization=ORG).id == registry.id
+    registry.description = None  # cleared, not "left as it was"
+    registry.save()
+    assert not api.registry("my-registry").description
     with pytest.raises(ValueError, match="visibility"):
         registry.visibility = "public"  # type: ignore[assignment]
     with pytest.raises(ValueError, match="no registry 'missing'"):
@@ -133,6 +136,13 @@ def test_registry_artifact_types_are_add_only(org: dict[str, str], env_api: None
     registry.artifact_types.remove(
         "accidentally_added"
     )  # Types can only be removed if it has not been saved yet
+    assert registry.artifact_types == ["dataset", "model"]
+    # A bad type is refused when added, not left in the list to fail every later save().
+    for bad in ("bad name!", "wandb-history", ""):
+        with pytest.raises(ValueError, match="artifact type"):
+            registry.artifact_types.append(bad)
+    with pytest.raises(ValueError, match="artifact type"):
+        api.create_registry("untyped", "organization", artifact_types=["a/b"])
     assert registry.artifact_types == ["dataset", "model"]
     with pytest.raises(ValueError, match="cannot be removed"):
         registry.artifact_types.remove("model")

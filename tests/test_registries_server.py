@@ -4,6 +4,7 @@ the reserved project names."""
 
 from __future__ import annotations
 
+import threading
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -179,10 +180,13 @@ def test_restricted_registries_exist_only_for_their_members(server: Server, org:
     assert sees(org.outsider) == {name}
     assert ok(server, PROJECT, {"e": org.name, "p": f"wandb-registry-{name}"}, key=org.keys[org.outsider])[
         "project"] == {"name": f"runbase-registry-{name}"}
-    refused(server, UPSERT_MODEL, {"e": org.name, "p": f"wandb-registry-{name}", "d": "x"}, "FORBIDDEN",
+    refused(server, UPSERT_MODEL, {"e": org.name, "p": f"wandb-registry-{name}"}, "FORBIDDEN",
             key=org.keys[org.outsider])  # viewers read only
     ok(server, ADD, {"i": {"registryId": registry["id"], "usernames": [org.outsider], "role": "member"}})
-    ok(server, UPSERT_MODEL, {"e": org.name, "p": f"wandb-registry-{name}", "d": "x"}, key=org.keys[org.outsider])
+    ok(server, UPSERT_MODEL, {"e": org.name, "p": f"wandb-registry-{name}"}, key=org.keys[org.outsider])
+    # A registry's description is one of its settings, which only its admins change (updateRegistry).
+    refused(server, UPSERT_MODEL, {"e": org.name, "p": f"wandb-registry-{name}", "d": "x"}, "BAD_USER_INPUT",
+            "updateRegistry", key=org.keys[org.outsider])
     # Registries are not listed among the organization's projects.
     projects = ok(server, PROJECTS, {"e": org.name})["projects"]["edges"]
     assert not [edge for edge in projects if "registry" in edge["node"]["name"]]
@@ -192,9 +196,8 @@ def test_organization_registries_follow_the_entitys_roles(server: Server, org: O
     name = unique("shared")
     create(server, org, name)
     assert find(server, org, name, org.keys[org.viewer])["name"] == name
-    ok(server, UPSERT_MODEL, {"e": org.name, "p": f"wandb-registry-{name}", "d": "by a member"},
-       key=org.keys[org.member])
-    refused(server, UPSERT_MODEL, {"e": org.name, "p": f"wandb-registry-{name}", "d": "x"}, "FORBIDDEN",
+    ok(server, UPSERT_MODEL, {"e": org.name, "p": f"wandb-registry-{name}"}, key=org.keys[org.member])
+    refused(server, UPSERT_MODEL, {"e": org.name, "p": f"wandb-registry-{name}"}, "FORBIDDEN",
             key=org.keys[org.viewer])
 
 
@@ -350,3 +353,179 @@ def test_collections_and_versions_across_registries(server: Server, org: Org) ->
     assert one["collections"]["totalCount"] == 2
     refused(server, VERSIONS, {"o": org.name, "f": '{"colour": 1}'}, "BAD_USER_INPUT", "colour")
     refused(server, VERSIONS, {"o": org.name, "c": '{"alias": 1}'}, "BAD_USER_INPUT", "alias")
+
+
+TRIGGER = "mutation($i: CreateFilterTriggerInput!) { createFilterTrigger(input: $i) { trigger { id } } }"
+TRIGGERS = "query($e: String) { triggers(entityName: $e, first: 1000) { edges { node { id } } } }"
+ONE_TRIGGER = "query($id: ID!) { trigger(id: $id) { id scope { name } } }"
+
+
+def _trigger(server: Server, org: Org, scope: dict[str, Any], event_type: str = "LINK_ARTIFACT") -> str:
+    fields = {"name": unique("auto"), "entityName": org.name, "eventType": event_type, "eventFilter": "{}",
+              "action": '{"action_type": "NO_OP"}', **scope}
+    return ok(server, TRIGGER, {"i": fields})["createFilterTrigger"]["trigger"]["id"]
+
+
+def _triggers(server: Server, org: Org, key: str | None = None) -> set[str]:
+    return {edge["node"]["id"] for edge in ok(server, TRIGGERS, {"e": org.name}, key=key)["triggers"]["edges"]}
+
+
+def test_runs_cannot_live_in_a_registry(server: Server, org: Org) -> None:
+    name = create(server, org, unique("no-runs"))["name"]
+    for project in (f"wandb-registry-{name}", f"runbase-registry-{name}"):
+        refused(server, "mutation($e: String, $p: String!) { upsertBucket(input: {entityName: $e, modelName: $p}) "
+                        "{ bucket { name } } }", {"e": org.name, "p": project}, "BAD_USER_INPUT", "is a registry",
+                "ordinary projects")
+
+
+def test_core_registries_are_made_on_first_link(server: Server, org: Org) -> None:
+    """Like W&B's organizations, every organization has "model" and "dataset" registries (run.link_model links
+    into "model"): a link by a writer of the organization makes a missing one."""
+    project = unique("core")
+    model, newer = _model(server, org, project, "core-m", 0.5), _model(server, org, project, "core-n", 0.5)
+    created = ok(server, "mutation($i: CreateArtifactInput!) { createArtifact(input: $i) { artifact { id } } }",
+                 {"i": {"entityName": org.name, "projectName": project, "collectionName": "set", "typeName": "dataset"}})
+    dataset = created["createArtifact"]["artifact"]["id"]
+    ok(server, "mutation($i: CommitArtifactInput!) { commitArtifact(input: $i) { artifact { id } } }",
+       {"i": {"artifactId": dataset}})
+    refused(server, "mutation($i: LinkArtifactInput!) { linkArtifact(input: $i) { artifact { id } } }",
+            {"i": {"artifactId": model, "entityName": org.name, "projectName": "wandb-registry-model",
+                   "collectionName": "net"}}, "FORBIDDEN", key=org.keys[org.viewer])  # viewers make nothing
+    assert find(server, org, "model") is None
+    _link(server, org, model, "model", "net", ["staging"])
+    registry = find(server, org, "model", org.keys[org.viewer])
+    assert (registry["visibility"], registry["artifactTypes"], registry["allowAllArtifactTypes"]) == (
+        "organization", ["model"], False)
+    _link(server, org, newer, "model", "net", [])  # into the registry the first link made
+    refused(server, "mutation($i: LinkArtifactInput!) { linkArtifact(input: $i) { artifact { id } } }",
+            {"i": {"artifactId": dataset, "entityName": org.name, "projectName": "wandb-registry-model",
+                   "collectionName": "sets"}}, "BAD_USER_INPUT", "accepts artifacts of type 'model' only")
+    _link(server, org, dataset, "dataset", "sets", [])
+    assert find(server, org, "dataset")["artifactTypes"] == ["dataset"]
+    refused(server, "mutation($i: LinkArtifactInput!) { linkArtifact(input: $i) { artifact { id } } }",
+            {"i": {"artifactId": model, "entityName": org.name, "projectName": "wandb-registry-models",
+                   "collectionName": "net"}}, "NOT_FOUND", "createRegistry")  # other names: createRegistry
+
+
+def test_a_links_source_in_a_hidden_project_is_named_not_shown(server: Server, org: Org) -> None:
+    """A registry's reader sees where a linked version came from, not the other versions of a project they
+    cannot read (here the instance admin's own, private)."""
+    registry = create(server, org, unique("shared"))["name"]
+    project = unique("private")
+    shown, hidden = (ok(server, "mutation($i: CreateArtifactInput!) { createArtifact(input: $i) { artifact { id } } }",
+                        {"i": {"projectName": project, "collectionName": "net", "typeName": "model",
+                               "aliases": [alias]}})["createArtifact"]["artifact"]["id"] for alias in ("a", "b"))
+    for pending in (shown, hidden):
+        files = f'[{{"path": "w", "ref": "s3://b/{pending}", "digest": "{pending}"}}]'
+        ok(server, "mutation($i: AddArtifactFilesInput!) { addArtifactFiles(input: $i) { fileCount } }",
+           {"i": {"artifactId": pending, "files": files}})
+        ok(server, "mutation($i: CommitArtifactInput!) { commitArtifact(input: $i) { artifact { id } } }",
+           {"i": {"artifactId": pending}})
+    ok(server, "mutation($i: UpdateArtifactCollectionInput!) { updateArtifactCollection(input: $i) { "
+               "artifactCollection { id } } }",
+       {"i": {"id": _link(server, org, shown, registry, "net", [])["id"], "description": "the registry's"}})
+    source = """query($id: ID!) { artifact(id: $id) { id isLink sourceVersionIndex
+        sourceCollection { name entityName projectName description tags aliases
+                           artifacts { totalCount edges { node { id } } } artifact(version: "v1") { id } }
+        collection { description } } }"""
+    seen = ok(server, source, {"id": shown}, key=org.keys[org.member])["artifact"]
+    assert (seen["isLink"], seen["sourceVersionIndex"], seen["collection"]["description"]) == (
+        True, 0, "the registry's")
+    assert seen["sourceCollection"] == {"name": "net", "entityName": "admin", "projectName": project,
+                                        "description": None, "tags": [], "aliases": [],
+                                        "artifacts": {"totalCount": 0, "edges": []}, "artifact": None}
+    assert ok(server, source, {"id": hidden}, key=org.keys[org.member])["artifact"] is None
+    owner = ok(server, source, {"id": shown})["artifact"]["sourceCollection"]  # the project's reader sees it all
+    assert (owner["aliases"], owner["artifacts"]["totalCount"], owner["artifact"]) == (
+        ["a", "b", "latest"], 2, {"id": hidden})
+
+
+def test_deleting_a_collection_or_registry_deletes_its_automations(server: Server, org: Org) -> None:
+    """Automations are saved with the name of what they watch: left behind, they would fire for a new collection
+    or registry of the same name."""
+    name, project = unique("watched"), unique("watched-source")
+    registry = create(server, org, name)
+    version = _model(server, org, project, "watched", 0.5)
+    collection = _link(server, org, version, name, "net", [])
+    renamed = ok(server, "mutation($i: UpdateArtifactCollectionInput!) { updateArtifactCollection(input: $i) { "
+                         "artifactCollection { name } } }", {"i": {"id": collection["id"], "name": "net2"}})
+    assert renamed["updateArtifactCollection"]["artifactCollection"]["name"] == "net2"
+    on_collection = _trigger(server, org, {"scopeType": "ARTIFACT_COLLECTION", "projectName": f"wandb-registry-{name}",
+                                           "scopeName": "net2"})
+    sequence = ok(server, "query($e: String, $p: String!) { project(entityName: $e, name: $p) { "
+                          "artifactCollection(name: \"net\") { id } } }",
+                  {"e": org.name, "p": project})["project"]["artifactCollection"]["id"]
+    ok(server, "mutation($i: UpdateArtifactCollectionInput!) { updateArtifactCollection(input: $i) { "
+               "artifactCollection { name } } }", {"i": {"id": sequence, "name": "clf"}})
+    on_sequence = _trigger(server, org, {"scopeType": "ARTIFACT_COLLECTION", "projectName": project,
+                                         "scopeName": "clf"}, "CREATE_ARTIFACT")
+    ok(server, "mutation($i: UpdateArtifactCollectionInput!) { updateArtifactCollection(input: $i) { "
+               "artifactCollection { name } } }", {"i": {"id": sequence, "name": "clf2"}})
+    assert ok(server, ONE_TRIGGER, {"id": on_sequence})["trigger"]["scope"]["name"] == "clf2"  # renamed along
+    on_registry = _trigger(server, org, {"scopeType": "REGISTRY", "scopeName": name})
+    on_project = _trigger(server, org, {"scopeType": "PROJECT", "projectName": project})
+    ok(server, "mutation($i: DeleteArtifactCollectionInput!) { deleteArtifactCollection(input: $i) { success } }",
+       {"i": {"id": sequence}})
+    ok(server, "mutation($i: DeleteArtifactCollectionInput!) { deleteArtifactCollection(input: $i) { success } }",
+       {"i": {"id": collection["id"]}})
+    assert ok(server, ONE_TRIGGER, {"id": on_sequence})["trigger"] is None
+    assert ok(server, ONE_TRIGGER, {"id": on_collection})["trigger"] is None
+    assert ok(server, ONE_TRIGGER, {"id": on_registry})["trigger"]["scope"]["name"] == name
+    ok(server, DELETE, {"i": {"id": registry["id"]}})
+    assert ok(server, ONE_TRIGGER, {"id": on_registry})["trigger"] is None
+    assert ok(server, ONE_TRIGGER, {"id": on_project})["trigger"] is not None  # the source project stays
+
+
+def test_automations_of_a_restricted_registry_are_hidden_like_it(server: Server, org: Org) -> None:
+    hidden = create(server, org, unique("hush"), "restricted")
+    shared = create(server, org, unique("open"))
+    secret = _trigger(server, org, {"scopeType": "REGISTRY", "scopeName": hidden["name"]})
+    public = _trigger(server, org, {"scopeType": "REGISTRY", "scopeName": shared["name"]})
+    key = org.keys[org.member]
+    assert public in _triggers(server, org, key) and secret not in _triggers(server, org, key)
+    assert ok(server, ONE_TRIGGER, {"id": secret}, key=key)["trigger"] is None
+    assert ok(server, ONE_TRIGGER, {"id": public}, key=key)["trigger"]["id"] == public
+    ok(server, ADD, {"i": {"registryId": hidden["id"], "usernames": [org.member], "role": "viewer"}})
+    assert secret in _triggers(server, org, key)
+    assert {secret, public} <= _triggers(server, org)
+
+
+def test_deleting_a_version_names_no_alias_of_a_hidden_registry(server: Server, org: Org) -> None:
+    hidden = create(server, org, unique("hush"), "restricted")["name"]
+    version = _model(server, org, unique("aliased"), "hush", 0.5)
+    ok(server, "mutation($i: UpdateArtifactInput!) { updateArtifact(input: $i) { artifact { id } } }",
+       {"i": {"artifactId": version, "aliases": ["mine"]}})
+    _link(server, org, version, hidden, "net", ["their-secret"])
+    delete = "mutation($i: DeleteArtifactInput!) { deleteArtifact(input: $i) { success } }"
+    message = refused(server, delete, {"i": {"artifactId": version}}, "BAD_USER_INPUT", "mine", "hidden from you",
+                      key=org.keys[org.member])
+    assert "their-secret" not in message
+    assert "their-secret" in refused(server, delete, {"i": {"artifactId": version}}, "BAD_USER_INPUT")
+
+
+def test_types_recorded_by_concurrent_links_are_all_kept(server: Server, org: Org) -> None:
+    """A registry accepting every type lists each type linked into it, however many links arrive at once."""
+    registry = create(server, org, unique("any"))
+    project, link = unique("typed"), "mutation($i: LinkArtifactInput!) { linkArtifact(input: $i) { artifact { id } } }"
+    requests = []
+    for index in range(6):
+        version = ok(server, "mutation($i: CreateArtifactInput!) { createArtifact(input: $i) { artifact { id } } }",
+                     {"i": {"entityName": org.name, "projectName": project, "collectionName": f"c{index}",
+                            "typeName": f"type{index}"}})["createArtifact"]["artifact"]["id"]
+        ok(server, "mutation($i: CommitArtifactInput!) { commitArtifact(input: $i) { artifact { id } } }",
+           {"i": {"artifactId": version}})
+        requests.append({"i": {"artifactId": version, "entityName": org.name,
+                               "projectName": registry["fullName"], "collectionName": f"c{index}"}})
+    start, answers = threading.Barrier(len(requests)), []
+
+    def send(variables: dict[str, Any]) -> None:
+        start.wait()
+        answers.append(server.graphql(link, variables))
+
+    threads = [threading.Thread(target=send, args=(variables,)) for variables in requests]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all("errors" not in answer for answer in answers) and len(answers) == len(requests), answers
+    assert sorted(find(server, org, registry["name"])["artifactTypes"]) == [f"type{index}" for index in range(6)]

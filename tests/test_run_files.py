@@ -7,6 +7,8 @@ import hashlib
 import json
 import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -16,7 +18,7 @@ from urllib.parse import urlparse
 import httpx
 import pytest
 import runbase as wandb
-from conftest import Server, run_script
+from conftest import Server, run_script, sdk_environment
 from runbase.connection import Connection
 from runbase.files import FileClient, digest_of
 
@@ -478,3 +480,36 @@ def test_the_sdk_resumes_an_upload_after_the_connection_breaks(server: Server, t
     assert proxy.sent < size + 8 * MB, f"{proxy.sent} bytes sent: the upload started over instead of resuming"
     stored = server.data_dir / "blobs" / digest[:2] / digest[2:4] / digest
     assert stored.read_bytes() == big.read_bytes()
+
+
+def test_a_save_while_the_server_is_down_does_not_stop_training_and_uploads_at_finish(
+        fresh_server: Server, backend: str, tmp_path: Path) -> None:
+    if backend == "postgresql":
+        pytest.skip("the SDK's behaviour does not depend on the database")
+    env = sdk_environment(fresh_server, tmp_path)
+    (tmp_path / "model.txt").write_text("weights v1")
+    script = tmp_path / "train.py"
+    script.write_text(f"""
+import sys, runbase
+run = runbase.init(project="flaky")
+print(run.id, flush=True)
+sys.stdin.readline()  # the server is killed now
+run.save({str(tmp_path / "model.txt")!r}, base_path={str(tmp_path)!r}, policy="now")
+print("saved", flush=True)
+sys.stdin.readline()  # the server is back
+run.finish()
+print("finished", flush=True)
+""")
+    proc = subprocess.Popen([sys.executable, str(script)], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    run_id = proc.stdout.readline().strip()
+    fresh_server.kill()
+    proc.stdin.write("\n")
+    proc.stdin.flush()
+    assert proc.stdout.readline().strip() == "saved"
+    fresh_server.start()
+    out, err = proc.communicate("\n", timeout=120)
+    assert proc.returncode == 0 and "finished" in out, err
+    assert "tried again when the run finishes" in err
+    run = api_for(fresh_server).run(f"admin/flaky/{run_id}")
+    assert run.file("model.txt").download(root=tmp_path / "down").read() == "weights v1"

@@ -11,9 +11,10 @@ import os
 import re
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
+from urllib.parse import unquote
 
 import httpx
 
@@ -28,6 +29,7 @@ T = TypeVar("T")
 CHUNK = 1 << 20
 ATTEMPTS = 3  # per request, for failures that may pass (connection errors, 429, 5xx)
 MAX_FILES_PER_REQUEST = 1000  # the server's limit for one upsertRunFiles
+MAX_BUNDLE_FILES = 10_000  # the server's limit for one bundle or held-blobs request
 WINDOWS_DRIVE = re.compile(r"[A-Za-z]:")
 
 
@@ -211,33 +213,142 @@ class FileClient:
             saved.extend(result.upsert_run_files.files)
         return saved
 
+    def held(self, digests: Sequence[str]) -> set[str]:
+        """Which of the blobs the server holds for this user (so they need no upload), in few requests."""
+        found: set[str] = set()
+        for start in range(0, len(digests), MAX_BUNDLE_FILES):
+            batch = list(digests[start:start + MAX_BUNDLE_FILES])
+            found.update(_retrying(lambda batch=batch: self._post_json("/files/blobs/held", {"digests": batch},
+                                                                       "checking which files the server has"))["held"])
+        return found
+
+    def _post_json(self, path: str, body: dict[str, Any], what: str) -> Any:
+        try:
+            response = self.http.post(self.base_url + path, json=body)
+        except httpx.TransportError as exc:
+            raise CommError(f"{what} at {self.base_url} failed: {exc!r}", retryable=True) from exc
+        if response.status_code != 200:
+            raise _failure(response, what, self.base_url)
+        return response.json()
+
+    def put_bundle(self, files: Sequence[tuple[str | os.PathLike[str], str, int]],
+                   progress: Callable[[int], None] | None = None) -> None:
+        """Upload many small files (local path, digest, size) in one request; the server checks each digest.
+        A retry sends the whole bundle again, which stores nothing twice."""
+        def body() -> Iterator[bytes]:
+            for path, digest, size in files:
+                yield f"{digest} {size}\n".encode()
+                with open(path, "rb") as source:
+                    contents = source.read(size + 1)
+                if len(contents) != size:
+                    raise CommError(f"{os.fspath(path)!r} changed size while it was being uploaded")
+                if progress is not None:
+                    progress(size)
+                yield contents
+
+        def send() -> None:
+            try:
+                response = self.http.post(f"{self.base_url}/files/blobs", content=body(),
+                                          headers={"Content-Type": "application/octet-stream"})
+            except httpx.TransportError as exc:
+                raise CommError(f"uploading {len(files)} files to {self.base_url} failed: {exc!r}",
+                                retryable=True) from exc
+            if response.status_code != 201:  # DIGEST_MISMATCH: a file changed since it was hashed
+                raise _failure(response, f"uploading {len(files)} files", self.base_url)
+
+        _retrying(send)
+
+    def download_bundle(self, url: str, files: dict[str, tuple[str, Path]]) -> None:
+        """Download many small files of an artifact in one request: `url` is its bundle route and `files`
+        maps each path to (digest, where to write it). Each file is checked against its digest before it
+        replaces anything; a file the answer lacks is an error."""
+        _retrying(lambda: self._download_bundle(url, files))
+
+    def _download_bundle(self, url: str, files: dict[str, tuple[str, Path]]) -> None:
+        got: set[str] = set()
+        try:
+            with self.http.stream("POST", self.absolute(url), json={"paths": list(files)}) as response:
+                if response.status_code != 200:
+                    raise _failure(response, f"downloading {len(files)} files", self.base_url)
+                records = _BundleRecords(response.iter_bytes(CHUNK))
+                while (record := records.header()) is not None:
+                    digest, size, path = record
+                    if path not in files or files[path][0] != digest:
+                        raise CommError(f"the server sent {path!r} ({digest}), which was not asked for")
+                    _write_checked(records.body(size), files[path][1], digest, path)
+                    got.add(path)
+        except httpx.TransportError as exc:
+            raise CommError(f"downloading {len(files)} files from {self.base_url} failed: {exc!r}",
+                            retryable=True) from exc
+        missing = [path for path in files if path not in got]
+        if missing:
+            raise CommError(f"the server did not send {len(missing)} of the files asked for, e.g. {missing[0]!r}")
+
     def download(self, url: str, target: Path, digest: str) -> None:
         """Stream a file to `target` through a temporary file beside it, checking its SHA-256 before
         it replaces anything."""
         _retrying(lambda: self._download(url, target, digest))
 
     def _download(self, url: str, target: Path, digest: str) -> None:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
         try:
-            hasher = hashlib.sha256()
-            with os.fdopen(fd, "wb") as out:
-                try:
-                    with self.http.stream("GET", self.absolute(url)) as response:
-                        if response.status_code != 200:
-                            raise _failure(response, f"downloading {url}", self.base_url)
-                        for chunk in response.iter_bytes(CHUNK):
-                            hasher.update(chunk)
-                            out.write(chunk)
-                except httpx.TransportError as exc:
-                    raise CommError(f"downloading {url} from {self.base_url} failed: {exc!r}",
-                                    retryable=True) from exc
-            if hasher.hexdigest() != digest:
-                raise CommError(f"the download of {url} does not hash to {digest}; nothing was written")
-            os.replace(temp, target)
-        finally:
-            if os.path.exists(temp):
-                os.unlink(temp)
+            with self.http.stream("GET", self.absolute(url)) as response:
+                if response.status_code != 200:
+                    raise _failure(response, f"downloading {url}", self.base_url)
+                _write_checked(response.iter_bytes(CHUNK), target, digest, url)
+        except httpx.TransportError as exc:
+            raise CommError(f"downloading {url} from {self.base_url} failed: {exc!r}", retryable=True) from exc
+
+
+class _BundleRecords:
+    """Reads a download bundle ("SHA256 SIZE PATH\\n" then SIZE bytes, repeated) from a byte stream."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self.chunks = chunks
+        self.buffer = b""
+
+    def _fill(self) -> bool:
+        chunk = next(self.chunks, None)
+        if chunk is None:
+            return False
+        self.buffer += chunk
+        return True
+
+    def header(self) -> tuple[str, int, str] | None:
+        while b"\n" not in self.buffer:
+            if not self._fill():
+                if self.buffer:
+                    raise CommError("the server's answer ended inside a file header")
+                return None
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        digest, size, path = line.decode().split(" ", 2)
+        return digest, int(size), unquote(path)
+
+    def body(self, size: int) -> Iterator[bytes]:
+        left = size
+        while left:
+            if not self.buffer and not self._fill():
+                raise CommError("the server's answer ended inside a file")
+            piece, self.buffer = self.buffer[:left], self.buffer[left:]
+            left -= len(piece)
+            yield piece
+
+
+def _write_checked(chunks: Iterable[bytes], target: Path, digest: str, what: str) -> None:
+    """Write chunks to `target` through a temporary file beside it, replacing it only if they hash to digest."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    try:
+        hasher = hashlib.sha256()
+        with os.fdopen(fd, "wb") as out:
+            for chunk in chunks:
+                hasher.update(chunk)
+                out.write(chunk)
+        if hasher.hexdigest() != digest:
+            raise CommError(f"the download of {what} does not hash to {digest}; nothing was written")
+        os.replace(temp, target)
+    finally:
+        if os.path.exists(temp):
+            os.unlink(temp)
 
 
 def restore_file(connection: Connection, entity: str | None, project: str, run: str, name: str, replace: bool,

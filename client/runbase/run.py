@@ -15,13 +15,14 @@ from typing import IO, TYPE_CHECKING, Any
 
 from .artifacts.code import _is_py_requirements_or_dockerfile, code_artifact, exclude_runbase_fn
 from .config import Config
-from .errors import UsageError
+from .errors import CommError, UsageError
 from .metrics import Metric, MetricRules
 from .summary import Summary
 
 if TYPE_CHECKING:
     from .apis.public.files import File
     from .artifacts import Artifact
+    from .artifacts.transfer import ArtifactJob
     from .connection import Connection
     from .console import ConsoleCapture
     from .files import FileClient
@@ -154,6 +155,7 @@ class Run:
         self._saved: dict[str, SavedFile] = {}  # run file name -> the file run.save() matched
         self._file_client: FileClient | None = None
         self._end_hook_registered = False
+        self._uploads: list[ArtifactJob] = []  # artifact uploads in flight, which a use by name waits for
 
     # -- logging ---------------------------------------------------------------------
     def log(self, data: dict[str, Any], step: int | None = None, commit: bool | None = None) -> None:
@@ -435,12 +437,20 @@ class Run:
             self._warn("this run is offline: saved files stay in the run directory, but `runbase sync` does not "
                        "upload files yet")
             return links
-        if policy != "now" and not self._end_hook_registered:
+        if policy != "now":
+            self._upload_later()
+        if policy != "end":
+            try:
+                self._upload([name for name in saved])
+            except CommError as exc:  # a training script must not die for its server: finish() tries again
+                self._warn(f"saved files were not uploaded now ({exc}); they are tried again when the run finishes")
+                self._upload_later()
+        return links
+
+    def _upload_later(self) -> None:
+        if not self._end_hook_registered:
             atexit.register(self._upload_at_end)  # runs before lifecycle's exit hook, registered earlier
             self._end_hook_registered = True
-        if policy != "end":
-            self._upload([name for name in saved])
-        return links
 
     def _link(self, name: str, source: str) -> str:
         """A symlink to the source in the run directory, as W&B makes."""
@@ -486,13 +496,14 @@ class Run:
             self._saved[fields.name].uploaded_digest = fields.digest
 
     def _upload_at_end(self) -> None:
-        """Upload the "end" and "live" files once, from finish() or at exit; failures are warned, not raised,
-        so that the run still finishes."""
+        """Upload the "end" and "live" files, and "now" files whose upload failed, once, from finish() or at
+        exit; failures are warned, not raised, so that the run still finishes."""
         if self._end_hook_registered:
             atexit.unregister(self._upload_at_end)
             self._end_hook_registered = False
             try:
-                self._upload([name for name, entry in self._saved.items() if entry.policy != "now"])
+                self._upload([name for name, entry in self._saved.items()
+                              if entry.policy != "now" or entry.uploaded_digest is None])
             except Exception as exc:  # noqa: BLE001 - finishing must go on; the files stay in the run directory
                 self._warn(f"saved files were not uploaded at the end of the run: {exc}")
         if self._file_client is not None:
@@ -559,8 +570,7 @@ class Run:
         uri = "://" in path
         if not uri and not os.path.exists(path):
             raise ValueError(f"cannot log {path!r} as an artifact: there is no such file or directory")
-        base, aliases = names.split_name(name if name is not None else
-                                         os.path.basename(os.path.normpath(path.split("://", 1)[-1])))
+        base, aliases = names.split_name(name if name is not None else self._default_artifact_name(path))
         artifact = Artifact(base, type or "unspecified")
         if self._disabled:
             return artifact, aliases
@@ -587,8 +597,13 @@ class Run:
         job = artifact._start_job(self._sender.connection, self._entity, self._project, commit=commit, use=False,
                                   aliases=aliases + named, tags=tags, distributed_id=distributed_id,
                                   history_step=self._history_step())
-        self._sender.artifact(job)
+        self._send_artifact(job)
         return artifact
+
+    def _send_artifact(self, job: ArtifactJob) -> None:
+        assert self._sender is not None
+        self._uploads = [upload for upload in self._uploads if not upload.done.is_set()] + [job]
+        self._sender.artifact(job)
 
     def log_artifact(self, artifact_or_path: Artifact | str | os.PathLike[str], name: str | None = None,
                      type: str | None = None, aliases: list[str] | None = None,
@@ -627,6 +642,10 @@ class Run:
 
         path = names.parse_path(name, self._entity, self._project)
         connection = self._online("use_artifact()")
+        if path.project == self._project and path.entity in (None, self._entity):
+            for upload in self._uploads:  # "data:latest" right after logging data means the version just logged
+                if upload.create["collectionName"] == path.name:
+                    upload.done.wait()
         found = connection.artifact_by_name(entity=path.entity, project=path.project, name=path.full_name).project
         if found is None or found.artifact is None:
             raise ValueError(f"no artifact {path.entity or '(default entity)'}/{path.project}/{path.full_name} "
@@ -670,7 +689,7 @@ class Run:
             job = artifact._start_job(self._sender.connection, self._entity, self._project, commit=True, use=True,
                                       aliases=aliases)
             artifact._use_as = use_as
-            self._sender.artifact(job)
+            self._send_artifact(job)
             return artifact
         return self._record_use(artifact.wait(), aliases, use_as)
 
@@ -687,14 +706,17 @@ class Run:
             self.log_artifact(artifact)
         return artifact.wait()._link(target_path, aliases, self._entity, self._project)
 
-    def _model_name(self, path: str | os.PathLike[str]) -> str:
-        """W&B's default model artifact name: the path's base name after the run id."""
-        return f"run-{self._id}-{os.path.basename(os.path.normpath(os.fspath(path)))}"
+    def _default_artifact_name(self, path: str | os.PathLike[str]) -> str:
+        """W&B's default name for an artifact logged from a path or URI: its base name after the run id."""
+        from .artifacts import names
+
+        base = os.path.basename(os.path.normpath(os.fspath(path).split("://", 1)[-1]))
+        return names.safe_name(f"run-{self._id}-{base}")
 
     def log_model(self, path: str | os.PathLike[str], name: str | None = None,
                   aliases: list[str] | None = None) -> None:
         """Log a file or directory as a "model" artifact output by this run."""
-        self._log_artifact(path, name or self._model_name(path), "model", aliases)
+        self._log_artifact(path, name or self._default_artifact_name(path), "model", aliases)
 
     def use_model(self, name: str) -> str:
         """Download a logged model artifact ("name:alias", "entity/project/name:v1", a registry path) and
@@ -721,7 +743,7 @@ class Run:
         if self._disabled:
             return None
         self._online("link_model()")
-        artifact = self._log_artifact(path, name or self._model_name(path), "model", None)
+        artifact = self._log_artifact(path, name or self._default_artifact_name(path), "model", None)
         return artifact.wait()._link(f"{MODEL_REGISTRY}/{registered_model_name}", aliases, self._entity,
                                      self._project)
 

@@ -5,13 +5,14 @@ and change them, listing, renaming, retyping and deleting."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import ColumnElement, Select, and_, delete, func, select
+from sqlalchemy import ColumnElement, Select, and_, delete, event, func, select
 from sqlalchemy.orm import Session
 
-from . import documents, filters, pagination, projects, registries
+from . import documents, events, filters, pagination, projects, registries
 from .auth import Viewer
 from .errors import Conflict, NotFound, UserError
 from .names import row_id
@@ -23,9 +24,12 @@ COMMITTED = "COMMITTED"
 LATEST = "latest"
 MAX_NAME = 128
 MAX_TAGS = 100
+MAX_ALIASES = 100  # each one added is a row and an automation event
 NAME = re.compile(r"[A-Za-z0-9_.-]+")
 TAG = re.compile(r"[\w-]+( +[\w-]+)*")
 VERSION = re.compile(r"v(\d+)")
+_READABLE = "runbase.readable_projects"  # session.info key of readable_project's answers
+SCOPE = "ARTIFACT_COLLECTION"  # automations scoped to a collection name it (events.py)
 
 
 def check_name(kind: str, name: object) -> str:
@@ -58,6 +62,8 @@ def check_aliases(aliases: list[str] | None) -> list[str] | None:
     """Requested aliases without "latest", which the server keeps on the newest version itself."""
     if aliases is None:
         return None
+    if len(aliases) > MAX_ALIASES:
+        raise UserError(f"at most {MAX_ALIASES} aliases at once, not {len(aliases)}")
     return [alias for alias in dict.fromkeys(check_alias(a) for a in aliases) if alias != LATEST]
 
 
@@ -79,7 +85,17 @@ def collection_filter(session: Session, text: str | None) -> ColumnElement[bool]
 
 
 def readable_project(session: Session, viewer: Viewer, project: Project) -> bool:
-    return projects.readable(session, viewer, project.entity.name, project.name) is not None
+    """Asked for each version in a page (its sequence, its run, its links): answered once per project until the
+    request writes anything, which might change who reads what."""
+    known = session.info.get(_READABLE)
+    if known is None:
+        known = session.info[_READABLE] = {}
+        event.listen(session, "after_flush", lambda *_: known.clear())
+        event.listen(session, "do_orm_execute", lambda state: None if state.is_select else known.clear())
+    key = (viewer.user_id, viewer.admin, project.id)
+    if key not in known:
+        known[key] = projects.can_read(session, viewer, project)
+    return known[key]
 
 
 def require_writable_project(session: Session, viewer: Viewer, project: Project) -> None:
@@ -103,16 +119,19 @@ def writable(session: Session, viewer: Viewer, collection_id: object) -> Artifac
     return collection
 
 
-def lock(session: Session, collection: ArtifactCollection) -> None:
-    """Hold the collection until commit, so that requests committing or linking versions into it take turns (for
-    their indexes, or for a distributed version): its row lock on PostgreSQL; on SQLite, whose reads before a
-    transaction's first write see no lock, the database's write lock, taken by a write that changes nothing."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(ArtifactCollection.id).where(ArtifactCollection.id == collection.id)
-                        .with_for_update())
-    else:
-        session.execute(sa.update(ArtifactCollection).where(ArtifactCollection.id == collection.id)
-                        .values(kind=ArtifactCollection.kind).execution_options(synchronize_session=False))
+def lock(session: Session, collection_ids: Iterable[int]) -> None:
+    """Hold the collections until commit, so that requests changing which versions they hold (committing, linking,
+    unlinking, deleting: for indexes, "latest", a distributed version) take turns: row locks on PostgreSQL, taken
+    in id order, and always before the version's (artifacts._lock), so that no two requests wait on each other;
+    on SQLite, whose reads before a transaction's first write see no lock, the database's write lock, taken by a
+    write that changes nothing."""
+    for collection_id in sorted(set(collection_ids)):
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(select(ArtifactCollection.id).where(ArtifactCollection.id == collection_id)
+                            .with_for_update())
+        else:
+            session.execute(sa.update(ArtifactCollection).where(ArtifactCollection.id == collection_id)
+                            .values(kind=ArtifactCollection.kind).execution_options(synchronize_session=False))
 
 
 def find_type(session: Session, project: Project, name: str) -> ArtifactType | None:
@@ -150,7 +169,7 @@ def ensure(session: Session, project: Project, kind: str, type_name: str, name: 
                         f"{where} is a sequence: versions are logged to it, not linked into it")
     if collection.type.name != type_name:
         raise UserError(f"{where} holds artifacts of type {collection.type.name!r}, not {type_name!r}")
-    lock(session, collection)
+    lock(session, [collection.id])
     return collection
 
 
@@ -193,10 +212,15 @@ def types_page(session: Session, project: Project, first: int | None,
     return pagination.paged(list(session.scalars(query)), start, size)
 
 
-def aliases(session: Session, collection: ArtifactCollection) -> list[str]:
-    """Every alias in use in the collection."""
-    return list(session.scalars(select(ArtifactAlias.alias).where(ArtifactAlias.collection_id == collection.id)
-                                .order_by(ArtifactAlias.alias)))
+def aliases(session: Session, collections: list[ArtifactCollection]) -> dict[int, list[str]]:
+    """Every alias in use in each collection, by collection id: one query for a whole page of them."""
+    held: dict[int, list[str]] = {collection.id: [] for collection in collections}
+    if held:
+        for collection_id, alias in session.execute(
+                select(ArtifactAlias.collection_id, ArtifactAlias.alias)
+                .where(ArtifactAlias.collection_id.in_(list(held))).order_by(ArtifactAlias.alias)):
+            held[collection_id].append(alias)
+    return held
 
 
 def set_alias(session: Session, collection: ArtifactCollection, alias: str, artifact: Artifact) -> bool:
@@ -238,6 +262,7 @@ def update(session: Session, viewer: Viewer, collection_id: object, name: str | 
         if find(session, collection.project, name) is not None:
             raise Conflict(f"{collection.project.entity.name}/{collection.project.name} has a collection named "
                            f"{name!r} already")
+        events.rename_scope(session, collection.project_id, SCOPE, collection.name, name)
         collection.name = name
     if description is not None:
         collection.description = description
@@ -278,14 +303,17 @@ def _change_type(session: Session, collection: ArtifactCollection, type_name: st
 
 def delete_collection(session: Session, viewer: Viewer, collection_id: object) -> None:
     """A sequence goes with the versions logged to it (and their links elsewhere); a portfolio only with its
-    links. "latest" moves back in the portfolios that lost versions."""
+    links. "latest" moves back in the portfolios that lost versions. Automations scoped to it go too: saved by
+    name, they would otherwise fire for a new collection of the same name."""
     collection = writable(session, viewer, collection_id)
+    events.drop_scope(session, collection.project_id, SCOPE, collection.name)
     touched: list[int] = []
     if collection.kind == SEQUENCE:
         touched = list(session.scalars(
             select(ArtifactMembership.collection_id).distinct()
             .join(Artifact, Artifact.id == ArtifactMembership.artifact_id)
             .where(Artifact.collection_id == collection.id, ArtifactMembership.collection_id != collection.id)))
+    lock(session, [collection.id, *touched])
     session.execute(delete(ArtifactCollection).where(ArtifactCollection.id == collection.id)
                     .execution_options(synchronize_session=False))
     session.expunge(collection)

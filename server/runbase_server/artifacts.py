@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -42,6 +42,7 @@ MAX_DISTRIBUTED_ID = 128
 MAX_ENTRY_DIGEST = 512
 MAX_LINKED = 500
 MAX_INDEX = 2**31 - 1
+MAX_TTL = 1000 * 365 * 86400
 REFERENCE_SCHEMES = ("file", "http", "https", "s3", "gs")
 STORED_KEYS = {"path", "sha256", "size", "extra"}
 REFERENCE_KEYS = {"path", "ref", "digest", "size", "extra"}
@@ -55,6 +56,7 @@ class Version:
     artifact: Artifact
     collection: ArtifactCollection
     index: int | None
+    loaded: tuple[tuple[str, ...], int | None] | None = None  # (its aliases there, source index) read with a page
 
     @property
     def is_link(self) -> bool:
@@ -79,9 +81,11 @@ def _metadata(text: str | None) -> dict[str, Any] | None:
 
 
 def _ttl(seconds: int | None) -> int | None:
-    if seconds is not None and seconds <= 0:
-        raise UserError(f"ttlDurationSeconds must be a positive number of seconds, not {seconds} "
-                        "(null keeps the version forever)")
+    """Bounded, because expiry adds it to a timestamp: PostgreSQL's end of time is some 9e12 seconds away, and
+    one version past it would make every expiry pass fail."""
+    if seconds is not None and not 0 < seconds <= MAX_TTL:
+        raise UserError(f"ttlDurationSeconds must be a positive number of seconds, at most {MAX_TTL} (about a "
+                        f"thousand years), not {seconds} (null keeps the version forever)")
     return seconds
 
 
@@ -263,7 +267,7 @@ def create(session: Session, viewer: Viewer, entity: str | None, project_name: s
             Artifact.collection_id == sequence.id, Artifact.distributed_id == distributed_id,
             Artifact.state == PENDING).order_by(Artifact.id).limit(1))
         if pending is not None:
-            pending.pending_aliases = list(dict.fromkeys([*pending.pending_aliases, *aliases]))
+            pending.pending_aliases = check_aliases(list(dict.fromkeys([*pending.pending_aliases, *aliases])))
             pending.tags = list(dict.fromkeys([*pending.tags, *tags]))
             if description is not None:
                 pending.description = description
@@ -290,9 +294,9 @@ def add_files(session: Session, viewer: Viewer, artifact_id: object, files: str)
     if artifact.state != PENDING:
         raise Conflict(f"version {_name(artifact)} is committed: its files cannot change; log a new version")
     store = blobs.store_for(of_session(session.info))
-    for path, entry in changes.items():
-        if entry is not None and entry["sha256"] is not None:
-            blobs.require_held(session, store, viewer.user_id, path, entry["sha256"], entry["size"])
+    blobs.require_held(session, store, viewer.user_id, [(path, entry["sha256"], entry["size"])
+                                                        for path, entry in changes.items()
+                                                        if entry is not None and entry["sha256"] is not None])
     existing = {row.path: row for row in session.scalars(select(ArtifactEntry).where(
         ArtifactEntry.artifact_id == artifact.id, ArtifactEntry.path.in_(list(changes))))} if changes else {}
     for path, entry in changes.items():
@@ -314,11 +318,17 @@ def add_files(session: Session, viewer: Viewer, artifact_id: object, files: str)
     return artifact
 
 
-def _add_aliases(session: Session, artifact: Artifact, collection: ArtifactCollection, aliases: list[str]) -> None:
-    """Point the aliases at the version in the collection; each one it did not hold is an event."""
-    for alias in aliases:
-        if artifact_collections.set_alias(session, collection, alias, artifact):
-            events.on_artifact(session, "ADD_ARTIFACT_ALIAS", artifact, collection, alias)
+def _add_aliases(session: Session, viewer: Viewer, artifact: Artifact, collection: ArtifactCollection,
+                 aliases: list[str], event_type: str | None = None) -> None:
+    """Point the aliases at the version in the collection, then raise the events: `event_type` (the version
+    created or linked) first, then one per alias it did not hold. All come after every change is written, so
+    that each automation sees the version as the request leaves it (a link's filter on an alias given with the
+    link matches). The viewer is the events' author."""
+    added = [alias for alias in aliases if artifact_collections.set_alias(session, collection, alias, artifact)]
+    if event_type is not None:
+        events.on_artifact(session, event_type, artifact, collection, author=viewer.username)
+    for alias in added:
+        events.on_artifact(session, "ADD_ARTIFACT_ALIAS", artifact, collection, alias, author=viewer.username)
 
 
 def _next_index(session: Session, collection: ArtifactCollection) -> int:
@@ -335,7 +345,7 @@ def commit(session: Session, viewer: Viewer, artifact_id: object) -> Version:
     dropped and that version gets the requested aliases and tags instead."""
     artifact = _writable(session, viewer, artifact_id)
     sequence = artifact.collection
-    artifact_collections.lock(session, sequence)  # first the sequence, then the version, as everywhere
+    artifact_collections.lock(session, [sequence.id])  # first the collections, then the version, as everywhere
     _lock(session, artifact)
     if artifact.state != PENDING:
         raise Conflict(f"version {_name(artifact)} is committed already")
@@ -352,15 +362,14 @@ def commit(session: Session, viewer: Viewer, artifact_id: object) -> Version:
         twin.tags = list(dict.fromkeys([*twin.tags, *tags]))
         twin.updated_at = now
         session.flush()
-        _add_aliases(session, twin, sequence, aliases)
+        _add_aliases(session, viewer, twin, sequence, aliases)
         return Version(twin, sequence, _index(session, twin, sequence))
     index = _next_index(session, sequence)
     session.add(ArtifactMembership(collection_id=sequence.id, artifact_id=artifact.id, version_index=index))
     artifact.state, artifact.digest, artifact.pending_aliases, artifact.updated_at = COMMITTED, digest, [], now
     artifact_collections.set_alias(session, sequence, LATEST, artifact)
     session.flush()
-    events.on_artifact(session, "CREATE_ARTIFACT", artifact, sequence)
-    _add_aliases(session, artifact, sequence, aliases)
+    _add_aliases(session, viewer, artifact, sequence, aliases, "CREATE_ARTIFACT")
     return Version(artifact, sequence, index)
 
 
@@ -379,7 +388,8 @@ def use(session: Session, viewer: Viewer, entity: str | None, project: str, run_
     return view
 
 
-def _set_aliases(session: Session, artifact: Artifact, collection: ArtifactCollection, aliases: list[str]) -> None:
+def _set_aliases(session: Session, viewer: Viewer, artifact: Artifact, collection: ArtifactCollection,
+                 aliases: list[str]) -> None:
     """Make `aliases` the version's complete list in the collection ("latest" stays where the server put it)."""
     if artifact.state == PENDING:
         if collection.id != artifact.collection_id:
@@ -390,7 +400,7 @@ def _set_aliases(session: Session, artifact: Artifact, collection: ArtifactColle
         ArtifactAlias.collection_id == collection.id, ArtifactAlias.artifact_id == artifact.id,
         ArtifactAlias.alias != LATEST, ArtifactAlias.alias.not_in(aliases)).execution_options(
         synchronize_session="fetch"))
-    _add_aliases(session, artifact, collection, aliases)
+    _add_aliases(session, viewer, artifact, collection, aliases)
 
 
 def update_version(session: Session, viewer: Viewer, artifact_id: object, collection_id: object | None,
@@ -406,12 +416,15 @@ def update_version(session: Session, viewer: Viewer, artifact_id: object, collec
         if found is None:
             raise NotFound(f"no artifact collection with id {collection_id!r}")
         collection = found
-    index = _index(session, artifact, collection)
-    if index is None and not (artifact.state == PENDING and collection.id == artifact.collection_id):
-        raise NotFound(f"version {_name(artifact)} is not in collection {collection.name!r}")
     artifact_collections.require_writable_project(session, viewer, collection.project)
     if collection.id != artifact.collection_id and ((description, meta, tags) != (None, None, None) or ttl_given):
         artifact_collections.require_writable_project(session, viewer, artifact.collection.project)
+    if aliases is not None:
+        artifact_collections.lock(session, [collection.id])
+    _lock(session, artifact)  # what a commit, link or unlink meanwhile changed is seen from here on
+    index = _index(session, artifact, collection)
+    if index is None and not (artifact.state == PENDING and collection.id == artifact.collection_id):
+        raise NotFound(f"version {_name(artifact)} is not in collection {collection.name!r}")
     if description is not None:
         artifact.description = description
     if meta is not None:
@@ -421,17 +434,25 @@ def update_version(session: Session, viewer: Viewer, artifact_id: object, collec
     if ttl_given:
         artifact.ttl_seconds = ttl_seconds
     if aliases is not None:
-        _set_aliases(session, artifact, collection, aliases)
+        _set_aliases(session, viewer, artifact, collection, aliases)
     artifact.updated_at = utcnow()
     session.flush()
     return Version(artifact, collection, index)
 
 
+def _places(session: Session, artifact: Artifact) -> list[int]:
+    """The collections holding the version: its sequence and the portfolios it is linked into."""
+    return [artifact.collection_id, *session.scalars(select(ArtifactMembership.collection_id).where(
+        ArtifactMembership.artifact_id == artifact.id, ArtifactMembership.collection_id != artifact.collection_id))]
+
+
 def _delete(session: Session, artifact: Artifact) -> None:
     """A committed version becomes DELETED: it leaves every collection and all lineage, its files and aliases go,
-    and its memberships stay so that its version numbers are never given out again."""
-    places = list(session.scalars(select(ArtifactMembership.collection_id)
-                                  .where(ArtifactMembership.artifact_id == artifact.id)))
+    and its memberships stay so that its version numbers are never given out again. Its collections are locked
+    (already, by a caller that could lock them before the version), so that "latest" is put back where no
+    concurrent commit or link is moving it."""
+    places = _places(session, artifact)
+    artifact_collections.lock(session, places)
     for table in (ArtifactAlias, ArtifactEntry, ArtifactUsage):
         session.execute(delete(table).where(table.artifact_id == artifact.id)
                         .execution_options(synchronize_session="fetch"))
@@ -445,15 +466,21 @@ def delete_version(session: Session, viewer: Viewer, artifact_id: object, delete
     """A version holding aliases (other than "latest"), in its sequence or a portfolio, is kept unless
     `delete_aliases`. A PENDING version simply goes."""
     artifact = _writable(session, viewer, artifact_id)
+    artifact_collections.lock(session, _places(session, artifact))
     _lock(session, artifact)
     if artifact.state == PENDING:
         session.delete(artifact)
         session.flush()
         return
-    held = sorted(set(session.scalars(select(ArtifactAlias.alias).where(ArtifactAlias.artifact_id == artifact.id,
-                                                                         ArtifactAlias.alias != LATEST))))
+    held = session.execute(select(ArtifactAlias.alias, ArtifactCollection).join(
+        ArtifactCollection, ArtifactCollection.id == ArtifactAlias.collection_id).where(
+        ArtifactAlias.artifact_id == artifact.id, ArtifactAlias.alias != LATEST)).all()
     if held and not delete_aliases:
-        raise UserError(f"version {_name(artifact)} has aliases {', '.join(held)}; remove them first or pass "
+        seen = [(alias, artifact_collections.readable_project(session, viewer, collection.project))
+                for alias, collection in held]
+        shown = ", ".join(sorted({alias for alias, readable in seen if readable}))
+        hidden = "" if all(readable for _, readable in seen) else " (some in collections hidden from you)"
+        raise UserError(f"version {_name(artifact)} has aliases {shown}{hidden}; remove them first or pass "
                         "deleteAliases: true")
     _delete(session, artifact)
 
@@ -481,22 +508,25 @@ def link(session: Session, viewer: Viewer, artifact_id: object, entity: str | No
     aliases = check_aliases(aliases) or []
     artifact_collections.check_name("artifact name", collection_name)
     artifact = _readable_or_missing(session, viewer, artifact_id).artifact
-    if artifact.state != COMMITTED:
-        raise UserError(f"version {_name(artifact)} is not committed yet; only committed versions can be linked")
+    registries.ensure_core(session, viewer, entity or viewer.username, project_name)
     project = projects.writable(session, viewer, entity or viewer.username, project_name, create=True)
     type_name = artifact.type.name
     registries.check_type(session, project, type_name)
     portfolio = artifact_collections.ensure(session, project, PORTFOLIO, type_name, collection_name)
+    _lock(session, artifact)  # deleted meanwhile: not linked; deleted later: its delete sees this link
+    if artifact.state != COMMITTED:
+        raise UserError(f"version {_name(artifact)} is not committed yet; only committed versions can be linked")
     membership = session.scalar(select(ArtifactMembership).where(ArtifactMembership.collection_id == portfolio.id,
                                                                  ArtifactMembership.artifact_id == artifact.id))
+    event_type = None
     if membership is None:
         membership = ArtifactMembership(collection_id=portfolio.id, artifact_id=artifact.id,
                                         version_index=_next_index(session, portfolio))
         session.add(membership)
         artifact_collections.set_alias(session, portfolio, LATEST, artifact)
         session.flush()
-        events.on_artifact(session, "LINK_ARTIFACT", artifact, portfolio)
-    _add_aliases(session, artifact, portfolio, aliases)
+        event_type = "LINK_ARTIFACT"
+    _add_aliases(session, viewer, artifact, portfolio, aliases, event_type)
     return Version(artifact, portfolio, membership.version_index)
 
 
@@ -506,6 +536,7 @@ def unlink(session: Session, viewer: Viewer, artifact_id: object, collection_id:
     if portfolio.kind != PORTFOLIO:
         raise UserError(f"collection {portfolio.name!r} is a sequence: versions leave it by being deleted, "
                         "not unlinked")
+    artifact_collections.lock(session, [portfolio.id])  # a link meanwhile may move "latest"
     artifact = row_id(artifact_id, "artifact")
     membership = session.scalar(select(ArtifactMembership).where(ArtifactMembership.collection_id == portfolio.id,
                                                                  ArtifactMembership.artifact_id == artifact))
@@ -557,22 +588,69 @@ def versions(session: Session, collection: ArtifactCollection, where: ColumnElem
     size, start = pagination.page_size(first), pagination.offset_of(after)
     rows = session.execute(_members(collection, where).order_by(ArtifactMembership.version_index.desc())
                            .offset(start).limit(size + 1))
-    return pagination.paged([Version(artifact, collection, index) for artifact, index in rows], start, size)
+    return paged(session, [Version(artifact, collection, index) for artifact, index in rows], start, size)
+
+
+def paged(session: Session, views: list[Version], start: int, size: int) -> pagination.Page[Version]:
+    """A page of versions with their aliases and source indexes read for all of them at once: a page of a
+    thousand versions costs two queries more, not two thousand."""
+    page = pagination.paged(views, start, size)
+    if not page.items:
+        return page
+    held: dict[tuple[int, int], list[str]] = {}
+    pairs = {(view.collection.id, view.artifact.id) for view in page.items}
+    for collection_id, artifact_id, alias in session.execute(
+            select(ArtifactAlias.collection_id, ArtifactAlias.artifact_id, ArtifactAlias.alias)
+            .where(ArtifactAlias.artifact_id.in_({artifact_id for _, artifact_id in pairs}),
+                   ArtifactAlias.collection_id.in_({collection_id for collection_id, _ in pairs}))
+            .order_by(ArtifactAlias.alias)):
+        if (collection_id, artifact_id) in pairs:
+            held.setdefault((collection_id, artifact_id), []).append(alias)
+    sources = _source_indexes(session, {view.artifact.id for view in page.items if view.is_link})
+    page.items = [replace(view, loaded=(tuple(held.get((view.collection.id, view.artifact.id), ())),
+                                        sources.get(view.artifact.id) if view.is_link else view.index))
+                  for view in page.items]
+    return page
+
+
+def _source_indexes(session: Session, artifact_ids: Iterable[int]) -> dict[int, int]:
+    """The versions' indexes in their sequences, by id."""
+    ids = list(artifact_ids)
+    if not ids:
+        return {}
+    return dict(session.execute(select(ArtifactMembership.artifact_id, ArtifactMembership.version_index).join(
+        Artifact, and_(Artifact.id == ArtifactMembership.artifact_id,
+                       Artifact.collection_id == ArtifactMembership.collection_id))
+        .where(ArtifactMembership.artifact_id.in_(ids))).all())
 
 
 def count_versions(session: Session, collection: ArtifactCollection, where: ColumnElement[bool] | None) -> int:
     return _count(session, _members(collection, where))
 
 
-def source_index(session: Session, artifact: Artifact) -> int | None:
-    return _index(session, artifact, artifact.collection)
+def source_index(session: Session, version: Version) -> int | None:
+    """The version's index in its sequence."""
+    if version.loaded is not None:
+        return version.loaded[1]
+    if not version.is_link:
+        return version.index
+    return _index(session, version.artifact, version.artifact.collection)
 
 
 def aliases(session: Session, version: Version) -> list[str]:
     """The version's aliases in the collection it is seen through."""
+    if version.loaded is not None:
+        return list(version.loaded[0])
     return list(session.scalars(select(ArtifactAlias.alias).where(
         ArtifactAlias.collection_id == version.collection.id, ArtifactAlias.artifact_id == version.artifact.id)
         .order_by(ArtifactAlias.alias)))
+
+
+def source_readable(session: Session, viewer: Viewer, version: Version) -> bool:
+    """Whether the viewer may browse the version's sequence: a registry's reader sees which sequence a linked
+    version came from, not the other versions of a project hidden from them."""
+    return not version.is_link or artifact_collections.readable_project(session, viewer,
+                                                                        version.artifact.collection.project)
 
 
 def linked(session: Session, viewer: Viewer, version: Version) -> list[Version]:
@@ -624,7 +702,7 @@ def logged(session: Session, run: Run, first: int | None,
              .where(Artifact.run_id == run.id, Artifact.state == COMMITTED))
     size, start = pagination.page_size(first), pagination.offset_of(after)
     rows = session.execute(query.order_by(Artifact.id).offset(start).limit(size + 1))
-    page = pagination.paged([Version(artifact, artifact.collection, index) for artifact, index in rows], start, size)
+    page = paged(session, [Version(artifact, artifact.collection, index) for artifact, index in rows], start, size)
     return page, _count(session, query)
 
 
@@ -642,9 +720,12 @@ def used(session: Session, viewer: Viewer, run: Run, first: int | None,
     query = (select(Artifact).join(ArtifactUsage, ArtifactUsage.artifact_id == Artifact.id)
              .where(ArtifactUsage.run_id == run.id, Artifact.state == COMMITTED, Artifact.id.in_(seen)))
     size, start = pagination.page_size(first), pagination.offset_of(after)
-    rows = session.scalars(query.order_by(ArtifactUsage.used_at, Artifact.id).offset(start).limit(size + 1))
-    views = [view for view in (_view(session, viewer, artifact) for artifact in rows) if view is not None]
-    return pagination.paged(views, start, size), _count(session, query)
+    rows = list(session.scalars(query.order_by(ArtifactUsage.used_at, Artifact.id).offset(start).limit(size + 1)))
+    indexes = _source_indexes(session, (artifact.id for artifact in rows))
+    views = [Version(artifact, artifact.collection, indexes.get(artifact.id))
+             if artifact_collections.readable_project(session, viewer, artifact.collection.project)
+             else _view(session, viewer, artifact) for artifact in rows]  # a used registry version, say
+    return paged(session, [view for view in views if view is not None], start, size), _count(session, query)
 
 
 def _count(session: Session, query: Select[Any]) -> int:

@@ -49,7 +49,7 @@ from .entities import get_entity, members_only, require_writer
 from .errors import Conflict, NotFound, UserError
 from .runs import STATES
 from .names import row_id
-from .tables import Entity, Integration, Membership, MetricWindow, Trigger, utcnow
+from .tables import Entity, Integration, Membership, MetricWindow, Registry, Trigger, utcnow
 
 METRIC_EVENTS = metric_filters.EVENT_TYPES
 ARTIFACT_EVENTS = ("CREATE_ARTIFACT", "LINK_ARTIFACT", "ADD_ARTIFACT_ALIAS")
@@ -216,7 +216,12 @@ def create(session: Session, viewer: Viewer, fields: dict[str, Any]) -> Trigger:
 
 
 def readable(session: Session, viewer: Viewer, trigger_id: str | int) -> Trigger | None:
-    return members_only(session, viewer, session.get(Trigger, row_id(trigger_id, "automation")))
+    """Members of the automation's entity see it, unless it is scoped to a restricted registry hidden from them."""
+    trigger = members_only(session, viewer, session.get(Trigger, row_id(trigger_id, "automation")))
+    if trigger is None or trigger.project_id is None:
+        return trigger
+    return None if session.scalar(registries.hidden_from(viewer).where(
+        Registry.project_id == trigger.project_id)) is not None else trigger
 
 
 def writable(session: Session, viewer: Viewer, trigger_id: str | int) -> Trigger:
@@ -244,7 +249,8 @@ def delete(session: Session, viewer: Viewer, trigger_id: str | int) -> None:
 
 def search(session: Session, viewer: Viewer, entity_name: str | None, name: str | None, first: int | None,
            after: str | None, project_id: int | None = None) -> pagination.Page[Trigger]:
-    """Automations of entities the viewer belongs to (all of them for an instance admin), oldest first."""
+    """Automations of entities the viewer belongs to (all of them for an instance admin), oldest first; those
+    scoped to a restricted registry only for those who see it."""
     query = select(Trigger)
     if entity_name:
         query = query.where(Trigger.entity_id == get_entity(session, entity_name).id)
@@ -254,7 +260,9 @@ def search(session: Session, viewer: Viewer, entity_name: str | None, name: str 
         query = query.where(Trigger.name == name)
     if not viewer.admin:
         query = query.where(Trigger.entity_id.in_(select(Membership.entity_id)
-                                                  .where(Membership.user_id == viewer.user_id)))
+                                                  .where(Membership.user_id == viewer.user_id)),
+                            sa.or_(Trigger.project_id.is_(None),
+                                   Trigger.project_id.not_in(registries.hidden_from(viewer))))
     size, start = pagination.page_size(first), pagination.offset_of(after)
     rows = session.scalars(query.order_by(Trigger.id).offset(start).limit(size + 1))
     return pagination.paged(list(rows), start, size)

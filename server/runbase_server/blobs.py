@@ -202,21 +202,34 @@ def holds(session: Session, user_id: int, digest: str) -> bool:
                                                            BlobHolder.user_id == user_id)) is not None
 
 
-def hold(session: Session, user_id: int, digest: str) -> None:
+def held(session: Session, user_id: int, digests: list[str]) -> set[str]:
+    """Which of the digests the user has uploaded, in one query per 500."""
+    found: set[str] = set()
+    for start in range(0, len(digests), GC_BATCH):
+        found.update(session.scalars(select(BlobHolder.sha256).where(
+            BlobHolder.user_id == user_id, BlobHolder.sha256.in_(digests[start:start + GC_BATCH]))))
+    return found
+
+
+def hold(session: Session, user_id: int, *digests: str) -> None:
     """Record that the user uploaded the contents (their hash was checked on the way in)."""
-    if not holds(session, user_id, digest):
-        session.add(BlobHolder(sha256=digest, user_id=user_id))
+    known = held(session, user_id, list(digests))
+    session.add_all(BlobHolder(sha256=digest, user_id=user_id) for digest in dict.fromkeys(digests)
+                    if digest not in known)
 
 
-def require_held(session: Session, store: BlobStore, user_id: int, name: str, digest: str, size: int) -> None:
-    """A file (of a run or an artifact) may point to a blob only if the user uploaded it, so that knowing a digest
-    is not enough to read someone else's contents, and only with the blob's true size."""
-    stored = store.size(digest)
-    if stored is None or not holds(session, user_id, digest):
-        raise UserError(f"file {name!r}: no blob {digest} on the server; upload it first "
-                        "(PUT /files/blobs/{sha256})")
-    if stored != size:
-        raise UserError(f"file {name!r}: the blob {digest} has {stored} bytes, not the declared {size}")
+def require_held(session: Session, store: BlobStore, user_id: int, files: list[tuple[str, str, int]]) -> None:
+    """Files (of a run or an artifact), as (name, digest, size), may point to blobs only if the user uploaded
+    them, so that knowing a digest is not enough to read someone else's contents, and only with their true
+    sizes."""
+    known = held(session, user_id, [digest for _, digest, _ in files])
+    for name, digest, size in files:
+        stored = store.size(digest)
+        if stored is None or digest not in known:
+            raise UserError(f"file {name!r}: no blob {digest} on the server; upload it first "
+                            "(PUT /files/blobs/{sha256})")
+        if stored != size:
+            raise UserError(f"file {name!r}: the blob {digest} has {stored} bytes, not the declared {size}")
 
 
 GC_BATCH = 500

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -249,6 +249,13 @@ def rename_scope(session: Session, project_id: int, scope_type: str, old_name: s
                     .values(scope_name=new_name).execution_options(synchronize_session="fetch"))
 
 
+def drop_scope(session: Session, project_id: int, scope_type: str, name: str) -> None:
+    """Automations scoped to a collection or registry that is deleted go with it: saved by name, they would
+    otherwise fire for a new one of the same name."""
+    session.execute(delete(Trigger).where(Trigger.project_id == project_id, Trigger.scope_type == scope_type,
+                                          Trigger.scope_name == name).execution_options(synchronize_session="fetch"))
+
+
 def artifact_matches(session: Session, artifact: Artifact, collection: ArtifactCollection,
                      version_filter: dict[str, Any], alias: str | None) -> bool:
     """Artifact event filters are MongoDB documents over the version as seen in the collection."""
@@ -260,8 +267,10 @@ def artifact_matches(session: Session, artifact: Artifact, collection: ArtifactC
 
 
 def artifact_values(session: Session, event_type: str, artifact: Artifact, collection: ArtifactCollection,
-                    alias: str | None) -> dict[str, Any]:
-    """The template variables of an artifact event: the version as seen in the collection it happened in."""
+                    alias: str | None, author: str | None = None) -> dict[str, Any]:
+    """The template variables of an artifact event: the version as seen in the collection it happened in;
+    `event_author` is who made it happen (who linked or aliased the version, or committed it), else who logged
+    the version."""
     project = collection.project
     entity = project.entity.name
     index = session.scalar(select(ArtifactMembership.version_index).where(
@@ -270,14 +279,16 @@ def artifact_values(session: Session, event_type: str, artifact: Artifact, colle
     aliases = list(session.scalars(select(ArtifactAlias.alias).where(
         ArtifactAlias.collection_id == collection.id, ArtifactAlias.artifact_id == artifact.id)
         .order_by(ArtifactAlias.alias)))
-    author = session.get(User, artifact.user_id) if artifact.user_id is not None else None
+    if author is None and artifact.user_id is not None:
+        logger = session.get(User, artifact.user_id)
+        author = logger.username if logger else None
     base = (of_session(session.info).public_url or "").rstrip("/")
     type_name = collection.type.name
     url = f"{base}/{entity}/{project.name}/artifacts/{type_name}/{collection.name}/{version}"
-    metadata = dict(artifact.meta or {})
+    metadata = payloads.plain(dict(artifact.meta or {}))
     return {
         "event_type": event_type,
-        "event_author": author.username if author else None,
+        "event_author": author,
         "entity_name": entity,
         "project_name": project.name,
         "artifact_collection_name": collection.name,
@@ -294,13 +305,14 @@ def artifact_values(session: Session, event_type: str, artifact: Artifact, colle
 
 
 def on_artifact(session: Session, event_type: str, artifact: Artifact, collection: ArtifactCollection,
-                alias: str | None = None) -> None:
+                alias: str | None = None, author: str | None = None) -> None:
     """CREATE_ARTIFACT (a version committed in its sequence), LINK_ARTIFACT (a version linked into a portfolio)
     or ADD_ARTIFACT_ALIAS (a user's alias put on a version in a collection: `alias`) happened; called in the
-    transaction that did it, after the version's membership (and alias) in `collection` is written."""
+    transaction that did it, after the version's membership (and alias) in `collection` is written; `author` is
+    the user who did it."""
     values: dict[str, Any] | None = None
     for trigger in _artifact_triggers(session, event_type, collection):
         with _isolated(session, trigger):
             if artifact_matches(session, artifact, collection, trigger.event_filter.get("filter") or {}, alias):
-                values = values or artifact_values(session, event_type, artifact, collection, alias)
+                values = values or artifact_values(session, event_type, artifact, collection, alias, author)
                 fire(session, trigger, values)

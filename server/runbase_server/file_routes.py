@@ -5,22 +5,26 @@ Every route takes the same API keys as /graphql."""
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
-from starlette.concurrency import run_in_threadpool
+from sqlalchemy import select
+from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from . import artifacts, blobs, run_files
+from . import artifacts, blobs, bundles, run_files
 from .auth import Viewer, authenticate
 from .database import Database
-from .errors import Unauthenticated, UserError, error_response
+from .errors import NotFound, Unauthenticated, UserError, error_response
 from .settings import ServerSettings
 from .tables import ArtifactEntry, RunFile
 
 
 UPLOAD_OFFSET = "X-Runbase-Upload-Offset"
+MAX_BUNDLE_FILES = 10_000
 CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+|\*)/(\d+|\*)")
 
 
@@ -50,8 +54,11 @@ class FileRoutes:
 
     def routes(self) -> list[Route]:
         return [
+            Route("/files/blobs", self.put_bundle, methods=["POST"]),
+            Route("/files/blobs/held", self.held_blobs, methods=["POST"]),
             Route("/files/blobs/{digest}", self.put_blob, methods=["PUT"]),
             Route("/files/blobs/{digest}", self.head_blob, methods=["HEAD"]),
+            Route("/files/artifacts/{artifact_id}/bundle", self.get_artifact_bundle, methods=["POST"]),
             Route("/files/artifacts/{artifact_id}/{path:path}", self.get_artifact_file, methods=["GET"]),
             Route("/files/{entity}/{project}/{run}/{name:path}", self.get_file, methods=["GET"]),
         ]
@@ -70,9 +77,65 @@ class FileRoutes:
         with self.db.session() as session:
             return blobs.holds(session, viewer.user_id, digest)
 
-    def _hold(self, viewer: Viewer, digest: str) -> None:
+    def _hold(self, viewer: Viewer, *digests: str) -> None:
         with self.db.session() as session:
-            blobs.hold(session, viewer.user_id, digest)
+            blobs.hold(session, viewer.user_id, *digests)
+
+    def _held_stored(self, viewer: Viewer, digests: list[str]) -> list[str]:
+        with self.db.session() as session:
+            found = blobs.held(session, viewer.user_id, digests)
+        stored = [digest for digest in digests if digest in found and self.store.size(digest) is not None]
+        for digest in stored:
+            self.store.touch(digest)
+        return stored
+
+    async def held_blobs(self, request: Request) -> Response:
+        """POST {"digests": [...]} (at most 10,000): the ones the viewer may attach without uploading, as HEAD
+        answers one at a time."""
+        viewer = await self._authenticated(request)
+        if isinstance(viewer, JSONResponse):
+            return viewer
+        try:
+            body = json.loads(await request.body())
+            digests = body["digests"] if isinstance(body, dict) else None
+            if not isinstance(digests, list) or len(digests) > MAX_BUNDLE_FILES:
+                raise UserError(f'the body must be {{"digests": [...]}} with at most {MAX_BUNDLE_FILES} digests')
+            digests = [blobs.check_digest(digest) for digest in digests]
+        except (ValueError, KeyError) as exc:
+            return error_response(f'the body must be JSON {{"digests": [...]}}: {exc}', "BAD_USER_INPUT", 400)
+        except UserError as exc:
+            return error_response(str(exc), exc.code, 400)
+        return JSONResponse({"held": await run_in_threadpool(self._held_stored, viewer, digests)})
+
+    async def put_bundle(self, request: Request) -> Response:
+        """Store a bundle of small blobs (see bundles.py) in one request; each is checked against its digest.
+        On a bad record the blobs before it stay stored and held, and the answer says which one failed."""
+        viewer = await self._authenticated(request)
+        if isinstance(viewer, JSONResponse):
+            return viewer
+        reader = bundles.BundleReader(request.stream())
+        stored: list[str] = []
+        try:
+            while (record := await reader.header()) is not None:
+                digest, size = record
+                if len(stored) == MAX_BUNDLE_FILES:
+                    raise UserError(f"a bundle holds at most {MAX_BUNDLE_FILES} blobs")
+                if size > self.settings.max_file_bytes:
+                    raise blobs.BlobTooLarge(f"blob {digest} is larger than the server's limit of "
+                                             f"{self.settings.max_file_bytes} bytes (RUNBASE_MAX_FILE_BYTES)")
+                await self.store.put(digest, reader.body(size), self.settings.max_file_bytes)
+                stored.append(digest)
+        except ClientDisconnect:
+            return Response(status_code=400)
+        except UserError as exc:
+            if stored:
+                await run_in_threadpool(self._hold, viewer, *stored)
+            response = error_response(f"{exc} (after {len(stored)} blobs were stored)", exc.code,
+                                      413 if isinstance(exc, blobs.BlobTooLarge) else 400)
+            return response
+        if stored:
+            await run_in_threadpool(self._hold, viewer, *stored)
+        return JSONResponse({"stored": len(stored)}, status_code=201)
 
     async def head_blob(self, request: Request) -> Response:
         """200 with the size when the viewer has uploaded the blob before, so they skip uploading it; else 404,
@@ -158,6 +221,39 @@ class FileRoutes:
         with self.db.session() as session:
             viewer = authenticate(session, request.headers.get("authorization"))
             return artifacts.downloadable(session, viewer, params["artifact_id"], params["path"])
+
+    def _find_entries(self, viewer: Viewer, artifact_id: str, paths: list[str]) -> list[tuple[str, str, int, Path]]:
+        with self.db.session() as session:
+            view = artifacts.readable(session, viewer, artifact_id)
+            if view is None:
+                raise NotFound(f"no artifact {artifact_id!r} (or no access to it)")
+            found = session.scalars(select(ArtifactEntry).where(ArtifactEntry.artifact_id == view.artifact.id,
+                                                                ArtifactEntry.path.in_(paths),
+                                                                ArtifactEntry.sha256.is_not(None)))
+            return [(entry.path, entry.sha256, entry.size, self.store.path(entry.sha256)) for entry in found]
+
+    async def get_artifact_bundle(self, request: Request) -> Response:
+        """POST {"paths": [...]} (at most 10,000): the stored files of a version in one streamed bundle (see
+        bundles.py); paths it does not have, and references, are left out, so the client can tell."""
+        viewer = await self._authenticated(request)
+        if isinstance(viewer, JSONResponse):
+            return viewer
+        try:
+            body = json.loads(await request.body())
+            paths = body["paths"] if isinstance(body, dict) else None
+            if (not isinstance(paths, list) or len(paths) > MAX_BUNDLE_FILES
+                    or not all(isinstance(path, str) for path in paths)):
+                raise UserError(f'the body must be {{"paths": [...]}} with at most {MAX_BUNDLE_FILES} paths')
+            entries = await run_in_threadpool(self._find_entries, viewer, request.path_params["artifact_id"],
+                                              paths)
+        except (ValueError, KeyError) as exc:
+            return error_response(f'the body must be JSON {{"paths": [...]}}: {exc}', "BAD_USER_INPUT", 400)
+        except NotFound as exc:
+            return error_response(str(exc), exc.code, 404)
+        except UserError as exc:
+            return error_response(str(exc), exc.code, 400)
+        return StreamingResponse(iterate_in_threadpool(bundles.download_records(entries)),
+                                 media_type="application/octet-stream")
 
     async def get_artifact_file(self, request: Request) -> Response:
         """Stream a stored file of an artifact version to a viewer who can read the version (404 for anyone

@@ -10,6 +10,7 @@ an object variable: `${artifact_metadata.lr}` is the version's metadata key lr
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
@@ -61,6 +62,18 @@ def check(template: Any, event_type: str, what: str) -> None:
             if name not in known and not (dot and head in OBJECTS and head in known and key):
                 raise UserError(f"{what} uses ${{{name}}}, which a {event_type} event does not have; "
                                 f"it has {', '.join('${' + v + '}' for v in known)}")
+
+
+def plain(value: Any) -> Any:
+    """A value that strict JSON can carry: NaN and infinities (which artifact metadata may hold) become the
+    strings "NaN", "Infinity" and "-Infinity", so that every receiver can parse a webhook's body."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if value != value else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [plain(item) for item in value]
+    return value
 
 
 def _text(value: Any) -> str:

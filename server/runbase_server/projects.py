@@ -34,14 +34,14 @@ def readable(session: Session, viewer: Viewer, entity_name: str, name: str) -> P
     """None both when the project is missing and when the viewer may not see it, so
     that private project names (and restricted registries) do not leak."""
     project = find(session, entity_name, name)
-    if project is None:
-        return None
+    return project if project is not None and can_read(session, viewer, project) else None
+
+
+def can_read(session: Session, viewer: Viewer, project: Project) -> bool:
     registry = registries.of_project(session, project)
     if registry is not None:
-        return project if registries.can_read(session, viewer, registry) else None
-    if project.access == "READ" or is_member(session, viewer, project.entity_id):
-        return project
-    return None
+        return registries.can_read(session, viewer, registry)
+    return project.access == "READ" or is_member(session, viewer, project.entity_id)
 
 
 def writable(session: Session, viewer: Viewer, entity_name: str, name: str, create: bool) -> Project:
@@ -74,6 +74,9 @@ def upsert(
 ) -> tuple[Project, bool]:
     inserted = find(session, entity_name, name) is None
     project = writable(session, viewer, entity_name, name, create=True)
+    if (description is not None or access is not None) and registries.is_registry(project):
+        raise UserError(f"{project.entity.name}/{project.name} is a registry: its admins change it with "
+                        "updateRegistry")
     if description is not None:
         project.description = description
     if access is not None:

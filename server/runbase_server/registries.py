@@ -2,7 +2,8 @@
 
 A registry named N in organization O is the project "runbase-registry-N" in entity O plus a row in
 `registries` (visibility, accepted types) and its invited members. The prefix "wandb-registry-" names
-the same project, so W&B paths work unchanged; ordinary projects may use neither prefix.
+the same project, so W&B paths work unchanged; ordinary projects may use neither prefix. The core
+registries "model" and "dataset" are made on first link (ensure_core).
 
 Who sees and changes a registry:
 - "organization" visibility: every member of the entity reads it, its writers write to it;
@@ -31,6 +32,7 @@ from .tables import (
     ArtifactCollection,
     ArtifactMembership,
     Entity,
+    Membership,
     Project,
     Registry,
     RegistryMember,
@@ -47,6 +49,7 @@ VISIBILITIES = ("organization", "restricted")
 ROLES = ("admin", "member", "viewer")
 MAX_NAME = 128 - len(PREFIX)  # the project name's limit
 NAME = re.compile(r"[A-Za-z0-9_.-]{1,%d}" % MAX_NAME)
+CORE = {"model": "The organization's models", "dataset": "The organization's datasets"}  # name -> description
 
 
 # ------------------------------------------------------------------ names
@@ -109,6 +112,19 @@ def _visible(session: Session, viewer: Viewer, entity_id: int) -> ColumnElement[
     return sa.or_(Registry.visibility == "organization", invited)
 
 
+def hidden_from(viewer: Viewer) -> Select:
+    """The project ids of the restricted registries the viewer may not see, in any organization: what is in
+    them (automations scoped to them, say) is hidden too."""
+    if viewer.admin:
+        return select(Registry.project_id).where(sa.false())
+    return (select(Registry.project_id).join(Project, Project.id == Registry.project_id)
+            .where(Registry.visibility == "restricted",
+                   Registry.project_id.not_in(select(RegistryMember.project_id)
+                                              .where(RegistryMember.user_id == viewer.user_id)),
+                   Project.entity_id.not_in(select(Membership.entity_id).where(Membership.user_id == viewer.user_id,
+                                                                               Membership.role == "admin"))))
+
+
 def _member_role(session: Session, viewer: Viewer, registry: Registry) -> str | None:
     return session.scalar(select(RegistryMember.role).where(RegistryMember.project_id == registry.project_id,
                                                             RegistryMember.user_id == viewer.user_id))
@@ -166,7 +182,18 @@ def check_type(session: Session, project: Project, type_name: str) -> None:
     if not registry.allow_all_types:
         raise UserError(f"registry {name_of(registry)!r} accepts artifacts of type "
                         f"{', '.join(map(repr, registry.artifact_types))} only, not {type_name!r}")
-    registry.artifact_types = [*registry.artifact_types, type_name]
+    _lock(session, registry)
+    if type_name not in registry.artifact_types:
+        registry.artifact_types = [*registry.artifact_types, type_name]
+
+
+def _lock(session: Session, registry: Registry) -> None:
+    """Hold the registry until commit and read it afresh, so that requests adding types to it (links, updates)
+    keep each other's: a write that changes nothing takes its row lock (the database's write lock on SQLite,
+    where reads before a transaction's first write see no lock)."""
+    session.execute(sa.update(Registry).where(Registry.project_id == registry.project_id)
+                    .values(updated_at=Registry.updated_at).execution_options(synchronize_session=False))
+    session.refresh(registry)
 
 
 # ------------------------------------------------------------------ registries
@@ -180,6 +207,18 @@ def _by_name(session: Session, entity: Entity, name: str) -> Registry | None:
                           .where(Project.entity_id == entity.id, Project.name == PREFIX + bare_name(name)))
 
 
+def _make(session: Session, entity: Entity, name: str, visibility: str, description: str | None,
+          types: list[str] | None) -> Registry:
+    project = Project(entity=entity, name=PREFIX + name, description=description, access="PRIVATE")
+    session.add(project)
+    session.flush()  # two creating it at once: the loser's request is retried, and finds it
+    registry = Registry(project_id=project.id, visibility=visibility, allow_all_types=types is None,
+                        artifact_types=types or [])
+    session.add(registry)
+    session.flush()
+    return registry
+
+
 def create(session: Session, viewer: Viewer, organization: str | None, name: str, visibility: str,
            description: str | None, artifact_types: list[str] | None) -> Registry:
     entity = _organization(session, viewer, organization)
@@ -191,16 +230,26 @@ def create(session: Session, viewer: Viewer, organization: str | None, name: str
     entities.require_writer(session, viewer, entity)
     if session.scalar(select(Project.id).where(Project.entity_id == entity.id, Project.name == PREFIX + name)):
         raise Conflict(f"organization {entity.name!r} already has a registry named {name!r}")
-    project = Project(entity=entity, name=PREFIX + name, description=description, access="PRIVATE")
-    session.add(project)
-    session.flush()
-    registry = Registry(project_id=project.id, visibility=visibility, allow_all_types=types is None,
-                        artifact_types=types or [])
-    session.add(registry)
-    session.flush()
-    session.add(RegistryMember(project_id=project.id, user_id=viewer.user_id, role="admin"))
+    registry = _make(session, entity, name, visibility, description, types)
+    session.add(RegistryMember(project_id=registry.project_id, user_id=viewer.user_id, role="admin"))
     session.flush()
     return registry
+
+
+def ensure_core(session: Session, viewer: Viewer, entity_name: str, name: str) -> None:
+    """Every organization has the core registries "model" and "dataset", as on W&B, so that
+    run.link_model and links to "wandb-registry-model/..." work without setup: linking into one that is
+    missing, by a writer of the organization, makes it (organization visibility, accepting its own type;
+    entity admins administer it). Other names are left to createRegistry."""
+    name = project_name(name)
+    core = bare_name(name)
+    if not name.startswith(PREFIX) or core not in CORE:
+        return
+    entity = session.scalar(select(Entity).where(Entity.name == entity_name))
+    if entity is None or _by_name(session, entity, core) is not None:
+        return
+    entities.require_writer(session, viewer, entity)
+    _make(session, entity, core, "organization", CORE[core], [core])
 
 
 def readable(session: Session, viewer: Viewer, registry_id: str | int) -> Registry | None:
@@ -243,6 +292,7 @@ def search(session: Session, viewer: Viewer, organization: str | None, filters_t
 def update(session: Session, viewer: Viewer, registry_id: str | int, name: str | None, description: str | None,
            visibility: str | None, artifact_types: list[str] | None, allow_all_types: bool | None) -> Registry:
     registry = _administered(session, viewer, registry_id)
+    _lock(session, registry)
     project = registry.project
     if name is not None and _check_name(name) != name_of(registry):
         name = _check_name(name)
@@ -349,14 +399,14 @@ def versions(session: Session, scope: ColumnElement[bool], collection_filters_te
              filters_text: str | None, first: int | None, after: str | None) -> pagination.Page[Version]:
     """A page of the committed versions in the collections in `scope` matching both filters, each seen through
     its collection there, most recently added first."""
-    from .artifacts import Version
+    from . import artifacts  # artifacts build on projects, which build on registries
 
     size, start = pagination.page_size(first), pagination.offset_of(after)
     query = _versions(session, scope, collection_filters_text, filters_text)
     rows = session.execute(query.order_by(ArtifactMembership.created_at.desc(), ArtifactMembership.id.desc())
                            .offset(start).limit(size + 1))
-    return pagination.paged([Version(artifact, collection, index) for artifact, collection, index in rows],
-                            start, size)
+    return artifacts.paged(session, [artifacts.Version(artifact, collection, index)
+                                     for artifact, collection, index in rows], start, size)
 
 
 def count_versions(session: Session, scope: ColumnElement[bool], collection_filters_text: str | None,

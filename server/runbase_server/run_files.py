@@ -75,8 +75,7 @@ def upsert(session: Session, viewer: Viewer, entity: str | None, project: str, r
     run = runs.writable(session, viewer, entity, project, run_name)
     store = blobs.store_for(of_session(session.info))
     entries = _entries(files)
-    for name, digest, size in entries:
-        blobs.require_held(session, store, viewer.user_id, name, digest, size)
+    blobs.require_held(session, store, viewer.user_id, entries)
     names = [name for name, _, _ in entries]
     existing = {row.name: row for row in session.scalars(
         select(RunFile).where(RunFile.run_id == run.id, RunFile.name.in_(names)))} if names else {}

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
-from . import documents, events, pagination, projects
+from . import documents, events, pagination, projects, registries
 from .auth import Viewer
 from .errors import NotFound, UserError
 from .names import check_name
@@ -75,6 +75,9 @@ def upsert(session: Session, viewer: Viewer, fields: dict[str, Any]) -> tuple[Ru
     """Create the run (and its project) or update the fields given."""
     entity = fields.get("entity_name") or viewer.username
     project = projects.writable(session, viewer, entity, fields["model_name"], create=True)
+    if registries.is_registry(project):
+        raise UserError(f"{project.entity.name}/{project.name} is a registry, which holds linked artifact versions "
+                        "only: runs live in ordinary projects")
     name = check_name("run id", fields.get("name") or new_run_id())
     run = session.scalar(select(Run).where(Run.project_id == project.id, Run.name == name))
     inserted = run is None

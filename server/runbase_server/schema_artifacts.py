@@ -2,10 +2,11 @@
 mutations, as thin resolvers over artifacts.py and artifact_collections.py. schema.py mixes
 ProjectArtifacts into Project, RunArtifacts into Run, ArtifactQueries into Query and ArtifactMutations
 into Mutation; registries build their connections with ArtifactConnection.of and
-ArtifactCollectionConnection.of."""
+collections_connection."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated
 
@@ -88,14 +89,13 @@ class Artifact:
         return ArtifactCollection.of(self.version.collection)
 
     @strawberry.field
-    def source_collection(self) -> ArtifactCollection:
-        return ArtifactCollection.of(self.version.artifact.collection)
+    def source_collection(self, info: Info) -> ArtifactCollection:
+        shown = artifacts.source_readable(info.context.session, info.context.viewer, self.version)
+        return ArtifactCollection.of(self.version.artifact.collection, hidden=not shown)
 
     @strawberry.field
     def source_version_index(self, info: Info) -> int | None:
-        if not self.version.is_link:
-            return self.version.index
-        return artifacts.source_index(info.context.session, self.version.artifact)
+        return artifacts.source_index(info.context.session, self.version)
 
     @strawberry.field
     def type_name(self) -> str:
@@ -169,7 +169,12 @@ class ArtifactConnection:
 
 @strawberry.type
 class ArtifactCollection:
+    """`hidden`: the sequence of a version seen through a portfolio, in a project the viewer cannot read: it is
+    named (the version's source), but its description, tags, aliases and versions are not shown."""
+
     row: strawberry.Private[CollectionRow]
+    hidden: strawberry.Private[bool]
+    held: strawberry.Private[Callable[[], dict[int, list[str]]] | None]  # the aliases of its page's collections
     id: strawberry.ID
     name: str
     kind: str
@@ -179,9 +184,11 @@ class ArtifactCollection:
     updated_at: DateTime | None
 
     @classmethod
-    def of(cls, row: CollectionRow) -> ArtifactCollection:
-        return cls(row=row, id=strawberry.ID(str(row.id)), name=row.name, kind=row.kind, description=row.description,
-                   tags=list(row.tags or []), created_at=row.created_at, updated_at=row.updated_at)
+    def of(cls, row: CollectionRow, hidden: bool = False,
+           held: Callable[[], dict[int, list[str]]] | None = None) -> ArtifactCollection:
+        return cls(row=row, hidden=hidden, held=held, id=strawberry.ID(str(row.id)), name=row.name, kind=row.kind,
+                   description=None if hidden else row.description, tags=[] if hidden else list(row.tags or []),
+                   created_at=row.created_at, updated_at=row.updated_at)
 
     @strawberry.field
     def type_name(self) -> str:
@@ -197,19 +204,24 @@ class ArtifactCollection:
 
     @strawberry.field
     def aliases(self, info: Info) -> list[str]:
-        return artifact_collections.aliases(info.context.session, self.row)
+        if self.hidden:
+            return []
+        held = self.held() if self.held else artifact_collections.aliases(info.context.session, [self.row])
+        return held[self.row.id]
 
     @strawberry.field
     def artifacts(self, info: Info, filters: JSONString | None = strawberry.UNSET,
                   first: int | None = strawberry.UNSET, after: str | None = strawberry.UNSET) -> ArtifactConnection:
         session = info.context.session
         where = artifacts.version_filter(session, given(filters), self.row.id)
+        if self.hidden:
+            return ArtifactConnection.of(pagination.Page([], 0, False), lambda: 0)
         page = artifacts.versions(session, self.row, where, given(first), given(after))
         return ArtifactConnection.of(page, lambda: artifacts.count_versions(session, self.row, where))
 
     @strawberry.field
     def artifact(self, info: Info, version: str) -> Artifact | None:
-        found = artifacts.in_collection(info.context.session, self.row, version)
+        found = None if self.hidden else artifacts.in_collection(info.context.session, self.row, version)
         return None if found is None else Artifact.of(found)
 
 
@@ -226,8 +238,9 @@ class ArtifactCollectionConnection:
     counted: strawberry.Private[Callable[[], int]]
 
     @classmethod
-    def of(cls, page: pagination.Page[CollectionRow], counted: Callable[[], int]) -> ArtifactCollectionConnection:
-        return cls(edges=[ArtifactCollectionEdge(node=ArtifactCollection.of(row), cursor=c)
+    def of(cls, page: pagination.Page[CollectionRow], counted: Callable[[], int],
+           held: Callable[[], dict[int, list[str]]]) -> ArtifactCollectionConnection:
+        return cls(edges=[ArtifactCollectionEdge(node=ArtifactCollection.of(row, held=held), cursor=c)
                           for row, c in zip(page.items, page.cursors())],
                    page_info=PageInfo.of(page), counted=counted)
 
@@ -236,12 +249,14 @@ class ArtifactCollectionConnection:
         return self.counted()
 
 
-def _collections(info: Info, scope: ColumnElement[bool], filters: str | None, first: int | None,
-                 after: str | None) -> ArtifactCollectionConnection:
+def collections_connection(info: Info, scope: ColumnElement[bool], filters: str | None, first: int | None,
+                           after: str | None) -> ArtifactCollectionConnection:
+    """A page of the collections in `scope` (a project's, a type's, a registry's) that match `filters`."""
     session = info.context.session
     where = artifact_collections.collection_filter(session, filters)
     page = artifact_collections.page(session, scope, where, first, after)
-    return ArtifactCollectionConnection.of(page, lambda: artifact_collections.count(session, scope, where))
+    held = functools.cache(lambda: artifact_collections.aliases(session, page.items))  # read once, if asked
+    return ArtifactCollectionConnection.of(page, lambda: artifact_collections.count(session, scope, where), held)
 
 
 @strawberry.type
@@ -260,7 +275,7 @@ class ArtifactType:
     @strawberry.field
     def artifact_collections(self, info: Info, first: int | None = strawberry.UNSET,
                              after: str | None = strawberry.UNSET) -> ArtifactCollectionConnection:
-        return _collections(info, artifact_collections.of_type(self.row), None, given(first), given(after))
+        return collections_connection(info, artifact_collections.of_type(self.row), None, given(first), given(after))
 
 
 @strawberry.type
@@ -304,7 +319,7 @@ class ProjectArtifacts:
                              filters: JSONString | None = strawberry.UNSET, first: int | None = strawberry.UNSET,
                              after: str | None = strawberry.UNSET) -> ArtifactCollectionConnection:
         scope = artifact_collections.in_project(self.row, given(type_name))
-        return _collections(info, scope, given(filters), given(first), given(after))
+        return collections_connection(info, scope, given(filters), given(first), given(after))
 
     @strawberry.field
     def artifact(self, info: Info, name: str) -> Artifact | None:

@@ -10,8 +10,7 @@ import strawberry
 from sqlalchemy import ColumnElement
 
 from . import registries
-from .schema_artifacts import ArtifactCollectionConnection, ArtifactConnection
-from .schema_artifacts import _collections as collections_connection  # one connection builder for both
+from .schema_artifacts import ArtifactCollectionConnection, ArtifactConnection, collections_connection
 from .schema_base import DateTime, Info, JSONString, PageInfo, given
 from .tables import Registry as RegistryRow
 

@@ -4,6 +4,7 @@ filters, the payload variables and default messages, and that one broken automat
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from runbase_server import automations, events, integrations, payloads, registries, users
+from runbase_server import artifact_collections, artifacts, automations, events, integrations, payloads, registries, users
 from runbase_server.auth import Viewer
 from runbase_server.database import Database, upgrade
 from runbase_server.errors import UserError
@@ -247,3 +248,40 @@ def test_scopes_follow_a_renamed_registry(world: World) -> None:
     with world.db.session() as session:
         assert automations.readable(session, world.viewer, scoped).scope_name == "models"
     assert set(happen(world, "LINK_ARTIFACT", 1)) == {"registry", "collection"}
+
+
+def test_scopes_follow_a_renamed_collection(world: World) -> None:
+    scoped = automation(world, "collection", in_collection("classifier"))
+    with world.db.session() as session:
+        artifact_collections.update(session, world.viewer, world.portfolio, "classifier-v2", None, None, None)
+    with world.db.session() as session:
+        assert automations.readable(session, world.viewer, scoped).scope_name == "classifier-v2"
+    assert set(happen(world, "LINK_ARTIFACT", 1)) == {"collection"}
+
+
+def test_a_link_is_announced_with_the_aliases_it_gave(world: World) -> None:
+    """The link's own event comes first and sees the aliases given with the link; then one event per alias. Their
+    author is who linked, not who logged the version."""
+    automation(world, "linked-to-production", in_collection("detector"), version_filter={"alias": "production"})
+    automation(world, "aliased", in_collection("detector"), "ADD_ARTIFACT_ALIAS",
+               payload={"alias": "${alias}", "by": "${event_author}"})
+    with world.db.session() as session:
+        bob = users.create_user(session, "bob", admin=True)
+        artifacts.link(session, Viewer(user_id=bob.id, username="bob", admin=True), world.versions[0], "alice",
+                       "wandb-registry-model", "detector", ["production", "candidate"])
+        fired = session.scalars(select(Delivery).order_by(Delivery.id)).all()
+        assert [(d.event_type, d.payload.get("alias")) for d in fired] == [
+            ("LINK_ARTIFACT", None), ("ADD_ARTIFACT_ALIAS", "production"), ("ADD_ARTIFACT_ALIAS", "candidate")]
+        assert fired[0].payload["artifact_version"]["aliases"] == ["candidate", "latest", "production"]
+        assert [d.payload["event_author"] if d.event_type == "LINK_ARTIFACT" else d.payload["by"]
+                for d in fired] == ["bob"] * 3
+
+
+def test_metadata_that_json_cannot_carry_reaches_webhooks_as_text(world: World) -> None:
+    automation(world, "deploy", in_collection("classifier"), payload={"m": "${artifact_metadata}",
+                                                                      "loss": "${artifact_metadata.loss}"})
+    with world.db.session() as session:
+        session.get(Artifact, world.versions[1]).meta = {"loss": math.nan, "range": [-math.inf, math.inf]}
+    [payload] = happen(world, "LINK_ARTIFACT", 1).values()
+    assert payload == {"m": {"loss": "NaN", "range": ["-Infinity", "Infinity"]}, "loss": "NaN"}
+    json.dumps(payload, allow_nan=False)  # what a webhook receiver can parse

@@ -132,7 +132,7 @@ def test_a_draft_collects_files_and_refuses_what_escapes_it(tmp_path: Path) -> N
     artifact.add_file(tmp_path / "other.txt", name="one.txt", overwrite=True)
     assert artifact.get_entry("one.txt").digest == sha(b"other")
     (tmp_path / "d" / "one.txt").write_text("changed")
-    with pytest.raises(ValueError, match="overwrite"):
+    with pytest.raises(ValueError, match="merge=True"):  # add_dir's own argument, not add_file's
         artifact.add_dir(tmp_path / "d", name="copy")
     artifact.add_dir(tmp_path / "d", name="copy", merge=True)
     assert artifact.get_entry("copy/one.txt").digest == sha(b"changed")
@@ -145,6 +145,23 @@ def test_a_draft_collects_files_and_refuses_what_escapes_it(tmp_path: Path) -> N
         artifact.get_entry("one.txt")
     assert artifact.digest == ArtifactManifest(artifact.manifest).digest()
     assert (artifact.size, artifact.file_count, artifact.state) == (7, 1, "PENDING")
+
+
+def test_add_dir_follows_links_to_directories_but_never_loops(tmp_path: Path) -> None:
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "shared.txt").write_text("shared")
+    (tmp_path / "d" / "sub").mkdir(parents=True)
+    (tmp_path / "d" / "sub" / "own.txt").write_text("own")
+    (tmp_path / "d" / "linked").symlink_to(tmp_path / "outside")
+    (tmp_path / "d" / "file-link.txt").symlink_to(tmp_path / "outside" / "shared.txt")
+    (tmp_path / "d" / "sub" / "up").symlink_to(tmp_path / "d")  # a loop
+    (tmp_path / "d" / "dangling").symlink_to(tmp_path / "nowhere")
+    artifact = Artifact("data", "dataset")
+    artifact.add_dir(tmp_path / "d")
+    assert sorted(artifact.manifest.entries) == ["file-link.txt", "linked/shared.txt", "sub/own.txt"]
+    assert artifact.get_entry("linked/shared.txt").digest == sha(b"shared")
+    with pytest.raises(ValueError, match="policy"):
+        Artifact("empty", "dataset").add_dir(tmp_path / "outside", policy="sometimes")
 
 
 def test_mutable_files_are_copied_at_add_time_and_immutable_ones_are_not(tmp_path: Path, cache_dir: Path) -> None:
@@ -179,6 +196,19 @@ def test_tmp_names_new_files_and_references(tmp_path: Path) -> None:
         ("refs/in/f.txt", (tmp_path / "refd" / "in" / "f.txt").as_uri(), sha(b"referenced"))]
     with pytest.raises(NotImplementedError, match="data objects"):
         artifact.add(object(), "table")
+
+
+def test_saving_a_draft_in_a_disabled_run_does_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("RUNBASE_API_KEY", "WANDB_API_KEY", "RUNBASE_BASE_URL", "WANDB_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("RUNBASE_CONFIG_DIR", str(tmp_path / "no-credentials"))
+    (tmp_path / "f.txt").write_text("f")
+    with runbase.init(mode="disabled"):
+        artifact = Artifact("data", "dataset")
+        artifact.add_file(tmp_path / "f.txt")
+        artifact.save()  # not sent to a server through the Public API, as outside a run
+        artifact.save(project="elsewhere")
+    assert artifact.is_draft()
 
 
 def test_a_draft_has_no_server_properties_and_a_finalized_one_takes_no_files(tmp_path: Path) -> None:
@@ -231,9 +261,48 @@ def test_the_cache_never_serves_tampered_contents(tmp_path: Path) -> None:
     assert not cached.exists()  # dropped, so the next download fetches it again
     assert (tmp_path / "out" / "b").read_bytes() == b"kept"
     assert not cache.copy_out(sha(b"never seen"), tmp_path / "out" / "c")
-    cache.add(tmp_path / "src", sha(b"something else"))
-    assert not cache.path(sha(b"something else")).exists()
+    cache.add(tmp_path / "src", sha(b"something else"))  # kept unchecked, as a link, but never served
+    assert not cache.copy_out(sha(b"something else"), tmp_path / "out" / "d")
+    assert not cache.path(sha(b"something else")).exists() and (tmp_path / "src").exists()
     assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]  # no temporary files left
+
+
+def test_digests_from_the_server_cannot_point_outside_the_cache(tmp_path: Path) -> None:
+    """A stored file's digest names its cache file; a bad server's "digest" must not name another file,
+    which the cache would read, and delete as a bad copy."""
+    from runbase._generated.fragments import ArtifactFileFields
+
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    cache = ArtifactCache(tmp_path / "cache")
+    for bad in (f"ab/{'../' * 8}{victim}", str(victim), "AB" * 32, "ab"):
+        with pytest.raises(ValueError, match="SHA-256"):
+            cache.copy_out(bad, tmp_path / "out")
+        fields = ArtifactFileFields.model_validate({"path": "f.txt", "digest": bad, "size": 8, "ref": None,
+                                                    "extra": "{}", "url": "/files/artifacts/1/f.txt"})
+        with pytest.raises(ValueError, match="bad digest"):
+            ArtifactManifestEntry.from_fields(fields)
+    assert victim.read_text() == "precious"
+    reference = ArtifactFileFields.model_validate({"path": "r", "digest": "etag-1", "size": None,
+                                                   "ref": "https://example.com/r", "extra": "{}", "url": None})
+    assert ArtifactManifestEntry.from_fields(reference).digest == "etag-1"  # a reference's checksum is its own
+
+
+def test_paths_from_the_server_cannot_escape_the_download_root(tmp_path: Path) -> None:
+    from runbase.artifacts.transfer import download_entries
+    from runbase.connection import Connection
+
+    entry = ArtifactManifestEntry("../escaped.txt", sha(b"x"), 1, url="/files/artifacts/1/..%2Fescaped.txt")
+    with pytest.raises(ValueError, match="path traversal"):
+        download_entries(Connection("http://127.0.0.1:9", "k" * 40), [entry], tmp_path / "root",
+                         ArtifactCache(tmp_path / "cache"), False, False)
+    assert not (tmp_path / "escaped.txt").exists()
+
+
+def test_a_server_that_is_down_gives_a_clear_comm_error() -> None:
+    api = runbase.Api(overrides={"base_url": "http://127.0.0.1:9", "entity": "someone"}, api_key="k" * 40)
+    with pytest.raises(runbase.CommError, match="cannot reach the runbase server at http://127.0.0.1:9"):
+        api.artifact("project/data:latest")
 
 
 # -- references ----------------------------------------------------------------------------------------

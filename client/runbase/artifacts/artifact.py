@@ -19,7 +19,7 @@ import os
 import tempfile
 import warnings
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import IO, TYPE_CHECKING, Any
 
 from .._generated.fragments import ArtifactFields
@@ -49,6 +49,24 @@ def _ttl_seconds(ttl: datetime.timedelta | None) -> int | None:
     if ttl.total_seconds() <= 0:
         raise ValueError(f"ttl must be positive, not {ttl}")
     return int(ttl.total_seconds())
+
+
+def _files_under(root: Path) -> list[Path]:
+    """The files below a directory, in name order, following links to directories as W&B does, but never into
+    a loop (a link to a directory it sits in)."""
+    files: list[Path] = []
+    ancestors = {os.fspath(root): {os.path.realpath(root)}}  # each folder walked -> real paths of it and above
+    for folder, subfolders, filenames in os.walk(root, followlinks=True):
+        above = ancestors.pop(folder)
+        kept = []
+        for sub in subfolders:
+            real = os.path.realpath(os.path.join(folder, sub))
+            if real not in above:
+                ancestors[os.path.join(folder, sub)] = above | {real}
+                kept.append(sub)
+        subfolders[:] = kept
+        files.extend(Path(folder, name) for name in filenames if os.path.isfile(os.path.join(folder, name)))
+    return sorted(files)
 
 
 class Artifact:
@@ -101,7 +119,7 @@ class Artifact:
         self._fields = fields
         self._final = True
         self._type = fields.type_name
-        self._description = fields.description
+        self._description = fields.description or None  # "" is how a cleared description is stored
         self._metadata = json.loads(fields.metadata or "{}")
         self._aliases = list(fields.aliases)
         self._tags = list(fields.tags)
@@ -366,6 +384,11 @@ class Artifact:
         """Add a local file. "mutable" copies it now (into the cache, or a private staging file with
         skip_cache) so that later edits cannot change what is uploaded; "immutable" trusts the caller
         not to change it until the upload is done."""
+        return self._add_local(local_path, name, is_tmp, skip_cache, policy, overwrite, "overwrite")
+
+    def _add_local(self, local_path: str | os.PathLike[str], name: str | None, is_tmp: bool | None,
+                   skip_cache: bool | None, policy: str | None, overwrite: bool, flag: str) -> ArtifactManifestEntry:
+        """add_file(), and add_dir() for each file; `flag` names the argument that allows replacing a file."""
         self._check_open()
         policy = policy or "mutable"
         if policy not in POLICIES:
@@ -386,13 +409,13 @@ class Artifact:
             entry_name = names.check_path(f"{folder}/" * bool(folder) + digest[:20] + dot + ext)
         entry = ArtifactManifestEntry(entry_name, digest, size, local_path=local, policy=policy,
                                       skip_cache=bool(skip_cache), _parent=self)
-        self._add_entry(entry, overwrite)
+        self._add_entry(entry, overwrite, flag)
         self._added_local_paths[str(path.absolute())] = entry_name
         return entry
 
-    def _add_entry(self, entry: ArtifactManifestEntry, overwrite: bool) -> None:
+    def _add_entry(self, entry: ArtifactManifestEntry, overwrite: bool, flag: str = "overwrite") -> None:
         assert self._manifest is not None
-        self._manifest.add_entry(entry, overwrite)
+        self._manifest.add_entry(entry, overwrite, flag)
         self._removed.discard(entry.path)
 
     def add_dir(self, local_path: str | os.PathLike[str], name: str | None = None, skip_cache: bool | None = False,
@@ -403,10 +426,12 @@ class Artifact:
         root = Path(os.fspath(local_path))
         if not root.is_dir():
             raise ValueError(f"cannot add {os.fspath(local_path)!r} to the artifact: it is not a directory")
+        if (policy or "mutable") not in POLICIES:
+            raise ValueError(f"policy must be 'mutable' or 'immutable', not {policy!r}")
         prefix = names.check_path(Path(os.fspath(name)).as_posix()) + "/" if name else ""
-        for file in sorted(p for p in root.rglob("*") if p.is_file()):
+        for file in _files_under(root):
             relative = name_under(file, root, "artifact file name")
-            self.add_file(file, name=prefix + relative, skip_cache=skip_cache, policy=policy, overwrite=merge)
+            self._add_local(file, prefix + relative, False, skip_cache, policy, merge, "merge")
 
     def add_reference(self, uri: ArtifactManifestEntry | str, name: str | os.PathLike[str] | None = None,
                       checksum: bool = True, max_objects: int | None = None) -> list[ArtifactManifestEntry]:
@@ -580,8 +605,8 @@ class Artifact:
             raise ArtifactFinalizedError(f"artifact {self._name!r} is being logged: call wait() before save()")
         import runbase
 
-        if runbase.run is not None and not runbase.run.disabled and project in (None, runbase.run.project):
-            runbase.run.log_artifact(self)
+        if runbase.run is not None and (runbase.run.disabled or project in (None, runbase.run.project)):
+            runbase.run.log_artifact(self)  # in a disabled run, as every call there, it does nothing
             return
         from .transfer import save_without_run
 
@@ -590,8 +615,8 @@ class Artifact:
     def _update(self) -> None:
         fields = self._logged()
         changes: dict[str, Any] = {}
-        if self._description != fields.description:
-            changes["description"] = self._description
+        if self._description != (fields.description or None):
+            changes["description"] = self._description or ""  # the server reads null as "unchanged"
         if self._metadata != json.loads(fields.metadata or "{}"):
             changes["metadata"] = json.dumps(names.check_metadata(self._metadata))
         if self._tags != list(fields.tags):
@@ -708,9 +733,13 @@ class Artifact:
         self._logged()
         entries = list(self.manifest)
         if path_prefix is not None:
-            prefix = Path(os.fspath(path_prefix)).as_posix().lstrip("/")
+            # A plain string prefix, as in W&B: "data/" takes the directory, "data" takes data.csv too.
+            prefix = os.fspath(path_prefix).replace(os.sep, "/").lstrip("/")
+            while prefix.startswith("./"):
+                prefix = prefix[2:]
             entries = [entry for entry in entries if entry.path.startswith(prefix)]
         target = Path(root) if root is not None else self._default_root()
+        target.mkdir(parents=True, exist_ok=True)  # the path returned exists, even for no files
         self._download_entries(entries, target, skip_cache, allow_missing_references)
         return str(target)
 
@@ -744,9 +773,12 @@ class Artifact:
         expected = {entry.path: entry for entry in self.manifest}
         found = {path.relative_to(target).as_posix() for path in target.rglob("*") if path.is_file()} \
             if target.is_dir() else set()
+        references = {path for path, entry in expected.items() if entry.ref is not None}
         for path in sorted(expected.keys() | found):
             entry = expected.get(path)
             if entry is None:
+                if references.intersection(parent.as_posix() for parent in PurePosixPath(path).parents):
+                    continue  # a file of a directory reference
                 raise ValueError(f"verification failed: {path} in {target} is not part of artifact {self.name}")
             if entry.ref is not None:
                 continue

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ..files import CHUNK
 from ..settings import env
+from .manifest import check_sha256
 
 
 def default_root() -> Path:
@@ -53,6 +54,7 @@ class ArtifactCache:
         self.root = Path(root) if root is not None else default_root()
 
     def path(self, digest: str) -> Path:
+        check_sha256(digest, "artifact cache")
         return self.root / "obj" / "sha256" / digest[:2] / digest[2:]
 
     def stage(self, source: str | os.PathLike[str], skip_cache: bool) -> tuple[str, int, Path]:
@@ -70,12 +72,17 @@ class ArtifactCache:
         return digest, size, cached
 
     def add(self, source: str | os.PathLike[str], digest: str) -> None:
-        """Keep a copy of a file known by its digest (an immutable file just uploaded, say); a file that
-        changed meanwhile is not kept."""
+        """Keep a file known by its digest (an immutable file just uploaded, say) as a hard link, not a copy:
+        nothing here is trusted on the way out, so a file the user changes in place later is caught then.
+        Across file systems (where links fail) the file is simply not kept."""
         cached = self.path(digest)
         if cached.exists():
             return
-        copy_hashing(source, cached, expect=digest)
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(source, cached)
+        except OSError:
+            pass  # a cache is an optimization
 
     def copy_out(self, digest: str, target: Path) -> bool:
         """Copy the cached contents for `digest` to `target`, checking them on the way; False (and the

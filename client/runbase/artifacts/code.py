@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable
 
 from ..files import name_under
+from . import names
 from .artifact import Artifact
 
 CODE_FILES = re.compile(r"(.*\.py|requirements.*\.txt|Dockerfile.*)")
@@ -41,7 +42,7 @@ def default_name(project: str, root: str) -> str:
     script = sys.argv[0] if sys.argv and sys.argv[0] not in ("", "-c") else "interactive"
     if script != "interactive":
         script = os.path.relpath(os.path.abspath(script), root)
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", f"source-{project}-{script}")[:128]
+    return names.safe_name(f"source-{project}-{script}")
 
 
 def code_artifact(root: str, name: str | None, project: str, include_fn: Callable[..., bool],

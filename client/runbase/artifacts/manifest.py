@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -17,6 +18,15 @@ if TYPE_CHECKING:
     from .artifact import Artifact
 
 POLICIES = ("mutable", "immutable")
+SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def check_sha256(digest: object, what: str) -> str:
+    """A stored file's digest, which also names its place in the cache: anything but 64 hex digits (say
+    "ab/../../x" from a bad server) could point outside it."""
+    if not isinstance(digest, str) or not SHA256.fullmatch(digest):
+        raise ValueError(f"{what}: {digest!r} is not a SHA-256 digest (64 lowercase hex digits)")
+    return digest
 
 
 def manifest_digest(entries: Iterable[ArtifactManifestEntry]) -> str:
@@ -87,7 +97,10 @@ class ArtifactManifestEntry:
 
     @classmethod
     def from_fields(cls, fields: ArtifactFileFields) -> ArtifactManifestEntry:
-        return cls(path=fields.path, digest=fields.digest, size=fields.size, ref=fields.ref,
+        """An entry as the server lists it; a stored file's digest is checked, since it names a cache file."""
+        digest = fields.digest if fields.ref is not None else check_sha256(
+            fields.digest, f"the server listed the artifact file {fields.path!r} with a bad digest")
+        return cls(path=fields.path, digest=digest, size=fields.size, ref=fields.ref,
                    extra=json.loads(fields.extra or "{}"), url=fields.url)
 
 
@@ -97,11 +110,12 @@ class ArtifactManifest:
     def __init__(self, entries: Iterable[ArtifactManifestEntry] = ()) -> None:
         self.entries: dict[str, ArtifactManifestEntry] = {entry.path: entry for entry in entries}
 
-    def add_entry(self, entry: ArtifactManifestEntry, overwrite: bool = False) -> None:
-        """Add an entry; a different entry already at its path is an error unless `overwrite`."""
+    def add_entry(self, entry: ArtifactManifestEntry, overwrite: bool = False, flag: str = "overwrite") -> None:
+        """Add an entry; a different entry already at its path is an error unless `overwrite` (an argument
+        the caller knows as `flag`)."""
         existing = self.entries.get(entry.path)
         if existing is not None and not overwrite and (existing.digest, existing.ref) != (entry.digest, entry.ref):
-            raise ValueError(f"the artifact already has a different file at {entry.path!r}; pass overwrite=True "
+            raise ValueError(f"the artifact already has a different file at {entry.path!r}; pass {flag}=True "
                              "to replace it")
         self.entries[entry.path] = entry
 

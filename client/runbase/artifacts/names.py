@@ -35,6 +35,12 @@ def check_name(name: Any) -> str:
     return _check(name, "name")
 
 
+def safe_name(text: str) -> str:
+    """A default name made of user text (a file name, a script path): characters names do not allow
+    become "_", and it is cut to the longest name allowed."""
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", text)[:MAX_LENGTH]
+
+
 def check_type(type_name: Any) -> str:
     """A type users may log: "job" and "wandb-*" are reserved for runbase itself."""
     _check(type_name, "type")

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .._generated.fragments import ArtifactFields
 from .._generated.input_types import (
@@ -49,6 +49,10 @@ PROGRESS_MIN_BYTES = 50 * 2**20
 PROGRESS_SECONDS = 1.0
 WORKERS = 8
 MB = 2**20
+SMALL_FILE_BYTES = 2 * MB  # files up to this size travel in bundles, larger ones alone
+BUNDLE_BYTES = 16 * MB
+BUNDLE_FILES = 2000
+T = TypeVar("T")
 
 
 @dataclass(eq=False)
@@ -116,29 +120,52 @@ class Progress:
             self._print()
 
 
+def _bundles(items: list[T], size_of: Callable[[T], int]) -> list[list[T]]:
+    """Groups of small items of at most BUNDLE_BYTES (or BUNDLE_FILES) each, to go in one request."""
+    groups: list[list[T]] = [[]]
+    total = 0
+    for item in items:
+        if groups[-1] and (total + size_of(item) > BUNDLE_BYTES or len(groups[-1]) == BUNDLE_FILES):
+            groups.append([])
+            total = 0
+        groups[-1].append(item)
+        total += size_of(item)
+    return [group for group in groups if group]
+
+
 def _send_blobs(files: FileClient, entries: list[ArtifactManifestEntry], label: str) -> None:
-    """Upload the stored files whose blobs the server does not hold for this user, several at a time."""
+    """Upload the stored files whose blobs the server does not hold for this user, several requests at a
+    time: small files in bundles, large ones alone (streamed, resumable)."""
     unique = {entry.digest: entry for entry in entries if entry.ref is None and entry.local_path is not None}
+    held = files.held(list(unique))
+    missing = [entry for digest, entry in unique.items() if digest not in held]
+    for entry in missing:
+        if not os.path.isfile(entry.local_path):  # type: ignore[arg-type]
+            raise CommError(f"cannot upload {entry.path!r} of artifact {label}: its local copy {entry.local_path} "
+                            "is gone")
+    total = sum(entry.size or 0 for entry in missing)
+    progress = Progress(label, total) if total > PROGRESS_MIN_BYTES else None
+    report = progress.add if progress else None
+    small = [entry for entry in missing if (entry.size or 0) <= SMALL_FILE_BYTES]
+    large = [entry for entry in missing if (entry.size or 0) > SMALL_FILE_BYTES]
+
+    def send_bundle(group: list[ArtifactManifestEntry]) -> None:
+        files.put_bundle([(entry.local_path, entry.digest, entry.size or 0) for entry in group], report)  # type: ignore[misc]
+
+    def send_large(entry: ArtifactManifestEntry) -> None:
+        files.put_blob(entry.local_path, entry.digest, entry.size or 0, report)  # type: ignore[arg-type]
+
     with ThreadPoolExecutor(WORKERS, initializer=ignore_this_thread) as pool:
-        present = dict(zip(unique, pool.map(files.has_blob, unique)))
-        missing = [entry for digest, entry in unique.items() if not present[digest]]
-        total = sum(entry.size or 0 for entry in missing)
-        progress = Progress(label, total) if total > PROGRESS_MIN_BYTES else None
-
-        def send(entry: ArtifactManifestEntry) -> None:
-            assert entry.local_path is not None and entry.digest is not None
-            if not os.path.isfile(entry.local_path):
-                raise CommError(f"cannot upload {entry.path!r} of artifact {label}: its local copy {entry.local_path} "
-                                "is gone")
-            files.put_blob(entry.local_path, entry.digest, entry.size or 0, progress.add if progress else None)
-
-        list(pool.map(send, missing))
+        jobs = [pool.submit(send_bundle, group) for group in _bundles(small, lambda e: e.size or 0)]
+        jobs += [pool.submit(send_large, entry) for entry in large]
+        for job in jobs:
+            job.result()
     if progress is not None:
         progress.finish()
 
 
 def _settle_local_copies(entries: list[ArtifactManifestEntry], cache: ArtifactCache) -> None:
-    """After an upload: drop private staging copies, keep immutable files in the cache unless told not to."""
+    """After an upload: drop private staging copies, link immutable files into the cache unless told not to."""
     for entry in entries:
         if entry.ref is not None or entry.local_path is None or entry.digest is None:
             continue
@@ -281,13 +308,19 @@ def save_without_run(artifact: Artifact, project: str | None, settings: Settings
     artifact.wait()
 
 
+def _present(entry: ArtifactManifestEntry, target: Path) -> bool:
+    """Whether the file is already downloaded, intact."""
+    return (entry.ref is None and target.is_file() and target.stat().st_size == entry.size
+            and digest_of(target)[0] == entry.digest)
+
+
 def _download_one(files: FileClient, entry: ArtifactManifestEntry, root: Path, cache: ArtifactCache,
                   skip_cache: bool, allow_missing: bool) -> str | None:
     target = root / check_path(entry.path)
     if entry.ref is not None:
         return str(target) if references.download(entry, target, allow_missing) else None
     assert entry.digest is not None
-    if target.is_file() and target.stat().st_size == entry.size and digest_of(target)[0] == entry.digest:
+    if _present(entry, target):
         return str(target)
     if not skip_cache and cache.copy_out(entry.digest, target):
         return str(target)
@@ -301,11 +334,40 @@ def _download_one(files: FileClient, entry: ArtifactManifestEntry, root: Path, c
     return str(target)
 
 
+def _bundle_url(entry: ArtifactManifestEntry) -> str | None:
+    """The bundle route of the version an entry's URL points into (/files/artifacts/ID/PATH)."""
+    parts = (entry.url or "").split("/")
+    return "/".join(parts[:4]) + "/bundle" if len(parts) > 4 and parts[1:3] == ["files", "artifacts"] else None
+
+
 def download_entries(connection: Connection, entries: list[ArtifactManifestEntry], root: Path, cache: ArtifactCache,
                      skip_cache: bool, allow_missing: bool) -> list[str]:
-    """Download entries below `root`, several at a time; returns their local paths (missing references
-    left out when allowed)."""
+    """Download entries below `root`, several requests at a time, small files in bundles; returns their local
+    paths (missing references left out when allowed)."""
     files = FileClient(connection)
+    bundled: dict[str, list[ArtifactManifestEntry]] = {}
+    alone = []
+    for entry in entries:
+        url = _bundle_url(entry) if entry.ref is None and (entry.size or 0) <= SMALL_FILE_BYTES else None
+        target = root / check_path(entry.path)
+        if url is None or _present(entry, target) or (not skip_cache and cache.copy_out(entry.digest, target)):
+            alone.append(entry)  # _download_one finds it in place, or fetches it alone
+        else:
+            bundled.setdefault(url, []).append(entry)
+
+    def fetch_bundle(url: str, group: list[ArtifactManifestEntry]) -> None:
+        where = {entry.path: (entry.digest, root / check_path(entry.path) if skip_cache else cache.path(entry.digest))
+                 for entry in group}
+        files.download_bundle(url, where)  # type: ignore[arg-type]
+        if not skip_cache:
+            for entry in group:
+                cache.copy_fresh(entry.digest, root / check_path(entry.path))  # type: ignore[arg-type]
+
     with ThreadPoolExecutor(WORKERS) as pool:
-        paths = list(pool.map(lambda e: _download_one(files, e, root, cache, skip_cache, allow_missing), entries))
+        jobs = [pool.submit(fetch_bundle, url, group) for url, entries_of in bundled.items()
+                for group in _bundles(entries_of, lambda e: e.size or 0)]
+        paths = list(pool.map(lambda e: _download_one(files, e, root, cache, skip_cache, allow_missing), alone))
+        for job in jobs:
+            job.result()
+    paths += [str(root / check_path(entry.path)) for group in bundled.values() for entry in group]
     return [path for path in paths if path is not None]

@@ -163,6 +163,8 @@ class ArtifactCollection:
             raise ValueError(f"tags must be a list of strings, not {self.tags!r}")
         edits = {"name": self.name, "description": self.description, "tags": list(self.tags), "type_name": self.type}
         changes = {key: value for key, value in edits.items() if value != self._attrs[key]}
+        if "description" in changes and changes["description"] is None:
+            changes["description"] = ""  # the server reads null as "unchanged": "" clears it
         if not changes:
             return
         result = self.client.update_artifact_collection(UpdateArtifactCollectionInput(id=self.id, **changes))

@@ -14,6 +14,7 @@ from ..._generated.input_types import (
     RegistryMembersInput,
     UpdateRegistryInput,
 )
+from ...artifacts import names
 from ...connection import Connection
 from ...errors import CommError
 from ..paginator import Counted, Listing
@@ -69,8 +70,8 @@ class AddOnlyArtifactTypesList(MutableSequence[str]):
         return len(self._types)
 
     def insert(self, index: int, value: str) -> None:
-        if not isinstance(value, str) or not value:
-            raise ValueError(f"an artifact type must be a non-empty string, not {value!r}")
+        """Checked now: a bad type left in the list would make every later save() fail."""
+        names.check_type(value)
         if value not in self._types:
             self._types.insert(index, value)
 
@@ -124,9 +125,10 @@ class Registry:
                description: str | None = None, artifact_types: list[str] | None = None) -> Registry:
         """A new registry (name without prefix, unique in the organization); artifact_types None accepts every
         type. Call it through Api.create_registry()."""
-        if artifact_types is not None and (isinstance(artifact_types, str)
-                                           or not all(isinstance(t, str) for t in artifact_types)):
-            raise ValueError(f"artifact_types must be a list of strings, not {artifact_types!r}")
+        if artifact_types is not None:
+            if isinstance(artifact_types, str) or not isinstance(artifact_types, Iterable):
+                raise ValueError(f"artifact_types must be a list of strings, not {artifact_types!r}")
+            artifact_types = [names.check_type(type_name) for type_name in artifact_types]
         new = CreateRegistryInput(organization=organization, name=name, visibility=_check_visibility(visibility),
                                   description=description,
                                   artifact_types=None if artifact_types is None else list(artifact_types))
@@ -203,6 +205,8 @@ class Registry:
         edits = {"name": self.name, "description": self.description, "visibility": self.visibility,
                  "allow_all_artifact_types": self.allow_all_artifact_types}
         changes = {key: value for key, value in edits.items() if value != self._attrs[key]}
+        if "description" in changes and changes["description"] is None:
+            changes["description"] = ""  # the server reads null as "unchanged": "" clears it
         if self.artifact_types.draft:
             changes["artifact_types"] = self.artifact_types.draft
         if changes:
