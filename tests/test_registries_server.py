@@ -490,6 +490,19 @@ def test_automations_of_a_restricted_registry_are_hidden_like_it(server: Server,
     assert {secret, public} <= _triggers(server, org)
 
 
+def test_deliveries_of_a_restricted_registry_are_hidden_like_its_automations(server: Server, org: Org) -> None:
+    hidden = create(server, org, unique("quiet"), "restricted")["name"]
+    secret = _trigger(server, org, {"scopeType": "REGISTRY", "scopeName": hidden})
+    _link(server, org, _model(server, org, unique("fired"), "quiet", 0.9), hidden, "net", [])
+    edges = ok(server, "query($id: ID!) { trigger(id: $id) { deliveries { edges { node { id } } } } }",
+               {"id": secret})["trigger"]["deliveries"]["edges"]
+    assert len(edges) == 1
+    one = "query($id: ID!) { delivery(id: $id) { id payload } }"
+    delivery = edges[0]["node"]["id"]
+    assert ok(server, one, {"id": delivery})["delivery"]["id"] == delivery
+    assert ok(server, one, {"id": delivery}, key=org.keys[org.member])["delivery"] is None
+
+
 def test_deleting_a_version_names_no_alias_of_a_hidden_registry(server: Server, org: Org) -> None:
     hidden = create(server, org, unique("hush"), "restricted")["name"]
     version = _model(server, org, unique("aliased"), "hush", 0.5)

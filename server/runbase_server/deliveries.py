@@ -170,7 +170,14 @@ def prune(session: Session, older_than: datetime) -> int:
 
 
 def readable(session: Session, viewer: Viewer, delivery_id: str | int) -> Delivery | None:
-    return members_only(session, viewer, session.get(Delivery, row_id(delivery_id, "delivery")))
+    """Members of the entity see a delivery, unless its automation is hidden from them (one scoped to a
+    restricted registry they were not invited to): its payload describes that registry's versions."""
+    from . import automations  # automations builds on the outbox, not the other way round
+
+    delivery = members_only(session, viewer, session.get(Delivery, row_id(delivery_id, "delivery")))
+    if delivery is None or delivery.trigger_id is None:
+        return delivery
+    return delivery if automations.readable(session, viewer, delivery.trigger_id) is not None else None
 
 
 def redeliver(session: Session, viewer: Viewer, delivery_id: str | int) -> Delivery:

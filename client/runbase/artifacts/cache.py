@@ -100,12 +100,16 @@ class ArtifactCache:
         return True
 
     def copy_fresh(self, digest: str, target: Path) -> None:
-        """Copy a cache file that was just written and checked (a download) to `target`, without hashing it again."""
+        """Put a cache file that was just written and checked (a download) at `target` without hashing it
+        again: as a hard link, so a large file is written once, or as a copy across file systems. A file the
+        user later changes in place changes the cached one too, which the check on the way out catches."""
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-        os.close(fd)
+        temp = target.parent / f".{target.name}.{uuid.uuid4().hex}"
         try:
-            shutil.copyfile(self.path(digest), temp)
+            try:
+                os.link(self.path(digest), temp)
+            except OSError:
+                shutil.copyfile(self.path(digest), temp)
             os.replace(temp, target)
         finally:
             if os.path.exists(temp):
