@@ -771,3 +771,13 @@ def downloadable(session: Session, viewer: Viewer, artifact_id: str, path: str) 
     except NotFound:
         return None
     return None if view is None else file(session, view.artifact, path)
+
+
+def stored_entries(session: Session, viewer: Viewer, artifact_id: str, paths: list[str]) -> list[ArtifactEntry]:
+    """The stored (not referenced) entries at `paths` of a version the viewer can read; NotFound otherwise."""
+    view = readable(session, viewer, artifact_id)
+    if view is None:
+        raise NotFound(f"no artifact {artifact_id!r} (or no access to it)")
+    return list(session.scalars(select(ArtifactEntry).where(ArtifactEntry.artifact_id == view.artifact.id,
+                                                            ArtifactEntry.path.in_(paths),
+                                                            ArtifactEntry.sha256.is_not(None))))

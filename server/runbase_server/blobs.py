@@ -26,6 +26,7 @@ from .settings import ServerSettings
 from .tables import ArtifactEntry, BlobHolder, RunFile
 
 DIGEST = re.compile(r"[0-9a-f]{64}")
+QUERY_BATCH = 500  # digests per IN (...) query
 KEEP_PARTIAL_BYTES = 8 << 20  # an interrupted upload shorter than this is sent again whole
 
 
@@ -205,9 +206,9 @@ def holds(session: Session, user_id: int, digest: str) -> bool:
 def held(session: Session, user_id: int, digests: list[str]) -> set[str]:
     """Which of the digests the user has uploaded, in one query per 500."""
     found: set[str] = set()
-    for start in range(0, len(digests), GC_BATCH):
+    for start in range(0, len(digests), QUERY_BATCH):
         found.update(session.scalars(select(BlobHolder.sha256).where(
-            BlobHolder.user_id == user_id, BlobHolder.sha256.in_(digests[start:start + GC_BATCH]))))
+            BlobHolder.user_id == user_id, BlobHolder.sha256.in_(digests[start:start + QUERY_BATCH]))))
     return found
 
 
@@ -232,9 +233,6 @@ def require_held(session: Session, store: BlobStore, user_id: int, files: list[t
             raise UserError(f"file {name!r}: the blob {digest} has {stored} bytes, not the declared {size}")
 
 
-GC_BATCH = 500
-
-
 def unused(session: Session, digests: list[str]) -> list[str]:
     """The digests that no run file and no artifact entry points to."""
     used = set(session.scalars(select(RunFile.sha256).where(RunFile.sha256.in_(digests))))
@@ -250,9 +248,9 @@ def collect_garbage(db: Database, store: BlobStore, grace_seconds: float) -> int
     store.clear_incoming(cutoff)
     candidates = list(store.stored_before(cutoff))
     collected = 0
-    for start in range(0, len(candidates), GC_BATCH):
+    for start in range(0, len(candidates), QUERY_BATCH):
         with db.session() as session:
-            garbage = unused(session, candidates[start:start + GC_BATCH])
+            garbage = unused(session, candidates[start:start + QUERY_BATCH])
             if garbage:
                 session.execute(delete(BlobHolder).where(BlobHolder.sha256.in_(garbage)))
                 session.flush()

@@ -9,7 +9,6 @@ import json
 import re
 from pathlib import Path
 
-from sqlalchemy import select
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
@@ -36,6 +35,18 @@ def resume_offset(content_range: str | None) -> int:
     if match is None:
         raise UserError(f"Content-Range must look like 'bytes START-END/TOTAL', not {content_range!r}")
     return int(match.group(1))
+
+
+async def json_list(request: Request, key: str) -> list:
+    """The list under `key` of a JSON object body, at most MAX_BUNDLE_FILES long."""
+    try:
+        body = json.loads(await request.body())
+    except ValueError as exc:
+        raise UserError(f'the body must be JSON {{"{key}": [...]}}: {exc}') from None
+    found = body.get(key) if isinstance(body, dict) else None
+    if not isinstance(found, list) or len(found) > MAX_BUNDLE_FILES:
+        raise UserError(f'the body must be {{"{key}": [...]}} with at most {MAX_BUNDLE_FILES} items')
+    return found
 
 
 class BlobResponse(FileResponse):
@@ -96,13 +107,7 @@ class FileRoutes:
         if isinstance(viewer, JSONResponse):
             return viewer
         try:
-            body = json.loads(await request.body())
-            digests = body["digests"] if isinstance(body, dict) else None
-            if not isinstance(digests, list) or len(digests) > MAX_BUNDLE_FILES:
-                raise UserError(f'the body must be {{"digests": [...]}} with at most {MAX_BUNDLE_FILES} digests')
-            digests = [blobs.check_digest(digest) for digest in digests]
-        except (ValueError, KeyError) as exc:
-            return error_response(f'the body must be JSON {{"digests": [...]}}: {exc}', "BAD_USER_INPUT", 400)
+            digests = [blobs.check_digest(digest) for digest in await json_list(request, "digests")]
         except UserError as exc:
             return error_response(str(exc), exc.code, 400)
         return JSONResponse({"held": await run_in_threadpool(self._held_stored, viewer, digests)})
@@ -224,13 +229,8 @@ class FileRoutes:
 
     def _find_entries(self, viewer: Viewer, artifact_id: str, paths: list[str]) -> list[tuple[str, str, int, Path]]:
         with self.db.session() as session:
-            view = artifacts.readable(session, viewer, artifact_id)
-            if view is None:
-                raise NotFound(f"no artifact {artifact_id!r} (or no access to it)")
-            found = session.scalars(select(ArtifactEntry).where(ArtifactEntry.artifact_id == view.artifact.id,
-                                                                ArtifactEntry.path.in_(paths),
-                                                                ArtifactEntry.sha256.is_not(None)))
-            return [(entry.path, entry.sha256, entry.size, self.store.path(entry.sha256)) for entry in found]
+            return [(entry.path, entry.sha256, entry.size, self.store.path(entry.sha256))
+                    for entry in artifacts.stored_entries(session, viewer, artifact_id, paths)]
 
     async def get_artifact_bundle(self, request: Request) -> Response:
         """POST {"paths": [...]} (at most 10,000): the stored files of a version in one streamed bundle (see
@@ -239,15 +239,11 @@ class FileRoutes:
         if isinstance(viewer, JSONResponse):
             return viewer
         try:
-            body = json.loads(await request.body())
-            paths = body["paths"] if isinstance(body, dict) else None
-            if (not isinstance(paths, list) or len(paths) > MAX_BUNDLE_FILES
-                    or not all(isinstance(path, str) for path in paths)):
-                raise UserError(f'the body must be {{"paths": [...]}} with at most {MAX_BUNDLE_FILES} paths')
+            paths = await json_list(request, "paths")
+            if not all(isinstance(path, str) for path in paths):
+                raise UserError('"paths" must be a list of strings')
             entries = await run_in_threadpool(self._find_entries, viewer, request.path_params["artifact_id"],
                                               paths)
-        except (ValueError, KeyError) as exc:
-            return error_response(f'the body must be JSON {{"paths": [...]}}: {exc}', "BAD_USER_INPUT", 400)
         except NotFound as exc:
             return error_response(str(exc), exc.code, 404)
         except UserError as exc:

@@ -346,12 +346,14 @@ def download_entries(connection: Connection, entries: list[ArtifactManifestEntry
     paths (missing references left out when allowed)."""
     files = FileClient(connection)
     bundled: dict[str, list[ArtifactManifestEntry]] = {}
-    alone = []
+    placed, alone = [], []
     for entry in entries:
         url = _bundle_url(entry) if entry.ref is None and (entry.size or 0) <= SMALL_FILE_BYTES else None
         target = root / check_path(entry.path)
-        if url is None or _present(entry, target) or (not skip_cache and cache.copy_out(entry.digest, target)):
-            alone.append(entry)  # _download_one finds it in place, or fetches it alone
+        if url is None:
+            alone.append(entry)  # large files and references: _download_one
+        elif _present(entry, target) or (not skip_cache and cache.copy_out(entry.digest, target)):
+            placed.append(str(target))
         else:
             bundled.setdefault(url, []).append(entry)
 
@@ -369,5 +371,5 @@ def download_entries(connection: Connection, entries: list[ArtifactManifestEntry
         paths = list(pool.map(lambda e: _download_one(files, e, root, cache, skip_cache, allow_missing), alone))
         for job in jobs:
             job.result()
-    paths += [str(root / check_path(entry.path)) for group in bundled.values() for entry in group]
+    paths += placed + [str(root / check_path(entry.path)) for group in bundled.values() for entry in group]
     return [path for path in paths if path is not None]
