@@ -1,4 +1,4 @@
-"""Workload W6 (artifact throughput) from DESIGN.md: upload and download of one large file and of many
+"""Workload W6 (artifact throughput, see README.md here): upload and download of one large file and of many
 small files as an artifact, beside a plain file copy of the same data on this machine (the target: within
 2x of it) and, with --peers, MLflow's log_artifacts / download_artifacts through its artifact proxy.
 

@@ -1,5 +1,5 @@
 """Performance workloads W1 (log-call overhead), W2 (ingest), W3 (run search), W4 (history read) and W5
-(automation latency) from DESIGN.md, against a real `runbase server` and, with --peers, an MLflow tracking
+(automation latency), described in README.md here, against a real `runbase server` and, with --peers, an MLflow tracking
 server measured in the same invocation (MLflow has no automations, so W5 has no peer).
 
     python benchmarks/run.py [--workloads W1,W2,W3,W4,W5] [--database sqlite|postgresql|both] [--peers]
@@ -43,7 +43,7 @@ PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
 KEYS = [f"k{j}" for j in range(10)]
 W1_CALLS = 20_000
 W2_STEPS = 100_000
-# MLflow's synchronous log_metrics costs ~24 ms a call (DESIGN.md): 20,000 calls would take ~8 minutes,
+# MLflow's synchronous log_metrics costs ~24 ms a call (measured on the 2-core development machine): 20,000 calls would take ~8 minutes,
 # so the peer runs fewer calls; the median and p99 of a steady per-call cost need far fewer samples.
 MLFLOW_W1_CALLS = 2_000
 # MLflow ingests a few thousand points/s, so W2 is scaled down and reported as a rate (points/s).
@@ -761,7 +761,7 @@ def file_bytes(db: Path) -> int:
 def runbase_server(database: str, env: dict[str, str] | None = None) -> Iterator[dict[str, Any]]:
     """A real `runbase server` on a free port with a temp data dir (and a fresh PostgreSQL database);
     `env` adds RUNBASE_* settings."""
-    key = secrets.token_urlsafe(40)
+    key = secrets.token_hex(24)  # no "-": the shape the wandb client accepts
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="runbase-bench-") as tmp, contextlib.ExitStack() as stack:
         data_dir = Path(tmp) / "data"

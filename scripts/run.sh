@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# The run command: install runbase into .venv and start the server on SQLite
-# (./runbase-data), logging a demo run to it once it is up.
+# The run command: install runbase with its server into a virtualenv (.venv, or $RUNBASE_VENV) and start
+# the server on SQLite (./runbase-data), logging a demo run to it once it is up. Arguments go to
+# `runbase server`, e.g. ./scripts/run.sh --port 9000.
+#
+# The install is a regular one, not editable: an editable install lets a `./runbase/` run folder in the
+# directory a script runs from shadow the package. Running this again reinstalls from the sources.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-python3 -m venv .venv
-.venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e '.[server]'
-exec .venv/bin/runbase server --demo "$@"
+venv="${RUNBASE_VENV:-.venv}"
+python3 -m venv "$venv"
+"$venv/bin/python" -m pip install -q --upgrade pip
+"$venv/bin/python" -m pip install -q '.[server]'
+exec "$venv/bin/runbase" server --demo "$@"

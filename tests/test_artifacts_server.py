@@ -12,6 +12,9 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+import pytest
+
+import runbase
 from conftest import Server
 
 VERSION_FIELDS = """id versionIndex sourceVersionIndex isLink typeName digest state description metadata
@@ -394,6 +397,55 @@ def test_deleting_versions_and_collections(server: Server) -> None:
     assert collection(server, target, "kept")["artifacts"]["totalCount"] == 1
 
 
+DELETE_RUN = "mutation($i: DeleteRunInput!) { deleteRun(input: $i) { success } }"
+
+
+def test_deleting_a_run_with_the_artifacts_it_logged(server: Server) -> None:
+    """Run.delete(delete_artifacts=True), as in W&B: the versions the run logged go, with their aliases, their
+    links into portfolios and a PENDING one; those it only used stay. Without the flag, or asked by a user who
+    may not change the run, nothing of them goes."""
+    project, target = unique("run-delete"), unique("run-delete-target")
+    doomed, kept, consumer = new_run(server, project), new_run(server, project), new_run(server, project)
+    older = log(server, project, "model", {"w": b"kept w0"}, "model", runName=kept)
+    used = log(server, project, "data", {"d": b"input of the doomed run"}, runName=kept)
+    ok(server, USE, {"i": {"projectName": project, "runName": doomed, "artifactId": used["id"]}})
+    m1 = log(server, project, "model", {"w": b"doomed w1"}, "model", runName=doomed, aliases=["best"])
+    m2 = log(server, project, "model", {"w": b"doomed w2"}, "model", runName=doomed)
+    ok(server, LINK, {"i": {"artifactId": m1["id"], "projectName": target, "collectionName": "promoted",
+                            "aliases": ["prod"]}})
+    ok(server, USE, {"i": {"projectName": project, "runName": consumer, "artifactId": m2["id"]}})
+    pending = create(server, project, "model", "model", runName=doomed)
+    logged_ids = [m1["id"], m2["id"], pending["id"]]
+    assert by_name(server, project, "model")["id"] == m2["id"]
+
+    outsider = server.create_user(unique("outsider"))
+    error = refused(server, DELETE_RUN, {"i": {"entityName": "admin", "projectName": project, "runName": doomed,
+                                               "deleteArtifacts": True}}, outsider)
+    assert error["extensions"]["code"] in ("FORBIDDEN", "NOT_FOUND")
+    assert all(ok(server, BY_ID, {"id": artifact_id})["artifact"] for artifact_id in logged_ids)
+
+    api = runbase.Api(overrides={"base_url": server.url}, api_key=server.key)
+    run = api.run(f"admin/{project}/{doomed}")
+    with pytest.raises(runbase.UsageError, match="delete_artifacts"):
+        run.delete(delete_artifacts="yes")  # type: ignore[arg-type]
+    run.delete(delete_artifacts=True)
+    with pytest.raises(ValueError, match="no run"):
+        run.load(force=True)
+    assert [ok(server, BY_ID, {"id": artifact_id})["artifact"] for artifact_id in logged_ids] == [None] * 3
+    assert by_name(server, project, "model")["id"] == older["id"]  # latest moved back to the kept version
+    assert by_name(server, project, "model:best") is None and by_name(server, target, "promoted:prod") is None
+    assert collection(server, target, "promoted")["artifacts"]["totalCount"] == 0
+    assert ok(server, BY_ID, {"id": used["id"]})["artifact"]["state"] == "COMMITTED"  # only used: it stays
+    used_by_consumer = ok(server, "query($p: String!, $r: String!) { project(name: $p) { run(name: $r) { "
+                                  "usedArtifacts { totalCount } } } }", {"p": project, "r": consumer})
+    assert used_by_consumer["project"]["run"]["usedArtifacts"]["totalCount"] == 0
+
+    ok(server, DELETE_RUN, {"i": {"projectName": project, "runName": kept}})  # no flag: its versions stay
+    stays = ok(server, "query($id: ID!) { artifact(id: $id) { state aliases loggedBy { name } } }",
+               {"id": older["id"]})["artifact"]
+    assert stays == {"state": "COMMITTED", "aliases": ["latest"], "loggedBy": None}
+
+
 def test_updating_versions_and_collections(server: Server) -> None:
     project, target = unique("update"), unique("update-target")
     v0 = log(server, project, "data", {"a": b"u0"}, aliases=["old"], ttlDurationSeconds=60)
@@ -543,7 +595,7 @@ def test_bad_input_is_refused_clearly(server: Server) -> None:
         ([{"path": "x", "sha256": "0" * 64, "size": 3}], "upload it first"),
         ([{"path": "x", "sha256": "nothex", "size": 3}], "64 lowercase"),
         ([{"path": "x", "sha256": digest}], "size must be"),
-        ([{"path": "x", "ref": "ftp://host/x"}], "scheme"),
+        ([{"path": "x", "ref": "no-scheme/x"}], "scheme"),
         ([{"path": "x", "ref": "s3://b/k", "size": -1}], "size must be"),
         ([{"path": "x", "ref": "s3://b/k", "extra": [1]}], "extra must be"),
         ([{"path": "x", "ref": "s3://b/k", "sha256": digest}], "unknown field"),

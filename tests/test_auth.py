@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 
 import httpx
 import pytest
@@ -33,7 +34,7 @@ def test_bearer_and_basic_auth(server: Server) -> None:
 
 def test_keys_are_wandb_shaped_and_revocable(server: Server) -> None:
     key = server.create_user("keyholder")
-    assert len(key) >= 40 and all(c.isalnum() or c in "_-" for c in key)
+    assert re.fullmatch(r"[A-Za-z0-9_]{40,}", key), key  # no '-': the wandb client would read a prefix
     keys = server.graphql("{ viewer { apiKeys { id name } } }", key=key)["data"]["viewer"]["apiKeys"]
     assert key not in str(keys)  # only a prefix is ever shown
     server.graphql("mutation($id: ID!) { deleteApiKey(input: {id: $id}) { success } }", {"id": keys[0]["id"]},
@@ -64,11 +65,25 @@ def test_only_admins_create_users(server: Server) -> None:
     assert result["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
 
-@pytest.mark.parametrize("key", ["short", "has spaces " + "x" * 40, "x" * 39])
+def test_generated_keys_never_contain_a_dash() -> None:
+    """The official wandb client splits a key at '-' and then finds it too short: about half of all
+    token_urlsafe keys had one."""
+    from runbase_server.auth import check_key_shape, new_key
+
+    keys = [new_key() for _ in range(2000)]
+    assert all(re.fullmatch(r"[A-Za-z0-9_]{40,}", key) for key in keys)
+    assert len(set(keys)) == len(keys)
+    for key in keys[:20]:
+        check_key_shape(key)
+
+
+@pytest.mark.parametrize("key", ["short", "has spaces " + "x" * 40, "x" * 39, "with-dash" + "x" * 40,
+                                 "x" * 20 + "-" + "y" * 40])
 def test_admin_key_must_be_wandb_shaped(key: str, tmp_path, backend: str) -> None:
     if backend != "sqlite":
         pytest.skip("a start-up check; one backend is enough")
     srv = Server(tmp_path, None)
     srv.key = key
-    with pytest.raises(RuntimeError, match="RUNBASE_ADMIN_API_KEY"):
+    with pytest.raises(RuntimeError, match="RUNBASE_ADMIN_API_KEY.*no '-'"):
         srv.start()
+    assert not (tmp_path / "runbase.db").exists()  # refused before anything was created

@@ -92,6 +92,85 @@ def test_malformed_requests(server: Server) -> None:
     assert "Cannot query field 'nosuchfield'" in result["errors"][0]["message"]
 
 
+def post(server: Server, body: dict) -> httpx.Response:
+    return httpx.post(f"{server.url}/graphql", json=body, headers={"Authorization": f"Bearer {server.key}"},
+                      timeout=30)
+
+
+def request_error(server: Server, body: dict, *words: str) -> str:
+    """The one error of a request refused before anything ran: HTTP 200, no data, code BAD_USER_INPUT."""
+    response = post(server, body)
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert not answer.get("data") and len(answer["errors"]) == 1, answer
+    [error] = answer["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT" and error["message"] != "Internal server error", answer
+    for word in words:
+        assert word in error["message"], answer
+    return error["message"]
+
+
+TWO_OPERATIONS = ('query Look { viewer { username } } '
+                  'mutation Make { upsertBucket(input: {modelName: "two-operations", name: "r"}) { inserted } }')
+
+
+def test_operation_name_picks_one_operation(server: Server) -> None:
+    """The W&B public API sends operationName "": no name. Several operations need one; a name that is not
+    there, or a document without operations, is a clear error instead of an internal one (HTTP 500)."""
+    for name in ("", None, "Look"):
+        answer = post(server, {"query": "query Look { viewer { username } }", "operationName": name}).json()
+        assert answer == {"data": {"viewer": {"username": "admin"}}}, answer
+    request_error(server, {"query": TWO_OPERATIONS}, "2 operations (Look, Make)", "operationName")
+    request_error(server, {"query": TWO_OPERATIONS, "operationName": ""}, "operationName")
+    request_error(server, {"query": "{ viewer { username } } " + TWO_OPERATIONS}, "(anonymous), Look, Make")
+    assert server.run("r", project="two-operations") is None  # nothing ran, the mutation least of all
+    request_error(server, {"query": TWO_OPERATIONS, "operationName": "Nope"}, "no operation named 'Nope'")
+    request_error(server, {"query": "fragment F on Query { viewer { username } }"}, "no operation")
+    request_error(server, {"query": ""}, "empty")
+    assert post(server, {"query": TWO_OPERATIONS, "operationName": "Make"}).json() == {
+        "data": {"upsertBucket": {"inserted": True}}}
+    assert post(server, {"query": TWO_OPERATIONS, "operationName": "Look"}).json() == {
+        "data": {"viewer": {"username": "admin"}}}
+    for name in (5, ["Look"], {"name": "Look"}):
+        response = post(server, {"query": TWO_OPERATIONS, "operationName": name})
+        assert response.status_code == 400 and "operationName" in response.text, response.text
+
+
+HISTORY_FROM = 'query($s: Int64) { project(name: "p") { run(name: "r") { history(minStep: $s) } } }'
+NAMED = "query($n: String!) { project(name: $n) { name } }"
+
+
+@pytest.mark.parametrize("query, variables, words", [
+    (NAMED, {}, ["$n", "String!", "to be provided"]),
+    (NAMED, {"n": None}, ["$n", "String!", "not to be None"]),
+    (NAMED, {"n": 5}, ["$n", "String cannot represent"]),
+    (NAMED, {"n": ["a"]}, ["$n", "String cannot represent"]),
+    ('query($f: Int!) { project(name: "p") { runs(first: $f) { edges { node { name } } } } }', {"f": "ten"},
+     ["$f", "Int cannot represent"]),
+    (HISTORY_FROM, {"s": "abc"}, ["$s", "Int64 cannot represent 'abc'"]),
+    (HISTORY_FROM, {"s": 1.5}, ["$s", "Int64 cannot represent 1.5"]),
+    (HISTORY_FROM, {"s": 2**64}, ["$s", "Int64 cannot represent"]),
+    (HISTORY_FROM, {"s": True}, ["$s", "Int64 cannot represent True"]),
+    ('{ project(name: "p") { run(name: "r") { history(minStep: "abc") } } }', {}, ["Int64 cannot represent 'abc'"]),
+    ('query($n: String) { project(name: $n) { name } }', {"n": "p"}, ["$n", "String!"]),
+    ("query($n: String!) { viewer { username } }", {"n": "x"}, ["$n", "never used"]),
+])
+def test_missing_and_mistyped_variables_are_user_errors(server: Server, query: str, variables: dict,
+                                                        words: list[str]) -> None:
+    """graphql-core words them; they used to reach clients as "Internal server error" (and be retried)."""
+    request_error(server, {"query": query, "variables": variables}, *words)
+
+
+def test_json_string_variables_take_json_values(server: Server) -> None:
+    """A JSONString variable sent as JSON itself (an object) is that JSON, not Python's repr of it."""
+    server.graphql('mutation { upsertBucket(input: {modelName: "json-vars", name: "r", state: "finished"}) '
+                   '{ inserted } }')
+    query = ('query($f: JSONString) { project(name: "json-vars") { runs(filters: $f) { edges { node { name } } } } }')
+    for filters in ({"state": "finished"}, json.dumps({"state": "finished"})):
+        answer = post(server, {"query": query, "variables": {"f": filters}}).json()
+        assert answer["data"]["project"]["runs"]["edges"] == [{"node": {"name": "r"}}], answer
+
+
 @pytest.mark.parametrize("rows, message", [
     ("not json", "not valid JSON"),
     ('{"_step": 1}', "JSON list"),

@@ -207,7 +207,26 @@ def test_runs_starting_late_with_sparse_steps(store: Store, small_segments: None
     assert store.scan(None, steps[-1] + 1, None, 5) == ([], None)
     sample = store.sampled(None, 100)
     assert len(sample) == 100 and sample[0] == rows[0] and sample[-1] == rows[-1]
-    assert store.read(min_step=steps[3], max_step=steps[6]) == rows[3:7]  # read(): max inclusive
+    # read() takes max_step exclusive, as W&B does and as scan() always did (it was inclusive before issue 10)
+    assert store.read(min_step=steps[3], max_step=steps[6]) == rows[3:6]
+    assert store.read(min_step=steps[3], max_step=steps[6] + 1) == rows[3:7]
+    assert store.read(min_step=steps[3], max_step=steps[3]) == []
+    assert store.read(min_step=steps[6], max_step=steps[3]) == []
+
+
+def test_pages_of_steps_share_no_row(store: Store, small_segments: None) -> None:
+    """A W&B-style pager asks for [0, 100), [100, 200), ...: each row comes once, edges included,
+    from history(minStep:, maxStep:) and historyPage alike, from the JSON tail and the segments."""
+    rows = [{"_step": step, "x": step} for step in range(0, 1_000, 5)]  # every page edge holds a row
+    send(store, rows, 40)
+    tail, segments = store.layout()
+    assert tail and segments
+    edges = range(0, 1_100, 100)
+    read = [row for low, high in zip(edges, edges[1:]) for row in store.read(min_step=low, max_step=high)]
+    scanned = [row for low, high in zip(edges, edges[1:]) for row in store.scan_all(limit=7, min_step=low,
+                                                                                     max_step=high)]
+    assert read == scanned == rows
+    assert store.read(samples=3, min_step=100, max_step=200) == [rows[20], rows[30], rows[39]]
 
 
 def test_special_values_survive_compaction_and_the_tail(store: Store, small_segments: None) -> None:

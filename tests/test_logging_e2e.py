@@ -209,6 +209,51 @@ def test_offline_then_sync_is_idempotent(server: Server, tmp_path: Path) -> None
     assert json.loads(data["config"])["k"]["value"] == "v"
 
 
+def test_summary_keeps_none_and_deleting_removes(server: Server, tmp_path: Path) -> None:
+    """run.summary.update({"acc": None}) keeps "acc" as null, as W&B does; only deleting a key removes it."""
+    run = init(server, tmp_path, project="summary-null")
+    run.summary.update({"acc": 0.9, "gone": 1, "loss": 0.5})
+    run.log({"x": 1})
+    deadline = time.monotonic() + 30
+    while "gone" not in json.loads(server.run(run.id, project="summary-null")["summaryMetrics"]):
+        assert time.monotonic() < deadline, "the summary never reached the server"
+        time.sleep(0.1)
+    run.summary.update({"acc": None})
+    run.summary["loss"] = None
+    del run.summary["gone"]
+    run.finish()
+    summary = json.loads(server.run(run.id, project="summary-null")["summaryMetrics"])
+    assert {k: v for k, v in summary.items() if not k.startswith("_")} == {"acc": None, "loss": None, "x": 1}
+    resumed = init(server, tmp_path, project="summary-null", id=run.id, resume="must")
+    assert "acc" in resumed.summary and resumed.summary["acc"] is None and "gone" not in resumed.summary
+    resumed.finish()
+
+
+def test_sync_keeps_summary_nulls_and_reads_older_logs(server: Server, tmp_path: Path) -> None:
+    """A log written since issue 10 lists removed summary keys apart, so its nulls are values; in an older log
+    (no removeSummaryKeys) a null meant "remove the key", and still does."""
+    from runbase.connection import Connection
+    from runbase.sync import sync_log
+
+    def write(name: str, **new_form: list[str]) -> Path:
+        records = [{"t": "run", "entityName": "admin", "modelName": "sync-nulls", "name": name},
+                   {"t": "history", "rows": "[]", "summaryMetrics": json.dumps({"a": 1, "b": 2, "c": 3}),
+                    **new_form},
+                   {"t": "history", "rows": "[]", "summaryMetrics": json.dumps({"a": None}), **new_form},
+                   {"t": "run", "state": "finished", "exitCode": 0}]
+        if new_form:
+            records.insert(3, {"t": "history", "rows": "[]", "summaryMetrics": "{}", "removeSummaryKeys": ["c"]})
+        log = tmp_path / f"run-{name}.runbase"
+        log.write_text("".join(json.dumps(record) + "\n" for record in records))
+        return log
+
+    with Connection(server.url, server.key) as connection:
+        sync_log(connection, write("older"))
+        sync_log(connection, write("newer", removeSummaryKeys=[]))
+    assert json.loads(server.run("older", project="sync-nulls")["summaryMetrics"]) == {"b": 2, "c": 3}
+    assert json.loads(server.run("newer", project="sync-nulls")["summaryMetrics"]) == {"a": None, "b": 2}
+
+
 def test_disabled_mode_is_a_no_op(tmp_path: Path) -> None:
     run = runbase.init(mode="disabled", config={"a": 1}, settings={"root_dir": str(tmp_path)})
     run.log({"x": 1})

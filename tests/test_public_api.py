@@ -132,6 +132,36 @@ def test_public_run_attributes_and_updates(server: Server, tmp_path: Path) -> No
         again.load(force=True)
 
 
+def test_summary_none_is_kept_and_update_persists_other_edits(server: Server) -> None:
+    """Run.summary keeps a key set to None (W&B keeps null); deleting removes it; run.update() also persists
+    edits made around the summary's own methods (pop, a nested value)."""
+    make_runs(server, "summary-null", [{"name": "s1", "summary": {"acc": 0.5, "loss": 1.0, "gone": 1, "old": 2,
+                                                                  "nested": {"a": 1}}}])
+    api = api_for(server)
+    run = api.run("admin/summary-null/s1")
+    run.summary.update({"acc": None})
+    run.summary["loss"] = None
+    del run.summary["gone"]
+    again = api.run("admin/summary-null/s1")
+    assert again.summary == {"acc": None, "loss": None, "old": 2, "nested": {"a": 1}}
+    assert "acc" in again.summary and again.summary["acc"] is None
+    again.summary.pop("old")
+    again.summary["nested"]["b"] = None
+    dict.__setitem__(again.summary, "added", None)  # what a dict method other than update() would do
+    again.notes = "edited"
+    again.update()
+    third = api.run("admin/summary-null/s1")
+    assert third.summary == {"acc": None, "loss": None, "nested": {"a": 1, "b": None}, "added": None}
+    assert third.notes == "edited"
+    with pytest.raises(TypeError):
+        third.summary.update({"bad": object()})  # refused before anything changed
+    assert "bad" not in third.summary
+    both = server.graphql("mutation($i: UpsertBucketInput!) { upsertBucket(input: $i) { inserted } }", {"i": {
+        "modelName": "summary-null", "name": "s1", "summaryMetrics": '{"acc": 1}', "removeSummaryKeys": ["acc"]}})
+    assert both["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT" and "both" in both["errors"][0]["message"]
+    assert api.run("admin/summary-null/s1").summary == third.summary
+
+
 def test_projects_and_create(server: Server) -> None:
     api = api_for(server)
     project = api.create_project("made-by-api")
@@ -187,6 +217,10 @@ def test_scan_history_returns_every_row(server: Server, tmp_path: Path) -> None:
     assert all(row["_step"] == 1000 + i and row["loss"] == i * 0.5 for i, row in enumerate(rows))
     sparse = list(run.scan_history(keys=["every3"], page_size=777, min_step=1000, max_step=2000))
     assert [row["every3"] for row in sparse] == list(range(0, 1000, 3))
+    # max_step is exclusive (W&B's [min_step, max_step)): consecutive windows share no row at their edge
+    windows = [[row["_step"] for row in run.scan_history(keys=["every3"], page_size=2, min_step=low, max_step=low + 6)]
+               for low in (1003, 1009)]
+    assert windows == [[1003, 1006], [1009, 1012]]
 
 
 def test_runs_histories_in_one_request_per_page(server: Server, tmp_path: Path) -> None:

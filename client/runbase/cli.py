@@ -6,13 +6,34 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
+
+from . import __version__
 
 
-def _server(args: argparse.Namespace) -> int:
-    from runbase_server.cli import serve
+class ArgumentParser(argparse.ArgumentParser):
+    """A mistake on the command line is one line naming it, not the usage text (that is --help)."""
 
-    return serve(args)
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _server_command(command_name: str, function: str) -> Any:
+    """The server-side command, or an exit naming the extra when the server's packages are missing."""
+
+    def command(args: argparse.Namespace) -> int:
+        try:
+            import runbase_server.app  # noqa: F401 - imports every package the server needs
+        except ModuleNotFoundError as exc:
+            if exc.name is None or exc.name.split(".")[0] in ("runbase", "runbase_server"):
+                raise  # a bug in runbase, not a missing extra
+            sys.exit(f"runbase {command_name} needs the server extra: pip install 'runbase[server]' "
+                     f"(missing: {exc.name})")
+        from runbase_server import cli
+
+        return int(getattr(cli, function)(args))
+
+    return command
 
 
 def _sync(args: argparse.Namespace) -> int:
@@ -137,24 +158,18 @@ def _add_monitor(commands: Any) -> None:
     slack.set_defaults(func=_monitor_slack)
 
 
-SERVER_PACKAGES = ("runbase_server", "strawberry", "starlette", "uvicorn", "sqlalchemy", "alembic", "psycopg",
-                   "numpy", "slack_sdk")
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="runbase", description="Self-hosted experiment tracking.")
+    parser = ArgumentParser(prog="runbase", description="Self-hosted experiment tracking.")
+    parser.add_argument("--version", action="version", version=f"runbase {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
+    from runbase_server.cli import add_admin_arguments, add_arguments
+
     server = commands.add_parser("server", help="run the runbase server")
-    try:
-        from runbase_server.cli import add_arguments
-    except ModuleNotFoundError as exc:
-        if exc.name is None or exc.name.split(".")[0] not in SERVER_PACKAGES:
-            raise  # a bug in the server, not a missing extra
-        server.set_defaults(func=lambda _args: sys.exit("runbase server needs the server extra: "
-                                                        "pip install 'runbase[server]'"))
-    else:
-        add_arguments(server)
-        server.set_defaults(func=_server)
+    add_arguments(server)
+    server.set_defaults(func=_server_command("server", "serve"))
+    admin = commands.add_parser("admin", help="server maintenance on the server's machine (it needs the database)")
+    add_admin_arguments(admin)
+    admin.set_defaults(func=_server_command("admin", "admin"))
     sync = commands.add_parser("sync", help="upload offline runs or runs the server missed")
     sync.add_argument("paths", nargs="+", help="a run directory or a directory of runs")
     sync.add_argument("--host", help="server URL (default: the one you logged in to)")

@@ -13,7 +13,7 @@ import random
 import socket
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +25,7 @@ from .errors import AuthenticationError, UsageError
 from .records import RUN, SYNCED, RecordLog
 from .run import Run
 from .sender import Sender, print_warning
-from .settings import Settings
+from .settings import TRUE, Settings, env
 from .summary import Summary
 
 if TYPE_CHECKING:
@@ -89,6 +89,30 @@ def _check_tags(tags: Any) -> tuple[str, ...] | None:
     if any(len(t) > 64 or not t for t in tags):
         raise UsageError("each tag must be 1 to 64 characters")
     return tuple(tags)
+
+
+def _warner(settings: Settings) -> Callable[[str], None]:
+    """print_warning, or nothing for a silent run (SILENT keeps every line of runbase's own off stderr)."""
+    return (lambda message: None) if settings.silent else print_warning
+
+
+def silenced() -> bool:
+    """Whether runbase's own lines are off: the current run is silent, or, outside a run, SILENT is set."""
+    import runbase
+
+    if runbase.run is not None:
+        return bool(runbase.run._settings.silent)
+    return (env("SILENT") or "").strip().lower() in TRUE
+
+
+def _initial_config(s: Settings, config: dict[str, Any] | str | argparse.Namespace | None,
+                    include_keys: list[str] | None, exclude_keys: list[str] | None) -> dict[str, Any]:
+    """The config init() starts with: the config_paths files in order, then `config` over them."""
+    merged: dict[str, Any] = {}
+    for path in s.config_paths or ():
+        merged.update(initial_config(os.fspath(path), None, None))
+    merged.update(initial_config(config, None, None))
+    return initial_config(merged, include_keys, exclude_keys)
 
 
 def _base_settings() -> Settings:
@@ -205,7 +229,8 @@ def init(
         "run_job_type": _check_str("job_type", job_type), "mode": mode, "resume": resume, "reinit": reinit,
         "allow_val_change": allow_val_change,
     }).checked()
-    initial = initial_config(config, config_include_keys, config_exclude_keys)
+    _check_tags(s.run_tags)  # from the settings or the environment, checked as the argument is
+    initial = _initial_config(s, config, config_include_keys, config_exclude_keys)
     reinit_mode = {True: "finish_previous", False: "return_previous", None: "default"}.get(s.reinit, s.reinit)
     if reinit_mode == "default":
         reinit_mode = "return_previous"
@@ -234,7 +259,7 @@ def _start(s: Settings, initial: dict[str, Any], force: bool) -> Run:
     if s.mode == "online" and not api_key:
         if force:
             raise AuthenticationError(f"no API key for {base_url}: call runbase.login() or set RUNBASE_API_KEY")
-        print_warning(f"no API key for {base_url}; logging offline (upload later with `runbase sync`)")
+        _warner(s)(f"no API key for {base_url}; logging offline (upload later with `runbase sync`)")
         s = s.updated({"mode": "offline"})
     root = Path(s.root_dir or os.getcwd()) / "runbase"
     run_id = _check_id(s.run_id) if s.run_id else None
@@ -248,7 +273,7 @@ def _start(s: Settings, initial: dict[str, Any], force: bool) -> Run:
         entity = entity or connection.viewer().viewer.entity
         max_batch = min(max_batch, connection.server_info().server_info.max_request_bytes // 4)
         if s.resume in ("allow", "must", "auto"):
-            _sync_earlier_sessions(connection, root, entity, project, run_id)
+            _sync_earlier_sessions(connection, root, entity, project, run_id=run_id, warn=_warner(s))
         found = connection.run_resume_status(entity=entity, project=project, name=run_id).project
         existing = found.run if found is not None else None
     resumed = _check_resume(s.resume, run_id, existing)
@@ -281,7 +306,7 @@ def _start(s: Settings, initial: dict[str, Any], force: bool) -> Run:
         console_start = connection.run_console(entity=entity, project=project, run=run_id,
                                                lines=0).project.run.console_line_count
     sender = Sender(connection, log, {"entityName": entity, "projectName": project, "runName": run_id}, summary._data,
-                    s.heartbeat_seconds, max_batch, print_warning,
+                    s.heartbeat_seconds, max_batch, _warner(s),
                     console_path=run_dir / "files" / "output.log" if capture else None, console_start=console_start)
     run = Run(s, entity, project, run_id, fields["displayName"], str(run_dir / "files"), sender, config, summary,
               start_step=(existing.last_history_step + 1) if resumed and existing.last_history_step is not None else 0,
@@ -294,8 +319,8 @@ def _start(s: Settings, initial: dict[str, Any], force: bool) -> Run:
         print(f"runbase: {'resumed' if resumed else 'started'} run {run.name} ({run_id}): {where}", file=sys.stderr)
     if capture:
         if s.console == "redirect":
-            print_warning("console='redirect' is not built: capturing Python's sys.stdout and sys.stderr instead "
-                          "(output written straight to file descriptors, e.g. by subprocesses, is not captured)")
+            _warner(s)("console='redirect' is not built: capturing Python's sys.stdout and sys.stderr instead "
+                       "(output written straight to file descriptors, e.g. by subprocesses, is not captured)")
         run._console = ConsoleCapture(sender.queue.append)
         run._console.start()
     return run
@@ -311,7 +336,8 @@ def _check_resume(resume: str | None, run_id: str, existing: Any) -> bool:
     return existing is not None
 
 
-def _sync_earlier_sessions(connection: Connection, root: Path, entity: str, project: str, run_id: str) -> None:
+def _sync_earlier_sessions(connection: Connection, root: Path, entity: str, project: str, *, run_id: str,
+                           warn: Callable[[str], None]) -> None:
     """Upload what earlier sessions of this run left in their record logs (the server was unreachable
     when they finished, or the process died) before resuming it: the new session numbers its history
     steps and console lines after the server's last ones, so anything uploaded later would collide
@@ -327,7 +353,7 @@ def _sync_earlier_sessions(connection: Connection, root: Path, entity: str, proj
         first = next((record for record in read(log) if record.get("t") == RUN), None)
         if first is None or first.get("modelName") != project or first.get("entityName") not in (None, entity):
             continue  # another project's run with the same id
-        print_warning(f"uploading what an earlier session of run {run_id} left in {directory} before resuming it")
+        warn(f"uploading what an earlier session of run {run_id} left in {directory} before resuming it")
         try:
             sync_log(connection, log, mark_crashed=False)
         except Exception as exc:  # noqa: BLE001 - whatever it was, resuming now would lose that data
@@ -353,6 +379,7 @@ def finish_run(run: Run, exit_code: int | None) -> None:
     if run._console is not None:
         run._console.stop()
     if run._sender is not None:
+        warn = _warner(run._settings)
         if run._pending:
             run._commit()
         state = "finished" if not exit_code else "failed"
@@ -363,7 +390,7 @@ def finish_run(run: Run, exit_code: int | None) -> None:
             pass  # reported by the sender already
         run_dir = Path(run._dir).parent
         if run._sender.broken:
-            print_warning(f"{run._sender.failed}: the run's data is incomplete; what was recorded is in {run_dir}")
+            warn(f"{run._sender.failed}: the run's data is incomplete; what was recorded is in {run_dir}")
         elif run._settings.mode == "online":
             if delivered:
                 try:
@@ -371,8 +398,8 @@ def finish_run(run: Run, exit_code: int | None) -> None:
                 except OSError:
                     pass  # the run folder is gone: nothing is left for `runbase sync` anyway
             else:
-                print_warning(f"could not reach the server ({run._sender.failed}); everything is kept in {run_dir}: "
-                              f"upload it with `runbase sync {run_dir}`")
+                warn(f"could not reach the server ({run._sender.failed}); everything is kept in {run_dir}: "
+                     f"upload it with `runbase sync {run_dir}`")
         if run._settings.resume == "auto" and not exit_code:
             (run_dir.parent / "resume.json").unlink(missing_ok=True)
     with _lock:

@@ -36,7 +36,7 @@ MAX_BATCH_ROWS = 20_000
 MAX_CONSOLE_LINES = 5_000  # per request and per record
 CONSOLE_TICK = 0.2  # while the console is captured, the longest printed lines wait before being recorded
 CONSOLE_STREAMS = ("stdout", "stderr")  # queue items (stream name, text) come straight from the capture
-MISSING = object()
+MISSING = object()  # no value: a key the summary does not hold (any more)
 FINAL_FIELDS = frozenset(("state", "exitCode"))
 
 
@@ -49,6 +49,14 @@ def encode_rows(rows: list[dict[str, Any]], nonfinite: bool) -> str:
         except TypeError:  # integers beyond 64 bits
             pass
     return json.dumps(rows, separators=(",", ":"))
+
+
+def summary_fields(delta: dict[str, Any]) -> dict[str, Any]:
+    """LogHistoryInput's summary fields for a delta in which MISSING marks a removed key. Removals travel
+    apart because None is a value the summary keeps (as W&B does); the list is written even when empty,
+    which tells `runbase sync` that a record's nulls are values (older logs meant removals by them)."""
+    return {"summaryMetrics": json.dumps({key: value for key, value in delta.items() if value is not MISSING}),
+            "removeSummaryKeys": [key for key, value in delta.items() if value is MISSING]}
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -289,9 +297,9 @@ class Sender(threading.Thread):
     def _record_summary(self) -> None:
         current = dict(self.summary)  # one atomic copy; the run thread keeps writing
         delta = {k: v for k, v in current.items() if not _same(self.recorded_summary.get(k, MISSING), v)}
-        delta.update({k: None for k in self.recorded_summary.keys() - current.keys()})
+        delta.update({k: MISSING for k in self.recorded_summary.keys() - current.keys()})
         if delta:
-            self.log.write(HISTORY, {"rows": "[]", "summaryMetrics": json.dumps(delta)})
+            self.log.write(HISTORY, {"rows": "[]", **summary_fields(delta)})
             self.pending_summary.update(delta)
             self.recorded_summary = current
 
@@ -423,7 +431,7 @@ class Sender(threading.Thread):
         self.connection.log_history(LogHistoryInput.model_validate({
             **self.identity,
             "rows": batch,
-            "summaryMetrics": json.dumps(delta) if delta else None,
+            **(summary_fields(delta) if delta else {}),
         }))
         if delta is self.pending_summary:
             self.pending_summary = {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,8 +28,75 @@ def env(name: str) -> str | None:
     return value or None
 
 
+TRUE = ("true", "1", "yes", "on")
+FALSE = ("false", "0", "no", "off")
+# W&B's variable names for settings whose own upper-cased name is not the variable's (both are read).
+ENV_NAMES = {"root_dir": ("DIR",), "run_name": ("NAME",), "run_notes": ("NOTES",), "run_tags": ("TAGS",),
+             "run_job_type": ("JOB_TYPE",)}
+
+
+def _env_names(setting: str) -> list[str]:
+    """The variables (without RUNBASE_/WANDB_) a setting is read from: W&B's name, then the setting's own
+    upper-cased, and for x_ settings also W&B's double-underscore form (WANDB__FINISH_TIMEOUT)."""
+    names = [*ENV_NAMES.get(setting, ()), setting.upper()]
+    return names + ([f"_{setting[2:].upper()}"] if setting.startswith("x_") else [])
+
+
+def _found_in_env(setting: str) -> tuple[str, str] | None:
+    """(the variable's full name, its value) of the first variable set for `setting`, RUNBASE_ first."""
+    for name in _env_names(setting):
+        for prefix in ("RUNBASE_", "WANDB_"):
+            value = os.environ.get(prefix + name)
+            if value:
+                return prefix + name, value
+    return None
+
+
+def _flag(variable: str, value: str) -> bool:
+    if value.strip().lower() in TRUE:
+        return True
+    if value.strip().lower() in FALSE:
+        return False
+    raise UsageError(f"{variable} must be true or false (or 1/0, yes/no, on/off), not {value!r}")
+
+
+def _number(kind: type[int] | type[float]) -> Callable[[str, str], int | float]:
+    def parse(variable: str, value: str) -> int | float:
+        try:
+            return kind(value.strip())
+        except ValueError:
+            what = "an integer" if kind is int else "a number"
+            raise UsageError(f"{variable} must be {what}, not {value!r}") from None
+
+    return parse
+
+
+def _flag_or_word(variable: str, value: str) -> bool | str:
+    """reinit's and resume's true/false, or one of their words (checked() checks those)."""
+    return _flag(variable, value) if value.strip().lower() in TRUE + FALSE else value.strip()
+
+
+def _listed(variable: str, value: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in value.split(",") if item.strip())
+
+
+# How a variable's text becomes a setting's value; settings not named here take the text as it is.
+ENV_PARSERS: dict[str, Callable[[str, str], Any]] = {
+    "allow_val_change": _flag, "quiet": _flag, "silent": _flag, "reinit": _flag_or_word, "resume": _flag_or_word,
+    "heartbeat_seconds": _number(float), "init_timeout": _number(float), "x_finish_timeout": _number(float),
+    "x_max_row_bytes": _number(int), "run_tags": _listed, "config_paths": _listed,
+}
+# Defaults of the settings that are None until checked(), so that an explicit Settings value, even one equal
+# to the default, wins over the environment and an unset one does not hide it.
+DEFAULTS: dict[str, Any] = {"quiet": False, "silent": False, "allow_val_change": False, "heartbeat_seconds": 30.0,
+                            "init_timeout": 90.0, "x_finish_timeout": 300.0, "x_max_row_bytes": 16 * 1024 * 1024}
+
+
 @dataclass
 class Settings:
+    """What init() runs with. None means "not set": init() arguments win over Settings, which win over the
+    RUNBASE_*/WANDB_* variables (see from_environment), which win over the defaults that checked() fills in."""
+
     api_key: str | None = None
     base_url: str | None = None
     entity: str | None = None
@@ -41,40 +109,34 @@ class Settings:
     run_tags: tuple[str, ...] | None = None
     run_group: str | None = None
     run_job_type: str | None = None
-    resume: str | None = None
+    resume: str | bool | None = None
     reinit: str | bool | None = None
     allow_val_change: bool | None = None
-    heartbeat_seconds: float = 30.0
-    init_timeout: float = 90.0
-    quiet: bool = False
-    silent: bool = False
+    # YAML files whose values init() loads into the config first (its `config` argument wins over them).
+    config_paths: Sequence[str | os.PathLike[str]] | None = None
+    heartbeat_seconds: float | None = None  # 30
+    init_timeout: float | None = None  # 90
+    quiet: bool | None = None  # no "started run" line
+    silent: bool | None = None  # no line of runbase's own at all, warnings included
     # Console capture (W&B's Settings.console); None means "auto".
     console: str | None = None
-    # Seconds finish() waits for an unreachable server before leaving the data for `runbase sync`.
-    x_finish_timeout: float = 300.0
-    # Largest serialized history row the SDK accepts.
-    x_max_row_bytes: int = 16 * 1024 * 1024
+    # Seconds finish() waits for an unreachable server before leaving the data for `runbase sync` (300).
+    x_finish_timeout: float | None = None
+    # Largest serialized history row the SDK accepts (16 MiB).
+    x_max_row_bytes: int | None = None
     extra: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_environment(cls) -> Settings:
-        tags = env("TAGS")
-        return cls(
-            api_key=env("API_KEY"),
-            base_url=env("BASE_URL"),
-            entity=env("ENTITY"),
-            project=env("PROJECT"),
-            mode=env("MODE"),
-            root_dir=env("DIR"),
-            run_id=env("RUN_ID"),
-            run_name=env("NAME"),
-            run_notes=env("NOTES"),
-            run_tags=tuple(t.strip() for t in tags.split(",") if t.strip()) if tags else None,
-            run_group=env("RUN_GROUP"),
-            run_job_type=env("JOB_TYPE"),
-            resume=env("RESUME"),
-            console=env("CONSOLE"),
-        )
+        """Every setting from its RUNBASE_/WANDB_ variable: W&B's names (NAME, NOTES, TAGS, JOB_TYPE, DIR)
+        or the setting's upper-cased (RUN_ID, RUN_GROUP, RESUME, CONFIG_PATHS, SILENT, QUIET, ...); lists
+        are comma-separated, flags true/false. A value that cannot be read is an error naming the variable."""
+        values: dict[str, Any] = {}
+        for setting in (f.name for f in dataclasses.fields(cls) if f.name != "extra"):
+            found = _found_in_env(setting)
+            if found is not None:
+                values[setting] = ENV_PARSERS.get(setting, lambda _, text: text)(*found)
+        return cls(**values)
 
     def updated(self, values: Settings | dict[str, Any] | None) -> Settings:
         """A copy with the given non-None values applied; unknown names are an error."""
@@ -91,16 +153,41 @@ class Settings:
         return dataclasses.replace(self, **{k: v for k, v in values.items() if v is not None})
 
     def checked(self) -> Settings:
+        """A copy with the defaults filled in, or a UsageError naming the first setting that is wrong."""
         mode = MODE_ALIASES.get(self.mode or "online", self.mode or "online")
         if mode == "shared":
             raise NotImplementedError("mode='shared' (several processes logging to one run) is not supported yet")
         if mode not in MODES:
             raise UsageError(f"mode must be one of {', '.join(MODES)}, not {self.mode!r}")
-        if self.resume is not None and self.resume not in RESUME:
+        resume = "auto" if self.resume is True else None if self.resume is False else self.resume
+        if resume is not None and resume not in RESUME:
             raise UsageError(f"resume must be one of {', '.join(RESUME)} (or True/False), not {self.resume!r}")
         if self.reinit is not None and not isinstance(self.reinit, bool) and self.reinit not in REINIT:
             raise UsageError(f"reinit must be one of {', '.join(REINIT)} (or True/False), not {self.reinit!r}")
         console = self.console or "auto"
         if console not in CONSOLE:
             raise UsageError(f"console must be one of {', '.join(CONSOLE)}, not {self.console!r}")
-        return dataclasses.replace(self, mode=mode, console=console)
+        filled = {name: default if getattr(self, name) is None else getattr(self, name)
+                  for name, default in DEFAULTS.items()}
+        for name, value in filled.items():
+            default = DEFAULTS[name]
+            if isinstance(default, bool):
+                if not isinstance(value, bool):
+                    raise UsageError(f"{name} must be True or False, not {value!r}")
+                continue
+            kinds, what = ((int,), "integer") if isinstance(default, int) else ((int, float), "number")
+            if isinstance(value, bool) or not isinstance(value, kinds) or not value > 0:
+                raise UsageError(f"{name} must be a positive {what}, not {value!r}")
+        return dataclasses.replace(self, mode=mode, resume=resume, console=console,
+                                   config_paths=_paths(self.config_paths), **filled)
+
+
+def _paths(value: Any) -> tuple[str, ...] | None:
+    """config_paths as a tuple of paths; one path alone (not a list) is taken as a list of one."""
+    if value is None:
+        return None
+    if isinstance(value, (str, os.PathLike)):
+        value = [value]
+    if not isinstance(value, Sequence) or not all(isinstance(path, (str, os.PathLike)) for path in value):
+        raise UsageError(f"config_paths must be a list of file paths, not {value!r}")
+    return tuple(os.fspath(path) for path in value)

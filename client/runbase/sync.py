@@ -11,6 +11,7 @@ gets there; history rows, run fields and unreachable servers still stop it."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,23 @@ from .artifacts.transfer import ArtifactJob, upload
 from .connection import Connection
 from .errors import CommError, UsageError
 from .records import ALERT, ALERT_SENT, ARTIFACT, ARTIFACT_SENT, HISTORY, RUN, SYNCED, RecordLog, read, sent_numbers
+
+
+def _current_form(record: dict[str, Any]) -> dict[str, Any]:
+    """A history record as this SDK writes it. Logs written before the summary kept null values have no
+    removeSummaryKeys: a null in their summaryMetrics meant "remove the key", so it still does."""
+    text = record.get("summaryMetrics")
+    if text is None or "removeSummaryKeys" in record:
+        return record
+    try:
+        delta = json.loads(text)
+    except (TypeError, ValueError):
+        return record  # the server names what is wrong with it
+    if not isinstance(delta, dict):
+        return record
+    from .sender import MISSING, summary_fields
+
+    return {**record, **summary_fields({key: MISSING if value is None else value for key, value in delta.items()})}
 
 
 def _print_warning(message: str) -> None:
@@ -80,7 +98,7 @@ def sync_log(connection: Connection, log: Path, *, mark_crashed: bool = True,
                      f"{exc}; the rest of its console output is skipped (it is in the run's output.log)")
                 console_refused = True
         elif kind == HISTORY:
-            result = connection.log_history(LogHistoryInput.model_validate({**target, **record}))
+            result = connection.log_history(LogHistoryInput.model_validate({**target, **_current_form(record)}))
             rows += result.log_history.accepted if result.log_history else 0
         elif kind == ALERT and record["n"] not in sent:
             number = record.pop("n")

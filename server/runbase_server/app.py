@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import sys
@@ -27,7 +28,7 @@ from .database import Database, upgrade
 from .delivery_worker import DeliveryWorker
 from .errors import Unauthenticated, UserError, error_response
 from .file_routes import FileRoutes
-from .schema import build, is_internal, is_race
+from .schema import MAX_TOKENS, build, is_internal, is_race
 from .schema_base import Context
 from .settings import SESSION_KEY, ServerSettings
 
@@ -87,9 +88,45 @@ def _format(error: GraphQLError) -> dict[str, Any]:
         return masked
     formatted = error.formatted
     original = error.original_error
-    if isinstance(original, UserError):
-        formatted.setdefault("extensions", {})["code"] = original.code
+    # Parse and validation errors, and variables of the wrong type or missing, carry no code of their
+    # own: they are the user's mistake all the same, and clients must not retry them as internal.
+    code = original.code if isinstance(original, UserError) else "BAD_USER_INPUT"
+    formatted.setdefault("extensions", {}).setdefault("code", code)
     return formatted
+
+
+def _operation_names(query: str) -> tuple[str | None, ...] | None:
+    """The names of the document's operations (None for an anonymous one); None when the document does
+    not parse or is too long, which execution then reports."""
+    try:
+        document = parse(query, max_tokens=MAX_TOKENS)
+    except (GraphQLError, RecursionError):
+        return None
+    return tuple(definition.name.value if definition.name else None
+                 for definition in document.definitions if isinstance(definition, OperationDefinitionNode))
+
+
+# Clients send the same few texts; a long one (a big string literal) is parsed again rather than kept.
+_cached_operation_names = functools.lru_cache(maxsize=512)(_operation_names)
+CACHED_QUERY_CHARS = 64 * 1024
+
+
+def _operation_problem(query: str, operation: str | None) -> str | None:
+    """Why the request does not pick exactly one operation to run. Strawberry would run the first of
+    several unnamed, and fail with an internal error on a name that is not there."""
+    if not query.strip():
+        return "the query is empty"
+    names = (_cached_operation_names if len(query) <= CACHED_QUERY_CHARS else _operation_names)(query)
+    if names is None:
+        return None
+    shown = ", ".join("(anonymous)" if name is None else name for name in names)
+    if not names:
+        return "the document has no operation to run, only fragments"
+    if operation is None and len(names) > 1:
+        return f"the document has {len(names)} operations ({shown}): say which to run with operationName"
+    if operation is not None and operation not in names:
+        return f"the document has no operation named {operation!r}; it has {shown}"
+    return None
 
 
 class GraphQLEndpoint:
@@ -118,17 +155,20 @@ class GraphQLEndpoint:
             payload = json.loads(body)
             query = payload["query"]
             variables = payload.get("variables") or {}
-            if not isinstance(query, str) or not isinstance(variables, dict):
+            # "" is how the W&B public API says "no operation name"
+            operation = payload.get("operationName") or None
+            if not (isinstance(query, str) and isinstance(variables, dict) and isinstance(operation, str | None)):
                 raise TypeError
-        except (ValueError, KeyError, TypeError):
-            return error_response('the body must be JSON: {"query": "...", "variables": {...}}', "BAD_REQUEST", 400)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return error_response('the body must be JSON: {"query": "...", "variables": {...}, "operationName": '
+                                  '"..." (optional)}', "BAD_REQUEST", 400)
         except RecursionError:
             return error_response("the request body is nested too deeply", "BAD_REQUEST", 400)
         where = _nul_at(variables, "") or ("the query" if "\x00" in query or "\\u0000" in query else None)
         if where:
             return _refuse_nul(query, where)
         return await run_in_threadpool(self._execute, request.headers.get("authorization"), query, variables,
-                                       payload.get("operationName"))
+                                       operation)
 
     def _execute(self, authorization: str | None, query: str, variables: dict[str, Any],
                  operation: str | None) -> Response:
@@ -138,6 +178,9 @@ class GraphQLEndpoint:
                     viewer = authenticate(session, authorization)
                 except Unauthenticated as exc:
                     return error_response(str(exc), exc.code, 401)
+                problem = _operation_problem(query, operation)
+                if problem:  # a GraphQL request error: no data, HTTP 200 as for any other GraphQL error
+                    return error_response(problem, "BAD_USER_INPUT", 200)
                 context = Context(session=session, viewer=viewer, limits=self.limits)
                 result = self.schema.execute_sync(query, variables, context, operation_name=operation)
                 if result.errors:
@@ -209,13 +252,14 @@ def create_app(settings: ServerSettings | None = None) -> Starlette:
                 created.append(key)
 
         upgrade(db.engine, then=bootstrap)
-        key = created[0] if created else None
-        if key is not None:
-            print(f"runbase: created user 'admin' with API key {key}", file=sys.stderr, flush=True)
+        if created and settings.admin_api_key:  # a key chosen in the environment is known already
+            print("runbase: created user 'admin' with the API key in RUNBASE_ADMIN_API_KEY", file=sys.stderr,
+                  flush=True)
+        elif created:
+            print(f"runbase: created user 'admin' with API key {created[0]} (shown once: keep it; "
+                  "`runbase admin new-key admin` issues another)", file=sys.stderr, flush=True)
         if settings.demo_url:
-            with db.session() as session:
-                _, demo_key = users.generate_api_key(session, users.admin_viewer(session), "demo", None)
-            demo.start(settings.demo_url, demo_key)
+            demo.start(db, settings.demo_url)
         tasks = [asyncio.create_task(_mark_crashed_runs(db, settings.heartbeat_timeout_seconds, worker))]
         if settings.blob_gc_interval_seconds > 0:
             tasks.append(asyncio.create_task(_housekeep(db, settings)))

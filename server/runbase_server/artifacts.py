@@ -5,6 +5,7 @@ and expired; who may read and change them; finding them by id or by "name:v3" / 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -43,7 +44,9 @@ MAX_ENTRY_DIGEST = 512
 MAX_LINKED = 500
 MAX_INDEX = 2**31 - 1
 MAX_TTL = 1000 * 365 * 86400
-REFERENCE_SCHEMES = ("file", "http", "https", "s3", "gs")
+# A reference's URI scheme (RFC 3986): any, since the server never fetches references; at least two
+# characters, so that a Windows path "C:\\x" is not taken for a URI.
+REFERENCE_SCHEME = re.compile(r"[a-z][a-z0-9+.-]+")
 STORED_KEYS = {"path", "sha256", "size", "extra"}
 REFERENCE_KEYS = {"path", "ref", "digest", "size", "extra"}
 
@@ -121,9 +124,10 @@ def _check_keys(path: str, item: dict[str, Any], allowed: set[str], kind: str) -
 def _reference(path: str, item: dict[str, Any]) -> dict[str, Any]:
     _check_keys(path, item, REFERENCE_KEYS, "a reference")
     ref = item["ref"]
-    scheme = urlsplit(ref).scheme.lower() if isinstance(ref, str) else None
-    if not ref or scheme not in REFERENCE_SCHEMES:
-        raise UserError(f"file {path!r}: ref must be a URI with scheme {', '.join(REFERENCE_SCHEMES)}, not {ref!r}")
+    scheme = urlsplit(ref).scheme.lower() if isinstance(ref, str) else ""
+    if not ref or not REFERENCE_SCHEME.fullmatch(scheme):
+        raise UserError(f"file {path!r}: ref must be a URI with a scheme (file://, https://, s3://, ...), "
+                        f"not {ref!r}")
     digest = item.get("digest")
     if digest is not None and (not isinstance(digest, str) or len(digest) > MAX_ENTRY_DIGEST):
         raise UserError(f"file {path!r}: digest must be a string of at most {MAX_ENTRY_DIGEST} characters")
@@ -483,6 +487,35 @@ def delete_version(session: Session, viewer: Viewer, artifact_id: object, delete
         raise UserError(f"version {_name(artifact)} has aliases {shown}{hidden}; remove them first or pass "
                         "deleteAliases: true")
     _delete(session, artifact)
+
+
+def delete_logged_by(session: Session, viewer: Viewer, run: Run) -> int:
+    """Delete the versions the run logged, its output artifacts (not those it only used), as W&B's
+    run.delete(delete_artifacts=True) does: aliases, links into portfolios and PENDING versions included. The
+    viewer must be allowed to change each version's project (the run's, where they were logged). Returns how
+    many went; a version deleted meanwhile is skipped."""
+    logged = list(session.scalars(select(Artifact).where(Artifact.run_id == run.id, Artifact.state != DELETED)
+                                  .order_by(Artifact.id)))
+    if not logged:
+        return 0
+    for project in {artifact.collection.project for artifact in logged}:
+        artifact_collections.require_writable_project(session, viewer, project)
+    # Collections first, in id order, then the versions: the order every writer takes them in (see _lock).
+    artifact_collections.lock(session, [place for artifact in logged for place in _places(session, artifact)])
+    still = set(session.scalars(update(Artifact).where(Artifact.id.in_([a.id for a in logged]),
+                                                       Artifact.state != DELETED)
+                                .values(updated_at=utcnow()).returning(Artifact.id)
+                                .execution_options(synchronize_session=False)))
+    for artifact in logged:
+        if artifact.id not in still:
+            continue
+        session.refresh(artifact)
+        if artifact.state == PENDING:
+            session.delete(artifact)
+            session.flush()
+        else:
+            _delete(session, artifact)
+    return len(still)
 
 
 def expire(session: Session, now: datetime | None = None) -> int:

@@ -7,6 +7,7 @@ import binascii
 import hashlib
 import re
 import secrets
+import string
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -15,8 +16,11 @@ from sqlalchemy.orm import Session
 from .errors import Unauthenticated, UserError
 from .tables import ApiKey, User
 
-# The shape the official wandb client accepts: 40+ URL-safe characters.
-KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{40,}")
+# The shape the official wandb client accepts: it reads what precedes a '-' as a prefix and wants 40
+# characters after it, so a key is 40+ characters with no '-' at all.
+KEY_PATTERN = re.compile(r"[A-Za-z0-9_]{40,}")
+KEY_ALPHABET = string.ascii_letters + string.digits
+KEY_LENGTH = 40  # 40 characters of 62: 238 random bits
 
 
 @dataclass(frozen=True)
@@ -29,18 +33,21 @@ class Viewer:
 
 
 def hash_key(key: str) -> str:
-    # Keys carry 240 random bits, so a fast hash cannot be brute-forced;
+    # Keys carry 238 random bits, so a fast hash cannot be brute-forced;
     # a slow one would cost every request.
     return hashlib.sha256(key.encode()).hexdigest()
 
 
 def new_key() -> str:
-    return secrets.token_urlsafe(30)
+    """A random key of letters and digits only, which every wandb client accepts."""
+    return "".join(secrets.choice(KEY_ALPHABET) for _ in range(KEY_LENGTH))
 
 
 def check_key_shape(key: str) -> None:
+    """Refuse a key the official wandb client would reject, before it is stored."""
     if not KEY_PATTERN.fullmatch(key):
-        raise UserError("an API key must be at least 40 characters of A-Z, a-z, 0-9, '_' and '-'")
+        raise UserError("an API key must be at least 40 characters of A-Z, a-z, 0-9 and '_' (no '-': the wandb "
+                        "client reads what precedes a '-' as a prefix and then finds the key too short)")
 
 
 def store_key(session: Session, user: User, key: str, description: str | None = None) -> ApiKey:

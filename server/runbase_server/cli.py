@@ -1,47 +1,219 @@
-"""`runbase server`: serve the API with uvicorn."""
+"""`runbase server` and `runbase admin`: serve the API with uvicorn, and recover access from the server's machine.
+
+Everything a user can get wrong on the command line (port, log level, database URL, data
+directory) is checked before anything is created, and reported as one line."""
 
 from __future__ import annotations
 
 import argparse
+import errno
+import os
+import socket
 import sys
 from pathlib import Path
 
-import uvicorn
-from sqlalchemy import make_url
-
-from .app import create_app
-from .auth import check_key_shape
-from .errors import UserError
 from .settings import ServerSettings
+
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+
+
+class StartupError(Exception):
+    """A setting the server cannot start with; its message is the one line the user sees."""
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """Shows each option's default, where it has one worth showing."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if action.default not in (None, False, argparse.SUPPRESS) and "%(default)" not in text:
+            text += " (default: %(default)s)"
+        return text
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port number (1-65535)")
+    return port
+
+
+def _database_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data-dir", type=Path, metavar="DIR",
+                        help="where file contents (run files, artifacts) and the SQLite database live "
+                             "(default: $RUNBASE_DATA_DIR or ./runbase-data)")
+    parser.add_argument("--database-url", metavar="URL",
+                        help="PostgreSQL, e.g. postgresql://user@host/db (postgres:// and "
+                             "postgresql+psycopg:// work too); default: $RUNBASE_DATABASE_URL, else SQLite in the "
+                             "data dir")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8080)
-    parser.add_argument("--data-dir", type=Path, help="where the SQLite database lives (default ./runbase-data)")
-    parser.add_argument("--database-url", help="e.g. postgresql+psycopg://user@host/db (default: SQLite)")
-    parser.add_argument("--log-level", default="warning")
-    parser.add_argument("--demo", action="store_true", help="log a demo run to the server once it is up")
+    parser.formatter_class = HelpFormatter
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0: every interface)")
+    parser.add_argument("--port", type=_port, default=8080, help="port to listen on")
+    _database_arguments(parser)
+    parser.add_argument("--log-level", default="warning", type=str.lower, choices=LOG_LEVELS,
+                        help="how much the server logs")
+    parser.add_argument("--demo", action="store_true",
+                        help="once the server is up, log a demo run and fire a demo automation")
 
 
-def serve(args: argparse.Namespace) -> int:
-    settings = ServerSettings()
+def add_admin_arguments(parser: argparse.ArgumentParser) -> None:
+    tasks = parser.add_subparsers(dest="task", required=True)
+    key = tasks.add_parser(
+        "new-key", formatter_class=HelpFormatter,
+        help="issue a new API key for a user, straight into the server's database (e.g. a lost admin key)")
+    key.add_argument("username", nargs="?", default="admin", help="whose key")
+    key.add_argument("--description", default="issued with runbase admin new-key", help="the key's description")
+    _database_arguments(key)
+
+
+def _database_url(url: str) -> str:
+    """The SQLAlchemy URL for what a user passes: `postgres://` and `postgresql://` (what hosts hand out)
+    mean psycopg 3, the driver runbase ships with."""
+    from sqlalchemy import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise StartupError(f"--database-url {url!r} is not a database URL (e.g. postgresql://user@host/db)") from None
+    if parsed.drivername in ("postgres", "postgresql"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.drivername not in ("postgresql+psycopg", "sqlite", "sqlite+pysqlite"):
+        raise StartupError(f"--database-url: runbase runs on PostgreSQL (postgresql://...) or SQLite "
+                           f"(sqlite:///path), not {parsed.drivername!r}")
+    return parsed.render_as_string(hide_password=False)
+
+
+def _check_data_dir(data_dir: Path) -> None:
+    if data_dir.exists() and not data_dir.is_dir():
+        raise StartupError(f"the data dir {data_dir} is a file, not a directory")
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StartupError(f"cannot create the data dir {data_dir}: {exc.strerror}") from None
+    if not data_dir.is_dir() or not os.access(data_dir, os.W_OK | os.X_OK):
+        raise StartupError(f"the data dir {data_dir} is not a writable directory")
+
+
+def _check_port(host: str, port: int) -> None:
+    """Bind and release the address, so a taken port fails before a database or key is made."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise StartupError(f"--host {host!r}: {exc.strerror}") from None
+    family, kind, proto, _name, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise StartupError(f"port {port} on {host} is already in use (try --port)") from None
+            raise StartupError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+
+
+def _check_database(url: str) -> None:
+    """Connect once, so a wrong URL or a server that is down is one line, not a traceback."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.exc import SQLAlchemyError
+
+    engine = create_engine(url, connect_args={"connect_timeout": 10} if url.startswith("postgresql") else {})
+    try:
+        with engine.connect():
+            pass
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise StartupError(f"cannot connect to the database: {reason}") from None
+    finally:
+        engine.dispose()
+
+
+def _settings(args: argparse.Namespace) -> ServerSettings:
+    try:
+        settings = ServerSettings()
+    except ValueError as exc:
+        raise StartupError(str(exc)) from None
     if args.data_dir is not None:
         settings.data_dir = args.data_dir
     if args.database_url:
         settings.database_url = args.database_url
-    if settings.admin_api_key:
-        try:
-            check_key_shape(settings.admin_api_key)
-        except UserError as exc:
-            print(f"runbase: RUNBASE_ADMIN_API_KEY: {exc}", file=sys.stderr)
-            return 2
+    if settings.database_url:
+        settings.database_url = _database_url(settings.database_url)
+    return settings
+
+
+def serve(args: argparse.Namespace) -> int:
+    from .auth import check_key_shape
+    from .errors import UserError
+
+    try:
+        settings = _settings(args)
+        if settings.admin_api_key:
+            try:
+                check_key_shape(settings.admin_api_key)
+            except UserError as exc:
+                raise StartupError(f"RUNBASE_ADMIN_API_KEY: {exc}") from None
+        _check_port(args.host, args.port)
+        if settings.database_url:
+            _check_database(settings.database_url)
+        _check_data_dir(settings.data_dir)
+    except StartupError as exc:
+        print(f"runbase: error: {exc}", file=sys.stderr)
+        return 2
+    import uvicorn
+    from sqlalchemy import make_url
+
+    from .app import create_app
+
     local_url = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '::') else args.host}:{args.port}"
     settings.public_url = settings.public_url or local_url
     if args.demo:
         settings.demo_url = local_url
     app = create_app(settings)
-    print(f"runbase: serving on http://{args.host}:{args.port} (GraphiQL at /graphql), "
-          f"database {make_url(settings.resolved_database_url()).render_as_string(hide_password=True)}", file=sys.stderr, flush=True)
+    database = make_url(settings.resolved_database_url()).render_as_string(hide_password=True)
+    print(f"runbase: serving on http://{args.host}:{args.port} (GraphiQL at /graphql), database {database}, "
+          f"files in {settings.data_dir}", file=sys.stderr, flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, timeout_graceful_shutdown=5)
+    return 0
+
+
+def admin(args: argparse.Namespace) -> int:
+    """`runbase admin new-key USER`: whoever runs the server has its database, so may mint a key."""
+    from sqlalchemy import inspect
+
+    from .auth import new_key, store_key
+    from .database import Database
+    from .errors import NotFound
+    from .users import get_user
+
+    try:
+        settings = _settings(args)
+        if not settings.database_url and not (settings.data_dir / "runbase.db").is_file():
+            raise StartupError(f"no runbase database in {settings.data_dir} (give --data-dir or --database-url)")
+        if settings.database_url:
+            _check_database(settings.database_url)
+        db = Database(settings.resolved_database_url())
+        try:
+            if not inspect(db.engine).has_table("users"):
+                raise StartupError("that database has no runbase tables: start `runbase server` on it first")
+            with db.session() as session:
+                try:
+                    user = get_user(session, args.username)
+                except NotFound as exc:
+                    raise StartupError(str(exc)) from None
+                key = new_key()
+                store_key(session, user, key, args.description)
+        finally:
+            db.dispose()
+    except StartupError as exc:
+        print(f"runbase: error: {exc}", file=sys.stderr)
+        return 2
+    print(f"runbase: new API key for {args.username!r} (shown once):", file=sys.stderr)
+    print(key, flush=True)
     return 0

@@ -231,6 +231,8 @@ def append(
     summary_text: str | None,
     console_start: int | None = None,
     console_text: str | None = None,
+    *,
+    removed_summary_keys: list[str] | None = None,
 ) -> tuple[Run, int]:
     """Store the rows above the run's last step, and console lines; returns the run and how many rows were new.
 
@@ -256,7 +258,7 @@ def append(
         run.last_step = fresh[-1]["_step"]
         run.history_line_count = (run.history_line_count or 0) + len(fresh)
         _count_keys(run, fresh)
-    runs.merge_summary(run, documents.parse(summary_text, "summaryMetrics"))
+    runs.merge_summary(run, documents.parse(summary_text, "summaryMetrics"), removed_summary_keys)
     console.append(session, run, console_start, console_text)
     # A crashed run that sends again was only silent, not dead.
     revived = run.state == "crashed" and runs.change_state(session, run, "running")
@@ -662,11 +664,14 @@ def sample_indices(count: int, samples: int) -> list[int]:
 def read(
     session: Session, run: Run, samples: int | None, min_step: int | None, max_step: int | None
 ) -> list[str]:
-    """Every row with min_step <= step <= max_step (both optional), or `samples` of them evenly spread."""
+    """Every row with min_step <= step < max_step (both optional), or `samples` of them evenly spread.
+    max_step is exclusive as in W&B (and `scan`), so pages [a, b), [b, c) never share a row."""
     if samples is not None and not 1 <= samples <= MAX_SAMPLES:
         raise UserError(f"samples must be between 1 and {MAX_SAMPLES}")
-    high = _LAST if max_step is None else _bound(max_step, _LAST - 1) + 1
-    frame = _frame(session, run, None, [], _bound(min_step, _FIRST), high)[0]
+    low, high = _bound(min_step, _FIRST), _bound(max_step, _LAST)
+    if low >= high:
+        return []
+    frame = _frame(session, run, None, [], low, high)[0]
     if samples is not None and len(frame) > samples:
         frame = frame.take(np.array(sample_indices(len(frame), samples), dtype=np.int64))
     text = frame.render(b"\n")

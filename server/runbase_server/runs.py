@@ -39,16 +39,17 @@ def wrap_config(plain: dict[str, Any]) -> dict[str, Any]:
     return {key: {"value": value, "desc": None} for key, value in plain.items()}
 
 
-def merge_summary(run: Run, delta: dict[str, Any] | None) -> None:
-    """Keys in delta replace the run's; a null value removes the key."""
-    if not delta:
+def merge_summary(run: Run, delta: dict[str, Any] | None, removed: list[str] | None = None) -> None:
+    """Keys in delta replace the run's, a null value like any other (W&B keeps null); keys in `removed` go.
+    Removals travel apart from values because null is a value."""
+    if not delta and not removed:
         return
-    summary = dict(run.summary or {})
-    for key, value in delta.items():
-        if value is None:
-            summary.pop(key, None)
-        else:
-            summary[key] = value
+    both = sorted(set(delta or {}) & set(removed or ()))
+    if both:
+        raise UserError(f"summary keys {both} are both set (summaryMetrics) and removed (removeSummaryKeys)")
+    summary = {**(run.summary or {}), **(delta or {})}
+    for key in removed or ():
+        summary.pop(key, None)
     run.summary = summary
 
 
@@ -93,7 +94,8 @@ def upsert(session: Session, viewer: Viewer, fields: dict[str, Any]) -> tuple[Ru
         run.tags = list(dict.fromkeys(fields["tags"]))
     if fields.get("config") is not None:
         run.config = unwrap_config(documents.parse(fields["config"], "config"))
-    merge_summary(run, documents.parse(fields.get("summary_metrics"), "summaryMetrics"))
+    merge_summary(run, documents.parse(fields.get("summary_metrics"), "summaryMetrics"),
+                  fields.get("remove_summary_keys"))
     if inserted:
         set_state(run, fields.get("state"), fields.get("exit_code"))
         changed = True
@@ -164,8 +166,16 @@ def count(session: Session, project: Project, filters_text: str | None) -> int:
     return session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
 
-def delete(session: Session, viewer: Viewer, entity: str | None, project: str, name: str) -> None:
-    session.delete(writable(session, viewer, entity, project, name))
+def delete(session: Session, viewer: Viewer, entity: str | None, project: str, name: str, *,
+           delete_artifacts: bool = False) -> None:
+    """Delete the run with its history and files. The artifact versions it logged stay (no longer logged by a
+    run) unless `delete_artifacts`, when they go in the same transaction."""
+    run = writable(session, viewer, entity, project, name)
+    if delete_artifacts:
+        from . import artifacts  # artifacts build on runs
+
+        artifacts.delete_logged_by(session, viewer, run)
+    session.delete(run)
 
 
 def mark_crashed(session: Session, silent_for: timedelta) -> int:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import strawberry
-from graphql import GraphQLSchema, build_schema
+from graphql import GraphQLError, GraphQLSchema, build_schema
 from sqlalchemy.exc import IntegrityError, OperationalError
 from strawberry.extensions import (
     MaxAliasesLimiter,
@@ -52,6 +52,7 @@ from .tables import Run as RunRow
 from .tables import User as UserRow
 
 CONTRACT = Path(__file__).with_name("schema.graphql")
+MAX_TOKENS = 2000  # per document, so parsing a request stays cheap
 
 
 @strawberry.type
@@ -392,6 +393,7 @@ class UpsertBucketInput:
     host: str | None = strawberry.UNSET
     config: JSONString | None = strawberry.UNSET
     summary_metrics: JSONString | None = strawberry.UNSET
+    remove_summary_keys: list[str] | None = strawberry.UNSET
     tags: list[str] | None = strawberry.UNSET
     state: str | None = strawberry.UNSET
     exit_code: int | None = strawberry.UNSET
@@ -410,6 +412,7 @@ class LogHistoryInput:
     rows: JSONString
     entity_name: str | None = strawberry.UNSET
     summary_metrics: JSONString | None = strawberry.UNSET
+    remove_summary_keys: list[str] | None = strawberry.UNSET
     console_lines: JSONString | None = strawberry.UNSET
     console_start: Int64 | None = strawberry.UNSET
 
@@ -531,14 +534,16 @@ class Mutation(AutomationMutations, FileMutations, ArtifactMutations, RegistryMu
         input = given(input)
         row, accepted = history.append(info.context.session, info.context.viewer, input.entity_name,
                                        input.project_name, input.run_name, input.rows, input.summary_metrics,
-                                       input.console_start, input.console_lines)
+                                       input.console_start, input.console_lines,
+                                       removed_summary_keys=input.remove_summary_keys)
         return LogHistoryPayload(accepted=accepted, history_line_count=row.history_line_count,
                                  last_history_step=row.last_step, state=row.state)
 
     @strawberry.mutation
     def delete_run(self, info: Info, input: DeleteRunInput) -> DeleteRunPayload | None:
         input = given(input)
-        runs.delete(info.context.session, info.context.viewer, input.entity_name, input.project_name, input.run_name)
+        runs.delete(info.context.session, info.context.viewer, input.entity_name, input.project_name, input.run_name,
+                    delete_artifacts=bool(input.delete_artifacts))
         return DeleteRunPayload(success=True)
 
     @strawberry.mutation
@@ -594,9 +599,11 @@ class Mutation(AutomationMutations, FileMutations, ArtifactMutations, RegistryMu
 
 
 def is_internal(error: Any) -> bool:
-    """Errors that are not the user's doing: masked in answers, logged on the server."""
+    """Errors that are not the user's doing: masked in answers, logged on the server. A GraphQLError
+    underneath is graphql-core's own account of a bad request (a variable of the wrong type, a missing
+    required one), so it is the user's doing."""
     original = getattr(error, "original_error", None)
-    return original is not None and not isinstance(original, UserError)
+    return original is not None and not isinstance(original, (UserError, GraphQLError))
 
 
 def is_race(error: Any) -> bool:
@@ -630,7 +637,7 @@ class RunbaseSchema(strawberry.Schema):
             super().process_errors(internal, execution_context)
 
 
-def build(max_depth: int = 12, max_tokens: int = 2000, max_aliases: int = 30) -> strawberry.Schema:
+def build(max_depth: int = 12, max_tokens: int = MAX_TOKENS, max_aliases: int = 30) -> strawberry.Schema:
     schema = RunbaseSchema(
         query=Query,
         mutation=Mutation,

@@ -4,11 +4,14 @@ page info, and turning Strawberry's UNSET into None."""
 from __future__ import annotations
 
 import dataclasses
+import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NewType
 
 import strawberry
+from graphql import GraphQLError
 from sqlalchemy.orm import Session
 
 from . import pagination
@@ -18,14 +21,39 @@ from .entities import can_write
 JSONString = NewType("JSONString", str)
 DateTime = NewType("DateTime", str)
 Int64 = NewType("Int64", int)
+INT64_RANGE = range(-(2**63), 2**63)
+INTEGER_TEXT = re.compile(r"\s*[+-]?[0-9]{1,40}\s*")  # long enough for any Int64, short enough for int()
+
+
+def _parse_json_string(value: Any) -> str:
+    """JSON sent as a string stays as it is; JSON sent as itself (an object, a list) is encoded,
+    never turned into Python's repr."""
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _parse_int64(value: Any) -> int:
+    """An integer (or its decimal string, or a whole float) that fits 64 bits; anything else is the
+    user's mistake, answered as one rather than truncated (1.5) or failing in the database."""
+    number: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    elif isinstance(value, str) and INTEGER_TEXT.fullmatch(value):
+        number = int(value)
+    if number is None or number not in INT64_RANGE:
+        raise GraphQLError(f"Int64 cannot represent {value!r}: expected a whole number between -2^63 and 2^63-1")
+    return number
+
+
 SCALARS = {
-    JSONString: strawberry.scalar(name="JSONString", serialize=str, parse_value=str),
+    JSONString: strawberry.scalar(name="JSONString", serialize=str, parse_value=_parse_json_string),
     DateTime: strawberry.scalar(
         name="DateTime",
         serialize=lambda value: value.isoformat() if isinstance(value, datetime) else str(value),
         parse_value=str,
     ),
-    Int64: strawberry.scalar(name="Int64", serialize=int, parse_value=int),
+    Int64: strawberry.scalar(name="Int64", serialize=int, parse_value=_parse_int64),
 }
 
 

@@ -7,14 +7,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
-def _env_int(name: str, default: int) -> int:
+def _env_number(name: str, default: float, kind: type[float] | type[int]) -> float:
     value = os.environ.get(name)
-    return default if value in (None, "") else int(value)
+    if value in (None, ""):
+        return default
+    try:
+        return kind(value)
+    except ValueError:
+        raise ValueError(f"{name}={value!r} is not {'an integer' if kind is int else 'a number'}") from None
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(_env_number(name, default, int))
 
 
 def _env_float(name: str, default: float) -> float:
-    value = os.environ.get(name)
-    return default if value in (None, "") else float(value)
+    return _env_number(name, default, float)
 
 
 SESSION_KEY = "runbase.settings"  # where a server's sessions carry its settings (Database.info)

@@ -12,11 +12,23 @@ from .errors import Conflict, Forbidden, NotFound, UserError
 from .tables import ApiKey, Entity, Membership, User
 
 USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
+MAX_EMAIL = 256
+
+
+def by_email(session: Session, email: str) -> User | None:
+    """The user with this email, compared whole and ignoring case: two users may share the part before "@"."""
+    return session.scalar(select(User).where(func.lower(User.email) == email.lower()).order_by(User.id))
 
 
 def create_user(session: Session, username: str, email: str | None = None, admin: bool = False) -> User:
     if not USERNAME.fullmatch(username or ""):
         raise UserError(f"username {username!r} must be 1-64 letters, digits, '_', '.', '-'")
+    if email is not None:
+        if len(email) > MAX_EMAIL or not EMAIL.fullmatch(email):
+            raise UserError(f"email {email[:MAX_EMAIL]!r} must look like name@domain (at most {MAX_EMAIL} characters)")
+        if by_email(session, email) is not None:
+            raise Conflict(f"a user with email {email!r} exists already")
     if session.scalar(select(Entity.id).where(Entity.name == username)) is not None:
         raise Conflict(f"the name {username!r} is taken")
     user = User(username=username, email=email, admin=admin)
@@ -38,17 +50,28 @@ def bootstrap_admin(session: Session, key: str | None) -> str | None:
     return key
 
 
-def get_user(session: Session, username: str) -> User:
-    user = session.scalar(select(User).where(User.username == username))
+def get_user(session: Session, username_or_email: str) -> User:
+    """A user by name, or by whole email when it holds "@" (no name does): emails tell users apart."""
+    if "@" in username_or_email:
+        user = by_email(session, username_or_email)
+        if user is None:
+            raise NotFound(f"no user with email {username_or_email!r}")
+        return user
+    user = session.scalar(select(User).where(User.username == username_or_email))
     if user is None:
-        raise NotFound(f"no user named {username!r}")
+        raise NotFound(f"no user named {username_or_email!r}")
     return user
 
 
-def visible_user(session: Session, viewer: Viewer, username: str) -> User:
-    if username != viewer.username and not viewer.admin:
+def visible_user(session: Session, viewer: Viewer, username_or_email: str) -> User:
+    """A user by name or email; others than admins see only themselves, and are refused anyone else whether
+    or not they exist."""
+    if viewer.admin or username_or_email == viewer.username:
+        return get_user(session, username_or_email)
+    user = by_email(session, username_or_email) if "@" in username_or_email else None
+    if user is None or user.id != viewer.user_id:
         raise Forbidden("only admins can look up other users")
-    return get_user(session, username)
+    return user
 
 
 def create_user_as(session: Session, viewer: Viewer, username: str, email: str | None, admin: bool) -> User:

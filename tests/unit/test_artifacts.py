@@ -338,5 +338,12 @@ def test_cloud_references_are_recorded_without_fetching() -> None:
     assert plain.digest is None
     with pytest.raises(NotImplementedError, match="cloud references"):
         download(plain, Path("unused"), allow_missing=False)
-    with pytest.raises(ValueError, match="supports"):
-        entries_for("ftp://host/file")
+    [ftp] = entries_for("ftp://host/dir/file.bin", checksum=False)  # any other scheme is tracked by its URI
+    assert (ftp.path, ftp.size, ftp.ref) == ("file.bin", None, "ftp://host/dir/file.bin")
+    assert ftp.digest == hashlib.sha256(b"ftp://host/dir/file.bin").hexdigest()
+    with pytest.raises(ValueError, match="allow_missing_references"):
+        download(ftp, Path("unused"), allow_missing=False)
+    assert download(ftp, Path("unused"), allow_missing=True) is False
+    for not_a_uri in ("no-scheme/file", "C:\\data\\x.bin", "urn:"):
+        with pytest.raises(ValueError, match="a URI with a scheme|pass name="):
+            entries_for(not_a_uri)

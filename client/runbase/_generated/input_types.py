@@ -37,7 +37,11 @@ class UpsertBucketInput(BaseModel):
     config: Optional[str] = None
     'Replaces the whole config, in W&B\'s shape: {"key": {"value": ...}}.'
     summary_metrics: Optional[str] = Field(alias="summaryMetrics", default=None)
-    "Keys merged into the summary; a null value removes a key."
+    "Keys merged into the summary; a null value is kept as null, as in W&B."
+    remove_summary_keys: Optional[list[str]] = Field(
+        alias="removeSummaryKeys", default=None
+    )
+    "Summary keys to remove (none may also be in summaryMetrics)."
     tags: Optional[list[str]] = None
     state: Optional[str] = None
     "running, finished, failed, crashed."
@@ -52,7 +56,11 @@ class LogHistoryInput(BaseModel):
     rows: str
     'A JSON list of row objects, each with an integer "_step", in increasing step order.'
     summary_metrics: Optional[str] = Field(alias="summaryMetrics", default=None)
-    "Keys merged into the summary in the same transaction."
+    "Keys merged into the summary in the same transaction; a null value is kept as null, as in W&B."
+    remove_summary_keys: Optional[list[str]] = Field(
+        alias="removeSummaryKeys", default=None
+    )
+    "Summary keys to remove in the same transaction (none may also be in summaryMetrics)."
     console_lines: Optional[str] = Field(alias="consoleLines", default=None)
     "Console output: a JSON list of lines, the first being line number consoleStart (0-based). Lines already stored are ignored."
     console_start: Optional[int] = Field(alias="consoleStart", default=None)
@@ -63,6 +71,7 @@ class DeleteRunInput(BaseModel):
     project_name: str = Field(alias="projectName")
     run_name: str = Field(alias="runName")
     delete_artifacts: Optional[bool] = Field(alias="deleteArtifacts", default=None)
+    "Also delete the artifact versions the run logged (not those it only used), with their aliases and registry links. Without it they stay, logged by no run."
 
 
 class UpsertModelInput(BaseModel):

@@ -4,13 +4,16 @@ file:// files and directories are hashed (SHA-256) when added and checked when d
 http(s):// URLs record the server's ETag, or the SHA-256 of the body when there is none, and a
 download that no longer matches is refused. s3:// and gs:// objects are recorded without being
 fetched (runbase holds no cloud credentials): their checksum is the object version written in the
-URI, if any, and downloading them is not supported."""
+URI, if any, and downloading them is not supported. Any other scheme (azure://, custom://...) is
+tracked only: its digest is the SHA-256 of the URI itself (so a version changes when the URI does), its
+size is unknown, and download cannot fetch it (allow_missing_references=True skips it)."""
 
 from __future__ import annotations
 
 import hashlib
 import os
 import posixpath
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -25,6 +28,8 @@ from .manifest import ArtifactManifestEntry
 
 DEFAULT_MAX_OBJECTS = 10_000_000
 CLOUD_SCHEMES = ("s3", "gs")
+# A URI's scheme (RFC 3986), two characters at least so that a Windows path "C:\\x" is not taken for one.
+SCHEME = re.compile(r"[a-z][a-z0-9+.-]+")
 HTTP_TIMEOUT = 60.0
 
 
@@ -52,8 +57,10 @@ def entries_for(uri: str, name: str | None = None, checksum: bool = True,
         return [_http_entry(uri, name, checksum)]
     if scheme in CLOUD_SCHEMES:
         return [_cloud_entry(uri, name)]
-    raise ValueError(f"cannot add a reference to {uri!r}: runbase supports file://, http://, https://, s3:// and "
-                     "gs:// references")
+    if SCHEME.fullmatch(scheme):
+        return [_tracked_entry(uri, name)]
+    raise ValueError(f"cannot add a reference to {uri!r}: a reference is a URI with a scheme (file:///abs/path, "
+                     "https://..., s3://bucket/key, or any scheme://...)")
 
 
 def _file_entries(uri: str, name: str | None, checksum: bool, max_objects: int) -> list[ArtifactManifestEntry]:
@@ -115,17 +122,40 @@ def _cloud_entry(uri: str, name: str | None) -> ArtifactManifestEntry:
     return ArtifactManifestEntry(name, version or None, None, ref=uri, extra={"versionID": version} if version else {})
 
 
-def download(entry: ArtifactManifestEntry, target: Path, allow_missing: bool) -> bool:
-    """Fetch a reference's contents to `target`, checking them against the recorded checksum; False
-    when the referenced object is gone and `allow_missing`."""
+def _tracked_entry(uri: str, name: str | None) -> ArtifactManifestEntry:
+    """A reference of a scheme runbase cannot read: recorded under the SHA-256 of the URI, size unknown."""
+    parsed = urlparse(uri)
+    name = name or posixpath.basename(parsed.path.rstrip("/")) or parsed.netloc
+    if not name:
+        raise ValueError(f"cannot add a reference to {uri!r}: pass name=..., the path it gets in the artifact")
+    return ArtifactManifestEntry(check_path(name), hashlib.sha256(uri.encode()).hexdigest(), None, ref=uri)
+
+
+def check_fetchable(entry: ArtifactManifestEntry, allow_missing: bool) -> bool:
+    """Whether download() can fetch the reference; raises for one it never can (s3/gs, or a tracked scheme
+    unless `allow_missing`), so that a download refuses before it writes anything."""
     uri = entry.ref_target()
     scheme = urlparse(uri).scheme
-    if scheme == "file":
+    if scheme in ("file", "http", "https"):
+        return True
+    if scheme in CLOUD_SCHEMES:
+        raise NotImplementedError(f"downloading cloud references ({uri}) is not supported: runbase records s3:// "
+                                  "and gs:// references without fetching them, since it holds no cloud credentials")
+    if allow_missing:
+        return False
+    raise ValueError(f"cannot download the reference {entry.path!r} ({uri}): runbase tracks {scheme}:// references "
+                     "by a digest of the URI and cannot fetch them; pass allow_missing_references=True to skip them")
+
+
+def download(entry: ArtifactManifestEntry, target: Path, allow_missing: bool) -> bool:
+    """Fetch a reference's contents to `target`, checking them against the recorded checksum; False
+    when the referenced object is gone (or cannot be fetched) and `allow_missing`."""
+    if not check_fetchable(entry, allow_missing):
+        return False
+    uri = entry.ref_target()
+    if urlparse(uri).scheme == "file":
         return _download_file(entry, uri, target, allow_missing)
-    if scheme in ("http", "https"):
-        return _download_http(entry, uri, target, allow_missing)
-    raise NotImplementedError(f"downloading cloud references ({uri}) is not supported: runbase records s3:// and "
-                              "gs:// references without fetching them, since it holds no cloud credentials")
+    return _download_http(entry, uri, target, allow_missing)
 
 
 def _download_file(entry: ArtifactManifestEntry, uri: str, target: Path, allow_missing: bool) -> bool:

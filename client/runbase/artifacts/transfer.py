@@ -110,6 +110,10 @@ class Progress:
                 self._print()
 
     def _print(self) -> None:
+        from ..lifecycle import silenced
+
+        if silenced():
+            return
         sent = min(self.sent, self.total)
         print(f"runbase: uploading artifact {self.label}: {sent / MB:.1f} of {self.total / MB:.1f} MB",
               file=sys.stderr, flush=True)
@@ -344,6 +348,9 @@ def download_entries(connection: Connection, entries: list[ArtifactManifestEntry
                      skip_cache: bool, allow_missing: bool) -> list[str]:
     """Download entries below `root`, several requests at a time, small files in bundles; returns their local
     paths (missing references left out when allowed)."""
+    for entry in entries:
+        if entry.ref is not None:
+            references.check_fetchable(entry, allow_missing)  # refuse before anything is written
     files = FileClient(connection)
     bundled: dict[str, list[ArtifactManifestEntry]] = {}
     placed, alone = [], []

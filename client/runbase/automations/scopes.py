@@ -69,9 +69,29 @@ class RegistryScope(_Scope):
 AutomationScope = Union[ProjectScope, ArtifactCollectionScope, RegistryScope]
 
 
+def _object_scope(value: Any) -> AutomationScope | None:
+    """The scope a Public API object stands for: an ArtifactCollection (a registry's too) is a collection
+    scope and a Registry a registry scope, never the project their `.entity` and `.name` would spell; a
+    run or an artifact version is no scope at all."""
+    from ..apis.public.artifacts import ArtifactCollection
+    from ..apis.public.registries import Registry
+    from ..apis.public.runs import Run
+    from ..artifacts import Artifact
+
+    if isinstance(value, ArtifactCollection):  # by their saved names: a rename counts once saved
+        return ArtifactCollectionScope(entity_name=value.entity, project_name=value.project,
+                                       collection_name=value._attrs["name"])
+    if isinstance(value, Registry):
+        return RegistryScope(entity_name=value.organization, registry_name=value._attrs["name"])
+    if isinstance(value, (Run, Artifact)):
+        raise ValueError(f"{value!r} is not a scope: pass its project (Api.project()) or, for an artifact, its "
+                         "collection (artifact.collection)")
+    return None
+
+
 def as_scope(value: Any) -> AutomationScope:
-    """A scope from a scope, a public-API Project (anything with `.entity` and `.name`),
-    "entity/project" or "entity/project/collection"."""
+    """A scope from a scope, a Public API Project, ArtifactCollection or Registry, another object with
+    `.entity` and `.name` (a project), "entity/project" or "entity/project/collection"."""
     if isinstance(value, _Scope):
         return value  # type: ignore[return-value]
     if isinstance(value, str):
@@ -81,17 +101,21 @@ def as_scope(value: Any) -> AutomationScope:
         if len(parts) == 3:
             return ArtifactCollectionScope(entity_name=parts[0], project_name=parts[1], collection_name=parts[2])
         raise ValueError(f"a scope string is 'entity/project' or 'entity/project/collection', not {value!r}")
+    scope = _object_scope(value)
+    if scope is not None:
+        return scope
     entity, name = getattr(value, "entity", None), getattr(value, "name", None)
     if isinstance(entity, str) and isinstance(name, str):
         return ProjectScope(entity_name=entity, project_name=name)
-    raise ValueError(f"a scope is a Project, 'entity/project' or 'entity/project/collection', not {value!r}")
+    raise ValueError(f"a scope is a Project, ArtifactCollection, Registry, 'entity/project' or "
+                     f"'entity/project/collection', not {value!r}")
 
 
 def scope_validator(owner: str, *allowed: type[_Scope]) -> Callable[[Any], AutomationScope]:
     """A before-validator for `owner`'s scope field that names the scopes it takes when refusing one."""
     kinds = {ProjectScope: "a project ('entity/project' or a Project)",
-             ArtifactCollectionScope: "an artifact collection ('entity/project/collection')",
-             RegistryScope: "a registry (RegistryScope)"}
+             ArtifactCollectionScope: "an artifact collection ('entity/project/collection' or a collection)",
+             RegistryScope: "a registry (a Registry or RegistryScope)"}
 
     def validate(value: Any) -> AutomationScope:
         scope = as_scope(value)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from ... import __version__, credentials
 from ..._generated.input_types import CreateTeamInput, CreateUserInput, UpsertBucketInput, UpsertModelInput
 from ...connection import Connection
-from ...errors import UsageError
+from ...errors import CommError, UsageError
 from ...settings import env
 from .projects import Project, Projects
 from .runs import Run, Runs
@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 
 DEFAULT_TIMEOUT = 30
 DEFAULT_PROJECT = "uncategorized"  # where runs and artifacts go when no project is named
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
+MAX_BASE_USERNAME = 56  # of the server's 64 characters, leaving room for "-NNN"
+USERNAME_TRIES = 50  # "name-2" to "name-51" before create_user() gives up
 
 
 class Api:
@@ -74,8 +77,23 @@ class Api:
         self._runs.clear()
 
     # -- projects --------------------------------------------------------------------------------
+    def _named_project(self, name: str, entity: str | None) -> tuple[str, str]:
+        """(entity, project) from a name or an "entity/project" path, so that a path never becomes a project
+        literally named "entity/project"; `entity`, when given as well, must agree with the path's."""
+        if not isinstance(name, str):
+            raise ValueError(f"a project is a name or 'entity/project', not {name!r}")
+        parts = name.split("/")
+        if len(parts) > 2 or not all(part.strip() for part in parts):
+            raise ValueError(f"cannot read a project from {name!r}: use 'project' or 'entity/project'")
+        if len(parts) == 1:
+            return entity or self.default_entity, name
+        if entity is not None and entity != parts[0]:
+            raise ValueError(f"project {name!r} names entity {parts[0]!r}, but entity={entity!r} was passed")
+        return parts[0], parts[1]
+
     def project(self, name: str, entity: str | None = None) -> Project:
-        entity = entity or self.default_entity
+        """A project by name (in `entity`, default yours) or by "entity/project"."""
+        entity, name = self._named_project(name, entity)
         found = self._client.project(entity=entity, name=name).project
         if found is None:
             raise ValueError(f"no project {entity}/{name} (or no access to it)")
@@ -85,7 +103,9 @@ class Api:
         return Projects(self._client, entity or self.default_entity, per_page=per_page)
 
     def create_project(self, name: str, entity: str | None = None) -> Project:
-        result = self._client.upsert_model(UpsertModelInput(name=name, entity_name=entity or self.default_entity))
+        """A project by name or "entity/project", created unless it exists."""
+        entity, name = self._named_project(name, entity)
+        result = self._client.upsert_model(UpsertModelInput(name=name, entity_name=entity))
         project = result.upsert_model.project
         return Project(self._client, project.entity_name, project.name, project.model_dump())
 
@@ -252,15 +272,40 @@ class Api:
 
     # -- users ------------------------------------------------------------------------------------------
     def user(self, username_or_email: str) -> User | None:
-        """A user by name (or by an email whose local part is the name); admins see everyone."""
-        found = self._client.user(user_name=username_or_email.split("@", 1)[0]).user
+        """A user by name or by whole email (alice@a.com and alice@b.com are two users); None when there is
+        no such user. Admins see everyone, others only themselves."""
+        if not isinstance(username_or_email, str) or not username_or_email.strip():
+            raise ValueError(f"user() takes a username or an email, not {username_or_email!r}")
+        try:
+            found = self._client.user(user_name=username_or_email.strip()).user
+        except CommError as exc:
+            if exc.code == "NOT_FOUND":
+                return None
+            raise
         return None if found is None else User(self._client, found.model_dump())
 
     def create_user(self, email: str, admin: bool | None = False) -> User:
-        """Admins only: a user named after the local part of the email."""
-        username = re.sub(r"[^A-Za-z0-9_.-]", "-", email.split("@", 1)[0])
-        result = self._client.create_user(CreateUserInput(username=username, email=email, admin=admin))
-        return self.user(result.create_user.user.username)
+        """Admins only: a user with this email, named after the part before "@"; when another user (or a
+        team) has that name, "-2", "-3", ... is added, since only the whole email tells users apart."""
+        if not isinstance(email, str) or not EMAIL.fullmatch(email.strip()):
+            raise ValueError(f"create_user() takes an email address (name@domain), not {email!r}")
+        email = email.strip()
+        base = re.sub(r"[^A-Za-z0-9_.-]", "-", email.rpartition("@")[0]).lstrip("_.-")[:MAX_BASE_USERNAME] or "user"
+        for username in [base, *(f"{base}-{n}" for n in range(2, USERNAME_TRIES + 2))]:
+            try:
+                created = self._client.create_user(CreateUserInput(username=username, email=email, admin=admin))
+            except CommError as exc:
+                if exc.code != "CONFLICT":
+                    raise
+                existing = self.user(email)
+                if existing is not None:
+                    raise ValueError(f"user {existing.username} has the email {email} already") from exc
+                continue  # the name is taken: try the next one
+            user = self.user(created.create_user.user.username)
+            if user is None:
+                raise CommError(f"the server created user {username} but cannot find it")
+            return user
+        raise ValueError(f"cannot find a free username for {email}: {base} to {base}-{USERNAME_TRIES + 1} are taken")
 
     def users(self, username_or_email: str) -> list[User]:
         """Admins only: users whose name or email starts or ends with the query."""

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import time
 import warnings
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..._generated.input_types import DeleteRunInput, UpdateArtifactInput, UpsertBucketInput, UseArtifactInput
@@ -56,7 +57,9 @@ def _spec(samples: int, keys: list[str] | None, x_axis: str) -> str:
 
 
 class Summary(dict):
-    """A run's summary; update() and item assignment persist to the server at once."""
+    """A run's summary; update(), item assignment and deletion persist to the server at once, and
+    run.update() persists other edits (pop(), a nested value changed in place). None is a value the
+    server keeps, as in W&B: only deletion removes a key."""
 
     def __init__(self, run: Run, data: dict[str, Any]) -> None:
         super().__init__(data)
@@ -64,16 +67,27 @@ class Summary(dict):
 
     def update(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
         changes = dict(*args, **kwargs)
+        text = json.dumps(changes)  # a value JSON cannot hold fails here, before anything changed
         super().update(changes)
-        self._run._upsert(summaryMetrics=json.dumps(changes))
+        self._run._upsert(summaryMetrics=text)
 
     def __setitem__(self, key: str, value: Any) -> None:
-        super().__setitem__(key, value)
-        self._run._upsert(summaryMetrics=json.dumps({key: value}))
+        self.update({key: value})
 
     def __delitem__(self, key: str) -> None:
         super().__delitem__(key)
-        self._run._upsert(summaryMetrics=json.dumps({key: None}))
+        self._run._upsert(removeSummaryKeys=[key])
+
+
+def _summary_changes(summary: Mapping[str, Any], saved: dict[str, Any]) -> dict[str, Any]:
+    """The upsertBucket fields that bring the server's summary (`saved`) to `summary`: keys changed, keys
+    removed; only those, so that what the logging run sets meanwhile is not overwritten."""
+    if not isinstance(summary, Mapping):
+        raise UsageError("run.summary must be a dict")
+    changed = {key: value for key, value in summary.items() if key not in saved or saved[key] != value}
+    removed = [key for key in saved if key not in summary]
+    return {**({"summaryMetrics": json.dumps(changed)} if changed else {}),
+            **({"removeSummaryKeys": removed} if removed else {})}
 
 
 class Run:
@@ -96,6 +110,7 @@ class Run:
         self.entity = (attrs.get("project") or {}).get("entity_name", self.entity)
         self.config = from_wandb_shape(json.loads(attrs.get("config") or "{}"))
         self.summary = Summary(self, json.loads(attrs.get("summary_metrics") or "{}"))
+        self._loaded_summary = copy.deepcopy(dict(self.summary))  # as the server has it
         self.tags = list(attrs.get("tags") or [])
         self.name = self.display_name = attrs.get("display_name")
         self.notes = attrs.get("notes")
@@ -182,18 +197,23 @@ class Run:
         self._set(self._attrs | result.upsert_bucket.bucket.model_dump())
 
     def update(self) -> None:
-        """Persist edits to tags, notes, name, group, job_type and config."""
+        """Persist edits to tags, notes, name, group, job_type, config and summary."""
         if not isinstance(self.config, dict):
             raise UsageError("run.config must be a dict")
         self._upsert(
             displayName=self.name, notes=self.notes, tags=list(self.tags), groupName=self.group,
             jobType=self.job_type,
             config=json.dumps(wandb_shaped(self.config)),
+            **_summary_changes(self.summary, self._loaded_summary),
         )
 
     save = update
 
     def delete(self, delete_artifacts: bool = False) -> None:
+        """Delete the run, its history and files; with delete_artifacts, also the artifact versions it logged
+        (not those it only used), aliases and registry links included, as W&B does."""
+        if not isinstance(delete_artifacts, bool):
+            raise UsageError(f"delete_artifacts must be True or False, not {delete_artifacts!r}")
         self.client.delete_run(DeleteRunInput(entity_name=self.entity, project_name=self.project,
                                               run_name=self._id, delete_artifacts=delete_artifacts))
 
@@ -213,7 +233,8 @@ class Run:
 
     def scan_history(self, keys: list[str] | None = None, page_size: int = 1000, min_step: int | None = None,
                      max_step: int | None = None) -> Iterator[dict[str, Any]]:
-        """Every row in step order (only rows holding all `keys`), fetched a page at a time."""
+        """Every row with min_step <= _step < max_step in step order (only rows holding all `keys`), fetched a
+        page at a time. max_step is exclusive, as in W&B, so scans of [a, b) and [b, c) share no row."""
         if keys is not None and (isinstance(keys, str) or not all(isinstance(k, str) for k in keys)):
             raise UsageError("keys must be a list of strings")
         step = min_step

@@ -56,12 +56,13 @@ class Team:
         return [Member(self.client, self.name, member) for member in self._load()["members"]]
 
     def invite(self, username_or_email: str, admin: bool = False) -> bool:
-        """Add a user to the team; False if there is no such user or they are already a member."""
-        username = username_or_email.split("@", 1)[0]
-        if any(member.username == username for member in self.members):
+        """Add a user (by name or whole email) to the team; False if there is no such user or they are
+        already a member."""
+        if any(member.username == username_or_email for member in self.members):
             return False
         try:
-            self.client.create_invite(CreateInviteInput(entity_name=self.name, username=username, admin=admin))
+            self.client.create_invite(CreateInviteInput(entity_name=self.name, username=username_or_email,
+                                                        admin=admin))
         except CommError as exc:
             if exc.code == "NOT_FOUND":
                 return False
