@@ -10,5 +10,6 @@ cd "$(dirname "$0")/.."
 venv="${RUNBASE_VENV:-.venv}"
 python3 -m venv "$venv"
 "$venv/bin/python" -m pip install -q --upgrade pip
+rm -rf build/lib  # setuptools reuses it: a module deleted from the tree would still be installed
 "$venv/bin/python" -m pip install -q '.[server]'
 exec "$venv/bin/runbase" server --demo "$@"

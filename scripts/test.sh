@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# The test command: install runbase with its test dependencies into .venv, run every test.
+# The test command: install runbase with its test dependencies into .venv, type-check it, run every test.
 # PostgreSQL tests skip with a message where no server answers on 127.0.0.1:5432,
 # unless RUNBASE_REQUIRE_POSTGRES=1 (as in CI), where they must run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e '.[dev]'
+# Editable, in "strict" mode: the package is a tree of links put on sys.path like an installed one, so a
+# `./runbase/` run folder cannot shadow it (the default editable mode's import hook loses to it).
+.venv/bin/python -m pip install -q -e '.[dev]' --config-settings editable_mode=strict
+# The type checker first: its configuration (strict on new modules) is in pyproject.toml.
+.venv/bin/mypy
 # pytest exits 5 when no test ran; set -e turns that into a failure too. Two workers, one test
 # file each at a time (module-scoped servers stay shared): most tests wait on servers, not the CPU.
 exec .venv/bin/python -m pytest -n 2 --dist loadfile "$@"

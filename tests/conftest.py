@@ -22,6 +22,9 @@ ADMIN_KEY = "admin_" + "k" * 34 + "_test"
 PG_ADMIN_URL = os.environ.get("RUNBASE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 REQUIRE_POSTGRES = os.environ.get("RUNBASE_REQUIRE_POSTGRES") == "1"
 ROOT = Path(__file__).resolve().parent.parent
+# Deliveries go only to public addresses unless allowed; test servers allow the local receivers (tests of
+# that refusal pass RUNBASE_WEBHOOK_ALLOWED_HOSTS="" in extra_env).
+LOCAL_RECEIVERS = {"RUNBASE_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1"}
 
 
 def free_port() -> int:
@@ -75,7 +78,7 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.key = ADMIN_KEY
-        self.extra_env = extra_env or {}
+        self.extra_env = {**LOCAL_RECEIVERS, **(extra_env or {})}
         self.process: subprocess.Popen[bytes] | None = None
         self.log = data_dir / "server.log"
 

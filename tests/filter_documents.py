@@ -8,16 +8,18 @@ after `oracle_filter` rewrites it:
   ISO strings on time fields become datetimes;
 * every operator is rewritten into forms mongomock evaluates as MongoDB does: `$ne`, `$nin`,
   `$not`, `$nor`, `{$exists: false}` become `$nor` of the positive clause, `$in`/`$all` become
-  `$or`/`$and` of equalities, `{f: null}` becomes "null or missing", `{f: {}}` gets "and f
-  exists" (mongomock lets it match a missing field), and an operator document
-  with several operators becomes their `$and`. (mongomock's own `$in` misses whole-array
-  equality, its `$eq` misses array elements, and a multi-operator document there must hold on
-  one array element; MongoDB's don't.)
+  `$or`/`$and` of equalities, `{f: {}}` gets "and f exists" (mongomock lets it match a missing
+  field), and an operator document with several operators becomes their `$and`. (mongomock's
+  own `$in` misses whole-array equality, its `$eq` misses array elements, and a multi-operator
+  document there must hold on one array element; MongoDB's don't.)
 
-and inside `patched_mongomock()`, which changes mongomock where runbase deliberately differs
-from it (see filters.py): booleans are wrapped in `MBool` so that `True != 1` (mongomock uses
-Python equality), a path no longer fans out over arrays met halfway, `$size` counts arrays
-only, and W&B's `$contains` is added.
+and inside `patched_mongomock()`, which changes mongomock where it is wrong about MongoDB or
+where runbase deliberately differs from it (see filters.py): a dotted path yields the values
+MongoDB 8's path traversal yields (`mongo_path_values`; mongomock drops the "missing" that a
+scalar met halfway gives, skips documents keyed "0" when a component is a number, reads "-1"
+as an index and unwraps an array the path reaches by index), booleans are wrapped in `MBool`
+so that `True != 1` (mongomock uses Python equality), `$size` counts arrays only, and W&B's
+`$contains` is added.
 """
 
 from __future__ import annotations
@@ -64,7 +66,20 @@ values = st.recursive(
     max_leaves=6,
 )
 common = st.sampled_from([None, True, False, 0, 1, 2, 0.5, 1.0, "a", "b", "ab"])
-documents = st.dictionaries(keys, st.one_of(common, values, values), max_size=5)
+
+
+def arrays_of_documents(fields: st.SearchStrategy[Any]) -> st.SearchStrategy[list[Any]]:
+    """Arrays (empty ones too) mostly of documents, where a dotted path fans out; some scalars and
+    nested arrays beside them, which it passes over."""
+    record = st.dictionaries(keys, fields, max_size=3)
+    return st.lists(st.one_of(record, record, record, scalars, st.lists(record, max_size=2)), max_size=3)
+
+
+shallow_arrays = arrays_of_documents(st.one_of(common, values))
+deep_arrays = arrays_of_documents(st.one_of(common, values, shallow_arrays))  # [{a: [{b: 1}]}]
+documents = st.dictionaries(keys, st.one_of(common, values, values, deep_arrays,
+                                            st.dictionaries(keys, st.one_of(common, deep_arrays), max_size=3)),
+                            max_size=5)
 maybe_text = st.one_of(st.none(), texts)
 
 
@@ -130,10 +145,14 @@ def _walk(value: Any, path: str, paths: list[str], found: list[Any]) -> None:
             paths.append(sub)
             _walk(item, sub, paths, found)
     elif isinstance(value, list):
-        for item in value:
-            found.append(item)
-            if isinstance(item, list):
-                found.extend(item)
+        for position, item in enumerate(value):
+            paths.append(f"{path}.{position}")
+            if isinstance(item, dict):
+                _walk(item, path, paths, found)  # the path fans out over the documents in the array
+            elif isinstance(item, list):
+                _walk(item, f"{path}.{position}", paths, found)
+            else:
+                found.append(item)
 
 
 class Pools:
@@ -168,6 +187,8 @@ time_texts = st.builds(iso, st.sampled_from(TIMES + [BASE_TIME + timedelta(secon
 def json_paths(draw: Any, pools: Pools) -> str:
     if pools.paths and draw(st.integers(0, 2)) > 0:
         path = draw(st.sampled_from(pools.paths))
+        if draw(st.integers(0, 3)) == 0:  # one level further: through an empty array, a scalar...
+            path += "." + draw(st.one_of(keys, st.sampled_from(["1", "01"])))
         if path.startswith("summary_metrics.") and draw(st.booleans()):
             path = "summaryMetrics." + path[len("summary_metrics."):]
     else:
@@ -378,8 +399,6 @@ def _is_ops(value: Any) -> bool:
 
 def _eq(field: str, value: Any) -> dict[str, Any]:
     value = _operand(field, value)
-    if value is None:
-        return {"$or": [{field: None}, {field: {"$exists": False}}]}
     if value == {}:  # mongomock lets {f: {}} match a missing f
         return {"$and": [{field: value}, {field: {"$exists": True}}]}
     return {field: value}
@@ -430,31 +449,102 @@ def oracle_filter(query: dict[str, Any]) -> dict[str, Any]:
     return {"$and": parts} if parts else {}
 
 
+class Indexed:
+    """An array a path reaches through an index (`a.0` on `a: [[1]]`): MongoDB matches it as a whole,
+    never element by element, so it is kept out of mongomock's list handling."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: list) -> None:
+        self.items = items
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, list) and other == self.items
+
+    def __hash__(self) -> int:
+        return hash(repr(self.items))
+
+    def __repr__(self) -> str:
+        return f"Indexed({self.items!r})"
+
+
+def _array_index(key: str) -> int | None:
+    """The position a path component also names in an array (MongoDB: ASCII digits, no leading zero)."""
+    return int(key) if key.isascii() and key.isdigit() and str(int(key)) == key else None
+
+
+def mongo_path_values(path: str, doc: Any) -> list[Any]:
+    """The values MongoDB 8 (src/mongo/db/matcher/path.cpp) yields for a dotted path, NOTHING for each
+    "missing": objects are walked by key, a scalar or missing value halfway is missing, and an array
+    met halfway fans out over its elements that are documents (not over nested arrays), plus the
+    element a numeric component names. An array at the end is matched whole and element by element."""
+    return _path_values(doc, path.split(".")) if path else [doc]
+
+
+def _path_values(value: Any, keys: list[str]) -> list[Any]:
+    if not keys:
+        return [value]
+    if isinstance(value, list):
+        return _array_values(value, keys)
+    if isinstance(value, dict) and keys[0] in value:
+        return _path_values(value[keys[0]], keys[1:])
+    return [mf.NOTHING]
+
+
+def _array_values(array: list, keys: list[str]) -> list[Any]:
+    index, rest = _array_index(keys[0]), keys[1:]
+    found: list[Any] = []
+    for position, item in enumerate(array):
+        if isinstance(item, dict):
+            found += _path_values(item, keys)
+        if position != index:
+            continue
+        if not rest:
+            found.append(Indexed(item) if isinstance(item, list) else item)
+        elif isinstance(item, list):
+            found += _array_values(item, rest)
+        elif isinstance(item, dict):
+            found += _path_values(item, rest)
+    return found
+
+
+def _items(value: Any) -> Any:
+    return value.items if isinstance(value, Indexed) else value
+
+
 def _contains(doc_value: Any, value: Any) -> bool:
+    doc_value = _items(doc_value)
     if isinstance(doc_value, list):
         return any(item == value for item in doc_value)
     return isinstance(doc_value, str) and isinstance(value, str) and value in doc_value
 
 
+def _size(doc_value: Any, value: int) -> bool:
+    doc_value = _items(doc_value)
+    return isinstance(doc_value, list) and len(doc_value) == value
+
+
 @contextmanager
 def patched_mongomock() -> Iterator[None]:
     original_type = mf._get_compare_type
-    original_sublist = mf._iter_key_candidates_sublist
+    original_candidates = mf.iter_key_candidates
     operators = mf._filterer_inst._operator_map
     saved = dict(operators)
 
     def compare_type(value: Any) -> int:
+        if isinstance(value, Indexed):
+            return original_type(value.items)
         return 40 if isinstance(value, MBool) else original_type(value)
 
     mf._get_compare_type = compare_type
-    mf._iter_key_candidates_sublist = lambda key, doc: ()  # a path doesn't fan out over arrays met halfway
+    mf.iter_key_candidates = mongo_path_values
     operators["$contains"] = lambda doc_value, value: doc_value is not mf.NOTHING and _contains(doc_value, value)
-    operators["$size"] = lambda doc_value, value: isinstance(doc_value, list) and len(doc_value) == value
+    operators["$size"] = _size
     try:
         yield
     finally:
         mf._get_compare_type = original_type
-        mf._iter_key_candidates_sublist = original_sublist
+        mf.iter_key_candidates = original_candidates
         operators.clear()
         operators.update(saved)
 

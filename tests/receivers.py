@@ -79,12 +79,18 @@ class RecordedRequest:
 @dataclass(frozen=True)
 class Response:
     """A canned answer. A dict or list body is sent as JSON, a str as text; `delay` holds it back
-    (seconds) so client timeouts can be provoked; a fake going down meanwhile drops it unanswered."""
+    (seconds) so client timeouts can be provoked; a fake going down meanwhile drops it unanswered.
+    `drip` sends the status line, then one more header line every `drip` seconds for `drip_for`
+    seconds (a receiver that is slow but never silent long enough for a per-read timeout); `repeat`
+    sends the body that many times over (a huge answer without holding it in memory)."""
 
     status: int = 200
     body: bytes | str | dict[str, Any] | list[Any] = b""
     headers: Mapping[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    drip: float = 0.0
+    drip_for: float = 0.0
+    repeat: int = 1
 
     def encoded(self) -> tuple[bytes, str]:
         """The body's bytes and the Content-Type they call for."""
@@ -157,15 +163,31 @@ class _Handler(BaseHTTPRequestHandler):
         body, content_type = response.encoded()
         try:
             self.send_response(response.status)
+            if response.drip and not self._drip(response):
+                return
             if not any(name.lower() == "content-type" for name in response.headers):
                 self.send_header("Content-Type", content_type)
             for name, value in response.headers.items():
                 self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Content-Length", str(len(body) * response.repeat))
             self.end_headers()
-            self.wfile.write(body)
+            for _ in range(response.repeat):
+                self.wfile.write(body)
         except ConnectionError:
             pass  # the client gave up (timed out) first, which is what delays are for
+
+    def _drip(self, response: Response) -> bool:
+        """Send filler header lines one at a time; False if the fake went down meanwhile."""
+        self.flush_headers()
+        until = time.monotonic() + response.drip_for
+        count = 0
+        while time.monotonic() < until:
+            if self.server.closing.wait(response.drip):
+                return False
+            count += 1
+            self.wfile.write(f"X-Drip-{count}: {'.' * 8}\r\n".encode())
+            self.wfile.flush()
+        return True
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silenced: tests read `requests`, not an access log on stderr."""

@@ -391,10 +391,10 @@ def test_names_uses_drafts_and_downloads_as_the_reference_documents(server: Serv
     monkeypatch.chdir(tmp_path)  # use_model() downloads to ./artifacts
     real_upload = transfer.upload
 
-    def slow_upload(connection: object, job: transfer.ArtifactJob, identity: dict) -> object:
+    def slow_upload(connection: object, job: transfer.ArtifactJob, identity: dict, *, silent: bool) -> object:
         if job.create["collectionName"] == "data":
             time.sleep(0.3)  # long enough that a use by name would otherwise find the older version
-        return real_upload(connection, job, identity)
+        return real_upload(connection, job, identity, silent=silent)
 
     monkeypatch.setattr(transfer, "upload", slow_upload)
     sent: list[str] = []  # digests of the files uploaded

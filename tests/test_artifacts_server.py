@@ -13,7 +13,6 @@ from typing import Any
 
 import httpx
 import pytest
-
 import runbase
 from conftest import Server
 
@@ -532,9 +531,14 @@ def test_downloads_and_access_control(server: Server) -> None:
     assert ok(server, BY_ID, {"id": version["id"]}, other)["artifact"]["id"] == version["id"]
     readonly = refused(server, UPDATE, {"i": {"artifactId": version["id"], "aliases": ["x"]}}, other)
     assert readonly["extensions"]["code"] == "FORBIDDEN"
+    # A reader may not republish a version (access.require_sharer): its owner shares it, here into the reader's
+    # project, where the reader then sees it whatever becomes of its source.
+    reshared = refused(server, LINK, {"i": {"artifactId": version["id"], "entityName": name, "projectName": "mine",
+                                            "collectionName": "copied"}}, other)
+    assert reshared["extensions"]["code"] == "FORBIDDEN" and "cannot link" in reshared["message"]
     linked = ok(server, LINK, {"i": {"artifactId": version["id"], "entityName": name, "projectName": "mine",
-                                     "collectionName": "copied"}}, other)["linkArtifact"]["artifact"]
-    assert linked["collection"]["entityName"] == name  # a reader may link into a project of their own
+                                     "collectionName": "copied"}})["linkArtifact"]["artifact"]
+    assert linked["collection"]["entityName"] == name
 
     ok(server, "mutation($p: String!) { upsertModel(input: {name: $p, access: \"PRIVATE\"}) { inserted } }",
        {"p": project})
@@ -627,7 +631,7 @@ def test_bad_input_is_refused_clearly(server: Server) -> None:
 
 
 def test_expired_versions_are_deleted(server: Server, backend: str) -> None:
-    from runbase_server import artifacts
+    from runbase_server.artifacts import versions
     from runbase_server.database import Database
     from runbase_server.tables import utcnow
 
@@ -640,7 +644,7 @@ def test_expired_versions_are_deleted(server: Server, backend: str) -> None:
     db = Database(url)
     try:
         with db.session() as session:
-            expired = artifacts.expire(session, utcnow() + timedelta(seconds=120))
+            expired = versions.expire(session, utcnow() + timedelta(seconds=120))
     finally:
         db.dispose()
     assert expired >= 2  # other tests' short-lived versions may go too

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -46,6 +47,11 @@ def test_help_shows_defaults_and_what_the_data_dir_holds() -> None:
     (["--database-url", "not a url"], {}, "is not a database URL"),
     (["--database-url", "postgres://postgres@127.0.0.1:1/nothing"], {}, "cannot connect to the database"),
     ([], {"RUNBASE_MAX_REQUEST_BYTES": "lots"}, "RUNBASE_MAX_REQUEST_BYTES='lots' is not an integer"),
+    ([], {"RUNBASE_MAX_REQUEST_BYTES": "-5"}, "RUNBASE_MAX_REQUEST_BYTES='-5' must be a finite number of at least"),
+    ([], {"RUNBASE_DELIVERY_CONCURRENCY": "0"}, "RUNBASE_DELIVERY_CONCURRENCY='0' must be"),
+    ([], {"RUNBASE_BLOB_GC_GRACE_SECONDS": "nan"}, "RUNBASE_BLOB_GC_GRACE_SECONDS='nan' must be"),
+    ([], {"RUNBASE_HEARTBEAT_TIMEOUT_SECONDS": "-1"}, "RUNBASE_HEARTBEAT_TIMEOUT_SECONDS='-1' must be"),
+    (["--database-url", "sqlite://"], {}, "an in-memory SQLite database would vanish"),
     ([], {"RUNBASE_ADMIN_API_KEY": "short-key"}, "RUNBASE_ADMIN_API_KEY"),
     (["--host", "no-such-host.invalid"], {}, "--host 'no-such-host.invalid'"),
 ])
@@ -68,10 +74,15 @@ def test_a_port_in_use_fails_before_creating_a_database_or_key(tmp_path: Path) -
     assert "created user" not in result.stderr and not (tmp_path / "d").exists()
 
 
-def test_an_unusable_data_dir_is_one_line(tmp_path: Path) -> None:
+def test_an_unusable_data_dir_or_database_file_is_one_line(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("")
+    (tmp_path / "dir-db" / "runbase.db").mkdir(parents=True)
+    (tmp_path / "junk-db").mkdir()
+    (tmp_path / "junk-db" / "runbase.db").write_bytes(os.urandom(4096))
     for data_dir, message in [(tmp_path / "file", "is a file, not a directory"),
-                              (tmp_path / "file" / "below", "cannot create the data dir")]:
+                              (tmp_path / "file" / "below", "cannot create the data dir"),
+                              (tmp_path / "dir-db", "cannot connect to the database: unable to open"),
+                              (tmp_path / "junk-db", "cannot connect to the database: file is not a database")]:
         result = runbase_command("server", "--port", str(free_port()), "--data-dir", str(data_dir))
         assert result.returncode == 2 and result.stderr.count("\n") == 1 and message in result.stderr, result.stderr
 
@@ -162,7 +173,26 @@ def test_restarting_the_demo_piles_up_nothing_and_leaves_nothing_enabled(tmp_pat
             __import__("time").sleep(0.1)
         _stop(process)
         assert [key["description"] for key in data["viewer"]["apiKeys"]] == ["bootstrap key"]
-        assert automations == [{"name": "demo", "enabled": False}]
+        assert automations == [{"name": "runbase-demo", "enabled": False}]
+
+
+def test_a_server_stopped_mid_demo_leaves_its_automation_disabled_and_its_key_revoked(tmp_path: Path) -> None:
+    env = {"RUNBASE_ADMIN_API_KEY": ADMIN_KEY}
+    process, output, port = _start(tmp_path / "data", "--demo", env=env, until="runbase: started run")
+    data = _graphql(port, '{ viewer { apiKeys { description } } '
+                          'triggers(entityName: "admin") { edges { node { name enabled } } } }')
+    assert len(data["viewer"]["apiKeys"]) == 2 and data["triggers"]["edges"][0]["node"]["enabled"] is True
+    process.send_signal(signal.SIGINT)
+    process.communicate(timeout=60)
+    process, _, port = _start(tmp_path / "data", env=env)  # without --demo: nothing left to clean up at start
+    try:
+        _wait_healthy(port)
+        data = _graphql(port, '{ viewer { apiKeys { description } } '
+                              'triggers(entityName: "admin") { edges { node { name enabled } } } }')
+    finally:
+        _stop(process)
+    assert [key["description"] for key in data["viewer"]["apiKeys"]] == ["bootstrap key"]
+    assert [edge["node"] for edge in data["triggers"]["edges"]] == [{"name": "runbase-demo", "enabled": False}]
 
 
 def test_a_lost_admin_key_is_recovered_on_the_servers_machine(server: Server) -> None:

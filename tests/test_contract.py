@@ -5,13 +5,12 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from graphql import build_schema, lexicographic_sort_schema, print_schema
-
 from conftest import ROOT
+from graphql import build_schema, lexicographic_sort_schema, print_schema
 
 
 def test_served_schema_equals_the_contract() -> None:
-    from runbase_server.schema import build
+    from runbase_server.graphql.schema import build
 
     served = print_schema(lexicographic_sort_schema(build()._schema))
     contract = print_schema(lexicographic_sort_schema(build_schema((ROOT / "schema.graphql").read_text())))
@@ -37,3 +36,17 @@ def test_client_installs_without_server_dependencies() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
+
+
+def test_the_server_never_imports_the_client() -> None:
+    """The contract is what they share; a server module importing the SDK would tie their releases."""
+    import subprocess
+    import sys
+
+    code = ("import pkgutil, importlib, sys, runbase_server\n"
+            "for m in pkgutil.walk_packages(runbase_server.__path__, 'runbase_server.'):\n"
+            "    if '.migrations' not in m.name:\n"
+            "        importlib.import_module(m.name)\n"
+            "print(sorted(name for name in sys.modules if name == 'runbase' or name.startswith('runbase.')))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"

@@ -6,6 +6,7 @@ Set RUNBASE_FILTER_EXAMPLES to run it longer."""
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import time
@@ -187,6 +188,7 @@ def test_docstring_order(db: Db) -> None:
     ({"nope": 1}, "nope"),
     ({"summary": 1}, "summary"),
     ({"config..x": 1}, "config..x"),
+    ({"config." + ".".join("k" * 33): 1}, "more than 32 keys"),
     ({"$and": []}, "$and"),
     ({"$or": {"config.x": 1}}, "$or"),
     ({"$nor": [5]}, "$nor"),
@@ -290,6 +292,83 @@ def test_contains_size_all_exists_and_special_fields(db: Db) -> None:
     assert db.names({"host": {"$ne": "h1"}}) == {"c2", "c3"}
 
 
+ARRAY_RUNS = [
+    dict(name="n1", config={"nest": []}),
+    dict(name="n2", config={"nest": [{"inner": 1}, {"other": 2}]}),
+    dict(name="n3", config={"nest": [{"inner": None}]}),
+    dict(name="n4", config={"nest": [5, {"inner": 5}]}),
+    dict(name="n5", config={"nest": {"inner": 5}}),
+    dict(name="n6", config={}),
+    dict(name="n7", config={"nest": [[{"inner": 5}]]}),
+    dict(name="n8", config={"nest": [{"inner": [4, 5]}, {"inner": "x"}]}),
+    dict(name="n9", config={"nest": 3}),
+    dict(name="n10", config={"nest": [[4, 5]]}),
+    dict(name="n11", config={"nest": [{"0": "zero"}, "first"]}),
+    dict(name="n12", config={"runs": [{"layers": [{"units": 64}, {"units": 128}]}, {"layers": []}]}),
+    dict(name="n13", config={"nest": [math.inf, {"inner": 2}]}),
+    dict(name="n14", config={"nest": [{"0": {"inner": 7}, "inner": 8}]}),
+]
+ALL_ARRAY_RUNS = {run["name"] for run in ARRAY_RUNS}
+
+
+@pytest.mark.parametrize(("filters", "expected"), [
+    # the issue's case: nothing under an empty array is null or missing
+    ({"config.nest.inner": {"$ne": None}}, {"n1", "n4", "n5", "n7", "n8", "n10", "n13", "n14"}),
+    # documents of the array without the key count as missing; scalars and nested arrays are passed over
+    ({"config.nest.inner": None}, {"n2", "n3", "n6", "n9", "n11", "n12"}),
+    ({"config.nest.inner": 5}, {"n4", "n5", "n8"}),
+    ({"config.nest.inner.value": 5}, {"n4", "n5", "n8"}),
+    ({"config.nest.inner": {"$gt": 1}}, {"n4", "n5", "n8", "n13", "n14"}),
+    ({"config.nest.inner": {"$exists": True}}, {"n2", "n3", "n4", "n5", "n8", "n13", "n14"}),
+    ({"config.nest.inner": {"$exists": False}}, {"n1", "n6", "n7", "n9", "n10", "n11", "n12"}),
+    ({"config.nest.inner": {"$size": 2}}, {"n8"}),
+    ({"config.nest.inner": {"$all": [4, "x"]}}, {"n8"}),  # over different elements
+    ({"config.nest.inner": {"$in": [None, 4]}}, {"n2", "n3", "n6", "n8", "n9", "n11", "n12"}),
+    ({"config.nest.inner": {"$nin": [None, 4]}}, {"n1", "n4", "n5", "n7", "n10", "n13", "n14"}),
+    ({"config.nest.inner": {"$regex": "^x"}}, {"n8"}),
+    ({"config.nest.inner": [4, 5]}, {"n8"}),
+    ({"config.nest.inner": {"$not": {"$lt": 3}}}, ALL_ARRAY_RUNS - {"n2", "n13"}),
+    # a numeric key is a position in an array, and a key of the documents in it
+    ({"config.nest.0.inner": 1}, {"n2"}),
+    ({"config.nest.0": 5}, {"n4"}),
+    ({"config.nest.0.inner": 5}, {"n7", "n8"}),  # the array at position 0 fans out
+    ({"config.nest.0.inner": 7}, {"n14"}),
+    ({"config.nest.0.inner": 8}, {"n14"}),
+    ({"config.nest.0": 4}, set()),  # an array reached by position is matched whole
+    ({"config.nest.0": [4, 5]}, {"n10"}),
+    ({"config.nest.0": {"$size": 2}}, {"n10"}),
+    ({"config.nest.0": "zero"}, {"n11"}),
+    ({"config.nest.1": "first"}, {"n11"}),
+    ({"config.nest.01": "first"}, set()),
+    ({"config.nest.1.inner": None}, ALL_ARRAY_RUNS - {"n1", "n7", "n10"}),
+    # arrays at two levels
+    ({"config.runs.layers.units": 128}, {"n12"}),
+    ({"config.runs.layers.units": {"$lt": 100}}, {"n12"}),
+    ({"config.runs.layers.units": None}, ALL_ARRAY_RUNS - {"n12"}),
+    ({"config.runs.layers.1.units": 128}, {"n12"}),
+    ({"config.runs.0.layers.units": {"$ne": 64}}, ALL_ARRAY_RUNS - {"n12"}),
+])
+def test_dotted_paths_through_arrays(db: Db, filters: dict, expected: set[str]) -> None:
+    """MongoDB's traversal of arrays met halfway along a path (its jstests null2.js, path.cpp)."""
+    db.load(ARRAY_RUNS)
+    assert db.names(filters) == expected
+
+
+def test_dotted_equality_is_answered_by_the_gin_index(db: Db) -> None:
+    """On PostgreSQL, equality on a dotted path (which may run through arrays) stays a query the config
+    column's GIN index answers, as equality on a top-level key does."""
+    if db.dialect != "postgresql":
+        pytest.skip("GIN indexes are PostgreSQL's")
+    db.load(ARRAY_RUNS)
+    for filters in ({"config.nest.inner": 5}, {"config.runs.layers.units": {"$in": [128, "x"]}}, {"config.nest": 3}):
+        compiled = sa.select(Run.name).where(run_filter(filters, "postgresql")).compile(dialect=db.engine.dialect)
+        params = {k: json.dumps(v) if isinstance(v, (dict, list)) else v for k, v in compiled.params.items()}
+        with db.engine.connect() as connection:
+            connection.exec_driver_sql("SET enable_seqscan = off")
+            plan = "\n".join(connection.exec_driver_sql("EXPLAIN " + str(compiled), params).scalars())
+        assert "ix_runs_config_gin" in plan, (filters, plan)
+
+
 def test_keys_with_unusual_characters(db: Db) -> None:
     db.load([dict(name="k1", config={"é": {"x y": 1, "😀": [1, 2]}, "a\\b": "slash", 'q"t': 1}),
              dict(name="k2", config={"é": {"x y": 2}, "t\tb": True})])
@@ -313,15 +392,15 @@ def test_keys_with_unusual_characters(db: Db) -> None:
 
 def test_documents_written_without_escapes_sqlite(tmp_path: Path) -> None:
     """orjson (or SQLite itself) writes "é" unescaped where json.dumps writes "\\u00e9"; both are found."""
-    import json
-
     engine = _sqlite_engine(tmp_path / "raw.db")
     database.upgrade(engine)
     with engine.begin() as connection:
         connection.execute(sa.text("INSERT INTO entities (id, name, is_team, created_at) VALUES (1, 'e', 0, '2023-01-01')"))
         connection.execute(sa.text("INSERT INTO projects (id, entity_id, name, access, created_at) "
                                    "VALUES (1, 1, 'p', 'PRIVATE', '2023-01-01')"))
-        for i, text in enumerate([json.dumps({"é": {"ü": 1}}), json.dumps({"é": {"ü": 1}}, ensure_ascii=False)]):
+        documents = [{"é": {"ü": 1}}, {"é": {"ü": 1}}, {"é": [{"ü": 2}]}, {"é": [{"ü": 2}]}]
+        for i, document in enumerate(documents):
+            text = json.dumps(document, ensure_ascii=i % 2 == 0)
             connection.execute(sa.text(
                 "INSERT INTO runs (id, project_id, name, state, config, summary, tags, created_at, "
                 "history_line_count, history_keys) VALUES (:i, 1, :n, 'running', :c, '{}', '[]', '2023-01-01', 0, '{}')"),
@@ -330,6 +409,8 @@ def test_documents_written_without_escapes_sqlite(tmp_path: Path) -> None:
         assert sorted(found) == ["r0", "r1"]
         found = connection.scalars(sa.select(Run.name).where(run_filter({"config.é": {"ü": 1}}, "sqlite"))).all()
         assert sorted(found) == ["r0", "r1"]
+        found = connection.scalars(sa.select(Run.name).where(run_filter({"config.é.ü": 2}, "sqlite"))).all()
+        assert sorted(found) == ["r2", "r3"]  # through an array of documents
     engine.dispose()
 
 

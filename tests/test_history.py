@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import func, select
-
-from runbase_server import history, runs, users
+from runbase_server import users
 from runbase_server.database import MIGRATIONS, Database, upgrade
 from runbase_server.errors import UserError
+from runbase_server.runs import history, runs
 from runbase_server.tables import HistoryChunk, HistoryColumn, Run
+from sqlalchemy import func, select
 
 
 class Store:
@@ -31,18 +31,18 @@ class Store:
             if run not in self.names:
                 runs.upsert(session, viewer, {"model_name": "p", "name": run})
                 self.names.add(run)
-            return history.append(session, viewer, None, "p", run, json.dumps(rows), None)[1]
+            return history.append(session, viewer, None, "p", run_name=run, rows_text=json.dumps(rows)).accepted
 
-    def call(self, function: Any, *args: Any, run: str = "r") -> Any:
+    def call(self, function: Any, *args: Any, run: str = "r", **kwargs: Any) -> Any:
         with self.db.session() as session:
-            return function(session, session.scalar(select(Run).where(Run.name == run)), *args)
+            return function(session, session.scalar(select(Run).where(Run.name == run)), *args, **kwargs)
 
     def sampled(self, keys: list[str] | None, samples: int, x_axis: str = "_step", run: str = "r") -> list[dict]:
-        return json.loads(self.call(history.sampled, keys, samples, x_axis, run=run))
+        return json.loads(self.call(history.sampled, keys, samples, x_axis=x_axis, run=run))
 
     def scan(self, keys: list[str] | None, min_step: int | None, max_step: int | None, limit: int,
              run: str = "r") -> tuple[list[dict], int | None]:
-        text, following = self.call(history.scan, keys, min_step, max_step, limit, run=run)
+        text, following = self.call(history.scan, keys, min_step=min_step, max_step=max_step, limit=limit, run=run)
         return json.loads(text), following
 
     def scan_all(self, keys: list[str] | None = None, limit: int = 10_000, min_step: int | None = None,
@@ -59,7 +59,8 @@ class Store:
 
     def read(self, samples: int | None = None, min_step: int | None = None, max_step: int | None = None,
              run: str = "r") -> list[dict]:
-        return [json.loads(row) for row in self.call(history.read, samples, min_step, max_step, run=run)]
+        return [json.loads(row) for row in self.call(history.read, samples=samples, min_step=min_step,
+                                                     max_step=max_step, run=run)]
 
     def layout(self, run: str = "r") -> tuple[int, int]:
         """(rows in the JSON tail, compacted segments)."""
@@ -207,7 +208,7 @@ def test_runs_starting_late_with_sparse_steps(store: Store, small_segments: None
     assert store.scan(None, steps[-1] + 1, None, 5) == ([], None)
     sample = store.sampled(None, 100)
     assert len(sample) == 100 and sample[0] == rows[0] and sample[-1] == rows[-1]
-    # read() takes max_step exclusive, as W&B does and as scan() always did (it was inclusive before issue 10)
+    # read() takes max_step exclusive, as W&B does and as scan() always did
     assert store.read(min_step=steps[3], max_step=steps[6]) == rows[3:6]
     assert store.read(min_step=steps[3], max_step=steps[6] + 1) == rows[3:7]
     assert store.read(min_step=steps[3], max_step=steps[3]) == []
@@ -304,7 +305,7 @@ def test_runs_are_kept_apart_and_deleted_with_their_history(store: Store) -> Non
     assert store.scan_all(run="two") == [{"_step": i, "b": -i} for i in range(10, 20)]
     assert len(store.scan_all(run="one")) == 12_000
     with store.db.session() as session:
-        runs.delete(session, users.admin_viewer(session), None, "p", "one")
+        runs.delete(session, runs.writable(session, users.admin_viewer(session), None, "p", name="one"))
     with store.db.session() as session:
         assert session.scalar(select(func.count()).select_from(HistoryColumn)) == 0
 
@@ -342,3 +343,41 @@ def test_a_read_racing_a_compaction_plans_again(store: Store, monkeypatch: pytes
     monkeypatch.setattr(history, "_plan", plan)
     assert store.scan_all() == rows
     assert len(plans) == 2 and plans[0][-1].tail and not plans[1][-1].tail
+
+
+def test_a_bad_key_refuses_its_row_alone(store: Store) -> None:
+    rows: list[dict[str, Any]] = [{"_step": i, "ok": i, "big": 2**70} for i in range(100)]
+    rows[3]["a\x00b"], rows[4]["c\ud800"], rows[5]["s"] = 1, 2, {"deep": ["x\udc00"]}
+    with store.db.session() as session:
+        viewer = users.admin_viewer(session)
+        runs.upsert(session, viewer, {"model_name": "p", "name": "r"})
+        stored = history.append(session, viewer, None, "p", run_name="r", rows_text=json.dumps(rows))
+    assert stored.accepted == 97
+    assert [(r.position, r.step) for r in stored.refused] == [(3, 3), (4, 4), (5, 5)]
+    kept = [row for row in rows if row["_step"] not in (3, 4, 5)]
+    assert canon(store.read()) == canon(kept)  # integers beyond 64 bits still exact
+    with store.db.session() as session:
+        history.compact(session, session.scalar(select(Run)))
+    assert store.layout() == (0, 1) and canon(store.read()) == canon(kept)
+
+
+def test_compaction_leaves_out_keys_stored_before_they_were_refused(store: Store) -> None:
+    """Rows stored in the tail with keys no database can hold as a column name still compact: the rest of
+    each row survives, and the run can finish."""
+    store.append([{"_step": 0, "x": 0}])
+    text = '[{"_step":1,"x":1,"bad\\u0000":1},{"_step":2,"x":2,"lone\\ud800":2}]'
+    with store.db.session() as session:
+        run = session.scalar(select(Run))
+        session.add(HistoryChunk(run_id=run.id, first_step=1, last_step=2, row_count=2, rows=text))
+        run.last_step = 2
+    with store.db.session() as session:
+        history.compact(session, session.scalar(select(Run)))
+    assert store.layout() == (0, 1)
+    assert store.read() == [{"_step": 0, "x": 0}, {"_step": 1, "x": 1}, {"_step": 2, "x": 2}]
+
+
+def test_steps_beyond_64_bits_are_refused(store: Store) -> None:
+    store.append([{"_step": 0, "x": 0}])
+    with pytest.raises(UserError, match="2\\^63-1"):
+        store.append([{"_step": 1, "x": 1}, {"_step": 2**63, "x": 1}])
+    assert store.append([{"_step": 2**63 - 1, "x": 1}]) == 1

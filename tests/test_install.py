@@ -17,7 +17,7 @@ from installs import ROOT, build_wheel, clean_environment, make_venv
 import runbase
 
 pytestmark = pytest.mark.slow
-SERVER_ONLY = ("runbase_server.app", "strawberry", "starlette", "uvicorn", "sqlalchemy", "alembic", "psycopg",
+SERVER_ONLY = ("runbase_server.http.app", "strawberry", "starlette", "uvicorn", "sqlalchemy", "alembic", "psycopg",
                "graphql", "slack_sdk", "numpy")
 LOG_A_RUN = """
     import runbase
@@ -93,7 +93,7 @@ def test_the_client_installs_alone(client_only: Path) -> None:
         from runbase import Artifact
         assert callable(runbase.init) and callable(runbase.log)
         print([name for name in {SERVER_ONLY!r} if importlib.util.find_spec(name.split(".")[0]) is not None
-               and name != "runbase_server.app"])
+               and name != "runbase_server.http.app"])
     """)
     assert found.strip() == "[]", found
     version = subprocess.run([str(client_only.parent / "runbase"), "--version"], capture_output=True, text=True)

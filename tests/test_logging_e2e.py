@@ -230,7 +230,7 @@ def test_summary_keeps_none_and_deleting_removes(server: Server, tmp_path: Path)
 
 
 def test_sync_keeps_summary_nulls_and_reads_older_logs(server: Server, tmp_path: Path) -> None:
-    """A log written since issue 10 lists removed summary keys apart, so its nulls are values; in an older log
+    """A log written by this SDK lists removed summary keys apart, so its nulls are values; in an older log
     (no removeSummaryKeys) a null meant "remove the key", and still does."""
     from runbase.connection import Connection
     from runbase.sync import sync_log

@@ -375,7 +375,8 @@ def test_knowing_a_digest_is_not_enough_to_read_the_contents(server: Server) -> 
     assert forged.status_code == 400 and "DIGEST_MISMATCH" in forged.text
     proven = httpx.put(f"{server.url}/files/blobs/{digest}", content=content,
                        headers={"Authorization": f"Bearer {other}"})
-    assert proven.status_code == 200 and proven.json() == {"sha256": digest, "created": False}
+    # answered as for contents nobody uploaded: whether anyone else holds them is not the uploader's to know
+    assert proven.status_code == 201 and proven.json() == {"sha256": digest, "created": True}
     attached = upsert_files(server, project, "r1", [{"name": "mine.bin", "sha256": digest, "size": len(content)}],
                             key=other)
     assert "errors" not in attached, attached

@@ -23,7 +23,7 @@ def _server_command(command_name: str, function: str) -> Any:
 
     def command(args: argparse.Namespace) -> int:
         try:
-            import runbase_server.app  # noqa: F401 - imports every package the server needs
+            import runbase_server.http.app  # noqa: F401 - imports every package the server needs
         except ModuleNotFoundError as exc:
             if exc.name is None or exc.name.split(".")[0] in ("runbase", "runbase_server"):
                 raise  # a bug in runbase, not a missing extra
@@ -31,6 +31,10 @@ def _server_command(command_name: str, function: str) -> Any:
                      f"(missing: {exc.name})")
         from runbase_server import cli
 
+        if function == "serve":
+            from .demo import run as demo
+
+            return cli.serve(args, show_demo=demo)
         return int(getattr(cli, function)(args))
 
     return command
@@ -39,13 +43,14 @@ def _server_command(command_name: str, function: str) -> Any:
 def _sync(args: argparse.Namespace) -> int:
     from . import credentials
     from .connection import Connection
+    from .settings import env_setting
     from .sync import record_logs, sync_log
 
     base_url = credentials.normalize_host(args.host) if args.host else credentials.default_base_url()
     with Connection(base_url, credentials.resolve_key(base_url)) as connection:
         for path in args.paths:
             for log in record_logs(Path(path)):
-                result = sync_log(connection, log)
+                result = sync_log(connection, log, silent=bool(env_setting("silent")))
                 print(f"synced {result['path']}: {result['new_rows']} new history rows")
     return 0
 
@@ -184,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     from .errors import Error
 
     try:
-        return args.func(args)
+        return int(args.func(args))
     except Error as exc:
         print(f"runbase: error: {exc}", file=sys.stderr)
         return 1

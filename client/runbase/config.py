@@ -17,13 +17,35 @@ from .errors import ConfigError, UsageError
 _YAML_BOOKKEEPING_KEYS = ("wandb_version", "_wandb")
 
 
+def unstorable(text: str) -> str | None:
+    """Why the server cannot store this text (None when it can): PostgreSQL's JSON refuses NUL, and a lone
+    surrogate is not Unicode at all (it cannot be encoded as UTF-8 to be sent)."""
+    if "\x00" in text:
+        return "contains a NUL character (\\x00)"
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            return f"contains a lone surrogate ({text[exc.start]!a}), which is not valid Unicode"
+    return None
+
+
+def _checked_text(text: str, what: str) -> str:
+    reason = unstorable(text)
+    if reason is not None:
+        raise UsageError(f"{what} {reason}; the server cannot store it")
+    return text
+
+
 def to_json_value(value: Any, key: str) -> Any:
     """Convert a user value to plain JSON types, so what the server stores equals what the script sees.
 
     `key` names the value in error messages (nested values get dotted paths).
     """
     kind = type(value)
-    if value is None or kind in (str, int, float, bool):
+    if kind is str:
+        return _checked_text(value, f"the value for {key!r}")
+    if value is None or kind in (int, float, bool):
         return value
     if kind.__module__ == "numpy" and hasattr(value, "tolist"):
         plain = value.item() if getattr(value, "shape", None) == () else value.tolist()
@@ -43,13 +65,13 @@ def to_json_value(value: Any, key: str) -> Any:
     # Subclasses of the JSON scalars (IntEnum, StrEnum, ...) are stored as their plain base type.
     for base in (int, float, str):
         if isinstance(value, base):
-            return base(value)
+            return to_json_value(base(value), key)
     raise UsageError(f"value for {key!r} has type {kind.__name__}, which cannot be stored as JSON")
 
 
 def _nested_key(k: Any, path: str) -> str:
     if isinstance(k, str):
-        return k
+        return _checked_text(k, f"nested key {k!r} under {path!r}")
     if isinstance(k, int) and not isinstance(k, bool):
         return str(k)  # what JSON would turn it into anyway
     raise UsageError(f"nested key {k!r} under {path!r} must be a str, not {type(k).__name__}")
@@ -59,7 +81,7 @@ def check_key(key: Any) -> str:
     """Reject non-str keys up front: JSON objects and the UI only know string keys."""
     if not isinstance(key, str):
         raise UsageError(f"keys must be str; got {key!r} of type {type(key).__name__}")
-    return key
+    return _checked_text(key, f"key {key!r}")
 
 
 def _same_value(a: Any, b: Any) -> bool:
@@ -70,7 +92,7 @@ def _same_value(a: Any, b: Any) -> bool:
         return len(a) == len(b) and all(_same_value(x, y) for x, y in zip(a, b))
     if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
         return True
-    return a == b
+    return bool(a == b)
 
 
 def _as_dict(source: Any) -> dict[str, Any]:

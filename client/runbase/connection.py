@@ -4,13 +4,13 @@ with the server's answers turned into runbase errors."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 
 from . import __version__
 from ._generated import GraphQLClient
+from ._generated.base_client import Response
 from ._generated.exceptions import (
     GraphQLClientError,
     GraphQLClientGraphQLMultiError,
@@ -19,7 +19,6 @@ from ._generated.exceptions import (
 )
 from .errors import AuthenticationError, CommError
 
-T = TypeVar("T")
 RETRY_STATUSES = {408, 425, 429, 500, 502, 503, 504}
 
 
@@ -27,7 +26,7 @@ def _message(response: Any) -> str:
     try:
         return "; ".join(error["message"] for error in response.json()["errors"])
     except (ValueError, KeyError, TypeError):
-        return response.text[:500]
+        return str(response.text[:500])
 
 
 def _translate(exc: Exception, base_url: str) -> CommError:
@@ -43,14 +42,21 @@ def _translate(exc: Exception, base_url: str) -> CommError:
     if isinstance(exc, GraphQLClientGraphQLMultiError):
         codes = {(error.extensions or {}).get("code") for error in exc.errors}
         # Errors without a code were masked by the server: internal and possibly passing.
-        return CommError(str(exc), retryable=None in codes, code=next(iter(codes - {None}), None))
+        code = next(iter(codes - {None}), None)
+        return CommError(str(exc), retryable=None in codes, code=None if code is None else str(code))
     if isinstance(exc, GraphQLClientInvalidResponseError):
-        return CommError(f"unexpected answer from {base_url}: {exc.response.text[:200]!r}", retryable=True)
+        text = str(getattr(exc.response, "text", ""))
+        return CommError(f"unexpected answer from {base_url}: {text[:200]!r}", retryable=True)
     return CommError(str(exc))
 
 
-class Connection:
-    """An authenticated client for one server; thread-safe, reuses connections."""
+class Connection(GraphQLClient):
+    """An authenticated client for one server; thread-safe, reuses connections.
+
+    It is the generated client itself, so every operation keeps its generated
+    argument and result types; only the two steps that touch the wire
+    (execute, get_data) are wrapped to raise CommError subclasses.
+    """
 
     def __init__(self, base_url: str, api_key: str | None, timeout: float = 30.0) -> None:
         if not api_key:
@@ -61,25 +67,21 @@ class Connection:
             headers={"Authorization": f"Bearer {api_key}", "User-Agent": f"runbase-sdk/{__version__}"},
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
         )
-        self.client = GraphQLClient(url=f"{base_url}/graphql", http_client=self.http)
+        # httpx.Client is what the generated protocol describes; only its keyword-only post() differs.
+        super().__init__(url=f"{base_url}/graphql", http_client=self.http)  # type: ignore[arg-type]
 
-    def call(self, operation: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run one generated-client operation, raising CommError subclasses on failure."""
+    def execute(self, query: str, operation_name: str | None = None, variables: dict[str, Any] | None = None,
+                **kwargs: Any) -> Response:
         try:
-            return operation(*args, **kwargs)
-        except (httpx.HTTPError, GraphQLClientError, json.JSONDecodeError) as exc:
+            return super().execute(query, operation_name, variables, **kwargs)
+        except httpx.HTTPError as exc:
             raise _translate(exc, self.base_url) from exc
 
-    def __getattr__(self, name: str) -> Callable[..., Any]:
-        operation = getattr(self.client, name)
-        return lambda *args, **kwargs: self.call(operation, *args, **kwargs)
+    def get_data(self, response: Response) -> dict[str, Any]:
+        try:
+            return super().get_data(response)
+        except (GraphQLClientError, json.JSONDecodeError) as exc:
+            raise _translate(exc, self.base_url) from exc
 
     def close(self) -> None:
         self.http.close()
-
-    def __enter__(self) -> Connection:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-

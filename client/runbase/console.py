@@ -202,7 +202,7 @@ class ConsoleCapture:
         for stream, write in self._patched:
             if stream.__dict__.get("write") is not write:
                 continue  # something patched over ours since; ours stays, inactive, passing writes through
-            before = write._runbase_before  # type: ignore[attr-defined]
+            before = getattr(write, "_runbase_before")
             while getattr(before, "_runbase_capture", None) is not None and not before._runbase_capture.active:
                 before = before._runbase_before  # a run that finished first left its patch under ours
             try:

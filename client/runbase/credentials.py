@@ -7,7 +7,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from .errors import AuthenticationError, UsageError
 from .settings import DEFAULT_BASE_URL, env
@@ -24,14 +24,15 @@ def _path() -> Path:
     return config_dir() / "credentials.json"
 
 
-def _load() -> dict:
+def _load() -> dict[str, Any]:
     try:
-        return json.loads(_path().read_text())
+        data = json.loads(_path().read_text())
     except (OSError, ValueError):
         return {}
+    return data if isinstance(data, dict) else {}
 
 
-def _store(data: dict) -> None:
+def _store(data: dict[str, Any]) -> None:
     path = _path()
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
@@ -54,7 +55,8 @@ def default_base_url() -> str:
 
 
 def stored_key(base_url: str) -> str | None:
-    return _load().get("hosts", {}).get(normalize_host(base_url), {}).get("api_key")
+    key = _load().get("hosts", {}).get(normalize_host(base_url), {}).get("api_key")
+    return key if isinstance(key, str) else None
 
 
 def resolve_key(base_url: str, explicit: str | None = None) -> str | None:

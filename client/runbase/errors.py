@@ -1,5 +1,9 @@
 """The SDK's exceptions, named as W&B names them so `except wandb.Error` keeps working."""
 
+from typing import TypeVar
+
+T = TypeVar("T")
+
 
 class Error(Exception):
     """Base class of every runbase error."""
@@ -24,6 +28,13 @@ class CommError(Error):
         self.retryable = retryable
         self.status = status
         self.code = code
+
+
+def present(value: T | None, what: str) -> T:
+    """A part of the server's answer the schema lets be null but this call cannot do without."""
+    if value is None:
+        raise CommError(f"the server's answer has no {what}")
+    return value
 
 
 class AuthenticationError(CommError):

@@ -12,6 +12,7 @@ import re
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from functools import partial
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 from urllib.parse import unquote
@@ -20,7 +21,7 @@ import httpx
 
 from ._generated.fragments import FileFields
 from ._generated.input_types import UpsertRunFilesInput
-from .errors import AuthenticationError, CommError, UsageError
+from .errors import AuthenticationError, CommError, UsageError, present
 
 if TYPE_CHECKING:
     from .connection import Connection
@@ -209,8 +210,8 @@ class FileClient:
             batch = entries[start:start + MAX_FILES_PER_REQUEST]
             request = UpsertRunFilesInput(entity_name=entity, project_name=project, run_name=run,
                                           files=json.dumps(batch))
-            result = _retrying(lambda request=request: self.connection.upsert_run_files(request))
-            saved.extend(result.upsert_run_files.files)
+            result = _retrying(partial(self.connection.upsert_run_files, request))
+            saved.extend(present(result.upsert_run_files, "files").files)
         return saved
 
     def held(self, digests: Sequence[str]) -> set[str]:
@@ -218,8 +219,8 @@ class FileClient:
         found: set[str] = set()
         for start in range(0, len(digests), MAX_BUNDLE_FILES):
             batch = list(digests[start:start + MAX_BUNDLE_FILES])
-            found.update(_retrying(lambda batch=batch: self._post_json("/files/blobs/held", {"digests": batch},
-                                                                       "checking which files the server has"))["held"])
+            found.update(_retrying(partial(self._post_json, "/files/blobs/held", {"digests": batch},
+                                           "checking which files the server has"))["held"])
         return found
 
     def _post_json(self, path: str, body: dict[str, Any], what: str) -> Any:

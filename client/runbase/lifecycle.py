@@ -21,11 +21,11 @@ from . import credentials
 from .config import Config, from_wandb_shape, initial_config, wandb_shaped
 from .connection import Connection
 from .console import ConsoleCapture
-from .errors import AuthenticationError, UsageError
+from .errors import AuthenticationError, UsageError, present
 from .records import RUN, SYNCED, RecordLog
 from .run import Run
 from .sender import Sender, print_warning
-from .settings import TRUE, Settings, env
+from .settings import DEFAULTS, Settings, filled
 from .summary import Summary
 
 if TYPE_CHECKING:
@@ -94,15 +94,6 @@ def _check_tags(tags: Any) -> tuple[str, ...] | None:
 def _warner(settings: Settings) -> Callable[[str], None]:
     """print_warning, or nothing for a silent run (SILENT keeps every line of runbase's own off stderr)."""
     return (lambda message: None) if settings.silent else print_warning
-
-
-def silenced() -> bool:
-    """Whether runbase's own lines are off: the current run is silent, or, outside a run, SILENT is set."""
-    import runbase
-
-    if runbase.run is not None:
-        return bool(runbase.run._settings.silent)
-    return (env("SILENT") or "").strip().lower() in TRUE
 
 
 def _initial_config(s: Settings, config: dict[str, Any] | str | argparse.Namespace | None,
@@ -186,7 +177,7 @@ def link_model(path: str | os.PathLike[str], registered_model_name: str, name: s
 def init(
     entity: str | None = None,
     project: str | None = None,
-    dir: str | os.PathLike | None = None,
+    dir: str | os.PathLike[str] | None = None,
     id: str | None = None,
     name: str | None = None,
     notes: str | None = None,
@@ -231,7 +222,8 @@ def init(
     }).checked()
     _check_tags(s.run_tags)  # from the settings or the environment, checked as the argument is
     initial = _initial_config(s, config, config_include_keys, config_exclude_keys)
-    reinit_mode = {True: "finish_previous", False: "return_previous", None: "default"}.get(s.reinit, s.reinit)
+    reinit_mode = s.reinit if isinstance(s.reinit, str) else {
+        True: "finish_previous", False: "return_previous", None: "default"}[s.reinit]
     if reinit_mode == "default":
         reinit_mode = "return_previous"
     with _lock:
@@ -267,25 +259,28 @@ def _start(s: Settings, initial: dict[str, Any], force: bool) -> Run:
         run_id = _auto_resume_id(root)
     run_id = run_id or _new_run_id()
     project = s.project or "uncategorized"
-    connection = Connection(base_url, api_key, timeout=s.init_timeout) if s.mode == "online" else None
+    connection = (Connection(base_url, api_key, timeout=filled(s.init_timeout, "init_timeout"))
+                  if s.mode == "online" else None)
     entity, existing, max_batch = s.entity, None, 8 * 1024 * 1024
     if connection is not None:
-        entity = entity or connection.viewer().viewer.entity
+        entity = entity or present(connection.viewer().viewer, "viewer").entity
         max_batch = min(max_batch, connection.server_info().server_info.max_request_bytes // 4)
         if s.resume in ("allow", "must", "auto"):
-            _sync_earlier_sessions(connection, root, entity, project, run_id=run_id, warn=_warner(s))
+            _sync_earlier_sessions(connection, root, entity, project, run_id=run_id, warn=_warner(s),
+                                   silent=bool(s.silent))
         found = connection.run_resume_status(entity=entity, project=project, name=run_id).project
         existing = found.run if found is not None else None
     resumed = _check_resume(s.resume, run_id, existing)
-    if resumed:
+    if existing is not None:
         config._load(from_wandb_shape(json.loads(existing.config)))
     config.update(initial)
-    summary = Summary(json.loads(existing.summary_metrics) if resumed else {})
+    summary = Summary(json.loads(existing.summary_metrics) if existing is not None else {})
     stamp = datetime.datetime.now().strftime("%Y%m%d_%H%M%S")
     run_dir = root / f"{'offline-run' if s.mode == 'offline' else 'run'}-{stamp}-{run_id}"
     (run_dir / "files").mkdir(parents=True, exist_ok=True)
+    display_name = s.run_name or (existing.display_name if existing is not None else None) or _random_name()
     fields = {
-        "displayName": s.run_name or (existing.display_name if resumed else None) or _random_name(),
+        "displayName": display_name,
         "notes": s.run_notes, "groupName": s.run_group, "jobType": s.run_job_type,
         "tags": list(s.run_tags) if s.run_tags is not None else None, "host": socket.gethostname(),
         "config": json.dumps(wandb_shaped(config.as_dict())), "state": "running",
@@ -303,15 +298,16 @@ def _start(s: Settings, initial: dict[str, Any], force: bool) -> Run:
     capture = s.console != "off"
     console_start = 0
     if capture and resumed and connection is not None:
-        console_start = connection.run_console(entity=entity, project=project, run=run_id,
-                                               lines=0).project.run.console_line_count
+        console = connection.run_console(entity=entity, project=project, run=run_id, lines=0).project
+        console_start = present(present(console, "project").run, "run").console_line_count
     sender = Sender(connection, log, {"entityName": entity, "projectName": project, "runName": run_id}, summary._data,
-                    s.heartbeat_seconds, max_batch, _warner(s),
-                    console_path=run_dir / "files" / "output.log" if capture else None, console_start=console_start)
-    run = Run(s, entity, project, run_id, fields["displayName"], str(run_dir / "files"), sender, config, summary,
-              start_step=(existing.last_history_step + 1) if resumed and existing.last_history_step is not None else 0,
-              resumed=resumed, tags=tuple(fields.get("tags") or (existing.tags if resumed else ())),
-              notes=fields.get("notes"), group=s.run_group, job_type=s.run_job_type, base_url=base_url)
+                    float(s.heartbeat_seconds or DEFAULTS["heartbeat_seconds"]), max_batch_bytes=max_batch,
+                    warn=_warner(s), silent=bool(s.silent), console_path=run_dir / "files" / "output.log" if capture else None, console_start=console_start)
+    last_step = existing.last_history_step if existing is not None else None
+    run = Run(s, entity, project, run_id, display_name, str(run_dir / "files"), sender, config, summary,
+              start_step=last_step + 1 if last_step is not None else 0,
+              resumed=resumed, tags=tuple(s.run_tags or (existing.tags if existing is not None else ())),
+              notes=s.run_notes, group=s.run_group, job_type=s.run_job_type, base_url=base_url)
     config._on_change = lambda snapshot: sender.update_run({"config": json.dumps(wandb_shaped(snapshot))})
     sender.start()
     if not s.quiet and not s.silent:
@@ -326,7 +322,7 @@ def _start(s: Settings, initial: dict[str, Any], force: bool) -> Run:
     return run
 
 
-def _check_resume(resume: str | None, run_id: str, existing: Any) -> bool:
+def _check_resume(resume: str | bool | None, run_id: str, existing: Any) -> bool:
     if resume == "must" and existing is None:
         raise UsageError(f"resume='must' but there is no run with id {run_id!r} to resume")
     if resume == "never" and existing is not None:
@@ -337,7 +333,7 @@ def _check_resume(resume: str | None, run_id: str, existing: Any) -> bool:
 
 
 def _sync_earlier_sessions(connection: Connection, root: Path, entity: str, project: str, *, run_id: str,
-                           warn: Callable[[str], None]) -> None:
+                           warn: Callable[[str], None], silent: bool) -> None:
     """Upload what earlier sessions of this run left in their record logs (the server was unreachable
     when they finished, or the process died) before resuming it: the new session numbers its history
     steps and console lines after the server's last ones, so anything uploaded later would collide
@@ -355,7 +351,7 @@ def _sync_earlier_sessions(connection: Connection, root: Path, entity: str, proj
             continue  # another project's run with the same id
         warn(f"uploading what an earlier session of run {run_id} left in {directory} before resuming it")
         try:
-            sync_log(connection, log, mark_crashed=False)
+            sync_log(connection, log, mark_crashed=False, warn=warn, silent=silent)
         except Exception as exc:  # noqa: BLE001 - whatever it was, resuming now would lose that data
             raise UsageError(f"cannot resume run {run_id}: an earlier session left data in {directory} that the "
                              f"server does not have, and uploading it failed ({exc}); upload it with "
@@ -364,9 +360,10 @@ def _sync_earlier_sessions(connection: Connection, root: Path, entity: str, proj
 
 def _auto_resume_id(root: Path) -> str | None:
     try:
-        return json.loads((root / "resume.json").read_text())["run_id"]
+        run_id = json.loads((root / "resume.json").read_text())["run_id"]
     except (OSError, ValueError, KeyError):
         return None
+    return run_id if isinstance(run_id, str) else None
 
 
 def finish_run(run: Run, exit_code: int | None) -> None:
@@ -383,12 +380,13 @@ def finish_run(run: Run, exit_code: int | None) -> None:
         if run._pending:
             run._commit()
         state = "finished" if not exit_code else "failed"
-        delivered = run._sender.close({"state": state, "exitCode": exit_code or 0}, run._settings.x_finish_timeout)
+        delivered = run._sender.close({"state": state, "exitCode": exit_code or 0},
+                                     filled(run._settings.x_finish_timeout, "x_finish_timeout"))
         try:
             run._sender.log.close()
         except OSError:
             pass  # reported by the sender already
-        run_dir = Path(run._dir).parent
+        run_dir = run._sender.log.path.parent
         if run._sender.broken:
             warn(f"{run._sender.failed}: the run's data is incomplete; what was recorded is in {run_dir}")
         elif run._settings.mode == "online":

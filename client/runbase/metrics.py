@@ -15,7 +15,6 @@ from .summary import Summary
 
 _AGGREGATIONS = ("min", "max", "mean", "first", "last", "best", "copy", "none")
 _GOALS = ("minimize", "maximize")
-_UNRESOLVED = object()
 
 
 @dataclass(frozen=True)
@@ -136,9 +135,7 @@ class MetricRules:
         data, explicit, resolved = summary._data, summary._explicit, self._resolved
         step_keys, last_steps = self._step_keys, self._last_steps
         for key, value in row.items():
-            metric = resolved.get(key, _UNRESOLVED)
-            if metric is _UNRESOLVED:
-                metric = self._resolve(key)
+            metric = resolved[key] if key in resolved else self._resolve(key)
             if key in step_keys:
                 last_steps[key] = value
             if key in explicit:
@@ -161,9 +158,7 @@ class MetricRules:
         if not self._any_sync:
             return
         for key in list(row):
-            metric = self._resolved.get(key, _UNRESOLVED)
-            if metric is _UNRESOLVED:
-                metric = self._resolve(key)
+            metric = self._resolved[key] if key in self._resolved else self._resolve(key)
             if metric is None or not metric.step_sync:
                 continue
             step = metric.step_metric

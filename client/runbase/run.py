@@ -11,12 +11,13 @@ import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, Literal
 
 from .artifacts.code import _is_py_requirements_or_dockerfile, code_artifact, exclude_runbase_fn
-from .config import Config
+from .config import Config, unstorable
 from .errors import CommError, UsageError
 from .metrics import Metric, MetricRules
+from .settings import filled
 from .summary import Summary
 
 if TYPE_CHECKING:
@@ -86,6 +87,20 @@ def _alert_fields(title: Any, text: Any, level: Any, wait_duration: Any) -> dict
     return {"title": title, "text": text, "severity": level.value, "waitDuration": float(seconds)}
 
 
+def _logged_key(key: Any, prefix: str) -> str:
+    """A run.log() key (nested ones after their parent's `prefix`), or an error naming it: non-strings and
+    text the server cannot store are refused before anything from the call is queued."""
+    if type(key) is not str:
+        raise TypeError(f"run.log() keys must be strings, got {key!r} ({type(key).__name__}) under {prefix!r}"
+                        if prefix else f"run.log() keys must be strings, got {key!r} ({type(key).__name__})")
+    if "\x00" in key or not key.isascii():
+        reason = unstorable(key)
+        if reason is not None:
+            raise ValueError(f"run.log() key {prefix + key!r} {reason}; the server cannot store it; nothing from "
+                             "this call was logged")
+    return key
+
+
 def _normalized(value: Any, key: str) -> tuple[Any, bool]:
     """A JSON-ready copy of a logged value that is not a plain scalar, and whether it holds NaN or infinity."""
     kind = type(value)
@@ -93,14 +108,20 @@ def _normalized(value: Any, key: str) -> tuple[Any, bool]:
         return _normalized(value.tolist(), key)  # numpy scalars become Python scalars too
     if kind is float:
         return value, value - value != 0.0
+    if kind is str:
+        reason = unstorable(value)
+        if reason is not None:
+            raise ValueError(f"cannot log {key!r}: its text {reason}; the server cannot store it; nothing from "
+                             "this call was logged")
+        return value, False
     if kind in SCALARS:
         return value, False
     if isinstance(value, (list, tuple)):
         items = [_normalized(item, key) for item in value]
         return [item for item, _ in items], any(flag for _, flag in items)
     if isinstance(value, Mapping):
-        items = {str(k): _normalized(v, key) for k, v in value.items()}
-        return {k: item for k, (item, _) in items.items()}, any(flag for _, flag in items.values())
+        entries = {_logged_key(k, key + "/"): _normalized(v, key) for k, v in value.items()}
+        return {k: item for k, (item, _) in entries.items()}, any(flag for _, flag in entries.values())
     raise TypeError(f"cannot log {key!r}: values of type {kind.__name__} are not supported "
                     "(log numbers, strings, booleans, lists, dicts or numpy arrays)")
 
@@ -151,7 +172,7 @@ class Run:
         self._disabled = settings.mode == "disabled"
         self._finished = False
         self._console: ConsoleCapture | None = None  # set by lifecycle when the console is captured
-        self._max_row_bytes = settings.x_max_row_bytes
+        self._max_row_bytes = filled(settings.x_max_row_bytes, "x_max_row_bytes")
         self._saved: dict[str, SavedFile] = {}  # run file name -> the file run.save() matched
         self._file_client: FileClient | None = None
         self._end_hook_registered = False
@@ -166,7 +187,12 @@ class Run:
             raise UsageError("this run has finished; call runbase.init() to start a new one")
         if not isinstance(data, Mapping):
             raise TypeError(f"run.log() takes a dict of values, not {type(data).__name__}")
-        values = self._flatten(data, "", {})
+        nonfinite_before = self._pending_nonfinite
+        try:
+            values = self._flatten(data, "", {})
+        except BaseException:
+            self._pending_nonfinite = nonfinite_before  # nothing of a refused call is kept
+            raise
         if step is not None:
             if isinstance(step, bool) or not isinstance(step, int):
                 if type(step).__module__ == "numpy" and float(step).is_integer():
@@ -192,8 +218,7 @@ class Run:
     def _flatten(self, data: Mapping[str, Any], prefix: str, out: dict[str, Any]) -> dict[str, Any]:
         size = 0
         for key, value in data.items():
-            if type(key) is not str:
-                raise TypeError(f"run.log() keys must be strings, got {key!r} ({type(key).__name__})")
+            _logged_key(key, prefix)
             if key in RESERVED_KEYS and not prefix:
                 raise UsageError(f"{key!r} is set by runbase; pass a step with run.log(data, step=...)")
             kind = type(value)
@@ -261,7 +286,7 @@ class Run:
     def __enter__(self) -> Run:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> bool:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> Literal[False]:
         self.finish(exit_code=1 if exc_type is not None else 0)
         return False
 
@@ -646,7 +671,8 @@ class Run:
             for upload in self._uploads:  # "data:latest" right after logging data means the version just logged
                 if upload.create["collectionName"] == path.name:
                     upload.done.wait()
-        found = connection.artifact_by_name(entity=path.entity, project=path.project, name=path.full_name).project
+        found = connection.artifact_by_name(entity=path.entity, project=path.project or self._project,
+                                            name=path.full_name).project
         if found is None or found.artifact is None:
             raise ValueError(f"no artifact {path.entity or '(default entity)'}/{path.project}/{path.full_name} "
                              "(or no access to it)")

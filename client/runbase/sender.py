@@ -59,6 +59,14 @@ def summary_fields(delta: dict[str, Any]) -> dict[str, Any]:
             "removeSummaryKeys": [key for key, value in delta.items() if value is MISSING]}
 
 
+def wire_form(fields: dict[str, Any]) -> dict[str, Any]:
+    """LogHistoryInput fields as sent: removeSummaryKeys only when it names a key, so that a server older
+    than the field (which refuses it) still takes every row and summary update that removes nothing."""
+    if fields.get("removeSummaryKeys") == []:
+        return {key: value for key, value in fields.items() if key != "removeSummaryKeys"}
+    return fields
+
+
 def _same(a: Any, b: Any) -> bool:
     if a is b or a == b:
         return True
@@ -73,11 +81,13 @@ class Sender(threading.Thread):
         self,
         connection: Connection | None,
         log: RecordLog,
-        identity: dict[str, str],
+        identity: dict[str, str | None],
         summary: dict[str, Any],
         heartbeat_seconds: float,
+        *,
         max_batch_bytes: int,
         warn: Callable[[str], None],
+        silent: bool,
         console_path: Path | None = None,
         console_start: int = 0,
     ) -> None:
@@ -89,6 +99,7 @@ class Sender(threading.Thread):
         self.heartbeat_seconds = heartbeat_seconds
         self.max_batch_bytes = max_batch_bytes
         self.warn = warn
+        self.silent = silent  # the run's SILENT, which its artifact uploads follow
         self.queue: deque[tuple[str, Any]] = deque()
         self.wake = threading.Event()
         self.recorded_summary: dict[str, Any] = dict(summary)
@@ -181,7 +192,8 @@ class Sender(threading.Thread):
                 self.warn(f"{self.failed}; nothing more of this run is recorded or sent")
                 self._discard()
                 return
-            if self.connection is None:  # offline: the record log is the whole job
+            connection = self.connection
+            if connection is None:  # offline: the record log is the whole job
                 for pending in (self.pending_batches, self.pending_run, self.pending_summary, self.pending_console,
                                 self.pending_alerts):
                     pending.clear()
@@ -191,11 +203,11 @@ class Sender(threading.Thread):
             if not woken and time.monotonic() < retry_at:
                 continue  # a console tick during a backoff: record what was printed, send later
             try:
-                if self._send():
+                if self._send(connection):
                     last_contact = time.monotonic()
                 elif time.monotonic() - last_contact >= self.heartbeat_seconds:
                     self.sending = "a heartbeat"
-                    self._send_history("[]")
+                    self._send_history(connection, "[]")
                     last_contact = time.monotonic()
                 backoff = 0.0
             except CommError as exc:
@@ -281,8 +293,8 @@ class Sender(threading.Thread):
                                                     f"{self.log.path.parent} until `runbase sync` uploads it"))
             return
         if self.uploader is None:
-            self.uploader = Uploader(self.connection, self.identity, self.warn, self._artifact_done,
-                                     lambda: self.deadline)
+            self.uploader = Uploader(self.connection, self.identity, warn=self.warn, on_done=self._artifact_done,
+                                     deadline=lambda: self.deadline, silent=self.silent)
             self.uploader.start()
         self.uploader.submit(job)
 
@@ -322,14 +334,14 @@ class Sender(threading.Thread):
         if not lines:
             return
         if self.console_path is not None:
-            self._write_output_log(lines)
+            self._write_output_log(self.console_path, lines)
         for start in range(0, len(lines), MAX_CONSOLE_LINES):
             self._record_console_chunk(lines[start:start + MAX_CONSOLE_LINES])
 
-    def _write_output_log(self, lines: list[str]) -> None:
+    def _write_output_log(self, path: Path, lines: list[str]) -> None:
         try:
             if self.console_file is None:
-                self.console_file = self.console_path.open("a", encoding="utf-8")
+                self.console_file = path.open("a", encoding="utf-8")
             self.console_file.write("\n".join(lines) + "\n")
             self.console_file.flush()
         except OSError as exc:  # the disk is full, the run folder was deleted...
@@ -358,7 +370,7 @@ class Sender(threading.Thread):
             self.pending_console.append((self.console_next, encoded))
         self.console_next += len(lines)
 
-    def _send(self) -> bool:
+    def _send(self, connection: Connection) -> bool:
         """Send what is pending: run fields, history with the summary, console lines, alerts, then a
         final state; True if anything went."""
         sent = False
@@ -366,35 +378,35 @@ class Sender(threading.Thread):
         final = run_fields.get("state") not in (None, "running")
         if run_fields and not final:
             self.sending = "a run update"
-            self._upsert(run_fields)
+            self._upsert(connection, run_fields)
             sent = True
         while self.pending_batches:
             self.sending = "a batch of history rows"
-            self._send_history(self.pending_batches[0])
+            self._send_history(connection, self.pending_batches[0])
             self.pending_batches.popleft()
             sent = True
         while self.pending_console:
             self.sending = "a batch of console lines"
             start, lines = self.pending_console[0]
-            self.connection.log_history(LogHistoryInput.model_validate(
+            connection.log_history(LogHistoryInput.model_validate(
                 {**self.identity, "rows": "[]", "consoleLines": lines, "consoleStart": start}))
             self.pending_console.popleft()
             sent = True
         if self.pending_summary:
             self.sending = "a summary update"
-            self._send_history("[]")
+            self._send_history(connection, "[]")
             sent = True
         while self.pending_alerts:
             self.sending = "an alert"
             number, fields = self.pending_alerts[0]
-            self.connection.notify_scriptable_run_alert(NotifyScriptableRunAlertInput.model_validate(
+            connection.notify_scriptable_run_alert(NotifyScriptableRunAlertInput.model_validate(
                 {**self.identity, **fields}))
             self.log.write(ALERT_SENT, {"n": number})
             self.pending_alerts.popleft()
             sent = True
         if final and not self._uploading():  # a finished run has its artifacts
             self.sending = "the final run state"
-            self._upsert(run_fields)
+            self._upsert(connection, run_fields)
             sent = True
         return sent
 
@@ -419,19 +431,19 @@ class Sender(threading.Thread):
             self.pending_alerts.popleft()
         return f"{self.sending} and it was dropped"
 
-    def _upsert(self, fields: dict[str, Any]) -> None:
-        self.connection.upsert_bucket(UpsertBucketInput.model_validate({
+    def _upsert(self, connection: Connection, fields: dict[str, Any]) -> None:
+        connection.upsert_bucket(UpsertBucketInput.model_validate({
             "modelName": self.identity["projectName"], "entityName": self.identity["entityName"],
             "name": self.identity["runName"], **fields}))
         self.pending_run = {}
 
-    def _send_history(self, batch: str) -> None:
+    def _send_history(self, connection: Connection, batch: str) -> None:
         """One batch of rows, with the summary changes recorded so far riding along."""
         delta = self.pending_summary
-        self.connection.log_history(LogHistoryInput.model_validate({
+        connection.log_history(LogHistoryInput.model_validate({
             **self.identity,
             "rows": batch,
-            **(summary_fields(delta) if delta else {}),
+            **(wire_form(summary_fields(delta)) if delta else {}),
         }))
         if delta is self.pending_summary:
             self.pending_summary = {}

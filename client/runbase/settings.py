@@ -6,7 +6,7 @@ import dataclasses
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from .errors import UsageError
 
@@ -20,12 +20,21 @@ REINIT = ("default", "return_previous", "finish_previous", "create_new")
 CONSOLE = ("auto", "off", "wrap", "redirect", "wrap_raw", "wrap_emu")
 
 
+def _first_set(names: Sequence[str]) -> tuple[str, str] | None:
+    """(full name, value) of the first non-empty variable among RUNBASE_<name>, then WANDB_<name>: every
+    RUNBASE_ spelling wins over every WANDB_ one, so runbase's own variables always beat W&B's."""
+    for prefix in ("RUNBASE_", "WANDB_"):
+        for name in names:
+            value = os.environ.get(prefix + name)
+            if value:
+                return prefix + name, value
+    return None
+
+
 def env(name: str) -> str | None:
     """RUNBASE_X, or WANDB_X so that W&B users' environments keep working."""
-    value = os.environ.get(f"RUNBASE_{name}")
-    if value in (None, ""):
-        value = os.environ.get(f"WANDB_{name}")
-    return value or None
+    found = _first_set((name,))
+    return found[1] if found is not None else None
 
 
 TRUE = ("true", "1", "yes", "on")
@@ -42,14 +51,14 @@ def _env_names(setting: str) -> list[str]:
     return names + ([f"_{setting[2:].upper()}"] if setting.startswith("x_") else [])
 
 
-def _found_in_env(setting: str) -> tuple[str, str] | None:
-    """(the variable's full name, its value) of the first variable set for `setting`, RUNBASE_ first."""
-    for name in _env_names(setting):
-        for prefix in ("RUNBASE_", "WANDB_"):
-            value = os.environ.get(prefix + name)
-            if value:
-                return prefix + name, value
-    return None
+def env_setting(setting: str) -> Any:
+    """One setting's value from the environment (None when unset), parsed as from_environment parses it,
+    so a value that cannot be read is the same error wherever it is read."""
+    found = _first_set(_env_names(setting))
+    if found is None:
+        return None
+    parse = ENV_PARSERS.get(setting)
+    return parse(*found) if parse is not None else found[1]
 
 
 def _flag(variable: str, value: str) -> bool:
@@ -71,6 +80,14 @@ def _number(kind: type[int] | type[float]) -> Callable[[str, str], int | float]:
     return parse
 
 
+def _check_number(name: str, value: Any, default: int | float) -> None:
+    """A positive, finite number no larger than the setting allows (1e400 reads as inf, which would pass
+    `> 0` and then overflow a timer), of the default's kind."""
+    kinds, what = ((int,), "integer") if isinstance(default, int) else ((int, float), "number")
+    if isinstance(value, bool) or not isinstance(value, kinds) or not 0 < value <= MAXIMA[name]:
+        raise UsageError(f"{name} must be a positive {what} of at most {MAXIMA[name]:g}, not {value!r}")
+
+
 def _flag_or_word(variable: str, value: str) -> bool | str:
     """reinit's and resume's true/false, or one of their words (checked() checks those)."""
     return _flag(variable, value) if value.strip().lower() in TRUE + FALSE else value.strip()
@@ -90,6 +107,17 @@ ENV_PARSERS: dict[str, Callable[[str, str], Any]] = {
 # to the default, wins over the environment and an unset one does not hide it.
 DEFAULTS: dict[str, Any] = {"quiet": False, "silent": False, "allow_val_change": False, "heartbeat_seconds": 30.0,
                             "init_timeout": 90.0, "x_finish_timeout": 300.0, "x_max_row_bytes": 16 * 1024 * 1024}
+T = TypeVar("T")
+
+
+def filled(value: T | None, name: str) -> T:
+    """A setting that checked() fills in, as the set value it then is (the default if never checked)."""
+    return DEFAULTS[name] if value is None else value
+
+
+# Upper bounds of the numeric settings: a week of seconds for the timers, 1 GiB for a history row.
+MAXIMA: dict[str, float] = {"heartbeat_seconds": 7 * 86400, "init_timeout": 7 * 86400, "x_finish_timeout": 7 * 86400,
+                            "x_max_row_bytes": 1024 ** 3}
 
 
 @dataclass
@@ -131,12 +159,8 @@ class Settings:
         """Every setting from its RUNBASE_/WANDB_ variable: W&B's names (NAME, NOTES, TAGS, JOB_TYPE, DIR)
         or the setting's upper-cased (RUN_ID, RUN_GROUP, RESUME, CONFIG_PATHS, SILENT, QUIET, ...); lists
         are comma-separated, flags true/false. A value that cannot be read is an error naming the variable."""
-        values: dict[str, Any] = {}
-        for setting in (f.name for f in dataclasses.fields(cls) if f.name != "extra"):
-            found = _found_in_env(setting)
-            if found is not None:
-                values[setting] = ENV_PARSERS.get(setting, lambda _, text: text)(*found)
-        return cls(**values)
+        values = {f.name: env_setting(f.name) for f in dataclasses.fields(cls) if f.name != "extra"}
+        return cls(**{name: value for name, value in values.items() if value is not None})
 
     def updated(self, values: Settings | dict[str, Any] | None) -> Settings:
         """A copy with the given non-None values applied; unknown names are an error."""
@@ -175,9 +199,7 @@ class Settings:
                 if not isinstance(value, bool):
                     raise UsageError(f"{name} must be True or False, not {value!r}")
                 continue
-            kinds, what = ((int,), "integer") if isinstance(default, int) else ((int, float), "number")
-            if isinstance(value, bool) or not isinstance(value, kinds) or not value > 0:
-                raise UsageError(f"{name} must be a positive {what}, not {value!r}")
+            _check_number(name, value, default)
         return dataclasses.replace(self, mode=mode, resume=resume, console=console,
                                    config_paths=_paths(self.config_paths), **filled)
 

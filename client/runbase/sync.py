@@ -19,8 +19,9 @@ from typing import Any
 from ._generated.input_types import LogHistoryInput, NotifyScriptableRunAlertInput, UpsertBucketInput
 from .artifacts.transfer import ArtifactJob, upload
 from .connection import Connection
-from .errors import CommError, UsageError
+from .errors import CommError, UsageError, present
 from .records import ALERT, ALERT_SENT, ARTIFACT, ARTIFACT_SENT, HISTORY, RUN, SYNCED, RecordLog, read, sent_numbers
+from .sender import MISSING, summary_fields, wire_form
 
 
 def _current_form(record: dict[str, Any]) -> dict[str, Any]:
@@ -35,8 +36,6 @@ def _current_form(record: dict[str, Any]) -> dict[str, Any]:
         return record  # the server names what is wrong with it
     if not isinstance(delta, dict):
         return record
-    from .sender import MISSING, summary_fields
-
     return {**record, **summary_fields({key: MISSING if value is None else value for key, value in delta.items()})}
 
 
@@ -60,9 +59,10 @@ def record_logs(path: Path) -> Iterator[Path]:
 
 
 def sync_log(connection: Connection, log: Path, *, mark_crashed: bool = True,
-             warn: Callable[[str], None] = _print_warning) -> dict[str, Any]:
+             warn: Callable[[str], None] = _print_warning, silent: bool = False) -> dict[str, Any]:
     """Replay one run's records; returns what was sent. A log that does not end with a final state
-    marks the run crashed, unless `mark_crashed` is False (the run is about to be resumed)."""
+    marks the run crashed, unless `mark_crashed` is False (the run is about to be resumed); `silent`
+    keeps the artifact uploads' progress lines off stderr."""
     identity: dict[str, Any] | None = None
     rows = 0
     final = False
@@ -74,7 +74,7 @@ def sync_log(connection: Connection, log: Path, *, mark_crashed: bool = True,
         kind = record.pop("t", None)
         if kind == RUN:
             if identity is None:
-                entity = record.get("entityName") or connection.viewer().viewer.entity
+                entity = record.get("entityName") or present(connection.viewer().viewer, "viewer").entity
                 identity = {"entityName": entity, "modelName": record["modelName"], "name": record["name"]}
             record.update(identity)
             connection.upsert_bucket(UpsertBucketInput.model_validate(record))
@@ -98,7 +98,7 @@ def sync_log(connection: Connection, log: Path, *, mark_crashed: bool = True,
                      f"{exc}; the rest of its console output is skipped (it is in the run's output.log)")
                 console_refused = True
         elif kind == HISTORY:
-            result = connection.log_history(LogHistoryInput.model_validate({**target, **_current_form(record)}))
+            result = connection.log_history(LogHistoryInput.model_validate({**target, **wire_form(_current_form(record))}))
             rows += result.log_history.accepted if result.log_history else 0
         elif kind == ALERT and record["n"] not in sent:
             number = record.pop("n")
@@ -114,7 +114,7 @@ def sync_log(connection: Connection, log: Path, *, mark_crashed: bool = True,
         elif kind == ARTIFACT and record["n"] not in sent_artifacts:
             job = ArtifactJob.from_record(record)
             try:
-                upload(connection, job, target)
+                upload(connection, job, target, silent=silent)
             except CommError as exc:
                 if exc.retryable:
                     raise

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import argparse
 import errno
+import functools
 import os
 import socket
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from .settings import ServerSettings
@@ -87,6 +89,9 @@ def _database_url(url: str) -> str:
     if parsed.drivername not in ("postgresql+psycopg", "sqlite", "sqlite+pysqlite"):
         raise StartupError(f"--database-url: runbase runs on PostgreSQL (postgresql://...) or SQLite "
                            f"(sqlite:///path), not {parsed.drivername!r}")
+    if parsed.drivername.startswith("sqlite") and parsed.database in (None, "", ":memory:"):
+        raise StartupError("--database-url: an in-memory SQLite database would vanish with the server; "
+                           "give a file (sqlite:///path/runbase.db)")
     return parsed.render_as_string(hide_password=False)
 
 
@@ -119,14 +124,16 @@ def _check_port(host: str, port: int) -> None:
 
 
 def _check_database(url: str) -> None:
-    """Connect once, so a wrong URL or a server that is down is one line, not a traceback."""
-    from sqlalchemy import create_engine
+    """Connect and read once, so a wrong URL, a server that is down or a file that is not a database is one
+    line, not a traceback."""
+    from sqlalchemy import create_engine, text
     from sqlalchemy.exc import SQLAlchemyError
 
-    engine = create_engine(url, connect_args={"connect_timeout": 10} if url.startswith("postgresql") else {})
+    postgres = url.startswith("postgresql")
+    engine = create_engine(url, connect_args={"connect_timeout": 10} if postgres else {})
     try:
-        with engine.connect():
-            pass
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1" if postgres else "SELECT count(*) FROM sqlite_master"))
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         raise StartupError(f"cannot connect to the database: {reason}") from None
@@ -148,7 +155,10 @@ def _settings(args: argparse.Namespace) -> ServerSettings:
     return settings
 
 
-def serve(args: argparse.Namespace) -> int:
+def serve(args: argparse.Namespace,
+          show_demo: Callable[[str, str, str, Callable[[str], None]], None] | None = None) -> int:
+    """Serve until interrupted; with --demo, `show_demo(base_url, key, automation_name, allow_receiver)` runs
+    once the server is up."""
     from .auth import check_key_shape
     from .errors import UserError
 
@@ -163,21 +173,24 @@ def serve(args: argparse.Namespace) -> int:
         if settings.database_url:
             _check_database(settings.database_url)
         _check_data_dir(settings.data_dir)
+        if not settings.database_url:
+            _check_database(settings.resolved_database_url())
     except StartupError as exc:
         print(f"runbase: error: {exc}", file=sys.stderr)
         return 2
     import uvicorn
     from sqlalchemy import make_url
 
-    from .app import create_app
+    from .http.app import create_app
 
-    local_url = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '::') else args.host}:{args.port}"
+    host = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(args.host, f"[{args.host}]" if ":" in args.host else args.host)
+    local_url = f"http://{host}:{args.port}"
     settings.public_url = settings.public_url or local_url
-    if args.demo:
-        settings.demo_url = local_url
-    app = create_app(settings)
+    demo = None if show_demo is None or not args.demo else functools.partial(show_demo, local_url)
+    app = create_app(settings, demo)
     database = make_url(settings.resolved_database_url()).render_as_string(hide_password=True)
-    print(f"runbase: serving on http://{args.host}:{args.port} (GraphiQL at /graphql), database {database}, "
+    listen = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"runbase: serving on http://{listen}:{args.port} (GraphiQL at /graphql), database {database}, "
           f"files in {settings.data_dir}", file=sys.stderr, flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, timeout_graceful_shutdown=5)
     return 0

@@ -10,11 +10,16 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.orm import Session, sessionmaker
 
+from .errors import UserError
 from .regex import install_sqlite_functions
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+MAX_LOGGED_SQL = 2000  # characters of a failed statement kept for the log (an IN list may run to megabytes)
+# What SQLite and psycopg say when a statement has more parameters than they take.
+TOO_MANY_PARAMETERS = ("too many SQL variables", "number of parameters must be between")
 
 
 def _tune_sqlite(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -29,6 +34,17 @@ def _tune_sqlite(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-
     install_sqlite_functions(dbapi_connection)  # $regex in filters
 
 
+def _on_error(context: ExceptionContext) -> None:
+    """A statement with more parameters than the database takes is the request's doing (a huge list), not
+    a race to retry; and whatever failed, the log gets the start of its SQL, not megabytes of it."""
+    if any(phrase in str(context.original_exception) for phrase in TOO_MANY_PARAMETERS):
+        raise UserError("the request names more values at once than the database takes in one statement; send "
+                        "fewer (shorter lists)") from context.original_exception
+    error = context.sqlalchemy_exception
+    if error is not None and error.statement and len(error.statement) > MAX_LOGGED_SQL:
+        error.statement = f"{error.statement[:MAX_LOGGED_SQL]}... ({len(error.statement)} characters in all)"
+
+
 def make_engine(url: str) -> Engine:
     # hide_parameters: a database error must not carry secrets (integration tokens) into the log.
     if url.startswith("sqlite"):
@@ -36,8 +52,10 @@ def make_engine(url: str) -> Engine:
             raise RuntimeError(f"runbase needs SQLite 3.35 or newer; this Python has {sqlite3.sqlite_version}")
         engine = create_engine(url, pool_size=8, max_overflow=8, hide_parameters=True)
         event.listen(engine, "connect", _tune_sqlite)
-        return engine
-    return create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True, hide_parameters=True)
+    else:
+        engine = create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True, hide_parameters=True)
+    event.listen(engine, "handle_error", _on_error)
+    return engine
 
 
 STARTUP_LOCK = 0x72756E62  # any constant shared by every runbase server

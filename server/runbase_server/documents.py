@@ -5,6 +5,7 @@ Python's JSON dialect is used on the wire so NaN and infinities round-trip."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import orjson
@@ -22,10 +23,57 @@ def loads(text: str) -> Any:
         return json.loads(text)
 
 
-def parse(text: str | None, what: str, kind: type = dict, exact: bool = True, nul: bool = False) -> Any:
+SURROGATE = "a lone surrogate (an unpaired \\ud800-\\udfff)"
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _has_surrogate(text: str) -> bool:
+    if text.isascii():
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def bad_character(text: str) -> str | None:
+    """What in `text` no database can store: NUL (PostgreSQL's text and JSONB refuse it) or a lone
+    surrogate (not encodable as UTF-8)."""
+    if "\x00" in text:
+        return "the NUL character (\\u0000)"
+    return SURROGATE if _has_surrogate(text) else None
+
+
+def may_hold_surrogates(text: str) -> bool:
+    """Whether parsing the JSON `text` may give a lone surrogate (valid pairs look the same here)."""
+    return ("\\u" in text and _SURROGATE_ESCAPE.search(text) is not None) or _has_surrogate(text)
+
+
+def unstorable(value: Any) -> str | None:
+    """What in a parsed document no database can store: a key with NUL or a lone surrogate, or a string
+    with a lone surrogate (a NUL in a string survives as an escape where the JSON text is stored)."""
+    stack = [value]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                found = bad_character(key)
+                if found:
+                    return f"the key {key!r} holds {found}"
+                stack.append(item)
+        elif isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, str) and _has_surrogate(value):
+            return f"the string {value[:40]!r} holds {SURROGATE}"
+    return None
+
+
+def parse(text: str | None, what: str, kind: type = dict, *, exact: bool = True, nul: bool = False) -> Any:
     """A client's JSON document, checked to be of `kind`; exact unless the caller guards big integers.
     NUL characters only where the caller stores the text itself (`nul`): PostgreSQL's JSONB cannot hold them,
-    so they are refused on every database alike."""
+    so they are refused on every database alike, as are lone surrogates (no UTF-8 text holds them) unless
+    the caller checks them itself (`nul` again: it keeps the text and refuses its parts)."""
     if text is None:
         return None
     if not nul and "\\u0000" in text:
@@ -38,6 +86,10 @@ def parse(text: str | None, what: str, kind: type = dict, exact: bool = True, nu
         raise UserError(f"{what} is nested too deeply") from None
     if not isinstance(value, kind):
         raise UserError(f"{what} must be a JSON {'object' if kind is dict else 'list'}")
+    if not nul and may_hold_surrogates(text):
+        found = unstorable(value)
+        if found:
+            raise UserError(f"{what} cannot be stored: {found}")
     return value
 
 

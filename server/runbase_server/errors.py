@@ -1,6 +1,10 @@
 """Errors a user can act on. Their messages reach the client unmasked; any
 other exception is an internal error and is masked."""
 
+from typing import Any
+
+from graphql import GraphQLError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.responses import JSONResponse
 
 
@@ -29,3 +33,39 @@ class Conflict(UserError):
 def error_response(message: str, code: str, status: int) -> JSONResponse:
     """An error outside GraphQL execution (bad body, no key, files), in the shape GraphQL errors have."""
     return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status)
+
+
+def is_internal(error: Any) -> bool:
+    """Errors that are not the user's doing: masked in answers, logged on the server. A GraphQLError
+    underneath is graphql-core's own account of a bad request (a variable of the wrong type, a missing
+    required one), so it is the user's doing."""
+    original = getattr(error, "original_error", None)
+    return original is not None and not isinstance(original, (UserError, GraphQLError))
+
+
+def is_race(error: Any) -> bool:
+    """Two writers met on a unique key, or SQLite refused a stale snapshot: the request may simply be retried."""
+    return isinstance(getattr(error, "original_error", None), (IntegrityError, OperationalError))
+
+
+def format_error(error: GraphQLError, attempts: int) -> dict[str, Any]:
+    """What a client sees of an error: its own mistakes in full, races as CONFLICT, anything else masked."""
+    if is_race(error):  # still colliding after every retry: a unique name or key that is already taken
+        return {"message": "the request conflicts with data stored meanwhile or already there (a name or key "
+                           f"that must be unique); it was tried {attempts} times",
+                "extensions": {"code": "CONFLICT"}}
+    if is_internal(error):  # never leak internals; the server log has them
+        masked: dict[str, Any] = {"message": "Internal server error"}
+        masked.update({k: v for k, v in error.formatted.items() if k in ("locations", "path")})
+        return masked
+    formatted: dict[str, Any] = dict(error.formatted)
+    original = error.original_error
+    # Parse and validation errors, and variables of the wrong type or missing, carry no code of their
+    # own and no path (nothing ran): they are the user's mistake all the same, and clients must not retry
+    # them as internal. An error met while running with no code (a null in a non-null field) is ours.
+    if isinstance(original, UserError):
+        code = original.code
+    else:
+        code = "BAD_USER_INPUT" if not error.path else "INTERNAL_SERVER_ERROR"
+    formatted.setdefault("extensions", {}).setdefault("code", code)
+    return formatted

@@ -13,11 +13,24 @@ tests/test_filters.py): type brackets (numbers compare only with numbers, int an
 booleans are not numbers; strings with strings, by code point), missing fields (`$ne`, `$nin`,
 `$not`, `$nor` match them; `{"f": null}` matches null or missing), arrays (`{"tags": "a"}` matches
 an array holding "a"; comparisons, `$regex` and equality match if any element does; an array
-value also matches the identical array) and exact document equality. Deliberate differences:
+value also matches the identical array) and exact document equality.
 
-* A dotted path descends through objects only. MongoDB also fans out over an array of
-  objects met halfway (`config.layers.units` against `layers: [{units: 64}, ...]`) and reads a
-  numeric component as an array index; here such a path is simply missing.
+Dotted paths follow MongoDB 8's traversal (src/mongo/db/matcher/path.cpp; mongomock's differs,
+so the oracle's is replaced): an array met halfway fans out over its elements that are documents
+(`config.layers.units` against `layers: [{units: 64}, {units: 128}]` yields 64 and 128); such a
+document without the key yields "missing", while scalars and nested arrays in it yield nothing,
+so `{"config.nest.inner": {"$ne": null}}` matches `nest: []` and `nest: [1]` but not
+`nest: [{}]`. A scalar met halfway yields "missing". A numeric component (ASCII digits, no leading
+zero) also names an array position: `config.layers.0.units` reads `units` of the first element,
+besides `"0".units` of each document in the array; an array reached by position is matched as a
+whole, not by its elements. Every operator then holds if some value the path yields satisfies it
+(`$ne`, `$nin`, `$not`, `$nor` and `{$exists: false}` are their negations). A path with no array
+on the way costs what a plain lookup does: the fan-out (a join per key) runs only where the
+lookup finds nothing and an array stands on the way, and on PostgreSQL equality with a scalar
+stays a GIN-indexed jsonpath (`@@`) unless a key after the first is numeric.
+
+Deliberate differences:
+
 * NaN equals nothing, not even NaN, and matches no comparison (mongomock; MongoDB would have
   NaN == NaN and order NaN below every number). Infinities are ordinary numbers.
 * Comparisons never match a missing field (mongomock; MongoDB's `{$gte: null}` matches one).
@@ -41,25 +54,30 @@ value also matches the identical array) and exact document equality. Deliberate 
 
 Sorting puts missing and null values last in both directions, then orders by type bracket
 (NaN, numbers, strings, booleans, objects, arrays; reversed when descending), then by value
-(numbers numerically, strings by code point), then by run id.
+(numbers numerically, strings by code point), then by run id. It reads a dotted path through
+objects only: an array on the way makes the value missing (MongoDB would sort by the values the
+path fans out to).
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import operator
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
-from typing import Any, Callable, Union
+from functools import cached_property
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import ColumnElement
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import ColumnElement, SQLColumnExpression
+from sqlalchemy.dialects.postgresql import JSONB, JSONPATH
 from sqlalchemy.orm import aliased
 
 from .errors import UserError
-from .regex import Regex, compile_regex
 from .names import REGISTRY_PREFIX
+from .regex import Regex, compile_regex
 from .tables import (
     NONFINITE_TAG,
     Artifact,
@@ -71,6 +89,7 @@ from .tables import (
     Registry,
     Run,
     User,
+    UTCDateTime,
 )
 
 MAX_CLAUSES = 1000
@@ -96,7 +115,7 @@ class _Junction:
 
     __slots__ = ("conj", "items")
 
-    def __init__(self, conj: bool, items: tuple) -> None:
+    def __init__(self, conj: bool, items: tuple[Pred, ...]) -> None:
         self.conj = conj
         self.items = items
 
@@ -106,11 +125,12 @@ class _Negation:
 
     __slots__ = ("item",)
 
-    def __init__(self, item: ColumnElement) -> None:
+    def __init__(self, item: ColumnElement[Any]) -> None:
         self.item = item
 
 
-Pred = Union[bool, ColumnElement, _Junction, _Negation]  # True / False fold away before reaching SQL
+Pred = bool | ColumnElement[Any] | _Junction | _Negation  # True / False fold away before reaching SQL
+Expr = SQLColumnExpression[Any]  # a column, an ORM attribute (Run.config) or any SQL expression
 
 
 def _junction(conj: bool, preds: Any) -> Pred:
@@ -192,11 +212,22 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def _check_number(value: Any, where: str) -> None:
+    """Numbers are compared as 64-bit floats; an integer beyond them (a 401-digit literal) is a user error."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        try:
+            float(value)
+        except OverflowError:
+            raise UserError(f"{where}: the number {str(value)[:20]}... is too large (filters compare numbers as "
+                            "64-bit floats)") from None
+
+
 def _check_literal(value: Any, where: str, depth: int = 0) -> None:
     """A value compared for equality: JSON data, with no operator documents inside."""
     if depth > 2 * MAX_DEPTH:
         raise UserError(f"{where}: value nested too deeply")
     if value is None or isinstance(value, (bool, int, float, str, datetime)):
+        _check_number(value, where)
         return
     if isinstance(value, list):
         for item in value:
@@ -237,14 +268,34 @@ def _sqlite_number(value: int | float) -> int | float:
 # (null, true, false, number, string, array, object, date) to the predicate that holds for a value
 # of that type, `missing` is what holds when there is no value. The per-type predicates come from
 # the node's methods (each valid only inside its type's branch). Everything Mongo-specific is
-# written once, in terms of nodes, further down.
+# written once, in terms of nodes, further down, as a `Spec` (node -> table and missing) that
+# `test` applies to every value the field's path yields.
+
+_TYPES = ("null", "true", "false", "number", "string", "array", "object", "date")
+_NOT_ARRAY: dict[str, Pred] = {t: True for t in _TYPES if t != "array"}
+
 
 class _Node:
+    traverse = True  # an array here also matches by its elements (not one a path reaches by index)
+
     def dispatch(self, table: dict[str, Pred], missing: Pred) -> Pred:
         raise NotImplementedError
 
-    def missing(self) -> Pred:
-        return self.dispatch({}, True)
+    def test(self, spec: Spec) -> Pred:
+        """Whether a value the field's path yields passes `spec`: the node's own value, and for a dotted
+        path into a document also the values reached through arrays (see _Path)."""
+        table, missing = spec(self)
+        return self.dispatch(table, missing)
+
+    def leaf_elements(self, fn: Callable[[_Node], Pred]) -> Pred:
+        """MongoDB's implicit match of an array's elements, which an array reached by index doesn't get."""
+        return self.any_element(fn) if self.traverse else False
+
+    def indexed(self) -> _Node:
+        """This value as a path reaches it through an array index: matched as a whole only."""
+        node = copy.copy(self)
+        node.traverse = False
+        return node
 
     def coerce(self, value: Any) -> Any:
         return value
@@ -268,13 +319,17 @@ class _Node:
     def is_tag(self, name: str) -> Pred:
         return False
 
+    def is_nonfinite(self) -> Pred:
+        """Whether an object is the stored form of NaN or an infinity (a number, not a document)."""
+        return _or(*(self.is_tag(name) for name in ("NaN", "Infinity", "-Infinity")))
+
     def array_len(self, n: int) -> Pred:
         return False
 
-    def array_eq(self, value: list) -> Pred:
+    def array_eq(self, value: list[Any]) -> Pred:
         return False
 
-    def object_eq(self, value: dict) -> Pred:
+    def object_eq(self, value: dict[str, Any]) -> Pred:
         return False
 
     def any_element(self, fn: Callable[[_Node], Pred]) -> Pred:
@@ -283,6 +338,25 @@ class _Node:
     def contains_eq(self, value: Any) -> Pred | None:
         """An index-friendly equivalent of _eq(self, value), where the node has one."""
         return None
+
+
+Spec = Callable[[_Node], tuple[dict[str, Pred], Pred]]  # per-type predicates and what holds when missing
+
+
+def _by_type(typeof: ColumnElement[Any], absent: ColumnElement[bool], branches: dict[str, Pred], missing: Pred) -> Pred:
+    """CASE over a JSON type name (`absent`: no value), folded to a test of the type where it can be."""
+    if all(p is True or p is False for p in branches.values()):
+        chosen = [t for t, p in branches.items() if p is True]
+        present: Pred = (False if not chosen else typeof.is_not(None) if len(chosen) == len(branches)
+                         else typeof == chosen[0] if len(chosen) == 1 else typeof.in_(chosen))
+        if missing is True or missing is False:
+            return _or(present, absent) if missing is True else present
+        return _or(present, _and(absent, missing))
+    if missing is True or missing is False:
+        whens = {t: _sql(p) for t, p in branches.items() if p is not False or missing is not False}
+        return sa.case(whens, value=typeof, else_=_sql(missing))
+    whens = {t: _sql(p) for t, p in branches.items() if p is not False}
+    return sa.case(whens, value=typeof, else_=_sql(_and(absent, missing)))  # types left out are false
 
 
 class _Missing(_Node):
@@ -295,7 +369,7 @@ class _Missing(_Node):
 class _Column(_Node):
     """A plain column holding one kind of scalar; NULL means the field is missing."""
 
-    def __init__(self, column: ColumnElement, kind: str, dialect: str, field: str) -> None:
+    def __init__(self, column: Expr, kind: str, dialect: str, field: str) -> None:
         self.column = column
         self.kind = kind
         self.dialect = dialect
@@ -319,7 +393,7 @@ class _Column(_Node):
             return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
         return value
 
-    def _text(self) -> ColumnElement:
+    def _text(self) -> Expr:
         return sa.collate(self.column, "C") if self.dialect == "postgresql" else self.column
 
     def num_cmp(self, op: str, value: int | float) -> Pred:
@@ -339,7 +413,7 @@ class _Column(_Node):
     def date_cmp(self, op: str, value: datetime) -> Pred:
         if self.kind != "date":
             return False
-        return self.column.op(_SQL_OPS[op], is_comparison=True)(sa.literal(value, self.column.type))
+        return self.column.op(_SQL_OPS[op], is_comparison=True)(sa.literal(value, UTCDateTime()))  # every time field is one
 
     def regex(self, rx: Regex) -> Pred:
         if self.kind != "string":
@@ -352,7 +426,7 @@ class _Column(_Node):
         return _substring_sql(self.column, value, self.dialect)
 
 
-def _regex_sql(text: ColumnElement, rx: Regex, dialect: str) -> Pred:
+def _regex_sql(text: Expr, rx: Regex, dialect: str) -> Pred:
     if rx.never:
         return False
     if dialect == "postgresql":
@@ -360,17 +434,114 @@ def _regex_sql(text: ColumnElement, rx: Regex, dialect: str) -> Pred:
     return sa.func.runbase_regexp(sa.literal(rx.key, sa.Text), text, type_=sa.Boolean)
 
 
-def _substring_sql(text: ColumnElement, value: str, dialect: str) -> Pred:
+def _substring_sql(text: Expr, value: str, dialect: str) -> Pred:
     if dialect == "postgresql":
         return sa.func.strpos(text, sa.literal(value, sa.Text)) > 0
     return sa.func.instr(text, sa.literal(value, sa.Text)) > 0
+
+
+def _array_index(key: str) -> int | None:
+    """The array position a path component also names (MongoDB: ASCII digits without a leading zero)."""
+    if key.isascii() and key.isdigit() and len(key) <= 9 and str(int(key)) == key:
+        return int(key)
+    return None
+
+
+class _Path(_Node):
+    """A value inside a JSON document; `root`/`keys` say where, when it is reached from the document by
+    keys (element nodes have no root). A dotted path follows objects; when the value there is missing
+    because an array stands halfway, `test` traverses the array as MongoDB does (_fan_out)."""
+
+    dialect: str
+    root: Expr | None
+    keys: tuple[str, ...]
+
+    def child(self, key: str) -> _Path:
+        raise NotImplementedError
+
+    def elements(self) -> tuple[sa.FromClause, _Path, ColumnElement[Any]]:
+        """The rows of this array value: the row source, its element, its position (from 0)."""
+        raise NotImplementedError
+
+    def wrapped(self) -> _Path:
+        """This value if it is an array, else a one-element array holding it (null when missing)."""
+        raise NotImplementedError
+
+    def pick(self, cond: ColumnElement[bool], other: _Path) -> _Path:
+        """This value where `cond` holds, else `other`'s."""
+        raise NotImplementedError
+
+    def selector(self) -> tuple[sa.FromClause, ColumnElement[Any]]:
+        """A two-row source (0 and 1) and its column: both ways of reading one path component."""
+        raise NotImplementedError
+
+    def test(self, spec: Spec) -> Pred:
+        table, missing = spec(self)
+        if self.root is not None and len(self.keys) > 1:
+            missing = self._through_arrays(spec, missing)
+        return self.dispatch(table, missing)
+
+    def _through_arrays(self, spec: Spec, missing: Pred) -> Pred:
+        """What holds where the value is missing: if an array stands on the way (the keys after it find
+        nothing by object lookup), the values MongoDB reaches through it decide; else `missing`."""
+        assert self.root is not None
+        found = _fan_out(_json_node(self.root, [], self.dialect), self.keys, spec)
+        if missing is False and found is False:
+            return False
+        on_the_way = _or(*(_json_node(self.root, list(self.keys[:depth]), self.dialect).dispatch({"array": True}, False)
+                           for depth in range(1, len(self.keys))))
+        return sa.case((_sql(on_the_way), _sql(found)), else_=_sql(missing))
+
+
+def _fan_out(start: _Path, keys: tuple[str, ...], spec: Spec) -> Pred:
+    """Whether a value that `keys` reach from `start` passes `spec`, as MongoDB 8 reads a dotted path: an
+    object goes on with the key's value (missing where the key is absent), a scalar is missing, and an
+    array fans out: its elements that are documents go on with the key (nested arrays and stored NaN or
+    infinities don't), and a numeric key also picks the element at that position, which goes on with
+    the next key if it is an array or a document (an array at the end of the path is matched whole).
+
+    Per key, one row source reads the value before it, as its elements or (not an array) as a
+    one-element array holding it; a numeric key adds a selector for its two readings. The SQL grows
+    linearly with the path."""
+    sources: list[sa.FromClause] = []
+    where: list[Pred] = []
+    value = start
+    for depth, key in enumerate(keys):
+        wrapped = value.dispatch(_NOT_ARRAY, True)  # the rows hold the value itself, not its elements
+        rows, element, position = value.wrapped().elements()
+        sources.append(rows)
+        index = _array_index(key)
+        document = _not(element.is_nonfinite())
+        by_key = _or(wrapped, element.dispatch({"object": document}, False))
+        by_index = False if index is None else _and(_not(wrapped), position == index)
+        field = element.child(key)
+        if depth == len(keys) - 1:
+            where.append(_or(_and(by_key, field.test(spec)), _and(by_index, element.indexed().test(spec))))
+            break
+        if by_index is not False:  # a scalar reached by index ends the path (one reached by key is missing)
+            by_index = _and(by_index, element.dispatch({"array": True, "object": document}, False))
+        if by_index is False:
+            value = field
+            where.append(by_key)
+        else:
+            choice, picked = value.selector()
+            sources.append(choice)
+            value = element.pick(picked == 1, field)
+            where.append(sa.case((picked == 1, _sql(by_index)), else_=_sql(by_key)))
+    found = _and(*where)
+    if found is False:
+        return False
+    joined = sources[0]
+    for source in sources[1:]:
+        joined = joined.join(source, sa.true())  # each function reads the sources before it
+    return sa.exists(sa.select(sa.literal(1)).select_from(joined).where(_sql(found)))
 
 
 _SQLITE_TYPES = (("integer", "number"), ("real", "number"), ("text", "string"), ("true", "true"),
                  ("false", "false"), ("null", "null"), ("array", "array"), ("object", "object"))
 
 
-class _SqliteJson(_Node):
+class _SqliteJson(_Path):
     """A value inside a JSON document on SQLite, found by a JSON path into `doc`.
 
     SQLite 3.40 matches a path's key against the key's raw text in the document, so a key
@@ -379,39 +550,73 @@ class _SqliteJson(_Node):
     document uses is picked. Element nodes (from json_each over an array) carry its row's
     type and atom instead."""
 
-    def __init__(self, doc: ColumnElement, raw: str, escaped: str,
-                 type_: ColumnElement | None = None, atom: ColumnElement | None = None) -> None:
+    dialect = "sqlite"
+
+    def __init__(self, doc: Expr, raw: str, escaped: str,
+                 type_: ColumnElement[Any] | None = None, atom: ColumnElement[Any] | None = None,
+                 root: Expr | None = None, keys: tuple[str, ...] = ()) -> None:
         self.doc = doc
         self.raw = raw
         self.escaped = escaped
-        path = self.path = self._path()
-        self.type_ = sa.func.json_type(doc, path, type_=sa.Text) if type_ is None else type_
-        self.atom = sa.func.json_extract(doc, path) if atom is None else atom
+        self.root = root
+        self.keys = keys
+        if type_ is not None:
+            self.type_ = type_
+        if atom is not None:
+            self.atom = atom
 
-    def _path(self) -> ColumnElement:
+    # Built when first asked for: a fan-out makes many nodes whose expressions go unused.
+    @cached_property
+    def path(self) -> ColumnElement[Any]:
         raw = sa.literal(self.raw, sa.Text)
         if self.raw == self.escaped:
             return raw
         return sa.case((sa.func.json_type(self.doc, raw).is_not(None), raw), else_=sa.literal(self.escaped, sa.Text))
+
+    @cached_property
+    def type_(self) -> ColumnElement[Any]:
+        return sa.func.json_type(self.doc, self.path, type_=sa.Text)
+
+    @cached_property
+    def atom(self) -> ColumnElement[Any]:
+        return sa.func.json_extract(self.doc, self.path)
 
     def child(self, key: str) -> _SqliteJson:
         if '"' in key:
             raise UserError(f"key {key!r}: keys containing a double quote can't be filtered on with SQLite")
         raw = json.dumps(key, ensure_ascii=False)[1:-1]
         escaped = json.dumps(key)[1:-1]
-        return _SqliteJson(self.doc, f'{self.raw}."{raw}"', f'{self.escaped}."{escaped}"')
+        return _SqliteJson(self.doc, f'{self.raw}."{raw}"', f'{self.escaped}."{escaped}"',
+                           root=self.root, keys=self.keys + (key,))
 
     def index(self, i: int) -> _SqliteJson:
         return _SqliteJson(self.doc, f"{self.raw}[{i}]", f"{self.escaped}[{i}]")
 
     def dispatch(self, table: dict[str, Pred], missing: Pred) -> Pred:
         branches = {sql_type: table.get(kind, False) for sql_type, kind in _SQLITE_TYPES}
-        if (missing is True or missing is False) and all(p is True or p is False for p in branches.values()):
-            chosen = [t for t, p in branches.items() if p is True]
-            present: Pred = False if not chosen else self.type_ == chosen[0] if len(chosen) == 1 else self.type_.in_(chosen)
-            return _or(present, self.type_.is_(None)) if missing is True else present
-        whens = {t: _sql(p) for t, p in branches.items() if p is not False or missing is not False}
-        return sa.case(whens, value=self.type_, else_=_sql(missing))
+        return _by_type(self.type_, self.type_.is_(None), branches, missing)
+
+    def _container(self) -> ColumnElement[Any]:
+        """The value's JSON text where it is an array or object (json_each and json() take nothing else)."""
+        return _container(self.type_, sa.func.json_extract(self.doc, self.path))
+
+    def elements(self) -> tuple[sa.FromClause, _SqliteJson, ColumnElement[Any]]:
+        each = sa.func.json_each(self.doc, self.path).table_valued("key", "type", "atom", "value").alias()
+        return each, _SqliteJson(_container(each.c.type, each.c.value), "$", "$", each.c.type, each.c.atom), each.c.key
+
+    def wrapped(self) -> _SqliteJson:
+        container = self._container()  # NULL for a scalar, and json_array(NULL) is [null]: fine for one
+        return _SqliteJson(sa.case((self.type_ == "array", container),
+                                   else_=sa.func.json_array(sa.func.json(container))), "$", "$")
+
+    def pick(self, cond: ColumnElement[bool], other: _Path) -> _SqliteJson:
+        assert isinstance(other, _SqliteJson)
+        return _SqliteJson(sa.case((cond, self._container()), else_=other._container()), "$", "$",
+                           sa.case((cond, self.type_), else_=other.type_), sa.case((cond, self.atom), else_=other.atom))
+
+    def selector(self) -> tuple[sa.FromClause, ColumnElement[Any]]:
+        pair = sa.func.json_each(sa.literal("[0,1]", sa.Text)).table_valued("key").alias()
+        return pair, pair.c.key
 
     def num_cmp(self, op: str, value: int | float) -> Pred:
         return self.atom.op(_SQL_OPS[op], is_comparison=True)(sa.literal(_sqlite_number(value)))
@@ -425,13 +630,13 @@ class _SqliteJson(_Node):
     def substring(self, value: str) -> Pred:
         return _substring_sql(self.atom, value, "sqlite")
 
-    def is_tag(self, name: str) -> Pred:
+    def is_tag(self, name: str) -> ColumnElement[bool]:
         return self.child(NONFINITE_TAG).atom == sa.literal(name, sa.Text)
 
     def array_len(self, n: int) -> Pred:
         return sa.func.json_array_length(self.doc, self.path) == n
 
-    def _key_count(self) -> ColumnElement:
+    def _key_count(self) -> ColumnElement[Any]:
         each = sa.func.json_each(self.doc, self.path).table_valued("key").alias()
         return sa.select(sa.func.count()).select_from(each).scalar_subquery()
 
@@ -456,19 +661,18 @@ class _SqliteJson(_Node):
             for key, item in value.items():
                 self.child(key)._flat_eq(item, terms)
 
-    def array_eq(self, value: list) -> Pred:
+    def array_eq(self, value: list[Any]) -> Pred:
         terms: list[Pred] = []
         self._flat_eq(value, terms)
         return _and(*terms[1:])  # the type is known in the array branch
 
-    def object_eq(self, value: dict) -> Pred:
+    def object_eq(self, value: dict[str, Any]) -> Pred:
         terms: list[Pred] = []
         self._flat_eq(value, terms)
         return _and(*terms[1:])
 
     def any_element(self, fn: Callable[[_Node], Pred]) -> Pred:
-        each = sa.func.json_each(self.doc, self.path).table_valued("type", "atom", "value").alias()
-        element = _SqliteJson(_container(each.c.type, each.c.value), "$", "$", each.c.type, each.c.atom)
+        each, element, _ = self.elements()
         pred = fn(element)
         if pred is False:
             return False
@@ -476,19 +680,21 @@ class _SqliteJson(_Node):
         return sa.exists(query if pred is True else query.where(_sql(pred)))
 
 
-def _container(type_: ColumnElement, value: ColumnElement) -> ColumnElement:
+def _container(type_: ColumnElement[Any], value: ColumnElement[Any]) -> ColumnElement[Any]:
     """json_each's `value` is JSON text only for arrays and objects: never hand a bare scalar to json_*()."""
     return sa.case((type_.in_(["array", "object"]), value))
 
 
-def _jsonb(value: Any) -> ColumnElement:
+def _jsonb(value: Any) -> ColumnElement[Any]:
     return sa.literal(_encode(value), JSONB)
 
 
-class _PgJson(_Node):
-    """A value inside a JSONB document; `root`/`keys` say where, when it is reached by keys alone."""
+class _PgJson(_Path):
+    """A value inside a JSONB document."""
 
-    def __init__(self, x: ColumnElement, root: ColumnElement | None = None, keys: tuple[str, ...] = ()) -> None:
+    dialect = "postgresql"
+
+    def __init__(self, x: Expr, root: Expr | None = None, keys: tuple[str, ...] = ()) -> None:
         self.x = x
         self.root = root
         self.keys = keys
@@ -497,7 +703,6 @@ class _PgJson(_Node):
         return _PgJson(self.x.op("->", return_type=JSONB)(sa.literal(key, sa.Text)), self.root, self.keys + (key,))
 
     def dispatch(self, table: dict[str, Pred], missing: Pred) -> Pred:
-        typeof = sa.func.jsonb_typeof(self.x, type_=sa.Text)
         pt, pf = table.get("true", False), table.get("false", False)
         if pt is pf:
             boolean = pt
@@ -510,14 +715,26 @@ class _PgJson(_Node):
         branches = {"number": table.get("number", False), "string": table.get("string", False),
                     "boolean": boolean, "null": table.get("null", False), "array": table.get("array", False),
                     "object": table.get("object", False)}
-        if (missing is True or missing is False) and all(p is True or p is False for p in branches.values()):
-            chosen = [t for t, p in branches.items() if p is True]
-            present: Pred = False if not chosen else typeof == chosen[0] if len(chosen) == 1 else typeof.in_(chosen)
-            return _or(present, self.x.is_(None)) if missing is True else present
-        whens = {t: _sql(p) for t, p in branches.items() if p is not False or missing is not False}
-        return sa.case(whens, value=typeof, else_=_sql(missing))
+        return _by_type(sa.func.jsonb_typeof(self.x, type_=sa.Text), self.x.is_(None), branches, missing)
 
-    def _text(self) -> ColumnElement:
+    def elements(self) -> tuple[sa.FromClause, _PgJson, ColumnElement[Any]]:
+        each = (sa.func.jsonb_array_elements(self.x)
+                .table_valued(sa.column("value", JSONB), with_ordinality="ordinality").alias())
+        return each, _PgJson(each.c.value), each.c.ordinality - 1
+
+    def wrapped(self) -> _PgJson:
+        return _PgJson(sa.case((sa.func.jsonb_typeof(self.x) == "array", self.x),
+                               else_=sa.func.jsonb_build_array(self.x, type_=JSONB)))
+
+    def pick(self, cond: ColumnElement[bool], other: _Path) -> _PgJson:
+        assert isinstance(other, _PgJson)
+        return _PgJson(sa.case((cond, self.x), else_=other.x))
+
+    def selector(self) -> tuple[sa.FromClause, ColumnElement[Any]]:
+        pair = sa.func.generate_series(0, 1).table_valued("pick").render_derived()
+        return pair, pair.c.pick
+
+    def _text(self) -> ColumnElement[Any]:
         return self.x.op("#>>", return_type=sa.Text)(sa.literal_column("'{}'"))
 
     def num_cmp(self, op: str, value: int | float) -> Pred:
@@ -534,16 +751,16 @@ class _PgJson(_Node):
     def substring(self, value: str) -> Pred:
         return _substring_sql(self._text(), value, "postgresql")
 
-    def is_tag(self, name: str) -> Pred:
+    def is_tag(self, name: str) -> ColumnElement[bool]:
         return self.x == sa.literal({NONFINITE_TAG: name}, JSONB)
 
     def array_len(self, n: int) -> Pred:
         return sa.func.jsonb_array_length(self.x) == n
 
-    def array_eq(self, value: list) -> Pred:
+    def array_eq(self, value: list[Any]) -> Pred:
         return self.x == _jsonb(value)
 
-    def object_eq(self, value: dict) -> Pred:
+    def object_eq(self, value: dict[str, Any]) -> Pred:
         return self.x == _jsonb(value)
 
     def any_element(self, fn: Callable[[_Node], Pred]) -> Pred:
@@ -559,6 +776,8 @@ class _PgJson(_Node):
         # holding v" for a scalar v, and lets a GIN (jsonb_path_ops) index find the runs.
         if self.root is None or value is None or _has_nan(value):
             return None
+        if len(self.keys) > 1:
+            return self._path_match(value)
 
         def nest(leaf: Any) -> Any:
             for key in reversed(self.keys):
@@ -570,6 +789,19 @@ class _PgJson(_Node):
         if isinstance(value, (list, dict)) or (isinstance(value, float) and math.isinf(value)):
             return None if found is False else _and(found, _generic_eq(self, value))  # containment only narrows
         return found
+
+    def _path_match(self, value: Any) -> Pred | None:
+        """`doc @@ '$."a"."b" == v'` for a dotted path and a finite scalar v, which a GIN index answers too.
+        jsonpath's lax mode reads the path as MongoDB does when no key after the first is a number (an
+        index): it goes on into the documents of an array met halfway but not into nested arrays, skips
+        scalars, and compares an array at the end by its elements."""
+        if (self.root is None or not isinstance(value, (str, int, float))
+                or (isinstance(value, float) and math.isinf(value))
+                or any(_array_index(key) is not None for key in self.keys[1:])):
+            return None
+        path = "$" + "".join("." + json.dumps(key, ensure_ascii=False) for key in self.keys)
+        query = f"{path} == {json.dumps(value, ensure_ascii=False)}"  # JSON's literals are jsonpath's
+        return self.root.op("@@", is_comparison=True)(sa.literal(query, JSONPATH))
 
 
 # ------------------------------------------------------------------ Mongo semantics over nodes
@@ -604,9 +836,12 @@ def _strict_eq(node: _Node, value: Any) -> Pred:
 
 
 def _generic_eq(node: _Node, value: Any) -> Pred:
-    table = _strict_eq_table(node, value)
-    table["array"] = _or(table.get("array", False), node.any_element(lambda e: _strict_eq(e, value)))
-    return node.dispatch(table, value is None)
+    def spec(n: _Node) -> tuple[dict[str, Pred], Pred]:
+        table = _strict_eq_table(n, value)
+        table["array"] = _or(table.get("array", False), n.leaf_elements(lambda e: _strict_eq(e, value)))
+        return table, value is None
+
+    return node.test(spec)
 
 
 def _eq(node: _Node, value: Any) -> Pred:
@@ -644,23 +879,34 @@ def _compare_table(node: _Node, op: str, value: Any) -> dict[str, Pred]:
 
 def _compare(node: _Node, op: str, value: Any) -> Pred:
     value = node.coerce(value)
-    table = _compare_table(node, op, value)
-    if not table:
-        return False
-    table["array"] = node.any_element(lambda e: e.dispatch(_compare_table(e, op, value), False))
-    return node.dispatch(table, False)
+
+    def spec(n: _Node) -> tuple[dict[str, Pred], Pred]:
+        table = _compare_table(n, op, value)
+        if table:
+            table["array"] = n.leaf_elements(lambda e: e.dispatch(_compare_table(e, op, value), False))
+        return table, False
+
+    return node.test(spec)
 
 
 def _regex(node: _Node, rx: Regex) -> Pred:
-    return node.dispatch({"string": node.regex(rx),
-                          "array": node.any_element(lambda e: e.dispatch({"string": e.regex(rx)}, False))}, False)
+    return node.test(lambda n: ({"string": n.regex(rx),
+                                 "array": n.leaf_elements(lambda e: e.dispatch({"string": e.regex(rx)}, False))},
+                                False))
 
 
 def _contains(node: _Node, value: Any) -> Pred:
-    table: dict[str, Pred] = {"array": node.any_element(lambda e: _strict_eq(e, value))}
-    if isinstance(value, str):
-        table["string"] = node.substring(value)
-    return node.dispatch(table, False)
+    def spec(n: _Node) -> tuple[dict[str, Pred], Pred]:  # an operator on the value: arrays by index too
+        table: dict[str, Pred] = {"array": n.any_element(lambda e: _strict_eq(e, value))}
+        if isinstance(value, str):
+            table["string"] = n.substring(value)
+        return table, False
+
+    return node.test(spec)
+
+
+def _exists(node: _Node) -> Pred:
+    return node.test(lambda n: (dict.fromkeys(_TYPES, True), False))
 
 
 # ------------------------------------------------------------------ fields
@@ -669,7 +915,7 @@ class _Rows(_Node):
     """A list held as rows of another table (a version's aliases): an array, never missing, whose
     elements are the values of `column` in the rows `where` selects (correlated to the outer row)."""
 
-    def __init__(self, column: ColumnElement, where: tuple[ColumnElement[bool], ...], dialect: str,
+    def __init__(self, column: Expr, where: tuple[ColumnElement[bool], ...], dialect: str,
                  field: str) -> None:
         self.column = column
         self.where = where
@@ -679,13 +925,13 @@ class _Rows(_Node):
     def dispatch(self, table: dict[str, Pred], missing: Pred) -> Pred:
         return table.get("array", False)
 
-    def _rows(self) -> sa.Select:
+    def _rows(self) -> sa.Select[Any]:
         return sa.select(sa.literal(1)).where(*self.where)
 
     def array_len(self, n: int) -> Pred:
         return self._rows().with_only_columns(sa.func.count()).scalar_subquery() == n
 
-    def array_eq(self, value: list) -> Pred:
+    def array_eq(self, value: list[Any]) -> Pred:
         # The rows have no order: an equal list holds the same distinct strings.
         if len(set(map(repr, value))) != len(value) or not all(isinstance(v, str) for v in value):
             return False
@@ -705,8 +951,8 @@ class _Fields:
     """The fields one kind of row is filtered on: plain columns by kind, JSON documents reached by
     `head.KEY...` (`head` alone is the whole document), and other nodes made per query."""
 
-    def __init__(self, strings: dict[str, ColumnElement], times: dict[str, ColumnElement],
-                 documents: dict[str, ColumnElement], nodes: dict[str, NodeMaker], listed: tuple[str, ...]) -> None:
+    def __init__(self, strings: Mapping[str, Expr], times: Mapping[str, Expr],
+                 documents: Mapping[str, Expr], nodes: dict[str, NodeMaker], listed: tuple[str, ...]) -> None:
         self.strings = strings
         self.times = times
         self.documents = documents
@@ -739,12 +985,12 @@ _TIME_COLUMNS = {"createdAt": Run.created_at, "created_at": Run.created_at,
 _DOCUMENTS = {"config": Run.config, "summary_metrics": Run.summary, "summaryMetrics": Run.summary}
 
 
-def _duration(dialect: str) -> ColumnElement:
+def _duration(dialect: str) -> ColumnElement[Any]:
     end = sa.func.coalesce(Run.finished_at, Run.heartbeat_at)
     if dialect == "postgresql":
         return sa.cast(sa.extract("epoch", end - Run.created_at), sa.Float)
     # SQLite stores 'YYYY-MM-DD HH:MM:SS.ffffff': whole seconds via strftime, microseconds by hand.
-    def micros(column: ColumnElement) -> ColumnElement:
+    def micros(column: Expr) -> ColumnElement[Any]:
         return (sa.cast(sa.func.strftime("%s", column), sa.Integer) * 1000000
                 + sa.cast(sa.func.substr(column, 21, 6), sa.Integer))
     return (micros(end) - micros(Run.created_at)) / sa.literal(1000000.0)
@@ -754,25 +1000,21 @@ def _json_keys(field: str, head: str) -> list[str]:
     keys = field[len(head) + 1:].split(".") if field != head else []
     if any(k == "" for k in keys):
         raise UserError(f"field {field!r} has an empty key")
+    if len(keys) > MAX_DEPTH:  # each key may fan out over an array: a join per key (SQLite takes 64)
+        raise UserError(f"field {field[:100]!r} has more than {MAX_DEPTH} keys")
     if head == "config" and len(keys) >= 2 and keys[-1] == "value":
         keys.pop()  # W&B writes config.lr.value for config.lr
     return keys
 
 
-def _json_node(column: ColumnElement, keys: list[str], dialect: str) -> _Node:
-    node: _Node
-    if dialect == "postgresql":
-        node = _PgJson(column, column, ())
-        for key in keys:
-            node = node.child(key)
-        return node
-    node = _SqliteJson(column, "$", "$")
+def _json_node(column: Expr, keys: list[str], dialect: str) -> _Path:
+    node: _Path = _PgJson(column, column, ()) if dialect == "postgresql" else _SqliteJson(column, "$", "$", root=column)
     for key in keys:
         node = node.child(key)
     return node
 
 
-def _list(column: ColumnElement) -> NodeMaker:
+def _list(column: Expr) -> NodeMaker:
     """A JSON list column (tags): `{"tag": "x"}` matches a row whose list holds "x"."""
     return lambda dialect: _json_node(column, [], dialect)
 
@@ -800,7 +1042,7 @@ _VERSION_TIMES = {"created_at": Artifact.created_at, "createdAt": Artifact.creat
 _VERSION_LISTED = ("tag", "alias", "version", "created_at", "updated_at", "metadata.KEY")
 
 
-def _version_fields(collection_id: ColumnElement | int | None, alias: str | None) -> _Fields:
+def _version_fields(collection_id: Expr | int | None, alias: str | None) -> _Fields:
     """A version's fields as seen through a collection (its sequence when `collection_id` is None);
     `alias` fixes the alias an event is about. The subqueries use their own aliases of the tables, so
     they correlate to the outer query's Artifact (and collection_id column) only."""
@@ -829,6 +1071,7 @@ def _check_size(filters: Any) -> None:
     stack: list[tuple[Any, int, int]] = [(filters, 1, 1)]
     while stack:
         value, depth, nesting = stack.pop()
+        items: Iterable[Any]
         if isinstance(value, dict):
             if depth > MAX_DEPTH:
                 raise UserError(f"filter is nested too deeply (more than {MAX_DEPTH} levels)")
@@ -880,7 +1123,7 @@ def _condition(node: _Node, field: str, cond: Any, dialect: str) -> Pred:
     return _and(*(_operator(node, field, op, value, cond, dialect) for op, value in cond.items() if op != "$options"))
 
 
-def _list_operand(field: str, op: str, value: Any) -> list:
+def _list_operand(field: str, op: str, value: Any) -> list[Any]:
     if not isinstance(value, list):
         raise UserError(f"{field}: {op} needs a list, not {value!r}")
     for item in value:
@@ -890,7 +1133,7 @@ def _list_operand(field: str, op: str, value: Any) -> list:
     return value
 
 
-def _operator(node: _Node, field: str, op: str, value: Any, cond: dict, dialect: str) -> Pred:
+def _operator(node: _Node, field: str, op: str, value: Any, cond: dict[str, Any], dialect: str) -> Pred:
     where = f"{field} {op}"
     if op in ("$eq", "$ne"):
         if _is_operator_document(value):
@@ -904,6 +1147,7 @@ def _operator(node: _Node, field: str, op: str, value: Any, cond: dict, dialect:
                             f"(operator documents can't be values): {value!r}")
         if isinstance(value, list) or not (value is None or isinstance(value, (bool, int, float, str, datetime))):
             raise UserError(f"{where} needs a number, string, boolean or null to compare with, not {value!r}")
+        _check_number(value, where)
         return _compare(node, op, value)
     if op in ("$in", "$nin"):
         pred = _or(*(_eq(node, item) for item in _list_operand(field, op, value)))
@@ -914,7 +1158,7 @@ def _operator(node: _Node, field: str, op: str, value: Any, cond: dict, dialect:
     if op == "$exists":
         if not (isinstance(value, bool) or (isinstance(value, int) and value in (0, 1))):
             raise UserError(f"{where} needs true or false, not {value!r}")
-        return _not(node.missing()) if value else node.missing()
+        return _exists(node) if value else _not(_exists(node))
     if op == "$regex":
         options = cond.get("$options", "")
         if not isinstance(value, str):
@@ -932,9 +1176,9 @@ def _operator(node: _Node, field: str, op: str, value: Any, cond: dict, dialect:
         _check_literal(value, where)
         return _contains(node, value)
     if op == "$size":
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise UserError(f"{where} needs a non-negative integer, not {value!r}")
-        return node.dispatch({"array": node.array_len(value)}, False)
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 2**63:
+            raise UserError(f"{where} needs a non-negative integer below 2^63, not {str(value)[:40]}")
+        return node.test(lambda n: ({"array": n.array_len(value)}, False))
     raise UserError(f"{field}: unknown operator {op}; supported: {', '.join(OPERATORS)}")
 
 
@@ -943,7 +1187,7 @@ def _check_dialect(dialect: str) -> None:
         raise ValueError(f"unsupported dialect {dialect!r}")
 
 
-def _translate(filters: dict | None, fields: _Fields, dialect: str) -> ColumnElement[bool]:
+def _translate(filters: dict[str, Any] | None, fields: _Fields, dialect: str) -> ColumnElement[bool]:
     _check_dialect(dialect)
     if filters is None:
         return sa.true()
@@ -957,24 +1201,24 @@ def _translate(filters: dict | None, fields: _Fields, dialect: str) -> ColumnEle
     return _sql(pred)
 
 
-def run_filter(filters: dict | None, dialect: str) -> ColumnElement[bool]:
+def run_filter(filters: dict[str, Any] | None, dialect: str) -> ColumnElement[bool]:
     """A WHERE clause over Run (and User, outer-joined, for `username`) for a MongoDB query document."""
     return _translate(filters, RUN_FIELDS, dialect)
 
 
-def registry_filter(filters: dict | None, dialect: str) -> ColumnElement[bool]:
+def registry_filter(filters: dict[str, Any] | None, dialect: str) -> ColumnElement[bool]:
     """A WHERE clause over Registry joined with its Project: name (without the prefix), description,
     created_at, updated_at."""
     return _translate(filters, REGISTRY_FIELDS, dialect)
 
 
-def collection_filter(filters: dict | None, dialect: str) -> ColumnElement[bool]:
+def collection_filter(filters: dict[str, Any] | None, dialect: str) -> ColumnElement[bool]:
     """A WHERE clause over ArtifactCollection: name, description, tag (an element of its tags), created_at,
     updated_at."""
     return _translate(filters, COLLECTION_FIELDS, dialect)
 
 
-def version_filter(filters: dict | None, dialect: str, collection_id: ColumnElement | int | None = None,
+def version_filter(filters: dict[str, Any] | None, dialect: str, collection_id: Expr | int | None = None,
                    alias: str | None = None) -> ColumnElement[bool]:
     """A WHERE clause over Artifact: tag, alias, version ("v3"), created_at, updated_at, metadata.KEY...
     Aliases and the version are those in the collection `collection_id` (a number, or a column correlated
@@ -989,7 +1233,7 @@ _ORDER_COLUMNS = {"created_at": Run.created_at, "createdAt": Run.created_at,
                   "heartbeat_at": Run.heartbeat_at, "heartbeatAt": Run.heartbeat_at}
 
 
-def _json_sort_keys(node: _Node, dialect: str) -> tuple[ColumnElement, list[ColumnElement]]:
+def _json_sort_keys(node: _Node, dialect: str) -> tuple[ColumnElement[Any], list[ColumnElement[Any]]]:
     """(missing-or-null flag, [type bracket, value...]) for a JSON value."""
     if isinstance(node, _PgJson):
         x = node.x
@@ -1021,7 +1265,7 @@ def _json_sort_keys(node: _Node, dialect: str) -> tuple[ColumnElement, list[Colu
     return absent, [rank, value]
 
 
-def run_order(order: str | None, dialect: str) -> list[ColumnElement]:
+def run_order(order: str | None, dialect: str) -> list[ColumnElement[Any]]:
     """ORDER BY for W&B's order strings: [+|-]created_at, heartbeat_at, config.KEY[.value],
     summary_metrics.KEY or a bare KEY (a summary metric). Ends with Run.id in the same direction."""
     _check_dialect(dialect)
@@ -1031,12 +1275,12 @@ def run_order(order: str | None, dialect: str) -> list[ColumnElement]:
     if not field:
         raise UserError(f"order {order!r} names no field")
 
-    def direct(expr: ColumnElement) -> ColumnElement:
+    def direct(expr: Expr) -> ColumnElement[Any]:
         return expr.desc() if descending else expr.asc()
 
     if field in _ORDER_COLUMNS:
         column = _ORDER_COLUMNS[field]
-        keys = [] if column is Run.created_at else [sa.case((column.is_(None), 1), else_=0).asc()]
+        keys: list[ColumnElement[Any]] = [] if column is Run.created_at else [sa.case((column.is_(None), 1), else_=0).asc()]
         return [*keys, direct(column), direct(Run.id)]
     head = field.split(".", 1)[0]
     if head in _DOCUMENTS:

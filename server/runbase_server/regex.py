@@ -26,6 +26,8 @@ MAX_REGEX_STATES = 20000
 
 _MAX_CP = 0x10FFFF
 Ranges = tuple[tuple[int, int], ...]
+# A parsed pattern: ("set", ranges), ("cat", nodes), ("alt", nodes), ("rep", node, low, high), ("bol",), ("eol",).
+Node = tuple[Any, ...]
 
 
 def _norm(ranges: Any) -> Ranges:
@@ -92,13 +94,13 @@ class _RegexParser:
     def peek(self) -> str:
         return self.s[self.i] if self.i < len(self.s) else ""
 
-    def parse(self) -> tuple:
+    def parse(self) -> Node:
         node, _ = self.alternation()
         if self.i < len(self.s):
             raise self.error("unbalanced parenthesis")
         return node
 
-    def alternation(self) -> tuple[tuple, bool]:
+    def alternation(self) -> tuple[Node, bool]:
         branches, quantified = [], False
         while True:
             node, q = self.sequence()
@@ -109,7 +111,7 @@ class _RegexParser:
             self.i += 1
         return (branches[0] if len(branches) == 1 else ("alt", tuple(branches))), quantified
 
-    def sequence(self) -> tuple[tuple, bool]:
+    def sequence(self) -> tuple[Node, bool]:
         items, quantified = [], False
         while self.peek() not in ("", "|", ")"):
             node, q = self.repeat()
@@ -139,7 +141,7 @@ class _RegexParser:
             return self.counted()
         return None
 
-    def repeat(self) -> tuple[tuple, bool]:
+    def repeat(self) -> tuple[Node, bool]:
         node, inner = self.atom()
         bounds = self.quantifier()
         if bounds is None:
@@ -154,10 +156,10 @@ class _RegexParser:
             raise self.error("a quantifier can't follow a quantifier (possessive quantifiers aren't supported)")
         return ("rep", node, bounds[0], bounds[1]), True
 
-    def chars(self, ranges: Ranges) -> tuple:
+    def chars(self, ranges: Ranges) -> Node:
         return ("set", _fold(ranges) if self.icase else _norm(ranges))
 
-    def atom(self) -> tuple[tuple, bool]:
+    def atom(self) -> tuple[Node, bool]:
         c = self.s[self.i]
         if c == "(":
             if self.s.startswith("(?:", self.i):
@@ -217,7 +219,7 @@ class _RegexParser:
             raise self.error(f"unsupported escape \\{c}")
         return c
 
-    def char_class(self) -> tuple:
+    def char_class(self) -> Node:
         self.i += 1
         negate = self.peek() == "^"
         if negate:
@@ -266,7 +268,7 @@ _CHAR, _SPLIT, _BOL, _EOL, _MATCH = range(5)
 class _Automaton:
     """A Thompson NFA searched through a DFA built lazily (cache reset past a size bound)."""
 
-    def __init__(self, ast: tuple, error: Callable[[str], UserError]) -> None:
+    def __init__(self, ast: Node, error: Callable[[str], UserError]) -> None:
         self.kind: list[int] = []
         self.ranges: list[Ranges] = []
         self.lows: list[list[int]] = []
@@ -286,7 +288,7 @@ class _Automaton:
         self.out2.append(out2)
         return len(self.kind) - 1
 
-    def build(self, node: tuple, nxt: int) -> int:
+    def build(self, node: Node, nxt: int) -> int:
         tag = node[0]
         if tag == "set":
             return self.state(_CHAR, node[1], nxt)
@@ -416,7 +418,7 @@ def _pg_set(ranges: Ranges) -> str:
     return f"[^{body}]" if negate else f"[{body}]"
 
 
-def _pg_regex(node: tuple) -> str:
+def _pg_regex(node: Node) -> str:
     tag = node[0]
     if tag == "set":
         return _pg_set(node[1])
@@ -448,7 +450,7 @@ def _pg_regex(node: tuple) -> str:
     return "".join(parts)
 
 
-def _never(node: tuple) -> bool:
+def _never(node: Node) -> bool:
     """True when no string can match (an empty class on every path)."""
     tag = node[0]
     if tag == "set":

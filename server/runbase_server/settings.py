@@ -2,27 +2,78 @@
 
 from __future__ import annotations
 
+import ipaddress
+import math
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 
-def _env_number(name: str, default: float, kind: type[float] | type[int]) -> float:
+def _env_number(name: str, default: float, kind: type[float] | type[int], minimum: float) -> float:
+    """A number from the environment, refused (naming the variable) unless finite and at least `minimum`, so a
+    typo stops the server at start rather than breaking it later."""
     value = os.environ.get(name)
     if value in (None, ""):
         return default
     try:
-        return kind(value)
+        number = kind(value)
     except ValueError:
         raise ValueError(f"{name}={value!r} is not {'an integer' if kind is int else 'a number'}") from None
+    if not math.isfinite(number) or number < minimum:
+        raise ValueError(f"{name}={value!r} must be a finite number of at least {minimum:g}")
+    return number
 
 
-def _env_int(name: str, default: int) -> int:
-    return int(_env_number(name, default, int))
+def _env_int(name: str, default: int, minimum: int = 1) -> int:
+    return int(_env_number(name, default, int, minimum))
 
 
-def _env_float(name: str, default: float) -> float:
-    return _env_number(name, default, float)
+def _env_float(name: str, default: float, minimum: float = 0.0) -> float:
+    return _env_number(name, default, float, minimum)
+
+
+def _env_list(name: str) -> tuple[str, ...]:
+    """Comma-separated entries, blanks dropped."""
+    return tuple(item.strip() for item in os.environ.get(name, "").split(",") if item.strip())
+
+
+_HOST_NAME = re.compile(r"(?=.{1,253}\.?$)[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*\.?",
+                        re.IGNORECASE)
+
+
+def _env_hosts(name: str) -> tuple[str, ...]:
+    """Host names, IP addresses and networks (CIDR), checked now so a typo stops the server with one line."""
+    hosts = _env_list(name)
+    for host in hosts:
+        try:
+            ipaddress.ip_network(host.strip("[]"), strict=False)
+        except ValueError:
+            if not _HOST_NAME.fullmatch(host):
+                raise ValueError(f"{name}: {host!r} is not a host name, IP address or network (CIDR)") from None
+    return hosts
+
+
+def _env_keys(name: str) -> tuple[str, ...]:
+    """Fernet keys (urlsafe base64 of 32 bytes), checked now so a bad one stops the server with one line."""
+    from cryptography.fernet import Fernet
+
+    keys = _env_list(name)
+    for key in keys:
+        try:
+            Fernet(key)
+        except ValueError:
+            raise ValueError(f"{name} must be Fernet keys (urlsafe base64 of 32 bytes), comma-separated; "
+                             "make one with `python -c 'from cryptography.fernet import Fernet; "
+                             "print(Fernet.generate_key().decode())'`") from None
+    return keys
+
+
+def _env_key(name: str) -> str | None:
+    keys = _env_keys(name)
+    if len(keys) > 1:
+        raise ValueError(f"{name} is one key; earlier keys go in RUNBASE_SECRET_KEY_PREVIOUS")
+    return keys[0] if keys else None
 
 
 SESSION_KEY = "runbase.settings"  # where a server's sessions carry its settings (Database.info)
@@ -33,7 +84,8 @@ class ServerSettings:
     data_dir: Path = field(default_factory=lambda: Path(os.environ.get("RUNBASE_DATA_DIR", "runbase-data")))
     database_url: str | None = field(default_factory=lambda: os.environ.get("RUNBASE_DATABASE_URL") or None)
     admin_api_key: str | None = field(default_factory=lambda: os.environ.get("RUNBASE_ADMIN_API_KEY") or None)
-    max_request_bytes: int = field(default_factory=lambda: _env_int("RUNBASE_MAX_REQUEST_BYTES", 64 * 1024 * 1024))
+    max_request_bytes: int = field(
+        default_factory=lambda: _env_int("RUNBASE_MAX_REQUEST_BYTES", 64 * 1024 * 1024, minimum=1024))
     heartbeat_timeout_seconds: int = field(
         default_factory=lambda: _env_int("RUNBASE_HEARTBEAT_TIMEOUT_SECONDS", 300))
     # Where links in notifications point; `runbase server` sets it from its host and port.
@@ -42,16 +94,33 @@ class ServerSettings:
                                or "https://slack.com/api/")
     # Deliveries: per-attempt timeout, retry backoff (exponential with jitter, from
     # the base up to the cap) and how long to keep retrying before giving up.
-    delivery_timeout_seconds: float = field(default_factory=lambda: _env_float("RUNBASE_DELIVERY_TIMEOUT_SECONDS", 10))
+    delivery_timeout_seconds: float = field(
+        default_factory=lambda: _env_float("RUNBASE_DELIVERY_TIMEOUT_SECONDS", 10, minimum=0.001))
     delivery_retry_base_seconds: float = field(
-        default_factory=lambda: _env_float("RUNBASE_DELIVERY_RETRY_BASE_SECONDS", 2))
+        default_factory=lambda: _env_float("RUNBASE_DELIVERY_RETRY_BASE_SECONDS", 2, minimum=0.001))
     delivery_retry_cap_seconds: float = field(
-        default_factory=lambda: _env_float("RUNBASE_DELIVERY_RETRY_CAP_SECONDS", 3600))
+        default_factory=lambda: _env_float("RUNBASE_DELIVERY_RETRY_CAP_SECONDS", 3600, minimum=0.001))
     delivery_max_age_seconds: float = field(
-        default_factory=lambda: _env_float("RUNBASE_DELIVERY_MAX_AGE_SECONDS", 86400))
+        default_factory=lambda: _env_float("RUNBASE_DELIVERY_MAX_AGE_SECONDS", 86400, minimum=0.001))
     delivery_concurrency: int = field(default_factory=lambda: _env_int("RUNBASE_DELIVERY_CONCURRENCY", 8))
+    # Sends under way at once for one entity and for one integration, over every server sharing the
+    # database, so that one tenant's slow receivers cannot take every sender.
+    delivery_concurrency_per_entity: int = field(
+        default_factory=lambda: _env_int("RUNBASE_DELIVERY_CONCURRENCY_PER_ENTITY", 4))
+    delivery_concurrency_per_integration: int = field(
+        default_factory=lambda: _env_int("RUNBASE_DELIVERY_CONCURRENCY_PER_INTEGRATION", 2))
+    # Deliveries go only to public addresses; these hosts (names, IPs, CIDR networks) are allowed besides.
+    webhook_allowed_hosts: tuple[str, ...] = field(
+        default_factory=lambda: _env_hosts("RUNBASE_WEBHOOK_ALLOWED_HOSTS"))
+    # Exact URLs allowed for this process only (the --demo's own receiver); never read from the environment.
+    webhook_allowed_urls: set[str] = field(default_factory=set)
+    # The key integration secrets are encrypted with (else one made in the data dir on first start), and
+    # earlier keys still accepted for decryption while the stored secrets are re-encrypted at start.
+    secret_key: str | None = field(default_factory=lambda: _env_key("RUNBASE_SECRET_KEY"))
+    secret_key_previous: tuple[str, ...] = field(default_factory=lambda: _env_keys("RUNBASE_SECRET_KEY_PREVIOUS"))
     # Finished deliveries (and their attempts) older than this are deleted.
-    delivery_retention_days: float = field(default_factory=lambda: _env_float("RUNBASE_DELIVERY_RETENTION_DAYS", 30))
+    delivery_retention_days: float = field(
+        default_factory=lambda: _env_float("RUNBASE_DELIVERY_RETENTION_DAYS", 30, minimum=0.001))
     # Firings per automation per minute beyond which deliveries are suppressed.
     automation_rate_limit: int = field(default_factory=lambda: _env_int("RUNBASE_AUTOMATION_RATE_LIMIT", 60))
     # Largest file (run file or artifact blob) one upload may store.
@@ -61,7 +130,6 @@ class ServerSettings:
     blob_gc_interval_seconds: float = field(default_factory=lambda: _env_float("RUNBASE_BLOB_GC_INTERVAL_SECONDS", 3600))
     blob_gc_grace_seconds: float = field(default_factory=lambda: _env_float("RUNBASE_BLOB_GC_GRACE_SECONDS", 86400))
     max_query_depth: int = 12
-    demo_url: str | None = None  # set by --demo: log a demo run to this server once it is up
 
     def resolved_database_url(self) -> str:
         if self.database_url:

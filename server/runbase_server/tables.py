@@ -54,7 +54,7 @@ def _decode_nonfinite(value: Any) -> Any:
     return value
 
 
-class Document(TypeDecorator):
+class Document(TypeDecorator[Any]):
     """A JSON document (JSONB on PostgreSQL) that keeps NaN and infinities."""
 
     impl = JSON
@@ -74,7 +74,7 @@ class Document(TypeDecorator):
         return None if value is None else _decode_nonfinite(value)
 
 
-class UTCDateTime(TypeDecorator):
+class UTCDateTime(TypeDecorator[datetime]):
     """SQLite forgets time zones; every timestamp here is UTC."""
 
     impl = DateTime(timezone=True)
@@ -102,6 +102,7 @@ class User(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     email: Mapped[str | None] = mapped_column(String(256))
+    email_key: Mapped[str | None] = mapped_column(String(256), index=True, unique=True)  # users.email_key(email)
     admin: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

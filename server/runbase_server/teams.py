@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from . import access, entities
 from .auth import Viewer
-from .entities import get_entity, is_member, role
 from .errors import Conflict, Forbidden, NotFound, UserError
 from .tables import Entity, Membership, User
 from .users import USERNAME, get_user
@@ -14,11 +14,13 @@ from .users import USERNAME, get_user
 ROLES = ("admin", "member", "viewer")
 
 
-def _require_team_admin(session: Session, viewer: Viewer, entity: Entity) -> None:
-    if not entity.is_team:
-        raise UserError(f"{entity.name!r} is a user's own entity, not a team")
-    if not (viewer.admin or role(session, viewer, entity.id) == "admin"):
-        raise Forbidden(f"only admins of team {entity.name!r} can change its members")
+def _administered(session: Session, viewer: Viewer, entity_name: str) -> Entity:
+    """The team, for one of its admins; a missing team is refused as one the viewer is not in."""
+    entity = entities.find(session, entity_name)
+    if entity is None:
+        raise access.team_refused(viewer, entity_name)
+    access.require_team_admin(session, viewer, entity)
+    return entity
 
 
 def create(session: Session, viewer: Viewer, name: str, admin_username: str | None) -> Entity:
@@ -38,20 +40,22 @@ def create(session: Session, viewer: Viewer, name: str, admin_username: str | No
 
 
 def members(session: Session, viewer: Viewer, entity: Entity) -> list[tuple[Membership, User]]:
-    if not is_member(session, viewer, entity.id):
+    if not access.is_member(session, viewer, entity.id):
         return []
     rows = session.execute(select(Membership, User).join(User, Membership.user_id == User.id)
                            .where(Membership.entity_id == entity.id).order_by(User.username))
     return [(membership, user) for membership, user in rows]
 
 
-def invite(session: Session, viewer: Viewer, entity_name: str, username: str, member_role: str) -> tuple[
+def invite(session: Session, viewer: Viewer, entity_name: str, username: str, *, member_role: str) -> tuple[
         Membership, User]:
-    """Add the user (or change their role): a self-hosted server has no email round trip."""
+    """Add the user (or change their role): a self-hosted server has no email round trip. Only instance admins
+    invite by email: to anyone else the answer would tell whether the email is registered, and whose it is."""
     if member_role not in ROLES:
         raise UserError(f"role must be one of {', '.join(ROLES)}, not {member_role!r}")
-    entity = get_entity(session, entity_name)
-    _require_team_admin(session, viewer, entity)
+    if "@" in username and not access.invites_by_email(viewer):
+        raise Forbidden("only instance admins can invite by email; invite the user by username")
+    entity = _administered(session, viewer, entity_name)
     user = get_user(session, username)
     membership = session.get(Membership, (entity.id, user.id))
     if membership is None:
@@ -63,8 +67,7 @@ def invite(session: Session, viewer: Viewer, entity_name: str, username: str, me
 
 
 def remove(session: Session, viewer: Viewer, entity_name: str, member_id: str) -> None:
-    entity = get_entity(session, entity_name)
-    _require_team_admin(session, viewer, entity)
+    entity = _administered(session, viewer, entity_name)
     membership = session.get(Membership, (entity.id, int(member_id))) if member_id.isdigit() else None
     if membership is None:
         raise NotFound(f"no member {member_id!r} in team {entity_name!r}")

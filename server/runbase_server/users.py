@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from . import access
 from .auth import Viewer, new_key, store_key
 from .errors import Conflict, Forbidden, NotFound, UserError
 from .tables import ApiKey, Entity, Membership, User
@@ -16,9 +18,16 @@ EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
 MAX_EMAIL = 256
 
 
+def email_key(email: str) -> str:
+    """An email as it is compared: whole, NFKC-normalized and case-folded in Python, so that both databases (and
+    SQLite, whose lower() knows ASCII only) tell "Ärger@x.com" and "ärger@x.com" for the same address. Stored in
+    users.email_key, which a unique index keeps to one user each."""
+    return unicodedata.normalize("NFKC", email).casefold()
+
+
 def by_email(session: Session, email: str) -> User | None:
     """The user with this email, compared whole and ignoring case: two users may share the part before "@"."""
-    return session.scalar(select(User).where(func.lower(User.email) == email.lower()).order_by(User.id))
+    return session.scalar(select(User).where(User.email_key == email_key(email)))
 
 
 def create_user(session: Session, username: str, email: str | None = None, admin: bool = False) -> User:
@@ -31,7 +40,7 @@ def create_user(session: Session, username: str, email: str | None = None, admin
             raise Conflict(f"a user with email {email!r} exists already")
     if session.scalar(select(Entity.id).where(Entity.name == username)) is not None:
         raise Conflict(f"the name {username!r} is taken")
-    user = User(username=username, email=email, admin=admin)
+    user = User(username=username, email=email, email_key=None if email is None else email_key(email), admin=admin)
     entity = Entity(name=username, is_team=False)
     session.add_all([user, entity])
     session.flush()
@@ -64,17 +73,20 @@ def get_user(session: Session, username_or_email: str) -> User:
 
 
 def visible_user(session: Session, viewer: Viewer, username_or_email: str) -> User:
-    """A user by name or email; others than admins see only themselves, and are refused anyone else whether
-    or not they exist."""
-    if viewer.admin or username_or_email == viewer.username:
+    """A user by name or email, whose account the viewer may see (access.sees_account): instance admins see
+    anyone; others only themselves, and are refused anyone else whether or not they exist."""
+    if viewer.admin:
         return get_user(session, username_or_email)
-    user = by_email(session, username_or_email) if "@" in username_or_email else None
-    if user is None or user.id != viewer.user_id:
+    if "@" in username_or_email:
+        user = by_email(session, username_or_email)
+    else:
+        user = session.scalar(select(User).where(User.username == username_or_email))
+    if user is None or not access.sees_account(viewer, user.id):
         raise Forbidden("only admins can look up other users")
     return user
 
 
-def create_user_as(session: Session, viewer: Viewer, username: str, email: str | None, admin: bool) -> User:
+def create_user_as(session: Session, viewer: Viewer, username: str, email: str | None, *, admin: bool) -> User:
     if not viewer.admin:
         raise Forbidden("only admins can create users")
     return create_user(session, username, email, admin)

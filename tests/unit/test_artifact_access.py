@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import update
-
-from runbase_server import artifact_collections, registries, users
+from runbase_server import access, users
+from runbase_server.artifacts import registries
 from runbase_server.auth import Viewer
 from runbase_server.database import Database, upgrade
 from runbase_server.entities import get_entity
 from runbase_server.tables import Project
+from sqlalchemy import update
 
 
 def test_readable_projects_are_asked_again_after_a_write(tmp_path: Path) -> None:
@@ -25,18 +25,19 @@ def test_readable_projects_are_asked_again_after_a_write(tmp_path: Path) -> None
         project = Project(entity_id=get_entity(session, "owner").id, name="private", access="PRIVATE")
         session.add(project)
         session.flush()
-        restricted = registries.create(session, owner_viewer, None, "secret", "restricted", None, None)
+        restricted = registries.create(session, owner_viewer, None, "secret", visibility="restricted",
+                                       description=None, artifact_types=None)
 
-        assert not artifact_collections.readable_project(session, reader_viewer, project)
+        assert not access.can_read_project(session, reader_viewer, project)
         project.access = "READ"  # an ORM change, written by the next flush
         session.flush()
-        assert artifact_collections.readable_project(session, reader_viewer, project)
+        assert access.can_read_project(session, reader_viewer, project)
         session.execute(update(Project).where(Project.id == project.id).values(access="PRIVATE"))  # a bulk write
         session.expire(project)
-        assert not artifact_collections.readable_project(session, reader_viewer, project)
+        assert not access.can_read_project(session, reader_viewer, project)
 
-        assert not artifact_collections.readable_project(session, reader_viewer, restricted.project)
-        registries.add_members(session, owner_viewer, restricted.project_id, ["reader"], "viewer")
-        assert artifact_collections.readable_project(session, reader_viewer, restricted.project)
-        assert artifact_collections.readable_project(session, owner_viewer, restricted.project)
+        assert not access.can_read_project(session, reader_viewer, restricted.project)
+        registries.add_members(session, owner_viewer, restricted.project_id, ["reader"], member_role="viewer")
+        assert access.can_read_project(session, reader_viewer, restricted.project)
+        assert access.can_read_project(session, owner_viewer, restricted.project)
     db.dispose()

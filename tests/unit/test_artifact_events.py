@@ -11,11 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from runbase_server import artifact_collections, artifacts, automations, events, integrations, payloads, registries, users
+from runbase_server import users
+from runbase_server.artifacts import collections, registries, versions
 from runbase_server.auth import Viewer
+from runbase_server.automations import automations, engine, integrations, payloads
 from runbase_server.database import Database, upgrade
 from runbase_server.errors import UserError
 from runbase_server.settings import SESSION_KEY, ServerSettings
@@ -28,6 +27,8 @@ from runbase_server.tables import (
     Delivery,
     Project,
 )
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 
 @dataclass
@@ -55,14 +56,16 @@ def _collection(session: Session, project: Project, name: str, kind: str) -> Art
 
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[World]:
-    settings = ServerSettings(public_url="http://runbase.example")
+    settings = ServerSettings(public_url="http://runbase.example", data_dir=tmp_path)  # its secret key goes there
     db = Database(f"sqlite:///{tmp_path / 'events.db'}", info={SESSION_KEY: settings})
     upgrade(db.engine)
     with db.session() as session:
         user = users.create_user(session, "alice", admin=True)
         viewer = Viewer(user_id=user.id, username="alice", admin=True)
-        hook = integrations.create_webhook(session, viewer, "alice", "ci", "https://ci.example/hook", None, None)
-        registry = registries.create(session, viewer, None, "model", "organization", None, None)
+        hook = integrations.create_webhook(session, viewer, "alice", "ci", url="https://ci.example/hook", secret=None,
+                                           access_token=None)
+        registry = registries.create(session, viewer, None, "model", visibility="organization", description=None,
+                                     artifact_types=None)
         training = Project(entity_id=registry.project.entity_id, name="training")
         session.add(training)
         session.flush()
@@ -104,8 +107,8 @@ def happen(world: World, event_type: str, version: int, collection_id: int | Non
     """Raise the event; the payloads each automation got, by automation name."""
     with world.db.session() as session:
         before = session.scalar(select(Delivery.id).order_by(Delivery.id.desc()).limit(1)) or 0
-        events.on_artifact(session, event_type, session.get(Artifact, world.versions[version]),
-                           session.get(ArtifactCollection, collection_id or world.portfolio), alias)
+        engine.on_artifact(session, event_type, session.get(Artifact, world.versions[version]),
+                           session.get(ArtifactCollection, collection_id or world.portfolio), alias=alias)
         fired = session.scalars(select(Delivery).where(Delivery.id > before)).all()
         return {delivery.trigger.name: delivery.payload for delivery in fired}
 
@@ -191,7 +194,7 @@ def test_default_payloads_and_slack_messages(world: World) -> None:
     [payload] = happen(world, "LINK_ARTIFACT", 0).values()
     assert set(payload) == set(payloads.VARIABLES["LINK_ARTIFACT"])
     assert payload["artifact_version_string"] == "alice/runbase-registry-model/classifier:v0"
-    values = events.artifact_values
+    values = engine.artifact_values
     with world.db.session() as session:
         artifact = session.get(Artifact, world.versions[0])
         for event_type, collection_id, words in [
@@ -201,7 +204,8 @@ def test_default_payloads_and_slack_messages(world: World) -> None:
                                                          "alice/runbase-registry-model/classifier:v0"))]:
             collection = session.get(ArtifactCollection, collection_id)
             alias = "production" if event_type == "ADD_ARTIFACT_ALIAS" else None
-            message = payloads.slack_message("", "", "INFO", values(session, event_type, artifact, collection, alias))
+            message = payloads.slack_message("", "", "INFO", values(session, event_type, artifact, collection,
+                                                                         alias=alias))
             for word in words:
                 assert word in message["text"]
 
@@ -226,16 +230,16 @@ def test_payload_templates_are_checked_per_event(template: Any, event_type: str,
 def test_a_broken_automation_spares_the_others(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     automation(world, "broken", in_collection("classifier"))  # evaluated first: automations go in id order
     automation(world, "fine", in_collection("classifier"))
-    judge, calls = events.artifact_matches, []
+    judge, calls = engine.artifact_matches, []
 
     def flaky(session: Session, artifact: Artifact, collection: ArtifactCollection, version_filter: dict[str, Any],
-              alias: str | None) -> bool:
+              *, alias: str | None) -> bool:
         calls.append(1)
         if len(calls) == 1:
             raise RuntimeError("a bug in evaluating the first automation")
-        return judge(session, artifact, collection, version_filter, alias)
+        return judge(session, artifact, collection, version_filter, alias=alias)
 
-    monkeypatch.setattr(events, "artifact_matches", flaky)
+    monkeypatch.setattr(engine, "artifact_matches", flaky)
     assert set(happen(world, "LINK_ARTIFACT", 1)) == {"fine"}
 
 
@@ -244,7 +248,8 @@ def test_scopes_follow_a_renamed_registry(world: World) -> None:
     automation(world, "collection", in_collection("classifier"))
     with world.db.session() as session:
         registry = registries.find(session, world.viewer, "model", None)
-        registries.update(session, world.viewer, registry.project_id, "models", None, None, None, None)
+        registries.update(session, world.viewer, registry.project_id, "models", description=None, visibility=None,
+                          artifact_types=None, allow_all_types=None)
     with world.db.session() as session:
         assert automations.readable(session, world.viewer, scoped).scope_name == "models"
     assert set(happen(world, "LINK_ARTIFACT", 1)) == {"registry", "collection"}
@@ -253,7 +258,8 @@ def test_scopes_follow_a_renamed_registry(world: World) -> None:
 def test_scopes_follow_a_renamed_collection(world: World) -> None:
     scoped = automation(world, "collection", in_collection("classifier"))
     with world.db.session() as session:
-        artifact_collections.update(session, world.viewer, world.portfolio, "classifier-v2", None, None, None)
+        collections.update(session, world.viewer, world.portfolio, "classifier-v2", description=None, tags=None,
+                           type_name=None)
     with world.db.session() as session:
         assert automations.readable(session, world.viewer, scoped).scope_name == "classifier-v2"
     assert set(happen(world, "LINK_ARTIFACT", 1)) == {"collection"}
@@ -267,8 +273,9 @@ def test_a_link_is_announced_with_the_aliases_it_gave(world: World) -> None:
                payload={"alias": "${alias}", "by": "${event_author}"})
     with world.db.session() as session:
         bob = users.create_user(session, "bob", admin=True)
-        artifacts.link(session, Viewer(user_id=bob.id, username="bob", admin=True), world.versions[0], "alice",
-                       "wandb-registry-model", "detector", ["production", "candidate"])
+        versions.link(session, Viewer(user_id=bob.id, username="bob", admin=True), world.versions[0], "alice",
+                      project_name="wandb-registry-model", collection_name="detector",
+                      aliases=["production", "candidate"])
         fired = session.scalars(select(Delivery).order_by(Delivery.id)).all()
         assert [(d.event_type, d.payload.get("alias")) for d in fired] == [
             ("LINK_ARTIFACT", None), ("ADD_ARTIFACT_ALIAS", "production"), ("ADD_ARTIFACT_ALIAS", "candidate")]

@@ -9,7 +9,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 import runbase
 from runbase.artifacts import Artifact, ArtifactManifestEntry, names
 from runbase.artifacts.cache import ArtifactCache
@@ -45,7 +44,7 @@ def test_manifest_digest_follows_the_shared_algorithm() -> None:
 
 
 def test_client_and_server_compute_the_same_digest() -> None:
-    server = pytest.importorskip("runbase_server.artifacts")
+    server = pytest.importorskip("runbase_server.artifacts.versions")
     entries = [ArtifactManifestEntry("z", sha(b"z"), 1), ArtifactManifestEntry("a b/ü", None, None, ref="gs://b/k"),
                ArtifactManifestEntry("m", "0", 0, ref="file:///m")]
     assert manifest_digest(entries) == server.manifest_digest((e.path, e.digest, e.size, e.ref) for e in entries)

@@ -8,7 +8,6 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-
 import runbase as wandb
 from runbase.automations import (
     Agg,
@@ -46,8 +45,8 @@ from runbase.automations import (
     OnSchedule,
     Or,
     ProjectScope,
-    RegistryScope,
     Regex,
+    RegistryScope,
     RunEvent,
     RunMetricFilter,
     RunState,

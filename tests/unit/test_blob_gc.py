@@ -8,11 +8,10 @@ import os
 import time
 from pathlib import Path
 
-from sqlalchemy import select
-
-from runbase_server import blobs
+from runbase_server.artifacts import blobs
 from runbase_server.database import Database, upgrade
 from runbase_server.tables import BlobHolder, Entity, Project, Run, RunFile, User
+from sqlalchemy import select
 
 
 def _store(store: blobs.LocalBlobStore, contents: bytes, age_s: float) -> str:

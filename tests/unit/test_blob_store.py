@@ -10,8 +10,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-
-from runbase_server import blobs
+from runbase_server.artifacts import blobs
 
 MB = 1 << 20
 

@@ -5,7 +5,6 @@ import enum
 import math
 
 import pytest
-
 from runbase.config import Config, initial_config
 from runbase.errors import ConfigError, UsageError
 

@@ -5,7 +5,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from runbase import files
 from runbase.connection import Connection
 from runbase.errors import AuthenticationError, CommError

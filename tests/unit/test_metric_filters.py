@@ -6,8 +6,7 @@ import math
 from typing import Any
 
 import pytest
-
-from runbase_server import metric_filters
+from runbase_server.automations import metric_filters
 from runbase_server.errors import UserError
 
 
@@ -19,7 +18,7 @@ def firings(event_type: str, spec: dict[str, Any], values: list[float]) -> list[
     held, fired = False, []
     for seen, value in enumerate(values, start=1):
         kept = (kept + [value])[-keep:]
-        now, judged = metric_filters.holds(event_type, spec, kept, seen, held)
+        now, judged = metric_filters.holds(event_type, spec, kept, seen, before=held)
         if now and not held:
             fired.append((seen - 1, judged))
         held = now

@@ -3,7 +3,6 @@ from __future__ import annotations
 import math
 
 import pytest
-
 from runbase.errors import UsageError
 from runbase.metrics import Metric, MetricRules
 from runbase.summary import Summary

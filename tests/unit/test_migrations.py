@@ -7,10 +7,9 @@ from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine
-
 from runbase_server import database
 from runbase_server.tables import Base
+from sqlalchemy import create_engine
 
 
 def test_migrations_match_the_tables(tmp_path: Path) -> None:

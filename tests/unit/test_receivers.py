@@ -10,10 +10,6 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
-from slack_sdk.webhook import WebhookClient
-
 from receivers import (
     DEFAULT_SLACK_TOKEN,
     DELIVERY_HEADER,
@@ -25,6 +21,9 @@ from receivers import (
     signature_headers,
     verify_signature,
 )
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
 
 SECRET = "s3cret"
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-
-from runbase_server import schedules
+from runbase_server.automations import schedules
 from runbase_server.errors import UserError
 
 UTC = timezone.utc

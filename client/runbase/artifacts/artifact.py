@@ -24,7 +24,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from .._generated.fragments import ArtifactFields
 from .._generated.input_types import DeleteArtifactInput, LinkArtifactInput, UnlinkArtifactInput, UpdateArtifactInput
-from ..errors import ArtifactFinalizedError, ArtifactNotLoggedError
+from ..errors import ArtifactFinalizedError, ArtifactNotLoggedError, present
 from ..files import digest_of, name_under
 from . import names, references
 from .cache import ArtifactCache
@@ -91,7 +91,7 @@ class Artifact:
         self._description = description
         self._metadata = metadata
         self._incremental = False
-        self._use_as: str | None = None
+        self._use_as = None
         self._aliases: list[str] = []
         self._tags: list[str] = []
         self._ttl: datetime.timedelta | None = None
@@ -136,7 +136,8 @@ class Artifact:
 
     def _logged(self) -> ArtifactFields:
         """The server's view of this version."""
-        if self._known() is None:
+        known = self._known()
+        if known is None:
             if self._job is not None and self._job.done.is_set():
                 raise ArtifactNotLoggedError(f"artifact {self._name!r} was not logged: {self._job.error}")
             if self._job is not None:
@@ -144,7 +145,7 @@ class Artifact:
                                              "first")
             raise ArtifactNotLoggedError(f"artifact {self._name!r} has not been logged: log it with "
                                          "run.log_artifact() or artifact.save() first")
-        return self._fields
+        return known
 
     def _connection(self) -> Connection:
         self._logged()
@@ -634,7 +635,7 @@ class Artifact:
             return
         result = self._connection().update_artifact(UpdateArtifactInput.model_validate(
             {"artifactId": fields.id, **changes}))
-        self._assign(result.update_artifact.artifact)
+        self._assign(present(result.update_artifact, "artifact").artifact)
 
     def delete(self, delete_aliases: bool = False) -> None:
         """Delete the version and its files; for a linked version, only the link."""
@@ -666,7 +667,7 @@ class Artifact:
         result = self._connection().link_artifact(LinkArtifactInput.model_validate({
             "artifactId": self._logged().id, "entityName": entity, "projectName": project,
             "collectionName": collection, "aliases": names.user_aliases(aliases)}))
-        return Artifact._from_fields(self._connection(), result.link_artifact.artifact)
+        return Artifact._from_fields(self._connection(), present(result.link_artifact, "artifact").artifact)
 
     def unlink(self) -> None:
         """Remove this linked version from its portfolio."""
@@ -684,7 +685,8 @@ class Artifact:
         if found is None or found.logged_by is None:
             return None
         run = found.logged_by
-        return Run(self._connection(), run.project.entity_name, run.project.name, run.name, run.model_dump())
+        project = present(run.project, "project of the run that logged the artifact")
+        return Run(self._connection(), project.entity_name, project.name, run.name, run.model_dump())
 
     def used_by(self) -> list[PublicRun]:
         """The runs that used this version as an input, oldest first."""
@@ -698,8 +700,8 @@ class Artifact:
                 return runs
             for edge in found.used_by.edges:
                 node = edge.node
-                runs.append(Run(self._connection(), node.project.entity_name, node.project.name, node.name,
-                                node.model_dump()))
+                project = present(node.project, "project of a run that used the artifact")
+                runs.append(Run(self._connection(), project.entity_name, project.name, node.name, node.model_dump()))
             if not found.used_by.page_info.has_next_page:
                 return runs
             after = found.used_by.page_info.end_cursor
@@ -727,10 +729,14 @@ class Artifact:
 
     def download(self, root: str | os.PathLike[str] | None = None, allow_missing_references: bool = False,
                  skip_cache: bool | None = None, path_prefix: str | os.PathLike[str] | None = None,
-                 multipart: bool | None = None) -> str:
+                 multipart: bool | None = None, *, allow_unverified_references: bool = False) -> str:
         """Download the files to `root` (default ./artifacts/<name>:<version>), each checked against its
         SHA-256; files already in the local cache are copied from it. Other files in root are left
-        alone. Files are fetched several at a time, each in one stream (`multipart` changes nothing)."""
+        alone. Files are fetched several at a time, each in one stream (`multipart` changes nothing).
+
+        A version logged by another user (or whose logger cannot be seen) may hold references that
+        read what they chose: file:// paths on this machine, http(s) URLs added with checksum=False.
+        Those are refused unless `allow_unverified_references` is True."""
         self._logged()
         entries = list(self.manifest)
         if path_prefix is not None:
@@ -741,14 +747,35 @@ class Artifact:
             entries = [entry for entry in entries if entry.path.startswith(prefix)]
         target = Path(root) if root is not None else self._default_root()
         target.mkdir(parents=True, exist_ok=True)  # the path returned exists, even for no files
-        self._download_entries(entries, target, skip_cache, allow_missing_references)
+        self._download_entries(entries, target, skip_cache, allow_missing_references,
+                               allow_unverified=allow_unverified_references)
         return str(target)
 
+    def _check_references(self, entries: list[ArtifactManifestEntry]) -> None:
+        """Refuse, before anything is written, the unverified references of a version someone else logged."""
+        risky = [entry for entry in entries if entry.ref is not None and references.unverified(entry)]
+        if not risky:
+            return
+        connection = self._connection()
+        found = connection.artifact_logged_by(id=self._logged().id).artifact
+        logger = found.logged_by.user if found is not None and found.logged_by is not None else None
+        viewer = present(connection.viewer().viewer, "viewer").username
+        if logger is not None and logger.username == viewer:
+            return
+        who = f"user {logger.username!r}" if logger is not None else "a run you cannot see (or without a run)"
+        raise PermissionError(
+            f"artifact {self.name} was logged by {who} and holds {len(risky)} reference(s) without a checksum or to "
+            f"local files (e.g. {risky[0].path!r} -> {risky[0].ref_target()}); runbase does not fetch those for "
+            "you: pass allow_unverified_references=True to download() if you trust them")
+
     def _download_entries(self, entries: list[ArtifactManifestEntry], root: str | os.PathLike[str] | None,
-                          skip_cache: bool | None, allow_missing_references: bool) -> list[str]:
+                          skip_cache: bool | None, allow_missing_references: bool, *,
+                          allow_unverified: bool = False) -> list[str]:
         from .transfer import download_entries
 
         self._logged()
+        if not allow_unverified:
+            self._check_references(entries)
         target = Path(root) if root is not None else self._default_root()
         return download_entries(self._connection(), entries, target, self._cache, bool(skip_cache),
                                 allow_missing_references)

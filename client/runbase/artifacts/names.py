@@ -47,14 +47,14 @@ def check_type(type_name: Any) -> str:
     if type_name in RESERVED_TYPES or type_name.startswith(RESERVED_TYPE_PREFIX):
         raise ValueError(f"the artifact type {type_name!r} is reserved: 'job' and types starting with 'wandb-' "
                          "cannot be logged")
-    return type_name
+    return str(type_name)
 
 
 def check_alias(alias: Any) -> str:
     _check(alias, "alias")
     if VERSION.fullmatch(alias):
         raise ValueError(f"{alias!r} looks like a version; aliases of the form v<number> are reserved for versions")
-    return alias
+    return str(alias)
 
 
 def check_aliases(aliases: Any) -> list[str]:
@@ -92,7 +92,7 @@ def check_metadata(metadata: Any) -> dict[str, Any]:
     if not all(isinstance(key, str) for key in metadata):
         raise ValueError("artifact metadata keys must be strings")
     try:
-        return json.loads(json.dumps(metadata, allow_nan=False, default=_jsonable))
+        return dict(json.loads(json.dumps(metadata, allow_nan=False, default=_jsonable)))
     except (TypeError, ValueError) as exc:
         raise ValueError(f"artifact metadata must be JSON-serializable: {exc}") from None
 

@@ -10,21 +10,23 @@ size is unknown, and download cannot fetch it (allow_missing_references=True ski
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import posixpath
 import re
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
 import httpx
 
 from ..files import CHUNK, digest_of
-from .names import check_path
 from .cache import copy_hashing
 from .manifest import ArtifactManifestEntry
+from .names import check_path
 
 DEFAULT_MAX_OBJECTS = 10_000_000
 CLOUD_SCHEMES = ("s3", "gs")
@@ -89,12 +91,41 @@ def _etag(value: str) -> str:
     return value.removeprefix("W/").strip('"')
 
 
+MAX_REDIRECTS = 5
+
+
+@contextlib.contextmanager
+def _get(http: httpx.Client, uri: str) -> Iterator[httpx.Response]:
+    """A streamed GET that follows redirects only within the reference's own scheme, host and port: a
+    reference names one server, and a redirect elsewhere (an internal address, another site) is refused."""
+    origin = urlparse(uri)[:2]
+    for _ in range(MAX_REDIRECTS + 1):
+        with http.stream("GET", uri) as response:
+            location = response.headers.get("location") if response.is_redirect else None
+            if location is None:
+                yield response
+                return
+        uri = str(response.url.join(location))
+        if urlparse(uri)[:2] != origin:
+            raise ValueError(f"the reference redirects to another host ({uri}); runbase does not follow it")
+    raise ValueError(f"the reference redirects more than {MAX_REDIRECTS} times")
+
+
+def unverified(entry: ArtifactManifestEntry) -> bool:
+    """Whether a reference reads something its logger chose without a recorded checksum to hold it to:
+    every file:// reference (a path on the downloading machine) and http(s) ones added with checksum=False."""
+    scheme = urlparse(entry.ref_target()).scheme
+    if scheme == "file":
+        return True
+    return scheme in ("http", "https") and "checksum" not in entry.extra and "etag" not in entry.extra
+
+
 def _http_entry(uri: str, name: str | None, checksum: bool) -> ArtifactManifestEntry:
     name = name or check_path(posixpath.basename(urlparse(uri).path) or "index.html")
     if not checksum:
         return ArtifactManifestEntry(name, None, None, ref=uri)
     try:
-        with httpx.Client(follow_redirects=True, timeout=HTTP_TIMEOUT) as http, http.stream("GET", uri) as response:
+        with httpx.Client(timeout=HTTP_TIMEOUT) as http, _get(http, uri) as response:
             if response.status_code != 200:
                 raise ValueError(f"cannot add a reference to {uri!r}: HTTP {response.status_code}")
             etag = response.headers.get("etag")
@@ -117,7 +148,9 @@ def _cloud_entry(uri: str, name: str | None) -> ArtifactManifestEntry:
     if not parsed.netloc:
         raise ValueError(f"cannot add a reference to {uri!r}: it names no bucket")
     key = parsed.path.rstrip("/")
-    version = (parse_qs(parsed.query).get("versionId") or [None])[0] if parsed.scheme == "s3" else parsed.fragment
+    version: str | None = parsed.fragment
+    if parsed.scheme == "s3":
+        version = next(iter(parse_qs(parsed.query).get("versionId", [])), None)
     name = name or check_path(posixpath.basename(key) or parsed.netloc)
     return ArtifactManifestEntry(name, version or None, None, ref=uri, extra={"versionID": version} if version else {})
 
@@ -179,8 +212,8 @@ def _download_http(entry: ArtifactManifestEntry, uri: str, target: Path, allow_m
     fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
     try:
         hasher = hashlib.sha256()
-        with os.fdopen(fd, "wb") as out, httpx.Client(follow_redirects=True, timeout=HTTP_TIMEOUT) as http, \
-                http.stream("GET", uri) as response:
+        with os.fdopen(fd, "wb") as out, httpx.Client(timeout=HTTP_TIMEOUT) as http, \
+                _get(http, uri) as response:
             if response.status_code == 404 and allow_missing:
                 return False
             if response.status_code != 200:

@@ -32,7 +32,7 @@ from .._generated.input_types import (
     UseArtifactInput,
 )
 from ..console import ignore_this_thread
-from ..errors import CommError
+from ..errors import CommError, present
 from ..files import FileClient, digest_of
 from . import references
 from .cache import ArtifactCache
@@ -93,10 +93,11 @@ class ArtifactJob:
 
 
 class Progress:
-    """A stderr line about an upload of more than ~50 MB, at most once a second."""
+    """A stderr line about an upload of more than ~50 MB, at most once a second; none when the upload's
+    own run (or, without one, the environment's SILENT) is silent."""
 
-    def __init__(self, label: str, total: int) -> None:
-        self.label, self.total = label, total
+    def __init__(self, label: str, total: int, *, silent: bool) -> None:
+        self.label, self.total, self.silent = label, total, silent
         self.sent = 0
         self.printed = 0.0
         self.lock = threading.Lock()
@@ -110,9 +111,7 @@ class Progress:
                 self._print()
 
     def _print(self) -> None:
-        from ..lifecycle import silenced
-
-        if silenced():
+        if self.silent:
             return
         sent = min(self.sent, self.total)
         print(f"runbase: uploading artifact {self.label}: {sent / MB:.1f} of {self.total / MB:.1f} MB",
@@ -137,10 +136,11 @@ def _bundles(items: list[T], size_of: Callable[[T], int]) -> list[list[T]]:
     return [group for group in groups if group]
 
 
-def _send_blobs(files: FileClient, entries: list[ArtifactManifestEntry], label: str) -> None:
+def _send_blobs(files: FileClient, entries: list[ArtifactManifestEntry], label: str, *, silent: bool) -> None:
     """Upload the stored files whose blobs the server does not hold for this user, several requests at a
     time: small files in bundles, large ones alone (streamed, resumable)."""
-    unique = {entry.digest: entry for entry in entries if entry.ref is None and entry.local_path is not None}
+    unique = {entry.digest: entry for entry in entries
+              if entry.ref is None and entry.local_path is not None and entry.digest is not None}
     held = files.held(list(unique))
     missing = [entry for digest, entry in unique.items() if digest not in held]
     for entry in missing:
@@ -148,7 +148,7 @@ def _send_blobs(files: FileClient, entries: list[ArtifactManifestEntry], label: 
             raise CommError(f"cannot upload {entry.path!r} of artifact {label}: its local copy {entry.local_path} "
                             "is gone")
     total = sum(entry.size or 0 for entry in missing)
-    progress = Progress(label, total) if total > PROGRESS_MIN_BYTES else None
+    progress = Progress(label, total, silent=silent) if total > PROGRESS_MIN_BYTES else None
     report = progress.add if progress else None
     small = [entry for entry in missing if (entry.size or 0) <= SMALL_FILE_BYTES]
     large = [entry for entry in missing if (entry.size or 0) > SMALL_FILE_BYTES]
@@ -182,16 +182,18 @@ def _settle_local_copies(entries: list[ArtifactManifestEntry], cache: ArtifactCa
             pass  # a cache is an optimization: the upload is done
 
 
-def upload(connection: Connection, job: ArtifactJob, identity: dict[str, Any]) -> ArtifactFields:
-    """Run (or go on with) a job; identity holds entityName, projectName and runName (None without a run)."""
+def upload(connection: Connection, job: ArtifactJob, identity: dict[str, Any], *, silent: bool) -> ArtifactFields:
+    """Run (or go on with) a job; identity holds entityName, projectName and runName (None without a run);
+    `silent` is the SILENT setting of the run (or process) the upload belongs to."""
     if not job.blobs_sent:
-        _send_blobs(FileClient(connection), job.entries, job.label)
+        _send_blobs(FileClient(connection), job.entries, job.label, silent=silent)
         job.blobs_sent = True
     if job.artifact_id is None:
         run = identity.get("runName") if not job.use else None
-        created = connection.create_artifact(CreateArtifactInput.model_validate({
+        answer = connection.create_artifact(CreateArtifactInput.model_validate({
             **job.create, "entityName": identity.get("entityName"), "projectName": identity["projectName"],
-            "runName": run})).create_artifact.artifact
+            "runName": run})).create_artifact
+        created = present(answer, "artifact").artifact
         job.artifact_id, job.result = created.id, created
     batches = [job.entries[start:start + MAX_FILES_PER_REQUEST]
                for start in range(0, len(job.entries), MAX_FILES_PER_REQUEST)]
@@ -204,12 +206,12 @@ def upload(connection: Connection, job: ArtifactJob, identity: dict[str, Any]) -
         found = connection.artifact_by_id(id=job.artifact_id).artifact
         if found is None:  # dropped for a committed twin: build it again, and the commit answers with the twin
             job.artifact_id, job.batches_added, job.commit_sent = None, 0, False
-            return upload(connection, job, identity)
+            return upload(connection, job, identity, silent=silent)
         job.result = found
     if job.commit and job.result is not None and job.result.state != "COMMITTED":
         job.commit_sent = True
         committed = connection.commit_artifact(CommitArtifactInput(artifact_id=job.artifact_id))
-        job.result = committed.commit_artifact.artifact
+        job.result = present(committed.commit_artifact, "artifact").artifact
     assert job.result is not None
     if job.use and not job.used:
         connection.use_artifact(UseArtifactInput.model_validate({
@@ -224,10 +226,10 @@ class Uploader(threading.Thread):
     """Runs a live run's jobs in order, retrying with backoff while the server is unreachable (as the
     sender does), until the sender's closing deadline; a job the server refuses fails alone."""
 
-    def __init__(self, connection: Connection, identity: dict[str, Any], warn: Callable[[str], None],
-                 on_done: Callable[[ArtifactJob], None], deadline: Callable[[], float]) -> None:
+    def __init__(self, connection: Connection, identity: dict[str, Any], *, warn: Callable[[str], None],
+                 on_done: Callable[[ArtifactJob], None], deadline: Callable[[], float], silent: bool) -> None:
         super().__init__(name="runbase-artifacts", daemon=True)
-        self.connection, self.identity, self.warn = connection, identity, warn
+        self.connection, self.identity, self.warn, self.silent = connection, identity, warn, silent
         self.on_done, self.deadline = on_done, deadline
         self.jobs: deque[ArtifactJob] = deque()
         self.wake = threading.Event()
@@ -258,7 +260,7 @@ class Uploader(threading.Thread):
                 continue
             job = self.jobs[0]
             try:
-                result = upload(self.connection, job, self.identity)
+                result = upload(self.connection, job, self.identity, silent=self.silent)
             except CommError as exc:
                 if exc.retryable:
                     backoff = min(10.0, max(0.25, backoff * 2)) * random.uniform(0.8, 1.2)
@@ -293,6 +295,7 @@ class Uploader(threading.Thread):
 def save_without_run(artifact: Artifact, project: str | None, settings: Settings | None) -> None:
     """Artifact.save() outside a run: log the draft through the Public API, without lineage, and wait."""
     from ..apis.public import Api
+    from ..settings import env_setting
 
     overrides: dict[str, Any] = {}
     api_key = None
@@ -305,7 +308,8 @@ def save_without_run(artifact: Artifact, project: str | None, settings: Settings
     job = artifact._start_job(api.client, api.default_entity, project, commit=True, use=False)
     identity = {"entityName": api.default_entity, "projectName": project, "runName": None}
     try:
-        job.settle(upload(api.client, job, identity))
+        silent = settings.silent if settings is not None and settings.silent is not None else env_setting("silent")
+        job.settle(upload(api.client, job, identity, silent=bool(silent)))
     except BaseException as exc:
         job.settle(error=exc)
         raise
@@ -359,18 +363,20 @@ def download_entries(connection: Connection, entries: list[ArtifactManifestEntry
         target = root / check_path(entry.path)
         if url is None:
             alone.append(entry)  # large files and references: _download_one
-        elif _present(entry, target) or (not skip_cache and cache.copy_out(entry.digest, target)):
+        elif _present(entry, target) or (
+                not skip_cache and cache.copy_out(present(entry.digest, f"digest for {entry.path!r}"), target)):
             placed.append(str(target))
         else:
             bundled.setdefault(url, []).append(entry)
 
     def fetch_bundle(url: str, group: list[ArtifactManifestEntry]) -> None:
-        where = {entry.path: (entry.digest, root / check_path(entry.path) if skip_cache else cache.path(entry.digest))
-                 for entry in group}
-        files.download_bundle(url, where)  # type: ignore[arg-type]
+        digests = {entry.path: present(entry.digest, f"digest for {entry.path!r}") for entry in group}
+        where = {path: (digest, root / check_path(path) if skip_cache else cache.path(digest))
+                 for path, digest in digests.items()}
+        files.download_bundle(url, where)
         if not skip_cache:
-            for entry in group:
-                cache.copy_fresh(entry.digest, root / check_path(entry.path))  # type: ignore[arg-type]
+            for path, digest in digests.items():
+                cache.copy_fresh(digest, root / check_path(path))
 
     with ThreadPoolExecutor(WORKERS) as pool:
         jobs = [pool.submit(fetch_bundle, url, group) for url, entries_of in bundled.items()

@@ -42,8 +42,8 @@ class NewAutomation(BaseModel):
         is enabled unless enabled=False was set. Without `api`, a default `Api()` is used."""
         from ..apis.public import Api
 
-        overrides = {key: value for key, value in (("name", name), ("description", description), ("enabled", enabled))
-                     if value is not None}
+        given = (("name", name), ("description", description), ("enabled", enabled))
+        overrides: dict[str, Any] = {key: value for key, value in given if value is not None}
         return (api or Api()).create_automation(self, **overrides)
 
 

@@ -79,7 +79,8 @@ class OnRunMetric(_Event):
     """A run's metric satisfies a condition (threshold, change or z-score). `event_type` follows
     from the filter's kind."""
 
-    event_type: Literal[EventType.RUN_METRIC_THRESHOLD, EventType.RUN_METRIC_CHANGE, EventType.RUN_METRIC_ZSCORE]
+    event_type: Literal[EventType.RUN_METRIC_THRESHOLD, EventType.RUN_METRIC_CHANGE, EventType.RUN_METRIC_ZSCORE] = (
+        EventType.RUN_METRIC_THRESHOLD)  # set from the filter by the validator below
     scope: Annotated[ProjectScope, _project_scope("OnRunMetric")]
     filter: Annotated[RunMetricFilter, BeforeValidator(_as_run_metric_filter)]
 
@@ -220,7 +221,7 @@ class OnAddArtifactAlias(_ArtifactEvent):
 
 
 Event = Union[OnRunMetric, OnRunState, OnSchedule, OnCreateArtifact, OnLinkArtifact, OnAddArtifactAlias]
-_ARTIFACT_EVENTS: dict[str, type[_ArtifactEvent]] = {
+_ARTIFACT_EVENTS: dict[str, type[OnCreateArtifact | OnLinkArtifact | OnAddArtifactAlias]] = {
     EventType.CREATE_ARTIFACT: OnCreateArtifact, EventType.LINK_ARTIFACT: OnLinkArtifact,
     EventType.ADD_ARTIFACT_ALIAS: OnAddArtifactAlias,
 }

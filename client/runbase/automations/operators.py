@@ -258,7 +258,7 @@ class Filter:
             parse_filter, serialization=core_schema.plain_serializer_function_ser_schema(to_mongo))
 
 
-def _items(tree: Filter, kind: type) -> tuple[Filter, ...]:
+def _items(tree: Filter, kind: type[_Junction]) -> tuple[Filter, ...]:
     return tree.filters if isinstance(tree, kind) else (tree,)
 
 
@@ -281,18 +281,19 @@ class FilterExpr(Filter):
         return FilterExpr(self.field, self.op.op if isinstance(self.op, Not) else Not(self.op))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class _Junction(Filter):
     key: ClassVar[str]
     filters: tuple[Filter, ...]
 
-    def __post_init__(self) -> None:
-        if isinstance(self.filters, (dict, Filter)) or not isinstance(self.filters, Iterable):
-            raise ValueError(f"{self.key} takes a list of filters, not {self.filters!r}")
-        object.__setattr__(self, "filters", tuple(parse_filter(item) for item in self.filters))
+    def __init__(self, filters: Iterable[Filter | dict[str, Any]]) -> None:
+        """Takes any iterable of trees or documents (a list reads best) and keeps them as a tuple of trees."""
+        if isinstance(filters, (dict, Filter)) or not isinstance(filters, Iterable):
+            raise ValueError(f"{self.key} takes a list of filters, not {filters!r}")
+        object.__setattr__(self, "filters", tuple(parse_filter(item) for item in filters))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class And(_Junction):
     """Every filter matches; `And([])` matches every document and is written `{}`."""
 
@@ -302,10 +303,10 @@ class And(_Junction):
         return {self.key: [to_mongo(item) for item in self.filters]} if self.filters else {}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class _NonEmptyJunction(_Junction):
-    def __post_init__(self) -> None:
-        super().__post_init__()
+    def __init__(self, filters: Iterable[Filter | dict[str, Any]]) -> None:
+        super().__init__(filters)
         if not self.filters:
             raise ValueError(f"{self.key} needs at least one filter")
 
@@ -313,7 +314,7 @@ class _NonEmptyJunction(_Junction):
         return {self.key: [to_mongo(item) for item in self.filters]}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Or(_NonEmptyJunction):
     key: ClassVar[str] = "$or"
 
@@ -321,7 +322,7 @@ class Or(_NonEmptyJunction):
         return Nor(self.filters)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Nor(_NonEmptyJunction):
     """No filter matches."""
 

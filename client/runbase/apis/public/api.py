@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from ... import __version__, credentials
 from ..._generated.input_types import CreateTeamInput, CreateUserInput, UpsertBucketInput, UpsertModelInput
 from ...connection import Connection
-from ...errors import CommError, UsageError
+from ...errors import CommError, UsageError, present
 from ...settings import env
 from .projects import Project, Projects
 from .runs import Run, Runs
@@ -106,11 +106,11 @@ class Api:
         """A project by name or "entity/project", created unless it exists."""
         entity, name = self._named_project(name, entity)
         result = self._client.upsert_model(UpsertModelInput(name=name, entity_name=entity))
-        project = result.upsert_model.project
+        project = present(result.upsert_model, "project").project
         return Project(self._client, project.entity_name, project.name, project.model_dump())
 
     # -- runs ----------------------------------------------------------------------------------------
-    def _parse_path(self, path: str | None) -> tuple[str, str, str | None]:
+    def _parse_path(self, path: str | None) -> tuple[str, str, str]:
         """entity/project[/runs]/run_id, shorter forms filled from the defaults, or a run URL."""
         parts = [p for p in re.sub(r"^https?://[^/]+", "", (path or "").strip()).split("/") if p]
         if "runs" in parts[:-1]:
@@ -149,7 +149,7 @@ class Api:
         entity = entity or self.default_entity
         project = project or self.settings["project"] or DEFAULT_PROJECT
         result = self._client.upsert_bucket(UpsertBucketInput(model_name=project, entity_name=entity, name=run_id))
-        run = result.upsert_bucket.bucket
+        run = present(result.upsert_bucket, "run").bucket
         return Run(self._client, entity, project, run.name)
 
     def from_path(self, path: str) -> Project | Run:
@@ -169,8 +169,12 @@ class Api:
         from ...artifacts.names import parse_path
 
         path = parse_path(name)
-        return dataclasses.replace(path, entity=path.entity or self.default_entity,
-                                   project=path.project or self.settings["project"] or DEFAULT_PROJECT)
+        entity, project = self._owner(path)
+        return dataclasses.replace(path, entity=entity, project=project)
+
+    def _owner(self, path: ArtifactPath) -> tuple[str, str]:
+        """The entity and project of a version's path, the defaults standing in for what it leaves out."""
+        return path.entity or self.default_entity, path.project or self.settings["project"] or DEFAULT_PROJECT
 
     def artifact(self, name: str, type: str | None = None) -> Artifact:
         """A version by "[entity/]project/name[:version or alias]" (no version means :latest); registry
@@ -197,7 +201,8 @@ class Api:
         from .artifacts import Artifacts
 
         path = self._artifact_path(name)
-        return Artifacts(self._client, path.entity, path.project, path.name, type_name, per_page=per_page, tags=tags)
+        entity, project = self._owner(path)
+        return Artifacts(self._client, entity, project, path.name, type_name, per_page=per_page, tags=tags)
 
     def artifact_versions(self, type_name: str, name: str, per_page: int = 50) -> Artifacts:
         """Deprecated: use artifacts()."""
@@ -210,12 +215,13 @@ class Api:
         from .artifacts import ArtifactCollection
 
         path = self._artifact_path(name)
-        return ArtifactCollection(self._client, path.entity, path.project, path.name, type_name)
+        entity, project = self._owner(path)
+        return ArtifactCollection(self._client, entity, project, path.name, type_name)
 
     def artifact_collection_exists(self, name: str, type: str) -> bool:
         path = self._artifact_path(name)
-        found = self._client.project_artifact_collection(entity=path.entity, project=path.project,
-                                                         name=path.name).project
+        entity, project = self._owner(path)
+        found = self._client.project_artifact_collection(entity=entity, project=project, name=path.name).project
         collection = None if found is None else found.artifact_collection
         return collection is not None and collection.type_name == type
 
@@ -301,7 +307,7 @@ class Api:
                 if existing is not None:
                     raise ValueError(f"user {existing.username} has the email {email} already") from exc
                 continue  # the name is taken: try the next one
-            user = self.user(created.create_user.user.username)
+            user = self.user(present(created.create_user, "user").user.username)
             if user is None:
                 raise CommError(f"the server created user {username} but cannot find it")
             return user

@@ -11,6 +11,7 @@ from typing import IO, TYPE_CHECKING, Any
 from ..._generated.fragments import ArtifactCollectionFields, ArtifactFields, ArtifactFileFields
 from ..._generated.input_types import DeleteArtifactCollectionInput, UpdateArtifactCollectionInput
 from ...connection import Connection
+from ...errors import UsageError, present
 from ..paginator import Counted, Listing
 from .files import File
 
@@ -31,8 +32,10 @@ def artifact_from(client: Connection, fields: ArtifactFields) -> Artifact:
 
 def find_version(client: Connection, path: ArtifactPath) -> tuple[ArtifactFields | None, str]:
     """The version a path names, or None, and the path as messages show it."""
-    found = client.artifact_by_name(entity=path.entity, project=path.project, name=path.full_name).project
     label = "/".join(part for part in (path.entity, path.project, path.full_name) if part)
+    if path.project is None:
+        raise UsageError(f"artifact {label}: name its project as well (project/name:alias)")
+    found = client.artifact_by_name(entity=path.entity, project=path.project, name=path.full_name).project
     return (None if found is None else found.artifact), label
 
 
@@ -48,7 +51,8 @@ def logged_version(client: Connection, artifact: Artifact | str, entity: str, pr
         if artifact.is_draft():
             raise ValueError("only logged artifacts are accepted here (from Api().artifact(name)); log a new "
                              "artifact with runbase.init(...).log_artifact(artifact)")
-        fields, label = client.artifact_by_id(id=artifact.id).artifact, f"with id {artifact.id}"
+        version_id = artifact._logged().id
+        fields, label = client.artifact_by_id(id=version_id).artifact, f"with id {version_id}"
     else:
         raise TypeError(f"pass an Artifact from Api().artifact() or an artifact name, not {type(artifact).__name__}")
     if fields is None:
@@ -125,7 +129,7 @@ class ArtifactCollection:
 
     @property
     def id(self) -> str:
-        return self._attrs["id"]
+        return str(self._attrs["id"])
 
     @property
     def aliases(self) -> list[str]:
@@ -134,7 +138,7 @@ class ArtifactCollection:
 
     @property
     def created_at(self) -> str:
-        return self._attrs["created_at"]
+        return str(self._attrs["created_at"])
 
     @property
     def updated_at(self) -> str | None:
@@ -142,7 +146,7 @@ class ArtifactCollection:
 
     def is_sequence(self) -> bool:
         """True for a sequence (versions are logged to it), False for a portfolio (versions are linked)."""
-        return self._attrs["kind"] == "SEQUENCE"
+        return bool(self._attrs["kind"] == "SEQUENCE")
 
     def artifacts(self, per_page: int = 50) -> Artifacts:
         """Its versions, newest first."""
@@ -168,7 +172,7 @@ class ArtifactCollection:
         if not changes:
             return
         result = self.client.update_artifact_collection(UpdateArtifactCollectionInput(id=self.id, **changes))
-        fields = result.update_artifact_collection.artifact_collection
+        fields = present(result.update_artifact_collection, "collection").artifact_collection
         self._type = fields.type_name
         self._set(fields.model_dump())
 
@@ -253,11 +257,11 @@ class ArtifactType:
 
     @property
     def id(self) -> str:
-        return self._attrs["id"]
+        return str(self._attrs["id"])
 
     @property
     def name(self) -> str:
-        return self._attrs["name"]
+        return str(self._attrs["name"])
 
     @property
     def description(self) -> str | None:
@@ -265,7 +269,7 @@ class ArtifactType:
 
     @property
     def created_at(self) -> str:
-        return self._attrs["created_at"]
+        return str(self._attrs["created_at"])
 
     def collections(self, per_page: int = 50) -> ArtifactCollections:
         return ArtifactCollections(self.client, self.entity, self.project, self.name, per_page=per_page)
@@ -310,7 +314,7 @@ class ArtifactFile(File):
 
     @property
     def path(self) -> str:
-        return self._attrs["path"]
+        return str(self._attrs["path"])
 
     @property
     def ref(self) -> str | None:
@@ -318,7 +322,7 @@ class ArtifactFile(File):
 
     @property
     def extra(self) -> dict[str, Any]:
-        return self._attrs["extra"]
+        return dict(self._attrs["extra"])
 
     @property
     def url(self) -> str:
@@ -351,7 +355,8 @@ class ArtifactFiles(Counted[ArtifactFile]):
         return [self.artifact.entity, self.artifact.project, self.artifact.name]
 
     def _page(self, first: int, after: str | None) -> Any:
-        found = self.client.artifact_files(id=self.artifact.id, names=self.names, first=first, after=after).artifact
+        found = self.client.artifact_files(id=self.artifact._logged().id, names=self.names, first=first,
+                                           after=after).artifact
         if found is None:
             raise ValueError(f"no artifact with id {self.artifact.id} (or no access to it)")
         return found.files
@@ -373,12 +378,18 @@ class RunArtifacts(Counted["Artifact"]):
         self.client, self.run, self.mode = client, run, mode
 
     def _page(self, first: int, after: str | None) -> Any:
-        query = self.client.run_logged_artifacts if self.mode == "logged" else self.client.run_used_artifacts
-        found = query(entity=self.run.entity, project=self.run.project, run=self.run.id, first=first,
-                      after=after).project
-        if found is None or found.run is None:
+        where: dict[str, Any] = {"entity": self.run.entity, "project": self.run.project, "run": self.run.id,
+                                 "first": first, "after": after}
+        page: Any = None
+        if self.mode == "logged":
+            logged = self.client.run_logged_artifacts(**where).project
+            page = None if logged is None or logged.run is None else logged.run.logged_artifacts
+        else:
+            used = self.client.run_used_artifacts(**where).project
+            page = None if used is None or used.run is None else used.run.used_artifacts
+        if page is None:
             raise ValueError(f"no run {'/'.join(self.run.path)} (or no access to it)")
-        return found.run.logged_artifacts if self.mode == "logged" else found.run.used_artifacts
+        return page
 
     def _wrap(self, node: ArtifactFields) -> Artifact:
         return artifact_from(self.client, node)

@@ -11,6 +11,8 @@ from ..._generated.input_types import (
     RedeliverInput,
     UpdateFilterTriggerInput,
 )
+from ..._generated.project_triggers import ProjectTriggersProjectTriggers
+from ..._generated.triggers import TriggersTriggers
 from ...automations.actions import DoNothing, SendNotification
 from ...automations.automation import Automation, NewAutomation
 from ...automations.deliveries import Delivery
@@ -41,7 +43,7 @@ class Automations(Listing[Automation]):
                                                  after=after).project
             if found is None:
                 raise ValueError(f"no project {self.entity}/{self.project} (or no access to it)")
-            page = found.triggers
+            page: ProjectTriggersProjectTriggers | TriggersTriggers = found.triggers
         else:
             page = self.client.triggers(entity=self.entity, name=self.name, first=self.per_page, after=after).triggers
         automations = [Automation.from_trigger(edge.node, self.client) for edge in page.edges]
@@ -106,6 +108,8 @@ def _resolved(client: Connection, action: Any, entity: str) -> Any:
 def _wire(client: Connection, automation: NewAutomation | Automation) -> dict[str, Any]:
     """The trigger input fields both mutations share."""
     event = automation.event
+    if event is None or automation.action is None:
+        raise UsageError("an automation needs an event and an action before it is saved")
     action = _resolved(client, automation.action, event.scope.entity_name)
     return {"name": automation.name, "description": automation.description, **event.scope.to_input(),
             "event_type": event.event_type.value, "event_filter": json.dumps(event.to_event_filter()),

@@ -25,20 +25,20 @@ class File:
 
     @property
     def name(self) -> str:
-        return self._attrs["name"]
+        return str(self._attrs["name"])
 
     @property
     def size(self) -> int:
-        return self._attrs["size_bytes"]
+        return int(self._attrs["size_bytes"])
 
     @property
     def digest(self) -> str:
         """SHA-256 of the contents, in hexadecimal."""
-        return self._attrs["digest"]
+        return str(self._attrs["digest"])
 
     @property
     def updated_at(self) -> str:
-        return self._attrs["updated_at"]
+        return str(self._attrs["updated_at"])
 
     @property
     def url(self) -> str:

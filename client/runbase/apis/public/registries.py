@@ -16,7 +16,7 @@ from ..._generated.input_types import (
 )
 from ...artifacts import names
 from ...connection import Connection
-from ...errors import CommError
+from ...errors import CommError, present
 from ..paginator import Counted, Listing
 from .artifacts import ArtifactCollection, artifact_from, filter_json
 
@@ -97,9 +97,10 @@ class RegistryMember:
 
 def _usernames(members: tuple[str | User | RegistryMember, ...]) -> list[str]:
     names = [member if isinstance(member, str) else getattr(member, "username", None) for member in members]
-    if not names or not all(isinstance(name, str) and name for name in names):
+    usernames = [name for name in names if isinstance(name, str) and name]
+    if not names or len(usernames) != len(names):
         raise ValueError(f"pass usernames or User objects, not {members!r}")
-    return names
+    return usernames
 
 
 class Registry:
@@ -133,7 +134,7 @@ class Registry:
                                   description=description,
                                   artifact_types=None if artifact_types is None else list(artifact_types))
         try:
-            fields = client.create_registry(new).create_registry.registry
+            fields = present(client.create_registry(new).create_registry, "registry").registry
         except CommError as exc:
             if exc.code == "CONFLICT":
                 raise ValueError(f"organization {organization!r} already has a registry named {name!r}") from exc
@@ -159,12 +160,12 @@ class Registry:
 
     @property
     def id(self) -> str:
-        return self._attrs["id"]
+        return str(self._attrs["id"])
 
     @property
     def full_name(self) -> str:
         """The name with its prefix: the project that holds the registry."""
-        return self._attrs["full_name"]
+        return str(self._attrs["full_name"])
 
     @property
     def organization(self) -> str:
@@ -180,7 +181,7 @@ class Registry:
 
     @property
     def created_at(self) -> str:
-        return self._attrs["created_at"]
+        return str(self._attrs["created_at"])
 
     @property
     def updated_at(self) -> str | None:
@@ -188,7 +189,7 @@ class Registry:
 
     @property
     def visibility(self) -> Literal["organization", "restricted"]:
-        return self._visibility  # type: ignore[return-value]
+        return "restricted" if self._visibility == "restricted" else "organization"
 
     @visibility.setter
     def visibility(self, value: Literal["organization", "restricted"]) -> None:
@@ -211,7 +212,7 @@ class Registry:
             changes["artifact_types"] = self.artifact_types.draft
         if changes:
             result = self.client.update_registry(UpdateRegistryInput(id=self.id, **changes))
-            self._set(result.update_registry.registry.model_dump())
+            self._set(present(result.update_registry, "registry").registry.model_dump())
 
     def delete(self) -> None:
         """Delete the registry and its collections; this cannot be undone."""

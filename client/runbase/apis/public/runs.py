@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ..._generated.input_types import DeleteRunInput, UpdateArtifactInput, UpsertBucketInput, UseArtifactInput
 from ...config import from_wandb_shape, wandb_shaped
 from ...connection import Connection
-from ...errors import UsageError
+from ...errors import UsageError, present
 from ...files import FileClient, name_under
 from ..paginator import Paginator
 from .files import File, Files
@@ -56,27 +56,28 @@ def _spec(samples: int, keys: list[str] | None, x_axis: str) -> str:
     return json.dumps({"keys": list(keys) if keys is not None else None, "samples": samples, "xAxis": x_axis})
 
 
-class Summary(dict):
+class Summary(dict[str, Any]):
     """A run's summary; update(), item assignment and deletion persist to the server at once, and
     run.update() persists other edits (pop(), a nested value changed in place). None is a value the
-    server keeps, as in W&B: only deletion removes a key."""
+    server keeps, as in W&B: only deletion removes a key. Saving one change leaves the other unsaved
+    edits (of the summary, tags, name, config) in place for run.update()."""
 
     def __init__(self, run: Run, data: dict[str, Any]) -> None:
         super().__init__(data)
         self._run = run
 
-    def update(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+    def update(self, *args: Any, **kwargs: Any) -> None:
         changes = dict(*args, **kwargs)
         text = json.dumps(changes)  # a value JSON cannot hold fails here, before anything changed
         super().update(changes)
-        self._run._upsert(summaryMetrics=text)
+        self._run._save_summary(summaryMetrics=text)
 
     def __setitem__(self, key: str, value: Any) -> None:
         self.update({key: value})
 
     def __delitem__(self, key: str) -> None:
         super().__delitem__(key)
-        self._run._upsert(removeSummaryKeys=[key])
+        self._run._save_summary(removeSummaryKeys=[key])
 
 
 def _summary_changes(summary: Mapping[str, Any], saved: dict[str, Any]) -> dict[str, Any]:
@@ -134,15 +135,15 @@ class Run:
 
     @property
     def storage_id(self) -> str:
-        return self._attrs["id"]
+        return str(self._attrs["id"])
 
     @property
     def state(self) -> str:
-        return self._attrs["state"]
+        return str(self._attrs["state"])
 
     @property
     def created_at(self) -> str:
-        return self._attrs["created_at"]
+        return str(self._attrs["created_at"])
 
     @property
     def heartbeat_at(self) -> str | None:
@@ -170,7 +171,7 @@ class Run:
 
     @property
     def history_keys(self) -> dict[str, Any]:
-        return json.loads(self._attrs.get("history_keys") or "{}")
+        return dict(json.loads(self._attrs.get("history_keys") or "{}"))
 
     @property
     def lastHistoryStep(self) -> int:  # noqa: N802 - W&B's name
@@ -179,7 +180,7 @@ class Run:
 
     @property
     def system_metrics(self) -> dict[str, Any]:
-        return json.loads(self._attrs.get("system_metrics") or "{}")
+        return dict(json.loads(self._attrs.get("system_metrics") or "{}"))
 
     @property
     def metadata(self) -> None:
@@ -191,21 +192,37 @@ class Run:
         return None
 
     # -- changes -------------------------------------------------------------------------------
-    def _upsert(self, **fields: Any) -> None:
+    def _upsert(self, **fields: Any) -> dict[str, Any]:
+        """Send the fields; the run's attributes as the server now has them."""
         result = self.client.upsert_bucket(UpsertBucketInput.model_validate(
             {"entityName": self.entity, "modelName": self.project, "name": self._id, **fields}))
-        self._set(self._attrs | result.upsert_bucket.bucket.model_dump())
+        return self._attrs | present(result.upsert_bucket, "run").bucket.model_dump()
+
+    def _save_summary(self, **fields: Any) -> None:
+        """Persist one summary change without reloading: the other unsaved edits stay, and only the
+        record of what the server holds moves on (so update() still sends a popped key's removal)."""
+        self._attrs = self._upsert(**fields)
+        before, after = self._loaded_summary, json.loads(self._attrs.get("summary_metrics") or "{}")
+        local = self.summary
+        for key, value in after.items():  # what others changed meanwhile, where this copy has no edit
+            if (key in before and key in local and local[key] == before[key]) or (key not in before
+                                                                                   and key not in local):
+                dict.__setitem__(local, key, value)
+        for key in before.keys() - after.keys():
+            if key in local and local[key] == before[key]:
+                dict.__delitem__(local, key)
+        self._loaded_summary = copy.deepcopy(after)
 
     def update(self) -> None:
         """Persist edits to tags, notes, name, group, job_type, config and summary."""
         if not isinstance(self.config, dict):
             raise UsageError("run.config must be a dict")
-        self._upsert(
+        self._set(self._upsert(
             displayName=self.name, notes=self.notes, tags=list(self.tags), groupName=self.group,
             jobType=self.job_type,
             config=json.dumps(wandb_shaped(self.config)),
             **_summary_changes(self.summary, self._loaded_summary),
-        )
+        ))
 
     save = update
 
@@ -228,7 +245,7 @@ class Run:
         _check_stream(stream)
         found = self.client.sampled_history(entity=self.entity, project=self.project, name=self._id,
                                             specs=[_spec(samples, keys, x_axis)]).project
-        rows = json.loads(found.run.sampled_history[0])
+        rows = json.loads(present(present(found, "project").run, "run").sampled_history[0])
         return _frame(rows, "pandas" if pandas else "default")
 
     def scan_history(self, keys: list[str] | None = None, page_size: int = 1000, min_step: int | None = None,
@@ -239,9 +256,9 @@ class Run:
             raise UsageError("keys must be a list of strings")
         step = min_step
         while True:
-            page = self.client.history_page(entity=self.entity, project=self.project, name=self._id,
-                                            keys=keys, min_step=step, max_step=max_step,
-                                            limit=page_size).project.run.history_page
+            found = self.client.history_page(entity=self.entity, project=self.project, name=self._id,
+                                             keys=keys, min_step=step, max_step=max_step, limit=page_size).project
+            page = present(present(found, "project").run, "run").history_page
             yield from json.loads(page.rows)
             if page.next_step is None:
                 return
@@ -304,7 +321,7 @@ class Run:
         version = logged_version(self.client, artifact, self.entity, self.project)
         result = self.client.use_artifact(UseArtifactInput(entity_name=self.entity, project_name=self.project,
                                                            run_name=self._id, artifact_id=version.id))
-        return artifact_from(self.client, result.use_artifact.artifact)
+        return artifact_from(self.client, present(result.use_artifact, "artifact").artifact)
 
     def log_artifact(self, artifact: Artifact, aliases: Collection[str] | None = None,
                      tags: Collection[str] | None = None) -> Artifact:
@@ -322,7 +339,7 @@ class Run:
         result = self.client.update_artifact(UpdateArtifactInput(
             artifact_id=version.id, aliases=names.user_aliases([*version.aliases, *aliases]),
             tags=list(dict.fromkeys([*version.tags, *tags]))))
-        return artifact_from(self.client, result.update_artifact.artifact)
+        return artifact_from(self.client, present(result.update_artifact, "artifact").artifact)
 
     def __repr__(self) -> str:
         return f"<Run {'/'.join(self.path)} ({self._attrs.get('state')})>"

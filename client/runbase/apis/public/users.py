@@ -6,6 +6,7 @@ from typing import Any
 
 from ..._generated.input_types import DeleteApiKeyInput, GenerateApiKeyInput
 from ...connection import Connection
+from ...errors import present
 
 
 class User:
@@ -15,13 +16,13 @@ class User:
 
     @property
     def username(self) -> str:
-        return self._attrs["username"]
+        return str(self._attrs["username"])
 
     name = username
 
     @property
     def entity(self) -> str:
-        return self._attrs["entity"]
+        return str(self._attrs["entity"])
 
     @property
     def email(self) -> str | None:
@@ -43,14 +44,14 @@ class User:
     def generate_api_key(self, description: str | None = None) -> str:
         """A new API key for this user (admins may make keys for others); shown only here."""
         result = self.client.generate_api_key(GenerateApiKeyInput(description=description, user_name=self.username))
-        return result.generate_api_key.key
+        return present(result.generate_api_key, "key").key
 
     def delete_api_key(self, api_key: str) -> bool:
         """Revoke a key by one of the names in api_keys."""
         ids = [key["id"] for key in self._attrs.get("api_keys", []) if key["name"] == api_key]
         if not ids:
             raise ValueError(f"user {self.username} has no API key named {api_key!r}")
-        success = self.client.delete_api_key(DeleteApiKeyInput(id=ids[0])).delete_api_key.success
+        success = present(self.client.delete_api_key(DeleteApiKeyInput(id=ids[0])).delete_api_key, "result").success
         self._attrs["api_keys"] = [key for key in self._attrs["api_keys"] if key["id"] != ids[0]]
         return success
 

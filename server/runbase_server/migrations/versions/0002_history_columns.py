@@ -5,6 +5,7 @@ Revises: 0001
 """
 
 import json
+from typing import Any
 
 import numpy as np
 import sqlalchemy as sa
@@ -31,12 +32,15 @@ def upgrade() -> None:
     )
 
 
-def _values(kind: str, data: bytes) -> list:
+def _values(kind: str, data: bytes) -> list[Any]:
+    values: list[Any]
     if kind == 'f8':
-        return np.frombuffer(data, '<f8').tolist()
-    if kind == 'i8':
-        return np.frombuffer(data, '<i8').tolist()
-    return json.loads(data)
+        values = np.frombuffer(data, '<f8').tolist()
+    elif kind == 'i8':
+        values = np.frombuffer(data, '<i8').tolist()
+    else:
+        values = json.loads(data)
+    return values
 
 
 def downgrade() -> None:

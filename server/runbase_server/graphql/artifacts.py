@@ -1,0 +1,559 @@
+"""The GraphQL layer of artifacts: Artifact, ArtifactFile, ArtifactCollection, ArtifactType and their
+mutations, as thin resolvers over versions.py and collections.py. schema.py mixes
+ProjectArtifacts into Project, RunArtifacts into Run, ArtifactQueries into Query and ArtifactMutations
+into Mutation; registries build their connections with ArtifactConnection.of and
+collections_connection."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from .. import documents, pagination
+from ..artifacts import collections, versions
+from ..tables import ArtifactCollection as CollectionRow
+from ..tables import ArtifactEntry as EntryRow
+from ..tables import ArtifactType as TypeRow
+from ..tables import Project as ProjectRow
+from ..tables import Run as RunRow
+from .base import DateTime, Info, Int64, JSONString, PageInfo, given, int64, timestamp
+
+if TYPE_CHECKING:
+    from sqlalchemy import ColumnElement
+
+    from .runs import Run, RunConnection
+
+
+@strawberry.type
+class ArtifactFile:
+    path: str
+    digest: str | None
+    size: Int64 | None
+    ref: str | None
+    extra: JSONString
+    url: str | None
+
+    @classmethod
+    def of(cls, version: versions.Version, row: EntryRow) -> ArtifactFile:
+        return cls(path=row.path, digest=row.sha256 or row.digest, size=int64(row.size), ref=row.ref,
+                   extra=JSONString(documents.dump(row.extra or {})), url=versions.url_of(version.artifact, row))
+
+
+@strawberry.type
+class ArtifactFileEdge:
+    node: ArtifactFile
+    cursor: str
+
+
+@strawberry.type
+class ArtifactFileConnection:
+    edges: list[ArtifactFileEdge]
+    page_info: PageInfo
+    counted: strawberry.Private[Callable[[], int]]
+
+    @strawberry.field
+    def total_count(self) -> int:
+        return self.counted()
+
+
+@strawberry.type
+class Artifact:
+    version: strawberry.Private[versions.Version]
+    id: strawberry.ID
+    version_index: int | None
+    is_link: bool
+    digest: str
+    state: str
+    description: str | None
+    ttl_duration_seconds: Int64 | None
+    size: Int64
+    file_count: int
+    created_at: DateTime
+    updated_at: DateTime | None
+    history_step: Int64 | None
+    tags: list[str]
+
+    @classmethod
+    def of(cls, version: versions.Version) -> Artifact:
+        row = version.artifact
+        return cls(version=version, id=strawberry.ID(str(row.id)), version_index=version.index,
+                   is_link=version.is_link, digest=row.digest, state=row.state, description=row.description,
+                   ttl_duration_seconds=int64(row.ttl_seconds), size=Int64(row.size), file_count=row.file_count,
+                   created_at=DateTime(row.created_at), updated_at=timestamp(row.updated_at),
+                   history_step=int64(row.history_step),
+                   tags=list(row.tags or []))
+
+    @strawberry.field
+    def collection(self) -> ArtifactCollection:
+        return ArtifactCollection.of(self.version.collection)
+
+    @strawberry.field
+    def source_collection(self, info: Info) -> ArtifactCollection:
+        shown = versions.source_readable(info.context.session, info.context.viewer, self.version)
+        return ArtifactCollection.of(self.version.artifact.collection, hidden=not shown)
+
+    @strawberry.field
+    def source_version_index(self, info: Info) -> int | None:
+        return versions.source_index(info.context.session, self.version)
+
+    @strawberry.field
+    def type_name(self) -> str:
+        return self.version.artifact.type.name
+
+    @strawberry.field
+    def metadata(self) -> JSONString:
+        return JSONString(documents.dump(self.version.artifact.meta or {}))
+
+    @strawberry.field
+    def aliases(self, info: Info) -> list[str]:
+        return versions.aliases(info.context.session, self.version)
+
+    @strawberry.field
+    def logged_by(self, info: Info) -> Annotated[Run, strawberry.lazy("runbase_server.graphql.runs")] | None:
+        from .runs import Run
+
+        row = versions.logged_by(info.context.session, info.context.viewer, self.version.artifact)
+        return None if row is None else Run.of(row)
+
+    @strawberry.field
+    def used_by(self, info: Info, first: int | None = strawberry.UNSET, after: str | None = strawberry.UNSET
+                ) -> Annotated[RunConnection, strawberry.lazy("runbase_server.graphql.runs")]:
+        from .runs import RunConnection
+
+        page, total = versions.used_by(info.context.session, info.context.viewer, self.version.artifact,
+                                        given(first), after=given(after))
+        return RunConnection.of(page, lambda: total)
+
+    @strawberry.field
+    def linked_artifacts(self, info: Info) -> list[Artifact]:
+        return [Artifact.of(v) for v in versions.linked(info.context.session, info.context.viewer, self.version)]
+
+    @strawberry.field
+    def files(self, info: Info, names: list[str] | None = strawberry.UNSET, first: int | None = strawberry.UNSET,
+              after: str | None = strawberry.UNSET) -> ArtifactFileConnection:
+        session, row, names = info.context.session, self.version.artifact, given(names)
+        page = versions.files(session, row, names, given(first), after=given(after))
+        return ArtifactFileConnection(
+            edges=[ArtifactFileEdge(node=ArtifactFile.of(self.version, entry), cursor=c)
+                   for entry, c in zip(page.items, page.cursors())],
+            page_info=PageInfo.of(page), counted=lambda: versions.count_files(session, row, names))
+
+    @strawberry.field
+    def file(self, info: Info, path: str) -> ArtifactFile | None:
+        row = versions.file(info.context.session, self.version.artifact, path)
+        return None if row is None else ArtifactFile.of(self.version, row)
+
+
+@strawberry.type
+class ArtifactEdge:
+    node: Artifact
+    cursor: str
+
+
+@strawberry.type
+class ArtifactConnection:
+    edges: list[ArtifactEdge]
+    page_info: PageInfo
+    counted: strawberry.Private[Callable[[], int]]
+
+    @classmethod
+    def of(cls, page: pagination.Page[versions.Version], counted: Callable[[], int]) -> ArtifactConnection:
+        return cls(edges=[ArtifactEdge(node=Artifact.of(v), cursor=c) for v, c in zip(page.items, page.cursors())],
+                   page_info=PageInfo.of(page), counted=counted)
+
+    @strawberry.field
+    def total_count(self) -> int:
+        return self.counted()
+
+
+@strawberry.type
+class ArtifactCollection:
+    """`hidden`: the sequence of a version seen through a portfolio, in a project the viewer cannot read: it is
+    named (the version's source), but its description, tags, aliases and versions are not shown."""
+
+    row: strawberry.Private[CollectionRow]
+    hidden: strawberry.Private[bool]
+    held: strawberry.Private[Callable[[], dict[int, list[str]]] | None]  # the aliases of its page's collections
+    id: strawberry.ID
+    name: str
+    kind: str
+    description: str | None
+    tags: list[str]
+    created_at: DateTime
+    updated_at: DateTime | None
+
+    @classmethod
+    def of(cls, row: CollectionRow, hidden: bool = False,
+           held: Callable[[], dict[int, list[str]]] | None = None) -> ArtifactCollection:
+        return cls(row=row, hidden=hidden, held=held, id=strawberry.ID(str(row.id)), name=row.name, kind=row.kind,
+                   description=None if hidden else row.description, tags=[] if hidden else list(row.tags or []),
+                   created_at=DateTime(row.created_at), updated_at=timestamp(row.updated_at))
+
+    @strawberry.field
+    def type_name(self) -> str:
+        return self.row.type.name
+
+    @strawberry.field
+    def entity_name(self) -> str:
+        return self.row.project.entity.name
+
+    @strawberry.field
+    def project_name(self) -> str:
+        return self.row.project.name
+
+    @strawberry.field
+    def aliases(self, info: Info) -> list[str]:
+        if self.hidden:
+            return []
+        held = self.held() if self.held else collections.aliases(info.context.session, [self.row])
+        return held[self.row.id]
+
+    @strawberry.field
+    def artifacts(self, info: Info, filters: JSONString | None = strawberry.UNSET,
+                  first: int | None = strawberry.UNSET, after: str | None = strawberry.UNSET) -> ArtifactConnection:
+        session = info.context.session
+        where = versions.version_filter(session, given(filters), self.row.id)
+        if self.hidden:
+            return ArtifactConnection.of(pagination.Page([], 0, False), lambda: 0)
+        page = versions.versions(session, self.row, where, given(first), after=given(after))
+        return ArtifactConnection.of(page, lambda: versions.count_versions(session, self.row, where))
+
+    @strawberry.field
+    def artifact(self, info: Info, version: str) -> Artifact | None:
+        found = None if self.hidden else versions.in_collection(info.context.session, self.row, version)
+        return None if found is None else Artifact.of(found)
+
+
+@strawberry.type
+class ArtifactCollectionEdge:
+    node: ArtifactCollection
+    cursor: str
+
+
+@strawberry.type
+class ArtifactCollectionConnection:
+    edges: list[ArtifactCollectionEdge]
+    page_info: PageInfo
+    counted: strawberry.Private[Callable[[], int]]
+
+    @classmethod
+    def of(cls, page: pagination.Page[CollectionRow], counted: Callable[[], int],
+           held: Callable[[], dict[int, list[str]]]) -> ArtifactCollectionConnection:
+        return cls(edges=[ArtifactCollectionEdge(node=ArtifactCollection.of(row, held=held), cursor=c)
+                          for row, c in zip(page.items, page.cursors())],
+                   page_info=PageInfo.of(page), counted=counted)
+
+    @strawberry.field
+    def total_count(self) -> int:
+        return self.counted()
+
+
+def collections_connection(info: Info, scope: ColumnElement[bool], filters: str | None, first: int | None,
+                           *, after: str | None) -> ArtifactCollectionConnection:
+    """A page of the collections in `scope` (a project's, a type's, a registry's) that match `filters`."""
+    session = info.context.session
+    where = collections.collection_filter(session, filters)
+    page = collections.page(session, scope, where, first, after=after)
+    held = functools.cache(lambda: collections.aliases(session, page.items))  # read once, if asked
+    return ArtifactCollectionConnection.of(page, lambda: collections.count(session, scope, where), held)
+
+
+@strawberry.type
+class ArtifactType:
+    row: strawberry.Private[TypeRow]
+    id: strawberry.ID
+    name: str
+    description: str | None
+    created_at: DateTime
+
+    @classmethod
+    def of(cls, row: TypeRow) -> ArtifactType:
+        return cls(row=row, id=strawberry.ID(str(row.id)), name=row.name, description=row.description,
+                   created_at=DateTime(row.created_at))
+
+    @strawberry.field
+    def artifact_collections(self, info: Info, first: int | None = strawberry.UNSET,
+                             after: str | None = strawberry.UNSET) -> ArtifactCollectionConnection:
+        return collections_connection(info, collections.of_type(self.row), None, given(first), after=given(after))
+
+
+@strawberry.type
+class ArtifactTypeEdge:
+    node: ArtifactType
+    cursor: str
+
+
+@strawberry.type
+class ArtifactTypeConnection:
+    edges: list[ArtifactTypeEdge]
+    page_info: PageInfo
+
+
+@strawberry.type
+class ProjectArtifacts:
+    """Project's artifact fields; Project carries the row they read."""
+
+    row: strawberry.Private[ProjectRow]
+
+    @strawberry.field
+    def artifact_type(self, info: Info, name: str) -> ArtifactType | None:
+        row = collections.find_type(info.context.session, self.row, name)
+        return None if row is None else ArtifactType.of(row)
+
+    @strawberry.field
+    def artifact_types(self, info: Info, first: int | None = strawberry.UNSET,
+                       after: str | None = strawberry.UNSET) -> ArtifactTypeConnection:
+        page = collections.types_page(info.context.session, self.row, given(first), given(after))
+        return ArtifactTypeConnection(
+            edges=[ArtifactTypeEdge(node=ArtifactType.of(row), cursor=c) for row, c in zip(page.items, page.cursors())],
+            page_info=PageInfo.of(page))
+
+    @strawberry.field
+    def artifact_collection(self, info: Info, name: str) -> ArtifactCollection | None:
+        row = collections.find(info.context.session, self.row, name)
+        return None if row is None else ArtifactCollection.of(row)
+
+    @strawberry.field
+    def artifact_collections(self, info: Info, type_name: str | None = strawberry.UNSET,
+                             filters: JSONString | None = strawberry.UNSET, first: int | None = strawberry.UNSET,
+                             *, after: str | None = strawberry.UNSET) -> ArtifactCollectionConnection:
+        scope = collections.in_project(self.row, given(type_name))
+        return collections_connection(info, scope, given(filters), given(first), after=given(after))
+
+    @strawberry.field
+    def artifact(self, info: Info, name: str) -> Artifact | None:
+        found = versions.by_name(info.context.session, self.row, name)
+        return None if found is None else Artifact.of(found)
+
+
+@strawberry.type
+class RunArtifacts:
+    """Run's lineage fields; Run carries the row they read."""
+
+    row: strawberry.Private[RunRow]
+
+    @strawberry.field
+    def logged_artifacts(self, info: Info, first: int | None = strawberry.UNSET,
+                         after: str | None = strawberry.UNSET) -> ArtifactConnection:
+        page, total = versions.logged(info.context.session, self.row, given(first), given(after))
+        return ArtifactConnection.of(page, lambda: total)
+
+    @strawberry.field
+    def used_artifacts(self, info: Info, first: int | None = strawberry.UNSET,
+                       after: str | None = strawberry.UNSET) -> ArtifactConnection:
+        page, total = versions.used(info.context.session, info.context.viewer, self.row, given(first),
+                                    after=given(after))
+        return ArtifactConnection.of(page, lambda: total)
+
+
+@strawberry.type
+class ArtifactQueries:
+    @strawberry.field
+    def artifact(self, info: Info, id: strawberry.ID) -> Artifact | None:
+        found = versions.readable(info.context.session, info.context.viewer, id)
+        return None if found is None else Artifact.of(found)
+
+
+@strawberry.input
+class CreateArtifactInput:
+    project_name: str
+    type_name: str
+    collection_name: str
+    entity_name: str | None = strawberry.UNSET
+    run_name: str | None = strawberry.UNSET
+    description: str | None = strawberry.UNSET
+    metadata: JSONString | None = strawberry.UNSET
+    aliases: list[str] | None = strawberry.UNSET
+    tags: list[str] | None = strawberry.UNSET
+    ttl_duration_seconds: Int64 | None = strawberry.UNSET
+    history_step: Int64 | None = strawberry.UNSET
+    distributed_id: str | None = strawberry.UNSET
+
+
+@strawberry.type
+class CreateArtifactPayload:
+    artifact: Artifact
+
+
+@strawberry.input
+class AddArtifactFilesInput:
+    artifact_id: strawberry.ID
+    files: JSONString
+
+
+@strawberry.type
+class AddArtifactFilesPayload:
+    file_count: int
+
+
+@strawberry.input
+class CommitArtifactInput:
+    artifact_id: strawberry.ID
+
+
+@strawberry.type
+class CommitArtifactPayload:
+    artifact: Artifact
+
+
+@strawberry.input
+class UseArtifactInput:
+    project_name: str
+    run_name: str
+    artifact_id: strawberry.ID
+    entity_name: str | None = strawberry.UNSET
+
+
+@strawberry.type
+class UseArtifactPayload:
+    artifact: Artifact
+
+
+@strawberry.input
+class UpdateArtifactInput:
+    artifact_id: strawberry.ID
+    collection_id: strawberry.ID | None = strawberry.UNSET
+    description: str | None = strawberry.UNSET
+    metadata: JSONString | None = strawberry.UNSET
+    aliases: list[str] | None = strawberry.UNSET
+    tags: list[str] | None = strawberry.UNSET
+    ttl_duration_seconds: Int64 | None = strawberry.UNSET
+
+
+@strawberry.type
+class UpdateArtifactPayload:
+    artifact: Artifact
+
+
+@strawberry.input
+class DeleteArtifactInput:
+    artifact_id: strawberry.ID
+    delete_aliases: bool | None = strawberry.UNSET
+
+
+@strawberry.type
+class DeleteArtifactPayload:
+    success: bool
+
+
+@strawberry.input
+class LinkArtifactInput:
+    artifact_id: strawberry.ID
+    project_name: str
+    collection_name: str
+    entity_name: str | None = strawberry.UNSET
+    aliases: list[str] | None = strawberry.UNSET
+
+
+@strawberry.type
+class LinkArtifactPayload:
+    artifact: Artifact
+
+
+@strawberry.input
+class UnlinkArtifactInput:
+    artifact_id: strawberry.ID
+    collection_id: strawberry.ID
+
+
+@strawberry.type
+class UnlinkArtifactPayload:
+    success: bool
+
+
+@strawberry.input
+class UpdateArtifactCollectionInput:
+    id: strawberry.ID
+    name: str | None = strawberry.UNSET
+    description: str | None = strawberry.UNSET
+    tags: list[str] | None = strawberry.UNSET
+    type_name: str | None = strawberry.UNSET
+
+
+@strawberry.type
+class UpdateArtifactCollectionPayload:
+    artifact_collection: ArtifactCollection
+
+
+@strawberry.input
+class DeleteArtifactCollectionInput:
+    id: strawberry.ID
+
+
+@strawberry.type
+class DeleteArtifactCollectionPayload:
+    success: bool
+
+
+@strawberry.type
+class ArtifactMutations:
+    @strawberry.mutation
+    def create_artifact(self, info: Info, input: CreateArtifactInput) -> CreateArtifactPayload | None:
+        i, ctx = given(input), info.context
+        version = versions.create(ctx.session, ctx.viewer, i.entity_name, i.project_name, run_name=i.run_name,
+                                  type_name=i.type_name, collection_name=i.collection_name, description=i.description,
+                                  metadata=i.metadata, aliases=i.aliases, tags=i.tags,
+                                  ttl_seconds=i.ttl_duration_seconds, history_step=i.history_step,
+                                  distributed_id=i.distributed_id)
+        return CreateArtifactPayload(artifact=Artifact.of(version))
+
+    @strawberry.mutation
+    def add_artifact_files(self, info: Info, input: AddArtifactFilesInput) -> AddArtifactFilesPayload | None:
+        row = versions.add_files(info.context.session, info.context.viewer, input.artifact_id, input.files)
+        return AddArtifactFilesPayload(file_count=row.file_count)
+
+    @strawberry.mutation
+    def commit_artifact(self, info: Info, input: CommitArtifactInput) -> CommitArtifactPayload | None:
+        version = versions.commit(info.context.session, info.context.viewer, input.artifact_id)
+        return CommitArtifactPayload(artifact=Artifact.of(version))
+
+    @strawberry.mutation
+    def use_artifact(self, info: Info, input: UseArtifactInput) -> UseArtifactPayload | None:
+        i, ctx = given(input), info.context
+        version = versions.use(ctx.session, ctx.viewer, i.entity_name, i.project_name, run_name=i.run_name,
+                               artifact_id=i.artifact_id)
+        return UseArtifactPayload(artifact=Artifact.of(version))
+
+    @strawberry.mutation
+    def update_artifact(self, info: Info, input: UpdateArtifactInput) -> UpdateArtifactPayload | None:
+        ttl_given = input.ttl_duration_seconds is not strawberry.UNSET  # null clears the TTL; absent keeps it
+        i, ctx = given(input), info.context
+        version = versions.update_version(ctx.session, ctx.viewer, i.artifact_id, i.collection_id,
+                                          description=i.description, metadata=i.metadata, aliases=i.aliases,
+                                          tags=i.tags, ttl_seconds=i.ttl_duration_seconds, ttl_given=ttl_given)
+        return UpdateArtifactPayload(artifact=Artifact.of(version))
+
+    @strawberry.mutation
+    def delete_artifact(self, info: Info, input: DeleteArtifactInput) -> DeleteArtifactPayload | None:
+        i = given(input)
+        versions.delete_version(info.context.session, info.context.viewer, i.artifact_id, bool(i.delete_aliases))
+        return DeleteArtifactPayload(success=True)
+
+    @strawberry.mutation
+    def link_artifact(self, info: Info, input: LinkArtifactInput) -> LinkArtifactPayload | None:
+        i, ctx = given(input), info.context
+        version = versions.link(ctx.session, ctx.viewer, i.artifact_id, i.entity_name, project_name=i.project_name,
+                                 collection_name=i.collection_name, aliases=i.aliases)
+        return LinkArtifactPayload(artifact=Artifact.of(version))
+
+    @strawberry.mutation
+    def unlink_artifact(self, info: Info, input: UnlinkArtifactInput) -> UnlinkArtifactPayload | None:
+        versions.unlink(info.context.session, info.context.viewer, input.artifact_id, input.collection_id)
+        return UnlinkArtifactPayload(success=True)
+
+    @strawberry.mutation
+    def update_artifact_collection(self, info: Info,
+                                   input: UpdateArtifactCollectionInput) -> UpdateArtifactCollectionPayload | None:
+        i, ctx = given(input), info.context
+        row = collections.update(ctx.session, ctx.viewer, i.id, i.name, description=i.description, tags=i.tags,
+                                 type_name=i.type_name)
+        return UpdateArtifactCollectionPayload(artifact_collection=ArtifactCollection.of(row))
+
+    @strawberry.mutation
+    def delete_artifact_collection(self, info: Info,
+                                   input: DeleteArtifactCollectionInput) -> DeleteArtifactCollectionPayload | None:
+        collections.delete_collection(info.context.session, info.context.viewer, input.id)
+        return DeleteArtifactCollectionPayload(success=True)

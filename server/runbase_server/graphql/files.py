@@ -1,0 +1,92 @@
+"""The GraphQL layer of run files: File, Run.files/Run.file and upsertRunFiles, as thin
+resolvers over files.py. schema.py mixes RunFiles into Run and FileMutations into Mutation;
+the contents travel over HTTP (file_routes.py), never through GraphQL."""
+
+from __future__ import annotations
+
+import strawberry
+
+from ..runs import files
+from ..tables import Run as RunRow
+from ..tables import RunFile as RunFileRow
+from .base import DateTime, Info, Int64, JSONString, PageInfo, given
+
+
+@strawberry.type
+class File:
+    name: str
+    size_bytes: Int64
+    digest: str
+    updated_at: DateTime
+    url: str
+
+    @classmethod
+    def of(cls, run: RunRow, row: RunFileRow) -> File:
+        return cls(name=row.name, size_bytes=Int64(row.size), digest=row.sha256, updated_at=DateTime(row.updated_at),
+                   url=files.url_of(run, row.name))
+
+
+@strawberry.type
+class FileEdge:
+    node: File
+    cursor: str
+
+
+@strawberry.type
+class FileConnection:
+    edges: list[FileEdge]
+    page_info: PageInfo
+    run: strawberry.Private[RunRow]
+    names: strawberry.Private[list[str] | None]
+    pattern: strawberry.Private[str | None]
+
+    @strawberry.field
+    def total_count(self, info: Info) -> int:
+        return files.count(info.context.session, self.run, self.names, self.pattern)
+
+
+@strawberry.type
+class RunFiles:
+    """Run's file fields; Run carries the row they read."""
+
+    row: strawberry.Private[RunRow]
+
+    @strawberry.field
+    def files(self, info: Info, names: list[str] | None = strawberry.UNSET, pattern: str | None = strawberry.UNSET,
+              *, first: int | None = strawberry.UNSET, after: str | None = strawberry.UNSET) -> FileConnection:
+        names, pattern = given(names), given(pattern)
+        page = files.page(info.context.session, self.row, names, pattern, first=given(first), after=given(after))
+        info.context.budget.charge(len(page.items), "files")
+        return FileConnection(
+            edges=[FileEdge(node=File.of(self.row, row), cursor=c) for row, c in zip(page.items, page.cursors())],
+            page_info=PageInfo.of(page), run=self.row, names=names, pattern=pattern,
+        )
+
+    @strawberry.field
+    def file(self, info: Info, name: str) -> File | None:
+        row = files.get(info.context.session, self.row, name)
+        return None if row is None else File.of(self.row, row)
+
+
+@strawberry.input
+class UpsertRunFilesInput:
+    project_name: str
+    run_name: str
+    files: JSONString
+    entity_name: str | None = strawberry.UNSET
+
+
+@strawberry.type
+class UpsertRunFilesPayload:
+    files: list[File]
+
+
+@strawberry.type
+class FileMutations:
+    @strawberry.mutation
+    def upsert_run_files(self, info: Info, input: UpsertRunFilesInput) -> UpsertRunFilesPayload | None:
+        input = given(input)
+        ctx = info.context
+        rows = files.upsert(ctx.session, ctx.viewer, input.entity_name, input.project_name,
+                            run_name=input.run_name, files=input.files)
+        return UpsertRunFilesPayload(files=[File.of(row.run, row) for row in rows])

@@ -1,0 +1,371 @@
+"""GraphQL types for projects, runs and their history, and the queries and mutations on them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple
+
+import strawberry
+
+from .. import documents, pagination, projects
+from ..artifacts import versions
+from ..errors import UserError
+from ..runs import console, history, runs
+from ..tables import Project as ProjectRow
+from ..tables import Run as RunRow
+from .artifacts import ProjectArtifacts, RunArtifacts
+from .automations import TriggerConnection, project_triggers
+from .base import DateTime, Info, Int64, JSONString, PageInfo, given, int64, timestamp
+from .files import RunFiles
+from .users import User
+
+
+@strawberry.type
+class Project(ProjectArtifacts):
+    row: strawberry.Private[ProjectRow]
+    id: strawberry.ID
+    name: str
+    entity_name: str
+    description: str | None
+    access: str
+    created_at: DateTime
+
+    @classmethod
+    def of(cls, row: ProjectRow) -> Project:
+        return cls(row=row, id=strawberry.ID(str(row.id)), name=row.name, entity_name=row.entity.name,
+                   description=row.description, access=row.access, created_at=DateTime(row.created_at))
+
+    @strawberry.field
+    def run(self, info: Info, name: str) -> Run | None:
+        row = runs.find(info.context.session, info.context.viewer, self.entity_name, self.name, name=name)
+        return None if row is None else Run.of(row)
+
+    @strawberry.field
+    def runs(self, info: Info, filters: JSONString | None = strawberry.UNSET, order: str | None = strawberry.UNSET,
+             *, first: int | None = strawberry.UNSET, after: str | None = strawberry.UNSET) -> RunConnection:
+        session = info.context.session
+        page = runs.search(session, self.row, given(filters), given(order), first=given(first), after=given(after))
+        info.context.budget.charge(len(page.items), "runs")
+        return RunConnection.of(page, lambda: runs.count(session, self.row, given(filters)))
+
+    @strawberry.field
+    def run_count(self, info: Info, filters: JSONString | None = strawberry.UNSET) -> int:
+        return runs.count(info.context.session, self.row, given(filters))
+
+    @strawberry.field
+    def triggers(self, info: Info, first: int | None = strawberry.UNSET,
+                 after: str | None = strawberry.UNSET) -> TriggerConnection:
+        return project_triggers(info, self.row, given(first), given(after))
+
+
+@strawberry.type
+class RunEdge:
+    node: Run
+    cursor: str
+
+
+@strawberry.type
+class RunConnection:
+    edges: list[RunEdge]
+    page_info: PageInfo
+    counted: strawberry.Private[Callable[[], int]]  # a project's matching runs, an artifact's users, ...
+
+    @classmethod
+    def of(cls, page: pagination.Page[RunRow], counted: Callable[[], int]) -> RunConnection:
+        return cls(edges=[RunEdge(node=Run.of(row), cursor=c) for row, c in zip(page.items, page.cursors())],
+                   page_info=PageInfo.of(page), counted=counted)
+
+    @strawberry.field
+    def total_count(self) -> int:
+        """Counted only when asked for."""
+        return self.counted()
+
+
+@strawberry.type
+class ProjectEdge:
+    node: Project
+    cursor: str
+
+
+@strawberry.type
+class ProjectConnection:
+    edges: list[ProjectEdge]
+    page_info: PageInfo
+    total_count: int
+
+
+@strawberry.type
+class HistoryPage:
+    rows: JSONString
+    next_step: Int64 | None
+
+
+@strawberry.type
+class Run(RunFiles, RunArtifacts):
+    row: strawberry.Private[RunRow]
+    id: strawberry.ID
+    name: str
+    display_name: str | None
+    state: str
+    tags: list[str]
+    group: str | None
+    job_type: str | None
+    notes: str | None
+    host: str | None
+    exit_code: int | None
+    created_at: DateTime
+    heartbeat_at: DateTime | None
+    finished_at: DateTime | None
+    history_line_count: int
+    last_history_step: Int64 | None
+
+    @classmethod
+    def of(cls, row: RunRow) -> Run:
+        return cls(row=row, id=strawberry.ID(str(row.id)), name=row.name, display_name=row.display_name,
+                   state=row.state, tags=list(row.tags or []), group=row.group_name, job_type=row.job_type,
+                   notes=row.notes, host=row.host, exit_code=row.exit_code, created_at=DateTime(row.created_at),
+                   heartbeat_at=timestamp(row.heartbeat_at), finished_at=timestamp(row.finished_at),
+                   history_line_count=row.history_line_count or 0, last_history_step=int64(row.last_step))
+
+    @strawberry.field
+    def config(self) -> JSONString:
+        return JSONString(documents.dump(runs.wrap_config(self.row.config or {})))
+
+    @strawberry.field
+    def summary_metrics(self) -> JSONString:
+        return JSONString(documents.dump(self.row.summary or {}))
+
+    @strawberry.field
+    def user(self, info: Info) -> User | None:
+        return None if self.row.user is None else User.of(self.row.user, info.context.viewer)
+
+    @strawberry.field
+    def project(self) -> Project | None:
+        return Project.of(self.row.project)
+
+    @strawberry.field
+    def history_keys(self) -> JSONString:
+        return JSONString(documents.dump({"lastStep": self.row.last_step, "keys": self.row.history_keys or {}}))
+
+    @strawberry.field
+    def history(
+        self, info: Info, samples: int | None = strawberry.UNSET, min_step: Int64 | None = strawberry.UNSET,
+        max_step: Int64 | None = strawberry.UNSET
+    ) -> list[JSONString]:
+        rows = history.read(info.context.session, self.row, samples=given(samples), min_step=given(min_step),
+                            max_step=given(max_step), budget=info.context.budget)
+        return [JSONString(row) for row in rows]
+
+    @strawberry.field
+    def sampled_history(self, info: Info, specs: list[JSONString]) -> list[JSONString]:
+        parsed = [_history_spec(spec) for spec in specs]
+        # What the specs may return in all, refused before any is loaded (each is charged again as it runs).
+        most = sum(min(spec.samples, self.row.history_line_count or 0) for spec in parsed)
+        info.context.budget.afford(most, f"sampledHistory ({len(specs)} specs)")
+        return [JSONString(history.sampled(info.context.session, self.row, spec.keys, spec.samples,
+                                           x_axis=spec.x_axis, budget=info.context.budget)) for spec in parsed]
+
+    @strawberry.field
+    def history_page(
+        self, info: Info, keys: list[str] | None = strawberry.UNSET, min_step: Int64 | None = strawberry.UNSET,
+        *, max_step: Int64 | None = strawberry.UNSET, limit: int | None = strawberry.UNSET
+    ) -> HistoryPage:
+        rows, next_step = history.scan(info.context.session, self.row, given(keys), min_step=given(min_step),
+                                       max_step=given(max_step), limit=_page_limit(given(limit)),
+                                       budget=info.context.budget)
+        return HistoryPage(rows=JSONString(rows), next_step=int64(next_step))
+
+    @strawberry.field
+    def read_only(self, info: Info) -> bool:
+        return not info.context.can_write(self.row.project.entity_id)
+
+    @strawberry.field
+    def system_metrics(self) -> JSONString:
+        return JSONString("{}")
+
+    @strawberry.field
+    def console_tail(self, info: Info, lines: int | None = strawberry.UNSET) -> list[str]:
+        return console.tail(info.context.session, self.row, given(lines), budget=info.context.budget)
+
+    @strawberry.field
+    def console_line_count(self) -> Int64:
+        return Int64(self.row.console_line_count or 0)
+
+
+MAX_HISTORY_PAGE = 100_000
+MAX_SAMPLES = 100_000
+
+
+class _Spec(NamedTuple):
+    keys: list[str] | None
+    samples: int
+    x_axis: str
+
+
+def _history_spec(text: str) -> _Spec:
+    """A sampledHistory spec as W&B's clients send it: {"keys": [...], "samples": N, "xAxis": "_step"}."""
+    spec = documents.parse(text, "sampledHistory spec")
+    keys = spec.get("keys")
+    if keys is not None and (not isinstance(keys, list) or not all(isinstance(k, str) for k in keys)):
+        raise UserError("sampledHistory spec: keys must be a list of strings")
+    samples = spec.get("samples", 500)
+    if type(samples) is not int or not 1 <= samples <= MAX_SAMPLES:
+        raise UserError(f"sampledHistory spec: samples must be an integer from 1 to {MAX_SAMPLES}")
+    x_axis = spec.get("xAxis", "_step")
+    if not isinstance(x_axis, str):
+        raise UserError("sampledHistory spec: xAxis must be a string")
+    return _Spec(keys, samples, x_axis)
+
+
+def _page_limit(limit: int | None) -> int:
+    if limit is None:
+        return 1000
+    if not 1 <= limit <= MAX_HISTORY_PAGE:
+        raise UserError(f"limit must be between 1 and {MAX_HISTORY_PAGE}")
+    return limit
+
+
+def readable_project(info: Info, entity_name: str | None, name: str) -> Project | None:
+    ctx = info.context
+    row = projects.readable(ctx.session, ctx.viewer, entity_name or ctx.viewer.username, name)
+    return None if row is None else Project.of(row)
+
+
+@strawberry.input
+class UpsertBucketInput:
+    model_name: str
+    name: str | None = strawberry.UNSET
+    entity_name: str | None = strawberry.UNSET
+    display_name: str | None = strawberry.UNSET
+    notes: str | None = strawberry.UNSET
+    group_name: str | None = strawberry.UNSET
+    job_type: str | None = strawberry.UNSET
+    host: str | None = strawberry.UNSET
+    config: JSONString | None = strawberry.UNSET
+    summary_metrics: JSONString | None = strawberry.UNSET
+    remove_summary_keys: list[str] | None = strawberry.UNSET
+    tags: list[str] | None = strawberry.UNSET
+    state: str | None = strawberry.UNSET
+    exit_code: int | None = strawberry.UNSET
+
+
+@strawberry.type
+class UpsertBucketPayload:
+    bucket: Run
+    inserted: bool
+
+
+@strawberry.input
+class LogHistoryInput:
+    project_name: str
+    run_name: str
+    rows: JSONString
+    entity_name: str | None = strawberry.UNSET
+    summary_metrics: JSONString | None = strawberry.UNSET
+    remove_summary_keys: list[str] | None = strawberry.UNSET
+    console_lines: JSONString | None = strawberry.UNSET
+    console_start: Int64 | None = strawberry.UNSET
+
+
+@strawberry.type
+class RefusedHistoryRow:
+    index: int
+    step: Int64
+    reason: str
+
+
+@strawberry.type
+class LogHistoryPayload:
+    accepted: int
+    refused: list[RefusedHistoryRow]
+    history_line_count: int
+    last_history_step: Int64 | None
+    state: str
+
+
+@strawberry.input
+class DeleteRunInput:
+    project_name: str
+    run_name: str
+    entity_name: str | None = strawberry.UNSET
+    delete_artifacts: bool | None = strawberry.UNSET
+
+
+@strawberry.type
+class DeleteRunPayload:
+    success: bool
+
+
+@strawberry.input
+class UpsertModelInput:
+    name: str
+    entity_name: str | None = strawberry.UNSET
+    description: str | None = strawberry.UNSET
+    access: str | None = strawberry.UNSET
+
+
+@strawberry.type
+class UpsertModelPayload:
+    project: Project
+    inserted: bool
+
+
+@strawberry.type
+class RunQueries:
+    @strawberry.field
+    def project(self, info: Info, name: str, entity_name: str | None = strawberry.UNSET) -> Project | None:
+        return readable_project(info, given(entity_name), name)
+
+    @strawberry.field
+    def projects(self, info: Info, entity_name: str | None = strawberry.UNSET, first: int | None = strawberry.UNSET,
+                 after: str | None = strawberry.UNSET) -> ProjectConnection:
+        ctx = info.context
+        page, total = projects.visible(ctx.session, ctx.viewer, given(entity_name) or ctx.viewer.username,
+                                       given(first), after=given(after))
+        ctx.budget.charge(len(page.items), "projects")
+        return ProjectConnection(
+            edges=[ProjectEdge(node=Project.of(row), cursor=c) for row, c in zip(page.items, page.cursors())],
+            page_info=PageInfo.of(page),
+            total_count=total,
+        )
+
+
+@strawberry.type
+class RunMutations:
+    @strawberry.mutation
+    def upsert_bucket(self, info: Info, input: UpsertBucketInput) -> UpsertBucketPayload | None:
+        input = given(input)
+        row, inserted = runs.upsert(info.context.session, info.context.viewer, vars(input))
+        if row.state in runs.FINAL_STATES:
+            history.compact(info.context.session, row)  # a finished run's reads are then columnar only
+        return UpsertBucketPayload(bucket=Run.of(row), inserted=inserted)
+
+    @strawberry.mutation
+    def log_history(self, info: Info, input: LogHistoryInput) -> LogHistoryPayload | None:
+        input = given(input)
+        row, accepted, refused = history.append(
+            info.context.session, info.context.viewer, input.entity_name, input.project_name, run_name=input.run_name,
+            rows_text=input.rows, summary_text=input.summary_metrics, console_start=input.console_start,
+            console_text=input.console_lines, removed_summary_keys=input.remove_summary_keys)
+        return LogHistoryPayload(accepted=accepted, refused=[RefusedHistoryRow(index=r.position, step=Int64(r.step),
+                                                                               reason=r.reason) for r in refused],
+                                 history_line_count=row.history_line_count, last_history_step=int64(row.last_step),
+                                 state=row.state)
+
+    @strawberry.mutation
+    def delete_run(self, info: Info, input: DeleteRunInput) -> DeleteRunPayload | None:
+        input = given(input)
+        ctx = info.context
+        run = runs.writable(ctx.session, ctx.viewer, input.entity_name, input.project_name, name=input.run_name)
+        if input.delete_artifacts:  # the versions it logged go first, in the same transaction
+            versions.delete_logged_by(ctx.session, ctx.viewer, run)
+        runs.delete(ctx.session, run)
+        return DeleteRunPayload(success=True)
+
+    @strawberry.mutation
+    def upsert_model(self, info: Info, input: UpsertModelInput) -> UpsertModelPayload | None:
+        input = given(input)
+        ctx = info.context
+        row, inserted = projects.upsert(ctx.session, ctx.viewer, input.entity_name or ctx.viewer.username,
+                                        input.name, description=input.description, access_level=input.access)
+        return UpsertModelPayload(project=Project.of(row), inserted=inserted)

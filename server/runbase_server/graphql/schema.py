@@ -1,0 +1,125 @@
+"""The GraphQL schema: its root types, assembled from each domain's queries and mutations, and `build`.
+
+The served schema must equal schema.graphql; descriptions are taken from that
+file so the documentation lives in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import strawberry
+from graphql import (
+    GraphQLField,
+    GraphQLInputField,
+    GraphQLInputObjectType,
+    GraphQLInterfaceType,
+    GraphQLObjectType,
+    GraphQLSchema,
+    build_schema,
+)
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+from strawberry.utils.logging import StrawberryLogger
+
+from .. import __version__
+from ..errors import is_internal, is_race
+from .artifacts import ArtifactMutations, ArtifactQueries
+from .automations import AutomationMutations, AutomationQueries
+from .base import SCALARS, Info, Int64
+from .files import FileMutations
+from .registries import RegistryMutations, RegistryQueries
+from .runs import RunMutations, RunQueries
+from .users import UserMutations, UserQueries
+
+CONTRACT = Path(__file__).parent.parent / "schema.graphql"
+MAX_TOKENS = 2000  # per document, so parsing a request stays cheap
+
+
+@strawberry.type
+class ServerInfo:
+    version: str
+    max_request_bytes: Int64
+    heartbeat_timeout_seconds: int
+
+
+@strawberry.type
+class Query(UserQueries, RunQueries, AutomationQueries, ArtifactQueries, RegistryQueries):
+    @strawberry.field
+    def server_info(self, info: Info) -> ServerInfo:
+        limits = info.context.limits
+        return ServerInfo(
+            version=__version__,
+            max_request_bytes=Int64(limits["max_request_bytes"]),
+            heartbeat_timeout_seconds=limits["heartbeat_timeout_seconds"],
+        )
+
+
+@strawberry.type
+class Mutation(UserMutations, RunMutations, AutomationMutations, FileMutations, ArtifactMutations, RegistryMutations):
+    """Every mutation comes from a domain's mixin."""
+
+
+def _describe(schema: GraphQLSchema, contract: GraphQLSchema) -> None:
+    """Copy the contract's descriptions onto the served schema."""
+    schema.description = contract.description
+    for name, typ in contract.type_map.items():
+        served = schema.type_map.get(name)
+        if served is None or name.startswith("__"):
+            continue
+        served.description = typ.description
+        if isinstance(typ, _WITH_FIELDS) and isinstance(served, _WITH_FIELDS):
+            _describe_fields(served.fields, typ.fields)
+
+
+_WITH_FIELDS = (GraphQLObjectType, GraphQLInterfaceType, GraphQLInputObjectType)
+
+
+def _describe_fields(served: Mapping[str, GraphQLField | GraphQLInputField],
+                     contract: Mapping[str, GraphQLField | GraphQLInputField]) -> None:
+    """Copy the contract's field and argument descriptions onto one served type's fields."""
+    for field_name, field in contract.items():
+        served_field = served.get(field_name)
+        if served_field is None:
+            continue
+        served_field.description = field.description
+        if isinstance(field, GraphQLField) and isinstance(served_field, GraphQLField):
+            for arg_name, arg in field.args.items():
+                if arg_name in served_field.args:
+                    served_field.args[arg_name].description = arg.description
+
+
+class RunbaseSchema(strawberry.Schema):
+    def process_errors(self, errors: list[Any], execution_context: Any = None) -> None:
+        """User mistakes are answered, not logged; only internal errors reach the log, by path and message:
+        never the query text or variables (a GraphQLError prints its source), which may hold inline secrets
+        such as a bot token."""
+        for error in errors:
+            if is_internal(error) and not is_race(error):
+                where = ".".join(str(part) for part in error.path or ()) or "the request"
+                StrawberryLogger.logger.error("internal error in %s: %s", where, error.message,
+                                              exc_info=error.original_error)
+
+
+def build(max_depth: int = 12, max_tokens: int = MAX_TOKENS, max_aliases: int = 30) -> strawberry.Schema:
+    schema = RunbaseSchema(
+        query=Query,
+        mutation=Mutation,
+        config=StrawberryConfig(scalar_map=dict(SCALARS.items())),  # typed with object keys (dict keys are invariant)
+        extensions=[
+            lambda: ParserCache(maxsize=512),
+            lambda: ValidationCache(maxsize=512),
+            lambda: QueryDepthLimiter(max_depth=max_depth),
+            lambda: MaxTokensLimiter(max_token_count=max_tokens),
+            lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
+        ],
+    )
+    _describe(schema._schema, build_schema(CONTRACT.read_text()))
+    return schema

@@ -1,0 +1,245 @@
+"""GraphQL types for users, API keys, teams and their members, and the queries and mutations on them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from .. import access, entities, pagination, teams, users
+from ..auth import Viewer
+from ..errors import UserError
+from ..tables import ApiKey as ApiKeyRow
+from ..tables import Entity as EntityRow
+from ..tables import User as UserRow
+from .automations import Integration, entity_integrations
+from .base import DateTime, Info, given
+
+if TYPE_CHECKING:
+    from .runs import Project
+
+LazyProject = Annotated["Project", strawberry.lazy("runbase_server.graphql.runs")]
+
+
+@strawberry.type
+class ApiKey:
+    id: strawberry.ID
+    name: str
+    description: str | None
+    created_at: DateTime
+
+    @classmethod
+    def of(cls, row: ApiKeyRow) -> ApiKey:
+        return cls(id=strawberry.ID(str(row.id)), name=row.prefix, description=row.description,
+                   created_at=DateTime(row.created_at))
+
+
+@strawberry.type
+class User:
+    """The whole account to the user and instance admins (access.sees_account); to anyone else, the public
+    profile: id, username, entity and createdAt, with no email, admin false and no teams or API keys."""
+
+    row: strawberry.Private[UserRow]
+    account: strawberry.Private[bool]
+    id: strawberry.ID
+    username: str
+    email: str | None
+    admin: bool
+    entity: str
+    created_at: DateTime
+
+    @classmethod
+    def of(cls, row: UserRow, viewer: Viewer) -> User:
+        account = access.sees_account(viewer, row.id)
+        return cls(row=row, account=account, id=strawberry.ID(str(row.id)), username=row.username,
+                   email=row.email if account else None, admin=row.admin and account, entity=row.username,
+                   created_at=DateTime(row.created_at))
+
+    @strawberry.field
+    def teams(self, info: Info) -> list[Entity]:
+        return [Entity.of(row) for row in users.teams(info.context.session, self.row.id)] if self.account else []
+
+    @strawberry.field
+    def api_keys(self) -> list[ApiKey]:
+        return [ApiKey.of(row) for row in self.row.api_keys] if self.account else []
+
+
+@strawberry.type
+class Member:
+    """A member of a team or registry: username and role to whoever may list them, the email only to the member
+    and instance admins (a team admin adds anyone by username, so emails would leak to them otherwise)."""
+
+    id: strawberry.ID
+    username: str
+    email: str | None
+    role: str
+
+    @classmethod
+    def of(cls, role: str, user: UserRow, viewer: Viewer) -> Member:
+        return cls(id=strawberry.ID(str(user.id)), username=user.username,
+                   email=user.email if access.sees_account(viewer, user.id) else None, role=role)
+
+
+@strawberry.type
+class Entity:
+    row: strawberry.Private[EntityRow]
+    id: strawberry.ID
+    name: str
+    is_team: bool
+
+    @classmethod
+    def of(cls, row: EntityRow) -> Entity:
+        return cls(row=row, id=strawberry.ID(str(row.id)), name=row.name, is_team=row.is_team)
+
+    @strawberry.field
+    def members(self, info: Info) -> list[Member]:
+        ctx = info.context
+        return [Member.of(m.role, u, ctx.viewer) for m, u in teams.members(ctx.session, ctx.viewer, self.row)]
+
+    @strawberry.field
+    def project(self, info: Info, name: str) -> LazyProject | None:
+        from .runs import readable_project
+
+        return readable_project(info, self.name, name)
+
+    @strawberry.field
+    def integrations(self, info: Info) -> list[Integration]:
+        return entity_integrations(info, self.row)
+
+
+@strawberry.input
+class CreateUserInput:
+    username: str
+    email: str | None = strawberry.UNSET
+    admin: bool | None = strawberry.UNSET
+
+
+@strawberry.type
+class CreateUserPayload:
+    user: User
+
+
+@strawberry.input
+class GenerateApiKeyInput:
+    description: str | None = strawberry.UNSET
+    user_name: str | None = strawberry.UNSET
+
+
+@strawberry.type
+class GenerateApiKeyPayload:
+    api_key: ApiKey
+    key: str
+
+
+@strawberry.input
+class DeleteApiKeyInput:
+    id: strawberry.ID
+
+
+@strawberry.type
+class DeleteApiKeyPayload:
+    success: bool
+
+
+@strawberry.input
+class CreateTeamInput:
+    team_name: str
+    admin_user_name: str | None = strawberry.UNSET
+
+
+@strawberry.type
+class CreateTeamPayload:
+    entity: Entity
+
+
+@strawberry.input
+class CreateInviteInput:
+    entity_name: str
+    username: str
+    role: str | None = strawberry.UNSET
+    admin: bool | None = strawberry.UNSET
+
+
+@strawberry.type
+class CreateInvitePayload:
+    member: Member
+
+
+@strawberry.input
+class DeleteInviteInput:
+    entity_name: str
+    id: strawberry.ID
+
+
+@strawberry.type
+class DeleteInvitePayload:
+    success: bool
+
+
+@strawberry.type
+class UserQueries:
+    @strawberry.field
+    def viewer(self, info: Info) -> User | None:
+        row = info.context.session.get(UserRow, info.context.viewer.user_id)
+        return None if row is None else User.of(row, info.context.viewer)
+
+    @strawberry.field
+    def user(self, info: Info, user_name: str) -> User | None:
+        return User.of(users.visible_user(info.context.session, info.context.viewer, user_name), info.context.viewer)
+
+    @strawberry.field
+    def users(self, info: Info, query: str, first: int | None = strawberry.UNSET) -> list[User]:
+        size = pagination.page_size(given(first))
+        ctx = info.context
+        return [User.of(row, ctx.viewer) for row in teams.search_users(ctx.session, ctx.viewer, query, size)]
+
+    @strawberry.field
+    def entity(self, info: Info, name: str) -> Entity | None:
+        ctx = info.context
+        row = entities.find(ctx.session, name)
+        return Entity.of(row) if row is not None and access.can_see_team(ctx.session, ctx.viewer, row) else None
+
+
+@strawberry.type
+class UserMutations:
+    @strawberry.mutation
+    def create_user(self, info: Info, input: CreateUserInput) -> CreateUserPayload | None:
+        input = given(input)
+        row = users.create_user_as(info.context.session, info.context.viewer, input.username, input.email,
+                                   admin=bool(input.admin))
+        return CreateUserPayload(user=User.of(row, info.context.viewer))
+
+    @strawberry.mutation
+    def generate_api_key(self, info: Info, input: GenerateApiKeyInput) -> GenerateApiKeyPayload | None:
+        input = given(input)
+        row, key = users.generate_api_key(info.context.session, info.context.viewer, input.description,
+                                          input.user_name)
+        return GenerateApiKeyPayload(api_key=ApiKey.of(row), key=key)
+
+    @strawberry.mutation
+    def delete_api_key(self, info: Info, input: DeleteApiKeyInput) -> DeleteApiKeyPayload | None:
+        try:
+            key_id = int(input.id)
+        except ValueError:
+            raise UserError(f"no API key with id {input.id!r}") from None
+        users.delete_api_key(info.context.session, info.context.viewer, key_id)
+        return DeleteApiKeyPayload(success=True)
+
+    @strawberry.mutation
+    def create_team(self, info: Info, input: CreateTeamInput) -> CreateTeamPayload | None:
+        input = given(input)
+        row = teams.create(info.context.session, info.context.viewer, input.team_name, input.admin_user_name)
+        return CreateTeamPayload(entity=Entity.of(row))
+
+    @strawberry.mutation
+    def create_invite(self, info: Info, input: CreateInviteInput) -> CreateInvitePayload | None:
+        input = given(input)
+        member_role = input.role or ("admin" if input.admin else "member")
+        membership, user = teams.invite(info.context.session, info.context.viewer, input.entity_name,
+                                        input.username, member_role=member_role)
+        return CreateInvitePayload(member=Member.of(membership.role, user, info.context.viewer))
+
+    @strawberry.mutation
+    def delete_invite(self, info: Info, input: DeleteInviteInput) -> DeleteInvitePayload | None:
+        teams.remove(info.context.session, info.context.viewer, input.entity_name, str(input.id))
+        return DeleteInvitePayload(success=True)

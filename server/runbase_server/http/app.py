@@ -1,0 +1,381 @@
+"""The ASGI application: /graphql (GraphiQL in a browser), /healthz, /files (see file_routes.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import json
+import logging
+import sys
+from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
+from typing import Any, NamedTuple
+
+from graphql import (
+    GraphQLError,
+    ListTypeNode,
+    NamedTypeNode,
+    Node,
+    NonNullTypeNode,
+    ObjectFieldNode,
+    OperationDefinitionNode,
+    TypeNode,
+    VariableDefinitionNode,
+    VariableNode,
+    parse,
+)
+from sqlalchemy import Connection, text
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+from strawberry.http.ides import get_graphql_ide_html
+
+from .. import demo, users
+from ..artifacts import blobs, versions
+from ..auth import authenticate
+from ..automations import outbox
+from ..automations.worker import DeliveryWorker
+from ..database import Database, upgrade
+from ..documents import bad_character
+from ..errors import Unauthenticated, error_response, format_error, is_race
+from ..graphql.base import Context
+from ..graphql.schema import MAX_TOKENS, build
+from ..runs import runs
+from ..settings import SESSION_KEY, ServerSettings
+from .file_routes import FileRoutes
+
+log = logging.getLogger("runbase.server")
+RACE_ATTEMPTS = 3
+
+
+class RequestTooLarge(Exception):
+    pass
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise RequestTooLarge
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise RequestTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+# Variables count toward a request's cost as the document does: each list at most MAX_LIST_ITEMS long,
+# all of them together at most MAX_VARIABLE_VALUES values (list items and object fields).
+MAX_LIST_ITEMS = 10_000
+MAX_VARIABLE_VALUES = 100_000
+
+
+def _variables_problem(variables: dict[str, Any], exempt: frozenset[str]) -> str | None:
+    """Why the variables are refused before anything runs: too many values, a list over the cap, or a
+    string no database can store. `exempt` paths ("input.rows") are checked where they are used instead."""
+    count = 0
+    stack: list[tuple[Any, str]] = [(variables, "")]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, str):
+            found = bad_character(value)
+            if found:
+                return f"${path} must not contain {found}"
+            continue
+        if isinstance(value, list):
+            if len(value) > MAX_LIST_ITEMS:
+                return f"${path} is a list of {len(value)} items; a list in a request holds at most {MAX_LIST_ITEMS}"
+            items: Any = enumerate(value)
+        elif isinstance(value, dict):
+            items = value.items()
+        else:
+            continue
+        count += len(value)
+        if count > MAX_VARIABLE_VALUES:
+            return (f"the variables hold more than {MAX_VARIABLE_VALUES} values; send large documents as JSON "
+                    "strings and ask for less per request")
+        for key, item in items:
+            inner = f"{path}.{key}" if path else str(key)
+            found = bad_character(key) if isinstance(key, str) else None
+            if found:
+                return f"a key in ${inner} must not contain {found}"
+            if inner not in exempt:
+                stack.append((item, inner))
+    return None
+
+
+def _refuse(query: str, message: str) -> JSONResponse:
+    """Refused alike on every database, as a GraphQL error of the operation's first field."""
+    try:
+        operation = next(d for d in parse(query).definitions if isinstance(d, OperationDefinitionNode))
+        path = [operation.selection_set.selections[0].name.value]  # type: ignore[attr-defined]
+    except (GraphQLError, StopIteration, IndexError, AttributeError):
+        path = []
+    return JSONResponse({"data": None, "errors": [{
+        "message": message, "path": path, "extensions": {"code": "BAD_USER_INPUT"}}]})
+
+
+class _Facts(NamedTuple):
+    names: tuple[str | None, ...]  # of the operations; None for an anonymous one
+    rows: frozenset[str]  # variable paths holding logHistory rows, refused row by row where they are stored
+
+
+def _document_facts(query: str) -> _Facts | None:
+    """What the edge needs of a document; None when it does not parse or is too long, which execution
+    then reports."""
+    try:
+        document = parse(query, max_tokens=MAX_TOKENS)
+    except (GraphQLError, RecursionError):
+        return None
+    rows = set()
+    for node in _walk(document):
+        if isinstance(node, ObjectFieldNode) and node.name.value == "rows" and isinstance(node.value, VariableNode):
+            rows.add(node.value.name.value)
+        elif isinstance(node, VariableDefinitionNode) and _type_name(node.type) == "LogHistoryInput":
+            rows.add(f"{node.variable.name.value}.rows")
+    return _Facts(tuple(definition.name.value if definition.name else None
+                        for definition in document.definitions if isinstance(definition, OperationDefinitionNode)),
+                  frozenset(rows))
+
+
+def _walk(node: Node) -> Iterator[Node]:
+    stack = [node]
+    while stack:
+        node = stack.pop()
+        yield node
+        for key in node.keys:
+            child = getattr(node, key, None)
+            if isinstance(child, Node):
+                stack.append(child)
+            elif isinstance(child, tuple | list):
+                stack.extend(item for item in child if isinstance(item, Node))
+
+
+def _type_name(node: TypeNode) -> str:
+    while isinstance(node, NonNullTypeNode | ListTypeNode):
+        node = node.type
+    return node.name.value if isinstance(node, NamedTypeNode) else ""
+
+
+# Clients send the same few texts; a long one (a big string literal) is parsed again rather than kept.
+_cached_document_facts = functools.lru_cache(maxsize=512)(_document_facts)
+CACHED_QUERY_CHARS = 64 * 1024
+# Every operation the SDK or the official wandb client sends is a few KiB; parsing is linear in the text, so
+# this bounds what one request can cost before anything runs.
+MAX_QUERY_CHARS = 256 * 1024
+
+
+def _facts(query: str) -> _Facts | None:
+    return (_cached_document_facts if len(query) <= CACHED_QUERY_CHARS else _document_facts)(query)
+
+
+def _operation_problem(query: str, operation: str | None) -> str | None:
+    """Why the request does not pick exactly one operation to run. Strawberry would run the first of
+    several unnamed, and fail with an internal error on a name that is not there."""
+    if not query.strip():
+        return "the query is empty"
+    facts = _facts(query)
+    if facts is None:
+        return None
+    names = facts.names
+    shown = ", ".join("(anonymous)" if name is None else name for name in names)
+    if not names:
+        return "the document has no operation to run, only fragments"
+    if operation is None and len(names) > 1:
+        return (f"the document has {len(names)} operations ({shown}): name each and say which to run with "
+                "operationName")
+    if operation is not None and operation not in names:
+        return f"the document has no operation named {operation!r}; it has {shown}"
+    return None
+
+
+class GraphQLEndpoint:
+    """Runs each request's operation and its database work in a worker thread,
+    so a slow query never stalls the event loop."""
+
+    def __init__(self, db: Database, settings: ServerSettings, worker: DeliveryWorker) -> None:
+        self.db = db
+        self.settings = settings
+        self.worker = worker
+        self.schema = build(max_depth=settings.max_query_depth)
+        self.limits = {
+            "max_request_bytes": settings.max_request_bytes,
+            "heartbeat_timeout_seconds": settings.heartbeat_timeout_seconds,
+        }
+
+    async def handle(self, request: Request) -> Response:
+        if request.method == "GET":
+            return HTMLResponse(get_graphql_ide_html())
+        try:
+            body = await _read_body(request, self.settings.max_request_bytes)
+        except RequestTooLarge:
+            return error_response(f"request body is larger than the server's limit of {self.settings.max_request_bytes} "
+                          "bytes", "PAYLOAD_TOO_LARGE", 413)
+        try:
+            payload = json.loads(body)
+            query = payload["query"]
+            variables = payload.get("variables") or {}
+            operation = payload.get("operationName")
+            operation = None if operation == "" else operation  # how the W&B public API says "no name"
+            if not (isinstance(query, str) and isinstance(variables, dict) and isinstance(operation, str | None)):
+                raise TypeError
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return error_response('the body must be JSON: {"query": "...", "variables": {...}, "operationName": '
+                                  '"..." (optional)}', "BAD_REQUEST", 400)
+        except RecursionError:
+            return error_response("the request body is nested too deeply", "BAD_REQUEST", 400)
+        if len(query) > MAX_QUERY_CHARS:  # data travels in variables; a document this long is an attack
+            return error_response(f"the query document is longer than {MAX_QUERY_CHARS} characters; send data in "
+                                  "variables", "PAYLOAD_TOO_LARGE", 413)
+        facts = _facts(query)
+        problem = _variables_problem(variables, facts.rows if facts else frozenset())
+        found = bad_character(query) or ("the NUL character (\\u0000)" if "\\u0000" in query else None)
+        if found:
+            problem = f"the query must not contain {found}"
+        if problem:
+            return _refuse(query, problem)
+        return await run_in_threadpool(self._execute, request.headers.get("authorization"), query, variables,
+                                       operation)
+
+    def _execute(self, authorization: str | None, query: str, variables: dict[str, Any],
+                 operation: str | None) -> Response:
+        for attempt in range(1, RACE_ATTEMPTS + 1):
+            try:
+                with self.db.session() as session:
+                    try:
+                        viewer = authenticate(session, authorization)
+                    except Unauthenticated as exc:
+                        return error_response(str(exc), exc.code, 401)
+                    problem = _operation_problem(query, operation)
+                    if problem:  # a GraphQL request error: no data, HTTP 200 as for any other GraphQL error
+                        return error_response(problem, "BAD_USER_INPUT", 200)
+                    context = Context(session=session, viewer=viewer, limits=self.limits)
+                    result = self.schema.execute_sync(query, variables, context, operation_name=operation)
+                    if result.errors:
+                        session.rollback()  # a request is all or nothing, so it can be run again
+            except DBAPIError as exc:  # outside execution (authenticating, committing): a dropped connection
+                if not _transient(exc):
+                    raise
+                if attempt < RACE_ATTEMPTS:
+                    continue
+                log.error("a request met a database failure %d times", attempt, exc_info=exc)
+                return error_response(f"the database could not be reached or was busy ({attempt} tries); try again",
+                                      "SERVICE_UNAVAILABLE", 503)
+            if session.info.get(outbox.WAKE):
+                self.worker.notify()
+            races = [error for error in result.errors or () if is_race(error)]
+            if not races:
+                break
+            if attempt == RACE_ATTEMPTS:
+                log.error("a request lost a database race %d times", attempt, exc_info=races[0].original_error)
+        body: dict[str, Any] = {"data": result.data}
+        if result.errors:
+            body["errors"] = [format_error(error, RACE_ATTEMPTS) for error in result.errors]
+        return Response(json.dumps(body, separators=(",", ":")), media_type="application/json")
+
+
+def _transient(exc: DBAPIError) -> bool:
+    """A connection dropped (the pool replaces it) or a race lost: the whole request may run again."""
+    return exc.connection_invalidated or isinstance(exc, IntegrityError | OperationalError)
+
+
+async def _mark_crashed_runs(db: Database, timeout: int, worker: DeliveryWorker) -> None:
+    period = max(1.0, min(30.0, timeout / 4))
+
+    def sweep() -> None:
+        with db.session() as session:
+            if runs.mark_crashed(session, timedelta(seconds=timeout)):
+                worker.notify()
+
+    while True:
+        await asyncio.sleep(period)
+        try:
+            await run_in_threadpool(sweep)
+        except Exception:  # keep sweeping; one failed pass is not fatal
+            log.exception("marking crashed runs failed")
+
+
+async def _housekeep(db: Database, settings: ServerSettings) -> None:
+    """Delete artifact versions past their TTL, then the blobs nothing uses any more (in that order:
+    expiry removes the manifest entries that garbage collection counts as uses)."""
+    store = blobs.store_for(settings)
+
+    def expire() -> int:
+        with db.session() as session:
+            return versions.expire(session)
+
+    while True:
+        await asyncio.sleep(settings.blob_gc_interval_seconds)
+        try:
+            expired = await run_in_threadpool(expire)
+            collected = await run_in_threadpool(blobs.collect_garbage, db, store, settings.blob_gc_grace_seconds)
+        except Exception:  # try again next time; nothing is lost by waiting
+            log.exception("housekeeping (artifact TTLs, unused blobs) failed")
+        else:
+            if expired or collected:
+                log.info("deleted %d expired artifact versions and %d unused blobs", expired, collected)
+
+
+def create_app(settings: ServerSettings | None = None, show_demo: demo.Demo | None = None) -> Starlette:
+    """The server; `show_demo` (what `--demo` runs, given by the command) runs once it is up."""
+    settings = settings or ServerSettings()
+    db = Database(settings.resolved_database_url(), info={SESSION_KEY: settings})
+    worker = DeliveryWorker(db, settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        created: list[str] = []
+
+        def bootstrap(connection: Connection) -> None:
+            with Session(bind=connection) as session:
+                key = users.bootstrap_admin(session, settings.admin_api_key)
+                session.flush()
+            if key is not None:
+                created.append(key)
+
+        upgrade(db.engine, then=bootstrap)
+        if created and settings.admin_api_key:  # a key chosen in the environment is known already
+            print("runbase: created user 'admin' with the API key in RUNBASE_ADMIN_API_KEY", file=sys.stderr,
+                  flush=True)
+        elif created:
+            print(f"runbase: created user 'admin' with API key {created[0]} (shown once: keep it; "
+                  "`runbase admin new-key admin` issues another)", file=sys.stderr, flush=True)
+        if show_demo is not None:
+            demo.start(db, show_demo)
+        tasks = [asyncio.create_task(_mark_crashed_runs(db, settings.heartbeat_timeout_seconds, worker))]
+        if settings.blob_gc_interval_seconds > 0:
+            tasks.append(asyncio.create_task(_housekeep(db, settings)))
+        worker.start()
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await run_in_threadpool(worker.stop)
+            if show_demo is not None:
+                await run_in_threadpool(demo.stop, db)
+            db.dispose()
+
+    async def healthz(_request: Request) -> JSONResponse:
+        def ping() -> None:
+            with db.session() as session:
+                session.execute(text("SELECT 1"))
+
+        await run_in_threadpool(ping)
+        return JSONResponse({"status": "ok"})
+
+    graphql = GraphQLEndpoint(db, settings, worker)
+    return Starlette(
+        routes=[
+            Route("/graphql", graphql.handle, methods=["GET", "POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+            *FileRoutes(db, settings).routes(),
+        ],
+        lifespan=lifespan,
+    )

@@ -1,0 +1,274 @@
+"""HTTP routes for file contents, which stay out of GraphQL so they can be streamed:
+PUT/HEAD /files/blobs/{sha256} to upload blobs (an interrupted upload resumes with Content-Range),
+GET /files/{entity}/{project}/{run}/{path} to download a run file, GET /files/artifacts/{artifact_id}/{path}
+to download an artifact's file. Every route takes the same API keys as /graphql."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from ..artifacts import blobs, bundles, versions
+from ..auth import Viewer, authenticate
+from ..database import Database
+from ..errors import NotFound, Unauthenticated, UserError, error_response
+from ..runs import files
+from ..settings import ServerSettings
+from ..tables import ArtifactEntry, RunFile
+
+UPLOAD_OFFSET = "X-Runbase-Upload-Offset"
+MAX_BUNDLE_FILES = 10_000
+CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+|\*)/(\d+|\*)")
+
+
+def resume_offset(content_range: str | None) -> int:
+    """Where a PUT's body starts in the blob: 0 for a whole upload, N for "bytes N-LAST/TOTAL" (resuming)."""
+    if content_range is None:
+        return 0
+    match = CONTENT_RANGE.fullmatch(content_range.strip())
+    if match is None:
+        raise UserError(f"Content-Range must look like 'bytes START-END/TOTAL', not {content_range!r}")
+    return int(match.group(1))
+
+
+async def json_list(request: Request, key: str) -> list[Any]:
+    """The list under `key` of a JSON object body, at most MAX_BUNDLE_FILES long."""
+    try:
+        body = json.loads(await request.body())
+    except ValueError as exc:
+        raise UserError(f'the body must be JSON {{"{key}": [...]}}: {exc}') from None
+    found = body.get(key) if isinstance(body, dict) else None
+    if not isinstance(found, list) or len(found) > MAX_BUNDLE_FILES:
+        raise UserError(f'the body must be {{"{key}": [...]}} with at most {MAX_BUNDLE_FILES} items')
+    return found
+
+
+class BlobResponse(FileResponse):
+    """Streams a blob from disk in 1 MiB reads (Starlette's 64 KiB default halves download speed)."""
+
+    chunk_size = 1024 * 1024
+
+
+class FileRoutes:
+    """The routes, bound to one server's database and blob store."""
+
+    def __init__(self, db: Database, settings: ServerSettings) -> None:
+        self.db = db
+        self.settings = settings
+        self.store = blobs.store_for(settings)
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("/files/blobs", self.put_bundle, methods=["POST"]),
+            Route("/files/blobs/held", self.held_blobs, methods=["POST"]),
+            Route("/files/blobs/{digest}", self.put_blob, methods=["PUT"]),
+            Route("/files/blobs/{digest}", self.head_blob, methods=["HEAD"]),
+            Route("/files/artifacts/{artifact_id}/bundle", self.get_artifact_bundle, methods=["POST"]),
+            Route("/files/artifacts/{artifact_id}/{path:path}", self.get_artifact_file, methods=["GET"]),
+            Route("/files/{entity}/{project}/{run}/{name:path}", self.get_file, methods=["GET"]),
+        ]
+
+    def _viewer(self, request: Request) -> Viewer:
+        with self.db.session() as session:
+            return authenticate(session, request.headers.get("authorization"))
+
+    async def _authenticated(self, request: Request) -> Viewer | JSONResponse:
+        try:
+            return await run_in_threadpool(self._viewer, request)
+        except Unauthenticated as exc:
+            return error_response(str(exc), exc.code, 401)
+
+    def _held(self, viewer: Viewer, digest: str) -> bool:
+        with self.db.session() as session:
+            return blobs.holds(session, viewer.user_id, digest)
+
+    def _hold(self, viewer: Viewer, *digests: str) -> None:
+        with self.db.session() as session:
+            blobs.hold(session, viewer.user_id, *digests)
+
+    def _held_stored(self, viewer: Viewer, digests: list[str]) -> list[str]:
+        with self.db.session() as session:
+            found = blobs.held(session, viewer.user_id, digests)
+        stored = [digest for digest in digests if digest in found and self.store.size(digest) is not None]
+        for digest in stored:
+            self.store.touch(digest)
+        return stored
+
+    async def held_blobs(self, request: Request) -> Response:
+        """POST {"digests": [...]} (at most 10,000): the ones the viewer may attach without uploading, as HEAD
+        answers one at a time."""
+        viewer = await self._authenticated(request)
+        if isinstance(viewer, JSONResponse):
+            return viewer
+        try:
+            digests = [blobs.check_digest(digest) for digest in await json_list(request, "digests")]
+        except UserError as exc:
+            return error_response(str(exc), exc.code, 400)
+        return JSONResponse({"held": await run_in_threadpool(self._held_stored, viewer, digests)})
+
+    async def put_bundle(self, request: Request) -> Response:
+        """Store a bundle of small blobs (see bundles.py) in one request; each is checked against its digest.
+        On a bad record the blobs before it stay stored and held, and the answer says which one failed."""
+        viewer = await self._authenticated(request)
+        if isinstance(viewer, JSONResponse):
+            return viewer
+        reader = bundles.BundleReader(request.stream())
+        stored: list[str] = []
+        try:
+            while (record := await reader.header()) is not None:
+                digest, size = record
+                if len(stored) == MAX_BUNDLE_FILES:
+                    raise UserError(f"a bundle holds at most {MAX_BUNDLE_FILES} blobs")
+                if size > self.settings.max_file_bytes:
+                    raise blobs.BlobTooLarge(f"blob {digest} is larger than the server's limit of "
+                                             f"{self.settings.max_file_bytes} bytes (RUNBASE_MAX_FILE_BYTES)")
+                await self.store.put(digest, reader.body(size), self.settings.max_file_bytes)
+                stored.append(digest)
+        except ClientDisconnect:
+            return Response(status_code=400)
+        except UserError as exc:
+            if stored:
+                await run_in_threadpool(self._hold, viewer, *stored)
+            response = error_response(f"{exc} (after {len(stored)} blobs were stored)", exc.code,
+                                      413 if isinstance(exc, blobs.BlobTooLarge) else 400)
+            return response
+        if stored:
+            await run_in_threadpool(self._hold, viewer, *stored)
+        return JSONResponse({"stored": len(stored)}, status_code=201)
+
+    async def head_blob(self, request: Request) -> Response:
+        """200 with the size when the viewer has uploaded the blob before, so they skip uploading it; else 404,
+        with X-Runbase-Upload-Offset when part of the viewer's interrupted upload is kept for resuming.
+        Others must upload the contents once to prove they have them, even if the server stores them already."""
+        viewer = await self._authenticated(request)
+        if isinstance(viewer, JSONResponse):
+            return Response(status_code=401)
+        digest = request.path_params["digest"]
+        try:
+            size = self.store.size(digest)
+        except UserError:
+            return Response(status_code=400)
+        if size is None or not await run_in_threadpool(self._held, viewer, digest):
+            kept = self.store.resumable_at(digest, str(viewer.user_id))
+            return Response(status_code=404, headers={UPLOAD_OFFSET: str(kept)} if kept else None)
+        self.store.touch(digest)  # the client will attach it without uploading: a fresh grace period
+        return Response(status_code=200, headers={"Content-Length": str(size)})
+
+    async def put_blob(self, request: Request) -> Response:
+        """Store the body as the blob named by its SHA-256; idempotent, so a blob the viewer holds already is not read
+    again (200, created false). Anyone else's upload is read and checked whole (201, created true), whether or
+    not the server stores those contents already."""
+        viewer = await self._authenticated(request)
+        if isinstance(viewer, JSONResponse):
+            return viewer
+        digest = request.path_params["digest"]
+        try:
+            blobs.check_digest(digest)
+        except UserError as exc:
+            return error_response(str(exc), exc.code, 400)
+        limit = self.settings.max_file_bytes
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            return error_response(f"the upload is larger than the server's limit of {limit} bytes "
+                                  "(RUNBASE_MAX_FILE_BYTES)", "PAYLOAD_TOO_LARGE", 413)
+        if self.store.size(digest) is not None and await run_in_threadpool(self._held, viewer, digest):
+            self.store.touch(digest)
+            return JSONResponse({"sha256": digest, "created": False})
+        try:
+            offset = resume_offset(request.headers.get("content-range"))
+        except UserError as exc:
+            return error_response(str(exc), exc.code, 400)
+        try:  # a blob stored already is read and checked all the same: that proves the uploader holds it
+            await self.store.put(digest, request.stream(), limit, upload_key=str(viewer.user_id),
+                                           offset=offset)
+        except ClientDisconnect:  # the part that came is kept (see HEAD's X-Runbase-Upload-Offset)
+            return Response(status_code=400)
+        except blobs.OffsetMismatch as exc:
+            response = error_response(str(exc), exc.code, 409)
+            response.headers[UPLOAD_OFFSET] = str(exc.kept)
+            return response
+        except blobs.BlobTooLarge as exc:
+            return error_response(str(exc), exc.code, 413)
+        except blobs.DigestMismatch as exc:
+            return error_response(str(exc), exc.code, 400)
+        await run_in_threadpool(self._hold, viewer, digest)
+        # "created" answers for the uploader alone: the contents are new to them, whether or not anyone else
+        # uploaded the same, which the answer must not tell.
+        return JSONResponse({"sha256": digest, "created": True}, status_code=201)
+
+    def _find(self, request: Request) -> RunFile | None:
+        params = request.path_params
+        with self.db.session() as session:
+            viewer = authenticate(session, request.headers.get("authorization"))
+            return files.readable(session, viewer, params["entity"], params["project"], run_name=params["run"],
+                                  name=params["name"])
+
+    async def get_file(self, request: Request) -> Response:
+        """Stream a run file's contents to a viewer allowed to read its project (404 for anyone else)."""
+        try:
+            found = await run_in_threadpool(self._find, request)
+        except Unauthenticated as exc:
+            return error_response(str(exc), exc.code, 401)
+        if found is None:
+            p = request.path_params
+            return error_response(f"no file {p['name']!r} in run {p['entity']}/{p['project']}/{p['run']} "
+                          "(or no access to it)", "NOT_FOUND", 404)
+        return self._blob(found.sha256)
+
+    def _blob(self, digest: str) -> Response:
+        return BlobResponse(self.store.path(digest), media_type="application/octet-stream",
+                            headers={"ETag": f'"{digest}"', "X-Runbase-Sha256": digest})
+
+    def _find_entry(self, request: Request) -> ArtifactEntry | None:
+        params = request.path_params
+        with self.db.session() as session:
+            viewer = authenticate(session, request.headers.get("authorization"))
+            return versions.downloadable(session, viewer, params["artifact_id"], params["path"])
+
+    def _find_entries(self, viewer: Viewer, artifact_id: str, paths: list[str]) -> list[tuple[str, str, int, Path]]:
+        with self.db.session() as session:
+            return [(entry.path, entry.sha256, entry.size or 0, self.store.path(entry.sha256))
+                    for entry in versions.stored_entries(session, viewer, artifact_id, paths)
+                    if entry.sha256 is not None]  # all of them: stored_entries leaves references out
+
+    async def get_artifact_bundle(self, request: Request) -> Response:
+        """POST {"paths": [...]} (at most 10,000): the stored files of a version in one streamed bundle (see
+        bundles.py); paths it does not have, and references, are left out, so the client can tell."""
+        viewer = await self._authenticated(request)
+        if isinstance(viewer, JSONResponse):
+            return viewer
+        try:
+            paths = await json_list(request, "paths")
+            if not all(isinstance(path, str) for path in paths):
+                raise UserError('"paths" must be a list of strings')
+            entries = await run_in_threadpool(self._find_entries, viewer, request.path_params["artifact_id"],
+                                              paths)
+        except NotFound as exc:
+            return error_response(str(exc), exc.code, 404)
+        except UserError as exc:
+            return error_response(str(exc), exc.code, 400)
+        return StreamingResponse(iterate_in_threadpool(bundles.download_records(entries)),
+                                 media_type="application/octet-stream")
+
+    async def get_artifact_file(self, request: Request) -> Response:
+        """Stream a stored file of an artifact version to a viewer who can read the version (404 for anyone
+        else); references are not stored here (400)."""
+        try:
+            found = await run_in_threadpool(self._find_entry, request)
+        except Unauthenticated as exc:
+            return error_response(str(exc), exc.code, 401)
+        p = request.path_params
+        if found is None:
+            return error_response(f"no file {p['path']!r} in artifact {p['artifact_id']!r} (or no access to it)",
+                                  "NOT_FOUND", 404)
+        if found.sha256 is None:
+            return error_response(f"file {p['path']!r} of artifact {p['artifact_id']!r} is a reference to "
+                                  f"{found.ref}, not stored on this server", "BAD_REQUEST", 400)
+        return self._blob(found.sha256)

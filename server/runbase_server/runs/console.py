@@ -1,0 +1,48 @@
+"""A run's console output, as lines keyed by number so that resends change nothing."""
+
+from __future__ import annotations
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from .. import documents, pagination
+from ..errors import UserError
+from ..tables import ConsoleLine, Run
+
+MAX_LINE = 100_000
+MAX_TAIL = 10_000
+
+
+def append(session: Session, run: Run, start: int | None, lines_text: str | None) -> None:
+    """Store the lines after those the run already has; `start` numbers the first line sent."""
+    if lines_text is None:
+        return
+    lines = documents.parse(lines_text, "consoleLines", list)
+    if start is None or start < 0:
+        raise UserError("consoleLines needs consoleStart, the number of its first line (from 0)")
+    if not all(isinstance(line, str) for line in lines):
+        raise UserError("consoleLines must be a JSON list of strings")
+    have = run.console_line_count or 0
+    if start > have:
+        raise UserError(f"console lines must follow on: the run has {have} lines, these start at {start}")
+    fresh = lines[have - start:]
+    if fresh:
+        session.execute(insert(ConsoleLine), [{"run_id": run.id, "line": have + i, "text": line[:MAX_LINE]}
+                                              for i, line in enumerate(fresh)])
+        run.console_line_count = have + len(fresh)
+
+
+def tail(session: Session, run: Run, lines: int | None, *, budget: pagination.AnswerBudget | None = None
+         ) -> list[str]:
+    """The run's last `lines` lines (100 when not given), counted toward the request's answer `budget`."""
+    budget = budget or pagination.AnswerBudget()
+    count = 100 if lines is None else lines
+    if not 0 <= count <= MAX_TAIL:
+        raise UserError(f"lines must be from 0 to {MAX_TAIL}")
+    have = run.console_line_count or 0
+    budget.afford(min(count, have), "consoleTail", size=0)
+    found = list(session.scalars(select(ConsoleLine.text).where(ConsoleLine.run_id == run.id,
+                                                                ConsoleLine.line >= have - count)
+                                 .order_by(ConsoleLine.line)))
+    budget.charge(len(found), "consoleTail", size=sum(map(len, found)))
+    return found

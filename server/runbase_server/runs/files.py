@@ -1,0 +1,129 @@
+"""Run files: which blob each file a run saved points to, and the rules for their names."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+from urllib.parse import quote
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from .. import pagination
+from ..artifacts import blobs
+from ..auth import Viewer
+from ..errors import UserError
+from ..settings import of_session
+from ..tables import Run, RunFile, utcnow
+from . import runs
+
+MAX_NAME = 1024
+MAX_FILES_PER_REQUEST = 1000
+WINDOWS_DRIVE = re.compile(r"[A-Za-z]:")
+
+
+def check_name(name: object) -> str:
+    """A relative POSIX path inside the run; anything that could point outside it when
+    downloaded (absolute paths, `..`, backslashes) is refused."""
+    if not isinstance(name, str) or not name:
+        raise UserError("a file name must be a non-empty string")
+    if len(name) > MAX_NAME:
+        raise UserError(f"file name {name[:40]!r}... is longer than {MAX_NAME} characters")
+    if any(ord(c) < 32 or ord(c) == 127 for c in name):
+        raise UserError(f"file name {name!r} must not contain NUL or other control characters")
+    if "\\" in name:
+        raise UserError(f"file name {name!r} must use '/' between directories, not backslashes")
+    if name.startswith("/") or WINDOWS_DRIVE.match(name):
+        raise UserError(f"file name {name!r} must be a relative path, not an absolute one")
+    for part in name.split("/"):
+        if part in ("", ".", ".."):
+            raise UserError(f"file name {name!r} must not contain empty, '.' or '..' path components "
+                            "(path traversal is refused)")
+    return name
+
+
+def url_of(run: Run, name: str) -> str:
+    """Where the file is downloaded from, relative to the server's root."""
+    parts = [run.project.entity.name, run.project.name, run.name, *name.split("/")]
+    return "/files/" + "/".join(quote(part, safe="") for part in parts)
+
+
+def _entries(files: str) -> list[tuple[str, str, int]]:
+    try:
+        items = json.loads(files)
+    except ValueError:
+        raise UserError('files must be a JSON list of {"name", "sha256", "size"} objects') from None
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        raise UserError('files must be a JSON list of {"name", "sha256", "size"} objects')
+    if len(items) > MAX_FILES_PER_REQUEST:
+        raise UserError(f"at most {MAX_FILES_PER_REQUEST} files per request, not {len(items)}")
+    entries: dict[str, tuple[str, str, int]] = {}
+    for item in items:
+        name = check_name(item.get("name"))
+        digest = blobs.check_digest(item.get("sha256"))
+        size = item.get("size")
+        if type(size) is not int or size < 0:
+            raise UserError(f"file {name!r}: size must be a non-negative integer, not {size!r}")
+        if name in entries:
+            raise UserError(f"file {name!r} is listed twice")
+        entries[name] = (name, digest, size)
+    return list(entries.values())
+
+
+def upsert(session: Session, viewer: Viewer, entity: str | None, project: str, *, run_name: str,
+           files: str) -> list[RunFile]:
+    """Point the run's files at blobs already uploaded; a file saved again takes the new contents."""
+    run = runs.writable(session, viewer, entity, project, name=run_name)
+    store = blobs.store_for(of_session(session.info))
+    entries = _entries(files)
+    blobs.require_held(session, store, viewer.user_id, entries)
+    names = [name for name, _, _ in entries]
+    existing = {row.name: row for row in session.scalars(
+        select(RunFile).where(RunFile.run_id == run.id, RunFile.name.in_(names)))} if names else {}
+    now = utcnow()
+    saved = []
+    for name, digest, size in entries:
+        row = existing.get(name)
+        if row is None:
+            row = RunFile(run_id=run.id, name=name)
+            session.add(row)
+        if row.sha256 != digest or row.size != size or row.updated_at is None:
+            row.sha256, row.size, row.updated_at = digest, size, now
+        saved.append(row)
+    session.flush()
+    return saved
+
+
+def _query(run: Run, names: list[str] | None, pattern: str | None) -> Any:
+    if names is not None and pattern is not None:
+        raise UserError("pass either names or pattern, not both")
+    query = select(RunFile).where(RunFile.run_id == run.id)
+    if names is not None:
+        query = query.where(RunFile.name.in_(names))
+    if pattern is not None:
+        query = query.where(RunFile.name.ilike(pattern))  # MySQL LIKE as W&B uses it: case-insensitive
+    return query
+
+
+def page(session: Session, run: Run, names: list[str] | None, pattern: str | None, *, first: int | None,
+         after: str | None) -> pagination.Page[RunFile]:
+    """A page of the run's files in name order; `pattern` is a LIKE pattern ("%.json")."""
+    size, start = pagination.page_size(first), pagination.offset_of(after)
+    query = _query(run, names, pattern).order_by(RunFile.name).offset(start).limit(size + 1)
+    return pagination.paged(list(session.scalars(query)), start, size)
+
+
+def count(session: Session, run: Run, names: list[str] | None, pattern: str | None) -> int:
+    return session.scalar(select(func.count()).select_from(_query(run, names, pattern).subquery())) or 0
+
+
+def get(session: Session, run: Run, name: str) -> RunFile | None:
+    return session.scalar(select(RunFile).where(RunFile.run_id == run.id, RunFile.name == name))
+
+
+def readable(session: Session, viewer: Viewer, entity: str, project: str, *, run_name: str,
+             name: str) -> RunFile | None:
+    """The file, for a viewer allowed to read the project; None also when it is hidden from them."""
+    run = runs.find(session, viewer, entity, project, name=run_name)
+    return None if run is None else get(session, run, name)

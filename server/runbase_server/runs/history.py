@@ -1,0 +1,881 @@
+"""A run's history: rows keyed by step, appended in batches, read in step order.
+
+Storage has two parts:
+
+- the live tail, `history_chunks`: the JSON batches as they arrived, cheap to
+  write and read while they are few;
+- compacted segments, `history_columns`: once the tail holds COMPACT_AT rows,
+  `append` turns it (in the same transaction) into segments of at most
+  SEGMENT_ROWS consecutive rows, stored per key as numpy arrays: the steps
+  where the key has a value (omitted when it has one in every row) and the
+  values as float64 or int64, or, for anything else (strings, bools, null,
+  lists, dicts, mixed types, integers beyond 64 bits), a JSON list.
+
+Reads plan which segments and tail chunks a step range needs, decode them into
+a `_Frame` (row steps plus, per key, the row positions holding it and their
+values) and write JSON straight from the arrays: numbers are formatted by
+orjson a whole array at a time, non-finite ones patched in Python's dialect
+(NaN, Infinity), and the rows are spliced together without a dict per row."""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+from bisect import bisect_right
+from itertools import chain, compress, groupby, repeat
+from typing import Any, NamedTuple
+
+import numpy as np
+import orjson
+from sqlalchemy import Text, bindparam, delete, func, insert, literal, select, union_all
+from sqlalchemy.orm import Session
+
+from .. import documents, pagination
+from ..auth import Viewer
+from ..automations import engine
+from ..errors import UserError
+from ..tables import HistoryChunk, HistoryColumn, Run, utcnow
+from . import console, runs
+
+log = logging.getLogger("runbase.server")
+MAX_SAMPLES = 100_000
+MAX_PAGE = 100_000
+MAX_STEP = 2**63 - 1  # steps are 64-bit integers in storage
+COMPACT_AT = 10_000  # tail rows that trigger compaction
+SEGMENT_ROWS = 20_000  # most rows in one compacted segment
+JSON_TYPES = {int: "number", float: "number", str: "string", bool: "boolean", type(None): "nil", list: "list",
+              dict: "map"}
+
+# orjson parses integers beyond 64 bits as floats. Where parsed data holds a
+# float that large, a JSON text with an integer literal of 19+ digits is parsed
+# again by Python's exact parser.
+_BIG_FLOAT = 2.0**63
+_BIG_INT = re.compile(r"[\[,:]\s*-?\d{19}")
+_NUMERIC_TYPES = (int, float)
+
+
+def _checked(rows: list[Any]) -> list[dict[str, Any]]:
+    try:  # the common, valid case in a few passes at C speed
+        steps = [row["_step"] for row in rows]
+        if all(type(step) is int for step in steps) and (not steps or 0 <= steps[0] <= steps[-1] <= MAX_STEP) \
+                and all(a < b for a, b in zip(steps, steps[1:])):
+            return rows
+    except (TypeError, KeyError):
+        pass
+    previous = -1  # find and name the first bad row
+    for index, row in enumerate(rows):
+        if not isinstance(row, dict):
+            raise UserError(f"history row {index} is not a JSON object")
+        step = row.get("_step")
+        if type(step) is not int or not 0 <= step <= MAX_STEP:
+            raise UserError(f"history row {index} needs a non-negative integer _step up to 2^63-1, got {step!r}")
+        if step <= previous:
+            raise UserError(f"history rows must be in increasing _step order (row {index} has _step {step})")
+        previous = step
+    return rows
+
+
+def _count_keys(run: Run, rows: list[dict[str, Any]]) -> None:
+    # Rows from one training loop mostly share their keys: count runs of equal
+    # key sets instead of every key of every row.
+    counts: dict[str, int] = {}
+    previous: Any = None
+    repeats = 0
+    for row in rows + [{}]:
+        row_keys = row.keys()
+        if row_keys == previous:
+            repeats += 1
+            continue
+        for key in previous or ():
+            counts[key] = counts.get(key, 0) + repeats
+        previous, repeats = row_keys, 1
+    keys = dict(run.history_keys or {})
+    for key, count in counts.items():
+        entry = keys.get(key)
+        if entry is None:
+            first = next(row[key] for row in rows if key in row)
+            keys[key] = {"typeCounts": [{"type": JSON_TYPES.get(type(first), "unknown"), "count": count}]}
+        else:
+            entry["typeCounts"][0]["count"] += count
+    run.history_keys = keys
+
+
+# ---------------------------------------------------------------- rows -> columns
+
+
+class _Column(NamedTuple):
+    steps: np.ndarray | None  # where the key has a value; None: in every row of its segment
+    kind: str  # "f8", "i8" or "json"
+    values: Any  # np.ndarray for f8 / i8, list for json
+
+
+class _Segment(NamedTuple):
+    steps: np.ndarray  # the steps of its rows, increasing
+    columns: dict[str, _Column]  # every key but "_step"
+    suspect: bool = False  # holds a float that orjson may have made of a huge integer
+
+
+def _has_big_float(value: Any) -> bool:
+    if type(value) is float:
+        return abs(value) >= _BIG_FLOAT and math.isfinite(value)
+    if isinstance(value, list):
+        return any(_has_big_float(item) for item in value)
+    if isinstance(value, dict):
+        return any(_has_big_float(item) for item in value.values())
+    return False
+
+
+def _column(steps: np.ndarray | None, values: list[Any]) -> tuple[_Column, bool]:
+    if all(map(isinstance, values, repeat(float))):  # at C speed; no float subclass comes out of JSON
+        array = np.array(values, dtype=np.float64)
+        big = np.abs(array) >= _BIG_FLOAT
+        return _Column(steps, "f8", array), bool(big.any() and np.isfinite(array[big]).any())
+    if set(map(type, values)) == {int}:
+        try:
+            return _Column(steps, "i8", np.array(values, dtype=np.int64)), False
+        except OverflowError:
+            pass
+    return _Column(steps, "json", values), any(_has_big_float(value) for value in values)
+
+
+def _blocks(rows: list[dict[str, Any]]) -> list[tuple[Any, list[dict[str, Any]]]]:
+    """Runs of consecutive rows with the same keys."""
+    if rows and all(map(rows[0].keys().__eq__, map(dict.keys, rows))):  # one loop's rows: one block
+        return [(rows[0].keys(), rows)]
+    return [(keys, list(group)) for keys, group in groupby(rows, dict.keys)]
+
+
+def _columns(rows: list[dict[str, Any]]) -> _Segment:
+    """Rows (valid, in step order) as columns, a list comprehension per key and
+    block of rows with the same keys (no per-row containers: they would wake
+    the garbage collector, which then walks every parsed row)."""
+    count = len(rows)
+    steps = np.array([row["_step"] for row in rows], dtype=np.int64)
+    spans: dict[str, list[tuple[int, int]]] = {}
+    blocks: dict[str, list[list[Any]]] = {}
+    start = 0
+    for keys, block in _blocks(rows):
+        end = start + len(block)
+        for key in keys:
+            if key != "_step":
+                spans.setdefault(key, []).append((start, end))
+                blocks.setdefault(key, []).append([row[key] for row in block])
+        start = end
+    columns = {}
+    suspect = False
+    for key, where in spans.items():
+        parts = blocks[key]
+        values = parts[0] if len(parts) == 1 else list(chain.from_iterable(parts))
+        at = None if len(values) == count else steps[np.concatenate([np.arange(a, b) for a, b in where])]
+        columns[key], big = _column(at, values)
+        suspect = suspect or big
+    return _Segment(steps, columns, suspect)
+
+
+def _segments(sources: list[tuple[str, list[dict[str, Any]]]], size: int) -> list[_Segment]:
+    """Columns of the rows of `sources` ((JSON text, its parsed rows or a suffix of them),
+    in step order), cut into segments of at most `size` rows of nearly equal length."""
+
+    def cut(rows: list[dict[str, Any]]) -> list[_Segment]:
+        pieces = max(1, -(-len(rows) // size))
+        bounds = [len(rows) * i // pieces for i in range(pieces + 1)]
+        return [_columns(rows[a:b]) for a, b in zip(bounds, bounds[1:]) if b > a]
+
+    segments = cut([row for _, rows in sources for row in rows])
+    if any(segment.suspect for segment in segments):
+        exact = []
+        for text, rows in sources:
+            if rows and _BIG_INT.search(text):
+                rows = json.loads(text)[-len(rows):]
+            exact.extend(rows)
+        segments = cut(exact)
+    return segments
+
+
+def _segment_params(run_id: int, segment: _Segment) -> list[dict[str, Any]]:
+    first, last = int(segment.steps[0]), int(segment.steps[-1])
+    params = [dict(run_id=run_id, first_step=first, key="_step", last_step=last, value_count=len(segment.steps),
+                   kind="i8", steps=segment.steps.astype("<i8").tobytes(), data=None)]
+    for key, column in segment.columns.items():
+        found = documents.bad_character(key)
+        if found:  # stored before such keys were refused: the rest of the rows must still compact
+            log.warning("run %d: history key %r holds %s and is left out of compacted history", run_id, key, found)
+            continue
+        if column.kind == "json":
+            data = documents.dump(column.values).encode()
+        else:
+            data = column.values.astype("<" + column.kind).tobytes()
+        params.append(dict(run_id=run_id, first_step=first, key=key, last_step=last, value_count=len(column.values),
+                           kind=column.kind, data=data,
+                           steps=None if column.steps is None else column.steps.astype("<i8").tobytes()))
+    return params
+
+
+def _compact(session: Session, run: Run, fresh: list[tuple[str, list[dict[str, Any]]]]) -> None:
+    """Move the whole tail, plus rows not yet stored, into columnar segments."""
+    texts = session.scalars(select(HistoryChunk.rows).where(HistoryChunk.run_id == run.id)
+                            .order_by(HistoryChunk.first_step)).all()
+    sources = [(text, documents.loads(text)) for text in texts] + fresh
+    segments = _segments(sources, SEGMENT_ROWS)
+    if texts:
+        session.execute(delete(HistoryChunk).where(HistoryChunk.run_id == run.id))
+    if segments:
+        session.execute(insert(HistoryColumn), [p for s in segments for p in _segment_params(run.id, s)])
+
+
+def compact(session: Session, run: Run) -> None:
+    """Compact whatever tail a run has, e.g. once it has finished; reads are then columnar only."""
+    _compact(session, run, [])
+
+
+class Refused(NamedTuple):
+    """A row of a batch that was not stored, and why; the rest of the batch is."""
+
+    position: int  # in the batch as sent, from 0
+    step: int
+    reason: str
+
+
+class Appended(NamedTuple):
+    run: Run
+    accepted: int  # rows new to the run
+    refused: list[Refused]
+
+
+def _refuse_unstorable(rows_text: str, rows: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]], list[Refused]]:
+    """The batch without the rows that no database can store (a key holding NUL or a lone surrogate,
+    anywhere, or a string holding a lone surrogate), as text and rows, and those refused. Only a batch
+    whose text may hold such characters is looked at row by row."""
+    if "\\u0000" not in rows_text and not documents.may_hold_surrogates(rows_text):
+        return rows_text, rows, []
+    if _BIG_INT.search(rows_text):  # keep integers beyond 64 bits exact in the text stored again
+        rows = json.loads(rows_text)
+    kept, refused = [], []
+    for index, row in enumerate(rows):
+        found = documents.unstorable(row)
+        if found:
+            refused.append(Refused(index, row["_step"], f"cannot be stored: {found}"))
+        else:
+            kept.append(row)
+    return (documents.dump(kept), kept, refused) if refused else (rows_text, rows, [])
+
+
+def append(
+    session: Session,
+    viewer: Viewer,
+    entity: str | None,
+    project: str,
+    *,
+    run_name: str,
+    rows_text: str,
+    summary_text: str | None = None,
+    console_start: int | None = None,
+    console_text: str | None = None,
+    removed_summary_keys: list[str] | None = None,
+) -> Appended:
+    """Store the rows above the run's last step, and console lines; returns the run, how many rows were new
+    and the rows refused (each alone: one bad key must not lose the rest of the batch).
+
+    Steps only grow within a run, so a row at or below the last stored step was
+    already delivered: dropping it makes every resend harmless."""
+    run = runs.writable(session, viewer, entity, project, name=run_name, lock=True)
+    rows = _checked(documents.parse(rows_text, "rows", list, exact=False, nul=True))
+    rows_text, rows, refused = _refuse_unstorable(rows_text, rows)
+    fresh = rows if run.last_step is None else rows[bisect_right(rows, run.last_step, key=lambda row: row["_step"]):]
+    if fresh:
+        tail = session.scalar(select(func.coalesce(func.sum(HistoryChunk.row_count), 0))
+                              .where(HistoryChunk.run_id == run.id)) or 0
+        if tail + len(fresh) >= COMPACT_AT:
+            _compact(session, run, [(rows_text, fresh)])
+        else:
+            if len(fresh) == len(rows):
+                text = rows_text
+            else:
+                if _BIG_INT.search(rows_text):  # keep integers beyond 64 bits exact
+                    fresh = json.loads(rows_text)[-len(fresh):]
+                text = documents.dump(fresh)
+            session.add(HistoryChunk(run_id=run.id, first_step=fresh[0]["_step"], last_step=fresh[-1]["_step"],
+                                     row_count=len(fresh), rows=text))
+        run.last_step = fresh[-1]["_step"]
+        run.history_line_count = (run.history_line_count or 0) + len(fresh)
+        _count_keys(run, fresh)
+    runs.merge_summary(run, documents.parse(summary_text, "summaryMetrics"), removed_summary_keys)
+    console.append(session, run, console_start, console_text)
+    # A crashed run that sends again was only silent, not dead.
+    revived = run.state == "crashed" and runs.change_state(session, run, "running")
+    run.heartbeat_at = utcnow()
+    session.flush()
+    engine.on_history(session, run, fresh)
+    if revived:
+        engine.on_state(session, run)
+    return Appended(run, len(fresh), refused)
+
+
+# ---------------------------------------------------------------- frames
+
+
+class _Span(NamedTuple):
+    """The steps low <= step < high."""
+
+    low: int
+    high: int
+
+
+class _Piece(NamedTuple):
+    rows: np.ndarray | None  # increasing positions of the frame's rows that hold the key; None: all of them
+    kind: str
+    values: Any  # aligned with the rows: np.ndarray (f8 / i8) or list (json)
+
+
+def _subset(values: Any, mask: np.ndarray) -> Any:
+    return values[mask] if isinstance(values, np.ndarray) else list(compress(values, mask.tolist()))
+
+
+def _gather(values: Any, index: np.ndarray) -> Any:
+    return values[index] if isinstance(values, np.ndarray) else [values[i] for i in index.tolist()]
+
+
+def _concat(kind: str, parts: list[Any]) -> Any:
+    if len(parts) == 1:
+        return parts[0]
+    return np.concatenate(parts) if kind != "json" else list(chain.from_iterable(parts))
+
+
+def _lookup(sorted_steps: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each of `wanted`, its index in `sorted_steps` and whether it is there."""
+    index = np.searchsorted(sorted_steps, wanted)
+    if len(sorted_steps) == 0:
+        return index, np.zeros(len(wanted), dtype=bool)
+    found = sorted_steps[np.minimum(index, len(sorted_steps) - 1)] == wanted
+    return index, found
+
+
+class _Frame:
+    """Rows in step order: their steps, and per key the pieces of values they hold
+    (one piece per kind of values; a key held by every row has one piece, rows None)."""
+
+    __slots__ = ("steps", "pieces")
+
+    def __init__(self, steps: np.ndarray, pieces: dict[str, list[_Piece]]) -> None:
+        self.steps = steps
+        self.pieces = pieces
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def rows(self, piece: _Piece) -> np.ndarray:
+        return np.arange(len(self)) if piece.rows is None else piece.rows
+
+    @classmethod
+    def of(cls, segment: _Segment, keys: list[str] | None, required: list[str], span: _Span) -> _Frame:
+        """The segment's rows with low <= step < high that hold every required key, restricted to `keys`."""
+        steps = segment.steps
+        a, b = int(np.searchsorted(steps, span.low)), int(np.searchsorted(steps, span.high))
+        rows = steps[a:b]
+        keep = None
+        for key in required:
+            column = segment.columns.get(key)
+            if column is None:
+                return cls(rows[:0], {})
+            if column.steps is not None:
+                found = _lookup(column.steps, rows)[1]
+                keep = found if keep is None else keep & found
+        if keep is not None:
+            rows = rows[keep]
+        pieces = {}
+        for key in segment.columns if keys is None else keys:
+            column = segment.columns.get(key)
+            if column is None or not len(rows):
+                continue
+            if column.steps is None:  # in every row of the segment, so of the frame
+                values = column.values[a:b]
+                pieces[key] = [_Piece(None, column.kind, values if keep is None else _subset(values, keep))]
+            else:
+                at, found = _lookup(rows, column.steps)
+                if found.any():
+                    at = at[found]
+                    pieces[key] = [_Piece(None if len(at) == len(rows) else at, column.kind,
+                                          _subset(column.values, found))]
+        return cls(rows, pieces)
+
+    @classmethod
+    def concat(cls, frames: list[_Frame]) -> _Frame:
+        """One frame of consecutive frames."""
+        if len(frames) == 1:
+            return frames[0]
+        offsets = np.cumsum([0] + [len(f) for f in frames]).tolist()
+        gathered: dict[str, list[tuple[int, _Frame, _Piece]]] = {}
+        for offset, frame in zip(offsets, frames):
+            for key, items in frame.pieces.items():
+                gathered.setdefault(key, []).extend((offset, frame, p) for p in items)
+        pieces = {}
+        for key, entries in gathered.items():
+            kinds = [kind for kind, _ in groupby(entries, lambda e: e[2].kind)]
+            if len(kinds) == 1 and len(entries) == len(frames) and all(e[2].rows is None for e in entries):
+                pieces[key] = [_Piece(None, kinds[0], _concat(kinds[0], [e[2].values for e in entries]))]
+                continue
+            merged = []
+            for kind, run in groupby(entries, lambda e: e[2].kind):
+                same = list(run)
+                rows = np.concatenate([frame.rows(p) + offset for offset, frame, p in same])
+                merged.append(_Piece(rows, kind, _concat(kind, [p.values for _, _, p in same])))
+            pieces[key] = merged
+        return cls(np.concatenate([f.steps for f in frames]), pieces)
+
+    def head(self, count: int) -> _Frame:
+        if count >= len(self):
+            return self
+        pieces = {}
+        for key, items in self.pieces.items():
+            kept = []
+            for piece in items:
+                if piece.rows is None:
+                    kept.append(_Piece(None, piece.kind, piece.values[:count]))
+                    continue
+                cut = int(np.searchsorted(piece.rows, count))
+                if cut:
+                    kept.append(_Piece(piece.rows[:cut], piece.kind, piece.values[:cut]))
+            if kept:
+                pieces[key] = kept
+        return _Frame(self.steps[:count], pieces)
+
+    def take(self, index: np.ndarray) -> _Frame:
+        """The rows at the increasing positions `index`."""
+        pieces = {}
+        for key, items in self.pieces.items():
+            kept = []
+            for piece in items:
+                if piece.rows is None:
+                    kept.append(_Piece(None, piece.kind, _gather(piece.values, index)))
+                    continue
+                at, found = _lookup(piece.rows, index)
+                if found.any():
+                    kept.append(_Piece(np.flatnonzero(found), piece.kind, _gather(piece.values, at[found])))
+            if kept:
+                pieces[key] = kept
+        return _Frame(self.steps[index], pieces)
+
+    def numbers(self, key: str) -> tuple[np.ndarray, np.ndarray]:
+        """Positions and values (as float64) of the key's numeric values."""
+        rows, values = [], []
+        for piece in self.pieces.get(key, ()):
+            if piece.kind == "f8":
+                rows.append(self.rows(piece))
+                values.append(piece.values)
+            elif piece.kind == "i8":
+                rows.append(self.rows(piece))
+                values.append(piece.values.astype(np.float64))
+            else:
+                mask = np.array([type(v) in _NUMERIC_TYPES for v in piece.values], dtype=bool)
+                if mask.any():
+                    try:
+                        numbers = np.array(list(compress(piece.values, mask.tolist())), dtype=np.float64)
+                    except OverflowError:
+                        continue
+                    rows.append(self.rows(piece)[mask])
+                    values.append(numbers)
+        if not rows:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        return _concat("f8", rows), _concat("f8", values)
+
+    def render(self, separator: bytes = b",") -> bytes:
+        """The rows as JSON objects joined by `separator` ("_step" first, then the keys in frame order).
+
+        Each column's values are formatted as one array and cut into tokens;
+        the rows are then spliced together by a single join."""
+        count = len(self)
+        if not count:
+            return b""
+        width = 2 + 2 * len(self.pieces)
+        parts: list[bytes] = [b""] * (count * width)
+        parts[0::width] = [b"}" + separator + b'{"_step":'] * count
+        parts[0] = b'{"_step":'
+        parts[1::width] = _tokens("i8", self.steps)
+        for slot, (key, items) in enumerate(self.pieces.items(), 1):
+            label = b"," + _json_bytes(key) + b":"
+            tokens = list(chain.from_iterable(_tokens(p.kind, p.values) for p in items))
+            if len(tokens) == count:
+                parts[2 * slot::width] = [label] * count
+                parts[2 * slot + 1::width] = tokens
+            else:  # held by some rows only
+                at = np.concatenate([self.rows(p) for p in items])
+                labels = np.full(count, b"", dtype=object)
+                labels[at] = label
+                values = np.full(count, b"", dtype=object)
+                held = np.empty(len(tokens), dtype=object)
+                held[:] = tokens
+                values[at] = held
+                parts[2 * slot::width] = labels.tolist()
+                parts[2 * slot + 1::width] = values.tolist()
+        parts.append(b"}")
+        return b"".join(parts)
+
+
+def _json_bytes(value: Any) -> bytes:
+    if type(value) is str:
+        try:
+            return orjson.dumps(value)
+        except orjson.JSONEncodeError:  # lone surrogates
+            pass
+    return json.dumps(value, separators=(",", ":")).encode()
+
+
+_NONFINITE = {True: b"Infinity", False: b"-Infinity"}
+
+
+def _tokens(kind: str, values: Any) -> list[bytes]:
+    """Each value as JSON text (Python's dialect for NaN and infinities)."""
+    if not len(values):
+        return []
+    if kind == "json":
+        return [_json_bytes(value) for value in values]
+    tokens = orjson.dumps(np.ascontiguousarray(values), option=orjson.OPT_SERIALIZE_NUMPY)[1:-1].split(b",")
+    if kind == "f8":
+        for i in np.flatnonzero(~np.isfinite(values)).tolist():
+            value = float(values[i])
+            tokens[i] = b"NaN" if value != value else _NONFINITE[value > 0]
+    return tokens
+
+
+# ---------------------------------------------------------------- reading
+
+_FIRST, _LAST = -(2**63), 2**63 - 1  # no bound
+
+
+def _bound(step: int | None, default: int) -> int:
+    return default if step is None else min(max(step, _FIRST), _LAST)
+
+
+class _Source(NamedTuple):
+    first_step: int  # a segment's first step; for the tail, its first chunk's
+    estimate: int  # most rows it can give
+    tail: bool
+    dense: bool  # every row of it holds every required key
+
+
+_COLUMNS = HistoryColumn.__table__.c
+_CHUNKS = HistoryChunk.__table__.c
+# Prebuilt statements: compiled once, cheap to run page after page.
+_PLAN = union_all(
+    select(_COLUMNS.first_step, _COLUMNS.key, _COLUMNS.value_count).where(
+        _COLUMNS.run_id == bindparam("run"), _COLUMNS.key.in_(bindparam("keys", expanding=True)),
+        _COLUMNS.last_step >= bindparam("low"), _COLUMNS.first_step < bindparam("high")),
+    select(func.min(_CHUNKS.first_step), literal(None, Text), func.coalesce(func.sum(_CHUNKS.row_count), 0)).where(
+        _CHUNKS.run_id == bindparam("run"), _CHUNKS.last_step >= bindparam("low"),
+        _CHUNKS.first_step < bindparam("high")),
+)
+_LOAD = select(_COLUMNS.first_step, _COLUMNS.key, _COLUMNS.kind, _COLUMNS.steps, _COLUMNS.data).where(
+    _COLUMNS.run_id == bindparam("run"), _COLUMNS.first_step.in_(bindparam("firsts", expanding=True)))
+_LOAD_KEYS = _LOAD.where(_COLUMNS.key.in_(bindparam("keys", expanding=True)))
+_TAIL = select(_CHUNKS.first_step, _CHUNKS.row_count, _CHUNKS.rows).where(
+    _CHUNKS.run_id == bindparam("run"), _CHUNKS.last_step >= bindparam("low"), _CHUNKS.first_step < bindparam("high"),
+).order_by(_CHUNKS.first_step)
+
+
+def _plan(session: Session, run: Run, required: list[str], span: _Span) -> list[_Source]:
+    """The segments (and the tail) that may hold rows in [low, high) with every required key, in step order."""
+    counts: dict[int, dict[str, int]] = {}
+    tail = None
+    for first, key, count in session.connection().execute(
+            _PLAN, {"run": run.id, "keys": ["_step", *required], "low": span.low, "high": span.high}):
+        if key is None:
+            tail = (first, count)
+        else:
+            counts.setdefault(first, {})[key] = count
+    sources = []
+    for first in sorted(counts):
+        found = counts[first]
+        rows = found.get("_step", 0)
+        estimate = min((found.get(key, 0) for key in required), default=rows)
+        if estimate:
+            sources.append(_Source(first, estimate, False, estimate == rows))
+    if tail is not None and tail[1]:
+        sources.append(_Source(tail[0], tail[1], True, not required))
+    return sources
+
+
+def _decode(kind: str, data: bytes) -> Any:
+    if kind == "f8":
+        return np.frombuffer(data, "<f8")
+    if kind == "i8":
+        return np.frombuffer(data, "<i8")
+    return json.loads(data)  # exact for integers beyond 64 bits, unlike orjson
+
+
+def _fetch(session: Session, run: Run, firsts: list[int], keys: list[str] | None) -> Any:
+    """(first_step, key, kind, steps, data) of the segments starting at `firsts`."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg":
+        # psycopg's binary protocol hands bytea over as is: a third of the time of the hex text form.
+        sql = ("SELECT first_step, key, kind, steps, data FROM history_columns"
+               " WHERE run_id = %s AND first_step = ANY(%s)")
+        params: list[Any] = [run.id, firsts]
+        if keys is not None:
+            sql += " AND key = ANY(%s)"
+            params.append(keys)
+        driver = connection.connection.driver_connection
+        assert driver is not None  # a live connection, checked out for this session
+        cursor = driver.cursor(binary=True)
+        try:
+            return cursor.execute(sql, params).fetchall()
+        finally:
+            cursor.close()
+    if keys is None:
+        return connection.execute(_LOAD, {"run": run.id, "firsts": firsts}).all()
+    return connection.execute(_LOAD_KEYS, {"run": run.id, "firsts": firsts, "keys": keys}).all()
+
+
+def _load(session: Session, run: Run, sources: list[_Source], *, keys: list[str] | None,
+          span: _Span) -> list[_Segment]:
+    segments = []
+    firsts = [s.first_step for s in sources if not s.tail]
+    if firsts:
+        grouped: dict[int, dict[str, Any]] = {first: {} for first in firsts}
+        for first, key, kind, steps, data in _fetch(session, run, firsts, None if keys is None else ["_step", *keys]):
+            grouped[first][key] = (kind, steps, data)
+        for parts in grouped.values():
+            steps = np.frombuffer(parts.pop("_step")[1], "<i8")
+            columns = {key: _Column(None if at is None else np.frombuffer(at, "<i8"), kind, _decode(kind, data))
+                       for key, (kind, at, data) in sorted(parts.items())}
+            segments.append(_Segment(steps, columns))
+    if sources and sources[-1].tail:
+        chunks = session.connection().execute(_TAIL, {"run": run.id, "low": span.low, "high": span.high}).all()
+        if not chunks or chunks[0][0] != sources[-1].first_step or sum(c[1] for c in chunks) < sources[-1].estimate:
+            raise _Moved  # compacted since it was planned (each statement may see a newer snapshot)
+        segments += _segments([(text, documents.loads(text)) for _, _, text in chunks], 1 << 62)
+    return segments
+
+
+class _Moved(Exception):
+    """The tail a read planned on was compacted meanwhile: plan again."""
+
+
+def _frame(session: Session, run: Run, keys: list[str] | None, required: list[str], *, span: _Span,
+           limit: int | None = None) -> tuple[_Frame, int | None]:
+    """Rows with low <= step < high holding every required key, restricted to keys (None: all).
+
+    With a limit, at most that many rows, loading segments in groups just
+    large enough, and the step of the next row after them (None if none)."""
+    session.flush()  # reads below go through the connection, which does not autoflush
+    for _ in range(8):
+        try:
+            return _gather_frame(session, run, keys, required, span=span, limit=limit)
+        except _Moved:
+            continue
+    raise UserError("history is being compacted; try again")
+
+
+def _gather_frame(session: Session, run: Run, keys: list[str] | None, required: list[str], *, span: _Span,
+                  limit: int | None) -> tuple[_Frame, int | None]:
+    sources = _plan(session, run, required, span)
+    frames: list[_Frame] = []
+    got = 0
+    start = 0
+    following = None
+    while start < len(sources):
+        if limit is not None and got >= limit:
+            if got > limit:
+                break
+            if sources[start].dense:  # its first row is the next one: no need to load it
+                following = max(sources[start].first_step, span.low)
+                break
+        need = None if limit is None else max(limit - got, 1)
+        end, estimate = start, 0
+        while end < len(sources) and (need is None or estimate < need) and end - start < 256:
+            estimate += sources[end].estimate
+            end += 1
+        for segment in _load(session, run, sources[start:end], keys=keys, span=span):
+            frame = _Frame.of(segment, keys, required, span)
+            if len(frame):
+                frames.append(frame)
+                got += len(frame)
+        start = end
+    frame = _Frame.concat(frames) if frames else _Frame(np.zeros(0, dtype=np.int64), {})
+    if limit is not None and len(frame) > limit:
+        following = int(frame.steps[limit])
+        frame = frame.head(limit)
+    return frame, following
+
+
+def _keys(keys: list[str] | None, *more: str) -> list[str] | None:
+    if keys is None or not keys:
+        return None
+    if not isinstance(keys, list) or not all(isinstance(key, str) for key in keys):
+        raise UserError("keys must be a list of strings")
+    return list(dict.fromkeys([*keys, *more]))
+
+
+def sample_indices(count: int, samples: int) -> list[int]:
+    """Evenly spread indices that always include the first and the last row."""
+    if count <= samples:
+        return list(range(count))
+    if samples == 1:
+        return [count - 1]
+    return sorted({round(i * (count - 1) / (samples - 1)) for i in range(samples)})
+
+
+def _span(min_step: int | None, max_step: int | None) -> _Span | None:
+    """The steps min_step <= step < max_step (either optional); None when there are none."""
+    low, high = _bound(min_step, _FIRST), _bound(max_step, _LAST)
+    return _Span(low, high) if low < high else None
+
+
+def read(session: Session, run: Run, *, samples: int | None = None, min_step: int | None = None,
+         max_step: int | None = None, budget: pagination.AnswerBudget | None = None) -> list[str]:
+    """Every row with min_step <= step < max_step (both optional), or `samples` of them evenly spread.
+    max_step is exclusive as in W&B (and `scan`), so pages [a, b), [b, c) never share a row.
+    Refused when the rows would overrun the request's `budget`, before they are rendered."""
+    budget = budget or pagination.AnswerBudget()
+    if samples is not None and not 1 <= samples <= MAX_SAMPLES:
+        raise UserError(f"samples must be between 1 and {MAX_SAMPLES}")
+    span = _span(min_step, max_step)
+    if span is None:
+        return []
+    if samples is None:
+        frame, following = _frame(session, run, None, [], span=span, limit=budget.rows_left)
+        budget.charge(len(frame) + (following is not None), "history")
+    else:
+        budget.charge(min(samples, run.history_line_count or 0), "history(samples)")
+        frame = _frame(session, run, None, [], span=span)[0]
+        if len(frame) > samples:
+            frame = frame.take(np.array(sample_indices(len(frame), samples), dtype=np.int64))
+    text = frame.render(b"\n")
+    budget.charge(0, "history", size=len(text))
+    return text.decode().split("\n") if text else []
+
+
+def _bucket_extremes(rows: np.ndarray, values: np.ndarray, count: int, buckets: int) -> list[np.ndarray]:
+    """Per bucket of rows (`buckets` equal ranges of row positions), the positions of the
+    first lowest and first highest value (NaN never wins unless a bucket has nothing else)."""
+    edges = np.arange(buckets, dtype=np.int64) * count // buckets
+    starts = np.unique(np.searchsorted(rows, edges))
+    starts = starts[starts < len(rows)]
+    if not len(starts):
+        return []
+    group = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(rows))))
+    nan = np.isnan(values)
+    picks = []
+    for reduce, fill in ((np.minimum, np.inf), (np.maximum, -np.inf)):
+        series = np.where(nan, fill, values) if nan.any() else values
+        best = reduce.reduceat(series, starts)
+        hits = np.flatnonzero(series == best[group])
+        hit_groups = group[hits]
+        first = np.ones(len(hits), dtype=bool)
+        first[1:] = hit_groups[1:] != hit_groups[:-1]
+        picks.append(rows[hits[first]])
+    return picks
+
+
+def _pick(frame: _Frame, samples: int, extremes: list[str], shaped: list[str]) -> np.ndarray:
+    """Which rows a sample of `samples` keeps; see `sampled`."""
+    count = len(frame)
+    if count <= samples:
+        return np.arange(count)
+    if samples == 1:
+        return np.array([count - 1])
+    must = [0, count - 1]
+    series = {}
+    for key in extremes:
+        rows, values = frame.numbers(key)
+        nan = np.isnan(values)
+        if nan.all():
+            continue
+        if nan.any():
+            low, high = np.where(nan, np.inf, values).argmin(), np.where(nan, -np.inf, values).argmax()
+        else:
+            low, high = values.argmin(), values.argmax()
+        must += [int(rows[low]), int(rows[high])]
+        if key in shaped:
+            series[key] = rows, values
+    chosen = np.zeros(count, dtype=bool)
+    must = list(dict.fromkeys(must))[:samples]
+    chosen[must] = True
+    room = samples - len(must)
+    if series and room >= 2 * len(series):
+        buckets = room // (2 * len(series))
+        for rows, values in series.values():
+            for picks in _bucket_extremes(rows, values, count, buckets):
+                chosen[picks] = True
+    kept = np.flatnonzero(chosen)
+    room = samples - len(kept)
+    return np.union1d(kept, _spread(kept, room)) if room > 0 else kept
+
+
+def _spread(kept: np.ndarray, room: int) -> np.ndarray:
+    """`room` more positions between the kept ones (which include the first and
+    last), shared among the gaps in proportion to their length (largest
+    remainders first) and evenly spaced within each gap."""
+    before, after = kept[:-1], kept[1:]
+    free = after - before - 1
+    share = room * free / free.sum()
+    counts = np.floor(share).astype(np.int64)
+    short = room - int(counts.sum())
+    if short:
+        counts[np.argsort(counts - share, kind="stable")[:short]] += 1
+    gap = np.repeat(np.arange(len(counts)), counts)
+    nth = np.arange(len(gap)) - np.repeat(np.cumsum(counts) - counts, counts) + 1
+    width = after[gap] - before[gap]
+    spread: np.ndarray = before[gap] + np.round(nth * width / (counts[gap] + 1)).astype(np.int64)
+    return spread
+
+
+def sampled(session: Session, run: Run, keys: list[str] | None, samples: int, *, x_axis: str = "_step",
+            budget: pagination.AnswerBudget | None = None) -> str:
+    """At most `samples` rows as one JSON list, for plotting.
+
+    With keys, only rows holding every key and `x_axis` count, restricted to
+    those keys, `x_axis` and "_step" (W&B's sampled history); without, every
+    row with all its keys. The choice is deterministic: the first and last
+    rows and, per numeric key, the rows of its lowest and highest value always
+    stay (the first of ties; NaN ignored; should these exceed `samples`,
+    first, last, then the keys in order). The rest of the budget is split into
+    equal buckets of rows and each bucket keeps the rows of its lowest and
+    highest value of each numeric key shown (M4-style: spikes and dips that a
+    plot would show survive any downsampling; `x_axis`, and without keys the
+    keys with a leading underscore, are not shaped). Whatever budget is left
+    (ties, flat series, non-numeric keys) goes to the gaps between the rows
+    kept, in proportion to their length, evenly spaced within each."""
+    budget = budget or pagination.AnswerBudget()
+    if not 1 <= samples <= MAX_SAMPLES:
+        raise UserError(f"samples must be between 1 and {MAX_SAMPLES}")
+    wanted = _keys(keys, x_axis)
+    budget.charge(min(samples, run.history_line_count or 0), "sampledHistory")  # at most, before loading
+    everything = _Span(_FIRST, _LAST)
+    if wanted is None:
+        frame = _frame(session, run, None, [], span=everything)[0]
+        extremes = list(frame.pieces)
+        shaped = [key for key in extremes if not key.startswith("_")]
+    else:
+        required = [key for key in wanted if key != "_step"]
+        frame = _frame(session, run, required, required, span=everything)[0]
+        extremes = required
+        shaped = [key for key in required if key != x_axis] or required
+    frame = frame.take(_pick(frame, samples, extremes, shaped)) if len(frame) > samples else frame
+    text = frame.render()
+    budget.charge(0, "sampledHistory", size=len(text))
+    return "[" + text.decode() + "]"
+
+
+def scan(session: Session, run: Run, keys: list[str] | None, *, min_step: int | None = None,
+         max_step: int | None = None, limit: int, budget: pagination.AnswerBudget | None = None
+         ) -> tuple[str, int | None]:
+    """Up to `limit` rows with min_step <= step < max_step as one JSON list, and the
+    min_step to continue from (None when no row is left).
+
+    With keys, only rows holding every key count, restricted to those keys and
+    "_step" (W&B's scan_history)."""
+    budget = budget or pagination.AnswerBudget()
+    if not 1 <= limit <= MAX_PAGE:
+        raise UserError(f"limit must be between 1 and {MAX_PAGE}")
+    wanted = _keys(keys)
+    required = [] if wanted is None else [key for key in wanted if key != "_step"]
+    span = _span(min_step, max_step)
+    if span is None:
+        return "[]", None
+    budget.charge(min(limit, run.history_line_count or 0), "historyPage")
+    frame, following = _frame(session, run, wanted and required, required, span=span, limit=limit)
+    text = frame.render()
+    budget.charge(0, "historyPage", size=len(text))
+    return "[" + text.decode() + "]", following

@@ -1,0 +1,188 @@
+"""Runs: creation and resumption, metadata, config, summary and state."""
+
+from __future__ import annotations
+
+import secrets
+import string
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, func, select, update
+from sqlalchemy.orm import Session
+
+from .. import documents, pagination, projects
+from .. import filters as mongo
+from ..auth import Viewer
+from ..automations import engine
+from ..errors import NotFound, UserError
+from ..names import check_name
+from ..tables import Project, Run, User, utcnow
+
+STATES = ("running", "finished", "failed", "crashed", "killed")
+FINAL_STATES = ("finished", "failed", "crashed", "killed")
+ID_ALPHABET = string.ascii_lowercase + string.digits
+
+
+def new_run_id() -> str:
+    return "".join(secrets.choice(ID_ALPHABET) for _ in range(8))
+
+
+def unwrap_config(wrapped: dict[str, Any]) -> dict[str, Any]:
+    """W&B sends config as {"key": {"value": v, "desc": ...}}; we store plain values."""
+    plain = {}
+    for key, item in wrapped.items():
+        if not isinstance(item, dict) or "value" not in item:
+            raise UserError(f'config key {key!r} must be shaped {{"value": ...}}, as W&B sends config')
+        plain[key] = item["value"]
+    return plain
+
+
+def wrap_config(plain: dict[str, Any]) -> dict[str, Any]:
+    return {key: {"value": value, "desc": None} for key, value in plain.items()}
+
+
+def merge_summary(run: Run, delta: dict[str, Any] | None, removed: list[str] | None = None) -> None:
+    """Keys in delta replace the run's, a null value like any other (W&B keeps null); keys in `removed` go.
+    Removals travel apart from values because null is a value."""
+    if not delta and not removed:
+        return
+    both = sorted(set(delta or {}) & set(removed or ()))
+    if both:
+        raise UserError(f"summary keys {both} are both set (summaryMetrics) and removed (removeSummaryKeys)")
+    summary = {**(run.summary or {}), **(delta or {})}
+    for key in removed or ():
+        summary.pop(key, None)
+    run.summary = summary
+
+
+def find(session: Session, viewer: Viewer, entity: str | None, project: str, *, name: str) -> Run | None:
+    """The run, for a viewer who may read its project (access.can_read_run); None also when hidden from them."""
+    found = projects.readable(session, viewer, entity or viewer.username, project)
+    if found is None:
+        return None
+    return session.scalar(select(Run).where(Run.project_id == found.id, Run.name == name))
+
+
+def writable(
+    session: Session, viewer: Viewer, entity: str | None, project: str, *, name: str, lock: bool = False
+) -> Run:
+    """The run, for a viewer allowed to change it; `lock` holds its row until commit (PostgreSQL)."""
+    found = projects.writable(session, viewer, entity or viewer.username, project, create=False)
+    query = select(Run).where(Run.project_id == found.id, Run.name == name)
+    run = session.scalar(query.with_for_update() if lock else query)
+    if run is None:
+        raise NotFound(f"no run {found.entity.name}/{project}/{name}")
+    return run
+
+
+def upsert(session: Session, viewer: Viewer, fields: dict[str, Any]) -> tuple[Run, bool]:
+    """Create the run (and its project) or update the fields given. A run left in a final state is the caller's
+    to compact (history.compact), which builds on runs."""
+    entity = fields.get("entity_name") or viewer.username
+    project = projects.writable(session, viewer, entity, fields["model_name"], create=True)
+    if projects.is_registry(project):
+        raise UserError(f"{project.entity.name}/{project.name} is a registry, which holds linked artifact versions "
+                        "only: runs live in ordinary projects")
+    name = check_name("run id", fields.get("name") or new_run_id())
+    run = session.scalar(select(Run).where(Run.project_id == project.id, Run.name == name))
+    inserted = run is None
+    if run is None:
+        run = Run(project=project, name=name, user_id=viewer.user_id, config={}, summary={}, tags=[],
+                  history_keys={}, state="running")
+        session.add(run)
+    for field, column in (("display_name", "display_name"), ("notes", "notes"), ("group_name", "group_name"),
+                          ("job_type", "job_type"), ("host", "host")):
+        if fields.get(field) is not None:
+            setattr(run, column, fields[field])
+    if fields.get("tags") is not None:
+        run.tags = list(dict.fromkeys(fields["tags"]))
+    if fields.get("config") is not None:
+        run.config = unwrap_config(documents.parse(fields["config"], "config"))
+    merge_summary(run, documents.parse(fields.get("summary_metrics"), "summaryMetrics"),
+                  fields.get("remove_summary_keys"))
+    if inserted:
+        set_state(run, fields.get("state"), fields.get("exit_code"))
+        changed = True
+    else:
+        changed = change_state(session, run, fields.get("state"), fields.get("exit_code"))
+    run.heartbeat_at = utcnow()
+    session.flush()
+    if changed:
+        engine.on_state(session, run)
+    return run, inserted
+
+
+def set_state(run: Run, state: str | None, exit_code: int | None = None) -> None:
+    if state is None:
+        return
+    if state not in STATES:
+        raise UserError(f"state must be one of {', '.join(STATES)}, not {state!r}")
+    run.state = state
+    if state in FINAL_STATES:
+        run.finished_at = utcnow()
+        run.exit_code = exit_code
+    else:
+        run.finished_at = None
+        run.exit_code = None
+
+
+def change_state(session: Session, run: Run, state: str | None, exit_code: int | None = None) -> bool:
+    """Set a stored run's state; True if this call is the one that changed it, which is when its automations
+    fire. The change is an UPDATE conditional on the state read, so of requests racing to finish a run (an SDK
+    resending, say) only one sees it change."""
+    before = run.state
+    if state is None or state == before:
+        set_state(run, state, exit_code)
+        return False
+    if state not in STATES:
+        raise UserError(f"state must be one of {', '.join(STATES)}, not {state!r}")
+    moved = session.execute(update(Run).where(Run.id == run.id, Run.state == before).values(state=state)
+                            .returning(Run.id).execution_options(synchronize_session=False)).first()
+    set_state(run, state, exit_code)  # the same state again, with its finish time and exit code
+    return moved is not None
+
+
+def _matching(session: Session, project: Project, filters: dict[str, Any] | None) -> Select[Any]:
+    dialect = session.get_bind().dialect.name
+    return (select(Run).outerjoin(User, Run.user_id == User.id)
+            .where(Run.project_id == project.id, mongo.run_filter(filters, dialect)))
+
+
+def search(session: Session, project: Project, filters_text: str | None, order: str | None, *, first: int | None,
+           after: str | None) -> pagination.Page[Run]:
+    """One page of a project's runs matching a MongoDB-style filter, translated to SQL."""
+    size, start = pagination.page_size(first), pagination.offset_of(after)
+    query = _matching(session, project, documents.parse(filters_text, "filters"))
+    query = query.order_by(*mongo.run_order(order, session.get_bind().dialect.name)).offset(start).limit(size + 1)
+    return pagination.paged(list(session.scalars(query)), start, size)
+
+
+def count(session: Session, project: Project, filters_text: str | None) -> int:
+    query = _matching(session, project, documents.parse(filters_text, "filters"))
+    return session.scalar(select(func.count()).select_from(query.subquery())) or 0
+
+
+def delete(session: Session, run: Run) -> None:
+    """Delete the run (runs.writable found it) with its history and files. The artifact versions it logged stay,
+    no longer logged by a run, unless the caller deleted them first (versions.delete_logged_by)."""
+    session.delete(run)
+
+
+def mark_crashed(session: Session, silent_for: timedelta) -> int:
+    """Runs that stopped sending heartbeats crashed; returns how many were marked.
+
+    The UPDATE re-checks each row's state, so when servers sweep together each
+    run is marked, and its automations fire, once."""
+    cutoff: datetime = utcnow() - silent_for
+    crashed = list(session.scalars(
+        update(Run)
+        .where(Run.state == "running", Run.heartbeat_at < cutoff)
+        .values(state="crashed", finished_at=utcnow())
+        .returning(Run.id)
+        .execution_options(synchronize_session=False)
+    ))
+    for run_id in crashed:
+        run = session.get(Run, run_id, populate_existing=True)
+        if run is not None:
+            engine.on_state(session, run)
+    return len(crashed)

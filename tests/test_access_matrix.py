@@ -1,0 +1,318 @@
+"""The access matrix, against real servers on SQLite and PostgreSQL: for every kind of object (entity, team
+membership, project private and public, run, run file, artifact version, collection, registry of organization
+and restricted visibility, integration, automation, delivery), every role (owner, team admin, member, viewer,
+outsider, anonymous) and every action that applies (read, write, delete, link, list), one request, whose outcome
+must be what runbase_server/access.py's rules say. The world is built once per database."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+from conftest import Server
+
+ROLES = ("owner", "team_admin", "member", "viewer", "outsider", "anonymous")
+TEAM_ROLES = {"owner": "member", "team_admin": "admin", "member": "member", "viewer": "viewer"}
+DENIALS = {"FORBIDDEN", "NOT_FOUND", "UNAUTHENTICATED"}
+
+# Who may, by access.py's rules. The owner created every object (a member of the team, and admin of the
+# registries it made); the team admin created nothing.
+WRITERS = {"owner", "team_admin", "member"}  # entity writers (role admin or member)
+MEMBERS = WRITERS | {"viewer"}  # everyone in the team
+SIGNED_IN = MEMBERS | {"outsider"}  # anyone with a key
+REGISTRY_ADMINS = {"owner", "team_admin"}  # its admin (the creator) and the entity's admins
+EXPECTED: dict[tuple[str, str], set[str]] = {
+    ("entity", "read"): MEMBERS, ("entity", "write"): WRITERS, ("entity", "list"): MEMBERS,
+    ("membership", "read"): MEMBERS, ("membership", "write"): {"team_admin"}, ("membership", "delete"): {"team_admin"},
+    ("private project", "read"): MEMBERS, ("private project", "write"): WRITERS,
+    ("public project", "read"): SIGNED_IN, ("public project", "write"): WRITERS, ("public project", "list"): SIGNED_IN,
+    ("run", "read"): MEMBERS, ("run", "write"): WRITERS, ("run", "delete"): WRITERS,
+    ("run file", "read"): MEMBERS,
+    ("version", "read"): MEMBERS, ("version", "write"): WRITERS, ("version", "delete"): WRITERS,
+    ("version", "link"): WRITERS,  # only those who may share it (access.require_sharer): not its viewers
+    ("collection", "read"): MEMBERS, ("collection", "write"): WRITERS, ("collection", "delete"): WRITERS,
+    ("organization registry", "read"): MEMBERS, ("organization registry", "list"): MEMBERS,
+    ("organization registry", "link"): WRITERS, ("organization registry", "write"): REGISTRY_ADMINS,
+    ("organization registry", "delete"): REGISTRY_ADMINS,
+    ("restricted registry", "read"): REGISTRY_ADMINS, ("restricted registry", "list"): REGISTRY_ADMINS,
+    ("restricted registry", "link"): REGISTRY_ADMINS, ("restricted registry", "write"): REGISTRY_ADMINS,
+    ("integration", "read"): MEMBERS, ("integration", "write"): WRITERS, ("integration", "delete"): WRITERS,
+    ("automation", "read"): MEMBERS, ("automation", "list"): MEMBERS, ("automation", "write"): WRITERS,
+    ("automation", "delete"): WRITERS,
+    ("delivery", "read"): MEMBERS, ("delivery", "write"): WRITERS,
+}
+
+CREATE_ARTIFACT = "mutation($i: CreateArtifactInput!) { createArtifact(input: $i) { artifact { id } } }"
+ADD_FILES = "mutation($i: AddArtifactFilesInput!) { addArtifactFiles(input: $i) { fileCount } }"
+COMMIT = "mutation($i: CommitArtifactInput!) { commitArtifact(input: $i) { artifact { id collection { id } } } }"
+LINK = "mutation($i: LinkArtifactInput!) { linkArtifact(input: $i) { artifact { id } } }"
+REGISTRY = """mutation($i: CreateRegistryInput!) { createRegistry(input: $i) { registry { id fullName } } }"""
+INVITE = "mutation($i: CreateInviteInput!) { createInvite(input: $i) { member { id } } }"
+BUCKET = "mutation($i: UpsertBucketInput!) { upsertBucket(input: $i) { inserted } }"
+PROJECT = "mutation($i: UpsertModelInput!) { upsertModel(input: $i) { inserted } }"
+HOOK = """mutation($i: CreateGenericWebhookIntegrationInput!) { createGenericWebhookIntegration(input: $i) {
+    integration { id } } }"""
+TRIGGER = "mutation($i: CreateFilterTriggerInput!) { createFilterTrigger(input: $i) { trigger { id } } }"
+
+
+@dataclass
+class World:
+    server: Server
+    team: str
+    names: dict[str, str] = field(default_factory=dict)
+    keys: dict[str, str | None] = field(default_factory=dict)
+    ids: dict[str, Any] = field(default_factory=dict)
+
+    def graphql(self, role: str, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        key = self.keys[role]
+        headers = {} if key is None else {"Authorization": f"Bearer {key}"}
+        response = httpx.post(f"{self.server.url}/graphql", json={"query": query, "variables": variables or {}},
+                              headers=headers, timeout=60)
+        return response.json()
+
+    def setup(self, query: str, variables: dict[str, Any], role: str = "owner") -> Any:
+        answer = self.graphql(role, query, variables)
+        assert "errors" not in answer, answer
+        return answer["data"]
+
+
+def _unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def _version(world: World, role: str, entity: str, project: str, collection: str = "weights") -> dict[str, str]:
+    """A committed version (one reference file): its id and its sequence's id."""
+    made = world.setup(CREATE_ARTIFACT, {"i": {"entityName": entity, "projectName": project, "typeName": "model",
+                                               "collectionName": collection}}, role)["createArtifact"]["artifact"]
+    world.setup(ADD_FILES, {"i": {"artifactId": made["id"], "files": '[{"path": "w", "ref": "s3://b/w"}]'}}, role)
+    committed = world.setup(COMMIT, {"i": {"artifactId": made["id"]}}, role)["commitArtifact"]["artifact"]
+    return {"id": committed["id"], "collection": committed["collection"]["id"]}
+
+
+@pytest.fixture(scope="module")
+def world(server: Server) -> World:
+    world = World(server, _unique("matrix"))
+    world.keys = {"admin": server.key, "anonymous": None}
+    world.setup(f'mutation {{ createTeam(input: {{teamName: "{world.team}"}}) {{ entity {{ name }} }} }}', {},
+                "admin")
+    for role in ROLES[:-1]:
+        world.names[role] = _unique(role.replace("_", "-"))
+        world.keys[role] = server.create_user(world.names[role])
+        if role in TEAM_ROLES:
+            world.setup(INVITE, {"i": {"entityName": world.team, "username": world.names[role],
+                                       "role": TEAM_ROLES[role]}}, "admin")
+        world.setup(PROJECT, {"i": {"name": "mine"}}, role)  # where each one links and logs their own
+        world.ids[f"own version {role}"] = _version(world, role, world.names[role], "mine")["id"]
+    team = world.team
+    world.setup(PROJECT, {"i": {"entityName": team, "name": "private"}})
+    world.setup(PROJECT, {"i": {"entityName": team, "name": "public", "access": "READ"}})
+    world.setup(BUCKET, {"i": {"entityName": team, "modelName": "private", "name": "run"}})
+    contents = f"run file {uuid.uuid4().hex}".encode()
+    digest = hashlib.sha256(contents).hexdigest()
+    assert httpx.put(f"{server.url}/files/blobs/{digest}", content=contents,
+                     headers={"Authorization": f"Bearer {world.keys['owner']}"}).status_code in (200, 201)
+    world.setup("""mutation($i: UpsertRunFilesInput!) { upsertRunFiles(input: $i) { files { name } } }""",
+                {"i": {"entityName": team, "projectName": "private", "runName": "run", "files":
+                       f'[{{"name": "f.txt", "sha256": "{digest}", "size": {len(contents)}}}]'}})
+    world.ids["version"] = _version(world, "owner", team, "private")
+    for role in ROLES:  # one of each to delete per role
+        world.setup(BUCKET, {"i": {"entityName": team, "modelName": "private", "name": f"del-{role}"}})
+        world.ids[f"del version {role}"] = _version(world, "owner", team, "private", f"v-{role}")["id"]
+        world.ids[f"del collection {role}"] = _version(world, "owner", team, "private", f"c-{role}")["collection"]
+        world.ids[f"del registry {role}"] = world.setup(REGISTRY, {"i": {
+            "organization": team, "name": _unique("gone"), "visibility": "organization"}})["createRegistry"][
+            "registry"]["id"]
+        world.ids[f"del hook {role}"] = world.setup(HOOK, {"i": {
+            "entityName": team, "name": f"gone-{role}", "urlEndpoint": "https://ci.example/hook"}})[
+            "createGenericWebhookIntegration"]["integration"]["id"]
+        world.ids[f"del member {role}"] = world.setup(INVITE, {"i": {
+            "entityName": team, "username": server_user(world, f"gone-{role}"), "role": "viewer"}}, "admin")[
+            "createInvite"]["member"]["id"]
+    for visibility in ("organization", "restricted"):
+        made = world.setup(REGISTRY, {"i": {"organization": team, "name": _unique(visibility[:5]),
+                                            "visibility": visibility}})["createRegistry"]["registry"]
+        world.ids[f"{visibility} registry"] = made
+    world.ids["hook"] = world.setup(HOOK, {"i": {"entityName": team, "name": "hook", "urlEndpoint":
+                                                 "https://ci.example/hook"}})[
+        "createGenericWebhookIntegration"]["integration"]["id"]
+    for name in ("watch", *(f"del-{role}" for role in ROLES)):
+        world.ids[f"trigger {name}"] = world.setup(TRIGGER, {"i": {
+            "name": name, "entityName": team, "scopeType": "PROJECT", "projectName": "linked",
+            "eventType": "LINK_ARTIFACT", "eventFilter": "{}", "action": '{"action_type": "NO_OP"}'}})[
+            "createFilterTrigger"]["trigger"]["id"]
+    world.setup(LINK, {"i": {"artifactId": world.ids["version"]["id"], "entityName": team, "projectName": "linked",
+                             "collectionName": "watched"}})
+    deliveries = world.setup("query($id: ID!) { trigger(id: $id) { deliveries { edges { node { id } } } } }",
+                             {"id": world.ids["trigger watch"]}, "admin")
+    [world.ids["delivery"]] = [edge["node"]["id"] for edge in deliveries["trigger"]["deliveries"]["edges"]]
+    return world
+
+
+def server_user(world: World, prefix: str) -> str:
+    name = _unique(prefix)
+    world.server.create_user(name)
+    return name
+
+
+# ------------------------------------------------------------------ the cells
+
+Check = Callable[[World, str], bool]  # True when the role was allowed
+
+
+def _query(query: str, found: Callable[[dict[str, Any]], bool], variables: Callable[[World, str], dict[str, Any]]
+           ) -> Check:
+    """A read: allowed when the answer holds the object, denied when it is absent or refused."""
+    def check(world: World, role: str) -> bool:
+        answer = world.graphql(role, query, variables(world, role))
+        if answer.get("errors"):
+            assert answer["errors"][0]["extensions"]["code"] in DENIALS, answer
+            return False
+        return found(answer["data"])
+    return check
+
+
+def _mutation(query: str, variables: Callable[[World, str], dict[str, Any]]) -> Check:
+    """A write: allowed when it passes the access check (it may still fail later, as a redelivery of a NO_OP
+    does), denied when refused as forbidden, missing or unauthenticated."""
+    def check(world: World, role: str) -> bool:
+        answer = world.graphql(role, query, variables(world, role))
+        errors = answer.get("errors")
+        if not errors:
+            return True
+        code = errors[0].get("extensions", {}).get("code")
+        assert code is not None and code != "INTERNAL_SERVER_ERROR", answer
+        return code not in DENIALS
+    return check
+
+
+def _file(world: World, role: str) -> bool:
+    key = world.keys[role]
+    response = httpx.get(f"{world.server.url}/files/{world.team}/private/run/f.txt",
+                         headers={} if key is None else {"Authorization": f"Bearer {key}"})
+    assert response.status_code in (200, 401, 404), response.text
+    return response.status_code == 200
+
+
+def _team(world: World, _: str) -> dict[str, Any]:
+    return {"t": world.team}
+
+
+CELLS: dict[tuple[str, str], Check] = {
+    ("entity", "read"): _query("query($t: String!) { entity(name: $t) { name } }",
+                               lambda d: d["entity"] is not None, _team),
+    ("entity", "write"): _mutation(PROJECT, lambda w, r: {"i": {"entityName": w.team, "name": f"made-{r}"}}),
+    ("entity", "list"): _query(
+        "query($t: String!) { projects(entityName: $t, first: 100) { edges { node { name } } } }",
+        lambda d: "private" in {e["node"]["name"] for e in d["projects"]["edges"]}, _team),
+    ("membership", "read"): _query("query($t: String!) { entity(name: $t) { members { username } } }",
+                                   lambda d: bool(d["entity"] and d["entity"]["members"]), _team),
+    ("membership", "write"): _mutation(INVITE, lambda w, r: {"i": {"entityName": w.team, "username":
+                                                                   w.names["viewer"], "role": "viewer"}}),
+    ("membership", "delete"): _mutation("mutation($t: String!, $id: ID!) { deleteInvite(input: {entityName: $t, "
+                                        "id: $id}) { success } }",
+                                        lambda w, r: {"t": w.team, "id": w.ids[f"del member {r}"]}),
+    ("private project", "read"): _query("query($t: String) { project(name: \"private\", entityName: $t) { id } }",
+                                        lambda d: d["project"] is not None, _team),
+    ("private project", "write"): _mutation(PROJECT, lambda w, r: {"i": {"entityName": w.team, "name": "private",
+                                                                         "description": r}}),
+    ("public project", "read"): _query("query($t: String) { project(name: \"public\", entityName: $t) { id } }",
+                                       lambda d: d["project"] is not None, _team),
+    ("public project", "write"): _mutation(PROJECT, lambda w, r: {"i": {"entityName": w.team, "name": "public",
+                                                                        "description": r}}),
+    ("public project", "list"): _query(
+        "query($t: String!) { projects(entityName: $t, first: 100) { edges { node { name } } } }",
+        lambda d: "public" in {e["node"]["name"] for e in d["projects"]["edges"]}, _team),
+    ("run", "read"): _query("query($t: String) { project(name: \"private\", entityName: $t) { run(name: \"run\") "
+                            "{ id } } }", lambda d: bool(d["project"] and d["project"]["run"]), _team),
+    ("run", "write"): _mutation(BUCKET, lambda w, r: {"i": {"entityName": w.team, "modelName": "private",
+                                                            "name": "run", "notes": r}}),
+    ("run", "delete"): _mutation("mutation($i: DeleteRunInput!) { deleteRun(input: $i) { success } }",
+                                 lambda w, r: {"i": {"entityName": w.team, "projectName": "private",
+                                                     "runName": f"del-{r}"}}),
+    ("run file", "read"): _file,
+    ("version", "read"): _query("query($id: ID!) { artifact(id: $id) { id } }", lambda d: d["artifact"] is not None,
+                                lambda w, r: {"id": w.ids["version"]["id"]}),
+    ("version", "write"): _mutation("mutation($i: UpdateArtifactInput!) { updateArtifact(input: $i) { artifact "
+                                    "{ id } } }",
+                                    lambda w, r: {"i": {"artifactId": w.ids["version"]["id"], "description": r}}),
+    ("version", "delete"): _mutation("mutation($i: DeleteArtifactInput!) { deleteArtifact(input: $i) { success } }",
+                                     lambda w, r: {"i": {"artifactId": w.ids[f"del version {r}"]}}),
+    ("version", "link"): _mutation(LINK, lambda w, r: {"i": {
+        "artifactId": w.ids["version"]["id"], "entityName": w.names.get(r, "nobody"), "projectName": "mine",
+        "collectionName": "shared"}}),
+    ("collection", "read"): _query("query($t: String) { project(name: \"private\", entityName: $t) { "
+                                   "artifactCollection(name: \"weights\") { id } } }",
+                                   lambda d: bool(d["project"] and d["project"]["artifactCollection"]), _team),
+    ("collection", "write"): _mutation("mutation($i: UpdateArtifactCollectionInput!) { updateArtifactCollection("
+                                       "input: $i) { artifactCollection { id } } }",
+                                       lambda w, r: {"i": {"id": w.ids["version"]["collection"], "description": r}}),
+    ("collection", "delete"): _mutation("mutation($i: DeleteArtifactCollectionInput!) { deleteArtifactCollection("
+                                        "input: $i) { success } }",
+                                        lambda w, r: {"i": {"id": w.ids[f"del collection {r}"]}}),
+    ("integration", "read"): _query("query($t: String!) { entity(name: $t) { integrations { "
+                                    "... on GenericWebhookIntegration { name } } } }",
+                                    lambda d: bool(d["entity"] and any(i.get("name") == "hook"
+                                                                       for i in d["entity"]["integrations"])), _team),
+    ("integration", "write"): _mutation(HOOK, lambda w, r: {"i": {"entityName": w.team, "name": f"new-{r}",
+                                                                  "urlEndpoint": "https://ci.example/hook"}}),
+    ("integration", "delete"): _mutation("mutation($id: ID!) { deleteIntegration(input: {id: $id}) { success } }",
+                                         lambda w, r: {"id": w.ids[f"del hook {r}"]}),
+    ("automation", "read"): _query("query($id: ID!) { trigger(id: $id) { id } }", lambda d: d["trigger"] is not None,
+                                   lambda w, r: {"id": w.ids["trigger watch"]}),
+    ("automation", "list"): _query("query($t: String) { triggers(entityName: $t, first: 100) { edges { node { name } "
+                                   "} } }", lambda d: "watch" in {e["node"]["name"] for e in d["triggers"]["edges"]},
+                                   _team),
+    ("automation", "write"): _mutation("mutation($i: UpdateFilterTriggerInput!) { updateFilterTrigger(input: $i) "
+                                       "{ trigger { id } } }",
+                                       lambda w, r: {"i": {"id": w.ids["trigger watch"], "description": r}}),
+    ("automation", "delete"): _mutation("mutation($id: ID!) { deleteTrigger(input: {id: $id}) { success } }",
+                                        lambda w, r: {"id": w.ids[f"trigger del-{r}"]}),
+    ("delivery", "read"): _query("query($id: ID!) { delivery(id: $id) { id } }", lambda d: d["delivery"] is not None,
+                                 lambda w, r: {"id": w.ids["delivery"]}),
+    ("delivery", "write"): _mutation("mutation($id: ID!) { redeliver(input: {deliveryId: $id}) { delivery { id } } }",
+                                     lambda w, r: {"id": w.ids["delivery"]}),
+}
+for _visibility in ("organization", "restricted"):
+    _kind = f"{_visibility} registry"
+    CELLS[(_kind, "read")] = _query(
+        "query($n: String!, $t: String) { registry(name: $n, organization: $t) { id } }",
+        lambda d: d["registry"] is not None,
+        lambda w, r, v=_visibility: {"n": w.ids[f"{v} registry"]["fullName"], "t": w.team})
+    CELLS[(_kind, "link")] = _mutation(LINK, lambda w, r, v=_visibility: {"i": {
+        "artifactId": w.ids.get(f"own version {r}", w.ids["version"]["id"]), "entityName": w.team,
+        "projectName": w.ids[f"{v} registry"]["fullName"], "collectionName": f"linked-{r}"}})
+    CELLS[(_kind, "write")] = _mutation(
+        "mutation($i: UpdateRegistryInput!) { updateRegistry(input: $i) { registry { id } } }",
+        lambda w, r, v=_visibility: {"i": {"id": w.ids[f"{v} registry"]["id"], "description": r}})
+CELLS[("organization registry", "delete")] = _mutation(
+    "mutation($id: ID!) { deleteRegistry(input: {id: $id}) { success } }",
+    lambda w, r: {"id": w.ids[f"del registry {r}"]})
+
+
+def _listed(visibility: str) -> Check:
+    def check(world: World, role: str) -> bool:
+        answer = world.graphql(role, "query($t: String) { registries(organization: $t, first: 1000) { edges { node "
+                                     "{ fullName } } } }", {"t": world.team})
+        if answer.get("errors"):
+            assert answer["errors"][0]["extensions"]["code"] in DENIALS, answer
+            return False
+        listed = {edge["node"]["fullName"] for edge in answer["data"]["registries"]["edges"]}
+        return world.ids[f"{visibility} registry"]["fullName"] in listed
+    return check
+
+
+CELLS[("organization registry", "list")] = _listed("organization")
+CELLS[("restricted registry", "list")] = _listed("restricted")
+assert set(CELLS) == set(EXPECTED)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("cell", sorted(EXPECTED), ids=lambda cell: f"{cell[0]}-{cell[1]}".replace(" ", "_"))
+def test_access_matrix(world: World, cell: tuple[str, str], role: str) -> None:
+    allowed = CELLS[cell](world, role)
+    assert allowed == (role in EXPECTED[cell]), f"{role} {cell[1]} {cell[0]}: {'allowed' if allowed else 'denied'}"

@@ -1,0 +1,227 @@
+"""Request limits and bad input on the server: no request may cost the server more than its limits allow,
+and input no database can store gets a clear error (BAD_USER_INPUT) that loses nothing else."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import time
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+from conftest import PG_ADMIN_URL, Server
+
+LOG = """mutation($i: LogHistoryInput!) { logHistory(input: $i) { accepted refused { index step reason }
+           historyLineCount lastHistoryStep state } }"""
+UPSERT = """mutation($i: UpsertBucketInput!) { upsertBucket(input: $i) { bucket { name state tags } } }"""
+RUN = """query($p: String!, $r: String!) { project(name: $p) { run(name: $r) {
+           state historyLineCount history historyKeys summaryMetrics } } }"""
+
+
+def post(server: Server, body: bytes | str, timeout: float = 60) -> httpx.Response:
+    return httpx.post(f"{server.url}/graphql", content=body, timeout=timeout,
+                      headers={"Authorization": f"Bearer {server.key}", "Content-Type": "application/json"})
+
+
+def refused(answer: dict[str, Any], *phrases: str) -> str:
+    """The message of a request refused as the user's mistake, checked to hold every phrase."""
+    assert answer.get("errors"), answer
+    error = answer["errors"][0]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT", answer
+    for phrase in phrases:
+        assert phrase in error["message"], answer
+    return error["message"]
+
+
+def new_run(server: Server, project: str, rows: int = 0) -> str:
+    name = uuid.uuid4().hex[:10]
+    answer = server.graphql(UPSERT, {"i": {"modelName": project, "name": name}})
+    assert "errors" not in answer, answer
+    for start in range(0, rows, 5000):
+        batch = [{"_step": step, "loss": 1 / (step + 1), "acc": step % 7} for step in range(start, min(rows, start + 5000))]
+        answer = server.graphql(LOG, {"i": {"projectName": project, "runName": name, "rows": json.dumps(batch)}})
+        assert "errors" not in answer, answer
+    return name
+
+
+@pytest.fixture(scope="module")
+def big_run(server: Server) -> str:
+    """A run of 40,000 rows, shared by the tests that only read it."""
+    return new_run(server, "limits", rows=40_000)
+
+
+def run_fields(server: Server, run: str, fields: str, variables: str = "", **values: Any) -> dict[str, Any]:
+    query = f"query($p: String!, $r: String!{variables}) {{ project(name: $p) {{ run(name: $r) {{ {fields} }} }} }}"
+    return server.graphql(query, {"p": "limits", "r": run, **values})
+
+
+def test_sampled_history_specs_count_toward_the_answer(server: Server, big_run: str) -> None:
+    specs = [json.dumps({"keys": ["loss"], "samples": 100_000})] * 400
+    started = time.monotonic()
+    answer = run_fields(server, big_run, "sampledHistory(specs: $s)", ", $s: [JSONString!]!", s=specs)
+    refused(answer, "1000000 rows", "sampledHistory (400 specs)")
+    assert time.monotonic() - started < 10
+    answer = run_fields(server, big_run, "sampledHistory(specs: $s)", ", $s: [JSONString!]!", s=specs[:3])
+    assert "errors" not in answer, answer  # within the budget, answered in full
+    assert [len(json.loads(h)) for h in answer["data"]["project"]["run"]["sampledHistory"]] == [40_000] * 3
+
+
+def test_aliases_share_one_answer_budget(server: Server, big_run: str) -> None:
+    pages = " ".join(f"h{i}: historyPage(limit: 100000) {{ nextStep }}" for i in range(30))
+    refused(run_fields(server, big_run, pages), "1000000 rows", "historyPage")
+    samples = " ".join(f"h{i}: history(samples: 100000)" for i in range(30))
+    refused(run_fields(server, big_run, samples), "1000000 rows", "history")
+    answer = run_fields(server, big_run, " ".join(f"h{i}: history" for i in range(20)))
+    assert "errors" not in answer and len(answer["data"]["project"]["run"]["h19"]) == 40_000
+    refused(run_fields(server, big_run, " ".join(f"h{i}: history" for i in range(26))), "1000000 rows")
+
+
+def test_a_huge_list_argument_is_refused_quickly_naming_it(server: Server) -> None:
+    run = new_run(server, "limits")
+    before = server.log.stat().st_size
+    query = """query($p: String!, $r: String!, $names: [String!]) { project(name: $p) { run(name: $r) {
+                 files(names: $names) { edges { node { name } } } } } }"""
+    started = time.monotonic()
+    names = [f"file-{i}.txt" for i in range(1_000_000)]
+    refused(server.graphql(query, {"p": "limits", "r": run, "names": names}), "$names", "1000000 items", "10000")
+    assert time.monotonic() - started < 10
+    answer = server.graphql(query, {"p": "limits", "r": run, "names": names[:10_000]})
+    assert answer["data"]["project"]["run"]["files"]["edges"] == [], answer
+    # Variables count toward the cost: many short lists add up.
+    many = {"p": "limits", "r": run, "names": ["a"], "x": [[1] * 9000 for _ in range(20)]}
+    refused(server.graphql(query, many), "more than 100000 values")
+    assert server.log.stat().st_size - before < 64 * 1024  # no megabytes of SQL or values in the log
+
+
+def test_a_bad_key_refuses_its_row_alone(server: Server) -> None:
+    run = new_run(server, "badkeys")
+    rows = [{"_step": step, "ok": step} for step in range(100)]
+    rows[5]["a\x00b"] = 1
+    rows[7]["c\ud800"] = 2
+    rows[9]["text"] = "lone \udc00"
+    answer = server.graphql(LOG, {"i": {"projectName": "badkeys", "runName": run, "rows": json.dumps(rows)}})
+    assert "errors" not in answer, answer
+    result = answer["data"]["logHistory"]
+    assert result["accepted"] == 97 and result["state"] == "running"
+    assert [(r["index"], r["step"]) for r in result["refused"]] == [(5, 5), (7, 7), (9, 9)]
+    assert "NUL" in result["refused"][0]["reason"] and "surrogate" in result["refused"][1]["reason"]
+    # Sent as a JSON value rather than a string, a raw NUL reaches the rows too: still refused row by row.
+    more = [{"_step": 100, "ok": 100}, {"_step": 101, "x\x00": 1}, {"_step": 102, "ok": 102}]
+    answer = server.graphql(LOG, {"i": {"projectName": "badkeys", "runName": run, "rows": more}})
+    assert answer["data"]["logHistory"]["accepted"] == 2, answer
+    assert [r["index"] for r in answer["data"]["logHistory"]["refused"]] == [1]
+    answer = server.graphql(UPSERT, {"i": {"modelName": "badkeys", "name": run, "state": "finished"}})
+    assert answer["data"]["upsertBucket"]["bucket"]["state"] == "finished", answer
+    data = server.graphql(RUN, {"p": "badkeys", "r": run})["data"]["project"]["run"]
+    assert data["state"] == "finished" and data["historyLineCount"] == 99
+    steps = [json.loads(row)["_step"] for row in data["history"]]
+    assert steps == [s for s in range(103) if s not in (5, 7, 9, 101)]
+
+
+@pytest.mark.parametrize("fields, where", [
+    ({"name": "r\ud800"}, "$i.name"),
+    ({"modelName": "p\udfff"}, "$i.modelName"),
+    ({"tags": ["ok", "t\ud800"]}, "$i.tags.1"),
+    ({"tags": ["t\x00"]}, "$i.tags.0"),
+    ({"notes": "n\udc00"}, "$i.notes"),
+])
+def test_strings_no_database_can_store_are_refused(server: Server, fields: dict[str, Any], where: str) -> None:
+    body = {"query": UPSERT, "variables": {"i": {"modelName": "strings", **fields}}}
+    # json.dumps escapes the surrogate, as any JSON encoder must: the server decodes it back.
+    refused(post(server, json.dumps(body)).json(), where)
+
+
+@pytest.mark.parametrize("field, document", [
+    ("config", '{"k\\ud800": {"value": 1}}'),
+    ("config", '{"k": {"value": "\\udc00"}}'),
+    ("summaryMetrics", '{"s\\ud800": 1}'),
+    ("summaryMetrics", '{"s": "\\u0000"}'),
+])
+def test_documents_no_database_can_store_are_refused(server: Server, field: str, document: str) -> None:
+    answer = server.graphql(UPSERT, {"i": {"modelName": "strings", "name": uuid.uuid4().hex[:8], field: document}})
+    refused(answer, "must not contain" if "\\u0000" in document else "lone surrogate")
+
+
+def test_integration_names_with_surrogates_are_refused(server: Server) -> None:
+    query = """mutation($i: CreateGenericWebhookIntegrationInput!) {
+                 createGenericWebhookIntegration(input: $i) { integration { id } } }"""
+    body = {"query": query, "variables": {"i": {"entityName": "admin", "name": "hook\ud800",
+                                               "urlEndpoint": "http://127.0.0.1:9/x"}}}
+    refused(post(server, json.dumps(body)).json(), "$i.name", "surrogate")
+
+
+def test_a_step_beyond_64_bits_is_a_clear_error(server: Server) -> None:
+    run = new_run(server, "steps")
+    for step in (2**63, 2**64 + 5):
+        rows = json.dumps([{"_step": 1, "a": 1}, {"_step": step, "a": 2}])
+        answer = server.graphql(LOG, {"i": {"projectName": "steps", "runName": run, "rows": rows}})
+        refused(answer, "row 1", "2^63-1")
+    rows = json.dumps([{"_step": 2**63 - 1, "a": 1}])
+    assert server.graphql(LOG, {"i": {"projectName": "steps", "runName": run, "rows": rows}})[
+        "data"]["logHistory"]["accepted"] == 1
+
+
+def test_a_cursor_beyond_64_bits_is_a_clear_error(server: Server) -> None:
+    new_run(server, "cursors")
+    query = """query($p: String!, $a: String) { project(name: $p) { runs(after: $a) { edges { node { name } } } } }"""
+    for offset in (2**63, 10**30):
+        cursor = base64.urlsafe_b64encode(f"o:{offset}".encode()).decode()
+        refused(server.graphql(query, {"p": "cursors", "a": cursor}), "cursor")
+
+
+@pytest.mark.parametrize("value", ["Infinity", "-Infinity", "NaN", "1e400"])
+def test_a_non_finite_int_variable_is_a_clear_error(server: Server, value: str) -> None:
+    query = 'query($p: String!, $f: Int) { project(name: $p) { runs(first: $f) { edges { cursor } } } }'
+    response = post(server, f'{{"query": {json.dumps(query)}, "variables": {{"p": "cursors", "f": {value}}}}}')
+    assert response.status_code in (200, 400), response.text
+    answer = response.json()
+    assert answer["errors"][0]["extensions"]["code"] in ("BAD_USER_INPUT", "BAD_REQUEST"), answer
+    assert "Internal" not in answer["errors"][0]["message"]
+
+
+@pytest.mark.parametrize("filters", [
+    {"config.x": int("9" * 401)},
+    {"config.x": {"$gt": -int("9" * 401)}},
+    {"tags": {"$size": 1e30}},
+    {"tags": {"$size": int("9" * 30)}},
+])
+def test_huge_numbers_in_filters_are_clear_errors(server: Server, filters: dict[str, Any]) -> None:
+    new_run(server, "filters")
+    query = """query($p: String!, $f: JSONString) { project(name: $p) { runs(filters: $f) { edges { cursor } } } }"""
+    answer = server.graphql(query, {"p": "filters", "f": json.dumps(filters)})
+    if "errors" in answer:  # refusing is clear; matching nothing would be as good
+        refused(answer)
+    else:
+        assert answer["data"]["project"]["runs"]["edges"] == [], answer
+
+
+def test_a_connection_dropped_while_authenticating_is_retried(backend: str, fresh_server: Server) -> None:
+    """The API-key lookup waits on a lock the test holds; the test kills the server's connection there, as
+    a failover or a restarted PostgreSQL would. The request is answered, not failed with a plain 500."""
+    if backend != "postgresql":
+        pytest.skip("only PostgreSQL connections can be dropped from outside")
+    import psycopg
+
+    database = fresh_server.database_url.rsplit("/", 1)[1]
+    admin_url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{database}"
+    answers: list[httpx.Response] = []
+    with psycopg.connect(admin_url) as locker, psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+        locker.execute("LOCK TABLE api_keys IN ACCESS EXCLUSIVE MODE")
+        request = threading.Thread(target=lambda: answers.append(
+            post(fresh_server, json.dumps({"query": "{ viewer { username } }"}))))
+        request.start()
+        deadline = time.monotonic() + 20
+        killed = 0
+        while not killed and time.monotonic() < deadline:
+            killed = admin.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = %s "
+                "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()", (database,)).fetchone()[0]
+            time.sleep(0.05)
+        assert killed, "the request never waited on the lock"
+        locker.rollback()
+        request.join(30)
+    assert answers and answers[0].status_code == 200, answers and answers[0].text
+    assert answers[0].json() == {"data": {"viewer": {"username": "admin"}}}
