@@ -58,6 +58,9 @@ def _embedded(ip: Address) -> list[Address]:
     return found
 
 
+_GLOBAL_UNICAST = ipaddress.IPv6Network("2000::/3")
+
+
 def forbidden(ip: Address) -> str | None:
     """Why deliveries may not go to `ip` by default, or None for a public address."""
     for address in reversed(_embedded(ip)):  # the carried IPv4 address names the kind best
@@ -66,6 +69,10 @@ def forbidden(ip: Address) -> str | None:
                            ("private", address.is_private), ("non-public", not address.is_global)):
             if test:
                 return kind
+    # Outside global unicast, IPv6 forms that carry IPv4 (IPv4-compatible ::a.b.c.d, IPv4-translated
+    # ::ffff:0:a.b.c.d, ...) count as global to Python yet may be routed to the carried address.
+    if isinstance(ip, ipaddress.IPv6Address) and ip not in _GLOBAL_UNICAST and ip not in _NAT64:
+        return "non-public"
     return None
 
 
@@ -128,8 +135,9 @@ def check_destination(host: str, port: int, allowance: Allowance, timeout: float
     addresses = _resolve(host, port, timeout)
     for address in addresses:
         if not allowance.permits(address):
-            raise Refused(f"{host} resolves to a {forbidden(address)} address ({address}); deliveries go only to "
-                          "public addresses unless the server's RUNBASE_WEBHOOK_ALLOWED_HOSTS allows it")
+            # Neither the address nor its kind: a refusal must not tell users what internal names resolve to.
+            raise Refused(f"{host} resolves to an address deliveries may not go to: only public addresses, "
+                          "unless the server's RUNBASE_WEBHOOK_ALLOWED_HOSTS allows it")
     if not addresses:
         raise Refused(f"{host} has no address")
     return addresses[0]
