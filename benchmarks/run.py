@@ -850,7 +850,9 @@ def runbase_w4(database: str) -> dict[str, Any]:
 
 def runbase_w5(database: str) -> dict[str, Any]:
     """W5 against a fresh runbase server whose per-automation rate limit is lifted (W5 fires 600 times a minute)."""
-    with runbase_server(database, {"RUNBASE_AUTOMATION_RATE_LIMIT": str(W5_RATE_LIMIT)}) as server:
+    # The receiver is on loopback, where deliveries may go only when the operator allows it.
+    with runbase_server(database, {"RUNBASE_AUTOMATION_RATE_LIMIT": str(W5_RATE_LIMIT),
+                                   "RUNBASE_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1"}) as server:
         return run_worker(sys.executable, "runbase-w5", {
             **sdk_config(server), "project": "w5", "crossings": W5_CROSSINGS, "period": W5_PERIOD,
             "interval_s": W5_INTERVAL_S, "threshold": W5_THRESHOLD, "low": W5_LOW, "high": W5_HIGH,

@@ -18,6 +18,21 @@ ROOT = Path(__file__).resolve().parent.parent
 KEY_LINE = re.compile(r"created user 'admin' with API key ([A-Za-z0-9_]{40,}) ")
 
 
+def wait_healthy(url: str, process: subprocess.Popen[bytes] | subprocess.Popen[str] | None = None,
+                 timeout: float = 30) -> None:
+    """Until the server at `url` answers /healthz; fails at once if its process has exited."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert process is None or process.poll() is None, f"the server at {url} exited"
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"the server at {url} did not come up")
+
+
 def clean_environment(**extra: str) -> dict[str, str]:
     """The environment without this test run's runbase/wandb settings or virtualenv."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RUNBASE_", "WANDB_", "VIRTUAL_ENV", "PYTHON"))}

@@ -9,12 +9,13 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
 import pytest
 from conftest import ADMIN_KEY, Server, free_port
-from installs import KEY_LINE
+from installs import KEY_LINE, wait_healthy
 
 import runbase
 
@@ -120,14 +121,7 @@ def _stop(process: subprocess.Popen[str]) -> str:
 
 
 def _wait_healthy(port: int) -> None:
-    for _ in range(150):
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        __import__("time").sleep(0.1)
-    raise AssertionError("server did not come up")
+    wait_healthy(f"http://127.0.0.1:{port}")
 
 
 def test_first_start_prints_one_key_once(tmp_path: Path) -> None:
@@ -170,7 +164,7 @@ def test_restarting_the_demo_piles_up_nothing_and_leaves_nothing_enabled(tmp_pat
             automations = [edge["node"] for edge in data["triggers"]["edges"]]
             if len(data["viewer"]["apiKeys"]) == 1 and not any(a["enabled"] for a in automations):
                 break
-            __import__("time").sleep(0.1)
+            time.sleep(0.1)
         _stop(process)
         assert [key["description"] for key in data["viewer"]["apiKeys"]] == ["bootstrap key"]
         assert automations == [{"name": "runbase-demo", "enabled": False}]

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 from conftest import free_port
-from installs import ROOT, build_wheel, clean_environment, make_venv
+from installs import ROOT, build_wheel, clean_environment, make_venv, wait_healthy
 
 import runbase
 
@@ -56,14 +56,10 @@ def wheel_server(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
                                stdout=subprocess.DEVNULL, stderr=(workdir / "server.log").open("w"))
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert process.poll() is None, (workdir / "server.log").read_text()
-            __import__("time").sleep(0.1)
+        try:
+            wait_healthy(url, process)
+        except AssertionError:
+            raise AssertionError((workdir / "server.log").read_text()) from None
         yield url, key
     finally:
         process.terminate()

@@ -212,7 +212,6 @@ def create(session: Session, viewer: Viewer, fields: dict[str, Any]) -> Trigger:
     return trigger
 
 
-
 def readable(session: Session, viewer: Viewer, trigger_id: str | int) -> Trigger | None:
     """The automation, for a viewer who may see it (access.readable_automation); None otherwise."""
     return access.readable_automation(session, viewer, session.get(Trigger, row_id(trigger_id, "automation")))
