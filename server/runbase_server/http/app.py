@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any, NamedTuple
 
 from graphql import (
+    FieldNode,
     GraphQLError,
     ListTypeNode,
     NamedTypeNode,
@@ -110,20 +111,17 @@ def _variables_problem(variables: dict[str, Any], exempt: frozenset[str]) -> str
     return None
 
 
-def _refuse(query: str, message: str) -> JSONResponse:
-    """Refused alike on every database, as a GraphQL error of the operation's first field."""
-    try:
-        operation = next(d for d in parse(query).definitions if isinstance(d, OperationDefinitionNode))
-        path = [operation.selection_set.selections[0].name.value]  # type: ignore[attr-defined]
-    except (GraphQLError, StopIteration, IndexError, AttributeError):
-        path = []
-    return JSONResponse({"data": None, "errors": [{
-        "message": message, "path": path, "extensions": {"code": "BAD_USER_INPUT"}}]})
-
-
 class _Facts(NamedTuple):
     names: tuple[str | None, ...]  # of the operations; None for an anonymous one
     rows: frozenset[str]  # variable paths holding logHistory rows, refused row by row where they are stored
+    first_field: str | None  # of the first operation: where a refusal is reported
+
+
+def _refuse(facts: _Facts | None, message: str) -> JSONResponse:
+    """Refused alike on every database, as a GraphQL error of the operation's first field."""
+    path = [facts.first_field] if facts and facts.first_field else []
+    return JSONResponse({"data": None, "errors": [{
+        "message": message, "path": path, "extensions": {"code": "BAD_USER_INPUT"}}]})
 
 
 def _document_facts(query: str) -> _Facts | None:
@@ -139,9 +137,11 @@ def _document_facts(query: str) -> _Facts | None:
             rows.add(node.value.name.value)
         elif isinstance(node, VariableDefinitionNode) and _type_name(node.type) == "LogHistoryInput":
             rows.add(f"{node.variable.name.value}.rows")
-    return _Facts(tuple(definition.name.value if definition.name else None
-                        for definition in document.definitions if isinstance(definition, OperationDefinitionNode)),
-                  frozenset(rows))
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    first = operations[0].selection_set.selections[0] if operations and operations[0].selection_set.selections \
+        else None
+    return _Facts(tuple(operation.name.value if operation.name else None for operation in operations),
+                  frozenset(rows), first.name.value if isinstance(first, FieldNode) else None)
 
 
 def _walk(node: Node) -> Iterator[Node]:
@@ -233,15 +233,19 @@ class GraphQLEndpoint:
         if len(query) > MAX_QUERY_CHARS:  # data travels in variables; a document this long is an attack
             return error_response(f"the query document is longer than {MAX_QUERY_CHARS} characters; send data in "
                                   "variables", "PAYLOAD_TOO_LARGE", 413)
+        # Parsing and scanning the variables cost time in proportion to the request: not on the event loop.
+        return await run_in_threadpool(self._check_and_execute, request.headers.get("authorization"), query,
+                                       variables, operation)
+
+    def _check_and_execute(self, authorization: str | None, query: str, variables: dict[str, Any],
+                           operation: str | None) -> Response:
         facts = _facts(query)
-        problem = _variables_problem(variables, facts.rows if facts else frozenset())
         found = bad_character(query) or ("the NUL character (\\u0000)" if "\\u0000" in query else None)
-        if found:
-            problem = f"the query must not contain {found}"
+        problem = (f"the query must not contain {found}" if found
+                   else _variables_problem(variables, facts.rows if facts else frozenset()))
         if problem:
-            return _refuse(query, problem)
-        return await run_in_threadpool(self._execute, request.headers.get("authorization"), query, variables,
-                                       operation)
+            return _refuse(facts, problem)
+        return self._execute(authorization, query, variables, operation)
 
     def _execute(self, authorization: str | None, query: str, variables: dict[str, Any],
                  operation: str | None) -> Response:
