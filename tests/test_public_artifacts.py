@@ -129,7 +129,7 @@ def test_artifacts_paginate_and_filter_by_tags(server: Server, logged: dict[str,
     with pytest.raises(ValueError, match="not 'model'"):
         list(api.artifacts("model", f"{PROJECT}/test_artifact"))
     with pytest.raises(ValueError, match="cannot be sent as JSON"):
-        wandb.apis.public.Artifacts(api.client, "admin", PROJECT, "test_artifact", "dataset",
+        wandb.apis.public.Artifacts(api.client, "admin", PROJECT, "test_artifact", type="dataset",
                                     filters={"metadata.x": math.nan})
 
 

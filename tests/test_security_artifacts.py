@@ -17,6 +17,7 @@ COMMIT = "mutation($i: CommitArtifactInput!) { commitArtifact(input: $i) { artif
 LINK = "mutation($i: LinkArtifactInput!) { linkArtifact(input: $i) { artifact { id collection { id } } } }"
 UNLINK = "mutation($i: UnlinkArtifactInput!) { unlinkArtifact(input: $i) { success } }"
 BY_ID = "query($id: ID!) { artifact(id: $id) { id collection { name } } }"
+LINKS = """query($id: ID!) { artifact(id: $id) { linkedArtifacts { collection { id name projectName artifacts { totalCount } } } } }"""
 TEAM = "mutation($t: String!) { createTeam(input: {teamName: $t}) { entity { name } } }"
 INVITE = """mutation($t: String!, $u: String!, $r: String) { createInvite(input: {entityName: $t, username: $u,
     role: $r}) { member { username email } } }"""
@@ -96,6 +97,21 @@ def test_readers_cannot_republish_a_version_and_owners_take_links_back(server: S
     assert not_theirs["extensions"]["code"] in ("FORBIDDEN", "NOT_FOUND")
     ok(server, UNLINK, {"i": {"artifactId": source, "collectionId": portfolio}}, keys["owner"])
     assert ok(server, BY_ID, {"id": source}, outsider)["artifact"] is None
+
+    # Shared into a project the owner cannot read, the link is still listed to the owner (who takes it back),
+    # and to nobody else who cannot read that project.
+    ok(server, PROJECT, {"e": names["member"], "p": "hidden", "a": "PRIVATE"}, keys["member"])
+    hidden = link(server, source, names["member"], "hidden", keys["member"])
+    assert "errors" not in hidden, hidden
+    listed = {who: ok(server, LINKS, {"id": source}, keys[who])["artifact"]["linkedArtifacts"]
+              for who in ("owner", "viewer")}
+    assert [(v["collection"]["projectName"], v["collection"]["name"]) for v in listed["owner"]] == \
+        [(registry_name, "copied"), ("hidden", "copied")], listed
+    assert listed["viewer"] == [], listed  # a team viewer, outside the restricted registry too
+    assert listed["owner"][1]["collection"]["artifacts"]["totalCount"] == 0  # what else it holds stays hidden
+    ok(server, UNLINK, {"i": {"artifactId": source, "collectionId": listed["owner"][1]["collection"]["id"]}},
+       keys["owner"])
+    assert len(ok(server, LINKS, {"id": source}, keys["owner"])["artifact"]["linkedArtifacts"]) == 1
 
 
 def test_others_see_a_public_profile_only(server: Server) -> None:

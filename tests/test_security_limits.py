@@ -8,6 +8,7 @@ import json
 import threading
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -225,3 +226,30 @@ def test_a_connection_dropped_while_authenticating_is_retried(backend: str, fres
         request.join(30)
     assert answers and answers[0].status_code == 200, answers and answers[0].text
     assert answers[0].json() == {"data": {"viewer": {"username": "admin"}}}
+
+
+def test_every_list_counts_toward_the_answer(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """Pages of versions, collections, registries and automations nested under aliases add up: with an
+    answer of at most 100 rows, two pages of 60 are refused, one is answered."""
+    url = request.getfixturevalue("postgres").create() if backend == "postgresql" else None
+    server = Server(tmp_path / "server", url, {"RUNBASE_MAX_ANSWER_ROWS": "100"}).start()
+    try:
+        create = """mutation($i: CreateArtifactInput!) { createArtifact(input: $i) { artifact { id } } }"""
+        commit = "mutation($i: CommitArtifactInput!) { commitArtifact(input: $i) { artifact { id } } }"
+        registry = "mutation($n: String!) { createRegistry(input: {name: $n, visibility: \"organization\"}) { registry { id } } }"
+        for i in range(60):
+            made = server.graphql(create, {"i": {"projectName": "budget", "collectionName": f"c{i}",
+                                                 "typeName": "model"}})["data"]["createArtifact"]["artifact"]["id"]
+            assert "errors" not in server.graphql(commit, {"i": {"artifactId": made}})
+            assert "errors" not in server.graphql(registry, {"n": f"r{i}"})
+        collections = "artifactCollections(first: 60) { edges { node { name } } }"
+        registries = "registries(first: 60) { edges { node { name } } }"
+        one = server.graphql(f"{{ project(name: \"budget\") {{ {collections} }} }}")
+        assert len(one["data"]["project"]["artifactCollections"]["edges"]) == 60, one
+        refused(server.graphql(f"{{ project(name: \"budget\") {{ a: {collections} b: {collections} }} }}"),
+                "past 100 rows", "artifactCollections")
+        assert len(server.graphql(f"{{ {registries} }}")["data"]["registries"]["edges"]) == 60
+        refused(server.graphql(f"{{ a: {registries} b: {registries} }}"), "past 100 rows", "registries")
+        refused(server.graphql(f"{{ {registries} project(name: \"budget\") {{ {collections} }} }}"), "past 100 rows")
+    finally:
+        server.stop()

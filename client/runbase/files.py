@@ -171,12 +171,12 @@ class FileClient:
             if offset is None:
                 return  # the broken request got through after all
             report(offset - reported)
-            self._put_blob(path, digest, size, report, offset)
+            self._put_blob(path, digest, size, report, offset=offset)
 
         _retrying(attempt)
 
     def _put_blob(self, path: str | os.PathLike[str], digest: str, size: int,
-                  progress: Callable[[int], None] | None, offset: int = 0) -> None:
+                  progress: Callable[[int], None] | None, *, offset: int = 0) -> None:
         headers = {"Content-Length": str(size - offset), "Content-Type": "application/octet-stream"}
         if offset:
             headers["Content-Range"] = f"bytes {offset}-{size - 1}/{size}"
@@ -352,7 +352,7 @@ def _write_checked(chunks: Iterable[bytes], target: Path, digest: str, what: str
             os.unlink(temp)
 
 
-def restore_file(connection: Connection, entity: str | None, project: str, run: str, name: str, replace: bool,
+def restore_file(connection: Connection, entity: str | None, project: str, run: str, *, name: str, replace: bool,
                  root: str | os.PathLike[str]) -> IO[str] | None:
     """runbase.restore: None when the run has no such file; an existing local copy is kept unless `replace`."""
     check_name(name)
@@ -384,7 +384,8 @@ def restore(name: str, run_path: str | None = None, replace: bool = False,
     api = Api()
     entity, project, run_id = split_run_path(run_path, api.default_entity, api.settings["project"])
     try:
-        return restore_file(api.client, entity, project, run_id, name, replace, root if root is not None else ".")
+        return restore_file(api.client, entity, project, run_id, name=name, replace=replace,
+                            root=root if root is not None else ".")
     finally:
         api.client.close()
 

@@ -244,8 +244,8 @@ def _start(s: Settings, initial: dict[str, Any], force: bool) -> Run:
     config = Config(allow_val_change=bool(s.allow_val_change))
     if s.mode == "disabled":
         config.update(initial, allow_val_change=True)
-        return Run(s, s.entity, s.project or "uncategorized", s.run_id or _new_run_id(), s.run_name, None, None,
-                   config, Summary())
+        return Run(s, s.entity, s.project or "uncategorized", s.run_id or _new_run_id(), name=s.run_name, run_dir=None,
+                   sender=None, config=config, summary=Summary())
     base_url = credentials.normalize_host(s.base_url) if s.base_url else credentials.default_base_url()
     api_key = credentials.resolve_key(base_url, s.api_key)
     if s.mode == "online" and not api_key:
@@ -301,10 +301,12 @@ def _start(s: Settings, initial: dict[str, Any], force: bool) -> Run:
         console = connection.run_console(entity=entity, project=project, run=run_id, lines=0).project
         console_start = present(present(console, "project").run, "run").console_line_count
     sender = Sender(connection, log, {"entityName": entity, "projectName": project, "runName": run_id}, summary._data,
-                    float(s.heartbeat_seconds or DEFAULTS["heartbeat_seconds"]), max_batch_bytes=max_batch,
+                    heartbeat_seconds=float(s.heartbeat_seconds or DEFAULTS["heartbeat_seconds"]),
+                    max_batch_bytes=max_batch,
                     warn=_warner(s), silent=bool(s.silent), console_path=run_dir / "files" / "output.log" if capture else None, console_start=console_start)
     last_step = existing.last_history_step if existing is not None else None
-    run = Run(s, entity, project, run_id, display_name, str(run_dir / "files"), sender, config, summary,
+    run = Run(s, entity, project, run_id, name=display_name, run_dir=str(run_dir / "files"), sender=sender,
+              config=config, summary=summary,
               start_step=last_step + 1 if last_step is not None else 0,
               resumed=resumed, tags=tuple(s.run_tags or (existing.tags if existing is not None else ())),
               notes=s.run_notes, group=s.run_group, job_type=s.run_job_type, base_url=base_url)

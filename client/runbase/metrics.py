@@ -83,6 +83,7 @@ class MetricRules:
     def define(
         self,
         name: str,
+        *,
         step_metric: str | Metric | None = None,
         step_sync: bool | None = None,
         hidden: bool | None = None,

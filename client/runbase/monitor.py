@@ -88,7 +88,7 @@ class Monitor:
     verbose: log each poll and each run skipped, not only what was done."""
 
     def __init__(self, api: Api | None = None, state_file: str | os.PathLike[str] | None = None,
-                 refresh_rate: float = 10.0, per_page: int = 50, verbose: bool = False) -> None:
+                 refresh_rate: float = 10.0, per_page: int = 50, *, verbose: bool = False) -> None:
         if isinstance(refresh_rate, bool) or not isinstance(refresh_rate, (int, float)) or not refresh_rate > 0:
             raise ValueError(f"refresh_rate must be a positive number of seconds, not {refresh_rate!r}")
         self.api = api or Api()

@@ -135,6 +135,7 @@ class Run:
         entity: str | None,
         project: str,
         run_id: str,
+        *,
         name: str | None,
         run_dir: str | None,
         sender: Sender | None,
@@ -558,8 +559,8 @@ class Run:
             raise UsageError("restore() needs the server; this run is offline")
         entity, project, run_id = split_run_path(run_path, self._entity, self._project) if run_path else (
             self._entity, self._project, self._id)
-        return restore_file(self._files().connection, entity, project, run_id, name, replace,
-                            root if root is not None else self._dir or ".")
+        return restore_file(self._files().connection, entity, project, run_id, name=name, replace=replace,
+                            root=root if root is not None else self._dir or ".")
 
     # -- artifacts ---------------------------------------------------------------------------------
     def _check_active(self, what: str) -> None:
@@ -608,7 +609,7 @@ class Run:
         return artifact, aliases
 
     def _log_artifact(self, artifact_or_path: Artifact | str | os.PathLike[str], name: str | None, type: str | None,
-                      aliases: list[str] | None, tags: list[str] | None = None, commit: bool = True,
+                      aliases: list[str] | None, *, tags: list[str] | None = None, commit: bool = True,
                       distributed_id: str | None = None) -> Artifact:
         from .artifacts import names
 
@@ -636,7 +637,7 @@ class Run:
         """Declare an artifact (or a file, directory or URI, named after it) an output of this run. Returns
         at once: the upload happens in the background; artifact.wait() blocks until the server has
         committed it, and finish() waits for it. Offline runs keep it for `runbase sync`."""
-        return self._log_artifact(artifact_or_path, name, type, aliases, tags)
+        return self._log_artifact(artifact_or_path, name, type, aliases, tags=tags)
 
     def _distributed_id(self, distributed_id: str | None) -> str:
         distributed_id = distributed_id or self._group
@@ -780,7 +781,7 @@ class Run:
         artifact named source-<project>-<script> by default; None, with a warning, when no file matches."""
         if self._disabled:
             return None
-        artifact = code_artifact(root or ".", name, self._project, include_fn, exclude_fn)
+        artifact = code_artifact(root or ".", name, self._project, include_fn=include_fn, exclude_fn=exclude_fn)
         if artifact is None:
             self._warn(f"log_code(): no files under {os.path.abspath(root or '.')} matched; no code artifact was "
                        "logged")

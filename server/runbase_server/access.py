@@ -314,6 +314,12 @@ def require_sharer(session: Session, viewer: Viewer, artifact: Artifact) -> None
                         f"the project it was logged to may share it")
 
 
+def can_see_link(session: Session, viewer: Viewer, artifact: Artifact, portfolio: ArtifactCollection) -> bool:
+    """A link is seen by the portfolio's readers, and by the writers of the version's own project wherever it was
+    linked: they own it, and may only take back what they can find."""
+    return can_read_project(session, viewer, portfolio.project) or can_write_version(session, viewer, artifact)
+
+
 def can_unlink(session: Session, viewer: Viewer, artifact: Artifact, portfolio: ArtifactCollection) -> bool:
     """A link is removed by the writers of the portfolio, and by those of the version's own project, who own it
     and may take it back from wherever it was linked."""

@@ -61,8 +61,12 @@ def make_engine(url: str) -> Engine:
 STARTUP_LOCK = 0x72756E62  # any constant shared by every runbase server
 
 
-def upgrade(engine: Engine, then: Callable[[Connection], None] | None = None) -> None:
+def upgrade(engine: Engine, *, secret_keys: tuple[str, ...] = (), then: Callable[[Connection], None] | None = None
+            ) -> None:
     """Bring the database to the newest schema, then run `then` in the same transaction.
+
+    `secret_keys` (current first, then previous ones) are for the migrations that seal stored secrets: they
+    take keys, not the server's code, so that they keep doing what they did when written.
 
     On PostgreSQL an advisory lock makes servers starting together take turns,
     so one migrates and bootstraps while the others wait; SQLite's write lock
@@ -73,6 +77,7 @@ def upgrade(engine: Engine, then: Callable[[Connection], None] | None = None) ->
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": STARTUP_LOCK})
         config.attributes["connection"] = connection
+        config.attributes["secret_keys"] = secret_keys
         command.upgrade(config, "head")
         if then is not None:
             then(connection)

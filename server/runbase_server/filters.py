@@ -552,7 +552,7 @@ class _SqliteJson(_Path):
 
     dialect = "sqlite"
 
-    def __init__(self, doc: Expr, raw: str, escaped: str,
+    def __init__(self, doc: Expr, raw: str, escaped: str, *,
                  type_: ColumnElement[Any] | None = None, atom: ColumnElement[Any] | None = None,
                  root: Expr | None = None, keys: tuple[str, ...] = ()) -> None:
         self.doc = doc
@@ -602,7 +602,8 @@ class _SqliteJson(_Path):
 
     def elements(self) -> tuple[sa.FromClause, _SqliteJson, ColumnElement[Any]]:
         each = sa.func.json_each(self.doc, self.path).table_valued("key", "type", "atom", "value").alias()
-        return each, _SqliteJson(_container(each.c.type, each.c.value), "$", "$", each.c.type, each.c.atom), each.c.key
+        return each, _SqliteJson(_container(each.c.type, each.c.value), "$", "$",
+                                 type_=each.c.type, atom=each.c.atom), each.c.key
 
     def wrapped(self) -> _SqliteJson:
         container = self._container()  # NULL for a scalar, and json_array(NULL) is [null]: fine for one
@@ -612,7 +613,8 @@ class _SqliteJson(_Path):
     def pick(self, cond: ColumnElement[bool], other: _Path) -> _SqliteJson:
         assert isinstance(other, _SqliteJson)
         return _SqliteJson(sa.case((cond, self._container()), else_=other._container()), "$", "$",
-                           sa.case((cond, self.type_), else_=other.type_), sa.case((cond, self.atom), else_=other.atom))
+                           type_=sa.case((cond, self.type_), else_=other.type_),
+                           atom=sa.case((cond, self.atom), else_=other.atom))
 
     def selector(self) -> tuple[sa.FromClause, ColumnElement[Any]]:
         pair = sa.func.json_each(sa.literal("[0,1]", sa.Text)).table_valued("key").alias()
@@ -951,7 +953,7 @@ class _Fields:
     """The fields one kind of row is filtered on: plain columns by kind, JSON documents reached by
     `head.KEY...` (`head` alone is the whole document), and other nodes made per query."""
 
-    def __init__(self, strings: Mapping[str, Expr], times: Mapping[str, Expr],
+    def __init__(self, strings: Mapping[str, Expr], times: Mapping[str, Expr], *,
                  documents: Mapping[str, Expr], nodes: dict[str, NodeMaker], listed: tuple[str, ...]) -> None:
         self.strings = strings
         self.times = times
@@ -1020,23 +1022,23 @@ def _list(column: Expr) -> NodeMaker:
 
 
 RUN_FIELDS = _Fields(
-    _STRING_COLUMNS, _TIME_COLUMNS, _DOCUMENTS,
-    {"duration": lambda dialect: _Column(_duration(dialect), "number", dialect, "duration"),
+    _STRING_COLUMNS, _TIME_COLUMNS, documents=_DOCUMENTS,
+    nodes={"duration": lambda dialect: _Column(_duration(dialect), "number", dialect, "duration"),
      "sweep": lambda dialect: _Missing(), "tags": _list(Run.tags)},
-    (*_STRING_COLUMNS, *_TIME_COLUMNS, "duration", "sweep", "tags", "config.KEY", "config.KEY.value",
+    listed=(*_STRING_COLUMNS, *_TIME_COLUMNS, "duration", "sweep", "tags", "config.KEY", "config.KEY.value",
      "summary_metrics.KEY"))
 _REGISTRY_NAME = sa.func.substr(Project.name, len(REGISTRY_PREFIX) + 1)  # without the prefix
 REGISTRY_FIELDS = _Fields(
     {"name": _REGISTRY_NAME, "description": Project.description},
     {"created_at": Project.created_at, "createdAt": Project.created_at,
      "updated_at": Registry.updated_at, "updatedAt": Registry.updated_at},
-    {}, {}, ("name", "description", "created_at", "updated_at"))
+    documents={}, nodes={}, listed=("name", "description", "created_at", "updated_at"))
 COLLECTION_FIELDS = _Fields(
     {"name": ArtifactCollection.name, "description": ArtifactCollection.description},
     {"created_at": ArtifactCollection.created_at, "createdAt": ArtifactCollection.created_at,
      "updated_at": ArtifactCollection.updated_at, "updatedAt": ArtifactCollection.updated_at},
-    {}, {"tag": _list(ArtifactCollection.tags), "tags": _list(ArtifactCollection.tags)},
-    ("name", "description", "tag", "created_at", "updated_at"))
+    documents={}, nodes={"tag": _list(ArtifactCollection.tags), "tags": _list(ArtifactCollection.tags)},
+    listed=("name", "description", "tag", "created_at", "updated_at"))
 _VERSION_TIMES = {"created_at": Artifact.created_at, "createdAt": Artifact.created_at,
                   "updated_at": Artifact.updated_at, "updatedAt": Artifact.updated_at}
 _VERSION_LISTED = ("tag", "alias", "version", "created_at", "updated_at", "metadata.KEY")
@@ -1058,9 +1060,10 @@ def _version_fields(collection_id: Expr | int | None, alias: str | None) -> _Fie
         return _Rows(held.alias, (held.artifact_id == Artifact.id, held.collection_id == through), dialect, "alias")
 
     return _Fields({"version": sa.literal("v", sa.String) + sa.cast(index, sa.String)}, _VERSION_TIMES,
-                   {"metadata": Artifact.meta},
-                   {"tag": _list(Artifact.tags), "tags": _list(Artifact.tags), "alias": aliases, "aliases": aliases},
-                   _VERSION_LISTED)
+                   documents={"metadata": Artifact.meta},
+                   nodes={"tag": _list(Artifact.tags), "tags": _list(Artifact.tags), "alias": aliases,
+                          "aliases": aliases},
+                   listed=_VERSION_LISTED)
 
 
 # ------------------------------------------------------------------ query documents
@@ -1120,7 +1123,8 @@ def _condition(node: _Node, field: str, cond: Any, dialect: str) -> Pred:
         raise UserError(f"{field}: can't mix operators and plain keys in {sorted(map(str, cond))}")
     if "$options" in cond and "$regex" not in cond:
         raise UserError(f"{field}: $options needs $regex beside it")
-    return _and(*(_operator(node, field, op, value, cond, dialect) for op, value in cond.items() if op != "$options"))
+    return _and(*(_operator(node, field, op, value, cond=cond, dialect=dialect)
+                  for op, value in cond.items() if op != "$options"))
 
 
 def _list_operand(field: str, op: str, value: Any) -> list[Any]:
@@ -1133,7 +1137,7 @@ def _list_operand(field: str, op: str, value: Any) -> list[Any]:
     return value
 
 
-def _operator(node: _Node, field: str, op: str, value: Any, cond: dict[str, Any], dialect: str) -> Pred:
+def _operator(node: _Node, field: str, op: str, value: Any, *, cond: dict[str, Any], dialect: str) -> Pred:
     where = f"{field} {op}"
     if op in ("$eq", "$ne"):
         if _is_operator_document(value):

@@ -129,6 +129,8 @@ class ServerSettings:
     # file or artifact uses and that were stored or asked for longer ago than the grace period.
     blob_gc_interval_seconds: float = field(default_factory=lambda: _env_float("RUNBASE_BLOB_GC_INTERVAL_SECONDS", 3600))
     blob_gc_grace_seconds: float = field(default_factory=lambda: _env_float("RUNBASE_BLOB_GC_GRACE_SECONDS", 86400))
+    # Rows (runs, versions, history rows, samples, files, ...) one GraphQL request may return in all.
+    max_answer_rows: int = field(default_factory=lambda: _env_int("RUNBASE_MAX_ANSWER_ROWS", 1_000_000, minimum=100))
     max_query_depth: int = 12
 
     def resolved_database_url(self) -> str:

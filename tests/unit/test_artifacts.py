@@ -294,7 +294,7 @@ def test_paths_from_the_server_cannot_escape_the_download_root(tmp_path: Path) -
     entry = ArtifactManifestEntry("../escaped.txt", sha(b"x"), 1, url="/files/artifacts/1/..%2Fescaped.txt")
     with pytest.raises(ValueError, match="path traversal"):
         download_entries(Connection("http://127.0.0.1:9", "k" * 40), [entry], tmp_path / "root",
-                         ArtifactCache(tmp_path / "cache"), False, False)
+                         ArtifactCache(tmp_path / "cache"), skip_cache=False, allow_missing=False)
     assert not (tmp_path / "escaped.txt").exists()
 
 

@@ -202,14 +202,14 @@ class Artifact:
         from ..apis.public.artifacts import ArtifactCollection
 
         ref = self._logged().collection
-        return ArtifactCollection(self._connection(), ref.entity_name, ref.project_name, ref.name, ref.type_name)
+        return ArtifactCollection(self._connection(), ref.entity_name, ref.project_name, ref.name, type=ref.type_name)
 
     @property
     def source_collection(self) -> ArtifactCollection:
         from ..apis.public.artifacts import ArtifactCollection
 
         ref = self._logged().source_collection
-        return ArtifactCollection(self._connection(), ref.entity_name, ref.project_name, ref.name, ref.type_name)
+        return ArtifactCollection(self._connection(), ref.entity_name, ref.project_name, ref.name, type=ref.type_name)
 
     @property
     def source_name(self) -> str:
@@ -385,9 +385,10 @@ class Artifact:
         """Add a local file. "mutable" copies it now (into the cache, or a private staging file with
         skip_cache) so that later edits cannot change what is uploaded; "immutable" trusts the caller
         not to change it until the upload is done."""
-        return self._add_local(local_path, name, is_tmp, skip_cache, policy, overwrite, "overwrite")
+        return self._add_local(local_path, name, is_tmp=is_tmp, skip_cache=skip_cache, policy=policy,
+                               overwrite=overwrite, flag="overwrite")
 
-    def _add_local(self, local_path: str | os.PathLike[str], name: str | None, is_tmp: bool | None,
+    def _add_local(self, local_path: str | os.PathLike[str], name: str | None, *, is_tmp: bool | None,
                    skip_cache: bool | None, policy: str | None, overwrite: bool, flag: str) -> ArtifactManifestEntry:
         """add_file(), and add_dir() for each file; `flag` names the argument that allows replacing a file."""
         self._check_open()
@@ -432,7 +433,8 @@ class Artifact:
         prefix = names.check_path(Path(os.fspath(name)).as_posix()) + "/" if name else ""
         for file in _files_under(root):
             relative = name_under(file, root, "artifact file name")
-            self._add_local(file, prefix + relative, False, skip_cache, policy, merge, "merge")
+            self._add_local(file, prefix + relative, is_tmp=False, skip_cache=skip_cache, policy=policy,
+                            overwrite=merge, flag="merge")
 
     def add_reference(self, uri: ArtifactManifestEntry | str, name: str | os.PathLike[str] | None = None,
                       checksum: bool = True, max_objects: int | None = None) -> list[ArtifactManifestEntry]:
@@ -686,7 +688,7 @@ class Artifact:
             return None
         run = found.logged_by
         project = present(run.project, "project of the run that logged the artifact")
-        return Run(self._connection(), project.entity_name, project.name, run.name, run.model_dump())
+        return Run(self._connection(), project.entity_name, project.name, run.name, attrs=run.model_dump())
 
     def used_by(self) -> list[PublicRun]:
         """The runs that used this version as an input, oldest first."""
@@ -701,7 +703,8 @@ class Artifact:
             for edge in found.used_by.edges:
                 node = edge.node
                 project = present(node.project, "project of a run that used the artifact")
-                runs.append(Run(self._connection(), project.entity_name, project.name, node.name, node.model_dump()))
+                runs.append(Run(self._connection(), project.entity_name, project.name, node.name,
+                                attrs=node.model_dump()))
             if not found.used_by.page_info.has_next_page:
                 return runs
             after = found.used_by.page_info.end_cursor
@@ -777,8 +780,8 @@ class Artifact:
         if not allow_unverified:
             self._check_references(entries)
         target = Path(root) if root is not None else self._default_root()
-        return download_entries(self._connection(), entries, target, self._cache, bool(skip_cache),
-                                allow_missing_references)
+        return download_entries(self._connection(), entries, target, self._cache, skip_cache=bool(skip_cache),
+                                allow_missing=allow_missing_references)
 
     def checkout(self, root: str | None = None) -> str:
         """Make `root` hold exactly this version's files: download them and delete everything else there."""

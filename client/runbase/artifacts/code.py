@@ -45,7 +45,7 @@ def default_name(project: str, root: str) -> str:
     return names.safe_name(f"source-{project}-{script}")
 
 
-def code_artifact(root: str, name: str | None, project: str, include_fn: Callable[..., bool],
+def code_artifact(root: str, name: str | None, project: str, *, include_fn: Callable[..., bool],
                   exclude_fn: Callable[..., bool]) -> Artifact | None:
     """A draft of the files under root that include_fn takes and exclude_fn does not; None when none do.
     Filters get (path, root) or (path), as they accept."""

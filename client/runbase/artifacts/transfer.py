@@ -322,7 +322,7 @@ def _present(entry: ArtifactManifestEntry, target: Path) -> bool:
             and digest_of(target)[0] == entry.digest)
 
 
-def _download_one(files: FileClient, entry: ArtifactManifestEntry, root: Path, cache: ArtifactCache,
+def _download_one(files: FileClient, entry: ArtifactManifestEntry, root: Path, cache: ArtifactCache, *,
                   skip_cache: bool, allow_missing: bool) -> str | None:
     target = root / check_path(entry.path)
     if entry.ref is not None:
@@ -349,7 +349,7 @@ def _bundle_url(entry: ArtifactManifestEntry) -> str | None:
 
 
 def download_entries(connection: Connection, entries: list[ArtifactManifestEntry], root: Path, cache: ArtifactCache,
-                     skip_cache: bool, allow_missing: bool) -> list[str]:
+                     *, skip_cache: bool, allow_missing: bool) -> list[str]:
     """Download entries below `root`, several requests at a time, small files in bundles; returns their local
     paths (missing references left out when allowed)."""
     for entry in entries:
@@ -381,7 +381,8 @@ def download_entries(connection: Connection, entries: list[ArtifactManifestEntry
     with ThreadPoolExecutor(WORKERS) as pool:
         jobs = [pool.submit(fetch_bundle, url, group) for url, entries_of in bundled.items()
                 for group in _bundles(entries_of, lambda e: e.size or 0)]
-        paths = list(pool.map(lambda e: _download_one(files, e, root, cache, skip_cache, allow_missing), alone))
+        paths = list(pool.map(lambda e: _download_one(files, e, root, cache, skip_cache=skip_cache,
+                                                      allow_missing=allow_missing), alone))
         for job in jobs:
             job.result()
     paths += placed + [str(root / check_path(entry.path)) for group in bundled.values() for entry in group]

@@ -733,13 +733,18 @@ def aliases(session: Session, version: Version) -> list[str]:
 def source_readable(session: Session, viewer: Viewer, version: Version) -> bool:
     """Whether the viewer may browse the version's sequence: a registry's reader sees which sequence a linked
     version came from, not the other versions of a project hidden from them."""
-    return not version.is_link or access.can_read_project(session, viewer,
-                                                                        version.artifact.collection.project)
+    return not version.is_link or access.can_read_project(session, viewer, version.artifact.collection.project)
+
+
+def collection_readable(session: Session, viewer: Viewer, version: Version) -> bool:
+    """Whether the viewer may browse the collection the version was reached through: a version's owner lists its
+    links into projects hidden from them (to take them back), not what else those portfolios hold."""
+    return not version.is_link or access.can_read_project(session, viewer, version.collection.project)
 
 
 def linked(session: Session, viewer: Viewer, version: Version) -> list[Version]:
-    """A source version as seen through each portfolio it is linked into that the viewer can read; a link has
-    none."""
+    """A source version as seen through each portfolio it is linked into where the viewer may see the link; a
+    link has none."""
     if version.is_link:
         return []
     rows = session.execute(
@@ -748,7 +753,7 @@ def linked(session: Session, viewer: Viewer, version: Version) -> list[Version]:
         .where(ArtifactMembership.artifact_id == version.artifact.id, ArtifactCollection.kind == PORTFOLIO)
         .order_by(ArtifactMembership.id).limit(MAX_LINKED))
     return [Version(version.artifact, collection, membership.version_index) for membership, collection in rows
-            if access.can_read_project(session, viewer, collection.project)]
+            if access.can_see_link(session, viewer, version.artifact, collection)]
 
 
 def _readable_projects(session: Session, viewer: Viewer, project_ids: Select[Any]) -> list[int]:

@@ -38,6 +38,7 @@ class SecretBox:
     """Seals with the current key; opens with it or any previous one."""
 
     def __init__(self, current: str | bytes, previous: tuple[str, ...] = ()) -> None:
+        self.keys = (current if isinstance(current, str) else current.decode(), *previous)  # for the migrations
         self.current = Fernet(current)
         self.all = MultiFernet([self.current, *(Fernet(key) for key in previous)])
 
@@ -96,22 +97,12 @@ def _box(secret_key: str | None, previous: tuple[str, ...], data_dir: str) -> Se
     return SecretBox(secret_key or _key_file(Path(data_dir)), previous)
 
 
-_last: list[SecretBox] = []  # the box of this process's server, for the migration that seals old rows
-
-
 def box_for(settings: ServerSettings) -> SecretBox:
-    box = _box(settings.secret_key, settings.secret_key_previous, str(settings.data_dir.resolve()))
-    _last[:] = [box]
-    return box
+    return _box(settings.secret_key, settings.secret_key_previous, str(settings.data_dir.resolve()))
 
 
 def box_of(session: Session) -> SecretBox:
     return box_for(of_session(session.info))
-
-
-def for_migration() -> SecretBox:
-    """The starting server's box; outside a server (a bare upgrade), the one its environment names."""
-    return _last[0] if _last else box_for(ServerSettings())
 
 
 def reseal_all(session: Session, box: SecretBox) -> int:

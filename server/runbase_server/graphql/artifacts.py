@@ -87,8 +87,9 @@ class Artifact:
                    tags=list(row.tags or []))
 
     @strawberry.field
-    def collection(self) -> ArtifactCollection:
-        return ArtifactCollection.of(self.version.collection)
+    def collection(self, info: Info) -> ArtifactCollection:
+        shown = versions.collection_readable(info.context.session, info.context.viewer, self.version)
+        return ArtifactCollection.of(self.version.collection, hidden=not shown)
 
     @strawberry.field
     def source_collection(self, info: Info) -> ArtifactCollection:
@@ -125,17 +126,19 @@ class Artifact:
 
         page, total = versions.used_by(info.context.session, info.context.viewer, self.version.artifact,
                                         given(first), after=given(after))
-        return RunConnection.of(page, lambda: total)
+        return RunConnection.of(info.context.charged(page, "usedBy"), lambda: total)
 
     @strawberry.field
     def linked_artifacts(self, info: Info) -> list[Artifact]:
-        return [Artifact.of(v) for v in versions.linked(info.context.session, info.context.viewer, self.version)]
+        found = versions.linked(info.context.session, info.context.viewer, self.version)
+        info.context.budget.charge(len(found), "linkedArtifacts")
+        return [Artifact.of(v) for v in found]
 
     @strawberry.field
     def files(self, info: Info, names: list[str] | None = strawberry.UNSET, first: int | None = strawberry.UNSET,
               after: str | None = strawberry.UNSET) -> ArtifactFileConnection:
         session, row, names = info.context.session, self.version.artifact, given(names)
-        page = versions.files(session, row, names, given(first), after=given(after))
+        page = info.context.charged(versions.files(session, row, names, given(first), after=given(after)), "files")
         return ArtifactFileConnection(
             edges=[ArtifactFileEdge(node=ArtifactFile.of(self.version, entry), cursor=c)
                    for entry, c in zip(page.items, page.cursors())],
@@ -171,8 +174,9 @@ class ArtifactConnection:
 
 @strawberry.type
 class ArtifactCollection:
-    """`hidden`: the sequence of a version seen through a portfolio, in a project the viewer cannot read: it is
-    named (the version's source), but its description, tags, aliases and versions are not shown."""
+    """`hidden`: a collection in a project the viewer cannot read, reached through a version they can (its source
+    sequence, or a portfolio its owner linked it into): it is named, but its description, tags, aliases and
+    versions are not shown."""
 
     row: strawberry.Private[CollectionRow]
     hidden: strawberry.Private[bool]
@@ -218,7 +222,8 @@ class ArtifactCollection:
         where = versions.version_filter(session, given(filters), self.row.id)
         if self.hidden:
             return ArtifactConnection.of(pagination.Page([], 0, False), lambda: 0)
-        page = versions.versions(session, self.row, where, given(first), after=given(after))
+        page = info.context.charged(versions.versions(session, self.row, where, given(first), after=given(after)),
+                                    "artifacts")
         return ArtifactConnection.of(page, lambda: versions.count_versions(session, self.row, where))
 
     @strawberry.field
@@ -256,7 +261,7 @@ def collections_connection(info: Info, scope: ColumnElement[bool], filters: str 
     """A page of the collections in `scope` (a project's, a type's, a registry's) that match `filters`."""
     session = info.context.session
     where = collections.collection_filter(session, filters)
-    page = collections.page(session, scope, where, first, after=after)
+    page = info.context.charged(collections.page(session, scope, where, first, after=after), "artifactCollections")
     held = functools.cache(lambda: collections.aliases(session, page.items))  # read once, if asked
     return ArtifactCollectionConnection.of(page, lambda: collections.count(session, scope, where), held)
 
@@ -306,7 +311,8 @@ class ProjectArtifacts:
     @strawberry.field
     def artifact_types(self, info: Info, first: int | None = strawberry.UNSET,
                        after: str | None = strawberry.UNSET) -> ArtifactTypeConnection:
-        page = collections.types_page(info.context.session, self.row, given(first), given(after))
+        page = info.context.charged(collections.types_page(info.context.session, self.row, given(first),
+                                                           given(after)), "artifactTypes")
         return ArtifactTypeConnection(
             edges=[ArtifactTypeEdge(node=ArtifactType.of(row), cursor=c) for row, c in zip(page.items, page.cursors())],
             page_info=PageInfo.of(page))
@@ -339,14 +345,14 @@ class RunArtifacts:
     def logged_artifacts(self, info: Info, first: int | None = strawberry.UNSET,
                          after: str | None = strawberry.UNSET) -> ArtifactConnection:
         page, total = versions.logged(info.context.session, self.row, given(first), given(after))
-        return ArtifactConnection.of(page, lambda: total)
+        return ArtifactConnection.of(info.context.charged(page, "loggedArtifacts"), lambda: total)
 
     @strawberry.field
     def used_artifacts(self, info: Info, first: int | None = strawberry.UNSET,
                        after: str | None = strawberry.UNSET) -> ArtifactConnection:
         page, total = versions.used(info.context.session, info.context.viewer, self.row, given(first),
                                     after=given(after))
-        return ArtifactConnection.of(page, lambda: total)
+        return ArtifactConnection.of(info.context.charged(page, "usedArtifacts"), lambda: total)
 
 
 @strawberry.type

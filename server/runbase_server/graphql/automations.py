@@ -55,6 +55,7 @@ def webhook_integration(row: IntegrationRow) -> GenericWebhookIntegration:
 
 def entity_integrations(info: Info, entity: EntityRow) -> list[Integration]:
     rows = integrations.of_entity(info.context.session, info.context.viewer, entity.name)
+    info.context.budget.charge(len(rows), "integrations")
     return [slack_integration(row) if row.kind == integrations.SLACK else webhook_integration(row) for row in rows]
 
 
@@ -186,8 +187,9 @@ class Trigger:
     @strawberry.field
     def deliveries(self, info: Info, status: str | None = strawberry.UNSET, first: int | None = strawberry.UNSET,
                    after: str | None = strawberry.UNSET) -> DeliveryConnection:
-        return DeliveryConnection.of(outbox.of_trigger(info.context.session, self.row, given(status),
-                                                       first=given(first), after=given(after)))
+        page = outbox.of_trigger(info.context.session, self.row, given(status), first=given(first),
+                                 after=given(after))
+        return DeliveryConnection.of(info.context.charged(page, "deliveries"))
 
 
 @strawberry.type
@@ -208,8 +210,9 @@ class TriggerConnection:
 
 
 def project_triggers(info: Info, project: ProjectRow, first: int | None, after: str | None) -> TriggerConnection:
-    return TriggerConnection.of(automations.search(info.context.session, info.context.viewer, project.entity.name,
-                                                   None, first=first, after=after, project_id=project.id))
+    page = automations.search(info.context.session, info.context.viewer, project.entity.name, None, first=first,
+                              after=after, project_id=project.id)
+    return TriggerConnection.of(info.context.charged(page, "triggers"))
 
 
 @strawberry.input
@@ -330,9 +333,9 @@ class AutomationQueries:
     @strawberry.field
     def triggers(self, info: Info, entity_name: str | None = strawberry.UNSET, name: str | None = strawberry.UNSET,
                  *, first: int | None = strawberry.UNSET, after: str | None = strawberry.UNSET) -> TriggerConnection:
-        return TriggerConnection.of(automations.search(info.context.session, info.context.viewer,
-                                                       given(entity_name), given(name), first=given(first),
-                                                       after=given(after)))
+        page = automations.search(info.context.session, info.context.viewer, given(entity_name), given(name),
+                                  first=given(first), after=given(after))
+        return TriggerConnection.of(info.context.charged(page, "triggers"))
 
     @strawberry.field
     def trigger(self, info: Info, id: strawberry.ID) -> Trigger | None:

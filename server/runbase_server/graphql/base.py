@@ -8,7 +8,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NewType
+from typing import Any, NewType, TypeVar
 
 import strawberry
 from graphql import GraphQLError
@@ -56,6 +56,9 @@ SCALARS = {
 }
 
 
+PageT = TypeVar("PageT", bound="pagination.Page[Any]")
+
+
 @dataclass
 class Context:
     session: Session
@@ -63,6 +66,12 @@ class Context:
     limits: dict[str, int]
     writable: dict[int, bool] = dataclasses.field(default_factory=dict)  # entity id -> viewer may write
     budget: pagination.AnswerBudget = dataclasses.field(default_factory=pagination.AnswerBudget)
+
+    def charged(self, page: PageT, what: str) -> PageT:
+        """The page, its rows counted toward what the request may return: every list an answer holds is, so
+        that many small pages nested in one query cannot add up to an answer that exhausts the server."""
+        self.budget.charge(len(page.items), what)
+        return page
 
     def can_write(self, entity_id: int) -> bool:
         """Asked once per run in a page of runs; answered once per entity."""

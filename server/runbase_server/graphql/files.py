@@ -55,8 +55,8 @@ class RunFiles:
     def files(self, info: Info, names: list[str] | None = strawberry.UNSET, pattern: str | None = strawberry.UNSET,
               *, first: int | None = strawberry.UNSET, after: str | None = strawberry.UNSET) -> FileConnection:
         names, pattern = given(names), given(pattern)
-        page = files.page(info.context.session, self.row, names, pattern, first=given(first), after=given(after))
-        info.context.budget.charge(len(page.items), "files")
+        page = info.context.charged(files.page(info.context.session, self.row, names, pattern, first=given(first),
+                                               after=given(after)), "files")
         return FileConnection(
             edges=[FileEdge(node=File.of(self.row, row), cursor=c) for row, c in zip(page.items, page.cursors())],
             page_info=PageInfo.of(page), run=self.row, names=names, pattern=pattern,

@@ -51,7 +51,9 @@ class Registry:
         from .users import Member
 
         ctx = info.context
-        return [Member.of(member.role, user, ctx.viewer) for member, user in registries.members(ctx.session, self.row)]
+        found = registries.members(ctx.session, self.row)
+        ctx.budget.charge(len(found), "members")
+        return [Member.of(member.role, user, ctx.viewer) for member, user in found]
 
     @strawberry.field
     def collections(self, info: Info, filters: JSONString | None = strawberry.UNSET,
@@ -71,7 +73,8 @@ class Registry:
 def _versions(info: Info, scope: ColumnElement[bool], collection_filters: str | None, filters: str | None,
               *, first: int | None, after: str | None) -> ArtifactConnection:
     session = info.context.session
-    page = versions.in_scope(session, scope, collection_filters, filters, first=first, after=after)
+    page = info.context.charged(versions.in_scope(session, scope, collection_filters, filters, first=first,
+                                                  after=after), "artifacts")
     return ArtifactConnection.of(page, lambda: versions.count_in_scope(session, scope, collection_filters, filters))
 
 
@@ -145,8 +148,8 @@ class RegistryQueries:
                    filters: JSONString | None = strawberry.UNSET, first: int | None = strawberry.UNSET,
                    *, after: str | None = strawberry.UNSET) -> RegistryConnection:
         ctx = info.context
-        page = registries.search(ctx.session, ctx.viewer, given(organization), given(filters), first=given(first),
-                                 after=given(after))
+        page = ctx.charged(registries.search(ctx.session, ctx.viewer, given(organization), given(filters),
+                                             first=given(first), after=given(after)), "registries")
         return RegistryConnection(
             edges=[RegistryEdge(node=Registry.of(row), cursor=c) for row, c in zip(page.items, page.cursors())],
             page_info=PageInfo.of(page))

@@ -44,8 +44,8 @@ class Project(ProjectArtifacts):
     def runs(self, info: Info, filters: JSONString | None = strawberry.UNSET, order: str | None = strawberry.UNSET,
              *, first: int | None = strawberry.UNSET, after: str | None = strawberry.UNSET) -> RunConnection:
         session = info.context.session
-        page = runs.search(session, self.row, given(filters), given(order), first=given(first), after=given(after))
-        info.context.budget.charge(len(page.items), "runs")
+        page = info.context.charged(runs.search(session, self.row, given(filters), given(order), first=given(first),
+                                                after=given(after)), "runs")
         return RunConnection.of(page, lambda: runs.count(session, self.row, given(filters)))
 
     @strawberry.field
@@ -322,7 +322,7 @@ class RunQueries:
         ctx = info.context
         page, total = projects.visible(ctx.session, ctx.viewer, given(entity_name) or ctx.viewer.username,
                                        given(first), after=given(after))
-        ctx.budget.charge(len(page.items), "projects")
+        ctx.charged(page, "projects")
         return ProjectConnection(
             edges=[ProjectEdge(node=Project.of(row), cursor=c) for row, c in zip(page.items, page.cursors())],
             page_info=PageInfo.of(page),

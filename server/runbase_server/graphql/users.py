@@ -94,7 +94,9 @@ class Entity:
     @strawberry.field
     def members(self, info: Info) -> list[Member]:
         ctx = info.context
-        return [Member.of(m.role, u, ctx.viewer) for m, u in teams.members(ctx.session, ctx.viewer, self.row)]
+        found = teams.members(ctx.session, ctx.viewer, self.row)
+        ctx.budget.charge(len(found), "members")
+        return [Member.of(m.role, u, ctx.viewer) for m, u in found]
 
     @strawberry.field
     def project(self, info: Info, name: str) -> LazyProject | None:

@@ -46,6 +46,7 @@ from ..documents import bad_character
 from ..errors import Unauthenticated, error_response, format_error, is_race
 from ..graphql.base import Context
 from ..graphql.schema import MAX_TOKENS, build
+from ..pagination import AnswerBudget
 from ..runs import runs
 from ..settings import SESSION_KEY, ServerSettings
 from .file_routes import FileRoutes
@@ -259,7 +260,8 @@ class GraphQLEndpoint:
                     problem = _operation_problem(query, operation)
                     if problem:  # a GraphQL request error: no data, HTTP 200 as for any other GraphQL error
                         return error_response(problem, "BAD_USER_INPUT", 200)
-                    context = Context(session=session, viewer=viewer, limits=self.limits)
+                    context = Context(session=session, viewer=viewer, limits=self.limits,
+                                      budget=AnswerBudget(rows=self.settings.max_answer_rows))
                     result = self.schema.execute_sync(query, variables, context, operation_name=operation)
                     if result.errors:
                         session.rollback()  # a request is all or nothing, so it can be run again
@@ -343,7 +345,7 @@ def create_app(settings: ServerSettings | None = None, show_demo: demo.Demo | No
             if key is not None:
                 created.append(key)
 
-        upgrade(db.engine, then=bootstrap)
+        upgrade(db.engine, secret_keys=worker.box.keys, then=bootstrap)
         if created and settings.admin_api_key:  # a key chosen in the environment is known already
             print("runbase: created user 'admin' with the API key in RUNBASE_ADMIN_API_KEY", file=sys.stderr,
                   flush=True)

@@ -202,7 +202,7 @@ class Api:
 
         path = self._artifact_path(name)
         entity, project = self._owner(path)
-        return Artifacts(self._client, entity, project, path.name, type_name, per_page=per_page, tags=tags)
+        return Artifacts(self._client, entity, project, path.name, type=type_name, per_page=per_page, tags=tags)
 
     def artifact_versions(self, type_name: str, name: str, per_page: int = 50) -> Artifacts:
         """Deprecated: use artifacts()."""
@@ -216,7 +216,7 @@ class Api:
 
         path = self._artifact_path(name)
         entity, project = self._owner(path)
-        return ArtifactCollection(self._client, entity, project, path.name, type_name)
+        return ArtifactCollection(self._client, entity, project, path.name, type=type_name)
 
     def artifact_collection_exists(self, name: str, type: str) -> bool:
         path = self._artifact_path(name)
@@ -352,15 +352,16 @@ class Api:
         secret is stored on the server and never returned."""
         from .integrations import create_slack_integration
 
-        return create_slack_integration(self._client, entity, channel_name, bot_token, webhook_url)
+        return create_slack_integration(self._client, entity, channel_name, bot_token=bot_token,
+                                        webhook_url=webhook_url)
 
-    def create_webhook_integration(self, entity: str, name: str, url: str, secret: str | None = None,
+    def create_webhook_integration(self, entity: str, name: str, url: str, secret: str | None = None, *,
                                    access_token: str | None = None) -> WebhookIntegration:
         """POST to a URL, signed with `secret` (HMAC-SHA256) and carrying `access_token` as a Bearer
         token when given; both are write-only."""
         from .integrations import create_webhook_integration
 
-        return create_webhook_integration(self._client, entity, name, url, secret, access_token)
+        return create_webhook_integration(self._client, entity, name, url, secret=secret, access_token=access_token)
 
     def delete_integration(self, integration_or_id: SlackIntegration | WebhookIntegration | str) -> bool:
         from .integrations import delete_integration

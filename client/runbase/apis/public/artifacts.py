@@ -87,7 +87,7 @@ class ArtifactCollection:
     """A sequence (where versions are logged) or portfolio (where they are linked, as in a registry).
     Change name, description, tags or type, then save()."""
 
-    def __init__(self, client: Connection, entity: str, project: str, name: str, type: str,
+    def __init__(self, client: Connection, entity: str, project: str, name: str, *, type: str,
                  organization: str | None = None, attrs: dict[str, Any] | None = None) -> None:
         self.client = client
         self.entity = entity
@@ -103,7 +103,7 @@ class ArtifactCollection:
 
     @classmethod
     def of(cls, client: Connection, fields: ArtifactCollectionFields) -> ArtifactCollection:
-        return cls(client, fields.entity_name, fields.project_name, fields.name, fields.type_name,
+        return cls(client, fields.entity_name, fields.project_name, fields.name, type=fields.type_name,
                    attrs=fields.model_dump())
 
     def _set(self, attrs: dict[str, Any]) -> None:
@@ -150,7 +150,7 @@ class ArtifactCollection:
 
     def artifacts(self, per_page: int = 50) -> Artifacts:
         """Its versions, newest first."""
-        return Artifacts(self.client, self.entity, self.project, self._attrs["name"], self._attrs["type_name"],
+        return Artifacts(self.client, self.entity, self.project, self._attrs["name"], type=self._attrs["type_name"],
                          per_page=per_page)
 
     def change_type(self, new_type: str) -> None:
@@ -187,7 +187,7 @@ class ArtifactCollection:
 class ArtifactCollections(Counted[ArtifactCollection]):
     """The collections of one type in a project, newest first."""
 
-    def __init__(self, client: Connection, entity: str, project: str, type_name: str, per_page: int = 50) -> None:
+    def __init__(self, client: Connection, entity: str, project: str, type_name: str, *, per_page: int = 50) -> None:
         super().__init__(per_page)
         self.client, self.entity, self.project, self.type_name = client, entity, project, type_name
 
@@ -209,7 +209,7 @@ class Artifacts(Counted["Artifact"]):
     """The committed versions of a collection, newest first, narrowed by a MongoDB-style filter (tag, alias,
     created_at, updated_at, metadata) and by tags (a version must carry all of them)."""
 
-    def __init__(self, client: Connection, entity: str, project: str, collection_name: str, type: str,
+    def __init__(self, client: Connection, entity: str, project: str, collection_name: str, *, type: str,
                  filters: dict[str, Any] | None = None, order: str | None = None, per_page: int = 50,
                  tags: str | list[str] | None = None) -> None:
         super().__init__(per_page)
@@ -242,7 +242,7 @@ class Artifacts(Counted["Artifact"]):
 class ArtifactType:
     """An artifact type of a project, with its collections."""
 
-    def __init__(self, client: Connection, entity: str, project: str, type_name: str,
+    def __init__(self, client: Connection, entity: str, project: str, type_name: str, *,
                  attrs: dict[str, Any] | None = None) -> None:
         self.client, self.entity, self.project = client, entity, project
         self.type = type_name
@@ -275,7 +275,7 @@ class ArtifactType:
         return ArtifactCollections(self.client, self.entity, self.project, self.name, per_page=per_page)
 
     def collection(self, name: str) -> ArtifactCollection:
-        return ArtifactCollection(self.client, self.entity, self.project, name, self.name)
+        return ArtifactCollection(self.client, self.entity, self.project, name, type=self.name)
 
     def __repr__(self) -> str:
         return f"<ArtifactType {self.name} in {self.entity}/{self.project}>"
@@ -294,7 +294,7 @@ class ArtifactTypes(Listing[ArtifactType]):
         if found is None:
             raise ValueError(f"no project {self.entity}/{self.project} (or no access to it)")
         page = found.artifact_types
-        types = [ArtifactType(self.client, self.entity, self.project, edge.node.name, edge.node.model_dump())
+        types = [ArtifactType(self.client, self.entity, self.project, edge.node.name, attrs=edge.node.model_dump())
                  for edge in page.edges]
         return types, page.page_info.end_cursor, page.page_info.has_next_page
 

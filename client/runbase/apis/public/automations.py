@@ -30,7 +30,7 @@ class Automations(Listing[Automation]):
     """Saved automations, oldest first: an entity's (or every one the viewer can see), by name,
     or a project's."""
 
-    def __init__(self, client: Connection, entity: str | None = None, name: str | None = None,
+    def __init__(self, client: Connection, *, entity: str | None = None, name: str | None = None,
                  project: str | None = None, per_page: int = 50) -> None:
         super().__init__(per_page)
         if project is not None and (entity is None or name is not None):

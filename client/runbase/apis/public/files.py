@@ -65,7 +65,7 @@ class File:
 class Files(Counted[File]):
     """A run's files, fetched a page at a time: all of them, exact `names`, or a LIKE `pattern` ("%.json")."""
 
-    def __init__(self, client: Connection, entity: str, project: str, run_id: str, names: list[str] | None = None,
+    def __init__(self, client: Connection, entity: str, project: str, run_id: str, *, names: list[str] | None = None,
                  per_page: int = 50, pattern: str | None = None) -> None:
         super().__init__(per_page)
         if names is not None and pattern is not None:

@@ -32,7 +32,7 @@ def list_integrations(client: Connection, entity: str) -> list[Integration]:
     return [_integration(node) for node in found.integrations]
 
 
-def create_slack_integration(client: Connection, entity: str, channel_name: str, bot_token: str | None = None,
+def create_slack_integration(client: Connection, entity: str, channel_name: str, *, bot_token: str | None = None,
                              webhook_url: str | None = None) -> SlackIntegration:
     if (bot_token is None) == (webhook_url is None):
         raise UsageError("a Slack integration takes a bot_token (with chat:write) or an incoming webhook_url, "
@@ -44,7 +44,7 @@ def create_slack_integration(client: Connection, entity: str, channel_name: str,
     return SlackIntegration.model_validate(result.create_slack_integration.integration.model_dump())
 
 
-def create_webhook_integration(client: Connection, entity: str, name: str, url: str, secret: str | None = None,
+def create_webhook_integration(client: Connection, entity: str, name: str, url: str, *, secret: str | None = None,
                                access_token: str | None = None) -> WebhookIntegration:
     result = client.create_generic_webhook_integration(CreateGenericWebhookIntegrationInput(
         entity_name=entity, name=name, url_endpoint=url, secret=secret, access_token=access_token))

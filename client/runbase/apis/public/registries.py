@@ -107,7 +107,7 @@ class Registry:
     """A registry of an organization. Change description, visibility, artifact_types or
     allow_all_artifact_types, then save()."""
 
-    def __init__(self, client: Connection, organization: str, entity: str, name: str,
+    def __init__(self, client: Connection, organization: str, entity: str, name: str, *,
                  attrs: dict[str, Any] | None = None) -> None:
         self.client = client
         self._organization, self._entity, self._name = organization, entity, name
@@ -119,11 +119,11 @@ class Registry:
 
     @classmethod
     def of(cls, client: Connection, fields: RegistryFields) -> Registry:
-        return cls(client, fields.organization, fields.organization, fields.name, fields.model_dump())
+        return cls(client, fields.organization, fields.organization, fields.name, attrs=fields.model_dump())
 
     @classmethod
     def create(cls, client: Connection, organization: str, name: str, visibility: Literal["organization", "restricted"],
-               description: str | None = None, artifact_types: list[str] | None = None) -> Registry:
+               *, description: str | None = None, artifact_types: list[str] | None = None) -> Registry:
         """A new registry (name without prefix, unique in the organization); artifact_types None accepts every
         type. Call it through Api.create_registry()."""
         if artifact_types is not None:
@@ -220,11 +220,12 @@ class Registry:
 
     def collections(self, filter: dict[str, Any] | None = None) -> Collections:
         """Its collections, newest first; filter on name, description, tag, created_at, updated_at."""
-        return Collections(self.client, self._organization, {"name": self._attrs["name"]}, filter)
+        return Collections(self.client, self._organization, registry_filter={"name": self._attrs["name"]},
+                           collection_filter=filter)
 
     def versions(self, filter: dict[str, Any] | None = None) -> Versions:
         """Versions in its collections, newest first; filter on tag, alias, created_at, updated_at, metadata."""
-        return Versions(self.client, self._organization, {"name": self._attrs["name"]}, None, filter)
+        return Versions(self.client, self._organization, registry_filter={"name": self._attrs["name"]}, filter=filter)
 
     # -- members of a restricted registry ---------------------------------------------------------
     def members(self) -> list[RegistryMember]:
@@ -264,10 +265,10 @@ class Registries(Listing[Registry]):
         return registries, page.page_info.end_cursor, page.page_info.has_next_page
 
     def collections(self, filter: dict[str, Any] | None = None) -> Collections:
-        return Collections(self.client, self.organization, self.filter, filter)
+        return Collections(self.client, self.organization, registry_filter=self.filter, collection_filter=filter)
 
     def versions(self, filter: dict[str, Any] | None = None) -> Versions:
-        return Versions(self.client, self.organization, self.filter, None, filter)
+        return Versions(self.client, self.organization, registry_filter=self.filter, filter=filter)
 
     def __repr__(self) -> str:
         return f"<Registries of {self.organization}>"
@@ -277,7 +278,7 @@ class Collections(Counted[ArtifactCollection]):
     """Collections in the registries matching registry_filter, narrowed by collection_filter (name,
     description, tag, created_at, updated_at), newest first; versions() searches inside them."""
 
-    def __init__(self, client: Connection, organization: str, registry_filter: dict[str, Any] | None = None,
+    def __init__(self, client: Connection, organization: str, *, registry_filter: dict[str, Any] | None = None,
                  collection_filter: dict[str, Any] | None = None, per_page: int = 100) -> None:
         super().__init__(per_page)
         self.client, self.organization = client, organization
@@ -293,7 +294,8 @@ class Collections(Counted[ArtifactCollection]):
         return ArtifactCollection.of(self.client, node)
 
     def versions(self, filter: dict[str, Any] | None = None) -> Versions:
-        return Versions(self.client, self.organization, self.registry_filter, self.collection_filter, filter)
+        return Versions(self.client, self.organization, registry_filter=self.registry_filter,
+                        collection_filter=self.collection_filter, filter=filter)
 
     def __repr__(self) -> str:
         return f"<Collections in the registries of {self.organization}>"
@@ -303,7 +305,7 @@ class Versions(Counted["Artifact"]):
     """Versions in the matching registries and collections, narrowed by filter (tag, alias, created_at,
     updated_at, metadata), newest first."""
 
-    def __init__(self, client: Connection, organization: str, registry_filter: dict[str, Any] | None = None,
+    def __init__(self, client: Connection, organization: str, *, registry_filter: dict[str, Any] | None = None,
                  collection_filter: dict[str, Any] | None = None, filter: dict[str, Any] | None = None,
                  per_page: int = 100) -> None:
         super().__init__(per_page)

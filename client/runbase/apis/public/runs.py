@@ -94,7 +94,7 @@ def _summary_changes(summary: Mapping[str, Any], saved: dict[str, Any]) -> dict[
 class Run:
     """A run that has been logged. Edit tags, notes, name, group, job_type or config, then call update()."""
 
-    def __init__(self, client: Connection, entity: str, project: str, run_id: str,
+    def __init__(self, client: Connection, entity: str, project: str, run_id: str, *,
                  attrs: dict[str, Any] | None = None, include_sweeps: bool = True) -> None:
         self.client = client
         self.entity = entity
@@ -348,7 +348,7 @@ class Run:
 class Runs(Paginator[Run]):
     """The runs of a project that match a filter, fetched a page at a time."""
 
-    def __init__(self, client: Connection, entity: str, project: str, filters: dict[str, Any] | None = None,
+    def __init__(self, client: Connection, entity: str, project: str, *, filters: dict[str, Any] | None = None,
                  order: str = "+created_at", per_page: int = 50, include_sweeps: bool = True) -> None:
         super().__init__(per_page)
         if filters is not None and not isinstance(filters, dict):
@@ -367,7 +367,7 @@ class Runs(Paginator[Run]):
         found = self.client.runs(**self._query(), first=self.per_page, after=after).project
         if found is None:
             raise ValueError(f"no project {self.entity}/{self.project} (or no access to it)")
-        runs = [Run(self.client, self.entity, self.project, edge.node.name, edge.node.model_dump())
+        runs = [Run(self.client, self.entity, self.project, edge.node.name, attrs=edge.node.model_dump())
                 for edge in found.runs.edges]
         return runs, found.runs.page_info.end_cursor, found.runs.page_info.has_next_page
 
