@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The run command: install runbase with its server into a virtualenv (.venv, or $RUNBASE_VENV) and start
-# the server on SQLite (./runbase-data), logging a demo run to it once it is up. Arguments go to
+# The run command: install runbase with its server and media encoders into a virtualenv (.venv, or
+# $RUNBASE_VENV) and start the server on SQLite (./runbase-data), logging a demo run to it once it is up. Arguments go to
 # `runbase server`, e.g. ./scripts/run.sh --port 9000.
 #
 # The install is a regular one, not editable: an editable install lets a `./runbase/` run folder in the
@@ -11,5 +11,5 @@ venv="${RUNBASE_VENV:-.venv}"
 python3 -m venv "$venv"
 "$venv/bin/python" -m pip install -q --upgrade pip
 rm -rf build/lib  # setuptools reuses it: a module deleted from the tree would still be installed
-"$venv/bin/python" -m pip install -q '.[server]'
+"$venv/bin/python" -m pip install -q '.[server,media]'
 exec "$venv/bin/runbase" server --demo "$@"

@@ -206,6 +206,7 @@ def _isolated_sdk(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[N
                                                                    "RUNBASE_TEST_POSTGRES"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("RUNBASE_CONFIG_DIR", str(tmp_path / "sdk-config"))
+    monkeypatch.setenv("RUNBASE_ARTIFACT_DIR", str(tmp_path / "artifacts"))  # not ./artifacts in the checkout
     yield
     import runbase
 

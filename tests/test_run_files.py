@@ -132,9 +132,10 @@ def test_identical_contents_are_uploaded_once(server: Server, sdk_env: dict[str,
     script = """
         import runbase
         from runbase.files import FileClient
-        puts = []
-        original = FileClient.put_blob
+        puts = []  # every file whose contents were sent, alone or in a bundle of small files
+        original, bundle = FileClient.put_blob, FileClient.put_bundle
         FileClient.put_blob = lambda self, *args: (puts.append(args), original(self, *args))[1]
+        FileClient.put_bundle = lambda self, files, *args: (puts.extend(files), bundle(self, files, *args))[1]
         with runbase.init(project="dedup") as run:
             run.save("model.txt", policy="now")
             run.save("model.txt", policy="now")  # unchanged: not even asked about
@@ -340,6 +341,7 @@ def test_offline_and_disabled_runs(sdk_env: dict[str, str], tmp_path: Path) -> N
         run = runbase.init(project="offline-files", mode="offline")
         links = run.save("kept.txt")
         print("LINKED", [os.path.islink(link) and open(link).read() for link in links])
+        print("RUN", run.id)
         try:
             run.restore("kept.txt")
         except runbase.UsageError as exc:
@@ -349,9 +351,20 @@ def test_offline_and_disabled_runs(sdk_env: dict[str, str], tmp_path: Path) -> N
         print("DISABLED", disabled.save("kept.txt"), disabled.restore("kept.txt"))
     """, sdk_env, cwd=tmp_path)
     assert "LINKED ['kept']" in result.stdout
-    assert "`runbase sync` does not upload files yet" in result.stderr
     assert "RESTORE restore() needs the server" in result.stdout
     assert "DISABLED [] None" in result.stdout
+    # `runbase sync` uploads the saved file, as it is when synced.
+    (tmp_path / "kept.txt").write_text("kept, then changed")
+    synced = subprocess.run([sys.executable, "-m", "runbase.cli", "sync", sdk_env["RUNBASE_DIR"]], env=sdk_env,
+                            capture_output=True, text=True, timeout=120)
+    assert synced.returncode == 0, synced.stderr
+    run_id = result.stdout.split("RUN ")[1].split()[0]
+    answer = run_script(f"""
+        import runbase
+        file = runbase.Api().run("offline-files/{run_id}").file("kept.txt")
+        print("GOT", open(file.download(root="{tmp_path / 'got'}").name).read())
+    """, sdk_env)
+    assert "GOT kept, then changed" in answer.stdout
 
 
 def test_knowing_a_digest_is_not_enough_to_read_the_contents(server: Server) -> None:

@@ -5,11 +5,17 @@ others stored or which private names exist."""
 from __future__ import annotations
 
 import hashlib
+import json
+import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
+import runbase
 from conftest import Server
+from receivers import Response, WebhookReceiver
 
 CREATE = """mutation($i: CreateArtifactInput!) { createArtifact(input: $i) { artifact { id } } }"""
 ADD = "mutation($i: AddArtifactFilesInput!) { addArtifactFiles(input: $i) { fileCount } }"
@@ -215,3 +221,80 @@ def test_emails_compare_by_unicode_case_folding(server: Server) -> None:
         assert ok(server, lookup, {"u": spelling})["user"]["username"] == name, spelling
     duplicate = refused(server, create, {"u": f"{name}-2", "e": f"ärger.{name}@x.com"})
     assert duplicate["extensions"]["code"] == "CONFLICT" and "exists already" in duplicate["message"]
+
+
+def test_registry_lists_answer_alike_for_missing_and_private_organizations(server: Server) -> None:
+    private = unique("vaults")
+    ok(server, TEAM, {"t": private})
+    ok(server, REGISTRY, {"o": private, "n": unique("models"), "v": "organization"})
+    prober = server.create_user(unique("prober"))
+    missing = unique("no-org")
+    lists = """query($o: String) { registries(organization: $o) { edges { node { name } } }
+        registryCollections(organization: $o) { totalCount edges { node { name } } }
+        registryVersions(organization: $o) { totalCount edges { node { id } } } }"""
+    assert ok(server, lists, {"o": private}, prober) == ok(server, lists, {"o": missing}, prober) == {
+        "registries": {"edges": []}, "registryCollections": {"totalCount": 0, "edges": []},
+        "registryVersions": {"totalCount": 0, "edges": []}}
+    assert len(ok(server, lists, {"o": private})["registries"]["edges"]) == 1  # there is one, for who may see it
+
+
+def test_sizes_past_64_bits_are_refused_and_never_taken_for_races(server: Server) -> None:
+    created = ok(server, CREATE, {"i": {"projectName": unique("sizes"), "collectionName": "big",
+                                        "typeName": "dataset"}})["createArtifact"]["artifact"]["id"]
+
+    def add(*sizes: int) -> dict[str, Any]:
+        files = [{"path": f"f{uuid.uuid4().hex[:6]}", "ref": "s3://b/k", "size": size} for size in sizes]
+        return server.graphql(ADD, {"i": {"artifactId": created, "files": json.dumps(files)}})
+
+    log_before = server.log.stat().st_size
+    for sizes in ((10**30,), (2**63,), (-1,), (2**63 - 1, 2**63 - 1)):
+        error = add(*sizes)["errors"][0]
+        assert error["extensions"]["code"] == "BAD_USER_INPUT" and "2^63-1" in error["message"], (sizes, error)
+    assert add(2**63 - 2, 1)["data"]["addArtifactFiles"]["fileCount"] == 2  # the most a version holds
+    error = add(1)["errors"][0]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT" and "2^63-1" in error["message"], error
+    size = "query($id: ID!) { artifact(id: $id) { size fileCount } }"
+    assert ok(server, size, {"id": created})["artifact"] == {"size": 2**63 - 1, "fileCount": 2}
+    logged = server.log.read_bytes()[log_before:].decode(errors="replace")
+    assert "lost a database race" not in logged and "Traceback" not in logged
+
+
+def test_others_references_are_not_fetched_whatever_digest_they_carry(server: Server, tmp_path: Path) -> None:
+    """Whoever logs a version writes its references' digests too: an empty one beside an ETag marker, or a
+    SHA-256 that matches, does not make another user's http(s) or file:// reference safe to fetch. Without the
+    opt-in nothing is requested and no local file is read."""
+    author = unique("author")
+    author_key = server.create_user(author)
+    reader_key = server.create_user(unique("reader"))
+    project = unique("refs")
+    ok(server, PROJECT, {"e": author, "p": project, "a": "READ"}, author_key)
+    ok(server, "mutation($p: String!) { upsertBucket(input: {modelName: $p, name: \"r1\"}) { inserted } }",
+       {"p": project}, author_key)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("local secret")
+    page = b"web contents"
+    with WebhookReceiver(path="/page", default=Response(200, body=page)) as pages:  # records every GET
+        files = [{"path": "etag", "ref": pages.url, "digest": "", "extra": {"etag": "x"}},
+                 {"path": "sum", "ref": pages.url, "digest": hashlib.sha256(page).hexdigest(),
+                  "extra": {"checksum": "sha256"}},
+                 {"path": "local", "ref": secret.as_uri(), "digest": hashlib.sha256(b"local secret").hexdigest()}]
+        created = ok(server, CREATE, {"i": {"entityName": author, "projectName": project, "runName": "r1",
+                                            "collectionName": "bait", "typeName": "dataset"}},
+                     author_key)["createArtifact"]["artifact"]["id"]
+        ok(server, ADD, {"i": {"artifactId": created, "files": json.dumps(files)}}, author_key)
+        ok(server, COMMIT, {"i": {"artifactId": created}}, author_key)
+
+        artifact = runbase.Api(api_key=reader_key, overrides={"base_url": server.url}).artifact(
+            f"{author}/{project}/bait:latest")
+        for attempt in (lambda: artifact.download(tmp_path / "refused"),
+                        lambda: artifact.get_entry("etag").download(str(tmp_path / "one"))):
+            with pytest.raises(PermissionError, match=f"logged by user '{author}'.*allow_unverified_references=True"):
+                attempt()
+        time.sleep(0.2)
+        assert pages.requests == []
+        assert not any((tmp_path / "refused").iterdir()) and not (tmp_path / "one").exists()
+
+        trusted = Path(artifact.download(tmp_path / "trusted", allow_unverified_references=True))
+        assert [(trusted / name).read_bytes() for name in ("etag", "sum", "local")] == [
+            page, page, b"local secret"]
+        assert len(pages.requests) == 2  # the receiver does see what is fetched

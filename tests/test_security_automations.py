@@ -239,6 +239,19 @@ def test_one_tenants_slow_receivers_do_not_starve_the_others(sender: Server, hoo
         assert in_flight <= 4, f"{in_flight} of one entity's sends at once (its limit is 4)"
 
 
+def test_retry_after_zero_does_not_turn_retries_into_a_loop(own_server: Server, hook: WebhookReceiver) -> None:
+    """Retry-After is a floor on the exponential backoff (1 s doubling here), not a replacement: a receiver
+    answering 429 with "Retry-After: 0" is tried a few times before the 6 s give-up, not every half second."""
+    own_server.extra_env.update({"RUNBASE_DELIVERY_RETRY_BASE_SECONDS": "1", "RUNBASE_DELIVERY_MAX_AGE_SECONDS": "6"})
+    own_server.start()
+    hook.default = Response(429, headers={"Retry-After": "0"})
+    delivery = fire(own_server, webhook(own_server, hook.url))
+    assert delivery["status"] == "FAILED" and "gave up" in delivery["error"], delivery
+    assert 2 <= delivery["attemptCount"] <= 4, delivery  # backoffs of 0.5-1 s, 1-2 s, 2-4 s fit in 6 s
+    times = [request.received_monotonic for request in hook.requests]
+    assert times[-1] - times[-2] >= 0.9, times
+
+
 # ------------------------------------------------------------------ answers in the delivery log
 
 
@@ -393,3 +406,33 @@ def test_internal_errors_are_logged_without_the_query_text(caplog: pytest.LogCap
     build().process_errors([error])
     assert "internal error in createSlackIntegration: boom" in caplog.text
     assert bot not in caplog.text
+
+
+# ------------------------------------------------------------------ what outsiders learn
+
+
+def test_outsiders_cannot_tell_private_teams_or_their_automation_names(sender: Server) -> None:
+    """Listing a team's automations answers as for no entity at all, and saving one there is refused in the same
+    words, before its name is compared with those the team has."""
+    team = unique("team")
+    ok(sender, "mutation($t: String!) { createTeam(input: {teamName: $t}) { entity { id } } }", {"t": team})
+    secret_name = unique("secret-plan")
+    fields = {"entityName": team, "scopeType": "PROJECT", "projectName": unique("p"), "eventType": "RUN_STATE",
+              "eventFilter": json.dumps({"states": ["failed"]}), "action": json.dumps({"action_type": "NO_OP"})}
+    ok(sender, CREATE_TRIGGER, {"i": {**fields, "name": secret_name}})
+    outsider = sender.create_user(unique("outsider"))
+    missing = unique("no-team")
+    listing = "query($e: String) { triggers(entityName: $e) { edges { node { name } } } }"
+    assert ok(sender, listing, {"e": team}, outsider) == ok(sender, listing, {"e": missing}, outsider) == {
+        "triggers": {"edges": []}}
+    assert ok(sender, listing, {"e": team})["triggers"]["edges"] == [{"node": {"name": secret_name}}]
+
+    def refusal(entity: str, name: str) -> tuple[str, str]:
+        answer = sender.graphql(CREATE_TRIGGER, {"i": {**fields, "entityName": entity, "name": name}}, key=outsider)
+        error = answer["errors"][0]
+        return error["extensions"]["code"], error["message"].replace(entity, "ENTITY")
+
+    answers = {refusal(entity, name) for entity in (team, missing) for name in (secret_name, unique("other"))}
+    assert len(answers) == 1, answers
+    [(code, message)] = answers
+    assert code == "FORBIDDEN" and "no such entity" in message and "already" not in message

@@ -8,6 +8,7 @@ import json
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -199,20 +200,17 @@ def test_huge_numbers_in_filters_are_clear_errors(server: Server, filters: dict[
         assert answer["data"]["project"]["runs"]["edges"] == [], answer
 
 
-def test_a_connection_dropped_while_authenticating_is_retried(backend: str, fresh_server: Server) -> None:
-    """The API-key lookup waits on a lock the test holds; the test kills the server's connection there, as
-    a failover or a restarted PostgreSQL would. The request is answered, not failed with a plain 500."""
-    if backend != "postgresql":
-        pytest.skip("only PostgreSQL connections can be dropped from outside")
+def _answered_despite_a_dropped_connection(server: Server, send: Callable[[], httpx.Response]) -> httpx.Response:
+    """`send` runs while the test holds a lock on the API keys, so the server's key lookup waits on it; the test
+    kills the server's connection there, as a failover or a restarted PostgreSQL would, and returns the answer."""
     import psycopg
 
-    database = fresh_server.database_url.rsplit("/", 1)[1]
+    database = server.database_url.rsplit("/", 1)[1]
     admin_url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{database}"
     answers: list[httpx.Response] = []
     with psycopg.connect(admin_url) as locker, psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
         locker.execute("LOCK TABLE api_keys IN ACCESS EXCLUSIVE MODE")
-        request = threading.Thread(target=lambda: answers.append(
-            post(fresh_server, json.dumps({"query": "{ viewer { username } }"}))))
+        request = threading.Thread(target=lambda: answers.append(send()))
         request.start()
         deadline = time.monotonic() + 20
         killed = 0
@@ -224,8 +222,27 @@ def test_a_connection_dropped_while_authenticating_is_retried(backend: str, fres
         assert killed, "the request never waited on the lock"
         locker.rollback()
         request.join(30)
-    assert answers and answers[0].status_code == 200, answers and answers[0].text
-    assert answers[0].json() == {"data": {"viewer": {"username": "admin"}}}
+    assert answers, "the request was not answered"
+    return answers[0]
+
+
+def test_a_connection_dropped_while_authenticating_is_retried(backend: str, fresh_server: Server) -> None:
+    """The request is answered, not failed with a plain 500."""
+    if backend != "postgresql":
+        pytest.skip("only PostgreSQL connections can be dropped from outside")
+    answer = _answered_despite_a_dropped_connection(
+        fresh_server, lambda: post(fresh_server, json.dumps({"query": "{ viewer { username } }"})))
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"data": {"viewer": {"username": "admin"}}}
+
+
+def test_file_routes_retry_a_dropped_connection_too(backend: str, fresh_server: Server) -> None:
+    if backend != "postgresql":
+        pytest.skip("only PostgreSQL connections can be dropped from outside")
+    answer = _answered_despite_a_dropped_connection(fresh_server, lambda: httpx.post(
+        f"{fresh_server.url}/files/blobs/held", json={"digests": []}, timeout=60,
+        headers={"Authorization": f"Bearer {fresh_server.key}"}))
+    assert (answer.status_code, answer.json()) == (200, {"held": []}), answer.text
 
 
 def test_every_list_counts_toward_the_answer(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
@@ -253,3 +270,116 @@ def test_every_list_counts_toward_the_answer(backend: str, tmp_path: Path, reque
         refused(server.graphql(f"{{ {registries} project(name: \"budget\") {{ {collections} }} }}"), "past 100 rows")
     finally:
         server.stop()
+
+
+def test_sampled_history_takes_at_most_100_specs(server: Server, big_run: str) -> None:
+    """Each spec reads the run's history, however few samples it asks for: their number is capped."""
+    spec = json.dumps({"keys": ["loss"], "samples": 1})
+    started = time.monotonic()
+    answer = run_fields(server, big_run, "sampledHistory(specs: $s)", ", $s: [JSONString!]!", s=[spec] * 10_000)
+    refused(answer, "at most 100 specs", "10000")
+    assert time.monotonic() - started < 5
+    answer = run_fields(server, big_run, "sampledHistory(specs: $s)", ", $s: [JSONString!]!", s=[spec] * 100)
+    assert "errors" not in answer and len(answer["data"]["project"]["run"]["sampledHistory"]) == 100, answer
+
+
+def test_ids_that_name_nothing_are_not_found(server: Server) -> None:
+    """Non-ASCII digits ("²" and "٣" pass str.isdigit) and ids past any row's are missing rows, not
+    internal errors; no id with them reaches the database."""
+    bad_ids = ["99999999999999999999999", "²", "٣", "-1", "1.5", "0x1", ""]
+    for bad in bad_ids:
+        answer = server.graphql("mutation($id: ID!) { deleteApiKey(input: {id: $id}) { success } }", {"id": bad})
+        assert answer["errors"][0]["extensions"]["code"] == "NOT_FOUND", (bad, answer)
+    team = f"ids-{uuid.uuid4().hex[:8]}"
+    answer = server.graphql("mutation($t: String!) { createTeam(input: {teamName: $t}) { entity { name } } }",
+                            {"t": team})
+    assert "errors" not in answer, answer
+    remove = "mutation($t: String!, $id: ID!) { deleteInvite(input: {entityName: $t, id: $id}) { success } }"
+    for bad in bad_ids:
+        answer = server.graphql(remove, {"t": team, "id": bad})
+        assert answer["errors"][0]["extensions"]["code"] == "NOT_FOUND", (bad, answer)
+        assert "Internal" not in answer["errors"][0]["message"]
+
+
+def test_documents_and_plain_lists_count_toward_the_answer(backend: str, tmp_path: Path,
+                                                            request: pytest.FixtureRequest) -> None:
+    """A run's config is stored once but rendered wherever nested pages and aliases ask for it: its bytes count
+    toward the answer each time. Tags, aliases and other plain lists count as rows, as pages do. The server
+    answers at most 100 rows and 1 MiB here."""
+    url = request.getfixturevalue("postgres").create() if backend == "postgresql" else None
+    server = Server(tmp_path / "server", url, {"RUNBASE_MAX_ANSWER_ROWS": "100",
+                                               "RUNBASE_MAX_ANSWER_BYTES": str(1 << 20)}).start()
+    try:
+        config = json.dumps({"blob": {"value": "x" * 150_000}})
+        tags = [f"t{i}" for i in range(60)]
+        for name in ("r0", "r1", "r2"):
+            answer = server.graphql(UPSERT, {"i": {"modelName": "docs", "name": name, "config": config,
+                                                   "summaryMetrics": config, "tags": tags}})
+            assert "errors" not in answer, answer
+
+        def ask(fields: str) -> dict[str, Any]:
+            return server.graphql(f'{{ project(name: "docs") {{ {fields} }} }}')
+
+        once = ask("runs { edges { node { config } } }")  # 3 x 150 KB
+        assert len(once["data"]["project"]["runs"]["edges"]) == 3, once
+        refused(ask("runs { edges { node { project { runs { edges { node { config } } } } } } }"),  # 9 x 150 KB
+                "config", "bytes")
+        refused(ask("run(name: \"r0\") { " + " ".join(f"s{i}: summaryMetrics" for i in range(8)) + " }"),
+                "summaryMetrics", "bytes")
+        assert len(ask('run(name: "r0") { tags }')["data"]["project"]["run"]["tags"]) == 60
+        refused(ask('run(name: "r0") { a: tags b: tags }'), "tags", "past 100 rows")
+
+        aliases = [f"a{i}" for i in range(60)]
+        made = server.graphql("mutation($i: CreateArtifactInput!) { createArtifact(input: $i) { artifact { id } } }",
+                              {"i": {"projectName": "docs", "collectionName": "c", "typeName": "model",
+                                     "aliases": aliases, "metadata": json.dumps({"m": "x" * 150_000})}})
+        version = made["data"]["createArtifact"]["artifact"]["id"]
+        answer = server.graphql("mutation($i: CommitArtifactInput!) { commitArtifact(input: $i) { artifact { id } } }",
+                                {"i": {"artifactId": version}})
+        assert "errors" not in answer, answer
+        by_id = "query($id: ID!) {{ artifact(id: $id) {{ {} }} }}"
+        assert len(server.graphql(by_id.format("aliases"), {"id": version})["data"]["artifact"]["aliases"]) == 61
+        refused(server.graphql(by_id.format("a: aliases b: aliases"), {"id": version}), "aliases", "past 100 rows")
+        refused(server.graphql(by_id.format("collection { a: aliases b: aliases }"), {"id": version}), "aliases")
+        refused(server.graphql(by_id.format(" ".join(f"m{i}: metadata" for i in range(8))), {"id": version}),
+                "metadata", "bytes")
+
+        types = [f"type{i}" for i in range(60)]
+        answer = server.graphql('mutation($t: [String!]) { createRegistry(input: {name: "typed", visibility: '
+                                '"organization", artifactTypes: $t}) { registry { name } } }', {"t": types})
+        assert "errors" not in answer, answer
+        refused(server.graphql('{ a: registry(name: "typed") { artifactTypes } '
+                               'b: registry(name: "typed") { artifactTypes } }'), "artifactTypes")
+
+        for i in range(5):
+            server.create_user(f"lister{i}")
+        assert len(server.graphql('{ users(query: "lister", first: 5) { username } }')["data"]["users"]) == 5
+        many = " ".join(f'u{i}: users(query: "lister", first: 5) {{ username }}' for i in range(21))  # 105 rows
+        refused(server.graphql(f"{{ {many} }}"), "users", "past 100 rows")
+    finally:
+        server.stop()
+
+
+def test_an_integer_overflow_is_no_race(tmp_path: Path) -> None:
+    """SQLite reports a SUM past 64 bits as an OperationalError, as it does a busy database; but it fails alike
+    every time, so it is not retried nor answered as a lost race (CONFLICT). PostgreSQL sums into NUMERIC."""
+    from graphql import GraphQLError
+    from runbase_server.database import Database
+    from runbase_server.errors import is_race
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    db = Database(f"sqlite:///{tmp_path / 'overflow.db'}")
+    tries: list[int] = []
+
+    def overflow(session: Any) -> None:
+        tries.append(1)
+        session.execute(text("SELECT sum(x) FROM (SELECT 9223372036854775807 AS x UNION ALL SELECT 1)"))
+
+    try:
+        with pytest.raises(OperationalError, match="integer overflow") as raised:
+            db.attempt(overflow)
+    finally:
+        db.dispose()
+    assert tries == [1]
+    assert not is_race(GraphQLError("overflow", original_error=raised.value))

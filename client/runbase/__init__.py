@@ -4,7 +4,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .apis.public import Api
 from .artifacts import Artifact
@@ -42,8 +42,26 @@ run: Run | None = None
 config: Config | None = None
 summary: Summary | None = None
 
+# Rich data types and custom charts are imported when first used: `import runbase` needs none of the
+# optional libraries they encode with.
+_LAZY = {**{name: "runbase.data_types" for name in ("Audio", "Classes", "Histogram", "Html", "Image", "Molecule",
+                                                       "Object3D", "Plotly", "Table", "Video", "box3d")},
+         "plot_table": "runbase.plot", "plot": "runbase.plot", "data_types": "runbase.data_types"}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'runbase' has no attribute {name!r}")
+    import importlib
+
+    module = importlib.import_module(_LAZY[name])
+    value = module if module.__name__ == f"runbase.{name}" else getattr(module, name)
+    globals()[name] = value
+    return value
+
 __all__ = [
-    "AlertLevel", "Api", "Artifact", "ArtifactFinalizedError", "ArtifactNotLoggedError", "AuthenticationError",
+    "AlertLevel", "Api", "Artifact", "Audio", "Histogram", "Html", "Image", "Molecule", "Object3D", "Plotly", "Table",
+    "Video", "box3d", "plot", "plot_table", "ArtifactFinalizedError", "ArtifactNotLoggedError", "AuthenticationError",
     "CommError", "Error", "Run", "Settings", "UsageError", "config", "finish", "init", "link_model", "log",
     "log_artifact", "log_model", "login", "restore", "run", "save", "setup", "summary", "teardown", "use_artifact",
     "use_model",

@@ -12,6 +12,7 @@ import re
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar
@@ -31,6 +32,10 @@ CHUNK = 1 << 20
 ATTEMPTS = 3  # per request, for failures that may pass (connection errors, 429, 5xx)
 MAX_FILES_PER_REQUEST = 1000  # the server's limit for one upsertRunFiles
 MAX_BUNDLE_FILES = 10_000  # the server's limit for one bundle or held-blobs request
+WORKERS = 8  # requests at once for many files
+SMALL_FILE_BYTES = 2 * 2**20  # files up to this size travel in bundles, larger ones alone
+BUNDLE_BYTES = 16 * 2**20
+BUNDLE_FILES = 2000
 WINDOWS_DRIVE = re.compile(r"[A-Za-z]:")
 
 
@@ -78,6 +83,19 @@ def _chunks(path: str | os.PathLike[str], progress: Callable[[int], None] | None
             if progress is not None:
                 progress(len(chunk))
             yield chunk
+
+
+def bundles(items: list[T], size_of: Callable[[T], int]) -> list[list[T]]:
+    """Groups of small items of at most BUNDLE_BYTES (or BUNDLE_FILES) each, to go in one request."""
+    groups: list[list[T]] = [[]]
+    total = 0
+    for item in items:
+        if groups[-1] and (total + size_of(item) > BUNDLE_BYTES or len(groups[-1]) == BUNDLE_FILES):
+            groups.append([])
+            total = 0
+        groups[-1].append(item)
+        total += size_of(item)
+    return [group for group in groups if group]
 
 
 def _failure(response: httpx.Response, what: str, base_url: str) -> CommError:
@@ -195,16 +213,38 @@ class FileClient:
         if response.status_code not in (200, 201):
             raise _failure(response, f"uploading {os.fspath(path)!r}", self.base_url)
 
+    def send(self, files: Sequence[tuple[str | os.PathLike[str], str, int]],
+             progress: Callable[[int], None] | None = None) -> None:
+        """Upload blobs (local path, digest, size) several requests at a time: small files in bundles, large
+        ones alone (streamed, resumable)."""
+        small = [item for item in files if item[2] <= SMALL_FILE_BYTES]
+        large = [item for item in files if item[2] > SMALL_FILE_BYTES]
+        if len(small) <= BUNDLE_FILES and sum(item[2] for item in small) <= BUNDLE_BYTES and len(large) <= 1:
+            for group in bundles(small, lambda item: item[2]):  # one request or none: no threads needed
+                self.put_bundle(group, progress)
+            for path, digest, size in large:
+                self.put_blob(path, digest, size, progress)
+            return
+        from .console import ignore_this_thread
+
+        with ThreadPoolExecutor(WORKERS, initializer=ignore_this_thread) as pool:
+            jobs = [pool.submit(self.put_bundle, group, progress) for group in bundles(small, lambda item: item[2])]
+            jobs += [pool.submit(self.put_blob, path, digest, size, progress) for path, digest, size in large]
+            for job in jobs:
+                job.result()
+
     def upload(self, entity: str | None, project: str, run: str,
                files: Sequence[tuple[str, str | os.PathLike[str]]]) -> list[FileFields]:
         """Save local files to a run as (name, local path): blobs the server has are not sent again."""
         entries = []
+        hashed = []
         for name, path in files:
             check_name(name)
             digest, size = digest_of(path)
-            if not self.has_blob(digest):
-                self.put_blob(path, digest, size)
             entries.append({"name": name, "sha256": digest, "size": size})
+            hashed.append((path, digest, size))
+        held = self.held(list({digest for _, digest, _ in hashed}))
+        self.send(list({digest: (path, digest, size) for path, digest, size in hashed if digest not in held}.values()))
         saved: list[FileFields] = []
         for start in range(0, len(entries), MAX_FILES_PER_REQUEST):
             batch = entries[start:start + MAX_FILES_PER_REQUEST]

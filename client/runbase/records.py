@@ -21,6 +21,8 @@ ALERT = "alert"  # NotifyScriptableRunAlertInput fields, with "n": the alert's n
 ALERT_SENT = "alert_sent"  # "n" of an alert the server accepted, so that `runbase sync` does not send it twice
 ARTIFACT = "artifact"  # an artifact to upload (transfer.ArtifactJob.record()), with "n": its number in this log
 ARTIFACT_SENT = "artifact_sent"  # "n" of an artifact the server has, so that `runbase sync` does not send it again
+FILES = "files"  # run files to upload (uploads.RunFilesJob.record(): names below the run's files directory), with "n"
+FILES_SENT = "files_sent"  # "n" of a FILES record whose files the server has
 SYNCED = ".synced"
 
 

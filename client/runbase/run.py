@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import atexit
+import base64
 import datetime
 import enum
 import glob
 import json
 import os
+import re
 import time
+import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal
 
 from .artifacts.code import _is_py_requirements_or_dockerfile, code_artifact, exclude_runbase_fn
@@ -26,6 +30,7 @@ if TYPE_CHECKING:
     from .artifacts.transfer import ArtifactJob
     from .connection import Connection
     from .console import ConsoleCapture
+    from .data_types.media import RunMediaStore
     from .files import FileClient
     from .sender import Sender
     from .settings import Settings
@@ -85,6 +90,40 @@ def _alert_fields(title: Any, text: Any, level: Any, wait_duration: Any) -> dict
     if not 0 <= seconds <= MAX_ALERT_WAIT.total_seconds():  # NaN fails too
         raise ValueError(f"wait_duration must be from 0 seconds to {MAX_ALERT_WAIT.days} days, not {wait_duration!r}")
     return {"title": title, "text": text, "severity": level.value, "waitDuration": float(seconds)}
+
+
+_CHART = object()  # what _rich returns for a custom chart, which adds its table to the row instead
+
+
+def _is_rich(value: Any) -> bool:
+    """A value that run.log converts (see runbase.data_types.encoding): told apart without importing it
+    for the numbers, strings, lists and dicts most calls hold."""
+    if isinstance(value, (list, tuple)):
+        return any(_is_rich(item) for item in value)
+    if type(value).__module__ in ("builtins", "numpy") and not hasattr(value, "ndim"):
+        return False
+    from .data_types.encoding import is_rich
+
+    return is_rich(value) or _is_chart(value)
+
+
+def _is_chart(value: Any) -> bool:
+    return type(value).__name__ == "CustomChart" and type(value).__module__.startswith("runbase.plot")
+
+
+def _table_artifact_name(run_id: str, key: str) -> str:
+    """W&B's name for a logged table's artifact: run-ID-KEY, with characters an artifact name may not hold
+    dropped and a short checksum of the key added when any were, so that keys stay apart."""
+    kept = re.sub(r"[^A-Za-z0-9_.-]", "", key)
+    if kept == key:
+        return f"run-{run_id}-{key}"
+    tag = base64.urlsafe_b64encode(zlib.crc32(key.encode()).to_bytes(4, "big")).decode()[:6]
+    return f"run-{run_id}-{kept}-{tag}"
+
+
+def _table_entry(key: str) -> str:
+    """A table's file name in its artifact: the key, its slashes kept as folders."""
+    return "/".join(part for part in key.split("/") if part not in ("", ".", "..")) or "table"
 
 
 def _logged_key(key: Any, prefix: str) -> str:
@@ -178,6 +217,8 @@ class Run:
         self._file_client: FileClient | None = None
         self._end_hook_registered = False
         self._uploads: list[ArtifactJob] = []  # artifact uploads in flight, which a use by name waits for
+        self._media: list[str] = []  # run files the log() call under way stored (its media), uploaded if it succeeds
+        self._charts: dict[str, dict[str, Any]] = {}  # custom charts that call logged: key -> their panel config
 
     # -- logging ---------------------------------------------------------------------
     def log(self, data: dict[str, Any], step: int | None = None, commit: bool | None = None) -> None:
@@ -193,7 +234,9 @@ class Run:
             values = self._flatten(data, "", {})
         except BaseException:
             self._pending_nonfinite = nonfinite_before  # nothing of a refused call is kept
+            self._media, self._charts = [], {}
             raise
+        self._keep_media()
         if step is not None:
             if isinstance(step, bool) or not isinstance(step, int):
                 if type(step).__module__ == "numpy" and float(step).is_integer():
@@ -234,6 +277,10 @@ class Run:
             if kind is dict:
                 self._flatten(value, f"{prefix}{key}/", out)
                 continue
+            if _is_rich(value):
+                value = self._rich(prefix + key, value, out)
+                if value is _CHART:
+                    continue
             value, nonfinite = _normalized(value, prefix + key)
             if nonfinite:
                 self._pending_nonfinite = True
@@ -245,6 +292,47 @@ class Run:
                                      "nothing from this call was logged (log large data as files instead)")
             out[prefix + key] = value
         return out
+
+    def _rich(self, key: str, value: Any, out: dict[str, Any]) -> Any:
+        """A rich value's descriptor (see runbase.data_types), its files stored in the run directory. A custom
+        chart logs its table under its own key instead, and its panel goes to the config, as in W&B."""
+        from .data_types.encoding import encode
+
+        if _is_chart(value):
+            table_key = value.table_key(key)
+            out[table_key] = self._rich(table_key, value.table, out)
+            self._charts[key] = value.config_value(table_key)
+            return _CHART
+        return encode(value, key, lambda: self._media_store(key))
+
+    def _media_store(self, key: str) -> RunMediaStore:
+        from .data_types.media import RunMediaStore
+
+        if self._dir is None:
+            raise UsageError("this run has no directory to store media in")
+        return RunMediaStore(Path(self._dir), key, self._step, self._media.append,
+                             tables=self._log_table_artifact)
+
+    def _keep_media(self) -> None:
+        """After a log() call succeeded: upload the files it stored, and record its charts' panels."""
+        if self._media and self._sender is not None:
+            self._sender.files(list(dict.fromkeys(self._media)))
+        if self._charts:
+            wandb = dict(self._config.get("_wandb") or {})
+            wandb["visualize"] = {**(wandb.get("visualize") or {}), **self._charts}
+            self._config.update({"_wandb": wandb}, allow_val_change=True)
+        self._media, self._charts = [], {}
+
+    def _log_table_artifact(self, key: str, table_file: Path, cells: list[str]) -> None:
+        """W&B keeps a logged table as the artifact run-ID-KEY (type run_table) too, which is how its users
+        read tables back (`artifact.get(KEY)`): the same JSON file and media, so nothing is uploaded twice."""
+        from .artifacts import Artifact
+
+        artifact = Artifact(_table_artifact_name(self._id, key), "run_table")
+        artifact.add_file(os.fspath(table_file), name=f"{_table_entry(key)}.table.json")
+        for name in dict.fromkeys(cells):
+            artifact.add_file(os.path.join(self._dir or "", *name.split("/")), name=name)
+        self._log_artifact(artifact, None, None, None)
 
     def _commit(self) -> None:
         row = self._pending
@@ -430,8 +518,7 @@ class Run:
         policy "now" uploads them at once, "end" when the run finishes, "live" at once and again at
         finish if they changed (runbase does not watch files: there is no upload between the two).
         The glob is expanded now, as in W&B. Returns the links made in the run directory. Uploads
-        happen in the calling thread; offline runs keep the links and warn, since `runbase sync`
-        does not upload files yet."""
+        happen in the calling thread; offline runs keep the links, and `runbase sync` uploads the files."""
         if policy not in SAVE_POLICIES:
             raise ValueError(f"policy must be one of 'live', 'now' or 'end', not {policy!r}")
         if self._disabled:
@@ -460,8 +547,8 @@ class Run:
         for name, source in saved.items():
             self._saved[name] = SavedFile(source, policy)
         if self._settings.mode != "online":
-            self._warn("this run is offline: saved files stay in the run directory, but `runbase sync` does not "
-                       "upload files yet")
+            if self._sender is not None:
+                self._sender.files(list(saved))  # uploaded by `runbase sync`, as they are then
             return links
         if policy != "now":
             self._upload_later()

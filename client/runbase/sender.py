@@ -26,11 +26,12 @@ from typing import Any
 import orjson
 
 from ._generated.input_types import LogHistoryInput, NotifyScriptableRunAlertInput, UpsertBucketInput
-from .artifacts.transfer import ArtifactJob, Uploader
+from .artifacts.transfer import ArtifactJob
 from .connection import Connection
 from .console import ConsoleLines, ignore_this_thread
 from .errors import ArtifactNotLoggedError, CommError
-from .records import ALERT, ALERT_SENT, ARTIFACT, ARTIFACT_SENT, HISTORY, RUN, RecordLog
+from .records import ALERT, ALERT_SENT, ARTIFACT, ARTIFACT_SENT, FILES, FILES_SENT, HISTORY, RUN, RecordLog
+from .uploads import Job, RunFilesJob, Uploader
 
 MAX_BATCH_ROWS = 20_000
 MAX_CONSOLE_LINES = 5_000  # per request and per record
@@ -116,7 +117,8 @@ class Sender(threading.Thread):
         self.alerts_recorded = 0
         self.pending_alerts: deque[tuple[int, dict[str, Any]]] = deque()  # (number in the log, input fields)
         self.artifacts_recorded = 0
-        self.uploader: Uploader | None = None  # started with the first artifact
+        self.uploader: Uploader | None = None  # started with the first artifact or run file
+        self.files_recorded = 0
         self.sending = ""  # what the request in flight carries, for a rejection's warning
         self.closing = False
         self.deadline = float("inf")
@@ -149,6 +151,11 @@ class Sender(threading.Thread):
         """An artifact to upload after what was logged before it; the run is not marked finished
         before its upload is done."""
         self.queue.append(("artifact", job))
+        self.wake.set()
+
+    def files(self, names: list[str]) -> None:
+        """Run files (media that run.log stored) to upload in the background, in order with artifacts."""
+        self.queue.append(("files", names))
         self.wake.set()
 
     def close(self, final_fields: dict[str, Any], timeout: float) -> bool:
@@ -263,9 +270,13 @@ class Sender(threading.Thread):
             if kind == "artifact":
                 self._record_artifact(payload)
                 continue
-            if kind == "artifact_done":
+            if kind == "files":
+                self._record_upload(FILES, RunFilesJob(payload, self.log.path.parent / "files"))
+                continue
+            if kind == "upload_done":
                 if payload.error is None:
-                    self.log.write(ARTIFACT_SENT, {"n": payload.number})
+                    self.log.write(FILES_SENT if isinstance(payload, RunFilesJob) else ARTIFACT_SENT,
+                                   {"n": payload.number})
                 continue
             if kind == "alert":
                 self._record_console(self.console_lines.take())  # an alert follows what was printed before it
@@ -280,27 +291,33 @@ class Sender(threading.Thread):
         self._record_summary()
 
     def _record_artifact(self, job: ArtifactJob) -> None:
+        self._record_upload(ARTIFACT, job)
+
+    def _record_upload(self, kind: str, job: ArtifactJob | RunFilesJob) -> None:
         """Log the job (what `runbase sync` uploads), then hand it to the uploader."""
-        job.number = self.artifacts_recorded
+        job.number = self.artifacts_recorded if kind == ARTIFACT else self.files_recorded
         try:
-            self.log.write(ARTIFACT, {"n": job.number, **job.record()})
+            self.log.write(kind, {"n": job.number, **job.record()})
         except BaseException as exc:
             job.settle(error=exc)
             raise
-        self.artifacts_recorded += 1
+        if kind == ARTIFACT:
+            self.artifacts_recorded += 1
+        else:
+            self.files_recorded += 1
         if self.connection is None:
-            job.settle(error=ArtifactNotLoggedError(f"artifact {job.label} was logged by an offline run: it is kept in "
+            job.settle(error=ArtifactNotLoggedError(f"{job.what} was logged by an offline run: it is kept in "
                                                     f"{self.log.path.parent} until `runbase sync` uploads it"))
             return
         if self.uploader is None:
-            self.uploader = Uploader(self.connection, self.identity, warn=self.warn, on_done=self._artifact_done,
+            self.uploader = Uploader(self.connection, self.identity, warn=self.warn, on_done=self._upload_done,
                                      deadline=lambda: self.deadline, silent=self.silent)
             self.uploader.start()
         self.uploader.submit(job)
 
-    def _artifact_done(self, job: ArtifactJob) -> None:
+    def _upload_done(self, job: Job) -> None:
         """From the uploader thread: record that the server has it (in this thread, which owns the log)."""
-        self.queue.append(("artifact_done", job))
+        self.queue.append(("upload_done", job))
         self.wake.set()
 
     def _uploading(self) -> bool:

@@ -20,8 +20,22 @@ from ._generated.input_types import LogHistoryInput, NotifyScriptableRunAlertInp
 from .artifacts.transfer import ArtifactJob, upload
 from .connection import Connection
 from .errors import CommError, UsageError, present
-from .records import ALERT, ALERT_SENT, ARTIFACT, ARTIFACT_SENT, HISTORY, RUN, SYNCED, RecordLog, read, sent_numbers
+from .records import (
+    ALERT,
+    ALERT_SENT,
+    ARTIFACT,
+    ARTIFACT_SENT,
+    FILES,
+    FILES_SENT,
+    HISTORY,
+    RUN,
+    SYNCED,
+    RecordLog,
+    read,
+    sent_numbers,
+)
 from .sender import MISSING, summary_fields, wire_form
+from .uploads import RunFilesJob
 
 
 def _current_form(record: dict[str, Any]) -> dict[str, Any]:
@@ -69,6 +83,7 @@ def sync_log(connection: Connection, log: Path, *, mark_crashed: bool = True,
     console_refused = False
     sent = sent_numbers(log, ALERT_SENT)
     sent_artifacts = sent_numbers(log, ARTIFACT_SENT)
+    sent_files = sent_numbers(log, FILES_SENT)
     artifacts = 0
     for record in read(log):
         kind = record.pop("t", None)
@@ -122,6 +137,16 @@ def sync_log(connection: Connection, log: Path, *, mark_crashed: bool = True,
                 continue
             _mark_sent(log, ARTIFACT_SENT, job.number)
             artifacts += 1
+        elif kind == FILES and record["n"] not in sent_files:
+            files = RunFilesJob.from_record(record, log.parent / "files")
+            try:
+                files.upload(connection, target, silent=silent)
+            except CommError as exc:
+                if exc.retryable:
+                    raise
+                warn(f"the server refused {files.what} of {where}: {exc}; they are skipped")
+                continue
+            _mark_sent(log, FILES_SENT, files.number)
     if identity is None:
         raise UsageError(f"{log} holds no run record")
     if not final and mark_crashed:  # the process died before finishing the run

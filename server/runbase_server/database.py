@@ -6,20 +6,37 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import ExceptionContext
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from .errors import UserError
+from .errors import UserError, lost_race
 from .regex import install_sqlite_functions
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 MAX_LOGGED_SQL = 2000  # characters of a failed statement kept for the log (an IN list may run to megabytes)
 # What SQLite and psycopg say when a statement has more parameters than they take.
 TOO_MANY_PARAMETERS = ("too many SQL variables", "number of parameters must be between")
+ATTEMPTS = 3  # tries of a unit of work that meets a dropped connection or loses a race
+T = TypeVar("T")
+
+
+class Unavailable(Exception):
+    """The database stayed unreachable or busy through every attempt (503: try again later)."""
+
+    def __init__(self, attempts: int) -> None:
+        super().__init__(f"the database could not be reached or was busy ({attempts} tries); try again")
+        self.attempts = attempts
+
+
+def transient(exc: DBAPIError) -> bool:
+    """A connection dropped (the pool replaces it) or a race lost: the whole unit of work may run again."""
+    return exc.connection_invalidated or lost_race(exc)
 
 
 def _tune_sqlite(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -102,6 +119,24 @@ class Database:
         with self._sessions() as session, session.begin():
             session.info.update(self.info)
             yield session
+
+    def attempt(self, work: Callable[[Session], T], *, again: Callable[[T], bool] | None = None) -> T:
+        """`work` in a session of its own, run again in a fresh one (ATTEMPTS in all) when the database fails
+        transiently or `again` finds a lost race in its answer: one retry rule for GraphQL and file requests
+        alike. The last answer is returned as it is; Unavailable when the database failed every time."""
+        for number in range(1, ATTEMPTS + 1):
+            try:
+                with self.session() as session:
+                    answer = work(session)
+            except DBAPIError as exc:
+                if not transient(exc):
+                    raise
+                if number < ATTEMPTS:
+                    continue
+                raise Unavailable(number) from exc
+            if number == ATTEMPTS or again is None or not again(answer):
+                return answer
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     def dispose(self) -> None:
         self.engine.dispose()

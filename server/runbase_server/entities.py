@@ -16,6 +16,8 @@ def find(session: Session, name: str) -> Entity | None:
 
 
 def get_entity(session: Session, name: str) -> Entity:
+    """For names that do not come from a request: answering a missing entity differently from a hidden one
+    would tell outsiders which private teams exist."""
     entity = find(session, name)
     if entity is None:
         raise NotFound(f"no entity named {name!r}")

@@ -43,9 +43,21 @@ def is_internal(error: Any) -> bool:
     return original is not None and not isinstance(original, (UserError, GraphQLError))
 
 
+# SQLite reports arithmetic that overflows 64 bits as an OperationalError, as it does a busy or stale database;
+# but the same request overflows on every try, so it is no race.
+NOT_RACES = ("integer overflow",)
+
+
+def lost_race(exc: object) -> bool:
+    """Two writers met on a unique key, or SQLite refused a stale snapshot: the work may simply run again."""
+    if not isinstance(exc, (IntegrityError, OperationalError)):
+        return False
+    return not any(phrase in str(exc.orig) for phrase in NOT_RACES)
+
+
 def is_race(error: Any) -> bool:
-    """Two writers met on a unique key, or SQLite refused a stale snapshot: the request may simply be retried."""
-    return isinstance(getattr(error, "original_error", None), (IntegrityError, OperationalError))
+    """A GraphQL error that is a lost race (lost_race): the request may simply be retried."""
+    return lost_race(getattr(error, "original_error", None))
 
 
 def format_error(error: GraphQLError, attempts: int) -> dict[str, Any]:

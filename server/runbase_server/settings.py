@@ -131,6 +131,9 @@ class ServerSettings:
     blob_gc_grace_seconds: float = field(default_factory=lambda: _env_float("RUNBASE_BLOB_GC_GRACE_SECONDS", 86400))
     # Rows (runs, versions, history rows, samples, files, ...) one GraphQL request may return in all.
     max_answer_rows: int = field(default_factory=lambda: _env_int("RUNBASE_MAX_ANSWER_ROWS", 1_000_000, minimum=100))
+    # Bytes of history, console text and JSON documents (config, summary, metadata, ...) one request may return.
+    max_answer_bytes: int = field(
+        default_factory=lambda: _env_int("RUNBASE_MAX_ANSWER_BYTES", 256 * 1024 * 1024, minimum=1024))
     max_query_depth: int = 12
 
     def resolved_database_url(self) -> str:

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from . import access, entities
 from .auth import Viewer
 from .errors import Conflict, Forbidden, NotFound, UserError
+from .names import row_id
 from .tables import Entity, Membership, User
 from .users import USERNAME, get_user
 
@@ -68,7 +69,7 @@ def invite(session: Session, viewer: Viewer, entity_name: str, username: str, *,
 
 def remove(session: Session, viewer: Viewer, entity_name: str, member_id: str) -> None:
     entity = _administered(session, viewer, entity_name)
-    membership = session.get(Membership, (entity.id, int(member_id))) if member_id.isdigit() else None
+    membership = session.get(Membership, (entity.id, row_id(member_id, f"member of team {entity_name!r}")))
     if membership is None:
         raise NotFound(f"no member {member_id!r} in team {entity_name!r}")
     session.delete(membership)

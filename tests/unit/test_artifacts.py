@@ -193,7 +193,7 @@ def test_tmp_names_new_files_and_references(tmp_path: Path) -> None:
     entries = artifact.add_reference(f"file://{tmp_path / 'refd'}", name="refs")
     assert [(e.path, e.ref, e.digest) for e in entries] == [
         ("refs/in/f.txt", (tmp_path / "refd" / "in" / "f.txt").as_uri(), sha(b"referenced"))]
-    with pytest.raises(NotImplementedError, match="data objects"):
+    with pytest.raises(TypeError, match="runbase data types"):
         artifact.add(object(), "table")
 
 

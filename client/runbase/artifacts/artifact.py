@@ -16,6 +16,7 @@ import contextlib
 import datetime
 import json
 import os
+import re
 import tempfile
 import warnings
 from collections.abc import Iterator
@@ -67,6 +68,15 @@ def _files_under(root: Path) -> list[Path]:
         subfolders[:] = kept
         files.extend(Path(folder, name) for name in filenames if os.path.isfile(os.path.join(folder, name)))
     return sorted(files)
+
+
+# A `"path": "..."` member of stored JSON: the files a value's descriptors name (a table's media cells, an
+# image's masks), found in the bytes rather than by walking what may be millions of cells.
+_PATH_MEMBER = re.compile(rb'"path"\s*:\s*("(?:[^"\\]|\\.)*")')
+
+
+def _stored_paths(content: bytes) -> list[str]:
+    return [json.loads(found) for found in dict.fromkeys(_PATH_MEMBER.findall(content))]
 
 
 class Artifact:
@@ -472,9 +482,30 @@ class Artifact:
             self.add_file(path, name=name)
             del self._added_local_paths[str(path.absolute())]
 
-    def add(self, obj: Any, name: str, overwrite: bool = False) -> ArtifactManifestEntry:
-        raise NotImplementedError("Artifact.add() stores runbase data objects (Table, Image, ...), which are not "
-                                  "built yet: add files with add_file(), add_dir() or new_file()")
+    def add(self, obj: Any, name: str | os.PathLike[str], overwrite: bool = False) -> ArtifactManifestEntry:
+        """Add a rich value (Table, Image, Histogram, ...) as W&B does: its JSON as the entry
+        `NAME.LOG_TYPE.json` ("preds" -> "preds.table.json"), its files (a table's media cells) beside it,
+        named after their contents. `get(NAME)` reads it back."""
+        from ..data_types.media import ArtifactMediaStore, WBValue
+        from ..data_types.table import dump_json
+
+        self._check_open()
+        if not isinstance(obj, WBValue):
+            raise TypeError(f"Artifact.add() stores runbase data types (Table, Image, Histogram, ...), not "
+                            f"{type(obj).__name__}: add files with add_file(), add_dir() or new_file()")
+        suffix = f".{obj.log_type}.json"
+        path = Path(os.fspath(name)).as_posix()
+        entry_name = names.check_path(path if path.endswith(suffix) else path + suffix)
+        existing = self.manifest.get_entry_by_path(entry_name)
+        if existing is not None and not overwrite:
+            raise ValueError(f"the artifact already has a file at {entry_name!r}; pass overwrite=True to replace it")
+        content = dump_json(obj.to_json(ArtifactMediaStore(self)), sort_keys=True)  # sorted, as W&B writes it
+        with tempfile.TemporaryDirectory(prefix="runbase-add-") as folder:
+            local = Path(folder) / PurePosixPath(entry_name).name
+            local.write_bytes(content)
+            entry = self.add_file(local, name=entry_name, overwrite=overwrite)
+            del self._added_local_paths[str(local.absolute())]
+        return entry
 
     def remove(self, item: str | os.PathLike[str] | ArtifactManifestEntry) -> None:
         """Remove an entry, or every entry under a directory."""
@@ -505,12 +536,24 @@ class Artifact:
         return self.get_entry(name)
 
     def get(self, name: str) -> Any:
-        """W&B returns the data object (Table, Image, ...) stored at `name`; None when there is no such file."""
+        """The rich value (Table, Image, Histogram, ...) that add(obj, name) stored, downloaded with its files
+        (into the version's default download folder) and rebuilt; None when there is no such value."""
+        from ..data_types.media import DirectorySource
+        from ..data_types.table import VALUE_CLASSES, load_json, value_class
+
         self._logged()
-        if self.manifest.get_entry_by_path(name) is None:
+        suffixes = [f".{log_type}.json" for log_type in VALUE_CLASSES]
+        candidates = [name] if name.endswith(tuple(suffixes)) else [name + suffix for suffix in suffixes]
+        entry = next((found for found in map(self.manifest.get_entry_by_path, candidates) if found is not None), None)
+        if entry is None:
             return None
-        raise NotImplementedError("Artifact.get() loads runbase data objects (Table, Image, ...), which are not built "
-                                  "yet: use artifact.get_entry(name).download() to fetch the file")
+        log_type = entry.path[:-len(".json")].rsplit(".", 1)[-1]
+        root = self._default_root()
+        local = Path(self._download_entries([entry], root, None, False)[0])
+        files = [self.manifest.get_entry_by_path(path) for path in _stored_paths(local.read_bytes())]
+        self._download_entries([found for found in files if found is not None], root, None, False)
+        described = load_json(local)
+        return value_class(log_type).from_json(described, DirectorySource(root))
 
     def get_added_local_path_name(self, local_path: str) -> str | None:
         """The name in the artifact of a file added from `local_path`, if it was."""
@@ -738,8 +781,8 @@ class Artifact:
         alone. Files are fetched several at a time, each in one stream (`multipart` changes nothing).
 
         A version logged by another user (or whose logger cannot be seen) may hold references that
-        read what they chose: file:// paths on this machine, http(s) URLs added with checksum=False.
-        Those are refused unless `allow_unverified_references` is True."""
+        read what they chose: file:// paths on this machine and http(s) URLs, whatever checksum they
+        carry (its logger wrote that too). Those are refused unless `allow_unverified_references`."""
         self._logged()
         entries = list(self.manifest)
         if path_prefix is not None:
@@ -767,7 +810,7 @@ class Artifact:
             return
         who = f"user {logger.username!r}" if logger is not None else "a run you cannot see (or without a run)"
         raise PermissionError(
-            f"artifact {self.name} was logged by {who} and holds {len(risky)} reference(s) without a checksum or to "
+            f"artifact {self.name} was logged by {who} and holds {len(risky)} reference(s) to http(s) URLs or "
             f"local files (e.g. {risky[0].path!r} -> {risky[0].ref_target()}); runbase does not fetch those for "
             "you: pass allow_unverified_references=True to download() if you trust them")
 

@@ -6,7 +6,10 @@ download that no longer matches is refused. s3:// and gs:// objects are recorded
 fetched (runbase holds no cloud credentials): their checksum is the object version written in the
 URI, if any, and downloading them is not supported. Any other scheme (azure://, custom://...) is
 tracked only: its digest is the SHA-256 of the URI itself (so a version changes when the URI does), its
-size is unknown, and download cannot fetch it (allow_missing_references=True skips it)."""
+size is unknown, and download cannot fetch it (allow_missing_references=True skips it).
+
+The file:// and http(s):// references of a version someone else logged are fetched only when the caller
+opts in (download(allow_unverified_references=True)): its logger chose both the URI and its checksum."""
 
 from __future__ import annotations
 
@@ -30,6 +33,7 @@ from .names import check_path
 
 DEFAULT_MAX_OBJECTS = 10_000_000
 CLOUD_SCHEMES = ("s3", "gs")
+FETCHED_SCHEMES = ("file", "http", "https")
 # A URI's scheme (RFC 3986), two characters at least so that a Windows path "C:\\x" is not taken for one.
 SCHEME = re.compile(r"[a-z][a-z0-9+.-]+")
 HTTP_TIMEOUT = 60.0
@@ -112,12 +116,15 @@ def _get(http: httpx.Client, uri: str) -> Iterator[httpx.Response]:
 
 
 def unverified(entry: ArtifactManifestEntry) -> bool:
-    """Whether a reference reads something its logger chose without a recorded checksum to hold it to:
-    every file:// reference (a path on the downloading machine) and http(s) ones added with checksum=False."""
-    scheme = urlparse(entry.ref_target()).scheme
-    if scheme == "file":
-        return True
-    return scheme in ("http", "https") and "checksum" not in entry.extra and "etag" not in entry.extra
+    """Whether fetching the reference reads what its logger chose: a file:// path on the downloading machine, or
+    an http(s) URL requested from wherever the download runs. A recorded checksum does not make either safe to
+    fetch for someone else: its logger wrote that too, and the read or the request is the harm."""
+    return urlparse(entry.ref_target()).scheme in FETCHED_SCHEMES
+
+
+def _recorded(entry: ArtifactManifestEntry) -> str | None:
+    """The digest a download is checked against; an empty one is none."""
+    return entry.digest or None
 
 
 def _http_entry(uri: str, name: str | None, checksum: bool) -> ArtifactManifestEntry:
@@ -169,7 +176,7 @@ def check_fetchable(entry: ArtifactManifestEntry, allow_missing: bool) -> bool:
     unless `allow_missing`), so that a download refuses before it writes anything."""
     uri = entry.ref_target()
     scheme = urlparse(uri).scheme
-    if scheme in ("file", "http", "https"):
+    if scheme in FETCHED_SCHEMES:
         return True
     if scheme in CLOUD_SCHEMES:
         raise NotImplementedError(f"downloading cloud references ({uri}) is not supported: runbase records s3:// "
@@ -200,14 +207,16 @@ def _download_file(entry: ArtifactManifestEntry, uri: str, target: Path, allow_m
     if source.is_dir():
         shutil.copytree(source, target, dirs_exist_ok=True)
         return True
-    digest, _ = copy_hashing(source, target, expect=entry.digest)
-    if entry.digest is not None and digest != entry.digest:
+    expected = _recorded(entry)
+    digest, _ = copy_hashing(source, target, expect=expected)
+    if expected is not None and digest != expected:
         raise ValueError(f"the reference {entry.path!r} ({uri}) changed since it was logged: its SHA-256 is now "
-                         f"{digest}, not {entry.digest}")
+                         f"{digest}, not {expected}")
     return True
 
 
 def _download_http(entry: ArtifactManifestEntry, uri: str, target: Path, allow_missing: bool) -> bool:
+    expected = _recorded(entry)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
     try:
@@ -218,13 +227,13 @@ def _download_http(entry: ArtifactManifestEntry, uri: str, target: Path, allow_m
                 return False
             if response.status_code != 200:
                 raise ValueError(f"cannot download the reference {entry.path!r} ({uri}): HTTP {response.status_code}")
-            if "etag" in entry.extra and _etag(response.headers.get("etag", "")) != entry.digest:
+            if "etag" in entry.extra and expected is not None and _etag(response.headers.get("etag", "")) != expected:
                 raise ValueError(f"the reference {entry.path!r} ({uri}) changed since it was logged: its ETag is "
                                  f"now {response.headers.get('etag')!r}, not {entry.extra['etag']!r}")
             for chunk in response.iter_bytes(CHUNK):
                 hasher.update(chunk)
                 out.write(chunk)
-        if entry.extra.get("checksum") == "sha256" and hasher.hexdigest() != entry.digest:
+        if entry.extra.get("checksum") == "sha256" and expected is not None and hasher.hexdigest() != expected:
             raise ValueError(f"the reference {entry.path!r} ({uri}) changed since it was logged: its SHA-256 is now "
                              f"{hasher.hexdigest()}, not {entry.digest}")
         os.replace(temp, target)

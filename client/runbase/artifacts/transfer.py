@@ -5,20 +5,15 @@ then createArtifact, addArtifactFiles in batches of 1000 and commitArtifact. The
 which steps are done, so after a failure it goes on from where it stopped; replaying a whole job
 (`runbase sync`) is harmless too, since the server drops a version whose digest it already has.
 
-A live run's jobs go through an Uploader thread beside its sender, so that history keeps flowing
-during a long upload; the sender records each job in the run's record log first, which is what
-offline runs and `runbase sync` upload from."""
+A live run's jobs go through its uploader (runbase.uploads) beside its sender."""
 
 from __future__ import annotations
 
 import json
 import os
-import random
 import sys
 import threading
 import time
-from collections import deque
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,9 +26,8 @@ from .._generated.input_types import (
     CreateArtifactInput,
     UseArtifactInput,
 )
-from ..console import ignore_this_thread
 from ..errors import CommError, present
-from ..files import FileClient, digest_of
+from ..files import SMALL_FILE_BYTES, WORKERS, FileClient, bundles, digest_of
 from . import references
 from .cache import ArtifactCache
 from .manifest import ArtifactManifestEntry
@@ -47,11 +41,7 @@ if TYPE_CHECKING:
 MAX_FILES_PER_REQUEST = 1000
 PROGRESS_MIN_BYTES = 50 * 2**20
 PROGRESS_SECONDS = 1.0
-WORKERS = 8
 MB = 2**20
-SMALL_FILE_BYTES = 2 * MB  # files up to this size travel in bundles, larger ones alone
-BUNDLE_BYTES = 16 * MB
-BUNDLE_FILES = 2000
 T = TypeVar("T")
 
 
@@ -77,6 +67,13 @@ class ArtifactJob:
     @property
     def label(self) -> str:
         return f"{self.create['collectionName']} ({self.create['typeName']})"
+
+    @property
+    def what(self) -> str:
+        return f"artifact {self.label}"
+
+    def upload(self, connection: Connection, identity: dict[str, Any], *, silent: bool) -> ArtifactFields:
+        return upload(connection, self, identity, silent=silent)
 
     def record(self) -> dict[str, Any]:
         return {"create": self.create, "entries": [entry.record() for entry in self.entries], "commit": self.commit,
@@ -123,22 +120,8 @@ class Progress:
             self._print()
 
 
-def _bundles(items: list[T], size_of: Callable[[T], int]) -> list[list[T]]:
-    """Groups of small items of at most BUNDLE_BYTES (or BUNDLE_FILES) each, to go in one request."""
-    groups: list[list[T]] = [[]]
-    total = 0
-    for item in items:
-        if groups[-1] and (total + size_of(item) > BUNDLE_BYTES or len(groups[-1]) == BUNDLE_FILES):
-            groups.append([])
-            total = 0
-        groups[-1].append(item)
-        total += size_of(item)
-    return [group for group in groups if group]
-
-
 def _send_blobs(files: FileClient, entries: list[ArtifactManifestEntry], label: str, *, silent: bool) -> None:
-    """Upload the stored files whose blobs the server does not hold for this user, several requests at a
-    time: small files in bundles, large ones alone (streamed, resumable)."""
+    """Upload the stored files whose blobs the server does not hold for this user."""
     unique = {entry.digest: entry for entry in entries
               if entry.ref is None and entry.local_path is not None and entry.digest is not None}
     held = files.held(list(unique))
@@ -149,21 +132,8 @@ def _send_blobs(files: FileClient, entries: list[ArtifactManifestEntry], label: 
                             "is gone")
     total = sum(entry.size or 0 for entry in missing)
     progress = Progress(label, total, silent=silent) if total > PROGRESS_MIN_BYTES else None
-    report = progress.add if progress else None
-    small = [entry for entry in missing if (entry.size or 0) <= SMALL_FILE_BYTES]
-    large = [entry for entry in missing if (entry.size or 0) > SMALL_FILE_BYTES]
-
-    def send_bundle(group: list[ArtifactManifestEntry]) -> None:
-        files.put_bundle([(entry.local_path, entry.digest, entry.size or 0) for entry in group], report)  # type: ignore[misc]
-
-    def send_large(entry: ArtifactManifestEntry) -> None:
-        files.put_blob(entry.local_path, entry.digest, entry.size or 0, report)  # type: ignore[arg-type]
-
-    with ThreadPoolExecutor(WORKERS, initializer=ignore_this_thread) as pool:
-        jobs = [pool.submit(send_bundle, group) for group in _bundles(small, lambda e: e.size or 0)]
-        jobs += [pool.submit(send_large, entry) for entry in large]
-        for job in jobs:
-            job.result()
+    files.send([(entry.local_path, entry.digest, entry.size or 0) for entry in missing],  # type: ignore[misc]
+               progress.add if progress else None)
     if progress is not None:
         progress.finish()
 
@@ -220,76 +190,6 @@ def upload(connection: Connection, job: ArtifactJob, identity: dict[str, Any], *
         job.used = True
     _settle_local_copies(job.entries, ArtifactCache())
     return job.result
-
-
-class Uploader(threading.Thread):
-    """Runs a live run's jobs in order, retrying with backoff while the server is unreachable (as the
-    sender does), until the sender's closing deadline; a job the server refuses fails alone."""
-
-    def __init__(self, connection: Connection, identity: dict[str, Any], *, warn: Callable[[str], None],
-                 on_done: Callable[[ArtifactJob], None], deadline: Callable[[], float], silent: bool) -> None:
-        super().__init__(name="runbase-artifacts", daemon=True)
-        self.connection, self.identity, self.warn, self.silent = connection, identity, warn, silent
-        self.on_done, self.deadline = on_done, deadline
-        self.jobs: deque[ArtifactJob] = deque()
-        self.wake = threading.Event()
-        self.failed: str | None = None  # why jobs were left for `runbase sync`
-        self.stopping = False
-
-    def submit(self, job: ArtifactJob) -> None:
-        self.jobs.append(job)
-        self.wake.set()
-
-    def busy(self) -> bool:
-        return bool(self.jobs)
-
-    def stop(self) -> None:
-        """End the thread once no job is left (the sender is done)."""
-        self.stopping = True
-        self.wake.set()
-
-    def run(self) -> None:
-        ignore_this_thread()
-        backoff = 0.0
-        while True:
-            if not self.jobs:
-                if self.stopping:
-                    return
-                self.wake.wait()
-                self.wake.clear()
-                continue
-            job = self.jobs[0]
-            try:
-                result = upload(self.connection, job, self.identity, silent=self.silent)
-            except CommError as exc:
-                if exc.retryable:
-                    backoff = min(10.0, max(0.25, backoff * 2)) * random.uniform(0.8, 1.2)
-                    if time.monotonic() + backoff > self.deadline():
-                        self._give_up(exc)
-                        return
-                    self.wake.wait(backoff)
-                    self.wake.clear()
-                    continue
-                self._finish(job, None, exc)
-                self.warn(f"the server refused artifact {job.label}: {exc}")
-            except Exception as exc:  # noqa: BLE001 - e.g. a staged copy deleted meanwhile: this job fails alone
-                self._finish(job, None, exc)
-                self.warn(f"artifact {job.label} could not be uploaded: {exc!r}")
-            else:
-                self._finish(job, result, None)
-            backoff = 0.0
-
-    def _finish(self, job: ArtifactJob, result: ArtifactFields | None, error: BaseException | None) -> None:
-        job.settle(result, error)
-        self.on_done(job)  # before the job leaves the queue, so the sender sees one or the other
-        self.jobs.popleft()
-
-    def _give_up(self, exc: CommError) -> None:
-        self.failed = f"artifacts were not uploaded ({exc})"
-        while self.jobs:
-            self._finish(self.jobs[0], None, CommError(f"artifact {self.jobs[0].label} was not uploaded before the "
-                                                       f"run finished ({exc}); it is kept for `runbase sync`",
-                                                       retryable=True))
 
 
 def save_without_run(artifact: Artifact, project: str | None, settings: Settings | None) -> None:
@@ -380,7 +280,7 @@ def download_entries(connection: Connection, entries: list[ArtifactManifestEntry
 
     with ThreadPoolExecutor(WORKERS) as pool:
         jobs = [pool.submit(fetch_bundle, url, group) for url, entries_of in bundled.items()
-                for group in _bundles(entries_of, lambda e: e.size or 0)]
+                for group in bundles(entries_of, lambda e: e.size or 0)]
         paths = list(pool.map(lambda e: _download_one(files, e, root, cache, skip_cache=skip_cache,
                                                       allow_missing=allow_missing), alone))
         for job in jobs:

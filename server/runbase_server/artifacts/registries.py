@@ -61,10 +61,6 @@ def _check_visibility(visibility: Any) -> str:
 
 # ------------------------------------------------------------------ registries
 
-def _organization(session: Session, viewer: Viewer, organization: str | None) -> Entity:
-    return entities.get_entity(session, organization or viewer.username)
-
-
 def _by_name(session: Session, entity: Entity, name: str) -> Registry | None:
     return session.scalar(select(Registry).join(Project, Project.id == Registry.project_id)
                           .where(Project.entity_id == entity.id, Project.name == PREFIX + bare_name(name)))
@@ -136,13 +132,14 @@ def find(session: Session, viewer: Viewer, name: str, organization: str | None) 
 
 def matching(session: Session, viewer: Viewer, organization: str | None,
              filters_text: str | None) -> Select[Registry]:
-    """The registries of an organization the viewer sees that match a MongoDB-style filter."""
-    entity = _organization(session, viewer, organization)
+    """The registries of an organization the viewer sees that match a MongoDB-style filter; none for an
+    organization that does not exist, as for a team whose registries the viewer may not see."""
+    entity = entities.find(session, organization or viewer.username)
     registry_filter = filters.registry_filter(documents.parse(filters_text, "filters"),
                                               session.get_bind().dialect.name)
-    return (select(Registry).join(Project, Project.id == Registry.project_id)
-            .where(Project.entity_id == entity.id, access.visible_registries(session, viewer, entity.id),
-                   registry_filter))
+    visible = sa.false() if entity is None else sa.and_(Project.entity_id == entity.id,
+                                                         access.visible_registries(session, viewer, entity.id))
+    return select(Registry).join(Project, Project.id == Registry.project_id).where(visible, registry_filter)
 
 
 def search(session: Session, viewer: Viewer, organization: str | None, filters_text: str | None,

@@ -19,6 +19,7 @@ from sqlalchemy import (
     delete,
     func,
     literal,
+    literal_column,
     select,
     update,
 )
@@ -65,6 +66,7 @@ MAX_ENTRY_DIGEST = 512
 MAX_LINKED = 500
 MAX_INDEX = 2**31 - 1
 MAX_TTL = 1000 * 365 * 86400
+MAX_SIZE = 2**63 - 1  # a file's size, and a version's total: BIGINT columns
 # A reference's URI scheme (RFC 3986): any, since the server never fetches references; at least two
 # characters, so that a Windows path "C:\\x" is not taken for a URI.
 REFERENCE_SCHEME = re.compile(r"[a-z][a-z0-9+.-]+")
@@ -123,8 +125,8 @@ def _distributed_id(value: str | None) -> str | None:
 def _size(path: str, value: object, required: bool) -> int | None:
     if value is None and not required:
         return None
-    if type(value) is not int or value < 0:
-        raise UserError(f"file {path!r}: size must be a non-negative integer, not {value!r}")
+    if type(value) is not int or not 0 <= value <= MAX_SIZE:
+        raise UserError(f"file {path!r}: size must be an integer from 0 to 2^63-1, not {value!r}")
     return value
 
 
@@ -329,13 +331,25 @@ def add_files(session: Session, viewer: Viewer, artifact_id: object, files: str)
             for key, value in entry.items():
                 setattr(row, key, value)
     session.flush()
-    file_count, size = session.execute(
-        select(func.count(), func.coalesce(func.sum(ArtifactEntry.size), 0))
-        .where(ArtifactEntry.artifact_id == artifact.id)).one()
-    artifact.file_count, artifact.size = int(file_count), int(size or 0)
+    artifact.file_count, artifact.size = _totals(session, artifact)
     artifact.updated_at = utcnow()
     session.flush()
     return artifact
+
+
+def _totals(session: Session, artifact: Artifact) -> tuple[int, int]:
+    """The version's file count and total size. Sizes go up to 2^63-1 each, so the database sums their high and
+    low 32 bits apart (neither sum can overflow: SQLite's would fail the request) and Python adds them up."""
+    high = ArtifactEntry.size.op(">>")(literal_column("32"))  # PostgreSQL shifts a bigint by an integer
+    low = ArtifactEntry.size.op("&")(literal_column("4294967295"))
+    count, high_sum, low_sum = session.execute(
+        select(func.count(), func.coalesce(func.sum(high), 0), func.coalesce(func.sum(low), 0))
+        .where(ArtifactEntry.artifact_id == artifact.id)).one()
+    total = (int(high_sum) << 32) + int(low_sum)
+    if total > MAX_SIZE:
+        raise UserError(f"version {_name(artifact)}: its files would total {total} bytes, more than 2^63-1, the "
+                        "most a version may hold")
+    return int(count), total
 
 
 def _add_aliases(session: Session, viewer: Viewer, artifact: Artifact, collection: ArtifactCollection,

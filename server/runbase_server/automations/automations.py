@@ -32,10 +32,9 @@ import sqlalchemy as sa
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .. import access, documents, filters, pagination, projects
+from .. import access, documents, entities, filters, pagination, projects
 from ..artifacts import collections, registries
 from ..auth import Viewer
-from ..entities import get_entity
 from ..errors import Conflict, NotFound, UserError
 from ..names import row_id
 from ..runs.runs import STATES
@@ -173,7 +172,9 @@ def _apply(session: Session, viewer: Viewer, trigger: Trigger, fields: dict[str,
     name = trigger.name if fields.get("name") is None else fields["name"].strip()
     if not name or len(name) > 256:
         raise UserError("an automation's name must be 1 to 256 characters")
-    entity = get_entity(session, fields["entity_name"]) if fields.get("entity_name") else trigger.entity
+    # Write access first (a missing entity refused in the same words), so that outsiders learn no names from a
+    # clash; the trigger's own entity was checked when it was looked up (writable) or made (create).
+    entity = entities.writable(session, viewer, fields["entity_name"]) if fields.get("entity_name") else trigger.entity
     # Checked before anything changes: a later query would flush the new name into the unique index first.
     clash = session.scalar(select(Trigger.id).where(Trigger.entity_id == entity.id, Trigger.name == name,
                                                     Trigger.id != trigger.id))
@@ -205,7 +206,8 @@ def create(session: Session, viewer: Viewer, fields: dict[str, Any]) -> Trigger:
     for required in ("name", "entity_name", "scope_type", "event_type", "event_filter", "action"):
         if fields.get(required) is None:
             raise UserError(f"an automation needs {required}")
-    trigger = Trigger(enabled=True, created_by=viewer.user_id, entity=get_entity(session, fields["entity_name"]))
+    trigger = Trigger(enabled=True, created_by=viewer.user_id,
+                      entity=entities.writable(session, viewer, fields["entity_name"]))
     _apply(session, viewer, trigger, fields)
     session.add(trigger)
     session.flush()
@@ -245,8 +247,9 @@ def search(session: Session, viewer: Viewer, entity_name: str | None, name: str 
     """Automations of entities the viewer belongs to (all of them for an instance admin), oldest first; those
     scoped to a restricted registry only for those who see it."""
     query = select(Trigger)
-    if entity_name:
-        query = query.where(Trigger.entity_id == get_entity(session, entity_name).id)
+    if entity_name:  # a missing entity lists nothing, as a team the viewer is not in does
+        entity = entities.find(session, entity_name)
+        query = query.where(Trigger.entity_id == entity.id if entity is not None else sa.false())
     if project_id is not None:
         query = query.where(Trigger.project_id == project_id)
     if name is not None:

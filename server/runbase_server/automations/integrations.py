@@ -98,8 +98,8 @@ def create_webhook(session: Session, viewer: Viewer, entity_name: str, name: str
 
 
 def of_entity(session: Session, viewer: Viewer, entity_name: str) -> list[Integration]:
-    entity = entities.get_entity(session, entity_name)
-    if not access.is_member(session, viewer, entity.id):
+    entity = entities.find(session, entity_name)
+    if entity is None or not access.is_member(session, viewer, entity.id):  # missing or not theirs: the same
         return []
     return list(session.scalars(select(Integration).where(Integration.entity_id == entity.id)
                                 .order_by(Integration.id)))

@@ -209,9 +209,9 @@ def _attempt(session: Session, delivery: Delivery, outcome: Outcome, now: dateti
     if outcome.succeeded:
         delivery.status, delivery.delivered_at, delivery.next_attempt_at = SUCCEEDED, now, None
         return
-    delay = backoff(delivery.attempt_count, settings)
-    if outcome.retry_after is not None:  # the receiver's wish, but never a hot loop
-        delay = max(outcome.retry_after, settings.delivery_retry_base_seconds / 2)
+    # The receiver's Retry-After is a floor on the backoff, never a replacement: "Retry-After: 0" must not turn
+    # the retries into a loop that runs until the delivery's give-up time.
+    delay = max(backoff(delivery.attempt_count, settings), outcome.retry_after or 0.0)
     retry_at = now + timedelta(seconds=min(delay, settings.delivery_retry_cap_seconds))
     if outcome.retryable and retry_at <= delivery.give_up_at:
         delivery.status, delivery.next_attempt_at = PENDING, retry_at

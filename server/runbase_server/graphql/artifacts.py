@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from .. import documents, pagination
+from .. import pagination
 from ..artifacts import collections, versions
 from ..tables import ArtifactCollection as CollectionRow
 from ..tables import ArtifactEntry as EntryRow
@@ -29,17 +29,21 @@ if TYPE_CHECKING:
 
 @strawberry.type
 class ArtifactFile:
+    row: strawberry.Private[EntryRow]
     path: str
     digest: str | None
     size: Int64 | None
     ref: str | None
-    extra: JSONString
     url: str | None
 
     @classmethod
     def of(cls, version: versions.Version, row: EntryRow) -> ArtifactFile:
-        return cls(path=row.path, digest=row.sha256 or row.digest, size=int64(row.size), ref=row.ref,
-                   extra=JSONString(documents.dump(row.extra or {})), url=versions.url_of(version.artifact, row))
+        return cls(row=row, path=row.path, digest=row.sha256 or row.digest, size=int64(row.size), ref=row.ref,
+                   url=versions.url_of(version.artifact, row))
+
+    @strawberry.field
+    def extra(self, info: Info) -> JSONString:
+        return info.context.document(self.row.extra or {}, "extra")
 
 
 @strawberry.type
@@ -74,7 +78,6 @@ class Artifact:
     created_at: DateTime
     updated_at: DateTime | None
     history_step: Int64 | None
-    tags: list[str]
 
     @classmethod
     def of(cls, version: versions.Version) -> Artifact:
@@ -83,8 +86,11 @@ class Artifact:
                    is_link=version.is_link, digest=row.digest, state=row.state, description=row.description,
                    ttl_duration_seconds=int64(row.ttl_seconds), size=Int64(row.size), file_count=row.file_count,
                    created_at=DateTime(row.created_at), updated_at=timestamp(row.updated_at),
-                   history_step=int64(row.history_step),
-                   tags=list(row.tags or []))
+                   history_step=int64(row.history_step))
+
+    @strawberry.field
+    def tags(self, info: Info) -> list[str]:
+        return info.context.listed(list(self.version.artifact.tags or []), "tags")
 
     @strawberry.field
     def collection(self, info: Info) -> ArtifactCollection:
@@ -105,12 +111,12 @@ class Artifact:
         return self.version.artifact.type.name
 
     @strawberry.field
-    def metadata(self) -> JSONString:
-        return JSONString(documents.dump(self.version.artifact.meta or {}))
+    def metadata(self, info: Info) -> JSONString:
+        return info.context.document(self.version.artifact.meta or {}, "metadata")
 
     @strawberry.field
     def aliases(self, info: Info) -> list[str]:
-        return versions.aliases(info.context.session, self.version)
+        return info.context.listed(versions.aliases(info.context.session, self.version), "aliases")
 
     @strawberry.field
     def logged_by(self, info: Info) -> Annotated[Run, strawberry.lazy("runbase_server.graphql.runs")] | None:
@@ -185,7 +191,6 @@ class ArtifactCollection:
     name: str
     kind: str
     description: str | None
-    tags: list[str]
     created_at: DateTime
     updated_at: DateTime | None
 
@@ -193,8 +198,12 @@ class ArtifactCollection:
     def of(cls, row: CollectionRow, hidden: bool = False,
            held: Callable[[], dict[int, list[str]]] | None = None) -> ArtifactCollection:
         return cls(row=row, hidden=hidden, held=held, id=strawberry.ID(str(row.id)), name=row.name, kind=row.kind,
-                   description=None if hidden else row.description, tags=[] if hidden else list(row.tags or []),
-                   created_at=DateTime(row.created_at), updated_at=timestamp(row.updated_at))
+                   description=None if hidden else row.description, created_at=DateTime(row.created_at),
+                   updated_at=timestamp(row.updated_at))
+
+    @strawberry.field
+    def tags(self, info: Info) -> list[str]:
+        return [] if self.hidden else info.context.listed(list(self.row.tags or []), "tags")
 
     @strawberry.field
     def type_name(self) -> str:
@@ -213,7 +222,7 @@ class ArtifactCollection:
         if self.hidden:
             return []
         held = self.held() if self.held else collections.aliases(info.context.session, [self.row])
-        return held[self.row.id]
+        return info.context.listed(held[self.row.id], "aliases")
 
     @strawberry.field
     def artifacts(self, info: Info, filters: JSONString | None = strawberry.UNSET,

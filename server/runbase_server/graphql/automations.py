@@ -8,7 +8,7 @@ from typing import Annotated
 
 import strawberry
 
-from .. import access, documents, pagination
+from .. import access, pagination
 from ..automations import alerts, automations, integrations, outbox
 from ..tables import Delivery as DeliveryRow
 from ..tables import Entity as EntityRow
@@ -110,8 +110,8 @@ class Delivery:
         return self.row.trigger.name if self.row.trigger else None
 
     @strawberry.field
-    def payload(self) -> JSONString:
-        return JSONString(documents.dump(self.row.payload))
+    def payload(self, info: Info) -> JSONString:
+        return info.context.document(self.row.payload, "payload")
 
     @strawberry.field
     def error(self, info: Info) -> str | None:
@@ -122,7 +122,7 @@ class Delivery:
         shown = _sees_answers(info, self.row)
         return [DeliveryAttempt(number=a.number, started_at=DateTime(a.started_at), duration_ms=a.duration_ms,
                                 response_code=a.response_code, error=a.error if shown else None)
-                for a in outbox.attempts(info.context.session, self.row)]
+                for a in info.context.listed(outbox.attempts(info.context.session, self.row), "attempts")]
 
 
 def _sees_answers(info: Info, row: DeliveryRow) -> bool:
@@ -177,12 +177,12 @@ class Trigger:
                             project_name=project.name if project else None, name=self.row.scope_name)
 
     @strawberry.field
-    def event_filter(self) -> JSONString:
-        return JSONString(documents.dump(self.row.event_filter))
+    def event_filter(self, info: Info) -> JSONString:
+        return info.context.document(self.row.event_filter, "eventFilter")
 
     @strawberry.field
-    def action(self) -> JSONString:
-        return JSONString(documents.dump(self.row.action))
+    def action(self, info: Info) -> JSONString:
+        return info.context.document(self.row.action, "action")
 
     @strawberry.field
     def deliveries(self, info: Info, status: str | None = strawberry.UNSET, first: int | None = strawberry.UNSET,

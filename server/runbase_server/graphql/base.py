@@ -14,7 +14,7 @@ import strawberry
 from graphql import GraphQLError
 from sqlalchemy.orm import Session
 
-from .. import access, pagination
+from .. import access, documents, pagination
 from ..auth import Viewer
 
 JSONString = NewType("JSONString", str)
@@ -57,6 +57,7 @@ SCALARS = {
 
 
 PageT = TypeVar("PageT", bound="pagination.Page[Any]")
+ItemT = TypeVar("ItemT")
 
 
 @dataclass
@@ -72,6 +73,18 @@ class Context:
         that many small pages nested in one query cannot add up to an answer that exhausts the server."""
         self.budget.charge(len(page.items), what)
         return page
+
+    def listed(self, items: list[ItemT], what: str) -> list[ItemT]:
+        """A plain list (tags, aliases, attempts), its items counted toward the rows as pages' are."""
+        self.budget.charge(len(items), what)
+        return items
+
+    def document(self, value: Any, what: str) -> JSONString:
+        """A stored JSON document (config, summary, metadata), its bytes counted toward the answer: a row counts
+        once, but its document is rendered again wherever nested pages and aliases ask for it."""
+        text = documents.dump(value)
+        self.budget.charge(0, what, size=len(text))  # ASCII (dump escapes the rest): characters are bytes
+        return JSONString(text)
 
     def can_write(self, entity_id: int) -> bool:
         """Asked once per run in a page of runs; answered once per entity."""

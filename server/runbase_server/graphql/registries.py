@@ -32,7 +32,6 @@ class Registry:
     organization: str
     description: str | None
     visibility: str
-    artifact_types: list[str]
     allow_all_artifact_types: bool
     created_at: DateTime
     updated_at: DateTime | None
@@ -42,9 +41,12 @@ class Registry:
         project = row.project
         return cls(row=row, id=strawberry.ID(str(row.project_id)), name=registries.name_of(row),
                    full_name=project.name, organization=project.entity.name, description=project.description,
-                   visibility=row.visibility, artifact_types=list(row.artifact_types or []),
-                   allow_all_artifact_types=row.allow_all_types, created_at=DateTime(project.created_at),
-                   updated_at=timestamp(row.updated_at))
+                   visibility=row.visibility, allow_all_artifact_types=row.allow_all_types,
+                   created_at=DateTime(project.created_at), updated_at=timestamp(row.updated_at))
+
+    @strawberry.field
+    def artifact_types(self, info: Info) -> list[str]:
+        return info.context.listed(list(self.row.artifact_types or []), "artifactTypes")
 
     @strawberry.field
     def members(self, info: Info) -> list[LazyMember]:

@@ -107,7 +107,6 @@ class Run(RunFiles, RunArtifacts):
     name: str
     display_name: str | None
     state: str
-    tags: list[str]
     group: str | None
     job_type: str | None
     notes: str | None
@@ -122,18 +121,22 @@ class Run(RunFiles, RunArtifacts):
     @classmethod
     def of(cls, row: RunRow) -> Run:
         return cls(row=row, id=strawberry.ID(str(row.id)), name=row.name, display_name=row.display_name,
-                   state=row.state, tags=list(row.tags or []), group=row.group_name, job_type=row.job_type,
+                   state=row.state, group=row.group_name, job_type=row.job_type,
                    notes=row.notes, host=row.host, exit_code=row.exit_code, created_at=DateTime(row.created_at),
                    heartbeat_at=timestamp(row.heartbeat_at), finished_at=timestamp(row.finished_at),
                    history_line_count=row.history_line_count or 0, last_history_step=int64(row.last_step))
 
     @strawberry.field
-    def config(self) -> JSONString:
-        return JSONString(documents.dump(runs.wrap_config(self.row.config or {})))
+    def tags(self, info: Info) -> list[str]:
+        return info.context.listed(list(self.row.tags or []), "tags")
 
     @strawberry.field
-    def summary_metrics(self) -> JSONString:
-        return JSONString(documents.dump(self.row.summary or {}))
+    def config(self, info: Info) -> JSONString:
+        return info.context.document(runs.wrap_config(self.row.config or {}), "config")
+
+    @strawberry.field
+    def summary_metrics(self, info: Info) -> JSONString:
+        return info.context.document(self.row.summary or {}, "summaryMetrics")
 
     @strawberry.field
     def user(self, info: Info) -> User | None:
@@ -144,8 +147,9 @@ class Run(RunFiles, RunArtifacts):
         return Project.of(self.row.project)
 
     @strawberry.field
-    def history_keys(self) -> JSONString:
-        return JSONString(documents.dump({"lastStep": self.row.last_step, "keys": self.row.history_keys or {}}))
+    def history_keys(self, info: Info) -> JSONString:
+        return info.context.document({"lastStep": self.row.last_step, "keys": self.row.history_keys or {}},
+                                     "historyKeys")
 
     @strawberry.field
     def history(
@@ -159,9 +163,12 @@ class Run(RunFiles, RunArtifacts):
     @strawberry.field
     def sampled_history(self, info: Info, specs: list[JSONString]) -> list[JSONString]:
         parsed = [_history_spec(spec) for spec in specs]
-        # What the specs may return in all, refused before any is loaded (each is charged again as it runs).
+        # What the specs may return in all, refused before any is loaded (each is charged as it runs).
         most = sum(min(spec.samples, self.row.history_line_count or 0) for spec in parsed)
         info.context.budget.afford(most, f"sampledHistory ({len(specs)} specs)")
+        if len(specs) > MAX_SPECS:  # each reads the run's history: the count, not only the rows, costs
+            raise UserError(f"sampledHistory takes at most {MAX_SPECS} specs, not {len(specs)}; ask for several "
+                            "keys in one spec")
         return [JSONString(history.sampled(info.context.session, self.row, spec.keys, spec.samples,
                                            x_axis=spec.x_axis, budget=info.context.budget)) for spec in parsed]
 
@@ -194,6 +201,7 @@ class Run(RunFiles, RunArtifacts):
 
 MAX_HISTORY_PAGE = 100_000
 MAX_SAMPLES = 100_000
+MAX_SPECS = 100
 
 
 class _Spec(NamedTuple):

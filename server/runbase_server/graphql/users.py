@@ -8,7 +8,7 @@ import strawberry
 
 from .. import access, entities, pagination, teams, users
 from ..auth import Viewer
-from ..errors import UserError
+from ..names import row_id
 from ..tables import ApiKey as ApiKeyRow
 from ..tables import Entity as EntityRow
 from ..tables import User as UserRow
@@ -57,11 +57,15 @@ class User:
 
     @strawberry.field
     def teams(self, info: Info) -> list[Entity]:
-        return [Entity.of(row) for row in users.teams(info.context.session, self.row.id)] if self.account else []
+        if not self.account:
+            return []
+        return [Entity.of(row) for row in info.context.listed(users.teams(info.context.session, self.row.id), "teams")]
 
     @strawberry.field
-    def api_keys(self) -> list[ApiKey]:
-        return [ApiKey.of(row) for row in self.row.api_keys] if self.account else []
+    def api_keys(self, info: Info) -> list[ApiKey]:
+        if not self.account:
+            return []
+        return [ApiKey.of(row) for row in info.context.listed(list(self.row.api_keys), "apiKeys")]
 
 
 @strawberry.type
@@ -193,7 +197,8 @@ class UserQueries:
     def users(self, info: Info, query: str, first: int | None = strawberry.UNSET) -> list[User]:
         size = pagination.page_size(given(first))
         ctx = info.context
-        return [User.of(row, ctx.viewer) for row in teams.search_users(ctx.session, ctx.viewer, query, size)]
+        found = ctx.listed(teams.search_users(ctx.session, ctx.viewer, query, size), "users")
+        return [User.of(row, ctx.viewer) for row in found]
 
     @strawberry.field
     def entity(self, info: Info, name: str) -> Entity | None:
@@ -220,11 +225,7 @@ class UserMutations:
 
     @strawberry.mutation
     def delete_api_key(self, info: Info, input: DeleteApiKeyInput) -> DeleteApiKeyPayload | None:
-        try:
-            key_id = int(input.id)
-        except ValueError:
-            raise UserError(f"no API key with id {input.id!r}") from None
-        users.delete_api_key(info.context.session, info.context.viewer, key_id)
+        users.delete_api_key(info.context.session, info.context.viewer, row_id(input.id, "API key"))
         return DeleteApiKeyPayload(success=True)
 
     @strawberry.mutation

@@ -27,7 +27,6 @@ from graphql import (
     parse,
 )
 from sqlalchemy import Connection, text
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -35,13 +34,14 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 from strawberry.http.ides import get_graphql_ide_html
+from strawberry.types import ExecutionResult
 
 from .. import demo, users
 from ..artifacts import blobs, versions
 from ..auth import authenticate
 from ..automations import outbox
 from ..automations.worker import DeliveryWorker
-from ..database import Database, upgrade
+from ..database import ATTEMPTS, Database, Unavailable, upgrade
 from ..documents import bad_character
 from ..errors import Unauthenticated, error_response, format_error, is_race
 from ..graphql.base import Context
@@ -52,7 +52,6 @@ from ..settings import SESSION_KEY, ServerSettings
 from .file_routes import FileRoutes
 
 log = logging.getLogger("runbase.server")
-RACE_ATTEMPTS = 3
 
 
 class RequestTooLarge(Exception):
@@ -61,7 +60,7 @@ class RequestTooLarge(Exception):
 
 async def _read_body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
+    if declared is not None and declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise RequestTooLarge
     chunks, size = [], 0
     async for chunk in request.stream():
@@ -250,45 +249,50 @@ class GraphQLEndpoint:
 
     def _execute(self, authorization: str | None, query: str, variables: dict[str, Any],
                  operation: str | None) -> Response:
-        for attempt in range(1, RACE_ATTEMPTS + 1):
+        sessions: list[Session] = []
+
+        def attempt(session: Session) -> Response | ExecutionResult:
+            sessions.append(session)
             try:
-                with self.db.session() as session:
-                    try:
-                        viewer = authenticate(session, authorization)
-                    except Unauthenticated as exc:
-                        return error_response(str(exc), exc.code, 401)
-                    problem = _operation_problem(query, operation)
-                    if problem:  # a GraphQL request error: no data, HTTP 200 as for any other GraphQL error
-                        return error_response(problem, "BAD_USER_INPUT", 200)
-                    context = Context(session=session, viewer=viewer, limits=self.limits,
-                                      budget=AnswerBudget(rows=self.settings.max_answer_rows))
-                    result = self.schema.execute_sync(query, variables, context, operation_name=operation)
-                    if result.errors:
-                        session.rollback()  # a request is all or nothing, so it can be run again
-            except DBAPIError as exc:  # outside execution (authenticating, committing): a dropped connection
-                if not _transient(exc):
-                    raise
-                if attempt < RACE_ATTEMPTS:
-                    continue
-                log.error("a request met a database failure %d times", attempt, exc_info=exc)
-                return error_response(f"the database could not be reached or was busy ({attempt} tries); try again",
-                                      "SERVICE_UNAVAILABLE", 503)
-            if session.info.get(outbox.WAKE):
-                self.worker.notify()
+                viewer = authenticate(session, authorization)
+            except Unauthenticated as exc:
+                return error_response(str(exc), exc.code, 401)
+            problem = _operation_problem(query, operation)
+            if problem:  # a GraphQL request error: no data, HTTP 200 as for any other GraphQL error
+                return error_response(problem, "BAD_USER_INPUT", 200)
+            context = Context(session=session, viewer=viewer, limits=self.limits,
+                              budget=AnswerBudget(rows=self.settings.max_answer_rows,
+                                                  size=self.settings.max_answer_bytes))
+            result = self.schema.execute_sync(query, variables, context, operation_name=operation)
+            if result.errors:
+                session.rollback()  # a request is all or nothing, so it can be run again
+            return result
+
+        try:
+            result = self.db.attempt(attempt, again=_lost_race)
+        except Unavailable as exc:
+            log.error("a request met a database failure %d times", exc.attempts, exc_info=exc.__cause__)
+            return unavailable(exc)
+        if any(session.info.get(outbox.WAKE) for session in sessions):
+            self.worker.notify()
+        if not isinstance(result, ExecutionResult):
+            return result
+        if _lost_race(result):
             races = [error for error in result.errors or () if is_race(error)]
-            if not races:
-                break
-            if attempt == RACE_ATTEMPTS:
-                log.error("a request lost a database race %d times", attempt, exc_info=races[0].original_error)
+            log.error("a request lost a database race %d times", ATTEMPTS, exc_info=races[0].original_error)
         body: dict[str, Any] = {"data": result.data}
         if result.errors:
-            body["errors"] = [format_error(error, RACE_ATTEMPTS) for error in result.errors]
+            body["errors"] = [format_error(error, ATTEMPTS) for error in result.errors]
         return Response(json.dumps(body, separators=(",", ":")), media_type="application/json")
 
 
-def _transient(exc: DBAPIError) -> bool:
-    """A connection dropped (the pool replaces it) or a race lost: the whole request may run again."""
-    return exc.connection_invalidated or isinstance(exc, IntegrityError | OperationalError)
+def _lost_race(result: Response | ExecutionResult) -> bool:
+    """Whether the request lost a race inside execution (where errors are answers, not exceptions)."""
+    return isinstance(result, ExecutionResult) and any(is_race(error) for error in result.errors or ())
+
+
+def unavailable(exc: Unavailable) -> JSONResponse:
+    return error_response(str(exc), "SERVICE_UNAVAILABLE", 503)
 
 
 async def _mark_crashed_runs(db: Database, timeout: int, worker: DeliveryWorker) -> None:
@@ -376,6 +380,12 @@ def create_app(settings: ServerSettings | None = None, show_demo: demo.Demo | No
         await run_in_threadpool(ping)
         return JSONResponse({"status": "ok"})
 
+    async def on_unavailable(_request: Request, exc: Exception) -> Response:
+        """The file routes' Database.attempt gave up (GraphQL answers it itself)."""
+        assert isinstance(exc, Unavailable)
+        log.error("a file request met a database failure %d times", exc.attempts, exc_info=exc.__cause__)
+        return unavailable(exc)
+
     graphql = GraphQLEndpoint(db, settings, worker)
     return Starlette(
         routes=[
@@ -384,4 +394,5 @@ def create_app(settings: ServerSettings | None = None, show_demo: demo.Demo | No
             *FileRoutes(db, settings).routes(),
         ],
         lifespan=lifespan,
+        exception_handlers={Unavailable: on_unavailable},
     )

@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
@@ -76,8 +77,8 @@ class FileRoutes:
         ]
 
     def _viewer(self, request: Request) -> Viewer:
-        with self.db.session() as session:
-            return authenticate(session, request.headers.get("authorization"))
+        """With the retries GraphQL requests get (Database.attempt): a dropped connection is no 500."""
+        return self.db.attempt(lambda session: authenticate(session, request.headers.get("authorization")))
 
     async def _authenticated(self, request: Request) -> Viewer | JSONResponse:
         try:
@@ -86,16 +87,13 @@ class FileRoutes:
             return error_response(str(exc), exc.code, 401)
 
     def _held(self, viewer: Viewer, digest: str) -> bool:
-        with self.db.session() as session:
-            return blobs.holds(session, viewer.user_id, digest)
+        return self.db.attempt(lambda session: blobs.holds(session, viewer.user_id, digest))
 
     def _hold(self, viewer: Viewer, *digests: str) -> None:
-        with self.db.session() as session:
-            blobs.hold(session, viewer.user_id, *digests)
+        self.db.attempt(lambda session: blobs.hold(session, viewer.user_id, *digests))
 
     def _held_stored(self, viewer: Viewer, digests: list[str]) -> list[str]:
-        with self.db.session() as session:
-            found = blobs.held(session, viewer.user_id, digests)
+        found = self.db.attempt(lambda session: blobs.held(session, viewer.user_id, digests))
         stored = [digest for digest in digests if digest in found and self.store.size(digest) is not None]
         for digest in stored:
             self.store.touch(digest)
@@ -175,7 +173,7 @@ class FileRoutes:
             return error_response(str(exc), exc.code, 400)
         limit = self.settings.max_file_bytes
         declared = request.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
+        if declared is not None and declared.isascii() and declared.isdigit() and int(declared) > limit:
             return error_response(f"the upload is larger than the server's limit of {limit} bytes "
                                   "(RUNBASE_MAX_FILE_BYTES)", "PAYLOAD_TOO_LARGE", 413)
         if self.store.size(digest) is not None and await run_in_threadpool(self._held, viewer, digest):
@@ -205,10 +203,13 @@ class FileRoutes:
 
     def _find(self, request: Request) -> RunFile | None:
         params = request.path_params
-        with self.db.session() as session:
+
+        def find(session: Session) -> RunFile | None:
             viewer = authenticate(session, request.headers.get("authorization"))
             return files.readable(session, viewer, params["entity"], params["project"], run_name=params["run"],
                                   name=params["name"])
+
+        return self.db.attempt(find)
 
     async def get_file(self, request: Request) -> Response:
         """Stream a run file's contents to a viewer allowed to read its project (404 for anyone else)."""
@@ -228,15 +229,20 @@ class FileRoutes:
 
     def _find_entry(self, request: Request) -> ArtifactEntry | None:
         params = request.path_params
-        with self.db.session() as session:
+
+        def find(session: Session) -> ArtifactEntry | None:
             viewer = authenticate(session, request.headers.get("authorization"))
             return versions.downloadable(session, viewer, params["artifact_id"], params["path"])
 
+        return self.db.attempt(find)
+
     def _find_entries(self, viewer: Viewer, artifact_id: str, paths: list[str]) -> list[tuple[str, str, int, Path]]:
-        with self.db.session() as session:
+        def find(session: Session) -> list[tuple[str, str, int, Path]]:
             return [(entry.path, entry.sha256, entry.size or 0, self.store.path(entry.sha256))
                     for entry in versions.stored_entries(session, viewer, artifact_id, paths)
                     if entry.sha256 is not None]  # all of them: stored_entries leaves references out
+
+        return self.db.attempt(find)
 
     async def get_artifact_bundle(self, request: Request) -> Response:
         """POST {"paths": [...]} (at most 10,000): the stored files of a version in one streamed bundle (see

@@ -179,6 +179,11 @@ class Run:
         return -1 if step is None else step
 
     @property
+    def rawconfig(self) -> dict[str, Any]:
+        """The config as stored, W&B's bookkeeping keys included (`_wandb`: custom chart panels)."""
+        return dict(json.loads(self._attrs.get("config") or "{}"))
+
+    @property
     def system_metrics(self) -> dict[str, Any]:
         return dict(json.loads(self._attrs.get("system_metrics") or "{}"))
 

@@ -1,0 +1,19 @@
+"""Optional dependencies: the client installs none of the libraries that rich data types encode with
+(numpy, Pillow, imageio, plotly, pandas, rdkit, ...); a type that needs a missing one says what to install."""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+EXTRA = "pip install 'runbase[media]'"
+
+
+def require(module: str, *, what: str, package: str | None = None, extra: bool = True) -> ModuleType:
+    """The module, or an ImportError naming the package that provides it (and the extra that installs it)."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        name = package or module.split(".")[0]
+        hint = f"{EXTRA} (or pip install {name})" if extra else f"pip install {name}"
+        raise ImportError(f"{what} needs the package {name!r}, which is not installed: {hint}") from exc
