@@ -12,7 +12,6 @@ from typing import Any
 
 import numpy as np
 import pytest
-
 import runbase
 from conftest import Server, run_script
 
@@ -154,3 +153,83 @@ def test_run_log_does_not_wait_for_media_uploads(server: Server, tmp_path: Path)
     assert sum(sent) == 20
     rows = history(server, run)
     assert len(rows) == 20 and all(row["img"]["_type"] == "image-file" for row in rows)
+
+
+def test_rich_values_set_on_the_summary(server: Server, tmp_path: Path) -> None:
+    run = init(server, tmp_path, project="rich")
+    pixels = np.arange(4 * 5 * 3, dtype=np.uint8).reshape(4, 5, 3)
+    run.summary["best"] = runbase.Image(pixels)
+    run.summary.update({"weights": np.arange(50.0), "small": np.arange(3), "hist": runbase.Histogram([1, 2])})
+    run.finish()
+    api_run = runbase.Api(overrides={"base_url": server.url}, api_key=server.key).run(f"rich/{run.id}")
+    best = api_run.summary["best"]
+    assert best["_type"] == "image-file" and best["path"].startswith("media/images/best_summary_")
+    assert best["width"] == 5 and best["height"] == 4
+    from PIL import Image as PILImage
+
+    downloaded = api_run.file(best["path"]).download(root=str(tmp_path / "got"))
+    assert (np.asarray(PILImage.open(downloaded.name)) == pixels).all()
+    weights = api_run.summary["weights"]
+    assert weights["_type"] == "numpy.ndarray" and weights["size"] == 50 and weights["max"] == 49.0
+    assert weights["mean"] == pytest.approx(24.5) and weights["25%"] == pytest.approx(np.percentile(np.arange(50.0), 25))
+    assert api_run.summary["small"] == [0, 1, 2] and api_run.summary["hist"]["_type"] == "histogram"
+
+
+def test_images_with_boxes_and_masks_round_trip_through_an_artifact(server: Server, tmp_path: Path) -> None:
+    pixels = np.zeros((8, 10, 3), dtype=np.uint8)
+    boxes = {"preds": {"box_data": [{"position": {"minX": 0.1, "maxX": 0.5, "minY": 0.2, "maxY": 0.6},
+                                      "class_id": 1, "box_caption": "cat", "scores": {"acc": 0.9}}],
+                       "class_labels": {1: "cat"}}}
+    masks = {"truth": {"mask_data": np.eye(8, 10, dtype=np.uint8), "class_labels": {0: "bg", 1: "cat"}}}
+    run = init(server, tmp_path, project="rich")
+    artifact = runbase.Artifact("annotated", "dataset")
+    table = runbase.Table(columns=["image"])
+    table.add_data(runbase.Image(pixels, boxes=boxes, masks=masks))
+    artifact.add(table, "tab")
+    artifact.add(runbase.Image(pixels, boxes=boxes), "single")
+    run.log_artifact(artifact).wait()
+    run.finish()
+    api = runbase.Api(overrides={"base_url": server.url}, api_key=server.key)
+    fetched = api.artifact("rich/annotated:latest")
+    got = fetched.get("tab").get_column("image")[0]
+    assert (np.asarray(got.image) == pixels).all()
+    assert got._boxes["preds"]._box_data[0]["box_caption"] == "cat"
+    assert (np.asarray(got._masks["truth"].mask_data) == np.eye(8, 10)).all()
+    single = fetched.get("single")  # in an artifact, class names travel in the image's classes file, as in W&B
+    assert single._boxes["preds"]._box_data[0]["class_id"] == 1 and {"id": 1, "name": "cat"} in single._classes._class_set
+
+
+def test_keys_that_cannot_name_a_file_still_log(server: Server, tmp_path: Path) -> None:
+    run = init(server, tmp_path, project="rich")
+    image = runbase.Image(np.zeros((2, 2), dtype=np.uint8))
+    run.log({"a\nb": image, "k" * 300: image, "plain": image, "t" * 180: runbase.Table(columns=["x"], data=[[1]])})
+    with pytest.raises(TypeError, match="'bad'"):  # refused whole: its table's artifact is not logged either
+        run.log({"refused": runbase.Table(columns=["y"], data=[[2]]), "bad": object()})
+    run.finish()
+    [row] = history(server, run)
+    names = {file.name for file in runbase.Api(overrides={"base_url": server.url},
+                                               api_key=server.key).run(f"rich/{run.id}").files()}
+    assert row["a\nb"]["path"].startswith("media/images/a_b_0_") and row["a\nb"]["path"] in names
+    assert len(row["k" * 300]["path"].split("/")[-1]) < 160 and row["k" * 300]["path"] in names
+    assert row["plain"]["path"] in names and row["t" * 180]["_type"] == "table-file"
+    tables = [artifact.name for artifact in runbase.Api(overrides={"base_url": server.url}, api_key=server.key)
+              .run(f"rich/{run.id}").logged_artifacts()]
+    assert len(tables) == 1 and tables[0].startswith(f"run-{run.id}-ttt") and len(tables[0].split(":")[0]) <= 128
+
+
+def test_a_disabled_run_takes_rich_values_and_stores_nothing(tmp_path: Path) -> None:
+    run = runbase.init(mode="disabled")
+    run.log({"img": runbase.Image(np.zeros((2, 2), dtype=np.uint8))})
+    run.summary["best"] = runbase.Image(np.zeros((2, 2), dtype=np.uint8))
+    assert run.summary["best"] == {"_type": "image-file"}
+    run.finish()
+
+
+@pytest.mark.parametrize(("package", "hint"), [("Pillow", "pip install 'runbase[media]' (or pip install Pillow)"),
+                                               ("pandas", "pip install pandas"), ("rdkit", "pip install rdkit")])
+def test_a_missing_library_is_named_with_what_installs_it(package: str, hint: str) -> None:
+    from runbase.optional import require
+
+    with pytest.raises(ImportError, match="needs the package") as raised:
+        require("runbase_no_such_module", what="this type", package=package)
+    assert str(raised.value).endswith(hint)

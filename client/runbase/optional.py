@@ -6,14 +6,14 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-EXTRA = "pip install 'runbase[media]'"
+MEDIA = ("numpy", "Pillow", "imageio-ffmpeg")  # what `pip install 'runbase[media]'` installs
 
 
-def require(module: str, *, what: str, package: str | None = None, extra: bool = True) -> ModuleType:
-    """The module, or an ImportError naming the package that provides it (and the extra that installs it)."""
+def require(module: str, *, what: str, package: str | None = None) -> ModuleType:
+    """The module, or an ImportError naming the package that provides it (and the extra, where one does)."""
     try:
         return importlib.import_module(module)
     except ImportError as exc:
         name = package or module.split(".")[0]
-        hint = f"{EXTRA} (or pip install {name})" if extra else f"pip install {name}"
+        hint = f"pip install 'runbase[media]' (or pip install {name})" if name in MEDIA else f"pip install {name}"
         raise ImportError(f"{what} needs the package {name!r}, which is not installed: {hint}") from exc

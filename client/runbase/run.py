@@ -93,6 +93,7 @@ def _alert_fields(title: Any, text: Any, level: Any, wait_duration: Any) -> dict
 
 
 _CHART = object()  # what _rich returns for a custom chart, which adds its table to the row instead
+MAX_TABLE_KEY = 100  # of a key in a table artifact's name: names are at most 128 characters
 
 
 def _is_rich(value: Any) -> bool:
@@ -115,10 +116,10 @@ def _table_artifact_name(run_id: str, key: str) -> str:
     """W&B's name for a logged table's artifact: run-ID-KEY, with characters an artifact name may not hold
     dropped and a short checksum of the key added when any were, so that keys stay apart."""
     kept = re.sub(r"[^A-Za-z0-9_.-]", "", key)
-    if kept == key:
+    if kept == key and len(key) <= MAX_TABLE_KEY:
         return f"run-{run_id}-{key}"
     tag = base64.urlsafe_b64encode(zlib.crc32(key.encode()).to_bytes(4, "big")).decode()[:6]
-    return f"run-{run_id}-{kept}-{tag}"
+    return f"run-{run_id}-{kept[:MAX_TABLE_KEY - 7]}-{tag}"
 
 
 def _table_entry(key: str) -> str:
@@ -197,6 +198,7 @@ class Run:
         self._sender = sender
         self._config = config
         self._summary = summary
+        summary._encode = self._summary_value
         self._metrics = MetricRules()
         self._step = start_step
         self._pending: dict[str, Any] = {}
@@ -219,6 +221,8 @@ class Run:
         self._uploads: list[ArtifactJob] = []  # artifact uploads in flight, which a use by name waits for
         self._media: list[str] = []  # run files the log() call under way stored (its media), uploaded if it succeeds
         self._charts: dict[str, dict[str, Any]] = {}  # custom charts that call logged: key -> their panel config
+        self._tables: list[Artifact] = []  # the run_table artifacts of the tables that call logged
+        self._media_step = start_step
 
     # -- logging ---------------------------------------------------------------------
     def log(self, data: dict[str, Any], step: int | None = None, commit: bool | None = None) -> None:
@@ -229,14 +233,6 @@ class Run:
             raise UsageError("this run has finished; call runbase.init() to start a new one")
         if not isinstance(data, Mapping):
             raise TypeError(f"run.log() takes a dict of values, not {type(data).__name__}")
-        nonfinite_before = self._pending_nonfinite
-        try:
-            values = self._flatten(data, "", {})
-        except BaseException:
-            self._pending_nonfinite = nonfinite_before  # nothing of a refused call is kept
-            self._media, self._charts = [], {}
-            raise
-        self._keep_media()
         if step is not None:
             if isinstance(step, bool) or not isinstance(step, int):
                 if type(step).__module__ == "numpy" and float(step).is_integer():
@@ -245,8 +241,18 @@ class Run:
                     raise TypeError(f"step must be an int, not {type(step).__name__}")
             if step < self._step:
                 self._warn(f"step {step} is before the current step {self._step}; this data was dropped: "
-                           f"{sorted(values)[:10]}")
+                           f"{sorted(map(str, data))[:10]}")
                 return
+        self._media_step = self._step if step is None else step  # what the files this call stores are named by
+        nonfinite_before = self._pending_nonfinite
+        try:
+            values = self._flatten(data, "", {})
+        except BaseException:
+            self._pending_nonfinite = nonfinite_before  # nothing of a refused call is kept
+            self._media, self._charts, self._tables = [], {}, []
+            raise
+        self._keep_media()
+        if step is not None:
             if step > self._step:
                 if self._pending:
                     self._commit()
@@ -305,13 +311,26 @@ class Run:
             return _CHART
         return encode(value, key, lambda: self._media_store(key))
 
-    def _media_store(self, key: str) -> RunMediaStore:
+    def _media_store(self, key: str, step: int | str | None = None) -> RunMediaStore:
         from .data_types.media import RunMediaStore
 
         if self._dir is None:
             raise UsageError("this run has no directory to store media in")
-        return RunMediaStore(Path(self._dir), key, self._step, self._media.append,
+        return RunMediaStore(Path(self._dir), key, self._media_step if step is None else step, self._media.append,
                              tables=self._log_table_artifact)
+
+    def _summary_value(self, key: str, value: Any) -> Any:
+        """What run.summary[key] = value stores: a rich value as run.log stores it (its media named
+        KEY_summary_SHA20, as in W&B), and an array of more than 32 elements W&B's statistics of it."""
+        if not _is_rich(value):
+            return value
+        if self._disabled or self._dir is None:  # nothing is stored: keep what it is, not its files
+            return {"_type": getattr(value, "log_type", type(value).__name__)}
+        from .data_types.encoding import encode_summary
+
+        described = encode_summary(value, key, lambda: self._media_store(key, "summary"))
+        self._keep_media()
+        return described
 
     def _keep_media(self) -> None:
         """After a log() call succeeded: upload the files it stored, and record its charts' panels."""
@@ -321,7 +340,9 @@ class Run:
             wandb = dict(self._config.get("_wandb") or {})
             wandb["visualize"] = {**(wandb.get("visualize") or {}), **self._charts}
             self._config.update({"_wandb": wandb}, allow_val_change=True)
-        self._media, self._charts = [], {}
+        for artifact in self._tables:
+            self._log_artifact(artifact, None, None, None)
+        self._media, self._charts, self._tables = [], {}, []
 
     def _log_table_artifact(self, key: str, table_file: Path, cells: list[str]) -> None:
         """W&B keeps a logged table as the artifact run-ID-KEY (type run_table) too, which is how its users
@@ -332,7 +353,7 @@ class Run:
         artifact.add_file(os.fspath(table_file), name=f"{_table_entry(key)}.table.json")
         for name in dict.fromkeys(cells):
             artifact.add_file(os.path.join(self._dir or "", *name.split("/")), name=name)
-        self._log_artifact(artifact, None, None, None)
+        self._tables.append(artifact)  # logged once the whole call is accepted
 
     def _commit(self) -> None:
         row = self._pending

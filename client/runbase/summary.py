@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import ItemsView, Iterator, KeysView, Mapping, ValuesView
+from collections.abc import Callable, ItemsView, Iterator, KeysView, Mapping, ValuesView
 from typing import Any
 
 from .config import check_key, to_json_value
@@ -22,10 +22,12 @@ class Summary:
         # Data passed in (a resumed run's summary) is prior state, not a user override.
         self._data: dict[str, Any] = copy.deepcopy(data) if data else {}
         self._explicit: set[str] = set()
+        # The run's conversion of rich values (an Image, a large array) into what the summary holds.
+        self._encode: Callable[[str, Any], Any] = lambda key, value: value
 
     def update(self, d: Mapping[str, Any]) -> None:
         """Set many keys; all are validated before any is stored."""
-        values = {check_key(k): to_json_value(v, k) for k, v in d.items()}
+        values = {check_key(k): to_json_value(self._encode(k, v), k) for k, v in d.items()}
         self._data.update(values)
         self._explicit.update(values)
 
@@ -49,7 +51,7 @@ class Summary:
         return self._data[key]
 
     def __setitem__(self, key: str, value: Any) -> None:
-        self._data[check_key(key)] = to_json_value(value, key)
+        self._data[check_key(key)] = to_json_value(self._encode(check_key(key), value), key)
         self._explicit.add(key)
 
     def __delitem__(self, key: str) -> None:

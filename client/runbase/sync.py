@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ._generated.input_types import LogHistoryInput, NotifyScriptableRunAlertInput, UpsertBucketInput
-from .artifacts.transfer import ArtifactJob, upload
+from .artifacts.transfer import ArtifactJob
 from .connection import Connection
 from .errors import CommError, UsageError, present
 from .records import (
@@ -36,6 +36,8 @@ from .records import (
 )
 from .sender import MISSING, summary_fields, wire_form
 from .uploads import RunFilesJob
+
+UPLOADS_SENT = {ARTIFACT: ARTIFACT_SENT, FILES: FILES_SENT}  # what marks each kind of upload done
 
 
 def _current_form(record: dict[str, Any]) -> dict[str, Any]:
@@ -82,8 +84,7 @@ def sync_log(connection: Connection, log: Path, *, mark_crashed: bool = True,
     final = False
     console_refused = False
     sent = sent_numbers(log, ALERT_SENT)
-    sent_artifacts = sent_numbers(log, ARTIFACT_SENT)
-    sent_files = sent_numbers(log, FILES_SENT)
+    sent_uploads = {kind: sent_numbers(log, sent) for kind, sent in UPLOADS_SENT.items()}
     artifacts = 0
     for record in read(log):
         kind = record.pop("t", None)
@@ -126,27 +127,21 @@ def sync_log(connection: Connection, log: Path, *, mark_crashed: bool = True,
                 warn(f"the server rejected alert {record.get('title')!r} of {where}: {exc}; it is skipped")
                 continue
             _mark_sent(log, ALERT_SENT, number)
-        elif kind == ARTIFACT and record["n"] not in sent_artifacts:
-            job = ArtifactJob.from_record(record)
+        elif kind in (ARTIFACT, FILES) and record["n"] not in sent_uploads[kind]:
+            job = ArtifactJob.from_record(record) if kind == ARTIFACT else \
+                RunFilesJob.from_record(record, log.parent / "files")
             try:
-                upload(connection, job, target, silent=silent)
+                job.upload(connection, target, silent=silent)
             except CommError as exc:
                 if exc.retryable:
                     raise
-                warn(f"the server refused artifact {job.label} of {where}: {exc}; it is skipped")
+                warn(f"the server refused {job.what} of {where}: {exc}; it is skipped")
                 continue
-            _mark_sent(log, ARTIFACT_SENT, job.number)
-            artifacts += 1
-        elif kind == FILES and record["n"] not in sent_files:
-            files = RunFilesJob.from_record(record, log.parent / "files")
-            try:
-                files.upload(connection, target, silent=silent)
-            except CommError as exc:
-                if exc.retryable:
-                    raise
-                warn(f"the server refused {files.what} of {where}: {exc}; they are skipped")
+            except (OSError, ValueError) as exc:  # a local file gone or unreadable: the rest of the run goes on
+                warn(f"{job.what} of {where} could not be uploaded: {exc}; it is skipped")
                 continue
-            _mark_sent(log, FILES_SENT, files.number)
+            _mark_sent(log, UPLOADS_SENT[kind], job.number)
+            artifacts += kind == ARTIFACT
     if identity is None:
         raise UsageError(f"{log} holds no run record")
     if not final and mark_crashed:  # the process died before finishing the run

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from .console import ignore_this_thread
 from .errors import CommError
-from .files import FileClient
+from .files import FileClient, check_name
 
 if TYPE_CHECKING:
     from .connection import Connection
@@ -62,12 +62,24 @@ class RunFilesJob:
         return cls(list(record["names"]), root, number=record.get("n", -1))
 
     def upload(self, connection: Connection, identity: dict[str, Any], *, silent: bool) -> Any:
-        present = [(name, self.root / name) for name in self.names if (self.root / name).is_file()]
-        if len(present) < len(self.names):
-            gone = sorted(set(self.names) - {name for name, _ in present})
-            raise CommError(f"run files {gone[:5]} are gone from {self.root}; they were not uploaded")
-        return FileClient(connection).upload(identity.get("entityName"), identity["projectName"],
-                                             identity["runName"], present)
+        """Upload the files; one that is gone or badly named fails alone: the others are uploaded, then the
+        job fails naming it."""
+        usable, refused = [], []
+        for name in self.names:
+            try:
+                check_name(name)
+            except ValueError as exc:
+                refused.append(str(exc))
+                continue
+            if (self.root / name).is_file():
+                usable.append((name, self.root / name))
+            else:
+                refused.append(f"{name!r} is gone from {self.root}")
+        uploaded = FileClient(connection).upload(identity.get("entityName"), identity["projectName"],
+                                                 identity["runName"], usable) if usable else []
+        if refused:
+            raise CommError(f"{len(refused)} run file(s) could not be uploaded: {'; '.join(refused[:3])}")
+        return uploaded
 
     def settle(self, result: Any = None, error: BaseException | None = None) -> None:
         self.error = error

@@ -73,6 +73,24 @@ def encode(value: Any, key: str, store: Callable[[], MediaStore]) -> Any:
                     "Table and Histogram)")
 
 
+def encode_summary(value: Any, key: str, store: Callable[[], MediaStore]) -> Any:
+    """What run.summary[key] = value holds: as run.log, but an array of more than 32 elements is described by
+    its statistics (W&B's summary form), not binned."""
+    array = as_array(value)
+    if _typename(array) == "numpy.ndarray" and array.size > INLINE_ELEMENTS:
+        import numpy as np
+
+        if not np.issubdtype(array.dtype, np.number):
+            raise TypeError(f"cannot set summary {key!r}: a numpy array of {array.dtype} is not numbers")
+        flat = array.astype(float).ravel()
+        percentiles = np.percentile(flat, [10, 25, 75, 90])
+        return {"_type": _typename(value), "var": float(flat.var()), "mean": float(flat.mean()),
+                "min": float(flat.min()), "max": float(flat.max()), "10%": float(percentiles[0]),
+                "25%": float(percentiles[1]), "75%": float(percentiles[2]), "90%": float(percentiles[3]),
+                "size": int(array.size)}
+    return encode(value, key, store)
+
+
 def _encode_numpy(value: Any, key: str) -> Any:
     import numpy as np
 

@@ -129,10 +129,24 @@ class Media(WBValue):
     __hash__ = None  # type: ignore[assignment]
 
 
+MAX_PART_CHARS = 120  # of one folder or file name made from a key: file systems allow 255 bytes
+
+
 def safe_key(key: str) -> str:
-    """A logged key as part of a file name: slashes make folders, as in W&B, but no part may climb out."""
-    parts = [part for part in key.replace("\\", "/").split("/") if part]
-    return "/".join("_" * len(part) if part in (".", "..") else part for part in parts) or "_"
+    """A logged key as part of a file name: slashes make folders, as in W&B, but no part may climb out, hold
+    a character a run file's name may not (control characters become "_"), or be too long for a file system
+    (a long part keeps its start and a checksum of the whole)."""
+    parts = []
+    for part in key.replace("\\", "/").split("/"):
+        if not part:
+            continue
+        part = "_" * len(part) if part in (".", "..") else "".join("_" if ord(c) < 32 or ord(c) == 127 else c
+                                                                    for c in part)
+        if len(part.encode()) > MAX_PART_CHARS:
+            tag = hashlib.sha256(part.encode()).hexdigest()[:8]
+            part = part.encode()[:MAX_PART_CHARS - 9].decode(errors="ignore") + "-" + tag
+        parts.append(part)
+    return "/".join(parts) or "_"
 
 
 class RunMediaStore:
@@ -176,7 +190,8 @@ class ArtifactMediaStore:
     def add(self, source: Path, *, subdir: str, extension: str, digest: str, is_tmp: bool) -> str:
         name = f"media/{subdir}/{digest[:HASH_CHARS]}{extension}"
         if self.artifact.manifest.get_entry_by_path(name) is None:
-            self.artifact.add_file(os.fspath(source), name=name, is_tmp=is_tmp)
+            # Named here, after its contents: add_file's is_tmp would rename it to a name of its own.
+            self.artifact.add_file(os.fspath(source), name=name)
         return name
 
 

@@ -532,7 +532,7 @@ class Table(WBValue):
         local.write_bytes(blob)
         path = store.add(local, subdir="table", extension=".table.json", digest=digest, is_tmp=True)
         log_artifact = getattr(store, "log_table_artifact", None)
-        if log_artifact is not None:
+        if log_artifact is not None and kind == "table-file":  # an increment is read through the run's files
             log_artifact(local, cells.names)
         return {"_type": kind, "sha256": digest, "size": len(blob), "path": path, "ncols": len(self.columns),
                 "nrows": len(self.data), "log_mode": self.log_mode, **extra}
