@@ -31,7 +31,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -865,13 +865,19 @@ RUNBASE_WORKLOADS = {"W1": runbase_w1, "W2": runbase_w2, "W3": runbase_w3, "W4":
 
 def mlflow_python() -> str:
     """Create benchmarks/.venv-mlflow with MLflow 3.x unless it is already there; returns its python."""
-    python = MLFLOW_VENV / "bin" / "python"
-    if python.exists() and subprocess.run([str(python), "-c", "import mlflow"], capture_output=True).returncode == 0:
+    return peer_python(MLFLOW_VENV, ["mlflow>=3,<4"], "import mlflow")
+
+
+def peer_python(venv: Path, requirements: list[str], probe: str) -> str:
+    """A peer's own virtualenv (its dependencies must not meet runbase's), created with `requirements`
+    unless the Python code `probe` already runs in it; returns its python."""
+    python = venv / "bin" / "python"
+    if python.exists() and subprocess.run([str(python), "-c", probe], capture_output=True).returncode == 0:
         return str(python)
-    print("installing MLflow 3.x into benchmarks/.venv-mlflow (a few minutes the first time)...", file=sys.stderr)
+    print(f"installing {' '.join(requirements)} into {venv} (a few minutes the first time)...", file=sys.stderr)
     base = getattr(sys, "_base_executable", sys.executable)
-    for argv in ([base, "-m", "venv", "--clear", str(MLFLOW_VENV)],
-                 [str(python), "-m", "pip", "install", "--quiet", "mlflow>=3,<4"]):
+    for argv in ([base, "-m", "venv", "--clear", str(venv)],
+                 [str(python), "-m", "pip", "install", "--quiet", *requirements]):
         proc = subprocess.run(argv, capture_output=True, text=True)
         if proc.returncode != 0:
             raise RuntimeError(f"{' '.join(argv[:4])} failed:\n{(proc.stderr or proc.stdout)[-2000:]}")
@@ -1054,19 +1060,27 @@ def notes(results: dict[str, Any]) -> list[str]:
     return lines
 
 
-def print_table(rows: list[dict[str, Any]]) -> None:
-    cells = [("workload", "figure", "runbase db", "runbase", "MLflow", "ratio")]
+def print_table(rows: list[dict[str, Any]], peer_key: str = "mlflow", peer_name: str = "MLflow") -> None:
+    """The rows as columns; the peer's figure is row[peer_key], headed peer_name."""
+    cells = [("workload", "figure", "runbase db", "runbase", peer_name, "ratio")]
     for row in rows:
-        fmt = row["format"]
+        fmt, peer = row["format"], row[peer_key]
         cells.append((row["workload"], row["figure"], row["database"], fmt.format(row["runbase"]),
-                      "-" if row["mlflow"] is None else row["mlflow"] if isinstance(row["mlflow"], str)
-                      else fmt.format(row["mlflow"]),
+                      "-" if peer is None else peer if isinstance(peer, str) else fmt.format(peer),
                       "-" if row["ratio"] is None else f"{row['ratio']:,.1f}x"))
     widths = [max(len(line[i]) for line in cells) for i in range(len(cells[0]))]
     for n, line in enumerate(cells):
         print("  ".join(c.ljust(w) if i < 3 else c.rjust(w) for i, (c, w) in enumerate(zip(line, widths))))
         if n == 0:
             print("  ".join("-" * w for w in widths))
+
+
+def run_as_worker(args: argparse.Namespace, workers: Mapping[str, Callable[[dict[str, Any]], dict[str, Any]]]) -> bool:
+    """When this process is a worker (--worker NAME CONFIG): run it and print its result as one JSON line."""
+    if not args.worker:
+        return False
+    print(json.dumps(workers[args.worker[0]](json.loads(args.worker[1]))))
+    return True
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1076,8 +1090,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--peers", action="store_true", help="also measure MLflow 3.x (installs it in a venv)")
     parser.add_argument("--worker", nargs=2, metavar=("NAME", "CONFIG"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.worker:
-        print(json.dumps(WORKERS[args.worker[0]](json.loads(args.worker[1]))))
+    if run_as_worker(args, WORKERS):
         return 0
     workloads = [w.strip().upper() for w in args.workloads.split(",") if w.strip()]
     unknown = set(workloads) - set(RUNBASE_WORKLOADS)

@@ -332,8 +332,8 @@ def test_a_read_racing_a_compaction_plans_again(store: Store, monkeypatch: pytes
     real = history._plan
     plans: list[Any] = []
 
-    def plan(session: Any, run: Run, *args: Any) -> Any:
-        sources = real(session, run, *args)
+    def plan(session: Any, run: Run, *args: Any, **kwargs: Any) -> Any:
+        sources = real(session, run, *args, **kwargs)
         if not plans:  # another transaction compacts the tail between planning and loading
             with store.db.session() as other:
                 history.compact(other, other.get(Run, run.id))

@@ -19,8 +19,8 @@ pytest.importorskip("plotly")
 pytest.importorskip("matplotlib")
 
 PROJECT = "media-objects"
-INJECTED = ('<base target="_blank"><link rel="stylesheet" type="text/css" '
-            'href="https://app.wandb.ai/normalize.css" />')
+INJECTED = ('<base target="_blank"><style>html{font-family:system-ui,sans-serif;line-height:1.5}'
+            'body{margin:0;padding:8px}</style>')
 ASPIRIN = "CC(=O)Oc1ccccc1C(=O)O"
 OBJ = "v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n"
 PDB = "HETATM    1  C1  UNL     1       0.000   0.000   0.000  1.00  0.00           C  \nEND\n"

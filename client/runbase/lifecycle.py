@@ -27,6 +27,7 @@ from .run import Run
 from .sender import Sender, print_warning
 from .settings import DEFAULTS, Settings, filled
 from .summary import Summary
+from .system import SystemSampler
 
 if TYPE_CHECKING:
     from .artifacts import Artifact
@@ -312,6 +313,8 @@ def _start(s: Settings, initial: dict[str, Any], force: bool) -> Run:
               notes=s.run_notes, group=s.run_group, job_type=s.run_job_type, base_url=base_url)
     config._on_change = lambda snapshot: sender.update_run({"config": json.dumps(wandb_shaped(snapshot))})
     sender.start()
+    run._system = SystemSampler(s, sender.system, start_time=run._start_time)  # its readings: the system stream
+    run._system.start()
     if not s.quiet and not s.silent:
         where = run.url or f"{run_dir} (offline; upload with `runbase sync {run_dir}`)"
         print(f"runbase: {'resumed' if resumed else 'started'} run {run.name} ({run_id}): {where}", file=sys.stderr)
@@ -377,6 +380,8 @@ def finish_run(run: Run, exit_code: int | None) -> None:
         run._finished = True
     if run._console is not None:
         run._console.stop()
+    if run._system is not None:
+        run._system.stop()
     if run._sender is not None:
         warn = _warner(run._settings)
         if run._pending:

@@ -17,6 +17,7 @@ import orjson
 RUN = "run"  # UpsertBucketInput fields
 HISTORY = "history"  # LogHistoryInput: rows (a JSON string), summaryMetrics and removeSummaryKeys, or consoleLines
 # and consoleStart (a summary record without removeSummaryKeys is from an older SDK: see sync._current_form)
+SYSTEM = "system"  # LogHistoryInput: systemRows (a JSON list of W&B's events rows) and systemStart; rows "[]"
 ALERT = "alert"  # NotifyScriptableRunAlertInput fields, with "n": the alert's number in this log
 ALERT_SENT = "alert_sent"  # "n" of an alert the server accepted, so that `runbase sync` does not send it twice
 ARTIFACT = "artifact"  # an artifact to upload (transfer.ArtifactJob.record()), with "n": its number in this log

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from .files import FileClient
     from .sender import Sender
     from .settings import Settings
+    from .system import SystemSampler
 
 RESERVED_KEYS = frozenset(("_step", "_runtime", "_timestamp"))
 SCALARS = (int, float, str, bool, type(None))
@@ -214,6 +215,7 @@ class Run:
         self._disabled = settings.mode == "disabled"
         self._finished = False
         self._console: ConsoleCapture | None = None  # set by lifecycle when the console is captured
+        self._system: SystemSampler | None = None  # set by lifecycle: the system metrics sampler
         self._max_row_bytes = filled(settings.x_max_row_bytes, "x_max_row_bytes")
         self._saved: dict[str, SavedFile] = {}  # run file name -> the file run.save() matched
         self._file_client: FileClient | None = None

@@ -1,5 +1,6 @@
 """The background sender: turns what a run logs into a few large GraphQL
-mutations, so `run.log()` never waits for the network.
+mutations, so `run.log()` never waits for the network. System metrics (the
+system stream) travel in requests of their own, numbered like console lines.
 
 Everything is written to the run's record log before it is sent. When the
 server cannot be reached the sender keeps the data and retries with backoff;
@@ -30,7 +31,7 @@ from .artifacts.transfer import ArtifactJob
 from .connection import Connection
 from .console import ConsoleLines, ignore_this_thread
 from .errors import ArtifactNotLoggedError, CommError
-from .records import ALERT, ALERT_SENT, ARTIFACT, ARTIFACT_SENT, FILES, FILES_SENT, HISTORY, RUN, RecordLog
+from .records import ALERT, ALERT_SENT, ARTIFACT, ARTIFACT_SENT, FILES, FILES_SENT, HISTORY, RUN, SYSTEM, RecordLog
 from .uploads import Job, RunFilesJob, Uploader
 
 MAX_BATCH_ROWS = 20_000
@@ -39,6 +40,19 @@ CONSOLE_TICK = 0.2  # while the console is captured, the longest printed lines w
 CONSOLE_STREAMS = ("stdout", "stderr")  # queue items (stream name, text) come straight from the capture
 MISSING = object()  # no value: a key the summary does not hold (any more)
 FINAL_FIELDS = frozenset(("state", "exitCode"))
+CONSOLE_BATCH = "a batch of console lines"  # what the request in flight carries (Sender.sending)
+SYSTEM_BATCH = "a batch of system metrics"
+
+
+def events_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A system metrics sample as W&B's events hold it: every metric under "system.", the keys starting
+    with "_" (_timestamp, _runtime) as they are, and "_wandb": true."""
+    line: dict[str, Any] = {"_wandb": True}
+    for key, value in row.items():
+        if not isinstance(key, str):
+            raise TypeError(f"system metrics keys must be strings, not {key!r}")
+        line[key if key.startswith("_") else "system." + key] = value
+    return line
 
 
 def encode_rows(rows: list[dict[str, Any]], nonfinite: bool) -> str:
@@ -91,6 +105,7 @@ class Sender(threading.Thread):
         silent: bool,
         console_path: Path | None = None,
         console_start: int = 0,
+        system_start: int = 0,
     ) -> None:
         super().__init__(name="runbase-sender", daemon=True)
         self.connection = connection
@@ -114,6 +129,9 @@ class Sender(threading.Thread):
         self.console_next = console_start  # number of the next console line
         self.pending_console: deque[tuple[int, str]] = deque()  # (first line number, JSON list of lines)
         self.console_refused = False  # the server refused console lines: stop sending them
+        self.system_next = system_start  # number of the next system row (a resumed run's eventsLineCount)
+        self.pending_system: deque[tuple[int, str]] = deque()  # (first row number, JSON list of rows)
+        self.system_refused = False  # the server refused system rows (one older than them): stop sending them
         self.alerts_recorded = 0
         self.pending_alerts: deque[tuple[int, dict[str, Any]]] = deque()  # (number in the log, input fields)
         self.artifacts_recorded = 0
@@ -140,6 +158,13 @@ class Sender(threading.Thread):
         (stream, text) to `queue` itself, which is the same and cheaper; nothing wakes the sender:
         it looks at the queue every CONSOLE_TICK seconds and splits the text into lines then."""
         self.queue.append((stream, text))
+
+    def system(self, row: dict[str, Any]) -> None:
+        """A system metrics sample from any thread (the sampler's): raw keys ("cpu", "gpu.0.gpu") with its
+        "_timestamp" and "_runtime". Encoded here as W&B's events row, so that a row JSON cannot hold raises
+        TypeError or ValueError in the caller, queueing nothing; then recorded and sent with the next batch
+        or heartbeat, never waking the sender (a sample every few seconds needs no request of its own)."""
+        self.queue.append(("system", json.dumps(events_row(row), separators=(",", ":"))))
 
     def alert(self, fields: dict[str, Any]) -> None:
         """NotifyScriptableRunAlertInput fields other than the run's identity. Delivered at least once:
@@ -202,7 +227,7 @@ class Sender(threading.Thread):
             connection = self.connection
             if connection is None:  # offline: the record log is the whole job
                 for pending in (self.pending_batches, self.pending_run, self.pending_summary, self.pending_console,
-                                self.pending_alerts):
+                                self.pending_system, self.pending_alerts):
                     pending.clear()
                 if self.closing and not self.queue:
                     return
@@ -234,7 +259,7 @@ class Sender(threading.Thread):
             # The uploader hands back a finished job before it leaves its queue: look at the uploader first.
             if self.closing and not self._uploading() and not (
                     self.queue or self.pending_batches or self.pending_run or self.pending_summary
-                    or self.pending_console or self.pending_alerts):
+                    or self.pending_console or self.pending_system or self.pending_alerts):
                 return
 
     def _discard(self) -> None:
@@ -253,11 +278,15 @@ class Sender(threading.Thread):
     def _drain(self) -> None:
         rows: list[dict[str, Any]] = []
         nonfinite = False
+        system: list[str] = []  # encoded rows; a stream of its own, recorded after the rest
         while self.queue:
             kind, payload = self.queue.popleft()
             if kind == "row" or kind == "row!":
                 rows.append(payload)
                 nonfinite = nonfinite or kind == "row!"
+                continue
+            if kind == "system":
+                system.append(payload)
                 continue
             if kind in CONSOLE_STREAMS:
                 self.console_lines.add(kind, payload)
@@ -289,6 +318,7 @@ class Sender(threading.Thread):
         self._record_rows(rows, nonfinite)
         self._record_console(self.console_lines.take())
         self._record_summary()
+        self._record_system(system)
 
     def _record_artifact(self, job: ArtifactJob) -> None:
         self._record_upload(ARTIFACT, job)
@@ -346,6 +376,23 @@ class Sender(threading.Thread):
         self.log.write(HISTORY, {"rows": encoded})
         self.pending_batches.append(encoded)
 
+    def _record_system(self, texts: list[str]) -> None:
+        """Record and queue encoded system rows in batches of at most MAX_BATCH_ROWS rows and
+        max_batch_bytes (a row alone may be larger), numbered on from the last."""
+        start = 0
+        while start < len(texts):
+            end, size = start + 1, len(texts[start]) + 2
+            while end < len(texts) and end - start < MAX_BATCH_ROWS and \
+                    size + len(texts[end]) + 1 <= self.max_batch_bytes:
+                size += len(texts[end]) + 1
+                end += 1
+            encoded = "[" + ",".join(texts[start:end]) + "]"
+            self.log.write(SYSTEM, {"rows": "[]", "systemRows": encoded, "systemStart": self.system_next})
+            if not self.system_refused:
+                self.pending_system.append((self.system_next, encoded))
+            self.system_next += end - start
+            start = end
+
     def _record_console(self, lines: list[str]) -> None:
         """Append to output.log, then record and queue the lines in chunks small enough for one request."""
         if not lines:
@@ -402,13 +449,8 @@ class Sender(threading.Thread):
             self._send_history(connection, self.pending_batches[0])
             self.pending_batches.popleft()
             sent = True
-        while self.pending_console:
-            self.sending = "a batch of console lines"
-            start, lines = self.pending_console[0]
-            connection.log_history(LogHistoryInput.model_validate(
-                {**self.identity, "rows": "[]", "consoleLines": lines, "consoleStart": start}))
-            self.pending_console.popleft()
-            sent = True
+        sent |= self._send_numbered(connection, self.pending_console, CONSOLE_BATCH, ("consoleLines", "consoleStart"))
+        sent |= self._send_numbered(connection, self.pending_system, SYSTEM_BATCH, ("systemRows", "systemStart"))
         if self.pending_summary:
             self.sending = "a summary update"
             self._send_history(connection, "[]")
@@ -427,6 +469,20 @@ class Sender(threading.Thread):
             sent = True
         return sent
 
+    def _send_numbered(self, connection: Connection, pending: deque[tuple[int, str]], what: str,
+                       names: tuple[str, str]) -> bool:
+        """Send queued console lines or system rows, each batch with the number of its first (`names`: the
+        LogHistoryInput fields of both); True if any went."""
+        sent = False
+        while pending:
+            self.sending = what
+            start, text = pending[0]
+            connection.log_history(LogHistoryInput.model_validate(
+                {**self.identity, "rows": "[]", names[0]: text, names[1]: start}))
+            pending.popleft()
+            sent = True
+        return sent
+
     def _drop_rejected(self) -> str:
         """Drop what the server refused (self.sending names it), so that the rest can go; says what went."""
         if self.sending == "the final run state" and self.pending_run.keys() - FINAL_FIELDS:
@@ -437,11 +493,16 @@ class Sender(threading.Thread):
             self.pending_run = {}
         elif self.sending == "a batch of history rows":
             self.pending_batches.popleft()
-        elif self.sending == "a batch of console lines":
+        elif self.sending == CONSOLE_BATCH:
             # Later lines would not follow on from the server's last one: keep them in output.log only.
             self.pending_console.clear()
             self.console_refused = True
             return "console output, which from now on is only written to output.log"
+        elif self.sending == SYSTEM_BATCH:
+            # Most likely a server older than the system stream, which refuses every batch: stop asking.
+            self.pending_system.clear()
+            self.system_refused = True
+            return "system metrics, which from now on are only kept in the run's record log"
         elif self.sending == "a summary update":
             self.pending_summary = {}
         elif self.sending == "an alert":

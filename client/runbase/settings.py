@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -97,16 +99,47 @@ def _listed(variable: str, value: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in value.split(",") if item.strip())
 
 
+def _json(variable: str, value: str) -> Any:
+    """W&B reads its dict- and list-valued x_stats_* variables as JSON."""
+    try:
+        return json.loads(value)
+    except ValueError:
+        raise UsageError(f"{variable} must be JSON, not {value!r}") from None
+
+
+def _json_or_listed(variable: str, value: str) -> Any:
+    """A JSON list (W&B's form), or comma-separated items."""
+    return _json(variable, value) if value.lstrip().startswith("[") else _listed(variable, value)
+
+
+def _device_ids(variable: str, value: str) -> Any:
+    """GPU indices as a JSON list (W&B's form) or comma-separated integers."""
+    if value.lstrip().startswith("["):
+        return _json(variable, value)
+    try:
+        return tuple(int(item) for item in _listed(variable, value))
+    except ValueError:
+        raise UsageError(f"{variable} must be a JSON list or comma-separated GPU indices, not {value!r}") from None
+
+
 # How a variable's text becomes a setting's value; settings not named here take the text as it is.
 ENV_PARSERS: dict[str, Callable[[str, str], Any]] = {
     "allow_val_change": _flag, "quiet": _flag, "silent": _flag, "reinit": _flag_or_word, "resume": _flag_or_word,
     "heartbeat_seconds": _number(float), "init_timeout": _number(float), "x_finish_timeout": _number(float),
     "x_max_row_bytes": _number(int), "run_tags": _listed, "config_paths": _listed,
+    "x_disable_stats": _flag, "x_stats_track_process_tree": _flag, "x_stats_sampling_interval": _number(float),
+    "x_stats_samples_to_average": _number(int), "x_stats_pid": _number(int), "x_stats_disk_paths": _json_or_listed,
+    "x_stats_gpu_device_ids": _device_ids, "x_stats_open_metrics_endpoints": _json,
+    "x_stats_open_metrics_filters": _json, "x_stats_open_metrics_http_headers": _json,
+    "x_stats_cpu_count": _number(int), "x_stats_cpu_logical_count": _number(int), "x_stats_gpu_count": _number(int),
+    "x_stats_buffer_size": _number(int),
 }
 # Defaults of the settings that are None until checked(), so that an explicit Settings value, even one equal
 # to the default, wins over the environment and an unset one does not hide it.
 DEFAULTS: dict[str, Any] = {"quiet": False, "silent": False, "allow_val_change": False, "heartbeat_seconds": 30.0,
-                            "init_timeout": 90.0, "x_finish_timeout": 300.0, "x_max_row_bytes": 16 * 1024 * 1024}
+                            "init_timeout": 90.0, "x_finish_timeout": 300.0, "x_max_row_bytes": 16 * 1024 * 1024,
+                            "x_disable_stats": False, "x_stats_track_process_tree": False,
+                            "x_stats_sampling_interval": 15.0, "x_stats_samples_to_average": 1}
 T = TypeVar("T")
 
 
@@ -116,8 +149,10 @@ def filled(value: T | None, name: str) -> T:
 
 
 # Upper bounds of the numeric settings: a week of seconds for the timers, 1 GiB for a history row.
+# The system sampler averages at most 30 readings per row (the bound W&B's older monitor clamped to).
 MAXIMA: dict[str, float] = {"heartbeat_seconds": 7 * 86400, "init_timeout": 7 * 86400, "x_finish_timeout": 7 * 86400,
-                            "x_max_row_bytes": 1024 ** 3}
+                            "x_max_row_bytes": 1024 ** 3, "x_stats_sampling_interval": 7 * 86400,
+                            "x_stats_samples_to_average": 30}
 
 
 @dataclass
@@ -152,6 +187,36 @@ class Settings:
     x_finish_timeout: float | None = None
     # Largest serialized history row the SDK accepts (16 MiB).
     x_max_row_bytes: int | None = None
+    # The system-metrics sampler (runbase.system), with W&B's names: no sampler at all (False); seconds between
+    # readings (15.0, at least 0.1); readings averaged into each row (1: W&B's older monitor's
+    # _stats_samples_to_average, at most 30); the process measured (the process that calls init); whether its
+    # descendants count too (False); paths whose disk usage is recorded (("/",)); the NVML indices of the GPUs
+    # measured (None: all); OpenMetrics endpoints {name: URL} scraped each reading, the metrics kept (regexes on
+    # "name.metric", or {regex: {label: value regex}}; None: all) and the headers sent. The dict and list
+    # settings also accept JSON text, as W&B's do.
+    x_disable_stats: bool | None = None
+    x_stats_sampling_interval: float | None = None
+    x_stats_samples_to_average: int | None = None
+    x_stats_pid: int | None = None
+    x_stats_track_process_tree: bool | None = None
+    x_stats_disk_paths: Sequence[str | os.PathLike[str]] | None = None
+    x_stats_gpu_device_ids: Sequence[int] | None = None
+    x_stats_open_metrics_endpoints: dict[str, str] | None = None
+    x_stats_open_metrics_filters: dict[str, dict[str, str]] | Sequence[str] | None = None
+    x_stats_open_metrics_http_headers: dict[str, str] | None = None
+    # The reference's other x_stats_* settings, checked here; the sampler does not read them. The metadata's
+    # CPU and GPU counts and GPU type, if set, replace what is detected; W&B's in-memory sample buffer
+    # (run._system_metrics; 0: none, -1: all), its DCGM Prometheus query URL, its AWS neuron-monitor config
+    # and its CoreWeave metadata server (defaults http://169.254.169.254 and /api/v2/cloud-init/meta-data).
+    x_stats_cpu_count: int | None = None
+    x_stats_cpu_logical_count: int | None = None
+    x_stats_gpu_count: int | None = None
+    x_stats_gpu_type: str | None = None
+    x_stats_buffer_size: int | None = None
+    x_stats_dcgm_exporter: str | None = None
+    x_stats_neuron_monitor_config_path: str | os.PathLike[str] | None = None
+    x_stats_coreweave_metadata_base_url: str | None = None
+    x_stats_coreweave_metadata_endpoint: str | None = None
     extra: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -201,7 +266,7 @@ class Settings:
                 continue
             _check_number(name, value, default)
         return dataclasses.replace(self, mode=mode, resume=resume, console=console,
-                                   config_paths=_paths(self.config_paths), **filled)
+                                   config_paths=_paths(self.config_paths), **{**filled, **stats_values(self)})
 
 
 def _paths(value: Any) -> tuple[str, ...] | None:
@@ -213,3 +278,140 @@ def _paths(value: Any) -> tuple[str, ...] | None:
     if not isinstance(value, Sequence) or not all(isinstance(path, (str, os.PathLike)) for path in value):
         raise UsageError(f"config_paths must be a list of file paths, not {value!r}")
     return tuple(os.fspath(path) for path in value)
+
+
+def stats_values(settings: Settings) -> dict[str, Any]:
+    """The system sampler's settings as it reads them: defaults filled in, JSON text parsed, sequences as
+    tuples, every regex checked, or a UsageError naming the setting. checked() and the sampler both call it,
+    so a bad setting is refused at init() and the sampler thread never meets one."""
+    values = {name: filled(getattr(settings, name), name) for name in STATS_DEFAULTS}
+    for name, value in values.items():
+        if isinstance(DEFAULTS[name], bool):
+            if not isinstance(value, bool):
+                raise UsageError(f"{name} must be True or False, not {value!r}")
+        else:
+            _check_number(name, value, DEFAULTS[name])
+    if values["x_stats_sampling_interval"] < 0.1:  # W&B's floor
+        raise UsageError("x_stats_sampling_interval cannot be less than 0.1 seconds, "
+                         f"not {values['x_stats_sampling_interval']!r}")
+    pid = os.getpid() if settings.x_stats_pid is None else settings.x_stats_pid
+    if isinstance(pid, bool) or not isinstance(pid, int) or pid <= 0:
+        raise UsageError(f"x_stats_pid must be a positive process id, not {pid!r}")
+    return {**values, **_other_stats(settings), "x_stats_pid": pid,
+            "x_stats_disk_paths": _disk_paths(settings.x_stats_disk_paths),
+            "x_stats_gpu_device_ids": _gpu_ids(_parsed("x_stats_gpu_device_ids", settings.x_stats_gpu_device_ids)),
+            "x_stats_open_metrics_endpoints": _text_dict(
+                "x_stats_open_metrics_endpoints", settings.x_stats_open_metrics_endpoints, urls=True),
+            "x_stats_open_metrics_filters": _filters(settings.x_stats_open_metrics_filters),
+            "x_stats_open_metrics_http_headers": _text_dict(
+                "x_stats_open_metrics_http_headers", settings.x_stats_open_metrics_http_headers)}
+
+
+def _other_stats(settings: Settings) -> dict[str, Any]:
+    """The x_stats_* settings the sampler does not read, checked and with W&B's defaults."""
+    values: dict[str, Any] = {}
+    for name, least in (("x_stats_cpu_count", 1), ("x_stats_cpu_logical_count", 1), ("x_stats_gpu_count", 0),
+                        ("x_stats_buffer_size", -1)):
+        value = values[name] = getattr(settings, name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < least):
+            raise UsageError(f"{name} must be an integer of at least {least}, not {value!r}")
+    for name, url in (("x_stats_gpu_type", False), ("x_stats_dcgm_exporter", True),
+                      ("x_stats_coreweave_metadata_base_url", True), ("x_stats_coreweave_metadata_endpoint", False)):
+        value = getattr(settings, name)
+        if value is not None and not (isinstance(value, str) and (not url or _is_url(value))):
+            raise UsageError(f"{name} must be {'an http:// or https:// URL' if url else 'a string'}, not {value!r}")
+    path = settings.x_stats_neuron_monitor_config_path
+    if path is not None and not isinstance(path, (str, os.PathLike)):
+        raise UsageError(f"x_stats_neuron_monitor_config_path must be a file path, not {path!r}")
+    return {**values, "x_stats_buffer_size": values["x_stats_buffer_size"] or 0,
+            "x_stats_coreweave_metadata_base_url": (settings.x_stats_coreweave_metadata_base_url
+                                                    or "http://169.254.169.254").rstrip("/"),
+            "x_stats_coreweave_metadata_endpoint": (settings.x_stats_coreweave_metadata_endpoint
+                                                    or "/api/v2/cloud-init/meta-data"),
+            "x_stats_neuron_monitor_config_path": None if path is None else os.fspath(path)}
+
+
+def _is_url(text: str) -> bool:
+    return re.match(r"https?://[^/\s]+", text) is not None
+
+
+# The sampler's settings that DEFAULTS fills in.
+STATS_DEFAULTS = ("x_disable_stats", "x_stats_track_process_tree", "x_stats_sampling_interval",
+                  "x_stats_samples_to_average")
+
+
+def _parsed(name: str, value: Any) -> Any:
+    """W&B's validators read a str given for a dict or list setting as JSON."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value)
+    except ValueError:
+        raise UsageError(f"{name} given as text must be JSON, not {value!r}") from None
+
+
+def _disk_paths(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ("/",)
+    if isinstance(value, (str, os.PathLike)):
+        value = [value]
+    if not isinstance(value, Sequence) or not all(isinstance(path, (str, os.PathLike)) for path in value):
+        raise UsageError(f"x_stats_disk_paths must be a list of paths, not {value!r}")
+    return tuple(os.fspath(path) for path in value)
+
+
+def _gpu_ids(value: Any) -> tuple[int, ...] | None:
+    if value is None:
+        return None
+    if (isinstance(value, (str, bytes)) or not isinstance(value, Sequence)
+            or not all(isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in value)):
+        raise UsageError(f"x_stats_gpu_device_ids must be a list of GPU indices (integers from 0), not {value!r}")
+    return tuple(value)
+
+
+def _text_dict(name: str, value: Any, *, urls: bool = False) -> dict[str, str] | None:
+    """A {name: text} setting; with urls, every value an http(s) URL."""
+    value = _parsed(name, value)
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not all(isinstance(k, str) and k and isinstance(v, str)
+                                              for k, v in value.items()):
+        raise UsageError(f"{name} must be a dict of non-empty names to strings, not {value!r}")
+    for key, url in value.items():
+        if urls and not _is_url(url):
+            raise UsageError(f"{name}[{key!r}] must be an http:// or https:// URL, not {url!r}")
+    return dict(value)
+
+
+def _regex(name: str, pattern: Any) -> str:
+    if not isinstance(pattern, str):
+        raise UsageError(f"{name} must hold regular expressions (strings), not {pattern!r}")
+    try:
+        re.compile(pattern)
+    except re.error as e:
+        raise UsageError(f"{name}: {pattern!r} is not a valid regular expression ({e})") from None
+    return pattern
+
+
+def _filters(value: Any) -> dict[str, dict[str, str]] | tuple[str, ...] | None:
+    """W&B's two forms: regexes on "endpoint.metric", or {metric regex: {label: value regex}}."""
+    name = "x_stats_open_metrics_filters"
+    value = _parsed(name, value)
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        if not all(isinstance(labels, dict) for labels in value.values()):
+            raise UsageError(f"{name} as a dict must map metric regexes to {{label: value regex}} dicts, "
+                             f"not {value!r}")
+        return {_regex(name, metric): {_label(name, label): _regex(name, pattern)
+                                       for label, pattern in labels.items()}
+                for metric, labels in value.items()}
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+        raise UsageError(f"{name} must be a list of regexes or a dict of them, not {value!r}")
+    return tuple(_regex(name, pattern) for pattern in value)
+
+
+def _label(name: str, label: Any) -> str:
+    if not isinstance(label, str) or not label:
+        raise UsageError(f"{name}: label names must be non-empty strings, not {label!r}")
+    return label

@@ -1,13 +1,15 @@
 """`runbase sync`: upload runs from their record logs (offline runs, or runs
-whose server went away). Uploading twice changes nothing: history rows and
-console lines are keyed on the server, and each alert and artifact is marked
-in the log once the server has it (at least once, like the live sender: an
-alert whose answer was lost is sent again by the next sync; an artifact sent
-again is the same version, since the server keeps one version per digest).
+whose server went away). Uploading twice changes nothing: history rows,
+console lines and system rows are keyed on the server, and each alert and
+artifact is marked in the log once the server has it (at least once, like the
+live sender: an alert whose answer was lost is sent again by the next sync; an
+artifact sent again is the same version, since the server keeps one version
+per digest).
 
 Like the live sender, a sync drops what the server refuses outright (console
-lines, an alert, an artifact) with a warning and goes on, so the run's final state still
-gets there; history rows, run fields and unreachable servers still stop it."""
+lines, system metrics, an alert, an artifact) with a warning and goes on, so
+the run's final state still gets there; history rows, run fields and
+unreachable servers still stop it."""
 
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ from .records import (
     HISTORY,
     RUN,
     SYNCED,
+    SYSTEM,
     RecordLog,
     read,
     sent_numbers,
@@ -82,7 +85,7 @@ def sync_log(connection: Connection, log: Path, *, mark_crashed: bool = True,
     identity: dict[str, Any] | None = None
     rows = 0
     final = False
-    console_refused = False
+    refused: set[str] = set()  # console lines, system rows: the server refused some, so the rest are skipped
     sent = sent_numbers(log, ALERT_SENT)
     sent_uploads = {kind: sent_numbers(log, sent) for kind, sent in UPLOADS_SENT.items()}
     artifacts = 0
@@ -101,18 +104,23 @@ def sync_log(connection: Connection, log: Path, *, mark_crashed: bool = True,
         target = {"entityName": identity["entityName"], "projectName": identity["modelName"],
                   "runName": identity["name"]}
         where = f"{identity['entityName']}/{identity['modelName']}/{identity['name']}"
-        if kind == HISTORY and "consoleLines" in record:
-            if console_refused:
+        if (kind == HISTORY and "consoleLines" in record) or kind == SYSTEM:
+            stream = "console" if kind == HISTORY else "system"
+            if stream in refused:
                 continue
             try:
                 connection.log_history(LogHistoryInput.model_validate({**target, **record}))
             except CommError as exc:
                 if exc.retryable:
                     raise
-                # Later lines would not follow on from the server's last one: skip them all, as the sender does.
+                # Skip the rest, as the sender does: later console lines would not follow on from the server's
+                # last one, and a server that refuses system rows (an older one) refuses them all.
                 warn(f"the server rejected console lines of {where} from line {record.get('consoleStart')}: "
-                     f"{exc}; the rest of its console output is skipped (it is in the run's output.log)")
-                console_refused = True
+                     f"{exc}; the rest of its console output is skipped (it is in the run's output.log)"
+                     if stream == "console" else
+                     f"the server rejected system metrics of {where} from row {record.get('systemStart')}: "
+                     f"{exc}; the rest of them are skipped")
+                refused.add(stream)
         elif kind == HISTORY:
             result = connection.log_history(LogHistoryInput.model_validate({**target, **wire_form(_current_form(record))}))
             rows += result.log_history.accepted if result.log_history else 0

@@ -181,18 +181,21 @@ class Run(Base):
     history_line_count: Mapped[int] = mapped_column(BigInteger, default=0)
     history_keys: Mapped[dict[str, Any]] = mapped_column(Document, default=dict)
     console_line_count: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # The system stream: the number its next row takes (rows sent so far, refused ones included), and
+    # the latest value of each of its keys (None until a row arrives).
+    system_line_count: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    system_metrics: Mapped[dict[str, Any] | None] = mapped_column(Document)
 
     project: Mapped[Project] = relationship()
     user: Mapped[User | None] = relationship()
 
 
-class HistoryChunk(Base):
-    """Consecutive history rows of one run, stored as the JSON list they arrived in.
+class _Chunks:
+    """Consecutive rows of one run's stream (history, or the system stream), stored as the JSON list they
+    arrived in (see runs/history.py).
 
-    Steps only grow within a run, so a chunk is keyed by its first step and a
-    range read touches few chunks."""
-
-    __tablename__ = "history_chunks"
+    Steps (the system stream's row numbers) only grow within a run, so a chunk is keyed by its first step
+    and a range read touches few chunks."""
 
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
     first_step: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -201,8 +204,8 @@ class HistoryChunk(Base):
     rows: Mapped[str] = mapped_column(Text)
 
 
-class HistoryColumn(Base):
-    """One key's values over one compacted segment of a run's history (see history.py).
+class _Columns:
+    """One key's values over one compacted segment of a run's stream (see runs/history.py).
 
     A segment is a span of consecutive rows [first_step, last_step]; every key
     of the segment has one row here. The key "_step" lists the segment's row
@@ -210,8 +213,6 @@ class HistoryColumn(Base):
     a value (little-endian int64), or is null when that is every row of the
     segment. `data` holds the values: little-endian float64 ("f8") or int64
     ("i8") arrays, or a JSON list in Python's dialect ("json") for anything else."""
-
-    __tablename__ = "history_columns"
 
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
     first_step: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -221,6 +222,31 @@ class HistoryColumn(Base):
     kind: Mapped[str] = mapped_column(String(8))
     steps: Mapped[bytes | None] = mapped_column(LargeBinary)
     data: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class HistoryChunk(_Chunks, Base):
+    """The live tail of a run's history, keyed by step."""
+
+    __tablename__ = "history_chunks"
+
+
+class HistoryColumn(_Columns, Base):
+    """The compacted segments of a run's history."""
+
+    __tablename__ = "history_columns"
+
+
+class SystemChunk(_Chunks, Base):
+    """The live tail of a run's system stream (W&B's events: CPU, memory, GPU samples), keyed by row number:
+    stored apart from history, so it never moves the run's steps, line count or summary."""
+
+    __tablename__ = "system_chunks"
+
+
+class SystemColumn(_Columns, Base):
+    """The compacted segments of a run's system stream."""
+
+    __tablename__ = "system_columns"
 
 
 class ConsoleLine(Base):

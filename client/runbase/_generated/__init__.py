@@ -276,6 +276,12 @@ if TYPE_CHECKING:
     )
     from .run_console import RunConsole, RunConsoleProject, RunConsoleProjectRun
     from .run_count import RunCount, RunCountProject
+    from .run_events import RunEvents, RunEventsProject, RunEventsProjectRun
+    from .run_events_line_count import (
+        RunEventsLineCount,
+        RunEventsLineCountProject,
+        RunEventsLineCountProjectRun,
+    )
     from .run_file import (
         RunFile,
         RunFileProject,
@@ -316,6 +322,14 @@ if TYPE_CHECKING:
         RunsProjectRunsEdges,
         RunsProjectRunsEdgesNode,
         RunsProjectRunsPageInfo,
+    )
+    from .runs_events import (
+        RunsEvents,
+        RunsEventsProject,
+        RunsEventsProjectRuns,
+        RunsEventsProjectRunsEdges,
+        RunsEventsProjectRunsEdgesNode,
+        RunsEventsProjectRunsPageInfo,
     )
     from .runs_histories import (
         RunsHistories,
@@ -603,6 +617,12 @@ _LAZY_IMPORTS = {
     "RunConsoleProjectRun": ".run_console",
     "RunCount": ".run_count",
     "RunCountProject": ".run_count",
+    "RunEvents": ".run_events",
+    "RunEventsLineCount": ".run_events_line_count",
+    "RunEventsLineCountProject": ".run_events_line_count",
+    "RunEventsLineCountProjectRun": ".run_events_line_count",
+    "RunEventsProject": ".run_events",
+    "RunEventsProjectRun": ".run_events",
     "RunFields": ".fragments",
     "RunFile": ".run_file",
     "RunFileProject": ".run_file",
@@ -630,6 +650,12 @@ _LAZY_IMPORTS = {
     "RunUsedArtifactsProjectRun": ".run_used_artifacts",
     "RunUsedArtifactsProjectRunUsedArtifacts": ".run_used_artifacts",
     "Runs": ".runs",
+    "RunsEvents": ".runs_events",
+    "RunsEventsProject": ".runs_events",
+    "RunsEventsProjectRuns": ".runs_events",
+    "RunsEventsProjectRunsEdges": ".runs_events",
+    "RunsEventsProjectRunsEdgesNode": ".runs_events",
+    "RunsEventsProjectRunsPageInfo": ".runs_events",
     "RunsHistories": ".runs_histories",
     "RunsHistoriesProject": ".runs_histories",
     "RunsHistoriesProjectRuns": ".runs_histories",
@@ -939,6 +965,12 @@ __all__ = [
     "RunConsoleProjectRun",
     "RunCount",
     "RunCountProject",
+    "RunEvents",
+    "RunEventsLineCount",
+    "RunEventsLineCountProject",
+    "RunEventsLineCountProjectRun",
+    "RunEventsProject",
+    "RunEventsProjectRun",
     "RunFields",
     "RunFile",
     "RunFileProject",
@@ -966,6 +998,12 @@ __all__ = [
     "RunUsedArtifactsProjectRun",
     "RunUsedArtifactsProjectRunUsedArtifacts",
     "Runs",
+    "RunsEvents",
+    "RunsEventsProject",
+    "RunsEventsProjectRuns",
+    "RunsEventsProjectRunsEdges",
+    "RunsEventsProjectRunsEdgesNode",
+    "RunsEventsProjectRunsPageInfo",
     "RunsHistories",
     "RunsHistoriesProject",
     "RunsHistoriesProjectRuns",

@@ -90,6 +90,8 @@ if TYPE_CHECKING:
     from .remove_registry_members import RemoveRegistryMembers
     from .run_console import RunConsole
     from .run_count import RunCount
+    from .run_events import RunEvents
+    from .run_events_line_count import RunEventsLineCount
     from .run_file import RunFile
     from .run_files import RunFiles
     from .run_history import RunHistory
@@ -97,6 +99,7 @@ if TYPE_CHECKING:
     from .run_resume_status import RunResumeStatus
     from .run_used_artifacts import RunUsedArtifacts
     from .runs import Runs
+    from .runs_events import RunsEvents
     from .runs_histories import RunsHistories
     from .sampled_history import SampledHistory
     from .server_info import ServerInfo
@@ -2365,6 +2368,83 @@ class GraphQLClient(BaseClient):
         data = self.get_data(response)
         return RunsHistories.model_validate(data)
 
+    def runs_events(
+        self,
+        project: str,
+        entity: Union[Optional[str], "UnsetType"] = UNSET,
+        filters: Union[Optional[str], "UnsetType"] = UNSET,
+        order: Union[Optional[str], "UnsetType"] = UNSET,
+        first: Union[Optional[int], "UnsetType"] = UNSET,
+        after: Union[Optional[str], "UnsetType"] = UNSET,
+        samples: Union[Optional[int], "UnsetType"] = UNSET,
+        **kwargs: Any,
+    ) -> "RunsEvents":
+        from .runs_events import RunsEvents
+
+        query = gql("""
+            query RunsEvents($entity: String, $project: String!, $filters: JSONString, $order: String, $first: Int, $after: String, $samples: Int) {
+              project(name: $project, entityName: $entity) {
+                runs(filters: $filters, order: $order, first: $first, after: $after) {
+                  pageInfo {
+                    endCursor
+                    hasNextPage
+                  }
+                  edges {
+                    node {
+                      name
+                      events(samples: $samples)
+                    }
+                  }
+                }
+              }
+            }
+            """)
+        variables: dict[str, object] = {
+            "entity": entity,
+            "project": project,
+            "filters": filters,
+            "order": order,
+            "first": first,
+            "after": after,
+            "samples": samples,
+        }
+        response = self.execute(
+            query=query, operation_name="RunsEvents", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return RunsEvents.model_validate(data)
+
+    def run_events(
+        self,
+        project: str,
+        name: str,
+        entity: Union[Optional[str], "UnsetType"] = UNSET,
+        samples: Union[Optional[int], "UnsetType"] = UNSET,
+        **kwargs: Any,
+    ) -> "RunEvents":
+        from .run_events import RunEvents
+
+        query = gql("""
+            query RunEvents($entity: String, $project: String!, $name: String!, $samples: Int) {
+              project(name: $project, entityName: $entity) {
+                run(name: $name) {
+                  events(samples: $samples)
+                }
+              }
+            }
+            """)
+        variables: dict[str, object] = {
+            "entity": entity,
+            "project": project,
+            "name": name,
+            "samples": samples,
+        }
+        response = self.execute(
+            query=query, operation_name="RunEvents", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return RunEvents.model_validate(data)
+
     def sampled_history(
         self,
         project: str,
@@ -2917,6 +2997,38 @@ class GraphQLClient(BaseClient):
         )
         data = self.get_data(response)
         return RunResumeStatus.model_validate(data)
+
+    def run_events_line_count(
+        self,
+        project: str,
+        name: str,
+        entity: Union[Optional[str], "UnsetType"] = UNSET,
+        **kwargs: Any,
+    ) -> "RunEventsLineCount":
+        from .run_events_line_count import RunEventsLineCount
+
+        query = gql("""
+            query RunEventsLineCount($entity: String, $project: String!, $name: String!) {
+              project(name: $project, entityName: $entity) {
+                run(name: $name) {
+                  eventsLineCount
+                }
+              }
+            }
+            """)
+        variables: dict[str, object] = {
+            "entity": entity,
+            "project": project,
+            "name": name,
+        }
+        response = self.execute(
+            query=query,
+            operation_name="RunEventsLineCount",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return RunEventsLineCount.model_validate(data)
 
     def run_history(
         self,

@@ -64,6 +64,9 @@ class LogHistoryInput(BaseModel):
     console_lines: Optional[str] = Field(alias="consoleLines", default=None)
     "Console output: a JSON list of lines, the first being line number consoleStart (0-based). Lines already stored are ignored."
     console_start: Optional[int] = Field(alias="consoleStart", default=None)
+    system_rows: Optional[str] = Field(alias="systemRows", default=None)
+    'System metrics (the system stream, W&B\'s events): a JSON list of row objects, the first being row number systemStart (0-based), the next systemStart+1, and so on. Stored apart from history: no step, historyLineCount, summary or automation sees them. Rows at numbers the run already has are ignored, so a resend changes nothing; numbers need not follow on. A row that holds "_step" or that no database can store is refused alone (refusedSystemRows). The SDK sends W&B\'s rows: {"_wandb": true, "_timestamp": 1733400000.5, "_runtime": 15.0, "system.cpu": 12.5, ...}.'
+    system_start: Optional[int] = Field(alias="systemStart", default=None)
 
 
 class DeleteRunInput(BaseModel):

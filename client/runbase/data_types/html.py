@@ -11,9 +11,10 @@ from typing import IO, Any
 
 from .media import Media, MediaSource, MediaStore, tmp_path
 
-# What W&B puts in every injected page: links open in a new tab, and its base stylesheet applies.
-INJECTED_HEAD = ('<base target="_blank"><link rel="stylesheet" type="text/css" '
-                 'href="https://app.wandb.ai/normalize.css" />')
+# What an injected page gets: links open in a new tab, and a base style. W&B links a stylesheet on its own
+# servers instead; a self-hosted page must not make its viewers' browsers call out.
+INJECTED_HEAD = ('<base target="_blank"><style>html{font-family:system-ui,sans-serif;line-height:1.5}'
+                 'body{margin:0;padding:8px}</style>')
 
 
 def read_stream(stream: IO[Any], what: str) -> str | bytes:

@@ -306,6 +306,8 @@ def to_uint8(data: Any) -> Any:
     if low < 0 or high > 255:
         warnings.warn("Image data should consist of values in the range [0, 255]; values in [-1, 1] are mapped "
                       "onto it, others clipped to it", stacklevel=5)
+    if data.dtype == np.uint8 and high > 1:
+        return data  # already what the rules would give: no copy through floats
     values = data.astype(np.float64)
     if low >= 0 and high <= 1:
         values = values * 255

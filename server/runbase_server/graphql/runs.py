@@ -187,8 +187,17 @@ class Run(RunFiles, RunArtifacts):
         return not info.context.can_write(self.row.project.entity_id)
 
     @strawberry.field
-    def system_metrics(self) -> JSONString:
-        return JSONString("{}")
+    def system_metrics(self, info: Info) -> JSONString:
+        return info.context.document(self.row.system_metrics or {}, "systemMetrics")
+
+    @strawberry.field
+    def events(self, info: Info, samples: int | None = strawberry.UNSET) -> list[JSONString]:
+        rows = history.events(info.context.session, self.row, _samples(given(samples)), budget=info.context.budget)
+        return [JSONString(row) for row in rows]
+
+    @strawberry.field
+    def events_line_count(self) -> Int64:
+        return Int64(self.row.system_line_count or 0)
 
     @strawberry.field
     def console_tail(self, info: Info, lines: int | None = strawberry.UNSET) -> list[str]:
@@ -223,6 +232,11 @@ def _history_spec(text: str) -> _Spec:
     if not isinstance(x_axis, str):
         raise UserError("sampledHistory spec: xAxis must be a string")
     return _Spec(keys, samples, x_axis)
+
+
+def _samples(samples: int | None) -> int:
+    """W&B's clients ask events for 500 rows; runbase's default is the same."""
+    return 500 if samples is None else samples
 
 
 def _page_limit(limit: int | None) -> int:
@@ -273,6 +287,8 @@ class LogHistoryInput:
     remove_summary_keys: list[str] | None = strawberry.UNSET
     console_lines: JSONString | None = strawberry.UNSET
     console_start: Int64 | None = strawberry.UNSET
+    system_rows: JSONString | None = strawberry.UNSET
+    system_start: Int64 | None = strawberry.UNSET
 
 
 @strawberry.type
@@ -286,9 +302,15 @@ class RefusedHistoryRow:
 class LogHistoryPayload:
     accepted: int
     refused: list[RefusedHistoryRow]
+    refused_system_rows: list[RefusedHistoryRow]
     history_line_count: int
     last_history_step: Int64 | None
+    events_line_count: Int64
     state: str
+
+
+def _refused(refused: list[history.Refused]) -> list[RefusedHistoryRow]:
+    return [RefusedHistoryRow(index=r.position, step=Int64(r.step), reason=r.reason) for r in refused]
 
 
 @strawberry.input
@@ -351,14 +373,16 @@ class RunMutations:
     @strawberry.mutation
     def log_history(self, info: Info, input: LogHistoryInput) -> LogHistoryPayload | None:
         input = given(input)
-        row, accepted, refused = history.append(
+        stored = history.append(
             info.context.session, info.context.viewer, input.entity_name, input.project_name, run_name=input.run_name,
             rows_text=input.rows, summary_text=input.summary_metrics, console_start=input.console_start,
-            console_text=input.console_lines, removed_summary_keys=input.remove_summary_keys)
-        return LogHistoryPayload(accepted=accepted, refused=[RefusedHistoryRow(index=r.position, step=Int64(r.step),
-                                                                               reason=r.reason) for r in refused],
+            console_text=input.console_lines, removed_summary_keys=input.remove_summary_keys,
+            system_start=input.system_start, system_text=input.system_rows)
+        row = stored.run
+        return LogHistoryPayload(accepted=stored.accepted, refused=_refused(stored.refused),
+                                 refused_system_rows=_refused(stored.refused_system),
                                  history_line_count=row.history_line_count, last_history_step=int64(row.last_step),
-                                 state=row.state)
+                                 events_line_count=Int64(row.system_line_count or 0), state=row.state)
 
     @strawberry.mutation
     def delete_run(self, info: Info, input: DeleteRunInput) -> DeleteRunPayload | None:

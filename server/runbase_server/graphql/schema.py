@@ -20,6 +20,7 @@ from graphql import (
     build_schema,
 )
 from strawberry.extensions import (
+    AddValidationRules,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
@@ -109,6 +110,10 @@ class RunbaseSchema(strawberry.Schema):
 
 
 def build(max_depth: int = 12, max_tokens: int = MAX_TOKENS, max_aliases: int = 30) -> strawberry.Schema:
+    # The limiters' rule classes are made once: the validation cache is keyed on them, and rules made afresh
+    # for every request (each limiter makes its own) would never let it hit.
+    rules = [*QueryDepthLimiter(max_depth=max_depth).validation_rules,
+             *MaxAliasesLimiter(max_alias_count=max_aliases).validation_rules]
     schema = RunbaseSchema(
         query=Query,
         mutation=Mutation,
@@ -116,9 +121,8 @@ def build(max_depth: int = 12, max_tokens: int = MAX_TOKENS, max_aliases: int = 
         extensions=[
             lambda: ParserCache(maxsize=512),
             lambda: ValidationCache(maxsize=512),
-            lambda: QueryDepthLimiter(max_depth=max_depth),
+            lambda: AddValidationRules(rules),
             lambda: MaxTokensLimiter(max_token_count=max_tokens),
-            lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
         ],
     )
     _describe(schema._schema, build_schema(CONTRACT.read_text()))

@@ -1,4 +1,6 @@
-"""A run's history: rows keyed by step, appended in batches, read in step order.
+"""A run's history: rows keyed by step, appended in batches, read in step order; and its system stream
+(W&B's events: CPU, memory, GPU samples), kept by the same code in tables of its own (`Stream`), its rows
+keyed by their number in the stream in place of a step.
 
 Storage has two parts:
 
@@ -24,6 +26,7 @@ import logging
 import math
 import re
 from bisect import bisect_right
+from collections.abc import Callable
 from itertools import chain, compress, groupby, repeat
 from typing import Any, NamedTuple
 
@@ -36,7 +39,7 @@ from .. import documents, pagination
 from ..auth import Viewer
 from ..automations import engine
 from ..errors import UserError
-from ..tables import HistoryChunk, HistoryColumn, Run, utcnow
+from ..tables import HistoryChunk, HistoryColumn, Run, SystemChunk, SystemColumn, utcnow
 from . import console, runs
 
 log = logging.getLogger("runbase.server")
@@ -213,21 +216,34 @@ def _segment_params(run_id: int, segment: _Segment) -> list[dict[str, Any]]:
     return params
 
 
-def _compact(session: Session, run: Run, fresh: list[tuple[str, list[dict[str, Any]]]]) -> None:
+def _compact(session: Session, run: Run, stream: Stream, fresh: list[tuple[str, list[dict[str, Any]]]]) -> None:
     """Move the whole tail, plus rows not yet stored, into columnar segments."""
-    texts = session.scalars(select(HistoryChunk.rows).where(HistoryChunk.run_id == run.id)
-                            .order_by(HistoryChunk.first_step)).all()
+    chunks = stream.chunks
+    texts = session.scalars(select(chunks.rows).where(chunks.run_id == run.id).order_by(chunks.first_step)).all()
     sources = [(text, documents.loads(text)) for text in texts] + fresh
     segments = _segments(sources, SEGMENT_ROWS)
     if texts:
-        session.execute(delete(HistoryChunk).where(HistoryChunk.run_id == run.id))
+        session.execute(delete(chunks).where(chunks.run_id == run.id))
     if segments:
-        session.execute(insert(HistoryColumn), [p for s in segments for p in _segment_params(run.id, s)])
+        session.execute(insert(stream.columns), [p for s in segments for p in _segment_params(run.id, s)])
 
 
 def compact(session: Session, run: Run) -> None:
-    """Compact whatever tail a run has, e.g. once it has finished; reads are then columnar only."""
-    _compact(session, run, [])
+    """Compact whatever tails a run's streams have, e.g. once it has finished; reads are then columnar only."""
+    for stream in STREAMS:
+        _compact(session, run, stream, [])
+
+
+def _store(session: Session, run: Run, stream: Stream, text: str, fresh: list[dict[str, Any]]) -> None:
+    """Add rows new to the stream (in step order; `text`, their JSON list, keeps integers beyond 64 bits
+    exact) to its tail, which is compacted once it holds COMPACT_AT rows."""
+    chunks = stream.chunks
+    tail = session.scalar(select(func.coalesce(func.sum(chunks.row_count), 0)).where(chunks.run_id == run.id)) or 0
+    if tail + len(fresh) >= COMPACT_AT:
+        _compact(session, run, stream, [(text, fresh)])
+    else:
+        session.add(chunks(run_id=run.id, first_step=fresh[0]["_step"], last_step=fresh[-1]["_step"],
+                           row_count=len(fresh), rows=text))
 
 
 class Refused(NamedTuple):
@@ -242,6 +258,7 @@ class Appended(NamedTuple):
     run: Run
     accepted: int  # rows new to the run
     refused: list[Refused]
+    refused_system: list[Refused]  # system rows, each with its number in the stream as its step
 
 
 def _refuse_unstorable(rows_text: str, rows: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]], list[Refused]]:
@@ -274,9 +291,11 @@ def append(
     console_start: int | None = None,
     console_text: str | None = None,
     removed_summary_keys: list[str] | None = None,
+    system_start: int | None = None,
+    system_text: str | None = None,
 ) -> Appended:
-    """Store the rows above the run's last step, and console lines; returns the run, how many rows were new
-    and the rows refused (each alone: one bad key must not lose the rest of the batch).
+    """Store the rows above the run's last step, console lines and system rows; returns the run, how many
+    rows were new and the rows refused (each alone: one bad key must not lose the rest of the batch).
 
     Steps only grow within a run, so a row at or below the last stored step was
     already delivered: dropping it makes every resend harmless."""
@@ -285,24 +304,18 @@ def append(
     rows_text, rows, refused = _refuse_unstorable(rows_text, rows)
     fresh = rows if run.last_step is None else rows[bisect_right(rows, run.last_step, key=lambda row: row["_step"]):]
     if fresh:
-        tail = session.scalar(select(func.coalesce(func.sum(HistoryChunk.row_count), 0))
-                              .where(HistoryChunk.run_id == run.id)) or 0
-        if tail + len(fresh) >= COMPACT_AT:
-            _compact(session, run, [(rows_text, fresh)])
-        else:
-            if len(fresh) == len(rows):
-                text = rows_text
-            else:
-                if _BIG_INT.search(rows_text):  # keep integers beyond 64 bits exact
-                    fresh = json.loads(rows_text)[-len(fresh):]
-                text = documents.dump(fresh)
-            session.add(HistoryChunk(run_id=run.id, first_step=fresh[0]["_step"], last_step=fresh[-1]["_step"],
-                                     row_count=len(fresh), rows=text))
+        text = rows_text
+        if len(fresh) != len(rows):
+            if _BIG_INT.search(rows_text):  # keep integers beyond 64 bits exact
+                fresh = json.loads(rows_text)[-len(fresh):]
+            text = documents.dump(fresh)
+        _store(session, run, HISTORY, text, fresh)
         run.last_step = fresh[-1]["_step"]
         run.history_line_count = (run.history_line_count or 0) + len(fresh)
         _count_keys(run, fresh)
     runs.merge_summary(run, documents.parse(summary_text, "summaryMetrics"), removed_summary_keys)
     console.append(session, run, console_start, console_text)
+    refused_system = _append_system(session, run, system_start, system_text)
     # A crashed run that sends again was only silent, not dead.
     revived = run.state == "crashed" and runs.change_state(session, run, "running")
     run.heartbeat_at = utcnow()
@@ -310,7 +323,60 @@ def append(
     engine.on_history(session, run, fresh)
     if revived:
         engine.on_state(session, run)
-    return Appended(run, len(fresh), refused)
+    return Appended(run, len(fresh), refused, refused_system)
+
+
+def _append_system(session: Session, run: Run, start: int | None, rows_text: str | None) -> list[Refused]:
+    """Store the system rows numbered from `start` that the run does not have yet; returns those refused.
+
+    The stream is the run's alone: its steps, line count, summary and automations never see it. A row is
+    keyed by its number as a history row by its step, so a resend changes nothing; numbers need not follow
+    on (a batch the server refused leaves a gap), and a refused row keeps its number from the next one."""
+    if rows_text is None:
+        return []
+    rows = documents.parse(rows_text, "systemRows", list, exact=False, nul=True)
+    if type(start) is not int or not 0 <= start <= MAX_STEP + 1 - len(rows):
+        raise UserError("systemRows needs systemStart, the number of its first row (from 0; the last row's "
+                        "number at most 2^63-1)")
+    bad = next((index for index, row in enumerate(rows) if not isinstance(row, dict)), None)
+    if bad is not None:
+        raise UserError(f"system row {bad} is not a JSON object")
+    have = run.system_line_count or 0
+    if start + len(rows) <= have:
+        return []  # a resend
+    if _BIG_INT.search(rows_text):  # keep integers beyond 64 bits exact
+        rows = json.loads(rows_text)
+    check = "\\u0000" in rows_text or documents.may_hold_surrogates(rows_text)
+    fresh, refused = [], []
+    for index in range(max(0, have - start), len(rows)):
+        row = rows[index]
+        found = ("the key '_step' (system rows are numbered by systemStart)" if "_step" in row
+                 else documents.unstorable(row) if check else None)
+        if found:
+            refused.append(Refused(index, start + index, f"cannot be stored: {found}"))
+        else:
+            row["_step"] = start + index
+            fresh.append(row)
+    if fresh:
+        _store(session, run, SYSTEM, documents.dump(fresh), fresh)
+        run.system_metrics = _latest(run.system_metrics or {}, fresh, nul="\\u0000" in rows_text)
+    run.system_line_count = start + len(rows)
+    return refused
+
+
+def _latest(latest: dict[str, Any], rows: list[dict[str, Any]], *, nul: bool) -> dict[str, Any]:
+    """The latest value of each system key after `rows`, for Run.systemMetrics (a sampler may send a row
+    per device, so the last row alone would hide the others), with the last row's _timestamp and _runtime;
+    without the stream's bookkeeping (_step, _wandb) and strings holding NUL, which PostgreSQL's JSONB
+    cannot store (the stream keeps them)."""
+    merged = dict(latest)
+    for row in rows:
+        merged.update(row)
+    merged.pop("_step", None)
+    merged.pop("_wandb", None)
+    if nul:
+        merged = {key: value for key, value in merged.items() if "\\u0000" not in documents.dump(value)}
+    return merged
 
 
 # ---------------------------------------------------------------- frames
@@ -555,31 +621,48 @@ class _Source(NamedTuple):
     dense: bool  # every row of it holds every required key
 
 
-_COLUMNS = HistoryColumn.__table__.c
-_CHUNKS = HistoryChunk.__table__.c
-# Prebuilt statements: compiled once, cheap to run page after page.
-_PLAN = union_all(
-    select(_COLUMNS.first_step, _COLUMNS.key, _COLUMNS.value_count).where(
-        _COLUMNS.run_id == bindparam("run"), _COLUMNS.key.in_(bindparam("keys", expanding=True)),
-        _COLUMNS.last_step >= bindparam("low"), _COLUMNS.first_step < bindparam("high")),
-    select(func.min(_CHUNKS.first_step), literal(None, Text), func.coalesce(func.sum(_CHUNKS.row_count), 0)).where(
-        _CHUNKS.run_id == bindparam("run"), _CHUNKS.last_step >= bindparam("low"),
-        _CHUNKS.first_step < bindparam("high")),
-)
-_LOAD = select(_COLUMNS.first_step, _COLUMNS.key, _COLUMNS.kind, _COLUMNS.steps, _COLUMNS.data).where(
-    _COLUMNS.run_id == bindparam("run"), _COLUMNS.first_step.in_(bindparam("firsts", expanding=True)))
-_LOAD_KEYS = _LOAD.where(_COLUMNS.key.in_(bindparam("keys", expanding=True)))
-_TAIL = select(_CHUNKS.first_step, _CHUNKS.row_count, _CHUNKS.rows).where(
-    _CHUNKS.run_id == bindparam("run"), _CHUNKS.last_step >= bindparam("low"), _CHUNKS.first_step < bindparam("high"),
-).order_by(_CHUNKS.first_step)
+class Stream:
+    """One of a run's streams in the columnar store: its tail and segment tables, their prebuilt statements
+    (compiled once, cheap to run page after page) and the most rows a run's stream may hold, which a read
+    is charged before it loads anything."""
+
+    def __init__(self, name: str, chunks: type[HistoryChunk | SystemChunk],
+                 columns: type[HistoryColumn | SystemColumn], *, most_rows: Callable[[Run], int | None]) -> None:
+        self.name, self.chunks, self.columns, self.most_rows = name, chunks, columns, most_rows
+        c, t = columns.__table__.c, chunks.__table__.c
+        self.plan = union_all(
+            select(c.first_step, c.key, c.value_count).where(
+                c.run_id == bindparam("run"), c.key.in_(bindparam("keys", expanding=True)),
+                c.last_step >= bindparam("low"), c.first_step < bindparam("high")),
+            select(func.min(t.first_step), literal(None, Text), func.coalesce(func.sum(t.row_count), 0)).where(
+                t.run_id == bindparam("run"), t.last_step >= bindparam("low"), t.first_step < bindparam("high")),
+        )
+        self.load = select(c.first_step, c.key, c.kind, c.steps, c.data).where(
+            c.run_id == bindparam("run"), c.first_step.in_(bindparam("firsts", expanding=True)))
+        self.load_keys = self.load.where(c.key.in_(bindparam("keys", expanding=True)))
+        self.tail = select(t.first_step, t.row_count, t.rows).where(
+            t.run_id == bindparam("run"), t.last_step >= bindparam("low"), t.first_step < bindparam("high"),
+        ).order_by(t.first_step)
+        self.load_sql = (f"SELECT first_step, key, kind, steps, data FROM {columns.__tablename__}"
+                         " WHERE run_id = %s AND first_step = ANY(%s)")
+
+    def rows(self, run: Run) -> int:
+        """The most rows a read of the run's stream can give: charged to the answer before loading."""
+        return self.most_rows(run) or 0
 
 
-def _plan(session: Session, run: Run, required: list[str], span: _Span) -> list[_Source]:
+HISTORY = Stream("history", HistoryChunk, HistoryColumn, most_rows=lambda run: run.history_line_count)
+# Numbered rows, refused ones included: at least as many as it holds.
+SYSTEM = Stream("system", SystemChunk, SystemColumn, most_rows=lambda run: run.system_line_count)
+STREAMS = (HISTORY, SYSTEM)
+
+
+def _plan(session: Session, run: Run, stream: Stream, required: list[str], *, span: _Span) -> list[_Source]:
     """The segments (and the tail) that may hold rows in [low, high) with every required key, in step order."""
     counts: dict[int, dict[str, int]] = {}
     tail = None
     for first, key, count in session.connection().execute(
-            _PLAN, {"run": run.id, "keys": ["_step", *required], "low": span.low, "high": span.high}):
+            stream.plan, {"run": run.id, "keys": ["_step", *required], "low": span.low, "high": span.high}):
         if key is None:
             tail = (first, count)
         else:
@@ -604,13 +687,12 @@ def _decode(kind: str, data: bytes) -> Any:
     return json.loads(data)  # exact for integers beyond 64 bits, unlike orjson
 
 
-def _fetch(session: Session, run: Run, firsts: list[int], keys: list[str] | None) -> Any:
+def _fetch(session: Session, run: Run, stream: Stream, firsts: list[int], keys: list[str] | None) -> Any:
     """(first_step, key, kind, steps, data) of the segments starting at `firsts`."""
     connection = session.connection()
     if connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg":
         # psycopg's binary protocol hands bytea over as is: a third of the time of the hex text form.
-        sql = ("SELECT first_step, key, kind, steps, data FROM history_columns"
-               " WHERE run_id = %s AND first_step = ANY(%s)")
+        sql = stream.load_sql
         params: list[Any] = [run.id, firsts]
         if keys is not None:
             sql += " AND key = ANY(%s)"
@@ -623,17 +705,18 @@ def _fetch(session: Session, run: Run, firsts: list[int], keys: list[str] | None
         finally:
             cursor.close()
     if keys is None:
-        return connection.execute(_LOAD, {"run": run.id, "firsts": firsts}).all()
-    return connection.execute(_LOAD_KEYS, {"run": run.id, "firsts": firsts, "keys": keys}).all()
+        return connection.execute(stream.load, {"run": run.id, "firsts": firsts}).all()
+    return connection.execute(stream.load_keys, {"run": run.id, "firsts": firsts, "keys": keys}).all()
 
 
-def _load(session: Session, run: Run, sources: list[_Source], *, keys: list[str] | None,
+def _load(session: Session, run: Run, stream: Stream, sources: list[_Source], *, keys: list[str] | None,
           span: _Span) -> list[_Segment]:
     segments = []
     firsts = [s.first_step for s in sources if not s.tail]
     if firsts:
         grouped: dict[int, dict[str, Any]] = {first: {} for first in firsts}
-        for first, key, kind, steps, data in _fetch(session, run, firsts, None if keys is None else ["_step", *keys]):
+        wanted = None if keys is None else ["_step", *keys]
+        for first, key, kind, steps, data in _fetch(session, run, stream, firsts, wanted):
             grouped[first][key] = (kind, steps, data)
         for parts in grouped.values():
             steps = np.frombuffer(parts.pop("_step")[1], "<i8")
@@ -641,7 +724,7 @@ def _load(session: Session, run: Run, sources: list[_Source], *, keys: list[str]
                        for key, (kind, at, data) in sorted(parts.items())}
             segments.append(_Segment(steps, columns))
     if sources and sources[-1].tail:
-        chunks = session.connection().execute(_TAIL, {"run": run.id, "low": span.low, "high": span.high}).all()
+        chunks = session.connection().execute(stream.tail, {"run": run.id, "low": span.low, "high": span.high}).all()
         if not chunks or chunks[0][0] != sources[-1].first_step or sum(c[1] for c in chunks) < sources[-1].estimate:
             raise _Moved  # compacted since it was planned (each statement may see a newer snapshot)
         segments += _segments([(text, documents.loads(text)) for _, _, text in chunks], 1 << 62)
@@ -652,8 +735,8 @@ class _Moved(Exception):
     """The tail a read planned on was compacted meanwhile: plan again."""
 
 
-def _frame(session: Session, run: Run, keys: list[str] | None, required: list[str], *, span: _Span,
-           limit: int | None = None) -> tuple[_Frame, int | None]:
+def _frame(session: Session, run: Run, stream: Stream, keys: list[str] | None, *, required: list[str],
+           span: _Span, limit: int | None = None) -> tuple[_Frame, int | None]:
     """Rows with low <= step < high holding every required key, restricted to keys (None: all).
 
     With a limit, at most that many rows, loading segments in groups just
@@ -661,15 +744,15 @@ def _frame(session: Session, run: Run, keys: list[str] | None, required: list[st
     session.flush()  # reads below go through the connection, which does not autoflush
     for _ in range(8):
         try:
-            return _gather_frame(session, run, keys, required, span=span, limit=limit)
+            return _gather_frame(session, run, stream, keys, required=required, span=span, limit=limit)
         except _Moved:
             continue
-    raise UserError("history is being compacted; try again")
+    raise UserError(f"{stream.name} is being compacted; try again")
 
 
-def _gather_frame(session: Session, run: Run, keys: list[str] | None, required: list[str], *, span: _Span,
-                  limit: int | None) -> tuple[_Frame, int | None]:
-    sources = _plan(session, run, required, span)
+def _gather_frame(session: Session, run: Run, stream: Stream, keys: list[str] | None, *, required: list[str],
+                  span: _Span, limit: int | None) -> tuple[_Frame, int | None]:
+    sources = _plan(session, run, stream, required, span=span)
     frames: list[_Frame] = []
     got = 0
     start = 0
@@ -686,7 +769,7 @@ def _gather_frame(session: Session, run: Run, keys: list[str] | None, required: 
         while end < len(sources) and (need is None or estimate < need) and end - start < 256:
             estimate += sources[end].estimate
             end += 1
-        for segment in _load(session, run, sources[start:end], keys=keys, span=span):
+        for segment in _load(session, run, stream, sources[start:end], keys=keys, span=span):
             frame = _Frame.of(segment, keys, required, span)
             if len(frame):
                 frames.append(frame)
@@ -734,11 +817,11 @@ def read(session: Session, run: Run, *, samples: int | None = None, min_step: in
     if span is None:
         return []
     if samples is None:
-        frame, following = _frame(session, run, None, [], span=span, limit=budget.rows_left)
+        frame, following = _frame(session, run, HISTORY, None, required=[], span=span, limit=budget.rows_left)
         budget.charge(len(frame) + (following is not None), "history")
     else:
-        budget.charge(min(samples, run.history_line_count or 0), "history(samples)")
-        frame = _frame(session, run, None, [], span=span)[0]
+        budget.charge(min(samples, HISTORY.rows(run)), "history(samples)")
+        frame = _frame(session, run, HISTORY, None, required=[], span=span)[0]
         if len(frame) > samples:
             frame = frame.take(np.array(sample_indices(len(frame), samples), dtype=np.int64))
     text = frame.render(b"\n")
@@ -838,24 +921,45 @@ def sampled(session: Session, run: Run, keys: list[str] | None, samples: int, *,
     (ties, flat series, non-numeric keys) goes to the gaps between the rows
     kept, in proportion to their length, evenly spaced within each."""
     budget = budget or pagination.AnswerBudget()
+    frame = _sample(session, run, HISTORY, keys, samples=samples, x_axis=x_axis, budget=budget, what="sampledHistory")
+    text = frame.render()
+    budget.charge(0, "sampledHistory", size=len(text))
+    return "[" + text.decode() + "]"
+
+
+def _sample(session: Session, run: Run, stream: Stream, keys: list[str] | None, *, samples: int, x_axis: str,
+            budget: pagination.AnswerBudget, what: str) -> _Frame:
+    """The rows `sampled` keeps, charged to the budget as at most `samples` rows before any is loaded."""
     if not 1 <= samples <= MAX_SAMPLES:
         raise UserError(f"samples must be between 1 and {MAX_SAMPLES}")
     wanted = _keys(keys, x_axis)
-    budget.charge(min(samples, run.history_line_count or 0), "sampledHistory")  # at most, before loading
+    budget.charge(min(samples, stream.rows(run)), what)
     everything = _Span(_FIRST, _LAST)
     if wanted is None:
-        frame = _frame(session, run, None, [], span=everything)[0]
+        frame = _frame(session, run, stream, None, required=[], span=everything)[0]
         extremes = list(frame.pieces)
         shaped = [key for key in extremes if not key.startswith("_")]
     else:
         required = [key for key in wanted if key != "_step"]
-        frame = _frame(session, run, required, required, span=everything)[0]
+        frame = _frame(session, run, stream, required, required=required, span=everything)[0]
         extremes = required
         shaped = [key for key in required if key != x_axis] or required
-    frame = frame.take(_pick(frame, samples, extremes, shaped)) if len(frame) > samples else frame
-    text = frame.render()
-    budget.charge(0, "sampledHistory", size=len(text))
-    return "[" + text.decode() + "]"
+    return frame.take(_pick(frame, samples, extremes, shaped)) if len(frame) > samples else frame
+
+
+# The number a system row is stored under, at the start of each rendered row: not part of W&B's events.
+_ROW_NUMBER = re.compile(rb'^\{"_step":\d+,?', re.MULTILINE)
+
+
+def events(session: Session, run: Run, samples: int, *, budget: pagination.AnswerBudget | None = None) -> list[str]:
+    """At most `samples` rows of the run's system stream, each one JSON object as the SDK sent it (W&B's
+    events: "system."-prefixed keys, _timestamp, _runtime, _wandb), sampled as `sampled` samples history
+    without keys: the first and last rows and each metric's extremes stay."""
+    budget = budget or pagination.AnswerBudget()
+    frame = _sample(session, run, SYSTEM, None, samples=samples, x_axis="_step", budget=budget, what="events")
+    text = _ROW_NUMBER.sub(b"{", frame.render(b"\n"))  # JSON text holds no raw newline: a line is a row
+    budget.charge(0, "events", size=len(text))
+    return text.decode().split("\n") if text else []
 
 
 def scan(session: Session, run: Run, keys: list[str] | None, *, min_step: int | None = None,
@@ -874,8 +978,9 @@ def scan(session: Session, run: Run, keys: list[str] | None, *, min_step: int | 
     span = _span(min_step, max_step)
     if span is None:
         return "[]", None
-    budget.charge(min(limit, run.history_line_count or 0), "historyPage")
-    frame, following = _frame(session, run, wanted and required, required, span=span, limit=limit)
+    budget.charge(min(limit, HISTORY.rows(run)), "historyPage")
+    frame, following = _frame(session, run, HISTORY, wanted and required, required=required, span=span,
+                              limit=limit)
     text = frame.render()
     budget.charge(0, "historyPage", size=len(text))
     return "[" + text.decode() + "]", following

@@ -11,6 +11,8 @@ from collections.abc import Collection, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..._generated.input_types import DeleteRunInput, UpdateArtifactInput, UpsertBucketInput, UseArtifactInput
+from ..._generated.runs_events import RunsEventsProject, RunsEventsProjectRunsEdgesNode
+from ..._generated.runs_histories import RunsHistoriesProject
 from ...config import from_wandb_shape, wandb_shaped
 from ...connection import Connection
 from ...errors import UsageError, present
@@ -43,11 +45,13 @@ def _frame(rows: list[dict[str, Any]], format: str) -> Any:
     return rows
 
 
-def _check_stream(stream: str) -> None:
-    if stream == "system":
-        raise NotImplementedError("system metrics (stream='system') are not collected by runbase yet")
-    if stream != "default":
+def _system_stream(stream: str, keys: list[str] | None) -> bool:
+    """Whether `stream` names the system stream (W&B's events), which is read whole: W&B refuses keys for it."""
+    if stream not in ("default", "system"):
         raise UsageError(f"stream must be 'default' or 'system', not {stream!r}")
+    if stream == "system" and keys:
+        raise UsageError("keys cannot be given with stream='system' (as in W&B): its rows are read whole")
+    return stream == "system"
 
 
 def _spec(samples: int, keys: list[str] | None, x_axis: str) -> str:
@@ -185,6 +189,9 @@ class Run:
 
     @property
     def system_metrics(self) -> dict[str, Any]:
+        """The latest system metrics recorded for the run: the latest value of each key of its system stream
+        ({"system.cpu": 12.5, "system.gpu.0.gpu": 30, ...}) with the _timestamp and _runtime of the latest row;
+        {} before any. W&B's server decides its shape there and does not document it: this is runbase's."""
         return dict(json.loads(self._attrs.get("system_metrics") or "{}"))
 
     @property
@@ -246,11 +253,17 @@ class Run:
     # -- history --------------------------------------------------------------------------------
     def history(self, samples: int = 500, keys: list[str] | None = None, x_axis: str = "_step",
                 pandas: bool = True, stream: str = "default") -> Any:
-        """A deterministic sample that keeps the first and last rows and each key's extremes."""
-        _check_stream(stream)
-        found = self.client.sampled_history(entity=self.entity, project=self.project, name=self._id,
-                                            specs=[_spec(samples, keys, x_axis)]).project
-        rows = json.loads(present(present(found, "project").run, "run").sampled_history[0])
+        """A deterministic sample that keeps the first and last rows and each key's extremes. stream="system"
+        gives the system metrics instead, as W&B's rows: "system."-prefixed keys, _timestamp, _runtime and
+        "_wandb": True (no _step; no keys, and x_axis does not apply)."""
+        if _system_stream(stream, keys):
+            events = self.client.run_events(entity=self.entity, project=self.project, name=self._id,
+                                            samples=samples).project
+            rows = [json.loads(line) for line in present(present(events, "project").run, "run").events]
+        else:
+            found = self.client.sampled_history(entity=self.entity, project=self.project, name=self._id,
+                                                specs=[_spec(samples, keys, x_axis)]).project
+            rows = json.loads(present(present(found, "project").run, "run").sampled_history[0])
         return _frame(rows, "pandas" if pandas else "default")
 
     def scan_history(self, keys: list[str] | None = None, page_size: int = 1000, min_step: int | None = None,
@@ -384,18 +397,24 @@ class Runs(Paginator[Run]):
 
     def histories(self, samples: int = 500, keys: list[str] | None = None, x_axis: str = "_step",
                   format: str = "default", stream: str = "default") -> Any:
-        """Sampled history of every matching run, one request per page of runs; rows carry a run_id."""
-        _check_stream(stream)
+        """Sampled history (stream="system": system metrics, as Run.history gives them) of every matching run,
+        one request per page of runs; rows carry a run_id."""
+        system = _system_stream(stream, keys)
         spec = _spec(samples, keys, x_axis)
         rows: list[dict[str, Any]] = []
         after, more = None, True
         while more:
-            found = self.client.runs_histories(**self._query(), first=self.per_page, after=after,
-                                               specs=[spec]).project
+            page = {**self._query(), "first": self.per_page, "after": after}
+            found: RunsEventsProject | RunsHistoriesProject | None = (
+                self.client.runs_events(**page, samples=samples) if system
+                else self.client.runs_histories(**page, specs=[spec])).project
             if found is None:
                 raise ValueError(f"no project {self.entity}/{self.project} (or no access to it)")
             for edge in found.runs.edges:
-                rows.extend({"run_id": edge.node.name, **row} for row in json.loads(edge.node.sampled_history[0]))
+                node = edge.node
+                got = [json.loads(line) for line in node.events] if isinstance(node, RunsEventsProjectRunsEdgesNode) \
+                    else json.loads(node.sampled_history[0])
+                rows.extend({"run_id": node.name, **row} for row in got)
             after, more = found.runs.page_info.end_cursor, found.runs.page_info.has_next_page
         return _frame(rows, format)
 
