@@ -131,21 +131,29 @@ def test_samples_to_average_sends_the_mean_of_that_many_readings() -> None:
 
 
 def test_the_process_tree_counts_its_children_when_asked() -> None:
-    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    """Sampling a process of its own that has exactly one child: this test's process may have others (servers
+    that other tests started)."""
+    parent = subprocess.Popen([sys.executable, "-c", "import subprocess, sys, time; child = subprocess.Popen("
+                               "[sys.executable, '-c', 'import time; time.sleep(30)']); print(child.pid, flush=True); "
+                               "time.sleep(30)"], stdout=subprocess.PIPE, text=True)
     try:
+        assert parent.stdout is not None
+        child_pid = int(parent.stdout.readline())
         alone, tree = Rows(), Rows()
-        samplers = [sampling(alone), sampling(tree, x_stats_track_process_tree=True)]
+        samplers = [sampling(alone, x_stats_pid=parent.pid),
+                    sampling(tree, x_stats_pid=parent.pid, x_stats_track_process_tree=True)]
         try:
             rss_alone = alone.wait(1)[0]["proc.memory.rssMB"]
             rss_tree = tree.wait(1)[0]["proc.memory.rssMB"]
         finally:
             for sampler in samplers:
                 sampler.stop()
-        child_rss = psutil.Process(child.pid).memory_info().rss / MIB
+        child_rss = psutil.Process(child_pid).memory_info().rss / MIB
         assert rss_tree - rss_alone == pytest.approx(child_rss, rel=0.3, abs=5)
     finally:
-        child.kill()
-        child.wait()
+        for process in psutil.Process(parent.pid).children(recursive=True) + [psutil.Process(parent.pid)]:
+            process.kill()
+        parent.wait()
 
 
 def test_a_failing_emit_does_not_stop_the_sampler() -> None:

@@ -253,7 +253,8 @@ class Run:
             self._pending_nonfinite = nonfinite_before  # nothing of a refused call is kept
             self._media, self._charts, self._tables = [], {}, []
             raise
-        self._keep_media()
+        if self._media or self._charts or self._tables:
+            self._keep_media()
         if step is not None:
             if step > self._step:
                 if self._pending:
