@@ -221,7 +221,7 @@ def test_a_disabled_run_takes_rich_values_and_stores_nothing(tmp_path: Path) -> 
     run = runbase.init(mode="disabled")
     run.log({"img": runbase.Image(np.zeros((2, 2), dtype=np.uint8))})
     run.summary["best"] = runbase.Image(np.zeros((2, 2), dtype=np.uint8))
-    assert run.summary["best"] == {"_type": "image-file"}
+    assert run.summary["best"]["_type"] == "image-file" and run.summary["best"]["path"].startswith("media/images/")
     run.finish()
 
 
@@ -233,3 +233,30 @@ def test_a_missing_library_is_named_with_what_installs_it(package: str, hint: st
     with pytest.raises(ImportError, match="needs the package") as raised:
         require("runbase_no_such_module", what="this type", package=package)
     assert str(raised.value).endswith(hint)
+
+
+def test_a_disabled_run_describes_summary_values_as_others_do() -> None:
+    run = runbase.init(mode="disabled")
+    run.summary["lr"] = np.float32(0.5)
+    run.summary["small"] = np.arange(3)
+    run.summary["img"] = runbase.Image(np.zeros((2, 3), dtype=np.uint8))
+    assert run.summary["lr"] == 0.5 and run.summary["small"] == [0, 1, 2]
+    assert run.summary["img"]["_type"] == "image-file" and run.summary["img"]["width"] == 3
+    run.finish()
+
+
+def test_tables_under_awkward_keys_and_long_run_ids(server: Server, tmp_path: Path) -> None:
+    from runbase.data_types.media import safe_key
+    from runbase.run import _table_artifact_name
+
+    run = init(server, tmp_path, project="rich")
+    run.log({"a\x01b\\c": runbase.Table(columns=["x"], data=[[1]]), "n": 1})
+    run.finish()
+    [row] = history(server, run)
+    assert row["n"] == 1 and row["a\x01b\\c"]["_type"] == "table-file"
+    for run_id in ("abc", "r" * 30, "i" * 128):
+        for key in ("k", "k" * 300, "a/b c"):
+            name = _table_artifact_name(run_id, key)
+            assert len(name) <= 128 and name.startswith("run-"), name
+    long_path = safe_key("/".join(["p" * 110] * 12))
+    assert len(long_path.encode()) <= 600 and "//" not in long_path and not long_path.endswith("/")

@@ -286,7 +286,7 @@ def test_sampled_history_takes_at_most_100_specs(server: Server, big_run: str) -
 def test_ids_that_name_nothing_are_not_found(server: Server) -> None:
     """Non-ASCII digits ("²" and "٣" pass str.isdigit) and ids past any row's are missing rows, not
     internal errors; no id with them reaches the database."""
-    bad_ids = ["99999999999999999999999", "²", "٣", "-1", "1.5", "0x1", ""]
+    bad_ids = ["99999999999999999999999", "1" * 5000, "²", "٣", "-1", "1.5", "0x1", ""]
     for bad in bad_ids:
         answer = server.graphql("mutation($id: ID!) { deleteApiKey(input: {id: $id}) { success } }", {"id": bad})
         assert answer["errors"][0]["extensions"]["code"] == "NOT_FOUND", (bad, answer)
@@ -299,6 +299,16 @@ def test_ids_that_name_nothing_are_not_found(server: Server) -> None:
         answer = server.graphql(remove, {"t": team, "id": bad})
         assert answer["errors"][0]["extensions"]["code"] == "NOT_FOUND", (bad, answer)
         assert "Internal" not in answer["errors"][0]["message"]
+    # Ids in URLs and version names too: more digits than any number may have are no row either.
+    huge = "1" * 5000
+    assert httpx.get(f"{server.url}/files/artifacts/{huge}/x.txt", timeout=30,
+                     headers={"Authorization": f"Bearer {server.key}"}).status_code == 404
+    answer = server.graphql('{ project(name: "ids") { artifactCollection(name: "c") { artifact(version: $v) '
+                            '{ id } } } }'.replace("$v", f'"v{huge}"'))
+    assert "errors" not in answer or "Internal" not in answer["errors"][0]["message"], answer
+    answer = server.graphql('{ project(name: "ids") { artifactCollection(name: "c") { artifact(version: "v٣") '
+                            '{ id } } } }')
+    assert "errors" not in answer or "Internal" not in answer["errors"][0]["message"], answer
 
 
 def test_documents_and_plain_lists_count_toward_the_answer(backend: str, tmp_path: Path,

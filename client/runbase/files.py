@@ -33,6 +33,7 @@ ATTEMPTS = 3  # per request, for failures that may pass (connection errors, 429,
 MAX_FILES_PER_REQUEST = 1000  # the server's limit for one upsertRunFiles
 MAX_BUNDLE_FILES = 10_000  # the server's limit for one bundle or held-blobs request
 WORKERS = 8  # requests at once for many files
+MAX_NAME = 1024  # the server's limit on a file's name
 SMALL_FILE_BYTES = 2 * 2**20  # files up to this size travel in bundles, larger ones alone
 BUNDLE_BYTES = 16 * 2**20
 BUNDLE_FILES = 2000
@@ -42,8 +43,8 @@ WINDOWS_DRIVE = re.compile(r"[A-Za-z]:")
 def check_name(name: str, what: str = "run file name") -> str:
     """The server's rules for a file's path in a run (or an artifact), checked before anything is sent
     and again before anything downloaded is written, so no name can point outside its root."""
-    if not isinstance(name, str) or not name:
-        raise ValueError(f"a {what} must be a non-empty string")
+    if not isinstance(name, str) or not name or len(name) > MAX_NAME:
+        raise ValueError(f"a {what} must be a non-empty string of at most {MAX_NAME} characters")
     if any(ord(c) < 32 or ord(c) == 127 for c in name):
         raise ValueError(f"{what} {name!r} must not contain NUL or other control characters")
     if "\\" in name:

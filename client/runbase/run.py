@@ -94,7 +94,7 @@ def _alert_fields(title: Any, text: Any, level: Any, wait_duration: Any) -> dict
 
 
 _CHART = object()  # what _rich returns for a custom chart, which adds its table to the row instead
-MAX_TABLE_KEY = 100  # of a key in a table artifact's name: names are at most 128 characters
+MAX_ARTIFACT_NAME = 128  # the server's limit, which a table's artifact name (run-ID-KEY) must fit
 
 
 def _is_rich(value: Any) -> bool:
@@ -116,16 +116,23 @@ def _is_chart(value: Any) -> bool:
 def _table_artifact_name(run_id: str, key: str) -> str:
     """W&B's name for a logged table's artifact: run-ID-KEY, with characters an artifact name may not hold
     dropped and a short checksum of the key added when any were, so that keys stay apart."""
+    def tag(text: str) -> str:
+        return base64.urlsafe_b64encode(zlib.crc32(text.encode()).to_bytes(4, "big")).decode()[:6]
+
+    if len(run_id) > MAX_ARTIFACT_NAME // 2:  # a very long run id leaves the key no room: shorten it too
+        run_id = f"{run_id[:MAX_ARTIFACT_NAME // 4]}-{tag(run_id)}"
+    room = MAX_ARTIFACT_NAME - len(f"run-{run_id}-")
     kept = re.sub(r"[^A-Za-z0-9_.-]", "", key)
-    if kept == key and len(key) <= MAX_TABLE_KEY:
+    if kept == key and len(key) <= room:
         return f"run-{run_id}-{key}"
-    tag = base64.urlsafe_b64encode(zlib.crc32(key.encode()).to_bytes(4, "big")).decode()[:6]
-    return f"run-{run_id}-{kept[:MAX_TABLE_KEY - 7]}-{tag}"
+    return f"run-{run_id}-{kept[:room - 7]}-{tag(key)}"
 
 
 def _table_entry(key: str) -> str:
-    """A table's file name in its artifact: the key, its slashes kept as folders."""
-    return "/".join(part for part in key.split("/") if part not in ("", ".", "..")) or "table"
+    """A table's file name in its artifact: the key as media files name it (slashes kept as folders)."""
+    from .data_types.media import safe_key
+
+    return safe_key(key)
 
 
 def _logged_key(key: Any, prefix: str) -> str:
@@ -327,10 +334,12 @@ class Run:
         KEY_summary_SHA20, as in W&B), and an array of more than 32 elements W&B's statistics of it."""
         if not _is_rich(value):
             return value
-        if self._disabled or self._dir is None:  # nothing is stored: keep what it is, not its files
-            return {"_type": getattr(value, "log_type", type(value).__name__)}
         from .data_types.encoding import encode_summary
 
+        if self._disabled or self._dir is None:  # described as anywhere else; nothing is stored
+            from .data_types.media import DiscardingMediaStore
+
+            return encode_summary(value, key, DiscardingMediaStore)
         described = encode_summary(value, key, lambda: self._media_store(key, "summary"))
         self._keep_media()
         return described

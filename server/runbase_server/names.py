@@ -30,7 +30,7 @@ def row_id(value: object, what: str) -> int:
     """A numeric id sent back by a client; anything else (2.5, true, 10**30) names no row, so it is not found."""
     if type(value) is int:
         number = value
-    elif isinstance(value, str) and value.isascii() and value.isdigit():
+    elif isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 12:
         number = int(value)
     else:
         number = 0

@@ -61,6 +61,8 @@ def encode(value: Any, key: str, store: Callable[[], MediaStore]) -> Any:
     """What the row holds for `value` logged under `key`; `store` gives the run's store for this key and step,
     asked for only when a file is to be stored."""
     value = as_array(value)
+    if type(value) in (int, float, bool):  # a 0-d tensor's number
+        return value
     if _typename(value).startswith("numpy."):
         return _encode_numpy(value, key)
     value = _as_rich(value)

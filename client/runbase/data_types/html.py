@@ -45,8 +45,8 @@ def _looks_like_path(data: str) -> bool:
 class Html(Media):
     """HTML to show in the UI, from a `.html` file's path, a string of HTML, or an open text stream.
 
-    `inject` adds W&B's `<base target="_blank">` and stylesheet link, as W&B does, so that pages look and
-    behave the same in both; `inject=False` stores the HTML unchanged. A string that names an existing
+    `inject` adds `<base target="_blank">` and a small inline style (W&B links a stylesheet on its servers
+    instead); `inject=False` stores the HTML unchanged. A string that names an existing
     `.html` file is read from that file unless `data_is_not_path` is set."""
 
     log_type = "html-file"

@@ -130,6 +130,7 @@ class Media(WBValue):
 
 
 MAX_PART_CHARS = 120  # of one folder or file name made from a key: file systems allow 255 bytes
+MAX_KEY_CHARS = 600  # of the folders and name made from a key, leaving room in a run file's 1,024
 
 
 def safe_key(key: str) -> str:
@@ -146,7 +147,11 @@ def safe_key(key: str) -> str:
             tag = hashlib.sha256(part.encode()).hexdigest()[:8]
             part = part.encode()[:MAX_PART_CHARS - 9].decode(errors="ignore") + "-" + tag
         parts.append(part)
-    return "/".join(parts) or "_"
+    joined = "/".join(parts) or "_"
+    if len(joined.encode()) > MAX_KEY_CHARS:  # many parts: the name must still fit a run file's (1,024)
+        joined = joined.encode()[:MAX_KEY_CHARS - 9].decode(errors="ignore").rstrip("/") + "-" + \
+            hashlib.sha256(joined.encode()).hexdigest()[:8]
+    return joined
 
 
 class RunMediaStore:
@@ -193,6 +198,18 @@ class ArtifactMediaStore:
             # Named here, after its contents: add_file's is_tmp would rename it to a name of its own.
             self.artifact.add_file(os.fspath(source), name=name)
         return name
+
+
+class DiscardingMediaStore:
+    """A disabled run's store: values are described as anywhere else, and their files kept nowhere."""
+
+    is_artifact = False
+
+    def add(self, source: Path, *, subdir: str, extension: str, digest: str, is_tmp: bool) -> str:
+        return f"media/{subdir}/{digest[:HASH_CHARS]}{extension}"
+
+    def for_cells(self) -> DiscardingMediaStore:
+        return self
 
 
 def place_file(source: Path, target: Path, *, is_tmp: bool) -> None:

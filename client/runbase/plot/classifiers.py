@@ -154,8 +154,10 @@ def _curve_chart(what: str, columns: list[str], points: list[tuple[Any, Any, Any
 
     np = require("numpy", what=f"runbase.plot.{what}")
     names = [name for name, a, _ in points for _ in range(len(a))]
-    first = np.round(np.concatenate([a for _, a, _ in points]), CURVE_DECIMALS)
-    second = np.round(np.concatenate([b for _, _, b in points]), CURVE_DECIMALS)
+    # Python's round, exact on each value's decimal expansion (numpy's rounds the value times 1000, so
+    # 0.0375, which is a hair below it, would go up).
+    first = np.array([round(float(v), CURVE_DECIMALS) for a in (a for _, a, _ in points) for v in a])
+    second = np.array([round(float(v), CURVE_DECIMALS) for b in (b for _, _, b in points) for v in b])
     if len(names) > Table.MAX_ROWS:
         warnings.warn(f"{what}: {len(names)} points are more than a table's {Table.MAX_ROWS} rows; a sample of "
                       f"{Table.MAX_ROWS}, stratified by class, is logged", stacklevel=3)

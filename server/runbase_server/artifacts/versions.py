@@ -627,7 +627,7 @@ def in_collection(session: Session, collection: ArtifactCollection, version: str
     query = _members(collection, None)
     number = VERSION.fullmatch(version)
     if number is not None:
-        if int(number[1]) > MAX_INDEX:
+        if not number[1].isascii() or len(number[1]) > 20 or int(number[1]) > MAX_INDEX:
             return None
         query = query.where(ArtifactMembership.version_index == int(number[1]))
     else:

@@ -33,8 +33,8 @@ def resume_offset(content_range: str | None) -> int:
     """Where a PUT's body starts in the blob: 0 for a whole upload, N for "bytes N-LAST/TOTAL" (resuming)."""
     if content_range is None:
         return 0
-    match = CONTENT_RANGE.fullmatch(content_range.strip())
-    if match is None:
+    match = CONTENT_RANGE.fullmatch(content_range.strip()) if len(content_range) <= 100 else None
+    if match is None or not content_range.isascii():
         raise UserError(f"Content-Range must look like 'bytes START-END/TOTAL', not {content_range!r}")
     return int(match.group(1))
 
