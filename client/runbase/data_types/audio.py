@@ -9,14 +9,14 @@ from __future__ import annotations
 import numbers
 import os
 import wave
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from ..optional import require
 from .encoding import as_array
 from .image import caption_of
-from .media import Media, MediaSource, MediaStore, tmp_path
+from .media import Media, MediaStore, tmp_path
 
 AUDIO_EXTENSIONS = (".wav", ".mp3", ".ogg", ".oga", ".opus", ".flac", ".aac", ".m4a", ".aif", ".aiff", ".webm")
 MAX_CHANNELS = 1024  # libsndfile's limit, which W&B's writer has
@@ -108,10 +108,6 @@ class Audio(Media):
         if any(clip._caption is not None for clip in clips):
             meta["captions"] = [clip._caption or "" for clip in clips]
         return meta
-
-    @classmethod
-    def from_json(cls, described: Mapping[str, Any], source: MediaSource) -> Audio:
-        return cls(source.local_path(described["path"]), caption=described.get("caption"))
 
     def __repr__(self) -> str:
         length = "" if self._duration is None else f", {self._duration:g} s"

@@ -6,6 +6,7 @@ parsed or run here; the UI shows it in a sandboxed frame."""
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -91,7 +92,7 @@ class Html(Media):
         return {"_type": "html", "count": len(items), "html": [item.to_json(store) for item in items]}
 
     @classmethod
-    def from_json(cls, described: dict[str, Any], source: MediaSource) -> Html:
+    def from_json(cls, described: Mapping[str, Any], source: MediaSource) -> Html:
         """The page a descriptor names, as it was stored (already injected, so not injected again)."""
         return cls(source.local_path(described["path"]), inject=False)
 

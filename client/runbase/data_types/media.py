@@ -13,7 +13,7 @@ import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
@@ -111,6 +111,12 @@ class Media(WBValue):
                                             digest=self._file.digest, is_tmp=self._file.is_tmp)})
         described.update(self._fields(store))
         return described
+
+    @classmethod
+    def from_json(cls, described: Mapping[str, Any], source: MediaSource) -> Any:
+        """The value a descriptor names, rebuilt from its file (for the types made from a path and a caption;
+        the others override this)."""
+        return cls(source.local_path(described["path"]), caption=described.get("caption"))  # type: ignore[call-arg]
 
     @classmethod
     def seq_to_json(cls, items: list[Media], store: MediaStore) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..optional import require
-from .media import Media, MediaSource, MediaStore
+from .media import Media, MediaStore
 from .object3d import file_type_option, typed_file
 
 SUPPORTED_TYPES = ("pdb", "pqr", "mmcif", "mcif", "cif", "sdf", "sd", "gro", "mol2", "mmtf")
@@ -87,10 +87,6 @@ class Molecule(Media):
         captions: list[str | None] | bool = [item._caption for item in items] \
             if items and items[0]._caption is not None else False
         return {"_type": "molecule", "filenames": paths, "count": len(paths), "captions": captions}
-
-    @classmethod
-    def from_json(cls, described: dict[str, Any], source: MediaSource) -> Molecule:
-        return cls(source.local_path(described["path"]), caption=described.get("caption"))
 
     def __repr__(self) -> str:
         return f"Molecule({self._file.extension if self._file else ''})"

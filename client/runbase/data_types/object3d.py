@@ -17,7 +17,7 @@ from typing import IO, Any
 
 from ..optional import require
 from .html import read_stream
-from .media import Media, MediaSource, MediaStore, tmp_path
+from .media import Media, MediaStore, tmp_path
 
 SUPPORTED_TYPES = ("pts.json", "obj", "gltf", "glb", "babylon", "stl")
 POINT_CLOUD_TYPES = ("lidar/beta",)
@@ -222,10 +222,6 @@ class Object3D(Media):
         return {"_type": "object3D",
                 "filenames": [posixpath.relpath(obj["path"], f"media/{cls.subdir}") for obj in objects],
                 "count": len(objects), "objects": objects}
-
-    @classmethod
-    def from_json(cls, described: dict[str, Any], source: MediaSource) -> Object3D:
-        return cls(source.local_path(described["path"]), caption=described.get("caption"))
 
     def __repr__(self) -> str:
         return f"Object3D({self._file.extension if self._file else ''})"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import sys
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..optional import require
@@ -106,7 +107,7 @@ class Plotly(Media):
         return cls(value)
 
     @classmethod
-    def from_json(cls, described: dict[str, Any], source: MediaSource) -> Plotly:
+    def from_json(cls, described: Mapping[str, Any], source: MediaSource) -> Plotly:
         """The chart a descriptor names, its stored JSON kept byte for byte."""
         chart = cls.__new__(cls)
         chart._set_file(source.local_path(described["path"]), is_tmp=False, extension=".plotly.json")

@@ -11,7 +11,6 @@ import math
 import numbers
 import os
 import warnings
-from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -19,7 +18,7 @@ from ..optional import require
 from .encoding import as_array
 from .html import read_stream
 from .image import caption_of, first_captions
-from .media import Media, MediaSource, MediaStore, tmp_path
+from .media import Media, MediaStore, tmp_path
 
 FORMATS = ("gif", "mp4", "webm", "ogg")
 FFMPEG_CODECS = {"mp4": "libx264", "webm": "libvpx", "ogg": "libtheora"}
@@ -151,10 +150,6 @@ class Video(Media):
             raise ValueError("Video.seq_to_json needs a non-empty list of Videos")
         return {"_type": "videos", "count": len(items), "videos": [item.to_json(store) for item in items],
                 "captions": first_captions(items)}
-
-    @classmethod
-    def from_json(cls, described: Mapping[str, Any], source: MediaSource) -> Video:
-        return cls(source.local_path(described["path"]), caption=described.get("caption"))
 
     def __repr__(self) -> str:
         size = "" if self._width is None else f" {self._width}x{self._height}"
