@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import time
@@ -277,7 +278,7 @@ def test_output_log_that_cannot_be_written_does_not_stop_the_run(server: Server,
     if damage == "disk full":
         (files / "output.log").symlink_to("/dev/full")  # every write fails with ENOSPC
     else:
-        files.rmdir()
+        shutil.rmtree(files)  # with the wandb-metadata.json init wrote
     for i in range(3):
         print(f"kept {i}")
         run.log({"loss": 1 / (i + 1)})

@@ -208,8 +208,6 @@ def init(
     for arg in NOT_BUILT:
         if given[arg]:
             raise NotImplementedError(f"runbase.init({arg}=...) is not supported yet")
-    if save_code:
-        raise NotImplementedError("runbase.init(save_code=True) is not supported yet (it comes with run files)")
     if anonymous == "must":
         raise NotImplementedError("anonymous runs are not supported: runbase needs an API key")
     if isinstance(resume, bool):
@@ -219,7 +217,7 @@ def init(
         "root_dir": os.fspath(dir) if dir is not None else None, "run_id": id, "run_name": _check_str("name", name),
         "run_notes": _check_str("notes", notes), "run_tags": _check_tags(tags), "run_group": _check_str("group", group),
         "run_job_type": _check_str("job_type", job_type), "mode": mode, "resume": resume, "reinit": reinit,
-        "allow_val_change": allow_val_change,
+        "allow_val_change": allow_val_change, "save_code": save_code,
     }).checked()
     _check_tags(s.run_tags)  # from the settings or the environment, checked as the argument is
     initial = _initial_config(s, config, config_include_keys, config_exclude_keys)
@@ -262,9 +260,10 @@ def _start(s: Settings, initial: dict[str, Any], force: bool) -> Run:
     project = s.project or "uncategorized"
     connection = (Connection(base_url, api_key, timeout=filled(s.init_timeout, "init_timeout"))
                   if s.mode == "online" else None)
-    entity, existing, max_batch = s.entity, None, 8 * 1024 * 1024
+    entity, existing, max_batch, email = s.entity, None, 8 * 1024 * 1024, None
     if connection is not None:
-        entity = entity or present(connection.viewer().viewer, "viewer").entity
+        viewer = present(connection.viewer().viewer, "viewer")
+        entity, email = entity or viewer.entity, viewer.email
         max_batch = min(max_batch, connection.server_info().server_info.max_request_bytes // 4)
         if s.resume in ("allow", "must", "auto"):
             _sync_earlier_sessions(connection, root, entity, project, run_id=run_id, warn=_warner(s),
@@ -315,6 +314,7 @@ def _start(s: Settings, initial: dict[str, Any], force: bool) -> Run:
     sender.start()
     run._system = SystemSampler(s, sender.system, start_time=run._start_time)  # its readings: the system stream
     run._system.start()
+    _record_metadata(run, s, email)
     if not s.quiet and not s.silent:
         where = run.url or f"{run_dir} (offline; upload with `runbase sync {run_dir}`)"
         print(f"runbase: {'resumed' if resumed else 'started'} run {run.name} ({run_id}): {where}", file=sys.stderr)
@@ -325,6 +325,20 @@ def _start(s: Settings, initial: dict[str, Any], force: bool) -> Run:
         run._console = ConsoleCapture(sender.queue.append)
         run._console.start()
     return run
+
+
+def _record_metadata(run: Run, s: Settings, email: str | None) -> None:
+    """wandb-metadata.json and, with save_code, the program and diff.patch, uploaded in the background (by
+    `runbase sync` offline); with save_code and code_dir, the code_dir's sources as a "code" artifact."""
+    from .metadata import record
+
+    run._send_files(record(Path(run._dir or "."), s, start_time=run._start_time, email=email,
+                          warn=_warner(s)))
+    if s.save_code and not s.disable_code and s.code_dir is not None:
+        try:
+            run.log_code(os.fspath(s.code_dir))
+        except Exception as exc:  # noqa: BLE001 - a training script must not die for its code snapshot
+            _warner(s)(f"code_dir {os.fspath(s.code_dir)!r} was not logged as a code artifact: {exc}")
 
 
 def _check_resume(resume: str | bool | None, run_id: str, existing: Any) -> bool:

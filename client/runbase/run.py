@@ -6,6 +6,7 @@ import atexit
 import base64
 import datetime
 import enum
+import fnmatch
 import glob
 import json
 import os
@@ -346,8 +347,8 @@ class Run:
 
     def _keep_media(self) -> None:
         """After a log() call succeeded: upload the files it stored, and record its charts' panels."""
-        if self._media and self._sender is not None:
-            self._sender.files(list(dict.fromkeys(self._media)))
+        if self._media:
+            self._send_files(list(dict.fromkeys(self._media)))
         if self._charts:
             wandb = dict(self._config.get("_wandb") or {})
             wandb["visualize"] = {**(wandb.get("visualize") or {}), **self._charts}
@@ -580,8 +581,7 @@ class Run:
         for name, source in saved.items():
             self._saved[name] = SavedFile(source, policy)
         if self._settings.mode != "online":
-            if self._sender is not None:
-                self._sender.files(list(saved))  # uploaded by `runbase sync`, as they are then
+            self._send_files(list(saved))  # uploaded by `runbase sync`, as they are then
             return links
         if policy != "now":
             self._upload_later()
@@ -592,6 +592,17 @@ class Run:
                 self._warn(f"saved files were not uploaded now ({exc}); they are tried again when the run finishes")
                 self._upload_later()
         return links
+
+    def _uploadable(self, names: list[str]) -> list[str]:
+        """The names that no ignore_globs pattern matches (patterns are relative to the files directory)."""
+        globs = self._settings.ignore_globs or ()
+        return [name for name in names if not any(fnmatch.fnmatchcase(name, pattern) for pattern in globs)]
+
+    def _send_files(self, names: list[str]) -> None:
+        """Run files for the background uploads (recorded for `runbase sync` too), less the ignored ones."""
+        kept = self._uploadable(names)
+        if kept and self._sender is not None:
+            self._sender.files(kept)
 
     def _upload_later(self) -> None:
         if not self._end_hook_registered:
@@ -627,7 +638,7 @@ class Run:
         from .files import digest_of
 
         changed = []
-        for name in names:
+        for name in self._uploadable(names):
             entry = self._saved[name]
             if not os.path.isfile(entry.source):
                 self._warn(f"saved file {entry.source} is gone; {name!r} was not uploaded")

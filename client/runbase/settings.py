@@ -132,14 +132,17 @@ ENV_PARSERS: dict[str, Callable[[str, str], Any]] = {
     "x_stats_gpu_device_ids": _device_ids, "x_stats_open_metrics_endpoints": _json,
     "x_stats_open_metrics_filters": _json, "x_stats_open_metrics_http_headers": _json,
     "x_stats_cpu_count": _number(int), "x_stats_cpu_logical_count": _number(int), "x_stats_gpu_count": _number(int),
-    "x_stats_buffer_size": _number(int),
+    "x_stats_buffer_size": _number(int), "save_code": _flag, "disable_code": _flag, "disable_git": _flag,
+    "ignore_globs": _listed, "x_disable_meta": _flag, "x_disable_machine_info": _flag,
 }
 # Defaults of the settings that are None until checked(), so that an explicit Settings value, even one equal
 # to the default, wins over the environment and an unset one does not hide it.
 DEFAULTS: dict[str, Any] = {"quiet": False, "silent": False, "allow_val_change": False, "heartbeat_seconds": 30.0,
                             "init_timeout": 90.0, "x_finish_timeout": 300.0, "x_max_row_bytes": 16 * 1024 * 1024,
                             "x_disable_stats": False, "x_stats_track_process_tree": False,
-                            "x_stats_sampling_interval": 15.0, "x_stats_samples_to_average": 1}
+                            "x_stats_sampling_interval": 15.0, "x_stats_samples_to_average": 1,
+                            "save_code": False, "disable_code": False, "disable_git": False,
+                            "x_disable_meta": False, "x_disable_machine_info": False}
 T = TypeVar("T")
 
 
@@ -217,6 +220,20 @@ class Settings:
     x_stats_neuron_monitor_config_path: str | os.PathLike[str] | None = None
     x_stats_coreweave_metadata_base_url: str | None = None
     x_stats_coreweave_metadata_endpoint: str | None = None
+    # The run's metadata and code (runbase.metadata): save the main program under code/ and, in a git
+    # repository, `git diff HEAD` as diff.patch (False unless set); never save code (disable_code wins over
+    # save_code); no git fields or diff (disable_git); with save_code, also log the source files under
+    # code_dir as a "code" artifact (run.log_code); the program's path instead of __main__'s (program);
+    # run-file names matched by these globs are not uploaded (ignore_globs); no wandb-metadata.json at all
+    # (x_disable_meta); no machine fields in it, and no diff (x_disable_machine_info).
+    save_code: bool | None = None
+    disable_code: bool | None = None
+    disable_git: bool | None = None
+    code_dir: str | os.PathLike[str] | None = None
+    program: str | None = None
+    ignore_globs: Sequence[str] | None = None
+    x_disable_meta: bool | None = None
+    x_disable_machine_info: bool | None = None
     extra: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -265,8 +282,17 @@ class Settings:
                     raise UsageError(f"{name} must be True or False, not {value!r}")
                 continue
             _check_number(name, value, default)
+        for name in ("program", "code_dir"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, (str, os.PathLike)):
+                raise UsageError(f"{name} must be a path, not {value!r}")
+        globs = self.ignore_globs
+        if globs is not None and (isinstance(globs, str) or not isinstance(globs, Sequence)
+                                  or not all(isinstance(g, str) for g in globs)):
+            raise UsageError(f"ignore_globs must be a list of glob patterns, not {globs!r}")
         return dataclasses.replace(self, mode=mode, resume=resume, console=console,
-                                   config_paths=_paths(self.config_paths), **{**filled, **stats_values(self)})
+                                   config_paths=_paths(self.config_paths), **{**filled, **stats_values(self)},
+                                   ignore_globs=tuple(globs or ()))
 
 
 def _paths(value: Any) -> tuple[str, ...] | None:

@@ -46,6 +46,72 @@ class Nvml(Protocol):
     def nvmlDeviceGetFanSpeed_v2(self, handle: Any, fan: int) -> int: ...  # percent
     def nvmlDeviceGetComputeRunningProcesses(self, handle: Any) -> list[Any]: ...  # .pid, .usedGpuMemory
     def nvmlDeviceGetGraphicsRunningProcesses(self, handle: Any) -> list[Any]: ...
+    # For the run's metadata only (describe_gpus; its optional calls, such as the core count, are looked up).
+    def nvmlDeviceGetName(self, handle: Any) -> str | bytes: ...
+    def nvmlSystemGetCudaDriverVersion(self) -> int: ...  # 12040 for CUDA 12.4
+
+
+# NVML's nvmlDeviceArchitecture_t values, named as W&B names them.
+ARCHITECTURES = {2: "Kepler", 3: "Maxwell", 4: "Pascal", 5: "Volta", 6: "Turing", 7: "Ampere", 8: "Ada",
+                 9: "Hopper", 10: "Blackwell"}
+
+
+def _optional(call: Callable[..., Any] | None, *args: Any) -> Any:
+    """The call's result, or None where NVML (or the installed pynvml) lacks it or it fails."""
+    if call is None:
+        return None
+    try:
+        return call(*args)
+    except Exception as e:  # noqa: BLE001 - the field is simply left out, as W&B leaves out zero fields
+        log.debug("GPU description: %s", e)
+        return None
+
+
+def describe_gpus(nvml: Nvml, device_ids: Sequence[int] | None = None) -> dict[str, Any]:
+    """W&B's GPU fields of wandb-metadata.json: gpu (device 0's name), gpu_count, gpu_nvidia [{name,
+    memoryTotal (bytes, a string), cudaCores, architecture, uuid}] and cudaVersion (the driver's, "12.4")."""
+    devices = []
+    for index in range(nvml.nvmlDeviceGetCount()):
+        if device_ids is not None and index not in device_ids:
+            continue
+        handle = nvml.nvmlDeviceGetHandleByIndex(index)
+        name = nvml.nvmlDeviceGetName(handle)
+        device: dict[str, Any] = {"name": name.decode() if isinstance(name, bytes) else name,
+                                  "memoryTotal": str(nvml.nvmlDeviceGetMemoryInfo(handle).total)}
+        cores = _optional(getattr(nvml, "nvmlDeviceGetNumGpuCores", None), handle)
+        architecture = ARCHITECTURES.get(_optional(getattr(nvml, "nvmlDeviceGetArchitecture", None), handle))
+        uuid = _optional(getattr(nvml, "nvmlDeviceGetUUID", None), handle)
+        extra = {"cudaCores": cores, "architecture": architecture,
+                 "uuid": uuid.decode() if isinstance(uuid, bytes) else uuid}
+        devices.append({**device, **{key: value for key, value in extra.items() if value}})
+    if not devices:
+        return {}
+    info: dict[str, Any] = {"gpu": devices[0]["name"], "gpu_count": len(devices), "gpu_nvidia": devices}
+    version = _optional(nvml.nvmlSystemGetCudaDriverVersion)
+    if version:
+        info["cudaVersion"] = f"{version // 1000}.{version % 1000 // 10}"
+    return info
+
+
+def gpu_description(device_ids: Sequence[int] | None = None) -> dict[str, Any]:
+    """describe_gpus of this machine's NVIDIA GPUs; {} without NVML or a GPU."""
+    nvml = load_nvml()
+    if nvml is None:
+        return {}
+    try:
+        return describe_gpus(nvml, device_ids)
+    except Exception as e:  # noqa: BLE001 - no description, no GPU fields
+        log.debug("GPU description: %s", e)
+        return {}
+    finally:
+        _shutdown(nvml)
+
+
+def _shutdown(nvml: Nvml) -> None:
+    try:
+        nvml.nvmlShutdown()
+    except Exception as e:  # noqa: BLE001 - nothing is left to do with NVML
+        log.debug("system metrics: nvmlShutdown: %s", e)
 
 
 def load_nvml() -> Nvml | None:
@@ -210,10 +276,7 @@ def open_gpu(*, pid: int, device_ids: Sequence[int] | None) -> GpuMetrics | None
         log.debug("system metrics: NVML device count: %s", e)
         gpu = None
     if gpu is None or gpu.device_count == 0:
-        try:
-            nvml.nvmlShutdown()
-        except Exception as e:  # noqa: BLE001 - nothing is left to do with NVML
-            log.debug("system metrics: nvmlShutdown: %s", e)
+        _shutdown(nvml)
         return None
     return gpu
 

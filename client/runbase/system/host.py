@@ -190,3 +190,25 @@ def _disk_io() -> dict[str, Any]:
         return psutil.disk_io_counters(perdisk=True) or {}
     except (OSError, RuntimeError, NotImplementedError):
         return {}
+
+
+def describe_machine(disk_paths: Sequence[str]) -> dict[str, Any]:
+    """The machine as W&B's wandb-metadata.json describes it: physical and logical CPU counts, and memory and
+    disk totals as byte strings (W&B's protojson writes uint64 as strings). Parts that cannot be read, such
+    as a disk path that does not exist, are left out, as zero fields are in W&B's file."""
+    info: dict[str, Any] = {}
+    for key, logical in (("cpu_count", False), ("cpu_count_logical", True)):
+        count = psutil.cpu_count(logical=logical)
+        if count:
+            info[key] = count
+    disks = {}
+    for path in disk_paths:
+        try:
+            usage = psutil.disk_usage(path)
+        except OSError:
+            continue
+        disks[path] = {"total": str(usage.total), "used": str(usage.used)}
+    if disks:
+        info["disk"] = disks
+    info["memory"] = {"total": str(psutil.virtual_memory().total)}
+    return info

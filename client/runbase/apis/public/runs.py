@@ -195,9 +195,17 @@ class Run:
         return dict(json.loads(self._attrs.get("system_metrics") or "{}"))
 
     @property
-    def metadata(self) -> None:
-        """W&B reads this from a wandb-metadata.json run file; runbase does not write one yet."""
-        return None
+    def metadata(self) -> dict[str, Any] | None:
+        """The run's wandb-metadata.json (what init recorded: OS, Python, program, git, machine), parsed;
+        None for a run that has none (made through the API, or with x_disable_meta)."""
+        import tempfile
+
+        try:
+            file = self.file("wandb-metadata.json")
+        except ValueError:
+            return None
+        with tempfile.TemporaryDirectory() as root, file.download(root) as opened:
+            return dict(json.load(opened))
 
     @property
     def sweep(self) -> None:
