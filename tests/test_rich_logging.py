@@ -150,7 +150,7 @@ def test_run_log_does_not_wait_for_media_uploads(server: Server, tmp_path: Path)
     finally:
         FileClient.send = original  # type: ignore[method-assign]
     assert logging < 0.5, logging
-    assert sum(sent) == 20
+    assert sum(sent) == 21  # the 20 images and the run's wandb-metadata.json
     rows = history(server, run)
     assert len(rows) == 20 and all(row["img"]["_type"] == "image-file" for row in rows)
 
