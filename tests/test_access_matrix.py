@@ -33,6 +33,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("public project", "read"): SIGNED_IN, ("public project", "write"): WRITERS, ("public project", "list"): SIGNED_IN,
     ("run", "read"): MEMBERS, ("run", "write"): WRITERS, ("run", "delete"): WRITERS,
     ("run file", "read"): MEMBERS,
+    ("system stream", "read"): MEMBERS, ("system stream", "write"): WRITERS,  # a run's system metrics
     ("version", "read"): MEMBERS, ("version", "write"): WRITERS, ("version", "delete"): WRITERS,
     ("version", "link"): WRITERS,  # only those who may share it (access.require_sharer): not its viewers
     ("collection", "read"): MEMBERS, ("collection", "write"): WRITERS, ("collection", "delete"): WRITERS,
@@ -235,6 +236,14 @@ CELLS: dict[tuple[str, str], Check] = {
                                  lambda w, r: {"i": {"entityName": w.team, "projectName": "private",
                                                      "runName": f"del-{r}"}}),
     ("run file", "read"): _file,
+    ("system stream", "read"): _query(
+        "query($t: String) { project(name: \"private\", entityName: $t) { run(name: \"run\") { events "
+        "systemMetrics } } }", lambda d: bool(d["project"] and d["project"]["run"]), _team),
+    ("system stream", "write"): _mutation(
+        "mutation($i: LogHistoryInput!) { logHistory(input: $i) { eventsLineCount } }",
+        lambda w, r: {"i": {"entityName": w.team, "projectName": "private", "runName": "run", "rows": "[]",
+                            "systemRows": '[{"cpu": 1.5, "_timestamp": 1.0, "_runtime": 1.0}]',
+                            "systemStart": ROLES.index(r)}}),
     ("version", "read"): _query("query($id: ID!) { artifact(id: $id) { id } }", lambda d: d["artifact"] is not None,
                                 lambda w, r: {"id": w.ids["version"]["id"]}),
     ("version", "write"): _mutation("mutation($i: UpdateArtifactInput!) { updateArtifact(input: $i) { artifact "
