@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from . import credentials
 from .config import Config, from_wandb_shape, initial_config, wandb_shaped
 from .connection import Connection
-from .console import ConsoleCapture
+from .console import ConsoleCapture, ignore_this_thread
 from .errors import AuthenticationError, UsageError, present
 from .records import RUN, SYNCED, RecordLog
 from .run import Run
@@ -47,6 +47,8 @@ _lock = threading.RLock()
 _active: list[Run] = []
 _setup_settings: Settings | None = None
 _exit_code = 0
+
+METADATA_WAIT = 60.0  # seconds finish() waits for the metadata thread (git in a huge repository)
 
 
 def _set_globals(run: Run | None) -> None:
@@ -328,12 +330,19 @@ def _start(s: Settings, initial: dict[str, Any], force: bool) -> Run:
 
 
 def _record_metadata(run: Run, s: Settings, email: str | None) -> None:
-    """wandb-metadata.json and, with save_code, the program and diff.patch, uploaded in the background (by
-    `runbase sync` offline); with save_code and code_dir, the code_dir's sources as a "code" artifact."""
+    """wandb-metadata.json and, with save_code, the program and diff.patch, gathered on a thread of their own
+    (git and the hardware probes take tens of milliseconds, more in a large repository: init does not wait;
+    finish does) and uploaded in the background (by `runbase sync` offline); with save_code and code_dir,
+    the code_dir's sources as a "code" artifact."""
     from .metadata import record
 
-    run._send_files(record(Path(run._dir or "."), s, start_time=run._start_time, email=email,
-                          warn=_warner(s)))
+    def gather() -> None:
+        ignore_this_thread()
+        run._send_files(record(Path(run._dir or "."), s, start_time=run._start_time, email=email,
+                              warn=_warner(s)))
+
+    run._metadata = threading.Thread(target=gather, name="runbase-metadata", daemon=True)
+    run._metadata.start()
     if s.save_code and not s.disable_code and s.code_dir is not None:
         try:
             run.log_code(os.fspath(s.code_dir))
@@ -396,6 +405,8 @@ def finish_run(run: Run, exit_code: int | None) -> None:
         run._console.stop()
     if run._system is not None:
         run._system.stop()
+    if run._metadata is not None:
+        run._metadata.join(METADATA_WAIT)  # its files are recorded before the run's end
     if run._sender is not None:
         warn = _warner(run._settings)
         if run._pending:

@@ -11,6 +11,7 @@ import glob
 import json
 import os
 import re
+import threading
 import time
 import zlib
 from collections.abc import Callable, Mapping
@@ -224,6 +225,7 @@ class Run:
         self._finished = False
         self._console: ConsoleCapture | None = None  # set by lifecycle when the console is captured
         self._system: SystemSampler | None = None  # set by lifecycle: the system metrics sampler
+        self._metadata: threading.Thread | None = None  # set by lifecycle: gathers the run's metadata
         self._max_row_bytes = filled(settings.x_max_row_bytes, "x_max_row_bytes")
         self._saved: dict[str, SavedFile] = {}  # run file name -> the file run.save() matched
         self._file_client: FileClient | None = None
