@@ -92,6 +92,15 @@ def require_entity_writer(session: Session, viewer: Viewer, entity: Entity) -> N
     raise Forbidden(f"user {viewer.username!r} cannot write to entity {entity.name!r}: its viewers only read")
 
 
+def require_row_writer(session: Session, viewer: Viewer, row: Owned | None, missing: str) -> Owned:
+    """A row of an entity's (an automation, a delivery) that the viewer found readable, to change: written by
+    the entity's writers. None (hidden or absent) is NotFound(`missing`) either way."""
+    if row is None:
+        raise NotFound(missing)
+    require_entity_writer(session, viewer, row.entity)
+    return row
+
+
 def can_see_team(session: Session, viewer: Viewer, entity: Entity) -> bool:
     """A user's own entity is public (its name is the username); a team is seen by its members."""
     return not entity.is_team or is_member(session, viewer, entity.id)

@@ -220,11 +220,8 @@ def readable(session: Session, viewer: Viewer, trigger_id: str | int) -> Trigger
 
 
 def writable(session: Session, viewer: Viewer, trigger_id: str | int) -> Trigger:
-    trigger = readable(session, viewer, trigger_id)
-    if trigger is None:
-        raise NotFound(f"no automation with id {trigger_id!r}")
-    access.require_entity_writer(session, viewer, trigger.entity)
-    return trigger
+    return access.require_row_writer(session, viewer, readable(session, viewer, trigger_id),
+                                     f"no automation with id {trigger_id!r}")
 
 
 def update(session: Session, viewer: Viewer, trigger_id: str | int, fields: dict[str, Any]) -> Trigger:

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from .. import access, pagination
 from ..auth import Viewer
-from ..errors import NotFound, UserError
+from ..errors import UserError
 from ..names import row_id
 from ..settings import ServerSettings, of_session
 from ..tables import Delivery, DeliveryAttempt, Run, Trigger, utcnow
@@ -241,10 +241,8 @@ def readable(session: Session, viewer: Viewer, delivery_id: str | int) -> Delive
 
 
 def redeliver(session: Session, viewer: Viewer, delivery_id: str | int) -> Delivery:
-    original = readable(session, viewer, delivery_id)
-    if original is None:
-        raise NotFound(f"no delivery with id {delivery_id!r}")
-    access.require_entity_writer(session, viewer, original.entity)
+    original = access.require_row_writer(session, viewer, readable(session, viewer, delivery_id),
+                                         f"no delivery with id {delivery_id!r}")
     if original.action_type == "NO_OP":
         raise UserError("a NO_OP delivery sends nothing, so there is nothing to redeliver")
     if original.status in (PENDING, SENDING):
