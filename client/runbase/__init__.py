@@ -27,8 +27,10 @@ from .lifecycle import (
     log_model,
     setup,
     teardown,
+    unwatch,
     use_artifact,
     use_model,
+    watch,
 )
 from .run import AlertLevel, Run
 from .settings import Settings
@@ -44,8 +46,8 @@ summary: Summary | None = None
 
 # Rich data types and custom charts are imported when first used: `import runbase` needs none of the
 # optional libraries they encode with.
-_LAZY = {**{name: "runbase.data_types" for name in ("Audio", "Classes", "Histogram", "Html", "Image", "Molecule",
-                                                       "Object3D", "Plotly", "Table", "Video", "box3d")},
+_LAZY = {**{name: "runbase.data_types" for name in ("Audio", "Classes", "Graph", "Histogram", "Html", "Image",
+                                                       "Molecule", "Object3D", "Plotly", "Table", "Video", "box3d")},
          "plot_table": "runbase.plot", "plot": "runbase.plot", "data_types": "runbase.data_types"}
 
 
@@ -60,9 +62,9 @@ def __getattr__(name: str) -> Any:
     return value
 
 __all__ = [
-    "AlertLevel", "Api", "Artifact", "Audio", "Histogram", "Html", "Image", "Molecule", "Object3D", "Plotly", "Table",
-    "Video", "box3d", "plot", "plot_table", "ArtifactFinalizedError", "ArtifactNotLoggedError", "AuthenticationError",
-    "CommError", "Error", "Run", "Settings", "UsageError", "config", "finish", "init", "link_model", "log",
-    "log_artifact", "log_model", "login", "restore", "run", "save", "setup", "summary", "teardown", "use_artifact",
-    "use_model",
+    "AlertLevel", "Api", "Artifact", "Audio", "Graph", "Histogram", "Html", "Image", "Molecule", "Object3D", "Plotly",
+    "Table", "Video", "box3d", "plot", "plot_table", "ArtifactFinalizedError", "ArtifactNotLoggedError",
+    "AuthenticationError", "CommError", "Error", "Run", "Settings", "UsageError", "config", "finish", "init",
+    "link_model", "log", "log_artifact", "log_model", "login", "restore", "run", "save", "setup", "summary", "teardown",
+    "unwatch", "use_artifact", "use_model", "watch",
 ]

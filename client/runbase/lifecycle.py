@@ -15,7 +15,7 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from . import credentials
 from .config import Config, from_wandb_shape, initial_config, wandb_shaped
@@ -31,6 +31,7 @@ from .system import SystemSampler
 
 if TYPE_CHECKING:
     from .artifacts import Artifact
+    from .watcher import Module
 
 FORBIDDEN_ID_CHARS = set('/\\#?%:')
 ADJECTIVES = ("amber", "bold", "brisk", "calm", "clever", "cosmic", "crisp", "dark", "eager", "fancy", "gentle",
@@ -175,6 +176,22 @@ def link_model(path: str | os.PathLike[str], registered_model_name: str, name: s
                aliases: list[str] | None = None) -> Artifact | None:
     """run.link_model() on the current run."""
     return _current("link_model").link_model(path, registered_model_name, name=name, aliases=aliases)
+
+
+def watch(models: Module | Sequence[Module], criterion: Any = None,
+          log: Literal["gradients", "parameters", "all"] | None = "gradients", log_freq: int = 1000,
+          idx: int | None = None, log_graph: bool = False) -> None:
+    """run.watch() on the current run; before init() a ValueError, as the reference says."""
+    from .watcher import current_run
+
+    current_run("watch").watch(models, criterion, log, log_freq, idx, log_graph)
+
+
+def unwatch(models: Module | Sequence[Module] | None = None) -> None:
+    """run.unwatch() on the current run."""
+    from .watcher import current_run
+
+    current_run("unwatch").unwatch(models)
 
 
 def init(
@@ -401,6 +418,8 @@ def finish_run(run: Run, exit_code: int | None) -> None:
         if run._finished:
             return
         run._finished = True
+    if run._watcher is not None:
+        run._watcher.unwatch()  # its hooks would log to a run that is gone
     if run._console is not None:
         run._console.stop()
     if run._system is not None:

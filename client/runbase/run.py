@@ -14,7 +14,7 @@ import re
 import threading
 import time
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from .sender import Sender
     from .settings import Settings
     from .system import SystemSampler
+    from .watcher import Module, Watcher
 
 RESERVED_KEYS = frozenset(("_step", "_runtime", "_timestamp"))
 SCALARS = (int, float, str, bool, type(None))
@@ -235,6 +236,7 @@ class Run:
         self._charts: dict[str, dict[str, Any]] = {}  # custom charts that call logged: key -> their panel config
         self._tables: list[Artifact] = []  # the run_table artifacts of the tables that call logged
         self._media_step = start_step
+        self._watcher: Watcher | None = None  # the models run.watch() hooked into
 
     # -- logging ---------------------------------------------------------------------
     def log(self, data: dict[str, Any], step: int | None = None, commit: bool | None = None) -> None:
@@ -400,6 +402,26 @@ class Run:
             step_metric = step_metric.name
         return self._metrics.define(name, step_metric=step_metric, step_sync=step_sync, hidden=hidden,
                                     summary=summary, goal=goal, overwrite=overwrite)
+
+    # -- watching PyTorch models -----------------------------------------------------
+    def watch(self, models: Module | Sequence[Module], criterion: Any = None,
+              log: Literal["gradients", "parameters", "all"] | None = "gradients", log_freq: int = 1000,
+              idx: int | None = None, log_graph: bool = False) -> None:
+        """Log a PyTorch model's gradient and/or parameter histograms every `log_freq` batches onto the next
+        logged step, and with log_graph its layers as the summary's `graph_IDX` (see runbase.watcher).
+        `criterion` is taken, as W&B takes it, and changes nothing that is logged."""
+        self._watching().watch(models, criterion, log=log, log_freq=log_freq, idx=idx, log_graph=log_graph)
+
+    def unwatch(self, models: Module | Sequence[Module] | None = None) -> None:
+        """Take run.watch()'s hooks off the given models, or off every watched model."""
+        self._watching().unwatch(models)
+
+    def _watching(self) -> Watcher:
+        from .watcher import Watcher
+
+        if self._watcher is None:
+            self._watcher = Watcher(self)
+        return self._watcher
 
     # -- lifecycle -------------------------------------------------------------------
     def finish(self, exit_code: int | None = None, quiet: bool | None = None) -> None:
