@@ -66,6 +66,11 @@ for step in range(9):
         assert not net._forward_hooks and all(not m._forward_hooks for m in net.modules())
         assert all(not p._backward_hooks for p in net.parameters())
         assert head._forward_hooks
+graph = runbase.Graph("torch")
+graph.add_edge(graph.add_node(id=1, name="fc1"), graph.add_node(id=2, name="fc2", size=[16, 3]))
+artifact = runbase.Artifact("net-graph", "graph")
+artifact.add(graph, "net")
+run.log_artifact(artifact)
 run.finish()
 assert not head._forward_hooks, "finish takes the hooks off"
 print(json.dumps({"id": run.id, "expected": expected}))
@@ -75,7 +80,8 @@ print(json.dumps({"id": run.id, "expected": expected}))
 def test_watched_model_logs_histograms_and_graph_at_wandbs_steps(server: Server, sdk_env: dict[str, str],
                                                                  tmp_path: Path) -> None:
     found = json.loads(run_script(TRAINING, sdk_env).stdout.strip().splitlines()[-1])
-    api_run = runbase.Api(overrides={"base_url": server.url}, api_key=server.key).run(f"watch/{found['id']}")
+    api = runbase.Api(overrides={"base_url": server.url}, api_key=server.key)
+    api_run = api.run(f"watch/{found['id']}")
     rows = {row["_step"]: row for row in api_run.scan_history()}
     assert sorted(rows) == list(range(9))
     for step, logged in found["expected"].items():
@@ -98,6 +104,10 @@ def test_watched_model_logs_histograms_and_graph_at_wandbs_steps(server: Server,
         ("fc1", "Linear"), ("act", "ReLU"), ("fc2", "Linear")]
     assert stored["nodes"][0]["parameters"] == [["weight", [16, 4]], ["bias", [16]]]
     assert stored["nodes"][0]["num_parameters"] == [64, 16] and stored["nodes"][0]["output_shape"] == [[8, 16]]
+    graph = api.artifact("watch/net-graph:latest").get("net")  # a Graph added to an artifact reads back
+    assert isinstance(graph, Graph) and graph.to_graph_json() == {
+        "format": "torch", "nodes": [{"name": "fc1", "id": 1}, {"name": "fc2", "id": 2, "size": [16, 3]}],
+        "edges": [[1, 2]]}
 
 
 # -- in this process: offline runs ---------------------------------------------------------------------------
