@@ -15,23 +15,30 @@ from .errors import (
     AuthenticationError,
     CommError,
     Error,
+    UnsupportedError,
     UsageError,
 )
+from .features import require
 from .files import restore, save
 from .lifecycle import (
+    alert,
+    define_metric,
     finish,
     init,
     link_model,
     log,
     log_artifact,
     log_model,
+    mark_preempting,
     setup,
     teardown,
     use_artifact,
     use_model,
 )
-from .run import AlertLevel, Run
+from .run import AlertLevel, Run, RunStatus
 from .settings import Settings
+from .sweeps import agent, controller, sweep
+from .term import termerror, termlog, termsetup, termwarn
 
 if TYPE_CHECKING:
     from .config import Config
@@ -64,5 +71,6 @@ __all__ = [
     "Video", "box3d", "plot", "plot_table", "ArtifactFinalizedError", "ArtifactNotLoggedError", "AuthenticationError",
     "CommError", "Error", "Run", "Settings", "UsageError", "config", "finish", "init", "link_model", "log",
     "log_artifact", "log_model", "login", "restore", "run", "save", "setup", "summary", "teardown", "use_artifact",
-    "use_model",
+    "use_model", "RunStatus", "UnsupportedError", "agent", "alert", "controller", "define_metric", "mark_preempting",
+    "require", "sweep", "termerror", "termlog", "termsetup", "termwarn",
 ]
