@@ -54,6 +54,7 @@ _setup_settings: Settings | None = None
 _exit_code = 0  # what the process is exiting with, as far as runbase saw: the exit code atexit finishes runs with
 _exit_hooked = False  # sys.exit records its code (from the first run on)
 _sigterm_pid: int | None = None  # the process whose runs our SIGTERM handler ends; None when it is not installed
+_exiting = False  # the interpreter is running its atexit callbacks
 
 METADATA_WAIT = 60.0  # seconds finish() waits for the metadata thread (git in a huge repository)
 ABANDON_WAIT = 3.0  # seconds an interrupted finish waits for the sender to record what is queued
@@ -528,8 +529,8 @@ def _hook_process() -> None:
 def _release_sigterm() -> None:
     """With no run left, SIGTERM kills at once again (unless someone replaced our handler since)."""
     global _sigterm_pid
-    if _sigterm_pid is None or threading.current_thread() is not threading.main_thread():
-        return
+    if _sigterm_pid is None or _exiting or threading.current_thread() is not threading.main_thread():
+        return  # at exit, signal.signal() would make a Ctrl-C'd Python exit with 1 instead of dying of SIGINT
     try:
         if signal.getsignal(signal.SIGTERM) is _on_sigterm:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -562,7 +563,13 @@ def _excepthook(exc_type: type[BaseException], exc: BaseException, tb: Any) -> N
     _previous_excepthook(exc_type, exc, tb)
 
 
+def _at_exit() -> None:
+    global _exiting
+    _exiting = True
+    teardown()
+
+
 _previous_excepthook = sys.excepthook
 _previous_exit = sys.exit
 sys.excepthook = _excepthook
-atexit.register(teardown)
+atexit.register(_at_exit)
