@@ -11,8 +11,9 @@ import sys
 import textwrap
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, ClassVar
 
 import pytest
 from conftest import Server, run_script, sdk_environment
@@ -70,7 +71,8 @@ def test_interrupted_runs_end_as_wandb_ends_them(server: Server, tmp_path: Path)
     }
     procs = {name: start(code, env) for name, code in scripts.items()}
     for name, sig in (("sigint", signal.SIGINT), ("sigterm", signal.SIGTERM)):
-        assert procs[name].stdout is not None and procs[name].stdout.readline().strip() == "logged"
+        out = procs[name].stdout
+        assert out is not None and out.readline().strip() == "logged"
         procs[name].send_signal(sig)
     codes = {name: proc.wait(60) for name, proc in procs.items()}
     # SIGTERM still terminates the process by the signal; an uncaught Ctrl-C ends it by SIGINT, or with 1 when
@@ -79,7 +81,8 @@ def test_interrupted_runs_end_as_wandb_ends_them(server: Server, tmp_path: Path)
     assert set(codes.values()) <= {1, -signal.SIGINT}, codes
     api = api_of(server)
     ended = {name: api.run(f"admin/{project}/{name}") for name in scripts}
-    assert {name: (run.state, server.run(name, project=project)["exitCode"]) for name, run in ended.items()} == {
+    assert {name: (run.state, (server.run(name, project=project) or {})["exitCode"])
+            for name, run in ended.items()} == {
         "ctrl-c": ("failed", 255),  # W&B's exit hook: an uncaught KeyboardInterrupt is exit code 255
         "with-block": ("failed", 1),  # W&B's Run.__exit__: any exception is exit code 1
         "exit-3": ("failed", 3),  # sys.exit's code, as W&B's exit hook records it
@@ -193,10 +196,13 @@ def test_status_of_an_offline_run_counts_everything_as_pending(tmp_path: Path) -
 
 def test_module_level_functions_need_a_run_and_sweeps_are_not_built() -> None:
     assert runbase.run is None
-    for call in (lambda: runbase.define_metric("x"), lambda: runbase.alert("t", "x"), runbase.mark_preempting):
+    calls: list[Callable[[], object]] = [lambda: runbase.define_metric("x"), lambda: runbase.alert("t", "x"),
+                                         runbase.mark_preempting]
+    for call in calls:
         with pytest.raises(runbase.UsageError, match=r"call runbase.init\(\) before runbase\.\w+\(\)"):
             call()
-    for call in (lambda: runbase.sweep({}), lambda: runbase.agent("abc"), runbase.controller):
+    sweeps: list[Callable[[], object]] = [lambda: runbase.sweep({}), lambda: runbase.agent("abc"), runbase.controller]
+    for call in sweeps:
         with pytest.raises(NotImplementedError, match="sweeps"):
             call()
     with pytest.raises(runbase.UnsupportedError, match="unsupported requirement: teleport"):
@@ -214,7 +220,7 @@ def test_term_functions_print_runbase_lines(capsys: pytest.CaptureFixture[str]) 
 
 
 class FakeKernelShell:
-    config = {"IPKernelApp": {}}
+    config: ClassVar[dict[str, Any]] = {"IPKernelApp": {}}
 
 
 def test_display_html_is_escaped_and_shown_only_in_jupyter(monkeypatch: pytest.MonkeyPatch) -> None:
