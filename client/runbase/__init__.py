@@ -15,16 +15,21 @@ from .errors import (
     AuthenticationError,
     CommError,
     Error,
+    UnsupportedError,
     UsageError,
 )
+from .features import require
 from .files import restore, save
 from .lifecycle import (
+    alert,
+    define_metric,
     finish,
     init,
     link_model,
     log,
     log_artifact,
     log_model,
+    mark_preempting,
     setup,
     teardown,
     unwatch,
@@ -32,8 +37,10 @@ from .lifecycle import (
     use_model,
     watch,
 )
-from .run import AlertLevel, Run
+from .run import AlertLevel, Run, RunStatus
 from .settings import Settings
+from .sweeps import agent, controller, sweep
+from .term import termerror, termlog, termsetup, termwarn
 
 if TYPE_CHECKING:
     from .config import Config
@@ -64,7 +71,8 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "AlertLevel", "Api", "Artifact", "Audio", "Graph", "Histogram", "Html", "Image", "Molecule", "Object3D", "Plotly",
     "Table", "Video", "box3d", "plot", "plot_table", "ArtifactFinalizedError", "ArtifactNotLoggedError",
-    "AuthenticationError", "CommError", "Error", "Run", "Settings", "UsageError", "config", "finish", "init",
-    "link_model", "log", "log_artifact", "log_model", "login", "restore", "run", "save", "setup", "summary", "teardown",
-    "unwatch", "use_artifact", "use_model", "watch",
+    "AuthenticationError", "CommError", "Error", "Run", "RunStatus", "Settings", "UnsupportedError", "UsageError",
+    "agent", "alert", "config", "controller", "define_metric", "finish", "init", "link_model", "log", "log_artifact",
+    "log_model", "login", "mark_preempting", "require", "restore", "run", "save", "setup", "summary", "sweep",
+    "teardown", "termerror", "termlog", "termsetup", "termwarn", "unwatch", "use_artifact", "use_model", "watch",
 ]

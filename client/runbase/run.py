@@ -47,6 +47,7 @@ MAX_ALERT_WAIT = datetime.timedelta(days=366)
 DEFAULT_ALERT_WAIT = datetime.timedelta(minutes=1)  # W&B's default
 SAVE_POLICIES = ("live", "now", "end")
 MODEL_REGISTRY = "wandb-registry-model"
+STATUS_WAIT = 10.0  # seconds run.status() waits for what was logged before it to be recorded
 
 
 @dataclass
@@ -56,6 +57,15 @@ class SavedFile:
     source: str
     policy: str
     uploaded_digest: str | None = None
+
+
+@dataclass
+class RunStatus:
+    """What run.status() returns, as W&B's RunStatus."""
+
+    sync_items_total: int = 0
+    sync_items_pending: int = 0
+    sync_time: datetime.datetime | None = None
 
 
 class AlertLevel(str, enum.Enum):
@@ -567,6 +577,34 @@ class Run:
             raise UsageError("this run has finished; alerts must be sent while it is active")
         if self._sender is not None:
             self._sender.alert(fields)
+
+    # -- sync status, display, preemption ------------------------------------------------------
+    def status(self) -> RunStatus:
+        """How much of what the run recorded the server has: the run's records meant for it, those not sent
+        yet (all of them offline, until `runbase sync`), and when it last took something (local time)."""
+        self._check_active("status()")
+        if self._sender is None:
+            return RunStatus()
+        total, pending, synced_at = self._sender.status(STATUS_WAIT)
+        return RunStatus(sync_items_total=total, sync_items_pending=pending,
+                         sync_time=datetime.datetime.fromtimestamp(synced_at) if synced_at is not None else None)
+
+    def display(self, height: int = 420, hidden: bool = False) -> bool:
+        """Show the run's page in the Jupyter notebook running this; False where there is none to show it in
+        (outside Jupyter, a silent, offline or disabled run)."""
+        from . import jupyter
+
+        self._check_active("display()")
+        markup = jupyter.run_html(self.url or "", self._name or self._id, height=height, hidden=bool(hidden))
+        if self._settings.silent or self.url is None or jupyter.shell() is None:
+            return False
+        return jupyter.show(markup)
+
+    def mark_preempting(self) -> None:
+        """Tell the server at once that this run is about to be preempted: if it then goes silent, the server
+        marks it preempted rather than crashed."""
+        self._check_active("mark_preempting()")
+        self._update(state="preempting")
 
     # -- files ---------------------------------------------------------------------------------
     def save(self, glob_str: str | os.PathLike[str], base_path: str | os.PathLike[str] | None = None,
