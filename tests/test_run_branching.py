@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import json
 import math
+import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
+import runbase
+from conftest import Server, run_script, sdk_environment
 from runbase_server import users
 from runbase_server.errors import NotFound, UserError
 from runbase_server.runs import branching, history, runs
@@ -167,3 +171,133 @@ def _bad_point(store: Store) -> None:
             {"_wandb": {"value": {"branch_point": "r?_step=3"}}})})
         branching.fork(session, viewer, run)
 
+
+
+# ------------------------------------------------------------------ through the SDK, against a real server
+
+LOG = "mutation($i: LogHistoryInput!) { logHistory(input: $i) { accepted } }"
+BUCKET = "mutation($i: UpsertBucketInput!) { upsertBucket(input: $i) { inserted } }"
+
+
+def _made_run(server: Server, key: str, entity: str, project: str, name: str, steps: int) -> None:
+    """A run with history 0..steps-1, made through GraphQL as `key`'s user."""
+    for query, fields in ((BUCKET, {"modelName": project, "name": name}),
+                          (LOG, {"projectName": project, "runName": name,
+                                 "rows": json.dumps([{"_step": i, "x": i} for i in range(steps)])})):
+        answer = server.graphql(query, {"i": {"entityName": entity, **fields}}, key=key)
+        assert "errors" not in answer, answer
+
+
+def _user(server: Server, prefix: str) -> tuple[str, str]:
+    name = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    return name, server.create_user(name)
+
+
+def test_sdk_fork_and_rewind(server: Server, tmp_path: Path) -> None:
+    """W&B's examples: log 0..99, fork at 40 and log on in the fork, rewind the source to 40 and log on; each
+    history read back through the public API is exactly the rows up to 40, then the new ones."""
+    me, key = _user(server, "brancher")
+    env = {**sdk_environment(server, tmp_path), "RUNBASE_API_KEY": key}
+    result = run_script("""
+        import json, runbase
+        read = lambda run_id: runbase.Api().run(f"branch/{run_id}")
+        with runbase.init(project="branch", config={"lr": 0.1}) as run:
+            for i in range(100):
+                row = {"loss": 1 / (i + 1), "i": i}
+                if i % 3 == 0:
+                    row["acc"] = i * 2
+                if i % 10 == 0:
+                    row["text"] = f"s{i}"
+                run.log(row)
+            run.summary["best"] = 5
+            source = run.id
+        with runbase.init(project="branch", fork_from=f"{source}?_step=40", config={"lr": 0.2}) as fork:
+            start = fork.step
+            for i in range(41, 60):
+                fork.log({"loss": -i, "new": i})
+        after_fork = list(read(source).scan_history())
+        with runbase.init(project="branch", resume_from=f"{source}?_step=40") as run:
+            rewound_start, rewound_config = run.step, dict(run.config)
+            for i in range(41, 50):
+                run.log({"loss": 100 + i})
+        print(json.dumps({"source": source, "fork": fork.id, "start": start, "after_fork": after_fork,
+                          "rewound_start": rewound_start, "rewound_config": rewound_config}))
+    """, env)
+    out = json.loads(result.stdout.strip().splitlines()[-1])
+    api = runbase.Api(overrides={"base_url": server.url}, api_key=key)
+    source, fork = api.run(f"{me}/branch/{out['source']}"), api.run(f"{me}/branch/{out['fork']}")
+
+    def logged(i: int) -> dict[str, Any]:
+        return {"loss": 1 / (i + 1), "i": i, **({"acc": i * 2} if i % 3 == 0 else {}),
+                **({"text": f"s{i}"} if i % 10 == 0 else {})}
+
+    def rows(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{k: v for k, v in row.items() if k not in ("_runtime", "_timestamp")} for row in history]
+
+    original = [{"_step": i, **logged(i)} for i in range(100)]
+    assert rows(out["after_fork"]) == original  # the fork left its source alone
+    assert out["start"] == out["rewound_start"] == 41
+    assert rows(list(fork.scan_history())) == original[:41] + [{"_step": i, "loss": -i, "new": i}
+                                                               for i in range(41, 60)]
+    assert rows(list(source.scan_history())) == original[:41] + [{"_step": i, "loss": 100 + i}
+                                                                 for i in range(41, 50)]
+    assert (source.lastHistoryStep, source._attrs["history_line_count"]) == (49, 50)
+    assert (fork.lastHistoryStep, fork._attrs["history_line_count"]) == (59, 60)
+    # Rewound: the summary recomputed from the history left (acc last logged at 39), keys never logged kept.
+    assert {k: source.summary[k] for k in ("loss", "i", "acc", "text", "best", "_step")} == {
+        "loss": 149, "i": 40, "acc": 78, "text": "s40", "best": 5, "_step": 49}
+    # Forked: the source's summary as it was, under what the fork logged; its own config; where it came from.
+    assert {k: fork.summary[k] for k in ("loss", "new", "acc", "best")} == {"loss": -59, "new": 59, "acc": 198,
+                                                                             "best": 5}
+    assert fork.config == {"lr": 0.2} and out["rewound_config"]["lr"] == 0.1
+    point = {"run_id": out["source"], "step": 40}
+    assert fork.rawconfig["_wandb"]["value"]["branch_point"] == point == source.rawconfig["_wandb"]["value"][
+        "branch_point"]
+    sampled = source.history(samples=7, keys=["acc"], pandas=False)
+    assert [row["_step"] for row in sampled][0] == 0 and sampled[-1] == {"_step": 39, "acc": 78}
+    assert [row["_step"] for row in fork.scan_history(keys=["new"], min_step=57)] == [57, 58, 59]
+
+
+def test_sdk_bad_branch_points_are_refused_and_change_nothing(server: Server, tmp_path: Path) -> None:
+    me, key = _user(server, "brancher")
+    other, other_key = _user(server, "stranger")
+    _made_run(server, key, me, "branch", "src", 10)
+    _made_run(server, other_key, other, "theirs", "their-run", 10)
+    env = {**sdk_environment(server, tmp_path), "RUNBASE_API_KEY": key}
+    result = run_script(f"""
+        import json, runbase
+        errors = []
+        for kwargs in [dict(resume_from="nope?_step=3"), dict(resume_from="src?_step=10"),
+                       dict(fork_from="nope?_step=3"), dict(fork_from="src?_step=10"),
+                       dict(resume_from="src"), dict(resume_from="src?step=3"), dict(fork_from="src?_step=x"),
+                       dict(fork_from="src?_step=-1"), dict(fork_from="src?_step=1&_step=2"),
+                       dict(fork_from="?_step=1"), dict(fork_from=7),
+                       dict(resume_from="src?_step=3", fork_from="src?_step=3"),
+                       dict(resume_from="src?_step=3", resume="allow"), dict(resume_from="src?_step=3", id="other"),
+                       dict(fork_from="src?_step=3", id="src"),
+                       dict(resume_from="src?_step=3", mode="offline"),
+                       dict(entity="{other}", project="theirs", resume_from="their-run?_step=3"),
+                       dict(entity="{other}", project="theirs", fork_from="their-run?_step=3"),
+                       dict(fork_from="their-run?_step=3")]:
+            try:
+                runbase.init(project=kwargs.pop("project", "branch"), **kwargs)
+            except runbase.UsageError as exc:
+                errors.append(str(exc))
+            else:
+                errors.append(None)
+        print(json.dumps(errors))
+    """, env)
+    errors = json.loads(result.stdout.strip().splitlines()[-1])
+    expected = ["no run", "no step 10 to rewind at: its last step is 9", "no run nope to fork from",
+                "no step 10 to fork at", "cannot read the run moment", "only the metric '_step'", "cannot read the run moment",
+                "non-negative", *["cannot read the run moment"] * 2, "must be a string",
+                "resume_from and fork_from cannot be used together", "resume and resume_from cannot be used together",
+                "name different runs", "give it another id", "offline run cannot reach", "cannot rewind run",
+                "cannot fork run", "no run their-run to fork from"]
+    assert len(errors) == len(expected)
+    assert all(error is not None and words in error for error, words in zip(errors, expected)), errors
+    api = runbase.Api(overrides={"base_url": server.url}, api_key=key)
+    assert [run.id for run in api.runs(f"{me}/branch")] == ["src"]
+    assert [row["x"] for row in api.run(f"{me}/branch/src").scan_history()] == list(range(10))
+    theirs = runbase.Api(overrides={"base_url": server.url}, api_key=other_key).run(f"{other}/theirs/their-run")
+    assert [row["x"] for row in theirs.scan_history()] == list(range(10))

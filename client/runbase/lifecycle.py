@@ -21,9 +21,10 @@ from . import credentials
 from .config import Config, from_wandb_shape, initial_config, wandb_shaped
 from .connection import Connection
 from .console import ConsoleCapture, ignore_this_thread
-from .errors import AuthenticationError, UsageError, present
+from .errors import AuthenticationError, CommError, UsageError, present
 from .records import RUN, SYNCED, RecordLog
 from .run import Run
+from .run_moment import RunMoment
 from .sender import Sender, print_warning
 from .settings import DEFAULTS, Settings, filled
 from .summary import Summary
@@ -41,7 +42,7 @@ NOUNS = ("badger", "breeze", "brook", "canyon", "cedar", "comet", "dawn", "delta
          "fern", "field", "forest", "frost", "galaxy", "glade", "harbor", "haze", "lake", "leaf", "meadow",
          "moon", "night", "ocean", "otter", "pine", "planet", "rain", "river", "sky", "snow", "sound", "star",
          "storm", "sun", "thunder", "tree", "valley", "wave")
-NOT_BUILT = ("resume_from", "fork_from", "sync_tensorboard", "tensorboard", "monitor_gym")
+NOT_BUILT = ("sync_tensorboard", "tensorboard", "monitor_gym")
 
 _lock = threading.RLock()
 _active: list[Run] = []
@@ -196,8 +197,8 @@ def init(
     anonymous: str | None = None,
     reinit: bool | str | None = None,
     resume: bool | str | None = None,
-    resume_from: str | None = None,
-    fork_from: str | None = None,
+    resume_from: str | RunMoment | None = None,
+    fork_from: str | RunMoment | None = None,
     save_code: bool | None = None,
     tensorboard: bool | None = None,
     sync_tensorboard: bool | None = None,
@@ -205,8 +206,7 @@ def init(
     settings: Settings | dict[str, Any] | None = None,
 ) -> Run:
     """Start a run (or resume one) and return it; see the W&B reference for every argument."""
-    given = {"resume_from": resume_from, "fork_from": fork_from, "sync_tensorboard": sync_tensorboard,
-             "tensorboard": tensorboard, "monitor_gym": monitor_gym}
+    given = {"sync_tensorboard": sync_tensorboard, "tensorboard": tensorboard, "monitor_gym": monitor_gym}
     for arg in NOT_BUILT:
         if given[arg]:
             raise NotImplementedError(f"runbase.init({arg}=...) is not supported yet")
@@ -219,6 +219,7 @@ def init(
         "root_dir": os.fspath(dir) if dir is not None else None, "run_id": id, "run_name": _check_str("name", name),
         "run_notes": _check_str("notes", notes), "run_tags": _check_tags(tags), "run_group": _check_str("group", group),
         "run_job_type": _check_str("job_type", job_type), "mode": mode, "resume": resume, "reinit": reinit,
+        "resume_from": resume_from, "fork_from": fork_from,
         "allow_val_change": allow_val_change, "save_code": save_code,
     }).checked()
     _check_tags(s.run_tags)  # from the settings or the environment, checked as the argument is
@@ -254,6 +255,9 @@ def _start(s: Settings, initial: dict[str, Any], force: bool) -> Run:
             raise AuthenticationError(f"no API key for {base_url}: call runbase.login() or set RUNBASE_API_KEY")
         _warner(s)(f"no API key for {base_url}; logging offline (upload later with `runbase sync`)")
         s = s.updated({"mode": "offline"})
+    if s.resume_from is not None and s.mode == "offline":
+        raise UsageError(f"resume_from={str(s.resume_from)!r} rewinds the run on the server, which an offline run "
+                         "cannot reach: run online (fork_from works offline: `runbase sync` forks the run)")
     root = Path(s.root_dir or os.getcwd()) / "runbase"
     run_id = _check_id(s.run_id) if s.run_id else None
     if s.resume == "auto" and run_id is None:
@@ -270,11 +274,19 @@ def _start(s: Settings, initial: dict[str, Any], force: bool) -> Run:
         if s.resume in ("allow", "must", "auto"):
             _sync_earlier_sessions(connection, root, entity, project, run_id=run_id, warn=_warner(s),
                                    silent=bool(s.silent))
+        if s.resume_from is not None:
+            _rewind(connection, entity, project, s.resume_from)
         found = connection.run_resume_status(entity=entity, project=project, name=run_id).project
         existing = found.run if found is not None else None
-    resumed = _check_resume(s.resume, run_id, existing)
+    branch = s.resume_from or s.fork_from
+    if s.fork_from is not None and existing is not None:
+        raise UsageError(f"fork_from makes a new run, but run {run_id!r} already exists: give another id (or none)")
+    resumed = existing is not None if s.resume_from is not None else _check_resume(s.resume, run_id, existing)
     if existing is not None:
         config._load(from_wandb_shape(json.loads(existing.config)))
+    if branch is not None:  # where the run branched off, as W&B records it
+        config.update({"_wandb": {"branch_point": {"run_id": branch.run, "step": branch.value}}},
+                      allow_val_change=True)
     config.update(initial)
     summary = Summary(json.loads(existing.summary_metrics) if existing is not None else {})
     stamp = datetime.datetime.now().strftime("%Y%m%d_%H%M%S")
@@ -293,20 +305,33 @@ def _start(s: Settings, initial: dict[str, Any], force: bool) -> Run:
     if connection is not None:
         from ._generated.input_types import UpsertBucketInput
 
-        connection.upsert_bucket(UpsertBucketInput.model_validate(
-            {"entityName": entity, "modelName": project, "name": run_id, **fields}))
+        try:
+            made = present(connection.upsert_bucket(UpsertBucketInput.model_validate(
+                {"entityName": entity, "modelName": project, "name": run_id, **fields})).upsert_bucket, "upsertBucket")
+        except CommError as exc:
+            if s.fork_from is None:
+                raise
+            raise _refused(exc, f"cannot fork run {entity}/{project}/{run_id} from {s.fork_from}") from None
+        if s.fork_from is not None:  # the server copied the source's history and summary into it
+            summary = Summary(json.loads(made.bucket.summary_metrics))
     if s.resume == "auto":
         (root / "resume.json").write_text(json.dumps({"run_id": run_id}))
     capture = s.console != "off"
-    console_start = 0
+    console_start = system_start = 0
     if capture and resumed and connection is not None:
         console = connection.run_console(entity=entity, project=project, run=run_id, lines=0).project
         console_start = present(present(console, "project").run, "run").console_line_count
+    if resumed and connection is not None:  # a resumed or rewound run's system stream goes on after its rows
+        events = connection.run_events_line_count(entity=entity, project=project, name=run_id).project
+        system_start = present(present(events, "project").run, "run").events_line_count
     sender = Sender(connection, log, {"entityName": entity, "projectName": project, "runName": run_id}, summary._data,
                     heartbeat_seconds=float(s.heartbeat_seconds or DEFAULTS["heartbeat_seconds"]),
                     max_batch_bytes=max_batch,
-                    warn=_warner(s), silent=bool(s.silent), console_path=run_dir / "files" / "output.log" if capture else None, console_start=console_start)
+                    warn=_warner(s), silent=bool(s.silent), console_path=run_dir / "files" / "output.log" if capture else None, console_start=console_start,
+                    system_start=system_start)
     last_step = existing.last_history_step if existing is not None else None
+    if branch is not None:  # logging goes on after the step, as in W&B, whatever step the history ends at
+        last_step = branch.step
     run = Run(s, entity, project, run_id, name=display_name, run_dir=str(run_dir / "files"), sender=sender,
               config=config, summary=summary,
               start_step=last_step + 1 if last_step is not None else 0,
@@ -348,6 +373,20 @@ def _record_metadata(run: Run, s: Settings, email: str | None) -> None:
             run.log_code(os.fspath(s.code_dir))
         except Exception as exc:  # noqa: BLE001 - a training script must not die for its code snapshot
             _warner(s)(f"code_dir {os.fspath(s.code_dir)!r} was not logged as a code artifact: {exc}")
+
+
+def _rewind(connection: Connection, entity: str, project: str, moment: RunMoment) -> None:
+    """Drop the run's history after the moment's step on the server (W&B's rewindRun)."""
+    try:
+        connection.rewind_run(run_name=moment.run, entity=entity, project=project, metric_name=moment.metric,
+                              metric_value=float(moment.value))
+    except CommError as exc:
+        raise _refused(exc, f"cannot rewind run {entity}/{project}/{moment.run} to {moment.metric} {moment.value}") from None
+
+
+def _refused(exc: CommError, what: str) -> Exception:
+    """The server's refusal of a branch point (no such run or step, no access) as a UsageError."""
+    return UsageError(f"{what}: {exc}") if exc.code in ("BAD_USER_INPUT", "NOT_FOUND", "FORBIDDEN") else exc
 
 
 def _check_resume(resume: str | bool | None, run_id: str, existing: Any) -> bool:
