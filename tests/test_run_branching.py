@@ -14,7 +14,7 @@ import runbase
 from conftest import Server, run_script, sdk_environment
 from runbase_server import users
 from runbase_server.errors import NotFound, UserError
-from runbase_server.runs import branching, history, runs
+from runbase_server.runs import branching, runs
 from runbase_server.tables import Run
 from sqlalchemy import select
 from test_history import Store, canon, send, small_segments, store  # noqa: F401 - fixtures
@@ -231,8 +231,8 @@ def test_sdk_fork_and_rewind(server: Server, tmp_path: Path) -> None:
         return {"loss": 1 / (i + 1), "i": i, **({"acc": i * 2} if i % 3 == 0 else {}),
                 **({"text": f"s{i}"} if i % 10 == 0 else {})}
 
-    def rows(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return [{k: v for k, v in row.items() if k not in ("_runtime", "_timestamp")} for row in history]
+    def rows(read: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{k: v for k, v in row.items() if k not in ("_runtime", "_timestamp")} for row in read]
 
     original = [{"_step": i, **logged(i)} for i in range(100)]
     assert rows(out["after_fork"]) == original  # the fork left its source alone

@@ -24,7 +24,7 @@ from .console import ConsoleCapture, ignore_this_thread
 from .errors import AuthenticationError, CommError, UsageError, present
 from .records import RUN, SYNCED, RecordLog
 from .run import Run
-from .run_moment import RunMoment
+from .run_moment import RunMoment, run_moment
 from .sender import Sender, print_warning
 from .settings import DEFAULTS, Settings, filled
 from .summary import Summary
@@ -255,8 +255,9 @@ def _start(s: Settings, initial: dict[str, Any], force: bool) -> Run:
             raise AuthenticationError(f"no API key for {base_url}: call runbase.login() or set RUNBASE_API_KEY")
         _warner(s)(f"no API key for {base_url}; logging offline (upload later with `runbase sync`)")
         s = s.updated({"mode": "offline"})
-    if s.resume_from is not None and s.mode == "offline":
-        raise UsageError(f"resume_from={str(s.resume_from)!r} rewinds the run on the server, which an offline run "
+    rewind, fork = run_moment("resume_from", s.resume_from), run_moment("fork_from", s.fork_from)
+    if rewind is not None and s.mode == "offline":
+        raise UsageError(f"resume_from={str(rewind)!r} rewinds the run on the server, which an offline run "
                          "cannot reach: run online (fork_from works offline: `runbase sync` forks the run)")
     root = Path(s.root_dir or os.getcwd()) / "runbase"
     run_id = _check_id(s.run_id) if s.run_id else None
@@ -274,14 +275,14 @@ def _start(s: Settings, initial: dict[str, Any], force: bool) -> Run:
         if s.resume in ("allow", "must", "auto"):
             _sync_earlier_sessions(connection, root, entity, project, run_id=run_id, warn=_warner(s),
                                    silent=bool(s.silent))
-        if s.resume_from is not None:
-            _rewind(connection, entity, project, s.resume_from)
+        if rewind is not None:
+            _rewind(connection, entity, project, rewind)
         found = connection.run_resume_status(entity=entity, project=project, name=run_id).project
         existing = found.run if found is not None else None
-    branch = s.resume_from or s.fork_from
-    if s.fork_from is not None and existing is not None:
+    branch = rewind or fork
+    if fork is not None and existing is not None:
         raise UsageError(f"fork_from makes a new run, but run {run_id!r} already exists: give another id (or none)")
-    resumed = existing is not None if s.resume_from is not None else _check_resume(s.resume, run_id, existing)
+    resumed = existing is not None if rewind is not None else _check_resume(s.resume, run_id, existing)
     if existing is not None:
         config._load(from_wandb_shape(json.loads(existing.config)))
     if branch is not None:  # where the run branched off, as W&B records it
@@ -309,10 +310,10 @@ def _start(s: Settings, initial: dict[str, Any], force: bool) -> Run:
             made = present(connection.upsert_bucket(UpsertBucketInput.model_validate(
                 {"entityName": entity, "modelName": project, "name": run_id, **fields})).upsert_bucket, "upsertBucket")
         except CommError as exc:
-            if s.fork_from is None:
+            if fork is None:
                 raise
-            raise _refused(exc, f"cannot fork run {entity}/{project}/{run_id} from {s.fork_from}") from None
-        if s.fork_from is not None:  # the server copied the source's history and summary into it
+            raise _refused(exc, f"cannot fork run {entity}/{project}/{run_id} from {fork}") from None
+        if fork is not None:  # the server copied the source's history and summary into it
             summary = Summary(json.loads(made.bucket.summary_metrics))
     if s.resume == "auto":
         (root / "resume.json").write_text(json.dumps({"run_id": run_id}))

@@ -1072,7 +1072,7 @@ def latest(session: Session, run: Run) -> dict[str, Any]:
     for key, kind, data in session.execute(
             select(c.key, c.kind, c.data).join(newest, (c.key == newest.c.key) & (c.first_step == newest.c.first))
             .where(c.run_id == run.id)):
-        decoded = _decode(kind, bytes(data))
+        decoded = _decode(kind, bytes(data or b""))
         value = decoded[-1].item() if kind != "json" else decoded[-1]
         if kind != "json" or "\\u0000" not in documents.dump(value):
             values[key] = value
