@@ -308,7 +308,8 @@ def _start(s: Settings, initial: dict[str, Any], force: bool) -> Run:
 
         try:
             made = present(connection.upsert_bucket(UpsertBucketInput.model_validate(
-                {"entityName": entity, "modelName": project, "name": run_id, **fields})).upsert_bucket, "upsertBucket")
+                {"entityName": entity, "modelName": project, "name": run_id, **fields})).upsert_bucket,
+                "upsertBucket")
         except CommError as exc:
             if fork is None:
                 raise
@@ -345,7 +346,9 @@ def _start(s: Settings, initial: dict[str, Any], force: bool) -> Run:
     _record_metadata(run, s, email)
     if not s.quiet and not s.silent:
         where = run.url or f"{run_dir} (offline; upload with `runbase sync {run_dir}`)"
-        print(f"runbase: {'resumed' if resumed else 'started'} run {run.name} ({run_id}): {where}", file=sys.stderr)
+        verb = (f"rewound to {rewind.metric} {rewind.value}" if rewind else f"forked from {fork}" if fork
+                else "resumed" if resumed else "started")
+        print(f"runbase: {verb} run {run.name} ({run_id}): {where}", file=sys.stderr)
     if capture:
         if s.console == "redirect":
             _warner(s)("console='redirect' is not built: capturing Python's sys.stdout and sys.stderr instead "
@@ -382,7 +385,8 @@ def _rewind(connection: Connection, entity: str, project: str, moment: RunMoment
         connection.rewind_run(run_name=moment.run, entity=entity, project=project, metric_name=moment.metric,
                               metric_value=float(moment.value))
     except CommError as exc:
-        raise _refused(exc, f"cannot rewind run {entity}/{project}/{moment.run} to {moment.metric} {moment.value}") from None
+        where = f"{entity}/{project}/{moment.run}"
+        raise _refused(exc, f"cannot rewind run {where} to {moment.metric} {moment.value}") from None
 
 
 def _refused(exc: CommError, what: str) -> Exception:
