@@ -220,6 +220,8 @@ def test_sdk_fork_and_rewind(server: Server, tmp_path: Path) -> None:
             rewound_start, rewound_config = run.step, dict(run.config)
             for i in range(41, 50):
                 run.log({"loss": 100 + i})
+        with runbase.init(project="branch", id=fork.id, resume="allow") as again:  # keeps where it came from
+            again.config["extra"] = 1
         print(json.dumps({"source": source, "fork": fork.id, "start": start, "after_fork": after_fork,
                           "rewound_start": rewound_start, "rewound_config": rewound_config}))
     """, env)
@@ -249,7 +251,7 @@ def test_sdk_fork_and_rewind(server: Server, tmp_path: Path) -> None:
     # Forked: the source's summary as it was, under what the fork logged; its own config; where it came from.
     assert {k: fork.summary[k] for k in ("loss", "new", "acc", "best")} == {"loss": -59, "new": 59, "acc": 198,
                                                                              "best": 5}
-    assert fork.config == {"lr": 0.2} and out["rewound_config"]["lr"] == 0.1
+    assert fork.config == {"lr": 0.2, "extra": 1} and out["rewound_config"]["lr"] == 0.1
     point = {"run_id": out["source"], "step": 40}
     assert fork.rawconfig["_wandb"]["value"]["branch_point"] == point == source.rawconfig["_wandb"]["value"][
         "branch_point"]

@@ -284,10 +284,14 @@ def _start(s: Settings, initial: dict[str, Any], force: bool) -> Run:
         raise UsageError(f"fork_from makes a new run, but run {run_id!r} already exists: give another id (or none)")
     resumed = existing is not None if rewind is not None else _check_resume(s.resume, run_id, existing)
     if existing is not None:
-        config._load(from_wandb_shape(json.loads(existing.config)))
+        stored = json.loads(existing.config)
+        bookkeeping = stored.get("_wandb")  # W&B's: a fork's branch point, custom charts; kept as the run goes on
+        config._load({**from_wandb_shape(stored),
+                      **({"_wandb": bookkeeping["value"]} if isinstance(bookkeeping, dict) and "value" in bookkeeping
+                         else {})})
     if branch is not None:  # where the run branched off, as W&B records it
-        config.update({"_wandb": {"branch_point": {"run_id": branch.run, "step": branch.value}}},
-                      allow_val_change=True)
+        point = {"run_id": branch.run, "step": branch.value}
+        config.update({"_wandb": {**(config.get("_wandb") or {}), "branch_point": point}}, allow_val_change=True)
     config.update(initial)
     summary = Summary(json.loads(existing.summary_metrics) if existing is not None else {})
     stamp = datetime.datetime.now().strftime("%Y%m%d_%H%M%S")
