@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import math
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 from typing import Any
@@ -222,7 +224,11 @@ def test_sdk_fork_and_rewind(server: Server, tmp_path: Path) -> None:
                 run.log({"loss": 100 + i})
         with runbase.init(project="branch", id=fork.id, resume="allow") as again:  # keeps where it came from
             again.config["extra"] = 1
-        print(json.dumps({"source": source, "fork": fork.id, "start": start, "after_fork": after_fork,
+        with runbase.init(project="branch", mode="offline", fork_from=f"{source}?_step=20") as offline:
+            for i in range(21, 24):
+                offline.log({"loss": -i})
+        print(json.dumps({"source": source, "fork": fork.id, "offline": offline.id, "start": start,
+                          "after_fork": after_fork,
                           "rewound_start": rewound_start, "rewound_config": rewound_config}))
     """, env)
     out = json.loads(result.stdout.strip().splitlines()[-1])
@@ -255,6 +261,13 @@ def test_sdk_fork_and_rewind(server: Server, tmp_path: Path) -> None:
     point = {"run_id": out["source"], "step": 40}
     assert fork.rawconfig["_wandb"]["value"]["branch_point"] == point == source.rawconfig["_wandb"]["value"][
         "branch_point"]
+    # Offline, the fork is made when the run is synced; the sync leaves the rewound run's first session alone.
+    synced = subprocess.run([sys.executable, "-m", "runbase.cli", "sync", str(tmp_path / "runs")], env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert synced.returncode == 0, synced.stderr
+    assert "its run was rewound after it logged" in synced.stderr  # the source's first session: not replayed
+    assert rows(list(api.run(f"{me}/branch/{out['offline']}").scan_history())) == original[:21] + [
+        {"_step": i, "loss": -i} for i in range(21, 24)]
     sampled = source.history(samples=7, keys=["acc"], pandas=False)
     assert [row["_step"] for row in sampled][0] == 0 and sampled[-1] == {"_step": 39, "acc": 78}
     assert [row["_step"] for row in fork.scan_history(keys=["new"], min_step=57)] == [57, 58, 59]

@@ -13,7 +13,7 @@ import random
 import socket
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +22,7 @@ from .config import Config, from_wandb_shape, initial_config, wandb_shaped
 from .connection import Connection
 from .console import ConsoleCapture, ignore_this_thread
 from .errors import AuthenticationError, CommError, UsageError, present
-from .records import RUN, SYNCED, RecordLog
+from .records import RUN, SUPERSEDED, SYNCED, RecordLog
 from .run import Run
 from .run_moment import RunMoment, run_moment
 from .sender import Sender, print_warning
@@ -276,7 +276,7 @@ def _start(s: Settings, initial: dict[str, Any], force: bool) -> Run:
             _sync_earlier_sessions(connection, root, entity, project, run_id=run_id, warn=_warner(s),
                                    silent=bool(s.silent))
         if rewind is not None:
-            _rewind(connection, entity, project, rewind)
+            _rewind(connection, root, entity, project, rewind)
         found = connection.run_resume_status(entity=entity, project=project, name=run_id).project
         existing = found.run if found is not None else None
     branch = rewind or fork
@@ -383,14 +383,17 @@ def _record_metadata(run: Run, s: Settings, email: str | None) -> None:
             _warner(s)(f"code_dir {os.fspath(s.code_dir)!r} was not logged as a code artifact: {exc}")
 
 
-def _rewind(connection: Connection, entity: str, project: str, moment: RunMoment) -> None:
-    """Drop the run's history after the moment's step on the server (W&B's rewindRun)."""
+def _rewind(connection: Connection, root: Path, entity: str, project: str, moment: RunMoment) -> None:
+    """Drop the run's history after the moment's step on the server (W&B's rewindRun), and mark the record
+    logs its earlier sessions left on this machine superseded: `runbase sync` must not bring those rows back."""
     try:
         connection.rewind_run(run_name=moment.run, entity=entity, project=project, metric_name=moment.metric,
                               metric_value=float(moment.value))
     except CommError as exc:
         where = f"{entity}/{project}/{moment.run}"
         raise _refused(exc, f"cannot rewind run {where} to {moment.metric} {moment.value}") from None
+    for log in _sessions(root, entity, project, moment.run):
+        (log.parent / SUPERSEDED).touch()
 
 
 def _refused(exc: CommError, what: str) -> Exception:
@@ -414,17 +417,13 @@ def _sync_earlier_sessions(connection: Connection, root: Path, entity: str, proj
     when they finished, or the process died) before resuming it: the new session numbers its history
     steps and console lines after the server's last ones, so anything uploaded later would collide
     with them and be dropped."""
-    from .records import read
     from .sync import sync_log
 
     live = {Path(run._dir).parent for run in _active if run._dir is not None and not run._finished}
-    for directory in sorted(root.glob(f"*run-*-{glob.escape(run_id)}")):
-        log = directory / f"run-{run_id}.runbase"  # also tells "x-abc" from a run "abc"'s folder
-        if directory in live or (directory / SYNCED).exists() or not log.is_file():
+    for log in _sessions(root, entity, project, run_id):
+        directory = log.parent
+        if directory in live or (directory / SYNCED).exists() or (directory / SUPERSEDED).exists():
             continue
-        first = next((record for record in read(log) if record.get("t") == RUN), None)
-        if first is None or first.get("modelName") != project or first.get("entityName") not in (None, entity):
-            continue  # another project's run with the same id
         warn(f"uploading what an earlier session of run {run_id} left in {directory} before resuming it")
         try:
             sync_log(connection, log, mark_crashed=False, warn=warn, silent=silent)
@@ -432,6 +431,20 @@ def _sync_earlier_sessions(connection: Connection, root: Path, entity: str, proj
             raise UsageError(f"cannot resume run {run_id}: an earlier session left data in {directory} that the "
                              f"server does not have, and uploading it failed ({exc}); upload it with "
                              f"`runbase sync {directory}`, then resume") from None
+
+
+def _sessions(root: Path, entity: str, project: str, run_id: str) -> Iterator[Path]:
+    """The record logs this machine's sessions of the run left under `root` (not those of another project's
+    run with the same id)."""
+    from .records import read
+
+    for directory in sorted(root.glob(f"*run-*-{glob.escape(run_id)}")):
+        log = directory / f"run-{run_id}.runbase"  # also tells "x-abc" from a run "abc"'s folder
+        if not log.is_file():
+            continue
+        first = next((record for record in read(log) if record.get("t") == RUN), None)
+        if first is not None and first.get("modelName") == project and first.get("entityName") in (None, entity):
+            yield log
 
 
 def _auto_resume_id(root: Path) -> str | None:
