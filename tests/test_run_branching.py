@@ -227,6 +227,12 @@ def test_sdk_fork_and_rewind(server: Server, tmp_path: Path) -> None:
         with runbase.init(project="branch", mode="offline", fork_from=f"{source}?_step=20") as offline:
             for i in range(21, 24):
                 offline.log({"loss": -i})
+        with runbase.init(project="branch", mode="offline", id="early") as early:  # not on the server yet
+            for i in range(10):
+                early.log({"e": i})
+        with runbase.init(project="branch", resume_from="early?_step=5") as late:  # uploads it, then rewinds
+            for i in range(6, 9):
+                late.log({"e": -i})
         print(json.dumps({"source": source, "fork": fork.id, "offline": offline.id, "start": start,
                           "after_fork": after_fork,
                           "rewound_start": rewound_start, "rewound_config": rewound_config}))
@@ -268,6 +274,8 @@ def test_sdk_fork_and_rewind(server: Server, tmp_path: Path) -> None:
     assert "its run was rewound after it logged" in synced.stderr  # the source's first session: not replayed
     assert rows(list(api.run(f"{me}/branch/{out['offline']}").scan_history())) == original[:21] + [
         {"_step": i, "loss": -i} for i in range(21, 24)]
+    early = [{k: v for k, v in row.items() if k in ("_step", "e")} for row in api.run(f"{me}/branch/early").scan_history()]
+    assert early == [{"_step": i, "e": i} for i in range(6)] + [{"_step": i, "e": -i} for i in range(6, 9)]
     sampled = source.history(samples=7, keys=["acc"], pandas=False)
     assert [row["_step"] for row in sampled][0] == 0 and sampled[-1] == {"_step": 39, "acc": 78}
     assert [row["_step"] for row in fork.scan_history(keys=["new"], min_step=57)] == [57, 58, 59]

@@ -272,7 +272,7 @@ def _start(s: Settings, initial: dict[str, Any], force: bool) -> Run:
         viewer = present(connection.viewer().viewer, "viewer")
         entity, email = entity or viewer.entity, viewer.email
         max_batch = min(max_batch, connection.server_info().server_info.max_request_bytes // 4)
-        if s.resume in ("allow", "must", "auto"):
+        if s.resume in ("allow", "must", "auto") or rewind is not None:  # a rewind marks them superseded
             _sync_earlier_sessions(connection, root, entity, project, run_id=run_id, warn=_warner(s),
                                    silent=bool(s.silent))
         if rewind is not None:
@@ -414,9 +414,9 @@ def _check_resume(resume: str | bool | None, run_id: str, existing: Any) -> bool
 def _sync_earlier_sessions(connection: Connection, root: Path, entity: str, project: str, *, run_id: str,
                            warn: Callable[[str], None], silent: bool) -> None:
     """Upload what earlier sessions of this run left in their record logs (the server was unreachable
-    when they finished, or the process died) before resuming it: the new session numbers its history
-    steps and console lines after the server's last ones, so anything uploaded later would collide
-    with them and be dropped."""
+    when they finished, or the process died) before resuming or rewinding it: the new session numbers its
+    history steps and console lines after the server's last ones, so anything uploaded later would collide
+    with them and be dropped (or, after a rewind, come back)."""
     from .sync import sync_log
 
     live = {Path(run._dir).parent for run in _active if run._dir is not None and not run._finished}
