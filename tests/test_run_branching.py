@@ -65,6 +65,13 @@ def run_row(store: Store, name: str = "r") -> dict[str, Any]:
                 "config": dict(run.config)}
 
 
+def set_summary(store: Store, summary: dict[str, Any]) -> None:
+    with store.db.session() as session:
+        run = session.scalar(select(Run).where(Run.name == "r"))
+        assert run is not None
+        run.summary = summary
+
+
 def rewind(store: Store, step: Any, name: str = "r", metric: str = "_step") -> None:
     with store.db.session() as session:
         branching.rewind(session, users.admin_viewer(session), None, "p", name=name, metric_name=metric,
@@ -86,8 +93,7 @@ def test_rewind_keeps_the_rows_up_to_the_step_in_segments_and_tail(store: Store)
     rows = rows_of(230)  # steps 0..458, in batches of 37: several segments of at most 80 rows and a tail
     send(store, rows, 37)
     assert store.layout()[0] and store.layout()[1] >= 3
-    with store.db.session() as session:
-        session.scalar(select(Run).where(Run.name == "r")).summary = {**last_values(rows), "note": "kept"}
+    set_summary(store, {**last_values(rows), "note": "kept"})
     rewind(store, 201)  # inside a segment, between two steps: the last row kept is 200
     kept = [row for row in rows if row["_step"] <= 201]
     assert canon(store.scan_all()) == canon(kept)
@@ -96,7 +102,7 @@ def test_rewind_keeps_the_rows_up_to_the_step_in_segments_and_tail(store: Store)
     state = run_row(store)
     assert (state["count"], state["last"]) == (len(kept), 200)
     assert state["keys"] == keys_of(kept) and state["types"]["tag"] == "string" and state["types"]["acc"] == "number"
-    assert canon(state["summary"]) == canon({**last_values(kept), "note": "kept"})
+    assert canon([state["summary"]]) == canon([{**last_values(kept), "note": "kept"}])
     sample = store.sampled(None, 10)
     assert sample[0]["_step"] == 0 and sample[-1]["_step"] == 200 and len(sample) == 10
     more = rows_of(40, start=202, scale=-1.0)  # logging goes on after the step
@@ -118,8 +124,7 @@ def test_rewind_at_the_edges(store: Store) -> None:
 def test_fork_copies_the_source_up_to_the_step_and_leaves_it_alone(store: Store) -> None:
     rows = rows_of(230)
     send(store, rows, 37)
-    with store.db.session() as session:
-        session.scalar(select(Run).where(Run.name == "r")).summary = {"best": 7, "own": 0}
+    set_summary(store, {"best": 7, "own": 0})
     before = run_row(store)
     fork(store, "f", "r", 300.5)
     copied = [row for row in rows if row["_step"] <= 300]
@@ -274,7 +279,7 @@ def test_sdk_fork_and_rewind(server: Server, tmp_path: Path) -> None:
     assert "its run was rewound after it logged" in synced.stderr  # the source's first session: not replayed
     assert rows(list(api.run(f"{me}/branch/{out['offline']}").scan_history())) == original[:21] + [
         {"_step": i, "loss": -i} for i in range(21, 24)]
-    early = [{k: v for k, v in row.items() if k in ("_step", "e")} for row in api.run(f"{me}/branch/early").scan_history()]
+    early = [{"_step": row["_step"], "e": row["e"]} for row in api.run(f"{me}/branch/early").scan_history()]
     assert early == [{"_step": i, "e": i} for i in range(6)] + [{"_step": i, "e": -i} for i in range(6, 9)]
     sampled = source.history(samples=7, keys=["acc"], pandas=False)
     assert [row["_step"] for row in sampled][0] == 0 and sampled[-1] == {"_step": 39, "acc": 78}
@@ -312,7 +317,8 @@ def test_sdk_bad_branch_points_are_refused_and_change_nothing(server: Server, tm
     """, env)
     errors = json.loads(result.stdout.strip().splitlines()[-1])
     expected = ["no run", "no step 10 to rewind at: its last step is 9", "no run nope to fork from",
-                "no step 10 to fork at", "cannot read the run moment", "only the metric '_step'", "cannot read the run moment",
+                "no step 10 to fork at", "cannot read the run moment", "only the metric '_step'",
+                "cannot read the run moment",
                 "non-negative", *["cannot read the run moment"] * 2, "must be a string",
                 "resume_from and fork_from cannot be used together", "resume and resume_from cannot be used together",
                 "name different runs", "give it another id", "offline run cannot reach", "cannot rewind run",

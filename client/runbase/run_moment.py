@@ -60,14 +60,11 @@ class RunMoment:
 
 
 def run_moment(name: str, value: Any) -> RunMoment | None:
-    """A resume_from or fork_from setting as a RunMoment: given as one, as its string form or as a dict
-    with run, value and metric (as W&B accepts)."""
+    """A resume_from or fork_from setting, given as a RunMoment or its string form, as a RunMoment."""
     if value is None or isinstance(value, RunMoment):
         return value
     if isinstance(value, str):
         return RunMoment.from_uri(value)
-    if isinstance(value, dict) and {"run", "value"} <= value.keys() <= {"run", "value", "metric"}:
-        return RunMoment(**value)
     raise UsageError(f"{name} must be a string '<run id>?{METRIC}=<step>' or a RunMoment, not {value!r}")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from runbase import Settings, UsageError
 from runbase.run_moment import RunMoment
@@ -40,9 +42,9 @@ def test_the_type_checks_what_the_string_form_does() -> None:
 def test_settings_take_either_form_and_name_the_run() -> None:
     s = Settings(resume_from="abc?_step=4").checked()
     assert s.resume_from == RunMoment("abc", 4) and s.run_id == "abc" and s.fork_from is None
-    s = Settings(fork_from={"run": "abc", "value": 4}, run_id="new").checked()
+    s = Settings(fork_from=RunMoment("abc", 4), run_id="new").checked()
     assert s.fork_from == RunMoment("abc", 4) and s.run_id == "new"
-    assert Settings(fork_from=RunMoment("abc", 4)).checked().run_id is None
+    assert Settings(fork_from="abc?_step=4").checked().run_id is None
 
 
 @pytest.mark.parametrize("values, error", [
@@ -51,8 +53,8 @@ def test_settings_take_either_form_and_name_the_run() -> None:
     ({"resume": "must", "resume_from": "a?_step=1"}, "resume and resume_from"),
     ({"resume_from": "a?_step=1", "run_id": "b"}, "name different runs"),
     ({"fork_from": "a?_step=1", "run_id": "a"}, "a fork is a new run"),
-    ({"fork_from": 3}, "must be a string"),
+    ({"fork_from": 3}, "must be a string"), ({"fork_from": {"run": "a", "value": 1}}, "must be a string"),
 ])
-def test_settings_refuse_what_w_and_b_refuses(values: dict, error: str) -> None:
+def test_settings_refuse_what_w_and_b_refuses(values: dict[str, Any], error: str) -> None:
     with pytest.raises(UsageError, match=error):
         Settings(**values).checked()
