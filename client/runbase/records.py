@@ -25,6 +25,10 @@ ARTIFACT_SENT = "artifact_sent"  # "n" of an artifact the server has, so that `r
 FILES = "files"  # run files to upload (uploads.RunFilesJob.record(): names below the run's files directory), with "n"
 FILES_SENT = "files_sent"  # "n" of a FILES record whose files the server has
 SYNCED = ".synced"
+# In a run folder whose run was rewound (init(resume_from=...)) after it logged: `runbase sync` never replays it,
+# since the server would take back the rows after the rewind's step (a replay is harmless only while a run's
+# history never shrinks).
+SUPERSEDED = ".superseded"
 
 
 class RecordLog:

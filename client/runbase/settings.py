@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from .errors import UsageError
+from .run_moment import RunMoment, branch_points
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8080"
 MODES = ("online", "offline", "disabled")
@@ -177,6 +178,10 @@ class Settings:
     run_job_type: str | None = None
     resume: str | bool | None = None
     reinit: str | bool | None = None
+    # "<run id>?_step=<step>" or a RunMoment: the run to rewind to that step (resume_from), or to fork a new
+    # run from (fork_from); checked() makes them RunMoments (see runbase.run_moment).
+    resume_from: RunMoment | str | None = None
+    fork_from: RunMoment | str | None = None
     allow_val_change: bool | None = None
     # YAML files whose values init() loads into the config first (its `config` argument wins over them).
     config_paths: Sequence[str | os.PathLike[str]] | None = None
@@ -270,6 +275,8 @@ class Settings:
             raise UsageError(f"resume must be one of {', '.join(RESUME)} (or True/False), not {self.resume!r}")
         if self.reinit is not None and not isinstance(self.reinit, bool) and self.reinit not in REINIT:
             raise UsageError(f"reinit must be one of {', '.join(REINIT)} (or True/False), not {self.reinit!r}")
+        rewind, fork = branch_points(run_id=self.run_id, resume=resume, resume_from=self.resume_from,
+                                     fork_from=self.fork_from)
         console = self.console or "auto"
         if console not in CONSOLE:
             raise UsageError(f"console must be one of {', '.join(CONSOLE)}, not {self.console!r}")
@@ -290,7 +297,8 @@ class Settings:
         if globs is not None and (isinstance(globs, str) or not isinstance(globs, Sequence)
                                   or not all(isinstance(g, str) for g in globs)):
             raise UsageError(f"ignore_globs must be a list of glob patterns, not {globs!r}")
-        return dataclasses.replace(self, mode=mode, resume=resume, console=console,
+        return dataclasses.replace(self, mode=mode, resume=resume, console=console, resume_from=rewind,
+                                   fork_from=fork, run_id=self.run_id or (rewind.run if rewind else None),
                                    config_paths=_paths(self.config_paths), **{**filled, **stats_values(self)},
                                    ignore_globs=tuple(globs or ()))
 
