@@ -4,8 +4,10 @@ is read back through the Public API; the rest runs in this process on offline ru
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -141,6 +143,8 @@ def test_histogram_of_drops_nonfinite_values_and_counts_sparse_zeros() -> None:
     assert histogram_of(torch.full((4,), 2.5)) == ([4.0], [2.5, 2.5])  # all equal: one bin
     assert histogram_of(torch.arange(10, dtype=torch.int64))[1][-1] == 9.0  # integers, binned as floats
     assert sum(histogram_of(torch.tensor([1.0, 2.0, 3.0], dtype=torch.float16))[0]) == 3
+    counts, edges = histogram_of(torch.tensor([3e38, -3e38]))  # a float32 range whose bin width overflows
+    assert (counts[0], counts[-1], sum(counts), edges[-1]) == (1.0, 1.0, 2.0, float(torch.tensor(3e38)))
     sparse = torch.sparse_coo_tensor([[0, 5]], [2.0, 4.0], (10,), check_invariants=True)
     counts, edges = histogram_of(sparse)
     assert edges[0] == 0.0 and edges[-1] == 4.0 and counts[0] == 8 and sum(counts) == 10
@@ -173,6 +177,12 @@ def test_unwatch_takes_every_hook_off(tmp_path: Path, capsys: pytest.CaptureFixt
     run.watch(nets[0], log_freq=1, idx=0)  # unwatched: it may be watched again, under the same keys
     run.unwatch(nets[1])
     assert "is not watched" in capsys.readouterr().err
+    fold = model()  # a model the script drops (one per fold, say) is freed, watched or not
+    freed = weakref.ref(fold)
+    run.watch(fold, log="all", log_freq=1, log_graph=True, idx=7)
+    del fold
+    gc.collect()
+    assert freed() is None and len(run._watcher.models) == 1  # type: ignore[union-attr]
     train(nets, run, 1)
     run.finish()
     [row] = logged_rows(tmp_path)

@@ -15,6 +15,7 @@ torch is imported here only, when a model is watched: `import runbase` never loa
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Callable, Sequence
 from functools import reduce
 from operator import mul
@@ -90,6 +91,8 @@ def histogram_of(tensor: Any) -> tuple[list[float], list[float]] | None:
     low, high = flat.min().item(), flat.max().item()
     if implicit_zeros:
         low, high = min(low, 0.0), max(high, 0.0)
+    if high - low > torch.finfo(flat.dtype).max:  # the bin width would overflow in float32: every count 0
+        flat = flat.double()
     if low == high:
         counts, edges = [float(flat.numel())], [low, high]
     else:
@@ -122,12 +125,20 @@ def nested_shape(value: Any, seen: set[int] | None = None) -> Any:
 
 class WatchedModel:
     """One watched model: its hooks (which unwatch takes off), and the keys they log under (which no other
-    watched model may log under)."""
+    watched model may log under). The model itself is not kept: a loop that watches a new model per fold
+    must not keep every fold's model alive."""
 
-    def __init__(self, model: Module, keys: list[str]) -> None:
-        self.model = model
+    def __init__(self, model: Module, keys: list[str], watcher: Watcher) -> None:
+        self.model = weakref.ref(model, self._freed)
+        self.id = id(model)
         self.keys = keys
         self.handles: list[Any] = []
+        self.watcher = watcher
+
+    def _freed(self, _: Any) -> None:
+        """The model was freed: its entry goes (its id may be a new model's next)."""
+        if self.watcher.models.get(self.id) is self:
+            del self.watcher.models[self.id]
 
     def remove(self) -> None:
         for handle in self.handles:
@@ -177,7 +188,7 @@ class Watcher:
         if self.run._disabled:
             return
         for model, graph_idx, prefix, keys in planned:
-            watched = WatchedModel(model, keys)
+            watched = WatchedModel(model, keys, self)
             if log in ("parameters", "all"):
                 watched.handles.append(self._parameter_hook(model, prefix, log_freq, Histogram))
             if log in ("gradients", "all"):
@@ -189,10 +200,11 @@ class Watcher:
     def unwatch(self, models: Module | Sequence[Module] | None = None) -> None:
         """Take the hooks off the given models (a warning for one not watched), or off every watched one."""
         if models is None:
-            listed = [watched.model for watched in self.models.values()]
-        else:
-            listed = self._modules(models)
-        for model in listed:
+            for watched in list(self.models.values()):
+                watched.remove()
+            self.models.clear()
+            return
+        for model in self._modules(models):
             watched = self.models.pop(id(model), None)
             if watched is None:
                 self.run._warn(f"run.unwatch(): this {type(model).__name__} is not watched")
