@@ -176,6 +176,11 @@ def test_a_preempting_run_that_goes_silent_is_preempted(quick_server: Server, tm
         runName payload } } } } }""", {"id": watch.id})["data"]["trigger"]["deliveries"]["edges"]
     assert sorted((e["node"]["runName"], json.loads(e["node"]["payload"])["run_state"]) for e in fired) == [
         ("preempted", "preempted"), ("preempted", "preempting"), ("resumed-fine", "preempting")]
+    # Heard from again, it was only silent: preempting again (so that going silent again preempts it again).
+    revived = quick_server.graphql("""mutation($p: String!) { logHistory(input: {projectName: $p,
+        runName: "preempted", rows: "[]"}) { accepted } }""", {"p": project})
+    assert "errors" not in revived, revived
+    assert preempted.load(force=True)["state"] == "preempting"
 
 
 def test_status_of_an_offline_run_counts_everything_as_pending(tmp_path: Path) -> None:

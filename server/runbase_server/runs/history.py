@@ -317,7 +317,7 @@ def append(
     console.append(session, run, console_start, console_text)
     refused_system = _append_system(session, run, system_start, system_text)
     # A crashed (or preempted) run that sends again was only silent, not dead.
-    revived = run.state in runs.REVIVABLE and runs.change_state(session, run, "running")
+    revived = run.state in runs.REVIVED and runs.change_state(session, run, runs.REVIVED[run.state])
     run.heartbeat_at = utcnow()
     session.flush()
     engine.on_history(session, run, fresh)

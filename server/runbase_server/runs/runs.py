@@ -23,7 +23,9 @@ FINAL_STATES = ("finished", "failed", "crashed", "killed", "preempted")
 # What a run that stops sending heartbeats becomes: a preempting run said it would go quiet (its machine is
 # being taken away), so its silence is a preemption, not a crash.
 SILENT_ENDS = {"running": "crashed", "preempting": "preempted"}
-REVIVABLE = ("crashed", "preempted")  # ended only by silence: a run heard from again is running
+# Ended only by silence: a run heard from again is live again, in the state it went silent in (a preempted run
+# was preempting, so that going silent again preempts it again).
+REVIVED = {ended: live for live, ended in SILENT_ENDS.items()}
 ID_ALPHABET = string.ascii_lowercase + string.digits
 
 
