@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import textwrap
 import threading
 import time
 from collections.abc import Iterator
@@ -301,8 +302,16 @@ def test_stop_does_not_wait_for_a_slow_endpoint_and_drops_its_reading(
 
 
 def test_the_sampler_never_imports_its_libraries_into_runbase() -> None:
-    code = "import runbase, runbase.system, sys; print([m for m in ('psutil', 'pynvml', 'prometheus_client') " \
-           "if m in sys.modules])"
+    """...and starting it imports them in the calling thread: a fork while the sampler thread imported them
+    would leave the child a partially initialized module."""
+    code = textwrap.dedent("""
+        import runbase, runbase.system, sys
+        from runbase.system.sampler import SystemSampler
+        print([m for m in ('psutil', 'pynvml', 'prometheus_client') if m in sys.modules])
+        SystemSampler._run = lambda self, started: None  # the thread imports nothing
+        SystemSampler(runbase.Settings(), print).start()
+        print("runbase.system.host" in sys.modules and "psutil" in sys.modules)
+    """)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "[]"
+    assert out.split() == ["[]", "True"]
 

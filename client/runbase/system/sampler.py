@@ -5,7 +5,8 @@ seconds (W&B's default 15 s; the first one interval after start, as W&B's ticker
 
 It shares no lock with run.log: the thread only reads the machine and calls emit. Each source (host,
 GPUs, OpenMetrics endpoints) is read on its own and one that fails is left out of that reading; nothing
-the thread meets is raised. psutil, pynvml and prometheus_client are imported by the thread, not here.
+the thread meets is raised. psutil, pynvml and prometheus_client are imported when the sampler starts, not
+here.
 
 Where W&B sends one row per source, each with its own timestamp, runbase sends one row per reading with
 all of them. With x_stats_samples_to_average = N > 1 (W&B's older monitor's averaging), a row is sent
@@ -14,6 +15,7 @@ intervals after start); with N = 1 (the default, as W&B 0.21) each row is one re
 
 from __future__ import annotations
 
+import importlib
 import logging
 import threading
 import time
@@ -66,6 +68,19 @@ def open_sources(values: dict[str, Any]) -> list[Source]:
     return sources
 
 
+def import_sources(values: dict[str, Any]) -> None:
+    """Import what open_sources needs in the calling thread (init's), before the sampler thread starts: a
+    fork while that thread is importing would leave the child a partially initialized module."""
+    names = ["runbase.system.host", "runbase.system.gpu", "pynvml"]
+    if values["x_stats_open_metrics_endpoints"]:
+        names += ["runbase.system.openmetrics", "prometheus_client.parser"]
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001, S112 - not installed: the thread leaves its source out and says why
+            continue
+
+
 def averaged(readings: list[dict[str, float]]) -> dict[str, float]:
     """Each key's mean over the readings that have it, in first-seen key order."""
     sums: dict[str, list[float]] = {}
@@ -96,6 +111,7 @@ class SystemSampler:
             return
         if self._start_time is None:
             self._start_time = time.time()
+        import_sources(self._values)
         self._thread = threading.Thread(target=self._run, args=(time.monotonic(),), name="runbase-system-metrics",
                                         daemon=True)
         self._thread.start()
