@@ -20,6 +20,7 @@ from conftest import Server, run_script, sdk_environment
 
 import runbase
 from runbase import jupyter
+from runbase.records import SYNCED
 from runbase.automations import DoNothing, OnRunState, RunEvent
 
 
@@ -45,6 +46,26 @@ def logging_loop(project: str, run_id: str) -> str:
     """
 
 
+FORKING = """
+    import os, signal, sys, runbase
+    run = runbase.init(project={project!r}, id="forking")
+    run.log({{"loss": 1.0}})
+    statuses = []
+    for child in ("own run", "parent's run"):
+        pid = os.fork()
+        if pid == 0 and child == "own run":  # a child's own run is its to end: SIGTERM kills it
+            runbase.init(project={project!r}, id="forked-child").log({{"x": 1}})
+            os.kill(os.getpid(), signal.SIGTERM)
+        if pid == 0:
+            runbase.log({{"child": 1}})
+            run.finish()
+            sys.exit(3)
+        statuses.append(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+    print("children:", -statuses[0], statuses[1], "synced:", (run._sender.log.path.parent / ".synced").exists())
+    run.log({{"loss": 2.0}})
+"""
+
+
 def test_interrupted_runs_end_as_wandb_ends_them(server: Server, tmp_path: Path) -> None:
     project = f"states-{uuid.uuid4().hex[:6]}"
     env = sdk_environment(server, tmp_path)
@@ -68,19 +89,63 @@ def test_interrupted_runs_end_as_wandb_ends_them(server: Server, tmp_path: Path)
         """,
         "sigint": logging_loop(project, "sigint"),
         "sigterm": logging_loop(project, "sigterm"),
+        # A hook set after `import runbase` (rich.traceback.install()) is chained; one set after init replaces
+        # runbase's, and the uncaught exception still counts.
+        "hook-before-init": f"""
+            import sys, runbase
+            sys.excepthook = lambda *exc: (print("pretty", file=sys.stderr), sys.__excepthook__(*exc))
+            runbase.init(project={project!r}, id="hook-before-init")
+            raise ValueError("training crashed")
+        """,
+        "hook-after-init": f"""
+            import sys, runbase
+            runbase.init(project={project!r}, id="hook-after-init")
+            sys.excepthook = sys.__excepthook__
+            raise KeyboardInterrupt
+        """,
+        "exit-in-thread": f"""
+            import sys, threading, runbase
+            runbase.init(project={project!r}, id="exit-in-thread")
+            thread = threading.Thread(target=sys.exit, args=(5,))  # ends the thread, not the process
+            thread.start()
+            thread.join()
+        """,
+        "builtin-exit": f"""
+            import runbase
+            runbase.init(project={project!r}, id="builtin-exit")
+            exit(4)
+        """,
+        # mark_preempting() reaches the server before it returns; SIGTERM after it is the preemption itself.
+        "preempt-sigkill": f"""
+            import os, signal, runbase
+            runbase.init(project={project!r}, id="preempt-sigkill").mark_preempting()
+            os.kill(os.getpid(), signal.SIGKILL)
+        """,
+        "preempt-sigterm": f"""
+            import os, signal, runbase
+            runbase.init(project={project!r}, id="preempt-sigterm").mark_preempting()
+            os.kill(os.getpid(), signal.SIGTERM)
+        """,
+        "forking": FORKING.format(project=project),
     }
     procs = {name: start(code, env) for name, code in scripts.items()}
     for name, sig in (("sigint", signal.SIGINT), ("sigterm", signal.SIGTERM)):
         out = procs[name].stdout
         assert out is not None and out.readline().strip() == "logged"
         procs[name].send_signal(sig)
-    codes = {name: proc.wait(60) for name, proc in procs.items()}
+    outputs = {name: proc.communicate(timeout=60) for name, proc in procs.items()}
+    codes = {name: proc.returncode for name, proc in procs.items()}
     # SIGTERM still terminates the process by the signal; an uncaught Ctrl-C ends it by SIGINT, or with 1 when
     # a thread ran Python code after the interrupt (CPython forgets it then: so without runbase too).
-    assert codes.pop("exit-3") == 3 and codes.pop("sigterm") == -signal.SIGTERM
+    assert {name: codes.pop(name) for name in ("exit-3", "sigterm", "hook-before-init", "exit-in-thread",
+                                               "builtin-exit", "preempt-sigkill", "preempt-sigterm", "forking")} == {
+        "exit-3": 3, "sigterm": -signal.SIGTERM, "hook-before-init": 1, "exit-in-thread": 0, "builtin-exit": 4,
+        "preempt-sigkill": -signal.SIGKILL, "preempt-sigterm": -signal.SIGTERM, "forking": 0}, outputs
     assert set(codes.values()) <= {1, -signal.SIGINT}, codes
+    assert "pretty" in outputs["hook-before-init"][1]
     api = api_of(server)
-    ended = {name: api.run(f"admin/{project}/{name}") for name in scripts}
+    runs = [*scripts, "forked-child"]
+    ended = {name: api.run(f"admin/{project}/{name}") for name in runs}
     assert {name: (run.state, (server.run(name, project=project) or {})["exitCode"])
             for name, run in ended.items()} == {
         "ctrl-c": ("failed", 255),  # W&B's exit hook: an uncaught KeyboardInterrupt is exit code 255
@@ -88,41 +153,76 @@ def test_interrupted_runs_end_as_wandb_ends_them(server: Server, tmp_path: Path)
         "exit-3": ("failed", 3),  # sys.exit's code, as W&B's exit hook records it
         "sigint": ("failed", 255),
         "sigterm": ("killed", 128 + signal.SIGTERM),
+        "hook-before-init": ("failed", 1),
+        "hook-after-init": ("failed", 255),
+        "exit-in-thread": ("finished", 0),
+        "builtin-exit": ("failed", 4),
+        "preempt-sigkill": ("preempting", None),  # preempted once the server hears nothing more
+        "preempt-sigterm": ("preempted", 128 + signal.SIGTERM),
+        "forking": ("finished", 0),
+        "forked-child": ("killed", 128 + signal.SIGTERM),
     }
+    # A forked child's use of its parent's run is ignored with a warning, and its exit ends nothing of it.
+    assert outputs["forking"][0].split() == ["children:", "15", "3", "synced:", "False"]
+    assert outputs["forking"][1].count("is ignored; call runbase.init() in this process") == 1
+    assert [row["loss"] for row in ended["forking"].history(pandas=False)] == [1.0, 2.0]
     # Everything logged before the signal was flushed.
     assert len(ended["sigterm"].history(pandas=False)) == 3 and len(ended["sigint"].history(pandas=False)) == 3
-    assert [r.id for r in api.runs(f"admin/{project}", filters={"state": "killed"})] == ["sigterm"]
+    killed = sorted(r.id for r in api.runs(f"admin/{project}", filters={"state": "killed"}))
+    assert killed == ["forked-child", "sigterm"]
 
 
-def test_a_second_ctrl_c_while_finishing_keeps_the_record_log(server: Server, tmp_path: Path) -> None:
-    """The server hangs on the final state; Ctrl-C then ends the process at once, and the record log keeps the
-    run's rows and its final state for `runbase sync`."""
+HUNG_SERVER = """
+    import os, signal, threading, time, runbase
+    from runbase import lifecycle
+    lifecycle.SIGTERM_FINISH_WAIT = 1.0  # 5 s in real life
+    run = runbase.init(project="hung-server", settings={{"x_finish_timeout": 120, "console": "off"}})
+    print(run.id, run._sender.log.path, flush=True)
+    connection = run._sender.connection
+    def hanging(call, hangs):
+        def hung(input, **kwargs):
+            if hangs(input):
+                time.sleep(60)  # the server never answers
+            return call(input, **kwargs)
+        return hung
+    connection.upsert_bucket = hanging(connection.upsert_bucket, lambda i: {final!r} and i.state is not None)
+    connection.log_history = hanging(connection.log_history, lambda i: not {final!r} and i.rows != "[]")
+    run.log({{"loss": 1.0}})
+    time.sleep(0.5)  # sent, or the sender is stuck sending it
+    run.log({{"loss": 2.0}})
+    threading.Timer(1.0, os.kill, (os.getpid(), signal.{signal})).start()
+    {end}
+"""
+
+
+def test_ctrl_c_or_sigterm_with_a_hung_server_keeps_the_record_log(server: Server, tmp_path: Path) -> None:
+    """The server hangs, on the final state or on an earlier request; Ctrl-C or SIGTERM during finish() then
+    ends the process soon, and so does SIGTERM while the script runs (after a short deadline, not
+    x_finish_timeout); the record log keeps all the run's rows and its final state for `runbase sync`,
+    recorded by the main thread where the sender is stuck."""
     env = sdk_environment(server, tmp_path)
+    finish, sleep = "run.finish()", "time.sleep(30)"
+    cases = {"ctrl-c-final-state": (True, "SIGINT", finish), "ctrl-c-rows": (False, "SIGINT", finish),
+             "sigterm-finishing": (False, "SIGTERM", finish), "sigterm-running": (False, "SIGTERM", sleep)}
     started = time.monotonic()
-    result = run_script("""
-        import os, signal, threading, time, runbase
-        run = runbase.init(project="second-ctrl-c", settings={"x_finish_timeout": 120})
-        run.log({"loss": 1.0})
-        print(run.id, run._sender.log.path, flush=True)
-        connection = run._sender.connection
-        upsert = connection.upsert_bucket
-        def hanging(input):
-            if input.state is not None:
-                time.sleep(60)  # the server never answers the final state
-            return upsert(input)
-        connection.upsert_bucket = hanging
-        threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT)).start()
-        run.finish()
-    """, env, check=False, timeout=60)
+    procs = {name: start(HUNG_SERVER.format(final=final, signal=sig, end=end), env)
+             for name, (final, sig, end) in cases.items()}
+    outputs = {name: proc.communicate(timeout=60) for name, proc in procs.items()}
     assert time.monotonic() - started < 20
-    assert result.returncode in (1, -signal.SIGINT) and "KeyboardInterrupt" in result.stderr
-    assert "runbase sync" in result.stderr
-    run_id, log_path = result.stdout.split()
-    records = [json.loads(line) for line in Path(log_path).read_text().splitlines()]
-    assert [json.loads(r["rows"])[0]["loss"] for r in records if r["t"] == "history" and r["rows"] != "[]"] == [1.0]
-    assert [r for r in records if r["t"] == "run"][-1]["state"] == "finished"
-    assert not (Path(log_path).parent / "synced").exists()
-    assert api_of(server).run(f"admin/second-ctrl-c/{run_id}").state == "running"  # the server never heard
+    api = api_of(server)
+    for name, (stdout, stderr) in outputs.items():
+        code = procs[name].returncode
+        assert code in ((1, -signal.SIGINT) if name.startswith("ctrl-c") else (-signal.SIGTERM,)), (name, stderr)
+        assert "runbase sync" in stderr and ("KeyboardInterrupt" in stderr) == name.startswith("ctrl-c")
+        run_id, log_path = stdout.split()
+        records = [json.loads(line) for line in Path(log_path).read_text().splitlines()]
+        rows = [json.loads(r["rows"]) for r in records if r["t"] == "history" and r["rows"] != "[]"]
+        assert [row["loss"] for batch in rows for row in batch] == [1.0, 2.0], name
+        final = [r for r in records if r["t"] == "run"][-1]
+        assert final == ({"t": "run", "state": "killed", "exitCode": 143} if name == "sigterm-running" else
+                         {"t": "run", "state": "finished", "exitCode": 0}), name
+        assert not (Path(log_path).parent / SYNCED).exists()
+        assert api.run(f"admin/hung-server/{run_id}").state == "running"  # the server never heard
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,7 @@ import signal
 import socket
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NoReturn
@@ -54,12 +55,15 @@ _lock = threading.RLock()
 _active: list[Run] = []
 _setup_settings: Settings | None = None
 _exit_code = 0  # what the process is exiting with, as far as runbase saw: the exit code atexit finishes runs with
-_exit_hooked = False  # sys.exit records its code (from the first run on)
-_sigterm_pid: int | None = None  # the process whose runs our SIGTERM handler ends; None when it is not installed
+_exit_hooked = False  # sys.exit, exit() and quit() record their code, and sys.excepthook an uncaught exception's
+_sigterm_pid: int | None = None  # the process that installed our SIGTERM handler; None when it is not installed
 _exiting = False  # the interpreter is running its atexit callbacks
 
 METADATA_WAIT = 60.0  # seconds finish() waits for the metadata thread (git in a huge repository)
-ABANDON_WAIT = 3.0  # seconds an interrupted finish waits for the sender to record what is queued
+# Seconds a SIGTERMed process spends delivering its runs' last data before it dies of the signal: container
+# platforms kill it outright 10 to 30 s after SIGTERM (Kubernetes' grace period is 30 s, SLURM's KillWait 30 s,
+# Docker's stop 10 s), and what is not delivered stays in the record log for `runbase sync` anyway.
+SIGTERM_FINISH_WAIT = 5.0
 
 
 def _set_globals(run: Run | None) -> None:
@@ -133,13 +137,14 @@ def setup(settings: Settings | dict[str, Any] | None = None) -> None:
 
 
 def teardown(exit_code: int | None = None) -> None:
-    """Finish every run still active and wait for its data to be sent."""
-    _end_all(exit_code if exit_code is not None else _exit_code)
+    """Finish every run this process started that is still active, and wait for its data to be sent."""
+    for run in _own():
+        finish_run(run, exit_code if exit_code is not None else _exit_code)
 
 
-def _end_all(exit_code: int, state: str | None = None) -> None:
-    for run in list(_active):
-        finish_run(run, exit_code, state)
+def _own() -> list[Run]:
+    """The active runs this process started: a forked child has its parent's too, but none of their threads."""
+    return [run for run in _active if run._pid == os.getpid()]
 
 
 def finish(exit_code: int | None = None, quiet: bool | None = None) -> None:
@@ -278,7 +283,7 @@ def init(
     if reinit_mode == "default":
         reinit_mode = "return_previous"
     with _lock:
-        live = [run for run in _active if not run._finished]
+        live = [run for run in _own() if not run._finished]
         if live and reinit_mode == "return_previous":
             return live[-1]
         if reinit_mode == "finish_previous":
@@ -507,9 +512,12 @@ def _auto_resume_id(root: Path) -> str | None:
     return run_id if isinstance(run_id, str) else None
 
 
-def finish_run(run: Run, exit_code: int | None, state: str | None = None) -> None:
-    """End the run: its state is `state`, else finished for exit code 0 and failed for any other (as W&B).
-    Ctrl-C while it waits for the server records what is left for `runbase sync` and sends nothing more."""
+def finish_run(run: Run, exit_code: int | None, state: str | None = None, *, timeout: float | None = None) -> None:
+    """End the run: its state is `state`, else finished for exit code 0 and failed for any other (as W&B),
+    waiting for the server at most `timeout` seconds (x_finish_timeout if None). Ctrl-C while it waits records
+    what is left for `runbase sync` and sends nothing more."""
+    if run._forked("finish()"):
+        return
     if not run._finished:
         run._upload_at_end()  # saved files go up before the run is marked finished, however it ends
     with _lock:
@@ -518,7 +526,7 @@ def finish_run(run: Run, exit_code: int | None, state: str | None = None) -> Non
         run._finished = True
     final = {"state": state or ended_state(exit_code), "exitCode": exit_code or 0}
     try:
-        _end(run, final)
+        _end(run, final, filled(run._settings.x_finish_timeout, "x_finish_timeout") if timeout is None else timeout)
     except KeyboardInterrupt:
         if run._sender is not None:
             _abandon(run, final)
@@ -531,11 +539,12 @@ def finish_run(run: Run, exit_code: int | None, state: str | None = None) -> Non
 
             if runbase.run is run:
                 _set_globals(None)
-            if not _active:
+            if not _own():
                 _release_sigterm()
 
 
-def _end(run: Run, final: dict[str, Any]) -> None:
+def _end(run: Run, final: dict[str, Any], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
     if run._watcher is not None:
         run._watcher.unwatch()  # its hooks would log to a run that is gone
     if run._console is not None:
@@ -543,13 +552,13 @@ def _end(run: Run, final: dict[str, Any]) -> None:
     if run._system is not None:
         run._system.stop()
     if run._metadata is not None:
-        run._metadata.join(METADATA_WAIT)  # its files are recorded before the run's end
+        run._metadata.join(min(METADATA_WAIT, timeout))  # its files are recorded before the run's end
     if run._sender is None:
         return
     warn = _warner(run._settings)
     if run._pending:
         run._commit()
-    delivered = run._sender.close(final, filled(run._settings.x_finish_timeout, "x_finish_timeout"))
+    delivered = run._sender.close(final, max(0.0, deadline - time.monotonic()))
     try:
         run._sender.log.close()
     except OSError:
@@ -571,12 +580,12 @@ def _end(run: Run, final: dict[str, Any]) -> None:
 
 
 def _abandon(run: Run, final: dict[str, Any]) -> None:
-    """Ctrl-C during finish: the record log gets what is queued (the final state included), nothing more is
-    sent, and the process is not held up by a request in flight."""
+    """Ctrl-C (or SIGTERM) during finish: the record log gets what is queued (the final state included; `final`
+    if finish had not queued its own yet), nothing more is sent, and the process is not held up by a request in
+    flight."""
     sender = run._sender
     assert sender is not None
-    sender.abandon(final, ABANDON_WAIT)
-    if not sender.is_alive():
+    if sender.abandon(final):
         try:
             sender.log.close()
         except OSError:
@@ -588,19 +597,30 @@ def _abandon(run: Run, final: dict[str, Any]) -> None:
 
 
 def _hook_process() -> None:
-    """From the first run on, as W&B's exit hooks do: sys.exit's code is the one runs end with at exit; and
-    SIGTERM, where nothing else handles it, ends the runs killed before the process dies of it."""
-    global _exit_hooked, _previous_exit, _sigterm_pid
+    """From the first run on (at init, as W&B hooks: a hook installed after `import runbase`, as
+    rich.traceback.install() does, is chained, not lost): the code sys.exit, exit() or quit() exit with, and
+    an uncaught exception, are what runs end with at exit; and SIGTERM, where nothing else handles it, ends
+    the runs killed (preempted, if marked preempting) before the process dies of it."""
+    global _exit_hooked, _previous_exit, _previous_excepthook, _sigterm_pid
     if not _exit_hooked:
         _exit_hooked = True
         _previous_exit = sys.exit
         sys.exit = _exit
+        _previous_excepthook = sys.excepthook
+        sys.excepthook = _excepthook
+        import builtins
+
+        for name in ("exit", "quit"):  # site's: they raise SystemExit, which atexit cannot see
+            if hasattr(builtins, name):
+                setattr(builtins, name, ExitRecorder(getattr(builtins, name)))
     if _sigterm_pid == os.getpid() or threading.current_thread() is not threading.main_thread():
         return  # installed already; or not installable (signal handlers belong to the main thread)
     try:
-        if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
-            return  # the script's own handler (or an ignored SIGTERM) is left alone
-        signal.signal(signal.SIGTERM, _on_sigterm)
+        current = signal.getsignal(signal.SIGTERM)
+        if current is not _on_sigterm:  # ours is inherited by a forked child, which takes it over
+            if current is not signal.SIG_DFL:
+                return  # the script's own handler (or an ignored SIGTERM) is left alone
+            signal.signal(signal.SIGTERM, _on_sigterm)
     except (ValueError, OSError):
         return
     _sigterm_pid = os.getpid()
@@ -620,36 +640,71 @@ def _release_sigterm() -> None:
 
 
 def _on_sigterm(signum: int, frame: Any) -> None:
-    """Mark every active run killed, with exit code 128 + the signal, and flush it; then die of the signal,
-    with the status a shell expects. A second SIGTERM while flushing kills at once."""
+    """Mark every active run of this process killed (preempted, if it was marked preempting), with exit code
+    128 + the signal, and flush it for at most SIGTERM_FINISH_WAIT seconds; then die of the signal, with the
+    status a shell expects. A second SIGTERM while flushing kills at once."""
     signal.signal(signum, signal.SIG_DFL)
     try:
-        if os.getpid() == _sigterm_pid:  # a forked child has the runs but none of their threads
-            _end_all(SIGNAL_EXIT_BASE + signum, state="killed")
+        for run in _own():
+            state, code = "preempted" if run._preempting else "killed", SIGNAL_EXIT_BASE + signum
+            if not run._finished:
+                finish_run(run, code, state, timeout=SIGTERM_FINISH_WAIT)
+            elif run._sender is not None and not run._sender.ended.is_set():  # SIGTERM interrupted its finish()
+                _abandon(run, {"state": state, "exitCode": code})
     finally:
         os.kill(os.getpid(), signum)
         os._exit(SIGNAL_EXIT_BASE + signum)  # only if the signal did not end the process (it is blocked)
 
 
-def _exit(status: str | int | None = None) -> NoReturn:
+def _record_exit(status: object) -> None:
+    """The code sys.exit(status) exits the process with, when the main thread calls it (elsewhere it ends
+    only its thread)."""
     global _exit_code
-    _exit_code = 0 if status is None else status if isinstance(status, int) else 1
+    if threading.current_thread() is threading.main_thread():
+        _exit_code = 0 if status is None else status if isinstance(status, int) else 1
+
+
+def _exit(status: str | int | None = None) -> NoReturn:
+    _record_exit(status)
     _previous_exit(status)
+
+
+class ExitRecorder:
+    """builtins.exit or quit, recording the code before doing what it did."""
+
+    def __init__(self, quitter: Callable[..., Any]) -> None:
+        self._quitter = quitter
+
+    def __repr__(self) -> str:
+        return repr(self._quitter)
+
+    def __call__(self, code: object = None) -> None:
+        _record_exit(code)
+        self._quitter(code)
+
+
+def _uncaught_exit_code(exc: BaseException) -> int:
+    return CTRL_C_EXIT_CODE if isinstance(exc, KeyboardInterrupt) else 1
 
 
 def _excepthook(exc_type: type[BaseException], exc: BaseException, tb: Any) -> None:
     global _exit_code
-    _exit_code = CTRL_C_EXIT_CODE if issubclass(exc_type, KeyboardInterrupt) else 1
+    _exit_code = _uncaught_exit_code(exc)
     _previous_excepthook(exc_type, exc, tb)
 
 
 def _at_exit() -> None:
-    global _exiting
+    global _exiting, _exit_code
     _exiting = True
+    # A hook set after init replaced ours: the exception the interpreter is exiting of is where it always
+    # leaves an uncaught one (sys.last_exc, or last_value before 3.12) before calling the hook.
+    uncaught = getattr(sys, "last_exc", None) or getattr(sys, "last_value", None)
+    if _exit_hooked and sys.excepthook is not _excepthook and _exit_code == 0 and isinstance(uncaught,
+                                                                                             BaseException):
+        _exit_code = _uncaught_exit_code(uncaught)
     teardown()
 
 
 _previous_excepthook = sys.excepthook
 _previous_exit = sys.exit
-sys.excepthook = _excepthook
 atexit.register(_at_exit)

@@ -234,6 +234,9 @@ class Run:
         self._start_time = time.time()
         self._disabled = settings.mode == "disabled"
         self._finished = False
+        self._pid = os.getpid()  # the process that started the run: a forked child has the run but not its threads
+        self._fork_warned = False
+        self._preempting = False  # mark_preempting() was called: SIGTERM then ends the run preempted
         self._console: ConsoleCapture | None = None  # set by lifecycle when the console is captured
         self._system: SystemSampler | None = None  # set by lifecycle: the system metrics sampler
         self._metadata: threading.Thread | None = None  # set by lifecycle: gathers the run's metadata
@@ -251,7 +254,7 @@ class Run:
     # -- logging ---------------------------------------------------------------------
     def log(self, data: dict[str, Any], step: int | None = None, commit: bool | None = None) -> None:
         """Add data to the current step; commit the step unless told to accumulate."""
-        if self._disabled:
+        if self._disabled or self._forked("log()"):
             return
         if self._finished:
             raise UsageError("this run has finished; call runbase.init() to start a new one")
@@ -571,7 +574,7 @@ class Run:
         and kept for `runbase sync` when offline. Arguments are checked in every mode, then disabled
         runs do nothing."""
         fields = _alert_fields(title, text, level, wait_duration)
-        if self._disabled:
+        if self._disabled or self._forked("alert()"):
             return
         if self._finished:
             raise UsageError("this run has finished; alerts must be sent while it is active")
@@ -601,10 +604,14 @@ class Run:
         return jupyter.show(markup)
 
     def mark_preempting(self) -> None:
-        """Tell the server at once that this run is about to be preempted: if it then goes silent, the server
-        marks it preempted rather than crashed."""
+        """Tell the server at once (from this thread: the process may be killed any moment) that this run is
+        about to be preempted: if it then goes silent, or is SIGTERMed, it is preempted rather than crashed."""
         self._check_active("mark_preempting()")
-        self._update(state="preempting")
+        if self._forked("mark_preempting()"):
+            return
+        self._preempting = True
+        if self._sender is not None:
+            self._sender.preempting()
 
     # -- files ---------------------------------------------------------------------------------
     def save(self, glob_str: str | os.PathLike[str], base_path: str | os.PathLike[str] | None = None,
@@ -759,6 +766,17 @@ class Run:
     def _check_active(self, what: str) -> None:
         if self._finished:
             raise UsageError(f"this run has finished; {what} must be called while it is active")
+
+    def _forked(self, what: str) -> bool:
+        """True (with a warning, once) in a process forked from the one that started the run: it has the run
+        but none of its threads, so nothing it logs would be sent; as in W&B, a child calls runbase.init()."""
+        if self._pid == os.getpid():
+            return False
+        if not self._fork_warned:
+            self._fork_warned = True
+            self._warn(f"run {self._id} belongs to process {self._pid}, which forked this one ({os.getpid()}): "
+                       f"its {what} here is ignored; call runbase.init() in this process to log from it")
+        return True
 
     def _online(self, what: str) -> Connection:
         """The run's connection, for calls that need the server now."""

@@ -41,6 +41,9 @@ CONSOLE_TICK = 0.2  # while the console is captured, the longest printed lines w
 CONSOLE_STREAMS = ("stdout", "stderr")  # queue items (stream name, text) come straight from the capture
 MISSING = object()  # no value: a key the summary does not hold (any more)
 FINAL_FIELDS = frozenset(("state", "exitCode"))
+CLOSE_GRACE = 1.0  # seconds close() waits past its deadline for a request in flight to come back
+PREEMPTING_WAIT = 5.0  # seconds mark_preempting() waits for the server before leaving its news to the sender
+TAKE_OVER_WAIT = 2.0  # seconds a caller taking over the record log waits for the sender to finish a write
 CONSOLE_BATCH = "a batch of console lines"  # what the request in flight carries (Sender.sending)
 SYSTEM_BATCH = "a batch of system metrics"
 
@@ -144,6 +147,13 @@ class Sender(threading.Thread):
         self.failed: str | None = None  # why data could not be delivered
         self.broken = False  # recording failed: nothing more is recorded or sent
         self.aborting = False  # Ctrl-C during close(): record what is queued, send nothing more
+        # Whoever holds `recording` writes the record log: this thread, or the caller of close() or abandon()
+        # once it has taken the log over (handed_over) from a sender stuck in a request. `ended` says the thread
+        # is done: after a Thread.join() interrupted by Ctrl-C, CPython before 3.13 (gh-90882) takes the thread
+        # for stopped, so neither join() nor is_alive() can be trusted then.
+        self.recording = threading.Lock()
+        self.handed_over = False
+        self.ended = threading.Event()
         # For run.status(): records meant for the server so far, how many of them the run fields and summary
         # update waiting to go merge, uploads settled, and when the server last took something.
         self.recorded = 0
@@ -175,6 +185,22 @@ class Sender(threading.Thread):
         or heartbeat, never waking the sender (a sample every few seconds needs no request of its own)."""
         self.queue.append(("system", json.dumps(events_row(row), separators=(",", ":"))))
 
+    def preempting(self) -> None:
+        """run.mark_preempting(): sent from the calling thread at once, the process may be killed any moment;
+        where the server does not answer within PREEMPTING_WAIT, the sender sends it with the rest. Recorded in
+        the record log either way."""
+        fields = {"state": "preempting"}
+        if self.connection is not None:
+            try:
+                self.connection.upsert_bucket(self._run_input(fields), timeout=PREEMPTING_WAIT)
+            except CommError:
+                pass
+            else:
+                self.queue.append(("run_sent", fields))
+                self.wake.set()
+                return
+        self.update_run(fields)
+
     def alert(self, fields: dict[str, Any]) -> None:
         """NotifyScriptableRunAlertInput fields other than the run's identity. Delivered at least once:
         see the module's docstring."""
@@ -193,32 +219,54 @@ class Sender(threading.Thread):
         self.wake.set()
 
     def close(self, final_fields: dict[str, Any], timeout: float) -> bool:
-        """Deliver everything, then the final state; False if the server could not be reached in time."""
+        """Deliver everything, then the final state; False if the server could not be reached in time. A
+        request still in flight at the deadline is left behind: what is queued is then recorded here."""
         self.queue.append(("console_end", None))
         self.queue.append(("run", final_fields))
         self.deadline = time.monotonic() + timeout
         self.closing = True
         self.wake.set()
-        self.join()
+        if not self.ended.wait(timeout + CLOSE_GRACE):
+            self.failed = self.failed or f"the server did not answer within {timeout:g} s"
+            self.take_over()
         return self.failed is None
 
-    def abandon(self, final_fields: dict[str, Any], timeout: float) -> None:
-        """After Ctrl-C during close(): record what is queued (with the final state, if close() had not queued
-        it yet) for `runbase sync`, and send nothing more. Waits at most `timeout`: a request in flight is not
-        waited for, nor is anything recorded after it."""
+    def abandon(self, final_fields: dict[str, Any]) -> bool:
+        """After Ctrl-C (or SIGTERM) during close(): record what is queued (with the final state, if close() had
+        not queued it yet) for `runbase sync` in the calling thread, not waiting for a request in flight, and
+        send nothing more. False if the record log could not be taken over (the sender is stuck writing it)."""
         if not self.closing:
             self.queue.append(("console_end", None))
             self.queue.append(("run", final_fields))
             self.closing = True
-        self.failed = self.failed or "interrupted (Ctrl-C) while sending the run's last data"
-        self.aborting = True  # after queueing: the sender, seeing it, drains once more
+        self.failed = self.failed or "interrupted while sending the run's last data"
+        self.aborting = True
         self.wake.set()
-        self.join(timeout)
+        return self.take_over()
+
+    def take_over(self) -> bool:
+        """Record what is queued in the calling thread and keep the sender from recording anything more (it
+        ends once its request in flight comes back); False if the sender did not finish its write in time."""
+        if self.ended.is_set():
+            return True
+        if not self.recording.acquire(timeout=TAKE_OVER_WAIT):
+            return False
+        try:
+            if not self.handed_over and not self.broken:
+                self.handed_over = True
+                self._drain()
+                self._close_console_file()
+        except Exception as exc:  # noqa: BLE001 - e.g. the disk is full: what was recorded stays
+            self.failed = f"recording the run's data failed: {exc!r}"
+            self.warn(f"{self.failed}; the run's record log is incomplete")
+        finally:
+            self.recording.release()
+        return True
 
     def status(self, timeout: float) -> tuple[int, int, float | None]:
         """Records meant for the server so far, how many of them it does not have yet (all, offline), and when
         it last took something. What was queued before the call is recorded first (waiting at most `timeout`)."""
-        if self.is_alive() and not self.broken:
+        if not self.ended.is_set() and not self.handed_over and not self.broken:
             answered = threading.Event()
             self.queue.append(("status", answered))
             self.wake.set()
@@ -241,10 +289,12 @@ class Sender(threading.Thread):
             self.broken = True
             raise
         finally:
-            self._close_console_file()
+            with self.recording:
+                self._close_console_file()
             if self.uploader is not None:
                 self.uploader.stop()
                 self.failed = self.failed or self.uploader.failed
+            self.ended.set()
 
     def _loop(self) -> None:
         backoff = 0.0
@@ -254,16 +304,17 @@ class Sender(threading.Thread):
             wait = backoff or self.heartbeat_seconds
             woken = self.wake.wait(min(wait, CONSOLE_TICK) if self.capturing else wait)
             self.wake.clear()
-            try:
-                self._drain()
-            except Exception as exc:  # noqa: BLE001 - e.g. the disk is full: say so, and stop taking data
-                self.failed = f"recording the run's data failed: {exc!r}"
-                self.broken = True
-                self.warn(f"{self.failed}; nothing more of this run is recorded or sent")
+            with self.recording:
+                if self.handed_over or self.aborting:
+                    return  # the caller records what is left
+                try:
+                    self._drain()
+                except Exception as exc:  # noqa: BLE001 - e.g. the disk is full: say so, and stop taking data
+                    self.failed = f"recording the run's data failed: {exc!r}"
+                    self.broken = True
+                    self.warn(f"{self.failed}; nothing more of this run is recorded or sent")
+            if self.broken:
                 self._discard()
-                return
-            if self.aborting:
-                self._drain()
                 return
             connection = self.connection
             if connection is None:  # offline: the record log is the whole job
@@ -366,6 +417,8 @@ class Sender(threading.Thread):
                 continue
             self.log.write(RUN, payload)
             self.recorded += 1
+            if kind == "run_sent":  # the server has it already
+                continue
             self.run_records = (self.run_records if self.pending_run else 0) + 1
             self.pending_run.update(payload)
         self._record_rows(rows, nonfinite)
@@ -521,7 +574,10 @@ class Sender(threading.Thread):
             number, fields = self.pending_alerts[0]
             connection.notify_scriptable_run_alert(NotifyScriptableRunAlertInput.model_validate(
                 {**self.identity, **fields}))
-            self.log.write(ALERT_SENT, {"n": number})
+            with self.recording:
+                if self.handed_over:
+                    return True  # the record log is the caller's now: `runbase sync` may send the alert again
+                self.log.write(ALERT_SENT, {"n": number})
             self.pending_alerts.popleft()
             sent = True
         if final and not self._uploading():  # a finished run has its artifacts
@@ -571,10 +627,13 @@ class Sender(threading.Thread):
         return f"{self.sending} and it was dropped"
 
     def _upsert(self, connection: Connection, fields: dict[str, Any]) -> None:
-        connection.upsert_bucket(UpsertBucketInput.model_validate({
-            "modelName": self.identity["projectName"], "entityName": self.identity["entityName"],
-            "name": self.identity["runName"], **fields}))
+        connection.upsert_bucket(self._run_input(fields))
         self.pending_run = {}
+
+    def _run_input(self, fields: dict[str, Any]) -> UpsertBucketInput:
+        return UpsertBucketInput.model_validate({
+            "modelName": self.identity["projectName"], "entityName": self.identity["entityName"],
+            "name": self.identity["runName"], **fields})
 
     def _send_history(self, connection: Connection, batch: str) -> None:
         """One batch of rows, with the summary changes recorded so far riding along."""

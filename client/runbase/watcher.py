@@ -200,8 +200,8 @@ class Watcher:
     def unwatch(self, models: Module | Sequence[Module] | None = None) -> None:
         """Take the hooks off the given models (a warning for one not watched), or off every watched one."""
         if models is None:
-            for watched in list(self.models.values()):
-                watched.remove()
+            for every in list(self.models.values()):
+                every.remove()
             self.models.clear()
             return
         for model in self._modules(models):
