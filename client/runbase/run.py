@@ -723,7 +723,10 @@ class Run:
 
     def _upload_at_end(self) -> None:
         """Upload the "end" and "live" files, and "now" files whose upload failed, once, from finish() or at
-        exit; failures are warned, not raised, so that the run still finishes."""
+        exit; failures are warned, not raised, so that the run still finishes. A forked child, which has the
+        run (and this exit hook) but is not its process, uploads nothing."""
+        if self._pid != os.getpid():
+            return
         if self._end_hook_registered:
             atexit.unregister(self._upload_at_end)
             self._end_hook_registered = False
