@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import argparse
 import atexit
-import datetime
 import glob
 import json
+import logging
 import os
 import random
 import socket
 import sys
 import threading
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,7 +25,8 @@ from .console import ConsoleCapture, ignore_this_thread
 from .errors import AuthenticationError, UsageError, present
 from .records import RUN, SYNCED, RecordLog
 from .run import Run
-from .sender import Sender, print_warning
+from .network import Network
+from .sender import Sender, warner
 from .settings import DEFAULTS, Settings, filled
 from .summary import Summary
 from .system import SystemSampler
@@ -95,8 +97,7 @@ def _check_tags(tags: Any) -> tuple[str, ...] | None:
 
 
 def _warner(settings: Settings) -> Callable[[str], None]:
-    """print_warning, or nothing for a silent run (SILENT keeps every line of runbase's own off stderr)."""
-    return (lambda message: None) if settings.silent else print_warning
+    return warner(settings)
 
 
 def _initial_config(s: Settings, config: dict[str, Any] | str | argparse.Namespace | None,
@@ -110,7 +111,8 @@ def _initial_config(s: Settings, config: dict[str, Any] | str | argparse.Namespa
 
 
 def _base_settings() -> Settings:
-    base = Settings.from_environment()
+    """The settings files, then the environment (Settings.from_sources), then setup()'s."""
+    base = Settings.from_sources()
     return base.updated(_setup_settings) if _setup_settings is not None else base
 
 
@@ -210,8 +212,6 @@ def init(
     for arg in NOT_BUILT:
         if given[arg]:
             raise NotImplementedError(f"runbase.init({arg}=...) is not supported yet")
-    if anonymous == "must":
-        raise NotImplementedError("anonymous runs are not supported: runbase needs an API key")
     if isinstance(resume, bool):
         resume = "auto" if resume else None
     s = _base_settings().updated(settings).updated({
@@ -219,7 +219,7 @@ def init(
         "root_dir": os.fspath(dir) if dir is not None else None, "run_id": id, "run_name": _check_str("name", name),
         "run_notes": _check_str("notes", notes), "run_tags": _check_tags(tags), "run_group": _check_str("group", group),
         "run_job_type": _check_str("job_type", job_type), "mode": mode, "resume": resume, "reinit": reinit,
-        "allow_val_change": allow_val_change, "save_code": save_code,
+        "allow_val_change": allow_val_change, "save_code": save_code, "anonymous": anonymous, "force": force,
     }).checked()
     _check_tags(s.run_tags)  # from the settings or the environment, checked as the argument is
     initial = _initial_config(s, config, config_include_keys, config_exclude_keys)
@@ -234,14 +234,14 @@ def init(
         if reinit_mode == "finish_previous":
             for run in live:
                 finish_run(run, 0)
-        run = _start(s, initial, force=bool(force))
+        run = _start(s, initial)
         _active.append(run)
         if reinit_mode != "create_new":
             _set_globals(run)
     return run
 
 
-def _start(s: Settings, initial: dict[str, Any], force: bool) -> Run:
+def _start(s: Settings, initial: dict[str, Any]) -> Run:
     config = Config(allow_val_change=bool(s.allow_val_change))
     if s.mode == "disabled":
         config.update(initial, allow_val_change=True)
@@ -249,8 +249,12 @@ def _start(s: Settings, initial: dict[str, Any], force: bool) -> Run:
                    sender=None, config=config, summary=Summary())
     base_url = credentials.normalize_host(s.base_url) if s.base_url else credentials.default_base_url()
     api_key = credentials.resolve_key(base_url, s.api_key)
+    if s.x_log_level is not None:
+        logging.getLogger("runbase").setLevel(s.x_log_level)
+    if s.insecure_disable_ssl:
+        _warner(s)(f"insecure_disable_ssl: the TLS certificate of {base_url} is not verified")
     if s.mode == "online" and not api_key:
-        if force:
+        if s.force:
             raise AuthenticationError(f"no API key for {base_url}: call runbase.login() or set RUNBASE_API_KEY")
         _warner(s)(f"no API key for {base_url}; logging offline (upload later with `runbase sync`)")
         s = s.updated({"mode": "offline"})
@@ -260,8 +264,8 @@ def _start(s: Settings, initial: dict[str, Any], force: bool) -> Run:
         run_id = _auto_resume_id(root)
     run_id = run_id or _new_run_id()
     project = s.project or "uncategorized"
-    connection = (Connection(base_url, api_key, timeout=filled(s.init_timeout, "init_timeout"))
-                  if s.mode == "online" else None)
+    connection = (Connection(base_url, api_key, timeout=filled(s.init_timeout, "init_timeout"),
+                             network=Network.from_settings(s)) if s.mode == "online" else None)
     entity, existing, max_batch, email = s.entity, None, 8 * 1024 * 1024, None
     if connection is not None:
         viewer = present(connection.viewer().viewer, "viewer")
@@ -277,14 +281,17 @@ def _start(s: Settings, initial: dict[str, Any], force: bool) -> Run:
         config._load(from_wandb_shape(json.loads(existing.config)))
     config.update(initial)
     summary = Summary(json.loads(existing.summary_metrics) if existing is not None else {})
-    stamp = datetime.datetime.now().strftime("%Y%m%d_%H%M%S")
-    run_dir = root / f"{'offline-run' if s.mode == 'offline' else 'run'}-{stamp}-{run_id}"
+    s = s.updated({"entity": entity, "project": project, "run_id": run_id,
+                   "x_start_time": time.time() if s.x_start_time is None else s.x_start_time})
+    run_dir = Path(s.sync_dir)
     (run_dir / "files").mkdir(parents=True, exist_ok=True)
+    if s.symlink:
+        _link_latest(run_dir)
     display_name = s.run_name or (existing.display_name if existing is not None else None) or _random_name()
     fields = {
         "displayName": display_name,
         "notes": s.run_notes, "groupName": s.run_group, "jobType": s.run_job_type,
-        "tags": list(s.run_tags) if s.run_tags is not None else None, "host": socket.gethostname(),
+        "tags": list(s.run_tags) if s.run_tags is not None else None, "host": s.host or socket.gethostname(),
         "config": json.dumps(wandb_shaped(config.as_dict())), "state": "running",
     }
     fields = {k: v for k, v in fields.items() if v is not None}
@@ -304,8 +311,9 @@ def _start(s: Settings, initial: dict[str, Any], force: bool) -> Run:
         console_start = present(present(console, "project").run, "run").console_line_count
     sender = Sender(connection, log, {"entityName": entity, "projectName": project, "runName": run_id}, summary._data,
                     heartbeat_seconds=float(s.heartbeat_seconds or DEFAULTS["heartbeat_seconds"]),
-                    max_batch_bytes=max_batch,
-                    warn=_warner(s), silent=bool(s.silent), console_path=run_dir / "files" / "output.log" if capture else None, console_start=console_start)
+                    max_batch_bytes=min(max_batch, s.x_file_stream_max_bytes or max_batch),
+                    backoff=(s.x_file_stream_retry_wait_min_seconds, s.x_file_stream_retry_wait_max_seconds),
+                    warn=_warner(s), silent=bool(s.silent) or not s.show_info, console_path=run_dir / "files" / "output.log" if capture else None, console_start=console_start)
     last_step = existing.last_history_step if existing is not None else None
     run = Run(s, entity, project, run_id, name=display_name, run_dir=str(run_dir / "files"), sender=sender,
               config=config, summary=summary,
@@ -317,7 +325,7 @@ def _start(s: Settings, initial: dict[str, Any], force: bool) -> Run:
     run._system = SystemSampler(s, sender.system, start_time=run._start_time)  # its readings: the system stream
     run._system.start()
     _record_metadata(run, s, email)
-    if not s.quiet and not s.silent:
+    if not s.quiet and not s.silent and s.show_info:
         where = run.url or f"{run_dir} (offline; upload with `runbase sync {run_dir}`)"
         print(f"runbase: {'resumed' if resumed else 'started'} run {run.name} ({run_id}): {where}", file=sys.stderr)
     if capture:
@@ -327,6 +335,16 @@ def _start(s: Settings, initial: dict[str, Any], force: bool) -> Run:
         run._console = ConsoleCapture(sender.queue.append)
         run._console.start()
     return run
+
+
+def _link_latest(run_dir: Path) -> None:
+    """<root>/runbase/latest-run, pointing at the newest run's folder, as W&B's wandb/latest-run (symlink)."""
+    link = run_dir.parent / "latest-run"
+    try:
+        link.unlink(missing_ok=True)
+        link.symlink_to(run_dir.name, target_is_directory=True)
+    except OSError as exc:
+        logging.getLogger("runbase").debug("latest-run link not made: %s", exc)
 
 
 def _record_metadata(run: Run, s: Settings, email: str | None) -> None:
@@ -412,8 +430,9 @@ def finish_run(run: Run, exit_code: int | None) -> None:
         if run._pending:
             run._commit()
         state = "finished" if not exit_code else "failed"
-        delivered = run._sender.close({"state": state, "exitCode": exit_code or 0},
-                                     filled(run._settings.x_finish_timeout, "x_finish_timeout"))
+        final = ({"state": state, "exitCode": exit_code or 0}  # x_update_finish_state: another process ends it
+                 if filled(run._settings.x_update_finish_state, "x_update_finish_state") else {})
+        delivered = run._sender.close(final, filled(run._settings.x_finish_timeout, "x_finish_timeout"))
         try:
             run._sender.log.close()
         except OSError:

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from ..errors import UsageError
-from .kinds import FLAG, PATH, TEXT, TEXT_DICT, TEXT_LIST, URL, Kind, as_is, at_least, choice, flag_or_word, \
-    listed_text, positive
+from .kinds import FLAG, PATH, TEXT, TEXT_DICT, TEXT_LIST, URL, Kind, as_is, at_least, choice, flag_or_word, json_text, \
+    listed_text, positive, text_dict
 from .stats import STATS_KINDS, WEEK
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8080"
@@ -51,15 +51,17 @@ def _paths(name: str, value: Any) -> tuple[str, ...]:
     return tuple(os.fspath(path) for path in value)
 
 
-def _globs(name: str, value: Any) -> tuple[str, ...]:
-    if isinstance(value, str) or not isinstance(value, (list, tuple)) or not all(isinstance(g, str) for g in value):
-        raise UsageError(f"{name} must be a list of glob patterns, not {value!r}")
-    return tuple(value)
-
-
 def _start_method(name: str, value: Any) -> str:
     """W&B's: "thread" or one of this platform's multiprocessing start methods."""
     return choice("thread", *multiprocessing.get_all_start_methods()).check(name, value)  # type: ignore[no-any-return]
+
+
+def _extra_headers(name: str, value: Any) -> dict[str, str]:
+    """Headers sent with every request; the API key's Authorization header is not theirs to replace."""
+    headers = text_dict(name, value)
+    if any(key.lower() == "authorization" for key in headers):
+        raise UsageError(f"{name} cannot set Authorization: runbase sends the API key in it")
+    return headers
 
 
 POSITIVE_SECONDS = positive(float, WEEK)
@@ -94,7 +96,7 @@ FIELDS: dict[str, Field] = {
     "http_proxy": Field(URL),
     "https_proxy": Field(URL),
     "identity_token_file": Field(PATH),
-    "ignore_globs": Field(Kind(_globs, listed_text)),
+    "ignore_globs": Field(TEXT_LIST),
     "init_timeout": Field(POSITIVE_SECONDS, 90.0),
     "insecure_disable_ssl": Field(FLAG, False),
     "job_name": Field(TEXT),
@@ -146,7 +148,7 @@ FIELDS: dict[str, Field] = {
     "x_disable_viewer": Field(FLAG, False),
     "x_disable_machine_info": Field(FLAG, False),
     "x_executable": Field(PATH),
-    "x_extra_http_headers": Field(TEXT_DICT),
+    "x_extra_http_headers": Field(Kind(_extra_headers, json_text)),
     "x_file_stream_max_bytes": Field(positive(int, 2**40)),
     "x_file_stream_max_line_bytes": Field(positive(int, 2**40)),
     "x_file_stream_transmit_interval": Field(SECONDS),
