@@ -313,7 +313,8 @@ def _start(s: Settings, initial: dict[str, Any]) -> Run:
                     heartbeat_seconds=float(s.heartbeat_seconds or DEFAULTS["heartbeat_seconds"]),
                     max_batch_bytes=min(max_batch, s.x_file_stream_max_bytes or max_batch),
                     backoff=(s.x_file_stream_retry_wait_min_seconds, s.x_file_stream_retry_wait_max_seconds),
-                    warn=_warner(s), silent=bool(s.silent) or not s.show_info, console_path=run_dir / "files" / "output.log" if capture else None, console_start=console_start)
+                    warn=_warner(s), silent=bool(s.silent) or not s.show_info,
+                    console_path=run_dir / "files" / "output.log" if capture else None, console_start=console_start)
     last_step = existing.last_history_step if existing is not None else None
     run = Run(s, entity, project, run_id, name=display_name, run_dir=str(run_dir / "files"), sender=sender,
               config=config, summary=summary,

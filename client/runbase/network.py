@@ -63,7 +63,8 @@ class Network:
                 proxies[f"{scheme}://"] = url
         default, transfer = cls().retry, cls().transfer_retry
         return cls(
-            proxies=proxies, verify=not settings.insecure_disable_ssl, headers=dict(settings.x_extra_http_headers or {}),
+            proxies=proxies, verify=not settings.insecure_disable_ssl,
+            headers=dict(settings.x_extra_http_headers or {}),
             timeout=settings.x_graphql_timeout_seconds,
             retry=_retry(default, settings.x_graphql_retry_max, settings.x_graphql_retry_wait_min_seconds,
                          settings.x_graphql_retry_wait_max_seconds),

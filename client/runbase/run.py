@@ -630,12 +630,11 @@ class Run:
             from . import credentials
             from .connection import Connection
             from .files import FileClient
-
-            base_url = self._base_url or credentials.default_base_url()
             from .network import Network
 
-            self._file_client = FileClient(Connection(base_url, credentials.resolve_key(base_url, self._settings.api_key),
-                                                      network=Network.from_settings(self._settings)))
+            base_url = self._base_url or credentials.default_base_url()
+            key = credentials.resolve_key(base_url, self._settings.api_key)
+            self._file_client = FileClient(Connection(base_url, key, network=Network.from_settings(self._settings)))
         return self._file_client
 
     def _upload(self, names: list[str]) -> None:
