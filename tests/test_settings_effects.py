@@ -16,6 +16,8 @@ import pytest
 
 import runbase
 from conftest import Server
+from runbase.connection import Connection
+from runbase.sync import sync_log
 
 HOP_HEADERS = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "content-encoding",
                "content-length", "host"}
@@ -117,3 +119,11 @@ def test_x_update_finish_state_false_leaves_the_run_running(server: Server, tmp_
     run.finish()
     found = api_run(server, run)
     assert found.state == "running" and found.summary["loss"] == 0.5
+
+    offline = start(server, tmp_path, mode="offline", x_update_finish_state=False, x_disable_meta=True,
+                    x_save_requirements=False)
+    offline.log({"loss": 0.25})
+    offline.finish()
+    with Connection(server.url, server.key) as connection:
+        sync_log(connection, Path(offline.settings.sync_file))  # not taken for a crashed run
+    assert api_run(server, offline).state == "running"

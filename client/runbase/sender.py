@@ -31,7 +31,8 @@ from .artifacts.transfer import ArtifactJob
 from .connection import Connection
 from .console import ConsoleLines, ignore_this_thread
 from .errors import ArtifactNotLoggedError, CommError
-from .records import ALERT, ALERT_SENT, ARTIFACT, ARTIFACT_SENT, FILES, FILES_SENT, HISTORY, RUN, SYSTEM, RecordLog
+from .records import ALERT, ALERT_SENT, ARTIFACT, ARTIFACT_SENT, ENDED_HERE, FILES, FILES_SENT, HISTORY, RUN, SYSTEM, \
+    RecordLog
 from .uploads import Job, RunFilesJob, Uploader
 
 if TYPE_CHECKING:
@@ -194,8 +195,8 @@ class Sender(threading.Thread):
     def close(self, final_fields: dict[str, Any], timeout: float) -> bool:
         """Deliver everything, then the final state; False if the server could not be reached in time."""
         self.queue.append(("console_end", None))
-        if final_fields:  # none when another process sets the run's final state (x_update_finish_state)
-            self.queue.append(("run", final_fields))
+        # No final fields: another process sets the run's final state (x_update_finish_state=False).
+        self.queue.append(("run", final_fields) if final_fields else ("ended_here", None))
         self.deadline = time.monotonic() + timeout
         self.closing = True
         self.wake.set()
@@ -315,6 +316,9 @@ class Sender(threading.Thread):
                 if payload.error is None:
                     self.log.write(FILES_SENT if isinstance(payload, RunFilesJob) else ARTIFACT_SENT,
                                    {"n": payload.number})
+                continue
+            if kind == "ended_here":
+                self.log.write(ENDED_HERE, {})
                 continue
             if kind == "alert":
                 self._record_console(self.console_lines.take())  # an alert follows what was printed before it

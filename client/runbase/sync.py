@@ -27,6 +27,7 @@ from .records import (
     ALERT_SENT,
     ARTIFACT,
     ARTIFACT_SENT,
+    ENDED_HERE,
     FILES,
     FILES_SENT,
     HISTORY,
@@ -98,6 +99,9 @@ def sync_log(connection: Connection, log: Path, *, mark_crashed: bool = True,
             record.update(identity)
             connection.upsert_bucket(UpsertBucketInput.model_validate(record))
             final = record.get("state") not in (None, "running")
+            continue
+        if kind == ENDED_HERE:
+            final = True  # another process sets the run's final state
             continue
         if identity is None:
             continue
