@@ -283,3 +283,32 @@ def test_retry_tries_again_only_what_may_pass() -> None:
     with pytest.raises(CommError):
         Retry(2, 0.0, 0.0).run(failing(False))
     assert len(calls) == 1
+
+
+def test_graphql_requests_are_tried_again_per_the_settings() -> None:
+    import httpx
+
+    from runbase.connection import Connection
+
+    statuses: list[int] = []
+
+    def connection(retries: int) -> Connection:
+        answers = [503, 503, 200]
+
+        def answer(request: httpx.Request) -> httpx.Response:
+            statuses.append(answers[0])
+            return httpx.Response(answers.pop(0), json={"data": {"ok": True}})
+
+        network = Network.from_settings(Settings(x_graphql_retry_max=retries, x_graphql_retry_wait_min_seconds=0.0,
+                                                 x_graphql_retry_wait_max_seconds=0.0))
+        made = Connection("http://runbase.invalid", "k", network=network)
+        made.http._transport = httpx.MockTransport(answer)
+        return made
+
+    patient = connection(2)
+    assert patient.get_data(patient.execute("{ ok }")) == {"ok": True} and statuses == [503, 503, 200]
+    statuses.clear()
+    impatient = connection(1)
+    with pytest.raises(CommError, match="HTTP 503") as raised:
+        impatient.get_data(impatient.execute("{ ok }"))
+    assert raised.value.retryable and statuses == [503, 503]
