@@ -9,6 +9,12 @@ python3 -m venv .venv
 # Editable, in "strict" mode: the package is a tree of links put on sys.path like an installed one, so a
 # `./runbase/` run folder cannot shadow it (the default editable mode's import hook loses to it).
 .venv/bin/python -m pip install -q -e '.[dev]' --config-settings editable_mode=strict
+# PyTorch, for the run.watch() tests only: runbase never depends on it. Where pip has no local copy this
+# downloads a large build (hundreds of MB, several GB for a CUDA one); RUNBASE_TEST_TORCH=0 skips it, and
+# those tests then skip with a reason.
+if [ "${RUNBASE_TEST_TORCH:-1}" != "0" ]; then
+    .venv/bin/python -m pip install -q torch==2.13.0
+fi
 # The type checker first: its configuration (strict on new modules) is in pyproject.toml.
 .venv/bin/mypy
 # pytest exits 5 when no test ran; set -e turns that into a failure too. Two workers, one test

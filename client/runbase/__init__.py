@@ -15,23 +15,32 @@ from .errors import (
     AuthenticationError,
     CommError,
     Error,
+    UnsupportedError,
     UsageError,
 )
+from .features import require
 from .files import restore, save
 from .lifecycle import (
+    alert,
+    define_metric,
     finish,
     init,
     link_model,
     log,
     log_artifact,
     log_model,
+    mark_preempting,
     setup,
     teardown,
+    unwatch,
     use_artifact,
     use_model,
+    watch,
 )
-from .run import AlertLevel, Run
+from .run import AlertLevel, Run, RunStatus
 from .settings import Settings
+from .sweeps import agent, controller, sweep
+from .term import termerror, termlog, termsetup, termwarn
 
 if TYPE_CHECKING:
     from .config import Config
@@ -44,8 +53,8 @@ summary: Summary | None = None
 
 # Rich data types and custom charts are imported when first used: `import runbase` needs none of the
 # optional libraries they encode with.
-_LAZY = {**{name: "runbase.data_types" for name in ("Audio", "Classes", "Histogram", "Html", "Image", "Molecule",
-                                                       "Object3D", "Plotly", "Table", "Video", "box3d")},
+_LAZY = {**{name: "runbase.data_types" for name in ("Audio", "Classes", "Graph", "Histogram", "Html", "Image",
+                                                       "Molecule", "Object3D", "Plotly", "Table", "Video", "box3d")},
          "plot_table": "runbase.plot", "plot": "runbase.plot", "data_types": "runbase.data_types"}
 
 
@@ -60,9 +69,10 @@ def __getattr__(name: str) -> Any:
     return value
 
 __all__ = [
-    "AlertLevel", "Api", "Artifact", "Audio", "Histogram", "Html", "Image", "Molecule", "Object3D", "Plotly", "Table",
-    "Video", "box3d", "plot", "plot_table", "ArtifactFinalizedError", "ArtifactNotLoggedError", "AuthenticationError",
-    "CommError", "Error", "Run", "Settings", "UsageError", "config", "finish", "init", "link_model", "log",
-    "log_artifact", "log_model", "login", "restore", "run", "save", "setup", "summary", "teardown", "use_artifact",
-    "use_model",
+    "AlertLevel", "Api", "Artifact", "Audio", "Graph", "Histogram", "Html", "Image", "Molecule", "Object3D", "Plotly",
+    "Table", "Video", "box3d", "plot", "plot_table", "ArtifactFinalizedError", "ArtifactNotLoggedError",
+    "AuthenticationError", "CommError", "Error", "Run", "RunStatus", "Settings", "UnsupportedError", "UsageError",
+    "agent", "alert", "config", "controller", "define_metric", "finish", "init", "link_model", "log", "log_artifact",
+    "log_model", "login", "mark_preempting", "require", "restore", "run", "save", "setup", "summary", "sweep",
+    "teardown", "termerror", "termlog", "termsetup", "termwarn", "unwatch", "use_artifact", "use_model", "watch",
 ]

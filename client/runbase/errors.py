@@ -13,6 +13,10 @@ class UsageError(Error):
     """The caller used the SDK wrongly: a bad argument, a call out of order."""
 
 
+class UnsupportedError(UsageError):
+    """The caller asked for something runbase does not offer, e.g. an unknown feature given to require()."""
+
+
 class ConfigError(UsageError):
     """A config value was changed without allow_val_change."""
 

@@ -5,18 +5,20 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import datetime
 import glob
 import json
 import logging
 import os
 import random
+import signal
 import socket
 import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, NoReturn
 
 from . import credentials
 from .config import Config, from_wandb_shape, initial_config, wandb_shaped
@@ -28,11 +30,16 @@ from .run import Run
 from .network import Network
 from .sender import Sender, warner
 from .settings import DEFAULTS, Settings, filled
+from .states import CTRL_C_EXIT_CODE, SIGNAL_EXIT_BASE, ended_state
 from .summary import Summary
 from .system import SystemSampler
+from .term import termsetup
 
 if TYPE_CHECKING:
     from .artifacts import Artifact
+    from .metrics import Metric
+    from .run import AlertLevel
+    from .watcher import Module
 
 FORBIDDEN_ID_CHARS = set('/\\#?%:')
 ADJECTIVES = ("amber", "bold", "brisk", "calm", "clever", "cosmic", "crisp", "dark", "eager", "fancy", "gentle",
@@ -48,9 +55,13 @@ NOT_BUILT = ("resume_from", "fork_from", "sync_tensorboard", "tensorboard", "mon
 _lock = threading.RLock()
 _active: list[Run] = []
 _setup_settings: Settings | None = None
-_exit_code = 0
+_exit_code = 0  # what the process is exiting with, as far as runbase saw: the exit code atexit finishes runs with
+_exit_hooked = False  # sys.exit records its code (from the first run on)
+_sigterm_pid: int | None = None  # the process whose runs our SIGTERM handler ends; None when it is not installed
+_exiting = False  # the interpreter is running its atexit callbacks
 
 METADATA_WAIT = 60.0  # seconds finish() waits for the metadata thread (git in a huge repository)
+ABANDON_WAIT = 3.0  # seconds an interrupted finish waits for the sender to record what is queued
 
 
 def _set_globals(run: Run | None) -> None:
@@ -125,8 +136,12 @@ def setup(settings: Settings | dict[str, Any] | None = None) -> None:
 
 def teardown(exit_code: int | None = None) -> None:
     """Finish every run still active and wait for its data to be sent."""
+    _end_all(exit_code if exit_code is not None else _exit_code)
+
+
+def _end_all(exit_code: int, state: str | None = None) -> None:
     for run in list(_active):
-        finish_run(run, exit_code if exit_code is not None else _exit_code)
+        finish_run(run, exit_code, state)
 
 
 def finish(exit_code: int | None = None, quiet: bool | None = None) -> None:
@@ -177,6 +192,41 @@ def link_model(path: str | os.PathLike[str], registered_model_name: str, name: s
                aliases: list[str] | None = None) -> Artifact | None:
     """run.link_model() on the current run."""
     return _current("link_model").link_model(path, registered_model_name, name=name, aliases=aliases)
+
+
+def watch(models: Module | Sequence[Module], criterion: Any = None,
+          log: Literal["gradients", "parameters", "all"] | None = "gradients", log_freq: int = 1000,
+          idx: int | None = None, log_graph: bool = False) -> None:
+    """run.watch() on the current run; before init() a ValueError, as the reference says."""
+    from .watcher import current_run
+
+    current_run("watch").watch(models, criterion, log, log_freq, idx, log_graph)
+
+
+def unwatch(models: Module | Sequence[Module] | None = None) -> None:
+    """run.unwatch() on the current run."""
+    from .watcher import current_run
+
+    current_run("unwatch").unwatch(models)
+
+
+def define_metric(name: str, step_metric: str | Metric | None = None, step_sync: bool | None = None,
+                  hidden: bool | None = None, summary: str | None = None, goal: str | None = None,
+                  overwrite: bool | None = None) -> Metric:
+    """run.define_metric() on the current run."""
+    return _current("define_metric").define_metric(name, step_metric=step_metric, step_sync=step_sync,
+                                                   hidden=hidden, summary=summary, goal=goal, overwrite=overwrite)
+
+
+def alert(title: str, text: str, level: str | AlertLevel | None = None,
+          wait_duration: int | float | datetime.timedelta | None = None) -> None:
+    """run.alert() on the current run."""
+    _current("alert").alert(title, text, level=level, wait_duration=wait_duration)
+
+
+def mark_preempting() -> None:
+    """run.mark_preempting() on the current run."""
+    _current("mark_preempting").mark_preempting()
 
 
 def init(
@@ -236,12 +286,15 @@ def init(
                 finish_run(run, 0)
         run = _start(s, initial)
         _active.append(run)
+        if run._sender is not None:
+            _hook_process()
         if reinit_mode != "create_new":
             _set_globals(run)
     return run
 
 
 def _start(s: Settings, initial: dict[str, Any]) -> Run:
+    termsetup(s)  # runbase.termlog() and the like follow the run's silent and show_* settings
     config = Config(allow_val_change=bool(s.allow_val_change))
     if s.mode == "disabled":
         config.update(initial, allow_val_change=True)
@@ -413,60 +466,154 @@ def _auto_resume_id(root: Path) -> str | None:
     return run_id if isinstance(run_id, str) else None
 
 
-def finish_run(run: Run, exit_code: int | None) -> None:
+def finish_run(run: Run, exit_code: int | None, state: str | None = None) -> None:
+    """End the run: its state is `state`, else finished for exit code 0 and failed for any other (as W&B).
+    Ctrl-C while it waits for the server records what is left for `runbase sync` and sends nothing more."""
     if not run._finished:
         run._upload_at_end()  # saved files go up before the run is marked finished, however it ends
     with _lock:
         if run._finished:
             return
         run._finished = True
+    final = {"state": state or ended_state(exit_code), "exitCode": exit_code or 0}
+    try:
+        _end(run, final)
+    except KeyboardInterrupt:
+        if run._sender is not None:
+            _abandon(run, final)
+        raise
+    finally:
+        with _lock:
+            if run in _active:
+                _active.remove(run)
+            import runbase
+
+            if runbase.run is run:
+                _set_globals(None)
+            if not _active:
+                _release_sigterm()
+
+
+def _end(run: Run, final: dict[str, Any]) -> None:
+    if run._watcher is not None:
+        run._watcher.unwatch()  # its hooks would log to a run that is gone
     if run._console is not None:
         run._console.stop()
     if run._system is not None:
         run._system.stop()
     if run._metadata is not None:
         run._metadata.join(METADATA_WAIT)  # its files are recorded before the run's end
-    if run._sender is not None:
-        warn = _warner(run._settings)
-        if run._pending:
-            run._commit()
-        state = "finished" if not exit_code else "failed"
-        final = ({"state": state, "exitCode": exit_code or 0}  # x_update_finish_state: another process ends it
-                 if filled(run._settings.x_update_finish_state, "x_update_finish_state") else {})
-        delivered = run._sender.close(final, filled(run._settings.x_finish_timeout, "x_finish_timeout"))
-        try:
-            run._sender.log.close()
-        except OSError:
-            pass  # reported by the sender already
-        run_dir = run._sender.log.path.parent
-        if run._sender.broken:
-            warn(f"{run._sender.failed}: the run's data is incomplete; what was recorded is in {run_dir}")
-        elif run._settings.mode == "online":
-            if delivered:
-                try:
-                    (run_dir / SYNCED).touch()
-                except OSError:
-                    pass  # the run folder is gone: nothing is left for `runbase sync` anyway
-            else:
-                warn(f"could not reach the server ({run._sender.failed}); everything is kept in {run_dir}: "
-                     f"upload it with `runbase sync {run_dir}`")
-        if run._settings.resume == "auto" and not exit_code:
-            (run_dir.parent / "resume.json").unlink(missing_ok=True)
-    with _lock:
-        if run in _active:
-            _active.remove(run)
-        import runbase
+    if run._sender is None:
+        return
+    warn = _warner(run._settings)
+    if run._pending:
+        run._commit()
+    delivered = run._sender.close(_reported(run, final), filled(run._settings.x_finish_timeout, "x_finish_timeout"))
+    try:
+        run._sender.log.close()
+    except OSError:
+        pass  # reported by the sender already
+    run_dir = run._sender.log.path.parent
+    if run._sender.broken:
+        warn(f"{run._sender.failed}: the run's data is incomplete; what was recorded is in {run_dir}")
+    elif run._settings.mode == "online":
+        if delivered:
+            try:
+                (run_dir / SYNCED).touch()
+            except OSError:
+                pass  # the run folder is gone: nothing is left for `runbase sync` anyway
+        else:
+            warn(f"could not reach the server ({run._sender.failed}); everything is kept in {run_dir}: "
+                 f"upload it with `runbase sync {run_dir}`")
+    if run._settings.resume == "auto" and final["state"] == "finished":
+        (run_dir.parent / "resume.json").unlink(missing_ok=True)
 
-        if runbase.run is run:
-            _set_globals(None)
+
+def _reported(run: Run, final: dict[str, Any]) -> dict[str, Any]:
+    """The final fields sent: none where another process sets the run's final state (x_update_finish_state)."""
+    return final if filled(run._settings.x_update_finish_state, "x_update_finish_state") else {}
+
+
+def _abandon(run: Run, final: dict[str, Any]) -> None:
+    """Ctrl-C during finish: the record log gets what is queued (the final state included), nothing more is
+    sent, and the process is not held up by a request in flight."""
+    sender = run._sender
+    assert sender is not None
+    sender.abandon(_reported(run, final), ABANDON_WAIT)
+    if not sender.is_alive():
+        try:
+            sender.log.close()
+        except OSError:
+            pass
+    run_dir = sender.log.path.parent
+    if run._settings.mode == "online":
+        _warner(run._settings)(f"interrupted: what the server did not get yet is kept in {run_dir}: upload it "
+                               f"with `runbase sync {run_dir}`")
+
+
+def _hook_process() -> None:
+    """From the first run on, as W&B's exit hooks do: sys.exit's code is the one runs end with at exit; and
+    SIGTERM, where nothing else handles it, ends the runs killed before the process dies of it."""
+    global _exit_hooked, _previous_exit, _sigterm_pid
+    if not _exit_hooked:
+        _exit_hooked = True
+        _previous_exit = sys.exit
+        sys.exit = _exit
+    if _sigterm_pid == os.getpid() or threading.current_thread() is not threading.main_thread():
+        return  # installed already; or not installable (signal handlers belong to the main thread)
+    try:
+        if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+            return  # the script's own handler (or an ignored SIGTERM) is left alone
+        signal.signal(signal.SIGTERM, _on_sigterm)
+    except (ValueError, OSError):
+        return
+    _sigterm_pid = os.getpid()
+
+
+def _release_sigterm() -> None:
+    """With no run left, SIGTERM kills at once again (unless someone replaced our handler since)."""
+    global _sigterm_pid
+    if _sigterm_pid is None or _exiting or threading.current_thread() is not threading.main_thread():
+        return  # at exit, signal.signal() would make a Ctrl-C'd Python exit with 1 instead of dying of SIGINT
+    try:
+        if signal.getsignal(signal.SIGTERM) is _on_sigterm:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    except (ValueError, OSError):
+        return
+    _sigterm_pid = None
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    """Mark every active run killed, with exit code 128 + the signal, and flush it; then die of the signal,
+    with the status a shell expects. A second SIGTERM while flushing kills at once."""
+    signal.signal(signum, signal.SIG_DFL)
+    try:
+        if os.getpid() == _sigterm_pid:  # a forked child has the runs but none of their threads
+            _end_all(SIGNAL_EXIT_BASE + signum, state="killed")
+    finally:
+        os.kill(os.getpid(), signum)
+        os._exit(SIGNAL_EXIT_BASE + signum)  # only if the signal did not end the process (it is blocked)
+
+
+def _exit(status: str | int | None = None) -> NoReturn:
+    global _exit_code
+    _exit_code = 0 if status is None else status if isinstance(status, int) else 1
+    _previous_exit(status)
 
 
 def _excepthook(exc_type: type[BaseException], exc: BaseException, tb: Any) -> None:
     global _exit_code
-    _exit_code = 1
+    _exit_code = CTRL_C_EXIT_CODE if issubclass(exc_type, KeyboardInterrupt) else 1
     _previous_excepthook(exc_type, exc, tb)
 
 
+def _at_exit() -> None:
+    global _exiting
+    _exiting = True
+    teardown()
+
+
 _previous_excepthook = sys.excepthook
+_previous_exit = sys.exit
 sys.excepthook = _excepthook
-atexit.register(teardown)
+atexit.register(_at_exit)

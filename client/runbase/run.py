@@ -14,7 +14,7 @@ import re
 import threading
 import time
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from .sender import Sender
     from .settings import Settings
     from .system import SystemSampler
+    from .watcher import Module, Watcher
 
 RESERVED_KEYS = frozenset(("_step", "_runtime", "_timestamp"))
 SCALARS = (int, float, str, bool, type(None))
@@ -46,6 +47,7 @@ MAX_ALERT_WAIT = datetime.timedelta(days=366)
 DEFAULT_ALERT_WAIT = datetime.timedelta(minutes=1)  # W&B's default
 SAVE_POLICIES = ("live", "now", "end")
 MODEL_REGISTRY = "wandb-registry-model"
+STATUS_WAIT = 10.0  # seconds run.status() waits for what was logged before it to be recorded
 
 
 @dataclass
@@ -55,6 +57,15 @@ class SavedFile:
     source: str
     policy: str
     uploaded_digest: str | None = None
+
+
+@dataclass
+class RunStatus:
+    """What run.status() returns, as W&B's RunStatus."""
+
+    sync_items_total: int = 0
+    sync_items_pending: int = 0
+    sync_time: datetime.datetime | None = None
 
 
 class AlertLevel(str, enum.Enum):
@@ -237,6 +248,7 @@ class Run:
         self._charts: dict[str, dict[str, Any]] = {}  # custom charts that call logged: key -> their panel config
         self._tables: list[Artifact] = []  # the run_table artifacts of the tables that call logged
         self._media_step = start_step
+        self._watcher: Watcher | None = None  # the models run.watch() hooked into
 
     # -- logging ---------------------------------------------------------------------
     def log(self, data: dict[str, Any], step: int | None = None, commit: bool | None = None) -> None:
@@ -403,6 +415,26 @@ class Run:
         return self._metrics.define(name, step_metric=step_metric, step_sync=step_sync, hidden=hidden,
                                     summary=summary, goal=goal, overwrite=overwrite)
 
+    # -- watching PyTorch models -----------------------------------------------------
+    def watch(self, models: Module | Sequence[Module], criterion: Any = None,
+              log: Literal["gradients", "parameters", "all"] | None = "gradients", log_freq: int = 1000,
+              idx: int | None = None, log_graph: bool = False) -> None:
+        """Log a PyTorch model's gradient and/or parameter histograms every `log_freq` batches onto the next
+        logged step, and with log_graph its layers as the summary's `graph_IDX` (see runbase.watcher).
+        `criterion` is taken, as W&B takes it, and changes nothing that is logged."""
+        self._watching().watch(models, criterion, log=log, log_freq=log_freq, idx=idx, log_graph=log_graph)
+
+    def unwatch(self, models: Module | Sequence[Module] | None = None) -> None:
+        """Take run.watch()'s hooks off the given models, or off every watched model."""
+        self._watching().unwatch(models)
+
+    def _watching(self) -> Watcher:
+        from .watcher import Watcher
+
+        if self._watcher is None:
+            self._watcher = Watcher(self)
+        return self._watcher
+
     # -- lifecycle -------------------------------------------------------------------
     def finish(self, exit_code: int | None = None, quiet: bool | None = None) -> None:
         """Send what is left and mark the run finished (or failed for a non-zero exit code)."""
@@ -546,6 +578,34 @@ class Run:
             raise UsageError("this run has finished; alerts must be sent while it is active")
         if self._sender is not None:
             self._sender.alert(fields)
+
+    # -- sync status, display, preemption ------------------------------------------------------
+    def status(self) -> RunStatus:
+        """How much of what the run recorded the server has: the run's records meant for it, those not sent
+        yet (all of them offline, until `runbase sync`), and when it last took something (local time)."""
+        self._check_active("status()")
+        if self._sender is None:
+            return RunStatus()
+        total, pending, synced_at = self._sender.status(STATUS_WAIT)
+        return RunStatus(sync_items_total=total, sync_items_pending=pending,
+                         sync_time=datetime.datetime.fromtimestamp(synced_at) if synced_at is not None else None)
+
+    def display(self, height: int = 420, hidden: bool = False) -> bool:
+        """Show the run's page in the Jupyter notebook running this; False where there is none to show it in
+        (outside Jupyter, a silent, offline or disabled run)."""
+        from . import jupyter
+
+        self._check_active("display()")
+        markup = jupyter.run_html(self.url or "", self._name or self._id, height=height, hidden=bool(hidden))
+        if self._settings.silent or self.url is None or jupyter.shell() is None:
+            return False
+        return jupyter.show(markup)
+
+    def mark_preempting(self) -> None:
+        """Tell the server at once that this run is about to be preempted: if it then goes silent, the server
+        marks it preempted rather than crashed."""
+        self._check_active("mark_preempting()")
+        self._update(state="preempting")
 
     # -- files ---------------------------------------------------------------------------------
     def save(self, glob_str: str | os.PathLike[str], base_path: str | os.PathLike[str] | None = None,

@@ -33,6 +33,7 @@ from .console import ConsoleLines, ignore_this_thread
 from .errors import ArtifactNotLoggedError, CommError
 from .records import ALERT, ALERT_SENT, ARTIFACT, ARTIFACT_SENT, ENDED_HERE, FILES, FILES_SENT, HISTORY, RUN, SYSTEM, \
     RecordLog
+from .states import FINAL_STATES
 from .uploads import Job, RunFilesJob, Uploader
 
 if TYPE_CHECKING:
@@ -151,6 +152,14 @@ class Sender(threading.Thread):
         self.deadline = float("inf")
         self.failed: str | None = None  # why data could not be delivered
         self.broken = False  # recording failed: nothing more is recorded or sent
+        self.aborting = False  # Ctrl-C during close(): record what is queued, send nothing more
+        # For run.status(): records meant for the server so far, how many of them the run fields and summary
+        # update waiting to go merge, uploads settled, and when the server last took something.
+        self.recorded = 0
+        self.run_records = 0
+        self.summary_records = 0
+        self.uploads_settled = 0
+        self.synced_at: float | None = None
 
     # -- called from the run's thread ------------------------------------------------
     def row(self, row: dict[str, Any], nonfinite: bool = False) -> None:
@@ -195,13 +204,41 @@ class Sender(threading.Thread):
     def close(self, final_fields: dict[str, Any], timeout: float) -> bool:
         """Deliver everything, then the final state; False if the server could not be reached in time."""
         self.queue.append(("console_end", None))
-        # No final fields: another process sets the run's final state (x_update_finish_state=False).
-        self.queue.append(("run", final_fields) if final_fields else ("ended_here", None))
+        self.queue.append(_ending(final_fields))
         self.deadline = time.monotonic() + timeout
         self.closing = True
         self.wake.set()
         self.join()
         return self.failed is None
+
+    def abandon(self, final_fields: dict[str, Any], timeout: float) -> None:
+        """After Ctrl-C during close(): record what is queued (with the final state, if close() had not queued
+        it yet) for `runbase sync`, and send nothing more. Waits at most `timeout`: a request in flight is not
+        waited for, nor is anything recorded after it."""
+        if not self.closing:
+            self.queue.append(("console_end", None))
+            self.queue.append(_ending(final_fields))
+            self.closing = True
+        self.failed = self.failed or "interrupted (Ctrl-C) while sending the run's last data"
+        self.aborting = True  # after queueing: the sender, seeing it, drains once more
+        self.wake.set()
+        self.join(timeout)
+
+    def status(self, timeout: float) -> tuple[int, int, float | None]:
+        """Records meant for the server so far, how many of them it does not have yet (all, offline), and when
+        it last took something. What was queued before the call is recorded first (waiting at most `timeout`)."""
+        if self.is_alive() and not self.broken:
+            answered = threading.Event()
+            self.queue.append(("status", answered))
+            self.wake.set()
+            answered.wait(timeout)
+        if self.connection is None:
+            return self.recorded, self.recorded, None
+        pending = (len(self.pending_batches) + len(self.pending_console) + len(self.pending_system)
+                   + len(self.pending_alerts) + (self.run_records if self.pending_run else 0)
+                   + (self.summary_records if self.pending_summary else 0)
+                   + self.artifacts_recorded + self.files_recorded - self.uploads_settled)
+        return self.recorded, pending, self.synced_at
 
     # -- the sender thread ------------------------------------------------------------
     def run(self) -> None:
@@ -234,6 +271,9 @@ class Sender(threading.Thread):
                 self.warn(f"{self.failed}; nothing more of this run is recorded or sent")
                 self._discard()
                 return
+            if self.aborting:
+                self._drain()
+                return
             connection = self.connection
             if connection is None:  # offline: the record log is the whole job
                 for pending in (self.pending_batches, self.pending_run, self.pending_summary, self.pending_console,
@@ -247,10 +287,12 @@ class Sender(threading.Thread):
             try:
                 if self._send(connection):
                     last_contact = time.monotonic()
+                    self.synced_at = time.time()
                 elif time.monotonic() - last_contact >= self.heartbeat_seconds:
                     self.sending = "a heartbeat"
                     self._send_history(connection, "[]")
                     last_contact = time.monotonic()
+                    self.synced_at = time.time()
                 backoff = 0.0
             except CommError as exc:
                 if not exc.retryable:
@@ -280,6 +322,8 @@ class Sender(threading.Thread):
                 kind, payload = self.queue.popleft()
                 if kind == "artifact":
                     payload.settle(error=CommError(f"artifact {payload.label} was not logged: {self.failed}"))
+                elif kind == "status":
+                    payload.set()
             if self.closing:
                 return
             self.wake.wait(1.0)
@@ -289,6 +333,7 @@ class Sender(threading.Thread):
         rows: list[dict[str, Any]] = []
         nonfinite = False
         system: list[str] = []  # encoded rows; a stream of its own, recorded after the rest
+        answered: list[threading.Event] = []  # run.status() calls, answered once all before them is recorded
         while self.queue:
             kind, payload = self.queue.popleft()
             if kind == "row" or kind == "row!":
@@ -300,6 +345,9 @@ class Sender(threading.Thread):
                 continue
             if kind in CONSOLE_STREAMS:
                 self.console_lines.add(kind, payload)
+                continue
+            if kind == "status":
+                answered.append(payload)
                 continue
             if kind == "console_end":
                 self._record_console(self.console_lines.take(end=True))
@@ -313,6 +361,7 @@ class Sender(threading.Thread):
                 self._record_upload(FILES, RunFilesJob(payload, self.log.path.parent / "files"))
                 continue
             if kind == "upload_done":
+                self.uploads_settled += 1
                 if payload.error is None:
                     self.log.write(FILES_SENT if isinstance(payload, RunFilesJob) else ARTIFACT_SENT,
                                    {"n": payload.number})
@@ -323,15 +372,20 @@ class Sender(threading.Thread):
             if kind == "alert":
                 self._record_console(self.console_lines.take())  # an alert follows what was printed before it
                 self.log.write(ALERT, {"n": self.alerts_recorded, **payload})
+                self.recorded += 1
                 self.pending_alerts.append((self.alerts_recorded, payload))
                 self.alerts_recorded += 1
                 continue
             self.log.write(RUN, payload)
+            self.recorded += 1
+            self.run_records = (self.run_records if self.pending_run else 0) + 1
             self.pending_run.update(payload)
         self._record_rows(rows, nonfinite)
         self._record_console(self.console_lines.take())
         self._record_summary()
         self._record_system(system)
+        for event in answered:
+            event.set()
 
     def _record_artifact(self, job: ArtifactJob) -> None:
         self._record_upload(ARTIFACT, job)
@@ -344,6 +398,7 @@ class Sender(threading.Thread):
         except BaseException as exc:
             job.settle(error=exc)
             raise
+        self.recorded += 1
         if kind == ARTIFACT:
             self.artifacts_recorded += 1
         else:
@@ -372,6 +427,8 @@ class Sender(threading.Thread):
         delta.update({k: MISSING for k in self.recorded_summary.keys() - current.keys()})
         if delta:
             self.log.write(HISTORY, {"rows": "[]", **summary_fields(delta)})
+            self.recorded += 1
+            self.summary_records = (self.summary_records if self.pending_summary else 0) + 1
             self.pending_summary.update(delta)
             self.recorded_summary = current
 
@@ -387,6 +444,7 @@ class Sender(threading.Thread):
             self._record_batch(rows[half:], nonfinite)
             return
         self.log.write(HISTORY, {"rows": encoded})
+        self.recorded += 1
         self.pending_batches.append(encoded)
 
     def _record_system(self, texts: list[str]) -> None:
@@ -401,6 +459,7 @@ class Sender(threading.Thread):
                 end += 1
             encoded = "[" + ",".join(texts[start:end]) + "]"
             self.log.write(SYSTEM, {"rows": "[]", "systemRows": encoded, "systemStart": self.system_next})
+            self.recorded += 1
             if not self.system_refused:
                 self.pending_system.append((self.system_next, encoded))
             self.system_next += end - start
@@ -443,6 +502,7 @@ class Sender(threading.Thread):
             self._record_console_chunk(lines[half:])
             return
         self.log.write(HISTORY, {"rows": "[]", "consoleLines": encoded, "consoleStart": self.console_next})
+        self.recorded += 1
         if not self.console_refused:
             self.pending_console.append((self.console_next, encoded))
         self.console_next += len(lines)
@@ -452,7 +512,7 @@ class Sender(threading.Thread):
         final state; True if anything went."""
         sent = False
         run_fields = self.pending_run
-        final = run_fields.get("state") not in (None, "running")
+        final = run_fields.get("state") in FINAL_STATES
         if run_fields and not final:
             self.sending = "a run update"
             self._upsert(connection, run_fields)
@@ -538,6 +598,12 @@ class Sender(threading.Thread):
         }))
         if delta is self.pending_summary:
             self.pending_summary = {}
+
+
+def _ending(final_fields: dict[str, Any]) -> tuple[str, Any]:
+    """The queue item that ends a run: its final fields, or none when another process sets the run's final
+    state (x_update_finish_state=False)."""
+    return ("run", final_fields) if final_fields else ("ended_here", None)
 
 
 def print_warning(message: str) -> None:

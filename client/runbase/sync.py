@@ -39,6 +39,7 @@ from .records import (
     sent_numbers,
 )
 from .sender import MISSING, summary_fields, wire_form
+from .states import FINAL_STATES
 from .uploads import RunFilesJob
 
 UPLOADS_SENT = {ARTIFACT: ARTIFACT_SENT, FILES: FILES_SENT}  # what marks each kind of upload done
@@ -81,11 +82,12 @@ def record_logs(path: Path) -> Iterator[Path]:
 def sync_log(connection: Connection, log: Path, *, mark_crashed: bool = True,
              warn: Callable[[str], None] = _print_warning, silent: bool = False) -> dict[str, Any]:
     """Replay one run's records; returns what was sent. A log that does not end with a final state
-    marks the run crashed, unless `mark_crashed` is False (the run is about to be resumed); `silent`
+    marks the run crashed (preempted, if it was preempting), unless `mark_crashed` is False (the run is about to be resumed); `silent`
     keeps the artifact uploads' progress lines off stderr."""
     identity: dict[str, Any] | None = None
     rows = 0
-    final = False
+    last_state = None  # the state the last run record gave
+    ended_here = False  # the process ended, leaving the final state to another (x_update_finish_state=False)
     refused: set[str] = set()  # console lines, system rows: the server refused some, so the rest are skipped
     sent = sent_numbers(log, ALERT_SENT)
     sent_uploads = {kind: sent_numbers(log, sent) for kind, sent in UPLOADS_SENT.items()}
@@ -98,10 +100,11 @@ def sync_log(connection: Connection, log: Path, *, mark_crashed: bool = True,
                 identity = {"entityName": entity, "modelName": record["modelName"], "name": record["name"]}
             record.update(identity)
             connection.upsert_bucket(UpsertBucketInput.model_validate(record))
-            final = record.get("state") not in (None, "running")
+            if record.get("state") is not None:
+                last_state = record["state"]
             continue
         if kind == ENDED_HERE:
-            final = True  # another process sets the run's final state
+            ended_here = True
             continue
         if identity is None:
             continue
@@ -156,8 +159,9 @@ def sync_log(connection: Connection, log: Path, *, mark_crashed: bool = True,
             artifacts += kind == ARTIFACT
     if identity is None:
         raise UsageError(f"{log} holds no run record")
-    if not final and mark_crashed:  # the process died before finishing the run
-        connection.upsert_bucket(UpsertBucketInput.model_validate({**identity, "state": "crashed"}))
+    if last_state not in FINAL_STATES and mark_crashed and not ended_here:  # the process died before finishing
+        ended = "preempted" if last_state == "preempting" else "crashed"
+        connection.upsert_bucket(UpsertBucketInput.model_validate({**identity, "state": ended}))
     (log.parent / SYNCED).touch()
     return {"path": f"{identity['entityName']}/{identity['modelName']}/{identity['name']}", "new_rows": rows,
             "artifacts": artifacts}

@@ -216,7 +216,8 @@ def test_run_state_builders() -> None:
     either = RunEvent.state.in_(["CRASHED", "failed", "failed"])
     assert either.states == [RunState.CRASHED, RunState.FAILED]
     assert (RunEvent.state != "running").states == sorted(
-        [RunState.FINISHED, RunState.FAILED, RunState.CRASHED, RunState.KILLED], key=lambda s: s.value)
+        [RunState.FINISHED, RunState.FAILED, RunState.CRASHED, RunState.KILLED, RunState.PREEMPTING,
+         RunState.PREEMPTED], key=lambda s: s.value)
     with pytest.raises(ValueError, match="unknown run state"):
         RunEvent.state == "exploded"  # noqa: B015
     with pytest.raises(ValueError, match="at least 1 item"):

@@ -312,3 +312,16 @@ def test_graphql_requests_are_tried_again_per_the_settings() -> None:
     with pytest.raises(CommError, match="HTTP 503") as raised:
         impatient.get_data(impatient.execute("{ ok }"))
     assert raised.value.retryable and statuses == [503, 503]
+
+
+def test_show_settings_keep_their_kind_of_line_off_stderr(monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    from runbase import term
+
+    for name in ("_silent", "_logger", "_hidden"):
+        monkeypatch.setattr(term, name, getattr(term, name))  # put back after the test
+    term.termsetup(Settings(show_errors=False, show_info=False))
+    term.termerror("bad")
+    term.termlog("info")
+    term.termwarn("careful")
+    assert capsys.readouterr().err == "runbase: WARNING careful\n"

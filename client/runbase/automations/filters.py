@@ -56,6 +56,8 @@ class RunState(str, Enum):
     FAILED = "failed"
     CRASHED = "crashed"
     KILLED = "killed"
+    PREEMPTING = "preempting"
+    PREEMPTED = "preempted"
 
 
 _CMP_ALIASES = {">": "$gt", ">=": "$gte", "<": "$lt", "<=": "$lte", "==": "$eq", "!=": "$ne"}

@@ -11,6 +11,7 @@ from typing import Any
 WHERE = {
     "WBValue": "media", "Media": "media",
     "Histogram": "histogram",
+    "Graph": "graph", "Node": "graph", "Edge": "graph",
     "Image": "image", "BoundingBoxes2D": "image", "ImageMask": "image", "Classes": "image",
     "Audio": "audio",
     "Video": "video",

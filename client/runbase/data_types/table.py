@@ -38,7 +38,7 @@ MIXED_HINT = "create the Table with allow_mixed_types=True to mix types in a col
 # The `_type` of a stored rich value -> the runbase.data_types class that reads it back.
 VALUE_CLASSES = {"table": "Table", "histogram": "Histogram", "image-file": "Image", "audio-file": "Audio",
                  "video-file": "Video", "html-file": "Html", "object3D-file": "Object3D",
-                 "molecule-file": "Molecule", "plotly-file": "Plotly"}
+                 "molecule-file": "Molecule", "plotly-file": "Plotly", "graph-file": "Graph"}
 
 _short = reprlib.Repr()
 _short.maxstring = _short.maxother = 60

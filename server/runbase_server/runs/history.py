@@ -316,8 +316,8 @@ def append(
     runs.merge_summary(run, documents.parse(summary_text, "summaryMetrics"), removed_summary_keys)
     console.append(session, run, console_start, console_text)
     refused_system = _append_system(session, run, system_start, system_text)
-    # A crashed run that sends again was only silent, not dead.
-    revived = run.state == "crashed" and runs.change_state(session, run, "running")
+    # A crashed (or preempted) run that sends again was only silent, not dead.
+    revived = run.state in runs.REVIVABLE and runs.change_state(session, run, "running")
     run.heartbeat_at = utcnow()
     session.flush()
     engine.on_history(session, run, fresh)

@@ -18,8 +18,12 @@ from ..errors import NotFound, UserError
 from ..names import check_name
 from ..tables import Project, Run, User, utcnow
 
-STATES = ("running", "finished", "failed", "crashed", "killed")
-FINAL_STATES = ("finished", "failed", "crashed", "killed")
+STATES = ("running", "finished", "failed", "crashed", "killed", "preempting", "preempted")
+FINAL_STATES = ("finished", "failed", "crashed", "killed", "preempted")
+# What a run that stops sending heartbeats becomes: a preempting run said it would go quiet (its machine is
+# being taken away), so its silence is a preemption, not a crash.
+SILENT_ENDS = {"running": "crashed", "preempting": "preempted"}
+REVIVABLE = ("crashed", "preempted")  # ended only by silence: a run heard from again is running
 ID_ALPHABET = string.ascii_lowercase + string.digits
 
 
@@ -169,20 +173,23 @@ def delete(session: Session, run: Run) -> None:
 
 
 def mark_crashed(session: Session, silent_for: timedelta) -> int:
-    """Runs that stopped sending heartbeats crashed; returns how many were marked.
+    """Runs that stopped sending heartbeats crashed (were preempted, if they said they were preempting);
+    returns how many were marked.
 
     The UPDATE re-checks each row's state, so when servers sweep together each
     run is marked, and its automations fire, once."""
     cutoff: datetime = utcnow() - silent_for
-    crashed = list(session.scalars(
-        update(Run)
-        .where(Run.state == "running", Run.heartbeat_at < cutoff)
-        .values(state="crashed", finished_at=utcnow())
-        .returning(Run.id)
-        .execution_options(synchronize_session=False)
-    ))
-    for run_id in crashed:
+    marked: list[int] = []
+    for state, ended in SILENT_ENDS.items():
+        marked += session.scalars(
+            update(Run)
+            .where(Run.state == state, Run.heartbeat_at < cutoff)
+            .values(state=ended, finished_at=utcnow())
+            .returning(Run.id)
+            .execution_options(synchronize_session=False)
+        )
+    for run_id in marked:
         run = session.get(Run, run_id, populate_existing=True)
         if run is not None:
             engine.on_state(session, run)
-    return len(crashed)
+    return len(marked)

@@ -17,6 +17,7 @@ from ...config import from_wandb_shape, wandb_shaped
 from ...connection import Connection
 from ...errors import UsageError, present
 from ...files import FileClient, name_under
+from ...states import LIVE_STATES
 from ..paginator import Paginator
 from .files import File, Files
 
@@ -255,7 +256,7 @@ class Run:
                                               run_name=self._id, delete_artifacts=delete_artifacts))
 
     def wait_until_finished(self, poll_seconds: float = 1.0) -> None:
-        while self.load(force=True)["state"] == "running":
+        while self.load(force=True)["state"] in LIVE_STATES:
             time.sleep(poll_seconds)
 
     # -- history --------------------------------------------------------------------------------

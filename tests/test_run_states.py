@@ -1,0 +1,238 @@
+"""How a run ends when its process is interrupted or preempted, read back through the public API: Ctrl-C,
+SIGTERM, sys.exit, a `with` block interrupted, a second Ctrl-C while finishing, and mark_preempting
+followed by silence. Every script is a real SDK process; those of one test run side by side."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+from conftest import Server, run_script, sdk_environment
+
+import runbase
+from runbase import jupyter
+from runbase.automations import DoNothing, OnRunState, RunEvent
+
+
+def api_of(server: Server) -> runbase.Api:
+    return runbase.Api(overrides={"base_url": server.url}, api_key=server.key)
+
+
+def start(code: str, env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def logging_loop(project: str, run_id: str) -> str:
+    """A script that logs until it is stopped, saying when its first rows are on their way."""
+    return f"""
+        import time, runbase
+        run = runbase.init(project={project!r}, id={run_id!r})
+        for step in range(3):
+            run.log({{"loss": 1.0 / (step + 1)}})
+        print("logged", flush=True)
+        while True:
+            time.sleep(0.01)
+    """
+
+
+def test_interrupted_runs_end_as_wandb_ends_them(server: Server, tmp_path: Path) -> None:
+    project = f"states-{uuid.uuid4().hex[:6]}"
+    env = sdk_environment(server, tmp_path)
+    scripts = {
+        "ctrl-c": f"""
+            import runbase
+            run = runbase.init(project={project!r}, id="ctrl-c")
+            run.log({{"loss": 1.0}})
+            raise KeyboardInterrupt
+        """,
+        "with-block": f"""
+            import runbase
+            with runbase.init(project={project!r}, id="with-block") as run:
+                run.log({{"loss": 1.0}})
+                raise KeyboardInterrupt
+        """,
+        "exit-3": f"""
+            import sys, runbase
+            runbase.init(project={project!r}, id="exit-3").log({{"loss": 1.0}})
+            sys.exit(3)
+        """,
+        "sigint": logging_loop(project, "sigint"),
+        "sigterm": logging_loop(project, "sigterm"),
+    }
+    procs = {name: start(code, env) for name, code in scripts.items()}
+    for name, sig in (("sigint", signal.SIGINT), ("sigterm", signal.SIGTERM)):
+        out = procs[name].stdout
+        assert out is not None and out.readline().strip() == "logged"
+        procs[name].send_signal(sig)
+    codes = {name: proc.wait(60) for name, proc in procs.items()}
+    # SIGTERM still terminates the process by the signal; an uncaught Ctrl-C ends it by SIGINT, or with 1 when
+    # a thread ran Python code after the interrupt (CPython forgets it then: so without runbase too).
+    assert codes.pop("exit-3") == 3 and codes.pop("sigterm") == -signal.SIGTERM
+    assert set(codes.values()) <= {1, -signal.SIGINT}, codes
+    api = api_of(server)
+    ended = {name: api.run(f"admin/{project}/{name}") for name in scripts}
+    assert {name: (run.state, (server.run(name, project=project) or {})["exitCode"])
+            for name, run in ended.items()} == {
+        "ctrl-c": ("failed", 255),  # W&B's exit hook: an uncaught KeyboardInterrupt is exit code 255
+        "with-block": ("failed", 1),  # W&B's Run.__exit__: any exception is exit code 1
+        "exit-3": ("failed", 3),  # sys.exit's code, as W&B's exit hook records it
+        "sigint": ("failed", 255),
+        "sigterm": ("killed", 128 + signal.SIGTERM),
+    }
+    # Everything logged before the signal was flushed.
+    assert len(ended["sigterm"].history(pandas=False)) == 3 and len(ended["sigint"].history(pandas=False)) == 3
+    assert [r.id for r in api.runs(f"admin/{project}", filters={"state": "killed"})] == ["sigterm"]
+
+
+def test_a_second_ctrl_c_while_finishing_keeps_the_record_log(server: Server, tmp_path: Path) -> None:
+    """The server hangs on the final state; Ctrl-C then ends the process at once, and the record log keeps the
+    run's rows and its final state for `runbase sync`."""
+    env = sdk_environment(server, tmp_path)
+    started = time.monotonic()
+    result = run_script("""
+        import os, signal, threading, time, runbase
+        run = runbase.init(project="second-ctrl-c", settings={"x_finish_timeout": 120})
+        run.log({"loss": 1.0})
+        print(run.id, run._sender.log.path, flush=True)
+        connection = run._sender.connection
+        upsert = connection.upsert_bucket
+        def hanging(input):
+            if input.state is not None:
+                time.sleep(60)  # the server never answers the final state
+            return upsert(input)
+        connection.upsert_bucket = hanging
+        threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT)).start()
+        run.finish()
+    """, env, check=False, timeout=60)
+    assert time.monotonic() - started < 20
+    assert result.returncode in (1, -signal.SIGINT) and "KeyboardInterrupt" in result.stderr
+    assert "runbase sync" in result.stderr
+    run_id, log_path = result.stdout.split()
+    records = [json.loads(line) for line in Path(log_path).read_text().splitlines()]
+    assert [json.loads(r["rows"])[0]["loss"] for r in records if r["t"] == "history" and r["rows"] != "[]"] == [1.0]
+    assert [r for r in records if r["t"] == "run"][-1]["state"] == "finished"
+    assert not (Path(log_path).parent / "synced").exists()
+    assert api_of(server).run(f"admin/second-ctrl-c/{run_id}").state == "running"  # the server never heard
+
+
+@pytest.fixture(scope="module")
+def quick_server(backend: str, tmp_path_factory: pytest.TempPathFactory,
+                 request: pytest.FixtureRequest) -> Iterator[Server]:
+    """A server that takes a run silent for 2 s as ended."""
+    url = request.getfixturevalue("postgres").create() if backend == "postgresql" else None
+    srv = Server(tmp_path_factory.mktemp(f"states-{backend}"), url,
+                 {"RUNBASE_HEARTBEAT_TIMEOUT_SECONDS": "2"}).start()
+    yield srv
+    srv.stop()
+
+
+def test_a_preempting_run_that_goes_silent_is_preempted(quick_server: Server, tmp_path: Path) -> None:
+    project = f"preempt-{uuid.uuid4().hex[:6]}"
+    api = api_of(quick_server)
+    watch = api.create_automation(
+        OnRunState(scope=f"admin/{project}", filter=RunEvent.state.in_(["preempting", "preempted"])) >> DoNothing(),
+        name=f"{project}-watch")
+    result = run_script(f"""
+        import json, os, time, runbase
+        # A run marked preempting that then finishes normally is finished, as in W&B.
+        with runbase.init(project={project!r}, id="resumed-fine") as run:
+            run.mark_preempting()
+        run = runbase.init(project={project!r}, id="preempted", settings={{"heartbeat_seconds": 0.5}})
+        runbase.define_metric("loss", summary="min")
+        for loss in (3.0, 1.0, 2.0):
+            runbase.log({{"loss": loss}})
+        runbase.alert(title="checkpoint", text="saved", level="INFO")
+        assert run.display() is False  # not in Jupyter
+        runbase.mark_preempting()
+        deadline = time.monotonic() + 10
+        status = run.status()
+        while status.sync_items_pending and time.monotonic() < deadline:
+            time.sleep(0.05)
+            status = run.status()
+        print(json.dumps({{"total": status.sync_items_total, "pending": status.sync_items_pending,
+                           "synced": status.sync_time is not None}}), flush=True)
+        os._exit(0)  # the machine is taken away: no finish
+    """, sdk_environment(quick_server, tmp_path))
+    status = json.loads(result.stdout)
+    assert status["total"] >= 4 and status["pending"] == 0 and status["synced"]
+    assert api.run(f"admin/{project}/resumed-fine").state == "finished"
+    preempted = api.run(f"admin/{project}/preempted")
+    assert preempted.state == "preempting"
+    deadline = time.monotonic() + 15
+    while preempted.load(force=True)["state"] == "preempting" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert preempted.state == "preempted" and preempted.summary["loss"] == {"min": 1.0}
+    fired = quick_server.graphql("""query($id: ID!) { trigger(id: $id) { deliveries(first: 10) { edges { node {
+        runName payload } } } } }""", {"id": watch.id})["data"]["trigger"]["deliveries"]["edges"]
+    assert sorted((e["node"]["runName"], json.loads(e["node"]["payload"])["run_state"]) for e in fired) == [
+        ("preempted", "preempted"), ("preempted", "preempting"), ("resumed-fine", "preempting")]
+
+
+def test_status_of_an_offline_run_counts_everything_as_pending(tmp_path: Path) -> None:
+    run = runbase.init(mode="offline", dir=tmp_path, project="offline-status", reinit="create_new")
+    try:
+        before = run.status().sync_items_total
+        run.log({"x": 1})
+        status = run.status()  # the row logged just before is counted
+        assert status.sync_items_total > before and status.sync_items_total == status.sync_items_pending
+        assert status.sync_time is None
+        assert run.display() is False
+        run.mark_preempting()
+    finally:
+        run.finish()
+    with pytest.raises(runbase.UsageError, match="finished"):
+        run.status()
+
+
+def test_module_level_functions_need_a_run_and_sweeps_are_not_built() -> None:
+    assert runbase.run is None
+    calls: list[Callable[[], object]] = [lambda: runbase.define_metric("x"), lambda: runbase.alert("t", "x"),
+                                         runbase.mark_preempting]
+    for call in calls:
+        with pytest.raises(runbase.UsageError, match=r"call runbase.init\(\) before runbase\.\w+\(\)"):
+            call()
+    sweeps: list[Callable[[], object]] = [lambda: runbase.sweep({}), lambda: runbase.agent("abc"), runbase.controller]
+    for call in sweeps:
+        with pytest.raises(NotImplementedError, match="sweeps"):
+            call()
+    with pytest.raises(runbase.UnsupportedError, match="unsupported requirement: teleport"):
+        runbase.require(["core", "teleport"])
+    runbase.require("service")
+
+
+def test_term_functions_print_runbase_lines(capsys: pytest.CaptureFixture[str]) -> None:
+    runbase.termlog("hello\nworld")
+    runbase.termwarn("careful", repeat=False)
+    runbase.termwarn("careful", repeat=False)
+    runbase.termerror("broken", prefix=False)
+    assert capsys.readouterr().err.splitlines() == [
+        "runbase: hello", "runbase: world", "runbase: WARNING careful", "ERROR broken"]
+
+
+class FakeKernelShell:
+    config: ClassVar[dict[str, Any]] = {"IPKernelApp": {}}
+
+
+def test_display_html_is_escaped_and_shown_only_in_jupyter(monkeypatch: pytest.MonkeyPatch) -> None:
+    markup = jupyter.run_html('http://h/e/p/runs/x"><script>alert(1)</script>', "<b>n</b>", height=300, hidden=True)
+    assert "<script>" not in markup and "<b>" not in markup and "height:300px" in markup
+    assert markup.startswith("<details><summary>Show run &lt;b&gt;n&lt;/b&gt;</summary><iframe src=\"http://h/")
+    with pytest.raises(runbase.UsageError, match="height"):
+        jupyter.run_html("http://h", "n", height="420; x", hidden=False)  # type: ignore[arg-type]
+    assert jupyter.shell() is None or "IPython" in sys.modules
+    fake = type(sys)("IPython")
+    fake.get_ipython = lambda: FakeKernelShell()  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "IPython", fake)
+    assert isinstance(jupyter.shell(), FakeKernelShell)
+    fake.get_ipython = lambda: None  # type: ignore[attr-defined]
+    assert jupyter.shell() is None
