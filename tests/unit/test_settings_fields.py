@@ -14,7 +14,7 @@ import pytest
 import runbase
 from runbase.errors import CommError, UsageError
 from runbase.network import Network, Retry
-from runbase.settings import Settings
+from runbase.settings import FIELDS, Settings
 
 # (field, a value it takes, a value of the wrong type or outside what it takes), for every field the
 # reference's Settings.__init__ lists (v0.21.3), resume_from, fork_from and resumed aside.
@@ -76,8 +76,10 @@ NOT_BUILT = {"sweep_id": "sweeps", "sweep_param_path": "sweeps", "identity_token
              "x_files_dir": "x_files_dir"}
 
 
-def test_the_list_above_is_the_reference_s() -> None:
-    assert len(REFERENCE_FIELDS) == 138 and len({name for name, _, _ in REFERENCE_FIELDS}) == 138
+def test_settings_has_the_reference_s_fields_and_runbase_s_three() -> None:
+    names = {name for name, _, _ in REFERENCE_FIELDS}
+    assert len(REFERENCE_FIELDS) == len(names) == 138
+    assert set(FIELDS) - names == {"x_finish_timeout", "x_max_row_bytes", "x_stats_samples_to_average"}
 
 
 @pytest.mark.parametrize(("name", "good", "bad"), REFERENCE_FIELDS, ids=[f[0] for f in REFERENCE_FIELDS])
