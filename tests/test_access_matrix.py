@@ -32,6 +32,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("private project", "read"): MEMBERS, ("private project", "write"): WRITERS,
     ("public project", "read"): SIGNED_IN, ("public project", "write"): WRITERS, ("public project", "list"): SIGNED_IN,
     ("run", "read"): MEMBERS, ("run", "write"): WRITERS, ("run", "delete"): WRITERS,
+    ("run", "rewind"): WRITERS, ("run", "fork"): WRITERS,  # forking reads the source, a run of the same project
     ("run file", "read"): MEMBERS,
     ("system stream", "read"): MEMBERS, ("system stream", "write"): WRITERS,  # a run's system metrics
     ("version", "read"): MEMBERS, ("version", "write"): WRITERS, ("version", "delete"): WRITERS,
@@ -113,6 +114,9 @@ def world(server: Server) -> World:
     world.setup(PROJECT, {"i": {"entityName": team, "name": "private"}})
     world.setup(PROJECT, {"i": {"entityName": team, "name": "public", "access": "READ"}})
     world.setup(BUCKET, {"i": {"entityName": team, "modelName": "private", "name": "run"}})
+    world.setup("mutation($i: LogHistoryInput!) { logHistory(input: $i) { accepted } }", {"i": {
+        "entityName": team, "projectName": "private", "runName": "run",
+        "rows": '[{"_step": 0, "x": 1}, {"_step": 1, "x": 2}, {"_step": 2, "x": 3}]'}})
     contents = f"run file {uuid.uuid4().hex}".encode()
     digest = hashlib.sha256(contents).hexdigest()
     assert httpx.put(f"{server.url}/files/blobs/{digest}", content=contents,
@@ -235,6 +239,13 @@ CELLS: dict[tuple[str, str], Check] = {
     ("run", "delete"): _mutation("mutation($i: DeleteRunInput!) { deleteRun(input: $i) { success } }",
                                  lambda w, r: {"i": {"entityName": w.team, "projectName": "private",
                                                      "runName": f"del-{r}"}}),
+    ("run", "rewind"): _mutation(
+        "mutation($i: RewindRunInput!) { rewindRun(input: $i) { rewoundRun { historyLineCount } } }",
+        lambda w, r: {"i": {"entityName": w.team, "projectName": "private", "runName": "run", "metricName": "_step",
+                            "metricValue": 1}}),
+    ("run", "fork"): _mutation(BUCKET, lambda w, r: {"i": {
+        "entityName": w.team, "modelName": "private", "name": f"fork-{r}",
+        "config": '{"_wandb": {"value": {"branch_point": {"run_id": "run", "step": 1}}}}'}}),
     ("run file", "read"): _file,
     ("system stream", "read"): _query(
         "query($t: String) { project(name: \"private\", entityName: $t) { run(name: \"run\") { events "

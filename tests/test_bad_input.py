@@ -30,6 +30,8 @@ def init(server: Server, tmp_path: Path, **kwargs):
     ({"config": "/no/such/file.yaml"}, "file.yaml"),
     ({"config": {"a": 1}, "config_include_keys": ["a"], "config_exclude_keys": ["b"]}, "include"),
     ({"settings": {"no_such_setting": 1}}, "no_such_setting"),
+    ({"fork_from": "abc?_step=three"}, "cannot read the run moment"),
+    ({"settings": {"resume_from": "abc?_step=3", "fork_from": "abc?_step=3"}}, "cannot be used together"),
 ])
 def test_unknown_init_argument_values(kwargs: dict, match: str, tmp_path: Path) -> None:
     kwargs.setdefault("settings", {})
@@ -39,8 +41,8 @@ def test_unknown_init_argument_values(kwargs: dict, match: str, tmp_path: Path) 
 
 
 def test_features_not_built_say_so(tmp_path: Path) -> None:
-    with pytest.raises(NotImplementedError, match="fork_from"):
-        runbase.init(mode="offline", fork_from="abc?_step=3", dir=tmp_path)
+    with pytest.raises(NotImplementedError, match="sync_tensorboard"):
+        runbase.init(mode="offline", sync_tensorboard=True, dir=tmp_path)
     artifact = runbase.Artifact("table", type="dataset")
     with pytest.raises(TypeError, match="runbase data types"):
         artifact.add(object(), "table")  # only runbase's data types are stored that way

@@ -106,6 +106,7 @@ def test_requirements_metadata_overrides_and_non_primary_process(server: Server,
     assert meta["git"]["commit"] == "abc123" and meta["git"]["remote"] == "https://git.example/x.git"
     assert meta["startedAt"] == "2023-11-14T22:13:20.000000Z"
     assert Path(run.settings.sync_dir).is_dir() and run.settings.run_url.endswith(f"/effects/runs/{run.id}")
+    assert run.settings.resumed is False and run.settings.x_start_time == 1_700_000_000.0
     assert (tmp_path / "runbase" / "latest-run").resolve() == Path(run.settings.sync_dir).resolve()
 
     secondary = start(server, tmp_path, x_primary=False)

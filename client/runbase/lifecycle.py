@@ -16,7 +16,7 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NoReturn
 
@@ -24,10 +24,11 @@ from . import credentials
 from .config import Config, from_wandb_shape, initial_config, wandb_shaped
 from .connection import Connection
 from .console import ConsoleCapture, ignore_this_thread
-from .errors import AuthenticationError, UsageError, present
-from .records import RUN, SYNCED, RecordLog
+from .errors import AuthenticationError, CommError, UsageError, present
+from .records import RUN, SUPERSEDED, SYNCED, RecordLog
 from .run import Run
 from .network import Network
+from .run_moment import RunMoment, run_moment
 from .sender import Sender, warner
 from .settings import DEFAULTS, Settings, filled
 from .states import CTRL_C_EXIT_CODE, SIGNAL_EXIT_BASE, ended_state
@@ -50,7 +51,7 @@ NOUNS = ("badger", "breeze", "brook", "canyon", "cedar", "comet", "dawn", "delta
          "fern", "field", "forest", "frost", "galaxy", "glade", "harbor", "haze", "lake", "leaf", "meadow",
          "moon", "night", "ocean", "otter", "pine", "planet", "rain", "river", "sky", "snow", "sound", "star",
          "storm", "sun", "thunder", "tree", "valley", "wave")
-NOT_BUILT = ("resume_from", "fork_from", "sync_tensorboard", "tensorboard", "monitor_gym")
+NOT_BUILT = ("sync_tensorboard", "tensorboard", "monitor_gym")
 
 _lock = threading.RLock()
 _active: list[Run] = []
@@ -248,8 +249,8 @@ def init(
     anonymous: str | None = None,
     reinit: bool | str | None = None,
     resume: bool | str | None = None,
-    resume_from: str | None = None,
-    fork_from: str | None = None,
+    resume_from: str | RunMoment | None = None,
+    fork_from: str | RunMoment | None = None,
     save_code: bool | None = None,
     tensorboard: bool | None = None,
     sync_tensorboard: bool | None = None,
@@ -257,8 +258,7 @@ def init(
     settings: Settings | dict[str, Any] | None = None,
 ) -> Run:
     """Start a run (or resume one) and return it; see the W&B reference for every argument."""
-    given = {"resume_from": resume_from, "fork_from": fork_from, "sync_tensorboard": sync_tensorboard,
-             "tensorboard": tensorboard, "monitor_gym": monitor_gym}
+    given = {"sync_tensorboard": sync_tensorboard, "tensorboard": tensorboard, "monitor_gym": monitor_gym}
     for arg in NOT_BUILT:
         if given[arg]:
             raise NotImplementedError(f"runbase.init({arg}=...) is not supported yet")
@@ -269,6 +269,7 @@ def init(
         "root_dir": os.fspath(dir) if dir is not None else None, "run_id": id, "run_name": _check_str("name", name),
         "run_notes": _check_str("notes", notes), "run_tags": _check_tags(tags), "run_group": _check_str("group", group),
         "run_job_type": _check_str("job_type", job_type), "mode": mode, "resume": resume, "reinit": reinit,
+        "resume_from": resume_from, "fork_from": fork_from,
         "allow_val_change": allow_val_change, "save_code": save_code, "anonymous": anonymous, "force": force,
     }).checked()
     _check_tags(s.run_tags)  # from the settings or the environment, checked as the argument is
@@ -311,6 +312,10 @@ def _start(s: Settings, initial: dict[str, Any]) -> Run:
             raise AuthenticationError(f"no API key for {base_url}: call runbase.login() or set RUNBASE_API_KEY")
         _warner(s)(f"no API key for {base_url}; logging offline (upload later with `runbase sync`)")
         s = s.updated({"mode": "offline"})
+    rewind, fork = run_moment("resume_from", s.resume_from), run_moment("fork_from", s.fork_from)
+    if rewind is not None and s.mode == "offline":
+        raise UsageError(f"resume_from={str(rewind)!r} rewinds the run on the server, which an offline run "
+                         "cannot reach: run online (fork_from works offline: `runbase sync` forks the run)")
     root = Path(s.root_dir or os.getcwd()) / "runbase"
     run_id = _check_id(s.run_id) if s.run_id else None
     if s.resume == "auto" and run_id is None:
@@ -324,17 +329,29 @@ def _start(s: Settings, initial: dict[str, Any]) -> Run:
         viewer = present(connection.viewer().viewer, "viewer")
         entity, email = entity or viewer.entity, viewer.email
         max_batch = min(max_batch, connection.server_info().server_info.max_request_bytes // 4)
-        if s.resume in ("allow", "must", "auto"):
+        if s.resume in ("allow", "must", "auto") or rewind is not None:  # a rewind marks them superseded
             _sync_earlier_sessions(connection, root, entity, project, run_id=run_id, warn=_warner(s),
                                    silent=bool(s.silent))
+        if rewind is not None:
+            _rewind(connection, root, entity, project, rewind)
         found = connection.run_resume_status(entity=entity, project=project, name=run_id).project
         existing = found.run if found is not None else None
-    resumed = _check_resume(s.resume, run_id, existing)
+    branch = rewind or fork
+    if fork is not None and existing is not None:
+        raise UsageError(f"fork_from makes a new run, but run {run_id!r} already exists: give another id (or none)")
+    resumed = existing is not None if rewind is not None else _check_resume(s.resume, run_id, existing)
     if existing is not None:
-        config._load(from_wandb_shape(json.loads(existing.config)))
+        stored = json.loads(existing.config)
+        bookkeeping = stored.get("_wandb")  # W&B's: a fork's branch point, custom charts; kept as the run goes on
+        config._load({**from_wandb_shape(stored),
+                      **({"_wandb": bookkeeping["value"]} if isinstance(bookkeeping, dict) and "value" in bookkeeping
+                         else {})})
+    if branch is not None:  # where the run branched off, as W&B records it
+        point = {"run_id": branch.run, "step": branch.value}
+        config.update({"_wandb": {**(config.get("_wandb") or {}), "branch_point": point}}, allow_val_change=True)
     config.update(initial)
     summary = Summary(json.loads(existing.summary_metrics) if existing is not None else {})
-    s = s.updated({"entity": entity, "project": project, "run_id": run_id,
+    s = s.updated({"entity": entity, "project": project, "run_id": run_id, "resumed": resumed,
                    "x_start_time": time.time() if s.x_start_time is None else s.x_start_time})
     run_dir = Path(s.sync_dir)
     (run_dir / "files").mkdir(parents=True, exist_ok=True)
@@ -353,22 +370,36 @@ def _start(s: Settings, initial: dict[str, Any]) -> Run:
     if connection is not None:
         from ._generated.input_types import UpsertBucketInput
 
-        connection.upsert_bucket(UpsertBucketInput.model_validate(
-            {"entityName": entity, "modelName": project, "name": run_id, **fields}))
+        try:
+            made = present(connection.upsert_bucket(UpsertBucketInput.model_validate(
+                {"entityName": entity, "modelName": project, "name": run_id, **fields})).upsert_bucket,
+                "upsertBucket")
+        except CommError as exc:
+            if fork is None:
+                raise
+            raise _refused(exc, f"cannot fork run {entity}/{project}/{run_id} from {fork}") from None
+        if fork is not None:  # the server copied the source's history and summary into it
+            summary = Summary(json.loads(made.bucket.summary_metrics))
     if s.resume == "auto":
         (root / "resume.json").write_text(json.dumps({"run_id": run_id}))
     capture = s.console != "off"
-    console_start = 0
+    console_start = system_start = 0
     if capture and resumed and connection is not None:
         console = connection.run_console(entity=entity, project=project, run=run_id, lines=0).project
         console_start = present(present(console, "project").run, "run").console_line_count
+    if resumed and connection is not None:  # a resumed or rewound run's system stream goes on after its rows
+        events = connection.run_events_line_count(entity=entity, project=project, name=run_id).project
+        system_start = present(present(events, "project").run, "run").events_line_count
     sender = Sender(connection, log, {"entityName": entity, "projectName": project, "runName": run_id}, summary._data,
                     heartbeat_seconds=float(s.heartbeat_seconds or DEFAULTS["heartbeat_seconds"]),
                     max_batch_bytes=min(max_batch, s.x_file_stream_max_bytes or max_batch),
                     backoff=(s.x_file_stream_retry_wait_min_seconds, s.x_file_stream_retry_wait_max_seconds),
                     warn=_warner(s), silent=bool(s.silent) or not s.show_info,
-                    console_path=run_dir / "files" / "output.log" if capture else None, console_start=console_start)
+                    console_path=run_dir / "files" / "output.log" if capture else None, console_start=console_start,
+                    system_start=system_start)
     last_step = existing.last_history_step if existing is not None else None
+    if branch is not None:  # logging goes on after the step, as in W&B, whatever step the history ends at
+        last_step = branch.step
     run = Run(s, entity, project, run_id, name=display_name, run_dir=str(run_dir / "files"), sender=sender,
               config=config, summary=summary,
               start_step=last_step + 1 if last_step is not None else 0,
@@ -381,7 +412,9 @@ def _start(s: Settings, initial: dict[str, Any]) -> Run:
     _record_metadata(run, s, email)
     if not s.quiet and not s.silent and s.show_info:
         where = run.url or f"{run_dir} (offline; upload with `runbase sync {run_dir}`)"
-        print(f"runbase: {'resumed' if resumed else 'started'} run {run.name} ({run_id}): {where}", file=sys.stderr)
+        verb = (f"rewound to {rewind.metric} {rewind.value}" if rewind else f"forked from {fork}" if fork
+                else "resumed" if resumed else "started")
+        print(f"runbase: {verb} run {run.name} ({run_id}): {where}", file=sys.stderr)
     if capture:
         if s.console == "redirect":
             _warner(s)("console='redirect' is not built: capturing Python's sys.stdout and sys.stderr instead "
@@ -422,6 +455,24 @@ def _record_metadata(run: Run, s: Settings, email: str | None) -> None:
             _warner(s)(f"code_dir {os.fspath(s.code_dir)!r} was not logged as a code artifact: {exc}")
 
 
+def _rewind(connection: Connection, root: Path, entity: str, project: str, moment: RunMoment) -> None:
+    """Drop the run's history after the moment's step on the server (W&B's rewindRun), and mark the record
+    logs its earlier sessions left on this machine superseded: `runbase sync` must not bring those rows back."""
+    try:
+        connection.rewind_run(run_name=moment.run, entity=entity, project=project, metric_name=moment.metric,
+                              metric_value=float(moment.value))
+    except CommError as exc:
+        where = f"{entity}/{project}/{moment.run}"
+        raise _refused(exc, f"cannot rewind run {where} to {moment.metric} {moment.value}") from None
+    for log in _sessions(root, entity, project, moment.run):
+        (log.parent / SUPERSEDED).touch()
+
+
+def _refused(exc: CommError, what: str) -> Exception:
+    """The server's refusal of a branch point (no such run or step, no access) as a UsageError."""
+    return UsageError(f"{what}: {exc}") if exc.code in ("BAD_USER_INPUT", "NOT_FOUND", "FORBIDDEN") else exc
+
+
 def _check_resume(resume: str | bool | None, run_id: str, existing: Any) -> bool:
     if resume == "must" and existing is None:
         raise UsageError(f"resume='must' but there is no run with id {run_id!r} to resume")
@@ -435,20 +486,16 @@ def _check_resume(resume: str | bool | None, run_id: str, existing: Any) -> bool
 def _sync_earlier_sessions(connection: Connection, root: Path, entity: str, project: str, *, run_id: str,
                            warn: Callable[[str], None], silent: bool) -> None:
     """Upload what earlier sessions of this run left in their record logs (the server was unreachable
-    when they finished, or the process died) before resuming it: the new session numbers its history
-    steps and console lines after the server's last ones, so anything uploaded later would collide
-    with them and be dropped."""
-    from .records import read
+    when they finished, or the process died) before resuming or rewinding it: the new session numbers its
+    history steps and console lines after the server's last ones, so anything uploaded later would collide
+    with them and be dropped (or, after a rewind, come back)."""
     from .sync import sync_log
 
     live = {Path(run._dir).parent for run in _active if run._dir is not None and not run._finished}
-    for directory in sorted(root.glob(f"*run-*-{glob.escape(run_id)}")):
-        log = directory / f"run-{run_id}.runbase"  # also tells "x-abc" from a run "abc"'s folder
-        if directory in live or (directory / SYNCED).exists() or not log.is_file():
+    for log in _sessions(root, entity, project, run_id):
+        directory = log.parent
+        if directory in live or (directory / SYNCED).exists() or (directory / SUPERSEDED).exists():
             continue
-        first = next((record for record in read(log) if record.get("t") == RUN), None)
-        if first is None or first.get("modelName") != project or first.get("entityName") not in (None, entity):
-            continue  # another project's run with the same id
         warn(f"uploading what an earlier session of run {run_id} left in {directory} before resuming it")
         try:
             sync_log(connection, log, mark_crashed=False, warn=warn, silent=silent)
@@ -456,6 +503,20 @@ def _sync_earlier_sessions(connection: Connection, root: Path, entity: str, proj
             raise UsageError(f"cannot resume run {run_id}: an earlier session left data in {directory} that the "
                              f"server does not have, and uploading it failed ({exc}); upload it with "
                              f"`runbase sync {directory}`, then resume") from None
+
+
+def _sessions(root: Path, entity: str, project: str, run_id: str) -> Iterator[Path]:
+    """The record logs this machine's sessions of the run left under `root` (not those of another project's
+    run with the same id)."""
+    from .records import read
+
+    for directory in sorted(root.glob(f"*run-*-{glob.escape(run_id)}")):
+        log = directory / f"run-{run_id}.runbase"  # also tells "x-abc" from a run "abc"'s folder
+        if not log.is_file():
+            continue
+        first = next((record for record in read(log) if record.get("t") == RUN), None)
+        if first is not None and first.get("modelName") == project and first.get("entityName") in (None, entity):
+            yield log
 
 
 def _auto_resume_id(root: Path) -> str | None:

@@ -28,6 +28,10 @@ FILES_SENT = "files_sent"  # "n" of a FILES record whose files the server has
 # so that `runbase sync` does not take the run for crashed.
 ENDED_HERE = "ended_here"
 SYNCED = ".synced"
+# In a run folder whose run was rewound (init(resume_from=...)) after it logged: `runbase sync` never replays it,
+# since the server would take back the rows after the rewind's step (a replay is harmless only while a run's
+# history never shrinks).
+SUPERSEDED = ".superseded"
 
 
 class RecordLog:

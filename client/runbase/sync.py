@@ -32,6 +32,7 @@ from .records import (
     FILES_SENT,
     HISTORY,
     RUN,
+    SUPERSEDED,
     SYNCED,
     SYSTEM,
     RecordLog,
@@ -84,6 +85,10 @@ def sync_log(connection: Connection, log: Path, *, mark_crashed: bool = True,
     """Replay one run's records; returns what was sent. A log that does not end with a final state
     marks the run crashed (preempted, if it was preempting), unless `mark_crashed` is False (the run is about to be resumed); `silent`
     keeps the artifact uploads' progress lines off stderr."""
+    if (log.parent / SUPERSEDED).exists():
+        warn(f"{log.parent} is skipped: its run was rewound after it logged (resume_from), and the server would "
+             "take back the rows the rewind dropped")
+        return {"path": str(log.parent), "new_rows": 0, "artifacts": 0}
     identity: dict[str, Any] | None = None
     rows = 0
     last_state = None  # the state the last run record gave

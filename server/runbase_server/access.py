@@ -9,6 +9,8 @@ object: read (and list) / write (and delete)
 - project, PRIVATE: members of its entity / entity writers
 - project, READ (public): anyone with a key / entity writers
 - run, run file, collection: as its project / as its project
+- branching a run: rewinding it, as writing it; forking it, reading it and writing the project the new run is
+  made in (its own project, as in W&B)
 - registry, organization visibility: every member of its entity / entity writers, invited members and admins
 - registry, restricted: invited registry members and entity admins / invited members with role member or
   admin, entity admins

@@ -183,6 +183,7 @@ if TYPE_CHECKING:
         NotifyScriptableRunAlertInput,
         RedeliverInput,
         RegistryMembersInput,
+        RewindRunInput,
         UnlinkArtifactInput,
         UpdateArtifactCollectionInput,
         UpdateArtifactInput,
@@ -274,6 +275,7 @@ if TYPE_CHECKING:
         RemoveRegistryMembersRemoveRegistryMembersRegistry,
         RemoveRegistryMembersRemoveRegistryMembersRegistryMembers,
     )
+    from .rewind_run import RewindRun, RewindRunRewindRun, RewindRunRewindRunRewoundRun
     from .run_console import RunConsole, RunConsoleProject, RunConsoleProjectRun
     from .run_count import RunCount, RunCountProject
     from .run_events import RunEvents, RunEventsProject, RunEventsProjectRun
@@ -612,6 +614,10 @@ _LAZY_IMPORTS = {
     "RemoveRegistryMembersRemoveRegistryMembers": ".remove_registry_members",
     "RemoveRegistryMembersRemoveRegistryMembersRegistry": ".remove_registry_members",
     "RemoveRegistryMembersRemoveRegistryMembersRegistryMembers": ".remove_registry_members",
+    "RewindRun": ".rewind_run",
+    "RewindRunInput": ".input_types",
+    "RewindRunRewindRun": ".rewind_run",
+    "RewindRunRewindRunRewoundRun": ".rewind_run",
     "RunConsole": ".run_console",
     "RunConsoleProject": ".run_console",
     "RunConsoleProjectRun": ".run_console",
@@ -960,6 +966,10 @@ __all__ = [
     "RemoveRegistryMembersRemoveRegistryMembers",
     "RemoveRegistryMembersRemoveRegistryMembersRegistry",
     "RemoveRegistryMembersRemoveRegistryMembersRegistryMembers",
+    "RewindRun",
+    "RewindRunInput",
+    "RewindRunRewindRun",
+    "RewindRunRewindRunRewoundRun",
     "RunConsole",
     "RunConsoleProject",
     "RunConsoleProjectRun",

@@ -88,6 +88,7 @@ if TYPE_CHECKING:
     from .registry_members import RegistryMembers
     from .registry_versions import RegistryVersions
     from .remove_registry_members import RemoveRegistryMembers
+    from .rewind_run import RewindRun
     from .run_console import RunConsole
     from .run_count import RunCount
     from .run_events import RunEvents
@@ -3132,6 +3133,61 @@ class GraphQLClient(BaseClient):
         )
         data = self.get_data(response)
         return LogHistory.model_validate(data)
+
+    def rewind_run(
+        self,
+        run_name: str,
+        metric_name: str,
+        metric_value: float,
+        entity: Union[Optional[str], "UnsetType"] = UNSET,
+        project: Union[Optional[str], "UnsetType"] = UNSET,
+        **kwargs: Any,
+    ) -> "RewindRun":
+        from .rewind_run import RewindRun
+
+        query = gql("""
+            mutation RewindRun($runName: String!, $entity: String, $project: String, $metricName: String!, $metricValue: Float!) {
+              rewindRun(
+                input: {runName: $runName, entityName: $entity, projectName: $project, metricName: $metricName, metricValue: $metricValue}
+              ) {
+                rewoundRun {
+                  ...RunFields
+                }
+              }
+            }
+
+            fragment RunFields on Run {
+              id
+              name
+              displayName
+              state
+              config
+              summaryMetrics
+              tags
+              group
+              jobType
+              notes
+              host
+              exitCode
+              createdAt
+              heartbeatAt
+              finishedAt
+              historyLineCount
+              lastHistoryStep
+            }
+            """)
+        variables: dict[str, object] = {
+            "runName": run_name,
+            "entity": entity,
+            "project": project,
+            "metricName": metric_name,
+            "metricValue": metric_value,
+        }
+        response = self.execute(
+            query=query, operation_name="RewindRun", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return RewindRun.model_validate(data)
 
     def delete_run(self, input: "DeleteRunInput", **kwargs: Any) -> "DeleteRun":
         from .delete_run import DeleteRun

@@ -77,6 +77,17 @@ class DeleteRunInput(BaseModel):
     "Also delete the artifact versions the run logged (not those it only used), with their aliases and registry links. Without it they stay, logged by no run."
 
 
+class RewindRunInput(BaseModel):
+    entity_name: Optional[str] = Field(alias="entityName", default=None)
+    project_name: Optional[str] = Field(alias="projectName", default=None)
+    "Required: the project of the run."
+    run_name: str = Field(alias="runName")
+    metric_name: str = Field(alias="metricName")
+    'The metric that names the step: "_step" only, as in W&B.'
+    metric_value: float = Field(alias="metricValue")
+    "The step kept last; a fractional value means the last whole step up to it."
+
+
 class UpsertModelInput(BaseModel):
     name: str
     entity_name: Optional[str] = Field(alias="entityName", default=None)

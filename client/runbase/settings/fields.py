@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from ..errors import UsageError
+from ..run_moment import run_moment
 from .kinds import FLAG, PATH, TEXT, TEXT_DICT, TEXT_LIST, URL, Kind, as_is, at_least, choice, flag_or_word, json_text, \
     listed_text, positive, text_dict
 from .stats import STATS_KINDS, WEEK
@@ -115,6 +116,11 @@ FIELDS: dict[str, Field] = {
     "reinit": Field(flag_or_word(*REINIT)),
     "relogin": Field(FLAG, False),
     "resume": Field(flag_or_word(*RESUME)),
+    # "<run id>?_step=<step>" or a RunMoment (W&B's RunMoment.from_uri reads the text): the run to rewind to
+    # that step (resume_from), or to fork a new run from (fork_from); see runbase.run_moment.
+    "resume_from": Field(Kind(run_moment, as_is)),
+    "fork_from": Field(Kind(run_moment, as_is)),
+    "resumed": Field(FLAG, False),  # set by init(): whether the run goes on from an earlier session
     "root_dir": Field(PATH),
     "run_group": Field(TEXT),
     "run_id": Field(TEXT),

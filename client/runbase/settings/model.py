@@ -14,6 +14,7 @@ from typing import Any, Literal
 from urllib.parse import quote
 
 from ..errors import UsageError
+from ..run_moment import RunMoment, branch_points
 from . import files
 from .environment import env_setting, env_values
 from .fields import DEFAULTS, FIELDS, MODE_ALIASES, MODES, WANDB_CLOUD_URL
@@ -84,6 +85,9 @@ class Settings:
     reinit: str | bool | None = None
     relogin: bool | None = None
     resume: str | bool | None = None
+    resume_from: RunMoment | str | None = None
+    fork_from: RunMoment | str | None = None
+    resumed: bool | None = None
     root_dir: str | None = None
     run_group: str | None = None
     run_id: str | None = None
@@ -288,9 +292,12 @@ class Settings:
             raise UsageError("x_skip_transaction_log cannot be set for an offline run: the log is all it keeps")
         assert mode in MODES
         resume = "auto" if self.resume is True else None if self.resume is False else self.resume
+        rewind, fork = branch_points(run_id=self.run_id, resume=resume, resume_from=self.resume_from,
+                                     fork_from=self.fork_from)
         filled = {name: default if getattr(self, name) is None else getattr(self, name)
                   for name, default in DEFAULTS.items()}
         return dataclasses.replace(self, **{**filled, **stats_values(self)}, mode=mode, resume=resume,
+                                   resume_from=rewind, fork_from=fork, run_id=self.run_id or (rewind.run if rewind else None),
                                    console=self.console or "auto", ignore_globs=tuple(self.ignore_globs or ()))
 
     # -- computed settings (the reference's read-only properties) ----------------------------------------

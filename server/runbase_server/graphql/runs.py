@@ -10,7 +10,7 @@ import strawberry
 from .. import documents, pagination, projects
 from ..artifacts import versions
 from ..errors import UserError
-from ..runs import console, history, runs
+from ..runs import branching, console, history, runs
 from ..tables import Project as ProjectRow
 from ..tables import Run as RunRow
 from .artifacts import ProjectArtifacts, RunArtifacts
@@ -327,6 +327,20 @@ class DeleteRunPayload:
 
 
 @strawberry.input
+class RewindRunInput:
+    run_name: str
+    metric_name: str
+    metric_value: float
+    entity_name: str | None = strawberry.UNSET
+    project_name: str | None = strawberry.UNSET
+
+
+@strawberry.type
+class RewindRunPayload:
+    rewound_run: Run | None
+
+
+@strawberry.input
 class UpsertModelInput:
     name: str
     entity_name: str | None = strawberry.UNSET
@@ -366,6 +380,8 @@ class RunMutations:
     def upsert_bucket(self, info: Info, input: UpsertBucketInput) -> UpsertBucketPayload | None:
         input = given(input)
         row, inserted = runs.upsert(info.context.session, info.context.viewer, vars(input))
+        if inserted:
+            branching.fork(info.context.session, info.context.viewer, row)
         if row.state in runs.FINAL_STATES:
             history.compact(info.context.session, row)  # a finished run's reads are then columnar only
         return UpsertBucketPayload(bucket=Run.of(row), inserted=inserted)
@@ -383,6 +399,14 @@ class RunMutations:
                                  refused_system_rows=_refused(stored.refused_system),
                                  history_line_count=row.history_line_count, last_history_step=int64(row.last_step),
                                  events_line_count=Int64(row.system_line_count or 0), state=row.state)
+
+    @strawberry.mutation
+    def rewind_run(self, info: Info, input: RewindRunInput) -> RewindRunPayload | None:
+        input = given(input)
+        row = branching.rewind(info.context.session, info.context.viewer, input.entity_name,
+                               input.project_name, name=input.run_name,
+                               metric_name=input.metric_name, metric_value=input.metric_value)
+        return RewindRunPayload(rewound_run=Run.of(row))
 
     @strawberry.mutation
     def delete_run(self, info: Info, input: DeleteRunInput) -> DeleteRunPayload | None:

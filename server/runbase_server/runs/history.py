@@ -984,3 +984,98 @@ def scan(session: Session, run: Run, keys: list[str] | None, *, min_step: int | 
     text = frame.render()
     budget.charge(0, "historyPage", size=len(text))
     return "[" + text.decode() + "]", following
+
+
+# ---------------------------------------------------------------- branching: rewind and fork
+
+
+def _head(segment: _Segment, step: int) -> _Segment:
+    """The segment's rows up to and including `step`: its arrays sliced, no row rebuilt."""
+    count = int(np.searchsorted(segment.steps, step, "right"))
+    columns = {}
+    for key, column in segment.columns.items():
+        held = count if column.steps is None else int(np.searchsorted(column.steps, step, "right"))
+        if held:
+            columns[key] = _Column(None if column.steps is None else column.steps[:held], column.kind,
+                                   column.values[:held])
+    return _Segment(segment.steps[:count], columns)
+
+
+def _straddling(session: Session, run: Run, step: int) -> _Segment | None:
+    """The rows up to `step` of the run's one segment that holds rows on both sides of it, if any."""
+    c = HistoryColumn
+    first = session.scalar(select(c.first_step).where(c.run_id == run.id, c.key == "_step", c.first_step <= step,
+                                                      c.last_step > step))
+    if first is None:
+        return None
+    [segment] = _load(session, run, HISTORY, [_Source(first, 0, False, True)], keys=None, span=_Span(_FIRST, _LAST))
+    return _head(segment, step)
+
+
+def truncate(session: Session, run: Run, step: int) -> None:
+    """Drop the run's history rows after `step` (a rewind). The tail is compacted first, so that every row is
+    in a segment; then one DELETE drops the segments after `step` and the one segment straddling it is
+    stored again cut. The run's line count, last step and key counts follow."""
+    _compact(session, run, HISTORY, [])
+    cut = _straddling(session, run, step)
+    c = HistoryColumn
+    session.execute(delete(c).where(c.run_id == run.id, c.last_step > step))
+    if cut is not None:
+        session.execute(insert(c), _segment_params(run.id, cut))
+    _recount(session, run, run.history_keys or {})
+
+
+_COPIED = ("first_step", "key", "last_step", "value_count", "kind", "steps", "data")
+
+
+def copy(session: Session, source: Run, destination: Run, step: int) -> None:
+    """Give `destination`, a run without history, the source's rows up to `step` (a fork): one
+    INSERT ... SELECT copies the source's whole segments up to it, and the segment straddling it is
+    stored cut, as `truncate` cuts it (the source's tail is compacted first)."""
+    _compact(session, source, HISTORY, [])
+    c = HistoryColumn
+    session.execute(insert(c).from_select(
+        ["run_id", *_COPIED],
+        select(literal(destination.id), *(getattr(c, name) for name in _COPIED)).where(
+            c.run_id == source.id, c.last_step <= step)))
+    cut = _straddling(session, source, step)
+    if cut is not None:
+        session.execute(insert(c), _segment_params(destination.id, cut))
+    _recount(session, destination, source.history_keys or {})
+
+
+def _recount(session: Session, run: Run, known: dict[str, Any]) -> None:
+    """The run's line count, last step and key counts from its segments (its history all compacted), each
+    key keeping the type `known` gives it (that of its first value, which a cut never drops)."""
+    c = HistoryColumn
+    found = {key: (int(count), int(last), kind) for key, count, last, kind in session.execute(
+        select(c.key, func.sum(c.value_count), func.max(c.last_step), func.min(c.kind))
+        .where(c.run_id == run.id).group_by(c.key))}
+    count, last, _ = found.get("_step", (0, None, None))
+    run.history_line_count, run.last_step = count, last
+    keys = {}
+    for key in [*(key for key in known if key in found), *sorted(found.keys() - known.keys())]:
+        entry = (known.get(key) or {}).get("typeCounts") or [{}]
+        kind = found[key][2]
+        type_name = entry[0].get("type") or ("number" if kind in ("f8", "i8") else "unknown")
+        keys[key] = {"typeCounts": [{"type": type_name, "count": found[key][0]}]}
+    run.history_keys = keys
+
+
+def latest(session: Session, run: Run) -> dict[str, Any]:
+    """The last value of each key of the run's history (its history all compacted): W&B's summary of it.
+    Strings holding NUL, which PostgreSQL's JSONB cannot store, are left out."""
+    c = HistoryColumn
+    newest = (select(c.key, func.max(c.first_step).label("first"))
+              .where(c.run_id == run.id, c.key != "_step").group_by(c.key).subquery())
+    values: dict[str, Any] = {}
+    for key, kind, data in session.execute(
+            select(c.key, c.kind, c.data).join(newest, (c.key == newest.c.key) & (c.first_step == newest.c.first))
+            .where(c.run_id == run.id)):
+        decoded = _decode(kind, bytes(data or b""))
+        value = decoded[-1].item() if kind != "json" else decoded[-1]
+        if kind != "json" or "\\u0000" not in documents.dump(value):
+            values[key] = value
+    if run.last_step is not None:
+        values["_step"] = run.last_step
+    return values
