@@ -183,7 +183,8 @@ def sdk_env(server: Server, tmp_path: Path) -> dict[str, str]:
 
 def sdk_environment(server: Server, tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RUNBASE_", "WANDB_"))}
-    env.update(RUNBASE_CONFIG_DIR=str(tmp_path / "config"), RUNBASE_API_KEY=server.key,
+    env.update(RUNBASE_CONFIG_DIR=str(tmp_path / "config"), WANDB_CONFIG_DIR=str(tmp_path / "wandb-config"),
+               RUNBASE_API_KEY=server.key,
                RUNBASE_BASE_URL=server.url, RUNBASE_DIR=str(tmp_path / "runs"))
     return env
 
@@ -206,6 +207,7 @@ def _isolated_sdk(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[N
                                                                    "RUNBASE_TEST_POSTGRES"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("RUNBASE_CONFIG_DIR", str(tmp_path / "sdk-config"))
+    monkeypatch.setenv("WANDB_CONFIG_DIR", str(tmp_path / "wandb-config"))  # not the developer's settings file
     monkeypatch.setenv("RUNBASE_ARTIFACT_DIR", str(tmp_path / "artifacts"))  # not ./artifacts in the checkout
     yield
     import runbase

@@ -33,9 +33,9 @@ def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
-def init(server: Server, tmp_path: Path, **kwargs: object) -> runbase.Run:
-    settings = runbase.Settings(api_key=server.key, base_url=server.url, root_dir=str(tmp_path), quiet=True)
-    return runbase.init(settings=settings, **kwargs)
+def init(server: Server, tmp_path: Path, settings: dict[str, object] | None = None, **kwargs: object) -> runbase.Run:
+    base = runbase.Settings(api_key=server.key, base_url=server.url, root_dir=str(tmp_path), quiet=True)
+    return runbase.init(settings=base.updated(settings), **kwargs)
 
 
 def api_for(server: Server) -> runbase.Api:
@@ -61,7 +61,8 @@ def test_datasets_and_models_across_three_runs(server: Server, sdk_env: dict[str
     created = server.graphql('mutation { createRegistry(input: {name: "model", visibility: "organization"}) '
                              '{ registry { id } } }')
     assert "errors" not in created or "exists" in json.dumps(created["errors"]), created
-    env = {**sdk_env, "RUNBASE_CACHE_DIR": str(tmp_path / "cache")}
+    # The runs' folders are under the working directory log_code(".") reads: no requirements.txt in them.
+    env = {**sdk_env, "RUNBASE_CACHE_DIR": str(tmp_path / "cache"), "RUNBASE_X_SAVE_REQUIREMENTS": "false"}
     result = run_script(f"""
         import os, runbase
         os.makedirs("data", exist_ok=True)
@@ -413,7 +414,8 @@ def test_names_uses_drafts_and_downloads_as_the_reference_documents(server: Serv
     (tmp_path / "mounted" / "deep").mkdir(parents=True)
     (tmp_path / "mounted" / "deep" / "m.txt").write_text("m")
     project = unique("documented")
-    with init(server, tmp_path, project=project) as run:
+    # Only the artifacts' files are uploaded: no wandb-metadata.json or requirements.txt racing the count.
+    with init(server, tmp_path, {"x_disable_meta": True, "x_save_requirements": False}, project=project) as run:
         # A path's artifact is named after it, behind the run id, in the characters names allow.
         from_path = run.log_artifact(tmp_path / "my data.csv")
         run.log_model(tmp_path / "folder", aliases=["candidate"])

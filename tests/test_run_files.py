@@ -86,7 +86,8 @@ def test_save_upload_and_restore_round_trip(server: Server, sdk_env: dict[str, s
             f.write(bytes(range(256)) * 4)
         run.save(os.path.join(run.dir, "model.bin"), policy="now")  # named by its place in the run directory
         # no run.finish(): the end uploads happen at exit
-    """, {**sdk_env, "RUNBASE_X_DISABLE_META": "true"}, cwd=work)  # only the saved files are run files
+    """, {**sdk_env, "RUNBASE_X_DISABLE_META": "true", "RUNBASE_X_SAVE_REQUIREMENTS": "false"},
+        cwd=work)  # only the saved files are run files
     assert "BEFORE_END ['ckpt/a/w.txt', 'notes.txt']" in result.stdout, result.stdout
 
     api_run = api_for(server).run(f"files/{run_id}")
@@ -141,7 +142,7 @@ def test_identical_contents_are_uploaded_once(server: Server, sdk_env: dict[str,
             run.save("model.txt", policy="now")  # unchanged: not even asked about
         print("PUTS", len(puts))
     """
-    sdk_env = {**sdk_env, "RUNBASE_X_DISABLE_META": "true"}  # only the saved file is uploaded
+    sdk_env = {**sdk_env, "RUNBASE_X_DISABLE_META": "true", "RUNBASE_X_SAVE_REQUIREMENTS": "false"}  # only the saved file
     assert "PUTS 1" in run_script(script, sdk_env, cwd=tmp_path).stdout
     stored = blob_files(server)
     assert "PUTS 0" in run_script(script, sdk_env, cwd=tmp_path).stdout

@@ -315,3 +315,14 @@ def test_the_sampler_never_imports_its_libraries_into_runbase() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["[]", "True"]
 
+
+
+def test_x_label_names_every_series_as_wandb_does() -> None:
+    rows = Rows()
+    sampler = sampling(rows, x_label="node-1")
+    try:
+        row = rows.wait(1)[0]
+    finally:
+        sampler.stop()
+    assert "proc.memory.rssMB/l:node-1" in row and "_timestamp" in row and "_runtime" in row
+    assert all(key.startswith("_") or key.endswith("/l:node-1") for key in row)

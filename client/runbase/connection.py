@@ -18,6 +18,7 @@ from ._generated.exceptions import (
     GraphQLClientInvalidResponseError,
 )
 from .errors import AuthenticationError, CommError
+from .network import Network
 
 RETRY_STATUSES = {408, 425, 429, 500, 502, 503, 504}
 
@@ -50,6 +51,14 @@ def _translate(exc: Exception, base_url: str) -> CommError:
     return CommError(str(exc))
 
 
+class _PassingStatus(CommError):
+    """An answer with a status that may pass (503, ...), for the retry to try again."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(f"HTTP {response.status_code}", retryable=True)
+        self.response = response
+
+
 class Connection(GraphQLClient):
     """An authenticated client for one server; thread-safe, reuses connections.
 
@@ -58,24 +67,34 @@ class Connection(GraphQLClient):
     (execute, get_data) are wrapped to raise CommError subclasses.
     """
 
-    def __init__(self, base_url: str, api_key: str | None, timeout: float = 30.0) -> None:
+    def __init__(self, base_url: str, api_key: str | None, timeout: float = 30.0,
+                 network: Network | None = None) -> None:
         if not api_key:
             raise AuthenticationError(
                 f"no API key for {base_url}: call runbase.login(key=..., host=...) or set RUNBASE_API_KEY")
         self.base_url = base_url
-        self.http = httpx.Client(
-            headers={"Authorization": f"Bearer {api_key}", "User-Agent": f"runbase-sdk/{__version__}"},
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
-        )
+        self.network = network or Network()
+        self.http = self.network.client(
+            {"Authorization": f"Bearer {api_key}", "User-Agent": f"runbase-sdk/{__version__}"}, timeout)
         # httpx.Client is what the generated protocol describes; only its keyword-only post() differs.
         super().__init__(url=f"{base_url}/graphql", http_client=self.http)  # type: ignore[arg-type]
 
     def execute(self, query: str, operation_name: str | None = None, variables: dict[str, Any] | None = None,
                 **kwargs: Any) -> Response:
+        """The request, tried again per the network's GraphQL retry settings after a failure that may pass."""
+        def attempt() -> Response:
+            try:
+                response = super(Connection, self).execute(query, operation_name, variables, **kwargs)
+            except httpx.HTTPError as exc:
+                raise _translate(exc, self.base_url) from exc
+            if response.status_code in RETRY_STATUSES:
+                raise _PassingStatus(response)
+            return response
+
         try:
-            return super().execute(query, operation_name, variables, **kwargs)
-        except httpx.HTTPError as exc:
-            raise _translate(exc, self.base_url) from exc
+            return self.network.retry.run(attempt)
+        except _PassingStatus as exc:
+            return exc.response  # get_data turns it into the CommError it is
 
     def get_data(self, response: Response) -> dict[str, Any]:
         try:

@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 CHUNK = 1 << 20
-ATTEMPTS = 3  # per request, for failures that may pass (connection errors, 429, 5xx)
 MAX_FILES_PER_REQUEST = 1000  # the server's limit for one upsertRunFiles
 MAX_BUNDLE_FILES = 10_000  # the server's limit for one bundle or held-blobs request
 WORKERS = 8  # requests at once for many files
@@ -111,20 +110,6 @@ def _failure(response: httpx.Response, what: str, base_url: str) -> CommError:
                      status=response.status_code)
 
 
-def _retrying(action: Callable[[], T]) -> T:
-    """Run a request again after a passing failure, with backoff. Safe for every request here:
-    blobs are named by their contents and downloads restart into a fresh temporary file."""
-    attempt = 1
-    while True:
-        try:
-            return action()
-        except CommError as exc:
-            if not exc.retryable or attempt == ATTEMPTS:
-                raise
-            time.sleep(0.5 * 2 ** (attempt - 1))
-            attempt += 1
-
-
 def split_run_path(path: str, entity: str | None = None, project: str | None = None) -> tuple[str | None, str, str]:
     """entity/project/run_id (or entity/project/runs/run_id, project/run_id, run_id) with defaults filled in."""
     parts = [part for part in path.strip().split("/") if part]
@@ -145,14 +130,21 @@ class FileClient:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
         self.http = connection.http
+        self.transfer = connection.network.transfer_options()  # x_file_transfer_timeout_seconds
         self.base_url = connection.base_url
+
+    def _retry(self, action: Callable[[], T]) -> T:
+        """The request again after a passing failure (connection errors, 429, 5xx), with backoff, per the
+        connection's x_file_transfer_* settings. Safe for every request here: blobs are named by their
+        contents and downloads restart into a fresh temporary file."""
+        return self.connection.network.transfer_retry.run(action)
 
     def absolute(self, url: str) -> str:
         """A File's url (a path on the server) as a full URL."""
         return url if url.startswith(("http://", "https://")) else self.base_url + url
 
     def has_blob(self, digest: str) -> bool:
-        return _retrying(lambda: self._has_blob(digest))
+        return self._retry(lambda: self._has_blob(digest))
 
     def _has_blob(self, digest: str) -> bool:
         return self._kept(digest) is None
@@ -192,7 +184,7 @@ class FileClient:
             report(offset - reported)
             self._put_blob(path, digest, size, report, offset=offset)
 
-        _retrying(attempt)
+        self._retry(attempt)
 
     def _put_blob(self, path: str | os.PathLike[str], digest: str, size: int,
                   progress: Callable[[int], None] | None, *, offset: int = 0) -> None:
@@ -201,7 +193,7 @@ class FileClient:
             headers["Content-Range"] = f"bytes {offset}-{size - 1}/{size}"
         try:
             response = self.http.put(f"{self.base_url}/files/blobs/{digest}", content=_chunks(path, progress, offset),
-                                     headers=headers)
+                                     headers=headers, **self.transfer)
         except httpx.TransportError as exc:
             raise CommError(f"uploading {os.fspath(path)!r} to {self.base_url} failed: {exc!r}",
                             retryable=True) from exc
@@ -251,7 +243,7 @@ class FileClient:
             batch = entries[start:start + MAX_FILES_PER_REQUEST]
             request = UpsertRunFilesInput(entity_name=entity, project_name=project, run_name=run,
                                           files=json.dumps(batch))
-            result = _retrying(partial(self.connection.upsert_run_files, request))
+            result = self._retry(partial(self.connection.upsert_run_files, request))
             saved.extend(present(result.upsert_run_files, "files").files)
         return saved
 
@@ -260,7 +252,7 @@ class FileClient:
         found: set[str] = set()
         for start in range(0, len(digests), MAX_BUNDLE_FILES):
             batch = list(digests[start:start + MAX_BUNDLE_FILES])
-            found.update(_retrying(partial(self._post_json, "/files/blobs/held", {"digests": batch},
+            found.update(self._retry(partial(self._post_json, "/files/blobs/held", {"digests": batch},
                                            "checking which files the server has"))["held"])
         return found
 
@@ -290,7 +282,7 @@ class FileClient:
 
         def send() -> None:
             try:
-                response = self.http.post(f"{self.base_url}/files/blobs", content=body(),
+                response = self.http.post(f"{self.base_url}/files/blobs", **self.transfer, content=body(),
                                           headers={"Content-Type": "application/octet-stream"})
             except httpx.TransportError as exc:
                 raise CommError(f"uploading {len(files)} files to {self.base_url} failed: {exc!r}",
@@ -298,18 +290,18 @@ class FileClient:
             if response.status_code != 201:  # DIGEST_MISMATCH: a file changed since it was hashed
                 raise _failure(response, f"uploading {len(files)} files", self.base_url)
 
-        _retrying(send)
+        self._retry(send)
 
     def download_bundle(self, url: str, files: dict[str, tuple[str, Path]]) -> None:
         """Download many small files of an artifact in one request: `url` is its bundle route and `files`
         maps each path to (digest, where to write it). Each file is checked against its digest before it
         replaces anything; a file the answer lacks is an error."""
-        _retrying(lambda: self._download_bundle(url, files))
+        self._retry(lambda: self._download_bundle(url, files))
 
     def _download_bundle(self, url: str, files: dict[str, tuple[str, Path]]) -> None:
         got: set[str] = set()
         try:
-            with self.http.stream("POST", self.absolute(url), json={"paths": list(files)}) as response:
+            with self.http.stream("POST", self.absolute(url), json={"paths": list(files)}, **self.transfer) as response:
                 if response.status_code != 200:
                     raise _failure(response, f"downloading {len(files)} files", self.base_url)
                 records = _BundleRecords(response.iter_bytes(CHUNK))
@@ -329,11 +321,11 @@ class FileClient:
     def download(self, url: str, target: Path, digest: str) -> None:
         """Stream a file to `target` through a temporary file beside it, checking its SHA-256 before
         it replaces anything."""
-        _retrying(lambda: self._download(url, target, digest))
+        self._retry(lambda: self._download(url, target, digest))
 
     def _download(self, url: str, target: Path, digest: str) -> None:
         try:
-            with self.http.stream("GET", self.absolute(url)) as response:
+            with self.http.stream("GET", self.absolute(url), **self.transfer) as response:
                 if response.status_code != 200:
                     raise _failure(response, f"downloading {url}", self.base_url)
                 _write_checked(response.iter_bytes(CHUNK), target, digest, url)

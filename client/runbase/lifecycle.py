@@ -8,6 +8,7 @@ import atexit
 import datetime
 import glob
 import json
+import logging
 import os
 import random
 import signal
@@ -26,8 +27,9 @@ from .console import ConsoleCapture, ignore_this_thread
 from .errors import AuthenticationError, CommError, UsageError, present
 from .records import RUN, SUPERSEDED, SYNCED, RecordLog
 from .run import Run
+from .network import Network
 from .run_moment import RunMoment, run_moment
-from .sender import Sender, print_warning
+from .sender import Sender, warner
 from .settings import DEFAULTS, Settings, filled
 from .states import CTRL_C_EXIT_CODE, SIGNAL_EXIT_BASE, ended_state
 from .summary import Summary
@@ -110,8 +112,7 @@ def _check_tags(tags: Any) -> tuple[str, ...] | None:
 
 
 def _warner(settings: Settings) -> Callable[[str], None]:
-    """print_warning, or nothing for a silent run (SILENT keeps every line of runbase's own off stderr)."""
-    return (lambda message: None) if settings.silent else print_warning
+    return warner(settings)
 
 
 def _initial_config(s: Settings, config: dict[str, Any] | str | argparse.Namespace | None,
@@ -125,7 +126,8 @@ def _initial_config(s: Settings, config: dict[str, Any] | str | argparse.Namespa
 
 
 def _base_settings() -> Settings:
-    base = Settings.from_environment()
+    """The settings files, then the environment (Settings.from_sources), then setup()'s."""
+    base = Settings.from_sources()
     return base.updated(_setup_settings) if _setup_settings is not None else base
 
 
@@ -264,8 +266,6 @@ def init(
     for arg in NOT_BUILT:
         if given[arg]:
             raise NotImplementedError(f"runbase.init({arg}=...) is not supported yet")
-    if anonymous == "must":
-        raise NotImplementedError("anonymous runs are not supported: runbase needs an API key")
     if isinstance(resume, bool):
         resume = "auto" if resume else None
     s = _base_settings().updated(settings).updated({
@@ -274,7 +274,7 @@ def init(
         "run_notes": _check_str("notes", notes), "run_tags": _check_tags(tags), "run_group": _check_str("group", group),
         "run_job_type": _check_str("job_type", job_type), "mode": mode, "resume": resume, "reinit": reinit,
         "resume_from": resume_from, "fork_from": fork_from,
-        "allow_val_change": allow_val_change, "save_code": save_code,
+        "allow_val_change": allow_val_change, "save_code": save_code, "anonymous": anonymous, "force": force,
     }).checked()
     _check_tags(s.run_tags)  # from the settings or the environment, checked as the argument is
     initial = _initial_config(s, config, config_include_keys, config_exclude_keys)
@@ -289,7 +289,7 @@ def init(
         if reinit_mode == "finish_previous":
             for run in live:
                 finish_run(run, 0)
-        run = _start(s, initial, force=bool(force))
+        run = _start(s, initial)
         _active.append(run)
         if run._sender is not None:
             _hook_process()
@@ -298,8 +298,8 @@ def init(
     return run
 
 
-def _start(s: Settings, initial: dict[str, Any], force: bool) -> Run:
-    termsetup(s)  # runbase.termlog() and the like follow the run's silent setting
+def _start(s: Settings, initial: dict[str, Any]) -> Run:
+    termsetup(s)  # runbase.termlog() and the like follow the run's silent and show_* settings
     config = Config(allow_val_change=bool(s.allow_val_change))
     if s.mode == "disabled":
         config.update(initial, allow_val_change=True)
@@ -307,8 +307,12 @@ def _start(s: Settings, initial: dict[str, Any], force: bool) -> Run:
                    sender=None, config=config, summary=Summary())
     base_url = credentials.normalize_host(s.base_url) if s.base_url else credentials.default_base_url()
     api_key = credentials.resolve_key(base_url, s.api_key)
+    if s.x_log_level is not None:
+        logging.getLogger("runbase").setLevel(s.x_log_level)
+    if s.insecure_disable_ssl:
+        _warner(s)(f"insecure_disable_ssl: the TLS certificate of {base_url} is not verified")
     if s.mode == "online" and not api_key:
-        if force:
+        if s.force:
             raise AuthenticationError(f"no API key for {base_url}: call runbase.login() or set RUNBASE_API_KEY")
         _warner(s)(f"no API key for {base_url}; logging offline (upload later with `runbase sync`)")
         s = s.updated({"mode": "offline"})
@@ -322,8 +326,8 @@ def _start(s: Settings, initial: dict[str, Any], force: bool) -> Run:
         run_id = _auto_resume_id(root)
     run_id = run_id or _new_run_id()
     project = s.project or "uncategorized"
-    connection = (Connection(base_url, api_key, timeout=filled(s.init_timeout, "init_timeout"))
-                  if s.mode == "online" else None)
+    connection = (Connection(base_url, api_key, timeout=filled(s.init_timeout, "init_timeout"),
+                             network=Network.from_settings(s)) if s.mode == "online" else None)
     entity, existing, max_batch, email = s.entity, None, 8 * 1024 * 1024, None
     if connection is not None:
         viewer = present(connection.viewer().viewer, "viewer")
@@ -351,14 +355,17 @@ def _start(s: Settings, initial: dict[str, Any], force: bool) -> Run:
         config.update({"_wandb": {**(config.get("_wandb") or {}), "branch_point": point}}, allow_val_change=True)
     config.update(initial)
     summary = Summary(json.loads(existing.summary_metrics) if existing is not None else {})
-    stamp = datetime.datetime.now().strftime("%Y%m%d_%H%M%S")
-    run_dir = root / f"{'offline-run' if s.mode == 'offline' else 'run'}-{stamp}-{run_id}"
+    s = s.updated({"entity": entity, "project": project, "run_id": run_id, "resumed": resumed,
+                   "x_start_time": time.time() if s.x_start_time is None else s.x_start_time})
+    run_dir = Path(s.sync_dir)
     (run_dir / "files").mkdir(parents=True, exist_ok=True)
+    if s.symlink:
+        _link_latest(run_dir)
     display_name = s.run_name or (existing.display_name if existing is not None else None) or _random_name()
     fields = {
         "displayName": display_name,
         "notes": s.run_notes, "groupName": s.run_group, "jobType": s.run_job_type,
-        "tags": list(s.run_tags) if s.run_tags is not None else None, "host": socket.gethostname(),
+        "tags": list(s.run_tags) if s.run_tags is not None else None, "host": s.host or socket.gethostname(),
         "config": json.dumps(wandb_shaped(config.as_dict())), "state": "running",
     }
     fields = {k: v for k, v in fields.items() if v is not None}
@@ -389,8 +396,10 @@ def _start(s: Settings, initial: dict[str, Any], force: bool) -> Run:
         system_start = present(present(events, "project").run, "run").events_line_count
     sender = Sender(connection, log, {"entityName": entity, "projectName": project, "runName": run_id}, summary._data,
                     heartbeat_seconds=float(s.heartbeat_seconds or DEFAULTS["heartbeat_seconds"]),
-                    max_batch_bytes=max_batch,
-                    warn=_warner(s), silent=bool(s.silent), console_path=run_dir / "files" / "output.log" if capture else None, console_start=console_start,
+                    max_batch_bytes=min(max_batch, s.x_file_stream_max_bytes or max_batch),
+                    backoff=(s.x_file_stream_retry_wait_min_seconds, s.x_file_stream_retry_wait_max_seconds),
+                    warn=_warner(s), silent=bool(s.silent) or not s.show_info,
+                    console_path=run_dir / "files" / "output.log" if capture else None, console_start=console_start,
                     system_start=system_start)
     last_step = existing.last_history_step if existing is not None else None
     if branch is not None:  # logging goes on after the step, as in W&B, whatever step the history ends at
@@ -405,7 +414,7 @@ def _start(s: Settings, initial: dict[str, Any], force: bool) -> Run:
     run._system = SystemSampler(s, sender.system, start_time=run._start_time)  # its readings: the system stream
     run._system.start()
     _record_metadata(run, s, email)
-    if not s.quiet and not s.silent:
+    if not s.quiet and not s.silent and s.show_info:
         where = run.url or f"{run_dir} (offline; upload with `runbase sync {run_dir}`)"
         verb = (f"rewound to {rewind.metric} {rewind.value}" if rewind else f"forked from {fork}" if fork
                 else "resumed" if resumed else "started")
@@ -417,6 +426,16 @@ def _start(s: Settings, initial: dict[str, Any], force: bool) -> Run:
         run._console = ConsoleCapture(sender.queue.append)
         run._console.start()
     return run
+
+
+def _link_latest(run_dir: Path) -> None:
+    """<root>/runbase/latest-run, pointing at the newest run's folder, as W&B's wandb/latest-run (symlink)."""
+    link = run_dir.parent / "latest-run"
+    try:
+        link.unlink(missing_ok=True)
+        link.symlink_to(run_dir.name, target_is_directory=True)
+    except OSError as exc:
+        logging.getLogger("runbase").debug("latest-run link not made: %s", exc)
 
 
 def _record_metadata(run: Run, s: Settings, email: str | None) -> None:
@@ -558,7 +577,7 @@ def _end(run: Run, final: dict[str, Any], timeout: float) -> None:
     warn = _warner(run._settings)
     if run._pending:
         run._commit()
-    delivered = run._sender.close(final, max(0.0, deadline - time.monotonic()))
+    delivered = run._sender.close(_reported(run, final), max(0.0, deadline - time.monotonic()))
     try:
         run._sender.log.close()
     except OSError:
@@ -579,13 +598,18 @@ def _end(run: Run, final: dict[str, Any], timeout: float) -> None:
         (run_dir.parent / "resume.json").unlink(missing_ok=True)
 
 
+def _reported(run: Run, final: dict[str, Any]) -> dict[str, Any]:
+    """The final fields sent: none where another process sets the run's final state (x_update_finish_state)."""
+    return final if filled(run._settings.x_update_finish_state, "x_update_finish_state") else {}
+
+
 def _abandon(run: Run, final: dict[str, Any]) -> None:
     """Ctrl-C (or SIGTERM) during finish: the record log gets what is queued (the final state included; `final`
     if finish had not queued its own yet), nothing more is sent, and the process is not held up by a request in
     flight."""
     sender = run._sender
     assert sender is not None
-    if sender.abandon(final):
+    if sender.abandon(_reported(run, final)):
         try:
             sender.log.close()
         except OSError:

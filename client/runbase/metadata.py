@@ -1,10 +1,12 @@
-"""The run's wandb-metadata.json, and its code (save_code): what W&B v0.21 records at init, with its field
-names, so a W&B reader finds what it expects. Beyond W&B, the `git` field also holds `branch` and `dirty`
-(whether `git status --porcelain` lists anything), which cost one call each."""
+"""The run's wandb-metadata.json, requirements.txt and code (save_code): what W&B v0.21 records at init, with
+its field names, so a W&B reader finds what it expects; the settings that name the program, git state, host,
+user, email, docker image and executable replace what is detected. Beyond W&B, the `git` field also holds
+`branch` and `dirty` (whether `git status --porcelain` lists anything), which cost one call each."""
 
 from __future__ import annotations
 
 import datetime
+import importlib.metadata
 import json
 import logging
 import os
@@ -18,11 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .settings import Settings, env, filled
+from .settings import Settings, filled
 
 log = logging.getLogger("runbase.metadata")
 METADATA_FILE = "wandb-metadata.json"
 DIFF_FILE = "diff.patch"
+REQUIREMENTS_FILE = "requirements.txt"
 GIT_TIMEOUT = 5.0  # seconds per git call: a hung git (a network filesystem) must not hold init up
 
 
@@ -59,22 +62,23 @@ def find_program(settings: Settings) -> Program:
         return Program("<python with no main file>", None, None, None)
     spec = getattr(main, "__spec__", None)
     invoked = f"-m {spec.name}" if spec is not None and not settings.program and spec.name != "__main__" else path
-    abspath = os.path.abspath(path)
+    abspath = settings.program_abspath or os.path.abspath(path)
     if not os.path.isfile(abspath):
-        return Program(invoked, None, None, None)
-    root = git(os.path.dirname(abspath), "rev-parse", "--show-toplevel") or os.getcwd()
-    relpath = os.path.relpath(abspath, root)
-    return Program(invoked, abspath, None if relpath.startswith(os.pardir) else relpath.replace(os.sep, "/"),
-                   os.path.relpath(abspath).replace(os.sep, "/"))
+        return Program(invoked, None, settings.program_relpath, None)
+    root = settings.git_root or git(os.path.dirname(abspath), "rev-parse", "--show-toplevel") or os.getcwd()
+    found = os.path.relpath(abspath, root)
+    relpath = settings.program_relpath or (None if found.startswith(os.pardir) else found.replace(os.sep, "/"))
+    return Program(invoked, abspath, relpath, os.path.relpath(abspath).replace(os.sep, "/"))
 
 
-def git_state(directory: str) -> dict[str, Any] | None:
-    """W&B's {remote, commit}, plus branch and dirty; None outside a repository (or without git)."""
+def git_state(directory: str, remote_name: str = "origin") -> dict[str, Any] | None:
+    """W&B's {remote, commit} (the URL of the remote named), plus branch and dirty; None outside a repository
+    (or without git)."""
     commit = git(directory, "rev-parse", "HEAD")
     if commit is None:
         return None
     state: dict[str, Any] = {"commit": commit}
-    remote = git(directory, "remote", "get-url", "origin")
+    remote = git(directory, "remote", "get-url", remote_name)
     branch = git(directory, "rev-parse", "--abbrev-ref", "HEAD")
     if remote:
         state["remote"] = remote
@@ -96,7 +100,6 @@ def describe(settings: Settings, program: Program, *, start_time: float, email: 
     """wandb-metadata.json's contents (fields that would be empty are left out, as in W&B's file)."""
     from .system.host import describe_machine
 
-    directory = os.path.dirname(program.abspath) if program.abspath else os.getcwd()
     info: dict[str, Any] = {
         "os": platform.platform(aliased=True),
         "python": f"{platform.python_implementation()} {platform.python_version()}",
@@ -105,12 +108,13 @@ def describe(settings: Settings, program: Program, *, start_time: float, email: 
         "program": program.program,
         "codePath": program.relpath,
         "codePathLocal": program.local,
-        "git": None if filled(settings.disable_git, "disable_git") else git_state(directory),
-        "email": email,
+        "git": None if filled(settings.disable_git, "disable_git") else _git(settings, program),
+        "email": settings.email or email,
         "root": os.path.abspath(settings.root_dir or os.getcwd()),
-        "host": socket.gethostname(),
-        "username": env("USERNAME"),
-        "executable": sys.executable,
+        "host": settings.host or socket.gethostname(),
+        "username": settings.username,
+        "executable": settings.x_executable or sys.executable,
+        "docker": settings.docker,
     }
     info = {key: value for key, value in info.items() if value not in (None, "")}
     if not filled(settings.x_disable_machine_info, "x_disable_machine_info"):
@@ -124,6 +128,25 @@ def describe(settings: Settings, program: Program, *, start_time: float, email: 
                   "gpu_count": stats["x_stats_gpu_count"], "gpu": settings.x_stats_gpu_type}
         info.update({key: value for key, value in counts.items() if value is not None})  # set ones replace found
     return info
+
+
+def _directory(settings: Settings, program: Program) -> str:
+    """Where git runs: the git_root setting, else the program's folder, else the working directory."""
+    return settings.git_root or (os.path.dirname(program.abspath) if program.abspath else os.getcwd())
+
+
+def _git(settings: Settings, program: Program) -> dict[str, Any] | None:
+    """The git state, with the git_commit and git_remote_url settings over what git says."""
+    state = git_state(_directory(settings, program), filled(settings.git_remote, "git_remote")) or {}
+    given = {"commit": settings.git_commit, "remote": settings.git_remote_url}
+    state.update({key: value for key, value in given.items() if value})
+    return state or None
+
+
+def requirements() -> str:
+    """The installed distributions as `name==version` lines, W&B's requirements.txt."""
+    found = {f"{dist.name}=={dist.version}" for dist in importlib.metadata.distributions() if dist.name}
+    return "".join(f"{line}\n" for line in sorted(found, key=str.lower))
 
 
 def save_code(files_dir: Path, settings: Settings, program: Program) -> list[str]:
@@ -140,8 +163,7 @@ def save_code(files_dir: Path, settings: Settings, program: Program) -> list[str
         names.append(name)
     if not (filled(settings.disable_git, "disable_git") or filled(settings.x_disable_machine_info,
                                                                   "x_disable_machine_info")):
-        directory = os.path.dirname(program.abspath) if program.abspath else os.getcwd()
-        diff = git(directory, "diff", "HEAD", "--submodule=diff")
+        diff = git(_directory(settings, program), "diff", "HEAD", "--submodule=diff")
         if diff:
             (files_dir / DIFF_FILE).write_text(diff + "\n")
             names.append(DIFF_FILE)
@@ -150,12 +172,18 @@ def save_code(files_dir: Path, settings: Settings, program: Program) -> list[str
 
 def record(files_dir: Path, settings: Settings, *, start_time: float, email: str | None,
            warn: Callable[[str], None]) -> list[str]:
-    """Write the run's metadata file and, with save_code (and not disable_code), its code into the run's
-    files directory; the run file names to upload. A failure is warned, never raised: a training script
-    must not die for its metadata."""
+    """Write the run's metadata file, requirements.txt (x_save_requirements) and, with save_code (and not
+    disable_code), its code into the run's files directory; the run file names to upload. A process that is
+    not the primary one of a distributed run (x_primary=False) writes none of them. A failure is warned, never
+    raised: a training script must not die for its metadata."""
     names: list[str] = []
+    if not filled(settings.x_primary, "x_primary"):
+        return names
     try:
         program = find_program(settings)
+        if filled(settings.x_save_requirements, "x_save_requirements"):
+            (files_dir / REQUIREMENTS_FILE).write_text(requirements())
+            names.append(REQUIREMENTS_FILE)
         if not filled(settings.x_disable_meta, "x_disable_meta"):
             info = describe(settings, program, start_time=start_time, email=email)
             (files_dir / METADATA_FILE).write_text(json.dumps(info, indent=2))

@@ -24,6 +24,9 @@ ARTIFACT = "artifact"  # an artifact to upload (transfer.ArtifactJob.record()), 
 ARTIFACT_SENT = "artifact_sent"  # "n" of an artifact the server has, so that `runbase sync` does not send it again
 FILES = "files"  # run files to upload (uploads.RunFilesJob.record(): names below the run's files directory), with "n"
 FILES_SENT = "files_sent"  # "n" of a FILES record whose files the server has
+# The process finished without setting the run's final state, which another one sets (x_update_finish_state=False),
+# so that `runbase sync` does not take the run for crashed.
+ENDED_HERE = "ended_here"
 SYNCED = ".synced"
 # In a run folder whose run was rewound (init(resume_from=...)) after it logged: `runbase sync` never replays it,
 # since the server would take back the rows after the rewind's step (a replay is harmless only while a run's

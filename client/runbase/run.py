@@ -231,7 +231,7 @@ class Run:
         self._group = group
         self._job_type = job_type
         self._base_url = base_url
-        self._start_time = time.time()
+        self._start_time = time.time() if settings.x_start_time is None else settings.x_start_time
         self._disabled = settings.mode == "disabled"
         self._finished = False
         self._pid = os.getpid()  # the process that started the run: a forked child has the run but not its threads
@@ -240,7 +240,9 @@ class Run:
         self._console: ConsoleCapture | None = None  # set by lifecycle when the console is captured
         self._system: SystemSampler | None = None  # set by lifecycle: the system metrics sampler
         self._metadata: threading.Thread | None = None  # set by lifecycle: gathers the run's metadata
-        self._max_row_bytes = filled(settings.x_max_row_bytes, "x_max_row_bytes")
+        # W&B's x_file_stream_max_line_bytes is its limit on one history line: the lower limit wins.
+        self._max_row_bytes = min(filled(settings.x_max_row_bytes, "x_max_row_bytes"),
+                                  settings.x_file_stream_max_line_bytes or 2**63)
         self._saved: dict[str, SavedFile] = {}  # run file name -> the file run.save() matched
         self._file_client: FileClient | None = None
         self._end_hook_registered = False
@@ -455,10 +457,9 @@ class Run:
             self._sender.update_run(fields)
 
     def _warn(self, message: str) -> None:
-        if not self._settings.silent:
-            from .sender import print_warning
+        from .sender import warner
 
-            print_warning(message)
+        warner(self._settings)(message)
 
     # -- properties --------------------------------------------------------------------
     @property
@@ -696,10 +697,11 @@ class Run:
             from . import credentials
             from .connection import Connection
             from .files import FileClient
+            from .network import Network
 
             base_url = self._base_url or credentials.default_base_url()
-            self._file_client = FileClient(Connection(base_url, credentials.resolve_key(base_url,
-                                                                                        self._settings.api_key)))
+            key = credentials.resolve_key(base_url, self._settings.api_key)
+            self._file_client = FileClient(Connection(base_url, key, network=Network.from_settings(self._settings)))
         return self._file_client
 
     def _upload(self, names: list[str]) -> None:

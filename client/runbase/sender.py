@@ -22,7 +22,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -31,11 +31,16 @@ from .artifacts.transfer import ArtifactJob
 from .connection import Connection
 from .console import ConsoleLines, ignore_this_thread
 from .errors import ArtifactNotLoggedError, CommError
-from .records import ALERT, ALERT_SENT, ARTIFACT, ARTIFACT_SENT, FILES, FILES_SENT, HISTORY, RUN, SYSTEM, RecordLog
+from .records import ALERT, ALERT_SENT, ARTIFACT, ARTIFACT_SENT, ENDED_HERE, FILES, FILES_SENT, HISTORY, RUN, SYSTEM, \
+    RecordLog
 from .states import FINAL_STATES
 from .uploads import Job, RunFilesJob, Uploader
 
+if TYPE_CHECKING:
+    from .settings import Settings
+
 MAX_BATCH_ROWS = 20_000
+BACKOFF_MIN, BACKOFF_MAX = 0.25, 10.0  # seconds
 MAX_CONSOLE_LINES = 5_000  # per request and per record
 CONSOLE_TICK = 0.2  # while the console is captured, the longest printed lines wait before being recorded
 CONSOLE_STREAMS = ("stdout", "stderr")  # queue items (stream name, text) come straight from the capture
@@ -105,6 +110,7 @@ class Sender(threading.Thread):
         *,
         heartbeat_seconds: float,
         max_batch_bytes: int,
+        backoff: tuple[float | None, float | None] = (None, None),
         warn: Callable[[str], None],
         silent: bool,
         console_path: Path | None = None,
@@ -118,6 +124,9 @@ class Sender(threading.Thread):
         self.summary = summary  # the live dict the run updates; read here by snapshot
         self.heartbeat_seconds = heartbeat_seconds
         self.max_batch_bytes = max_batch_bytes
+        # Seconds between tries after a failed request (W&B's x_file_stream_retry_wait_*_seconds).
+        self.backoff_min = BACKOFF_MIN if backoff[0] is None else backoff[0]
+        self.backoff_max = max(self.backoff_min, BACKOFF_MAX if backoff[1] is None else backoff[1])
         self.warn = warn
         self.silent = silent  # the run's SILENT, which its artifact uploads follow
         self.queue: deque[tuple[str, Any]] = deque()
@@ -222,7 +231,7 @@ class Sender(threading.Thread):
         """Deliver everything, then the final state; False if the server could not be reached in time. A
         request still in flight at the deadline is left behind: what is queued is then recorded here."""
         self.queue.append(("console_end", None))
-        self.queue.append(("run", final_fields))
+        self.queue.append(_ending(final_fields))
         self.deadline = time.monotonic() + timeout
         self.closing = True
         self.wake.set()
@@ -237,7 +246,7 @@ class Sender(threading.Thread):
         send nothing more. False if the record log could not be taken over (the sender is stuck writing it)."""
         if not self.closing:
             self.queue.append(("console_end", None))
-            self.queue.append(("run", final_fields))
+            self.queue.append(_ending(final_fields))
             self.closing = True
         self.failed = self.failed or "interrupted while sending the run's last data"
         self.aborting = True
@@ -341,7 +350,7 @@ class Sender(threading.Thread):
                     self.warn(f"the server rejected {self._drop_rejected()}: {exc}")
                     self.wake.set()  # the rest goes at once
                     continue
-                backoff = min(10.0, max(0.25, backoff * 2)) * random.uniform(0.8, 1.2)
+                backoff = min(self.backoff_max, max(self.backoff_min, backoff * 2)) * random.uniform(0.8, 1.2)
                 retry_at = time.monotonic() + backoff
                 if self.closing and retry_at > self.deadline:
                     self.failed = str(exc)
@@ -407,6 +416,9 @@ class Sender(threading.Thread):
                 if payload.error is None:
                     self.log.write(FILES_SENT if isinstance(payload, RunFilesJob) else ARTIFACT_SENT,
                                    {"n": payload.number})
+                continue
+            if kind == "ended_here":
+                self.log.write(ENDED_HERE, {})
                 continue
             if kind == "alert":
                 self._record_console(self.console_lines.take())  # an alert follows what was printed before it
@@ -647,5 +659,17 @@ class Sender(threading.Thread):
             self.pending_summary = {}
 
 
+def _ending(final_fields: dict[str, Any]) -> tuple[str, Any]:
+    """The queue item that ends a run: its final fields, or none when another process sets the run's final
+    state (x_update_finish_state=False)."""
+    return ("run", final_fields) if final_fields else ("ended_here", None)
+
+
 def print_warning(message: str) -> None:
     print(f"runbase: WARNING {message}", file=sys.stderr, flush=True)
+
+
+def warner(settings: Settings) -> Callable[[str], None]:
+    """print_warning, or nothing where the settings keep warnings off: SILENT keeps every line of runbase's
+    own off stderr, show_warnings=False its warnings."""
+    return (lambda message: None) if settings.silent or settings.show_warnings is False else print_warning

@@ -27,6 +27,7 @@ from .records import (
     ALERT_SENT,
     ARTIFACT,
     ARTIFACT_SENT,
+    ENDED_HERE,
     FILES,
     FILES_SENT,
     HISTORY,
@@ -91,6 +92,7 @@ def sync_log(connection: Connection, log: Path, *, mark_crashed: bool = True,
     identity: dict[str, Any] | None = None
     rows = 0
     last_state = None  # the state the last run record gave
+    ended_here = False  # the process ended, leaving the final state to another (x_update_finish_state=False)
     refused: set[str] = set()  # console lines, system rows: the server refused some, so the rest are skipped
     sent = sent_numbers(log, ALERT_SENT)
     sent_uploads = {kind: sent_numbers(log, sent) for kind, sent in UPLOADS_SENT.items()}
@@ -105,6 +107,9 @@ def sync_log(connection: Connection, log: Path, *, mark_crashed: bool = True,
             connection.upsert_bucket(UpsertBucketInput.model_validate(record))
             if record.get("state") is not None:
                 last_state = record["state"]
+            continue
+        if kind == ENDED_HERE:
+            ended_here = True
             continue
         if identity is None:
             continue
@@ -159,7 +164,7 @@ def sync_log(connection: Connection, log: Path, *, mark_crashed: bool = True,
             artifacts += kind == ARTIFACT
     if identity is None:
         raise UsageError(f"{log} holds no run record")
-    if last_state not in FINAL_STATES and mark_crashed:  # the process died before finishing the run
+    if last_state not in FINAL_STATES and mark_crashed and not ended_here:  # the process died before finishing
         ended = "preempted" if last_state == "preempting" else "crashed"
         connection.upsert_bucket(UpsertBucketInput.model_validate({**identity, "state": ended}))
     (log.parent / SYNCED).touch()

@@ -18,13 +18,17 @@ MAX_REMEMBERED = 1000  # messages remembered for repeat=False
 _lock = threading.Lock()
 _silent: bool | None = None  # from termsetup(); None: the environment's SILENT
 _logger: logging.Logger | None = None
+_hidden: set[int] = set()  # the levels show_info, show_warnings and show_errors=False keep off stderr
 _printed: set[str] = set()
 
 
 def termsetup(settings: Settings, logger: logging.Logger | None = None) -> None:
-    """Follow these settings' `silent`; when silent, lines go to `logger` (if any) instead of stderr."""
-    global _silent, _logger
+    """Follow these settings' `silent` and `show_info`/`show_warnings`/`show_errors`; a line they keep off
+    stderr goes to `logger` (if any) instead."""
+    global _silent, _logger, _hidden
     _silent, _logger = bool(settings.silent), logger
+    _hidden = {level for level, shown in ((logging.INFO, settings.show_info), (logging.WARNING, settings.show_warnings),
+                                          (logging.ERROR, settings.show_errors)) if shown is False}
 
 
 def _quiet() -> bool:
@@ -47,7 +51,7 @@ def _log(text: str, *, newline: bool, repeat: bool, prefix: bool, level: int) ->
                 _printed.add(text)
         if prefix:
             text = "\n".join(f"{PREFIX}: {line}" for line in text.split("\n"))
-        if not _quiet():
+        if not _quiet() and level not in _hidden:
             print(text, file=sys.stderr, end="\n" if newline else "", flush=True)
         elif _logger is not None:
             _logger.log(level, text)

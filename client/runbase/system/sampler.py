@@ -101,6 +101,7 @@ class SystemSampler:
         self._emit = emit
         self._interval: float = self._values["x_stats_sampling_interval"]
         self._to_average: int = self._values["x_stats_samples_to_average"]
+        self._label = settings.x_label  # W&B's x_label: each key gets "/l:<label>" (a node's or a rank's series)
         self._start_time = start_time
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -163,6 +164,8 @@ class SystemSampler:
         row: dict[str, Any] = readings[0] if len(readings) == 1 else averaged(readings)
         if len(row) <= 1 or self._stopping.is_set():
             return  # nothing but the timestamp, or stop() has returned or is returning
+        if self._label:
+            row = {key if key.startswith("_") else f"{key}/l:{self._label}": value for key, value in row.items()}
         row["_timestamp"] = readings[-1]["_timestamp"]
         row["_runtime"] = row["_timestamp"] - (self._start_time or row["_timestamp"])
         try:
