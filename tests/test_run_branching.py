@@ -93,6 +93,7 @@ def test_rewind_keeps_the_rows_up_to_the_step_in_segments_and_tail(store: Store)
     rows = rows_of(230)  # steps 0..458, in batches of 37: several segments of at most 80 rows and a tail
     send(store, rows, 37)
     assert store.layout()[0] and store.layout()[1] >= 3
+    assert run_row(store)["keys"] == keys_of(rows)  # counted over every batch, not frozen after the first
     set_summary(store, {**last_values(rows), "note": "kept"})
     rewind(store, 201)  # inside a segment, between two steps: the last row kept is 200
     kept = [row for row in rows if row["_step"] <= 201]

@@ -94,6 +94,8 @@ def _count_keys(run: Run, rows: list[dict[str, Any]]) -> None:
         for key in previous or ():
             counts[key] = counts.get(key, 0) + repeats
         previous, repeats = row_keys, 1
+    # New entries throughout, never the stored ones changed in place: SQLAlchemy tells a change by comparing
+    # with the value loaded, which would then have changed too, and would store nothing.
     keys = dict(run.history_keys or {})
     for key, count in counts.items():
         entry = keys.get(key)
@@ -101,7 +103,9 @@ def _count_keys(run: Run, rows: list[dict[str, Any]]) -> None:
             first = next(row[key] for row in rows if key in row)
             keys[key] = {"typeCounts": [{"type": JSON_TYPES.get(type(first), "unknown"), "count": count}]}
         else:
-            entry["typeCounts"][0]["count"] += count
+            old = entry["typeCounts"][0]
+            keys[key] = {**entry, "typeCounts": [{**old, "count": old["count"] + count},
+                                                 *entry["typeCounts"][1:]]}
     run.history_keys = keys
 
 
