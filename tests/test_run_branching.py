@@ -16,8 +16,10 @@ import runbase
 from conftest import Server, run_script, sdk_environment
 from runbase_server import users
 from runbase_server.errors import NotFound, UserError
+from runbase.metrics import MetricRules
+from runbase.summary import Summary
 from runbase_server.runs import branching, runs
-from runbase_server.tables import Run
+from runbase_server.tables import Run, RunFile
 from sqlalchemy import select
 from test_history import Store, canon, send, small_segments, store  # noqa: F401 - fixtures
 
@@ -122,17 +124,39 @@ def test_rewind_at_the_edges(store: Store) -> None:
         assert canon(store.read(min_step=step)) == canon([kept[-1]])
 
 
+SHA = "0123456789abcdef" * 4
+SOURCE_FILES = {  # name: in a fork at step 300
+    "media/images/img_300_0123456789abcdef0123.png": True, "media/images/img_302_0123456789abcdef0123.png": False,
+    "media/images/a_7_b/c_12_0123456789abcdef0123.png": True, "media/table/t_460_0123456789abcdef0123.table.json":
+    False, "media/images/0123456789abcdef0123.png": True, "code/train.py": True, "diff.patch": True,
+    "requirements.txt": True, "notes_999_x.txt": True, "wandb-metadata.json": False, "output.log": False}
+
+
+def files_of(store: Store, name: str) -> dict[str, tuple[str, int]]:
+    with store.db.session() as session:
+        return {row.name: (row.sha256, row.size) for row in session.scalars(
+            select(RunFile).join(Run).where(Run.name == name))}
+
+
 def test_fork_copies_the_source_up_to_the_step_and_leaves_it_alone(store: Store) -> None:
     rows = rows_of(230)
     send(store, rows, 37)
     set_summary(store, {"best": 7, "own": 0})
+    with store.db.session() as session:  # as the SDK names them (media/SUBDIR/KEY_STEP_SHA20EXT); blobs shared
+        run_id = session.scalar(select(Run.id).where(Run.name == "r"))
+        session.add_all(RunFile(run_id=run_id, name=name, sha256=SHA, size=len(name)) for name in SOURCE_FILES)
     before = run_row(store)
     fork(store, "f", "r", 300.5)
+    # The source's files as at step 300, pointing at the same blobs; not the files of its own process.
+    assert files_of(store, "f") == {name: (SHA, len(name)) for name, kept in SOURCE_FILES.items() if kept}
+    assert len(files_of(store, "r")) == len(SOURCE_FILES)
     copied = [row for row in rows if row["_step"] <= 300]
     assert canon(store.scan_all(run="f")) == canon(copied)
     state = run_row(store, "f")
     assert (state["count"], state["last"], state["keys"]) == (len(copied), 300, keys_of(copied))
-    assert state["summary"] == {"best": 7, "own": 1}  # the source's summary under the fork's own keys
+    # The source's summary at the step (its hand-set keys; _step and _runtime of the row at 300) under the
+    # fork's own keys.
+    assert state["summary"] == {"best": 7, "own": 1, "_step": 300, "_runtime": 150.0}
     assert state["config"]["_wandb"]["branch_point"] == {"run_id": "r", "step": 300.5}
     assert canon(store.scan_all()) == canon(rows) and run_row(store) == before
     more = rows_of(20, start=301)
@@ -141,6 +165,50 @@ def test_fork_copies_the_source_up_to_the_step_and_leaves_it_alone(store: Store)
     assert canon(store.scan_all()) == canon(rows)
     fork(store, "g", "f", 0)  # a fork of a fork, at its first step
     assert canon(store.scan_all(run="g")) == canon(rows[:1])
+    assert "media/images/a_7_b/c_12_0123456789abcdef0123.png" not in files_of(store, "g")
+
+
+def sdk_summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The summary the SDK sends after logging `rows` with define_metric's summaries (its own code folds them)."""
+    rules, summary = MetricRules(), Summary()
+    rules.define("loss", summary="min,max,mean,first,last")
+    rules.define("acc", summary="max,first")
+    rules.define("mixed", summary="min,max,mean,last")
+    rules.define("words", summary="min,last")  # strings: only last
+    rules.define("hidden", summary="none")
+    rules.define("late", summary="mean")
+    for row in rows:
+        rules.observe(row, summary)
+    return {**summary._data, "note": "set by hand"}
+
+
+def test_rewind_and_fork_recompute_the_summary_at_the_step(store: Store) -> None:
+    """The summary at the step is what the SDK had sent then: define_metric's aggregates over the rows up to
+    it (NaN never ranks nor averages; the mean exact to the bit), last values, keys logged later dropped,
+    hand-set ones kept, summary="none" keys left out."""
+    rows = []
+    for i in range(230):
+        step = 2 * i
+        row: dict[str, Any] = {"_step": step, "_runtime": step * 0.5, "_timestamp": 1.7e9 + step / 7,
+                               "loss": math.nan if step % 7 == 0 else math.sin(step) * 100 + 1 / 3,
+                               "hidden": step, "words": f"w{step}"}
+        if step % 3 == 0:
+            row["acc"] = (step * 7919) % 101 - 50
+        if step % 5 == 0:
+            row["mixed"] = [step, f"s{step}", math.nan, -step * 0.25, True][(step // 5) % 5]
+        if step % 20 == 0:
+            row["img"] = {"_type": "image-file", "path": f"media/images/img_{step}_{'0' * 20}.png"}
+        if step > 300:
+            row["late"], row["late_last"] = step * 0.1, step
+        rows.append(row)
+    send(store, rows, 37)
+    set_summary(store, sdk_summary(rows))
+    fork(store, "f", "r", 300.5)
+    assert canon([run_row(store, "f")["summary"]]) == canon([{**sdk_summary(rows[:151]), "own": 1}])
+    rewind(store, 201)
+    assert canon([run_row(store)["summary"]]) == canon([sdk_summary(rows[:101])])
+    rewind(store, 0)
+    assert canon([run_row(store)["summary"]]) == canon([sdk_summary(rows[:1])])
 
 
 def test_bad_rewinds_change_nothing(store: Store) -> None:
@@ -170,6 +238,30 @@ def test_bad_forks_change_nothing(store: Store) -> None:
         _bad_point(store)
     with store.db.session() as session:
         assert not session.scalars(select(Run.name).where(Run.name.like("f%"))).all()
+
+
+def upsert_config(store: Store, name: str, config: dict[str, Any]) -> bool:
+    with store.db.session() as session:
+        return runs.upsert(session, users.admin_viewer(session), {"model_name": "p", "name": name,
+                                                                  "config": json.dumps(config)},
+                           check_config=branching.check_config)[1]
+
+
+def test_a_branch_point_never_changes_a_run_that_exists(store: Store) -> None:
+    """A fork's upsertBucket naming a run that exists (two forks racing for one id) is refused; the run's own
+    branch point (a fork's kept as it goes on, a rewind's naming the run itself) passes."""
+    send(store, rows_of(10), 10)
+    fork(store, "f", "r", 3)
+    point = {"run_id": "r", "step": 3}
+    for name, other in (("r", {"run_id": "f", "step": 1}), ("f", {"run_id": "r", "step": 4})):
+        before = run_row(store, name)
+        with pytest.raises(UserError, match=f"run {name} already exists, so it cannot be forked"):
+            upsert_config(store, name, {"_wandb": {"value": {"branch_point": other}}, "lr": {"value": 9}})
+        assert run_row(store, name) == before
+    assert not upsert_config(store, "f", {"_wandb": {"value": {"branch_point": point}}, "lr": {"value": 0.2}})
+    assert run_row(store, "f")["config"]["lr"] == 0.2
+    assert not upsert_config(store, "f", {"_wandb": {"value": {"branch_point": {"run_id": "f", "step": 5}}}})
+    assert not upsert_config(store, "r", {"x": {"value": 1}})
 
 
 def _bad_point(store: Store) -> None:
@@ -266,9 +358,10 @@ def test_sdk_fork_and_rewind(server: Server, tmp_path: Path) -> None:
     # Rewound: the summary recomputed from the history left (acc last logged at 39), keys never logged kept.
     assert {k: source.summary[k] for k in ("loss", "i", "acc", "text", "best", "_step")} == {
         "loss": 149, "i": 40, "acc": 78, "text": "s40", "best": 5, "_step": 49}
-    # Forked: the source's summary as it was, under what the fork logged; its own config; where it came from.
-    assert {k: fork.summary[k] for k in ("loss", "new", "acc", "best")} == {"loss": -59, "new": 59, "acc": 198,
-                                                                             "best": 5}
+    # Forked: the source's summary at step 40 (acc last logged at 39, not its later 198: a branch at 40 shows
+    # nothing logged after it), under what the fork logged; its own config; where it came from.
+    assert {k: fork.summary[k] for k in ("loss", "new", "acc", "i", "best")} == {"loss": -59, "new": 59, "acc": 78,
+                                                                                  "i": 40, "best": 5}
     assert fork.config == {"lr": 0.2, "extra": 1} and out["rewound_config"]["lr"] == 0.1
     point = {"run_id": out["source"], "step": 40}
     assert fork.rawconfig["_wandb"]["value"]["branch_point"] == point == source.rawconfig["_wandb"]["value"][
