@@ -217,7 +217,9 @@ def test_bad_rewinds_change_nothing(store: Store) -> None:
     before = run_row(store)
     for step, metric, error in ((459, "_step", "no step 459 to rewind at: its last step is 458"),
                                 (-1, "_step", "non-negative"), (math.inf, "_step", "non-negative"),
-                                (3, "loss", "by the metric '_step' only")):
+                                (math.nan, "_step", "non-negative"), (3, "loss", "by the metric '_step' only"),
+                                (2.0**53 + 2, "_step", r"at most 2\^53 \(9007199254740992\).* not 9.0072e\+15$"),
+                                (1e300, "_step", r"not 1e\+300$"), (10**400, "_step", "not a number beyond 1e308$")):
         with pytest.raises(UserError, match=error):
             rewind(store, step, metric=metric)
     with pytest.raises(NotFound):
@@ -232,6 +234,8 @@ def test_bad_forks_change_nothing(store: Store) -> None:
         fork(store, "f1", "nope", 3)
     with pytest.raises(UserError, match="no step 19 to fork at"):
         fork(store, "f2", "r", 19)
+    with pytest.raises(UserError, match=r"at most 2\^53.* not 9.0072e\+15$"):  # JSON: an exact integer
+        fork(store, "f2", "r", 2**53 + 1)
     with pytest.raises(UserError, match="has no history to fork"):
         fork(store, "f3", "empty", 0)
     with pytest.raises(UserError, match="branch_point must be"):
@@ -297,10 +301,13 @@ def test_sdk_fork_and_rewind(server: Server, tmp_path: Path) -> None:
     """W&B's examples: log 0..99, fork at 40 and log on in the fork, rewind the source to 40 and log on; each
     history read back through the public API is exactly the rows up to 40, then the new ones."""
     me, key = _user(server, "brancher")
+    _made_run(server, key, me, "branch", "live", 10)  # running, heard from just now
     env = {**sdk_environment(server, tmp_path), "RUNBASE_API_KEY": key}
     result = run_script("""
         import json, runbase
         read = lambda run_id: runbase.Api().run(f"branch/{run_id}")
+        with runbase.init(project="branch", id="ignored", resume_from="live?_step=5") as live:
+            live_id = live.id
         with runbase.init(project="branch", config={"lr": 0.1}) as run:
             for i in range(100):
                 row = {"loss": 1 / (i + 1), "i": i}
@@ -331,13 +338,22 @@ def test_sdk_fork_and_rewind(server: Server, tmp_path: Path) -> None:
         with runbase.init(project="branch", resume_from="early?_step=5") as late:  # uploads it, then rewinds
             for i in range(6, 9):
                 late.log({"e": -i})
-        print(json.dumps({"source": source, "fork": fork.id, "offline": offline.id, "start": start,
+        print(json.dumps({"source": source, "fork": fork.id, "offline": offline.id, "start": start, "live": live_id,
                           "after_fork": after_fork,
                           "rewound_start": rewound_start, "rewound_config": rewound_config}))
     """, env)
     out = json.loads(result.stdout.strip().splitlines()[-1])
     api = runbase.Api(overrides={"base_url": server.url}, api_key=key)
     source, fork = api.run(f"{me}/branch/{out['source']}"), api.run(f"{me}/branch/{out['fork']}")
+    # resume_from wins over id (W&B's reference), with a warning; rewinding a run that looks live warns.
+    assert out["live"] == "live" and [row["x"] for row in api.run(f"{me}/branch/live").scan_history()] == list(
+        range(6))
+    assert "id='ignored' and resume_from='live?_step=5' name different runs: resume_from takes precedence" in \
+        result.stderr
+    assert f"run {me}/branch/live is running and was heard from" in result.stderr
+    assert "another process seems to be writing it" in result.stderr
+    assert result.stderr.count("another process seems") == 1  # not for a finished run
+    assert "ignored" not in [run.id for run in api.runs(f"{me}/branch")]
 
     def logged(i: int) -> dict[str, Any]:
         return {"loss": 1 / (i + 1), "i": i, **({"acc": i * 2} if i % 3 == 0 else {}),
@@ -395,7 +411,7 @@ def test_sdk_bad_branch_points_are_refused_and_change_nothing(server: Server, tm
                        dict(fork_from="src?_step=-1"), dict(fork_from="src?_step=1&_step=2"),
                        dict(fork_from="?_step=1"), dict(fork_from=7),
                        dict(resume_from="src?_step=3", fork_from="src?_step=3"),
-                       dict(resume_from="src?_step=3", resume="allow"), dict(resume_from="src?_step=3", id="other"),
+                       dict(resume_from="src?_step=3", resume="allow"), dict(resume_from="src?_step=9007199254740993"),
                        dict(fork_from="src?_step=3", id="src"),
                        dict(resume_from="src?_step=3", mode="offline"),
                        dict(entity="{other}", project="theirs", resume_from="their-run?_step=3"),
@@ -403,6 +419,16 @@ def test_sdk_bad_branch_points_are_refused_and_change_nothing(server: Server, tm
                        dict(fork_from="their-run?_step=3")]:
             try:
                 runbase.init(project=kwargs.pop("project", "branch"), **kwargs)
+            except runbase.UsageError as exc:
+                errors.append(str(exc))
+            else:
+                errors.append(None)
+        runbase.init(project="branch", id="taken", fork_from="src?_step=3").finish()
+        from runbase.connection import Connection  # as if another process made "taken" after init looked
+        Connection.run_resume_status = lambda self, **kwargs: type("Answer", (), {{"project": None}})()
+        for point in ("src?_step=3", "src?_step=4"):  # the server takes the first (the same branch point)
+            try:
+                runbase.init(project="branch", id="taken", fork_from=point)
             except runbase.UsageError as exc:
                 errors.append(str(exc))
             else:
@@ -415,12 +441,14 @@ def test_sdk_bad_branch_points_are_refused_and_change_nothing(server: Server, tm
                 "cannot read the run moment",
                 "non-negative", *["cannot read the run moment"] * 2, "must be a string",
                 "resume_from and fork_from cannot be used together", "resume and resume_from cannot be used together",
-                "name different runs", "give it another id", "offline run cannot reach", "cannot rewind run",
-                "cannot fork run", "no run their-run to fork from"]
+                "at most 2^53", "give it another id", "offline run cannot reach", "cannot rewind run",
+                "cannot fork run", "no run their-run to fork from",
+                "a run with that id was just made by another process", "already exists, so it cannot be forked"]
     assert len(errors) == len(expected)
     assert all(error is not None and words in error for error, words in zip(errors, expected)), errors
     api = runbase.Api(overrides={"base_url": server.url}, api_key=key)
-    assert [run.id for run in api.runs(f"{me}/branch")] == ["src"]
+    assert [run.id for run in api.runs(f"{me}/branch")] == ["src", "taken"]
+    assert api.run(f"{me}/branch/taken").rawconfig["_wandb"]["value"]["branch_point"] == {"run_id": "src", "step": 3}
     assert [row["x"] for row in api.run(f"{me}/branch/src").scan_history()] == list(range(10))
     theirs = runbase.Api(overrides={"base_url": server.url}, api_key=other_key).run(f"{other}/theirs/their-run")
     assert [row["x"] for row in theirs.scan_history()] == list(range(10))

@@ -28,12 +28,29 @@ from ..tables import Run
 from . import files, history, runs
 
 METRIC = "_step"
+# The largest step a branch point may name: W&B's rewindRun takes it as a GraphQL Float, a double, whose
+# integers are exact up to 2^53 (beyond, 2^53 + 1 would rewind to 2^53).
+MAX_STEP = 2**53
+
+
+def _shown(value: Any) -> str:
+    """A number for a message, compact however large."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or abs(value) < 1e15:
+        return repr(value)
+    try:
+        return f"{value:.6g}"
+    except OverflowError:  # an integer beyond float's range
+        return "a number beyond 1e308"
 
 
 def _step(run: Run, value: Any, what: str) -> int:
     """The step `value` names in the run's history, or a UserError saying why it names none."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
-        raise UserError(f"the step to {what} at must be a non-negative number, not {value!r}")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or (
+            isinstance(value, float) and not math.isfinite(value)):
+        raise UserError(f"the step to {what} at must be a non-negative number, not {_shown(value)}")
+    if value > MAX_STEP:
+        raise UserError(f"the step to {what} at must be at most 2^53 ({MAX_STEP}), the largest a step sent as a "
+                        f"GraphQL Float keeps exactly, not {_shown(value)}")
     if run.last_step is None:
         raise UserError(f"run {run.name} has no history to {what}")
     step = math.floor(value)
