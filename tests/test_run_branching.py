@@ -16,8 +16,10 @@ import runbase
 from conftest import Server, run_script, sdk_environment
 from runbase_server import users
 from runbase_server.errors import NotFound, UserError
+from runbase.metrics import MetricRules
+from runbase.summary import Summary
 from runbase_server.runs import branching, runs
-from runbase_server.tables import Run
+from runbase_server.tables import Run, RunFile
 from sqlalchemy import select
 from test_history import Store, canon, send, small_segments, store  # noqa: F401 - fixtures
 
@@ -93,6 +95,7 @@ def test_rewind_keeps_the_rows_up_to_the_step_in_segments_and_tail(store: Store)
     rows = rows_of(230)  # steps 0..458, in batches of 37: several segments of at most 80 rows and a tail
     send(store, rows, 37)
     assert store.layout()[0] and store.layout()[1] >= 3
+    assert run_row(store)["keys"] == keys_of(rows)  # counted over every batch, not frozen after the first
     set_summary(store, {**last_values(rows), "note": "kept"})
     rewind(store, 201)  # inside a segment, between two steps: the last row kept is 200
     kept = [row for row in rows if row["_step"] <= 201]
@@ -121,17 +124,39 @@ def test_rewind_at_the_edges(store: Store) -> None:
         assert canon(store.read(min_step=step)) == canon([kept[-1]])
 
 
+SHA = "0123456789abcdef" * 4
+SOURCE_FILES = {  # name: in a fork at step 300
+    "media/images/img_300_0123456789abcdef0123.png": True, "media/images/img_302_0123456789abcdef0123.png": False,
+    "media/images/a_7_b/c_12_0123456789abcdef0123.png": True, "media/table/t_460_0123456789abcdef0123.table.json":
+    False, "media/images/0123456789abcdef0123.png": True, "code/train.py": True, "diff.patch": True,
+    "requirements.txt": True, "notes_999_x.txt": True, "wandb-metadata.json": False, "output.log": False}
+
+
+def files_of(store: Store, name: str) -> dict[str, tuple[str, int]]:
+    with store.db.session() as session:
+        return {row.name: (row.sha256, row.size) for row in session.scalars(
+            select(RunFile).join(Run).where(Run.name == name))}
+
+
 def test_fork_copies_the_source_up_to_the_step_and_leaves_it_alone(store: Store) -> None:
     rows = rows_of(230)
     send(store, rows, 37)
     set_summary(store, {"best": 7, "own": 0})
+    with store.db.session() as session:  # as the SDK names them (media/SUBDIR/KEY_STEP_SHA20EXT); blobs shared
+        run_id = session.scalar(select(Run.id).where(Run.name == "r"))
+        session.add_all(RunFile(run_id=run_id, name=name, sha256=SHA, size=len(name)) for name in SOURCE_FILES)
     before = run_row(store)
     fork(store, "f", "r", 300.5)
+    # The source's files as at step 300, pointing at the same blobs; not the files of its own process.
+    assert files_of(store, "f") == {name: (SHA, len(name)) for name, kept in SOURCE_FILES.items() if kept}
+    assert len(files_of(store, "r")) == len(SOURCE_FILES)
     copied = [row for row in rows if row["_step"] <= 300]
     assert canon(store.scan_all(run="f")) == canon(copied)
     state = run_row(store, "f")
     assert (state["count"], state["last"], state["keys"]) == (len(copied), 300, keys_of(copied))
-    assert state["summary"] == {"best": 7, "own": 1}  # the source's summary under the fork's own keys
+    # The source's summary at the step (its hand-set keys; _step and _runtime of the row at 300) under the
+    # fork's own keys.
+    assert state["summary"] == {"best": 7, "own": 1, "_step": 300, "_runtime": 150.0}
     assert state["config"]["_wandb"]["branch_point"] == {"run_id": "r", "step": 300.5}
     assert canon(store.scan_all()) == canon(rows) and run_row(store) == before
     more = rows_of(20, start=301)
@@ -140,6 +165,50 @@ def test_fork_copies_the_source_up_to_the_step_and_leaves_it_alone(store: Store)
     assert canon(store.scan_all()) == canon(rows)
     fork(store, "g", "f", 0)  # a fork of a fork, at its first step
     assert canon(store.scan_all(run="g")) == canon(rows[:1])
+    assert "media/images/a_7_b/c_12_0123456789abcdef0123.png" not in files_of(store, "g")
+
+
+def sdk_summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The summary the SDK sends after logging `rows` with define_metric's summaries (its own code folds them)."""
+    rules, summary = MetricRules(), Summary()
+    rules.define("loss", summary="min,max,mean,first,last")
+    rules.define("acc", summary="max,first")
+    rules.define("mixed", summary="min,max,mean,last")
+    rules.define("words", summary="min,last")  # strings: only last
+    rules.define("hidden", summary="none")
+    rules.define("late", summary="mean")
+    for row in rows:
+        rules.observe(row, summary)
+    return {**summary._data, "note": "set by hand"}
+
+
+def test_rewind_and_fork_recompute_the_summary_at_the_step(store: Store) -> None:
+    """The summary at the step is what the SDK had sent then: define_metric's aggregates over the rows up to
+    it (NaN never ranks nor averages; the mean exact to the bit), last values, keys logged later dropped,
+    hand-set ones kept, summary="none" keys left out."""
+    rows = []
+    for i in range(230):
+        step = 2 * i
+        row: dict[str, Any] = {"_step": step, "_runtime": step * 0.5, "_timestamp": 1.7e9 + step / 7,
+                               "loss": math.nan if step % 7 == 0 else math.sin(step) * 100 + 1 / 3,
+                               "hidden": step, "words": f"w{step}"}
+        if step % 3 == 0:
+            row["acc"] = (step * 7919) % 101 - 50
+        if step % 5 == 0:
+            row["mixed"] = [step, f"s{step}", math.nan, -step * 0.25, True][(step // 5) % 5]
+        if step % 20 == 0:
+            row["img"] = {"_type": "image-file", "path": f"media/images/img_{step}_{'0' * 20}.png"}
+        if step > 300:
+            row["late"], row["late_last"] = step * 0.1, step
+        rows.append(row)
+    send(store, rows, 37)
+    set_summary(store, sdk_summary(rows))
+    fork(store, "f", "r", 300.5)
+    assert canon([run_row(store, "f")["summary"]]) == canon([{**sdk_summary(rows[:151]), "own": 1}])
+    rewind(store, 201)
+    assert canon([run_row(store)["summary"]]) == canon([sdk_summary(rows[:101])])
+    rewind(store, 0)
+    assert canon([run_row(store)["summary"]]) == canon([sdk_summary(rows[:1])])
 
 
 def test_bad_rewinds_change_nothing(store: Store) -> None:
@@ -148,7 +217,9 @@ def test_bad_rewinds_change_nothing(store: Store) -> None:
     before = run_row(store)
     for step, metric, error in ((459, "_step", "no step 459 to rewind at: its last step is 458"),
                                 (-1, "_step", "non-negative"), (math.inf, "_step", "non-negative"),
-                                (3, "loss", "by the metric '_step' only")):
+                                (math.nan, "_step", "non-negative"), (3, "loss", "by the metric '_step' only"),
+                                (2.0**53 + 2, "_step", r"at most 2\^53 \(9007199254740992\).* not 9.0072e\+15$"),
+                                (1e300, "_step", r"not 1e\+300$"), (10**400, "_step", "not a number beyond 1e308$")):
         with pytest.raises(UserError, match=error):
             rewind(store, step, metric=metric)
     with pytest.raises(NotFound):
@@ -163,12 +234,38 @@ def test_bad_forks_change_nothing(store: Store) -> None:
         fork(store, "f1", "nope", 3)
     with pytest.raises(UserError, match="no step 19 to fork at"):
         fork(store, "f2", "r", 19)
+    with pytest.raises(UserError, match=r"at most 2\^53.* not 9.0072e\+15$"):  # JSON: an exact integer
+        fork(store, "f2", "r", 2**53 + 1)
     with pytest.raises(UserError, match="has no history to fork"):
         fork(store, "f3", "empty", 0)
     with pytest.raises(UserError, match="branch_point must be"):
         _bad_point(store)
     with store.db.session() as session:
         assert not session.scalars(select(Run.name).where(Run.name.like("f%"))).all()
+
+
+def upsert_config(store: Store, name: str, config: dict[str, Any]) -> bool:
+    with store.db.session() as session:
+        return runs.upsert(session, users.admin_viewer(session), {"model_name": "p", "name": name,
+                                                                  "config": json.dumps(config)},
+                           check_config=branching.check_config)[1]
+
+
+def test_a_branch_point_never_changes_a_run_that_exists(store: Store) -> None:
+    """A fork's upsertBucket naming a run that exists (two forks racing for one id) is refused; the run's own
+    branch point (a fork's kept as it goes on, a rewind's naming the run itself) passes."""
+    send(store, rows_of(10), 10)
+    fork(store, "f", "r", 3)
+    point = {"run_id": "r", "step": 3}
+    for name, other in (("r", {"run_id": "f", "step": 1}), ("f", {"run_id": "r", "step": 4})):
+        before = run_row(store, name)
+        with pytest.raises(UserError, match=f"run {name} already exists, so it cannot be forked"):
+            upsert_config(store, name, {"_wandb": {"value": {"branch_point": other}}, "lr": {"value": 9}})
+        assert run_row(store, name) == before
+    assert not upsert_config(store, "f", {"_wandb": {"value": {"branch_point": point}}, "lr": {"value": 0.2}})
+    assert run_row(store, "f")["config"]["lr"] == 0.2
+    assert not upsert_config(store, "f", {"_wandb": {"value": {"branch_point": {"run_id": "f", "step": 5}}}})
+    assert not upsert_config(store, "r", {"x": {"value": 1}})
 
 
 def _bad_point(store: Store) -> None:
@@ -204,10 +301,13 @@ def test_sdk_fork_and_rewind(server: Server, tmp_path: Path) -> None:
     """W&B's examples: log 0..99, fork at 40 and log on in the fork, rewind the source to 40 and log on; each
     history read back through the public API is exactly the rows up to 40, then the new ones."""
     me, key = _user(server, "brancher")
+    _made_run(server, key, me, "branch", "live", 10)  # running, heard from just now
     env = {**sdk_environment(server, tmp_path), "RUNBASE_API_KEY": key}
     result = run_script("""
         import json, runbase
         read = lambda run_id: runbase.Api().run(f"branch/{run_id}")
+        with runbase.init(project="branch", id="ignored", resume_from="live?_step=5") as live:
+            live_id = live.id
         with runbase.init(project="branch", config={"lr": 0.1}) as run:
             for i in range(100):
                 row = {"loss": 1 / (i + 1), "i": i}
@@ -238,13 +338,22 @@ def test_sdk_fork_and_rewind(server: Server, tmp_path: Path) -> None:
         with runbase.init(project="branch", resume_from="early?_step=5") as late:  # uploads it, then rewinds
             for i in range(6, 9):
                 late.log({"e": -i})
-        print(json.dumps({"source": source, "fork": fork.id, "offline": offline.id, "start": start,
+        print(json.dumps({"source": source, "fork": fork.id, "offline": offline.id, "start": start, "live": live_id,
                           "after_fork": after_fork,
                           "rewound_start": rewound_start, "rewound_config": rewound_config}))
     """, env)
     out = json.loads(result.stdout.strip().splitlines()[-1])
     api = runbase.Api(overrides={"base_url": server.url}, api_key=key)
     source, fork = api.run(f"{me}/branch/{out['source']}"), api.run(f"{me}/branch/{out['fork']}")
+    # resume_from wins over id (W&B's reference), with a warning; rewinding a run that looks live warns.
+    assert out["live"] == "live" and [row["x"] for row in api.run(f"{me}/branch/live").scan_history()] == list(
+        range(6))
+    assert "id='ignored' and resume_from='live?_step=5' name different runs: resume_from takes precedence" in \
+        result.stderr
+    assert f"run {me}/branch/live is running and was heard from" in result.stderr
+    assert "another process seems to be writing it" in result.stderr
+    assert result.stderr.count("another process seems") == 1  # not for a finished run
+    assert "ignored" not in [run.id for run in api.runs(f"{me}/branch")]
 
     def logged(i: int) -> dict[str, Any]:
         return {"loss": 1 / (i + 1), "i": i, **({"acc": i * 2} if i % 3 == 0 else {}),
@@ -265,9 +374,10 @@ def test_sdk_fork_and_rewind(server: Server, tmp_path: Path) -> None:
     # Rewound: the summary recomputed from the history left (acc last logged at 39), keys never logged kept.
     assert {k: source.summary[k] for k in ("loss", "i", "acc", "text", "best", "_step")} == {
         "loss": 149, "i": 40, "acc": 78, "text": "s40", "best": 5, "_step": 49}
-    # Forked: the source's summary as it was, under what the fork logged; its own config; where it came from.
-    assert {k: fork.summary[k] for k in ("loss", "new", "acc", "best")} == {"loss": -59, "new": 59, "acc": 198,
-                                                                             "best": 5}
+    # Forked: the source's summary at step 40 (acc last logged at 39, not its later 198: a branch at 40 shows
+    # nothing logged after it), under what the fork logged; its own config; where it came from.
+    assert {k: fork.summary[k] for k in ("loss", "new", "acc", "i", "best")} == {"loss": -59, "new": 59, "acc": 78,
+                                                                                  "i": 40, "best": 5}
     assert fork.config == {"lr": 0.2, "extra": 1} and out["rewound_config"]["lr"] == 0.1
     point = {"run_id": out["source"], "step": 40}
     assert fork.rawconfig["_wandb"]["value"]["branch_point"] == point == source.rawconfig["_wandb"]["value"][
@@ -301,7 +411,7 @@ def test_sdk_bad_branch_points_are_refused_and_change_nothing(server: Server, tm
                        dict(fork_from="src?_step=-1"), dict(fork_from="src?_step=1&_step=2"),
                        dict(fork_from="?_step=1"), dict(fork_from=7),
                        dict(resume_from="src?_step=3", fork_from="src?_step=3"),
-                       dict(resume_from="src?_step=3", resume="allow"), dict(resume_from="src?_step=3", id="other"),
+                       dict(resume_from="src?_step=3", resume="allow"), dict(resume_from="src?_step=9007199254740993"),
                        dict(fork_from="src?_step=3", id="src"),
                        dict(resume_from="src?_step=3", mode="offline"),
                        dict(entity="{other}", project="theirs", resume_from="their-run?_step=3"),
@@ -309,6 +419,16 @@ def test_sdk_bad_branch_points_are_refused_and_change_nothing(server: Server, tm
                        dict(fork_from="their-run?_step=3")]:
             try:
                 runbase.init(project=kwargs.pop("project", "branch"), **kwargs)
+            except runbase.UsageError as exc:
+                errors.append(str(exc))
+            else:
+                errors.append(None)
+        runbase.init(project="branch", id="taken", fork_from="src?_step=3").finish()
+        from runbase.connection import Connection  # as if another process made "taken" after init looked
+        Connection.run_resume_status = lambda self, **kwargs: type("Answer", (), {{"project": None}})()
+        for point in ("src?_step=3", "src?_step=4"):  # the server takes the first (the same branch point)
+            try:
+                runbase.init(project="branch", id="taken", fork_from=point)
             except runbase.UsageError as exc:
                 errors.append(str(exc))
             else:
@@ -321,12 +441,14 @@ def test_sdk_bad_branch_points_are_refused_and_change_nothing(server: Server, tm
                 "cannot read the run moment",
                 "non-negative", *["cannot read the run moment"] * 2, "must be a string",
                 "resume_from and fork_from cannot be used together", "resume and resume_from cannot be used together",
-                "name different runs", "give it another id", "offline run cannot reach", "cannot rewind run",
-                "cannot fork run", "no run their-run to fork from"]
+                "at most 2^53", "give it another id", "offline run cannot reach", "cannot rewind run",
+                "cannot fork run", "no run their-run to fork from",
+                "a run with that id was just made by another process", "already exists, so it cannot be forked"]
     assert len(errors) == len(expected)
     assert all(error is not None and words in error for error, words in zip(errors, expected)), errors
     api = runbase.Api(overrides={"base_url": server.url}, api_key=key)
-    assert [run.id for run in api.runs(f"{me}/branch")] == ["src"]
+    assert [run.id for run in api.runs(f"{me}/branch")] == ["src", "taken"]
+    assert api.run(f"{me}/branch/taken").rawconfig["_wandb"]["value"]["branch_point"] == {"run_id": "src", "step": 3}
     assert [row["x"] for row in api.run(f"{me}/branch/src").scan_history()] == list(range(10))
     theirs = runbase.Api(overrides={"base_url": server.url}, api_key=other_key).run(f"{other}/theirs/their-run")
     assert [row["x"] for row in theirs.scan_history()] == list(range(10))

@@ -320,6 +320,10 @@ def _start(s: Settings, initial: dict[str, Any]) -> Run:
     if rewind is not None and s.mode == "offline":
         raise UsageError(f"resume_from={str(rewind)!r} rewinds the run on the server, which an offline run "
                          "cannot reach: run online (fork_from works offline: `runbase sync` forks the run)")
+    if rewind is not None and s.run_id != rewind.run:  # "the resume_from argument will take precedence"
+        _warner(s)(f"id={s.run_id!r} and resume_from={str(rewind)!r} name different runs: resume_from takes "
+                   f"precedence, as in W&B, so run {rewind.run!r} is rewound and logged to")
+        s = s.updated({"run_id": rewind.run})
     root = Path(s.root_dir or os.getcwd()) / "runbase"
     run_id = _check_id(s.run_id) if s.run_id else None
     if s.resume == "auto" and run_id is None:
@@ -337,7 +341,8 @@ def _start(s: Settings, initial: dict[str, Any]) -> Run:
             _sync_earlier_sessions(connection, root, entity, project, run_id=run_id, warn=_warner(s),
                                    silent=bool(s.silent))
         if rewind is not None:
-            _rewind(connection, root, entity, project, rewind)
+            _rewind(connection, root, entity, project, rewind, warn=_warner(s),
+                    live_seconds=3 * float(s.heartbeat_seconds or DEFAULTS["heartbeat_seconds"]))
         found = connection.run_resume_status(entity=entity, project=project, name=run_id).project
         existing = found.run if found is not None else None
     branch = rewind or fork
@@ -382,6 +387,9 @@ def _start(s: Settings, initial: dict[str, Any]) -> Run:
             if fork is None:
                 raise
             raise _refused(exc, f"cannot fork run {entity}/{project}/{run_id} from {fork}") from None
+        if fork is not None and not made.inserted:  # made by another process since we looked: not a fork
+            raise UsageError(f"cannot fork run {entity}/{project}/{run_id} from {fork}: a run with that id was "
+                             "just made by another process: give the fork another id (or none)")
         if fork is not None:  # the server copied the source's history and summary into it
             summary = Summary(json.loads(made.bucket.summary_metrics))
     if s.resume == "auto":
@@ -459,9 +467,25 @@ def _record_metadata(run: Run, s: Settings, email: str | None) -> None:
             _warner(s)(f"code_dir {os.fspath(s.code_dir)!r} was not logged as a code artifact: {exc}")
 
 
-def _rewind(connection: Connection, root: Path, entity: str, project: str, moment: RunMoment) -> None:
+def _rewind(connection: Connection, root: Path, entity: str, project: str, moment: RunMoment, *,
+            warn: Callable[[str], None], live_seconds: float) -> None:
     """Drop the run's history after the moment's step on the server (W&B's rewindRun), and mark the record
-    logs its earlier sessions left on this machine superseded: `runbase sync` must not bring those rows back."""
+    logs its earlier sessions left on this machine superseded: `runbase sync` must not bring those rows back.
+    Warns where the run looks written to by a live process (running, heard from within `live_seconds`),
+    whose rows after the step the rewind drops (and whose next ones may land among this session's); a
+    script restarted right after a crash looks the same, so it is not refused."""
+    found = connection.run_resume_status(entity=entity, project=project, name=moment.run).project
+    run = found.run if found is not None else None
+    heard = run.heartbeat_at if run is not None and run.state in ("running", "preempting") else None
+    if run is not None and heard:
+        when = datetime.datetime.fromisoformat(heard)
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=datetime.timezone.utc)
+        age = (datetime.datetime.now(datetime.timezone.utc) - when).total_seconds()
+        if age < live_seconds:
+            warn(f"run {entity}/{project}/{moment.run} is {run.state} and was heard from {max(age, 0):.0f} s ago: "
+                 "another process seems to be writing it still; rewinding it drops what that process logged "
+                 f"after {moment.metric} {moment.value}, and what it logs next may clash with this session's")
     try:
         connection.rewind_run(run_name=moment.run, entity=entity, project=project, metric_name=moment.metric,
                               metric_value=float(moment.value))

@@ -23,7 +23,9 @@ def test_the_string_form(text: str, run: str, value: float) -> None:
     ("ans3bsax", "expected '<run id>"), ("?_step=3", "expected"), ("r?_step=", "expected"),
     ("r?_step=x", "expected"), ("r?_step=1&_step=2", "expected"), ("r?_step=1&loss=2", "expected"),
     ("r?loss=3", "only the metric '_step'"), ("r?_step=-1", "non-negative"), ("r?_step=nan", "non-negative"),
-    ("r?_step=inf", "non-negative"),
+    ("r?_step=inf", "non-negative"), ("r?_step=9007199254740993", r"at most 2\^53 \(9007199254740992\).* not 9.0072e\+15$"),
+    ("r?_step=1e300", r"at most 2\^53.* not 1e\+300$"), ("r?_step=" + "9" * 400, "not a number beyond 1e308$"),
+    ("r" * 200 + "?x=1", r"'r{60}\.\.\.'"),
 ])
 def test_bad_strings(text: str, error: str) -> None:
     with pytest.raises(UsageError, match=error):
@@ -42,16 +44,18 @@ def test_the_type_checks_what_the_string_form_does() -> None:
 def test_settings_take_either_form_and_name_the_run() -> None:
     s = Settings(resume_from="abc?_step=4").checked()
     assert s.resume_from == RunMoment("abc", 4) and s.run_id == "abc" and s.fork_from is None
+    assert RunMoment.from_uri("r?_step=9007199254740992").step == 2**53  # the largest step kept exactly
     s = Settings(fork_from=RunMoment("abc", 4), run_id="new").checked()
     assert s.fork_from == RunMoment("abc", 4) and s.run_id == "new"
     assert Settings(fork_from="abc?_step=4").checked().run_id is None
+    # "If an id argument is also provided, the resume_from argument will take precedence": init warns, rewinds abc.
+    assert Settings(resume_from="abc?_step=4", run_id="other").checked().resume_from == RunMoment("abc", 4)
 
 
 @pytest.mark.parametrize("values, error", [
     ({"resume_from": "a?_step=1", "fork_from": "b?_step=1"}, "resume_from and fork_from cannot be used together"),
     ({"resume": "allow", "fork_from": "b?_step=1"}, "resume and fork_from cannot be used together"),
     ({"resume": "must", "resume_from": "a?_step=1"}, "resume and resume_from"),
-    ({"resume_from": "a?_step=1", "run_id": "b"}, "name different runs"),
     ({"fork_from": "a?_step=1", "run_id": "a"}, "a fork is a new run"),
     ({"fork_from": 3}, "must be a string"), ({"fork_from": {"run": "a", "value": 1}}, "must be a string"),
 ])

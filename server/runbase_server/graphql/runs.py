@@ -379,7 +379,8 @@ class RunMutations:
     @strawberry.mutation
     def upsert_bucket(self, info: Info, input: UpsertBucketInput) -> UpsertBucketPayload | None:
         input = given(input)
-        row, inserted = runs.upsert(info.context.session, info.context.viewer, vars(input))
+        row, inserted = runs.upsert(info.context.session, info.context.viewer, vars(input),
+                                    check_config=branching.check_config)
         if inserted:
             branching.fork(info.context.session, info.context.viewer, row)
         if row.state in runs.FINAL_STATES:

@@ -7,7 +7,7 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from .. import pagination
@@ -21,6 +21,10 @@ from . import runs
 MAX_NAME = 1024
 MAX_FILES_PER_REQUEST = 1000
 WINDOWS_DRIVE = re.compile(r"[A-Za-z]:")
+# A value logged at a step is stored by the SDK as media/SUBDIR/KEY_STEP_SHA20EXT (data_types/media.py).
+LOGGED_MEDIA = re.compile(r"media/.+_(\d+)_[0-9a-f]{20}(\.[^/]*)?")
+# What a run's own process writes about itself: never a fork's.
+OWN_FILES = frozenset({"wandb-metadata.json", "output.log"})
 
 
 def check_name(name: object) -> str:
@@ -127,3 +131,20 @@ def readable(session: Session, viewer: Viewer, entity: str, project: str, *, run
     """The file, for a viewer allowed to read the project; None also when it is hidden from them."""
     run = runs.find(session, viewer, entity, project, name=run_name)
     return None if run is None else get(session, run, name)
+
+
+def copy(session: Session, source: Run, destination: Run, step: int) -> None:
+    """Give a fork, just made, the source's files as they stood at `step`: rows pointing at the same blobs
+    (stored once, by contents), no bytes copied. Media logged after the step stays out, as do OWN_FILES;
+    the rest (code, diff.patch, requirements, saved files, media not named by a step) comes along."""
+    rows = session.execute(select(RunFile.name, RunFile.sha256, RunFile.size, RunFile.updated_at)
+                           .where(RunFile.run_id == source.id)).all()
+    kept = [dict(run_id=destination.id, name=name, sha256=digest, size=size, updated_at=updated)
+            for name, digest, size, updated in rows if name not in OWN_FILES and _at_or_before(name, step)]
+    if kept:
+        session.execute(insert(RunFile), kept)
+
+
+def _at_or_before(name: str, step: int) -> bool:
+    logged = LOGGED_MEDIA.fullmatch(name)
+    return logged is None or int(logged.group(1)) <= step

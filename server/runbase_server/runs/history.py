@@ -94,6 +94,8 @@ def _count_keys(run: Run, rows: list[dict[str, Any]]) -> None:
         for key in previous or ():
             counts[key] = counts.get(key, 0) + repeats
         previous, repeats = row_keys, 1
+    # New entries throughout, never the stored ones changed in place: SQLAlchemy tells a change by comparing
+    # with the value loaded, which would then have changed too, and would store nothing.
     keys = dict(run.history_keys or {})
     for key, count in counts.items():
         entry = keys.get(key)
@@ -101,7 +103,9 @@ def _count_keys(run: Run, rows: list[dict[str, Any]]) -> None:
             first = next(row[key] for row in rows if key in row)
             keys[key] = {"typeCounts": [{"type": JSON_TYPES.get(type(first), "unknown"), "count": count}]}
         else:
-            entry["typeCounts"][0]["count"] += count
+            old = entry["typeCounts"][0]
+            keys[key] = {**entry, "typeCounts": [{**old, "count": old["count"] + count},
+                                                 *entry["typeCounts"][1:]]}
     run.history_keys = keys
 
 
@@ -1062,9 +1066,18 @@ def _recount(session: Session, run: Run, known: dict[str, Any]) -> None:
     run.history_keys = keys
 
 
+def _storable(value: Any) -> bool:
+    """Whether a summary can hold the value: not a string holding NUL, which PostgreSQL's JSONB cannot store."""
+    return not isinstance(value, (str, list, dict)) or "\\u0000" not in documents.dump(value)
+
+
+def _item(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def latest(session: Session, run: Run) -> dict[str, Any]:
     """The last value of each key of the run's history (its history all compacted): W&B's summary of it.
-    Strings holding NUL, which PostgreSQL's JSONB cannot store, are left out."""
+    Values a summary cannot hold (_storable) are left out."""
     c = HistoryColumn
     newest = (select(c.key, func.max(c.first_step).label("first"))
               .where(c.run_id == run.id, c.key != "_step").group_by(c.key).subquery())
@@ -1072,10 +1085,57 @@ def latest(session: Session, run: Run) -> dict[str, Any]:
     for key, kind, data in session.execute(
             select(c.key, c.kind, c.data).join(newest, (c.key == newest.c.key) & (c.first_step == newest.c.first))
             .where(c.run_id == run.id)):
-        decoded = _decode(kind, bytes(data or b""))
-        value = decoded[-1].item() if kind != "json" else decoded[-1]
-        if kind != "json" or "\\u0000" not in documents.dump(value):
+        value = _item(_decode(kind, bytes(data or b""))[-1])
+        if _storable(value):
             values[key] = value
     if run.last_step is not None:
         values["_step"] = run.last_step
     return values
+
+
+AGGREGATES = ("min", "max", "mean", "first", "last")  # the summaries the SDK's define_metric computes
+
+
+def _ranked(values: Any) -> tuple[Any, Any, np.ndarray] | None:
+    """A segment's values that rank and average (numbers, NaN never): the lowest and highest as stored (the
+    first of equal ones) and all of them as float64 in step order; None where it has none."""
+    if isinstance(values, np.ndarray):
+        numbers = values[~np.isnan(values)] if values.dtype.kind == "f" else values
+        if not len(numbers):
+            return None
+        return numbers[numbers.argmin()].item(), numbers[numbers.argmax()].item(), numbers.astype(np.float64)
+    kept = [value for value in values if type(value) is int or (type(value) is float and value == value)]
+    if not kept:
+        return None
+    return min(kept), max(kept), np.array([_float(value) for value in kept], dtype=np.float64)
+
+
+def _float(value: int | float) -> float:
+    try:
+        return float(value)
+    except OverflowError:  # an integer beyond float's range
+        return math.copysign(math.inf, value)
+
+
+def aggregates(session: Session, run: Run, wanted: dict[str, tuple[str, ...]]) -> dict[str, dict[str, Any]]:
+    """Per key, the AGGREGATES `wanted` names over the run's history (all compacted), as the SDK's define_metric
+    summaries compute them while it logs (metrics.py): only numbers rank and average, NaN never; min and max
+    are the first of equal values, as stored; the mean is summed in step order. An aggregate that no value
+    gives (min of strings) is left out, and a key without history too. Decodes only the columns asked for."""
+    c = HistoryColumn
+    found: dict[str, list[Any]] = {}
+    if wanted:
+        for key, kind, data in session.execute(select(c.key, c.kind, c.data).where(
+                c.run_id == run.id, c.key.in_(list(wanted))).order_by(c.first_step)):
+            found.setdefault(key, []).append(_decode(kind, bytes(data or b"")))
+    results = {}
+    for key, segments in found.items():
+        available = {"first": _item(segments[0][0]), "last": _item(segments[-1][-1])}
+        ranked = [r for r in map(_ranked, segments) if r is not None]
+        if ranked:
+            numbers = np.concatenate([floats for _, _, floats in ranked])
+            available.update(min=min(low for low, _, _ in ranked), max=max(high for _, high, _ in ranked),
+                             mean=float(np.cumsum(numbers)[-1]) / len(numbers))  # cumsum: sequential, as the SDK
+        results[key] = {name: available[name] for name in wanted[key] if name in available
+                        and _storable(available[name])}
+    return results

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import string
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -81,9 +82,11 @@ def writable(
     return run
 
 
-def upsert(session: Session, viewer: Viewer, fields: dict[str, Any]) -> tuple[Run, bool]:
-    """Create the run (and its project) or update the fields given. A run left in a final state is the caller's
-    to compact (history.compact), which builds on runs."""
+def upsert(session: Session, viewer: Viewer, fields: dict[str, Any], *,
+           check_config: Callable[[Run, dict[str, Any]], None] | None = None) -> tuple[Run, bool]:
+    """Create the run (and its project) or update the fields given; `check_config` sees a run that exists and
+    the config about to replace its own, and may refuse it. A run left in a final state is the caller's to
+    compact (history.compact), which builds on runs."""
     entity = fields.get("entity_name") or viewer.username
     project = projects.writable(session, viewer, entity, fields["model_name"], create=True)
     if projects.is_registry(project):
@@ -103,7 +106,10 @@ def upsert(session: Session, viewer: Viewer, fields: dict[str, Any]) -> tuple[Ru
     if fields.get("tags") is not None:
         run.tags = list(dict.fromkeys(fields["tags"]))
     if fields.get("config") is not None:
-        run.config = unwrap_config(documents.parse(fields["config"], "config"))
+        config = unwrap_config(documents.parse(fields["config"], "config"))
+        if check_config is not None and not inserted:
+            check_config(run, config)
+        run.config = config
     merge_summary(run, documents.parse(fields.get("summary_metrics"), "summaryMetrics"),
                   fields.get("remove_summary_keys"))
     if inserted:
