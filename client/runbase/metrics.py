@@ -47,6 +47,21 @@ class _Aggregate:
         self.count = 0
         self.seen = False
 
+    @classmethod
+    def resumed(cls, earlier: Any) -> _Aggregate:
+        """Aggregates that go on from a resumed (or rewound) run's summary value ({"min": 4, ...}), so a
+        minimum still covers the rows logged before the resume. A mean cannot: its count was not kept."""
+        aggregate = cls()
+        if not isinstance(earlier, dict):
+            return aggregate
+        if "first" in earlier:
+            aggregate.first, aggregate.seen = earlier["first"], True
+        for name, slot in (("min", "low"), ("max", "high")):
+            value = earlier.get(name)
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value):
+                setattr(aggregate, slot, value)
+        return aggregate
+
     def add(self, value: Any) -> None:
         if not self.seen:
             self.first, self.seen = value, True
@@ -148,7 +163,7 @@ class MetricRules:
             else:
                 aggregate = self._aggregates.get(key)
                 if aggregate is None:
-                    aggregate = self._aggregates[key] = _Aggregate()
+                    aggregate = self._aggregates[key] = _Aggregate.resumed(data.get(key))
                 aggregate.add(value)
                 result = aggregate.result(metric.summary)
                 if result:

@@ -314,3 +314,22 @@ def test_sync_steps_without_definitions_leaves_rows_alone(rules: MetricRules) ->
     logged = row(0, acc=0.5)
     rules.sync_steps(logged)
     assert logged == row(0, acc=0.5)
+
+
+def test_a_resumed_summary_seeds_min_max_and_first(rules: MetricRules) -> None:
+    """A resumed run's min/max/first go on from the summary the server kept, not from the new rows alone."""
+    resumed = Summary({"loss": {"min": 0.5, "max": 9.0, "first": 9.0}, "acc": 3})
+    rules.define("loss", summary="min,max,first")
+    rules.define("acc", summary="max")
+    rules.observe({"loss": 2.0, "acc": 1}, resumed)
+    assert resumed._data["loss"] == {"min": 0.5, "max": 9.0, "first": 9.0}
+    assert resumed._data["acc"] == {"max": 1}  # a plain earlier value is no aggregate to go on from
+    rules.observe({"loss": 0.25}, resumed)
+    assert resumed._data["loss"] == {"min": 0.25, "max": 9.0, "first": 9.0}
+
+
+def test_a_resumed_summary_with_nan_or_text_seeds_nothing_wrong(rules: MetricRules) -> None:
+    resumed = Summary({"loss": {"min": math.nan, "max": "high"}})
+    rules.define("loss", summary="min,max")
+    rules.observe({"loss": 2.0}, resumed)
+    assert resumed._data["loss"] == {"min": 2.0, "max": 2.0}
