@@ -622,9 +622,9 @@ def _end(run: Run, final: dict[str, Any], timeout: float) -> None:
         (run_dir.parent / "resume.json").unlink(missing_ok=True)
 
 
-def _reported(run: Run, final: dict[str, Any]) -> dict[str, Any]:
-    """The final fields sent: none where another process sets the run's final state (x_update_finish_state)."""
-    return final if filled(run._settings.x_update_finish_state, "x_update_finish_state") else {}
+def _reported(run: Run, final: dict[str, Any]) -> dict[str, Any] | None:
+    """The final fields sent: None where another process sets the run's final state (x_update_finish_state)."""
+    return final if filled(run._settings.x_update_finish_state, "x_update_finish_state") else None
 
 
 def _abandon(run: Run, final: dict[str, Any]) -> None:

@@ -227,7 +227,7 @@ class Sender(threading.Thread):
         self.queue.append(("files", names))
         self.wake.set()
 
-    def close(self, final_fields: dict[str, Any], timeout: float) -> bool:
+    def close(self, final_fields: dict[str, Any] | None, timeout: float) -> bool:
         """Deliver everything, then the final state; False if the server could not be reached in time. A
         request still in flight at the deadline is left behind: what is queued is then recorded here."""
         self.queue.append(("console_end", None))
@@ -240,7 +240,7 @@ class Sender(threading.Thread):
             self.take_over()
         return self.failed is None
 
-    def abandon(self, final_fields: dict[str, Any]) -> bool:
+    def abandon(self, final_fields: dict[str, Any] | None) -> bool:
         """After Ctrl-C (or SIGTERM) during close(): record what is queued (with the final state, if close() had
         not queued it yet) for `runbase sync` in the calling thread, not waiting for a request in flight, and
         send nothing more. False if the record log could not be taken over (the sender is stuck writing it)."""
@@ -659,10 +659,10 @@ class Sender(threading.Thread):
             self.pending_summary = {}
 
 
-def _ending(final_fields: dict[str, Any]) -> tuple[str, Any]:
-    """The queue item that ends a run: its final fields, or none when another process sets the run's final
-    state (x_update_finish_state=False)."""
-    return ("run", final_fields) if final_fields else ("ended_here", None)
+def _ending(final_fields: dict[str, Any] | None) -> tuple[str, Any]:
+    """The queue item that ends a run: its final fields, or, with None, the mark that another process sets the
+    run's final state (x_update_finish_state=False)."""
+    return ("run", final_fields) if final_fields is not None else ("ended_here", None)
 
 
 def print_warning(message: str) -> None:
