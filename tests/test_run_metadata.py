@@ -45,6 +45,10 @@ def make_repo(root: Path) -> tuple[Path, str]:
     git(repo, "remote", "add", "origin", REMOTE)
     git(repo, "add", ".")
     git(repo, "commit", "-q", "-m", "start")
+    git(repo, "update-ref", "refs/remotes/origin/main", "HEAD")  # as if pushed; the next commit is not
+    (repo / "local.txt").write_text("committed, not pushed\n")
+    git(repo, "add", "local.txt")
+    git(repo, "commit", "-q", "-m", "local")
     (repo / "notes.txt").write_text("first\nchanged after the commit\n")
     return repo, git(repo, "rev-parse", "HEAD")
 
@@ -89,7 +93,10 @@ def test_metadata_and_code_in_a_git_repository(server: Server, sdk_env: dict[str
     assert meta["cpu_count_logical"] == os.cpu_count()
     assert file_text(run, "code/src/train.py", tmp_path / "down") == SCRIPT
     diff = file_text(run, "diff.patch", tmp_path / "down")
-    assert "+changed after the commit" in diff and "notes.txt" in diff
+    assert "+changed after the commit" in diff and "notes.txt" in diff and "local.txt" not in diff
+    pushed = git(repo, "rev-parse", "origin/main")
+    upstream = file_text(run, f"upstream_diff_{pushed}.patch", tmp_path / "down")
+    assert "+committed, not pushed" in upstream and "+changed after the commit" in upstream
 
 
 def test_without_git_and_with_disable_git(server: Server, sdk_env: dict[str, str], tmp_path: Path) -> None:

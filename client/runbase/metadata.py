@@ -25,6 +25,7 @@ from .settings import Settings, filled
 log = logging.getLogger("runbase.metadata")
 METADATA_FILE = "wandb-metadata.json"
 DIFF_FILE = "diff.patch"
+MAX_REMOTE_REFS = 100  # remote branches looked at for the upstream commit, each a `git merge-base`
 REQUIREMENTS_FILE = "requirements.txt"
 GIT_TIMEOUT = 5.0  # seconds per git call: a hung git (a network filesystem) must not hold init up
 
@@ -90,6 +91,20 @@ def git_state(directory: str, remote_name: str = "origin") -> dict[str, Any] | N
     return state
 
 
+def upstream_commit(directory: str) -> str | None:
+    """The newest ancestor of HEAD on a remote-tracking branch (what W&B diffs against for its upstream patch):
+    the current branch's upstream, else the newest merge base with any remote branch (the first
+    MAX_REMOTE_REFS of them)."""
+    tracked = git(directory, "rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{upstream}")
+    refs = [tracked] if tracked else (git(directory, "for-each-ref", "--format=%(refname)", "refs/remotes") or
+                                      "").split()[:MAX_REMOTE_REFS]
+    bases = {base for ref in refs if (base := git(directory, "merge-base", "HEAD", ref))}
+    if len(bases) <= 1:
+        return next(iter(bases), None)
+    dated = {base: git(directory, "show", "-s", "--format=%ct", base) or "0" for base in bases}
+    return max(bases, key=lambda base: int(dated[base]) if dated[base].isdigit() else 0)
+
+
 def _started_at(start_time: float) -> str:
     """RFC 3339 in UTC with a Z, as protojson writes timestamps."""
     stamp = datetime.datetime.fromtimestamp(start_time, datetime.timezone.utc)
@@ -152,7 +167,8 @@ def requirements() -> str:
 def save_code(files_dir: Path, settings: Settings, program: Program) -> list[str]:
     """Copy the program to code/{its path in the repository} (an existing copy is kept, as W&B keeps it) and,
     in a git repository with git and machine info on, write `git diff HEAD` to diff.patch when it is not
-    empty. Returns the run file names written."""
+    empty, and, where HEAD is ahead of its upstream, `git diff UPSTREAM` to upstream_diff_UPSTREAM.patch
+    (as W&B does: the patch that recreates this tree from a commit others can fetch). Returns the run file names written."""
     names = []
     if program.abspath is not None and program.relpath is not None:
         name = f"code/{program.relpath}"
@@ -163,10 +179,16 @@ def save_code(files_dir: Path, settings: Settings, program: Program) -> list[str
         names.append(name)
     if not (filled(settings.disable_git, "disable_git") or filled(settings.x_disable_machine_info,
                                                                   "x_disable_machine_info")):
-        diff = git(_directory(settings, program), "diff", "HEAD", "--submodule=diff")
-        if diff:
-            (files_dir / DIFF_FILE).write_text(diff + "\n")
-            names.append(DIFF_FILE)
+        directory = _directory(settings, program)
+        head, upstream = git(directory, "rev-parse", "HEAD"), upstream_commit(directory)
+        patches = [(DIFF_FILE, "HEAD")]
+        if upstream is not None and upstream != head:
+            patches.append((f"upstream_diff_{upstream}.patch", upstream))
+        for name, base in patches:
+            diff = git(directory, "diff", base, "--submodule=diff")
+            if diff:
+                (files_dir / name).write_text(diff + "\n")
+                names.append(name)
     return names
 
 
