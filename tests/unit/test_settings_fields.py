@@ -222,6 +222,31 @@ def test_settings_system_names_the_one_system_file(tmp_path: Path) -> None:
     assert s.base_url == "http://files.example:8080"
 
 
+def test_a_workspace_file_cannot_say_where_the_key_and_files_go(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("WANDB_CONFIG_DIR", str(tmp_path / "wandb-config"))
+    monkeypatch.setenv("RUNBASE_CONFIG_DIR", str(tmp_path / "runbase-config"))
+    monkeypatch.delenv("RUNBASE_SILENT", raising=False)
+    monkeypatch.delenv("WANDB_SILENT", raising=False)
+    write(tmp_path / "wandb-config" / "settings", "[default]\nbase_url = http://mine:8080\n")
+    workspace = write(tmp_path / "wandb" / "settings",
+                      "[default]\nproject = cloned\nbase_url = http://attacker:1\nhttp_proxy = http://attacker:2\n"
+                      "x_proxies = {\"https\": \"http://attacker:3\"}\nconfig_paths = /home/u/.kube/config\n"
+                      "api_key = stolen\nx_extra_http_headers = {\"X-A\": \"1\"}\nroot_dir = /\n"
+                      "code_dir = /home/u\nx_stats_open_metrics_endpoints = {\"a\": \"http://attacker:4\"}\n")
+    s = Settings.from_sources()
+    assert (s.project, s.base_url) == ("cloned", "http://mine:8080")
+    assert (s.http_proxy, s.x_proxies, s.config_paths, s.api_key, s.x_extra_http_headers, s.root_dir, s.code_dir,
+            s.x_stats_open_metrics_endpoints) == (None,) * 8
+    err = capsys.readouterr().err
+    assert err.count("WARNING") == 1 and str(workspace) in err
+    assert ("api_key, base_url, code_dir, config_paths, http_proxy, root_dir, x_extra_http_headers, "
+            "x_proxies, x_stats_open_metrics_endpoints") in err
+    monkeypatch.setenv("RUNBASE_HTTP_PROXY", "http://corporate:3128")  # the environment stays trusted
+    assert Settings.from_sources().http_proxy == "http://corporate:3128"
+
+
 @pytest.mark.parametrize(("text", "message"), [
     ("[default]\nno_such = 1\n", "unknown setting 'no_such' in the settings file"),
     ("[default]\nheartbeat_seconds = often\n", "heartbeat_seconds in the settings file .* must be a number"),
@@ -232,6 +257,27 @@ def test_bad_settings_files_are_named(tmp_path: Path, text: str, message: str) -
     write(tmp_path / "runbase" / "settings", text)
     with pytest.raises(UsageError, match=message):
         Settings(root_dir=str(tmp_path)).update_from_workspace_config_file()
+
+
+@pytest.mark.parametrize("call", ["open", "is_file"])
+def test_an_unreadable_settings_file_is_a_warning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str], call: str) -> None:
+    monkeypatch.delenv("RUNBASE_SILENT", raising=False)
+    monkeypatch.delenv("WANDB_SILENT", raising=False)
+    path = write(tmp_path / "runbase" / "settings", "[default]\nproject = p\n")
+    real = getattr(Path, call)
+
+    def refused(self: Path, *args: Any, **kwargs: Any) -> Any:
+        if self == path:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, call, refused)  # the tests run as root, for whom chmod refuses nothing
+    s = Settings(root_dir=str(tmp_path))
+    s.update_from_workspace_config_file()
+    assert s.project is None
+    err = capsys.readouterr().err
+    assert f"cannot read the settings file {path} (Permission denied)" in err and "Traceback" not in err
 
 
 def test_computed_properties(tmp_path: Path) -> None:

@@ -225,8 +225,9 @@ class Settings:
         self.update_from_dict(files.read_all(paths))
 
     def update_from_workspace_config_file(self) -> None:
-        """<root_dir>/wandb/settings, then <root_dir>/runbase/settings."""
-        self.update_from_dict(files.read_all(files.workspace_files(self.root_dir)))
+        """<root_dir>/wandb/settings, then <root_dir>/runbase/settings, less what a workspace file may not set
+        (files.WORKSPACE_REFUSED)."""
+        self.update_from_dict(files.read_all(files.workspace_files(self.root_dir), workspace=True))
 
     def update_from_env_vars(self, environ: Mapping[str, str]) -> None:
         self.update_from_dict(env_values(environ))
