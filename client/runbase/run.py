@@ -694,14 +694,10 @@ class Run:
 
     def _files(self) -> FileClient:
         if self._file_client is None:
-            from . import credentials
             from .connection import Connection
             from .files import FileClient
-            from .network import Network
 
-            base_url = self._base_url or credentials.default_base_url()
-            key = credentials.resolve_key(base_url, self._settings.api_key)
-            self._file_client = FileClient(Connection(base_url, key, network=Network.from_settings(self._settings)))
+            self._file_client = FileClient(Connection.from_settings(self._settings, host=self._base_url))
         return self._file_client
 
     def _upload(self, names: list[str]) -> None:
