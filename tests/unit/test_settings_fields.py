@@ -317,6 +317,57 @@ def test_network_options_from_the_settings() -> None:
     assert Network().verify and Network().proxies == {} and Network().retry == Retry(0)
 
 
+@pytest.mark.parametrize(("headers", "message"), [
+    ({"Authorization": "x"}, "cannot set Authorization"), ({"host": "evil"}, "cannot set host"),
+    ({"Content-Length": "0"}, "cannot set Content-Length"), ({"Transfer-Encoding": "chunked"}, "cannot set Transfer"),
+    ({"Connection": "close"}, "cannot set Connection"), ({"X-A": "v\r\nX-Injected: 1"}, r"\['X-A'\]: .*CR, LF or NUL"),
+    ({"X-A": "v\0"}, "CR, LF or NUL"), ({"X-B\r\nX-Inj": "1"}, "is not an HTTP header name"),
+    ({"Bad Name": "1"}, "'Bad Name' is not an HTTP header name"),
+])
+def test_extra_headers_are_http_headers_the_client_does_not_set(headers: dict[str, str], message: str) -> None:
+    with pytest.raises(UsageError, match=message) as raised:
+        Settings(x_extra_http_headers=headers)
+    assert str(raised.value).startswith("x_extra_http_headers")
+    if "cannot set" not in message:  # an open-metrics endpoint may want its own Host or Authorization
+        with pytest.raises(UsageError, match=f"x_stats_open_metrics_http_headers.*{message}"):
+            Settings(x_stats_open_metrics_http_headers=headers)
+    assert Settings(x_extra_http_headers={"X-Team": "a", "User-Agent": "mine"}).x_extra_http_headers
+
+
+@pytest.mark.parametrize(("name", "value", "message"), [
+    ("x_proxies", {"http": "ftp://u:s3cret@h:1"}, r"x_proxies\['http'\] must be an http://.*'ftp://u:\*\*\*@h:1'"),
+    ("x_proxies", {"http": "not a url"}, r"x_proxies\['http'\] must be a proxy URL"),
+    ("x_proxies", {"bad key!": "http://h:1"}, "'bad key!' is not a proxy key"),
+    ("x_proxies", ["http://h:1"], "x_proxies must be a dict"),
+    ("http_proxy", "ftp://u:s3cret@h:1", r"http_proxy must be an http://.*\*\*\*"),
+    ("https_proxy", "proxy:3128", "https_proxy must be a proxy URL"),
+])
+def test_proxies_are_checked_when_set_and_passwords_not_echoed(name: str, value: Any, message: str) -> None:
+    with pytest.raises(UsageError, match=message) as raised:
+        Settings(**{name: value})
+    assert "s3cret" not in str(raised.value)
+
+
+def test_proxy_keys_httpx_takes_and_socks_proxies() -> None:
+    import importlib.util
+
+    proxies = {"http": "http://a:1", "all://special.example": "http://b:2", "https://*.example.com": "https://c:3"}
+    assert Network.from_settings(Settings(x_proxies=proxies)).client({}, 5.0)
+    if importlib.util.find_spec("socksio") is None:
+        with pytest.raises(UsageError, match=r"http_proxy: a SOCKS proxy needs the socksio package"):
+            Settings(http_proxy="socks5://h:1080")
+    else:
+        assert Network.from_settings(Settings(http_proxy="socks5://h:1080")).client({}, 5.0)
+
+
+def test_repr_hides_secrets() -> None:
+    shown = repr(Settings(api_key="k" * 40, http_proxy="http://u:pw1@h:1", x_proxies={"all": "https://a:pw2@c"},
+                          project="p", x_extra_http_headers={"X-Token": "pw3"},
+                          azure_account_url_to_access_key={"https://a.blob": "pw4"}))
+    assert "k" * 40 not in shown and not any(f"pw{i}" in shown for i in range(1, 5))
+    assert "project='p'" in shown and "http://u:***@h:1" in shown and "'X-Token': '***'" in shown
+
+
 def test_retry_tries_again_only_what_may_pass() -> None:
     calls: list[int] = []
 

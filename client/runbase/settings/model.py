@@ -18,6 +18,7 @@ from ..run_moment import RunMoment, branch_points
 from . import files
 from .environment import env_setting, env_values
 from .fields import DEFAULTS, FIELDS, MODE_ALIASES, MODES, WANDB_CLOUD_URL
+from .kinds import redacted
 from .stats import stats_values
 
 # Settings whose feature runbase does not have: setting them is an error at init(), never silently ignored.
@@ -30,7 +31,12 @@ NOT_BUILT = {
 }
 
 
-@dataclass
+# Settings whose values (a dict's values) repr() shows as ***.
+SECRET_VALUES = ("api_key", "azure_account_url_to_access_key", "x_extra_http_headers",
+                 "x_stats_open_metrics_http_headers")
+
+
+@dataclass(repr=False)
 class Settings:
     """What init() runs with. None means "not set": init() arguments win over Settings, which win over
     setup(), the RUNBASE_*/WANDB_* variables and the settings files (see from_sources), which win over the
@@ -199,6 +205,18 @@ class Settings:
                 raise UsageError(f"{name} is computed from the other settings and cannot be set")
             raise UsageError(f"unknown setting: {name}")
         object.__setattr__(self, name, None if value is None else FIELDS[name].kind.check(name, value))
+
+    def __repr__(self) -> str:
+        """The settings that are set, secrets hidden: the API key, access keys and header values as ***, and
+        the passwords in proxy URLs."""
+        def shown(name: str, value: Any) -> Any:
+            if name in SECRET_VALUES:
+                return {key: "***" for key in value} if isinstance(value, dict) else "***"
+            if name in ("http_proxy", "https_proxy"):
+                return redacted(value)
+            return {key: redacted(url) for key, url in value.items()} if name == "x_proxies" else value
+
+        return f"Settings({', '.join(f'{name}={shown(name, value)!r}' for name, value in self.as_dict().items())})"
 
     # -- where values come from --------------------------------------------------------------------------
     @classmethod
