@@ -124,10 +124,12 @@ def _initial_config(s: Settings, config: dict[str, Any] | str | argparse.Namespa
     return initial_config(merged, include_keys, exclude_keys)
 
 
-def base_settings() -> Settings:
+def base_settings(given: Settings | dict[str, Any] | None = None) -> Settings:
     """The settings files, then the environment (Settings.from_sources), then setup()'s: what init() starts
-    from, and where sync, login and Api find the server and the network options."""
-    base = Settings.from_sources()
+    from, and where sync, login and Api find the server and the network options. A settings_system that
+    `given` (init's settings) or setup() sets names the system file read."""
+    chosen = Settings().updated(_setup_settings).updated(given).settings_system
+    base = Settings.from_sources(settings_system=chosen)
     return base.updated(_setup_settings) if _setup_settings is not None else base
 
 
@@ -268,7 +270,7 @@ def init(
             raise NotImplementedError(f"runbase.init({arg}=...) is not supported yet")
     if isinstance(resume, bool):
         resume = "auto" if resume else None
-    s = base_settings().updated(settings).updated({
+    s = base_settings(settings).updated(settings).updated({
         "entity": _check_str("entity", entity), "project": _check_str("project", project),
         "root_dir": os.fspath(dir) if dir is not None else None, "run_id": id, "run_name": _check_str("name", name),
         "run_notes": _check_str("notes", notes), "run_tags": _check_tags(tags), "run_group": _check_str("group", group),

@@ -280,6 +280,61 @@ def test_an_unreadable_settings_file_is_a_warning(tmp_path: Path, monkeypatch: p
     assert f"cannot read the settings file {path} (Permission denied)" in err and "Traceback" not in err
 
 
+def test_wandb_disabled_and_service_transport_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WANDB_SERVICE_TRANSPORT", "tcp")
+    monkeypatch.setenv("WANDB_MODE", "online")
+    assert Settings.from_environment().mode == "online"
+    monkeypatch.setenv("WANDB_DISABLED", "true")  # as HF's Trainer sets it
+    s = Settings.from_environment()
+    assert (s.mode, s.x_service_transport) == ("disabled", "tcp")
+    monkeypatch.setenv("WANDB_DISABLED", "false")
+    assert Settings.from_environment().mode == "online"
+    monkeypatch.setenv("WANDB_DISABLED", "perhaps")
+    with pytest.raises(UsageError, match="WANDB_DISABLED must be true or false"):
+        Settings.from_environment()
+
+
+def test_settings_system_from_settings_setup_or_init(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    mine = write(tmp_path / "mine.ini", "[default]\nproject = from-mine\nrun_group = mine\n")
+    theirs = write(tmp_path / "theirs.ini", "[default]\nproject = from-theirs\n")
+    run = runbase.init(mode="disabled", settings=Settings(settings_system=str(mine)))
+    assert (run.settings.project, run.settings.settings_system) == ("from-mine", str(mine))
+    run.finish()
+    runbase.setup({"settings_system": str(theirs)})
+    try:
+        run = runbase.init(mode="disabled")
+        assert run.settings.project == "from-theirs"
+        run.finish()
+        run = runbase.init(mode="disabled", settings={"settings_system": str(mine)})  # init's wins over setup()'s
+        assert (run.settings.project, run.settings.run_group) == ("from-mine", "mine")
+        run.finish()
+    finally:
+        runbase.lifecycle._setup_settings = None
+
+
+def test_unknown_names_and_run_moments_are_named() -> None:
+    from runbase.errors import UnknownSettingError
+
+    for make in (lambda: Settings(foo=1), lambda: Settings().updated({"foo": 1}),
+                 lambda: setattr(Settings(), "foo", 1)):
+        with pytest.raises(UnknownSettingError, match="foo") as raised:
+            make()
+        assert isinstance(raised.value, UsageError) and isinstance(raised.value, TypeError)
+    for name in ("resume_from", "fork_from"):
+        with pytest.raises(UsageError, match=f"^{name}: cannot read the run moment 'zz'"):
+            Settings(**{name: "zz"})
+
+
+def test_a_copy_shares_no_dict() -> None:
+    import copy
+
+    s = Settings(x_extra_http_headers={"X-A": "1"}, x_stats_open_metrics_filters={"m": {"l": "v"}})
+    copied = copy.copy(s)
+    assert copied == s and copied.x_extra_http_headers is not s.x_extra_http_headers
+    assert copied.x_stats_open_metrics_filters["m"] is not s.x_stats_open_metrics_filters["m"]  # type: ignore[index,call-overload]
+
+
 def test_computed_properties(tmp_path: Path) -> None:
     s = Settings(root_dir=str(tmp_path), run_id="abc", entity="e", project="p", base_url="http://h:1",
                  x_start_time=0.0, mode="offline")

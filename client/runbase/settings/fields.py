@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from ..errors import UsageError
 from ..run_moment import run_moment
 from .kinds import FLAG, PATH, PROXIES, PROXY, TEXT, TEXT_DICT, TEXT_LIST, URL, Kind, as_is, at_least, choice, \
-    flag_or_word, headers, json_text, listed_text, parsed, positive
+    flag_or_word, headers, json_text, listed_text, positive
 from .stats import STATS_KINDS, WEEK
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8080"
@@ -60,9 +60,10 @@ def _start_method(name: str, value: Any) -> str:
 def _extra_headers(name: str, value: Any) -> dict[str, str]:
     """Headers sent with every request; the API key's Authorization header is not theirs to replace, nor are
     those that frame the request."""
-    if any(isinstance(key, str) and key.lower() == "authorization" for key in parsed(name, value) or ()):
+    checked = headers(name, value, refused=("host", "content-length", "transfer-encoding", "connection"))
+    if any(key.lower() == "authorization" for key in checked):
         raise UsageError(f"{name} cannot set Authorization: runbase sends the API key in it")
-    return headers(name, value, refused=("host", "content-length", "transfer-encoding", "connection"))
+    return checked
 
 
 POSITIVE_SECONDS = positive(float, WEEK)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote
 
-from ..errors import UsageError
+from ..errors import UnknownSettingError, UsageError
 from ..run_moment import RunMoment, branch_points
 from . import files
 from .environment import env_setting, env_values
@@ -199,12 +199,23 @@ class Settings:
     x_stats_coreweave_metadata_base_url: str | None = None
     x_stats_coreweave_metadata_endpoint: str | None = None
 
+    def __new__(cls, *args: Any, **values: Any) -> Settings:
+        """An unknown name is the UsageError every bad setting is (and the TypeError of an unknown keyword)."""
+        unknown = sorted(set(values) - set(FIELDS))
+        if unknown:
+            raise UnknownSettingError(f"unknown setting(s): {', '.join(unknown)}")
+        return super().__new__(cls)
+
     def __setattr__(self, name: str, value: Any) -> None:
         if name not in FIELDS:
             if isinstance(getattr(type(self), name, None), property):
                 raise UsageError(f"{name} is computed from the other settings and cannot be set")
-            raise UsageError(f"unknown setting: {name}")
+            raise UnknownSettingError(f"unknown setting: {name}")
         object.__setattr__(self, name, None if value is None else FIELDS[name].kind.check(name, value))
+
+    def __copy__(self) -> Settings:
+        """A copy that shares no dict or list with this one (each value is checked, so copied, anew)."""
+        return dataclasses.replace(self)
 
     def __repr__(self) -> str:
         """The settings that are set, secrets hidden: the API key, access keys and header values as ***, and
@@ -228,10 +239,12 @@ class Settings:
         return cls(**env_values(environ))
 
     @classmethod
-    def from_sources(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        """W&B's order, each over the one before: the system settings file, the workspace settings file (under
-        the root directory the system file names, else the working directory), the environment."""
-        settings = cls(settings_system=env_setting("settings_system", environ))
+    def from_sources(cls, environ: Mapping[str, str] | None = None, *,
+                     settings_system: str | None = None) -> Settings:
+        """W&B's order, each over the one before: the system settings file (`settings_system`, else the one its
+        variable names, else the usual ones), the workspace settings file (under the root directory the system
+        file names, else the working directory), the environment."""
+        settings = cls(settings_system=settings_system or env_setting("settings_system", environ))
         settings.update_from_system_config_file()
         settings.update_from_workspace_config_file()
         settings.update_from_env_vars(os.environ if environ is None else environ)
@@ -292,7 +305,7 @@ class Settings:
                   for key, value in values.items()}
         unknown = sorted(set(values) - set(FIELDS))
         if unknown:
-            raise UsageError(f"unknown setting(s): {', '.join(unknown)}")
+            raise UnknownSettingError(f"unknown setting(s): {', '.join(unknown)}")
         return dataclasses.replace(self, **{k: v for k, v in values.items() if v is not None})
 
     def checked(self) -> Settings:
