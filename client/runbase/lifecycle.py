@@ -280,8 +280,8 @@ def init(
     }).checked()
     _check_tags(s.run_tags)  # from the settings or the environment, checked as the argument is
     initial = _initial_config(s, config, config_include_keys, config_exclude_keys)
-    reinit_mode = s.reinit if isinstance(s.reinit, str) else {
-        True: "finish_previous", False: "return_previous", None: "default"}[s.reinit]
+    reinit_mode = s.reinit if isinstance(s.reinit, str) else {True: "finish_previous", False: "return_previous"}[
+        bool(s.reinit)]
     if reinit_mode == "default":
         reinit_mode = "return_previous"
     with _lock:

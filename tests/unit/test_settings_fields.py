@@ -326,6 +326,20 @@ def test_unknown_names_and_run_moments_are_named() -> None:
             Settings(**{name: "zz"})
 
 
+def test_checked_fills_the_reference_s_defaults() -> None:
+    s = Settings().checked()
+    assert (s.reinit, s.save_code, s.show_info, s.heartbeat_seconds) == ("default", None, True, 30.0)
+
+
+def test_every_field_is_in_the_readme_settings_subsection() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    section = readme.split("### Settings\n", 1)[1].split("\n### ", 1)[0]
+    named = set(__import__("re").findall(r"`([a-z_]+)", section))
+    prefixes = {name.rstrip("*") for name in __import__("re").findall(r"`([a-z_]+_)\*`", section)}
+    missing = [name for name in FIELDS if name not in named and not any(name.startswith(p) for p in prefixes)]
+    assert missing == []
+
+
 def test_a_copy_shares_no_dict() -> None:
     import copy
 

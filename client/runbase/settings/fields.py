@@ -114,7 +114,7 @@ FIELDS: dict[str, Field] = {
     "program_relpath": Field(PATH),
     "project": Field(TEXT),
     "quiet": Field(FLAG, False),
-    "reinit": Field(flag_or_word(*REINIT)),
+    "reinit": Field(flag_or_word(*REINIT), "default"),
     "relogin": Field(FLAG, False),
     "resume": Field(flag_or_word(*RESUME)),
     # "<run id>?_step=<step>" or a RunMoment (W&B's RunMoment.from_uri reads the text): the run to rewind to
@@ -130,7 +130,7 @@ FIELDS: dict[str, Field] = {
     "run_notes": Field(TEXT),
     "run_tags": Field(Kind(_tags, listed_text)),
     "sagemaker_disable": Field(FLAG, False),
-    "save_code": Field(FLAG, False),
+    "save_code": Field(FLAG),  # None: W&B's "no preference" (code is not saved)
     "settings_system": Field(PATH),
     "max_end_of_run_history_metrics": Field(COUNT, 10),
     "max_end_of_run_summary_metrics": Field(COUNT, 10),
