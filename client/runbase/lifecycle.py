@@ -291,6 +291,10 @@ def init(
         if reinit_mode == "finish_previous":
             for run in live:
                 finish_run(run, 0)
+        # runbase.termlog() and the like follow the silent and show_* settings of the run that becomes the
+        # process's run: a second run started beside a live one (create_new) leaves the first one's.
+        if not (live and reinit_mode == "create_new"):
+            termsetup(s)
         run = _start(s, initial)
         _active.append(run)
         if run._sender is not None:
@@ -301,7 +305,6 @@ def init(
 
 
 def _start(s: Settings, initial: dict[str, Any]) -> Run:
-    termsetup(s)  # runbase.termlog() and the like follow the run's silent and show_* settings
     config = Config(allow_val_change=bool(s.allow_val_change))
     if s.mode == "disabled":
         config.update(initial, allow_val_change=True)

@@ -340,6 +340,50 @@ def test_every_field_is_in_the_readme_settings_subsection() -> None:
     assert missing == []
 
 
+def test_a_tiny_row_limit_is_said_in_bytes(tmp_path: Path) -> None:
+    run = runbase.init(mode="offline", settings={"x_file_stream_max_line_bytes": 10, "root_dir": str(tmp_path),
+                                                 "x_disable_stats": True, "console": "off"})
+    try:
+        with pytest.raises(ValueError, match=r"about 20 bytes, over the 10 bytes limit for one step"):
+            run.log({"text": "x" * 20})
+    finally:
+        run.finish()
+
+
+def test_file_requests_take_the_transfer_timeout() -> None:
+    import httpx
+
+    from runbase.connection import Connection
+    from runbase.files import FileClient
+
+    timeouts: list[tuple[str, float]] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        timeouts.append((request.method, request.extensions["timeout"]["read"]))
+        return httpx.Response(200, json={"held": []})
+
+    connection = Connection("http://server", "k", network=Network(transfer_timeout=3.0))
+    connection.http = httpx.Client(transport=httpx.MockTransport(answer), timeout=30.0)
+    files = FileClient(connection)
+    assert files._kept("a" * 64) is None
+    files._post_json("/files/blobs/held", {"digests": []}, "checking")
+    assert timeouts == [("HEAD", 3.0), ("POST", 3.0)]
+
+
+def test_a_second_run_beside_the_first_leaves_its_terminal_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    from runbase import term
+
+    for name in ("_silent", "_logger", "_hidden"):
+        monkeypatch.setattr(term, name, getattr(term, name))
+    first = runbase.init(mode="disabled", settings={"show_warnings": True})
+    second = runbase.init(mode="disabled", reinit="create_new", settings={"show_warnings": False})
+    runbase.termwarn("still shown")
+    assert "still shown" in capsys.readouterr().err
+    second.finish()
+    first.finish()
+
+
 def test_a_copy_shares_no_dict() -> None:
     import copy
 
