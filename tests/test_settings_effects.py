@@ -128,3 +128,26 @@ def test_x_update_finish_state_false_leaves_the_run_running(server: Server, tmp_
     with Connection(server.url, server.key) as connection:
         sync_log(connection, Path(offline.settings.sync_file))  # not taken for a crashed run
     assert api_run(server, offline).state == "running"
+
+
+def test_sync_login_and_api_reach_the_server_as_init_does(server: Server, proxy: Proxy, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from runbase import cli, credentials
+
+    offline = start(server, tmp_path, mode="offline", x_disable_meta=True, x_save_requirements=False)
+    offline.log({"loss": 2.0})
+    offline.finish()
+    # The server only in the system settings file (as `wandb login --host` writes it), a proxy in the environment.
+    (tmp_path / "wandb-config").mkdir(exist_ok=True)
+    (tmp_path / "wandb-config" / "settings").write_text(f"[default]\nbase_url = {server.url}\n")
+    monkeypatch.setenv("WANDB_HTTP_PROXY", f"http://127.0.0.1:{proxy.server_address[1]}")
+    monkeypatch.setenv("RUNBASE_API_KEY", server.key)
+    assert cli.main(["sync", offline.settings.sync_dir]) == 0
+    synced = len(proxy.seen)
+    assert synced >= 2
+    api = runbase.Api()
+    assert api.settings["base_url"] == server.url
+    assert [row["loss"] for row in api.run(f"effects/{offline.id}").scan_history()] == [2.0]
+    assert len(proxy.seen) > synced
+    monkeypatch.delenv("RUNBASE_API_KEY")
+    assert credentials.login(key=server.key, verify=True) and credentials.stored_key(server.url) == server.key

@@ -41,16 +41,15 @@ def _server_command(command_name: str, function: str) -> Any:
 
 
 def _sync(args: argparse.Namespace) -> int:
-    from . import credentials
     from .connection import Connection
-    from .settings import env_setting
+    from .lifecycle import base_settings
     from .sync import record_logs, sync_log
 
-    base_url = credentials.normalize_host(args.host) if args.host else credentials.default_base_url()
-    with Connection(base_url, credentials.resolve_key(base_url)) as connection:
+    settings = base_settings()
+    with Connection.from_settings(settings, host=args.host) as connection:
         for path in args.paths:
             for log in record_logs(Path(path)):
-                result = sync_log(connection, log, silent=bool(env_setting("silent")))
+                result = sync_log(connection, log, silent=bool(settings.silent))
                 print(f"synced {result['path']}: {result['new_rows']} new history rows")
     return 0
 

@@ -4,7 +4,7 @@ with the server's answers turned into runbase errors."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -19,6 +19,9 @@ from ._generated.exceptions import (
 )
 from .errors import AuthenticationError, CommError
 from .network import Network
+
+if TYPE_CHECKING:
+    from .settings import Settings
 
 RETRY_STATUSES = {408, 425, 429, 500, 502, 503, 504}
 
@@ -72,12 +75,23 @@ class Connection(GraphQLClient):
         if not api_key:
             raise AuthenticationError(
                 f"no API key for {base_url}: call runbase.login(key=..., host=...) or set RUNBASE_API_KEY")
-        self.base_url = base_url
+        self.base_url, self.api_key = base_url, api_key
         self.network = network or Network()
         self.http = self.network.client(
             {"Authorization": f"Bearer {api_key}", "User-Agent": f"runbase-sdk/{__version__}"}, timeout)
         # httpx.Client is what the generated protocol describes; only its keyword-only post() differs.
         super().__init__(url=f"{base_url}/graphql", http_client=self.http)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, host: str | None = None, api_key: str | None = None,
+                      timeout: float = 30.0) -> Connection:
+        """init()'s way to the server, for every caller (sync, login, Api, a run's files): the server `host`
+        or the settings name, with the key given, the settings' or the stored one, over their network options."""
+        from . import credentials
+
+        base_url = credentials.server_url(settings, host)
+        return cls(base_url, credentials.resolve_key(base_url, api_key or settings.api_key), timeout=timeout,
+                   network=Network.from_settings(settings))
 
     def execute(self, query: str, operation_name: str | None = None, variables: dict[str, Any] | None = None,
                 **kwargs: Any) -> Response:

@@ -7,10 +7,13 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from .errors import AuthenticationError, UsageError
 from .settings import DEFAULT_BASE_URL, env
+
+if TYPE_CHECKING:
+    from .settings import Settings
 
 
 def config_dir() -> Path:
@@ -54,6 +57,12 @@ def default_base_url() -> str:
     return normalize_host(env("BASE_URL") or _load().get("default_host") or DEFAULT_BASE_URL)
 
 
+def server_url(settings: Settings, host: str | None = None) -> str:
+    """The server: `host` if given, else the settings' base_url, else the one logged in to last."""
+    chosen = host or settings.base_url
+    return normalize_host(chosen) if chosen else default_base_url()
+
+
 def stored_key(base_url: str) -> str | None:
     key = _load().get("hosts", {}).get(normalize_host(base_url), {}).get("api_key")
     return key if isinstance(key, str) else None
@@ -73,10 +82,14 @@ def login(
     verify: bool = False,
     referrer: str | None = None,
 ) -> bool:
-    """Store an API key for a server so later init() and Api() calls find it."""
+    """Store an API key for a server so later init() and Api() calls find it. The server, when not given, and
+    the network options come from the settings' sources, as init() reads them."""
+    from .lifecycle import base_settings
+
     if anonymous == "must":
         raise NotImplementedError("anonymous logins are not supported: runbase needs an API key")
-    base_url = normalize_host(host) if host else default_base_url()
+    settings = base_settings()
+    base_url = server_url(settings, host)
     if key is None and not relogin:
         key = resolve_key(base_url)
     if key is None:
@@ -89,7 +102,7 @@ def login(
     if verify:
         from .connection import Connection
 
-        with Connection(base_url, key, timeout=timeout or 20) as connection:
+        with Connection.from_settings(settings, host=base_url, api_key=key, timeout=timeout or 20) as connection:
             connection.viewer()  # raises AuthenticationError on a bad key
     data = _load()
     data.setdefault("hosts", {})[base_url] = {"api_key": key}

@@ -13,6 +13,11 @@ class UsageError(Error):
     """The caller used the SDK wrongly: a bad argument, a call out of order."""
 
 
+class UnknownSettingError(UsageError, TypeError):
+    """A setting name Settings does not have: a UsageError like every bad setting, and the TypeError that an
+    unexpected keyword argument is."""
+
+
 class UnsupportedError(UsageError):
     """The caller asked for something runbase does not offer, e.g. an unknown feature given to require()."""
 

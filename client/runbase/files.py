@@ -152,7 +152,7 @@ class FileClient:
     def _kept(self, digest: str) -> int | None:
         """None when the viewer's blob is stored, else how much of their interrupted upload the server kept."""
         try:
-            response = self.http.head(f"{self.base_url}/files/blobs/{digest}")
+            response = self.http.head(f"{self.base_url}/files/blobs/{digest}", **self.transfer)
         except httpx.TransportError as exc:
             raise CommError(f"cannot reach the runbase server at {self.base_url}: {exc!r}", retryable=True) from exc
         if response.status_code == 404:
@@ -258,7 +258,7 @@ class FileClient:
 
     def _post_json(self, path: str, body: dict[str, Any], what: str) -> Any:
         try:
-            response = self.http.post(self.base_url + path, json=body)
+            response = self.http.post(self.base_url + path, json=body, **self.transfer)
         except httpx.TransportError as exc:
             raise CommError(f"{what} at {self.base_url} failed: {exc!r}", retryable=True) from exc
         if response.status_code != 200:

@@ -27,7 +27,6 @@ from .console import ConsoleCapture, ignore_this_thread
 from .errors import AuthenticationError, CommError, UsageError, present
 from .records import RUN, SUPERSEDED, SYNCED, RecordLog
 from .run import Run
-from .network import Network
 from .run_moment import RunMoment, run_moment
 from .sender import Sender, warner
 from .settings import DEFAULTS, Settings, filled
@@ -125,9 +124,12 @@ def _initial_config(s: Settings, config: dict[str, Any] | str | argparse.Namespa
     return initial_config(merged, include_keys, exclude_keys)
 
 
-def _base_settings() -> Settings:
-    """The settings files, then the environment (Settings.from_sources), then setup()'s."""
-    base = Settings.from_sources()
+def base_settings(given: Settings | dict[str, Any] | None = None) -> Settings:
+    """The settings files, then the environment (Settings.from_sources), then setup()'s: what init() starts
+    from, and where sync, login and Api find the server and the network options. A settings_system that
+    `given` (init's settings) or setup() sets names the system file read."""
+    chosen = Settings().updated(_setup_settings).updated(given).settings_system
+    base = Settings.from_sources(settings_system=chosen)
     return base.updated(_setup_settings) if _setup_settings is not None else base
 
 
@@ -268,7 +270,7 @@ def init(
             raise NotImplementedError(f"runbase.init({arg}=...) is not supported yet")
     if isinstance(resume, bool):
         resume = "auto" if resume else None
-    s = _base_settings().updated(settings).updated({
+    s = base_settings(settings).updated(settings).updated({
         "entity": _check_str("entity", entity), "project": _check_str("project", project),
         "root_dir": os.fspath(dir) if dir is not None else None, "run_id": id, "run_name": _check_str("name", name),
         "run_notes": _check_str("notes", notes), "run_tags": _check_tags(tags), "run_group": _check_str("group", group),
@@ -278,8 +280,8 @@ def init(
     }).checked()
     _check_tags(s.run_tags)  # from the settings or the environment, checked as the argument is
     initial = _initial_config(s, config, config_include_keys, config_exclude_keys)
-    reinit_mode = s.reinit if isinstance(s.reinit, str) else {
-        True: "finish_previous", False: "return_previous", None: "default"}[s.reinit]
+    reinit_mode = s.reinit if isinstance(s.reinit, str) else {True: "finish_previous", False: "return_previous"}[
+        bool(s.reinit)]
     if reinit_mode == "default":
         reinit_mode = "return_previous"
     with _lock:
@@ -289,6 +291,10 @@ def init(
         if reinit_mode == "finish_previous":
             for run in live:
                 finish_run(run, 0)
+        # runbase.termlog() and the like follow the silent and show_* settings of the run that becomes the
+        # process's run: a second run started beside a live one (create_new) leaves the first one's.
+        if not (live and reinit_mode == "create_new"):
+            termsetup(s)
         run = _start(s, initial)
         _active.append(run)
         if run._sender is not None:
@@ -299,13 +305,12 @@ def init(
 
 
 def _start(s: Settings, initial: dict[str, Any]) -> Run:
-    termsetup(s)  # runbase.termlog() and the like follow the run's silent and show_* settings
     config = Config(allow_val_change=bool(s.allow_val_change))
     if s.mode == "disabled":
         config.update(initial, allow_val_change=True)
         return Run(s, s.entity, s.project or "uncategorized", s.run_id or _new_run_id(), name=s.run_name, run_dir=None,
                    sender=None, config=config, summary=Summary())
-    base_url = credentials.normalize_host(s.base_url) if s.base_url else credentials.default_base_url()
+    base_url = credentials.server_url(s)
     api_key = credentials.resolve_key(base_url, s.api_key)
     if s.x_log_level is not None:
         logging.getLogger("runbase").setLevel(s.x_log_level)
@@ -330,8 +335,9 @@ def _start(s: Settings, initial: dict[str, Any]) -> Run:
         run_id = _auto_resume_id(root)
     run_id = run_id or _new_run_id()
     project = s.project or "uncategorized"
-    connection = (Connection(base_url, api_key, timeout=filled(s.init_timeout, "init_timeout"),
-                             network=Network.from_settings(s)) if s.mode == "online" else None)
+    connection = (Connection.from_settings(s, host=base_url, api_key=api_key,
+                                           timeout=filled(s.init_timeout, "init_timeout"))
+                  if s.mode == "online" else None)
     entity, existing, max_batch, email = s.entity, None, 8 * 1024 * 1024, None
     if connection is not None:
         viewer = present(connection.viewer().viewer, "viewer")

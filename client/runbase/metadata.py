@@ -210,7 +210,7 @@ def record(files_dir: Path, settings: Settings, *, start_time: float, email: str
             info = describe(settings, program, start_time=start_time, email=email)
             (files_dir / METADATA_FILE).write_text(json.dumps(info, indent=2))
             names.append(METADATA_FILE)
-        if filled(settings.save_code, "save_code") and not filled(settings.disable_code, "disable_code"):
+        if settings.save_code and not filled(settings.disable_code, "disable_code"):
             names += save_code(files_dir, settings, program)
     except Exception as e:  # noqa: BLE001 - see the docstring
         warn(f"the run's metadata or code was not recorded: {e!r}")

@@ -126,6 +126,13 @@ def _is_chart(value: Any) -> bool:
     return type(value).__name__ == "CustomChart" and type(value).__module__.startswith("runbase.plot")
 
 
+def _byte_size(size: int) -> str:
+    """A size for a person: bytes, KiB or MiB as fits (a limit set to a few bytes is not "0 MiB")."""
+    if size < 1024:
+        return f"{size} bytes"
+    return f"{size / 1024:.1f} KiB" if size < 2**20 else f"{size / 2**20:.1f} MiB"
+
+
 def _table_artifact_name(run_id: str, key: str) -> str:
     """W&B's name for a logged table's artifact: run-ID-KEY, with characters an artifact name may not hold
     dropped and a short checksum of the key added when any were, so that keys stay apart."""
@@ -323,8 +330,8 @@ class Run:
             if isinstance(value, (str, list)):
                 size += len(value) if isinstance(value, str) else len(json.dumps(value))
                 if size > self._max_row_bytes:
-                    raise ValueError(f"run.log(): {prefix + key!r} makes this step about {size / 2**20:.1f} MiB, "
-                                     f"over the {self._max_row_bytes / 2**20:.0f} MiB limit for one step; "
+                    raise ValueError(f"run.log(): {prefix + key!r} makes this step about {_byte_size(size)}, "
+                                     f"over the {_byte_size(self._max_row_bytes)} limit for one step; "
                                      "nothing from this call was logged (log large data as files instead)")
             out[prefix + key] = value
         return out
@@ -694,14 +701,10 @@ class Run:
 
     def _files(self) -> FileClient:
         if self._file_client is None:
-            from . import credentials
             from .connection import Connection
             from .files import FileClient
-            from .network import Network
 
-            base_url = self._base_url or credentials.default_base_url()
-            key = credentials.resolve_key(base_url, self._settings.api_key)
-            self._file_client = FileClient(Connection(base_url, key, network=Network.from_settings(self._settings)))
+            self._file_client = FileClient(Connection.from_settings(self._settings, host=self._base_url))
         return self._file_client
 
     def _upload(self, names: list[str]) -> None:

@@ -81,7 +81,10 @@ def run_moment(name: str, value: Any) -> RunMoment | None:
     if value is None or isinstance(value, RunMoment):
         return value
     if isinstance(value, str):
-        return RunMoment.from_uri(value)
+        try:
+            return RunMoment.from_uri(value)
+        except UsageError as e:
+            raise UsageError(f"{name}: {e}") from None
     raise UsageError(f"{name} must be a string '<run id>?{METRIC}=<step>' or a RunMoment, not {value!r}")
 
 

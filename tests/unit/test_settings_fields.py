@@ -222,6 +222,31 @@ def test_settings_system_names_the_one_system_file(tmp_path: Path) -> None:
     assert s.base_url == "http://files.example:8080"
 
 
+def test_a_workspace_file_cannot_say_where_the_key_and_files_go(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("WANDB_CONFIG_DIR", str(tmp_path / "wandb-config"))
+    monkeypatch.setenv("RUNBASE_CONFIG_DIR", str(tmp_path / "runbase-config"))
+    monkeypatch.delenv("RUNBASE_SILENT", raising=False)
+    monkeypatch.delenv("WANDB_SILENT", raising=False)
+    write(tmp_path / "wandb-config" / "settings", "[default]\nbase_url = http://mine:8080\n")
+    workspace = write(tmp_path / "wandb" / "settings",
+                      "[default]\nproject = cloned\nbase_url = http://attacker:1\nhttp_proxy = http://attacker:2\n"
+                      "x_proxies = {\"https\": \"http://attacker:3\"}\nconfig_paths = /home/u/.kube/config\n"
+                      "api_key = stolen\nx_extra_http_headers = {\"X-A\": \"1\"}\nroot_dir = /\n"
+                      "code_dir = /home/u\nx_stats_open_metrics_endpoints = {\"a\": \"http://attacker:4\"}\n")
+    s = Settings.from_sources()
+    assert (s.project, s.base_url) == ("cloned", "http://mine:8080")
+    assert (s.http_proxy, s.x_proxies, s.config_paths, s.api_key, s.x_extra_http_headers, s.root_dir, s.code_dir,
+            s.x_stats_open_metrics_endpoints) == (None,) * 8
+    err = capsys.readouterr().err
+    assert err.count("WARNING") == 1 and str(workspace) in err
+    assert ("api_key, base_url, code_dir, config_paths, http_proxy, root_dir, x_extra_http_headers, "
+            "x_proxies, x_stats_open_metrics_endpoints") in err
+    monkeypatch.setenv("RUNBASE_HTTP_PROXY", "http://corporate:3128")  # the environment stays trusted
+    assert Settings.from_sources().http_proxy == "http://corporate:3128"
+
+
 @pytest.mark.parametrize(("text", "message"), [
     ("[default]\nno_such = 1\n", "unknown setting 'no_such' in the settings file"),
     ("[default]\nheartbeat_seconds = often\n", "heartbeat_seconds in the settings file .* must be a number"),
@@ -232,6 +257,140 @@ def test_bad_settings_files_are_named(tmp_path: Path, text: str, message: str) -
     write(tmp_path / "runbase" / "settings", text)
     with pytest.raises(UsageError, match=message):
         Settings(root_dir=str(tmp_path)).update_from_workspace_config_file()
+
+
+@pytest.mark.parametrize("call", ["open", "is_file"])
+def test_an_unreadable_settings_file_is_a_warning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str], call: str) -> None:
+    monkeypatch.delenv("RUNBASE_SILENT", raising=False)
+    monkeypatch.delenv("WANDB_SILENT", raising=False)
+    path = write(tmp_path / "runbase" / "settings", "[default]\nproject = p\n")
+    real = getattr(Path, call)
+
+    def refused(self: Path, *args: Any, **kwargs: Any) -> Any:
+        if self == path:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, call, refused)  # the tests run as root, for whom chmod refuses nothing
+    s = Settings(root_dir=str(tmp_path))
+    s.update_from_workspace_config_file()
+    assert s.project is None
+    err = capsys.readouterr().err
+    assert f"cannot read the settings file {path} (Permission denied)" in err and "Traceback" not in err
+
+
+def test_wandb_disabled_and_service_transport_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WANDB_SERVICE_TRANSPORT", "tcp")
+    monkeypatch.setenv("WANDB_MODE", "online")
+    assert Settings.from_environment().mode == "online"
+    monkeypatch.setenv("WANDB_DISABLED", "true")  # as HF's Trainer sets it
+    s = Settings.from_environment()
+    assert (s.mode, s.x_service_transport) == ("disabled", "tcp")
+    monkeypatch.setenv("WANDB_DISABLED", "false")
+    assert Settings.from_environment().mode == "online"
+    monkeypatch.setenv("WANDB_DISABLED", "perhaps")
+    with pytest.raises(UsageError, match="WANDB_DISABLED must be true or false"):
+        Settings.from_environment()
+
+
+def test_settings_system_from_settings_setup_or_init(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    mine = write(tmp_path / "mine.ini", "[default]\nproject = from-mine\nrun_group = mine\n")
+    theirs = write(tmp_path / "theirs.ini", "[default]\nproject = from-theirs\n")
+    run = runbase.init(mode="disabled", settings=Settings(settings_system=str(mine)))
+    assert (run.settings.project, run.settings.settings_system) == ("from-mine", str(mine))
+    run.finish()
+    runbase.setup({"settings_system": str(theirs)})
+    try:
+        run = runbase.init(mode="disabled")
+        assert run.settings.project == "from-theirs"
+        run.finish()
+        run = runbase.init(mode="disabled", settings={"settings_system": str(mine)})  # init's wins over setup()'s
+        assert (run.settings.project, run.settings.run_group) == ("from-mine", "mine")
+        run.finish()
+    finally:
+        runbase.lifecycle._setup_settings = None
+
+
+def test_unknown_names_and_run_moments_are_named() -> None:
+    from runbase.errors import UnknownSettingError
+
+    for make in (lambda: Settings(foo=1), lambda: Settings().updated({"foo": 1}),
+                 lambda: setattr(Settings(), "foo", 1)):
+        with pytest.raises(UnknownSettingError, match="foo") as raised:
+            make()
+        assert isinstance(raised.value, UsageError) and isinstance(raised.value, TypeError)
+    for name in ("resume_from", "fork_from"):
+        with pytest.raises(UsageError, match=f"^{name}: cannot read the run moment 'zz'"):
+            Settings(**{name: "zz"})
+
+
+def test_checked_fills_the_reference_s_defaults() -> None:
+    s = Settings().checked()
+    assert (s.reinit, s.save_code, s.show_info, s.heartbeat_seconds) == ("default", None, True, 30.0)
+
+
+def test_every_field_is_in_the_readme_settings_subsection() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    section = readme.split("### Settings\n", 1)[1].split("\n### ", 1)[0]
+    named = set(__import__("re").findall(r"`([a-z_]+)", section))
+    prefixes = {name.rstrip("*") for name in __import__("re").findall(r"`([a-z_]+_)\*`", section)}
+    missing = [name for name in FIELDS if name not in named and not any(name.startswith(p) for p in prefixes)]
+    assert missing == []
+
+
+def test_a_tiny_row_limit_is_said_in_bytes(tmp_path: Path) -> None:
+    run = runbase.init(mode="offline", settings={"x_file_stream_max_line_bytes": 10, "root_dir": str(tmp_path),
+                                                 "x_disable_stats": True, "console": "off"})
+    try:
+        with pytest.raises(ValueError, match=r"about 20 bytes, over the 10 bytes limit for one step"):
+            run.log({"text": "x" * 20})
+    finally:
+        run.finish()
+
+
+def test_file_requests_take_the_transfer_timeout() -> None:
+    import httpx
+
+    from runbase.connection import Connection
+    from runbase.files import FileClient
+
+    timeouts: list[tuple[str, float]] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        timeouts.append((request.method, request.extensions["timeout"]["read"]))
+        return httpx.Response(200, json={"held": []})
+
+    connection = Connection("http://server", "k", network=Network(transfer_timeout=3.0))
+    connection.http = httpx.Client(transport=httpx.MockTransport(answer), timeout=30.0)
+    files = FileClient(connection)
+    assert files._kept("a" * 64) is None
+    files._post_json("/files/blobs/held", {"digests": []}, "checking")
+    assert timeouts == [("HEAD", 3.0), ("POST", 3.0)]
+
+
+def test_a_second_run_beside_the_first_leaves_its_terminal_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    from runbase import term
+
+    for name in ("_silent", "_logger", "_hidden"):
+        monkeypatch.setattr(term, name, getattr(term, name))
+    first = runbase.init(mode="disabled", settings={"show_warnings": True})
+    second = runbase.init(mode="disabled", reinit="create_new", settings={"show_warnings": False})
+    runbase.termwarn("still shown")
+    assert "still shown" in capsys.readouterr().err
+    second.finish()
+    first.finish()
+
+
+def test_a_copy_shares_no_dict() -> None:
+    import copy
+
+    s = Settings(x_extra_http_headers={"X-A": "1"}, x_stats_open_metrics_filters={"m": {"l": "v"}})
+    copied = copy.copy(s)
+    assert copied == s and copied.x_extra_http_headers is not s.x_extra_http_headers
+    assert copied.x_stats_open_metrics_filters["m"] is not s.x_stats_open_metrics_filters["m"]  # type: ignore[index,call-overload]
 
 
 def test_computed_properties(tmp_path: Path) -> None:
@@ -269,6 +428,57 @@ def test_network_options_from_the_settings() -> None:
     transport = client._transport_for_url(__import__("httpx").URL("https://server/x"))
     assert transport._pool._ssl_context.verify_mode == ssl.CERT_NONE  # type: ignore[attr-defined]
     assert Network().verify and Network().proxies == {} and Network().retry == Retry(0)
+
+
+@pytest.mark.parametrize(("headers", "message"), [
+    ({"Authorization": "x"}, "cannot set Authorization"), ({"host": "evil"}, "cannot set host"),
+    ({"Content-Length": "0"}, "cannot set Content-Length"), ({"Transfer-Encoding": "chunked"}, "cannot set Transfer"),
+    ({"Connection": "close"}, "cannot set Connection"), ({"X-A": "v\r\nX-Injected: 1"}, r"\['X-A'\]: .*CR, LF or NUL"),
+    ({"X-A": "v\0"}, "CR, LF or NUL"), ({"X-B\r\nX-Inj": "1"}, "is not an HTTP header name"),
+    ({"Bad Name": "1"}, "'Bad Name' is not an HTTP header name"),
+])
+def test_extra_headers_are_http_headers_the_client_does_not_set(headers: dict[str, str], message: str) -> None:
+    with pytest.raises(UsageError, match=message) as raised:
+        Settings(x_extra_http_headers=headers)
+    assert str(raised.value).startswith("x_extra_http_headers")
+    if "cannot set" not in message:  # an open-metrics endpoint may want its own Host or Authorization
+        with pytest.raises(UsageError, match=f"x_stats_open_metrics_http_headers.*{message}"):
+            Settings(x_stats_open_metrics_http_headers=headers)
+    assert Settings(x_extra_http_headers={"X-Team": "a", "User-Agent": "mine"}).x_extra_http_headers
+
+
+@pytest.mark.parametrize(("name", "value", "message"), [
+    ("x_proxies", {"http": "ftp://u:s3cret@h:1"}, r"x_proxies\['http'\] must be an http://.*'ftp://u:\*\*\*@h:1'"),
+    ("x_proxies", {"http": "not a url"}, r"x_proxies\['http'\] must be a proxy URL"),
+    ("x_proxies", {"bad key!": "http://h:1"}, "'bad key!' is not a proxy key"),
+    ("x_proxies", ["http://h:1"], "x_proxies must be a dict"),
+    ("http_proxy", "ftp://u:s3cret@h:1", r"http_proxy must be an http://.*\*\*\*"),
+    ("https_proxy", "proxy:3128", "https_proxy must be a proxy URL"),
+])
+def test_proxies_are_checked_when_set_and_passwords_not_echoed(name: str, value: Any, message: str) -> None:
+    with pytest.raises(UsageError, match=message) as raised:
+        Settings(**{name: value})
+    assert "s3cret" not in str(raised.value)
+
+
+def test_proxy_keys_httpx_takes_and_socks_proxies() -> None:
+    import importlib.util
+
+    proxies = {"http": "http://a:1", "all://special.example": "http://b:2", "https://*.example.com": "https://c:3"}
+    assert Network.from_settings(Settings(x_proxies=proxies)).client({}, 5.0)
+    if importlib.util.find_spec("socksio") is None:
+        with pytest.raises(UsageError, match=r"http_proxy: a SOCKS proxy needs the socksio package"):
+            Settings(http_proxy="socks5://h:1080")
+    else:
+        assert Network.from_settings(Settings(http_proxy="socks5://h:1080")).client({}, 5.0)
+
+
+def test_repr_hides_secrets() -> None:
+    shown = repr(Settings(api_key="k" * 40, http_proxy="http://u:pw1@h:1", x_proxies={"all": "https://a:pw2@c"},
+                          project="p", x_extra_http_headers={"X-Token": "pw3"},
+                          azure_account_url_to_access_key={"https://a.blob": "pw4"}))
+    assert "k" * 40 not in shown and not any(f"pw{i}" in shown for i in range(1, 5))
+    assert "project='p'" in shown and "http://u:***@h:1" in shown and "'X-Token': '***'" in shown
 
 
 def test_retry_tries_again_only_what_may_pass() -> None:

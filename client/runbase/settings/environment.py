@@ -8,12 +8,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .fields import FIELDS
+from .kinds import flag_text
 
 PREFIXES = ("RUNBASE_", "WANDB_")
 # W&B's variable names for settings whose own upper-cased name is not the variable's (both are read).
 ENV_NAMES = {"root_dir": ("DIR",), "run_name": ("NAME",), "run_notes": ("NOTES",), "run_tags": ("TAGS",),
              "run_job_type": ("JOB_TYPE",), "x_graphql_timeout_seconds": ("HTTP_TIMEOUT",),
-             "x_file_transfer_timeout_seconds": ("FILE_PUSHER_TIMEOUT",), "email": ("USER_EMAIL",)}
+             "x_file_transfer_timeout_seconds": ("FILE_PUSHER_TIMEOUT",), "email": ("USER_EMAIL",),
+             "x_service_transport": ("SERVICE_TRANSPORT",)}
 
 
 def _first_set(names: Sequence[str], environ: Mapping[str, str]) -> tuple[str, str] | None:
@@ -47,6 +49,11 @@ def env_setting(setting: str, environ: Mapping[str, str] | None = None) -> Any:
 
 
 def env_values(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """Every setting set in the environment."""
+    """Every setting set in the environment; WANDB_DISABLED=true (HF's Trainer and others set it) is
+    mode="disabled", over the MODE variable."""
+    environ = os.environ if environ is None else environ
     values = {name: env_setting(name, environ) for name in FIELDS}
+    disabled = _first_set(("DISABLED",), environ)
+    if disabled is not None and flag_text(*disabled):
+        values["mode"] = "disabled"
     return {name: value for name, value in values.items() if value is not None}

@@ -10,8 +10,8 @@ from typing import Any, TypeVar
 
 from ..errors import UsageError
 from ..run_moment import run_moment
-from .kinds import FLAG, PATH, TEXT, TEXT_DICT, TEXT_LIST, URL, Kind, as_is, at_least, choice, flag_or_word, json_text, \
-    listed_text, positive, text_dict
+from .kinds import FLAG, PATH, PROXIES, PROXY, TEXT, TEXT_DICT, TEXT_LIST, URL, Kind, as_is, at_least, choice, \
+    flag_or_word, headers, json_text, listed_text, positive
 from .stats import STATS_KINDS, WEEK
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8080"
@@ -58,11 +58,12 @@ def _start_method(name: str, value: Any) -> str:
 
 
 def _extra_headers(name: str, value: Any) -> dict[str, str]:
-    """Headers sent with every request; the API key's Authorization header is not theirs to replace."""
-    headers = text_dict(name, value)
-    if any(key.lower() == "authorization" for key in headers):
+    """Headers sent with every request; the API key's Authorization header is not theirs to replace, nor are
+    those that frame the request."""
+    checked = headers(name, value, refused=("host", "content-length", "transfer-encoding", "connection"))
+    if any(key.lower() == "authorization" for key in checked):
         raise UsageError(f"{name} cannot set Authorization: runbase sends the API key in it")
-    return headers
+    return checked
 
 
 POSITIVE_SECONDS = positive(float, WEEK)
@@ -94,8 +95,8 @@ FIELDS: dict[str, Field] = {
     "git_root": Field(PATH),
     "heartbeat_seconds": Field(POSITIVE_SECONDS, 30.0),
     "host": Field(TEXT),
-    "http_proxy": Field(URL),
-    "https_proxy": Field(URL),
+    "http_proxy": Field(PROXY),
+    "https_proxy": Field(PROXY),
     "identity_token_file": Field(PATH),
     "ignore_globs": Field(TEXT_LIST),
     "init_timeout": Field(POSITIVE_SECONDS, 90.0),
@@ -113,7 +114,7 @@ FIELDS: dict[str, Field] = {
     "program_relpath": Field(PATH),
     "project": Field(TEXT),
     "quiet": Field(FLAG, False),
-    "reinit": Field(flag_or_word(*REINIT)),
+    "reinit": Field(flag_or_word(*REINIT), "default"),
     "relogin": Field(FLAG, False),
     "resume": Field(flag_or_word(*RESUME)),
     # "<run id>?_step=<step>" or a RunMoment (W&B's RunMoment.from_uri reads the text): the run to rewind to
@@ -129,7 +130,7 @@ FIELDS: dict[str, Field] = {
     "run_notes": Field(TEXT),
     "run_tags": Field(Kind(_tags, listed_text)),
     "sagemaker_disable": Field(FLAG, False),
-    "save_code": Field(FLAG, False),
+    "save_code": Field(FLAG),  # None: W&B's "no preference" (code is not saved)
     "settings_system": Field(PATH),
     "max_end_of_run_history_metrics": Field(COUNT, 10),
     "max_end_of_run_summary_metrics": Field(COUNT, 10),
@@ -183,7 +184,7 @@ FIELDS: dict[str, Field] = {
     "x_log_level": Field(COUNT, 20),
     "x_network_buffer": Field(COUNT),
     "x_primary": Field(FLAG, True),
-    "x_proxies": Field(TEXT_DICT),
+    "x_proxies": Field(PROXIES),
     "x_runqueue_item_id": Field(TEXT),
     "x_save_requirements": Field(FLAG, True),
     "x_server_side_derived_summary": Field(FLAG, False),

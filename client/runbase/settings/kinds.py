@@ -3,6 +3,7 @@ environment variable or a settings file becomes one. Every check raises a UsageE
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import os
@@ -127,6 +128,66 @@ def _url(name: str, value: Any) -> str:
 
 
 URL = Kind(_url, as_is)
+PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")  # what httpx's proxy transports take
+# httpx's mount patterns for proxies: a scheme (or "all"), then optionally "://" and a host pattern.
+PROXY_KEY = re.compile(r"(all|http|https)(://[^/\s]*)?")
+HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # RFC 9110's token
+
+
+def redacted(url: str) -> str:
+    """A URL with its password, if any, as *** (proxy URLs carry credentials)."""
+    return re.sub(r"(://[^/\s@:]*:)[^/\s@]*@", r"\1***@", url)
+
+
+def proxy_url(name: str, value: Any) -> str:
+    """A proxy URL httpx can use: http(s)://, or socks5(h):// where socksio is installed."""
+    if not isinstance(value, str) or not re.match(r"([a-z0-9]+)://[^/\s]+", value.strip()):
+        shown = redacted(value) if isinstance(value, str) else value
+        raise UsageError(f"{name} must be a proxy URL (http://, https://, socks5://), not {shown!r}")
+    url = value.strip().rstrip("/")
+    scheme = url.split("://", 1)[0]
+    if scheme not in PROXY_SCHEMES:
+        raise UsageError(f"{name} must be an http://, https://, socks5:// or socks5h:// proxy URL, not "
+                         f"{redacted(url)!r}")
+    if scheme.startswith("socks") and importlib.util.find_spec("socksio") is None:
+        raise UsageError(f"{name}: a SOCKS proxy needs the socksio package (pip install 'httpx[socks]')")
+    return url
+
+
+PROXY = Kind(proxy_url, as_is)
+
+
+def _proxies(name: str, value: Any) -> dict[str, str]:
+    """requests' and httpx's proxy keys ("http", "https", "all", "all://host", "https://*.example.com") to
+    proxy URLs (JSON text accepted)."""
+    value = parsed(name, value)
+    if not isinstance(value, dict):
+        raise UsageError(f"{name} must be a dict of proxy keys to proxy URLs, not {value!r}")
+    for key, url in value.items():
+        if not isinstance(key, str) or not PROXY_KEY.fullmatch(key):
+            raise UsageError(f"{name}: {key!r} is not a proxy key (http, https, all, or a pattern such as "
+                             "'all://host' or 'https://*.example.com')")
+    return {key: proxy_url(f"{name}[{key!r}]", url) for key, url in value.items()}
+
+
+PROXIES = Kind(_proxies, json_text)
+
+
+def headers(name: str, value: Any, *, refused: Sequence[str] = ()) -> dict[str, str]:
+    """HTTP headers: names are tokens, values hold no CR, LF or NUL (they would split the request), and none
+    of `refused` (lower-case), which the client sets itself."""
+    checked = text_dict(name, value)
+    for key, text in checked.items():
+        if not HEADER_NAME.fullmatch(key):
+            raise UsageError(f"{name}: {key!r} is not an HTTP header name")
+        if any(char in text for char in "\r\n\0"):
+            raise UsageError(f"{name}[{key!r}]: a header value cannot hold CR, LF or NUL")
+        if key.lower() in refused:
+            raise UsageError(f"{name} cannot set {key}: runbase's HTTP client sets it for every request")
+    return checked
+
+
+HEADERS = Kind(headers, json_text)
 
 
 def choice(*values: str) -> Kind:

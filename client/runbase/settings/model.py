@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote
 
-from ..errors import UsageError
+from ..errors import UnknownSettingError, UsageError
 from ..run_moment import RunMoment, branch_points
 from . import files
 from .environment import env_setting, env_values
 from .fields import DEFAULTS, FIELDS, MODE_ALIASES, MODES, WANDB_CLOUD_URL
+from .kinds import redacted
 from .stats import stats_values
 
 # Settings whose feature runbase does not have: setting them is an error at init(), never silently ignored.
@@ -30,7 +31,12 @@ NOT_BUILT = {
 }
 
 
-@dataclass
+# Settings whose values (a dict's values) repr() shows as ***.
+SECRET_VALUES = ("api_key", "azure_account_url_to_access_key", "x_extra_http_headers",
+                 "x_stats_open_metrics_http_headers")
+
+
+@dataclass(repr=False)
 class Settings:
     """What init() runs with. None means "not set": init() arguments win over Settings, which win over
     setup(), the RUNBASE_*/WANDB_* variables and the settings files (see from_sources), which win over the
@@ -193,12 +199,35 @@ class Settings:
     x_stats_coreweave_metadata_base_url: str | None = None
     x_stats_coreweave_metadata_endpoint: str | None = None
 
+    def __new__(cls, *args: Any, **values: Any) -> Settings:
+        """An unknown name is the UsageError every bad setting is (and the TypeError of an unknown keyword)."""
+        unknown = sorted(set(values) - set(FIELDS))
+        if unknown:
+            raise UnknownSettingError(f"unknown setting(s): {', '.join(unknown)}")
+        return super().__new__(cls)
+
     def __setattr__(self, name: str, value: Any) -> None:
         if name not in FIELDS:
             if isinstance(getattr(type(self), name, None), property):
                 raise UsageError(f"{name} is computed from the other settings and cannot be set")
-            raise UsageError(f"unknown setting: {name}")
+            raise UnknownSettingError(f"unknown setting: {name}")
         object.__setattr__(self, name, None if value is None else FIELDS[name].kind.check(name, value))
+
+    def __copy__(self) -> Settings:
+        """A copy that shares no dict or list with this one (each value is checked, so copied, anew)."""
+        return dataclasses.replace(self)
+
+    def __repr__(self) -> str:
+        """The settings that are set, secrets hidden: the API key, access keys and header values as ***, and
+        the passwords in proxy URLs."""
+        def shown(name: str, value: Any) -> Any:
+            if name in SECRET_VALUES:
+                return {key: "***" for key in value} if isinstance(value, dict) else "***"
+            if name in ("http_proxy", "https_proxy"):
+                return redacted(value)
+            return {key: redacted(url) for key, url in value.items()} if name == "x_proxies" else value
+
+        return f"Settings({', '.join(f'{name}={shown(name, value)!r}' for name, value in self.as_dict().items())})"
 
     # -- where values come from --------------------------------------------------------------------------
     @classmethod
@@ -210,10 +239,12 @@ class Settings:
         return cls(**env_values(environ))
 
     @classmethod
-    def from_sources(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        """W&B's order, each over the one before: the system settings file, the workspace settings file (under
-        the root directory the system file names, else the working directory), the environment."""
-        settings = cls(settings_system=env_setting("settings_system", environ))
+    def from_sources(cls, environ: Mapping[str, str] | None = None, *,
+                     settings_system: str | None = None) -> Settings:
+        """W&B's order, each over the one before: the system settings file (`settings_system`, else the one its
+        variable names, else the usual ones), the workspace settings file (under the root directory the system
+        file names, else the working directory), the environment."""
+        settings = cls(settings_system=settings_system or env_setting("settings_system", environ))
         settings.update_from_system_config_file()
         settings.update_from_workspace_config_file()
         settings.update_from_env_vars(os.environ if environ is None else environ)
@@ -225,8 +256,9 @@ class Settings:
         self.update_from_dict(files.read_all(paths))
 
     def update_from_workspace_config_file(self) -> None:
-        """<root_dir>/wandb/settings, then <root_dir>/runbase/settings."""
-        self.update_from_dict(files.read_all(files.workspace_files(self.root_dir)))
+        """<root_dir>/wandb/settings, then <root_dir>/runbase/settings, less what a workspace file may not set
+        (files.WORKSPACE_REFUSED)."""
+        self.update_from_dict(files.read_all(files.workspace_files(self.root_dir), workspace=True))
 
     def update_from_env_vars(self, environ: Mapping[str, str]) -> None:
         self.update_from_dict(env_values(environ))
@@ -273,7 +305,7 @@ class Settings:
                   for key, value in values.items()}
         unknown = sorted(set(values) - set(FIELDS))
         if unknown:
-            raise UsageError(f"unknown setting(s): {', '.join(unknown)}")
+            raise UnknownSettingError(f"unknown setting(s): {', '.join(unknown)}")
         return dataclasses.replace(self, **{k: v for k, v in values.items() if v is not None})
 
     def checked(self) -> Settings:

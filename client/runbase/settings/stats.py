@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
-from .kinds import FLAG, TEXT, URL, Kind, at_least, json_text, listed_text, number_text, parsed, positive, \
+from .kinds import FLAG, HEADERS, TEXT, URL, Kind, at_least, json_text, listed_text, number_text, parsed, positive, \
     text_dict
 
 if TYPE_CHECKING:
@@ -114,7 +114,7 @@ STATS_KINDS: dict[str, Kind] = {
     "x_stats_gpu_device_ids": Kind(_gpu_ids, _gpu_ids_text),
     "x_stats_open_metrics_endpoints": Kind(lambda name, value: text_dict(name, value, urls=True), json_text),
     "x_stats_open_metrics_filters": Kind(_filters, json_text),
-    "x_stats_open_metrics_http_headers": Kind(text_dict, json_text),
+    "x_stats_open_metrics_http_headers": HEADERS,
     "x_stats_cpu_count": at_least(int, 1), "x_stats_cpu_logical_count": at_least(int, 1),
     "x_stats_gpu_count": at_least(int, 0), "x_stats_gpu_type": TEXT, "x_stats_buffer_size": at_least(int, -1),
     "x_stats_dcgm_exporter": URL, "x_stats_coreweave_metadata_base_url": URL,

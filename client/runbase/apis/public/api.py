@@ -8,11 +8,10 @@ import warnings
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Literal
 
-from ... import __version__, credentials
+from ... import __version__
 from ..._generated.input_types import CreateTeamInput, CreateUserInput, UpsertBucketInput, UpsertModelInput
 from ...connection import Connection
 from ...errors import CommError, UsageError, present
-from ...settings import env
 from .projects import Project, Projects
 from .runs import Run, Runs
 from .teams import Team
@@ -34,16 +33,20 @@ USERNAME_TRIES = 50  # "name-2" to "name-51" before create_user() gives up
 
 
 class Api:
-    """Queries a runbase server; defaults come from `overrides`, then RUNBASE_*/WANDB_* variables."""
+    """Queries a runbase server; defaults come from `overrides`, then the settings' sources as init() reads
+    them (setup(), RUNBASE_*/WANDB_* variables, the settings files), network options included."""
 
     def __init__(self, overrides: dict[str, Any] | None = None, timeout: int | None = None,
                  api_key: str | None = None) -> None:
-        self.settings: dict[str, Any] = {"base_url": None, "entity": env("ENTITY"), "project": env("PROJECT")}
+        from ...lifecycle import base_settings
+
+        sources = base_settings()
+        self.settings: dict[str, Any] = {"base_url": None, "entity": sources.entity, "project": sources.project}
         self.settings.update(overrides or {})
-        base_url = self.settings["base_url"]
-        self.settings["base_url"] = credentials.normalize_host(base_url) if base_url else credentials.default_base_url()
-        self._api_key = credentials.resolve_key(self.settings["base_url"], api_key)
-        self._client = Connection(self.settings["base_url"], self._api_key, timeout=timeout or DEFAULT_TIMEOUT)
+        self._client = Connection.from_settings(sources, host=self.settings["base_url"], api_key=api_key,
+                                                timeout=timeout or DEFAULT_TIMEOUT)
+        self.settings["base_url"] = self._client.base_url
+        self._api_key = self._client.api_key
         self._viewer: User | None = None
         self._runs: dict[str, Run] = {}
 
