@@ -7,7 +7,7 @@ import os
 import time
 import warnings
 from collections.abc import Collection, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..._generated.input_types import DeleteRunInput, UpdateArtifactInput, UpsertBucketInput, UseArtifactInput
 from ..._generated.runs_events import RunsEventsProject, RunsEventsProjectRunsEdgesNode
@@ -138,26 +138,26 @@ class Run:
         self.job_type = attrs.get("job_type")
 
     @property
-    def config(self) -> Any:
+    def config(self) -> dict[str, Any]:
         """The config's plain values, without W&B's bookkeeping keys; edit it, then call update()."""
         if self._config is _UNREAD:
             self._config = from_wandb_shape(json.loads(self._attrs.get("config") or "{}"))
-        return self._config
+        return cast(dict[str, Any], self._config)  # or whatever the caller assigned
 
     @config.setter
-    def config(self, value: Any) -> None:
+    def config(self, value: dict[str, Any]) -> None:
         self._config = value
 
     @property
-    def summary(self) -> Any:
+    def summary(self) -> Summary:
         """The summary (a Summary unless replaced); read with the server's copy that update() compares to."""
         if self._summary is _UNREAD:
             self._summary = Summary(self, json.loads(self._attrs.get("summary_metrics") or "{}"))
             self._loaded_summary = _snapshot(dict(self._summary))
-        return self._summary
+        return cast(Summary, self._summary)  # or whatever the caller assigned
 
     @summary.setter
-    def summary(self, value: Any) -> None:
+    def summary(self, value: Summary) -> None:
         if self._summary is _UNREAD:  # update() compares the new summary with the server's
             self._loaded_summary = json.loads(self._attrs.get("summary_metrics") or "{}")
         self._summary = value
