@@ -7,6 +7,7 @@ import math
 import shutil
 import subprocess
 import textwrap
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -130,6 +131,29 @@ def test_public_run_attributes_and_updates(server: Server, tmp_path: Path) -> No
     again.delete()
     with pytest.raises(ValueError, match="no run"):
         again.load(force=True)
+
+
+def test_a_page_of_runs_reads_tricky_values_as_the_server_sent_them(server: Server) -> None:
+    """Runs from a page parse config and summary on first read: NaN, infinities, big integers, unicode and
+    dotted keys and nested dicts come out as one run loaded alone and as the raw GraphQL text give them."""
+    config = {"nan": math.nan, "inf": math.inf, "big": 2**63, "ünï.cödé": "✓", "a.b": {"c.d": [1, math.nan]}}
+    summary = {"nan": math.nan, "-inf": -math.inf, "big": 2**63 + 1, "huge": -(2**70),
+               "ключ": {"x.y": {"z": [math.inf]}}, "none": None}
+    ordered = partial(json.dumps, sort_keys=True)  # PostgreSQL keeps no key order; NaN equals NaN as text
+    make_runs(server, "tricky", [{"name": "t1", "config": config, "summary": summary}])
+    raw = server.graphql('{ project(name: "tricky") { run(name: "t1") { config summaryMetrics } } }')
+    sent = raw["data"]["project"]["run"]
+    api = api_for(server)
+    paged, alone = api.runs("admin/tricky")[0], api.run("admin/tricky/t1")
+    for run in (paged, alone):
+        assert ordered(run.config) == ordered(config) and ordered(run.summary) == ordered(summary)
+        assert json.dumps(run.rawconfig) == json.dumps(json.loads(sent["config"]))
+        assert json.dumps(dict(run.summary)) == json.dumps(json.loads(sent["summaryMetrics"]))
+        assert run.summary["big"] == 2**63 + 1 and isinstance(run.summary["big"], int)
+    paged.config["added"] = 1  # an edit after a lazy read persists like any other
+    paged.update()
+    api.flush()
+    assert ordered(api.run("admin/tricky/t1").config) == ordered({**config, "added": 1})
 
 
 def test_summary_none_is_kept_and_update_persists_other_edits(server: Server) -> None:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 import time
 import warnings
 from collections.abc import Collection, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..._generated.input_types import DeleteRunInput, UpdateArtifactInput, UpsertBucketInput, UseArtifactInput
 from ..._generated.runs_events import RunsEventsProject, RunsEventsProjectRunsEdgesNode
@@ -85,6 +84,16 @@ class Summary(dict[str, Any]):
         self._run._save_summary(removeSummaryKeys=[key])
 
 
+def _snapshot(value: Any) -> Any:
+    """copy.deepcopy for parsed JSON (dicts, lists and immutable leaves, no shared containers), at a fraction
+    of its cost: the same leaf objects, fresh containers."""
+    if isinstance(value, dict):
+        return {key: _snapshot(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_snapshot(item) for item in value]
+    return value
+
+
 def _summary_changes(summary: Mapping[str, Any], saved: dict[str, Any]) -> dict[str, Any]:
     """The upsertBucket fields that bring the server's summary (`saved`) to `summary`: keys changed, keys
     removed; only those, so that what the logging run sets meanwhile is not overwritten."""
@@ -94,6 +103,9 @@ def _summary_changes(summary: Mapping[str, Any], saved: dict[str, Any]) -> dict[
     removed = [key for key in saved if key not in summary]
     return {**({"summaryMetrics": json.dumps(changed)} if changed else {}),
             **({"removeSummaryKeys": removed} if removed else {})}
+
+
+_UNREAD = object()  # a lazily parsed attribute not read yet
 
 
 class Run:
@@ -112,17 +124,43 @@ class Run:
             self._set(attrs)
 
     def _set(self, attrs: dict[str, Any]) -> None:
+        """Take the server's attributes; config and summary stay JSON text until first read, since parsing
+        them was most of what a page of runs cost the caller."""
         self._attrs = attrs
         self.entity = (attrs.get("project") or {}).get("entity_name", self.entity)
-        self.config = from_wandb_shape(json.loads(attrs.get("config") or "{}"))
-        self.summary = Summary(self, json.loads(attrs.get("summary_metrics") or "{}"))
-        self._loaded_summary = copy.deepcopy(dict(self.summary))  # as the server has it
+        self._config: Any = _UNREAD
+        self._summary: Any = _UNREAD
+        self._loaded_summary: dict[str, Any] = {}  # as the server has it, once the summary is read
         self.tags = list(attrs.get("tags") or [])
         self.name = self.display_name = attrs.get("display_name")
         self.notes = attrs.get("notes")
         self.group = attrs.get("group")
         self.job_type = attrs.get("job_type")
-        self._loaded_config = dict(self.config)
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """The config's plain values, without W&B's bookkeeping keys; edit it, then call update()."""
+        if self._config is _UNREAD:
+            self._config = from_wandb_shape(json.loads(self._attrs.get("config") or "{}"))
+        return cast(dict[str, Any], self._config)  # or whatever the caller assigned
+
+    @config.setter
+    def config(self, value: dict[str, Any]) -> None:
+        self._config = value
+
+    @property
+    def summary(self) -> Summary:
+        """The summary (a Summary unless replaced); read with the server's copy that update() compares to."""
+        if self._summary is _UNREAD:
+            self._summary = Summary(self, json.loads(self._attrs.get("summary_metrics") or "{}"))
+            self._loaded_summary = _snapshot(dict(self._summary))
+        return cast(Summary, self._summary)  # or whatever the caller assigned
+
+    @summary.setter
+    def summary(self, value: Summary) -> None:
+        if self._summary is _UNREAD:  # update() compares the new summary with the server's
+            self._loaded_summary = json.loads(self._attrs.get("summary_metrics") or "{}")
+        self._summary = value
 
     def load(self, force: bool = False) -> dict[str, Any]:
         """Fetch the run's attributes from the server."""
@@ -222,9 +260,10 @@ class Run:
     def _save_summary(self, **fields: Any) -> None:
         """Persist one summary change without reloading: the other unsaved edits stay, and only the
         record of what the server holds moves on (so update() still sends a popped key's removal)."""
+        local = self.summary  # read before the server's answer replaces the text it is parsed from
+        before = self._loaded_summary
         self._attrs = self._upsert(**fields)
-        before, after = self._loaded_summary, json.loads(self._attrs.get("summary_metrics") or "{}")
-        local = self.summary
+        after = json.loads(self._attrs.get("summary_metrics") or "{}")
         for key, value in after.items():  # what others changed meanwhile, where this copy has no edit
             if (key in before and key in local and local[key] == before[key]) or (key not in before
                                                                                    and key not in local):
@@ -232,7 +271,7 @@ class Run:
         for key in before.keys() - after.keys():
             if key in local and local[key] == before[key]:
                 dict.__delitem__(local, key)
-        self._loaded_summary = copy.deepcopy(after)
+        self._loaded_summary = _snapshot(after)
 
     def update(self) -> None:
         """Persist edits to tags, notes, name, group, job_type, config and summary."""
