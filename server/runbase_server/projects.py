@@ -7,7 +7,7 @@ replace the project's."""
 from __future__ import annotations
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from . import access, entities, pagination
 from .auth import Viewer
@@ -53,8 +53,9 @@ def _check_access(access_level: str) -> str:
 
 
 def find(session: Session, entity_name: str, name: str) -> Project | None:
-    return session.scalar(select(Project).join(Entity).where(Entity.name == entity_name,
-                                                             Project.name == project_name(name)))
+    # The entity comes in the same query: access checks and answers read it, and a lazy load is a round trip.
+    return session.scalar(select(Project).join(Project.entity).options(contains_eager(Project.entity))
+                          .where(Entity.name == entity_name, Project.name == project_name(name)))
 
 
 def readable(session: Session, viewer: Viewer, entity_name: str, name: str) -> Project | None:
