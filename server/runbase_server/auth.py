@@ -139,8 +139,8 @@ def authenticate(session: Session, authorization: str | None) -> Viewer:
     return viewer
 
 
-# What the transaction reads was fixed when it began (SQLite takes its snapshot then): a lookup is stored only if
-# no commit emptied the cache since, whichever statement of the transaction it is.
+# The generation is taken when the transaction begins, before any of its reads: a lookup is stored only if no
+# commit emptied the cache since, so it cannot have read a key that a committed deletion removed.
 @event.listens_for(Session, "after_begin")
 def _note_generation(session: Session, _transaction: Any, _connection: Any) -> None:
     cache = session.info.get(KEY_CACHE)
