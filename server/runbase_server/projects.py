@@ -6,8 +6,8 @@ replace the project's."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import Session, contains_eager
 
 from . import access, entities, pagination
 from .auth import Viewer
@@ -52,9 +52,14 @@ def _check_access(access_level: str) -> str:
     return access_level
 
 
+# Built once (every request finds a project): the entity comes in the same query, as access checks and answers
+# read it and a lazy load is a round trip.
+_FIND = (select(Project).join(Project.entity).options(contains_eager(Project.entity))
+         .where(Entity.name == bindparam("entity"), Project.name == bindparam("name")))
+
+
 def find(session: Session, entity_name: str, name: str) -> Project | None:
-    return session.scalar(select(Project).join(Entity).where(Entity.name == entity_name,
-                                                             Project.name == project_name(name)))
+    return session.scalar(_FIND, {"entity": entity_name, "name": project_name(name)})
 
 
 def readable(session: Session, viewer: Viewer, entity_name: str, name: str) -> Project | None:

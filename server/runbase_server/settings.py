@@ -134,6 +134,9 @@ class ServerSettings:
     # Bytes of history, console text and JSON documents (config, summary, metadata, ...) one request may return.
     max_answer_bytes: int = field(
         default_factory=lambda: _env_int("RUNBASE_MAX_ANSWER_BYTES", 256 * 1024 * 1024, minimum=1024))
+    # How long a server keeps knowing whom a used API key belongs to: a key deleted through another server
+    # sharing the database works here for at most this long (one deleted through this server stops at once).
+    api_key_cache_seconds: float = field(default_factory=lambda: _env_float("RUNBASE_API_KEY_CACHE_SECONDS", 5))
     max_query_depth: int = 12
 
     def resolved_database_url(self) -> str:

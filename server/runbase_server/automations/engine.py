@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -37,9 +37,14 @@ from . import metric_filters, outbox, payloads, schedules
 log = logging.getLogger("runbase.automations")
 
 
+# Built once: every run event asks it.
+_TRIGGERS = select(Trigger).where(Trigger.project_id == bindparam("project_id"),
+                                  Trigger.event_type.in_(bindparam("event_types", expanding=True)),
+                                  Trigger.enabled.is_(True))
+
+
 def _triggers(session: Session, project_id: int, event_types: tuple[str, ...]) -> list[Trigger]:
-    return list(session.scalars(select(Trigger).where(
-        Trigger.project_id == project_id, Trigger.event_type.in_(event_types), Trigger.enabled.is_(True))))
+    return list(session.scalars(_TRIGGERS, {"project_id": project_id, "event_types": list(event_types)}))
 
 
 def run_matches(session: Session, run: Run, run_filter: dict[str, Any]) -> bool:

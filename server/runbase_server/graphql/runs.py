@@ -381,9 +381,9 @@ class RunMutations:
         input = given(input)
         row, inserted = runs.upsert(info.context.session, info.context.viewer, vars(input),
                                     check_config=branching.check_config)
-        if inserted:
-            branching.fork(info.context.session, info.context.viewer, row)
-        if row.state in runs.FINAL_STATES:
+        # A run just made holds no history unless it was forked: only then is there a tail to compact.
+        has_history = branching.fork(info.context.session, info.context.viewer, row) if inserted else True
+        if has_history and row.state in runs.FINAL_STATES:
             history.compact(info.context.session, row)  # a finished run's reads are then columnar only
         return UpsertBucketPayload(bucket=Run.of(row), inserted=inserted)
 

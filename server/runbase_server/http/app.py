@@ -38,7 +38,7 @@ from strawberry.types import ExecutionResult
 
 from .. import demo, users
 from ..artifacts import blobs, versions
-from ..auth import authenticate
+from ..auth import KEY_CACHE, KeyCache, authenticate
 from ..automations import outbox
 from ..automations.worker import DeliveryWorker
 from ..database import ATTEMPTS, Database, Unavailable, upgrade
@@ -335,7 +335,8 @@ async def _housekeep(db: Database, settings: ServerSettings) -> None:
 def create_app(settings: ServerSettings | None = None, show_demo: demo.Demo | None = None) -> Starlette:
     """The server; `show_demo` (what `--demo` runs, given by the command) runs once it is up."""
     settings = settings or ServerSettings()
-    db = Database(settings.resolved_database_url(), info={SESSION_KEY: settings})
+    db = Database(settings.resolved_database_url(),
+                  info={SESSION_KEY: settings, KEY_CACHE: KeyCache(settings.api_key_cache_seconds)})
     worker = DeliveryWorker(db, settings)
 
     @contextlib.asynccontextmanager

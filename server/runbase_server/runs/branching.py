@@ -119,12 +119,13 @@ def branch_point(config: dict[str, Any]) -> dict[str, Any] | None:
     return point
 
 
-def fork(session: Session, viewer: Viewer, run: Run) -> None:
+def fork(session: Session, viewer: Viewer, run: Run) -> bool:
     """For a run just created whose config holds a branch point naming another run of its project: copy that
-    run's history up to the step, and its summary at the step under the new run's own keys."""
+    run's history up to the step, and its summary at the step under the new run's own keys. True when it did,
+    so the run may hold history."""
     point = branch_point(run.config or {})
     if point is None or point["run_id"] == run.name:  # its own name: a rewound run's, set by resume_from
-        return
+        return False
     source = session.scalar(select(Run).where(Run.project_id == run.project_id, Run.name == point["run_id"])
                             .with_for_update())
     if source is None or not access.can_read_run(session, viewer, source):
@@ -136,6 +137,7 @@ def fork(session: Session, viewer: Viewer, run: Run) -> None:
     run.summary = {**_summary(session, run, source.summary or {}, set(source.history_keys or {})),
                    **(run.summary or {})}
     session.flush()
+    return True
 
 
 def check_config(run: Run, config: dict[str, Any]) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from .. import documents, pagination, projects
@@ -82,6 +82,9 @@ def writable(
     return run
 
 
+_BY_NAME = select(Run).where(Run.project_id == bindparam("project_id"), Run.name == bindparam("name"))  # built once
+
+
 def upsert(session: Session, viewer: Viewer, fields: dict[str, Any], *,
            check_config: Callable[[Run, dict[str, Any]], None] | None = None) -> tuple[Run, bool]:
     """Create the run (and its project) or update the fields given; `check_config` sees a run that exists and
@@ -93,7 +96,7 @@ def upsert(session: Session, viewer: Viewer, fields: dict[str, Any], *,
         raise UserError(f"{project.entity.name}/{project.name} is a registry, which holds linked artifact versions "
                         "only: runs live in ordinary projects")
     name = check_name("run id", fields.get("name") or new_run_id())
-    run = session.scalar(select(Run).where(Run.project_id == project.id, Run.name == name))
+    run = session.scalar(_BY_NAME, {"project_id": project.id, "name": name})
     inserted = run is None
     if run is None:
         run = Run(project=project, name=name, user_id=viewer.user_id, config={}, summary={}, tags=[],
