@@ -200,15 +200,15 @@ def save_without_run(artifact: Artifact, project: str | None, settings: Settings
     overrides: dict[str, Any] = {}
     api_key = None
     if settings is not None:
-        overrides = {key: value for key, value in (("base_url", settings.base_url), ("entity", settings.entity),
-                                                   ("project", settings.project)) if value}
+        given = settings.as_dict()  # what is set: base_url's default is not to hide the settings files' one
+        overrides = {key: given[key] for key in ("base_url", "entity", "project") if given.get(key)}
         api_key = settings.api_key
     api = Api(overrides=overrides, api_key=api_key)
     project = project or api.settings.get("project") or "uncategorized"
     job = artifact._start_job(api.client, api.default_entity, project, commit=True, use=False)
     identity = {"entityName": api.default_entity, "projectName": project, "runName": None}
     try:
-        silent = settings.silent if settings is not None and settings.silent is not None else env_setting("silent")
+        silent = settings.silent if settings is not None and "silent" in settings.as_dict() else env_setting("silent")
         job.settle(upload(api.client, job, identity, silent=bool(silent)))
     except BaseException as exc:
         job.settle(error=exc)

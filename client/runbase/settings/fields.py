@@ -1,5 +1,5 @@
 """Every setting the reference's Settings lists: its kind (how it is checked and read from text) and W&B's
-default, which checked() fills in where it is not None."""
+default, which a setting that is not set reads."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from ..errors import UsageError
 from ..run_moment import run_moment
 from .kinds import FLAG, PATH, PROXIES, PROXY, TEXT, TEXT_DICT, TEXT_LIST, URL, Kind, as_is, at_least, choice, \
     flag_or_word, headers, json_text, listed_text, positive
-from .stats import STATS_KINDS, WEEK
+from .stats import STATS_DEFAULTS, STATS_KINDS, WEEK
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8080"
 WANDB_CLOUD_URL = "https://api.wandb.ai"
@@ -78,7 +78,7 @@ FIELDS: dict[str, Field] = {
     "base_url": Field(URL),
     "code_dir": Field(PATH),
     "config_paths": Field(Kind(_paths, listed_text)),
-    "console": Field(choice(*CONSOLE)),
+    "console": Field(choice(*CONSOLE), "auto"),
     "console_multipart": Field(FLAG, False),
     "credentials_file": Field(PATH),
     "disable_code": Field(FLAG, False),
@@ -98,7 +98,7 @@ FIELDS: dict[str, Field] = {
     "http_proxy": Field(PROXY),
     "https_proxy": Field(PROXY),
     "identity_token_file": Field(PATH),
-    "ignore_globs": Field(TEXT_LIST),
+    "ignore_globs": Field(TEXT_LIST, ()),
     "init_timeout": Field(POSITIVE_SECONDS, 90.0),
     "insecure_disable_ssl": Field(FLAG, False),
     "job_name": Field(TEXT),
@@ -107,7 +107,7 @@ FIELDS: dict[str, Field] = {
     "launch": Field(FLAG, False),
     "launch_config_path": Field(PATH),
     "login_timeout": Field(SECONDS),
-    "mode": Field(choice(*MODES, "shared", *MODE_ALIASES)),
+    "mode": Field(choice(*MODES, "shared", *MODE_ALIASES), "online"),
     "notebook_name": Field(TEXT),
     "program": Field(PATH),
     "program_abspath": Field(PATH),
@@ -199,17 +199,15 @@ FIELDS: dict[str, Field] = {
     # `runbase sync`, and the largest serialized history row the SDK accepts.
     "x_finish_timeout": Field(POSITIVE_SECONDS, 300.0),
     "x_max_row_bytes": Field(positive(int, 1024 ** 3), 16 * 1024 * 1024),
-    **{name: Field(kind, {"x_disable_stats": False, "x_stats_track_process_tree": False,
-                          "x_stats_sampling_interval": 15.0, "x_stats_samples_to_average": 1,
-                          "x_stats_buffer_size": 0}.get(name))
-       for name, kind in STATS_KINDS.items()},
+    **{name: Field(kind, STATS_DEFAULTS.get(name)) for name, kind in STATS_KINDS.items()},
 }
-# The defaults checked() fills in. Settings that are None until then let an explicit value, even one equal
-# to the default, win over the environment, while an unset one does not hide it.
+# What a setting that is not set reads (base_url and x_stats_pid are worked out when read: see Settings).
+# Settings keeps apart what was set, so an explicit value, even one equal to the default, wins over the
+# environment, while an unset one does not hide it.
 DEFAULTS: dict[str, Any] = {name: field.default for name, field in FIELDS.items() if field.default is not None}
 T = TypeVar("T")
 
 
 def filled(value: T | None, name: str) -> T:
-    """A setting that checked() fills in, as the set value it then is (the default if never checked)."""
+    """A setting that has a default, typed as the value it reads (an unset one reads its default)."""
     return DEFAULTS[name] if value is None else value

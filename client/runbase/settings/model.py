@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import os
 import socket
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -17,9 +16,8 @@ from ..errors import UnknownSettingError, UsageError
 from ..run_moment import RunMoment, branch_points
 from . import files
 from .environment import env_setting, env_values
-from .fields import DEFAULTS, FIELDS, MODE_ALIASES, MODES, WANDB_CLOUD_URL
+from .fields import FIELDS, MODE_ALIASES, MODES, WANDB_CLOUD_URL, filled
 from .kinds import redacted
-from .stats import stats_values
 
 # Settings whose feature runbase does not have: setting them is an error at init(), never silently ignored.
 NOT_BUILT = {
@@ -38,10 +36,12 @@ SECRET_VALUES = ("api_key", "azure_account_url_to_access_key", "x_extra_http_hea
 
 @dataclass(repr=False)
 class Settings:
-    """What init() runs with. None means "not set": init() arguments win over Settings, which win over
-    setup(), the RUNBASE_*/WANDB_* variables and the settings files (see from_sources), which win over the
-    defaults that checked() fills in. Every value is checked when it is set (a UsageError naming the
-    setting); the reference's computed settings (files_dir, run_url, ...) are read-only properties."""
+    """What init() runs with. A setting not set (or set to None) reads its default (fields.FIELDS), yet stays
+    apart from one set to that value: init() arguments win over Settings, which win over setup(), the
+    RUNBASE_*/WANDB_* variables and the settings files (see from_sources), which win over the defaults, and
+    only what is set takes part (as_dict, updated). The instance holds what is set, the class the defaults.
+    Every value is checked when it is set (a UsageError naming the setting); the reference's computed
+    settings (files_dir, run_url, ...) are read-only properties."""
 
     allow_offline_artifacts: bool | None = None
     allow_val_change: bool | None = None
@@ -211,11 +211,14 @@ class Settings:
             if isinstance(getattr(type(self), name, None), property):
                 raise UsageError(f"{name} is computed from the other settings and cannot be set")
             raise UnknownSettingError(f"unknown setting: {name}")
-        object.__setattr__(self, name, None if value is None else FIELDS[name].kind.check(name, value))
+        if value is None:
+            vars(self).pop(name, None)
+        else:
+            object.__setattr__(self, name, FIELDS[name].kind.check(name, value))
 
     def __copy__(self) -> Settings:
         """A copy that shares no dict or list with this one (each value is checked, so copied, anew)."""
-        return dataclasses.replace(self)
+        return self._replaced({})
 
     def __repr__(self) -> str:
         """The settings that are set, secrets hidden: the API key, access keys and header values as ***, and
@@ -278,16 +281,14 @@ class Settings:
 
     def update_from_dict(self, settings: Mapping[str, Any]) -> None:
         """Set the given non-None values, all or (on an unknown name or a bad value) none of them."""
-        new = self.updated(dict(settings))
-        for name in FIELDS:
-            object.__setattr__(self, name, getattr(new, name))
+        vars(self).update(vars(self.updated(dict(settings))))
 
     def update_from_settings(self, settings: Settings) -> None:
         self.update_from_dict(settings.as_dict())
 
     def as_dict(self) -> dict[str, Any]:
-        """The settings that are set."""
-        return {name: getattr(self, name) for name in FIELDS if getattr(self, name) is not None}
+        """The settings that are set (not those that read their defaults)."""
+        return {name: vars(self)[name] for name in FIELDS if name in vars(self)}
 
     def to_proto(self) -> Any:
         raise NotImplementedError("Settings.to_proto: runbase has no wandb-core service to hand settings to")
@@ -296,7 +297,7 @@ class Settings:
         """A copy with the given non-None values applied; unknown names are an error. W&B's older private
         names (_stats_pid) are read as their x_ names."""
         if values is None:
-            return dataclasses.replace(self)
+            return self._replaced({})
         if isinstance(values, Settings):
             values = values.as_dict()
         if not isinstance(values, dict):
@@ -306,10 +307,18 @@ class Settings:
         unknown = sorted(set(values) - set(FIELDS))
         if unknown:
             raise UnknownSettingError(f"unknown setting(s): {', '.join(unknown)}")
-        return dataclasses.replace(self, **{k: v for k, v in values.items() if v is not None})
+        return self._replaced({k: v for k, v in values.items() if v is not None})
+
+    def _replaced(self, values: Mapping[str, Any]) -> Settings:
+        """A copy of what is set, with `values` set over it (None: not set)."""
+        copy = type(self)(**self.as_dict())
+        for name, value in values.items():
+            setattr(copy, name, value)
+        return copy
 
     def checked(self) -> Settings:
-        """A copy with the defaults filled in, or an error naming the first setting init() cannot run with."""
+        """A copy with the mode, resume and branch points in their one form and the process the sampler
+        measures fixed, or an error naming the first setting init() cannot run with."""
         for name, message in NOT_BUILT.items():
             if getattr(self, name) is not None:
                 raise NotImplementedError(message)
@@ -317,7 +326,8 @@ class Settings:
             raise NotImplementedError("sync_tensorboard is not supported yet")
         if self.anonymous == "must":
             raise NotImplementedError("anonymous runs are not supported: runbase needs an API key")
-        mode = MODE_ALIASES.get(self.mode or "online", self.mode or "online")
+        mode = filled(self.mode, "mode")
+        mode = MODE_ALIASES.get(mode, mode)
         if mode == "shared":
             raise NotImplementedError("mode='shared' (several processes logging to one run) is not supported yet")
         if self.x_skip_transaction_log and mode == "offline":  # W&B's validate_skip_transaction_log
@@ -326,11 +336,8 @@ class Settings:
         resume = "auto" if self.resume is True else None if self.resume is False else self.resume
         rewind, fork = branch_points(run_id=self.run_id, resume=resume, resume_from=self.resume_from,
                                      fork_from=self.fork_from)
-        filled = {name: default if getattr(self, name) is None else getattr(self, name)
-                  for name, default in DEFAULTS.items()}
-        return dataclasses.replace(self, **{**filled, **stats_values(self)}, mode=mode, resume=resume,
-                                   resume_from=rewind, fork_from=fork, run_id=self.run_id or (rewind.run if rewind else None),
-                                   console=self.console or "auto", ignore_globs=tuple(self.ignore_globs or ()))
+        return self._replaced({"x_stats_pid": self.x_stats_pid, "mode": mode, "resume": resume, "resume_from": rewind,
+                               "fork_from": fork, "run_id": self.run_id or (rewind.run if rewind else None)})
 
     # -- computed settings (the reference's read-only properties) ----------------------------------------
     @property
@@ -426,6 +433,32 @@ class Settings:
         return f"{self.project_url}/sweeps/{quote(self.sweep_id)}" if self.project_url and self.sweep_id else ""
 
     def _base_url(self) -> str:
-        from ..credentials import default_base_url, normalize_host
+        from ..credentials import normalize_host
 
-        return normalize_host(self.base_url) if self.base_url else default_base_url()
+        assert self.base_url is not None, "an unset base_url reads runbase's default"
+        return normalize_host(self.base_url)
+
+
+class _ReadDefault:
+    """A default worked out when it is read: the server runbase uses when none is set (the environment's, else
+    the one logged in to last), and the process that reads x_stats_pid. An instance's set value wins over it."""
+
+    def __init__(self, default: Callable[[], Any]) -> None:
+        self.default = default
+
+    def __get__(self, instance: Settings | None, owner: type[Settings]) -> Any:
+        return self.default()
+
+
+def _default_base_url() -> str:
+    from ..credentials import default_base_url
+
+    return default_base_url()
+
+
+# After @dataclass, so the class attributes are what an unset setting reads but not __init__'s defaults (None:
+# not set).
+for _name, _field in FIELDS.items():
+    setattr(Settings, _name, _field.default)
+setattr(Settings, "base_url", _ReadDefault(_default_base_url))
+setattr(Settings, "x_stats_pid", _ReadDefault(os.getpid))

@@ -121,19 +121,17 @@ STATS_KINDS: dict[str, Kind] = {
     "x_stats_coreweave_metadata_endpoint": TEXT,
     "x_stats_neuron_monitor_config_path": Kind(_file_path, lambda where, text: text),
 }
+# W&B's defaults, but for the number of readings averaged (runbase's; see Settings) and x_stats_pid (the
+# process that reads it).
+STATS_DEFAULTS: dict[str, Any] = {
+    "x_disable_stats": False, "x_stats_track_process_tree": False, "x_stats_sampling_interval": 15.0,
+    "x_stats_samples_to_average": 1, "x_stats_buffer_size": 0, "x_stats_disk_paths": ("/",),
+    "x_stats_coreweave_metadata_base_url": COREWEAVE_BASE_URL,
+    "x_stats_coreweave_metadata_endpoint": COREWEAVE_ENDPOINT,
+}
 
 
 def stats_values(settings: Settings) -> dict[str, Any]:
-    """The system sampler's settings as it reads them, W&B's defaults filled in. Settings checks every value
-    when it is set, so the sampler thread never meets a bad one."""
-    from .fields import filled
-
-    return {name: getattr(settings, name) for name in STATS_KINDS} | {
-        name: filled(getattr(settings, name), name)
-        for name in ("x_disable_stats", "x_stats_track_process_tree", "x_stats_sampling_interval",
-                     "x_stats_samples_to_average", "x_stats_buffer_size")} | {
-        "x_stats_pid": os.getpid() if settings.x_stats_pid is None else settings.x_stats_pid,
-        "x_stats_disk_paths": ("/",) if settings.x_stats_disk_paths is None else settings.x_stats_disk_paths,
-        "x_stats_coreweave_metadata_base_url": settings.x_stats_coreweave_metadata_base_url or COREWEAVE_BASE_URL,
-        "x_stats_coreweave_metadata_endpoint": settings.x_stats_coreweave_metadata_endpoint or COREWEAVE_ENDPOINT,
-    }
+    """The system sampler's settings as it reads them, defaults included. Settings checks every value when it
+    is set, so the sampler thread never meets a bad one."""
+    return {name: getattr(settings, name) for name in STATS_KINDS}
