@@ -29,7 +29,7 @@ from .records import RUN, SUPERSEDED, SYNCED, RecordLog
 from .run import Run
 from .run_moment import RunMoment, run_moment
 from .sender import Sender, warner
-from .settings import DEFAULTS, Settings, filled
+from .settings import Settings, filled
 from .states import CTRL_C_EXIT_CODE, SIGNAL_EXIT_BASE, ended_state
 from .summary import Summary
 from .system import SystemSampler
@@ -348,7 +348,7 @@ def _start(s: Settings, initial: dict[str, Any]) -> Run:
                                    silent=bool(s.silent))
         if rewind is not None:
             _rewind(connection, root, entity, project, rewind, warn=_warner(s),
-                    live_seconds=3 * float(s.heartbeat_seconds or DEFAULTS["heartbeat_seconds"]))
+                    live_seconds=3 * float(filled(s.heartbeat_seconds, "heartbeat_seconds")))
         found = connection.run_resume_status(entity=entity, project=project, name=run_id).project
         existing = found.run if found is not None else None
     branch = rewind or fork
@@ -409,7 +409,7 @@ def _start(s: Settings, initial: dict[str, Any]) -> Run:
         events = connection.run_events_line_count(entity=entity, project=project, name=run_id).project
         system_start = present(present(events, "project").run, "run").events_line_count
     sender = Sender(connection, log, {"entityName": entity, "projectName": project, "runName": run_id}, summary._data,
-                    heartbeat_seconds=float(s.heartbeat_seconds or DEFAULTS["heartbeat_seconds"]),
+                    heartbeat_seconds=float(filled(s.heartbeat_seconds, "heartbeat_seconds")),
                     max_batch_bytes=min(max_batch, s.x_file_stream_max_bytes or max_batch),
                     backoff=(s.x_file_stream_retry_wait_min_seconds, s.x_file_stream_retry_wait_max_seconds),
                     warn=_warner(s), silent=bool(s.silent) or not s.show_info,

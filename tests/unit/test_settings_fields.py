@@ -331,6 +331,60 @@ def test_checked_fills_the_reference_s_defaults() -> None:
     assert (s.reinit, s.save_code, s.show_info, s.heartbeat_seconds) == ("default", None, True, 30.0)
 
 
+def test_an_unset_setting_reads_the_reference_s_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    s = Settings()
+    assert (s.show_info, s.silent, s.allow_offline_artifacts, s.disable_job_creation, s.x_primary) == (
+        True, False, True, True, True)
+    assert (s.x_stats_sampling_interval, s.heartbeat_seconds, s.init_timeout, s.x_log_level,
+            s.max_end_of_run_history_metrics, s.x_stats_buffer_size) == (15.0, 30.0, 90.0, 20, 10, 0)
+    assert (s.mode, s.console, s.reinit, s.git_remote, s.ignore_globs, s.x_stats_disk_paths) == (
+        "online", "auto", "default", "origin", (), ("/",))
+    assert (s.api_key, s.entity, s.save_code, s.anonymous, s.run_id, s.x_stats_gpu_device_ids) == (None,) * 6
+    assert s.x_stats_pid == os.getpid()
+    assert all(getattr(s, name) == field.default for name, field in FIELDS.items()
+               if name not in ("base_url", "x_stats_pid"))
+    assert s.base_url == "http://127.0.0.1:8080"  # runbase's server, not W&B's cloud
+    monkeypatch.setenv("RUNBASE_BASE_URL", "http://elsewhere:9000/")
+    assert Settings().base_url == "http://elsewhere:9000"  # the server runbase uses when none is set
+    assert (s.as_dict(), repr(s)) == ({}, "Settings()")  # reading a default does not set it
+    s = Settings(show_info=False, silent=None)
+    assert (s.show_info, s.silent, s.as_dict()) == (False, False, {"show_info": False})
+    setattr(s, "show_info", None)  # not set again: the default
+    assert (s.show_info, s.as_dict()) == (True, {})
+
+
+def test_a_setting_set_to_its_default_still_wins_over_the_environment(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import copy
+    import pickle
+
+    environ = {"WANDB_SILENT": "true", "WANDB_SHOW_INFO": "false", "WANDB_MODE": "offline",
+               "WANDB_X_STATS_SAMPLING_INTERVAL": "2"}
+    monkeypatch.chdir(tmp_path)  # no workspace settings file
+    base = Settings.from_sources(environ)
+    explicit = Settings(silent=False, show_info=True, mode="online", x_stats_sampling_interval=15.0)
+    assert explicit.as_dict() == {"mode": "online", "show_info": True, "silent": False,
+                                  "x_stats_sampling_interval": 15.0}
+    for kept in (copy.copy(explicit), copy.deepcopy(explicit), pickle.loads(pickle.dumps(explicit)),
+                 Settings().updated(explicit), Settings().updated(explicit.as_dict())):
+        assert kept.as_dict() == explicit.as_dict()
+    fields = ("silent", "show_info", "mode", "x_stats_sampling_interval")
+    assert [getattr(base.updated(explicit), name) for name in fields] == [False, True, "online", 15.0]
+    assert [getattr(base.updated(Settings()), name) for name in fields] == [True, False, "offline", 2.0]
+    merged = Settings.from_sources(environ)
+    merged.update_from_settings(explicit)
+    assert [getattr(merged.checked(), name) for name in fields] == [False, True, "online", 15.0]
+    # init(): Settings over the environment, and the environment over a default never set
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    run = runbase.init(mode="disabled", settings=Settings(silent=False, show_info=True, x_stats_sampling_interval=15))
+    assert (run.settings.silent, run.settings.show_info, run.settings.x_stats_sampling_interval) == (False, True, 15.0)
+    run.finish()
+    run = runbase.init(mode="disabled")
+    assert (run.settings.silent, run.settings.show_info, run.settings.x_stats_sampling_interval) == (True, False, 2.0)
+    run.finish()
+
+
 def test_every_field_is_in_the_readme_settings_subsection() -> None:
     readme = (Path(__file__).parents[2] / "README.md").read_text()
     section = readme.split("### Settings\n", 1)[1].split("\n### ", 1)[0]

@@ -1,5 +1,5 @@
 """The system sampler's settings (x_stats_*, x_disable_stats): their kinds, and their values as the sampler
-reads them, defaults filled in."""
+reads them, defaults included."""
 
 from __future__ import annotations
 
