@@ -93,5 +93,8 @@ def parse(text: str | None, what: str, kind: type = dict, *, exact: bool = True,
     return value
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"))  # json.dumps with options makes an encoder per call
+
+
 def dump(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"))
+    return _ENCODER.encode(value)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import strawberry
 
@@ -46,7 +46,8 @@ class Project(ProjectArtifacts):
         session = info.context.session
         page = info.context.charged(runs.search(session, self.row, given(filters), given(order), first=given(first),
                                                 after=given(after)), "runs")
-        return RunConnection.of(page, lambda: runs.count(session, self.row, given(filters)))
+        return RunConnection.of(page, lambda: runs.count(session, self.row, given(filters)),
+                                shared={("project", self.row.id): self})
 
     @strawberry.field
     def run_count(self, info: Info, filters: JSONString | None = strawberry.UNSET) -> int:
@@ -71,8 +72,11 @@ class RunConnection:
     counted: strawberry.Private[Callable[[], int]]  # a project's matching runs, an artifact's users, ...
 
     @classmethod
-    def of(cls, page: pagination.Page[RunRow], counted: Callable[[], int]) -> RunConnection:
-        return cls(edges=[RunEdge(node=Run.of(row), cursor=c) for row, c in zip(page.items, page.cursors())],
+    def of(cls, page: pagination.Page[RunRow], counted: Callable[[], int],
+           shared: dict[tuple[str, int | None], Any] | None = None) -> RunConnection:
+        """`shared` starts the page's shared objects (see Run.shared), such as the project the page lists."""
+        shared = {} if shared is None else shared
+        return cls(edges=[RunEdge(node=Run.of(row, shared), cursor=c) for row, c in zip(page.items, page.cursors())],
                    page_info=PageInfo.of(page), counted=counted)
 
     @strawberry.field
@@ -100,9 +104,15 @@ class HistoryPage:
     next_step: Int64 | None
 
 
+SharedT = TypeVar("SharedT")
+
+
 @strawberry.type
 class Run(RunFiles, RunArtifacts):
     row: strawberry.Private[RunRow]
+    # The GraphQL objects that the runs of one page share (their project, their users), made once per page rather
+    # than once per run. A page is answered within one field, so no mutation can change them meanwhile.
+    shared: strawberry.Private[dict[tuple[str, int | None], Any]]
     id: strawberry.ID
     name: str
     display_name: str | None
@@ -119,9 +129,9 @@ class Run(RunFiles, RunArtifacts):
     last_history_step: Int64 | None
 
     @classmethod
-    def of(cls, row: RunRow) -> Run:
-        return cls(row=row, id=strawberry.ID(str(row.id)), name=row.name, display_name=row.display_name,
-                   state=row.state, group=row.group_name, job_type=row.job_type,
+    def of(cls, row: RunRow, shared: dict[tuple[str, int | None], Any] | None = None) -> Run:
+        return cls(row=row, shared={} if shared is None else shared, id=strawberry.ID(str(row.id)), name=row.name,
+                   display_name=row.display_name, state=row.state, group=row.group_name, job_type=row.job_type,
                    notes=row.notes, host=row.host, exit_code=row.exit_code, created_at=DateTime(row.created_at),
                    heartbeat_at=timestamp(row.heartbeat_at), finished_at=timestamp(row.finished_at),
                    history_line_count=row.history_line_count or 0, last_history_step=int64(row.last_step))
@@ -138,13 +148,25 @@ class Run(RunFiles, RunArtifacts):
     def summary_metrics(self, info: Info) -> JSONString:
         return info.context.document(self.row.summary or {}, "summaryMetrics")
 
+    def _shared(self, kind: str, row_id: int | None, make: Callable[[], SharedT]) -> SharedT:
+        key = (kind, row_id)
+        if key not in self.shared:
+            self.shared[key] = make()
+        made: SharedT = self.shared[key]
+        return made
+
+    def _project(self) -> Project:
+        return self._shared("project", self.row.project_id, lambda: Project.of(self.row.project))
+
     @strawberry.field
     def user(self, info: Info) -> User | None:
-        return None if self.row.user is None else User.of(self.row.user, info.context.viewer)
+        row = self.row
+        return self._shared("user", row.user_id,
+                            lambda: None if row.user is None else User.of(row.user, info.context.viewer))
 
     @strawberry.field
     def project(self) -> Project | None:
-        return Project.of(self.row.project)
+        return self._project()
 
     @strawberry.field
     def history_keys(self, info: Info) -> JSONString:
@@ -184,7 +206,7 @@ class Run(RunFiles, RunArtifacts):
 
     @strawberry.field
     def read_only(self, info: Info) -> bool:
-        return not info.context.can_write(self.row.project.entity_id)
+        return not info.context.can_write(self._project().row.entity_id)
 
     @strawberry.field
     def system_metrics(self, info: Info) -> JSONString:
