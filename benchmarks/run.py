@@ -329,7 +329,7 @@ def worker_runbase_w3_query(cfg: dict[str, Any]) -> dict[str, Any]:
 
 
 def worker_runbase_w4_log(cfg: dict[str, Any]) -> dict[str, Any]:
-    """W4 set-up: 200,000 steps of `loss` through run.log, then finish()."""
+    """W4 set-up: `steps` steps (200,000 in W4) of `loss` through run.log, then finish()."""
     run = runbase_init(cfg)
     values = w4_values(cfg["steps"])
     start = time.perf_counter()
@@ -827,28 +827,38 @@ def runbase_w2(database: str) -> dict[str, Any]:
     return result
 
 
-def runbase_w3(database: str) -> dict[str, Any]:
-    """W3 against a fresh runbase server: create the runs over GraphQL, then time the search."""
+# What a caller (the scaling mode) looks at while a workload's server still holds its data.
+Inspect = Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]
+
+
+def runbase_w3(database: str, runs: int = W3_RUNS, inspect: Inspect | None = None) -> dict[str, Any]:
+    """W3 against a fresh runbase server: create the runs over GraphQL, then time the search; `inspect(server,
+    result)` adds its figures before the server stops."""
     with runbase_server(database) as server:
-        result = run_worker(sys.executable, "runbase-w3-create", {**sdk_config(server), "runs": W3_RUNS,
+        result = run_worker(sys.executable, "runbase-w3-create", {**sdk_config(server), "runs": runs,
                                                                    "threads": W3_THREADS})
-        result.update(run_worker(sys.executable, "runbase-w3-query", {**sdk_config(server), "runs": W3_RUNS,
+        result.update(run_worker(sys.executable, "runbase-w3-query", {**sdk_config(server), "runs": runs,
                                                                        "reps": W3_REPS}))
+        if inspect is not None:
+            result.update(inspect(server, result))
     return result
 
 
-def runbase_w4(database: str) -> dict[str, Any]:
-    """W4 against a fresh runbase server: log the run through the SDK, check it, then time the reads."""
+def runbase_w4(database: str, steps: int = W4_STEPS, inspect: Inspect | None = None) -> dict[str, Any]:
+    """W4 against a fresh runbase server: log the run through the SDK, check it, then time the reads;
+    `inspect(server, result)` adds its figures before the server stops."""
     with runbase_server(database) as server:
         result = run_worker(sys.executable, "runbase-w4-log", {**sdk_config(server), "project": "w4",
-                                                                "steps": W4_STEPS})
+                                                                "steps": steps}, timeout=3600)
         result["verified_rows"] = history_line_count(server, result["run_id"], "w4")
-        if result["verified_rows"] != W4_STEPS:
-            raise RuntimeError(f"server has {result['verified_rows']} history rows, expected {W4_STEPS}")
+        if result["verified_rows"] != steps:
+            raise RuntimeError(f"server has {result['verified_rows']} history rows, expected {steps}")
         result.update(run_worker(sys.executable, "runbase-w4-read", {
-            **sdk_config(server), "project": "w4", "run_id": result["run_id"], "steps": W4_STEPS,
+            **sdk_config(server), "project": "w4", "run_id": result["run_id"], "steps": steps,
             "page_sizes": list(W4_PAGE_SIZES), "scan_reps": W4_SCAN_REPS, "samples": W4_SAMPLES,
             "sample_reps": W4_SAMPLE_REPS}))
+        if inspect is not None:
+            result.update(inspect(server, result))
     return result
 
 
