@@ -34,6 +34,15 @@ SECRET_VALUES = ("api_key", "azure_account_url_to_access_key", "x_extra_http_hea
                  "x_stats_open_metrics_http_headers")
 
 
+def _no_debug_log(name: str) -> property:
+    """A W&B debug-log path property that runbase cannot give: it has no internal process and writes no debug
+    logs."""
+    def refuse(self: object) -> str:
+        raise NotImplementedError(f"{name}: runbase writes no debug logs (its messages go to the 'runbase' logger)")
+
+    return property(refuse)
+
+
 @dataclass(repr=False)
 class Settings:
     """What init() runs with. A setting not set (or set to None) reads its default (fields.FIELDS), yet stays
@@ -384,25 +393,12 @@ class Settings:
     def resume_fname(self) -> str:
         return os.path.join(self.wandb_dir, "resume.json")
 
-    @property
-    def log_dir(self) -> str:
-        raise NotImplementedError("log_dir: runbase writes no debug logs (its messages go to the 'runbase' logger)")
-
-    @property
-    def log_user(self) -> str:
-        raise NotImplementedError("log_user: runbase writes no debug logs (its messages go to the 'runbase' logger)")
-
-    @property
-    def log_internal(self) -> str:
-        raise NotImplementedError("log_internal: runbase has no internal process and writes no debug logs")
-
-    @property
-    def log_symlink_user(self) -> str:
-        raise NotImplementedError("log_symlink_user: runbase writes no debug logs")
-
-    @property
-    def log_symlink_internal(self) -> str:
-        raise NotImplementedError("log_symlink_internal: runbase has no internal process and writes no debug logs")
+    # W&B's paths of its debug logs: runbase writes none (its messages go to the 'runbase' logger).
+    log_dir = _no_debug_log("log_dir")
+    log_user = _no_debug_log("log_user")
+    log_internal = _no_debug_log("log_internal")
+    log_symlink_user = _no_debug_log("log_symlink_user")
+    log_symlink_internal = _no_debug_log("log_symlink_internal")
 
     @property
     def is_local(self) -> bool:
