@@ -159,11 +159,11 @@ def finish(exit_code: int | None = None, quiet: bool | None = None) -> None:
         runbase.run.finish(exit_code, quiet)
 
 
-def _current(what: str) -> Run:
+def _current(what: str, error: type[UsageError] = UsageError) -> Run:
     import runbase
 
     if runbase.run is None:
-        raise UsageError(f"call runbase.init() before runbase.{what}()")
+        raise error(f"call runbase.init() before runbase.{what}()")
     return runbase.run
 
 
@@ -205,16 +205,16 @@ def watch(models: Module | Sequence[Module], criterion: Any = None,
           log: Literal["gradients", "parameters", "all"] | None = "gradients", log_freq: int = 1000,
           idx: int | None = None, log_graph: bool = False) -> None:
     """run.watch() on the current run; before init() a ValueError, as the reference says."""
-    from .watcher import current_run
+    from .watcher import WatchError
 
-    current_run("watch").watch(models, criterion, log, log_freq, idx, log_graph)
+    _current("watch", WatchError).watch(models, criterion, log, log_freq, idx, log_graph)
 
 
 def unwatch(models: Module | Sequence[Module] | None = None) -> None:
     """run.unwatch() on the current run."""
-    from .watcher import current_run
+    from .watcher import WatchError
 
-    current_run("unwatch").unwatch(models)
+    _current("unwatch", WatchError).unwatch(models)
 
 
 def define_metric(name: str, step_metric: str | Metric | None = None, step_sync: bool | None = None,

@@ -43,15 +43,6 @@ class NotAModuleError(WatchError, TypeError):
     its reference; both catch it."""
 
 
-def current_run(what: str) -> Run:
-    """The run module-level watch() and unwatch() act on."""
-    import runbase
-
-    if runbase.run is None:
-        raise WatchError(f"call runbase.init() before runbase.{what}()")
-    return runbase.run
-
-
 def _torch() -> Any:
     return require("torch", what="run.watch()")
 
