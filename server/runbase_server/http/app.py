@@ -1,4 +1,5 @@
-"""The ASGI application: /graphql (GraphiQL in a browser), /healthz, /files (see file_routes.py)."""
+"""The ASGI application: /graphql (GraphiQL in a browser), /healthz, /files (see file_routes.py),
+/history/columns (see history_routes.py)."""
 
 from __future__ import annotations
 
@@ -50,6 +51,7 @@ from ..pagination import AnswerBudget
 from ..runs import runs
 from ..settings import SESSION_KEY, ServerSettings
 from .file_routes import FileRoutes
+from .history_routes import HistoryRoutes
 
 log = logging.getLogger("runbase.server")
 
@@ -393,6 +395,7 @@ def create_app(settings: ServerSettings | None = None, show_demo: demo.Demo | No
             Route("/graphql", graphql.handle, methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             *FileRoutes(db, settings).routes(),
+            *HistoryRoutes(db, settings).routes(),
         ],
         lifespan=lifespan,
         exception_handlers={Unavailable: on_unavailable},

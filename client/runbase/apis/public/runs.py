@@ -18,6 +18,7 @@ from ...errors import UsageError, present
 from ...files import FileClient, name_under
 from ...states import LIVE_STATES
 from ..paginator import Paginator
+from . import history
 from .files import File, Files
 
 if TYPE_CHECKING:
@@ -320,15 +321,9 @@ class Run:
         page at a time. max_step is exclusive, as in W&B, so scans of [a, b) and [b, c) share no row."""
         if keys is not None and (isinstance(keys, str) or not all(isinstance(k, str) for k in keys)):
             raise UsageError("keys must be a list of strings")
-        step = min_step
-        while True:
-            found = self.client.history_page(entity=self.entity, project=self.project, name=self._id,
-                                             keys=keys, min_step=step, max_step=max_step, limit=page_size).project
-            page = present(present(found, "project").run, "run").history_page
-            yield from json.loads(page.rows)
-            if page.next_step is None:
-                return
-            step = page.next_step
+        yield from history.scan(self.client, self.entity, self.project, self._id,
+                                keys=None if keys is None else list(keys), page_size=page_size, min_step=min_step,
+                                max_step=max_step)
 
     # -- console --------------------------------------------------------------------------------
     def console_output(self, tail: int = 100) -> list[str]:

@@ -1,0 +1,114 @@
+"""POST /history/columns: a page of a run's history (GraphQL's historyPage) as columns of binary numbers
+instead of JSON text of every row (runs/history.py, `columns`), for the SDK's scan_history. It takes the same
+API keys as /graphql, the same access rules (a run the viewer may not read is answered as one that is not
+there) and the same budget of rows and bytes per answer."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, NamedTuple
+
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ..auth import authenticate
+from ..database import Database
+from ..documents import bad_character
+from ..errors import NotFound, Unauthenticated, UserError, error_response
+from ..pagination import AnswerBudget
+from ..runs import history, runs
+from ..settings import ServerSettings
+
+MAX_BODY = 1024 * 1024  # a request names a run, its keys and a range of steps
+
+
+class _Query(NamedTuple):
+    entity: str | None
+    project: str
+    run: str
+    keys: list[str] | None
+    min_step: int | None
+    max_step: int | None
+    limit: int
+
+
+def _step(body: dict[str, Any], name: str) -> int | None:
+    value = body.get(name)
+    if value is not None and type(value) is not int:
+        raise UserError(f'"{name}" must be an integer or null, not {value!r:.100}')
+    return value
+
+
+def _query(text: bytes) -> _Query:
+    """The request body {"entity", "project", "run", "keys", "minStep", "maxStep", "limit"}, checked as
+    GraphQL checks variables: strings no database can store are refused."""
+    try:
+        body = json.loads(text)
+    except (ValueError, RecursionError):
+        body = None
+    if not isinstance(body, dict):
+        raise UserError('the body must be JSON: {"entity": ..., "project": ..., "run": ..., "keys": [...], '
+                        '"minStep": ..., "maxStep": ..., "limit": ...}')
+    entity, keys, limit = body.get("entity"), body.get("keys"), body.get("limit", 1000)
+    names = {"project": body.get("project"), "run": body.get("run")}
+    for name, value in names.items():
+        if not isinstance(value, str):
+            raise UserError(f'"{name}" must be a string')
+    if entity is not None and not isinstance(entity, str):
+        raise UserError('"entity" must be a string or null')
+    if keys is not None and (not isinstance(keys, list) or not all(isinstance(key, str) for key in keys)):
+        raise UserError('"keys" must be a list of strings or null')
+    if type(limit) is not int:
+        raise UserError(f'"limit" must be an integer, not {limit!r:.100}')
+    for value in [entity or "", *names.values(), *(keys or ())]:
+        found = bad_character(value)
+        if found:
+            raise UserError(f"a name or key must not contain {found}")
+    return _Query(entity, names["project"], names["run"], keys, _step(body, "minStep"), _step(body, "maxStep"),
+                  limit)
+
+
+class HistoryRoutes:
+    """The route, bound to one server's database and answer limits."""
+
+    def __init__(self, db: Database, settings: ServerSettings) -> None:
+        self.db = db
+        self.settings = settings
+
+    def routes(self) -> list[Route]:
+        return [Route("/history/columns", self.columns, methods=["POST"])]
+
+    async def columns(self, request: Request) -> Response:
+        """The page as `history.columns` packs it; 401 without a valid key, 404 for a run that is not there or
+        that the viewer may not read, 400 for a bad request or one past the answer budget."""
+        body = bytearray()
+        async for chunk in request.stream():  # read no further than the limit, whatever Content-Length says
+            body += chunk
+            if len(body) > MAX_BODY:
+                return error_response(f"the body is larger than {MAX_BODY} bytes", "PAYLOAD_TOO_LARGE", 413)
+        return await run_in_threadpool(self._answer, request.headers.get("authorization"), bytes(body))
+
+    def _answer(self, authorization: str | None, body: bytes) -> Response:
+        try:
+            query = _query(body)
+            data = self.db.attempt(lambda session: self._page(session, authorization, query))
+        except Unauthenticated as exc:
+            return error_response(str(exc), exc.code, 401)
+        except NotFound as exc:
+            return error_response(str(exc), exc.code, 404)
+        except UserError as exc:
+            return error_response(str(exc), exc.code, 400)
+        return Response(data, media_type=history.COLUMNS_TYPE)
+
+    def _page(self, session: Session, authorization: str | None, query: _Query) -> bytes:
+        viewer = authenticate(session, authorization)
+        run = runs.find(session, viewer, query.entity, query.project, name=query.run)
+        if run is None:
+            raise NotFound(f"no run {query.entity or viewer.username}/{query.project}/{query.run} "
+                           "(or no access to it)")
+        budget = AnswerBudget(rows=self.settings.max_answer_rows, size=self.settings.max_answer_bytes)
+        return history.columns(session, run, query.keys, min_step=query.min_step, max_step=query.max_step,
+                               limit=query.limit, budget=budget)
