@@ -192,7 +192,8 @@ class Run(RunFiles, RunArtifacts):
             raise UserError(f"sampledHistory takes at most {MAX_SPECS} specs, not {len(specs)}; ask for several "
                             "keys in one spec")
         return [JSONString(history.sampled(info.context.session, self.row, spec.keys, spec.samples,
-                                           x_axis=spec.x_axis, budget=info.context.budget)) for spec in parsed]
+                                           x_axis=spec.x_axis, min_step=spec.min_step, max_step=spec.max_step,
+                                           budget=info.context.budget)) for spec in parsed]
 
     @strawberry.field
     def history_page(
@@ -239,10 +240,13 @@ class _Spec(NamedTuple):
     keys: list[str] | None
     samples: int
     x_axis: str
+    min_step: int | None
+    max_step: int | None
 
 
 def _history_spec(text: str) -> _Spec:
-    """A sampledHistory spec as W&B's clients send it: {"keys": [...], "samples": N, "xAxis": "_step"}."""
+    """A sampledHistory spec as W&B's clients send it: {"keys": [...], "samples": N, "xAxis": "_step"}, and a
+    range of steps a zoomed chart shows, "minStep" <= _step < "maxStep" (either optional)."""
     spec = documents.parse(text, "sampledHistory spec")
     keys = spec.get("keys")
     if keys is not None and (not isinstance(keys, list) or not all(isinstance(k, str) for k in keys)):
@@ -253,7 +257,11 @@ def _history_spec(text: str) -> _Spec:
     x_axis = spec.get("xAxis", "_step")
     if not isinstance(x_axis, str):
         raise UserError("sampledHistory spec: xAxis must be a string")
-    return _Spec(keys, samples, x_axis)
+    steps = {name: spec.get(name) for name in ("minStep", "maxStep")}
+    for name, step in steps.items():
+        if step is not None and type(step) is not int:
+            raise UserError(f"sampledHistory spec: {name} must be an integer or null")
+    return _Spec(keys, samples, x_axis, steps["minStep"], steps["maxStep"])
 
 
 def _samples(samples: int | None) -> int:

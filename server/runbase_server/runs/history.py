@@ -531,8 +531,12 @@ class _Frame:
                 pieces[key] = kept
         return _Frame(self.steps[index], pieces)
 
-    def numbers(self, key: str) -> tuple[np.ndarray, np.ndarray]:
-        """Positions and values (as float64) of the key's numeric values."""
+    def numbers(self, key: str) -> tuple[np.ndarray | None, np.ndarray]:
+        """Positions and values (as float64) of the key's numeric values; positions None where every row holds
+        a number (an array of all positions would cost as much as the values)."""
+        items = self.pieces.get(key, ())
+        if len(items) == 1 and items[0].rows is None and items[0].kind != "json":
+            return None, items[0].values.astype(np.float64, copy=False)
         rows, values = [], []
         for piece in self.pieces.get(key, ()):
             if piece.kind == "f8":
@@ -874,25 +878,27 @@ def read(session: Session, run: Run, *, samples: int | None = None, min_step: in
     return text.decode().split("\n") if text else []
 
 
-def _bucket_extremes(rows: np.ndarray, values: np.ndarray, count: int, buckets: int) -> list[np.ndarray]:
+def _bucket_extremes(rows: np.ndarray | None, values: np.ndarray, count: int, buckets: int) -> list[np.ndarray]:
     """Per bucket of rows (`buckets` equal ranges of row positions), the positions of the
-    first lowest and first highest value (NaN never wins unless a bucket has nothing else)."""
+    first lowest and first highest value (NaN never wins unless a bucket has nothing else).
+    `rows` are the positions of the values; None: every row's, in order."""
     edges = np.arange(buckets, dtype=np.int64) * count // buckets
-    starts = np.unique(np.searchsorted(rows, edges))
-    starts = starts[starts < len(rows)]
+    starts = np.unique(edges if rows is None else np.searchsorted(rows, edges))
+    starts = starts[starts < len(values)]
     if not len(starts):
         return []
-    group = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(rows))))
+    widths = np.diff(np.append(starts, len(values)))
     nan = np.isnan(values)
+    some_nan = nan.any()
     picks = []
     for reduce, fill in ((np.minimum, np.inf), (np.maximum, -np.inf)):
-        series = np.where(nan, fill, values) if nan.any() else values
+        series = np.where(nan, fill, values) if some_nan else values
         best = reduce.reduceat(series, starts)
-        hits = np.flatnonzero(series == best[group])
-        hit_groups = group[hits]
+        hits = np.flatnonzero(series == np.repeat(best, widths))
+        hit_groups = np.searchsorted(starts, hits, "right")
         first = np.ones(len(hits), dtype=bool)
         first[1:] = hit_groups[1:] != hit_groups[:-1]
-        picks.append(rows[hits[first]])
+        picks.append(hits[first] if rows is None else rows[hits[first]])
     return picks
 
 
@@ -914,7 +920,7 @@ def _pick(frame: _Frame, samples: int, extremes: list[str], shaped: list[str]) -
             low, high = np.where(nan, np.inf, values).argmin(), np.where(nan, -np.inf, values).argmax()
         else:
             low, high = values.argmin(), values.argmax()
-        must += [int(rows[low]), int(rows[high])]
+        must += [int(low), int(high)] if rows is None else [int(rows[low]), int(rows[high])]
         if key in shaped:
             series[key] = rows, values
     chosen = np.zeros(count, dtype=bool)
@@ -950,8 +956,10 @@ def _spread(kept: np.ndarray, room: int) -> np.ndarray:
 
 
 def sampled(session: Session, run: Run, keys: list[str] | None, samples: int, *, x_axis: str = "_step",
+            min_step: int | None = None, max_step: int | None = None,
             budget: pagination.AnswerBudget | None = None) -> str:
-    """At most `samples` rows as one JSON list, for plotting.
+    """At most `samples` rows with min_step <= step < max_step (both optional: a chart zoomed in reads only
+    the segments it shows) as one JSON list, for plotting.
 
     With keys, only rows holding every key and `x_axis` count, restricted to
     those keys, `x_axis` and "_step" (W&B's sampled history); without, every
@@ -966,27 +974,30 @@ def sampled(session: Session, run: Run, keys: list[str] | None, samples: int, *,
     (ties, flat series, non-numeric keys) goes to the gaps between the rows
     kept, in proportion to their length, evenly spaced within each."""
     budget = budget or pagination.AnswerBudget()
-    frame = _sample(session, run, HISTORY, keys, samples=samples, x_axis=x_axis, budget=budget, what="sampledHistory")
+    frame = _sample(session, run, HISTORY, keys, samples=samples, x_axis=x_axis, budget=budget, what="sampledHistory",
+                    span=_span(min_step, max_step))
     text = frame.render()
     budget.charge(0, "sampledHistory", size=len(text))
     return "[" + text.decode() + "]"
 
 
 def _sample(session: Session, run: Run, stream: Stream, keys: list[str] | None, *, samples: int, x_axis: str,
-            budget: pagination.AnswerBudget, what: str) -> _Frame:
-    """The rows `sampled` keeps, charged to the budget as at most `samples` rows before any is loaded."""
+            budget: pagination.AnswerBudget, what: str, span: _Span | None = _Span(_FIRST, _LAST)) -> _Frame:
+    """The rows `sampled` keeps of those in `span` (None: no step), charged to the budget as at most `samples`
+    rows before any is loaded."""
     if not 1 <= samples <= MAX_SAMPLES:
         raise UserError(f"samples must be between 1 and {MAX_SAMPLES}")
     wanted = _keys(keys, x_axis)
     budget.charge(min(samples, stream.rows(run)), what)
-    everything = _Span(_FIRST, _LAST)
+    if span is None:
+        return _Frame.empty()
     if wanted is None:
-        frame = _frame(session, run, stream, None, required=[], span=everything)[0]
+        frame = _frame(session, run, stream, None, required=[], span=span)[0]
         extremes = list(frame.pieces)
         shaped = [key for key in extremes if not key.startswith("_")]
     else:
         required = [key for key in wanted if key != "_step"]
-        frame = _frame(session, run, stream, required, required=required, span=everything)[0]
+        frame = _frame(session, run, stream, required, required=required, span=span)[0]
         extremes = required
         shaped = [key for key in required if key != x_axis] or required
     return frame.take(_pick(frame, samples, extremes, shaped)) if len(frame) > samples else frame

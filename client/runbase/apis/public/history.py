@@ -125,9 +125,9 @@ def _graphql_page(connection: Connection, body: dict[str, Any]) -> tuple[list[di
     return json.loads(page.rows), page.next_step
 
 
-def scan(connection: Connection, entity: str, project: str, run: str, *, keys: list[str] | None, page_size: int,
-         min_step: int | None, max_step: int | None) -> Iterator[dict[str, Any]]:
-    """Every row with min_step <= _step < max_step in step order (only rows holding all `keys`), a page of
+def pages(connection: Connection, entity: str, project: str, run: str, *, keys: list[str] | None, page_size: int,
+          min_step: int | None, max_step: int | None) -> Iterator[list[dict[str, Any]]]:
+    """The rows with min_step <= _step < max_step in step order (only rows holding all `keys`), a list of at most
     `page_size` rows per request."""
     body: dict[str, Any] = {"entity": entity, "project": project, "run": run, "keys": keys, "minStep": min_step,
                             "maxStep": max_step, "limit": page_size}
@@ -140,7 +140,7 @@ def scan(connection: Connection, entity: str, project: str, run: str, *, keys: l
                 columnar = False
         if not columnar:
             rows, following = _graphql_page(connection, body)
-        yield from rows
+        yield rows
         if following is None:
             return
         body["minStep"] = following

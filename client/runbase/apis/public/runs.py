@@ -7,6 +7,7 @@ import os
 import time
 import warnings
 from collections.abc import Collection, Iterator, Mapping
+from itertools import chain
 from typing import TYPE_CHECKING, Any, cast
 
 from ..._generated.input_types import DeleteRunInput, UpdateArtifactInput, UpsertBucketInput, UseArtifactInput
@@ -319,11 +320,16 @@ class Run:
                      max_step: int | None = None) -> Iterator[dict[str, Any]]:
         """Every row with min_step <= _step < max_step in step order (only rows holding all `keys`), fetched a
         page at a time. max_step is exclusive, as in W&B, so scans of [a, b) and [b, c) share no row."""
+        # Rows pass to the caller at C speed; nothing is checked or fetched until the first is asked for.
+        return chain.from_iterable(self._history_pages(keys, page_size, min_step, max_step))
+
+    def _history_pages(self, keys: list[str] | None, page_size: int, min_step: int | None,
+                       max_step: int | None) -> Iterator[list[dict[str, Any]]]:
         if keys is not None and (isinstance(keys, str) or not all(isinstance(k, str) for k in keys)):
             raise UsageError("keys must be a list of strings")
-        yield from history.scan(self.client, self.entity, self.project, self._id,
-                                keys=None if keys is None else list(keys), page_size=page_size, min_step=min_step,
-                                max_step=max_step)
+        yield from history.pages(self.client, self.entity, self.project, self._id,
+                                 keys=None if keys is None else list(keys), page_size=page_size, min_step=min_step,
+                                 max_step=max_step)
 
     # -- console --------------------------------------------------------------------------------
     def console_output(self, tail: int = 100) -> list[str]:
