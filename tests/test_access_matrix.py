@@ -1,7 +1,7 @@
 """The access matrix, against real servers on SQLite and PostgreSQL: for every kind of object (entity, team
-membership, project private and public, run, run file, artifact version, collection, registry of organization
-and restricted visibility, integration, automation, delivery), every role (owner, team admin, member, viewer,
-outsider, anonymous) and every action that applies (read, write, delete, link, list), one request, whose outcome
+membership, project private and public, run, run file, history columns, artifact version, collection, registry of
+organization and restricted visibility, integration, automation, delivery), every role (owner, team admin, member,
+viewer, outsider, anonymous) and every action that applies (read, write, delete, link, list), one request, whose outcome
 must be what runbase_server/access.py's rules say. The world is built once per database."""
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("run", "read"): MEMBERS, ("run", "write"): WRITERS, ("run", "delete"): WRITERS,
     ("run", "rewind"): WRITERS, ("run", "fork"): WRITERS,  # forking reads the source, a run of the same project
     ("run file", "read"): MEMBERS,
+    ("history columns", "read"): MEMBERS,  # a run's history through POST /history/columns
     ("system stream", "read"): MEMBERS, ("system stream", "write"): WRITERS,  # a run's system metrics
     ("version", "read"): MEMBERS, ("version", "write"): WRITERS, ("version", "delete"): WRITERS,
     ("version", "link"): WRITERS,  # only those who may share it (access.require_sharer): not its viewers
@@ -203,6 +204,23 @@ def _file(world: World, role: str) -> bool:
     return response.status_code == 200
 
 
+def _history_columns(world: World, role: str) -> bool:
+    """Denied exactly as a run that is not there: the same status and words, so a refusal tells nothing."""
+    key = world.keys[role]
+
+    def post(run: str) -> httpx.Response:
+        return httpx.post(f"{world.server.url}/history/columns",
+                          json={"entity": world.team, "project": "private", "run": run, "limit": 10},
+                          headers={} if key is None else {"Authorization": f"Bearer {key}"})
+
+    response = post("run")
+    assert response.status_code in (200, 401, 404), response.text
+    if response.status_code == 404:
+        missing = post("no-such-run").json()["errors"][0]["message"]
+        assert response.json()["errors"][0]["message"] == missing.replace("no-such-run", "run")
+    return response.status_code == 200
+
+
 def _team(world: World, _: str) -> dict[str, Any]:
     return {"t": world.team}
 
@@ -247,6 +265,7 @@ CELLS: dict[tuple[str, str], Check] = {
         "entityName": w.team, "modelName": "private", "name": f"fork-{r}",
         "config": '{"_wandb": {"value": {"branch_point": {"run_id": "run", "step": 1}}}}'}}),
     ("run file", "read"): _file,
+    ("history columns", "read"): _history_columns,
     ("system stream", "read"): _query(
         "query($t: String) { project(name: \"private\", entityName: $t) { run(name: \"run\") { events "
         "systemMetrics } } }", lambda d: bool(d["project"] and d["project"]["run"]), _team),

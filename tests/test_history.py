@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from runbase.apis.public.history import unpack
 from runbase_server import users
 from runbase_server.database import MIGRATIONS, Database, upgrade
 from runbase_server.errors import UserError
@@ -381,3 +382,107 @@ def test_steps_beyond_64_bits_are_refused(store: Store) -> None:
     with pytest.raises(UserError, match="2\\^63-1"):
         store.append([{"_step": 1, "x": 1}, {"_step": 2**63, "x": 1}])
     assert store.append([{"_step": 2**63 - 1, "x": 1}]) == 1
+
+
+# ---------------------------------------------------------------- history as binary columns (/history/columns)
+
+
+def exact(rows: list[dict]) -> str:
+    """Equal texts mean equal rows: keys in the same order, types included (1 is not 1.0 nor true; NaN is NaN)."""
+    return json.dumps(rows)
+
+
+def assert_columns_match_json(store: Store, keys: list[str] | None, limit: int, min_step: int | None = None,
+                              max_step: int | None = None) -> int:
+    """Page by page, `history.columns` unpacked by the SDK gives the rows and cursor `history.scan` gives as JSON;
+    returns how many rows there were."""
+    cursor, count = min_step, 0
+    while True:
+        text, following = store.call(history.scan, keys, min_step=cursor, max_step=max_step, limit=limit)
+        rows, cursor_after = unpack(store.call(history.columns, keys, min_step=cursor, max_step=max_step,
+                                               limit=limit))
+        assert exact(rows) == exact(json.loads(text)) and cursor_after == following
+        count += len(rows)
+        if following is None:
+            return count
+        cursor = following
+
+
+HARD: list[Any] = [float("nan"), float("inf"), -float("inf"), 0, -(2**63), 2**63 - 1, 2**64, 2**70, -(2**80),
+                   1e300, -0.0, 5e-324, True, False, None, "text", "", "ünï,\n\"", "\U0001f600", [1, float("nan"),
+                   -float("inf"), 2**70], {"a": {"b": [None, 1.5]}}, [], {}]
+
+
+def hard_rows(count: int, first: int = 0) -> list[dict[str, Any]]:
+    """Rows whose keys change kind from segment to segment and come and go, with dotted and unicode keys."""
+    rows = []
+    for n in range(first, first + count):
+        row: dict[str, Any] = {"_step": n * 2 + 7, "f": n / 3, "i": n - 50, "s": HARD[n % len(HARD)]}
+        if n % 4 == 0:
+            row["a.b"] = -float("inf") if n % 8 else float("nan")
+        if n % 5 == 0:
+            row["ключ ü"] = 2**70 + n if n % 10 else n
+        if n >= 120:  # kinds change: float, then strings
+            row["i"] = float(n) if n < 160 else str(n)
+        rows.append(row)
+    return rows
+
+
+def test_columns_give_the_json_rows_exactly(store: Store, small_segments: None) -> None:
+    rows = hard_rows(200)
+    selections: list[list[str] | None] = [None, ["f"], ["s"], ["i", "s"], ["a.b"], ["ключ ü", "f"], ["_step"],
+                                          ["missing"]]
+    send(store, rows[:40], 13)  # the tail alone
+    assert store.layout()[1] == 0
+    for keys in selections:
+        assert_columns_match_json(store, keys, 7)
+    send(store, rows[40:], 11)  # compacted segments and the tail
+    tail, segments = store.layout()
+    assert tail and segments
+    for keys in selections:
+        for limit in (1, 7, 1_000):
+            assert_columns_match_json(store, keys, limit)
+        assert_columns_match_json(store, keys, 5, min_step=101, max_step=333)  # a range inside both
+    assert assert_columns_match_json(store, None, 1_000) == 200
+    got, _ = unpack(store.call(history.columns, None, limit=1_000))
+    assert all(type(row["ключ ü"]) is int for row in got if "ключ ü" in row)  # 2**70 + n stays exact
+    with store.db.session() as session:
+        history.compact(session, session.scalar(select(Run)))
+    assert store.layout()[0] == 0
+    for keys in selections:
+        assert assert_columns_match_json(store, keys, 1_000) == len(only(rows, [k for k in keys or [] if k != "_step"]))
+    assert unpack(store.call(history.columns, None, min_step=10, max_step=10, limit=5)) == ([], None)
+
+
+def test_columns_of_gapless_segments_read_no_step_arrays(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = [{"_step": i, "loss": i / 4, "every3": i} if i % 3 == 0 else {"_step": i, "loss": i / 4}
+            for i in range(25_000)]
+    send(store, rows, 12_500)
+    asked: list[list[str] | None] = []
+    fetch = history._fetch
+    monkeypatch.setattr(history, "_fetch", lambda *a: asked.append(a[-1]) or fetch(*a))
+    got, following = unpack(store.call(history.columns, ["loss"], min_step=3, limit=20_000))
+    assert following == 20_003 and exact(got) == exact(only(rows[3:20_003], ["loss"])) and asked == [["loss"]]
+    got, following = unpack(store.call(history.columns, ["every3"], limit=100))
+    assert exact(got) == exact(only(rows, ["every3"])[:100]) and asked[-1] == ["_step", "every3"]
+
+
+def test_sampled_in_a_range_reads_only_its_segments(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = [{"_step": i, "loss": (i % 977) / 3} for i in range(60_000)]
+    send(store, rows, 10_000)  # six segments of 10,000
+    rows.append({"_step": 60_000, "loss": -1.0})
+    send(store, rows[-1:], 1)  # and a tail
+    fetched: list[list[int]] = []
+    fetch = history._fetch
+    monkeypatch.setattr(history, "_fetch", lambda *a: fetched.append(a[3]) or fetch(*a))
+    ranged = json.loads(store.call(history.sampled, ["loss"], 100, min_step=25_000, max_step=35_000))
+    assert fetched == [[20_000, 30_000]]
+    inside = rows[25_000:35_000]
+    assert ranged[0] == inside[0] and ranged[-1] == inside[-1] and len(ranged) == 100
+    assert {row["_step"] for row in ranged} <= {row["_step"] for row in inside}
+    low = min(inside, key=lambda row: row["loss"])
+    assert low in ranged  # the range's own extremes are kept
+    assert json.loads(store.call(history.sampled, ["loss"], 100, min_step=5, max_step=5)) == []
+    assert json.loads(store.call(history.sampled, ["loss"], 100, min_step=60_000))[0] == rows[-1]
+    assert store.sampled(["loss"], 100) == json.loads(store.call(history.sampled, ["loss"], 100, min_step=None,
+                                                                 max_step=None))

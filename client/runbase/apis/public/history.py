@@ -21,6 +21,7 @@ from ...connection import RETRY_STATUSES, Connection
 from ...errors import AuthenticationError, CommError, present
 
 MAGIC = b"RBHC"  # the server's history.COLUMNS_MAGIC
+MEDIA_TYPE = "application/vnd.runbase.history-columns"  # and its COLUMNS_TYPE
 ROUTE = "/history/columns"
 
 
@@ -89,7 +90,7 @@ def _fetch(connection: Connection, body: dict[str, Any]) -> tuple[list[dict[str,
         try:
             # json's own escapes: a lone surrogate in a key reaches the server, which names it
             response = connection.http.post(connection.base_url + ROUTE, content=json.dumps(body).encode(),
-                                            headers={"Content-Type": "application/json"})
+                                            headers={"Content-Type": "application/json", "Accept": MEDIA_TYPE})
         except httpx.TransportError as exc:
             raise CommError(f"cannot reach the runbase server at {connection.base_url}: {exc!r}",
                             retryable=True) from exc
