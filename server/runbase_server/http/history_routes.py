@@ -53,22 +53,20 @@ def _query(text: bytes) -> _Query:
         raise UserError('the body must be JSON: {"entity": ..., "project": ..., "run": ..., "keys": [...], '
                         '"minStep": ..., "maxStep": ..., "limit": ...}')
     entity, keys, limit = body.get("entity"), body.get("keys"), body.get("limit", 1000)
-    names = {"project": body.get("project"), "run": body.get("run")}
-    for name, value in names.items():
-        if not isinstance(value, str):
-            raise UserError(f'"{name}" must be a string')
+    project, run = body.get("project"), body.get("run")
+    if not isinstance(project, str) or not isinstance(run, str):
+        raise UserError('"project" and "run" must be strings')
     if entity is not None and not isinstance(entity, str):
         raise UserError('"entity" must be a string or null')
     if keys is not None and (not isinstance(keys, list) or not all(isinstance(key, str) for key in keys)):
         raise UserError('"keys" must be a list of strings or null')
     if type(limit) is not int:
         raise UserError(f'"limit" must be an integer, not {limit!r:.100}')
-    for value in [entity or "", *names.values(), *(keys or ())]:
+    for value in [entity or "", project, run, *(keys or ())]:
         found = bad_character(value)
         if found:
             raise UserError(f"a name or key must not contain {found}")
-    return _Query(entity, names["project"], names["run"], keys, _step(body, "minStep"), _step(body, "maxStep"),
-                  limit)
+    return _Query(entity, project, run, keys, _step(body, "minStep"), _step(body, "maxStep"), limit)
 
 
 class HistoryRoutes:
