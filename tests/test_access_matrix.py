@@ -1,7 +1,7 @@
 """The access matrix, against real servers on SQLite and PostgreSQL: for every kind of object (entity, team
 membership, project private and public, run, run file, sweep, artifact version, collection, registry of
-organization and restricted visibility, integration, automation, delivery), every role (owner, team admin, member, viewer,
-outsider, anonymous) and every action that applies (read, write, delete, link, list), one request, whose outcome
+organization and restricted visibility, integration, automation, delivery), every role (owner, team admin, member,
+viewer, outsider, anonymous) and every action that applies (read, write, delete, link, list), one request, whose outcome
 must be what runbase_server/access.py's rules say. The world is built once per database."""
 
 from __future__ import annotations
@@ -262,8 +262,10 @@ CELLS: dict[tuple[str, str], Check] = {
                             "systemRows": '[{"cpu": 1.5, "_timestamp": 1.0, "_runtime": 1.0}]',
                             "systemStart": ROLES.index(r)}}),
     ("sweep", "read"): _query(
-        "query($t: String, $s: String!) { project(name: \"private\", entityName: $t) { sweep(sweepName: $s) { id } } }",
-        lambda d: bool(d["project"] and d["project"]["sweep"]), lambda w, r: {"t": w.team, "s": w.ids["sweep"]["name"]}),
+        "query($t: String, $s: String!) { project(name: \"private\", entityName: $t) { "
+        "sweep(sweepName: $s) { id } } }",
+        lambda d: bool(d["project"] and d["project"]["sweep"]),
+        lambda w, r: {"t": w.team, "s": w.ids["sweep"]["name"]}),
     ("sweep", "list"): _query(
         "query($t: String) { project(name: \"private\", entityName: $t) { sweeps { edges { node { id } } } } }",
         lambda d: bool(d["project"] and d["project"]["sweeps"]["edges"]), _team),

@@ -259,3 +259,69 @@ def test_pause_resume_stop_and_cancel(server: Server, env: dict[str, str], tmp_p
     assert refused.returncode == 1 and "cannot become RUNNING" in refused.stderr
     other = wandb.sweep({"method": "random", "parameters": {"a": {"min": 0.0, "max": 1.0}}}, project=project)
     assert wandb.sweeps.set_state(f"{project}/{other}", "CANCELED") == "CANCELED"
+
+
+def test_agents_of_two_servers_sharing_one_postgresql_split_a_grid(
+        backend: str, server: Server, env: dict[str, str], tmp_path: Path) -> None:
+    """Suggestions are claimed in the database, so agents asking different servers never get the same one."""
+    if backend != "postgresql":
+        pytest.skip("several servers share a database on PostgreSQL")
+    second = Server(tmp_path / "second", server.database_url).start()
+    try:
+        project = _project()
+        sweep_id = wandb.sweep(GRID_12, project=project)
+        code = TRAIN + f"\nwandb.agent({sweep_id!r}, function=train, project={project!r})\n"
+        agents = (_agents(code, env, 2, tmp_path)
+                  + _agents(code, {**env, "RUNBASE_BASE_URL": second.url}, 2, tmp_path))
+        _finished(agents)
+    finally:
+        second.stop()
+    runs = _sweep_runs(server, project, sweep_id)
+    assert len(runs) == 12 and len({_params(run, "a", "b") for run in runs}) == 12
+    assert runs[0]["sweep_state"] == "FINISHED"
+
+
+SIGNALLED = """
+import os, signal, sys, time
+import runbase
+
+run = runbase.init()
+def stop(signum, frame):
+    with open(os.environ["OUT"], "a") as out:
+        out.write(f"{run.id} got {signal.Signals(signum).name}\\n")
+    run.finish(exit_code=1)
+    sys.exit(1)
+signal.signal(signal.SIGINT, stop)
+signal.signal(signal.SIGTERM, stop)
+with open(os.environ["OUT"], "a") as out:
+    out.write(f"{run.id} started\\n")
+time.sleep(120)
+"""
+
+
+@pytest.mark.parametrize("how", ["SIGINT", "SIGTERM", "cancel"])
+def test_the_cli_agent_forwards_signals_and_stops_runs_of_a_canceled_sweep(
+        server: Server, env: dict[str, str], tmp_path: Path, how: str) -> None:
+    import signal
+
+    project = _project()
+    (tmp_path / "train.py").write_text(SIGNALLED)
+    sweep_id = wandb.sweep({"program": "train.py", "method": "random", "parameters": {"a": {"values": [1, 2]}}},
+                           project=project)
+    out = tmp_path / "out.txt"
+    agent = subprocess.Popen([sys.executable, "-m", "runbase.cli", "agent", f"{project}/{sweep_id}"],
+                             env={**env, "OUT": str(out)}, cwd=tmp_path, text=True, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while not (out.exists() and "started" in out.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert "started" in out.read_text()
+    if how == "cancel":
+        assert wandb.sweeps.set_state(f"{project}/{sweep_id}", "CANCELED") == "CANCELED"
+    else:
+        agent.send_signal(getattr(signal, how))
+    output, _ = agent.communicate(timeout=60)
+    run_id = out.read_text().split()[0]
+    received = "SIGTERM" if how == "cancel" else how
+    assert out.read_text().splitlines() == [f"{run_id} started", f"{run_id} got {received}"], output
+    assert [run["name"] for run in _sweep_runs(server, project, sweep_id)] == [run_id]

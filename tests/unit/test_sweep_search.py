@@ -44,7 +44,8 @@ CONTINUOUS: dict[str, tuple[dict[str, Any], Callable[[Any], Any]]] = {
                                _inverse_log(-math.log(10), -math.log(0.01))),
     "normal": ({"distribution": "normal", "mu": 3, "sigma": 2}, stats.norm(3, 2).cdf),
     "normal defaults": ({"distribution": "normal"}, stats.norm(0, 1).cdf),
-    "log_normal": ({"distribution": "log_normal", "mu": 0.5, "sigma": 0.7}, stats.lognorm(s=0.7, scale=math.exp(0.5)).cdf),
+    "log_normal": ({"distribution": "log_normal", "mu": 0.5, "sigma": 0.7},
+                   stats.lognorm(s=0.7, scale=math.exp(0.5)).cdf),
     "beta": ({"distribution": "beta", "a": 2, "b": 5}, stats.beta(2, 5).cdf),
 }
 
@@ -158,7 +159,8 @@ BAD: list[tuple[Any, str]] = [
     ({"method": "random", "parameters": {"x": {"distribution": "uniform", "min": 0}}}, "needs ['max']"),
     ({"method": "random", "parameters": {"x": {"distribution": "uniform", "min": 0, "max": 1, "mu": 0}}},
      "takes ['max', 'min'], not ['mu']"),
-    ({"method": "random", "parameters": {"x": {"min": 0, "max": float("inf")}}}, "parameters.x.max: must be a finite number"),
+    ({"method": "random", "parameters": {"x": {"min": 0, "max": float("inf")}}},
+     "parameters.x.max: must be a finite number"),
     ({"method": "random", "parameters": {"x": {"min": True, "max": 3}}}, "parameters.x.min"),
     ({"method": "random", "parameters": {"x": {"q": 1}}}, "parameters.x: a parameter needs"),
     ({"method": "random", "parameters": {"x": {"parameters": {"y": {"value": 1}}, "value": 2}}},
@@ -178,8 +180,8 @@ BAD: list[tuple[Any, str]] = [
       "early_terminate": {"type": "hyperband", "min_iter": 3, "eta": 1}}, "`eta` must be above 1"),
     ({"method": "random", "parameters": {"x": {"value": 1}}, "metric": {"name": "l"},
       "early_terminate": {"type": "median", "min_iter": 3}}, "early_terminate.type"),
-    ({"method": "random", "parameters": {"x": {"value": 1}}, "early_terminate": {"type": "hyperband", "min_iter": 3}},
-     "early_terminate needs `metric`"),
+    ({"method": "random", "parameters": {"x": {"value": 1}},
+      "early_terminate": {"type": "hyperband", "min_iter": 3}}, "early_terminate needs `metric`"),
     ([1, 2], "must be a mapping"),
 ]
 
