@@ -1,5 +1,5 @@
 """The access matrix, against real servers on SQLite and PostgreSQL: for every kind of object (entity, team
-membership, project private and public, run, run file, history columns, artifact version, collection, registry of
+membership, project private and public, run, run file, history columns, sweep, artifact version, collection, registry of
 organization and restricted visibility, integration, automation, delivery), every role (owner, team admin, member,
 viewer, outsider, anonymous) and every action that applies (read, write, delete, link, list), one request, whose outcome
 must be what runbase_server/access.py's rules say. The world is built once per database."""
@@ -36,6 +36,8 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("run file", "read"): MEMBERS,
     ("history columns", "read"): MEMBERS,  # a run's history through POST /history/columns
     ("system stream", "read"): MEMBERS, ("system stream", "write"): WRITERS,  # a run's system metrics
+    ("sweep", "read"): MEMBERS, ("sweep", "list"): MEMBERS, ("sweep", "create"): WRITERS,
+    ("sweep", "write"): WRITERS, ("sweep", "agent"): WRITERS,  # pausing it; running an agent for it
     ("version", "read"): MEMBERS, ("version", "write"): WRITERS, ("version", "delete"): WRITERS,
     ("version", "link"): WRITERS,  # only those who may share it (access.require_sharer): not its viewers
     ("collection", "read"): MEMBERS, ("collection", "write"): WRITERS, ("collection", "delete"): WRITERS,
@@ -61,6 +63,8 @@ PROJECT = "mutation($i: UpsertModelInput!) { upsertModel(input: $i) { inserted }
 HOOK = """mutation($i: CreateGenericWebhookIntegrationInput!) { createGenericWebhookIntegration(input: $i) {
     integration { id } } }"""
 TRIGGER = "mutation($i: CreateFilterTriggerInput!) { createFilterTrigger(input: $i) { trigger { id } } }"
+SWEEP = "mutation($i: UpsertSweepInput!) { upsertSweep(input: $i) { sweep { id name } } }"
+SWEEP_CONFIG = '{"method": "random", "parameters": {"lr": {"min": 0.0, "max": 1.0}}}'
 
 
 @dataclass
@@ -126,6 +130,8 @@ def world(server: Server) -> World:
                 {"i": {"entityName": team, "projectName": "private", "runName": "run", "files":
                        f'[{{"name": "f.txt", "sha256": "{digest}", "size": {len(contents)}}}]'}})
     world.ids["version"] = _version(world, "owner", team, "private")
+    world.ids["sweep"] = world.setup(SWEEP, {"i": {"entityName": team, "projectName": "private",
+                                                   "config": SWEEP_CONFIG}})["upsertSweep"]["sweep"]
     for role in ROLES:  # one of each to delete per role
         world.setup(BUCKET, {"i": {"entityName": team, "modelName": "private", "name": f"del-{role}"}})
         world.ids[f"del version {role}"] = _version(world, "owner", team, "private", f"v-{role}")["id"]
@@ -274,6 +280,20 @@ CELLS: dict[tuple[str, str], Check] = {
         lambda w, r: {"i": {"entityName": w.team, "projectName": "private", "runName": "run", "rows": "[]",
                             "systemRows": '[{"cpu": 1.5, "_timestamp": 1.0, "_runtime": 1.0}]',
                             "systemStart": ROLES.index(r)}}),
+    ("sweep", "read"): _query(
+        "query($t: String, $s: String!) { project(name: \"private\", entityName: $t) { "
+        "sweep(sweepName: $s) { id } } }",
+        lambda d: bool(d["project"] and d["project"]["sweep"]),
+        lambda w, r: {"t": w.team, "s": w.ids["sweep"]["name"]}),
+    ("sweep", "list"): _query(
+        "query($t: String) { project(name: \"private\", entityName: $t) { sweeps { edges { node { id } } } } }",
+        lambda d: bool(d["project"] and d["project"]["sweeps"]["edges"]), _team),
+    ("sweep", "create"): _mutation(SWEEP, lambda w, r: {"i": {"entityName": w.team, "projectName": "private",
+                                                              "config": SWEEP_CONFIG}}),
+    ("sweep", "write"): _mutation(SWEEP, lambda w, r: {"i": {"id": w.ids["sweep"]["id"], "state": "PAUSED"}}),
+    ("sweep", "agent"): _mutation(
+        "mutation($i: CreateAgentInput!) { createAgent(input: $i) { agent { id } } }",
+        lambda w, r: {"i": {"entityName": w.team, "projectName": "private", "sweep": w.ids["sweep"]["name"]}}),
     ("version", "read"): _query("query($id: ID!) { artifact(id: $id) { id } }", lambda d: d["artifact"] is not None,
                                 lambda w, r: {"id": w.ids["version"]["id"]}),
     ("version", "write"): _mutation("mutation($i: UpdateArtifactInput!) { updateArtifact(input: $i) { artifact "

@@ -299,16 +299,19 @@ def test_status_of_an_offline_run_counts_everything_as_pending(tmp_path: Path) -
         run.status()
 
 
-def test_module_level_functions_need_a_run_and_sweeps_are_not_built() -> None:
+def test_module_level_functions_need_a_run_and_the_sweep_controller_is_not_built() -> None:
     assert runbase.run is None
     calls: list[Callable[[], object]] = [lambda: runbase.define_metric("x"), lambda: runbase.alert("t", "x"),
                                          runbase.mark_preempting]
     for call in calls:
         with pytest.raises(runbase.UsageError, match=r"call runbase.init\(\) before runbase\.\w+\(\)"):
             call()
-    sweeps: list[Callable[[], object]] = [lambda: runbase.sweep({}), lambda: runbase.agent("abc"), runbase.controller]
-    for call in sweeps:
-        with pytest.raises(NotImplementedError, match="sweeps"):
+    with pytest.raises(NotImplementedError, match="controller"):
+        runbase.controller()
+    bad_sweeps: list[Callable[[], object]] = [lambda: runbase.sweep(42),  # type: ignore[arg-type]
+                                              lambda: runbase.agent("abc", count=0)]
+    for call in bad_sweeps:
+        with pytest.raises(runbase.UsageError):
             call()
     with pytest.raises(runbase.UnsupportedError, match="unsupported requirement: teleport"):
         runbase.require(["core", "teleport"])

@@ -1,4 +1,4 @@
-"""The `runbase` command: server, sync, login, monitor."""
+"""The `runbase` command: server, sync, login, monitor, sweep, agent."""
 
 from __future__ import annotations
 
@@ -162,6 +162,64 @@ def _add_monitor(commands: Any) -> None:
     slack.set_defaults(func=_monitor_slack)
 
 
+CONTROLS = {"pause": "PAUSED", "resume": "RUNNING", "stop": "FINISHED", "cancel": "CANCELED"}
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    from . import sweeps
+    from .errors import UsageError
+
+    control = [name for name in CONTROLS if getattr(args, name)]
+    if control:
+        state = sweeps.set_state(args.config_yaml_or_sweep_id, CONTROLS[control[0]], entity=args.entity,
+                                 project=args.project)
+        print(f"runbase: sweep {args.config_yaml_or_sweep_id} is {state}")
+        return 0
+    import yaml
+
+    try:
+        config = yaml.safe_load(Path(args.config_yaml_or_sweep_id).read_text())
+    except (OSError, yaml.YAMLError) as exc:
+        raise UsageError(f"cannot read the sweep configuration {args.config_yaml_or_sweep_id}: {exc}") from None
+    if not isinstance(config, dict):
+        raise UsageError(f"{args.config_yaml_or_sweep_id} holds no sweep configuration (a YAML mapping)")
+    config.update({key: value for key, value in (("name", args.name), ("program", args.program)) if value})
+    sweep_id = sweeps.sweep(config, entity=args.entity, project=args.project, prior_runs=args.prior_run)
+    print(f"runbase: run the sweep with: runbase agent {sweep_id}")
+    return 0
+
+
+def _agent(args: argparse.Namespace) -> int:
+    from . import sweeps
+
+    sweeps.agent(args.sweep_id, entity=args.entity, project=args.project, count=args.count)
+    return 0
+
+
+def _add_sweeps(commands: Any) -> None:
+    sweep = commands.add_parser("sweep", help="create a hyperparameter sweep from a YAML file, or control one")
+    sweep.add_argument("config_yaml_or_sweep_id", metavar="CONFIG_YAML_OR_SWEEP_ID",
+                       help="the sweep configuration (YAML); with a control option, the sweep ([entity/project/]id)")
+    sweep.add_argument("--project", help="the project (default: the configuration's, then RUNBASE_PROJECT)")
+    sweep.add_argument("--entity", help="the entity (default: the configuration's, then yours)")
+    sweep.add_argument("--name", help="the sweep's name, over the configuration's")
+    sweep.add_argument("--program", help="the program to run, over the configuration's")
+    sweep.add_argument("--prior_run", "-R", action="append", metavar="RUN_ID",
+                       help="an existing run to add to the sweep (repeatable)")
+    controls = sweep.add_mutually_exclusive_group()
+    controls.add_argument("--pause", action="store_true", help="pause the sweep: its agents wait")
+    controls.add_argument("--resume", action="store_true", help="resume a paused sweep")
+    controls.add_argument("--stop", action="store_true", help="stop the sweep: runs going on finish, no new ones")
+    controls.add_argument("--cancel", action="store_true", help="cancel the sweep: agents stop their runs")
+    sweep.set_defaults(func=_sweep)
+    agent = commands.add_parser("agent", help="run a sweep's suggestions, its program as a subprocess")
+    agent.add_argument("sweep_id", metavar="SWEEP_ID", help="the sweep ([entity/project/]id)")
+    agent.add_argument("--count", type=int, metavar="N", help="make at most N runs")
+    agent.add_argument("--project", help="the sweep's project, when SWEEP_ID does not name it")
+    agent.add_argument("--entity", help="the sweep's entity, when SWEEP_ID does not name it")
+    agent.set_defaults(func=_agent)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = ArgumentParser(prog="runbase", description="Self-hosted experiment tracking.")
     parser.add_argument("--version", action="version", version=f"runbase {__version__}")
@@ -184,6 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     login.add_argument("--relogin", action="store_true")
     login.set_defaults(func=_login)
     _add_monitor(commands)
+    _add_sweeps(commands)
     args = parser.parse_args(argv)
     from .errors import Error
 

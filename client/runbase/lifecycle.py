@@ -365,6 +365,8 @@ def _start(s: Settings, initial: dict[str, Any]) -> Run:
         point = {"run_id": branch.run, "step": branch.value}
         config.update({"_wandb": {**(config.get("_wandb") or {}), "branch_point": point}}, allow_val_change=True)
     config.update(initial)
+    if s.sweep_param_path:  # the agent's suggestion wins over the script's own values, as in W&B
+        config.update(_sweep_parameters(s.sweep_param_path), allow_val_change=True)
     summary = Summary(json.loads(existing.summary_metrics) if existing is not None else {})
     s = s.updated({"entity": entity, "project": project, "run_id": run_id, "resumed": resumed,
                    "x_start_time": time.time() if s.x_start_time is None else s.x_start_time})
@@ -377,7 +379,7 @@ def _start(s: Settings, initial: dict[str, Any]) -> Run:
         "displayName": display_name,
         "notes": s.run_notes, "groupName": s.run_group, "jobType": s.run_job_type,
         "tags": list(s.run_tags) if s.run_tags is not None else None, "host": s.host or socket.gethostname(),
-        "config": json.dumps(wandb_shaped(config.as_dict())), "state": "running",
+        "config": json.dumps(wandb_shaped(config.as_dict())), "state": "running", "sweep": s.sweep_id,
     }
     fields = {k: v for k, v in fields.items() if v is not None}
     log = RecordLog(run_dir / f"run-{run_id}.runbase")
@@ -505,6 +507,20 @@ def _rewind(connection: Connection, root: Path, entity: str, project: str, momen
 def _refused(exc: CommError, what: str) -> Exception:
     """The server's refusal of a branch point (no such run or step, no access) as a UsageError."""
     return UsageError(f"{what}: {exc}") if exc.code in ("BAD_USER_INPUT", "NOT_FOUND", "FORBIDDEN") else exc
+
+
+def _sweep_parameters(path: str) -> dict[str, Any]:
+    """The parameters a sweep agent chose for this run, from the file it wrote (W&B's sweep_param_path:
+    YAML {name: {"value": v}}, beside W&B's wandb_version key)."""
+    import yaml
+
+    try:
+        document = yaml.safe_load(Path(path).read_text())
+    except (OSError, yaml.YAMLError) as exc:
+        raise UsageError(f"cannot read the sweep parameters at {path} (sweep_param_path): {exc}") from None
+    if not isinstance(document, dict):
+        raise UsageError(f"the sweep parameters at {path} (sweep_param_path) are not a mapping")
+    return from_wandb_shape({key: item for key, item in document.items() if key != "wandb_version"})
 
 
 def _check_resume(resume: str | bool | None, run_id: str, existing: Any) -> bool:

@@ -572,8 +572,14 @@ class Run:
         return replace(self._settings, api_key=None)
 
     @property
-    def sweep_id(self) -> None:
-        return None
+    def sweep_id(self) -> str | None:
+        """The sweep the run belongs to (its agent set the sweep_id setting), or None."""
+        return self._settings.sweep_id
+
+    @property
+    def sweep_url(self) -> str | None:
+        """Where the run's sweep is seen, or None (offline runs and runs outside a sweep have none)."""
+        return (self._settings.sweep_url or None) if self._settings.mode == "online" else None
 
     def alert(self, title: str, text: str, level: str | AlertLevel | None = None,
               wait_duration: int | float | datetime.timedelta | None = None) -> None:

@@ -9,6 +9,8 @@ object: read (and list) / write (and delete)
 - project, PRIVATE: members of its entity / entity writers
 - project, READ (public): anyone with a key / entity writers
 - run, run file, collection: as its project / as its project
+- sweep: as its project / as its project (creating it, pausing, resuming, stopping or canceling it, and running
+  its agents, which hand out its suggestions)
 - branching a run: rewinding it, as writing it; forking it, reading it and writing the project the new run is
   made in (its own project, as in W&B)
 - registry, organization visibility: every member of its entity / entity writers, invited members and admins
@@ -50,6 +52,7 @@ from .tables import (
     Registry,
     RegistryMember,
     Run,
+    Sweep,
     Trigger,
 )
 
@@ -285,6 +288,16 @@ def require_project_writer(session: Session, viewer: Viewer, project: Project) -
 def can_read_run(session: Session, viewer: Viewer, run: Run) -> bool:
     """A run, its history, console and files are read by the readers of its project."""
     return can_read_project(session, viewer, run.project)
+
+
+def can_read_sweep(session: Session, viewer: Viewer, sweep: Sweep) -> bool:
+    """A sweep, its configuration and its runs are read by the readers of its project."""
+    return can_read_project(session, viewer, sweep.project)
+
+
+def require_sweep_writer(session: Session, viewer: Viewer, sweep: Sweep) -> None:
+    """Controlling a sweep and running its agents (which make its runs) is writing its project."""
+    require_project_writer(session, viewer, sweep.project)
 
 
 # ------------------------------------------------------------------ artifact versions

@@ -49,8 +49,8 @@ Deliberate differences:
   text "v3", compared as text.
 * Time fields (`createdAt`, `heartbeatAt`) compare with ISO-8601 strings, taken as UTC when they
   carry no offset; `duration` is seconds from creation to finish (or last heartbeat).
-  Unset columns (a run without group, host, user...) count as missing fields; `sweep` is always
-  missing.
+  Unset columns (a run without group, host, user, sweep...) count as missing fields; `sweep` is the
+  name (id) of the run's sweep.
 
 Sorting puts missing and null values last in both directions, then orders by type bracket
 (NaN, numbers, strings, booleans, objects, arrays; reversed when descending), then by value
@@ -88,6 +88,7 @@ from .tables import (
     Project,
     Registry,
     Run,
+    Sweep,
     User,
     UTCDateTime,
 )
@@ -357,13 +358,6 @@ def _by_type(typeof: ColumnElement[Any], absent: ColumnElement[bool], branches: 
         return sa.case(whens, value=typeof, else_=_sql(missing))
     whens = {t: _sql(p) for t, p in branches.items() if p is not False}
     return sa.case(whens, value=typeof, else_=_sql(_and(absent, missing)))  # types left out are false
-
-
-class _Missing(_Node):
-    """A field no run has (`sweep`)."""
-
-    def dispatch(self, table: dict[str, Pred], missing: Pred) -> Pred:
-        return missing
 
 
 class _Column(_Node):
@@ -981,6 +975,7 @@ _STRING_COLUMNS = {
     "host": Run.host, "username": User.username,
     "entity": (sa.select(Entity.name).join(Project, Project.entity_id == Entity.id)
                .where(Project.id == Run.project_id).scalar_subquery()),
+    "sweep": sa.select(Sweep.name).where(Sweep.id == Run.sweep_id).scalar_subquery(),
 }
 _TIME_COLUMNS = {"createdAt": Run.created_at, "created_at": Run.created_at,
                  "heartbeatAt": Run.heartbeat_at, "heartbeat_at": Run.heartbeat_at}
@@ -1024,8 +1019,8 @@ def _list(column: Expr) -> NodeMaker:
 RUN_FIELDS = _Fields(
     _STRING_COLUMNS, _TIME_COLUMNS, documents=_DOCUMENTS,
     nodes={"duration": lambda dialect: _Column(_duration(dialect), "number", dialect, "duration"),
-     "sweep": lambda dialect: _Missing(), "tags": _list(Run.tags)},
-    listed=(*_STRING_COLUMNS, *_TIME_COLUMNS, "duration", "sweep", "tags", "config.KEY", "config.KEY.value",
+     "tags": _list(Run.tags)},
+    listed=(*_STRING_COLUMNS, *_TIME_COLUMNS, "duration", "tags", "config.KEY", "config.KEY.value",
      "summary_metrics.KEY"))
 _REGISTRY_NAME = sa.func.substr(Project.name, len(REGISTRY_PREFIX) + 1)  # without the prefix
 REGISTRY_FIELDS = _Fields(

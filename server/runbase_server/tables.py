@@ -185,9 +185,54 @@ class Run(Base):
     # the latest value of each of its keys (None until a row arrives).
     system_line_count: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     system_metrics: Mapped[dict[str, Any] | None] = mapped_column(Document)
+    # No ON DELETE: SQLite cannot reflect one that ADD COLUMN made (see migration 0011).
+    sweep_id: Mapped[int | None] = mapped_column(ForeignKey("sweeps.id"), index=True)
 
     project: Mapped[Project] = relationship()
     user: Mapped[User | None] = relationship()
+    sweep: Mapped[Sweep | None] = relationship()
+
+
+class Sweep(Base):
+    """A hyperparameter search (sweeps/). `claimed` counts the suggestions handed out so far: the n-th is a
+    function of the configuration, `seed` and n (sweeps/search.py), and `run_count_expected` bounds them
+    (a grid's size or the run cap; none for an open-ended random search)."""
+
+    __tablename__ = "sweeps"
+    __table_args__ = (UniqueConstraint("project_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(64))
+    display_name: Mapped[str | None] = mapped_column(String(256))
+    description: Mapped[str | None] = mapped_column(Text)
+    method: Mapped[str] = mapped_column(String(16))
+    config: Mapped[dict[str, Any]] = mapped_column(Document)
+    state: Mapped[str] = mapped_column(String(16))
+    claimed: Mapped[int] = mapped_column(BigInteger, default=0)
+    run_count_expected: Mapped[int | None] = mapped_column(BigInteger)
+    seed: Mapped[int] = mapped_column(BigInteger)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    project: Mapped[Project] = relationship()
+
+
+class SweepAgent(Base):
+    """An agent working on a sweep: W&B's createAgent makes it, agentHeartbeat hands it runs."""
+
+    __tablename__ = "sweep_agents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sweep_id: Mapped[int] = mapped_column(ForeignKey("sweeps.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    host: Mapped[str | None] = mapped_column(String(256))
+    state: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    sweep: Mapped[Sweep] = relationship()
 
 
 class _Chunks:

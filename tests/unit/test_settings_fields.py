@@ -73,8 +73,7 @@ REFERENCE_FIELDS: list[tuple[str, Any, Any]] = [
     ("x_sync", True, "yes"), ("x_update_finish_state", False, "no"),
 ]
 # Accepted, but init() refuses them: the features they configure are not built.
-NOT_BUILT = {"sweep_id": "sweeps", "sweep_param_path": "sweeps", "identity_token_file": "identity-token",
-             "x_files_dir": "x_files_dir"}
+NOT_BUILT = {"identity_token_file": "identity-token", "x_files_dir": "x_files_dir"}
 
 
 def test_settings_has_the_reference_s_fields_and_runbase_s_three() -> None:

@@ -9,6 +9,11 @@ if TYPE_CHECKING:
         AddRegistryMembersAddRegistryMembersRegistry,
         AddRegistryMembersAddRegistryMembersRegistryMembers,
     )
+    from .agent_heartbeat import (
+        AgentHeartbeat,
+        AgentHeartbeatAgentHeartbeat,
+        AgentHeartbeatAgentHeartbeatAgent,
+    )
     from .artifact_by_id import ArtifactById, ArtifactByIdArtifact
     from .artifact_by_name import (
         ArtifactByName,
@@ -54,6 +59,11 @@ if TYPE_CHECKING:
         CommitArtifact,
         CommitArtifactCommitArtifact,
         CommitArtifactCommitArtifactArtifact,
+    )
+    from .create_agent import (
+        CreateAgent,
+        CreateAgentCreateAgent,
+        CreateAgentCreateAgentAgent,
     )
     from .create_artifact import (
         CreateArtifact,
@@ -140,6 +150,8 @@ if TYPE_CHECKING:
         RegistryFields,
         RunFields,
         SlackIntegrationFields,
+        SweepFields,
+        SweepFieldsProject,
         TriggerFields,
         TriggerFieldsScope,
         UserFields,
@@ -160,7 +172,9 @@ if TYPE_CHECKING:
     )
     from .input_types import (
         AddArtifactFilesInput,
+        AgentHeartbeatInput,
         CommitArtifactInput,
+        CreateAgentInput,
         CreateArtifactInput,
         CreateFilterTriggerInput,
         CreateGenericWebhookIntegrationInput,
@@ -192,6 +206,7 @@ if TYPE_CHECKING:
         UpsertBucketInput,
         UpsertModelInput,
         UpsertRunFilesInput,
+        UpsertSweepInput,
         UseArtifactInput,
     )
     from .integrations import (
@@ -233,6 +248,19 @@ if TYPE_CHECKING:
         ProjectArtifactTypesProjectArtifactTypesEdges,
         ProjectArtifactTypesProjectArtifactTypesEdgesNode,
         ProjectArtifactTypesProjectArtifactTypesPageInfo,
+    )
+    from .project_sweep import (
+        ProjectSweep,
+        ProjectSweepProject,
+        ProjectSweepProjectSweep,
+    )
+    from .project_sweeps import (
+        ProjectSweeps,
+        ProjectSweepsProject,
+        ProjectSweepsProjectSweeps,
+        ProjectSweepsProjectSweepsEdges,
+        ProjectSweepsProjectSweepsEdgesNode,
+        ProjectSweepsProjectSweepsPageInfo,
     )
     from .project_triggers import (
         ProjectTriggers,
@@ -401,6 +429,11 @@ if TYPE_CHECKING:
         UpsertRunFilesUpsertRunFiles,
         UpsertRunFilesUpsertRunFilesFiles,
     )
+    from .upsert_sweep import (
+        UpsertSweep,
+        UpsertSweepUpsertSweep,
+        UpsertSweepUpsertSweepSweep,
+    )
     from .use_artifact import (
         UseArtifact,
         UseArtifactUseArtifact,
@@ -417,6 +450,10 @@ _LAZY_IMPORTS = {
     "AddRegistryMembersAddRegistryMembers": ".add_registry_members",
     "AddRegistryMembersAddRegistryMembersRegistry": ".add_registry_members",
     "AddRegistryMembersAddRegistryMembersRegistryMembers": ".add_registry_members",
+    "AgentHeartbeat": ".agent_heartbeat",
+    "AgentHeartbeatAgentHeartbeat": ".agent_heartbeat",
+    "AgentHeartbeatAgentHeartbeatAgent": ".agent_heartbeat",
+    "AgentHeartbeatInput": ".input_types",
     "ArtifactById": ".artifact_by_id",
     "ArtifactByIdArtifact": ".artifact_by_id",
     "ArtifactByName": ".artifact_by_name",
@@ -465,6 +502,10 @@ _LAZY_IMPORTS = {
     "CommitArtifactCommitArtifact": ".commit_artifact",
     "CommitArtifactCommitArtifactArtifact": ".commit_artifact",
     "CommitArtifactInput": ".input_types",
+    "CreateAgent": ".create_agent",
+    "CreateAgentCreateAgent": ".create_agent",
+    "CreateAgentCreateAgentAgent": ".create_agent",
+    "CreateAgentInput": ".input_types",
     "CreateArtifact": ".create_artifact",
     "CreateArtifactCreateArtifact": ".create_artifact",
     "CreateArtifactCreateArtifactArtifact": ".create_artifact",
@@ -573,6 +614,15 @@ _LAZY_IMPORTS = {
     "ProjectArtifactTypesProjectArtifactTypesPageInfo": ".project_artifact_types",
     "ProjectFields": ".fragments",
     "ProjectProject": ".project",
+    "ProjectSweep": ".project_sweep",
+    "ProjectSweepProject": ".project_sweep",
+    "ProjectSweepProjectSweep": ".project_sweep",
+    "ProjectSweeps": ".project_sweeps",
+    "ProjectSweepsProject": ".project_sweeps",
+    "ProjectSweepsProjectSweeps": ".project_sweeps",
+    "ProjectSweepsProjectSweepsEdges": ".project_sweeps",
+    "ProjectSweepsProjectSweepsEdgesNode": ".project_sweeps",
+    "ProjectSweepsProjectSweepsPageInfo": ".project_sweeps",
     "ProjectTriggers": ".project_triggers",
     "ProjectTriggersProject": ".project_triggers",
     "ProjectTriggersProjectTriggers": ".project_triggers",
@@ -679,6 +729,8 @@ _LAZY_IMPORTS = {
     "ServerInfo": ".server_info",
     "ServerInfoServerInfo": ".server_info",
     "SlackIntegrationFields": ".fragments",
+    "SweepFields": ".fragments",
+    "SweepFieldsProject": ".fragments",
     "Team": ".team",
     "TeamEntity": ".team",
     "TeamEntityMembers": ".team",
@@ -730,6 +782,10 @@ _LAZY_IMPORTS = {
     "UpsertRunFilesInput": ".input_types",
     "UpsertRunFilesUpsertRunFiles": ".upsert_run_files",
     "UpsertRunFilesUpsertRunFilesFiles": ".upsert_run_files",
+    "UpsertSweep": ".upsert_sweep",
+    "UpsertSweepInput": ".input_types",
+    "UpsertSweepUpsertSweep": ".upsert_sweep",
+    "UpsertSweepUpsertSweepSweep": ".upsert_sweep",
     "UseArtifact": ".use_artifact",
     "UseArtifactInput": ".input_types",
     "UseArtifactUseArtifact": ".use_artifact",
@@ -769,6 +825,10 @@ __all__ = [
     "AddRegistryMembersAddRegistryMembers",
     "AddRegistryMembersAddRegistryMembersRegistry",
     "AddRegistryMembersAddRegistryMembersRegistryMembers",
+    "AgentHeartbeat",
+    "AgentHeartbeatAgentHeartbeat",
+    "AgentHeartbeatAgentHeartbeatAgent",
+    "AgentHeartbeatInput",
     "ArtifactById",
     "ArtifactByIdArtifact",
     "ArtifactByName",
@@ -817,6 +877,10 @@ __all__ = [
     "CommitArtifactCommitArtifact",
     "CommitArtifactCommitArtifactArtifact",
     "CommitArtifactInput",
+    "CreateAgent",
+    "CreateAgentCreateAgent",
+    "CreateAgentCreateAgentAgent",
+    "CreateAgentInput",
     "CreateArtifact",
     "CreateArtifactCreateArtifact",
     "CreateArtifactCreateArtifactArtifact",
@@ -925,6 +989,15 @@ __all__ = [
     "ProjectArtifactTypesProjectArtifactTypesPageInfo",
     "ProjectFields",
     "ProjectProject",
+    "ProjectSweep",
+    "ProjectSweepProject",
+    "ProjectSweepProjectSweep",
+    "ProjectSweeps",
+    "ProjectSweepsProject",
+    "ProjectSweepsProjectSweeps",
+    "ProjectSweepsProjectSweepsEdges",
+    "ProjectSweepsProjectSweepsEdgesNode",
+    "ProjectSweepsProjectSweepsPageInfo",
     "ProjectTriggers",
     "ProjectTriggersProject",
     "ProjectTriggersProjectTriggers",
@@ -1031,6 +1104,8 @@ __all__ = [
     "ServerInfo",
     "ServerInfoServerInfo",
     "SlackIntegrationFields",
+    "SweepFields",
+    "SweepFieldsProject",
     "Team",
     "TeamEntity",
     "TeamEntityMembers",
@@ -1082,6 +1157,10 @@ __all__ = [
     "UpsertRunFilesInput",
     "UpsertRunFilesUpsertRunFiles",
     "UpsertRunFilesUpsertRunFilesFiles",
+    "UpsertSweep",
+    "UpsertSweepInput",
+    "UpsertSweepUpsertSweep",
+    "UpsertSweepUpsertSweepSweep",
     "UseArtifact",
     "UseArtifactInput",
     "UseArtifactUseArtifact",

@@ -6,6 +6,7 @@ from .base_model import UNSET
 if TYPE_CHECKING:
     from .add_artifact_files import AddArtifactFiles
     from .add_registry_members import AddRegistryMembers
+    from .agent_heartbeat import AgentHeartbeat
     from .artifact_by_id import ArtifactById
     from .artifact_by_name import ArtifactByName
     from .artifact_files import ArtifactFiles
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
     from .base_model import UnsetType
     from .collection_artifacts import CollectionArtifacts
     from .commit_artifact import CommitArtifact
+    from .create_agent import CreateAgent
     from .create_artifact import CreateArtifact
     from .create_filter_trigger import CreateFilterTrigger
     from .create_generic_webhook_integration import CreateGenericWebhookIntegration
@@ -36,7 +38,9 @@ if TYPE_CHECKING:
     from .history_page import HistoryPage
     from .input_types import (
         AddArtifactFilesInput,
+        AgentHeartbeatInput,
         CommitArtifactInput,
+        CreateAgentInput,
         CreateArtifactInput,
         CreateFilterTriggerInput,
         CreateGenericWebhookIntegrationInput,
@@ -67,6 +71,7 @@ if TYPE_CHECKING:
         UpsertBucketInput,
         UpsertModelInput,
         UpsertRunFilesInput,
+        UpsertSweepInput,
         UseArtifactInput,
     )
     from .integrations import Integrations
@@ -78,6 +83,8 @@ if TYPE_CHECKING:
     from .project_artifact_collections import ProjectArtifactCollections
     from .project_artifact_type import ProjectArtifactType
     from .project_artifact_types import ProjectArtifactTypes
+    from .project_sweep import ProjectSweep
+    from .project_sweeps import ProjectSweeps
     from .project_triggers import ProjectTriggers
     from .projects import Projects
     from .public_run import PublicRun
@@ -116,6 +123,7 @@ if TYPE_CHECKING:
     from .upsert_bucket import UpsertBucket
     from .upsert_model import UpsertModel
     from .upsert_run_files import UpsertRunFiles
+    from .upsert_sweep import UpsertSweep
     from .use_artifact import UseArtifact
     from .user import User
     from .users import Users
@@ -701,6 +709,7 @@ class GraphQLClient(BaseClient):
               historyKeys
               readOnly
               systemMetrics
+              sweepName
               user {
                 username
               }
@@ -771,6 +780,7 @@ class GraphQLClient(BaseClient):
               historyKeys
               readOnly
               systemMetrics
+              sweepName
               user {
                 username
               }
@@ -2179,6 +2189,7 @@ class GraphQLClient(BaseClient):
               historyKeys
               readOnly
               systemMetrics
+              sweepName
               user {
                 username
               }
@@ -2253,6 +2264,7 @@ class GraphQLClient(BaseClient):
               historyKeys
               readOnly
               systemMetrics
+              sweepName
               user {
                 username
               }
@@ -3205,6 +3217,193 @@ class GraphQLClient(BaseClient):
         )
         data = self.get_data(response)
         return DeleteRun.model_validate(data)
+
+    def upsert_sweep(self, input: "UpsertSweepInput", **kwargs: Any) -> "UpsertSweep":
+        from .upsert_sweep import UpsertSweep
+
+        query = gql("""
+            mutation UpsertSweep($input: UpsertSweepInput!) {
+              upsertSweep(input: $input) {
+                inserted
+                sweep {
+                  ...SweepFields
+                }
+              }
+            }
+
+            fragment SweepFields on Sweep {
+              id
+              name
+              displayName
+              description
+              state
+              method
+              config
+              runCount
+              runCountExpected
+              createdAt
+              updatedAt
+              project {
+                name
+                entityName
+              }
+            }
+            """)
+        variables: dict[str, object] = {"input": input}
+        response = self.execute(
+            query=query, operation_name="UpsertSweep", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return UpsertSweep.model_validate(data)
+
+    def project_sweep(
+        self,
+        project: str,
+        name: str,
+        entity: Union[Optional[str], "UnsetType"] = UNSET,
+        **kwargs: Any,
+    ) -> "ProjectSweep":
+        from .project_sweep import ProjectSweep
+
+        query = gql("""
+            query ProjectSweep($entity: String, $project: String!, $name: String!) {
+              project(name: $project, entityName: $entity) {
+                sweep(sweepName: $name) {
+                  ...SweepFields
+                }
+              }
+            }
+
+            fragment SweepFields on Sweep {
+              id
+              name
+              displayName
+              description
+              state
+              method
+              config
+              runCount
+              runCountExpected
+              createdAt
+              updatedAt
+              project {
+                name
+                entityName
+              }
+            }
+            """)
+        variables: dict[str, object] = {
+            "entity": entity,
+            "project": project,
+            "name": name,
+        }
+        response = self.execute(
+            query=query, operation_name="ProjectSweep", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return ProjectSweep.model_validate(data)
+
+    def project_sweeps(
+        self,
+        project: str,
+        entity: Union[Optional[str], "UnsetType"] = UNSET,
+        first: Union[Optional[int], "UnsetType"] = UNSET,
+        after: Union[Optional[str], "UnsetType"] = UNSET,
+        **kwargs: Any,
+    ) -> "ProjectSweeps":
+        from .project_sweeps import ProjectSweeps
+
+        query = gql("""
+            query ProjectSweeps($entity: String, $project: String!, $first: Int, $after: String) {
+              project(name: $project, entityName: $entity) {
+                totalSweeps
+                sweeps(first: $first, after: $after) {
+                  pageInfo {
+                    endCursor
+                    hasNextPage
+                  }
+                  edges {
+                    node {
+                      ...SweepFields
+                    }
+                  }
+                }
+              }
+            }
+
+            fragment SweepFields on Sweep {
+              id
+              name
+              displayName
+              description
+              state
+              method
+              config
+              runCount
+              runCountExpected
+              createdAt
+              updatedAt
+              project {
+                name
+                entityName
+              }
+            }
+            """)
+        variables: dict[str, object] = {
+            "entity": entity,
+            "project": project,
+            "first": first,
+            "after": after,
+        }
+        response = self.execute(
+            query=query, operation_name="ProjectSweeps", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return ProjectSweeps.model_validate(data)
+
+    def create_agent(self, input: "CreateAgentInput", **kwargs: Any) -> "CreateAgent":
+        from .create_agent import CreateAgent
+
+        query = gql("""
+            mutation CreateAgent($input: CreateAgentInput!) {
+              createAgent(input: $input) {
+                agent {
+                  id
+                  state
+                  sweepName
+                }
+              }
+            }
+            """)
+        variables: dict[str, object] = {"input": input}
+        response = self.execute(
+            query=query, operation_name="CreateAgent", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return CreateAgent.model_validate(data)
+
+    def agent_heartbeat(
+        self, input: "AgentHeartbeatInput", **kwargs: Any
+    ) -> "AgentHeartbeat":
+        from .agent_heartbeat import AgentHeartbeat
+
+        query = gql("""
+            mutation AgentHeartbeat($input: AgentHeartbeatInput!) {
+              agentHeartbeat(input: $input) {
+                commands
+                agent {
+                  id
+                  state
+                }
+              }
+            }
+            """)
+        variables: dict[str, object] = {"input": input}
+        response = self.execute(
+            query=query, operation_name="AgentHeartbeat", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return AgentHeartbeat.model_validate(data)
 
     def team(self, name: str, **kwargs: Any) -> "Team":
         from .team import Team

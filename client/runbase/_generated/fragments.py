@@ -190,6 +190,7 @@ class PublicRunFields(RunFields):
     history_keys: str = Field(alias="historyKeys")
     read_only: bool = Field(alias="readOnly")
     system_metrics: str = Field(alias="systemMetrics")
+    sweep_name: Optional[str] = Field(alias="sweepName")
     user: Optional["PublicRunFieldsUser"]
     project: Optional["PublicRunFieldsProject"]
 
@@ -222,6 +223,26 @@ class SlackIntegrationFields(BaseModel):
     channel_name: str = Field(alias="channelName")
     uses_webhook_url: bool = Field(alias="usesWebhookUrl")
     created_at: str = Field(alias="createdAt")
+
+
+class SweepFields(BaseModel):
+    id: str
+    name: str
+    display_name: Optional[str] = Field(alias="displayName")
+    description: Optional[str]
+    state: str
+    method: str
+    config: str
+    run_count: int = Field(alias="runCount")
+    run_count_expected: Optional[int] = Field(alias="runCountExpected")
+    created_at: str = Field(alias="createdAt")
+    updated_at: str = Field(alias="updatedAt")
+    project: Optional["SweepFieldsProject"]
+
+
+class SweepFieldsProject(BaseModel):
+    name: str
+    entity_name: str = Field(alias="entityName")
 
 
 class TriggerFields(BaseModel):

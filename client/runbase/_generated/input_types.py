@@ -23,6 +23,39 @@ class DeleteInviteInput(BaseModel):
     id: str
 
 
+class UpsertSweepInput(BaseModel):
+    id: Optional[str] = None
+    "The sweep to change (Sweep.id); none creates one."
+    config: Optional[str] = None
+    "W&B's sweep configuration, YAML or JSON text."
+    description: Optional[str] = None
+    display_name: Optional[str] = Field(alias="displayName", default=None)
+    entity_name: Optional[str] = Field(alias="entityName", default=None)
+    project_name: Optional[str] = Field(alias="projectName", default=None)
+    'The project; when absent, the configuration\'s `project`, else "uncategorized".'
+    state: Optional[str] = None
+    "PENDING, RUNNING, PAUSED, FINISHED or CANCELED."
+    prior_runs_filters: Optional[str] = Field(alias="priorRunsFilters", default=None)
+    'Existing runs of the project that join the sweep: a MongoDB-style filter, e.g. {"$or": [{"name": "a1"}]}.'
+
+
+class CreateAgentInput(BaseModel):
+    sweep: str
+    "The sweep id (Sweep.name)."
+    project_name: str = Field(alias="projectName")
+    entity_name: Optional[str] = Field(alias="entityName", default=None)
+    host: Optional[str] = None
+
+
+class AgentHeartbeatInput(BaseModel):
+    id: str
+    "The agent's id (SweepAgent.id)."
+    run_state: Optional[str] = Field(alias="runState", default=None)
+    'The states of the agent\'s runs: a JSON object {run_id: "running" | "finished" | ...}.'
+    metrics: Optional[str] = None
+    "Metrics the agent reports (accepted, not used yet)."
+
+
 class UpsertBucketInput(BaseModel):
     name: Optional[str] = None
     "The run id; a random one is made when absent."
@@ -46,6 +79,8 @@ class UpsertBucketInput(BaseModel):
     state: Optional[str] = None
     "running, finished, failed, crashed."
     exit_code: Optional[int] = Field(alias="exitCode", default=None)
+    sweep: Optional[str] = None
+    "The id of a sweep of the same project that the run joins (W&B's; the SDK's sweep_id setting)."
 
 
 class LogHistoryInput(BaseModel):

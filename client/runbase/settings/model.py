@@ -21,8 +21,6 @@ from .kinds import redacted
 
 # Settings whose feature runbase does not have: setting them is an error at init(), never silently ignored.
 NOT_BUILT = {
-    "sweep_id": "sweeps are not supported yet (sweep_id)",
-    "sweep_param_path": "sweeps are not supported yet (sweep_param_path)",
     "identity_token_file": "identity-token (JWT) logins are not supported: runbase needs an API key",
     "x_files_dir": "x_files_dir (run files kept outside the run's folder) is not supported: runbase sync reads "
                    "them from the run's folder",

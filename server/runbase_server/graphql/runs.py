@@ -11,17 +11,19 @@ from .. import documents, pagination, projects
 from ..artifacts import versions
 from ..errors import UserError
 from ..runs import branching, console, history, runs
+from ..sweeps import sweeps
 from ..tables import Project as ProjectRow
 from ..tables import Run as RunRow
 from .artifacts import ProjectArtifacts, RunArtifacts
 from .automations import TriggerConnection, project_triggers
 from .base import DateTime, Info, Int64, JSONString, PageInfo, given, int64, timestamp
 from .files import RunFiles
+from .sweeps import ProjectSweeps, RunSweep
 from .users import User
 
 
 @strawberry.type
-class Project(ProjectArtifacts):
+class Project(ProjectArtifacts, ProjectSweeps):
     row: strawberry.Private[ProjectRow]
     id: strawberry.ID
     name: str
@@ -108,7 +110,7 @@ SharedT = TypeVar("SharedT")
 
 
 @strawberry.type
-class Run(RunFiles, RunArtifacts):
+class Run(RunFiles, RunArtifacts, RunSweep):
     row: strawberry.Private[RunRow]
     # The GraphQL objects that the runs of one page share (their project, their users), made once per page rather
     # than once per run. A page is answered within one field, so no mutation can change them meanwhile.
@@ -299,6 +301,7 @@ class UpsertBucketInput:
     tags: list[str] | None = strawberry.UNSET
     state: str | None = strawberry.UNSET
     exit_code: int | None = strawberry.UNSET
+    sweep: str | None = strawberry.UNSET
 
 
 @strawberry.type
@@ -411,6 +414,8 @@ class RunMutations:
         input = given(input)
         row, inserted = runs.upsert(info.context.session, info.context.viewer, vars(input),
                                     check_config=branching.check_config)
+        if input.sweep is not None:
+            sweeps.link_run(info.context.session, row, input.sweep)
         # A run just made holds no history unless it was forked: only then is there a tail to compact.
         has_history = branching.fork(info.context.session, info.context.viewer, row) if inserted else True
         if has_history and row.state in runs.FINAL_STATES:

@@ -38,6 +38,7 @@ from .base import SCALARS, Info, Int64
 from .files import FileMutations
 from .registries import RegistryMutations, RegistryQueries
 from .runs import RunMutations, RunQueries
+from .sweeps import SweepMutations
 from .users import UserMutations, UserQueries
 
 CONTRACT = Path(__file__).parent.parent / "schema.graphql"
@@ -64,7 +65,8 @@ class Query(UserQueries, RunQueries, AutomationQueries, ArtifactQueries, Registr
 
 
 @strawberry.type
-class Mutation(UserMutations, RunMutations, AutomationMutations, FileMutations, ArtifactMutations, RegistryMutations):
+class Mutation(UserMutations, RunMutations, AutomationMutations, FileMutations, ArtifactMutations, RegistryMutations,
+               SweepMutations):
     """Every mutation comes from a domain's mixin."""
 
 

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from .artifacts import ArtifactCollection, ArtifactCollections, Artifacts, ArtifactType, ArtifactTypes
     from .automations import Automations
     from .registries import Registries, Registry
+    from .sweeps import Sweep
 
 DEFAULT_TIMEOUT = 30
 DEFAULT_PROJECT = "uncategorized"  # where runs and artifacts go when no project is named
@@ -155,10 +156,22 @@ class Api:
         run = present(result.upsert_bucket, "run").bucket
         return Run(self._client, entity, project, run.name)
 
-    def from_path(self, path: str) -> Project | Run:
+    def sweep(self, path: str = "") -> Sweep:
+        """A sweep by entity/project/sweep_id (or project/sweep_id, or sweep_id with a default project)."""
+        from .sweeps import Sweep
+
+        parts = [p for p in re.sub(r"^https?://[^/]+", "", (path or "").strip()).split("/") if p]
+        if "sweeps" in parts[:-1]:
+            parts.remove("sweeps")
+        entity, project, sweep_id = self._parse_path("/".join(parts))
+        return Sweep(self._client, entity, project, sweep_id)
+
+    def from_path(self, path: str) -> Project | Run | Sweep:
         parts = [p for p in re.sub(r"^https?://[^/]+", "", path).split("/") if p]
-        if "sweeps" in parts or "reports" in parts:
-            raise NotImplementedError("sweeps and reports are not built in runbase yet")
+        if "reports" in parts:
+            raise NotImplementedError("reports are not built in runbase yet")
+        if "sweeps" in parts[:-1]:
+            return self.sweep(path)
         if len(parts) == 1:
             return self.project(parts[0])
         if len(parts) == 2 and parts[1] != "runs":

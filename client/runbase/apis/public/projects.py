@@ -11,6 +11,7 @@ from ..paginator import Counted
 if TYPE_CHECKING:
     from .automations import Automations
     from .runs import Runs
+    from .sweeps import Sweeps
 
 
 class Project:
@@ -48,6 +49,12 @@ class Project:
         from .runs import Runs
 
         return Runs(self.client, self.entity, self.name, filters=filters, order=order, per_page=per_page)
+
+    def sweeps(self, per_page: int = 50) -> Sweeps:
+        """The project's sweeps, newest first."""
+        from .sweeps import Sweeps
+
+        return Sweeps(self.client, self.entity, self.name, per_page=per_page)
 
     def automations(self, per_page: int = 50) -> Automations:
         """Automations scoped to this project."""

@@ -25,6 +25,7 @@ from .files import File, Files
 if TYPE_CHECKING:
     from ...artifacts import Artifact
     from .artifacts import RunArtifacts
+    from .sweeps import Sweep
 
 
 def _frame(rows: list[dict[str, Any]], format: str) -> Any:
@@ -249,8 +250,11 @@ class Run:
             return dict(json.load(opened))
 
     @property
-    def sweep(self) -> None:
-        return None
+    def sweep(self) -> Sweep | None:
+        """The sweep the run belongs to, or None."""
+        from .sweeps import sweep_of
+
+        return sweep_of(self)
 
     # -- changes -------------------------------------------------------------------------------
     def _upsert(self, **fields: Any) -> dict[str, Any]:

@@ -1,0 +1,198 @@
+"""The sweep agent: asks the server for a suggestion (agentHeartbeat), runs it, asks again, until the sweep has
+no more, `count` runs were made, or it is told to stop.
+
+A run gets its suggestion as W&B's agent passes it: the RUNBASE_SWEEP_ID, RUNBASE_RUN_ID and
+RUNBASE_SWEEP_PARAM_PATH variables (a YAML file of {name: {value: v}}) that runbase.init() reads, so that
+the run joins the sweep with runbase.config set to the suggestion; a program run as a subprocess also gets
+the suggestion as arguments (command.py). The agent forwards SIGINT and SIGTERM to its subprocess and
+stops after it; while the sweep is paused it waits; when the sweep is canceled it stops its run."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import yaml
+
+from ..connection import Connection
+from ..errors import UsageError, present
+from ..term import termerror, termlog, termwarn
+from . import SweepPath, answered
+from .command import words
+
+POLL_SECONDS = 1.0  # how often a waiting agent (its sweep paused) asks again, and a running one checks its run
+HEARTBEAT_SECONDS = 5.0  # how often an agent with a run going tells the server (and learns of a cancel)
+STOP_GRACE_SECONDS = 10.0  # after SIGTERM, how long a stopped run has before SIGKILL
+
+
+class Agent:
+    def __init__(self, connection: Connection, path: SweepPath, *, count: int | None = None,
+                 root: Path | None = None) -> None:
+        self.connection = connection
+        self.path = path
+        self.count = count
+        self.root = (root or Path.cwd()) / "runbase" / f"sweep-{path.name}"
+        self.agent_id: str | None = None
+        self.child: subprocess.Popen[bytes] | None = None
+        self.stopping = False
+
+    def config(self) -> dict[str, Any]:
+        found = self.connection.project_sweep(entity=self.path.entity, project=self.path.project,
+                                              name=self.path.name).project
+        sweep = None if found is None else found.sweep
+        if sweep is None:
+            raise UsageError(f"no sweep {self.path} (or no access to it)")
+        self.path = SweepPath(present(sweep.project, "project").entity_name, self.path.project, self.path.name)
+        document = json.loads(sweep.config)  # the server gives the configuration as JSON
+        return document if isinstance(document, dict) else {}
+
+    def run(self, function: Callable[[], Any] | None = None) -> None:
+        from .._generated.input_types import CreateAgentInput
+
+        config = self.config()
+        if function is None and not config.get("program"):
+            raise UsageError(f"sweep {self.path} names no `program` to run: pass a function to agent()")
+        with answered():
+            made = present(self.connection.create_agent(CreateAgentInput(
+                sweep=self.path.name, project_name=self.path.project, entity_name=self.path.entity,
+                host=socket.gethostname())).create_agent, "createAgent")
+        self.agent_id = made.agent.id
+        termlog(f"Starting sweep agent: {self.path}")
+        done = 0
+        with self._forwarding(function is None):
+            while (self.count is None or done < self.count) and not self.stopping:
+                commands = self.heartbeat({})
+                if any(c.get("type") == "exit" for c in commands):
+                    termlog(f"Sweep {self.path} has no more runs to make: the agent stops")
+                    return
+                runs = [c for c in commands if c.get("type") == "run"]
+                if not runs:
+                    time.sleep(POLL_SECONDS)  # paused, or no run yet
+                    continue
+                for command in runs:
+                    done += 1
+                    parameters = {name: arg["value"] for name, arg in command["args"].items()}
+                    termlog(f"Agent starting run {command['run_id']} with config: "
+                            + ", ".join(f"{k}: {v}" for k, v in parameters.items()))
+                    if function is None:
+                        self._run_program(config, command["run_id"], parameters)
+                    else:
+                        self._run_function(function, command["run_id"], parameters)
+
+    def heartbeat(self, run_states: dict[str, str]) -> list[dict[str, Any]]:
+        from .._generated.input_types import AgentHeartbeatInput
+
+        assert self.agent_id is not None
+        with answered():
+            beat = present(self.connection.agent_heartbeat(AgentHeartbeatInput(
+                id=self.agent_id, run_state=json.dumps(run_states))).agent_heartbeat, "agentHeartbeat")
+        commands: list[dict[str, Any]] = json.loads(beat.commands)
+        return commands
+
+    def _environment(self, run_id: str, parameters: dict[str, Any]) -> dict[str, str]:
+        """What tells runbase.init() in the run that it is this suggestion of this sweep."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        param_path = self.root / f"config-{run_id}.yaml"
+        param_path.write_text(yaml.safe_dump({"wandb_version": 1, **{k: {"value": v} for k, v in parameters.items()}},
+                                             sort_keys=False))
+        env = {"RUNBASE_SWEEP_ID": self.path.name, "RUNBASE_RUN_ID": run_id, "RUNBASE_PROJECT": self.path.project,
+               "RUNBASE_SWEEP_PARAM_PATH": str(param_path)}
+        if self.path.entity:
+            env["RUNBASE_ENTITY"] = self.path.entity
+        return env
+
+    def _run_function(self, function: Callable[[], Any], run_id: str, parameters: dict[str, Any]) -> None:
+        import runbase
+
+        exit_code = 0
+        with _variables(self._environment(run_id, parameters)):
+            try:
+                function()
+            except Exception:  # noqa: BLE001 - the run fails; the agent goes on to the next, as W&B's does
+                exit_code = 1
+                termerror(f"run {run_id} raised:\n{traceback.format_exc()}")
+            finally:
+                if runbase.run is not None:
+                    runbase.finish(exit_code=exit_code)
+
+    def _run_program(self, config: dict[str, Any], run_id: str, parameters: dict[str, Any]) -> None:
+        argv = words(config.get("command"), program=config.get("program"), parameters=parameters,
+                     json_file=self.root / f"args-{run_id}.json")
+        env = {**os.environ, **self._environment(run_id, parameters)}
+        self.child = subprocess.Popen(argv, env=env, start_new_session=os.name == "posix")
+        last_beat = time.monotonic()
+        try:
+            while self.child.poll() is None:
+                try:
+                    self.child.wait(timeout=POLL_SECONDS)
+                except subprocess.TimeoutExpired:
+                    pass
+                if self.child.poll() is None and time.monotonic() - last_beat >= HEARTBEAT_SECONDS:
+                    last_beat = time.monotonic()
+                    commands = self.heartbeat({run_id: "running"})
+                    if any(c.get("type") == "stop" and c.get("run_id") == run_id for c in commands):
+                        termwarn(f"sweep {self.path} was canceled: stopping run {run_id}")
+                        self._stop_child()
+                        self.stopping = True
+            if self.child.returncode:
+                termwarn(f"run {run_id} exited with code {self.child.returncode}")
+        finally:
+            self.child = None
+
+    def _stop_child(self) -> None:
+        child = self.child
+        if child is None or child.poll() is not None:
+            return
+        child.terminate()
+        try:
+            child.wait(timeout=STOP_GRACE_SECONDS)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+
+    @contextmanager
+    def _forwarding(self, enabled: bool) -> Iterator[None]:
+        """SIGINT and SIGTERM reach the agent's subprocess (in a session of its own, so a terminal's Ctrl-C
+        reaches it once, through here); the agent then stops after it."""
+        if not enabled or threading.current_thread() is not threading.main_thread():
+            yield
+            return
+
+        def forward(signum: int, _frame: FrameType | None) -> None:
+            self.stopping = True
+            child = self.child
+            if child is not None and child.poll() is None:
+                child.send_signal(signum)
+
+        previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+
+@contextmanager
+def _variables(values: dict[str, str]) -> Iterator[None]:
+    """Environment variables set for the length of one in-process run, then put back."""
+    before = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

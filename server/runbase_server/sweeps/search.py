@@ -1,0 +1,103 @@
+"""The search: the parameters of a sweep's n-th suggestion.
+
+Suggestions are numbered as they are claimed (sweeps.claim), and the n-th is a pure function of the
+configuration, the sweep's seed and n: grid decodes n into one combination (each exactly once, the last
+parameter in name order varying fastest, as itertools.product does); random draws every parameter from a
+generator seeded with (seed, n), so any server hands out the same suggestion for the same number. Values
+follow W&B's definitions: u ~ U(0, 1) through each distribution's inverse CDF, quantized ones rounded to
+the nearest multiple of q (integers when q is an integer)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..errors import UserError
+from .config import Parameter, SweepConfig, grid_values, leaves
+
+
+class NotBuilt(UserError):
+    """A part of W&B's sweeps that runbase does not have yet: said so, never faked."""
+
+    code = "NOT_IMPLEMENTED"
+
+
+def suggestion(config: SweepConfig, *, seed: int, number: int) -> dict[str, Any]:
+    """The n-th suggestion's parameters, nested as the configuration nests them."""
+    if config.method == "bayes":
+        raise NotBuilt("bayes search is not built yet in runbase: use method grid or random")
+    chosen: list[tuple[tuple[str, ...], Any]] = []
+    if config.method == "grid":
+        chosen = _grid(config, number)
+    else:
+        rng = np.random.default_rng([seed, number])
+        chosen = [(path, sample(parameter, rng)) for path, parameter in leaves(config.parameters)]
+    nested: dict[str, Any] = {}
+    for path, value in chosen:
+        place = nested
+        for key in path[:-1]:
+            place = place.setdefault(key, {})
+        place[path[-1]] = value
+    return nested
+
+
+def _grid(config: SweepConfig, number: int) -> list[tuple[tuple[str, ...], Any]]:
+    params = leaves(config.parameters)
+    choices = [grid_values(parameter) for _, parameter in params]
+    picked: list[Any] = []
+    for values in reversed(choices):  # mixed radix, the last parameter the lowest digit
+        number, digit = divmod(number, len(values))
+        picked.append(values[digit])
+    return [(path, value) for (path, _), value in zip(params, reversed(picked))]
+
+
+def _quantized(value: float, q: float) -> float | int:
+    rounded = float(np.round(value / q) * q)
+    return int(rounded) if isinstance(q, int) else rounded
+
+
+def sample(parameter: Parameter, rng: np.random.Generator) -> Any:
+    """One draw from the parameter's distribution."""
+    d = parameter.distribution
+    if d == "constant":
+        return parameter.value
+    u = float(rng.random())
+    if d == "categorical":
+        values = parameter.values or []
+        if parameter.probabilities is None:
+            return values[min(int(u * len(values)), len(values) - 1)]
+        index = int(np.searchsorted(np.cumsum(parameter.probabilities), u, side="right"))
+        return values[min(index, len(values) - 1)]
+    if d in ("normal", "q_normal", "log_normal", "q_log_normal"):
+        assert parameter.mu is not None and parameter.sigma is not None
+        x = float(rng.normal(parameter.mu, parameter.sigma))
+        x = math.exp(x) if d.startswith(("log", "q_log")) else x
+        return _quantized(x, parameter.q) if d.startswith("q_") and parameter.q is not None else x
+    if d in ("beta", "q_beta"):
+        assert parameter.a is not None and parameter.b is not None
+        x = float(rng.beta(parameter.a, parameter.b))
+        return _quantized(x, parameter.q) if d == "q_beta" and parameter.q is not None else x
+    return _bounded(parameter, u)
+
+
+def _bounded(parameter: Parameter, u: float) -> Any:
+    """The distributions between `min` and `max` (of the value, or of its logarithm)."""
+    d, low, high = parameter.distribution or "", parameter.min, parameter.max
+    assert low is not None and high is not None
+    if d == "int_uniform":
+        return int(low) + min(int(u * (int(high) - int(low) + 1)), int(high) - int(low))
+    if d.endswith("_values"):  # bounds given as values: their logarithms bound the draw
+        low, high = math.log(low), math.log(high)
+    if d.startswith("inv_log_uniform"):
+        # W&B's: exp(-x), x uniform over (min, max), or over (-log max, -log min) for the _values form
+        if d.endswith("_values"):
+            low, high = -high, -low
+        return math.exp(-(low + (1 - u) * (high - low)))
+    x = low + u * (high - low)
+    if "log_uniform" in d:
+        x = math.exp(x)
+    if d.startswith("q_"):
+        return _quantized(x, parameter.q if parameter.q is not None else 1.0)
+    return x

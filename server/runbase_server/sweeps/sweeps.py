@@ -1,0 +1,275 @@
+"""Sweeps: creating them (W&B's upsertSweep), their state, the runs that belong to them, and claiming their
+suggestions.
+
+States, as W&B names them: PENDING (made, no agent has asked yet), RUNNING, PAUSED (agents wait), FINISHED
+(every suggestion handed out, the run cap reached, the metric's target met, or stopped: running runs go on,
+no new ones), CANCELED (agents stop their runs and exit). W&B's FAILED and CRASHED belong to its launch
+scheduler, which runbase does not have.
+
+A claim is one UPDATE of the sweep's row that re-checks its state and bound, so of agents asking at once, on
+any number of servers sharing one database, each suggestion number goes to exactly one and the run cap
+holds; the UPDATE that hands out the last one also finishes the sweep."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import string
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from .. import access, documents, pagination, projects
+from .. import filters as mongo
+from ..auth import Viewer
+from ..errors import NotFound, UserError
+from ..names import check_name
+from ..tables import Project, Run, Sweep, User, utcnow
+from . import config as sweep_config
+from .search import NotBuilt, suggestion
+
+PENDING, RUNNING, PAUSED, FINISHED, CANCELED = "PENDING", "RUNNING", "PAUSED", "FINISHED", "CANCELED"
+STATES = (PENDING, RUNNING, PAUSED, FINISHED, CANCELED)
+OPEN = (PENDING, RUNNING)  # states in which suggestions are handed out
+ENDED = (FINISHED, CANCELED)
+MAX_CONFIG_BYTES = 1024 * 1024
+ID_ALPHABET = string.ascii_lowercase + string.digits
+
+
+def new_id() -> str:
+    """W&B's shape of sweep and run ids: 8 lowercase letters and digits."""
+    return "".join(secrets.choice(ID_ALPHABET) for _ in range(8))
+
+
+def parse_config(text: str) -> tuple[dict[str, Any], sweep_config.SweepConfig]:
+    """The configuration as sent (YAML, of which JSON is a part, as W&B's clients send it) and as checked."""
+    if len(text.encode()) > MAX_CONFIG_BYTES:
+        raise UserError(f"the sweep configuration is larger than {MAX_CONFIG_BYTES} bytes")
+    try:
+        document = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError as exc:
+        raise UserError(f"the sweep configuration is neither YAML nor JSON: {exc}") from None
+    checked = sweep_config.parse(document)
+    found = documents.unstorable(document)
+    if found:
+        raise UserError(f"the sweep configuration cannot be stored: {found}")
+    return document, checked
+
+
+def checked(sweep: Sweep) -> sweep_config.SweepConfig:
+    return sweep_config.parse(sweep.config)
+
+
+def find(session: Session, project: Project, name: str) -> Sweep | None:
+    return session.scalar(select(Sweep).where(Sweep.project_id == project.id, Sweep.name == name))
+
+
+def readable(session: Session, viewer: Viewer, entity: str, project: str, name: str) -> Sweep | None:
+    """The sweep, for a viewer who may read it; None also when hidden from them."""
+    found = projects.readable(session, viewer, entity, project)
+    if found is None:
+        return None
+    sweep = find(session, found, name)
+    return sweep if sweep is not None and access.can_read_sweep(session, viewer, sweep) else None
+
+
+def writable(session: Session, viewer: Viewer, entity: str, project: str, name: str) -> Sweep:
+    """The sweep, for a viewer who may control it and run its agents."""
+    found = projects.writable(session, viewer, entity, project, create=False)
+    sweep = find(session, found, name)
+    if sweep is None:
+        raise NotFound(f"no sweep {entity}/{project}/{name}")
+    access.require_sweep_writer(session, viewer, sweep)
+    return sweep
+
+
+def by_id(session: Session, viewer: Viewer, sweep_id: str) -> Sweep:
+    """A sweep by the id GraphQL gives it (Sweep.id), for a viewer who may control it."""
+    sweep = session.get(Sweep, int(sweep_id)) if sweep_id.isascii() and sweep_id.isdigit() and len(sweep_id) < 10 \
+        else None
+    if sweep is None or not access.can_read_sweep(session, viewer, sweep):
+        raise NotFound(f"no sweep with id {sweep_id!r}")
+    access.require_sweep_writer(session, viewer, sweep)
+    return sweep
+
+
+@dataclass
+class Changes:
+    """What upsertSweep sends, W&B's input fields under their names here."""
+
+    entity: str | None = None
+    project: str | None = None
+    config: str | None = None
+    description: str | None = None
+    display_name: str | None = None
+    state: str | None = None
+    prior_runs_filters: str | None = None
+
+
+def create(session: Session, viewer: Viewer, changes: Changes) -> Sweep:
+    """A new sweep, PENDING unless the changes say otherwise, with the prior runs the filter names linked."""
+    if changes.config is None:
+        raise UserError("a new sweep needs `config`")
+    document, config = parse_config(changes.config)
+    project = projects.writable(session, viewer, changes.entity or viewer.username,
+                                changes.project or config.project or "uncategorized", create=True)
+    if projects.is_registry(project):
+        raise UserError(f"{project.entity.name}/{project.name} is a registry: sweeps live in ordinary projects")
+    expected = sweep_config.grid_size(config) if config.method == "grid" else None
+    if config.run_cap is not None:
+        expected = config.run_cap if expected is None else min(expected, config.run_cap)
+    now = utcnow()
+    sweep = Sweep(project=project, name=new_id(), display_name=changes.display_name or config.name,
+                  description=changes.description if changes.description is not None else config.description,
+                  method=config.method, config=document, state=PENDING, claimed=0, run_count_expected=expected,
+                  seed=secrets.randbits(62), user_id=viewer.user_id, created_at=now, updated_at=now)
+    session.add(sweep)
+    session.flush()
+    if changes.state is not None:
+        set_state(session, sweep, changes.state)
+    if changes.prior_runs_filters is not None:
+        link_prior_runs(session, sweep, documents.parse(changes.prior_runs_filters, "priorRunsFilters"))
+    return sweep
+
+
+def change(session: Session, sweep: Sweep, changes: Changes) -> Sweep:
+    """An existing sweep's state, description or name; its configuration is fixed once agents may have used it."""
+    if changes.config is not None and sweep_config.parse(_loaded(changes.config)) != checked(sweep):
+        raise UserError(f"sweep {sweep.name}'s configuration cannot change: create a new sweep")
+    if changes.description is not None:
+        sweep.description = changes.description
+    if changes.display_name is not None:
+        sweep.display_name = changes.display_name
+    if changes.state is not None:
+        set_state(session, sweep, changes.state)
+    if changes.prior_runs_filters is not None:
+        link_prior_runs(session, sweep, documents.parse(changes.prior_runs_filters, "priorRunsFilters"))
+    sweep.updated_at = utcnow()
+    return sweep
+
+
+def _loaded(text: str) -> Any:
+    return parse_config(text)[0]
+
+
+# What each state may become by request; ended sweeps stay ended.
+MOVES = {PENDING: {RUNNING, PAUSED, FINISHED, CANCELED}, RUNNING: {PAUSED, FINISHED, CANCELED},
+         PAUSED: {RUNNING, FINISHED, CANCELED}, FINISHED: set(), CANCELED: set()}
+
+
+def set_state(session: Session, sweep: Sweep, state: str) -> None:
+    """Pause, resume, stop (FINISHED) or cancel; the UPDATE re-checks the state read, so a claim finishing
+    the sweep meanwhile is not undone."""
+    state = state.upper()
+    if state not in STATES:
+        raise UserError(f"a sweep's state is one of {', '.join(STATES)}, not {state!r}")
+    before = sweep.state
+    if state == before:
+        return
+    if state not in MOVES[before]:
+        raise UserError(f"sweep {sweep.name} is {before}: it cannot become {state}")
+    moved = session.execute(update(Sweep).where(Sweep.id == sweep.id, Sweep.state == before)
+                            .values(state=state, updated_at=utcnow()).returning(Sweep.id)
+                            .execution_options(synchronize_session=False)).first()
+    session.refresh(sweep)
+    if moved is None:
+        raise UserError(f"sweep {sweep.name} became {sweep.state} meanwhile: it cannot become {state}")
+
+
+def link_prior_runs(session: Session, sweep: Sweep, filters: dict[str, Any]) -> int:
+    """W&B's prior runs: the project's runs matching the filter (W&B sends {"$or": [{"name": id}, ...]}) join the
+    sweep; returns how many."""
+    if not filters:
+        return 0
+    dialect = session.get_bind().dialect.name
+    ids = select(Run.id).outerjoin(User, Run.user_id == User.id).where(
+        Run.project_id == sweep.project_id, mongo.run_filter(filters, dialect))
+    result = session.execute(update(Run).where(Run.id.in_(ids)).values(sweep_id=sweep.id)
+                             .execution_options(synchronize_session=False))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def link_run(session: Session, run: Run, sweep_name: str) -> None:
+    """A run that names its sweep (upsertBucket's `sweep`, from the SDK's sweep_id setting) joins it: the sweep
+    must be in the run's project, which the run's writer writes to."""
+    sweep = find(session, run.project, sweep_name)
+    if sweep is None:
+        raise NotFound(f"no sweep {run.project.entity.name}/{run.project.name}/{sweep_name}: a run joins a sweep "
+                       "of its own project")
+    if run.sweep_id not in (None, sweep.id):
+        raise UserError(f"run {run.name} belongs to another sweep")
+    run.sweep_id = sweep.id
+
+
+def search(session: Session, project: Project, first: int | None, after: str | None) -> pagination.Page[Sweep]:
+    """A page of the project's sweeps, newest first."""
+    size, start = pagination.page_size(first), pagination.offset_of(after)
+    rows = session.scalars(select(Sweep).where(Sweep.project_id == project.id)
+                           .order_by(Sweep.created_at.desc(), Sweep.id.desc()).offset(start).limit(size + 1))
+    return pagination.paged(list(rows), start, size)
+
+
+def count(session: Session, project: Project) -> int:
+    return session.scalar(select(func.count()).select_from(Sweep).where(Sweep.project_id == project.id)) or 0
+
+
+def run_count(session: Session, sweep: Sweep) -> int:
+    return session.scalar(select(func.count()).select_from(Run).where(Run.sweep_id == sweep.id)) or 0
+
+
+@dataclass
+class Claimed:
+    """A suggestion handed to one agent: the run to make and its parameters."""
+
+    run_name: str
+    parameters: dict[str, Any]
+
+
+def claim(session: Session, sweep: Sweep) -> Claimed | None:
+    """The sweep's next suggestion, for one agent only; None when there is none to give (paused, ended, or the
+    last one handed out). Bayes search and hyperband are not built: asking raises NotBuilt."""
+    config = checked(sweep)
+    if config.method == "bayes":
+        raise NotBuilt("bayes search is not built yet in runbase: use method grid or random")
+    if config.early_terminate is not None:
+        raise NotBuilt("early_terminate (hyperband) is not built yet in runbase: remove it from the configuration "
+                       "to run the sweep without early termination")
+    if config.metric is not None and config.metric.target is not None and _target_met(session, sweep, config):
+        _finish(session, sweep)
+        return None
+    bound = Sweep.run_count_expected
+    last = and_(bound.is_not(None), Sweep.claimed + 1 >= bound)
+    number = session.scalar(
+        update(Sweep).where(Sweep.id == sweep.id, Sweep.state.in_(OPEN), or_(bound.is_(None), Sweep.claimed < bound))
+        .values(claimed=Sweep.claimed + 1, state=case((last, FINISHED), else_=RUNNING), updated_at=utcnow())
+        .returning(Sweep.claimed).execution_options(synchronize_session=False))
+    session.refresh(sweep)
+    if number is None:
+        return None
+    return Claimed(run_name=new_id(), parameters=suggestion(config, seed=sweep.seed, number=number - 1))
+
+
+def _target_met(session: Session, sweep: Sweep, config: sweep_config.SweepConfig) -> bool:
+    """W&B's metric target: once a run of the sweep reaches it, no new runs start."""
+    assert config.metric is not None
+    operator = "$lte" if config.metric.goal == "minimize" else "$gte"
+    condition = {f"summary_metrics.{config.metric.name}": {operator: config.metric.target}}
+    dialect = session.get_bind().dialect.name
+    found = session.scalar(select(Run.id).outerjoin(User, Run.user_id == User.id)
+                           .where(Run.sweep_id == sweep.id, mongo.run_filter(condition, dialect)).limit(1))
+    return found is not None
+
+
+def _finish(session: Session, sweep: Sweep) -> None:
+    session.execute(update(Sweep).where(Sweep.id == sweep.id, Sweep.state.in_(OPEN))
+                    .values(state=FINISHED, updated_at=utcnow()).execution_options(synchronize_session=False))
+    session.refresh(sweep)
+
+
+def config_text(sweep: Sweep) -> str:
+    """The configuration as W&B's Sweep.config gives it: YAML text (here JSON, which YAML reads)."""
+    return json.dumps(sweep.config)
+

@@ -1,0 +1,327 @@
+"""Sweeps end to end, against real servers on SQLite and PostgreSQL: sweeps made with `import runbase as wandb`,
+agents as separate processes (in-process functions and the CLI's subprocesses), the search on the server."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import runbase as wandb
+from conftest import ROOT, Server, run_script, sdk_environment
+
+GRID_12 = {"method": "grid", "metric": {"name": "loss", "goal": "minimize"},
+           "parameters": {"a": {"values": [1, 2, 3]}, "b": {"values": [10, 20, 30, 40]}}}
+TRAIN = """
+import runbase as wandb
+
+def train():
+    run = wandb.init()
+    wandb.log({"loss": run.config.a * run.config.b})
+    run.finish()
+"""
+
+
+@pytest.fixture
+def env(sdk_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[dict[str, str]]:
+    """The SDK's environment, for agent processes and for this process's runbase.sweep() alike."""
+    for name in [n for n in __import__("os").environ if n.startswith(("RUNBASE_", "WANDB_"))]:
+        monkeypatch.delenv(name)
+    for name, value in sdk_env.items():
+        if name.startswith(("RUNBASE_", "WANDB_")):
+            monkeypatch.setenv(name, value)
+    monkeypatch.chdir(tmp_path)
+    yield sdk_env
+
+
+def _project() -> str:
+    return f"sweeps-{uuid.uuid4().hex[:8]}"
+
+
+def _agents(code: str, env: dict[str, str], count: int, cwd: Path) -> list[subprocess.Popen[str]]:
+    return [subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], env=env, cwd=cwd, text=True,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for _ in range(count)]
+
+
+def _finished(agents: list[subprocess.Popen[str]], timeout: float = 240) -> list[str]:
+    outputs = []
+    for agent in agents:
+        out, _ = agent.communicate(timeout=timeout)
+        assert agent.returncode == 0, out
+        outputs.append(out)
+    return outputs
+
+
+def _sweep_runs(server: Server, project: str, sweep_id: str) -> list[dict[str, Any]]:
+    answer = server.graphql("""query($p: String!, $s: String!) { project(name: $p) { sweep(sweepName: $s) {
+        state runCount runCountExpected runs(first: 1000) { edges { node { name state config sweepName
+        summaryMetrics } } } } } }""", {"p": project, "s": sweep_id})
+    assert "errors" not in answer, answer
+    sweep = answer["data"]["project"]["sweep"]
+    return [{**edge["node"], "sweep_state": sweep["state"]} for edge in sweep["runs"]["edges"]]
+
+
+def _params(run: dict[str, Any], *names: str) -> tuple[Any, ...]:
+    config = json.loads(run["config"])
+    return tuple(config[name]["value"] for name in names)
+
+
+def test_a_grid_of_12_run_by_three_parallel_agents_gives_each_combination_once(
+        server: Server, env: dict[str, str], tmp_path: Path) -> None:
+    project = _project()
+    sweep_id = wandb.sweep(GRID_12, project=project)
+    agents = _agents(TRAIN + f"\nwandb.agent({sweep_id!r}, function=train, project={project!r})\n", env, 3,
+                     tmp_path)
+    _finished(agents)
+    runs = _sweep_runs(server, project, sweep_id)
+    combos = {_params(run, "a", "b") for run in runs}
+    assert len(runs) == 12 and len(combos) == 12
+    assert combos == {(a, b) for a in (1, 2, 3) for b in (10, 20, 30, 40)}
+    assert {run["state"] for run in runs} == {"finished"} and {run["sweepName"] for run in runs} == {sweep_id}
+    assert runs[0]["sweep_state"] == "FINISHED"
+    sweep = wandb.Api(overrides={"base_url": server.url}).sweep(f"admin/{project}/{sweep_id}")
+    assert (sweep.state, sweep.expected_run_count, len(sweep.runs)) == ("FINISHED", 12, 12)
+    best = sweep.best_run()
+    assert best is not None and best.summary["loss"] == 10 and best.sweep is not None
+    assert best.sweep.id == sweep_id
+    assert {r.id for r in wandb.Api().runs(f"admin/{project}", filters={"sweep": sweep_id})} == {r["name"]
+                                                                                                for r in runs}
+
+
+def test_run_cap_holds_with_parallel_agents(server: Server, env: dict[str, str], tmp_path: Path) -> None:
+    project = _project()
+    config = {"method": "random", "run_cap": 5, "parameters": {"a": {"min": 1, "max": 100},
+                                                                 "b": {"distribution": "normal"}}}
+    sweep_id = wandb.sweep(config, project=project)
+    code = TRAIN.replace("run.config.a * run.config.b", "run.config.a") + \
+        f"\nwandb.agent({sweep_id!r}, function=train, project={project!r})\n"
+    _finished(_agents(code, env, 3, tmp_path))
+    runs = _sweep_runs(server, project, sweep_id)
+    assert len(runs) == 5 and runs[0]["sweep_state"] == "FINISHED"
+    assert all(1 <= _params(run, "a")[0] <= 100 and isinstance(_params(run, "a")[0], int) for run in runs)
+
+
+def test_agent_count_and_the_reference_examples(server: Server, env: dict[str, str], tmp_path: Path) -> None:
+    """sweep(), agent(count=), Api.sweep, Project.sweeps, Api.from_path as the reference shows them."""
+    project = _project()
+    code = TRAIN + f"""
+sweep_id = wandb.sweep(sweep={{"method": "random", "name": "demo",
+    "metric": {{"goal": "minimize", "name": "loss"}},
+    "parameters": {{"a": {{"values": [1, 2, 3]}}, "b": {{"distribution": "uniform", "min": 0.0, "max": 1.0}}}}}},
+    project={project!r})
+wandb.agent(sweep_id, function=train, count=3, project={project!r})
+api = wandb.Api()
+sweep = api.sweep(f"{{api.default_entity}}/{project}/{{sweep_id}}")
+print(sweep.name, sweep.state, len(sweep.runs), sweep.config["method"], sweep.url)
+assert sweep.best_run().summary["loss"] == min(run.summary["loss"] for run in sweep.runs)
+assert api.from_path(f"{{api.default_entity}}/{project}/sweeps/{{sweep_id}}").id == sweep_id
+sweeps = api.project(name={project!r}, entity=api.default_entity).sweeps()
+for sweep in sweeps:
+    print(f"Sweep name: {{sweep.name}}")
+    print(f"Sweep ID: {{sweep.id}}")
+    print(f"Sweep URL: {{sweep.url}}")
+assert len(sweeps) == 1
+"""
+    out = run_script(code, env, cwd=tmp_path).stdout
+    assert "demo RUNNING 3 random" in out and "Sweep name: demo" in out and "/sweeps/" in out
+
+
+def test_bad_configurations_are_refused_naming_the_key(server: Server, env: dict[str, str]) -> None:
+    project = _project()
+    bad = {
+        "method": ({"method": "annealing", "parameters": {"a": {"value": 1}}}, "method"),
+        "bounds": ({"method": "random", "parameters": {"lr": {"distribution": "uniform", "min": 1, "max": 0}}},
+                   "parameters.lr: `min` (1) must be less than `max` (0)"),
+        "log bounds": ({"method": "random", "parameters": {"lr": {"distribution": "log_uniform_values",
+                                                                  "min": 0, "max": 1}}}, "parameters.lr"),
+        "both": ({"method": "grid", "parameters": {"a": {"value": 1, "values": [1, 2]}}},
+                 "parameters.a: give `value`"),
+        "args": ({"method": "grid", "command": ["python", "train.py", "${args}"], "parameters": {"a": {"value": 1}}},
+                 "${args} needs `program`"),
+        "unknown key": ({"method": "grid", "parameters": {"a": {"valeus": [1]}}}, "parameters.a.valeus: unknown key"),
+        "grid of a distribution": ({"method": "grid", "parameters": {"a": {"min": 0.0, "max": 1.0}}},
+                                   "parameters.a: grid search"),
+        "hyperband": ({"method": "random", "metric": {"name": "loss"}, "parameters": {"a": {"value": 1}},
+                       "early_terminate": {"type": "hyperband", "eta": 3}}, "early_terminate"),
+    }
+    for what, (config, words) in bad.items():
+        with pytest.raises(wandb.errors.UsageError, match="invalid sweep configuration") as raised:
+            wandb.sweep(config, project=project)
+        assert words in str(raised.value), (what, str(raised.value))
+    assert len(wandb.Api().project(project).sweeps()) == 0 if _exists(project) else True
+
+
+def _exists(project: str) -> bool:
+    try:
+        wandb.Api().project(project)
+    except ValueError:
+        return False
+    return True
+
+
+def test_bayes_and_hyperband_validate_but_say_they_are_not_built(server: Server, env: dict[str, str]) -> None:
+    project = _project()
+    bayes = wandb.sweep({"method": "bayes", "metric": {"name": "loss"}, "parameters": {"a": {"min": 0.0, "max": 1.0}}},
+                        project=project)
+    hyperband = wandb.sweep({"method": "random", "metric": {"name": "loss"}, "parameters": {"a": {"values": [1]}},
+                             "early_terminate": {"type": "hyperband", "min_iter": 3}}, project=project)
+    with pytest.raises(NotImplementedError, match="bayes"):
+        wandb.agent(bayes, function=lambda: None, project=project)
+    with pytest.raises(NotImplementedError, match="hyperband"):
+        wandb.agent(hyperband, function=lambda: None, project=project)
+    with pytest.raises(NotImplementedError, match="controller"):
+        wandb.controller(bayes)
+
+
+PROGRAM = """
+import argparse, json, os, signal, sys, time
+import runbase
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--lr", type=float)
+parser.add_argument("--layers", type=int)
+args = parser.parse_args()
+run = runbase.init()
+run.log({"loss": args.lr * args.layers})
+with open(os.environ["OUT"], "a") as out:
+    out.write(json.dumps({"argv": sys.argv[1:], "lr": run.config.lr, "sweep": run.sweep_id, "id": run.id}) + "\\n")
+run.finish()
+"""
+
+
+def test_the_cli_agent_runs_the_program_with_the_suggested_arguments(
+        server: Server, env: dict[str, str], tmp_path: Path) -> None:
+    project = _project()
+    (tmp_path / "train.py").write_text(PROGRAM)
+    (tmp_path / "sweep.yaml").write_text(textwrap.dedent(f"""
+        program: train.py
+        method: grid
+        project: {project}
+        metric: {{name: loss, goal: minimize}}
+        parameters:
+          lr: {{values: [0.1, 0.01]}}
+          layers: {{value: 3}}
+        """))
+    cli = [sys.executable, "-m", "runbase.cli"]
+    made = subprocess.run([*cli, "sweep", "sweep.yaml"], env=env, cwd=tmp_path, capture_output=True, text=True,
+                          timeout=120)
+    assert made.returncode == 0, made.stderr
+    sweep_id = made.stdout.split("runbase agent ")[-1].strip()
+    out = tmp_path / "out.jsonl"
+    agent = subprocess.run([*cli, "agent", f"{project}/{sweep_id}", "--count", "5"], env={**env, "OUT": str(out)},
+                           cwd=tmp_path, capture_output=True, text=True, timeout=180)
+    assert agent.returncode == 0, agent.stdout + agent.stderr
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert sorted(line["argv"] for line in lines) == [["--layers=3", "--lr=0.01"], ["--layers=3", "--lr=0.1"]]
+    assert {line["lr"] for line in lines} == {0.1, 0.01} and {line["sweep"] for line in lines} == {sweep_id}
+    runs = _sweep_runs(server, project, sweep_id)
+    assert {run["name"] for run in runs} == {line["id"] for line in lines} and runs[0]["sweep_state"] == "FINISHED"
+
+
+def test_pause_resume_stop_and_cancel(server: Server, env: dict[str, str], tmp_path: Path) -> None:
+    project = _project()
+    cli = [sys.executable, "-m", "runbase.cli"]
+    sweep_id = wandb.sweep({"method": "random", "parameters": {"a": {"min": 0.0, "max": 1.0}}}, project=project)
+
+    def control(flag: str) -> str:
+        done = subprocess.run([*cli, "sweep", flag, f"{project}/{sweep_id}"], env=env, capture_output=True,
+                              text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    def state() -> str:
+        return str(wandb.Api().sweep(f"{project}/{sweep_id}").state)
+
+    assert state() == "PENDING"
+    assert "PAUSED" in control("--pause")
+    paused = _agents(TRAIN.replace("run.config.a * run.config.b", "run.config.a")
+                     + f"\nwandb.agent({sweep_id!r}, function=train, project={project!r}, count=2)\n", env, 1,
+                     tmp_path)
+    time.sleep(4)
+    assert paused[0].poll() is None and _sweep_runs(server, project, sweep_id) == []  # waiting, no runs
+    assert "RUNNING" in control("--resume")
+    _finished(paused)
+    assert len(_sweep_runs(server, project, sweep_id)) == 2
+    assert "FINISHED" in control("--stop")
+    done = run_script(TRAIN + f"\nwandb.agent({sweep_id!r}, function=train, project={project!r})\n", env,
+                      cwd=tmp_path)
+    assert "no more runs" in done.stderr + done.stdout and len(_sweep_runs(server, project, sweep_id)) == 2
+    refused = subprocess.run([*cli, "sweep", "--resume", f"{project}/{sweep_id}"], env=env, capture_output=True,
+                             text=True, timeout=60)
+    assert refused.returncode == 1 and "cannot become RUNNING" in refused.stderr
+    other = wandb.sweep({"method": "random", "parameters": {"a": {"min": 0.0, "max": 1.0}}}, project=project)
+    assert wandb.sweeps.set_state(f"{project}/{other}", "CANCELED") == "CANCELED"
+
+
+def test_agents_of_two_servers_sharing_one_postgresql_split_a_grid(
+        backend: str, server: Server, env: dict[str, str], tmp_path: Path) -> None:
+    """Suggestions are claimed in the database, so agents asking different servers never get the same one."""
+    if backend != "postgresql":
+        pytest.skip("several servers share a database on PostgreSQL")
+    second = Server(tmp_path / "second", server.database_url).start()
+    try:
+        project = _project()
+        sweep_id = wandb.sweep(GRID_12, project=project)
+        code = TRAIN + f"\nwandb.agent({sweep_id!r}, function=train, project={project!r})\n"
+        agents = (_agents(code, env, 2, tmp_path)
+                  + _agents(code, {**env, "RUNBASE_BASE_URL": second.url}, 2, tmp_path))
+        _finished(agents)
+    finally:
+        second.stop()
+    runs = _sweep_runs(server, project, sweep_id)
+    assert len(runs) == 12 and len({_params(run, "a", "b") for run in runs}) == 12
+    assert runs[0]["sweep_state"] == "FINISHED"
+
+
+SIGNALLED = """
+import os, signal, sys, time
+import runbase
+
+run = runbase.init()
+def stop(signum, frame):
+    with open(os.environ["OUT"], "a") as out:
+        out.write(f"{run.id} got {signal.Signals(signum).name}\\n")
+    run.finish(exit_code=1)
+    sys.exit(1)
+signal.signal(signal.SIGINT, stop)
+signal.signal(signal.SIGTERM, stop)
+with open(os.environ["OUT"], "a") as out:
+    out.write(f"{run.id} started\\n")
+time.sleep(120)
+"""
+
+
+@pytest.mark.parametrize("how", ["SIGINT", "SIGTERM", "cancel"])
+def test_the_cli_agent_forwards_signals_and_stops_runs_of_a_canceled_sweep(
+        server: Server, env: dict[str, str], tmp_path: Path, how: str) -> None:
+    import signal
+
+    project = _project()
+    (tmp_path / "train.py").write_text(SIGNALLED)
+    sweep_id = wandb.sweep({"program": "train.py", "method": "random", "parameters": {"a": {"values": [1, 2]}}},
+                           project=project)
+    out = tmp_path / "out.txt"
+    agent = subprocess.Popen([sys.executable, "-m", "runbase.cli", "agent", f"{project}/{sweep_id}"],
+                             env={**env, "OUT": str(out)}, cwd=tmp_path, text=True, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while not (out.exists() and "started" in out.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert "started" in out.read_text()
+    if how == "cancel":
+        assert wandb.sweeps.set_state(f"{project}/{sweep_id}", "CANCELED") == "CANCELED"
+    else:
+        agent.send_signal(getattr(signal, how))
+    output, _ = agent.communicate(timeout=60)
+    run_id = out.read_text().split()[0]
+    received = "SIGTERM" if how == "cancel" else how
+    assert out.read_text().splitlines() == [f"{run_id} started", f"{run_id} got {received}"], output
+    assert [run["name"] for run in _sweep_runs(server, project, sweep_id)] == [run_id]
