@@ -235,6 +235,25 @@ class SweepAgent(Base):
     sweep: Mapped[Sweep] = relationship()
 
 
+class SweepSuggestion(Base):
+    """A suggestion handed to an agent: the run it is to make and its parameters (those of bayes depend on the
+    runs finished when it was made). ISSUED until it is LOST (its agent went silent and its run never reached the
+    server or crashed: handed out again, sweeps.claim) or CLOSED (the sweep was stopped or canceled)."""
+
+    __tablename__ = "sweep_suggestions"
+    __table_args__ = (UniqueConstraint("sweep_id", "run_name"), Index("ix_sweep_suggestions_state", "sweep_id",
+                                                                     "state"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sweep_id: Mapped[int] = mapped_column(ForeignKey("sweeps.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(BigInteger)
+    run_name: Mapped[str] = mapped_column(String(64))
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("sweep_agents.id", ondelete="SET NULL"))
+    parameters: Mapped[dict[str, Any]] = mapped_column(Document)
+    state: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class _Chunks:
     """Consecutive rows of one run's stream (history, or the system stream), stored as the JSON list they
     arrived in (see runs/history.py).

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from runbase_server.errors import UserError
 from runbase_server.sweeps import config as sweep_config
-from runbase_server.sweeps.search import NotBuilt, suggestion
+from runbase_server.sweeps.search import suggestion
 from scipy import stats
 
 SEED, N = 20261123, 3000
@@ -128,13 +128,6 @@ def test_grid_enumerates_every_combination_exactly_once() -> None:
     keys = {(s["a"], s["b"], s["c"], s["n"]["x"], s["n"]["y"]) for s in seen}
     assert len(keys) == size
     assert {s["c"] for s in seen} == {0.0, 0.5, 1.0} and {s["b"] for s in seen} == {0, 1}
-
-
-def test_bayes_suggestions_are_not_built() -> None:
-    config = sweep_config.parse({"method": "bayes", "metric": {"name": "loss"}, "parameters": {"x": {"min": 0.0,
-                                                                                                   "max": 1.0}}})
-    with pytest.raises(NotBuilt, match="bayes"):
-        suggestion(config, seed=0, number=0)
 
 
 BAD: list[tuple[Any, str]] = [

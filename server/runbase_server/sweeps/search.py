@@ -27,20 +27,25 @@ class NotBuilt(UserError):
 def suggestion(config: SweepConfig, *, seed: int, number: int) -> dict[str, Any]:
     """The n-th suggestion's parameters, nested as the configuration nests them."""
     if config.method == "bayes":
-        raise NotBuilt("bayes search is not built yet in runbase: use method grid or random")
+        raise ValueError("a bayes suggestion depends on the finished runs: bayes.suggest makes it")
     chosen: list[tuple[tuple[str, ...], Any]] = []
     if config.method == "grid":
         chosen = _grid(config, number)
     else:
         rng = np.random.default_rng([seed, number])
         chosen = [(path, sample(parameter, rng)) for path, parameter in leaves(config.parameters)]
-    nested: dict[str, Any] = {}
+    return nested(chosen)
+
+
+def nested(chosen: list[tuple[tuple[str, ...], Any]]) -> dict[str, Any]:
+    """Values by path, nested as the configuration nests the parameters."""
+    found: dict[str, Any] = {}
     for path, value in chosen:
-        place = nested
+        place = found
         for key in path[:-1]:
             place = place.setdefault(key, {})
         place[path[-1]] = value
-    return nested
+    return found
 
 
 def _grid(config: SweepConfig, number: int) -> list[tuple[tuple[str, ...], Any]]:
@@ -53,7 +58,7 @@ def _grid(config: SweepConfig, number: int) -> list[tuple[tuple[str, ...], Any]]
     return [(path, value) for (path, _), value in zip(params, reversed(picked))]
 
 
-def _quantized(value: float, q: float) -> float | int:
+def quantized(value: float, q: float) -> float | int:
     rounded = float(np.round(value / q) * q)
     return int(rounded) if isinstance(q, int) else rounded
 
@@ -74,15 +79,15 @@ def sample(parameter: Parameter, rng: np.random.Generator) -> Any:
         assert parameter.mu is not None and parameter.sigma is not None
         x = float(rng.normal(parameter.mu, parameter.sigma))
         x = math.exp(x) if d.startswith(("log", "q_log")) else x
-        return _quantized(x, parameter.q) if d.startswith("q_") and parameter.q is not None else x
+        return quantized(x, parameter.q) if d.startswith("q_") and parameter.q is not None else x
     if d in ("beta", "q_beta"):
         assert parameter.a is not None and parameter.b is not None
         x = float(rng.beta(parameter.a, parameter.b))
-        return _quantized(x, parameter.q) if d == "q_beta" and parameter.q is not None else x
-    return _bounded(parameter, u)
+        return quantized(x, parameter.q) if d == "q_beta" and parameter.q is not None else x
+    return bounded(parameter, u)
 
 
-def _bounded(parameter: Parameter, u: float) -> Any:
+def bounded(parameter: Parameter, u: float) -> Any:
     """The distributions between `min` and `max` (of the value, or of its logarithm)."""
     d, low, high = parameter.distribution or "", parameter.min, parameter.max
     assert low is not None and high is not None
@@ -99,5 +104,5 @@ def _bounded(parameter: Parameter, u: float) -> Any:
     if "log_uniform" in d:
         x = math.exp(x)
     if d.startswith("q_"):
-        return _quantized(x, parameter.q if parameter.q is not None else 1.0)
+        return quantized(x, parameter.q if parameter.q is not None else 1.0)
     return x
