@@ -5,7 +5,8 @@ A run gets its suggestion as W&B's agent passes it: the RUNBASE_SWEEP_ID, RUNBAS
 RUNBASE_SWEEP_PARAM_PATH variables (a YAML file of {name: {value: v}}) that runbase.init() reads, so that
 the run joins the sweep with runbase.config set to the suggestion; a program run as a subprocess also gets
 the suggestion as arguments (command.py). The agent forwards SIGINT and SIGTERM to its subprocess and
-stops after it; while the sweep is paused it waits; when the sweep is canceled it stops its run."""
+stops after it; while the sweep is paused it waits; when the sweep is canceled it stops its run and exits, and
+when the server's hyperband stops a run it SIGTERMs it (the run ends killed) and goes on to the next."""
 
 from __future__ import annotations
 
@@ -142,9 +143,11 @@ class Agent:
                     last_beat = time.monotonic()
                     commands = self.heartbeat({run_id: "running"})
                     if any(c.get("type") == "stop" and c.get("run_id") == run_id for c in commands):
-                        termwarn(f"sweep {self.path} was canceled: stopping run {run_id}")
+                        canceled = any(c.get("type") == "exit" for c in commands)
+                        termwarn(f"sweep {self.path} was canceled: stopping run {run_id}" if canceled
+                                 else f"early termination (hyperband) stops run {run_id}")
                         self._stop_child()
-                        self.stopping = True
+                        self.stopping = self.stopping or canceled
             if self.child.returncode:
                 termwarn(f"run {run_id} exited with code {self.child.returncode}")
         finally:

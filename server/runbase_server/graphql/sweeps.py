@@ -4,6 +4,7 @@ into Mutation. Thin: the rules are the sweeps services'."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -205,5 +206,6 @@ class SweepMutations:
         input = given(input)
         ctx = info.context
         agent = agents.writable(ctx.session, ctx.viewer, str(input.id))
-        commands = agents.heartbeat(ctx.session, agent, documents.parse(input.run_state, "runState") or {})
+        commands = agents.heartbeat(ctx.session, agent, documents.parse(input.run_state, "runState") or {},
+                                    silent_for=timedelta(seconds=ctx.limits["heartbeat_timeout_seconds"]))
         return AgentHeartbeatPayload(agent=SweepAgent.of(agent), commands=JSONString(documents.dump(commands)))

@@ -2,24 +2,31 @@
 agentHeartbeat reports the states of its runs and answers with commands.
 
 Commands (W&B's): {"type": "run", "run_id", "args": {name: {"value": v}}} hands out a suggestion (claimed
-for this agent alone, sweeps.claim), {"type": "stop", "run_id"} stops a run of a canceled sweep, and
-{"type": "exit"} ends an agent whose sweep has nothing more to give. An agent with a run still going gets
-no new one; an agent of a paused sweep gets no command and asks again later."""
+for this agent alone, sweeps.claim), {"type": "stop", "run_id"} stops a run (of a canceled sweep, or one
+that hyperband terminates early: the agent SIGTERMs it, and it ends killed), and {"type": "exit"} ends an
+agent whose sweep has nothing more to give. An agent with a run still going gets no new one; an agent of a
+paused sweep gets no command and asks again later."""
 
 from __future__ import annotations
 
+import json
+from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..auth import Viewer
 from ..errors import NotFound, UserError
 from ..names import row_id
-from ..tables import SweepAgent, utcnow
-from . import sweeps
+from ..runs import history
+from ..tables import Run, Sweep, SweepAgent, utcnow
+from . import hyperband, sweeps
+from .config import SweepConfig
 
-LIVE_RUN_STATES = ("running", "pending", "preempting")  # what agents report for a run not yet ended
+LIVE_RUN_STATES = sweeps.LIVE_RUN_STATES  # what agents report for a run not yet ended
 MAX_REPORTED_RUNS = 1000
+HISTORY_PAGE = 10_000
 
 
 def create(session: Session, viewer: Viewer, *, entity: str, project: str, sweep: str,
@@ -39,8 +46,10 @@ def writable(session: Session, viewer: Viewer, agent_id: str) -> SweepAgent:
     return agent
 
 
-def heartbeat(session: Session, agent: SweepAgent, run_states: dict[str, Any]) -> list[dict[str, Any]]:
-    """The commands for the agent, given the states of its runs ({run_id: state})."""
+def heartbeat(session: Session, agent: SweepAgent, run_states: dict[str, Any], *,
+              silent_for: timedelta) -> list[dict[str, Any]]:
+    """The commands for the agent, given the states of its runs ({run_id: state}); an agent silent for
+    `silent_for` (the runs' heartbeat timeout) is taken for dead."""
     if len(run_states) > MAX_REPORTED_RUNS or not all(isinstance(v, str) for v in run_states.values()):
         raise UserError(f"runState maps at most {MAX_REPORTED_RUNS} run ids to their states (strings)")
     agent.heartbeat_at = utcnow()
@@ -51,9 +60,12 @@ def heartbeat(session: Session, agent: SweepAgent, run_states: dict[str, Any]) -
         agent.state = "FINISHED"
         return [*({"type": "stop", "run_id": run_id} for run_id in live), {"type": "exit"}]
     if live:
-        return []
-    if sweep.state in sweeps.OPEN:
-        claimed = sweeps.claim(session, sweep)
+        config = sweeps.checked(sweep)
+        if config.early_terminate is None:
+            return []
+        return [{"type": "stop", "run_id": run_id} for run_id in early_stopped(session, sweep, config, live)]
+    if sweep.state in (*sweeps.OPEN, sweeps.FINISHED):
+        claimed = sweeps.claim(session, sweep, agent, silent_for=silent_for)
         if claimed is not None:
             args = {name: {"value": value} for name, value in claimed.parameters.items()}
             return [{"type": "run", "run_id": claimed.run_name, "args": args}]
@@ -61,3 +73,25 @@ def heartbeat(session: Session, agent: SweepAgent, run_states: dict[str, Any]) -
         return []
     agent.state = "FINISHED"
     return [{"type": "exit"}]
+
+
+def early_stopped(session: Session, sweep: Sweep, config: SweepConfig, live: list[str]) -> list[str]:
+    """Of the agent's live runs, those hyperband stops, judged against every run of the sweep."""
+    assert config.early_terminate is not None and config.metric is not None
+    metric, maximize = config.metric.name, config.metric.goal == "maximize"
+    runs = session.scalars(select(Run).where(Run.sweep_id == sweep.id))
+    histories = {run.name: hyperband.values(_metric_history(session, run, metric), maximize=maximize)
+                 for run in runs if metric in (run.history_keys or {})}
+    going = [name for name in live if name in histories]
+    return hyperband.to_stop(config.early_terminate, histories, going) if going else []
+
+
+def _metric_history(session: Session, run: Run, metric: str) -> list[Any]:
+    """The run's logged values of the metric, in order."""
+    found: list[Any] = []
+    start: int | None = None
+    while True:
+        page, start = history.scan(session, run, [metric], min_step=start, limit=HISTORY_PAGE)
+        found += [row.get(metric) for row in json.loads(page)]
+        if start is None:
+            return found

@@ -31,6 +31,7 @@ CANDIDATES = 2000  # random points the acquisition is evaluated at
 LOCAL_CANDIDATES = 500  # and points near the best runs so far
 LOCAL_SCALE = 0.05  # their spread, in unit coordinates
 BEST_ANCHORS = 5
+PENDING_LIMIT = 50  # runs still going that the model believes (the newest)
 RESTARTS = 1  # fits of the kernel from random starting points, besides the default one
 EDGE = 1e-6  # unit coordinates stay inside (0, 1), where every inverse CDF is finite
 
@@ -100,7 +101,8 @@ def _expected_improvement(mean: np.ndarray, std: np.ndarray, best: float) -> np.
 
     std = np.maximum(std, 1e-12)
     z = (best - mean) / std
-    return (best - mean) * norm.cdf(z) + std * norm.pdf(z)
+    improvement: np.ndarray = (best - mean) * norm.cdf(z) + std * norm.pdf(z)
+    return improvement
 
 
 def _candidates(params: list[tuple[tuple[str, ...], Parameter]], anchors: np.ndarray,

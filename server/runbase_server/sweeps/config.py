@@ -168,7 +168,7 @@ class Hyperband(BaseModel):
     max_iter: StrictInt | None = Field(default=None, ge=1)
     s: StrictInt | None = Field(default=None, ge=1)
     eta: Number = 3
-    strict: StrictBool = False
+    strict: StrictBool = True  # W&B's schema default: a run is judged by its value at the bracket
 
     @model_validator(mode="after")
     def _brackets(self) -> Hyperband:
@@ -178,6 +178,8 @@ class Hyperband(BaseModel):
             raise ValueError("hyperband with `max_iter` needs `s`, the number of brackets")
         if not (math.isfinite(self.eta) and self.eta > 1):
             raise ValueError(f"`eta` must be above 1, not {self.eta}")
+        if self.max_iter is not None and self.max_iter / self.eta < 1:
+            raise ValueError(f"hyperband has no bracket: max_iter / eta ({self.max_iter} / {self.eta}) is below 1")
         return self
 
 

@@ -13,9 +13,11 @@ holds; the UPDATE that hands out the last one also finishes the sweep."""
 from __future__ import annotations
 
 import json
+import math
 import secrets
 import string
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import yaml
@@ -27,9 +29,9 @@ from .. import filters as mongo
 from ..auth import Viewer
 from ..errors import NotFound, UserError
 from ..names import check_name
-from ..tables import Project, Run, Sweep, User, utcnow
+from ..tables import Project, Run, Sweep, SweepAgent, SweepSuggestion, User, utcnow
 from . import config as sweep_config
-from .search import NotBuilt, suggestion
+from .search import suggestion
 
 PENDING, RUNNING, PAUSED, FINISHED, CANCELED = "PENDING", "RUNNING", "PAUSED", "FINISHED", "CANCELED"
 STATES = (PENDING, RUNNING, PAUSED, FINISHED, CANCELED)
@@ -177,6 +179,8 @@ def set_state(session: Session, sweep: Sweep, state: str) -> None:
     session.refresh(sweep)
     if moved is None:
         raise UserError(f"sweep {sweep.name} became {sweep.state} meanwhile: it cannot become {state}")
+    if state in ENDED:
+        close_suggestions(session, sweep)
 
 
 def link_prior_runs(session: Session, sweep: Sweep, filters: dict[str, Any]) -> int:
@@ -228,28 +232,101 @@ class Claimed:
     parameters: dict[str, Any]
 
 
-def claim(session: Session, sweep: Sweep) -> Claimed | None:
+ISSUED, LOST, CLOSED = "ISSUED", "LOST", "CLOSED"  # a suggestion's states (tables.SweepSuggestion)
+LIVE_RUN_STATES = ("running", "pending", "preempting")  # a run not yet ended
+LOST_RUN_STATES = ("crashed",)  # a run that ended without finishing its suggestion
+
+
+def claim(session: Session, sweep: Sweep, agent: SweepAgent, *, silent_for: timedelta) -> Claimed | None:
     """The sweep's next suggestion, for one agent only; None when there is none to give (paused, ended, or the
-    last one handed out). Bayes search and hyperband are not built: asking raises NotBuilt."""
+    last one handed out). A suggestion lost with its agent comes first: grid hands its combination out again,
+    random and bayes a new draw in its place (not counted against the run cap, as the lost one was)."""
     config = checked(sweep)
-    if config.method == "bayes":
-        raise NotBuilt("bayes search is not built yet in runbase: use method grid or random")
-    if config.early_terminate is not None:
-        raise NotBuilt("early_terminate (hyperband) is not built yet in runbase: remove it from the configuration "
-                       "to run the sweep without early termination")
     if config.metric is not None and config.metric.target is not None and _target_met(session, sweep, config):
         _finish(session, sweep)
         return None
-    bound = Sweep.run_count_expected
-    last = and_(bound.is_not(None), Sweep.claimed + 1 >= bound)
-    number = session.scalar(
-        update(Sweep).where(Sweep.id == sweep.id, Sweep.state.in_(OPEN), or_(bound.is_(None), Sweep.claimed < bound))
-        .values(claimed=Sweep.claimed + 1, state=case((last, FINISHED), else_=RUNNING), updated_at=utcnow())
-        .returning(Sweep.claimed).execution_options(synchronize_session=False))
+    lost = _reclaim(session, sweep, silent_for) if sweep.state in (*OPEN, FINISHED) else None
+    if lost is not None and config.method == "grid":
+        number = lost.number
+    elif lost is not None:
+        drawn = session.scalar(update(Sweep).where(Sweep.id == sweep.id).values(claimed=Sweep.claimed + 1)
+                               .returning(Sweep.claimed).execution_options(synchronize_session=False))
+        number = int(drawn or 0) - 1
+    else:
+        bound = Sweep.run_count_expected
+        last = and_(bound.is_not(None), Sweep.claimed + 1 >= bound)
+        claimed = session.scalar(
+            update(Sweep).where(Sweep.id == sweep.id, Sweep.state.in_(OPEN),
+                                or_(bound.is_(None), Sweep.claimed < bound))
+            .values(claimed=Sweep.claimed + 1, state=case((last, FINISHED), else_=RUNNING), updated_at=utcnow())
+            .returning(Sweep.claimed).execution_options(synchronize_session=False))
+        if claimed is None:
+            session.refresh(sweep)
+            return None
+        number = claimed - 1
     session.refresh(sweep)
-    if number is None:
+    if config.method == "bayes":
+        parameters = _bayes(session, sweep, config, number)
+    else:
+        parameters = suggestion(config, seed=sweep.seed, number=number)
+    made = Claimed(run_name=new_id(), parameters=parameters)
+    session.add(SweepSuggestion(sweep_id=sweep.id, number=number, run_name=made.run_name, agent_id=agent.id,
+                                parameters=parameters, state=ISSUED))
+    return made
+
+
+def _reclaim(session: Session, sweep: Sweep, silent_for: timedelta) -> SweepSuggestion | None:
+    """A suggestion whose agent has been silent longer than a run may be, and whose run never reached the
+    server or crashed, marked LOST by one conditional UPDATE, so that only one agent takes its place."""
+    cutoff = utcnow() - silent_for
+    candidate = session.scalar(
+        select(SweepSuggestion)
+        .outerjoin(SweepAgent, SweepAgent.id == SweepSuggestion.agent_id)
+        .outerjoin(Run, and_(Run.project_id == sweep.project_id, Run.name == SweepSuggestion.run_name))
+        .where(SweepSuggestion.sweep_id == sweep.id, SweepSuggestion.state == ISSUED,
+               or_(SweepAgent.id.is_(None), SweepAgent.heartbeat_at < cutoff),
+               or_(Run.id.is_(None), Run.state.in_(LOST_RUN_STATES)))
+        .order_by(SweepSuggestion.id).limit(1))
+    if candidate is None:
         return None
-    return Claimed(run_name=new_id(), parameters=suggestion(config, seed=sweep.seed, number=number - 1))
+    taken = session.scalar(update(SweepSuggestion).where(SweepSuggestion.id == candidate.id,
+                                                         SweepSuggestion.state == ISSUED)
+                           .values(state=LOST).returning(SweepSuggestion.id)
+                           .execution_options(synchronize_session=False))
+    return candidate if taken is not None else None
+
+
+def _bayes(session: Session, sweep: Sweep, config: sweep_config.SweepConfig, number: int) -> dict[str, Any]:
+    """Bayes's suggestion from the sweep's ended runs with the metric in their summary, the runs still going
+    counting as their predicted value."""
+    from . import bayes
+
+    assert config.metric is not None
+    metric = config.metric.name
+    names = [name for path, _ in sweep_config.leaves(config.parameters) for name in path[:1]]
+    observed: list[bayes.Observed] = []
+    for run_config, summary in session.execute(
+            select(Run.config, Run.summary).where(Run.sweep_id == sweep.id, Run.state.not_in(LIVE_RUN_STATES))):
+        value = summary.get(metric) if isinstance(summary, dict) else None
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+            observed.append(bayes.Observed(_run_parameters(run_config, names), float(value)))
+    going = session.scalars(
+        select(SweepSuggestion.parameters)
+        .outerjoin(Run, and_(Run.project_id == sweep.project_id, Run.name == SweepSuggestion.run_name))
+        .where(SweepSuggestion.sweep_id == sweep.id, SweepSuggestion.state == ISSUED,
+               or_(Run.id.is_(None), Run.state.in_(LIVE_RUN_STATES)))
+        .order_by(SweepSuggestion.id.desc()).limit(bayes.PENDING_LIMIT))
+    return bayes.suggest(config, seed=sweep.seed, number=number, observed=observed, pending=list(going))
+
+
+def _run_parameters(run_config: Any, names: list[str]) -> dict[str, Any]:
+    """A run's parameters from its config, where W&B keeps each key as {"value": v}."""
+    found: dict[str, Any] = {}
+    for name in names:
+        entry = run_config.get(name) if isinstance(run_config, dict) else None
+        if isinstance(entry, dict) and "value" in entry:
+            found[name] = entry["value"]
+    return found
 
 
 def _target_met(session: Session, sweep: Sweep, config: sweep_config.SweepConfig) -> bool:
@@ -267,6 +344,14 @@ def _finish(session: Session, sweep: Sweep) -> None:
     session.execute(update(Sweep).where(Sweep.id == sweep.id, Sweep.state.in_(OPEN))
                     .values(state=FINISHED, updated_at=utcnow()).execution_options(synchronize_session=False))
     session.refresh(sweep)
+    close_suggestions(session, sweep)
+
+
+def close_suggestions(session: Session, sweep: Sweep) -> None:
+    """A sweep stopped or canceled hands out nothing again, lost or not."""
+    session.execute(update(SweepSuggestion).where(SweepSuggestion.sweep_id == sweep.id,
+                                                  SweepSuggestion.state == ISSUED)
+                    .values(state=CLOSED).execution_options(synchronize_session=False))
 
 
 def config_text(sweep: Sweep) -> str:
