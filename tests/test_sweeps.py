@@ -167,18 +167,41 @@ def _exists(project: str) -> bool:
     return True
 
 
-def test_bayes_and_hyperband_validate_but_say_they_are_not_built(server: Server, env: dict[str, str]) -> None:
+def test_a_bayes_sweep_runs_on_the_server_and_its_suggestions_follow_the_runs(
+        server: Server, env: dict[str, str], tmp_path: Path) -> None:
     project = _project()
-    bayes = wandb.sweep({"method": "bayes", "metric": {"name": "loss"}, "parameters": {"a": {"min": 0.0, "max": 1.0}}},
-                        project=project)
-    hyperband = wandb.sweep({"method": "random", "metric": {"name": "loss"}, "parameters": {"a": {"values": [1]}},
-                             "early_terminate": {"type": "hyperband", "min_iter": 3}}, project=project)
-    with pytest.raises(NotImplementedError, match="bayes"):
-        wandb.agent(bayes, function=lambda: None, project=project)
-    with pytest.raises(NotImplementedError, match="hyperband"):
-        wandb.agent(hyperband, function=lambda: None, project=project)
-    with pytest.raises(NotImplementedError, match="controller"):
-        wandb.controller(bayes)
+    sweep_id = wandb.sweep({"method": "bayes", "metric": {"name": "loss", "goal": "minimize"}, "run_cap": 10,
+                            "parameters": {"x": {"min": -4.0, "max": 4.0}, "k": {"values": [1, 2]}}},
+                           project=project)
+    code = TRAIN.replace("run.config.a * run.config.b", "(run.config.x - 1) ** 2 + run.config.k") \
+        + f"\nwandb.agent({sweep_id!r}, function=train, project={project!r})\n"
+    _finished(_agents(code, env, 2, tmp_path))
+    runs = _sweep_runs(server, project, sweep_id)
+    assert len(runs) == 10 and runs[0]["sweep_state"] == "FINISHED"
+    assert all(-4 <= x <= 4 and k in (1, 2) for x, k in (_params(run, "x", "k") for run in runs))
+    best = wandb.Api().sweep(f"{project}/{sweep_id}").best_run()
+    assert best is not None and best.config["k"] == 1
+
+
+def test_a_controller_reads_builds_and_creates_sweeps(server: Server, env: dict[str, str]) -> None:
+    project = _project()
+    tuner = wandb.controller(entity=None, project=project)
+    tuner.configure_search("grid")
+    tuner.configure_program("train.py")
+    tuner.configure_metric("loss", goal="minimize")
+    tuner.configure_parameter("lr", values=[0.1, 0.01])
+    tuner.configure_stopping("hyperband", min_iter=3)
+    assert tuner.sweep_id is None and tuner.sweep_config["early_terminate"] == {"type": "hyperband", "min_iter": 3}
+    sweep_id = tuner.create()
+    assert tuner.sweep_id == sweep_id and not tuner.done()
+    again = wandb.controller(f"{project}/{sweep_id}")
+    assert again.sweep_config["parameters"] == {"lr": {"values": [0.1, 0.01]}} and again.sweep_id == sweep_id
+    with pytest.raises(Exception, match="configure"):
+        again.configure_search("random")  # the sweep exists: its configuration is fixed
+    with pytest.raises(NotImplementedError, match="local"):
+        tuner.configure_controller(type="local")
+    made = wandb.controller({"method": "random", "parameters": {"a": {"values": [1]}}}, project=project)
+    assert made.sweep_id and wandb.Api().sweep(f"{project}/{made.sweep_id}").state == "PENDING"
 
 
 PROGRAM = """
@@ -325,3 +348,95 @@ def test_the_cli_agent_forwards_signals_and_stops_runs_of_a_canceled_sweep(
     received = "SIGTERM" if how == "cancel" else how
     assert out.read_text().splitlines() == [f"{run_id} started", f"{run_id} got {received}"], output
     assert [run["name"] for run in _sweep_runs(server, project, sweep_id)] == [run_id]
+
+
+HYPERBAND = """
+import sys, time
+import runbase
+
+run = runbase.init()
+for step in range(16):
+    run.log({"loss": run.config.a})
+    time.sleep(0.5)
+run.finish()
+"""
+
+
+def test_hyperband_stops_exactly_the_runs_its_brackets_say(server: Server, env: dict[str, str],
+                                                           tmp_path: Path) -> None:
+    """min_iter 2, eta 3 (brackets 2, 6, 18): one agent runs a = 2, 1, 3 in turn, each logging loss = a. At
+    bracket 2 run 1 sets the threshold 2 and goes on (its own value, not above it); run 2's 1 is not above
+    [1, 2][0] = 1; run 3's 3 is above [1, 2, 3][1] = 2: it alone is stopped, and ends killed."""
+    project = _project()
+    (tmp_path / "train.py").write_text(HYPERBAND)
+    sweep_id = wandb.sweep({"program": "train.py", "method": "grid", "metric": {"name": "loss", "goal": "minimize"},
+                            "parameters": {"a": {"values": [2, 1, 3]}},
+                            "early_terminate": {"type": "hyperband", "min_iter": 2, "eta": 3}}, project=project)
+    agent = subprocess.run([sys.executable, "-m", "runbase.cli", "agent", f"{project}/{sweep_id}"], env=env,
+                           cwd=tmp_path, capture_output=True, text=True, timeout=240)
+    assert agent.returncode == 0, agent.stdout + agent.stderr
+    states = {_params(run, "a")[0]: run["state"] for run in _sweep_runs(server, project, sweep_id)}
+    assert states == {2: "finished", 1: "finished", 3: "killed"}, agent.stderr
+    assert "early termination (hyperband) stops run" in agent.stderr
+
+
+DIES = """
+import os, pathlib, time
+import runbase
+
+run = runbase.init(settings={"heartbeat_seconds": 0.5})
+marker = pathlib.Path(os.environ["OUT"])
+if not marker.exists():
+    marker.write_text(f"{os.getpid()} {run.id}")
+    time.sleep(300)  # killed with its agent
+run.log({"loss": run.config.a})
+run.finish()
+"""
+
+
+@pytest.mark.parametrize("method", ["grid", "random"])
+def test_a_suggestion_lost_with_its_killed_agent_is_handed_out_again(
+        backend: str, env: dict[str, str], tmp_path: Path, request: pytest.FixtureRequest,
+        monkeypatch: pytest.MonkeyPatch, method: str) -> None:
+    """The agent and its run die: the run ends crashed after the heartbeat timeout, and the next agent gets the
+    grid's combination again (random: a new draw in its place, the run cap still counting two runs)."""
+    import os
+    import signal
+
+    url = request.getfixturevalue("postgres").create() if backend == "postgresql" else None
+    own = Server(tmp_path / "server", url, {"RUNBASE_HEARTBEAT_TIMEOUT_SECONDS": "6"}).start()
+    try:
+        env = {**env, "RUNBASE_BASE_URL": own.url}
+        monkeypatch.setenv("RUNBASE_BASE_URL", own.url)
+        project = _project()
+        (tmp_path / "train.py").write_text(DIES)
+        parameters = {"a": {"values": [1, 2, 3]}} if method == "grid" else {"a": {"min": 0.0, "max": 1.0}}
+        sweep_id = wandb.sweep({"program": "train.py", "method": method, "run_cap": 3 if method == "grid" else 2,
+                                "parameters": parameters}, project=project)
+        marker, cli = tmp_path / "marker", [sys.executable, "-m", "runbase.cli", "agent", f"{project}/{sweep_id}"]
+        first = subprocess.Popen(cli, env={**env, "OUT": str(marker)}, cwd=tmp_path, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while not (marker.exists() and marker.read_text()) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        pid, lost_run = marker.read_text().split()
+        first.kill()
+        first.wait()
+        os.kill(int(pid), signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        while {r["name"]: r["state"] for r in _sweep_runs(own, project, sweep_id)}.get(lost_run) != "crashed":
+            assert time.monotonic() < deadline, "the run of the killed agent was not marked crashed"
+            time.sleep(0.5)
+        second = subprocess.run(cli, env={**env, "OUT": str(marker)}, cwd=tmp_path, capture_output=True, text=True,
+                                timeout=180)
+        assert second.returncode == 0, second.stdout + second.stderr
+        runs = _sweep_runs(own, project, sweep_id)
+    finally:
+        own.stop()
+    lost = [run for run in runs if run["name"] == lost_run]
+    done = [run for run in runs if run["name"] != lost_run]
+    assert [run["state"] for run in lost] == ["crashed"] and {run["state"] for run in done} == {"finished"}
+    if method == "grid":
+        assert sorted(_params(run, "a")[0] for run in done) == [1, 2, 3]
+    else:
+        assert len(done) == 2 and _params(lost[0], "a") not in [_params(run, "a") for run in done]

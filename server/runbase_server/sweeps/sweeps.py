@@ -249,7 +249,10 @@ def claim(session: Session, sweep: Sweep, agent: SweepAgent, *, silent_for: time
     if lost is not None and config.method == "grid":
         number = lost.number
     elif lost is not None:
-        drawn = session.scalar(update(Sweep).where(Sweep.id == sweep.id).values(claimed=Sweep.claimed + 1)
+        # a new number, the bound moved with it: the lost run stays one of the sweep's, and the cap still
+        # leaves room for the one that replaces it
+        drawn = session.scalar(update(Sweep).where(Sweep.id == sweep.id)
+                               .values(claimed=Sweep.claimed + 1, run_count_expected=Sweep.run_count_expected + 1)
                                .returning(Sweep.claimed).execution_options(synchronize_session=False))
         number = int(drawn or 0) - 1
     else:
