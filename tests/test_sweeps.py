@@ -199,7 +199,7 @@ def test_a_controller_reads_builds_and_creates_sweeps(server: Server, env: dict[
     with pytest.raises(Exception, match="configure"):
         again.configure_search("random")  # the sweep exists: its configuration is fixed
     with pytest.raises(NotImplementedError, match="local"):
-        tuner.configure_controller(type="local")
+        wandb.controller().configure_controller(type="local")
     made = wandb.controller({"method": "random", "parameters": {"a": {"values": [1]}}}, project=project)
     assert made.sweep_id and wandb.Api().sweep(f"{project}/{made.sweep_id}").state == "PENDING"
 

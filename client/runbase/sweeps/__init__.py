@@ -130,6 +130,7 @@ def set_state(sweep_id: str, state: str, *, entity: str | None = None, project: 
 
 def controller(sweep_id_or_config: str | dict[str, Any] | None = None, entity: str | None = None,
                project: str | None = None) -> Any:
-    raise NotImplementedError("runbase.controller() is not built yet: runbase's sweeps search on the server, "
-                              "so there is no local controller to configure; use runbase.sweep() and "
-                              "runbase.agent()")
+    """W&B's sweep controller object: reads, creates or builds a sweep (controller.py)."""
+    from .controller import Controller
+
+    return Controller(sweep_id_or_config, entity, project)
