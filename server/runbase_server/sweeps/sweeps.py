@@ -50,10 +50,13 @@ def parse_config(text: str) -> tuple[dict[str, Any], sweep_config.SweepConfig]:
     """The configuration as sent (YAML, of which JSON is a part, as W&B's clients send it) and as checked."""
     if len(text.encode()) > MAX_CONFIG_BYTES:
         raise UserError(f"the sweep configuration is larger than {MAX_CONFIG_BYTES} bytes")
-    try:
-        document = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError as exc:
-        raise UserError(f"the sweep configuration is neither YAML nor JSON: {exc}") from None
+    try:  # JSON first: YAML 1.1 reads JSON's 1e-05 as a string
+        document = json.loads(text)
+    except ValueError:
+        try:
+            document = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        except yaml.YAMLError as exc:
+            raise UserError(f"the sweep configuration is neither YAML nor JSON: {exc}") from None
     checked = sweep_config.parse(document)
     found = documents.unstorable(document)
     if found:
@@ -323,13 +326,10 @@ def _bayes(session: Session, sweep: Sweep, config: sweep_config.SweepConfig, num
 
 
 def _run_parameters(run_config: Any, names: list[str]) -> dict[str, Any]:
-    """A run's parameters from its config, where W&B keeps each key as {"value": v}."""
-    found: dict[str, Any] = {}
-    for name in names:
-        entry = run_config.get(name) if isinstance(run_config, dict) else None
-        if isinstance(entry, dict) and "value" in entry:
-            found[name] = entry["value"]
-    return found
+    """A run's parameters from its config (stored as plain values, runs.unwrap_config)."""
+    if not isinstance(run_config, dict):
+        return {}
+    return {name: run_config[name] for name in names if name in run_config}
 
 
 def _target_met(session: Session, sweep: Sweep, config: sweep_config.SweepConfig) -> bool:
