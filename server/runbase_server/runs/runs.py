@@ -160,7 +160,7 @@ def change_state(session: Session, run: Run, state: str | None, exit_code: int |
 def _matching(session: Session, project: Project, filters: dict[str, Any] | None) -> Select[Any]:
     dialect = session.get_bind().dialect.name
     return (select(Run).outerjoin(User, Run.user_id == User.id)
-            .where(Run.project_id == project.id, mongo.run_filter(filters, dialect)))
+            .where(Run.project_id == project.id, mongo.run_filter(filters, dialect, project.id)))
 
 
 def search(session: Session, project: Project, filters_text: str | None, order: str | None, *, first: int | None,
