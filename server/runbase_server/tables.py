@@ -49,12 +49,18 @@ def _encode_nonfinite(value: Any) -> Any:
 
 
 def _decode_nonfinite(value: Any) -> Any:
-    if isinstance(value, dict):
+    """In place: the value was just decoded, so nothing else holds it; scalars are left untouched (a page of
+    runs decodes thousands of them)."""
+    if type(value) is dict:
         if len(value) == 1 and NONFINITE_TAG in value:
             return float(value[NONFINITE_TAG])
-        return {k: _decode_nonfinite(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_decode_nonfinite(v) for v in value]
+        for key, item in value.items():
+            if type(item) is dict or type(item) is list:
+                value[key] = _decode_nonfinite(item)
+    elif type(value) is list:
+        for index, item in enumerate(value):
+            if type(item) is dict or type(item) is list:
+                value[index] = _decode_nonfinite(item)
     return value
 
 
@@ -200,6 +206,7 @@ class Run(Base):
 # so every write of a run's documents, from any code, updates them in its own transaction.
 # `num` is the value as a double (stored infinities as infinities); `txt` a string's first TEXT_PREFIX
 # characters; `key` its first KEY_PREFIX: prefixes keep index entries small and still find a superset.
+# The indexes end with run_id so that finding the runs reads the index alone.
 VALUE_KEY_PREFIX = 200
 VALUE_TEXT_PREFIX = 256
 DOCUMENT_CODES = {"config": 0, "summary": 1}
@@ -212,9 +219,9 @@ run_values = Table(
     Column("num", Float),
     Column("txt", Text().with_variant(Text(collation="C"), "postgresql")),  # code-point order, as filters compare
     Index("ix_run_values_run", "run_id", "doc"),
-    Index("ix_run_values_num", "project_id", "doc", "key", "num",
+    Index("ix_run_values_num", "project_id", "doc", "key", "num", "run_id",
           sqlite_where=text("num IS NOT NULL"), postgresql_where=text("num IS NOT NULL")),
-    Index("ix_run_values_txt", "project_id", "doc", "key", "txt",
+    Index("ix_run_values_txt", "project_id", "doc", "key", "txt", "run_id",
           sqlite_where=text("txt IS NOT NULL"), postgresql_where=text("txt IS NOT NULL")),
 )
 

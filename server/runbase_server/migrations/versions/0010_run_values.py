@@ -118,7 +118,7 @@ def upgrade() -> None:
     op.create_index('ix_run_values_run', 'run_values', ['run_id', 'doc'])
     for column in ('num', 'txt'):
         where = sa.text(f'{column} IS NOT NULL')
-        op.create_index(f'ix_run_values_{column}', 'run_values', ['project_id', 'doc', 'key', column],
+        op.create_index(f'ix_run_values_{column}', 'run_values', ['project_id', 'doc', 'key', column, 'run_id'],
                         sqlite_where=where, postgresql_where=where)
     if op.get_bind().dialect.name == 'postgresql':
         op.execute(_PG_FUNCTIONS)
