@@ -2,7 +2,9 @@
 translated to SQL (never evaluated row by row in Python).
 
 `run_filter(filters, dialect)` gives a WHERE clause over `Run` (and `User` for `username`: the
-caller selects `select(Run).outerjoin(User, Run.user_id == User.id)`); `run_order(order,
+caller selects `select(Run).outerjoin(User, Run.user_id == User.id)`); given the project, it also narrows
+to the runs that the index of their values (tables.run_values) says may match, so that the exact
+predicate reads those runs' JSON only (see "candidates" below); `run_order(order,
 dialect)` gives ORDER BY expressions ending with `Run.id` as a tiebreaker. `registry_filter`,
 `collection_filter` and `version_filter` give WHERE clauses over `Registry` (joined with its
 `Project`), `ArtifactCollection` and `Artifact`, with the same operators over their own fields.
