@@ -170,7 +170,8 @@ def test_values_follow_every_write(store: Store) -> None:  # noqa: F811
 
 
 def test_search_plan_reads_the_index(store: Store) -> None:  # noqa: F811
-    """With many runs, the W3 query finds its candidates by ix_run_values_*, and reads no run's JSON but theirs."""
+    """With many runs, the W3 query (as runs.search builds it) finds its candidates by ix_run_values_* and looks
+    up those runs by id: it reads no other run's row, let alone its JSON."""
     upsert(store, "first")
     with store.db.session() as session:
         project_id = session.scalar(sa.select(Project.id).where(Project.name == "p"))
@@ -186,10 +187,10 @@ def test_search_plan_reads_the_index(store: Store) -> None:  # noqa: F811
         sent.append((statement, parameters))
 
     with store.db.engine.begin() as connection:
-        connection.execute(sa.text("ANALYZE"))
+        if dialect == "postgresql":  # autovacuum's statistics; a server never analyses SQLite
+            connection.execute(sa.text("ANALYZE"))
         query = (sa.select(Run.id).outerjoin(User, Run.user_id == User.id)
-                 .where(Run.project_id == project_id,
-                        run_filter({"config.p0": "0.01", "summary_metrics.m0": {"$gte": 0.9}}, dialect, project_id))
+                 .where(run_filter({"config.p0": "0.01", "summary_metrics.m0": {"$gte": 0.9}}, dialect, project_id))
                  .order_by(*run_order("-summary_metrics.m1", dialect)).limit(51))
         sa.event.listen(connection, "before_cursor_execute", record)
         found = list(connection.execute(query).scalars())
@@ -199,7 +200,7 @@ def test_search_plan_reads_the_index(store: Store) -> None:  # noqa: F811
             ("EXPLAIN QUERY PLAN " if dialect == "sqlite" else "EXPLAIN ") + statement, parameters))
     assert "ix_run_values_txt" in plan and "ix_run_values_num" in plan, plan
     if dialect == "sqlite":
-        assert "SCAN runs" not in plan and "USING INTEGER PRIMARY KEY" in plan, plan
+        assert "SCAN runs" not in plan and "autoindex_runs" not in plan and "USING INTEGER PRIMARY KEY" in plan, plan
     else:
         assert "Seq Scan on runs" not in plan, plan
     summaries = [{f"m{j}": ((i * 7919 + j * 104729) % 1000) / 1000 for j in range(20)} for i in range(3000)]

@@ -1213,11 +1213,17 @@ def _translate(filters: dict[str, Any] | None, fields: _Fields, dialect: str) ->
 
 def run_filter(filters: dict[str, Any] | None, dialect: str, project_id: int | None = None) -> ColumnElement[bool]:
     """A WHERE clause over Run (and User, outer-joined, for `username`) for a MongoDB query document. Given
-    the runs' project, it also names the runs an index can find (_candidates), so that the exact
-    predicate reads the JSON of those only."""
+    a project, it keeps to the project's runs and names those an index can find (_candidates), so that the
+    exact predicate reads the JSON of those only."""
     exact = _translate(filters, RUN_FIELDS, dialect)
-    found = None if project_id is None or filters is None else _candidates(filters, project_id)
-    return exact if found is None else sa.and_(Run.id.in_(found), exact)
+    if project_id is None:
+        return exact
+    found = None if filters is None else _candidates(filters, project_id)
+    if found is None:
+        return sa.and_(Run.project_id == project_id, exact)
+    # The candidates drive the search: `+ 0` keeps the project's own index out of the plan, which SQLite
+    # (without statistics, as a server's database is) would pick, reading every run's row of the project.
+    return sa.and_(Run.id.in_(found), Run.project_id + 0 == project_id, exact)
 
 
 def registry_filter(filters: dict[str, Any] | None, dialect: str) -> ColumnElement[bool]:

@@ -163,8 +163,7 @@ def _matching(dialect: str, project_id: int, filters_text: str | None, order: st
     """The query for a filter and order, built once: translating a filter costs more than the indexed search
     it makes (a page of runs is asked for again and again as a table is browsed)."""
     query = (select(Run).outerjoin(User, Run.user_id == User.id)
-             .where(Run.project_id == project_id,
-                    mongo.run_filter(documents.parse(filters_text, "filters"), dialect, project_id)))
+             .where(mongo.run_filter(documents.parse(filters_text, "filters"), dialect, project_id)))
     return query if order is None else query.order_by(*mongo.run_order(order or None, dialect))
 
 
