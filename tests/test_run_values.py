@@ -8,17 +8,21 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from runbase_server import users
+from runbase_server import database, users
 from runbase_server.errors import UserError
 from runbase_server.filters import run_filter, run_order
-from runbase_server.runs import branching, runs
-from runbase_server.tables import (DOCUMENT_CODES, VALUE_KEY_PREFIX, VALUE_TEXT_PREFIX, Project, Run, User,
+from runbase_server.runs import runs
+from sqlalchemy.orm import Session
+from runbase_server.tables import (DOCUMENT_CODES, VALUE_KEY_PREFIX, VALUE_TEXT_PREFIX, Entity, Project, Run, User,
                                   run_values)
 from test_filters import EXAMPLES, Db, db  # noqa: F401 - fixture
 from test_history import Store, send, small_segments, store  # noqa: F401 - fixtures
@@ -210,3 +214,31 @@ def test_search_plan_reads_the_index(store: Store) -> None:  # noqa: F811
     with store.db.session() as session:
         names = [session.get(Run, run_id).name for run_id in found]  # type: ignore[union-attr]
     assert [int(name[3:]) for name in names[:5]] == expected[:5]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_the_migration_fills_in_existing_runs(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """Runs stored before migration 0010 get their values when it runs, as the triggers would give them."""
+    url = request.getfixturevalue("postgres").create() if backend == "postgresql" else f"sqlite:///{tmp_path / 'r.db'}"
+    engine = sa.create_engine(url)
+    config = Config()
+    config.set_main_option("script_location", str(database.MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes.update(connection=connection, secret_keys=())
+        command.upgrade(config, "0009")
+    with Session(engine) as session, session.begin():
+        entity = Entity(name="e")
+        session.add(entity)
+        session.flush()
+        project = Project(entity_id=entity.id, name="p")
+        session.add(project)
+        session.flush()
+        session.execute(sa.insert(Run.__table__).values(
+            project_id=project.id, name="r", state="running", tags=[], history_keys={},
+            config={"a": 1, "b": ["x", 2, [3]], "c": {"d": 1}}, summary={"m": math.inf, "n": "t", "o": True}))
+    database.upgrade(engine)
+    with engine.connect() as connection:
+        stored = sorted((tuple(row)[2:] for row in connection.execute(sa.select(run_values))), key=repr)
+    engine.dispose()
+    assert stored == sorted([(0, "a", 1.0, None), (0, "b", 2.0, None), (0, "b", None, "x"), (1, "m", math.inf, None),
+                             (1, "n", None, "t")], key=repr)
