@@ -21,9 +21,9 @@ from runbase_server import database, users
 from runbase_server.errors import UserError
 from runbase_server.filters import run_filter, run_order
 from runbase_server.runs import runs
-from sqlalchemy.orm import Session
 from runbase_server.tables import (DOCUMENT_CODES, VALUE_KEY_PREFIX, VALUE_TEXT_PREFIX, Entity, Project, Run, User,
                                   run_values)
+from sqlalchemy.orm import Session
 from test_filters import EXAMPLES, Db, db  # noqa: F401 - fixture
 from test_history import Store, send, small_segments, store  # noqa: F401 - fixtures
 from test_run_branching import fork, rewind, rows_of
