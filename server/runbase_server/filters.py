@@ -2,7 +2,9 @@
 translated to SQL (never evaluated row by row in Python).
 
 `run_filter(filters, dialect)` gives a WHERE clause over `Run` (and `User` for `username`: the
-caller selects `select(Run).outerjoin(User, Run.user_id == User.id)`); `run_order(order,
+caller selects `select(Run).outerjoin(User, Run.user_id == User.id)`); given the project, it also narrows
+to the runs that the index of their values (tables.run_values) says may match, so that the exact
+predicate reads those runs' JSON only (see "candidates" below); `run_order(order,
 dialect)` gives ORDER BY expressions ending with `Run.id` as a tiebreaker. `registry_filter`,
 `collection_filter` and `version_filter` give WHERE clauses over `Registry` (joined with its
 `Project`), `ArtifactCollection` and `Artifact`, with the same operators over their own fields.
@@ -79,7 +81,10 @@ from .errors import UserError
 from .names import REGISTRY_PREFIX
 from .regex import Regex, compile_regex
 from .tables import (
+    DOCUMENT_CODES,
     NONFINITE_TAG,
+    VALUE_KEY_PREFIX,
+    VALUE_TEXT_PREFIX,
     Artifact,
     ArtifactAlias,
     ArtifactCollection,
@@ -91,6 +96,7 @@ from .tables import (
     Sweep,
     User,
     UTCDateTime,
+    run_values,
 )
 
 MAX_CLAUSES = 1000
@@ -1200,9 +1206,19 @@ def _translate(filters: dict[str, Any] | None, fields: _Fields, dialect: str) ->
     return _sql(pred)
 
 
-def run_filter(filters: dict[str, Any] | None, dialect: str) -> ColumnElement[bool]:
-    """A WHERE clause over Run (and User, outer-joined, for `username`) for a MongoDB query document."""
-    return _translate(filters, RUN_FIELDS, dialect)
+def run_filter(filters: dict[str, Any] | None, dialect: str, project_id: int | None = None) -> ColumnElement[bool]:
+    """A WHERE clause over Run (and User, outer-joined, for `username`) for a MongoDB query document. Given
+    a project, it keeps to the project's runs and names those an index can find (_candidates), so that the
+    exact predicate reads the JSON of those only."""
+    exact = _translate(filters, RUN_FIELDS, dialect)
+    if project_id is None:
+        return exact
+    found = None if filters is None else _candidates(filters, project_id)
+    if found is None:
+        return sa.and_(Run.project_id == project_id, exact)
+    # The candidates drive the search: `+ 0` keeps the project's own index out of the plan, which SQLite
+    # (without statistics, as a server's database is) would pick, reading every run's row of the project.
+    return sa.and_(Run.id.in_(found), Run.project_id + 0 == project_id, exact)
 
 
 def registry_filter(filters: dict[str, Any] | None, dialect: str) -> ColumnElement[bool]:
@@ -1224,6 +1240,95 @@ def version_filter(filters: dict[str, Any] | None, dialect: str, collection_id: 
     to the query, such as ArtifactMembership.collection_id); without one, in the version's sequence.
     An event about one alias passes it as `alias`: "alias" then means that alias alone."""
     return _translate(filters, _version_fields(collection_id, alias), dialect)
+
+
+# ------------------------------------------------------------------ candidates from run_values
+#
+# A sound prefilter: the runs whose indexed values (tables.run_values) could satisfy a condition, a
+# superset of those that do, which the database finds by an index; the exact predicate then decides.
+# Only a path of one key into config or the summary is looked up (a longer path may fan out over arrays,
+# which run_values doesn't hold), and only conditions that a matching run's own value, or an element of
+# its array, must pass: equality with and comparisons to a finite number or a string, $in of those, $all.
+# Numbers are stored as doubles, so bounds are rounded to doubles and widened by two units in the last
+# place (a rounding in the database may differ from Python's by one); strings and keys are compared by
+# the prefixes stored, which keeps every match: a prefix of a larger string is never smaller.
+
+MAX_CANDIDATE_VALUES = 32  # an $in longer than this reads the JSON instead of the index
+_CANDIDATE_DOCUMENTS = {"config": DOCUMENT_CODES["config"], "summary_metrics": DOCUMENT_CODES["summary"],
+                        "summaryMetrics": DOCUMENT_CODES["summary"]}
+
+
+def _widened(value: float, ulps: int) -> float:
+    for _ in range(abs(ulps)):
+        value = math.nextafter(value, math.inf if ulps > 0 else -math.inf)
+    return value
+
+
+def _value_rows(field: str, project_id: int, op: str, value: Any) -> sa.Select[Any] | None:
+    """The runs with a value at `field` that may pass `op` (`$eq` or a comparison) with `value`, or None."""
+    head = field.split(".", 1)[0]
+    if head not in _CANDIDATE_DOCUMENTS:
+        return None
+    keys = _json_keys(field, head)
+    if len(keys) != 1:
+        return None
+    rows = sa.select(run_values.c.run_id).where(
+        run_values.c.project_id == project_id, run_values.c.doc == _CANDIDATE_DOCUMENTS[head],
+        run_values.c.key == keys[0][:VALUE_KEY_PREFIX])
+    if _is_number(value) and math.isfinite(value):
+        number = float(value)
+        low, high = _widened(number, -2), _widened(number, 2)
+        num = run_values.c.num
+        return rows.where(num >= low if op in ("$gt", "$gte") else num <= high if op in ("$lt", "$lte")
+                          else num.between(low, high))
+    if isinstance(value, str):
+        text = run_values.c.txt
+        prefix = sa.literal(value[:VALUE_TEXT_PREFIX], sa.Text)
+        return rows.where(text >= prefix if op in ("$gt", "$gte") else text <= prefix if op in ("$lt", "$lte")
+                          else text == prefix)
+    return None
+
+
+def _union(sets: list[sa.Select[Any]]) -> sa.Select[Any]:
+    """A select of the union (a subquery: SQLite takes no parenthesised compound inside another)."""
+    return sets[0] if len(sets) == 1 else sa.union(*sets).subquery().select()
+
+
+def _field_candidates(field: str, cond: Any, project_id: int) -> list[sa.Select[Any]]:
+    """Row sets each of which holds every run that `{field: cond}` matches."""
+    if not _is_operator_document(cond):
+        found = _value_rows(field, project_id, "$eq", cond)
+        return [] if found is None else [found]
+    sets: list[sa.Select[Any]] = []
+    for op, value in cond.items():
+        if op == "$eq" or op in COMPARISONS:
+            found = _value_rows(field, project_id, op, value)
+            sets += [] if found is None else [found]
+        elif op == "$in" and 0 < len(value) <= MAX_CANDIDATE_VALUES:
+            each = [found for item in value if (found := _value_rows(field, project_id, "$eq", item)) is not None]
+            if len(each) == len(value):
+                sets.append(_union(each))
+        elif op == "$all" and value:
+            found = _value_rows(field, project_id, "$eq", value[0])
+            sets += [] if found is None else [found]
+    return sets
+
+
+def _candidates(query: dict[str, Any], project_id: int) -> sa.Select[Any] | None:
+    """Run ids holding every run that the (checked) query document matches, or None if no index narrows it."""
+    sets: list[sa.Select[Any]] = []
+    for key, value in query.items():
+        if key == "$and":
+            sets += [found for item in value if (found := _candidates(item, project_id)) is not None]
+        elif key == "$or":
+            branches = [found for item in value if (found := _candidates(item, project_id)) is not None]
+            if len(branches) == len(value):
+                sets.append(_union(branches))
+        elif not key.startswith("$"):
+            sets += _field_candidates(key, value, project_id)
+    if not sets:
+        return None
+    return sets[0] if len(sets) == 1 else sa.intersect(*sets).subquery().select()
 
 
 # ------------------------------------------------------------------ order

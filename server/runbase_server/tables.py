@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Column,
     Boolean,
     DateTime,
     Float,
@@ -16,9 +17,12 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
+    SmallInteger,
     String,
+    Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -45,12 +49,18 @@ def _encode_nonfinite(value: Any) -> Any:
 
 
 def _decode_nonfinite(value: Any) -> Any:
-    if isinstance(value, dict):
+    """In place: the value was just decoded, so nothing else holds it; scalars are left untouched (a page of
+    runs decodes thousands of them)."""
+    if type(value) is dict:
         if len(value) == 1 and NONFINITE_TAG in value:
             return float(value[NONFINITE_TAG])
-        return {k: _decode_nonfinite(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_decode_nonfinite(v) for v in value]
+        for key, item in value.items():
+            if type(item) is dict or type(item) is list:
+                value[key] = _decode_nonfinite(item)
+    elif type(value) is list:
+        for index, item in enumerate(value):
+            if type(item) is dict or type(item) is list:
+                value[index] = _decode_nonfinite(item)
     return value
 
 
@@ -252,6 +262,32 @@ class SweepSuggestion(Base):
     parameters: Mapped[dict[str, Any]] = mapped_column(Document)
     state: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# The numbers and strings in each run's config and summary, by top-level key (an array's elements each
+# a row of their own, as MongoDB indexes them), for filters to find runs by an index instead of reading
+# every run's JSON (filters.py: run_filter's `project_id`). Database triggers keep them (migration 0010),
+# so every write of a run's documents, from any code, updates them in its own transaction.
+# `num` is the value as a double (stored infinities as infinities); `txt` a string's first TEXT_PREFIX
+# characters; `key` its first KEY_PREFIX: prefixes keep index entries small and still find a superset.
+# The indexes end with run_id so that finding the runs reads the index alone.
+VALUE_KEY_PREFIX = 200
+VALUE_TEXT_PREFIX = 256
+DOCUMENT_CODES = {"config": 0, "summary": 1}
+run_values = Table(
+    "run_values", Base.metadata,
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+    Column("project_id", Integer, nullable=False),
+    Column("doc", SmallInteger, nullable=False),  # DOCUMENT_CODES
+    Column("key", Text, nullable=False),
+    Column("num", Float),
+    Column("txt", Text().with_variant(Text(collation="C"), "postgresql")),  # code-point order, as filters compare
+    Index("ix_run_values_run", "run_id", "doc"),
+    Index("ix_run_values_num", "project_id", "doc", "key", "num", "run_id",
+          sqlite_where=text("num IS NOT NULL"), postgresql_where=text("num IS NOT NULL")),
+    Index("ix_run_values_txt", "project_id", "doc", "key", "txt", "run_id",
+          sqlite_where=text("txt IS NOT NULL"), postgresql_where=text("txt IS NOT NULL")),
+)
 
 
 class _Chunks:

@@ -6,6 +6,7 @@ import secrets
 import string
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Select, bindparam, func, select, update
@@ -157,23 +158,25 @@ def change_state(session: Session, run: Run, state: str | None, exit_code: int |
     return moved is not None
 
 
-def _matching(session: Session, project: Project, filters: dict[str, Any] | None) -> Select[Any]:
-    dialect = session.get_bind().dialect.name
-    return (select(Run).outerjoin(User, Run.user_id == User.id)
-            .where(Run.project_id == project.id, mongo.run_filter(filters, dialect)))
+@lru_cache(maxsize=128)
+def _matching(dialect: str, project_id: int, filters_text: str | None, order: str | None) -> Select[Any]:
+    """The query for a filter and order, built once: translating a filter costs more than the indexed search
+    it makes (a page of runs is asked for again and again as a table is browsed)."""
+    query = (select(Run).outerjoin(User, Run.user_id == User.id)
+             .where(mongo.run_filter(documents.parse(filters_text, "filters"), dialect, project_id)))
+    return query if order is None else query.order_by(*mongo.run_order(order or None, dialect))
 
 
 def search(session: Session, project: Project, filters_text: str | None, order: str | None, *, first: int | None,
            after: str | None) -> pagination.Page[Run]:
     """One page of a project's runs matching a MongoDB-style filter, translated to SQL."""
     size, start = pagination.page_size(first), pagination.offset_of(after)
-    query = _matching(session, project, documents.parse(filters_text, "filters"))
-    query = query.order_by(*mongo.run_order(order, session.get_bind().dialect.name)).offset(start).limit(size + 1)
-    return pagination.paged(list(session.scalars(query)), start, size)
+    query = _matching(session.get_bind().dialect.name, project.id, filters_text, order or "")
+    return pagination.paged(list(session.scalars(query.offset(start).limit(size + 1))), start, size)
 
 
 def count(session: Session, project: Project, filters_text: str | None) -> int:
-    query = _matching(session, project, documents.parse(filters_text, "filters"))
+    query = _matching(session.get_bind().dialect.name, project.id, filters_text, None)
     return session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
 
