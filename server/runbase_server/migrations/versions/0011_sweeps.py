@@ -1,7 +1,7 @@
 """sweeps: the sweeps and sweep_agents tables, runs.sweep_id
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 """
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 import runbase_server.tables
 
 revision = '0011'
-down_revision = '0009'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
