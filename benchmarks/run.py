@@ -2,7 +2,7 @@
 (automation latency), described in README.md here, against a real `runbase server` and, with --peers, an MLflow tracking
 server measured in the same invocation (MLflow has no automations, so W5 has no peer).
 
-    python benchmarks/run.py [--workloads W1,W2,W3,W4,W5] [--database sqlite|postgresql|both] [--peers]
+    python benchmarks/run.py [--workloads W1,W2,W3,W4,W5,CREATE] [--database sqlite|postgresql|both] [--peers]
 
 Each measurement runs in its own Python subprocess (this file re-invoked with --worker) so the
 harness never competes with the code being timed; each workload gets a fresh server and database
