@@ -2,7 +2,7 @@
 (automation latency), described in README.md here, against a real `runbase server` and, with --peers, an MLflow tracking
 server measured in the same invocation (MLflow has no automations, so W5 has no peer).
 
-    python benchmarks/run.py [--workloads W1,W2,W3,W4,W5] [--database sqlite|postgresql|both] [--peers]
+    python benchmarks/run.py [--workloads W1,W2,W3,W4,W5,CREATE] [--database sqlite|postgresql|both] [--peers]
 
 Each measurement runs in its own Python subprocess (this file re-invoked with --worker) so the
 harness never competes with the code being timed; each workload gets a fresh server and database
@@ -929,7 +929,15 @@ def runbase_w5(database: str) -> dict[str, Any]:
             "wait_s": W5_WAIT_S}, timeout=600)
 
 
-RUNBASE_WORKLOADS = {"W1": runbase_w1, "W2": runbase_w2, "W3": runbase_w3, "W4": runbase_w4, "W5": runbase_w5}
+def runbase_create(database: str, runs: int = W3_RUNS) -> dict[str, Any]:
+    """Run creation alone: W3's set-up (the same runs, threads and requests) against a fresh server, no search."""
+    with runbase_server(database) as server:
+        return run_worker(sys.executable, "runbase-w3-create", {**sdk_config(server), "runs": runs,
+                                                                 "threads": W3_THREADS})
+
+
+RUNBASE_WORKLOADS = {"W1": runbase_w1, "W2": runbase_w2, "W3": runbase_w3, "W4": runbase_w4, "W5": runbase_w5,
+                     "CREATE": runbase_create}
 
 # -- MLflow ----------------------------------------------------------------------------------------------
 
@@ -1033,6 +1041,7 @@ FIGURES = [  # (workload, label, result key, format, lower is better, ratio is l
     ("W2", "ingest (points/s)", "points_per_s", "{:,.0f}", False, True),
     ("W2", "bytes per point (approx.)", "bytes_per_point", "{:,.1f}", True, True),
     ("W3", "create runs (runs/s; MLflow in-process)", "create_runs_per_s", "{:,.0f}", False, False),
+    ("CREATE", "create runs over GraphQL (runs/s)", "create_runs_per_s", "{:,.0f}", False, False),
     ("W3", "first page of 50, SDK median (ms)", "sdk_median_ms", "{:,.1f}", True, True),
     ("W3", "first page of 50, SDK p95 (ms)", "sdk_p95_ms", "{:,.1f}", True, True),
     ("W3", "first page of 50, raw GraphQL median (ms)", "graphql_median_ms", "{:,.1f}", True, True),
@@ -1104,10 +1113,12 @@ def notes(results: dict[str, Any]) -> list[str]:
                      f"projected at {w3.get('projected_full_s') or 0:,.0f} s for {W3_RUNS:,} (> {MLFLOW_W3_LIMIT_S} s); "
                      f"{w3.get('matching', 0)} of them match the filter")
     for database, figures in results["runbase"].items():
-        w3 = figures.get("W3") or {}
-        if "create_s" in w3:
-            lines.append(f"runbase W3 ({database}): {w3['runs']:,} runs created over GraphQL in {w3['create_s']:,.1f} s "
-                         f"({w3['threads']} client threads); {w3.get('matching', '?')} match the filter")
+        for workload in ("W3", "CREATE"):
+            w3 = figures.get(workload) or {}
+            if "create_s" in w3:
+                matching = f"; {w3.get('matching', '?')} match the filter" if workload == "W3" else ""
+                lines.append(f"runbase {workload} ({database}): {w3['runs']:,} runs created over GraphQL in "
+                             f"{w3['create_s']:,.1f} s ({w3['threads']} client threads){matching}")
         w4 = figures.get("W4") or {}
         if "scan_s_by_page_size" in w4:
             by_size = ", ".join(f"{int(size):,}: {seconds:.3f} s" for size, seconds in w4["scan_s_by_page_size"].items())
@@ -1164,7 +1175,8 @@ def run_as_worker(args: argparse.Namespace, workers: Mapping[str, Callable[[dict
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--workloads", default="W1,W2,W3,W4,W5", help="comma-separated: W1,W2,W3,W4,W5")
+    parser.add_argument("--workloads", default="W1,W2,W3,W4,W5",
+                        help="comma-separated: W1,W2,W3,W4,W5, and CREATE (W3's run creation alone)")
     parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="sqlite")
     parser.add_argument("--peers", action="store_true", help="also measure MLflow 3.x (installs it in a venv)")
     parser.add_argument("--worker", nargs=2, metavar=("NAME", "CONFIG"), help=argparse.SUPPRESS)
@@ -1174,7 +1186,7 @@ def main(argv: list[str] | None = None) -> int:
     workloads = [w.strip().upper() for w in args.workloads.split(",") if w.strip()]
     unknown = set(workloads) - set(RUNBASE_WORKLOADS)
     if unknown:
-        parser.error(f"unknown workloads: {', '.join(sorted(unknown))} (this script runs W1, W2, W3, W4 and W5)")
+        parser.error(f"unknown workloads: {', '.join(sorted(unknown))} (this script runs W1, W2, W3, W4, W5 and CREATE)")
     databases = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
     results: dict[str, Any] = {
         "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),

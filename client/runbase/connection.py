@@ -4,9 +4,12 @@ with the server's answers turned into runbase errors."""
 from __future__ import annotations
 
 import json
+import math
 from typing import TYPE_CHECKING, Any
 
 import httpx
+import orjson
+from pydantic_core import to_jsonable_python
 
 from . import __version__
 from ._generated import GraphQLClient
@@ -52,6 +55,31 @@ def _translate(exc: Exception, base_url: str) -> CommError:
         text = str(getattr(exc.response, "text", ""))
         return CommError(f"unexpected answer from {base_url}: {text[:200]!r}", retryable=True)
     return CommError(str(exc))
+
+
+def _nonfinite(value: Any) -> bool:
+    """Whether a JSON-ready value holds NaN or an infinity, which orjson would write as null."""
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, dict):
+        return any(_nonfinite(item) for item in value.values())
+    if isinstance(value, list | tuple):
+        return any(_nonfinite(item) for item in value)
+    return False
+
+
+def request_body(payload: dict[str, Any]) -> bytes:
+    """A GraphQL request as JSON, as httpx would write it. orjson writes a batch of history rows (megabytes in one
+    string) 3x faster than Python's encoder, time the sender would otherwise take from the training loop;
+    integers beyond 64 bits take Python's encoder, and so do NaN and infinities, which orjson writes as null
+    and Python's encoder refuses (ValueError), as httpx does."""
+    if not _nonfinite(payload):
+        try:
+            return orjson.dumps(payload, default=to_jsonable_python)
+        except TypeError:  # an integer beyond 64 bits
+            pass
+    return json.dumps(to_jsonable_python(payload), ensure_ascii=False, separators=(",", ":"),
+                      allow_nan=False).encode()
 
 
 class _PassingStatus(CommError):
@@ -109,6 +137,13 @@ class Connection(GraphQLClient):
             return self.network.retry.run(attempt)
         except _PassingStatus as exc:
             return exc.response  # get_data turns it into the CommError it is
+
+    def _execute_json(self, query: str, operation_name: str | None, variables: dict[str, Any],
+                      **kwargs: Any) -> Response:
+        """The generated client's JSON request, encoded by request_body."""
+        headers = {"Content-Type": "application/json", **(kwargs.pop("headers", None) or {})}
+        return self.http.post(self.url, content=request_body(
+            {"query": query, "operationName": operation_name, "variables": variables}), headers=headers, **kwargs)
 
     def get_data(self, response: Response) -> dict[str, Any]:
         try:

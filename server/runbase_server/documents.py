@@ -5,6 +5,7 @@ Python's JSON dialect is used on the wire so NaN and infinities round-trip."""
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
@@ -21,6 +22,31 @@ def loads(text: str) -> Any:
         return orjson.loads(text)
     except orjson.JSONDecodeError:
         return json.loads(text)
+
+
+_BIG_FLOAT = 2.0**63
+
+
+def has_big_float(value: Any) -> bool:
+    """Whether a parsed document holds a finite float of 2^63 or more, which orjson may have made of an
+    integer beyond 64 bits."""
+    if type(value) is float:
+        return abs(value) >= _BIG_FLOAT and math.isfinite(value)
+    if isinstance(value, list):
+        return any(has_big_float(item) for item in value)
+    if isinstance(value, dict):
+        return any(has_big_float(item) for item in value.values())
+    return False
+
+
+def loads_exact(data: bytes | str) -> Any:
+    """Exact like Python's parser (integers beyond 64 bits, NaN and infinities), at orjson's speed where the
+    document has none of them: a GraphQL request body, megabytes for a batch of history rows."""
+    try:
+        value = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return json.loads(data)
+    return json.loads(data) if has_big_float(value) else value
 
 
 SURROGATE = "a lone surrogate (an unpaired \\ud800-\\udfff)"

@@ -37,14 +37,20 @@ from . import metric_filters, outbox, payloads, schedules
 log = logging.getLogger("runbase.automations")
 
 
-# Built once: every run event asks it.
-_TRIGGERS = select(Trigger).where(Trigger.project_id == bindparam("project_id"),
-                                  Trigger.event_type.in_(bindparam("event_types", expanding=True)),
-                                  Trigger.enabled.is_(True))
+# Built once: every run event asks it. Most projects have no automations, so the ids come first, in a plain
+# SELECT that costs a fraction of loading objects; only ids found are loaded.
+_TRIGGER_TABLE = Trigger.__table__
+_TRIGGER_IDS = select(_TRIGGER_TABLE.c.id).where(_TRIGGER_TABLE.c.project_id == bindparam("project_id"),
+                                                 _TRIGGER_TABLE.c.event_type.in_(bindparam("event_types", expanding=True)),
+                                                 _TRIGGER_TABLE.c.enabled.is_(True))
+_TRIGGERS = select(Trigger).where(Trigger.id.in_(bindparam("ids", expanding=True))).order_by(Trigger.id)
 
 
 def _triggers(session: Session, project_id: int, event_types: tuple[str, ...]) -> list[Trigger]:
-    return list(session.scalars(_TRIGGERS, {"project_id": project_id, "event_types": list(event_types)}))
+    session.flush()  # what the ORM's query would do: a trigger made earlier in the request counts
+    ids = session.connection().execute(_TRIGGER_IDS, {"project_id": project_id,
+                                                      "event_types": list(event_types)}).scalars().all()
+    return list(session.scalars(_TRIGGERS, {"ids": ids})) if ids else []
 
 
 def run_matches(session: Session, run: Run, run_filter: dict[str, Any]) -> bool:

@@ -43,7 +43,7 @@ from ..auth import KEY_CACHE, KeyCache, authenticate
 from ..automations import outbox
 from ..automations.worker import DeliveryWorker
 from ..database import ATTEMPTS, Database, Unavailable, upgrade
-from ..documents import bad_character
+from ..documents import bad_character, loads_exact
 from ..errors import Unauthenticated, error_response, format_error, is_race
 from ..graphql.base import Context
 from ..graphql.schema import MAX_TOKENS, build
@@ -220,7 +220,7 @@ class GraphQLEndpoint:
             return error_response(f"request body is larger than the server's limit of {self.settings.max_request_bytes} "
                           "bytes", "PAYLOAD_TOO_LARGE", 413)
         try:
-            payload = json.loads(body)
+            payload = loads_exact(body)
             query = payload["query"]
             variables = payload.get("variables") or {}
             operation = payload.get("operationName")

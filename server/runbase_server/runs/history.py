@@ -124,16 +124,6 @@ class _Segment(NamedTuple):
     suspect: bool = False  # holds a float that orjson may have made of a huge integer
 
 
-def _has_big_float(value: Any) -> bool:
-    if type(value) is float:
-        return abs(value) >= _BIG_FLOAT and math.isfinite(value)
-    if isinstance(value, list):
-        return any(_has_big_float(item) for item in value)
-    if isinstance(value, dict):
-        return any(_has_big_float(item) for item in value.values())
-    return False
-
-
 def _column(steps: np.ndarray | None, values: list[Any]) -> tuple[_Column, bool]:
     if all(map(isinstance, values, repeat(float))):  # at C speed; no float subclass comes out of JSON
         array = np.array(values, dtype=np.float64)
@@ -144,7 +134,7 @@ def _column(steps: np.ndarray | None, values: list[Any]) -> tuple[_Column, bool]
             return _Column(steps, "i8", np.array(values, dtype=np.int64)), False
         except OverflowError:
             pass
-    return _Column(steps, "json", values), any(_has_big_float(value) for value in values)
+    return _Column(steps, "json", values), any(documents.has_big_float(value) for value in values)
 
 
 def _blocks(rows: list[dict[str, Any]]) -> list[tuple[Any, list[dict[str, Any]]]]:
