@@ -10,12 +10,12 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import Server, run_script
+from test_sweeps import env  # noqa: F401 - the SDK's environment, in agents and in this process
 
 import runbase
 from runbase import cli
@@ -25,17 +25,6 @@ from runbase.sweeps import failures
 from runbase.sweeps.failures import Failures
 
 CLI = [sys.executable, "-m", "runbase.cli"]
-
-
-@pytest.fixture
-def env(sdk_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[dict[str, str]]:
-    for name in [n for n in __import__("os").environ if n.startswith(("RUNBASE_", "WANDB_"))]:
-        monkeypatch.delenv(name)
-    for name, value in sdk_env.items():
-        if name.startswith(("RUNBASE_", "WANDB_")):
-            monkeypatch.setenv(name, value)
-    monkeypatch.chdir(tmp_path)
-    yield sdk_env
 
 
 def _project() -> str:
