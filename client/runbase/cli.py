@@ -192,8 +192,7 @@ def _sweep(args: argparse.Namespace) -> int:
 def _agent(args: argparse.Namespace) -> int:
     from . import sweeps
 
-    sweeps.agent(args.sweep_id, entity=args.entity, project=args.project, count=args.count)
-    return 0
+    return sweeps.run_agent(args.sweep_id, entity=args.entity, project=args.project, count=args.count)
 
 
 def _add_sweeps(commands: Any) -> None:
@@ -248,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         return int(args.func(args))
-    except Error as exc:
+    except (Error, NotImplementedError) as exc:  # a part not built is said as plainly as a mistake
         print(f"runbase: error: {exc}", file=sys.stderr)
         return 1
 

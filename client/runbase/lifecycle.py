@@ -30,7 +30,7 @@ from .run import Run
 from .run_moment import RunMoment, run_moment
 from .sender import Sender, warner
 from .settings import Settings, filled
-from .states import CTRL_C_EXIT_CODE, SIGNAL_EXIT_BASE, ended_state
+from .states import SIGNAL_EXIT_BASE, ended_state, exception_exit_code, exit_status
 from .summary import Summary
 from .system import SystemSampler
 from .term import termsetup
@@ -270,7 +270,13 @@ def init(
             raise NotImplementedError(f"runbase.init({arg}=...) is not supported yet")
     if isinstance(resume, bool):
         resume = "auto" if resume else None
-    s = base_settings(settings).updated(settings).updated({
+    base = base_settings(settings).updated(settings)
+    if base.sweep_id:  # W&B's rule: a sweep's run is in the sweep's project, with the id its agent chose
+        for key, value in (("entity", entity), ("project", project), ("id", id)):
+            if value is not None:
+                _warner(base)(f"Ignoring {key}={value!r} passed to runbase.init when running a sweep")
+        entity = project = id = None
+    s = base.updated({
         "entity": _check_str("entity", entity), "project": _check_str("project", project),
         "root_dir": os.fspath(dir) if dir is not None else None, "run_id": id, "run_name": _check_str("name", name),
         "run_notes": _check_str("notes", notes), "run_tags": _check_tags(tags), "run_group": _check_str("group", group),
@@ -731,7 +737,7 @@ def _record_exit(status: object) -> None:
     only its thread)."""
     global _exit_code
     if threading.current_thread() is threading.main_thread():
-        _exit_code = 0 if status is None else status if isinstance(status, int) else 1
+        _exit_code = exit_status(status)
 
 
 def _exit(status: str | int | None = None) -> NoReturn:
@@ -753,13 +759,9 @@ class ExitRecorder:
         self._quitter(code)
 
 
-def _uncaught_exit_code(exc: BaseException) -> int:
-    return CTRL_C_EXIT_CODE if isinstance(exc, KeyboardInterrupt) else 1
-
-
 def _excepthook(exc_type: type[BaseException], exc: BaseException, tb: Any) -> None:
     global _exit_code
-    _exit_code = _uncaught_exit_code(exc)
+    _exit_code = exception_exit_code(exc)
     _previous_excepthook(exc_type, exc, tb)
 
 
@@ -771,7 +773,7 @@ def _at_exit() -> None:
     uncaught = getattr(sys, "last_exc", None) or getattr(sys, "last_value", None)
     if _exit_hooked and sys.excepthook is not _excepthook and _exit_code == 0 and isinstance(uncaught,
                                                                                              BaseException):
-        _exit_code = _uncaught_exit_code(uncaught)
+        _exit_code = exception_exit_code(uncaught)
     teardown()
 
 

@@ -24,6 +24,7 @@ from .config import Config, unstorable
 from .errors import CommError, UsageError
 from .metrics import Metric, MetricRules
 from .settings import filled
+from .states import exit_status
 from .summary import Summary
 
 if TYPE_CHECKING:
@@ -456,7 +457,9 @@ class Run:
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> Literal[False]:
-        self.finish(exit_code=1 if exc_type is not None else 0)
+        """As W&B's: an exception out of the block is exit code 1; but sys.exit(n) inside it is n, the status
+        the process exits with."""
+        self.finish(exit_code=exit_status(exc.code) if isinstance(exc, SystemExit) else int(exc is not None))
         return False
 
     def _update(self, **fields: Any) -> None:

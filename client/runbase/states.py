@@ -15,3 +15,19 @@ SIGNAL_EXIT_BASE = 128
 
 def ended_state(exit_code: int | None) -> str:
     return "finished" if not exit_code else "failed"
+
+
+def exit_status(code: object) -> int:
+    """The status Python exits with for sys.exit(code) or an uncaught SystemExit(code): None is 0, an integer
+    itself, anything else (a message, printed) 1."""
+    if code is None:
+        return 0
+    return int(code) if isinstance(code, int) else 1
+
+
+def exception_exit_code(exc: BaseException) -> int:
+    """The exit code a run ends with when `exc` ends it uncaught: a SystemExit's own status, Ctrl-C W&B's 255,
+    any other exception 1."""
+    if isinstance(exc, SystemExit):
+        return exit_status(exc.code)
+    return CTRL_C_EXIT_CODE if isinstance(exc, KeyboardInterrupt) else 1

@@ -101,6 +101,12 @@ def agent(sweep_id: str, function: Callable[[], Any] | None = None, entity: str 
     """Run the sweep's suggestions one after another: `function` in this process (runbase.init() inside it
     joins the sweep, with runbase.config set to the suggestion), or without one the configuration's
     command as a subprocess, as `runbase agent` does. `count` caps how many runs this agent makes."""
+    run_agent(sweep_id, function, entity=entity, project=project, count=count)
+
+
+def run_agent(sweep_id: str, function: Callable[[], Any] | None = None, *, entity: str | None = None,
+              project: str | None = None, count: int | None = None) -> int:
+    """agent(), returning the status `runbase agent` exits with (see Agent.run)."""
     from .agents import Agent
 
     if count is not None and (type(count) is not int or count < 1):
@@ -109,7 +115,7 @@ def agent(sweep_id: str, function: Callable[[], Any] | None = None, entity: str 
         raise UsageError("function must be callable (or None, to run the sweep's program)")
     connection, settings = connect()
     root = Path(settings.root_dir) if settings.root_dir else None
-    Agent(connection, sweep_path(sweep_id, entity, project, settings), count=count, root=root).run(function)
+    return Agent(connection, sweep_path(sweep_id, entity, project, settings), count=count, root=root).run(function)
 
 
 def set_state(sweep_id: str, state: str, *, entity: str | None = None, project: str | None = None) -> str:

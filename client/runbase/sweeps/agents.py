@@ -5,8 +5,10 @@ A run gets its suggestion as W&B's agent passes it: the RUNBASE_SWEEP_ID, RUNBAS
 RUNBASE_SWEEP_PARAM_PATH variables (a YAML file of {name: {value: v}}) that runbase.init() reads, so that
 the run joins the sweep with runbase.config set to the suggestion; a program run as a subprocess also gets
 the suggestion as arguments (command.py). The agent forwards SIGINT and SIGTERM to its subprocess and
-stops after it; while the sweep is paused it waits; when the sweep is canceled it stops its run and exits, and
-when the server's hyperband stops a run it SIGTERMs it (the run ends killed) and goes on to the next."""
+stops after it, killing it at a second signal or when it outlives STOP_GRACE_SECONDS; while the sweep is
+paused it waits; when the sweep is canceled it stops its run and exits, and when the server's hyperband stops
+a run it SIGTERMs it (the run ends killed) and goes on to the next. It gives up on a program that keeps
+failing (failures.py)."""
 
 from __future__ import annotations
 
@@ -28,13 +30,15 @@ import yaml
 
 from ..connection import Connection
 from ..errors import UsageError, present
+from ..states import SIGNAL_EXIT_BASE, exception_exit_code
 from ..term import termerror, termlog, termwarn
 from . import SweepPath, answered
 from .command import words
+from .failures import Failures
 
 POLL_SECONDS = 1.0  # how often a waiting agent (its sweep paused) asks again, and a running one checks its run
 HEARTBEAT_SECONDS = 5.0  # how often an agent with a run going tells the server (and learns of a cancel)
-STOP_GRACE_SECONDS = 10.0  # after SIGTERM, how long a stopped run has before SIGKILL
+STOP_GRACE_SECONDS = 10.0  # after SIGTERM (or a forwarded SIGINT), how long a stopped run has before SIGKILL
 
 
 class Agent:
@@ -47,6 +51,8 @@ class Agent:
         self.agent_id: str | None = None
         self.child: subprocess.Popen[bytes] | None = None
         self.stopping = False
+        self.signalled: int | None = None  # the first SIGINT or SIGTERM the agent got
+        self.stop_sent: float | None = None  # when the running program was told to stop
 
     def config(self) -> dict[str, Any]:
         found = self.connection.project_sweep(entity=self.path.entity, project=self.path.project,
@@ -58,9 +64,12 @@ class Agent:
         document = json.loads(sweep.config)  # the server gives the configuration as JSON
         return document if isinstance(document, dict) else {}
 
-    def run(self, function: Callable[[], Any] | None = None) -> None:
+    def run(self, function: Callable[[], Any] | None = None) -> int:
+        """Run suggestions until done; the status `runbase agent` exits with: 0, 1 when it gave up on failing
+        runs, 128 + the signal that stopped it."""
         from .._generated.input_types import CreateAgentInput
 
+        failures = Failures()  # a bad RUNBASE_AGENT_* variable is refused before the agent is made
         config = self.config()
         if function is None and not config.get("program"):
             raise UsageError(f"sweep {self.path} names no `program` to run: pass a function to agent()")
@@ -76,7 +85,7 @@ class Agent:
                 commands = self.heartbeat({})
                 if any(c.get("type") == "exit" for c in commands):
                     termlog(f"Sweep {self.path} has no more runs to make: the agent stops")
-                    return
+                    break
                 runs = [c for c in commands if c.get("type") == "run"]
                 if not runs:
                     time.sleep(POLL_SECONDS)  # paused, or no run yet
@@ -87,9 +96,14 @@ class Agent:
                     termlog(f"Agent starting run {command['run_id']} with config: "
                             + ", ".join(f"{k}: {v}" for k, v in parameters.items()))
                     if function is None:
-                        self._run_program(config, command["run_id"], parameters)
+                        failed = self._run_program(config, command["run_id"], parameters)
                     else:
-                        self._run_function(function, command["run_id"], parameters)
+                        failed = self._run_function(function, command["run_id"], parameters)
+                    given_up = failures.record(failed)
+                    if given_up is not None:
+                        termerror(given_up)
+                        return 1
+        return 0 if self.signalled is None else SIGNAL_EXIT_BASE + self.signalled
 
     def heartbeat(self, run_states: dict[str, str]) -> list[dict[str, Any]]:
         from .._generated.input_types import AgentHeartbeatInput
@@ -113,24 +127,32 @@ class Agent:
             env["RUNBASE_ENTITY"] = self.path.entity
         return env
 
-    def _run_function(self, function: Callable[[], Any], run_id: str, parameters: dict[str, Any]) -> None:
+    def _run_function(self, function: Callable[[], Any], run_id: str, parameters: dict[str, Any]) -> bool:
+        """Whether the run failed. An exception fails it and the agent goes on, as W&B's does; Ctrl-C or
+        sys.exit() end the run as they end any (failed with 255, or with the exit status) and stop the agent."""
         import runbase
 
         exit_code = 0
         with _variables(self._environment(run_id, parameters)):
             try:
                 function()
-            except Exception:  # noqa: BLE001 - the run fails; the agent goes on to the next, as W&B's does
+            except Exception:  # noqa: BLE001 - the run fails; the agent goes on to the next
                 exit_code = 1
                 termerror(f"run {run_id} raised:\n{traceback.format_exc()}")
+            except BaseException as exc:
+                exit_code = exception_exit_code(exc)
+                raise
             finally:
                 if runbase.run is not None:
                     runbase.finish(exit_code=exit_code)
+        return exit_code != 0
 
-    def _run_program(self, config: dict[str, Any], run_id: str, parameters: dict[str, Any]) -> None:
+    def _run_program(self, config: dict[str, Any], run_id: str, parameters: dict[str, Any]) -> bool:
+        """Whether the program failed (exited non-zero without the agent stopping it)."""
         argv = words(config.get("command"), program=config.get("program"), parameters=parameters,
                      json_file=self.root / f"args-{run_id}.json")
         env = {**os.environ, **self._environment(run_id, parameters)}
+        self.stop_sent = None
         self.child = subprocess.Popen(argv, env=env, start_new_session=os.name == "posix")
         last_beat = time.monotonic()
         try:
@@ -139,6 +161,10 @@ class Agent:
                     self.child.wait(timeout=POLL_SECONDS)
                 except subprocess.TimeoutExpired:
                     pass
+                if (self.child.poll() is None and self.stop_sent is not None
+                        and time.monotonic() - self.stop_sent >= STOP_GRACE_SECONDS):
+                    termwarn(f"run {run_id} did not stop {STOP_GRACE_SECONDS:g} s after it was told to: killing it")
+                    self.child.kill()
                 if self.child.poll() is None and time.monotonic() - last_beat >= HEARTBEAT_SECONDS:
                     last_beat = time.monotonic()
                     commands = self.heartbeat({run_id: "running"})
@@ -146,37 +172,36 @@ class Agent:
                         canceled = any(c.get("type") == "exit" for c in commands)
                         termwarn(f"sweep {self.path} was canceled: stopping run {run_id}" if canceled
                                  else f"early termination (hyperband) stops run {run_id}")
-                        self._stop_child()
+                        self.child.terminate()
+                        self.stop_sent = time.monotonic()
                         self.stopping = self.stopping or canceled
             if self.child.returncode:
                 termwarn(f"run {run_id} exited with code {self.child.returncode}")
+            return self.child.returncode != 0 and self.stop_sent is None and not self.stopping
         finally:
             self.child = None
-
-    def _stop_child(self) -> None:
-        child = self.child
-        if child is None or child.poll() is not None:
-            return
-        child.terminate()
-        try:
-            child.wait(timeout=STOP_GRACE_SECONDS)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
 
     @contextmanager
     def _forwarding(self, enabled: bool) -> Iterator[None]:
         """SIGINT and SIGTERM reach the agent's subprocess (in a session of its own, so a terminal's Ctrl-C
-        reaches it once, through here); the agent then stops after it."""
+        reaches it once, through here); the agent then stops after it. A second signal kills the program, as
+        a second Ctrl-C does with W&B's agent."""
         if not enabled or threading.current_thread() is not threading.main_thread():
             yield
             return
 
         def forward(signum: int, _frame: FrameType | None) -> None:
+            first = self.signalled is None
             self.stopping = True
+            self.signalled = self.signalled or signum
             child = self.child
-            if child is not None and child.poll() is None:
+            if child is None or child.poll() is not None:
+                return
+            if first:
                 child.send_signal(signum)
+                self.stop_sent = time.monotonic()
+            else:
+                child.kill()
 
         previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGINT, signal.SIGTERM)}
         try:
