@@ -242,3 +242,38 @@ def test_the_migration_fills_in_existing_runs(backend: str, tmp_path: Path, requ
     engine.dispose()
     assert stored == sorted([(0, "a", 1.0, None), (0, "b", 2.0, None), (0, "b", None, "x"), (1, "m", math.inf, None),
                              (1, "n", None, "t")], key=repr)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_downgrading_the_migrations_after_it_keeps_runs_children(backend: str, tmp_path: Path,
+                                                               request: pytest.FixtureRequest) -> None:
+    """Undoing the sweeps migration (it adds runs.sweep_id) must not rebuild runs: on SQLite, with foreign keys
+    on as the server sets them, a rebuild deletes every row that cascades from a run and drops the triggers."""
+    url = request.getfixturevalue("postgres").create() if backend == "postgresql" else f"sqlite:///{tmp_path / 'd.db'}"
+    engine = database.make_engine(url)
+    database.upgrade(engine)
+    with Session(engine) as session, session.begin():
+        entity = Entity(name="e", is_team=True)
+        session.add(entity)
+        session.flush()
+        project = Project(entity_id=entity.id, name="p")
+        session.add(project)
+        session.flush()
+        project_id = project.id
+        session.add_all(Run(project_id=project.id, name=f"r{i}", config={"x": i}, summary={}, tags=[])
+                        for i in range(3))
+        session.flush()
+        session.execute(sa.text("INSERT INTO history_chunks (run_id, first_step, last_step, row_count, rows) "
+                                "SELECT id, 0, 0, 1, '[{\"_step\": 0}]' FROM runs"))
+    config = Config()
+    config.set_main_option("script_location", str(database.MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes.update(connection=connection, secret_keys=())
+        command.downgrade(config, "0010")
+    with Session(engine) as session, session.begin():
+        assert session.scalar(sa.select(sa.func.count()).select_from(run_values)) == 3
+        assert session.scalar(sa.text("SELECT count(*) FROM history_chunks")) == 3
+        session.execute(sa.update(Run).where(Run.name == "r0").values(config={"x": 10}))  # the triggers still work
+        found = session.scalars(sa.select(Run.name).where(run_filter({"config.x": {"$gte": 2}}, backend, project_id)))
+        assert sorted(found) == ["r0", "r2"]
+    engine.dispose()

@@ -4,9 +4,6 @@ Revision ID: 0011
 Revises: 0010
 """
 
-import importlib.util
-from pathlib import Path
-
 import sqlalchemy as sa
 from alembic import op
 
@@ -64,16 +61,13 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index('ix_runs_sweep_id', table_name='runs')
-    with op.batch_alter_table('runs', schema=None) as batch_op:
-        batch_op.drop_column('sweep_id')
     if op.get_context().dialect.name == 'sqlite':
-        # Batch mode rebuilt runs, and SQLite dropped the table's triggers with it: put back 0010's.
-        spec = importlib.util.spec_from_file_location('run_values_0010', Path(__file__).with_name('0010_run_values.py'))
-        assert spec is not None and spec.loader is not None
-        run_values = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(run_values)
-        for statement in run_values._sqlite_triggers():
-            op.execute(statement)
+        # Not batch mode: rebuilding runs would DROP it, which with foreign keys on deletes every row that
+        # cascades from a run (history, files, run_values), and would drop its triggers.
+        op.execute('ALTER TABLE runs DROP COLUMN sweep_id')
+    else:
+        op.drop_constraint('runs_sweep_id_fkey', 'runs', type_='foreignkey')
+        op.drop_column('runs', 'sweep_id')
     op.drop_index('ix_sweep_agents_sweep_id', table_name='sweep_agents')
     op.drop_table('sweep_agents')
     op.drop_table('sweeps')
