@@ -793,8 +793,11 @@ def _load(session: Session, run: Run, stream: Stream, sources: list[_Source], *,
             grouped[first][key] = (kind, steps, data)
         for first, parts in grouped.items():
             held = parts.pop("_step", None)
-            # first + an int64 range, not np.arange(first, last + 1), whose end may be past int64 (as floats)
-            steps = np.frombuffer(held[1], "<i8") if held is not None else first + np.arange(counted[first])
+            if held is not None:
+                steps = np.frombuffer(held[1], "<i8")
+            else:  # first + an int64 range, in place: np.arange(first, last + 1) would pass int64 (as floats)
+                steps = np.arange(counted[first], dtype=np.int64)
+                steps += first
             columns = {key: _Column(None if at is None else np.frombuffer(at, "<i8"), kind, _decode(kind, data))
                        for key, (kind, at, data) in sorted(parts.items())}
             if held is None and (not columns or any(c.steps is None and len(c.values) != len(steps)
@@ -913,7 +916,8 @@ def _bucket_extremes(rows: np.ndarray | None, values: np.ndarray, count: int, bu
     first lowest and first highest value (NaN never wins unless a bucket has nothing else).
     `rows` are the positions of the values; None: every row's, in order."""
     edges = np.arange(buckets, dtype=np.int64) * count // buckets
-    starts = np.unique(edges if rows is None else np.searchsorted(rows, edges))
+    starts = edges if rows is None else np.searchsorted(rows, edges)
+    starts = starts[np.append(True, starts[1:] != starts[:-1])]  # sorted already: np.unique would hash them
     starts = starts[starts < len(values)]
     if not len(starts):
         return []
@@ -964,7 +968,7 @@ def _pick(frame: _Frame, samples: int, extremes: list[str], shaped: set[str]) ->
                 chosen[picks] = True
     kept = np.flatnonzero(chosen)
     room = samples - len(kept)
-    return np.union1d(kept, _spread(kept, room)) if room > 0 else kept
+    return np.sort(np.concatenate([kept, _spread(kept, room)])) if room > 0 else kept  # _spread: between kept
 
 
 def _spread(kept: np.ndarray, room: int) -> np.ndarray:
