@@ -164,22 +164,22 @@ def test_a_page_whose_columns_outgrow_its_json_is_read_through_graphql(tmp_path:
     """Keys that few rows hold take more bytes as columns (a position and a value of 8 bytes each) than as JSON
     text: the route refuses such a page under a byte budget that GraphQL's JSON rows fit, with its own code, and
     the SDK reads that page alone through GraphQL."""
-    server = Server(tmp_path / "server", None, {"RUNBASE_MAX_ANSWER_BYTES": "60000"}).start()
+    server = Server(tmp_path / "server", None, {"RUNBASE_MAX_ANSWER_BYTES": "56000"}).start()
     try:
-        rows = [{"_step": i, "ab"[i % 2]: 1} for i in range(3_000)]
+        rows = [{"_step": i, "ab"[i % 2]: 1} for i in range(2_500)]
         log(server, "r", rows)
-        json_rows = graphql_rows(server, "r", None, 3_000)
-        assert json_rows == rows and len(json.dumps(json_rows, separators=(",", ":"))) < 60_000
-        refused = post(server, {"project": "columns", "run": "r", "limit": 3_000})
+        json_rows = graphql_rows(server, "r", None, 2_500)
+        assert json_rows == rows and len(json.dumps(json_rows, separators=(",", ":"))) < 56_000
+        refused = post(server, {"project": "columns", "run": "r", "limit": 2_500})
         assert refused.status_code == 400 and refused.json()["errors"][0]["extensions"]["code"] == "ANSWER_TOO_LARGE"
-        assert "past 60000 bytes" in refused.json()["errors"][0]["message"]
+        assert "past 56000 bytes" in refused.json()["errors"][0]["message"]
         pages: list[int | None] = []
         graphql_page = history._graphql_page
         monkeypatch.setattr(history, "_graphql_page", lambda *a: pages.append(a[1]["minStep"]) or graphql_page(*a))
-        assert list(sdk_run(server, "r").scan_history(page_size=3_000)) == rows and pages == [None]
+        assert list(sdk_run(server, "r").scan_history(page_size=2_500)) == rows and pages == [None]
         assert list(sdk_run(server, "r").scan_history(page_size=1_000)) == rows and pages == [None]  # columns fit
         log(server, "long", [{"_step": i, "s": "x" * 100} for i in range(1_000)])  # too large either way
-        with pytest.raises(CommError, match="historyPage would take the answer past 60000 bytes"):
+        with pytest.raises(CommError, match="historyPage would take the answer past 56000 bytes"):
             list(sdk_run(server, "long").scan_history(page_size=1_000))
         assert pages[-1] is None and len(pages) == 2
     finally:
