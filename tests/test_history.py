@@ -384,6 +384,41 @@ def test_steps_beyond_64_bits_are_refused(store: Store) -> None:
     assert store.append([{"_step": 2**63 - 1, "x": 1}]) == 1
 
 
+def test_the_last_step_reads_back_everywhere(store: Store) -> None:
+    """A row at _step 2^63-1, the last a row may have, is in every read without bounds, in the tail and in a
+    gapless compacted segment (whose steps are not stored but counted up to it)."""
+    last = 2**63 - 1
+    for run, rows in [("tail", [{"_step": 5, "x": 1}, {"_step": last, "x": 2}]),
+                      ("gapless", [{"_step": last - 10_999 + i, "x": i} for i in range(11_000)])]:
+        send(store, rows, 10_000, run=run)
+        assert store.layout(run)[0] == (2 if run == "tail" else 1_000)
+        end = rows[-1]
+        assert store.scan_all(run=run) == rows and store.scan_all(["x"], limit=999, run=run) == rows
+        assert store.read(run=run) == rows and store.read(samples=3, run=run)[-1] == end
+        assert store.sampled(["x"], 3, run=run)[-1] == end and store.sampled(None, 3, run=run)[-1] == end
+        assert json.loads(store.call(history.sampled, ["x"], 2, min_step=last, run=run)) == [end]
+        assert store.scan(None, last, None, 5, run=run) == ([end], None)
+        assert store.scan(None, None, last, 100_000, run=run)[0] == rows[:-1]  # max_step stays exclusive
+        assert unpack(store.call(history.columns, None, min_step=last, limit=5, run=run)) == ([end], None)
+        assert store.read(min_step=last + 1, run=run) == [] and store.scan(None, last + 5, None, 5, run=run) == ([],
+                                                                                                                None)
+
+
+@pytest.mark.timeout(240)
+def test_rows_each_with_a_key_of_its_own_read_in_linear_time(store: Store) -> None:
+    """Work grows with the values held, not with rows times keys: 14,000 rows each holding a key of its own
+    (compacted and in the tail) take seconds to log and read; quadratic, each read took minutes."""
+    rows = [{"_step": i, f"k{i}": i} for i in range(14_000)]
+    store.append(rows[:10_500])  # compacted at once
+    store.append(rows[10_500:])  # the tail
+    assert store.layout() == (3_500, 1)
+    assert store.scan_all(limit=100_000) == rows and store.read() == rows
+    assert unpack(store.call(history.columns, None, limit=100_000))[0] == rows
+    sampled = store.sampled(None, 13_000)
+    assert len(sampled) == 13_000 and all(row == rows[row["_step"]] for row in sampled)
+    assert store.read(samples=13_000)[::1000] == [rows[i] for i in history.sample_indices(14_000, 13_000)][::1000]
+
+
 # ---------------------------------------------------------------- history as binary columns (/history/columns)
 
 

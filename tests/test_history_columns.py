@@ -135,6 +135,12 @@ def test_the_route_refuses_clearly(server: Server, logged: tuple[str, list[dict]
     assert error(post(server, {**body, "keys": ["\ud800"]}))[0] == 400
     assert error(post(server, None, raw=b"[1, 2"))[0] == 400
     assert error(post(server, None, raw=b" " * (2 * 1024 * 1024)))[0] == 413
+    many = [f"k{i}" for i in range(10_001)]  # GraphQL's cap on a list in a request, worded alike
+    assert error(post(server, {**body, "keys": many})) == (
+        400, '"keys" is a list of 10001 items; a list in a request holds at most 10000')
+    answer = server.graphql(PAGE, {"p": "columns", "r": run_id, "k": many, "l": 5})
+    assert answer["errors"][0]["message"] == "$k is a list of 10001 items; a list in a request holds at most 10000"
+    assert history.unpack(post(server, {**body, "keys": many[:-1]}).content) == ([], None)
     status, message = error(post(server, {**body, "run": "no-such-run"}))
     assert status == 404 and message == "no run admin/columns/no-such-run (or no access to it)"
     with pytest.raises(CommError, match="limit must be between 1 and 100000"):
@@ -149,5 +155,32 @@ def test_the_answer_budget_bounds_a_page(tmp_path: Path) -> None:
         assert status == 400 and "past 100 rows" in message
         assert len(history.unpack(post(server, {"project": "columns", "run": "r", "limit": 100}).content)[0]) == 100
         assert [row["x"] for row in sdk_run(server, "r").scan_history(page_size=100)] == list(range(300))
+    finally:
+        server.stop()
+
+
+def test_a_page_whose_columns_outgrow_its_json_is_read_through_graphql(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keys that few rows hold take more bytes as columns (a position and a value of 8 bytes each) than as JSON
+    text: the route refuses such a page under a byte budget that GraphQL's JSON rows fit, with its own code, and
+    the SDK reads that page alone through GraphQL."""
+    server = Server(tmp_path / "server", None, {"RUNBASE_MAX_ANSWER_BYTES": "56000"}).start()
+    try:
+        rows = [{"_step": i, "ab"[i % 2]: 1} for i in range(2_500)]
+        log(server, "r", rows)
+        json_rows = graphql_rows(server, "r", None, 2_500)
+        assert json_rows == rows and len(json.dumps(json_rows, separators=(",", ":"))) < 56_000
+        refused = post(server, {"project": "columns", "run": "r", "limit": 2_500})
+        assert refused.status_code == 400 and refused.json()["errors"][0]["extensions"]["code"] == "ANSWER_TOO_LARGE"
+        assert "past 56000 bytes" in refused.json()["errors"][0]["message"]
+        pages: list[int | None] = []
+        graphql_page = history._graphql_page
+        monkeypatch.setattr(history, "_graphql_page", lambda *a: pages.append(a[1]["minStep"]) or graphql_page(*a))
+        assert list(sdk_run(server, "r").scan_history(page_size=2_500)) == rows and pages == [None]
+        assert list(sdk_run(server, "r").scan_history(page_size=1_000)) == rows and pages == [None]  # columns fit
+        log(server, "long", [{"_step": i, "s": "x" * 100} for i in range(1_000)])  # too large either way
+        with pytest.raises(CommError, match="historyPage would take the answer past 56000 bytes"):
+            list(sdk_run(server, "long").scan_history(page_size=1_000))
+        assert pages[-1] is None and len(pages) == 2
     finally:
         server.stop()

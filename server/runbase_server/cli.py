@@ -6,7 +6,6 @@ directory) is checked before anything is created, and reported as one line."""
 from __future__ import annotations
 
 import argparse
-import ctypes
 import errno
 import functools
 import os
@@ -156,24 +155,6 @@ def _settings(args: argparse.Namespace) -> ServerSettings:
     return settings
 
 
-# glibc's mallopt parameters (malloc.h) and what the server sets them to.
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
-_KEPT_FREE_BYTES, _MAPPED_FROM_BYTES = 64 * 1024 * 1024, 32 * 1024 * 1024
-
-
-def _keep_freed_memory() -> None:
-    """Keep freed memory in the process for the next request. Every history read allocates and frees arrays of
-    megabytes (a 200,000-step key is 1.6 MB); by default glibc maps each one afresh and unmaps it when freed,
-    so the next read faults it in again page by page, which measured three times the cost of the work on it
-    (a 1,000-point sample: 7.5 ms against 2.5 ms). glibc only; elsewhere nothing changes."""
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        libc.mallopt(_M_MMAP_THRESHOLD, _MAPPED_FROM_BYTES)
-        libc.mallopt(_M_TRIM_THRESHOLD, _KEPT_FREE_BYTES)
-    except (OSError, AttributeError):
-        pass
-
-
 def serve(args: argparse.Namespace,
           show_demo: Callable[[str, str, str, Callable[[str], None]], None] | None = None) -> int:
     """Serve until interrupted; with --demo, `show_demo(base_url, key, automation_name, allow_receiver)` runs
@@ -207,7 +188,6 @@ def serve(args: argparse.Namespace,
     settings.public_url = settings.public_url or local_url
     demo = None if show_demo is None or not args.demo else functools.partial(show_demo, local_url)
     app = create_app(settings, demo)
-    _keep_freed_memory()
     database = make_url(settings.resolved_database_url()).render_as_string(hide_password=True)
     listen = f"[{args.host}]" if ":" in args.host else args.host
     print(f"runbase: serving on http://{listen}:{args.port} (GraphiQL at /graphql), database {database}, "

@@ -14,6 +14,11 @@ class UserError(Exception):
     code = "BAD_USER_INPUT"
 
 
+class AnswerTooLarge(UserError):
+    """An answer past the request's budget of bytes: a client may ask again for less, or in another form
+    (JSON rows where binary columns of sparse keys came out larger)."""
+
+
 class NotFound(UserError):
     code = "NOT_FOUND"
 

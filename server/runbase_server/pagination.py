@@ -7,14 +7,22 @@ import base64
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from .errors import UserError
+from .errors import AnswerTooLarge, UserError
 
 DEFAULT_PAGE = 50
 MAX_PAGE = 1000
 MAX_OFFSET = 2**62  # far beyond any result; an offset the database can still add to
 MAX_ANSWER_ROWS = 1_000_000
 MAX_ANSWER_BYTES = 256 * 1024 * 1024
+MAX_LIST_ITEMS = 10_000  # in any one list of a request: GraphQL variables, the keys a history read names
 T = TypeVar("T")
+
+
+def list_too_long(name: str, items: int) -> str | None:
+    """Why a request's list `name` of `items` items is refused, if it is: every route words it alike."""
+    if items > MAX_LIST_ITEMS:
+        return f"{name} is a list of {items} items; a list in a request holds at most {MAX_LIST_ITEMS}"
+    return None
 
 
 def cursor(offset: int) -> str:
@@ -76,7 +84,7 @@ class AnswerBudget:
                             "return; ask for fewer (smaller pages, fewer samples, specs or aliases) or page "
                             "through them (historyPage)")
         if size > self.size_left:
-            raise UserError(f"{what} would take the answer past {self.size} bytes, the most one request may "
+            raise AnswerTooLarge(f"{what} would take the answer past {self.size} bytes, the most one request may "
                             "return; ask for less per request")
 
     def charge(self, rows: int, what: str, size: int = 0) -> None:

@@ -47,7 +47,7 @@ from ..documents import bad_character, loads_exact
 from ..errors import Unauthenticated, error_response, format_error, is_race
 from ..graphql.base import Context
 from ..graphql.schema import MAX_TOKENS, build
-from ..pagination import AnswerBudget
+from ..pagination import AnswerBudget, list_too_long
 from ..runs import runs
 from ..settings import SESSION_KEY, ServerSettings
 from .file_routes import FileRoutes
@@ -75,7 +75,6 @@ async def _read_body(request: Request, limit: int) -> bytes:
 
 # Variables count toward a request's cost as the document does: each list at most MAX_LIST_ITEMS long,
 # all of them together at most MAX_VARIABLE_VALUES values (list items and object fields).
-MAX_LIST_ITEMS = 10_000
 MAX_VARIABLE_VALUES = 100_000
 
 
@@ -92,8 +91,9 @@ def _variables_problem(variables: dict[str, Any], exempt: frozenset[str]) -> str
                 return f"${path} must not contain {found}"
             continue
         if isinstance(value, list):
-            if len(value) > MAX_LIST_ITEMS:
-                return f"${path} is a list of {len(value)} items; a list in a request holds at most {MAX_LIST_ITEMS}"
+            too_long = list_too_long(f"${path}", len(value))
+            if too_long:
+                return too_long
             items: Any = enumerate(value)
         elif isinstance(value, dict):
             items = value.items()

@@ -17,12 +17,13 @@ from starlette.routing import Route
 from ..auth import authenticate
 from ..database import Database
 from ..documents import bad_character
-from ..errors import NotFound, Unauthenticated, UserError, error_response
-from ..pagination import AnswerBudget
+from .. import pagination
+from ..errors import AnswerTooLarge, NotFound, Unauthenticated, UserError, error_response
 from ..runs import history, runs
 from ..settings import ServerSettings
 
 MAX_BODY = 1024 * 1024  # a request names a run, its keys and a range of steps
+TOO_LARGE = "ANSWER_TOO_LARGE"  # the code of a page past the answer's budget of bytes
 
 
 class _Query(NamedTuple):
@@ -60,6 +61,9 @@ def _query(text: bytes) -> _Query:
         raise UserError('"entity" must be a string or null')
     if keys is not None and (not isinstance(keys, list) or not all(isinstance(key, str) for key in keys)):
         raise UserError('"keys" must be a list of strings or null')
+    too_long = pagination.list_too_long('"keys"', len(keys or ()))
+    if too_long:
+        raise UserError(too_long)
     if type(limit) is not int:
         raise UserError(f'"limit" must be an integer, not {limit!r:.100}')
     for value in [entity or "", project, run, *(keys or ())]:
@@ -81,7 +85,8 @@ class HistoryRoutes:
 
     async def columns(self, request: Request) -> Response:
         """The page as `history.columns` packs it; 401 without a valid key, 404 for a run that is not there or
-        that the viewer may not read, 400 for a bad request or one past the answer budget."""
+        that the viewer may not read, 400 for a bad request or one past the answer budget (with the code
+        ANSWER_TOO_LARGE where the bytes are past it)."""
         body = bytearray()
         async for chunk in request.stream():  # read no further than the limit, whatever Content-Length says
             body += chunk
@@ -97,6 +102,8 @@ class HistoryRoutes:
             return error_response(str(exc), exc.code, 401)
         except NotFound as exc:
             return error_response(str(exc), exc.code, 404)
+        except AnswerTooLarge as exc:  # columns of sparse keys can outgrow JSON rows: the SDK asks GraphQL
+            return error_response(str(exc), TOO_LARGE, 400)
         except UserError as exc:
             return error_response(str(exc), exc.code, 400)
         return Response(data, media_type=history.COLUMNS_TYPE)
@@ -107,6 +114,6 @@ class HistoryRoutes:
         if run is None:
             raise NotFound(f"no run {query.entity or viewer.username}/{query.project}/{query.run} "
                            "(or no access to it)")
-        budget = AnswerBudget(rows=self.settings.max_answer_rows, size=self.settings.max_answer_bytes)
+        budget = pagination.AnswerBudget(rows=self.settings.max_answer_rows, size=self.settings.max_answer_bytes)
         return history.columns(session, run, query.keys, min_step=query.min_step, max_step=query.max_step,
                                limit=query.limit, budget=budget)

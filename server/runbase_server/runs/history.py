@@ -84,6 +84,7 @@ def _count_keys(run: Run, rows: list[dict[str, Any]]) -> None:
     # Rows from one training loop mostly share their keys: count runs of equal
     # key sets instead of every key of every row.
     counts: dict[str, int] = {}
+    firsts: dict[str, Any] = {}  # each key's first value, met as its first run starts
     previous: Any = None
     repeats = 0
     for row in rows + [{}]:
@@ -93,6 +94,8 @@ def _count_keys(run: Run, rows: list[dict[str, Any]]) -> None:
             continue
         for key in previous or ():
             counts[key] = counts.get(key, 0) + repeats
+        for key in row_keys - firsts.keys():
+            firsts[key] = row[key]
         previous, repeats = row_keys, 1
     # New entries throughout, never the stored ones changed in place: SQLAlchemy tells a change by comparing
     # with the value loaded, which would then have changed too, and would store nothing.
@@ -100,8 +103,7 @@ def _count_keys(run: Run, rows: list[dict[str, Any]]) -> None:
     for key, count in counts.items():
         entry = keys.get(key)
         if entry is None:
-            first = next(row[key] for row in rows if key in row)
-            keys[key] = {"typeCounts": [{"type": JSON_TYPES.get(type(first), "unknown"), "count": count}]}
+            keys[key] = {"typeCounts": [{"type": JSON_TYPES.get(type(firsts[key]), "unknown"), "count": count}]}
         else:
             old = entry["typeCounts"][0]
             keys[key] = {**entry, "typeCounts": [{**old, "count": old["count"] + count},
@@ -377,10 +379,11 @@ def _latest(latest: dict[str, Any], rows: list[dict[str, Any]], *, nul: bool) ->
 
 
 class _Span(NamedTuple):
-    """The steps low <= step < high."""
+    """The steps low <= step <= last: inclusive, so that the last step a row may have (2^63-1) is in a
+    span bounded by numbers that 64-bit columns and parameters hold."""
 
     low: int
-    high: int
+    last: int
 
 
 class _Piece(NamedTuple):
@@ -434,9 +437,9 @@ class _Frame:
 
     @classmethod
     def of(cls, segment: _Segment, keys: list[str] | None, required: list[str], span: _Span) -> _Frame:
-        """The segment's rows with low <= step < high that hold every required key, restricted to `keys`."""
+        """The segment's rows in the span that hold every required key, restricted to `keys`."""
         steps = segment.steps
-        a, b = int(np.searchsorted(steps, span.low)), int(np.searchsorted(steps, span.high))
+        a, b = int(np.searchsorted(steps, span.low)), int(np.searchsorted(steps, span.last, "right"))
         rows = steps[a:b]
         keep = None
         for key in required:
@@ -514,9 +517,15 @@ class _Frame:
                 if piece.rows is None:
                     kept.append(_Piece(None, piece.kind, _gather(piece.values, index)))
                     continue
-                at, found = _lookup(piece.rows, index)
-                if found.any():
-                    kept.append(_Piece(np.flatnonzero(found), piece.kind, _gather(piece.values, at[found])))
+                # Look the shorter of the two up in the other: linear in the values held, whatever the keys.
+                if len(piece.rows) > len(index):
+                    at, found = _lookup(piece.rows, index)
+                    rows, values = np.flatnonzero(found), _gather(piece.values, at[found])
+                else:
+                    at, found = _lookup(index, piece.rows)
+                    rows, values = at[found], _subset(piece.values, found)
+                if len(rows):
+                    kept.append(_Piece(rows, piece.kind, values))
             if kept:
                 pieces[key] = kept
         return _Frame(self.steps[index], pieces)
@@ -552,34 +561,50 @@ class _Frame:
         """The rows as JSON objects joined by `separator` ("_step" first, then the keys in frame order).
 
         Each column's values are formatted as one array and cut into tokens;
-        the rows are then spliced together by a single join."""
+        the rows are then spliced together by a single join. Work grows with
+        the values held, not with rows times keys: a run whose rows each hold
+        a key of their own renders in linear time."""
         count = len(self)
         if not count:
             return b""
-        width = 2 + 2 * len(self.pieces)
+        columns = [(b"," + _json_bytes(key) + b":", items) for key, items in self.pieces.items()]
+        if any(piece.rows is not None for _, items in columns for piece in items):
+            return self._render_sparse(separator, columns)
+        width = 2 + 2 * len(columns)
         parts: list[bytes] = [b""] * (count * width)
         parts[0::width] = [b"}" + separator + b'{"_step":'] * count
         parts[0] = b'{"_step":'
         parts[1::width] = _tokens("i8", self.steps)
-        for slot, (key, items) in enumerate(self.pieces.items(), 1):
-            label = b"," + _json_bytes(key) + b":"
-            tokens = list(chain.from_iterable(_tokens(p.kind, p.values) for p in items))
-            if len(tokens) == count:
-                parts[2 * slot::width] = [label] * count
-                parts[2 * slot + 1::width] = tokens
-            else:  # held by some rows only
-                at = np.concatenate([self.rows(p) for p in items])
-                labels = np.full(count, b"", dtype=object)
-                labels[at] = label
-                values = np.full(count, b"", dtype=object)
-                held = np.empty(len(tokens), dtype=object)
-                held[:] = tokens
-                values[at] = held
-                parts[2 * slot::width] = labels.tolist()
-                parts[2 * slot + 1::width] = values.tolist()
+        for slot, (label, items) in enumerate(columns, 1):
+            parts[2 * slot::width] = [label] * count
+            parts[2 * slot + 1::width] = list(chain.from_iterable(_tokens(p.kind, p.values) for p in items))
         parts.append(b"}")
         return b"".join(parts)
 
+    def _render_sparse(self, separator: bytes, columns: list[tuple[bytes, list[_Piece]]]) -> bytes:
+        """`render` where some key is held by some rows only: each row gets as many slots as it holds keys, and
+        each key's tokens go to the next free slot of the rows holding it, key after key in frame order."""
+        count = len(self)
+        held = np.zeros(count, dtype=np.int64)
+        for _, items in columns:
+            for piece in items:
+                held[self.rows(piece)] += 1
+        starts = np.zeros(count + 1, dtype=np.int64)
+        np.cumsum(2 + 2 * held, out=starts[1:])
+        parts = np.empty(int(starts[-1]) + 1, dtype=object)
+        parts[starts[1:-1]] = b"}" + separator + b'{"_step":'
+        parts[0] = b'{"_step":'
+        parts[starts[:-1] + 1] = _objects(_tokens("i8", self.steps))
+        parts[-1] = b"}"
+        free = starts[:-1] + 2
+        for label, items in columns:
+            for piece in items:
+                rows = self.rows(piece)
+                at = free[rows]
+                parts[at] = label
+                parts[at + 1] = _objects(_tokens(piece.kind, piece.values))
+                free[rows] += 2
+        return b"".join(parts.tolist())
 
     def pack(self, following: int | None) -> bytes:
         """The rows as columns, for clients that rebuild them without parsing JSON text: COLUMNS_MAGIC, the
@@ -606,6 +631,13 @@ class _Frame:
 
 COLUMNS_MAGIC = b"RBHC"  # runbase history columns, format 1
 COLUMNS_TYPE = "application/vnd.runbase.history-columns"
+
+
+def _objects(items: list[Any]) -> np.ndarray:
+    """A list as a one-dimensional array of its objects (np.array would look inside bytes and lists)."""
+    array = np.empty(len(items), dtype=object)
+    array[:] = items
+    return array
 
 
 def _json_bytes(value: Any) -> bytes:
@@ -636,11 +668,7 @@ def _tokens(kind: str, values: Any) -> list[bytes]:
 
 # ---------------------------------------------------------------- reading
 
-_FIRST, _LAST = -(2**63), 2**63 - 1  # no bound
-
-
-def _bound(step: int | None, default: int) -> int:
-    return default if step is None else min(max(step, _FIRST), _LAST)
+_FIRST, _LAST = 0, MAX_STEP  # no bound: every step a row may have
 
 
 class _Source(NamedTuple):
@@ -663,16 +691,16 @@ class Stream:
         self.plan = union_all(
             select(c.first_step, c.key, c.value_count, c.last_step).where(
                 c.run_id == bindparam("run"), c.key.in_(bindparam("keys", expanding=True)),
-                c.last_step >= bindparam("low"), c.first_step < bindparam("high")),
+                c.last_step >= bindparam("low"), c.first_step <= bindparam("last")),
             select(func.min(t.first_step), literal(None, Text), func.coalesce(func.sum(t.row_count), 0),
                    func.max(t.last_step)).where(
-                t.run_id == bindparam("run"), t.last_step >= bindparam("low"), t.first_step < bindparam("high")),
+                t.run_id == bindparam("run"), t.last_step >= bindparam("low"), t.first_step <= bindparam("last")),
         )
         self.load = select(c.first_step, c.key, c.kind, c.steps, c.data).where(
             c.run_id == bindparam("run"), c.first_step.in_(bindparam("firsts", expanding=True)))
         self.load_keys = self.load.where(c.key.in_(bindparam("keys", expanding=True)))
         self.tail = select(t.first_step, t.row_count, t.rows).where(
-            t.run_id == bindparam("run"), t.last_step >= bindparam("low"), t.first_step < bindparam("high"),
+            t.run_id == bindparam("run"), t.last_step >= bindparam("low"), t.first_step <= bindparam("last"),
         ).order_by(t.first_step)
         self.load_sql = (f"SELECT first_step, key, kind, steps, data FROM {columns.__tablename__}"
                          " WHERE run_id = %s AND first_step = ANY(%s)")
@@ -689,12 +717,12 @@ STREAMS = (HISTORY, SYSTEM)
 
 
 def _plan(session: Session, run: Run, stream: Stream, required: list[str], *, span: _Span) -> list[_Source]:
-    """The segments (and the tail) that may hold rows in [low, high) with every required key, in step order."""
+    """The segments (and the tail) that may hold rows in the span with every required key, in step order."""
     counts: dict[int, dict[str, int]] = {}
     lasts: dict[int, int] = {}
     tail = None
     for first, key, count, last in session.connection().execute(
-            stream.plan, {"run": run.id, "keys": ["_step", *required], "low": span.low, "high": span.high}):
+            stream.plan, {"run": run.id, "keys": ["_step", *required], "low": span.low, "last": span.last}):
         if key is None:
             tail = (first, count)
         else:
@@ -755,7 +783,11 @@ def _load(session: Session, run: Run, stream: Stream, sources: list[_Source], *,
             grouped[first][key] = (kind, steps, data)
         for first, parts in grouped.items():
             held = parts.pop("_step", None)
-            steps = np.frombuffer(held[1], "<i8") if held is not None else np.arange(first, first + counted[first])
+            if held is not None:
+                steps = np.frombuffer(held[1], "<i8")
+            else:  # first + an int64 range, in place: np.arange(first, last + 1) would pass int64 (as floats)
+                steps = np.arange(counted[first], dtype=np.int64)
+                steps += first
             columns = {key: _Column(None if at is None else np.frombuffer(at, "<i8"), kind, _decode(kind, data))
                        for key, (kind, at, data) in sorted(parts.items())}
             if held is None and (not columns or any(c.steps is None and len(c.values) != len(steps)
@@ -763,7 +795,7 @@ def _load(session: Session, run: Run, stream: Stream, sources: list[_Source], *,
                 raise _Moved  # cut or deleted since it was planned (a rewind)
             segments.append(_Segment(steps, columns))
     if sources and sources[-1].tail:
-        chunks = session.connection().execute(stream.tail, {"run": run.id, "low": span.low, "high": span.high}).all()
+        chunks = session.connection().execute(stream.tail, {"run": run.id, "low": span.low, "last": span.last}).all()
         if not chunks or chunks[0][0] != sources[-1].first_step or sum(c[1] for c in chunks) < sources[-1].estimate:
             raise _Moved  # compacted since it was planned (each statement may see a newer snapshot)
         segments += _segments([(text, documents.loads(text)) for _, _, text in chunks], 1 << 62)
@@ -776,7 +808,7 @@ class _Moved(Exception):
 
 def _frame(session: Session, run: Run, stream: Stream, keys: list[str] | None, *, required: list[str],
            span: _Span, limit: int | None = None) -> tuple[_Frame, int | None]:
-    """Rows with low <= step < high holding every required key, restricted to keys (None: all).
+    """Rows in the span holding every required key, restricted to keys (None: all).
 
     With a limit, at most that many rows, loading segments in groups just
     large enough, and the step of the next row after them (None if none)."""
@@ -839,9 +871,10 @@ def sample_indices(count: int, samples: int) -> list[int]:
 
 
 def _span(min_step: int | None, max_step: int | None) -> _Span | None:
-    """The steps min_step <= step < max_step (either optional); None when there are none."""
-    low, high = _bound(min_step, _FIRST), _bound(max_step, _LAST)
-    return _Span(low, high) if low < high else None
+    """The steps min_step <= step < max_step (either optional) that a row may have; None when there are none."""
+    low = _FIRST if min_step is None else max(min_step, _FIRST)
+    last = _LAST if max_step is None else min(max_step - 1, _LAST)
+    return _Span(low, last) if low <= last else None
 
 
 def read(session: Session, run: Run, *, samples: int | None = None, min_step: int | None = None,
@@ -873,7 +906,8 @@ def _bucket_extremes(rows: np.ndarray | None, values: np.ndarray, count: int, bu
     first lowest and first highest value (NaN never wins unless a bucket has nothing else).
     `rows` are the positions of the values; None: every row's, in order."""
     edges = np.arange(buckets, dtype=np.int64) * count // buckets
-    starts = np.unique(edges if rows is None else np.searchsorted(rows, edges))
+    starts = edges if rows is None else np.searchsorted(rows, edges)
+    starts = starts[np.append(True, starts[1:] != starts[:-1])]  # sorted already: np.unique would hash them
     starts = starts[starts < len(values)]
     if not len(starts):
         return []
@@ -892,7 +926,7 @@ def _bucket_extremes(rows: np.ndarray | None, values: np.ndarray, count: int, bu
     return picks
 
 
-def _pick(frame: _Frame, samples: int, extremes: list[str], shaped: list[str]) -> np.ndarray:
+def _pick(frame: _Frame, samples: int, extremes: list[str], shaped: set[str]) -> np.ndarray:
     """Which rows a sample of `samples` keeps; see `sampled`."""
     count = len(frame)
     if count <= samples:
@@ -924,7 +958,7 @@ def _pick(frame: _Frame, samples: int, extremes: list[str], shaped: list[str]) -
                 chosen[picks] = True
     kept = np.flatnonzero(chosen)
     room = samples - len(kept)
-    return np.union1d(kept, _spread(kept, room)) if room > 0 else kept
+    return np.sort(np.concatenate([kept, _spread(kept, room)])) if room > 0 else kept  # _spread: between kept
 
 
 def _spread(kept: np.ndarray, room: int) -> np.ndarray:
@@ -984,12 +1018,12 @@ def _sample(session: Session, run: Run, stream: Stream, keys: list[str] | None, 
     if wanted is None:
         frame = _frame(session, run, stream, None, required=[], span=span)[0]
         extremes = list(frame.pieces)
-        shaped = [key for key in extremes if not key.startswith("_")]
+        shaped = {key for key in extremes if not key.startswith("_")}
     else:
         required = [key for key in wanted if key != "_step"]
         frame = _frame(session, run, stream, required, required=required, span=span)[0]
         extremes = required
-        shaped = [key for key in required if key != x_axis] or required
+        shaped = {key for key in required if key != x_axis} or set(required)
     return frame.take(_pick(frame, samples, extremes, shaped)) if len(frame) > samples else frame
 
 

@@ -5,7 +5,9 @@ The numbers are decoded with the standard library's `array` (numpy is not needed
 float64 or int64 numbers (strings, bools, null, lists, dicts, integers beyond 64 bits) come as JSON, parsed by
 `json` as the JSON rows are, so NaN, infinities and big integers stay exact. A server without the route (older
 than this SDK) is read through GraphQL instead, as is any page the route answers with 404, so that a missing
-run fails with the same error either way."""
+run fails with the same error either way, and any page it refuses as past the answer's budget of bytes (the
+columns of keys that few rows hold take more bytes than their JSON text), so that scan_history reads every page
+that GraphQL gives."""
 
 from __future__ import annotations
 
@@ -23,10 +25,15 @@ from ...errors import AuthenticationError, CommError, present
 MAGIC = b"RBHC"  # the server's history.COLUMNS_MAGIC
 MEDIA_TYPE = "application/vnd.runbase.history-columns"  # and its COLUMNS_TYPE
 ROUTE = "/history/columns"
+TOO_LARGE = "ANSWER_TOO_LARGE"  # the route's code for a page past the answer's budget of bytes
 
 
 class _Absent(Exception):
     """The route answered 404: no such route on this server, or no such run."""
+
+
+class _TooLarge(Exception):
+    """The route refused the page as past the answer's budget of bytes."""
 
 
 def _numbers(kind: str, data: memoryview) -> list[Any]:
@@ -104,9 +111,13 @@ def _fetch(connection: Connection, body: dict[str, Any]) -> tuple[list[dict[str,
         raise _Absent
     if response.status_code != 200:
         try:
-            message = "; ".join(error["message"] for error in response.json()["errors"])
-        except (ValueError, KeyError, TypeError):
-            message = response.text[:500]
+            errors = response.json()["errors"]
+            message = "; ".join(error["message"] for error in errors)
+            codes = {(error.get("extensions") or {}).get("code") for error in errors}
+        except (ValueError, KeyError, TypeError, AttributeError):
+            message, codes = response.text[:500], set()
+        if response.status_code == 400 and TOO_LARGE in codes:
+            raise _TooLarge
         if response.status_code == 401:
             raise AuthenticationError(f"the server at {connection.base_url} refused the API key: {message}",
                                       status=401)
@@ -134,13 +145,15 @@ def pages(connection: Connection, entity: str, project: str, run: str, *, keys: 
                             "maxStep": max_step, "limit": page_size}
     columnar = True
     while True:
+        page = None
         if columnar:
             try:
-                rows, following = _fetch(connection, body)
+                page = _fetch(connection, body)
             except _Absent:
                 columnar = False
-        if not columnar:
-            rows, following = _graphql_page(connection, body)
+            except _TooLarge:
+                pass  # this page alone as JSON rows, which GraphQL refuses only if they too are past the budget
+        rows, following = page or _graphql_page(connection, body)
         yield rows
         if following is None:
             return
