@@ -1,0 +1,54 @@
+"""Request bodies both ways at orjson's speed, exact like Python's encoder and parser: the client's
+request_body and the server's loads_exact."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+
+import pytest
+from pydantic import BaseModel
+from runbase.connection import request_body
+from runbase_server.documents import loads_exact
+
+
+@dataclasses.dataclass
+class Point:
+    value: float
+
+
+class Model(BaseModel):
+    value: float
+
+
+def test_request_body_writes_what_pythons_encoder_writes() -> None:
+    payload = {"query": "q", "variables": {"a": [1, 2.5, "é", None, True], "big": 2**70, "t": (1, 2)}}
+    assert json.loads(request_body(payload)) == json.loads(json.dumps(payload))
+    assert json.loads(request_body(payload))["variables"]["big"] == 2**70
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf])
+@pytest.mark.parametrize("wrap", [lambda v: v, lambda v: [v], lambda v: {"k": (v,)}, Point, lambda v: Model(value=v)])
+def test_request_body_refuses_non_finite_numbers_wherever_they_are(value: float, wrap: object) -> None:
+    with pytest.raises(ValueError):
+        request_body({"variables": {"x": wrap(value)}})  # type: ignore[operator]
+
+
+def test_request_body_takes_models_and_dataclasses() -> None:
+    assert json.loads(request_body({"variables": {"p": Point(1.5), "m": Model(value=2.0)}})) == {
+        "variables": {"p": {"value": 1.5}, "m": {"value": 2.0}}}
+
+
+def test_loads_exact_is_exact_and_takes_deep_documents() -> None:
+    assert loads_exact(b'{"a": 123456789012345678901234567890, "b": NaN, "c": -Infinity}')["a"] == \
+        123456789012345678901234567890
+    deep = loads_exact("[" * 1000 + "]" * 1000)  # deeper than Python's parser goes; orjson's limit is 1,024
+    for _ in range(999):
+        (deep,) = deep
+    assert deep == []
+    big_deep = "[" * 400 + "18446744073709551617" + "]" * 400
+    found = loads_exact(big_deep)
+    for _ in range(400):
+        found = found[0]
+    assert found == 18446744073709551617
