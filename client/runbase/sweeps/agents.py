@@ -170,11 +170,12 @@ class Agent:
                     commands = self.heartbeat({run_id: "running"})
                     if any(c.get("type") == "stop" and c.get("run_id") == run_id for c in commands):
                         canceled = any(c.get("type") == "exit" for c in commands)
-                        termwarn(f"sweep {self.path} was canceled: stopping run {run_id}" if canceled
-                                 else f"early termination (hyperband) stops run {run_id}")
-                        self.child.terminate()
-                        self.stop_sent = time.monotonic()
                         self.stopping = self.stopping or canceled
+                        if self.stop_sent is None:  # told once; the grace period above then runs out
+                            termwarn(f"sweep {self.path} was canceled: stopping run {run_id}" if canceled
+                                     else f"early termination (hyperband) stops run {run_id}")
+                            self.child.terminate()
+                            self.stop_sent = time.monotonic()
             if self.child.returncode:
                 termwarn(f"run {run_id} exited with code {self.child.returncode}")
             return self.child.returncode != 0 and self.stop_sent is None and not self.stopping
