@@ -482,8 +482,10 @@ def test_hostile_configuration_text_is_refused_quickly_naming_what(server: Serve
             ('{"method": "grid", "parameters": {"x": {"values": [1, Infinity]}}}', "parameters.x.values.1"),
             ("method: random\nparameters:\n  x:\n    distribution: log_uniform\n    min: 0\n    max: 1000\n",
              "parameters.x: log_uniform draws exp(x)"),
-            ("method: random\nparameters:\n  x:\n    min: -1.7e+308\n    max: 1.7e+308\n", "parameters.x: `max` - `min`"),
-            ("method: random\nparameters:\n  x:\n    distribution: log_normal\n    mu: 1000\n", "parameters.x: log_normal"),
+            ("method: random\nparameters:\n  x:\n    min: -1.7e+308\n    max: 1.7e+308\n",
+             "parameters.x: `max` - `min`"),
+            ("method: random\nparameters:\n  x:\n    distribution: log_normal\n    mu: 1000\n",
+             "parameters.x: log_normal"),
             ("method: custom\nscheduler: {engine: optuna}\n", "runbase does not support W&B Launch")]:
         answer = server.graphql(UPSERT_SWEEP, {"i": {"projectName": project, "config": text}})
         _refused(answer, words, code="NOT_IMPLEMENTED" if "Launch" in words else "BAD_USER_INPUT")

@@ -48,8 +48,10 @@ def test_yaml_reads_numbers_as_json_does_and_dates_as_text() -> None:
 
 @pytest.mark.parametrize(("text", "words"), [
     ("method: random\nparameters:\n  x:\n    value: .nan\n", "parameters.x.value: must be a finite number, not nan"),
-    ("method: grid\nparameters:\n  x:\n    values: [1, .inf]\n", "parameters.x.values.1: must be a finite number, not inf"),
-    ('{"method": "grid", "parameters": {"x": {"values": [-Infinity]}}}', "parameters.x.values.0: must be a finite number, not -inf"),
+    ("method: grid\nparameters:\n  x:\n    values: [1, .inf]\n", "parameters.x.values.1: must be a finite number, "
+                                                                   "not inf"),
+    ('{"method": "grid", "parameters": {"x": {"values": [-Infinity]}}}',
+     "parameters.x.values.0: must be a finite number, not -inf"),
     ("method: grid\nparameters:\n  x:\n    value: {1: a}\n", "parameters.x.value: the key 1 is not a string"),
 ])
 def test_non_finite_numbers_and_non_string_keys_are_refused_naming_the_key(text: str, words: str) -> None:
