@@ -1,8 +1,9 @@
 """The access matrix, against real servers on SQLite and PostgreSQL: for every kind of object (entity, team
-membership, project private and public, run, run file, history columns, sweep, artifact version, collection, registry of
-organization and restricted visibility, integration, automation, delivery), every role (owner, team admin, member,
-viewer, outsider, anonymous) and every action that applies (read, write, delete, link, list), one request, whose outcome
-must be what runbase_server/access.py's rules say. The world is built once per database."""
+membership, project private and public, run, run file, history columns, sweep, sweep agent, artifact version,
+collection, registry of organization and restricted visibility, integration, automation, delivery), every role
+(owner, team admin, member, viewer, outsider, anonymous) and every action that applies (read, write, delete, link,
+list), one request, whose outcome must be what runbase_server/access.py's rules say.
+The world is built once per database."""
 
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("system stream", "read"): MEMBERS, ("system stream", "write"): WRITERS,  # a run's system metrics
     ("sweep", "read"): MEMBERS, ("sweep", "list"): MEMBERS, ("sweep", "create"): WRITERS,
     ("sweep", "write"): WRITERS, ("sweep", "agent"): WRITERS,  # pausing it; running an agent for it
+    ("sweep agent", "write"): WRITERS,  # its heartbeat, by id: hidden ones answer as missing
     ("version", "read"): MEMBERS, ("version", "write"): WRITERS, ("version", "delete"): WRITERS,
     ("version", "link"): WRITERS,  # only those who may share it (access.require_sharer): not its viewers
     ("collection", "read"): MEMBERS, ("collection", "write"): WRITERS, ("collection", "delete"): WRITERS,
@@ -64,6 +66,7 @@ HOOK = """mutation($i: CreateGenericWebhookIntegrationInput!) { createGenericWeb
     integration { id } } }"""
 TRIGGER = "mutation($i: CreateFilterTriggerInput!) { createFilterTrigger(input: $i) { trigger { id } } }"
 SWEEP = "mutation($i: UpsertSweepInput!) { upsertSweep(input: $i) { sweep { id name } } }"
+AGENT = "mutation($i: CreateAgentInput!) { createAgent(input: $i) { agent { id } } }"
 SWEEP_CONFIG = '{"method": "random", "parameters": {"lr": {"min": 0.0, "max": 1.0}}}'
 
 
@@ -132,6 +135,8 @@ def world(server: Server) -> World:
     world.ids["version"] = _version(world, "owner", team, "private")
     world.ids["sweep"] = world.setup(SWEEP, {"i": {"entityName": team, "projectName": "private",
                                                    "config": SWEEP_CONFIG}})["upsertSweep"]["sweep"]
+    world.ids["agent"] = world.setup(AGENT, {"i": {"entityName": team, "projectName": "private",
+                                                   "sweep": world.ids["sweep"]["name"]}})["createAgent"]["agent"]
     for role in ROLES:  # one of each to delete per role
         world.setup(BUCKET, {"i": {"entityName": team, "modelName": "private", "name": f"del-{role}"}})
         world.ids[f"del version {role}"] = _version(world, "owner", team, "private", f"v-{role}")["id"]
@@ -292,8 +297,10 @@ CELLS: dict[tuple[str, str], Check] = {
                                                               "config": SWEEP_CONFIG}}),
     ("sweep", "write"): _mutation(SWEEP, lambda w, r: {"i": {"id": w.ids["sweep"]["id"], "state": "PAUSED"}}),
     ("sweep", "agent"): _mutation(
-        "mutation($i: CreateAgentInput!) { createAgent(input: $i) { agent { id } } }",
-        lambda w, r: {"i": {"entityName": w.team, "projectName": "private", "sweep": w.ids["sweep"]["name"]}}),
+        AGENT, lambda w, r: {"i": {"entityName": w.team, "projectName": "private", "sweep": w.ids["sweep"]["name"]}}),
+    ("sweep agent", "write"): _mutation(
+        "mutation($i: AgentHeartbeatInput!) { agentHeartbeat(input: $i) { commands } }",
+        lambda w, r: {"i": {"id": w.ids["agent"]["id"], "runState": "{}"}}),
     ("version", "read"): _query("query($id: ID!) { artifact(id: $id) { id } }", lambda d: d["artifact"] is not None,
                                 lambda w, r: {"id": w.ids["version"]["id"]}),
     ("version", "write"): _mutation("mutation($i: UpdateArtifactInput!) { updateArtifact(input: $i) { artifact "

@@ -440,3 +440,164 @@ def test_a_suggestion_lost_with_its_killed_agent_is_handed_out_again(
         assert sorted(_params(run, "a")[0] for run in done) == [1, 2, 3]
     else:
         assert len(done) == 2 and _params(lost[0], "a") not in [_params(run, "a") for run in done]
+
+
+UPSERT_SWEEP = """mutation($i: UpsertSweepInput!) { upsertSweep(input: $i) { sweep { id name config runCountExpected
+    project { name entityName } } } }"""
+CREATE_AGENT = "mutation($i: CreateAgentInput!) { createAgent(input: $i) { agent { id } } }"
+HEARTBEAT = "mutation($i: AgentHeartbeatInput!) { agentHeartbeat(input: $i) { commands } }"
+
+
+def _refused(answer: dict[str, Any], *phrases: str, code: str = "BAD_USER_INPUT") -> str:
+    assert answer.get("errors"), answer
+    error = answer["errors"][0]
+    assert error["extensions"]["code"] == code, answer
+    for phrase in phrases:
+        assert phrase in error["message"], answer
+    return str(error["message"])
+
+
+def _first_command(server: Server, project: str, sweep: str, key: str | None = None) -> dict[str, Any]:
+    agent = server.graphql(CREATE_AGENT, {"i": {"projectName": project, "sweep": sweep}}, key=key)
+    answer = server.graphql(HEARTBEAT, {"i": {"id": agent["data"]["createAgent"]["agent"]["id"]}}, key=key)
+    assert "errors" not in answer, answer
+    commands: list[dict[str, Any]] = json.loads(answer["data"]["agentHeartbeat"]["commands"])
+    return commands[0]
+
+
+def test_hostile_configuration_text_is_refused_quickly_naming_what(server: Server) -> None:
+    """A YAML alias bomb (a few hundred bytes, gigabytes expanded), YAML's non-JSON values and overflowing
+    bounds: each a clear refusal at upsertSweep, never a 500 or a sweep that hands out NaN."""
+    project = _project()
+    bomb = 'method: grid\nparameters:\n  x:\n    values:\n      - &a0 ["lol","lol","lol","lol","lol","lol"]\n'
+    for level in range(1, 8):
+        bomb += f"      - &a{level} [" + ",".join([f"*a{level - 1}"] * 10) + "]\n"
+    started = time.monotonic()
+    _refused(server.graphql(UPSERT_SWEEP, {"i": {"projectName": project, "config": bomb}}), "YAML alias (*a0")
+    assert time.monotonic() - started < 30
+    for text, words in [
+            ("method: grid\nparameters:\n  x:\n    values: [!!binary aGVsbG8=]\n", "binary has no JSON value"),
+            ("method: grid\nparameters:\n  x:\n    value: !!set {a, b}\n", "set has no JSON value"),
+            ("method: random\nparameters:\n  x:\n    value: .nan\n", "parameters.x.value: must be a finite number"),
+            ('{"method": "grid", "parameters": {"x": {"values": [1, Infinity]}}}', "parameters.x.values.1"),
+            ("method: random\nparameters:\n  x:\n    distribution: log_uniform\n    min: 0\n    max: 1000\n",
+             "parameters.x: log_uniform draws exp(x)"),
+            ("method: random\nparameters:\n  x:\n    min: -1.7e+308\n    max: 1.7e+308\n",
+             "parameters.x: `max` - `min`"),
+            ("method: random\nparameters:\n  x:\n    distribution: log_normal\n    mu: 1000\n",
+             "parameters.x: log_normal"),
+            ("method: custom\nscheduler: {engine: optuna}\n", "runbase does not support W&B Launch")]:
+        answer = server.graphql(UPSERT_SWEEP, {"i": {"projectName": project, "config": text}})
+        _refused(answer, words, code="NOT_IMPLEMENTED" if "Launch" in words else "BAD_USER_INPUT")
+    dated = server.graphql(UPSERT_SWEEP, {"i": {"projectName": project, "config": "method: grid\nparameters:\n  d:\n"
+                                                "    values: [2020-01-01]\n  lr:\n    values: [1e-5]\n"}})
+    assert "errors" not in dated, dated
+    assert _first_command(server, project, dated["data"]["upsertSweep"]["sweep"]["name"])["args"] == {
+        "d": {"value": "2020-01-01"}, "lr": {"value": 1e-05}}
+    assert _total_sweeps(server, project) == 1
+
+
+def _total_sweeps(server: Server, project: str) -> int:
+    return int(server.graphql("query($p: String!) { project(name: $p) { totalSweeps } }",
+                              {"p": project})["data"]["project"]["totalSweeps"])
+
+
+def test_an_int_uniform_grid_of_a_trillion_values_is_made_and_served_without_listing_it(server: Server) -> None:
+    project = _project()
+    made = server.graphql(UPSERT_SWEEP, {"i": {"projectName": project, "config": json.dumps(
+        {"method": "grid", "parameters": {"x": {"min": 0, "max": 10**12}, "q": {"distribution": "q_uniform",
+                                                                              "min": 0, "max": 1, "q": 0.5}}})}})
+    assert "errors" not in made, made
+    sweep = made["data"]["upsertSweep"]["sweep"]
+    assert int(sweep["runCountExpected"]) == 2 * (10**12 + 1)
+    assert _first_command(server, project, sweep["name"])["args"] == {"q": {"value": 0.0}, "x": {"value": 0}}
+
+
+def test_sweep_documents_count_toward_the_answer(backend: str, tmp_path: Path,
+                                                 request: pytest.FixtureRequest) -> None:
+    """Sweep.config is stored once but rendered wherever aliases and nested pages ask for it: its bytes count
+    toward the answer each time, as Run.config's do (1 MiB here)."""
+    url = request.getfixturevalue("postgres").create() if backend == "postgresql" else None
+    own = Server(tmp_path / "server", url, {"RUNBASE_MAX_ANSWER_BYTES": str(1 << 20)}).start()
+    try:
+        config = json.dumps({"method": "random", "parameters": {"x": {"value": "y" * 300_000}}})
+        made = own.graphql(UPSERT_SWEEP, {"i": {"projectName": "budget", "config": config}})
+        assert "errors" not in made, made
+        one = '{ project(name: "budget") { sweeps { edges { node { config } } } } }'
+        assert len(own.graphql(one)["data"]["project"]["sweeps"]["edges"][0]["node"]["config"]) > 300_000
+        many = "{ " + " ".join(f'a{i}: project(name: "budget") {{ sweeps {{ edges {{ node {{ config }} }} }} }}'
+                               for i in range(4)) + " }"
+        _refused(own.graphql(many), "config would take the answer past", "bytes")
+        agent = own.graphql(CREATE_AGENT, {"i": {"projectName": "budget", "sweep": made["data"]["upsertSweep"][
+            "sweep"]["name"]}})["data"]["createAgent"]["agent"]["id"]
+        beats = "mutation { " + " ".join(f'b{i}: agentHeartbeat(input: {{id: "{agent}"}}) {{ commands }}'
+                                         for i in range(4)) + " }"
+        _refused(own.graphql(beats), "commands would take the answer past")
+    finally:
+        own.stop()
+
+
+def test_an_agent_of_a_hidden_sweep_answers_as_a_missing_one(server: Server) -> None:
+    """Agent ids are numbers anyone can count through: an outsider's heartbeat for another entity's agent is
+    answered exactly as one for an id that does not exist, naming nothing of it."""
+    project = _project()
+    made = server.graphql(UPSERT_SWEEP, {"i": {"projectName": project, "config": json.dumps(
+        {"method": "grid", "parameters": {"x": {"values": [1]}}})}})["data"]["upsertSweep"]["sweep"]
+    agent = server.graphql(CREATE_AGENT, {"i": {"projectName": project, "sweep": made["name"]}})[
+        "data"]["createAgent"]["agent"]["id"]
+    outsider = server.create_user(f"outsider{uuid.uuid4().hex[:8]}")
+    hidden = _refused(server.graphql(HEARTBEAT, {"i": {"id": agent}}, key=outsider), code="NOT_FOUND")
+    missing = _refused(server.graphql(HEARTBEAT, {"i": {"id": "987654321"}}, key=outsider), code="NOT_FOUND")
+    assert hidden.replace(agent, "N") == missing.replace("987654321", "N")
+    assert "admin" not in hidden and project not in hidden
+    by_id = _refused(server.graphql(UPSERT_SWEEP, {"i": {"id": made["id"], "state": "PAUSED"}}, key=outsider),
+                     code="NOT_FOUND")
+    assert by_id.replace(made["id"], "N") == _refused(server.graphql(
+        UPSERT_SWEEP, {"i": {"id": "987654321", "state": "PAUSED"}}, key=outsider), code="NOT_FOUND").replace(
+        "987654321", "N")
+
+
+def test_prior_runs_of_another_sweep_or_missing_are_refused(server: Server) -> None:
+    """priorRunsFilters links runs as upsertBucket's `sweep` does: a run of another sweep stays there, and run
+    ids the project does not have are named, not skipped."""
+    project = _project()
+    grid = json.dumps({"method": "grid", "parameters": {"x": {"values": [1, 2]}}})
+    first = server.graphql(UPSERT_SWEEP, {"i": {"projectName": project, "config": grid}})["data"]["upsertSweep"]
+    bucket = "mutation($i: UpsertBucketInput!) { upsertBucket(input: $i) { inserted } }"
+    for name, sweep in (("taken", first["sweep"]["name"]), ("free", None)):
+        answer = server.graphql(bucket, {"i": {"modelName": project, "name": name, "sweep": sweep}})
+        assert "errors" not in answer, answer
+
+    def prior(*names: str) -> dict[str, Any]:
+        return server.graphql(UPSERT_SWEEP, {"i": {"projectName": project, "config": grid, "priorRunsFilters":
+                                                   json.dumps({"$or": [{"name": n} for n in names]})}})
+
+    _refused(prior("free", "taken"), "prior runs taken belong to another sweep")
+    _refused(prior("free", "nope", "gone"), "no prior runs gone, nope in admin/" + project)
+    linked = prior("free")
+    assert "errors" not in linked, linked
+    runs = _sweep_runs(server, project, linked["data"]["upsertSweep"]["sweep"]["name"])
+    assert [run["name"] for run in runs] == ["free"]
+    assert [run["name"] for run in _sweep_runs(server, project, first["sweep"]["name"])] == ["taken"]
+    assert _total_sweeps(server, project) == 2
+
+
+def test_upsert_sweep_reads_the_configurations_entity_and_project_and_never_moves_a_sweep(server: Server) -> None:
+    """As W&B's SDK does: entityName and projectName when given, else the configuration's own entity and
+    project; an existing sweep's upsert naming another entity or project is refused, not ignored."""
+    project = _project()
+    config = {"method": "grid", "parameters": {"x": {"values": [1]}}, "project": project}
+    made = server.graphql(UPSERT_SWEEP, {"i": {"config": json.dumps({**config, "entity": "admin"})}})
+    assert made["data"]["upsertSweep"]["sweep"]["project"] == {"name": project, "entityName": "admin"}, made
+    elsewhere = server.graphql(UPSERT_SWEEP, {"i": {"config": json.dumps({**config, "entity": "no-such-team"})}})
+    _refused(elsewhere, "no-such-team", code=elsewhere["errors"][0]["extensions"]["code"])
+    given = server.graphql(UPSERT_SWEEP, {"i": {"projectName": f"{project}-given", "config": json.dumps(config)}})
+    assert given["data"]["upsertSweep"]["sweep"]["project"]["name"] == f"{project}-given", given
+    sweep_id = made["data"]["upsertSweep"]["sweep"]["id"]
+    _refused(server.graphql(UPSERT_SWEEP, {"i": {"id": sweep_id, "projectName": "other", "state": "PAUSED"}}),
+             "not in the projectName 'other': a sweep cannot move")
+    _refused(server.graphql(UPSERT_SWEEP, {"i": {"id": sweep_id, "entityName": "someone", "state": "PAUSED"}}),
+             "entityName 'someone'")
+    same = server.graphql(UPSERT_SWEEP, {"i": {"id": sweep_id, "entityName": "admin", "projectName": project,
+                                               "state": "PAUSED"}})
+    assert "errors" not in same, same

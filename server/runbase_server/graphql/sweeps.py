@@ -33,7 +33,6 @@ class Sweep:
     description: str | None
     state: str
     method: str
-    config: str
     run_count_expected: Int64 | None
     created_at: DateTime
     updated_at: DateTime
@@ -41,9 +40,16 @@ class Sweep:
     @classmethod
     def of(cls, row: SweepRow) -> Sweep:
         return cls(row=row, id=strawberry.ID(str(row.id)), name=row.name, display_name=row.display_name,
-                   description=row.description, state=row.state, method=row.method, config=sweeps.config_text(row),
+                   description=row.description, state=row.state, method=row.method,
                    run_count_expected=int64(row.run_count_expected), created_at=DateTime(row.created_at),
                    updated_at=DateTime(row.updated_at))
+
+    @strawberry.field
+    def config(self, info: Info) -> str:
+        """W&B's YAML text (here JSON, which YAML reads), its bytes counted toward the answer as Run.config's are."""
+        text = sweeps.config_text(self.row)
+        info.context.budget.charge(0, "config", size=len(text))  # json.dumps escapes: characters are bytes
+        return text
 
     @strawberry.field
     def run_count(self, info: Info) -> int:
@@ -208,4 +214,4 @@ class SweepMutations:
         agent = agents.writable(ctx.session, ctx.viewer, str(input.id))
         commands = agents.heartbeat(ctx.session, agent, documents.parse(input.run_state, "runState") or {},
                                     silent_for=timedelta(seconds=ctx.limits["heartbeat_timeout_seconds"]))
-        return AgentHeartbeatPayload(agent=SweepAgent.of(agent), commands=JSONString(documents.dump(commands)))
+        return AgentHeartbeatPayload(agent=SweepAgent.of(agent), commands=ctx.document(commands, "commands"))

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .. import access
 from ..auth import Viewer
 from ..errors import NotFound, UserError
 from ..names import row_id
@@ -39,10 +40,12 @@ def create(session: Session, viewer: Viewer, *, entity: str, project: str, sweep
 
 
 def writable(session: Session, viewer: Viewer, agent_id: str) -> SweepAgent:
+    """The agent, for a viewer who may run its sweep's agents; one whose sweep they cannot read is answered as
+    one that does not exist, naming nothing of it."""
     agent = session.get(SweepAgent, row_id(agent_id, "sweep agent"))
-    if agent is None:
+    if agent is None or not access.can_read_sweep(session, viewer, agent.sweep):
         raise NotFound(f"no sweep agent with id {agent_id!r}")
-    sweeps.writable(session, viewer, agent.sweep.project.entity.name, agent.sweep.project.name, agent.sweep.name)
+    access.require_sweep_writer(session, viewer, agent.sweep)
     return agent
 
 

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from .config import Parameter, SweepConfig, leaves
-from .search import bounded, nested, quantized, sample
+from .search import bounded, exp, nested, quantized, sample
 
 CANDIDATES = 2000  # random points the acquisition is evaluated at
 LOCAL_CANDIDATES = 500  # and points near the best runs so far
@@ -222,6 +222,6 @@ def _value(p: Parameter, u: float) -> Any:
         from scipy.stats import beta, norm
 
         x = float(beta.ppf(u, p.a, p.b)) if "beta" in d else float(norm.ppf(u, p.mu, p.sigma))
-        x = math.exp(x) if "log" in d else x
+        x = exp(x) if "log" in d else x
         return quantized(x, p.q) if d.startswith("q_") and p.q is not None else x
     return bounded(p, u)

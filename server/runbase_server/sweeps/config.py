@@ -5,14 +5,25 @@ W&B's semantics: `method` grid, random or bayes; `metric` {name, goal minimize|m
 of `value` (constant), `values` (categorical, with optional `probabilities`), `min`/`max` (int_uniform when both
 are integers, else uniform), a `distribution` with its own keys (below), or `parameters` (nested);
 `early_terminate` hyperband with `min_iter` (and `eta`) or `max_iter` and `s`; `run_cap`; `program`;
-`command` with the agent's macros; `name`; `description`."""
+`command` with the agent's macros; `name`; `description`; `entity` and `project`; and W&B's bookkeeping keys,
+stored and not acted on: `apiVersion`, `kind`, `controller` (runbase's server is always the controller, so a
+`local` one works as a `cloud` one does), `metric.impute` and `metric.impute_while_running`. What needs W&B
+Launch (`method: custom`, `scheduler`, `metrics`, `job`, `image_uri`) is refused as not supported.
+
+Every value is one JSON holds (no NaN, infinities, dates or bytes), and every number a suggestion can take is
+a finite float: bounds whose draws would overflow are refused here, naming the parameter."""
 
 from __future__ import annotations
 
+import json
 import math
 import re
+import sys
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Literal
 
+import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -50,7 +61,19 @@ PROGRAM_MACROS = ("program", "args", "args_no_hyphens", "args_json", "args_json_
 DEFAULT_COMMAND = ["${env}", "${interpreter}", "${program}", "${args}"]
 _MACRO = re.compile(r"\$\{([^}]*)\}")
 MAX_GRID = 2**62  # combinations a grid may have (they are counted in a 64-bit column)
+LARGEST = sys.float_info.max
+LOG_LARGEST = math.log(LARGEST)  # exp() of anything above overflows
+NORMAL_REACH = 40  # standard deviations: no normal draw of a 64-bit generator lies further out
+LAUNCH_ONLY = {"job": "`job` (a W&B Launch job)", "image_uri": "`image_uri` (sweeps on W&B Launch)",
+               "scheduler": "`scheduler` (W&B Launch's optuna, ax and wandb schedulers)",
+               "metrics": "`metrics` (multi-objective search, which needs `method: custom`)"}
 Number = StrictInt | StrictFloat
+
+
+class NotBuilt(UserError):
+    """A part of W&B's sweeps that runbase does not have: said so, never faked."""
+
+    code = "NOT_IMPLEMENTED"
 
 
 def _finite(value: Any) -> Any:
@@ -139,21 +162,69 @@ def _check_bounds(parameter: Parameter) -> None:
     if p.min is not None and p.max is not None:
         if distribution == "int_uniform" and (type(p.min) is not int or type(p.max) is not int):
             raise ValueError("int_uniform needs integer `min` and `max`")
-        if not p.min < p.max:
-            raise ValueError(f"`min` ({p.min}) must be less than `max` ({p.max})")
+        if not (p.min < p.max or (distribution == "int_uniform" and p.min == p.max)):
+            relation = "at most" if distribution == "int_uniform" else "less than"
+            raise ValueError(f"`min` ({p.min}) must be {relation} `max` ({p.max})")
         if distribution.endswith("_values") and p.min <= 0:
             raise ValueError(f"{distribution} takes the values themselves: `min` must be above 0, not {p.min}")
     for key in ("sigma", "q", "a", "b"):
         if getattr(p, key) is not None and getattr(p, key) <= 0:
             raise ValueError(f"`{key}` must be above 0, not {getattr(p, key)}")
+    _check_reach(p)
+
+
+def _check_reach(p: Parameter) -> None:
+    """Every draw a finite float: the largest one, before and after rounding to q, within a float's range."""
+    d = p.distribution or ""
+    if d in ("constant", "categorical", "int_uniform"):
+        return
+    mu, sigma = float(p.mu if p.mu is not None else 0.0), float(p.sigma if p.sigma is not None else 1.0)
+    if d in ("normal", "q_normal"):
+        reach, what = abs(mu) + NORMAL_REACH * sigma, f"`mu` ± {NORMAL_REACH} `sigma`"
+    elif d in ("log_normal", "q_log_normal"):
+        exponent = mu + NORMAL_REACH * sigma
+        if exponent > LOG_LARGEST:
+            raise ValueError(f"{d} draws exp(`mu` + {NORMAL_REACH} `sigma`) = exp({exponent:g}), beyond the largest "
+                             f"float: `mu` + {NORMAL_REACH} `sigma` must be at most {LOG_LARGEST:.2f}")
+        reach, what = math.exp(exponent), "its largest draw"
+    elif d in ("beta", "q_beta"):
+        reach, what = 1.0, "its largest draw"
+    else:
+        assert p.min is not None and p.max is not None
+        low, high = float(p.min), float(p.max)
+        if d.endswith("_values"):
+            low, high = math.log(low), math.log(high)
+        if not math.isfinite(high - low):
+            raise ValueError(f"`max` - `min` ({p.max} - {p.min}) is beyond the largest float: narrow the range")
+        if d.endswith("_values") or "log" not in d:
+            reach = max(abs(float(p.min)), abs(float(p.max)))
+        else:  # exp(x) for x up to max; inv_log_uniform's exp(-x) for x down to min
+            top, bound = (-low, "-`min`") if d.startswith("inv") else (high, "`max`")
+            if top > LOG_LARGEST:
+                raise ValueError(f"{d} draws exp(x) for x up to {bound} ({top:g}), beyond the largest float: "
+                                 f"{bound} must be at most {LOG_LARGEST:.2f}")
+            reach = math.exp(top)
+        what = "its largest draw"
+    if not math.isfinite(reach):
+        raise ValueError(f"{d}: {what} is beyond the largest float ({LARGEST:.3g})")
+    if d.startswith("q_") and p.q is not None:
+        steps = reach / p.q
+        if not (math.isfinite(steps) and math.isfinite((math.floor(steps) + 1) * p.q)):
+            raise ValueError(f"`q` ({p.q}) is too small for {d}: {what} ({reach:g}) divided by `q` is beyond "
+                             "the largest float")
 
 
 class Metric(BaseModel):
+    """W&B's metric; `impute` and `impute_while_running` are stored, and bayes reads only runs that report the
+    metric (as W&B's `impute` does not say otherwise for runs that finish)."""
+
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1)
     goal: Literal["minimize", "maximize"] = "minimize"
     target: Number | None = None
+    impute: Literal["latest", "best", "worst"] | None = None
+    impute_while_running: Literal["latest", "best", "worst", "false"] | None = None
 
     _finite_target = field_validator("target")(_finite)
 
@@ -183,6 +254,12 @@ class Hyperband(BaseModel):
         return self
 
 
+class Controller(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["local", "cloud"]
+
+
 class SweepConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -197,6 +274,9 @@ class SweepConfig(BaseModel):
     description: str | None = None
     entity: str | None = None
     project: str | None = None
+    apiVersion: str | None = None  # noqa: N815 (W&B's key)
+    kind: Literal["sweep"] | None = None
+    controller: Controller | None = None
 
     @field_validator("parameters")
     @classmethod
@@ -234,7 +314,15 @@ class SweepConfig(BaseModel):
                     raise ValueError(f"parameters.{'.'.join(name)}: grid search enumerates values, which "
                                      f"distribution {parameter.distribution} does not have: give `values` (or an "
                                      "int_uniform or q_uniform distribution)")
+                if parameter.probabilities is not None:
+                    raise ValueError(f"parameters.{'.'.join(name)}: grid search takes every value once, so "
+                                     "`probabilities` has no meaning there (W&B refuses it too)")
         return self
+
+    @cached_property
+    def axes(self) -> list[tuple[tuple[str, ...], Axis]]:
+        """Grid search's values of each parameter, by path, made once per configuration read."""
+        return [(path, grid_axis(parameter)) for path, parameter in leaves(self.parameters)]
 
 
 def leaves(parameters: dict[str, Parameter], prefix: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], Parameter]]:
@@ -269,6 +357,15 @@ def parse(document: Any) -> SweepConfig:
     """The configuration, or a UserError naming each bad key."""
     if not isinstance(document, dict):
         raise UserError("the sweep configuration must be a mapping (a dict, or a YAML/JSON object)")
+    problem = not_json(document)
+    if problem:
+        raise UserError(f"invalid sweep configuration: {problem}")
+    launch = [LAUNCH_ONLY[key] for key in LAUNCH_ONLY if key in document]
+    if document.get("method") == "custom":
+        launch.insert(0, "`method: custom` (W&B Launch's custom schedulers)")
+    if launch:
+        raise NotBuilt(f"the sweep configuration uses {', '.join(launch)}: runbase does not support W&B Launch; "
+                       "give `method` grid, random or bayes and run agents (`program` or `command`)")
     try:
         return SweepConfig.model_validate(document)
     except ValidationError as exc:
@@ -276,28 +373,129 @@ def parse(document: Any) -> SweepConfig:
         raise UserError("invalid sweep configuration: " + "; ".join(problems[:10])) from None
 
 
+def not_json(document: Any) -> str | None:
+    """What in a parsed configuration JSON cannot hold, by key path: YAML's dates, bytes and sets, keys that are
+    not strings, NaN and infinities."""
+    stack: list[tuple[str, Any]] = [("", document)]
+    while stack:
+        where, value = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if not isinstance(key, str):
+                    return f"{where or 'the configuration'}: the key {key!r} is not a string"
+                stack.append((f"{where}.{key}" if where else key, item))
+        elif isinstance(value, list):
+            stack.extend((f"{where}.{index}", item) for index, item in enumerate(value))
+        elif isinstance(value, float) and not math.isfinite(value):
+            return f"{where}: must be a finite number, not {value} (JSON has no NaN or infinities)"
+        elif value is not None and not isinstance(value, (str, int, float, bool)):
+            return f"{where}: a {type(value).__name__} is not a JSON value: give a string, number or list"
+    return None
+
+
+@dataclass(frozen=True)
+class Axis:
+    """The values grid search takes for one parameter, by position: a range's are computed, never listed (an
+    int_uniform range may hold billions)."""
+
+    size: int
+    start: Any = 0
+    step: Any = 1
+    listed: tuple[Any, ...] | None = None
+
+    def __getitem__(self, index: int) -> Any:
+        return self.listed[index] if self.listed is not None else self.start + index * self.step
+
+
+def grid_axis(parameter: Parameter) -> Axis:
+    """W&B's grid values: `values` without repeats (W&B hands a combination out once), int_uniform's integers
+    from min to max, q_uniform's numpy.arange(min, max, q) (max itself excluded, as there)."""
+    if parameter.distribution == "constant":
+        return Axis(1, listed=(parameter.value,))
+    if parameter.distribution == "categorical":
+        distinct = {_grid_key(value): value for value in reversed(parameter.values or [])}
+        return Axis(len(distinct), listed=tuple(reversed(distinct.values())))
+    low, high = parameter.min, parameter.max
+    assert low is not None and high is not None
+    if parameter.distribution == "int_uniform":
+        return Axis(int(high) - int(low) + 1, start=int(low))
+    q = parameter.q if parameter.q is not None else 1.0
+    steps = (high - low) / q
+    size = max(math.ceil(steps), 0) if math.isfinite(steps) else MAX_GRID + 1
+    if type(low) is int and type(high) is int and type(q) is int:
+        return Axis(size, start=low, step=q)
+    start = float(low)
+    return Axis(size, start=start, step=(start + q) - start)  # numpy's arange steps by its second value's
+
+
+def _grid_key(value: Any) -> str:
+    """W&B tells grid values apart by their text, 3.0 as 3."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return json.dumps(value, sort_keys=True)
+
+
 def grid_size(config: SweepConfig) -> int:
     """How many combinations a grid sweep enumerates."""
     total = 1
-    for name, parameter in leaves(config.parameters):
-        total *= len(grid_values(parameter))
+    for path, axis in config.axes:
+        if axis.size == 0:
+            raise UserError(f"parameters.{'.'.join(path)}: the grid takes no value from it (q_uniform's values "
+                            "are numpy.arange(min, max, q))")
+        total *= axis.size
         if total > MAX_GRID:
             raise UserError(f"the grid has more than {MAX_GRID} combinations")
     return total
 
 
-def grid_values(parameter: Parameter) -> list[Any]:
-    """The values grid search takes for one parameter: q_uniform's are the multiples of q it can round to."""
-    if parameter.distribution == "constant":
-        return [parameter.value]
-    if parameter.distribution == "categorical":
-        return list(parameter.values or [])
-    low, high = parameter.min, parameter.max
-    assert low is not None and high is not None
-    if parameter.distribution == "int_uniform":
-        return list(range(int(low), int(high) + 1))
-    q = parameter.q or 1.0
-    first, last = round(low / q), round(high / q)
-    if last - first > 1_000_000:
-        raise UserError(f"q_uniform from {low} to {high} in steps of {q} has more than a million values")
-    return [k * q for k in range(first, last + 1)]
+_BASE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_FLOAT = "tag:yaml.org,2002:float"
+_JSON_TAGS = ("null", "bool", "int", "float", "str", "seq", "map")
+
+
+class _JSONLoader(_BASE_LOADER):  # type: ignore[misc]
+    """YAML read as JSON's values: YAML 1.2's numbers (1e-5 is one, not text), dates left as text, and any
+    other tag (!!binary, !!set, !!timestamp, !!python/...) refused."""
+
+    yaml_constructors = {f"tag:yaml.org,2002:{name}": yaml.SafeLoader.yaml_constructors[f"tag:yaml.org,2002:{name}"]
+                         for name in _JSON_TAGS}
+    yaml_implicit_resolvers = {
+        first: [(tag, pattern) for tag, pattern in resolvers
+                if tag not in ("tag:yaml.org,2002:timestamp", _FLOAT)]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+
+    def construct_undefined(self, node: yaml.Node) -> Any:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"the tag {node.tag} has no JSON value: write plain strings, numbers, lists and mappings",
+            node.start_mark)
+
+
+_JSONLoader.add_constructor(None, _JSONLoader.construct_undefined)
+_JSONLoader.add_implicit_resolver(_FLOAT, re.compile(r"""^(?:
+    [-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+    |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
+    |[-+]?\.[0-9_]+(?:[eE][-+]?[0-9]+)?
+    |[-+]?\.(?:inf|Inf|INF)
+    |\.(?:nan|NaN|NAN))$""", re.X), list("-+0123456789."))
+
+
+def read(text: str) -> Any:
+    """The configuration's document from its text: JSON first (what the SDK sends), else YAML without aliases,
+    which would let a few hundred bytes expand to gigabytes."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    except RecursionError:
+        raise UserError("the sweep configuration is nested too deeply") from None
+    try:
+        for event in yaml.parse(text, Loader=_BASE_LOADER):
+            if isinstance(event, yaml.AliasEvent):
+                raise UserError(f"the sweep configuration uses a YAML alias (*{event.anchor}, line "
+                                f"{event.start_mark.line + 1}): runbase reads YAML without aliases; write the "
+                                "values out")
+        return yaml.load(text, Loader=_JSONLoader)
+    except (yaml.YAMLError, ValueError) as exc:
+        raise UserError(f"the sweep configuration is neither YAML nor JSON: {exc}") from None
+    except RecursionError:
+        raise UserError("the sweep configuration is nested too deeply") from None

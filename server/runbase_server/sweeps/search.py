@@ -14,14 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import UserError
-from .config import Parameter, SweepConfig, grid_values, leaves
-
-
-class NotBuilt(UserError):
-    """A part of W&B's sweeps that runbase does not have yet: said so, never faked."""
-
-    code = "NOT_IMPLEMENTED"
+from .config import LARGEST, LOG_LARGEST, Parameter, SweepConfig, leaves
 
 
 def suggestion(config: SweepConfig, *, seed: int, number: int) -> dict[str, Any]:
@@ -49,17 +42,27 @@ def nested(chosen: list[tuple[tuple[str, ...], Any]]) -> dict[str, Any]:
 
 
 def _grid(config: SweepConfig, number: int) -> list[tuple[tuple[str, ...], Any]]:
-    params = leaves(config.parameters)
-    choices = [grid_values(parameter) for _, parameter in params]
+    axes = config.axes
     picked: list[Any] = []
-    for values in reversed(choices):  # mixed radix, the last parameter the lowest digit
-        number, digit = divmod(number, len(values))
-        picked.append(values[digit])
-    return [(path, value) for (path, _), value in zip(params, reversed(picked))]
+    for _, axis in reversed(axes):  # mixed radix, the last parameter the lowest digit
+        number, digit = divmod(number, axis.size)
+        picked.append(axis[digit])
+    return [(path, value) for (path, _), value in zip(axes, reversed(picked))]
+
+
+def finite(x: float) -> float:
+    """A draw JSON can hold: config.py refuses bounds whose draws overflow, and this keeps a configuration
+    stored before it did from answering with Infinity or an error."""
+    return x if math.isfinite(x) else math.copysign(LARGEST, x)
+
+
+def exp(x: float) -> float:
+    return math.exp(min(x, LOG_LARGEST))
 
 
 def quantized(value: float, q: float) -> float | int:
-    rounded = float(np.round(value / q) * q)
+    """W&B's rounding: round(x / q) * q, an integer when q is one."""
+    rounded = finite(float(np.round(value / q) * q))
     return int(rounded) if isinstance(q, int) else rounded
 
 
@@ -77,8 +80,8 @@ def sample(parameter: Parameter, rng: np.random.Generator) -> Any:
         return values[min(index, len(values) - 1)]
     if d in ("normal", "q_normal", "log_normal", "q_log_normal"):
         assert parameter.mu is not None and parameter.sigma is not None
-        x = float(rng.normal(parameter.mu, parameter.sigma))
-        x = math.exp(x) if d.startswith(("log", "q_log")) else x
+        x = finite(float(rng.normal(parameter.mu, parameter.sigma)))
+        x = exp(x) if d.startswith(("log", "q_log")) else x
         return quantized(x, parameter.q) if d.startswith("q_") and parameter.q is not None else x
     if d in ("beta", "q_beta"):
         assert parameter.a is not None and parameter.b is not None
@@ -99,10 +102,10 @@ def bounded(parameter: Parameter, u: float) -> Any:
         # W&B's: exp(-x), x uniform over (min, max), or over (-log max, -log min) for the _values form
         if d.endswith("_values"):
             low, high = -high, -low
-        return math.exp(-(low + (1 - u) * (high - low)))
-    x = low + u * (high - low)
+        return exp(-(low + (1 - u) * (high - low)))
+    x = finite(low + u * (high - low))
     if "log_uniform" in d:
-        x = math.exp(x)
+        x = exp(x)
     if d.startswith("q_"):
         return quantized(x, parameter.q if parameter.q is not None else 1.0)
     return x

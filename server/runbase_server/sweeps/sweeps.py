@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-import yaml
 from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -47,25 +46,34 @@ def new_id() -> str:
 
 
 def parse_config(text: str) -> tuple[dict[str, Any], sweep_config.SweepConfig]:
-    """The configuration as sent (YAML, of which JSON is a part, as W&B's clients send it) and as checked."""
+    """The configuration as sent (YAML, of which JSON is a part, as W&B's clients send it) and as checked; its
+    size is checked as sent and as it will be stored."""
     if len(text.encode()) > MAX_CONFIG_BYTES:
         raise UserError(f"the sweep configuration is larger than {MAX_CONFIG_BYTES} bytes")
-    try:  # JSON first: YAML 1.1 reads JSON's 1e-05 as a string
-        document = json.loads(text)
-    except ValueError:
-        try:
-            document = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-        except yaml.YAMLError as exc:
-            raise UserError(f"the sweep configuration is neither YAML nor JSON: {exc}") from None
+    document = sweep_config.read(text)
     checked = sweep_config.parse(document)
+    if len(documents.dump(document)) > MAX_CONFIG_BYTES:
+        raise UserError(f"the sweep configuration is larger than {MAX_CONFIG_BYTES} bytes once read")
     found = documents.unstorable(document)
     if found:
         raise UserError(f"the sweep configuration cannot be stored: {found}")
     return document, checked
 
 
+_CHECKED: dict[tuple[int, str], sweep_config.SweepConfig] = {}
+CHECKED_CACHE = 256
+
+
 def checked(sweep: Sweep) -> sweep_config.SweepConfig:
-    return sweep_config.parse(sweep.config)
+    """The sweep's configuration, read once per process: it never changes (`change` refuses), and every
+    heartbeat asks for it."""
+    key = (sweep.id, sweep.name)
+    found = _CHECKED.get(key)
+    if found is None:
+        if len(_CHECKED) >= CHECKED_CACHE:
+            del _CHECKED[next(iter(_CHECKED))]
+        found = _CHECKED[key] = sweep_config.parse(sweep.config)
+    return found
 
 
 def find(session: Session, project: Project, name: str) -> Sweep | None:
@@ -119,7 +127,8 @@ def create(session: Session, viewer: Viewer, changes: Changes) -> Sweep:
     if changes.config is None:
         raise UserError("a new sweep needs `config`")
     document, config = parse_config(changes.config)
-    project = projects.writable(session, viewer, changes.entity or viewer.username,
+    # as W&B's SDK: the input's entity and project, else the configuration's own
+    project = projects.writable(session, viewer, changes.entity or config.entity or viewer.username,
                                 changes.project or config.project or "uncategorized", create=True)
     if projects.is_registry(project):
         raise UserError(f"{project.entity.name}/{project.name} is a registry: sweeps live in ordinary projects")
@@ -141,8 +150,14 @@ def create(session: Session, viewer: Viewer, changes: Changes) -> Sweep:
 
 
 def change(session: Session, sweep: Sweep, changes: Changes) -> Sweep:
-    """An existing sweep's state, description or name; its configuration is fixed once agents may have used it."""
-    if changes.config is not None and sweep_config.parse(_loaded(changes.config)) != checked(sweep):
+    """An existing sweep's state, description or name; its configuration is fixed once agents may have used it.
+    An entity or project sent along must be the sweep's: a sweep does not move."""
+    for what, given, own in (("entityName", changes.entity, sweep.project.entity.name),
+                             ("projectName", changes.project, sweep.project.name)):
+        if given is not None and given != own:
+            raise UserError(f"sweep {sweep.name} is in {sweep.project.entity.name}/{sweep.project.name}, not in "
+                            f"the {what} {given!r}: a sweep cannot move")
+    if changes.config is not None and parse_config(changes.config)[1] != checked(sweep):
         raise UserError(f"sweep {sweep.name}'s configuration cannot change: create a new sweep")
     if changes.description is not None:
         sweep.description = changes.description
@@ -154,10 +169,6 @@ def change(session: Session, sweep: Sweep, changes: Changes) -> Sweep:
         link_prior_runs(session, sweep, documents.parse(changes.prior_runs_filters, "priorRunsFilters"))
     sweep.updated_at = utcnow()
     return sweep
-
-
-def _loaded(text: str) -> Any:
-    return parse_config(text)[0]
 
 
 # What each state may become by request; ended sweeps stay ended.
@@ -188,15 +199,36 @@ def set_state(session: Session, sweep: Sweep, state: str) -> None:
 
 def link_prior_runs(session: Session, sweep: Sweep, filters: dict[str, Any]) -> int:
     """W&B's prior runs: the project's runs matching the filter (W&B sends {"$or": [{"name": id}, ...]}) join the
-    sweep; returns how many."""
+    sweep; returns how many. As upsertBucket's `sweep` does, a run of another sweep stays there (refused, naming
+    it), and run ids the filter names that the project does not have are refused too."""
     if not filters:
         return 0
     dialect = session.get_bind().dialect.name
-    ids = select(Run.id).outerjoin(User, Run.user_id == User.id).where(
+    matching = select(Run.id, Run.name, Run.sweep_id).outerjoin(User, Run.user_id == User.id).where(
         Run.project_id == sweep.project_id, mongo.run_filter(filters, dialect))
-    result = session.execute(update(Run).where(Run.id.in_(ids)).values(sweep_id=sweep.id)
-                             .execution_options(synchronize_session=False))
+    taken = session.execute(matching.where(Run.sweep_id.is_not(None), Run.sweep_id != sweep.id)
+                            .order_by(Run.name).limit(10)).all()
+    if taken:
+        raise UserError(f"prior runs {', '.join(row.name for row in taken)} belong to another sweep: a run "
+                        "joins one sweep only")
+    missing = sorted(set(_named_runs(filters)) - {row.name for row in session.execute(matching).all()})
+    if missing:
+        where = f"{sweep.project.entity.name}/{sweep.project.name}"
+        raise UserError(f"no prior runs {', '.join(missing[:10])} in {where}: priorRunsFilters names runs of the "
+                        "sweep's project")
+    result = session.execute(update(Run).where(Run.id.in_(matching.with_only_columns(Run.id)))
+                             .values(sweep_id=sweep.id).execution_options(synchronize_session=False))
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _named_runs(filters: dict[str, Any]) -> list[str]:
+    """The run ids of W&B's prior-runs filter ({"$or": [{"name": id}, ...]} or {"name": id}); none for other
+    filters, which select rather than name."""
+    alternatives = filters.get("$or") if set(filters) == {"$or"} else [filters]
+    if not isinstance(alternatives, list):
+        return []
+    names = [item.get("name") for item in alternatives if isinstance(item, dict) and set(item) == {"name"}]
+    return [name for name in names if isinstance(name, str)] if len(names) == len(alternatives) else []
 
 
 def link_run(session: Session, run: Run, sweep_name: str) -> None:
