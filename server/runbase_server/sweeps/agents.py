@@ -55,10 +55,13 @@ def heartbeat(session: Session, agent: SweepAgent, run_states: dict[str, Any], *
     `silent_for` (the runs' heartbeat timeout) is taken for dead."""
     if len(run_states) > MAX_REPORTED_RUNS or not all(isinstance(v, str) for v in run_states.values()):
         raise UserError(f"runState maps at most {MAX_REPORTED_RUNS} run ids to their states (strings)")
-    agent.heartbeat_at = utcnow()
     sweep = agent.sweep
     session.refresh(sweep)
     live = [run_id for run_id, state in run_states.items() if state.lower() in LIVE_RUN_STATES]
+    # bayes's model is fitted before anything is written: the write transaction starts after it, and is short
+    model = sweeps.prepare(session, sweep) if not live and sweep.state in (*sweeps.OPEN, sweeps.FINISHED) \
+        else None
+    agent.heartbeat_at = utcnow()
     if sweep.state == sweeps.CANCELED:
         agent.state = "FINISHED"
         return [*({"type": "stop", "run_id": run_id} for run_id in live), {"type": "exit"}]
@@ -68,7 +71,7 @@ def heartbeat(session: Session, agent: SweepAgent, run_states: dict[str, Any], *
             return []
         return [{"type": "stop", "run_id": run_id} for run_id in early_stopped(session, sweep, config, live)]
     if sweep.state in (*sweeps.OPEN, sweeps.FINISHED):
-        claimed = sweeps.claim(session, sweep, agent, silent_for=silent_for)
+        claimed = sweeps.claim(session, sweep, agent, silent_for=silent_for, model=model)
         if claimed is not None:
             args = {name: {"value": value} for name, value in claimed.parameters.items()}
             return [{"type": "run", "run_id": claimed.run_name, "args": args}]

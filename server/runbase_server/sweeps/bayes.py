@@ -32,6 +32,8 @@ LOCAL_CANDIDATES = 500  # and points near the best runs so far
 LOCAL_SCALE = 0.05  # their spread, in unit coordinates
 BEST_ANCHORS = 5
 PENDING_LIMIT = 50  # runs still going that the model believes (the newest)
+BEST_RUNS = 100  # ended runs the model is fitted on: the best (model_runs)
+NEWEST_RUNS = 100  # and the newest
 RESTARTS = 0  # fits of the kernel from random starting points, besides the default one
 FIT_ITERATIONS = 50  # L-BFGS iterations a fit may take: the suggestion is wanted in well under a second
 EDGE = 1e-6  # unit coordinates stay inside (0, 1), where every inverse CDF is finite
@@ -55,28 +57,64 @@ def _width(config: SweepConfig) -> int:
                for _, p in leaves(config.parameters) if p.distribution != "constant")
 
 
-def suggest(config: SweepConfig, *, seed: int, number: int, observed: Sequence[Observed],
-            pending: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
-    """The parameters of a bayes sweep's next run, given its finished runs (and those still going)."""
+@dataclass
+class Model:
+    """The fitted model of a sweep's runs: the slow part of a suggestion, made before the suggestion is claimed
+    (outside any write transaction), so that claiming it stays short."""
+
+    x: np.ndarray
+    y: np.ndarray
+    kernel: Any  # the fitted kernel, its hyperparameters fixed
+    model: Any
+
+
+def model_runs(observed: Sequence[Observed], *, maximize: bool) -> list[Observed]:
+    """The runs the model is fitted on, given the sweep's ended runs oldest first: the BEST_RUNS best and the
+    NEWEST_RUNS newest. A fit costs the cube of its runs; these keep the region expected improvement exploits
+    and where the search is now, and about 200 runs fit in well under a second."""
+    if len(observed) <= BEST_RUNS + NEWEST_RUNS:
+        return list(observed)
+    order = sorted(range(len(observed)), key=lambda i: -observed[i].value if maximize else observed[i].value)
+    keep = set(order[:BEST_RUNS]) | set(range(len(observed) - NEWEST_RUNS, len(observed)))
+    return [observed[i] for i in sorted(keep)]
+
+
+def fit(config: SweepConfig, *, seed: int, observed: Sequence[Observed]) -> Model | None:
+    """The model of the runs (model_runs picks them); None while too few have ended, when random search's
+    suggestion is used."""
     assert config.metric is not None
-    rng = np.random.default_rng([seed, number])
     params = [(path, p) for path, p in leaves(config.parameters)]
-    rows = [(x, o.value) for o in observed if math.isfinite(o.value)
+    maximize = config.metric.goal == "maximize"
+    rows = [(x, o.value) for o in model_runs([o for o in observed if math.isfinite(o.value)], maximize=maximize)
             for x in [_encode(params, o.parameters)] if x is not None]
     if len(rows) < minimum_runs(config):
-        return nested([(path, sample(p, rng)) for path, p in params])
-    sign = -1.0 if config.metric.goal == "maximize" else 1.0
+        return None
+    sign = -1.0 if maximize else 1.0
     x = np.array([row for row, _ in rows])
     y = np.array([sign * value for _, value in rows])
+    model = _fit(x, y, seed=int(np.random.default_rng([seed, len(rows)]).integers(2**31)))
+    return Model(x, y, model.kernel_, model)
+
+
+def suggest(config: SweepConfig, *, seed: int, number: int, observed: Sequence[Observed] = (),
+            pending: Sequence[dict[str, Any]] = (), model: Model | None = None) -> dict[str, Any]:
+    """The parameters of a bayes sweep's next run, given its finished runs (or the model of them) and those
+    still going (believed at their predicted value: no kernel fit, only a solve)."""
+    if model is None and observed:
+        model = fit(config, seed=seed, observed=observed)
+    rng = np.random.default_rng([seed, number])
+    params = [(path, p) for path, p in leaves(config.parameters)]
+    if model is None:
+        return nested([(path, sample(p, rng)) for path, p in params])
     waiting = [row for row in (_encode(params, p) for p in pending) if row is not None]
-    model = _fit(x, y, np.array(waiting) if waiting else None, seed=int(rng.integers(2**31)))
-    candidates = _candidates(params, x[np.argsort(y)[:BEST_ANCHORS]], rng)
-    mean, std = model.predict(candidates, return_std=True)
-    best = _decoded(params, candidates[int(np.argmax(_expected_improvement(mean, std, float(y.min()))))])
+    believed = _believed(model, np.array(waiting)) if waiting else model.model
+    candidates = _candidates(params, model.x[np.argsort(model.y)[:BEST_ANCHORS]], rng)
+    mean, std = believed.predict(candidates, return_std=True)
+    best = _decoded(params, candidates[int(np.argmax(_expected_improvement(mean, std, float(model.y.min()))))])
     return nested(best)
 
 
-def _fit(x: np.ndarray, y: np.ndarray, waiting: np.ndarray | None, *, seed: int) -> Any:
+def _fit(x: np.ndarray, y: np.ndarray, *, seed: int) -> Any:
     """The model, fitted on one BLAS thread: its matrices are small, and a server's request threads would
     otherwise each start a pool of them."""
     from sklearn.exceptions import ConvergenceWarning
@@ -91,10 +129,17 @@ def _fit(x: np.ndarray, y: np.ndarray, waiting: np.ndarray | None, *, seed: int)
     with threadpool_limits(1), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # a length scale at its bound: a flat coordinate
         model.fit(x, y)
-        if waiting is None:
-            return model
-        believed = GaussianProcessRegressor(model.kernel_, normalize_y=True, optimizer=None)
-        believed.fit(np.vstack([x, waiting]), np.concatenate([y, model.predict(waiting)]))
+    return model
+
+
+def _believed(model: Model, waiting: np.ndarray) -> Any:
+    """The model with the runs still going added at their predicted values, its kernel kept as fitted."""
+    from sklearn.gaussian_process import GaussianProcessRegressor
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        believed = GaussianProcessRegressor(model.kernel, normalize_y=True, optimizer=None)
+        believed.fit(np.vstack([model.x, waiting]), np.concatenate([model.y, model.model.predict(waiting)]))
     return believed
 
 
@@ -177,8 +222,8 @@ def _unit(p: Parameter, value: Any) -> float | None:
         return None
     d = p.distribution or ""
     x = float(value)
-    if "log" in d and x <= 0:
-        return None
+    if "log" in d and x <= 0:  # a quantized log value rounded to 0: the low end of its domain, kept
+        return 1 - EDGE if d.startswith("inv_log") else EDGE
     if d in ("normal", "q_normal", "log_normal", "q_log_normal", "beta", "q_beta"):
         from scipy.stats import beta, norm
 

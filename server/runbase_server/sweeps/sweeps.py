@@ -241,6 +241,10 @@ def link_run(session: Session, run: Run, sweep_name: str) -> None:
     if run.sweep_id not in (None, sweep.id):
         raise UserError(f"run {run.name} belongs to another sweep")
     run.sweep_id = sweep.id
+    session.execute(update(SweepSuggestion).where(SweepSuggestion.sweep_id == sweep.id,
+                                                  SweepSuggestion.run_name == run.name,
+                                                  SweepSuggestion.state == ISSUED)
+                    .values(state=STARTED).execution_options(synchronize_session=False))
 
 
 def search(session: Session, project: Project, first: int | None, after: str | None) -> pagination.Page[Sweep]:
@@ -267,29 +271,29 @@ class Claimed:
     parameters: dict[str, Any]
 
 
-ISSUED, LOST, CLOSED = "ISSUED", "LOST", "CLOSED"  # a suggestion's states (tables.SweepSuggestion)
+# a suggestion's states (tables.SweepSuggestion): STARTED once its run reached the server
+ISSUED, STARTED, LOST, CLOSED = "ISSUED", "STARTED", "LOST", "CLOSED"
+HANDS = 3  # times one suggestion number is handed out at most: once, and twice more when lost
+RECLAIM_BATCH = 20
 LIVE_RUN_STATES = ("running", "pending", "preempting")  # a run not yet ended
 LOST_RUN_STATES = ("crashed",)  # a run that ended without finishing its suggestion
 
 
-def claim(session: Session, sweep: Sweep, agent: SweepAgent, *, silent_for: timedelta) -> Claimed | None:
+def claim(session: Session, sweep: Sweep, agent: SweepAgent, *, silent_for: timedelta,
+          model: Any = None) -> Claimed | None:
     """The sweep's next suggestion, for one agent only; None when there is none to give (paused, ended, or the
-    last one handed out). A suggestion lost with its agent comes first: grid hands its combination out again,
-    random and bayes a new draw in its place (not counted against the run cap, as the lost one was)."""
+    last one handed out). A suggestion lost with its agent comes first, under its own number (at most HANDS
+    times in all). `model` is what `prepare` computed before the request wrote anything: the claim itself is
+    short, and two agents claiming at once still get distinct numbers from the UPDATE of the sweep's row."""
     config = checked(sweep)
     if config.metric is not None and config.metric.target is not None and _target_met(session, sweep, config):
         _finish(session, sweep)
         return None
     lost = _reclaim(session, sweep, silent_for) if sweep.state in (*OPEN, FINISHED) else None
-    if lost is not None and config.method == "grid":
+    if lost is not None:
+        # its number again, so the run cap and runCountExpected stay as configured: grid's combination and
+        # random's draw are handed out again, bayes suggests afresh from the runs ended since
         number = lost.number
-    elif lost is not None:
-        # a new number, the bound moved with it: the lost run stays one of the sweep's, and the cap still
-        # leaves room for the one that replaces it
-        drawn = session.scalar(update(Sweep).where(Sweep.id == sweep.id)
-                               .values(claimed=Sweep.claimed + 1, run_count_expected=Sweep.run_count_expected + 1)
-                               .returning(Sweep.claimed).execution_options(synchronize_session=False))
-        number = int(drawn or 0) - 1
     else:
         bound = Sweep.run_count_expected
         last = and_(bound.is_not(None), Sweep.claimed + 1 >= bound)
@@ -304,7 +308,7 @@ def claim(session: Session, sweep: Sweep, agent: SweepAgent, *, silent_for: time
         number = claimed - 1
     session.refresh(sweep)
     if config.method == "bayes":
-        parameters = _bayes(session, sweep, config, number)
+        parameters = _bayes(session, sweep, config, number, model)
     else:
         parameters = suggestion(config, seed=sweep.seed, number=number)
     made = Claimed(run_name=new_id(), parameters=parameters)
@@ -315,46 +319,88 @@ def claim(session: Session, sweep: Sweep, agent: SweepAgent, *, silent_for: time
 
 def _reclaim(session: Session, sweep: Sweep, silent_for: timedelta) -> SweepSuggestion | None:
     """A suggestion whose agent has been silent longer than a run may be, and whose run never reached the
-    server or crashed, marked LOST by one conditional UPDATE, so that only one agent takes its place."""
+    server (ISSUED, no run) or crashed, marked LOST by one conditional UPDATE, so that only one agent takes its
+    place. A run that reached the server and was deleted since is not lost. A number handed out HANDS times
+    is not handed out again: a run that always dies does not cost the sweep forever."""
     cutoff = utcnow() - silent_for
-    candidate = session.scalar(
-        select(SweepSuggestion)
-        .outerjoin(SweepAgent, SweepAgent.id == SweepSuggestion.agent_id)
-        .outerjoin(Run, and_(Run.project_id == sweep.project_id, Run.name == SweepSuggestion.run_name))
-        .where(SweepSuggestion.sweep_id == sweep.id, SweepSuggestion.state == ISSUED,
-               or_(SweepAgent.id.is_(None), SweepAgent.heartbeat_at < cutoff),
-               or_(Run.id.is_(None), Run.state.in_(LOST_RUN_STATES)))
-        .order_by(SweepSuggestion.id).limit(1))
-    if candidate is None:
+    for candidate in session.scalars(
+            select(SweepSuggestion)
+            .outerjoin(SweepAgent, SweepAgent.id == SweepSuggestion.agent_id)
+            .outerjoin(Run, and_(Run.project_id == sweep.project_id, Run.name == SweepSuggestion.run_name))
+            .where(SweepSuggestion.sweep_id == sweep.id, SweepSuggestion.state.in_((ISSUED, STARTED)),
+                   or_(SweepAgent.id.is_(None), SweepAgent.heartbeat_at < cutoff),
+                   or_(and_(Run.id.is_(None), SweepSuggestion.state == ISSUED), Run.state.in_(LOST_RUN_STATES)))
+            .order_by(SweepSuggestion.id).limit(RECLAIM_BATCH)).all():
+        taken = session.scalar(update(SweepSuggestion).where(SweepSuggestion.id == candidate.id,
+                                                             SweepSuggestion.state == candidate.state)
+                               .values(state=LOST).returning(SweepSuggestion.id)
+                               .execution_options(synchronize_session=False))
+        if taken is not None and _handed(session, sweep, candidate.number) < HANDS:
+            return candidate
+    return None
+
+
+def _handed(session: Session, sweep: Sweep, number: int) -> int:
+    return session.scalar(select(func.count()).select_from(SweepSuggestion)
+                          .where(SweepSuggestion.sweep_id == sweep.id, SweepSuggestion.number == number)) or 0
+
+
+def prepare(session: Session, sweep: Sweep) -> Any:
+    """What a claim of the sweep needs computed beforehand: bayes's model of its ended runs. Called before the
+    request writes anything, so the fit (the slow part) holds no write lock: on SQLite a write transaction
+    blocks every other writer of the server. None for other methods, or while too few runs have ended."""
+    config = checked(sweep)
+    if config.method != "bayes":
         return None
-    taken = session.scalar(update(SweepSuggestion).where(SweepSuggestion.id == candidate.id,
-                                                         SweepSuggestion.state == ISSUED)
-                           .values(state=LOST).returning(SweepSuggestion.id)
-                           .execution_options(synchronize_session=False))
-    return candidate if taken is not None else None
-
-
-def _bayes(session: Session, sweep: Sweep, config: sweep_config.SweepConfig, number: int) -> dict[str, Any]:
-    """Bayes's suggestion from the sweep's ended runs with the metric in their summary, the runs still going
-    counting as their predicted value."""
     from . import bayes
 
     assert config.metric is not None
-    metric = config.metric.name
+    metric, maximize = config.metric.name, config.metric.goal == "maximize"
     names = [name for path, _ in sweep_config.leaves(config.parameters) for name in path[:1]]
+    ended = session.execute(select(Run.config, Run.summary, Run.state)
+                            .where(Run.sweep_id == sweep.id, Run.state.not_in(LIVE_RUN_STATES))
+                            .order_by(Run.id)).all()
+    values = [metric_extremum(summary, metric, maximize=maximize) for _, summary, _ in ended]
+    found = [value for value in values if value is not None]
+    worst = (min(found) if maximize else max(found)) if found else None
+    best = (max(found) if maximize else min(found)) if found else None
+    impute = {"worst": worst, "best": best, "latest": None}[config.metric.impute or "worst"]
     observed: list[bayes.Observed] = []
-    for run_config, summary in session.execute(
-            select(Run.config, Run.summary).where(Run.sweep_id == sweep.id, Run.state.not_in(LIVE_RUN_STATES))):
-        value = summary.get(metric) if isinstance(summary, dict) else None
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
-            observed.append(bayes.Observed(_run_parameters(run_config, names), float(value)))
+    for (run_config, _, state), value in zip(ended, values):
+        if value is None and state in IMPUTED_RUN_STATES:
+            value = impute  # W&B's bayes: a run that failed is taken to be as bad as the worst (metric.impute)
+        if value is not None:
+            observed.append(bayes.Observed(_run_parameters(run_config, names), value))
+    return bayes.fit(config, seed=sweep.seed, observed=observed)
+
+
+IMPUTED_RUN_STATES = ("failed", "crashed", "killed")  # runs ended without a metric that bayes imputes one for
+
+
+def metric_extremum(summary: Any, metric: str, *, maximize: bool) -> float | None:
+    """The run's best value of the metric as its summary holds it: the summary's min or max when define_metric
+    keeps them (W&B's metric_extremum reads the best of history and summary), else its last value."""
+    value = summary.get(metric) if isinstance(summary, dict) else None
+    if isinstance(value, dict):
+        value = value.get("max" if maximize else "min", value.get("last"))
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    return None
+
+
+def _bayes(session: Session, sweep: Sweep, config: sweep_config.SweepConfig, number: int,
+           model: Any) -> dict[str, Any]:
+    """Bayes's suggestion from the model `prepare` fitted, the runs still going counting as their predicted
+    value: suggestions claimed meanwhile count, and each number draws its own candidates."""
+    from . import bayes
+
     going = session.scalars(
         select(SweepSuggestion.parameters)
         .outerjoin(Run, and_(Run.project_id == sweep.project_id, Run.name == SweepSuggestion.run_name))
-        .where(SweepSuggestion.sweep_id == sweep.id, SweepSuggestion.state == ISSUED,
+        .where(SweepSuggestion.sweep_id == sweep.id, SweepSuggestion.state.in_((ISSUED, STARTED)),
                or_(Run.id.is_(None), Run.state.in_(LIVE_RUN_STATES)))
         .order_by(SweepSuggestion.id.desc()).limit(bayes.PENDING_LIMIT))
-    return bayes.suggest(config, seed=sweep.seed, number=number, observed=observed, pending=list(going))
+    return bayes.suggest(config, seed=sweep.seed, number=number, pending=list(going), model=model)
 
 
 def _run_parameters(run_config: Any, names: list[str]) -> dict[str, Any]:
@@ -385,7 +431,7 @@ def _finish(session: Session, sweep: Sweep) -> None:
 def close_suggestions(session: Session, sweep: Sweep) -> None:
     """A sweep stopped or canceled hands out nothing again, lost or not."""
     session.execute(update(SweepSuggestion).where(SweepSuggestion.sweep_id == sweep.id,
-                                                  SweepSuggestion.state == ISSUED)
+                                                  SweepSuggestion.state.in_((ISSUED, STARTED)))
                     .values(state=CLOSED).execution_options(synchronize_session=False))
 
 

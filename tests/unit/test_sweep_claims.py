@@ -1,0 +1,177 @@
+"""Claiming sweep suggestions in-process, on SQLite: bayes's model is fitted before the request writes anything
+(another writer is not kept waiting) and on a bounded number of runs; a lost suggestion is handed out again a
+bounded number of times under its own number; a run deleted after it reached the server frees nothing."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from runbase_server import users
+from runbase_server.auth import Viewer
+from runbase_server.database import Database, upgrade
+from runbase_server.sweeps import agents, bayes, sweeps
+from runbase_server.tables import Run, Sweep, SweepAgent, SweepSuggestion
+from sqlalchemy import delete, select, update
+
+BAYES = {"method": "bayes", "metric": {"name": "loss", "goal": "minimize"},
+         "parameters": {"x": {"min": 0.0, "max": 1.0}, "y": {"min": 0.0, "max": 1.0}}}
+SILENT = timedelta(seconds=60)
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Any:
+    found = Database(f"sqlite:///{tmp_path / 'sweeps.db'}")
+    upgrade(found.engine)
+    yield found
+    found.dispose()
+
+
+def _sweep(db: Database, config: dict[str, Any]) -> tuple[Viewer, int]:
+    with db.session() as session:
+        user = users.create_user(session, "owner")
+        viewer = Viewer(user_id=user.id, username="owner", admin=False)
+        sweep = sweeps.create(session, viewer, sweeps.Changes(project="p", config=json.dumps(config)))
+        return viewer, sweep.id
+
+
+def _agent(db: Database, viewer: Viewer, sweep_id: int) -> int:
+    with db.session() as session:
+        sweep = session.get(Sweep, sweep_id)
+        assert sweep is not None
+        return agents.create(session, viewer, entity="owner", project="p", sweep=sweep.name, host=None).id
+
+
+def _beat(db: Database, agent_id: int, run_states: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    with db.session() as session:
+        agent = session.get(SweepAgent, agent_id)
+        assert agent is not None
+        return agents.heartbeat(session, agent, run_states or {}, silent_for=SILENT)
+
+
+def test_bayes_fits_outside_the_write_transaction_on_the_best_and_newest_runs(
+        db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    viewer, sweep_id = _sweep(db, BAYES)
+    rng = np.random.default_rng(0)
+    with db.session() as session:
+        sweep = session.get(Sweep, sweep_id)
+        assert sweep is not None
+        for number in range(400):
+            x, y = rng.random(2)
+            session.add(Run(project_id=sweep.project_id, name=f"r{number}", state="finished", sweep_id=sweep_id,
+                            config={"x": x, "y": y}, summary={"loss": {"min": float(number), "last": 1e9}}))
+    agent_id = _agent(db, viewer, sweep_id)
+    fitted: list[np.ndarray] = []
+    writes: list[bool] = []
+    real_fit = bayes._fit
+
+    def watched(x: np.ndarray, y: np.ndarray, *, seed: int) -> Any:
+        fitted.append(y)
+        other = sqlite3.connect(tmp_path / "sweeps.db", timeout=0.05)  # another request's write, not waiting
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            writes.append(True)
+        except sqlite3.OperationalError:
+            writes.append(False)
+        finally:
+            other.close()
+        return real_fit(x, y, seed=seed)
+
+    monkeypatch.setattr(bayes, "_fit", watched)
+    commands = _beat(db, agent_id)
+    assert [c["type"] for c in commands] == ["run"]
+    assert writes == [True]
+    assert len(fitted) == 1 and len(fitted[0]) == bayes.BEST_RUNS + bayes.NEWEST_RUNS
+    # the summary's min (define_metric's), not its last value; the best 100 and the newest 100
+    assert sorted(fitted[0].tolist()) == [float(n) for n in [*range(100), *range(300, 400)]]
+
+
+def test_two_claims_from_one_model_get_distinct_numbers_and_points(db: Database) -> None:
+    viewer, sweep_id = _sweep(db, BAYES)
+    with db.session() as session:
+        sweep = session.get(Sweep, sweep_id)
+        assert sweep is not None
+        for number in range(10):
+            session.add(Run(project_id=sweep.project_id, name=f"r{number}", state="finished", sweep_id=sweep_id,
+                            config={"x": number / 10, "y": 0.5}, summary={"loss": (number - 4) ** 2}))
+    first, second = _agent(db, viewer, sweep_id), _agent(db, viewer, sweep_id)
+    with db.session() as session:
+        sweep = session.get(Sweep, sweep_id)
+        assert sweep is not None
+        model = sweeps.prepare(session, sweep)  # both fitted before either claims, as two requests at once
+    assert model is not None
+    made = []
+    for agent_id in (first, second):
+        with db.session() as session:
+            sweep, agent = session.get(Sweep, sweep_id), session.get(SweepAgent, agent_id)
+            assert sweep is not None and agent is not None
+            made.append(sweeps.claim(session, sweep, agent, silent_for=SILENT, model=model))
+    with db.session() as session:
+        numbers = session.scalars(select(SweepSuggestion.number).where(SweepSuggestion.sweep_id == sweep_id)).all()
+    assert sorted(numbers) == [0, 1]
+    assert made[0] is not None and made[1] is not None and made[0].parameters != made[1].parameters
+
+
+def test_failed_runs_count_as_the_worst_and_a_log_value_of_zero_keeps_the_run() -> None:
+    config = sweeps.sweep_config.parse({**BAYES, "parameters": {"x": {"min": 0.0, "max": 1.0}}})
+    assert sweeps.metric_extremum({"loss": {"min": 1.0, "max": 3.0}}, "loss", maximize=True) == 3.0
+    assert sweeps.metric_extremum({"loss": 2}, "loss", maximize=False) == 2.0
+    assert sweeps.metric_extremum({"loss": float("nan")}, "loss", maximize=False) is None
+    assert bayes.fit(config, seed=1, observed=[]) is None
+
+
+def _lose(db: Database, sweep_id: int, *, run_state: str | None) -> None:
+    """Every agent silent for long, and the suggestions' runs as given (None: never reached the server)."""
+    with db.session() as session:
+        session.execute(update(SweepAgent).values(heartbeat_at=sweeps.utcnow() - 2 * SILENT))
+        sweep = session.get(Sweep, sweep_id)
+        assert sweep is not None
+        for name in session.scalars(select(SweepSuggestion.run_name).where(SweepSuggestion.sweep_id == sweep_id)):
+            if run_state is not None and session.scalar(select(Run.id).where(Run.name == name)) is None:
+                run = Run(project_id=sweep.project_id, name=name, state=run_state)
+                session.add(run)
+                session.flush()
+                sweeps.link_run(session, run, sweep.name)
+
+
+def test_a_suggestion_whose_run_always_crashes_is_handed_out_three_times_and_the_cap_holds(
+        db: Database) -> None:
+    config = {"method": "random", "run_cap": 2, "parameters": {"x": {"min": 0.0, "max": 1.0}}}
+    viewer, sweep_id = _sweep(db, config)
+    for _ in range(8):
+        agent_id = _agent(db, viewer, sweep_id)
+        _beat(db, agent_id)
+        _lose(db, sweep_id, run_state="crashed")
+        with db.session() as session:
+            session.execute(update(Run).where(Run.state == "running").values(state="crashed"))
+    with db.session() as session:
+        sweep = session.get(Sweep, sweep_id)
+        assert sweep is not None
+        assert sweep.run_count_expected == 2
+        numbers = session.scalars(select(SweepSuggestion.number).where(SweepSuggestion.sweep_id == sweep_id)).all()
+    assert sorted(numbers) == [0, 0, 0, 1, 1, 1]
+
+
+def test_a_deleted_run_that_reached_the_server_frees_no_suggestion(db: Database) -> None:
+    config = {"method": "grid", "parameters": {"x": {"values": [1, 2]}}}
+    viewer, sweep_id = _sweep(db, config)
+    agent_id = _agent(db, viewer, sweep_id)
+    assert [c["type"] for c in _beat(db, agent_id)] == ["run"]
+    _lose(db, sweep_id, run_state="finished")
+    with db.session() as session:
+        session.execute(delete(Run))
+    assert _beat(db, _agent(db, viewer, sweep_id))[0]["args"] == {"x": {"value": 2}}
+    assert [c["type"] for c in _beat(db, _agent(db, viewer, sweep_id))] == ["exit"]
+
+
+def test_a_log_value_rounded_to_zero_stays_in_the_model() -> None:
+    config = sweeps.sweep_config.parse({**BAYES, "parameters": {
+        "lr": {"distribution": "q_log_uniform_values", "min": 0.001, "max": 1.0, "q": 1}}})
+    params = list(sweeps.sweep_config.leaves(config.parameters))
+    assert bayes._encode(params, {"lr": 0}) == [bayes.EDGE]
