@@ -12,6 +12,7 @@ failing (failures.py)."""
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import signal
@@ -133,9 +134,13 @@ class Agent:
         import runbase
 
         exit_code = 0
+        beating = _Beating(self, run_id)
         with _variables(self._environment(run_id, parameters)):
             try:
+                beating.start()
                 function()
+            except RunStopped:
+                termwarn(f"run {run_id} was stopped: {beating.why}")
             except Exception:  # noqa: BLE001 - the run fails; the agent goes on to the next
                 exit_code = 1
                 termerror(f"run {run_id} raised:\n{traceback.format_exc()}")
@@ -143,6 +148,7 @@ class Agent:
                 exit_code = exception_exit_code(exc)
                 raise
             finally:
+                beating.end()
                 if runbase.run is not None:
                     runbase.finish(exit_code=exit_code)
         return exit_code != 0
@@ -225,3 +231,51 @@ def _variables(values: dict[str, str]) -> Iterator[None]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+class RunStopped(Exception):
+    """Raised in an in-process run the server stops (hyperband, or its sweep canceled), as W&B's agent raises
+    in the thread running the function."""
+
+
+class _Beating(threading.Thread):
+    """The heartbeat of an agent running a function: the function runs in the agent's thread, so this one tells
+    the server the run is going (else, past the heartbeat timeout, its suggestion would be handed to another
+    agent) and raises RunStopped in the function's thread at a stop command."""
+
+    def __init__(self, agent: Agent, run_id: str) -> None:
+        super().__init__(name=f"runbase-agent-heartbeat-{run_id}", daemon=True)
+        self.agent = agent
+        self.run_id = run_id
+        self.target = threading.get_ident()
+        self.done = threading.Event()
+        self.lock = threading.Lock()
+        self.why: str | None = None
+
+    def run(self) -> None:
+        while not self.done.wait(HEARTBEAT_SECONDS):
+            try:
+                commands = self.agent.heartbeat({self.run_id: "running"})
+            except Exception as exc:  # noqa: BLE001 - the next beat tries again; the run goes on meanwhile
+                termwarn(f"sweep agent heartbeat failed: {exc}")
+                continue
+            if any(c.get("type") == "stop" and c.get("run_id") == self.run_id for c in commands):
+                canceled = any(c.get("type") == "exit" for c in commands)
+                self.agent.stopping = self.agent.stopping or canceled
+                with self.lock:
+                    if self.done.is_set() or self.why is not None:
+                        return
+                    self.why = f"sweep {self.agent.path} was canceled" if canceled \
+                        else "early termination (hyperband)"
+                    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self.target),
+                                                               ctypes.py_object(RunStopped))
+                return
+
+    def end(self) -> None:
+        """No stop is raised once the function has returned."""
+        with self.lock:
+            self.done.set()
+            if self.why is not None:  # raised, maybe not yet delivered: take it back
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self.target), None)
+        if self.is_alive():
+            self.join()
