@@ -291,8 +291,8 @@ def claim(session: Session, sweep: Sweep, agent: SweepAgent, *, silent_for: time
         return None
     lost = _reclaim(session, sweep, silent_for) if sweep.state in (*OPEN, FINISHED) else None
     if lost is not None:
-        # its number again, so the run cap and runCountExpected stay as configured: grid's combination and
-        # random's draw are handed out again, bayes suggests afresh from the runs ended since
+        # its number again, so the run cap and runCountExpected stay as configured: grid's combination is
+        # handed out again, random and bayes draw afresh
         number = lost.number
     else:
         bound = Sweep.run_count_expected
@@ -307,10 +307,12 @@ def claim(session: Session, sweep: Sweep, agent: SweepAgent, *, silent_for: time
             return None
         number = claimed - 1
     session.refresh(sweep)
+    # a lost random or bayes suggestion is drawn afresh: the seed moves with the times its number was handed out
+    seed = sweep.seed if lost is None else (sweep.seed + _handed(session, sweep, number)) % 2**62
     if config.method == "bayes":
-        parameters = _bayes(session, sweep, config, number, model)
+        parameters = _bayes(session, sweep, config, number, model, seed=seed)
     else:
-        parameters = suggestion(config, seed=sweep.seed, number=number)
+        parameters = suggestion(config, seed=seed, number=number)
     made = Claimed(run_name=new_id(), parameters=parameters)
     session.add(SweepSuggestion(sweep_id=sweep.id, number=number, run_name=made.run_name, agent_id=agent.id,
                                 parameters=parameters, state=ISSUED))
@@ -389,7 +391,7 @@ def metric_extremum(summary: Any, metric: str, *, maximize: bool) -> float | Non
 
 
 def _bayes(session: Session, sweep: Sweep, config: sweep_config.SweepConfig, number: int,
-           model: Any) -> dict[str, Any]:
+           model: Any, *, seed: int) -> dict[str, Any]:
     """Bayes's suggestion from the model `prepare` fitted, the runs still going counting as their predicted
     value: suggestions claimed meanwhile count, and each number draws its own candidates."""
     from . import bayes
@@ -400,7 +402,7 @@ def _bayes(session: Session, sweep: Sweep, config: sweep_config.SweepConfig, num
         .where(SweepSuggestion.sweep_id == sweep.id, SweepSuggestion.state.in_((ISSUED, STARTED)),
                or_(Run.id.is_(None), Run.state.in_(LIVE_RUN_STATES)))
         .order_by(SweepSuggestion.id.desc()).limit(bayes.PENDING_LIMIT))
-    return bayes.suggest(config, seed=sweep.seed, number=number, pending=list(going), model=model)
+    return bayes.suggest(config, seed=seed, number=number, pending=list(going), model=model)
 
 
 def _run_parameters(run_config: Any, names: list[str]) -> dict[str, Any]:
