@@ -8,6 +8,7 @@ import json
 import signal
 import subprocess
 import sys
+import textwrap
 import time
 import uuid
 from pathlib import Path
@@ -115,6 +116,40 @@ def test_the_in_process_agent_gives_up_on_a_function_that_raises(
     assert "calls 3" in done.stdout and "3 runs failed" in done.stderr
     assert sorted((state, code) for state, code, _ in _runs(server, project, sweep_id).values()) == [
         ("failed", 1)] * 3
+
+
+def test_a_function_agent_beats_while_its_function_runs(env: dict[str, str], tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A function that takes longer than the heartbeat timeout before init() (loading data, say) keeps its
+    suggestion: a second agent gets the grid's other combination, not the same one again."""
+    own = Server(tmp_path / "server", None, {"RUNBASE_HEARTBEAT_TIMEOUT_SECONDS": "8"}).start()  # beats: 5 s
+    try:
+        env = {**env, "RUNBASE_BASE_URL": own.url}
+        monkeypatch.setenv("RUNBASE_BASE_URL", own.url)
+        project = _project()
+        sweep_id = runbase.sweep({"method": "grid", "parameters": {"a": {"values": [1, 2]}}}, project=project)
+        agent = """
+            import sys, time, runbase
+            def train():
+                time.sleep(float(sys.argv[1]))
+                run = runbase.init()
+                print("ran", run.config.a, flush=True)
+                run.finish()
+            runbase.agent({sweep!r}, function=train, project={project!r}, count=1)
+        """.format(sweep=sweep_id, project=project)
+        (tmp_path / "agent.py").write_text(textwrap.dedent(agent))
+        slow = subprocess.Popen([sys.executable, "agent.py", "15"], env=env, cwd=tmp_path, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        time.sleep(11)  # past the timeout, while the first function still sleeps
+        quick = subprocess.run([sys.executable, "agent.py", "0"], env=env, cwd=tmp_path, capture_output=True,
+                               text=True, timeout=120)
+        out, err = slow.communicate(timeout=120)
+        runs = _runs(own, project, sweep_id)
+    finally:
+        own.stop()
+    assert "ran 1" in out, out + err
+    assert "ran 2" in quick.stdout, quick.stdout + quick.stderr
+    assert sorted(config["a"] for _, _, config in runs.values()) == [1, 2]
 
 
 # -- runbase.init() inside an agent, and Ctrl-C ---------------------------------------------------------------
