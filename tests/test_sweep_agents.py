@@ -237,6 +237,19 @@ def test_a_program_ignoring_the_forwarded_signal_is_killed_and_the_agent_exits_1
     assert len(_runs(server, project, sweep_id)) == 1  # no run after the signal
 
 
+def test_a_program_ignoring_a_cancel_is_killed_after_the_grace_period(
+        server: Server, env: dict[str, str], tmp_path: Path) -> None:
+    """The stop that every heartbeat repeats after a cancel is sent once: the grace period runs from the first."""
+    out = tmp_path / "out.txt"
+    agent, project, sweep_id = _stubborn_agent(env, tmp_path, out)
+    canceled = subprocess.run([*CLI, "sweep", "--cancel", f"{project}/{sweep_id}"], env=env, capture_output=True,
+                              text=True, timeout=60)
+    assert canceled.returncode == 0, canceled.stdout + canceled.stderr
+    output, _ = agent.communicate(timeout=90)
+    assert "did not stop 10 s after it was told to: killing it" in output, output
+    assert out.read_text().splitlines() == ["started", "got SIGTERM"]
+
+
 # -- a part not built, from the CLI ------------------------------------------------------------------------------
 
 def test_not_implemented_from_a_cli_command_is_one_error_line(
