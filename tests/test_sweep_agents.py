@@ -118,11 +118,13 @@ def test_the_in_process_agent_gives_up_on_a_function_that_raises(
         ("failed", 1)] * 3
 
 
-def test_a_function_agent_beats_while_its_function_runs(env: dict[str, str], tmp_path: Path,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_function_agent_beats_while_its_function_runs(backend: str, env: dict[str, str], tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch,
+                                                        request: pytest.FixtureRequest) -> None:
     """A function that takes longer than the heartbeat timeout before init() (loading data, say) keeps its
     suggestion: a second agent gets the grid's other combination, not the same one again."""
-    own = Server(tmp_path / "server", None, {"RUNBASE_HEARTBEAT_TIMEOUT_SECONDS": "8"}).start()  # beats: 5 s
+    url = request.getfixturevalue("postgres").create() if backend == "postgresql" else None
+    own = Server(tmp_path / "server", url, {"RUNBASE_HEARTBEAT_TIMEOUT_SECONDS": "8"}).start()  # beats: 5 s
     try:
         env = {**env, "RUNBASE_BASE_URL": own.url}
         monkeypatch.setenv("RUNBASE_BASE_URL", own.url)

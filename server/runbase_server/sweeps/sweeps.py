@@ -29,6 +29,7 @@ from ..auth import Viewer
 from ..errors import NotFound, UserError
 from ..names import check_name
 from ..tables import Project, Run, Sweep, SweepAgent, SweepSuggestion, User, utcnow
+from . import bayes
 from . import config as sweep_config
 from .search import suggestion
 
@@ -354,7 +355,6 @@ def prepare(session: Session, sweep: Sweep) -> Any:
     config = checked(sweep)
     if config.method != "bayes":
         return None
-    from . import bayes
 
     assert config.metric is not None
     metric, maximize = config.metric.name, config.metric.goal == "maximize"
@@ -394,7 +394,6 @@ def _bayes(session: Session, sweep: Sweep, config: sweep_config.SweepConfig, num
            model: Any, *, seed: int) -> dict[str, Any]:
     """Bayes's suggestion from the model `prepare` fitted, the runs still going counting as their predicted
     value: suggestions claimed meanwhile count, and each number draws its own candidates."""
-    from . import bayes
 
     going = session.scalars(
         select(SweepSuggestion.parameters)
