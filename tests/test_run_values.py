@@ -216,16 +216,21 @@ def test_search_plan_reads_the_index(store: Store) -> None:  # noqa: F811
     assert [int(name[3:]) for name in names[:5]] == expected[:5]
 
 
+def _migrate(engine: sa.Engine, step: Any, revision: str) -> None:
+    """command.upgrade or command.downgrade to `revision`, as the server's own upgrade drives Alembic."""
+    config = Config()
+    config.set_main_option("script_location", str(database.MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes.update(connection=connection, secret_keys=())
+        step(config, revision)
+
+
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_the_migration_fills_in_existing_runs(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     """Runs stored before migration 0010 get their values when it runs, as the triggers would give them."""
     url = request.getfixturevalue("postgres").create() if backend == "postgresql" else f"sqlite:///{tmp_path / 'r.db'}"
     engine = sa.create_engine(url)
-    config = Config()
-    config.set_main_option("script_location", str(database.MIGRATIONS))
-    with engine.begin() as connection:
-        config.attributes.update(connection=connection, secret_keys=())
-        command.upgrade(config, "0009")
+    _migrate(engine, command.upgrade, "0009")
     with Session(engine) as session, session.begin():
         entity = Entity(name="e")
         session.add(entity)
@@ -265,11 +270,7 @@ def test_downgrading_the_migrations_after_it_keeps_runs_children(backend: str, t
         session.flush()
         session.execute(sa.text("INSERT INTO history_chunks (run_id, first_step, last_step, row_count, rows) "
                                 "SELECT id, 0, 0, 1, '[{\"_step\": 0}]' FROM runs"))
-    config = Config()
-    config.set_main_option("script_location", str(database.MIGRATIONS))
-    with engine.begin() as connection:
-        config.attributes.update(connection=connection, secret_keys=())
-        command.downgrade(config, "0010")
+    _migrate(engine, command.downgrade, "0010")
     with Session(engine) as session, session.begin():
         assert session.scalar(sa.select(sa.func.count()).select_from(run_values)) == 3
         assert session.scalar(sa.text("SELECT count(*) FROM history_chunks")) == 3
