@@ -601,3 +601,26 @@ def test_upsert_sweep_reads_the_configurations_entity_and_project_and_never_move
     same = server.graphql(UPSERT_SWEEP, {"i": {"id": sweep_id, "entityName": "admin", "projectName": project,
                                                "state": "PAUSED"}})
     assert "errors" not in same, same
+
+
+def test_a_grid_skips_the_combinations_its_prior_runs_have(server: Server) -> None:
+    """As W&B's grid search: a combination a run of the sweep already has is handed to no agent."""
+    project = _project()
+    bucket = "mutation($i: UpsertBucketInput!) { upsertBucket(input: $i) { inserted } }"
+    for name, x in (("prior-a", 2), ("prior-b", 4.0)):
+        answer = server.graphql(bucket, {"i": {"modelName": project, "name": name,
+                                               "config": json.dumps({"x": {"value": x}})}})
+        assert "errors" not in answer, answer
+    made = server.graphql(UPSERT_SWEEP, {"i": {"projectName": project, "priorRunsFilters": json.dumps(
+        {"$or": [{"name": "prior-a"}, {"name": "prior-b"}]}), "config": json.dumps(
+        {"method": "grid", "parameters": {"x": {"values": [1, 2, 3, 4]}}})}})
+    assert "errors" not in made, made
+    agent = server.graphql(CREATE_AGENT, {"i": {"projectName": project, "sweep": made["data"]["upsertSweep"][
+        "sweep"]["name"]}})["data"]["createAgent"]["agent"]["id"]
+    handed = []
+    for _ in range(3):
+        answer = server.graphql(HEARTBEAT, {"i": {"id": agent}})
+        assert "errors" not in answer, answer
+        handed.append(json.loads(answer["data"]["agentHeartbeat"]["commands"])[0])
+    assert [command.get("args") for command in handed] == [{"x": {"value": 1}}, {"x": {"value": 3}}, None]
+    assert handed[-1]["type"] == "exit"

@@ -175,3 +175,59 @@ def test_a_log_value_rounded_to_zero_stays_in_the_model() -> None:
         "lr": {"distribution": "q_log_uniform_values", "min": 0.001, "max": 1.0, "q": 1}}})
     params = list(sweeps.sweep_config.leaves(config.parameters))
     assert bayes._encode(params, {"lr": 0}) == [bayes.EDGE]
+
+
+GRID = {"method": "grid", "parameters": {"a": {"values": [1, 2, 3]}, "b": {"values": ["x", "y"]}, "c": {"value": 0}}}
+
+
+def _handed(db: Database, agent_id: int) -> list[tuple[Any, ...]]:
+    """The combinations the agent is handed, in order, until it is told to exit."""
+    handed = []
+    while (commands := _beat(db, agent_id))[0]["type"] == "run":
+        handed.append(tuple(arg["value"] for _, arg in sorted(commands[0]["args"].items())))
+    assert [c["type"] for c in commands] == ["exit"]
+    return handed
+
+
+def test_grid_hands_out_no_combination_a_prior_run_has(db: Database) -> None:
+    viewer, other = _sweep(db, {"method": "grid", "parameters": {"a": {"values": [1]}}})
+    priors = {"p1": {"a": 2.0, "b": "x", "c": 5},  # (2, "x"): 2.0 is 2, and the constant c is not compared
+              "p2": {"a": 1},  # lacks b: has no combination
+              "p3": {"a": 9, "b": "x"},  # outside the grid
+              "p4": {"a": True, "b": "y"},  # true is not 1
+              "p5": {"a": 3, "b": "y", "extra": [1]}}
+    with db.session() as session:
+        project_id = session.get(Sweep, other).project_id  # type: ignore[union-attr]
+        session.add_all(Run(project_id=project_id, name=name, state="finished", config=run_config)
+                        for name, run_config in priors.items())
+        session.flush()
+        sweep_id = sweeps.create(session, viewer, sweeps.Changes(
+            project="p", config=json.dumps(GRID),
+            prior_runs_filters=json.dumps({"$or": [{"name": name} for name in priors]}))).id
+    assert _handed(db, _agent(db, viewer, sweep_id)) == [(1, "x", 0), (1, "y", 0), (2, "y", 0), (3, "x", 0)]
+    with db.session() as session:
+        sweep = session.get(Sweep, sweep_id)
+        assert sweep is not None and (sweep.state, sweep.run_count_expected, sweep.claimed) == ("FINISHED", 6, 6)
+
+
+def test_a_combination_a_run_has_takes_no_place_under_the_run_cap(db: Database) -> None:
+    config = {"method": "grid", "run_cap": 2, "parameters": {"a": {"values": [1, 2, 3, 4, 5]}}}
+    viewer, sweep_id = _sweep(db, config)
+    with db.session() as session:
+        sweep = session.get(Sweep, sweep_id)
+        assert sweep is not None
+        session.add(Run(project_id=sweep.project_id, name="prior", state="finished", config={"a": 1},
+                        sweep_id=sweep_id))
+    agent_id = _agent(db, viewer, sweep_id)
+    assert _beat(db, agent_id)[0]["args"] == {"a": {"value": 2}}
+    with db.session() as session:  # a run that names the sweep without a suggestion joins it meanwhile
+        sweep = session.get(Sweep, sweep_id)
+        assert sweep is not None
+        run = Run(project_id=sweep.project_id, name="joined", state="running", config={"a": 3})
+        session.add(run)
+        session.flush()
+        sweeps.link_run(session, run, sweep.name)
+    assert _handed(db, agent_id) == [(4,)]
+    with db.session() as session:
+        sweep = session.get(Sweep, sweep_id)
+        assert sweep is not None and (sweep.state, sweep.run_count_expected) == ("FINISHED", 4)

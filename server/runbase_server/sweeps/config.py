@@ -402,6 +402,7 @@ class Axis:
     start: Any = 0
     step: Any = 1
     listed: tuple[Any, ...] | None = None
+    constant: bool = False  # a `value`: W&B's grid search does not vary it, nor tell runs apart by it
 
     def __getitem__(self, index: int) -> Any:
         return self.listed[index] if self.listed is not None else self.start + index * self.step
@@ -411,9 +412,9 @@ def grid_axis(parameter: Parameter) -> Axis:
     """W&B's grid values: `values` without repeats (W&B hands a combination out once), int_uniform's integers
     from min to max, q_uniform's numpy.arange(min, max, q) (max itself excluded, as there)."""
     if parameter.distribution == "constant":
-        return Axis(1, listed=(parameter.value,))
+        return Axis(1, listed=(parameter.value,), constant=True)
     if parameter.distribution == "categorical":
-        distinct = {_grid_key(value): value for value in reversed(parameter.values or [])}
+        distinct = {value_key(value): value for value in reversed(parameter.values or [])}
         return Axis(len(distinct), listed=tuple(reversed(distinct.values())))
     low, high = parameter.min, parameter.max
     assert low is not None and high is not None
@@ -428,7 +429,7 @@ def grid_axis(parameter: Parameter) -> Axis:
     return Axis(size, start=start, step=(start + q) - start)  # numpy's arange steps by its second value's
 
 
-def _grid_key(value: Any) -> str:
+def value_key(value: Any) -> str:
     """W&B tells grid values apart by their text, 3.0 as 3."""
     if isinstance(value, float) and value.is_integer():
         value = int(value)

@@ -2,7 +2,8 @@
 
 Suggestions are numbered as they are claimed (sweeps.claim), and the n-th is a pure function of the
 configuration, the sweep's seed and n: grid decodes n into one combination (each exactly once, the last
-parameter in name order varying fastest, as itertools.product does); random draws every parameter from a
+parameter in name order varying fastest, as itertools.product does; sweeps.claim passes over those a run of
+the sweep already has, as W&B's grid search does); random draws every parameter from a
 generator seeded with (seed, n), so any server hands out the same suggestion for the same number. Values
 follow W&B's definitions: u ~ U(0, 1) through each distribution's inverse CDF, quantized ones rounded to
 the nearest multiple of q (integers when q is an integer)."""
@@ -14,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .config import LARGEST, LOG_LARGEST, Parameter, SweepConfig, leaves
+from .config import LARGEST, LOG_LARGEST, Parameter, SweepConfig, leaves, value_key
 
 
 def suggestion(config: SweepConfig, *, seed: int, number: int) -> dict[str, Any]:
@@ -23,7 +24,7 @@ def suggestion(config: SweepConfig, *, seed: int, number: int) -> dict[str, Any]
         raise ValueError("a bayes suggestion depends on the finished runs: bayes.suggest makes it")
     chosen: list[tuple[tuple[str, ...], Any]] = []
     if config.method == "grid":
-        chosen = _grid(config, number)
+        chosen = combination(config, number)
     else:
         rng = np.random.default_rng([seed, number])
         chosen = [(path, sample(parameter, rng)) for path, parameter in leaves(config.parameters)]
@@ -41,13 +42,37 @@ def nested(chosen: list[tuple[tuple[str, ...], Any]]) -> dict[str, Any]:
     return found
 
 
-def _grid(config: SweepConfig, number: int) -> list[tuple[tuple[str, ...], Any]]:
+def combination(config: SweepConfig, number: int) -> list[tuple[tuple[str, ...], Any]]:
+    """The n-th grid combination's values by path."""
     axes = config.axes
     picked: list[Any] = []
     for _, axis in reversed(axes):  # mixed radix, the last parameter the lowest digit
         number, digit = divmod(number, axis.size)
         picked.append(axis[digit])
     return [(path, value) for (path, _), value in zip(axes, reversed(picked))]
+
+
+def grid_key(config: SweepConfig, number: int) -> tuple[str, ...]:
+    """The n-th grid combination as W&B's grid search tells combinations apart: the values of the parameters
+    it varies (constants left out), each by its text, 3.0 as 3."""
+    return tuple(value_key(value) for (_, axis), (_, value) in zip(config.axes, combination(config, number))
+                 if not axis.constant)
+
+
+def run_grid_key(config: SweepConfig, run_config: Any) -> tuple[str, ...] | None:
+    """A run's combination (from its config, plain values as stored), as grid_key gives it; None when the
+    config lacks one of the parameters, as W&B's then matches no combination."""
+    key = []
+    for path, axis in config.axes:
+        if axis.constant:
+            continue
+        place = run_config
+        for name in path:
+            if not isinstance(place, dict) or name not in place:
+                return None
+            place = place[name]
+        key.append(value_key(place))
+    return tuple(key)
 
 
 def finite(x: float) -> float:

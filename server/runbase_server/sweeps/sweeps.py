@@ -31,7 +31,7 @@ from ..names import check_name
 from ..tables import Project, Run, Sweep, SweepAgent, SweepSuggestion, User, utcnow
 from . import bayes
 from . import config as sweep_config
-from .search import suggestion
+from .search import grid_key, run_grid_key, suggestion
 
 PENDING, RUNNING, PAUSED, FINISHED, CANCELED = "PENDING", "RUNNING", "PAUSED", "FINISHED", "CANCELED"
 STATES = (PENDING, RUNNING, PAUSED, FINISHED, CANCELED)
@@ -294,20 +294,16 @@ def claim(session: Session, sweep: Sweep, agent: SweepAgent, *, silent_for: time
     if lost is not None:
         # its number again, so the run cap and runCountExpected stay as configured: grid's combination is
         # handed out again, random and bayes draw afresh
-        number = lost.number
+        number: int | None = lost.number
     else:
-        bound = Sweep.run_count_expected
-        last = and_(bound.is_not(None), Sweep.claimed + 1 >= bound)
-        claimed = session.scalar(
-            update(Sweep).where(Sweep.id == sweep.id, Sweep.state.in_(OPEN),
-                                or_(bound.is_(None), Sweep.claimed < bound))
-            .values(claimed=Sweep.claimed + 1, state=case((last, FINISHED), else_=RUNNING), updated_at=utcnow())
-            .returning(Sweep.claimed).execution_options(synchronize_session=False))
-        if claimed is None:
-            session.refresh(sweep)
-            return None
-        number = claimed - 1
+        number = _next_number(session, sweep)
+        covered = _covered(session, sweep, config) if config.method == "grid" else set()
+        while number is not None and grid_key(config, number) in covered:
+            _skip(session, sweep, config)
+            number = _next_number(session, sweep)
     session.refresh(sweep)
+    if number is None:
+        return None
     # a lost random or bayes suggestion is drawn afresh: the seed moves with the times its number was handed out
     seed = sweep.seed if lost is None else (sweep.seed + _handed(session, sweep, number)) % 2**62
     if config.method == "bayes":
@@ -318,6 +314,41 @@ def claim(session: Session, sweep: Sweep, agent: SweepAgent, *, silent_for: time
     session.add(SweepSuggestion(sweep_id=sweep.id, number=number, run_name=made.run_name, agent_id=agent.id,
                                 parameters=parameters, state=ISSUED))
     return made
+
+
+def _next_number(session: Session, sweep: Sweep) -> int | None:
+    """The next suggestion number, taken by one UPDATE of the sweep's row (which holds that row until the
+    request commits); None when the sweep hands out no more."""
+    bound = Sweep.run_count_expected
+    last = and_(bound.is_not(None), Sweep.claimed + 1 >= bound)
+    claimed = session.scalar(
+        update(Sweep).where(Sweep.id == sweep.id, Sweep.state.in_(OPEN), or_(bound.is_(None), Sweep.claimed < bound))
+        .values(claimed=Sweep.claimed + 1, state=case((last, FINISHED), else_=RUNNING), updated_at=utcnow())
+        .returning(Sweep.claimed).execution_options(synchronize_session=False))
+    return None if claimed is None else claimed - 1
+
+
+def _covered(session: Session, sweep: Sweep, config: sweep_config.SweepConfig) -> set[tuple[str, ...]]:
+    """The grid combinations that runs of the sweep not made from its suggestions have (prior runs, runs that
+    named the sweep): W&B's grid search hands out none of them. The sweep's own runs need no reading, their
+    numbers being distinct combinations."""
+    own = select(SweepSuggestion.id).where(SweepSuggestion.sweep_id == sweep.id,
+                                           SweepSuggestion.run_name == Run.name)
+    found: set[tuple[str, ...]] = set()
+    for run_config in session.scalars(select(Run.config).where(Run.sweep_id == sweep.id, ~own.exists())):
+        key = run_grid_key(config, run_config)
+        if key is not None:
+            found.add(key)
+    return found
+
+
+def _skip(session: Session, sweep: Sweep, config: sweep_config.SweepConfig) -> None:
+    """A combination a run already has is handed to no one, and takes no place under the run cap: a cap below
+    the grid's size rises by one (up to it), the sweep open again if the number taken was its last."""
+    size = sweep_config.grid_size(config)
+    session.execute(update(Sweep).where(Sweep.id == sweep.id, Sweep.run_count_expected < size)
+                    .values(run_count_expected=Sweep.run_count_expected + 1, state=RUNNING)
+                    .execution_options(synchronize_session=False))
 
 
 def _reclaim(session: Session, sweep: Sweep, silent_for: timedelta) -> SweepSuggestion | None:
