@@ -15,6 +15,7 @@ import pytest
 from runbase_server import users
 from runbase_server.auth import Viewer
 from runbase_server.database import Database, upgrade
+from runbase_server.runs import history
 from runbase_server.sweeps import agents, bayes, sweeps
 from runbase_server.tables import Run, Sweep, SweepAgent, SweepSuggestion
 from sqlalchemy import delete, select, update
@@ -118,12 +119,88 @@ def test_two_claims_from_one_model_get_distinct_numbers_and_points(db: Database)
     assert made[0] is not None and made[1] is not None and made[0].parameters != made[1].parameters
 
 
-def test_failed_runs_count_as_the_worst_and_a_log_value_of_zero_keeps_the_run() -> None:
+def test_a_summary_gives_its_finite_numbers_for_the_metric() -> None:
     config = sweeps.sweep_config.parse({**BAYES, "parameters": {"x": {"min": 0.0, "max": 1.0}}})
-    assert sweeps.metric_extremum({"loss": {"min": 1.0, "max": 3.0}}, "loss", maximize=True) == 3.0
-    assert sweeps.metric_extremum({"loss": 2}, "loss", maximize=False) == 2.0
-    assert sweeps.metric_extremum({"loss": float("nan")}, "loss", maximize=False) is None
+    assert sweeps.summary_numbers({"loss": {"min": 1.0, "max": 3, "mean": 9.0}}, "loss") == [1.0, 3.0]
+    assert sweeps.summary_numbers({"loss": 2}, "loss") == [2.0]
+    assert sweeps.summary_numbers({"loss": float("nan"), "x": 1}, "loss") == []
+    assert sweeps.summary_numbers({"loss": True}, "loss") == [] and sweeps.summary_numbers([], "loss") == []
     assert bayes.fit(config, seed=1, observed=[]) is None
+
+
+def _metric(**given: Any) -> Any:
+    config = sweeps.sweep_config.parse({**BAYES, "metric": {"name": "loss", **given}})
+    assert config.metric is not None
+    return config.metric
+
+
+def _observed(runs: list[bayes.Evaluated], **metric: Any) -> list[tuple[str, float]]:
+    return [(o.parameters["name"], o.value) for o in bayes.observations(runs, _metric(**metric))]
+
+
+def _evaluated(name: str, state: str, low: float | None = None, high: float | None = None,
+               last: float | None = None) -> bayes.Evaluated:
+    return bayes.Evaluated({"name": name}, state, low=low, high=high, last=last)
+
+
+RUNS = [_evaluated("done", "finished", 1.0, 5.0, 2.0), _evaluated("silent", "finished"),
+        _evaluated("failed", "failed", 0.5, 3.0, 3.0), _evaluated("crashed", "crashed", 4.0, 9.0, 4.0),
+        _evaluated("empty", "killed"), _evaluated("going", "running", 0.1, 0.7, 0.7),
+        _evaluated("waiting", "pending"), _evaluated("preempted", "preempted", 0.2, 0.2, 0.2)]
+
+
+def test_bayes_observes_the_runs_as_w_and_b_does() -> None:
+    # minimize: a finished run by its least value; the worst is the greatest value of an ended run (9, the
+    # crashed one's), and every failed, crashed or killed run, and a finished one without a value, takes it
+    assert _observed(RUNS) == [("done", 1.0), ("silent", 9.0), ("failed", 9.0), ("crashed", 9.0), ("empty", 9.0)]
+    # maximize: its greatest; the worst is the least value of an ended run (0.5)
+    assert _observed(RUNS, goal="maximize") == [("done", 5.0), ("silent", 0.5), ("failed", 0.5), ("crashed", 0.5),
+                                                ("empty", 0.5)]
+    # impute best: a run's own best, 0 without one; latest: the last it logged, 0 without one
+    assert _observed(RUNS, impute="best") == [("done", 1.0), ("silent", 0.0), ("failed", 0.5), ("crashed", 4.0),
+                                              ("empty", 0.0)]
+    assert _observed(RUNS, impute="latest")[1:] == [("silent", 0.0), ("failed", 3.0), ("crashed", 4.0),
+                                                    ("empty", 0.0)]
+    # impute_while_running: running runs are observed too (pending and preempted ones still wait)
+    assert _observed(RUNS, impute_while_running="best")[-1] == ("going", 0.1)
+    assert _observed([_evaluated("going", "running")], impute_while_running="latest") == [("going", 0.0)]
+    assert _observed(RUNS, impute_while_running="false") == _observed(RUNS)
+    assert _observed([_evaluated("silent", "finished")]) == [("silent", 0.0)]  # no value anywhere: W&B's 0
+
+
+def test_bayes_reads_each_runs_extremum_over_its_history_and_summary(
+        db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    viewer, sweep_id = _sweep(db, BAYES)
+    logged = {"low-early": [0.25, 3.0, 2.0],  # its summary says 2 (the last): its history's 0.25 counts
+              "compacted": [5.0, 1.5, float("nan"), 4.0],
+              "summary-best": [6.0, 7.0],  # its summary holds a lower value than its history
+              "crashed": [8.0, 11.0],  # failed runs take the worst, 11 here
+              "going": [0.01]}  # running: waits, not observed
+    states = {"crashed": "crashed", "going": "running"}
+    with db.session() as session:
+        sweep = session.get(Sweep, sweep_id)
+        assert sweep is not None
+        for number, (name, values) in enumerate(logged.items()):
+            session.add(Run(project_id=sweep.project_id, name=name, state="running", sweep_id=sweep_id,
+                            config={"x": number / 10, "y": 0.5}))
+        session.flush()
+        for name, values in logged.items():
+            rows = [{"_step": step, "loss": value} for step, value in enumerate(values)]
+            history.append(session, viewer, "owner", "p", run_name=name, rows_text=json.dumps(rows))
+            run = session.scalar(select(Run).where(Run.name == name))
+            assert run is not None
+            run.state = states.get(name, "finished")
+            run.summary = {"loss": 0.5 if name == "summary-best" else values[-1]}
+            if name == "compacted":
+                history.compact(session, run)
+    seen: list[list[tuple[float, float]]] = []
+    monkeypatch.setattr(bayes, "fit", lambda config, *, seed, observed: seen.append(
+        [(o.parameters["x"], o.value) for o in observed]))
+    with db.session() as session:
+        sweep = session.get(Sweep, sweep_id)
+        assert sweep is not None
+        sweeps.prepare(session, sweep)
+    assert seen == [[(0.0, 0.25), (0.1, 1.5), (0.2, 0.5), (0.3, 11.0)]]
 
 
 def _lose(db: Database, sweep_id: int, *, run_state: str | None) -> None:

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from .config import Parameter, SweepConfig, leaves
+from .config import Metric, Parameter, SweepConfig, leaves
 from .search import bounded, exp, nested, quantized, sample
 
 CANDIDATES = 2000  # random points the acquisition is evaluated at
@@ -45,6 +45,59 @@ class Observed:
 
     parameters: dict[str, Any]
     value: float
+
+
+@dataclass(frozen=True)
+class Evaluated:
+    """A run of the sweep as W&B's bayes search reads it: its parameters, state, and the finite numbers it
+    logged or summarized under the metric (the least and greatest; the last it logged)."""
+
+    parameters: dict[str, Any]
+    state: str
+    low: float | None = None
+    high: float | None = None
+    last: float | None = None
+
+
+TERMINAL = ("finished", "failed", "crashed", "killed")
+IMPUTED = ("failed", "crashed", "killed")  # ended without finishing: their metric is imputed (metric.impute)
+NO_VALUE = 0.0  # W&B's value for a metric imputed from nothing
+
+
+def observations(runs: Sequence[Evaluated], metric: Metric) -> list[Observed]:
+    """The runs the model learns from, and their metric, as W&B's bayes search takes them: a finished run's
+    best value (its min when minimizing, max when maximizing); a failed, crashed or killed one's imputed
+    (`impute`: worst, the worst value of any ended run, by default; best, its own best; latest, the last it
+    logged); a running one's best only with `impute_while_running` (else it counts as still going, as pending
+    and preempted ones do, at the model's prediction: the claim passes those)."""
+    maximize = metric.goal == "maximize"
+    worsts = [run.low if maximize else run.high for run in runs if run.state in TERMINAL]
+    found = [value for value in worsts if value is not None]
+    worst = (min(found) if maximize else max(found)) if found else NO_VALUE
+
+    def best(run: Evaluated) -> float | None:
+        return run.high if maximize else run.low
+
+    def imputed(run: Evaluated, strategy: str) -> float:
+        if strategy == "worst":
+            return worst
+        value = best(run) if strategy == "best" else run.last
+        return NO_VALUE if value is None else value
+
+    strategies: dict[str, str] = {"finished": metric.impute or "worst"}
+    if metric.observes_running:
+        strategies["running"] = str(metric.impute_while_running)
+    observed = []
+    for run in runs:
+        if run.state in IMPUTED:
+            value = imputed(run, metric.impute or "worst")
+        elif run.state in strategies:  # its best value; one without any imputed as the strategy says
+            own = best(run)
+            value = imputed(run, strategies[run.state]) if own is None else own
+        else:
+            continue
+        observed.append(Observed(run.parameters, value))
+    return observed
 
 
 def minimum_runs(config: SweepConfig) -> int:

@@ -215,8 +215,7 @@ def _check_reach(p: Parameter) -> None:
 
 
 class Metric(BaseModel):
-    """W&B's metric; `impute` and `impute_while_running` are stored, and bayes reads only runs that report the
-    metric (as W&B's `impute` does not say otherwise for runs that finish)."""
+    """W&B's metric; bayes.observations reads `impute` and `impute_while_running` as W&B's bayes search does."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -227,6 +226,11 @@ class Metric(BaseModel):
     impute_while_running: Literal["latest", "best", "worst", "false"] | None = None
 
     _finite_target = field_validator("target")(_finite)
+
+    @property
+    def observes_running(self) -> bool:
+        """W&B's impute_while_running: bayes learns from running runs' values so far instead of waiting."""
+        return self.impute_while_running not in (None, "false")
 
 
 class Hyperband(BaseModel):

@@ -28,6 +28,7 @@ from .. import filters as mongo
 from ..auth import Viewer
 from ..errors import NotFound, UserError
 from ..names import check_name
+from ..runs import history
 from ..tables import Project, Run, Sweep, SweepAgent, SweepSuggestion, User, utcnow
 from . import bayes
 from . import config as sweep_config
@@ -380,57 +381,57 @@ def _handed(session: Session, sweep: Sweep, number: int) -> int:
 
 
 def prepare(session: Session, sweep: Sweep) -> Any:
-    """What a claim of the sweep needs computed beforehand: bayes's model of its ended runs. Called before the
-    request writes anything, so the fit (the slow part) holds no write lock: on SQLite a write transaction
-    blocks every other writer of the server. None for other methods, or while too few runs have ended."""
+    """What a claim of the sweep needs computed beforehand: bayes's model of its runs (bayes.observations says
+    which, each by the best value in its history and summary). Called before the request writes anything, so
+    the fit (the slow part) holds no write lock: on SQLite a write transaction blocks every other writer of the
+    server. None for other methods, or while too few runs have ended."""
     config = checked(sweep)
     if config.method != "bayes":
         return None
 
     assert config.metric is not None
-    metric, maximize = config.metric.name, config.metric.goal == "maximize"
+    metric = config.metric.name
     names = [name for path, _ in sweep_config.leaves(config.parameters) for name in path[:1]]
-    ended = session.execute(select(Run.config, Run.summary, Run.state)
-                            .where(Run.sweep_id == sweep.id, Run.state.not_in(LIVE_RUN_STATES))
-                            .order_by(Run.id)).all()
-    values = [metric_extremum(summary, metric, maximize=maximize) for _, summary, _ in ended]
-    found = [value for value in values if value is not None]
-    worst = (min(found) if maximize else max(found)) if found else None
-    best = (max(found) if maximize else min(found)) if found else None
-    impute = {"worst": worst, "best": best, "latest": None}[config.metric.impute or "worst"]
-    observed: list[bayes.Observed] = []
-    for (run_config, _, state), value in zip(ended, values):
-        if value is None and state in IMPUTED_RUN_STATES:
-            value = impute  # W&B's bayes: a run that failed is taken to be as bad as the worst (metric.impute)
-        if value is not None:
-            observed.append(bayes.Observed(_run_parameters(run_config, names), value))
-    return bayes.fit(config, seed=sweep.seed, observed=observed)
+    observed_states = (*bayes.TERMINAL, "running") if config.metric.observes_running else bayes.TERMINAL
+    rows = session.execute(select(Run.id, Run.config, Run.summary, Run.state)
+                           .where(Run.sweep_id == sweep.id, Run.state.in_(observed_states))
+                           .order_by(Run.id)).all()
+    logged = history.extremes(session, [row.id for row in rows], metric)
+    evaluated = []
+    for row in rows:
+        numbers = summary_numbers(row.summary, metric)
+        found = logged.get(row.id)
+        if found is not None:
+            numbers += [found.low, found.high]
+        evaluated.append(bayes.Evaluated(_run_parameters(row.config, names), row.state,
+                                         low=min(numbers, default=None), high=max(numbers, default=None),
+                                         last=None if found is None else found.last))
+    return bayes.fit(config, seed=sweep.seed, observed=bayes.observations(evaluated, config.metric))
 
 
-IMPUTED_RUN_STATES = ("failed", "crashed", "killed")  # runs ended without a metric that bayes imputes one for
-
-
-def metric_extremum(summary: Any, metric: str, *, maximize: bool) -> float | None:
-    """The run's best value of the metric as its summary holds it: the summary's min or max when define_metric
-    keeps them (W&B's metric_extremum reads the best of history and summary), else its last value."""
+def summary_numbers(summary: Any, metric: str) -> list[float]:
+    """The finite numbers the run's summary holds for the metric: its value, or the min, max and last that
+    define_metric keeps (values of its history too). W&B's bayes ranks a run by the best of these and of its
+    history."""
     value = summary.get(metric) if isinstance(summary, dict) else None
-    if isinstance(value, dict):
-        value = value.get("max" if maximize else "min", value.get("last"))
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
-        return float(value)
-    return None
+    values = [value.get(name) for name in ("min", "max", "last")] if isinstance(value, dict) else [value]
+    return [float(v) for v in values
+            if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)]
 
 
 def _bayes(session: Session, sweep: Sweep, config: sweep_config.SweepConfig, number: int,
            model: Any, *, seed: int) -> dict[str, Any]:
     """Bayes's suggestion from the model `prepare` fitted, the runs still going counting as their predicted
-    value: suggestions claimed meanwhile count, and each number draws its own candidates."""
-
+    value (W&B's: pending, preempting and preempted ones, and running ones unless `impute_while_running` made
+    them observations): suggestions claimed meanwhile count, and each number draws its own candidates."""
+    assert config.metric is not None
+    going_states = [state for state in (*LIVE_RUN_STATES, "preempted")
+                    if state != "running" or not config.metric.observes_running]
     going = session.scalars(
         select(SweepSuggestion.parameters)
         .outerjoin(Run, and_(Run.project_id == sweep.project_id, Run.name == SweepSuggestion.run_name))
         .where(SweepSuggestion.sweep_id == sweep.id, SweepSuggestion.state.in_((ISSUED, STARTED)),
-               or_(Run.id.is_(None), Run.state.in_(LIVE_RUN_STATES)))
+               or_(Run.id.is_(None), Run.state.in_(going_states)))
         .order_by(SweepSuggestion.id.desc()).limit(bayes.PENDING_LIMIT))
     return bayes.suggest(config, seed=seed, number=number, pending=list(going), model=model)
 
