@@ -1,6 +1,7 @@
-"""Claiming sweep suggestions in-process, on SQLite: bayes's model is fitted before the request writes anything
-(another writer is not kept waiting) and on a bounded number of runs; a lost suggestion is handed out again a
-bounded number of times under its own number; a run deleted after it reached the server frees nothing."""
+"""Claiming sweep suggestions and judging runs in-process, on SQLite: bayes's model is fitted before the request
+writes anything (another writer is not kept waiting) and on a bounded number of runs; a lost suggestion is handed
+out again a bounded number of times under its own number; a run deleted after it reached the server frees
+nothing; grid skips combinations runs have; hyperband reads histories only as far as its brackets need."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from runbase_server import users
 from runbase_server.auth import Viewer
 from runbase_server.database import Database, upgrade
 from runbase_server.runs import history
-from runbase_server.sweeps import agents, bayes, sweeps
+from runbase_server.sweeps import agents, bayes, hyperband, sweeps
 from runbase_server.tables import Run, Sweep, SweepAgent, SweepSuggestion
 from sqlalchemy import delete, select, update
 
@@ -308,3 +309,71 @@ def test_a_combination_a_run_has_takes_no_place_under_the_run_cap(db: Database) 
     with db.session() as session:
         sweep = session.get(Sweep, sweep_id)
         assert sweep is not None and (sweep.state, sweep.run_count_expected) == ("FINISHED", 4)
+
+
+RULES = [{"min_iter": 1, "eta": 3}, {"min_iter": 1, "eta": 3, "strict": False}, {"min_iter": 2, "eta": 2},
+         {"max_iter": 27, "s": 3, "eta": 3}, {"max_iter": 40, "s": 2, "eta": 2, "strict": False}]
+
+
+@pytest.mark.parametrize("goal", ["minimize", "maximize"])
+def test_hyperband_reads_only_what_the_brackets_need_and_stops_the_same_runs(
+        db: Database, monkeypatch: pytest.MonkeyPatch, goal: str) -> None:
+    viewer, sweep_id = _sweep(db, {"method": "random", "parameters": {"x": {"min": 0.0, "max": 1.0}}})
+    rng = np.random.default_rng(7)
+    odd: list[Any] = [None, "x", True, float("nan"), float("inf")]
+    logged: dict[str, list[Any]] = {}  # each run's values of the metric, in order, as logged
+    with db.session() as session:
+        sweep = session.get(Sweep, sweep_id)
+        assert sweep is not None
+        for number in range(14):
+            name = f"r{number}"
+            session.add(Run(project_id=sweep.project_id, name=name, state="running", sweep_id=sweep_id))
+            session.flush()
+            length = 3000 if number == 0 else int(rng.integers(0, 45))
+            step = int(rng.integers(0, 5)) * 100  # some start late, some log sparsely, some other keys only
+            rows, values = [], []
+            for _ in range(length):
+                row: dict[str, Any] = {"_step": step, "other": 1.0}
+                if rng.random() < 0.9:
+                    value = odd[int(rng.integers(len(odd)))] if rng.random() < 0.1 else float(rng.normal(5, 2))
+                    row["loss"] = value
+                    values.append(value)
+                rows.append(row)
+                step += int(rng.integers(1, 3))
+            logged[name] = values
+            for start in range(0, len(rows), 7):  # batches, as the SDK sends them
+                history.append(session, viewer, "owner", "p", run_name=name,
+                               rows_text=json.dumps(rows[start:start + 7]))
+            if number % 3 == 0:
+                run = session.scalar(select(Run).where(Run.name == name))
+                assert run is not None
+                history.compact(session, run)
+    live = [f"r{n}" for n in (1, 2, 4, 5, 7, 8, 10, 11, 13)] + ["not-in-the-sweep"]
+    read: dict[int, int] = {}
+    real_scan = history.scan
+
+    def counted(session: Any, run: Run, keys: Any, **options: Any) -> Any:
+        page, following = real_scan(session, run, keys, **options)
+        read[run.id] = read.get(run.id, 0) + len(json.loads(page))
+        return page, following
+
+    monkeypatch.setattr(history, "scan", counted)
+    with db.session() as session:
+        long_id = session.scalar(select(Run.id).where(Run.name == "r0"))
+    stopped: list[list[str]] = []
+    for early in RULES:
+        config = sweeps.sweep_config.parse({"method": "random", "metric": {"name": "loss", "goal": goal},
+                                            "parameters": {"x": {"min": 0.0, "max": 1.0}},
+                                            "early_terminate": {"type": "hyperband", **early}})
+        assert config.early_terminate is not None
+        full = {name: hyperband.values(values, maximize=goal == "maximize") for name, values in logged.items()}
+        expected = hyperband.to_stop(config.early_terminate, full, [name for name in live if name in full])
+        read.clear()
+        with db.session() as session:
+            sweep = session.get(Sweep, sweep_id)
+            assert sweep is not None
+            assert agents.early_stopped(session, sweep, config, live) == expected, early
+        stopped.append(expected)
+        # r0, 3000 rows and not live, is read only as far as the live runs' brackets (they log under 45 values)
+        assert 0 < read.get(long_id, 0) <= 45, early
+    assert any(stopped) and any(found != stopped[0] for found in stopped)  # the rules disagree: a real check

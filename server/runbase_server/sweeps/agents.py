@@ -14,7 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from .. import access
 from ..auth import Viewer
@@ -82,22 +82,56 @@ def heartbeat(session: Session, agent: SweepAgent, run_states: dict[str, Any], *
 
 
 def early_stopped(session: Session, sweep: Sweep, config: SweepConfig, live: list[str]) -> list[str]:
-    """Of the agent's live runs, those hyperband stops, judged against every run of the sweep."""
-    assert config.early_terminate is not None and config.metric is not None
-    metric, maximize = config.metric.name, config.metric.goal == "maximize"
-    runs = session.scalars(select(Run).where(Run.sweep_id == sweep.id))
-    histories = {run.name: hyperband.values(_metric_history(session, run, metric), maximize=maximize)
-                 for run in runs if metric in (run.history_keys or {})}
-    going = [name for name in live if name in histories]
-    return hyperband.to_stop(config.early_terminate, histories, going) if going else []
+    """Of the agent's live runs, those hyperband stops, judged against every run of the sweep. Each run's metric
+    is read only as far as the brackets in question: a live run's up to the last bracket its rows of the metric
+    can have reached, the others' up to the last of those brackets; so a heartbeat costs the same however long
+    the runs' histories grow."""
+    rule, metric = config.early_terminate, config.metric
+    assert rule is not None and metric is not None
+    maximize = metric.goal == "maximize"
+    bands = hyperband.brackets(rule)
+    logged = {run.name: run for run in session.scalars(
+        select(Run).where(Run.sweep_id == sweep.id)
+        .options(load_only(Run.id, Run.name, Run.history_keys, Run.history_line_count, Run.last_step)))
+        if _rows_with(run, metric.name) >= bands[0]}
+    going: dict[str, list[float]] = {}
+    for name in live:
+        run = logged.get(name)
+        if run is not None:
+            reach = max(band for band in bands if band <= _rows_with(run, metric.name))
+            going[name] = _metric_values(session, run, metric.name, maximize=maximize, wanted=reach)
+    passed = [band for values in going.values() for band in bands if band <= len(values)]
+    if not passed:
+        return []
+    histories = {name: going[name] if name in going else
+                 _metric_values(session, run, metric.name, maximize=maximize, wanted=max(passed))
+                 for name, run in logged.items()}
+    best = None
+    if not rule.strict:  # each live run by its best value so far, over its whole history
+        found = history.extremes(session, [logged[name].id for name in going], metric.name)
+        best = {run.name: -found[run.id].high if maximize else found[run.id].low
+                for run in (logged[name] for name in going) if run.id in found}
+    return hyperband.to_stop(rule, histories, list(going), best=best)
 
 
-def _metric_history(session: Session, run: Run, metric: str) -> list[Any]:
-    """The run's logged values of the metric, in order."""
-    found: list[Any] = []
-    start: int | None = None
-    while True:
-        page, start = history.scan(session, run, [metric], min_step=start, limit=HISTORY_PAGE)
-        found += [row.get(metric) for row in json.loads(page)]
-        if start is None:
-            return found
+def _rows_with(run: Run, metric: str) -> int:
+    """How many rows of the run's history hold the metric, of any type: as many finite numbers at most."""
+    entry = (run.history_keys or {}).get(metric)
+    counts = entry.get("typeCounts", []) if isinstance(entry, dict) else []
+    return sum(int(item.get("count", 0)) for item in counts if isinstance(item, dict))
+
+
+def _metric_values(session: Session, run: Run, metric: str, *, maximize: bool, wanted: int) -> list[float]:
+    """The first `wanted` values of the metric as hyperband reads them (hyperband.values), fewer if the run has
+    fewer. Read in windows of steps that double, so that only rows at and before the last one wanted are read,
+    a tail not yet compacted included."""
+    found: list[float] = []
+    low, width = 0, wanted
+    while len(found) < wanted and run.last_step is not None and low <= run.last_step:
+        start: int | None = low
+        while start is not None and len(found) < wanted:
+            page, start = history.scan(session, run, [metric], min_step=start, max_step=low + width,
+                                       limit=min(wanted - len(found), HISTORY_PAGE))
+            found += hyperband.values([row.get(metric) for row in json.loads(page)], maximize=maximize)
+        low, width = low + width, width * 2
+    return found[:wanted]

@@ -43,8 +43,11 @@ def values(history: Sequence[object], *, maximize: bool) -> list[float]:
             if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)]
 
 
-def to_stop(rule: Hyperband, histories: Mapping[str, list[float]], running: Sequence[str]) -> list[str]:
-    """Of the running runs, those hyperband stops; `histories` holds every run of the sweep (as `values`)."""
+def to_stop(rule: Hyperband, histories: Mapping[str, list[float]], running: Sequence[str], *,
+            best: Mapping[str, float] | None = None) -> list[str]:
+    """Of the running runs, those hyperband stops; `histories` holds every run of the sweep (as `values`), or
+    each as far as the brackets in question (a prefix of it: the thresholds of the brackets it reaches are the
+    same). Without `strict`, `best` gives a running run's best value when its history is such a prefix."""
     bands = brackets(rule)
     thresholds = []
     for band in bands:
@@ -57,7 +60,7 @@ def to_stop(rule: Hyperband, histories: Mapping[str, list[float]], running: Sequ
         if not passed:
             continue
         band, threshold = passed[-1]
-        value = history[band - 1] if rule.strict else min(history)
+        value = history[band - 1] if rule.strict else (best or {}).get(name, min(history))
         if value > threshold:
             stopped.append(name)
     return stopped
