@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -121,6 +122,17 @@ def test_interrupted_runs_end_as_wandb_ends_them(server: Server, tmp_path: Path)
             runbase.init(project={project!r}, id="builtin-exit")
             exit(4)
         """,
+        "raise-exit": f"""
+            import runbase
+            runbase.init(project={project!r}, id="raise-exit")
+            def stop():
+                raise SystemExit(6)
+            try:
+                raise SystemExit(2)  # caught: not the status
+            except SystemExit:
+                pass
+            stop()
+        """,
         # mark_preempting() reaches the server before it returns; SIGTERM after it is the preemption itself.
         "preempt-sigkill": f"""
             import os, signal, runbase
@@ -144,8 +156,8 @@ def test_interrupted_runs_end_as_wandb_ends_them(server: Server, tmp_path: Path)
     # SIGTERM still terminates the process by the signal; an uncaught Ctrl-C ends it by SIGINT, or with 1 when
     # a thread ran Python code after the interrupt (CPython forgets it then: so without runbase too).
     assert {name: codes.pop(name) for name in ("exit-3", "sigterm", "hook-before-init", "exit-in-thread",
-                                               "builtin-exit", "preempt-sigkill", "preempt-sigterm", "forking")} == {
-        "exit-3": 3, "sigterm": -signal.SIGTERM, "hook-before-init": 1, "exit-in-thread": 0, "builtin-exit": 4,
+                                               "builtin-exit", "raise-exit", "preempt-sigkill", "preempt-sigterm", "forking")} == {
+        "exit-3": 3, "sigterm": -signal.SIGTERM, "hook-before-init": 1, "exit-in-thread": 0, "builtin-exit": 4, "raise-exit": 6,
         "preempt-sigkill": -signal.SIGKILL, "preempt-sigterm": -signal.SIGTERM, "forking": 0}, outputs
     assert set(codes.values()) <= {1, -signal.SIGINT}, codes
     assert "pretty" in outputs["hook-before-init"][1]
@@ -163,6 +175,9 @@ def test_interrupted_runs_end_as_wandb_ends_them(server: Server, tmp_path: Path)
         "hook-after-init": ("failed", 255),
         "exit-in-thread": ("finished", 0),
         "builtin-exit": ("failed", 4),
+        # an uncaught `raise SystemExit`: from Python 3.12 on, sys.monitoring sees it leave the script; before,
+        # nothing can tell its status at exit, and the run ends with 0, as W&B's does
+        "raise-exit": ("failed", 6) if sys.version_info >= (3, 12) else ("finished", 0),
         "preempt-sigkill": ("preempting", None),  # preempted once the server hears nothing more
         "preempt-sigterm": ("preempted", 128 + signal.SIGTERM),
         "forking": ("finished", 0),
@@ -349,3 +364,27 @@ def test_display_html_is_escaped_and_shown_only_in_jupyter(monkeypatch: pytest.M
     assert isinstance(jupyter.shell(), FakeKernelShell)
     fake.get_ipython = lambda: None  # type: ignore[attr-defined]
     assert jupyter.shell() is None
+
+
+def test_a_system_exit_leaving_the_scripts_top_level_is_its_status(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What sys.monitoring (Python 3.12+) reports is recorded only for the script's top level, on its main
+    thread, and only for SystemExit; a notebook's shell, which catches SystemExit, watches nothing."""
+    from runbase import lifecycle
+
+    top = compile("pass", "<script>", "exec")
+    monkeypatch.setattr(lifecycle, "_main_code", top)
+    monkeypatch.setattr(lifecycle, "_exit_code", 0)
+    lifecycle._on_unwind(compile("pass", "<other>", "exec"), 0, SystemExit(3))
+    lifecycle._on_unwind(top, 0, ValueError("the excepthook's"))
+    assert lifecycle._exit_code == 0
+    thread = threading.Thread(target=lifecycle._on_unwind, args=(top, 0, SystemExit(5)))
+    thread.start()
+    thread.join()
+    assert lifecycle._exit_code == 0
+    for status, code in ((3, 3), ("message", 1), (None, 0)):
+        lifecycle._on_unwind(top, 0, SystemExit(status))
+        assert lifecycle._exit_code == code
+    monkeypatch.setattr(lifecycle, "_main_code", None)
+    monkeypatch.setattr(jupyter, "shell", lambda: object())
+    lifecycle._watch_main_module()
+    assert lifecycle._main_code is None

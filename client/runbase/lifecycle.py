@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NoReturn
 
-from . import credentials
+from . import credentials, jupyter
 from .config import Config, from_wandb_shape, initial_config, wandb_shaped
 from .connection import Connection
 from .console import ConsoleCapture, ignore_this_thread
@@ -689,6 +689,7 @@ def _hook_process() -> None:
         for name in ("exit", "quit"):  # site's: they raise SystemExit, which atexit cannot see
             if hasattr(builtins, name):
                 setattr(builtins, name, ExitRecorder(getattr(builtins, name)))
+        _watch_main_module()
     if _sigterm_pid == os.getpid() or threading.current_thread() is not threading.main_thread():
         return  # installed already; or not installable (signal handlers belong to the main thread)
     try:
@@ -700,6 +701,40 @@ def _hook_process() -> None:
     except (ValueError, OSError):
         return
     _sigterm_pid = os.getpid()
+
+
+MONITORING_TOOLS = (4, 3)  # sys.monitoring tool ids free by convention (0-2 and 5 are the named ones)
+_main_code: Any = None  # the code of the script's top level that _watch_main_module watches
+
+
+def _watch_main_module() -> None:
+    """`raise SystemExit(n)` in a script, uncaught, reaches neither sys.exit nor sys.excepthook, and the
+    interpreter keeps its status to itself. From Python 3.12 on, sys.monitoring reports each exception leaving
+    a Python frame (at no cost until one does): one leaving the script's top level (`__main__`'s module code)
+    ends the process with its status. Before 3.12 nothing tells it short of tracing every line, which slows
+    every script several times: there such a run ends with 0, as W&B's does. Not in a notebook, whose shell
+    catches SystemExit."""
+    global _main_code
+    monitoring = getattr(sys, "monitoring", None)
+    main = sys.modules.get("__main__")
+    if monitoring is None or main is None or jupyter.shell() is not None:
+        return
+    frame: Any = sys._getframe()
+    while frame is not None:
+        if frame.f_code.co_name == "<module>" and frame.f_globals is vars(main):
+            _main_code = frame.f_code  # the outermost such frame: runpy's -m runs it below its own
+        frame = frame.f_back
+    tool = next((tool for tool in MONITORING_TOOLS if monitoring.get_tool(tool) is None), None)
+    if _main_code is None or tool is None:
+        return
+    monitoring.use_tool_id(tool, "runbase")
+    monitoring.register_callback(tool, monitoring.events.PY_UNWIND, _on_unwind)
+    monitoring.set_events(tool, monitoring.get_events(tool) | monitoring.events.PY_UNWIND)
+
+
+def _on_unwind(code: Any, offset: int, exception: BaseException) -> None:
+    if code is _main_code and isinstance(exception, SystemExit):
+        _record_exit(exception.code)
 
 
 def _release_sigterm() -> None:
