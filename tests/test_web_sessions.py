@@ -315,7 +315,11 @@ def test_the_migration_cascades_from_keys_and_users_and_downgrades(database: str
         assert sessions.find(session, tokens[0]) is None and sessions.find(session, tokens[1]) is not None
         session.execute(sa.delete(ApiKey).where(ApiKey.id == key_ids[1]))  # in bulk, as the demo does
     with Session(engine) as session, session.begin():
-        assert session.scalar(sa.select(sa.func.count()).select_from(WebSession)) == 1
+        assert session.scalars(sa.select(WebSession.token_hash)).all() == [sessions.hash_token(tokens[2])]
+        more = [sessions.sign_in(session, keys[2], lifetime)[0] for _ in range(sessions.MAX_SESSIONS)]
+    with Session(engine) as session, session.begin():  # a user's sessions are capped: the oldest went
+        assert sessions.find(session, tokens[2]) is None and sessions.find(session, more[0]) is not None
+        assert session.scalar(sa.select(sa.func.count()).select_from(WebSession)) == sessions.MAX_SESSIONS
         session.execute(sa.delete(User).where(User.id == user_id))
     with Session(engine) as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(WebSession)) == 0
