@@ -148,7 +148,9 @@ def test_changes_through_the_cookie_need_the_csrf_token_and_the_own_origin(web: 
     # downloads are links: a GET needs no CSRF header, but still the own origin when one is named
     web.graphql("mutation($i: UpsertRunFilesInput!) { upsertRunFiles(input: $i) { files { name } } }", {"i": {
         "projectName": "web", "runName": "r", "files": f'[{{"name": "f", "sha256": "{digest}", "size": 16}}]'}})
-    assert browser.get("/files/admin/web/r/f").content == contents
+    download = browser.get("/files/admin/web/r/f")
+    assert download.content == contents and download.headers["x-content-type-options"] == "nosniff"
+    assert download.headers["content-security-policy"] == "sandbox; default-src 'none'"
     assert browser.get("/files/admin/web/r/f", headers={"Origin": "http://evil.example"}).status_code == 403
     assert browser.head(f"/files/blobs/{digest}").status_code == 200
     # an Authorization header wins over any cookie and needs no CSRF token (the SDK's way)
