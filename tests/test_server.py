@@ -1,4 +1,4 @@
-"""The server process: start-up, restarts, GraphiQL, health."""
+"""The server process: start-up, restarts, health, unknown paths."""
 
 from __future__ import annotations
 
@@ -20,9 +20,8 @@ def test_restart_keeps_data_and_migrates_in_place(fresh_server: Server) -> None:
     assert "created user 'admin'" not in fresh_server.log.read_text().split("serving on")[-1]
 
 
-def test_graphiql_and_health(server: Server) -> None:
-    page = httpx.get(f"{server.url}/graphql", headers={"Accept": "text/html"})
-    assert page.status_code == 200 and "graphiql" in page.text.lower()
+def test_health(server: Server) -> None:
+    """GraphiQL (GET /graphql) is the built web app's page now: test_web_sessions.py serves it."""
     assert httpx.get(f"{server.url}/healthz").json() == {"status": "ok"}
 
 
@@ -57,8 +56,11 @@ def test_admin_key_from_environment_is_used(server: Server) -> None:
     assert server.graphql("{ viewer { admin } }")["data"]["viewer"]["admin"] is True
 
 
-def test_unknown_paths_are_404(server: Server) -> None:
-    assert httpx.get(f"{server.url}/nope").status_code == 404
+def test_unknown_api_paths_are_404(server: Server) -> None:
+    """Other paths are the web app's pages (test_web_sessions.py); none under a server route is."""
+    for path in ("/api/nope", "/files", "/history/nope", "/healthz/nope", "/graphql/nope", "/static"):
+        response = httpx.get(f"{server.url}{path}")
+        assert response.status_code == 404 and "html" not in response.headers["content-type"], path
 
 
 def test_silent_runs_are_marked_crashed_and_recover(backend: str, tmp_path: Path,

@@ -7,6 +7,10 @@ from .errors import NotFound, UserError
 FORBIDDEN_CHARS = set('/\\#?%:')
 REGISTRY_PREFIX = "runbase-registry-"  # the names of the projects that are registries (registries.py)
 MAX_LENGTH = 128
+# The first path segments the server's own routes take (web/pages.py serves the web app for every other one),
+# and the web app's own top-level pages: no entity may be named so, or its pages (/ENTITY/...) would be shadowed.
+SERVER_ROUTES = frozenset({"api", "assets", "files", "graphql", "healthz", "history", "static"})
+RESERVED_ENTITY_NAMES = SERVER_ROUTES | {"signin", "signout"}
 
 
 def check_name(kind: str, name: str) -> str:
@@ -37,3 +41,10 @@ def row_id(value: object, what: str) -> int:
     if not 0 < number <= MAX_ID:
         raise NotFound(f"no {what} with id {value!r}")
     return number
+
+
+def check_entity_name(kind: str, name: str) -> None:
+    """Refuse an entity (user or team) name that a server route or a top-level page takes, in any case."""
+    if name.lower() in RESERVED_ENTITY_NAMES:
+        raise UserError(f"{kind} {name!r} is reserved: the server's web pages use /{name.lower()}; reserved "
+                        f"names are {', '.join(sorted(RESERVED_ENTITY_NAMES))}")

@@ -76,6 +76,7 @@ def _env_key(name: str) -> str | None:
     return keys[0] if keys else None
 
 
+STATIC_DIR = Path(__file__).with_name("web") / "static"  # the web app's build output, shipped in the wheel
 SESSION_KEY = "runbase.settings"  # where a server's sessions carry its settings (Database.info)
 
 
@@ -137,6 +138,11 @@ class ServerSettings:
     # How long a server keeps knowing whom a used API key belongs to: a key deleted through another server
     # sharing the database works here for at most this long (one deleted through this server stops at once).
     api_key_cache_seconds: float = field(default_factory=lambda: _env_float("RUNBASE_API_KEY_CACHE_SECONDS", 5))
+    # How long a browser's sign-in lasts (web/sessions.py); signing in again starts a new one.
+    web_session_days: float = field(
+        default_factory=lambda: _env_float("RUNBASE_WEB_SESSION_DAYS", 7, minimum=0.0001))
+    # The built web app (index.html, graphiql.html, assets/); the package's own by default.
+    web_static_dir: Path = field(default_factory=lambda: Path(os.environ.get("RUNBASE_WEB_STATIC_DIR") or STATIC_DIR))
     max_query_depth: int = 12
 
     def resolved_database_url(self) -> str:

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from . import access, entities
 from .auth import Viewer
 from .errors import Conflict, Forbidden, NotFound, UserError
-from .names import row_id
+from .names import check_entity_name, row_id
 from .tables import Entity, Membership, User
 from .users import USERNAME, get_user
 
@@ -27,6 +27,7 @@ def _administered(session: Session, viewer: Viewer, entity_name: str) -> Entity:
 def create(session: Session, viewer: Viewer, name: str, admin_username: str | None) -> Entity:
     if not USERNAME.fullmatch(name or ""):
         raise UserError(f"team name {name!r} must be 1-64 letters, digits, '_', '.', '-'")
+    check_entity_name("team name", name)
     if session.scalar(select(Entity.id).where(Entity.name == name)) is not None:
         raise Conflict(f"the name {name!r} is taken")
     if admin_username and admin_username != viewer.username and not viewer.admin:

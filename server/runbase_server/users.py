@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from . import access
 from .auth import Viewer, new_key, store_key
 from .errors import Conflict, Forbidden, NotFound, UserError
+from .names import check_entity_name
 from .tables import ApiKey, Entity, Membership, User
 
 USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
@@ -33,6 +34,7 @@ def by_email(session: Session, email: str) -> User | None:
 def create_user(session: Session, username: str, email: str | None = None, admin: bool = False) -> User:
     if not USERNAME.fullmatch(username or ""):
         raise UserError(f"username {username!r} must be 1-64 letters, digits, '_', '.', '-'")
+    check_entity_name("username", username)
     if email is not None:
         if len(email) > MAX_EMAIL or not EMAIL.fullmatch(email):
             raise UserError(f"email {email[:MAX_EMAIL]!r} must look like name@domain (at most {MAX_EMAIL} characters)")

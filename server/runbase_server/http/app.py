@@ -1,5 +1,5 @@
-"""The ASGI application: /graphql (GraphiQL in a browser), /healthz, /files (see file_routes.py),
-/history/columns (see history_routes.py)."""
+"""The ASGI application: /graphql, /healthz, /files (see file_routes.py), /history/columns (see
+history_routes.py), /api/session and the web app's pages, GraphiQL at GET /graphql among them (see web/)."""
 
 from __future__ import annotations
 
@@ -32,24 +32,26 @@ from sqlalchemy.orm import Session
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from strawberry.http.ides import get_graphql_ide_html
 from strawberry.types import ExecutionResult
 
 from .. import demo, users
 from ..artifacts import blobs, versions
-from ..auth import KEY_CACHE, KeyCache, authenticate
+from ..auth import KEY_CACHE, KeyCache
 from ..automations import outbox
 from ..automations.worker import DeliveryWorker
 from ..database import ATTEMPTS, Database, Unavailable, upgrade
 from ..documents import bad_character, loads_exact
-from ..errors import Unauthenticated, error_response, format_error, is_race
+from ..errors import error_response, format_error, is_race
 from ..graphql.base import Context
 from ..graphql.schema import MAX_TOKENS, build
 from ..pagination import AnswerBudget, list_too_long
 from ..runs import runs
 from ..settings import SESSION_KEY, ServerSettings
+from ..web import sessions
+from ..web.pages import Pages
+from ..web.session_routes import SessionRoutes
 from .file_routes import FileRoutes
 from .history_routes import HistoryRoutes
 
@@ -212,8 +214,6 @@ class GraphQLEndpoint:
         }
 
     async def handle(self, request: Request) -> Response:
-        if request.method == "GET":
-            return HTMLResponse(get_graphql_ide_html())
         try:
             body = await _read_body(request, self.settings.max_request_bytes)
         except RequestTooLarge:
@@ -236,10 +236,11 @@ class GraphQLEndpoint:
             return error_response(f"the query document is longer than {MAX_QUERY_CHARS} characters; send data in "
                                   "variables", "PAYLOAD_TOO_LARGE", 413)
         # Parsing and scanning the variables cost time in proportion to the request: not on the event loop.
-        return await run_in_threadpool(self._check_and_execute, request.headers.get("authorization"), query,
+        return await run_in_threadpool(self._check_and_execute,
+                                       sessions.Credentials.of(request, self.settings.public_url), query,
                                        variables, operation)
 
-    def _check_and_execute(self, authorization: str | None, query: str, variables: dict[str, Any],
+    def _check_and_execute(self, credentials: sessions.Credentials, query: str, variables: dict[str, Any],
                            operation: str | None) -> Response:
         facts = _facts(query)
         found = bad_character(query) or ("the NUL character (\\u0000)" if "\\u0000" in query else None)
@@ -247,18 +248,18 @@ class GraphQLEndpoint:
                    else _variables_problem(variables, facts.rows if facts else frozenset()))
         if problem:
             return _refuse(facts, problem)
-        return self._execute(authorization, query, variables, operation)
+        return self._execute(credentials, query, variables, operation)
 
-    def _execute(self, authorization: str | None, query: str, variables: dict[str, Any],
+    def _execute(self, credentials: sessions.Credentials, query: str, variables: dict[str, Any],
                  operation: str | None) -> Response:
-        sessions: list[Session] = []
+        used: list[Session] = []
 
         def attempt(session: Session) -> Response | ExecutionResult:
-            sessions.append(session)
+            used.append(session)
             try:
-                viewer = authenticate(session, authorization)
-            except Unauthenticated as exc:
-                return error_response(str(exc), exc.code, 401)
+                viewer = sessions.viewer(session, credentials)
+            except sessions.REFUSALS as exc:
+                return sessions.refusal(exc)
             problem = _operation_problem(query, operation)
             if problem:  # a GraphQL request error: no data, HTTP 200 as for any other GraphQL error
                 return error_response(problem, "BAD_USER_INPUT", 200)
@@ -275,7 +276,7 @@ class GraphQLEndpoint:
         except Unavailable as exc:
             log.error("a request met a database failure %d times", exc.attempts, exc_info=exc.__cause__)
             return unavailable(exc)
-        if any(session.info.get(outbox.WAKE) for session in sessions):
+        if any(session.info.get(outbox.WAKE) for session in used):
             self.worker.notify()
         if not isinstance(result, ExecutionResult):
             return result
@@ -390,13 +391,18 @@ def create_app(settings: ServerSettings | None = None, show_demo: demo.Demo | No
         return unavailable(exc)
 
     graphql = GraphQLEndpoint(db, settings, worker)
-    return Starlette(
+    pages = Pages(settings.web_static_dir)
+    app = Starlette(
         routes=[
-            Route("/graphql", graphql.handle, methods=["GET", "POST"]),
+            Route("/graphql", graphql.handle, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             *FileRoutes(db, settings).routes(),
             *HistoryRoutes(db, settings).routes(),
+            *SessionRoutes(db, settings).routes(),
+            *pages.routes(),
         ],
         lifespan=lifespan,
         exception_handlers={Unavailable: on_unavailable},
     )
+    app.router.default = pages.fallback(app.router.default)  # after every route, so none is shadowed
+    return app

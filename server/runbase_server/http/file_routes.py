@@ -1,7 +1,8 @@
 """HTTP routes for file contents, which stay out of GraphQL so they can be streamed:
 PUT/HEAD /files/blobs/{sha256} to upload blobs (an interrupted upload resumes with Content-Range),
 GET /files/{entity}/{project}/{run}/{path} to download a run file, GET /files/artifacts/{artifact_id}/{path}
-to download an artifact's file. Every route takes the same API keys as /graphql."""
+to download an artifact's file. Every route takes the same API keys and browser sessions as /graphql (GETs need
+no CSRF header, so a page may link a download)."""
 
 from __future__ import annotations
 
@@ -17,15 +18,17 @@ from starlette.responses import FileResponse, JSONResponse, Response, StreamingR
 from starlette.routing import Route
 
 from ..artifacts import blobs, bundles, versions
-from ..auth import Viewer, authenticate
+from ..auth import Viewer
 from ..database import Database
-from ..errors import NotFound, Unauthenticated, UserError, error_response
+from ..errors import NotFound, UserError, error_response
 from ..runs import files
 from ..settings import ServerSettings
 from ..tables import ArtifactEntry, RunFile
+from ..web import sessions
 
 UPLOAD_OFFSET = "X-Runbase-Upload-Offset"
 MAX_BUNDLE_FILES = 10_000
+DOWNLOAD_HEADERS = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox; default-src 'none'"}
 CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+|\*)/(\d+|\*)")
 
 
@@ -76,15 +79,19 @@ class FileRoutes:
             Route("/files/{entity}/{project}/{run}/{name:path}", self.get_file, methods=["GET"]),
         ]
 
+    def _credentials(self, request: Request) -> sessions.Credentials:
+        return sessions.Credentials.of(request, self.settings.public_url)
+
     def _viewer(self, request: Request) -> Viewer:
         """With the retries GraphQL requests get (Database.attempt): a dropped connection is no 500."""
-        return self.db.attempt(lambda session: authenticate(session, request.headers.get("authorization")))
+        credentials = self._credentials(request)
+        return self.db.attempt(lambda session: sessions.viewer(session, credentials))
 
     async def _authenticated(self, request: Request) -> Viewer | JSONResponse:
         try:
             return await run_in_threadpool(self._viewer, request)
-        except Unauthenticated as exc:
-            return error_response(str(exc), exc.code, 401)
+        except sessions.REFUSALS as exc:
+            return sessions.refusal(exc)
 
     def _held(self, viewer: Viewer, digest: str) -> bool:
         return self.db.attempt(lambda session: blobs.holds(session, viewer.user_id, digest))
@@ -147,7 +154,7 @@ class FileRoutes:
         Others must upload the contents once to prove they have them, even if the server stores them already."""
         viewer = await self._authenticated(request)
         if isinstance(viewer, JSONResponse):
-            return Response(status_code=401)
+            return Response(status_code=viewer.status_code)
         digest = request.path_params["digest"]
         try:
             size = self.store.size(digest)
@@ -202,10 +209,10 @@ class FileRoutes:
         return JSONResponse({"sha256": digest, "created": True}, status_code=201)
 
     def _find(self, request: Request) -> RunFile | None:
-        params = request.path_params
+        params, credentials = request.path_params, self._credentials(request)
 
         def find(session: Session) -> RunFile | None:
-            viewer = authenticate(session, request.headers.get("authorization"))
+            viewer = sessions.viewer(session, credentials)
             return files.readable(session, viewer, params["entity"], params["project"], run_name=params["run"],
                                   name=params["name"])
 
@@ -215,8 +222,8 @@ class FileRoutes:
         """Stream a run file's contents to a viewer allowed to read its project (404 for anyone else)."""
         try:
             found = await run_in_threadpool(self._find, request)
-        except Unauthenticated as exc:
-            return error_response(str(exc), exc.code, 401)
+        except sessions.REFUSALS as exc:
+            return sessions.refusal(exc)
         if found is None:
             p = request.path_params
             return error_response(f"no file {p['name']!r} in run {p['entity']}/{p['project']}/{p['run']} "
@@ -224,14 +231,15 @@ class FileRoutes:
         return self._blob(found.sha256)
 
     def _blob(self, digest: str) -> Response:
+        """Users' bytes, which a browser signed in by cookie may open: never sniffed or run as a page."""
         return BlobResponse(self.store.path(digest), media_type="application/octet-stream",
-                            headers={"ETag": f'"{digest}"', "X-Runbase-Sha256": digest})
+                            headers={"ETag": f'"{digest}"', "X-Runbase-Sha256": digest, **DOWNLOAD_HEADERS})
 
     def _find_entry(self, request: Request) -> ArtifactEntry | None:
-        params = request.path_params
+        params, credentials = request.path_params, self._credentials(request)
 
         def find(session: Session) -> ArtifactEntry | None:
-            viewer = authenticate(session, request.headers.get("authorization"))
+            viewer = sessions.viewer(session, credentials)
             return versions.downloadable(session, viewer, params["artifact_id"], params["path"])
 
         return self.db.attempt(find)
@@ -268,8 +276,8 @@ class FileRoutes:
         else); references are not stored here (400)."""
         try:
             found = await run_in_threadpool(self._find_entry, request)
-        except Unauthenticated as exc:
-            return error_response(str(exc), exc.code, 401)
+        except sessions.REFUSALS as exc:
+            return sessions.refusal(exc)
         p = request.path_params
         if found is None:
             return error_response(f"no file {p['path']!r} in artifact {p['artifact_id']!r} (or no access to it)",

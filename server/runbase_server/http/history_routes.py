@@ -1,6 +1,6 @@
 """POST /history/columns: a page of a run's history (GraphQL's historyPage) as columns of binary numbers
 instead of JSON text of every row (runs/history.py, `columns`), for the SDK's scan_history. It takes the same
-API keys as /graphql, the same access rules (a run the viewer may not read is answered as one that is not
+API keys and browser sessions as /graphql, the same access rules (a run the viewer may not read is answered as one that is not
 there) and the same budget of rows and bytes per answer."""
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..auth import authenticate
 from ..database import Database
 from ..documents import bad_character
 from .. import pagination
-from ..errors import AnswerTooLarge, NotFound, Unauthenticated, UserError, error_response
+from ..errors import AnswerTooLarge, NotFound, UserError, error_response
 from ..runs import history, runs
 from ..settings import ServerSettings
+from ..web import sessions
 
 MAX_BODY = 1024 * 1024  # a request names a run, its keys and a range of steps
 TOO_LARGE = "ANSWER_TOO_LARGE"  # the code of a page past the answer's budget of bytes
@@ -92,14 +92,15 @@ class HistoryRoutes:
             body += chunk
             if len(body) > MAX_BODY:
                 return error_response(f"the body is larger than {MAX_BODY} bytes", "PAYLOAD_TOO_LARGE", 413)
-        return await run_in_threadpool(self._answer, request.headers.get("authorization"), bytes(body))
+        return await run_in_threadpool(self._answer, sessions.Credentials.of(request, self.settings.public_url),
+                                       bytes(body))
 
-    def _answer(self, authorization: str | None, body: bytes) -> Response:
+    def _answer(self, credentials: sessions.Credentials, body: bytes) -> Response:
         try:
             query = _query(body)
-            data = self.db.attempt(lambda session: self._page(session, authorization, query))
-        except Unauthenticated as exc:
-            return error_response(str(exc), exc.code, 401)
+            data = self.db.attempt(lambda session: self._page(session, credentials, query))
+        except sessions.REFUSALS as exc:
+            return sessions.refusal(exc)
         except NotFound as exc:
             return error_response(str(exc), exc.code, 404)
         except AnswerTooLarge as exc:  # columns of sparse keys can outgrow JSON rows: the SDK asks GraphQL
@@ -108,8 +109,8 @@ class HistoryRoutes:
             return error_response(str(exc), exc.code, 400)
         return Response(data, media_type=history.COLUMNS_TYPE)
 
-    def _page(self, session: Session, authorization: str | None, query: _Query) -> bytes:
-        viewer = authenticate(session, authorization)
+    def _page(self, session: Session, credentials: sessions.Credentials, query: _Query) -> bytes:
+        viewer = sessions.viewer(session, credentials)
         run = runs.find(session, viewer, query.entity, query.project, name=query.run)
         if run is None:
             raise NotFound(f"no run {query.entity or viewer.username}/{query.project}/{query.run} "
