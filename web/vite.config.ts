@@ -1,0 +1,26 @@
+// Two pages: the app (index.html) and GraphiQL (graphiql.html), built into the server package's static folder.
+// Every script and style is an external, content-hashed file so the pages run under a CSP without 'unsafe-inline'.
+import { resolve } from "node:path";
+import { defineConfig } from "vite";
+
+const root = import.meta.dirname;
+
+export default defineConfig({
+  root,
+  base: "/",
+  build: {
+    outDir: resolve(root, "../server/runbase_server/web/static"),
+    emptyOutDir: true,
+    assetsDir: "assets",
+    // Inlined assets would become data: URLs in scripts or styles; keep every asset a file of its own.
+    assetsInlineLimit: 0,
+    modulePreload: { polyfill: false },
+    chunkSizeWarningLimit: 4000,
+    rollupOptions: {
+      input: {
+        index: resolve(root, "index.html"),
+        graphiql: resolve(root, "graphiql.html"),
+      },
+    },
+  },
+});
