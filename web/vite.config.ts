@@ -17,6 +17,11 @@ export default defineConfig({
     modulePreload: { polyfill: false },
     chunkSizeWarningLimit: 4000,
     rollupOptions: {
+      // GraphiQL's React dependencies mark their modules "use client" (a server-components hint); a plain
+      // browser bundle ignores it, as it should: drop that one warning, keep every other.
+      onwarn(warning, warn) {
+        if (warning.code !== "MODULE_LEVEL_DIRECTIVE") warn(warning);
+      },
       input: {
         index: resolve(root, "index.html"),
         graphiql: resolve(root, "graphiql.html"),

@@ -41,7 +41,13 @@ function App() {
 
   if (failure) return <ErrorBox error={failure} />;
   if (route.page === "signin") {
-    return <SignInPage next={route.next} onSignedIn={(s) => { setSession(s); navigate(route.next, true); }} />;
+    const arrive = (signedIn: Session) => {
+      setSession(signedIn);
+      // GraphiQL is a page of its own: load it; the app's own pages move without a reload.
+      if (/^\/graphql(?:[/?#]|$)/.test(route.next)) location.replace(route.next);
+      else navigate(route.next, true);
+    };
+    return <SignInPage next={route.next} onSignedIn={arrive} />;
   }
   if (session === undefined || session === null) return <Loading />;
 

@@ -53,7 +53,7 @@ export function LineChart(props: LineChartProps) {
       scales: { x: { time: false } },
       legend: { live: true },
       cursor: { drag: { x: true, y: false, setScale: false } },
-      series: [{ label: props.xLabel }, { label: props.title, stroke: "#3b6fd4", width: 1.5, spanGaps: true, points: { show: false } }],
+      series: [{ label: props.xLabel }, { label: props.title, stroke: "#3b6fd4", width: 1.5, spanGaps: true }],
       axes: [{ label: props.xLabel }, {}],
       hooks: {
         setSelect: [
