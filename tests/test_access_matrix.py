@@ -1,6 +1,7 @@
 """The access matrix, against real servers on SQLite and PostgreSQL: for every kind of object (entity, team
 membership, project private and public, run, run file, history columns, sweep, sweep agent, artifact version,
-collection, registry of organization and restricted visibility, integration, automation, delivery), every role
+collection, registry of organization and restricted visibility, integration, automation, delivery, and through a browser's
+sign-in session: its own session, runs, run files, history columns), every role
 (owner, team admin, member, viewer, outsider, anonymous) and every action that applies (read, write, delete, link,
 list), one request, whose outcome must be what runbase_server/access.py's rules say.
 The world is built once per database."""
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,6 +53,10 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("automation", "read"): MEMBERS, ("automation", "list"): MEMBERS, ("automation", "write"): WRITERS,
     ("automation", "delete"): WRITERS,
     ("delivery", "read"): MEMBERS, ("delivery", "write"): WRITERS,
+    # the same rules through a browser's session cookie (web/sessions.py) instead of an API key
+    ("web session", "read"): SIGNED_IN,  # GET /api/session answers with the cookie's own user
+    ("run (browser)", "read"): MEMBERS, ("run (browser)", "write"): WRITERS,
+    ("run file (browser)", "read"): MEMBERS, ("history columns (browser)", "read"): MEMBERS,
 }
 
 CREATE_ARTIFACT = "mutation($i: CreateArtifactInput!) { createArtifact(input: $i) { artifact { id } } }"
@@ -77,6 +82,7 @@ class World:
     names: dict[str, str] = field(default_factory=dict)
     keys: dict[str, str | None] = field(default_factory=dict)
     ids: dict[str, Any] = field(default_factory=dict)
+    browsers: dict[str, tuple[httpx.Client, str]] = field(default_factory=dict)  # signed in, with the CSRF token
 
     def graphql(self, role: str, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         key = self.keys[role]
@@ -84,6 +90,20 @@ class World:
         response = httpx.post(f"{self.server.url}/graphql", json={"query": query, "variables": variables or {}},
                               headers=headers, timeout=60)
         return response.json()
+
+    def browser(self, role: str) -> tuple[httpx.Client, str]:
+        """The role signed in through POST /api/session; the anonymous one holds a forged cookie."""
+        if role not in self.browsers:
+            client = httpx.Client(base_url=self.server.url, timeout=60)
+            key = self.keys[role]
+            if key is None:
+                client.cookies.set("runbase_session", "forged")
+                self.browsers[role] = (client, "forged")
+            else:
+                signed_in = client.post("/api/session", json={"apiKey": key})
+                assert signed_in.status_code == 200, signed_in.text
+                self.browsers[role] = (client, signed_in.json()["csrfToken"])
+        return self.browsers[role]
 
     def setup(self, query: str, variables: dict[str, Any], role: str = "owner") -> Any:
         answer = self.graphql(role, query, variables)
@@ -105,7 +125,7 @@ def _version(world: World, role: str, entity: str, project: str, collection: str
 
 
 @pytest.fixture(scope="module")
-def world(server: Server) -> World:
+def world(server: Server) -> Iterator[World]:
     world = World(server, _unique("matrix"))
     world.keys = {"admin": server.key, "anonymous": None}
     world.setup(f'mutation {{ createTeam(input: {{teamName: "{world.team}"}}) {{ entity {{ name }} }} }}', {},
@@ -167,7 +187,9 @@ def world(server: Server) -> World:
     deliveries = world.setup("query($id: ID!) { trigger(id: $id) { deliveries { edges { node { id } } } } }",
                              {"id": world.ids["trigger watch"]}, "admin")
     [world.ids["delivery"]] = [edge["node"]["id"] for edge in deliveries["trigger"]["deliveries"]["edges"]]
-    return world
+    yield world
+    for client, _ in world.browsers.values():
+        client.close()
 
 
 def server_user(world: World, prefix: str) -> str:
@@ -230,6 +252,32 @@ def _history_columns(world: World, role: str) -> bool:
         missing = post("no-such-run").json()["errors"][0]["message"]
         assert response.json()["errors"][0]["message"] == missing.replace("no-such-run", "run")
     return response.status_code == 200
+
+
+def _browser(request: Callable[[World, httpx.Client, dict[str, str]], httpx.Response]) -> Check:
+    """A request through the role's session cookie with its CSRF token: allowed on 200, denied as 401 (no
+    session) or as what is missing; a GraphQL refusal as _query and _mutation tell it."""
+    def check(world: World, role: str) -> bool:
+        client, csrf = world.browser(role)
+        response = request(world, client, {"X-Runbase-CSRF": csrf})
+        assert response.status_code in (200, 401, 404), response.text
+        if response.status_code != 200:
+            assert response.json()["errors"][0]["extensions"]["code"] in DENIALS, response.text
+            return False
+        if response.headers["content-type"] != "application/json":
+            return True
+        body = response.json()
+        if body.get("errors"):
+            assert body["errors"][0]["extensions"]["code"] in DENIALS, body
+            return False
+        data = body.get("data", body)
+        return bool(data.get("project") and data["project"].get("run")) if "project" in data else bool(data)
+    return check
+
+
+def _run_query(world: World) -> dict[str, Any]:
+    return {"query": 'query($t: String) { project(name: "private", entityName: $t) { run(name: "run") { id } } }',
+            "variables": {"t": world.team}}
 
 
 def _team(world: World, _: str) -> dict[str, Any]:
@@ -372,6 +420,24 @@ def _listed(visibility: str) -> Check:
     return check
 
 
+def _web_session(world: World, role: str) -> bool:
+    client, _ = world.browser(role)
+    response = client.get("/api/session")
+    assert response.status_code in (200, 401), response.text
+    return response.status_code == 200 and response.json()["username"] == world.names[role]
+
+
+CELLS[("web session", "read")] = _web_session
+CELLS[("run (browser)", "read")] = _browser(
+    lambda w, client, headers: client.post("/graphql", json=_run_query(w), headers=headers))
+CELLS[("run (browser)", "write")] = _browser(lambda w, client, headers: client.post("/graphql", json={
+    "query": BUCKET, "variables": {"i": {"entityName": w.team, "modelName": "private", "name": "run",
+                                         "notes": "from a browser"}}}, headers=headers))
+CELLS[("run file (browser)", "read")] = _browser(  # a download: a GET, which needs no CSRF header
+    lambda w, client, _: client.get(f"/files/{w.team}/private/run/f.txt"))
+CELLS[("history columns (browser)", "read")] = _browser(lambda w, client, headers: client.post(
+    "/history/columns", json={"entity": w.team, "project": "private", "run": "run", "limit": 10},
+    headers=headers))
 CELLS[("organization registry", "list")] = _listed("organization")
 CELLS[("restricted registry", "list")] = _listed("restricted")
 assert set(CELLS) == set(EXPECTED)

@@ -58,7 +58,7 @@ def test_admin_key_from_environment_is_used(server: Server) -> None:
 
 def test_unknown_api_paths_are_404(server: Server) -> None:
     """Other paths are the web app's pages (test_web_sessions.py); none under a server route is."""
-    for path in ("/api/nope", "/files", "/history/nope", "/healthz/nope", "/graphql/nope", "/assets"):
+    for path in ("/api/nope", "/files", "/history/nope", "/healthz/nope", "/graphql/nope", "/static"):
         response = httpx.get(f"{server.url}{path}")
         assert response.status_code == 404 and "html" not in response.headers["content-type"], path
 

@@ -28,6 +28,7 @@ from ..web import sessions
 
 UPLOAD_OFFSET = "X-Runbase-Upload-Offset"
 MAX_BUNDLE_FILES = 10_000
+DOWNLOAD_HEADERS = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox; default-src 'none'"}
 CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+|\*)/(\d+|\*)")
 
 
@@ -230,8 +231,9 @@ class FileRoutes:
         return self._blob(found.sha256)
 
     def _blob(self, digest: str) -> Response:
+        """Users' bytes, which a browser signed in by cookie may open: never sniffed or run as a page."""
         return BlobResponse(self.store.path(digest), media_type="application/octet-stream",
-                            headers={"ETag": f'"{digest}"', "X-Runbase-Sha256": digest})
+                            headers={"ETag": f'"{digest}"', "X-Runbase-Sha256": digest, **DOWNLOAD_HEADERS})
 
     def _find_entry(self, request: Request) -> ArtifactEntry | None:
         params, credentials = request.path_params, self._credentials(request)

@@ -28,6 +28,7 @@ COOKIE = "runbase_session"
 CSRF_HEADER = "X-Runbase-CSRF"
 READ_ONLY_METHODS = frozenset({"GET", "HEAD"})
 TOUCH_EVERY = timedelta(minutes=1)  # last_seen_at is written at most this often, not on every request
+MAX_SESSIONS = 100  # per user: signing in over and over keeps the newest, so rows cannot pile up
 MAX_KEY_LENGTH = 1024  # an API key is 40+ characters; anything far longer is no key
 
 
@@ -108,6 +109,9 @@ def sign_in(session: Session, api_key: str, lifetime: timedelta) -> tuple[str, S
     session.add(WebSession(token_hash=hash_token(token), user_id=row.user_id, api_key_id=row.id, csrf_token=csrf,
                            created_at=now, expires_at=now + lifetime, last_seen_at=now))
     session.flush()
+    newest = (select(WebSession.id).where(WebSession.user_id == row.user_id).order_by(WebSession.id.desc())
+              .limit(MAX_SESSIONS))
+    session.execute(delete(WebSession).where(WebSession.user_id == row.user_id, WebSession.id.not_in(newest)))
     return token, SignedIn(Viewer(user_id=row.user_id, username=row.username, admin=row.admin), csrf)
 
 

@@ -1,0 +1,336 @@
+"""The web app's server side against a real server on SQLite and PostgreSQL, with httpx as the browser: sign-in
+sessions (cookie flags, CSRF header and Origin wherever the cookie authenticates, expiry, sign-out, a deleted
+key ending its sessions), the built pages (security headers, caching, no path out of assets/, API routes never
+shadowed, 503 when unbuilt) and the entity names the pages need. Access through a session is in
+test_access_matrix.py."""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import uuid
+from datetime import timedelta
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from conftest import Server
+
+from runbase_server.web.pages import CSP, GRAPHIQL_CSP
+
+SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin", "X-Frame-Options": "DENY"}
+VIEWER = {"query": "{ viewer { username } }"}
+
+
+@pytest.fixture(scope="module")
+def static(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny hand-made build, and a secret beside it that no path may reach."""
+    root = tmp_path_factory.mktemp("web")
+    static = root / "static"
+    (static / "assets" / "nested").mkdir(parents=True)
+    (static / "index.html").write_text("<!doctype html><title>runbase app</title>")
+    (static / "graphiql.html").write_text("<!doctype html><title>GraphiQL</title>")
+    (static / "assets" / "app-3f2a.js").write_text("console.log('app')")
+    (static / "assets" / "nested" / "style-9c.css").write_text("body{}")
+    (static / "assets" / ".hidden").write_text("hidden")
+    (root / "secret.txt").write_text("SECRET")
+    (static / "assets" / "link.js").symlink_to(root / "secret.txt")
+    (static / "assets" / "out").symlink_to(root)
+    return static
+
+
+@pytest.fixture(scope="module")
+def web(backend: str, static: Path, tmp_path_factory: pytest.TempPathFactory,
+        request: pytest.FixtureRequest) -> Iterator[Server]:
+    url = request.getfixturevalue("postgres").create() if backend == "postgresql" else None
+    srv = Server(tmp_path_factory.mktemp(f"web-{backend}"), url, {"RUNBASE_WEB_STATIC_DIR": str(static)}).start()
+    yield srv
+    srv.stop()
+
+
+def sign_in(server: Server, key: str | None = None) -> tuple[httpx.Client, str]:
+    """A browser signed in: its cookie jar holds the session; the CSRF token is returned."""
+    browser = httpx.Client(base_url=server.url)
+    response = browser.post("/api/session", json={"apiKey": key or server.key})
+    assert response.status_code == 200, response.text
+    return browser, response.json()["csrfToken"]
+
+
+def _code(response: httpx.Response) -> str:
+    return response.json()["errors"][0]["extensions"]["code"]
+
+
+def _sql(server: Server, statement: str, **parameters: str) -> list[object]:
+    """A statement on the server's own database, as an operator's tool would run it."""
+    engine = sa.create_engine(server.database_url or f"sqlite:///{server.data_dir / 'runbase.db'}")
+    try:
+        with engine.begin() as connection:
+            result = connection.execute(sa.text(statement), parameters)
+            return list(result.scalars()) if result.returns_rows else []
+    finally:
+        engine.dispose()
+
+
+def _secured(response: httpx.Response) -> bool:
+    return all(response.headers.get(name) == value for name, value in SECURITY_HEADERS.items())
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def test_sign_in_sets_a_protected_cookie_and_tells_the_csrf_token(web: Server) -> None:
+    response = httpx.post(f"{web.url}/api/session", json={"apiKey": web.key})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["username"] == "admin" and len(body["csrfToken"]) >= 40
+    cookie = response.headers["set-cookie"]
+    token = cookie.split(";")[0].removeprefix("runbase_session=")
+    assert len(token) >= 40 and token != body["csrfToken"]
+    assert {"HttpOnly", "SameSite=Strict", "Path=/"} <= {part.strip() for part in cookie.split(";")}
+    assert "secure" not in cookie.lower()
+    assert response.headers["cache-control"] == "no-store"
+    stored = _sql(web, "SELECT token_hash FROM web_sessions")  # stored hashed: the token itself is nowhere
+    assert _hash(token) in stored and token not in stored
+    again = httpx.get(f"{web.url}/api/session", cookies={"runbase_session": token})
+    assert again.json() == {"username": "admin", "csrfToken": body["csrfToken"], "admin": True}
+    # behind an HTTPS proxy (uvicorn trusts X-Forwarded-Proto from localhost) the cookie is Secure
+    proxied = httpx.post(f"{web.url}/api/session", json={"apiKey": web.key}, headers={"X-Forwarded-Proto": "https"})
+    assert "Secure" in {part.strip() for part in proxied.headers["set-cookie"].split(";")}
+
+
+def test_bad_sign_ins_are_refused(web: Server) -> None:
+    url = f"{web.url}/api/session"
+    wrong = httpx.post(url, json={"apiKey": "x" * 40})
+    assert wrong.status_code == 401 and _code(wrong) == "UNAUTHENTICATED" and "set-cookie" not in wrong.headers
+    assert httpx.post(url, json={"apiKey": "x" * 100_000}).status_code == 413
+    form = httpx.post(url, data={"apiKey": web.key})  # what another site's form could send
+    assert form.status_code == 415 and _code(form) == "UNSUPPORTED_MEDIA_TYPE"
+    plain = httpx.post(url, content=f'{{"apiKey": "{web.key}"}}', headers={"Content-Type": "text/plain"})
+    assert plain.status_code == 415
+    for body in ("not json", "[]", '{"apiKey": 5}', "{}"):
+        bad = httpx.post(url, content=body, headers={"Content-Type": "application/json"})
+        assert bad.status_code == 400 and _code(bad) == "BAD_REQUEST", body
+    foreign = httpx.post(url, json={"apiKey": web.key}, headers={"Origin": "http://evil.example"})
+    assert foreign.status_code == 403 and "set-cookie" not in foreign.headers
+    own = httpx.post(url, json={"apiKey": web.key}, headers={"Origin": web.url})
+    assert own.status_code == 200
+    assert httpx.get(url).status_code == 401
+    assert _code(httpx.get(url, cookies={"runbase_session": "forged"})) == "UNAUTHENTICATED"
+
+
+def test_changes_through_the_cookie_need_the_csrf_token_and_the_own_origin(web: Server) -> None:
+    browser, csrf = sign_in(web)
+    web.graphql('mutation { upsertBucket(input: {modelName: "web", name: "r"}) { inserted } }')
+    web.graphql('mutation { logHistory(input: {projectName: "web", runName: "r", rows: "[{\\"_step\\": 0}]"}) '
+                '{ accepted } }')
+    contents = uuid.uuid4().bytes
+    digest = hashlib.sha256(contents).hexdigest()
+    requests = {
+        "graphql": lambda headers: browser.post("/graphql", json=VIEWER, headers=headers),
+        "history": lambda headers: browser.post("/history/columns", json={"project": "web", "run": "r"},
+                                                headers=headers),
+        "upload": lambda headers: browser.put(f"/files/blobs/{digest}", content=contents, headers=headers),
+        "held": lambda headers: browser.post("/files/blobs/held", json={"digests": []}, headers=headers),
+    }
+    for name, send in requests.items():
+        for headers in ({}, {"X-Runbase-CSRF": "wrong"}, {"X-Runbase-CSRF": ""},
+                        {"X-Runbase-CSRF": csrf, "Origin": "http://evil.example"},
+                        {"X-Runbase-CSRF": csrf, "Origin": web.url.replace("127.0.0.1", "localhost")}):
+            refused = send(headers)
+            assert refused.status_code == 403 and _code(refused) == "FORBIDDEN", (name, headers, refused.text)
+        for headers in ({"X-Runbase-CSRF": csrf}, {"X-Runbase-CSRF": csrf, "Origin": web.url}):
+            assert send(headers).status_code in (200, 201), (name, headers)
+    assert browser.post("/graphql", json=VIEWER, headers={"X-Runbase-CSRF": csrf}).json() == {
+        "data": {"viewer": {"username": "admin"}}}
+    # downloads are links: a GET needs no CSRF header, but still the own origin when one is named
+    web.graphql("mutation($i: UpsertRunFilesInput!) { upsertRunFiles(input: $i) { files { name } } }", {"i": {
+        "projectName": "web", "runName": "r", "files": f'[{{"name": "f", "sha256": "{digest}", "size": 16}}]'}})
+    download = browser.get("/files/admin/web/r/f")
+    assert download.content == contents and download.headers["x-content-type-options"] == "nosniff"
+    assert download.headers["content-security-policy"] == "sandbox; default-src 'none'"
+    assert browser.get("/files/admin/web/r/f", headers={"Origin": "http://evil.example"}).status_code == 403
+    assert browser.head(f"/files/blobs/{digest}").status_code == 200
+    # an Authorization header wins over any cookie and needs no CSRF token (the SDK's way)
+    answer = httpx.post(f"{web.url}/graphql", json=VIEWER, cookies={"runbase_session": "forged"},
+                        headers={"Authorization": f"Bearer {web.key}"})
+    assert answer.json()["data"]["viewer"]["username"] == "admin"
+
+
+def test_sign_out_ends_the_session(web: Server) -> None:
+    browser, csrf = sign_in(web)
+    refused = browser.delete("/api/session")
+    assert refused.status_code == 403 and browser.get("/api/session").status_code == 200
+    token = browser.cookies["runbase_session"]
+    response = browser.delete("/api/session", headers={"X-Runbase-CSRF": csrf})
+    assert response.status_code == 204
+    assert response.headers["set-cookie"].startswith("runbase_session=;") and "Max-Age=0" in response.headers[
+        "set-cookie"]
+    assert _sql(web, "SELECT count(*) FROM web_sessions WHERE token_hash = :h", h=_hash(token)) == [0]
+    kept = {"runbase_session": token}  # a copy of the cookie taken before signing out
+    assert httpx.get(f"{web.url}/api/session", cookies=kept).status_code == 401
+    stale = httpx.post(f"{web.url}/graphql", json=VIEWER, cookies=kept, headers={"X-Runbase-CSRF": csrf})
+    assert stale.status_code == 401 and _code(stale) == "UNAUTHENTICATED"
+
+
+def test_an_expired_session_is_refused(web: Server) -> None:
+    browser, csrf = sign_in(web)
+    token_hash = _hash(browser.cookies["runbase_session"])
+    _sql(web, "UPDATE web_sessions SET expires_at = created_at WHERE token_hash = :h", h=token_hash)
+    assert browser.get("/api/session").status_code == 401
+    assert browser.post("/graphql", json=VIEWER, headers={"X-Runbase-CSRF": csrf}).status_code == 401
+    sign_in(web)  # a sign-in removes expired sessions
+    assert _sql(web, "SELECT count(*) FROM web_sessions WHERE token_hash = :h", h=token_hash) == [0]
+
+
+def test_deleting_the_key_ends_its_sessions_at_once(web: Server) -> None:
+    name = f"web-{uuid.uuid4().hex[:8]}"
+    key = web.create_user(name)
+    other = web.graphql("mutation($u: String!) { generateApiKey(input: {userName: $u}) { key apiKey { id } } }",
+                        {"u": name})["data"]["generateApiKey"]
+    browser, csrf = sign_in(web, key)
+    other_browser, other_csrf = sign_in(web, other["key"])
+    assert browser.post("/graphql", json=VIEWER, headers={"X-Runbase-CSRF": csrf}).json()["data"]["viewer"][
+        "username"] == name
+    web.graphql("mutation($id: ID!) { deleteApiKey(input: {id: $id}) { success } }", {"id": other["apiKey"]["id"]})
+    refused = other_browser.post("/graphql", json=VIEWER, headers={"X-Runbase-CSRF": other_csrf})
+    assert refused.status_code == 401 and other_browser.get("/api/session").status_code == 401
+    assert browser.get("/api/session").json()["username"] == name  # the user's other key's session lives on
+
+
+def test_pages_are_served_with_security_headers(web: Server) -> None:
+    for path in ("/", "/signin", "/admin", "/admin/demo", "/admin/demo/runs/abc123", "/a/b/artifacts/model/m/v1/x",
+                 "/admin/demo/runs/abc123?workspace=1"):
+        page = httpx.get(f"{web.url}{path}")
+        assert page.status_code == 200 and "runbase app" in page.text, path
+        assert page.headers["content-type"] == "text/html; charset=utf-8"
+        assert page.headers["content-security-policy"] == CSP and page.headers["cache-control"] == "no-cache"
+        assert _secured(page)
+    head = httpx.head(f"{web.url}/admin/demo")
+    assert head.status_code == 200 and head.content == b"" and head.headers["content-length"] == str(len(
+        "<!doctype html><title>runbase app</title>"))
+    graphiql = httpx.get(f"{web.url}/graphql", headers={"Accept": "text/html"})
+    assert graphiql.status_code == 200 and "GraphiQL" in graphiql.text
+    assert graphiql.headers["content-security-policy"] == GRAPHIQL_CSP and "'unsafe-inline'" not in \
+        GRAPHIQL_CSP.split("script-src")[1].split(";")[0]
+    assert _secured(graphiql)
+    assert httpx.head(f"{web.url}/graphql").status_code == 200
+    for path, media_type, body in (("/assets/app-3f2a.js", "text/javascript; charset=utf-8", "console.log('app')"),
+                                   ("/assets/nested/style-9c.css", "text/css; charset=utf-8", "body{}")):
+        asset = httpx.get(f"{web.url}{path}")
+        assert asset.status_code == 200 and asset.text == body and asset.headers["content-type"] == media_type
+        assert asset.headers["cache-control"] == "public, max-age=31536000, immutable"
+        assert _secured(asset) and asset.headers["content-security-policy"] == CSP
+        assert httpx.head(f"{web.url}{path}").status_code == 200
+    assert httpx.get(f"{web.url}/assets/missing-1.js").status_code == 404
+
+
+@pytest.mark.parametrize("path", [
+    "/assets/../secret.txt", "/assets/../../secret.txt", "/assets/%2e%2e/secret.txt", "/assets/..%2fsecret.txt",
+    "/assets/%2e%2e%2f%2e%2e%2fsecret.txt", "/assets/nested/../../secret.txt", "/assets/.hidden",
+    "/assets/link.js", "/assets/out/secret.txt", "/assets//etc/passwd", "/assets/%2fetc%2fpasswd",
+    "/assets/..\\secret.txt", "/assets/%00", "/assets/nested/%2e%2e/app-3f2a.js", "/assets/",
+])
+def test_no_path_leaves_the_assets(web: Server, path: str) -> None:
+    """Sent byte for byte (httpx would tidy the dots away): none reaches a file outside assets/, or a link."""
+    connection = http.client.HTTPConnection("127.0.0.1", web.port, timeout=10)
+    connection.request("GET", path)
+    response = connection.getresponse()
+    body = response.read()
+    connection.close()
+    assert b"SECRET" not in body and b"root:" not in body and b"hidden" not in body, path
+    assert response.status in (400, 404), (path, response.status)
+
+
+def test_api_routes_are_never_shadowed_by_pages(web: Server) -> None:
+    for method, path, status in (("GET", "/api/nope", 404), ("GET", "/files/blobs/abc", 405),
+                                 ("GET", "/history/columns", 405), ("GET", "/healthz/x", 404),
+                                 ("GET", "/static/x.js", 404), ("POST", "/admin/demo", 404),
+                                 ("DELETE", "/", 404), ("PUT", "/api/session", 405)):
+        response = httpx.request(method, f"{web.url}{path}")
+        assert response.status_code == status and "runbase app" not in response.text, (method, path)
+    assert httpx.get(f"{web.url}/healthz").json() == {"status": "ok"}
+
+
+def test_every_route_is_under_a_reserved_name(tmp_path: Path) -> None:
+    """A new route must add its first segment to names.SERVER_ROUTES, or it would take an entity's pages."""
+    from runbase_server.http.app import create_app
+    from runbase_server.names import SERVER_ROUTES
+    from runbase_server.settings import ServerSettings
+
+    app = create_app(ServerSettings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'r.db'}"))
+    firsts = {route.path.lstrip("/").partition("/")[0] for route in app.routes}  # type: ignore[attr-defined]
+    assert firsts <= SERVER_ROUTES, firsts - SERVER_ROUTES
+
+
+def test_an_unbuilt_app_answers_503(web: Server, static: Path) -> None:
+    (static / "index.html").rename(static / "index.html.away")
+    try:
+        for path in ("/", "/admin/demo", "/graphql"):
+            response = httpx.get(f"{web.url}{path}")
+            assert response.status_code == 503 and response.headers["content-type"].startswith("text/plain")
+            assert "not built" in response.text and "scripts/build_web" in response.text
+    finally:
+        (static / "index.html.away").rename(static / "index.html")
+    assert httpx.get(f"{web.url}/").status_code == 200
+
+
+def test_entity_names_of_server_routes_are_refused(web: Server) -> None:
+    for name in ("api", "Assets", "graphql", "signin", "healthz"):
+        made = web.graphql("mutation($u: String!) { createUser(input: {username: $u}) { user { id } } }", {"u": name})
+        assert "reserved" in made["errors"][0]["message"] and made["errors"][0]["extensions"]["code"] == \
+            "BAD_USER_INPUT", made
+        team = web.graphql("mutation($t: String!) { createTeam(input: {teamName: $t}) { entity { name } } }",
+                           {"t": name})
+        assert "reserved" in team["errors"][0]["message"], team
+    assert "errors" not in web.graphql('mutation { createTeam(input: {teamName: "apis"}) { entity { name } } }')
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_the_migration_cascades_from_keys_and_users_and_downgrades(database: str, tmp_path: Path,
+                                                                   request: pytest.FixtureRequest) -> None:
+    """With foreign keys on, as the server's engine has them: deleting a key or a user deletes its sessions
+    in the database itself, so no code path that deletes them can leave a session alive."""
+    from alembic import command
+    from alembic.config import Config
+    from runbase_server import auth, database as databases, users
+    from runbase_server.tables import ApiKey, User, WebSession
+    from runbase_server.web import sessions
+    from sqlalchemy.orm import Session
+
+    url = (request.getfixturevalue("postgres").create() if database == "postgresql"
+           else f"sqlite:///{tmp_path / 'w.db'}")
+    engine = databases.make_engine(url)
+    databases.upgrade(engine)
+    lifetime = timedelta(days=1)
+    with Session(engine) as session, session.begin():
+        user = users.create_user(session, "u")
+        keys = [auth.new_key() for _ in range(3)]
+        key_ids = [auth.store_key(session, user, key).id for key in keys]
+        tokens = [sessions.sign_in(session, key, lifetime)[0] for key in keys]
+        user_id = user.id
+    with Session(engine) as session, session.begin():
+        session.delete(session.get(ApiKey, key_ids[0]))  # as deleteApiKey does
+    with Session(engine) as session, session.begin():
+        assert sessions.find(session, tokens[0]) is None and sessions.find(session, tokens[1]) is not None
+        session.execute(sa.delete(ApiKey).where(ApiKey.id == key_ids[1]))  # in bulk, as the demo does
+    with Session(engine) as session, session.begin():
+        assert session.scalars(sa.select(WebSession.token_hash)).all() == [sessions.hash_token(tokens[2])]
+        more = [sessions.sign_in(session, keys[2], lifetime)[0] for _ in range(sessions.MAX_SESSIONS)]
+    with Session(engine) as session, session.begin():  # a user's sessions are capped: the oldest went
+        assert sessions.find(session, tokens[2]) is None and sessions.find(session, more[0]) is not None
+        assert session.scalar(sa.select(sa.func.count()).select_from(WebSession)) == sessions.MAX_SESSIONS
+        session.execute(sa.delete(User).where(User.id == user_id))
+    with Session(engine) as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(WebSession)) == 0
+    config = Config()
+    config.set_main_option("script_location", str(databases.MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes.update(connection=connection, secret_keys=())
+        command.downgrade(config, "0012")
+    assert "web_sessions" not in sa.inspect(engine).get_table_names()
+    databases.upgrade(engine)
+    assert "web_sessions" in sa.inspect(engine).get_table_names()
+    engine.dispose()
