@@ -30,6 +30,17 @@ export function parseObject(text: string): JsonObject {
 export function show(value: Json | undefined): string {
   if (value === undefined) return "";
   if (typeof value === "string") return value;
-  if (typeof value === "number") return Number.isFinite(value) ? String(value) : String(value);
+  if (typeof value === "number") return String(value);
   return JSON.stringify(value, (_k, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v));
+}
+
+/** A run's config in W&B's shape {"key": {"value": ..., "desc": ...}} as plain values, without W&B's _wandb. */
+export function configValues(text: string): JsonObject {
+  const values: JsonObject = {};
+  for (const [key, entry] of Object.entries(parseObject(text))) {
+    if (key === "_wandb") continue;
+    const wrapped = entry !== null && typeof entry === "object" && !Array.isArray(entry) && "value" in entry;
+    values[key] = wrapped ? (entry.value ?? null) : entry;
+  }
+  return values;
 }

@@ -13,7 +13,7 @@ import type {
   RunSystemEventsQueryVariables,
 } from "../generated/graphql";
 import { useLoad } from "../hooks";
-import { parseJson, parseObject, show, type Json, type JsonObject } from "../json";
+import { configValues, parseJson, parseObject, show, type Json, type JsonObject } from "../json";
 import runDocument from "../queries/run.graphql?raw";
 
 const SAMPLES = 1000;
@@ -145,16 +145,6 @@ function Pairs(props: { entries: [string, Json | undefined][]; label: string }) 
   );
 }
 
-function configEntries(text: string): [string, Json][] {
-  return Object.entries(parseObject(text))
-    .filter(([key]) => key !== "_wandb")
-    .map(([key, entry]): [string, Json] => [
-      key,
-      entry !== null && typeof entry === "object" && !Array.isArray(entry) && "value" in entry ? (entry.value ?? null) : entry,
-    ])
-    .sort(([a], [b]) => a.localeCompare(b));
-}
-
 function commandOf(meta: JsonObject | null): string {
   if (!meta) return "";
   const program = typeof meta.program === "string" ? meta.program : typeof meta.codePath === "string" ? meta.codePath : "";
@@ -217,7 +207,7 @@ export function RunPage(props: Where) {
         </div>
         <div>
           <h2>Config</h2>
-          <Pairs label="config" entries={configEntries(run.config)} />
+          <Pairs label="config" entries={Object.entries(configValues(run.config)).sort(([a], [b]) => a.localeCompare(b))} />
         </div>
         <div>
           <h2>Summary</h2>

@@ -7,7 +7,7 @@ import { ErrorBox, Loading } from "../components/Status";
 import { formatTime } from "../format";
 import type { ProjectRunsQuery, ProjectRunsQueryVariables } from "../generated/graphql";
 import { useLoad } from "../hooks";
-import { parseJson, parseObject, show, type JsonObject } from "../json";
+import { configValues, parseJson, parseObject, show, type JsonObject } from "../json";
 import runsDocument from "../queries/runs.graphql?raw";
 import { navigate, path } from "../router";
 
@@ -48,16 +48,6 @@ function serializeColumns(columns: Column[]): string {
 function orderField(column: Column | "created"): string {
   if (column === "created") return "created_at";
   return column.source === "config" ? `config.${column.key}.value` : `summary_metrics.${column.key}`;
-}
-
-function configValues(text: string): JsonObject {
-  const raw = parseObject(text);
-  const values: JsonObject = {};
-  for (const [key, entry] of Object.entries(raw)) {
-    if (key === "_wandb") continue;
-    values[key] = entry !== null && typeof entry === "object" && !Array.isArray(entry) && "value" in entry ? (entry.value ?? null) : entry;
-  }
-  return values;
 }
 
 interface Query {
