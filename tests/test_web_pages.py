@@ -155,6 +155,10 @@ def test_sign_in_and_out(browser: Any, web_server: Server, logged: dict[str, str
     page.wait_for_selector(".runs-table")
     assert not any("key" in cookie["name"].lower() for cookie in ctx.cookies())
     assert page.evaluate("document.cookie") == ""  # HttpOnly: no page script can read the session
+    page.click("a.brand")  # the viewer's projects
+    page.wait_for_selector(".projects a[href='/admin/table']")
+    assert page.url == web_server.url + "/"
+    shot(page, "projects")
     page.click("button.signout")
     page.wait_for_url(web_server.url + "/signin")
     assert page.request.get(web_server.url + "/api/session").status == 401
@@ -215,6 +219,13 @@ def test_runs_table_filter_sort_and_paging_match_the_api(context: Any, web_serve
     page.goto(web_server.url + "/admin/table")
     page.wait_for_selector(".runs-table")
     assert page.inner_text(".count .total") == str(TABLE_RUNS)
+    page.fill("#runs-filter", '{"config.lr": ')  # not JSON: said at once, nothing sent
+    page.click(".filter button[type=submit]")
+    assert "Not a filter" in page.inner_text(".filter .error")
+    page.fill("#runs-filter", '{"nosuchfield": 1}')  # the server's answer, shown as it says it
+    page.click(".filter button[type=submit]")
+    page.wait_for_selector("main > .runs > .error")
+    assert "nosuchfield" in page.inner_text("main > .runs > .error")
     filters = '{"config.lr": {"$gte": 0.04}, "tags": {"$in": ["t0", "t1"]}}'
     page.fill("#runs-filter", filters)
     page.click(".filter button[type=submit]")
