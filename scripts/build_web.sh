@@ -24,7 +24,8 @@ if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
     echo "scripts/build_web.sh again." >&2
     exit 1
 fi
-if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)'; then
+version_ok='const [a, b] = process.versions.node.split(".").map(Number); process.exit(a * 100 + b >= 2019 ? 0 : 1)'
+if ! node -e "$version_ok"; then
     echo "build_web.sh: ERROR: Node.js $(node --version) is too old to build the web app; it needs 20.19 or later." >&2
     exit 1
 fi

@@ -21,8 +21,9 @@ fi
 # The browser tests drive Debian's Chromium; install it where missing (this runs as root: no sudo). Where it
 # cannot be installed they skip with a message, unless RUNBASE_REQUIRE_POSTGRES=1 (CI), where they fail.
 if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1; then
-    apt-get install -y -q chromium >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; } \
-        || echo "test.sh: could not install chromium; the browser tests will skip (fail under RUNBASE_REQUIRE_POSTGRES=1)" >&2
+    apt-get install -y -q chromium >/dev/null \
+        || { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; } \
+        || echo "test.sh: could not install chromium: the browser tests skip (fail if RUNBASE_REQUIRE_POSTGRES=1)" >&2
 fi
 # The type checker first: its configuration (strict on new modules) is in pyproject.toml.
 .venv/bin/mypy
