@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# The test command: install runbase with its test dependencies into .venv, type-check it, run every test.
+# The test command: build the web app, install runbase with its test dependencies into .venv, type-check it,
+# run every test.
 # PostgreSQL tests skip with a message where no server answers on 127.0.0.1:5432,
 # unless RUNBASE_REQUIRE_POSTGRES=1 (as in CI), where they must run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The web app first: the editable install links the files present when it runs, the built pages included.
+./scripts/build_web.sh
 python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 # Editable, in "strict" mode: the package is a tree of links put on sys.path like an installed one, so a
@@ -14,6 +17,13 @@ python3 -m venv .venv
 # those tests then skip with a reason.
 if [ "${RUNBASE_TEST_TORCH:-1}" != "0" ]; then
     .venv/bin/python -m pip install -q torch==2.13.0
+fi
+# The browser tests drive Debian's Chromium; install it where missing (this runs as root: no sudo). Where it
+# cannot be installed they skip with a message, unless RUNBASE_REQUIRE_POSTGRES=1 (CI), where they fail.
+if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get install -y -q chromium >/dev/null \
+        || { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; } \
+        || echo "test.sh: could not install chromium: the browser tests skip (fail if RUNBASE_REQUIRE_POSTGRES=1)" >&2
 fi
 # The type checker first: its configuration (strict on new modules) is in pyproject.toml.
 .venv/bin/mypy

@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
+WEB_STATIC = Path("server/runbase_server/web/static")
 KEY_LINE = re.compile(r"created user 'admin' with API key ([A-Za-z0-9_]{40,}) ")
 
 
@@ -56,6 +57,9 @@ def copy_of_the_tree(destination: Path) -> Path:
             target = destination / name
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target, follow_symlinks=False)
+    # The built web app is ignored build output (the test command builds it first); a wheel ships it.
+    if (ROOT / WEB_STATIC / "index.html").is_file():
+        shutil.copytree(ROOT / WEB_STATIC, destination / WEB_STATIC, dirs_exist_ok=True)
     return destination
 
 

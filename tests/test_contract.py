@@ -1,10 +1,15 @@
-"""schema.graphql is the contract: the server serves exactly it and the client is generated from it."""
+"""schema.graphql is the contract: the server serves exactly it, and the client and the web app's operation
+types are generated from it."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
+import pytest
 from conftest import ROOT
 from graphql import build_schema, lexicographic_sort_schema, print_schema
 
@@ -21,6 +26,21 @@ def test_generated_client_is_up_to_date() -> None:
     result = subprocess.run([sys.executable, str(ROOT / "scripts" / "codegen.py"), "--check"], capture_output=True,
                             text=True, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_web_app_operation_types_are_up_to_date(tmp_path: Path) -> None:
+    """graphql-codegen also validates the page's operations (web/src/queries) against the schema."""
+    if shutil.which("node") is None:
+        pytest.skip("Node.js is not installed: the web app's generated types (web/src/generated) are not checked")
+    codegen = ROOT / "web" / "node_modules" / ".bin" / "graphql-codegen"
+    if not codegen.exists():
+        pytest.fail("web/node_modules is missing: run scripts/build_web.sh (the test command does)")
+    fresh = tmp_path / "graphql.ts"
+    result = subprocess.run([str(codegen), "--config", "codegen.ts", "--silent"], cwd=ROOT / "web", text=True,
+                            capture_output=True, timeout=300, env={**os.environ, "RUNBASE_CODEGEN_OUT": str(fresh)})
+    assert result.returncode == 0, result.stdout + result.stderr
+    committed = ROOT / "web" / "src" / "generated" / "graphql.ts"
+    assert fresh.read_text() == committed.read_text(), "stale web types: run `npm run codegen` in web/"
 
 
 def test_client_installs_without_server_dependencies() -> None:

@@ -73,7 +73,8 @@ def test_the_wheel_ships_every_package_and_the_contract(wheel: Path) -> None:
     for required in ("runbase/artifacts/__init__.py", "runbase/automations/__init__.py", "runbase/py.typed",
                      "runbase/_generated/client.py", "runbase_server/schema.graphql",
                      "runbase_server/migrations/env.py", "runbase_server/migrations/script.py.mako",
-                     "runbase_server/migrations/versions/0001_initial_schema.py"):
+                     "runbase_server/migrations/versions/0001_initial_schema.py",
+                     "runbase_server/web/static/index.html", "runbase_server/web/static/graphiql.html"):
         assert required in names, required
     sources = {path.relative_to(folder.parent).as_posix() for folder in (ROOT / "client" / "runbase",
                                                                           ROOT / "server" / "runbase_server")

@@ -76,7 +76,9 @@ def _env_key(name: str) -> str | None:
     return keys[0] if keys else None
 
 
-STATIC_DIR = Path(__file__).with_name("web") / "static"  # the web app's build output, shipped in the wheel
+# The web app's build output, shipped in the wheel. Resolved: a strict editable install links each file that
+# existed when it ran, so a later build's new asset names are found only in the source folder itself.
+STATIC_DIR = Path(__file__).resolve().with_name("web") / "static"
 SESSION_KEY = "runbase.settings"  # where a server's sessions carry its settings (Database.info)
 
 

@@ -1,0 +1,413 @@
+/** Internal type. DO NOT USE DIRECTLY. */
+type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+/** Internal type. DO NOT USE DIRECTLY. */
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+export type Maybe<T> = T | null;
+export type InputMaybe<T> = Maybe<T>;
+/** All built-in and custom scalars, mapped to their actual values */
+export type Scalars = {
+  ID: { input: string; output: string; }
+  String: { input: string; output: string; }
+  Boolean: { input: boolean; output: boolean; }
+  Int: { input: number; output: number; }
+  Float: { input: number; output: number; }
+  /** An ISO-8601 timestamp in UTC. */
+  DateTime: { input: string; output: string; }
+  /** A 64-bit signed integer, for steps and byte counts. */
+  Int64: { input: number; output: number; }
+  /** A string holding a JSON document (W&B's name for it). */
+  JSONString: { input: string; output: string; }
+};
+
+export type AddArtifactFilesInput = {
+  artifactId: Scalars['ID']['input'];
+  /**
+   * A JSON list of at most 1000 entries {"path", "sha256", "size"} (a blob uploaded first) or {"path", "ref",
+   * "digest", "size", "extra"} (a reference); a path added again is replaced, {"path", "remove": true} removes it.
+   */
+  files: Scalars['JSONString']['input'];
+};
+
+export type AgentHeartbeatInput = {
+  /** The agent's id (SweepAgent.id). */
+  id: Scalars['ID']['input'];
+  /** Metrics the agent reports (accepted, not used yet). */
+  metrics: InputMaybe<Scalars['JSONString']['input']>;
+  /** The states of the agent's runs: a JSON object {run_id: "running" | "finished" | ...}. */
+  runState: InputMaybe<Scalars['JSONString']['input']>;
+};
+
+export type CommitArtifactInput = {
+  artifactId: Scalars['ID']['input'];
+};
+
+export type CreateAgentInput = {
+  entityName: InputMaybe<Scalars['String']['input']>;
+  host: InputMaybe<Scalars['String']['input']>;
+  projectName: Scalars['String']['input'];
+  /** The sweep id (Sweep.name). */
+  sweep: Scalars['String']['input'];
+};
+
+export type CreateArtifactInput = {
+  /** Added when it is committed; "latest" is managed by the server. */
+  aliases: InputMaybe<Array<Scalars['String']['input']>>;
+  /** The sequence it goes to; created when missing. */
+  collectionName: Scalars['String']['input'];
+  description: InputMaybe<Scalars['String']['input']>;
+  /**
+   * Several processes building one version (upsert_artifact/finish_artifact) pass the same id: the PENDING
+   * version with that id is returned instead of a new one.
+   */
+  distributedId: InputMaybe<Scalars['String']['input']>;
+  entityName: InputMaybe<Scalars['String']['input']>;
+  historyStep: InputMaybe<Scalars['Int64']['input']>;
+  /** A JSON object, at most 100 keys. */
+  metadata: InputMaybe<Scalars['JSONString']['input']>;
+  projectName: Scalars['String']['input'];
+  /** The run logging it (lineage); null logs it from the Public API. */
+  runName: InputMaybe<Scalars['String']['input']>;
+  tags: InputMaybe<Array<Scalars['String']['input']>>;
+  ttlDurationSeconds: InputMaybe<Scalars['Int64']['input']>;
+  typeName: Scalars['String']['input'];
+};
+
+export type CreateFilterTriggerInput = {
+  action: Scalars['JSONString']['input'];
+  description: InputMaybe<Scalars['String']['input']>;
+  /** Default true. */
+  enabled: InputMaybe<Scalars['Boolean']['input']>;
+  entityName: Scalars['String']['input'];
+  eventFilter: Scalars['JSONString']['input'];
+  eventType: Scalars['String']['input'];
+  name: Scalars['String']['input'];
+  projectName: InputMaybe<Scalars['String']['input']>;
+  scopeName: InputMaybe<Scalars['String']['input']>;
+  /** PROJECT, ARTIFACT_COLLECTION or REGISTRY. */
+  scopeType: Scalars['String']['input'];
+};
+
+export type CreateGenericWebhookIntegrationInput = {
+  accessToken: InputMaybe<Scalars['String']['input']>;
+  entityName: Scalars['String']['input'];
+  name: Scalars['String']['input'];
+  secret: InputMaybe<Scalars['String']['input']>;
+  urlEndpoint: Scalars['String']['input'];
+};
+
+export type CreateInviteInput = {
+  admin: InputMaybe<Scalars['Boolean']['input']>;
+  entityName: Scalars['String']['input'];
+  /** admin, member or viewer; W&B's `admin: true` is role admin. */
+  role: InputMaybe<Scalars['String']['input']>;
+  username: Scalars['String']['input'];
+};
+
+export type CreateRegistryInput = {
+  /** Accepted types; null or absent accepts every type. */
+  artifactTypes: InputMaybe<Array<Scalars['String']['input']>>;
+  description: InputMaybe<Scalars['String']['input']>;
+  name: Scalars['String']['input'];
+  /** The organization's entity; default the viewer's entity. */
+  organization: InputMaybe<Scalars['String']['input']>;
+  visibility: Scalars['String']['input'];
+};
+
+export type CreateSlackIntegrationInput = {
+  /** A bot token (xoxb-...) with chat:write; the server posts with chat.postMessage. */
+  botToken: InputMaybe<Scalars['String']['input']>;
+  channelName: Scalars['String']['input'];
+  entityName: Scalars['String']['input'];
+  /** An incoming-webhook URL; used when no bot token is given. */
+  webhookUrl: InputMaybe<Scalars['String']['input']>;
+};
+
+export type CreateTeamInput = {
+  adminUserName: InputMaybe<Scalars['String']['input']>;
+  teamName: Scalars['String']['input'];
+};
+
+export type CreateUserInput = {
+  admin: InputMaybe<Scalars['Boolean']['input']>;
+  email: InputMaybe<Scalars['String']['input']>;
+  username: Scalars['String']['input'];
+};
+
+export type DeleteApiKeyInput = {
+  id: Scalars['ID']['input'];
+};
+
+export type DeleteArtifactCollectionInput = {
+  id: Scalars['ID']['input'];
+};
+
+export type DeleteArtifactInput = {
+  artifactId: Scalars['ID']['input'];
+  /** Without it, a version that has aliases (other than latest) is not deleted. */
+  deleteAliases: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+export type DeleteIntegrationInput = {
+  id: Scalars['ID']['input'];
+};
+
+export type DeleteInviteInput = {
+  entityName: Scalars['String']['input'];
+  id: Scalars['ID']['input'];
+};
+
+export type DeleteRegistryInput = {
+  id: Scalars['ID']['input'];
+};
+
+export type DeleteRunInput = {
+  /** Also delete the artifact versions the run logged (not those it only used), with their aliases and registry links. Without it they stay, logged by no run. */
+  deleteArtifacts: InputMaybe<Scalars['Boolean']['input']>;
+  entityName: InputMaybe<Scalars['String']['input']>;
+  projectName: Scalars['String']['input'];
+  runName: Scalars['String']['input'];
+};
+
+export type DeleteTriggerInput = {
+  id: Scalars['ID']['input'];
+};
+
+export type GenerateApiKeyInput = {
+  description: InputMaybe<Scalars['String']['input']>;
+  /** Admins may create a key for another user. */
+  userName: InputMaybe<Scalars['String']['input']>;
+};
+
+export type LinkArtifactInput = {
+  aliases: InputMaybe<Array<Scalars['String']['input']>>;
+  artifactId: Scalars['ID']['input'];
+  collectionName: Scalars['String']['input'];
+  /** The target portfolio's entity (a registry's organization), project and collection; created when missing. */
+  entityName: InputMaybe<Scalars['String']['input']>;
+  projectName: Scalars['String']['input'];
+};
+
+export type LogHistoryInput = {
+  /** Console output: a JSON list of lines, the first being line number consoleStart (0-based). Lines already stored are ignored. */
+  consoleLines: InputMaybe<Scalars['JSONString']['input']>;
+  consoleStart: InputMaybe<Scalars['Int64']['input']>;
+  entityName: InputMaybe<Scalars['String']['input']>;
+  projectName: Scalars['String']['input'];
+  /** Summary keys to remove in the same transaction (none may also be in summaryMetrics). */
+  removeSummaryKeys: InputMaybe<Array<Scalars['String']['input']>>;
+  /** A JSON list of row objects, each with an integer "_step", in increasing step order. */
+  rows: Scalars['JSONString']['input'];
+  /** The run id. */
+  runName: Scalars['String']['input'];
+  /** Keys merged into the summary in the same transaction; a null value is kept as null, as in W&B. */
+  summaryMetrics: InputMaybe<Scalars['JSONString']['input']>;
+  /** System metrics (the system stream, W&B's events): a JSON list of row objects, the first being row number systemStart (0-based), the next systemStart+1, and so on. Stored apart from history: no step, historyLineCount, summary or automation sees them. Rows at numbers the run already has are ignored, so a resend changes nothing; numbers need not follow on. A row that holds "_step" or that no database can store is refused alone (refusedSystemRows). The SDK sends W&B's rows: {"_wandb": true, "_timestamp": 1733400000.5, "_runtime": 15.0, "system.cpu": 12.5, ...}. */
+  systemRows: InputMaybe<Scalars['JSONString']['input']>;
+  systemStart: InputMaybe<Scalars['Int64']['input']>;
+};
+
+export type NotifyScriptableRunAlertInput = {
+  entityName: InputMaybe<Scalars['String']['input']>;
+  projectName: Scalars['String']['input'];
+  runName: Scalars['String']['input'];
+  /** INFO, WARN or ERROR. */
+  severity: InputMaybe<Scalars['String']['input']>;
+  text: Scalars['String']['input'];
+  /** Under 64 characters. */
+  title: Scalars['String']['input'];
+  /** Seconds since the last alert with this title (from this run) within which a new one is not sent. */
+  waitDuration: InputMaybe<Scalars['Float']['input']>;
+};
+
+export type RedeliverInput = {
+  deliveryId: Scalars['ID']['input'];
+};
+
+export type RegistryMembersInput = {
+  registryId: Scalars['ID']['input'];
+  /** admin, member or viewer (default member); ignored when removing. */
+  role: InputMaybe<Scalars['String']['input']>;
+  usernames: Array<Scalars['String']['input']>;
+};
+
+export type RewindRunInput = {
+  entityName: InputMaybe<Scalars['String']['input']>;
+  /** The metric that names the step: "_step" only, as in W&B. */
+  metricName: Scalars['String']['input'];
+  /** The step kept last; a fractional value means the last whole step up to it. */
+  metricValue: Scalars['Float']['input'];
+  /** Required: the project of the run. */
+  projectName: InputMaybe<Scalars['String']['input']>;
+  runName: Scalars['String']['input'];
+};
+
+export type UnlinkArtifactInput = {
+  artifactId: Scalars['ID']['input'];
+  /** The portfolio to remove it from. */
+  collectionId: Scalars['ID']['input'];
+};
+
+export type UpdateArtifactCollectionInput = {
+  description: InputMaybe<Scalars['String']['input']>;
+  id: Scalars['ID']['input'];
+  name: InputMaybe<Scalars['String']['input']>;
+  tags: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Only a collection whose versions are all of one type can change type. */
+  typeName: InputMaybe<Scalars['String']['input']>;
+};
+
+export type UpdateArtifactInput = {
+  /** The complete alias list in that collection; aliases not listed are removed ("latest" is kept where it is). */
+  aliases: InputMaybe<Array<Scalars['String']['input']>>;
+  artifactId: Scalars['ID']['input'];
+  /** The collection whose aliases are set (default: the artifact's sequence). */
+  collectionId: InputMaybe<Scalars['ID']['input']>;
+  description: InputMaybe<Scalars['String']['input']>;
+  metadata: InputMaybe<Scalars['JSONString']['input']>;
+  tags: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Null keeps it forever. */
+  ttlDurationSeconds: InputMaybe<Scalars['Int64']['input']>;
+};
+
+export type UpdateFilterTriggerInput = {
+  action: InputMaybe<Scalars['JSONString']['input']>;
+  description: InputMaybe<Scalars['String']['input']>;
+  enabled: InputMaybe<Scalars['Boolean']['input']>;
+  entityName: InputMaybe<Scalars['String']['input']>;
+  eventFilter: InputMaybe<Scalars['JSONString']['input']>;
+  eventType: InputMaybe<Scalars['String']['input']>;
+  id: Scalars['ID']['input'];
+  name: InputMaybe<Scalars['String']['input']>;
+  projectName: InputMaybe<Scalars['String']['input']>;
+  scopeName: InputMaybe<Scalars['String']['input']>;
+  scopeType: InputMaybe<Scalars['String']['input']>;
+};
+
+export type UpdateRegistryInput = {
+  allowAllArtifactTypes: InputMaybe<Scalars['Boolean']['input']>;
+  /** Types to add; types saved before stay. */
+  artifactTypes: InputMaybe<Array<Scalars['String']['input']>>;
+  description: InputMaybe<Scalars['String']['input']>;
+  id: Scalars['ID']['input'];
+  name: InputMaybe<Scalars['String']['input']>;
+  visibility: InputMaybe<Scalars['String']['input']>;
+};
+
+export type UpsertBucketInput = {
+  /** Replaces the whole config, in W&B's shape: {"key": {"value": ...}}. */
+  config: InputMaybe<Scalars['JSONString']['input']>;
+  displayName: InputMaybe<Scalars['String']['input']>;
+  entityName: InputMaybe<Scalars['String']['input']>;
+  exitCode: InputMaybe<Scalars['Int']['input']>;
+  groupName: InputMaybe<Scalars['String']['input']>;
+  host: InputMaybe<Scalars['String']['input']>;
+  jobType: InputMaybe<Scalars['String']['input']>;
+  /** W&B's name for the project. */
+  modelName: Scalars['String']['input'];
+  /** The run id; a random one is made when absent. */
+  name: InputMaybe<Scalars['String']['input']>;
+  notes: InputMaybe<Scalars['String']['input']>;
+  /** Summary keys to remove (none may also be in summaryMetrics). */
+  removeSummaryKeys: InputMaybe<Array<Scalars['String']['input']>>;
+  /** running, finished, failed, crashed. */
+  state: InputMaybe<Scalars['String']['input']>;
+  /** Keys merged into the summary; a null value is kept as null, as in W&B. */
+  summaryMetrics: InputMaybe<Scalars['JSONString']['input']>;
+  /** The id of a sweep of the same project that the run joins (W&B's; the SDK's sweep_id setting). */
+  sweep: InputMaybe<Scalars['String']['input']>;
+  tags: InputMaybe<Array<Scalars['String']['input']>>;
+};
+
+export type UpsertModelInput = {
+  /** PRIVATE or READ. */
+  access: InputMaybe<Scalars['String']['input']>;
+  description: InputMaybe<Scalars['String']['input']>;
+  entityName: InputMaybe<Scalars['String']['input']>;
+  name: Scalars['String']['input'];
+};
+
+export type UpsertRunFilesInput = {
+  entityName: InputMaybe<Scalars['String']['input']>;
+  /** A JSON list of {"name": "relative/path", "sha256": "...", "size": bytes}, at most 1000; each blob must be uploaded first. */
+  files: Scalars['JSONString']['input'];
+  projectName: Scalars['String']['input'];
+  runName: Scalars['String']['input'];
+};
+
+export type UpsertSweepInput = {
+  /** W&B's sweep configuration, YAML or JSON text. */
+  config: InputMaybe<Scalars['String']['input']>;
+  description: InputMaybe<Scalars['String']['input']>;
+  displayName: InputMaybe<Scalars['String']['input']>;
+  entityName: InputMaybe<Scalars['String']['input']>;
+  /** The sweep to change (Sweep.id); none creates one. */
+  id: InputMaybe<Scalars['ID']['input']>;
+  /** Existing runs of the project that join the sweep: a MongoDB-style filter, e.g. {"$or": [{"name": "a1"}]}. */
+  priorRunsFilters: InputMaybe<Scalars['JSONString']['input']>;
+  /** The project; when absent, the configuration's `project`, else "uncategorized". */
+  projectName: InputMaybe<Scalars['String']['input']>;
+  /** PENDING, RUNNING, PAUSED, FINISHED or CANCELED. */
+  state: InputMaybe<Scalars['String']['input']>;
+};
+
+export type UseArtifactInput = {
+  artifactId: Scalars['ID']['input'];
+  entityName: InputMaybe<Scalars['String']['input']>;
+  projectName: Scalars['String']['input'];
+  runName: Scalars['String']['input'];
+};
+
+export type ViewerQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ViewerQuery = { viewer: { username: string, entity: string, teams: Array<{ name: string }> } | null };
+
+export type EntityProjectsQueryVariables = Exact<{
+  entityName: string;
+  after: string | null | undefined;
+}>;
+
+
+export type EntityProjectsQuery = { projects: { totalCount: number, edges: Array<{ node: { name: string, entityName: string, description: string | null, createdAt: string } }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } } };
+
+export type RunOverviewQueryVariables = Exact<{
+  entityName: string;
+  project: string;
+  run: string;
+  consoleLines: number;
+}>;
+
+
+export type RunOverviewQuery = { project: { name: string, entityName: string, run: { name: string, displayName: string | null, state: string, exitCode: number | null, createdAt: string, heartbeatAt: string | null, finishedAt: string | null, host: string | null, group: string | null, jobType: string | null, notes: string | null, tags: Array<string>, config: string, summaryMetrics: string, historyKeys: string, historyLineCount: number, lastHistoryStep: number | null, sweepName: string | null, consoleTail: Array<string>, consoleLineCount: number, user: { username: string } | null, files: { totalCount: number, edges: Array<{ node: { name: string, sizeBytes: number, updatedAt: string, url: string } }> } } | null } | null };
+
+export type RunSampledHistoryQueryVariables = Exact<{
+  entityName: string;
+  project: string;
+  run: string;
+  specs: Array<string> | string;
+}>;
+
+
+export type RunSampledHistoryQuery = { project: { run: { sampledHistory: Array<string> } | null } | null };
+
+export type RunSystemEventsQueryVariables = Exact<{
+  entityName: string;
+  project: string;
+  run: string;
+  samples: number;
+}>;
+
+
+export type RunSystemEventsQuery = { project: { run: { events: Array<string> } | null } | null };
+
+export type ProjectRunsQueryVariables = Exact<{
+  entityName: string;
+  project: string;
+  filters: string | null | undefined;
+  order: string | null | undefined;
+  first: number;
+  after: string | null | undefined;
+}>;
+
+
+export type ProjectRunsQuery = { project: { name: string, entityName: string, runs: { totalCount: number, edges: Array<{ cursor: string, node: { name: string, displayName: string | null, state: string, createdAt: string, tags: Array<string>, config: string, summaryMetrics: string } }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } } } | null };

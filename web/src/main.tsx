@@ -1,0 +1,95 @@
+import { render } from "preact";
+import { useEffect, useState } from "preact/hooks";
+import "uplot/dist/uPlot.min.css";
+import "./styles.css";
+import { loadSession, signOut, whenSignedOut, type Session } from "./api";
+import { Link } from "./components/Link";
+import { ErrorBox, Loading } from "./components/Status";
+import { ProjectsPage } from "./pages/Projects";
+import { RunPage } from "./pages/Run";
+import { RunsPage } from "./pages/Runs";
+import { SignInPage } from "./pages/SignIn";
+import { navigate, parse, path, useLocation } from "./router";
+
+function signInUrl(): string {
+  return "/signin?next=" + encodeURIComponent(location.pathname + location.search);
+}
+
+function App() {
+  const url = useLocation();
+  const route = parse(url);
+  const [session, setSession] = useState<Session | null | undefined>(undefined);
+  const [failure, setFailure] = useState<Error | null>(null);
+
+  useEffect(() => {
+    whenSignedOut(() => {
+      setSession(null);
+      navigate(signInUrl(), true);
+    });
+    loadSession().then(setSession, (error: Error) => setFailure(error));
+  }, []);
+
+  useEffect(() => {
+    if (session === null && route.page !== "signin") navigate(signInUrl(), true);
+  }, [session, route.page]);
+
+  useEffect(() => {
+    const titles: Record<string, string> = { signin: "Sign in", projects: "Projects", unbuilt: "Not built", notfound: "Not found" };
+    const named = route.page === "runs" ? `${route.entity}/${route.project}` : route.page === "run" ? route.run : titles[route.page];
+    document.title = `${named ?? ""} · runbase`;
+  }, [url.href]);
+
+  if (failure) return <ErrorBox error={failure} />;
+  if (route.page === "signin") {
+    const arrive = (signedIn: Session) => {
+      setSession(signedIn);
+      // GraphiQL is a page of its own: load it; the app's own pages move without a reload.
+      if (/^\/graphql(?:[/?#]|$)/.test(route.next)) location.replace(route.next);
+      else navigate(route.next, true);
+    };
+    return <SignInPage next={route.next} onSignedIn={arrive} />;
+  }
+  if (session === undefined || session === null) return <Loading />;
+
+  const leave = async () => {
+    await signOut().catch((error: Error) => setFailure(error));
+    setSession(null);
+    navigate("/signin", true);
+  };
+  return (
+    <div class="app">
+      <header class="topbar">
+        <Link href="/" class="brand">runbase</Link>
+        <nav class="crumbs">
+          {"entity" in route && route.entity !== null && <Link href={path(route.entity)}>{route.entity}</Link>}
+          {"project" in route && (
+            <>
+              <span class="sep">/</span>
+              <Link href={path(route.entity, route.project)}>{route.project}</Link>
+            </>
+          )}
+          {route.page === "run" && (
+            <>
+              <span class="sep">/</span>
+              <span>{route.run}</span>
+            </>
+          )}
+        </nav>
+        <span class="spacer" />
+        <a href="/graphql" class="tool">GraphiQL</a>
+        <span class="user">{session.username}</span>
+        <button type="button" class="signout" onClick={leave}>Sign out</button>
+      </header>
+      <main>
+        {route.page === "projects" && <ProjectsPage entity={route.entity} />}
+        {route.page === "runs" && <RunsPage entity={route.entity} project={route.project} query={url.searchParams} />}
+        {route.page === "run" && <RunPage entity={route.entity} project={route.project} run={route.run} />}
+        {route.page === "unbuilt" && <ErrorBox error={`The ${route.what} pages are not built yet in this version of runbase.`} />}
+        {route.page === "notfound" && <ErrorBox error="No page at this address." />}
+      </main>
+    </div>
+  );
+}
+
+const root = document.getElementById("app");
+if (root) render(<App />, root);

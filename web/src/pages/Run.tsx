@@ -1,0 +1,290 @@
+// A run: overview, a chart per history key (zoom fetches a finer sample of the visible steps), system metrics,
+// console output and files.
+import { gql } from "../api";
+import { LineChart, type Series } from "../components/LineChart";
+import { ErrorBox, Loading } from "../components/Status";
+import { formatBytes, formatDuration, formatTime } from "../format";
+import type {
+  RunOverviewQuery,
+  RunOverviewQueryVariables,
+  RunSampledHistoryQuery,
+  RunSampledHistoryQueryVariables,
+  RunSystemEventsQuery,
+  RunSystemEventsQueryVariables,
+} from "../generated/graphql";
+import { useLoad } from "../hooks";
+import { configValues, parseJson, parseObject, show, type Json, type JsonObject } from "../json";
+import runDocument from "../queries/run.graphql?raw";
+
+const SAMPLES = 1000;
+const MAX_SPECS = 100; // the server's limit per sampledHistory call
+const CONSOLE_LINES = 1000;
+const METADATA_FILE = "wandb-metadata.json";
+
+type RunData = NonNullable<NonNullable<RunOverviewQuery["project"]>["run"]>;
+interface Where {
+  entity: string;
+  project: string;
+  run: string;
+}
+
+/** Numeric history keys, the ones a line chart can draw, in name order; keys starting with _ are W&B's own. */
+function chartKeys(historyKeys: string): string[] {
+  const keys = parseObject(historyKeys).keys;
+  if (keys === null || typeof keys !== "object" || Array.isArray(keys)) return [];
+  return Object.entries(keys)
+    .filter(([key, info]) => {
+      if (key.startsWith("_") || info === null || typeof info !== "object" || Array.isArray(info)) return false;
+      const counts = info.typeCounts;
+      return Array.isArray(counts) && counts.some((c) => c !== null && typeof c === "object" && !Array.isArray(c) && c.type === "number");
+    })
+    .map(([key]) => key)
+    .sort();
+}
+
+function number(value: Json | undefined): number | null {
+  return typeof value === "number" && Number.isFinite(value) ? value : null;
+}
+
+function toSeries(rows: Json, x: string, y: string): Series {
+  const xs: number[] = [];
+  const ys: (number | null)[] = [];
+  if (Array.isArray(rows)) {
+    for (const row of rows) {
+      if (row === null || typeof row !== "object" || Array.isArray(row)) continue;
+      const at = number(row[x]);
+      if (at === null) continue;
+      xs.push(at);
+      ys.push(number(row[y]));
+    }
+  }
+  return [xs, ys];
+}
+
+async function sampled(where: Where, keys: string[], range?: { min: number; max: number }): Promise<Series[]> {
+  const out: Series[] = [];
+  for (let i = 0; i < keys.length; i += MAX_SPECS) {
+    const batch = keys.slice(i, i + MAX_SPECS);
+    const specs = batch.map((key) =>
+      JSON.stringify({
+        keys: [key],
+        samples: SAMPLES,
+        xAxis: "_step",
+        ...(range ? { minStep: Math.floor(range.min), maxStep: Math.ceil(range.max) + 1 } : {}),
+      }),
+    );
+    const data = await gql<RunSampledHistoryQuery, RunSampledHistoryQueryVariables>(runDocument, "RunSampledHistory", {
+      entityName: where.entity,
+      project: where.project,
+      run: where.run,
+      specs,
+    });
+    const lists = data.project?.run?.sampledHistory ?? [];
+    batch.forEach((key, j) => out.push(toSeries(parseJson(lists[j] ?? "[]"), "_step", key)));
+  }
+  return out;
+}
+
+async function systemCharts(where: Where): Promise<[string, Series][]> {
+  const data = await gql<RunSystemEventsQuery, RunSystemEventsQueryVariables>(runDocument, "RunSystemEvents", {
+    entityName: where.entity,
+    project: where.project,
+    run: where.run,
+    samples: SAMPLES,
+  });
+  const rows = (data.project?.run?.events ?? []).map((text) => parseJson(text));
+  const keys = new Set<string>();
+  for (const row of rows) {
+    if (row !== null && typeof row === "object" && !Array.isArray(row)) {
+      for (const [key, value] of Object.entries(row)) if (key.startsWith("system.") && typeof value === "number") keys.add(key);
+    }
+  }
+  return [...keys].sort().map((key) => [key, toSeries(rows, "_runtime", key)]);
+}
+
+async function metadata(run: RunData): Promise<JsonObject | null> {
+  const file = run.files.edges.find((edge) => edge.node.name === METADATA_FILE)?.node;
+  if (!file || !file.url.startsWith("/files/")) return null;
+  const response = await fetch(file.url, { credentials: "same-origin" });
+  if (!response.ok) throw new Error(`${METADATA_FILE}: HTTP ${response.status}`);
+  return parseObject(await response.text());
+}
+
+async function loadRun(where: Where) {
+  const data = await gql<RunOverviewQuery, RunOverviewQueryVariables>(runDocument, "RunOverview", {
+    entityName: where.entity,
+    project: where.project,
+    run: where.run,
+    consoleLines: CONSOLE_LINES,
+  });
+  if (!data.project) throw new Error(`No project ${where.entity}/${where.project}, or you may not see it.`);
+  const run = data.project.run;
+  if (!run) throw new Error(`No run ${where.run} in ${where.entity}/${where.project}.`);
+  const keys = chartKeys(run.historyKeys);
+  const [series, system, meta] = await Promise.all([
+    sampled(where, keys),
+    systemCharts(where),
+    metadata(run).catch((error: Error) => ({ error: error.message }) as JsonObject),
+  ]);
+  return { run, keys, series, system, meta };
+}
+
+function Pairs(props: { entries: [string, Json | undefined][]; label: string }) {
+  if (props.entries.length === 0) return <p class="empty">None.</p>;
+  return (
+    <table class="pairs" aria-label={props.label}>
+      <tbody>
+        {props.entries.map(([key, value]) => (
+          <tr key={key}>
+            <th>{key}</th>
+            <td>{show(value)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function commandOf(meta: JsonObject | null): string {
+  if (!meta) return "";
+  const program = typeof meta.program === "string" ? meta.program : typeof meta.codePath === "string" ? meta.codePath : "";
+  const args = Array.isArray(meta.args) ? meta.args.map((arg) => show(arg)) : [];
+  return ["python", program, ...args].filter((part) => part !== "").join(" ");
+}
+
+function gitOf(meta: JsonObject | null): { commit: string; remote: string } {
+  const git = meta?.git;
+  if (git === null || git === undefined || typeof git !== "object" || Array.isArray(git)) return { commit: "", remote: "" };
+  return { commit: show(git.commit), remote: show(git.remote) };
+}
+
+export function RunPage(props: Where) {
+  const where = { entity: props.entity, project: props.project, run: props.run };
+  const loaded = useLoad(() => loadRun(where), [props.entity, props.project, props.run]);
+  if (loaded.state === "loading") return <Loading />;
+  if (loaded.state === "failed") return <ErrorBox error={loaded.error} />;
+  const { run, keys, series, system, meta } = loaded.value;
+  const git = gitOf(meta);
+  const started = Date.parse(run.createdAt);
+  const ended = Date.parse(run.finishedAt ?? run.heartbeatAt ?? "");
+  const overview: [string, Json | undefined][] = [
+    ["Run id", run.name],
+    ["State", run.state],
+    ["Exit code", run.exitCode ?? undefined],
+    ["User", run.user?.username],
+    ["Created", formatTime(run.createdAt)],
+    ["Last heartbeat", formatTime(run.heartbeatAt)],
+    ["Finished", formatTime(run.finishedAt)],
+    ["Runtime", Number.isNaN(ended) ? "" : formatDuration((ended - started) / 1000)],
+    ["Host", run.host ?? (meta ? show(meta.host) : "")],
+    ["Command", commandOf(meta)],
+    ["Git commit", git.commit],
+    ["Git remote", git.remote],
+    ["Group", run.group ?? ""],
+    ["Job type", run.jobType ?? ""],
+    ["Sweep", run.sweepName ?? ""],
+    ["Notes", run.notes ?? ""],
+  ];
+  const summary = Object.entries(parseObject(run.summaryMetrics))
+    .filter(([key]) => !key.startsWith("_"))
+    .sort(([a], [b]) => a.localeCompare(b));
+  const refine = (key: string) => async (min: number, max: number) => (await sampled(where, [key], { min, max }))[0] ?? [[], []];
+
+  return (
+    <div class="run">
+      <h1>
+        <span class="run-name">{run.displayName || run.name}</span> <span class={`state state-${run.state}`}>{run.state}</span>
+      </h1>
+      <p class="tags">
+        {run.tags.map((tag) => (
+          <span key={tag} class="tag">{tag}</span>
+        ))}
+      </p>
+      <section class="overview">
+        <div>
+          <h2>Overview</h2>
+          <Pairs label="overview" entries={overview.filter(([, value]) => value !== undefined && value !== "")} />
+        </div>
+        <div>
+          <h2>Config</h2>
+          <Pairs label="config" entries={Object.entries(configValues(run.config)).sort(([a], [b]) => a.localeCompare(b))} />
+        </div>
+        <div>
+          <h2>Summary</h2>
+          <Pairs label="summary" entries={summary} />
+        </div>
+      </section>
+      <section>
+        <h2>Charts</h2>
+        {keys.length === 0 ? (
+          <p class="empty">No numeric history logged.</p>
+        ) : (
+          <>
+            <p class="hint">Drag across a chart to zoom into those steps (a finer sample loads); double-click to reset.</p>
+            <div class="charts" data-section="history">
+              {keys.map((key, i) => (
+                <LineChart key={key} title={key} xLabel="_step" data={series[i] ?? [[], []]} refine={refine(key)} />
+              ))}
+            </div>
+          </>
+        )}
+      </section>
+      <section>
+        <h2>System</h2>
+        {system.length === 0 ? (
+          <p class="empty">No system metrics.</p>
+        ) : (
+          <div class="charts" data-section="system">
+            {system.map(([key, data]) => (
+              <LineChart key={key} title={key} xLabel="_runtime (s)" data={data} />
+            ))}
+          </div>
+        )}
+      </section>
+      <section>
+        <h2>Console output</h2>
+        {run.consoleLineCount === 0 ? (
+          <p class="empty">No console output.</p>
+        ) : (
+          <>
+            <p class="hint">
+              {run.consoleLineCount > run.consoleTail.length
+                ? `The last ${run.consoleTail.length} of ${run.consoleLineCount} lines.`
+                : `${run.consoleLineCount} lines.`}
+            </p>
+            <pre class="console">{run.consoleTail.join("\n")}</pre>
+          </>
+        )}
+      </section>
+      <section>
+        <h2>Files</h2>
+        {run.files.edges.length === 0 ? (
+          <p class="empty">No files.</p>
+        ) : (
+          <table class="grid files">
+            <thead>
+              <tr>
+                <th>Name</th>
+                <th>Size</th>
+                <th>Updated</th>
+              </tr>
+            </thead>
+            <tbody>
+              {run.files.edges.map(({ node }) => (
+                <tr key={node.name}>
+                  <td>{node.url.startsWith("/files/") ? <a href={node.url} download={node.name.split("/").pop()}>{node.name}</a> : node.name}</td>
+                  <td>{formatBytes(node.sizeBytes)}</td>
+                  <td>{formatTime(node.updatedAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+      <section>
+        <h2>Metadata</h2>
+        {meta ? <Pairs label="metadata" entries={Object.entries(meta).sort(([a], [b]) => a.localeCompare(b))} /> : <p class="empty">No {METADATA_FILE}.</p>}
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,71 @@
+// History API routing: the URL is the state, so links can be shared and the back button works.
+import { useEffect, useState } from "preact/hooks";
+
+export type Route =
+  | { page: "signin"; next: string }
+  | { page: "projects"; entity: string | null }
+  | { page: "runs"; entity: string; project: string }
+  | { page: "run"; entity: string; project: string; run: string }
+  | { page: "unbuilt"; what: string }
+  | { page: "notfound" };
+
+function segments(pathname: string): string[] {
+  return pathname
+    .split("/")
+    .filter((part) => part !== "")
+    .map((part) => {
+      try {
+        return decodeURIComponent(part);
+      } catch {
+        return part;
+      }
+    });
+}
+
+/** Only same-site paths are followed after sign-in: an absolute or protocol-relative next= is dropped. */
+export function safeNext(next: string | null): string {
+  if (!next || !next.startsWith("/") || next.startsWith("//") || next.startsWith("/\\")) return "/";
+  return next;
+}
+
+export function parse(location: Location | URL): Route {
+  const parts = segments(location.pathname);
+  const [first, second, third, fourth] = parts;
+  if (first === undefined) return { page: "projects", entity: null };
+  if (first === "signin" && parts.length === 1) {
+    return { page: "signin", next: safeNext(new URLSearchParams(location.search).get("next")) };
+  }
+  if (second === undefined) return { page: "projects", entity: first };
+  if (third === undefined || (third === "runs" && fourth === undefined) || (third === "table" && fourth === undefined)) {
+    return { page: "runs", entity: first, project: second };
+  }
+  if (third === "runs" && fourth !== undefined && parts.length === 4) {
+    return { page: "run", entity: first, project: second, run: fourth };
+  }
+  if (["artifacts", "sweeps", "automations", "reports", "workspace"].includes(third)) {
+    return { page: "unbuilt", what: third };
+  }
+  return { page: "notfound" };
+}
+
+export function path(...parts: string[]): string {
+  return "/" + parts.map(encodeURIComponent).join("/");
+}
+
+export function navigate(to: string, replace = false): void {
+  if (to === location.pathname + location.search) return;
+  if (replace) history.replaceState(null, "", to);
+  else history.pushState(null, "", to);
+  window.dispatchEvent(new PopStateEvent("popstate"));
+}
+
+/** The current URL, re-read on every navigation (links, back and forward). */
+export function useLocation(): URL {
+  const [url, setUrl] = useState(() => new URL(location.href));
+  useEffect(() => {
+    const update = () => setUrl(new URL(location.href));
+    window.addEventListener("popstate", update);
+    return () => window.removeEventListener("popstate", update);
+  }, []);
+  return url;
+}
