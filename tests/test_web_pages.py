@@ -11,14 +11,13 @@ import json
 import math
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REQUIRE_POSTGRES, ROOT, Server, run_script, sdk_environment
+from browser import browser, chart_data, shot, sign_in, signed_in_context, web_server
+from conftest import ROOT, Server, run_script, sdk_environment
 
-CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = ROOT / "test-outputs" / "web"
+__all__ = ["browser", "web_server"]  # fixtures, used by name
 HOSTILE = "<img src=x onerror=alert(1)>"
 STEPS = 3000
 TABLE_RUNS = 120
@@ -38,29 +37,6 @@ hostile.summary[%r] = "<svg onload=alert(4)>"
 print("HOSTILE", hostile.id)
 hostile.finish()
 """ % (STEPS, HOSTILE, HOSTILE, HOSTILE, HOSTILE, HOSTILE)
-
-
-def _need_chromium() -> Any:
-    """Playwright's sync API, or a skip (a failure in CI, where the test command installs Chromium)."""
-    reason = None
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is missing (the test command installs it with `apt-get install -y chromium`)"
-    try:
-        from playwright import sync_api
-    except ImportError:
-        reason = "the playwright package is not installed (it is in the dev extra)"
-    if reason:
-        if REQUIRE_POSTGRES:
-            pytest.fail(f"browser tests are required in CI (RUNBASE_REQUIRE_POSTGRES=1): {reason}")
-        pytest.skip(reason)
-    return sync_api
-
-
-@pytest.fixture(scope="module")
-def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    server = Server(tmp_path_factory.mktemp("web-server"), None).start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -91,52 +67,10 @@ def logged(web_server: Server, tmp_path_factory: pytest.TempPathFactory) -> dict
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    sync_api = _need_chromium()
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
-        yield chromium
-        chromium.close()
-
-
-def sign_in(page: Any, server: Server, path: str) -> None:
-    """Open `path` signed out: the page sends to /signin?next=..., the key signs in and brings it back."""
-    page.goto(server.url + path)
-    page.wait_for_url(re.compile(r"/signin\?next="))
-    page.fill("#api-key", server.key)
-    page.click("button[type=submit]")
-    page.wait_for_url(server.url + path)
-
-
-@pytest.fixture(scope="module")
 def context(browser: Any, web_server: Server, logged: dict[str, str]) -> Iterator[Any]:
-    """One signed-in browser context for the module; every page's dialogs and console errors are kept."""
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
-    ctx.problems = []  # type: ignore[attr-defined]
-
-    def watch(page: Any) -> None:
-        page.on("dialog", lambda dialog: (ctx.problems.append(f"dialog: {dialog.message}"), dialog.dismiss()))
-        page.on("console", lambda m: m.type == "error" and ctx.problems.append(f"console: {m.text}"))
-        page.on("pageerror", lambda error: ctx.problems.append(f"pageerror: {error}"))
-
-    ctx.on("page", watch)
-    page = ctx.new_page()
-    sign_in(page, web_server, "/admin/web")
-    page.close()
-    ctx.problems.clear()  # signed out, GET /api/session answered 401: Chromium logs that as an error
+    ctx = signed_in_context(browser, web_server, "/admin/web")
     yield ctx
     ctx.close()
-
-
-def shot(page: Any, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def chart_data(page: Any, key: str) -> list[list[float | None]]:
-    selector = f'.chart[data-key="{key}"]'
-    page.wait_for_function("s => document.querySelector(s)?.uplot !== undefined", arg=selector)
-    return page.eval_on_selector(selector, "e => e.uplot.data.map(s => Array.from(s))")
 
 
 def test_sign_in_and_out(browser: Any, web_server: Server, logged: dict[str, str]) -> None:
