@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REQUIRE_POSTGRES, ROOT, Server
+from conftest import REQUIRE_POSTGRES, ROOT, Server, run_script, sdk_environment
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = ROOT / "test-outputs" / "web"
@@ -74,6 +74,13 @@ def signed_in_context(browser: Any, server: Server, path: str) -> Any:
     page.close()
     ctx.problems.clear()  # signed out, GET /api/session answered 401: Chromium logs that as an error
     return ctx
+
+
+def sdk_output(server: Server, tmp_path_factory: pytest.TempPathFactory, script: str) -> str:
+    """What a training script using the SDK against `server` printed (no system metrics sampled)."""
+    env = sdk_environment(server, tmp_path_factory.mktemp("sdk"))
+    env["RUNBASE_DISABLE_STATS"] = "true"
+    return run_script(script, env).stdout
 
 
 def shot(page: Any, name: str) -> None:

@@ -29,6 +29,10 @@ from ..web import sessions
 UPLOAD_OFFSET = "X-Runbase-Upload-Offset"
 MAX_BUNDLE_FILES = 10_000
 DOWNLOAD_HEADERS = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox; default-src 'none'"}
+HTML = "text/html; charset=utf-8"
+HTML_SUFFIXES = (".html", ".htm")
+# A logged page's own styles and embedded (data:) images show; still no script, no request anywhere.
+HTML_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+|\*)/(\d+|\*)")
 
 
@@ -228,12 +232,17 @@ class FileRoutes:
             p = request.path_params
             return error_response(f"no file {p['name']!r} in run {p['entity']}/{p['project']}/{p['run']} "
                           "(or no access to it)", "NOT_FOUND", 404)
-        return self._blob(found.sha256)
+        return self._blob(found.sha256, html=found.name.lower().endswith(HTML_SUFFIXES))
 
-    def _blob(self, digest: str) -> Response:
-        """Users' bytes, which a browser signed in by cookie may open: never sniffed or run as a page."""
-        return BlobResponse(self.store.path(digest), media_type="application/octet-stream",
-                            headers={"ETag": f'"{digest}"', "X-Runbase-Sha256": digest, **DOWNLOAD_HEADERS})
+    def _blob(self, digest: str, *, html: bool = False) -> Response:
+        """Users' bytes, which a browser signed in by cookie may open: never sniffed or run as a page. A run's
+        HTML file (runbase.Html) is shown as HTML so the run page can frame it; the sandbox CSP still gives it
+        an origin of its own, no scripts and nothing loaded from anywhere."""
+        headers = {"ETag": f'"{digest}"', "X-Runbase-Sha256": digest, **DOWNLOAD_HEADERS}
+        if html:
+            headers["Content-Security-Policy"] = HTML_CSP
+        return BlobResponse(self.store.path(digest), media_type=HTML if html else "application/octet-stream",
+                            headers=headers)
 
     def _find_entry(self, request: Request) -> ArtifactEntry | None:
         params, credentials = request.path_params, self._credentials(request)

@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ..names import SERVER_ROUTES
 
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-       "media-src 'self' blob:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; "
+       "media-src 'self' blob:; font-src 'self' data:; connect-src 'self'; frame-src 'self'; frame-ancestors 'none'; "
        "base-uri 'none'; form-action 'self'")
 GRAPHIQL_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")  # GraphiQL styles inline
 SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin", "X-Frame-Options": "DENY"}

@@ -1,14 +1,15 @@
-// A run: overview, a chart per history key (zoom fetches a finer sample of the visible steps), system metrics,
-// console output and files.
+// A run: overview, a chart per history key (zoom fetches a finer sample of the visible steps), media panels,
+// system metrics, console output and files.
 import { gql } from "../api";
 import { LineChart, type Series } from "../components/LineChart";
+import { finite, type Where } from "../components/run/history";
+import { MediaPanels } from "../components/run/media/MediaPanels";
+import { RunCharts } from "../components/run/RunCharts";
 import { ErrorBox, Loading } from "../components/Status";
 import { formatBytes, formatDuration, formatTime } from "../format";
 import type {
   RunOverviewQuery,
   RunOverviewQueryVariables,
-  RunSampledHistoryQuery,
-  RunSampledHistoryQueryVariables,
   RunSystemEventsQuery,
   RunSystemEventsQueryVariables,
 } from "../generated/graphql";
@@ -17,16 +18,10 @@ import { configValues, parseJson, parseObject, show, type Json, type JsonObject 
 import runDocument from "../queries/run.graphql?raw";
 
 const SAMPLES = 1000;
-const MAX_SPECS = 100; // the server's limit per sampledHistory call
 const CONSOLE_LINES = 1000;
 const METADATA_FILE = "wandb-metadata.json";
 
 type RunData = NonNullable<NonNullable<RunOverviewQuery["project"]>["run"]>;
-interface Where {
-  entity: string;
-  project: string;
-  run: string;
-}
 
 /** Numeric history keys, the ones a line chart can draw, in name order; keys starting with _ are W&B's own. */
 function chartKeys(historyKeys: string): string[] {
@@ -42,47 +37,19 @@ function chartKeys(historyKeys: string): string[] {
     .sort();
 }
 
-function number(value: Json | undefined): number | null {
-  return typeof value === "number" && Number.isFinite(value) ? value : null;
-}
-
 function toSeries(rows: Json, x: string, y: string): Series {
   const xs: number[] = [];
   const ys: (number | null)[] = [];
   if (Array.isArray(rows)) {
     for (const row of rows) {
       if (row === null || typeof row !== "object" || Array.isArray(row)) continue;
-      const at = number(row[x]);
+      const at = finite(row[x]);
       if (at === null) continue;
       xs.push(at);
-      ys.push(number(row[y]));
+      ys.push(finite(row[y]));
     }
   }
   return [xs, ys];
-}
-
-async function sampled(where: Where, keys: string[], range?: { min: number; max: number }): Promise<Series[]> {
-  const out: Series[] = [];
-  for (let i = 0; i < keys.length; i += MAX_SPECS) {
-    const batch = keys.slice(i, i + MAX_SPECS);
-    const specs = batch.map((key) =>
-      JSON.stringify({
-        keys: [key],
-        samples: SAMPLES,
-        xAxis: "_step",
-        ...(range ? { minStep: Math.floor(range.min), maxStep: Math.ceil(range.max) + 1 } : {}),
-      }),
-    );
-    const data = await gql<RunSampledHistoryQuery, RunSampledHistoryQueryVariables>(runDocument, "RunSampledHistory", {
-      entityName: where.entity,
-      project: where.project,
-      run: where.run,
-      specs,
-    });
-    const lists = data.project?.run?.sampledHistory ?? [];
-    batch.forEach((key, j) => out.push(toSeries(parseJson(lists[j] ?? "[]"), "_step", key)));
-  }
-  return out;
 }
 
 async function systemCharts(where: Where): Promise<[string, Series][]> {
@@ -121,12 +88,11 @@ async function loadRun(where: Where) {
   const run = data.project.run;
   if (!run) throw new Error(`No run ${where.run} in ${where.entity}/${where.project}.`);
   const keys = chartKeys(run.historyKeys);
-  const [series, system, meta] = await Promise.all([
-    sampled(where, keys),
+  const [system, meta] = await Promise.all([
     systemCharts(where),
     metadata(run).catch((error: Error) => ({ error: error.message }) as JsonObject),
   ]);
-  return { run, keys, series, system, meta };
+  return { run, keys, system, meta };
 }
 
 function Pairs(props: { entries: [string, Json | undefined][]; label: string }) {
@@ -163,7 +129,7 @@ export function RunPage(props: Where) {
   const loaded = useLoad(() => loadRun(where), [props.entity, props.project, props.run]);
   if (loaded.state === "loading") return <Loading />;
   if (loaded.state === "failed") return <ErrorBox error={loaded.error} />;
-  const { run, keys, series, system, meta } = loaded.value;
+  const { run, keys, system, meta } = loaded.value;
   const git = gitOf(meta);
   const started = Date.parse(run.createdAt);
   const ended = Date.parse(run.finishedAt ?? run.heartbeatAt ?? "");
@@ -188,7 +154,6 @@ export function RunPage(props: Where) {
   const summary = Object.entries(parseObject(run.summaryMetrics))
     .filter(([key]) => !key.startsWith("_"))
     .sort(([a], [b]) => a.localeCompare(b));
-  const refine = (key: string) => async (min: number, max: number) => (await sampled(where, [key], { min, max }))[0] ?? [[], []];
 
   return (
     <div class="run">
@@ -216,19 +181,9 @@ export function RunPage(props: Where) {
       </section>
       <section>
         <h2>Charts</h2>
-        {keys.length === 0 ? (
-          <p class="empty">No numeric history logged.</p>
-        ) : (
-          <>
-            <p class="hint">Drag across a chart to zoom into those steps (a finer sample loads); double-click to reset.</p>
-            <div class="charts" data-section="history">
-              {keys.map((key, i) => (
-                <LineChart key={key} title={key} xLabel="_step" data={series[i] ?? [[], []]} refine={refine(key)} />
-              ))}
-            </div>
-          </>
-        )}
+        <RunCharts where={where} keys={keys} />
       </section>
+      <MediaPanels where={where} summary={run.summaryMetrics} config={run.config} />
       <section>
         <h2>System</h2>
         {system.length === 0 ? (
