@@ -6,6 +6,7 @@ page, its cookies nor the API, a histogram heatmap, and plot.* charts drawn from
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import re
@@ -44,6 +45,8 @@ for i in range(%(steps)d):
 cells = [[n, %(hostile)r if n == 3 else "row %%02d" %% n, (n * 7) %% 11] for n in range(%(rows)d)]
 run.log({"predictions": runbase.Table(columns=["n", "text", "score"], data=cells)})
 run.log({"page": runbase.Html(%(frame)r)})
+run.log({"tone": runbase.Audio(np.sin(np.arange(800) / 5).astype(np.float32), sample_rate=8000, caption="a tone"),
+         "clip": runbase.Video(np.zeros((3, 3, 8, 8), dtype=np.uint8), fps=3, format="gif")})
 run.log({"curve": runbase.plot.line(runbase.Table(columns=["x", "y"], data=[[1, 3], [2, 5], [3, 4]]), "x", "y",
                                     title="a curve")})
 run.log({"matrix": runbase.plot.confusion_matrix(y_true=[0, 1, 1, 0], preds=[0, 1, 0, 0], class_names=["a", "b"])})
@@ -212,6 +215,16 @@ def test_html_frame_cannot_reach_the_page_its_cookies_or_the_api(page: Any, cont
     served = page.context.request.get(web_server.url + frame_element.get_attribute("src")).headers
     assert served["content-security-policy"] == "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:"
     assert served["content-type"] == "text/html; charset=utf-8" and served["x-content-type-options"] == "nosniff"
+
+
+def test_audio_and_video_panels_play_the_logged_files(page: Any, logged: dict[str, Any]) -> None:
+    for key, element in (("tone", "audio"), ("clip", "img")):  # a GIF video shows as an image
+        media = page.locator(f'.media-panel[data-key="{key}"] {element}')
+        media.wait_for()
+        answer = page.context.request.get(page.url.split("/admin/")[0] + media.get_attribute("src"))
+        assert hashlib.sha256(answer.body()).hexdigest() == logged["summary"][key]["sha256"]
+    assert page.locator('.media-panel[data-key="tone"] audio').get_attribute("controls") is not None
+    assert page.locator('.media-panel[data-key="tone"] .media-item figcaption').inner_text() == "a tone"
 
 
 def test_histogram_panel_draws_each_logged_step(page: Any) -> None:
