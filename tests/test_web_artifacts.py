@@ -227,6 +227,10 @@ def test_project_artifacts_and_collection_pages(page: Any, logged: dict[str, str
     assert page.eval_on_selector_all("table.versions tbody tr", "rs => rs.map(r => r.dataset.version)") == ["0"]
     page.click("table.versions a >> text=v0")
     page.wait_for_url(logged["MODEL_URL"])
+    dataset = api.artifact("admin/arts/dataset:v0")
+    for version in ("latest", dataset.id):  # an alias, or the id a version has before it is numbered
+        page.goto(f"{web_server.url}/admin/arts/artifacts/dataset/dataset/{version}")
+        page.wait_for_selector(f'.artifact-version[data-artifact-id="{dataset.id}"]')
     page.goto(web_server.url + "/admin/arts/artifacts/dataset/nothing-here/v0")
     assert "No version v0 of nothing-here" in page.inner_text(".error")
 

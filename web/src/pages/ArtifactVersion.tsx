@@ -23,7 +23,7 @@ import { useLoad } from "../hooks";
 import { parseObject } from "../json";
 import artifactsDocument from "../queries/artifacts.graphql?raw";
 import { path } from "../router";
-import { collectionPath, versionPath } from "./Artifacts";
+import { collectionPath, versionName, versionPath } from "./Artifacts";
 
 interface Where {
   entity: string;
@@ -46,9 +46,10 @@ async function loadVersion(where: Where): Promise<VersionDetailFragment> {
   if (found) return found;
   if (!VERSION.test(where.version) && /^\d+$/.test(where.version)) {
     // A version that had no number yet when its URL was made is named by its id.
-    const byId = (await gql<ArtifactByIdQuery, ArtifactByIdQueryVariables>(artifactsDocument, "ArtifactById", { id: where.version })).artifact;
+    const variables = { id: where.version };
+    const byId = (await gql<ArtifactByIdQuery, ArtifactByIdQueryVariables>(artifactsDocument, "ArtifactById", variables)).artifact;
     const source = byId?.sourceCollection;
-    if (byId && source && source.entityName === where.entity && source.projectName === where.project && source.name === where.collection) {
+    if (byId && source && `${source.entityName}/${source.projectName}/${source.name}` === `${where.entity}/${where.project}/${where.collection}`) {
       return byId;
     }
   }
@@ -109,7 +110,7 @@ export function ArtifactVersionPage(props: Where) {
         <p class="linked-from">
           Linked from{" "}
           <Link href={versionPath(source, version.sourceVersionIndex, version.id)}>
-            {`${source.entityName}/${source.projectName}/${source.name}:v${version.sourceVersionIndex ?? "?"}`}
+            {versionName(source, version.sourceVersionIndex)}
           </Link>
         </p>
       )}
@@ -120,9 +121,19 @@ export function ArtifactVersionPage(props: Where) {
         </div>
         <div>
           <h2>Aliases</h2>
-          <LabelEditor kind="alias" values={version.aliases} save={async (aliases) => (await saveLabels(version, { aliases })).aliases} />
+          <LabelEditor
+            key={`alias:${version.id}:${collection.id}`}
+            kind="alias"
+            values={version.aliases}
+            save={async (aliases) => (await saveLabels(version, { aliases })).aliases}
+          />
           <h2>Tags</h2>
-          <LabelEditor kind="tag" values={version.tags} save={async (tags) => (await saveLabels(version, { tags })).tags} />
+          <LabelEditor
+            key={`tag:${version.id}`}
+            kind="tag"
+            values={version.tags}
+            save={async (tags) => (await saveLabels(version, { tags })).tags}
+          />
         </div>
         <div>
           <h2>Metadata</h2>
@@ -155,7 +166,7 @@ export function ArtifactVersionPage(props: Where) {
               {version.linkedArtifacts.map((linked) => (
                 <li key={`${linked.collection.entityName}/${linked.collection.projectName}/${linked.collection.name}`}>
                   <Link href={versionPath(linked.collection, linked.versionIndex, version.id)}>
-                    {`${linked.collection.entityName}/${linked.collection.projectName}/${linked.collection.name}:v${linked.versionIndex ?? "?"}`}
+                    {versionName(linked.collection, linked.versionIndex)}
                   </Link>{" "}
                   <Chips kind="alias" values={linked.aliases} />
                 </li>

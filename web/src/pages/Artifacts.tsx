@@ -30,6 +30,11 @@ export function versionPath(
   return path(collection.entityName, collection.projectName, "artifacts", collection.typeName, collection.name, version);
 }
 
+/** "entity/project/collection:v3", as the SDK names a version. */
+export function versionName(collection: { entityName: string; projectName: string; name: string }, versionIndex: number | null): string {
+  return `${collection.entityName}/${collection.projectName}/${collection.name}:v${versionIndex ?? "?"}`;
+}
+
 export function collectionPath(collection: { entityName: string; projectName: string; typeName: string; name: string }): string {
   return path(collection.entityName, collection.projectName, "artifacts", collection.typeName, collection.name);
 }
@@ -199,7 +204,7 @@ export function CollectionPage(props: Where & { type: string; collection: string
                 {linked && (
                   <td>
                     <Link href={versionPath({ ...version.sourceCollection, typeName: version.typeName }, version.sourceVersionIndex, version.id)}>
-                      {`${version.sourceCollection.entityName}/${version.sourceCollection.projectName}/${version.sourceCollection.name}:v${version.sourceVersionIndex ?? "?"}`}
+                      {versionName(version.sourceCollection, version.sourceVersionIndex)}
                     </Link>
                   </td>
                 )}
