@@ -18,6 +18,7 @@ import pytest
 import runbase
 from browser import browser, shot, signed_in_context, web_server
 from conftest import Server, run_script, sdk_environment
+from receivers import WebhookReceiver
 
 __all__ = ["browser", "web_server"]  # fixtures, used by name
 HOSTILE = "<img src=x onerror=alert(1)>"
@@ -135,6 +136,34 @@ def test_printed_url_opens_the_version_with_the_apis_files_metadata_and_runs(
     aliases = page.eval_on_selector_all(".alias-editor .alias", "xs => xs.map(x => x.dataset.value)")
     assert sorted(aliases) == sorted(version.aliases) == ["latest", "raw"]
     shot(page, "artifact-version")
+
+
+def test_the_url_an_automation_sends_opens_the_version(page: Any, web_server: Server, api: runbase.Api) -> None:
+    """An alias put on the registry's linked version fires the collection's automation; its ${artifact_version}
+    carries the version's URL (under the registry's portfolio), which opens that version."""
+    linked = api.artifact("admin/wandb-registry-model/web-models:v0")
+    with WebhookReceiver() as hook:
+        made = web_server.graphql("""mutation($i: CreateGenericWebhookIntegrationInput!) {
+            createGenericWebhookIntegration(input: $i) { integration { id } } }""",
+                                  {"i": {"entityName": "admin", "name": "web-artifacts", "urlEndpoint": hook.url}})
+        action = {"action_type": "GENERIC_WEBHOOK", "request_payload": {"version": "${artifact_version}"},
+                  "integration_id": made["data"]["createGenericWebhookIntegration"]["integration"]["id"]}
+        trigger = web_server.graphql("""mutation($i: CreateFilterTriggerInput!) {
+            createFilterTrigger(input: $i) { trigger { id } } }""", {"i": {
+            "name": "web-artifacts-alias", "entityName": "admin", "eventType": "ADD_ARTIFACT_ALIAS",
+            "scopeType": "ARTIFACT_COLLECTION", "projectName": "wandb-registry-model", "scopeName": "web-models",
+            "eventFilter": json.dumps({"filter": {}}), "action": json.dumps(action)}})
+        assert "errors" not in trigger, trigger
+        linked.aliases.append("candidate")
+        linked.save()
+        [request] = hook.wait_for(1)
+    url = request.json["version"]["url"]
+    assert url == web_server.url + "/admin/runbase-registry-model/artifacts/model/web-models/v0"
+    open_version(page, url)
+    assert page.inner_text(".version-name") == "web-models:v0"
+    assert page.get_attribute(".artifact-version", "data-artifact-id") == linked.id
+    assert {"candidate", "staging"} <= set(
+        page.eval_on_selector_all(".alias-editor .alias", "xs => xs.map(x => x.dataset.value)"))
 
 
 def test_file_previews_and_downloads(page: Any, logged: dict[str, str], api: runbase.Api) -> None:
