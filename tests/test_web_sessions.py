@@ -278,7 +278,7 @@ def test_an_unbuilt_app_answers_503(web: Server, static: Path) -> None:
 
 
 def test_entity_names_of_server_routes_are_refused(web: Server) -> None:
-    for name in ("api", "Assets", "graphql", "signin", "healthz"):
+    for name in ("api", "Assets", "graphql", "signin", "healthz", "Registry"):
         made = web.graphql("mutation($u: String!) { createUser(input: {username: $u}) { user { id } } }", {"u": name})
         assert "reserved" in made["errors"][0]["message"] and made["errors"][0]["extensions"]["code"] == \
             "BAD_USER_INPUT", made

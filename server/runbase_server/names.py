@@ -10,7 +10,7 @@ MAX_LENGTH = 128
 # The first path segments the server's own routes take (web/pages.py serves the web app for every other one),
 # and the web app's own top-level pages: no entity may be named so, or its pages (/ENTITY/...) would be shadowed.
 SERVER_ROUTES = frozenset({"api", "assets", "files", "graphql", "healthz", "history", "static"})
-RESERVED_ENTITY_NAMES = SERVER_ROUTES | {"signin", "signout"}
+RESERVED_ENTITY_NAMES = SERVER_ROUTES | {"registry", "signin", "signout"}
 
 
 def check_name(kind: str, name: str) -> str:

@@ -5,7 +5,10 @@ import "./styles.css";
 import { loadSession, signOut, whenSignedOut, type Session } from "./api";
 import { Link } from "./components/Link";
 import { ErrorBox, Loading } from "./components/Status";
+import { ArtifactsPage, CollectionPage } from "./pages/Artifacts";
+import { ArtifactVersionPage } from "./pages/ArtifactVersion";
 import { ProjectsPage } from "./pages/Projects";
+import { RegistriesPage, RegistryPage } from "./pages/Registries";
 import { RunPage } from "./pages/Run";
 import { RunsPage } from "./pages/Runs";
 import { SignInPage } from "./pages/SignIn";
@@ -34,8 +37,26 @@ function App() {
   }, [session, route.page]);
 
   useEffect(() => {
-    const titles: Record<string, string> = { signin: "Sign in", projects: "Projects", unbuilt: "Not built", notfound: "Not found" };
-    const named = route.page === "runs" ? `${route.entity}/${route.project}` : route.page === "run" ? route.run : titles[route.page];
+    const titles: Record<string, string> = {
+      signin: "Sign in",
+      projects: "Projects",
+      artifacts: "Artifacts",
+      registries: "Registries",
+      unbuilt: "Not built",
+      notfound: "Not found",
+    };
+    const named =
+      route.page === "runs"
+        ? `${route.entity}/${route.project}`
+        : route.page === "run"
+          ? route.run
+          : route.page === "collection"
+            ? route.collection
+            : route.page === "version"
+              ? `${route.collection}:${route.version}`
+              : route.page === "registry"
+                ? route.registry
+                : titles[route.page];
     document.title = `${named ?? ""} · runbase`;
   }, [url.href]);
 
@@ -74,8 +95,15 @@ function App() {
               <span>{route.run}</span>
             </>
           )}
+          {"project" in route && (
+            <>
+              <span class="sep">·</span>
+              <Link href={path(route.entity, route.project, "artifacts")}>artifacts</Link>
+            </>
+          )}
         </nav>
         <span class="spacer" />
+        <Link href={path("registry")} class="tool">Registry</Link>
         <a href="/graphql" class="tool">GraphiQL</a>
         <span class="user">{session.username}</span>
         <button type="button" class="signout" onClick={leave}>Sign out</button>
@@ -84,6 +112,13 @@ function App() {
         {route.page === "projects" && <ProjectsPage entity={route.entity} />}
         {route.page === "runs" && <RunsPage entity={route.entity} project={route.project} query={url.searchParams} />}
         {route.page === "run" && <RunPage entity={route.entity} project={route.project} run={route.run} />}
+        {route.page === "artifacts" && <ArtifactsPage entity={route.entity} project={route.project} type={route.type} />}
+        {route.page === "collection" && (
+          <CollectionPage entity={route.entity} project={route.project} type={route.type} collection={route.collection} />
+        )}
+        {route.page === "version" && <ArtifactVersionPage {...route} />}
+        {route.page === "registries" && <RegistriesPage />}
+        {route.page === "registry" && <RegistryPage organization={route.organization} registry={route.registry} />}
         {route.page === "unbuilt" && <ErrorBox error={`The ${route.what} pages are not built yet in this version of runbase.`} />}
         {route.page === "notfound" && <ErrorBox error="No page at this address." />}
       </main>

@@ -6,6 +6,11 @@ export type Route =
   | { page: "projects"; entity: string | null }
   | { page: "runs"; entity: string; project: string }
   | { page: "run"; entity: string; project: string; run: string }
+  | { page: "artifacts"; entity: string; project: string; type: string | null }
+  | { page: "collection"; entity: string; project: string; type: string; collection: string }
+  | { page: "version"; entity: string; project: string; type: string; collection: string; version: string }
+  | { page: "registries" }
+  | { page: "registry"; organization: string; registry: string }
   | { page: "unbuilt"; what: string }
   | { page: "notfound" };
 
@@ -30,10 +35,15 @@ export function safeNext(next: string | null): string {
 
 export function parse(location: Location | URL): Route {
   const parts = segments(location.pathname);
-  const [first, second, third, fourth] = parts;
+  const [first, second, third, fourth, fifth, sixth] = parts;
   if (first === undefined) return { page: "projects", entity: null };
   if (first === "signin" && parts.length === 1) {
     return { page: "signin", next: safeNext(new URLSearchParams(location.search).get("next")) };
+  }
+  if (first === "registry") {
+    if (second === undefined) return { page: "registries" };
+    if (third !== undefined && parts.length === 3) return { page: "registry", organization: second, registry: third };
+    return { page: "notfound" };
   }
   if (second === undefined) return { page: "projects", entity: first };
   if (third === undefined || (third === "runs" && fourth === undefined) || (third === "table" && fourth === undefined)) {
@@ -42,7 +52,14 @@ export function parse(location: Location | URL): Route {
   if (third === "runs" && fourth !== undefined && parts.length === 4) {
     return { page: "run", entity: first, project: second, run: fourth };
   }
-  if (["artifacts", "sweeps", "automations", "reports", "workspace"].includes(third)) {
+  if (third === "artifacts" && parts.length <= 6) {
+    const where = { entity: first, project: second };
+    if (fourth === undefined) return { page: "artifacts", ...where, type: null };
+    if (fifth === undefined) return { page: "artifacts", ...where, type: fourth };
+    if (sixth === undefined) return { page: "collection", ...where, type: fourth, collection: fifth };
+    return { page: "version", ...where, type: fourth, collection: fifth, version: sixth };
+  }
+  if (["sweeps", "automations", "reports", "workspace"].includes(third)) {
     return { page: "unbuilt", what: third };
   }
   return { page: "notfound" };

@@ -357,6 +357,79 @@ export type UseArtifactInput = {
   runName: Scalars['String']['input'];
 };
 
+export type VersionSummaryFragment = { id: string, versionIndex: number | null, aliases: Array<string>, tags: Array<string>, createdAt: string, size: number, fileCount: number, digest: string, state: string, isLink: boolean, typeName: string, sourceVersionIndex: number | null, sourceCollection: { name: string, entityName: string, projectName: string } };
+
+export type VersionDetailFragment = { description: string | null, metadata: string, ttlDurationSeconds: number | null, updatedAt: string | null, historyStep: number | null, id: string, versionIndex: number | null, aliases: Array<string>, tags: Array<string>, createdAt: string, size: number, fileCount: number, digest: string, state: string, isLink: boolean, typeName: string, sourceVersionIndex: number | null, collection: { id: string, name: string, kind: string, typeName: string, entityName: string, projectName: string }, loggedBy: { id: string, name: string, displayName: string | null, state: string, project: { name: string, entityName: string } | null } | null, usedBy: { totalCount: number, edges: Array<{ node: { id: string, name: string, displayName: string | null, state: string, project: { name: string, entityName: string } | null } }> }, linkedArtifacts: Array<{ versionIndex: number | null, aliases: Array<string>, collection: { name: string, typeName: string, entityName: string, projectName: string } }>, files: { totalCount: number, edges: Array<{ node: { path: string, digest: string | null, size: number | null, ref: string | null, url: string | null } }> }, sourceCollection: { name: string, entityName: string, projectName: string } };
+
+export type CollectionSummaryFragment = { id: string, name: string, kind: string, typeName: string, description: string | null, tags: Array<string>, aliases: Array<string>, entityName: string, projectName: string, createdAt: string };
+
+export type ProjectArtifactsQueryVariables = Exact<{
+  entityName: string;
+  project: string;
+  typeName: string | null | undefined;
+  after: string | null | undefined;
+}>;
+
+
+export type ProjectArtifactsQuery = { project: { name: string, entityName: string, artifactTypes: { edges: Array<{ node: { name: string } }> }, artifactCollections: { totalCount: number, edges: Array<{ node: { id: string, name: string, kind: string, typeName: string, description: string | null, tags: Array<string>, aliases: Array<string>, entityName: string, projectName: string, createdAt: string, artifacts: { totalCount: number } } }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } } } | null };
+
+export type CollectionVersionsQueryVariables = Exact<{
+  entityName: string;
+  project: string;
+  collection: string;
+  after: string | null | undefined;
+}>;
+
+
+export type CollectionVersionsQuery = { project: { artifactCollection: { id: string, name: string, kind: string, typeName: string, description: string | null, tags: Array<string>, aliases: Array<string>, entityName: string, projectName: string, createdAt: string, artifacts: { totalCount: number, edges: Array<{ node: { id: string, versionIndex: number | null, aliases: Array<string>, tags: Array<string>, createdAt: string, size: number, fileCount: number, digest: string, state: string, isLink: boolean, typeName: string, sourceVersionIndex: number | null, sourceCollection: { name: string, entityName: string, projectName: string } } }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } } } | null } | null };
+
+export type ArtifactVersionQueryVariables = Exact<{
+  entityName: string;
+  project: string;
+  collection: string;
+  version: string;
+}>;
+
+
+export type ArtifactVersionQuery = { project: { artifactCollection: { artifact: { description: string | null, metadata: string, ttlDurationSeconds: number | null, updatedAt: string | null, historyStep: number | null, id: string, versionIndex: number | null, aliases: Array<string>, tags: Array<string>, createdAt: string, size: number, fileCount: number, digest: string, state: string, isLink: boolean, typeName: string, sourceVersionIndex: number | null, collection: { id: string, name: string, kind: string, typeName: string, entityName: string, projectName: string }, loggedBy: { id: string, name: string, displayName: string | null, state: string, project: { name: string, entityName: string } | null } | null, usedBy: { totalCount: number, edges: Array<{ node: { id: string, name: string, displayName: string | null, state: string, project: { name: string, entityName: string } | null } }> }, linkedArtifacts: Array<{ versionIndex: number | null, aliases: Array<string>, collection: { name: string, typeName: string, entityName: string, projectName: string } }>, files: { totalCount: number, edges: Array<{ node: { path: string, digest: string | null, size: number | null, ref: string | null, url: string | null } }> }, sourceCollection: { name: string, entityName: string, projectName: string } } | null } | null } | null };
+
+export type ArtifactByIdQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type ArtifactByIdQuery = { artifact: { description: string | null, metadata: string, ttlDurationSeconds: number | null, updatedAt: string | null, historyStep: number | null, id: string, versionIndex: number | null, aliases: Array<string>, tags: Array<string>, createdAt: string, size: number, fileCount: number, digest: string, state: string, isLink: boolean, typeName: string, sourceVersionIndex: number | null, collection: { id: string, name: string, kind: string, typeName: string, entityName: string, projectName: string }, loggedBy: { id: string, name: string, displayName: string | null, state: string, project: { name: string, entityName: string } | null } | null, usedBy: { totalCount: number, edges: Array<{ node: { id: string, name: string, displayName: string | null, state: string, project: { name: string, entityName: string } | null } }> }, linkedArtifacts: Array<{ versionIndex: number | null, aliases: Array<string>, collection: { name: string, typeName: string, entityName: string, projectName: string } }>, files: { totalCount: number, edges: Array<{ node: { path: string, digest: string | null, size: number | null, ref: string | null, url: string | null } }> }, sourceCollection: { name: string, entityName: string, projectName: string } } | null };
+
+export type UpdateArtifactLabelsMutationVariables = Exact<{
+  artifactId: string | number;
+  collectionId: string | number | null | undefined;
+  aliases: Array<string> | string | null | undefined;
+  tags: Array<string> | string | null | undefined;
+}>;
+
+
+export type UpdateArtifactLabelsMutation = { updateArtifact: { artifact: { id: string, aliases: Array<string>, tags: Array<string> } } | null };
+
+export type LineageRunFragment = { id: string, name: string, displayName: string | null, state: string, project: { name: string, entityName: string } | null };
+
+export type LineageVersionFragment = { id: string, versionIndex: number | null, typeName: string, state: string, sourceVersionIndex: number | null, sourceCollection: { name: string, entityName: string, projectName: string } };
+
+export type LineageOfVersionQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type LineageOfVersionQuery = { artifact: { id: string, versionIndex: number | null, typeName: string, state: string, sourceVersionIndex: number | null, loggedBy: { id: string, name: string, displayName: string | null, state: string, project: { name: string, entityName: string } | null } | null, usedBy: { edges: Array<{ node: { id: string, name: string, displayName: string | null, state: string, project: { name: string, entityName: string } | null } }> }, sourceCollection: { name: string, entityName: string, projectName: string } } | null };
+
+export type LineageOfRunQueryVariables = Exact<{
+  entityName: string;
+  project: string;
+  run: string;
+}>;
+
+
+export type LineageOfRunQuery = { project: { run: { id: string, name: string, displayName: string | null, state: string, loggedArtifacts: { edges: Array<{ node: { id: string, versionIndex: number | null, typeName: string, state: string, sourceVersionIndex: number | null, sourceCollection: { name: string, entityName: string, projectName: string } } }> }, usedArtifacts: { edges: Array<{ node: { id: string, versionIndex: number | null, typeName: string, state: string, sourceVersionIndex: number | null, sourceCollection: { name: string, entityName: string, projectName: string } } }> }, project: { name: string, entityName: string } | null } | null } | null };
+
 export type ViewerQueryVariables = Exact<{ [key: string]: never; }>;
 
 
@@ -369,6 +442,25 @@ export type EntityProjectsQueryVariables = Exact<{
 
 
 export type EntityProjectsQuery = { projects: { totalCount: number, edges: Array<{ node: { name: string, entityName: string, description: string | null, createdAt: string } }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } } };
+
+export type RegistryFieldsFragment = { id: string, name: string, fullName: string, organization: string, description: string | null, visibility: string, artifactTypes: Array<string>, allowAllArtifactTypes: boolean, createdAt: string };
+
+export type RegistriesQueryVariables = Exact<{
+  organization: string;
+  after: string | null | undefined;
+}>;
+
+
+export type RegistriesQuery = { registries: { edges: Array<{ node: { id: string, name: string, fullName: string, organization: string, description: string | null, visibility: string, artifactTypes: Array<string>, allowAllArtifactTypes: boolean, createdAt: string } }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } } };
+
+export type RegistryCollectionsQueryVariables = Exact<{
+  organization: string;
+  name: string;
+  after: string | null | undefined;
+}>;
+
+
+export type RegistryCollectionsQuery = { registry: { id: string, name: string, fullName: string, organization: string, description: string | null, visibility: string, artifactTypes: Array<string>, allowAllArtifactTypes: boolean, createdAt: string, collections: { totalCount: number, edges: Array<{ node: { id: string, name: string, typeName: string, description: string | null, tags: Array<string>, aliases: Array<string>, createdAt: string, artifacts: { totalCount: number } } }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } } } | null };
 
 export type RunOverviewQueryVariables = Exact<{
   entityName: string;

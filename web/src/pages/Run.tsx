@@ -2,6 +2,7 @@
 // system metrics, console output and files.
 import { gql } from "../api";
 import { LineChart, type Series } from "../components/LineChart";
+import { Pairs } from "../components/Pairs";
 import { finite, type Where } from "../components/run/history";
 import { MediaPanels } from "../components/run/media/MediaPanels";
 import { RunCharts } from "../components/run/RunCharts";
@@ -93,22 +94,6 @@ async function loadRun(where: Where) {
     metadata(run).catch((error: Error) => ({ error: error.message }) as JsonObject),
   ]);
   return { run, keys, system, meta };
-}
-
-function Pairs(props: { entries: [string, Json | undefined][]; label: string }) {
-  if (props.entries.length === 0) return <p class="empty">None.</p>;
-  return (
-    <table class="pairs" aria-label={props.label}>
-      <tbody>
-        {props.entries.map(([key, value]) => (
-          <tr key={key}>
-            <th>{key}</th>
-            <td>{show(value)}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  );
 }
 
 function commandOf(meta: JsonObject | null): string {
