@@ -5,6 +5,8 @@ import "./styles.css";
 import { loadSession, signOut, whenSignedOut, type Session } from "./api";
 import { Link } from "./components/Link";
 import { ErrorBox, Loading } from "./components/Status";
+import { AutomationPage } from "./pages/Automation";
+import { AutomationsPage } from "./pages/Automations";
 import { ProjectsPage } from "./pages/Projects";
 import { RunPage } from "./pages/Run";
 import { RunsPage } from "./pages/Runs";
@@ -34,7 +36,7 @@ function App() {
   }, [session, route.page]);
 
   useEffect(() => {
-    const titles: Record<string, string> = { signin: "Sign in", projects: "Projects", unbuilt: "Not built", notfound: "Not found" };
+    const titles: Record<string, string> = { signin: "Sign in", projects: "Projects", automations: "Automations", automation: "Automation", unbuilt: "Not built", notfound: "Not found" };
     const named = route.page === "runs" ? `${route.entity}/${route.project}` : route.page === "run" ? route.run : titles[route.page];
     document.title = `${named ?? ""} · runbase`;
   }, [url.href]);
@@ -62,7 +64,7 @@ function App() {
         <Link href="/" class="brand">runbase</Link>
         <nav class="crumbs">
           {"entity" in route && route.entity !== null && <Link href={path(route.entity)}>{route.entity}</Link>}
-          {"project" in route && (
+          {"project" in route && route.project !== null && (
             <>
               <span class="sep">/</span>
               <Link href={path(route.entity, route.project)}>{route.project}</Link>
@@ -84,6 +86,8 @@ function App() {
         {route.page === "projects" && <ProjectsPage entity={route.entity} />}
         {route.page === "runs" && <RunsPage entity={route.entity} project={route.project} query={url.searchParams} />}
         {route.page === "run" && <RunPage entity={route.entity} project={route.project} run={route.run} />}
+        {route.page === "automations" && <AutomationsPage entity={route.entity} project={route.project} />}
+        {route.page === "automation" && <AutomationPage key={route.id} entity={route.entity} project={route.project} id={route.id} />}
         {route.page === "unbuilt" && <ErrorBox error={`The ${route.what} pages are not built yet in this version of runbase.`} />}
         {route.page === "notfound" && <ErrorBox error="No page at this address." />}
       </main>

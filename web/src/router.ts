@@ -6,6 +6,8 @@ export type Route =
   | { page: "projects"; entity: string | null }
   | { page: "runs"; entity: string; project: string }
   | { page: "run"; entity: string; project: string; run: string }
+  | { page: "automations"; entity: string; project: string | null }
+  | { page: "automation"; entity: string; project: string; id: string }
   | { page: "unbuilt"; what: string }
   | { page: "notfound" };
 
@@ -35,14 +37,20 @@ export function parse(location: Location | URL): Route {
   if (first === "signin" && parts.length === 1) {
     return { page: "signin", next: safeNext(new URLSearchParams(location.search).get("next")) };
   }
-  if (second === undefined) return { page: "projects", entity: first };
+  if (second === undefined) {
+    const tab = new URLSearchParams(location.search).get("tab");
+    return tab === "automations" ? { page: "automations", entity: first, project: null } : { page: "projects", entity: first };
+  }
   if (third === undefined || (third === "runs" && fourth === undefined) || (third === "table" && fourth === undefined)) {
     return { page: "runs", entity: first, project: second };
   }
   if (third === "runs" && fourth !== undefined && parts.length === 4) {
     return { page: "run", entity: first, project: second, run: fourth };
   }
-  if (["artifacts", "sweeps", "automations", "reports", "workspace"].includes(third)) {
+  if (third === "automations" && parts.length <= 4) {
+    return fourth === undefined ? { page: "automations", entity: first, project: second } : { page: "automation", entity: first, project: second, id: fourth };
+  }
+  if (["artifacts", "sweeps", "reports", "workspace"].includes(third)) {
     return { page: "unbuilt", what: third };
   }
   return { page: "notfound" };
