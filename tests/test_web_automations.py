@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from browser import browser, shot, signed_in_context
 from conftest import Server, run_script, sdk_environment
-from receivers import WebhookReceiver, verify_signature
+from receivers import Response, WebhookReceiver, verify_signature
 
 __all__ = ["browser"]  # a fixture, used by name
 HOSTILE = "<img src=x onerror=alert(1)>"
@@ -102,6 +102,7 @@ def test_webhook_automation_delivers_to_a_real_receiver_and_redelivers(
     assert saved["id"] == made["id"] and saved["enabled"]
     assert json.loads(saved["eventFilter"])["metric"] == {"name": "loss", "agg": None, "window": 1, "cmp": "$gt",
                                                           "threshold": 5.0}
+    hook.script(Response(503, body="busy, try later"))  # the first attempt fails, the retry succeeds
     run_script(f"""
 import runbase
 run = runbase.init(project={PROJECT!r}, id="spike")
@@ -109,7 +110,8 @@ for value in [1.0, 2.0, 9.0, 1.0]:
     run.log({{"loss": value}})
 run.finish()
 """, sdk_environment(auto_server, tmp_path))
-    [request] = hook.wait_for(1)
+    failed, request = hook.wait_for(2)
+    assert failed.body == request.body and failed.response_status == 503 and request.response_status == 200
     assert request.json["run"] == "spike" and request.json["metric"] == "loss" and request.json["value"] == 9.0
     assert verify_signature(request, SECRET) and request.headers["Authorization"] == f"Bearer {TOKEN}"
 
@@ -119,12 +121,20 @@ run.finish()
     delivery.locator("td.status", has_text="SUCCEEDED").wait_for()
     assert delivery.locator("tr.delivery-row td").nth(3).inner_text() == "spike"
     assert delivery.locator("tr.delivery-row td.code").inner_text() == "200"
-    assert delivery.locator("tr.attempt").count() == 1
-    assert "200" in delivery.locator("tr.attempt td.code").inner_text()
+    assert delivery.locator("tr.delivery-row td.attempt-count").inner_text() == "2"
+    attempts = delivery.locator("tr.attempt")
+    assert attempts.count() == 2
+    assert attempts.nth(0).locator("td.code").inner_text() == "503"
+    assert attempts.nth(1).locator("td.code").inner_text() == "200"
+    api = auto_server.graphql("""query($id: ID!) { trigger(id: $id) { deliveries { edges { node {
+        attempts { number responseCode error } } } } } }""", {"id": made["id"]})
+    [api_attempt_1, api_attempt_2] = api["data"]["trigger"]["deliveries"]["edges"][0]["node"]["attempts"]
+    assert attempts.nth(0).locator("td.attempt-error").inner_text() == (api_attempt_1["error"] or "")
+    assert api_attempt_1["responseCode"] == 503 and api_attempt_2["responseCode"] == 200
 
     delivery.locator("button.redeliver").click()
     page.locator("tbody.delivery[data-status=SUCCEEDED]").nth(1).wait_for()
-    assert len(hook.wait_for(2)) == 2
+    assert len(hook.wait_for(3)) == 3
     newest = page.locator("tbody.delivery").first
     first_id = page.locator("tbody.delivery").nth(1).get_attribute("data-id")
     assert newest.locator("tr.delivery-row").inner_text().count(f"redelivery of #{first_id}") == 1
