@@ -7,6 +7,8 @@ import { Link } from "./components/Link";
 import { ErrorBox, Loading } from "./components/Status";
 import { ArtifactsPage, CollectionPage } from "./pages/Artifacts";
 import { ArtifactVersionPage } from "./pages/ArtifactVersion";
+import { AutomationPage } from "./pages/Automation";
+import { AutomationsPage } from "./pages/Automations";
 import { ProjectsPage } from "./pages/Projects";
 import { RegistriesPage, RegistryPage } from "./pages/Registries";
 import { RunPage } from "./pages/Run";
@@ -42,6 +44,8 @@ function App() {
       projects: "Projects",
       artifacts: "Artifacts",
       registries: "Registries",
+      automations: "Automations",
+      automation: "Automation",
       unbuilt: "Not built",
       notfound: "Not found",
     };
@@ -83,7 +87,7 @@ function App() {
         <Link href="/" class="brand">runbase</Link>
         <nav class="crumbs">
           {"entity" in route && route.entity !== null && <Link href={path(route.entity)}>{route.entity}</Link>}
-          {"project" in route && (
+          {"project" in route && route.project !== null && (
             <>
               <span class="sep">/</span>
               <Link href={path(route.entity, route.project)}>{route.project}</Link>
@@ -119,6 +123,8 @@ function App() {
         {route.page === "version" && <ArtifactVersionPage {...route} />}
         {route.page === "registries" && <RegistriesPage />}
         {route.page === "registry" && <RegistryPage organization={route.organization} registry={route.registry} />}
+        {route.page === "automations" && <AutomationsPage entity={route.entity} project={route.project} />}
+        {route.page === "automation" && <AutomationPage key={route.id} entity={route.entity} project={route.project} id={route.id} />}
         {route.page === "unbuilt" && <ErrorBox error={`The ${route.what} pages are not built yet in this version of runbase.`} />}
         {route.page === "notfound" && <ErrorBox error="No page at this address." />}
       </main>

@@ -11,6 +11,8 @@ export type Route =
   | { page: "version"; entity: string; project: string; type: string; collection: string; version: string }
   | { page: "registries" }
   | { page: "registry"; organization: string; registry: string }
+  | { page: "automations"; entity: string; project: string | null }
+  | { page: "automation"; entity: string; project: string; id: string }
   | { page: "unbuilt"; what: string }
   | { page: "notfound" };
 
@@ -45,7 +47,10 @@ export function parse(location: Location | URL): Route {
     if (third !== undefined && parts.length === 3) return { page: "registry", organization: second, registry: third };
     return { page: "notfound" };
   }
-  if (second === undefined) return { page: "projects", entity: first };
+  if (second === undefined) {
+    const tab = new URLSearchParams(location.search).get("tab");
+    return tab === "automations" ? { page: "automations", entity: first, project: null } : { page: "projects", entity: first };
+  }
   if (third === undefined || (third === "runs" && fourth === undefined) || (third === "table" && fourth === undefined)) {
     return { page: "runs", entity: first, project: second };
   }
@@ -59,7 +64,10 @@ export function parse(location: Location | URL): Route {
     if (sixth === undefined) return { page: "collection", ...where, type: fourth, collection: fifth };
     return { page: "version", ...where, type: fourth, collection: fifth, version: sixth };
   }
-  if (["sweeps", "automations", "reports", "workspace"].includes(third)) {
+  if (third === "automations" && parts.length <= 4) {
+    return fourth === undefined ? { page: "automations", entity: first, project: second } : { page: "automation", entity: first, project: second, id: fourth };
+  }
+  if (["sweeps", "reports", "workspace"].includes(third)) {
     return { page: "unbuilt", what: third };
   }
   return { page: "notfound" };

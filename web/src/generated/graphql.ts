@@ -430,6 +430,124 @@ export type LineageOfRunQueryVariables = Exact<{
 
 export type LineageOfRunQuery = { project: { run: { id: string, name: string, displayName: string | null, state: string, loggedArtifacts: { edges: Array<{ node: { id: string, versionIndex: number | null, typeName: string, state: string, sourceVersionIndex: number | null, sourceCollection: { name: string, entityName: string, projectName: string } } }> }, usedArtifacts: { edges: Array<{ node: { id: string, versionIndex: number | null, typeName: string, state: string, sourceVersionIndex: number | null, sourceCollection: { name: string, entityName: string, projectName: string } } }> }, project: { name: string, entityName: string } | null } | null } | null };
 
+export type AutomationFieldsFragment = { id: string, name: string, description: string | null, enabled: boolean, eventType: string, eventFilter: string, action: string, entityName: string, createdAt: string, updatedAt: string | null, createdBy: string | null, scope: { scopeType: string, entityName: string, projectName: string | null, name: string | null } };
+
+export type ProjectAutomationsQueryVariables = Exact<{
+  entityName: string;
+  projectName: string;
+  after: string | null | undefined;
+}>;
+
+
+export type ProjectAutomationsQuery = { project: { name: string, triggers: { edges: Array<{ node: { id: string, name: string, description: string | null, enabled: boolean, eventType: string, eventFilter: string, action: string, entityName: string, createdAt: string, updatedAt: string | null, createdBy: string | null, scope: { scopeType: string, entityName: string, projectName: string | null, name: string | null } } }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } } } | null };
+
+export type EntityAutomationsQueryVariables = Exact<{
+  entityName: string;
+  after: string | null | undefined;
+}>;
+
+
+export type EntityAutomationsQuery = { triggers: { edges: Array<{ node: { id: string, name: string, description: string | null, enabled: boolean, eventType: string, eventFilter: string, action: string, entityName: string, createdAt: string, updatedAt: string | null, createdBy: string | null, scope: { scopeType: string, entityName: string, projectName: string | null, name: string | null } } }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } } };
+
+export type AutomationQueryVariables = Exact<{
+  id: string | number;
+  first: number;
+  after: string | null | undefined;
+}>;
+
+
+export type AutomationQuery = { trigger: { id: string, name: string, description: string | null, enabled: boolean, eventType: string, eventFilter: string, action: string, entityName: string, createdAt: string, updatedAt: string | null, createdBy: string | null, deliveries: { edges: Array<{ node: { id: string, status: string, eventType: string, actionType: string, attemptCount: number, responseCode: number | null, error: string | null, runName: string | null, payload: string, createdAt: string, nextAttemptAt: string | null, deliveredAt: string | null, redeliveryOf: string | null, attempts: Array<{ number: number, startedAt: string, durationMs: number, responseCode: number | null, error: string | null }> } }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } }, scope: { scopeType: string, entityName: string, projectName: string | null, name: string | null } } | null };
+
+export type IntegrationsQueryVariables = Exact<{
+  entityName: string;
+}>;
+
+
+export type IntegrationsQuery = { entity: { name: string, integrations: Array<
+      | { __typename: 'GenericWebhookIntegration', id: string, entityName: string, name: string, urlEndpoint: string, hasSecret: boolean, hasAccessToken: boolean, createdAt: string }
+      | { __typename: 'SlackIntegration', id: string, entityName: string, channelName: string, usesWebhookUrl: boolean, createdAt: string }
+    > } | null };
+
+export type CreateAutomationMutationVariables = Exact<{
+  name: string;
+  description: string | null | undefined;
+  entityName: string;
+  scopeType: string;
+  projectName: string | null | undefined;
+  scopeName: string | null | undefined;
+  eventType: string;
+  eventFilter: string;
+  action: string;
+}>;
+
+
+export type CreateAutomationMutation = { createFilterTrigger: { trigger: { id: string, name: string, description: string | null, enabled: boolean, eventType: string, eventFilter: string, action: string, entityName: string, createdAt: string, updatedAt: string | null, createdBy: string | null, scope: { scopeType: string, entityName: string, projectName: string | null, name: string | null } } } | null };
+
+export type UpdateAutomationMutationVariables = Exact<{
+  id: string | number;
+  name: string | null | undefined;
+  description: string | null | undefined;
+  scopeType: string | null | undefined;
+  projectName: string | null | undefined;
+  scopeName: string | null | undefined;
+  eventType: string | null | undefined;
+  eventFilter: string | null | undefined;
+  action: string | null | undefined;
+}>;
+
+
+export type UpdateAutomationMutation = { updateFilterTrigger: { trigger: { id: string, name: string, description: string | null, enabled: boolean, eventType: string, eventFilter: string, action: string, entityName: string, createdAt: string, updatedAt: string | null, createdBy: string | null, scope: { scopeType: string, entityName: string, projectName: string | null, name: string | null } } } | null };
+
+export type SetAutomationEnabledMutationVariables = Exact<{
+  id: string | number;
+  enabled: boolean;
+}>;
+
+
+export type SetAutomationEnabledMutation = { updateFilterTrigger: { trigger: { id: string, name: string, description: string | null, enabled: boolean, eventType: string, eventFilter: string, action: string, entityName: string, createdAt: string, updatedAt: string | null, createdBy: string | null, scope: { scopeType: string, entityName: string, projectName: string | null, name: string | null } } } | null };
+
+export type DeleteAutomationMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type DeleteAutomationMutation = { deleteTrigger: { success: boolean } | null };
+
+export type RedeliverMutationVariables = Exact<{
+  deliveryId: string | number;
+}>;
+
+
+export type RedeliverMutation = { redeliver: { delivery: { id: string, status: string } } | null };
+
+export type CreateWebhookIntegrationMutationVariables = Exact<{
+  entityName: string;
+  name: string;
+  urlEndpoint: string;
+  secret: string | null | undefined;
+  accessToken: string | null | undefined;
+}>;
+
+
+export type CreateWebhookIntegrationMutation = { createGenericWebhookIntegration: { integration: { id: string, name: string, hasSecret: boolean, hasAccessToken: boolean } } | null };
+
+export type CreateSlackIntegrationMutationVariables = Exact<{
+  entityName: string;
+  channelName: string;
+  botToken: string | null | undefined;
+  webhookUrl: string | null | undefined;
+}>;
+
+
+export type CreateSlackIntegrationMutation = { createSlackIntegration: { integration: { id: string, channelName: string, usesWebhookUrl: boolean } } | null };
+
+export type DeleteIntegrationMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type DeleteIntegrationMutation = { deleteIntegration: { success: boolean } | null };
+
 export type ViewerQueryVariables = Exact<{ [key: string]: never; }>;
 
 
