@@ -99,10 +99,12 @@ function App() {
               <span>{route.run}</span>
             </>
           )}
-          {"project" in route && (
+          {"project" in route && route.project !== null && (
             <>
               <span class="sep">·</span>
               <Link href={path(route.entity, route.project, "artifacts")}>artifacts</Link>
+              <span class="sep">·</span>
+              <Link href={path(route.entity, route.project, "automations")}>automations</Link>
             </>
           )}
         </nav>
