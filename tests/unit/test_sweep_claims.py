@@ -377,3 +377,38 @@ def test_hyperband_reads_only_what_the_brackets_need_and_stops_the_same_runs(
         # r0, 3000 rows and not live, is read only as far as the live runs' brackets (they log under 45 values)
         assert 0 < read.get(long_id, 0) <= 45, early
     assert any(stopped) and any(found != stopped[0] for found in stopped)  # the rules disagree: a real check
+
+
+def test_integers_beyond_float_range_count_as_infinite_and_are_passed_over(db: Database) -> None:
+    """A run that logged 10**400 (JSON allows it) leaves heartbeats working: such an integer is an infinity,
+    which no sweep ranks by."""
+    huge = 10 ** 400
+    assert history.finite_number(huge) is None and history.finite_number(-huge) is None
+    assert history.finite_number(3) == 3.0 and history.finite_number(True) is None
+    assert sweeps.summary_numbers({"loss": huge}, "loss") == []
+    assert sweeps.summary_numbers({"loss": {"min": -huge, "max": 2, "last": huge}}, "loss") == [2.0]
+    assert hyperband.values([huge, 1, -huge], maximize=False) == [1.0]
+    viewer, sweep_id = _sweep(db, {**BAYES, "early_terminate": {"type": "hyperband", "min_iter": 1}})
+    with db.session() as session:
+        sweep = session.get(Sweep, sweep_id)
+        assert sweep is not None
+        for number, name in enumerate(["tail", "compacted", "going"]):
+            session.add(Run(project_id=sweep.project_id, name=name, state="running", sweep_id=sweep_id,
+                            config={"x": number / 10, "y": 0.5}))
+        session.flush()
+        for name in ("tail", "compacted", "going"):
+            rows = [{"_step": 0, "loss": huge}, {"_step": 1, "loss": 2}, {"_step": 2, "loss": -huge}]
+            history.append(session, viewer, "owner", "p", run_name=name, rows_text=json.dumps(rows))
+            run = session.scalar(select(Run).where(Run.name == name))
+            assert run is not None
+            run.summary = {"loss": -huge}
+            if name != "going":
+                run.state = "finished"
+            if name == "compacted":
+                history.compact(session, run)
+        ids = [run.id for run in session.scalars(select(Run).where(Run.sweep_id == sweep_id).order_by(Run.id))]
+        found = history.extremes(session, ids, "loss")
+        assert [found[i] for i in ids] == [history.Extremes(2.0, 2.0, 2.0)] * 3
+    agent = _agent(db, viewer, sweep_id)
+    assert _beat(db, agent, {"going": "running"}) == []
+    assert [command["type"] for command in _beat(db, agent)] == ["run"]

@@ -415,8 +415,7 @@ def summary_numbers(summary: Any, metric: str) -> list[float]:
     history."""
     value = summary.get(metric) if isinstance(summary, dict) else None
     values = [value.get(name) for name in ("min", "max", "last")] if isinstance(value, dict) else [value]
-    return [float(v) for v in values
-            if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)]
+    return [number for number in map(history.finite_number, values) if number is not None]
 
 
 def _bayes(session: Session, sweep: Sweep, config: sweep_config.SweepConfig, number: int,
