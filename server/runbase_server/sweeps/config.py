@@ -56,8 +56,10 @@ DEFAULTS: dict[str, dict[str, float]] = {
 }
 DISTRIBUTIONS = tuple(NEEDED)
 GRIDDABLE = ("constant", "categorical", "int_uniform", "q_uniform")  # what grid search can enumerate
-MACROS = ("env", "interpreter", "program", "args", "args_no_hyphens", "args_json", "args_json_file")
-PROGRAM_MACROS = ("program", "args", "args_no_hyphens", "args_json", "args_json_file")  # they need `program`
+PROGRAM_MACROS = ("program", "args", "args_no_hyphens", "args_no_boolean_flags", "args_json",
+                  "args_json_file")  # they need `program`
+MACROS = ("env", "interpreter", *PROGRAM_MACROS)  # each a word of its own; and ${envvar:NAME} anywhere
+ENVVAR = re.compile(r"envvar:[A-Z0-9_]*")  # W&B's names: upper-case letters, digits and _
 DEFAULT_COMMAND = ["${env}", "${interpreter}", "${program}", "${args}"]
 _MACRO = re.compile(r"\$\{([^}]*)\}")
 MAX_GRID = 2**62  # combinations a grid may have (they are counted in a 64-bit column)
@@ -296,9 +298,15 @@ class SweepConfig(BaseModel):
             raise ValueError("the command needs at least one word")
         for word in command:
             for macro in _MACRO.findall(word):
+                if ENVVAR.fullmatch(macro):
+                    continue
                 if macro not in MACROS:
                     raise ValueError(f"unknown macro ${{{macro}}}; the agent fills "
-                                     f"{', '.join('${' + m + '}' for m in MACROS)}")
+                                     f"{', '.join('${' + m + '}' for m in MACROS)} and ${{envvar:NAME}} (NAME "
+                                     "of upper-case letters, digits and _)")
+                if word != f"${{{macro}}}":
+                    raise ValueError(f"${{{macro}}} in {word!r}: the agent fills a macro only where it is a word "
+                                     "of its own (as W&B's does), never inside another word")
         return command
 
     @model_validator(mode="after")
