@@ -412,3 +412,17 @@ def test_integers_beyond_float_range_count_as_infinite_and_are_passed_over(db: D
     agent = _agent(db, viewer, sweep_id)
     assert _beat(db, agent, {"going": "running"}) == []
     assert [command["type"] for command in _beat(db, agent)] == ["run"]
+
+
+@pytest.mark.parametrize("goal", ["minimize", "maximize"])
+def test_only_a_finite_number_meets_the_metric_target(db: Database, goal: str) -> None:
+    sign = 1 if goal == "minimize" else -1
+    viewer, sweep_id = _sweep(db, {"method": "random", "metric": {"name": "loss", "goal": goal, "target": sign * 0.1},
+                                   "parameters": {"x": {"min": 0.0, "max": 1.0}}})
+    agent = _agent(db, viewer, sweep_id)
+    for number, loss in enumerate([-sign * float("inf"), [sign * 0.01], "0.0", sign * 0.2, sign * 0.05]):
+        with db.session() as session:
+            session.add(Run(project_id=session.get(Sweep, sweep_id).project_id, name=f"r{number}", state="finished",
+                            sweep_id=sweep_id, summary={"loss": loss}))
+        expected = "exit" if number == 4 else "run"
+        assert [command["type"] for command in _beat(db, agent)] == [expected], loss

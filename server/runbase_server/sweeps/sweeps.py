@@ -13,9 +13,9 @@ holds; the UPDATE that hands out the last one also finishes the sweep."""
 from __future__ import annotations
 
 import json
-import math
 import secrets
 import string
+import sys
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -443,10 +443,13 @@ def _run_parameters(run_config: Any, names: list[str]) -> dict[str, Any]:
 
 
 def _target_met(session: Session, sweep: Sweep, config: sweep_config.SweepConfig) -> bool:
-    """W&B's metric target: once a run of the sweep reaches it, no new runs start."""
+    """W&B's metric target: once a run of the sweep reaches it with a finite number (not an infinity, nor an
+    array holding one), no new runs start."""
     assert config.metric is not None
-    operator = "$lte" if config.metric.goal == "minimize" else "$gte"
-    condition = {f"summary_metrics.{config.metric.name}": {operator: config.metric.target}}
+    key, target = f"summary_metrics.{config.metric.name}", config.metric.target
+    bounds = {"$gte": -sys.float_info.max, "$lte": target} if config.metric.goal == "minimize" \
+        else {"$gte": target, "$lte": sys.float_info.max}
+    condition = {"$and": [{key: bounds}, {f"{key}.0": {"$exists": False}}]}
     dialect = session.get_bind().dialect.name
     found = session.scalar(select(Run.id).outerjoin(User, Run.user_id == User.id)
                            .where(Run.sweep_id == sweep.id, mongo.run_filter(condition, dialect)).limit(1))
