@@ -37,6 +37,7 @@ from pydantic import (
 )
 
 from ..errors import UserError
+from ..names import MAX_LABEL_LENGTH
 
 # Each distribution's keys: those it needs, and those it may take with their defaults (W&B's).
 NEEDED: dict[str, tuple[str, ...]] = {
@@ -276,7 +277,7 @@ class SweepConfig(BaseModel):
     run_cap: StrictInt | None = Field(default=None, ge=1)
     program: str | None = Field(default=None, min_length=1)
     command: list[str] | None = None
-    name: str | None = None
+    name: str | None = Field(default=None, max_length=MAX_LABEL_LENGTH)  # the sweep's display name
     description: str | None = None
     entity: str | None = None
     project: str | None = None

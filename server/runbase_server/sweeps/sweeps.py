@@ -27,7 +27,7 @@ from .. import access, documents, pagination, projects
 from .. import filters as mongo
 from ..auth import Viewer
 from ..errors import NotFound, UserError
-from ..names import check_name
+from ..names import check_label, check_name
 from ..runs import history
 from ..tables import Project, Run, Sweep, SweepAgent, SweepSuggestion, User, utcnow
 from . import bayes
@@ -56,7 +56,7 @@ def parse_config(text: str) -> tuple[dict[str, Any], sweep_config.SweepConfig]:
     checked = sweep_config.parse(document)
     if len(documents.dump(document)) > MAX_CONFIG_BYTES:
         raise UserError(f"the sweep configuration is larger than {MAX_CONFIG_BYTES} bytes once read")
-    found = documents.unstorable(document)
+    found = documents.unstorable(document, jsonb=True)
     if found:
         raise UserError(f"the sweep configuration cannot be stored: {found}")
     return document, checked
@@ -138,7 +138,8 @@ def create(session: Session, viewer: Viewer, changes: Changes) -> Sweep:
     if config.run_cap is not None:
         expected = config.run_cap if expected is None else min(expected, config.run_cap)
     now = utcnow()
-    sweep = Sweep(project=project, name=new_id(), display_name=changes.display_name or config.name,
+    sweep = Sweep(project=project, name=new_id(),
+                  display_name=check_label("displayName", changes.display_name) or config.name,
                   description=changes.description if changes.description is not None else config.description,
                   method=config.method, config=document, state=PENDING, claimed=0, run_count_expected=expected,
                   seed=secrets.randbits(62), user_id=viewer.user_id, created_at=now, updated_at=now)
@@ -164,7 +165,7 @@ def change(session: Session, sweep: Sweep, changes: Changes) -> Sweep:
     if changes.description is not None:
         sweep.description = changes.description
     if changes.display_name is not None:
-        sweep.display_name = changes.display_name
+        sweep.display_name = check_label("displayName", changes.display_name)
     if changes.state is not None:
         set_state(session, sweep, changes.state)
     if changes.prior_runs_filters is not None:
