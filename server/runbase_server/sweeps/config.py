@@ -356,8 +356,16 @@ def _where(loc: tuple[int | str, ...]) -> str:
     return ".".join(str(part) for part in loc)
 
 
+JSON_TYPES = {str: "string", bool: "boolean", list: "list", dict: "mapping", type(None): "null"}
+
+
 def _explained(error: dict[str, Any]) -> str:
-    where = _where(tuple(error["loc"]))
+    loc = tuple(error["loc"])
+    if error["type"] in ("int_type", "float_type") and loc[-1:] in (("int",), ("float",)):  # a Number's union
+        value = error["input"]
+        return (f"{_where(loc[:-1])}: must be a number, not the {JSON_TYPES.get(type(value), 'value')} "
+                f"{repr(value)[:40]}")
+    where = _where(loc)
     if error["type"] == "extra_forbidden":
         return f"{where}: unknown key"
     if error["type"] == "missing":
@@ -382,7 +390,7 @@ def parse(document: Any) -> SweepConfig:
     try:
         return SweepConfig.model_validate(document)
     except ValidationError as exc:
-        problems = [_explained(dict(error)) for error in exc.errors()]
+        problems = list(dict.fromkeys(_explained(dict(error)) for error in exc.errors()))  # a union errs twice
         raise UserError("invalid sweep configuration: " + "; ".join(problems[:10])) from None
 
 
