@@ -435,8 +435,10 @@ def grid_axis(parameter: Parameter) -> Axis:
     if parameter.distribution == "constant":
         return Axis(1, listed=(parameter.value,), constant=True)
     if parameter.distribution == "categorical":
-        distinct = {value_key(value): value for value in reversed(parameter.values or [])}
-        return Axis(len(distinct), listed=tuple(reversed(distinct.values())))
+        distinct: dict[str, Any] = {}
+        for value in parameter.values or []:  # each value where it first stands
+            distinct.setdefault(value_key(value), value)
+        return Axis(len(distinct), listed=tuple(distinct.values()))
     low, high = parameter.min, parameter.max
     assert low is not None and high is not None
     if parameter.distribution == "int_uniform":
