@@ -8,7 +8,8 @@ the suggestion as arguments (command.py). The agent forwards SIGINT and SIGTERM 
 stops after it, killing it at a second signal or when it outlives STOP_GRACE_SECONDS; while the sweep is
 paused it waits; when the sweep is canceled it stops its run and exits, and when the server's hyperband stops
 a run it SIGTERMs it (the run ends killed) and goes on to the next. It gives up on a program that keeps
-failing (failures.py)."""
+failing (failures.py), and on a server that has not answered its heartbeats for HEARTBEAT_PATIENCE_SECONDS
+(asking again meanwhile, less often as they keep failing); it stops its program before it goes."""
 
 from __future__ import annotations
 
