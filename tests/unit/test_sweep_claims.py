@@ -70,10 +70,9 @@ def test_bayes_fits_outside_the_write_transaction_on_the_best_and_newest_runs(
     agent_id = _agent(db, viewer, sweep_id)
     fitted: list[np.ndarray] = []
     writes: list[bool] = []
-    real_fit = bayes._fit
+    real_fit, real_scaled = bayes._fit, bayes._scaled
 
     def watched(x: np.ndarray, y: np.ndarray, *, seed: int) -> Any:
-        fitted.append(y)
         other = sqlite3.connect(tmp_path / "sweeps.db", timeout=0.05)  # another request's write, not waiting
         try:
             other.execute("BEGIN IMMEDIATE")
@@ -86,6 +85,7 @@ def test_bayes_fits_outside_the_write_transaction_on_the_best_and_newest_runs(
         return real_fit(x, y, seed=seed)
 
     monkeypatch.setattr(bayes, "_fit", watched)
+    monkeypatch.setattr(bayes, "_scaled", lambda y: (fitted.append(y), real_scaled(y))[1])  # the runs' metric
     commands = _beat(db, agent_id)
     assert [c["type"] for c in commands] == ["run"]
     assert writes == [True]
