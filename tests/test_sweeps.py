@@ -624,3 +624,50 @@ def test_a_grid_skips_the_combinations_its_prior_runs_have(server: Server) -> No
         handed.append(json.loads(answer["data"]["agentHeartbeat"]["commands"])[0])
     assert [command.get("args") for command in handed] == [{"x": {"value": 1}}, {"x": {"value": 3}}, None]
     assert handed[-1]["type"] == "exit"
+
+
+def _sweep_with_runs(server: Server, project: str, losses: dict[str, Any]) -> str:
+    """A sweep minimizing `loss`, and runs of it whose summary holds the given losses (JSON text)."""
+    made = server.graphql(UPSERT_SWEEP, {"i": {"projectName": project, "config": json.dumps(
+        {"method": "random", "metric": {"name": "loss"}, "parameters": {"x": {"values": [1]}}})}})
+    assert "errors" not in made, made
+    sweep = made["data"]["upsertSweep"]["sweep"]["name"]
+    bucket = "mutation($i: UpsertBucketInput!) { upsertBucket(input: $i) { inserted } }"
+    for name, loss in losses.items():
+        answer = server.graphql(bucket, {"i": {"modelName": project, "name": name, "sweep": sweep,
+                                               "summaryMetrics": '{"loss": %s}' % loss}})
+        assert "errors" not in answer, answer
+    return str(sweep)
+
+
+def test_the_best_run_is_the_best_finite_number_in_both_directions(server: Server, env: dict[str, str]) -> None:
+    project = _project()
+    sweep = wandb.Api().sweep(f"{project}/" + _sweep_with_runs(server, project, {
+        "half": "0.5", "nan": "NaN", "text": '"0.1"', "low": "-Infinity", "tenth": "0.3", "yes": "true",
+        "high": "Infinity", "list": "[0.01]", "huge": "1" + "0" * 400, "none": "null"}))
+    assert sweep.best_run().id == "tenth"
+    best = sweep.best_run(order="-loss")
+    assert best is not None and best.id == "half"
+    nothing = wandb.Api().sweep(f"{project}/" + _sweep_with_runs(server, project, {"nan2": "NaN", "inf": "Infinity"}))
+    assert nothing.best_run() is None
+
+
+def test_names_hosts_and_nul_characters_a_database_cannot_store_are_refused_alike(server: Server) -> None:
+    """On SQLite as on PostgreSQL (whose columns are as wide as declared, and whose JSONB holds no NUL)."""
+    project = _project()
+    config = {"method": "grid", "parameters": {"x": {"values": [1]}}}
+    for given, words in [({"config": json.dumps({**config, "name": "n" * 257})}, "name: String should have at most 256"),
+                         ({"config": json.dumps(config), "displayName": "d" * 257}, "displayName 'ddd"),
+                         ({"config": json.dumps({**config, "parameters": {"x": {"values": ["a\x00b"]}}})},
+                          "the string 'a\\x00b' holds the NUL character"),
+                         ({"config": json.dumps({**config, "description": "\x00"})}, "NUL character")]:
+        _refused(server.graphql(UPSERT_SWEEP, {"i": {"projectName": project, **given}}), words)
+    made = server.graphql(UPSERT_SWEEP, {"i": {"projectName": project, "displayName": "d" * 256,
+                                               "config": json.dumps({**config, "name": "n" * 256})}})
+    assert "errors" not in made, made
+    sweep = made["data"]["upsertSweep"]["sweep"]
+    _refused(server.graphql(UPSERT_SWEEP, {"i": {"id": sweep["id"], "displayName": "e" * 257}}), "at most 256")
+    _refused(server.graphql(CREATE_AGENT, {"i": {"projectName": project, "sweep": sweep["name"], "host": "h" * 257}}),
+             "host 'hhh", "at most 256")
+    agent = server.graphql(CREATE_AGENT, {"i": {"projectName": project, "sweep": sweep["name"], "host": "h" * 256}})
+    assert "errors" not in agent, agent

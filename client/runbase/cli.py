@@ -167,7 +167,7 @@ CONTROLS = {"pause": "PAUSED", "resume": "RUNNING", "stop": "FINISHED", "cancel"
 
 def _sweep(args: argparse.Namespace) -> int:
     from . import sweeps
-    from .errors import UsageError
+    from .sweeps import config_file
 
     control = [name for name in CONTROLS if getattr(args, name)]
     if control:
@@ -175,14 +175,7 @@ def _sweep(args: argparse.Namespace) -> int:
                                  project=args.project)
         print(f"runbase: sweep {args.config_yaml_or_sweep_id} is {state}")
         return 0
-    import yaml
-
-    try:
-        config = yaml.safe_load(Path(args.config_yaml_or_sweep_id).read_text())
-    except (OSError, yaml.YAMLError) as exc:
-        raise UsageError(f"cannot read the sweep configuration {args.config_yaml_or_sweep_id}: {exc}") from None
-    if not isinstance(config, dict):
-        raise UsageError(f"{args.config_yaml_or_sweep_id} holds no sweep configuration (a YAML mapping)")
+    config = config_file.load(args.config_yaml_or_sweep_id)
     config.update({key: value for key, value in (("name", args.name), ("program", args.program)) if value})
     sweep_id = sweeps.sweep(config, entity=args.entity, project=args.project, prior_runs=args.prior_run)
     print(f"runbase: run the sweep with: runbase agent {sweep_id}")

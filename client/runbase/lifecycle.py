@@ -83,7 +83,8 @@ def _new_run_id() -> str:
     return "".join(random.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(8))
 
 
-def _check_id(run_id: Any) -> str:
+def check_run_id(run_id: Any) -> str:
+    """W&B's rules for a run id, which names files and URLs (the server's: names.check_name)."""
     if not isinstance(run_id, str) or not run_id:
         raise UsageError(f"run id must be a non-empty string, not {run_id!r}")
     bad = FORBIDDEN_ID_CHARS.intersection(run_id)
@@ -91,6 +92,8 @@ def _check_id(run_id: Any) -> str:
         raise UsageError(f"run id {run_id!r} must not contain any of / \\ # ? % : (found {''.join(sorted(bad))})")
     if len(run_id) > 128:
         raise UsageError("run id must be at most 128 characters")
+    if any(ord(c) < 32 for c in run_id):
+        raise UsageError(f"run id {run_id!r} must not contain control characters")
     return run_id
 
 
@@ -336,7 +339,7 @@ def _start(s: Settings, initial: dict[str, Any]) -> Run:
                    f"precedence, as in W&B, so run {rewind.run!r} is rewound and logged to")
         s = s.updated({"run_id": rewind.run})
     root = Path(s.root_dir or os.getcwd()) / "runbase"
-    run_id = _check_id(s.run_id) if s.run_id else None
+    run_id = check_run_id(s.run_id) if s.run_id else None
     if s.resume == "auto" and run_id is None:
         run_id = _auto_resume_id(root)
     run_id = run_id or _new_run_id()

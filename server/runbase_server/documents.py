@@ -80,9 +80,10 @@ def may_hold_surrogates(text: str) -> bool:
     return ("\\u" in text and _SURROGATE_ESCAPE.search(text) is not None) or _has_surrogate(text)
 
 
-def unstorable(value: Any) -> str | None:
+def unstorable(value: Any, *, jsonb: bool = False) -> str | None:
     """What in a parsed document no database can store: a key with NUL or a lone surrogate, or a string
-    with a lone surrogate (a NUL in a string survives as an escape where the JSON text is stored)."""
+    with a lone surrogate (a NUL in a string survives as an escape where the JSON text is stored, but not in
+    PostgreSQL's JSONB: `jsonb` refuses it too, for documents stored as such)."""
     stack = [value]
     while stack:
         value = stack.pop()
@@ -94,8 +95,8 @@ def unstorable(value: Any) -> str | None:
                 stack.append(item)
         elif isinstance(value, list):
             stack.extend(value)
-        elif isinstance(value, str) and _has_surrogate(value):
-            return f"the string {value[:40]!r} holds {SURROGATE}"
+        elif isinstance(value, str) and (_has_surrogate(value) or (jsonb and "\x00" in value)):
+            return f"the string {value[:40]!r} holds {bad_character(value)}"
     return None
 
 

@@ -7,6 +7,7 @@ from .errors import NotFound, UserError
 FORBIDDEN_CHARS = set('/\\#?%:')
 REGISTRY_PREFIX = "runbase-registry-"  # the names of the projects that are registries (registries.py)
 MAX_LENGTH = 128
+MAX_LABEL_LENGTH = 256  # a display name or a host: the width of their columns
 # The first path segments the server's own routes take (web/pages.py serves the web app for every other one),
 # and the web app's own top-level pages: no entity may be named so, or its pages (/ENTITY/...) would be shadowed.
 SERVER_ROUTES = frozenset({"api", "assets", "files", "graphql", "healthz", "history", "static"})
@@ -25,6 +26,14 @@ def check_name(kind: str, name: str) -> str:
     if any(ord(c) < 32 for c in name):
         raise UserError(f"{kind} {name!r} must not contain control characters")
     return name
+
+
+def check_label(kind: str, value: str | None) -> str | None:
+    """A display name or host no wider than its column, on every database alike (PostgreSQL refuses wider text
+    where SQLite would store it)."""
+    if value is not None and len(value) > MAX_LABEL_LENGTH:
+        raise UserError(f"{kind} {value[:20]!r}... is {len(value)} characters long: at most {MAX_LABEL_LENGTH}")
+    return value
 
 
 MAX_ID = 2**31 - 1  # ids are INTEGER columns, 32 bits on PostgreSQL: a bigger number would be a database error

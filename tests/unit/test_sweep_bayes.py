@@ -7,6 +7,8 @@ import math
 from typing import Any
 
 import numpy as np
+import pytest
+from runbase_server.sweeps import bayes
 from runbase_server.sweeps import config as sweep_config
 from runbase_server.sweeps.bayes import Observed, minimum_runs, suggest
 from runbase_server.sweeps.search import suggestion
@@ -73,3 +75,35 @@ def test_bayes_suggestions_stay_inside_every_domain_and_repeat_for_a_seed() -> N
         observed.append(Observed(p, score(p)))
     pending = [suggest(config, seed=7, number=100, observed=observed)]
     assert suggest(config, seed=7, number=101, observed=observed, pending=pending) != pending[0]
+
+
+@pytest.mark.parametrize("values", [[1e200, 1, 2, 3, 4, 5], [1.7e308, -1.7e308, 1, 2, 3, 4, 5], [0.0] * 6,
+                                    [1e-300 * i for i in range(6)], [1, 2, 3, 4, 5, 1e-320]])
+def test_huge_and_tiny_finite_metrics_fit_and_suggest_with_runs_pending(values: list[float]) -> None:
+    config = _config("bayes")
+    observed = [Observed({"x1": i - 4.0, "x2": float(i)}, v) for i, v in enumerate(values)]
+    model = bayes.fit(config, seed=1, observed=observed)
+    assert model is not None and np.isfinite(model.y).all()
+    assert [model.y[i] < model.y[j] for i in range(6) for j in range(6)] == \
+        [values[i] < values[j] for i in range(6) for j in range(6)]  # the order of the runs is kept
+    for pending in ([], [{"x1": 2.5, "x2": 7.5}]):
+        point = suggest(config, seed=1, number=3, model=model, pending=pending)
+        assert -5.0 <= point["x1"] <= 10.0 and 0.0 <= point["x2"] <= 15.0
+
+
+def test_a_model_that_cannot_fit_or_predict_gives_random_search_and_a_log_line(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    config = _config("bayes")
+    observed = [Observed({"x1": float(i), "x2": float(i)}, float(i)) for i in range(6)]
+    model = bayes.fit(config, seed=1, observed=observed)
+    assert model is not None
+    monkeypatch.setattr(model.model, "predict", lambda x, return_std: (np.full(len(x), np.nan),) * 2)
+    random = suggest(config, seed=1, number=3)
+    assert suggest(config, seed=1, number=3, model=model) == random
+    assert "could not predict" in caplog.text
+
+    def failing(x: np.ndarray, y: np.ndarray, *, seed: int) -> None:
+        raise np.linalg.LinAlgError("not positive definite")
+    monkeypatch.setattr(bayes, "_fit", failing)
+    assert bayes.fit(config, seed=1, observed=observed) is None
+    assert "could not be fitted" in caplog.text and suggest(config, seed=1, number=3, observed=observed) == random

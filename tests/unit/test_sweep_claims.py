@@ -70,10 +70,9 @@ def test_bayes_fits_outside_the_write_transaction_on_the_best_and_newest_runs(
     agent_id = _agent(db, viewer, sweep_id)
     fitted: list[np.ndarray] = []
     writes: list[bool] = []
-    real_fit = bayes._fit
+    real_fit, real_scaled = bayes._fit, bayes._scaled
 
     def watched(x: np.ndarray, y: np.ndarray, *, seed: int) -> Any:
-        fitted.append(y)
         other = sqlite3.connect(tmp_path / "sweeps.db", timeout=0.05)  # another request's write, not waiting
         try:
             other.execute("BEGIN IMMEDIATE")
@@ -86,6 +85,7 @@ def test_bayes_fits_outside_the_write_transaction_on_the_best_and_newest_runs(
         return real_fit(x, y, seed=seed)
 
     monkeypatch.setattr(bayes, "_fit", watched)
+    monkeypatch.setattr(bayes, "_scaled", lambda y: (fitted.append(y), real_scaled(y))[1])  # the runs' metric
     commands = _beat(db, agent_id)
     assert [c["type"] for c in commands] == ["run"]
     assert writes == [True]
@@ -377,3 +377,52 @@ def test_hyperband_reads_only_what_the_brackets_need_and_stops_the_same_runs(
         # r0, 3000 rows and not live, is read only as far as the live runs' brackets (they log under 45 values)
         assert 0 < read.get(long_id, 0) <= 45, early
     assert any(stopped) and any(found != stopped[0] for found in stopped)  # the rules disagree: a real check
+
+
+def test_integers_beyond_float_range_count_as_infinite_and_are_passed_over(db: Database) -> None:
+    """A run that logged 10**400 (JSON allows it) leaves heartbeats working: such an integer is an infinity,
+    which no sweep ranks by."""
+    huge = 10 ** 400
+    assert history.finite_number(huge) is None and history.finite_number(-huge) is None
+    assert history.finite_number(3) == 3.0 and history.finite_number(True) is None
+    assert sweeps.summary_numbers({"loss": huge}, "loss") == []
+    assert sweeps.summary_numbers({"loss": {"min": -huge, "max": 2, "last": huge}}, "loss") == [2.0]
+    assert hyperband.values([huge, 1, -huge], maximize=False) == [1.0]
+    viewer, sweep_id = _sweep(db, {**BAYES, "early_terminate": {"type": "hyperband", "min_iter": 1}})
+    with db.session() as session:
+        sweep = session.get(Sweep, sweep_id)
+        assert sweep is not None
+        for number, name in enumerate(["tail", "compacted", "going"]):
+            session.add(Run(project_id=sweep.project_id, name=name, state="running", sweep_id=sweep_id,
+                            config={"x": number / 10, "y": 0.5}))
+        session.flush()
+        for name in ("tail", "compacted", "going"):
+            rows = [{"_step": 0, "loss": huge}, {"_step": 1, "loss": 2}, {"_step": 2, "loss": -huge}]
+            history.append(session, viewer, "owner", "p", run_name=name, rows_text=json.dumps(rows))
+            run = session.scalar(select(Run).where(Run.name == name))
+            assert run is not None
+            run.summary = {"loss": -huge}
+            if name != "going":
+                run.state = "finished"
+            if name == "compacted":
+                history.compact(session, run)
+        ids = [run.id for run in session.scalars(select(Run).where(Run.sweep_id == sweep_id).order_by(Run.id))]
+        found = history.extremes(session, ids, "loss")
+        assert [found[i] for i in ids] == [history.Extremes(2.0, 2.0, 2.0)] * 3
+    agent = _agent(db, viewer, sweep_id)
+    assert _beat(db, agent, {"going": "running"}) == []
+    assert [command["type"] for command in _beat(db, agent)] == ["run"]
+
+
+@pytest.mark.parametrize("goal", ["minimize", "maximize"])
+def test_only_a_finite_number_meets_the_metric_target(db: Database, goal: str) -> None:
+    sign = 1 if goal == "minimize" else -1
+    viewer, sweep_id = _sweep(db, {"method": "random", "metric": {"name": "loss", "goal": goal, "target": sign * 0.1},
+                                   "parameters": {"x": {"min": 0.0, "max": 1.0}}})
+    agent = _agent(db, viewer, sweep_id)
+    for number, loss in enumerate([-sign * float("inf"), [sign * 0.01], "0.0", sign * 0.2, sign * 0.05]):
+        with db.session() as session:
+            session.add(Run(project_id=session.get(Sweep, sweep_id).project_id, name=f"r{number}", state="finished",
+                            sweep_id=sweep_id, summary={"loss": loss}))
+        expected = "exit" if number == 4 else "run"
+        assert [command["type"] for command in _beat(db, agent)] == [expected], loss

@@ -87,6 +87,8 @@ def test_grid_takes_each_distinct_value_once_and_refuses_probabilities() -> None
     config = _config({"x": {"values": [1, 2, 1, 2.0, "1", [1], [1]]}}, "grid")
     assert sweep_config.grid_size(config) == 4
     assert [suggestion(config, seed=0, number=i)["x"] for i in range(4)] == [1, 2, "1", [1]]
+    config = _config({"x": {"values": ["b", 3.0, "a", "b", 3, "c", "a"]}}, "grid")  # where each first stands
+    assert [suggestion(config, seed=0, number=i)["x"] for i in range(4)] == ["b", 3.0, "a", "c"]
     with pytest.raises(UserError, match="parameters.x: grid search takes every value once"):
         _config({"x": {"values": [1, 2], "probabilities": [0.5, 0.5]}}, "grid")
 

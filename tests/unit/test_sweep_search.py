@@ -168,6 +168,10 @@ BAD: list[tuple[Any, str]] = [
      "command: ${program} needs `program`"),
     ({"method": "random", "parameters": {"x": {"value": 1}}, "program": "t.py", "command": ["${argz}"]},
      "command: Value error, unknown macro ${argz}"),
+    ({"method": "random", "parameters": {"x": {"value": 1}}, "program": "t.py", "command": ["sh", "-c", "x ${args}"]},
+     "${args} in 'x ${args}': the agent fills a macro only where it is a word of its own"),
+    ({"method": "random", "parameters": {"x": {"value": 1}}, "command": ["echo", "${envvar:home}"]},
+     "unknown macro ${envvar:home}"),
     ({"method": "random", "parameters": {"x": {"value": 1}}, "metric": {"name": "l"},
       "early_terminate": {"type": "hyperband", "max_iter": 27}}, "needs `s`"),
     ({"method": "random", "parameters": {"x": {"value": 1}}, "metric": {"name": "l"},
@@ -189,7 +193,8 @@ def test_bad_configurations_name_the_key(document: Any, words: str) -> None:
 
 def test_good_configurations_take_w_and_b_defaults() -> None:
     config = sweep_config.parse({
-        "method": "random", "program": "train.py", "command": ["${env}", "${interpreter}", "${program}", "${args}"],
+        "method": "random", "program": "train.py", "command": ["${env}", "${interpreter}", "${program}", "${args}",
+                                                               "${args_no_boolean_flags}", "--home=${envvar:HOME}"],
         "metric": {"name": "val/loss", "target": 0.1}, "run_cap": 10, "name": "n", "description": "d",
         "early_terminate": {"type": "hyperband", "max_iter": 27, "s": 2},
         "parameters": {"q": {"distribution": "q_normal"}, "b": {"distribution": "beta"}, "c": {"value": None}}})

@@ -8,7 +8,8 @@ the suggestion as arguments (command.py). The agent forwards SIGINT and SIGTERM 
 stops after it, killing it at a second signal or when it outlives STOP_GRACE_SECONDS; while the sweep is
 paused it waits; when the sweep is canceled it stops its run and exits, and when the server's hyperband stops
 a run it SIGTERMs it (the run ends killed) and goes on to the next. It gives up on a program that keeps
-failing (failures.py)."""
+failing (failures.py), and on a server that has not answered its heartbeats for HEARTBEAT_PATIENCE_SECONDS
+(asking again meanwhile, less often as they keep failing); it stops its program before it goes."""
 
 from __future__ import annotations
 
@@ -30,7 +31,8 @@ from typing import Any
 import yaml
 
 from ..connection import Connection
-from ..errors import UsageError, present
+from ..errors import CommError, UsageError, present
+from ..lifecycle import check_run_id
 from ..states import SIGNAL_EXIT_BASE, exception_exit_code
 from ..term import termerror, termlog, termwarn
 from . import SweepPath, answered
@@ -40,6 +42,10 @@ from .failures import Failures
 POLL_SECONDS = 1.0  # how often a waiting agent (its sweep paused) asks again, and a running one checks its run
 HEARTBEAT_SECONDS = 5.0  # how often an agent with a run going tells the server (and learns of a cancel)
 STOP_GRACE_SECONDS = 10.0  # after SIGTERM (or a forwarded SIGINT), how long a stopped run has before SIGKILL
+# How long heartbeats that fail in a way that may pass (server unreachable, 5xx) are tried again before the agent
+# gives up: the server's default heartbeat timeout, past which it hands the agent's suggestion to another agent.
+HEARTBEAT_PATIENCE_SECONDS = 300.0
+BACKOFF_MAX_SECONDS = 30.0  # the longest wait between heartbeats that keep failing
 
 
 class Agent:
@@ -54,6 +60,8 @@ class Agent:
         self.stopping = False
         self.signalled: int | None = None  # the first SIGINT or SIGTERM the agent got
         self.stop_sent: float | None = None  # when the running program was told to stop
+        self.answered_at = time.monotonic()  # when the server last answered a heartbeat (or made the agent)
+        self.failed_beats = 0  # heartbeats failed in a row
 
     def config(self) -> dict[str, Any]:
         found = self.connection.project_sweep(entity=self.path.entity, project=self.path.project,
@@ -79,6 +87,7 @@ class Agent:
                 sweep=self.path.name, project_name=self.path.project, entity_name=self.path.entity,
                 host=socket.gethostname())).create_agent, "createAgent")
         self.agent_id = made.agent.id
+        self.answered_at = time.monotonic()
         termlog(f"Starting sweep agent: {self.path}")
         done = 0
         with self._forwarding(function is None):
@@ -89,17 +98,17 @@ class Agent:
                     break
                 runs = [c for c in commands if c.get("type") == "run"]
                 if not runs:
-                    time.sleep(POLL_SECONDS)  # paused, or no run yet
+                    time.sleep(self.pause(POLL_SECONDS))  # paused, no run yet, or the server not answering
                     continue
                 for command in runs:
                     done += 1
-                    parameters = {name: arg["value"] for name, arg in command["args"].items()}
-                    termlog(f"Agent starting run {command['run_id']} with config: "
+                    run_id, parameters = _suggested(command)
+                    termlog(f"Agent starting run {run_id} with config: "
                             + ", ".join(f"{k}: {v}" for k, v in parameters.items()))
                     if function is None:
-                        failed = self._run_program(config, command["run_id"], parameters)
+                        failed = self._run_program(config, run_id, parameters)
                     else:
-                        failed = self._run_function(function, command["run_id"], parameters)
+                        failed = self._run_function(function, run_id, parameters)
                     given_up = failures.record(failed)
                     if given_up is not None:
                         termerror(given_up)
@@ -107,14 +116,32 @@ class Agent:
         return 0 if self.signalled is None else SIGNAL_EXIT_BASE + self.signalled
 
     def heartbeat(self, run_states: dict[str, str]) -> list[dict[str, Any]]:
+        """The server's commands. A failure that may pass (the server unreachable, restarting, or answering
+        5xx) gives no commands, as with W&B's agent, which goes on and asks again (pause() says when); once the
+        server has not answered for HEARTBEAT_PATIENCE_SECONDS, or at any other failure, it is raised."""
         from .._generated.input_types import AgentHeartbeatInput
 
         assert self.agent_id is not None
-        with answered():
-            beat = present(self.connection.agent_heartbeat(AgentHeartbeatInput(
-                id=self.agent_id, run_state=json.dumps(run_states))).agent_heartbeat, "agentHeartbeat")
+        try:
+            with answered():
+                beat = present(self.connection.agent_heartbeat(AgentHeartbeatInput(
+                    id=self.agent_id, run_state=json.dumps(run_states))).agent_heartbeat, "agentHeartbeat")
+        except CommError as exc:
+            silent = time.monotonic() - self.answered_at
+            if not exc.retryable or silent >= HEARTBEAT_PATIENCE_SECONDS:
+                raise
+            self.failed_beats += 1
+            termwarn(f"sweep agent heartbeat failed ({exc}); the server has not answered for {silent:.0f} s, "
+                     f"the agent gives up after {HEARTBEAT_PATIENCE_SECONDS:g} s")
+            return []
+        self.answered_at, self.failed_beats = time.monotonic(), 0
         commands: list[dict[str, Any]] = json.loads(beat.commands)
         return commands
+
+    def pause(self, seconds: float) -> float:
+        """How long to wait before the next heartbeat: `seconds`, doubled for each that failed in a row, up to
+        BACKOFF_MAX_SECONDS."""
+        return seconds if not self.failed_beats else min(BACKOFF_MAX_SECONDS, seconds * 2 ** self.failed_beats)
 
     def _environment(self, run_id: str, parameters: dict[str, Any]) -> dict[str, str]:
         """What tells runbase.init() in the run that it is this suggestion of this sweep."""
@@ -159,7 +186,11 @@ class Agent:
                      json_file=self.root / f"args-{run_id}.json")
         env = {**os.environ, **self._environment(run_id, parameters)}
         self.stop_sent = None
-        self.child = subprocess.Popen(argv, env=env, start_new_session=os.name == "posix")
+        try:
+            self.child = subprocess.Popen(argv, env=env, start_new_session=os.name == "posix")
+        except (OSError, ValueError) as exc:  # no such program; an argument the OS cannot pass (a NUL in it)
+            termerror(f"run {run_id} failed: its command {argv!r} cannot start: {exc}")
+            return True
         last_beat = time.monotonic()
         try:
             while self.child.poll() is None:
@@ -171,7 +202,7 @@ class Agent:
                         and time.monotonic() - self.stop_sent >= STOP_GRACE_SECONDS):
                     termwarn(f"run {run_id} did not stop {STOP_GRACE_SECONDS:g} s after it was told to: killing it")
                     self.child.kill()
-                if self.child.poll() is None and time.monotonic() - last_beat >= HEARTBEAT_SECONDS:
+                if self.child.poll() is None and time.monotonic() - last_beat >= self.pause(HEARTBEAT_SECONDS):
                     last_beat = time.monotonic()
                     commands = self.heartbeat({run_id: "running"})
                     if any(c.get("type") == "stop" and c.get("run_id") == run_id for c in commands):
@@ -186,6 +217,9 @@ class Agent:
                 termwarn(f"run {run_id} exited with code {self.child.returncode}")
             return self.child.returncode != 0 and self.stop_sent is None and not self.stopping
         finally:
+            if self.child.poll() is None:  # the agent gives up or fails: its program goes first
+                termwarn(f"the sweep agent stops: stopping run {run_id}")
+                _stop(self.child)
             self.child = None
 
     @contextmanager
@@ -216,6 +250,28 @@ class Agent:
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+
+
+def _suggested(command: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """A run command's run id and parameters, checked: the id names the run's files here."""
+    args = command.get("args")
+    try:
+        run_id = check_run_id(command.get("run_id"))
+    except UsageError as exc:
+        raise CommError(f"the server handed out a run that cannot be made: {exc}") from None
+    if not isinstance(args, dict) or not all(isinstance(arg, dict) and "value" in arg for arg in args.values()):
+        raise CommError(f"the server handed out run {run_id} without its parameters ({{name: {{value}}}})")
+    return run_id, {name: arg["value"] for name, arg in args.items()}
+
+
+def _stop(child: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then SIGKILL if it outlives STOP_GRACE_SECONDS."""
+    child.terminate()
+    try:
+        child.wait(timeout=STOP_GRACE_SECONDS)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
 
 
 @contextmanager
@@ -253,7 +309,7 @@ class _Beating(threading.Thread):
         self.why: str | None = None
 
     def run(self) -> None:
-        while not self.done.wait(HEARTBEAT_SECONDS):
+        while not self.done.wait(self.agent.pause(HEARTBEAT_SECONDS)):
             try:
                 commands = self.agent.heartbeat({self.run_id: "running"})
             except Exception as exc:  # noqa: BLE001 - the next beat tries again; the run goes on meanwhile

@@ -1,8 +1,11 @@
 """The command an agent runs for a suggestion: the sweep configuration's `command` (default
 `${env} ${interpreter} ${program} ${args}`) with W&B's macros filled in.
 
-A word that is one macro becomes its words (`${args}` one per parameter); a macro inside a longer word
-becomes its words joined by spaces. Values are written as W&B's agent writes them, with Python's str()."""
+As W&B's agent does, a macro is filled in only where it is a word of its own (`${args}` becomes one word per
+parameter); the server refuses one inside a longer word, so no value is ever spliced into another word (and
+a command such as `sh -c` never reads one as code). `${envvar:NAME}` is the exception: anywhere in a word it
+becomes the variable's value, or NAME where it is not set, as with W&B. Values are written as W&B's agent
+writes them, with Python's str()."""
 
 from __future__ import annotations
 
@@ -17,14 +20,16 @@ from ..errors import UsageError
 
 DEFAULT_COMMAND = ["${env}", "${interpreter}", "${program}", "${args}"]
 MACRO = re.compile(r"\$\{(\w+)\}")
+ENVVAR = re.compile(r"\$\{envvar:([A-Z0-9_]*)\}")  # W&B's pattern: upper-case names only
 
 
 def words(command: list[str] | None, *, program: str | None, parameters: dict[str, Any],
           json_file: Path) -> list[str]:
     """The argv for one run; `json_file` is where ${args_json_file} points (written here when used)."""
     command = list(command or DEFAULT_COMMAND)
-    used = {name for word in command for name in MACRO.findall(word)}
-    if program is None and used & {"program", "args", "args_no_hyphens", "args_json", "args_json_file"}:
+    used = {whole.group(1) for whole in map(MACRO.fullmatch, command) if whole is not None}
+    if program is None and used & {"program", "args", "args_no_hyphens", "args_no_boolean_flags", "args_json",
+                                   "args_json_file"}:
         raise UsageError("the sweep's command runs `program`, which its configuration does not name")
     if "args_json_file" in used:
         json_file.parent.mkdir(parents=True, exist_ok=True)
@@ -35,6 +40,8 @@ def words(command: list[str] | None, *, program: str | None, parameters: dict[st
         "program": [program or ""],
         "args": [f"--{name}={value}" for name, value in parameters.items()],
         "args_no_hyphens": [f"{name}={value}" for name, value in parameters.items()],
+        "args_no_boolean_flags": [f"--{name}" if value is True else f"--{name}={value}"
+                                  for name, value in parameters.items() if value is not False],
         "args_json": [json.dumps(parameters)],
         "args_json_file": [str(json_file)],
     }
@@ -44,5 +51,5 @@ def words(command: list[str] | None, *, program: str | None, parameters: dict[st
         if whole is not None and whole.group(1) in filled:
             argv += filled[whole.group(1)]
         else:
-            argv.append(MACRO.sub(lambda m: " ".join(filled.get(m.group(1), [m.group(0)])), word))
+            argv.append(ENVVAR.sub(lambda m: os.environ.get(m.group(1), m.group(1)), word))
     return argv

@@ -1205,8 +1205,17 @@ def _ranked(values: Any) -> tuple[Any, Any, np.ndarray] | None:
 def _float(value: int | float) -> float:
     try:
         return float(value)
-    except OverflowError:  # an integer beyond float's range
-        return math.copysign(math.inf, value)
+    except OverflowError:  # an integer beyond float's range counts as the infinity on its side
+        return math.inf if value > 0 else -math.inf
+
+
+def finite_number(value: Any) -> float | None:
+    """A logged value as the finite float a sweep ranks by; None for anything else: booleans, NaN, the
+    infinities, and integers beyond float's range (taken for infinite)."""
+    if type(value) not in (int, float):
+        return None
+    number = _float(value)
+    return number if math.isfinite(number) else None
 
 
 def aggregates(session: Session, run: Run, wanted: dict[str, tuple[str, ...]]) -> dict[str, dict[str, Any]]:
@@ -1275,5 +1284,4 @@ def _finite(values: Any) -> list[float]:
     if isinstance(values, np.ndarray):
         floats = values.astype(np.float64)
         return floats[np.isfinite(floats)].tolist()  # type: ignore[no-any-return]
-    kept = [_float(v) for v in values if type(v) in (int, float)]
-    return [v for v in kept if math.isfinite(v)]
+    return [number for number in map(finite_number, values) if number is not None]

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, load_only
 from .. import access
 from ..auth import Viewer
 from ..errors import NotFound, UserError
-from ..names import row_id
+from ..names import check_label, row_id
 from ..runs import history
 from ..tables import Run, Sweep, SweepAgent, utcnow
 from . import hyperband, sweeps
@@ -33,7 +33,7 @@ HISTORY_PAGE = 10_000
 def create(session: Session, viewer: Viewer, *, entity: str, project: str, sweep: str,
            host: str | None) -> SweepAgent:
     found = sweeps.writable(session, viewer, entity, project, sweep)
-    agent = SweepAgent(sweep=found, user_id=viewer.user_id, host=host, state="RUNNING")
+    agent = SweepAgent(sweep=found, user_id=viewer.user_id, host=check_label("host", host), state="RUNNING")
     session.add(agent)
     session.flush()
     return agent

@@ -16,6 +16,7 @@ different points."""
 
 from __future__ import annotations
 
+import logging
 import math
 import warnings
 from collections.abc import Sequence
@@ -37,6 +38,10 @@ NEWEST_RUNS = 100  # and the newest
 RESTARTS = 0  # fits of the kernel from random starting points, besides the default one
 FIT_ITERATIONS = 50  # L-BFGS iterations a fit may take: the suggestion is wanted in well under a second
 EDGE = 1e-6  # unit coordinates stay inside (0, 1), where every inverse CDF is finite
+OUTLIER = 10.0  # robust scales from the median past which a metric's value is compressed (_scaled)
+FIT_FAILURES = (ValueError, ArithmeticError, np.linalg.LinAlgError)
+
+log = logging.getLogger("runbase.server")
 
 
 @dataclass(frozen=True)
@@ -144,9 +149,30 @@ def fit(config: SweepConfig, *, seed: int, observed: Sequence[Observed]) -> Mode
         return None
     sign = -1.0 if maximize else 1.0
     x = np.array([row for row, _ in rows])
-    y = np.array([sign * value for _, value in rows])
-    model = _fit(x, y, seed=int(np.random.default_rng([seed, len(rows)]).integers(2**31)))
+    y = _scaled(np.array([sign * value for _, value in rows]))
+    try:
+        model = _fit(x, y, seed=int(np.random.default_rng([seed, len(rows)]).integers(2**31)))
+    except FIT_FAILURES as error:
+        log.warning("bayes sweep: the model of %d runs could not be fitted (%s); random search suggests", len(rows),
+                    error)
+        return None
     return Model(x, y, model.kernel_, model)
+
+
+def _scaled(y: np.ndarray) -> np.ndarray:
+    """The metric as the model learns it: its order kept, centred on the median and in units of the spread of its
+    middle half, values beyond OUTLIER of those units compressed logarithmically. So a few huge values (any
+    finite float) neither overflow the fit's squares nor flatten the others; ordinary metrics are only shifted
+    and scaled, which the fit's own normalisation undoes. Halved first, so that no difference overflows."""
+    half = y / 2
+    centre = float(np.median(half))
+    low, high = np.percentile(half, [25, 75])
+    spread = float(high - low) or float(np.max(np.abs(half - centre))) or 1.0
+    with np.errstate(over="ignore"):
+        z = np.clip((half - centre) / spread, -np.finfo(float).max, np.finfo(float).max)
+    beyond = np.abs(z) > OUTLIER
+    z[beyond] = np.sign(z[beyond]) * (OUTLIER + np.log1p(np.abs(z[beyond]) - OUTLIER))
+    return z
 
 
 def suggest(config: SweepConfig, *, seed: int, number: int, observed: Sequence[Observed] = (),
@@ -155,16 +181,29 @@ def suggest(config: SweepConfig, *, seed: int, number: int, observed: Sequence[O
     still going (believed at their predicted value: no kernel fit, only a solve)."""
     if model is None and observed:
         model = fit(config, seed=seed, observed=observed)
-    rng = np.random.default_rng([seed, number])
     params = [(path, p) for path, p in leaves(config.parameters)]
     if model is None:
-        return nested([(path, sample(p, rng)) for path, p in params])
+        return _random(params, seed=seed, number=number)
+    rng = np.random.default_rng([seed, number])
     waiting = [row for row in (_encode(params, p) for p in pending) if row is not None]
-    believed = _believed(model, np.array(waiting)) if waiting else model.model
     candidates = _candidates(params, model.x[np.argsort(model.y)[:BEST_ANCHORS]], rng)
-    mean, std = believed.predict(candidates, return_std=True)
-    best = _decoded(params, candidates[int(np.argmax(_expected_improvement(mean, std, float(model.y.min()))))])
+    try:
+        believed = _believed(model, np.array(waiting)) if waiting else model.model
+        mean, std = believed.predict(candidates, return_std=True)
+        improvement = _expected_improvement(mean, std, float(model.y.min()))
+        if not np.isfinite(improvement).any():
+            raise ArithmeticError("no candidate has a finite expected improvement")
+    except FIT_FAILURES as error:
+        log.warning("bayes sweep: the model could not predict (%s); random search suggests", error)
+        return _random(params, seed=seed, number=number)
+    best = _decoded(params, candidates[int(np.nanargmax(np.where(np.isfinite(improvement), improvement, np.nan)))])
     return nested(best)
+
+
+def _random(params: list[tuple[tuple[str, ...], Parameter]], *, seed: int, number: int) -> dict[str, Any]:
+    """Random search's suggestion: before the model is fitted, or when it fails."""
+    rng = np.random.default_rng([seed, number])
+    return nested([(path, sample(p, rng)) for path, p in params])
 
 
 def _fit(x: np.ndarray, y: np.ndarray, *, seed: int) -> Any:

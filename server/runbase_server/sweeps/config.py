@@ -37,6 +37,7 @@ from pydantic import (
 )
 
 from ..errors import UserError
+from ..names import MAX_LABEL_LENGTH
 
 # Each distribution's keys: those it needs, and those it may take with their defaults (W&B's).
 NEEDED: dict[str, tuple[str, ...]] = {
@@ -56,8 +57,10 @@ DEFAULTS: dict[str, dict[str, float]] = {
 }
 DISTRIBUTIONS = tuple(NEEDED)
 GRIDDABLE = ("constant", "categorical", "int_uniform", "q_uniform")  # what grid search can enumerate
-MACROS = ("env", "interpreter", "program", "args", "args_no_hyphens", "args_json", "args_json_file")
-PROGRAM_MACROS = ("program", "args", "args_no_hyphens", "args_json", "args_json_file")  # they need `program`
+PROGRAM_MACROS = ("program", "args", "args_no_hyphens", "args_no_boolean_flags", "args_json",
+                  "args_json_file")  # they need `program`
+MACROS = ("env", "interpreter", *PROGRAM_MACROS)  # each a word of its own; and ${envvar:NAME} anywhere
+ENVVAR = re.compile(r"envvar:[A-Z0-9_]*")  # W&B's names: upper-case letters, digits and _
 DEFAULT_COMMAND = ["${env}", "${interpreter}", "${program}", "${args}"]
 _MACRO = re.compile(r"\$\{([^}]*)\}")
 MAX_GRID = 2**62  # combinations a grid may have (they are counted in a 64-bit column)
@@ -274,7 +277,7 @@ class SweepConfig(BaseModel):
     run_cap: StrictInt | None = Field(default=None, ge=1)
     program: str | None = Field(default=None, min_length=1)
     command: list[str] | None = None
-    name: str | None = None
+    name: str | None = Field(default=None, max_length=MAX_LABEL_LENGTH)  # the sweep's display name
     description: str | None = None
     entity: str | None = None
     project: str | None = None
@@ -296,9 +299,15 @@ class SweepConfig(BaseModel):
             raise ValueError("the command needs at least one word")
         for word in command:
             for macro in _MACRO.findall(word):
+                if ENVVAR.fullmatch(macro):
+                    continue
                 if macro not in MACROS:
                     raise ValueError(f"unknown macro ${{{macro}}}; the agent fills "
-                                     f"{', '.join('${' + m + '}' for m in MACROS)}")
+                                     f"{', '.join('${' + m + '}' for m in MACROS)} and ${{envvar:NAME}} (NAME "
+                                     "of upper-case letters, digits and _)")
+                if word != f"${{{macro}}}":
+                    raise ValueError(f"${{{macro}}} in {word!r}: the agent fills a macro only where it is a word "
+                                     "of its own (as W&B's does), never inside another word")
         return command
 
     @model_validator(mode="after")
@@ -347,8 +356,16 @@ def _where(loc: tuple[int | str, ...]) -> str:
     return ".".join(str(part) for part in loc)
 
 
+JSON_TYPES = {str: "string", bool: "boolean", list: "list", dict: "mapping", type(None): "null"}
+
+
 def _explained(error: dict[str, Any]) -> str:
-    where = _where(tuple(error["loc"]))
+    loc = tuple(error["loc"])
+    if error["type"] in ("int_type", "float_type") and loc[-1:] in (("int",), ("float",)):  # a Number's union
+        value = error["input"]
+        return (f"{_where(loc[:-1])}: must be a number, not the {JSON_TYPES.get(type(value), 'value')} "
+                f"{repr(value)[:40]}")
+    where = _where(loc)
     if error["type"] == "extra_forbidden":
         return f"{where}: unknown key"
     if error["type"] == "missing":
@@ -373,7 +390,7 @@ def parse(document: Any) -> SweepConfig:
     try:
         return SweepConfig.model_validate(document)
     except ValidationError as exc:
-        problems = [_explained(dict(error)) for error in exc.errors()]
+        problems = list(dict.fromkeys(_explained(dict(error)) for error in exc.errors()))  # a union errs twice
         raise UserError("invalid sweep configuration: " + "; ".join(problems[:10])) from None
 
 
@@ -418,8 +435,10 @@ def grid_axis(parameter: Parameter) -> Axis:
     if parameter.distribution == "constant":
         return Axis(1, listed=(parameter.value,), constant=True)
     if parameter.distribution == "categorical":
-        distinct = {value_key(value): value for value in reversed(parameter.values or [])}
-        return Axis(len(distinct), listed=tuple(reversed(distinct.values())))
+        distinct: dict[str, Any] = {}
+        for value in parameter.values or []:  # each value where it first stands
+            distinct.setdefault(value_key(value), value)
+        return Axis(len(distinct), listed=tuple(distinct.values()))
     low, high = parameter.min, parameter.max
     assert low is not None and high is not None
     if parameter.distribution == "int_uniform":

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
+from ..runs.history import finite_number
 from .config import Hyperband
 
 MAX_BRACKETS = 100  # W&B's count of min_iter brackets
@@ -39,8 +40,7 @@ def brackets(rule: Hyperband) -> list[int]:
 def values(history: Sequence[object], *, maximize: bool) -> list[float]:
     """The metric's history as hyperband reads it: finite numbers only, negated for maximize."""
     sign = -1.0 if maximize else 1.0
-    return [sign * float(v) for v in history
-            if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)]
+    return [sign * number for number in map(finite_number, history) if number is not None]
 
 
 def to_stop(rule: Hyperband, histories: Mapping[str, list[float]], running: Sequence[str], *,

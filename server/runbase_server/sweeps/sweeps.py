@@ -13,9 +13,9 @@ holds; the UPDATE that hands out the last one also finishes the sweep."""
 from __future__ import annotations
 
 import json
-import math
 import secrets
 import string
+import sys
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -27,7 +27,7 @@ from .. import access, documents, pagination, projects
 from .. import filters as mongo
 from ..auth import Viewer
 from ..errors import NotFound, UserError
-from ..names import check_name
+from ..names import check_label, check_name
 from ..runs import history
 from ..tables import Project, Run, Sweep, SweepAgent, SweepSuggestion, User, utcnow
 from . import bayes
@@ -56,7 +56,7 @@ def parse_config(text: str) -> tuple[dict[str, Any], sweep_config.SweepConfig]:
     checked = sweep_config.parse(document)
     if len(documents.dump(document)) > MAX_CONFIG_BYTES:
         raise UserError(f"the sweep configuration is larger than {MAX_CONFIG_BYTES} bytes once read")
-    found = documents.unstorable(document)
+    found = documents.unstorable(document, jsonb=True)
     if found:
         raise UserError(f"the sweep configuration cannot be stored: {found}")
     return document, checked
@@ -138,7 +138,8 @@ def create(session: Session, viewer: Viewer, changes: Changes) -> Sweep:
     if config.run_cap is not None:
         expected = config.run_cap if expected is None else min(expected, config.run_cap)
     now = utcnow()
-    sweep = Sweep(project=project, name=new_id(), display_name=changes.display_name or config.name,
+    sweep = Sweep(project=project, name=new_id(),
+                  display_name=check_label("displayName", changes.display_name) or config.name,
                   description=changes.description if changes.description is not None else config.description,
                   method=config.method, config=document, state=PENDING, claimed=0, run_count_expected=expected,
                   seed=secrets.randbits(62), user_id=viewer.user_id, created_at=now, updated_at=now)
@@ -164,7 +165,7 @@ def change(session: Session, sweep: Sweep, changes: Changes) -> Sweep:
     if changes.description is not None:
         sweep.description = changes.description
     if changes.display_name is not None:
-        sweep.display_name = changes.display_name
+        sweep.display_name = check_label("displayName", changes.display_name)
     if changes.state is not None:
         set_state(session, sweep, changes.state)
     if changes.prior_runs_filters is not None:
@@ -415,8 +416,7 @@ def summary_numbers(summary: Any, metric: str) -> list[float]:
     history."""
     value = summary.get(metric) if isinstance(summary, dict) else None
     values = [value.get(name) for name in ("min", "max", "last")] if isinstance(value, dict) else [value]
-    return [float(v) for v in values
-            if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)]
+    return [number for number in map(history.finite_number, values) if number is not None]
 
 
 def _bayes(session: Session, sweep: Sweep, config: sweep_config.SweepConfig, number: int,
@@ -444,10 +444,13 @@ def _run_parameters(run_config: Any, names: list[str]) -> dict[str, Any]:
 
 
 def _target_met(session: Session, sweep: Sweep, config: sweep_config.SweepConfig) -> bool:
-    """W&B's metric target: once a run of the sweep reaches it, no new runs start."""
+    """W&B's metric target: once a run of the sweep reaches it with a finite number (not an infinity, nor an
+    array holding one), no new runs start."""
     assert config.metric is not None
-    operator = "$lte" if config.metric.goal == "minimize" else "$gte"
-    condition = {f"summary_metrics.{config.metric.name}": {operator: config.metric.target}}
+    key, target = f"summary_metrics.{config.metric.name}", config.metric.target
+    bounds = {"$gte": -sys.float_info.max, "$lte": target} if config.metric.goal == "minimize" \
+        else {"$gte": target, "$lte": sys.float_info.max}
+    condition = {"$and": [{key: bounds}, {f"{key}.0": {"$exists": False}}]}
     dialect = session.get_bind().dialect.name
     found = session.scalar(select(Run.id).outerjoin(User, Run.user_id == User.id)
                            .where(Run.sweep_id == sweep.id, mongo.run_filter(condition, dialect)).limit(1))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 from urllib.parse import quote_plus
 
@@ -11,6 +12,7 @@ from ...term import termwarn
 from ..paginator import Paginator
 from .runs import Run, Runs
 
+FINITE = {"$gte": -sys.float_info.max, "$lte": sys.float_info.max}  # matches finite numbers only (not NaN)
 RUN_ORDER_KEYS = ("created_at", "createdAt", "heartbeat_at", "heartbeatAt", "name", "display_name", "displayName",
                   "state")
 
@@ -40,9 +42,14 @@ class Sweep:
         if not attrs:
             self.load(force=True)
 
-    def _runs(self, order: str = "+created_at", per_page: int = 10) -> Runs:
+    def _runs(self, order: str = "+created_at", per_page: int = 10, *, finite: str | None = None) -> Runs:
+        """The sweep's runs in `order`; with `finite`, only those whose value at that key is a finite number (an
+        array holding one matches the comparisons, so arrays, which have an element 0, are left out)."""
+        conditions: list[dict[str, Any]] = [{"sweep": self.id}]
+        if finite is not None:
+            conditions += [{finite: FINITE}, {f"{finite}.0": {"$exists": False}}]
         return Runs(self.client, self.entity, self.project, order=order, per_page=per_page,
-                    filters={"$and": [{"sweep": self.id}]})
+                    filters={"$and": conditions})
 
     @classmethod
     def get(cls, client: Connection, entity: str | None = None, project: str | None = None, sid: str | None = None,
@@ -111,13 +118,17 @@ class Sweep:
         return order_key(prefix + str(metric["name"]))
 
     def best_run(self, order: str | None = None) -> Run | None:
-        """The best run by the metric of the configuration, or by `order`; runs without it come last."""
+        """The best run by the metric of the configuration, or by `order`. By a summary metric, the run with the
+        best finite number there: NaN, the infinities and values that are not numbers are never the best (None
+        when no run has a finite number)."""
         order = self.order if order is None else order_key(order)
         if order is None:
             termwarn("No order specified and couldn't find metric in sweep config, returning most recent run")
             order = "-created_at"
+        key = order[1:]
         try:
-            best: Run = self._runs(order=order, per_page=1)[0]
+            best: Run = self._runs(order=order, per_page=1,
+                                   finite=key if key.startswith("summary_metrics.") else None)[0]
         except IndexError:
             return None
         return best
