@@ -5,10 +5,12 @@ import "./styles.css";
 import { loadSession, signOut, whenSignedOut, type Session } from "./api";
 import { Link } from "./components/Link";
 import { ErrorBox, Loading } from "./components/Status";
+import { ComparePage } from "./pages/Compare";
 import { ProjectsPage } from "./pages/Projects";
 import { RunPage } from "./pages/Run";
 import { RunsPage } from "./pages/Runs";
 import { SignInPage } from "./pages/SignIn";
+import { SweepPage, SweepsPage } from "./pages/Sweep";
 import { navigate, parse, path, useLocation } from "./router";
 
 function signInUrl(): string {
@@ -34,8 +36,8 @@ function App() {
   }, [session, route.page]);
 
   useEffect(() => {
-    const titles: Record<string, string> = { signin: "Sign in", projects: "Projects", unbuilt: "Not built", notfound: "Not found" };
-    const named = route.page === "runs" ? `${route.entity}/${route.project}` : route.page === "run" ? route.run : titles[route.page];
+    const titles: Record<string, string> = { signin: "Sign in", projects: "Projects", unbuilt: "Not built", notfound: "Not found", compare: "Compare runs", sweeps: "Sweeps" };
+    const named = route.page === "runs" ? `${route.entity}/${route.project}` : route.page === "run" ? route.run : route.page === "sweep" ? `sweep ${route.sweep}` : titles[route.page];
     document.title = `${named ?? ""} · runbase`;
   }, [url.href]);
 
@@ -84,6 +86,9 @@ function App() {
         {route.page === "projects" && <ProjectsPage entity={route.entity} />}
         {route.page === "runs" && <RunsPage entity={route.entity} project={route.project} query={url.searchParams} />}
         {route.page === "run" && <RunPage entity={route.entity} project={route.project} run={route.run} />}
+        {route.page === "compare" && <ComparePage entity={route.entity} project={route.project} search={url.search} />}
+        {route.page === "sweeps" && <SweepsPage entity={route.entity} project={route.project} />}
+        {route.page === "sweep" && <SweepPage entity={route.entity} project={route.project} sweep={route.sweep} query={url.searchParams} />}
         {route.page === "unbuilt" && <ErrorBox error={`The ${route.what} pages are not built yet in this version of runbase.`} />}
         {route.page === "notfound" && <ErrorBox error="No page at this address." />}
       </main>

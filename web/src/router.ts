@@ -6,6 +6,9 @@ export type Route =
   | { page: "projects"; entity: string | null }
   | { page: "runs"; entity: string; project: string }
   | { page: "run"; entity: string; project: string; run: string }
+  | { page: "compare"; entity: string; project: string }
+  | { page: "sweeps"; entity: string; project: string }
+  | { page: "sweep"; entity: string; project: string; sweep: string }
   | { page: "unbuilt"; what: string }
   | { page: "notfound" };
 
@@ -42,7 +45,10 @@ export function parse(location: Location | URL): Route {
   if (third === "runs" && fourth !== undefined && parts.length === 4) {
     return { page: "run", entity: first, project: second, run: fourth };
   }
-  if (["artifacts", "sweeps", "automations", "reports", "workspace"].includes(third)) {
+  if (third === "compare" && parts.length === 3) return { page: "compare", entity: first, project: second };
+  if (third === "sweeps" && fourth === undefined) return { page: "sweeps", entity: first, project: second };
+  if (third === "sweeps" && fourth !== undefined && parts.length === 4) return { page: "sweep", entity: first, project: second, sweep: fourth };
+  if (["artifacts", "automations", "reports", "workspace"].includes(third)) {
     return { page: "unbuilt", what: third };
   }
   return { page: "notfound" };

@@ -20,6 +20,18 @@ export interface LineChartProps {
 
 const HEIGHT = 220;
 
+/** Keeps a chart on its element (as `uplot`) and as wide as the element; returns what takes it down. */
+export function mount(element: ChartElement, chart: uPlot, height: number): () => void {
+  element.uplot = chart;
+  const resize = new ResizeObserver(() => chart.setSize({ width: Math.max(element.clientWidth, 300), height }));
+  resize.observe(element);
+  return () => {
+    resize.disconnect();
+    chart.destroy();
+    delete element.uplot;
+  };
+}
+
 export function LineChart(props: LineChartProps) {
   const holder = useRef<ChartElement>(null);
   const [zoomed, setZoomed] = useState(false);
@@ -68,15 +80,7 @@ export function LineChart(props: LineChartProps) {
         ],
       },
     };
-    const chart = new uPlot(options, props.data, element);
-    element.uplot = chart;
-    const resize = new ResizeObserver(() => chart.setSize({ width: Math.max(element.clientWidth, 300), height: HEIGHT }));
-    resize.observe(element);
-    return () => {
-      resize.disconnect();
-      chart.destroy();
-      delete element.uplot;
-    };
+    return mount(element, new uPlot(options, props.data, element), HEIGHT);
   }, [props.data]);
 
   const reset = () => {

@@ -29,7 +29,7 @@ interface Where {
 }
 
 /** Numeric history keys, the ones a line chart can draw, in name order; keys starting with _ are W&B's own. */
-function chartKeys(historyKeys: string): string[] {
+export function chartKeys(historyKeys: string): string[] {
   const keys = parseObject(historyKeys).keys;
   if (keys === null || typeof keys !== "object" || Array.isArray(keys)) return [];
   return Object.entries(keys)
@@ -46,7 +46,7 @@ function number(value: Json | undefined): number | null {
   return typeof value === "number" && Number.isFinite(value) ? value : null;
 }
 
-function toSeries(rows: Json, x: string, y: string): Series {
+export function toSeries(rows: Json, x: string, y: string): Series {
   const xs: number[] = [];
   const ys: (number | null)[] = [];
   if (Array.isArray(rows)) {
