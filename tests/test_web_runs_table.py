@@ -122,7 +122,8 @@ def table(web_server: Server) -> dict[str, Any]:
             f'"{("finished", "running")[i % 2]}", tags: ["t{i % 2}"], config: {json.dumps(json.dumps(config))}, '
             f'summaryMetrics: {json.dumps(json.dumps({"acc": i / 10}))}}}) {{ inserted }}')
     hostile = {HOSTILE: {"value": HOSTILE}, "opt": {"value": HOSTILE}}
-    mutations.append(f'h: upsertBucket(input: {{modelName: "{PROJECT}", name: "hostile", displayName: {json.dumps(HOSTILE)}, '
+    mutations.append(f'h: upsertBucket(input: {{modelName: "{PROJECT}", name: "hostile", '
+                     f'displayName: {json.dumps(HOSTILE)}, '
                      f'notes: {json.dumps(HOSTILE)}, tags: [{json.dumps(HOSTILE)}], '
                      f'config: {json.dumps(json.dumps(hostile))}}}) {{ inserted }}')
     answer = web_server.graphql("mutation { " + " ".join(mutations) + " }")
@@ -132,7 +133,8 @@ def table(web_server: Server) -> dict[str, Any]:
         rows = [{"_step": s, "loss": (i + 1) / (s + 1), HOSTILE: float(s * i)} for s in range(0, 40 + 5 * i)]
         histories[run] = rows
         answer = web_server.graphql("""mutation($r: String!, $rows: JSONString!) { logHistory(input: {
-            projectName: "table", runName: $r, rows: $rows}) { historyLineCount } }""", {"r": run, "rows": json.dumps(rows)})
+            projectName: "table", runName: $r, rows: $rows}) { historyLineCount } }""",
+                                    {"r": run, "rows": json.dumps(rows)})
         assert "errors" not in answer, answer
     return {"histories": histories}
 
@@ -192,7 +194,8 @@ def test_filter_builder_writes_the_filter_the_api_answers(context: Any, web_serv
 
 
 def _api_run(server: Server, name: str) -> dict[str, Any] | None:
-    answer = server.graphql('query($r: String!) { project(name: "table") { run(name: $r) { displayName notes tags } } }',
+    answer = server.graphql('query($r: String!) { project(name: "table") { run(name: $r) { displayName notes tags } '
+                            '} }',
                             {"r": name})
     assert "errors" not in answer, answer
     return answer["data"]["project"]["run"]
@@ -212,7 +215,8 @@ def test_names_notes_and_tags_are_edited_in_place(context: Any, web_server: Serv
     _edit(page, "run3", "notes", "a note <b>")
     _edit(page, "run3", "tags", "alpha, beta , ,alpha")
     page.wait_for_function("() => document.querySelector('tr[data-run=run3] .tags-cell').innerText.includes('beta')")
-    assert _api_run(web_server, "run3") == {"displayName": "renamed ✓", "notes": "a note <b>", "tags": ["alpha", "beta"]}
+    assert _api_run(web_server, "run3") == {"displayName": "renamed ✓", "notes": "a note <b>",
+                                            "tags": ["alpha", "beta"]}
     row = page.inner_text('tr[data-run="run3"]')
     assert "renamed ✓" in row and "a note <b>" in row
     page.click('tr[data-run="run3"] button[aria-label="Edit name"]')  # Escape leaves it as it was
