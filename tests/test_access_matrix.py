@@ -1,6 +1,6 @@
 """The access matrix, against real servers on SQLite and PostgreSQL: for every kind of object (entity, team
-membership, project private and public, run, run file, history columns, sweep, sweep agent, artifact version,
-collection, registry of organization and restricted visibility, integration, automation, delivery, and through a browser's
+membership, project private and public, run, run file, run groups, history columns, sweep, sweep agent, artifact
+version, collection, registry of organization and restricted visibility, integration, automation, delivery, and through a browser's
 sign-in session: its own session, runs, run files, history columns), every role
 (owner, team admin, member, viewer, outsider, anonymous) and every action that applies (read, write, delete, link,
 list), one request, whose outcome must be what runbase_server/access.py's rules say.
@@ -35,7 +35,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("public project", "read"): SIGNED_IN, ("public project", "write"): WRITERS, ("public project", "list"): SIGNED_IN,
     ("run", "read"): MEMBERS, ("run", "write"): WRITERS, ("run", "delete"): WRITERS,
     ("run", "rewind"): WRITERS, ("run", "fork"): WRITERS,  # forking reads the source, a run of the same project
-    ("run file", "read"): MEMBERS,
+    ("run file", "read"): MEMBERS, ("run groups", "read"): MEMBERS,  # a project's runs grouped by a config value
     ("history columns", "read"): MEMBERS,  # a run's history through POST /history/columns
     ("system stream", "read"): MEMBERS, ("system stream", "write"): WRITERS,  # a run's system metrics
     ("sweep", "read"): MEMBERS, ("sweep", "list"): MEMBERS, ("sweep", "create"): WRITERS,
@@ -324,6 +324,9 @@ CELLS: dict[tuple[str, str], Check] = {
         "entityName": w.team, "modelName": "private", "name": f"fork-{r}",
         "config": '{"_wandb": {"value": {"branch_point": {"run_id": "run", "step": 1}}}}'}}),
     ("run file", "read"): _file,
+    ("run groups", "read"): _query(
+        "query($t: String) { project(name: \"private\", entityName: $t) { runGroups(key: \"lr\") { groups "
+        "{ count } } } }", lambda d: bool(d["project"] and d["project"]["runGroups"]["groups"]), _team),
     ("history columns", "read"): _history_columns,
     ("system stream", "read"): _query(
         "query($t: String) { project(name: \"private\", entityName: $t) { run(name: \"run\") { events "

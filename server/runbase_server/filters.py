@@ -1333,8 +1333,15 @@ def _candidates(query: dict[str, Any], project_id: int) -> sa.Select[Any] | None
 
 # ------------------------------------------------------------------ order
 
-_ORDER_COLUMNS = {"created_at": Run.created_at, "createdAt": Run.created_at,
-                  "heartbeat_at": Run.heartbeat_at, "heartbeatAt": Run.heartbeat_at}
+_ORDER_COLUMNS: dict[str, Expr] = {
+    "created_at": Run.created_at, "createdAt": Run.created_at,
+    "heartbeat_at": Run.heartbeat_at, "heartbeatAt": Run.heartbeat_at,
+    "name": Run.name, "state": Run.state,
+    # what a runs table shows as the name: the display name, else the run id
+    "display_name": sa.func.coalesce(Run.display_name, Run.name),
+}
+_ORDER_COLUMNS["displayName"] = _ORDER_COLUMNS["display_name"]
+_NEVER_NULL = ("created_at", "createdAt", "name", "state", "display_name", "displayName")
 
 
 def _json_sort_keys(node: _Node, dialect: str) -> tuple[ColumnElement[Any], list[ColumnElement[Any]]]:
@@ -1369,9 +1376,25 @@ def _json_sort_keys(node: _Node, dialect: str) -> tuple[ColumnElement[Any], list
     return absent, [rank, value]
 
 
+def config_group(key: str, dialect: str) -> tuple[ColumnElement[Any], ...]:
+    """GROUP BY expressions for the value at config path `key` (dotted, as a filter's config.KEY reads it), one
+    group per distinct JSON value: numbers by value (1 and 1.0 alike), types apart (true is not 1), and
+    missing with null, as the filter {"config.KEY": null} that finds them. The last expression is the
+    value: JSONB on PostgreSQL; on SQLite the atom, read with the first (its type)."""
+    _check_dialect(dialect)
+    node = _json_node(Run.config, _json_keys(f"config.{key}", "config"), dialect)
+    if isinstance(node, _PgJson):
+        return (sa.func.coalesce(node.x, sa.literal_column("'null'::jsonb", JSONB)),)
+    assert isinstance(node, _SqliteJson)
+    kind = sa.case((node.type_.is_(None), "null"), (node.type_.in_(("integer", "real")), "number"),
+                   else_=node.type_)
+    return kind, node.atom
+
+
 def run_order(order: str | None, dialect: str) -> list[ColumnElement[Any]]:
-    """ORDER BY for W&B's order strings: [+|-]created_at, heartbeat_at, config.KEY[.value],
-    summary_metrics.KEY or a bare KEY (a summary metric). Ends with Run.id in the same direction."""
+    """ORDER BY for W&B's order strings: [+|-]created_at, heartbeat_at, name (the run id), display_name (the
+    display name, else the id), state, config.KEY[.value], summary_metrics.KEY or a bare KEY (a summary
+    metric; summary_metrics.name reaches one called name). Ends with Run.id in the same direction."""
     _check_dialect(dialect)
     text = (order or "").strip() or "+created_at"
     descending = text.startswith("-")
@@ -1384,7 +1407,7 @@ def run_order(order: str | None, dialect: str) -> list[ColumnElement[Any]]:
 
     if field in _ORDER_COLUMNS:
         column = _ORDER_COLUMNS[field]
-        keys: list[ColumnElement[Any]] = [] if column is Run.created_at else [sa.case((column.is_(None), 1), else_=0).asc()]
+        keys: list[ColumnElement[Any]] = [] if field in _NEVER_NULL else [sa.case((column.is_(None), 1), else_=0).asc()]
         return [*keys, direct(column), direct(Run.id)]
     head = field.split(".", 1)[0]
     if head in _DOCUMENTS:

@@ -48,7 +48,7 @@ def _encode_nonfinite(value: Any) -> Any:
     return value
 
 
-def _decode_nonfinite(value: Any) -> Any:
+def decode_nonfinite(value: Any) -> Any:
     """In place: the value was just decoded, so nothing else holds it; scalars are left untouched (a page of
     runs decodes thousands of them)."""
     if type(value) is dict:
@@ -56,11 +56,11 @@ def _decode_nonfinite(value: Any) -> Any:
             return float(value[NONFINITE_TAG])
         for key, item in value.items():
             if type(item) is dict or type(item) is list:
-                value[key] = _decode_nonfinite(item)
+                value[key] = decode_nonfinite(item)
     elif type(value) is list:
         for index, item in enumerate(value):
             if type(item) is dict or type(item) is list:
-                value[index] = _decode_nonfinite(item)
+                value[index] = decode_nonfinite(item)
     return value
 
 
@@ -81,7 +81,7 @@ class Document(TypeDecorator[Any]):
     def process_result_value(self, value: Any, dialect: Any) -> Any:
         if isinstance(value, str):  # some drivers hand JSON back undecoded
             value = json.loads(value)
-        return None if value is None else _decode_nonfinite(value)
+        return None if value is None else decode_nonfinite(value)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -9,11 +9,13 @@ import { ArtifactsPage, CollectionPage } from "./pages/Artifacts";
 import { ArtifactVersionPage } from "./pages/ArtifactVersion";
 import { AutomationPage } from "./pages/Automation";
 import { AutomationsPage } from "./pages/Automations";
+import { ComparePage } from "./pages/Compare";
 import { ProjectsPage } from "./pages/Projects";
 import { RegistriesPage, RegistryPage } from "./pages/Registries";
 import { RunPage } from "./pages/Run";
 import { RunsPage } from "./pages/Runs";
 import { SignInPage } from "./pages/SignIn";
+import { SweepPage, SweepsPage } from "./pages/Sweep";
 import { navigate, parse, path, useLocation } from "./router";
 
 function signInUrl(): string {
@@ -46,6 +48,8 @@ function App() {
       registries: "Registries",
       automations: "Automations",
       automation: "Automation",
+      compare: "Compare runs",
+      sweeps: "Sweeps",
       unbuilt: "Not built",
       notfound: "Not found",
     };
@@ -60,7 +64,9 @@ function App() {
               ? `${route.collection}:${route.version}`
               : route.page === "registry"
                 ? route.registry
-                : titles[route.page];
+                : route.page === "sweep"
+                  ? `sweep ${route.sweep}`
+                  : titles[route.page];
     document.title = `${named ?? ""} · runbase`;
   }, [url.href]);
 
@@ -127,6 +133,9 @@ function App() {
         {route.page === "registry" && <RegistryPage organization={route.organization} registry={route.registry} />}
         {route.page === "automations" && <AutomationsPage entity={route.entity} project={route.project} />}
         {route.page === "automation" && <AutomationPage key={route.id} entity={route.entity} project={route.project} id={route.id} />}
+        {route.page === "compare" && <ComparePage entity={route.entity} project={route.project} search={url.search} />}
+        {route.page === "sweeps" && <SweepsPage entity={route.entity} project={route.project} />}
+        {route.page === "sweep" && <SweepPage entity={route.entity} project={route.project} sweep={route.sweep} query={url.searchParams} />}
         {route.page === "unbuilt" && <ErrorBox error={`The ${route.what} pages are not built yet in this version of runbase.`} />}
         {route.page === "notfound" && <ErrorBox error="No page at this address." />}
       </main>

@@ -13,6 +13,9 @@ export type Route =
   | { page: "registry"; organization: string; registry: string }
   | { page: "automations"; entity: string; project: string | null }
   | { page: "automation"; entity: string; project: string; id: string }
+  | { page: "compare"; entity: string; project: string }
+  | { page: "sweeps"; entity: string; project: string }
+  | { page: "sweep"; entity: string; project: string; sweep: string }
   | { page: "unbuilt"; what: string }
   | { page: "notfound" };
 
@@ -67,7 +70,10 @@ export function parse(location: Location | URL): Route {
   if (third === "automations" && parts.length <= 4) {
     return fourth === undefined ? { page: "automations", entity: first, project: second } : { page: "automation", entity: first, project: second, id: fourth };
   }
-  if (["sweeps", "reports", "workspace"].includes(third)) {
+  if (third === "compare" && parts.length === 3) return { page: "compare", entity: first, project: second };
+  if (third === "sweeps" && fourth === undefined) return { page: "sweeps", entity: first, project: second };
+  if (third === "sweeps" && fourth !== undefined && parts.length === 4) return { page: "sweep", entity: first, project: second, sweep: fourth };
+  if (["reports", "workspace"].includes(third)) {
     return { page: "unbuilt", what: third };
   }
   return { page: "notfound" };

@@ -60,6 +60,26 @@ class Project(ProjectArtifacts, ProjectSweeps):
                  after: str | None = strawberry.UNSET) -> TriggerConnection:
         return project_triggers(info, self.row, given(first), given(after))
 
+    @strawberry.field
+    def run_groups(self, info: Info, key: str, filters: JSONString | None = strawberry.UNSET,
+                   first: int | None = strawberry.UNSET) -> RunGroups:
+        page = info.context.charged(runs.groups(info.context.session, self.row, given(filters), key,
+                                                first=given(first)), "run groups")
+        return RunGroups(groups=[RunGroup(value=info.context.document(group.value, "run group"), count=group.count)
+                                 for group in page.items], has_more=page.has_next)
+
+
+@strawberry.type
+class RunGroup:
+    value: JSONString
+    count: int
+
+
+@strawberry.type
+class RunGroups:
+    groups: list[RunGroup]
+    has_more: bool
+
 
 @strawberry.type
 class RunEdge:

@@ -36,6 +36,18 @@ function drawn(data: Series, smoothing: number, logY: boolean): uPlot.AlignedDat
   return smoothing > 0 ? [xs, ys, smooth(ys, smoothing)] : [xs, ys];
 }
 
+/** Keeps a chart on its element (as `uplot`) and as wide as the element; returns what takes it down. */
+export function mount(element: ChartElement, chart: uPlot, height: number): () => void {
+  element.uplot = chart;
+  const resize = new ResizeObserver(() => chart.setSize({ width: Math.max(element.clientWidth, 300), height }));
+  resize.observe(element);
+  return () => {
+    resize.disconnect();
+    chart.destroy();
+    delete element.uplot;
+  };
+}
+
 export function LineChart(props: LineChartProps) {
   const holder = useRef<ChartElement>(null);
   const [zoomed, setZoomed] = useState(false);
@@ -93,15 +105,7 @@ export function LineChart(props: LineChartProps) {
         ],
       },
     };
-    const chart = new uPlot(options, drawn(props.data, smoothing, logY), element);
-    element.uplot = chart;
-    const resize = new ResizeObserver(() => chart.setSize({ width: Math.max(element.clientWidth, 300), height: HEIGHT }));
-    resize.observe(element);
-    return () => {
-      resize.disconnect();
-      chart.destroy();
-      delete element.uplot;
-    };
+    return mount(element, new uPlot(options, drawn(props.data, smoothing, logY), element), HEIGHT);
   }, [props.data, props.xLabel, smoothing, logY, timeX]);
 
   const reset = () => {

@@ -548,6 +548,25 @@ export type DeleteIntegrationMutationVariables = Exact<{
 
 export type DeleteIntegrationMutation = { deleteIntegration: { success: boolean } | null };
 
+export type CompareRunQueryVariables = Exact<{
+  entityName: string;
+  project: string;
+  run: string;
+}>;
+
+
+export type CompareRunQuery = { project: { run: { name: string, displayName: string | null, state: string, config: string, summaryMetrics: string, historyKeys: string } | null } | null };
+
+export type CompareHistoryQueryVariables = Exact<{
+  entityName: string;
+  project: string;
+  run: string;
+  specs: Array<string> | string;
+}>;
+
+
+export type CompareHistoryQuery = { project: { run: { sampledHistory: Array<string> } | null } | null };
+
 export type ViewerQueryVariables = Exact<{ [key: string]: never; }>;
 
 
@@ -610,6 +629,38 @@ export type RunSystemEventsQueryVariables = Exact<{
 
 export type RunSystemEventsQuery = { project: { run: { events: Array<string> } | null } | null };
 
+export type EditRunMutationVariables = Exact<{
+  entityName: string;
+  project: string;
+  run: string;
+  displayName: string | null | undefined;
+  notes: string | null | undefined;
+  tags: Array<string> | string | null | undefined;
+}>;
+
+
+export type EditRunMutation = { upsertBucket: { bucket: { name: string, displayName: string | null, notes: string | null, tags: Array<string> } } | null };
+
+export type DeleteRunMutationVariables = Exact<{
+  entityName: string;
+  project: string;
+  run: string;
+}>;
+
+
+export type DeleteRunMutation = { deleteRun: { success: boolean } | null };
+
+export type RunGroupsQueryVariables = Exact<{
+  entityName: string;
+  project: string;
+  key: string;
+  filters: string | null | undefined;
+  first: number;
+}>;
+
+
+export type RunGroupsQuery = { project: { runGroups: { hasMore: boolean, groups: Array<{ value: string, count: number }> } } | null };
+
 export type ProjectRunsQueryVariables = Exact<{
   entityName: string;
   project: string;
@@ -620,4 +671,25 @@ export type ProjectRunsQueryVariables = Exact<{
 }>;
 
 
-export type ProjectRunsQuery = { project: { name: string, entityName: string, runs: { totalCount: number, edges: Array<{ cursor: string, node: { name: string, displayName: string | null, state: string, createdAt: string, tags: Array<string>, config: string, summaryMetrics: string } }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } } } | null };
+export type ProjectRunsQuery = { project: { name: string, entityName: string, runs: { totalCount: number, edges: Array<{ cursor: string, node: { name: string, displayName: string | null, state: string, createdAt: string, tags: Array<string>, notes: string | null, readOnly: boolean, config: string, summaryMetrics: string } }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } } } | null };
+
+export type ProjectSweepsQueryVariables = Exact<{
+  entityName: string;
+  project: string;
+  first: number;
+  after: string | null | undefined;
+}>;
+
+
+export type ProjectSweepsQuery = { project: { name: string, totalSweeps: number, sweeps: { edges: Array<{ node: { name: string, displayName: string | null, state: string, method: string, runCount: number, runCountExpected: number | null, createdAt: string } }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } } } | null };
+
+export type SweepOverviewQueryVariables = Exact<{
+  entityName: string;
+  project: string;
+  sweep: string;
+  first: number;
+  after: string | null | undefined;
+}>;
+
+
+export type SweepOverviewQuery = { project: { sweep: { name: string, displayName: string | null, description: string | null, state: string, method: string, config: string, runCount: number, runCountExpected: number | null, createdAt: string, updatedAt: string, runs: { edges: Array<{ node: { name: string, displayName: string | null, state: string, config: string, summaryMetrics: string } }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } } } | null } | null };

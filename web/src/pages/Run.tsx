@@ -25,7 +25,7 @@ const METADATA_FILE = "wandb-metadata.json";
 type RunData = NonNullable<NonNullable<RunOverviewQuery["project"]>["run"]>;
 
 /** Numeric history keys, the ones a line chart can draw, in name order; keys starting with _ are W&B's own. */
-function chartKeys(historyKeys: string): string[] {
+export function chartKeys(historyKeys: string): string[] {
   const keys = parseObject(historyKeys).keys;
   if (keys === null || typeof keys !== "object" || Array.isArray(keys)) return [];
   return Object.entries(keys)
@@ -38,7 +38,7 @@ function chartKeys(historyKeys: string): string[] {
     .sort();
 }
 
-function toSeries(rows: Json, x: string, y: string): Series {
+export function toSeries(rows: Json, x: string, y: string): Series {
   const xs: number[] = [];
   const ys: (number | null)[] = [];
   if (Array.isArray(rows)) {

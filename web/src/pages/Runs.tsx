@@ -1,34 +1,21 @@
 // The runs table: the server filters (MongoDB-style, as the API's Project.runs), sorts and pages by cursor, so a
-// project of 10,000+ runs loads one page at a time. Filter, order, columns and page live in the URL.
-import { useState } from "preact/hooks";
-import { gql } from "../api";
+// project of 10,000+ runs loads one page at a time. Filter (raw, or built a condition at a time), order,
+// columns, grouping and page live in the URL. Runs are edited and deleted in place, and picked to compare.
+import { useRef, useState } from "preact/hooks";
 import { Link } from "../components/Link";
 import { ErrorBox, Loading } from "../components/Status";
-import { formatTime } from "../format";
-import type { ProjectRunsQuery, ProjectRunsQueryVariables } from "../generated/graphql";
+import { FilterBuilder } from "../components/runs/FilterBuilder";
+import { narrow, parseFilter } from "../components/runs/filters";
+import { Groups } from "../components/runs/Groups";
+import { RunsTable } from "../components/runs/RunsTable";
+import { columnId, keysOf, loadRuns, type Column } from "../components/runs/rows";
+import "../components/runs/runs.css";
 import { useLoad } from "../hooks";
-import { configValues, parseJson, parseObject, show, type JsonObject } from "../json";
-import runsDocument from "../queries/runs.graphql?raw";
+import type { JsonObject } from "../json";
 import { navigate, path } from "../router";
 
 const PAGE_SIZE = 50;
-
-type RunNode = NonNullable<ProjectRunsQuery["project"]>["runs"]["edges"][number]["node"];
-interface Row {
-  run: RunNode;
-  config: JsonObject;
-  summary: JsonObject;
-}
-
-/** A picked column: a config or summary key; "config:lr" in the URL's cols=. */
-interface Column {
-  source: "config" | "summary";
-  key: string;
-}
-
-function columnId(column: Column): string {
-  return `${column.source}:${column.key}`;
-}
+const MAX_COMPARE = 20;
 
 function parseColumns(text: string | null): Column[] {
   if (!text) return [];
@@ -44,9 +31,10 @@ function serializeColumns(columns: Column[]): string {
   return columns.map((c) => `${c.source}:${encodeURIComponent(c.key)}`).join(",");
 }
 
-/** The server's order string for a column (W&B's: created_at, config.KEY.value, summary_metrics.KEY). */
-function orderField(column: Column | "created"): string {
-  if (column === "created") return "created_at";
+/** The server's order string for a column (W&B's: created_at, config.KEY.value, summary_metrics.KEY; runbase's
+ * display_name and state). */
+function orderField(column: Column | string): string {
+  if (typeof column === "string") return column === "created" ? "created_at" : column;
   return column.source === "config" ? `config.${column.key}.value` : `summary_metrics.${column.key}`;
 }
 
@@ -54,6 +42,7 @@ interface Query {
   filters: string;
   order: string;
   columns: Column[];
+  group: string;
   after: string | null;
 }
 
@@ -62,88 +51,132 @@ function readQuery(params: URLSearchParams): Query {
     filters: params.get("filters") ?? "",
     order: params.get("order") ?? "-created_at",
     columns: parseColumns(params.get("cols")),
+    group: params.get("group") ?? "",
     after: params.get("after"),
   };
 }
 
-function queryUrl(entity: string, project: string, query: Query): string {
+function queryUrl(here: string, query: Query): string {
   const params = new URLSearchParams();
   if (query.filters.trim()) params.set("filters", query.filters);
   if (query.order !== "-created_at") params.set("order", query.order);
   if (query.columns.length) params.set("cols", serializeColumns(query.columns));
+  if (query.group) params.set("group", query.group);
   if (query.after) params.set("after", query.after);
   const search = params.toString();
-  return path(entity, project) + (search ? `?${search}` : "");
+  return here + (search ? `?${search}` : "");
 }
 
 /** Where "Previous" goes from a page reached with "Next": cursor -> the cursor before it. */
 const previousPage = new Map<string, string | null>();
 
-async function loadRuns(entity: string, project: string, query: Query) {
-  const data = await gql<ProjectRunsQuery, ProjectRunsQueryVariables>(runsDocument, "ProjectRuns", {
-    entityName: entity,
-    project,
-    filters: query.filters.trim() || null,
-    order: query.order,
-    first: PAGE_SIZE,
-    after: query.after,
-  });
-  if (!data.project) throw new Error(`No project ${entity}/${project}, or you may not see it.`);
-  const runs = data.project.runs;
-  const rows: Row[] = runs.edges.map((edge) => ({
-    run: edge.node,
-    config: configValues(edge.node.config),
-    summary: parseObject(edge.node.summaryMetrics),
-  }));
-  return { rows, totalCount: runs.totalCount, pageInfo: runs.pageInfo };
+/** The filter the server gets: the URL's, within the page's scope (a sweep's runs) when it has one. */
+function scoped(filters: string, scope: JsonObject | undefined): string {
+  if (!scope) return filters;
+  const own = filters.trim() ? parseFilter(filters) : null;
+  return JSON.stringify(own ? { $and: [scope, own] } : scope);
 }
 
-export function RunsPage(props: { entity: string; project: string; query: URLSearchParams }) {
+export interface RunsScope {
+  /** Always applied, not shown in the filter box: {"sweep": ID} on a sweep's page. */
+  filter: JsonObject;
+  /** The page's own path, where the table's URL state goes. */
+  here: string;
+}
+
+export function RunsPage(props: { entity: string; project: string; query: URLSearchParams; scope?: RunsScope }) {
+  const here = props.scope?.here ?? path(props.entity, props.project);
   const query = readQuery(props.query);
-  const key = queryUrl(props.entity, props.project, query);
-  const loaded = useLoad(() => loadRuns(props.entity, props.project, query), [key]);
+  const key = queryUrl(here, query);
+  const [version, setVersion] = useState(0);
+  const loaded = useLoad(
+    () => loadRuns(props.entity, props.project, { filters: scoped(query.filters, props.scope?.filter), order: query.order, first: PAGE_SIZE, after: query.after }),
+    [key, version],
+  );
+  // After an edit the page is read again: the rows stay on screen meanwhile, so the table does not flash.
+  const last = useRef<{ key: string; loaded: typeof loaded } | null>(null);
+  if (loaded.state === "done") last.current = { key, loaded };
+  const shown = loaded.state === "loading" && last.current?.key === key ? last.current.loaded : loaded;
   const [draft, setDraft] = useState<string | null>(null);
   const [draftError, setDraftError] = useState<string | null>(null);
   const [picking, setPicking] = useState("");
-  const go = (change: Partial<Query>) => navigate(queryUrl(props.entity, props.project, { ...query, after: null, ...change }));
+  const [picked, setPicked] = useState<Set<string>>(new Set());
+  const go = (change: Partial<Query>) => navigate(queryUrl(here, { ...query, after: null, ...change }));
+  const changed = () => setVersion((v) => v + 1);
 
   const applyFilter = (event: Event) => {
     event.preventDefault();
     const text = (draft ?? query.filters).trim();
-    if (text) {
-      try {
-        const parsed = parseJson(text);
-        if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("a filter is a JSON object");
-      } catch (failure) {
-        setDraftError(`Not a filter: ${(failure as Error).message}`);
-        return;
-      }
+    try {
+      parseFilter(text);
+    } catch (failure) {
+      setDraftError(`Not a filter: ${(failure as Error).message}`);
+      return;
     }
     setDraftError(null);
     setDraft(null);
     go({ filters: text });
   };
+  const current = (): JsonObject | null => {
+    try {
+      return parseFilter(query.filters);
+    } catch {
+      return null;
+    }
+  };
+  const addCondition = (extra: JsonObject) => {
+    setDraft(null);
+    setDraftError(null);
+    go({ filters: JSON.stringify(narrow(current(), extra)) });
+  };
 
-  const sortBy = (column: Column | "created") => {
+  const sortBy = (column: Column | string) => {
     const field = orderField(column);
     const ascending = query.order === `+${field}` || query.order === field;
     go({ order: `${ascending ? "-" : "+"}${field}` });
   };
-  const arrow = (column: Column | "created") => {
+  const arrow = (column: Column | string) => {
     const field = orderField(column);
     if (query.order === `-${field}`) return " ▼";
     if (query.order === `+${field}` || query.order === field) return " ▲";
     return "";
   };
+  const header = (label: string, sort: string | null) =>
+    sort === null ? (
+      <th key={label}>{label}</th>
+    ) : (
+      <th key={label} class="sortable" data-sort={sort} onClick={() => sortBy(sort)}>
+        {label}
+        {arrow(sort)}
+      </th>
+    );
+  const columnHeader = (column: Column) => (
+    <th key={columnId(column)} class="sortable" data-sort={columnId(column)} onClick={() => sortBy(column)}>
+      {column.source}.{column.key}
+      {arrow(column)}
+      <button
+        type="button"
+        class="remove"
+        title="Remove column"
+        onClick={(event) => {
+          event.stopPropagation();
+          removeColumn(column);
+        }}
+      >
+        ×
+      </button>
+    </th>
+  );
 
-  const rows = loaded.state === "done" ? loaded.value.rows : [];
-  const shown = new Set(query.columns.map(columnId));
-  const available: Column[] = [];
-  for (const source of ["config", "summary"] as const) {
-    const keys = new Set<string>();
-    for (const row of rows) for (const k of Object.keys(source === "config" ? row.config : row.summary)) if (!k.startsWith("_")) keys.add(k);
-    for (const k of [...keys].sort()) if (!shown.has(`${source}:${k}`)) available.push({ source, key: k });
-  }
+  const rows = shown.state === "done" ? shown.value.rows : [];
+  const keys = keysOf(rows);
+  const pickedColumns = new Set(query.columns.map(columnId));
+  const available: Column[] = [
+    ...keys.config.map((k): Column => ({ source: "config", key: k })),
+    ...keys.summary.map((k): Column => ({ source: "summary", key: k })),
+  ].filter((c) => !pickedColumns.has(columnId(c)));
+  const fields = ["state", "tags", "name", "displayName", ...keys.config.map((k) => `config.${k}`), ...keys.summary.map((k) => `summary_metrics.${k}`)];
+  const groupKeys = query.group && !keys.config.includes(query.group) ? [query.group, ...keys.config] : keys.config;
 
   const addColumn = (event: Event) => {
     event.preventDefault();
@@ -154,16 +187,34 @@ export function RunsPage(props: { entity: string; project: string; query: URLSea
   const removeColumn = (column: Column) =>
     go({ columns: query.columns.filter((c) => columnId(c) !== columnId(column)), after: query.after });
 
+  const selection = {
+    picked,
+    toggle: (run: string, on: boolean) => {
+      const next = new Set(picked);
+      if (on) next.add(run);
+      else next.delete(run);
+      setPicked(next);
+    },
+  };
+  const compare = () => navigate(`${path(props.entity, props.project, "compare")}?runs=${[...picked].map(encodeURIComponent).join(",")}`);
+
   const next = () => {
-    if (loaded.state !== "done" || !loaded.value.pageInfo.endCursor) return;
-    previousPage.set(loaded.value.pageInfo.endCursor, query.after);
-    go({ after: loaded.value.pageInfo.endCursor });
+    if (shown.state !== "done" || !shown.value.pageInfo.endCursor) return;
+    previousPage.set(shown.value.pageInfo.endCursor, query.after);
+    go({ after: shown.value.pageInfo.endCursor });
   };
   const previous = () => go({ after: query.after ? (previousPage.get(query.after) ?? null) : null });
+  const tableProps = { entity: props.entity, project: props.project, columns: query.columns, selection, onChanged: changed, header, columnHeader };
 
   return (
     <div class="runs">
-      <h1>{props.project}</h1>
+      {!props.scope && <h1>{props.project}</h1>}
+      {!props.scope && (
+        <nav class="project-links">
+          <Link href={path(props.entity, props.project, "sweeps")}>Sweeps</Link>
+        </nav>
+      )}
+      <FilterBuilder fields={fields} onAdd={addCondition} />
       <form class="filter" onSubmit={applyFilter}>
         <label for="runs-filter">Filter (MongoDB-style JSON, e.g. {'{"config.lr": {"$gt": 0.01}, "state": "finished"}'})</label>
         <textarea
@@ -175,85 +226,73 @@ export function RunsPage(props: { entity: string; project: string; query: URLSea
           onInput={(event) => setDraft((event.target as HTMLTextAreaElement).value)}
         />
         <button type="submit">Apply</button>
+        {query.filters && (
+          <button type="button" class="clear" onClick={() => go({ filters: "" })}>
+            Clear
+          </button>
+        )}
         {draftError && <ErrorBox error={draftError} />}
       </form>
-      <form class="columns" onSubmit={addColumn}>
-        <label for="add-column">Add column</label>
-        <select id="add-column" value={picking} onChange={(event) => setPicking((event.target as HTMLSelectElement).value)}>
-          <option value="">config or summary key…</option>
-          {available.map((column) => (
-            <option key={columnId(column)} value={columnId(column)}>
-              {column.source}.{column.key}
+      <div class="table-tools">
+        <form class="columns" onSubmit={addColumn}>
+          <label for="add-column">Add column</label>
+          <select id="add-column" value={picking} onChange={(event) => setPicking((event.target as HTMLSelectElement).value)}>
+            <option value="">config or summary key…</option>
+            {available.map((column) => (
+              <option key={columnId(column)} value={columnId(column)}>
+                {column.source}.{column.key}
+              </option>
+            ))}
+          </select>
+          <button type="submit" disabled={!picking}>Add</button>
+        </form>
+        <label for="group-by">Group by</label>
+        <select id="group-by" value={query.group} onChange={(event) => go({ group: (event.target as HTMLSelectElement).value })}>
+          <option value="">no grouping</option>
+          {groupKeys.map((k) => (
+            <option key={k} value={k}>
+              config.{k}
             </option>
           ))}
         </select>
-        <button type="submit" disabled={!picking}>Add</button>
-      </form>
-      {loaded.state === "loading" && <Loading />}
-      {loaded.state === "failed" && <ErrorBox error={loaded.error} />}
-      {loaded.state === "done" && (
+        <button type="button" class="compare" disabled={picked.size < 1 || picked.size > MAX_COMPARE} onClick={compare}>
+          Compare {picked.size} selected
+        </button>
+        {picked.size > 0 && (
+          <button type="button" class="small" onClick={() => setPicked(new Set())}>
+            Clear selection
+          </button>
+        )}
+      </div>
+      {shown.state === "loading" && <Loading />}
+      {shown.state === "failed" && <ErrorBox error={shown.error} />}
+      {shown.state === "done" && (
         <>
           <p class="count">
-            <span class="total">{loaded.value.totalCount}</span> runs
+            <span class="total">{shown.value.totalCount}</span> runs
           </p>
-          <table class="grid runs-table">
-            <thead>
-              <tr>
-                <th title="The server cannot sort by name">Name</th>
-                <th title="The server cannot sort by state">State</th>
-                <th class="sortable" data-sort="created" onClick={() => sortBy("created")}>
-                  Created{arrow("created")}
-                </th>
-                <th>Tags</th>
-                {query.columns.map((column) => (
-                  <th key={columnId(column)} class="sortable" data-sort={columnId(column)} onClick={() => sortBy(column)}>
-                    {column.source}.{column.key}
-                    {arrow(column)}
-                    <button
-                      type="button"
-                      class="remove"
-                      title="Remove column"
-                      onClick={(event) => {
-                        event.stopPropagation();
-                        removeColumn(column);
-                      }}
-                    >
-                      ×
-                    </button>
-                  </th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map(({ run, config, summary }) => (
-                <tr key={run.name} data-run={run.name}>
-                  <td>
-                    <Link href={path(props.entity, props.project, "runs", run.name)}>{run.displayName || run.name}</Link>
-                  </td>
-                  <td>
-                    <span class={`state state-${run.state}`}>{run.state}</span>
-                  </td>
-                  <td>{formatTime(run.createdAt)}</td>
-                  <td>
-                    {run.tags.map((tag) => (
-                      <span key={tag} class="tag">{tag}</span>
-                    ))}
-                  </td>
-                  {query.columns.map((column) => (
-                    <td key={columnId(column)}>{show((column.source === "config" ? config : summary)[column.key])}</td>
-                  ))}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          <nav class="pager">
-            <button type="button" disabled={!query.after} onClick={previous}>
-              Previous
-            </button>
-            <button type="button" disabled={!loaded.value.pageInfo.hasNextPage} onClick={next}>
-              Next
-            </button>
-          </nav>
+          {query.group ? (
+            <Groups
+              {...tableProps}
+              filter={props.scope ? parseFilter(scoped(query.filters, props.scope.filter)) : current()}
+              key_={query.group}
+              order={query.order}
+              version={version}
+              onFilter={(filter) => go({ filters: JSON.stringify(filter), group: "" })}
+            />
+          ) : (
+            <>
+              <RunsTable {...tableProps} rows={rows} />
+              <nav class="pager">
+                <button type="button" disabled={!query.after} onClick={previous}>
+                  Previous
+                </button>
+                <button type="button" disabled={!shown.value.pageInfo.hasNextPage} onClick={next}>
+                  Next
+                </button>
+              </nav>
+            </>
+          )}
         </>
       )}
     </div>

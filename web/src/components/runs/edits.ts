@@ -1,0 +1,48 @@
+// Changing runs from the table, through the API's own mutations: upsertBucket (W&B's) for the display name,
+// notes and tags of a run that exists, deleteRun to delete one. The server checks that the viewer may.
+import { gql } from "../../api";
+import type {
+  DeleteRunMutation,
+  DeleteRunMutationVariables,
+  EditRunMutation,
+  EditRunMutationVariables,
+} from "../../generated/graphql";
+import tableDocument from "../../queries/runs-table.graphql?raw";
+
+export interface RunRef {
+  entity: string;
+  project: string;
+  run: string;
+}
+
+/** One field changed; the others are left as they are (the server changes only the fields given). */
+export type Edit = { displayName: string } | { notes: string } | { tags: string[] };
+
+export async function editRun(where: RunRef, edit: Edit): Promise<void> {
+  await gql<EditRunMutation, EditRunMutationVariables>(tableDocument, "EditRun", {
+    entityName: where.entity,
+    project: where.project,
+    run: where.run,
+    displayName: null,
+    notes: null,
+    tags: null,
+    ...edit,
+  });
+}
+
+export async function deleteRun(where: RunRef): Promise<void> {
+  const data = await gql<DeleteRunMutation, DeleteRunMutationVariables>(tableDocument, "DeleteRun", {
+    entityName: where.entity,
+    project: where.project,
+    run: where.run,
+  });
+  if (!data.deleteRun?.success) throw new Error(`run ${where.run} was not deleted`);
+}
+
+/** Tags as typed in one box: comma-separated, trimmed, empty ones dropped. */
+export function parseTags(text: string): string[] {
+  return text
+    .split(",")
+    .map((tag) => tag.trim())
+    .filter((tag) => tag !== "");
+}

@@ -1,0 +1,164 @@
+// Runs side by side: a chart per history key the runs share, with a line per run, and their config and summary
+// in one table, a column per run, rows whose values differ marked. The URL names the runs
+// (/ENTITY/PROJECT/compare?runs=a,b,c, each id URL-encoded, so an id may hold a comma).
+import { useState } from "preact/hooks";
+import { gql } from "../api";
+import { color, OverlayChart } from "../components/compare/OverlayChart";
+import "../components/compare/compare.css";
+import { Link } from "../components/Link";
+import type { Series } from "../components/LineChart";
+import { ErrorBox, Loading } from "../components/Status";
+import type {
+  CompareHistoryQuery,
+  CompareHistoryQueryVariables,
+  CompareRunQuery,
+  CompareRunQueryVariables,
+} from "../generated/graphql";
+import { useLoad } from "../hooks";
+import { configValues, parseJson, parseObject, show, type JsonObject } from "../json";
+import compareDocument from "../queries/compare.graphql?raw";
+import { path } from "../router";
+import { chartKeys, toSeries } from "./Run";
+
+const SAMPLES = 1000;
+const MAX_SPECS = 100; // the server's limit per sampledHistory call
+export const MAX_RUNS = 20;
+
+/** The run ids of ?runs=, read from the raw query string: each is URL-encoded and the commas between are not. */
+export function comparedRuns(search: string): string[] {
+  const raw = search
+    .replace(/^\?/, "")
+    .split("&")
+    .find((part) => part.startsWith("runs="));
+  if (!raw) return [];
+  const ids = raw.slice(5).split(",").map((id) => {
+    try {
+      return decodeURIComponent(id.replace(/\+/g, " "));
+    } catch {
+      return id;
+    }
+  });
+  return [...new Set(ids.filter((id) => id !== ""))];
+}
+
+type Compared = NonNullable<NonNullable<CompareRunQuery["project"]>["run"]>;
+interface RunData {
+  run: Compared;
+  config: JsonObject;
+  summary: JsonObject;
+  keys: string[];
+}
+
+async function loadRun(entity: string, project: string, run: string): Promise<RunData> {
+  const data = await gql<CompareRunQuery, CompareRunQueryVariables>(compareDocument, "CompareRun", { entityName: entity, project, run });
+  if (!data.project) throw new Error(`No project ${entity}/${project}, or you may not see it.`);
+  const found = data.project.run;
+  if (!found) throw new Error(`No run ${run} in ${entity}/${project}.`);
+  return { run: found, config: configValues(found.config), summary: parseObject(found.summaryMetrics), keys: chartKeys(found.historyKeys) };
+}
+
+async function history(entity: string, project: string, run: string, keys: string[]): Promise<Series[]> {
+  const out: Series[] = [];
+  for (let i = 0; i < keys.length; i += MAX_SPECS) {
+    const batch = keys.slice(i, i + MAX_SPECS);
+    const specs = batch.map((key) => JSON.stringify({ keys: [key], samples: SAMPLES, xAxis: "_step" }));
+    const data = await gql<CompareHistoryQuery, CompareHistoryQueryVariables>(compareDocument, "CompareHistory", {
+      entityName: entity,
+      project,
+      run,
+      specs,
+    });
+    const lists = data.project?.run?.sampledHistory ?? [];
+    batch.forEach((key, j) => out.push(toSeries(parseJson(lists[j] ?? "[]"), "_step", key)));
+  }
+  return out;
+}
+
+async function loadCompare(entity: string, project: string, ids: string[]) {
+  if (ids.length === 0) throw new Error("No runs to compare: pick runs in the runs table, or name them in ?runs=a,b.");
+  if (ids.length > MAX_RUNS) throw new Error(`At most ${MAX_RUNS} runs can be compared at once; ${ids.length} were named.`);
+  const runs = await Promise.all(ids.map((id) => loadRun(entity, project, id)));
+  const shared = (runs[0]?.keys ?? []).filter((key) => runs.every((r) => r.keys.includes(key)));
+  const series = await Promise.all(runs.map((r) => history(entity, project, r.run.name, shared)));
+  return { runs, shared, series };
+}
+
+function DiffTable(props: { label: string; runs: RunData[]; values: (run: RunData) => JsonObject; onlyDiffering: boolean }) {
+  const keys = [...new Set(props.runs.flatMap((r) => Object.keys(props.values(r))))].filter((k) => !k.startsWith("_")).sort();
+  const rows = keys.map((key) => {
+    const cells = props.runs.map((r) => show(props.values(r)[key]));
+    return { key, cells, differs: new Set(cells).size > 1 };
+  });
+  const shown = props.onlyDiffering ? rows.filter((row) => row.differs) : rows;
+  if (shown.length === 0) return <p class="empty">{props.onlyDiffering && rows.length ? "No differences." : "None."}</p>;
+  return (
+    <table class="grid diff" aria-label={props.label}>
+      <thead>
+        <tr>
+          <th>Key</th>
+          {props.runs.map((r) => (
+            <th key={r.run.name} data-run={r.run.name}>
+              {r.run.displayName || r.run.name}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {shown.map((row) => (
+          <tr key={row.key} data-key={row.key} class={row.differs ? "differs" : undefined}>
+            <th>{row.key}</th>
+            {row.cells.map((cell, i) => (
+              <td key={i}>{cell}</td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function ComparePage(props: { entity: string; project: string; search: string }) {
+  const ids = comparedRuns(props.search);
+  const loaded = useLoad(() => loadCompare(props.entity, props.project, ids), [props.entity, props.project, ids.join("\u0000")]);
+  const [onlyDiffering, setOnlyDiffering] = useState(false);
+  if (loaded.state === "loading") return <Loading />;
+  if (loaded.state === "failed") return <ErrorBox error={loaded.error} />;
+  const { runs, shared, series } = loaded.value;
+  return (
+    <div class="compare">
+      <h1>Compare {runs.length} runs</h1>
+      <ul class="compared">
+        {runs.map((r, i) => (
+          <li key={r.run.name}>
+            <span class="swatch" style={{ background: color(i) }} />
+            <Link href={path(props.entity, props.project, "runs", r.run.name)}>{r.run.displayName || r.run.name}</Link>{" "}
+            <span class={`state state-${r.run.state}`}>{r.run.state}</span>
+          </li>
+        ))}
+      </ul>
+      <h2>Charts</h2>
+      {shared.length === 0 ? (
+        <p class="empty">The runs share no numeric history key.</p>
+      ) : (
+        <div class="charts">
+          {shared.map((key, k) => (
+            <OverlayChart
+              key={key}
+              title={key}
+              xLabel="_step"
+              runs={runs.map((r, i) => ({ run: r.run.name, label: r.run.displayName || r.run.name, data: series[i]?.[k] ?? [[], []] }))}
+            />
+          ))}
+        </div>
+      )}
+      <label class="only-differing">
+        <input type="checkbox" checked={onlyDiffering} onChange={(event) => setOnlyDiffering((event.target as HTMLInputElement).checked)} /> Only
+        differences
+      </label>
+      <h2>Config</h2>
+      <DiffTable label="compare config" runs={runs} values={(r) => r.config} onlyDiffering={onlyDiffering} />
+      <h2>Summary</h2>
+      <DiffTable label="compare summary" runs={runs} values={(r) => r.summary} onlyDiffering={onlyDiffering} />
+    </div>
+  );
+}
