@@ -1,9 +1,9 @@
 """The access matrix, against real servers on SQLite and PostgreSQL: for every kind of object (entity, team
-membership, project private and public, run, run file, run groups, history columns, sweep, sweep agent, artifact
-version, collection, registry of organization and restricted visibility, integration, automation, delivery, and through a browser's
-sign-in session: its own session, runs, run files, history columns), every role
-(owner, team admin, member, viewer, outsider, anonymous) and every action that applies (read, write, delete, link,
-list), one request, whose outcome must be what runbase_server/access.py's rules say.
+membership, project private and public, run, run file, run groups, history columns, sweep, sweep agent, artifact version,
+collection, registry of organization and restricted visibility, integration, automation, delivery, and through a
+browser's sign-in session: its own session, runs, run files, history columns, and no API key or team member made
+through it), every role (owner, team admin, member, viewer, outsider, anonymous) and every action that applies
+(read, write, delete, link, list), one request, whose outcome must be what runbase_server/access.py's rules say.
 The world is built once per database."""
 
 from __future__ import annotations
@@ -57,6 +57,8 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("web session", "read"): SIGNED_IN,  # GET /api/session answers with the cookie's own user
     ("run (browser)", "read"): MEMBERS, ("run (browser)", "write"): WRITERS,
     ("run file (browser)", "read"): MEMBERS, ("history columns (browser)", "read"): MEMBERS,
+    # keys and team members only with an API key (access.require_api_key): a session mints no lasting credential
+    ("api key (browser)", "write"): set(), ("membership (browser)", "write"): set(),
 }
 
 CREATE_ARTIFACT = "mutation($i: CreateArtifactInput!) { createArtifact(input: $i) { artifact { id } } }"
@@ -440,6 +442,11 @@ CELLS[("run file (browser)", "read")] = _browser(  # a download: a GET, which ne
     lambda w, client, _: client.get(f"/files/{w.team}/private/run/f.txt"))
 CELLS[("history columns (browser)", "read")] = _browser(lambda w, client, headers: client.post(
     "/history/columns", json={"entity": w.team, "project": "private", "run": "run", "limit": 10},
+    headers=headers))
+CELLS[("api key (browser)", "write")] = _browser(lambda w, client, headers: client.post("/graphql", json={
+    "query": "mutation { generateApiKey(input: {}) { key } }"}, headers=headers))
+CELLS[("membership (browser)", "write")] = _browser(lambda w, client, headers: client.post("/graphql", json={
+    "query": INVITE, "variables": {"i": {"entityName": w.team, "username": w.names["viewer"], "role": "viewer"}}},
     headers=headers))
 CELLS[("organization registry", "list")] = _listed("organization")
 CELLS[("restricted registry", "list")] = _listed("restricted")

@@ -1,11 +1,13 @@
 """The web app's server side against a real server on SQLite and PostgreSQL, with httpx as the browser: sign-in
 sessions (cookie flags, CSRF header and Origin wherever the cookie authenticates, expiry, sign-out, a deleted
 key ending its sessions), the built pages (security headers, caching, no path out of assets/, API routes never
-shadowed, 503 when unbuilt) and the entity names the pages need. Access through a session is in
-test_access_matrix.py."""
+shadowed, 503 when unbuilt) and the entity names the pages need; behind an HTTPS proxy (RUNBASE_PUBLIC_URL),
+the __Host- cookie and the public URL as the only origin. Access through a session is in test_access_matrix.py."""
 
 from __future__ import annotations
 
+import argparse
+import base64
 import hashlib
 import http.client
 import uuid
@@ -22,6 +24,8 @@ from runbase_server.web.pages import CSP, GRAPHIQL_CSP
 
 SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin", "X-Frame-Options": "DENY"}
 VIEWER = {"query": "{ viewer { username } }"}
+PRIVATE = "private, no-store"
+PUBLIC_URL = "https://runbase.example.com"
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +50,15 @@ def web(backend: str, static: Path, tmp_path_factory: pytest.TempPathFactory,
         request: pytest.FixtureRequest) -> Iterator[Server]:
     url = request.getfixturevalue("postgres").create() if backend == "postgresql" else None
     srv = Server(tmp_path_factory.mktemp(f"web-{backend}"), url, {"RUNBASE_WEB_STATIC_DIR": str(static)}).start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def public(static: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """Behind a TLS-terminating proxy that uvicorn does not trust: only RUNBASE_PUBLIC_URL says HTTPS."""
+    srv = Server(tmp_path_factory.mktemp("web-public"), None,
+                 {"RUNBASE_WEB_STATIC_DIR": str(static), "RUNBASE_PUBLIC_URL": PUBLIC_URL}).start()
     yield srv
     srv.stop()
 
@@ -91,13 +104,15 @@ def test_sign_in_sets_a_protected_cookie_and_tells_the_csrf_token(web: Server) -
     assert len(token) >= 40 and token != body["csrfToken"]
     assert {"HttpOnly", "SameSite=Strict", "Path=/"} <= {part.strip() for part in cookie.split(";")}
     assert "secure" not in cookie.lower()
-    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["cache-control"] == PRIVATE
     stored = _sql(web, "SELECT token_hash FROM web_sessions")  # stored hashed: the token itself is nowhere
     assert _hash(token) in stored and token not in stored
     again = httpx.get(f"{web.url}/api/session", cookies={"runbase_session": token})
     assert again.json() == {"username": "admin", "csrfToken": body["csrfToken"], "admin": True}
-    # behind an HTTPS proxy (uvicorn trusts X-Forwarded-Proto from localhost) the cookie is Secure
+    assert again.headers["cache-control"] == PRIVATE
+    # behind an HTTPS proxy (uvicorn trusts X-Forwarded-Proto from localhost) the cookie is Secure and __Host-
     proxied = httpx.post(f"{web.url}/api/session", json={"apiKey": web.key}, headers={"X-Forwarded-Proto": "https"})
+    assert proxied.headers["set-cookie"].startswith("__Host-runbase_session=")
     assert "Secure" in {part.strip() for part in proxied.headers["set-cookie"].split(";")}
 
 
@@ -142,7 +157,10 @@ def test_changes_through_the_cookie_need_the_csrf_token_and_the_own_origin(web: 
             refused = send(headers)
             assert refused.status_code == 403 and _code(refused) == "FORBIDDEN", (name, headers, refused.text)
         for headers in ({"X-Runbase-CSRF": csrf}, {"X-Runbase-CSRF": csrf, "Origin": web.url}):
-            assert send(headers).status_code in (200, 201), (name, headers)
+            allowed = send(headers)
+            assert allowed.status_code in (200, 201), (name, headers)
+            if name in ("graphql", "history"):  # answers for one viewer: no cache may keep them
+                assert allowed.headers["cache-control"] == PRIVATE, name
     assert browser.post("/graphql", json=VIEWER, headers={"X-Runbase-CSRF": csrf}).json() == {
         "data": {"viewer": {"username": "admin"}}}
     # downloads are links: a GET needs no CSRF header, but still the own origin when one is named
@@ -150,6 +168,7 @@ def test_changes_through_the_cookie_need_the_csrf_token_and_the_own_origin(web: 
         "projectName": "web", "runName": "r", "files": f'[{{"name": "f", "sha256": "{digest}", "size": 16}}]'}})
     download = browser.get("/files/admin/web/r/f")
     assert download.content == contents and download.headers["x-content-type-options"] == "nosniff"
+    assert download.headers["cache-control"] == PRIVATE
     assert download.headers["content-security-policy"] == "sandbox; default-src 'none'"
     assert browser.get("/files/admin/web/r/f", headers={"Origin": "http://evil.example"}).status_code == 403
     assert browser.head(f"/files/blobs/{digest}").status_code == 200
@@ -165,7 +184,7 @@ def test_sign_out_ends_the_session(web: Server) -> None:
     assert refused.status_code == 403 and browser.get("/api/session").status_code == 200
     token = browser.cookies["runbase_session"]
     response = browser.delete("/api/session", headers={"X-Runbase-CSRF": csrf})
-    assert response.status_code == 204
+    assert response.status_code == 204 and response.headers["cache-control"] == PRIVATE
     assert response.headers["set-cookie"].startswith("runbase_session=;") and "Max-Age=0" in response.headers[
         "set-cookie"]
     assert _sql(web, "SELECT count(*) FROM web_sessions WHERE token_hash = :h", h=_hash(token)) == [0]
@@ -272,9 +291,11 @@ def test_an_unbuilt_app_answers_503(web: Server, static: Path) -> None:
             response = httpx.get(f"{web.url}{path}")
             assert response.status_code == 503 and response.headers["content-type"].startswith("text/plain")
             assert "not built" in response.text and "scripts/build_web" in response.text
+            assert str(static) not in response.text and "/" not in response.text.split("scripts/build_web")[0]
     finally:
         (static / "index.html.away").rename(static / "index.html")
     assert httpx.get(f"{web.url}/").status_code == 200
+    assert f"{static} has no index.html" in web.log.read_text()  # where the server looked: for its operator
 
 
 def test_entity_names_of_server_routes_are_refused(web: Server) -> None:
@@ -334,3 +355,132 @@ def test_the_migration_cascades_from_keys_and_users_and_downgrades(database: str
     databases.upgrade(engine)
     assert "web_sessions" in sa.inspect(engine).get_table_names()
     engine.dispose()
+
+
+def test_behind_an_https_proxy_the_cookie_is_secure_and_the_public_url_the_only_origin(public: Server) -> None:
+    """The proxy is not one uvicorn trusts (FORWARDED_ALLOW_IPS), so the request's scheme says http: the https
+    public URL alone makes the cookie Secure and __Host-, and no Host header can add an origin."""
+    url = f"{public.url}/api/session"
+    for origin in ("http://runbase.example.com", public.url, "https://evil.example"):
+        refused = httpx.post(url, json={"apiKey": public.key}, headers={"Origin": origin,
+                                                                         "Host": origin.partition("://")[2]})
+        assert refused.status_code == 403 and "set-cookie" not in refused.headers, origin
+    response = httpx.post(url, json={"apiKey": public.key}, headers={"Origin": PUBLIC_URL})
+    assert response.status_code == 200
+    name, _, rest = response.headers["set-cookie"].partition("=")
+    token, *flags = rest.split("; ")
+    assert name == "__Host-runbase_session" and {"Secure", "HttpOnly", "SameSite=Strict", "Path=/"} <= set(flags)
+    assert not any(flag.lower().startswith("domain") for flag in flags)
+    csrf = response.json()["csrfToken"]
+    cookie = {"Cookie": f"__Host-runbase_session={token}"}  # sent by hand: httpx keeps Secure cookies off http
+    assert httpx.get(url, headers=cookie).json()["username"] == "admin"
+    assert httpx.get(url, headers={"Cookie": f"runbase_session={token}"}).status_code == 401  # only __Host- here
+    answer = httpx.post(f"{public.url}/graphql", json=VIEWER, headers={**cookie, "X-Runbase-CSRF": csrf,
+                                                                       "Origin": PUBLIC_URL})
+    assert answer.json() == {"data": {"viewer": {"username": "admin"}}}
+    assert httpx.post(f"{public.url}/graphql", json=VIEWER, headers={
+        **cookie, "X-Runbase-CSRF": csrf, "Origin": public.url}).status_code == 403
+    out = httpx.delete(url, headers={**cookie, "X-Runbase-CSRF": csrf})
+    assert out.status_code == 204 and out.headers["set-cookie"].startswith("__Host-runbase_session=;")
+    assert "Secure" in out.headers["set-cookie"]
+
+
+def test_a_request_with_two_session_cookies_is_refused(web: Server, public: Server) -> None:
+    """A sibling site (another port or subdomain) can add a cookie of the same name: neither is believed."""
+    browser, csrf = sign_in(web)
+    mine = browser.cookies["runbase_session"]
+    other_browser, other_csrf = sign_in(web)
+    other = other_browser.cookies["runbase_session"]
+    for cookies in ([f"runbase_session={mine}; runbase_session={other}"],
+                    [f"runbase_session={mine}", f"runbase_session={other}"],  # two Cookie headers
+                    [f"runbase_session={mine}; runbase_session="]):
+        headers = [("Cookie", value) for value in cookies]
+        assert httpx.get(f"{web.url}/api/session", headers=headers).status_code == 401, cookies
+        for token in (csrf, other_csrf):
+            refused = httpx.post(f"{web.url}/graphql", json=VIEWER, headers=[*headers, ("X-Runbase-CSRF", token)])
+            assert refused.status_code == 401 and _code(refused) == "UNAUTHENTICATED"
+        assert httpx.get(f"{web.url}/files/admin/web/r/f", headers=headers).status_code == 401
+        signed = httpx.post(f"{web.url}/graphql", json=VIEWER, headers=[
+            *headers, ("Authorization", f"Bearer {web.key}")])  # a key still wins
+        assert signed.json()["data"]["viewer"]["username"] == "admin"
+    assert httpx.get(f"{web.url}/api/session", headers={"Cookie": f"other=1; runbase_session={mine}"}).status_code \
+        == 200
+    token = httpx.post(f"{public.url}/api/session", json={"apiKey": public.key}).headers["set-cookie"].split(
+        ";")[0].partition("=")[2]
+    twice = f"__Host-runbase_session={token}; __Host-runbase_session={token}"
+    assert httpx.get(f"{public.url}/api/session", headers={"Cookie": twice}).status_code == 401
+
+
+def test_a_key_that_is_no_string_of_characters_is_unauthenticated(web: Server) -> None:
+    """A lone surrogate (JSON allows its escape) is no key: 401, not a server error, on every path."""
+    signed = httpx.post(f"{web.url}/api/session", content='{"apiKey": "\\ud800"}',
+                        headers={"Content-Type": "application/json"})
+    assert signed.status_code == 401 and _code(signed) == "UNAUTHENTICATED"
+    encoded = "\ud800".encode("utf-8", "surrogatepass")
+    for authorization in (b"Bearer " + encoded, b"Basic " + base64.b64encode(b"api:" + encoded)):
+        answer = httpx.post(f"{web.url}/graphql", json=VIEWER, headers={"Authorization": authorization})
+        assert answer.status_code == 401 and _code(answer) == "UNAUTHENTICATED", authorization
+    assert "Traceback" not in web.log.read_text()
+
+
+def test_a_session_manages_no_keys_users_or_team_members(web: Server) -> None:
+    """A stolen session (or a script on the page) must not mint a credential that outlives it."""
+    name = f"keys-{uuid.uuid4().hex[:8]}"
+    key = web.create_user(name)
+    team = f"team-{uuid.uuid4().hex[:8]}"
+    assert "errors" not in web.graphql("mutation($t: String!) { createTeam(input: {teamName: $t}) { entity { id } } }",
+                                       {"t": team})
+    member = web.graphql("mutation($t: String!, $u: String!) { createInvite(input: {entityName: $t, username: $u}) "
+                         "{ member { id } } }", {"t": team, "u": name})["data"]["createInvite"]["member"]["id"]
+    key_id = web.graphql("{ viewer { apiKeys { id } } }", key=key)["data"]["viewer"]["apiKeys"][0]["id"]
+    mutations = {
+        "creating an API key": ("mutation { generateApiKey(input: {}) { key } }", {}),
+        "deleting an API key": ("mutation($id: ID!) { deleteApiKey(input: {id: $id}) { success } }", {"id": key_id}),
+        "creating a user": ("mutation { createUser(input: {username: \"minted\"}) { user { id } } }", {}),
+        "adding a team member": ("mutation($t: String!) { createInvite(input: {entityName: $t, username: \"admin\", "
+                                 "role: \"viewer\"}) { member { id } } }", {"t": team}),
+        "removing a team member": ("mutation($t: String!, $id: ID!) { deleteInvite(input: {entityName: $t, id: $id}) "
+                                   "{ success } }", {"t": team, "id": member}),
+    }
+    browser, csrf = sign_in(web)  # the instance admin, who could do all of it with a key
+    for action, (query, variables) in mutations.items():
+        answer = browser.post("/graphql", json={"query": query, "variables": variables},
+                              headers={"X-Runbase-CSRF": csrf}).json()
+        error = answer["errors"][0]
+        assert error["extensions"]["code"] == "FORBIDDEN" and error["message"].startswith(action), answer
+        assert "needs an API key" in error["message"]
+    assert len(web.graphql("{ viewer { apiKeys { id } } }", key=key)["data"]["viewer"]["apiKeys"]) == 1
+    assert web.graphql('{ user(userName: "minted") { id } }').get("errors")
+    assert {m["username"] for m in web.graphql("query($t: String!) { entity(name: $t) { members { username } } }",
+                                               {"t": team})["data"]["entity"]["members"]} == {"admin", name}
+    made = web.graphql("mutation { generateApiKey(input: {}) { key } }")  # an API key still may
+    assert len(made["data"]["generateApiKey"]["key"]) >= 40
+
+
+@pytest.mark.parametrize("days", ["366", "3e6", "1e9", "0", "nan"])
+def test_a_bad_session_lifetime_stops_the_server_in_one_line(days: str, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    from runbase_server import cli
+
+    monkeypatch.setenv("RUNBASE_WEB_SESSION_DAYS", days)
+    parser = argparse.ArgumentParser()
+    cli.add_arguments(parser)
+    assert cli.serve(parser.parse_args(["--data-dir", str(tmp_path / "data")])) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and error.startswith(f"runbase: error: RUNBASE_WEB_SESSION_DAYS={days!r}"), error
+    assert not (tmp_path / "data").exists()
+
+
+def test_dot_names_are_refused_for_projects_and_runs(web: Server) -> None:
+    """Browsers collapse /./ and /../ in a URL, so such a project's or run's page could never open."""
+    for project, run in ((".", "r"), ("..", "r"), ("web", "."), ("web", "..")):
+        made = web.graphql("mutation($p: String!, $r: String!) { upsertBucket(input: {modelName: $p, name: $r}) "
+                           "{ inserted } }", {"p": project, "r": run})
+        error = made["errors"][0]
+        assert error["extensions"]["code"] == "BAD_USER_INPUT" and "must not be" in error["message"], made
+    made = web.graphql('mutation { upsertModel(input: {name: ".."}) { inserted } }')
+    assert made["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", made
+    for name in ("...", ".hidden", "a..b"):
+        assert "errors" not in web.graphql("mutation($r: String!) { upsertBucket(input: {modelName: \"web\", "
+                                           "name: $r}) { inserted } }", {"r": name}), name

@@ -25,6 +25,8 @@ object: read (and list) / write (and delete)
   registry hidden from them excepted) / entity writers (redelivering too)
 - user account (email, admin flag, API keys, teams): the user and instance admins; others see the public
   profile (username)
+- API keys, users and team members are created and deleted only by requests signed with an API key, never
+  through a browser's session cookie (require_api_key)
 
 Instance admins may do everything. Whatever a viewer may not read is answered as missing, in the same words as
 what does not exist, so that names and ids reveal nothing."""
@@ -145,6 +147,14 @@ def sees_account(viewer: Viewer, user_id: int) -> bool:
     """A user's account (email, admin flag, API keys, teams) is theirs and the instance admins'; everyone else
     sees the public profile (username)."""
     return viewer.admin or viewer.user_id == user_id
+
+
+def require_api_key(viewer: Viewer, action: str) -> None:
+    """A browser session (which page scripts act through) may not mint a key, a user or a team member that
+    would outlive it: a stolen session then ends when its key is deleted or it expires."""
+    if viewer.by_session:
+        raise Forbidden(f"{action} needs an API key (send 'Authorization: Bearer KEY'), not a browser's "
+                        "sign-in session")
 
 
 def invites_by_email(viewer: Viewer) -> bool:

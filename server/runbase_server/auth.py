@@ -36,12 +36,13 @@ class Viewer:
     user_id: int
     username: str
     admin: bool
+    by_session: bool = False  # signed in by a browser's session cookie (web/sessions.py), not an API key
 
 
 def hash_key(key: str) -> str:
     # Keys carry 238 random bits, so a fast hash cannot be brute-forced;
-    # a slow one would cost every request.
-    return hashlib.sha256(key.encode()).hexdigest()
+    # a slow one would cost every request. Any string hashes (a lone surrogate from JSON too): it is no key.
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def new_key() -> str:

@@ -185,7 +185,7 @@ def serve(args: argparse.Namespace,
 
     host = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(args.host, f"[{args.host}]" if ":" in args.host else args.host)
     local_url = f"http://{host}:{args.port}"
-    settings.public_url = settings.public_url or local_url
+    settings.local_url = local_url
     demo = None if show_demo is None or not args.demo else functools.partial(show_demo, local_url)
     app = create_app(settings, demo)
     database = make_url(settings.resolved_database_url()).render_as_string(hide_password=True)

@@ -25,6 +25,8 @@ def check_name(kind: str, name: str) -> str:
         raise UserError(f"{kind} {name!r} must not contain any of / \\ # ? % : (found {' '.join(bad)})")
     if any(ord(c) < 32 for c in name):
         raise UserError(f"{kind} {name!r} must not contain control characters")
+    if name in (".", ".."):  # browsers collapse such a path segment, so its web page could not be opened
+        raise UserError(f"{kind} must not be {name!r}")
     return name
 
 

@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
-def _env_number(name: str, default: float, kind: type[float] | type[int], minimum: float) -> float:
-    """A number from the environment, refused (naming the variable) unless finite and at least `minimum`, so a
-    typo stops the server at start rather than breaking it later."""
+def _env_number(name: str, default: float, kind: type[float] | type[int], minimum: float,
+                maximum: float = math.inf) -> float:
+    """A number from the environment, refused (naming the variable) unless finite and between `minimum` and
+    `maximum`, so a typo stops the server at start rather than breaking it later."""
     value = os.environ.get(name)
     if value in (None, ""):
         return default
@@ -22,6 +23,8 @@ def _env_number(name: str, default: float, kind: type[float] | type[int], minimu
         raise ValueError(f"{name}={value!r} is not {'an integer' if kind is int else 'a number'}") from None
     if not math.isfinite(number) or number < minimum:
         raise ValueError(f"{name}={value!r} must be a finite number of at least {minimum:g}")
+    if number > maximum:
+        raise ValueError(f"{name}={value!r} must be at most {maximum:g}")
     return number
 
 
@@ -29,8 +32,8 @@ def _env_int(name: str, default: int, minimum: int = 1) -> int:
     return int(_env_number(name, default, int, minimum))
 
 
-def _env_float(name: str, default: float, minimum: float = 0.0) -> float:
-    return _env_number(name, default, float, minimum)
+def _env_float(name: str, default: float, minimum: float = 0.0, maximum: float = math.inf) -> float:
+    return _env_number(name, default, float, minimum, maximum)
 
 
 def _env_list(name: str) -> tuple[str, ...]:
@@ -91,8 +94,11 @@ class ServerSettings:
         default_factory=lambda: _env_int("RUNBASE_MAX_REQUEST_BYTES", 64 * 1024 * 1024, minimum=1024))
     heartbeat_timeout_seconds: int = field(
         default_factory=lambda: _env_int("RUNBASE_HEARTBEAT_TIMEOUT_SECONDS", 300))
-    # Where links in notifications point; `runbase server` sets it from its host and port.
+    # Where browsers reach the server: links in notifications point there, and it is the only origin a browser
+    # session is accepted from (web/sessions.py); an https one makes the session cookie Secure.
     public_url: str | None = field(default_factory=lambda: os.environ.get("RUNBASE_PUBLIC_URL") or None)
+    # Where `runbase server` listens (set by it): links point there when no public URL is configured.
+    local_url: str | None = None
     slack_api_url: str = field(default_factory=lambda: os.environ.get("RUNBASE_SLACK_API_URL")
                                or "https://slack.com/api/")
     # Deliveries: per-attempt timeout, retry backoff (exponential with jitter, from
@@ -140,12 +146,17 @@ class ServerSettings:
     # How long a server keeps knowing whom a used API key belongs to: a key deleted through another server
     # sharing the database works here for at most this long (one deleted through this server stops at once).
     api_key_cache_seconds: float = field(default_factory=lambda: _env_float("RUNBASE_API_KEY_CACHE_SECONDS", 5))
-    # How long a browser's sign-in lasts (web/sessions.py); signing in again starts a new one.
+    # How long a browser's sign-in lasts (web/sessions.py); signing in again starts a new one. At most a year:
+    # a session is a bearer credential, and far larger values overflow dates.
     web_session_days: float = field(
-        default_factory=lambda: _env_float("RUNBASE_WEB_SESSION_DAYS", 7, minimum=0.0001))
+        default_factory=lambda: _env_float("RUNBASE_WEB_SESSION_DAYS", 7, minimum=0.0001, maximum=365))
     # The built web app (index.html, graphiql.html, assets/); the package's own by default.
     web_static_dir: Path = field(default_factory=lambda: Path(os.environ.get("RUNBASE_WEB_STATIC_DIR") or STATIC_DIR))
     max_query_depth: int = 12
+
+    def link_url(self) -> str:
+        """The base of links in notifications, without a trailing slash."""
+        return (self.public_url or self.local_url or "").rstrip("/")
 
     def resolved_database_url(self) -> str:
         if self.database_url:

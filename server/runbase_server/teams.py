@@ -53,6 +53,7 @@ def invite(session: Session, viewer: Viewer, entity_name: str, username: str, *,
         Membership, User]:
     """Add the user (or change their role): a self-hosted server has no email round trip. Only instance admins
     invite by email: to anyone else the answer would tell whether the email is registered, and whose it is."""
+    access.require_api_key(viewer, "adding a team member")
     if member_role not in ROLES:
         raise UserError(f"role must be one of {', '.join(ROLES)}, not {member_role!r}")
     if "@" in username and not access.invites_by_email(viewer):
@@ -69,6 +70,7 @@ def invite(session: Session, viewer: Viewer, entity_name: str, username: str, *,
 
 
 def remove(session: Session, viewer: Viewer, entity_name: str, member_id: str) -> None:
+    access.require_api_key(viewer, "removing a team member")
     entity = _administered(session, viewer, entity_name)
     membership = session.get(Membership, (entity.id, row_id(member_id, f"member of team {entity_name!r}")))
     if membership is None:

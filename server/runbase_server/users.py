@@ -89,6 +89,7 @@ def visible_user(session: Session, viewer: Viewer, username_or_email: str) -> Us
 
 
 def create_user_as(session: Session, viewer: Viewer, username: str, email: str | None, *, admin: bool) -> User:
+    access.require_api_key(viewer, "creating a user")
     if not viewer.admin:
         raise Forbidden("only admins can create users")
     return create_user(session, username, email, admin)
@@ -97,6 +98,7 @@ def create_user_as(session: Session, viewer: Viewer, username: str, email: str |
 def generate_api_key(
     session: Session, viewer: Viewer, description: str | None, username: str | None
 ) -> tuple[ApiKey, str]:
+    access.require_api_key(viewer, "creating an API key")
     target = username or viewer.username
     if target != viewer.username and not viewer.admin:
         raise Forbidden("only admins can create API keys for other users")
@@ -105,6 +107,7 @@ def generate_api_key(
 
 
 def delete_api_key(session: Session, viewer: Viewer, key_id: int) -> None:
+    access.require_api_key(viewer, "deleting an API key")
     api_key = session.get(ApiKey, key_id)
     if api_key is None or (api_key.user_id != viewer.user_id and not viewer.admin):
         raise NotFound(f"no API key with id {key_id}")

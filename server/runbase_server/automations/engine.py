@@ -66,7 +66,7 @@ def run_values(session: Session, event_type: str, run: Run) -> dict[str, Any]:
     """The template variables every run event has."""
     project = run.project
     entity = project.entity.name
-    base = (of_session(session.info).public_url or "").rstrip("/")
+    base = of_session(session.info).link_url()
     return {
         "event_type": event_type,
         "event_author": run.user.username if run.user else None,
@@ -296,7 +296,7 @@ def artifact_values(session: Session, event_type: str, artifact: Artifact, colle
     if author is None and artifact.user_id is not None:
         logger = session.get(User, artifact.user_id)
         author = logger.username if logger else None
-    base = (of_session(session.info).public_url or "").rstrip("/")
+    base = of_session(session.info).link_url()
     type_name = collection.type.name
     url = f"{base}/{entity}/{project.name}/artifacts/{type_name}/{collection.name}/{version}"
     metadata = payloads.plain(dict(artifact.meta or {}))

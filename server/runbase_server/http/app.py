@@ -286,7 +286,8 @@ class GraphQLEndpoint:
         body: dict[str, Any] = {"data": result.data}
         if result.errors:
             body["errors"] = [format_error(error, ATTEMPTS) for error in result.errors]
-        return Response(json.dumps(body, separators=(",", ":")), media_type="application/json")
+        return Response(json.dumps(body, separators=(",", ":")), media_type="application/json",
+                        headers=sessions.PRIVATE)
 
 
 def _lost_race(result: Response | ExecutionResult) -> bool:

@@ -28,7 +28,8 @@ from ..web import sessions
 
 UPLOAD_OFFSET = "X-Runbase-Upload-Offset"
 MAX_BUNDLE_FILES = 10_000
-DOWNLOAD_HEADERS = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox; default-src 'none'"}
+DOWNLOAD_HEADERS = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox; default-src 'none'",
+                    **sessions.PRIVATE}
 HTML = "text/html; charset=utf-8"
 HTML_SUFFIXES = (".html", ".htm")
 # A logged page's own styles and embedded (data:) images show; still no script, no request anywhere.
@@ -278,7 +279,7 @@ class FileRoutes:
         except UserError as exc:
             return error_response(str(exc), exc.code, 400)
         return StreamingResponse(iterate_in_threadpool(bundles.download_records(entries)),
-                                 media_type="application/octet-stream")
+                                 media_type="application/octet-stream", headers=sessions.PRIVATE)
 
     async def get_artifact_file(self, request: Request) -> Response:
         """Stream a stored file of an artifact version to a viewer who can read the version (404 for anyone

@@ -107,7 +107,7 @@ class HistoryRoutes:
             return error_response(str(exc), TOO_LARGE, 400)
         except UserError as exc:
             return error_response(str(exc), exc.code, 400)
-        return Response(data, media_type=history.COLUMNS_TYPE)
+        return Response(data, media_type=history.COLUMNS_TYPE, headers=sessions.PRIVATE)
 
     def _page(self, session: Session, credentials: sessions.Credentials, query: _Query) -> bytes:
         viewer = sessions.viewer(session, credentials)

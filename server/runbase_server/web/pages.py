@@ -4,6 +4,7 @@ itself). Every answer carries the security headers; an unbuilt app answers 503, 
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
@@ -13,6 +14,8 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..names import SERVER_ROUTES
+
+log = logging.getLogger("runbase.server")
 
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
        "media-src 'self' blob:; font-src 'self' data:; connect-src 'self'; frame-src 'self'; frame-ancestors 'none'; "
@@ -50,9 +53,12 @@ class Pages:
                 Route("/graphql", self.graphiql, methods=["GET"])]
 
     def _unbuilt(self) -> Response:
+        """Where the server looked goes to its log, not to whoever asks."""
+        log.warning("the web app is not built: %s has no index.html or assets/ (scripts/build_web.sh builds it)",
+                    self.static_dir)
         return PlainTextResponse(
-            f"runbase's web app is not built: {self.static_dir} has no index.html. In a source checkout, build "
-            "it with scripts/build_web.sh (needs Node.js and npm); an installed runbase wheel includes it.\n",
+            "runbase's web app is not built on this server. In a source checkout, build it with "
+            "scripts/build_web.sh (needs Node.js and npm); an installed runbase wheel includes it.\n",
             status_code=503, headers=_headers(**{"Cache-Control": "no-store"}))
 
     def _page(self, name: str, csp: str) -> Response:

@@ -18,12 +18,6 @@ from ..settings import ServerSettings
 from . import sessions
 
 MAX_BODY = 4096  # {"apiKey": "..."}
-NO_STORE = {"Cache-Control": "no-store"}
-
-
-def _cookie(request: Request, value: str, max_age: int) -> str:
-    secure = "; Secure" if request.url.scheme == "https" else ""
-    return f"{sessions.COOKIE}={value}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}{secure}"
 
 
 def _answer(signed_in: sessions.SignedIn) -> dict[str, object]:
@@ -47,6 +41,12 @@ class SessionRoutes:
     def _credentials(self, request: Request) -> sessions.Credentials:
         return sessions.Credentials.of(request, self.settings.public_url)
 
+    def _cookie(self, request: Request, value: str, max_age: int) -> str:
+        """Host-only (no Domain); over HTTPS Secure, and named so that browsers hold it to that (__Host-)."""
+        name = sessions.cookie_name(request, self.settings.public_url)
+        secure = "; Secure" if name == sessions.SECURE_COOKIE else ""
+        return f"{name}={value}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}{secure}"
+
     async def post(self, request: Request) -> Response:
         """Sign in: {"apiKey": KEY} as JSON (a form post from another site cannot send that type)."""
         media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
@@ -67,19 +67,19 @@ class SessionRoutes:
         except (ValueError, KeyError, TypeError, RecursionError):
             return error_response('the body must be JSON {"apiKey": "..."} with the key as a string',
                                   "BAD_REQUEST", 400)
-        old = request.cookies.get(sessions.COOKIE)
+        old = self._credentials(request).tokens
 
         def sign_in(session: Session) -> tuple[str, sessions.SignedIn]:
-            if old:  # the browser's earlier session ends: one cookie, one session
-                sessions.sign_out(session, old)
+            for token in old:  # the browser's earlier session ends: one cookie, one session
+                sessions.sign_out(session, token)
             return sessions.sign_in(session, key, self.lifetime)
 
         try:
             token, signed_in = await run_in_threadpool(self.db.attempt, sign_in)
         except Unauthenticated as exc:
             return sessions.refusal(exc)
-        response = JSONResponse(_answer(signed_in), headers=NO_STORE)
-        response.headers["Set-Cookie"] = _cookie(request, token, int(self.lifetime.total_seconds()))
+        response = JSONResponse(_answer(signed_in), headers=sessions.PRIVATE)
+        response.headers["Set-Cookie"] = self._cookie(request, token, int(self.lifetime.total_seconds()))
         return response
 
     async def get(self, request: Request) -> Response:
@@ -90,7 +90,7 @@ class SessionRoutes:
                 self.db.attempt, lambda session: sessions.signed_in(session, credentials))
         except sessions.REFUSALS as exc:
             return sessions.refusal(exc)
-        return JSONResponse(_answer(signed_in), headers=NO_STORE)
+        return JSONResponse(_answer(signed_in), headers=sessions.PRIVATE)
 
     async def delete(self, request: Request) -> Response:
         """Sign out (with the CSRF header, as every change): the session's row is deleted, the cookie cleared."""
@@ -105,6 +105,6 @@ class SessionRoutes:
         except sessions.REFUSALS as exc:
             response = sessions.refusal(exc)
             if isinstance(exc, Unauthenticated):  # a dead cookie: clear it all the same
-                response.headers["Set-Cookie"] = _cookie(request, "", 0)
+                response.headers["Set-Cookie"] = self._cookie(request, "", 0)
             return response
-        return Response(status_code=204, headers={**NO_STORE, "Set-Cookie": _cookie(request, "", 0)})
+        return Response(status_code=204, headers={**sessions.PRIVATE, "Set-Cookie": self._cookie(request, "", 0)})

@@ -4,7 +4,12 @@ The token travels only in an HttpOnly, SameSite=Strict cookie and is stored hash
 authenticates must come from the server's own origin (when the browser says where it comes from), and one that
 may change something must also carry the session's CSRF token in a header, which another site cannot read or
 send. A session ends when it expires, is signed out, or its API key or user is deleted (the rows cascade, and
-every lookup joins the key, with no cache: a deleted key stops its sessions on every server at once)."""
+every lookup joins the key, with no cache: a deleted key stops its sessions on every server at once).
+
+Over HTTPS (the request's scheme, or a configured https public URL behind a proxy) the cookie is Secure and
+named with the __Host- prefix, which no sibling host can set; a request carrying the cookie twice (one tossed
+in by another site of the same domain or host) is refused rather than resolved to either. A session manages
+no keys, users or team members (access.require_api_key): a stolen cookie must not become a lasting key."""
 
 from __future__ import annotations
 
@@ -25,11 +30,13 @@ from ..errors import Forbidden, Unauthenticated, error_response
 from ..tables import ApiKey, User, WebSession, utcnow
 
 COOKIE = "runbase_session"
+SECURE_COOKIE = "__Host-runbase_session"  # over HTTPS; browsers take it only Secure, host-only, for Path=/
 CSRF_HEADER = "X-Runbase-CSRF"
 READ_ONLY_METHODS = frozenset({"GET", "HEAD"})
 TOUCH_EVERY = timedelta(minutes=1)  # last_seen_at is written at most this often, not on every request
 MAX_SESSIONS = 100  # per user: signing in over and over keeps the newest, so rows cannot pile up
 MAX_KEY_LENGTH = 1024  # an API key is 40+ characters; anything far longer is no key
+PRIVATE = {"Cache-Control": "private, no-store"}  # answers for one viewer: no shared cache keeps them
 
 
 class SessionRefused(Forbidden):
@@ -55,16 +62,43 @@ class Credentials:
     """What a request offers as proof of who sends it."""
 
     authorization: str | None
-    token: str | None  # the session cookie
+    tokens: tuple[str, ...]  # every session cookie sent: more than one is refused
     csrf: str | None  # the CSRF header
     changes: bool  # a method that may change something: the cookie needs the CSRF header
     foreign: bool  # an Origin header naming another site
 
     @classmethod
     def of(cls, request: Request, public_url: str | None) -> Credentials:
-        return cls(authorization=request.headers.get("authorization"), token=request.cookies.get(COOKIE),
+        return cls(authorization=request.headers.get("authorization"),
+                   tokens=session_tokens(request, cookie_name(request, public_url)),
                    csrf=request.headers.get(CSRF_HEADER), changes=request.method not in READ_ONLY_METHODS,
                    foreign=foreign_origin(request, public_url))
+
+    @property
+    def token(self) -> str | None:
+        """The session cookie, when exactly one was sent."""
+        return self.tokens[0] if len(self.tokens) == 1 else None
+
+
+def secure(request: Request, public_url: str | None) -> bool:
+    """Whether browsers reach the server over HTTPS: the request says so (uvicorn trusts X-Forwarded-Proto from
+    FORWARDED_ALLOW_IPS), or the configured public URL does (a proxy uvicorn does not trust terminates TLS)."""
+    return request.url.scheme == "https" or urlsplit(public_url or "").scheme.lower() == "https"
+
+
+def cookie_name(request: Request, public_url: str | None) -> str:
+    return SECURE_COOKIE if secure(request, public_url) else COOKIE
+
+
+def session_tokens(request: Request, name: str) -> tuple[str, ...]:
+    """Every value of the cookie in the request's Cookie headers (Starlette keeps only the last of several)."""
+    found = []
+    for header in request.headers.getlist("cookie"):
+        for pair in header.split(";"):
+            key, equals, value = pair.partition("=")
+            if equals and key.strip() == name:
+                found.append(value.strip())
+    return tuple(found)
 
 
 def _origin(scheme: str, netloc: str) -> str:
@@ -77,16 +111,14 @@ def _origin(scheme: str, netloc: str) -> str:
 
 
 def foreign_origin(request: Request, public_url: str | None) -> bool:
-    """Whether the request says it comes from a page of another origin than this server's: the address the
-    browser used (scheme and Host) or the configured public URL (behind a proxy that rewrites Host)."""
+    """Whether the request says it comes from a page of another origin than this server's: the configured
+    public URL when there is one (the Host header, which a proxy may pass on from anyone, is then not asked),
+    else the address the browser used (scheme and Host)."""
     sent = request.headers.get("origin")
     if sent is None:
         return False
-    own = {_origin(request.url.scheme, request.url.netloc)}
-    if public_url:
-        parts = urlsplit(public_url)
-        own.add(_origin(parts.scheme, parts.netloc))
-    return sent.lower() not in own
+    parts = urlsplit(public_url) if public_url else request.url
+    return sent.lower() != _origin(parts.scheme, parts.netloc)
 
 
 def hash_token(token: str) -> str:
@@ -112,7 +144,8 @@ def sign_in(session: Session, api_key: str, lifetime: timedelta) -> tuple[str, S
     newest = (select(WebSession.id).where(WebSession.user_id == row.user_id).order_by(WebSession.id.desc())
               .limit(MAX_SESSIONS))
     session.execute(delete(WebSession).where(WebSession.user_id == row.user_id, WebSession.id.not_in(newest)))
-    return token, SignedIn(Viewer(user_id=row.user_id, username=row.username, admin=row.admin), csrf)
+    return token, SignedIn(Viewer(user_id=row.user_id, username=row.username, admin=row.admin, by_session=True),
+                           csrf)
 
 
 def find(session: Session, token: str) -> SignedIn | None:
@@ -128,7 +161,8 @@ def find(session: Session, token: str) -> SignedIn | None:
         return None
     if now - row.last_seen_at >= TOUCH_EVERY:
         session.execute(update(WebSession).where(WebSession.id == row.id).values(last_seen_at=now))
-    return SignedIn(Viewer(user_id=row.user_id, username=row.username, admin=row.admin), row.csrf_token)
+    return SignedIn(Viewer(user_id=row.user_id, username=row.username, admin=row.admin, by_session=True),
+                    row.csrf_token)
 
 
 def sign_out(session: Session, token: str) -> None:
@@ -139,6 +173,9 @@ def signed_in(session: Session, credentials: Credentials) -> SignedIn:
     """The cookie's session, refused from another origin or, for a change, without its CSRF token."""
     if credentials.foreign:
         raise SessionRefused("the request comes from another origin (its Origin header is not this server's)")
+    if len(credentials.tokens) > 1:
+        raise Unauthenticated("the request carries more than one session cookie (another site of this domain may "
+                              "have set one): clear this site's cookies and sign in again")
     found = find(session, credentials.token) if credentials.token else None
     if found is None:
         raise Unauthenticated("not signed in, or the session ended (signed out, expired, or its API key was "
@@ -154,6 +191,6 @@ def signed_in(session: Session, credentials: Credentials) -> SignedIn:
 def viewer(session: Session, credentials: Credentials) -> Viewer:
     """Who sends the request: an Authorization header always wins (the SDK's way, needing no CSRF token);
     else the session cookie, under signed_in's rules."""
-    if credentials.authorization or credentials.token is None:
+    if credentials.authorization or not credentials.tokens:
         return authenticate(session, credentials.authorization)
     return signed_in(session, credentials).viewer
