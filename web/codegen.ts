@@ -7,7 +7,7 @@ const config: CodegenConfig = {
   documents: ["src/**/*.graphql"],
   generates: {
     [process.env.RUNBASE_CODEGEN_OUT ?? "src/generated/graphql.ts"]: {
-      plugins: ["typescript", "typescript-operations"],
+      plugins: ["typescript-operations"],
       config: {
         scalars: { JSONString: "string", DateTime: "string", Int64: "number" },
         onlyOperationTypes: true,
