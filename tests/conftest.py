@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import socket
@@ -27,10 +28,25 @@ ROOT = Path(__file__).resolve().parent.parent
 LOCAL_RECEIVERS = {"RUNBASE_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1"}
 
 
+_PORTS = itertools.count()
+PORTS_PER_WORKER = 1500
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A port for a server started afterwards. Each pytest worker takes its own range, below the kernel's
+    ephemeral ports: a port chosen by binding port 0 is free only until something else binds it, and the other
+    worker's servers, the receivers (which bind port 0) and outgoing connections all do."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    base = 20_000 + (int(worker[2:]) % 8 if worker[2:].isdigit() else 0) * PORTS_PER_WORKER
+    for _ in range(PORTS_PER_WORKER):
+        port = base + next(_PORTS) % PORTS_PER_WORKER
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {base}-{base + PORTS_PER_WORKER - 1}")
 
 
 class PostgresDatabases:

@@ -59,7 +59,8 @@ def test_help_shows_defaults_and_what_the_data_dir_holds() -> None:
 def test_bad_settings_are_one_line_and_create_nothing(tmp_path: Path, args: list[str], env: dict[str, str],
                                                       message: str) -> None:
     data = tmp_path / "data"
-    result = runbase_command("server", "--data-dir", str(data), *args, env=env)
+    port = [] if "--port" in args else ["--port", str(free_port())]  # 8080 may be taken (the README's server)
+    result = runbase_command("server", "--data-dir", str(data), *port, *args, env=env)
     assert result.returncode == 2, result
     assert result.stderr.count("\n") == 1 and message in result.stderr, result.stderr
     assert "Traceback" not in result.stderr and "serving on" not in result.stderr
