@@ -426,3 +426,11 @@ def test_only_a_finite_number_meets_the_metric_target(db: Database, goal: str) -
                             sweep_id=sweep_id, summary={"loss": loss}))
         expected = "exit" if number == 4 else "run"
         assert [command["type"] for command in _beat(db, agent)] == [expected], loss
+
+
+@pytest.mark.parametrize("method", ["random", "bayes"])
+def test_random_and_bayes_claims_never_enumerate_a_grid(db: Database, method: str) -> None:
+    """Parameters with no grid (a normal distribution has no bounds) are fine outside grid search."""
+    config = {**BAYES, "method": method, "parameters": {"a": {"min": 1, "max": 100}, "b": {"distribution": "normal"}}}
+    viewer, sweep_id = _sweep(db, config)
+    assert [c["type"] for c in _beat(db, _agent(db, viewer, sweep_id))] == ["run"]

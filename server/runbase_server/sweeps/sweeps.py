@@ -300,7 +300,7 @@ def claim(session: Session, sweep: Sweep, agent: SweepAgent, *, silent_for: time
     else:
         number = _next_number(session, sweep)
         covered = _covered(session, sweep, config) if config.method == "grid" else set()
-        while number is not None and grid_key(config, number) in covered:
+        while number is not None and covered and grid_key(config, number) in covered:
             _skip(session, sweep, config)
             number = _next_number(session, sweep)
     session.refresh(sweep)
