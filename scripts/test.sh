@@ -27,6 +27,6 @@ if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1; then
 fi
 # The type checker first: its configuration (strict on new modules) is in pyproject.toml.
 .venv/bin/mypy
-# pytest exits 5 when no test ran; set -e turns that into a failure too. Two workers, one test
+# pytest exits 5 when no test ran; set -e turns that into a failure too. Three workers on two cores, one test
 # file each at a time (module-scoped servers stay shared): most tests wait on servers, not the CPU.
-exec .venv/bin/python -m pytest -n 2 --dist loadfile "$@"
+exec .venv/bin/python -m pytest -n 3 --dist loadfile "$@"

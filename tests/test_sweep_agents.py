@@ -26,6 +26,9 @@ from runbase.sweeps import failures
 from runbase.sweeps.failures import Failures
 
 CLI = [sys.executable, "-m", "runbase.cli"]
+# For what happens in the agent's process alone (signals, grace periods, its heartbeat thread): the server's
+# part is the same heartbeat on either database, which tests/test_sweeps.py runs on both.
+AGENT_SIDE_ONLY = pytest.mark.parametrize("backend", ["sqlite"], scope="session")
 
 
 def _project() -> str:
@@ -118,6 +121,7 @@ def test_the_in_process_agent_gives_up_on_a_function_that_raises(
         ("failed", 1)] * 3
 
 
+@AGENT_SIDE_ONLY
 def test_a_function_agent_beats_while_its_function_runs(backend: str, env: dict[str, str], tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch,
                                                         request: pytest.FixtureRequest) -> None:
@@ -217,6 +221,7 @@ def _stubborn_agent(env: dict[str, str], tmp_path: Path, out: Path) -> tuple[sub
     return agent, project, sweep_id
 
 
+@AGENT_SIDE_ONLY
 @pytest.mark.parametrize("how", ["second signal", "grace period"])
 def test_a_program_ignoring_the_forwarded_signal_is_killed_and_the_agent_exits_128_plus_it(
         server: Server, env: dict[str, str], tmp_path: Path, how: str) -> None:
@@ -239,6 +244,7 @@ def test_a_program_ignoring_the_forwarded_signal_is_killed_and_the_agent_exits_1
     assert len(_runs(server, project, sweep_id)) == 1  # no run after the signal
 
 
+@AGENT_SIDE_ONLY
 def test_a_program_ignoring_a_cancel_is_killed_after_the_grace_period(
         server: Server, env: dict[str, str], tmp_path: Path) -> None:
     """The stop that every heartbeat repeats after a cancel is sent once: the grace period runs from the first."""
