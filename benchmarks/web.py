@@ -56,7 +56,7 @@ TABLE_KEYS = 3  # config p0..p2 and summary m0..m2 per table run, the same in bo
 BASE_MS = 1_700_000_000_000  # the runs' start times (MLflow orders its table by them)
 # Tall enough that all 8 of MLflow's charts are on screen: MLflow draws a chart only once it is scrolled into
 # view, runbase draws them all at once. Both get the same window.
-VIEWPORT = {"width": 1280, "height": 1600}
+VIEWPORT: Any = {"width": 1280, "height": 1600}  # Playwright's ViewportSize
 NAVIGATION_TIMEOUT_MS = 120_000
 COLD_REPS = 5
 WARM_REPS = 10

@@ -19,29 +19,23 @@ import os
 import random
 import re
 import secrets
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from run import free_port, server_process  # noqa: E402  (the benchmarks' server harness)
+
 CHROMIUM = "/usr/bin/chromium"
-VIEWPORT = {"width": 1280, "height": 800}
+VIEWPORT: Any = {"width": 1280, "height": 800}  # Playwright's ViewportSize
 DEMO_DONE = "runbase demo: the automation"  # the demo's last line: the webhook arrived (or did not)
 SWEEP = [("adam", 0.003), ("adam", 0.001), ("adam", 0.0003), ("sgd", 0.03), ("sgd", 0.01), ("lion", 0.0003)]
 STEPS = 3_000
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextlib.contextmanager
@@ -51,24 +45,14 @@ def demo_server(data_dir: Path, key: str) -> Iterator[str]:
     log = data_dir.parent / "server.log"
     argv = [str(Path(sys.executable).with_name("runbase")), "server", "--demo", "--port", str(port),
             "--data-dir", str(data_dir)]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-                                env={**os.environ, "RUNBASE_ADMIN_API_KEY": key})
-    try:
+    url = f"http://127.0.0.1:{port}"
+    with server_process(argv, url + "/healthz", log, {**os.environ, "RUNBASE_ADMIN_API_KEY": key}) as proc:
         deadline = time.monotonic() + 120
         while DEMO_DONE not in log.read_text(errors="replace"):
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the demo server did not finish its demo:\n{log.read_text()[-3000:]}")
             time.sleep(0.3)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGINT)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        yield url
 
 
 def curve(rng: random.Random, step: int, lr: float, floor: float) -> float:
