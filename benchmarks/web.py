@@ -359,9 +359,9 @@ def worker_browser(cfg: dict[str, Any]) -> dict[str, Any]:
                 tab.goto(url, wait_until="commit", timeout=NAVIGATION_TIMEOUT_MS)
                 done = tab.wait_for_function(DONE[name], arg=arg, polling="raf", timeout=NAVIGATION_TIMEOUT_MS)
                 wall[name].append((time.perf_counter() - started) * 1000)
-                if name not in seen:  # what was drawn, read once from the page
+                if name not in seen:  # what was drawn, and when each request ended, read once from the page
                     seen[name] = tab.evaluate(SEEN[name])
-                    seen[name]["page_errors"] = errors
+                    seen[name].update(page_errors=errors, timeline=tab.evaluate(TIMELINE))
                 return float(done.json_value())
             finally:
                 tab.close()
@@ -386,6 +386,12 @@ def worker_browser(cfg: dict[str, Any]) -> dict[str, Any]:
     return {"chromium": version, "samples_ms": samples, "wall_ms": {k: latency(v) for k, v in wall.items() if v},
             "seen": seen, "viewport": VIEWPORT}
 
+
+# Where the time went on the first navigation to a page (a cold one): when the HTML and each request the page
+# made ended, in ms since the navigation started.
+TIMELINE = """() => [["html", Math.round(performance.getEntriesByType('navigation')[0].responseEnd)],
+    ...performance.getEntriesByType('resource').map((e) => [e.name.replace(location.origin, '').slice(0, 90),
+                                                            Math.round(e.startTime), Math.round(e.responseEnd)])]"""
 
 # What each page had drawn, read once after its first measured navigation (the points per chart, the rows).
 SEEN = {
@@ -530,6 +536,9 @@ def notes(result: dict[str, Any]) -> list[str]:
     lines.append("load average (1, 5, 15 min): before " + ", ".join(f"{x:.2f}" for x in result["load_before"]) +
                  "; at the first navigation " + ", ".join(f"{x:.2f}" for x in result["load_at_navigation"]) +
                  "; after " + ", ".join(f"{x:.2f}" for x in result["load_after"]))
+    for name in ("runbase run page", "runbase runs table"):
+        steps = ", ".join(f"{entry[0].split('?')[0]} {'-'.join(map(str, entry[1:]))}" for entry in seen[name]["timeline"])
+        lines.append(f"{name}, first (cold) navigation, requests ended at (ms): {steps}")
     errors = {name: s.get("page_errors") for name, s in seen.items() if s.get("page_errors")}
     if errors:
         lines.append(f"page errors seen: {json.dumps(errors)[:1000]}")
