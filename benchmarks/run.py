@@ -951,7 +951,8 @@ def runbase_w8(database: str) -> dict[str, Any]:
     import web
 
     result = web.measure(database)
-    return {**web.flat(result, "runbase"), "mlflow": web.flat(result, "MLflow"), "report": web.notes(result)}
+    return {**web.flat(result, "runbase"), "mlflow": web.flat(result, "MLflow"), "report": web.notes(result),
+            "detail": {key: value for key, value in result.items() if key != "figures"}}  # every sample, what was drawn
 
 
 RUNBASE_WORKLOADS = {"W1": runbase_w1, "W2": runbase_w2, "W3": runbase_w3, "W4": runbase_w4, "W5": runbase_w5,
