@@ -1,6 +1,7 @@
 """Performance workloads W1 (log-call overhead), W2 (ingest), W3 (run search), W4 (history read) and W5
 (automation latency), described in README.md here, against a real `runbase server` and, with --peers, an MLflow tracking
-server measured in the same invocation (MLflow has no automations, so W5 has no peer).
+server measured in the same invocation (MLflow has no automations, so W5 has no peer). `--workloads W8` runs web.py's
+workload (the web app in headless Chromium, beside MLflow's UI, which it always measures).
 
     python benchmarks/run.py [--workloads W1,W2,W3,W4,W5,W8,CREATE] [--database sqlite|postgresql|both] [--peers]
 
