@@ -1,8 +1,9 @@
 """Performance workloads W1 (log-call overhead), W2 (ingest), W3 (run search), W4 (history read) and W5
 (automation latency), described in README.md here, against a real `runbase server` and, with --peers, an MLflow tracking
-server measured in the same invocation (MLflow has no automations, so W5 has no peer).
+server measured in the same invocation (MLflow has no automations, so W5 has no peer). `--workloads W8` runs web.py's
+workload (the web app in headless Chromium, beside MLflow's UI, which it always measures).
 
-    python benchmarks/run.py [--workloads W1,W2,W3,W4,W5,CREATE] [--database sqlite|postgresql|both] [--peers]
+    python benchmarks/run.py [--workloads W1,W2,W3,W4,W5,W8,CREATE] [--database sqlite|postgresql|both] [--peers]
 
 Each measurement runs in its own Python subprocess (this file re-invoked with --worker) so the
 harness never competes with the code being timed; each workload gets a fresh server and database
@@ -945,8 +946,18 @@ def runbase_create(database: str, runs: int = W3_RUNS) -> dict[str, Any]:
                                                                  "threads": W3_THREADS})
 
 
+def runbase_w8(database: str) -> dict[str, Any]:
+    """W8 (web.py): runbase's run page and runs table in headless Chromium, and MLflow's UI on the same data in
+    the same invocation; MLflow's figures travel under "mlflow" and land in its column."""
+    import web
+
+    result = web.measure(database)
+    return {**web.flat(result, "runbase"), "mlflow": web.flat(result, "MLflow"), "report": web.notes(result),
+            "detail": {key: value for key, value in result.items() if key != "figures"}}  # every sample, what was drawn
+
+
 RUNBASE_WORKLOADS = {"W1": runbase_w1, "W2": runbase_w2, "W3": runbase_w3, "W4": runbase_w4, "W5": runbase_w5,
-                     "CREATE": runbase_create}
+                     "W8": runbase_w8, "CREATE": runbase_create}
 
 # -- MLflow ----------------------------------------------------------------------------------------------
 
@@ -1068,6 +1079,9 @@ FIGURES = [  # (workload, label, result key, format, lower is better, ratio is l
     ("W5", "log -> webhook POST p99 (ms)", "p99_ms", "{:,.1f}", True, True),
     ("W5", "log -> webhook POST max (ms)", "max_ms", "{:,.1f}", True, True),
     ("W5", "crossings delivered", "delivered", "{:,.0f}", False, False),
+    *[("W8", f"{page} drawn, {cache} cache, {stat} (ms)", f"{key}_{cache}_{stat}_ms", "{:,.0f}", True, True)
+      for page, key in (("run page (8 charts)", "run_page"), ("runs table first page", "runs_table"))
+      for cache in ("cold", "warm") for stat in ("median", "p95")],
 ]
 # Workloads MLflow has no counterpart for: the table shows "n/a" in its column and the notes say why.
 MLFLOW_NA = {"W5": "MLflow has no automations or webhooks on metrics, so W5 has no MLflow figure (n/a); "
@@ -1149,6 +1163,8 @@ def notes(results: dict[str, Any]) -> list[str]:
                          f"each; server-side stages p50 / p99 ms: " + ", ".join(
                              f"{name.replace('_', ' ')} {stage['p50_ms']:,.1f} / {stage['p99_ms']:,.1f}"
                              for name, stage in stages.items()))
+    for database, figures in results["runbase"].items():
+        lines += [f"W8 ({database}): {line}" for line in (figures.get("W8") or {}).get("report", []) if line]
     if any("W5" in figures for figures in results["runbase"].values()):
         lines.append(MLFLOW_NA["W5"])
     if "W4" in mlflow and isinstance(mlflow["W4"], dict) and "log_s" in mlflow["W4"]:
@@ -1189,7 +1205,8 @@ def run_as_worker(args: argparse.Namespace, workers: Mapping[str, Callable[[dict
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workloads", default="W1,W2,W3,W4,W5",
-                        help="comma-separated: W1,W2,W3,W4,W5, and CREATE (W3's run creation alone)")
+                        help="comma-separated: W1,W2,W3,W4,W5, W8 (the web app, web.py; not in the default set) "
+                             "and CREATE (W3's run creation alone)")
     parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="sqlite")
     parser.add_argument("--peers", action="store_true", help="also measure MLflow 3.x (installs it in a venv)")
     parser.add_argument("--worker", nargs=2, metavar=("NAME", "CONFIG"), help=argparse.SUPPRESS)
@@ -1199,7 +1216,7 @@ def main(argv: list[str] | None = None) -> int:
     workloads = [w.strip().upper() for w in args.workloads.split(",") if w.strip()]
     unknown = set(workloads) - set(RUNBASE_WORKLOADS)
     if unknown:
-        parser.error(f"unknown workloads: {', '.join(sorted(unknown))} (this script runs W1, W2, W3, W4, W5 and CREATE)")
+        parser.error(f"unknown workloads: {', '.join(sorted(unknown))} (this script runs W1, W2, W3, W4, W5, W8 and CREATE)")
     databases = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
     results: dict[str, Any] = {
         "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -1222,16 +1239,18 @@ def main(argv: list[str] | None = None) -> int:
             print(f"runbase {workload} ({database})...", file=sys.stderr, flush=True)
             try:
                 figures[workload] = RUNBASE_WORKLOADS[workload](database)
+                if "mlflow" in figures[workload]:  # a workload that measured its peer itself (W8)
+                    results.setdefault("mlflow", {})[workload] = figures[workload].pop("mlflow")
             except Exception as exc:  # report it with the other figures rather than lose them
                 print(f"runbase {workload} ({database}) failed: {exc}", file=sys.stderr, flush=True)
                 figures[workload] = {"error": str(exc)}
     if args.peers:
         print("MLflow peers...", file=sys.stderr, flush=True)
         try:
-            results["mlflow"] = mlflow_peers(workloads)
+            results["mlflow"] = {**results.get("mlflow", {}), **mlflow_peers(workloads)}
         except Exception as exc:  # a missing peer must not cost the runbase figures
             print(f"MLflow skipped: {exc}", file=sys.stderr)
-            results["mlflow"] = {"error": str(exc)}
+            results["mlflow"] = {**results.get("mlflow", {}), "error": str(exc)}
     rows = table(results)
     results["table"] = [{k: v for k, v in row.items() if k != "format"} for row in rows]
     print_table(rows)
