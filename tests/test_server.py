@@ -118,3 +118,28 @@ def test_clients_creating_runs_in_one_new_project_at_once_meet_no_error(server: 
     with server.log.open("rb") as log:
         log.seek(logged)
         assert b"rror" not in log.read()
+
+
+UPDATE_RUN = """mutation($r: String!, $d: String, $n: String, $t: [String!]) { updateRun(input: {projectName: "edits",
+    runName: $r, displayName: $d, notes: $n, tags: $t}) { run { name displayName notes tags state } } }"""
+
+
+def test_update_run_changes_the_fields_given_and_never_creates_a_run(server: Server) -> None:
+    server.graphql('mutation { upsertBucket(input: {modelName: "edits", name: "kept", displayName: "first", '
+                   'notes: "n", tags: ["a"], state: "finished"}) { inserted } }')
+    changed = server.graphql(UPDATE_RUN, {"r": "kept", "t": ["b", "b", "c"]})
+    assert changed["data"]["updateRun"]["run"] == {"name": "kept", "displayName": "first", "notes": "n",
+                                                   "tags": ["b", "c"], "state": "finished"}
+    changed = server.graphql(UPDATE_RUN, {"r": "kept", "d": "second", "n": ""})
+    assert changed["data"]["updateRun"]["run"]["displayName"] == "second"
+    assert changed["data"]["updateRun"]["run"]["notes"] == ""
+
+    server.graphql('mutation { deleteRun(input: {projectName: "edits", runName: "kept"}) { success } }')
+    missing = server.graphql(UPDATE_RUN, {"r": "kept", "n": "edited after the delete"})
+    assert missing["data"]["updateRun"] is None
+    assert missing["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    assert "no run admin/edits/kept" in missing["errors"][0]["message"]
+    assert server.run("kept", project="edits") is None
+    unknown_project = server.graphql(UPDATE_RUN.replace('"edits"', '"no-such-project"'), {"r": "kept", "n": "x"})
+    assert unknown_project["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    assert server.graphql('{ project(name: "no-such-project") { id } }')["data"]["project"] is None

@@ -242,6 +242,22 @@ def test_delete_asks_on_the_page_then_deletes(context: Any, web_server: Server) 
     assert context.problems == []  # no native dialog was used
 
 
+def test_an_edit_of_a_run_deleted_meanwhile_fails_and_makes_no_run(context: Any, web_server: Server) -> None:
+    made = web_server.graphql('mutation { upsertBucket(input: {modelName: "table", name: "gone"}) { inserted } }')
+    assert "errors" not in made, made
+    page = _open(context, web_server, f"/admin/{PROJECT}")
+    page.click('tr[data-run="gone"] button[aria-label="Edit notes"]')
+    deleted = web_server.graphql('mutation { deleteRun(input: {projectName: "table", runName: "gone"}) { success } }')
+    assert "errors" not in deleted, deleted
+    page.fill('tr[data-run="gone"] input[aria-label="notes"]', "edited after the delete")
+    page.press('tr[data-run="gone"] input[aria-label="notes"]', "Enter")
+    page.wait_for_selector('tr[data-run="gone"] .inline-edit .error')
+    assert "no run admin/table/gone" in page.inner_text('tr[data-run="gone"] .inline-edit .error')
+    assert _api_run(web_server, "gone") is None
+    page.close()
+    assert context.problems == []
+
+
 def test_groups_count_what_the_api_counts_and_open_to_their_runs(context: Any, web_server: Server) -> None:
     filters = {"state": "finished"}
     page = _open(context, web_server, f"/admin/{PROJECT}?filters=" + quote(json.dumps(filters)))

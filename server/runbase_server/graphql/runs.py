@@ -380,6 +380,21 @@ class DeleteRunPayload:
 
 
 @strawberry.input
+class UpdateRunInput:
+    project_name: str
+    run_name: str
+    entity_name: str | None = strawberry.UNSET
+    display_name: str | None = strawberry.UNSET
+    notes: str | None = strawberry.UNSET
+    tags: list[str] | None = strawberry.UNSET
+
+
+@strawberry.type
+class UpdateRunPayload:
+    run: Run
+
+
+@strawberry.input
 class RewindRunInput:
     run_name: str
     metric_name: str
@@ -473,6 +488,14 @@ class RunMutations:
             versions.delete_logged_by(ctx.session, ctx.viewer, run)
         runs.delete(ctx.session, run)
         return DeleteRunPayload(success=True)
+
+    @strawberry.mutation
+    def update_run(self, info: Info, input: UpdateRunInput) -> UpdateRunPayload | None:
+        input = given(input)
+        ctx = info.context
+        run = runs.writable(ctx.session, ctx.viewer, input.entity_name, input.project_name, name=input.run_name)
+        runs.edit(ctx.session, run, vars(input))
+        return UpdateRunPayload(run=Run.of(run))
 
     @strawberry.mutation
     def upsert_model(self, info: Info, input: UpsertModelInput) -> UpsertModelPayload | None:

@@ -284,7 +284,7 @@ export type EditRunMutationVariables = Exact<{
 }>;
 
 
-export type EditRunMutation = { upsertBucket: { bucket: { name: string, displayName: string | null, notes: string | null, tags: Array<string> } } | null };
+export type EditRunMutation = { updateRun: { run: { name: string, displayName: string | null, notes: string | null, tags: Array<string> } } | null };
 
 export type DeleteRunMutationVariables = Exact<{
   entityName: string;
