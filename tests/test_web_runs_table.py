@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from browser import browser, chart_data, shot, signed_in_context, web_server
+from browser import browser, chart_data, shot, signed_in_context, unisolated, web_server
 from conftest import Server
 
 __all__ = ["browser", "web_server"]  # fixtures, used by name
@@ -325,5 +325,32 @@ def test_hostile_names_in_the_table_tools_stay_text(context: Any, web_server: Se
     page.wait_for_function("n => document.querySelectorAll('.runs-table tbody tr').length === n", arg=1)
     assert _names(page) == ["hostile"]
     assert page.evaluate("document.querySelectorAll('main img, main script').length") == 0
+    page.close()
+    assert context.problems == []
+
+
+RTL = "\u202eevil"  # a right-to-left override: shown reversed, it must not reorder the text around it
+
+
+def test_right_to_left_overrides_in_user_strings_stay_isolated(context: Any, web_server: Server) -> None:
+    config = {RTL: {"value": RTL}, "plain": {"value": 1}}
+    made = web_server.graphql(
+        """mutation($c: JSONString!, $s: JSONString!, $r: String!) { a: upsertBucket(input: {modelName: "bidi",
+        name: "rtl", displayName: $r, notes: $r, tags: [$r, "ok"], config: $c, summaryMetrics: $s}) { inserted }
+        b: upsertBucket(input: {modelName: "bidi", name: "plain"}) { inserted } }""",
+        {"c": json.dumps(config), "s": json.dumps({RTL: RTL, "acc": 1}), "r": RTL})
+    assert "errors" not in made, made
+    logged = web_server.graphql("""mutation($rows: JSONString!) { logHistory(input: {projectName: "bidi",
+        runName: "rtl", rows: $rows}) { historyLineCount } }""", {"rows": json.dumps([{"_step": 0, RTL: 1.0}])})
+    assert "errors" not in logged, logged
+    page = context.new_page()
+    for path, ready in [(f"/admin/bidi?columns={quote('config.' + RTL)}&columns={quote('summary.' + RTL)}",
+                         ".runs-table"),
+                        ("/admin/bidi/runs/rtl", ".chart"), ("/admin/bidi/compare?runs=rtl,plain", ".compared")]:
+        page.goto(web_server.url + path)
+        page.wait_for_selector(ready)
+        page.wait_for_function("m => document.body.innerText.includes(m)", arg=RTL)
+        assert unisolated(page, "evil") == [], path
+    shot(page, "bidi-compare")
     page.close()
     assert context.problems == []
