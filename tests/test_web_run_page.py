@@ -150,6 +150,68 @@ def test_log_scale(page: Any, logged: dict[str, Any]) -> None:
     assert low <= 1e-4 and high >= 1
 
 
+# A chart's x labels as uPlot drew them, or its log y labels as the page drew them: (label, the width it needs in
+# the axis font, its place), then the axis's own size.
+AXIS = """([key, index]) => { const element = document.querySelector(`.chart[data-key="${key}"]`);
+  const chart = element.uplot, axis = chart.axes[index], ruler = document.createElement("canvas").getContext("2d");
+  ruler.font = '12px system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", sans-serif';
+  const width = text => Math.max(...String(text).split("\\n").map(line => ruler.measureText(line).width));
+  const drawn = index === 1 ? element.yTicks.map(t => [t.label, width(t.label), t.y])
+    : axis._splits.map((v, i) => [axis._values[i], width(axis._values[i]), chart.valToPos(v, "x")])
+        .filter(([label]) => label !== null && label !== "");
+  return [drawn, axis._size / devicePixelRatio]; }"""
+
+
+def _axis(page: Any, key: str, index: int) -> tuple[list[tuple[str, float, float]], float]:
+    drawn = "yTicks" if index else "uplot?.axes[0]._splits"
+    page.wait_for_function(f"k => document.querySelector(`.chart[data-key='${{k}}']`)?.{drawn}", arg=key)
+    labels, size = page.evaluate(AXIS, [key, index])
+    return [tuple(row) for row in labels], size
+
+
+def test_log_axis_labels_fit_read_well_and_time_labels_do_not_overlap(context: Any, web_server: Server) -> None:
+    rows = [{"_step": i, "_timestamp": 1.7e9 + 72 * i, "_runtime": 72.0 * i, "tiny": 10.0 ** -(i % 8),
+             "thousands": 10.0 ** (i % 5), "huge": 10.0 ** (300 * (i % 3 - 1)), "negative": -1.0 - i}
+            for i in range(40)]
+    made = web_server.graphql("""mutation($r: JSONString!) { a: upsertBucket(input: {modelName: "axes",
+        name: "scales"}) { inserted } b: logHistory(input: {projectName: "axes", runName: "scales", rows: $r}) {
+        historyLineCount } }""", {"r": json.dumps(rows)})
+    assert "errors" not in made, made
+    page = context.new_page()
+    page.goto(f"{web_server.url}/admin/axes/runs/scales")
+    chart_data(page, "tiny")
+    page.check("#log-y")
+    page.wait_for_function("() => document.querySelector('.chart[data-key=\"huge\"]').uplot.scales.y.distr === 3")
+    def written(label: str) -> bool:  # as logLabel writes a power of ten: plain between 0.001 and 1e15
+        value = float(label.replace(",", ""))
+        plain = 1e-3 <= value < 1e15
+        return (("e" not in label) == plain and f"{value:,.15g}" == label if plain
+                else label == f"{value:.0e}".replace("e-0", "e-").replace("e+0", "e+"))
+
+    for key, wanted in {"tiny": "1e-", "thousands": "1,000", "huge": "e+"}.items():
+        labels, size = _axis(page, key, 1)
+        shown = [label for label, _, _ in labels]
+        assert len(shown) >= 3 and all(map(written, shown)) and any(wanted in label for label in shown), shown
+        assert all(width + 8 < size for _, width, _ in labels), (key, labels, size)  # none cut off
+        places = sorted(place for _, _, place in labels)
+        assert all(b - a >= 14 for a, b in zip(places, places[1:])), (key, labels)  # none over another
+    assert "above 0" in page.inner_text('figure:has(.chart[data-key="negative"]) .chart-empty')
+    assert page.locator(".chart-empty").count() == 1
+    page.select_option("#x-axis", "_timestamp")
+    page.wait_for_function("() => document.querySelector('.chart[data-key=\"tiny\"]')?.uplot?.scales.x.time")
+    for width in (1280, 1100, 960, 820, 700):  # charts of many widths: labels of many spacings
+        page.set_viewport_size({"width": width, "height": 900})
+        page.wait_for_function("w => Math.abs(document.querySelector('.chart[data-key=\"tiny\"]').uplot.width - "
+                               "document.querySelector('.chart[data-key=\"tiny\"]').clientWidth) < 2", arg=width)
+        labels, _ = _axis(page, "tiny", 0)
+        assert len(labels) >= 2
+        for (_, width_a, a), (_, width_b, b) in zip(labels, labels[1:]):
+            assert b - a > (width_a + width_b) / 2 + 8, (width, labels)  # room between neighbouring labels
+    shot(page, "run-log-axes")
+    page.close()
+    assert context.problems == []
+
+
 def _pixels(page: Any, src: str) -> bytes:
     from PIL import Image
 
