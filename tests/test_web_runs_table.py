@@ -311,6 +311,20 @@ def test_compare_overlays_each_runs_history_and_marks_differences(context: Any, 
     assert context.problems == []
 
 
+def test_compare_leaves_out_runs_that_are_missing_and_names_them(context: Any, web_server: Server) -> None:
+    named = ["run0", "no-such-run", "../../x", HOSTILE, "run1"]
+    page = _open(context, web_server, f"/admin/{PROJECT}/compare?runs=" + ",".join(quote(n, safe="") for n in named))
+    page.wait_for_selector(".chart[data-key=loss]")
+    assert sorted(page.eval_on_selector(".chart[data-key=loss]", "e => e.dataset.runs").split(",")) == ["run0", "run1"]
+    assert page.eval_on_selector_all(".missing-runs li", "ls => ls.map(l => l.textContent)") == named[1:4]
+    assert page.inner_text("h1") == "Compare 2 runs"
+    page.goto(web_server.url + f"/admin/{PROJECT}/compare?runs=gone1,gone2")
+    page.wait_for_selector(".error")
+    assert "gone1, gone2" in page.inner_text(".error")
+    page.close()
+    assert context.problems == []
+
+
 def test_hostile_names_in_the_table_tools_stay_text(context: Any, web_server: Server) -> None:
     page = _open(context, web_server, f"/admin/{PROJECT}?group=" + quote(HOSTILE))
     page.wait_for_selector(".groups .group")
