@@ -30,6 +30,8 @@ SIGNED_IN = MEMBERS | {"outsider"}  # anyone with a key
 REGISTRY_ADMINS = {"owner", "team_admin"}  # its admin (the creator) and the entity's admins
 EXPECTED: dict[tuple[str, str], set[str]] = {
     ("entity", "read"): MEMBERS, ("entity", "write"): WRITERS, ("entity", "list"): MEMBERS,
+    # readOnly: false exactly for those who may write (the web app hides its forms from the others)
+    ("entity", "told writable"): WRITERS, ("public project", "told writable"): WRITERS,
     ("membership", "read"): MEMBERS, ("membership", "write"): {"team_admin"}, ("membership", "delete"): {"team_admin"},
     ("private project", "read"): MEMBERS, ("private project", "write"): WRITERS,
     ("public project", "read"): SIGNED_IN, ("public project", "write"): WRITERS, ("public project", "list"): SIGNED_IN,
@@ -295,6 +297,11 @@ CELLS: dict[tuple[str, str], Check] = {
     ("entity", "list"): _query(
         "query($t: String!) { projects(entityName: $t, first: 100) { edges { node { name } } } }",
         lambda d: "private" in {e["node"]["name"] for e in d["projects"]["edges"]}, _team),
+    ("entity", "told writable"): _query("query($t: String!) { entity(name: $t) { readOnly } }",
+                                        lambda d: d["entity"] is not None and d["entity"]["readOnly"] is False, _team),
+    ("public project", "told writable"): _query(
+        "query($t: String) { project(name: \"public\", entityName: $t) { readOnly } }",
+        lambda d: d["project"] is not None and d["project"]["readOnly"] is False, _team),
     ("membership", "read"): _query("query($t: String!) { entity(name: $t) { members { username } } }",
                                    lambda d: bool(d["entity"] and d["entity"]["members"]), _team),
     ("membership", "write"): _mutation(INVITE, lambda w, r: {"i": {"entityName": w.team, "username":

@@ -7,7 +7,7 @@ from typing import Any, NamedTuple, TypeVar
 
 import strawberry
 
-from .. import documents, pagination, projects
+from .. import access, documents, pagination, projects
 from ..artifacts import versions
 from ..errors import UserError
 from ..runs import branching, console, history, runs
@@ -36,6 +36,10 @@ class Project(ProjectArtifacts, ProjectSweeps):
     def of(cls, row: ProjectRow) -> Project:
         return cls(row=row, id=strawberry.ID(str(row.id)), name=row.name, entity_name=row.entity.name,
                    description=row.description, access=row.access, created_at=DateTime(row.created_at))
+
+    @strawberry.field
+    def read_only(self, info: Info) -> bool:
+        return not access.can_write_project(info.context.session, info.context.viewer, self.row)
 
     @strawberry.field
     def run(self, info: Info, name: str) -> Run | None:

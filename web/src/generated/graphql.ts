@@ -108,7 +108,7 @@ export type IntegrationsQueryVariables = Exact<{
 }>;
 
 
-export type IntegrationsQuery = { entity: { name: string, integrations: Array<
+export type IntegrationsQuery = { entity: { name: string, readOnly: boolean, integrations: Array<
       | { __typename: 'GenericWebhookIntegration', id: string, entityName: string, name: string, urlEndpoint: string, hasSecret: boolean, hasAccessToken: boolean, createdAt: string }
       | { __typename: 'SlackIntegration', id: string, entityName: string, channelName: string, usesWebhookUrl: boolean, createdAt: string }
     > } | null };
@@ -223,7 +223,7 @@ export type EntityProjectsQueryVariables = Exact<{
 }>;
 
 
-export type EntityProjectsQuery = { projects: { totalCount: number, edges: Array<{ node: { name: string, entityName: string, description: string | null, createdAt: string } }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } } };
+export type EntityProjectsQuery = { entity: { name: string } | null, projects: { totalCount: number, edges: Array<{ node: { name: string, entityName: string, description: string | null, createdAt: string } }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } } };
 
 export type RegistryFieldsFragment = { id: string, name: string, fullName: string, organization: string, description: string | null, visibility: string, artifactTypes: Array<string>, allowAllArtifactTypes: boolean, createdAt: string };
 
