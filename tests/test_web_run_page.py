@@ -22,11 +22,28 @@ HOSTILE = "<img src=x onerror=alert(1)>"
 STEPS = 60
 IMAGE_STEPS = (0, 20, 40)
 TABLE_ROWS = 25
-FRAME = ("<p id='inside'>inside the frame</p><script>parent.document.title='pwned';"
-         "fetch('/api/session').then(r => r.text()).then(t => parent.document.body.innerText = t);"
-         "document.title = document.cookie;</script>")
-SANDBOXED = re.compile(r"^console: Blocked script execution in '[^']*/media/html/page_[^']*' because the document's "
-                       "frame is sandboxed and the 'allow-scripts' permission is not set\\.$")
+# A logged page whose script runs and tries what it must not: each attempt's outcome is written into its own DOM.
+FRAME = ("<p id='inside'>inside the frame</p><p id='outcome'></p><script>"
+         "const seen = [];"
+         "const attempt = (name, act) => { try { act(); seen.push(name + ':done'); } catch (e) { seen.push(name + ':' + e.name); } };"
+         "document.getElementById('inside').dataset.ran = 'yes';"
+         "attempt('parent', () => { parent.document.body.dataset.pwned = 'yes'; });"
+         "attempt('cookie', () => document.cookie);"
+         "if (window !== top) attempt('top', () => { top.location.href = '/pwned'; });"
+         "attempt('popup', () => { if (!window.open('/pwned')) throw new RangeError('refused'); });"
+         "Promise.all([fetch('/api/session?from=frame'), fetch('/graphql?from=frame', {method: 'POST', body: '{}'})]"
+         ".map(p => p.then(() => 'reached', e => e.name)))"
+         ".then(r => { seen.push('fetch:' + r.join(',')); document.getElementById('outcome').textContent = seen.join(' '); });"
+         "</script>")
+HTML_CSP = ("sandbox allow-scripts; default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+            "img-src data:")
+# What Chromium reports of the logged page's refused attempts: the sandbox and its CSP at work, not page faults.
+SANDBOXED = re.compile(
+    r"^console: (Connecting to '[^']*/(api/session|graphql)(\?from=frame)?' violates the following Content Security "
+    r"Policy directive: \"default-src 'none'\"|Fetch API cannot load \S*/(api/session|graphql)(\?from=frame)?\. Refused "
+    r"to connect because it violates the document's Content Security Policy\.$|Blocked opening '[^']*/pwned' in a new "
+    r"window because the request was made in a sandboxed frame|Unsafe attempt to initiate navigation for frame with "
+    r"origin '[^']*' from frame with URL '[^']*/media/html/page_)")
 SCRIPT = """
 import numpy as np, runbase
 run = runbase.init(project="media", config={"lr": 0.1})
@@ -80,7 +97,7 @@ def page(context: Any, web_server: Server, logged: dict[str, Any]) -> Iterator[A
     chart_data(opened, "train/loss")
     yield opened
     opened.close()
-    # Chromium reports the logged HTML's script being refused: the sandbox at work, not a fault of the page
+    # Chromium reports the logged HTML's script being refused what it tried: the sandbox at work, not page faults
     assert [problem for problem in context.problems if not SANDBOXED.search(problem)] == []
     context.problems.clear()
 
@@ -258,25 +275,39 @@ def test_table_panel_pages_and_sorts_with_hostile_cells_as_text(page: Any) -> No
     assert "Page 1 of 3 (25 rows)" in panel.inner_text()
 
 
-def test_html_frame_cannot_reach_the_page_its_cookies_or_the_api(page: Any, context: Any, web_server: Server) -> None:
+def test_html_frame_runs_its_script_but_cannot_reach_the_page_its_cookies_or_the_api(
+        page: Any, context: Any, web_server: Server) -> None:
     asked: list[str] = []
-    page.on("request", lambda request: request.frame.parent_frame and asked.append(request.url))  # the frame's
+    page.route("**/*", lambda route: (asked.append(route.request.url), route.continue_()))  # all the browser sends
+    opened: list[Any] = []
+    context.on("page", lambda opened_page: opened.append(opened_page))
     page.reload()
     frame_element = page.locator('.media-panel[data-kind="html"] iframe')
     frame_element.wait_for()
-    assert frame_element.get_attribute("sandbox") == ""
+    assert frame_element.get_attribute("sandbox") == "allow-scripts"
     frame = frame_element.element_handle().content_frame()
-    assert frame.locator("#inside").inner_text() == "inside the frame"  # the logged HTML is shown
-    page.wait_for_timeout(300)  # time for the frame's script, were it to run
-    assert page.title() != "pwned" and "pwned" not in page.inner_text("body")
-    assert frame.evaluate("document.title") == ""  # its script never ran
-    cookie = frame.evaluate("() => { try { return document.cookie } catch (e) { return e.name } }")
-    assert cookie == "SecurityError"  # a sandboxed frame has an origin of its own: no cookie of this server
-    assert [url for url in asked if "/api/" in url or "/graphql" in url] == []
-    assert any(SANDBOXED.search(problem) for problem in context.problems)
+    frame.locator("#outcome:not(:empty)").wait_for()  # the logged script ran, in the frame's own DOM
+    assert frame.locator("#inside").get_attribute("data-ran") == "yes"
+    outcome = frame.locator("#outcome").inner_text().split()
+    assert "parent:SecurityError" in outcome  # no reaching the page that frames it
+    assert "cookie:SecurityError" in outcome  # an opaque origin of its own: no cookie of this server
+    assert "popup:RangeError" in outcome and "fetch:TypeError,TypeError" in outcome  # no popup; CSP refused both
+    assert page.evaluate("document.body.dataset.pwned") is None and "/pwned" not in page.url
+    assert opened == [] and [url for url in asked if "from=frame" in url or "pwned" in url] == []
     served = page.context.request.get(web_server.url + frame_element.get_attribute("src")).headers
-    assert served["content-security-policy"] == "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+    assert served["content-security-policy"] == HTML_CSP
     assert served["content-type"] == "text/html; charset=utf-8" and served["x-content-type-options"] == "nosniff"
+
+    alone = context.new_page()  # the file opened as a page of its own: its script runs, as an opaque origin
+    alone.route("**/*", lambda route: (asked.append(route.request.url), route.continue_()))
+    alone.goto(web_server.url + frame_element.get_attribute("src"))
+    alone.locator("#outcome:not(:empty)").wait_for()
+    outcome = alone.locator("#outcome").inner_text().split()
+    assert "cookie:SecurityError" in outcome and "fetch:TypeError,TypeError" in outcome
+    assert alone.evaluate("() => fetch('/api/session').then(() => 'reached', e => e.name)") == "TypeError"
+    assert alone.evaluate("() => origin") == "null"
+    assert opened == [alone] and [url for url in asked if "from=frame" in url or "pwned" in url] == []
+    alone.close()
 
 
 def test_audio_and_video_panels_play_the_logged_files(page: Any, logged: dict[str, Any]) -> None:
@@ -311,3 +342,35 @@ def test_custom_charts_draw_from_their_tables(page: Any) -> None:
     matrix = page.locator('.media-panel[data-kind="custom-chart"][data-key="matrix"] canvas')
     assert matrix.get_attribute("data-classes") == "a\nb"
     assert page.locator('.media-panel[data-key="curve_table"]').count() == 0  # shown as its chart
+
+
+def test_overview_runtime_exact_big_integers_and_console_without_escapes(context: Any, web_server: Server) -> None:
+    config = {"huge": {"value": 2 ** 70}, "nested": {"value": {"id": 2 ** 64 + 1, "f": 1.5e300}}, "safe": {"value": 12}}
+    summary = {"big": 2 ** 64 + 1, "negative": -(2 ** 53) - 1, "_runtime": 0}
+    made = web_server.graphql("""mutation($c: JSONString!, $s: JSONString!) { upsertBucket(input: {
+        modelName: "quick", name: "at-once", state: "finished", config: $c, summaryMetrics: $s}) { inserted } }""",
+                              {"c": json.dumps(config), "s": json.dumps(summary)})
+    assert "errors" not in made, made
+    console = ["\x1b[31mred\x1b[0m plain", "\x1b]0;a title\x07after a title", "\x1b[2K\x1b[1Gprogress 50%"]
+    logged = web_server.graphql("""mutation($r: JSONString!, $c: JSONString!) { logHistory(input: {
+        projectName: "quick", runName: "at-once", rows: $r, consoleLines: $c, consoleStart: 0}) { historyLineCount } }""",
+                                {"r": json.dumps([{"_step": i, "_runtime": 617.0 * i, "loss": 1.0} for i in range(3)]),
+                                 "c": json.dumps(console)})
+    assert "errors" not in logged, logged
+    page = context.new_page()
+    page.goto(f"{web_server.url}/admin/quick/runs/at-once")
+    page.wait_for_selector("pre.console")
+
+    def pairs(label: str) -> dict[str, str]:
+        return dict(page.eval_on_selector_all(f'table[aria-label="{label}"] tr',
+                                              "rows => rows.map(r => [r.cells[0].textContent, r.cells[1].textContent])"))
+
+    assert pairs("overview")["Runtime"] == "20m 34s"  # created finished, so the history's last _runtime: 1234 s
+    assert pairs("config") == {"huge": "1180591620717411303424", "nested": '{"id":18446744073709551617,"f":1.5e+300}',
+                               "safe": "12"}
+    shown = pairs("summary")
+    assert shown["big"] == "18446744073709551617" and shown["negative"] == "-9007199254740993"
+    assert page.inner_text("pre.console") == "red plain\nafter a title\nprogress 50%"
+    assert "\x1b" not in page.inner_text("pre.console")
+    page.close()
+    assert context.problems == []

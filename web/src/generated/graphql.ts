@@ -252,7 +252,7 @@ export type RunOverviewQueryVariables = Exact<{
 }>;
 
 
-export type RunOverviewQuery = { project: { name: string, entityName: string, run: { name: string, displayName: string | null, state: string, exitCode: number | null, createdAt: string, heartbeatAt: string | null, finishedAt: string | null, host: string | null, group: string | null, jobType: string | null, notes: string | null, tags: Array<string>, config: string, summaryMetrics: string, historyKeys: string, historyLineCount: number, lastHistoryStep: number | null, sweepName: string | null, consoleTail: Array<string>, consoleLineCount: number, user: { username: string } | null, files: { totalCount: number, edges: Array<{ node: { name: string, sizeBytes: number, updatedAt: string, url: string } }> } } | null } | null };
+export type RunOverviewQuery = { project: { name: string, entityName: string, run: { name: string, displayName: string | null, state: string, exitCode: number | null, createdAt: string, heartbeatAt: string | null, finishedAt: string | null, host: string | null, group: string | null, jobType: string | null, notes: string | null, tags: Array<string>, config: string, summaryMetrics: string, historyKeys: string, historyLineCount: number, lastHistoryStep: number | null, sweepName: string | null, consoleTail: Array<string>, consoleLineCount: number, runtimeTail: Array<string>, user: { username: string } | null, files: { totalCount: number, edges: Array<{ node: { name: string, sizeBytes: number, updatedAt: string, url: string } }> } } | null } | null };
 
 export type RunSampledHistoryQueryVariables = Exact<{
   entityName: string;

@@ -55,7 +55,7 @@ async function loadRun(entity: string, project: string, run: string): Promise<Ru
   if (!data.project) throw new Error(`No project ${entity}/${project}, or you may not see it.`);
   const found = data.project.run;
   if (!found) return null;
-  return { run: found, config: configValues(found.config), summary: parseObject(found.summaryMetrics), keys: chartKeys(found.historyKeys) };
+  return { run: found, config: configValues(found.config), summary: parseObject(found.summaryMetrics, true), keys: chartKeys(found.historyKeys) };
 }
 
 async function history(entity: string, project: string, run: string, keys: string[]): Promise<Series[]> {

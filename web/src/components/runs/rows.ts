@@ -46,7 +46,7 @@ export async function loadRuns(
   const rows: Row[] = runs.edges.map((edge) => ({
     run: edge.node,
     config: configValues(edge.node.config),
-    summary: parseObject(edge.node.summaryMetrics),
+    summary: parseObject(edge.node.summaryMetrics, true),
   }));
   return { rows, totalCount: runs.totalCount, pageInfo: runs.pageInfo };
 }
