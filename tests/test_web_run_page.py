@@ -197,6 +197,9 @@ def test_log_axis_labels_fit_read_well_and_time_labels_do_not_overlap(context: A
     page = context.new_page()
     page.goto(f"{web_server.url}/admin/axes/runs/scales")
     chart_data(page, "tiny")
+    runtime = page.eval_on_selector('table[aria-label="overview"]', "t => [...t.rows].find(r => "
+                                    "r.cells[0].textContent === 'Runtime').cells[1].textContent")
+    assert runtime == "46m 48s"  # made and logged in one request, still running: the last _runtime logged
     page.check("#log-y")
     page.wait_for_function("() => document.querySelector('.chart[data-key=\"huge\"]').uplot.scales.y.distr === 3")
     def written(label: str) -> bool:  # as logLabel writes a power of ten: plain between 0.001 and 1e15

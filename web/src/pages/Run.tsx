@@ -109,12 +109,11 @@ function gitOf(meta: JsonObject | null): { commit: string; remote: string } {
   return { commit: show(git.commit), remote: show(git.remote) };
 }
 
-/** Seconds the run ran: from its creation to its end (or last heartbeat); when that is nothing (a run created and
- * finished at once by a script sending its history afterwards), the _runtime it logged, in its summary or last
- * history row. */
+/** Seconds the run ran: from its creation to its end (or last heartbeat); when that is nothing (a run created,
+ * ended or given its history in one go by a script), the _runtime it logged, in its summary or last history row. */
 function runtimeOf(run: RunData, summary: JsonObject): number | null {
   const wall = (Date.parse(run.finishedAt ?? run.heartbeatAt ?? "") - Date.parse(run.createdAt)) / 1000;
-  if (wall > 0) return wall;
+  if (wall >= 1) return wall; // under a second shows as 0s: a run made and ended (or logged) in one go
   if (typeof summary._runtime === "number" && summary._runtime > 0) return summary._runtime;
   const rows = parseJson(run.runtimeTail[0] ?? "[]");
   const last = Array.isArray(rows) ? rows[rows.length - 1] : null;
