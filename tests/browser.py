@@ -93,3 +93,24 @@ def chart_data(page: Any, key: str) -> list[list[float | None]]:
     page.wait_for_function("s => document.querySelector(s)?.uplot !== undefined", arg=selector)
     return page.eval_on_selector(selector, "e => e.uplot.data.map(s => Array.from(s))")
 
+
+
+# A text node holding `marker` that is not the whole text of a bidi-isolating element: a right-to-left override
+# in a user string there reorders the page's own text around it.
+_UNISOLATED = """marker => {
+  const found = [];
+  const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walk.nextNode(); node; node = walk.nextNode()) {
+    if (!node.data.includes(marker) || ["OPTION", "TITLE", "SCRIPT", "TEXTAREA"].includes(node.parentElement.tagName)) continue;
+    const element = node.parentElement;
+    const bidi = getComputedStyle(element).unicodeBidi;
+    if (!["isolate", "plaintext"].includes(bidi) || element.textContent !== node.data)
+      found.push(element.outerHTML.slice(0, 160));
+  }
+  return found;
+}"""
+
+
+def unisolated(page: Any, marker: str) -> list[str]:
+    """The elements showing `marker` (part of a user string) without isolating it from the text around it."""
+    return page.evaluate(_UNISOLATED, marker)

@@ -30,10 +30,13 @@ SIGNED_IN = MEMBERS | {"outsider"}  # anyone with a key
 REGISTRY_ADMINS = {"owner", "team_admin"}  # its admin (the creator) and the entity's admins
 EXPECTED: dict[tuple[str, str], set[str]] = {
     ("entity", "read"): MEMBERS, ("entity", "write"): WRITERS, ("entity", "list"): MEMBERS,
+    # readOnly: false exactly for those who may write (the web app hides its forms from the others)
+    ("entity", "told writable"): WRITERS, ("public project", "told writable"): WRITERS,
     ("membership", "read"): MEMBERS, ("membership", "write"): {"team_admin"}, ("membership", "delete"): {"team_admin"},
     ("private project", "read"): MEMBERS, ("private project", "write"): WRITERS,
     ("public project", "read"): SIGNED_IN, ("public project", "write"): WRITERS, ("public project", "list"): SIGNED_IN,
     ("run", "read"): MEMBERS, ("run", "write"): WRITERS, ("run", "delete"): WRITERS,
+    ("run", "update"): WRITERS,  # updateRun: changes a run, never creates one
     ("run", "rewind"): WRITERS, ("run", "fork"): WRITERS,  # forking reads the source, a run of the same project
     ("run file", "read"): MEMBERS, ("run groups", "read"): MEMBERS,  # a project's runs grouped by a config value
     ("history columns", "read"): MEMBERS,  # a run's history through POST /history/columns
@@ -55,7 +58,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("delivery", "read"): MEMBERS, ("delivery", "write"): WRITERS,
     # the same rules through a browser's session cookie (web/sessions.py) instead of an API key
     ("web session", "read"): SIGNED_IN,  # GET /api/session answers with the cookie's own user
-    ("run (browser)", "read"): MEMBERS, ("run (browser)", "write"): WRITERS,
+    ("run (browser)", "read"): MEMBERS, ("run (browser)", "write"): WRITERS, ("run (browser)", "update"): WRITERS,
     ("run file (browser)", "read"): MEMBERS, ("history columns (browser)", "read"): MEMBERS,
     # keys and team members only with an API key (access.require_api_key): a session mints no lasting credential
     ("api key (browser)", "write"): set(), ("membership (browser)", "write"): set(),
@@ -68,6 +71,7 @@ LINK = "mutation($i: LinkArtifactInput!) { linkArtifact(input: $i) { artifact { 
 REGISTRY = """mutation($i: CreateRegistryInput!) { createRegistry(input: $i) { registry { id fullName } } }"""
 INVITE = "mutation($i: CreateInviteInput!) { createInvite(input: $i) { member { id } } }"
 BUCKET = "mutation($i: UpsertBucketInput!) { upsertBucket(input: $i) { inserted } }"
+UPDATE_RUN = "mutation($i: UpdateRunInput!) { updateRun(input: $i) { run { notes } } }"
 PROJECT = "mutation($i: UpsertModelInput!) { upsertModel(input: $i) { inserted } }"
 HOOK = """mutation($i: CreateGenericWebhookIntegrationInput!) { createGenericWebhookIntegration(input: $i) {
     integration { id } } }"""
@@ -293,6 +297,11 @@ CELLS: dict[tuple[str, str], Check] = {
     ("entity", "list"): _query(
         "query($t: String!) { projects(entityName: $t, first: 100) { edges { node { name } } } }",
         lambda d: "private" in {e["node"]["name"] for e in d["projects"]["edges"]}, _team),
+    ("entity", "told writable"): _query("query($t: String!) { entity(name: $t) { readOnly } }",
+                                        lambda d: d["entity"] is not None and d["entity"]["readOnly"] is False, _team),
+    ("public project", "told writable"): _query(
+        "query($t: String) { project(name: \"public\", entityName: $t) { readOnly } }",
+        lambda d: d["project"] is not None and d["project"]["readOnly"] is False, _team),
     ("membership", "read"): _query("query($t: String!) { entity(name: $t) { members { username } } }",
                                    lambda d: bool(d["entity"] and d["entity"]["members"]), _team),
     ("membership", "write"): _mutation(INVITE, lambda w, r: {"i": {"entityName": w.team, "username":
@@ -318,6 +327,8 @@ CELLS: dict[tuple[str, str], Check] = {
     ("run", "delete"): _mutation("mutation($i: DeleteRunInput!) { deleteRun(input: $i) { success } }",
                                  lambda w, r: {"i": {"entityName": w.team, "projectName": "private",
                                                      "runName": f"del-{r}"}}),
+    ("run", "update"): _mutation(UPDATE_RUN, lambda w, r: {"i": {"entityName": w.team, "projectName": "private",
+                                                                 "runName": "run", "notes": r, "tags": [r]}}),
     ("run", "rewind"): _mutation(
         "mutation($i: RewindRunInput!) { rewindRun(input: $i) { rewoundRun { historyLineCount } } }",
         lambda w, r: {"i": {"entityName": w.team, "projectName": "private", "runName": "run", "metricName": "_step",
@@ -438,6 +449,9 @@ CELLS[("run (browser)", "read")] = _browser(
 CELLS[("run (browser)", "write")] = _browser(lambda w, client, headers: client.post("/graphql", json={
     "query": BUCKET, "variables": {"i": {"entityName": w.team, "modelName": "private", "name": "run",
                                          "notes": "from a browser"}}}, headers=headers))
+CELLS[("run (browser)", "update")] = _browser(lambda w, client, headers: client.post("/graphql", json={
+    "query": UPDATE_RUN, "variables": {"i": {"entityName": w.team, "projectName": "private", "runName": "run",
+                                             "displayName": "from a browser"}}}, headers=headers))
 CELLS[("run file (browser)", "read")] = _browser(  # a download: a GET, which needs no CSRF header
     lambda w, client, _: client.get(f"/files/{w.team}/private/run/f.txt"))
 CELLS[("history columns (browser)", "read")] = _browser(lambda w, client, headers: client.post(

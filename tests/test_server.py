@@ -95,3 +95,51 @@ def test_concurrent_first_writes_to_a_new_project_all_succeed(server: Server) ->
         results = list(pool.map(create, range(16)))
     assert all("errors" not in result for result in results), [r for r in results if "errors" in r][:2]
     assert sum(result["data"]["upsertBucket"]["inserted"] for result in results) == 4
+
+
+def test_clients_creating_runs_in_one_new_project_at_once_meet_no_error(server: Server) -> None:
+    """Each request finds the project missing and creates it: all go on with the one row, and no field of a
+    many-alias request fails (or logs an error) because another request made the project first."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    logged = server.log.stat().st_size
+
+    def create(client: int) -> dict:
+        fields = " ".join(f'r{i}: upsertBucket(input: {{modelName: "crowded", name: "c{client}-{i}"}}) {{ inserted }}'
+                          for i in range(10))
+        return server.graphql(f"mutation {{ {fields} }}")
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(create, range(8)))
+    assert [r for r in results if "errors" in r] == []
+    assert all(inserted == {"inserted": True} for r in results for inserted in r["data"].values())
+    listed = server.graphql('{ project(name: "crowded") { runCount } }')
+    assert listed["data"]["project"]["runCount"] == 80
+    with server.log.open("rb") as log:
+        log.seek(logged)
+        assert b"rror" not in log.read()
+
+
+UPDATE_RUN = """mutation($r: String!, $d: String, $n: String, $t: [String!]) { updateRun(input: {projectName: "edits",
+    runName: $r, displayName: $d, notes: $n, tags: $t}) { run { name displayName notes tags state } } }"""
+
+
+def test_update_run_changes_the_fields_given_and_never_creates_a_run(server: Server) -> None:
+    server.graphql('mutation { upsertBucket(input: {modelName: "edits", name: "kept", displayName: "first", '
+                   'notes: "n", tags: ["a"], state: "finished"}) { inserted } }')
+    changed = server.graphql(UPDATE_RUN, {"r": "kept", "t": ["b", "b", "c"]})
+    assert changed["data"]["updateRun"]["run"] == {"name": "kept", "displayName": "first", "notes": "n",
+                                                   "tags": ["b", "c"], "state": "finished"}
+    changed = server.graphql(UPDATE_RUN, {"r": "kept", "d": "second", "n": ""})
+    assert changed["data"]["updateRun"]["run"]["displayName"] == "second"
+    assert changed["data"]["updateRun"]["run"]["notes"] == ""
+
+    server.graphql('mutation { deleteRun(input: {projectName: "edits", runName: "kept"}) { success } }')
+    missing = server.graphql(UPDATE_RUN, {"r": "kept", "n": "edited after the delete"})
+    assert missing["data"]["updateRun"] is None
+    assert missing["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    assert "no run admin/edits/kept" in missing["errors"][0]["message"]
+    assert server.run("kept", project="edits") is None
+    unknown_project = server.graphql(UPDATE_RUN.replace('"edits"', '"no-such-project"'), {"r": "kept", "n": "x"})
+    assert unknown_project["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    assert server.graphql('{ project(name: "no-such-project") { id } }')["data"]["project"] is None

@@ -207,6 +207,64 @@ def test_a_bad_form_shows_the_servers_error_and_saves_nothing(context: Any, auto
     assert context.problems == []
 
 
+def test_an_action_with_no_integration_chosen_is_refused_before_sending(context: Any, auto_server: Server,
+                                                                        made: dict[str, str]) -> None:
+    page = context.new_page()
+    sent: list[str] = []
+    page.on("request", lambda r: r.url.endswith("/graphql") and r.method == "POST"
+            and (r.post_data_json or {}).get("operationName") == "CreateAutomation" and sent.append(r.url))
+    page.goto(f"{auto_server.url}/admin/{PROJECT}/automations/new")
+    fill_threshold_automation(page, "no-destination", "3", "receiver")
+    page.locator("form.automation-form select[name=integration]").select_option("")
+    page.click("button:has-text('Create automation')")
+    page.locator("form.automation-form .error", has_text="Choose the integration").wait_for()
+    assert sent == [] and "no-destination" not in triggers(auto_server)
+    page.close()
+    assert context.problems == []
+
+
+def test_a_teams_viewer_gets_no_forms_and_an_unknown_entity_is_named(browser: Any, auto_server: Server,
+                                                                     made: dict[str, str]) -> None:
+    key = auto_server.create_user("watcher")
+    for query, variables in [
+        ("mutation { createTeam(input: {teamName: \"watched\", adminUserName: \"admin\"}) { entity { name } } }", {}),
+        ("mutation { createInvite(input: {entityName: \"watched\", username: \"watcher\", role: \"viewer\"}) "
+         "{ member { id } } }", {}),
+        ("mutation { upsertBucket(input: {entityName: \"watched\", modelName: \"proj\", name: \"r\"}) "
+         "{ inserted } }", {}),
+        ("mutation($u: String!) { createGenericWebhookIntegration(input: {entityName: \"watched\", name: \"hook\", "
+         "urlEndpoint: $u}) { integration { id } } }", {"u": "https://ci.example/hook"}),
+    ]:
+        answer = auto_server.graphql(query, variables)
+        assert "errors" not in answer, answer
+    ctx = browser.new_context()
+    page = ctx.new_page()
+    page.goto(f"{auto_server.url}/signin?next=/watched/proj/automations")
+    page.fill("#api-key", key)
+    page.click("button[type=submit]")
+    page.locator(".integrations-table td", has_text=re.compile("^hook$")).wait_for()
+    assert "not change them" in page.inner_text(".read-only")
+    assert page.locator("form.integration-form").count() == 0
+    assert "Add an integration" not in page.inner_text("main") and "New automation" not in page.inner_text("main")
+    assert page.locator(".integrations-table button").count() == 0
+    page.goto(f"{auto_server.url}/watched/proj/automations/new")
+    page.locator(".read-only").wait_for()
+    assert page.locator("form.automation-form").count() == 0
+    page.goto(f"{auto_server.url}/watched?tab=automations")
+    page.locator(".read-only").wait_for()
+    assert page.locator("form.integration-form").count() == 0
+    page.goto(f"{auto_server.url}/no-such-entity")
+    page.locator(".unknown-entity").wait_for()
+    assert "No entity named no-such-entity, or you have no access" in page.inner_text(".projects")
+    assert "No projects yet" not in page.inner_text(".projects")
+    page.goto(f"{auto_server.url}/watched/no-such-project")
+    page.locator(".error").wait_for()
+    assert "No project watched/no-such-project" in page.inner_text(".runs")
+    assert page.locator(".builder, #runs-filter, .table-tools").count() == 0
+    shot(page, "automations-viewer")
+    ctx.close()
+
+
 def test_hostile_names_and_descriptions_show_as_text(context: Any, auto_server: Server, made: dict[str, str]) -> None:
     answer = auto_server.graphql("""mutation($i: CreateFilterTriggerInput!) { createFilterTrigger(input: $i) {
         trigger { id } } }""", {"i": {"name": HOSTILE, "description": f"<script>alert(2)</script>{HOSTILE}",

@@ -12,6 +12,7 @@ import math
 import re
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from browser import browser, chart_data, shot, sign_in, signed_in_context, web_server
@@ -100,6 +101,27 @@ def test_sign_in_and_out(browser: Any, web_server: Server, logged: dict[str, str
     page.fill("#api-key", web_server.key)
     page.click("button[type=submit]")
     page.wait_for_url(web_server.url + "/")
+    ctx.close()
+
+
+NEXTS = [  # next= after sign-in, and where the page then is
+    ("/%09/evil.example/x", "/%09/evil.example/x"),  # an encoded tab is a path segment on this server
+    ("/\t/evil.example/x", "/"), ("/\n/evil.example/x", "/"),  # the browser drops tabs and newlines: "//evil..."
+    ("/\\evil.example/x", "/"), ("/\\/evil.example", "/"),  # a backslash is a slash
+    ("/%5Cevil.example/x", "/%5Cevil.example/x"), ("/.//evil.example/x", "/"), ("https://evil.example/", "/"),
+    ("/admin/web?order=-created_at#top", "/admin/web?order=-created_at#top"),
+]
+
+
+def test_sign_in_follows_next_only_to_this_origin(browser: Any, web_server: Server) -> None:
+    ctx = browser.new_context()
+    page = ctx.new_page()
+    for next_, arrives in NEXTS:
+        page.goto(web_server.url + "/signin?next=" + quote(next_, safe=""))
+        page.fill("#api-key", web_server.key)
+        page.click("button[type=submit]")
+        page.wait_for_function("() => location.pathname !== '/signin'")
+        assert page.url == web_server.url + arrives, next_
     ctx.close()
 
 

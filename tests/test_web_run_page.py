@@ -22,11 +22,28 @@ HOSTILE = "<img src=x onerror=alert(1)>"
 STEPS = 60
 IMAGE_STEPS = (0, 20, 40)
 TABLE_ROWS = 25
-FRAME = ("<p id='inside'>inside the frame</p><script>parent.document.title='pwned';"
-         "fetch('/api/session').then(r => r.text()).then(t => parent.document.body.innerText = t);"
-         "document.title = document.cookie;</script>")
-SANDBOXED = re.compile(r"^console: Blocked script execution in '[^']*/media/html/page_[^']*' because the document's "
-                       "frame is sandboxed and the 'allow-scripts' permission is not set\\.$")
+# A logged page whose script runs and tries what it must not: each attempt's outcome is written into its own DOM.
+FRAME = ("<p id='inside'>inside the frame</p><p id='outcome'></p><script>"
+         "const seen = [];"
+         "const attempt = (name, act) => { try { act(); seen.push(name + ':done'); } catch (e) { seen.push(name + ':' + e.name); } };"
+         "document.getElementById('inside').dataset.ran = 'yes';"
+         "attempt('parent', () => { parent.document.body.dataset.pwned = 'yes'; });"
+         "attempt('cookie', () => document.cookie);"
+         "if (window !== top) attempt('top', () => { top.location.href = '/pwned'; });"
+         "attempt('popup', () => { if (!window.open('/pwned')) throw new RangeError('refused'); });"
+         "Promise.all([fetch('/api/session?from=frame'), fetch('/graphql?from=frame', {method: 'POST', body: '{}'})]"
+         ".map(p => p.then(() => 'reached', e => e.name)))"
+         ".then(r => { seen.push('fetch:' + r.join(',')); document.getElementById('outcome').textContent = seen.join(' '); });"
+         "</script>")
+HTML_CSP = ("sandbox allow-scripts; default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+            "img-src data:")
+# What Chromium reports of the logged page's refused attempts: the sandbox and its CSP at work, not page faults.
+SANDBOXED = re.compile(
+    r"^console: (Connecting to '[^']*/(api/session|graphql)(\?from=frame)?' violates the following Content Security "
+    r"Policy directive: \"default-src 'none'\"|Fetch API cannot load \S*/(api/session|graphql)(\?from=frame)?\. Refused "
+    r"to connect because it violates the document's Content Security Policy\.$|Blocked opening '[^']*/pwned' in a new "
+    r"window because the request was made in a sandboxed frame|Unsafe attempt to initiate navigation for frame with "
+    r"origin '[^']*' from frame with URL '[^']*/media/html/page_)")
 SCRIPT = """
 import numpy as np, runbase
 run = runbase.init(project="media", config={"lr": 0.1})
@@ -80,7 +97,7 @@ def page(context: Any, web_server: Server, logged: dict[str, Any]) -> Iterator[A
     chart_data(opened, "train/loss")
     yield opened
     opened.close()
-    # Chromium reports the logged HTML's script being refused: the sandbox at work, not a fault of the page
+    # Chromium reports the logged HTML's script being refused what it tried: the sandbox at work, not page faults
     assert [problem for problem in context.problems if not SANDBOXED.search(problem)] == []
     context.problems.clear()
 
@@ -150,6 +167,71 @@ def test_log_scale(page: Any, logged: dict[str, Any]) -> None:
     assert low <= 1e-4 and high >= 1
 
 
+# A chart's x labels as uPlot drew them, or its log y labels as the page drew them: (label, the width it needs in
+# the axis font, its place), then the axis's own size.
+AXIS = """([key, index]) => { const element = document.querySelector(`.chart[data-key="${key}"]`);
+  const chart = element.uplot, axis = chart.axes[index], ruler = document.createElement("canvas").getContext("2d");
+  ruler.font = '12px system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", sans-serif';
+  const width = text => Math.max(...String(text).split("\\n").map(line => ruler.measureText(line).width));
+  const drawn = index === 1 ? element.yTicks.map(t => [t.label, width(t.label), t.y])
+    : axis._splits.map((v, i) => [axis._values[i], width(axis._values[i]), chart.valToPos(v, "x")])
+        .filter(([label]) => label !== null && label !== "");
+  return [drawn, axis._size / devicePixelRatio]; }"""
+
+
+def _axis(page: Any, key: str, index: int) -> tuple[list[tuple[str, float, float]], float]:
+    drawn = "yTicks" if index else "uplot?.axes[0]._splits"
+    page.wait_for_function(f"k => document.querySelector(`.chart[data-key='${{k}}']`)?.{drawn}", arg=key)
+    labels, size = page.evaluate(AXIS, [key, index])
+    return [tuple(row) for row in labels], size
+
+
+def test_log_axis_labels_fit_read_well_and_time_labels_do_not_overlap(context: Any, web_server: Server) -> None:
+    rows = [{"_step": i, "_timestamp": 1.7e9 + 72 * i, "_runtime": 72.0 * i, "tiny": 10.0 ** -(i % 8),
+             "thousands": 10.0 ** (i % 5), "huge": 10.0 ** (300 * (i % 3 - 1)), "negative": -1.0 - i}
+            for i in range(40)]
+    made = web_server.graphql("""mutation($r: JSONString!) { a: upsertBucket(input: {modelName: "axes",
+        name: "scales"}) { inserted } b: logHistory(input: {projectName: "axes", runName: "scales", rows: $r}) {
+        historyLineCount } }""", {"r": json.dumps(rows)})
+    assert "errors" not in made, made
+    page = context.new_page()
+    page.goto(f"{web_server.url}/admin/axes/runs/scales")
+    chart_data(page, "tiny")
+    runtime = page.eval_on_selector('table[aria-label="overview"]', "t => [...t.rows].find(r => "
+                                    "r.cells[0].textContent === 'Runtime').cells[1].textContent")
+    assert runtime == "46m 48s"  # made and logged in one request, still running: the last _runtime logged
+    page.check("#log-y")
+    page.wait_for_function("() => document.querySelector('.chart[data-key=\"huge\"]').uplot.scales.y.distr === 3")
+    def written(label: str) -> bool:  # as logLabel writes a power of ten: plain between 0.001 and 1e15
+        value = float(label.replace(",", ""))
+        plain = 1e-3 <= value < 1e15
+        return (("e" not in label) == plain and f"{value:,.15g}" == label if plain
+                else label == f"{value:.0e}".replace("e-0", "e-").replace("e+0", "e+"))
+
+    for key, wanted in {"tiny": "1e-", "thousands": "1,000", "huge": "e+"}.items():
+        labels, size = _axis(page, key, 1)
+        shown = [label for label, _, _ in labels]
+        assert len(shown) >= 3 and all(map(written, shown)) and any(wanted in label for label in shown), shown
+        assert all(width + 8 < size for _, width, _ in labels), (key, labels, size)  # none cut off
+        places = sorted(place for _, _, place in labels)
+        assert all(b - a >= 14 for a, b in zip(places, places[1:])), (key, labels)  # none over another
+    assert "above 0" in page.inner_text('figure:has(.chart[data-key="negative"]) .chart-empty')
+    assert page.locator(".chart-empty").count() == 1
+    page.select_option("#x-axis", "_timestamp")
+    page.wait_for_function("() => document.querySelector('.chart[data-key=\"tiny\"]')?.uplot?.scales.x.time")
+    for width in (1280, 1100, 960, 820, 700):  # charts of many widths: labels of many spacings
+        page.set_viewport_size({"width": width, "height": 900})
+        page.wait_for_function("w => Math.abs(document.querySelector('.chart[data-key=\"tiny\"]').uplot.width - "
+                               "document.querySelector('.chart[data-key=\"tiny\"]').clientWidth) < 2", arg=width)
+        labels, _ = _axis(page, "tiny", 0)
+        assert len(labels) >= 2
+        for (_, width_a, a), (_, width_b, b) in zip(labels, labels[1:]):
+            assert b - a > (width_a + width_b) / 2 + 8, (width, labels)  # room between neighbouring labels
+    shot(page, "run-log-axes")
+    page.close()
+    assert context.problems == []
+
+
 def _pixels(page: Any, src: str) -> bytes:
     from PIL import Image
 
@@ -196,25 +278,39 @@ def test_table_panel_pages_and_sorts_with_hostile_cells_as_text(page: Any) -> No
     assert "Page 1 of 3 (25 rows)" in panel.inner_text()
 
 
-def test_html_frame_cannot_reach_the_page_its_cookies_or_the_api(page: Any, context: Any, web_server: Server) -> None:
+def test_html_frame_runs_its_script_but_cannot_reach_the_page_its_cookies_or_the_api(
+        page: Any, context: Any, web_server: Server) -> None:
     asked: list[str] = []
-    page.on("request", lambda request: request.frame.parent_frame and asked.append(request.url))  # the frame's
+    page.route("**/*", lambda route: (asked.append(route.request.url), route.continue_()))  # all the browser sends
+    opened: list[Any] = []
+    context.on("page", lambda opened_page: opened.append(opened_page))
     page.reload()
     frame_element = page.locator('.media-panel[data-kind="html"] iframe')
     frame_element.wait_for()
-    assert frame_element.get_attribute("sandbox") == ""
+    assert frame_element.get_attribute("sandbox") == "allow-scripts"
     frame = frame_element.element_handle().content_frame()
-    assert frame.locator("#inside").inner_text() == "inside the frame"  # the logged HTML is shown
-    page.wait_for_timeout(300)  # time for the frame's script, were it to run
-    assert page.title() != "pwned" and "pwned" not in page.inner_text("body")
-    assert frame.evaluate("document.title") == ""  # its script never ran
-    cookie = frame.evaluate("() => { try { return document.cookie } catch (e) { return e.name } }")
-    assert cookie == "SecurityError"  # a sandboxed frame has an origin of its own: no cookie of this server
-    assert [url for url in asked if "/api/" in url or "/graphql" in url] == []
-    assert any(SANDBOXED.search(problem) for problem in context.problems)
+    frame.locator("#outcome:not(:empty)").wait_for()  # the logged script ran, in the frame's own DOM
+    assert frame.locator("#inside").get_attribute("data-ran") == "yes"
+    outcome = frame.locator("#outcome").inner_text().split()
+    assert "parent:SecurityError" in outcome  # no reaching the page that frames it
+    assert "cookie:SecurityError" in outcome  # an opaque origin of its own: no cookie of this server
+    assert "popup:RangeError" in outcome and "fetch:TypeError,TypeError" in outcome  # no popup; CSP refused both
+    assert page.evaluate("document.body.dataset.pwned") is None and "/pwned" not in page.url
+    assert opened == [] and [url for url in asked if "from=frame" in url or "pwned" in url] == []
     served = page.context.request.get(web_server.url + frame_element.get_attribute("src")).headers
-    assert served["content-security-policy"] == "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+    assert served["content-security-policy"] == HTML_CSP
     assert served["content-type"] == "text/html; charset=utf-8" and served["x-content-type-options"] == "nosniff"
+
+    alone = context.new_page()  # the file opened as a page of its own: its script runs, as an opaque origin
+    alone.route("**/*", lambda route: (asked.append(route.request.url), route.continue_()))
+    alone.goto(web_server.url + frame_element.get_attribute("src"))
+    alone.locator("#outcome:not(:empty)").wait_for()
+    outcome = alone.locator("#outcome").inner_text().split()
+    assert "cookie:SecurityError" in outcome and "fetch:TypeError,TypeError" in outcome
+    assert alone.evaluate("() => fetch('/api/session').then(() => 'reached', e => e.name)") == "TypeError"
+    assert alone.evaluate("() => origin") == "null"
+    assert opened == [alone] and [url for url in asked if "from=frame" in url or "pwned" in url] == []
+    alone.close()
 
 
 def test_audio_and_video_panels_play_the_logged_files(page: Any, logged: dict[str, Any]) -> None:
@@ -249,3 +345,35 @@ def test_custom_charts_draw_from_their_tables(page: Any) -> None:
     matrix = page.locator('.media-panel[data-kind="custom-chart"][data-key="matrix"] canvas')
     assert matrix.get_attribute("data-classes") == "a\nb"
     assert page.locator('.media-panel[data-key="curve_table"]').count() == 0  # shown as its chart
+
+
+def test_overview_runtime_exact_big_integers_and_console_without_escapes(context: Any, web_server: Server) -> None:
+    config = {"huge": {"value": 2 ** 70}, "nested": {"value": {"id": 2 ** 64 + 1, "f": 1.5e300}}, "safe": {"value": 12}}
+    summary = {"big": 2 ** 64 + 1, "negative": -(2 ** 53) - 1, "_runtime": 0}
+    made = web_server.graphql("""mutation($c: JSONString!, $s: JSONString!) { upsertBucket(input: {
+        modelName: "quick", name: "at-once", state: "finished", config: $c, summaryMetrics: $s}) { inserted } }""",
+                              {"c": json.dumps(config), "s": json.dumps(summary)})
+    assert "errors" not in made, made
+    console = ["\x1b[31mred\x1b[0m plain", "\x1b]0;a title\x07after a title", "\x1b[2K\x1b[1Gprogress 50%"]
+    logged = web_server.graphql("""mutation($r: JSONString!, $c: JSONString!) { logHistory(input: {
+        projectName: "quick", runName: "at-once", rows: $r, consoleLines: $c, consoleStart: 0}) { historyLineCount } }""",
+                                {"r": json.dumps([{"_step": i, "_runtime": 617.0 * i, "loss": 1.0} for i in range(3)]),
+                                 "c": json.dumps(console)})
+    assert "errors" not in logged, logged
+    page = context.new_page()
+    page.goto(f"{web_server.url}/admin/quick/runs/at-once")
+    page.wait_for_selector("pre.console")
+
+    def pairs(label: str) -> dict[str, str]:
+        return dict(page.eval_on_selector_all(f'table[aria-label="{label}"] tr',
+                                              "rows => rows.map(r => [r.cells[0].textContent, r.cells[1].textContent])"))
+
+    assert pairs("overview")["Runtime"] == "20m 34s"  # created finished, so the history's last _runtime: 1234 s
+    assert pairs("config") == {"huge": "1180591620717411303424", "nested": '{"id":18446744073709551617,"f":1.5e+300}',
+                               "safe": "12"}
+    shown = pairs("summary")
+    assert shown["big"] == "18446744073709551617" and shown["negative"] == "-9007199254740993"
+    assert page.inner_text("pre.console") == "red plain\nafter a title\nprogress 50%"
+    assert "\x1b" not in page.inner_text("pre.console")
+    page.close()
+    assert context.problems == []

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from browser import browser, chart_data, shot, signed_in_context, web_server
+from browser import browser, chart_data, shot, signed_in_context, unisolated, web_server
 from conftest import Server
 
 __all__ = ["browser", "web_server"]  # fixtures, used by name
@@ -242,6 +242,22 @@ def test_delete_asks_on_the_page_then_deletes(context: Any, web_server: Server) 
     assert context.problems == []  # no native dialog was used
 
 
+def test_an_edit_of_a_run_deleted_meanwhile_fails_and_makes_no_run(context: Any, web_server: Server) -> None:
+    made = web_server.graphql('mutation { upsertBucket(input: {modelName: "table", name: "gone"}) { inserted } }')
+    assert "errors" not in made, made
+    page = _open(context, web_server, f"/admin/{PROJECT}")
+    page.click('tr[data-run="gone"] button[aria-label="Edit notes"]')
+    deleted = web_server.graphql('mutation { deleteRun(input: {projectName: "table", runName: "gone"}) { success } }')
+    assert "errors" not in deleted, deleted
+    page.fill('tr[data-run="gone"] input[aria-label="notes"]', "edited after the delete")
+    page.press('tr[data-run="gone"] input[aria-label="notes"]', "Enter")
+    page.wait_for_selector('tr[data-run="gone"] .inline-edit .error')
+    assert "no run admin/table/gone" in page.inner_text('tr[data-run="gone"] .inline-edit .error')
+    assert _api_run(web_server, "gone") is None
+    page.close()
+    assert context.problems == []
+
+
 def test_groups_count_what_the_api_counts_and_open_to_their_runs(context: Any, web_server: Server) -> None:
     filters = {"state": "finished"}
     page = _open(context, web_server, f"/admin/{PROJECT}?filters=" + quote(json.dumps(filters)))
@@ -295,6 +311,20 @@ def test_compare_overlays_each_runs_history_and_marks_differences(context: Any, 
     assert context.problems == []
 
 
+def test_compare_leaves_out_runs_that_are_missing_and_names_them(context: Any, web_server: Server) -> None:
+    named = ["run0", "no-such-run", "../../x", HOSTILE, "run1"]
+    page = _open(context, web_server, f"/admin/{PROJECT}/compare?runs=" + ",".join(quote(n, safe="") for n in named))
+    page.wait_for_selector(".chart[data-key=loss]")
+    assert sorted(page.eval_on_selector(".chart[data-key=loss]", "e => e.dataset.runs").split(",")) == ["run0", "run1"]
+    assert page.eval_on_selector_all(".missing-runs li", "ls => ls.map(l => l.textContent)") == named[1:4]
+    assert page.inner_text("h1") == "Compare 2 runs"
+    page.goto(web_server.url + f"/admin/{PROJECT}/compare?runs=gone1,gone2")
+    page.wait_for_selector(".error")
+    assert "gone1, gone2" in page.inner_text(".error")
+    page.close()
+    assert context.problems == []
+
+
 def test_hostile_names_in_the_table_tools_stay_text(context: Any, web_server: Server) -> None:
     page = _open(context, web_server, f"/admin/{PROJECT}?group=" + quote(HOSTILE))
     page.wait_for_selector(".groups .group")
@@ -309,5 +339,32 @@ def test_hostile_names_in_the_table_tools_stay_text(context: Any, web_server: Se
     page.wait_for_function("n => document.querySelectorAll('.runs-table tbody tr').length === n", arg=1)
     assert _names(page) == ["hostile"]
     assert page.evaluate("document.querySelectorAll('main img, main script').length") == 0
+    page.close()
+    assert context.problems == []
+
+
+RTL = "\u202eevil"  # a right-to-left override: shown reversed, it must not reorder the text around it
+
+
+def test_right_to_left_overrides_in_user_strings_stay_isolated(context: Any, web_server: Server) -> None:
+    config = {RTL: {"value": RTL}, "plain": {"value": 1}}
+    made = web_server.graphql(
+        """mutation($c: JSONString!, $s: JSONString!, $r: String!) { a: upsertBucket(input: {modelName: "bidi",
+        name: "rtl", displayName: $r, notes: $r, tags: [$r, "ok"], config: $c, summaryMetrics: $s}) { inserted }
+        b: upsertBucket(input: {modelName: "bidi", name: "plain"}) { inserted } }""",
+        {"c": json.dumps(config), "s": json.dumps({RTL: RTL, "acc": 1}), "r": RTL})
+    assert "errors" not in made, made
+    logged = web_server.graphql("""mutation($rows: JSONString!) { logHistory(input: {projectName: "bidi",
+        runName: "rtl", rows: $rows}) { historyLineCount } }""", {"rows": json.dumps([{"_step": 0, RTL: 1.0}])})
+    assert "errors" not in logged, logged
+    page = context.new_page()
+    for path, ready in [(f"/admin/bidi?columns={quote('config.' + RTL)}&columns={quote('summary.' + RTL)}",
+                         ".runs-table"),
+                        ("/admin/bidi/runs/rtl", ".chart"), ("/admin/bidi/compare?runs=rtl,plain", ".compared")]:
+        page.goto(web_server.url + path)
+        page.wait_for_selector(ready)
+        page.wait_for_function("m => document.body.innerText.includes(m)", arg=RTL)
+        assert unisolated(page, "evil") == [], path
+    shot(page, "bidi-compare")
     page.close()
     assert context.problems == []

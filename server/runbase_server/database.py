@@ -10,7 +10,8 @@ from typing import TypeVar
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, Table, create_engine, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
@@ -73,6 +74,14 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True, hide_parameters=True)
     event.listen(engine, "handle_error", _on_error)
     return engine
+
+
+def insert_or_ignore(session: Session, table: Table, values: dict[str, object], *, keys: tuple[str, ...]) -> None:
+    """Insert a row unless one with the same unique `keys` is there, stored by a request racing this one
+    included: such requests then both go on with the one row, where a plain INSERT would fail one of them (and
+    every later statement of its transaction)."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    session.execute(dialect.insert(table).values(values).on_conflict_do_nothing(index_elements=list(keys)))
 
 
 STARTUP_LOCK = 0x72756E62  # any constant shared by every runbase server

@@ -6,10 +6,12 @@ replace the project's."""
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, func, select
+from typing import cast
+
+from sqlalchemy import Table, bindparam, func, select
 from sqlalchemy.orm import Session, contains_eager
 
-from . import access, entities, pagination
+from . import access, database, entities, pagination
 from .auth import Viewer
 from .errors import NotFound, UserError
 from .names import REGISTRY_PREFIX, check_name
@@ -88,9 +90,14 @@ def writable(session: Session, viewer: Viewer, entity_name: str, name: str, *, c
     entity = entities.writable(session, viewer, entity_name)
     if not create:
         raise NotFound(f"no project {entity_name}/{name}")
-    project = Project(entity=entity, name=check_name("project name", name), access="PRIVATE")
-    session.add(project)
-    session.flush()
+    # Requests creating runs in one new project at once each find it missing: all go on with the one row made.
+    database.insert_or_ignore(session, cast(Table, Project.__table__),
+                              {"entity_id": entity.id, "name": check_name("project name", name), "access": "PRIVATE"},
+                              keys=("entity_id", "name"))
+    project = find(session, entity_name, name)
+    if project is None:
+        raise AssertionError(f"project {entity_name}/{name} was just stored")
+    access.require_project_writer(session, viewer, project)  # when a racing request made it, as when found
     return project
 
 

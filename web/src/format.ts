@@ -25,3 +25,13 @@ export function formatDuration(seconds: number): string {
   const rest = s % 60;
   return h > 0 ? `${h}h ${m}m ${rest}s` : m > 0 ? `${m}m ${rest}s` : `${rest}s`;
 }
+
+// Terminal escape sequences: CSI (colours, cursor moves: ESC [ ... letter), OSC (titles, links: ESC ] ... BEL or
+// ESC \), and the two-character ones; then any ESC left alone.
+const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]|\x1b/g;
+
+/** Console output as plain text: a script's coloured output (progress bars, loggers) without the escape codes
+ * a terminal would have read, which a page shows as stray characters. */
+export function withoutEscapes(text: string): string {
+  return text.replace(ANSI, "");
+}

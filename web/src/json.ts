@@ -3,26 +3,37 @@
 // back into numbers by a reviver. The markers hold a NUL, which the server never stores in a user string.
 
 const MARK = "\u0000nonfinite:";
-const TOKENS = /"(?:[^"\\]|\\.)*"|-?Infinity|NaN/g;
+const BIG = "\u0000integer:";
+const TOKENS = /"(?:[^"\\]|\\.)*"|-?Infinity|NaN|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
 const VALUES: Record<string, number> = {
   NaN: Number.NaN,
   Infinity: Number.POSITIVE_INFINITY,
   "-Infinity": Number.NEGATIVE_INFINITY,
 };
 
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+/** An integer past 2^53 is a bigint where parseJson was asked for exact integers (config and summary values, shown
+ * as logged); everywhere else numbers are numbers. */
+export type Json = null | boolean | number | bigint | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
 
-export function parseJson(text: string): Json {
-  if (!/NaN|Infinity/.test(text)) return JSON.parse(text) as Json;
-  const marked = text.replace(TOKENS, (token) => (token.startsWith('"') ? token : JSON.stringify(MARK + token)));
-  return JSON.parse(marked, (_key, value: unknown) =>
-    typeof value === "string" && value.startsWith(MARK) ? VALUES[value.slice(MARK.length)] : value,
-  ) as Json;
+/** JSON text as values; with `exact`, integers a number would round (past 2^53) are kept as bigints. */
+export function parseJson(text: string, exact = false): Json {
+  const big = exact && /\d{16}/.test(text);
+  if (!big && !/NaN|Infinity/.test(text)) return JSON.parse(text) as Json;
+  const marked = text.replace(TOKENS, (token) => {
+    if (token.startsWith('"')) return token;
+    if (token.endsWith("NaN") || token.endsWith("Infinity")) return JSON.stringify(MARK + token);
+    return big && /^-?\d+$/.test(token) && !Number.isSafeInteger(Number(token)) ? JSON.stringify(BIG + token) : token;
+  });
+  return JSON.parse(marked, (_key, value: unknown) => {
+    if (typeof value !== "string") return value;
+    if (value.startsWith(MARK)) return VALUES[value.slice(MARK.length)];
+    return value.startsWith(BIG) ? BigInt(value.slice(BIG.length)) : value;
+  }) as Json;
 }
 
-export function parseObject(text: string): JsonObject {
-  const value = parseJson(text);
+export function parseObject(text: string, exact = false): JsonObject {
+  const value = parseJson(text, exact);
   return value !== null && typeof value === "object" && !Array.isArray(value) ? value : {};
 }
 
@@ -30,14 +41,16 @@ export function parseObject(text: string): JsonObject {
 export function show(value: Json | undefined): string {
   if (value === undefined) return "";
   if (typeof value === "string") return value;
-  if (typeof value === "number") return String(value);
-  return JSON.stringify(value, (_k, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v));
+  if (typeof value === "number" || typeof value === "bigint") return String(value);
+  return JSON.stringify(value, (_k, v: unknown) =>
+    typeof v === "number" && !Number.isFinite(v) ? String(v) : typeof v === "bigint" ? BIG + String(v) : v,
+  ).replace(/"\\u0000integer:(-?\d+)"/g, "$1");
 }
 
 /** A run's config in W&B's shape {"key": {"value": ..., "desc": ...}} as plain values, without W&B's _wandb. */
 export function configValues(text: string): JsonObject {
   const values: JsonObject = {};
-  for (const [key, entry] of Object.entries(parseObject(text))) {
+  for (const [key, entry] of Object.entries(parseObject(text, true))) {
     if (key === "_wandb") continue;
     const wrapped = entry !== null && typeof entry === "object" && !Array.isArray(entry) && "value" in entry;
     values[key] = wrapped ? (entry.value ?? null) : entry;

@@ -32,10 +32,20 @@ function segments(pathname: string): string[] {
     });
 }
 
-/** Only same-site paths are followed after sign-in: an absolute or protocol-relative next= is dropped. */
+/** Only same-origin paths are followed after sign-in. next= is resolved as the browser would resolve it (which
+ * drops tabs and newlines and reads a backslash as a slash, so "/\t/evil.example" is another site) and only
+ * its path, query and fragment are kept; anything of another origin, or unparseable, goes to "/". */
 export function safeNext(next: string | null): string {
-  if (!next || !next.startsWith("/") || next.startsWith("//") || next.startsWith("/\\")) return "/";
-  return next;
+  if (!next || !next.startsWith("/")) return "/";
+  let url: URL;
+  try {
+    url = new URL(next, location.origin);
+  } catch {
+    return "/";
+  }
+  // A path starting "//" would itself be read as another host when navigated to.
+  if (url.origin !== location.origin || url.pathname.startsWith("//")) return "/";
+  return url.pathname + url.search + url.hash;
 }
 
 export function parse(location: Location | URL): Route {

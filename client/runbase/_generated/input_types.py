@@ -112,6 +112,15 @@ class DeleteRunInput(BaseModel):
     "Also delete the artifact versions the run logged (not those it only used), with their aliases and registry links. Without it they stay, logged by no run."
 
 
+class UpdateRunInput(BaseModel):
+    entity_name: Optional[str] = Field(alias="entityName", default=None)
+    project_name: str = Field(alias="projectName")
+    run_name: str = Field(alias="runName")
+    display_name: Optional[str] = Field(alias="displayName", default=None)
+    notes: Optional[str] = None
+    tags: Optional[list[str]] = None
+
+
 class RewindRunInput(BaseModel):
     entity_name: Optional[str] = Field(alias="entityName", default=None)
     project_name: Optional[str] = Field(alias="projectName", default=None)

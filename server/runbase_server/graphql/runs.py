@@ -7,7 +7,7 @@ from typing import Any, NamedTuple, TypeVar
 
 import strawberry
 
-from .. import documents, pagination, projects
+from .. import access, documents, pagination, projects
 from ..artifacts import versions
 from ..errors import UserError
 from ..runs import branching, console, history, runs
@@ -36,6 +36,10 @@ class Project(ProjectArtifacts, ProjectSweeps):
     def of(cls, row: ProjectRow) -> Project:
         return cls(row=row, id=strawberry.ID(str(row.id)), name=row.name, entity_name=row.entity.name,
                    description=row.description, access=row.access, created_at=DateTime(row.created_at))
+
+    @strawberry.field
+    def read_only(self, info: Info) -> bool:
+        return not access.can_write_project(info.context.session, info.context.viewer, self.row)
 
     @strawberry.field
     def run(self, info: Info, name: str) -> Run | None:
@@ -380,6 +384,21 @@ class DeleteRunPayload:
 
 
 @strawberry.input
+class UpdateRunInput:
+    project_name: str
+    run_name: str
+    entity_name: str | None = strawberry.UNSET
+    display_name: str | None = strawberry.UNSET
+    notes: str | None = strawberry.UNSET
+    tags: list[str] | None = strawberry.UNSET
+
+
+@strawberry.type
+class UpdateRunPayload:
+    run: Run
+
+
+@strawberry.input
 class RewindRunInput:
     run_name: str
     metric_name: str
@@ -473,6 +492,14 @@ class RunMutations:
             versions.delete_logged_by(ctx.session, ctx.viewer, run)
         runs.delete(ctx.session, run)
         return DeleteRunPayload(success=True)
+
+    @strawberry.mutation
+    def update_run(self, info: Info, input: UpdateRunInput) -> UpdateRunPayload | None:
+        input = given(input)
+        ctx = info.context
+        run = runs.writable(ctx.session, ctx.viewer, input.entity_name, input.project_name, name=input.run_name)
+        runs.edit(ctx.session, run, vars(input))
+        return UpdateRunPayload(run=Run.of(run))
 
     @strawberry.mutation
     def upsert_model(self, info: Info, input: UpsertModelInput) -> UpsertModelPayload | None:

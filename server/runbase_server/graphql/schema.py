@@ -19,6 +19,7 @@ from graphql import (
     GraphQLSchema,
     build_schema,
 )
+from sqlalchemy.exc import InvalidRequestError
 from strawberry.extensions import (
     AddValidationRules,
     MaxAliasesLimiter,
@@ -104,11 +105,19 @@ class RunbaseSchema(strawberry.Schema):
         """User mistakes are answered, not logged; only internal errors reach the log, by path and message:
         never the query text or variables (a GraphQLError prints its source), which may hold inline secrets
         such as a bot token."""
+        # After a lost race the transaction is closed, so the fields that run after it fail too: the request is
+        # run again (Database.attempt), and those failures are no more news than the race.
+        raced = any(is_race(error) for error in errors)
         for error in errors:
-            if is_internal(error) and not is_race(error):
+            if is_internal(error) and not is_race(error) and not (raced and _after_race(error)):
                 where = ".".join(str(part) for part in error.path or ()) or "the request"
                 StrawberryLogger.logger.error("internal error in %s: %s", where, error.message,
                                               exc_info=error.original_error)
+
+
+def _after_race(error: Any) -> bool:
+    """A field that failed because an earlier one's race closed the transaction."""
+    return isinstance(getattr(error, "original_error", None), InvalidRequestError)
 
 
 def build(max_depth: int = 12, max_tokens: int = MAX_TOKENS, max_aliases: int = 30) -> strawberry.Schema:

@@ -112,6 +112,10 @@ class Entity:
     def integrations(self, info: Info) -> list[Integration]:
         return entity_integrations(info, self.row)
 
+    @strawberry.field
+    def read_only(self, info: Info) -> bool:
+        return not info.context.can_write(self.row.id)
+
 
 @strawberry.input
 class CreateUserInput:

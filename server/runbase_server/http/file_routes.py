@@ -32,8 +32,11 @@ DOWNLOAD_HEADERS = {"X-Content-Type-Options": "nosniff", "Content-Security-Polic
                     **sessions.PRIVATE}
 HTML = "text/html; charset=utf-8"
 HTML_SUFFIXES = (".html", ".htm")
-# A logged page's own styles and embedded (data:) images show; still no script, no request anywhere.
-HTML_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+# A logged page (an interactive plotly export, say) runs its own inline scripts and styles and shows embedded
+# (data:) images, in an opaque origin of its own: no cookie of this server, no request anywhere, no navigating
+# the page that frames it, no popups, no forms.
+HTML_CSP = ("sandbox allow-scripts; default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+            "img-src data:")
 CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+|\*)/(\d+|\*)")
 
 
@@ -238,7 +241,7 @@ class FileRoutes:
     def _blob(self, digest: str, *, html: bool = False) -> Response:
         """Users' bytes, which a browser signed in by cookie may open: never sniffed or run as a page. A run's
         HTML file (runbase.Html) is shown as HTML so the run page can frame it; the sandbox CSP still gives it
-        an origin of its own, no scripts and nothing loaded from anywhere."""
+        an origin of its own (its scripts run there, opened in a frame or alone) and nothing loaded from anywhere."""
         headers = {"ETag": f'"{digest}"', "X-Runbase-Sha256": digest, **DOWNLOAD_HEADERS}
         if html:
             headers["Content-Security-Policy"] = HTML_CSP

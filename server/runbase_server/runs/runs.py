@@ -249,6 +249,13 @@ def _group_value(row: Any) -> Any:
     return decode_nonfinite(value) if isinstance(value, (dict, list)) else value
 
 
+def edit(session: Session, run: Run, fields: dict[str, Any]) -> None:
+    """Change a run that exists (runs.writable found it): its display name, notes or tags, those given. Edits
+    from the web app come here, so that an edit racing the run's deletion fails rather than making it again."""
+    _apply(run, {key: fields.get(key) for key in ("display_name", "notes", "tags")})
+    session.flush()
+
+
 def delete(session: Session, run: Run) -> None:
     """Delete the run (runs.writable found it) with its history and files. The artifact versions it logged stay,
     no longer logged by a run, unless the caller deleted them first (versions.delete_logged_by)."""

@@ -108,7 +108,7 @@ export type IntegrationsQueryVariables = Exact<{
 }>;
 
 
-export type IntegrationsQuery = { entity: { name: string, integrations: Array<
+export type IntegrationsQuery = { entity: { name: string, readOnly: boolean, integrations: Array<
       | { __typename: 'GenericWebhookIntegration', id: string, entityName: string, name: string, urlEndpoint: string, hasSecret: boolean, hasAccessToken: boolean, createdAt: string }
       | { __typename: 'SlackIntegration', id: string, entityName: string, channelName: string, usesWebhookUrl: boolean, createdAt: string }
     > } | null };
@@ -223,7 +223,7 @@ export type EntityProjectsQueryVariables = Exact<{
 }>;
 
 
-export type EntityProjectsQuery = { projects: { totalCount: number, edges: Array<{ node: { name: string, entityName: string, description: string | null, createdAt: string } }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } } };
+export type EntityProjectsQuery = { entity: { name: string } | null, projects: { totalCount: number, edges: Array<{ node: { name: string, entityName: string, description: string | null, createdAt: string } }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } } };
 
 export type RegistryFieldsFragment = { id: string, name: string, fullName: string, organization: string, description: string | null, visibility: string, artifactTypes: Array<string>, allowAllArtifactTypes: boolean, createdAt: string };
 
@@ -252,7 +252,7 @@ export type RunOverviewQueryVariables = Exact<{
 }>;
 
 
-export type RunOverviewQuery = { project: { name: string, entityName: string, run: { name: string, displayName: string | null, state: string, exitCode: number | null, createdAt: string, heartbeatAt: string | null, finishedAt: string | null, host: string | null, group: string | null, jobType: string | null, notes: string | null, tags: Array<string>, config: string, summaryMetrics: string, historyKeys: string, historyLineCount: number, lastHistoryStep: number | null, sweepName: string | null, consoleTail: Array<string>, consoleLineCount: number, user: { username: string } | null, files: { totalCount: number, edges: Array<{ node: { name: string, sizeBytes: number, updatedAt: string, url: string } }> } } | null } | null };
+export type RunOverviewQuery = { project: { name: string, entityName: string, run: { name: string, displayName: string | null, state: string, exitCode: number | null, createdAt: string, heartbeatAt: string | null, finishedAt: string | null, host: string | null, group: string | null, jobType: string | null, notes: string | null, tags: Array<string>, config: string, summaryMetrics: string, historyKeys: string, historyLineCount: number, lastHistoryStep: number | null, sweepName: string | null, consoleTail: Array<string>, consoleLineCount: number, runtimeTail: Array<string>, user: { username: string } | null, files: { totalCount: number, edges: Array<{ node: { name: string, sizeBytes: number, updatedAt: string, url: string } }> } } | null } | null };
 
 export type RunSampledHistoryQueryVariables = Exact<{
   entityName: string;
@@ -284,7 +284,7 @@ export type EditRunMutationVariables = Exact<{
 }>;
 
 
-export type EditRunMutation = { upsertBucket: { bucket: { name: string, displayName: string | null, notes: string | null, tags: Array<string> } } | null };
+export type EditRunMutation = { updateRun: { run: { name: string, displayName: string | null, notes: string | null, tags: Array<string> } } | null };
 
 export type DeleteRunMutationVariables = Exact<{
   entityName: string;

@@ -5,7 +5,7 @@ import { gql } from "../api";
 import { useAction } from "../components/automations/action";
 import { AutomationForm } from "../components/automations/AutomationForm";
 import { Deliveries, WAITING } from "../components/automations/Deliveries";
-import { actionSummary, document, eventSummary, loadIntegrations, scopeSummary } from "../components/automations/model";
+import { actionSummary, document, eventSummary, loadIntegrations, readOnlyNote, scopeSummary } from "../components/automations/model";
 import "../components/automations/automations.css";
 import { Link } from "../components/Link";
 import { ErrorBox, Loading } from "../components/Status";
@@ -27,10 +27,10 @@ const POLL_MS = 1000;
 
 async function load(id: string | null, entity: string) {
   const integrations = loadIntegrations(entity);
-  if (id === null) return { automation: null, integrations: await integrations };
+  if (id === null) return { automation: null, ...(await integrations) };
   const data = await gql<AutomationQuery, AutomationQueryVariables>(document, "Automation", { id, first: DELIVERIES, after: null });
   if (!data.trigger) throw new Error(`No automation with id ${id} that you can see`);
-  return { automation: data.trigger, integrations: await integrations };
+  return { automation: data.trigger, ...(await integrations) };
 }
 
 export function AutomationPage(props: { entity: string; project: string; id: string }) {
@@ -55,7 +55,7 @@ export function AutomationPage(props: { entity: string; project: string; id: str
 
   if (loaded.state === "failed") return <ErrorBox error={loaded.error} />;
   if (value === null) return <Loading />;
-  const { automation, integrations } = value;
+  const { automation, integrations, readOnly } = value;
   const list = path(props.entity, props.project, "automations");
 
   if (automation === null) {
@@ -65,13 +65,17 @@ export function AutomationPage(props: { entity: string; project: string; id: str
           <Link href={list}>All automations</Link>
         </p>
         <h1>New automation</h1>
-        <AutomationForm
-          entity={props.entity}
-          project={props.project}
-          automation={null}
-          integrations={integrations}
-          onSaved={(saved) => navigate(automationPath(props.entity, saved))}
-        />
+        {readOnly ? (
+          <p class="hint read-only">{readOnlyNote(props.entity)}</p>
+        ) : (
+          <AutomationForm
+            entity={props.entity}
+            project={props.project}
+            automation={null}
+            integrations={integrations}
+            onSaved={(saved) => navigate(automationPath(props.entity, saved))}
+          />
+        )}
       </div>
     );
   }
@@ -101,7 +105,13 @@ export function AutomationPage(props: { entity: string; project: string; id: str
             <th>Enabled</th>
             <td>
               <label class="toggle">
-                <input type="checkbox" name="enabled" checked={automation.enabled} onChange={() => setEnabled(!automation.enabled)} />
+                <input
+                  type="checkbox"
+                  name="enabled"
+                  checked={automation.enabled}
+                  disabled={readOnly}
+                  onChange={() => setEnabled(!automation.enabled)}
+                />
                 {automation.enabled ? "enabled" : "disabled"}
               </label>
             </td>
@@ -132,16 +142,20 @@ export function AutomationPage(props: { entity: string; project: string; id: str
           </tr>
         </tbody>
       </table>
-      <p class="buttons">
-        <button type="button" class="edit" onClick={() => setEditing(!editing)}>
-          {editing ? "Close the form" : "Edit"}
-        </button>
-        <button type="button" class="delete" onClick={remove}>
-          Delete
-        </button>
-      </p>
+      {readOnly ? (
+        <p class="hint read-only">{readOnlyNote(props.entity)}</p>
+      ) : (
+        <p class="buttons">
+          <button type="button" class="edit" onClick={() => setEditing(!editing)}>
+            {editing ? "Close the form" : "Edit"}
+          </button>
+          <button type="button" class="delete" onClick={remove}>
+            Delete
+          </button>
+        </p>
+      )}
       {action.error && <ErrorBox error={action.error} />}
-      {editing && (
+      {editing && !readOnly && (
         <AutomationForm
           key={`${automation.id}-${automation.updatedAt ?? ""}`}
           entity={props.entity}
@@ -160,7 +174,7 @@ export function AutomationPage(props: { entity: string; project: string; id: str
           Refresh
         </button>
       </h2>
-      <Deliveries deliveries={deliveries} onChanged={refresh} />
+      <Deliveries deliveries={deliveries} readOnly={readOnly} onChanged={refresh} />
       {automation.deliveries.pageInfo.hasNextPage && <p class="hint">The newest {DELIVERIES} deliveries are shown.</p>}
     </div>
   );

@@ -8,6 +8,7 @@ import {
   eventSummary,
   loadAutomations,
   loadIntegrations,
+  readOnlyNote,
   scopeSummary,
   document,
   type Automation,
@@ -54,7 +55,7 @@ export function AutomationsPage(props: { entity: string; project: string | null 
   );
   if (loaded.state === "loading") return <Loading />;
   if (loaded.state === "failed") return <ErrorBox error={loaded.error} />;
-  const [automations, integrations] = loaded.value;
+  const [automations, { integrations, readOnly }] = loaded.value;
   const reload = () => {
     setChanged({});
     setVersion(version + 1);
@@ -63,11 +64,12 @@ export function AutomationsPage(props: { entity: string; project: string | null 
     <div class="automations">
       <h1>Automations {props.project === null ? `of ${props.entity}` : `in ${props.entity}/${props.project}`}</h1>
       <p class="links">
-        {props.project !== null && <Link href={path(props.entity, props.project, "automations", "new")}>New automation</Link>}
+        {props.project !== null && !readOnly && <Link href={path(props.entity, props.project, "automations", "new")}>New automation</Link>}
         {props.project !== null ? (
           <Link href={`${path(props.entity)}?tab=automations`}>All automations of {props.entity}</Link>
         ) : null}
       </p>
+      {readOnly && <p class="hint read-only">{readOnlyNote(props.entity)}</p>}
       {automations.length === 0 ? (
         <p class="empty">No automations yet.</p>
       ) : (
@@ -96,10 +98,11 @@ export function AutomationsPage(props: { entity: string; project: string | null 
                   <td class="filter">{eventSummary(automation)}</td>
                   <td class="action">{actionSummary(automation, integrations)}</td>
                   <td>
-                    <Toggle
-                      automation={automation}
-                      onChanged={(next) => setChanged({ ...changed, [next.id]: next })}
-                    />
+                    {readOnly ? (
+                      automation.enabled ? "yes" : "no"
+                    ) : (
+                      <Toggle automation={automation} onChanged={(next) => setChanged({ ...changed, [next.id]: next })} />
+                    )}
                   </td>
                 </tr>
               );
@@ -107,7 +110,7 @@ export function AutomationsPage(props: { entity: string; project: string | null 
           </tbody>
         </table>
       )}
-      <Integrations entity={props.entity} integrations={integrations} onChanged={reload} />
+      <Integrations entity={props.entity} integrations={integrations} readOnly={readOnly} onChanged={reload} />
     </div>
   );
 }

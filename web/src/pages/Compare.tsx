@@ -49,12 +49,13 @@ interface RunData {
   keys: string[];
 }
 
-async function loadRun(entity: string, project: string, run: string): Promise<RunData> {
+/** The run, or null when the project has no such run (deleted, or a mistyped id): the others are still compared. */
+async function loadRun(entity: string, project: string, run: string): Promise<RunData | null> {
   const data = await gql<CompareRunQuery, CompareRunQueryVariables>(compareDocument, "CompareRun", { entityName: entity, project, run });
   if (!data.project) throw new Error(`No project ${entity}/${project}, or you may not see it.`);
   const found = data.project.run;
-  if (!found) throw new Error(`No run ${run} in ${entity}/${project}.`);
-  return { run: found, config: configValues(found.config), summary: parseObject(found.summaryMetrics), keys: chartKeys(found.historyKeys) };
+  if (!found) return null;
+  return { run: found, config: configValues(found.config), summary: parseObject(found.summaryMetrics, true), keys: chartKeys(found.historyKeys) };
 }
 
 async function history(entity: string, project: string, run: string, keys: string[]): Promise<Series[]> {
@@ -77,10 +78,13 @@ async function history(entity: string, project: string, run: string, keys: strin
 async function loadCompare(entity: string, project: string, ids: string[]) {
   if (ids.length === 0) throw new Error("No runs to compare: pick runs in the runs table, or name them in ?runs=a,b.");
   if (ids.length > MAX_RUNS) throw new Error(`At most ${MAX_RUNS} runs can be compared at once; ${ids.length} were named.`);
-  const runs = await Promise.all(ids.map((id) => loadRun(entity, project, id)));
+  const found = await Promise.all(ids.map((id) => loadRun(entity, project, id)));
+  const runs = found.filter((r): r is RunData => r !== null);
+  const missing = ids.filter((_, i) => found[i] === null);
+  if (runs.length === 0) throw new Error(`None of the runs named is in ${entity}/${project}: ${missing.join(", ")}.`);
   const shared = (runs[0]?.keys ?? []).filter((key) => runs.every((r) => r.keys.includes(key)));
   const series = await Promise.all(runs.map((r) => history(entity, project, r.run.name, shared)));
-  return { runs, shared, series };
+  return { runs, missing, shared, series };
 }
 
 function DiffTable(props: { label: string; runs: RunData[]; values: (run: RunData) => JsonObject; onlyDiffering: boolean }) {
@@ -123,10 +127,23 @@ export function ComparePage(props: { entity: string; project: string; search: st
   const [onlyDiffering, setOnlyDiffering] = useState(false);
   if (loaded.state === "loading") return <Loading />;
   if (loaded.state === "failed") return <ErrorBox error={loaded.error} />;
-  const { runs, shared, series } = loaded.value;
+  const { runs, missing, shared, series } = loaded.value;
   return (
     <div class="compare">
       <h1>Compare {runs.length} runs</h1>
+      {missing.length > 0 && (
+        <div class="missing-runs" role="status">
+          {missing.length === 1 ? "This run is" : `These ${missing.length} runs are`} not in {props.entity}/{props.project} (deleted, or
+          mistyped), so {missing.length === 1 ? "it is" : "they are"} left out:
+          <ul>
+            {missing.map((id) => (
+              <li key={id}>
+                <code>{id}</code>
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
       <ul class="compared">
         {runs.map((r, i) => (
           <li key={r.run.name}>

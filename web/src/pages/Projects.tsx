@@ -9,20 +9,27 @@ import { path } from "../router";
 
 type ProjectNode = EntityProjectsQuery["projects"]["edges"][number]["node"];
 
-async function projectsOf(entityName: string): Promise<ProjectNode[]> {
+interface EntityProjects {
+  name: string;
+  projects: ProjectNode[];
+  /** The entity is there for the viewer: its member sees it even with no project; an outsider only its public ones. */
+  seen: boolean;
+}
+
+async function projectsOf(entityName: string): Promise<EntityProjects> {
   const found: ProjectNode[] = [];
   let after: string | null = null;
   for (;;) {
     const data: EntityProjectsQuery = await gql<EntityProjectsQuery, EntityProjectsQueryVariables>(
       projectsDocument, "EntityProjects", { entityName, after });
     found.push(...data.projects.edges.map((edge) => edge.node));
-    if (!data.projects.pageInfo.hasNextPage) return found;
+    if (!data.projects.pageInfo.hasNextPage) return { name: entityName, projects: found, seen: data.entity !== null || found.length > 0 };
     after = data.projects.pageInfo.endCursor;
   }
 }
 
 /** The viewer's entity and their teams, or one entity, each with its projects. */
-async function load(entity: string | null): Promise<[string, ProjectNode[]][]> {
+async function load(entity: string | null): Promise<EntityProjects[]> {
   let names: string[];
   if (entity === null) {
     const data = await gql<ViewerQuery, ViewerQueryVariables>(projectsDocument, "Viewer", {});
@@ -31,7 +38,7 @@ async function load(entity: string | null): Promise<[string, ProjectNode[]][]> {
   } else {
     names = [entity];
   }
-  return Promise.all(names.map(async (name): Promise<[string, ProjectNode[]]> => [name, await projectsOf(name)]));
+  return Promise.all(names.map(projectsOf));
 }
 
 export function ProjectsPage(props: { entity: string | null }) {
@@ -40,12 +47,14 @@ export function ProjectsPage(props: { entity: string | null }) {
   if (loaded.state === "failed") return <ErrorBox error={loaded.error} />;
   return (
     <div class="projects">
-      {loaded.value.map(([entity, projects]) => (
+      {loaded.value.map(({ name: entity, projects, seen }) => (
         <section key={entity}>
           <h2>
             <Link href={path(entity)}>{entity}</Link>
           </h2>
-          {projects.length === 0 ? (
+          {!seen ? (
+            <p class="error unknown-entity">No entity named {entity}, or you have no access to it.</p>
+          ) : projects.length === 0 ? (
             <p class="empty">No projects yet.</p>
           ) : (
             <table class="grid">

@@ -7,7 +7,7 @@ import { finite, type Where } from "../components/run/history";
 import { MediaPanels } from "../components/run/media/MediaPanels";
 import { RunCharts } from "../components/run/RunCharts";
 import { ErrorBox, Loading } from "../components/Status";
-import { formatBytes, formatDuration, formatTime } from "../format";
+import { formatBytes, formatDuration, formatTime, withoutEscapes } from "../format";
 import type {
   RunOverviewQuery,
   RunOverviewQueryVariables,
@@ -109,6 +109,19 @@ function gitOf(meta: JsonObject | null): { commit: string; remote: string } {
   return { commit: show(git.commit), remote: show(git.remote) };
 }
 
+/** Seconds the run ran: from its creation to its end (or last heartbeat); when that is nothing (a run created,
+ * ended or given its history in one go by a script), the _runtime it logged, in its summary or last history row. */
+function runtimeOf(run: RunData, summary: JsonObject): number | null {
+  const wall = (Date.parse(run.finishedAt ?? run.heartbeatAt ?? "") - Date.parse(run.createdAt)) / 1000;
+  if (wall >= 1) return wall; // under a second shows as 0s: a run made and ended (or logged) in one go
+  if (typeof summary._runtime === "number" && summary._runtime > 0) return summary._runtime;
+  const rows = parseJson(run.runtimeTail[0] ?? "[]");
+  const last = Array.isArray(rows) ? rows[rows.length - 1] : null;
+  const logged = last !== null && typeof last === "object" && !Array.isArray(last) ? last._runtime : null;
+  if (typeof logged === "number" && logged > 0) return logged;
+  return Number.isNaN(wall) ? null : Math.max(wall, 0);
+}
+
 export function RunPage(props: Where) {
   const where = { entity: props.entity, project: props.project, run: props.run };
   const loaded = useLoad(() => loadRun(where), [props.entity, props.project, props.run]);
@@ -116,8 +129,8 @@ export function RunPage(props: Where) {
   if (loaded.state === "failed") return <ErrorBox error={loaded.error} />;
   const { run, keys, system, meta } = loaded.value;
   const git = gitOf(meta);
-  const started = Date.parse(run.createdAt);
-  const ended = Date.parse(run.finishedAt ?? run.heartbeatAt ?? "");
+  const summaryValues = parseObject(run.summaryMetrics, true);
+  const runtime = runtimeOf(run, summaryValues);
   const overview: [string, Json | undefined][] = [
     ["Run id", run.name],
     ["State", run.state],
@@ -126,7 +139,7 @@ export function RunPage(props: Where) {
     ["Created", formatTime(run.createdAt)],
     ["Last heartbeat", formatTime(run.heartbeatAt)],
     ["Finished", formatTime(run.finishedAt)],
-    ["Runtime", Number.isNaN(ended) ? "" : formatDuration((ended - started) / 1000)],
+    ["Runtime", runtime === null ? "" : formatDuration(runtime)],
     ["Host", run.host ?? (meta ? show(meta.host) : "")],
     ["Command", commandOf(meta)],
     ["Git commit", git.commit],
@@ -136,7 +149,7 @@ export function RunPage(props: Where) {
     ["Sweep", run.sweepName ?? ""],
     ["Notes", run.notes ?? ""],
   ];
-  const summary = Object.entries(parseObject(run.summaryMetrics))
+  const summary = Object.entries(summaryValues)
     .filter(([key]) => !key.startsWith("_"))
     .sort(([a], [b]) => a.localeCompare(b));
 
@@ -192,7 +205,7 @@ export function RunPage(props: Where) {
                 ? `The last ${run.consoleTail.length} of ${run.consoleLineCount} lines.`
                 : `${run.consoleLineCount} lines.`}
             </p>
-            <pre class="console">{run.consoleTail.join("\n")}</pre>
+            <pre class="console">{withoutEscapes(run.consoleTail.join("\n"))}</pre>
           </>
         )}
       </section>

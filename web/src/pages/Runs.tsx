@@ -8,7 +8,7 @@ import { FilterBuilder } from "../components/runs/FilterBuilder";
 import { narrow, parseFilter } from "../components/runs/filters";
 import { Groups } from "../components/runs/Groups";
 import { RunsTable } from "../components/runs/RunsTable";
-import { columnId, keysOf, loadRuns, type Column } from "../components/runs/rows";
+import { columnId, keysOf, loadRuns, MissingProject, type Column } from "../components/runs/rows";
 import "../components/runs/runs.css";
 import { useLoad } from "../hooks";
 import type { JsonObject } from "../json";
@@ -206,6 +206,14 @@ export function RunsPage(props: { entity: string; project: string; query: URLSea
   const previous = () => go({ after: query.after ? (previousPage.get(query.after) ?? null) : null });
   const tableProps = { entity: props.entity, project: props.project, columns: query.columns, selection, onChanged: changed, header, columnHeader };
 
+  if (shown.state === "failed" && shown.error instanceof MissingProject) {
+    return (
+      <div class="runs">
+        {!props.scope && <h1>{props.project}</h1>}
+        <ErrorBox error={shown.error} />
+      </div>
+    );
+  }
   return (
     <div class="runs">
       {!props.scope && <h1>{props.project}</h1>}

@@ -221,6 +221,13 @@ export function AutomationForm(props: {
       action: actionOf(draft),
     };
     return action.run(async () => {
+      if (draft.actionType !== "NO_OP" && draft.integrationId === "") {
+        throw new Error(
+          usable.length === 0
+            ? `No ${draft.actionType === "NOTIFICATION" ? "Slack" : "webhook"} integration to send to: add one to ${props.entity} first.`
+            : "Choose the integration the action sends to.",
+        );
+      }
       if (props.automation === null) {
         const data = await gql<CreateAutomationMutation, CreateAutomationMutationVariables>(document, "CreateAutomation", {
           ...fields,

@@ -19,7 +19,7 @@ function payloadText(payload: string): string {
   }
 }
 
-function Delivery(props: { delivery: DeliveryNode; onRedelivered: () => void }) {
+function Delivery(props: { delivery: DeliveryNode; readOnly: boolean; onRedelivered: () => void }) {
   const d = props.delivery;
   const action = useAction();
   const redeliver = () =>
@@ -39,9 +39,11 @@ function Delivery(props: { delivery: DeliveryNode; onRedelivered: () => void }) 
         <td class="attempt-count">{d.attemptCount}</td>
         <td>{d.redeliveryOf ? `redelivery of #${d.redeliveryOf}` : ""}</td>
         <td>
-          <button type="button" class="small redeliver" disabled={!canRedeliver || action.busy} onClick={redeliver}>
-            Redeliver
-          </button>
+          {!props.readOnly && (
+            <button type="button" class="small redeliver" disabled={!canRedeliver || action.busy} onClick={redeliver}>
+              Redeliver
+            </button>
+          )}
           {action.error && <ErrorBox error={action.error} />}
         </td>
       </tr>
@@ -79,7 +81,7 @@ function Delivery(props: { delivery: DeliveryNode; onRedelivered: () => void }) 
   );
 }
 
-export function Deliveries(props: { deliveries: DeliveryNode[]; onChanged: () => void }) {
+export function Deliveries(props: { deliveries: DeliveryNode[]; readOnly: boolean; onChanged: () => void }) {
   if (props.deliveries.length === 0) return <p class="empty">Nothing delivered yet.</p>;
   return (
     <table class="grid deliveries">
@@ -96,7 +98,7 @@ export function Deliveries(props: { deliveries: DeliveryNode[]; onChanged: () =>
         </tr>
       </thead>
       {props.deliveries.map((delivery) => (
-        <Delivery key={delivery.id} delivery={delivery} onRedelivered={props.onChanged} />
+        <Delivery key={delivery.id} delivery={delivery} readOnly={props.readOnly} onRedelivered={props.onChanged} />
       ))}
     </table>
   );

@@ -88,7 +88,7 @@ function AddIntegration(props: { entity: string; onAdded: () => void }) {
   );
 }
 
-export function Integrations(props: { entity: string; integrations: IntegrationNode[]; onChanged: () => void }) {
+export function Integrations(props: { entity: string; integrations: IntegrationNode[]; readOnly: boolean; onChanged: () => void }) {
   const deletion = useAction();
   const remove = (id: string) =>
     deletion.run(async () => {
@@ -135,9 +135,11 @@ export function Integrations(props: { entity: string; integrations: IntegrationN
                 )}
                 <td>{formatTime(integration.createdAt)}</td>
                 <td>
-                  <button type="button" class="small" onClick={() => remove(integration.id)}>
-                    Delete
-                  </button>
+                  {!props.readOnly && (
+                    <button type="button" class="small" onClick={() => remove(integration.id)}>
+                      Delete
+                    </button>
+                  )}
                 </td>
               </tr>
             ))}
@@ -145,8 +147,12 @@ export function Integrations(props: { entity: string; integrations: IntegrationN
         </table>
       )}
       {deletion.error && <ErrorBox error={deletion.error} />}
-      <h3>Add an integration</h3>
-      <AddIntegration entity={props.entity} onAdded={props.onChanged} />
+      {!props.readOnly && (
+        <>
+          <h3>Add an integration</h3>
+          <AddIntegration entity={props.entity} onAdded={props.onChanged} />
+        </>
+      )}
     </section>
   );
 }

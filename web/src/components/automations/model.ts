@@ -227,7 +227,18 @@ export function loadAutomations(entityName: string, projectName: string | null):
   });
 }
 
-export async function loadIntegrations(entityName: string): Promise<IntegrationNode[]> {
+export interface EntityIntegrations {
+  integrations: IntegrationNode[];
+  /** The viewer may not add integrations or automations here (a viewer of the team, or no member at all). */
+  readOnly: boolean;
+}
+
+export async function loadIntegrations(entityName: string): Promise<EntityIntegrations> {
   const data = await gql<IntegrationsQuery, IntegrationsQueryVariables>(document, "Integrations", { entityName });
-  return data.entity?.integrations ?? [];
+  return { integrations: data.entity?.integrations ?? [], readOnly: data.entity?.readOnly ?? true };
+}
+
+/** Why the forms are not shown, for a viewer who may only read. */
+export function readOnlyNote(entity: string): string {
+  return `You can read the automations and integrations of ${entity} but not change them: that takes a member or admin of ${entity}.`;
 }

@@ -1,5 +1,6 @@
-// Changing runs from the table, through the API's own mutations: upsertBucket (W&B's) for the display name,
-// notes and tags of a run that exists, deleteRun to delete one. The server checks that the viewer may.
+// Changing runs from the table, through the API's own mutations: updateRun for the display name, notes and tags
+// of a run that exists (never upsertBucket, which would make a run deleted meanwhile again), deleteRun to delete
+// one. The server checks that the viewer may.
 import { gql } from "../../api";
 import type {
   DeleteRunMutation,

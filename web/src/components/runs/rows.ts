@@ -4,6 +4,13 @@ import type { ProjectRunsQuery, ProjectRunsQueryVariables } from "../../generate
 import { configValues, parseObject, type JsonObject } from "../../json";
 import runsDocument from "../../queries/runs.graphql?raw";
 
+/** The project is not there for the viewer: the page shows this alone, with no tools for runs it has not. */
+export class MissingProject extends Error {
+  constructor(entity: string, project: string) {
+    super(`No project ${entity}/${project}, or you may not see it.`);
+  }
+}
+
 export type RunNode = NonNullable<ProjectRunsQuery["project"]>["runs"]["edges"][number]["node"];
 export interface Row {
   run: RunNode;
@@ -34,12 +41,12 @@ export async function loadRuns(
     first: request.first,
     after: request.after,
   });
-  if (!data.project) throw new Error(`No project ${entity}/${project}, or you may not see it.`);
+  if (!data.project) throw new MissingProject(entity, project);
   const runs = data.project.runs;
   const rows: Row[] = runs.edges.map((edge) => ({
     run: edge.node,
     config: configValues(edge.node.config),
-    summary: parseObject(edge.node.summaryMetrics),
+    summary: parseObject(edge.node.summaryMetrics, true),
   }));
   return { rows, totalCount: runs.totalCount, pageInfo: runs.pageInfo };
 }

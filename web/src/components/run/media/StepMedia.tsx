@@ -1,6 +1,7 @@
 // Images, audio, video and HTML logged under one key: a step slider over the steps it was logged at, and what
-// that step logged, each file with its caption (as text). HTML opens in a frame that the `sandbox` attribute
-// and the file's own sandbox CSP keep from running scripts or reaching this page.
+// that step logged, each file with its caption (as text). HTML opens in a frame whose scripts run (interactive
+// plots need them) in an opaque origin: the `sandbox` attribute (never allow-same-origin) and the file's own
+// sandbox CSP keep them from this page, its cookies, the API, navigation and popups.
 import { useState } from "preact/hooks";
 import type { JsonObject } from "../../../json";
 import { fileUrl, type Where } from "../history";
@@ -22,7 +23,7 @@ function Item(props: { where: Where; kind: Kind; item: MediaItem; title: string 
   } else if (kind === "video") {
     shown = <video controls preload="metadata" src={src} />;
   } else {
-    shown = <iframe sandbox="" src={src} title={props.title} referrerpolicy="no-referrer" />;
+    shown = <iframe sandbox="allow-scripts" src={src} title={props.title} referrerpolicy="no-referrer" />;
   }
   return (
     <figure class={`media-item media-${kind}`}>
