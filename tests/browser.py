@@ -76,6 +76,16 @@ def signed_in_context(browser: Any, server: Server, path: str) -> Any:
     return ctx
 
 
+@pytest.fixture
+def page(context: Any) -> Iterator[Any]:
+    """A new page of the module's `context` fixture (a signed_in_context), closed after the test, which must have
+    left no dialog or console error."""
+    opened = context.new_page()
+    yield opened
+    opened.close()
+    assert context.problems == []
+
+
 def sdk_output(server: Server, tmp_path_factory: pytest.TempPathFactory, script: str) -> str:
     """What a training script using the SDK against `server` printed (no system metrics sampled)."""
     env = sdk_environment(server, tmp_path_factory.mktemp("sdk"))
@@ -92,6 +102,22 @@ def chart_data(page: Any, key: str) -> list[list[float | None]]:
     selector = f'.chart[data-key="{key}"]'
     page.wait_for_function("s => document.querySelector(s)?.uplot !== undefined", arg=selector)
     return page.eval_on_selector(selector, "e => e.uplot.data.map(s => Array.from(s))")
+
+
+def zoom(page: Any, key: str, start: float, end: float) -> tuple[float, float]:
+    """Drag across the chart of `key` from `start` to `end` (fractions of its width) and wait for the finer sample
+    of that range: the x range it zoomed to."""
+    over = page.locator(f'.chart[data-key="{key}"] .u-over')
+    over.scroll_into_view_if_needed()
+    box = over.bounding_box()
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] * start, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * end, y, steps=5)
+    page.mouse.up()
+    page.wait_for_selector(f'.chart[data-key="{key}"][data-refined]')
+    low, high = (float(v) for v in page.get_attribute(f'.chart[data-key="{key}"]', "data-refined").split(":"))
+    return low, high
 
 
 

@@ -103,6 +103,8 @@ def test_config_summary_and_define_metric(server: Server, tmp_path: Path) -> Non
     run.finish()
     data = server.run(run.id, project="metrics")
     config = {k: v["value"] for k, v in json.loads(data["config"]).items()}
+    definitions = config.pop("_wandb")  # W&B's bookkeeping: the definitions, as its client records them
+    assert definitions == {"m": [{"2": "val/*", "6": [3], "7": [1, 2]}, {"1": "acc", "6": [3], "7": [2]}]}
     assert config == {"lr": 0.2, "opt": {"name": "adam", "betas": [0.9, 0.99]}, "epochs": 3, "batch": 32}
     summary = json.loads(data["summaryMetrics"])
     assert summary["val/loss"] == {"min": 0.2, "max": 0.5}

@@ -1,7 +1,9 @@
 """`define_metric` rules and the automatic summary they drive.
 
 `MetricRules.observe` runs once per committed history row, so the case with no definitions is
-kept to a single dict update and every per-key decision is cached.
+kept to a single dict update and every per-key decision is cached. The definitions are also kept in the run's
+config as W&B's client keeps them (`_wandb.m`), which is how the web app draws a metric against its step metric
+and how a resumed run gets them back.
 """
 
 from __future__ import annotations
@@ -15,6 +17,13 @@ from .summary import Summary
 
 _AGGREGATIONS = ("min", "max", "mean", "first", "last", "best", "copy", "none")
 _GOALS = ("minimize", "maximize")
+
+# W&B's MetricRecord (wandb_internal.proto) as its client stores one in the config's `_wandb.m` list: a dict keyed by
+# field numbers, nested messages of booleans as the list of the numbers that are true.
+_NAME, _GLOB_NAME, _STEP_METRIC, _STEP_INDEX, _OPTIONS, _SUMMARY, _GOAL = "1", "2", "4", "5", "6", "7", "8"
+_STEP_SYNC, _HIDDEN, _DEFINED = 1, 2, 3  # MetricOptions
+_SUMMARY_FIELDS = {"min": 1, "max": 2, "mean": 3, "best": 4, "last": 5, "none": 6, "copy": 7, "first": 8}
+_GOAL_NUMBERS = {"minimize": 1, "maximize": 2}
 
 
 @dataclass(frozen=True)
@@ -143,6 +152,45 @@ class MetricRules:
     def definitions(self) -> list[Metric]:
         return list(self._defs.values())
 
+    def wandb_records(self) -> list[dict[str, Any]]:
+        """The definitions as W&B's `_wandb.m`, in definition order: a step metric is named by the 1-based
+        place of its record in the list, so one that was never defined gets a record of its own, at the end."""
+        names = list(self._defs)
+        for metric in self._defs.values():
+            if metric.step_metric and metric.step_metric not in names:
+                names.append(metric.step_metric)
+        place = {name: i + 1 for i, name in enumerate(names)}
+        return [_record(name, self._defs.get(name), place) for name in names]
+
+    @classmethod
+    def from_wandb(cls, bookkeeping: Any) -> MetricRules:
+        """The definitions a run's config records (`_wandb`, as runbase or W&B's client wrote it), so that a
+        resumed run goes on with them. Records that are not definitions (a step metric nobody defined, W&B's
+        expansion of a glob for one key) and records that do not make sense are passed over."""
+        rules = cls()
+        records = bookkeeping.get("m") if isinstance(bookkeeping, dict) else None
+        if not isinstance(records, list):
+            return rules
+        for record in records:
+            if isinstance(record, dict) and _DEFINED in _numbers(record.get(_OPTIONS)):
+                try:
+                    rules._define_from(record, records)
+                except UsageError:
+                    continue
+        return rules
+
+    def _define_from(self, record: dict[str, Any], records: list[Any]) -> None:
+        at = record.get(_STEP_INDEX)
+        step = record.get(_STEP_METRIC)
+        if type(at) is int and 0 < at <= len(records) and isinstance(records[at - 1], dict):
+            step = records[at - 1].get(_NAME)
+        options = _numbers(record.get(_OPTIONS))
+        summary = [name for name, number in _SUMMARY_FIELDS.items() if number in _numbers(record.get(_SUMMARY))]
+        goal = next((name for name, number in _GOAL_NUMBERS.items() if record.get(_GOAL) == number), None)
+        self.define(record.get(_NAME) or record.get(_GLOB_NAME) or "", step_metric=step or None,
+                    step_sync=(_STEP_SYNC in options) if step else None, hidden=True if _HIDDEN in options else None,
+                    summary=",".join(summary) or None, goal=goal, overwrite=True)
+
     def observe(self, row: dict[str, Any], summary: Summary) -> None:
         """Fold one committed history row into the summary, leaving hand-set keys alone."""
         if not self._defs and not summary._explicit:
@@ -195,6 +243,27 @@ class MetricRules:
         self._resolved.clear()
         self._step_keys = frozenset(m.step_metric for m in self._defs.values() if m.step_metric)
         self._any_sync = any(m.step_metric and m.step_sync for m in self._defs.values())
+
+
+def _record(name: str, metric: Metric | None, place: dict[str, int]) -> dict[str, Any]:
+    """One MetricRecord of `_wandb.m`; `place` gives each name's 1-based index in the list."""
+    record: dict[str, Any] = {_GLOB_NAME if name.endswith("*") else _NAME: name}
+    if metric is None:
+        return record
+    if metric.step_metric:
+        record[_STEP_INDEX] = place[metric.step_metric]
+    record[_OPTIONS] = [n for n, on in ((_STEP_SYNC, metric.step_sync), (_HIDDEN, metric.hidden), (_DEFINED, True)) if on]
+    summary = sorted(_SUMMARY_FIELDS[name] for name in metric.summary)
+    if summary:
+        record[_SUMMARY] = summary
+    if metric.goal:
+        record[_GOAL] = _GOAL_NUMBERS[metric.goal]
+    return record
+
+
+def _numbers(value: Any) -> set[int]:
+    """The field numbers a stored nested message of booleans lists (nothing when it is not such a list)."""
+    return {n for n in value if type(n) is int} if isinstance(value, list) else set()
 
 
 def _check_name(name: Any) -> None:

@@ -228,7 +228,7 @@ class Run:
         self._config = config
         self._summary = summary
         summary._encode = self._summary_value
-        self._metrics = MetricRules()
+        self._metrics = MetricRules.from_wandb(config.get("_wandb"))  # a resumed run's definitions go on
         self._step = start_step
         self._pending: dict[str, Any] = {}
         # NaN and infinities need the slower JSON encoder; most rows never have them.
@@ -377,12 +377,15 @@ class Run:
         if self._media:
             self._send_files(list(dict.fromkeys(self._media)))
         if self._charts:
-            wandb = dict(self._config.get("_wandb") or {})
-            wandb["visualize"] = {**(wandb.get("visualize") or {}), **self._charts}
-            self._config.update({"_wandb": wandb}, allow_val_change=True)
+            charts = (self._config.get("_wandb") or {}).get("visualize") or {}
+            self._bookkeep("visualize", {**charts, **self._charts})
         for artifact in self._tables:
             self._log_artifact(artifact, None, None, None)
         self._media, self._charts, self._tables = [], {}, []
+
+    def _bookkeep(self, key: str, value: Any) -> None:
+        """Set one entry of W&B's bookkeeping in the config (`_wandb`: custom charts, metric definitions)."""
+        self._config.update({"_wandb": {**(self._config.get("_wandb") or {}), key: value}}, allow_val_change=True)
 
     def _log_table_artifact(self, key: str, table_file: Path, cells: list[str]) -> None:
         """W&B keeps a logged table as the artifact run-ID-KEY (type run_table) too, which is how its users
@@ -420,11 +423,14 @@ class Run:
         goal: str | None = None,
         overwrite: bool | None = None,
     ) -> Metric:
-        """Customize how a metric (or a glob like "val/*") is summarized and plotted."""
+        """Customize how a metric (or a glob like "val/*") is summarized and plotted; the definitions go to the
+        config as W&B's `_wandb.m`, where the web app finds each chart's step metric."""
         if isinstance(step_metric, Metric):
             step_metric = step_metric.name
-        return self._metrics.define(name, step_metric=step_metric, step_sync=step_sync, hidden=hidden,
-                                    summary=summary, goal=goal, overwrite=overwrite)
+        metric = self._metrics.define(name, step_metric=step_metric, step_sync=step_sync, hidden=hidden,
+                                      summary=summary, goal=goal, overwrite=overwrite)
+        self._bookkeep("m", self._metrics.wandb_records())
+        return metric
 
     # -- watching PyTorch models -----------------------------------------------------
     def watch(self, models: Module | Sequence[Module], criterion: Any = None,

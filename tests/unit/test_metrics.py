@@ -333,3 +333,58 @@ def test_a_resumed_summary_with_nan_or_text_seeds_nothing_wrong(rules: MetricRul
     rules.define("loss", summary="min,max")
     rules.observe({"loss": 2.0}, resumed)
     assert resumed._data["loss"] == {"min": 2.0, "max": 2.0}
+
+
+# --- W&B's `_wandb.m` records -------------------------------------------------
+
+
+def test_records_are_wbs_metric_records_with_step_metrics_by_their_place(rules: MetricRules) -> None:
+    """Keys are MetricRecord field numbers: 1 name, 2 glob_name, 5 the step metric's 1-based place, 6 options
+    (1 step_sync, 2 hidden, 3 defined), 7 summary (1 min, 2 max, 3 mean, 5 last, 8 first), 8 goal (1 minimize)."""
+    rules.define("val/*", step_metric="epoch")
+    rules.define("epoch", hidden=True)
+    rules.define("loss", step_metric="batch", step_sync=False, summary="min,last,first", goal="minimize")
+    rules.define("acc", summary="best", goal="maximize")
+    assert rules.wandb_records() == [
+        {"2": "val/*", "5": 2, "6": [1, 3]},
+        {"1": "epoch", "6": [2, 3]},
+        {"1": "loss", "5": 5, "6": [3], "7": [1, 5, 8], "8": 1},
+        {"1": "acc", "6": [3], "7": [2], "8": 2},
+        {"1": "batch"},  # a step metric never defined: a record for its place, not a definition
+    ]
+
+
+def test_records_read_back_as_the_same_definitions() -> None:
+    rules = MetricRules()
+    rules.define("epoch")
+    rules.define("val/*", step_metric="epoch", summary="max")
+    rules.define("loss", step_metric="batch", step_sync=False, hidden=True, summary="none")
+    rules.define("acc", summary="mean", goal="maximize")
+    again = MetricRules.from_wandb({"m": rules.wandb_records(), "visualize": {}})
+    assert again.definitions() == rules.definitions()
+    assert again.wandb_records() == rules.wandb_records()
+
+
+def test_records_the_official_client_wrote_are_read() -> None:
+    """W&B's client: a step metric as its place (5) or, in older clients, by name (4); a glob's expansion for one
+    key and a step metric nobody defined have no `defined` option and are no definitions; best needs its goal."""
+    written = [{"1": "step"}, {"1": "train/loss", "5": 1, "6": [1, 3], "7": [4], "8": 1},
+               {"1": "val/acc", "5": 1, "6": [1]}, {"2": "val/*", "4": "epoch", "6": [3]},
+               {"1": "hidden", "6": [2, 3]}]
+    rules = MetricRules.from_wandb({"m": written})
+    assert rules.definitions() == [
+        Metric("train/loss", step_metric="step", step_sync=True, summary=("min",), goal="minimize"),
+        Metric("val/*", step_metric="epoch", step_sync=False),
+        Metric("hidden", hidden=True),
+    ]
+
+
+@pytest.mark.parametrize("bookkeeping", [None, "m", {"m": None}, {"m": {"1": "x"}}, {}])
+def test_no_records_no_definitions(bookkeeping: object) -> None:
+    assert MetricRules.from_wandb(bookkeeping).definitions() == []
+
+
+def test_records_that_make_no_sense_are_passed_over() -> None:
+    written = [None, "loss", {"6": [3]}, {"1": "a*b", "6": [3]}, {"1": "x", "5": 99, "6": [3], "7": "min"},
+               {"1": "y", "5": True, "6": [3, "2"]}, {"1": "best", "7": [4], "6": [3]}, {"1": "ok", "5": 1, "6": [3]}]
+    assert MetricRules.from_wandb({"m": written}).definitions() == [Metric("x"), Metric("y"), Metric("ok")]

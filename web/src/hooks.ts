@@ -18,3 +18,55 @@ export function useLoad<T>(load: () => Promise<T>, inputs: unknown[]): Loaded<T>
   }, inputs);
   return loaded;
 }
+
+/** One page of a cursor connection, as a list of nodes. */
+export interface Page<Node> {
+  nodes: Node[];
+  totalCount: number;
+  endCursor: string | null;
+  hasNextPage: boolean;
+}
+
+/** A GraphQL connection's page as a Page. */
+export function pageOf<Node>(connection: {
+  totalCount: number;
+  pageInfo: { endCursor: string | null; hasNextPage: boolean };
+  edges: { node: Node }[];
+}): Page<Node> {
+  return { nodes: connection.edges.map((edge) => edge.node), totalCount: connection.totalCount, ...connection.pageInfo };
+}
+
+export interface Pages<Node> {
+  nodes: Node[];
+  totalCount: number;
+  hasNextPage: boolean;
+  loading: boolean;
+  error: Error | null;
+  /** Load the next page after the last one shown (nothing while one is loading). */
+  more: () => void;
+}
+
+/** A long list shown a page at a time: the first page as the view loaded it, each next one by its cursor on demand.
+ * Give the component using it a key per list, so that another run's list starts again from its own first page. */
+export function usePages<Node>(first: Page<Node>, next: (after: string) => Promise<Page<Node>>): Pages<Node> {
+  const [pages, setPages] = useState<Page<Node>[]>([first]);
+  const [loading, setLoading] = useState(false);
+  const [error, setError] = useState<Error | null>(null);
+  const last = pages[pages.length - 1] ?? first;
+  const more = () => {
+    if (loading || !last.hasNextPage || last.endCursor === null) return;
+    setLoading(true);
+    setError(null);
+    next(last.endCursor).then(
+      (page) => {
+        setPages((shown) => [...shown, page]);
+        setLoading(false);
+      },
+      (failure: unknown) => {
+        setError(failure instanceof Error ? failure : new Error(String(failure)));
+        setLoading(false);
+      },
+    );
+  };
+  return { nodes: pages.flatMap((page) => page.nodes), totalCount: last.totalCount, hasNextPage: last.hasNextPage, loading, error, more };
+}

@@ -32,6 +32,10 @@ export function parseJson(text: string, exact = false): Json {
   }) as Json;
 }
 
+export function isObject(value: Json | undefined): value is JsonObject {
+  return value !== null && value !== undefined && typeof value === "object" && !Array.isArray(value);
+}
+
 export function parseObject(text: string, exact = false): JsonObject {
   const value = parseJson(text, exact);
   return value !== null && typeof value === "object" && !Array.isArray(value) ? value : {};
@@ -56,4 +60,12 @@ export function configValues(text: string): JsonObject {
     values[key] = wrapped ? (entry.value ?? null) : entry;
   }
   return values;
+}
+
+/** W&B's bookkeeping in a run's config (`_wandb`: custom charts, metric definitions), whether wrapped as config
+ * values are ({"value": ...}) or not; {} when there is none. */
+export function wandbBookkeeping(configText: string): JsonObject {
+  const wandb = parseObject(configText)._wandb;
+  const inner = isObject(wandb) && isObject(wandb.value) ? wandb.value : wandb;
+  return isObject(inner) ? inner : {};
 }

@@ -123,7 +123,7 @@ function App() {
       <main>
         {route.page === "projects" && <ProjectsPage entity={route.entity} />}
         {route.page === "runs" && <RunsPage entity={route.entity} project={route.project} query={url.searchParams} />}
-        {route.page === "run" && <RunPage entity={route.entity} project={route.project} run={route.run} />}
+        {route.page === "run" && <RunPage entity={route.entity} project={route.project} run={route.run} charts={route.charts} />}
         {route.page === "artifacts" && <ArtifactsPage entity={route.entity} project={route.project} type={route.type} />}
         {route.page === "collection" && (
           <CollectionPage entity={route.entity} project={route.project} type={route.type} collection={route.collection} />

@@ -5,7 +5,7 @@ export type Route =
   | { page: "signin"; next: string }
   | { page: "projects"; entity: string | null }
   | { page: "runs"; entity: string; project: string }
-  | { page: "run"; entity: string; project: string; run: string }
+  | { page: "run"; entity: string; project: string; run: string; charts: ChartSettings }
   | { page: "artifacts"; entity: string; project: string; type: string | null }
   | { page: "collection"; entity: string; project: string; type: string; collection: string }
   | { page: "version"; entity: string; project: string; type: string; collection: string; version: string }
@@ -18,6 +18,44 @@ export type Route =
   | { page: "sweep"; entity: string; project: string; sweep: string }
   | { page: "unbuilt"; what: string }
   | { page: "notfound" };
+
+/** The run page's chart settings, kept in its URL (?x=epoch&smoothing=0.6&log=1) so that a shared link opens the
+ * same view and the back button undoes a change. `x` is null for the default: each chart against its step metric
+ * (define_metric's), else against _step; any other x overrides every chart. */
+export interface ChartSettings {
+  x: string | null;
+  smoothing: number;
+  logY: boolean;
+}
+
+export const MAX_SMOOTHING = 0.99;
+
+/** What the URL asks for; a value that makes no sense (a smoothing of "abc" or 5) is ignored. Whether x names an
+ * axis the run has is for the page to check, which knows the run's keys. */
+export function chartSettings(params: URLSearchParams): ChartSettings {
+  const smoothing = Number(params.get("smoothing") ?? "0");
+  return {
+    x: params.get("x") || null,
+    smoothing: Number.isFinite(smoothing) && smoothing >= 0 && smoothing <= MAX_SMOOTHING ? smoothing : 0,
+    logY: params.get("log") === "1",
+  };
+}
+
+/** The current address with `settings` in its query string (defaults left out), other parameters kept. */
+export function chartSettingsUrl(settings: ChartSettings): string {
+  const params = new URLSearchParams(location.search);
+  const values: [string, string | null][] = [
+    ["x", settings.x],
+    ["smoothing", settings.smoothing > 0 ? String(settings.smoothing) : null],
+    ["log", settings.logY ? "1" : null],
+  ];
+  for (const [name, value] of values) {
+    if (value === null) params.delete(name);
+    else params.set(name, value);
+  }
+  const search = params.toString();
+  return location.pathname + (search ? `?${search}` : "");
+}
 
 function segments(pathname: string): string[] {
   return pathname
@@ -68,7 +106,7 @@ export function parse(location: Location | URL): Route {
     return { page: "runs", entity: first, project: second };
   }
   if (third === "runs" && fourth !== undefined && parts.length === 4) {
-    return { page: "run", entity: first, project: second, run: fourth };
+    return { page: "run", entity: first, project: second, run: fourth, charts: chartSettings(new URLSearchParams(location.search)) };
   }
   if (third === "artifacts" && parts.length <= 6) {
     const where = { entity: first, project: second };

@@ -249,10 +249,39 @@ export type RunOverviewQueryVariables = Exact<{
   project: string;
   run: string;
   consoleLines: number;
+  filesPage: number;
+  artifactsPage: number;
 }>;
 
 
-export type RunOverviewQuery = { project: { name: string, entityName: string, run: { name: string, displayName: string | null, state: string, exitCode: number | null, createdAt: string, heartbeatAt: string | null, finishedAt: string | null, host: string | null, group: string | null, jobType: string | null, notes: string | null, tags: Array<string>, config: string, summaryMetrics: string, historyKeys: string, historyLineCount: number, lastHistoryStep: number | null, sweepName: string | null, consoleTail: Array<string>, consoleLineCount: number, runtimeTail: Array<string>, user: { username: string } | null, files: { totalCount: number, edges: Array<{ node: { name: string, sizeBytes: number, updatedAt: string, url: string } }> } } | null } | null };
+export type RunOverviewQuery = { project: { name: string, entityName: string, run: { name: string, displayName: string | null, state: string, exitCode: number | null, createdAt: string, heartbeatAt: string | null, finishedAt: string | null, host: string | null, group: string | null, jobType: string | null, notes: string | null, tags: Array<string>, config: string, summaryMetrics: string, historyKeys: string, historyLineCount: number, lastHistoryStep: number | null, sweepName: string | null, consoleTail: Array<string>, consoleLineCount: number, runtimeTail: Array<string>, user: { username: string } | null, metadataFile: { url: string } | null, files: { totalCount: number, pageInfo: { endCursor: string | null, hasNextPage: boolean }, edges: Array<{ node: { name: string, sizeBytes: number, updatedAt: string, url: string } }> }, loggedArtifacts: { totalCount: number, pageInfo: { endCursor: string | null, hasNextPage: boolean }, edges: Array<{ node: { id: string, versionIndex: number | null, typeName: string, size: number, aliases: Array<string>, createdAt: string, collection: { name: string, typeName: string, entityName: string, projectName: string } } }> }, usedArtifacts: { totalCount: number, pageInfo: { endCursor: string | null, hasNextPage: boolean }, edges: Array<{ node: { id: string, versionIndex: number | null, typeName: string, size: number, aliases: Array<string>, createdAt: string, collection: { name: string, typeName: string, entityName: string, projectName: string } } }> } } | null } | null };
+
+export type RunFilePageFragment = { totalCount: number, pageInfo: { endCursor: string | null, hasNextPage: boolean }, edges: Array<{ node: { name: string, sizeBytes: number, updatedAt: string, url: string } }> };
+
+export type RunFilesQueryVariables = Exact<{
+  entityName: string;
+  project: string;
+  run: string;
+  first: number;
+  after: string;
+}>;
+
+
+export type RunFilesQuery = { project: { run: { files: { totalCount: number, pageInfo: { endCursor: string | null, hasNextPage: boolean }, edges: Array<{ node: { name: string, sizeBytes: number, updatedAt: string, url: string } }> } } | null } | null };
+
+export type RunArtifactPageFragment = { totalCount: number, pageInfo: { endCursor: string | null, hasNextPage: boolean }, edges: Array<{ node: { id: string, versionIndex: number | null, typeName: string, size: number, aliases: Array<string>, createdAt: string, collection: { name: string, typeName: string, entityName: string, projectName: string } } }> };
+
+export type RunArtifactsQueryVariables = Exact<{
+  entityName: string;
+  project: string;
+  run: string;
+  first: number;
+  after: string;
+  logged: boolean;
+}>;
+
+
+export type RunArtifactsQuery = { project: { run: { loggedArtifacts?: { totalCount: number, pageInfo: { endCursor: string | null, hasNextPage: boolean }, edges: Array<{ node: { id: string, versionIndex: number | null, typeName: string, size: number, aliases: Array<string>, createdAt: string, collection: { name: string, typeName: string, entityName: string, projectName: string } } }> }, usedArtifacts?: { totalCount: number, pageInfo: { endCursor: string | null, hasNextPage: boolean }, edges: Array<{ node: { id: string, versionIndex: number | null, typeName: string, size: number, aliases: Array<string>, createdAt: string, collection: { name: string, typeName: string, entityName: string, projectName: string } } }> } } | null } | null };
 
 export type RunSampledHistoryQueryVariables = Exact<{
   entityName: string;

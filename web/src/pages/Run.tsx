@@ -1,13 +1,15 @@
 // A run: overview, a chart per history key (zoom fetches a finer sample of the visible steps), media panels,
-// system metrics, console output and files.
+// system metrics, console output, files and the artifact versions it logged and used.
 import { gql } from "../api";
 import { LineChart, type Series } from "../components/LineChart";
 import { Pairs } from "../components/Pairs";
 import { finite, type Where } from "../components/run/history";
 import { MediaPanels } from "../components/run/media/MediaPanels";
+import { ARTIFACTS_PAGE, RunArtifacts } from "../components/run/RunArtifacts";
 import { RunCharts } from "../components/run/RunCharts";
+import { FILES_PAGE, RunFiles } from "../components/run/RunFiles";
 import { ErrorBox, Loading } from "../components/Status";
-import { formatBytes, formatDuration, formatTime, withoutEscapes } from "../format";
+import { formatDuration, formatTime, withoutEscapes } from "../format";
 import type {
   RunOverviewQuery,
   RunOverviewQueryVariables,
@@ -17,6 +19,7 @@ import type {
 import { useLoad } from "../hooks";
 import { configValues, parseJson, parseObject, show, type Json, type JsonObject } from "../json";
 import runDocument from "../queries/run.graphql?raw";
+import type { ChartSettings } from "../router";
 
 const SAMPLES = 1000;
 const CONSOLE_LINES = 1000;
@@ -71,7 +74,7 @@ async function systemCharts(where: Where): Promise<[string, Series][]> {
 }
 
 async function metadata(run: RunData): Promise<JsonObject | null> {
-  const file = run.files.edges.find((edge) => edge.node.name === METADATA_FILE)?.node;
+  const file = run.metadataFile;
   if (!file || !file.url.startsWith("/files/")) return null;
   const response = await fetch(file.url, { credentials: "same-origin" });
   if (!response.ok) throw new Error(`${METADATA_FILE}: HTTP ${response.status}`);
@@ -84,6 +87,8 @@ async function loadRun(where: Where) {
     project: where.project,
     run: where.run,
     consoleLines: CONSOLE_LINES,
+    filesPage: FILES_PAGE,
+    artifactsPage: ARTIFACTS_PAGE,
   });
   if (!data.project) throw new Error(`No project ${where.entity}/${where.project}, or you may not see it.`);
   const run = data.project.run;
@@ -122,7 +127,7 @@ function runtimeOf(run: RunData, summary: JsonObject): number | null {
   return Number.isNaN(wall) ? null : Math.max(wall, 0);
 }
 
-export function RunPage(props: Where) {
+export function RunPage(props: Where & { charts: ChartSettings }) {
   const where = { entity: props.entity, project: props.project, run: props.run };
   const loaded = useLoad(() => loadRun(where), [props.entity, props.project, props.run]);
   if (loaded.state === "loading") return <Loading />;
@@ -131,6 +136,7 @@ export function RunPage(props: Where) {
   const git = gitOf(meta);
   const summaryValues = parseObject(run.summaryMetrics, true);
   const runtime = runtimeOf(run, summaryValues);
+  const here = `${where.entity}/${where.project}/${where.run}`; // paged lists start again on another run
   const overview: [string, Json | undefined][] = [
     ["Run id", run.name],
     ["State", run.state],
@@ -179,7 +185,7 @@ export function RunPage(props: Where) {
       </section>
       <section>
         <h2>Charts</h2>
-        <RunCharts where={where} keys={keys} />
+        <RunCharts where={where} keys={keys} config={run.config} settings={props.charts} />
       </section>
       <MediaPanels where={where} summary={run.summaryMetrics} config={run.config} />
       <section>
@@ -211,28 +217,11 @@ export function RunPage(props: Where) {
       </section>
       <section>
         <h2>Files</h2>
-        {run.files.edges.length === 0 ? (
-          <p class="empty">No files.</p>
-        ) : (
-          <table class="grid files">
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Size</th>
-                <th>Updated</th>
-              </tr>
-            </thead>
-            <tbody>
-              {run.files.edges.map(({ node }) => (
-                <tr key={node.name}>
-                  <td>{node.url.startsWith("/files/") ? <a href={node.url} download={node.name.split("/").pop()}>{node.name}</a> : node.name}</td>
-                  <td>{formatBytes(node.sizeBytes)}</td>
-                  <td>{formatTime(node.updatedAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <RunFiles key={here} where={where} first={run.files} />
+      </section>
+      <section class="run-artifacts-section">
+        <h2>Artifacts</h2>
+        <RunArtifacts key={here} where={where} logged={run.loggedArtifacts} used={run.usedArtifacts} />
       </section>
       <section>
         <h2>Metadata</h2>

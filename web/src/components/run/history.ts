@@ -45,9 +45,7 @@ export function objects(value: Json): JsonObject[] {
   return value.filter((row): row is JsonObject => row !== null && typeof row === "object" && !Array.isArray(row));
 }
 
-export function isObject(value: Json | undefined): value is JsonObject {
-  return value !== null && value !== undefined && typeof value === "object" && !Array.isArray(value);
-}
+export { isObject } from "../../json";
 
 export function finite(value: Json | undefined): number | null {
   return typeof value === "number" && Number.isFinite(value) ? value : null;

@@ -1,6 +1,6 @@
 // What the SDK logs for rich values, read from history and summary descriptors (W&B's format): which panel
 // shows a key, and the files one logged value names.
-import { parseObject, type Json, type JsonObject } from "../../../json";
+import { wandbBookkeeping, type Json, type JsonObject } from "../../../json";
 import { isObject } from "../history";
 
 export type Kind = "image" | "audio" | "video" | "html" | "histogram" | "table";
@@ -62,9 +62,7 @@ function tableKeyOf(panel: JsonObject, key: string): string {
 }
 
 export function customCharts(configText: string): CustomChart[] {
-  const wandb = parseObject(configText)._wandb;
-  const inner = isObject(wandb) && isObject(wandb.value) ? wandb.value : wandb;
-  const visualize = isObject(inner) ? inner.visualize : undefined;
+  const visualize = wandbBookkeeping(configText).visualize;
   if (!isObject(visualize)) return [];
   return Object.entries(visualize).flatMap(([key, chart]) => {
     const panel = isObject(chart) ? chart.panel_config : undefined;
