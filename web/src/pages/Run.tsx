@@ -16,7 +16,7 @@ import type {
   RunSystemEventsQuery,
   RunSystemEventsQueryVariables,
 } from "../generated/graphql";
-import { useLoad } from "../hooks";
+import { useLoad, type Loaded } from "../hooks";
 import { configValues, parseJson, parseObject, show, type Json, type JsonObject } from "../json";
 import runDocument from "../queries/run.graphql?raw";
 import type { ChartSettings } from "../router";
@@ -93,12 +93,7 @@ async function loadRun(where: Where) {
   if (!data.project) throw new Error(`No project ${where.entity}/${where.project}, or you may not see it.`);
   const run = data.project.run;
   if (!run) throw new Error(`No run ${where.run} in ${where.entity}/${where.project}.`);
-  const keys = chartKeys(run.historyKeys);
-  const [system, meta] = await Promise.all([
-    systemCharts(where),
-    metadata(run).catch((error: Error) => ({ error: error.message }) as JsonObject),
-  ]);
-  return { run, keys, system, meta };
+  return { run, keys: chartKeys(run.historyKeys) };
 }
 
 function commandOf(meta: JsonObject | null): string {
@@ -129,10 +124,31 @@ function runtimeOf(run: RunData, summary: JsonObject): number | null {
 
 export function RunPage(props: Where & { charts: ChartSettings }) {
   const where = { entity: props.entity, project: props.project, run: props.run };
-  const loaded = useLoad(() => loadRun(where), [props.entity, props.project, props.run]);
+  const inputs = [props.entity, props.project, props.run];
+  // The run's query and the system stream start at once; nothing the charts need waits for the other.
+  const loaded = useLoad(() => loadRun(where), inputs);
+  const system = useLoad(() => systemCharts(where), inputs);
   if (loaded.state === "loading") return <Loading />;
   if (loaded.state === "failed") return <ErrorBox error={loaded.error} />;
-  const { run, keys, system, meta } = loaded.value;
+  return <RunView where={where} charts={props.charts} run={loaded.value.run} keys={loaded.value.keys} system={system} />;
+}
+
+interface RunViewProps {
+  where: Where;
+  charts: ChartSettings;
+  run: RunData;
+  keys: string[];
+  system: Loaded<[string, Series][]>;
+}
+
+function RunView(props: RunViewProps) {
+  const { where, run, keys, system } = props;
+  // wandb-metadata.json fills in the overview's command and git lines when it arrives, beside the charts' load.
+  const metaLoaded = useLoad(
+    () => metadata(run).catch((error: Error) => ({ error: error.message }) as JsonObject),
+    [where.entity, where.project, where.run],
+  );
+  const meta = metaLoaded.state === "done" ? metaLoaded.value : null;
   const git = gitOf(meta);
   const summaryValues = parseObject(run.summaryMetrics, true);
   const runtime = runtimeOf(run, summaryValues);
@@ -190,11 +206,15 @@ export function RunPage(props: Where & { charts: ChartSettings }) {
       <MediaPanels where={where} summary={run.summaryMetrics} config={run.config} />
       <section>
         <h2>System</h2>
-        {system.length === 0 ? (
+        {system.state === "loading" ? (
+          <Loading />
+        ) : system.state === "failed" ? (
+          <ErrorBox error={system.error} />
+        ) : system.value.length === 0 ? (
           <p class="empty">No system metrics.</p>
         ) : (
           <div class="charts" data-section="system">
-            {system.map(([key, data]) => (
+            {system.value.map(([key, data]) => (
               <LineChart key={key} title={key} xLabel="_runtime (s)" data={data} />
             ))}
           </div>
@@ -225,7 +245,13 @@ export function RunPage(props: Where & { charts: ChartSettings }) {
       </section>
       <section>
         <h2>Metadata</h2>
-        {meta ? <Pairs label="metadata" entries={Object.entries(meta).sort(([a], [b]) => a.localeCompare(b))} /> : <p class="empty">No {METADATA_FILE}.</p>}
+        {metaLoaded.state === "loading" ? (
+          <Loading />
+        ) : meta ? (
+          <Pairs label="metadata" entries={Object.entries(meta).sort(([a], [b]) => a.localeCompare(b))} />
+        ) : (
+          <p class="empty">No {METADATA_FILE}.</p>
+        )}
       </section>
     </div>
   );
