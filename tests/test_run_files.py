@@ -29,11 +29,6 @@ def api_for(server: Server, key: str | None = None) -> wandb.Api:
     return wandb.Api(overrides={"base_url": server.url}, api_key=key or server.key)
 
 
-def blob_files(server: Server) -> set[Path]:
-    root = server.data_dir / "blobs"
-    return {p for p in root.rglob("*") if p.is_file()} if root.exists() else set()
-
-
 def vm_hwm_kib(pid: int) -> int:
     """Peak resident memory of a process (Linux)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -144,9 +139,9 @@ def test_identical_contents_are_uploaded_once(server: Server, sdk_env: dict[str,
     """
     sdk_env = {**sdk_env, "RUNBASE_X_DISABLE_META": "true", "RUNBASE_X_SAVE_REQUIREMENTS": "false"}  # only the saved file
     assert "PUTS 1" in run_script(script, sdk_env, cwd=tmp_path).stdout
-    stored = blob_files(server)
+    stored = server.stored_blobs()
     assert "PUTS 0" in run_script(script, sdk_env, cwd=tmp_path).stdout
-    assert blob_files(server) == stored
+    assert server.stored_blobs() == stored
     runs = list(api_for(server).runs("dedup"))
     digests = {run.file("model.txt").digest for run in runs}
     assert digests == {hashlib.sha256(content.encode()).hexdigest()}
@@ -194,25 +189,27 @@ def test_a_200_mb_file_moves_with_flat_memory(server: Server, backend: str, sdk_
         assert hashlib.file_digest(f, "sha256").hexdigest() == hasher.hexdigest()
 
 
-def test_a_corrupted_upload_is_rejected_with_nothing_stored(server: Server) -> None:
-    content = os.urandom(4096)
+@pytest.mark.parametrize("size", [4096, 20 * MB])  # one request to an object store, and a multipart upload
+def test_a_corrupted_upload_is_rejected_with_nothing_stored(any_store_server: Server, size: int) -> None:
+    server = any_store_server
+    content = os.urandom(size)
     wrong = hashlib.sha256(b"something else " + content).hexdigest()
-    before = blob_files(server)
+    before = server.stored_blobs()
     response = put_blob(server, content, wrong)
     assert response.status_code == 400
     assert response.json()["errors"][0]["extensions"]["code"] == "DIGEST_MISMATCH"
-    assert blob_files(server) == before
+    assert server.stored_blobs() == before
     head = httpx.head(f"{server.url}/files/blobs/{wrong}", headers={"Authorization": f"Bearer {server.key}"})
     assert head.status_code == 404
 
     run_id = new_run(server, "corrupt")
-    result = upsert_files(server, "corrupt", run_id, [{"name": "x.bin", "sha256": wrong, "size": 4096}])
+    result = upsert_files(server, "corrupt", run_id, [{"name": "x.bin", "sha256": wrong, "size": size}])
     assert "upload it first" in result["errors"][0]["message"]
     right = put_blob(server, content)
     assert right.status_code == 201 and put_blob(server, content).status_code == 200  # idempotent
     result = upsert_files(server, "corrupt", run_id, [{"name": "x.bin", "sha256": right.json()["sha256"],
-                                                       "size": 4095}])
-    assert "not the declared 4095" in result["errors"][0]["message"]
+                                                       "size": size - 1}])
+    assert f"not the declared {size - 1}" in result["errors"][0]["message"]
     assert put_blob(server, content, "not-a-digest").status_code == 400
     assert httpx.put(f"{server.url}/files/blobs/{wrong}", content=content).status_code == 401
 
@@ -227,7 +224,7 @@ def test_the_size_limit_refuses_large_uploads(tmp_path: Path) -> None:
                              headers={"Authorization": f"Bearer {server.key}"})
         assert streamed.status_code == 413
         assert "RUNBASE_MAX_FILE_BYTES" in streamed.json()["errors"][0]["message"]
-        assert blob_files(server) == set()
+        assert server.stored_blobs() == set()
         assert put_blob(server, content[:1000]).status_code == 201
     finally:
         server.stop()

@@ -8,15 +8,13 @@ Large files still travel alone (PUT /files/blobs/SHA256, GET .../PATH), streamed
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 from urllib.parse import quote
 
 from ..errors import UserError
 from . import blobs
 
 MAX_HEADER = 256
-READ_SIZE = 1 << 20
 
 
 class BundleReader:
@@ -63,10 +61,9 @@ class BundleReader:
             yield piece
 
 
-def download_records(entries: list[tuple[str, str, int, Path]]) -> Iterator[bytes]:
-    """A download bundle of (path, sha256, size, stored file) entries, read from disk as it is sent."""
-    for path, digest, size, stored in entries:
+async def download_records(store: blobs.BlobStore, entries: list[tuple[str, str, int]]) -> AsyncIterator[bytes]:
+    """A download bundle of (path, sha256, size) entries, read from the blob store as it is sent."""
+    for path, digest, size in entries:
         yield f"{digest} {size} {quote(path, safe='/')}\n".encode()
-        with stored.open("rb") as source:
-            while chunk := source.read(READ_SIZE):
-                yield chunk
+        async for chunk in store.read(digest):
+            yield chunk
