@@ -149,6 +149,21 @@ def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3]:
     server.stop()
 
 
+@pytest.fixture(params=["local", "s3"])
+def blob_store(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
+    """A BlobStore of each kind, in this process: on local disk, then in the S3 server under a prefix of its own."""
+    from runbase_server.artifacts import blobs
+    from runbase_server.artifacts.object_store import S3BlobStore
+    from runbase_server.settings import ServerSettings
+
+    if request.param == "local":
+        return blobs.LocalBlobStore(tmp_path / "blobs")
+    s3: S3 = request.getfixturevalue("s3")
+    prefix = f"unit-{uuid.uuid4().hex[:12]}"
+    return S3BlobStore.from_settings(ServerSettings(data_dir=tmp_path, **{
+        key.removeprefix("RUNBASE_").lower(): value for key, value in s3.env(prefix).items()}))
+
+
 class Server:
     """A `runbase server` process; can be killed and restarted on the same port and database."""
 
@@ -207,6 +222,15 @@ class Server:
             return {key.rsplit("/", 1)[-1] for key in self.s3.keys(self.blob_prefix, "blobs/")}
         root = self.data_dir / "blobs"
         return {path.name for path in root.rglob("*") if path.is_file()} if root.exists() else set()
+
+    def blob(self, digest: str) -> bytes:
+        """A stored blob's contents, read from the disk or the S3 server."""
+        if self.s3 is not None:
+            import obstore
+
+            return bytes(obstore.get(self.s3.store(self.blob_prefix), f"blobs/{digest[:2]}/{digest[2:4]}/{digest}")
+                         .bytes())
+        return (self.data_dir / "blobs" / digest[:2] / digest[2:4] / digest).read_bytes()
 
     def graphql(self, query: str, variables: dict[str, Any] | None = None, key: str | None = None) -> dict[str, Any]:
         response = httpx.post(f"{self.url}/graphql", json={"query": query, "variables": variables or {}},

@@ -13,37 +13,18 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
-from urllib.parse import urlparse
 
 import httpx
 import pytest
-from conftest import S3, S3_BUCKET, Server, free_port, run_script, sdk_environment
+from conftest import S3, Server, free_port, run_script, sdk_environment
 from runbase_server.artifacts import blobs
 from runbase_server.artifacts.object_store import PART_SIZE, S3BlobStore
-from runbase_server.database import Database, upgrade
-from runbase_server.settings import ServerSettings, check_blob_store
-from runbase_server.tables import BlobHolder, Entity, Project, Run, RunFile, User
-from sqlalchemy import select
-from test_run_files import CuttingProxy, new_run, put_blob, upsert_files
+from runbase_server.settings import check_blob_store
+from test_run_files import new_run, put_blob, upsert_files
 
 import runbase
-from runbase.connection import Connection
-from runbase.files import FileClient, digest_of
 
 MB = 1 << 20
-
-
-def s3_store(s3: S3, data_dir: Path, prefix: str) -> S3BlobStore:
-    settings = ServerSettings(data_dir=data_dir, blob_store=f"s3://{S3_BUCKET}/{prefix}", s3_endpoint_url=s3.url,
-                              s3_region="us-east-1", s3_access_key_id="test", s3_secret_access_key="test")
-    return S3BlobStore.from_settings(settings)
-
-
-@pytest.fixture(params=["local", "s3"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> blobs.BlobStore:
-    if request.param == "local":
-        return blobs.LocalBlobStore(tmp_path / "blobs")
-    return s3_store(request.getfixturevalue("s3"), tmp_path, f"unit-{uuid.uuid4().hex[:12]}")
 
 
 async def _chunks(data: bytes) -> AsyncIterator[bytes]:
@@ -69,7 +50,8 @@ def read(store: blobs.BlobStore, digest: str, start: int = 0, end: int | None = 
     return asyncio.run(collect())
 
 
-def test_a_blob_goes_in_whole_and_comes_out_whole_or_in_ranges(store: blobs.BlobStore) -> None:
+def test_a_blob_goes_in_whole_and_comes_out_whole_or_in_ranges(blob_store: blobs.BlobStore) -> None:
+    store = blob_store
     small, large = os.urandom(1000), os.urandom(PART_SIZE * 2 + 12345)  # one request; a multipart upload
     for data in (small, large, b""):
         digest = hashlib.sha256(data).hexdigest()
@@ -77,8 +59,10 @@ def test_a_blob_goes_in_whole_and_comes_out_whole_or_in_ranges(store: blobs.Blob
         assert put(store, data) is True
         assert store.size(digest) == len(data)
         assert read(store, digest) == data
-        assert put(store, data) is False  # stored already: checked, not stored twice
+        put(store, data)  # again: the same contents (an object store may write a small blob again)
+        assert read(store, digest) == data
     digest = hashlib.sha256(large).hexdigest()
+    assert put(store, large) is False  # checked, not written again
     for start, end in [(0, 10), (5, None), (MB - 3, MB + 3), (PART_SIZE + 1, PART_SIZE * 2 + 100), (7, 7)]:
         assert read(store, digest, start, end) == large[start:end]
     missing = hashlib.sha256(b"never stored").hexdigest()
@@ -91,7 +75,8 @@ def test_a_blob_goes_in_whole_and_comes_out_whole_or_in_ranges(store: blobs.Blob
     assert store.size(digest) is None
 
 
-def test_contents_that_do_not_match_never_become_visible(store: blobs.BlobStore) -> None:
+def test_contents_that_do_not_match_never_become_visible(blob_store: blobs.BlobStore) -> None:
+    store = blob_store
     for data in (os.urandom(1000), os.urandom(PART_SIZE + MB)):
         wrong = hashlib.sha256(b"something else" + data).hexdigest()
         with pytest.raises(blobs.DigestMismatch):
@@ -107,42 +92,9 @@ def test_contents_that_do_not_match_never_become_visible(store: blobs.BlobStore)
     assert list(store.stored_before(time.time() + 60)) == []
 
 
-def test_garbage_collection_keeps_used_touched_and_recent_blobs(store: blobs.BlobStore, tmp_path: Path) -> None:
-    db = Database(f"sqlite:///{tmp_path / 'gc.db'}")
-    upgrade(db.engine)
-    contents = {name: f"{name} {uuid.uuid4()}".encode() for name in ("used", "unused", "touched", "recent")}
-    digests = {name: hashlib.sha256(data).hexdigest() for name, data in contents.items()}
-    for name in ("used", "unused", "touched"):
-        put(store, contents[name])
-    time.sleep(2.2)  # older than the grace period below, whatever the store's clock resolution
-    store.touch(digests["touched"])  # a HEAD found it: the client attaches it without uploading
-    put(store, contents["recent"])
-    with db.session() as session:
-        user, entity = User(username="u"), Entity(name="u")
-        session.add_all([user, entity])
-        session.flush()
-        project = Project(entity_id=entity.id, name="p")
-        session.add(project)
-        session.flush()
-        run = Run(project_id=project.id, name="r")
-        session.add(run)
-        session.flush()
-        session.add(RunFile(run_id=run.id, name="model.pt", sha256=digests["used"], size=len(contents["used"])))
-        session.add_all([BlobHolder(sha256=digest, user_id=user.id) for digest in digests.values()])
-
-    assert blobs.collect_garbage(db, store, grace_seconds=1.5) == 1
-
-    assert {name for name, digest in digests.items() if store.size(digest) is not None} == {
-        "used", "touched", "recent"}
-    with db.session() as session:
-        assert set(session.scalars(select(BlobHolder.sha256))) == {
-            digests[name] for name in ("used", "touched", "recent")}
-    db.dispose()
-
-
-def test_an_object_store_keeps_its_touch_records_only_for_the_grace_period(s3: S3, tmp_path: Path) -> None:
-    prefix = f"unit-{uuid.uuid4().hex[:12]}"
-    store = s3_store(s3, tmp_path, prefix)
+@pytest.mark.parametrize("blob_store", ["s3"], indirect=True)
+def test_an_object_store_keeps_its_touch_records_only_for_the_grace_period(blob_store: S3BlobStore, s3: S3) -> None:
+    store, prefix = blob_store, blob_store.store.prefix
     store.touch(hashlib.sha256(b"a").hexdigest(), hashlib.sha256(b"b").hexdigest())
     store.touch()  # nothing to record
     assert len(s3.keys(prefix, "touched/")) == 1
@@ -174,7 +126,7 @@ def test_a_store_the_server_cannot_use_stops_it_with_one_line(s3: S3, tmp_path: 
     missing = {**s3.env("x"), "RUNBASE_BLOB_STORE": "s3://no-such-bucket-here/x"}
     result = start(env=missing)
     assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
-    assert "cannot use the blob store s3://no-such-bucket-here/x" in result.stderr
+    assert "cannot use the blob store s3://no-such-bucket-here/x" in result.stderr and "NoSuchBucket" in result.stderr
 
 
 def test_artifacts_and_run_files_move_through_the_object_store(s3_server: Server, tmp_path: Path) -> None:
@@ -216,24 +168,6 @@ def test_artifacts_and_run_files_move_through_the_object_store(s3_server: Server
     assert ranged.status_code == 206 and ranged.content == (data / "weights.bin").read_bytes()[100:200]
     assert ranged.headers["content-range"] == f"bytes 100-199/{PART_SIZE * 2 + 5}"
     assert httpx.get(url, headers={**auth, "Range": f"bytes={PART_SIZE * 3}-"}).status_code == 416
-
-
-def test_an_upload_cut_off_is_sent_again_whole_and_stored_once(s3_server: Server, tmp_path: Path) -> None:
-    """The object store keeps nothing of a broken upload (see object_store.py): the SDK starts it over."""
-    big = tmp_path / "cut.bin"
-    big.write_bytes(os.urandom(24 * MB))
-    digest, size = digest_of(big)
-    proxy = CuttingProxy(urlparse(s3_server.url).port, cut_after=14 * MB)
-    connection = Connection(proxy.url, s3_server.key)
-    try:
-        FileClient(connection).put_blob(big, digest, size)
-    finally:
-        connection.close()
-        proxy.close()
-    assert proxy.connections >= 2
-    assert digest in s3_server.stored_blobs()
-    got = httpx.head(f"{s3_server.url}/files/blobs/{digest}", headers={"Authorization": f"Bearer {s3_server.key}"})
-    assert got.status_code == 200 and got.headers["content-length"] == str(size)
 
 
 def test_the_collector_removes_only_unused_objects(backend: str, s3: S3, tmp_path: Path,

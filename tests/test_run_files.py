@@ -59,7 +59,8 @@ def put_blob(server: Server, content: bytes, digest: str | None = None) -> httpx
                      headers={"Authorization": f"Bearer {server.key}"})
 
 
-def test_save_upload_and_restore_round_trip(server: Server, sdk_env: dict[str, str], tmp_path: Path) -> None:
+def test_save_upload_and_restore_round_trip(any_store_server: Server, tmp_path: Path) -> None:
+    server, sdk_env = any_store_server, sdk_environment(any_store_server, tmp_path)
     work = tmp_path / "work"
     work.mkdir()
     run_id = uuid.uuid4().hex[:12]
@@ -478,7 +479,10 @@ class CuttingProxy:
         self.listener.close()
 
 
-def test_the_sdk_resumes_an_upload_after_the_connection_breaks(server: Server, tmp_path: Path) -> None:
+def test_the_sdk_resumes_an_upload_after_the_connection_breaks(any_store_server: Server, tmp_path: Path) -> None:
+    """The disk store keeps the part that came, so the SDK sends only the rest; an object store keeps nothing of
+    a broken upload (object_store.py), so the SDK sends it again whole."""
+    server = any_store_server
     big = tmp_path / "resumable.bin"
     big.write_bytes(os.urandom(24 * MB))
     digest, size = digest_of(big)
@@ -490,9 +494,9 @@ def test_the_sdk_resumes_an_upload_after_the_connection_breaks(server: Server, t
         connection.close()
         proxy.close()
     assert proxy.connections >= 2
-    assert proxy.sent < size + 8 * MB, f"{proxy.sent} bytes sent: the upload started over instead of resuming"
-    stored = server.data_dir / "blobs" / digest[:2] / digest[2:4] / digest
-    assert stored.read_bytes() == big.read_bytes()
+    if server.s3 is None:
+        assert proxy.sent < size + 8 * MB, f"{proxy.sent} bytes sent: the upload started over instead of resuming"
+    assert server.blob(digest) == big.read_bytes()
 
 
 def test_a_save_while_the_server_is_down_does_not_stop_training_and_uploads_at_finish(

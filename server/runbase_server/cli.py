@@ -150,14 +150,13 @@ def _check_blob_store(settings: ServerSettings) -> None:
     """One request to the object store, so that a wrong bucket, endpoint or credential is one line at start."""
     if not settings.blob_store:
         return
-    from .artifacts.object_store import S3BlobStore
+    from .artifacts.object_store import S3BlobStore, reason
 
     store = S3BlobStore.from_settings(settings)
     try:
         store.check()
     except Exception as exc:  # noqa: BLE001 - whatever the store answers, the server cannot use it
-        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise StartupError(f"cannot use the blob store {store.describe()}: {reason}") from None
+        raise StartupError(f"cannot use the blob store {store.describe()}: {reason(exc)}") from None
 
 
 def _settings(args: argparse.Namespace) -> ServerSettings:

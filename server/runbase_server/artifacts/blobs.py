@@ -75,7 +75,7 @@ class BlobStore(Protocol):
 
     async def put(self, digest: str, chunks: AsyncIterator[bytes], max_bytes: int, upload_key: str | None = None,
                   *, offset: int = 0) -> bool:
-        """Store the chunks as the blob `digest`; True if it was new. Raises DigestMismatch or
+        """Store the chunks as the blob `digest`; False when the store had it already and wrote nothing. Raises DigestMismatch or
         BlobTooLarge (with nothing stored, nothing visible) when the contents are not what was declared. With
         an `upload_key` (the uploader), a store that can keeps an interrupted upload so that a later call with
         `offset` (its length, see `resumable_at`) sends only the rest; OffsetMismatch says where to resume."""

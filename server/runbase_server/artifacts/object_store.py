@@ -10,8 +10,10 @@ back to hash it again): a client sends such a file again whole."""
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
+from datetime import timedelta
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
@@ -31,6 +33,15 @@ TOUCHED = "touched/"
 PART_SIZE = 8 << 20  # a blob larger than this is uploaded in parts of this size (S3 wants at least 5 MiB)
 PARTS_IN_FLIGHT = 4  # parts of one upload sent at once
 CONCURRENCY = 16  # requests at once for one call about many blobs (sizes, touches read back)
+RETRY_FOR = timedelta(seconds=30)  # a request the store keeps failing gives up after this (obstore: 3 minutes)
+S3_ERROR = re.compile(r"<Code>([^<]*)</Code>\s*<Message>([^<]*)</Message>")
+
+
+def reason(exc: Exception) -> str:
+    """What an object store's error says, in one line: the S3 error code and message where it has them."""
+    text = str(exc)
+    found = S3_ERROR.search(text)
+    return f"{found[1]}: {found[2]}" if found else (text.strip().splitlines() or [type(exc).__name__])[0][:300]
 
 
 def s3_settings(settings: ServerSettings) -> tuple[str | None, ...]:
@@ -64,7 +75,8 @@ class S3BlobStore:
         # A plain-HTTP endpoint is one the operator named (a store on the same host or network): allow it.
         client_options: dict[str, Any] = {"allow_http": True} if endpoint.startswith("http://") else {}
         store = S3Store(bucket, prefix=prefix or None, config=config,  # type: ignore[arg-type]
-                        client_options=client_options)  # type: ignore[arg-type]
+                        client_options=client_options,  # type: ignore[arg-type]
+                        retry_config={"max_retries": 4, "retry_timeout": RETRY_FOR})
         return cls(store, settings.blob_store + (f" at {endpoint}" if endpoint else ""))
 
     def describe(self) -> str:
@@ -99,19 +111,19 @@ class S3BlobStore:
         if offset:
             raise OffsetMismatch(0)
         stream = checked(digest, chunks, max_bytes)
-        if await anyio.to_thread.run_sync(self.size, digest) is not None:
-            async for _chunk in stream:  # read and checked all the same: that proves the uploader has them
-                pass
-            await anyio.to_thread.run_sync(self.touch, digest)
-            return False
         head = bytearray()
         async for chunk in stream:
             head += chunk
             if len(head) >= PART_SIZE:
                 break
-        else:  # the whole blob came and matched its digest: one request
+        else:  # the whole blob came and matched its digest: one request, writing it again if stored already
             await obstore.put_async(self.store, key, bytes(head), use_multipart=False)
             return True
+        if await anyio.to_thread.run_sync(self.size, digest) is not None:
+            async for _chunk in stream:  # read and checked all the same: that proves the uploader has them
+                pass
+            await anyio.to_thread.run_sync(self.touch, digest)
+            return False
         # Parts go up as they come; the checked stream raises at its end if the digest does not match, and
         # obstore then aborts the multipart upload instead of completing it.
         await obstore.put_async(self.store, key, _prepend(bytes(head), stream), chunk_size=PART_SIZE,

@@ -143,28 +143,32 @@ class FileRoutes:
         if isinstance(viewer, JSONResponse):
             return viewer
         reader = bundles.BundleReader(request.stream())
-        stored: list[str] = []
+        writes = bundles.Writes(self.store, self.settings.max_file_bytes)
+        records = 0
         try:
-            while (record := await reader.header()) is not None:
-                digest, size = record
-                if len(stored) == MAX_BUNDLE_FILES:
-                    raise UserError(f"a bundle holds at most {MAX_BUNDLE_FILES} blobs")
-                if size > self.settings.max_file_bytes:
-                    raise blobs.BlobTooLarge(f"blob {digest} is larger than the server's limit of "
-                                             f"{self.settings.max_file_bytes} bytes (RUNBASE_MAX_FILE_BYTES)")
-                await self.store.put(digest, reader.body(size), self.settings.max_file_bytes)
-                stored.append(digest)
+            try:
+                while (record := await reader.header()) is not None:
+                    digest, size = record
+                    if records == MAX_BUNDLE_FILES:
+                        raise UserError(f"a bundle holds at most {MAX_BUNDLE_FILES} blobs")
+                    if size > self.settings.max_file_bytes:
+                        raise blobs.BlobTooLarge(f"blob {digest} is larger than the server's limit of "
+                                                 f"{self.settings.max_file_bytes} bytes (RUNBASE_MAX_FILE_BYTES)")
+                    await writes.put(digest, size, reader.body(size))
+                    records += 1
+            finally:  # the records checked before a bad one are stored all the same
+                await writes.finish()
         except ClientDisconnect:
             return Response(status_code=400)
         except UserError as exc:
-            if stored:
-                await run_in_threadpool(self._hold, viewer, *stored)
-            response = error_response(f"{exc} (after {len(stored)} blobs were stored)", exc.code,
+            if writes.stored:
+                await run_in_threadpool(self._hold, viewer, *writes.stored)
+            response = error_response(f"{exc} (after {len(writes.stored)} blobs were stored)", exc.code,
                                       413 if isinstance(exc, blobs.BlobTooLarge) else 400)
             return response
-        if stored:
-            await run_in_threadpool(self._hold, viewer, *stored)
-        return JSONResponse({"stored": len(stored)}, status_code=201)
+        if writes.stored:
+            await run_in_threadpool(self._hold, viewer, *writes.stored)
+        return JSONResponse({"stored": len(writes.stored)}, status_code=201)
 
     async def head_blob(self, request: Request) -> Response:
         """200 with the size when the viewer has uploaded the blob before, so they skip uploading it; else 404,
