@@ -25,6 +25,15 @@ if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1; then
         || { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; } \
         || echo "test.sh: could not install chromium: the browser tests skip (fail if RUNBASE_REQUIRE_POSTGRES=1)" >&2
 fi
+# The S3-compatible server the object-store tests run against: MiniStack, an AWS emulator on PyPI that checks
+# payload checksums and presigned-URL signatures (MinIO, Garage and SeaweedFS are in none of the registries
+# reached here). It pins its own botocore and graphql-core, so it lives in a venv of its own, kept between runs.
+# Where it cannot be installed those tests skip with a message, unless RUNBASE_REQUIRE_POSTGRES=1 (CI).
+S3_SERVER_VERSION=1.5.33
+if [ "$(.venv-s3/bin/python -m pip show ministack 2>/dev/null | sed -n 's/^Version: //p')" != "$S3_SERVER_VERSION" ]; then
+    { python3 -m venv .venv-s3 && .venv-s3/bin/python -m pip install -q "ministack==$S3_SERVER_VERSION"; } \
+        || echo "test.sh: could not install ministack: the S3 tests skip (fail if RUNBASE_REQUIRE_POSTGRES=1)" >&2
+fi
 # The type checker first: its configuration (strict on new modules) is in pyproject.toml.
 .venv/bin/mypy
 # pytest exits 5 when no test ran; set -e turns that into a failure too. Three workers on two cores, one test

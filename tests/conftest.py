@@ -23,6 +23,9 @@ ADMIN_KEY = "admin_" + "k" * 34 + "_test"
 PG_ADMIN_URL = os.environ.get("RUNBASE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 REQUIRE_POSTGRES = os.environ.get("RUNBASE_REQUIRE_POSTGRES") == "1"
 ROOT = Path(__file__).resolve().parent.parent
+# The S3-compatible server the object-store tests run against (scripts/test.sh installs it into its own venv).
+S3_SERVER = Path(os.environ.get("RUNBASE_TEST_S3_SERVER") or ROOT / ".venv-s3" / "bin" / "ministack")
+S3_BUCKET = "runbase-test"
 # Deliveries go only to public addresses unless allowed; test servers allow the local receivers (tests of
 # that refusal pass RUNBASE_WEBHOOK_ALLOWED_HOSTS="" in extra_env).
 LOCAL_RECEIVERS = {"RUNBASE_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1"}
@@ -85,10 +88,92 @@ def postgres() -> Iterator[PostgresDatabases]:
     databases.drop_all()
 
 
+class S3:
+    """An S3-compatible server (MiniStack, an emulator of AWS that checks payload checksums and presigned
+    signatures) on 127.0.0.1, holding its objects in memory; each runbase server takes a prefix of its own."""
+
+    def __init__(self, log: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        env = {**os.environ, "GATEWAY_PORT": str(self.port), "BIND_HOST": "127.0.0.1", "SERVICES": "s3",
+               "LOG_LEVEL": "WARNING", "S3_PERSIST": "0"}
+        self.process = subprocess.Popen([str(S3_SERVER)], env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the S3 server exited: {log.read_text()}")
+            try:  # the emulator takes an unsigned request to make a bucket; real stores want a signed one
+                if httpx.put(f"{self.url}/{S3_BUCKET}", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise RuntimeError(f"the S3 server did not start: {log.read_text()}")
+
+    def env(self, prefix: str) -> dict[str, str]:
+        """A runbase server's settings for blobs under `prefix` of the test bucket."""
+        return {"RUNBASE_BLOB_STORE": f"s3://{S3_BUCKET}/{prefix}", "RUNBASE_S3_ENDPOINT_URL": self.url,
+                "RUNBASE_S3_REGION": "us-east-1", "RUNBASE_S3_ACCESS_KEY_ID": "test",
+                "RUNBASE_S3_SECRET_ACCESS_KEY": "test"}
+
+    def store(self, prefix: str) -> Any:
+        """An obstore client for the objects under `prefix`."""
+        from obstore.store import S3Store
+
+        return S3Store(S3_BUCKET, prefix=prefix, endpoint=self.url, region="us-east-1", access_key_id="test",
+                       secret_access_key="test", client_options={"allow_http": True})
+
+    def keys(self, prefix: str, under: str = "") -> set[str]:
+        import obstore
+
+        return {meta["path"] for batch in obstore.list(self.store(prefix), prefix=under) for meta in batch}
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+@pytest.fixture(scope="session")
+def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3]:
+    if not S3_SERVER.exists():
+        message = f"no S3-compatible server at {S3_SERVER} (scripts/test.sh installs MiniStack there)"
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"the S3 tests must run (RUNBASE_REQUIRE_POSTGRES=1): {message}")
+        pytest.skip(message)
+    server = S3(tmp_path_factory.mktemp("s3") / "s3.log")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["local", "s3"])
+def blob_store(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
+    """A BlobStore of each kind, in this process: on local disk, then in the S3 server under a prefix of its own."""
+    from runbase_server.artifacts import blobs
+    from runbase_server.artifacts.object_store import S3BlobStore
+    from runbase_server.settings import ServerSettings
+
+    if request.param == "local":
+        return blobs.LocalBlobStore(tmp_path / "blobs")
+    s3: S3 = request.getfixturevalue("s3")
+    prefix = f"unit-{uuid.uuid4().hex[:12]}"
+    return S3BlobStore.from_settings(ServerSettings(data_dir=tmp_path, **{
+        key.removeprefix("RUNBASE_").lower(): value for key, value in s3.env(prefix).items()}))
+
+
 class Server:
     """A `runbase server` process; can be killed and restarted on the same port and database."""
 
-    def __init__(self, data_dir: Path, database_url: str | None, extra_env: dict[str, str] | None = None) -> None:
+    def __init__(self, data_dir: Path, database_url: str | None, extra_env: dict[str, str] | None = None,
+                 s3: S3 | None = None) -> None:
+        """With `s3`, its blobs are in the S3 server, under a prefix of their own."""
+        self.s3 = s3
+        self.blob_prefix = f"server-{uuid.uuid4().hex[:12]}"
+        if s3 is not None:
+            extra_env = {**s3.env(self.blob_prefix), **(extra_env or {})}
         self.data_dir = data_dir
         self.database_url = database_url
         self.port = free_port()
@@ -130,6 +215,22 @@ class Server:
                 self.process.wait(10)
             except subprocess.TimeoutExpired:
                 self.kill()
+
+    def stored_blobs(self) -> set[str]:
+        """The names of the blobs the server stores on disk (with any upload under way) or in the S3 server."""
+        if self.s3 is not None:
+            return {key.rsplit("/", 1)[-1] for key in self.s3.keys(self.blob_prefix, "blobs/")}
+        root = self.data_dir / "blobs"
+        return {path.name for path in root.rglob("*") if path.is_file()} if root.exists() else set()
+
+    def blob(self, digest: str) -> bytes:
+        """A stored blob's contents, read from the disk or the S3 server."""
+        if self.s3 is not None:
+            import obstore
+
+            return bytes(obstore.get(self.s3.store(self.blob_prefix), f"blobs/{digest[:2]}/{digest[2:4]}/{digest}")
+                         .bytes())
+        return (self.data_dir / "blobs" / digest[:2] / digest[2:4] / digest).read_bytes()
 
     def graphql(self, query: str, variables: dict[str, Any] | None = None, key: str | None = None) -> dict[str, Any]:
         response = httpx.post(f"{self.url}/graphql", json={"query": query, "variables": variables or {}},
@@ -180,6 +281,24 @@ def server(backend: str, tmp_path_factory: pytest.TempPathFactory, request: pyte
                  {"RUNBASE_SLACK_API_URL": slack.api_url}).start()
     yield srv
     srv.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_server(backend: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest,
+              slack: FakeSlack, s3: S3) -> Iterator[Server]:
+    """One server per backend with its blobs in the S3 server."""
+    url = request.getfixturevalue("postgres").create() if backend == "postgresql" else None
+    srv = Server(tmp_path_factory.mktemp(f"s3-server-{backend}"), url, {"RUNBASE_SLACK_API_URL": slack.api_url},
+                 s3=s3).start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(params=["local", "s3"])
+def any_store_server(backend: str, request: pytest.FixtureRequest) -> Server:
+    """The session's server for the backend, with its blobs on local disk and then in an S3 server: for the
+    tests that every blob store must pass."""
+    return request.getfixturevalue("server" if request.param == "local" else "s3_server")
 
 
 @pytest.fixture

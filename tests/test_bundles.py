@@ -31,7 +31,8 @@ def _held(server: Server, *blobs: bytes, key: str | None = None) -> set[str]:
     return set(response.json()["held"])
 
 
-def test_a_bundle_stores_every_blob_for_its_uploader_only(server: Server) -> None:
+def test_a_bundle_stores_every_blob_for_its_uploader_only(any_store_server: Server) -> None:
+    server = any_store_server
     blobs = [os.urandom(100 + i) for i in range(50)] + [b""]
     response = _post(server, "/files/blobs", content=_bundle(*blobs))
     assert response.status_code == 201 and response.json() == {"stored": 51}
@@ -42,7 +43,8 @@ def test_a_bundle_stores_every_blob_for_its_uploader_only(server: Server) -> Non
     assert again.status_code == 201
 
 
-def test_a_lying_record_stops_the_bundle_and_keeps_only_what_was_verified(server: Server) -> None:
+def test_a_lying_record_stops_the_bundle_and_keeps_only_what_was_verified(any_store_server: Server) -> None:
+    server = any_store_server
     good, bad, after = os.urandom(64), os.urandom(64), os.urandom(64)
     response = _post(server, "/files/blobs", content=_bundle(good, bad, after, lie=1))
     assert response.status_code == 400 and "DIGEST_MISMATCH" in response.text and "after 1 blobs" in response.text
@@ -82,7 +84,8 @@ def _logged_version(server: Server, files: dict[str, bytes]) -> str:
     return artifact_id
 
 
-def test_a_download_bundle_streams_the_files_asked_for_to_readers_only(server: Server) -> None:
+def test_a_download_bundle_streams_the_files_asked_for_to_readers_only(any_store_server: Server) -> None:
+    server = any_store_server
     files = {"a.txt": b"alpha", "dir/b b.bin": os.urandom(300), "ü/c": b"gamma"}
     artifact_id = _logged_version(server, files)
     response = _post(server, f"/files/artifacts/{artifact_id}/bundle",

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from .settings import ServerSettings
+from .settings import ServerSettings, check_blob_store
 
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 
@@ -58,6 +58,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0: every interface)")
     parser.add_argument("--port", type=_port, default=8080, help="port to listen on")
     _database_arguments(parser)
+    parser.add_argument("--blob-store", metavar="URL",
+                        help="keep file contents in an S3 or S3-compatible bucket, s3://BUCKET/PREFIX, instead of "
+                             "the data dir (default: $RUNBASE_BLOB_STORE); endpoint, region and credentials from "
+                             "$RUNBASE_S3_ENDPOINT_URL, $RUNBASE_S3_REGION, $RUNBASE_S3_ACCESS_KEY_ID and "
+                             "$RUNBASE_S3_SECRET_ACCESS_KEY, else the usual AWS_* variables")
     parser.add_argument("--log-level", default="warning", type=str.lower, choices=LOG_LEVELS,
                         help="how much the server logs")
     parser.add_argument("--demo", action="store_true",
@@ -141,9 +146,24 @@ def _check_database(url: str) -> None:
         engine.dispose()
 
 
+def _check_blob_store(settings: ServerSettings) -> None:
+    """One request to the object store, so that a wrong bucket, endpoint or credential is one line at start."""
+    if not settings.blob_store:
+        return
+    from .artifacts.object_store import S3BlobStore, reason
+
+    store = S3BlobStore.from_settings(settings)
+    try:
+        store.check()
+    except Exception as exc:  # noqa: BLE001 - whatever the store answers, the server cannot use it
+        raise StartupError(f"cannot use the blob store {store.describe()}: {reason(exc)}") from None
+
+
 def _settings(args: argparse.Namespace) -> ServerSettings:
     try:
         settings = ServerSettings()
+        if getattr(args, "blob_store", None):
+            settings.blob_store = check_blob_store(args.blob_store, "--blob-store")
     except ValueError as exc:
         raise StartupError(str(exc)) from None
     if args.data_dir is not None:
@@ -175,12 +195,14 @@ def serve(args: argparse.Namespace,
         _check_data_dir(settings.data_dir)
         if not settings.database_url:
             _check_database(settings.resolved_database_url())
+        _check_blob_store(settings)
     except StartupError as exc:
         print(f"runbase: error: {exc}", file=sys.stderr)
         return 2
     import uvicorn
     from sqlalchemy import make_url
 
+    from .artifacts.blobs import store_for
     from .http.app import create_app
 
     host = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(args.host, f"[{args.host}]" if ":" in args.host else args.host)
@@ -191,7 +213,7 @@ def serve(args: argparse.Namespace,
     database = make_url(settings.resolved_database_url()).render_as_string(hide_password=True)
     listen = f"[{args.host}]" if ":" in args.host else args.host
     print(f"runbase: serving on http://{listen}:{args.port} (GraphiQL at /graphql), database {database}, "
-          f"files in {settings.data_dir}", file=sys.stderr, flush=True)
+          f"files in {store_for(settings).describe()}", file=sys.stderr, flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, timeout_graceful_shutdown=5)
     return 0
 

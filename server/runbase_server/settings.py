@@ -79,6 +79,24 @@ def _env_key(name: str) -> str | None:
     return keys[0] if keys else None
 
 
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+
+
+def check_blob_store(url: str | None, name: str = "RUNBASE_BLOB_STORE") -> str | None:
+    """An object store for file contents, `s3://BUCKET` or `s3://BUCKET/PREFIX`, checked now so that a typo
+    stops the server with one line; None (or empty) keeps them on local disk under the data directory."""
+    if not url:
+        return None
+    bucket, _, prefix = url.removeprefix("s3://").partition("/")
+    prefix = prefix.rstrip("/")
+    if (not url.startswith("s3://") or not _BUCKET.fullmatch(bucket)
+            or prefix and any(part in ("", ".", "..") for part in prefix.split("/"))):
+        raise ValueError(f"{name}={url!r} must be s3://BUCKET or s3://BUCKET/PREFIX (an S3 or S3-compatible "
+                         "bucket; endpoint, region and credentials come from RUNBASE_S3_* or the usual AWS_* "
+                         "variables)")
+    return url.rstrip("/")
+
+
 # The web app's build output, shipped in the wheel. Resolved: a strict editable install links each file that
 # existed when it ran, so a later build's new asset names are found only in the source folder itself.
 STATIC_DIR = Path(__file__).resolve().with_name("web") / "static"
@@ -138,6 +156,16 @@ class ServerSettings:
     # file or artifact uses and that were stored or asked for longer ago than the grace period.
     blob_gc_interval_seconds: float = field(default_factory=lambda: _env_float("RUNBASE_BLOB_GC_INTERVAL_SECONDS", 3600))
     blob_gc_grace_seconds: float = field(default_factory=lambda: _env_float("RUNBASE_BLOB_GC_GRACE_SECONDS", 86400))
+    # Where file contents live: None for DATA_DIR/blobs, else an S3-compatible object store, s3://BUCKET/PREFIX.
+    # Its endpoint (for stores other than AWS S3), region and credentials come from these settings where set,
+    # else from the usual AWS_* variables (AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID, ...) and AWS's
+    # other credential sources (web identity, container and instance credentials).
+    blob_store: str | None = field(default_factory=lambda: check_blob_store(os.environ.get("RUNBASE_BLOB_STORE")))
+    s3_endpoint_url: str | None = field(default_factory=lambda: os.environ.get("RUNBASE_S3_ENDPOINT_URL") or None)
+    s3_region: str | None = field(default_factory=lambda: os.environ.get("RUNBASE_S3_REGION") or None)
+    s3_access_key_id: str | None = field(default_factory=lambda: os.environ.get("RUNBASE_S3_ACCESS_KEY_ID") or None)
+    s3_secret_access_key: str | None = field(
+        default_factory=lambda: os.environ.get("RUNBASE_S3_SECRET_ACCESS_KEY") or None, repr=False)
     # Rows (runs, versions, history rows, samples, files, ...) one GraphQL request may return in all.
     max_answer_rows: int = field(default_factory=lambda: _env_int("RUNBASE_MAX_ANSWER_ROWS", 1_000_000, minimum=100))
     # Bytes of history, console text and JSON documents (config, summary, metadata, ...) one request may return.

@@ -1,10 +1,10 @@
 """Content-addressed blob storage: file contents stored once by SHA-256, whoever uploads them,
 and usable only by the users who uploaded them (`holds`, `hold`).
 
-`BlobStore` is the interface the rest of the server uses, so that S3-compatible
-storage can be added beside the local-disk store. Uploads are streamed: each
-chunk is hashed and written to a temporary file as it arrives, and only a
-complete upload whose digest matches the declared one is moved into place."""
+`BlobStore` is the interface the rest of the server uses: the local disk (the default) or an S3-compatible
+object store (object_store.py). Uploads are streamed: each chunk is hashed as it arrives and written where
+nobody reads it yet (a temporary file, an unfinished multipart upload), and only a complete upload whose digest
+matches the declared one becomes visible."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Protocol
+from typing import BinaryIO, Protocol
+
+import anyio.to_thread
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -28,6 +30,7 @@ from ..tables import ArtifactEntry, BlobHolder, RunFile
 DIGEST = re.compile(r"[0-9a-f]{64}")
 QUERY_BATCH = 500  # digests per IN (...) query
 KEEP_PARTIAL_BYTES = 8 << 20  # an interrupted upload shorter than this is sent again whole
+READ_SIZE = 1 << 20  # bytes per chunk read from a store (Starlette's 64 KiB default halves download speed)
 
 
 class BlobTooLarge(UserError):
@@ -56,26 +59,36 @@ def check_digest(digest: object) -> str:
 
 
 class BlobStore(Protocol):
-    """Where blob contents live; local disk now, object storage later."""
+    """Where blob contents live: local disk (LocalBlobStore) or an S3-compatible object store (S3BlobStore).
+    Contents are streamed in and out, never handed over as files, so that no caller depends on a local path.
+    The metadata calls block (a stat, or a request to the store): async code runs them in a thread."""
+
+    def describe(self) -> str:
+        """Where the blobs are, for the server's startup line."""
 
     def size(self, digest: str) -> int | None:
         """The stored blob's size in bytes, or None when it is not stored."""
 
+    def sizes(self, digests: list[str]) -> dict[str, int]:
+        """The sizes of those of the digests that are stored (one call for many, as an object store asks
+        concurrently)."""
+
     async def put(self, digest: str, chunks: AsyncIterator[bytes], max_bytes: int, upload_key: str | None = None,
                   *, offset: int = 0) -> bool:
-        """Store the chunks as the blob `digest`; True if it was new. Raises DigestMismatch or
-        BlobTooLarge (with nothing stored) when the contents are not what was declared. With an
-        `upload_key` (the uploader), an interrupted upload is kept so that a later call with `offset`
-        (its length, see `resumable_at`) sends only the rest; OffsetMismatch says where to resume."""
+        """Store the chunks as the blob `digest`; False when the store had it already and wrote nothing. Raises DigestMismatch or
+        BlobTooLarge (with nothing stored, nothing visible) when the contents are not what was declared. With
+        an `upload_key` (the uploader), a store that can keeps an interrupted upload so that a later call with
+        `offset` (its length, see `resumable_at`) sends only the rest; OffsetMismatch says where to resume."""
 
     def resumable_at(self, digest: str, upload_key: str) -> int:
         """How many bytes of the uploader's interrupted upload of `digest` are kept (0 when none)."""
 
-    def path(self, digest: str) -> Path:
-        """Where a stored blob can be read from (local stores only, until others need streaming readers)."""
+    def read(self, digest: str, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
+        """The stored blob's bytes from `start` up to `end` (exclusive; None: to the end), in chunks of
+        about READ_SIZE. Raises FileNotFoundError when it is not stored."""
 
-    def touch(self, digest: str) -> None:
-        """Mark a stored blob as just used, so garbage collection gives it a full grace period."""
+    def touch(self, *digests: str) -> None:
+        """Mark stored blobs as just used, so garbage collection gives them a full grace period."""
 
     def stored_before(self, cutoff: float) -> Iterator[str]:
         """Digests of the blobs last stored or touched before `cutoff` (a Unix time)."""
@@ -84,7 +97,26 @@ class BlobStore(Protocol):
         """Remove a blob; removing one that is gone already is not an error."""
 
     def clear_incoming(self, cutoff: float) -> None:
-        """Remove uploads abandoned before `cutoff`."""
+        """Remove uploads abandoned (and records of touches made) before `cutoff`."""
+
+
+async def checked(digest: str, chunks: AsyncIterator[bytes], max_bytes: int,
+                  hasher: hashlib._Hash | None = None, size: int = 0) -> AsyncIterator[bytes]:
+    """The chunks, counted against `max_bytes` and hashed as they pass (after `size` bytes already hashed into
+    `hasher`); once they end, DigestMismatch unless their SHA-256 is `digest`. A store writes what passes and
+    makes it visible only if the iteration ends without an error."""
+    hasher = hasher or hashlib.sha256()
+    async for chunk in chunks:
+        size += len(chunk)
+        if size > max_bytes:
+            raise BlobTooLarge(f"the upload is larger than the server's limit of {max_bytes} "
+                               "bytes (RUNBASE_MAX_FILE_BYTES)")
+        hasher.update(chunk)
+        yield chunk
+    actual = hasher.hexdigest()
+    if actual != digest:
+        raise DigestMismatch(f"the uploaded contents have SHA-256 {actual}, not the declared {digest}; "
+                             "nothing was stored")
 
 
 class LocalBlobStore:
@@ -94,7 +126,11 @@ class LocalBlobStore:
         self.root = root
         self.incoming = root / "incoming"
 
+    def describe(self) -> str:
+        return str(self.root)
+
     def path(self, digest: str) -> Path:
+        """Where the blob lives on disk (this store's own layout; callers go through the protocol)."""
         digest = check_digest(digest)
         return self.root / digest[:2] / digest[2:4] / digest
 
@@ -104,11 +140,35 @@ class LocalBlobStore:
         except FileNotFoundError:
             return None
 
-    def touch(self, digest: str) -> None:
-        try:
-            os.utime(self.path(digest))
-        except FileNotFoundError:
-            pass
+    def sizes(self, digests: list[str]) -> dict[str, int]:
+        found = {digest: self.size(digest) for digest in digests}
+        return {digest: size for digest, size in found.items() if size is not None}
+
+    async def read(self, digest: str, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
+        left = None if end is None else max(0, end - start)
+        path = self.path(digest)
+
+        def first() -> tuple[BinaryIO, bytes]:  # one thread hop for a small blob: open, seek and read it
+            source = open(path, "rb")
+            source.seek(start)
+            return source, source.read(READ_SIZE if left is None else min(READ_SIZE, left))
+
+        source, chunk = await anyio.to_thread.run_sync(first)
+        with source:
+            while chunk:
+                yield chunk
+                if left is not None:
+                    left -= len(chunk)
+                if len(chunk) < READ_SIZE or left == 0:  # a short read of a file is its end
+                    return
+                chunk = await anyio.to_thread.run_sync(source.read, READ_SIZE if left is None else min(READ_SIZE, left))
+
+    def touch(self, *digests: str) -> None:
+        for digest in digests:
+            try:
+                os.utime(self.path(digest))
+            except FileNotFoundError:
+                pass
 
     def stored_before(self, cutoff: float) -> Iterator[str]:
         for path in self.root.glob("??/??/*"):
@@ -165,25 +225,18 @@ class LocalBlobStore:
             size = offset
             with open(temp, "ab") as out:
                 try:
-                    async for chunk in chunks:
+                    async for chunk in checked(digest, chunks, max_bytes, hasher, offset):
                         size += len(chunk)
-                        if size > max_bytes:
-                            raise BlobTooLarge(f"the upload is larger than the server's limit of {max_bytes} "
-                                               "bytes (RUNBASE_MAX_FILE_BYTES)")
-                        hasher.update(chunk)
                         out.write(chunk)
-                except BlobTooLarge:
+                except (BlobTooLarge, DigestMismatch):
                     raise
                 except Exception:  # the client went away: keep what came, so it can resume from there
                     if upload_key is not None and size >= KEEP_PARTIAL_BYTES:
                         out.close()
                         os.replace(temp, self.partial(digest, upload_key))
                     raise
-            actual = hasher.hexdigest()
-            if actual != digest:
-                raise DigestMismatch(f"the uploaded contents have SHA-256 {actual}, not the declared {digest}; "
-                                     "nothing was stored")
             if target.exists():
+                self.touch(digest)  # uploaded again to be attached: a fresh grace period, as HEAD gives
                 return False
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(temp, target)  # atomic: readers see the whole blob or none
@@ -193,9 +246,20 @@ class LocalBlobStore:
                 os.unlink(temp)
 
 
+_STORES: dict[tuple[object, ...], BlobStore] = {}
+
+
 def store_for(settings: ServerSettings) -> BlobStore:
-    """The blob store a server's settings name: local disk under the data directory."""
-    return LocalBlobStore(settings.data_dir / "blobs")
+    """The blob store a server's settings name: local disk under the data directory, or an S3-compatible
+    object store (--blob-store s3://bucket/prefix); one per configuration, shared by the server's requests."""
+    if not settings.blob_store:
+        return LocalBlobStore(settings.data_dir / "blobs")
+    from .object_store import S3BlobStore, s3_settings
+
+    key = s3_settings(settings)
+    if key not in _STORES:
+        _STORES[key] = S3BlobStore.from_settings(settings)
+    return _STORES[key]
 
 
 def holds(session: Session, user_id: int, digest: str) -> bool:
@@ -224,8 +288,9 @@ def require_held(session: Session, store: BlobStore, user_id: int, files: list[t
     them, so that knowing a digest is not enough to read someone else's contents, and only with their true
     sizes."""
     known = held(session, user_id, [digest for _, digest, _ in files])
+    sizes = store.sizes([digest for digest in dict.fromkeys(digest for _, digest, _ in files) if digest in known])
     for name, digest, size in files:
-        stored = store.size(digest)
+        stored = sizes.get(digest)
         if stored is None or digest not in known:
             raise UserError(f"file {name!r}: no blob {digest} on the server; upload it first "
                             "(PUT /files/blobs/{sha256})")

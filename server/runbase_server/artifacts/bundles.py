@@ -8,15 +8,16 @@ Large files still travel alone (PUT /files/blobs/SHA256, GET .../PATH), streamed
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+import asyncio
+from collections.abc import AsyncIterator
 from urllib.parse import quote
 
 from ..errors import UserError
 from . import blobs
 
 MAX_HEADER = 256
-READ_SIZE = 1 << 20
+SMALL_RECORD = 1 << 20  # a record up to this size is read whole, checked, and stored beside the next ones
+WRITES_IN_FLIGHT = 16  # small records being stored at once (an object store answers each PUT in milliseconds)
 
 
 class BundleReader:
@@ -63,10 +64,52 @@ class BundleReader:
             yield piece
 
 
-def download_records(entries: list[tuple[str, str, int, Path]]) -> Iterator[bytes]:
-    """A download bundle of (path, sha256, size, stored file) entries, read from disk as it is sent."""
-    for path, digest, size, stored in entries:
+async def _once(contents: bytes) -> AsyncIterator[bytes]:
+    yield contents
+
+
+class Writes:
+    """Stores an upload bundle's blobs: a small one is checked against its digest as soon as it is read (so a
+    lying record stops the bundle in order) and then stored while the next records are read; a large one is
+    streamed into the store in turn. `stored` lists the blobs stored so far."""
+
+    def __init__(self, store: blobs.BlobStore, max_bytes: int) -> None:
+        self.store = store
+        self.max_bytes = max_bytes
+        self.stored: list[str] = []
+        self.pending: dict[asyncio.Task[bool], str] = {}
+
+    async def put(self, digest: str, size: int, body: AsyncIterator[bytes]) -> None:
+        if size > SMALL_RECORD:
+            await self.store.put(digest, body, self.max_bytes)
+            self.stored.append(digest)
+            return
+        contents = b"".join([chunk async for chunk in blobs.checked(digest, body, self.max_bytes)])
+        if len(self.pending) >= WRITES_IN_FLIGHT:
+            await self._settle(asyncio.FIRST_COMPLETED)
+        self.pending[asyncio.create_task(self.store.put(digest, _once(contents), self.max_bytes))] = digest
+
+    async def _settle(self, when: str) -> None:
+        """Collect finished writes; the first that failed raises, once the others are collected."""
+        done, _ = await asyncio.wait(self.pending, return_when=when)
+        failed: BaseException | None = None
+        for task in done:
+            digest = self.pending.pop(task)
+            if task.exception() is None:
+                self.stored.append(digest)
+            failed = failed or task.exception()
+        if failed is not None:
+            raise failed
+
+    async def finish(self) -> None:
+        """Wait for every write under way."""
+        if self.pending:
+            await self._settle(asyncio.ALL_COMPLETED)
+
+
+async def download_records(store: blobs.BlobStore, entries: list[tuple[str, str, int]]) -> AsyncIterator[bytes]:
+    """A download bundle of (path, sha256, size) entries, read from the blob store as it is sent."""
+    for path, digest, size in entries:
         yield f"{digest} {size} {quote(path, safe='/')}\n".encode()
-        with stored.open("rb") as source:
-            while chunk := source.read(READ_SIZE):
-                yield chunk
+        async for chunk in store.read(digest):
+            yield chunk

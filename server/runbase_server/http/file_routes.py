@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
-from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from ..artifacts import blobs, bundles, versions
@@ -38,6 +37,8 @@ HTML_SUFFIXES = (".html", ".htm")
 HTML_CSP = ("sandbox allow-scripts; default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
             "img-src data:")
 CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+|\*)/(\d+|\*)")
+BYTE_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+UNSATISFIABLE = (-1, -1)
 
 
 def resume_offset(content_range: str | None) -> int:
@@ -50,6 +51,21 @@ def resume_offset(content_range: str | None) -> int:
     return int(match.group(1))
 
 
+def byte_range(header: str | None, size: int) -> tuple[int, int] | None:
+    """The one range (start, end exclusive) a GET's Range header asks for, None for the whole blob (no header,
+    several ranges, or one this server ignores, as HTTP allows), or UNSATISFIABLE (answered 416)."""
+    match = BYTE_RANGE.fullmatch(header.strip()) if header is not None and len(header) <= 100 else None
+    if match is None or match.groups() == ("", ""):
+        return None
+    first, last = match.groups()
+    if not first:  # the last N bytes
+        return (max(0, size - int(last)), size) if int(last) else UNSATISFIABLE
+    start, end = int(first), min(size, int(last) + 1) if last else size
+    if last and int(last) < start:
+        return None
+    return (start, end) if start < size else UNSATISFIABLE
+
+
 async def json_list(request: Request, key: str) -> list[Any]:
     """The list under `key` of a JSON object body, at most MAX_BUNDLE_FILES long."""
     try:
@@ -60,12 +76,6 @@ async def json_list(request: Request, key: str) -> list[Any]:
     if not isinstance(found, list) or len(found) > MAX_BUNDLE_FILES:
         raise UserError(f'the body must be {{"{key}": [...]}} with at most {MAX_BUNDLE_FILES} items')
     return found
-
-
-class BlobResponse(FileResponse):
-    """Streams a blob from disk in 1 MiB reads (Starlette's 64 KiB default halves download speed)."""
-
-    chunk_size = 1024 * 1024
 
 
 class FileRoutes:
@@ -109,9 +119,9 @@ class FileRoutes:
 
     def _held_stored(self, viewer: Viewer, digests: list[str]) -> list[str]:
         found = self.db.attempt(lambda session: blobs.held(session, viewer.user_id, digests))
-        stored = [digest for digest in digests if digest in found and self.store.size(digest) is not None]
-        for digest in stored:
-            self.store.touch(digest)
+        sizes = self.store.sizes([digest for digest in digests if digest in found])
+        stored = [digest for digest in digests if digest in sizes]
+        self.store.touch(*stored)
         return stored
 
     async def held_blobs(self, request: Request) -> Response:
@@ -133,28 +143,32 @@ class FileRoutes:
         if isinstance(viewer, JSONResponse):
             return viewer
         reader = bundles.BundleReader(request.stream())
-        stored: list[str] = []
+        writes = bundles.Writes(self.store, self.settings.max_file_bytes)
+        records = 0
         try:
-            while (record := await reader.header()) is not None:
-                digest, size = record
-                if len(stored) == MAX_BUNDLE_FILES:
-                    raise UserError(f"a bundle holds at most {MAX_BUNDLE_FILES} blobs")
-                if size > self.settings.max_file_bytes:
-                    raise blobs.BlobTooLarge(f"blob {digest} is larger than the server's limit of "
-                                             f"{self.settings.max_file_bytes} bytes (RUNBASE_MAX_FILE_BYTES)")
-                await self.store.put(digest, reader.body(size), self.settings.max_file_bytes)
-                stored.append(digest)
+            try:
+                while (record := await reader.header()) is not None:
+                    digest, size = record
+                    if records == MAX_BUNDLE_FILES:
+                        raise UserError(f"a bundle holds at most {MAX_BUNDLE_FILES} blobs")
+                    if size > self.settings.max_file_bytes:
+                        raise blobs.BlobTooLarge(f"blob {digest} is larger than the server's limit of "
+                                                 f"{self.settings.max_file_bytes} bytes (RUNBASE_MAX_FILE_BYTES)")
+                    await writes.put(digest, size, reader.body(size))
+                    records += 1
+            finally:  # the records checked before a bad one are stored all the same
+                await writes.finish()
         except ClientDisconnect:
             return Response(status_code=400)
         except UserError as exc:
-            if stored:
-                await run_in_threadpool(self._hold, viewer, *stored)
-            response = error_response(f"{exc} (after {len(stored)} blobs were stored)", exc.code,
+            if writes.stored:
+                await run_in_threadpool(self._hold, viewer, *writes.stored)
+            response = error_response(f"{exc} (after {len(writes.stored)} blobs were stored)", exc.code,
                                       413 if isinstance(exc, blobs.BlobTooLarge) else 400)
             return response
-        if stored:
-            await run_in_threadpool(self._hold, viewer, *stored)
-        return JSONResponse({"stored": len(stored)}, status_code=201)
+        if writes.stored:
+            await run_in_threadpool(self._hold, viewer, *writes.stored)
+        return JSONResponse({"stored": len(writes.stored)}, status_code=201)
 
     async def head_blob(self, request: Request) -> Response:
         """200 with the size when the viewer has uploaded the blob before, so they skip uploading it; else 404,
@@ -165,13 +179,14 @@ class FileRoutes:
             return Response(status_code=viewer.status_code)
         digest = request.path_params["digest"]
         try:
-            size = self.store.size(digest)
+            size = await run_in_threadpool(self.store.size, digest)
         except UserError:
             return Response(status_code=400)
         if size is None or not await run_in_threadpool(self._held, viewer, digest):
-            kept = self.store.resumable_at(digest, str(viewer.user_id))
+            kept = await run_in_threadpool(self.store.resumable_at, digest, str(viewer.user_id))
             return Response(status_code=404, headers={UPLOAD_OFFSET: str(kept)} if kept else None)
-        self.store.touch(digest)  # the client will attach it without uploading: a fresh grace period
+        # the client will attach it without uploading: a fresh grace period
+        await run_in_threadpool(self.store.touch, digest)
         return Response(status_code=200, headers={"Content-Length": str(size)})
 
     async def put_blob(self, request: Request) -> Response:
@@ -191,8 +206,9 @@ class FileRoutes:
         if declared is not None and declared.isascii() and declared.isdigit() and int(declared) > limit:
             return error_response(f"the upload is larger than the server's limit of {limit} bytes "
                                   "(RUNBASE_MAX_FILE_BYTES)", "PAYLOAD_TOO_LARGE", 413)
-        if self.store.size(digest) is not None and await run_in_threadpool(self._held, viewer, digest):
-            self.store.touch(digest)
+        if (await run_in_threadpool(self.store.size, digest) is not None
+                and await run_in_threadpool(self._held, viewer, digest)):
+            await run_in_threadpool(self.store.touch, digest)
             return JSONResponse({"sha256": digest, "created": False})
         try:
             offset = resume_offset(request.headers.get("content-range"))
@@ -236,17 +252,34 @@ class FileRoutes:
             p = request.path_params
             return error_response(f"no file {p['name']!r} in run {p['entity']}/{p['project']}/{p['run']} "
                           "(or no access to it)", "NOT_FOUND", 404)
-        return self._blob(found.sha256, html=found.name.lower().endswith(HTML_SUFFIXES))
+        return await self._blob(request, found.sha256, html=found.name.lower().endswith(HTML_SUFFIXES))
 
-    def _blob(self, digest: str, *, html: bool = False) -> Response:
+    async def _blob(self, request: Request, digest: str, *, html: bool = False) -> Response:
         """Users' bytes, which a browser signed in by cookie may open: never sniffed or run as a page. A run's
         HTML file (runbase.Html) is shown as HTML so the run page can frame it; the sandbox CSP still gives it
-        an origin of its own (its scripts run there, opened in a frame or alone) and nothing loaded from anywhere."""
-        headers = {"ETag": f'"{digest}"', "X-Runbase-Sha256": digest, **DOWNLOAD_HEADERS}
+        an origin of its own (its scripts run there, opened in a frame or alone) and nothing loaded from anywhere.
+        Streamed from the blob store; one range of it where asked (media players seek)."""
+        size = await run_in_threadpool(self.store.size, digest)
+        if size is None:
+            return error_response(f"the contents {digest} are missing from the blob store", "NOT_FOUND", 404)
+        etag = f'"{digest}"'
+        headers = {"ETag": etag, "X-Runbase-Sha256": digest, "Accept-Ranges": "bytes", **DOWNLOAD_HEADERS}
         if html:
             headers["Content-Security-Policy"] = HTML_CSP
-        return BlobResponse(self.store.path(digest), media_type=HTML if html else "application/octet-stream",
-                            headers=headers)
+        if_range = request.headers.get("if-range")
+        wanted = byte_range(request.headers.get("range"), size) if if_range in (None, etag) else None
+        if wanted == UNSATISFIABLE:
+            return Response(status_code=416, headers={"Content-Range": f"bytes */{size}", **DOWNLOAD_HEADERS})
+        start, end = wanted or (0, size)
+        if wanted is not None:
+            headers["Content-Range"] = f"bytes {start}-{end - 1}/{size}"
+        headers["Content-Length"] = str(end - start)
+        media_type = HTML if html else "application/octet-stream"
+        status = 200 if wanted is None else 206
+        if request.method == "HEAD":
+            return Response(status_code=status, media_type=media_type, headers=headers)
+        return StreamingResponse(self.store.read(digest, start, end), status_code=status, media_type=media_type,
+                                 headers=headers)
 
     def _find_entry(self, request: Request) -> ArtifactEntry | None:
         params, credentials = request.path_params, self._credentials(request)
@@ -257,9 +290,9 @@ class FileRoutes:
 
         return self.db.attempt(find)
 
-    def _find_entries(self, viewer: Viewer, artifact_id: str, paths: list[str]) -> list[tuple[str, str, int, Path]]:
-        def find(session: Session) -> list[tuple[str, str, int, Path]]:
-            return [(entry.path, entry.sha256, entry.size or 0, self.store.path(entry.sha256))
+    def _find_entries(self, viewer: Viewer, artifact_id: str, paths: list[str]) -> list[tuple[str, str, int]]:
+        def find(session: Session) -> list[tuple[str, str, int]]:
+            return [(entry.path, entry.sha256, entry.size or 0)
                     for entry in versions.stored_entries(session, viewer, artifact_id, paths)
                     if entry.sha256 is not None]  # all of them: stored_entries leaves references out
 
@@ -281,7 +314,7 @@ class FileRoutes:
             return error_response(str(exc), exc.code, 404)
         except UserError as exc:
             return error_response(str(exc), exc.code, 400)
-        return StreamingResponse(iterate_in_threadpool(bundles.download_records(entries)),
+        return StreamingResponse(bundles.download_records(self.store, entries),
                                  media_type="application/octet-stream", headers=sessions.PRIVATE)
 
     async def get_artifact_file(self, request: Request) -> Response:
@@ -298,4 +331,4 @@ class FileRoutes:
         if found.sha256 is None:
             return error_response(f"file {p['path']!r} of artifact {p['artifact_id']!r} is a reference to "
                                   f"{found.ref}, not stored on this server", "BAD_REQUEST", 400)
-        return self._blob(found.sha256)
+        return await self._blob(request, found.sha256)

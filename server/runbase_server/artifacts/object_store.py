@@ -1,0 +1,184 @@
+"""Blobs in an S3-compatible object store (AWS S3, MinIO, Ceph, Garage, R2, ...), through obstore: the Rust
+object_store crate, which streams without holding the GIL, and also speaks GCS and Azure for references.
+
+Layout under the store's prefix: blobs/ab/cd/DIGEST, one object per blob, and touched/TIME-ID, records of
+touches (an object's last-modified time cannot be refreshed without rewriting it). An upload goes to the
+blob's own key as one PUT (small) or a multipart upload (large) that is completed only after the whole
+body's SHA-256 matched: an upload that does not match is aborted and never visible. Interrupted uploads are not
+kept for resuming here (the part already sent lives in an unfinished multipart upload, which cannot be read
+back to hash it again): a client sends such a file again whole."""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from datetime import timedelta
+from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
+
+import anyio.to_thread
+import obstore
+from obstore.store import S3Store
+
+from ..settings import ServerSettings
+from .blobs import DIGEST, READ_SIZE, OffsetMismatch, check_digest, checked
+
+if TYPE_CHECKING:
+    from obstore import GetOptions
+
+BLOBS = "blobs/"
+TOUCHED = "touched/"
+PART_SIZE = 8 << 20  # a blob larger than this is uploaded in parts of this size (S3 wants at least 5 MiB)
+PARTS_IN_FLIGHT = 4  # parts of one upload sent at once
+CONCURRENCY = 16  # requests at once for one call about many blobs (sizes, touches read back)
+RETRY_FOR = timedelta(seconds=30)  # a request the store keeps failing gives up after this (obstore: 3 minutes)
+S3_ERROR = re.compile(r"<Code>([^<]*)</Code>\s*<Message>([^<]*)</Message>")
+
+
+def reason(exc: Exception) -> str:
+    """What an object store's error says, in one line: the S3 error code and message where it has them."""
+    text = str(exc)
+    found = S3_ERROR.search(text)
+    return f"{found[1]}: {found[2]}" if found else (text.strip().splitlines() or [type(exc).__name__])[0][:300]
+
+
+def s3_settings(settings: ServerSettings) -> tuple[str | None, ...]:
+    """What identifies a configured object store."""
+    return (settings.blob_store, settings.s3_endpoint_url, settings.s3_region, settings.s3_access_key_id,
+            settings.s3_secret_access_key)
+
+
+async def _prepend(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    yield first
+    async for chunk in rest:
+        yield chunk
+
+
+class S3BlobStore:
+    """The BlobStore protocol (blobs.py) over one bucket and prefix."""
+
+    def __init__(self, store: S3Store, url: str) -> None:
+        self.store = store
+        self.url = url
+
+    @classmethod
+    def from_settings(cls, settings: ServerSettings) -> S3BlobStore:
+        assert settings.blob_store is not None
+        bucket, _, prefix = settings.blob_store.removeprefix("s3://").partition("/")
+        config: dict[str, Any] = {key: value for key, value in {
+            "endpoint": settings.s3_endpoint_url, "region": settings.s3_region,
+            "access_key_id": settings.s3_access_key_id, "secret_access_key": settings.s3_secret_access_key,
+        }.items() if value}
+        endpoint = settings.s3_endpoint_url or ""
+        # A plain-HTTP endpoint is one the operator named (a store on the same host or network): allow it.
+        client_options: dict[str, Any] = {"allow_http": True} if endpoint.startswith("http://") else {}
+        store = S3Store(bucket, prefix=prefix or None, config=config,  # type: ignore[arg-type]
+                        client_options=client_options,  # type: ignore[arg-type]
+                        retry_config={"max_retries": 4, "retry_timeout": RETRY_FOR})
+        return cls(store, settings.blob_store + (f" at {endpoint}" if endpoint else ""))
+
+    def describe(self) -> str:
+        return self.url
+
+    def check(self) -> None:
+        """One request, so that a wrong bucket, endpoint or credential stops the server at start."""
+        next(iter(obstore.list(self.store, prefix=BLOBS, chunk_size=1)), None)
+
+    @staticmethod
+    def key(digest: str) -> str:
+        digest = check_digest(digest)
+        return f"{BLOBS}{digest[:2]}/{digest[2:4]}/{digest}"
+
+    def size(self, digest: str) -> int | None:
+        try:
+            return int(obstore.head(self.store, self.key(digest))["size"])
+        except FileNotFoundError:
+            return None
+
+    def sizes(self, digests: list[str]) -> dict[str, int]:
+        with ThreadPoolExecutor(min(CONCURRENCY, max(1, len(digests)))) as pool:
+            found = dict(zip(digests, pool.map(self.size, digests)))
+        return {digest: size for digest, size in found.items() if size is not None}
+
+    def resumable_at(self, digest: str, upload_key: str) -> int:
+        return 0  # see the module's docstring
+
+    async def put(self, digest: str, chunks: AsyncIterator[bytes], max_bytes: int, upload_key: str | None = None,
+                  *, offset: int = 0) -> bool:
+        key = self.key(digest)
+        if offset:
+            raise OffsetMismatch(0)
+        stream = checked(digest, chunks, max_bytes)
+        head = bytearray()
+        async for chunk in stream:
+            head += chunk
+            if len(head) >= PART_SIZE:
+                break
+        else:  # the whole blob came and matched its digest: one request, writing it again if stored already
+            await obstore.put_async(self.store, key, bytes(head), use_multipart=False)
+            return True
+        if await anyio.to_thread.run_sync(self.size, digest) is not None:
+            async for _chunk in stream:  # read and checked all the same: that proves the uploader has them
+                pass
+            await anyio.to_thread.run_sync(self.touch, digest)
+            return False
+        # Parts go up as they come; the checked stream raises at its end if the digest does not match, and
+        # obstore then aborts the multipart upload instead of completing it.
+        await obstore.put_async(self.store, key, _prepend(bytes(head), stream), chunk_size=PART_SIZE,
+                                max_concurrency=PARTS_IN_FLIGHT)
+        return True
+
+    async def read(self, digest: str, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
+        if end is not None and end <= start:
+            return
+        options: GetOptions = {}
+        if end is not None:
+            options["range"] = (start, end)
+        elif start:
+            options["range"] = {"offset": start}
+        result = await obstore.get_async(self.store, self.key(digest), options=options)
+        async for chunk in result.stream(min_chunk_size=READ_SIZE):
+            yield bytes(chunk)
+
+    def touch(self, *digests: str) -> None:
+        """Records the touch as an object of its own, named by time, listing the digests."""
+        if digests:
+            name = f"{TOUCHED}{time.time_ns() // 1_000_000:013d}-{uuid.uuid4().hex}"
+            obstore.put(self.store, name, "\n".join(digests).encode(), use_multipart=False)
+
+    def _touched_since(self, cutoff: float) -> set[str]:
+        names = [meta["path"] for batch in obstore.list(self.store, prefix=TOUCHED) for meta in batch
+                 if meta["last_modified"].timestamp() >= cutoff]
+
+        def read(name: str) -> list[str]:
+            try:
+                return bytes(obstore.get(self.store, name).bytes()).decode().split("\n")
+            except FileNotFoundError:  # cleared by another server meanwhile: it was old
+                return []
+
+        with ThreadPoolExecutor(min(CONCURRENCY, max(1, len(names)))) as pool:
+            return {digest for digests in pool.map(read, names) for digest in digests}
+
+    def stored_before(self, cutoff: float) -> Iterator[str]:
+        recent = self._touched_since(cutoff)
+        for batch in obstore.list(self.store, prefix=BLOBS):
+            for meta in batch:
+                digest = meta["path"].rsplit("/", 1)[-1]
+                if DIGEST.fullmatch(digest) and meta["last_modified"].timestamp() < cutoff and digest not in recent:
+                    yield digest
+
+    def delete(self, digest: str) -> None:
+        try:
+            obstore.delete(self.store, self.key(digest))
+        except FileNotFoundError:
+            pass
+
+    def clear_incoming(self, cutoff: float) -> None:
+        """Deletes the records of touches older than the cutoff (they protect nothing any more). Unfinished
+        multipart uploads of a server that died mid-upload are the bucket's lifecycle rule's to remove."""
+        old = [meta["path"] for batch in obstore.list(self.store, prefix=TOUCHED) for meta in batch
+               if meta["last_modified"].timestamp() < cutoff]
+        for start in range(0, len(old), 1000):
+            obstore.delete(self.store, old[start:start + 1000])
