@@ -8,6 +8,7 @@ complete upload whose digest matches the declared one is moved into place."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 import re
@@ -15,7 +16,7 @@ import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Protocol
+from typing import Any, BinaryIO, Protocol
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -67,6 +68,12 @@ class BlobStore(Protocol):
         BlobTooLarge (with nothing stored) when the contents are not what was declared. With an
         `upload_key` (the uploader), an interrupted upload is kept so that a later call with `offset`
         (its length, see `resumable_at`) sends only the rest; OffsetMismatch says where to resume."""
+
+    async def put_contents(self, chunks: AsyncIterator[bytes], max_bytes: int, *, md5: bytes | None = None
+                           ) -> tuple[str, int]:
+        """Store the chunks as the blob named by the SHA-256 they turn out to have (for uploads that declare none,
+        such as the official wandb client's); returns it and the size. With `md5` (a digest, as W&B's clients
+        declare one), contents of another MD5 raise DigestMismatch with nothing stored; BlobTooLarge likewise."""
 
     def resumable_at(self, digest: str, upload_key: str) -> int:
         """How many bytes of the uploader's interrupted upload of `digest` are kept (0 when none)."""
@@ -162,20 +169,14 @@ class LocalBlobStore:
                 hasher = self._claim_partial(digest, upload_key, offset, temp)
             else:
                 hasher = hashlib.sha256()
-            size = offset
+            received = _Received(offset)
             with open(temp, "ab") as out:
                 try:
-                    async for chunk in chunks:
-                        size += len(chunk)
-                        if size > max_bytes:
-                            raise BlobTooLarge(f"the upload is larger than the server's limit of {max_bytes} "
-                                               "bytes (RUNBASE_MAX_FILE_BYTES)")
-                        hasher.update(chunk)
-                        out.write(chunk)
+                    await received.write(chunks, out, (hasher,), max_bytes)
                 except BlobTooLarge:
                     raise
                 except Exception:  # the client went away: keep what came, so it can resume from there
-                    if upload_key is not None and size >= KEEP_PARTIAL_BYTES:
+                    if upload_key is not None and received.size >= KEEP_PARTIAL_BYTES:
                         out.close()
                         os.replace(temp, self.partial(digest, upload_key))
                     raise
@@ -183,14 +184,58 @@ class LocalBlobStore:
             if actual != digest:
                 raise DigestMismatch(f"the uploaded contents have SHA-256 {actual}, not the declared {digest}; "
                                      "nothing was stored")
-            if target.exists():
-                return False
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(temp, target)  # atomic: readers see the whole blob or none
-            return True
+            return self._place(temp, target)
         finally:
             if os.path.exists(temp):
                 os.unlink(temp)
+
+    async def put_contents(self, chunks: AsyncIterator[bytes], max_bytes: int, *, md5: bytes | None = None
+                           ) -> tuple[str, int]:
+        self.incoming.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(dir=self.incoming, prefix="upload.")
+        os.close(fd)
+        try:
+            sha256, checked = hashlib.sha256(), hashlib.md5(usedforsecurity=False)
+            received = _Received(0)
+            with open(temp, "ab") as out:
+                await received.write(chunks, out, (sha256, checked), max_bytes)
+            if md5 is not None and checked.digest() != md5:
+                raise DigestMismatch(f"the uploaded contents have MD5 {base64.b64encode(checked.digest()).decode()}, "
+                                     f"not the declared {base64.b64encode(md5).decode()}; nothing was stored")
+            digest = sha256.hexdigest()
+            self._place(temp, self.path(digest))
+            return digest, received.size
+        finally:
+            if os.path.exists(temp):
+                os.unlink(temp)
+
+    @staticmethod
+    def _place(temp: str, target: Path) -> bool:
+        """Move a checked upload into place; False when the blob was stored already."""
+        if target.exists():
+            return False
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(temp, target)  # atomic: readers see the whole blob or none
+        return True
+
+
+class _Received:
+    """How many bytes of an upload have come (`size`, counting a kept part it resumes)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+
+    async def write(self, chunks: AsyncIterator[bytes], out: BinaryIO, hashers: tuple[Any, ...],
+                    max_bytes: int) -> None:
+        """Write the chunks to `out`, hashing them, refusing an upload that grows past `max_bytes`."""
+        async for chunk in chunks:
+            self.size += len(chunk)
+            if self.size > max_bytes:
+                raise BlobTooLarge(f"the upload is larger than the server's limit of {max_bytes} bytes "
+                                   "(RUNBASE_MAX_FILE_BYTES)")
+            for hasher in hashers:
+                hasher.update(chunk)
+            out.write(chunk)
 
 
 def store_for(settings: ServerSettings) -> BlobStore:

@@ -68,13 +68,17 @@ class BlobResponse(FileResponse):
     chunk_size = 1024 * 1024
 
 
-class FileRoutes:
-    """The routes, bound to one server's database and blob store."""
+class StoreRoutes:
+    """Routes bound to one server's database and blob store."""
 
     def __init__(self, db: Database, settings: ServerSettings) -> None:
         self.db = db
         self.settings = settings
         self.store = blobs.store_for(settings)
+
+
+class FileRoutes(StoreRoutes):
+    """Runbase's own file routes."""
 
     def routes(self) -> list[Route]:
         return [
