@@ -5,8 +5,8 @@ A logging proxy between them (official_client.py) records every GraphQL operatio
 written to test-outputs/wandb-VERSION-operations-BACKEND.json so that a new release's additions show, and loses the
 answer to the run's final file_stream request once, as a dropped connection would: the client sends it again, and
 every row must still be stored once. What the client logged must read back identically through runbase's own Api.
-One wandb process per scenario: `wandb login --host`, and a script that logs in (a bad key first), then logs a run
-and finishes it, and a second that fails.
+One wandb process per scenario: `wandb login --host`; a script that logs in (a bad key first), then logs a run and
+finishes it; and one that finds its key in WANDB_API_KEY and fails.
 
 The file_stream and upload URL routes are also driven directly (resends, console rewrites, bad tokens), which needs
 no wandb."""
@@ -57,9 +57,13 @@ with open("notes.txt", "w") as out:
     out.write("saved with the run\\n")
 run.save("notes.txt", policy="now")
 run.finish()
-failing = wandb.init(project="official", id="wb2")
-failing.log({"loss": 1.0})
-failing.finish(exit_code=3)
+"""
+# With no login at all: WANDB_BASE_URL and WANDB_API_KEY in the environment, as most jobs are set up.
+FAILING = """
+import wandb
+run = wandb.init(project="official", id="wb2")
+run.log({"loss": 1.0})
+run.finish(exit_code=3)
 """
 OWN_FILES = {"config.yaml", "output.log", "requirements.txt", "wandb-metadata.json", "wandb-summary.json", "notes.txt"}
 
@@ -98,6 +102,8 @@ def logged(server: Server, backend: str, tmp_path_factory: pytest.TempPathFactor
         result = run_wandb(f"CONFIG = {CONFIG!r}\n{SCRIPT}", {**env, "TEST_API_KEY": key}, cwd=home)
         assert "a bad key was refused" in result.stdout, result.stdout + result.stderr
         [run_dir] = [line.split(" ", 1)[1] for line in result.stdout.splitlines() if line.startswith("RUN_DIR ")]
+        run_wandb(FAILING, {**env, "WANDB_API_KEY": key, "WANDB_CONFIG_DIR": str(home / "other-config"),
+                            "HOME": str(home / "other-home")}, cwd=home)
         recorded = proxy.record(f"wandb-{VERSION}-operations-{backend}")
         yield Logged(server, proxy, user, key, Path(run_dir), recorded)
 
