@@ -1,5 +1,6 @@
 """The access matrix, against real servers on SQLite and PostgreSQL: for every kind of object (entity, team
-membership, project private and public, run, run file, run groups, history columns, sweep, sweep agent, artifact version,
+membership, project private and public, run, run file, run groups, history columns, the official client's file
+stream and run file upload URLs, sweep, sweep agent, artifact version,
 collection, registry of organization and restricted visibility, integration, automation, delivery, and through a
 browser's sign-in session: its own session, runs, run files, history columns, and no API key or team member made
 through it), every role (owner, team admin, member, viewer, outsider, anonymous) and every action that applies
@@ -41,6 +42,10 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("run file", "read"): MEMBERS, ("run groups", "read"): MEMBERS,  # a project's runs grouped by a config value
     ("history columns", "read"): MEMBERS,  # a run's history through POST /history/columns
     ("system stream", "read"): MEMBERS, ("system stream", "write"): WRITERS,  # a run's system metrics
+    # the official wandb client's routes: a run's stream (POST .../file_stream), and upload URLs (createRunFiles)
+    # that take a PUT with no key, made only for those who may write the run
+    ("file stream", "write"): WRITERS, ("run file upload URL", "create"): WRITERS,
+    ("run file upload URL", "write"): WRITERS,
     ("sweep", "read"): MEMBERS, ("sweep", "list"): MEMBERS, ("sweep", "create"): WRITERS,
     ("sweep", "write"): WRITERS, ("sweep", "agent"): WRITERS,  # pausing it; running an agent for it
     ("sweep agent", "write"): WRITERS,  # its heartbeat, by id: hidden ones answer as missing
@@ -60,6 +65,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("web session", "read"): SIGNED_IN,  # GET /api/session answers with the cookie's own user
     ("run (browser)", "read"): MEMBERS, ("run (browser)", "write"): WRITERS, ("run (browser)", "update"): WRITERS,
     ("run file (browser)", "read"): MEMBERS, ("history columns (browser)", "read"): MEMBERS,
+    ("file stream (browser)", "write"): WRITERS,
     # keys and team members only with an API key (access.require_api_key): a session mints no lasting credential
     ("api key (browser)", "write"): set(), ("membership (browser)", "write"): set(),
 }
@@ -243,6 +249,39 @@ def _file(world: World, role: str) -> bool:
     return response.status_code == 200
 
 
+def _file_stream(world: World, role: str, browser: bool = False) -> bool:
+    """As the official client sends it (HTTP Basic, the key as password), or from the role's browser session
+    with its CSRF token; a request with nothing in it is a heartbeat. Refused as missing to those who may not
+    read the run, as forbidden to its viewers."""
+    path = f"/files/{world.team}/private/run/file_stream"
+    if browser:
+        client, csrf = world.browser(role)
+        response = client.post(path, json={"files": {}}, headers={"X-Runbase-CSRF": csrf})
+    else:
+        key = world.keys[role]
+        response = httpx.post(world.server.url + path, json={"files": {}}, auth=None if key is None else ("api", key))
+    assert response.status_code in (200, 401, 403, 404), response.text
+    if response.status_code != 200:
+        assert response.json()["errors"][0]["extensions"]["code"] in DENIALS, response.text
+    return response.status_code == 200
+
+
+CREATE_RUN_FILES = """mutation($t: String, $f: [String!]!) { createRunFiles(input: {entityName: $t, projectName:
+    "private", runName: "run", files: $f}) { files { uploadUrl } } }"""
+
+
+def _upload(world: World, role: str) -> bool:
+    """An upload URL made for the role, then its PUT (which carries no key)."""
+    answer = world.graphql(role, CREATE_RUN_FILES, {"t": world.team, "f": [f"upload-{role}.txt"]})
+    if answer.get("errors"):
+        assert answer["errors"][0]["extensions"]["code"] in DENIALS, answer
+        return False
+    [made] = answer["data"]["createRunFiles"]["files"]
+    response = httpx.put(made["uploadUrl"], content=f"uploaded by {role}".encode())
+    assert response.status_code in (200, 403, 404), response.text
+    return response.status_code == 200
+
+
 def _history_columns(world: World, role: str) -> bool:
     """Denied exactly as a run that is not there: the same status and words, so a refusal tells nothing."""
     key = world.keys[role]
@@ -349,6 +388,9 @@ CELLS: dict[tuple[str, str], Check] = {
         lambda w, r: {"i": {"entityName": w.team, "projectName": "private", "runName": "run", "rows": "[]",
                             "systemRows": '[{"cpu": 1.5, "_timestamp": 1.0, "_runtime": 1.0}]',
                             "systemStart": ROLES.index(r)}}),
+    ("file stream", "write"): _file_stream,
+    ("run file upload URL", "create"): _mutation(CREATE_RUN_FILES, lambda w, r: {"t": w.team, "f": [f"made-{r}"]}),
+    ("run file upload URL", "write"): _upload,
     ("sweep", "read"): _query(
         "query($t: String, $s: String!) { project(name: \"private\", entityName: $t) { "
         "sweep(sweepName: $s) { id } } }",
@@ -457,6 +499,7 @@ CELLS[("run file (browser)", "read")] = _browser(  # a download: a GET, which ne
 CELLS[("history columns (browser)", "read")] = _browser(lambda w, client, headers: client.post(
     "/history/columns", json={"entity": w.team, "project": "private", "run": "run", "limit": 10},
     headers=headers))
+CELLS[("file stream (browser)", "write")] = lambda w, r: _file_stream(w, r, browser=True)
 CELLS[("api key (browser)", "write")] = _browser(lambda w, client, headers: client.post("/graphql", json={
     "query": "mutation { generateApiKey(input: {}) { key } }"}, headers=headers))
 CELLS[("membership (browser)", "write")] = _browser(lambda w, client, headers: client.post("/graphql", json={

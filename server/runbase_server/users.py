@@ -8,7 +8,7 @@ import unicodedata
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import access
+from . import access, pagination
 from .auth import Viewer, new_key, store_key
 from .errors import Conflict, Forbidden, NotFound, UserError
 from .names import check_entity_name
@@ -114,12 +114,12 @@ def delete_api_key(session: Session, viewer: Viewer, key_id: int) -> None:
     session.delete(api_key)
 
 
-def teams(session: Session, user_id: int) -> list[Entity]:
-    return list(
-        session.scalars(
-            select(Entity).join(Membership).where(Membership.user_id == user_id).order_by(Entity.name)
-        )
-    )
+def teams_page(session: Session, user_id: int, *, first: int | None, after: str | None) -> pagination.Page[Entity]:
+    """A page of the entities the user belongs to (their own and their teams), in name order."""
+    size, start = pagination.page_size(first), pagination.offset_of(after)
+    rows = session.scalars(select(Entity).join(Membership).where(Membership.user_id == user_id)
+                           .order_by(Entity.name).offset(start).limit(size + 1))
+    return pagination.paged(list(rows), start, size)
 
 
 def admin_viewer(session: Session) -> Viewer:

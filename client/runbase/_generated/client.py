@@ -3584,9 +3584,13 @@ class GraphQLClient(BaseClient):
               email
               admin
               entity
-              teams {
-                name
-                isTeam
+              teams(first: 1000) {
+                edges {
+                  node {
+                    name
+                    isTeam
+                  }
+                }
               }
               apiKeys {
                 id
@@ -3623,9 +3627,13 @@ class GraphQLClient(BaseClient):
               email
               admin
               entity
-              teams {
-                name
-                isTeam
+              teams(first: 1000) {
+                edges {
+                  node {
+                    name
+                    isTeam
+                  }
+                }
               }
               apiKeys {
                 id
@@ -3657,9 +3665,13 @@ class GraphQLClient(BaseClient):
               email
               admin
               entity
-              teams {
-                name
-                isTeam
+              teams(first: 1000) {
+                edges {
+                  node {
+                    name
+                    isTeam
+                  }
+                }
               }
               apiKeys {
                 id

@@ -273,11 +273,19 @@ class UserFields(BaseModel):
     email: Optional[str]
     admin: bool
     entity: str
-    teams: list["UserFieldsTeams"]
+    teams: "UserFieldsTeams"
     api_keys: list["UserFieldsApiKeys"] = Field(alias="apiKeys")
 
 
 class UserFieldsTeams(BaseModel):
+    edges: list["UserFieldsTeamsEdges"]
+
+
+class UserFieldsTeamsEdges(BaseModel):
+    node: "UserFieldsTeamsEdgesNode"
+
+
+class UserFieldsTeamsEdgesNode(BaseModel):
     name: str
     is_team: bool = Field(alias="isTeam")
 

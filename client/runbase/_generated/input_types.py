@@ -57,13 +57,22 @@ class AgentHeartbeatInput(BaseModel):
 
 
 class UpsertBucketInput(BaseModel):
+    id: Optional[str] = None
+    "The run to update by its Run.id (W&B's clients send it back once they have it); name, modelName and\nentityName then may be left out, and must name the same run where given."
     name: Optional[str] = None
     "The run id; a random one is made when absent."
-    model_name: str = Field(alias="modelName")
-    "W&B's name for the project."
+    model_name: Optional[str] = Field(alias="modelName", default=None)
+    'W&B\'s name for the project; "uncategorized" when absent (as in W&B), unless id names the run.'
     entity_name: Optional[str] = Field(alias="entityName", default=None)
     display_name: Optional[str] = Field(alias="displayName", default=None)
     notes: Optional[str] = None
+    description: Optional[str] = None
+    "W&B's older name for notes, used when notes is absent."
+    commit: Optional[str] = None
+    "The git commit, the program and the repository of the run's code and W&B's debug flag, as W&B's\nclients send them: accepted and not stored (the client uploads the same facts in wandb-metadata.json,\nwhich the run page shows)."
+    job_program: Optional[str] = Field(alias="jobProgram", default=None)
+    job_repo: Optional[str] = Field(alias="jobRepo", default=None)
+    debug: Optional[bool] = None
     group_name: Optional[str] = Field(alias="groupName", default=None)
     job_type: Optional[str] = Field(alias="jobType", default=None)
     host: Optional[str] = None
@@ -233,6 +242,14 @@ class UpsertRunFilesInput(BaseModel):
     run_name: str = Field(alias="runName")
     files: str
     'A JSON list of {"name": "relative/path", "sha256": "...", "size": bytes}, at most 1000; each blob must be uploaded first.'
+
+
+class CreateRunFilesInput(BaseModel):
+    entity_name: Optional[str] = Field(alias="entityName", default=None)
+    project_name: str = Field(alias="projectName")
+    run_name: str = Field(alias="runName")
+    files: list[str]
+    "The files' relative paths in the run, at most 1000."
 
 
 class CreateArtifactInput(BaseModel):

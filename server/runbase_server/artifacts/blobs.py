@@ -8,6 +8,7 @@ matches the declared one becomes visible."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 import re
@@ -108,15 +109,47 @@ async def checked(digest: str, chunks: AsyncIterator[bytes], max_bytes: int,
     hasher = hasher or hashlib.sha256()
     async for chunk in chunks:
         size += len(chunk)
-        if size > max_bytes:
-            raise BlobTooLarge(f"the upload is larger than the server's limit of {max_bytes} "
-                               "bytes (RUNBASE_MAX_FILE_BYTES)")
+        _within_limit(size, max_bytes)
         hasher.update(chunk)
         yield chunk
     actual = hasher.hexdigest()
     if actual != digest:
         raise DigestMismatch(f"the uploaded contents have SHA-256 {actual}, not the declared {digest}; "
                              "nothing was stored")
+
+
+def _within_limit(size: int, max_bytes: int) -> None:
+    if size > max_bytes:
+        raise BlobTooLarge(f"the upload is larger than the server's limit of {max_bytes} bytes (RUNBASE_MAX_FILE_BYTES)")
+
+
+async def put_unnamed(store: BlobStore, chunks: AsyncIterator[bytes], max_bytes: int, *, md5: bytes | None,
+                      spool_dir: Path) -> tuple[str, int]:
+    """Store contents whose SHA-256 nobody declared (the official wandb client's uploads), returning it and the
+    size: they are spooled to an unnamed temporary file while hashed, checked against `md5` (W&B's clients
+    declare one) when given, then put like any declared upload. Nothing is stored on a mismatch."""
+    spool_dir.mkdir(parents=True, exist_ok=True)
+    sha256, md5_of = hashlib.sha256(), hashlib.md5(usedforsecurity=False)
+    size = 0
+    with tempfile.TemporaryFile(dir=spool_dir) as spool:
+        async for chunk in chunks:
+            size += len(chunk)
+            _within_limit(size, max_bytes)
+            sha256.update(chunk)
+            md5_of.update(chunk)
+            spool.write(chunk)
+        if md5 is not None and md5_of.digest() != md5:
+            raise DigestMismatch(f"the uploaded contents have MD5 {base64.b64encode(md5_of.digest()).decode()}, "
+                                 f"not the declared {base64.b64encode(md5).decode()}; nothing was stored")
+        spool.seek(0)
+
+        async def replay() -> AsyncIterator[bytes]:
+            while block := spool.read(READ_SIZE):
+                yield block
+
+        digest = sha256.hexdigest()
+        await store.put(digest, replay(), max_bytes)
+    return digest, size
 
 
 class LocalBlobStore:

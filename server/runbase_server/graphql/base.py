@@ -67,6 +67,7 @@ class Context:
     limits: dict[str, int]
     writable: dict[int, bool] = dataclasses.field(default_factory=dict)  # entity id -> viewer may write
     budget: pagination.AnswerBudget = dataclasses.field(default_factory=pagination.AnswerBudget)
+    base_url: str = ""  # where the request came to, without a trailing slash: the base of URLs handed out
 
     def charged(self, page: PageT, what: str) -> PageT:
         """The page, its rows counted toward what the request may return: every list an answer holds is, so

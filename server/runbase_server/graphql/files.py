@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import strawberry
 
-from ..runs import files
+from ..runs import files, runs, uploads
+from ..settings import of_session
 from ..tables import Run as RunRow
 from ..tables import RunFile as RunFileRow
 from .base import DateTime, Info, Int64, JSONString, PageInfo, given
@@ -81,6 +82,27 @@ class UpsertRunFilesPayload:
     files: list[File]
 
 
+@strawberry.input
+class CreateRunFilesInput:
+    project_name: str
+    run_name: str
+    files: list[str]
+    entity_name: str | None = strawberry.UNSET
+
+
+@strawberry.type
+class RunFileUpload:
+    name: str
+    upload_url: str
+
+
+@strawberry.type
+class CreateRunFilesPayload:
+    run_id: strawberry.ID = strawberry.field(name="runID")
+    upload_headers: list[str]
+    files: list[RunFileUpload]
+
+
 @strawberry.type
 class FileMutations:
     @strawberry.mutation
@@ -90,3 +112,12 @@ class FileMutations:
         rows = files.upsert(ctx.session, ctx.viewer, input.entity_name, input.project_name,
                             run_name=input.run_name, files=input.files)
         return UpsertRunFilesPayload(files=[File.of(row.run, row) for row in rows])
+
+    @strawberry.mutation
+    def create_run_files(self, info: Info, input: CreateRunFilesInput) -> CreateRunFilesPayload | None:
+        input = given(input)
+        ctx = info.context
+        run = runs.writable(ctx.session, ctx.viewer, input.entity_name, input.project_name, name=input.run_name)
+        made = uploads.urls(of_session(ctx.session.info), run, ctx.viewer.user_id, input.files, base_url=ctx.base_url)
+        return CreateRunFilesPayload(run_id=strawberry.ID(str(run.id)), upload_headers=[],
+                                     files=[RunFileUpload(name=name, upload_url=url) for name, url in made])

@@ -19,7 +19,7 @@ from .automations import TriggerConnection, project_triggers
 from .base import DateTime, Info, Int64, JSONString, PageInfo, given, int64, timestamp
 from .files import RunFiles
 from .sweeps import ProjectSweeps, RunSweep
-from .users import User
+from .users import Entity, User
 
 
 @strawberry.type
@@ -40,6 +40,10 @@ class Project(ProjectArtifacts, ProjectSweeps):
     @strawberry.field
     def read_only(self, info: Info) -> bool:
         return not access.can_write_project(info.context.session, info.context.viewer, self.row)
+
+    @strawberry.field
+    def entity(self) -> Entity:
+        return Entity.of(self.row.entity)
 
     @strawberry.field
     def run(self, info: Info, name: str) -> Run | None:
@@ -195,6 +199,10 @@ class Run(RunFiles, RunArtifacts, RunSweep):
         return self._project()
 
     @strawberry.field
+    def description(self) -> str | None:
+        return self.row.notes
+
+    @strawberry.field
     def history_keys(self, info: Info) -> JSONString:
         return info.context.document({"lastStep": self.row.last_step, "keys": self.row.history_keys or {}},
                                      "historyKeys")
@@ -311,7 +319,8 @@ def readable_project(info: Info, entity_name: str | None, name: str) -> Project 
 
 @strawberry.input
 class UpsertBucketInput:
-    model_name: str
+    id: str | None = strawberry.UNSET
+    model_name: str | None = strawberry.UNSET
     name: str | None = strawberry.UNSET
     entity_name: str | None = strawberry.UNSET
     display_name: str | None = strawberry.UNSET
@@ -326,6 +335,11 @@ class UpsertBucketInput:
     state: str | None = strawberry.UNSET
     exit_code: int | None = strawberry.UNSET
     sweep: str | None = strawberry.UNSET
+    description: str | None = strawberry.UNSET
+    commit: str | None = strawberry.UNSET
+    job_program: str | None = strawberry.UNSET
+    job_repo: str | None = strawberry.UNSET
+    debug: bool | None = strawberry.UNSET
 
 
 @strawberry.type

@@ -46,11 +46,26 @@ CONTRACT = Path(__file__).parent.parent / "schema.graphql"
 MAX_TOKENS = 2000  # per document, so parsing a request stays cheap
 
 
+# The features of W&B's server (by its names) that runbase has, as W&B's clients check them before using one:
+# the file connection's totalCount.
+FEATURES = ("TOTAL_COUNT_IN_FILE_CONNECTION",)
+
+
+@strawberry.type
+class ServerFeature:
+    name: str
+    is_enabled: bool
+
+
 @strawberry.type
 class ServerInfo:
     version: str
     max_request_bytes: Int64
     heartbeat_timeout_seconds: int
+
+    @strawberry.field
+    def features(self) -> list[ServerFeature]:
+        return [ServerFeature(name=name, is_enabled=True) for name in FEATURES]
 
 
 @strawberry.type

@@ -13,7 +13,7 @@ from ..tables import ApiKey as ApiKeyRow
 from ..tables import Entity as EntityRow
 from ..tables import User as UserRow
 from .automations import Integration, entity_integrations
-from .base import DateTime, Info, given
+from .base import DateTime, Info, JSONString, PageInfo, given
 
 if TYPE_CHECKING:
     from .runs import Project
@@ -56,10 +56,18 @@ class User:
                    created_at=DateTime(row.created_at))
 
     @strawberry.field
-    def teams(self, info: Info) -> list[Entity]:
+    def teams(self, info: Info, first: int | None = strawberry.UNSET,
+              after: str | None = strawberry.UNSET) -> EntityConnection:
         if not self.account:
-            return []
-        return [Entity.of(row) for row in info.context.listed(users.teams(info.context.session, self.row.id), "teams")]
+            return EntityConnection(edges=[], page_info=PageInfo(end_cursor=None, has_next_page=False))
+        page = info.context.charged(users.teams_page(info.context.session, self.row.id, first=given(first),
+                                                     after=given(after)), "teams")
+        return EntityConnection(edges=[EntityEdge(node=Entity.of(row), cursor=c)
+                                       for row, c in zip(page.items, page.cursors())], page_info=PageInfo.of(page))
+
+    @strawberry.field
+    def flags(self) -> JSONString | None:
+        return JSONString("{}") if self.account else None
 
     @strawberry.field
     def api_keys(self, info: Info) -> list[ApiKey]:
@@ -115,6 +123,18 @@ class Entity:
     @strawberry.field
     def read_only(self, info: Info) -> bool:
         return not info.context.can_write(self.row.id)
+
+
+@strawberry.type
+class EntityEdge:
+    node: Entity
+    cursor: str
+
+
+@strawberry.type
+class EntityConnection:
+    edges: list[EntityEdge]
+    page_info: PageInfo
 
 
 @strawberry.input

@@ -52,27 +52,12 @@ from ..settings import SESSION_KEY, ServerSettings
 from ..web import sessions
 from ..web.pages import Pages
 from ..web.session_routes import SessionRoutes
+from .bodies import RequestTooLarge, read_body
 from .file_routes import FileRoutes
+from .wandb_routes import WandbRoutes
 from .history_routes import HistoryRoutes
 
 log = logging.getLogger("runbase.server")
-
-
-class RequestTooLarge(Exception):
-    pass
-
-
-async def _read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isascii() and declared.isdigit() and int(declared) > limit:
-        raise RequestTooLarge
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise RequestTooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 # Variables count toward a request's cost as the document does: each list at most MAX_LIST_ITEMS long,
@@ -215,7 +200,7 @@ class GraphQLEndpoint:
 
     async def handle(self, request: Request) -> Response:
         try:
-            body = await _read_body(request, self.settings.max_request_bytes)
+            body = await read_body(request, self.settings.max_request_bytes)
         except RequestTooLarge:
             return error_response(f"request body is larger than the server's limit of {self.settings.max_request_bytes} "
                           "bytes", "PAYLOAD_TOO_LARGE", 413)
@@ -238,20 +223,20 @@ class GraphQLEndpoint:
         # Parsing and scanning the variables cost time in proportion to the request: not on the event loop.
         return await run_in_threadpool(self._check_and_execute,
                                        sessions.Credentials.of(request, self.settings.public_url), query,
-                                       variables, operation)
+                                       variables, operation, str(request.base_url).rstrip("/"))
 
     def _check_and_execute(self, credentials: sessions.Credentials, query: str, variables: dict[str, Any],
-                           operation: str | None) -> Response:
+                           operation: str | None, base_url: str) -> Response:
         facts = _facts(query)
         found = bad_character(query) or ("the NUL character (\\u0000)" if "\\u0000" in query else None)
         problem = (f"the query must not contain {found}" if found
                    else _variables_problem(variables, facts.rows if facts else frozenset()))
         if problem:
             return _refuse(facts, problem)
-        return self._execute(credentials, query, variables, operation)
+        return self._execute(credentials, query, variables, operation, base_url)
 
     def _execute(self, credentials: sessions.Credentials, query: str, variables: dict[str, Any],
-                 operation: str | None) -> Response:
+                 operation: str | None, base_url: str) -> Response:
         used: list[Session] = []
 
         def attempt(session: Session) -> Response | ExecutionResult:
@@ -265,7 +250,7 @@ class GraphQLEndpoint:
                 return error_response(problem, "BAD_USER_INPUT", 200)
             context = Context(session=session, viewer=viewer, limits=self.limits,
                               budget=AnswerBudget(rows=self.settings.max_answer_rows,
-                                                  size=self.settings.max_answer_bytes))
+                                                  size=self.settings.max_answer_bytes), base_url=base_url)
             result = self.schema.execute_sync(query, variables, context, operation_name=operation)
             if result.errors:
                 session.rollback()  # a request is all or nothing, so it can be run again
@@ -398,6 +383,7 @@ def create_app(settings: ServerSettings | None = None, show_demo: demo.Demo | No
             Route("/graphql", graphql.handle, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             *FileRoutes(db, settings).routes(),
+            *WandbRoutes(db, settings).routes(),
             *HistoryRoutes(db, settings).routes(),
             *SessionRoutes(db, settings).routes(),
             *pages.routes(),

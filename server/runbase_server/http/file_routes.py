@@ -78,13 +78,17 @@ async def json_list(request: Request, key: str) -> list[Any]:
     return found
 
 
-class FileRoutes:
-    """The routes, bound to one server's database and blob store."""
+class StoreRoutes:
+    """Routes bound to one server's database and blob store."""
 
     def __init__(self, db: Database, settings: ServerSettings) -> None:
         self.db = db
         self.settings = settings
         self.store = blobs.store_for(settings)
+
+
+class FileRoutes(StoreRoutes):
+    """Runbase's own file routes."""
 
     def routes(self) -> list[Route]:
         return [

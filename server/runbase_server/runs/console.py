@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from .. import documents, pagination
@@ -27,9 +27,32 @@ def append(session: Session, run: Run, start: int | None, lines_text: str | None
         raise UserError(f"console lines must follow on: the run has {have} lines, these start at {start}")
     fresh = lines[have - start:]
     if fresh:
-        session.execute(insert(ConsoleLine), [{"run_id": run.id, "line": have + i, "text": line[:MAX_LINE]}
-                                              for i, line in enumerate(fresh)])
+        session.execute(insert(ConsoleLine), _numbered(run, have, fresh))
         run.console_line_count = have + len(fresh)
+
+
+def _numbered(run: Run, start: int, lines: list[str]) -> list[dict[str, object]]:
+    return [{"run_id": run.id, "line": start + i, "text": line[:MAX_LINE]} for i, line in enumerate(lines)]
+
+
+def overwrite(session: Session, run: Run, start: int, lines: list[str]) -> None:
+    """W&B's console semantics (file_stream's output.log): line number start + i becomes lines[i], stored or not;
+    the official client sends a line again as it changes (a progress bar), and a resend changes nothing.
+    Numbers need not follow on: the count is one past the highest number sent."""
+    if not lines:
+        return
+    end = start + len(lines)
+    stored = dict(session.execute(select(ConsoleLine.line, ConsoleLine.text).where(
+        ConsoleLine.run_id == run.id, ConsoleLine.line >= start, ConsoleLine.line < end)).tuples().all()) \
+        if start < (run.console_line_count or 0) else {}
+    numbered = _numbered(run, start, lines)
+    changed = [line for line in numbered if line["line"] in stored and stored[line["line"]] != line["text"]]
+    fresh = [line for line in numbered if line["line"] not in stored]
+    if changed:
+        session.execute(update(ConsoleLine), changed)
+    if fresh:
+        session.execute(insert(ConsoleLine), fresh)
+    run.console_line_count = max(run.console_line_count or 0, end)
 
 
 def tail(session: Session, run: Run, lines: int | None, *, budget: pagination.AnswerBudget | None = None

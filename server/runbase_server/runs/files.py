@@ -82,6 +82,18 @@ def upsert(session: Session, viewer: Viewer, entity: str | None, project: str, *
     store = blobs.store_for(of_session(session.info))
     entries = _entries(files)
     blobs.require_held(session, store, viewer.user_id, entries)
+    return _save(session, run, entries)
+
+
+def save_upload(session: Session, run: Run, user_id: int, *, name: str, digest: str, size: int) -> RunFile:
+    """A file PUT to an upload URL (uploads.py) by the user it was made for, its blob just stored and
+    checked: held by them, and saved to the run."""
+    blobs.hold(session, user_id, digest)
+    return _save(session, run, [(check_name(name), digest, size)])[0]
+
+
+def _save(session: Session, run: Run, entries: list[tuple[str, str, int]]) -> list[RunFile]:
+    """Point the files (name, digest, size) at their blobs, the names saved before at the new contents."""
     names = [name for name, _, _ in entries]
     existing = {row.name: row for row in session.scalars(
         select(RunFile).where(RunFile.run_id == run.id, RunFile.name.in_(names)))} if names else {}

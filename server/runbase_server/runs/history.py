@@ -289,9 +289,12 @@ def append(
     removed_summary_keys: list[str] | None = None,
     system_start: int | None = None,
     system_text: str | None = None,
+    summary_replaces: bool = False,
 ) -> Appended:
     """Store the rows above the run's last step, console lines and system rows; returns the run, how many
     rows were new and the rows refused (each alone: one bad key must not lose the rest of the batch).
+    With `summary_replaces`, the summary sent is the whole summary (W&B's file_stream sends it so): keys
+    it lacks are removed.
 
     Steps only grow within a run, so a row at or below the last stored step was
     already delivered: dropping it makes every resend harmless."""
@@ -309,7 +312,10 @@ def append(
         run.last_step = fresh[-1]["_step"]
         run.history_line_count = (run.history_line_count or 0) + len(fresh)
         _count_keys(run, fresh)
-    runs.merge_summary(run, documents.parse(summary_text, "summaryMetrics"), removed_summary_keys)
+    summary = documents.parse(summary_text, "summaryMetrics")
+    if summary_replaces and summary is not None:
+        removed_summary_keys = [key for key in run.summary or {} if key not in summary]
+    runs.merge_summary(run, summary, removed_summary_keys)
     console.append(session, run, console_start, console_text)
     refused_system = _append_system(session, run, system_start, system_text)
     # A crashed (or preempted) run that sends again was only silent, not dead.

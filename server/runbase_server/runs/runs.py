@@ -14,12 +14,12 @@ from typing import Any, cast
 from sqlalchemy import Select, Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 
-from .. import documents, pagination, projects
+from .. import access, documents, pagination, projects
 from .. import filters as mongo
 from ..auth import Viewer
 from ..automations import engine
 from ..errors import NotFound, UserError
-from ..names import check_name
+from ..names import check_name, row_id
 from ..tables import Project, Run, User, decode_nonfinite, utcnow
 
 STATES = ("running", "finished", "failed", "crashed", "killed", "preempting", "preempted")
@@ -31,6 +31,7 @@ SILENT_ENDS = {"running": "crashed", "preempting": "preempted"}
 # was preempting, so that going silent again preempts it again).
 REVIVED = {ended: live for live, ended in SILENT_ENDS.items()}
 ID_ALPHABET = string.ascii_lowercase + string.digits
+DEFAULT_PROJECT = "uncategorized"  # W&B's, for a run logged without a project
 
 
 def new_run_id() -> str:
@@ -94,8 +95,12 @@ def upsert(session: Session, viewer: Viewer, fields: dict[str, Any], *,
     """Create the run (and its project) or update the fields given; `check_config` sees a run that exists and
     the config about to replace its own, and may refuse it. A run left in a final state is the caller's to
     compact (history.compact), which builds on runs."""
+    if fields.get("id") is not None:
+        fields = _named_by_id(session, viewer, fields)
+    if fields.get("notes") is None and fields.get("description") is not None:
+        fields = {**fields, "notes": fields["description"]}  # W&B's older name
     entity = fields.get("entity_name") or viewer.username
-    project = projects.writable(session, viewer, entity, fields["model_name"], create=True)
+    project = projects.writable(session, viewer, entity, fields.get("model_name") or DEFAULT_PROJECT, create=True)
     if projects.is_registry(project):
         raise UserError(f"{project.entity.name}/{project.name} is a registry, which holds linked artifact versions "
                         "only: runs live in ordinary projects")
@@ -109,6 +114,20 @@ def upsert(session: Session, viewer: Viewer, fields: dict[str, Any], *,
     if changed:
         engine.on_state(session, run)
     return run, inserted
+
+
+def _named_by_id(session: Session, viewer: Viewer, fields: dict[str, Any]) -> dict[str, Any]:
+    """The fields with the entity, project and run id of the run whose Run.id is fields["id"] (W&B's clients
+    name a run they made that way); names given besides must be that run's."""
+    run = session.get(Run, row_id(fields["id"], "run"))
+    if run is None or not access.can_read_run(session, viewer, run):
+        raise NotFound(f"no run with id {fields['id']!r}")
+    names = {"entity_name": run.project.entity.name, "model_name": run.project.name, "name": run.name}
+    for key, value in names.items():
+        if fields.get(key) is not None and fields[key] != value:
+            raise UserError(f"run {fields['id']!r} is {'/'.join(names.values())}: {key} {fields[key]!r} does "
+                            "not name it")
+    return {**fields, **names}
 
 
 def _create(session: Session, viewer: Viewer, project: Project, name: str, fields: dict[str, Any]) -> Run:

@@ -215,7 +215,7 @@ export type CompareHistoryQuery = { project: { run: { sampledHistory: Array<stri
 export type ViewerQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ViewerQuery = { viewer: { username: string, entity: string, teams: Array<{ name: string }> } | null };
+export type ViewerQuery = { viewer: { username: string, entity: string, teams: { edges: Array<{ node: { name: string } }> } } | null };
 
 export type EntityProjectsQueryVariables = Exact<{
   entityName: string;

@@ -34,7 +34,7 @@ async function load(entity: string | null): Promise<EntityProjects[]> {
   if (entity === null) {
     const data = await gql<ViewerQuery, ViewerQueryVariables>(projectsDocument, "Viewer", {});
     if (!data.viewer) throw new Error("No viewer: the session has no user");
-    names = [data.viewer.entity, ...data.viewer.teams.map((team) => team.name).filter((name) => name !== data.viewer?.entity)];
+    names = [data.viewer.entity, ...data.viewer.teams.edges.map((edge) => edge.node.name).filter((name) => name !== data.viewer?.entity)];
   } else {
     names = [entity];
   }

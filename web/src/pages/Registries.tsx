@@ -41,7 +41,7 @@ async function loadAll(): Promise<[string, RegistryRow[]][]> {
   const data = await gql<ViewerQuery, ViewerQueryVariables>(projectsDocument, "Viewer", {});
   if (!data.viewer) throw new Error("No viewer: the session has no user");
   const own = data.viewer.entity;
-  const names = [own, ...data.viewer.teams.map((team) => team.name).filter((name) => name !== own)];
+  const names = [own, ...data.viewer.teams.edges.map((edge) => edge.node.name).filter((name) => name !== own)];
   return Promise.all(names.map(async (name): Promise<[string, RegistryRow[]]> => [name, await registriesOf(name)]));
 }
 

@@ -34,7 +34,7 @@ class User:
 
     @property
     def teams(self) -> list[str]:
-        return [team["name"] for team in self._attrs.get("teams", [])]
+        return [edge["node"]["name"] for edge in (self._attrs.get("teams") or {}).get("edges", [])]
 
     @property
     def api_keys(self) -> list[str]:

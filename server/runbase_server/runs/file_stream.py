@@ -1,0 +1,134 @@
+"""W&B's file_stream, how the official wandb client sends a run's data while it runs (POST
+/files/ENTITY/PROJECT/RUN/file_stream): a JSON object {"files": {FILE: {"offset": N, "content": [LINE, ...]}},
+"complete": true, "exitcode": 0, "preempting": true, ...}, each LINE being line number N + i of FILE. It is
+mapped onto the ingest runbase's SDK uses (history.append), in one transaction, so that a client sending a
+request again after a dropped connection stores every row once:
+
+- wandb-history.jsonl: history rows, a JSON object a line; kept by _step as the SDK's, a resent row is ignored;
+- wandb-summary.json: the whole summary, one line (the last counts): it replaces the run's;
+- wandb-events.jsonl: system metrics rows, the run's system stream, numbered by line (resent numbers are ignored);
+- output.log: console lines by number; a line sent again with other text replaces it (the client sends a
+  progress bar's line again as it changes). The client starts each line with its time, after "ERROR " for
+  stderr: that prefix is taken off, so the lines read back as runbase's SDK stores them, as printed;
+- complete (with exitcode): the run ends, finished for exit code 0 (or none), failed for another;
+- preempting: the run says it is about to be preempted.
+
+W&B's "uploaded" (files uploaded meanwhile) and "dropped" (lines the client gave up on) need nothing here."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from .. import documents
+from ..auth import Viewer
+from ..automations import engine
+from ..errors import UserError
+from ..tables import Run
+from . import console, history, runs
+
+log = logging.getLogger("runbase.server")
+HISTORY = "wandb-history.jsonl"
+SUMMARY = "wandb-summary.json"
+EVENTS = "wandb-events.jsonl"
+CONSOLE = "output.log"
+FILES = (HISTORY, SUMMARY, EVENTS, CONSOLE)
+IGNORED = ("uploaded", "dropped")
+PREFIX = re.compile(r"(?:ERROR )?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z? ")  # W&B's, on each console line
+# What W&B's server answers (no exit code asked of the client, no rate limits).
+ANSWER: dict[str, Any] = {"exitcode": None, "limits": {}}
+
+
+def _lines(files: dict[str, Any], name: str) -> tuple[int, list[str]] | None:
+    """(offset, lines) of one file in the request, checked; None when it is not there."""
+    if name not in files:
+        return None
+    chunk = files[name]
+    offset = chunk.get("offset") if isinstance(chunk, dict) else None
+    content = chunk.get("content") if isinstance(chunk, dict) else None
+    if type(offset) is not int or not 0 <= offset <= history.MAX_STEP or not isinstance(content, list) \
+            or not all(isinstance(line, str) for line in content):
+        raise UserError(f'files["{name}"] must be {{"offset": a line number from 0, "content": [lines as strings]}}')
+    return offset, content
+
+
+def _objects(name: str, offset: int, lines: list[str]) -> str:
+    """The lines, each one JSON object, as the text of a JSON list."""
+    for index, line in enumerate(lines):
+        try:
+            row = documents.loads(line)
+        except (TypeError, ValueError, RecursionError):
+            row = None
+        if not isinstance(row, dict):
+            raise UserError(f"{name} line {offset + index} is not a JSON object")
+    return "[" + ",".join(lines) + "]"
+
+
+def _console_line(line: str) -> str:
+    """A console line as printed, without the client's prefix, and as a database stores it: NUL and lone
+    surrogates become U+FFFD (it is text to read; refusing it would refuse the history sent with it)."""
+    prefix = PREFIX.match(line)
+    line = line[prefix.end():] if prefix else line
+    if documents.bad_character(line) is None:
+        return line
+    return line.replace("\x00", "\ufffd").encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+
+
+def _check(body: Any) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise UserError('the body must be a JSON object {"files": {...}, "complete": ..., "exitcode": ...}')
+    files = body.get("files", {})
+    if not isinstance(files, dict):
+        raise UserError('"files" must be a JSON object of {"offset": N, "content": [...]} by file name')
+    unknown = sorted(set(files) - set(FILES))
+    if unknown:
+        raise UserError(f"file_stream takes the files {', '.join(FILES)}; not {', '.join(unknown)}")
+    unknown = sorted(set(body) - {"files", "complete", "exitcode", "preempting", *IGNORED})
+    if unknown:
+        raise UserError(f"file_stream does not know {', '.join(map(repr, unknown))}")
+    for flag in ("complete", "preempting"):
+        if body.get(flag) not in (None, True, False):
+            raise UserError(f'"{flag}" must be true or false')
+    exit_code = body.get("exitcode")
+    if exit_code is not None and (type(exit_code) is not int or not -(2**31) <= exit_code < 2**31):
+        raise UserError('"exitcode" must be a 32-bit integer or null')
+    return files
+
+
+def ingest(session: Session, viewer: Viewer, entity: str, project: str, *, run_name: str, body: Any) -> Run:
+    """Store one file_stream request for a run the viewer may write."""
+    files = _check(body)
+    rows = _lines(files, HISTORY)
+    summary = _lines(files, SUMMARY)
+    events = _lines(files, EVENTS)
+    output = _lines(files, CONSOLE)
+    summary_text = None
+    if summary is not None and summary[1]:
+        summary_text = summary[1][-1]
+        documents.parse(summary_text, SUMMARY)  # named in the error as the client knows it
+    stored = history.append(
+        session, viewer, entity, project, run_name=run_name,
+        rows_text="[]" if rows is None else _objects(HISTORY, *rows), summary_text=summary_text,
+        summary_replaces=True, system_start=None if events is None else events[0],
+        system_text=None if events is None else _objects(EVENTS, *events))
+    run = stored.run
+    for refused in stored.refused + stored.refused_system:
+        log.warning("run %d: a file_stream row (step or number %d) was not stored: %s", run.id, refused.step,
+                    refused.reason)
+    if output is not None:
+        console.overwrite(session, run, output[0], [_console_line(line) for line in output[1]])
+    if body.get("preempting"):
+        _change_state(session, run, "preempting")
+    if body.get("complete"):
+        exit_code = body.get("exitcode")
+        _change_state(session, run, "finished" if not exit_code else "failed", exit_code)
+        history.compact(session, run)  # a finished run's reads are then columnar only
+    return run
+
+
+def _change_state(session: Session, run: Run, state: str, exit_code: int | None = None) -> None:
+    if runs.change_state(session, run, state, exit_code):
+        engine.on_state(session, run)
