@@ -110,6 +110,10 @@ for a, b in [(0, 1), (1, 2), (2, 3), (1, 4)]:
 run.summary["graph_0"] = graph
 print("RUN", run.id)
 run.finish()
+plain = runbase.init(project="extras")
+plain.log({"picture": runbase.Image(np.zeros((4, 4, 3), dtype=np.uint8))})
+print("PLAIN", plain.id)
+plain.finish()
 """
 
 
@@ -124,7 +128,10 @@ def logged(web_server: Server, tmp_path_factory: pytest.TempPathFactory) -> dict
     assert found, output
     run = web_server.run(found.group(1), project="extras")
     assert run is not None
-    return {"id": found.group(1), "summary": json.loads(run["summaryMetrics"]), "config": json.loads(run["config"])}
+    plain = re.search(r"^PLAIN (\S+)$", output, re.M)
+    assert plain, output
+    return {"id": found.group(1), "summary": json.loads(run["summaryMetrics"]), "config": json.loads(run["config"]),
+            "plain": plain.group(1)}
 
 
 def test_the_class_names_of_an_images_layers_are_in_the_config_as_wbs(logged: dict[str, Any]) -> None:
@@ -345,3 +352,19 @@ def test_model_graph_lists_its_nodes_and_draws_its_edges_in_layers(page: Any) ->
         "gs => gs.map(g => [g.dataset.name, Number(g.querySelector('rect').getAttribute('y'))])")}
     assert top["input"] < top["conv"] < top["relu"] < top["head"] and top[HOSTILE] == top["relu"]
     assert panel.locator(".scene-summary").inner_text() == "5 nodes, 4 edges (torch)"
+
+
+def test_plotly_js_loads_only_for_a_page_with_a_plotly_panel(context: Any, web_server: Server,
+                                                             logged: dict[str, Any]) -> None:
+    asked: list[str] = []
+    plain = context.new_page()
+    plain.on("request", lambda request: asked.append(request.url))
+    plain.goto(f"{web_server.url}/admin/extras/runs/{logged['plain']}")
+    plain.locator('.media-panel[data-key="picture"] img').wait_for()
+    assert [url for url in asked if "/assets/" in url] and not [url for url in asked if "plotly" in url]
+    plain.goto(f"{web_server.url}/admin/extras/runs/{logged['id']}")
+    plain.locator('.media-panel[data-key="chart"] .plotly-chart[data-drawn="true"]').wait_for()
+    assert [url for url in asked if re.search(r"/assets/plotly-cartesian[^/]*\.js$", url)]
+    plain.close()
+    assert [problem for problem in context.problems if not STYLE_REFUSED.match(problem)] == []  # see `page`
+    context.problems.clear()
