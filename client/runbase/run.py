@@ -258,6 +258,8 @@ class Run:
         self._media: list[str] = []  # run files the log() call under way stored (its media), uploaded if it succeeds
         self._charts: dict[str, dict[str, Any]] = {}  # custom charts that call logged: key -> their panel config
         self._tables: list[Artifact] = []  # the run_table artifacts of the tables that call logged
+        # the class names of the image layers that call logged, as W&B's config keeps them: kind -> layer -> names
+        self._labels: dict[str, dict[str, dict[str, str]]] = {}
         self._media_step = start_step
         self._watcher: Watcher | None = None  # the models run.watch() hooked into
 
@@ -286,9 +288,9 @@ class Run:
             values = self._flatten(data, "", {})
         except BaseException:
             self._pending_nonfinite = nonfinite_before  # nothing of a refused call is kept
-            self._media, self._charts, self._tables = [], {}, []
+            self._media, self._charts, self._tables, self._labels = [], {}, [], {}
             raise
-        if self._media or self._charts or self._tables:
+        if self._media or self._charts or self._tables or self._labels:
             self._keep_media()
         if step is not None:
             if step > self._step:
@@ -355,7 +357,10 @@ class Run:
         if self._dir is None:
             raise UsageError("this run has no directory to store media in")
         return RunMediaStore(Path(self._dir), key, self._media_step if step is None else step, self._media.append,
-                             tables=self._log_table_artifact)
+                             tables=self._log_table_artifact, labels=self._record_labels)
+
+    def _record_labels(self, kind: str, layer: str, labels: dict[str, str]) -> None:
+        self._labels.setdefault(kind, {})[layer] = labels
 
     def _summary_value(self, key: str, value: Any) -> Any:
         """What run.summary[key] = value stores: a rich value as run.log stores it (its media named
@@ -373,15 +378,18 @@ class Run:
         return described
 
     def _keep_media(self) -> None:
-        """After a log() call succeeded: upload the files it stored, and record its charts' panels."""
+        """After a log() call succeeded: upload the files it stored, and record its charts' panels and its image
+        layers' class names."""
         if self._media:
             self._send_files(list(dict.fromkeys(self._media)))
         if self._charts:
             charts = (self._config.get("_wandb") or {}).get("visualize") or {}
             self._bookkeep("visualize", {**charts, **self._charts})
+        for kind, layers in self._labels.items():
+            self._bookkeep(kind, {**((self._config.get("_wandb") or {}).get(kind) or {}), **layers})
         for artifact in self._tables:
             self._log_artifact(artifact, None, None, None)
-        self._media, self._charts, self._tables = [], {}, []
+        self._media, self._charts, self._tables, self._labels = [], {}, [], {}
 
     def _bookkeep(self, key: str, value: Any) -> None:
         """Set one entry of W&B's bookkeeping in the config (`_wandb`: custom charts, metric definitions)."""

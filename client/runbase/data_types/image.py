@@ -496,6 +496,9 @@ class Image(Media):
             fields["boxes"] = {layer: box.describe(store) for layer, box in self._boxes.items()}
         if self._masks:
             fields["masks"] = {layer: mask.to_json(store) for layer, mask in self._masks.items()}
+        for kind, layers in (("bounding_box/class_labels", self._boxes), ("mask/class_labels", self._masks)):
+            for layer, item in layers.items():  # a mask's PNG holds only ids: the UI reads the names there
+                store.class_labels(kind, layer, item._class_labels)
         return fields
 
     @classmethod

@@ -39,6 +39,11 @@ class MediaStore(Protocol):
         (`media/SUBDIR/SHA20EXT`), so that a table's JSON is the same bytes in a run and in an artifact."""
         ...
 
+    def class_labels(self, kind: str, layer: str, labels: Mapping[int, str]) -> None:
+        """Record the class names of an image's layer (`kind` "mask/class_labels" or
+        "bounding_box/class_labels"): a run keeps them in its config, as W&B does; elsewhere they go nowhere."""
+        ...
+
 
 class MediaSource(Protocol):
     """Where a logged value's files are read back from."""
@@ -167,9 +172,10 @@ class RunMediaStore:
     is_artifact = False
 
     def __init__(self, root: Path, key: str, step: int | str, stored: Callable[[str], None], *,
-                 by_content: bool = False, tables: Callable[[str, Path, list[str]], None] | None = None) -> None:
+                 by_content: bool = False, tables: Callable[[str, Path, list[str]], None] | None = None,
+                 labels: Callable[[str, str, dict[str, str]], None] | None = None) -> None:
         self.root, self.key, self.step, self.stored, self.by_content = root, safe_key(key), step, stored, by_content
-        self.logged_key, self.tables = key, tables
+        self.logged_key, self.tables, self.labels = key, tables, labels
 
     def add(self, source: Path, *, subdir: str, extension: str, digest: str, is_tmp: bool) -> str:
         stem = digest[:HASH_CHARS] if self.by_content else f"{self.key}_{self.step}_{digest[:HASH_CHARS]}"
@@ -179,7 +185,14 @@ class RunMediaStore:
         return name
 
     def for_cells(self) -> RunMediaStore:
+        """Images in a table: W&B records no class names of their layers in the run's config."""
         return RunMediaStore(self.root, self.logged_key, self.step, self.stored, by_content=True, tables=self.tables)
+
+    def class_labels(self, kind: str, layer: str, labels: Mapping[int, str]) -> None:
+        """W&B's config entry `_wandb[kind]["KEY_wandb_delimeter_LAYER"]`, ids as strings (JSON's keys)."""
+        if self.labels is not None:
+            self.labels(kind, f"{self.logged_key}_wandb_delimeter_{layer}",
+                        {str(class_id): name for class_id, name in labels.items()})
 
     def log_table_artifact(self, json_path: Path, cell_names: list[str]) -> None:
         """A table logged to the run is kept as W&B's run-ID-KEY artifact too (from the same files)."""
@@ -197,6 +210,9 @@ class ArtifactMediaStore:
 
     def for_cells(self) -> ArtifactMediaStore:
         return self
+
+    def class_labels(self, kind: str, layer: str, labels: Mapping[int, str]) -> None:
+        """An artifact's images carry their classes in a classes file instead."""
 
     def add(self, source: Path, *, subdir: str, extension: str, digest: str, is_tmp: bool) -> str:
         name = f"media/{subdir}/{digest[:HASH_CHARS]}{extension}"
@@ -216,6 +232,9 @@ class DiscardingMediaStore:
 
     def for_cells(self) -> DiscardingMediaStore:
         return self
+
+    def class_labels(self, kind: str, layer: str, labels: Mapping[int, str]) -> None:
+        """A disabled run keeps nothing."""
 
 
 def place_file(source: Path, target: Path, *, is_tmp: bool) -> None:

@@ -16,7 +16,7 @@ import json
 import math
 import reprlib
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -87,6 +87,9 @@ class _CellStore:
 
     def for_cells(self) -> _CellStore:
         return self
+
+    def class_labels(self, kind: str, layer: str, labels: Mapping[int, str]) -> None:
+        self.store.class_labels(kind, layer, labels)
 
 
 def _cell_json(value: Any, store: _CellStore) -> Any:

@@ -55,3 +55,10 @@ export function finite(value: Json | undefined): number | null {
 export function fileUrl(where: Where, name: string): string {
   return path("files", where.entity, where.project, where.run, ...name.split("/"));
 }
+
+/** One of the run's files, fetched with the page's session; a failed answer is an error naming the file. */
+export async function fetchFile(where: Where, name: string): Promise<Response> {
+  const response = await fetch(fileUrl(where, name), { credentials: "same-origin" });
+  if (!response.ok) throw new Error(`${name}: HTTP ${response.status}`);
+  return response;
+}

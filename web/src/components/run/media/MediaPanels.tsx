@@ -1,5 +1,6 @@
-// The run's rich values, in sections as W&B shows them: images, audio, video and HTML with a step slider,
-// histograms over steps, tables, and the custom charts of runbase.plot. Which key is which comes from the
+// The run's rich values, in sections as W&B shows them: images (with their boxes and masks), audio, video,
+// HTML, 3D objects, molecules, plotly figures and model graphs with a step slider, histograms over steps,
+// tables, and the custom charts of runbase.plot. Which key is which comes from the
 // summary (each key's last value); the steps come from one sampledHistory request. No section for what the
 // run did not log.
 import { useLoad } from "../../../hooks";
@@ -7,18 +8,33 @@ import { parseObject, type JsonObject } from "../../../json";
 import { ErrorBox, Loading } from "../../Status";
 import { isObject, sampledRows, type Where } from "../history";
 import { CustomChartPanel } from "./CustomChartPanel";
-import { customCharts, kindOf, type Kind } from "./descriptors";
+import { customCharts, kindOf, maskClassLabels, type Kind } from "./descriptors";
 import { HistogramPanel } from "./HistogramPanel";
 import { StepMedia, type Logged } from "./StepMedia";
 import { TablePanel } from "./TablePanel";
 import "./media.css";
 
-const STEPS_SHOWN: Record<Kind, number> = { image: 500, audio: 500, video: 500, html: 500, histogram: 100, table: 1 };
+const STEPS_SHOWN: Record<Kind, number> = {
+  image: 500,
+  audio: 500,
+  video: 500,
+  html: 500,
+  histogram: 100,
+  table: 1,
+  object3d: 500,
+  molecule: 500,
+  plotly: 500,
+  graph: 100,
+};
 const SECTIONS: [Kind, string][] = [
   ["image", "Images"],
   ["audio", "Audio"],
   ["video", "Video"],
   ["html", "HTML"],
+  ["plotly", "Plotly charts"],
+  ["object3d", "3D objects"],
+  ["molecule", "Molecules"],
+  ["graph", "Model graphs"],
   ["histogram", "Histograms"],
 ];
 
@@ -72,7 +88,14 @@ export function MediaPanels(props: { where: Where; summary: string; config: stri
                   return kind === "histogram" ? (
                     <HistogramPanel key={key} title={key} logged={logged} />
                   ) : (
-                    <StepMedia key={key} where={props.where} kind={kind} title={key} logged={logged} />
+                    <StepMedia
+                      key={key}
+                      where={props.where}
+                      kind={kind}
+                      title={key}
+                      logged={logged}
+                      maskNames={kind === "image" ? maskClassLabels(props.config, key) : undefined}
+                    />
                   );
                 })}
               </div>

@@ -1,19 +1,42 @@
-// Images, audio, video and HTML logged under one key: a step slider over the steps it was logged at, and what
-// that step logged, each file with its caption (as text). HTML opens in a frame whose scripts run (interactive
+// Images, audio, video, HTML, 3D objects, molecules, plotly figures and graphs logged under one key: a step
+// slider over the steps it was logged at, and what that step logged, each file with its caption (as text).
+// Images with boxes or masks show them over the image; which layers and classes are hidden is kept here, so
+// it holds as the slider moves. HTML opens in a frame whose scripts run (interactive
 // plots need them) in an opaque origin: the `sandbox` attribute (never allow-same-origin) and the file's own
 // sandbox CSP keep them from this page, its cookies, the API, navigation and popups.
 import { useState } from "preact/hooks";
 import type { JsonObject } from "../../../json";
 import { fileUrl, type Where } from "../history";
 import { itemsOf, type Kind, type MediaItem } from "./descriptors";
+import { GraphView } from "./GraphView";
+import { LabelledImage, type Hidden } from "./LabelledImage";
+import { MoleculeView } from "./MoleculeView";
+import { Object3DView } from "./Object3DView";
+import { PlotlyChart } from "./PlotlyChart";
 
 export interface Logged {
   step: number | null;
   value: JsonObject;
 }
 
-function Item(props: { where: Where; kind: Kind; item: MediaItem; title: string }) {
+interface ItemProps {
+  where: Where;
+  kind: Kind;
+  item: MediaItem;
+  title: string;
+  maskNames: Map<string, Map<number, string>>;
+  hidden: Hidden;
+}
+
+function Item(props: ItemProps) {
   const { item, kind } = props;
+  if (kind === "image" && item.overlays) {
+    return <LabelledImage where={props.where} item={item} overlays={item.overlays} title={props.title} maskNames={props.maskNames} hidden={props.hidden} />;
+  }
+  if (kind === "object3d") return <Object3DView where={props.where} item={item} title={props.title} />;
+  if (kind === "molecule") return <MoleculeView where={props.where} item={item} title={props.title} />;
+  if (kind === "plotly") return <PlotlyChart where={props.where} item={item} />;
+  if (kind === "graph") return <GraphView where={props.where} item={item} />;
   const src = fileUrl(props.where, item.path);
   let shown;
   if (kind === "image" || (kind === "video" && item.path.toLowerCase().endsWith(".gif"))) {
@@ -33,9 +56,26 @@ function Item(props: { where: Where; kind: Kind; item: MediaItem; title: string 
   );
 }
 
-export function StepMedia(props: { where: Where; kind: Kind; title: string; logged: Logged[] }) {
+const NO_NAMES = new Map<string, Map<number, string>>();
+
+export function StepMedia(props: {
+  where: Where;
+  kind: Kind;
+  title: string;
+  logged: Logged[];
+  maskNames?: Map<string, Map<number, string>>;
+}) {
   const { logged } = props;
   const [chosen, setChosen] = useState(logged.length - 1);
+  const [hiddenKeys, setHiddenKeys] = useState<Set<string>>(new Set());
+  const hidden: Hidden = {
+    keys: hiddenKeys,
+    toggle: (key) => {
+      const next = new Set(hiddenKeys);
+      if (!next.delete(key)) next.add(key);
+      setHiddenKeys(next);
+    },
+  };
   const index = Math.min(Math.max(chosen, 0), logged.length - 1);
   const current = logged[index];
   if (!current) return null;
@@ -59,7 +99,15 @@ export function StepMedia(props: { where: Where; kind: Kind; title: string; logg
       )}
       <div class="media-items">
         {itemsOf(current.value).map((item, i) => (
-          <Item key={`${index}:${i}`} where={props.where} kind={props.kind} item={item} title={props.title} />
+          <Item
+            key={`${index}:${i}`}
+            where={props.where}
+            kind={props.kind}
+            item={item}
+            title={props.title}
+            maskNames={props.maskNames ?? NO_NAMES}
+            hidden={hidden}
+          />
         ))}
       </div>
     </figure>

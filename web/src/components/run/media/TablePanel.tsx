@@ -4,7 +4,7 @@ import { useState } from "preact/hooks";
 import { useLoad } from "../../../hooks";
 import { parseObject, show, type Json } from "../../../json";
 import { ErrorBox, Loading } from "../../Status";
-import { fileUrl, isObject, type Where } from "../history";
+import { fetchFile, fileUrl, isObject, type Where } from "../history";
 
 const PAGE_ROWS = 10;
 
@@ -15,9 +15,7 @@ export interface TableData {
 
 /** A table file's columns and rows (W&B's {"columns": [...], "data": [[...], ...]}). */
 export async function loadTable(where: Where, path: string): Promise<TableData> {
-  const response = await fetch(fileUrl(where, path), { credentials: "same-origin" });
-  if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
-  const table = parseObject(await response.text());
+  const table = parseObject(await (await fetchFile(where, path)).text());
   const columns = Array.isArray(table.columns) ? table.columns.map((column) => show(column)) : [];
   const rows = Array.isArray(table.data) ? table.data.filter((row): row is Json[] => Array.isArray(row)) : [];
   return { columns, rows };
