@@ -92,6 +92,25 @@ def test_contents_that_do_not_match_never_become_visible(blob_store: blobs.BlobS
     assert list(store.stored_before(time.time() + 60)) == []
 
 
+def test_unnamed_contents_are_stored_by_their_sha256_and_checked_against_a_declared_md5(
+        blob_store: blobs.BlobStore, tmp_path: Path) -> None:
+    """The official wandb client's uploads declare no SHA-256, at most an MD5."""
+    store = blob_store
+    for data in (os.urandom(1000), os.urandom(PART_SIZE + MB)):
+        md5 = hashlib.md5(data, usedforsecurity=False).digest()
+        wrong = hashlib.md5(b"x" + data, usedforsecurity=False).digest()
+        with pytest.raises(blobs.DigestMismatch):
+            asyncio.run(blobs.put_unnamed(store, _chunks(data), 1 << 30, md5=wrong, spool_dir=tmp_path / "spool"))
+        with pytest.raises(blobs.BlobTooLarge):
+            asyncio.run(blobs.put_unnamed(store, _chunks(data), len(data) - 1, md5=None, spool_dir=tmp_path / "spool"))
+        digest = hashlib.sha256(data).hexdigest()
+        assert store.size(digest) is None
+        assert asyncio.run(blobs.put_unnamed(store, _chunks(data), 1 << 30, md5=md5, spool_dir=tmp_path / "spool")) == (
+            digest, len(data))
+        assert read(store, digest) == data
+    assert list((tmp_path / "spool").iterdir()) == []  # nothing left spooled
+
+
 @pytest.mark.parametrize("blob_store", ["s3"], indirect=True)
 def test_an_object_store_keeps_its_touch_records_only_for_the_grace_period(blob_store: S3BlobStore, s3: S3) -> None:
     store, prefix = blob_store, blob_store.store.prefix
