@@ -14,10 +14,10 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from browser import browser, chart_data, sdk_output, signed_in_context, web_server
+from browser import browser, chart_data, page, sdk_output, signed_in_context, web_server
 from conftest import Server
 
-__all__ = ["browser", "web_server"]  # fixtures, used by name
+__all__ = ["browser", "page", "web_server"]  # fixtures, used by name
 
 GROUPS = """query($p: String!, $k: String, $f: JSONString, $n: Int, $by: String) { project(name: $p) {
     runGroups(key: $k, filters: $f, first: $n, by: $by) { groups { value count } hasMore } } }"""
@@ -160,14 +160,6 @@ def context(browser: Any, web_server: Server, review: None) -> Iterator[Any]:
     ctx.close()
 
 
-@pytest.fixture
-def page(context: Any) -> Iterator[Any]:
-    opened = context.new_page()
-    yield opened
-    opened.close()
-    assert context.problems == []
-
-
 def _open(page: Any, server: Server, path: str, ready: str = ".runs-table") -> None:
     page.goto(server.url + path)
     page.wait_for_selector(ready)
@@ -183,8 +175,11 @@ def _run(server: Server, name: str, project: str = PROJECT) -> Any:
 def _edits(page: Any) -> list[str]:
     """Records the EditRun requests the page sends."""
     sent: list[str] = []
-    page.on("request", lambda r: r.url.endswith("/graphql") and r.method == "POST"
-            and (r.post_data_json or {}).get("operationName") == "EditRun" and sent.append(r.url))
+
+    def record(request: Any) -> None:
+        if request.url.endswith("/graphql") and (request.post_data_json or {}).get("operationName") == "EditRun":
+            sent.append(request.url)
+    page.on("request", record)
     return sent
 
 
@@ -272,7 +267,7 @@ def test_an_artifact_tag_named_latest_is_kept(page: Any, web_server: Server,
 
 
 def _options(page: Any, select: str) -> list[str]:
-    return page.eval_on_selector_all(f"{select} option", "os => os.map(o => o.value)")
+    return list(page.eval_on_selector_all(f"{select} option", "os => os.map(o => o.value)"))
 
 
 def test_keys_with_a_dot_are_columns_but_not_offered_to_sort_filter_or_group(page: Any, web_server: Server,
@@ -325,7 +320,7 @@ def test_runs_group_by_state_and_by_tag(page: Any, web_server: Server, review: N
 
 
 def _page_names(page: Any) -> list[str]:
-    return page.eval_on_selector_all(".runs-table tbody tr", "rs => rs.map(r => r.dataset.run)")
+    return list(page.eval_on_selector_all(".runs-table tbody tr", "rs => rs.map(r => r.dataset.run)"))
 
 
 def test_previous_after_a_reload_goes_back_one_page(page: Any, web_server: Server, review: None) -> None:
