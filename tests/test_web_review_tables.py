@@ -232,11 +232,12 @@ def test_notes_keep_their_line_breaks(page: Any, web_server: Server, review: Non
 
 
 ARTIFACT_SCRIPT = """
-import pathlib, runbase
-pathlib.Path("data.txt").write_text("rows")
+import pathlib, tempfile, runbase
+data = pathlib.Path(tempfile.mkdtemp()) / "data.txt"
+data.write_text("rows")
 with runbase.init(project="review-arts") as run:
     art = runbase.Artifact("tagged", type="dataset")
-    art.add_file("data.txt")
+    art.add_file(str(data))
     print("URL", run.log_artifact(art).wait().url)
 """
 VERSION_TAGS = """query { project(name: "review-arts") { artifact(name: "tagged:v0") { tags aliases } } }"""
