@@ -40,6 +40,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("run", "update"): WRITERS,  # updateRun: changes a run, never creates one
     ("run", "rewind"): WRITERS, ("run", "fork"): WRITERS,  # forking reads the source, a run of the same project
     ("run file", "read"): MEMBERS, ("run groups", "read"): MEMBERS,  # a project's runs grouped by a config value
+    ("run keys", "read"): MEMBERS,  # the config and summary keys of a project's runs (Project.runKeys)
     ("history columns", "read"): MEMBERS,  # a run's history through POST /history/columns
     ("system stream", "read"): MEMBERS, ("system stream", "write"): WRITERS,  # a run's system metrics
     # the official wandb client's routes: a run's stream (POST .../file_stream), and upload URLs (createRunFiles)
@@ -379,6 +380,9 @@ CELLS: dict[tuple[str, str], Check] = {
     ("run groups", "read"): _query(
         "query($t: String) { project(name: \"private\", entityName: $t) { runGroups(key: \"lr\") { groups "
         "{ count } } } }", lambda d: bool(d["project"] and d["project"]["runGroups"]["groups"]), _team),
+    ("run keys", "read"): _query(
+        "query($t: String) { project(name: \"private\", entityName: $t) { runKeys { summary } } }",
+        lambda d: bool(d["project"] and d["project"]["runKeys"]["summary"]), _team),
     ("history columns", "read"): _history_columns,
     ("system stream", "read"): _query(
         "query($t: String) { project(name: \"private\", entityName: $t) { run(name: \"run\") { events "

@@ -114,15 +114,18 @@ NEXTS = [  # next= after sign-in, and where the page then is
 
 
 def test_sign_in_follows_next_only_to_this_origin(browser: Any, web_server: Server) -> None:
-    ctx = browser.new_context()
-    page = ctx.new_page()
     for next_, arrives in NEXTS:
+        ctx = browser.new_context()  # signed out: the form
+        page = ctx.new_page()
         page.goto(web_server.url + "/signin?next=" + quote(next_, safe=""))
         page.fill("#api-key", web_server.key)
         page.click("button[type=submit]")
         page.wait_for_function("() => location.pathname !== '/signin'")
         assert page.url == web_server.url + arrives, next_
-    ctx.close()
+        page.goto(web_server.url + "/signin?next=" + quote(next_, safe=""))  # signed in: on to the same place
+        page.wait_for_function("() => location.pathname !== '/signin'")
+        assert page.url == web_server.url + arrives, next_
+        ctx.close()
 
 
 def test_printed_run_url_draws_the_logged_values_and_zoom_loads_the_visible_steps(

@@ -202,18 +202,32 @@ def _api_run(server: Server, name: str) -> dict[str, Any] | None:
 
 
 def _edit(page: Any, row: str, label: str, text: str) -> None:
+    """Edit the name (Enter saves) or the notes (a text area: Ctrl+Enter saves)."""
     page.click(f'tr[data-run="{row}"] button[aria-label="Edit {label}"]')
-    field = page.locator(f'tr[data-run="{row}"] input[aria-label="{label}"]')
+    field = page.locator(f'tr[data-run="{row}"] [aria-label="{label}"]')
     field.fill(text)
+    field.press("Control+Enter" if label == "notes" else "Enter")
+    page.wait_for_selector(f'tr[data-run="{row}"] [aria-label="{label}"]', state="detached")
+
+
+def _edit_tags(page: Any, row: str, remove: list[str], add: list[str]) -> None:
+    """Remove tags by their chips' buttons, add each one as typed, then Enter on the empty field saves."""
+    page.click(f'tr[data-run="{row}"] button[aria-label="Edit tags"]')
+    for tag in remove:
+        page.click(f'tr[data-run="{row}"] button[aria-label="remove tag {tag}"]')
+    field = page.locator(f'tr[data-run="{row}"] input[aria-label="new tag"]')
+    for tag in add:
+        field.fill(tag)
+        field.press("Enter")
     field.press("Enter")
-    page.wait_for_selector(f'tr[data-run="{row}"] input[aria-label="{label}"]', state="detached")
+    page.wait_for_selector(f'tr[data-run="{row}"] input[aria-label="new tag"]', state="detached")
 
 
 def test_names_notes_and_tags_are_edited_in_place(context: Any, web_server: Server) -> None:
     page = _open(context, web_server, f"/admin/{PROJECT}")
     _edit(page, "run3", "name", "renamed ✓")
     _edit(page, "run3", "notes", "a note <b>")
-    _edit(page, "run3", "tags", "alpha, beta , ,alpha")
+    _edit_tags(page, "run3", ["t1"], ["alpha", " beta ", "alpha"])
     page.wait_for_function("() => document.querySelector('tr[data-run=run3] .tags-cell').innerText.includes('beta')")
     assert _api_run(web_server, "run3") == {"displayName": "renamed ✓", "notes": "a note <b>",
                                             "tags": ["alpha", "beta"]}
@@ -249,8 +263,8 @@ def test_an_edit_of_a_run_deleted_meanwhile_fails_and_makes_no_run(context: Any,
     page.click('tr[data-run="gone"] button[aria-label="Edit notes"]')
     deleted = web_server.graphql('mutation { deleteRun(input: {projectName: "table", runName: "gone"}) { success } }')
     assert "errors" not in deleted, deleted
-    page.fill('tr[data-run="gone"] input[aria-label="notes"]', "edited after the delete")
-    page.press('tr[data-run="gone"] input[aria-label="notes"]', "Enter")
+    page.fill('tr[data-run="gone"] textarea[aria-label="notes"]', "edited after the delete")
+    page.press('tr[data-run="gone"] textarea[aria-label="notes"]', "Control+Enter")
     page.wait_for_selector('tr[data-run="gone"] .inline-edit .error')
     assert "no run admin/table/gone" in page.inner_text('tr[data-run="gone"] .inline-edit .error')
     assert _api_run(web_server, "gone") is None

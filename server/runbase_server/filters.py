@@ -1391,6 +1391,22 @@ def config_group(key: str, dialect: str) -> tuple[ColumnElement[Any], ...]:
     return kind, node.atom
 
 
+def tag_groups(matching: sa.Select[Any], dialect: str) -> sa.Select[Any]:
+    """(tag, runs) for the runs `matching` selects, most runs first: a run counts under each of its tags, as
+    the filter {"tags": TAG} finds it, and runs without tags under null, as {"tags": {"$size": 0}} finds them."""
+    _check_dialect(dialect)
+    runs = matching.with_only_columns(Run.id.label("id"), Run.tags.label("tags")).subquery()
+    if dialect == "postgresql":
+        listed = sa.case((sa.func.jsonb_typeof(runs.c.tags) == "array", runs.c.tags),
+                         else_=sa.literal_column("'[]'::jsonb", JSONB))
+        tags = sa.func.jsonb_array_elements_text(listed).table_valued("value").lateral()
+    else:
+        tags = sa.func.json_each(runs.c.tags).table_valued("value")
+    count = sa.func.count(sa.distinct(runs.c.id)).label("runs")
+    return (sa.select(tags.c.value, count).select_from(runs.outerjoin(tags, sa.true()))
+            .group_by(tags.c.value).order_by(count.desc(), tags.c.value))
+
+
 def run_order(order: str | None, dialect: str) -> list[ColumnElement[Any]]:
     """ORDER BY for W&B's order strings: [+|-]created_at, heartbeat_at, name (the run id), display_name (the
     display name, else the id), state, config.KEY[.value], summary_metrics.KEY or a bare KEY (a summary

@@ -19,6 +19,18 @@ export class ApiError extends Error {
 
 let current: Session | null = null;
 
+/** The code of the error a request gets when the server does not answer at all (down, or the network). */
+export const UNREACHABLE = "UNREACHABLE";
+
+/** fetch, with "the server did not answer" said plainly instead of the browser's "Failed to fetch". */
+async function send(url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch {
+    throw new ApiError("Cannot reach the runbase server: it may be down or restarting, or the network is out.", 0, UNREACHABLE);
+  }
+}
+
 interface ErrorBody {
   errors?: { message?: string; extensions?: { code?: string } }[];
 }
@@ -36,7 +48,7 @@ async function failure(response: Response, what: string): Promise<ApiError> {
 
 /** The signed-in session, or null when the cookie is missing or expired. */
 export async function loadSession(): Promise<Session | null> {
-  const response = await fetch("/api/session", { credentials: "same-origin", cache: "no-store" });
+  const response = await send("/api/session", { credentials: "same-origin", cache: "no-store" });
   if (response.status === 401) {
     current = null;
     return null;
@@ -47,7 +59,7 @@ export async function loadSession(): Promise<Session | null> {
 }
 
 export async function signIn(apiKey: string): Promise<Session> {
-  const response = await fetch("/api/session", {
+  const response = await send("/api/session", {
     method: "POST",
     credentials: "same-origin",
     headers: { "Content-Type": "application/json" },
@@ -60,7 +72,7 @@ export async function signIn(apiKey: string): Promise<Session> {
 }
 
 export async function signOut(): Promise<void> {
-  const response = await fetch("/api/session", {
+  const response = await send("/api/session", {
     method: "DELETE",
     credentials: "same-origin",
     headers: { "X-Runbase-CSRF": current?.csrfToken ?? "" },
@@ -75,18 +87,37 @@ export function whenSignedOut(handler: () => void): void {
   onSignedOut = handler;
 }
 
+function post(document: string, operationName: string, variables: object): Promise<Response> {
+  return send("/graphql", {
+    method: "POST",
+    credentials: "same-origin",
+    headers: { "Content-Type": "application/json", "X-Runbase-CSRF": current?.csrfToken ?? "" },
+    body: JSON.stringify({ query: document, operationName, variables }),
+  });
+}
+
 /** Run one named operation of a GraphQL document (the .graphql files in src/queries). */
 export async function gql<Data, Variables extends object>(
   document: string,
   operationName: string,
   variables: Variables,
 ): Promise<Data> {
-  const response = await fetch("/graphql", {
-    method: "POST",
-    credentials: "same-origin",
-    headers: { "Content-Type": "application/json", "X-Runbase-CSRF": current?.csrfToken ?? "" },
-    body: JSON.stringify({ query: document, operationName, variables }),
-  });
+  let response = await post(document, operationName, variables);
+  if (response.status === 403) {
+    // The session refused this page's CSRF token: signing in again (in another tab) made a new session. Read
+    // it and send once more with its token; if another user signed in, the page starts again as that user.
+    const before = current?.username;
+    const session = await loadSession();
+    if (session !== null && session.username !== before) {
+      location.reload();
+      throw new ApiError(`signed in as ${session.username} in another tab: reloading`, 403);
+    }
+    if (session === null) {
+      onSignedOut();
+      throw await failure(response, operationName);
+    }
+    response = await post(document, operationName, variables);
+  }
   if (response.status === 401) {
     current = null;
     onSignedOut();

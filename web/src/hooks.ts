@@ -2,20 +2,30 @@ import { useEffect, useState } from "preact/hooks";
 
 export type Loaded<T> = { state: "loading" } | { state: "done"; value: T } | { state: "failed"; error: Error };
 
-/** Load something when its inputs change; an answer that arrives after they changed again is dropped. */
+/** How to load again what failed with an error (its Retry button, see ErrorBox). */
+export const retries = new WeakMap<Error, () => void>();
+
+/** Load something when its inputs change; an answer that arrives after they changed again is dropped. A failure
+ * can be retried (retries): the same load runs again. */
 export function useLoad<T>(load: () => Promise<T>, inputs: unknown[]): Loaded<T> {
   const [loaded, setLoaded] = useState<Loaded<T>>({ state: "loading" });
+  const [attempt, setAttempt] = useState(0);
   useEffect(() => {
     let live = true;
     setLoaded({ state: "loading" });
     load().then(
       (value) => live && setLoaded({ state: "done", value }),
-      (error: unknown) => live && setLoaded({ state: "failed", error: error instanceof Error ? error : new Error(String(error)) }),
+      (failure: unknown) => {
+        if (!live) return;
+        const error = failure instanceof Error ? failure : new Error(String(failure));
+        retries.set(error, () => setAttempt((n) => n + 1));
+        setLoaded({ state: "failed", error });
+      },
     );
     return () => {
       live = false;
     };
-  }, inputs);
+  }, [...inputs, attempt]);
   return loaded;
 }
 

@@ -25,15 +25,26 @@ function signInUrl(): string {
 function App() {
   const url = useLocation();
   const route = parse(url);
+  const arrive = (signedIn: Session) => {
+    if (route.page !== "signin") return;
+    setSession(signedIn);
+    // GraphiQL is a page of its own: load it; the app's own pages move without a reload.
+    if (/^\/graphql(?:[/?#]|$)/.test(route.next)) location.replace(route.next);
+    else navigate(route.next, true);
+  };
   const [session, setSession] = useState<Session | null | undefined>(undefined);
   const [failure, setFailure] = useState<Error | null>(null);
 
+  const start = () => {
+    setFailure(null);
+    loadSession().then(setSession, (error: Error) => setFailure(error));
+  };
   useEffect(() => {
     whenSignedOut(() => {
       setSession(null);
       navigate(signInUrl(), true);
     });
-    loadSession().then(setSession, (error: Error) => setFailure(error));
+    start();
   }, []);
 
   useEffect(() => {
@@ -70,15 +81,14 @@ function App() {
     document.title = `${named ?? ""} · runbase`;
   }, [url.href]);
 
-  if (failure) return <ErrorBox error={failure} />;
+  // Signed in already (back on the sign-in page, say): go on to where it leads.
+  useEffect(() => {
+    if (session && route.page === "signin") arrive(session);
+  }, [session, route.page]);
+
+  if (failure) return <ErrorBox error={failure} retry={start} />;
   if (route.page === "signin") {
-    const arrive = (signedIn: Session) => {
-      setSession(signedIn);
-      // GraphiQL is a page of its own: load it; the app's own pages move without a reload.
-      if (/^\/graphql(?:[/?#]|$)/.test(route.next)) location.replace(route.next);
-      else navigate(route.next, true);
-    };
-    return <SignInPage next={route.next} onSignedIn={arrive} />;
+    return session ? <Loading /> : <SignInPage next={route.next} onSignedIn={arrive} />;
   }
   if (session === undefined || session === null) return <Loading />;
 
@@ -92,17 +102,25 @@ function App() {
       <header class="topbar">
         <Link href="/" class="brand">runbase</Link>
         <nav class="crumbs">
-          {"entity" in route && route.entity !== null && <Link href={path(route.entity)}>{route.entity}</Link>}
+          {"entity" in route && route.entity !== null && (
+            <Link href={path(route.entity)} title={route.entity}>
+              {route.entity}
+            </Link>
+          )}
           {"project" in route && route.project !== null && (
             <>
               <span class="sep">/</span>
-              <Link href={path(route.entity, route.project)}>{route.project}</Link>
+              <Link href={path(route.entity, route.project)} title={route.project}>
+                {route.project}
+              </Link>
             </>
           )}
           {route.page === "run" && (
             <>
               <span class="sep">/</span>
-              <span>{route.run}</span>
+              <span class="crumb" title={route.run}>
+                {route.run}
+              </span>
             </>
           )}
           {"project" in route && route.project !== null && (
@@ -117,7 +135,9 @@ function App() {
         <span class="spacer" />
         <Link href={path("registry")} class="tool">Registry</Link>
         <a href="/graphql" class="tool">GraphiQL</a>
-        <span class="user">{session.username}</span>
+        <span class="user" title={session.username}>
+          {session.username}
+        </span>
         <button type="button" class="signout" onClick={leave}>Sign out</button>
       </header>
       <main>

@@ -69,18 +69,30 @@ class Project(ProjectArtifacts, ProjectSweeps):
         return project_triggers(info, self.row, given(first), given(after))
 
     @strawberry.field
-    def run_groups(self, info: Info, key: str, filters: JSONString | None = strawberry.UNSET,
-                   first: int | None = strawberry.UNSET) -> RunGroups:
-        page = info.context.charged(runs.groups(info.context.session, self.row, given(filters), key,
-                                                first=given(first)), "run groups")
+    def run_groups(self, info: Info, key: str | None = strawberry.UNSET, filters: JSONString | None = strawberry.UNSET,
+                   first: int | None = strawberry.UNSET, by: str | None = strawberry.UNSET) -> RunGroups:
+        page = info.context.charged(runs.groups(info.context.session, self.row, given(filters), given(key),
+                                                first=given(first), by=given(by)), "run groups")
         return RunGroups(groups=[RunGroup(value=info.context.document(group.value, "run group"), count=group.count)
                                  for group in page.items], has_more=page.has_next)
+
+    @strawberry.field
+    def run_keys(self, info: Info, first: int | None = strawberry.UNSET) -> RunKeys:
+        found = runs.keys(info.context.session, self.row, first=given(first))
+        return RunKeys(config=found.config, summary=found.summary, has_more=found.has_more)
 
 
 @strawberry.type
 class RunGroup:
     value: JSONString
     count: int
+
+
+@strawberry.type
+class RunKeys:
+    config: list[str]
+    summary: list[str]
+    has_more: bool
 
 
 @strawberry.type

@@ -20,7 +20,7 @@ from ..auth import Viewer
 from ..automations import engine
 from ..errors import NotFound, UserError
 from ..names import check_name, row_id
-from ..tables import Project, Run, User, decode_nonfinite, utcnow
+from ..tables import DOCUMENT_CODES, VALUE_KEY_PREFIX, Project, Run, User, decode_nonfinite, run_values, utcnow
 
 STATES = ("running", "finished", "failed", "crashed", "killed", "preempting", "preempted")
 FINAL_STATES = ("finished", "failed", "crashed", "killed", "preempted")
@@ -234,26 +234,68 @@ def count(session: Session, project: Project, filters_text: str | None) -> int:
 
 @dataclass
 class Group:
-    """Runs sharing one value of a config key: the value (None also for runs without the key) and how many."""
+    """Runs sharing one value of a config key, their state or one of their tags: the value (None also for runs
+    without the key, or without tags) and how many."""
 
     value: Any
     count: int
 
 
-def groups(session: Session, project: Project, filters_text: str | None, key: str, *, first: int | None
-           ) -> pagination.Page[Group]:
-    """The distinct values of config path `key` among the runs matching the filter, most runs first, at most
-    `first` of them: one GROUP BY over the runs the filter's indexes find, so a table can show its groups
-    without reading every run."""
+GROUP_FIELDS = ("config", "state", "tags")
+
+
+def groups(session: Session, project: Project, filters_text: str | None, key: str | None, *, first: int | None,
+           by: str | None = None) -> pagination.Page[Group]:
+    """The distinct values of config path `key` (or, `by` "state" or "tags", of the runs' state or tags) among
+    the runs matching the filter, most runs first, at most `first` of them: one GROUP BY over the runs the
+    filter's indexes find, so a table can show its groups without reading every run. A run with several tags
+    is in the group of each, as MongoDB's filter {"tags": TAG} finds it in each."""
+    by = by or "config"
+    if by not in GROUP_FIELDS:
+        raise UserError(f"runs are grouped by one of {', '.join(GROUP_FIELDS)}, not {by[:100]!r}")
+    if by == "config" and not key:
+        raise UserError("grouping by config needs the config key to group by")
     size = pagination.page_size(first)
     dialect = session.get_bind().dialect.name
-    by = mongo.config_group(key, dialect)
-    matching = _matching(dialect, project.id, filters_text, None).with_only_columns(*by).subquery()
-    columns = list(matching.c)
+    matching = _matching(dialect, project.id, filters_text, None)
+    if by == "tags":
+        rows = session.execute(mongo.tag_groups(matching, dialect).limit(size + 1)).all()
+        return pagination.paged([Group(value=row[0], count=row[1]) for row in rows], 0, size)
+    grouped = matching.with_only_columns(*(mongo.config_group(key or "", dialect) if by == "config" else (Run.state,)))
+    columns = list(grouped.subquery().c)
     runs = func.count().label("runs")
     rows = session.execute(select(*columns, runs).group_by(*columns).order_by(runs.desc(), *columns)
                            .limit(size + 1)).all()
     return pagination.paged([Group(value=_group_value(row[:-1]), count=row[-1]) for row in rows], 0, size)
+
+
+@dataclass
+class Keys:
+    """The top-level keys a project's runs hold numbers or strings at, in config and in summary."""
+
+    config: list[str]
+    summary: list[str]
+    has_more: bool
+
+
+DEFAULT_KEYS = 500
+
+
+def keys(session: Session, project: Project, *, first: int | None) -> Keys:
+    """The project's config and summary keys, from the index of run values (tables.run_values), at most
+    `first` of each in name order. The index keeps keys with a number or string (or a list of them) only, and
+    a key's first VALUE_KEY_PREFIX characters, so keys that long are left out: a client adds the keys of the
+    runs it shows."""
+    size = DEFAULT_KEYS if first is None else pagination.page_size(first)
+    found: dict[str, list[str]] = {}
+    for document, code in DOCUMENT_CODES.items():
+        key = run_values.c.key
+        found[document] = list(session.scalars(
+            select(key).where(run_values.c.project_id == project.id, run_values.c.doc == code,
+                              func.length(key) < VALUE_KEY_PREFIX)
+            .distinct().order_by(key).limit(size + 1)))
+    more = any(len(names) > size for names in found.values())
+    return Keys(config=found["config"][:size], summary=found["summary"][:size], has_more=more)
 
 
 def _group_value(row: Any) -> Any:

@@ -327,13 +327,23 @@ export type DeleteRunMutation = { deleteRun: { success: boolean } | null };
 export type RunGroupsQueryVariables = Exact<{
   entityName: string;
   project: string;
-  key: string;
+  key: string | null | undefined;
+  by: string;
   filters: string | null | undefined;
   first: number;
 }>;
 
 
 export type RunGroupsQuery = { project: { runGroups: { hasMore: boolean, groups: Array<{ value: string, count: number }> } } | null };
+
+export type RunKeysQueryVariables = Exact<{
+  entityName: string;
+  project: string;
+  first: number;
+}>;
+
+
+export type RunKeysQuery = { project: { runKeys: { config: Array<string>, summary: Array<string>, hasMore: boolean } } | null };
 
 export type ProjectRunsQueryVariables = Exact<{
   entityName: string;

@@ -1,4 +1,5 @@
-// Runs side by side: a chart per history key the runs share, with a line per run, and their config and summary
+// Runs side by side: a chart per numeric history key any of them has, with a line per run that has it (as W&B
+// draws them; the chart's legend names the runs present), and their config and summary
 // in one table, a column per run, rows whose values differ marked. The URL names the runs
 // (/ENTITY/PROJECT/compare?runs=a,b,c, each id URL-encoded, so an id may hold a comma).
 import { useState } from "preact/hooks";
@@ -82,9 +83,17 @@ async function loadCompare(entity: string, project: string, ids: string[]) {
   const runs = found.filter((r): r is RunData => r !== null);
   const missing = ids.filter((_, i) => found[i] === null);
   if (runs.length === 0) throw new Error(`None of the runs named is in ${entity}/${project}: ${missing.join(", ")}.`);
-  const shared = (runs[0]?.keys ?? []).filter((key) => runs.every((r) => r.keys.includes(key)));
-  const series = await Promise.all(runs.map((r) => history(entity, project, r.run.name, shared)));
-  return { runs, missing, shared, series };
+  const keys = [...new Set(runs.flatMap((r) => r.keys))];
+  const series = await Promise.all(runs.map((r) => history(entity, project, r.run.name, r.keys)));
+  // Per key, the runs that logged it, each keeping its own color.
+  const charts = keys.map((key) => ({
+    key,
+    runs: runs.flatMap((r, i) => {
+      const at = r.keys.indexOf(key);
+      return at < 0 ? [] : [{ run: r.run.name, label: r.run.displayName || r.run.name, color: color(i), data: series[i]?.[at] ?? [[], []] }];
+    }),
+  }));
+  return { runs, missing, charts };
 }
 
 function DiffTable(props: { label: string; runs: RunData[]; values: (run: RunData) => JsonObject; onlyDiffering: boolean }) {
@@ -127,7 +136,7 @@ export function ComparePage(props: { entity: string; project: string; search: st
   const [onlyDiffering, setOnlyDiffering] = useState(false);
   if (loaded.state === "loading") return <Loading />;
   if (loaded.state === "failed") return <ErrorBox error={loaded.error} />;
-  const { runs, missing, shared, series } = loaded.value;
+  const { runs, missing, charts } = loaded.value;
   return (
     <div class="compare">
       <h1>Compare {runs.length} runs</h1>
@@ -154,17 +163,12 @@ export function ComparePage(props: { entity: string; project: string; search: st
         ))}
       </ul>
       <h2>Charts</h2>
-      {shared.length === 0 ? (
-        <p class="empty">The runs share no numeric history key.</p>
+      {charts.length === 0 ? (
+        <p class="empty">The runs have no numeric history key.</p>
       ) : (
         <div class="charts">
-          {shared.map((key, k) => (
-            <OverlayChart
-              key={key}
-              title={key}
-              xLabel="_step"
-              runs={runs.map((r, i) => ({ run: r.run.name, label: r.run.displayName || r.run.name, data: series[i]?.[k] ?? [[], []] }))}
-            />
+          {charts.map((chart) => (
+            <OverlayChart key={chart.key} title={chart.key} xLabel="_step" runs={chart.runs} of={runs.length} />
           ))}
         </div>
       )}

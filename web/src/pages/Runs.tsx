@@ -6,9 +6,9 @@ import { Link } from "../components/Link";
 import { ErrorBox, Loading } from "../components/Status";
 import { FilterBuilder } from "../components/runs/FilterBuilder";
 import { narrow, parseFilter } from "../components/runs/filters";
-import { Groups } from "../components/runs/Groups";
+import { GROUP_FIELDS, groupLabel, Groups } from "../components/runs/Groups";
 import { RunsTable } from "../components/runs/RunsTable";
-import { columnId, keysOf, loadRuns, MissingProject, type Column } from "../components/runs/rows";
+import { columnId, DOTTED, keysOf, loadProjectKeys, loadRuns, MissingProject, queryable, type Column } from "../components/runs/rows";
 import "../components/runs/runs.css";
 import { useLoad } from "../hooks";
 import type { JsonObject } from "../json";
@@ -44,6 +44,8 @@ interface Query {
   columns: Column[];
   group: string;
   after: string | null;
+  /** The cursors of the pages before this one (page 1's, none, left out), so Previous works after a reload. */
+  back: string[];
 }
 
 function readQuery(params: URLSearchParams): Query {
@@ -53,6 +55,7 @@ function readQuery(params: URLSearchParams): Query {
     columns: parseColumns(params.get("cols")),
     group: params.get("group") ?? "",
     after: params.get("after"),
+    back: (params.get("back") ?? "").split(",").filter((cursor) => cursor !== ""),
   };
 }
 
@@ -63,12 +66,10 @@ function queryUrl(here: string, query: Query): string {
   if (query.columns.length) params.set("cols", serializeColumns(query.columns));
   if (query.group) params.set("group", query.group);
   if (query.after) params.set("after", query.after);
+  if (query.after && query.back.length) params.set("back", query.back.join(","));
   const search = params.toString();
   return here + (search ? `?${search}` : "");
 }
-
-/** Where "Previous" goes from a page reached with "Next": cursor -> the cursor before it. */
-const previousPage = new Map<string, string | null>();
 
 /** The filter the server gets: the URL's, within the page's scope (a sweep's runs) when it has one. */
 function scoped(filters: string, scope: JsonObject | undefined): string {
@@ -93,6 +94,7 @@ export function RunsPage(props: { entity: string; project: string; query: URLSea
     () => loadRuns(props.entity, props.project, { filters: scoped(query.filters, props.scope?.filter), order: query.order, first: PAGE_SIZE, after: query.after }),
     [key, version],
   );
+  const projectKeys = useLoad(() => loadProjectKeys(props.entity, props.project), [props.entity, props.project, version]);
   // After an edit the page is read again: the rows stay on screen meanwhile, so the table does not flash.
   const last = useRef<{ key: string; loaded: typeof loaded } | null>(null);
   if (loaded.state === "done") last.current = { key, loaded };
@@ -101,7 +103,7 @@ export function RunsPage(props: { entity: string; project: string; query: URLSea
   const [draftError, setDraftError] = useState<string | null>(null);
   const [picking, setPicking] = useState("");
   const [picked, setPicked] = useState<Set<string>>(new Set());
-  const go = (change: Partial<Query>) => navigate(queryUrl(here, { ...query, after: null, ...change }));
+  const go = (change: Partial<Query>) => navigate(queryUrl(here, { ...query, after: null, back: [], ...change }));
   const changed = () => setVersion((v) => v + 1);
 
   const applyFilter = (event: Event) => {
@@ -151,8 +153,16 @@ export function RunsPage(props: { entity: string; project: string; query: URLSea
       </th>
     );
   const columnHeader = (column: Column) => (
-    <th key={columnId(column)} class="sortable" data-sort={columnId(column)} onClick={() => sortBy(column)}>
-      {column.source}.{column.key}
+    <th
+      key={columnId(column)}
+      class={queryable(column.key) ? "sortable" : "unsortable"}
+      data-sort={columnId(column)}
+      title={queryable(column.key) ? `${column.source}.${column.key}` : `${column.source}.${column.key}: ${DOTTED}`}
+      onClick={() => queryable(column.key) && sortBy(column)}
+    >
+      <span class="column-name">
+        {column.source}.{column.key}
+      </span>
       {arrow(column)}
       <button
         type="button"
@@ -169,23 +179,32 @@ export function RunsPage(props: { entity: string; project: string; query: URLSea
   );
 
   const rows = shown.state === "done" ? shown.value.rows : [];
-  const keys = keysOf(rows);
+  const keys = keysOf(rows, projectKeys.state === "done" ? projectKeys.value : null);
+  const dotted = [...keys.config, ...keys.summary].some((k) => !queryable(k));
   const pickedColumns = new Set(query.columns.map(columnId));
   const available: Column[] = [
     ...keys.config.map((k): Column => ({ source: "config", key: k })),
     ...keys.summary.map((k): Column => ({ source: "summary", key: k })),
   ].filter((c) => !pickedColumns.has(columnId(c)));
-  const fields = ["state", "tags", "name", "displayName", ...keys.config.map((k) => `config.${k}`), ...keys.summary.map((k) => `summary_metrics.${k}`)];
-  const groupKeys = query.group && !keys.config.includes(query.group) ? [query.group, ...keys.config] : keys.config;
+  const fields = [
+    "state",
+    "tags",
+    "name",
+    "displayName",
+    ...keys.config.filter(queryable).map((k) => `config.${k}`),
+    ...keys.summary.filter(queryable).map((k) => `summary_metrics.${k}`),
+  ];
+  const configGroups = keys.config.filter(queryable);
+  const groupKeys = ["$state", "$tags", ...(query.group && !GROUP_FIELDS[query.group] && !configGroups.includes(query.group) ? [query.group] : []), ...configGroups];
 
   const addColumn = (event: Event) => {
     event.preventDefault();
     const column = available.find((c) => columnId(c) === picking);
-    if (column) go({ columns: [...query.columns, column], after: query.after });
+    if (column) go({ columns: [...query.columns, column], after: query.after, back: query.back });
     setPicking("");
   };
   const removeColumn = (column: Column) =>
-    go({ columns: query.columns.filter((c) => columnId(c) !== columnId(column)), after: query.after });
+    go({ columns: query.columns.filter((c) => columnId(c) !== columnId(column)), after: query.after, back: query.back });
 
   const selection = {
     picked,
@@ -200,10 +219,10 @@ export function RunsPage(props: { entity: string; project: string; query: URLSea
 
   const next = () => {
     if (shown.state !== "done" || !shown.value.pageInfo.endCursor) return;
-    previousPage.set(shown.value.pageInfo.endCursor, query.after);
-    go({ after: shown.value.pageInfo.endCursor });
+    // Cursors are offsets (the API pages forward only), so the way back is the list of cursors come through.
+    go({ after: shown.value.pageInfo.endCursor, back: query.after ? [...query.back, query.after] : [] });
   };
-  const previous = () => go({ after: query.after ? (previousPage.get(query.after) ?? null) : null });
+  const previous = () => go({ after: query.back[query.back.length - 1] ?? null, back: query.back.slice(0, -1) });
   const tableProps = { entity: props.entity, project: props.project, columns: query.columns, selection, onChanged: changed, header, columnHeader };
 
   if (shown.state === "failed" && shown.error instanceof MissingProject) {
@@ -222,7 +241,7 @@ export function RunsPage(props: { entity: string; project: string; query: URLSea
           <Link href={path(props.entity, props.project, "sweeps")}>Sweeps</Link>
         </nav>
       )}
-      <FilterBuilder fields={fields} onAdd={addCondition} />
+      <FilterBuilder fields={fields} onAdd={addCondition} note={dotted ? DOTTED : undefined} />
       <form class="filter" onSubmit={applyFilter}>
         <label for="runs-filter">Filter (MongoDB-style JSON, e.g. {'{"config.lr": {"$gt": 0.01}, "state": "finished"}'})</label>
         <textarea
@@ -255,11 +274,11 @@ export function RunsPage(props: { entity: string; project: string; query: URLSea
           <button type="submit" disabled={!picking}>Add</button>
         </form>
         <label for="group-by">Group by</label>
-        <select id="group-by" value={query.group} onChange={(event) => go({ group: (event.target as HTMLSelectElement).value })}>
+        <select id="group-by" value={query.group} title={dotted ? DOTTED : undefined} onChange={(event) => go({ group: (event.target as HTMLSelectElement).value })}>
           <option value="">no grouping</option>
           {groupKeys.map((k) => (
             <option key={k} value={k}>
-              config.{k}
+              {groupLabel(k)}
             </option>
           ))}
         </select>

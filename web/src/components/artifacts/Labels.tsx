@@ -32,7 +32,8 @@ export function LabelEditor(props: LabelEditorProps) {
     setBusy(true);
     setError(null);
     try {
-      setValues(await props.save(next.filter((value) => value !== LATEST)));
+      // Only the alias latest is the server's to move; a tag may be called latest like any other.
+      setValues(await props.save(props.kind === "alias" ? next.filter((value) => value !== LATEST) : next));
       setDraft("");
     } catch (failure) {
       setError(failure instanceof Error ? failure.message : String(failure));

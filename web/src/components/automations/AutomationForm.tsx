@@ -34,11 +34,24 @@ import {
   type IntegrationNode,
 } from "./model";
 
-const DEFAULT_PAYLOAD = JSON.stringify(
-  { event: "${event_type}", run: "${run_id}", metric: "${metric_name}", value: "${metric_value}", url: "${run_url}" },
-  null,
-  2,
-);
+// Each event type's default payload names only variables the server fills in for that event
+// (server/runbase_server/automations/payloads.py): a run-state event has no metric, an artifact event no run.
+const RUN_FIELDS = { event: "${event_type}", run: "${run_id}", state: "${run_state}", url: "${run_url}" };
+const ARTIFACT_FIELDS = { event: "${event_type}", project: "${project_name}", artifact: "${artifact_version_string}" };
+const PAYLOADS: Record<string, object> = {
+  RUN_METRIC_THRESHOLD: { ...RUN_FIELDS, metric: "${metric_name}", value: "${metric_value}" },
+  RUN_STATE: RUN_FIELDS,
+  SCHEDULE: { event: "${event_type}", project: "${project_name}", runs: "${run_count}", digest: "${digest}" },
+  CREATE_ARTIFACT: ARTIFACT_FIELDS,
+  LINK_ARTIFACT: ARTIFACT_FIELDS,
+  ADD_ARTIFACT_ALIAS: { ...ARTIFACT_FIELDS, alias: "${alias}" },
+};
+
+/** The payload a new automation for this event type starts with. */
+function defaultPayload(eventType: string): string {
+  const payload = PAYLOADS[METRIC_EVENTS.includes(eventType) ? "RUN_METRIC_THRESHOLD" : eventType] ?? { event: "${event_type}" };
+  return JSON.stringify(payload, null, 2);
+}
 
 interface Draft {
   name: string;
@@ -62,7 +75,7 @@ function draftOf(project: string, automation: Automation | null): Draft {
   if (automation === null) {
     return {
       name: "", description: "", scopeType: "PROJECT", projectName: project, scopeName: "", eventType: "RUN_METRIC_THRESHOLD",
-      filter: EMPTY_FILTER, rawFilter: "", raw: false, actionType: "GENERIC_WEBHOOK", integrationId: "", payload: DEFAULT_PAYLOAD,
+      filter: EMPTY_FILTER, rawFilter: "", raw: false, actionType: "GENERIC_WEBHOOK", integrationId: "", payload: defaultPayload("RUN_METRIC_THRESHOLD"),
       title: "", message: "", severity: "INFO",
     };
   }
@@ -83,7 +96,7 @@ function draftOf(project: string, automation: Automation | null): Draft {
     raw: !sameJson(buildFilter(automation.eventType, filter), saved as Json),
     actionType: field("action_type", "NO_OP"),
     integrationId: field("integration_id"),
-    payload: action.request_payload === undefined ? DEFAULT_PAYLOAD : JSON.stringify(action.request_payload, null, 2),
+    payload: action.request_payload === undefined ? defaultPayload(automation.eventType) : JSON.stringify(action.request_payload, null, 2),
     title: field("title"),
     message: field("message"),
     severity: field("severity", "INFO"),
@@ -193,6 +206,10 @@ export function AutomationForm(props: {
   const kind = draft.actionType === "GENERIC_WEBHOOK" ? "GenericWebhookIntegration" : "SlackIntegration";
   const usable = props.integrations.filter((integration) => integration.__typename === kind);
 
+  // A payload left as the event type's default follows the event type; one the user edited stays.
+  const changeEvent = (eventType: string) =>
+    update(draft.payload === defaultPayload(draft.eventType) ? { eventType, payload: defaultPayload(eventType) } : { eventType });
+
   const switchRaw = () => {
     if (draft.raw) {
       let parsed: Json = null;
@@ -261,7 +278,7 @@ export function AutomationForm(props: {
       </fieldset>
       <fieldset>
         <legend>Event</legend>
-        <Choice label="When" name="eventType" value={draft.eventType} options={EVENT_TYPES} labels={EVENT_LABELS} onChange={text("eventType")} />
+        <Choice label="When" name="eventType" value={draft.eventType} options={EVENT_TYPES} labels={EVENT_LABELS} onChange={changeEvent} />
         <label class="raw-toggle">
           <input type="checkbox" name="rawFilter" checked={draft.raw} onChange={switchRaw} />
           Edit the filter as JSON

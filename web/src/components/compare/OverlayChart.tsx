@@ -1,6 +1,7 @@
 // One uPlot chart with a line per run: each run's sample keeps its own steps, joined on one x axis (uPlot.join
 // leaves a gap where a run has no row, and spanGaps draws across it). The instance is kept on the element as
-// `uplot` and the runs in order as data-runs, so tests read what is drawn.
+// `uplot` and the runs in order as data-runs, so tests read what is drawn. A chart may hold only some of the
+// compared runs (those that logged its key): its legend names them, each in the color it has on the page.
 import { useEffect, useRef } from "preact/hooks";
 import uPlot from "uplot";
 import { mount, type ChartElement, type Series } from "../LineChart";
@@ -12,7 +13,14 @@ export function color(index: number): string {
   return COLORS[index % COLORS.length] ?? "#3b6fd4";
 }
 
-export function OverlayChart(props: { title: string; xLabel: string; runs: { run: string; label: string; data: Series }[] }) {
+export interface ChartRun {
+  run: string;
+  label: string;
+  color: string;
+  data: Series;
+}
+
+export function OverlayChart(props: { title: string; xLabel: string; runs: ChartRun[]; of: number }) {
   const holder = useRef<ChartElement>(null);
   useEffect(() => {
     const element = holder.current;
@@ -23,7 +31,7 @@ export function OverlayChart(props: { title: string; xLabel: string; runs: { run
       height: HEIGHT,
       scales: { x: { time: false } },
       legend: { live: true },
-      series: [{ label: props.xLabel }, ...props.runs.map((r, i) => ({ label: r.label, stroke: color(i), width: 1.5, spanGaps: true }))],
+      series: [{ label: props.xLabel }, ...props.runs.map((r) => ({ label: r.label, stroke: r.color, width: 1.5, spanGaps: true }))],
       axes: [{ label: props.xLabel }, {}],
     };
     return mount(element, new uPlot(options, joined, element), HEIGHT);
@@ -32,6 +40,19 @@ export function OverlayChart(props: { title: string; xLabel: string; runs: { run
     <figure class="chart-box">
       <figcaption>
         <span class="chart-title">{props.title}</span>
+        {props.runs.length < props.of && (
+          <span class="chart-runs">
+            {" "}
+            ({props.runs.length} of {props.of} runs:{" "}
+            {props.runs.map((r) => (
+              <span key={r.run} class="chart-run" data-run={r.run} title={r.label}>
+                <span class="swatch" style={{ background: r.color }} />
+                {r.label}
+              </span>
+            ))}
+            )
+          </span>
+        )}
       </figcaption>
       <div class="chart" data-key={props.title} data-runs={props.runs.map((r) => r.run).join(",")} ref={holder} />
     </figure>

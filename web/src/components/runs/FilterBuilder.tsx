@@ -6,7 +6,8 @@ import type { JsonObject } from "../../json";
 
 const NO_VALUE: Operator[] = ["exists", "missing"];
 
-export function FilterBuilder(props: { fields: string[]; onAdd: (extra: JsonObject) => void }) {
+/** `note`, when given, says why some keys are not offered (the field's tooltip). */
+export function FilterBuilder(props: { fields: string[]; onAdd: (extra: JsonObject) => void; note?: string }) {
   const [field, setField] = useState("state");
   const [operator, setOperator] = useState<Operator>("=");
   const [value, setValue] = useState("");
@@ -20,7 +21,7 @@ export function FilterBuilder(props: { fields: string[]; onAdd: (extra: JsonObje
   return (
     <form class="builder" onSubmit={add}>
       <label for="builder-field">Where</label>
-      <select id="builder-field" value={field} onChange={(event) => setField((event.target as HTMLSelectElement).value)}>
+      <select id="builder-field" value={field} title={props.note} onChange={(event) => setField((event.target as HTMLSelectElement).value)}>
         {fields.map((name) => (
           <option key={name} value={name}>
             {name}

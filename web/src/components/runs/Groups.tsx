@@ -1,5 +1,6 @@
-// Runs grouped by a config key: the server counts the runs of each value under the table's filter
-// (Project.runGroups), and opening a group lists its runs, found by the filter narrowed to the value.
+// Runs grouped by a config key, their state or their tags: the server counts the runs of each value under the
+// table's filter (Project.runGroups; a run with several tags counts under each), and opening a group lists its
+// runs, found by the filter narrowed to the value. The URL's group= holds the config key, or $state or $tags.
 import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
 import { gql } from "../../api";
@@ -13,6 +14,13 @@ import { loadRuns, type Column } from "./rows";
 import { RunsTable, type Selection } from "./RunsTable";
 
 const MAX_GROUPS = 200;
+/** group= values that group by a run field rather than a config key. */
+export const GROUP_FIELDS: Record<string, "state" | "tags"> = { $state: "state", $tags: "tags" };
+
+/** What a group= value groups by, as the table's tools name it. */
+export function groupLabel(key: string): string {
+  return GROUP_FIELDS[key] ?? `config.${key}`;
+}
 const GROUP_PAGE = 50;
 
 interface GroupsProps {
@@ -34,14 +42,17 @@ interface GroupsProps {
 
 /** The filter that lists one group's runs. */
 export function groupFilter(filter: JsonObject | null, key: string, value: Json): JsonObject {
-  return narrow(filter, { [`config.${key}`]: value });
+  const field = GROUP_FIELDS[key];
+  if (field === "tags") return narrow(filter, { tags: value === null ? { $size: 0 } : value });
+  return narrow(filter, { [field ?? `config.${key}`]: value });
 }
 
 async function loadGroups(props: GroupsProps) {
   const data = await gql<RunGroupsQuery, RunGroupsQueryVariables>(tableDocument, "RunGroups", {
     entityName: props.entity,
     project: props.project,
-    key: props.key_,
+    key: GROUP_FIELDS[props.key_] ? null : props.key_,
+    by: GROUP_FIELDS[props.key_] ?? "config",
     filters: props.filter ? JSON.stringify(props.filter) : null,
     first: MAX_GROUPS,
   });
@@ -92,7 +103,7 @@ export function Groups(props: GroupsProps) {
         return (
           <section key={group.value} class={`group${open.has(group.value) ? " open" : ""}`} data-value={group.value}>
             <button type="button" class="group-head" aria-expanded={open.has(group.value)} onClick={() => toggle(group.value)}>
-              <span class="arrow">{open.has(group.value) ? "▾" : "▸"}</span> {props.key_}: <span class="group-value">{shown}</span>{" "}
+              <span class="arrow">{open.has(group.value) ? "▾" : "▸"}</span> {groupLabel(props.key_)}: <span class="group-value">{shown}</span>{" "}
               <span class="group-count">{group.count}</span> runs
             </button>
             {open.has(group.value) && <GroupRuns {...props} value={value} />}

@@ -1,13 +1,23 @@
 // A value edited in place: shown as text with an edit button; the button swaps in a field that saves on Enter
-// (or Save) and gives up on Escape (or Cancel). A refused save keeps the field open with the server's reason.
+// (or Save) and gives up on Escape (or Cancel). A multi-line value (notes) gets a text area, where Enter is a
+// line break and Ctrl/Cmd+Enter saves. A refused save keeps the field open with the server's reason.
 import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
+
+/** Focus a field when it appears, not on every render (which would move the caret in a text area). */
+export function focusOnce(field: HTMLInputElement | HTMLTextAreaElement | null): void {
+  if (field && field.dataset.focused === undefined) {
+    field.dataset.focused = "";
+    field.focus();
+  }
+}
 
 export function InlineEdit(props: {
   label: string;
   text: string;
   save: (text: string) => Promise<void>;
   readOnly?: boolean;
+  multiline?: boolean;
   children: ComponentChildren;
 }) {
   const [draft, setDraft] = useState<string | null>(null);
@@ -28,6 +38,7 @@ export function InlineEdit(props: {
   }
   const submit = (event: Event) => {
     event.preventDefault();
+    if (busy) return;
     setBusy(true);
     props.save(draft).then(
       () => {
@@ -43,14 +54,29 @@ export function InlineEdit(props: {
   };
   return (
     <form class="inline-edit editing" onSubmit={submit}>
-      <input
-        aria-label={props.label}
-        value={draft}
-        disabled={busy}
-        ref={(input) => input?.focus()}
-        onInput={(event) => setDraft((event.target as HTMLInputElement).value)}
-        onKeyDown={(event) => event.key === "Escape" && setDraft(null)}
-      />
+      {props.multiline ? (
+        <textarea
+          aria-label={props.label}
+          value={draft}
+          disabled={busy}
+          rows={Math.min(8, Math.max(2, draft.split("\n").length))}
+          ref={focusOnce}
+          onInput={(event) => setDraft((event.target as HTMLTextAreaElement).value)}
+          onKeyDown={(event) => {
+            if (event.key === "Escape") setDraft(null);
+            else if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) submit(event);
+          }}
+        />
+      ) : (
+        <input
+          aria-label={props.label}
+          value={draft}
+          disabled={busy}
+          ref={focusOnce}
+          onInput={(event) => setDraft((event.target as HTMLInputElement).value)}
+          onKeyDown={(event) => event.key === "Escape" && setDraft(null)}
+        />
+      )}
       <button type="submit" class="small" disabled={busy}>
         Save
       </button>

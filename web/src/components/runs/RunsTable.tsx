@@ -8,8 +8,9 @@ import { ErrorBox } from "../Status";
 import { formatTime } from "../../format";
 import { show } from "../../json";
 import { path } from "../../router";
-import { deleteRun, editRun, parseTags } from "./edits";
+import { deleteRun, editRun } from "./edits";
 import { InlineEdit } from "./InlineEdit";
+import { TagsEdit } from "./TagsEdit";
 import { columnId, type Column, type Row } from "./rows";
 
 export interface Selection {
@@ -81,10 +82,12 @@ export function RunsTable(props: {
                 onChange={(event) => props.selection.toggle(run.name, (event.target as HTMLInputElement).checked)}
               />
               <InlineEdit label="name" text={run.displayName ?? ""} readOnly={run.readOnly} save={(text) => change(run.name, { displayName: text })}>
-                <Link href={path(entity, project, "runs", run.name)}>{run.displayName || run.name}</Link>
+                <Link href={path(entity, project, "runs", run.name)} class="run-link" title={run.displayName || run.name}>
+                  {run.displayName || run.name}
+                </Link>
               </InlineEdit>
               <div class="notes">
-                <InlineEdit label="notes" text={run.notes ?? ""} readOnly={run.readOnly} save={(text) => change(run.name, { notes: text })}>
+                <InlineEdit label="notes" multiline text={run.notes ?? ""} readOnly={run.readOnly} save={(text) => change(run.name, { notes: text })}>
                   <span class="notes-text">{run.notes ?? ""}</span>
                 </InlineEdit>
               </div>
@@ -94,13 +97,7 @@ export function RunsTable(props: {
             </td>
             <td>{formatTime(run.createdAt)}</td>
             <td class="tags-cell">
-              <InlineEdit label="tags" text={run.tags.join(", ")} readOnly={run.readOnly} save={(text) => change(run.name, { tags: parseTags(text) })}>
-                {run.tags.map((tag) => (
-                  <span key={tag} class="tag">
-                    {tag}
-                  </span>
-                ))}
-              </InlineEdit>
+              <TagsEdit tags={run.tags} readOnly={run.readOnly} save={(tags) => change(run.name, { tags })} />
             </td>
             {props.columns.map((column) => (
               <td key={columnId(column)}>{show((column.source === "config" ? config : summary)[column.key])}</td>

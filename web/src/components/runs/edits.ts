@@ -39,11 +39,3 @@ export async function deleteRun(where: RunRef): Promise<void> {
   });
   if (!data.deleteRun?.success) throw new Error(`run ${where.run} was not deleted`);
 }
-
-/** Tags as typed in one box: comma-separated, trimmed, empty ones dropped. */
-export function parseTags(text: string): string[] {
-  return text
-    .split(",")
-    .map((tag) => tag.trim())
-    .filter((tag) => tag !== "");
-}

@@ -1,7 +1,8 @@
 // A page of a project's runs as the table shows them: each run with its config (plain values) and summary.
 import { gql } from "../../api";
-import type { ProjectRunsQuery, ProjectRunsQueryVariables } from "../../generated/graphql";
+import type { ProjectRunsQuery, ProjectRunsQueryVariables, RunKeysQuery, RunKeysQueryVariables } from "../../generated/graphql";
 import { configValues, parseObject, type JsonObject } from "../../json";
+import tableDocument from "../../queries/runs-table.graphql?raw";
 import runsDocument from "../../queries/runs.graphql?raw";
 
 /** The project is not there for the viewer: the page shows this alone, with no tools for runs it has not. */
@@ -51,13 +52,35 @@ export async function loadRuns(
   return { rows, totalCount: runs.totalCount, pageInfo: runs.pageInfo };
 }
 
-/** The config and summary keys the rows hold (W&B's own, starting with _, left out), each in name order. */
-export function keysOf(rows: Row[]): { config: string[]; summary: string[] } {
-  const config = new Set<string>();
-  const summary = new Set<string>();
+export interface Keys {
+  config: string[];
+  summary: string[];
+}
+const MAX_PROJECT_KEYS = 1000;
+
+/** The keys of all the project's runs, as the server's index of run values lists them (Project.runKeys). */
+export async function loadProjectKeys(entity: string, project: string): Promise<Keys> {
+  const data = await gql<RunKeysQuery, RunKeysQueryVariables>(tableDocument, "RunKeys", { entityName: entity, project, first: MAX_PROJECT_KEYS });
+  return data.project?.runKeys ?? { config: [], summary: [] };
+}
+
+/** The project's keys with those the rows hold: the index lists no key holding only booleans or objects, nor
+ * keys past its bound (W&B's own, starting with _, left out), each in name order. */
+export function keysOf(rows: Row[], project: Keys | null): Keys {
+  const config = new Set<string>(project?.config);
+  const summary = new Set<string>(project?.summary);
   for (const row of rows) {
-    for (const key of Object.keys(row.config)) if (!key.startsWith("_")) config.add(key);
-    for (const key of Object.keys(row.summary)) if (!key.startsWith("_")) summary.add(key);
+    for (const key of Object.keys(row.config)) config.add(key);
+    for (const key of Object.keys(row.summary)) summary.add(key);
   }
-  return { config: [...config].sort(), summary: [...summary].sort() };
+  const own = (key: string) => !key.startsWith("_");
+  return { config: [...config].filter(own).sort(), summary: [...summary].filter(own).sort() };
+}
+
+/** Keys with a dot cannot be sorted, filtered or grouped by: the server reads config.a.b as the key b inside
+ * the key a, and has no way to name a key whose own name holds a dot. The table still shows them as columns. */
+export const DOTTED =
+  "A key whose name holds a dot cannot be sorted, filtered or grouped by: filters read a.b as the key b inside a.";
+export function queryable(key: string): boolean {
+  return !key.includes(".");
 }
