@@ -1,0 +1,168 @@
+"""The run page after a review, in Debian's Chromium: many charts load in small batches, the ones in view first,
+each drawn when its own sample arrives; a zoom keeps the line to the logged points just outside the window (and
+across a window between two sparse points); smoothing and a log scale keep the zoom, a new x axis ends it; a
+non-monotonic x axis is drawn in the order of x."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from browser import browser, chart_data, page, signed_in_context, web_server, zoom
+from conftest import Server
+
+__all__ = ["browser", "page", "web_server"]  # fixtures, used by name
+PROJECT = "review"
+WIDE_KEYS = 300
+WIDE_STEPS = 20
+DENSE_STEPS = 3000
+ZIGZAG_STEPS = 40
+BATCH = 10  # specs a sampledHistory request of the run page carries at most (chartLoader.ts)
+
+
+def _log(server: Server, run: str, rows: list[dict[str, Any]], summary: dict[str, Any] | None = None) -> None:
+    made = server.graphql("""mutation($p: String!, $r: String!, $rows: JSONString!, $s: JSONString) {
+        a: upsertBucket(input: {modelName: $p, name: $r}) { inserted }
+        b: logHistory(input: {projectName: $p, runName: $r, rows: $rows, summaryMetrics: $s}) { historyLineCount } }""",
+                          {"p": PROJECT, "r": run, "rows": json.dumps(rows), "s": json.dumps(summary or {})})
+    assert "errors" not in made, made
+
+
+def _wide(key: int, step: int) -> float:
+    return key + step / 100
+
+
+def _dense(step: int) -> float:
+    return round(math.sin(step / 50) + step / 1000, 6)
+
+
+def _zig(step: int) -> int:
+    return (step * 7) % 10  # not monotonic, with ties
+
+
+@pytest.fixture(scope="module")
+def runs(web_server: Server) -> dict[str, list[dict[str, Any]]]:
+    wide = [{"_step": s, **{f"k{k:03d}": _wide(k, s) for k in range(WIDE_KEYS)}} for s in range(WIDE_STEPS)]
+    _log(web_server, "wide", wide)
+    dense = []
+    for s in range(DENSE_STEPS):
+        row: dict[str, Any] = {"_step": s, "dense": _dense(s), "zig": _zig(s), "mono": s * 2}
+        if s % 100 == 0:
+            row["ev"] = s / 100
+        dense.append(row)
+    _log(web_server, "dense", dense)
+    zigzag = [{"_step": s, "zig": _zig(s), "mono": s * 2} for s in range(ZIGZAG_STEPS)]
+    _log(web_server, "zigzag", zigzag)
+    return {"wide": wide, "dense": dense, "zigzag": zigzag}
+
+
+@pytest.fixture(scope="module")
+def context(browser: Any, web_server: Server, runs: dict[str, Any]) -> Iterator[Any]:
+    ctx = signed_in_context(browser, web_server, f"/admin/{PROJECT}")
+    yield ctx
+    ctx.close()
+
+
+def _open(page: Any, server: Server, run: str, query: str = "") -> None:
+    page.goto(f"{server.url}/admin/{PROJECT}/runs/{run}{query}")
+
+
+def _specs(request: Any) -> list[dict[str, Any]]:
+    """The sampledHistory specs a GraphQL request of the page carries (none for other requests)."""
+    if not request.url.endswith("/graphql") or request.method != "POST":
+        return []
+    body = json.loads(request.post_data or "{}")
+    if body.get("operationName") != "RunSampledHistory":
+        return []
+    return [json.loads(spec) for spec in body["variables"]["specs"]]
+
+
+def test_many_charts_load_in_small_batches_those_in_view_first(page: Any, web_server: Server,
+                                                                runs: dict[str, Any]) -> None:
+    requests: list[list[str]] = []
+    page.on("request", lambda request: (specs := _specs(request)) and requests.append(
+        [key for spec in specs for key in spec["keys"]]))
+    _open(page, web_server, "wide")
+    first = "k000"
+    assert chart_data(page, first) == [list(range(WIDE_STEPS)), [_wide(0, s) for s in range(WIDE_STEPS)]]
+    # The last chart, far below: scrolled into view, it loads before the charts between.
+    last = f"k{WIDE_KEYS - 1:03d}"
+    page.locator(f'[data-chart="{last}"], .chart[data-key="{last}"]').scroll_into_view_if_needed()
+    assert chart_data(page, last) == [list(range(WIDE_STEPS)), [_wide(WIDE_KEYS - 1, s) for s in range(WIDE_STEPS)]]
+    asked = [key for batch in requests for key in batch]
+    middle = f"k{WIDE_KEYS // 2:03d}"
+    assert requests[0][0] == first and all(len(batch) <= BATCH for batch in requests)
+    assert asked.index(last) < (asked.index(middle) if middle in asked else len(asked))
+    assert len(asked) == len(set(asked))  # no chart asked for twice
+    # The rest follow in the background: every chart is drawn in the end, each from its own sample.
+    page.wait_for_function("n => document.querySelectorAll('[data-section=\"history\"] .chart').length === n",
+                           arg=WIDE_KEYS, timeout=120_000)
+    assert chart_data(page, middle)[1] == [_wide(WIDE_KEYS // 2, s) for s in range(WIDE_STEPS)]
+
+
+def _dense_points(rows: list[dict[str, Any]], key: str, steps: range) -> list[list[Any]]:
+    kept = [row for row in rows if row["_step"] in steps and key in row]
+    return [[row["_step"] for row in kept], [row[key] for row in kept]]
+
+
+def test_a_zoom_keeps_the_line_to_the_points_outside_the_window(page: Any, web_server: Server,
+                                                                runs: dict[str, Any]) -> None:
+    rows = runs["dense"]
+    _open(page, web_server, "dense")
+    # `ev`, logged every 100 steps: a window between two of its points still shows the line through them.
+    assert chart_data(page, "ev")[0] == list(range(0, DENSE_STEPS, 100))
+    low, high = zoom(page, "ev", 0.524, 0.544)  # about steps 1520 to 1578
+    before, after = math.floor(low / 100) * 100, math.ceil(high / 100) * 100
+    assert after - before == 100  # no logged point in the window
+    assert chart_data(page, "ev") == [[before, after], [before / 100, after / 100]]
+    # A dense metric: every step in view, and the logged step just outside each edge.
+    low, high = zoom(page, "dense", 0.40, 0.45)
+    xs, ys = chart_data(page, "dense")
+    assert xs[0] < low and xs[-1] > high
+    assert [xs, ys] == _dense_points(rows, "dense", range(math.floor(low) - 1, math.ceil(high) + 2))
+
+
+def _refined(page: Any, key: str) -> str | None:
+    return page.get_attribute(f'.chart[data-key="{key}"]', "data-refined")
+
+
+def _x_scale(page: Any, key: str) -> list[float]:
+    return page.eval_on_selector(f'.chart[data-key="{key}"]', "e => [e.uplot.scales.x.min, e.uplot.scales.x.max]")
+
+
+def test_smoothing_and_a_log_scale_keep_the_zoom_a_new_x_axis_ends_it(page: Any, web_server: Server,
+                                                                      runs: dict[str, Any]) -> None:
+    _open(page, web_server, "dense")
+    chart_data(page, "dense")
+    low, high = zoom(page, "dense", 0.40, 0.45)
+    xs, ys = chart_data(page, "dense")
+    page.fill("#smoothing", "0.5")
+    page.wait_for_function("() => document.querySelector('.chart[data-key=\"dense\"]').uplot.data.length === 3")
+    page.wait_for_selector('.chart[data-key="dense"][data-refined]')
+    assert [float(v) for v in _refined(page, "dense").split(":")] == [low, high]
+    assert _x_scale(page, "dense") == pytest.approx([low, high])
+    smoothed_xs, raw, smoothed = chart_data(page, "dense")
+    assert [smoothed_xs, raw] == [xs, ys] and smoothed != raw  # the finer sample, smoothed
+    page.check("#log-y")
+    page.wait_for_function("() => document.querySelector('.chart[data-key=\"dense\"]').uplot.scales.y.distr === 3")
+    page.wait_for_selector('.chart[data-key="dense"][data-refined]')
+    assert _x_scale(page, "dense") == pytest.approx([low, high])
+    assert chart_data(page, "dense")[0] == xs
+    # Another x axis: other points, so the zoom ends and nothing says it is refined.
+    page.select_option("#x-axis", "mono")
+    page.wait_for_function("() => document.querySelector('.chart[data-key=\"dense\"]')?.uplot?.series[0].label "
+                           "=== 'mono'")
+    assert _refined(page, "dense") is None
+    assert chart_data(page, "dense")[0][-1] == (DENSE_STEPS - 1) * 2
+
+
+def test_a_non_monotonic_x_axis_is_drawn_in_the_order_of_x(page: Any, web_server: Server,
+                                                           runs: dict[str, Any]) -> None:
+    _open(page, web_server, "zigzag", "?x=zig")
+    page.wait_for_function("() => document.querySelector('.chart[data-key=\"mono\"]')?.uplot?.series[0].label "
+                           "=== 'zig'")
+    by_x = sorted(runs["zigzag"], key=lambda row: row["zig"])  # stable: equal x stay in step order
+    assert chart_data(page, "mono") == [[row["zig"] for row in by_x], [row["mono"] for row in by_x]]
