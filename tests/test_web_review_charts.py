@@ -1,17 +1,18 @@
 """The run page after a review, in Debian's Chromium: many charts load in small batches, the ones in view first,
 each drawn when its own sample arrives; a zoom keeps the line to the logged points just outside the window (and
 across a window between two sparse points); smoothing and a log scale keep the zoom, a new x axis ends it; a
-non-monotonic x axis is drawn in the order of x."""
+non-monotonic x axis is drawn in the order of x; the console pages back to its first line and downloads whole;
+the summary shows rich values as short labels that scroll to their panels."""
 
 from __future__ import annotations
 
 import json
 import math
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import pytest
-from browser import browser, chart_data, page, signed_in_context, web_server, zoom
+from browser import browser, chart_data, page, sdk_output, signed_in_context, web_server, zoom
 from conftest import Server
 
 __all__ = ["browser", "page", "web_server"]  # fixtures, used by name
@@ -83,8 +84,13 @@ def _specs(request: Any) -> list[dict[str, Any]]:
 def test_many_charts_load_in_small_batches_those_in_view_first(page: Any, web_server: Server,
                                                                 runs: dict[str, Any]) -> None:
     requests: list[list[str]] = []
-    page.on("request", lambda request: (specs := _specs(request)) and requests.append(
-        [key for spec in specs for key in spec["keys"]]))
+
+    def record(request: Any) -> None:
+        specs = _specs(request)
+        if specs:
+            requests.append([key for spec in specs for key in spec["keys"]])
+
+    page.on("request", record)
     _open(page, web_server, "wide")
     first = "k000"
     assert chart_data(page, first) == [list(range(WIDE_STEPS)), [_wide(0, s) for s in range(WIDE_STEPS)]]
@@ -121,16 +127,17 @@ def test_a_zoom_keeps_the_line_to_the_points_outside_the_window(page: Any, web_s
     # A dense metric: every step in view, and the logged step just outside each edge.
     low, high = zoom(page, "dense", 0.40, 0.45)
     xs, ys = chart_data(page, "dense")
-    assert xs[0] < low and xs[-1] > high
+    assert xs[0] is not None and xs[-1] is not None and xs[0] < low and xs[-1] > high
     assert [xs, ys] == _dense_points(rows, "dense", range(math.floor(low) - 1, math.ceil(high) + 2))
 
 
 def _refined(page: Any, key: str) -> str | None:
-    return page.get_attribute(f'.chart[data-key="{key}"]', "data-refined")
+    return cast(str | None, page.get_attribute(f'.chart[data-key="{key}"]', "data-refined"))
 
 
 def _x_scale(page: Any, key: str) -> list[float]:
-    return page.eval_on_selector(f'.chart[data-key="{key}"]', "e => [e.uplot.scales.x.min, e.uplot.scales.x.max]")
+    return cast(list[float], page.eval_on_selector(f'.chart[data-key="{key}"]',
+                                                   "e => [e.uplot.scales.x.min, e.uplot.scales.x.max]"))
 
 
 def test_smoothing_and_a_log_scale_keep_the_zoom_a_new_x_axis_ends_it(page: Any, web_server: Server,
@@ -142,7 +149,7 @@ def test_smoothing_and_a_log_scale_keep_the_zoom_a_new_x_axis_ends_it(page: Any,
     page.fill("#smoothing", "0.5")
     page.wait_for_function("() => document.querySelector('.chart[data-key=\"dense\"]').uplot.data.length === 3")
     page.wait_for_selector('.chart[data-key="dense"][data-refined]')
-    assert [float(v) for v in _refined(page, "dense").split(":")] == [low, high]
+    assert [float(v) for v in str(_refined(page, "dense")).split(":")] == [low, high]
     assert _x_scale(page, "dense") == pytest.approx([low, high])
     smoothed_xs, raw, smoothed = chart_data(page, "dense")
     assert [smoothed_xs, raw] == [xs, ys] and smoothed != raw  # the finer sample, smoothed
@@ -166,3 +173,58 @@ def test_a_non_monotonic_x_axis_is_drawn_in_the_order_of_x(page: Any, web_server
                            "=== 'zig'")
     by_x = sorted(runs["zigzag"], key=lambda row: row["zig"])  # stable: equal x stay in step order
     assert chart_data(page, "mono") == [[row["zig"] for row in by_x], [row["mono"] for row in by_x]]
+
+
+CONSOLE_LINES = 2_500
+
+
+def test_console_pages_back_to_the_first_line_and_downloads_whole(page: Any, web_server: Server) -> None:
+    lines = [f"line {i} <b>not bold</b>" for i in range(CONSOLE_LINES)]
+    made = web_server.graphql("""mutation($c: JSONString!) {
+        a: upsertBucket(input: {modelName: "review", name: "chatty"}) { inserted }
+        b: logHistory(input: {projectName: "review", runName: "chatty", rows: "[]", consoleLines: $c,
+                              consoleStart: 0}) { historyLineCount } }""", {"c": json.dumps(lines)})
+    assert "errors" not in made, made
+    _open(page, web_server, "chatty")
+    page.wait_for_selector("pre.console")
+    assert page.inner_text("pre.console") == "\n".join(lines[-1000:])  # the tail first
+    assert page.inner_text(".console-count").startswith(f"Lines 1501 to {CONSOLE_LINES} of {CONSOLE_LINES}.")
+    page.click("#console-earlier")
+    page.wait_for_function("() => document.querySelector('pre.console').textContent.startsWith('line 500 ')")
+    assert page.inner_text("pre.console") == "\n".join(lines[500:])
+    page.click("#console-earlier")
+    page.wait_for_function("() => document.querySelector('pre.console').textContent.startsWith('line 0 ')")
+    assert page.inner_text("pre.console") == "\n".join(lines)
+    assert page.locator("#console-earlier").count() == 0  # nothing before the first line
+    with page.expect_download() as download:
+        page.click("#console-download")
+    assert download.value.suggested_filename == "chatty-output.log"
+    with open(download.value.path(), encoding="utf-8") as saved:
+        assert saved.read() == "".join(f"{line}\n" for line in lines)
+
+
+MEDIA_SCRIPT = """
+import numpy as np, runbase
+run = runbase.init(project="review-media")
+run.log({"img": runbase.Image(np.zeros((64, 64, 3), dtype=np.uint8)), "hist": runbase.Histogram(np.arange(640)),
+         "tbl": runbase.Table(columns=["a", "b", "c"], data=[[i, i * 2, str(i)] for i in range(100)]),
+         "page": runbase.Html("<p>hi</p>"), "loss": 0.5})
+print("RUN", run.id)
+run.finish()
+"""
+
+
+def test_summary_shows_media_as_labels_that_lead_to_their_panels(page: Any, web_server: Server,
+                                                                 tmp_path_factory: pytest.TempPathFactory) -> None:
+    output = sdk_output(web_server, tmp_path_factory, MEDIA_SCRIPT)
+    run = output.split("RUN ", 1)[1].split()[0]
+    page.goto(f"{web_server.url}/admin/review-media/runs/{run}")
+    page.wait_for_selector('.media-panel[data-key="img"]')
+    cells = page.eval_on_selector_all('table[aria-label="summary"] tr',
+                                      "rows => rows.map(r => [r.cells[0].textContent, r.cells[1].textContent])")
+    assert cells == [["hist", "histogram (64 bins)"], ["img", "image 64×64"], ["loss", "0.5"], ["page", "html"],
+                     ["tbl", "table 100×3"]]
+    for key in ("img", "tbl"):
+        page.click(f'button[data-media-key="{key}"]')
+        page.wait_for_function("""k => { const r = document.querySelector(`.media-panel[data-key="${k}"]`)
+            .getBoundingClientRect(); return r.top >= 0 && r.top < innerHeight; }""", arg=key)
