@@ -30,12 +30,13 @@ export function HistoryChart(props: HistoryChartProps) {
       (value) => live && setLine({ state: "done", value }),
       (error: Error) => live && setLine({ state: "failed", error }),
     );
-    const stop = box.current ? loader.watch(box.current, chart.key) : () => undefined;
     return () => {
       live = false;
-      stop();
     };
   }, [loader, chart.key]);
+  // The placeholder, once on the page, tells the loader when it comes near the viewport.
+  const waiting = line.state === "loading";
+  useEffect(() => (waiting && box.current ? loader.watch(box.current, chart.key) : undefined), [loader, chart.key, waiting]);
 
   if (line.state !== "done") {
     return (

@@ -58,14 +58,14 @@ export function stepsShown(line: Line, xAxis: string, min: number, max: number):
 
 /** A finer sample of the steps [low, high) and the logged points next to them: between each edge and the
  * loaded point beyond it (whole-run samples keep the first and last rows, so one is loaded wherever a logged
- * point is), a range whose last (or first) row the server always keeps. */
+ * point is), a range whose first and last rows a sample of two always are. */
 export async function loadZoom(where: Where, chart: Chart, line: Line, [low, high]: [number, number]): Promise<Series> {
   const before = Math.max(...line.steps.filter((step) => step < low));
   const after = Math.min(...line.steps.filter((step) => step >= high));
   const keys = [chart.key];
   const specs: HistorySpec[] = [{ keys, samples: SAMPLES, xAxis: chart.x, minStep: low, maxStep: high }];
   if (Number.isFinite(before)) specs.push({ keys, samples: 2, xAxis: chart.x, minStep: before, maxStep: low });
-  if (Number.isFinite(after)) specs.push({ keys, samples: 1, xAxis: chart.x, minStep: high, maxStep: after + 1 });
+  if (Number.isFinite(after)) specs.push({ keys, samples: 2, xAxis: chart.x, minStep: high, maxStep: after + 1 });
   const [inView = [], ...edges] = await sampledRows(where, specs);
   const beforeRows = Number.isFinite(before) ? edges.shift() ?? [] : [];
   const afterRows = edges.shift() ?? [];

@@ -39,7 +39,7 @@ export class ChartLoader<Item, Result> {
       this.waiters.set(item, { promise, resolve, reject });
     }
     this.observer = new IntersectionObserver((entries) => this.seen(entries), { rootMargin: NEAR });
-    this.schedule();
+    this.pump(); // the top of the page at once, with the page's first render
   }
 
   /** The item's result, whenever its batch answers. */
