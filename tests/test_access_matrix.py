@@ -47,6 +47,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     # that take a PUT with no key, made only for those who may write the run
     ("file stream", "write"): WRITERS, ("run file upload URL", "create"): WRITERS,
     ("run file upload URL", "write"): WRITERS,
+    ("console", "read"): MEMBERS,  # a run's console output, its tail and its pages
     ("sweep", "read"): MEMBERS, ("sweep", "list"): MEMBERS, ("sweep", "create"): WRITERS,
     ("sweep", "write"): WRITERS, ("sweep", "agent"): WRITERS,  # pausing it; running an agent for it
     ("sweep agent", "write"): WRITERS,  # its heartbeat, by id: hidden ones answer as missing
@@ -387,6 +388,9 @@ CELLS: dict[tuple[str, str], Check] = {
     ("system stream", "read"): _query(
         "query($t: String) { project(name: \"private\", entityName: $t) { run(name: \"run\") { events "
         "systemMetrics } } }", lambda d: bool(d["project"] and d["project"]["run"]), _team),
+    ("console", "read"): _query(
+        "query($t: String) { project(name: \"private\", entityName: $t) { run(name: \"run\") { consoleTail "
+        "consoleLines(offset: 0, limit: 10) } } }", lambda d: bool(d["project"] and d["project"]["run"]), _team),
     ("system stream", "write"): _mutation(
         "mutation($i: LogHistoryInput!) { logHistory(input: $i) { eventsLineCount } }",
         lambda w, r: {"i": {"entityName": w.team, "projectName": "private", "runName": "run", "rows": "[]",

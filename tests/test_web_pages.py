@@ -143,7 +143,8 @@ def test_printed_run_url_draws_the_logged_values_and_zoom_loads_the_visible_step
     assert "wandb-metadata.json" in page.inner_text("table.files")
     assert "python" in page.inner_text('table[aria-label="overview"]')
     shot(page, "run")
-    # Drag across a tenth of the chart: the chart then holds every logged step of that range.
+    # Drag across a twentieth of the chart: the chart then holds every logged step of that range, and the logged
+    # step just outside each edge, so that the line runs to the edges.
     box = page.locator('.chart[data-key="loss"] .u-over').bounding_box()
     y = box["y"] + box["height"] / 2
     page.mouse.move(box["x"] + box["width"] * 0.40, y)
@@ -153,7 +154,7 @@ def test_printed_run_url_draws_the_logged_values_and_zoom_loads_the_visible_step
     page.wait_for_selector('.chart[data-key="loss"][data-refined]')
     low, high = (float(v) for v in page.get_attribute('.chart[data-key="loss"]', "data-refined").split(":"))
     xs, loss = chart_data(page, "loss")
-    assert xs == list(range(math.floor(low), math.ceil(high) + 1)) and len(xs) > 100  # every step in view
+    assert xs == list(range(math.floor(low) - 1, math.ceil(high) + 2)) and len(xs) > 100  # every step in view
     assert all(y == pytest.approx(1 / (x + 1)) for x, y in zip(xs, loss, strict=True))
     page.close()
     assert context.problems == []

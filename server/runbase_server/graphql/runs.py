@@ -273,6 +273,10 @@ class Run(RunFiles, RunArtifacts, RunSweep):
         return console.tail(info.context.session, self.row, given(lines), budget=info.context.budget)
 
     @strawberry.field
+    def console_lines(self, info: Info, offset: int, limit: int | None = strawberry.UNSET) -> list[str]:
+        return console.page(info.context.session, self.row, offset, given(limit), budget=info.context.budget)
+
+    @strawberry.field
     def console_line_count(self) -> Int64:
         return Int64(self.row.console_line_count or 0)
 

@@ -11,6 +11,7 @@ from ..tables import ConsoleLine, Run
 
 MAX_LINE = 100_000
 MAX_TAIL = 10_000
+DEFAULT_PAGE = 1_000
 
 
 def append(session: Session, run: Run, start: int | None, lines_text: str | None) -> None:
@@ -55,17 +56,39 @@ def overwrite(session: Session, run: Run, start: int, lines: list[str]) -> None:
     run.console_line_count = max(run.console_line_count or 0, end)
 
 
+def _lines(session: Session, run: Run, first: int, count: int, what: str,
+           budget: pagination.AnswerBudget | None) -> list[str]:
+    """Lines first to first + count - 1, counted toward the request's answer `budget` as `what`."""
+    budget = budget or pagination.AnswerBudget()
+    have = run.console_line_count or 0
+    budget.afford(max(0, min(count, have - first)), what, size=0)
+    found = list(session.scalars(select(ConsoleLine.text).where(ConsoleLine.run_id == run.id,
+                                                                ConsoleLine.line >= first,
+                                                                ConsoleLine.line < first + count)
+                                 .order_by(ConsoleLine.line)))
+    budget.charge(len(found), what, size=sum(map(len, found)))
+    return found
+
+
+def _count(limit: int | None, default: int, name: str) -> int:
+    count = default if limit is None else limit
+    if not 0 <= count <= MAX_TAIL:
+        raise UserError(f"{name} must be from 0 to {MAX_TAIL}")
+    return count
+
+
 def tail(session: Session, run: Run, lines: int | None, *, budget: pagination.AnswerBudget | None = None
          ) -> list[str]:
     """The run's last `lines` lines (100 when not given), counted toward the request's answer `budget`."""
-    budget = budget or pagination.AnswerBudget()
-    count = 100 if lines is None else lines
-    if not 0 <= count <= MAX_TAIL:
-        raise UserError(f"lines must be from 0 to {MAX_TAIL}")
-    have = run.console_line_count or 0
-    budget.afford(min(count, have), "consoleTail", size=0)
-    found = list(session.scalars(select(ConsoleLine.text).where(ConsoleLine.run_id == run.id,
-                                                                ConsoleLine.line >= have - count)
-                                 .order_by(ConsoleLine.line)))
-    budget.charge(len(found), "consoleTail", size=sum(map(len, found)))
-    return found
+    count = _count(lines, 100, "lines")
+    return _lines(session, run, max(0, (run.console_line_count or 0) - count), count, "consoleTail", budget)
+
+
+def page(session: Session, run: Run, offset: int, limit: int | None, *,
+         budget: pagination.AnswerBudget | None = None) -> list[str]:
+    """Lines offset to offset + limit - 1 (0-based; limit 1000 when not given), so that a reader can go back
+    past the tail a page at a time; counted toward the request's answer `budget`."""
+    count = _count(limit, DEFAULT_PAGE, "limit")
+    if offset < 0:
+        raise UserError("offset must be 0 or more")
+    return _lines(session, run, offset, count, "consoleLines", budget)

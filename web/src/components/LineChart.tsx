@@ -129,8 +129,20 @@ export function mount(element: ChartElement, chart: uPlot, height: number): () =
   };
 }
 
+/** A zoom, kept across the chart's rebuilds (smoothing, log scale): the data and axis it zoomed into, its x range
+ * and the finer sample of that range, loading or loaded. */
+interface Zoom {
+  data: Series;
+  xLabel: string;
+  min: number;
+  max: number;
+  finer: Promise<Series> | null;
+  got: Series | null;
+}
+
 export function LineChart(props: LineChartProps) {
   const holder = useRef<ChartElement>(null);
+  const zoom = useRef<Zoom | null>(null);
   const [zoomed, setZoomed] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const refine = useRef(props.refine);
@@ -143,23 +155,33 @@ export function LineChart(props: LineChartProps) {
   useEffect(() => {
     const element = holder.current;
     if (!element) return;
-    let request = 0;
-    setZoomed(false);
+    let live = true;
+    // Other data (another x axis, say) ends the zoom; a new smoothing or log scale keeps it.
+    if (zoom.current && (zoom.current.data !== props.data || zoom.current.xLabel !== props.xLabel)) zoom.current = null;
+    delete element.dataset.refined;
+    setZoomed(zoom.current !== null);
+    const showFiner = (chart: uPlot, view: Zoom) => {
+      if (!view.finer) return;
+      view.finer.then(
+        (finer) => {
+          view.got = finer;
+          if (!live || zoom.current !== view) return;
+          chart.setData(drawn(finer, smoothing, logY), false);
+          chart.setScale("x", { min: view.min, max: view.max });
+          element.dataset.refined = `${view.min}:${view.max}`;
+        },
+        (failure: Error) => live && zoom.current === view && setError(failure.message),
+      );
+    };
     const zoomTo = (chart: uPlot, min: number, max: number) => {
       chart.setScale("x", { min, max });
       setZoomed(true);
+      delete element.dataset.refined;
       const fetchFiner = refine.current;
-      if (!fetchFiner) return;
-      const mine = ++request;
-      fetchFiner(min, max).then(
-        (finer) => {
-          if (mine !== request) return;
-          chart.setData(drawn(finer, smoothing, logY), false);
-          chart.setScale("x", { min, max });
-          element.dataset.refined = `${min}:${max}`;
-        },
-        (failure: Error) => setError(failure.message),
-      );
+      const finer = fetchFiner ? fetchFiner(min, max) : null;
+      const view: Zoom = { data: props.data, xLabel: props.xLabel, min, max, finer, got: null };
+      zoom.current = view;
+      showFiner(chart, view);
     };
     const options: uPlot.Options = {
       width: Math.max(element.clientWidth, 300),
@@ -190,12 +212,23 @@ export function LineChart(props: LineChartProps) {
         ],
       },
     };
-    return mount(element, new uPlot(options, drawn(props.data, smoothing, logY), element), HEIGHT);
+    const view = zoom.current;
+    const chart = new uPlot(options, drawn(view?.got ?? props.data, smoothing, logY), element);
+    if (view) {
+      chart.setScale("x", { min: view.min, max: view.max });
+      showFiner(chart, view);
+    }
+    const unmount = mount(element, chart, HEIGHT);
+    return () => {
+      live = false;
+      unmount();
+    };
   }, [props.data, props.xLabel, smoothing, logY, timeX]);
 
   const reset = () => {
     const chart = holder.current?.uplot;
     if (!chart) return;
+    zoom.current = null;
     chart.setData(drawn(props.data, smoothing, logY), true);
     delete holder.current?.dataset.refined;
     setZoomed(false);

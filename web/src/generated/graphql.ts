@@ -212,6 +212,17 @@ export type CompareHistoryQueryVariables = Exact<{
 
 export type CompareHistoryQuery = { project: { run: { sampledHistory: Array<string> } | null } | null };
 
+export type RunConsoleLinesQueryVariables = Exact<{
+  entityName: string;
+  project: string;
+  run: string;
+  offset: number;
+  limit: number;
+}>;
+
+
+export type RunConsoleLinesQuery = { project: { run: { consoleLines: Array<string> } | null } | null };
+
 export type ViewerQueryVariables = Exact<{ [key: string]: never; }>;
 
 

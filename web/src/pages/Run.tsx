@@ -7,9 +7,11 @@ import { finite, type Where } from "../components/run/history";
 import { MediaPanels } from "../components/run/media/MediaPanels";
 import { ARTIFACTS_PAGE, RunArtifacts } from "../components/run/RunArtifacts";
 import { RunCharts } from "../components/run/RunCharts";
+import { CONSOLE_PAGE, RunConsole } from "../components/run/RunConsole";
 import { FILES_PAGE, RunFiles } from "../components/run/RunFiles";
+import { SummaryTable } from "../components/run/SummaryTable";
 import { ErrorBox, Loading } from "../components/Status";
-import { formatDuration, formatTime, withoutEscapes } from "../format";
+import { formatDuration, formatTime } from "../format";
 import type {
   RunOverviewQuery,
   RunOverviewQueryVariables,
@@ -22,7 +24,6 @@ import runDocument from "../queries/run.graphql?raw";
 import type { ChartSettings } from "../router";
 
 const SAMPLES = 1000;
-const CONSOLE_LINES = 1000;
 const METADATA_FILE = "wandb-metadata.json";
 
 type RunData = NonNullable<NonNullable<RunOverviewQuery["project"]>["run"]>;
@@ -86,7 +87,7 @@ async function loadRun(where: Where) {
     entityName: where.entity,
     project: where.project,
     run: where.run,
-    consoleLines: CONSOLE_LINES,
+    consoleLines: CONSOLE_PAGE,
     filesPage: FILES_PAGE,
     artifactsPage: ARTIFACTS_PAGE,
   });
@@ -171,9 +172,6 @@ function RunView(props: RunViewProps) {
     ["Sweep", run.sweepName ?? ""],
     ["Notes", run.notes ?? ""],
   ];
-  const summary = Object.entries(summaryValues)
-    .filter(([key]) => !key.startsWith("_"))
-    .sort(([a], [b]) => a.localeCompare(b));
 
   return (
     <div class="run">
@@ -196,7 +194,7 @@ function RunView(props: RunViewProps) {
         </div>
         <div>
           <h2>Summary</h2>
-          <Pairs label="summary" entries={summary} />
+          <SummaryTable summary={summaryValues} />
         </div>
       </section>
       <section>
@@ -222,18 +220,7 @@ function RunView(props: RunViewProps) {
       </section>
       <section>
         <h2>Console output</h2>
-        {run.consoleLineCount === 0 ? (
-          <p class="empty">No console output.</p>
-        ) : (
-          <>
-            <p class="hint">
-              {run.consoleLineCount > run.consoleTail.length
-                ? `The last ${run.consoleTail.length} of ${run.consoleLineCount} lines.`
-                : `${run.consoleLineCount} lines.`}
-            </p>
-            <pre class="console">{withoutEscapes(run.consoleTail.join("\n"))}</pre>
-          </>
-        )}
+        <RunConsole key={here} where={where} tail={run.consoleTail} count={run.consoleLineCount} />
       </section>
       <section>
         <h2>Files</h2>
