@@ -22,6 +22,18 @@ function signInUrl(): string {
   return "/signin?next=" + encodeURIComponent(location.pathname + location.search);
 }
 
+/** Runs `onMount` once, saying where the page goes (a file the browser may save, leaving this page shown). */
+function Forward(props: { to: string; onMount: () => void }) {
+  useEffect(props.onMount, []);
+  return (
+    <main class="signin">
+      <p>
+        Opening <code>{props.to}</code>
+      </p>
+    </main>
+  );
+}
+
 function App() {
   const url = useLocation();
   const route = parse(url);
@@ -72,12 +84,16 @@ function App() {
 
   if (failure) return <ErrorBox error={failure} />;
   if (route.page === "signin") {
+    const file = /^\/files\//.test(route.next);
     const arrive = (signedIn: Session) => {
       setSession(signedIn);
-      // GraphiQL is a page of its own: load it; the app's own pages move without a reload.
-      if (/^\/graphql(?:[/?#]|$)/.test(route.next)) location.replace(route.next);
+      // GraphiQL and files are not the app's pages: load them; the app's own pages move without a reload.
+      if (file || /^\/graphql(?:[/?#]|$)/.test(route.next)) location.replace(route.next);
       else navigate(route.next, true);
     };
+    // A file link followed from another site carries no SameSite=Strict cookie, so the server sends it here:
+    // signed in already, go on to the file at once.
+    if (file && session) return <Forward to={route.next} onMount={() => arrive(session)} />;
     return <SignInPage next={route.next} onSignedIn={arrive} />;
   }
   if (session === undefined || session === null) return <Loading />;

@@ -51,7 +51,12 @@ export function finite(value: Json | undefined): number | null {
   return typeof value === "number" && Number.isFinite(value) ? value : null;
 }
 
-/** The address of one of the run's files (a media file a history value names by its path). */
-export function fileUrl(where: Where, name: string): string {
-  return path("files", where.entity, where.project, where.run, ...name.split("/"));
+/** The address of one of the run's files (a media file a history value names by its path), each segment
+ * encoded; null for a path that is no plain relative path (an empty, "." or ".." segment, a leading slash, a
+ * backslash, which the server refuses in file names anyway): history is the logger's to write, and a ".." would
+ * have the browser fetch another run's files. */
+export function fileUrl(where: Where, name: string): string | null {
+  const parts = name.split("/");
+  if (name.includes("\\") || parts.some((part) => part === "" || part === "." || part === "..")) return null;
+  return path("files", where.entity, where.project, where.run, ...parts);
 }

@@ -16,7 +16,13 @@ function Item(props: { where: Where; kind: Kind; item: MediaItem; title: string 
   const { item, kind } = props;
   const src = fileUrl(props.where, item.path);
   let shown;
-  if (kind === "image" || (kind === "video" && item.path.toLowerCase().endsWith(".gif"))) {
+  if (src === null) {
+    shown = (
+      <p class="empty">
+        Not a file path of this run: <code>{item.path}</code>
+      </p>
+    );
+  } else if (kind === "image" || (kind === "video" && item.path.toLowerCase().endsWith(".gif"))) {
     shown = <img src={src} alt={item.caption || props.title} />;
   } else if (kind === "audio") {
     shown = <audio controls preload="metadata" src={src} />;

@@ -15,7 +15,9 @@ export interface TableData {
 
 /** A table file's columns and rows (W&B's {"columns": [...], "data": [[...], ...]}). */
 export async function loadTable(where: Where, path: string): Promise<TableData> {
-  const response = await fetch(fileUrl(where, path), { credentials: "same-origin" });
+  const url = fileUrl(where, path);
+  if (url === null) throw new Error(`${path}: not a file path of this run`);
+  const response = await fetch(url, { credentials: "same-origin" });
   if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
   const table = parseObject(await response.text());
   const columns = Array.isArray(table.columns) ? table.columns.map((column) => show(column)) : [];
@@ -33,7 +35,8 @@ function order(a: Json | undefined, b: Json | undefined): number {
 function Cell(props: { where: Where; value: Json | undefined }) {
   const { value } = props;
   if (isObject(value) && value._type === "image-file" && typeof value.path === "string") {
-    return <img class="thumbnail" src={fileUrl(props.where, value.path)} alt={show(value.caption ?? value.path)} />;
+    const src = fileUrl(props.where, value.path);
+    if (src !== null) return <img class="thumbnail" src={src} alt={show(value.caption ?? value.path)} />;
   }
   return <>{show(value)}</>;
 }
