@@ -120,3 +120,28 @@ def test_a_file_link_from_another_site_goes_through_sign_in_to_the_file(
     assert "/signin?next=" in page.url
     page.close()
     context.unroute("http://elsewhere.test/")
+
+
+def test_a_printed_run_url_with_spaces_and_bars_opens_its_run(context: Any, web_server: Server,
+                                                                tmp_path_factory: pytest.TempPathFactory) -> None:
+    """run.url (and the public API's) is percent-encoded per segment: a terminal keeps it whole, Slack's <url|text>
+    is not cut at '|', and the page's router decodes it back to the names."""
+    project = "two words|a>b"
+    output = sdk_output(web_server, tmp_path_factory, f"""
+import runbase
+run = runbase.init(project={project!r})
+run.log({{"loss": 0.5}})
+print("URL", run.url)
+run.finish()
+print("API", runbase.Api().run(run.path).url)
+""")
+    printed = re.search(r"^URL (\S+)$", output, re.M)
+    assert printed, output
+    url = printed.group(1)
+    assert url.startswith(web_server.url + "/admin/two%20words%7Ca%3Eb/runs/")
+    assert re.search(r"^API (\S+)$", output, re.M).group(1) == url  # type: ignore[union-attr]
+    page = context.new_page()
+    page.goto(url)
+    page.locator(".crumbs").get_by_text(project).wait_for()
+    page.wait_for_function("id => document.title.startsWith(id)", arg=url.rsplit("/", 1)[1])
+    page.close()
