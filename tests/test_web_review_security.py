@@ -145,3 +145,34 @@ print("API", runbase.Api().run(run.path).url)
     page.locator(".crumbs").get_by_text(project).wait_for()
     page.wait_for_function("id => document.title.startsWith(id)", arg=url.rsplit("/", 1)[1])
     page.close()
+
+
+ENTITY_PAGES = ("/{e}", "/{e}?tab=automations", "/{e}/review/automations", "/{e}/review/automations/new")
+
+
+def test_entity_pages_tell_an_outsider_nothing_of_whether_the_entity_exists(
+        browser: Any, web_server: Server, logged: dict[str, Any]) -> None:
+    """An outsider at the admin's pages reads what anyone reads at a name nobody has: no read access claimed,
+    no "yet". (The GraphQL API's entity(name) does answer whether a user or team exists, as W&B's does.)"""
+    outsider = f"olive-{logged['id']}"
+    key = web_server.create_user(outsider)
+    ctx = browser.new_context()
+    page = ctx.new_page()
+    page.goto(web_server.url + "/")
+    page.wait_for_url(re.compile(r"/signin\?next="))
+    page.fill("#api-key", key)
+    page.click("button[type=submit]")
+    page.wait_for_url(web_server.url + "/")
+    missing = f"nobody-{logged['id']}"
+    for shape in ENTITY_PAGES:
+        texts = []
+        for entity in ("admin", missing):
+            page.goto(web_server.url + shape.format(e=entity))
+            page.locator(".nothing-visible").wait_for()
+            text = page.inner_text(".app").replace(entity, "ENTITY")
+            for claim in ("You can read", "yet", "No entity named", "no access"):
+                assert claim not in text, (shape, entity, text)
+            assert page.locator("form").count() == 0 and page.locator("a", has_text="New automation").count() == 0
+            texts.append(text)
+        assert texts[0] == texts[1], shape
+    ctx.close()
