@@ -3,7 +3,7 @@ membership, project private and public, run, run file, run groups, history colum
 stream and run file upload URLs, sweep, sweep agent, artifact version,
 collection, registry of organization and restricted visibility, integration, automation, delivery, and through a
 browser's sign-in session: its own session, runs, run files, history columns, and no API key or team member made
-through it), every role (owner, team admin, member, viewer, outsider, anonymous) and every action that applies
+through it, nor a registry member or another user's team), every role (owner, team admin, member, viewer, outsider, anonymous) and every action that applies
 (read, write, delete, link, list), one request, whose outcome must be what runbase_server/access.py's rules say.
 The world is built once per database."""
 
@@ -70,6 +70,9 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("file stream (browser)", "write"): WRITERS,
     # keys and team members only with an API key (access.require_api_key): a session mints no lasting credential
     ("api key (browser)", "write"): set(), ("membership (browser)", "write"): set(),
+    ("registry membership", "write"): REGISTRY_ADMINS,  # with an API key, the registry's admins
+    ("registry membership (browser)", "write"): set(), ("registry membership (browser)", "delete"): set(),
+    ("team naming its admin (browser)", "create"): set(),  # a team whose admin is another user
 }
 
 CREATE_ARTIFACT = "mutation($i: CreateArtifactInput!) { createArtifact(input: $i) { artifact { id } } }"
@@ -78,6 +81,7 @@ COMMIT = "mutation($i: CommitArtifactInput!) { commitArtifact(input: $i) { artif
 LINK = "mutation($i: LinkArtifactInput!) { linkArtifact(input: $i) { artifact { id } } }"
 REGISTRY = """mutation($i: CreateRegistryInput!) { createRegistry(input: $i) { registry { id fullName } } }"""
 INVITE = "mutation($i: CreateInviteInput!) { createInvite(input: $i) { member { id } } }"
+REGISTRY_MEMBERS = "mutation($i: RegistryMembersInput!) { %sRegistryMembers(input: $i) { registry { id } } }"
 BUCKET = "mutation($i: UpsertBucketInput!) { upsertBucket(input: $i) { inserted } }"
 UPDATE_RUN = "mutation($i: UpdateRunInput!) { updateRun(input: $i) { run { notes } } }"
 PROJECT = "mutation($i: UpsertModelInput!) { upsertModel(input: $i) { inserted } }"
@@ -188,6 +192,11 @@ def world(server: Server) -> Iterator[World]:
         made = world.setup(REGISTRY, {"i": {"organization": team, "name": _unique(visibility[:5]),
                                             "visibility": visibility}})["createRegistry"]["registry"]
         world.ids[f"{visibility} registry"] = made
+    world.ids["members registry"] = world.setup(REGISTRY, {"i": {
+        "organization": team, "name": _unique("crew"), "visibility": "organization"}})["createRegistry"]["registry"]
+    world.ids["registry guest"] = server_user(world, "guest")  # a member of it, whom a browser must not remove
+    world.setup(REGISTRY_MEMBERS % "add", {"i": {"registryId": world.ids["members registry"]["id"],
+                                                 "usernames": [world.ids["registry guest"]], "role": "viewer"}})
     world.ids["hook"] = world.setup(HOOK, {"i": {"entityName": team, "name": "hook", "urlEndpoint":
                                                  "https://ci.example/hook"}})[
         "createGenericWebhookIntegration"]["integration"]["id"]
@@ -512,6 +521,18 @@ CELLS[("api key (browser)", "write")] = _browser(lambda w, client, headers: clie
     "query": "mutation { generateApiKey(input: {}) { key } }"}, headers=headers))
 CELLS[("membership (browser)", "write")] = _browser(lambda w, client, headers: client.post("/graphql", json={
     "query": INVITE, "variables": {"i": {"entityName": w.team, "username": w.names["viewer"], "role": "viewer"}}},
+    headers=headers))
+CELLS[("registry membership", "write")] = _mutation(REGISTRY_MEMBERS % "add", lambda w, r: {"i": {
+    "registryId": w.ids["members registry"]["id"], "usernames": [w.ids["registry guest"]], "role": "viewer"}})
+for _change, _action in (("add", "write"), ("remove", "delete")):
+    CELLS[("registry membership (browser)", _action)] = _browser(
+        lambda w, client, headers, c=_change: client.post("/graphql", json={
+            "query": REGISTRY_MEMBERS % c, "variables": {"i": {"registryId": w.ids["members registry"]["id"],
+                                                              "usernames": [w.ids["registry guest"]]}}},
+            headers=headers))
+CELLS[("team naming its admin (browser)", "create")] = _browser(lambda w, client, headers: client.post(
+    "/graphql", json={"query": "mutation($i: CreateTeamInput!) { createTeam(input: $i) { entity { name } } }",
+                      "variables": {"i": {"teamName": _unique("theirs"), "adminUserName": w.ids["registry guest"]}}},
     headers=headers))
 CELLS[("organization registry", "list")] = _listed("organization")
 CELLS[("restricted registry", "list")] = _listed("restricted")

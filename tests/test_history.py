@@ -521,3 +521,27 @@ def test_sampled_in_a_range_reads_only_its_segments(store: Store, monkeypatch: p
     assert json.loads(store.call(history.sampled, ["loss"], 100, min_step=60_000))[0] == rows[-1]
     assert store.sampled(["loss"], 100) == json.loads(store.call(history.sampled, ["loss"], 100, min_step=None,
                                                                  max_step=None))
+
+
+def test_a_wide_run_samples_as_the_narrow_one_with_its_keys(store: Store, small_segments: None) -> None:
+    """A read of a few keys of rows holding hundreds builds columns of those keys only (and parses the tail once
+    per session, for every spec of a request): the answer is the one a run holding only those keys gives."""
+    rng = random.Random(7)
+    wide = [{"_step": i, **{f"k{k}": rng.random() if k % 3 else i * k for k in range(300)},
+             **({"sparse": i / 7} if i % 4 == 0 else {}), **({"big": 2**70 + i} if i == 5 else {})}
+            for i in range(170)]
+    asked = ["k1", "k2", "k3", "sparse", "big"]
+    narrow = [{key: row[key] for key in ("_step", *asked) if key in row} for row in wide]
+    send(store, wide, 40, run="wide")
+    send(store, narrow, 40, run="narrow")
+    assert store.layout("wide")[0] > 0 and store.layout("wide")[1] > 0  # segments and a tail both read
+    for keys, samples in ((["k1"], 20), (["k2", "k3"], 7), (["sparse"], 500), (["k3", "sparse"], 11),
+                          (["big"], 3), (["k1", "big"], 10)):
+        assert canon(store.sampled(keys, samples, run="wide")) == canon(store.sampled(keys, samples, run="narrow"))
+        assert canon(store.scan_all(keys, limit=13, run="wide")) == canon(only(narrow, keys))
+    assert canon(store.sampled(["k2"], 9, x_axis="k1", run="wide")) == canon(
+        store.sampled(["k2"], 9, x_axis="k1", run="narrow"))
+    with store.db.session() as session:  # one session, many specs: each answers as it would alone
+        run = session.scalar(select(Run).where(Run.name == "wide"))
+        answers = [json.loads(history.sampled(session, run, [key], 15)) for key in asked]
+    assert [canon(answer) for answer in answers] == [canon(store.sampled([key], 15, run="wide")) for key in asked]

@@ -530,3 +530,52 @@ print("finished", flush=True)
     assert "tried again when the run finishes" in err
     run = api_for(fresh_server).run(f"admin/flaky/{run_id}")
     assert run.file("model.txt").download(root=tmp_path / "down").read() == "weights v1"
+
+
+def _stored_run_file(server: Server, name: str, content: bytes) -> str:
+    """A run holding `content` as file `name`: the file's address."""
+    run_id = new_run(server, "pages")
+    assert put_blob(server, content).status_code in (200, 201)
+    result = upsert_files(server, "pages", run_id, [{"name": name, "sha256": hashlib.sha256(content).hexdigest(),
+                                                     "size": len(content)}])
+    assert "errors" not in result, result
+    return f"{server.url}/files/admin/pages/{run_id}/{name}"
+
+
+def test_a_logged_page_is_html_only_in_a_frame_and_a_download_anywhere_else(server: Server) -> None:
+    """Opened top level (a typed link, "open in new tab") a logged page could navigate its own window to a fake
+    sign-in at will: the sandbox CSP cannot stop that, so only a frame gets it as HTML."""
+    page = b"<meta http-equiv=refresh content='0;url=https://evil.example/'><script>top.location='/x'</script>"
+    url = _stored_run_file(server, "report é.html", page)
+    auth = {"Authorization": f"Bearer {server.key}"}
+    framed = httpx.get(url, headers={**auth, "Sec-Fetch-Dest": "iframe"})
+    assert framed.status_code == 200 and framed.content == page
+    assert framed.headers["content-type"] == "text/html; charset=utf-8"
+    assert framed.headers["content-security-policy"].startswith("sandbox allow-scripts;")
+    assert "content-disposition" not in framed.headers
+    for dest in ({}, {"Sec-Fetch-Dest": "document"}, {"Sec-Fetch-Dest": "empty"}):
+        alone = httpx.get(url, headers={**auth, **dest})
+        assert alone.status_code == 200 and alone.content == page
+        assert alone.headers["content-type"] == "application/octet-stream"
+        assert alone.headers["content-disposition"] == "attachment; filename*=UTF-8''report%20%C3%A9.html"
+        assert alone.headers["content-security-policy"] == "sandbox; default-src 'none'"
+        assert alone.headers["x-content-type-options"] == "nosniff"
+
+
+def test_a_followed_file_link_without_a_session_goes_to_sign_in(server: Server) -> None:
+    """A link to a file on another site carries no SameSite=Strict cookie: the browser goes to the sign-in page,
+    which brings it back; a script or the SDK still gets the API's 401."""
+    url = _stored_run_file(server, "notes a|b.txt", b"notes")
+    path = urlparse(url).path + "?x=1"
+    for browser in ({"Sec-Fetch-Mode": "navigate"}, {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}):
+        answer = httpx.get(server.url + path, headers=browser)
+        assert answer.status_code == 303, answer.text
+        location = answer.headers["location"]
+        assert location.startswith("/signin?next=%2Ffiles%2Fadmin%2Fpages%2F")
+        assert httpx.URL(server.url + location).params["next"] == path.replace(" ", "%20").replace("|", "%7C")
+        assert answer.headers["cache-control"] == "private, no-store"
+    for script in ({}, {"Sec-Fetch-Mode": "cors", "Accept": "text/html"}, {"Accept": "application/json"}):
+        answer = httpx.get(server.url + path, headers=script)
+        assert answer.status_code == 401 and "missing API key" in answer.json()["errors"][0]["message"]
+    bad_key = httpx.get(server.url + path, headers={"Sec-Fetch-Mode": "navigate", "Authorization": "Bearer nope"})
+    assert bad_key.status_code == 401  # whoever sends a key is an API client: told what is wrong with it

@@ -424,7 +424,8 @@ def test_a_key_that_is_no_string_of_characters_is_unauthenticated(web: Server) -
 
 
 def test_a_session_manages_no_keys_users_or_team_members(web: Server) -> None:
-    """A stolen session (or a script on the page) must not mint a credential that outlives it."""
+    """A stolen session (or a script on the page) must not mint a credential that outlives it, nor make anyone a
+    member or admin of a team or registry."""
     name = f"keys-{uuid.uuid4().hex[:8]}"
     key = web.create_user(name)
     team = f"team-{uuid.uuid4().hex[:8]}"
@@ -433,6 +434,12 @@ def test_a_session_manages_no_keys_users_or_team_members(web: Server) -> None:
     member = web.graphql("mutation($t: String!, $u: String!) { createInvite(input: {entityName: $t, username: $u}) "
                          "{ member { id } } }", {"t": team, "u": name})["data"]["createInvite"]["member"]["id"]
     key_id = web.graphql("{ viewer { apiKeys { id } } }", key=key)["data"]["viewer"]["apiKeys"][0]["id"]
+    registry = web.graphql("mutation($t: String!) { createRegistry(input: {organization: $t, name: \"crew\", "
+                           "visibility: \"organization\"}) { registry { id } } }",
+                           {"t": team})["data"]["createRegistry"]["registry"]["id"]
+    members = "mutation($r: ID!, $u: String!) { %sRegistryMembers(input: {registryId: $r, usernames: [$u]}) " \
+              "{ registry { members { username } } } }"
+    assert "errors" not in web.graphql(members % "add", {"r": registry, "u": name})
     mutations = {
         "creating an API key": ("mutation { generateApiKey(input: {}) { key } }", {}),
         "deleting an API key": ("mutation($id: ID!) { deleteApiKey(input: {id: $id}) { success } }", {"id": key_id}),
@@ -441,6 +448,11 @@ def test_a_session_manages_no_keys_users_or_team_members(web: Server) -> None:
                                  "role: \"viewer\"}) { member { id } } }", {"t": team}),
         "removing a team member": ("mutation($t: String!, $id: ID!) { deleteInvite(input: {entityName: $t, id: $id}) "
                                    "{ success } }", {"t": team, "id": member}),
+        "making another user a team's admin": (
+            "mutation($u: String!) { createTeam(input: {teamName: \"theirs\", adminUserName: $u}) { entity { id } } }",
+            {"u": name}),
+        "adding a registry member": (members % "add", {"r": registry, "u": "admin"}),
+        "removing a registry member": (members % "remove", {"r": registry, "u": name}),
     }
     browser, csrf = sign_in(web)  # the instance admin, who could do all of it with a key
     for action, (query, variables) in mutations.items():
@@ -453,8 +465,18 @@ def test_a_session_manages_no_keys_users_or_team_members(web: Server) -> None:
     assert web.graphql('{ user(userName: "minted") { id } }').get("errors")
     assert {m["username"] for m in web.graphql("query($t: String!) { entity(name: $t) { members { username } } }",
                                                {"t": team})["data"]["entity"]["members"]} == {"admin", name}
+    assert web.graphql('{ entity(name: "theirs") { id } }')["data"]["entity"] is None
+    registry_members = web.graphql("query($t: String!, $n: String!) { registry(organization: $t, name: $n) "
+                                   "{ members { username } } }", {"t": team, "n": "crew"})
+    assert {m["username"] for m in registry_members["data"]["registry"]["members"]} == {"admin", name}
     made = web.graphql("mutation { generateApiKey(input: {}) { key } }")  # an API key still may
     assert len(made["data"]["generateApiKey"]["key"]) >= 40
+    # a session may make a team of its own, with its own user as admin (by default or named)
+    for admin in ("", ', adminUserName: "admin"'):
+        own = f"own-{uuid.uuid4().hex[:8]}"
+        answer = browser.post("/graphql", headers={"X-Runbase-CSRF": csrf}, json={
+            "query": f'mutation {{ createTeam(input: {{teamName: "{own}"{admin}}}) {{ entity {{ name }} }} }}'})
+        assert answer.json() == {"data": {"createTeam": {"entity": {"name": own}}}}
 
 
 @pytest.mark.parametrize("days", ["366", "3e6", "1e9", "0", "nan"])

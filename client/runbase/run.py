@@ -22,6 +22,7 @@ from typing import IO, TYPE_CHECKING, Any, Literal
 from .artifacts.code import _is_py_requirements_or_dockerfile, code_artifact, exclude_runbase_fn
 from .config import Config, unstorable
 from .errors import CommError, UsageError
+from .links import page_url
 from .metrics import Metric, MetricRules
 from .settings import filled
 from .states import exit_status
@@ -552,11 +553,11 @@ class Run:
     def url(self) -> str | None:
         if self._settings.mode != "online":
             return None
-        return f"{self._base_url}/{self._entity}/{self._project}/runs/{self._id}"
+        return page_url(self._base_url, self._entity, self._project, "runs", self._id)
 
     @property
     def project_url(self) -> str | None:
-        return None if self._settings.mode != "online" else f"{self._base_url}/{self._entity}/{self._project}"
+        return None if self._settings.mode != "online" else page_url(self._base_url, self._entity, self._project)
 
     @property
     def dir(self) -> str | None:

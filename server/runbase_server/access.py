@@ -25,7 +25,8 @@ object: read (and list) / write (and delete)
   registry hidden from them excepted) / entity writers (redelivering too)
 - user account (email, admin flag, API keys, teams): the user and instance admins; others see the public
   profile (username)
-- API keys, users and team members are created and deleted only by requests signed with an API key, never
+- API keys, users, team and registry members (and teams naming another user their admin) are created and
+  deleted only by requests signed with an API key, never
   through a browser's session cookie (require_api_key)
 
 Instance admins may do everything. Whatever a viewer may not read is answered as missing, in the same words as
@@ -150,8 +151,9 @@ def sees_account(viewer: Viewer, user_id: int) -> bool:
 
 
 def require_api_key(viewer: Viewer, action: str) -> None:
-    """A browser session (which page scripts act through) may not mint a key, a user or a team member that
-    would outlive it: a stolen session then ends when its key is deleted or it expires."""
+    """A browser session (which page scripts act through) may not mint a key, a user, a team or registry member
+    or another user's team admin that would outlive it: a stolen session then ends when its key is deleted or it
+    expires."""
     if viewer.by_session:
         raise Forbidden(f"{action} needs an API key (send 'Authorization: Bearer KEY'), not a browser's "
                         "sign-in session")

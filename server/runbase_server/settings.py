@@ -8,6 +8,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 
 def _env_number(name: str, default: float, kind: type[float] | type[int], minimum: float,
@@ -185,6 +186,11 @@ class ServerSettings:
     def link_url(self) -> str:
         """The base of links in notifications, without a trailing slash."""
         return (self.public_url or self.local_url or "").rstrip("/")
+
+    def page_link(self, *segments: str) -> str:
+        """A link to a page of the web app: each path segment percent-encoded as the page's router decodes it, so
+        a name with a space, '|' or '>' neither ends the link in a terminal nor breaks Slack's <url|text>."""
+        return self.link_url() + "".join("/" + quote(segment, safe="") for segment in segments)
 
     def resolved_database_url(self) -> str:
         if self.database_url:

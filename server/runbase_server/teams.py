@@ -30,8 +30,10 @@ def create(session: Session, viewer: Viewer, name: str, admin_username: str | No
     check_entity_name("team name", name)
     if session.scalar(select(Entity.id).where(Entity.name == name)) is not None:
         raise Conflict(f"the name {name!r} is taken")
-    if admin_username and admin_username != viewer.username and not viewer.admin:
-        raise Forbidden("only instance admins can make someone else a team's admin")
+    if admin_username and admin_username != viewer.username:
+        access.require_api_key(viewer, "making another user a team's admin")
+        if not viewer.admin:
+            raise Forbidden("only instance admins can make someone else a team's admin")
     admin = get_user(session, admin_username or viewer.username)
     team = Entity(name=name, is_team=True)
     session.add(team)

@@ -22,14 +22,25 @@ function signInUrl(): string {
   return "/signin?next=" + encodeURIComponent(location.pathname + location.search);
 }
 
+/** Where the page goes when that is a file, which the browser may save, leaving this page shown. */
+function Opening(props: { to: string }) {
+  return (
+    <main class="signin">
+      <p>
+        Opening <code>{props.to}</code>
+      </p>
+    </main>
+  );
+}
+
 function App() {
   const url = useLocation();
   const route = parse(url);
   const arrive = (signedIn: Session) => {
     if (route.page !== "signin") return;
     setSession(signedIn);
-    // GraphiQL is a page of its own: load it; the app's own pages move without a reload.
-    if (/^\/graphql(?:[/?#]|$)/.test(route.next)) location.replace(route.next);
+    // GraphiQL and files are not the app's pages: load them; the app's own pages move without a reload.
+    if (/^\/(?:files\/|graphql(?:[/?#]|$))/.test(route.next)) location.replace(route.next);
     else navigate(route.next, true);
   };
   const [session, setSession] = useState<Session | null | undefined>(undefined);
@@ -88,7 +99,10 @@ function App() {
 
   if (failure) return <ErrorBox error={failure} retry={start} />;
   if (route.page === "signin") {
-    return session ? <Loading /> : <SignInPage next={route.next} onSignedIn={arrive} />;
+    // A file link followed from another site carries no SameSite=Strict cookie, so the server sends it here;
+    // signed in already, the effect above goes on to it.
+    if (session) return /^\/files\//.test(route.next) ? <Opening to={route.next} /> : <Loading />;
+    return <SignInPage next={route.next} onSignedIn={arrive} />;
   }
   if (session === undefined || session === null) return <Loading />;
 

@@ -27,6 +27,7 @@ from .._generated.fragments import ArtifactFields
 from .._generated.input_types import DeleteArtifactInput, LinkArtifactInput, UnlinkArtifactInput, UpdateArtifactInput
 from ..errors import ArtifactFinalizedError, ArtifactNotLoggedError, present
 from ..files import digest_of, name_under
+from ..links import page_url
 from . import names, references
 from .cache import ArtifactCache
 from .manifest import POLICIES, ArtifactManifest, ArtifactManifestEntry
@@ -272,7 +273,7 @@ class Artifact:
         fields = self._logged()
         base = self._connection().base_url
         version = f"v{fields.version_index}" if fields.version_index is not None else fields.id
-        return f"{base}/{self.entity}/{self.project}/artifacts/{self._type}/{fields.collection.name}/{version}"
+        return page_url(base, self.entity, self.project, "artifacts", self._type, fields.collection.name, version)
 
     @property
     def use_as(self) -> str | None:

@@ -10,9 +10,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import quote
 
 from ..errors import UnknownSettingError, UsageError
+from ..links import page_url
 from ..run_moment import RunMoment, branch_points
 from . import files
 from .environment import env_setting, env_values
@@ -416,15 +416,15 @@ class Settings:
         """"" until the entity and project are known (init() sets them)."""
         if not (self.entity and self.project):
             return ""
-        return f"{self._base_url()}/{quote(self.entity)}/{quote(self.project)}"
+        return page_url(self._base_url(), self.entity, self.project)
 
     @property
     def run_url(self) -> str:
-        return f"{self.project_url}/runs/{quote(self.run_id)}" if self.project_url and self.run_id else ""
+        return page_url(self.project_url, "runs", self.run_id) if self.project_url and self.run_id else ""
 
     @property
     def sweep_url(self) -> str:
-        return f"{self.project_url}/sweeps/{quote(self.sweep_id)}" if self.project_url and self.sweep_id else ""
+        return page_url(self.project_url, "sweeps", self.sweep_id) if self.project_url and self.sweep_id else ""
 
     def _base_url(self) -> str:
         from ..credentials import normalize_host

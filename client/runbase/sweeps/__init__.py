@@ -13,6 +13,7 @@ from typing import Any
 
 from ..connection import Connection
 from ..errors import CommError, UsageError, present
+from ..links import page_url
 from ..term import termlog
 
 DEFAULT_PROJECT = "uncategorized"
@@ -92,7 +93,7 @@ def sweep(sweep: dict[str, Any] | Callable[[], dict[str, Any]], entity: str | No
             "upsertSweep").sweep
     where = present(made.project, "project")
     termlog(f"Created sweep with ID: {made.name}")
-    termlog(f"View sweep at: {connection.base_url}/{where.entity_name}/{where.name}/sweeps/{made.name}")
+    termlog(f"View sweep at: {page_url(connection.base_url, where.entity_name, where.name, 'sweeps', made.name)}")
     return made.name
 
 

@@ -201,6 +201,7 @@ def _users(session: Session, usernames: Sequence[str]) -> list[User]:
 def add_members(session: Session, viewer: Viewer, registry_id: str | int, usernames: Sequence[str],
                 *, member_role: str | None) -> Registry:
     """Invite users (or change their role); a self-hosted server has no email round trip."""
+    access.require_api_key(viewer, "adding a registry member")
     registry = _administered(session, viewer, registry_id)
     member_role = member_role or "member"
     if member_role not in ROLES:
@@ -217,6 +218,7 @@ def add_members(session: Session, viewer: Viewer, registry_id: str | int, userna
 
 
 def remove_members(session: Session, viewer: Viewer, registry_id: str | int, usernames: Sequence[str]) -> Registry:
+    access.require_api_key(viewer, "removing a registry member")
     registry = _administered(session, viewer, registry_id)
     users = _users(session, usernames)
     outsiders = [user.username for user in users if session.get(RegistryMember, (registry.project_id, user.id)) is None]

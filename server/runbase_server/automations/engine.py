@@ -66,7 +66,7 @@ def run_values(session: Session, event_type: str, run: Run) -> dict[str, Any]:
     """The template variables every run event has."""
     project = run.project
     entity = project.entity.name
-    base = of_session(session.info).link_url()
+    settings = of_session(session.info)
     return {
         "event_type": event_type,
         "event_author": run.user.username if run.user else None,
@@ -75,7 +75,7 @@ def run_values(session: Session, event_type: str, run: Run) -> dict[str, Any]:
         "run_name": run.display_name or run.name,
         "run_id": run.name,
         "run_state": run.state,
-        "run_url": f"{base}/{entity}/{project.name}/runs/{run.name}",
+        "run_url": settings.page_link(entity, project.name, "runs", run.name),
     }
 
 
@@ -296,9 +296,9 @@ def artifact_values(session: Session, event_type: str, artifact: Artifact, colle
     if author is None and artifact.user_id is not None:
         logger = session.get(User, artifact.user_id)
         author = logger.username if logger else None
-    base = of_session(session.info).link_url()
     type_name = collection.type.name
-    url = f"{base}/{entity}/{project.name}/artifacts/{type_name}/{collection.name}/{version}"
+    url = of_session(session.info).page_link(entity, project.name, "artifacts", type_name, collection.name,
+                                             str(version))
     metadata = payloads.plain(dict(artifact.meta or {}))
     return {
         "event_type": event_type,

@@ -9,17 +9,18 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from ..artifacts import blobs, bundles, versions
 from ..auth import Viewer
 from ..database import Database
-from ..errors import NotFound, UserError, error_response
+from ..errors import NotFound, Unauthenticated, UserError, error_response
 from ..runs import files
 from ..settings import ServerSettings
 from ..tables import ArtifactEntry, RunFile
@@ -36,6 +37,8 @@ HTML_SUFFIXES = (".html", ".htm")
 # the page that frames it, no popups, no forms.
 HTML_CSP = ("sandbox allow-scripts; default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
             "img-src data:")
+# What a browser says it loads the answer into (Sec-Fetch-Dest): only there is a logged page shown as a page.
+FRAME_DESTINATIONS = frozenset({"iframe", "frame"})
 CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+|\*)/(\d+|\*)")
 BYTE_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 UNSATISFIABLE = (-1, -1)
@@ -76,6 +79,24 @@ async def json_list(request: Request, key: str) -> list[Any]:
     if not isinstance(found, list) or len(found) > MAX_BUNDLE_FILES:
         raise UserError(f'the body must be {{"{key}": [...]}} with at most {MAX_BUNDLE_FILES} items')
     return found
+
+
+def navigating(request: Request) -> bool:
+    """Whether a browser opens the address as a page (a followed link), rather than a script or the SDK fetching
+    it: Sec-Fetch-Mode says so where the browser sends it, else an Accept asking for HTML."""
+    mode = request.headers.get("sec-fetch-mode")
+    return mode == "navigate" if mode is not None else "text/html" in request.headers.get("accept", "")
+
+
+def refused(request: Request, exc: Unauthenticated | sessions.SessionRefused) -> Response:
+    """A followed link with no usable session (a link on another site: the SameSite=Strict cookie stays home)
+    goes to the sign-in page, which comes back here signed in; scripts and the SDK get the API's error."""
+    if isinstance(exc, Unauthenticated) and "authorization" not in request.headers and navigating(request):
+        here = quote(request.url.path)  # a path of this server's: the route begins /files/
+        if request.url.query:
+            here += "?" + request.url.query
+        return RedirectResponse("/signin?" + urlencode({"next": here}), status_code=303, headers=sessions.PRIVATE)
+    return sessions.refusal(exc)
 
 
 class StoreRoutes:
@@ -251,25 +272,35 @@ class FileRoutes(StoreRoutes):
         try:
             found = await run_in_threadpool(self._find, request)
         except sessions.REFUSALS as exc:
-            return sessions.refusal(exc)
+            return refused(request, exc)
         if found is None:
             p = request.path_params
             return error_response(f"no file {p['name']!r} in run {p['entity']}/{p['project']}/{p['run']} "
                           "(or no access to it)", "NOT_FOUND", 404)
-        return await self._blob(request, found.sha256, html=found.name.lower().endswith(HTML_SUFFIXES))
+        if not found.name.lower().endswith(HTML_SUFFIXES):
+            return await self._blob(request, found.sha256)
+        if request.headers.get("sec-fetch-dest") in FRAME_DESTINATIONS:
+            return await self._blob(request, found.sha256, html=True)
+        return await self._blob(request, found.sha256, attachment=found.name)
 
-    async def _blob(self, request: Request, digest: str, *, html: bool = False) -> Response:
+    async def _blob(self, request: Request, digest: str, *, html: bool = False,
+                    attachment: str | None = None) -> Response:
         """Users' bytes, which a browser signed in by cookie may open: never sniffed or run as a page. A run's
-        HTML file (runbase.Html) is shown as HTML so the run page can frame it; the sandbox CSP still gives it
-        an origin of its own (its scripts run there, opened in a frame or alone) and nothing loaded from anywhere.
-        Streamed from the blob store; one range of it where asked (media players seek)."""
+        HTML file (runbase.Html) is shown as HTML only to a frame (the run page's panel), where the sandbox CSP
+        gives it an origin of its own, nothing loaded from anywhere and no navigating the page around it. Opened
+        top level (a typed link, "open in new tab") the sandbox cannot stop it from navigating its own window, to
+        a fake sign-in say, so there it is a download (`attachment`: the name to save it as). Streamed from the
+        blob store; one range of it where asked (media players seek)."""
         size = await run_in_threadpool(self.store.size, digest)
         if size is None:
             return error_response(f"the contents {digest} are missing from the blob store", "NOT_FOUND", 404)
         etag = f'"{digest}"'
-        headers = {"ETag": etag, "X-Runbase-Sha256": digest, "Accept-Ranges": "bytes", **DOWNLOAD_HEADERS}
+        headers = {"ETag": etag, "X-Runbase-Sha256": digest, "Accept-Ranges": "bytes", "Vary": "Sec-Fetch-Dest",
+                   **DOWNLOAD_HEADERS}
         if html:
             headers["Content-Security-Policy"] = HTML_CSP
+        if attachment is not None:
+            headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(attachment.rsplit('/', 1)[-1])}"
         if_range = request.headers.get("if-range")
         wanted = byte_range(request.headers.get("range"), size) if if_range in (None, etag) else None
         if wanted == UNSATISFIABLE:
@@ -327,7 +358,7 @@ class FileRoutes(StoreRoutes):
         try:
             found = await run_in_threadpool(self._find_entry, request)
         except sessions.REFUSALS as exc:
-            return sessions.refusal(exc)
+            return refused(request, exc)
         p = request.path_params
         if found is None:
             return error_response(f"no file {p['path']!r} in artifact {p['artifact_id']!r} (or no access to it)",

@@ -55,6 +55,7 @@ JSON_TYPES = {int: "number", float: "number", str: "string", bool: "boolean", ty
 # float that large, a JSON text with an integer literal of 19+ digits is parsed
 # again by Python's exact parser.
 _BIG_FLOAT = 2.0**63
+_PARSED_TAIL = "runbase.history.parsed_tail"  # session.info: the last tail parsed (_parsed_tail)
 _BIG_INT = re.compile(r"[\[,:]\s*-?\d{19}")
 _NUMERIC_TYPES = (int, float)
 
@@ -146,18 +147,20 @@ def _blocks(rows: list[dict[str, Any]]) -> list[tuple[Any, list[dict[str, Any]]]
     return [(keys, list(group)) for keys, group in groupby(rows, dict.keys)]
 
 
-def _columns(rows: list[dict[str, Any]]) -> _Segment:
-    """Rows (valid, in step order) as columns, a list comprehension per key and
-    block of rows with the same keys (no per-row containers: they would wake
-    the garbage collector, which then walks every parsed row)."""
+def _columns(rows: list[dict[str, Any]], keys: frozenset[str] | None = None,
+             grouped: list[tuple[Any, list[dict[str, Any]]]] | None = None) -> _Segment:
+    """Rows (valid, in step order) as columns (of `keys` only, when given: a read of a few keys of wide rows
+    costs those keys), a list comprehension per key and block of rows with the same keys (`grouped`, when
+    known already; no per-row containers: they would wake the garbage collector, which then walks every
+    parsed row)."""
     count = len(rows)
     steps = np.array([row["_step"] for row in rows], dtype=np.int64)
     spans: dict[str, list[tuple[int, int]]] = {}
     blocks: dict[str, list[list[Any]]] = {}
     start = 0
-    for keys, block in _blocks(rows):
+    for held, block in _blocks(rows) if grouped is None else grouped:
         end = start + len(block)
-        for key in keys:
+        for key in held if keys is None else keys.intersection(held):
             if key != "_step":
                 spans.setdefault(key, []).append((start, end))
                 blocks.setdefault(key, []).append([row[key] for row in block])
@@ -173,14 +176,15 @@ def _columns(rows: list[dict[str, Any]]) -> _Segment:
     return _Segment(steps, columns, suspect)
 
 
-def _segments(sources: list[tuple[str, list[dict[str, Any]]]], size: int) -> list[_Segment]:
-    """Columns of the rows of `sources` ((JSON text, its parsed rows or a suffix of them),
-    in step order), cut into segments of at most `size` rows of nearly equal length."""
+def _segments(sources: list[tuple[str, list[dict[str, Any]]]], size: int,
+              keys: frozenset[str] | None = None) -> list[_Segment]:
+    """Columns (of `keys` only, when given) of the rows of `sources` ((JSON text, its parsed rows or a suffix of
+    them), in step order), cut into segments of at most `size` rows of nearly equal length."""
 
     def cut(rows: list[dict[str, Any]]) -> list[_Segment]:
         pieces = max(1, -(-len(rows) // size))
         bounds = [len(rows) * i // pieces for i in range(pieces + 1)]
-        return [_columns(rows[a:b]) for a, b in zip(bounds, bounds[1:]) if b > a]
+        return [_columns(rows[a:b], keys) for a, b in zip(bounds, bounds[1:]) if b > a]
 
     segments = cut([row for _, rows in sources for row in rows])
     if any(segment.suspect for segment in segments):
@@ -804,8 +808,31 @@ def _load(session: Session, run: Run, stream: Stream, sources: list[_Source], *,
         chunks = session.connection().execute(stream.tail, {"run": run.id, "low": span.low, "last": span.last}).all()
         if not chunks or chunks[0][0] != sources[-1].first_step or sum(c[1] for c in chunks) < sources[-1].estimate:
             raise _Moved  # compacted since it was planned (each statement may see a newer snapshot)
-        segments += _segments([(text, documents.loads(text)) for _, _, text in chunks], 1 << 62)
+        segments += _tail_segments(session, [text for _, _, text in chunks],
+                                   None if keys is None else frozenset(keys))
     return segments
+
+
+class _ParsedTail(NamedTuple):
+    texts: list[str]
+    sources: list[tuple[str, list[dict[str, Any]]]]
+    rows: list[dict[str, Any]]
+    blocks: list[tuple[Any, list[dict[str, Any]]]]
+
+
+def _tail_segments(session: Session, texts: list[str], keys: frozenset[str] | None) -> list[_Segment]:
+    """The tail's rows as columns of `keys`. Its chunks are parsed (and grouped into blocks) once for the reads
+    of one request, whose sampledHistory specs each read the tail, of rows that may each hold a thousand keys:
+    the last parse is kept on the session, for the same texts."""
+    kept = session.info.get(_PARSED_TAIL)
+    if not isinstance(kept, _ParsedTail) or kept.texts != texts:
+        sources = [(text, documents.loads(text)) for text in texts]
+        rows = [row for _, parsed in sources for row in parsed]
+        kept = session.info[_PARSED_TAIL] = _ParsedTail(texts, sources, rows, _blocks(rows))
+    if not kept.rows:
+        return []
+    segment = _columns(kept.rows, keys, kept.blocks)
+    return _segments(kept.sources, 1 << 62, keys) if segment.suspect else [segment]
 
 
 class _Moved(Exception):

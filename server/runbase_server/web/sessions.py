@@ -9,7 +9,7 @@ every lookup joins the key, with no cache: a deleted key stops its sessions on e
 Over HTTPS (the request's scheme, or a configured https public URL behind a proxy) the cookie is Secure and
 named with the __Host- prefix, which no sibling host can set; a request carrying the cookie twice (one tossed
 in by another site of the same domain or host) is refused rather than resolved to either. A session manages
-no keys, users or team members (access.require_api_key): a stolen cookie must not become a lasting key."""
+no keys, users, team or registry members (access.require_api_key): a stolen cookie must not become a lasting key."""
 
 from __future__ import annotations
 

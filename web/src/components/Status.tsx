@@ -23,3 +23,8 @@ export function ErrorBox(props: { error: Error | ApiError | string; retry?: () =
 export function Loading() {
   return <p class="loading">Loading…</p>;
 }
+
+/** What a page shows of something the viewer may not see, in the same words whether or not it exists. */
+export function NothingVisible() {
+  return <p class="empty nothing-visible">Nothing here that you can see.</p>;
+}

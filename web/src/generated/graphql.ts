@@ -234,7 +234,7 @@ export type EntityProjectsQueryVariables = Exact<{
 }>;
 
 
-export type EntityProjectsQuery = { entity: { name: string } | null, projects: { totalCount: number, edges: Array<{ node: { name: string, entityName: string, description: string | null, createdAt: string } }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } } };
+export type EntityProjectsQuery = { entity: { name: string, readOnly: boolean } | null, projects: { totalCount: number, edges: Array<{ node: { name: string, entityName: string, description: string | null, createdAt: string } }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } } };
 
 export type RegistryFieldsFragment = { id: string, name: string, fullName: string, organization: string, description: string | null, visibility: string, artifactTypes: Array<string>, allowAllArtifactTypes: boolean, createdAt: string };
 

@@ -8,7 +8,7 @@ import { Deliveries, WAITING } from "../components/automations/Deliveries";
 import { actionSummary, document, eventSummary, loadIntegrations, readOnlyNote, scopeSummary } from "../components/automations/model";
 import "../components/automations/automations.css";
 import { Link } from "../components/Link";
-import { ErrorBox, Loading } from "../components/Status";
+import { ErrorBox, Loading, NothingVisible } from "../components/Status";
 import { formatTime } from "../format";
 import type {
   AutomationQuery,
@@ -65,7 +65,9 @@ export function AutomationPage(props: { entity: string; project: string; id: str
           <Link href={list}>All automations</Link>
         </p>
         <h1>New automation</h1>
-        {readOnly ? (
+        {readOnly && integrations.length === 0 ? (
+          <NothingVisible />
+        ) : readOnly ? (
           <p class="hint read-only">{readOnlyNote(props.entity)}</p>
         ) : (
           <AutomationForm

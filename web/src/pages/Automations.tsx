@@ -17,7 +17,7 @@ import { useAction } from "../components/automations/action";
 import { Integrations } from "../components/automations/Integrations";
 import "../components/automations/automations.css";
 import { Link } from "../components/Link";
-import { ErrorBox, Loading } from "../components/Status";
+import { ErrorBox, Loading, NothingVisible } from "../components/Status";
 import type { SetAutomationEnabledMutation, SetAutomationEnabledMutationVariables } from "../generated/graphql";
 import { useLoad } from "../hooks";
 import { path } from "../router";
@@ -60,9 +60,20 @@ export function AutomationsPage(props: { entity: string; project: string | null 
     setChanged({});
     setVersion(version + 1);
   };
+  const title = <h1>Automations {props.project === null ? `of ${props.entity}` : `in ${props.entity}/${props.project}`}</h1>;
+  // A reader who is no writer is told so only where there is something to read: outsiders and those who ask for a
+  // name that does not exist see the same.
+  if (readOnly && automations.length === 0 && integrations.length === 0) {
+    return (
+      <div class="automations">
+        {title}
+        <NothingVisible />
+      </div>
+    );
+  }
   return (
     <div class="automations">
-      <h1>Automations {props.project === null ? `of ${props.entity}` : `in ${props.entity}/${props.project}`}</h1>
+      {title}
       <p class="links">
         {props.project !== null && !readOnly && <Link href={path(props.entity, props.project, "automations", "new")}>New automation</Link>}
         {props.project !== null ? (

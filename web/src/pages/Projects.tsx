@@ -1,6 +1,6 @@
 import { gql } from "../api";
 import { Link } from "../components/Link";
-import { ErrorBox, Loading } from "../components/Status";
+import { ErrorBox, Loading, NothingVisible } from "../components/Status";
 import type { EntityProjectsQuery, EntityProjectsQueryVariables, ViewerQuery, ViewerQueryVariables } from "../generated/graphql";
 import { formatTime } from "../format";
 import { useLoad } from "../hooks";
@@ -12,8 +12,8 @@ type ProjectNode = EntityProjectsQuery["projects"]["edges"][number]["node"];
 interface EntityProjects {
   name: string;
   projects: ProjectNode[];
-  /** The entity is there for the viewer: its member sees it even with no project; an outsider only its public ones. */
-  seen: boolean;
+  /** The viewer may make projects here (its user, or a team's member or admin): with none yet, that is said. */
+  writable: boolean;
 }
 
 async function projectsOf(entityName: string): Promise<EntityProjects> {
@@ -23,7 +23,7 @@ async function projectsOf(entityName: string): Promise<EntityProjects> {
     const data: EntityProjectsQuery = await gql<EntityProjectsQuery, EntityProjectsQueryVariables>(
       projectsDocument, "EntityProjects", { entityName, after });
     found.push(...data.projects.edges.map((edge) => edge.node));
-    if (!data.projects.pageInfo.hasNextPage) return { name: entityName, projects: found, seen: data.entity !== null || found.length > 0 };
+    if (!data.projects.pageInfo.hasNextPage) return { name: entityName, projects: found, writable: data.entity?.readOnly === false };
     after = data.projects.pageInfo.endCursor;
   }
 }
@@ -47,15 +47,14 @@ export function ProjectsPage(props: { entity: string | null }) {
   if (loaded.state === "failed") return <ErrorBox error={loaded.error} />;
   return (
     <div class="projects">
-      {loaded.value.map(({ name: entity, projects, seen }) => (
+      {loaded.value.map(({ name: entity, projects, writable }) => (
         <section key={entity}>
           <h2>
             <Link href={path(entity)}>{entity}</Link>
           </h2>
-          {!seen ? (
-            <p class="error unknown-entity">No entity named {entity}, or you have no access to it.</p>
-          ) : projects.length === 0 ? (
-            <p class="empty">No projects yet.</p>
+          {projects.length === 0 ? (
+            // The same words for an entity the viewer may not see and one that does not exist: neither is told.
+            writable ? <p class="empty">No projects yet.</p> : <NothingVisible />
           ) : (
             <table class="grid">
               <thead>

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..._generated.fragments import ProjectFields
 from ...connection import Connection
+from ...links import page_url
 from ..paginator import Counted
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ class Project:
 
     @property
     def url(self) -> str:
-        return f"{self.client.base_url}/{self.entity}/{self.name}"
+        return page_url(self.client.base_url, self.entity, self.name)
 
     def runs(self, filters: dict[str, Any] | None = None, order: str = "+created_at", per_page: int = 50) -> Runs:
         from .runs import Runs

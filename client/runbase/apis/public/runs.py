@@ -17,6 +17,7 @@ from ...config import from_wandb_shape, wandb_shaped
 from ...connection import Connection
 from ...errors import UsageError, present
 from ...files import FileClient, name_under
+from ...links import page_url
 from ...states import LIVE_STATES
 from ..paginator import Paginator
 from . import history
@@ -209,7 +210,7 @@ class Run:
 
     @property
     def url(self) -> str:
-        return f"{self.client.base_url}/{self.entity}/{self.project}/runs/{self._id}"
+        return page_url(self.client.base_url, self.entity, self.project, "runs", self._id)
 
     @property
     def read_only(self) -> bool:

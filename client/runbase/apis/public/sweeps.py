@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import quote_plus
 
 from ...connection import Connection
+from ...links import page_url
 from ...term import termwarn
 from ..paginator import Paginator
 from .runs import Run, Runs
@@ -139,9 +140,7 @@ class Sweep:
 
     @property
     def url(self) -> str:
-        path = self.path
-        path.insert(2, "sweeps")
-        return f"{self.client.base_url}/{'/'.join(path)}"
+        return page_url(self.client.base_url, self.entity, self.project, "sweeps", self.id)
 
     def to_html(self, height: int = 420, hidden: bool = False) -> str:
         style = f"border:none;width:100%;height:{height}px;" + ("display:none;" if hidden else "")

@@ -51,14 +51,21 @@ export function finite(value: Json | undefined): number | null {
   return typeof value === "number" && Number.isFinite(value) ? value : null;
 }
 
-/** The address of one of the run's files (a media file a history value names by its path). */
-export function fileUrl(where: Where, name: string): string {
-  return path("files", where.entity, where.project, where.run, ...name.split("/"));
+/** The address of one of the run's files (a media file a history value names by its path), each segment
+ * encoded; null for a path that is no plain relative path (an empty, "." or ".." segment, a leading slash, a
+ * backslash, which the server refuses in file names anyway): history is the logger's to write, and a ".." would
+ * have the browser fetch another run's files. */
+export function fileUrl(where: Where, name: string): string | null {
+  const parts = name.split("/");
+  if (name.includes("\\") || parts.some((part) => part === "" || part === "." || part === "..")) return null;
+  return path("files", where.entity, where.project, where.run, ...parts);
 }
 
 /** One of the run's files, fetched with the page's session; a failed answer is an error naming the file. */
 export async function fetchFile(where: Where, name: string): Promise<Response> {
-  const response = await fetch(fileUrl(where, name), { credentials: "same-origin" });
+  const url = fileUrl(where, name);
+  if (url === null) throw new Error(`${name}: not a file path of this run`);
+  const response = await fetch(url, { credentials: "same-origin" });
   if (!response.ok) throw new Error(`${name}: HTTP ${response.status}`);
   return response;
 }

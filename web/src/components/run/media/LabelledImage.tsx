@@ -204,7 +204,7 @@ export function LabelledImage(props: {
     <figure class="media-item media-image labelled-image">
       <div class="overlay-stack">
         <img
-          src={fileUrl(props.where, item.path)}
+          src={fileUrl(props.where, item.path) ?? undefined}
           alt={item.caption || props.title}
           onLoad={(event) => setSize([event.currentTarget.naturalWidth, event.currentTarget.naturalHeight])}
         />

@@ -15,7 +15,7 @@ export function NoPreview(props: { where: Where; path: string; why?: ComponentCh
   return (
     <p class="media-note" data-no-preview={type}>
       <span>{props.why ?? `Preview not supported for ${type ? `.${type}` : "this"} files.`}</span>{" "}
-      <a href={fileUrl(props.where, props.path)} download>
+      <a href={fileUrl(props.where, props.path) ?? undefined} download>
         Download
       </a>
     </p>

@@ -39,7 +39,13 @@ function Item(props: ItemProps) {
   if (kind === "graph") return <GraphView where={props.where} item={item} />;
   const src = fileUrl(props.where, item.path);
   let shown;
-  if (kind === "image" || (kind === "video" && item.path.toLowerCase().endsWith(".gif"))) {
+  if (src === null) {
+    shown = (
+      <p class="empty">
+        Not a file path of this run: <code>{item.path}</code>
+      </p>
+    );
+  } else if (kind === "image" || (kind === "video" && item.path.toLowerCase().endsWith(".gif"))) {
     shown = <img src={src} alt={item.caption || props.title} />;
   } else if (kind === "audio") {
     shown = <audio controls preload="metadata" src={src} />;

@@ -31,7 +31,8 @@ function order(a: Json | undefined, b: Json | undefined): number {
 function Cell(props: { where: Where; value: Json | undefined }) {
   const { value } = props;
   if (isObject(value) && value._type === "image-file" && typeof value.path === "string") {
-    return <img class="thumbnail" src={fileUrl(props.where, value.path)} alt={show(value.caption ?? value.path)} />;
+    const src = fileUrl(props.where, value.path);
+    if (src !== null) return <img class="thumbnail" src={src} alt={show(value.caption ?? value.path)} />;
   }
   return <>{show(value)}</>;
 }
