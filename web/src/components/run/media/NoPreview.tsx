@@ -12,12 +12,15 @@ export function fileType(path: string): string {
 
 export function NoPreview(props: { where: Where; path: string; why?: ComponentChildren }) {
   const type = fileType(props.path);
+  const url = fileUrl(props.where, props.path);
   return (
     <p class="media-note" data-no-preview={type}>
       <span>{props.why ?? `Preview not supported for ${type ? `.${type}` : "this"} files.`}</span>{" "}
-      <a href={fileUrl(props.where, props.path) ?? undefined} download>
-        Download
-      </a>
+      {url !== null && (
+        <a href={url} download>
+          Download
+        </a>
+      )}
     </p>
   );
 }

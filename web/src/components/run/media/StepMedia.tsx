@@ -30,6 +30,16 @@ interface ItemProps {
 
 function Item(props: ItemProps) {
   const { item, kind } = props;
+  const src = fileUrl(props.where, item.path);
+  if (src === null) {
+    return (
+      <figure class={`media-item media-${kind}`}>
+        <p class="empty">
+          Not a file path of this run: <code>{item.path}</code>
+        </p>
+      </figure>
+    );
+  }
   if (kind === "image" && item.overlays) {
     return <LabelledImage where={props.where} item={item} overlays={item.overlays} title={props.title} maskNames={props.maskNames} hidden={props.hidden} />;
   }
@@ -37,15 +47,8 @@ function Item(props: ItemProps) {
   if (kind === "molecule") return <MoleculeView where={props.where} item={item} title={props.title} />;
   if (kind === "plotly") return <PlotlyChart where={props.where} item={item} />;
   if (kind === "graph") return <GraphView where={props.where} item={item} />;
-  const src = fileUrl(props.where, item.path);
   let shown;
-  if (src === null) {
-    shown = (
-      <p class="empty">
-        Not a file path of this run: <code>{item.path}</code>
-      </p>
-    );
-  } else if (kind === "image" || (kind === "video" && item.path.toLowerCase().endsWith(".gif"))) {
+  if (kind === "image" || (kind === "video" && item.path.toLowerCase().endsWith(".gif"))) {
     shown = <img src={src} alt={item.caption || props.title} />;
   } else if (kind === "audio") {
     shown = <audio controls preload="metadata" src={src} />;
