@@ -202,7 +202,7 @@ def serve(args: argparse.Namespace,
     import uvicorn
     from sqlalchemy import make_url
 
-    from .artifacts.blobs import store_for
+    from .artifacts.stores import store_for
     from .http.app import create_app
 
     host = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(args.host, f"[{args.host}]" if ":" in args.host else args.host)

@@ -7,6 +7,7 @@ import json
 import re
 import shutil
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,9 @@ class FolderArtifactStore:
 
     def for_cells(self) -> FolderArtifactStore:
         return self
+
+    def class_labels(self, kind: str, layer: str, labels: Mapping[int, str]) -> None:
+        """As ArtifactMediaStore: an artifact's images carry their classes in a classes file."""
 
 
 @pytest.fixture

@@ -279,22 +279,6 @@ class LocalBlobStore:
                 os.unlink(temp)
 
 
-_STORES: dict[tuple[object, ...], BlobStore] = {}
-
-
-def store_for(settings: ServerSettings) -> BlobStore:
-    """The blob store a server's settings name: local disk under the data directory, or an S3-compatible
-    object store (--blob-store s3://bucket/prefix); one per configuration, shared by the server's requests."""
-    if not settings.blob_store:
-        return LocalBlobStore(settings.data_dir / "blobs")
-    from .object_store import S3BlobStore, s3_settings
-
-    key = s3_settings(settings)
-    if key not in _STORES:
-        _STORES[key] = S3BlobStore.from_settings(settings)
-    return _STORES[key]
-
-
 def holds(session: Session, user_id: int, digest: str) -> bool:
     return session.scalar(select(BlobHolder.user_id).where(BlobHolder.sha256 == digest,
                                                            BlobHolder.user_id == user_id)) is not None

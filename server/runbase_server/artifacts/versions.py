@@ -45,7 +45,7 @@ from ..tables import (
     UTCDateTime,
     utcnow,
 )
-from . import blobs, collections, registries
+from . import blobs, collections, registries, stores
 from .collections import (
     LATEST,
     PORTFOLIO,
@@ -314,7 +314,7 @@ def add_files(session: Session, viewer: Viewer, artifact_id: object, files: str)
     _lock(session, artifact)
     if artifact.state != PENDING:
         raise Conflict(f"version {_name(artifact)} is committed: its files cannot change; log a new version")
-    store = blobs.store_for(of_session(session.info))
+    store = stores.store_for(of_session(session.info))
     blobs.require_held(session, store, viewer.user_id, [(path, entry["sha256"], entry["size"])
                                                         for path, entry in changes.items()
                                                         if entry is not None and entry["sha256"] is not None])

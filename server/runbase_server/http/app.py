@@ -37,7 +37,7 @@ from starlette.routing import Route
 from strawberry.types import ExecutionResult
 
 from .. import demo, users
-from ..artifacts import blobs, versions
+from ..artifacts import blobs, stores, versions
 from ..auth import KEY_CACHE, KeyCache
 from ..automations import outbox
 from ..automations.worker import DeliveryWorker
@@ -303,7 +303,7 @@ async def _mark_crashed_runs(db: Database, timeout: int, worker: DeliveryWorker)
 async def _housekeep(db: Database, settings: ServerSettings) -> None:
     """Delete artifact versions past their TTL, then the blobs nothing uses any more (in that order:
     expiry removes the manifest entries that garbage collection counts as uses)."""
-    store = blobs.store_for(settings)
+    store = stores.store_for(settings)
 
     def expire() -> int:
         with db.session() as session:

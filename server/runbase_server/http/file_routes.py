@@ -17,7 +17,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from ..artifacts import blobs, bundles, versions
+from ..artifacts import blobs, bundles, stores, versions
 from ..auth import Viewer
 from ..database import Database
 from ..errors import NotFound, Unauthenticated, UserError, error_response
@@ -105,7 +105,7 @@ class StoreRoutes:
     def __init__(self, db: Database, settings: ServerSettings) -> None:
         self.db = db
         self.settings = settings
-        self.store = blobs.store_for(settings)
+        self.store = stores.store_for(settings)
 
 
 class FileRoutes(StoreRoutes):

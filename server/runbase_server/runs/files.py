@@ -11,7 +11,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from .. import pagination
-from ..artifacts import blobs
+from ..artifacts import blobs, stores
 from ..auth import Viewer
 from ..errors import UserError
 from ..settings import of_session
@@ -79,7 +79,7 @@ def upsert(session: Session, viewer: Viewer, entity: str | None, project: str, *
            files: str) -> list[RunFile]:
     """Point the run's files at blobs already uploaded; a file saved again takes the new contents."""
     run = runs.writable(session, viewer, entity, project, name=run_name)
-    store = blobs.store_for(of_session(session.info))
+    store = stores.store_for(of_session(session.info))
     entries = _entries(files)
     blobs.require_held(session, store, viewer.user_id, entries)
     return _save(session, run, entries)
