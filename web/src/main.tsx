@@ -1,22 +1,31 @@
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import "uplot/dist/uPlot.min.css";
 import "./styles.css";
 import { loadSession, signOut, whenSignedOut, type Session } from "./api";
 import { Link } from "./components/Link";
 import { ErrorBox, Loading } from "./components/Status";
-import { ArtifactsPage, CollectionPage } from "./pages/Artifacts";
-import { ArtifactVersionPage } from "./pages/ArtifactVersion";
-import { AutomationPage } from "./pages/Automation";
-import { AutomationsPage } from "./pages/Automations";
-import { ComparePage } from "./pages/Compare";
-import { ProjectsPage } from "./pages/Projects";
-import { RegistriesPage, RegistryPage } from "./pages/Registries";
-import { RunPage } from "./pages/Run";
-import { RunsPage } from "./pages/Runs";
+import {
+  ArtifactsPage,
+  ArtifactVersionPage,
+  AutomationPage,
+  AutomationsPage,
+  CollectionPage,
+  ComparePage,
+  preloadPage,
+  ProjectsPage,
+  RegistriesPage,
+  RegistryPage,
+  RunPage,
+  RunsPage,
+  SweepPage,
+  SweepsPage,
+} from "./lazyPages";
 import { SignInPage } from "./pages/SignIn";
-import { SweepPage, SweepsPage } from "./pages/Sweep";
 import { navigate, parse, path, useLocation } from "./router";
+
+// The session and the first page's code are fetched side by side, as soon as this script runs.
+let startingSession: Promise<Session | null> | null = loadSession();
+preloadPage(parse(location));
 
 function signInUrl(): string {
   return "/signin?next=" + encodeURIComponent(location.pathname + location.search);
@@ -48,7 +57,9 @@ function App() {
 
   const start = () => {
     setFailure(null);
-    loadSession().then(setSession, (error: Error) => setFailure(error));
+    const pending = startingSession ?? loadSession();
+    startingSession = null;
+    pending.then(setSession, (error: Error) => setFailure(error));
   };
   useEffect(() => {
     whenSignedOut(() => {

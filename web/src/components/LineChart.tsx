@@ -3,6 +3,7 @@
 // tools can read exactly what is drawn (`element.uplot.data`: x, the values, then their smoothed line if any).
 import { useEffect, useRef, useState } from "preact/hooks";
 import uPlot from "uplot";
+import "uplot/dist/uPlot.min.css";
 import { smooth } from "./run/smoothing";
 
 export type Series = [number[], (number | null)[]];

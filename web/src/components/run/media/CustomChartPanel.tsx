@@ -3,6 +3,7 @@
 // says it is not drawn. The uPlot instance is on the chart's element as `uplot`, as for history charts.
 import { useEffect, useRef } from "preact/hooks";
 import uPlot from "uplot";
+import "uplot/dist/uPlot.min.css";
 import { useLoad } from "../../../hooks";
 import { show, type Json } from "../../../json";
 import type { ChartElement } from "../../LineChart";
