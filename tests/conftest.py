@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 import pytest
 from receivers import FakeSlack
 
@@ -181,6 +182,7 @@ class Server:
         self.key = ADMIN_KEY
         self.extra_env = {**LOCAL_RECEIVERS, **(extra_env or {})}
         self.process: subprocess.Popen[bytes] | None = None
+        self.started = False
         self.log = data_dir / "server.log"
 
     def start(self) -> Server:
@@ -190,17 +192,36 @@ class Server:
         if self.database_url:
             command += ["--database-url", self.database_url]
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        logged_before = self.log.stat().st_size if self.log.exists() else 0
         self.process = subprocess.Popen(command, env=env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
+                if not self.started and b"already in use" in self.log.read_bytes()[logged_before:]:
+                    # Taken between free_port and the bind, by a process outside this session: take another.
+                    self.port = free_port()
+                    self.url = f"http://127.0.0.1:{self.port}"
+                    return self.start()
                 raise RuntimeError(f"server exited: {self.log.read_text()}")
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                time.sleep(0.1)
+            # Listening itself first: another process that took the port meanwhile (a session of someone else's
+            # tests) would answer /healthz for it.
+            if self._listening():
+                try:
+                    if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                        self.started = True
+                        return self
+                except httpx.HTTPError:
+                    pass
+            time.sleep(0.1)
         raise RuntimeError(f"server did not start: {self.log.read_text()}")
+
+    def _listening(self) -> bool:
+        assert self.process is not None
+        try:
+            connections = psutil.Process(self.process.pid).net_connections(kind="tcp")
+        except psutil.Error:
+            return False
+        return any(c.status == psutil.CONN_LISTEN and c.laddr.port == self.port for c in connections)
 
     def kill(self) -> None:
         """kill -9: no shutdown, no flush."""
