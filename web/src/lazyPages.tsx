@@ -11,18 +11,14 @@ export interface LazyPage<P> extends FunctionComponent<P> {
 }
 
 /** The page `load` resolves to, shown once its chunk has arrived. A chunk that cannot be fetched (a server
- * upgraded under an open tab serves new chunk names) is said plainly, with a reload as the way on. */
+ * upgraded under an open tab serves new chunk names) is said plainly, with a reload as the way on. The failure
+ * stays for the tab's life: Vite does not ask again for a stylesheet it failed to get, so a second try would
+ * show the page without its styles. */
 function lazy<P extends object>(load: () => Promise<ComponentType<P>>): LazyPage<P> {
   let page: ComponentType<P> | null = null;
   let pending: Promise<ComponentType<P>> | null = null;
   const start = (): Promise<ComponentType<P>> => {
-    pending ??= load().then(
-      (loaded) => (page = loaded),
-      (failure: unknown) => {
-        pending = null;
-        throw failure;
-      },
-    );
+    pending ??= load().then((loaded) => (page = loaded));
     return pending;
   };
   const Lazy = (props: P) => {

@@ -25,7 +25,9 @@ import { navigate, parse, path, useLocation } from "./router";
 
 // The session and the first page's code are fetched side by side, as soon as this script runs.
 let startingSession: Promise<Session | null> | null = loadSession();
-preloadPage(parse(location));
+const opened = parse(location);
+// On the sign-in page, the code of the page it leads to (the safe `next`, on this origin) is fetched meanwhile.
+preloadPage(opened.page === "signin" ? parse(new URL(opened.next, location.origin)) : opened);
 
 function signInUrl(): string {
   return "/signin?next=" + encodeURIComponent(location.pathname + location.search);
