@@ -9,6 +9,7 @@ The world is built once per database."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import uuid
 from collections.abc import Callable, Iterator
@@ -47,6 +48,9 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     # that take a PUT with no key, made only for those who may write the run
     ("file stream", "write"): WRITERS, ("run file upload URL", "create"): WRITERS,
     ("run file upload URL", "write"): WRITERS,
+    # and a PENDING version's (createArtifactFiles, then the PUT), and a version's W&B manifest behind a signed
+    # download URL (Artifact.currentManifest), made only for its readers
+    ("artifact upload URL", "write"): WRITERS, ("artifact download URL", "read"): MEMBERS,
     ("console", "read"): MEMBERS,  # a run's console output, its tail and its pages
     ("sweep", "read"): MEMBERS, ("sweep", "list"): MEMBERS, ("sweep", "create"): WRITERS,
     ("sweep", "write"): WRITERS, ("sweep", "agent"): WRITERS,  # pausing it; running an agent for it
@@ -135,10 +139,10 @@ def _unique(prefix: str) -> str:
 
 def _version(world: World, role: str, entity: str, project: str, collection: str = "weights") -> dict[str, str]:
     """A committed version (one reference file): its id and its sequence's id."""
-    made = world.setup(CREATE_ARTIFACT, {"i": {"entityName": entity, "projectName": project, "typeName": "model",
-                                               "collectionName": collection}}, role)["createArtifact"]["artifact"]
-    world.setup(ADD_FILES, {"i": {"artifactId": made["id"], "files": '[{"path": "w", "ref": "s3://b/w"}]'}}, role)
-    committed = world.setup(COMMIT, {"i": {"artifactId": made["id"]}}, role)["commitArtifact"]["artifact"]
+    made = world.setup(CREATE_ARTIFACT, {"i": {"entityName": entity, "projectName": project, "artifactTypeName": "model",
+                                               "artifactCollectionName": collection}}, role)["createArtifact"]["artifact"]
+    world.setup(ADD_FILES, {"i": {"artifactID": made["id"], "files": '[{"path": "w", "ref": "s3://b/w"}]'}}, role)
+    committed = world.setup(COMMIT, {"i": {"artifactID": made["id"]}}, role)["commitArtifact"]["artifact"]
     return {"id": committed["id"], "collection": committed["collection"]["id"]}
 
 
@@ -205,7 +209,7 @@ def world(server: Server) -> Iterator[World]:
             "name": name, "entityName": team, "scopeType": "PROJECT", "projectName": "linked",
             "eventType": "LINK_ARTIFACT", "eventFilter": "{}", "action": '{"action_type": "NO_OP"}'}})[
             "createFilterTrigger"]["trigger"]["id"]
-    world.setup(LINK, {"i": {"artifactId": world.ids["version"]["id"], "entityName": team, "projectName": "linked",
+    world.setup(LINK, {"i": {"artifactID": world.ids["version"]["id"], "entityName": team, "projectName": "linked",
                              "collectionName": "watched"}})
     deliveries = world.setup("query($id: ID!) { trigger(id: $id) { deliveries { edges { node { id } } } } }",
                              {"id": world.ids["trigger watch"]}, "admin")
@@ -289,6 +293,41 @@ def _upload(world: World, role: str) -> bool:
         return False
     [made] = answer["data"]["createRunFiles"]["files"]
     response = httpx.put(made["uploadUrl"], content=f"uploaded by {role}".encode())
+    assert response.status_code in (200, 403, 404), response.text
+    return response.status_code == 200
+
+
+ARTIFACT_FILES = """mutation($i: CreateArtifactFilesInput!) { createArtifactFiles(input: $i) {
+    files { edges { node { uploadUrl } } } } }"""
+CURRENT_MANIFEST = "query($id: ID!) { artifact(id: $id) { currentManifest { file { directUrl } } } }"
+
+
+def _artifact_upload(world: World, role: str) -> bool:
+    """An upload URL for a file of a PENDING version of the team's, made for the role, then its PUT."""
+    made = world.setup(CREATE_ARTIFACT, {"i": {"entityName": world.team, "projectName": "private",
+                                               "artifactTypeName": "model", "artifactCollectionName": "uploaded"}})
+    body = f"uploaded by {role}".encode()
+    md5 = base64.b64encode(hashlib.md5(body).digest()).decode()
+    answer = world.graphql(role, ARTIFACT_FILES, {"i": {"artifactFiles": [
+        {"artifactID": made["createArtifact"]["artifact"]["id"], "name": "w.bin", "md5": md5}]}})
+    if answer.get("errors"):
+        assert answer["errors"][0]["extensions"]["code"] in DENIALS, answer
+        return False
+    [edge] = answer["data"]["createArtifactFiles"]["files"]["edges"]
+    response = httpx.put(edge["node"]["uploadUrl"], content=body)
+    assert response.status_code in (200, 403, 404), response.text
+    return response.status_code == 200
+
+
+def _artifact_download(world: World, role: str) -> bool:
+    """The team's version's manifest, by the signed URL made for the role."""
+    answer = world.graphql(role, CURRENT_MANIFEST, {"id": world.ids["version"]["id"]})
+    if answer.get("errors"):
+        assert answer["errors"][0]["extensions"]["code"] in DENIALS, answer
+        return False
+    if answer["data"]["artifact"] is None:
+        return False
+    response = httpx.get(answer["data"]["artifact"]["currentManifest"]["file"]["directUrl"])
     assert response.status_code in (200, 403, 404), response.text
     return response.status_code == 200
 
@@ -408,6 +447,8 @@ CELLS: dict[tuple[str, str], Check] = {
     ("file stream", "write"): _file_stream,
     ("run file upload URL", "create"): _mutation(CREATE_RUN_FILES, lambda w, r: {"t": w.team, "f": [f"made-{r}"]}),
     ("run file upload URL", "write"): _upload,
+    ("artifact upload URL", "write"): _artifact_upload,
+    ("artifact download URL", "read"): _artifact_download,
     ("sweep", "read"): _query(
         "query($t: String, $s: String!) { project(name: \"private\", entityName: $t) { "
         "sweep(sweepName: $s) { id } } }",
@@ -428,11 +469,11 @@ CELLS: dict[tuple[str, str], Check] = {
                                 lambda w, r: {"id": w.ids["version"]["id"]}),
     ("version", "write"): _mutation("mutation($i: UpdateArtifactInput!) { updateArtifact(input: $i) { artifact "
                                     "{ id } } }",
-                                    lambda w, r: {"i": {"artifactId": w.ids["version"]["id"], "description": r}}),
+                                    lambda w, r: {"i": {"artifactID": w.ids["version"]["id"], "description": r}}),
     ("version", "delete"): _mutation("mutation($i: DeleteArtifactInput!) { deleteArtifact(input: $i) { success } }",
-                                     lambda w, r: {"i": {"artifactId": w.ids[f"del version {r}"]}}),
+                                     lambda w, r: {"i": {"artifactID": w.ids[f"del version {r}"]}}),
     ("version", "link"): _mutation(LINK, lambda w, r: {"i": {
-        "artifactId": w.ids["version"]["id"], "entityName": w.names.get(r, "nobody"), "projectName": "mine",
+        "artifactID": w.ids["version"]["id"], "entityName": w.names.get(r, "nobody"), "projectName": "mine",
         "collectionName": "shared"}}),
     ("collection", "read"): _query("query($t: String) { project(name: \"private\", entityName: $t) { "
                                    "artifactCollection(name: \"weights\") { id } } }",
@@ -473,7 +514,7 @@ for _visibility in ("organization", "restricted"):
         lambda d: d["registry"] is not None,
         lambda w, r, v=_visibility: {"n": w.ids[f"{v} registry"]["fullName"], "t": w.team})
     CELLS[(_kind, "link")] = _mutation(LINK, lambda w, r, v=_visibility: {"i": {
-        "artifactId": w.ids.get(f"own version {r}", w.ids["version"]["id"]), "entityName": w.team,
+        "artifactID": w.ids.get(f"own version {r}", w.ids["version"]["id"]), "entityName": w.team,
         "projectName": w.ids[f"{v} registry"]["fullName"], "collectionName": f"linked-{r}"}})
     CELLS[(_kind, "write")] = _mutation(
         "mutation($i: UpdateRegistryInput!) { updateRegistry(input: $i) { registry { id } } }",

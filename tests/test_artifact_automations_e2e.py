@@ -38,11 +38,11 @@ def ok(server: Server, query: str, variables: dict[str, Any]) -> dict[str, Any]:
 
 def log_model(server: Server, project: str, contents: str, accuracy: float) -> dict[str, Any]:
     """A model version logged as a reference (no upload needed), committed in project/clf."""
-    pending = ok(server, CREATE, {"i": {"projectName": project, "collectionName": "clf", "typeName": "model",
+    pending = ok(server, CREATE, {"i": {"projectName": project, "artifactCollectionName": "clf", "artifactTypeName": "model",
                                         "metadata": json.dumps({"accuracy": accuracy})}})["createArtifact"]["artifact"]
     files = [{"path": "model.pt", "ref": f"s3://models/{contents}.pt", "digest": contents, "size": 1}]
-    ok(server, ADD, {"i": {"artifactId": pending["id"], "files": json.dumps(files)}})
-    return ok(server, COMMIT, {"i": {"artifactId": pending["id"]}})["commitArtifact"]["artifact"]
+    ok(server, ADD, {"i": {"artifactID": pending["id"], "files": json.dumps(files)}})
+    return ok(server, COMMIT, {"i": {"artifactID": pending["id"]}})["commitArtifact"]["artifact"]
 
 
 def automation(server: Server, hook_id: str, event_type: str, scope: dict[str, Any],
@@ -103,9 +103,9 @@ def test_link_into_a_registry_then_alias_production(server: Server, hook: Webhoo
 
     # Linking into the registry: only the accurate version passes the link automation's filter.
     portfolio = f"classifier-{tag}"
-    ok(server, LINK, {"i": {"artifactId": v0["id"], "projectName": f"wandb-registry-{registry}",
+    ok(server, LINK, {"i": {"artifactID": v0["id"], "projectName": f"wandb-registry-{registry}",
                             "collectionName": portfolio}})
-    link = ok(server, LINK, {"i": {"artifactId": v1["id"], "projectName": f"wandb-registry-{registry}",
+    link = ok(server, LINK, {"i": {"artifactID": v1["id"], "projectName": f"wandb-registry-{registry}",
                                    "collectionName": portfolio}})["linkArtifact"]["artifact"]
     assert (link["versionIndex"], link["aliases"]) == (1, ["latest"])
     [delivery] = delivered(server, linked)
@@ -126,7 +126,7 @@ def test_link_into_a_registry_then_alias_production(server: Server, hook: Webhoo
                           "scopeName": portfolio}, {"alias": "production"})
     collection_id = link["collection"]["id"]
     for aliases in (["staging"], ["staging", "production"], ["production", "staging"]):  # the last changes nothing
-        ok(server, UPDATE, {"i": {"artifactId": v1["id"], "collectionId": collection_id, "aliases": aliases}})
+        ok(server, UPDATE, {"i": {"artifactID": v1["id"], "collectionId": collection_id, "aliases": aliases}})
     [delivery] = delivered(server, aliased)
     [request] = received(hook, 1, "ADD_ARTIFACT_ALIAS")
     assert request.json["alias"] == "production"

@@ -393,7 +393,7 @@ def test_names_uses_drafts_and_downloads_as_the_reference_documents(server: Serv
     real_upload = transfer.upload
 
     def slow_upload(connection: object, job: transfer.ArtifactJob, identity: dict, *, silent: bool) -> object:
-        if job.create["collectionName"] == "data":
+        if job.create["artifactCollectionName"] == "data":
             time.sleep(0.3)  # long enough that a use by name would otherwise find the older version
         return real_upload(connection, job, identity, silent=silent)
 

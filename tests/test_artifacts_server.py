@@ -66,17 +66,19 @@ def stored(server: Server, path: str, content: bytes, key: str | None = None) ->
 
 def create(server: Server, project: str, name: str, type_name: str = "dataset", key: str | None = None,
            **fields: Any) -> dict[str, Any]:
-    return ok(server, CREATE, {"i": {"projectName": project, "collectionName": name, "typeName": type_name,
+    if "aliases" in fields:  # W&B's input: each alias with its sequence
+        fields["aliases"] = [{"alias": alias, "artifactCollectionName": name} for alias in fields["aliases"]]
+    return ok(server, CREATE, {"i": {"projectName": project, "artifactCollectionName": name, "artifactTypeName": type_name,
                                      **fields}}, key)["createArtifact"]["artifact"]
 
 
 def add(server: Server, artifact_id: str, files: list[dict[str, Any]], key: str | None = None) -> int:
-    variables = {"i": {"artifactId": artifact_id, "files": json.dumps(files)}}
+    variables = {"i": {"artifactID": artifact_id, "files": json.dumps(files)}}
     return ok(server, ADD, variables, key)["addArtifactFiles"]["fileCount"]
 
 
 def commit(server: Server, artifact_id: str, key: str | None = None) -> dict[str, Any]:
-    return ok(server, COMMIT, {"i": {"artifactId": artifact_id}}, key)["commitArtifact"]["artifact"]
+    return ok(server, COMMIT, {"i": {"artifactID": artifact_id}}, key)["commitArtifact"]["artifact"]
 
 
 def log(server: Server, project: str, name: str, contents: dict[str, bytes], type_name: str = "dataset",
@@ -132,8 +134,8 @@ def test_versions_are_committed_numbered_deduplicated_and_aliased(server: Server
         ("first", {"rows": 3}, 7, 3600)
     assert v0["collection"] == {"id": v0["collection"]["id"], "name": "data", "kind": "SEQUENCE",
                                 "typeName": "dataset", "entityName": "admin", "projectName": project}
-    assert refused(server, COMMIT, {"i": {"artifactId": v0["id"]}})["extensions"]["code"] == "CONFLICT"
-    error = refused(server, ADD, {"i": {"artifactId": v0["id"], "files": json.dumps([stored(server, "c", b"c")])}})
+    assert refused(server, COMMIT, {"i": {"artifactID": v0["id"]}})["extensions"]["code"] == "CONFLICT"
+    error = refused(server, ADD, {"i": {"artifactID": v0["id"], "files": json.dumps([stored(server, "c", b"c")])}})
     assert "cannot change" in error["message"]
 
     v1 = log(server, project, "data", {"a.txt": b"one v2"}, aliases=["best", "latest"])
@@ -207,14 +209,14 @@ def test_files_pages_entries_and_types(server: Server) -> None:
 
 def test_distributed_id_builds_one_version(server: Server) -> None:
     project = unique("distributed")
-    first = create(server, project, "shards", distributedId="job-1", aliases=["a"])
-    second = create(server, project, "shards", distributedId="job-1", aliases=["b"], tags=["t"])
+    first = create(server, project, "shards", distributedID="job-1", aliases=["a"])
+    second = create(server, project, "shards", distributedID="job-1", aliases=["b"], tags=["t"])
     assert second["id"] == first["id"] and second["state"] == "PENDING"
     add(server, first["id"], [stored(server, "part-0", b"zero")])
     add(server, second["id"], [stored(server, "part-1", b"one")])
     version = commit(server, second["id"])
     assert (version["fileCount"], version["aliases"], version["tags"]) == (2, ["a", "b", "latest"], ["t"])
-    after = create(server, project, "shards", distributedId="job-1")
+    after = create(server, project, "shards", distributedID="job-1")
     assert after["id"] != first["id"] and after["state"] == "PENDING"
 
 
@@ -228,7 +230,7 @@ def test_concurrent_commits_get_distinct_versions(server: Server) -> None:
     results: list[dict[str, Any]] = []
 
     def run(artifact_id: str) -> None:
-        results.append(server.graphql(COMMIT, {"i": {"artifactId": artifact_id}}))
+        results.append(server.graphql(COMMIT, {"i": {"artifactID": artifact_id}}))
 
     threads = [threading.Thread(target=run, args=(artifact_id,)) for artifact_id in pendings]
     for thread in threads:
@@ -264,21 +266,21 @@ def test_latest_stays_on_the_newest_version_through_concurrent_changes(server: S
     version the collection no longer holds."""
     project, target = unique("latest-race"), unique("latest-race-target")
     previous = log(server, project, "data", {"d": b"race start"})
-    ok(server, LINK, {"i": {"artifactId": previous["id"], "projectName": target, "collectionName": "best"}})
+    ok(server, LINK, {"i": {"artifactID": previous["id"], "projectName": target, "collectionName": "best"}})
     portfolio = collection(server, target, "best")["id"]
     for round_ in range(4):
         pending = create(server, project, "data")
         add(server, pending["id"], [stored(server, "d", f"race {round_}".encode())])
-        answers = together(server, [(COMMIT, {"i": {"artifactId": pending["id"]}}),
-                                    (DELETE, {"i": {"artifactId": previous["id"], "deleteAliases": True}})])
+        answers = together(server, [(COMMIT, {"i": {"artifactID": pending["id"]}}),
+                                    (DELETE, {"i": {"artifactID": previous["id"], "deleteAliases": True}})])
         assert all("errors" not in answer for answer in answers), answers
         assert by_name(server, project, "data")["id"] == pending["id"], round_
         older = log(server, project, "data", {"d": f"race older {round_}".encode()})
-        ok(server, LINK, {"i": {"artifactId": older["id"], "projectName": target, "collectionName": "best"}})
+        ok(server, LINK, {"i": {"artifactID": older["id"], "projectName": target, "collectionName": "best"}})
         link, unlink, alias = together(server, [
-            (LINK, {"i": {"artifactId": pending["id"], "projectName": target, "collectionName": "best"}}),
-            (UNLINK, {"i": {"artifactId": older["id"], "collectionId": portfolio}}),
-            (UPDATE, {"i": {"artifactId": older["id"], "collectionId": portfolio, "aliases": ["hot"]}})])
+            (LINK, {"i": {"artifactID": pending["id"], "projectName": target, "collectionName": "best"}}),
+            (UNLINK, {"i": {"artifactID": older["id"], "collectionId": portfolio}}),
+            (UPDATE, {"i": {"artifactID": older["id"], "collectionId": portfolio, "aliases": ["hot"]}})])
         assert "errors" not in link and "errors" not in unlink, (link, unlink)
         assert "errors" not in alias or "not in collection" in alias["errors"][0]["message"], alias
         assert by_name(server, target, "best")["id"] == pending["id"], round_
@@ -291,29 +293,29 @@ def test_links_into_portfolios(server: Server) -> None:
     m0 = log(server, project, "model", {"w": b"w0"}, "model")
     m1 = log(server, project, "model", {"w": b"w1"}, "model")
     ds = log(server, project, "data", {"d": b"d"}, "dataset")
-    linked = ok(server, LINK, {"i": {"artifactId": m0["id"], "projectName": target, "collectionName": "best",
+    linked = ok(server, LINK, {"i": {"artifactID": m0["id"], "projectName": target, "collectionName": "best",
                                      "aliases": ["staging"]}})["linkArtifact"]["artifact"]
     assert (linked["id"], linked["isLink"], linked["versionIndex"], linked["sourceVersionIndex"]) == \
         (m0["id"], True, 0, 0)
     assert linked["collection"]["kind"] == "PORTFOLIO" and linked["collection"]["projectName"] == target
     assert linked["collection"]["typeName"] == "model" and linked["sourceCollection"]["name"] == "model"
     assert linked["aliases"] == ["latest", "staging"]
-    again = ok(server, LINK, {"i": {"artifactId": m0["id"], "projectName": target, "collectionName": "best"}})
+    again = ok(server, LINK, {"i": {"artifactID": m0["id"], "projectName": target, "collectionName": "best"}})
     assert again["linkArtifact"]["artifact"]["versionIndex"] == 0
-    newer = ok(server, LINK, {"i": {"artifactId": m1["id"], "projectName": target, "collectionName": "best",
+    newer = ok(server, LINK, {"i": {"artifactID": m1["id"], "projectName": target, "collectionName": "best",
                                     "aliases": ["staging"]}})["linkArtifact"]["artifact"]
     assert (newer["versionIndex"], newer["sourceVersionIndex"], newer["aliases"]) == (1, 1, ["latest", "staging"])
     portfolio = collection(server, target, "best")
     assert portfolio["kind"] == "PORTFOLIO" and portfolio["artifacts"]["totalCount"] == 2
     assert by_name(server, target, "best:v0")["aliases"] == []
 
-    mismatch = refused(server, LINK, {"i": {"artifactId": ds["id"], "projectName": target, "collectionName": "best"}})
+    mismatch = refused(server, LINK, {"i": {"artifactID": ds["id"], "projectName": target, "collectionName": "best"}})
     assert "type 'model', not 'dataset'" in mismatch["message"]
-    into_sequence = refused(server, LINK, {"i": {"artifactId": m0["id"], "projectName": project,
+    into_sequence = refused(server, LINK, {"i": {"artifactID": m0["id"], "projectName": project,
                                                  "collectionName": "data"}})
     assert "is a sequence" in into_sequence["message"]
-    logged_into_portfolio = refused(server, CREATE, {"i": {"projectName": target, "collectionName": "best",
-                                                           "typeName": "model"}})
+    logged_into_portfolio = refused(server, CREATE, {"i": {"projectName": target, "artifactCollectionName": "best",
+                                                           "artifactTypeName": "model"}})
     assert "is a portfolio" in logged_into_portfolio["message"]
 
     source = ok(server, f"query($id: ID!) {{ artifact(id: $id) {{ isLink collection {{ name }} "
@@ -322,12 +324,12 @@ def test_links_into_portfolios(server: Server) -> None:
     assert [(v["collection"]["name"], v["versionIndex"], v["isLink"]) for v in source["linkedArtifacts"]] == \
         [("best", 1, True)]
 
-    assert ok(server, UNLINK, {"i": {"artifactId": m1["id"], "collectionId": portfolio["id"]}})
+    assert ok(server, UNLINK, {"i": {"artifactID": m1["id"], "collectionId": portfolio["id"]}})
     assert by_name(server, target, "best")["id"] == m0["id"]  # latest moved back
     assert by_name(server, target, "best:staging") is None  # the alias left with the link
-    gone = refused(server, UNLINK, {"i": {"artifactId": m1["id"], "collectionId": portfolio["id"]}})
+    gone = refused(server, UNLINK, {"i": {"artifactID": m1["id"], "collectionId": portfolio["id"]}})
     assert gone["extensions"]["code"] == "NOT_FOUND"
-    sequence = refused(server, UNLINK, {"i": {"artifactId": m1["id"], "collectionId": m1["collection"]["id"]}})
+    sequence = refused(server, UNLINK, {"i": {"artifactID": m1["id"], "collectionId": m1["collection"]["id"]}})
     assert "is a sequence" in sequence["message"]
     assert by_name(server, project, "model")["id"] == m1["id"]  # the source is untouched
 
@@ -336,7 +338,7 @@ def test_lineage_both_ways(server: Server) -> None:
     project = unique("lineage")
     producer, consumer = new_run(server, project), new_run(server, project)
     version = log(server, project, "data", {"d": b"lineage"}, runName=producer, historyStep=3)
-    use = {"i": {"projectName": project, "runName": consumer, "artifactId": version["id"]}}
+    use = {"i": {"projectName": project, "runName": consumer, "artifactID": version["id"]}}
     assert ok(server, USE, use)["useArtifact"]["artifact"]["id"] == version["id"]
     ok(server, USE, use)  # used twice: recorded once
     runs = ok(server, """query($p: String!, $a: String!, $b: String!) { project(name: $p) {
@@ -356,7 +358,7 @@ def test_lineage_both_ways(server: Server) -> None:
     assert back == {"historyStep": 3, "loggedBy": {"name": producer},
                     "usedBy": {"totalCount": 1, "edges": [{"node": {"name": consumer}}]}}
     pending = create(server, project, "data")
-    error = refused(server, USE, {"i": {**use["i"], "artifactId": pending["id"]}})
+    error = refused(server, USE, {"i": {**use["i"], "artifactID": pending["id"]}})
     assert "not committed" in error["message"]
 
 
@@ -365,9 +367,9 @@ def test_deleting_versions_and_collections(server: Server) -> None:
     run_id = new_run(server, project)
     v0 = log(server, project, "data", {"a": b"d0"})
     v1 = log(server, project, "data", {"a": b"d1"}, aliases=["prod"], runName=run_id)
-    error = refused(server, DELETE, {"i": {"artifactId": v1["id"]}})
+    error = refused(server, DELETE, {"i": {"artifactID": v1["id"]}})
     assert "prod" in error["message"] and "deleteAliases" in error["message"]
-    assert ok(server, DELETE, {"i": {"artifactId": v1["id"], "deleteAliases": True}})["deleteArtifact"]["success"]
+    assert ok(server, DELETE, {"i": {"artifactID": v1["id"], "deleteAliases": True}})["deleteArtifact"]["success"]
     assert ok(server, BY_ID, {"id": v1["id"]})["artifact"] is None
     assert by_name(server, project, "data")["id"] == v0["id"]  # latest moved back
     assert by_name(server, project, "data:prod") is None
@@ -375,18 +377,18 @@ def test_deleting_versions_and_collections(server: Server) -> None:
                         "loggedArtifacts { totalCount } } } }", {"p": project, "r": run_id})
     assert logged["project"]["run"]["loggedArtifacts"]["totalCount"] == 0
     assert log(server, project, "data", {"a": b"d1"})["versionIndex"] == 2  # numbers are not given out again
-    refused(server, DELETE, {"i": {"artifactId": v1["id"]}})  # deleted already: not found
+    refused(server, DELETE, {"i": {"artifactID": v1["id"]}})  # deleted already: not found
 
-    ok(server, LINK, {"i": {"artifactId": v0["id"], "projectName": target, "collectionName": "kept",
+    ok(server, LINK, {"i": {"artifactID": v0["id"], "projectName": target, "collectionName": "kept",
                             "aliases": ["golden"]}})
-    error = refused(server, DELETE, {"i": {"artifactId": v0["id"]}})
+    error = refused(server, DELETE, {"i": {"artifactID": v0["id"]}})
     assert "golden" in error["message"]  # an alias in a portfolio counts too
     pending = create(server, project, "data")
-    assert ok(server, DELETE, {"i": {"artifactId": pending["id"]}})["deleteArtifact"]["success"]
+    assert ok(server, DELETE, {"i": {"artifactID": pending["id"]}})["deleteArtifact"]["success"]
     assert ok(server, BY_ID, {"id": pending["id"]})["artifact"] is None
 
     other = log(server, project, "other", {"o": b"o"})
-    ok(server, LINK, {"i": {"artifactId": other["id"], "projectName": target, "collectionName": "kept"}})
+    ok(server, LINK, {"i": {"artifactID": other["id"], "projectName": target, "collectionName": "kept"}})
     assert by_name(server, target, "kept")["id"] == other["id"]
     sequence_id = other["collection"]["id"]
     ok(server, "mutation($i: DeleteArtifactCollectionInput!) { deleteArtifactCollection(input: $i) { success } }",
@@ -407,12 +409,12 @@ def test_deleting_a_run_with_the_artifacts_it_logged(server: Server) -> None:
     doomed, kept, consumer = new_run(server, project), new_run(server, project), new_run(server, project)
     older = log(server, project, "model", {"w": b"kept w0"}, "model", runName=kept)
     used = log(server, project, "data", {"d": b"input of the doomed run"}, runName=kept)
-    ok(server, USE, {"i": {"projectName": project, "runName": doomed, "artifactId": used["id"]}})
+    ok(server, USE, {"i": {"projectName": project, "runName": doomed, "artifactID": used["id"]}})
     m1 = log(server, project, "model", {"w": b"doomed w1"}, "model", runName=doomed, aliases=["best"])
     m2 = log(server, project, "model", {"w": b"doomed w2"}, "model", runName=doomed)
-    ok(server, LINK, {"i": {"artifactId": m1["id"], "projectName": target, "collectionName": "promoted",
+    ok(server, LINK, {"i": {"artifactID": m1["id"], "projectName": target, "collectionName": "promoted",
                             "aliases": ["prod"]}})
-    ok(server, USE, {"i": {"projectName": project, "runName": consumer, "artifactId": m2["id"]}})
+    ok(server, USE, {"i": {"projectName": project, "runName": consumer, "artifactID": m2["id"]}})
     pending = create(server, project, "model", "model", runName=doomed)
     logged_ids = [m1["id"], m2["id"], pending["id"]]
     assert by_name(server, project, "model")["id"] == m2["id"]
@@ -449,25 +451,25 @@ def test_updating_versions_and_collections(server: Server) -> None:
     project, target = unique("update"), unique("update-target")
     v0 = log(server, project, "data", {"a": b"u0"}, aliases=["old"], ttlDurationSeconds=60)
     v1 = log(server, project, "data", {"a": b"u1"})
-    updated = ok(server, UPDATE, {"i": {"artifactId": v0["id"], "description": "changed",
+    updated = ok(server, UPDATE, {"i": {"artifactID": v0["id"], "description": "changed",
                                         "metadata": json.dumps({"k": [1, 2]}), "aliases": ["new", "latest"],
                                         "tags": ["x", "y z"]}})["updateArtifact"]["artifact"]
     assert (updated["description"], json.loads(updated["metadata"]), updated["aliases"], updated["tags"]) == \
         ("changed", {"k": [1, 2]}, ["new"], ["x", "y z"])
     assert updated["ttlDurationSeconds"] == 60  # absent: kept
-    cleared = ok(server, UPDATE, {"i": {"artifactId": v0["id"], "ttlDurationSeconds": None}})
+    cleared = ok(server, UPDATE, {"i": {"artifactID": v0["id"], "ttlDurationSeconds": None}})
     assert cleared["updateArtifact"]["artifact"]["ttlDurationSeconds"] is None
-    moved = ok(server, UPDATE, {"i": {"artifactId": v1["id"], "aliases": ["new"]}})["updateArtifact"]["artifact"]
+    moved = ok(server, UPDATE, {"i": {"artifactID": v1["id"], "aliases": ["new"]}})["updateArtifact"]["artifact"]
     assert moved["aliases"] == ["latest", "new"]
     assert by_name(server, project, "data:v0")["aliases"] == []
 
-    link = ok(server, LINK, {"i": {"artifactId": v1["id"], "projectName": target, "collectionName": "p"}})
+    link = ok(server, LINK, {"i": {"artifactID": v1["id"], "projectName": target, "collectionName": "p"}})
     portfolio = link["linkArtifact"]["artifact"]["collection"]
-    seen = ok(server, UPDATE, {"i": {"artifactId": v1["id"], "collectionId": portfolio["id"],
+    seen = ok(server, UPDATE, {"i": {"artifactID": v1["id"], "collectionId": portfolio["id"],
                                      "aliases": ["prod"]}})["updateArtifact"]["artifact"]
     assert (seen["isLink"], seen["aliases"]) == (True, ["latest", "prod"])
     assert by_name(server, project, "data")["aliases"] == ["latest", "new"]  # the sequence's are its own
-    not_in = refused(server, UPDATE, {"i": {"artifactId": v0["id"], "collectionId": portfolio["id"],
+    not_in = refused(server, UPDATE, {"i": {"artifactID": v0["id"], "collectionId": portfolio["id"],
                                             "aliases": ["x"]}})
     assert not_in["extensions"]["code"] == "NOT_FOUND"
 
@@ -511,17 +513,17 @@ def test_downloads_and_access_control(server: Server) -> None:
     assert response.status_code == 404 and secret not in response.content
     assert ok(server, BY_ID, {"id": version["id"]}, other)["artifact"] is None
     assert ok(server, BY_NAME, {"p": project, "e": "admin", "n": "model"}, other)["project"] is None
-    for query, variables in ((COMMIT, {"i": {"artifactId": pending["id"]}}),
-                             (UPDATE, {"i": {"artifactId": version["id"], "aliases": ["x"]}}),
-                             (DELETE, {"i": {"artifactId": version["id"], "deleteAliases": True}}),
-                             (LINK, {"i": {"artifactId": version["id"], "projectName": "mine",
+    for query, variables in ((COMMIT, {"i": {"artifactID": pending["id"]}}),
+                             (UPDATE, {"i": {"artifactID": version["id"], "aliases": ["x"]}}),
+                             (DELETE, {"i": {"artifactID": version["id"], "deleteAliases": True}}),
+                             (LINK, {"i": {"artifactID": version["id"], "projectName": "mine",
                                            "collectionName": "stolen"}})):
         assert refused(server, query, variables, other)["extensions"]["code"] == "NOT_FOUND", query
     create_there = refused(server, CREATE, {"i": {"entityName": "admin", "projectName": project,
-                                                  "collectionName": "planted", "typeName": "model"}}, other)
+                                                  "artifactCollectionName": "planted", "artifactTypeName": "model"}}, other)
     assert create_there["extensions"]["code"] == "FORBIDDEN"
     own = create(server, unique("own"), "mine", key=other)
-    planted = refused(server, ADD, {"i": {"artifactId": own["id"], "files": json.dumps(
+    planted = refused(server, ADD, {"i": {"artifactID": own["id"], "files": json.dumps(
         [{"path": "stolen.bin", "sha256": hashlib.sha256(secret).hexdigest(), "size": len(secret)}])}}, other)
     assert "upload it first" in planted["message"]
 
@@ -529,14 +531,14 @@ def test_downloads_and_access_control(server: Server) -> None:
        {"p": project})
     assert httpx.get(url, headers={"Authorization": f"Bearer {other}"}).content == secret
     assert ok(server, BY_ID, {"id": version["id"]}, other)["artifact"]["id"] == version["id"]
-    readonly = refused(server, UPDATE, {"i": {"artifactId": version["id"], "aliases": ["x"]}}, other)
+    readonly = refused(server, UPDATE, {"i": {"artifactID": version["id"], "aliases": ["x"]}}, other)
     assert readonly["extensions"]["code"] == "FORBIDDEN"
     # A reader may not republish a version (access.require_sharer): its owner shares it, here into the reader's
     # project, where the reader then sees it whatever becomes of its source.
-    reshared = refused(server, LINK, {"i": {"artifactId": version["id"], "entityName": name, "projectName": "mine",
+    reshared = refused(server, LINK, {"i": {"artifactID": version["id"], "entityName": name, "projectName": "mine",
                                             "collectionName": "copied"}}, other)
     assert reshared["extensions"]["code"] == "FORBIDDEN" and "cannot link" in reshared["message"]
-    linked = ok(server, LINK, {"i": {"artifactId": version["id"], "entityName": name, "projectName": "mine",
+    linked = ok(server, LINK, {"i": {"artifactID": version["id"], "entityName": name, "projectName": "mine",
                                      "collectionName": "copied"}})["linkArtifact"]["artifact"]
     assert linked["collection"]["entityName"] == name
 
@@ -548,7 +550,7 @@ def test_downloads_and_access_control(server: Server) -> None:
     assert seen["loggedBy"] is None
     assert httpx.get(url, headers={"Authorization": f"Bearer {other}"}).content == secret
     run_id = new_run(server, "mine", other)
-    ok(server, USE, {"i": {"projectName": "mine", "runName": run_id, "artifactId": version["id"]}}, other)
+    ok(server, USE, {"i": {"projectName": "mine", "runName": run_id, "artifactID": version["id"]}}, other)
     used = ok(server, "query($r: String!) { project(name: \"mine\") { run(name: $r) { usedArtifacts { totalCount "
                       "edges { node { id isLink collection { name } } } } } } }", {"r": run_id}, other)
     assert used["project"]["run"]["usedArtifacts"] == {"totalCount": 1, "edges": [
@@ -558,24 +560,26 @@ def test_downloads_and_access_control(server: Server) -> None:
 
 
 BAD_CREATES = [
-    ({"collectionName": "a/b"}, "may contain only"),
-    ({"collectionName": "a:b"}, "may contain only"),
-    ({"collectionName": ""}, "non-empty"),
-    ({"collectionName": "x" * 129}, "longer than 128"),
-    ({"typeName": "bad type"}, "may contain only"),
-    ({"typeName": "job"}, "reserved"),
-    ({"typeName": "wandb-history"}, "reserved"),
-    ({"aliases": ["v3"]}, "looks like a version"),
-    ({"aliases": ["a b"]}, "may contain only"),
-    ({"aliases": [f"a{i}" for i in range(101)]}, "at most 100 aliases"),
-    ({"collectionName": "modèle"}, "may contain only"),
+    ({"artifactCollectionName": "a/b"}, "may contain only"),
+    ({"artifactCollectionName": "a:b"}, "may contain only"),
+    ({"artifactCollectionName": ""}, "non-empty"),
+    ({"artifactCollectionName": "x" * 129}, "longer than 128"),
+    ({"artifactTypeName": "bad type"}, "may contain only"),
+    ({"artifactTypeName": "job"}, "reserved"),
+    ({"artifactTypeName": "wandb-history"}, "reserved"),
+    ({"aliases": [{"alias": "v3", "artifactCollectionName": "ok"}]}, "looks like a version"),
+    ({"aliases": [{"alias": "a b", "artifactCollectionName": "ok"}]}, "may contain only"),
+    ({"aliases": [{"alias": f"a{i}", "artifactCollectionName": "ok"} for i in range(101)]}, "at most 100 aliases"),
+    ({"aliases": [{"alias": "a", "artifactCollectionName": "elsewhere"}]}, "not in 'elsewhere'"),
+    ({"artifactCollectionNames": ["ok", "other"]}, "not 2 times"),
+    ({"artifactCollectionName": "modèle"}, "may contain only"),
     ({"tags": ["a,b"]}, "tag"),
     ({"metadata": json.dumps({f"k{i}": i for i in range(101)})}, "at most 100 keys"),
     ({"metadata": "[1]"}, "JSON object"),
     ({"metadata": "{oops"}, "not valid JSON"),
     ({"ttlDurationSeconds": -5}, "positive"),
     ({"ttlDurationSeconds": 2**62}, "at most"),
-    ({"distributedId": ""}, "distributedId"),
+    ({"distributedID": ""}, "distributedID"),
     ({"runName": "no-such-run"}, "no run"),
 ]
 
@@ -583,8 +587,8 @@ BAD_CREATES = [
 def test_bad_input_is_refused_clearly(server: Server) -> None:
     project = unique("bad")
     typed = log(server, project, "typed", {"t": b"t"}, "dataset")
-    for fields, message in [*BAD_CREATES, ({"collectionName": "typed", "typeName": "model"}, "not 'model'")]:
-        variables = {"i": {"projectName": project, "collectionName": "ok", "typeName": "dataset", **fields}}
+    for fields, message in [*BAD_CREATES, ({"artifactCollectionName": "typed", "artifactTypeName": "model"}, "not 'model'")]:
+        variables = {"i": {"projectName": project, "artifactCollectionName": "ok", "artifactTypeName": "dataset", **fields}}
         error = refused(server, CREATE, variables)
         assert message in error["message"], (fields, error)
         assert error["extensions"]["code"] in ("BAD_USER_INPUT", "NOT_FOUND"), error
@@ -610,20 +614,20 @@ def test_bad_input_is_refused_clearly(server: Server) -> None:
         (["x"], "JSON object"),
     ]
     for files, message in bad_files:
-        error = refused(server, ADD, {"i": {"artifactId": pending["id"], "files": json.dumps(files)}})
+        error = refused(server, ADD, {"i": {"artifactID": pending["id"], "files": json.dumps(files)}})
         assert message in error["message"], (files, error)
     assert commit(server, pending["id"])["fileCount"] == 0  # nothing of the refused requests was kept
 
     for artifact_id in ("abc", "0", "99999999999", "1.5"):
-        error = refused(server, COMMIT, {"i": {"artifactId": artifact_id}})
+        error = refused(server, COMMIT, {"i": {"artifactID": artifact_id}})
         assert error["extensions"]["code"] == "NOT_FOUND", error
     assert "may contain only" in refused(server, BY_NAME, {"p": project, "n": "a/b:v0"})["message"]
     assert "may contain only" in refused(server, BY_NAME, {"p": project, "n": "typed:a b"})["message"]
     assert by_name(server, project, "typed:v99999999999") is None
     unfinished = create(server, project, "unfinished")["id"]
-    error = refused(server, LINK, {"i": {"artifactId": unfinished, "projectName": project, "collectionName": "c"}})
+    error = refused(server, LINK, {"i": {"artifactID": unfinished, "projectName": project, "collectionName": "c"}})
     assert "not committed" in error["message"]
-    error = refused(server, LINK, {"i": {"artifactId": typed["id"], "projectName": "wandb-registry-nope",
+    error = refused(server, LINK, {"i": {"artifactID": typed["id"], "projectName": "wandb-registry-nope",
                                          "collectionName": "c"}})
     assert "belong to registries" in error["message"], error
     error = refused(server, COLLECTION, {"p": project, "n": "typed", "f": json.dumps({"$bogus": 1})})
@@ -662,14 +666,14 @@ def test_links_into_registries(server: Server) -> None:
     project = unique("trained")
     model = log(server, project, "net", {"w": b"registry weights"}, "model")
     data = log(server, project, "set", {"d": b"registry data"}, "dataset")
-    linked = ok(server, LINK, {"i": {"artifactId": model["id"], "projectName": f"wandb-registry-{name}",
+    linked = ok(server, LINK, {"i": {"artifactID": model["id"], "projectName": f"wandb-registry-{name}",
                                      "collectionName": "net", "aliases": ["production"]}})["linkArtifact"]["artifact"]
     assert linked["collection"]["projectName"] == f"runbase-registry-{name}"
     assert (linked["isLink"], linked["aliases"]) == (True, ["latest", "production"])
     assert by_name(server, f"wandb-registry-{name}", "net:production")["id"] == model["id"]
-    refused_type = refused(server, LINK, {"i": {"artifactId": data["id"], "projectName": f"runbase-registry-{name}",
+    refused_type = refused(server, LINK, {"i": {"artifactID": data["id"], "projectName": f"runbase-registry-{name}",
                                                 "collectionName": "sets"}})
     assert "accepts artifacts of type 'model' only, not 'dataset'" in refused_type["message"]
-    logged_there = refused(server, CREATE, {"i": {"projectName": f"wandb-registry-{name}", "collectionName": "x",
-                                                  "typeName": "model"}})
+    logged_there = refused(server, CREATE, {"i": {"projectName": f"wandb-registry-{name}", "artifactCollectionName": "x",
+                                                  "artifactTypeName": "model"}})
     assert "is a registry" in logged_there["message"]

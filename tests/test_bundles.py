@@ -73,12 +73,12 @@ def test_malformed_bundles_are_refused(server: Server) -> None:
 def _logged_version(server: Server, files: dict[str, bytes]) -> str:
     assert _post(server, "/files/blobs", content=_bundle(*files.values())).status_code == 201
     project = f"bundles{os.urandom(3).hex()}"
-    created = server.graphql("mutation($p: String!) { createArtifact(input: {projectName: $p, typeName: \"dataset\", "
-                             "collectionName: \"d\"}) { artifact { id } } }", {"p": project})
+    created = server.graphql("mutation($p: String!) { createArtifact(input: {projectName: $p, artifactTypeName: \"dataset\", "
+                             "artifactCollectionName: \"d\"}) { artifact { id } } }", {"p": project})
     artifact_id = created["data"]["createArtifact"]["artifact"]["id"]
     entries = [{"path": path, "sha256": hashlib.sha256(blob).hexdigest(), "size": len(blob)}
                for path, blob in files.items()]
-    added = server.graphql("mutation($i: ID!, $f: JSONString!) { addArtifactFiles(input: {artifactId: $i, files: $f}) "
+    added = server.graphql("mutation($i: ID!, $f: JSONString!) { addArtifactFiles(input: {artifactID: $i, files: $f}) "
                            "{ fileCount } }", {"i": artifact_id, "f": json.dumps(entries)})
     assert "errors" not in added, added
     return artifact_id

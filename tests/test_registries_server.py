@@ -301,19 +301,19 @@ IN_REGISTRY = """query($n: String!, $o: String, $c: JSONString, $v: JSONString) 
 
 def _model(server: Server, org: Org, project: str, contents: str, accuracy: float) -> str:
     pending = ok(server, "mutation($i: CreateArtifactInput!) { createArtifact(input: $i) { artifact { id } } }",
-                 {"i": {"entityName": org.name, "projectName": project, "collectionName": "net", "typeName": "model",
+                 {"i": {"entityName": org.name, "projectName": project, "artifactCollectionName": "net", "artifactTypeName": "model",
                         "metadata": f'{{"accuracy": {accuracy}}}'}})["createArtifact"]["artifact"]["id"]
     files = f'[{{"path": "w.pt", "ref": "s3://b/{contents}", "digest": "{contents}", "size": 1}}]'
     ok(server, "mutation($i: AddArtifactFilesInput!) { addArtifactFiles(input: $i) { fileCount } }",
-       {"i": {"artifactId": pending, "files": files}})
+       {"i": {"artifactID": pending, "files": files}})
     ok(server, "mutation($i: CommitArtifactInput!) { commitArtifact(input: $i) { artifact { id } } }",
-       {"i": {"artifactId": pending}})
+       {"i": {"artifactID": pending}})
     return pending
 
 
 def _link(server: Server, org: Org, artifact_id: str, registry: str, collection: str, aliases: list[str]) -> Any:
     return ok(server, "mutation($i: LinkArtifactInput!) { linkArtifact(input: $i) { artifact { collection { id } } } }",
-              {"i": {"artifactId": artifact_id, "entityName": org.name, "projectName": f"wandb-registry-{registry}",
+              {"i": {"artifactID": artifact_id, "entityName": org.name, "projectName": f"wandb-registry-{registry}",
                      "collectionName": collection, "aliases": aliases}})["linkArtifact"]["artifact"]["collection"]
 
 
@@ -384,12 +384,12 @@ def test_core_registries_are_made_on_first_link(server: Server, org: Org) -> Non
     project = unique("core")
     model, newer = _model(server, org, project, "core-m", 0.5), _model(server, org, project, "core-n", 0.5)
     created = ok(server, "mutation($i: CreateArtifactInput!) { createArtifact(input: $i) { artifact { id } } }",
-                 {"i": {"entityName": org.name, "projectName": project, "collectionName": "set", "typeName": "dataset"}})
+                 {"i": {"entityName": org.name, "projectName": project, "artifactCollectionName": "set", "artifactTypeName": "dataset"}})
     dataset = created["createArtifact"]["artifact"]["id"]
     ok(server, "mutation($i: CommitArtifactInput!) { commitArtifact(input: $i) { artifact { id } } }",
-       {"i": {"artifactId": dataset}})
+       {"i": {"artifactID": dataset}})
     refused(server, "mutation($i: LinkArtifactInput!) { linkArtifact(input: $i) { artifact { id } } }",
-            {"i": {"artifactId": model, "entityName": org.name, "projectName": "wandb-registry-model",
+            {"i": {"artifactID": model, "entityName": org.name, "projectName": "wandb-registry-model",
                    "collectionName": "net"}}, "FORBIDDEN", key=org.keys[org.viewer])  # viewers make nothing
     assert find(server, org, "model") is None
     _link(server, org, model, "model", "net", ["staging"])
@@ -398,12 +398,12 @@ def test_core_registries_are_made_on_first_link(server: Server, org: Org) -> Non
         "organization", ["model"], False)
     _link(server, org, newer, "model", "net", [])  # into the registry the first link made
     refused(server, "mutation($i: LinkArtifactInput!) { linkArtifact(input: $i) { artifact { id } } }",
-            {"i": {"artifactId": dataset, "entityName": org.name, "projectName": "wandb-registry-model",
+            {"i": {"artifactID": dataset, "entityName": org.name, "projectName": "wandb-registry-model",
                    "collectionName": "sets"}}, "BAD_USER_INPUT", "accepts artifacts of type 'model' only")
     _link(server, org, dataset, "dataset", "sets", [])
     assert find(server, org, "dataset")["artifactTypes"] == ["dataset"]
     refused(server, "mutation($i: LinkArtifactInput!) { linkArtifact(input: $i) { artifact { id } } }",
-            {"i": {"artifactId": model, "entityName": org.name, "projectName": "wandb-registry-models",
+            {"i": {"artifactID": model, "entityName": org.name, "projectName": "wandb-registry-models",
                    "collectionName": "net"}}, "NOT_FOUND", "createRegistry")  # other names: createRegistry
 
 
@@ -413,14 +413,14 @@ def test_a_links_source_in_a_hidden_project_is_named_not_shown(server: Server, o
     registry = create(server, org, unique("shared"))["name"]
     project = unique("private")
     shown, hidden = (ok(server, "mutation($i: CreateArtifactInput!) { createArtifact(input: $i) { artifact { id } } }",
-                        {"i": {"projectName": project, "collectionName": "net", "typeName": "model",
-                               "aliases": [alias]}})["createArtifact"]["artifact"]["id"] for alias in ("a", "b"))
+                        {"i": {"projectName": project, "artifactCollectionName": "net", "artifactTypeName": "model",
+                               "aliases": [{"alias": alias, "artifactCollectionName": "net"}]}})["createArtifact"]["artifact"]["id"] for alias in ("a", "b"))
     for pending in (shown, hidden):
         files = f'[{{"path": "w", "ref": "s3://b/{pending}", "digest": "{pending}"}}]'
         ok(server, "mutation($i: AddArtifactFilesInput!) { addArtifactFiles(input: $i) { fileCount } }",
-           {"i": {"artifactId": pending, "files": files}})
+           {"i": {"artifactID": pending, "files": files}})
         ok(server, "mutation($i: CommitArtifactInput!) { commitArtifact(input: $i) { artifact { id } } }",
-           {"i": {"artifactId": pending}})
+           {"i": {"artifactID": pending}})
     ok(server, "mutation($i: UpdateArtifactCollectionInput!) { updateArtifactCollection(input: $i) { "
                "artifactCollection { id } } }",
        {"i": {"id": _link(server, org, shown, registry, "net", [])["id"], "description": "the registry's"}})
@@ -507,13 +507,13 @@ def test_deleting_a_version_names_no_alias_of_a_hidden_registry(server: Server, 
     hidden = create(server, org, unique("hush"), "restricted")["name"]
     version = _model(server, org, unique("aliased"), "hush", 0.5)
     ok(server, "mutation($i: UpdateArtifactInput!) { updateArtifact(input: $i) { artifact { id } } }",
-       {"i": {"artifactId": version, "aliases": ["mine"]}})
+       {"i": {"artifactID": version, "aliases": ["mine"]}})
     _link(server, org, version, hidden, "net", ["their-secret"])
     delete = "mutation($i: DeleteArtifactInput!) { deleteArtifact(input: $i) { success } }"
-    message = refused(server, delete, {"i": {"artifactId": version}}, "BAD_USER_INPUT", "mine", "hidden from you",
+    message = refused(server, delete, {"i": {"artifactID": version}}, "BAD_USER_INPUT", "mine", "hidden from you",
                       key=org.keys[org.member])
     assert "their-secret" not in message
-    assert "their-secret" in refused(server, delete, {"i": {"artifactId": version}}, "BAD_USER_INPUT")
+    assert "their-secret" in refused(server, delete, {"i": {"artifactID": version}}, "BAD_USER_INPUT")
 
 
 def test_types_recorded_by_concurrent_links_are_all_kept(server: Server, org: Org) -> None:
@@ -523,11 +523,11 @@ def test_types_recorded_by_concurrent_links_are_all_kept(server: Server, org: Or
     requests = []
     for index in range(6):
         version = ok(server, "mutation($i: CreateArtifactInput!) { createArtifact(input: $i) { artifact { id } } }",
-                     {"i": {"entityName": org.name, "projectName": project, "collectionName": f"c{index}",
-                            "typeName": f"type{index}"}})["createArtifact"]["artifact"]["id"]
+                     {"i": {"entityName": org.name, "projectName": project, "artifactCollectionName": f"c{index}",
+                            "artifactTypeName": f"type{index}"}})["createArtifact"]["artifact"]["id"]
         ok(server, "mutation($i: CommitArtifactInput!) { commitArtifact(input: $i) { artifact { id } } }",
-           {"i": {"artifactId": version}})
-        requests.append({"i": {"artifactId": version, "entityName": org.name,
+           {"i": {"artifactID": version}})
+        requests.append({"i": {"artifactID": version, "entityName": org.name,
                                "projectName": registry["fullName"], "collectionName": f"c{index}"}})
     start, answers = threading.Barrier(len(requests)), []
 

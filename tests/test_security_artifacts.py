@@ -54,14 +54,14 @@ def refused(server: Server, query: str, variables: dict[str, Any] | None = None,
 
 def version(server: Server, entity: str, project: str, key: str | None = None) -> str:
     """A committed version (one reference file) logged to entity/project."""
-    created = ok(server, CREATE, {"i": {"entityName": entity, "projectName": project, "collectionName": "weights",
-                                        "typeName": "model"}}, key)["createArtifact"]["artifact"]["id"]
-    ok(server, ADD, {"i": {"artifactId": created, "files": '[{"path": "w", "ref": "s3://b/w", "size": 1}]'}}, key)
-    return str(ok(server, COMMIT, {"i": {"artifactId": created}}, key)["commitArtifact"]["artifact"]["id"])
+    created = ok(server, CREATE, {"i": {"entityName": entity, "projectName": project, "artifactCollectionName": "weights",
+                                        "artifactTypeName": "model"}}, key)["createArtifact"]["artifact"]["id"]
+    ok(server, ADD, {"i": {"artifactID": created, "files": '[{"path": "w", "ref": "s3://b/w", "size": 1}]'}}, key)
+    return str(ok(server, COMMIT, {"i": {"artifactID": created}}, key)["commitArtifact"]["artifact"]["id"])
 
 
 def link(server: Server, artifact_id: str, entity: str, project: str, key: str | None = None) -> dict[str, Any]:
-    return server.graphql(LINK, {"i": {"artifactId": artifact_id, "entityName": entity, "projectName": project,
+    return server.graphql(LINK, {"i": {"artifactID": artifact_id, "entityName": entity, "projectName": project,
                                        "collectionName": "copied"}}, key=key)
 
 
@@ -99,9 +99,9 @@ def test_readers_cannot_republish_a_version_and_owners_take_links_back(server: S
     assert "errors" not in shared, shared
     portfolio = shared["data"]["linkArtifact"]["artifact"]["collection"]["id"]
     assert ok(server, BY_ID, {"id": source}, outsider)["artifact"]["collection"]["name"] == "copied"
-    not_theirs = refused(server, UNLINK, {"i": {"artifactId": source, "collectionId": portfolio}}, keys["viewer"])
+    not_theirs = refused(server, UNLINK, {"i": {"artifactID": source, "collectionId": portfolio}}, keys["viewer"])
     assert not_theirs["extensions"]["code"] in ("FORBIDDEN", "NOT_FOUND")
-    ok(server, UNLINK, {"i": {"artifactId": source, "collectionId": portfolio}}, keys["owner"])
+    ok(server, UNLINK, {"i": {"artifactID": source, "collectionId": portfolio}}, keys["owner"])
     assert ok(server, BY_ID, {"id": source}, outsider)["artifact"] is None
 
     # Shared into a project the owner cannot read, the link is still listed to the owner (who takes it back),
@@ -115,7 +115,7 @@ def test_readers_cannot_republish_a_version_and_owners_take_links_back(server: S
         [(registry_name, "copied"), ("hidden", "copied")], listed
     assert listed["viewer"] == [], listed  # a team viewer, outside the restricted registry too
     assert listed["owner"][1]["collection"]["artifacts"]["totalCount"] == 0  # what else it holds stays hidden
-    ok(server, UNLINK, {"i": {"artifactId": source, "collectionId": listed["owner"][1]["collection"]["id"]}},
+    ok(server, UNLINK, {"i": {"artifactID": source, "collectionId": listed["owner"][1]["collection"]["id"]}},
        keys["owner"])
     assert len(ok(server, LINKS, {"id": source}, keys["owner"])["artifact"]["linkedArtifacts"]) == 1
 
@@ -134,11 +134,11 @@ def test_others_see_a_public_profile_only(server: Server) -> None:
     ok(server, PROJECT, {"e": author, "p": "open", "a": "READ"}, author_key)
     ok(server, "mutation { upsertBucket(input: {modelName: \"open\", name: \"r1\"}) { inserted } }", key=author_key)
     artifact = ok(server, CREATE, {"i": {"entityName": author, "projectName": "open", "runName": "r1",
-                                         "collectionName": "data", "typeName": "dataset"}},
+                                         "artifactCollectionName": "data", "artifactTypeName": "dataset"}},
                   author_key)["createArtifact"]["artifact"]["id"]
-    ok(server, ADD, {"i": {"artifactId": artifact, "files": '[{"path": "d", "ref": "s3://b/d", "size": 1}]'}},
+    ok(server, ADD, {"i": {"artifactID": artifact, "files": '[{"path": "d", "ref": "s3://b/d", "size": 1}]'}},
        author_key)
-    ok(server, COMMIT, {"i": {"artifactId": artifact}}, author_key)
+    ok(server, COMMIT, {"i": {"artifactID": artifact}}, author_key)
     through_run = (f"query($e: String) {{ project(name: \"open\", entityName: $e) {{ run(name: \"r1\") {{ "
                    f"user {{ {ACCOUNT} }} }} }} }}")
     through_artifact = f"query($id: ID!) {{ artifact(id: $id) {{ loggedBy {{ user {{ {ACCOUNT} }} }} }} }}"
@@ -240,12 +240,12 @@ def test_registry_lists_answer_alike_for_missing_and_private_organizations(serve
 
 
 def test_sizes_past_64_bits_are_refused_and_never_taken_for_races(server: Server) -> None:
-    created = ok(server, CREATE, {"i": {"projectName": unique("sizes"), "collectionName": "big",
-                                        "typeName": "dataset"}})["createArtifact"]["artifact"]["id"]
+    created = ok(server, CREATE, {"i": {"projectName": unique("sizes"), "artifactCollectionName": "big",
+                                        "artifactTypeName": "dataset"}})["createArtifact"]["artifact"]["id"]
 
     def add(*sizes: int) -> dict[str, Any]:
         files = [{"path": f"f{uuid.uuid4().hex[:6]}", "ref": "s3://b/k", "size": size} for size in sizes]
-        return server.graphql(ADD, {"i": {"artifactId": created, "files": json.dumps(files)}})
+        return server.graphql(ADD, {"i": {"artifactID": created, "files": json.dumps(files)}})
 
     log_before = server.log.stat().st_size
     for sizes in ((10**30,), (2**63,), (-1,), (2**63 - 1, 2**63 - 1)):
@@ -280,10 +280,10 @@ def test_others_references_are_not_fetched_whatever_digest_they_carry(server: Se
                   "extra": {"checksum": "sha256"}},
                  {"path": "local", "ref": secret.as_uri(), "digest": hashlib.sha256(b"local secret").hexdigest()}]
         created = ok(server, CREATE, {"i": {"entityName": author, "projectName": project, "runName": "r1",
-                                            "collectionName": "bait", "typeName": "dataset"}},
+                                            "artifactCollectionName": "bait", "artifactTypeName": "dataset"}},
                      author_key)["createArtifact"]["artifact"]["id"]
-        ok(server, ADD, {"i": {"artifactId": created, "files": json.dumps(files)}}, author_key)
-        ok(server, COMMIT, {"i": {"artifactId": created}}, author_key)
+        ok(server, ADD, {"i": {"artifactID": created, "files": json.dumps(files)}}, author_key)
+        ok(server, COMMIT, {"i": {"artifactID": created}}, author_key)
 
         artifact = runbase.Api(api_key=reader_key, overrides={"base_url": server.url}).artifact(
             f"{author}/{project}/bait:latest")

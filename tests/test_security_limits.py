@@ -255,9 +255,9 @@ def test_every_list_counts_toward_the_answer(backend: str, tmp_path: Path, reque
         commit = "mutation($i: CommitArtifactInput!) { commitArtifact(input: $i) { artifact { id } } }"
         registry = "mutation($n: String!) { createRegistry(input: {name: $n, visibility: \"organization\"}) { registry { id } } }"
         for i in range(60):
-            made = server.graphql(create, {"i": {"projectName": "budget", "collectionName": f"c{i}",
-                                                 "typeName": "model"}})["data"]["createArtifact"]["artifact"]["id"]
-            assert "errors" not in server.graphql(commit, {"i": {"artifactId": made}})
+            made = server.graphql(create, {"i": {"projectName": "budget", "artifactCollectionName": f"c{i}",
+                                                 "artifactTypeName": "model"}})["data"]["createArtifact"]["artifact"]["id"]
+            assert "errors" not in server.graphql(commit, {"i": {"artifactID": made}})
             assert "errors" not in server.graphql(registry, {"n": f"r{i}"})
         collections = "artifactCollections(first: 60) { edges { node { name } } }"
         registries = "registries(first: 60) { edges { node { name } } }"
@@ -341,11 +341,12 @@ def test_documents_and_plain_lists_count_toward_the_answer(backend: str, tmp_pat
 
         aliases = [f"a{i}" for i in range(60)]
         made = server.graphql("mutation($i: CreateArtifactInput!) { createArtifact(input: $i) { artifact { id } } }",
-                              {"i": {"projectName": "docs", "collectionName": "c", "typeName": "model",
-                                     "aliases": aliases, "metadata": json.dumps({"m": "x" * 150_000})}})
+                              {"i": {"projectName": "docs", "artifactCollectionName": "c", "artifactTypeName": "model",
+                                     "aliases": [{"alias": alias, "artifactCollectionName": "c"} for alias in aliases],
+                                     "metadata": json.dumps({"m": "x" * 150_000})}})
         version = made["data"]["createArtifact"]["artifact"]["id"]
         answer = server.graphql("mutation($i: CommitArtifactInput!) { commitArtifact(input: $i) { artifact { id } } }",
-                                {"i": {"artifactId": version}})
+                                {"i": {"artifactID": version}})
         assert "errors" not in answer, answer
         by_id = "query($id: ID!) {{ artifact(id: $id) {{ {} }} }}"
         assert len(server.graphql(by_id.format("aliases"), {"id": version})["data"]["artifact"]["aliases"]) == 61

@@ -87,12 +87,12 @@ def test_what_is_not_a_uri_is_refused_and_nothing_is_lost(server: Server, tmp_pa
     # The server takes any scheme from any client, and refuses what has none.
     project = f"tracked-raw-{uuid.uuid4().hex[:8]}"
     created = server.graphql("mutation($i: CreateArtifactInput!) { createArtifact(input: $i) { artifact { id } } }",
-                             {"i": {"projectName": project, "collectionName": "raw", "typeName": "dataset"}})
+                             {"i": {"projectName": project, "artifactCollectionName": "raw", "artifactTypeName": "dataset"}})
     artifact_id = created["data"]["createArtifact"]["artifact"]["id"]
     add = "mutation($i: AddArtifactFilesInput!) { addArtifactFiles(input: $i) { fileCount } }"
     for files in ([{"path": "x", "ref": "no-scheme/x"}], [{"path": "x", "ref": "C:\\x"}], [{"path": "x", "ref": 5}]):
-        answer = server.graphql(add, {"i": {"artifactId": artifact_id, "files": json.dumps(files)}})
+        answer = server.graphql(add, {"i": {"artifactID": artifact_id, "files": json.dumps(files)}})
         assert "a URI with a scheme" in answer["errors"][0]["message"], answer
     files = [{"path": "f", "ref": "ftp://host/f", "digest": uri_digest("ftp://host/f")}]
-    answer = server.graphql(add, {"i": {"artifactId": artifact_id, "files": json.dumps(files)}})
+    answer = server.graphql(add, {"i": {"artifactID": artifact_id, "files": json.dumps(files)}})
     assert answer["data"]["addArtifactFiles"]["fileCount"] == 1, answer

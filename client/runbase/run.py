@@ -913,7 +913,7 @@ class Run:
         connection = self._online("use_artifact()")
         if path.project == self._project and path.entity in (None, self._entity):
             for upload in self._uploads:  # "data:latest" right after logging data means the version just logged
-                if upload.create["collectionName"] == path.name:
+                if upload.create["artifactCollectionName"] == path.name:
                     upload.done.wait()
         found = connection.artifact_by_name(entity=path.entity, project=path.project or self._project,
                                             name=path.full_name).project

@@ -589,6 +589,8 @@ class Artifact(Base):
     history_step: Mapped[int | None] = mapped_column(BigInteger)
     distributed_id: Mapped[str | None] = mapped_column(String(128))
     pending_aliases: Mapped[list[str]] = mapped_column(Document, default=list)
+    # A PENDING version built by W&B's client: the manifest it uploaded, applied when it is committed.
+    staged_manifest: Mapped[dict[str, Any] | None] = mapped_column(Document)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -641,6 +643,7 @@ class ArtifactEntry(Base):
     digest: Mapped[str | None] = mapped_column(String(512))
     size: Mapped[int | None] = mapped_column(BigInteger)
     extra: Mapped[dict[str, Any]] = mapped_column(Document, default=dict)
+    md5: Mapped[str | None] = mapped_column(String(24))  # base64, as W&B's manifests name a stored file's contents
 
 
 class ArtifactUsage(Base):

@@ -238,8 +238,9 @@ def test_a_job_survives_the_record_log(tmp_path: Path) -> None:
     artifact.add_reference("s3://bucket/key?versionId=7")
     job = artifact._start_job(None, commit=False, use=False, aliases=["best", "latest"], distributed_id="g")
     again = ArtifactJob.from_record({"n": 4, **job.record()})
-    assert again.create == {"typeName": "dataset", "collectionName": "data", "metadata": '{"k": 1}',
-                            "aliases": ["best"], "tags": [], "distributedId": "g"}
+    assert again.create == {"artifactTypeName": "dataset", "artifactCollectionName": "data", "metadata": '{"k": 1}',
+                            "aliases": [{"alias": "best", "artifactCollectionName": "data"}], "tags": [],
+                            "distributedID": "g"}
     assert [e.record() for e in again.entries] == [e.record() for e in job.entries]
     assert (again.number, again.commit, again.use) == (4, False, False)
     with pytest.raises(ArtifactFinalizedError):

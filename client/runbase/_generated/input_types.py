@@ -3,6 +3,7 @@ from typing import Optional
 from pydantic import Field
 
 from .base_model import BaseModel
+from .enums import ArtifactDigestAlgorithm, ArtifactManifestType, ArtifactStorageLayout
 
 
 class CreateTeamInput(BaseModel):
@@ -253,46 +254,124 @@ class CreateRunFilesInput(BaseModel):
 
 
 class CreateArtifactInput(BaseModel):
+    """W&B's input. Its digest, digestAlgorithm, clientID, sequenceClientID, enableDigestDeduplication, labels and
+    storageRegion are accepted and not used: the server computes the digest when the version is committed (and a
+    committed twin with the same digest takes the version's place then)."""
+
     entity_name: Optional[str] = Field(alias="entityName", default=None)
     project_name: str = Field(alias="projectName")
     run_name: Optional[str] = Field(alias="runName", default=None)
     "The run logging it (lineage); null logs it from the Public API."
-    type_name: str = Field(alias="typeName")
-    collection_name: str = Field(alias="collectionName")
-    "The sequence it goes to; created when missing."
+    artifact_type_name: str = Field(alias="artifactTypeName")
+    artifact_collection_name: Optional[str] = Field(
+        alias="artifactCollectionName", default=None
+    )
+    "The sequence it goes to; created when missing. Given here or as the one item of artifactCollectionNames."
+    artifact_collection_names: Optional[list[str]] = Field(
+        alias="artifactCollectionNames", default=None
+    )
     description: Optional[str] = None
     metadata: Optional[str] = None
     "A JSON object, at most 100 keys."
-    aliases: Optional[list[str]] = None
-    'Added when it is committed; "latest" is managed by the server.'
+    aliases: Optional[list["ArtifactAliasInput"]] = None
+    'Added when it is committed, all in its sequence; "latest" is managed by the server.'
     tags: Optional[list[str]] = None
     ttl_duration_seconds: Optional[int] = Field(
         alias="ttlDurationSeconds", default=None
     )
     history_step: Optional[int] = Field(alias="historyStep", default=None)
-    distributed_id: Optional[str] = Field(alias="distributedId", default=None)
+    distributed_id: Optional[str] = Field(alias="distributedID", default=None)
     "Several processes building one version (upsert_artifact/finish_artifact) pass the same id: the PENDING\nversion with that id is returned instead of a new one."
+    digest: Optional[str] = None
+    digest_algorithm: Optional[ArtifactDigestAlgorithm] = Field(
+        alias="digestAlgorithm", default=None
+    )
+    client_id: Optional[str] = Field(alias="clientID", default=None)
+    sequence_client_id: Optional[str] = Field(alias="sequenceClientID", default=None)
+    enable_digest_deduplication: Optional[bool] = Field(
+        alias="enableDigestDeduplication", default=None
+    )
+    labels: Optional[str] = None
+    storage_region: Optional[str] = Field(alias="storageRegion", default=None)
+    client_mutation_id: Optional[str] = Field(alias="clientMutationId", default=None)
+
+
+class ArtifactAliasInput(BaseModel):
+    artifact_collection_name: str = Field(alias="artifactCollectionName")
+    alias: str
+
+
+class CreateArtifactManifestInput(BaseModel):
+    """W&B's input: the entity, project, run, base version and digest are accepted; the manifest is the version's."""
+
+    artifact_id: str = Field(alias="artifactID")
+    name: str
+    digest: str
+    entity_name: Optional[str] = Field(alias="entityName", default=None)
+    project_name: Optional[str] = Field(alias="projectName", default=None)
+    run_name: Optional[str] = Field(alias="runName", default=None)
+    base_artifact_id: Optional[str] = Field(alias="baseArtifactID", default=None)
+    type_: Optional[ArtifactManifestType] = Field(alias="type", default=None)
+    include_upload: Optional[bool] = Field(alias="includeUpload", default=None)
+    client_mutation_id: Optional[str] = Field(alias="clientMutationId", default=None)
+
+
+class UpdateArtifactManifestInput(BaseModel):
+    artifact_manifest_id: str = Field(alias="artifactManifestID")
+    digest: Optional[str] = None
+    base_artifact_id: Optional[str] = Field(alias="baseArtifactID", default=None)
+    client_mutation_id: Optional[str] = Field(alias="clientMutationId", default=None)
+
+
+class CreateArtifactFileSpecInput(BaseModel):
+    """A file of a PENDING version to upload: its path in the version and the base64 MD5 of its contents."""
+
+    artifact_id: str = Field(alias="artifactID")
+    name: str
+    md_5: str = Field(alias="md5")
+    mimetype: Optional[str] = None
+    artifact_manifest_id: Optional[str] = Field(
+        alias="artifactManifestID", default=None
+    )
+    upload_parts_input: Optional[list["UploadPartsInput"]] = Field(
+        alias="uploadPartsInput", default=None
+    )
+    "Not taken: runbase takes each file in one PUT."
+
+
+class UploadPartsInput(BaseModel):
+    part_number: int = Field(alias="partNumber")
+    hex_md_5: str = Field(alias="hexMD5")
+
+
+class CreateArtifactFilesInput(BaseModel):
+    artifact_files: list["CreateArtifactFileSpecInput"] = Field(alias="artifactFiles")
+    storage_layout: Optional[ArtifactStorageLayout] = Field(
+        alias="storageLayout", default=None
+    )
+    cloud_region_id: Optional[str] = Field(alias="cloudRegionID", default=None)
+    client_mutation_id: Optional[str] = Field(alias="clientMutationId", default=None)
 
 
 class AddArtifactFilesInput(BaseModel):
-    artifact_id: str = Field(alias="artifactId")
+    artifact_id: str = Field(alias="artifactID")
     files: str
     'A JSON list of at most 1000 entries {"path", "sha256", "size"} (a blob uploaded first) or {"path", "ref",\n"digest", "size", "extra"} (a reference); a path added again is replaced, {"path", "remove": true} removes it.'
 
 
 class CommitArtifactInput(BaseModel):
-    artifact_id: str = Field(alias="artifactId")
+    artifact_id: str = Field(alias="artifactID")
 
 
 class UseArtifactInput(BaseModel):
     entity_name: Optional[str] = Field(alias="entityName", default=None)
     project_name: str = Field(alias="projectName")
     run_name: str = Field(alias="runName")
-    artifact_id: str = Field(alias="artifactId")
+    artifact_id: str = Field(alias="artifactID")
 
 
 class UpdateArtifactInput(BaseModel):
-    artifact_id: str = Field(alias="artifactId")
+    artifact_id: str = Field(alias="artifactID")
     collection_id: Optional[str] = Field(alias="collectionId", default=None)
     "The collection whose aliases are set (default: the artifact's sequence)."
     description: Optional[str] = None
@@ -307,13 +386,13 @@ class UpdateArtifactInput(BaseModel):
 
 
 class DeleteArtifactInput(BaseModel):
-    artifact_id: str = Field(alias="artifactId")
+    artifact_id: str = Field(alias="artifactID")
     delete_aliases: Optional[bool] = Field(alias="deleteAliases", default=None)
     "Without it, a version that has aliases (other than latest) is not deleted."
 
 
 class LinkArtifactInput(BaseModel):
-    artifact_id: str = Field(alias="artifactId")
+    artifact_id: str = Field(alias="artifactID")
     entity_name: Optional[str] = Field(alias="entityName", default=None)
     "The target portfolio's entity (a registry's organization), project and collection; created when missing."
     project_name: str = Field(alias="projectName")
@@ -322,7 +401,7 @@ class LinkArtifactInput(BaseModel):
 
 
 class UnlinkArtifactInput(BaseModel):
-    artifact_id: str = Field(alias="artifactId")
+    artifact_id: str = Field(alias="artifactID")
     collection_id: str = Field(alias="collectionId")
     "The portfolio to remove it from."
 

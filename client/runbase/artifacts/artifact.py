@@ -571,12 +571,13 @@ class Artifact:
         if self._fields is not None or self._job is not None:
             raise ArtifactFinalizedError(f"artifact {self._name!r} was logged already: call new_draft() to log a new "
                                          "version")
-        create = {"typeName": self._type, "collectionName": self._name, "description": self._description,
-                  "metadata": json.dumps(names.check_metadata(self._metadata)),
-                  "aliases": names.user_aliases(self._aliases + names.check_aliases(aliases)),
+        create = {"artifactTypeName": self._type, "artifactCollectionName": self._name,
+                  "description": self._description, "metadata": json.dumps(names.check_metadata(self._metadata)),
+                  "aliases": [{"alias": alias, "artifactCollectionName": self._name}
+                              for alias in names.user_aliases(self._aliases + names.check_aliases(aliases))],
                   "tags": names.check_tags(self._tags + names.check_tags(tags)),
                   "ttlDurationSeconds": _ttl_seconds(self._ttl), "historyStep": history_step,
-                  "distributedId": distributed_id}
+                  "distributedID": distributed_id}
         if self._incremental:
             if client is None:
                 raise ArtifactNotLoggedError("an incremental artifact starts from the latest version on the server, "
@@ -680,7 +681,7 @@ class Artifact:
         if not changes:
             return
         result = self._connection().update_artifact(UpdateArtifactInput.model_validate(
-            {"artifactId": fields.id, **changes}))
+            {"artifactID": fields.id, **changes}))
         self._assign(present(result.update_artifact, "artifact").artifact)
 
     def delete(self, delete_aliases: bool = False) -> None:
@@ -711,7 +712,7 @@ class Artifact:
             entity = parts[0] if len(parts) == 3 else None if names.is_registry(project) else entity
         collection = names.check_name(parts[-1])
         result = self._connection().link_artifact(LinkArtifactInput.model_validate({
-            "artifactId": self._logged().id, "entityName": entity, "projectName": project,
+            "artifactID": self._logged().id, "entityName": entity, "projectName": project,
             "collectionName": collection, "aliases": names.user_aliases(aliases)}))
         return Artifact._from_fields(self._connection(), present(result.link_artifact, "artifact").artifact)
 

@@ -66,7 +66,7 @@ class ArtifactJob:
 
     @property
     def label(self) -> str:
-        return f"{self.create['collectionName']} ({self.create['typeName']})"
+        return f"{self.create['artifactCollectionName']} ({self.create['artifactTypeName']})"
 
     @property
     def what(self) -> str:
@@ -186,7 +186,7 @@ def upload(connection: Connection, job: ArtifactJob, identity: dict[str, Any], *
     if job.use and not job.used:
         connection.use_artifact(UseArtifactInput.model_validate({
             "entityName": identity.get("entityName"), "projectName": identity["projectName"],
-            "runName": identity["runName"], "artifactId": job.result.id}))
+            "runName": identity["runName"], "artifactID": job.result.id}))
         job.used = True
     _settle_local_copies(job.entries, ArtifactCache())
     return job.result

@@ -118,7 +118,7 @@ def _ttl(seconds: int | None) -> int | None:
 
 def _distributed_id(value: str | None) -> str | None:
     if value is not None and (not value or len(value) > MAX_DISTRIBUTED_ID):
-        raise UserError(f"distributedId must be 1 to {MAX_DISTRIBUTED_ID} characters")
+        raise UserError(f"distributedID must be 1 to {MAX_DISTRIBUTED_ID} characters")
     return value
 
 
@@ -186,6 +186,26 @@ def _changes(files: str) -> dict[str, dict[str, Any] | None]:
         else:
             changes[path] = _reference(path, item) if "ref" in item else _stored(path, item)
     return changes
+
+
+def sequence_name(collection_name: str | None, collection_names: list[str] | None) -> str:
+    """The sequence W&B's input names, once or as a list: runbase logs a version to one sequence."""
+    named = list(dict.fromkeys([*([] if collection_name is None else [collection_name]), *(collection_names or [])]))
+    if len(named) != 1:
+        raise UserError("name the sequence a version is logged to once (artifactCollectionName), not "
+                        f"{len(named)} times: {', '.join(map(repr, named)) or 'none'}")
+    return named[0]
+
+
+def sequence_aliases(sequence: str, aliases: list[tuple[str, str]] | None) -> list[str] | None:
+    """The aliases of W&B's input, (alias, artifactCollectionName), all for the sequence the version goes to."""
+    if aliases is None:
+        return None
+    elsewhere = sorted({collection for _, collection in aliases if collection != sequence})
+    if elsewhere:
+        raise UserError(f"aliases are given in the sequence {sequence!r}, not in {', '.join(map(repr, elsewhere))}; "
+                        "link the version to give it aliases elsewhere")
+    return [alias for alias, _ in aliases]
 
 
 def parse_name(name: str) -> tuple[str, str]:
@@ -270,7 +290,7 @@ def create(session: Session, viewer: Viewer, entity: str | None, project_name: s
            aliases: list[str] | None, tags: list[str] | None, ttl_seconds: int | None, history_step: int | None,
            distributed_id: str | None) -> Version:
     """A new PENDING version in the sequence (created with its type when missing), logged by the run when one is
-    named; with a distributedId, the PENDING version with that id when there is one (its aliases and tags
+    named; with a distributedID, the PENDING version with that id when there is one (its aliases and tags
     grow by the requested ones)."""
     collections.check_type_name(type_name)
     collections.check_name("artifact name", collection_name)
@@ -310,10 +330,7 @@ def add_files(session: Session, viewer: Viewer, artifact_id: object, files: str)
     """Write manifest entries of a PENDING version: stored files point to blobs the viewer uploaded, references
     are recorded as given."""
     changes = _changes(files)
-    artifact = _writable(session, viewer, artifact_id)
-    _lock(session, artifact)
-    if artifact.state != PENDING:
-        raise Conflict(f"version {_name(artifact)} is committed: its files cannot change; log a new version")
+    artifact = pending_writable(session, viewer, artifact_id)
     store = stores.store_for(of_session(session.info))
     blobs.require_held(session, store, viewer.user_id, [(path, entry["sha256"], entry["size"])
                                                         for path, entry in changes.items()
@@ -330,11 +347,72 @@ def add_files(session: Session, viewer: Viewer, artifact_id: object, files: str)
         else:
             for key, value in entry.items():
                 setattr(row, key, value)
+    _update_totals(session, artifact)
+    return artifact
+
+
+def pending_writable(session: Session, viewer: Viewer, artifact_id: object) -> Artifact:
+    """A PENDING version the viewer may change, locked until the transaction ends."""
+    artifact = _writable(session, viewer, artifact_id)
+    _lock(session, artifact)
+    if artifact.state != PENDING:
+        raise Conflict(f"version {_name(artifact)} is committed: its files cannot change; log a new version")
+    return artifact
+
+
+def save_upload(session: Session, viewer: Viewer, artifact_id: object, *, path: str, sha256: str, size: int,
+                md5: str) -> ArtifactEntry:
+    """A file of a PENDING version PUT to an upload URL (createArtifactFiles) by the viewer it was made for, its
+    blob just stored and its MD5 checked: held by them, and the entry at `path` (the manifest uploaded later
+    must name the same contents there)."""
+    artifact = pending_writable(session, viewer, artifact_id)
+    blobs.hold(session, viewer.user_id, sha256)
+    row = session.get(ArtifactEntry, (artifact.id, run_files.check_name(path)))
+    if row is None:
+        row = ArtifactEntry(artifact_id=artifact.id, path=path)
+        session.add(row)
+    row.sha256, row.size, row.md5, row.ref, row.digest, row.extra = sha256, size, md5, None, None, {}
+    _update_totals(session, artifact)
+    return row
+
+
+def stage_manifest(session: Session, viewer: Viewer, artifact_id: object, contents: dict[str, Any]) -> None:
+    """Keep the W&B manifest the client uploaded for a PENDING version (manifests.parse read it); the commit
+    makes the version's entries what it lists."""
+    pending_writable(session, viewer, artifact_id).staged_manifest = contents
+
+
+def _apply_manifest(session: Session, artifact: Artifact, contents: dict[str, dict[str, Any]]) -> None:
+    """The version's entries become the manifest's: references as listed, stored files only where the file
+    uploaded at that path has the manifest's MD5 and size; the rest of what was uploaded goes."""
+    existing = {row.path: row for row in session.scalars(select(ArtifactEntry).where(
+        ArtifactEntry.artifact_id == artifact.id))}
+    for path, item in contents.items():
+        row = existing.pop(path, None)
+        if "ref" in item:
+            reference = _reference(path, item)
+            if row is None:
+                row = ArtifactEntry(artifact_id=artifact.id, path=path)
+                session.add(row)
+            row.sha256, row.md5, row.ref, row.digest = None, None, reference["ref"], reference["digest"]
+            row.size, row.extra = reference["size"], reference["extra"]
+        elif row is None or row.sha256 is None or (row.md5, row.size) != (item["digest"], item["size"]):
+            raise UserError(f"version {_name(artifact)}: file {path!r} of its manifest was not uploaded with that "
+                            f"contents (MD5 {item['digest']}, {item['size']} bytes); upload it (createArtifactFiles) "
+                            "before committing")
+        else:
+            row.extra = item["extra"]
+    for row in existing.values():
+        session.delete(row)
+    artifact.staged_manifest = None
+    _update_totals(session, artifact)
+
+
+def _update_totals(session: Session, artifact: Artifact) -> None:
     session.flush()
     artifact.file_count, artifact.size = _totals(session, artifact)
     artifact.updated_at = utcnow()
     session.flush()
-    return artifact
 
 
 def _totals(session: Session, artifact: Artifact) -> tuple[int, int]:
@@ -383,6 +461,8 @@ def commit(session: Session, viewer: Viewer, artifact_id: object) -> Version:
     _lock(session, artifact)
     if artifact.state != PENDING:
         raise Conflict(f"version {_name(artifact)} is committed already")
+    if artifact.staged_manifest is not None:
+        _apply_manifest(session, artifact, artifact.staged_manifest)
     now = utcnow()
     entries = session.execute(select(ArtifactEntry.path, ArtifactEntry.sha256, ArtifactEntry.digest,
                                      ArtifactEntry.size, ArtifactEntry.ref)
@@ -839,9 +919,12 @@ def _count(session: Session, query: AnySelect) -> int:
 
 def url_of(artifact: Artifact, entry: ArtifactEntry) -> str | None:
     """Where a stored entry is downloaded from, relative to the server's root; references have no URL here."""
-    if entry.sha256 is None:
-        return None
-    return f"/files/artifacts/{artifact.id}/" + "/".join(quote(part, safe="") for part in entry.path.split("/"))
+    return None if entry.sha256 is None else path_url(artifact, entry.path)
+
+
+def path_url(artifact: Artifact, path: str) -> str:
+    """Where the version's stored file at `path` is downloaded from, relative to the server's root."""
+    return f"/files/artifacts/{artifact.id}/" + "/".join(quote(part, safe="") for part in path.split("/"))
 
 
 def _entries(artifact: Artifact, names: list[str] | None) -> Select[Any]:
@@ -884,3 +967,21 @@ def stored_entries(session: Session, viewer: Viewer, artifact_id: str, paths: li
     return list(session.scalars(select(ArtifactEntry).where(ArtifactEntry.artifact_id == view.artifact.id,
                                                             ArtifactEntry.path.in_(paths),
                                                             ArtifactEntry.sha256.is_not(None))))
+
+
+def without_md5(session: Session, artifact: Artifact) -> list[str]:
+    """The blobs of the version's stored entries whose MD5 is not known yet (logged by runbase's own SDK, which
+    names contents by SHA-256): W&B's manifest needs it."""
+    return list(dict.fromkeys(session.scalars(select(ArtifactEntry.sha256).where(
+        ArtifactEntry.artifact_id == artifact.id, ArtifactEntry.sha256.is_not(None), ArtifactEntry.md5.is_(None)))))
+
+
+def record_md5(session: Session, artifact: Artifact, sums: dict[str, str]) -> list[ArtifactEntry]:
+    """Keep the MD5s computed for the version's blobs (by SHA-256); its entries, in path order."""
+    for sha256, md5 in sums.items():
+        session.execute(update(ArtifactEntry).where(ArtifactEntry.artifact_id == artifact.id,
+                                                    ArtifactEntry.sha256 == sha256, ArtifactEntry.md5.is_(None))
+                        .values(md5=md5).execution_options(synchronize_session=False))
+    session.flush()
+    return list(session.scalars(_entries(artifact, None).order_by(ArtifactEntry.path)
+                                .execution_options(populate_existing=True)))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -24,6 +25,7 @@ from .base import DateTime, Info, Int64, JSONString, PageInfo, given, int64, tim
 if TYPE_CHECKING:
     from sqlalchemy import ColumnElement
 
+    from .artifact_uploads import ArtifactManifest
     from .runs import Run, RunConnection
 
 
@@ -101,6 +103,26 @@ class Artifact:
     def source_collection(self, info: Info) -> ArtifactCollection:
         shown = versions.source_readable(info.context.session, info.context.viewer, self.version)
         return ArtifactCollection.of(self.version.artifact.collection, hidden=not shown)
+
+    @strawberry.field
+    def artifact_sequence(self, info: Info) -> ArtifactSequence:
+        """The sequence it was logged to (W&B's name for its source collection)."""
+        shown = versions.source_readable(info.context.session, info.context.viewer, self.version)
+        return ArtifactSequence.of(self.version.artifact.collection, hidden=not shown)
+
+    @strawberry.field
+    def current_manifest(self, info: Info) -> Annotated[
+            ArtifactManifest, strawberry.lazy("runbase_server.graphql.artifact_uploads")] | None:
+        """Its W&B manifest, behind a signed download URL; None while PENDING."""
+        from .artifact_uploads import ArtifactManifest
+
+        if self.version.artifact.state != versions.COMMITTED:
+            return None
+        return ArtifactManifest.download(info, self.version)
+
+    @strawberry.field
+    def artifact_type(self) -> ArtifactType:
+        return ArtifactType.of(self.version.artifact.type)
 
     @strawberry.field
     def source_version_index(self, info: Info) -> int | None:
@@ -242,6 +264,25 @@ class ArtifactCollection:
 
 
 @strawberry.type
+class ArtifactSequence:
+    """A version's sequence as W&B's client reads it: where it was logged, and the newest version there."""
+
+    row: strawberry.Private[CollectionRow]
+    hidden: strawberry.Private[bool]  # as ArtifactCollection's: named, its versions not shown
+    id: strawberry.ID
+    name: str
+
+    @classmethod
+    def of(cls, row: CollectionRow, hidden: bool = False) -> ArtifactSequence:
+        return cls(row=row, hidden=hidden, id=strawberry.ID(str(row.id)), name=row.name)
+
+    @strawberry.field
+    def latest_artifact(self, info: Info) -> Artifact | None:
+        found = None if self.hidden else versions.in_collection(info.context.session, self.row, collections.LATEST)
+        return None if found is None else Artifact.of(found)
+
+
+@strawberry.type
 class ArtifactCollectionEdge:
     node: ArtifactCollection
     cursor: str
@@ -372,20 +413,40 @@ class ArtifactQueries:
         return None if found is None else Artifact.of(found)
 
 
+@strawberry.enum
+class ArtifactDigestAlgorithm(Enum):
+    MANIFEST_MD5 = "MANIFEST_MD5"
+
+
+@strawberry.input
+class ArtifactAliasInput:
+    artifact_collection_name: str
+    alias: str
+
+
 @strawberry.input
 class CreateArtifactInput:
     project_name: str
-    type_name: str
-    collection_name: str
+    artifact_type_name: str
     entity_name: str | None = strawberry.UNSET
     run_name: str | None = strawberry.UNSET
+    artifact_collection_name: str | None = strawberry.UNSET
+    artifact_collection_names: list[str] | None = strawberry.UNSET
     description: str | None = strawberry.UNSET
     metadata: JSONString | None = strawberry.UNSET
-    aliases: list[str] | None = strawberry.UNSET
+    aliases: list[ArtifactAliasInput] | None = strawberry.UNSET
     tags: list[str] | None = strawberry.UNSET
     ttl_duration_seconds: Int64 | None = strawberry.UNSET
     history_step: Int64 | None = strawberry.UNSET
-    distributed_id: str | None = strawberry.UNSET
+    distributed_id: str | None = strawberry.field(default=strawberry.UNSET, name="distributedID")
+    digest: str | None = strawberry.UNSET
+    digest_algorithm: ArtifactDigestAlgorithm | None = strawberry.UNSET
+    client_id: strawberry.ID | None = strawberry.field(default=strawberry.UNSET, name="clientID")
+    sequence_client_id: strawberry.ID | None = strawberry.field(default=strawberry.UNSET, name="sequenceClientID")
+    enable_digest_deduplication: bool | None = strawberry.UNSET
+    labels: JSONString | None = strawberry.UNSET
+    storage_region: str | None = strawberry.UNSET
+    client_mutation_id: str | None = strawberry.UNSET
 
 
 @strawberry.type
@@ -395,7 +456,7 @@ class CreateArtifactPayload:
 
 @strawberry.input
 class AddArtifactFilesInput:
-    artifact_id: strawberry.ID
+    artifact_id: strawberry.ID = strawberry.field(name="artifactID")
     files: JSONString
 
 
@@ -406,7 +467,7 @@ class AddArtifactFilesPayload:
 
 @strawberry.input
 class CommitArtifactInput:
-    artifact_id: strawberry.ID
+    artifact_id: strawberry.ID = strawberry.field(name="artifactID")
 
 
 @strawberry.type
@@ -418,7 +479,7 @@ class CommitArtifactPayload:
 class UseArtifactInput:
     project_name: str
     run_name: str
-    artifact_id: strawberry.ID
+    artifact_id: strawberry.ID = strawberry.field(name="artifactID")
     entity_name: str | None = strawberry.UNSET
 
 
@@ -429,7 +490,7 @@ class UseArtifactPayload:
 
 @strawberry.input
 class UpdateArtifactInput:
-    artifact_id: strawberry.ID
+    artifact_id: strawberry.ID = strawberry.field(name="artifactID")
     collection_id: strawberry.ID | None = strawberry.UNSET
     description: str | None = strawberry.UNSET
     metadata: JSONString | None = strawberry.UNSET
@@ -445,7 +506,7 @@ class UpdateArtifactPayload:
 
 @strawberry.input
 class DeleteArtifactInput:
-    artifact_id: strawberry.ID
+    artifact_id: strawberry.ID = strawberry.field(name="artifactID")
     delete_aliases: bool | None = strawberry.UNSET
 
 
@@ -456,7 +517,7 @@ class DeleteArtifactPayload:
 
 @strawberry.input
 class LinkArtifactInput:
-    artifact_id: strawberry.ID
+    artifact_id: strawberry.ID = strawberry.field(name="artifactID")
     project_name: str
     collection_name: str
     entity_name: str | None = strawberry.UNSET
@@ -470,7 +531,7 @@ class LinkArtifactPayload:
 
 @strawberry.input
 class UnlinkArtifactInput:
-    artifact_id: strawberry.ID
+    artifact_id: strawberry.ID = strawberry.field(name="artifactID")
     collection_id: strawberry.ID
 
 
@@ -508,9 +569,12 @@ class ArtifactMutations:
     @strawberry.mutation
     def create_artifact(self, info: Info, input: CreateArtifactInput) -> CreateArtifactPayload | None:
         i, ctx = given(input), info.context
+        sequence = versions.sequence_name(i.artifact_collection_name, i.artifact_collection_names)
+        aliases = versions.sequence_aliases(sequence, None if i.aliases is None else [
+            (alias.alias, alias.artifact_collection_name) for alias in i.aliases])
         version = versions.create(ctx.session, ctx.viewer, i.entity_name, i.project_name, run_name=i.run_name,
-                                  type_name=i.type_name, collection_name=i.collection_name, description=i.description,
-                                  metadata=i.metadata, aliases=i.aliases, tags=i.tags,
+                                  type_name=i.artifact_type_name, collection_name=sequence, description=i.description,
+                                  metadata=i.metadata, aliases=aliases, tags=i.tags,
                                   ttl_seconds=i.ttl_duration_seconds, history_step=i.history_step,
                                   distributed_id=i.distributed_id)
         return CreateArtifactPayload(artifact=Artifact.of(version))

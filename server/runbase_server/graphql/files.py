@@ -4,6 +4,9 @@ the contents travel over HTTP (file_routes.py), never through GraphQL."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated
+
 import strawberry
 
 from ..runs import files, runs, uploads
@@ -12,19 +15,44 @@ from ..tables import Run as RunRow
 from ..tables import RunFile as RunFileRow
 from .base import DateTime, Info, Int64, JSONString, PageInfo, given
 
+if TYPE_CHECKING:
+    from .artifacts import Artifact
+
+
+@strawberry.type
+class UploadUrlPart:
+    part_number: Int64
+    upload_url: str
+
+
+@strawberry.type
+class UploadMultipartUrls:
+    upload_id: str = strawberry.field(name="uploadID")
+    upload_url_parts: list[UploadUrlPart]
+
 
 @strawberry.type
 class File:
+    """A run's file, or a slot for uploading an artifact version's file (createArtifactFiles,
+    createArtifactManifest): then `uploadUrl` takes its contents and `artifact` is the version."""
+
+    id: strawberry.ID
     name: str
     size_bytes: Int64
     digest: str
     updated_at: DateTime
     url: str
+    upload_url: str | None = None
+    upload_headers: list[str] = strawberry.field(default_factory=list)
+    storage_path: str | None = None
+    direct_url: str | None = None
+    upload_multipart_urls: UploadMultipartUrls | None = None  # one PUT per file: runbase takes no multipart uploads
+    artifact: Annotated[Artifact, strawberry.lazy("runbase_server.graphql.artifacts")] | None = None
 
     @classmethod
     def of(cls, run: RunRow, row: RunFileRow) -> File:
-        return cls(name=row.name, size_bytes=Int64(row.size), digest=row.sha256, updated_at=DateTime(row.updated_at),
-                   url=files.url_of(run, row.name))
+        return cls(id=strawberry.ID(f"{run.id}:{row.name}"), name=row.name, size_bytes=Int64(row.size),
+                   digest=row.sha256, updated_at=DateTime(row.updated_at), url=files.url_of(run, row.name))
 
 
 @strawberry.type
@@ -37,13 +65,11 @@ class FileEdge:
 class FileConnection:
     edges: list[FileEdge]
     page_info: PageInfo
-    run: strawberry.Private[RunRow]
-    names: strawberry.Private[list[str] | None]
-    pattern: strawberry.Private[str | None]
+    counted: strawberry.Private[Callable[[], int]]
 
     @strawberry.field
-    def total_count(self, info: Info) -> int:
-        return files.count(info.context.session, self.run, self.names, self.pattern)
+    def total_count(self) -> int:
+        return self.counted()
 
 
 @strawberry.type
@@ -60,8 +86,8 @@ class RunFiles:
                                                after=given(after)), "files")
         return FileConnection(
             edges=[FileEdge(node=File.of(self.row, row), cursor=c) for row, c in zip(page.items, page.cursors())],
-            page_info=PageInfo.of(page), run=self.row, names=names, pattern=pattern,
-        )
+            page_info=PageInfo.of(page),
+            counted=lambda: files.count(info.context.session, self.row, names, pattern))
 
     @strawberry.field
     def file(self, info: Info, name: str) -> File | None:

@@ -459,8 +459,9 @@ class UpsertModelPayload:
 @strawberry.type
 class RunQueries:
     @strawberry.field
-    def project(self, info: Info, name: str, entity_name: str | None = strawberry.UNSET) -> Project | None:
-        return readable_project(info, given(entity_name), name)
+    def project(self, info: Info, name: str | None, entity_name: str | None = strawberry.UNSET) -> Project | None:
+        """None for a name that is null, as W&B's client may send one."""
+        return None if name is None else readable_project(info, given(entity_name), name)
 
     @strawberry.field
     def projects(self, info: Info, entity_name: str | None = strawberry.UNSET, first: int | None = strawberry.UNSET,

@@ -33,6 +33,7 @@ from strawberry.utils.logging import StrawberryLogger
 
 from .. import __version__
 from ..errors import is_internal, is_race
+from .artifact_uploads import ArtifactUploadMutations
 from .artifacts import ArtifactMutations, ArtifactQueries
 from .automations import AutomationMutations, AutomationQueries
 from .base import SCALARS, Info, Int64
@@ -81,8 +82,8 @@ class Query(UserQueries, RunQueries, AutomationQueries, ArtifactQueries, Registr
 
 
 @strawberry.type
-class Mutation(UserMutations, RunMutations, AutomationMutations, FileMutations, ArtifactMutations, RegistryMutations,
-               SweepMutations):
+class Mutation(UserMutations, RunMutations, AutomationMutations, FileMutations, ArtifactMutations,
+               ArtifactUploadMutations, RegistryMutations, SweepMutations):
     """Every mutation comes from a domain's mixin."""
 
 

@@ -107,6 +107,39 @@ class StoreRoutes:
         self.settings = settings
         self.store = stores.store_for(settings)
 
+    async def _blob(self, request: Request, digest: str, *, html: bool = False,
+                    attachment: str | None = None) -> Response:
+        """Users' bytes, which a browser signed in by cookie may open: never sniffed or run as a page. A run's
+        HTML file (runbase.Html) is shown as HTML only to a frame (the run page's panel), where the sandbox CSP
+        gives it an origin of its own, nothing loaded from anywhere and no navigating the page around it. Opened
+        top level (a typed link, "open in new tab") the sandbox cannot stop it from navigating its own window, to
+        a fake sign-in say, so there it is a download (`attachment`: the name to save it as). Streamed from the
+        blob store; one range of it where asked (media players seek)."""
+        size = await run_in_threadpool(self.store.size, digest)
+        if size is None:
+            return error_response(f"the contents {digest} are missing from the blob store", "NOT_FOUND", 404)
+        etag = f'"{digest}"'
+        headers = {"ETag": etag, "X-Runbase-Sha256": digest, "Accept-Ranges": "bytes", "Vary": "Sec-Fetch-Dest",
+                   **DOWNLOAD_HEADERS}
+        if html:
+            headers["Content-Security-Policy"] = HTML_CSP
+        if attachment is not None:
+            headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(attachment.rsplit('/', 1)[-1])}"
+        if_range = request.headers.get("if-range")
+        wanted = byte_range(request.headers.get("range"), size) if if_range in (None, etag) else None
+        if wanted == UNSATISFIABLE:
+            return Response(status_code=416, headers={"Content-Range": f"bytes */{size}", **DOWNLOAD_HEADERS})
+        start, end = wanted or (0, size)
+        if wanted is not None:
+            headers["Content-Range"] = f"bytes {start}-{end - 1}/{size}"
+        headers["Content-Length"] = str(end - start)
+        media_type = HTML if html else "application/octet-stream"
+        status = 200 if wanted is None else 206
+        if request.method == "HEAD":
+            return Response(status_code=status, media_type=media_type, headers=headers)
+        return StreamingResponse(self.store.read(digest, start, end), status_code=status, media_type=media_type,
+                                 headers=headers)
+
 
 class FileRoutes(StoreRoutes):
     """Runbase's own file routes."""
@@ -282,39 +315,6 @@ class FileRoutes(StoreRoutes):
         if request.headers.get("sec-fetch-dest") in FRAME_DESTINATIONS:
             return await self._blob(request, found.sha256, html=True)
         return await self._blob(request, found.sha256, attachment=found.name)
-
-    async def _blob(self, request: Request, digest: str, *, html: bool = False,
-                    attachment: str | None = None) -> Response:
-        """Users' bytes, which a browser signed in by cookie may open: never sniffed or run as a page. A run's
-        HTML file (runbase.Html) is shown as HTML only to a frame (the run page's panel), where the sandbox CSP
-        gives it an origin of its own, nothing loaded from anywhere and no navigating the page around it. Opened
-        top level (a typed link, "open in new tab") the sandbox cannot stop it from navigating its own window, to
-        a fake sign-in say, so there it is a download (`attachment`: the name to save it as). Streamed from the
-        blob store; one range of it where asked (media players seek)."""
-        size = await run_in_threadpool(self.store.size, digest)
-        if size is None:
-            return error_response(f"the contents {digest} are missing from the blob store", "NOT_FOUND", 404)
-        etag = f'"{digest}"'
-        headers = {"ETag": etag, "X-Runbase-Sha256": digest, "Accept-Ranges": "bytes", "Vary": "Sec-Fetch-Dest",
-                   **DOWNLOAD_HEADERS}
-        if html:
-            headers["Content-Security-Policy"] = HTML_CSP
-        if attachment is not None:
-            headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(attachment.rsplit('/', 1)[-1])}"
-        if_range = request.headers.get("if-range")
-        wanted = byte_range(request.headers.get("range"), size) if if_range in (None, etag) else None
-        if wanted == UNSATISFIABLE:
-            return Response(status_code=416, headers={"Content-Range": f"bytes */{size}", **DOWNLOAD_HEADERS})
-        start, end = wanted or (0, size)
-        if wanted is not None:
-            headers["Content-Range"] = f"bytes {start}-{end - 1}/{size}"
-        headers["Content-Length"] = str(end - start)
-        media_type = HTML if html else "application/octet-stream"
-        status = 200 if wanted is None else 206
-        if request.method == "HEAD":
-            return Response(status_code=status, media_type=media_type, headers=headers)
-        return StreamingResponse(self.store.read(digest, start, end), status_code=status, media_type=media_type,
-                                 headers=headers)
 
     def _find_entry(self, request: Request) -> ArtifactEntry | None:
         params, credentials = request.path_params, self._credentials(request)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -14,12 +15,12 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ..artifacts import blobs
+from ..artifacts import blobs, downloads, manifests, versions
 from ..auth import Viewer
 from ..documents import loads_exact
 from ..errors import Forbidden, NotFound, UserError, error_response
 from ..runs import file_stream, files, runs, uploads
-from ..tables import Run, RunFile, User
+from ..tables import Artifact, ArtifactEntry, Run, RunFile, User
 from ..web import sessions
 from .bodies import RequestTooLarge, read_body
 from .file_routes import StoreRoutes
@@ -51,6 +52,7 @@ class WandbRoutes(StoreRoutes):
         return [
             Route("/files/{entity}/{project}/{run}/file_stream", self.file_stream, methods=["POST"]),
             Route(uploads.ROUTE + "{token}", self.put_upload, methods=["PUT"]),
+            Route(downloads.ROUTE + "{token}/{name}", self.get_download, methods=["GET", "HEAD"]),
         ]
 
     async def file_stream(self, request: Request) -> Response:
@@ -80,35 +82,111 @@ class WandbRoutes(StoreRoutes):
 
     async def put_upload(self, request: Request) -> Response:
         """Store the body as the file the token names, for the user it names, if they may still write to the
-        run; a Content-MD5 header, if sent, must match."""
+        run or PENDING version; a Content-MD5 header, if sent, must match, and so must the MD5 an artifact
+        file's URL was made for. A version's W&B manifest is read and kept for its commit."""
         try:
             grant = uploads.verify(self.settings, request.path_params["token"])
             md5 = _md5(request.headers.get("content-md5"))
+            if grant.md5 is not None:
+                declared_md5 = base64.b64decode(grant.md5)
+                if md5 is not None and md5 != declared_md5:
+                    raise blobs.DigestMismatch(f"Content-MD5 {base64.b64encode(md5).decode()} is not the MD5 the "
+                                               f"upload URL was made for ({grant.md5}); nothing was stored")
+                md5 = declared_md5
             limit = self.settings.max_file_bytes
             declared = request.headers.get("content-length")
             if declared is not None and declared.isascii() and declared.isdigit() and int(declared) > limit:
                 raise blobs.BlobTooLarge(f"the upload is larger than the server's limit of {limit} bytes "
                                          "(RUNBASE_MAX_FILE_BYTES)")
             await run_in_threadpool(self.db.attempt, lambda session: self._writable(session, grant))
+            if grant.manifest:
+                await self._stage_manifest(request, grant, md5)
+                return Response(status_code=200)
             digest, size = await blobs.put_unnamed(self.store, request.stream(), limit, md5=md5,
                                                    spool_dir=self.settings.data_dir / "incoming")
             await run_in_threadpool(self.db.attempt, lambda session: self._save(session, grant, digest, size))
         except ClientDisconnect:
             return Response(status_code=400)
+        except RequestTooLarge:
+            return error_response(f"the manifest is larger than the server's limit of "
+                                  f"{self.settings.max_request_bytes} bytes", "PAYLOAD_TOO_LARGE", 413)
         except UserError as exc:
             return _user_error(exc)
         return Response(status_code=200)
 
+    async def _stage_manifest(self, request: Request, grant: uploads.Grant, md5: bytes | None) -> None:
+        body = await read_body(request, self.settings.max_request_bytes)
+        if md5 is not None and hashlib.md5(body, usedforsecurity=False).digest() != md5:
+            raise blobs.DigestMismatch("the uploaded manifest does not have the declared Content-MD5; "
+                                       "nothing was stored")
+        contents = manifests.parse(body)
+        await run_in_threadpool(self.db.attempt, lambda session: versions.stage_manifest(
+            session, self._viewer(session, grant), grant.artifact_id, contents))
+
     @staticmethod
-    def _writable(session: Session, grant: uploads.Grant) -> Run:
-        """The run, if the token's user may still write to it (they may have left its team since)."""
+    def _viewer(session: Session, grant: uploads.Grant | downloads.Grant) -> Viewer:
         user = session.get(User, grant.user_id)
+        if user is None:
+            raise NotFound("the user this upload URL was made for is gone")
+        return Viewer(user_id=user.id, username=user.username, admin=user.admin)
+
+    def _writable(self, session: Session, grant: uploads.Grant) -> Run | Artifact:
+        """The run or PENDING version, if the token's user may still write to it (they may have left its team
+        since)."""
+        viewer = self._viewer(session, grant)
+        if grant.artifact_id is not None:
+            return versions.pending_writable(session, viewer, grant.artifact_id)
         run = session.get(Run, grant.run_id)
-        if user is None or run is None:
-            raise NotFound("the run or the user this upload URL was made for is gone")
-        viewer = Viewer(user_id=user.id, username=user.username, admin=user.admin)
+        if run is None:
+            raise NotFound("the run this upload URL was made for is gone")
         return runs.writable(session, viewer, run.project.entity.name, run.project.name, name=run.name)
 
-    def _save(self, session: Session, grant: uploads.Grant, digest: str, size: int) -> RunFile:
+    def _save(self, session: Session, grant: uploads.Grant, digest: str, size: int) -> RunFile | ArtifactEntry:
+        if grant.artifact_id is not None:
+            assert grant.md5 is not None
+            return versions.save_upload(session, self._viewer(session, grant), grant.artifact_id, path=grant.name,
+                                        sha256=digest, size=size, md5=grant.md5)
         run = self._writable(session, grant)
+        assert isinstance(run, Run)
         return files.save_upload(session, run, grant.user_id, name=grant.name, digest=digest, size=size)
+
+    async def get_download(self, request: Request) -> Response:
+        """A version's file, or its W&B manifest, for the user the URL was made for, if they may still read the
+        version; MD5s the manifest needs and the server lacks are computed from the blobs once and kept."""
+        try:
+            grant = downloads.verify(self.settings, request.path_params["token"])
+            entry = await run_in_threadpool(self.db.attempt, lambda session: self._download(session, grant))
+            if entry is not None:
+                if entry.sha256 is None:
+                    raise UserError(f"file {entry.path!r} is a reference to {entry.ref}, not stored on this server")
+                return await self._blob(request, entry.sha256, attachment=entry.path)
+            missing = await run_in_threadpool(self.db.attempt, lambda session: versions.without_md5(
+                session, self._download_version(session, grant)))
+            sums = {sha256: await self._md5_of(sha256) for sha256 in missing}
+            body = await run_in_threadpool(self.db.attempt, lambda session: manifests.render(versions.record_md5(
+                session, self._download_version(session, grant), sums), grant.artifact_id))
+        except UserError as exc:
+            return _user_error(exc)
+        return Response(body, media_type="application/json", headers=sessions.PRIVATE)
+
+    def _download_version(self, session: Session, grant: downloads.Grant) -> Artifact:
+        found = versions.readable(session, self._viewer(session, grant), grant.artifact_id)
+        if found is None:
+            raise NotFound(f"no artifact with id {grant.artifact_id} (or no access to it)")
+        return found.artifact
+
+    def _download(self, session: Session, grant: downloads.Grant) -> ArtifactEntry | None:
+        """The entry the URL names (NotFound when gone); None for the manifest."""
+        artifact = self._download_version(session, grant)
+        if grant.path is None:
+            return None
+        entry = versions.file(session, artifact, grant.path)
+        if entry is None:
+            raise NotFound(f"no file {grant.path!r} in artifact {grant.artifact_id}")
+        return entry
+
+    async def _md5_of(self, sha256: str) -> str:
+        md5 = hashlib.md5(usedforsecurity=False)
+        async for chunk in self.store.read(sha256):
+            md5.update(chunk)
+        return base64.b64encode(md5.digest()).decode()

@@ -1,0 +1,156 @@
+"""The GraphQL side of the official wandb client logging an artifact version: createArtifactFiles and
+createArtifactManifest / updateArtifactManifest hand out upload URLs (runs/uploads.py) for a PENDING version's
+files and its W&B manifest, which the PUTs bring (http/wandb_routes.py); commitArtifact then makes the version's
+entries what the manifest lists (versions.commit). schema.py mixes ArtifactUploadMutations into Mutation."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import strawberry
+
+from ..artifacts import downloads, manifests, versions
+from ..runs import uploads
+from ..settings import of_session
+from ..tables import Artifact as ArtifactRow
+from ..tables import utcnow
+from .artifacts import Artifact
+from .base import DateTime, Info, Int64, PageInfo, given
+from .files import File, FileConnection, FileEdge
+
+
+@strawberry.enum
+class ArtifactManifestType(Enum):
+    FULL = "FULL"
+    INCREMENTAL = "INCREMENTAL"
+    PATCH = "PATCH"
+
+
+@strawberry.enum
+class ArtifactStorageLayout(Enum):
+    V1 = "V1"
+    V2 = "V2"
+
+
+@strawberry.type
+class ArtifactManifest:
+    """A version's manifest, one per version (its id is the version's)."""
+
+    id: strawberry.ID
+    type: ArtifactManifestType
+    file: File
+
+    @classmethod
+    def download(cls, info: Info, version: versions.Version) -> ArtifactManifest:
+        """A committed version's manifest, its file's directUrl signed for the viewer."""
+        ctx, artifact = info.context, version.artifact
+        url = downloads.url(of_session(ctx.session.info), downloads.Grant(ctx.viewer.user_id, artifact.id, None),
+                            base_url=ctx.base_url)
+        file = File(id=strawberry.ID(f"{artifact.id}:{manifests.NAME}"), name=manifests.NAME, size_bytes=Int64(0),
+                    digest="", updated_at=DateTime(artifact.updated_at or artifact.created_at), url=url,
+                    direct_url=url, storage_path=manifests.NAME)
+        return cls(id=strawberry.ID(str(artifact.id)), type=ArtifactManifestType.FULL, file=file)
+
+
+def _slot(info: Info, artifact: ArtifactRow, name: str, upload_url: str, digest: str = "") -> File:
+    """A file to PUT: `digest` is the MD5 it was declared with."""
+    return File(id=strawberry.ID(f"{artifact.id}:{name}"), name=name, size_bytes=Int64(0), digest=digest,
+                updated_at=DateTime(utcnow()), url=versions.path_url(artifact, name), upload_url=upload_url,
+                storage_path=name, artifact=Artifact.of(versions.Version(artifact, artifact.collection, None)))
+
+
+def _manifest(info: Info, artifact_id: object, name: str | None, include_upload: bool = True) -> ArtifactManifest:
+    ctx = info.context
+    artifact = versions.pending_writable(ctx.session, ctx.viewer, artifact_id)
+    name = name or manifests.NAME
+    url = uploads.manifest_url(of_session(ctx.session.info), artifact, ctx.viewer.user_id, name,
+                               base_url=ctx.base_url)
+    return ArtifactManifest(id=strawberry.ID(str(artifact.id)), type=ArtifactManifestType.FULL,
+                            file=_slot(info, artifact, name, url))
+
+
+@strawberry.input
+class CreateArtifactManifestInput:
+    """W&B's input: the entity, project and run are the version's already; a manifest is always FULL here."""
+
+    artifact_id: strawberry.ID = strawberry.field(name="artifactID")
+    name: str
+    digest: str
+    entity_name: str | None = strawberry.UNSET
+    project_name: str | None = strawberry.UNSET
+    run_name: str | None = strawberry.UNSET
+    base_artifact_id: strawberry.ID | None = strawberry.field(default=strawberry.UNSET, name="baseArtifactID")
+    type: ArtifactManifestType | None = strawberry.UNSET
+    include_upload: bool | None = strawberry.UNSET
+    client_mutation_id: str | None = strawberry.UNSET
+
+
+@strawberry.input
+class UpdateArtifactManifestInput:
+    artifact_manifest_id: strawberry.ID = strawberry.field(name="artifactManifestID")
+    digest: str | None = strawberry.UNSET
+    base_artifact_id: strawberry.ID | None = strawberry.field(default=strawberry.UNSET, name="baseArtifactID")
+    client_mutation_id: str | None = strawberry.UNSET
+
+
+@strawberry.type
+class ArtifactManifestPayload:
+    artifact_manifest: ArtifactManifest
+
+
+@strawberry.input
+class UploadPartsInput:
+    part_number: Int64
+    hex_md5: str = strawberry.field(name="hexMD5")
+
+
+@strawberry.input
+class CreateArtifactFileSpecInput:
+    artifact_id: strawberry.ID = strawberry.field(name="artifactID")
+    name: str
+    md5: str
+    mimetype: str | None = strawberry.UNSET
+    artifact_manifest_id: strawberry.ID | None = strawberry.field(default=strawberry.UNSET,
+                                                                 name="artifactManifestID")
+    upload_parts_input: list[UploadPartsInput] | None = strawberry.UNSET
+
+
+@strawberry.input
+class CreateArtifactFilesInput:
+    artifact_files: list[CreateArtifactFileSpecInput]
+    storage_layout: ArtifactStorageLayout | None = strawberry.UNSET
+    cloud_region_id: strawberry.ID | None = strawberry.field(default=strawberry.UNSET, name="cloudRegionID")
+    client_mutation_id: str | None = strawberry.UNSET
+
+
+@strawberry.type
+class CreateArtifactFilesPayload:
+    files: FileConnection
+
+
+@strawberry.type
+class ArtifactUploadMutations:
+    @strawberry.mutation
+    def create_artifact_manifest(self, info: Info,
+                                 input: CreateArtifactManifestInput) -> ArtifactManifestPayload | None:
+        i = given(input)
+        return ArtifactManifestPayload(artifact_manifest=_manifest(info, i.artifact_id, i.name))
+
+    @strawberry.mutation
+    def update_artifact_manifest(self, info: Info,
+                                 input: UpdateArtifactManifestInput) -> ArtifactManifestPayload | None:
+        return ArtifactManifestPayload(artifact_manifest=_manifest(info, input.artifact_manifest_id, None))
+
+    @strawberry.mutation
+    def create_artifact_files(self, info: Info, input: CreateArtifactFilesInput) -> CreateArtifactFilesPayload | None:
+        ctx, specs = info.context, input.artifact_files
+        settings, slots = of_session(ctx.session.info), []
+        for artifact_id in dict.fromkeys(spec.artifact_id for spec in specs):
+            named = [(spec.name, manifests.check_md5(spec.md5, f"file {spec.name!r}: md5"))
+                     for spec in specs if spec.artifact_id == artifact_id]
+            artifact = versions.pending_writable(ctx.session, ctx.viewer, artifact_id)
+            urls = uploads.artifact_urls(settings, artifact, ctx.viewer.user_id, named, base_url=ctx.base_url)
+            slots += [_slot(info, artifact, path, url, md5) for (path, md5), url in zip(named, urls)]
+        return CreateArtifactFilesPayload(files=FileConnection(
+            edges=[FileEdge(node=slot, cursor=str(index)) for index, slot in enumerate(slots)],
+            page_info=PageInfo(end_cursor=None, has_next_page=False), counted=lambda: len(slots)))

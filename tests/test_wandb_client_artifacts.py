@@ -1,0 +1,210 @@
+"""Artifacts through the official wandb client, unchanged (its pinned release, in .venv-wandb), against a real
+runbase server on SQLite and PostgreSQL: one wandb process logs a version (add_file, add_dir and a file://
+reference, with aliases and metadata); what it logged must read back identically through runbase's own Api,
+with its lineage. A logging proxy (official_client.py) records what the client sent, written to
+test-outputs/wandb-VERSION-artifacts-BACKEND.json, and all of it must be answered.
+
+The upload side is also driven directly, without wandb: a file whose contents do not have the MD5 its upload
+URL was made for, an upload URL of another version, and a manifest naming a file never uploaded are refused
+clearly, and nothing wrong is stored."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from conftest import Server
+from official_client import VERSION, LoggingProxy, need_wandb, run_wandb, wandb_environment
+from test_wandb_client import NOT_ANSWERED, Logged
+
+FILES = {"data.txt": b"hello\n", "dir/a.txt": b"aaa\n", "dir/sub/b.bin": bytes(range(256))}
+REFERENCED = b"referenced\n"
+LOG = """
+import os, wandb
+run = wandb.init(project="arts", id="logger", job_type="prepare")
+with open("data.txt", "wb") as out:
+    out.write(FILES["data.txt"])
+for name, contents in FILES.items():
+    if name.startswith("dir/"):
+        os.makedirs(os.path.dirname(os.path.join("d", name[4:])), exist_ok=True)
+        with open(os.path.join("d", name[4:]), "wb") as out:
+            out.write(contents)
+with open("ref.txt", "wb") as out:
+    out.write(REFERENCED)
+artifact = wandb.Artifact("ds", type="dataset", description="from wandb", metadata={"rows": 3, "source": "w"})
+artifact.add_file("data.txt")
+artifact.add_dir("d", name="dir")
+artifact.add_reference("file://" + os.path.abspath("ref.txt"), name="ref.txt")
+run.log_artifact(artifact, aliases=["best"])
+run.finish()
+"""
+
+
+@pytest.fixture(scope="module")
+def logged(server: Server, backend: str, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    need_wandb()
+    user = f"wa-{uuid.uuid4().hex[:8]}"
+    key = server.create_user(user)
+    home = tmp_path_factory.mktemp("wandb-artifacts")
+    with LoggingProxy(server) as proxy:
+        env = {**wandb_environment(proxy, home), "WANDB_API_KEY": key}
+        run_wandb(f"FILES = {FILES!r}\nREFERENCED = {REFERENCED!r}\n{LOG}", env, cwd=home)
+        recorded = proxy.record(f"wandb-{VERSION}-artifacts-{backend}")
+    yield Logged(server, proxy, user, key, home, recorded)  # run_dir: where the script ran
+
+
+def _md5(contents: bytes) -> str:
+    return base64.b64encode(hashlib.md5(contents).digest()).decode()
+
+
+def test_every_operation_the_client_sent_was_answered(logged: Logged) -> None:
+    operations = set(logged.recorded["graphql_operations"])
+    assert {"CreateArtifact", "CreateArtifactFiles", "CreateArtifactManifest", "CommitArtifact"} <= operations
+    assert set(logged.recorded["not_answered"]) <= set(NOT_ANSWERED), logged.recorded
+
+
+def test_a_logged_version_reads_back_through_runbase(logged: Logged) -> None:
+    version = logged.api().artifact(f"{logged.user}/arts/ds:best")
+    assert (version.type, version.version, version.state) == ("dataset", "v0", "COMMITTED")
+    assert sorted(version.aliases) == ["best", "latest"]
+    assert (version.description, version.metadata) == ("from wandb", {"rows": 3, "source": "w"})
+    stored = version.manifest.entries
+    assert set(stored) == {*FILES, "ref.txt"}
+    for path, contents in FILES.items():
+        assert (stored[path].digest, stored[path].size, stored[path].ref) == (
+            hashlib.sha256(contents).hexdigest(), len(contents), None), path
+    reference = stored["ref.txt"]
+    assert reference.ref == "file://" + str(logged.run_dir / "ref.txt")
+    assert (reference.digest, reference.size) == (_md5(REFERENCED), len(REFERENCED))
+    assert (version.file_count, version.size) == (4, sum(map(len, FILES.values())) + len(REFERENCED))
+    for path, contents in FILES.items():
+        assert Path(version.get_entry(path).download(str(logged.run_dir / "rb"))).read_bytes() == contents
+    run = version.logged_by()
+    assert run is not None and run.id == "logger"
+
+
+# ------------------------------------------------------------------ uploads, driven directly
+
+CREATE = """mutation($i: CreateArtifactInput!) { createArtifact(input: $i) { artifact { id } } }"""
+FILE_URLS = """mutation($i: CreateArtifactFilesInput!) { createArtifactFiles(input: $i) {
+    files { edges { node { storagePath uploadUrl artifact { id } } } } } }"""
+MANIFEST_URL = """mutation($i: CreateArtifactManifestInput!) { createArtifactManifest(input: $i) {
+    artifactManifest { id file { uploadUrl } } } }"""
+COMMIT = """mutation($i: CommitArtifactInput!) { commitArtifact(input: $i) { artifact { id state fileCount } } }"""
+ENTRIES = """query($id: ID!) { artifact(id: $id) { state fileCount files { edges { node { path digest } } } } }"""
+
+
+def _ok(server: Server, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+    answer = server.graphql(query, variables)
+    assert "errors" not in answer, answer
+    return answer["data"]  # type: ignore[no-any-return]
+
+
+def _pending(server: Server, project: str) -> str:
+    made = _ok(server, CREATE, {"i": {"projectName": project, "artifactTypeName": "dataset",
+                                      "artifactCollectionName": "direct"}})
+    return str(made["createArtifact"]["artifact"]["id"])
+
+
+def _file_url(server: Server, artifact_id: str, name: str, contents: bytes) -> str:
+    made = _ok(server, FILE_URLS, {"i": {"storageLayout": "V2", "artifactFiles": [
+        {"artifactID": artifact_id, "name": name, "md5": _md5(contents)}]}})
+    [edge] = made["createArtifactFiles"]["files"]["edges"]
+    assert edge["node"]["storagePath"] == name and edge["node"]["artifact"]["id"] == artifact_id
+    return str(edge["node"]["uploadUrl"])
+
+
+def _manifest(contents: dict[str, bytes]) -> bytes:
+    return json.dumps({"version": 1, "storagePolicy": "wandb-storage-policy-v1", "storagePolicyConfig": {},
+                       "contents": {path: {"digest": _md5(body), "size": len(body)}
+                                    for path, body in contents.items()}}).encode()
+
+
+def _put_manifest(server: Server, artifact_id: str, body: bytes) -> httpx.Response:
+    made = _ok(server, MANIFEST_URL, {"i": {"artifactID": artifact_id, "name": "wandb_manifest.json",
+                                            "digest": "x"}})
+    return httpx.put(made["createArtifactManifest"]["artifactManifest"]["file"]["uploadUrl"], content=body)
+
+
+def _entries(server: Server, artifact_id: str) -> dict[str, Any]:
+    found = _ok(server, ENTRIES, {"id": artifact_id})["artifact"]
+    return {"state": found["state"], "files": {edge["node"]["path"]: edge["node"]["digest"]
+                                              for edge in found["files"]["edges"]}}
+
+
+def test_an_upload_with_other_contents_than_its_md5_is_refused(server: Server) -> None:
+    artifact_id = _pending(server, f"wa-md5-{uuid.uuid4().hex[:8]}")
+    url = _file_url(server, artifact_id, "a.txt", b"declared")
+    for headers in ({}, {"Content-MD5": _md5(b"tampered")}):
+        refused = httpx.put(url, content=b"tampered", headers=headers)
+        assert refused.status_code == 400 and refused.json()["errors"][0]["extensions"]["code"] == "DIGEST_MISMATCH"
+    assert _entries(server, artifact_id) == {"state": "PENDING", "files": {}}
+    assert httpx.put(url, content=b"declared", headers={"Content-MD5": _md5(b"declared")}).status_code == 200
+    assert _entries(server, artifact_id)["files"] == {"a.txt": hashlib.sha256(b"declared").hexdigest()}
+
+
+def test_an_upload_url_is_bound_to_its_version(server: Server) -> None:
+    """A token changed to name another version fails its signature; the version it names stays as it was."""
+    project = f"wa-bound-{uuid.uuid4().hex[:8]}"
+    mine, other = _pending(server, project), _pending(server, project)
+    url = _file_url(server, mine, "a.txt", b"mine")
+    payload, signature = url.rsplit("/", 1)[1].split(".")
+    fields = json.loads(base64.urlsafe_b64decode(payload + "=="))
+    moved = base64.urlsafe_b64encode(json.dumps({**fields, "a": int(other)}).encode()).decode().rstrip("=")
+    refused = httpx.put(f"{server.url}/files/uploads/{moved}.{signature}", content=b"mine")
+    assert refused.status_code == 403 and "not valid" in refused.json()["errors"][0]["message"]
+    assert _entries(server, other)["files"] == {}
+    _ok(server, COMMIT, {"i": {"artifactID": mine}})
+    late = httpx.put(url, content=b"mine")  # the version is committed: its files cannot change
+    assert late.status_code == 400 and "committed" in late.json()["errors"][0]["message"]
+
+
+def test_a_commit_with_a_file_missing_from_the_uploads_is_refused(server: Server) -> None:
+    artifact_id = _pending(server, f"wa-missing-{uuid.uuid4().hex[:8]}")
+    assert httpx.put(_file_url(server, artifact_id, "a.txt", b"a"), content=b"a").status_code == 200
+    assert _put_manifest(server, artifact_id, _manifest({"a.txt": b"a", "b.txt": b"b"})).status_code == 200
+    answer = server.graphql(COMMIT, {"i": {"artifactID": artifact_id}})
+    assert "file 'b.txt' of its manifest was not uploaded" in answer["errors"][0]["message"], answer
+    assert _entries(server, artifact_id) == {"state": "PENDING", "files": {"a.txt": hashlib.sha256(b"a").hexdigest()}}
+    bad = _put_manifest(server, artifact_id, b'{"version": 1, "storagePolicy": "other", "contents": {}}')
+    assert bad.status_code == 400 and "storagePolicy" in bad.json()["errors"][0]["message"]
+    assert httpx.put(_file_url(server, artifact_id, "b.txt", b"b"), content=b"b").status_code == 200
+    committed = _ok(server, COMMIT, {"i": {"artifactID": artifact_id}})["commitArtifact"]["artifact"]
+    assert (committed["state"], committed["fileCount"]) == ("COMMITTED", 2)
+
+
+MANIFEST = """query($id: ID!) { artifact(id: $id) { currentManifest { id file { directUrl } } } }"""
+
+
+def test_a_version_logged_by_runbase_has_a_w_and_b_manifest(server: Server) -> None:
+    """MD5s runbase's SDK never sent are computed from the blobs; the signed URL works without a key, for the
+    user it was made for only while they may read the version."""
+    project = f"wa-manifest-{uuid.uuid4().hex[:8]}"
+    files = {"a.txt": b"first", "dir/b.bin": bytes(range(100))}
+    artifact_id = _pending(server, project)
+    for path, body in files.items():
+        assert httpx.put(_file_url(server, artifact_id, path, body), content=body).status_code == 200
+    blob = hashlib.sha256(b"stored by runbase").hexdigest()
+    assert httpx.put(f"{server.url}/files/blobs/{blob}", content=b"stored by runbase",
+                     headers={"Authorization": f"Bearer {server.key}"}).status_code in (200, 201)
+    _ok(server, "mutation($i: AddArtifactFilesInput!) { addArtifactFiles(input: $i) { fileCount } }",
+        {"i": {"artifactID": artifact_id, "files": json.dumps([{"path": "own.txt", "sha256": blob, "size": 17}])}})
+    assert server.graphql(MANIFEST, {"id": artifact_id})["data"]["artifact"]["currentManifest"] is None  # PENDING
+    _ok(server, COMMIT, {"i": {"artifactID": artifact_id}})
+    url = _ok(server, MANIFEST, {"id": artifact_id})["artifact"]["currentManifest"]["file"]["directUrl"]
+    answer = httpx.get(url)
+    assert answer.status_code == 200, answer.text
+    manifest = answer.json()
+    assert (manifest["version"], manifest["storagePolicy"]) == (1, "wandb-storage-policy-v1")
+    expected = {**files, "own.txt": b"stored by runbase"}
+    assert {path: (entry["digest"], entry["size"]) for path, entry in manifest["contents"].items()} == {
+        path: (_md5(body), len(body)) for path, body in expected.items()}
+    token = url.split("/files/downloads/", 1)[1].split("/")[0]
+    forged = httpx.get(f"{server.url}/files/downloads/{token[:-3]}AAA/wandb_manifest.json")
+    assert forged.status_code == 403 and "not valid" in forged.json()["errors"][0]["message"]
