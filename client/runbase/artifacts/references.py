@@ -2,11 +2,10 @@
 
 file:// files and directories are hashed (SHA-256) when added and checked when downloaded.
 http(s):// URLs record the server's ETag, or the SHA-256 of the body when there is none, and a
-download that no longer matches is refused. s3:// and gs:// objects are recorded without being
-fetched (runbase holds no cloud credentials): their checksum is the object version written in the
-URI, if any, and downloading them is not supported. Any other scheme (azure://, custom://...) is
-tracked only: its digest is the SHA-256 of the URI itself (so a version changes when the URI does), its
-size is unknown, and download cannot fetch it (allow_missing_references=True skips it).
+download that no longer matches is refused. s3:// and gs:// objects and prefixes are read with the
+caller's own credentials (buckets.py). Any other scheme (azure://, custom://...) is tracked only: its
+digest is the SHA-256 of the URI itself (so a version changes when the URI does), its size is unknown,
+and download cannot fetch it (allow_missing_references=True skips it).
 
 The file:// and http(s):// references of a version someone else logged are fetched only when the caller
 opts in (download(allow_unverified_references=True)): its logger chose both the URI and its checksum."""
@@ -22,17 +21,17 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import parse_qs, unquote, urlparse
+from urllib.parse import unquote, urlparse
 
 import httpx
 
 from ..files import CHUNK, digest_of
+from . import buckets
 from .cache import copy_hashing
 from .manifest import ArtifactManifestEntry
 from .names import check_path
 
 DEFAULT_MAX_OBJECTS = 10_000_000
-CLOUD_SCHEMES = ("s3", "gs")
 FETCHED_SCHEMES = ("file", "http", "https")
 # A URI's scheme (RFC 3986), two characters at least so that a Windows path "C:\\x" is not taken for one.
 SCHEME = re.compile(r"[a-z][a-z0-9+.-]+")
@@ -61,8 +60,8 @@ def entries_for(uri: str, name: str | None = None, checksum: bool = True,
         return _file_entries(uri, name, checksum, DEFAULT_MAX_OBJECTS if max_objects is None else max_objects)
     if scheme in ("http", "https"):
         return [_http_entry(uri, name, checksum)]
-    if scheme in CLOUD_SCHEMES:
-        return [_cloud_entry(uri, name)]
+    if scheme in buckets.SCHEMES:
+        return buckets.entries(uri, name, max_objects) if checksum else [buckets.unchecked_entry(uri, name)]
     if SCHEME.fullmatch(scheme):
         return [_tracked_entry(uri, name)]
     raise ValueError(f"cannot add a reference to {uri!r}: a reference is a URI with a scheme (file:///abs/path, "
@@ -150,18 +149,6 @@ def _http_entry(uri: str, name: str | None, checksum: bool) -> ArtifactManifestE
     return ArtifactManifestEntry(name, hasher.hexdigest(), size, ref=uri, extra={"checksum": "sha256"})
 
 
-def _cloud_entry(uri: str, name: str | None) -> ArtifactManifestEntry:
-    parsed = urlparse(uri)
-    if not parsed.netloc:
-        raise ValueError(f"cannot add a reference to {uri!r}: it names no bucket")
-    key = parsed.path.rstrip("/")
-    version: str | None = parsed.fragment
-    if parsed.scheme == "s3":
-        version = next(iter(parse_qs(parsed.query).get("versionId", [])), None)
-    name = name or check_path(posixpath.basename(key) or parsed.netloc)
-    return ArtifactManifestEntry(name, version or None, None, ref=uri, extra={"versionID": version} if version else {})
-
-
 def _tracked_entry(uri: str, name: str | None) -> ArtifactManifestEntry:
     """A reference of a scheme runbase cannot read: recorded under the SHA-256 of the URI, size unknown."""
     parsed = urlparse(uri)
@@ -172,15 +159,15 @@ def _tracked_entry(uri: str, name: str | None) -> ArtifactManifestEntry:
 
 
 def check_fetchable(entry: ArtifactManifestEntry, allow_missing: bool) -> bool:
-    """Whether download() can fetch the reference; raises for one it never can (s3/gs, or a tracked scheme
-    unless `allow_missing`), so that a download refuses before it writes anything."""
+    """Whether download() can fetch the reference; raises for one it cannot (a tracked scheme unless
+    `allow_missing`, s3/gs without obstore), so that a download refuses before it writes anything."""
     uri = entry.ref_target()
     scheme = urlparse(uri).scheme
     if scheme in FETCHED_SCHEMES:
         return True
-    if scheme in CLOUD_SCHEMES:
-        raise NotImplementedError(f"downloading cloud references ({uri}) is not supported: runbase records s3:// "
-                                  "and gs:// references without fetching them, since it holds no cloud credentials")
+    if scheme in buckets.SCHEMES:
+        buckets.require()
+        return True
     if allow_missing:
         return False
     raise ValueError(f"cannot download the reference {entry.path!r} ({uri}): runbase tracks {scheme}:// references "
@@ -193,8 +180,11 @@ def download(entry: ArtifactManifestEntry, target: Path, allow_missing: bool) ->
     if not check_fetchable(entry, allow_missing):
         return False
     uri = entry.ref_target()
-    if urlparse(uri).scheme == "file":
+    scheme = urlparse(uri).scheme
+    if scheme == "file":
         return _download_file(entry, uri, target, allow_missing)
+    if scheme in buckets.SCHEMES:
+        return buckets.download(entry, uri, target, allow_missing)
     return _download_http(entry, uri, target, allow_missing)
 
 

@@ -1,0 +1,149 @@
+"""References to objects in S3 and GCS buckets, read with the caller's own credentials.
+
+A reference is checksummed when added, as W&B's client does it: the object's metadata gives its ETag (the
+digest), size and version, and a prefix is expanded into one entry per object under it, up to max_objects. A
+download fetches the recorded version where the bucket keeps versions, and otherwise asks for the object only if
+its ETag is still the recorded one, so a changed object is refused rather than written.
+
+The store client is obstore (the `cloud` extra, also part of the server's): credentials, region and endpoint come
+from the usual environment variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION,
+AWS_ENDPOINT_URL, AWS_ALLOW_HTTP for an http:// endpoint; GOOGLE_SERVICE_ACCOUNT for GCS). runbase's tests run the
+s3:// scheme against an S3-compatible server; gs:// goes through the same calls but is not tested here."""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+from .manifest import ArtifactManifestEntry
+from .names import check_path
+
+SCHEMES = ("s3", "gs")
+DEFAULT_MAX_OBJECTS = 10_000_000
+
+
+class _Where:
+    """A reference's bucket, key and pinned version (s3: ?versionId=, gs: #generation)."""
+
+    def __init__(self, uri: str) -> None:
+        parsed = urlparse(uri)
+        if not parsed.netloc:
+            raise ValueError(f"cannot add a reference to {uri!r}: it names no bucket")
+        self.scheme, self.bucket, self.key = parsed.scheme, parsed.netloc, parsed.path.lstrip("/")
+        pinned = parse_qs(parsed.query).get("versionId", [None])[0] if self.scheme == "s3" else parsed.fragment
+        self.version: str | None = pinned or None
+
+    def uri(self, key: str, version: str | None) -> str:
+        if version is None:
+            return f"{self.scheme}://{self.bucket}/{key}"
+        return f"{self.scheme}://{self.bucket}/{key}" + (f"?versionId={version}" if self.scheme == "s3" else
+                                                          f"#{version}")
+
+
+def require() -> Any:
+    """obstore, or an error saying how to install it."""
+    try:
+        import obstore
+    except ImportError:
+        raise ImportError("s3:// and gs:// references are read with obstore: pip install 'runbase[cloud]'") from None
+    return obstore
+
+
+def _store(where: _Where) -> Any:
+    """A client for the bucket; a store that does not answer fails within a minute rather than obstore's three."""
+    from obstore.store import from_url
+
+    return from_url(f"{where.scheme}://{where.bucket}",
+                    retry_config={"max_retries": 3, "retry_timeout": timedelta(seconds=60)})
+
+
+def _etag(value: str | None) -> str | None:
+    return value.removeprefix("W/").strip('"') if value else None
+
+
+def unchecked_entry(uri: str, name: str | None) -> ArtifactManifestEntry:
+    """checksum=False: the URI alone, its pinned version (if any) as the digest; nothing is read."""
+    where = _Where(uri)
+    name = name or check_path(posixpath.basename(where.key.rstrip("/")) or where.bucket)
+    extra = {"versionID": where.version} if where.version else {}
+    return ArtifactManifestEntry(name, where.version, None, ref=uri, extra=extra)
+
+
+def _entry(where: _Where, path: str, meta: dict[str, Any]) -> ArtifactManifestEntry:
+    etag, version = _etag(meta.get("e_tag")), meta.get("version")
+    extra: dict[str, Any] = {"etag": etag} if etag else {}
+    if version:
+        extra["versionID"] = version
+    return ArtifactManifestEntry(check_path(path), etag, int(meta["size"]), ref=where.uri(meta["path"], version),
+                                 extra=extra)
+
+
+def entries(uri: str, name: str | None, max_objects: int | None) -> list[ArtifactManifestEntry]:
+    """One entry for an object, or one per object under a prefix (named by their paths below it)."""
+    obstore = require()
+    where = _Where(uri)
+    store = _store(where)
+    if where.key and not where.key.endswith("/"):
+        try:
+            meta = obstore.head(store, where.key) if where.version is None else obstore.get(
+                store, where.key, options={"version": where.version, "head": True}).meta
+        except FileNotFoundError:
+            if where.version is not None:
+                raise ValueError(f"cannot add a reference to {uri!r}: no such object version") from None
+        else:
+            return [_entry(where, name or posixpath.basename(where.key), meta)]
+    prefix = where.key.rstrip("/") + "/" if where.key else ""
+    limit = DEFAULT_MAX_OBJECTS if max_objects is None else max_objects
+    found: list[dict[str, Any]] = []
+    for batch in obstore.list(store, prefix=prefix or None, chunk_size=1000):
+        found.extend(batch)
+        if len(found) > limit:
+            raise ValueError(f"{uri!r} holds more than max_objects={limit} objects")
+    if not found:
+        raise ValueError(f"cannot add a reference to {uri!r}: there is no object at or under it")
+    base = name.strip("/") if name else ""
+    return [_entry(where, posixpath.join(base, meta["path"][len(prefix):]) if base else meta["path"][len(prefix):],
+                   meta) for meta in sorted(found, key=lambda meta: meta["path"])]
+
+
+def download(entry: ArtifactManifestEntry, uri: str, target: Path, allow_missing: bool) -> bool:
+    """Fetch the object into `target`: its recorded version, or the object only while its ETag is the recorded
+    one. False when it is gone and `allow_missing`."""
+    obstore = require()
+    from obstore.exceptions import PreconditionError
+
+    where = _Where(uri)
+    version = entry.extra.get("versionID") or where.version
+    options: dict[str, Any] = {"version": version} if version else {}
+    if not version and entry.digest and "etag" in entry.extra:
+        options["if_match"] = f'"{entry.digest}"'
+    try:
+        result = obstore.get(_store(where), where.key, options=options)
+    except FileNotFoundError:
+        if allow_missing:
+            return False
+        raise FileNotFoundError(f"the reference {entry.path!r} points to {uri}, which no longer exists") from None
+    except PreconditionError:
+        raise ValueError(f"the reference {entry.path!r} ({uri}) changed since it was logged: its ETag is no "
+                         f"longer {entry.digest!r}") from None
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    try:
+        size = 0
+        with os.fdopen(fd, "wb") as out:
+            for chunk in result.stream():
+                out.write(chunk)
+                size += len(chunk)
+        if entry.size is not None and size != entry.size:
+            raise ValueError(f"the reference {entry.path!r} ({uri}) changed since it was logged: {size} bytes, "
+                             f"not {entry.size}")
+        os.replace(temp, target)
+        return True
+    finally:
+        if os.path.exists(temp):
+            os.unlink(temp)
