@@ -65,6 +65,32 @@ run = wandb.init(project="official", id="wb2")
 run.log({"loss": 1.0})
 run.finish(exit_code=3)
 """
+# Resuming: a run of its own, one logged by runbase's SDK (its rows made through the same GraphQL), and the two
+# refusals W&B's client makes from what the server answers.
+RESUME = """
+import sys, wandb
+run = wandb.init(project="official", id="wb3")
+for step in range(5):
+    run.log({"loss": step})
+print("first part")
+run.finish()
+run = wandb.init(project="official", id="wb3", resume="must")
+for step in range(5):
+    run.log({"loss": 10 + step})
+print("second part")
+run.finish()
+run = wandb.init(project="official", id="rb1", resume="must")
+for step in range(3):
+    run.log({"loss": 100 + step})
+run.finish()
+for mode, name in (("must", "missing"), ("never", "wb3")):
+    try:
+        wandb.init(project="official", id=name, resume=mode)
+    except Exception as exc:
+        print("REFUSED", mode, type(exc).__name__, file=sys.__stdout__)
+    else:
+        sys.exit(f"resume={mode} of {name} was not refused")
+"""
 OWN_FILES = {"config.yaml", "output.log", "requirements.txt", "wandb-metadata.json", "wandb-summary.json", "notes.txt"}
 
 
@@ -76,6 +102,7 @@ class Logged:
     key: str
     run_dir: Path
     recorded: dict[str, Any]
+    resumed: str
 
     def api(self) -> Any:
         import runbase
@@ -104,8 +131,20 @@ def logged(server: Server, backend: str, tmp_path_factory: pytest.TempPathFactor
         [run_dir] = [line.split(" ", 1)[1] for line in result.stdout.splitlines() if line.startswith("RUN_DIR ")]
         run_wandb(FAILING, {**env, "WANDB_API_KEY": key, "WANDB_CONFIG_DIR": str(home / "other-config"),
                             "HOME": str(home / "other-home")}, cwd=home)
+        _log_with_runbase(server, key, "rb1", [{"_step": step, "loss": float(step)} for step in range(3)])
+        resumed = run_wandb(RESUME, {**env, "WANDB_API_KEY": key}, cwd=home)
         recorded = proxy.record(f"wandb-{VERSION}-operations-{backend}")
-        yield Logged(server, proxy, user, key, Path(run_dir), recorded)
+        yield Logged(server, proxy, user, key, Path(run_dir), recorded, resumed.stdout)
+
+
+def _log_with_runbase(server: Server, key: str, run: str, rows: list[dict[str, Any]]) -> None:
+    made = server.graphql('mutation($r: String!) { upsertBucket(input: {modelName: "official", name: $r}) '
+                          "{ inserted } }", {"r": run}, key=key)
+    assert "errors" not in made, made
+    logged = server.graphql('mutation($r: String!, $rows: JSONString!) { logHistory(input: {projectName: "official", '
+                            "runName: $r, rows: $rows}) { historyLineCount } }", {"r": run, "rows": json.dumps(rows)},
+                            key=key)
+    assert "errors" not in logged, logged
 
 
 def test_every_operation_the_client_sent_was_answered(logged: Logged) -> None:
@@ -171,6 +210,22 @@ def test_a_run_that_exits_with_an_error_fails(logged: Logged) -> None:
     stored = logged.server.run("wb2", project="official", entity=logged.user, key=logged.key)
     assert stored is not None and (stored["state"], stored["exitCode"]) == ("failed", 3)
     assert stored["historyLineCount"] == 1
+
+
+def test_runs_resume_where_they_stopped(logged: Logged) -> None:
+    """The client reads the run back (RunResumeStatus) and goes on after its last step, its console after its last
+    line; resume="must" of a missing run and "never" of an existing one are refused as W&B refuses them."""
+    assert "REFUSED must UsageError" in logged.resumed and "REFUSED never UsageError" in logged.resumed
+    run = logged.api().run(f"{logged.user}/official/wb3")
+    assert run.state == "finished"
+    assert [(row["_step"], row["loss"]) for row in run.scan_history()] == [
+        *((step, step) for step in range(5)), *((5 + step, 10 + step) for step in range(5))]
+    console = run.console_output(tail=100)
+    assert console.index("first part") < console.index("second part")
+    by_runbase = logged.api().run(f"{logged.user}/official/rb1")
+    assert [(row["_step"], row["loss"]) for row in by_runbase.scan_history()] == [
+        (0, 0.0), (1, 1.0), (2, 2.0), (3, 100), (4, 101), (5, 102)]
+    assert "RunResumeStatus" in logged.recorded["graphql_operations"]
 
 
 # ------------------------------------------------------------------ the routes, driven directly

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any, NamedTuple, TypeVar
 
@@ -47,6 +48,11 @@ class Project(ProjectArtifacts, ProjectSweeps):
 
     @strawberry.field
     def run(self, info: Info, name: str) -> Run | None:
+        row = runs.find(info.context.session, info.context.viewer, self.entity_name, self.name, name=name)
+        return None if row is None else Run.of(row)
+
+    @strawberry.field
+    def bucket(self, info: Info, name: str, missing_ok: bool | None = strawberry.UNSET) -> Run | None:
         row = runs.find(info.context.session, info.context.viewer, self.entity_name, self.name, name=name)
         return None if row is None else Run.of(row)
 
@@ -280,6 +286,30 @@ class Run(RunFiles, RunArtifacts, RunSweep):
     def console_line_count(self) -> Int64:
         return Int64(self.row.console_line_count or 0)
 
+    @strawberry.field
+    def log_line_count(self) -> int:
+        return self.row.console_line_count or 0
+
+    @strawberry.field
+    def history_tail(self, info: Info) -> str:
+        return _tail(history.last_row(info.context.session, self.row))
+
+    @strawberry.field
+    def events_tail(self, info: Info) -> str:
+        return _tail(history.last_row(info.context.session, self.row, system=True))
+
+    @strawberry.field
+    def wandb_config(self, info: Info, keys: list[str] | None = strawberry.UNSET) -> JSONString:
+        internal = (self.row.config or {}).get("_wandb")
+        internal = {"t": {}, **(internal if isinstance(internal, dict) else {})}
+        wanted = given(keys)
+        chosen = internal if wanted is None else {key: internal[key] for key in wanted if key in internal}
+        return info.context.document(chosen, "wandbConfig")
+
+
+def _tail(row: str | None) -> str:
+    return json.dumps([] if row is None else [row])
+
 
 MAX_HISTORY_PAGE = 100_000
 MAX_SAMPLES = 100_000
@@ -461,6 +491,10 @@ class RunQueries:
     @strawberry.field
     def project(self, info: Info, name: str | None, entity_name: str | None = strawberry.UNSET) -> Project | None:
         """None for a name that is null, as W&B's client may send one."""
+        return None if name is None else readable_project(info, given(entity_name), name)
+
+    @strawberry.field
+    def model(self, info: Info, name: str | None, entity_name: str | None = strawberry.UNSET) -> Project | None:
         return None if name is None else readable_project(info, given(entity_name), name)
 
     @strawberry.field

@@ -1075,6 +1075,21 @@ def events(session: Session, run: Run, samples: int, *, budget: pagination.Answe
     return text.decode().split("\n") if text else []
 
 
+TAIL_SPAN = 64
+
+
+def last_row(session: Session, run: Run, *, system: bool = False) -> str | None:
+    """The last row of the run's history (or system stream) as JSON text, None when it has none: W&B's client
+    resumes a run from it (historyTail's _step and _runtime, eventsTail's _runtime)."""
+    stream = SYSTEM if system else HISTORY
+    last = (run.system_line_count or 0) - 1 if system else run.last_step
+    span = None if last is None or last < 0 else _span(last - TAIL_SPAN, None)
+    if span is None:
+        return None
+    frame, _ = _frame(session, run, stream, None, required=[], span=span)
+    return frame.render(b"\n").decode().rsplit("\n", 1)[-1] if len(frame) else None
+
+
 def scan(session: Session, run: Run, keys: list[str] | None, *, min_step: int | None = None,
          max_step: int | None = None, limit: int, budget: pagination.AnswerBudget | None = None
          ) -> tuple[str, int | None]:
