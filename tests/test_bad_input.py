@@ -154,7 +154,7 @@ NAMED = "query($n: String!) { project(name: $n) { name } }"
     (HISTORY_FROM, {"s": 2**64}, ["$s", "Int64 cannot represent"]),
     (HISTORY_FROM, {"s": True}, ["$s", "Int64 cannot represent True"]),
     ('{ project(name: "p") { run(name: "r") { history(minStep: "abc") } } }', {}, ["Int64 cannot represent 'abc'"]),
-    ('query($n: String) { project(name: $n) { name } }', {"n": "p"}, ["$n", "String!"]),
+    ('query($n: String) { project(name: "p") { run(name: $n) { name } } }', {"n": "r"}, ["$n", "String!"]),
     ("query($n: String!) { viewer { username } }", {"n": "x"}, ["$n", "never used"]),
 ])
 def test_missing_and_mistyped_variables_are_user_errors(server: Server, query: str, variables: dict,

@@ -91,6 +91,19 @@ for mode, name in (("must", "missing"), ("never", "wb3")):
     else:
         sys.exit(f"resume={mode} of {name} was not refused")
 """
+# wandb.Api() reading back what the client logged: the runs of a project by a MongoDB filter, a run's fields,
+# and its history (all 1,000 rows fit one sample).
+PUBLIC_API = """
+import json, sys, wandb
+api = wandb.Api()
+found = api.runs(f"{ENTITY}/official", filters={"config.lr": 0.01, "state": "finished"})
+print("API_RUNS", json.dumps(sorted(run.id for run in found)), file=sys.__stdout__)
+run = api.run(f"{ENTITY}/official/wb1")
+fields = {"config": run.config, "summary": dict(run.summary), "state": run.state, "tags": run.tags,
+          "notes": run.notes, "group": run.group, "job_type": run.job_type, "user": run.user.username}
+print("API_RUN", json.dumps(fields, default=dict), file=sys.__stdout__)
+print("API_HISTORY", json.dumps(run.history(samples=2000, pandas=False)), file=sys.__stdout__)
+"""
 OWN_FILES = {"config.yaml", "output.log", "requirements.txt", "wandb-metadata.json", "wandb-summary.json", "notes.txt"}
 
 
@@ -133,8 +146,9 @@ def logged(server: Server, backend: str, tmp_path_factory: pytest.TempPathFactor
                             "HOME": str(home / "other-home")}, cwd=home)
         _log_with_runbase(server, key, "rb1", [{"_step": step, "loss": float(step)} for step in range(3)])
         resumed = run_wandb(RESUME, {**env, "WANDB_API_KEY": key}, cwd=home)
+        read = run_wandb(f"ENTITY = {user!r}\n{PUBLIC_API}", {**env, "WANDB_API_KEY": key}, cwd=home)
         recorded = proxy.record(f"wandb-{VERSION}-operations-{backend}")
-        yield Logged(server, proxy, user, key, Path(run_dir), recorded, resumed.stdout)
+        yield Logged(server, proxy, user, key, Path(run_dir), recorded, resumed.stdout + read.stdout)
 
 
 def _log_with_runbase(server: Server, key: str, run: str, rows: list[dict[str, Any]]) -> None:
@@ -226,6 +240,21 @@ def test_runs_resume_where_they_stopped(logged: Logged) -> None:
     assert [(row["_step"], row["loss"]) for row in by_runbase.scan_history()] == [
         (0, 0.0), (1, 1.0), (2, 2.0), (3, 100), (4, 101), (5, 102)]
     assert "RunResumeStatus" in logged.recorded["graphql_operations"]
+
+
+def _printed(output: str, tag: str) -> Any:
+    return json.loads(next(line for line in output.splitlines() if line.startswith(tag + " "))[len(tag) + 1:])
+
+
+def test_wandb_api_reads_runs_as_runbase_does(logged: Logged) -> None:
+    """wandb.Api(): runs by filter, a run's config, summary and fields, and its history, as runbase's Api has them."""
+    assert _printed(logged.resumed, "API_RUNS") == ["wb1"]
+    ours = logged.api().run(f"{logged.user}/official/wb1")
+    assert _printed(logged.resumed, "API_RUN") == {
+        "config": ours.config, "summary": dict(ours.summary), "state": "finished", "tags": ["a", "b"],
+        "notes": "from wandb", "group": "g", "job_type": "train", "user": logged.user}
+    assert _printed(logged.resumed, "API_HISTORY") == list(ours.scan_history())
+    assert {"Runs", "Run"} <= set(logged.recorded["graphql_operations"])
 
 
 # ------------------------------------------------------------------ the routes, driven directly

@@ -9,7 +9,7 @@ const config: CodegenConfig = {
     [process.env.RUNBASE_CODEGEN_OUT ?? "src/generated/graphql.ts"]: {
       plugins: ["typescript-operations"],
       config: {
-        scalars: { JSONString: "string", DateTime: "string", Int64: "number" },
+        scalars: { JSONString: "string", DateTime: "string", Int64: "number", JSON: "unknown" },
         onlyOperationTypes: true,
         avoidOptionals: true,
         enumsAsTypes: true,

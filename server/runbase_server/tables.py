@@ -197,6 +197,8 @@ class Run(Base):
     job_type: Mapped[str | None] = mapped_column(String(256))
     notes: Mapped[str | None] = mapped_column(Text)
     host: Mapped[str | None] = mapped_column(String(256))
+    # The git commit of the run's code, as W&B's clients send it with upsertBucket.
+    commit: Mapped[str | None] = mapped_column(String(256))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     exit_code: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,4 +1,4 @@
-from typing import Optional
+from typing import Any, Optional
 
 from pydantic import Field
 
@@ -187,7 +187,7 @@ class RunFields(BaseModel):
 
 
 class PublicRunFields(RunFields):
-    history_keys: str = Field(alias="historyKeys")
+    history_keys: Any = Field(alias="historyKeys")
     read_only: bool = Field(alias="readOnly")
     system_metrics: str = Field(alias="systemMetrics")
     sweep_name: Optional[str] = Field(alias="sweepName")

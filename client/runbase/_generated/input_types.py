@@ -70,8 +70,9 @@ class UpsertBucketInput(BaseModel):
     description: Optional[str] = None
     "W&B's older name for notes, used when notes is absent."
     commit: Optional[str] = None
-    "The git commit, the program and the repository of the run's code and W&B's debug flag, as W&B's\nclients send them: accepted and not stored (the client uploads the same facts in wandb-metadata.json,\nwhich the run page shows)."
+    "The git commit of the run's code (at most 256 characters), as W&B's clients send it: Run.commit."
     job_program: Optional[str] = Field(alias="jobProgram", default=None)
+    "The program and the repository of the run's code and W&B's debug flag, as W&B's clients send them:\naccepted and not stored (the client uploads the same facts in wandb-metadata.json, which the run page shows)."
     job_repo: Optional[str] = Field(alias="jobRepo", default=None)
     debug: Optional[bool] = None
     group_name: Optional[str] = Field(alias="groupName", default=None)

@@ -1,4 +1,4 @@
-from typing import Optional
+from typing import Any, Optional
 
 from pydantic import Field
 
@@ -14,6 +14,6 @@ class RunHistoryProject(BaseModel):
 
 
 class RunHistoryProjectRun(BaseModel):
-    history_keys: str = Field(alias="historyKeys")
+    history_keys: Any = Field(alias="historyKeys")
     history_line_count: int = Field(alias="historyLineCount")
     history: list[str]

@@ -18,6 +18,7 @@ from .. import access, documents, pagination
 from ..auth import Viewer
 
 JSONString = NewType("JSONString", str)
+JSON = NewType("JSON", object)
 DateTime = NewType("DateTime", datetime)
 Int64 = NewType("Int64", int)
 INT64_RANGE = range(-(2**63), 2**63)
@@ -53,6 +54,7 @@ SCALARS = {
         parse_value=str,
     ),
     Int64: strawberry.scalar(name="Int64", serialize=int, parse_value=_parse_int64),
+    JSON: strawberry.scalar(name="JSON", serialize=lambda value: value, parse_value=lambda value: value),
 }
 
 
@@ -86,6 +88,12 @@ class Context:
         text = documents.dump(value)
         self.budget.charge(0, what, size=len(text))  # ASCII (dump escapes the rest): characters are bytes
         return JSONString(text)
+
+    def json(self, value: Any, what: str) -> JSON:
+        """A JSON value sent as itself (W&B's JSON type, where its clients read an object, not a string), its
+        bytes counted toward the answer as a document's are."""
+        self.document(value, what)
+        return JSON(value)
 
     def can_write(self, entity_id: int) -> bool:
         """Asked once per run in a page of runs; answered once per entity."""

@@ -17,7 +17,7 @@ from ..tables import Project as ProjectRow
 from ..tables import Run as RunRow
 from .artifacts import ProjectArtifacts, RunArtifacts
 from .automations import TriggerConnection, project_triggers
-from .base import DateTime, Info, Int64, JSONString, PageInfo, given, int64, timestamp
+from .base import JSON, DateTime, Info, Int64, JSONString, PageInfo, given, int64, timestamp
 from .files import RunFiles
 from .sweeps import ProjectSweeps, RunSweep
 from .users import Entity, User
@@ -37,6 +37,10 @@ class Project(ProjectArtifacts, ProjectSweeps):
     def of(cls, row: ProjectRow) -> Project:
         return cls(row=row, id=strawberry.ID(str(row.id)), name=row.name, entity_name=row.entity.name,
                    description=row.description, access=row.access, created_at=DateTime(row.created_at))
+
+    @strawberry.field
+    def internal_id(self) -> strawberry.ID:
+        return self.id
 
     @strawberry.field
     def read_only(self, info: Info) -> bool:
@@ -221,9 +225,9 @@ class Run(RunFiles, RunArtifacts, RunSweep):
         return self.row.notes
 
     @strawberry.field
-    def history_keys(self, info: Info) -> JSONString:
-        return info.context.document({"lastStep": self.row.last_step, "keys": self.row.history_keys or {}},
-                                     "historyKeys")
+    def history_keys(self, info: Info) -> JSON:
+        return info.context.json({"lastStep": self.row.last_step, "keys": self.row.history_keys or {}},
+                                 "historyKeys")
 
     @strawberry.field
     def history(
@@ -285,6 +289,14 @@ class Run(RunFiles, RunArtifacts, RunSweep):
     @strawberry.field
     def console_line_count(self) -> Int64:
         return Int64(self.row.console_line_count or 0)
+
+    @strawberry.field
+    def project_id(self) -> int:
+        return self.row.project_id
+
+    @strawberry.field
+    def commit(self) -> str | None:
+        return self.row.commit
 
     @strawberry.field
     def log_line_count(self) -> int:

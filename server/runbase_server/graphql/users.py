@@ -56,6 +56,10 @@ class User:
                    created_at=DateTime(row.created_at))
 
     @strawberry.field
+    def name(self) -> str:
+        return self.username
+
+    @strawberry.field
     def teams(self, info: Info, first: int | None = strawberry.UNSET,
               after: str | None = strawberry.UNSET) -> EntityConnection:
         if not self.account:

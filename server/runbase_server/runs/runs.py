@@ -87,7 +87,7 @@ def writable(
 
 
 _BY_NAME = select(Run).where(Run.project_id == bindparam("project_id"), Run.name == bindparam("name"))  # built once
-_TEXT_FIELDS = ("display_name", "notes", "group_name", "job_type", "host")
+_TEXT_FIELDS = ("display_name", "notes", "group_name", "job_type", "host", "commit")
 
 
 def upsert(session: Session, viewer: Viewer, fields: dict[str, Any], *,
@@ -162,8 +162,12 @@ def _apply(run: Run, fields: dict[str, Any], check_config: Callable[[Run, dict[s
            ) -> None:
     """The fields given, but for the state, onto the run (new or stored)."""
     for field in _TEXT_FIELDS:
-        if fields.get(field) is not None:
-            setattr(run, field, fields[field])
+        value = fields.get(field)
+        if value is not None:
+            most = _RUNS.c[field].type.length  # type: ignore[attr-defined]
+            if most is not None and len(value) > most:
+                raise UserError(f"{field} must be at most {most} characters, not {len(value)}")
+            setattr(run, field, value)
     if fields.get("tags") is not None:
         run.tags = list(dict.fromkeys(fields["tags"]))
     if fields.get("config") is not None:

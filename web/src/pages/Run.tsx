@@ -29,8 +29,8 @@ const METADATA_FILE = "wandb-metadata.json";
 type RunData = NonNullable<NonNullable<RunOverviewQuery["project"]>["run"]>;
 
 /** Numeric history keys, the ones a line chart can draw, in name order; keys starting with _ are W&B's own. */
-export function chartKeys(historyKeys: string): string[] {
-  const keys = parseObject(historyKeys).keys;
+export function chartKeys(historyKeys: unknown): string[] {
+  const keys = historyKeys !== null && typeof historyKeys === "object" && !Array.isArray(historyKeys) ? (historyKeys as JsonObject).keys : null;
   if (keys === null || typeof keys !== "object" || Array.isArray(keys)) return [];
   return Object.entries(keys)
     .filter(([key, info]) => {

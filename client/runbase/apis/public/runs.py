@@ -218,7 +218,7 @@ class Run:
 
     @property
     def history_keys(self) -> dict[str, Any]:
-        return dict(json.loads(self._attrs.get("history_keys") or "{}"))
+        return dict(self._attrs.get("history_keys") or {})
 
     @property
     def lastHistoryStep(self) -> int:  # noqa: N802 - W&B's name
