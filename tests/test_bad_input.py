@@ -201,6 +201,20 @@ def test_bad_names_and_states(server: Server) -> None:
     assert "shaped" in result["errors"][0]["message"]
 
 
+@pytest.mark.parametrize("field, most", [("commit", 256), ("jobType", 256), ("groupName", 256), ("host", 256),
+                                         ("displayName", 256)])
+def test_run_text_longer_than_its_column_is_refused_whole(server: Server, field: str, most: int) -> None:
+    """Alike on both databases (SQLite would store it, PostgreSQL fail): refused, nothing made or changed."""
+    run = f"long-{field}"
+    answer = server.graphql("mutation($v: String) { upsertBucket(input: {modelName: \"long\", name: \"%s\", %s: $v}) "
+                            "{ inserted } }" % (run, field), {"v": "x" * (most + 1)})
+    assert f"at most {most} characters" in answer["errors"][0]["message"], answer
+    assert server.run(run, project="long") is None
+    kept = server.graphql("mutation($v: String) { upsertBucket(input: {modelName: \"long\", name: \"%s\", %s: $v}) "
+                          "{ bucket { name } } }" % (run, field), {"v": "é" * most})
+    assert "errors" not in kept, kept
+
+
 def test_internal_errors_are_masked(server: Server) -> None:
     """A database-level failure must not leak internals: an id that overflows the database integer."""
     result = server.graphql('mutation { deleteApiKey(input: {id: "99999999999999999999999"}) { success } }')
