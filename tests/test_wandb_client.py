@@ -115,7 +115,7 @@ class Logged:
     key: str
     run_dir: Path
     recorded: dict[str, Any]
-    resumed: str
+    resumed: str = ""  # what the resume and wandb.Api() scripts printed
 
     def api(self) -> Any:
         import runbase
