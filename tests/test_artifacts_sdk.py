@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import Server, run_script, sdk_environment
+from conftest import Server, label_names, run_script, sdk_environment
 
 import runbase
 from runbase.artifacts import transfer
@@ -45,7 +45,7 @@ def api_for(server: Server) -> runbase.Api:
 def gql(server: Server, query: str, **variables: object) -> dict:
     result = server.graphql(query, variables)
     assert "errors" not in result, result
-    return result["data"]
+    return label_names(result["data"])  # type: ignore[no-any-return]
 
 
 def names(connection: dict) -> list[str]:
@@ -112,7 +112,7 @@ def test_datasets_and_models_across_three_runs(server: Server, sdk_env: dict[str
     assert [v.split(":")[0].startswith("source-") for v in versions(runs[r3]["loggedArtifacts"])] == [True]
 
     reverse = """query($p: String!, $n: String!) { project(name: $p) { artifact(name: $n) {
-        aliases loggedBy { name } usedBy { edges { node { name } } } } } }"""
+        aliases { alias } loggedBy { name } usedBy { edges { node { name } } } } } }"""
     dataset = gql(server, reverse, p=project, n="dataset:v1")["project"]["artifact"]
     assert dataset["loggedBy"]["name"] == r1 and names(dataset["usedBy"]) == [r2]
     assert dataset["aliases"] == ["best", "latest"]
@@ -270,7 +270,7 @@ def test_offline_artifacts_upload_with_sync(server: Server, tmp_path: Path) -> N
     assert "runbase sync" in result.stdout
     run_id = result.stdout.split("RUN ")[1].split()[0]
     query = """query($p: String!) { project(name: $p) { artifactCollection(name: "offline-model") {
-        artifacts { totalCount edges { node { versionIndex aliases loggedBy { name }
+        artifacts { totalCount edges { node { versionIndex aliases { alias } loggedBy { name }
         files { edges { node { path digest } } } } } } } } }"""
     assert (gql(server, query, p=project)["project"] or {}).get("artifactCollection") is None
     for _ in range(2):

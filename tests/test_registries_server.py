@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from conftest import Server
+from conftest import Server, label_names
 
 FIELDS = "id name fullName organization description visibility artifactTypes allowAllArtifactTypes createdAt updatedAt"
 CREATE = ("mutation($i: CreateRegistryInput!) { createRegistry(input: $i) { registry { " + FIELDS
@@ -38,7 +38,7 @@ def unique(prefix: str) -> str:
 def ok(server: Server, query: str, variables: dict[str, Any] | None = None, key: str | None = None) -> dict[str, Any]:
     answer = server.graphql(query, variables, key=key)
     assert "errors" not in answer, answer
-    return answer["data"]
+    return label_names(answer["data"])  # type: ignore[no-any-return]
 
 
 def refused(server: Server, query: str, variables: dict[str, Any], code: str, *words: str,
@@ -291,12 +291,12 @@ def test_a_hidden_registry_answers_as_a_missing_one(server: Server, org: Org) ->
 
 VERSIONS = """query($o: String, $r: JSONString, $c: JSONString, $f: JSONString) {
     registryVersions(organization: $o, registryFilters: $r, collectionFilters: $c, filters: $f) {
-      totalCount edges { node { id versionIndex aliases isLink collection { name projectName } } } } }"""
+      totalCount edges { node { id versionIndex aliases { alias } isLink collection { name projectName } } } } }"""
 COLLECTIONS = """query($o: String, $r: JSONString, $f: JSONString) {
     registryCollections(organization: $o, registryFilters: $r, filters: $f) { totalCount edges { node { name } } } }"""
 IN_REGISTRY = """query($n: String!, $o: String, $c: JSONString, $v: JSONString) { registry(name: $n, organization: $o) {
     collections(filters: $c) { totalCount edges { node { name tags } } }
-    versions(collectionFilters: $c, filters: $v) { totalCount edges { node { id aliases } } } } }"""
+    versions(collectionFilters: $c, filters: $v) { totalCount edges { node { id aliases { alias } } } } } }"""
 
 
 def _model(server: Server, org: Org, project: str, contents: str, accuracy: float) -> str:

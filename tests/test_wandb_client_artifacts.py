@@ -208,3 +208,98 @@ def test_a_version_logged_by_runbase_has_a_w_and_b_manifest(server: Server) -> N
     token = url.split("/files/downloads/", 1)[1].split("/")[0]
     forged = httpx.get(f"{server.url}/files/downloads/{token[:-3]}AAA/wandb_manifest.json")
     assert forged.status_code == 403 and "not valid" in forged.json()["errors"][0]["message"]
+
+
+# ------------------------------------------------------------------ using versions: runbase's and wandb's
+
+OWN = {"own.txt": b"logged by runbase\n", "sub/x.bin": bytes(range(200, 256))}
+LOG_OWN = """
+import runbase
+with runbase.init(project="arts", id="rblogger") as run:
+    artifact = runbase.Artifact("rb", type="dataset")
+    for name, contents in OWN.items():
+        with artifact.new_file(name, mode="wb") as out:
+            out.write(contents)
+    run.log_artifact(artifact, aliases=["prod"])
+"""
+USE = """
+import json, wandb
+out = {}
+run = wandb.init(project="arts", id="consumer", job_type="eval")
+for name, root in (("ds:best", "ds-dl"), ("rb:prod", "rb-dl")):
+    artifact = run.use_artifact(name)
+    out[name] = {"name": artifact.name, "version": artifact.version, "aliases": sorted(artifact.aliases),
+                 "type": artifact.type, "root": artifact.download(root=root)}
+out["path"] = artifact.get_path("sub/x.bin").download(root="one")
+try:
+    run.use_artifact("ds:nosuch")
+except Exception as exc:
+    out["missing"] = f"{type(exc).__name__}: {exc}"
+run.finish()
+with open("out.json", "w") as written:
+    json.dump(out, written)
+"""
+
+
+@pytest.fixture(scope="module")
+def used(logged: Logged, backend: str, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A second wandb process, with a home (and artifact cache) of its own, uses what the first logged and a
+    version runbase's SDK logged, downloads them and asks for an alias no version has."""
+    from conftest import run_script, sdk_environment
+
+    home = tmp_path_factory.mktemp("wandb-use")
+    run_script(f"OWN = {OWN!r}\n{LOG_OWN}", {**sdk_environment(logged.server, home), "RUNBASE_API_KEY": logged.key})
+    with LoggingProxy(logged.server) as proxy:
+        env = {**wandb_environment(proxy, home), "WANDB_API_KEY": logged.key}
+        run_wandb(USE, env, cwd=home)
+        recorded = proxy.record(f"wandb-{VERSION}-artifacts-use-{backend}")
+    yield Logged(logged.server, proxy, logged.user, logged.key, home, recorded), json.loads(
+        (home / "out.json").read_text())
+
+
+def test_every_operation_of_using_was_answered(used: tuple[Logged, dict[str, Any]]) -> None:
+    use, _ = used
+    operations = set(use.recorded["graphql_operations"])
+    assert {"ArtifactMembershipByName", "UseArtifact", "GetArtifactMembershipFileUrls"} <= operations, operations
+    assert use.recorded["routes"]["GET /files/downloads/TOKEN/NAME"] >= len(FILES) + len(OWN)
+    assert set(use.recorded["not_answered"]) <= set(NOT_ANSWERED), use.recorded
+
+
+def test_versions_download_byte_for_byte(used: tuple[Logged, dict[str, Any]]) -> None:
+    """What wandb logged (its reference read from where it points) and what runbase's SDK logged."""
+    use, out = used
+    assert {key: out["ds:best"][key] for key in ("name", "version", "aliases", "type")} == {
+        "name": "ds:best", "version": "v0", "aliases": ["best", "latest"], "type": "dataset"}
+    assert {key: out["rb:prod"][key] for key in ("name", "version", "aliases", "type")} == {
+        "name": "rb:prod", "version": "v0", "aliases": ["latest", "prod"], "type": "dataset"}
+    for name, expected in (("ds:best", {**FILES, "ref.txt": REFERENCED}), ("rb:prod", OWN)):
+        root = use.run_dir / out[name]["root"]
+        found = {str(path.relative_to(root)): path.read_bytes() for path in root.rglob("*") if path.is_file()}
+        assert found == expected, name
+    assert (use.run_dir / out["path"]).read_bytes() == OWN["sub/x.bin"]
+
+
+def test_using_a_missing_alias_says_so(used: tuple[Logged, dict[str, Any]]) -> None:
+    assert "ds:nosuch" in used[1]["missing"], used[1]["missing"]
+
+
+def test_a_download_url_is_bound_to_its_version_and_file(used: tuple[Logged, dict[str, Any]]) -> None:
+    """A token changed to name another version's file fails its signature; a version's own URL serves it."""
+    use, _ = used
+    urls = """query($p: String!, $c: String!) { project(name: $p) { artifactCollection(name: $c) {
+        artifactMembership(aliasName: "latest") { artifact { id } files { edges { node { name directUrl } } } } } } }"""
+    found = {}
+    for collection in ("ds", "rb"):
+        membership = use.server.graphql(urls, {"p": "arts", "c": collection}, key=use.key)["data"]["project"][
+            "artifactCollection"]["artifactMembership"]
+        found[collection] = {edge["node"]["name"]: edge["node"]["directUrl"] for edge in membership["files"]["edges"]}
+        found[collection + "-id"] = membership["artifact"]["id"]
+    assert httpx.get(found["rb"]["own.txt"]).content == OWN["own.txt"]
+    token = found["rb"]["own.txt"].split("/files/downloads/", 1)[1].split("/")[0]
+    payload, signature = token.split(".")
+    fields = json.loads(base64.urlsafe_b64decode(payload + "=="))
+    moved = base64.urlsafe_b64encode(json.dumps({**fields, "a": int(found["ds-id"]), "p": "data.txt"}).encode())
+    refused = httpx.get(f"{use.server.url}/files/downloads/{moved.decode().rstrip('=')}.{signature}/data.txt")
+    assert refused.status_code == 403 and "not valid" in refused.json()["errors"][0]["message"]
+    reference = httpx.get(found["ds"]["ref.txt"])
+    assert reference.status_code == 400 and "reference" in reference.json()["errors"][0]["message"]

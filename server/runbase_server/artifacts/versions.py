@@ -815,6 +815,15 @@ def source_index(session: Session, version: Version) -> int | None:
     return _index(session, version.artifact, version.artifact.collection)
 
 
+def membership(session: Session, version: Version) -> ArtifactMembership:
+    """The row of a committed version's place in the collection it is seen through."""
+    row = session.scalar(select(ArtifactMembership).where(ArtifactMembership.collection_id == version.collection.id,
+                                                          ArtifactMembership.artifact_id == version.artifact.id))
+    if row is None:
+        raise NotFound(f"version {_name(version.artifact)} is not in collection {version.collection.name!r}")
+    return row
+
+
 def aliases(session: Session, version: Version) -> list[str]:
     """The version's aliases in the collection it is seen through."""
     if version.loaded is not None:
