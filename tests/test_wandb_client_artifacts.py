@@ -303,3 +303,15 @@ def test_a_download_url_is_bound_to_its_version_and_file(used: tuple[Logged, dic
     assert refused.status_code == 403 and "not valid" in refused.json()["errors"][0]["message"]
     reference = httpx.get(found["ds"]["ref.txt"])
     assert reference.status_code == 400 and "reference" in reference.json()["errors"][0]["message"]
+
+
+def test_the_using_run_is_among_the_versions_users(used: tuple[Logged, dict[str, Any]]) -> None:
+    """UseArtifact records the lineage runbase's Api reads: the wandb run used both versions, once each."""
+    use, _ = used
+    api = use.api()
+    for name, logger in (("ds:best", "logger"), ("rb:prod", "rblogger")):
+        version = api.artifact(f"{use.user}/arts/{name}")
+        assert [run.id for run in version.used_by()] == ["consumer"], name
+        assert version.logged_by().id == logger
+    consumer = api.run(f"{use.user}/arts/consumer")
+    assert sorted(version.name for version in consumer.used_artifacts()) == ["ds:v0", "rb:v0"]
