@@ -212,7 +212,7 @@ def world(server: Server) -> Iterator[World]:
             "eventType": "LINK_ARTIFACT", "eventFilter": "{}", "action": '{"action_type": "NO_OP"}'}})[
             "createFilterTrigger"]["trigger"]["id"]
     world.setup(LINK, {"i": {"artifactID": world.ids["version"]["id"], "entityName": team, "projectName": "linked",
-                             "collectionName": "watched"}})
+                             "artifactPortfolioName": "watched"}})
     deliveries = world.setup("query($id: ID!) { trigger(id: $id) { deliveries { edges { node { id } } } } }",
                              {"id": world.ids["trigger watch"]}, "admin")
     [world.ids["delivery"]] = [edge["node"]["id"] for edge in deliveries["trigger"]["deliveries"]["edges"]]
@@ -500,7 +500,7 @@ CELLS: dict[tuple[str, str], Check] = {
                                      lambda w, r: {"i": {"artifactID": w.ids[f"del version {r}"]}}),
     ("version", "link"): _mutation(LINK, lambda w, r: {"i": {
         "artifactID": w.ids["version"]["id"], "entityName": w.names.get(r, "nobody"), "projectName": "mine",
-        "collectionName": "shared"}}),
+        "artifactPortfolioName": "shared"}}),
     ("collection", "read"): _query("query($t: String) { project(name: \"private\", entityName: $t) { "
                                    "artifactCollection(name: \"weights\") { id } } }",
                                    lambda d: bool(d["project"] and d["project"]["artifactCollection"]), _team),
@@ -541,7 +541,7 @@ for _visibility in ("organization", "restricted"):
         lambda w, r, v=_visibility: {"n": w.ids[f"{v} registry"]["fullName"], "t": w.team})
     CELLS[(_kind, "link")] = _mutation(LINK, lambda w, r, v=_visibility: {"i": {
         "artifactID": w.ids.get(f"own version {r}", w.ids["version"]["id"]), "entityName": w.team,
-        "projectName": w.ids[f"{v} registry"]["fullName"], "collectionName": f"linked-{r}"}})
+        "projectName": w.ids[f"{v} registry"]["fullName"], "artifactPortfolioName": f"linked-{r}"}})
     CELLS[(_kind, "write")] = _mutation(
         "mutation($i: UpdateRegistryInput!) { updateRegistry(input: $i) { registry { id } } }",
         lambda w, r, v=_visibility: {"i": {"id": w.ids[f"{v} registry"]["id"], "description": r}})

@@ -104,9 +104,9 @@ def test_link_into_a_registry_then_alias_production(server: Server, hook: Webhoo
     # Linking into the registry: only the accurate version passes the link automation's filter.
     portfolio = f"classifier-{tag}"
     ok(server, LINK, {"i": {"artifactID": v0["id"], "projectName": f"wandb-registry-{registry}",
-                            "collectionName": portfolio}})
+                            "artifactPortfolioName": portfolio}})
     link = ok(server, LINK, {"i": {"artifactID": v1["id"], "projectName": f"wandb-registry-{registry}",
-                                   "collectionName": portfolio}})["linkArtifact"]["artifact"]
+                                   "artifactPortfolioName": portfolio}})["linkArtifact"]["artifact"]
     assert (link["versionIndex"], link["aliases"]) == (1, ["latest"])
     [delivery] = delivered(server, linked)
     assert delivery["eventType"] == "LINK_ARTIFACT" and delivery["status"] == "SUCCEEDED"

@@ -410,7 +410,10 @@ def test_names_uses_drafts_and_downloads_as_the_reference_documents(server: Serv
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "a.txt").write_text("a")
     (tmp_path / "sub_b.txt").write_text("b")
-    (tmp_path / "c.txt").write_text("c")
+    # Contents no other test stores: the server keeps blobs by contents for all its users, and the SDK sends none
+    # it already has, so a "c" stored earlier in the session (test_artifacts_server) would never be sent here.
+    new_contents = f"c of {tmp_path.name} {uuid.uuid4().hex}".encode()
+    (tmp_path / "c.txt").write_bytes(new_contents)
     (tmp_path / "mounted" / "deep").mkdir(parents=True)
     (tmp_path / "mounted" / "deep" / "m.txt").write_text("m")
     project = unique("documented")
@@ -430,7 +433,7 @@ def test_names_uses_drafts_and_downloads_as_the_reference_documents(server: Serv
         draft.add_file(tmp_path / "c.txt")
         run.log_artifact(draft)
         assert run.use_artifact("data:latest").version == "v1"  # the version just logged, not the one before
-        assert sent == [sha(b"c")]  # the files the draft kept were not uploaded again
+        assert sent == [sha(new_contents)]  # the files the draft kept were not uploaded again
         assert (from_path.wait().name, from_path.type) == (f"run-{run.id}-my_data.csv:v0", "unspecified")
         empty = run.log_artifact(runbase.Artifact("empty", "dataset")).wait()
     assert Path(empty.download(tmp_path / "nothing")).is_dir() and empty.file_count == 0

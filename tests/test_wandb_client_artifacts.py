@@ -235,6 +235,13 @@ try:
     run.use_artifact("ds:nosuch")
 except Exception as exc:
     out["missing"] = f"{type(exc).__name__}: {exc}"
+run.link_artifact(run.use_artifact("ds:best"), "arts/chosen", aliases=["winner"])
+run.link_artifact(artifact, "chosen")
+try:
+    run.link_artifact(artifact, f"{OTHER}/theirs/stolen")
+except Exception as exc:
+    out["refused_link"] = f"{type(exc).__name__}: {exc}"
+out["other"] = OTHER
 run.finish()
 with open("out.json", "w") as written:
     json.dump(out, written)
@@ -244,14 +251,17 @@ with open("out.json", "w") as written:
 @pytest.fixture(scope="module")
 def used(logged: Logged, backend: str, tmp_path_factory: pytest.TempPathFactory) -> Any:
     """A second wandb process, with a home (and artifact cache) of its own, uses what the first logged and a
-    version runbase's SDK logged, downloads them and asks for an alias no version has."""
+    version runbase's SDK logged, downloads them and asks for an alias no version has; it links both into a
+    portfolio of its own, and tries to link into another user's project."""
     from conftest import run_script, sdk_environment
 
     home = tmp_path_factory.mktemp("wandb-use")
+    other = f"wo-{uuid.uuid4().hex[:8]}"
+    logged.server.create_user(other)
     run_script(f"OWN = {OWN!r}\n{LOG_OWN}", {**sdk_environment(logged.server, home), "RUNBASE_API_KEY": logged.key})
     with LoggingProxy(logged.server) as proxy:
         env = {**wandb_environment(proxy, home), "WANDB_API_KEY": logged.key}
-        run_wandb(USE, env, cwd=home)
+        run_wandb(f"OTHER = {other!r}\n{USE}", env, cwd=home)
         recorded = proxy.record(f"wandb-{VERSION}-artifacts-use-{backend}")
     yield Logged(logged.server, proxy, logged.user, logged.key, home, recorded), json.loads(
         (home / "out.json").read_text())
@@ -262,7 +272,10 @@ def test_every_operation_of_using_was_answered(used: tuple[Logged, dict[str, Any
     operations = set(use.recorded["graphql_operations"])
     assert {"ArtifactMembershipByName", "UseArtifact", "GetArtifactMembershipFileUrls"} <= operations, operations
     assert use.recorded["routes"]["GET /files/downloads/TOKEN/NAME"] >= len(FILES) + len(OWN)
-    assert set(use.recorded["not_answered"]) <= set(NOT_ANSWERED), use.recorded
+    # the one refusal asked for: the link into another user's project
+    refused = [e.json()["variables"]["input"] for e in use.proxy.exchanges if e.operation and not e.answered
+               and e.operation not in NOT_ANSWERED]
+    assert [(i["projectName"], i["artifactPortfolioName"]) for i in refused] == [("theirs", "stolen")], refused
 
 
 def test_versions_download_byte_for_byte(used: tuple[Logged, dict[str, Any]]) -> None:
@@ -315,3 +328,19 @@ def test_the_using_run_is_among_the_versions_users(used: tuple[Logged, dict[str,
         assert version.logged_by().id == logger
     consumer = api.run(f"{use.user}/arts/consumer")
     assert sorted(version.name for version in consumer.used_artifacts()) == ["ds:v0", "rb:v0"]
+
+
+def test_linked_versions_read_back_through_runbase(used: tuple[Logged, dict[str, Any]]) -> None:
+    """link_artifact put both versions into the portfolio, the wandb one with its alias; the link into another
+    user's project was refused, clearly, and made nothing there."""
+    use, out = used
+    api = use.api()
+    first, second = api.artifact(f"{use.user}/arts/chosen:winner"), api.artifact(f"{use.user}/arts/chosen:v1")
+    assert (first.version, first.is_link, sorted(first.aliases), first.source_name) == (
+        "v0", True, ["winner"], "ds:v0")
+    assert (second.is_link, second.aliases, second.source_name) == (True, ["latest"], "rb:v0")
+    assert [link.name for link in api.artifact(f"{use.user}/arts/ds:v0").linked_artifacts] == ["chosen:v0"]
+    assert "LinkArtifact" in use.recorded["graphql_operations"]
+    assert "cannot write to entity" in out.get("refused_link", ""), out.get("refused_link")
+    assert use.server.graphql('query($e: String) { project(name: "theirs", entityName: $e) { id } }',
+                              {"e": out["other"]})["data"]["project"] is None

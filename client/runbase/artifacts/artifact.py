@@ -727,7 +727,8 @@ class Artifact:
         collection = names.check_name(parts[-1])
         result = self._connection().link_artifact(LinkArtifactInput.model_validate({
             "artifactID": self._logged().id, "entityName": entity, "projectName": project,
-            "collectionName": collection, "aliases": names.user_aliases(aliases)}))
+            "artifactPortfolioName": collection, "aliases": [
+                {"alias": alias, "artifactCollectionName": collection} for alias in names.user_aliases(aliases)]}))
         return Artifact._from_fields(self._connection(), present(result.link_artifact, "artifact").artifact)
 
     def unlink(self) -> None:

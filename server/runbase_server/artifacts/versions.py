@@ -197,14 +197,15 @@ def sequence_name(collection_name: str | None, collection_names: list[str] | Non
     return named[0]
 
 
-def sequence_aliases(sequence: str, aliases: list[tuple[str, str]] | None) -> list[str] | None:
-    """The aliases of W&B's input, (alias, artifactCollectionName), all for the sequence the version goes to."""
+def collection_aliases(collection: str, aliases: list[tuple[str, str]] | None) -> list[str] | None:
+    """The aliases of W&B's input, (alias, artifactCollectionName), all for the collection the version goes to
+    (the sequence it is logged to, the portfolio it is linked into)."""
     if aliases is None:
         return None
-    elsewhere = sorted({collection for _, collection in aliases if collection != sequence})
+    elsewhere = sorted({named for _, named in aliases if named != collection})
     if elsewhere:
-        raise UserError(f"aliases are given in the sequence {sequence!r}, not in {', '.join(map(repr, elsewhere))}; "
-                        "link the version to give it aliases elsewhere")
+        raise UserError(f"aliases are given in the collection the version goes to, {collection!r}, not in "
+                        f"{', '.join(map(repr, elsewhere))}; link the version to give it aliases elsewhere")
     return [alias for alias, _ in aliases]
 
 

@@ -621,14 +621,20 @@ class DeleteArtifactPayload:
 class LinkArtifactInput:
     artifact_id: strawberry.ID = strawberry.field(name="artifactID")
     project_name: str
-    collection_name: str
+    artifact_portfolio_name: str
     entity_name: str | None = strawberry.UNSET
-    aliases: list[str] | None = strawberry.UNSET
+    aliases: list[ArtifactAliasInput] | None = strawberry.UNSET
+    client_mutation_id: str | None = strawberry.UNSET
 
 
 @strawberry.type
 class LinkArtifactPayload:
     artifact: Artifact
+    version_index: int | None
+
+    @strawberry.field
+    def artifact_membership(self, info: Info) -> ArtifactCollectionMembership:
+        return ArtifactCollectionMembership.of(info.context.session, self.artifact.version)
 
 
 @strawberry.input
@@ -672,7 +678,7 @@ class ArtifactMutations:
     def create_artifact(self, info: Info, input: CreateArtifactInput) -> CreateArtifactPayload | None:
         i, ctx = given(input), info.context
         sequence = versions.sequence_name(i.artifact_collection_name, i.artifact_collection_names)
-        aliases = versions.sequence_aliases(sequence, None if i.aliases is None else [
+        aliases = versions.collection_aliases(sequence, None if i.aliases is None else [
             (alias.alias, alias.artifact_collection_name) for alias in i.aliases])
         version = versions.create(ctx.session, ctx.viewer, i.entity_name, i.project_name, run_name=i.run_name,
                                   type_name=i.artifact_type_name, collection_name=sequence, description=i.description,
@@ -716,9 +722,11 @@ class ArtifactMutations:
     @strawberry.mutation
     def link_artifact(self, info: Info, input: LinkArtifactInput) -> LinkArtifactPayload | None:
         i, ctx = given(input), info.context
+        aliases = versions.collection_aliases(i.artifact_portfolio_name, None if i.aliases is None else [
+            (alias.alias, alias.artifact_collection_name) for alias in i.aliases])
         version = versions.link(ctx.session, ctx.viewer, i.artifact_id, i.entity_name, project_name=i.project_name,
-                                 collection_name=i.collection_name, aliases=i.aliases)
-        return LinkArtifactPayload(artifact=Artifact.of(version))
+                                 collection_name=i.artifact_portfolio_name, aliases=aliases)
+        return LinkArtifactPayload(artifact=Artifact.of(version), version_index=version.index)
 
     @strawberry.mutation
     def unlink_artifact(self, info: Info, input: UnlinkArtifactInput) -> UnlinkArtifactPayload | None:
