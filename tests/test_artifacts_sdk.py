@@ -250,7 +250,25 @@ def test_distributed_upsert_and_finish_from_two_processes(server: Server, sdk_en
     assert "DONE v1 COMMITTED ['part-2.txt']" in third.stdout  # a finished version is not reopened
 
 
-def test_offline_artifacts_upload_with_sync(server: Server, tmp_path: Path) -> None:
+def _as_before_wandb_shapes(log: Path) -> None:
+    """Rewrite a record log's artifact records as the SDK wrote them before CreateArtifactInput took W&B's
+    shape: typeName, collectionName, aliases as bare names, distributedId."""
+    old = {"artifactTypeName": "typeName", "artifactCollectionName": "collectionName", "distributedID": "distributedId"}
+    lines = []
+    for line in log.read_text().splitlines():
+        record = json.loads(line)
+        if record["t"] == "artifact":
+            create = {old.get(key, key): value for key, value in record["create"].items()}
+            create["aliases"] = [alias["alias"] for alias in create["aliases"]]
+            create.setdefault("distributedId", None)  # the older SDK wrote it, null when not distributed
+            assert {"typeName", "collectionName"} <= set(create), create
+            record["create"] = create
+        lines.append(json.dumps(record))
+    log.write_text("\n".join(lines) + "\n")
+
+
+@pytest.mark.parametrize("written_by", ["this SDK", "an SDK before W&B's input shape"])
+def test_offline_artifacts_upload_with_sync(server: Server, tmp_path: Path, written_by: str) -> None:
     env = {**sdk_environment(server, tmp_path), "RUNBASE_CACHE_DIR": str(tmp_path / "cache")}
     project = unique("offline")
     result = run_script(f"""
@@ -273,6 +291,9 @@ def test_offline_artifacts_upload_with_sync(server: Server, tmp_path: Path) -> N
         artifacts { totalCount edges { node { versionIndex aliases { alias } loggedBy { name }
         files { edges { node { path digest } } } } } } } } }"""
     assert (gql(server, query, p=project)["project"] or {}).get("artifactCollection") is None
+    if written_by != "this SDK":
+        [log] = (tmp_path / "runs").rglob(f"run-{run_id}.runbase")
+        _as_before_wandb_shapes(log)
     for _ in range(2):
         out = subprocess.run([sys.executable, "-m", "runbase.cli", "sync", str(tmp_path / "runs")], env=env,
                              capture_output=True, text=True, timeout=120)
