@@ -328,6 +328,12 @@ def test_the_using_run_is_among_the_versions_users(used: tuple[Logged, dict[str,
         assert version.logged_by().id == logger
     consumer = api.run(f"{use.user}/arts/consumer")
     assert sorted(version.name for version in consumer.used_artifacts()) == ["ds:v0", "rb:v0"]
+    creator = """query($p: String!, $n: String!) { project(name: $p) { artifact(name: $n) {
+        createdBy { __typename ... on Run { name project { name entity { name } } } ... on User { username } } } } }"""
+    for name, logger in (("ds:best", "logger"), ("rb:prod", "rblogger")):  # W&B's createdBy, as its Api asks it
+        found = use.server.graphql(creator, {"p": "arts", "n": name}, key=use.key)["data"]["project"]["artifact"]
+        assert found["createdBy"] == {"__typename": "Run", "name": logger,
+                                      "project": {"name": "arts", "entity": {"name": use.user}}}
 
 
 def test_linked_versions_read_back_through_runbase(used: tuple[Logged, dict[str, Any]]) -> None:
@@ -344,3 +350,11 @@ def test_linked_versions_read_back_through_runbase(used: tuple[Logged, dict[str,
     assert "cannot write to entity" in out.get("refused_link", ""), out.get("refused_link")
     assert use.server.graphql('query($e: String) { project(name: "theirs", entityName: $e) { id } }',
                               {"e": out["other"]})["data"]["project"] is None
+
+
+def test_a_version_logged_without_a_run_was_created_by_its_user(server: Server) -> None:
+    artifact_id = _pending(server, f"wa-creator-{uuid.uuid4().hex[:8]}")
+    _ok(server, COMMIT, {"i": {"artifactID": artifact_id}})
+    found = _ok(server, "query($id: ID!) { viewer { username } artifact(id: $id) { createdBy { __typename "
+                        "... on User { username } } } }", {"id": artifact_id})
+    assert found["artifact"]["createdBy"] == {"__typename": "User", "username": found["viewer"]["username"]}

@@ -42,6 +42,7 @@ from ..tables import (
     ArtifactUsage,
     Project,
     Run,
+    User,
     UTCDateTime,
     utcnow,
 )
@@ -871,6 +872,14 @@ def logged_by(session: Session, viewer: Viewer, artifact: Artifact) -> Run | Non
     if run is None or not access.can_read_project(session, viewer, run.project):
         return None
     return run
+
+
+def created_by(session: Session, viewer: Viewer, artifact: Artifact) -> Run | User | None:
+    """W&B's createdBy: the run that logged it (None where the viewer may not see it), or, logged without a run,
+    the user who did."""
+    if artifact.run_id is not None:
+        return logged_by(session, viewer, artifact)
+    return None if artifact.user_id is None else session.get(User, artifact.user_id)
 
 
 def used_by(session: Session, viewer: Viewer, artifact: Artifact, first: int | None,

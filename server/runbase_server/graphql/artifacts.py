@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from .artifact_uploads import ArtifactManifest
     from .files import FileConnection
     from .runs import Project, Run, RunConnection
+    from .users import User
 
 
 @strawberry.type
@@ -160,6 +161,20 @@ class Artifact:
 
         row = versions.logged_by(info.context.session, info.context.viewer, self.version.artifact)
         return None if row is None else Run.of(row)
+
+    @strawberry.field
+    def created_by(self, info: Info) -> Annotated[
+            Annotated[Run, strawberry.lazy("runbase_server.graphql.runs")]
+            | Annotated[User, strawberry.lazy("runbase_server.graphql.users")],
+            strawberry.union("Creator")] | None:
+        from .runs import Run
+        from .users import User
+
+        ctx = info.context
+        row = versions.created_by(ctx.session, ctx.viewer, self.version.artifact)
+        if row is None:
+            return None
+        return Run.of(row) if isinstance(row, RunRow) else User.of(row, ctx.viewer)
 
     @strawberry.field
     def used_by(self, info: Info, first: int | None = strawberry.UNSET, after: str | None = strawberry.UNSET
