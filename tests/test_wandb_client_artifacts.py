@@ -242,7 +242,10 @@ try:
 except Exception as exc:
     out["refused_link"] = f"{type(exc).__name__}: {exc}"
 out["other"] = OTHER
+entity = run.entity
 run.finish()
+fetched = wandb.Api().artifact(f"{entity}/arts/rb:prod")  # wandb's own Api, without a run
+out["api"] = {"aliases": sorted(fetched.aliases), "version": fetched.version, "root": fetched.download(root="api-dl")}
 with open("out.json", "w") as written:
     json.dump(out, written)
 """
@@ -290,6 +293,8 @@ def test_versions_download_byte_for_byte(used: tuple[Logged, dict[str, Any]]) ->
         found = {str(path.relative_to(root)): path.read_bytes() for path in root.rglob("*") if path.is_file()}
         assert found == expected, name
     assert (use.run_dir / out["path"]).read_bytes() == OWN["sub/x.bin"]
+    assert (out["api"]["aliases"], out["api"]["version"]) == (["latest", "prod"], "v0")
+    assert {path: (use.run_dir / out["api"]["root"] / path).read_bytes() for path in OWN} == OWN
 
 
 def test_using_a_missing_alias_says_so(used: tuple[Logged, dict[str, Any]]) -> None:
