@@ -1,4 +1,6 @@
-"""The GraphQL side of the official wandb client logging an artifact version: createArtifactFiles and
+"""The GraphQL side of the official wandb client moving an artifact version's files. Downloads: a version's
+W&B manifest (Artifact.currentManifest) and its files (ArtifactCollectionMembership.files) behind URLs signed
+for the viewer (artifacts/downloads.py). Uploads, logging a version: createArtifactFiles and
 createArtifactManifest / updateArtifactManifest hand out upload URLs (runs/uploads.py) for a PENDING version's
 files and its W&B manifest, which the PUTs bring (http/wandb_routes.py); commitArtifact then makes the version's
 entries what the manifest lists (versions.commit). schema.py mixes ArtifactUploadMutations into Mutation."""

@@ -384,10 +384,13 @@ def _collection(info: Info, version: versions.Version) -> ArtifactCollection:
 
 
 def _aliases(info: Info, version: versions.Version) -> list[ArtifactAlias]:
+    """The version's aliases in the collection it was reached through, each naming that collection."""
     names = info.context.listed(versions.aliases(info.context.session, version), "aliases")
-    collection = _collection(info, version) if names else None
+    if not names:
+        return []
+    collection = _collection(info, version)
     return [ArtifactAlias(id=strawberry.ID(f"{version.collection.id}:{name}"), alias=name,
-                          artifact_collection=collection) for name in names if collection is not None]
+                          artifact_collection=collection) for name in names]
 
 
 @strawberry.type
