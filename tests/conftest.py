@@ -36,6 +36,19 @@ _PORTS = itertools.count()
 PORTS_PER_WORKER = 1500
 
 
+def label_names(data: Any) -> Any:
+    """An answer with each version's W&B-shaped aliases ([{alias}]) and tags ([{name}]) read as their names, as
+    runbase's SDK presents them."""
+    if isinstance(data, list):
+        return [label_names(item) for item in data]
+    if not isinstance(data, dict):
+        return data
+    named = {"aliases": "alias", "tags": "name"}
+    return {key: [item[named[key]] for item in value]
+            if key in named and isinstance(value, list) and all(isinstance(item, dict) for item in value)
+            else label_names(value) for key, value in data.items()}
+
+
 def free_port() -> int:
     """A port for a server started afterwards. Each pytest worker takes its own range, below the kernel's
     ephemeral ports: a port chosen by binding port 0 is free only until something else binds it, and the other

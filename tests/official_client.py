@@ -27,7 +27,8 @@ VERSION = REQUIREMENTS.read_text().strip().removeprefix("wandb==")
 OUTPUTS = ROOT / "test-outputs"
 # Where the client's paths hold names, tokens or ids: recorded as the route, not the values.
 ROUTES = [(re.compile(r"/files/[^/]+/[^/]+/[^/]+/file_stream"), "/files/ENTITY/PROJECT/RUN/file_stream"),
-          (re.compile(r"/files/uploads/[^/]+"), "/files/uploads/TOKEN")]
+          (re.compile(r"/files/uploads/[^/]+"), "/files/uploads/TOKEN"),
+          (re.compile(r"/files/downloads/[^/]+/[^/]+"), "/files/downloads/TOKEN/NAME")]
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-authorization",
               "proxy-authenticate", "content-length"}
 

@@ -51,6 +51,8 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     # and a PENDING version's (createArtifactFiles, then the PUT), and a version's W&B manifest behind a signed
     # download URL (Artifact.currentManifest), made only for its readers
     ("artifact upload URL", "write"): WRITERS, ("artifact download URL", "read"): MEMBERS,
+    # a version's place in its sequence as W&B's client reads it, and its files' signed download URLs there
+    ("version membership", "read"): MEMBERS, ("artifact file download URL", "read"): MEMBERS,
     ("console", "read"): MEMBERS,  # a run's console output, its tail and its pages
     ("sweep", "read"): MEMBERS, ("sweep", "list"): MEMBERS, ("sweep", "create"): WRITERS,
     ("sweep", "write"): WRITERS, ("sweep", "agent"): WRITERS,  # pausing it; running an agent for it
@@ -210,7 +212,7 @@ def world(server: Server) -> Iterator[World]:
             "eventType": "LINK_ARTIFACT", "eventFilter": "{}", "action": '{"action_type": "NO_OP"}'}})[
             "createFilterTrigger"]["trigger"]["id"]
     world.setup(LINK, {"i": {"artifactID": world.ids["version"]["id"], "entityName": team, "projectName": "linked",
-                             "collectionName": "watched"}})
+                             "artifactPortfolioName": "watched"}})
     deliveries = world.setup("query($id: ID!) { trigger(id: $id) { deliveries { edges { node { id } } } } }",
                              {"id": world.ids["trigger watch"]}, "admin")
     [world.ids["delivery"]] = [edge["node"]["id"] for edge in deliveries["trigger"]["deliveries"]["edges"]]
@@ -332,6 +334,25 @@ def _artifact_download(world: World, role: str) -> bool:
     return response.status_code == 200
 
 
+MEMBERSHIP_FILES = """query($t: String) { project(name: "private", entityName: $t) {
+    artifactCollectionMembership(name: "weights:v0") { files { edges { node { name directUrl } } } } } }"""
+
+
+def _artifact_file_download(world: World, role: str) -> bool:
+    """The team's version's file, by the signed URL its membership's files give the role. The file is a
+    reference: once the URL's user may read the version, the GET answers 400 that it is not stored here."""
+    answer = world.graphql(role, MEMBERSHIP_FILES, {"t": world.team})
+    if answer.get("errors"):
+        assert answer["errors"][0]["extensions"]["code"] in DENIALS, answer
+        return False
+    if answer["data"]["project"] is None or answer["data"]["project"]["artifactCollectionMembership"] is None:
+        return False
+    [edge] = answer["data"]["project"]["artifactCollectionMembership"]["files"]["edges"]
+    response = httpx.get(edge["node"]["directUrl"])
+    assert response.status_code in (400, 403, 404), response.text
+    return response.status_code == 400 and "reference" in response.json()["errors"][0]["message"]
+
+
 def _history_columns(world: World, role: str) -> bool:
     """Denied exactly as a run that is not there: the same status and words, so a refusal tells nothing."""
     key = world.keys[role]
@@ -449,6 +470,11 @@ CELLS: dict[tuple[str, str], Check] = {
     ("run file upload URL", "write"): _upload,
     ("artifact upload URL", "write"): _artifact_upload,
     ("artifact download URL", "read"): _artifact_download,
+    ("version membership", "read"): _query(
+        "query($t: String) { project(name: \"private\", entityName: $t) { "
+        "artifactCollectionMembership(name: \"weights:latest\") { id artifact { id } } } }",
+        lambda d: bool(d["project"] and d["project"]["artifactCollectionMembership"]), _team),
+    ("artifact file download URL", "read"): _artifact_file_download,
     ("sweep", "read"): _query(
         "query($t: String, $s: String!) { project(name: \"private\", entityName: $t) { "
         "sweep(sweepName: $s) { id } } }",
@@ -474,7 +500,7 @@ CELLS: dict[tuple[str, str], Check] = {
                                      lambda w, r: {"i": {"artifactID": w.ids[f"del version {r}"]}}),
     ("version", "link"): _mutation(LINK, lambda w, r: {"i": {
         "artifactID": w.ids["version"]["id"], "entityName": w.names.get(r, "nobody"), "projectName": "mine",
-        "collectionName": "shared"}}),
+        "artifactPortfolioName": "shared"}}),
     ("collection", "read"): _query("query($t: String) { project(name: \"private\", entityName: $t) { "
                                    "artifactCollection(name: \"weights\") { id } } }",
                                    lambda d: bool(d["project"] and d["project"]["artifactCollection"]), _team),
@@ -515,7 +541,7 @@ for _visibility in ("organization", "restricted"):
         lambda w, r, v=_visibility: {"n": w.ids[f"{v} registry"]["fullName"], "t": w.team})
     CELLS[(_kind, "link")] = _mutation(LINK, lambda w, r, v=_visibility: {"i": {
         "artifactID": w.ids.get(f"own version {r}", w.ids["version"]["id"]), "entityName": w.team,
-        "projectName": w.ids[f"{v} registry"]["fullName"], "collectionName": f"linked-{r}"}})
+        "projectName": w.ids[f"{v} registry"]["fullName"], "artifactPortfolioName": f"linked-{r}"}})
     CELLS[(_kind, "write")] = _mutation(
         "mutation($i: UpdateRegistryInput!) { updateRegistry(input: $i) { registry { id } } }",
         lambda w, r, v=_visibility: {"i": {"id": w.ids[f"{v} registry"]["id"], "description": r}})

@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import Server, run_script, sdk_environment
+from conftest import Server, label_names, run_script, sdk_environment
 
 import runbase
 from runbase.artifacts import transfer
@@ -45,7 +45,7 @@ def api_for(server: Server) -> runbase.Api:
 def gql(server: Server, query: str, **variables: object) -> dict:
     result = server.graphql(query, variables)
     assert "errors" not in result, result
-    return result["data"]
+    return label_names(result["data"])  # type: ignore[no-any-return]
 
 
 def names(connection: dict) -> list[str]:
@@ -112,7 +112,7 @@ def test_datasets_and_models_across_three_runs(server: Server, sdk_env: dict[str
     assert [v.split(":")[0].startswith("source-") for v in versions(runs[r3]["loggedArtifacts"])] == [True]
 
     reverse = """query($p: String!, $n: String!) { project(name: $p) { artifact(name: $n) {
-        aliases loggedBy { name } usedBy { edges { node { name } } } } } }"""
+        aliases { alias } loggedBy { name } usedBy { edges { node { name } } } } } }"""
     dataset = gql(server, reverse, p=project, n="dataset:v1")["project"]["artifact"]
     assert dataset["loggedBy"]["name"] == r1 and names(dataset["usedBy"]) == [r2]
     assert dataset["aliases"] == ["best", "latest"]
@@ -248,7 +248,25 @@ def test_distributed_upsert_and_finish_from_two_processes(server: Server, sdk_en
     assert "DONE v1 COMMITTED ['part-2.txt']" in third.stdout  # a finished version is not reopened
 
 
-def test_offline_artifacts_upload_with_sync(server: Server, tmp_path: Path) -> None:
+def _as_before_wandb_shapes(log: Path) -> None:
+    """Rewrite a record log's artifact records as the SDK wrote them before CreateArtifactInput took W&B's
+    shape: typeName, collectionName, aliases as bare names, distributedId."""
+    old = {"artifactTypeName": "typeName", "artifactCollectionName": "collectionName", "distributedID": "distributedId"}
+    lines = []
+    for line in log.read_text().splitlines():
+        record = json.loads(line)
+        if record["t"] == "artifact":
+            create = {old.get(key, key): value for key, value in record["create"].items()}
+            create["aliases"] = [alias["alias"] for alias in create["aliases"]]
+            create.setdefault("distributedId", None)  # the older SDK wrote it, null when not distributed
+            assert {"typeName", "collectionName"} <= set(create), create
+            record["create"] = create
+        lines.append(json.dumps(record))
+    log.write_text("\n".join(lines) + "\n")
+
+
+@pytest.mark.parametrize("written_by", ["this SDK", "an SDK before W&B's input shape"])
+def test_offline_artifacts_upload_with_sync(server: Server, tmp_path: Path, written_by: str) -> None:
     env = {**sdk_environment(server, tmp_path), "RUNBASE_CACHE_DIR": str(tmp_path / "cache")}
     project = unique("offline")
     result = run_script(f"""
@@ -268,9 +286,12 @@ def test_offline_artifacts_upload_with_sync(server: Server, tmp_path: Path) -> N
     assert "runbase sync" in result.stdout
     run_id = result.stdout.split("RUN ")[1].split()[0]
     query = """query($p: String!) { project(name: $p) { artifactCollection(name: "offline-model") {
-        artifacts { totalCount edges { node { versionIndex aliases loggedBy { name }
+        artifacts { totalCount edges { node { versionIndex aliases { alias } loggedBy { name }
         files { edges { node { path digest } } } } } } } } }"""
     assert (gql(server, query, p=project)["project"] or {}).get("artifactCollection") is None
+    if written_by != "this SDK":
+        [log] = (tmp_path / "runs").rglob(f"run-{run_id}.runbase")
+        _as_before_wandb_shapes(log)
     for _ in range(2):
         out = subprocess.run([sys.executable, "-m", "runbase.cli", "sync", str(tmp_path / "runs")], env=env,
                              capture_output=True, text=True, timeout=120)
@@ -408,7 +429,10 @@ def test_names_uses_drafts_and_downloads_as_the_reference_documents(server: Serv
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "a.txt").write_text("a")
     (tmp_path / "sub_b.txt").write_text("b")
-    (tmp_path / "c.txt").write_text("c")
+    # Contents no other test stores: the server keeps blobs by contents for all its users, and the SDK sends none
+    # it already has, so a "c" stored earlier in the session (test_artifacts_server) would never be sent here.
+    new_contents = f"c of {tmp_path.name} {uuid.uuid4().hex}".encode()
+    (tmp_path / "c.txt").write_bytes(new_contents)
     (tmp_path / "mounted" / "deep").mkdir(parents=True)
     (tmp_path / "mounted" / "deep" / "m.txt").write_text("m")
     project = unique("documented")
@@ -428,7 +452,7 @@ def test_names_uses_drafts_and_downloads_as_the_reference_documents(server: Serv
         draft.add_file(tmp_path / "c.txt")
         run.log_artifact(draft)
         assert run.use_artifact("data:latest").version == "v1"  # the version just logged, not the one before
-        assert sent == [sha(b"c")]  # the files the draft kept were not uploaded again
+        assert sent == [sha(new_contents)]  # the files the draft kept were not uploaded again
         assert (from_path.wait().name, from_path.type) == (f"run-{run.id}-my_data.csv:v0", "unspecified")
         empty = run.log_artifact(runbase.Artifact("empty", "dataset")).wait()
     assert Path(empty.download(tmp_path / "nothing")).is_dir() and empty.file_count == 0

@@ -14,10 +14,10 @@ from typing import Any
 import httpx
 import pytest
 import runbase
-from conftest import Server
+from conftest import Server, label_names
 
 VERSION_FIELDS = """id versionIndex sourceVersionIndex isLink typeName digest state description metadata
-    ttlDurationSeconds size fileCount aliases tags historyStep createdAt
+    ttlDurationSeconds size fileCount aliases { alias } tags { name } historyStep createdAt
     collection { id name kind typeName entityName projectName } sourceCollection { id name kind }"""
 CREATE = f"""mutation($i: CreateArtifactInput!) {{ createArtifact(input: $i) {{ artifact {{ {VERSION_FIELDS} }} }} }}"""
 ADD = "mutation($i: AddArtifactFilesInput!) { addArtifactFiles(input: $i) { fileCount } }"
@@ -32,7 +32,7 @@ BY_NAME = f"""query($p: String!, $e: String, $n: String!) {{ project(name: $p, e
     artifact(name: $n) {{ {VERSION_FIELDS} }} }} }}"""
 COLLECTION = """query($p: String!, $n: String!, $f: JSONString) { project(name: $p) { artifactCollection(name: $n) {
     id name kind typeName description tags aliases
-    artifacts(filters: $f) { totalCount edges { node { id versionIndex aliases } } } } } }"""
+    artifacts(filters: $f) { totalCount edges { node { id versionIndex aliases { alias } } } } } } }"""
 
 
 def unique(prefix: str) -> str:
@@ -42,7 +42,7 @@ def unique(prefix: str) -> str:
 def ok(server: Server, query: str, variables: dict[str, Any] | None = None, key: str | None = None) -> Any:
     result = server.graphql(query, variables, key=key)
     assert "errors" not in result, result
-    return result["data"]
+    return label_names(result["data"])
 
 
 def refused(server: Server, query: str, variables: dict[str, Any] | None = None,
@@ -266,7 +266,7 @@ def test_latest_stays_on_the_newest_version_through_concurrent_changes(server: S
     version the collection no longer holds."""
     project, target = unique("latest-race"), unique("latest-race-target")
     previous = log(server, project, "data", {"d": b"race start"})
-    ok(server, LINK, {"i": {"artifactID": previous["id"], "projectName": target, "collectionName": "best"}})
+    ok(server, LINK, {"i": {"artifactID": previous["id"], "projectName": target, "artifactPortfolioName": "best"}})
     portfolio = collection(server, target, "best")["id"]
     for round_ in range(4):
         pending = create(server, project, "data")
@@ -276,9 +276,9 @@ def test_latest_stays_on_the_newest_version_through_concurrent_changes(server: S
         assert all("errors" not in answer for answer in answers), answers
         assert by_name(server, project, "data")["id"] == pending["id"], round_
         older = log(server, project, "data", {"d": f"race older {round_}".encode()})
-        ok(server, LINK, {"i": {"artifactID": older["id"], "projectName": target, "collectionName": "best"}})
+        ok(server, LINK, {"i": {"artifactID": older["id"], "projectName": target, "artifactPortfolioName": "best"}})
         link, unlink, alias = together(server, [
-            (LINK, {"i": {"artifactID": pending["id"], "projectName": target, "collectionName": "best"}}),
+            (LINK, {"i": {"artifactID": pending["id"], "projectName": target, "artifactPortfolioName": "best"}}),
             (UNLINK, {"i": {"artifactID": older["id"], "collectionId": portfolio}}),
             (UPDATE, {"i": {"artifactID": older["id"], "collectionId": portfolio, "aliases": ["hot"]}})])
         assert "errors" not in link and "errors" not in unlink, (link, unlink)
@@ -293,26 +293,26 @@ def test_links_into_portfolios(server: Server) -> None:
     m0 = log(server, project, "model", {"w": b"w0"}, "model")
     m1 = log(server, project, "model", {"w": b"w1"}, "model")
     ds = log(server, project, "data", {"d": b"d"}, "dataset")
-    linked = ok(server, LINK, {"i": {"artifactID": m0["id"], "projectName": target, "collectionName": "best",
-                                     "aliases": ["staging"]}})["linkArtifact"]["artifact"]
+    linked = ok(server, LINK, {"i": {"artifactID": m0["id"], "projectName": target, "artifactPortfolioName": "best",
+                                     "aliases": [{"alias": "staging", "artifactCollectionName": "best"}]}})["linkArtifact"]["artifact"]
     assert (linked["id"], linked["isLink"], linked["versionIndex"], linked["sourceVersionIndex"]) == \
         (m0["id"], True, 0, 0)
     assert linked["collection"]["kind"] == "PORTFOLIO" and linked["collection"]["projectName"] == target
     assert linked["collection"]["typeName"] == "model" and linked["sourceCollection"]["name"] == "model"
     assert linked["aliases"] == ["latest", "staging"]
-    again = ok(server, LINK, {"i": {"artifactID": m0["id"], "projectName": target, "collectionName": "best"}})
+    again = ok(server, LINK, {"i": {"artifactID": m0["id"], "projectName": target, "artifactPortfolioName": "best"}})
     assert again["linkArtifact"]["artifact"]["versionIndex"] == 0
-    newer = ok(server, LINK, {"i": {"artifactID": m1["id"], "projectName": target, "collectionName": "best",
-                                    "aliases": ["staging"]}})["linkArtifact"]["artifact"]
+    newer = ok(server, LINK, {"i": {"artifactID": m1["id"], "projectName": target, "artifactPortfolioName": "best",
+                                    "aliases": [{"alias": "staging", "artifactCollectionName": "best"}]}})["linkArtifact"]["artifact"]
     assert (newer["versionIndex"], newer["sourceVersionIndex"], newer["aliases"]) == (1, 1, ["latest", "staging"])
     portfolio = collection(server, target, "best")
     assert portfolio["kind"] == "PORTFOLIO" and portfolio["artifacts"]["totalCount"] == 2
     assert by_name(server, target, "best:v0")["aliases"] == []
 
-    mismatch = refused(server, LINK, {"i": {"artifactID": ds["id"], "projectName": target, "collectionName": "best"}})
+    mismatch = refused(server, LINK, {"i": {"artifactID": ds["id"], "projectName": target, "artifactPortfolioName": "best"}})
     assert "type 'model', not 'dataset'" in mismatch["message"]
     into_sequence = refused(server, LINK, {"i": {"artifactID": m0["id"], "projectName": project,
-                                                 "collectionName": "data"}})
+                                                 "artifactPortfolioName": "data"}})
     assert "is a sequence" in into_sequence["message"]
     logged_into_portfolio = refused(server, CREATE, {"i": {"projectName": target, "artifactCollectionName": "best",
                                                            "artifactTypeName": "model"}})
@@ -379,8 +379,8 @@ def test_deleting_versions_and_collections(server: Server) -> None:
     assert log(server, project, "data", {"a": b"d1"})["versionIndex"] == 2  # numbers are not given out again
     refused(server, DELETE, {"i": {"artifactID": v1["id"]}})  # deleted already: not found
 
-    ok(server, LINK, {"i": {"artifactID": v0["id"], "projectName": target, "collectionName": "kept",
-                            "aliases": ["golden"]}})
+    ok(server, LINK, {"i": {"artifactID": v0["id"], "projectName": target, "artifactPortfolioName": "kept",
+                            "aliases": [{"alias": "golden", "artifactCollectionName": "kept"}]}})
     error = refused(server, DELETE, {"i": {"artifactID": v0["id"]}})
     assert "golden" in error["message"]  # an alias in a portfolio counts too
     pending = create(server, project, "data")
@@ -388,7 +388,7 @@ def test_deleting_versions_and_collections(server: Server) -> None:
     assert ok(server, BY_ID, {"id": pending["id"]})["artifact"] is None
 
     other = log(server, project, "other", {"o": b"o"})
-    ok(server, LINK, {"i": {"artifactID": other["id"], "projectName": target, "collectionName": "kept"}})
+    ok(server, LINK, {"i": {"artifactID": other["id"], "projectName": target, "artifactPortfolioName": "kept"}})
     assert by_name(server, target, "kept")["id"] == other["id"]
     sequence_id = other["collection"]["id"]
     ok(server, "mutation($i: DeleteArtifactCollectionInput!) { deleteArtifactCollection(input: $i) { success } }",
@@ -412,8 +412,8 @@ def test_deleting_a_run_with_the_artifacts_it_logged(server: Server) -> None:
     ok(server, USE, {"i": {"projectName": project, "runName": doomed, "artifactID": used["id"]}})
     m1 = log(server, project, "model", {"w": b"doomed w1"}, "model", runName=doomed, aliases=["best"])
     m2 = log(server, project, "model", {"w": b"doomed w2"}, "model", runName=doomed)
-    ok(server, LINK, {"i": {"artifactID": m1["id"], "projectName": target, "collectionName": "promoted",
-                            "aliases": ["prod"]}})
+    ok(server, LINK, {"i": {"artifactID": m1["id"], "projectName": target, "artifactPortfolioName": "promoted",
+                            "aliases": [{"alias": "prod", "artifactCollectionName": "promoted"}]}})
     ok(server, USE, {"i": {"projectName": project, "runName": consumer, "artifactID": m2["id"]}})
     pending = create(server, project, "model", "model", runName=doomed)
     logged_ids = [m1["id"], m2["id"], pending["id"]]
@@ -442,7 +442,7 @@ def test_deleting_a_run_with_the_artifacts_it_logged(server: Server) -> None:
     assert used_by_consumer["project"]["run"]["usedArtifacts"]["totalCount"] == 0
 
     ok(server, DELETE_RUN, {"i": {"projectName": project, "runName": kept}})  # no flag: its versions stay
-    stays = ok(server, "query($id: ID!) { artifact(id: $id) { state aliases loggedBy { name } } }",
+    stays = ok(server, "query($id: ID!) { artifact(id: $id) { state aliases { alias } loggedBy { name } } }",
                {"id": older["id"]})["artifact"]
     assert stays == {"state": "COMMITTED", "aliases": ["latest"], "loggedBy": None}
 
@@ -458,12 +458,12 @@ def test_updating_versions_and_collections(server: Server) -> None:
         ("changed", {"k": [1, 2]}, ["new"], ["x", "y z"])
     assert updated["ttlDurationSeconds"] == 60  # absent: kept
     cleared = ok(server, UPDATE, {"i": {"artifactID": v0["id"], "ttlDurationSeconds": None}})
-    assert cleared["updateArtifact"]["artifact"]["ttlDurationSeconds"] is None
+    assert cleared["updateArtifact"]["artifact"]["ttlDurationSeconds"] == -2  # W&B's TTL disabled
     moved = ok(server, UPDATE, {"i": {"artifactID": v1["id"], "aliases": ["new"]}})["updateArtifact"]["artifact"]
     assert moved["aliases"] == ["latest", "new"]
     assert by_name(server, project, "data:v0")["aliases"] == []
 
-    link = ok(server, LINK, {"i": {"artifactID": v1["id"], "projectName": target, "collectionName": "p"}})
+    link = ok(server, LINK, {"i": {"artifactID": v1["id"], "projectName": target, "artifactPortfolioName": "p"}})
     portfolio = link["linkArtifact"]["artifact"]["collection"]
     seen = ok(server, UPDATE, {"i": {"artifactID": v1["id"], "collectionId": portfolio["id"],
                                      "aliases": ["prod"]}})["updateArtifact"]["artifact"]
@@ -517,7 +517,7 @@ def test_downloads_and_access_control(server: Server) -> None:
                              (UPDATE, {"i": {"artifactID": version["id"], "aliases": ["x"]}}),
                              (DELETE, {"i": {"artifactID": version["id"], "deleteAliases": True}}),
                              (LINK, {"i": {"artifactID": version["id"], "projectName": "mine",
-                                           "collectionName": "stolen"}})):
+                                           "artifactPortfolioName": "stolen"}})):
         assert refused(server, query, variables, other)["extensions"]["code"] == "NOT_FOUND", query
     create_there = refused(server, CREATE, {"i": {"entityName": "admin", "projectName": project,
                                                   "artifactCollectionName": "planted", "artifactTypeName": "model"}}, other)
@@ -536,10 +536,10 @@ def test_downloads_and_access_control(server: Server) -> None:
     # A reader may not republish a version (access.require_sharer): its owner shares it, here into the reader's
     # project, where the reader then sees it whatever becomes of its source.
     reshared = refused(server, LINK, {"i": {"artifactID": version["id"], "entityName": name, "projectName": "mine",
-                                            "collectionName": "copied"}}, other)
+                                            "artifactPortfolioName": "copied"}}, other)
     assert reshared["extensions"]["code"] == "FORBIDDEN" and "cannot link" in reshared["message"]
     linked = ok(server, LINK, {"i": {"artifactID": version["id"], "entityName": name, "projectName": "mine",
-                                     "collectionName": "copied"}})["linkArtifact"]["artifact"]
+                                     "artifactPortfolioName": "copied"}})["linkArtifact"]["artifact"]
     assert linked["collection"]["entityName"] == name
 
     ok(server, "mutation($p: String!) { upsertModel(input: {name: $p, access: \"PRIVATE\"}) { inserted } }",
@@ -625,10 +625,10 @@ def test_bad_input_is_refused_clearly(server: Server) -> None:
     assert "may contain only" in refused(server, BY_NAME, {"p": project, "n": "typed:a b"})["message"]
     assert by_name(server, project, "typed:v99999999999") is None
     unfinished = create(server, project, "unfinished")["id"]
-    error = refused(server, LINK, {"i": {"artifactID": unfinished, "projectName": project, "collectionName": "c"}})
+    error = refused(server, LINK, {"i": {"artifactID": unfinished, "projectName": project, "artifactPortfolioName": "c"}})
     assert "not committed" in error["message"]
     error = refused(server, LINK, {"i": {"artifactID": typed["id"], "projectName": "wandb-registry-nope",
-                                         "collectionName": "c"}})
+                                         "artifactPortfolioName": "c"}})
     assert "belong to registries" in error["message"], error
     error = refused(server, COLLECTION, {"p": project, "n": "typed", "f": json.dumps({"$bogus": 1})})
     assert "$bogus" in error["message"]
@@ -667,12 +667,13 @@ def test_links_into_registries(server: Server) -> None:
     model = log(server, project, "net", {"w": b"registry weights"}, "model")
     data = log(server, project, "set", {"d": b"registry data"}, "dataset")
     linked = ok(server, LINK, {"i": {"artifactID": model["id"], "projectName": f"wandb-registry-{name}",
-                                     "collectionName": "net", "aliases": ["production"]}})["linkArtifact"]["artifact"]
+                                     "artifactPortfolioName": "net",
+                                     "aliases": [{"alias": "production", "artifactCollectionName": "net"}]}})["linkArtifact"]["artifact"]
     assert linked["collection"]["projectName"] == f"runbase-registry-{name}"
     assert (linked["isLink"], linked["aliases"]) == (True, ["latest", "production"])
     assert by_name(server, f"wandb-registry-{name}", "net:production")["id"] == model["id"]
     refused_type = refused(server, LINK, {"i": {"artifactID": data["id"], "projectName": f"runbase-registry-{name}",
-                                                "collectionName": "sets"}})
+                                                "artifactPortfolioName": "sets"}})
     assert "accepts artifacts of type 'model' only, not 'dataset'" in refused_type["message"]
     logged_there = refused(server, CREATE, {"i": {"projectName": f"wandb-registry-{name}", "artifactCollectionName": "x",
                                                   "artifactTypeName": "model"}})

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from conftest import Server
+from conftest import Server, label_names
 
 FIELDS = "id name fullName organization description visibility artifactTypes allowAllArtifactTypes createdAt updatedAt"
 CREATE = ("mutation($i: CreateRegistryInput!) { createRegistry(input: $i) { registry { " + FIELDS
@@ -38,7 +38,7 @@ def unique(prefix: str) -> str:
 def ok(server: Server, query: str, variables: dict[str, Any] | None = None, key: str | None = None) -> dict[str, Any]:
     answer = server.graphql(query, variables, key=key)
     assert "errors" not in answer, answer
-    return answer["data"]
+    return label_names(answer["data"])  # type: ignore[no-any-return]
 
 
 def refused(server: Server, query: str, variables: dict[str, Any], code: str, *words: str,
@@ -291,12 +291,12 @@ def test_a_hidden_registry_answers_as_a_missing_one(server: Server, org: Org) ->
 
 VERSIONS = """query($o: String, $r: JSONString, $c: JSONString, $f: JSONString) {
     registryVersions(organization: $o, registryFilters: $r, collectionFilters: $c, filters: $f) {
-      totalCount edges { node { id versionIndex aliases isLink collection { name projectName } } } } }"""
+      totalCount edges { node { id versionIndex aliases { alias } isLink collection { name projectName } } } } }"""
 COLLECTIONS = """query($o: String, $r: JSONString, $f: JSONString) {
     registryCollections(organization: $o, registryFilters: $r, filters: $f) { totalCount edges { node { name } } } }"""
 IN_REGISTRY = """query($n: String!, $o: String, $c: JSONString, $v: JSONString) { registry(name: $n, organization: $o) {
     collections(filters: $c) { totalCount edges { node { name tags } } }
-    versions(collectionFilters: $c, filters: $v) { totalCount edges { node { id aliases } } } } }"""
+    versions(collectionFilters: $c, filters: $v) { totalCount edges { node { id aliases { alias } } } } } }"""
 
 
 def _model(server: Server, org: Org, project: str, contents: str, accuracy: float) -> str:
@@ -314,7 +314,8 @@ def _model(server: Server, org: Org, project: str, contents: str, accuracy: floa
 def _link(server: Server, org: Org, artifact_id: str, registry: str, collection: str, aliases: list[str]) -> Any:
     return ok(server, "mutation($i: LinkArtifactInput!) { linkArtifact(input: $i) { artifact { collection { id } } } }",
               {"i": {"artifactID": artifact_id, "entityName": org.name, "projectName": f"wandb-registry-{registry}",
-                     "collectionName": collection, "aliases": aliases}})["linkArtifact"]["artifact"]["collection"]
+                     "artifactPortfolioName": collection,
+                     "aliases": [{"alias": alias, "artifactCollectionName": collection} for alias in aliases]}})["linkArtifact"]["artifact"]["collection"]
 
 
 def test_collections_and_versions_across_registries(server: Server, org: Org) -> None:
@@ -390,7 +391,7 @@ def test_core_registries_are_made_on_first_link(server: Server, org: Org) -> Non
        {"i": {"artifactID": dataset}})
     refused(server, "mutation($i: LinkArtifactInput!) { linkArtifact(input: $i) { artifact { id } } }",
             {"i": {"artifactID": model, "entityName": org.name, "projectName": "wandb-registry-model",
-                   "collectionName": "net"}}, "FORBIDDEN", key=org.keys[org.viewer])  # viewers make nothing
+                   "artifactPortfolioName": "net"}}, "FORBIDDEN", key=org.keys[org.viewer])  # viewers make nothing
     assert find(server, org, "model") is None
     _link(server, org, model, "model", "net", ["staging"])
     registry = find(server, org, "model", org.keys[org.viewer])
@@ -399,12 +400,12 @@ def test_core_registries_are_made_on_first_link(server: Server, org: Org) -> Non
     _link(server, org, newer, "model", "net", [])  # into the registry the first link made
     refused(server, "mutation($i: LinkArtifactInput!) { linkArtifact(input: $i) { artifact { id } } }",
             {"i": {"artifactID": dataset, "entityName": org.name, "projectName": "wandb-registry-model",
-                   "collectionName": "sets"}}, "BAD_USER_INPUT", "accepts artifacts of type 'model' only")
+                   "artifactPortfolioName": "sets"}}, "BAD_USER_INPUT", "accepts artifacts of type 'model' only")
     _link(server, org, dataset, "dataset", "sets", [])
     assert find(server, org, "dataset")["artifactTypes"] == ["dataset"]
     refused(server, "mutation($i: LinkArtifactInput!) { linkArtifact(input: $i) { artifact { id } } }",
             {"i": {"artifactID": model, "entityName": org.name, "projectName": "wandb-registry-models",
-                   "collectionName": "net"}}, "NOT_FOUND", "createRegistry")  # other names: createRegistry
+                   "artifactPortfolioName": "net"}}, "NOT_FOUND", "createRegistry")  # other names: createRegistry
 
 
 def test_a_links_source_in_a_hidden_project_is_named_not_shown(server: Server, org: Org) -> None:
@@ -528,7 +529,7 @@ def test_types_recorded_by_concurrent_links_are_all_kept(server: Server, org: Or
         ok(server, "mutation($i: CommitArtifactInput!) { commitArtifact(input: $i) { artifact { id } } }",
            {"i": {"artifactID": version}})
         requests.append({"i": {"artifactID": version, "entityName": org.name,
-                               "projectName": registry["fullName"], "collectionName": f"c{index}"}})
+                               "projectName": registry["fullName"], "artifactPortfolioName": f"c{index}"}})
     start, answers = threading.Barrier(len(requests)), []
 
     def send(variables: dict[str, Any]) -> None:

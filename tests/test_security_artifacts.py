@@ -62,7 +62,7 @@ def version(server: Server, entity: str, project: str, key: str | None = None) -
 
 def link(server: Server, artifact_id: str, entity: str, project: str, key: str | None = None) -> dict[str, Any]:
     return server.graphql(LINK, {"i": {"artifactID": artifact_id, "entityName": entity, "projectName": project,
-                                       "collectionName": "copied"}}, key=key)
+                                       "artifactPortfolioName": "copied"}}, key=key)
 
 
 def test_readers_cannot_republish_a_version_and_owners_take_links_back(server: Server) -> None:

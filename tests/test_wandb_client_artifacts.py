@@ -208,3 +208,158 @@ def test_a_version_logged_by_runbase_has_a_w_and_b_manifest(server: Server) -> N
     token = url.split("/files/downloads/", 1)[1].split("/")[0]
     forged = httpx.get(f"{server.url}/files/downloads/{token[:-3]}AAA/wandb_manifest.json")
     assert forged.status_code == 403 and "not valid" in forged.json()["errors"][0]["message"]
+
+
+# ------------------------------------------------------------------ using versions: runbase's and wandb's
+
+OWN = {"own.txt": b"logged by runbase\n", "sub/x.bin": bytes(range(200, 256))}
+LOG_OWN = """
+import runbase
+with runbase.init(project="arts", id="rblogger") as run:
+    artifact = runbase.Artifact("rb", type="dataset")
+    for name, contents in OWN.items():
+        with artifact.new_file(name, mode="wb") as out:
+            out.write(contents)
+    run.log_artifact(artifact, aliases=["prod"])
+"""
+USE = """
+import json, wandb
+out = {}
+run = wandb.init(project="arts", id="consumer", job_type="eval")
+for name, root in (("ds:best", "ds-dl"), ("rb:prod", "rb-dl")):
+    artifact = run.use_artifact(name)
+    out[name] = {"name": artifact.name, "version": artifact.version, "aliases": sorted(artifact.aliases),
+                 "type": artifact.type, "root": artifact.download(root=root)}
+out["path"] = artifact.get_path("sub/x.bin").download(root="one")
+try:
+    run.use_artifact("ds:nosuch")
+except Exception as exc:
+    out["missing"] = f"{type(exc).__name__}: {exc}"
+run.link_artifact(run.use_artifact("ds:best"), "arts/chosen", aliases=["winner"])
+run.link_artifact(artifact, "chosen")
+try:
+    run.link_artifact(artifact, f"{OTHER}/theirs/stolen")
+except Exception as exc:
+    out["refused_link"] = f"{type(exc).__name__}: {exc}"
+out["other"] = OTHER
+entity = run.entity
+run.finish()
+fetched = wandb.Api().artifact(f"{entity}/arts/rb:prod")  # wandb's own Api, without a run
+out["api"] = {"aliases": sorted(fetched.aliases), "version": fetched.version, "root": fetched.download(root="api-dl")}
+with open("out.json", "w") as written:
+    json.dump(out, written)
+"""
+
+
+@pytest.fixture(scope="module")
+def used(logged: Logged, backend: str, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A second wandb process, with a home (and artifact cache) of its own, uses what the first logged and a
+    version runbase's SDK logged, downloads them and asks for an alias no version has; it links both into a
+    portfolio of its own, and tries to link into another user's project."""
+    from conftest import run_script, sdk_environment
+
+    home = tmp_path_factory.mktemp("wandb-use")
+    other = f"wo-{uuid.uuid4().hex[:8]}"
+    logged.server.create_user(other)
+    run_script(f"OWN = {OWN!r}\n{LOG_OWN}", {**sdk_environment(logged.server, home), "RUNBASE_API_KEY": logged.key})
+    with LoggingProxy(logged.server) as proxy:
+        env = {**wandb_environment(proxy, home), "WANDB_API_KEY": logged.key}
+        run_wandb(f"OTHER = {other!r}\n{USE}", env, cwd=home)
+        recorded = proxy.record(f"wandb-{VERSION}-artifacts-use-{backend}")
+    yield Logged(logged.server, proxy, logged.user, logged.key, home, recorded), json.loads(
+        (home / "out.json").read_text())
+
+
+def test_every_operation_of_using_was_answered(used: tuple[Logged, dict[str, Any]]) -> None:
+    use, _ = used
+    operations = set(use.recorded["graphql_operations"])
+    assert {"ArtifactMembershipByName", "UseArtifact", "GetArtifactMembershipFileUrls"} <= operations, operations
+    assert use.recorded["routes"]["GET /files/downloads/TOKEN/NAME"] >= len(FILES) + len(OWN)
+    # the one refusal asked for: the link into another user's project
+    refused = [e.json()["variables"]["input"] for e in use.proxy.exchanges if e.operation and not e.answered
+               and e.operation not in NOT_ANSWERED]
+    assert [(i["projectName"], i["artifactPortfolioName"]) for i in refused] == [("theirs", "stolen")], refused
+
+
+def test_versions_download_byte_for_byte(used: tuple[Logged, dict[str, Any]]) -> None:
+    """What wandb logged (its reference read from where it points) and what runbase's SDK logged."""
+    use, out = used
+    assert {key: out["ds:best"][key] for key in ("name", "version", "aliases", "type")} == {
+        "name": "ds:best", "version": "v0", "aliases": ["best", "latest"], "type": "dataset"}
+    assert {key: out["rb:prod"][key] for key in ("name", "version", "aliases", "type")} == {
+        "name": "rb:prod", "version": "v0", "aliases": ["latest", "prod"], "type": "dataset"}
+    for name, expected in (("ds:best", {**FILES, "ref.txt": REFERENCED}), ("rb:prod", OWN)):
+        root = use.run_dir / out[name]["root"]
+        found = {str(path.relative_to(root)): path.read_bytes() for path in root.rglob("*") if path.is_file()}
+        assert found == expected, name
+    assert (use.run_dir / out["path"]).read_bytes() == OWN["sub/x.bin"]
+    assert (out["api"]["aliases"], out["api"]["version"]) == (["latest", "prod"], "v0")
+    assert {path: (use.run_dir / out["api"]["root"] / path).read_bytes() for path in OWN} == OWN
+
+
+def test_using_a_missing_alias_says_so(used: tuple[Logged, dict[str, Any]]) -> None:
+    assert "ds:nosuch" in used[1]["missing"], used[1]["missing"]
+
+
+def test_a_download_url_is_bound_to_its_version_and_file(used: tuple[Logged, dict[str, Any]]) -> None:
+    """A token changed to name another version's file fails its signature; a version's own URL serves it."""
+    use, _ = used
+    urls = """query($p: String!, $c: String!) { project(name: $p) { artifactCollection(name: $c) {
+        artifactMembership(aliasName: "latest") { artifact { id } files { edges { node { name directUrl } } } } } } }"""
+    found = {}
+    for collection in ("ds", "rb"):
+        membership = use.server.graphql(urls, {"p": "arts", "c": collection}, key=use.key)["data"]["project"][
+            "artifactCollection"]["artifactMembership"]
+        found[collection] = {edge["node"]["name"]: edge["node"]["directUrl"] for edge in membership["files"]["edges"]}
+        found[collection + "-id"] = membership["artifact"]["id"]
+    assert httpx.get(found["rb"]["own.txt"]).content == OWN["own.txt"]
+    token = found["rb"]["own.txt"].split("/files/downloads/", 1)[1].split("/")[0]
+    payload, signature = token.split(".")
+    fields = json.loads(base64.urlsafe_b64decode(payload + "=="))
+    moved = base64.urlsafe_b64encode(json.dumps({**fields, "a": int(found["ds-id"]), "p": "data.txt"}).encode())
+    refused = httpx.get(f"{use.server.url}/files/downloads/{moved.decode().rstrip('=')}.{signature}/data.txt")
+    assert refused.status_code == 403 and "not valid" in refused.json()["errors"][0]["message"]
+    reference = httpx.get(found["ds"]["ref.txt"])
+    assert reference.status_code == 400 and "reference" in reference.json()["errors"][0]["message"]
+
+
+def test_the_using_run_is_among_the_versions_users(used: tuple[Logged, dict[str, Any]]) -> None:
+    """UseArtifact records the lineage runbase's Api reads: the wandb run used both versions, once each."""
+    use, _ = used
+    api = use.api()
+    for name, logger in (("ds:best", "logger"), ("rb:prod", "rblogger")):
+        version = api.artifact(f"{use.user}/arts/{name}")
+        assert [run.id for run in version.used_by()] == ["consumer"], name
+        assert version.logged_by().id == logger
+    consumer = api.run(f"{use.user}/arts/consumer")
+    assert sorted(version.name for version in consumer.used_artifacts()) == ["ds:v0", "rb:v0"]
+    creator = """query($p: String!, $n: String!) { project(name: $p) { artifact(name: $n) {
+        createdBy { __typename ... on Run { name project { name entity { name } } } ... on User { username } } } } }"""
+    for name, logger in (("ds:best", "logger"), ("rb:prod", "rblogger")):  # W&B's createdBy, as its Api asks it
+        found = use.server.graphql(creator, {"p": "arts", "n": name}, key=use.key)["data"]["project"]["artifact"]
+        assert found["createdBy"] == {"__typename": "Run", "name": logger,
+                                      "project": {"name": "arts", "entity": {"name": use.user}}}
+
+
+def test_linked_versions_read_back_through_runbase(used: tuple[Logged, dict[str, Any]]) -> None:
+    """link_artifact put both versions into the portfolio, the wandb one with its alias; the link into another
+    user's project was refused, clearly, and made nothing there."""
+    use, out = used
+    api = use.api()
+    first, second = api.artifact(f"{use.user}/arts/chosen:winner"), api.artifact(f"{use.user}/arts/chosen:v1")
+    assert (first.version, first.is_link, sorted(first.aliases), first.source_name) == (
+        "v0", True, ["winner"], "ds:v0")
+    assert (second.is_link, second.aliases, second.source_name) == (True, ["latest"], "rb:v0")
+    assert [link.name for link in api.artifact(f"{use.user}/arts/ds:v0").linked_artifacts] == ["chosen:v0"]
+    assert "LinkArtifact" in use.recorded["graphql_operations"]
+    assert "cannot write to entity" in out.get("refused_link", ""), out.get("refused_link")
+    assert use.server.graphql('query($e: String) { project(name: "theirs", entityName: $e) { id } }',
+                              {"e": out["other"]})["data"]["project"] is None
+
+
+def test_a_version_logged_without_a_run_was_created_by_its_user(server: Server) -> None:
+    artifact_id = _pending(server, f"wa-creator-{uuid.uuid4().hex[:8]}")
+    _ok(server, COMMIT, {"i": {"artifactID": artifact_id}})
+    found = _ok(server, "query($id: ID!) { viewer { username } artifact(id: $id) { createdBy { __typename "
+                        "... on User { username } } } }", {"id": artifact_id})
+    assert found["artifact"]["createdBy"] == {"__typename": "User", "username": found["viewer"]["username"]}

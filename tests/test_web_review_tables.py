@@ -240,14 +240,14 @@ with runbase.init(project="review-arts") as run:
     art.add_file(str(data))
     print("URL", run.log_artifact(art).wait().url)
 """
-VERSION_TAGS = """query { project(name: "review-arts") { artifact(name: "tagged:v0") { tags aliases } } }"""
+VERSION_TAGS = """query { project(name: "review-arts") { artifact(name: "tagged:v0") { tags { name } aliases { alias } } } }"""
 
 
 def _version_labels(server: Server) -> tuple[list[str], list[str]]:
     answer = server.graphql(VERSION_TAGS)
     assert "errors" not in answer, answer
     found = answer["data"]["project"]["artifact"]
-    return sorted(found["tags"]), sorted(found["aliases"])
+    return sorted(tag["name"] for tag in found["tags"]), sorted(alias["alias"] for alias in found["aliases"])
 
 
 def test_an_artifact_tag_named_latest_is_kept(page: Any, web_server: Server,

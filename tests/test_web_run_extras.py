@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from browser import browser, chart_data, page, sdk_output, shot, signed_in_context, web_server, zoom
-from conftest import Server
+from conftest import Server, label_names
 
 __all__ = ["browser", "page", "web_server"]  # fixtures, used by name
 PROJECT = "extras"
@@ -204,9 +204,9 @@ def test_bad_settings_in_the_url_are_ignored(page: Any, web_server: Server, logg
 
 def _api_versions(server: Server, run: str, field: str) -> list[dict[str, Any]]:
     answer = server.graphql(f"""query($r: String!) {{ project(name: "{PROJECT}") {{ run(name: $r) {{
-        {field}(first: 100) {{ edges {{ node {{ id versionIndex size aliases typeName }} }} }} }} }} }}""",
+        {field}(first: 100) {{ edges {{ node {{ id versionIndex size aliases {{ alias }} typeName }} }} }} }} }} }}""",
                             {"r": run})
-    return [edge["node"] for edge in answer["data"]["project"]["run"][field]["edges"]]
+    return [label_names(edge["node"]) for edge in answer["data"]["project"]["run"][field]["edges"]]
 
 
 def test_artifacts_section_lists_logged_and_used_versions_with_links(page: Any, web_server: Server,

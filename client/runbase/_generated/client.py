@@ -169,8 +169,12 @@ class GraphQLClient(BaseClient):
               createdAt
               updatedAt
               historyStep
-              aliases
-              tags
+              aliases {
+                alias
+              }
+              tags {
+                name
+              }
               collection {
                 ...CollectionRef
               }
@@ -180,6 +184,7 @@ class GraphQLClient(BaseClient):
             }
 
             fragment CollectionRef on ArtifactCollection {
+              __typename
               id
               name
               kind
@@ -225,8 +230,12 @@ class GraphQLClient(BaseClient):
               createdAt
               updatedAt
               historyStep
-              aliases
-              tags
+              aliases {
+                alias
+              }
+              tags {
+                name
+              }
               collection {
                 ...CollectionRef
               }
@@ -236,6 +245,7 @@ class GraphQLClient(BaseClient):
             }
 
             fragment CollectionRef on ArtifactCollection {
+              __typename
               id
               name
               kind
@@ -330,8 +340,12 @@ class GraphQLClient(BaseClient):
               createdAt
               updatedAt
               historyStep
-              aliases
-              tags
+              aliases {
+                alias
+              }
+              tags {
+                name
+              }
               collection {
                 ...CollectionRef
               }
@@ -341,6 +355,7 @@ class GraphQLClient(BaseClient):
             }
 
             fragment CollectionRef on ArtifactCollection {
+              __typename
               id
               name
               kind
@@ -408,8 +423,12 @@ class GraphQLClient(BaseClient):
               createdAt
               updatedAt
               historyStep
-              aliases
-              tags
+              aliases {
+                alias
+              }
+              tags {
+                name
+              }
               collection {
                 ...CollectionRef
               }
@@ -419,6 +438,7 @@ class GraphQLClient(BaseClient):
             }
 
             fragment CollectionRef on ArtifactCollection {
+              __typename
               id
               name
               kind
@@ -462,8 +482,12 @@ class GraphQLClient(BaseClient):
               createdAt
               updatedAt
               historyStep
-              aliases
-              tags
+              aliases {
+                alias
+              }
+              tags {
+                name
+              }
               collection {
                 ...CollectionRef
               }
@@ -473,6 +497,7 @@ class GraphQLClient(BaseClient):
             }
 
             fragment CollectionRef on ArtifactCollection {
+              __typename
               id
               name
               kind
@@ -518,8 +543,12 @@ class GraphQLClient(BaseClient):
               createdAt
               updatedAt
               historyStep
-              aliases
-              tags
+              aliases {
+                alias
+              }
+              tags {
+                name
+              }
               collection {
                 ...CollectionRef
               }
@@ -529,6 +558,7 @@ class GraphQLClient(BaseClient):
             }
 
             fragment CollectionRef on ArtifactCollection {
+              __typename
               id
               name
               kind
@@ -593,8 +623,12 @@ class GraphQLClient(BaseClient):
               createdAt
               updatedAt
               historyStep
-              aliases
-              tags
+              aliases {
+                alias
+              }
+              tags {
+                name
+              }
               collection {
                 ...CollectionRef
               }
@@ -604,6 +638,7 @@ class GraphQLClient(BaseClient):
             }
 
             fragment CollectionRef on ArtifactCollection {
+              __typename
               id
               name
               kind
@@ -666,8 +701,12 @@ class GraphQLClient(BaseClient):
               createdAt
               updatedAt
               historyStep
-              aliases
-              tags
+              aliases {
+                alias
+              }
+              tags {
+                name
+              }
               collection {
                 ...CollectionRef
               }
@@ -677,6 +716,7 @@ class GraphQLClient(BaseClient):
             }
 
             fragment CollectionRef on ArtifactCollection {
+              __typename
               id
               name
               kind
@@ -1654,12 +1694,14 @@ class GraphQLClient(BaseClient):
             query ProjectArtifactCollection($entity: String, $project: String!, $name: String!) {
               project(name: $project, entityName: $entity) {
                 artifactCollection(name: $name) {
+                  __typename
                   ...ArtifactCollectionFields
                 }
               }
             }
 
             fragment ArtifactCollectionFields on ArtifactCollection {
+              __typename
               id
               name
               kind
@@ -1714,6 +1756,7 @@ class GraphQLClient(BaseClient):
             }
 
             fragment ArtifactCollectionFields on ArtifactCollection {
+              __typename
               id
               name
               kind
@@ -1773,6 +1816,7 @@ class GraphQLClient(BaseClient):
             query CollectionArtifacts($entity: String, $project: String!, $collection: String!, $filters: JSONString, $first: Int, $after: String) {
               project(name: $project, entityName: $entity) {
                 artifactCollection(name: $collection) {
+                  __typename
                   typeName
                   artifacts(filters: $filters, first: $first, after: $after) {
                     ...ArtifactPage
@@ -1797,8 +1841,12 @@ class GraphQLClient(BaseClient):
               createdAt
               updatedAt
               historyStep
-              aliases
-              tags
+              aliases {
+                alias
+              }
+              tags {
+                name
+              }
               collection {
                 ...CollectionRef
               }
@@ -1821,6 +1869,7 @@ class GraphQLClient(BaseClient):
             }
 
             fragment CollectionRef on ArtifactCollection {
+              __typename
               id
               name
               kind
@@ -1972,8 +2021,12 @@ class GraphQLClient(BaseClient):
               createdAt
               updatedAt
               historyStep
-              aliases
-              tags
+              aliases {
+                alias
+              }
+              tags {
+                name
+              }
               collection {
                 ...CollectionRef
               }
@@ -1996,6 +2049,7 @@ class GraphQLClient(BaseClient):
             }
 
             fragment CollectionRef on ArtifactCollection {
+              __typename
               id
               name
               kind
@@ -2058,8 +2112,12 @@ class GraphQLClient(BaseClient):
               createdAt
               updatedAt
               historyStep
-              aliases
-              tags
+              aliases {
+                alias
+              }
+              tags {
+                name
+              }
               collection {
                 ...CollectionRef
               }
@@ -2082,6 +2140,7 @@ class GraphQLClient(BaseClient):
             }
 
             fragment CollectionRef on ArtifactCollection {
+              __typename
               id
               name
               kind
@@ -2115,12 +2174,14 @@ class GraphQLClient(BaseClient):
             mutation UpdateArtifactCollection($input: UpdateArtifactCollectionInput!) {
               updateArtifactCollection(input: $input) {
                 artifactCollection {
+                  __typename
                   ...ArtifactCollectionFields
                 }
               }
             }
 
             fragment ArtifactCollectionFields on ArtifactCollection {
+              __typename
               id
               name
               kind
@@ -2675,6 +2736,7 @@ class GraphQLClient(BaseClient):
             }
 
             fragment ArtifactCollectionFields on ArtifactCollection {
+              __typename
               id
               name
               kind
@@ -2759,8 +2821,12 @@ class GraphQLClient(BaseClient):
               createdAt
               updatedAt
               historyStep
-              aliases
-              tags
+              aliases {
+                alias
+              }
+              tags {
+                name
+              }
               collection {
                 ...CollectionRef
               }
@@ -2783,6 +2849,7 @@ class GraphQLClient(BaseClient):
             }
 
             fragment CollectionRef on ArtifactCollection {
+              __typename
               id
               name
               kind

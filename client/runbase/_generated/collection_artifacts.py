@@ -1,4 +1,4 @@
-from typing import Optional
+from typing import Literal, Optional
 
 from pydantic import Field
 
@@ -17,6 +17,9 @@ class CollectionArtifactsProject(BaseModel):
 
 
 class CollectionArtifactsProjectArtifactCollection(BaseModel):
+    typename__: Literal[
+        "ArtifactCollection", "ArtifactPortfolio", "ArtifactSequence"
+    ] = Field(alias="__typename")
     type_name: str = Field(alias="typeName")
     artifacts: "CollectionArtifactsProjectArtifactCollectionArtifacts"
 

@@ -1,4 +1,4 @@
-from typing import Any, Optional
+from typing import Any, Literal, Optional
 
 from pydantic import Field
 
@@ -6,6 +6,7 @@ from .base_model import BaseModel
 
 
 class ArtifactCollectionFields(BaseModel):
+    typename__: str = Field(alias="__typename")
     id: str
     name: str
     kind: str
@@ -35,10 +36,13 @@ class ArtifactCollectionPageEdges(BaseModel):
 
 
 class ArtifactCollectionPageEdgesNode(ArtifactCollectionFields):
-    pass
+    typename__: Literal[
+        "ArtifactCollection", "ArtifactPortfolio", "ArtifactSequence"
+    ] = Field(alias="__typename")
 
 
 class CollectionRef(BaseModel):
+    typename__: str = Field(alias="__typename")
     id: str
     name: str
     kind: str
@@ -57,26 +61,38 @@ class ArtifactFields(BaseModel):
     state: str
     description: Optional[str]
     metadata: str
-    ttl_duration_seconds: Optional[int] = Field(alias="ttlDurationSeconds")
+    ttl_duration_seconds: int = Field(alias="ttlDurationSeconds")
     size: int
     file_count: int = Field(alias="fileCount")
     created_at: str = Field(alias="createdAt")
     updated_at: Optional[str] = Field(alias="updatedAt")
     history_step: Optional[int] = Field(alias="historyStep")
-    aliases: list[str]
-    tags: list[str]
+    aliases: list["ArtifactFieldsAliases"]
+    tags: list["ArtifactFieldsTags"]
     collection: "ArtifactFieldsCollection"
     source_collection: "ArtifactFieldsSourceCollection" = Field(
         alias="sourceCollection"
     )
 
 
+class ArtifactFieldsAliases(BaseModel):
+    alias: str
+
+
+class ArtifactFieldsTags(BaseModel):
+    name: str
+
+
 class ArtifactFieldsCollection(CollectionRef):
-    pass
+    typename__: Literal[
+        "ArtifactCollection", "ArtifactPortfolio", "ArtifactSequence"
+    ] = Field(alias="__typename")
 
 
 class ArtifactFieldsSourceCollection(CollectionRef):
-    pass
+    typename__: Literal[
+        "ArtifactCollection", "ArtifactPortfolio", "ArtifactSequence"
+    ] = Field(alias="__typename")
 
 
 class ArtifactFileFields(BaseModel):

@@ -393,12 +393,16 @@ class DeleteArtifactInput(BaseModel):
 
 
 class LinkArtifactInput(BaseModel):
+    """W&B's input: the portfolio by name (artifactPortfolioName), each alias with the portfolio it is given in."""
+
     artifact_id: str = Field(alias="artifactID")
     entity_name: Optional[str] = Field(alias="entityName", default=None)
     "The target portfolio's entity (a registry's organization), project and collection; created when missing."
     project_name: str = Field(alias="projectName")
-    collection_name: str = Field(alias="collectionName")
-    aliases: Optional[list[str]] = None
+    artifact_portfolio_name: str = Field(alias="artifactPortfolioName")
+    aliases: Optional[list["ArtifactAliasInput"]] = None
+    "Aliases in the portfolio: each artifactCollectionName must be artifactPortfolioName."
+    client_mutation_id: Optional[str] = Field(alias="clientMutationId", default=None)
 
 
 class UnlinkArtifactInput(BaseModel):

@@ -1,4 +1,4 @@
-from typing import Optional
+from typing import Literal, Optional
 
 from pydantic import Field
 
@@ -16,4 +16,7 @@ class ProjectArtifactCollectionProject(BaseModel):
     ] = Field(alias="artifactCollection")
 
 
-ProjectArtifactCollectionProjectArtifactCollection = ArtifactCollectionFields
+class ProjectArtifactCollectionProjectArtifactCollection(ArtifactCollectionFields):
+    typename__: Literal[
+        "ArtifactCollection", "ArtifactPortfolio", "ArtifactSequence"
+    ] = Field(alias="__typename")

@@ -1,4 +1,4 @@
-from typing import Optional
+from typing import Literal, Optional
 
 from pydantic import Field
 
@@ -18,6 +18,9 @@ class UpdateArtifactCollectionUpdateArtifactCollection(BaseModel):
     )
 
 
-UpdateArtifactCollectionUpdateArtifactCollectionArtifactCollection = (
+class UpdateArtifactCollectionUpdateArtifactCollectionArtifactCollection(
     ArtifactCollectionFields
-)
+):
+    typename__: Literal[
+        "ArtifactCollection", "ArtifactPortfolio", "ArtifactSequence"
+    ] = Field(alias="__typename")

@@ -53,6 +53,20 @@ def _ttl_seconds(ttl: datetime.timedelta | None) -> int | None:
     return int(ttl.total_seconds())
 
 
+def _ttl_of(fields: ArtifactFields) -> int | None:
+    """The server's TTL in seconds; it answers W&B's -2 (TTL disabled) for a version kept until deleted."""
+    return fields.ttl_duration_seconds if fields.ttl_duration_seconds > 0 else None
+
+
+def _aliases(fields: ArtifactFields) -> list[str]:
+    """The server answers W&B's ArtifactAlias objects; the SDK presents their names, as W&B's SDK does."""
+    return [alias.alias for alias in fields.aliases]
+
+
+def _tags(fields: ArtifactFields) -> list[str]:
+    return [tag.name for tag in fields.tags]
+
+
 def _files_under(root: Path) -> list[Path]:
     """The files below a directory, in name order, following links to directories as W&B does, but never into
     a loop (a link to a directory it sits in)."""
@@ -132,9 +146,9 @@ class Artifact:
         self._type = fields.type_name
         self._description = fields.description or None  # "" is how a cleared description is stored
         self._metadata = json.loads(fields.metadata or "{}")
-        self._aliases = list(fields.aliases)
-        self._tags = list(fields.tags)
-        seconds = fields.ttl_duration_seconds
+        self._aliases = _aliases(fields)
+        self._tags = _tags(fields)
+        seconds = _ttl_of(fields)
         self._ttl = datetime.timedelta(seconds=seconds) if seconds is not None else None
         self._name = fields.source_collection.name
 
@@ -669,13 +683,13 @@ class Artifact:
             changes["description"] = self._description or ""  # the server reads null as "unchanged"
         if self._metadata != json.loads(fields.metadata or "{}"):
             changes["metadata"] = json.dumps(names.check_metadata(self._metadata))
-        if self._tags != list(fields.tags):
+        if self._tags != _tags(fields):
             changes["tags"] = names.check_tags(self._tags)
         ttl = _ttl_seconds(self._ttl)
-        if ttl != fields.ttl_duration_seconds:
+        if ttl != _ttl_of(fields):
             changes["ttlDurationSeconds"] = ttl
-        if self._aliases != list(fields.aliases):
-            if names.LATEST in set(self._aliases) ^ set(fields.aliases):
+        if self._aliases != _aliases(fields):
+            if names.LATEST in set(self._aliases) ^ set(_aliases(fields)):
                 raise ValueError("'latest' is kept on the newest version by the server: it cannot be added or removed")
             changes["aliases"] = names.user_aliases(self._aliases)
             changes["collectionId"] = fields.collection.id
@@ -714,7 +728,8 @@ class Artifact:
         collection = names.check_name(parts[-1])
         result = self._connection().link_artifact(LinkArtifactInput.model_validate({
             "artifactID": self._logged().id, "entityName": entity, "projectName": project,
-            "collectionName": collection, "aliases": names.user_aliases(aliases)}))
+            "artifactPortfolioName": collection, "aliases": [
+                {"alias": alias, "artifactCollectionName": collection} for alias in names.user_aliases(aliases)]}))
         return Artifact._from_fields(self._connection(), present(result.link_artifact, "artifact").artifact)
 
     def unlink(self) -> None:

@@ -45,6 +45,22 @@ MB = 2**20
 T = TypeVar("T")
 
 
+# CreateArtifactInput's keys before it took W&B's shape, as record logs written offline then still hold them.
+_OLD_CREATE_KEYS = {"typeName": "artifactTypeName", "collectionName": "artifactCollectionName",
+                    "distributedId": "distributedID", "artifactId": "artifactID"}
+
+
+def _current_create(create: dict[str, Any]) -> dict[str, Any]:
+    """A record's CreateArtifactInput fields as this SDK writes them: an older log's keys renamed, and its aliases
+    (then bare names) given with the sequence they are in, so that `runbase sync` still sends it."""
+    fields = {_OLD_CREATE_KEYS.get(key, key): value for key, value in create.items()}
+    aliases = fields.get("aliases")
+    if isinstance(aliases, list):
+        fields["aliases"] = [{"alias": alias, "artifactCollectionName": fields.get("artifactCollectionName")}
+                             if isinstance(alias, str) else alias for alias in aliases]
+    return fields
+
+
 @dataclass(eq=False)
 class ArtifactJob:
     """One draft on its way to the server, and how far it got."""
@@ -81,7 +97,7 @@ class ArtifactJob:
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> ArtifactJob:
-        return cls(record["create"], [ArtifactManifestEntry.from_record(e) for e in record["entries"]],
+        return cls(_current_create(record["create"]), [ArtifactManifestEntry.from_record(e) for e in record["entries"]],
                    commit=record["commit"], use=record["use"], number=record.get("n", -1))
 
     def settle(self, result: ArtifactFields | None = None, error: BaseException | None = None) -> None:

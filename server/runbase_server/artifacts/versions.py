@@ -42,6 +42,7 @@ from ..tables import (
     ArtifactUsage,
     Project,
     Run,
+    User,
     UTCDateTime,
     utcnow,
 )
@@ -197,14 +198,15 @@ def sequence_name(collection_name: str | None, collection_names: list[str] | Non
     return named[0]
 
 
-def sequence_aliases(sequence: str, aliases: list[tuple[str, str]] | None) -> list[str] | None:
-    """The aliases of W&B's input, (alias, artifactCollectionName), all for the sequence the version goes to."""
+def collection_aliases(collection: str, aliases: list[tuple[str, str]] | None) -> list[str] | None:
+    """The aliases of W&B's input, (alias, artifactCollectionName), all for the collection the version goes to
+    (the sequence it is logged to, the portfolio it is linked into)."""
     if aliases is None:
         return None
-    elsewhere = sorted({collection for _, collection in aliases if collection != sequence})
+    elsewhere = sorted({named for _, named in aliases if named != collection})
     if elsewhere:
-        raise UserError(f"aliases are given in the sequence {sequence!r}, not in {', '.join(map(repr, elsewhere))}; "
-                        "link the version to give it aliases elsewhere")
+        raise UserError(f"aliases are given in the collection the version goes to, {collection!r}, not in "
+                        f"{', '.join(map(repr, elsewhere))}; link the version to give it aliases elsewhere")
     return [alias for alias, _ in aliases]
 
 
@@ -815,6 +817,15 @@ def source_index(session: Session, version: Version) -> int | None:
     return _index(session, version.artifact, version.artifact.collection)
 
 
+def membership(session: Session, version: Version) -> ArtifactMembership:
+    """The row of a committed version's place in the collection it is seen through."""
+    row = session.scalar(select(ArtifactMembership).where(ArtifactMembership.collection_id == version.collection.id,
+                                                          ArtifactMembership.artifact_id == version.artifact.id))
+    if row is None:
+        raise NotFound(f"version {_name(version.artifact)} is not in collection {version.collection.name!r}")
+    return row
+
+
 def aliases(session: Session, version: Version) -> list[str]:
     """The version's aliases in the collection it is seen through."""
     if version.loaded is not None:
@@ -861,6 +872,14 @@ def logged_by(session: Session, viewer: Viewer, artifact: Artifact) -> Run | Non
     if run is None or not access.can_read_project(session, viewer, run.project):
         return None
     return run
+
+
+def created_by(session: Session, viewer: Viewer, artifact: Artifact) -> Run | User | None:
+    """W&B's createdBy: the run that logged it (None where the viewer may not see it), or, logged without a run,
+    the user who did."""
+    if artifact.run_id is not None:
+        return logged_by(session, viewer, artifact)
+    return None if artifact.user_id is None else session.get(User, artifact.user_id)
 
 
 def used_by(session: Session, viewer: Viewer, artifact: Artifact, first: int | None,

@@ -1,4 +1,6 @@
-"""The GraphQL side of the official wandb client logging an artifact version: createArtifactFiles and
+"""The GraphQL side of the official wandb client moving an artifact version's files. Downloads: a version's
+W&B manifest (Artifact.currentManifest) and its files (ArtifactCollectionMembership.files) behind URLs signed
+for the viewer (artifacts/downloads.py). Uploads, logging a version: createArtifactFiles and
 createArtifactManifest / updateArtifactManifest hand out upload URLs (runs/uploads.py) for a PENDING version's
 files and its W&B manifest, which the PUTs bring (http/wandb_routes.py); commitArtifact then makes the version's
 entries what the manifest lists (versions.commit). schema.py mixes ArtifactUploadMutations into Mutation."""
@@ -9,10 +11,12 @@ from enum import Enum
 
 import strawberry
 
+from .. import pagination
 from ..artifacts import downloads, manifests, versions
 from ..runs import uploads
 from ..settings import of_session
 from ..tables import Artifact as ArtifactRow
+from ..tables import ArtifactEntry as EntryRow
 from ..tables import utcnow
 from .artifacts import Artifact
 from .base import DateTime, Info, Int64, PageInfo, given
@@ -43,13 +47,31 @@ class ArtifactManifest:
     @classmethod
     def download(cls, info: Info, version: versions.Version) -> ArtifactManifest:
         """A committed version's manifest, its file's directUrl signed for the viewer."""
-        ctx, artifact = info.context, version.artifact
-        url = downloads.url(of_session(ctx.session.info), downloads.Grant(ctx.viewer.user_id, artifact.id, None),
-                            base_url=ctx.base_url)
-        file = File(id=strawberry.ID(f"{artifact.id}:{manifests.NAME}"), name=manifests.NAME, size_bytes=Int64(0),
-                    digest="", updated_at=DateTime(artifact.updated_at or artifact.created_at), url=url,
-                    direct_url=url, storage_path=manifests.NAME)
-        return cls(id=strawberry.ID(str(artifact.id)), type=ArtifactManifestType.FULL, file=file)
+        file = _download(info, version.artifact, manifests.NAME, None)
+        return cls(id=strawberry.ID(str(version.artifact.id)), type=ArtifactManifestType.FULL, file=file)
+
+
+def _download(info: Info, artifact: ArtifactRow, name: str, entry: EntryRow | None) -> File:
+    """A version's file (the manifest when `entry` is None) with a directUrl signed for the viewer."""
+    ctx = info.context
+    grant = downloads.Grant(ctx.viewer.user_id, artifact.id, None if entry is None else entry.path)
+    url = downloads.url(of_session(ctx.session.info), grant, base_url=ctx.base_url)
+    size, digest = (0, "") if entry is None else (entry.size or 0, entry.md5 or entry.digest or entry.sha256 or "")
+    return File(id=strawberry.ID(f"{artifact.id}:{name}"), name=name, size_bytes=Int64(size), digest=digest,
+                updated_at=DateTime(artifact.updated_at or artifact.created_at), url=url, direct_url=url,
+                storage_path=name)
+
+
+def download_files(info: Info, version: versions.Version, first: int | None, after: str | None) -> FileConnection:
+    """A page of a version's manifest entries as W&B's client downloads them: named by path, each with a signed
+    directUrl (a reference's answers that it is not stored here; the client reads references itself). W&B's
+    client asks for 5000 a page and follows hasNextPage: a page holds at most pagination.MAX_PAGE."""
+    session, artifact = info.context.session, version.artifact
+    first = None if first is None else min(first, pagination.MAX_PAGE)
+    page = info.context.charged(versions.files(session, artifact, None, first, after=after), "files")
+    return FileConnection(edges=[FileEdge(node=_download(info, artifact, entry.path, entry), cursor=cursor)
+                                 for entry, cursor in zip(page.items, page.cursors())],
+                          page_info=PageInfo.of(page), counted=lambda: versions.count_files(session, artifact, None))
 
 
 def _slot(info: Info, artifact: ArtifactRow, name: str, upload_url: str, digest: str = "") -> File:

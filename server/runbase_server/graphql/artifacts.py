@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import strawberry
 
@@ -22,11 +22,17 @@ from ..tables import Project as ProjectRow
 from ..tables import Run as RunRow
 from .base import DateTime, Info, Int64, JSONString, PageInfo, given, int64, timestamp
 
+TTL_DISABLED = -2  # W&B's ttlDurationSeconds of a version kept until deleted
+
 if TYPE_CHECKING:
     from sqlalchemy import ColumnElement
 
+    from sqlalchemy.orm import Session
+
     from .artifact_uploads import ArtifactManifest
-    from .runs import Run, RunConnection
+    from .files import FileConnection
+    from .runs import Project, Run, RunConnection
+    from .users import User
 
 
 @strawberry.type
@@ -74,7 +80,8 @@ class Artifact:
     digest: str
     state: str
     description: str | None
-    ttl_duration_seconds: Int64 | None
+    ttl_duration_seconds: Int64
+    ttl_is_inherited: bool
     size: Int64
     file_count: int
     created_at: DateTime
@@ -86,18 +93,26 @@ class Artifact:
         row = version.artifact
         return cls(version=version, id=strawberry.ID(str(row.id)), version_index=version.index,
                    is_link=version.is_link, digest=row.digest, state=row.state, description=row.description,
-                   ttl_duration_seconds=int64(row.ttl_seconds), size=Int64(row.size), file_count=row.file_count,
+                   ttl_duration_seconds=Int64(TTL_DISABLED if row.ttl_seconds is None else row.ttl_seconds),
+                   ttl_is_inherited=False, size=Int64(row.size), file_count=row.file_count,
                    created_at=DateTime(row.created_at), updated_at=timestamp(row.updated_at),
                    history_step=int64(row.history_step))
 
     @strawberry.field
-    def tags(self, info: Info) -> list[str]:
-        return info.context.listed(list(self.version.artifact.tags or []), "tags")
+    def tags(self, info: Info) -> list[Tag]:
+        return [Tag.of(name) for name in info.context.listed(list(self.version.artifact.tags or []), "tags")]
+
+    @strawberry.field
+    def commit_hash(self) -> str | None:
+        return self.digest if self.state == versions.COMMITTED else None
+
+    @strawberry.field
+    def digest_algorithm(self) -> ArtifactDigestAlgorithm | None:
+        return None
 
     @strawberry.field
     def collection(self, info: Info) -> ArtifactCollection:
-        shown = versions.collection_readable(info.context.session, info.context.viewer, self.version)
-        return ArtifactCollection.of(self.version.collection, hidden=not shown)
+        return _collection(info, self.version)
 
     @strawberry.field
     def source_collection(self, info: Info) -> ArtifactCollection:
@@ -108,7 +123,7 @@ class Artifact:
     def artifact_sequence(self, info: Info) -> ArtifactSequence:
         """The sequence it was logged to (W&B's name for its source collection)."""
         shown = versions.source_readable(info.context.session, info.context.viewer, self.version)
-        return ArtifactSequence.of(self.version.artifact.collection, hidden=not shown)
+        return cast(ArtifactSequence, ArtifactCollection.of(self.version.artifact.collection, hidden=not shown))
 
     @strawberry.field
     def current_manifest(self, info: Info) -> Annotated[
@@ -137,8 +152,8 @@ class Artifact:
         return info.context.document(self.version.artifact.meta or {}, "metadata")
 
     @strawberry.field
-    def aliases(self, info: Info) -> list[str]:
-        return info.context.listed(versions.aliases(info.context.session, self.version), "aliases")
+    def aliases(self, info: Info) -> list[ArtifactAlias]:
+        return _aliases(info, self.version)
 
     @strawberry.field
     def logged_by(self, info: Info) -> Annotated[Run, strawberry.lazy("runbase_server.graphql.runs")] | None:
@@ -146,6 +161,20 @@ class Artifact:
 
         row = versions.logged_by(info.context.session, info.context.viewer, self.version.artifact)
         return None if row is None else Run.of(row)
+
+    @strawberry.field
+    def created_by(self, info: Info) -> Annotated[
+            Annotated[Run, strawberry.lazy("runbase_server.graphql.runs")]
+            | Annotated[User, strawberry.lazy("runbase_server.graphql.users")],
+            strawberry.union("Creator")] | None:
+        from .runs import Run
+        from .users import User
+
+        ctx = info.context
+        row = versions.created_by(ctx.session, ctx.viewer, self.version.artifact)
+        if row is None:
+            return None
+        return Run.of(row) if isinstance(row, RunRow) else User.of(row, ctx.viewer)
 
     @strawberry.field
     def used_by(self, info: Info, first: int | None = strawberry.UNSET, after: str | None = strawberry.UNSET
@@ -200,9 +229,10 @@ class ArtifactConnection:
         return self.counted()
 
 
-@strawberry.type
+@strawberry.interface
 class ArtifactCollection:
-    """`hidden`: a collection in a project the viewer cannot read, reached through a version they can (its source
+    """W&B's interface of ArtifactSequence (where versions are logged) and ArtifactPortfolio (where they are
+    linked). `hidden`: a collection in a project the viewer cannot read, reached through a version they can (its source
     sequence, or a portfolio its owner linked it into): it is named, but its description, tags, aliases and
     versions are not shown."""
 
@@ -216,10 +246,12 @@ class ArtifactCollection:
     created_at: DateTime
     updated_at: DateTime | None
 
-    @classmethod
-    def of(cls, row: CollectionRow, hidden: bool = False,
+    @staticmethod
+    def of(row: CollectionRow, hidden: bool = False,
            held: Callable[[], dict[int, list[str]]] | None = None) -> ArtifactCollection:
-        return cls(row=row, hidden=hidden, held=held, id=strawberry.ID(str(row.id)), name=row.name, kind=row.kind,
+        """The sequence or portfolio the row is."""
+        kind = ArtifactPortfolio if row.kind == collections.PORTFOLIO else ArtifactSequence
+        return kind(row=row, hidden=hidden, held=held, id=strawberry.ID(str(row.id)), name=row.name, kind=row.kind,
                    description=None if hidden else row.description, created_at=DateTime(row.created_at),
                    updated_at=timestamp(row.updated_at))
 
@@ -238,6 +270,12 @@ class ArtifactCollection:
     @strawberry.field
     def project_name(self) -> str:
         return self.row.project.name
+
+    @strawberry.field
+    def project(self) -> Annotated[Project, strawberry.lazy("runbase_server.graphql.runs")]:
+        from .runs import Project
+
+        return Project.of(self.row.project)
 
     @strawberry.field
     def aliases(self, info: Info) -> list[str]:
@@ -262,24 +300,97 @@ class ArtifactCollection:
         found = None if self.hidden else versions.in_collection(info.context.session, self.row, version)
         return None if found is None else Artifact.of(found)
 
+    @strawberry.field
+    def artifact_membership(self, info: Info, alias_name: str) -> ArtifactCollectionMembership | None:
+        found = None if self.hidden else versions.in_collection(info.context.session, self.row, alias_name)
+        return None if found is None else ArtifactCollectionMembership.of(info.context.session, found)
+
 
 @strawberry.type
-class ArtifactSequence:
-    """A version's sequence as W&B's client reads it: where it was logged, and the newest version there."""
-
-    row: strawberry.Private[CollectionRow]
-    hidden: strawberry.Private[bool]  # as ArtifactCollection's: named, its versions not shown
-    id: strawberry.ID
-    name: str
-
-    @classmethod
-    def of(cls, row: CollectionRow, hidden: bool = False) -> ArtifactSequence:
-        return cls(row=row, hidden=hidden, id=strawberry.ID(str(row.id)), name=row.name)
+class ArtifactSequence(ArtifactCollection):
+    """A collection versions are logged to."""
 
     @strawberry.field
     def latest_artifact(self, info: Info) -> Artifact | None:
         found = None if self.hidden else versions.in_collection(info.context.session, self.row, collections.LATEST)
         return None if found is None else Artifact.of(found)
+
+
+@strawberry.type
+class ArtifactPortfolio(ArtifactCollection):
+    """A collection versions are linked into (a registry's collections are portfolios)."""
+
+
+@strawberry.type
+class ArtifactAlias:
+    """An alias of a version in a collection (W&B's shape: the alias with the collection it is held in)."""
+
+    id: strawberry.ID
+    alias: str
+    artifact_collection: ArtifactCollection
+
+
+@strawberry.type
+class Tag:
+    """A version's tag; its id is its name (runbase keeps tags as names, not objects of their own)."""
+
+    id: strawberry.ID
+    name: str
+
+    @classmethod
+    def of(cls, name: str) -> Tag:
+        return cls(id=strawberry.ID(name), name=name)
+
+
+@strawberry.type
+class ArtifactCollectionMembership:
+    """A committed version's place in a collection: its sequence, or a portfolio it is linked into."""
+
+    version: strawberry.Private[versions.Version]
+    id: strawberry.ID
+    version_index: int | None
+    created_at: DateTime
+
+    @classmethod
+    def of(cls, session: Session, version: versions.Version) -> ArtifactCollectionMembership:
+        row = versions.membership(session, version)
+        return cls(version=version, id=strawberry.ID(str(row.id)), version_index=row.version_index,
+                   created_at=DateTime(row.created_at))
+
+    @strawberry.field
+    def artifact(self) -> Artifact:
+        return Artifact.of(self.version)
+
+    @strawberry.field
+    def artifact_collection(self, info: Info) -> ArtifactCollection:
+        return _collection(info, self.version)
+
+    @strawberry.field
+    def aliases(self, info: Info) -> list[ArtifactAlias]:
+        return _aliases(info, self.version)
+
+    @strawberry.field
+    def files(self, info: Info, first: int | None = strawberry.UNSET, after: str | None = strawberry.UNSET
+              ) -> Annotated[FileConnection, strawberry.lazy("runbase_server.graphql.files")]:
+        from .artifact_uploads import download_files
+
+        return download_files(info, self.version, given(first), given(after))
+
+
+def _collection(info: Info, version: versions.Version) -> ArtifactCollection:
+    """The collection the version was reached through, hidden where the viewer may not browse it."""
+    shown = versions.collection_readable(info.context.session, info.context.viewer, version)
+    return ArtifactCollection.of(version.collection, hidden=not shown)
+
+
+def _aliases(info: Info, version: versions.Version) -> list[ArtifactAlias]:
+    """The version's aliases in the collection it was reached through, each naming that collection."""
+    names = info.context.listed(versions.aliases(info.context.session, version), "aliases")
+    if not names:
+        return []
+    collection = _collection(info, version)
+    return [ArtifactAlias(id=strawberry.ID(f"{version.collection.id}:{name}"), alias=name,
+                          artifact_collection=collection) for name in names]
 
 
 @strawberry.type
@@ -383,6 +494,11 @@ class ProjectArtifacts:
     def artifact(self, info: Info, name: str) -> Artifact | None:
         found = versions.by_name(info.context.session, self.row, name)
         return None if found is None else Artifact.of(found)
+
+    @strawberry.field
+    def artifact_collection_membership(self, info: Info, name: str) -> ArtifactCollectionMembership | None:
+        found = versions.by_name(info.context.session, self.row, name)
+        return None if found is None else ArtifactCollectionMembership.of(info.context.session, found)
 
 
 @strawberry.type
@@ -519,14 +635,20 @@ class DeleteArtifactPayload:
 class LinkArtifactInput:
     artifact_id: strawberry.ID = strawberry.field(name="artifactID")
     project_name: str
-    collection_name: str
+    artifact_portfolio_name: str
     entity_name: str | None = strawberry.UNSET
-    aliases: list[str] | None = strawberry.UNSET
+    aliases: list[ArtifactAliasInput] | None = strawberry.UNSET
+    client_mutation_id: str | None = strawberry.UNSET
 
 
 @strawberry.type
 class LinkArtifactPayload:
     artifact: Artifact
+    version_index: int | None
+
+    @strawberry.field
+    def artifact_membership(self, info: Info) -> ArtifactCollectionMembership:
+        return ArtifactCollectionMembership.of(info.context.session, self.artifact.version)
 
 
 @strawberry.input
@@ -570,7 +692,7 @@ class ArtifactMutations:
     def create_artifact(self, info: Info, input: CreateArtifactInput) -> CreateArtifactPayload | None:
         i, ctx = given(input), info.context
         sequence = versions.sequence_name(i.artifact_collection_name, i.artifact_collection_names)
-        aliases = versions.sequence_aliases(sequence, None if i.aliases is None else [
+        aliases = versions.collection_aliases(sequence, None if i.aliases is None else [
             (alias.alias, alias.artifact_collection_name) for alias in i.aliases])
         version = versions.create(ctx.session, ctx.viewer, i.entity_name, i.project_name, run_name=i.run_name,
                                   type_name=i.artifact_type_name, collection_name=sequence, description=i.description,
@@ -614,9 +736,11 @@ class ArtifactMutations:
     @strawberry.mutation
     def link_artifact(self, info: Info, input: LinkArtifactInput) -> LinkArtifactPayload | None:
         i, ctx = given(input), info.context
+        aliases = versions.collection_aliases(i.artifact_portfolio_name, None if i.aliases is None else [
+            (alias.alias, alias.artifact_collection_name) for alias in i.aliases])
         version = versions.link(ctx.session, ctx.viewer, i.artifact_id, i.entity_name, project_name=i.project_name,
-                                 collection_name=i.collection_name, aliases=i.aliases)
-        return LinkArtifactPayload(artifact=Artifact.of(version))
+                                 collection_name=i.artifact_portfolio_name, aliases=aliases)
+        return LinkArtifactPayload(artifact=Artifact.of(version), version_index=version.index)
 
     @strawberry.mutation
     def unlink_artifact(self, info: Info, input: UnlinkArtifactInput) -> UnlinkArtifactPayload | None:

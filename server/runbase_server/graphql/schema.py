@@ -34,7 +34,7 @@ from strawberry.utils.logging import StrawberryLogger
 from .. import __version__
 from ..errors import is_internal, is_race
 from .artifact_uploads import ArtifactUploadMutations
-from .artifacts import ArtifactMutations, ArtifactQueries
+from .artifacts import ArtifactMutations, ArtifactPortfolio, ArtifactQueries
 from .automations import AutomationMutations, AutomationQueries
 from .base import SCALARS, Info, Int64
 from .files import FileMutations
@@ -144,6 +144,7 @@ def build(max_depth: int = 12, max_tokens: int = MAX_TOKENS, max_aliases: int = 
     schema = RunbaseSchema(
         query=Query,
         mutation=Mutation,
+        types=[ArtifactPortfolio],  # reached only through the ArtifactCollection interface
         config=StrawberryConfig(scalar_map=dict(SCALARS.items())),  # typed with object keys (dict keys are invariant)
         extensions=[
             lambda: ParserCache(maxsize=512),

@@ -2,11 +2,30 @@
 type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
-export type VersionSummaryFragment = { id: string, versionIndex: number | null, aliases: Array<string>, tags: Array<string>, createdAt: string, size: number, fileCount: number, digest: string, state: string, isLink: boolean, typeName: string, sourceVersionIndex: number | null, sourceCollection: { name: string, entityName: string, projectName: string } };
+export type VersionSummaryFragment = { id: string, versionIndex: number | null, createdAt: string, size: number, fileCount: number, digest: string, state: string, isLink: boolean, typeName: string, sourceVersionIndex: number | null, aliases: Array<{ alias: string }>, tags: Array<{ name: string }>, sourceCollection:
+    | { name: string, entityName: string, projectName: string }
+    | { name: string, entityName: string, projectName: string }
+   };
 
-export type VersionDetailFragment = { description: string | null, metadata: string, ttlDurationSeconds: number | null, updatedAt: string | null, historyStep: number | null, id: string, versionIndex: number | null, aliases: Array<string>, tags: Array<string>, createdAt: string, size: number, fileCount: number, digest: string, state: string, isLink: boolean, typeName: string, sourceVersionIndex: number | null, collection: { id: string, name: string, kind: string, typeName: string, entityName: string, projectName: string }, loggedBy: { id: string, name: string, displayName: string | null, state: string, project: { name: string, entityName: string } | null } | null, usedBy: { totalCount: number, edges: Array<{ node: { id: string, name: string, displayName: string | null, state: string, project: { name: string, entityName: string } | null } }> }, linkedArtifacts: Array<{ versionIndex: number | null, aliases: Array<string>, collection: { name: string, typeName: string, entityName: string, projectName: string } }>, files: { totalCount: number, edges: Array<{ node: { path: string, digest: string | null, size: number | null, ref: string | null, url: string | null } }> }, sourceCollection: { name: string, entityName: string, projectName: string } };
+export type VersionDetailFragment = { description: string | null, metadata: string, ttlDurationSeconds: number, updatedAt: string | null, historyStep: number | null, id: string, versionIndex: number | null, createdAt: string, size: number, fileCount: number, digest: string, state: string, isLink: boolean, typeName: string, sourceVersionIndex: number | null, collection:
+    | { id: string, name: string, kind: string, typeName: string, entityName: string, projectName: string }
+    | { id: string, name: string, kind: string, typeName: string, entityName: string, projectName: string }
+  , loggedBy: { id: string, name: string, displayName: string | null, state: string, project: { name: string, entityName: string } | null } | null, usedBy: { totalCount: number, edges: Array<{ node: { id: string, name: string, displayName: string | null, state: string, project: { name: string, entityName: string } | null } }> }, linkedArtifacts: Array<{ versionIndex: number | null, aliases: Array<{ alias: string }>, collection:
+      | { name: string, typeName: string, entityName: string, projectName: string }
+      | { name: string, typeName: string, entityName: string, projectName: string }
+     }>, files: { totalCount: number, edges: Array<{ node: { path: string, digest: string | null, size: number | null, ref: string | null, url: string | null } }> }, aliases: Array<{ alias: string }>, tags: Array<{ name: string }>, sourceCollection:
+    | { name: string, entityName: string, projectName: string }
+    | { name: string, entityName: string, projectName: string }
+   };
 
-export type CollectionSummaryFragment = { id: string, name: string, kind: string, typeName: string, description: string | null, tags: Array<string>, aliases: Array<string>, entityName: string, projectName: string, createdAt: string };
+type CollectionSummary_ArtifactPortfolio_Fragment = { id: string, name: string, kind: string, typeName: string, description: string | null, tags: Array<string>, aliases: Array<string>, entityName: string, projectName: string, createdAt: string };
+
+type CollectionSummary_ArtifactSequence_Fragment = { id: string, name: string, kind: string, typeName: string, description: string | null, tags: Array<string>, aliases: Array<string>, entityName: string, projectName: string, createdAt: string };
+
+export type CollectionSummaryFragment =
+  | CollectionSummary_ArtifactPortfolio_Fragment
+  | CollectionSummary_ArtifactSequence_Fragment
+;
 
 export type ProjectArtifactsQueryVariables = Exact<{
   entityName: string;
@@ -16,7 +35,10 @@ export type ProjectArtifactsQueryVariables = Exact<{
 }>;
 
 
-export type ProjectArtifactsQuery = { project: { name: string, entityName: string, artifactTypes: { edges: Array<{ node: { name: string } }> }, artifactCollections: { totalCount: number, edges: Array<{ node: { id: string, name: string, kind: string, typeName: string, description: string | null, tags: Array<string>, aliases: Array<string>, entityName: string, projectName: string, createdAt: string, artifacts: { totalCount: number } } }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } } } | null };
+export type ProjectArtifactsQuery = { project: { name: string, entityName: string, artifactTypes: { edges: Array<{ node: { name: string } }> }, artifactCollections: { totalCount: number, edges: Array<{ node:
+          | { id: string, name: string, kind: string, typeName: string, description: string | null, tags: Array<string>, aliases: Array<string>, entityName: string, projectName: string, createdAt: string, artifacts: { totalCount: number } }
+          | { id: string, name: string, kind: string, typeName: string, description: string | null, tags: Array<string>, aliases: Array<string>, entityName: string, projectName: string, createdAt: string, artifacts: { totalCount: number } }
+         }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } } } | null };
 
 export type CollectionVersionsQueryVariables = Exact<{
   entityName: string;
@@ -26,7 +48,16 @@ export type CollectionVersionsQueryVariables = Exact<{
 }>;
 
 
-export type CollectionVersionsQuery = { project: { artifactCollection: { id: string, name: string, kind: string, typeName: string, description: string | null, tags: Array<string>, aliases: Array<string>, entityName: string, projectName: string, createdAt: string, artifacts: { totalCount: number, edges: Array<{ node: { id: string, versionIndex: number | null, aliases: Array<string>, tags: Array<string>, createdAt: string, size: number, fileCount: number, digest: string, state: string, isLink: boolean, typeName: string, sourceVersionIndex: number | null, sourceCollection: { name: string, entityName: string, projectName: string } } }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } } } | null } | null };
+export type CollectionVersionsQuery = { project: { artifactCollection:
+      | { id: string, name: string, kind: string, typeName: string, description: string | null, tags: Array<string>, aliases: Array<string>, entityName: string, projectName: string, createdAt: string, artifacts: { totalCount: number, edges: Array<{ node: { id: string, versionIndex: number | null, createdAt: string, size: number, fileCount: number, digest: string, state: string, isLink: boolean, typeName: string, sourceVersionIndex: number | null, aliases: Array<{ alias: string }>, tags: Array<{ name: string }>, sourceCollection:
+                | { name: string, entityName: string, projectName: string }
+                | { name: string, entityName: string, projectName: string }
+               } }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } } }
+      | { id: string, name: string, kind: string, typeName: string, description: string | null, tags: Array<string>, aliases: Array<string>, entityName: string, projectName: string, createdAt: string, artifacts: { totalCount: number, edges: Array<{ node: { id: string, versionIndex: number | null, createdAt: string, size: number, fileCount: number, digest: string, state: string, isLink: boolean, typeName: string, sourceVersionIndex: number | null, aliases: Array<{ alias: string }>, tags: Array<{ name: string }>, sourceCollection:
+                | { name: string, entityName: string, projectName: string }
+                | { name: string, entityName: string, projectName: string }
+               } }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } } }
+     | null } | null };
 
 export type ArtifactVersionQueryVariables = Exact<{
   entityName: string;
@@ -36,14 +67,44 @@ export type ArtifactVersionQueryVariables = Exact<{
 }>;
 
 
-export type ArtifactVersionQuery = { project: { artifactCollection: { artifact: { description: string | null, metadata: string, ttlDurationSeconds: number | null, updatedAt: string | null, historyStep: number | null, id: string, versionIndex: number | null, aliases: Array<string>, tags: Array<string>, createdAt: string, size: number, fileCount: number, digest: string, state: string, isLink: boolean, typeName: string, sourceVersionIndex: number | null, collection: { id: string, name: string, kind: string, typeName: string, entityName: string, projectName: string }, loggedBy: { id: string, name: string, displayName: string | null, state: string, project: { name: string, entityName: string } | null } | null, usedBy: { totalCount: number, edges: Array<{ node: { id: string, name: string, displayName: string | null, state: string, project: { name: string, entityName: string } | null } }> }, linkedArtifacts: Array<{ versionIndex: number | null, aliases: Array<string>, collection: { name: string, typeName: string, entityName: string, projectName: string } }>, files: { totalCount: number, edges: Array<{ node: { path: string, digest: string | null, size: number | null, ref: string | null, url: string | null } }> }, sourceCollection: { name: string, entityName: string, projectName: string } } | null } | null } | null };
+export type ArtifactVersionQuery = { project: { artifactCollection:
+      | { artifact: { description: string | null, metadata: string, ttlDurationSeconds: number, updatedAt: string | null, historyStep: number | null, id: string, versionIndex: number | null, createdAt: string, size: number, fileCount: number, digest: string, state: string, isLink: boolean, typeName: string, sourceVersionIndex: number | null, collection:
+            | { id: string, name: string, kind: string, typeName: string, entityName: string, projectName: string }
+            | { id: string, name: string, kind: string, typeName: string, entityName: string, projectName: string }
+          , loggedBy: { id: string, name: string, displayName: string | null, state: string, project: { name: string, entityName: string } | null } | null, usedBy: { totalCount: number, edges: Array<{ node: { id: string, name: string, displayName: string | null, state: string, project: { name: string, entityName: string } | null } }> }, linkedArtifacts: Array<{ versionIndex: number | null, aliases: Array<{ alias: string }>, collection:
+              | { name: string, typeName: string, entityName: string, projectName: string }
+              | { name: string, typeName: string, entityName: string, projectName: string }
+             }>, files: { totalCount: number, edges: Array<{ node: { path: string, digest: string | null, size: number | null, ref: string | null, url: string | null } }> }, aliases: Array<{ alias: string }>, tags: Array<{ name: string }>, sourceCollection:
+            | { name: string, entityName: string, projectName: string }
+            | { name: string, entityName: string, projectName: string }
+           } | null }
+      | { artifact: { description: string | null, metadata: string, ttlDurationSeconds: number, updatedAt: string | null, historyStep: number | null, id: string, versionIndex: number | null, createdAt: string, size: number, fileCount: number, digest: string, state: string, isLink: boolean, typeName: string, sourceVersionIndex: number | null, collection:
+            | { id: string, name: string, kind: string, typeName: string, entityName: string, projectName: string }
+            | { id: string, name: string, kind: string, typeName: string, entityName: string, projectName: string }
+          , loggedBy: { id: string, name: string, displayName: string | null, state: string, project: { name: string, entityName: string } | null } | null, usedBy: { totalCount: number, edges: Array<{ node: { id: string, name: string, displayName: string | null, state: string, project: { name: string, entityName: string } | null } }> }, linkedArtifacts: Array<{ versionIndex: number | null, aliases: Array<{ alias: string }>, collection:
+              | { name: string, typeName: string, entityName: string, projectName: string }
+              | { name: string, typeName: string, entityName: string, projectName: string }
+             }>, files: { totalCount: number, edges: Array<{ node: { path: string, digest: string | null, size: number | null, ref: string | null, url: string | null } }> }, aliases: Array<{ alias: string }>, tags: Array<{ name: string }>, sourceCollection:
+            | { name: string, entityName: string, projectName: string }
+            | { name: string, entityName: string, projectName: string }
+           } | null }
+     | null } | null };
 
 export type ArtifactByIdQueryVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type ArtifactByIdQuery = { artifact: { description: string | null, metadata: string, ttlDurationSeconds: number | null, updatedAt: string | null, historyStep: number | null, id: string, versionIndex: number | null, aliases: Array<string>, tags: Array<string>, createdAt: string, size: number, fileCount: number, digest: string, state: string, isLink: boolean, typeName: string, sourceVersionIndex: number | null, collection: { id: string, name: string, kind: string, typeName: string, entityName: string, projectName: string }, loggedBy: { id: string, name: string, displayName: string | null, state: string, project: { name: string, entityName: string } | null } | null, usedBy: { totalCount: number, edges: Array<{ node: { id: string, name: string, displayName: string | null, state: string, project: { name: string, entityName: string } | null } }> }, linkedArtifacts: Array<{ versionIndex: number | null, aliases: Array<string>, collection: { name: string, typeName: string, entityName: string, projectName: string } }>, files: { totalCount: number, edges: Array<{ node: { path: string, digest: string | null, size: number | null, ref: string | null, url: string | null } }> }, sourceCollection: { name: string, entityName: string, projectName: string } } | null };
+export type ArtifactByIdQuery = { artifact: { description: string | null, metadata: string, ttlDurationSeconds: number, updatedAt: string | null, historyStep: number | null, id: string, versionIndex: number | null, createdAt: string, size: number, fileCount: number, digest: string, state: string, isLink: boolean, typeName: string, sourceVersionIndex: number | null, collection:
+      | { id: string, name: string, kind: string, typeName: string, entityName: string, projectName: string }
+      | { id: string, name: string, kind: string, typeName: string, entityName: string, projectName: string }
+    , loggedBy: { id: string, name: string, displayName: string | null, state: string, project: { name: string, entityName: string } | null } | null, usedBy: { totalCount: number, edges: Array<{ node: { id: string, name: string, displayName: string | null, state: string, project: { name: string, entityName: string } | null } }> }, linkedArtifacts: Array<{ versionIndex: number | null, aliases: Array<{ alias: string }>, collection:
+        | { name: string, typeName: string, entityName: string, projectName: string }
+        | { name: string, typeName: string, entityName: string, projectName: string }
+       }>, files: { totalCount: number, edges: Array<{ node: { path: string, digest: string | null, size: number | null, ref: string | null, url: string | null } }> }, aliases: Array<{ alias: string }>, tags: Array<{ name: string }>, sourceCollection:
+      | { name: string, entityName: string, projectName: string }
+      | { name: string, entityName: string, projectName: string }
+     } | null };
 
 export type UpdateArtifactLabelsMutationVariables = Exact<{
   artifactId: string | number;
@@ -53,18 +114,24 @@ export type UpdateArtifactLabelsMutationVariables = Exact<{
 }>;
 
 
-export type UpdateArtifactLabelsMutation = { updateArtifact: { artifact: { id: string, aliases: Array<string>, tags: Array<string> } } | null };
+export type UpdateArtifactLabelsMutation = { updateArtifact: { artifact: { id: string, aliases: Array<{ alias: string }>, tags: Array<{ name: string }> } } | null };
 
 export type LineageRunFragment = { id: string, name: string, displayName: string | null, state: string, project: { name: string, entityName: string } | null };
 
-export type LineageVersionFragment = { id: string, versionIndex: number | null, typeName: string, state: string, sourceVersionIndex: number | null, sourceCollection: { name: string, entityName: string, projectName: string } };
+export type LineageVersionFragment = { id: string, versionIndex: number | null, typeName: string, state: string, sourceVersionIndex: number | null, sourceCollection:
+    | { name: string, entityName: string, projectName: string }
+    | { name: string, entityName: string, projectName: string }
+   };
 
 export type LineageOfVersionQueryVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type LineageOfVersionQuery = { artifact: { id: string, versionIndex: number | null, typeName: string, state: string, sourceVersionIndex: number | null, loggedBy: { id: string, name: string, displayName: string | null, state: string, project: { name: string, entityName: string } | null } | null, usedBy: { edges: Array<{ node: { id: string, name: string, displayName: string | null, state: string, project: { name: string, entityName: string } | null } }> }, sourceCollection: { name: string, entityName: string, projectName: string } } | null };
+export type LineageOfVersionQuery = { artifact: { id: string, versionIndex: number | null, typeName: string, state: string, sourceVersionIndex: number | null, loggedBy: { id: string, name: string, displayName: string | null, state: string, project: { name: string, entityName: string } | null } | null, usedBy: { edges: Array<{ node: { id: string, name: string, displayName: string | null, state: string, project: { name: string, entityName: string } | null } }> }, sourceCollection:
+      | { name: string, entityName: string, projectName: string }
+      | { name: string, entityName: string, projectName: string }
+     } | null };
 
 export type LineageOfRunQueryVariables = Exact<{
   entityName: string;
@@ -73,7 +140,13 @@ export type LineageOfRunQueryVariables = Exact<{
 }>;
 
 
-export type LineageOfRunQuery = { project: { run: { id: string, name: string, displayName: string | null, state: string, loggedArtifacts: { edges: Array<{ node: { id: string, versionIndex: number | null, typeName: string, state: string, sourceVersionIndex: number | null, sourceCollection: { name: string, entityName: string, projectName: string } } }> }, usedArtifacts: { edges: Array<{ node: { id: string, versionIndex: number | null, typeName: string, state: string, sourceVersionIndex: number | null, sourceCollection: { name: string, entityName: string, projectName: string } } }> }, project: { name: string, entityName: string } | null } | null } | null };
+export type LineageOfRunQuery = { project: { run: { id: string, name: string, displayName: string | null, state: string, loggedArtifacts: { edges: Array<{ node: { id: string, versionIndex: number | null, typeName: string, state: string, sourceVersionIndex: number | null, sourceCollection:
+              | { name: string, entityName: string, projectName: string }
+              | { name: string, entityName: string, projectName: string }
+             } }> }, usedArtifacts: { edges: Array<{ node: { id: string, versionIndex: number | null, typeName: string, state: string, sourceVersionIndex: number | null, sourceCollection:
+              | { name: string, entityName: string, projectName: string }
+              | { name: string, entityName: string, projectName: string }
+             } }> }, project: { name: string, entityName: string } | null } | null } | null };
 
 export type AutomationFieldsFragment = { id: string, name: string, description: string | null, enabled: boolean, eventType: string, eventFilter: string, action: string, entityName: string, createdAt: string, updatedAt: string | null, createdBy: string | null, scope: { scopeType: string, entityName: string, projectName: string | null, name: string | null } };
 
@@ -253,7 +326,10 @@ export type RegistryCollectionsQueryVariables = Exact<{
 }>;
 
 
-export type RegistryCollectionsQuery = { registry: { id: string, name: string, fullName: string, organization: string, description: string | null, visibility: string, artifactTypes: Array<string>, allowAllArtifactTypes: boolean, createdAt: string, collections: { totalCount: number, edges: Array<{ node: { id: string, name: string, typeName: string, description: string | null, tags: Array<string>, aliases: Array<string>, createdAt: string, artifacts: { totalCount: number } } }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } } } | null };
+export type RegistryCollectionsQuery = { registry: { id: string, name: string, fullName: string, organization: string, description: string | null, visibility: string, artifactTypes: Array<string>, allowAllArtifactTypes: boolean, createdAt: string, collections: { totalCount: number, edges: Array<{ node:
+          | { id: string, name: string, typeName: string, description: string | null, tags: Array<string>, aliases: Array<string>, createdAt: string, artifacts: { totalCount: number } }
+          | { id: string, name: string, typeName: string, description: string | null, tags: Array<string>, aliases: Array<string>, createdAt: string, artifacts: { totalCount: number } }
+         }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } } } | null };
 
 export type RunOverviewQueryVariables = Exact<{
   entityName: string;
@@ -265,7 +341,13 @@ export type RunOverviewQueryVariables = Exact<{
 }>;
 
 
-export type RunOverviewQuery = { project: { name: string, entityName: string, run: { name: string, displayName: string | null, state: string, exitCode: number | null, createdAt: string, heartbeatAt: string | null, finishedAt: string | null, host: string | null, group: string | null, jobType: string | null, notes: string | null, tags: Array<string>, config: string, summaryMetrics: string, historyKeys: unknown, historyLineCount: number, lastHistoryStep: number | null, sweepName: string | null, consoleTail: Array<string>, consoleLineCount: number, runtimeTail: Array<string>, user: { username: string } | null, metadataFile: { url: string } | null, files: { totalCount: number, pageInfo: { endCursor: string | null, hasNextPage: boolean }, edges: Array<{ node: { name: string, sizeBytes: number, updatedAt: string, url: string } }> }, loggedArtifacts: { totalCount: number, pageInfo: { endCursor: string | null, hasNextPage: boolean }, edges: Array<{ node: { id: string, versionIndex: number | null, typeName: string, size: number, aliases: Array<string>, createdAt: string, collection: { name: string, typeName: string, entityName: string, projectName: string } } }> }, usedArtifacts: { totalCount: number, pageInfo: { endCursor: string | null, hasNextPage: boolean }, edges: Array<{ node: { id: string, versionIndex: number | null, typeName: string, size: number, aliases: Array<string>, createdAt: string, collection: { name: string, typeName: string, entityName: string, projectName: string } } }> } } | null } | null };
+export type RunOverviewQuery = { project: { name: string, entityName: string, run: { name: string, displayName: string | null, state: string, exitCode: number | null, createdAt: string, heartbeatAt: string | null, finishedAt: string | null, host: string | null, group: string | null, jobType: string | null, notes: string | null, tags: Array<string>, config: string, summaryMetrics: string, historyKeys: unknown, historyLineCount: number, lastHistoryStep: number | null, sweepName: string | null, consoleTail: Array<string>, consoleLineCount: number, runtimeTail: Array<string>, user: { username: string } | null, metadataFile: { url: string } | null, files: { totalCount: number, pageInfo: { endCursor: string | null, hasNextPage: boolean }, edges: Array<{ node: { name: string, sizeBytes: number, updatedAt: string, url: string } }> }, loggedArtifacts: { totalCount: number, pageInfo: { endCursor: string | null, hasNextPage: boolean }, edges: Array<{ node: { id: string, versionIndex: number | null, typeName: string, size: number, createdAt: string, aliases: Array<{ alias: string }>, collection:
+              | { name: string, typeName: string, entityName: string, projectName: string }
+              | { name: string, typeName: string, entityName: string, projectName: string }
+             } }> }, usedArtifacts: { totalCount: number, pageInfo: { endCursor: string | null, hasNextPage: boolean }, edges: Array<{ node: { id: string, versionIndex: number | null, typeName: string, size: number, createdAt: string, aliases: Array<{ alias: string }>, collection:
+              | { name: string, typeName: string, entityName: string, projectName: string }
+              | { name: string, typeName: string, entityName: string, projectName: string }
+             } }> } } | null } | null };
 
 export type RunFilePageFragment = { totalCount: number, pageInfo: { endCursor: string | null, hasNextPage: boolean }, edges: Array<{ node: { name: string, sizeBytes: number, updatedAt: string, url: string } }> };
 
@@ -280,7 +362,10 @@ export type RunFilesQueryVariables = Exact<{
 
 export type RunFilesQuery = { project: { run: { files: { totalCount: number, pageInfo: { endCursor: string | null, hasNextPage: boolean }, edges: Array<{ node: { name: string, sizeBytes: number, updatedAt: string, url: string } }> } } | null } | null };
 
-export type RunArtifactPageFragment = { totalCount: number, pageInfo: { endCursor: string | null, hasNextPage: boolean }, edges: Array<{ node: { id: string, versionIndex: number | null, typeName: string, size: number, aliases: Array<string>, createdAt: string, collection: { name: string, typeName: string, entityName: string, projectName: string } } }> };
+export type RunArtifactPageFragment = { totalCount: number, pageInfo: { endCursor: string | null, hasNextPage: boolean }, edges: Array<{ node: { id: string, versionIndex: number | null, typeName: string, size: number, createdAt: string, aliases: Array<{ alias: string }>, collection:
+        | { name: string, typeName: string, entityName: string, projectName: string }
+        | { name: string, typeName: string, entityName: string, projectName: string }
+       } }> };
 
 export type RunArtifactsQueryVariables = Exact<{
   entityName: string;
@@ -292,7 +377,13 @@ export type RunArtifactsQueryVariables = Exact<{
 }>;
 
 
-export type RunArtifactsQuery = { project: { run: { loggedArtifacts?: { totalCount: number, pageInfo: { endCursor: string | null, hasNextPage: boolean }, edges: Array<{ node: { id: string, versionIndex: number | null, typeName: string, size: number, aliases: Array<string>, createdAt: string, collection: { name: string, typeName: string, entityName: string, projectName: string } } }> }, usedArtifacts?: { totalCount: number, pageInfo: { endCursor: string | null, hasNextPage: boolean }, edges: Array<{ node: { id: string, versionIndex: number | null, typeName: string, size: number, aliases: Array<string>, createdAt: string, collection: { name: string, typeName: string, entityName: string, projectName: string } } }> } } | null } | null };
+export type RunArtifactsQuery = { project: { run: { loggedArtifacts?: { totalCount: number, pageInfo: { endCursor: string | null, hasNextPage: boolean }, edges: Array<{ node: { id: string, versionIndex: number | null, typeName: string, size: number, createdAt: string, aliases: Array<{ alias: string }>, collection:
+              | { name: string, typeName: string, entityName: string, projectName: string }
+              | { name: string, typeName: string, entityName: string, projectName: string }
+             } }> }, usedArtifacts?: { totalCount: number, pageInfo: { endCursor: string | null, hasNextPage: boolean }, edges: Array<{ node: { id: string, versionIndex: number | null, typeName: string, size: number, createdAt: string, aliases: Array<{ alias: string }>, collection:
+              | { name: string, typeName: string, entityName: string, projectName: string }
+              | { name: string, typeName: string, entityName: string, projectName: string }
+             } }> } } | null } | null };
 
 export type RunSampledHistoryQueryVariables = Exact<{
   entityName: string;

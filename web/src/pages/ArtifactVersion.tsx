@@ -23,7 +23,7 @@ import { useLoad } from "../hooks";
 import { parseObject } from "../json";
 import artifactsDocument from "../queries/artifacts.graphql?raw";
 import { path } from "../router";
-import { collectionPath, versionName, versionPath } from "./Artifacts";
+import { aliasNames, collectionPath, tagNames, versionName, versionPath } from "./Artifacts";
 
 interface Where {
   entity: string;
@@ -91,7 +91,7 @@ export function ArtifactVersionPage(props: Where) {
     ["Created", formatTime(version.createdAt)],
     ["Updated", formatTime(version.updatedAt)],
     ["Step", version.historyStep === null ? "" : String(version.historyStep)],
-    ["Time to live", version.ttlDurationSeconds === null ? "" : formatDuration(version.ttlDurationSeconds)],
+    ["Time to live", version.ttlDurationSeconds < 0 ? "" : formatDuration(version.ttlDurationSeconds)],
   ];
   const metadata = Object.entries(parseObject(version.metadata)).sort(([a], [b]) => a.localeCompare(b));
   const title = `${collection.name}:v${version.versionIndex ?? "?"}`;
@@ -124,15 +124,15 @@ export function ArtifactVersionPage(props: Where) {
           <LabelEditor
             key={`alias:${version.id}:${collection.id}`}
             kind="alias"
-            values={version.aliases}
-            save={async (aliases) => (await saveLabels(version, { aliases })).aliases}
+            values={aliasNames(version)}
+            save={async (aliases) => aliasNames(await saveLabels(version, { aliases }))}
           />
           <h2>Tags</h2>
           <LabelEditor
             key={`tag:${version.id}`}
             kind="tag"
-            values={version.tags}
-            save={async (tags) => (await saveLabels(version, { tags })).tags}
+            values={tagNames(version)}
+            save={async (tags) => tagNames(await saveLabels(version, { tags }))}
           />
         </div>
         <div>
@@ -168,7 +168,7 @@ export function ArtifactVersionPage(props: Where) {
                   <Link href={versionPath(linked.collection, linked.versionIndex, version.id)}>
                     {versionName(linked.collection, linked.versionIndex)}
                   </Link>{" "}
-                  <Chips kind="alias" values={linked.aliases} />
+                  <Chips kind="alias" values={aliasNames(linked)} />
                 </li>
               ))}
             </ul>

@@ -31,6 +31,16 @@ export function versionPath(
 }
 
 /** "entity/project/collection:v3", as the SDK names a version. */
+/** A version's alias names (the server answers W&B's ArtifactAlias objects). */
+export function aliasNames(version: { aliases: { alias: string }[] }): string[] {
+  return version.aliases.map((held) => held.alias);
+}
+
+/** A version's tag names (the server answers W&B's Tag objects). */
+export function tagNames(version: { tags: { name: string }[] }): string[] {
+  return version.tags.map((tag) => tag.name);
+}
+
 export function versionName(collection: { entityName: string; projectName: string; name: string }, versionIndex: number | null): string {
   return `${collection.entityName}/${collection.projectName}/${collection.name}:v${versionIndex ?? "?"}`;
 }
@@ -196,10 +206,10 @@ export function CollectionPage(props: Where & { type: string; collection: string
                   <Link href={versionPath(collection, version.versionIndex, version.id)}>v{version.versionIndex ?? "?"}</Link>
                 </td>
                 <td>
-                  <Chips kind="alias" values={version.aliases} />
+                  <Chips kind="alias" values={aliasNames(version)} />
                 </td>
                 <td>
-                  <Chips kind="tag" values={version.tags} />
+                  <Chips kind="tag" values={tagNames(version)} />
                 </td>
                 {linked && (
                   <td>

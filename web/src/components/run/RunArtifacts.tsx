@@ -4,7 +4,7 @@ import { gql } from "../../api";
 import { formatBytes } from "../../format";
 import type { RunArtifactPageFragment, RunArtifactsQuery, RunArtifactsQueryVariables } from "../../generated/graphql";
 import { pageOf, usePages } from "../../hooks";
-import { versionName, versionPath } from "../../pages/Artifacts";
+import { aliasNames, versionName, versionPath } from "../../pages/Artifacts";
 import runDocument from "../../queries/run.graphql?raw";
 import { Chips } from "../artifacts/Labels";
 import { Link } from "../Link";
@@ -56,7 +56,7 @@ function Versions(props: { where: Where; direction: Direction; first: RunArtifac
               </td>
               <td>{version.typeName}</td>
               <td>
-                <Chips kind="alias" values={version.aliases} />
+                <Chips kind="alias" values={aliasNames(version)} />
               </td>
               <td>{formatBytes(version.size)}</td>
             </tr>
