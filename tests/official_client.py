@@ -10,6 +10,7 @@ import re
 import subprocess
 import textwrap
 import threading
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -179,6 +180,14 @@ class LoggingProxy:
         OUTPUTS.mkdir(exist_ok=True)
         (OUTPUTS / f"{name}.json").write_text(json.dumps(recorded, indent=2) + "\n")
         return recorded
+
+
+def new_user(server: Server, tmp_path_factory: pytest.TempPathFactory, prefix: str) -> tuple[str, str, Path]:
+    """For one scenario: a runbase user of its own, its API key, and a home for the client (the pinned client
+    is required: see need_wandb)."""
+    need_wandb()
+    user = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    return user, server.create_user(user), tmp_path_factory.mktemp(f"{prefix}-home")
 
 
 def wandb_environment(proxy: LoggingProxy, home: Path) -> dict[str, str]:

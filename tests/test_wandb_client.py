@@ -25,7 +25,7 @@ from typing import Any
 import httpx
 import pytest
 from conftest import Server
-from official_client import VERSION, LoggingProxy, need_wandb, run_wandb, wandb_environment
+from official_client import VERSION, LoggingProxy, new_user, run_wandb, wandb_environment
 
 # What the client asks that runbase does not answer yet, and why; anything else it sends must be answered.
 NOT_ANSWERED = {
@@ -129,10 +129,7 @@ def _final(request: Any) -> bool:
 
 @pytest.fixture(scope="module")
 def logged(server: Server, backend: str, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    need_wandb()
-    user = f"wb-{uuid.uuid4().hex[:8]}"
-    key = server.create_user(user)
-    home = tmp_path_factory.mktemp("wandb-home")
+    user, key, home = new_user(server, tmp_path_factory, "wb")
     with LoggingProxy(server, drop_once=_final) as proxy:
         env = wandb_environment(proxy, home)
         login = run_wandb("", env, cwd=home, args=("login", "--host", proxy.url, key))

@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 from conftest import Server
-from official_client import VERSION, LoggingProxy, need_wandb, run_wandb, wandb_environment
+from official_client import VERSION, LoggingProxy, new_user, run_wandb, wandb_environment
 from test_wandb_client import NOT_ANSWERED, Logged
 
 FILES = {"data.txt": b"hello\n", "dir/a.txt": b"aaa\n", "dir/sub/b.bin": bytes(range(256))}
@@ -48,10 +48,7 @@ run.finish()
 
 @pytest.fixture(scope="module")
 def logged(server: Server, backend: str, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    need_wandb()
-    user = f"wa-{uuid.uuid4().hex[:8]}"
-    key = server.create_user(user)
-    home = tmp_path_factory.mktemp("wandb-artifacts")
+    user, key, home = new_user(server, tmp_path_factory, "wa")
     with LoggingProxy(server) as proxy:
         env = {**wandb_environment(proxy, home), "WANDB_API_KEY": key}
         run_wandb(f"FILES = {FILES!r}\nREFERENCED = {REFERENCED!r}\n{LOG}", env, cwd=home)
