@@ -39,10 +39,10 @@ class _Where:
         self.version: str | None = pinned or None
 
     def uri(self, key: str, version: str | None) -> str:
+        base = f"{self.scheme}://{self.bucket}/{key}"
         if version is None:
-            return f"{self.scheme}://{self.bucket}/{key}"
-        return f"{self.scheme}://{self.bucket}/{key}" + (f"?versionId={version}" if self.scheme == "s3" else
-                                                          f"#{version}")
+            return base
+        return base + (f"?versionId={version}" if self.scheme == "s3" else f"#{version}")
 
 
 def require() -> Any:

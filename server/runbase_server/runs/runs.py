@@ -164,7 +164,7 @@ def _apply(run: Run, fields: dict[str, Any], check_config: Callable[[Run, dict[s
     for field in _TEXT_FIELDS:
         value = fields.get(field)
         if value is not None:
-            most = _RUNS.c[field].type.length  # type: ignore[attr-defined]
+            most = _TEXT_LIMITS[field]
             if most is not None and len(value) > most:
                 raise UserError(f"{field} must be at most {most} characters, not {len(value)}")
             setattr(run, field, value)
@@ -182,6 +182,7 @@ def _apply(run: Run, fields: dict[str, Any], check_config: Callable[[Run, dict[s
 _COLUMNS = tuple(column.key for column in Run.__mapper__.column_attrs if column.key != "id")
 _RUNS = cast(Table, Run.__table__)
 _INSERT = insert(_RUNS).returning(_RUNS.c.id)  # built once
+_TEXT_LIMITS: dict[str, int | None] = {field: getattr(_RUNS.c[field].type, "length", None) for field in _TEXT_FIELDS}
 
 
 def set_state(run: Run, state: str | None, exit_code: int | None = None) -> None:
