@@ -307,25 +307,36 @@ def slack() -> Iterator[FakeSlack]:
 
 
 @pytest.fixture(scope="session")
-def server(backend: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest,
-           slack: FakeSlack) -> Iterator[Server]:
-    """One server per backend for the whole session; tests use distinct projects or run ids."""
-    url = request.getfixturevalue("postgres").create() if backend == "postgresql" else None
-    srv = Server(tmp_path_factory.mktemp(f"server-{backend}"), url,
-                 {"RUNBASE_SLACK_API_URL": slack.api_url}).start()
-    yield srv
-    srv.stop()
+def session_servers() -> Iterator[dict[str, Server]]:
+    """The session's shared servers by name, started on first use and kept to the end. `server` and `s3_server`
+    are parametrized by backend, and pytest tears such a fixture down whenever the next test wants the other
+    backend: with files dealt out one at a time, that was a restart of each server for almost every file."""
+    started: dict[str, Server] = {}
+    yield started
+    for srv in started.values():
+        srv.stop()
+
+
+def _shared_server(name: str, request: pytest.FixtureRequest, backend: str, s3: S3 | None = None) -> Server:
+    started: dict[str, Server] = request.getfixturevalue("session_servers")
+    if name not in started:
+        url = request.getfixturevalue("postgres").create() if backend == "postgresql" else None
+        slack: FakeSlack = request.getfixturevalue("slack")
+        started[name] = Server(request.getfixturevalue("tmp_path_factory").mktemp(name), url,
+                               {"RUNBASE_SLACK_API_URL": slack.api_url}, s3=s3).start()
+    return started[name]
 
 
 @pytest.fixture(scope="session")
-def s3_server(backend: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest,
-              slack: FakeSlack, s3: S3) -> Iterator[Server]:
+def server(backend: str, request: pytest.FixtureRequest) -> Server:
+    """One server per backend for the whole session; tests use distinct projects or run ids."""
+    return _shared_server(f"server-{backend}", request, backend)
+
+
+@pytest.fixture(scope="session")
+def s3_server(backend: str, request: pytest.FixtureRequest, s3: S3) -> Server:
     """One server per backend with its blobs in the S3 server."""
-    url = request.getfixturevalue("postgres").create() if backend == "postgresql" else None
-    srv = Server(tmp_path_factory.mktemp(f"s3-server-{backend}"), url, {"RUNBASE_SLACK_API_URL": slack.api_url},
-                 s3=s3).start()
-    yield srv
-    srv.stop()
+    return _shared_server(f"s3-server-{backend}", request, backend, s3)
 
 
 @pytest.fixture(params=["local", "s3"])
