@@ -88,8 +88,7 @@ for name in ("wb", "rb"):
         "collection": {"aliases": sorted(collection.aliases), "tags": collection.tags,
                        "versions": [a.version for a in collection.artifacts()]},
     }
-with wandb.init(project="pub", id="linker") as linker:  # into the entity's own registry, by W&B's short path
-    linker.link_artifact(linker.use_artifact("wb-ds:best"), "wandb-registry-dataset/picked")
+api.artifact(f"{entity}/pub/wb-ds:best").link("wandb-registry-dataset/picked")  # W&B's short path
 out["projects"] = sorted(p.name for p in api.projects(entity))
 out["owner"] = api.project("pub", entity).owner.username
 out["linked"] = [a.source_name for a in api.artifact_collection("dataset", f"{entity}/wandb-registry-dataset/picked")
