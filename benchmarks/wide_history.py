@@ -1,4 +1,4 @@
-"""sampledHistory on wide rows: specs of one key each on a run whose every row holds 1,000 keys, beside a narrow
+"""sampledHistoryText on wide rows: specs of one key each on a run whose every row holds 1,000 keys, beside a narrow
 run (100 keys x 10,000 steps), against a real `runbase server` on SQLite and PostgreSQL.
 
     .venv/bin/python benchmarks/wide_history.py [--database sqlite|postgresql|both] [--steps 1000] [--keys 1000]
@@ -20,7 +20,7 @@ from run import runbase_server
 BUCKET = "mutation($i: UpsertBucketInput!) { upsertBucket(input: $i) { inserted } }"
 LOG = "mutation($i: LogHistoryInput!) { logHistory(input: $i) { historyLineCount } }"
 SAMPLE = """query($r: String!, $s: [JSONString!]!) { project(name: "bench") { run(name: $r) {
-    sampledHistory(specs: $s) } } }"""
+    sampledHistoryText(specs: $s) } } }"""
 BATCH_VALUES = 1_000_000  # values per logHistory request
 
 
@@ -37,7 +37,7 @@ def sample_ms(server: dict[str, Any], name: str, specs: int) -> tuple[float, lis
     times, answer = [], []
     for _ in range(1 if specs >= 100 else 3):
         start = time.perf_counter()
-        answer = graphql(server, SAMPLE, variables)["project"]["run"]["sampledHistory"]
+        answer = graphql(server, SAMPLE, variables)["project"]["run"]["sampledHistoryText"]
         times.append((time.perf_counter() - start) * 1000)
     return round(statistics.median(times), 1), answer
 

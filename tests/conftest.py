@@ -37,16 +37,20 @@ PORTS_PER_WORKER = 1500
 
 
 def label_names(data: Any) -> Any:
-    """An answer with each version's W&B-shaped aliases ([{alias}]) and tags ([{name}]) read as their names, as
-    runbase's SDK presents them."""
+    """An answer with W&B-shaped aliases and tags read as their names, as runbase's SDK presents them: a version's
+    lists ([{alias}], [{name}]) and a collection's connections ({edges: [{node: {alias}}]}, {edges: [{node: {name}}]})."""
     if isinstance(data, list):
         return [label_names(item) for item in data]
     if not isinstance(data, dict):
         return data
     named = {"aliases": "alias", "tags": "name"}
-    return {key: [item[named[key]] for item in value]
-            if key in named and isinstance(value, list) and all(isinstance(item, dict) for item in value)
-            else label_names(value) for key, value in data.items()}
+    found = {}
+    for key, value in data.items():
+        if key in named and isinstance(value, dict) and "edges" in value:
+            value = [edge["node"] for edge in value["edges"]]
+        found[key] = [item[named[key]] for item in value] if key in named and isinstance(value, list) and all(
+            isinstance(item, dict) for item in value) else label_names(value)
+    return found
 
 
 def free_port() -> int:

@@ -53,6 +53,11 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("artifact upload URL", "write"): WRITERS, ("artifact download URL", "read"): MEMBERS,
     # a version's place in its sequence as W&B's client reads it, and its files' signed download URLs there
     ("version membership", "read"): MEMBERS, ("artifact file download URL", "read"): MEMBERS,
+    # W&B's public API: a run's file by the URLs its File gives (signed for the role, GET without a key; url(upload:
+    # true) only for writers), its history as W&B's client reads it, a collection by id, an entity's organization
+    ("run file download URL", "read"): MEMBERS, ("run file upload URL (File.url)", "create"): WRITERS,
+    ("history (W&B's shapes)", "read"): MEMBERS, ("collection by id", "read"): MEMBERS,
+    ("organization", "read"): MEMBERS,
     ("console", "read"): MEMBERS,  # a run's console output, its tail and its pages
     ("sweep", "read"): MEMBERS, ("sweep", "list"): MEMBERS, ("sweep", "create"): WRITERS,
     ("sweep", "write"): WRITERS, ("sweep", "agent"): WRITERS,  # pausing it; running an agent for it
@@ -299,6 +304,26 @@ def _upload(world: World, role: str) -> bool:
     return response.status_code == 200
 
 
+RUN_FILE = """query($t: String) { project(name: "private", entityName: $t) { run(name: "run") { fileCount
+    file(name: "f.txt") { url directUrl md5 mimetype } } } }"""
+
+
+def _run_file_download(world: World, role: str) -> bool:
+    """The team's run's file, by the URL its File gives the role; both URLs are the one signed for the role."""
+    answer = world.graphql(role, RUN_FILE, {"t": world.team})
+    if answer.get("errors"):
+        assert answer["errors"][0]["extensions"]["code"] in DENIALS, answer
+        return False
+    if answer["data"]["project"] is None:
+        return False
+    run = answer["data"]["project"]["run"]
+    assert run["fileCount"] >= 1 and run["file"]["url"] == run["file"]["directUrl"], run
+    response = httpx.get(run["file"]["url"])
+    assert response.status_code in (200, 403, 404), response.text
+    return response.status_code == 200 and run["file"]["md5"] == base64.b64encode(
+        hashlib.md5(response.content).digest()).decode()
+
+
 ARTIFACT_FILES = """mutation($i: CreateArtifactFilesInput!) { createArtifactFiles(input: $i) {
     files { edges { node { uploadUrl } } } } }"""
 CURRENT_MANIFEST = "query($id: ID!) { artifact(id: $id) { currentManifest { file { directUrl } } } }"
@@ -475,6 +500,22 @@ CELLS: dict[tuple[str, str], Check] = {
         "artifactCollectionMembership(name: \"weights:latest\") { id artifact { id } } } }",
         lambda d: bool(d["project"] and d["project"]["artifactCollectionMembership"]), _team),
     ("artifact file download URL", "read"): _artifact_file_download,
+    ("run file download URL", "read"): _run_file_download,
+    ("run file upload URL (File.url)", "create"): _query(
+        "query($t: String) { project(name: \"private\", entityName: $t) { run(name: \"run\") { "
+        "file(name: \"f.txt\") { url(upload: true) } } } }",
+        lambda d: bool(d["project"] and "/files/uploads/" in d["project"]["run"]["file"]["url"]), _team),
+    ("history (W&B's shapes)", "read"): _query(
+        "query($t: String, $s: [JSONString!]!) { project(name: \"private\", entityName: $t) { run(name: \"run\") { "
+        "parquetHistory(liveKeys: [\"_step\"]) { liveData } sampledHistory(specs: $s) } } }",
+        lambda d: bool(d["project"] and d["project"]["run"]["parquetHistory"]["liveData"]
+                       and all("x" in row for row in d["project"]["run"]["sampledHistory"][0])),
+        lambda w, r: {"t": w.team, "s": ['{"keys": ["x"]}']}),
+    ("collection by id", "read"): _query("query($id: ID!) { artifactCollection(id: $id) { id } }",
+                                         lambda d: d["artifactCollection"] is not None,
+                                         lambda w, r: {"id": w.ids["version"]["collection"]}),
+    ("organization", "read"): _query("query($t: String!) { entity(name: $t) { organization { orgEntity { name } } } }",
+                                     lambda d: bool(d["entity"] and d["entity"]["organization"]["orgEntity"]), _team),
     ("sweep", "read"): _query(
         "query($t: String, $s: String!) { project(name: \"private\", entityName: $t) { "
         "sweep(sweepName: $s) { id } } }",

@@ -101,8 +101,8 @@ def test_datasets_and_models_across_three_runs(server: Server, sdk_env: dict[str
     assert r3_rest == "['model.pt'] net:v0 True ['evaluate.py'] code"
 
     lineage = """query($p: String!, $r: String!) { project(name: $p) { run(name: $r) {
-        loggedArtifacts { edges { node { versionIndex collection { name } } } }
-        usedArtifacts { edges { node { versionIndex collection { name } } } } } } }"""
+        loggedArtifacts: outputArtifacts { edges { node { versionIndex collection { name } } } }
+        usedArtifacts: inputArtifacts { edges { node { versionIndex collection { name } } } } } } }"""
     runs = {run_id: gql(server, lineage, p=project, r=run_id)["project"]["run"] for run_id in (r1, r2, r3)}
     assert versions(runs[r1]["loggedArtifacts"]) == ["dataset:v0", "dataset:v1"]
     assert versions(runs[r1]["usedArtifacts"]) == []

@@ -31,7 +31,7 @@ BY_ID = f"""query($id: ID!) {{ artifact(id: $id) {{ {VERSION_FIELDS} }} }}"""
 BY_NAME = f"""query($p: String!, $e: String, $n: String!) {{ project(name: $p, entityName: $e) {{
     artifact(name: $n) {{ {VERSION_FIELDS} }} }} }}"""
 COLLECTION = """query($p: String!, $n: String!, $f: JSONString) { project(name: $p) { artifactCollection(name: $n) {
-    id name kind typeName description tags aliases
+    id name kind typeName description tags { edges { node { name } } } aliases { edges { node { alias } } }
     artifacts(filters: $f) { totalCount edges { node { id versionIndex aliases { alias } } } } } } }"""
 
 
@@ -342,10 +342,10 @@ def test_lineage_both_ways(server: Server) -> None:
     assert ok(server, USE, use)["useArtifact"]["artifact"]["id"] == version["id"]
     ok(server, USE, use)  # used twice: recorded once
     runs = ok(server, """query($p: String!, $a: String!, $b: String!) { project(name: $p) {
-        producer: run(name: $a) { loggedArtifacts { totalCount edges { node { id versionIndex } } }
-                                  usedArtifacts { totalCount } }
-        consumer: run(name: $b) { usedArtifacts { totalCount edges { node { id collection { name } } } }
-                                  loggedArtifacts { totalCount } } } }""",
+        producer: run(name: $a) { loggedArtifacts: outputArtifacts { totalCount edges { node { id versionIndex } } }
+                                  usedArtifacts: inputArtifacts { totalCount } }
+        consumer: run(name: $b) { usedArtifacts: inputArtifacts { totalCount edges { node { id collection { name } } } }
+                                  loggedArtifacts: outputArtifacts { totalCount } } } }""",
               {"p": project, "a": producer, "b": consumer})["project"]
     assert runs["producer"]["loggedArtifacts"] == {"totalCount": 1, "edges": [
         {"node": {"id": version["id"], "versionIndex": 0}}]}
@@ -374,7 +374,7 @@ def test_deleting_versions_and_collections(server: Server) -> None:
     assert by_name(server, project, "data")["id"] == v0["id"]  # latest moved back
     assert by_name(server, project, "data:prod") is None
     logged = ok(server, "query($p: String!, $r: String!) { project(name: $p) { run(name: $r) { "
-                        "loggedArtifacts { totalCount } } } }", {"p": project, "r": run_id})
+                        "loggedArtifacts: outputArtifacts { totalCount } } } }", {"p": project, "r": run_id})
     assert logged["project"]["run"]["loggedArtifacts"]["totalCount"] == 0
     assert log(server, project, "data", {"a": b"d1"})["versionIndex"] == 2  # numbers are not given out again
     refused(server, DELETE, {"i": {"artifactID": v1["id"]}})  # deleted already: not found
@@ -438,7 +438,7 @@ def test_deleting_a_run_with_the_artifacts_it_logged(server: Server) -> None:
     assert collection(server, target, "promoted")["artifacts"]["totalCount"] == 0
     assert ok(server, BY_ID, {"id": used["id"]})["artifact"]["state"] == "COMMITTED"  # only used: it stays
     used_by_consumer = ok(server, "query($p: String!, $r: String!) { project(name: $p) { run(name: $r) { "
-                                  "usedArtifacts { totalCount } } } }", {"p": project, "r": consumer})
+                                  "usedArtifacts: inputArtifacts { totalCount } } } }", {"p": project, "r": consumer})
     assert used_by_consumer["project"]["run"]["usedArtifacts"]["totalCount"] == 0
 
     ok(server, DELETE_RUN, {"i": {"projectName": project, "runName": kept}})  # no flag: its versions stay
@@ -474,7 +474,7 @@ def test_updating_versions_and_collections(server: Server) -> None:
     assert not_in["extensions"]["code"] == "NOT_FOUND"
 
     change = """mutation($i: UpdateArtifactCollectionInput!) { updateArtifactCollection(input: $i) {
-        artifactCollection { id name typeName description tags } } }"""
+        artifactCollection { id name typeName description tags { edges { node { name } } } } } }"""
     sequence_id = v0["collection"]["id"]
     renamed = ok(server, change, {"i": {"id": sequence_id, "name": "renamed", "description": "about",
                                         "tags": ["t1"]}})["updateArtifactCollection"]["artifactCollection"]
@@ -551,8 +551,8 @@ def test_downloads_and_access_control(server: Server) -> None:
     assert httpx.get(url, headers={"Authorization": f"Bearer {other}"}).content == secret
     run_id = new_run(server, "mine", other)
     ok(server, USE, {"i": {"projectName": "mine", "runName": run_id, "artifactID": version["id"]}}, other)
-    used = ok(server, "query($r: String!) { project(name: \"mine\") { run(name: $r) { usedArtifacts { totalCount "
-                      "edges { node { id isLink collection { name } } } } } } }", {"r": run_id}, other)
+    used = ok(server, "query($r: String!) { project(name: \"mine\") { run(name: $r) { usedArtifacts: inputArtifacts { "
+                      "totalCount edges { node { id isLink collection { name } } } } } } }", {"r": run_id}, other)
     assert used["project"]["run"]["usedArtifacts"] == {"totalCount": 1, "edges": [
         {"node": {"id": version["id"], "isLink": True, "collection": {"name": "copied"}}}]}
     users = ok(server, "query($id: ID!) { artifact(id: $id) { usedBy { totalCount } } }", {"id": version["id"]})

@@ -295,7 +295,7 @@ VERSIONS = """query($o: String, $r: JSONString, $c: JSONString, $f: JSONString) 
 COLLECTIONS = """query($o: String, $r: JSONString, $f: JSONString) {
     registryCollections(organization: $o, registryFilters: $r, filters: $f) { totalCount edges { node { name } } } }"""
 IN_REGISTRY = """query($n: String!, $o: String, $c: JSONString, $v: JSONString) { registry(name: $n, organization: $o) {
-    collections(filters: $c) { totalCount edges { node { name tags } } }
+    collections(filters: $c) { totalCount edges { node { name tags { edges { node { name } } } } } }
     versions(collectionFilters: $c, filters: $v) { totalCount edges { node { id aliases { alias } } } } } }"""
 
 
@@ -328,7 +328,8 @@ def test_collections_and_versions_across_registries(server: Server, org: Org) ->
     _link(server, org, better, models, "ranker", ["staging"])
     _link(server, org, good, hidden["name"], "secret", ["production"])
     ok(server, "mutation($i: UpdateArtifactCollectionInput!) { updateArtifactCollection(input: $i) { "
-               "artifactCollection { tags } } }", {"i": {"id": classifier["id"], "tags": ["vision"]}})
+               "artifactCollection { tags { edges { node { name } } } } } }",
+       {"i": {"id": classifier["id"], "tags": ["vision"]}})
     mine = f'{{"name": {{"$regex": "^{tag}"}}}}'
 
     def versions(key: str | None = None, **filters: str) -> list[dict[str, Any]]:
@@ -426,7 +427,8 @@ def test_a_links_source_in_a_hidden_project_is_named_not_shown(server: Server, o
                "artifactCollection { id } } }",
        {"i": {"id": _link(server, org, shown, registry, "net", [])["id"], "description": "the registry's"}})
     source = """query($id: ID!) { artifact(id: $id) { id isLink sourceVersionIndex
-        sourceCollection { name entityName projectName description tags aliases
+        sourceCollection { name entityName projectName description tags { edges { node { name } } }
+                           aliases { edges { node { alias } } }
                            artifacts { totalCount edges { node { id } } } artifact(version: "v1") { id } }
         collection { description } } }"""
     seen = ok(server, source, {"id": shown}, key=org.keys[org.member])["artifact"]

@@ -274,11 +274,13 @@ def test_another_users_private_files_cannot_be_read(server: Server, tmp_path: Pa
     secret.write_text("the admin's secret")
     api_run = api_for(server).run(f"{project}/{run_id}")
     file = api_run.upload_file(secret, root=tmp_path)
-    assert httpx.get(file.url, headers={"Authorization": f"Bearer {server.key}"}).text == "the admin's secret"
-    assert httpx.get(file.url).status_code == 401
+    path = f"{server.url}/files/admin/{project}/{run_id}/secret.txt"  # the route that takes the reader's key
+    assert httpx.get(path, headers={"Authorization": f"Bearer {server.key}"}).text == "the admin's secret"
+    assert httpx.get(path).status_code == 401
+    assert httpx.get(file.url).text == "the admin's secret"  # W&B's File.url: signed for its reader, needs no key
 
     other = server.create_user(f"mallory{uuid.uuid4().hex[:6]}")
-    response = httpx.get(file.url, headers={"Authorization": f"Bearer {other}"})
+    response = httpx.get(path, headers={"Authorization": f"Bearer {other}"})
     assert response.status_code == 404 and "the admin's secret" not in response.text
     with pytest.raises(ValueError, match="no access"):
         api_for(server, other).run(f"admin/{project}/{run_id}").files()[0]
@@ -291,7 +293,7 @@ def test_another_users_private_files_cannot_be_read(server: Server, tmp_path: Pa
     assert server.graphql("mutation($p: String!) { upsertModel(input: {name: $p, access: \"READ\"}) "
                           "{ project { access } } }", {"p": project})["data"]["upsertModel"]["project"]["access"] \
         == "READ"
-    assert httpx.get(file.url, headers={"Authorization": f"Bearer {other}"}).text == "the admin's secret"
+    assert httpx.get(path, headers={"Authorization": f"Bearer {other}"}).text == "the admin's secret"
 
 
 def test_public_run_files_file_and_download(server: Server, tmp_path: Path) -> None:
@@ -315,7 +317,7 @@ def test_public_run_files_file_and_download(server: Server, tmp_path: Path) -> N
 
     file = api_run.file("logs/out.txt")
     assert (file.name, file.size, file.digest) == ("logs/out.txt", 5, hashlib.sha256(b"hello").hexdigest())
-    assert file.url == f"{server.url}/files/admin/public-files/{run_id}/logs/out.txt" and file.updated_at
+    assert file.url.startswith(f"{server.url}/files/downloads/") and file.url.endswith("/out.txt") and file.updated_at
     with file.download(root=tmp_path / "dl") as f:
         assert f.read() == "hello"
     (tmp_path / "dl" / "logs" / "out.txt").write_text("edited")

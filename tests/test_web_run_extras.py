@@ -213,7 +213,7 @@ def test_artifacts_section_lists_logged_and_used_versions_with_links(page: Any, 
                                                                      logged: dict[str, Any]) -> None:
     _open(page, web_server, logged["id"])
     expected = {"logged": ("weights", "model", ["best", "latest"]), "used": ("corpus", "dataset", ["latest"])}
-    for direction, field in (("logged", "loggedArtifacts"), ("used", "usedArtifacts")):
+    for direction, field in (("logged", "outputArtifacts"), ("used", "inputArtifacts")):
         [version] = _api_versions(web_server, logged["id"], field)
         name, type_name, aliases = expected[direction]
         assert (version["typeName"], sorted(version["aliases"])) == (type_name, aliases)

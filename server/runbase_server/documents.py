@@ -124,6 +124,13 @@ def parse(text: str | None, what: str, kind: type = dict, *, exact: bool = True,
     return value
 
 
+def wandb_values(text: str) -> Any:
+    """JSON text in Python's dialect as the values W&B's server sends where its schema says JSON: NaN and the
+    infinities, which standard JSON cannot hold (W&B's own client, in Go, refuses a bare NaN), become the
+    strings "NaN", "Infinity" and "-Infinity"."""
+    return json.loads(text, parse_constant=str)
+
+
 _ENCODER = json.JSONEncoder(separators=(",", ":"))  # json.dumps with options makes an encoder per call
 
 

@@ -1042,7 +1042,7 @@ COLLECTION_FIELDS = _Fields(
     listed=("name", "description", "tag", "created_at", "updated_at"))
 _VERSION_TIMES = {"created_at": Artifact.created_at, "createdAt": Artifact.created_at,
                   "updated_at": Artifact.updated_at, "updatedAt": Artifact.updated_at}
-_VERSION_LISTED = ("tag", "alias", "version", "created_at", "updated_at", "metadata.KEY")
+_VERSION_LISTED = ("tag", "alias", "version", "state", "created_at", "updated_at", "metadata.KEY")
 
 
 def _version_fields(collection_id: Expr | int | None, alias: str | None) -> _Fields:
@@ -1060,7 +1060,8 @@ def _version_fields(collection_id: Expr | int | None, alias: str | None) -> _Fie
         held = aliased(ArtifactAlias)
         return _Rows(held.alias, (held.artifact_id == Artifact.id, held.collection_id == through), dialect, "alias")
 
-    return _Fields({"version": sa.literal("v", sa.String) + sa.cast(index, sa.String)}, _VERSION_TIMES,
+    return _Fields({"version": sa.literal("v", sa.String) + sa.cast(index, sa.String), "state": Artifact.state},
+                   _VERSION_TIMES,
                    documents={"metadata": Artifact.meta},
                    nodes={"tag": _list(Artifact.tags), "tags": _list(Artifact.tags), "alias": aliases,
                           "aliases": aliases},
@@ -1235,7 +1236,8 @@ def collection_filter(filters: dict[str, Any] | None, dialect: str) -> ColumnEle
 
 def version_filter(filters: dict[str, Any] | None, dialect: str, collection_id: Expr | int | None = None,
                    alias: str | None = None) -> ColumnElement[bool]:
-    """A WHERE clause over Artifact: tag, alias, version ("v3"), created_at, updated_at, metadata.KEY...
+    """A WHERE clause over Artifact: tag, alias, version ("v3"), state (COMMITTED, as W&B's client asks for a
+    collection's versions), created_at, updated_at, metadata.KEY...
     Aliases and the version are those in the collection `collection_id` (a number, or a column correlated
     to the query, such as ArtifactMembership.collection_id); without one, in the version's sequence.
     An event about one alias passes it as `alias`: "alias" then means that alias alone."""

@@ -92,7 +92,8 @@ def writable(session: Session, viewer: Viewer, entity_name: str, name: str, *, c
         raise NotFound(f"no project {entity_name}/{name}")
     # Requests creating runs in one new project at once each find it missing: all go on with the one row made.
     database.insert_or_ignore(session, cast(Table, Project.__table__),
-                              {"entity_id": entity.id, "name": check_name("project name", name), "access": "PRIVATE"},
+                              {"entity_id": entity.id, "name": check_name("project name", name), "access": "PRIVATE",
+                               "user_id": viewer.user_id},
                               keys=("entity_id", "name"))
     project = find(session, entity_name, name)
     if project is None:

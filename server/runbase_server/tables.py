@@ -174,8 +174,12 @@ class Project(Base):
     description: Mapped[str | None] = mapped_column(Text)
     access: Mapped[str] = mapped_column(String(16), default="PRIVATE")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Who made it (W&B's Project.user); unknown for projects made before migration 0017. No ON DELETE: users are
+    # never deleted, and SQLite cannot reflect one that ADD COLUMN made (see migration 0011).
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     entity: Mapped[Entity] = relationship()
+    user: Mapped[User | None] = relationship()
 
 
 class Run(Base):
@@ -526,6 +530,8 @@ class RunFile(Base):
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     size: Mapped[int] = mapped_column(BigInteger)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # W&B's File.md5 (base64): from the upload that brought the contents, or computed once when first asked.
+    md5: Mapped[str | None] = mapped_column(String(24))
 
     run: Mapped[Run] = relationship()
 

@@ -122,6 +122,17 @@ def teams_page(session: Session, user_id: int, *, first: int | None, after: str 
     return pagination.paged(list(rows), start, size)
 
 
+def memberships(session: Session, user_id: int) -> list[Entity]:
+    """Every entity the user belongs to (their own and their teams), in name order."""
+    return list(session.scalars(select(Entity).join(Membership).where(Membership.user_id == user_id)
+                                .order_by(Entity.name)))
+
+
+def owner(session: Session, entity: Entity) -> User | None:
+    """The user whose own entity it is; None for a team."""
+    return None if entity.is_team else session.scalar(select(User).where(User.username == entity.name))
+
+
 def admin_viewer(session: Session) -> Viewer:
     """The first admin, for work the server does on its own behalf."""
     user = session.scalar(select(User).where(User.admin.is_(True)).order_by(User.id))

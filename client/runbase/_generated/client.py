@@ -9,6 +9,7 @@ if TYPE_CHECKING:
     from .agent_heartbeat import AgentHeartbeat
     from .artifact_by_id import ArtifactById
     from .artifact_by_name import ArtifactByName
+    from .artifact_collection_aliases import ArtifactCollectionAliases
     from .artifact_files import ArtifactFiles
     from .artifact_links import ArtifactLinks
     from .artifact_logged_by import ArtifactLoggedBy
@@ -1681,6 +1682,43 @@ class GraphQLClient(BaseClient):
         data = self.get_data(response)
         return Projects.model_validate(data)
 
+    def artifact_collection_aliases(
+        self, id: str, after: Union[Optional[str], "UnsetType"] = UNSET, **kwargs: Any
+    ) -> "ArtifactCollectionAliases":
+        from .artifact_collection_aliases import ArtifactCollectionAliases
+
+        query = gql("""
+            query ArtifactCollectionAliases($id: ID!, $after: String) {
+              artifactCollection(id: $id) {
+                __typename
+                aliases(first: 1000, after: $after) {
+                  ...CollectionAliasPage
+                }
+              }
+            }
+
+            fragment CollectionAliasPage on ArtifactAliasConnection {
+              edges {
+                node {
+                  alias
+                }
+              }
+              pageInfo {
+                endCursor
+                hasNextPage
+              }
+            }
+            """)
+        variables: dict[str, object] = {"id": id, "after": after}
+        response = self.execute(
+            query=query,
+            operation_name="ArtifactCollectionAliases",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return ArtifactCollectionAliases.model_validate(data)
+
     def project_artifact_collection(
         self,
         project: str,
@@ -1707,12 +1745,32 @@ class GraphQLClient(BaseClient):
               kind
               typeName
               description
-              tags
-              aliases
+              tags {
+                edges {
+                  node {
+                    name
+                  }
+                }
+              }
+              aliases(first: 1000) {
+                ...CollectionAliasPage
+              }
               entityName
               projectName
               createdAt
               updatedAt
+            }
+
+            fragment CollectionAliasPage on ArtifactAliasConnection {
+              edges {
+                node {
+                  alias
+                }
+              }
+              pageInfo {
+                endCursor
+                hasNextPage
+              }
             }
             """)
         variables: dict[str, object] = {
@@ -1762,8 +1820,16 @@ class GraphQLClient(BaseClient):
               kind
               typeName
               description
-              tags
-              aliases
+              tags {
+                edges {
+                  node {
+                    name
+                  }
+                }
+              }
+              aliases(first: 1000) {
+                ...CollectionAliasPage
+              }
               entityName
               projectName
               createdAt
@@ -1780,6 +1846,18 @@ class GraphQLClient(BaseClient):
                 node {
                   ...ArtifactCollectionFields
                 }
+              }
+            }
+
+            fragment CollectionAliasPage on ArtifactAliasConnection {
+              edges {
+                node {
+                  alias
+                }
+              }
+              pageInfo {
+                endCursor
+                hasNextPage
               }
             }
             """)
@@ -1998,7 +2076,7 @@ class GraphQLClient(BaseClient):
             query RunLoggedArtifacts($entity: String, $project: String!, $run: String!, $first: Int, $after: String) {
               project(name: $project, entityName: $entity) {
                 run(name: $run) {
-                  loggedArtifacts(first: $first, after: $after) {
+                  outputArtifacts(first: $first, after: $after) {
                     ...ArtifactPage
                   }
                 }
@@ -2089,7 +2167,7 @@ class GraphQLClient(BaseClient):
             query RunUsedArtifacts($entity: String, $project: String!, $run: String!, $first: Int, $after: String) {
               project(name: $project, entityName: $entity) {
                 run(name: $run) {
-                  usedArtifacts(first: $first, after: $after) {
+                  inputArtifacts(first: $first, after: $after) {
                     ...ArtifactPage
                   }
                 }
@@ -2187,12 +2265,32 @@ class GraphQLClient(BaseClient):
               kind
               typeName
               description
-              tags
-              aliases
+              tags {
+                edges {
+                  node {
+                    name
+                  }
+                }
+              }
+              aliases(first: 1000) {
+                ...CollectionAliasPage
+              }
               entityName
               projectName
               createdAt
               updatedAt
+            }
+
+            fragment CollectionAliasPage on ArtifactAliasConnection {
+              edges {
+                node {
+                  alias
+                }
+              }
+              pageInfo {
+                endCursor
+                hasNextPage
+              }
             }
             """)
         variables: dict[str, object] = {"input": input}
@@ -2420,7 +2518,7 @@ class GraphQLClient(BaseClient):
                   edges {
                     node {
                       name
-                      sampledHistory(specs: $specs)
+                      sampledHistoryText(specs: $specs)
                     }
                   }
                 }
@@ -2533,7 +2631,7 @@ class GraphQLClient(BaseClient):
             query SampledHistory($entity: String, $project: String!, $name: String!, $specs: [JSONString!]!) {
               project(name: $project, entityName: $entity) {
                 run(name: $name) {
-                  sampledHistory(specs: $specs)
+                  sampledHistoryText(specs: $specs)
                 }
               }
             }
@@ -2742,8 +2840,16 @@ class GraphQLClient(BaseClient):
               kind
               typeName
               description
-              tags
-              aliases
+              tags {
+                edges {
+                  node {
+                    name
+                  }
+                }
+              }
+              aliases(first: 1000) {
+                ...CollectionAliasPage
+              }
               entityName
               projectName
               createdAt
@@ -2760,6 +2866,18 @@ class GraphQLClient(BaseClient):
                 node {
                   ...ArtifactCollectionFields
                 }
+              }
+            }
+
+            fragment CollectionAliasPage on ArtifactAliasConnection {
+              edges {
+                node {
+                  alias
+                }
+              }
+              pageInfo {
+                endCursor
+                hasNextPage
               }
             }
             """)
@@ -3660,9 +3778,13 @@ class GraphQLClient(BaseClient):
                 }
               }
               apiKeys {
-                id
-                name
-                description
+                edges {
+                  node {
+                    id
+                    name
+                    description
+                  }
+                }
               }
             }
             """)
@@ -3703,9 +3825,13 @@ class GraphQLClient(BaseClient):
                 }
               }
               apiKeys {
-                id
-                name
-                description
+                edges {
+                  node {
+                    id
+                    name
+                    description
+                  }
+                }
               }
             }
             """)
@@ -3741,9 +3867,13 @@ class GraphQLClient(BaseClient):
                 }
               }
               apiKeys {
-                id
-                name
-                description
+                edges {
+                  node {
+                    id
+                    name
+                    description
+                  }
+                }
               }
             }
             """)

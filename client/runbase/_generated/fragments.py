@@ -5,6 +5,24 @@ from pydantic import Field
 from .base_model import BaseModel
 
 
+class CollectionAliasPage(BaseModel):
+    edges: list["CollectionAliasPageEdges"]
+    page_info: "CollectionAliasPagePageInfo" = Field(alias="pageInfo")
+
+
+class CollectionAliasPageEdges(BaseModel):
+    node: "CollectionAliasPageEdgesNode"
+
+
+class CollectionAliasPageEdgesNode(BaseModel):
+    alias: str
+
+
+class CollectionAliasPagePageInfo(BaseModel):
+    end_cursor: Optional[str] = Field(alias="endCursor")
+    has_next_page: bool = Field(alias="hasNextPage")
+
+
 class ArtifactCollectionFields(BaseModel):
     typename__: str = Field(alias="__typename")
     id: str
@@ -12,12 +30,28 @@ class ArtifactCollectionFields(BaseModel):
     kind: str
     type_name: str = Field(alias="typeName")
     description: Optional[str]
-    tags: list[str]
-    aliases: list[str]
+    tags: "ArtifactCollectionFieldsTags"
+    aliases: "ArtifactCollectionFieldsAliases"
     entity_name: str = Field(alias="entityName")
     project_name: str = Field(alias="projectName")
     created_at: str = Field(alias="createdAt")
     updated_at: Optional[str] = Field(alias="updatedAt")
+
+
+class ArtifactCollectionFieldsTags(BaseModel):
+    edges: list["ArtifactCollectionFieldsTagsEdges"]
+
+
+class ArtifactCollectionFieldsTagsEdges(BaseModel):
+    node: "ArtifactCollectionFieldsTagsEdgesNode"
+
+
+class ArtifactCollectionFieldsTagsEdgesNode(BaseModel):
+    name: str
+
+
+class ArtifactCollectionFieldsAliases(CollectionAliasPage):
+    pass
 
 
 class ArtifactCollectionPage(BaseModel):
@@ -290,7 +324,7 @@ class UserFields(BaseModel):
     admin: bool
     entity: str
     teams: "UserFieldsTeams"
-    api_keys: list["UserFieldsApiKeys"] = Field(alias="apiKeys")
+    api_keys: "UserFieldsApiKeys" = Field(alias="apiKeys")
 
 
 class UserFieldsTeams(BaseModel):
@@ -307,6 +341,14 @@ class UserFieldsTeamsEdgesNode(BaseModel):
 
 
 class UserFieldsApiKeys(BaseModel):
+    edges: list["UserFieldsApiKeysEdges"]
+
+
+class UserFieldsApiKeysEdges(BaseModel):
+    node: "UserFieldsApiKeysEdgesNode"
+
+
+class UserFieldsApiKeysEdgesNode(BaseModel):
     id: str
     name: str
     description: Optional[str]

@@ -3,7 +3,11 @@ from typing import Literal, Optional
 from pydantic import Field
 
 from .base_model import BaseModel
-from .fragments import ArtifactCollectionFields
+from .fragments import (  # noqa: F401
+    ArtifactCollectionFields,
+    ArtifactCollectionFieldsAliases,
+    ArtifactCollectionFieldsTags,
+)
 
 
 class ProjectArtifactCollection(BaseModel):

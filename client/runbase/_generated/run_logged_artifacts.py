@@ -15,9 +15,9 @@ class RunLoggedArtifactsProject(BaseModel):
 
 
 class RunLoggedArtifactsProjectRun(BaseModel):
-    logged_artifacts: "RunLoggedArtifactsProjectRunLoggedArtifacts" = Field(
-        alias="loggedArtifacts"
+    output_artifacts: "RunLoggedArtifactsProjectRunOutputArtifacts" = Field(
+        alias="outputArtifacts"
     )
 
 
-RunLoggedArtifactsProjectRunLoggedArtifacts = ArtifactPage
+RunLoggedArtifactsProjectRunOutputArtifacts = ArtifactPage

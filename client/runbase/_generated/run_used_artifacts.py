@@ -15,9 +15,9 @@ class RunUsedArtifactsProject(BaseModel):
 
 
 class RunUsedArtifactsProjectRun(BaseModel):
-    used_artifacts: "RunUsedArtifactsProjectRunUsedArtifacts" = Field(
-        alias="usedArtifacts"
+    input_artifacts: "RunUsedArtifactsProjectRunInputArtifacts" = Field(
+        alias="inputArtifacts"
     )
 
 
-RunUsedArtifactsProjectRunUsedArtifacts = ArtifactPage
+RunUsedArtifactsProjectRunInputArtifacts = ArtifactPage

@@ -29,4 +29,4 @@ class RunsHistoriesProjectRunsEdges(BaseModel):
 
 class RunsHistoriesProjectRunsEdgesNode(BaseModel):
     name: str
-    sampled_history: list[str] = Field(alias="sampledHistory")
+    sampled_history_text: list[str] = Field(alias="sampledHistoryText")

@@ -14,4 +14,4 @@ class SampledHistoryProject(BaseModel):
 
 
 class SampledHistoryProjectRun(BaseModel):
-    sampled_history: list[str] = Field(alias="sampledHistory")
+    sampled_history_text: list[str] = Field(alias="sampledHistoryText")

@@ -16,7 +16,7 @@ import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, NamedTuple, Protocol
 
 import anyio.to_thread
 
@@ -123,11 +123,19 @@ def _within_limit(size: int, max_bytes: int) -> None:
         raise BlobTooLarge(f"the upload is larger than the server's limit of {max_bytes} bytes (RUNBASE_MAX_FILE_BYTES)")
 
 
+class Unnamed(NamedTuple):
+    """Contents put_unnamed stored: their SHA-256 (the blob's name), size and MD5 (base64, as W&B names it)."""
+
+    sha256: str
+    size: int
+    md5: str
+
+
 async def put_unnamed(store: BlobStore, chunks: AsyncIterator[bytes], max_bytes: int, *, md5: bytes | None,
-                      spool_dir: Path) -> tuple[str, int]:
-    """Store contents whose SHA-256 nobody declared (the official wandb client's uploads), returning it and the
-    size: they are spooled to an unnamed temporary file while hashed, checked against `md5` (W&B's clients
-    declare one) when given, then put like any declared upload. Nothing is stored on a mismatch."""
+                      spool_dir: Path) -> Unnamed:
+    """Store contents whose SHA-256 nobody declared (the official wandb client's uploads): they are spooled to
+    an unnamed temporary file while hashed, checked against `md5` (W&B's clients declare one) when given, then
+    put like any declared upload. Nothing is stored on a mismatch."""
     spool_dir.mkdir(parents=True, exist_ok=True)
     sha256, md5_of = hashlib.sha256(), hashlib.md5(usedforsecurity=False)
     size = 0
@@ -149,7 +157,15 @@ async def put_unnamed(store: BlobStore, chunks: AsyncIterator[bytes], max_bytes:
 
         digest = sha256.hexdigest()
         await store.put(digest, replay(), max_bytes)
-    return digest, size
+    return Unnamed(digest, size, base64.b64encode(md5_of.digest()).decode())
+
+
+async def md5_of(store: BlobStore, digest: str) -> str:
+    """A stored blob's MD5, base64 (W&B's clients name contents by it), read from the store."""
+    md5 = hashlib.md5(usedforsecurity=False)
+    async for chunk in store.read(digest):
+        md5.update(chunk)
+    return base64.b64encode(md5.digest()).decode()
 
 
 class LocalBlobStore:

@@ -156,6 +156,13 @@ def find(session: Session, project: Project, name: str) -> ArtifactCollection | 
                                                            ArtifactCollection.name == name))
 
 
+def find_of_type(session: Session, artifact_type: ArtifactType, name: str) -> ArtifactCollection | None:
+    """The collection of that name in the type's project, if it is of that type."""
+    return session.scalar(select(ArtifactCollection).where(ArtifactCollection.project_id == artifact_type.project_id,
+                                                           ArtifactCollection.name == name,
+                                                           ArtifactCollection.type_id == artifact_type.id))
+
+
 def _ensure_type(session: Session, project: Project, name: str) -> ArtifactType:
     found = find_type(session, project, name)
     if found is None:

@@ -66,9 +66,10 @@ def _by_name(session: Session, entity: Entity, name: str) -> Registry | None:
                           .where(Project.entity_id == entity.id, Project.name == PREFIX + bare_name(name)))
 
 
-def _make(session: Session, entity: Entity, name: str, visibility: str, *, description: str | None,
+def _make(session: Session, viewer: Viewer, entity: Entity, name: str, *, visibility: str, description: str | None,
           types: list[str] | None) -> Registry:
-    project = Project(entity=entity, name=PREFIX + name, description=description, access="PRIVATE")
+    project = Project(entity=entity, name=PREFIX + name, description=description, access="PRIVATE",
+                      user_id=viewer.user_id)
     session.add(project)
     session.flush()  # two creating it at once: the loser's request is retried, and finds it
     registry = Registry(project_id=project.id, visibility=visibility, allow_all_types=types is None,
@@ -88,7 +89,7 @@ def create(session: Session, viewer: Viewer, organization: str | None, name: str
     entity = entities.writable(session, viewer, organization or viewer.username)
     if session.scalar(select(Project.id).where(Project.entity_id == entity.id, Project.name == PREFIX + name)):
         raise Conflict(f"organization {entity.name!r} already has a registry named {name!r}")
-    registry = _make(session, entity, name, visibility, description=description, types=types)
+    registry = _make(session, viewer, entity, name, visibility=visibility, description=description, types=types)
     session.add(RegistryMember(project_id=registry.project_id, user_id=viewer.user_id, role="admin"))
     session.flush()
     return registry
@@ -107,7 +108,7 @@ def ensure_core(session: Session, viewer: Viewer, entity_name: str, name: str) -
     if entity is None or _by_name(session, entity, core) is not None:
         return
     access.require_entity_writer(session, viewer, entity)
-    _make(session, entity, core, "organization", description=CORE[core], types=[core])
+    _make(session, viewer, entity, core, visibility="organization", description=CORE[core], types=[core])
 
 
 def readable(session: Session, viewer: Viewer, registry_id: str | int) -> Registry | None:

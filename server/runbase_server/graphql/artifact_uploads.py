@@ -58,8 +58,8 @@ def _download(info: Info, artifact: ArtifactRow, name: str, entry: EntryRow | No
     url = downloads.url(of_session(ctx.session.info), grant, base_url=ctx.base_url)
     size, digest = (0, "") if entry is None else (entry.size or 0, entry.md5 or entry.digest or entry.sha256 or "")
     return File(id=strawberry.ID(f"{artifact.id}:{name}"), name=name, size_bytes=Int64(size), digest=digest,
-                updated_at=DateTime(artifact.updated_at or artifact.created_at), url=url, direct_url=url,
-                storage_path=name)
+                updated_at=DateTime(artifact.updated_at or artifact.created_at), link=url, direct_url=url,
+                storage_path=name, known_md5=None if entry is None else entry.md5)
 
 
 def download_files(info: Info, version: versions.Version, first: int | None, after: str | None) -> FileConnection:
@@ -77,8 +77,9 @@ def download_files(info: Info, version: versions.Version, first: int | None, aft
 def _slot(info: Info, artifact: ArtifactRow, name: str, upload_url: str, digest: str = "") -> File:
     """A file to PUT: `digest` is the MD5 it was declared with."""
     return File(id=strawberry.ID(f"{artifact.id}:{name}"), name=name, size_bytes=Int64(0), digest=digest,
-                updated_at=DateTime(utcnow()), url=versions.path_url(artifact, name), upload_url=upload_url,
-                storage_path=name, artifact=Artifact.of(versions.Version(artifact, artifact.collection, None)))
+                updated_at=DateTime(utcnow()), link=versions.path_url(artifact, name), upload_url=upload_url,
+                storage_path=name, known_md5=digest or None,
+                artifact=Artifact.of(versions.Version(artifact, artifact.collection, None)))
 
 
 def _manifest(info: Info, artifact_id: object, name: str | None, include_upload: bool = True) -> ArtifactManifest:

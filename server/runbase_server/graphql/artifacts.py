@@ -15,6 +15,7 @@ import strawberry
 
 from .. import pagination
 from ..artifacts import collections, versions
+from ..errors import UserError
 from ..tables import ArtifactCollection as CollectionRow
 from ..tables import ArtifactEntry as EntryRow
 from ..tables import ArtifactType as TypeRow
@@ -212,6 +213,12 @@ class ArtifactEdge:
     node: Artifact
     cursor: str
 
+    @strawberry.field
+    def version(self) -> str:
+        """W&B's: the version's name in the collection it was listed from ("v3"; its id while PENDING)."""
+        index = self.node.version_index
+        return self.node.id if index is None else f"v{index}"
+
 
 @strawberry.type
 class ArtifactConnection:
@@ -256,12 +263,17 @@ class ArtifactCollection:
                    updated_at=timestamp(row.updated_at))
 
     @strawberry.field
-    def tags(self, info: Info) -> list[str]:
-        return [] if self.hidden else info.context.listed(list(self.row.tags or []), "tags")
+    def tags(self, info: Info) -> TagConnection:
+        names = [] if self.hidden else info.context.listed(list(self.row.tags or []), "tags")
+        return TagConnection(edges=[TagEdge(node=Tag.of(name)) for name in names])
 
     @strawberry.field
     def type_name(self) -> str:
         return self.row.type.name
+
+    @strawberry.field
+    def default_artifact_type(self) -> ArtifactType:
+        return ArtifactType.of(self.row.type)
 
     @strawberry.field
     def entity_name(self) -> str:
@@ -278,15 +290,24 @@ class ArtifactCollection:
         return Project.of(self.row.project)
 
     @strawberry.field
-    def aliases(self, info: Info) -> list[str]:
-        if self.hidden:
-            return []
-        held = self.held() if self.held else collections.aliases(info.context.session, [self.row])
-        return info.context.listed(held[self.row.id], "aliases")
+    def aliases(self, info: Info, first: int | None = strawberry.UNSET,
+                after: str | None = strawberry.UNSET) -> ArtifactAliasConnection:
+        """Every alias in use here, in name order, a page at a time."""
+        held = [] if self.hidden else (self.held() if self.held else collections.aliases(
+            info.context.session, [self.row]))[self.row.id]
+        size, start = pagination.page_size(given(first)), pagination.offset_of(given(after))
+        page = info.context.charged(pagination.paged(held[start:start + size + 1], start, size), "aliases")
+        return ArtifactAliasConnection(
+            edges=[ArtifactAliasEdge(node=ArtifactAlias(id=strawberry.ID(f"{self.row.id}:{name}"), alias=name,
+                                                        artifact_collection=self), cursor=c)
+                   for name, c in zip(page.items, page.cursors())],
+            page_info=PageInfo.of(page))
 
     @strawberry.field
     def artifacts(self, info: Info, filters: JSONString | None = strawberry.UNSET,
-                  first: int | None = strawberry.UNSET, after: str | None = strawberry.UNSET) -> ArtifactConnection:
+                  first: int | None = strawberry.UNSET, *, after: str | None = strawberry.UNSET,
+                  order: str | None = strawberry.UNSET) -> ArtifactConnection:
+        _newest_first(given(order), "versions")
         session = info.context.session
         where = versions.version_filter(session, given(filters), self.row.id)
         if self.hidden:
@@ -340,6 +361,34 @@ class Tag:
     @classmethod
     def of(cls, name: str) -> Tag:
         return cls(id=strawberry.ID(name), name=name)
+
+
+@strawberry.type
+class TagEdge:
+    node: Tag
+
+
+@strawberry.type
+class TagConnection:
+    edges: list[TagEdge]
+
+
+@strawberry.type
+class ArtifactAliasEdge:
+    node: ArtifactAlias
+    cursor: str
+
+
+@strawberry.type
+class ArtifactAliasConnection:
+    edges: list[ArtifactAliasEdge]
+    page_info: PageInfo
+
+
+def _newest_first(order: str | None, what: str) -> None:
+    """W&B's order argument, which its client leaves out: runbase lists these newest first only."""
+    if order is not None:
+        raise UserError(f"runbase lists {what} newest first only: leave order out (it was {order!r})")
 
 
 @strawberry.type
@@ -442,8 +491,16 @@ class ArtifactType:
 
     @strawberry.field
     def artifact_collections(self, info: Info, first: int | None = strawberry.UNSET,
-                             after: str | None = strawberry.UNSET) -> ArtifactCollectionConnection:
-        return collections_connection(info, collections.of_type(self.row), None, given(first), after=given(after))
+                             after: str | None = strawberry.UNSET, *, filters: JSONString | None = strawberry.UNSET,
+                             order: str | None = strawberry.UNSET) -> ArtifactCollectionConnection:
+        _newest_first(given(order), "collections")
+        return collections_connection(info, collections.of_type(self.row), given(filters), given(first),
+                                      after=given(after))
+
+    @strawberry.field
+    def artifact_collection(self, info: Info, name: str) -> ArtifactCollection | None:
+        row = collections.find_of_type(info.context.session, self.row, name)
+        return None if row is None else ArtifactCollection.of(row)
 
 
 @strawberry.type
@@ -508,17 +565,17 @@ class RunArtifacts:
     row: strawberry.Private[RunRow]
 
     @strawberry.field
-    def logged_artifacts(self, info: Info, first: int | None = strawberry.UNSET,
+    def output_artifacts(self, info: Info, first: int | None = strawberry.UNSET,
                          after: str | None = strawberry.UNSET) -> ArtifactConnection:
         page, total = versions.logged(info.context.session, self.row, given(first), given(after))
-        return ArtifactConnection.of(info.context.charged(page, "loggedArtifacts"), lambda: total)
+        return ArtifactConnection.of(info.context.charged(page, "outputArtifacts"), lambda: total)
 
     @strawberry.field
-    def used_artifacts(self, info: Info, first: int | None = strawberry.UNSET,
-                       after: str | None = strawberry.UNSET) -> ArtifactConnection:
+    def input_artifacts(self, info: Info, first: int | None = strawberry.UNSET,
+                        after: str | None = strawberry.UNSET) -> ArtifactConnection:
         page, total = versions.used(info.context.session, info.context.viewer, self.row, given(first),
                                     after=given(after))
-        return ArtifactConnection.of(info.context.charged(page, "usedArtifacts"), lambda: total)
+        return ArtifactConnection.of(info.context.charged(page, "inputArtifacts"), lambda: total)
 
 
 @strawberry.type
@@ -527,6 +584,11 @@ class ArtifactQueries:
     def artifact(self, info: Info, id: strawberry.ID) -> Artifact | None:
         found = versions.readable(info.context.session, info.context.viewer, id)
         return None if found is None else Artifact.of(found)
+
+    @strawberry.field
+    def artifact_collection(self, info: Info, id: strawberry.ID) -> ArtifactCollection | None:
+        row = collections.readable(info.context.session, info.context.viewer, id)
+        return None if row is None else ArtifactCollection.of(row)
 
 
 @strawberry.enum

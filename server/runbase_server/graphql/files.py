@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from ..artifacts import downloads
+from ..errors import UserError
 from ..runs import files, runs, uploads
 from ..settings import of_session
 from ..tables import Run as RunRow
@@ -41,7 +43,9 @@ class File:
     size_bytes: Int64
     digest: str
     updated_at: DateTime
-    url: str
+    link: strawberry.Private[str]  # what url answers
+    run_file: strawberry.Private[RunFileRow | None] = None
+    known_md5: strawberry.Private[str | None] = None  # an artifact file's, where one is known
     upload_url: str | None = None
     upload_headers: list[str] = strawberry.field(default_factory=list)
     storage_path: str | None = None
@@ -50,9 +54,35 @@ class File:
     artifact: Annotated[Artifact, strawberry.lazy("runbase_server.graphql.artifacts")] | None = None
 
     @classmethod
-    def of(cls, run: RunRow, row: RunFileRow) -> File:
+    def of(cls, info: Info, run: RunRow, row: RunFileRow) -> File:
+        """A run's file, its URLs signed for the viewer."""
+        ctx = info.context
+        url = downloads.url(of_session(ctx.session.info), downloads.Grant(ctx.viewer.user_id, None, row.name, run.id),
+                            base_url=ctx.base_url)
         return cls(id=strawberry.ID(f"{run.id}:{row.name}"), name=row.name, size_bytes=Int64(row.size),
-                   digest=row.sha256, updated_at=DateTime(row.updated_at), url=files.url_of(run, row.name))
+                   digest=row.sha256, updated_at=DateTime(row.updated_at), link=url, direct_url=url, run_file=row)
+
+    @strawberry.field
+    def url(self, info: Info, upload: bool | None = strawberry.UNSET) -> str:
+        if not given(upload):
+            return self.link
+        if self.run_file is None:
+            if self.upload_url is None:
+                raise UserError(f"{self.name!r} is an artifact version's file: it takes no upload")
+            return self.upload_url
+        ctx, run = info.context, self.run_file.run
+        writable = runs.writable(ctx.session, ctx.viewer, run.project.entity.name, run.project.name, name=run.name)
+        [(_, made)] = uploads.urls(of_session(ctx.session.info), writable, ctx.viewer.user_id, [self.name],
+                                   base_url=ctx.base_url)
+        return made
+
+    @strawberry.field
+    def md5(self, info: Info) -> str | None:
+        return self.known_md5 if self.run_file is None else files.md5(info.context.session, self.run_file)
+
+    @strawberry.field
+    def mimetype(self) -> str:
+        return files.mimetype(self.name)
 
 
 @strawberry.type
@@ -79,20 +109,25 @@ class RunFiles:
     row: strawberry.Private[RunRow]
 
     @strawberry.field
-    def files(self, info: Info, names: list[str] | None = strawberry.UNSET, pattern: str | None = strawberry.UNSET,
+    def file_count(self, info: Info) -> int:
+        return files.count(info.context.session, self.row, None, None)
+
+    @strawberry.field
+    def files(self, info: Info, names: list[str | None] | None = strawberry.UNSET,
+              pattern: str | None = strawberry.UNSET,
               *, first: int | None = strawberry.UNSET, after: str | None = strawberry.UNSET) -> FileConnection:
         names, pattern = given(names), given(pattern)
         page = info.context.charged(files.page(info.context.session, self.row, names, pattern, first=given(first),
                                                after=given(after)), "files")
         return FileConnection(
-            edges=[FileEdge(node=File.of(self.row, row), cursor=c) for row, c in zip(page.items, page.cursors())],
+            edges=[FileEdge(node=File.of(info, self.row, row), cursor=c) for row, c in zip(page.items, page.cursors())],
             page_info=PageInfo.of(page),
             counted=lambda: files.count(info.context.session, self.row, names, pattern))
 
     @strawberry.field
     def file(self, info: Info, name: str) -> File | None:
         row = files.get(info.context.session, self.row, name)
-        return None if row is None else File.of(self.row, row)
+        return None if row is None else File.of(info, self.row, row)
 
 
 @strawberry.input
@@ -137,7 +172,7 @@ class FileMutations:
         ctx = info.context
         rows = files.upsert(ctx.session, ctx.viewer, input.entity_name, input.project_name,
                             run_name=input.run_name, files=input.files)
-        return UpsertRunFilesPayload(files=[File.of(row.run, row) for row in rows])
+        return UpsertRunFilesPayload(files=[File.of(info, row.run, row) for row in rows])
 
     @strawberry.mutation
     def create_run_files(self, info: Info, input: CreateRunFilesInput) -> CreateRunFilesPayload | None:

@@ -51,6 +51,14 @@ class Project(ProjectArtifacts, ProjectSweeps):
         return Entity.of(self.row.entity)
 
     @strawberry.field
+    def user(self, info: Info) -> User | None:
+        return None if self.row.user is None else User.of(self.row.user, info.context.viewer)
+
+    @strawberry.field
+    def is_benchmark(self) -> bool:
+        return False
+
+    @strawberry.field
     def run(self, info: Info, name: str) -> Run | None:
         row = runs.find(info.context.session, info.context.viewer, self.entity_name, self.name, name=name)
         return None if row is None else Run.of(row)
@@ -151,6 +159,14 @@ class ProjectConnection:
 
 
 @strawberry.type
+class ParquetHistory:
+    """W&B's history as exported parquet files and the live rows not yet in them: runbase exports none."""
+
+    parquet_urls: list[str]
+    live_data: list[JSON]
+
+
+@strawberry.type
 class HistoryPage:
     rows: JSONString
     next_step: Int64 | None
@@ -238,8 +254,8 @@ class Run(RunFiles, RunArtifacts, RunSweep):
                             max_step=given(max_step), budget=info.context.budget)
         return [JSONString(row) for row in rows]
 
-    @strawberry.field
-    def sampled_history(self, info: Info, specs: list[JSONString]) -> list[JSONString]:
+    def _sampled(self, info: Info, specs: list[JSONString]) -> list[str]:
+        """Each spec's rows as one JSON list, in runbase's exact text (see documents.py)."""
         parsed = [_history_spec(spec) for spec in specs]
         # What the specs may return in all, refused before any is loaded (each is charged as it runs).
         most = sum(min(spec.samples, self.row.history_line_count or 0) for spec in parsed)
@@ -247,9 +263,22 @@ class Run(RunFiles, RunArtifacts, RunSweep):
         if len(specs) > MAX_SPECS:  # each reads the run's history: the count, not only the rows, costs
             raise UserError(f"sampledHistory takes at most {MAX_SPECS} specs, not {len(specs)}; ask for several "
                             "keys in one spec")
-        return [JSONString(history.sampled(info.context.session, self.row, spec.keys, spec.samples,
-                                           x_axis=spec.x_axis, min_step=spec.min_step, max_step=spec.max_step,
-                                           budget=info.context.budget)) for spec in parsed]
+        return [history.sampled(info.context.session, self.row, spec.keys, spec.samples, x_axis=spec.x_axis,
+                                min_step=spec.min_step, max_step=spec.max_step, budget=info.context.budget)
+                for spec in parsed]
+
+    @strawberry.field
+    def sampled_history(self, info: Info, specs: list[JSONString]) -> list[JSON]:
+        return [JSON(documents.wandb_values(text)) for text in self._sampled(info, specs)]
+
+    @strawberry.field
+    def sampled_history_text(self, info: Info, specs: list[JSONString]) -> list[JSONString]:
+        return [JSONString(text) for text in self._sampled(info, specs)]
+
+    @strawberry.field
+    def parquet_history(self, info: Info, live_keys: list[str]) -> ParquetHistory:
+        text = history.sampled(info.context.session, self.row, live_keys, LIVE_SAMPLES, budget=info.context.budget)
+        return ParquetHistory(parquet_urls=[], live_data=[JSON(row) for row in documents.wandb_values(text)])
 
     @strawberry.field
     def history_page(
@@ -326,6 +355,7 @@ def _tail(row: str | None) -> str:
 MAX_HISTORY_PAGE = 100_000
 MAX_SAMPLES = 100_000
 MAX_SPECS = 100
+LIVE_SAMPLES = 500  # parquetHistory's liveData: W&B's client reads only where the live rows start
 
 
 class _Spec(NamedTuple):
@@ -333,12 +363,13 @@ class _Spec(NamedTuple):
     samples: int
     x_axis: str
     min_step: int | None
-    max_step: int | None
+    max_step: int | None  # exclusive, as history.sampled takes it
 
 
 def _history_spec(text: str) -> _Spec:
     """A sampledHistory spec as W&B's clients send it: {"keys": [...], "samples": N, "xAxis": "_step"}, and a
-    range of steps a zoomed chart shows, "minStep" <= _step < "maxStep" (either optional)."""
+    range of steps a zoomed chart shows, "minStep" <= _step <= "maxStep" (either optional; both inclusive, as
+    W&B's client pages its scans by them, unlike history's maxStep)."""
     spec = documents.parse(text, "sampledHistory spec")
     keys = spec.get("keys")
     if keys is not None and (not isinstance(keys, list) or not all(isinstance(k, str) for k in keys)):
@@ -353,7 +384,8 @@ def _history_spec(text: str) -> _Spec:
     for name, step in steps.items():
         if step is not None and type(step) is not int:
             raise UserError(f"sampledHistory spec: {name} must be an integer or null")
-    return _Spec(keys, samples, x_axis, steps["minStep"], steps["maxStep"])
+    last = steps["maxStep"]
+    return _Spec(keys, samples, x_axis, steps["minStep"], None if last is None else last + 1)
 
 
 def _samples(samples: int | None) -> int:
@@ -512,15 +544,23 @@ class RunQueries:
     @strawberry.field
     def projects(self, info: Info, entity_name: str | None = strawberry.UNSET, first: int | None = strawberry.UNSET,
                  after: str | None = strawberry.UNSET) -> ProjectConnection:
-        ctx = info.context
-        page, total = projects.visible(ctx.session, ctx.viewer, given(entity_name) or ctx.viewer.username,
-                                       given(first), after=given(after))
-        ctx.charged(page, "projects")
-        return ProjectConnection(
-            edges=[ProjectEdge(node=Project.of(row), cursor=c) for row, c in zip(page.items, page.cursors())],
-            page_info=PageInfo.of(page),
-            total_count=total,
-        )
+        return _projects(info, given(entity_name), given(first), given(after))
+
+    @strawberry.field
+    def models(self, info: Info, entity_name: str | None = strawberry.UNSET, first: int | None = strawberry.UNSET,
+               after: str | None = strawberry.UNSET) -> ProjectConnection:
+        return _projects(info, given(entity_name), given(first), given(after))
+
+
+def _projects(info: Info, entity_name: str | None, first: int | None, after: str | None) -> ProjectConnection:
+    ctx = info.context
+    page, total = projects.visible(ctx.session, ctx.viewer, entity_name or ctx.viewer.username, first, after=after)
+    ctx.charged(page, "projects")
+    return ProjectConnection(
+        edges=[ProjectEdge(node=Project.of(row), cursor=c) for row, c in zip(page.items, page.cursors())],
+        page_info=PageInfo.of(page),
+        total_count=total,
+    )
 
 
 @strawberry.type

@@ -35,6 +35,17 @@ class ApiKey:
 
 
 @strawberry.type
+class ApiKeyEdge:
+    node: ApiKey
+
+
+@strawberry.type
+class ApiKeyConnection:
+    edges: list[ApiKeyEdge]
+    page_info: PageInfo
+
+
+@strawberry.type
 class User:
     """The whole account to the user and instance admins (access.sees_account); to anyone else, the public
     profile: id, username, entity and createdAt, with no email, admin false and no teams or API keys."""
@@ -74,10 +85,23 @@ class User:
         return JSONString("{}") if self.account else None
 
     @strawberry.field
-    def api_keys(self, info: Info) -> list[ApiKey]:
-        if not self.account:
-            return []
-        return [ApiKey.of(row) for row in info.context.listed(list(self.row.api_keys), "apiKeys")]
+    def api_keys(self, info: Info) -> ApiKeyConnection:
+        """W&B's connection, every key in one page (a user has a handful)."""
+        rows = info.context.listed(list(self.row.api_keys), "apiKeys") if self.account else []
+        return ApiKeyConnection(edges=[ApiKeyEdge(node=ApiKey.of(row)) for row in rows],
+                                page_info=PageInfo(end_cursor=None, has_next_page=False))
+
+    @strawberry.field
+    def organizations(self, info: Info) -> list[Organization]:
+        """W&B's: the organizations the user is in, each entity they belong to here (their own and their teams)."""
+        rows = info.context.listed(users.memberships(info.context.session, self.row.id), "organizations") \
+            if self.account else []
+        return [Organization.of(row) for row in rows]
+
+    @strawberry.field
+    def deleted_at(self) -> DateTime | None:
+        """W&B's: when the user was deleted. runbase deletes no user."""
+        return None
 
 
 @strawberry.type
@@ -127,6 +151,38 @@ class Entity:
     @strawberry.field
     def read_only(self, info: Info) -> bool:
         return not info.context.can_write(self.row.id)
+
+    @strawberry.field
+    def organization(self) -> Organization | None:
+        return Organization.of(self.row)
+
+    @strawberry.field
+    def user(self, info: Info) -> User | None:
+        """W&B's: the user whose own entity it is; null for a team."""
+        row = users.owner(info.context.session, self.row)
+        return None if row is None else User.of(row, info.context.viewer)
+
+
+@strawberry.type
+class Organization:
+    """W&B's organization, which owns registries: every entity is its own here (registries are named by it)."""
+
+    row: strawberry.Private[EntityRow]
+    id: strawberry.ID
+    name: str
+
+    @classmethod
+    def of(cls, row: EntityRow) -> Organization:
+        return cls(row=row, id=strawberry.ID(str(row.id)), name=row.name)
+
+    @strawberry.field
+    def org_entity(self) -> Entity:
+        return Entity.of(self.row)
+
+    @strawberry.field
+    def core_weave_organization_id(self) -> str | None:
+        """W&B's CoreWeave account of the organization: runbase has none."""
+        return None
 
 
 @strawberry.type

@@ -1,7 +1,8 @@
 """The REST side of W&B's protocol, for the official wandb client: POST /files/{entity}/{project}/{run}/file_stream
 (a run's history, summary, system metrics and console, see runs/file_stream.py), with the same API keys as
-/graphql, and PUT /files/uploads/{token}, the upload URLs createRunFiles hands out (runs/uploads.py), which
-carry their own credentials. Both map onto the services runbase's own SDK uses."""
+/graphql; PUT /files/uploads/{token}, the upload URLs createRunFiles hands out (runs/uploads.py), and GET
+/files/downloads/{token}/{name}, the download URLs of run and artifact files (artifacts/downloads.py), which
+carry their own credentials. All map onto the services runbase's own SDK uses."""
 
 from __future__ import annotations
 
@@ -102,9 +103,9 @@ class WandbRoutes(StoreRoutes):
             if grant.manifest:
                 await self._stage_manifest(request, grant, md5)
                 return Response(status_code=200)
-            digest, size = await blobs.put_unnamed(self.store, request.stream(), limit, md5=md5,
-                                                   spool_dir=self.settings.data_dir / "incoming")
-            await run_in_threadpool(self.db.attempt, lambda session: self._save(session, grant, digest, size))
+            stored = await blobs.put_unnamed(self.store, request.stream(), limit, md5=md5,
+                                             spool_dir=self.settings.data_dir / "incoming")
+            await run_in_threadpool(self.db.attempt, lambda session: self._save(session, grant, stored))
         except ClientDisconnect:
             return Response(status_code=400)
         except RequestTooLarge:
@@ -141,20 +142,24 @@ class WandbRoutes(StoreRoutes):
             raise NotFound("the run this upload URL was made for is gone")
         return runs.writable(session, viewer, run.project.entity.name, run.project.name, name=run.name)
 
-    def _save(self, session: Session, grant: uploads.Grant, digest: str, size: int) -> RunFile | ArtifactEntry:
+    def _save(self, session: Session, grant: uploads.Grant, stored: blobs.Unnamed) -> RunFile | ArtifactEntry:
         if grant.artifact_id is not None:
             assert grant.md5 is not None
             return versions.save_upload(session, self._viewer(session, grant), grant.artifact_id, path=grant.name,
-                                        sha256=digest, size=size, md5=grant.md5)
+                                        sha256=stored.sha256, size=stored.size, md5=grant.md5)
         run = self._writable(session, grant)
         assert isinstance(run, Run)
-        return files.save_upload(session, run, grant.user_id, name=grant.name, digest=digest, size=size)
+        return files.save_upload(session, run, grant.user_id, name=grant.name, stored=stored)
 
     async def get_download(self, request: Request) -> Response:
-        """A version's file, or its W&B manifest, for the user the URL was made for, if they may still read the
-        version; MD5s the manifest needs and the server lacks are computed from the blobs once and kept."""
+        """A run's file, a version's file, or a version's W&B manifest, for the user the URL was made for, if they
+        may still read the run or version; MD5s the manifest needs and the server lacks are computed from the
+        blobs once and kept."""
         try:
             grant = downloads.verify(self.settings, request.path_params["token"])
+            if grant.run_id is not None:
+                found = await run_in_threadpool(self.db.attempt, lambda session: self._run_file(session, grant))
+                return await self._blob(request, found.sha256, attachment=found.name)
             entry = await run_in_threadpool(self.db.attempt, lambda session: self._download(session, grant))
             if entry is not None:
                 if entry.sha256 is None:
@@ -162,12 +167,25 @@ class WandbRoutes(StoreRoutes):
                 return await self._blob(request, entry.sha256, attachment=entry.path)
             missing = await run_in_threadpool(self.db.attempt, lambda session: versions.without_md5(
                 session, self._download_version(session, grant)))
-            sums = {sha256: await self._md5_of(sha256) for sha256 in missing}
-            body = await run_in_threadpool(self.db.attempt, lambda session: manifests.render(versions.record_md5(
-                session, self._download_version(session, grant), sums), grant.artifact_id))
+            sums = {sha256: await blobs.md5_of(self.store, sha256) for sha256 in missing}
+            body = await run_in_threadpool(self.db.attempt, lambda session: self._manifest(session, grant, sums))
         except UserError as exc:
             return _user_error(exc)
         return Response(body, media_type="application/json", headers=sessions.PRIVATE)
+
+    def _manifest(self, session: Session, grant: downloads.Grant, sums: dict[str, str]) -> bytes:
+        artifact = self._download_version(session, grant)
+        return manifests.render(versions.record_md5(session, artifact, sums), artifact.id)
+
+    def _run_file(self, session: Session, grant: downloads.Grant) -> RunFile:
+        """The run's file the URL names, if the URL's user may still read the run (NotFound when gone)."""
+        assert grant.path is not None
+        run = session.get(Run, grant.run_id)
+        found = None if run is None else files.readable(session, self._viewer(session, grant), run.project.entity.name,
+                                                         run.project.name, run_name=run.name, name=grant.path)
+        if found is None:
+            raise NotFound(f"no file {grant.path!r} in the run this download URL was made for (or no access to it)")
+        return found
 
     def _download_version(self, session: Session, grant: downloads.Grant) -> Artifact:
         found = versions.readable(session, self._viewer(session, grant), grant.artifact_id)
@@ -184,9 +202,3 @@ class WandbRoutes(StoreRoutes):
         if entry is None:
             raise NotFound(f"no file {grant.path!r} in artifact {grant.artifact_id}")
         return entry
-
-    async def _md5_of(self, sha256: str) -> str:
-        md5 = hashlib.md5(usedforsecurity=False)
-        async for chunk in self.store.read(sha256):
-            md5.update(chunk)
-        return base64.b64encode(md5.digest()).decode()

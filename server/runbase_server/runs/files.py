@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import mimetypes
 import re
 from typing import Any
-from urllib.parse import quote
 
+import anyio.from_thread
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
@@ -25,6 +26,7 @@ WINDOWS_DRIVE = re.compile(r"[A-Za-z]:")
 LOGGED_MEDIA = re.compile(r"media/.+_(\d+)_[0-9a-f]{20}(\.[^/]*)?")
 # What a run's own process writes about itself: never a fork's.
 OWN_FILES = frozenset({"wandb-metadata.json", "output.log"})
+_TYPES = mimetypes.MimeTypes()  # Python's own table only (never the machine's): every server answers alike
 
 
 def check_name(name: object) -> str:
@@ -45,12 +47,6 @@ def check_name(name: object) -> str:
             raise UserError(f"file name {name!r} must not contain empty, '.' or '..' path components "
                             "(path traversal is refused)")
     return name
-
-
-def url_of(run: Run, name: str) -> str:
-    """Where the file is downloaded from, relative to the server's root."""
-    parts = [run.project.entity.name, run.project.name, run.name, *name.split("/")]
-    return "/files/" + "/".join(quote(part, safe="") for part in parts)
 
 
 def _entries(files: str) -> list[tuple[str, str, int]]:
@@ -85,15 +81,18 @@ def upsert(session: Session, viewer: Viewer, entity: str | None, project: str, *
     return _save(session, run, entries)
 
 
-def save_upload(session: Session, run: Run, user_id: int, *, name: str, digest: str, size: int) -> RunFile:
+def save_upload(session: Session, run: Run, user_id: int, *, name: str, stored: blobs.Unnamed) -> RunFile:
     """A file PUT to an upload URL (uploads.py) by the user it was made for, its blob just stored and
-    checked: held by them, and saved to the run."""
-    blobs.hold(session, user_id, digest)
-    return _save(session, run, [(check_name(name), digest, size)])[0]
+    checked: held by them, and saved to the run with the MD5 the upload was read with."""
+    blobs.hold(session, user_id, stored.sha256)
+    saved = _save(session, run, [(check_name(name), stored.sha256, stored.size)])[0]
+    saved.md5 = stored.md5
+    return saved
 
 
 def _save(session: Session, run: Run, entries: list[tuple[str, str, int]]) -> list[RunFile]:
-    """Point the files (name, digest, size) at their blobs, the names saved before at the new contents."""
+    """Point the files (name, digest, size) at their blobs, the names saved before at the new contents (whose
+    MD5 is then not known yet)."""
     names = [name for name, _, _ in entries]
     existing = {row.name: row for row in session.scalars(
         select(RunFile).where(RunFile.run_id == run.id, RunFile.name.in_(names)))} if names else {}
@@ -105,13 +104,31 @@ def _save(session: Session, run: Run, entries: list[tuple[str, str, int]]) -> li
             row = RunFile(run_id=run.id, name=name)
             session.add(row)
         if row.sha256 != digest or row.size != size or row.updated_at is None:
-            row.sha256, row.size, row.updated_at = digest, size, now
+            row.sha256, row.size, row.updated_at, row.md5 = digest, size, now, None
         saved.append(row)
     session.flush()
     return saved
 
 
-def _query(run: Run, names: list[str] | None, pattern: str | None) -> Any:
+def md5(session: Session, row: RunFile) -> str:
+    """W&B's File.md5 (base64): the upload's, or computed from the blob when first asked and kept. Called from a
+    request's worker thread: the store is read on the event loop."""
+    if row.md5 is None:
+        store = stores.store_for(of_session(session.info))
+        row.md5 = anyio.from_thread.run(blobs.md5_of, store, row.sha256)
+    return row.md5
+
+
+def mimetype(name: str) -> str:
+    """W&B's File.mimetype, by the name's extension; application/octet-stream when it tells nothing."""
+    return _TYPES.guess_type(name, strict=False)[0] or "application/octet-stream"
+
+
+def _query(run: Run, names: list[str | None] | None, pattern: str | None) -> Any:
+    """`names` empty, as W&B's client sends it by default, is no restriction."""
+    names = names or None
+    if names is not None and None in names:
+        raise UserError("names must be file names, not null")
     if names is not None and pattern is not None:
         raise UserError("pass either names or pattern, not both")
     query = select(RunFile).where(RunFile.run_id == run.id)
@@ -122,7 +139,7 @@ def _query(run: Run, names: list[str] | None, pattern: str | None) -> Any:
     return query
 
 
-def page(session: Session, run: Run, names: list[str] | None, pattern: str | None, *, first: int | None,
+def page(session: Session, run: Run, names: list[str | None] | None, pattern: str | None, *, first: int | None,
          after: str | None) -> pagination.Page[RunFile]:
     """A page of the run's files in name order; `pattern` is a LIKE pattern ("%.json")."""
     size, start = pagination.page_size(first), pagination.offset_of(after)
@@ -130,7 +147,7 @@ def page(session: Session, run: Run, names: list[str] | None, pattern: str | Non
     return pagination.paged(list(session.scalars(query)), start, size)
 
 
-def count(session: Session, run: Run, names: list[str] | None, pattern: str | None) -> int:
+def count(session: Session, run: Run, names: list[str | None] | None, pattern: str | None) -> int:
     return session.scalar(select(func.count()).select_from(_query(run, names, pattern).subquery())) or 0
 
 

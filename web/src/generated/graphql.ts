@@ -18,9 +18,9 @@ export type VersionDetailFragment = { description: string | null, metadata: stri
     | { name: string, entityName: string, projectName: string }
    };
 
-type CollectionSummary_ArtifactPortfolio_Fragment = { id: string, name: string, kind: string, typeName: string, description: string | null, tags: Array<string>, aliases: Array<string>, entityName: string, projectName: string, createdAt: string };
+type CollectionSummary_ArtifactPortfolio_Fragment = { id: string, name: string, kind: string, typeName: string, description: string | null, entityName: string, projectName: string, createdAt: string, tags: { edges: Array<{ node: { name: string } }> }, aliases: { edges: Array<{ node: { alias: string } }> } };
 
-type CollectionSummary_ArtifactSequence_Fragment = { id: string, name: string, kind: string, typeName: string, description: string | null, tags: Array<string>, aliases: Array<string>, entityName: string, projectName: string, createdAt: string };
+type CollectionSummary_ArtifactSequence_Fragment = { id: string, name: string, kind: string, typeName: string, description: string | null, entityName: string, projectName: string, createdAt: string, tags: { edges: Array<{ node: { name: string } }> }, aliases: { edges: Array<{ node: { alias: string } }> } };
 
 export type CollectionSummaryFragment =
   | CollectionSummary_ArtifactPortfolio_Fragment
@@ -36,8 +36,8 @@ export type ProjectArtifactsQueryVariables = Exact<{
 
 
 export type ProjectArtifactsQuery = { project: { name: string, entityName: string, artifactTypes: { edges: Array<{ node: { name: string } }> }, artifactCollections: { totalCount: number, edges: Array<{ node:
-          | { id: string, name: string, kind: string, typeName: string, description: string | null, tags: Array<string>, aliases: Array<string>, entityName: string, projectName: string, createdAt: string, artifacts: { totalCount: number } }
-          | { id: string, name: string, kind: string, typeName: string, description: string | null, tags: Array<string>, aliases: Array<string>, entityName: string, projectName: string, createdAt: string, artifacts: { totalCount: number } }
+          | { id: string, name: string, kind: string, typeName: string, description: string | null, entityName: string, projectName: string, createdAt: string, artifacts: { totalCount: number }, tags: { edges: Array<{ node: { name: string } }> }, aliases: { edges: Array<{ node: { alias: string } }> } }
+          | { id: string, name: string, kind: string, typeName: string, description: string | null, entityName: string, projectName: string, createdAt: string, artifacts: { totalCount: number }, tags: { edges: Array<{ node: { name: string } }> }, aliases: { edges: Array<{ node: { alias: string } }> } }
          }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } } } | null };
 
 export type CollectionVersionsQueryVariables = Exact<{
@@ -49,14 +49,14 @@ export type CollectionVersionsQueryVariables = Exact<{
 
 
 export type CollectionVersionsQuery = { project: { artifactCollection:
-      | { id: string, name: string, kind: string, typeName: string, description: string | null, tags: Array<string>, aliases: Array<string>, entityName: string, projectName: string, createdAt: string, artifacts: { totalCount: number, edges: Array<{ node: { id: string, versionIndex: number | null, createdAt: string, size: number, fileCount: number, digest: string, state: string, isLink: boolean, typeName: string, sourceVersionIndex: number | null, aliases: Array<{ alias: string }>, tags: Array<{ name: string }>, sourceCollection:
+      | { id: string, name: string, kind: string, typeName: string, description: string | null, entityName: string, projectName: string, createdAt: string, artifacts: { totalCount: number, edges: Array<{ node: { id: string, versionIndex: number | null, createdAt: string, size: number, fileCount: number, digest: string, state: string, isLink: boolean, typeName: string, sourceVersionIndex: number | null, aliases: Array<{ alias: string }>, tags: Array<{ name: string }>, sourceCollection:
                 | { name: string, entityName: string, projectName: string }
                 | { name: string, entityName: string, projectName: string }
-               } }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } } }
-      | { id: string, name: string, kind: string, typeName: string, description: string | null, tags: Array<string>, aliases: Array<string>, entityName: string, projectName: string, createdAt: string, artifacts: { totalCount: number, edges: Array<{ node: { id: string, versionIndex: number | null, createdAt: string, size: number, fileCount: number, digest: string, state: string, isLink: boolean, typeName: string, sourceVersionIndex: number | null, aliases: Array<{ alias: string }>, tags: Array<{ name: string }>, sourceCollection:
+               } }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } }, tags: { edges: Array<{ node: { name: string } }> }, aliases: { edges: Array<{ node: { alias: string } }> } }
+      | { id: string, name: string, kind: string, typeName: string, description: string | null, entityName: string, projectName: string, createdAt: string, artifacts: { totalCount: number, edges: Array<{ node: { id: string, versionIndex: number | null, createdAt: string, size: number, fileCount: number, digest: string, state: string, isLink: boolean, typeName: string, sourceVersionIndex: number | null, aliases: Array<{ alias: string }>, tags: Array<{ name: string }>, sourceCollection:
                 | { name: string, entityName: string, projectName: string }
                 | { name: string, entityName: string, projectName: string }
-               } }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } } }
+               } }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } }, tags: { edges: Array<{ node: { name: string } }> }, aliases: { edges: Array<{ node: { alias: string } }> } }
      | null } | null };
 
 export type ArtifactVersionQueryVariables = Exact<{
@@ -147,6 +147,10 @@ export type LineageOfRunQuery = { project: { run: { id: string, name: string, di
               | { name: string, entityName: string, projectName: string }
               | { name: string, entityName: string, projectName: string }
              } }> }, project: { name: string, entityName: string } | null } | null } | null };
+
+export type CollectionTagsFragment = { edges: Array<{ node: { name: string } }> };
+
+export type CollectionAliasesFragment = { edges: Array<{ node: { alias: string } }> };
 
 export type AutomationFieldsFragment = { id: string, name: string, description: string | null, enabled: boolean, eventType: string, eventFilter: string, action: string, entityName: string, createdAt: string, updatedAt: string | null, createdBy: string | null, scope: { scopeType: string, entityName: string, projectName: string | null, name: string | null } };
 
@@ -283,7 +287,7 @@ export type CompareHistoryQueryVariables = Exact<{
 }>;
 
 
-export type CompareHistoryQuery = { project: { run: { sampledHistory: Array<string> } | null } | null };
+export type CompareHistoryQuery = { project: { run: { sampledHistoryText: Array<string> } | null } | null };
 
 export type RunConsoleLinesQueryVariables = Exact<{
   entityName: string;
@@ -327,8 +331,8 @@ export type RegistryCollectionsQueryVariables = Exact<{
 
 
 export type RegistryCollectionsQuery = { registry: { id: string, name: string, fullName: string, organization: string, description: string | null, visibility: string, artifactTypes: Array<string>, allowAllArtifactTypes: boolean, createdAt: string, collections: { totalCount: number, edges: Array<{ node:
-          | { id: string, name: string, typeName: string, description: string | null, tags: Array<string>, aliases: Array<string>, createdAt: string, artifacts: { totalCount: number } }
-          | { id: string, name: string, typeName: string, description: string | null, tags: Array<string>, aliases: Array<string>, createdAt: string, artifacts: { totalCount: number } }
+          | { id: string, name: string, typeName: string, description: string | null, createdAt: string, tags: { edges: Array<{ node: { name: string } }> }, aliases: { edges: Array<{ node: { alias: string } }> }, artifacts: { totalCount: number } }
+          | { id: string, name: string, typeName: string, description: string | null, createdAt: string, tags: { edges: Array<{ node: { name: string } }> }, aliases: { edges: Array<{ node: { alias: string } }> }, artifacts: { totalCount: number } }
          }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } } } | null };
 
 export type RunOverviewQueryVariables = Exact<{
@@ -341,7 +345,7 @@ export type RunOverviewQueryVariables = Exact<{
 }>;
 
 
-export type RunOverviewQuery = { project: { name: string, entityName: string, run: { name: string, displayName: string | null, state: string, exitCode: number | null, createdAt: string, heartbeatAt: string | null, finishedAt: string | null, host: string | null, group: string | null, jobType: string | null, notes: string | null, tags: Array<string>, config: string, summaryMetrics: string, historyKeys: unknown, historyLineCount: number, lastHistoryStep: number | null, sweepName: string | null, consoleTail: Array<string>, consoleLineCount: number, runtimeTail: Array<string>, user: { username: string } | null, metadataFile: { url: string } | null, files: { totalCount: number, pageInfo: { endCursor: string | null, hasNextPage: boolean }, edges: Array<{ node: { name: string, sizeBytes: number, updatedAt: string, url: string } }> }, loggedArtifacts: { totalCount: number, pageInfo: { endCursor: string | null, hasNextPage: boolean }, edges: Array<{ node: { id: string, versionIndex: number | null, typeName: string, size: number, createdAt: string, aliases: Array<{ alias: string }>, collection:
+export type RunOverviewQuery = { project: { name: string, entityName: string, run: { name: string, displayName: string | null, state: string, exitCode: number | null, createdAt: string, heartbeatAt: string | null, finishedAt: string | null, host: string | null, group: string | null, jobType: string | null, notes: string | null, tags: Array<string>, config: string, summaryMetrics: string, historyKeys: unknown, historyLineCount: number, lastHistoryStep: number | null, sweepName: string | null, consoleTail: Array<string>, consoleLineCount: number, runtimeTail: Array<string>, user: { username: string } | null, metadataFile: { name: string } | null, files: { totalCount: number, pageInfo: { endCursor: string | null, hasNextPage: boolean }, edges: Array<{ node: { name: string, sizeBytes: number, updatedAt: string } }> }, loggedArtifacts: { totalCount: number, pageInfo: { endCursor: string | null, hasNextPage: boolean }, edges: Array<{ node: { id: string, versionIndex: number | null, typeName: string, size: number, createdAt: string, aliases: Array<{ alias: string }>, collection:
               | { name: string, typeName: string, entityName: string, projectName: string }
               | { name: string, typeName: string, entityName: string, projectName: string }
              } }> }, usedArtifacts: { totalCount: number, pageInfo: { endCursor: string | null, hasNextPage: boolean }, edges: Array<{ node: { id: string, versionIndex: number | null, typeName: string, size: number, createdAt: string, aliases: Array<{ alias: string }>, collection:
@@ -349,7 +353,7 @@ export type RunOverviewQuery = { project: { name: string, entityName: string, ru
               | { name: string, typeName: string, entityName: string, projectName: string }
              } }> } } | null } | null };
 
-export type RunFilePageFragment = { totalCount: number, pageInfo: { endCursor: string | null, hasNextPage: boolean }, edges: Array<{ node: { name: string, sizeBytes: number, updatedAt: string, url: string } }> };
+export type RunFilePageFragment = { totalCount: number, pageInfo: { endCursor: string | null, hasNextPage: boolean }, edges: Array<{ node: { name: string, sizeBytes: number, updatedAt: string } }> };
 
 export type RunFilesQueryVariables = Exact<{
   entityName: string;
@@ -360,7 +364,7 @@ export type RunFilesQueryVariables = Exact<{
 }>;
 
 
-export type RunFilesQuery = { project: { run: { files: { totalCount: number, pageInfo: { endCursor: string | null, hasNextPage: boolean }, edges: Array<{ node: { name: string, sizeBytes: number, updatedAt: string, url: string } }> } } | null } | null };
+export type RunFilesQuery = { project: { run: { files: { totalCount: number, pageInfo: { endCursor: string | null, hasNextPage: boolean }, edges: Array<{ node: { name: string, sizeBytes: number, updatedAt: string } }> } } | null } | null };
 
 export type RunArtifactPageFragment = { totalCount: number, pageInfo: { endCursor: string | null, hasNextPage: boolean }, edges: Array<{ node: { id: string, versionIndex: number | null, typeName: string, size: number, createdAt: string, aliases: Array<{ alias: string }>, collection:
         | { name: string, typeName: string, entityName: string, projectName: string }
@@ -393,7 +397,7 @@ export type RunSampledHistoryQueryVariables = Exact<{
 }>;
 
 
-export type RunSampledHistoryQuery = { project: { run: { sampledHistory: Array<string> } | null } | null };
+export type RunSampledHistoryQuery = { project: { run: { sampledHistoryText: Array<string> } | null } | null };
 
 export type RunSystemEventsQueryVariables = Exact<{
   entityName: string;

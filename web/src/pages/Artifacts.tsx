@@ -41,6 +41,16 @@ export function tagNames(version: { tags: { name: string }[] }): string[] {
   return version.tags.map((tag) => tag.name);
 }
 
+/** A collection's alias names (the server answers W&B's connection of ArtifactAlias objects). */
+export function collectionAliases(collection: { aliases: { edges: { node: { alias: string } }[] } }): string[] {
+  return collection.aliases.edges.map((edge) => edge.node.alias);
+}
+
+/** A collection's tag names (the server answers W&B's connection of Tag objects). */
+export function collectionTags(collection: { tags: { edges: { node: { name: string } }[] } }): string[] {
+  return collection.tags.edges.map((edge) => edge.node.name);
+}
+
 export function versionName(collection: { entityName: string; projectName: string; name: string }, versionIndex: number | null): string {
   return `${collection.entityName}/${collection.projectName}/${collection.name}:v${versionIndex ?? "?"}`;
 }
@@ -133,7 +143,7 @@ export function ArtifactsPage(props: Where & { type: string | null }) {
                     </td>
                     <td>{collection.artifacts.totalCount}</td>
                     <td>
-                      <Chips kind="alias" values={collection.aliases} />
+                      <Chips kind="alias" values={collectionAliases(collection)} />
                     </td>
                     <td>{collection.description ?? ""}</td>
                     <td>{formatTime(collection.createdAt)}</td>
@@ -183,7 +193,7 @@ export function CollectionPage(props: Where & { type: string; collection: string
         <span class="collection-name">{collection.name}</span> <span class="kind">{linked ? "linked versions" : "versions"}</span>
       </h1>
       {collection.description && <p class="description">{collection.description}</p>}
-      <Chips kind="tag" values={collection.tags} />
+      <Chips kind="tag" values={collectionTags(collection)} />
       {versions.length === 0 ? (
         <p class="empty">No committed versions.</p>
       ) : (

@@ -70,7 +70,7 @@ async function history(entity: string, project: string, run: string, keys: strin
       run,
       specs,
     });
-    const lists = data.project?.run?.sampledHistory ?? [];
+    const lists = data.project?.run?.sampledHistoryText ?? [];
     batch.forEach((key, j) => out.push(toSeries(parseJson(lists[j] ?? "[]"), "_step", key)));
   }
   return out;

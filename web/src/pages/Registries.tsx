@@ -19,7 +19,7 @@ import { useLoad } from "../hooks";
 import projectsDocument from "../queries/projects.graphql?raw";
 import registriesDocument from "../queries/registries.graphql?raw";
 import { path } from "../router";
-import { allPages, collectionPath } from "./Artifacts";
+import { allPages, collectionAliases, collectionPath, collectionTags } from "./Artifacts";
 
 type RegistryRow = RegistriesQuery["registries"]["edges"][number]["node"];
 type RegistryData = NonNullable<RegistryCollectionsQuery["registry"]>;
@@ -145,10 +145,10 @@ export function RegistryPage(props: { organization: string; registry: string }) 
                 <td>{collection.typeName}</td>
                 <td>{collection.artifacts.totalCount}</td>
                 <td>
-                  <Chips kind="alias" values={collection.aliases} />
+                  <Chips kind="alias" values={collectionAliases(collection)} />
                 </td>
                 <td>
-                  <Chips kind="tag" values={collection.tags} />
+                  <Chips kind="tag" values={collectionTags(collection)} />
                 </td>
                 <td>{formatTime(collection.createdAt)}</td>
               </tr>

@@ -3,7 +3,7 @@
 import { gql } from "../api";
 import { LineChart, type Series } from "../components/LineChart";
 import { Pairs } from "../components/Pairs";
-import { finite, type Where } from "../components/run/history";
+import { fetchFile, finite, type Where } from "../components/run/history";
 import { MediaPanels } from "../components/run/media/MediaPanels";
 import { ARTIFACTS_PAGE, RunArtifacts } from "../components/run/RunArtifacts";
 import { RunCharts } from "../components/run/RunCharts";
@@ -74,11 +74,9 @@ async function systemCharts(where: Where): Promise<[string, Series][]> {
   return [...keys].sort().map((key) => [key, toSeries(rows, "_runtime", key)]);
 }
 
-async function metadata(run: RunData): Promise<JsonObject | null> {
-  const file = run.metadataFile;
-  if (!file || !file.url.startsWith("/files/")) return null;
-  const response = await fetch(file.url, { credentials: "same-origin" });
-  if (!response.ok) throw new Error(`${METADATA_FILE}: HTTP ${response.status}`);
+async function metadata(where: Where, run: RunData): Promise<JsonObject | null> {
+  if (!run.metadataFile) return null;
+  const response = await fetchFile(where, METADATA_FILE);
   return parseObject(await response.text());
 }
 
@@ -146,7 +144,7 @@ function RunView(props: RunViewProps) {
   const { where, run, keys, system } = props;
   // wandb-metadata.json fills in the overview's command and git lines when it arrives, beside the charts' load.
   const metaLoaded = useLoad(
-    () => metadata(run).catch((error: Error) => ({ error: error.message }) as JsonObject),
+    () => metadata(where, run).catch((error: Error) => ({ error: error.message }) as JsonObject),
     [where.entity, where.project, where.run],
   );
   const meta = metaLoaded.state === "done" ? metaLoaded.value : null;

@@ -112,7 +112,7 @@ class ArtifactCollection:
         self.name = attrs["name"]
         self.type = attrs["type_name"]
         self.description = attrs.get("description")
-        self.tags = list(attrs.get("tags") or [])
+        self.tags = [edge["node"]["name"] for edge in attrs["tags"]["edges"]]
 
     def load(self) -> dict[str, Any]:
         """Read the collection again; a collection of another type than asked for is an error."""
@@ -133,8 +133,15 @@ class ArtifactCollection:
 
     @property
     def aliases(self) -> list[str]:
-        """Every alias in use in the collection, "latest" included."""
-        return list(self._attrs["aliases"])
+        """Every alias in use in the collection, "latest" included, in name order."""
+        page = self._attrs["aliases"]
+        found = [edge["node"]["alias"] for edge in page["edges"]]
+        while page["page_info"]["has_next_page"]:
+            more = present(self.client.artifact_collection_aliases(id=self.id, after=page["page_info"]["end_cursor"])
+                           .artifact_collection, "artifact collection").aliases
+            page = more.model_dump()
+            found += [edge["node"]["alias"] for edge in page["edges"]]
+        return found
 
     @property
     def created_at(self) -> str:
@@ -383,10 +390,10 @@ class RunArtifacts(Counted["Artifact"]):
         page: Any = None
         if self.mode == "logged":
             logged = self.client.run_logged_artifacts(**where).project
-            page = None if logged is None or logged.run is None else logged.run.logged_artifacts
+            page = None if logged is None or logged.run is None else logged.run.output_artifacts
         else:
             used = self.client.run_used_artifacts(**where).project
-            page = None if used is None or used.run is None else used.run.used_artifacts
+            page = None if used is None or used.run is None else used.run.input_artifacts
         if page is None:
             raise ValueError(f"no run {'/'.join(self.run.path)} (or no access to it)")
         return page

@@ -42,7 +42,8 @@ class File:
 
     @property
     def url(self) -> str:
-        """Where the contents are served (GET with the API key)."""
+        """Where the contents are served: a URL signed for this API key's user, as W&B's File.url is, that needs no
+        key for an hour."""
         return FileClient(self.client).absolute(self._attrs["url"])
 
     def download(self, root: str | os.PathLike[str] = ".", replace: bool = False,

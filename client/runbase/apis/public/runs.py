@@ -318,7 +318,7 @@ class Run:
         else:
             found = self.client.sampled_history(entity=self.entity, project=self.project, name=self._id,
                                                 specs=[_spec(samples, keys, x_axis)]).project
-            rows = json.loads(present(present(found, "project").run, "run").sampled_history[0])
+            rows = json.loads(present(present(found, "project").run, "run").sampled_history_text[0])
         return _frame(rows, "pandas" if pandas else "default")
 
     def scan_history(self, keys: list[str] | None = None, page_size: int = 1000, min_step: int | None = None,
@@ -467,7 +467,7 @@ class Runs(Paginator[Run]):
             for edge in found.runs.edges:
                 node = edge.node
                 got = [json.loads(line) for line in node.events] if isinstance(node, RunsEventsProjectRunsEdgesNode) \
-                    else json.loads(node.sampled_history[0])
+                    else json.loads(node.sampled_history_text[0])
                 rows.extend({"run_id": node.name, **row} for row in got)
             after, more = found.runs.page_info.end_cursor, found.runs.page_info.has_next_page
         return _frame(rows, format)

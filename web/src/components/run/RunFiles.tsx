@@ -5,7 +5,7 @@ import type { RunFilePageFragment, RunFilesQuery, RunFilesQueryVariables } from 
 import { pageOf, usePages } from "../../hooks";
 import runDocument from "../../queries/run.graphql?raw";
 import { ShowMore } from "../ShowMore";
-import type { Where } from "./history";
+import { fileUrl, type Where } from "./history";
 
 /** Files a page loads: the first with the run, the next ones on "Show more". */
 export const FILES_PAGE = 500;
@@ -21,6 +21,12 @@ async function nextFiles(where: Where, after: string) {
   const files = data.project?.run?.files;
   if (!files) throw new Error(`The run ${where.run} is gone, or you may no longer see it.`);
   return pageOf(files);
+}
+
+/** A download link, through the page's session, for a file whose name is a plain relative path. */
+function link(where: Where, name: string) {
+  const href = fileUrl(where, name);
+  return href === null ? name : <a href={href} download={name.split("/").pop()}>{name}</a>;
 }
 
 export function RunFiles(props: { where: Where; first: RunFilePageFragment }) {
@@ -39,7 +45,7 @@ export function RunFiles(props: { where: Where; first: RunFilePageFragment }) {
         <tbody>
           {pages.nodes.map((node) => (
             <tr key={node.name}>
-              <td>{node.url.startsWith("/files/") ? <a href={node.url} download={node.name.split("/").pop()}>{node.name}</a> : node.name}</td>
+              <td>{link(props.where, node.name)}</td>
               <td>{formatBytes(node.sizeBytes)}</td>
               <td>{formatTime(node.updatedAt)}</td>
             </tr>

@@ -63,9 +63,9 @@ export async function loadZoom(where: Where, chart: Chart, line: Line, [low, hig
   const before = Math.max(...line.steps.filter((step) => step < low));
   const after = Math.min(...line.steps.filter((step) => step >= high));
   const keys = [chart.key];
-  const specs: HistorySpec[] = [{ keys, samples: SAMPLES, xAxis: chart.x, minStep: low, maxStep: high }];
-  if (Number.isFinite(before)) specs.push({ keys, samples: 2, xAxis: chart.x, minStep: before, maxStep: low });
-  if (Number.isFinite(after)) specs.push({ keys, samples: 2, xAxis: chart.x, minStep: high, maxStep: after + 1 });
+  const specs: HistorySpec[] = [{ keys, samples: SAMPLES, xAxis: chart.x, minStep: low, maxStep: high - 1 }];
+  if (Number.isFinite(before)) specs.push({ keys, samples: 2, xAxis: chart.x, minStep: before, maxStep: low - 1 });
+  if (Number.isFinite(after)) specs.push({ keys, samples: 2, xAxis: chart.x, minStep: high, maxStep: after });
   const [inView = [], ...edges] = await sampledRows(where, specs);
   const beforeRows = Number.isFinite(before) ? edges.shift() ?? [] : [];
   const afterRows = edges.shift() ?? [];

@@ -20,7 +20,7 @@ export interface HistorySpec {
   samples: number;
   xAxis?: string;
   minStep?: number;
-  maxStep?: number;
+  maxStep?: number; // inclusive, as W&B's specs are (history's maxStep is exclusive)
 }
 
 /** The rows each spec selects, as JSON objects, in the order of the specs. */
@@ -34,7 +34,7 @@ export async function sampledRows(where: Where, specs: HistorySpec[]): Promise<J
       run: where.run,
       specs: batch.map((spec) => JSON.stringify(spec)),
     });
-    const lists = data.project?.run?.sampledHistory ?? [];
+    const lists = data.project?.run?.sampledHistoryText ?? [];
     batch.forEach((_, j) => out.push(objects(parseJson(lists[j] ?? "[]"))));
   }
   return out;
