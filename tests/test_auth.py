@@ -35,7 +35,8 @@ def test_bearer_and_basic_auth(server: Server) -> None:
 def test_keys_are_wandb_shaped_and_revocable(server: Server) -> None:
     key = server.create_user("keyholder")
     assert re.fullmatch(r"[A-Za-z0-9_]{40,}", key), key  # no '-': the wandb client would read a prefix
-    keys = server.graphql("{ viewer { apiKeys { id name } } }", key=key)["data"]["viewer"]["apiKeys"]
+    keys = [edge["node"] for edge in server.graphql("{ viewer { apiKeys { edges { node { id name } } } } }", key=key)[
+        "data"]["viewer"]["apiKeys"]["edges"]]
     assert key not in str(keys)  # only a prefix is ever shown
     server.graphql("mutation($id: ID!) { deleteApiKey(input: {id: $id}) { success } }", {"id": keys[0]["id"]},
                    key=key)

@@ -160,33 +160,33 @@ def test_restarting_the_demo_piles_up_nothing_and_leaves_nothing_enabled(tmp_pat
         assert "the automation fired" in output, output
         assert not KEY_LINE.search(output) and "Bearer YOUR_ADMIN_KEY" in output
         for _ in range(100):  # the demo disables its automation and revokes its key once it has shown the webhook
-            data = _graphql(port, '{ viewer { apiKeys { description } } '
+            data = _graphql(port, '{ viewer { apiKeys { edges { node { description } } } } '
                                   'triggers(entityName: "admin") { edges { node { name enabled } } } }')
             automations = [edge["node"] for edge in data["triggers"]["edges"]]
-            if len(data["viewer"]["apiKeys"]) == 1 and not any(a["enabled"] for a in automations):
+            if len(data["viewer"]["apiKeys"]["edges"]) == 1 and not any(a["enabled"] for a in automations):
                 break
             time.sleep(0.1)
         _stop(process)
-        assert [key["description"] for key in data["viewer"]["apiKeys"]] == ["bootstrap key"]
+        assert [edge["node"]["description"] for edge in data["viewer"]["apiKeys"]["edges"]] == ["bootstrap key"]
         assert automations == [{"name": "runbase-demo", "enabled": False}]
 
 
 def test_a_server_stopped_mid_demo_leaves_its_automation_disabled_and_its_key_revoked(tmp_path: Path) -> None:
     env = {"RUNBASE_ADMIN_API_KEY": ADMIN_KEY}
     process, output, port = _start(tmp_path / "data", "--demo", env=env, until="runbase: started run")
-    data = _graphql(port, '{ viewer { apiKeys { description } } '
+    data = _graphql(port, '{ viewer { apiKeys { edges { node { description } } } } '
                           'triggers(entityName: "admin") { edges { node { name enabled } } } }')
-    assert len(data["viewer"]["apiKeys"]) == 2 and data["triggers"]["edges"][0]["node"]["enabled"] is True
+    assert len(data["viewer"]["apiKeys"]["edges"]) == 2 and data["triggers"]["edges"][0]["node"]["enabled"] is True
     process.send_signal(signal.SIGINT)
     process.communicate(timeout=60)
     process, _, port = _start(tmp_path / "data", env=env)  # without --demo: nothing left to clean up at start
     try:
         _wait_healthy(port)
-        data = _graphql(port, '{ viewer { apiKeys { description } } '
+        data = _graphql(port, '{ viewer { apiKeys { edges { node { description } } } } '
                               'triggers(entityName: "admin") { edges { node { name enabled } } } }')
     finally:
         _stop(process)
-    assert [key["description"] for key in data["viewer"]["apiKeys"]] == ["bootstrap key"]
+    assert [edge["node"]["description"] for edge in data["viewer"]["apiKeys"]["edges"]] == ["bootstrap key"]
     assert [edge["node"] for edge in data["triggers"]["edges"]] == [{"name": "runbase-demo", "enabled": False}]
 
 

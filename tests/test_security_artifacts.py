@@ -32,7 +32,7 @@ REGISTRY = """mutation($o: String, $n: String!, $v: String!) { createRegistry(in
 REGISTRY_MEMBERS = """mutation($i: RegistryMembersInput!) { addRegistryMembers(input: $i) { registry { id } } }"""
 PROJECT = """mutation($e: String, $p: String!, $a: String) { upsertModel(input: {entityName: $e, name: $p,
     access: $a}) { inserted } }"""
-ACCOUNT = "username email admin apiKeys { name } teams { edges { node { name } } } flags"
+ACCOUNT = "username email admin apiKeys { edges { node { name } } } teams { edges { node { name } } } flags"
 
 
 def unique(prefix: str) -> str:
@@ -142,13 +142,13 @@ def test_others_see_a_public_profile_only(server: Server) -> None:
     through_run = (f"query($e: String) {{ project(name: \"open\", entityName: $e) {{ run(name: \"r1\") {{ "
                    f"user {{ {ACCOUNT} }} }} }} }}")
     through_artifact = f"query($id: ID!) {{ artifact(id: $id) {{ loggedBy {{ user {{ {ACCOUNT} }} }} }} }}"
-    public = {"username": author, "email": None, "admin": False, "apiKeys": [], "teams": {"edges": []}, "flags": None}
+    public = {"username": author, "email": None, "admin": False, "apiKeys": {"edges": []}, "teams": {"edges": []}, "flags": None}
     for key in (reader_key, None):  # another user; the admin sees the whole account
         by_run = ok(server, through_run, {"e": author}, key)["project"]["run"]["user"]
         by_artifact = ok(server, through_artifact, {"id": artifact}, key)["artifact"]["loggedBy"]["user"]
         assert by_run == by_artifact
         if key is None:
-            assert by_run["email"] == f"{author}@private.example" and by_run["apiKeys"] and by_run["teams"]["edges"]
+            assert by_run["email"] == f"{author}@private.example" and by_run["apiKeys"]["edges"] and by_run["teams"]["edges"]
             assert by_run["flags"] == "{}"
         else:
             assert by_run == public

@@ -163,6 +163,8 @@ if TYPE_CHECKING:
         TriggerFieldsScope,
         UserFields,
         UserFieldsApiKeys,
+        UserFieldsApiKeysEdges,
+        UserFieldsApiKeysEdgesNode,
         UserFieldsTeams,
         UserFieldsTeamsEdges,
         UserFieldsTeamsEdgesNode,
@@ -212,6 +214,7 @@ if TYPE_CHECKING:
         RedeliverInput,
         RegistryMembersInput,
         RewindRunInput,
+        StopRunInput,
         UnlinkArtifactInput,
         UpdateArtifactCollectionInput,
         UpdateArtifactInput,
@@ -392,6 +395,7 @@ if TYPE_CHECKING:
         SampledHistoryProjectRun,
     )
     from .server_info import ServerInfo, ServerInfoServerInfo
+    from .stop_run import StopRun, StopRunStopRun
     from .team import Team, TeamEntity, TeamEntityMembers
     from .trigger import Trigger, TriggerTrigger
     from .trigger_deliveries import (
@@ -756,6 +760,9 @@ _LAZY_IMPORTS = {
     "ServerInfo": ".server_info",
     "ServerInfoServerInfo": ".server_info",
     "SlackIntegrationFields": ".fragments",
+    "StopRun": ".stop_run",
+    "StopRunInput": ".input_types",
+    "StopRunStopRun": ".stop_run",
     "SweepFields": ".fragments",
     "SweepFieldsProject": ".fragments",
     "Team": ".team",
@@ -823,6 +830,8 @@ _LAZY_IMPORTS = {
     "User": ".user",
     "UserFields": ".fragments",
     "UserFieldsApiKeys": ".fragments",
+    "UserFieldsApiKeysEdges": ".fragments",
+    "UserFieldsApiKeysEdgesNode": ".fragments",
     "UserFieldsTeams": ".fragments",
     "UserFieldsTeamsEdges": ".fragments",
     "UserFieldsTeamsEdgesNode": ".fragments",
@@ -1146,6 +1155,9 @@ __all__ = [
     "ServerInfo",
     "ServerInfoServerInfo",
     "SlackIntegrationFields",
+    "StopRun",
+    "StopRunInput",
+    "StopRunStopRun",
     "SweepFields",
     "SweepFieldsProject",
     "Team",
@@ -1213,6 +1225,8 @@ __all__ = [
     "User",
     "UserFields",
     "UserFieldsApiKeys",
+    "UserFieldsApiKeysEdges",
+    "UserFieldsApiKeysEdgesNode",
     "UserFieldsTeams",
     "UserFieldsTeamsEdges",
     "UserFieldsTeamsEdgesNode",

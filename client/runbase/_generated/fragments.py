@@ -290,7 +290,7 @@ class UserFields(BaseModel):
     admin: bool
     entity: str
     teams: "UserFieldsTeams"
-    api_keys: list["UserFieldsApiKeys"] = Field(alias="apiKeys")
+    api_keys: "UserFieldsApiKeys" = Field(alias="apiKeys")
 
 
 class UserFieldsTeams(BaseModel):
@@ -307,6 +307,14 @@ class UserFieldsTeamsEdgesNode(BaseModel):
 
 
 class UserFieldsApiKeys(BaseModel):
+    edges: list["UserFieldsApiKeysEdges"]
+
+
+class UserFieldsApiKeysEdges(BaseModel):
+    node: "UserFieldsApiKeysEdgesNode"
+
+
+class UserFieldsApiKeysEdgesNode(BaseModel):
     id: str
     name: str
     description: Optional[str]

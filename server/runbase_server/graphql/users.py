@@ -35,6 +35,16 @@ class ApiKey:
 
 
 @strawberry.type
+class ApiKeyEdge:
+    node: ApiKey
+
+
+@strawberry.type
+class ApiKeyConnection:
+    edges: list[ApiKeyEdge]
+
+
+@strawberry.type
 class User:
     """The whole account to the user and instance admins (access.sees_account); to anyone else, the public
     profile: id, username, entity and createdAt, with no email, admin false and no teams or API keys."""
@@ -74,10 +84,9 @@ class User:
         return JSONString("{}") if self.account else None
 
     @strawberry.field
-    def api_keys(self, info: Info) -> list[ApiKey]:
-        if not self.account:
-            return []
-        return [ApiKey.of(row) for row in info.context.listed(list(self.row.api_keys), "apiKeys")]
+    def api_keys(self, info: Info) -> ApiKeyConnection:
+        rows = info.context.listed(list(self.row.api_keys), "apiKeys") if self.account else []
+        return ApiKeyConnection(edges=[ApiKeyEdge(node=ApiKey.of(row)) for row in rows])
 
 
 @strawberry.type

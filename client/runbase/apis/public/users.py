@@ -39,7 +39,10 @@ class User:
     @property
     def api_keys(self) -> list[str]:
         """Names (the first characters) of the user's API keys; the whole keys are never stored."""
-        return [key["name"] for key in self._attrs.get("api_keys", [])]
+        return [key["name"] for key in self._keys()]
+
+    def _keys(self) -> list[dict[str, Any]]:
+        return [edge["node"] for edge in (self._attrs.get("api_keys") or {}).get("edges", [])]
 
     def generate_api_key(self, description: str | None = None) -> str:
         """A new API key for this user (admins may make keys for others); shown only here."""
@@ -48,11 +51,11 @@ class User:
 
     def delete_api_key(self, api_key: str) -> bool:
         """Revoke a key by one of the names in api_keys."""
-        ids = [key["id"] for key in self._attrs.get("api_keys", []) if key["name"] == api_key]
+        ids = [key["id"] for key in self._keys() if key["name"] == api_key]
         if not ids:
             raise ValueError(f"user {self.username} has no API key named {api_key!r}")
         success = present(self.client.delete_api_key(DeleteApiKeyInput(id=ids[0])).delete_api_key, "result").success
-        self._attrs["api_keys"] = [key for key in self._attrs["api_keys"] if key["id"] != ids[0]]
+        self._attrs["api_keys"] = {"edges": [{"node": key} for key in self._keys() if key["id"] != ids[0]]}
         return success
 
     def __repr__(self) -> str:
