@@ -42,7 +42,7 @@ FILES = (HISTORY, SUMMARY, EVENTS, CONSOLE)
 IGNORED = ("uploaded", "dropped")
 PREFIX = re.compile(r"(?:ERROR )?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z? ")  # W&B's, on each console line
 # What W&B's server answers (no exit code asked of the client, no rate limits), with "stopped": true once the
-# run was asked to stop (stopRun): W&B's clients since 0.28 learn it so, older ones from Run.stopped.
+# run was asked to stop (stopRun): W&B's clients since 0.23.1 learn it so, older ones poll Run.stopped.
 ANSWER: dict[str, Any] = {"exitcode": None, "limits": {}}
 
 
