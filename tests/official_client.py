@@ -120,8 +120,10 @@ class Exchange:
         payload = self.json()
         name = payload.get("operationName")
         found = re.search(r"\b(?:query|mutation)\s+(\w+)", payload.get("query", ""))
-        if name or found:
-            return name or found.group(1)  # type: ignore[union-attr]
+        if name:
+            return str(name)
+        if found:
+            return found.group(1)
         field = re.search(r"\{\s*(\w+)", payload.get("query", ""))  # an unnamed one, by what it asks first
         return f"(anonymous) {field.group(1) if field else '?'}"
 
@@ -136,9 +138,9 @@ class Exchange:
 class LoggingProxy:
     """A real HTTP proxy on its own port in front of a server: it passes the Host header on (so the upload
     URLs the server hands out come back through it) and records every exchange; while the server is down it
-    answers 502, as a gateway would. The answer to the first
-    exchange that `drop_once` picks is lost after the server handled the request: the connection is closed
-    instead, as a dropped connection would, and the client must send the request again."""
+    answers 502, as a gateway would. The answer to the first exchange that `drop_once` picks is lost after the
+    server handled the request: the connection is closed instead, as a dropped connection would, and the client
+    must send the request again."""
 
     def __init__(self, server: Server, drop_once: Callable[[Exchange], bool] | None = None) -> None:
         self.target = server.url

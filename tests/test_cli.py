@@ -167,7 +167,7 @@ def test_restarting_the_demo_piles_up_nothing_and_leaves_nothing_enabled(tmp_pat
                 break
             time.sleep(0.1)
         _stop(process)
-        assert [edge["node"]["description"] for edge in data["viewer"]["apiKeys"]["edges"]] == ["bootstrap key"]
+        assert [key["node"]["description"] for key in data["viewer"]["apiKeys"]["edges"]] == ["bootstrap key"]
         assert automations == [{"name": "runbase-demo", "enabled": False}]
 
 
@@ -186,7 +186,7 @@ def test_a_server_stopped_mid_demo_leaves_its_automation_disabled_and_its_key_re
                               'triggers(entityName: "admin") { edges { node { name enabled } } } }')
     finally:
         _stop(process)
-    assert [edge["node"]["description"] for edge in data["viewer"]["apiKeys"]["edges"]] == ["bootstrap key"]
+    assert [key["node"]["description"] for key in data["viewer"]["apiKeys"]["edges"]] == ["bootstrap key"]
     assert [edge["node"] for edge in data["triggers"]["edges"]] == [{"name": "runbase-demo", "enabled": False}]
 
 

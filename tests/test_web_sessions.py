@@ -433,8 +433,8 @@ def test_a_session_manages_no_keys_users_or_team_members(web: Server) -> None:
                                        {"t": team})
     member = web.graphql("mutation($t: String!, $u: String!) { createInvite(input: {entityName: $t, username: $u}) "
                          "{ member { id } } }", {"t": team, "u": name})["data"]["createInvite"]["member"]["id"]
-    key_id = web.graphql("{ viewer { apiKeys { edges { node { id } } } } }", key=key)[
-        "data"]["viewer"]["apiKeys"]["edges"][0]["node"]["id"]
+    key_id = web.graphql("{ viewer { apiKeys { edges { node { id } } } } }", key=key)["data"]["viewer"]["apiKeys"][
+        "edges"][0]["node"]["id"]
     registry = web.graphql("mutation($t: String!) { createRegistry(input: {organization: $t, name: \"crew\", "
                            "visibility: \"organization\"}) { registry { id } } }",
                            {"t": team})["data"]["createRegistry"]["registry"]["id"]
@@ -462,8 +462,8 @@ def test_a_session_manages_no_keys_users_or_team_members(web: Server) -> None:
         error = answer["errors"][0]
         assert error["extensions"]["code"] == "FORBIDDEN" and error["message"].startswith(action), answer
         assert "needs an API key" in error["message"]
-    assert len(web.graphql("{ viewer { apiKeys { edges { node { id } } } } }", key=key)[
-        "data"]["viewer"]["apiKeys"]["edges"]) == 1
+    assert len(web.graphql("{ viewer { apiKeys { edges { node { id } } } } }", key=key)["data"]["viewer"]["apiKeys"][
+        "edges"]) == 1
     assert web.graphql('{ user(userName: "minted") { id } }').get("errors")
     assert {m["username"] for m in web.graphql("query($t: String!) { entity(name: $t) { members { username } } }",
                                                {"t": team})["data"]["entity"]["members"]} == {"admin", name}

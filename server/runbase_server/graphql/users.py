@@ -42,6 +42,7 @@ class ApiKeyEdge:
 @strawberry.type
 class ApiKeyConnection:
     edges: list[ApiKeyEdge]
+    page_info: PageInfo
 
 
 @strawberry.type
@@ -85,8 +86,10 @@ class User:
 
     @strawberry.field
     def api_keys(self, info: Info) -> ApiKeyConnection:
+        """W&B's connection, every key in one page (a user has a handful)."""
         rows = info.context.listed(list(self.row.api_keys), "apiKeys") if self.account else []
-        return ApiKeyConnection(edges=[ApiKeyEdge(node=ApiKey.of(row)) for row in rows])
+        return ApiKeyConnection(edges=[ApiKeyEdge(node=ApiKey.of(row)) for row in rows],
+                                page_info=PageInfo(end_cursor=None, has_next_page=False))
 
 
 @strawberry.type

@@ -36,13 +36,13 @@ class User:
     def teams(self) -> list[str]:
         return [edge["node"]["name"] for edge in (self._attrs.get("teams") or {}).get("edges", [])]
 
+    def _keys(self) -> list[dict[str, Any]]:
+        return [edge["node"] for edge in (self._attrs.get("api_keys") or {}).get("edges", [])]
+
     @property
     def api_keys(self) -> list[str]:
         """Names (the first characters) of the user's API keys; the whole keys are never stored."""
         return [key["name"] for key in self._keys()]
-
-    def _keys(self) -> list[dict[str, Any]]:
-        return [edge["node"] for edge in (self._attrs.get("api_keys") or {}).get("edges", [])]
 
     def generate_api_key(self, description: str | None = None) -> str:
         """A new API key for this user (admins may make keys for others); shown only here."""
