@@ -29,6 +29,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run import (  # run.py is the harness this workload shares
+    cpu_seconds,
     peer_python,
     percentiles_us,
     print_table,
@@ -293,12 +294,6 @@ WORKERS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
 
 
 # -- measurements -----------------------------------------------------------------------------------------
-
-def cpu_seconds(pid: int) -> float:
-    """A process's user + system CPU time so far (all its threads), from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
 
 @dataclass
 class Client:

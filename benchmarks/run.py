@@ -120,11 +120,14 @@ def runbase_init(cfg: dict[str, Any]) -> Any:
 
 
 def worker_runbase_w1(cfg: dict[str, Any]) -> dict[str, Any]:
-    """W1: time each run.log call where the training script would feel it."""
-    run = runbase_init(cfg)
+    return log_calls(runbase_init(cfg), cfg["calls"])
+
+
+def log_calls(run: Any, calls: int) -> dict[str, Any]:
+    """W1: time each run.log call where the training script would feel it, then finish()."""
     clock = time.perf_counter_ns
     samples = []
-    for i in range(cfg["calls"]):
+    for i in range(calls):
         data = {key: i * 0.001 + j for j, key in enumerate(KEYS)}
         start = clock()
         run.log(data)
@@ -135,9 +138,11 @@ def worker_runbase_w1(cfg: dict[str, Any]) -> dict[str, Any]:
 
 
 def worker_runbase_w2(cfg: dict[str, Any]) -> dict[str, Any]:
+    return log_steps(runbase_init(cfg), cfg["steps"])
+
+
+def log_steps(run: Any, steps: int) -> dict[str, Any]:
     """W2: wall time from the first log call until finish() says the server has everything."""
-    run = runbase_init(cfg)
-    steps = cfg["steps"]
     start = time.perf_counter()
     for i in range(steps):
         run.log({key: i * 0.001 + j for j, key in enumerate(KEYS)})
@@ -836,10 +841,18 @@ def runbase_w1(database: str) -> dict[str, Any]:
 
 
 def runbase_w2(database: str) -> dict[str, Any]:
-    """W2 against a fresh runbase server, then check the rows and the database's size."""
+    """W2 through runbase's SDK."""
+    return ingest(database, lambda server: run_worker(sys.executable, "runbase-w2",
+                                                      {**sdk_config(server), "steps": W2_STEPS}))
+
+
+def ingest(database: str, log: Callable[[dict[str, Any]], dict[str, Any]]) -> dict[str, Any]:
+    """W2 against a fresh runbase server, its run logged by `log(server)` (a worker's result: points, seconds,
+    run_id), then the rows and the database's size checked."""
     with runbase_server(database) as server:
-        before = pg_size(server["pg"]) if server["pg"] else 0
-        result = run_worker(sys.executable, "runbase-w2", {**sdk_config(server), "steps": W2_STEPS})
+        before, cpu = pg_size(server["pg"]) if server["pg"] else 0, cpu_seconds(server["pid"])
+        result = log(server)
+        result["server_cpu_s"] = cpu_seconds(server["pid"]) - cpu  # the server's own work for the points
         result["points_per_s"] = result["points"] / result["seconds"]
         result["verified_rows"] = history_line_count(server, result["run_id"])
         if server["pg"]:  # pg_database_size growth: tables, TOAST and indexes, not the server's WAL
@@ -849,7 +862,7 @@ def runbase_w2(database: str) -> dict[str, Any]:
             wal = server["sqlite"].with_name("runbase.db-wal")
             result["wal_bytes"] = wal.stat().st_size if wal.exists() else 0
     if result["verified_rows"] != W2_STEPS:
-        print(f"runbase W2 ({database}): server has {result['verified_rows']} rows, expected {W2_STEPS}",
+        print(f"W2 ({database}): server has {result['verified_rows']} rows, expected {W2_STEPS}",
               file=sys.stderr)
     return result
 
@@ -888,6 +901,12 @@ def runbase_w4(database: str, steps: int = W4_STEPS, inspect: Inspect | None = N
         if inspect is not None:
             result.update(inspect(server, result))
     return result
+
+
+def cpu_seconds(pid: int) -> float:
+    """A process's user + system CPU time so far (all its threads), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def proc_kib(pid: int, field: str) -> int | None:

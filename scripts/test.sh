@@ -34,20 +34,25 @@ if [ "$(.venv-s3/bin/python -m pip show ministack 2>/dev/null | sed -n 's/^Versi
     { python3 -m venv .venv-s3 && .venv-s3/bin/python -m pip install -q "ministack==$S3_SERVER_VERSION"; } \
         || echo "test.sh: could not install ministack: the S3 tests skip (fail if RUNBASE_REQUIRE_POSTGRES=1)" >&2
 fi
-# The official wandb client at its pinned release (tests/wandb-client-requirements.txt), for its compatibility tests
-# (tests/test_wandb_client.py), in a virtualenv of its own: made once, and again only when the pin changes (the
-# pin is copied in once the install succeeds). Where it cannot be installed those tests skip with a message, unless
-# RUNBASE_REQUIRE_POSTGRES=1 (CI), where they fail.
-if ! cmp -s tests/wandb-client-requirements.txt .venv-wandb/requirements.txt; then
-    rm -rf .venv-wandb
-    if python3 -m venv .venv-wandb && .venv-wandb/bin/python -m pip install -q -r tests/wandb-client-requirements.txt; then
-        cp tests/wandb-client-requirements.txt .venv-wandb/requirements.txt
-    else
-        rm -rf .venv-wandb
-        echo "test.sh: could not install $(cat tests/wandb-client-requirements.txt): the official client's tests skip" \
-             "(fail if RUNBASE_REQUIRE_POSTGRES=1)" >&2
+# The official wandb client at its pinned releases, for its compatibility tests (tests/test_wandb_client*.py):
+# tests/wandb-client-requirements.txt (the release tested everywhere) in .venv-wandb, and
+# tests/wandb-client-older-requirements.txt (one about a year older) in .venv-wandb-older, each in a virtualenv of
+# its own: made once, and again only when its pin changes (the pin is copied in once the install succeeds). Where
+# one cannot be installed its tests skip with a message, unless RUNBASE_REQUIRE_POSTGRES=1 (CI), where they fail.
+official_client() {  # PIN VENV
+    if ! cmp -s "$1" "$2/requirements.txt"; then
+        rm -rf "$2"
+        if python3 -m venv "$2" && "$2/bin/python" -m pip install -q -r "$1"; then
+            cp "$1" "$2/requirements.txt"
+        else
+            rm -rf "$2"
+            echo "test.sh: could not install $(cat "$1"): the official client's tests skip" \
+                 "(fail if RUNBASE_REQUIRE_POSTGRES=1)" >&2
+        fi
     fi
-fi
+}
+official_client tests/wandb-client-requirements.txt .venv-wandb
+official_client tests/wandb-client-older-requirements.txt .venv-wandb-older
 # The type checker first: its configuration (strict on new modules) is in pyproject.toml.
 .venv/bin/mypy
 # pytest exits 5 when no test ran; set -e turns that into a failure too. Three workers on two cores, one test

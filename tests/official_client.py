@@ -1,6 +1,7 @@
-"""The official wandb client in tests: its pinned release in a virtualenv of its own (.venv-wandb, made by the test
-command from wandb-client-requirements.txt), scripts run with it, and a logging proxy between it and a runbase
-server that records every GraphQL operation and HTTP route the client sends."""
+"""The official wandb client in tests: its pinned releases, each in a virtualenv of its own (made by the test command
+from its pin file), scripts run with one, and a logging proxy between it and a runbase server that records every
+GraphQL operation and HTTP route the client sends. What each release may send is listed in
+wandb-client-operations.json: an operation or route missing there is one a new release added."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +22,8 @@ import httpx
 import pytest
 from conftest import REQUIRE_POSTGRES, ROOT, Server
 
-REQUIREMENTS = ROOT / "tests" / "wandb-client-requirements.txt"
-VENV = ROOT / ".venv-wandb"
-PYTHON = VENV / "bin" / "python"
-STAMP = VENV / "requirements.txt"  # the test command copies REQUIREMENTS here once the install succeeded
-VERSION = REQUIREMENTS.read_text().strip().removeprefix("wandb==")
 OUTPUTS = ROOT / "test-outputs"
+KNOWN = ROOT / "tests" / "wandb-client-operations.json"
 # Where the client's paths hold names, tokens or ids: recorded as the route, not the values.
 ROUTES = [(re.compile(r"/files/[^/]+/[^/]+/[^/]+/file_stream"), "/files/ENTITY/PROJECT/RUN/file_stream"),
           (re.compile(r"/files/uploads/[^/]+"), "/files/uploads/TOKEN"),
@@ -34,19 +32,64 @@ HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", 
               "proxy-authenticate", "content-length"}
 
 
-def need_wandb() -> Path:
-    """The pinned client's python; the tests skip without it (fail in CI, RUNBASE_REQUIRE_POSTGRES=1)."""
+@dataclass(frozen=True)
+class Release:
+    """A pinned release of the client and the virtualenv the test command installs it in (the pin is copied
+    there once the install succeeded)."""
+
+    requirements: Path
+    venv: Path
+
+    @property
+    def version(self) -> str:
+        return self.requirements.read_text().strip().removeprefix("wandb==")
+
+    @property
+    def python(self) -> Path:
+        return self.venv / "bin" / "python"
+
+
+CURRENT = Release(ROOT / "tests" / "wandb-client-requirements.txt", ROOT / ".venv-wandb")
+OLDER = Release(ROOT / "tests" / "wandb-client-older-requirements.txt", ROOT / ".venv-wandb-older")  # ~a year older
+VERSION = CURRENT.version
+
+
+@pytest.fixture(scope="module", params=[CURRENT, OLDER], ids=lambda release: f"wandb-{release.version}")
+def release(request: pytest.FixtureRequest, backend: str) -> Release:
+    """Each pinned release, for a test module's scenarios: the older one on SQLite only (what differs between
+    releases is what the client sends, which the current release already meets on both databases)."""
+    if request.param is OLDER and backend != "sqlite":
+        pytest.skip(f"wandb {OLDER.version} runs on SQLite only")
+    return request.param  # type: ignore[no-any-return]
+
+
+def need_wandb(release: Release = CURRENT) -> Path:
+    """The release's python; the tests skip without it (fail in CI, RUNBASE_REQUIRE_POSTGRES=1)."""
     reason = None
-    if not PYTHON.exists():
-        reason = f"{VENV} is missing"
-    elif not STAMP.exists() or STAMP.read_text() != REQUIREMENTS.read_text():
-        reason = f"{VENV} does not hold {REQUIREMENTS.read_text().strip()}"
+    stamp = release.venv / "requirements.txt"
+    if not release.python.exists():
+        reason = f"{release.venv} is missing"
+    elif not stamp.exists() or stamp.read_text() != release.requirements.read_text():
+        reason = f"{release.venv} does not hold {release.requirements.read_text().strip()}"
     if reason is not None:
         reason += " (the test command, scripts/test.sh, makes it)"
         if REQUIRE_POSTGRES:
             pytest.fail(f"the official wandb client is required in CI (RUNBASE_REQUIRE_POSTGRES=1): {reason}")
         pytest.skip(reason)
-    return PYTHON
+    return release.python
+
+
+def check_known(recorded: dict[str, Any], release: Release) -> None:
+    """Fail naming what the client sent (GraphQL operations and routes) that wandb-client-operations.json does
+    not list for its release: what a new release added, for runbase to answer and the list to take."""
+    known = json.loads(KNOWN.read_text()).get(release.version)
+    if known is None:
+        raise AssertionError(f"{KNOWN.name} lists nothing for wandb {release.version}: record what it sends "
+                             f"(test-outputs/wandb-{release.version}-*.json) and list it there")
+    sent = set(recorded["graphql_operations"]) | set(recorded["routes"])
+    new = sorted(sent - set(known["graphql_operations"]) - set(known["routes"]))
+    if new:
+        raise AssertionError(f"wandb {release.version} sent what {KNOWN.name} does not list for it: {new}")
 
 
 def route_of(path: str) -> str:
@@ -77,7 +120,12 @@ class Exchange:
         payload = self.json()
         name = payload.get("operationName")
         found = re.search(r"\b(?:query|mutation)\s+(\w+)", payload.get("query", ""))
-        return name or (found.group(1) if found else "(anonymous)")
+        if name:
+            return str(name)
+        if found:
+            return found.group(1)
+        field = re.search(r"\{\s*(\w+)", payload.get("query", ""))  # an unnamed one, by what it asks first
+        return f"(anonymous) {field.group(1) if field else '?'}"
 
     @property
     def answered(self) -> bool:
@@ -89,9 +137,10 @@ class Exchange:
 
 class LoggingProxy:
     """A real HTTP proxy on its own port in front of a server: it passes the Host header on (so the upload
-    URLs the server hands out come back through it) and records every exchange. The answer to the first
-    exchange that `drop_once` picks is lost after the server handled the request: the connection is closed
-    instead, as a dropped connection would, and the client must send the request again."""
+    URLs the server hands out come back through it) and records every exchange; while the server is down it
+    answers 502, as a gateway would. The answer to the first exchange that `drop_once` picks is lost after the
+    server handled the request: the connection is closed instead, as a dropped connection would, and the client
+    must send the request again."""
 
     def __init__(self, server: Server, drop_once: Callable[[Exchange], bool] | None = None) -> None:
         self.target = server.url
@@ -120,7 +169,11 @@ class LoggingProxy:
             def _forward(self) -> None:
                 body = self._body()
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
-                answer = proxy.http.request(self.command, proxy.target + self.path, content=body, headers=headers)
+                try:
+                    answer = proxy.http.request(self.command, proxy.target + self.path, content=body,
+                                                headers=headers)
+                except httpx.TransportError as exc:  # the server is down: a gateway's answer, which clients retry
+                    answer = httpx.Response(502, json={"errors": [{"message": f"runbase is unreachable: {exc}"}]})
                 exchange = Exchange(self.command, self.path, body, answer.status_code, answer.content)
                 with proxy.lock:
                     proxy.exchanges.append(exchange)
@@ -167,14 +220,14 @@ class LoggingProxy:
                 found.update((chunk["offset"] + i, line) for i, line in enumerate(chunk["content"]))
         return found
 
-    def record(self, name: str) -> dict[str, Any]:
+    def record(self, name: str, release: Release = CURRENT) -> dict[str, Any]:
         """What the client sent, by operation and route, written to test-outputs/NAME.json, so that a new
         release's additions show there."""
         operations = Counter(e.operation for e in self.exchanges if e.operation)
         routes = Counter(e.route for e in self.exchanges)
         # A bad key's 401 is an answer; anything else not answered is something the server lacks.
         unanswered = sorted({e.operation or e.route for e in self.exchanges if not e.answered and e.status != 401})
-        recorded = {"client": f"wandb {VERSION}", "graphql_operations": dict(sorted(operations.items())),
+        recorded = {"client": f"wandb {release.version}", "graphql_operations": dict(sorted(operations.items())),
                     "routes": dict(sorted(routes.items())), "not_answered": unanswered,
                     "refused_keys": sum(e.status == 401 for e in self.exchanges)}
         OUTPUTS.mkdir(exist_ok=True)
@@ -182,17 +235,18 @@ class LoggingProxy:
         return recorded
 
 
-def new_user(server: Server, tmp_path_factory: pytest.TempPathFactory, prefix: str) -> tuple[str, str, Path]:
-    """For one scenario: a runbase user of its own, its API key, and a home for the client (the pinned client
+def new_user(server: Server, tmp_path_factory: pytest.TempPathFactory, prefix: str,
+             release: Release = CURRENT) -> tuple[str, str, Path]:
+    """For one scenario: a runbase user of its own, its API key, and a home for the client (the pinned release
     is required: see need_wandb)."""
-    need_wandb()
+    need_wandb(release)
     user = f"{prefix}-{uuid.uuid4().hex[:8]}"
     return user, server.create_user(user), tmp_path_factory.mktemp(f"{prefix}-home")
 
 
-def wandb_environment(proxy: LoggingProxy, home: Path) -> dict[str, str]:
+def wandb_environment(proxy: LoggingProxy | Server, home: Path) -> dict[str, str]:
     """The environment of a user's script, with a home of its own: WANDB_BASE_URL points the client at runbase
-    (through the proxy); the key comes from logging in."""
+    (through the proxy, or straight at the server); the key comes from logging in."""
     from installs import clean_environment
 
     return clean_environment(WANDB_BASE_URL=proxy.url, HOME=str(home),
@@ -200,10 +254,11 @@ def wandb_environment(proxy: LoggingProxy, home: Path) -> dict[str, str]:
                              WANDB_CACHE_DIR=str(home / "cache"), WANDB_DATA_DIR=str(home / "data"))
 
 
-def run_wandb(code: str, env: dict[str, str], *, cwd: Path, args: tuple[str, ...] = (),
-              timeout: float = 180) -> subprocess.CompletedProcess[str]:
-    """A script (or, with args, `wandb ARGS`) run with the pinned client, as a user would; it must succeed."""
-    command = [str(VENV / "bin" / "wandb"), *args] if args else [str(PYTHON), "-c", textwrap.dedent(code)]
+def run_wandb(code: str, env: dict[str, str], *, cwd: Path, args: tuple[str, ...] = (), timeout: float = 180,
+              release: Release = CURRENT) -> subprocess.CompletedProcess[str]:
+    """A script (or, with args, `wandb ARGS`) run with a pinned release, as a user would; it must succeed."""
+    command = [str(release.venv / "bin" / "wandb"), *args] if args else [str(release.python), "-c",
+                                                                          textwrap.dedent(code)]
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout, cwd=cwd)
     if result.returncode != 0:
         raise AssertionError(f"{command[:3]} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")

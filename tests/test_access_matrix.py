@@ -40,6 +40,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("run", "read"): MEMBERS, ("run", "write"): WRITERS, ("run", "delete"): WRITERS,
     ("run", "update"): WRITERS,  # updateRun: changes a run, never creates one
     ("run", "rewind"): WRITERS, ("run", "fork"): WRITERS,  # forking reads the source, a run of the same project
+    ("run", "stop"): WRITERS,  # stopRun, by the run's id: hidden runs answer as missing
     ("run file", "read"): MEMBERS, ("run groups", "read"): MEMBERS,  # a project's runs grouped by a config value
     ("run keys", "read"): MEMBERS,  # the config and summary keys of a project's runs (Project.runKeys)
     ("history columns", "read"): MEMBERS,  # a run's history through POST /history/columns
@@ -171,6 +172,8 @@ def world(server: Server) -> Iterator[World]:
     world.setup(PROJECT, {"i": {"entityName": team, "name": "private"}})
     world.setup(PROJECT, {"i": {"entityName": team, "name": "public", "access": "READ"}})
     world.setup(BUCKET, {"i": {"entityName": team, "modelName": "private", "name": "run"}})
+    world.ids["run"] = world.setup("query($t: String) { project(name: \"private\", entityName: $t) { run(name: "
+                                   "\"run\") { id } } }", {"t": team})["project"]["run"]["id"]
     world.setup("mutation($i: LogHistoryInput!) { logHistory(input: $i) { accepted } }", {"i": {
         "entityName": team, "projectName": "private", "runName": "run",
         "rows": '[{"_step": 0, "x": 1}, {"_step": 1, "x": 2}, {"_step": 2, "x": 3}]'}})
@@ -468,6 +471,8 @@ CELLS: dict[tuple[str, str], Check] = {
         "mutation($i: RewindRunInput!) { rewindRun(input: $i) { rewoundRun { historyLineCount } } }",
         lambda w, r: {"i": {"entityName": w.team, "projectName": "private", "runName": "run", "metricName": "_step",
                             "metricValue": 1}}),
+    ("run", "stop"): _mutation("mutation($id: ID!) { stopRun(input: {id: $id}) { success } }",
+                               lambda w, r: {"id": w.ids["run"]}),
     ("run", "fork"): _mutation(BUCKET, lambda w, r: {"i": {
         "entityName": w.team, "modelName": "private", "name": f"fork-{r}",
         "config": '{"_wandb": {"value": {"branch_point": {"run_id": "run", "step": 1}}}}'}}),

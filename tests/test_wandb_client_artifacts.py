@@ -20,7 +20,16 @@ from typing import Any
 import httpx
 import pytest
 from conftest import Server
-from official_client import VERSION, LoggingProxy, new_user, run_wandb, wandb_environment
+from official_client import (  # noqa: F401 - release: a fixture
+    OLDER,
+    LoggingProxy,
+    Release,
+    check_known,
+    new_user,
+    release,
+    run_wandb,
+    wandb_environment,
+)
 from test_wandb_client import NOT_ANSWERED, Logged
 
 FILES = {"data.txt": b"hello\n", "dir/a.txt": b"aaa\n", "dir/sub/b.bin": bytes(range(256))}
@@ -47,13 +56,13 @@ run.finish()
 
 
 @pytest.fixture(scope="module")
-def logged(server: Server, backend: str, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    user, key, home = new_user(server, tmp_path_factory, "wa")
+def logged(server: Server, backend: str, release: Release, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    user, key, home = new_user(server, tmp_path_factory, "wa", release)
     with LoggingProxy(server) as proxy:
         env = {**wandb_environment(proxy, home), "WANDB_API_KEY": key}
-        run_wandb(f"FILES = {FILES!r}\nREFERENCED = {REFERENCED!r}\n{LOG}", env, cwd=home)
-        recorded = proxy.record(f"wandb-{VERSION}-artifacts-{backend}")
-    yield Logged(server, proxy, user, key, home, recorded)  # run_dir: where the script ran
+        run_wandb(f"FILES = {FILES!r}\nREFERENCED = {REFERENCED!r}\n{LOG}", env, cwd=home, release=release)
+        recorded = proxy.record(f"wandb-{release.version}-artifacts-{backend}", release)
+    yield Logged(server, proxy, user, key, home, recorded, release=release)  # run_dir: where the script ran
 
 
 def _md5(contents: bytes) -> str:
@@ -64,6 +73,7 @@ def test_every_operation_the_client_sent_was_answered(logged: Logged) -> None:
     operations = set(logged.recorded["graphql_operations"])
     assert {"CreateArtifact", "CreateArtifactFiles", "CreateArtifactManifest", "CommitArtifact"} <= operations
     assert set(logged.recorded["not_answered"]) <= set(NOT_ANSWERED), logged.recorded
+    check_known(logged.recorded, logged.release)
 
 
 def test_a_logged_version_reads_back_through_runbase(logged: Logged) -> None:
@@ -261,16 +271,19 @@ def used(logged: Logged, backend: str, tmp_path_factory: pytest.TempPathFactory)
     run_script(f"OWN = {OWN!r}\n{LOG_OWN}", {**sdk_environment(logged.server, home), "RUNBASE_API_KEY": logged.key})
     with LoggingProxy(logged.server) as proxy:
         env = {**wandb_environment(proxy, home), "WANDB_API_KEY": logged.key}
-        run_wandb(f"OTHER = {other!r}\n{USE}", env, cwd=home)
-        recorded = proxy.record(f"wandb-{VERSION}-artifacts-use-{backend}")
-    yield Logged(logged.server, proxy, logged.user, logged.key, home, recorded), json.loads(
+        run_wandb(f"OTHER = {other!r}\n{USE}", env, cwd=home, release=logged.release)
+        recorded = proxy.record(f"wandb-{logged.release.version}-artifacts-use-{backend}", logged.release)
+    yield Logged(logged.server, proxy, logged.user, logged.key, home, recorded, release=logged.release), json.loads(
         (home / "out.json").read_text())
 
 
 def test_every_operation_of_using_was_answered(used: tuple[Logged, dict[str, Any]]) -> None:
     use, _ = used
     operations = set(use.recorded["graphql_operations"])
-    assert {"ArtifactMembershipByName", "UseArtifact", "GetArtifactMembershipFileUrls"} <= operations, operations
+    # the files' download URLs through the version's membership, a query each release names its own way
+    file_urls = "ArtifactCollectionMembershipFileUrls" if use.release is OLDER else "GetArtifactMembershipFileUrls"
+    assert {"ArtifactMembershipByName", "UseArtifact", file_urls} <= operations, operations
+    check_known(use.recorded, use.release)
     assert use.recorded["routes"]["GET /files/downloads/TOKEN/NAME"] >= len(FILES) + len(OWN)
     # the one refusal asked for: the link into another user's project
     refused = [e.json()["variables"]["input"] for e in use.proxy.exchanges if e.operation and not e.answered

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -218,6 +219,8 @@ class Run(Base):
     system_metrics: Mapped[dict[str, Any] | None] = mapped_column(Document)
     # No ON DELETE: SQLite cannot reflect one that ADD COLUMN made (see migration 0011).
     sweep_id: Mapped[int | None] = mapped_column(ForeignKey("sweeps.id"), index=True)
+    # Asked to stop (W&B's stopRun) while live: its client, which polls for this, ends it, and it ends killed.
+    stop_requested: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     project: Mapped[Project] = relationship()
     user: Mapped[User | None] = relationship()

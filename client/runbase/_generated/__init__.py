@@ -227,6 +227,7 @@ if TYPE_CHECKING:
         RedeliverInput,
         RegistryMembersInput,
         RewindRunInput,
+        StopRunInput,
         UnlinkArtifactInput,
         UpdateArtifactCollectionInput,
         UpdateArtifactInput,
@@ -407,6 +408,7 @@ if TYPE_CHECKING:
         SampledHistoryProjectRun,
     )
     from .server_info import ServerInfo, ServerInfoServerInfo
+    from .stop_run import StopRun, StopRunStopRun
     from .team import Team, TeamEntity, TeamEntityMembers
     from .trigger import Trigger, TriggerTrigger
     from .trigger_deliveries import (
@@ -782,6 +784,9 @@ _LAZY_IMPORTS = {
     "ServerInfo": ".server_info",
     "ServerInfoServerInfo": ".server_info",
     "SlackIntegrationFields": ".fragments",
+    "StopRun": ".stop_run",
+    "StopRunInput": ".input_types",
+    "StopRunStopRun": ".stop_run",
     "SweepFields": ".fragments",
     "SweepFieldsProject": ".fragments",
     "Team": ".team",
@@ -1185,6 +1190,9 @@ __all__ = [
     "ServerInfo",
     "ServerInfoServerInfo",
     "SlackIntegrationFields",
+    "StopRun",
+    "StopRunInput",
+    "StopRunStopRun",
     "SweepFields",
     "SweepFieldsProject",
     "Team",

@@ -64,6 +64,7 @@ if TYPE_CHECKING:
         NotifyScriptableRunAlertInput,
         RedeliverInput,
         RegistryMembersInput,
+        StopRunInput,
         UnlinkArtifactInput,
         UpdateArtifactCollectionInput,
         UpdateArtifactInput,
@@ -112,6 +113,7 @@ if TYPE_CHECKING:
     from .runs_histories import RunsHistories
     from .sampled_history import SampledHistory
     from .server_info import ServerInfo
+    from .stop_run import StopRun
     from .team import Team
     from .trigger import Trigger
     from .trigger_deliveries import TriggerDeliveries
@@ -3402,6 +3404,23 @@ class GraphQLClient(BaseClient):
         )
         data = self.get_data(response)
         return DeleteRun.model_validate(data)
+
+    def stop_run(self, input: "StopRunInput", **kwargs: Any) -> "StopRun":
+        from .stop_run import StopRun
+
+        query = gql("""
+            mutation StopRun($input: StopRunInput!) {
+              stopRun(input: $input) {
+                success
+              }
+            }
+            """)
+        variables: dict[str, object] = {"input": input}
+        response = self.execute(
+            query=query, operation_name="StopRun", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return StopRun.model_validate(data)
 
     def upsert_sweep(self, input: "UpsertSweepInput", **kwargs: Any) -> "UpsertSweep":
         from .upsert_sweep import UpsertSweep

@@ -115,6 +115,12 @@ class LogHistoryInput(BaseModel):
     system_start: Optional[int] = Field(alias="systemStart", default=None)
 
 
+class StopRunInput(BaseModel):
+    id: str
+    "The run's id (Run.id)."
+    client_mutation_id: Optional[str] = Field(alias="clientMutationId", default=None)
+
+
 class DeleteRunInput(BaseModel):
     entity_name: Optional[str] = Field(alias="entityName", default=None)
     project_name: str = Field(alias="projectName")

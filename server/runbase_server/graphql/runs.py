@@ -328,6 +328,10 @@ class Run(RunFiles, RunArtifacts, RunSweep):
         return self.row.commit
 
     @strawberry.field
+    def stopped(self) -> bool:
+        return self.row.stop_requested
+
+    @strawberry.field
     def log_line_count(self) -> int:
         return self.row.console_line_count or 0
 
@@ -488,6 +492,18 @@ class DeleteRunPayload:
 
 
 @strawberry.input
+class StopRunInput:
+    id: strawberry.ID
+    client_mutation_id: str | None = strawberry.UNSET
+
+
+@strawberry.type
+class StopRunPayload:
+    success: bool
+    client_mutation_id: str | None
+
+
+@strawberry.input
 class UpdateRunInput:
     project_name: str
     run_name: str
@@ -609,6 +625,12 @@ class RunMutations:
             versions.delete_logged_by(ctx.session, ctx.viewer, run)
         runs.delete(ctx.session, run)
         return DeleteRunPayload(success=True)
+
+    @strawberry.mutation
+    def stop_run(self, info: Info, input: StopRunInput) -> StopRunPayload | None:
+        input = given(input)
+        runs.stop(info.context.session, info.context.viewer, input.id)
+        return StopRunPayload(success=True, client_mutation_id=input.client_mutation_id)
 
     @strawberry.mutation
     def update_run(self, info: Info, input: UpdateRunInput) -> UpdateRunPayload | None:

@@ -48,8 +48,10 @@ MAX_TOKENS = 2000  # per document, so parsing a request stays cheap
 
 
 # The features of W&B's server (by its names) that runbase has, as W&B's clients check them before using one:
-# the file connection's totalCount.
-FEATURES = ("TOTAL_COUNT_IN_FILE_CONNECTION",)
+# the file connection's totalCount, a project's artifact collection memberships by name, their files, and the
+# membership in linkArtifact's answer (older clients read versions and their files another way without them).
+FEATURES = ("TOTAL_COUNT_IN_FILE_CONNECTION", "PROJECT_ARTIFACT_COLLECTION_MEMBERSHIP",
+            "ARTIFACT_COLLECTION_MEMBERSHIP_FILES", "ARTIFACT_MEMBERSHIP_IN_LINK_ARTIFACT_RESPONSE")
 
 
 @strawberry.type

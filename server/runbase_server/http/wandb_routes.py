@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+from typing import Any
 
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -69,17 +70,18 @@ class WandbRoutes(StoreRoutes):
         credentials = sessions.Credentials.of(request, self.settings.public_url)
         p = request.path_params
 
-        def ingest(session: Session) -> None:
+        def ingest(session: Session) -> dict[str, Any]:
             viewer = sessions.viewer(session, credentials)
-            file_stream.ingest(session, viewer, p["entity"], p["project"], run_name=p["run"], body=body)
+            run = file_stream.ingest(session, viewer, p["entity"], p["project"], run_name=p["run"], body=body)
+            return file_stream.answer(run)
 
         try:
-            await run_in_threadpool(self.db.attempt, ingest)
+            answer = await run_in_threadpool(self.db.attempt, ingest)
         except sessions.REFUSALS as exc:
             return sessions.refusal(exc)
         except UserError as exc:
             return _user_error(exc)
-        return JSONResponse(file_stream.ANSWER)
+        return JSONResponse(answer)
 
     async def put_upload(self, request: Request) -> Response:
         """Store the body as the file the token names, for the user it names, if they may still write to the

@@ -10,8 +10,11 @@ request again after a dropped connection stores every row once:
 - output.log: console lines by number; a line sent again with other text replaces it (the client sends a
   progress bar's line again as it changes). The client starts each line with its time, after "ERROR " for
   stderr: that prefix is taken off, so the lines read back as runbase's SDK stores them, as printed;
-- complete (with exitcode): the run ends, finished for exit code 0 (or none), failed for another;
+- complete (with exitcode): the run ends, finished for exit code 0 (or none), failed for another, killed
+  when it was asked to stop (runs.stop);
 - preempting: the run says it is about to be preempted.
+
+A run its client ended that streams again was resumed (W&B's clients send no state then): it is running again.
 
 W&B's "uploaded" (files uploaded meanwhile) and "dropped" (lines the client gave up on) need nothing here."""
 
@@ -38,8 +41,13 @@ CONSOLE = "output.log"
 FILES = (HISTORY, SUMMARY, EVENTS, CONSOLE)
 IGNORED = ("uploaded", "dropped")
 PREFIX = re.compile(r"(?:ERROR )?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z? ")  # W&B's, on each console line
-# What W&B's server answers (no exit code asked of the client, no rate limits).
+# What W&B's server answers (no exit code asked of the client, no rate limits), with "stopped": true once the
+# run was asked to stop (stopRun): W&B's clients since 0.23.1 learn it so, older ones poll Run.stopped.
 ANSWER: dict[str, Any] = {"exitcode": None, "limits": {}}
+
+
+def answer(run: Run) -> dict[str, Any]:
+    return {**ANSWER, "stopped": True} if run.stop_requested else ANSWER
 
 
 def _lines(files: dict[str, Any], name: str) -> tuple[int, list[str]] | None:
@@ -115,6 +123,8 @@ def ingest(session: Session, viewer: Viewer, entity: str, project: str, *, run_n
         summary_replaces=True, system_start=None if events is None else events[0],
         system_text=None if events is None else _objects(EVENTS, *events))
     run = stored.run
+    if run.state in runs.FINAL_STATES and run.state not in runs.REVIVED and not body.get("complete"):
+        _change_state(session, run, "running")  # resumed: W&B's clients say so by streaming again, with no state
     for refused in stored.refused + stored.refused_system:
         log.warning("run %d: a file_stream row (step or number %d) was not stored: %s", run.id, refused.step,
                     refused.reason)

@@ -24,6 +24,8 @@ from ..tables import DOCUMENT_CODES, VALUE_KEY_PREFIX, Project, Run, User, decod
 
 STATES = ("running", "finished", "failed", "crashed", "killed", "preempting", "preempted")
 FINAL_STATES = ("finished", "failed", "crashed", "killed", "preempted")
+LIVE_STATES = ("running", "preempting")
+ENDED_BY_CLIENT = ("finished", "failed")  # by its exit code, as W&B's clients end a run
 # What a run that stops sending heartbeats becomes: a preempting run said it would go quiet (its machine is
 # being taken away), so its silence is a preemption, not a crash.
 SILENT_ENDS = {"running": "crashed", "preempting": "preempted"}
@@ -116,12 +118,31 @@ def upsert(session: Session, viewer: Viewer, fields: dict[str, Any], *,
     return run, inserted
 
 
+def by_id(session: Session, viewer: Viewer, run_id: object) -> Run:
+    """The run whose Run.id this is (W&B's clients name a run they made or read that way), for a viewer who
+    may read it."""
+    run = session.get(Run, row_id(run_id, "run"))
+    if run is None or not access.can_read_run(session, viewer, run):
+        raise NotFound(f"no run with id {run_id!r}")
+    return run
+
+
+def stop(session: Session, viewer: Viewer, run_id: object) -> Run:
+    """Ask a live run to stop, for a viewer who may write it (W&B's stopRun). Its client learns it from
+    Run.stopped or the file_stream's answer and ends the run, which change_state then records as killed. A run
+    that already ended is left as it is, as W&B leaves it."""
+    run = by_id(session, viewer, run_id)
+    access.require_project_writer(session, viewer, run.project)
+    if run.state in LIVE_STATES:
+        run.stop_requested = True
+        session.flush()
+    return run
+
+
 def _named_by_id(session: Session, viewer: Viewer, fields: dict[str, Any]) -> dict[str, Any]:
     """The fields with the entity, project and run id of the run whose Run.id is fields["id"] (W&B's clients
     name a run they made that way); names given besides must be that run's."""
-    run = session.get(Run, row_id(fields["id"], "run"))
-    if run is None or not access.can_read_run(session, viewer, run):
-        raise NotFound(f"no run with id {fields['id']!r}")
+    run = by_id(session, viewer, fields["id"])
     names = {"entity_name": run.project.entity.name, "model_name": run.project.name, "name": run.name}
     for key, value in names.items():
         if fields.get(key) is not None and fields[key] != value:
@@ -135,7 +156,8 @@ def _create(session: Session, viewer: Viewer, project: Project, name: str, field
     third of a creation's time): the run is built as a transient object, its columns inserted, and it joins
     the session as if loaded, so that what the request does with it next reads no row again."""
     run = Run(project=project, project_id=project.id, name=name, user_id=viewer.user_id, config={}, summary={},
-              tags=[], history_keys={}, state="running", history_line_count=0, console_line_count=0, system_line_count=0)
+              tags=[], history_keys={}, state="running", history_line_count=0, console_line_count=0, system_line_count=0,
+              stop_requested=False)
     _apply(run, fields)
     set_state(run, fields.get("state"), fields.get("exit_code"))
     run.created_at = run.heartbeat_at = utcnow()
@@ -202,8 +224,14 @@ def set_state(run: Run, state: str | None, exit_code: int | None = None) -> None
 def change_state(session: Session, run: Run, state: str | None, exit_code: int | None = None) -> bool:
     """Set a stored run's state; True if this call is the one that changed it, which is when its automations
     fire. The change is an UPDATE conditional on the state read, so of requests racing to finish a run (an SDK
-    resending, say) only one sees it change."""
+    resending, say) only one sees it change. A run asked to stop that its client then ends is killed; resuming
+    a run its client ended spends a stop asked before (a crashed run heard from again was only silent: its
+    client has yet to stop)."""
     before = run.state
+    if state in ENDED_BY_CLIENT and run.stop_requested:
+        state = "killed"
+    elif state in LIVE_STATES and before in FINAL_STATES and before not in REVIVED:
+        run.stop_requested = False
     if state is None or state == before:
         set_state(run, state, exit_code)
         return False

@@ -10,7 +10,13 @@ from collections.abc import Collection, Iterator, Mapping
 from itertools import chain
 from typing import TYPE_CHECKING, Any, cast
 
-from ..._generated.input_types import DeleteRunInput, UpdateArtifactInput, UpsertBucketInput, UseArtifactInput
+from ..._generated.input_types import (
+    DeleteRunInput,
+    StopRunInput,
+    UpdateArtifactInput,
+    UpsertBucketInput,
+    UseArtifactInput,
+)
 from ..._generated.runs_events import RunsEventsProject, RunsEventsProjectRunsEdgesNode
 from ..._generated.runs_histories import RunsHistoriesProject
 from ...config import from_wandb_shape, wandb_shaped
@@ -300,6 +306,11 @@ class Run:
             raise UsageError(f"delete_artifacts must be True or False, not {delete_artifacts!r}")
         self.client.delete_run(DeleteRunInput(entity_name=self.entity, project_name=self.project,
                                               run_name=self._id, delete_artifacts=delete_artifacts))
+
+    def stop(self) -> None:
+        """Ask the run to stop, as W&B's "Stop run" does: the process logging it (the official wandb client's)
+        ends it within its polling interval, killed. A run that already ended is left as it is."""
+        self.client.stop_run(StopRunInput(id=self.storage_id))
 
     def wait_until_finished(self, poll_seconds: float = 1.0) -> None:
         while self.load(force=True)["state"] in LIVE_STATES:
