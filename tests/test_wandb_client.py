@@ -39,8 +39,6 @@ from official_client import (  # noqa: F401 - release: a fixture
 
 # What the client asks that runbase does not answer yet, and why; anything else it sends must be answered.
 NOT_ANSWERED = {
-    "OrganizationCoreWeaveOrganizationID": "Entity.organization: W&B organizations come with the artifacts slice; "
-                                           "the client goes on without it",
     "POST /sdk/otel/v1/metrics": "the client's own telemetry: a 404 tells it the server takes none, as it expects",
 }
 CONFIG = {"lr": 0.01, "layers": [64, 32], "optimizer": {"name": "adam", "beta": 0.9}}
