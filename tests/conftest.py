@@ -266,6 +266,12 @@ class Server:
                          .bytes())
         return (self.data_dir / "blobs" / digest[:2] / digest[2:4] / digest).read_bytes()
 
+    def secret_key(self) -> dict[str, str]:
+        """The settings another server needs to share this one's database: its secret key (made in its data
+        dir, as none was given), which seals integration secrets and signs upload URLs."""
+        key = self.extra_env.get("RUNBASE_SECRET_KEY") or (self.data_dir / "secret.key").read_text().strip()
+        return {"RUNBASE_SECRET_KEY": key}
+
     def graphql(self, query: str, variables: dict[str, Any] | None = None, key: str | None = None) -> dict[str, Any]:
         response = httpx.post(f"{self.url}/graphql", json={"query": query, "variables": variables or {}},
                               headers={"Authorization": f"Bearer {key or self.key}"}, timeout=60)

@@ -26,8 +26,12 @@ def test_health(server: Server) -> None:
 
 
 def test_two_servers_starting_together_on_one_postgres(postgres: PostgresDatabases, tmp_path: Path) -> None:
+    """They share the secret key, as servers sharing a database must; one with a key of its own is refused."""
+    from cryptography.fernet import Fernet
+
     url = postgres.create()
-    servers = [Server(tmp_path / f"s{i}", url) for i in range(2)]
+    shared = {"RUNBASE_SECRET_KEY": Fernet.generate_key().decode()}
+    servers = [Server(tmp_path / f"s{i}", url, shared) for i in range(2)]
     errors: list[BaseException] = []
 
     def start(srv: Server) -> None:
@@ -47,6 +51,12 @@ def test_two_servers_starting_together_on_one_postgres(postgres: PostgresDatabas
             assert srv.graphql("{ viewer { username } }")["data"]["viewer"]["username"] == "admin"
         created = sum("created user 'admin'" in srv.log.read_text() for srv in servers)
         assert created == 1
+        odd = Server(tmp_path / "odd", url)  # its key is made in its data dir
+        with pytest.raises(RuntimeError, match="server exited"):
+            odd.start()
+        said = odd.log.read_text()
+        assert "Traceback" not in said and said.splitlines()[-1].startswith("runbase: error: this server's secret key")
+        assert "RUNBASE_SECRET_KEY" in said and "runbase admin forget-secret-key" in said
     finally:
         for srv in servers:
             srv.stop()
