@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -297,6 +298,24 @@ class Server:
         result = self.graphql("mutation($u: String!) { generateApiKey(input: {userName: $u}) { key } }",
                               {"u": username})
         return result["data"]["generateApiKey"]["key"]
+
+
+def start_together(servers: list[Server]) -> None:
+    """Start the servers at once, as a deployment does; fails once all of them tried, if any failed."""
+    failed: list[BaseException] = []
+
+    def start(server: Server) -> None:
+        try:
+            server.start()
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            failed.append(exc)
+
+    threads = [threading.Thread(target=start, args=(server,)) for server in servers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failed, failed
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])

@@ -358,6 +358,25 @@ def test_secrets_are_encrypted_at_rest_and_a_rotated_key_takes_over(own_server: 
     assert failed["status"] == "FAILED" and "cannot be decrypted" in failed["error"]
 
 
+def test_the_database_keeps_which_key_its_servers_share(tmp_path: Path) -> None:
+    """What servers starting together meet (the command's own check reports the usual case in one line)."""
+    from runbase_server.automations.sealing import SecretBox, WrongKey, agree_on_key
+    from runbase_server.database import make_engine, upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'keys.db'}")
+    upgrade(engine)
+    old, new, other = (Fernet.generate_key().decode() for _ in range(3))
+    with engine.begin() as connection:
+        agree_on_key(connection, SecretBox(old))  # the first start records its key
+        with pytest.raises(WrongKey, match="RUNBASE_SECRET_KEY"):
+            agree_on_key(connection, SecretBox(other))
+        agree_on_key(connection, SecretBox(new, (old,)))  # a rotation: the new key is recorded
+        agree_on_key(connection, SecretBox(new))
+        with pytest.raises(WrongKey):
+            agree_on_key(connection, SecretBox(old))
+    engine.dispose()
+
+
 def test_plaintext_secrets_of_an_older_database_are_encrypted_by_the_migration(
         backend: str, tmp_path: Path, request: pytest.FixtureRequest, hook: WebhookReceiver) -> None:
     from alembic import command

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from conftest import PostgresDatabases, Server
+from conftest import PostgresDatabases, Server, start_together
 
 
 def test_restart_keeps_data_and_migrates_in_place(fresh_server: Server) -> None:
@@ -32,21 +31,8 @@ def test_two_servers_starting_together_on_one_postgres(postgres: PostgresDatabas
     url = postgres.create()
     shared = {"RUNBASE_SECRET_KEY": Fernet.generate_key().decode()}
     servers = [Server(tmp_path / f"s{i}", url, shared) for i in range(2)]
-    errors: list[BaseException] = []
-
-    def start(srv: Server) -> None:
-        try:
-            srv.start()
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=start, args=(srv,)) for srv in servers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
     try:
-        assert not errors, errors
+        start_together(servers)
         for srv in servers:
             assert srv.graphql("{ viewer { username } }")["data"]["viewer"]["username"] == "admin"
         created = sum("created user 'admin'" in srv.log.read_text() for srv in servers)

@@ -221,8 +221,8 @@ def serve(args: argparse.Namespace,
         _check_data_dir(settings.data_dir)
         if not settings.database_url:
             _check_database(settings.resolved_database_url())
-        _check_secret_key(settings)
         _check_blob_store(settings)
+        _check_secret_key(settings)  # last: it makes the data dir's key when none is given
     except StartupError as exc:
         print(f"runbase: error: {exc}", file=sys.stderr)
         return 2
