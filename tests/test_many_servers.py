@@ -38,6 +38,7 @@ PROJECT = "many"
 STEPS = 3000
 WORKERS = 3
 SCHEDULE_SECONDS = 2
+KILLS = 2  # servers killed and restarted during the test
 SERVER_ENV = {
     "RUNBASE_HEARTBEAT_TIMEOUT_SECONDS": "6",  # the SDK's heartbeat is 0.5 s: only the killed run goes silent
     "RUNBASE_BLOB_GC_INTERVAL_SECONDS": "1",  # housekeeping turns all along, each by one server
@@ -217,10 +218,13 @@ def test_three_servers_lose_nothing_and_do_nothing_twice(postgres: PostgresDatab
             assert all((got / path.name).read_bytes() == path.read_bytes() for path in sent_files)
         assert reader.run("doomed", project=PROJECT)["state"] == "crashed"
 
-        # Each delivery sent once; one crash delivery; the schedule fired once per due time, on its grid.
+        # Each delivery sent once; one crash delivery; the schedule fired once per due time, on its grid. A
+        # server killed in the instant of a send may have sent it before it could record so, and the delivery
+        # goes again under the same id (receivers deduplicate on it): at most one such repeat per kill.
         received = [request for request in hook.requests if request.json["kind"] in ("crash", "schedule")]
-        assert Counter(request.headers[DELIVERY_HEADER] for request in received) == Counter(
-            delivery["id"] for delivery in sent)
+        arrivals = Counter(request.headers[DELIVERY_HEADER] for request in received)
+        assert set(arrivals) == {delivery["id"] for delivery in sent}
+        assert sum(arrivals.values()) - len(arrivals) <= KILLS, arrivals
         assert {delivery["status"] for delivery in sent} == {"SUCCEEDED"}
         ends = [request.json["end"] for request in received if request.json["kind"] == "schedule"]
         assert len(ends) == len(fired) >= 3 and len(set(ends)) == len(ends)
