@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -270,6 +271,12 @@ class Server:
                          .bytes())
         return (self.data_dir / "blobs" / digest[:2] / digest[2:4] / digest).read_bytes()
 
+    def secret_key(self) -> dict[str, str]:
+        """The settings another server needs to share this one's database: its secret key (made in its data
+        dir, as none was given), which seals integration secrets and signs upload URLs."""
+        key = self.extra_env.get("RUNBASE_SECRET_KEY") or (self.data_dir / "secret.key").read_text().strip()
+        return {"RUNBASE_SECRET_KEY": key}
+
     def graphql(self, query: str, variables: dict[str, Any] | None = None, key: str | None = None) -> dict[str, Any]:
         response = httpx.post(f"{self.url}/graphql", json={"query": query, "variables": variables or {}},
                               headers={"Authorization": f"Bearer {key or self.key}"}, timeout=60)
@@ -295,6 +302,24 @@ class Server:
         result = self.graphql("mutation($u: String!) { generateApiKey(input: {userName: $u}) { key } }",
                               {"u": username})
         return result["data"]["generateApiKey"]["key"]
+
+
+def start_together(servers: list[Server]) -> None:
+    """Start the servers at once, as a deployment does; fails once all of them tried, if any failed."""
+    failed: list[BaseException] = []
+
+    def start(server: Server) -> None:
+        try:
+            server.start()
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            failed.append(exc)
+
+    threads = [threading.Thread(target=start, args=(server,)) for server in servers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failed, failed
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])

@@ -363,7 +363,7 @@ def test_two_servers_send_each_delivery_once(postgres: Any, tmp_path: Path, hook
     url = postgres.create()
     env = {"RUNBASE_AUTOMATION_RATE_LIMIT": "1000", "RUNBASE_DELIVERY_CONCURRENCY": "4"}
     first = Server(tmp_path / "a", url, env).start()
-    second = Server(tmp_path / "b", url, env).start()
+    second = Server(tmp_path / "b", url, {**env, **first.secret_key()}).start()
     try:
         project = "twins"
         automation = _state_trigger(first, project, hook)

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import sqlite3
 import stat
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -343,6 +345,36 @@ def test_secrets_are_encrypted_at_rest_and_a_rotated_key_takes_over(own_server: 
     del own_server.extra_env["RUNBASE_SECRET_KEY_PREVIOUS"]  # the old key is no longer needed
     own_server.start()
     delivered()
+    own_server.stop()
+    own_server.extra_env["RUNBASE_SECRET_KEY"] = Fernet.generate_key().decode()  # not the database's key
+    with pytest.raises(RuntimeError, match="not the one this database was used with"):
+        own_server.start()
+    database = ["--database-url", own_server.database_url] if own_server.database_url else []
+    forgot = subprocess.run([sys.executable, "-m", "runbase.cli", "admin", "forget-secret-key", "--data-dir",
+                             str(own_server.data_dir), *database], capture_output=True, text=True, timeout=60)
+    assert forgot.returncode == 0 and "next server to start records its own" in forgot.stderr, forgot.stderr
+    own_server.start()  # the key the database was used with is lost: what it sealed cannot be read
+    failed = fire(own_server, hook_id)
+    assert failed["status"] == "FAILED" and "cannot be decrypted" in failed["error"]
+
+
+def test_the_database_keeps_which_key_its_servers_share(tmp_path: Path) -> None:
+    """What servers starting together meet (the command's own check reports the usual case in one line)."""
+    from runbase_server.automations.sealing import SecretBox, WrongKey, agree_on_key
+    from runbase_server.database import make_engine, upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'keys.db'}")
+    upgrade(engine)
+    old, new, other = (Fernet.generate_key().decode() for _ in range(3))
+    with engine.begin() as connection:
+        agree_on_key(connection, SecretBox(old))  # the first start records its key
+        with pytest.raises(WrongKey, match="RUNBASE_SECRET_KEY"):
+            agree_on_key(connection, SecretBox(other))
+        agree_on_key(connection, SecretBox(new, (old,)))  # a rotation: the new key is recorded
+        agree_on_key(connection, SecretBox(new))
+        with pytest.raises(WrongKey):
+            agree_on_key(connection, SecretBox(old))
+    engine.dispose()
 
 
 def test_plaintext_secrets_of_an_older_database_are_encrypted_by_the_migration(

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from conftest import PostgresDatabases, Server
+from conftest import PostgresDatabases, Server, start_together
 
 
 def test_restart_keeps_data_and_migrates_in_place(fresh_server: Server) -> None:
@@ -26,27 +25,24 @@ def test_health(server: Server) -> None:
 
 
 def test_two_servers_starting_together_on_one_postgres(postgres: PostgresDatabases, tmp_path: Path) -> None:
+    """They share the secret key, as servers sharing a database must; one with a key of its own is refused."""
+    from cryptography.fernet import Fernet
+
     url = postgres.create()
-    servers = [Server(tmp_path / f"s{i}", url) for i in range(2)]
-    errors: list[BaseException] = []
-
-    def start(srv: Server) -> None:
-        try:
-            srv.start()
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=start, args=(srv,)) for srv in servers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    shared = {"RUNBASE_SECRET_KEY": Fernet.generate_key().decode()}
+    servers = [Server(tmp_path / f"s{i}", url, shared) for i in range(2)]
     try:
-        assert not errors, errors
+        start_together(servers)
         for srv in servers:
             assert srv.graphql("{ viewer { username } }")["data"]["viewer"]["username"] == "admin"
         created = sum("created user 'admin'" in srv.log.read_text() for srv in servers)
         assert created == 1
+        odd = Server(tmp_path / "odd", url)  # its key is made in its data dir
+        with pytest.raises(RuntimeError, match="server exited"):
+            odd.start()
+        said = odd.log.read_text()
+        assert "Traceback" not in said and said.splitlines()[-1].startswith("runbase: error: this server's secret key")
+        assert "RUNBASE_SECRET_KEY" in said and "runbase admin forget-secret-key" in said
     finally:
         for srv in servers:
             srv.stop()

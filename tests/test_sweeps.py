@@ -289,7 +289,7 @@ def test_agents_of_two_servers_sharing_one_postgresql_split_a_grid(
     """Suggestions are claimed in the database, so agents asking different servers never get the same one."""
     if backend != "postgresql":
         pytest.skip("several servers share a database on PostgreSQL")
-    second = Server(tmp_path / "second", server.database_url).start()
+    second = Server(tmp_path / "second", server.database_url, server.secret_key()).start()
     try:
         project = _project()
         sweep_id = wandb.sweep(GRID_12, project=project)

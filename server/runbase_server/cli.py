@@ -13,8 +13,12 @@ import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .settings import ServerSettings, check_blob_store
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 
@@ -77,6 +81,11 @@ def add_admin_arguments(parser: argparse.ArgumentParser) -> None:
     key.add_argument("username", nargs="?", default="admin", help="whose key")
     key.add_argument("--description", default="issued with runbase admin new-key", help="the key's description")
     _database_arguments(key)
+    forget = tasks.add_parser(
+        "forget-secret-key", formatter_class=HelpFormatter,
+        help="when the servers' secret key is lost for good: let the next server to start record its own "
+             "(integration secrets sealed with the lost key stay unreadable: enter them again)")
+    _database_arguments(forget)
 
 
 def _database_url(url: str) -> str:
@@ -159,6 +168,23 @@ def _check_blob_store(settings: ServerSettings) -> None:
         raise StartupError(f"cannot use the blob store {store.describe()}: {reason(exc)}") from None
 
 
+def _check_secret_key(settings: ServerSettings) -> None:
+    """The key must be the one the database was used with (servers sharing it share the key): one line here,
+    where the server's start would fail with a traceback."""
+    from sqlalchemy import create_engine
+
+    from .automations import sealing
+
+    engine = create_engine(settings.resolved_database_url())
+    try:
+        with engine.connect() as connection:
+            problem = sealing.key_problem(connection, sealing.box_for(settings))
+    finally:
+        engine.dispose()
+    if problem:
+        raise StartupError(problem)
+
+
 def _settings(args: argparse.Namespace) -> ServerSettings:
     try:
         settings = ServerSettings()
@@ -196,6 +222,7 @@ def serve(args: argparse.Namespace,
         if not settings.database_url:
             _check_database(settings.resolved_database_url())
         _check_blob_store(settings)
+        _check_secret_key(settings)  # last: it makes the data dir's key when none is given
     except StartupError as exc:
         print(f"runbase: error: {exc}", file=sys.stderr)
         return 2
@@ -218,14 +245,37 @@ def serve(args: argparse.Namespace,
     return 0
 
 
-def admin(args: argparse.Namespace) -> int:
-    """`runbase admin new-key USER`: whoever runs the server has its database, so may mint a key."""
-    from sqlalchemy import inspect
-
+def _new_key(session: Session, args: argparse.Namespace) -> tuple[str, str | None]:
     from .auth import new_key, store_key
-    from .database import Database
     from .errors import NotFound
     from .users import get_user
+
+    try:
+        user = get_user(session, args.username)
+    except NotFound as exc:
+        raise StartupError(str(exc)) from None
+    key = new_key()
+    store_key(session, user, key, args.description)
+    return f"new API key for {args.username!r} (shown once):", key
+
+
+def _forget_secret_key(session: Session, _args: argparse.Namespace) -> tuple[str, str | None]:
+    from .automations import sealing
+
+    sealing.forget_key(session.connection())
+    return "forgot which secret key this database was used with: the next server to start records its own", None
+
+
+ADMIN_TASKS: dict[str, Callable[[Session, argparse.Namespace], tuple[str, str | None]]] = {
+    "new-key": _new_key, "forget-secret-key": _forget_secret_key}
+
+
+def admin(args: argparse.Namespace) -> int:
+    """`runbase admin TASK`: whoever runs the server has its database, so may mint a key (a lost admin key) or
+    forget which secret key the servers use (a lost secret key)."""
+    from sqlalchemy import inspect
+
+    from .database import Database
 
     try:
         settings = _settings(args)
@@ -238,17 +288,13 @@ def admin(args: argparse.Namespace) -> int:
             if not inspect(db.engine).has_table("users"):
                 raise StartupError("that database has no runbase tables: start `runbase server` on it first")
             with db.session() as session:
-                try:
-                    user = get_user(session, args.username)
-                except NotFound as exc:
-                    raise StartupError(str(exc)) from None
-                key = new_key()
-                store_key(session, user, key, args.description)
+                said, shown = ADMIN_TASKS[args.task](session, args)
         finally:
             db.dispose()
     except StartupError as exc:
         print(f"runbase: error: {exc}", file=sys.stderr)
         return 2
-    print(f"runbase: new API key for {args.username!r} (shown once):", file=sys.stderr)
-    print(key, flush=True)
+    print(f"runbase: {said}", file=sys.stderr)
+    if shown is not None:
+        print(shown, flush=True)
     return 0

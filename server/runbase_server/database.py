@@ -84,7 +84,7 @@ def insert_or_ignore(session: Session, table: Table, values: dict[str, object], 
     session.execute(dialect.insert(table).values(values).on_conflict_do_nothing(index_elements=list(keys)))
 
 
-STARTUP_LOCK = 0x72756E62  # any constant shared by every runbase server
+STARTUP_LOCK = 0x72756E62  # any constant shared by every runbase server; jobs.py numbers its locks after it
 
 
 def upgrade(engine: Engine, *, secret_keys: tuple[str, ...] = (), then: Callable[[Connection], None] | None = None
@@ -146,6 +146,29 @@ class Database:
             if number == ATTEMPTS or again is None or not again(answer):
                 return answer
         raise AssertionError("unreachable: the last attempt returns or raises")
+
+    @contextmanager
+    def exclusive(self, lock: int) -> Iterator[bool]:
+        """Whether this server holds `lock` through the block, where no other server sharing the database
+        can: a PostgreSQL advisory lock, taken without waiting and held by a connection of its own (it goes
+        with the connection, so a server that dies holds nothing). On SQLite always true: one server per
+        database is the supported mode there."""
+        if self.dialect != "postgresql":
+            yield True
+            return
+        connection = self.engine.connect()
+        try:
+            taken = bool(connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": lock}))
+            connection.commit()
+            yield taken
+            if taken:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": lock})
+                connection.commit()
+                taken = False
+        finally:
+            if taken:  # the block failed: the lock must not stay with a connection the pool hands out again
+                connection.invalidate()
+            connection.close()
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -511,6 +511,17 @@ class AlertSent(Base):
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class ServerState(Base):
+    """Facts every server sharing the database agrees on: the secret key's fingerprint (sealing.py), when a
+    periodic job last ran to its end (jobs.py)."""
+
+    __tablename__ = "server_state"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class BlobHolder(Base):
     """A user who has proven to hold a blob's contents by uploading them. Blobs are stored once, but only a
     holder may attach one to a run: knowing a digest must not be enough to read another project's file."""

@@ -7,27 +7,38 @@ The key is RUNBASE_SECRET_KEY, or else `secret.key` in the data dir, made on
 first start with mode 0600. Rotation: make a new key, set it as
 RUNBASE_SECRET_KEY and the old one in RUNBASE_SECRET_KEY_PREVIOUS; at start the
 server re-encrypts every stored secret under the new key, after which the old
-one can be dropped. Servers sharing a database must share the key."""
+one can be dropped.
+
+Servers sharing a database must share the key: it also signs upload URLs (runs/uploads.py), which any server
+may be asked to check. The database keeps the key's fingerprint (an HMAC, which tells nothing of the key), so
+a server with another key refuses to start instead of failing deliveries and uploads one by one."""
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import hmac
 import logging
 import os
 import time
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from sqlalchemy import select
+from sqlalchemy import Connection, delete, inspect, insert, select
 from sqlalchemy.orm import Session
 
 from ..settings import ServerSettings, of_session
-from ..tables import Integration
+from ..tables import Integration, ServerState, utcnow
 
 log = logging.getLogger("runbase.secrets")
 PREFIX = "fernet:"  # tells a sealed value from a plaintext one written before encryption
 KEY_FILE = "secret.key"
 COLUMNS = ("url", "secret", "access_token", "bot_token")  # Integration columns that may hold a secret
+FINGERPRINT = "secret key fingerprint"  # its ServerState row
+
+
+class WrongKey(Exception):
+    """This server's secret key is not the one the database was used with."""
 
 
 class Unreadable(Exception):
@@ -103,6 +114,43 @@ def box_for(settings: ServerSettings) -> SecretBox:
 
 def box_of(session: Session) -> SecretBox:
     return box_for(of_session(session.info))
+
+
+def fingerprint(key: str) -> str:
+    return hmac.new(key.encode(), b"runbase: which secret key this is", hashlib.sha256).hexdigest()
+
+
+def key_problem(connection: Connection, box: SecretBox) -> str | None:
+    """Why this server may not use its keys on the database; None when the database was used with one of them
+    (the current key, or a previous one during a rotation) or with none yet."""
+    if not inspect(connection).has_table(ServerState.__tablename__):  # new, or older than the fingerprint
+        return None
+    recorded = connection.scalar(select(ServerState.value).where(ServerState.name == FINGERPRINT))
+    if recorded is None or recorded in {fingerprint(key) for key in box.keys}:
+        return None
+    return ("this server's secret key (RUNBASE_SECRET_KEY, else secret.key in its data dir) is not the one this "
+            "database was used with; every server sharing a database needs the same key (it seals integration "
+            "secrets and signs upload URLs): give it as RUNBASE_SECRET_KEY (with the old one in "
+            "RUNBASE_SECRET_KEY_PREVIOUS to change keys); if that key is lost for good, "
+            "`runbase admin forget-secret-key`")
+
+
+def agree_on_key(connection: Connection, box: SecretBox) -> None:
+    """Record the current key's fingerprint (at each start, under the startup lock, so servers starting
+    together agree), after refusing keys the database was not used with (WrongKey)."""
+    problem = key_problem(connection, box)
+    if problem:
+        raise WrongKey(problem)
+    current = fingerprint(box.keys[0])
+    if connection.scalar(select(ServerState.value).where(ServerState.name == FINGERPRINT)) != current:
+        forget_key(connection)
+        connection.execute(insert(ServerState).values(name=FINGERPRINT, value=current, updated_at=utcnow()))
+
+
+def forget_key(connection: Connection) -> None:
+    """For a key that is lost for good: the next server to start records its own (the secrets sealed with the
+    lost one stay unreadable; their integrations need them entered again)."""
+    connection.execute(delete(ServerState).where(ServerState.name == FINGERPRINT))
 
 
 def reseal_all(session: Session, box: SecretBox) -> int:

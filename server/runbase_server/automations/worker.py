@@ -20,7 +20,7 @@ from datetime import timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from .. import __version__
+from .. import __version__, jobs
 from ..database import Database
 from ..settings import ServerSettings
 from ..tables import Delivery, Integration, utcnow
@@ -142,11 +142,16 @@ class DeliveryWorker:
             self.wake.set()
 
     def _prune(self) -> None:
+        """Hourly over all servers sharing the database (jobs.in_turn); this server asks hourly too."""
         if time.monotonic() - self.pruned_at < PRUNE_SECONDS:
             return
         self.pruned_at = time.monotonic()
-        with self.db.session() as session:
-            outbox.prune(session, utcnow() - timedelta(days=self.settings.delivery_retention_days))
+
+        def prune() -> None:
+            with self.db.session() as session:
+                outbox.prune(session, utcnow() - timedelta(days=self.settings.delivery_retention_days))
+
+        jobs.in_turn(self.db, jobs.DELIVERY_PRUNING, prune, every=PRUNE_SECONDS)
 
     def _dispatch(self) -> None:
         free = 0

@@ -3,14 +3,12 @@ history_routes.py), /api/session and the web app's pages, GraphiQL at GET /graph
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import functools
 import json
 import logging
 import sys
 from collections.abc import AsyncIterator, Iterator
-from datetime import timedelta
 from typing import Any, NamedTuple
 
 from graphql import (
@@ -36,10 +34,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from strawberry.types import ExecutionResult
 
-from .. import demo, users
-from ..artifacts import blobs, stores, versions
+from .. import demo, jobs, users
 from ..auth import KEY_CACHE, KeyCache
-from ..automations import outbox
+from ..automations import outbox, sealing
 from ..automations.worker import DeliveryWorker
 from ..database import ATTEMPTS, Database, Unavailable, upgrade
 from ..documents import bad_character, loads_exact
@@ -47,7 +44,6 @@ from ..errors import error_response, format_error, is_race
 from ..graphql.base import Context
 from ..graphql.schema import MAX_TOKENS, build
 from ..pagination import AnswerBudget, list_too_long
-from ..runs import runs
 from ..settings import SESSION_KEY, ServerSettings
 from ..web import sessions
 from ..web.pages import Pages
@@ -284,43 +280,6 @@ def unavailable(exc: Unavailable) -> JSONResponse:
     return error_response(str(exc), "SERVICE_UNAVAILABLE", 503)
 
 
-async def _mark_crashed_runs(db: Database, timeout: int, worker: DeliveryWorker) -> None:
-    period = max(1.0, min(30.0, timeout / 4))
-
-    def sweep() -> None:
-        with db.session() as session:
-            if runs.mark_crashed(session, timedelta(seconds=timeout)):
-                worker.notify()
-
-    while True:
-        await asyncio.sleep(period)
-        try:
-            await run_in_threadpool(sweep)
-        except Exception:  # keep sweeping; one failed pass is not fatal
-            log.exception("marking crashed runs failed")
-
-
-async def _housekeep(db: Database, settings: ServerSettings) -> None:
-    """Delete artifact versions past their TTL, then the blobs nothing uses any more (in that order:
-    expiry removes the manifest entries that garbage collection counts as uses)."""
-    store = stores.store_for(settings)
-
-    def expire() -> int:
-        with db.session() as session:
-            return versions.expire(session)
-
-    while True:
-        await asyncio.sleep(settings.blob_gc_interval_seconds)
-        try:
-            expired = await run_in_threadpool(expire)
-            collected = await run_in_threadpool(blobs.collect_garbage, db, store, settings.blob_gc_grace_seconds)
-        except Exception:  # try again next time; nothing is lost by waiting
-            log.exception("housekeeping (artifact TTLs, unused blobs) failed")
-        else:
-            if expired or collected:
-                log.info("deleted %d expired artifact versions and %d unused blobs", expired, collected)
-
-
 def create_app(settings: ServerSettings | None = None, show_demo: demo.Demo | None = None) -> Starlette:
     """The server; `show_demo` (what `--demo` runs, given by the command) runs once it is up."""
     settings = settings or ServerSettings()
@@ -333,6 +292,7 @@ def create_app(settings: ServerSettings | None = None, show_demo: demo.Demo | No
         created: list[str] = []
 
         def bootstrap(connection: Connection) -> None:
+            sealing.agree_on_key(connection, worker.box)
             with Session(bind=connection) as session:
                 key = users.bootstrap_admin(session, settings.admin_api_key)
                 session.flush()
@@ -348,9 +308,7 @@ def create_app(settings: ServerSettings | None = None, show_demo: demo.Demo | No
                   "`runbase admin new-key admin` issues another)", file=sys.stderr, flush=True)
         if show_demo is not None:
             demo.start(db, show_demo)
-        tasks = [asyncio.create_task(_mark_crashed_runs(db, settings.heartbeat_timeout_seconds, worker))]
-        if settings.blob_gc_interval_seconds > 0:
-            tasks.append(asyncio.create_task(_housekeep(db, settings)))
+        tasks = jobs.start(db, settings, worker.notify)
         worker.start()
         try:
             yield
