@@ -211,7 +211,7 @@ HUNG_SERVER = """
     run.log({{"loss": 1.0}})
     time.sleep(0.5)  # sent, or the sender is stuck sending it
     run.log({{"loss": 2.0}})
-    threading.Timer(1.0, os.kill, (os.getpid(), signal.{signal})).start()
+    threading.Timer(3.0, os.kill, (os.getpid(), signal.{signal})).start()  # finish() under way, even on a busy machine
     {end}
 """
 
