@@ -1,6 +1,6 @@
 """The access matrix, against real servers on SQLite and PostgreSQL: for every kind of object (entity, team
 membership, project private and public, run, run file, run groups, history columns, the official client's file
-stream and run file upload URLs, sweep, sweep agent, artifact version,
+stream and run file upload URLs, direct uploads, sweep, sweep agent, artifact version,
 collection, registry of organization and restricted visibility, integration, automation, delivery, and through a
 browser's sign-in session: its own session, runs, run files, history columns, and no API key or team member made
 through it, nor a registry member or another user's team), every role (owner, team admin, member, viewer, outsider, anonymous) and every action that applies
@@ -54,6 +54,9 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     # a version's place in its sequence as W&B's client reads it, and its files' signed download URLs there
     ("version membership", "read"): MEMBERS, ("artifact file download URL", "read"): MEMBERS,
     ("console", "read"): MEMBERS,  # a run's console output, its tail and its pages
+    # starting a direct upload to the object store (answered "none here" on this local-disk server, after the
+    # key is checked); resuming and completing one is its starter's alone (test_direct_transfers.py)
+    ("direct upload", "create"): SIGNED_IN,
     ("sweep", "read"): MEMBERS, ("sweep", "list"): MEMBERS, ("sweep", "create"): WRITERS,
     ("sweep", "write"): WRITERS, ("sweep", "agent"): WRITERS,  # pausing it; running an agent for it
     ("sweep agent", "write"): WRITERS,  # its heartbeat, by id: hidden ones answer as missing
@@ -266,6 +269,15 @@ def _file(world: World, role: str) -> bool:
     return response.status_code == 200
 
 
+def _direct_upload(world: World, role: str) -> bool:
+    key = world.keys[role]
+    response = httpx.post(f"{world.server.url}/files/direct/uploads", json={"sha256": "0" * 64, "size": 1,
+                                                                            "parts": ["0" * 64]},
+                          headers={} if key is None else {"Authorization": f"Bearer {key}"})
+    assert response.status_code in (401, 409), response.text
+    return response.status_code == 409
+
+
 def _file_stream(world: World, role: str, browser: bool = False) -> bool:
     """As the official client sends it (HTTP Basic, the key as password), or from the role's browser session
     with its CSRF token; a request with nothing in it is a heartbeat. Refused as missing to those who may not
@@ -466,6 +478,7 @@ CELLS: dict[tuple[str, str], Check] = {
                             "systemRows": '[{"cpu": 1.5, "_timestamp": 1.0, "_runtime": 1.0}]',
                             "systemStart": ROLES.index(r)}}),
     ("file stream", "write"): _file_stream,
+    ("direct upload", "create"): _direct_upload,
     ("run file upload URL", "create"): _mutation(CREATE_RUN_FILES, lambda w, r: {"t": w.team, "f": [f"made-{r}"]}),
     ("run file upload URL", "write"): _upload,
     ("artifact upload URL", "write"): _artifact_upload,

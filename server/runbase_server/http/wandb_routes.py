@@ -159,10 +159,10 @@ class WandbRoutes(StoreRoutes):
             if entry is not None:
                 if entry.sha256 is None:
                     raise UserError(f"file {entry.path!r} is a reference to {entry.ref}, not stored on this server")
-                return await self._blob(request, entry.sha256, attachment=entry.path)
+                return await self._blob(request, entry.sha256, entry.composite, attachment=entry.path)
             missing = await run_in_threadpool(self.db.attempt, lambda session: versions.without_md5(
                 session, self._download_version(session, grant)))
-            sums = {sha256: await self._md5_of(sha256) for sha256 in missing}
+            sums = {sha256: await self._md5_of(name) for sha256, name in missing.items()}
             body = await run_in_threadpool(self.db.attempt, lambda session: manifests.render(versions.record_md5(
                 session, self._download_version(session, grant), sums), grant.artifact_id))
         except UserError as exc:
@@ -185,8 +185,8 @@ class WandbRoutes(StoreRoutes):
             raise NotFound(f"no file {grant.path!r} in artifact {grant.artifact_id}")
         return entry
 
-    async def _md5_of(self, sha256: str) -> str:
+    async def _md5_of(self, name: str) -> str:
         md5 = hashlib.md5(usedforsecurity=False)
-        async for chunk in self.store.read(sha256):
+        async for chunk in self.store.read(name):
             md5.update(chunk)
         return base64.b64encode(md5.digest()).decode()
