@@ -181,11 +181,12 @@ class ServerSettings:
         default_factory=lambda: os.environ.get("RUNBASE_S3_SECRET_ACCESS_KEY") or None, repr=False)
     # Direct transfers (artifacts/direct_uploads.py): with an object store and static credentials, the SDK sends
     # and fetches files of at least 2 MiB straight to and from the store through presigned URLs, valid this
-    # long, in parts of this size (S3 wants at least 5 MiB; the last part may be smaller). Off: every byte
-    # goes through the server, as with the local disk.
+    # long, in parts of this size (S3 wants at least 5 MiB but for the last part; 8 MiB, as the AWS CLI sends
+    # and the server's own multipart uploads, also bounds what a cut connection loses). Off: every byte goes
+    # through the server, as with the local disk.
     direct_transfers: bool = field(default_factory=lambda: _env_flag("RUNBASE_DIRECT_TRANSFERS", True))
     direct_part_bytes: int = field(
-        default_factory=lambda: _env_int("RUNBASE_DIRECT_PART_BYTES", 64 * 1024**2, minimum=5 * 1024**2))
+        default_factory=lambda: _env_int("RUNBASE_DIRECT_PART_BYTES", 8 * 1024**2, minimum=5 * 1024**2))
     direct_url_seconds: int = field(default_factory=lambda: _env_int("RUNBASE_DIRECT_URL_SECONDS", 900))
     # Rows (runs, versions, history rows, samples, files, ...) one GraphQL request may return in all.
     max_answer_rows: int = field(default_factory=lambda: _env_int("RUNBASE_MAX_ANSWER_ROWS", 1_000_000, minimum=100))

@@ -1,5 +1,7 @@
 """Content-addressed blob storage: file contents stored once by SHA-256, whoever uploads them,
-and usable only by the users who uploaded them (`holds`, `hold`).
+and usable only by the users who uploaded them (`held`, `hold`). A file sent in several parts straight to an
+object store is stored once by its parts' SHA-256s instead, the one name the store can check
+(direct_uploads.py): its uploader's holding and the files they attach name that copy (`composite`).
 
 `BlobStore` is the interface the rest of the server uses: the local disk (the default) or an S3-compatible
 object store (object_store.py). Uploads are streamed: each chunk is hashed as it arrives and written where

@@ -183,8 +183,9 @@ def complete(session: Session, store: blobs.BlobStore, viewer: Viewer, upload_id
     """Join the uploaded parts into the blob, once the store shows each part as declared, and record that the
     viewer holds the file; its SHA-256. UploadIncomplete lists the parts still missing."""
     requests = requests_of(store)
-    upload = access.own_upload(viewer, session.get(DirectUpload, upload_id) if requests is not None else None)
-    assert requests is not None
+    if requests is None:
+        raise NotFound("no such upload: this server's blob store takes no direct transfers")
+    upload = access.own_upload(viewer, session.get(DirectUpload, upload_id))
     stored = _stored_parts(requests, upload)
     if stored is None:
         raise NotFound(f"upload {upload_id} was abandoned and dropped by the store; start it again")

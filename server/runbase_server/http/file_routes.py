@@ -21,6 +21,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response, Stream
 from starlette.routing import Route
 
 from ..artifacts import blobs, bundles, direct_uploads, stores, versions
+from ..artifacts.s3_requests import S3Error
 from ..auth import Viewer
 from ..database import Database
 from ..errors import Conflict, NotFound, Unauthenticated, UserError, error_response
@@ -338,6 +339,8 @@ class FileRoutes(StoreRoutes):
             return error_response(str(exc), exc.code, 409)
         except UserError as exc:
             return error_response(str(exc), exc.code, 400)
+        except S3Error as exc:  # the store's answer, for the client to tell apart from the server's own failures
+            return error_response(f"the object store refused: {exc}", "BAD_GATEWAY", 502)
         return JSONResponse(answer, status_code=status)
 
     def _find(self, request: Request) -> RunFile | None:
