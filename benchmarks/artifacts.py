@@ -67,6 +67,14 @@ def process_memory_mb(pid: int) -> dict[str, float]:
     return {"rss_mb": fields["VmRSS"], "peak_mb": fields["VmHWM"]}
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time a server has used so far, with its worker processes': what the bytes through it cost it."""
+    import psutil
+
+    process = psutil.Process(pid)
+    return sum(sum(each.cpu_times()[:2]) for each in (process, *process.children(recursive=True)))
+
+
 def tree_bytes(path: Path) -> int:
     return path.stat().st_size if path.is_file() else sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
@@ -183,20 +191,21 @@ def runbase_dataset(database: str, name: str, path: Path, size: int, tmp: Path,
     with runbase_server(database, env) as server:
         cfg = {"url": server["url"], "key": server["key"], "root_dir": server["root_dir"], "project": "w6",
                "name": name}
-        before = process_memory_mb(server["pid"])
+        before, cpu = process_memory_mb(server["pid"]), cpu_seconds(server["pid"])
         up = run_worker(sys.executable, "runbase-upload", {**cfg, "path": str(path)}, script=__file__)
-        after_up = process_memory_mb(server["pid"])
+        after_up, cpu_up = process_memory_mb(server["pid"]), cpu_seconds(server["pid"])
         down = run_worker(sys.executable, "runbase-download", {
             **cfg, "root": str(tmp / f"runbase-{database}-{name}"), "cache_dir": str(tmp / f"cache-{database}")},
             script=__file__)
-        after_down = process_memory_mb(server["pid"])
+        after_down, cpu_down = process_memory_mb(server["pid"]), cpu_seconds(server["pid"])
     if down["bytes"] != size:
         raise RuntimeError(f"downloaded {down['bytes']} bytes of {size}")
     return {"upload_mb_s": rate(up, size), "download_mb_s": rate(down, size), "cached_download_s": down["cached_s"],
             "client_upload_peak_mb": up["peak_mb"], "client_upload_rss_before_mb": up["rss_mb"],
             "client_download_peak_mb": down["peak_mb"], "client_download_rss_before_mb": down["rss_mb"],
             "server_rss_before_mb": before["rss_mb"], "server_peak_after_upload_mb": after_up["peak_mb"],
-            "server_peak_after_download_mb": after_down["peak_mb"], "upload": up, "download": down}
+            "server_peak_after_download_mb": after_down["peak_mb"], "server_cpu_up_s": cpu_up - cpu,
+            "server_cpu_down_s": cpu_down - cpu_up, "upload": up, "download": down}
 
 
 @contextlib.contextmanager
@@ -225,7 +234,7 @@ def runbase_s3_env(endpoint: str, prefix: str, *, direct: bool) -> dict[str, str
 
 
 @contextlib.contextmanager
-def mlflow_artifact_server(tmp: Path, s3: str | None = None) -> Iterator[str]:
+def mlflow_artifact_server(tmp: Path, s3: str | None = None) -> Iterator[tuple[str, int]]:
     """`mlflow server` proxying artifacts over HTTP (mlflow-artifacts:/), as a shared team server runs;
     with a local --default-artifact-root the client would copy files itself, not use the network. It keeps
     them in a local folder, or in the S3 server at `s3` (through boto3, which its venv then has)."""
@@ -238,8 +247,8 @@ def mlflow_artifact_server(tmp: Path, s3: str | None = None) -> Iterator[str]:
             "--host", "127.0.0.1", "--port", str(port)]
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, **({"MLFLOW_S3_ENDPOINT_URL": s3, **S3_KEYS} if s3 else {})}
-    with server_process(argv, url + "/health", tmp / "mlflow.log", env, timeout=180):
-        yield url
+    with server_process(argv, url + "/health", tmp / "mlflow.log", env, timeout=180) as process:
+        yield url, process.pid
 
 
 def mlflow_s3_python() -> str:
@@ -249,14 +258,18 @@ def mlflow_s3_python() -> str:
 
 def mlflow_dataset(name: str, path: Path, size: int, tmp: Path, s3: str | None = None) -> dict[str, Any]:
     python = mlflow_s3_python() if s3 else mlflow_python()
-    with mlflow_artifact_server(tmp / f"mlflow-{name}", s3) as url:
+    with mlflow_artifact_server(tmp / f"mlflow-{name}", s3) as (url, pid):
+        cpu = cpu_seconds(pid)
         up = run_worker(python, "mlflow-upload", {"url": url, "path": str(path), "name": name}, script=__file__)
+        cpu_up = cpu_seconds(pid)
         down = run_worker(python, "mlflow-download", {"url": url, "run_id": up["run_id"], "name": name,
                                                       "root": str(tmp / f"mlflow-down-{name}")}, script=__file__)
+        cpu_down = cpu_seconds(pid)
     if down["bytes"] != size:
         raise RuntimeError(f"MLflow downloaded {down['bytes']} bytes of {size}")
     return {"upload_mb_s": rate(up, size), "download_mb_s": rate(down, size), "client_upload_peak_mb": up["peak_mb"],
-            "client_download_peak_mb": down["peak_mb"], "upload": up, "download": down}
+            "client_download_peak_mb": down["peak_mb"], "server_cpu_up_s": cpu_up - cpu,
+            "server_cpu_down_s": cpu_down - cpu_up, "upload": up, "download": down}
 
 
 def runbase_on_s3(database: str, label: str, path: Path, size: int, tmp: Path, *, way: str,
@@ -334,22 +347,23 @@ def main(argv: list[str] | None = None) -> int:
 
 def print_report(results: dict[str, Any]) -> None:
     header = ("data set", "who", "upload MB/s", "download MB/s", "2nd download s", "client peak MB up/down",
-              "server peak MB")
+              "server peak MB", "server CPU s up/down")
     lines = [header]
     for label, figures in results["datasets"].items():
         name = f"{label}: {figures['bytes'] / MB:,.0f} MB in {figures['files']:,} file(s)"
-        lines.append((name, "plain copy", f"{figures['copy_mb_s']:,.0f}", "", "", "", ""))
+        lines.append((name, "plain copy", f"{figures['copy_mb_s']:,.0f}", "", "", "", "", ""))
         for who, got in figures.items():
             if not isinstance(got, dict):
                 continue
             if "error" in got:
-                lines.append((name, who, "FAILED: " + got["error"].strip().splitlines()[-1][:80], "", "", "", ""))
+                lines.append((name, who, "FAILED: " + got["error"].strip().splitlines()[-1][:80], "", "", "", "", ""))
                 continue
             lines.append((name, who, f"{got['upload_mb_s']:,.0f}", f"{got['download_mb_s']:,.0f}",
                           f"{got['cached_download_s']:.2f}" if "cached_download_s" in got else "-",
                           f"{got['client_upload_peak_mb']:,.0f} / {got['client_download_peak_mb']:,.0f}",
                           f"{got['server_rss_before_mb']:,.0f} -> {got['server_peak_after_download_mb']:,.0f}"
-                          if "server_rss_before_mb" in got else "-"))
+                          if "server_rss_before_mb" in got else "-",
+                          f"{got['server_cpu_up_s']:.1f} / {got['server_cpu_down_s']:.1f}"))
     widths = [max(len(str(line[i])) for line in lines) for i in range(len(header))]
     for n, line in enumerate(lines):
         print("  ".join(str(cell).ljust(width) for cell, width in zip(line, widths)))

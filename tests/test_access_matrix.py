@@ -56,7 +56,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("console", "read"): MEMBERS,  # a run's console output, its tail and its pages
     # starting a direct upload to the object store (answered "none here" on this local-disk server, after the
     # key is checked); resuming and completing one is its starter's alone (test_direct_transfers.py)
-    ("direct upload", "create"): SIGNED_IN,
+    ("direct upload", "create"): SIGNED_IN, ("direct transfers offer", "read"): SIGNED_IN,
     ("sweep", "read"): MEMBERS, ("sweep", "list"): MEMBERS, ("sweep", "create"): WRITERS,
     ("sweep", "write"): WRITERS, ("sweep", "agent"): WRITERS,  # pausing it; running an agent for it
     ("sweep agent", "write"): WRITERS,  # its heartbeat, by id: hidden ones answer as missing
@@ -278,6 +278,14 @@ def _direct_upload(world: World, role: str) -> bool:
     return response.status_code == 409
 
 
+def _direct_offer(world: World, role: str) -> bool:
+    key = world.keys[role]
+    response = httpx.get(f"{world.server.url}/files/direct",
+                         headers={} if key is None else {"Authorization": f"Bearer {key}"})
+    assert response.status_code in (200, 401), response.text
+    return response.status_code == 200
+
+
 def _file_stream(world: World, role: str, browser: bool = False) -> bool:
     """As the official client sends it (HTTP Basic, the key as password), or from the role's browser session
     with its CSRF token; a request with nothing in it is a heartbeat. Refused as missing to those who may not
@@ -478,7 +486,7 @@ CELLS: dict[tuple[str, str], Check] = {
                             "systemRows": '[{"cpu": 1.5, "_timestamp": 1.0, "_runtime": 1.0}]',
                             "systemStart": ROLES.index(r)}}),
     ("file stream", "write"): _file_stream,
-    ("direct upload", "create"): _direct_upload,
+    ("direct upload", "create"): _direct_upload, ("direct transfers offer", "read"): _direct_offer,
     ("run file upload URL", "create"): _mutation(CREATE_RUN_FILES, lambda w, r: {"t": w.team, "f": [f"made-{r}"]}),
     ("run file upload URL", "write"): _upload,
     ("artifact upload URL", "write"): _artifact_upload,
