@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import os
 import signal
@@ -28,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # The S3-compatible server the object-store tests run against (scripts/test.sh installs it into its own venv).
 S3_SERVER = Path(os.environ.get("RUNBASE_TEST_S3_SERVER") or ROOT / ".venv-s3" / "bin" / "ministack")
 S3_BUCKET = "runbase-test"
+PART_BYTES = 5 << 20  # the parts of direct uploads to the S3 server
 # Deliveries go only to public addresses unless allowed; test servers allow the local receivers (tests of
 # that refusal pass RUNBASE_WEBHOOK_ALLOWED_HOSTS="" in extra_env).
 LOCAL_RECEIVERS = {"RUNBASE_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1"}
@@ -107,6 +109,17 @@ def postgres() -> Iterator[PostgresDatabases]:
     databases.drop_all()
 
 
+def blob_name(contents: bytes) -> str:
+    """The blob the SDK's upload of the contents makes in the S3 server: named by their SHA-256, or, sent in
+    several parts straight to the store, by the parts' (artifacts/direct_uploads.py)."""
+    from runbase_server.artifacts.s3_requests import composite_of
+
+    if len(contents) <= PART_BYTES:
+        return hashlib.sha256(contents).hexdigest()
+    return composite_of([hashlib.sha256(contents[start:start + PART_BYTES]).hexdigest()
+                         for start in range(0, len(contents), PART_BYTES)])
+
+
 class S3:
     """An S3-compatible server (MiniStack, an emulator of AWS that checks payload checksums and presigned
     signatures) on 127.0.0.1, holding its objects in memory; each runbase server takes a prefix of its own."""
@@ -130,10 +143,11 @@ class S3:
         raise RuntimeError(f"the S3 server did not start: {log.read_text()}")
 
     def env(self, prefix: str) -> dict[str, str]:
-        """A runbase server's settings for blobs under `prefix` of the test bucket."""
+        """A runbase server's settings for blobs under `prefix` of the test bucket; large files go straight to
+        the store (direct transfers) in parts of 5 MiB, S3's least, so that a file of a few MiB has several."""
         return {"RUNBASE_BLOB_STORE": f"s3://{S3_BUCKET}/{prefix}", "RUNBASE_S3_ENDPOINT_URL": self.url,
                 "RUNBASE_S3_REGION": "us-east-1", "RUNBASE_S3_ACCESS_KEY_ID": "test",
-                "RUNBASE_S3_SECRET_ACCESS_KEY": "test"}
+                "RUNBASE_S3_SECRET_ACCESS_KEY": "test", "RUNBASE_DIRECT_PART_BYTES": str(PART_BYTES)}
 
     def store(self, prefix: str) -> Any:
         """An obstore client for the objects under `prefix`."""
@@ -146,6 +160,13 @@ class S3:
         import obstore
 
         return {meta["path"] for batch in obstore.list(self.store(prefix), prefix=under) for meta in batch}
+
+    def unfinished(self, server: Server) -> list[str]:
+        """The keys of the server's multipart uploads under way (or abandoned) in the S3 server."""
+        from runbase_server.artifacts.s3_requests import S3Requests
+
+        requests = S3Requests(self.url, S3_BUCKET, server.blob_prefix, "us-east-1", "test", "test")
+        return [upload.key for upload in requests.unfinished()]
 
     def stop(self) -> None:
         self.process.terminate()
@@ -180,7 +201,8 @@ def blob_store(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
     s3: S3 = request.getfixturevalue("s3")
     prefix = f"unit-{uuid.uuid4().hex[:12]}"
     return S3BlobStore.from_settings(ServerSettings(data_dir=tmp_path, **{
-        key.removeprefix("RUNBASE_").lower(): value for key, value in s3.env(prefix).items()}))
+        **{key.removeprefix("RUNBASE_").lower(): value for key, value in s3.env(prefix).items()},
+        "direct_part_bytes": PART_BYTES}))
 
 
 class Server:

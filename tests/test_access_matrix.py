@@ -1,6 +1,6 @@
 """The access matrix, against real servers on SQLite and PostgreSQL: for every kind of object (entity, team
 membership, project private and public, run, run file, run groups, history columns, the official client's file
-stream and run file upload URLs, sweep, sweep agent, artifact version,
+stream and run file upload URLs, direct uploads, sweep, sweep agent, artifact version,
 collection, registry of organization and restricted visibility, integration, automation, delivery, and through a
 browser's sign-in session: its own session, runs, run files, history columns, and no API key or team member made
 through it, nor a registry member or another user's team), every role (owner, team admin, member, viewer, outsider, anonymous) and every action that applies
@@ -60,6 +60,9 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("history (W&B's shapes)", "read"): MEMBERS, ("collection by id", "read"): MEMBERS,
     ("organization", "read"): MEMBERS,
     ("console", "read"): MEMBERS,  # a run's console output, its tail and its pages
+    # starting a direct upload to the object store (answered "none here" on this local-disk server, after the
+    # key is checked); resuming and completing one is its starter's alone (test_direct_transfers.py)
+    ("direct upload", "create"): SIGNED_IN, ("direct transfers offer", "read"): SIGNED_IN,
     ("sweep", "read"): MEMBERS, ("sweep", "list"): MEMBERS, ("sweep", "create"): WRITERS,
     ("sweep", "write"): WRITERS, ("sweep", "agent"): WRITERS,  # pausing it; running an agent for it
     ("sweep agent", "write"): WRITERS,  # its heartbeat, by id: hidden ones answer as missing
@@ -271,6 +274,23 @@ def _file(world: World, role: str) -> bool:
     response = httpx.get(f"{world.server.url}/files/{world.team}/private/run/f.txt",
                          headers={} if key is None else {"Authorization": f"Bearer {key}"})
     assert response.status_code in (200, 401, 404), response.text
+    return response.status_code == 200
+
+
+def _direct_upload(world: World, role: str) -> bool:
+    key = world.keys[role]
+    response = httpx.post(f"{world.server.url}/files/direct/uploads", json={"sha256": "0" * 64, "size": 1,
+                                                                            "parts": ["0" * 64]},
+                          headers={} if key is None else {"Authorization": f"Bearer {key}"})
+    assert response.status_code in (401, 409), response.text
+    return response.status_code == 409
+
+
+def _direct_offer(world: World, role: str) -> bool:
+    key = world.keys[role]
+    response = httpx.get(f"{world.server.url}/files/direct",
+                         headers={} if key is None else {"Authorization": f"Bearer {key}"})
+    assert response.status_code in (200, 401), response.text
     return response.status_code == 200
 
 
@@ -496,6 +516,7 @@ CELLS: dict[tuple[str, str], Check] = {
                             "systemRows": '[{"cpu": 1.5, "_timestamp": 1.0, "_runtime": 1.0}]',
                             "systemStart": ROLES.index(r)}}),
     ("file stream", "write"): _file_stream,
+    ("direct upload", "create"): _direct_upload, ("direct transfers offer", "read"): _direct_offer,
     ("run file upload URL", "create"): _mutation(CREATE_RUN_FILES, lambda w, r: {"t": w.team, "f": [f"made-{r}"]}),
     ("run file upload URL", "write"): _upload,
     ("artifact upload URL", "write"): _artifact_upload,

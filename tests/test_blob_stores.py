@@ -16,10 +16,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import S3, Server, free_port, run_script, sdk_environment
+from conftest import PART_BYTES, S3, Server, blob_name, free_port, run_script, sdk_environment
 from runbase_server.artifacts import blobs
 from runbase_server.artifacts.object_store import PART_SIZE, S3BlobStore
 from runbase_server.settings import check_blob_store
+from test_direct_transfers import complete, send, start
 from test_run_files import new_run, put_blob, upsert_files
 
 import runbase
@@ -149,7 +150,8 @@ def test_a_store_the_server_cannot_use_stops_it_with_one_line(s3: S3, tmp_path: 
 
 
 def test_artifacts_and_run_files_move_through_the_object_store(s3_server: Server, tmp_path: Path) -> None:
-    """Small files in bundles, a large one in a multipart upload; nothing of them lands on the server's disk."""
+    """Small files in bundles, a large one in a multipart upload (straight to the store, test_direct_transfers.py
+    has more); nothing of them lands on the server's disk."""
     server = s3_server
     data = tmp_path / "data"
     data.mkdir()
@@ -175,8 +177,7 @@ def test_artifacts_and_run_files_move_through_the_object_store(s3_server: Server
     assert "FILES 31" in result.stdout
     for name in [*small, "weights.bin"]:
         assert (tmp_path / "down" / name).read_bytes() == (data / name).read_bytes()
-    digests = {hashlib.sha256((data / name).read_bytes()).hexdigest() for name in [*small, "weights.bin"]}
-    assert digests <= server.stored_blobs()
+    assert {blob_name((data / name).read_bytes()) for name in [*small, "weights.bin"]} <= server.stored_blobs()
     assert not [path for path in (server.data_dir / "blobs").rglob("*") if path.is_file()]
     run = next(iter(runbase.Api(overrides={"base_url": server.url}, api_key=server.key).runs(project)))
     weights = run.file("weights.bin")
@@ -191,24 +192,30 @@ def test_artifacts_and_run_files_move_through_the_object_store(s3_server: Server
 
 def test_the_collector_removes_only_unused_objects(backend: str, s3: S3, tmp_path: Path,
                                                    request: pytest.FixtureRequest) -> None:
+    """Blobs and direct multipart copies alike; direct uploads never completed are aborted and forgotten."""
     url = request.getfixturevalue("postgres").create() if backend == "postgresql" else None
     server = Server(tmp_path / "server", url, {"RUNBASE_BLOB_GC_INTERVAL_SECONDS": "0.5",
                                                "RUNBASE_BLOB_GC_GRACE_SECONDS": "3"}, s3=s3).start()
     try:
         kept, dropped = os.urandom(3000), os.urandom(3000)
         assert put_blob(server, kept).status_code == 201 and put_blob(server, dropped).status_code == 201
+        copy_kept, copy_dropped = os.urandom(PART_BYTES + 1), os.urandom(PART_BYTES + 1)  # two parts each
+        assert send(server, copy_kept).status_code == 201 and send(server, copy_dropped).status_code == 201
+        unfinished = start(server, os.urandom(PART_BYTES + 1)).json()
         run_id = new_run(server, "gc")
-        attached = upsert_files(server, "gc", run_id, [{"name": "kept.bin", "sha256": hashlib.sha256(kept).hexdigest(),
-                                                        "size": len(kept)}])
+        attached = upsert_files(server, "gc", run_id, [
+            {"name": name, "sha256": hashlib.sha256(contents).hexdigest(), "size": len(contents)}
+            for name, contents in [("kept.bin", kept), ("copy.bin", copy_kept)]])
         assert "errors" not in attached, attached
-        digests = {hashlib.sha256(kept).hexdigest(), hashlib.sha256(dropped).hexdigest()}
+        names = {blob_name(contents) for contents in (kept, dropped, copy_kept, copy_dropped)}
         deadline = time.monotonic() + 60
-        while server.stored_blobs() & digests != {hashlib.sha256(kept).hexdigest()}:
-            assert time.monotonic() < deadline, f"still stored: {server.stored_blobs()}"
+        while server.stored_blobs() & names != {blob_name(kept), blob_name(copy_kept)} or s3.unfinished(server):
+            assert time.monotonic() < deadline, f"still stored: {server.stored_blobs()}, {s3.unfinished(server)}"
             time.sleep(0.5)
         head = httpx.head(f"{server.url}/files/blobs/{hashlib.sha256(dropped).hexdigest()}",
                           headers={"Authorization": f"Bearer {server.key}"})
         assert head.status_code == 404  # its holder went with it: it must be uploaded again
         assert put_blob(server, dropped).status_code == 201
+        assert complete(server, unfinished).status_code == 404  # forgotten: a client starts it again
     finally:
         server.stop()

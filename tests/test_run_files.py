@@ -37,10 +37,11 @@ def vm_hwm_kib(pid: int) -> int:
     raise AssertionError("no VmHWM in /proc status")
 
 
-def new_run(server: Server, project: str) -> str:
+def new_run(server: Server, project: str, key: str | None = None) -> str:
+    """A new run in the project of the key's user (the admin's by default)."""
     run_id = uuid.uuid4().hex[:12]
     result = server.graphql("mutation($p: String!, $r: String!) { upsertBucket(input: {modelName: $p, name: $r}) "
-                            "{ inserted } }", {"p": project, "r": run_id})
+                            "{ inserted } }", {"p": project, "r": run_id}, key=key)
     assert "errors" not in result, result
     return run_id
 
@@ -483,13 +484,15 @@ class CuttingProxy:
 
 def test_the_sdk_resumes_an_upload_after_the_connection_breaks(any_store_server: Server, tmp_path: Path) -> None:
     """The disk store keeps the part that came, so the SDK sends only the rest; an object store keeps nothing of
-    a broken upload (object_store.py), so the SDK sends it again whole."""
+    a broken upload (object_store.py), so the SDK sends it again whole. (Through the server: the SDK is told of
+    no direct transfers, whose resuming test_direct_transfers.py checks.)"""
     server = any_store_server
     big = tmp_path / "resumable.bin"
     big.write_bytes(os.urandom(24 * MB))
     digest, size = digest_of(big)
     proxy = CuttingProxy(urlparse(server.url).port, cut_after=14 * MB)
     connection = Connection(proxy.url, server.key)
+    connection.direct.offer(lambda: None)  # asked once per connection: the answer is "none"
     try:
         FileClient(connection).put_blob(big, digest, size)
     finally:

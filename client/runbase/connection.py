@@ -20,6 +20,7 @@ from ._generated.exceptions import (
     GraphQLClientHttpError,
     GraphQLClientInvalidResponseError,
 )
+from .direct import DirectStore
 from .errors import AuthenticationError, CommError
 from .network import Network
 
@@ -118,6 +119,7 @@ class Connection(GraphQLClient):
         self.network = network or Network()
         self.http = self.network.client(
             {"Authorization": f"Bearer {api_key}", "User-Agent": f"runbase-sdk/{__version__}"}, timeout)
+        self.direct = DirectStore(self.network)  # the server's object store, where it offers direct transfers
         # httpx.Client is what the generated protocol describes; only its keyword-only post() differs.
         super().__init__(url=f"{base_url}/graphql", http_client=self.http)  # type: ignore[arg-type]
 
@@ -164,3 +166,4 @@ class Connection(GraphQLClient):
 
     def close(self) -> None:
         self.http.close()
+        self.direct.close()

@@ -10,6 +10,7 @@ import json
 import os
 import re
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -20,6 +21,7 @@ from urllib.parse import unquote
 
 import httpx
 
+from . import direct
 from ._generated.fragments import FileFields
 from ._generated.input_types import UpsertRunFilesInput
 from .errors import AuthenticationError, CommError, UsageError, present
@@ -162,18 +164,42 @@ class FileClient:
             raise _failure(response, f"checking for blob {digest}", self.base_url)
         return None
 
+    def _offer(self) -> direct.Offer | None:
+        """The server's offer of direct transfers to its object store (asked once per connection)."""
+        def ask() -> Any:
+            try:
+                return self._get_json("/files/direct", "asking about direct transfers")
+            except CommError as exc:
+                if exc.status == 404:  # a server from before direct transfers
+                    return None
+                raise
+
+        return self.connection.direct.offer(lambda: self._retry(ask))
+
     def put_blob(self, path: str | os.PathLike[str], digest: str, size: int,
                  progress: Callable[[int], None] | None = None) -> None:
-        """Stream the file to the server; it refuses contents that do not hash to `digest`. A retry
-        after a broken connection sends only what the server did not keep. `progress` is told the size
-        of each chunk as it goes (a retry first corrects it to the part the server kept)."""
+        """Stream the file to the server, or straight to its object store where it offers that (direct.py); it
+        refuses contents that do not hash to `digest`. A retry after a broken connection sends only what the
+        server (or the store) did not keep. `progress` is told the size of each chunk as it goes (a retry first
+        corrects it to the part kept)."""
         attempts = reported = 0
+        lock = threading.Lock()
 
         def report(count: int) -> None:
             nonlocal reported
-            reported += count
+            with lock:
+                reported += count
             if progress is not None:
                 progress(count)
+
+        offer = self._offer()
+        if offer is not None and size >= offer.min_bytes:
+            def send() -> None:
+                report(-reported)  # from what the store holds: the upload says
+                self.connection.direct.upload(self._post_json, path, digest, size, offer, report)
+
+            self._retry(send)
+            return
 
         def attempt() -> None:
             nonlocal attempts
@@ -256,9 +282,18 @@ class FileClient:
                                            "checking which files the server has"))["held"])
         return found
 
-    def _post_json(self, path: str, body: dict[str, Any], what: str) -> Any:
+    def _post_json(self, path: str, body: dict[str, Any], what: str, expect: int = 200) -> Any:
         try:
             response = self.http.post(self.base_url + path, json=body, **self.transfer)
+        except httpx.TransportError as exc:
+            raise CommError(f"{what} at {self.base_url} failed: {exc!r}", retryable=True) from exc
+        if response.status_code != expect:
+            raise _failure(response, what, self.base_url)
+        return response.json()
+
+    def _get_json(self, path: str, what: str) -> Any:
+        try:
+            response = self.http.get(self.base_url + path, **self.transfer)
         except httpx.TransportError as exc:
             raise CommError(f"{what} at {self.base_url} failed: {exc!r}", retryable=True) from exc
         if response.status_code != 200:
@@ -324,13 +359,22 @@ class FileClient:
         self._retry(lambda: self._download(url, target, digest))
 
     def _download(self, url: str, target: Path, digest: str) -> None:
+        """A large file of a server with an object store comes from the store, where the server redirects."""
         try:
-            with self.http.stream("GET", self.absolute(url), **self.transfer) as response:
+            with self.http.stream("GET", self.absolute(url), headers={direct.HEADER: "1"},
+                                  **self.transfer) as response:
+                if response.status_code == 307 and "location" in response.headers:
+                    with self.connection.direct.stream(response.headers["location"]) as stored:
+                        if stored.status_code != 200:
+                            raise CommError(f"downloading {url} from the object store: HTTP {stored.status_code}",
+                                            retryable=stored.status_code in (403, 429) or stored.status_code >= 500)
+                        _write_checked(stored.iter_bytes(CHUNK), target, digest, url)
+                    return
                 if response.status_code != 200:
                     raise _failure(response, f"downloading {url}", self.base_url)
                 _write_checked(response.iter_bytes(CHUNK), target, digest, url)
         except httpx.TransportError as exc:
-            raise CommError(f"downloading {url} from {self.base_url} failed: {exc!r}", retryable=True) from exc
+            raise CommError(f"downloading {url} failed: {exc!r}", retryable=True) from exc
 
 
 class _BundleRecords:

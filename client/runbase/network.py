@@ -76,9 +76,19 @@ class Network:
     def client(self, headers: dict[str, str], timeout: float) -> httpx.Client:
         """An httpx client with these options; `headers` (the API key's) win over the extra ones."""
         timeout = self.timeout or timeout
+        return httpx.Client(headers={**self.headers, **headers}, verify=self.verify, mounts=self._mounts(),
+                            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)))
+
+    def _mounts(self) -> dict[str, httpx.BaseTransport | None] | None:
         mounts: dict[str, httpx.BaseTransport | None] = {
             pattern: httpx.HTTPTransport(proxy=url, verify=self.verify) for pattern, url in self.proxies.items()}
-        return httpx.Client(headers={**self.headers, **headers}, verify=self.verify, mounts=mounts or None,
+        return mounts or None
+
+    def store_client(self) -> httpx.Client:
+        """An httpx client for an object store's presigned URLs (direct transfers): the proxies and TLS
+        verification, but none of the headers meant for the server, and the file transfer timeout."""
+        timeout = self.transfer_timeout or 60.0
+        return httpx.Client(verify=self.verify, mounts=self._mounts(),
                             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)))
 
     def transfer_options(self) -> dict[str, Any]:

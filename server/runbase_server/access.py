@@ -25,6 +25,8 @@ object: read (and list) / write (and delete)
   registry hidden from them excepted) / entity writers (redelivering too)
 - user account (email, admin flag, API keys, teams): the user and instance admins; others see the public
   profile (username)
+- direct upload (artifacts/direct_uploads.py): anyone with a key starts one / only the user who started it
+  resumes or completes it, instance admins included, since completing it makes its sender hold the contents
 - API keys, users, team and registry members (and teams naming another user their admin) are created and
   deleted only by requests signed with an API key, never
   through a browser's session cookie (require_api_key)
@@ -48,6 +50,7 @@ from .tables import (
     ArtifactCollection,
     ArtifactMembership,
     Delivery,
+    DirectUpload,
     Entity,
     Integration,
     Membership,
@@ -392,3 +395,12 @@ def readable_delivery(session: Session, viewer: Viewer, delivery: Delivery | Non
 
 def readable_integration(session: Session, viewer: Viewer, integration: Integration | None) -> Integration | None:
     return members_only(session, viewer, integration)
+
+
+# ------------------------------------------------------------------ direct uploads
+
+def own_upload(viewer: Viewer, upload: DirectUpload | None) -> DirectUpload:
+    """A direct upload, for the user who started it alone; anyone else is told it does not exist."""
+    if upload is None or upload.user_id != viewer.user_id:
+        raise NotFound("no such upload (or it is not yours)")
+    return upload

@@ -160,8 +160,10 @@ def _check_blob_store(settings: ServerSettings) -> None:
     if not settings.blob_store:
         return
     from .artifacts.object_store import S3BlobStore, reason
+    from .artifacts.stores import store_for
 
-    store = S3BlobStore.from_settings(settings)
+    store = store_for(settings)  # the one the server uses, which the check tells whether to transfer directly
+    assert isinstance(store, S3BlobStore)
     try:
         store.check()
     except Exception as exc:  # noqa: BLE001 - whatever the store answers, the server cannot use it

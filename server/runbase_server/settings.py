@@ -37,6 +37,18 @@ def _env_float(name: str, default: float, minimum: float = 0.0, maximum: float =
     return _env_number(name, default, float, minimum, maximum)
 
 
+def _env_flag(name: str, default: bool) -> bool:
+    """true/false (1/0, yes/no, on/off) from the environment, refused (naming the variable) otherwise."""
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
+        return default
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{name}={value!r} must be true or false")
+
+
 def _env_list(name: str) -> tuple[str, ...]:
     """Comma-separated entries, blanks dropped."""
     return tuple(item.strip() for item in os.environ.get(name, "").split(",") if item.strip())
@@ -167,6 +179,15 @@ class ServerSettings:
     s3_access_key_id: str | None = field(default_factory=lambda: os.environ.get("RUNBASE_S3_ACCESS_KEY_ID") or None)
     s3_secret_access_key: str | None = field(
         default_factory=lambda: os.environ.get("RUNBASE_S3_SECRET_ACCESS_KEY") or None, repr=False)
+    # Direct transfers (artifacts/direct_uploads.py): with an object store and static credentials, the SDK sends
+    # and fetches files of at least 2 MiB straight to and from the store through presigned URLs, valid this
+    # long, in parts of this size (S3 wants at least 5 MiB but for the last part; 8 MiB, as the AWS CLI sends
+    # and the server's own multipart uploads, also bounds what a cut connection loses). Off: every byte goes
+    # through the server, as with the local disk.
+    direct_transfers: bool = field(default_factory=lambda: _env_flag("RUNBASE_DIRECT_TRANSFERS", True))
+    direct_part_bytes: int = field(
+        default_factory=lambda: _env_int("RUNBASE_DIRECT_PART_BYTES", 8 * 1024**2, minimum=5 * 1024**2))
+    direct_url_seconds: int = field(default_factory=lambda: _env_int("RUNBASE_DIRECT_URL_SECONDS", 900))
     # Rows (runs, versions, history rows, samples, files, ...) one GraphQL request may return in all.
     max_answer_rows: int = field(default_factory=lambda: _env_int("RUNBASE_MAX_ANSWER_ROWS", 1_000_000, minimum=100))
     # Bytes of history, console text and JSON documents (config, summary, metadata, ...) one request may return.

@@ -29,6 +29,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import JSON, TypeDecorator
 
+COMPOSITE_LENGTH = 70  # a multipart object's name: 64 hex digits, "-" and the number of parts
 NONFINITE_TAG = "$float"
 
 
@@ -530,6 +531,27 @@ class BlobHolder(Base):
 
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    # Where the holder's copy lives when it is not the blob named by sha256: a direct multipart upload, named
+    # by what the store checked (its parts' SHA-256s, direct_uploads.py); None for the checked blob itself.
+    composite: Mapped[str | None] = mapped_column(String(COMPOSITE_LENGTH), index=True)
+
+
+class DirectUpload(Base):
+    """A file a user is sending straight to the object store (direct_uploads.py): the multipart upload under
+    way, and the SHA-256 of each part the store must check, so that a new SDK process can resume it."""
+
+    __tablename__ = "direct_uploads"
+    __table_args__ = (UniqueConstraint("user_id", "sha256", "size", "part_size"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    part_size: Mapped[int] = mapped_column(BigInteger)
+    parts: Mapped[str] = mapped_column(Text)  # the parts' SHA-256s, hex, one after another
+    key: Mapped[str] = mapped_column(String(200))  # the blob's name in the store: sha256, or the composite
+    upload_id: Mapped[str] = mapped_column(Text)  # the store's
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 class RunFile(Base):
@@ -544,6 +566,7 @@ class RunFile(Base):
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     size: Mapped[int] = mapped_column(BigInteger)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    composite: Mapped[str | None] = mapped_column(String(COMPOSITE_LENGTH), index=True)  # as BlobHolder's
     # W&B's File.md5 (base64): from the upload that brought the contents, or computed once when first asked.
     md5: Mapped[str | None] = mapped_column(String(24))
 
@@ -666,6 +689,7 @@ class ArtifactEntry(Base):
     size: Mapped[int | None] = mapped_column(BigInteger)
     extra: Mapped[dict[str, Any]] = mapped_column(Document, default=dict)
     md5: Mapped[str | None] = mapped_column(String(24))  # base64, as W&B's manifests name a stored file's contents
+    composite: Mapped[str | None] = mapped_column(String(COMPOSITE_LENGTH), index=True)  # as BlobHolder's
 
 
 class ArtifactUsage(Base):

@@ -1,5 +1,7 @@
 """Content-addressed blob storage: file contents stored once by SHA-256, whoever uploads them,
-and usable only by the users who uploaded them (`holds`, `hold`).
+and usable only by the users who uploaded them (`held`, `hold`). A file sent in several parts straight to an
+object store is stored once by its parts' SHA-256s instead, the one name the store can check
+(direct_uploads.py): its uploader's holding and the files they attach name that copy (`composite`).
 
 `BlobStore` is the interface the rest of the server uses: the local disk (the default) or an S3-compatible
 object store (object_store.py). Uploads are streamed: each chunk is hashed as it arrives and written where
@@ -14,6 +16,7 @@ import os
 import re
 import tempfile
 import time
+from datetime import datetime, timezone
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import BinaryIO, NamedTuple, Protocol
@@ -26,9 +29,12 @@ from sqlalchemy.orm import Session
 from ..database import Database
 from ..errors import UserError
 from ..settings import ServerSettings
-from ..tables import ArtifactEntry, BlobHolder, RunFile
+from ..tables import ArtifactEntry, BlobHolder, DirectUpload, RunFile
 
 DIGEST = re.compile(r"[0-9a-f]{64}")
+# A direct multipart upload's copy (direct_uploads.py): named by the SHA-256 of its parts' SHA-256s, "-", and how
+# many parts, which the object store checked, not by the whole file's SHA-256, which it cannot check.
+COMPOSITE = re.compile(r"[0-9a-f]{64}-[1-9][0-9]{0,4}")
 QUERY_BATCH = 500  # digests per IN (...) query
 KEEP_PARTIAL_BYTES = 8 << 20  # an interrupted upload shorter than this is sent again whole
 READ_SIZE = 1 << 20  # bytes per chunk read from a store (Starlette's 64 KiB default halves download speed)
@@ -57,6 +63,14 @@ def check_digest(digest: object) -> str:
     if not isinstance(digest, str) or not DIGEST.fullmatch(digest):
         raise UserError(f"a digest must be 64 lowercase hexadecimal characters (SHA-256), not {digest!r}")
     return digest
+
+
+def check_blob_name(name: object) -> str:
+    """What a stored blob is called: its SHA-256, or (in an object store) a direct multipart upload's
+    composite name."""
+    if isinstance(name, str) and COMPOSITE.fullmatch(name):
+        return name
+    return check_digest(name)
 
 
 class BlobStore(Protocol):
@@ -295,47 +309,68 @@ class LocalBlobStore:
                 os.unlink(temp)
 
 
-def holds(session: Session, user_id: int, digest: str) -> bool:
-    return session.scalar(select(BlobHolder.user_id).where(BlobHolder.sha256 == digest,
-                                                           BlobHolder.user_id == user_id)) is not None
-
-
-def held(session: Session, user_id: int, digests: list[str]) -> set[str]:
-    """Which of the digests the user has uploaded, in one query per 500."""
-    found: set[str] = set()
+def held(session: Session, user_id: int, digests: list[str]) -> dict[str, str]:
+    """Which of the digests the user has uploaded, each with the name of the blob holding the user's copy (the
+    digest itself, or a direct multipart upload's composite), in one query per 500."""
+    found: dict[str, str] = {}
     for start in range(0, len(digests), QUERY_BATCH):
-        found.update(session.scalars(select(BlobHolder.sha256).where(
-            BlobHolder.user_id == user_id, BlobHolder.sha256.in_(digests[start:start + QUERY_BATCH]))))
+        found.update((digest, composite or digest) for digest, composite in session.execute(
+            select(BlobHolder.sha256, BlobHolder.composite).where(
+                BlobHolder.user_id == user_id, BlobHolder.sha256.in_(digests[start:start + QUERY_BATCH]))))
     return found
 
 
 def hold(session: Session, user_id: int, *digests: str) -> None:
-    """Record that the user uploaded the contents (their hash was checked on the way in)."""
-    known = held(session, user_id, list(digests))
-    session.add_all(BlobHolder(sha256=digest, user_id=user_id) for digest in dict.fromkeys(digests)
-                    if digest not in known)
+    """Record that the user uploaded the contents and their hash was checked on the way in: this blob is their
+    copy from now on, rather than a direct multipart upload's."""
+    holders = {row.sha256: row for start in range(0, len(digests), QUERY_BATCH)
+               for row in session.scalars(select(BlobHolder).where(
+                   BlobHolder.user_id == user_id, BlobHolder.sha256.in_(digests[start:start + QUERY_BATCH])))}
+    for digest in dict.fromkeys(digests):
+        if digest not in holders:
+            session.add(BlobHolder(sha256=digest, user_id=user_id))
+        elif holders[digest].composite is not None:
+            holders[digest].composite = None
 
 
-def require_held(session: Session, store: BlobStore, user_id: int, files: list[tuple[str, str, int]]) -> None:
+def hold_copy(session: Session, user_id: int, digest: str, composite: str) -> None:
+    """Record that the user sent `digest` as the direct multipart upload `composite`, unless they hold the
+    checked blob already."""
+    holder = session.get(BlobHolder, (digest, user_id))
+    if holder is None:
+        session.add(BlobHolder(sha256=digest, user_id=user_id, composite=composite))
+    elif holder.composite is not None:
+        holder.composite = composite
+
+
+def require_held(session: Session, store: BlobStore, user_id: int,
+                 files: list[tuple[str, str, int]]) -> dict[str, str | None]:
     """Files (of a run or an artifact), as (name, digest, size), may point to blobs only if the user uploaded
     them, so that knowing a digest is not enough to read someone else's contents, and only with their true
-    sizes."""
+    sizes. Returns each digest's composite: the copy the user's files point to when it is not the checked
+    blob (None)."""
     known = held(session, user_id, [digest for _, digest, _ in files])
-    sizes = store.sizes([digest for digest in dict.fromkeys(digest for _, digest, _ in files) if digest in known])
+    sizes = store.sizes(list(dict.fromkeys(known.values())))
     for name, digest, size in files:
-        stored = sizes.get(digest)
-        if stored is None or digest not in known:
+        stored = sizes.get(known[digest]) if digest in known else None
+        if stored is None:
             raise UserError(f"file {name!r}: no blob {digest} on the server; upload it first "
                             "(PUT /files/blobs/{sha256})")
         if stored != size:
             raise UserError(f"file {name!r}: the blob {digest} has {stored} bytes, not the declared {size}")
+    return {digest: None if copy == digest else copy for digest, copy in known.items()}
 
 
-def unused(session: Session, digests: list[str]) -> list[str]:
-    """The digests that no run file and no artifact entry points to."""
-    used = set(session.scalars(select(RunFile.sha256).where(RunFile.sha256.in_(digests))))
-    used.update(session.scalars(select(ArtifactEntry.sha256).where(ArtifactEntry.sha256.in_(digests))))
-    return [digest for digest in digests if digest not in used]
+def unused(session: Session, names: list[str]) -> list[str]:
+    """The stored blobs (by name) that no run file and no artifact entry points to: a digest is used by the
+    files that name it and no composite copy, a composite by the files that name it."""
+    digests = [name for name in names if DIGEST.fullmatch(name)]
+    composites = [name for name in names if not DIGEST.fullmatch(name)]
+    used: set[str] = set()
+    for table in (RunFile, ArtifactEntry):
+        used.update(session.scalars(select(table.sha256).where(table.sha256.in_(digests), table.composite.is_(None))))
+        used.update(session.scalars(select(table.composite).where(table.composite.in_(composites))))
+    return [name for name in names if name not in used]
 
 
 def collect_garbage(db: Database, store: BlobStore, grace_seconds: float) -> int:
@@ -344,15 +379,28 @@ def collect_garbage(db: Database, store: BlobStore, grace_seconds: float) -> int
     and PUT touch a blob they find, so a client that skipped an upload still has a whole period."""
     cutoff = time.time() - grace_seconds
     store.clear_incoming(cutoff)
+    forget_abandoned_uploads(db, cutoff)
     candidates = list(store.stored_before(cutoff))
     collected = 0
     for start in range(0, len(candidates), QUERY_BATCH):
         with db.session() as session:
             garbage = unused(session, candidates[start:start + QUERY_BATCH])
             if garbage:
-                session.execute(delete(BlobHolder).where(BlobHolder.sha256.in_(garbage)))
+                digests = [name for name in garbage if DIGEST.fullmatch(name)]
+                session.execute(delete(BlobHolder).where(BlobHolder.sha256.in_(digests),
+                                                         BlobHolder.composite.is_(None)))
+                session.execute(delete(BlobHolder).where(BlobHolder.composite.in_(
+                    [name for name in garbage if name not in digests])))
                 session.flush()
-                for digest in garbage:
-                    store.delete(digest)
+                for name in garbage:
+                    store.delete(name)
         collected += len(garbage)
     return collected
+
+
+def forget_abandoned_uploads(db: Database, cutoff: float) -> None:
+    """Forget the direct uploads started before the cutoff: the store's clear_incoming aborts them (a client
+    that comes back later starts again)."""
+    with db.session() as session:
+        session.execute(delete(DirectUpload).where(
+            DirectUpload.created_at < datetime.fromtimestamp(cutoff, timezone.utc)))

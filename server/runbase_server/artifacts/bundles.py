@@ -107,9 +107,10 @@ class Writes:
             await self._settle(asyncio.ALL_COMPLETED)
 
 
-async def download_records(store: blobs.BlobStore, entries: list[tuple[str, str, int]]) -> AsyncIterator[bytes]:
-    """A download bundle of (path, sha256, size) entries, read from the blob store as it is sent."""
-    for path, digest, size in entries:
+async def download_records(store: blobs.BlobStore, entries: list[tuple[str, str, int, str]]) -> AsyncIterator[bytes]:
+    """A download bundle of (path, sha256, size, name of the blob holding it) entries, read from the blob store as
+    it is sent."""
+    for path, digest, size, name in entries:
         yield f"{digest} {size} {quote(path, safe='/')}\n".encode()
-        async for chunk in store.read(digest):
+        async for chunk in store.read(name):
             yield chunk

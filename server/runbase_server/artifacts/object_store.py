@@ -1,12 +1,14 @@
 """Blobs in an S3-compatible object store (AWS S3, MinIO, Ceph, Garage, R2, ...), through obstore: the Rust
 object_store crate, which streams without holding the GIL, and also speaks GCS and Azure for references.
 
-Layout under the store's prefix: blobs/ab/cd/DIGEST, one object per blob, and touched/TIME-ID, records of
-touches (an object's last-modified time cannot be refreshed without rewriting it). An upload goes to the
+Layout under the store's prefix: blobs/ab/cd/DIGEST, one object per blob (and blobs/ab/cd/COMPOSITE for a
+direct multipart upload, see direct_uploads.py), and touched/TIME-ID, records of touches (an object's
+last-modified time cannot be refreshed without rewriting it). An upload goes to the
 blob's own key as one PUT (small) or a multipart upload (large) that is completed only after the whole
 body's SHA-256 matched: an upload that does not match is aborted and never visible. Interrupted uploads are not
 kept for resuming here (the part already sent lives in an unfinished multipart upload, which cannot be read
-back to hash it again): a client sends such a file again whole."""
+back to hash it again): a client sends such a file again whole. Direct transfers (direct_uploads.py) go through
+`direct`, the store's presigned requests, where static credentials allow them."""
 
 from __future__ import annotations
 
@@ -23,13 +25,15 @@ import obstore
 from obstore.store import S3Store
 
 from ..settings import ServerSettings
-from .blobs import DIGEST, READ_SIZE, OffsetMismatch, check_digest, checked
+from .blobs import COMPOSITE, DIGEST, READ_SIZE, OffsetMismatch, check_blob_name, checked
+from .s3_requests import S3Requests
 
 if TYPE_CHECKING:
     from obstore import GetOptions
 
 BLOBS = "blobs/"
 TOUCHED = "touched/"
+CHECKS = "checks/"  # where the test of the store's checksums writes (and aborts) its upload
 PART_SIZE = 8 << 20  # a blob larger than this is uploaded in parts of this size (S3 wants at least 5 MiB)
 PARTS_IN_FLIGHT = 4  # parts of one upload sent at once
 CONCURRENCY = 16  # requests at once for one call about many blobs (sizes, touches read back)
@@ -44,10 +48,10 @@ def reason(exc: Exception) -> str:
     return f"{found[1]}: {found[2]}" if found else (text.strip().splitlines() or [type(exc).__name__])[0][:300]
 
 
-def s3_settings(settings: ServerSettings) -> tuple[str | None, ...]:
+def s3_settings(settings: ServerSettings) -> tuple[object, ...]:
     """What identifies a configured object store."""
     return (settings.blob_store, settings.s3_endpoint_url, settings.s3_region, settings.s3_access_key_id,
-            settings.s3_secret_access_key)
+            settings.s3_secret_access_key, settings.direct_transfers)
 
 
 async def _prepend(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
@@ -59,9 +63,11 @@ async def _prepend(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[by
 class S3BlobStore:
     """The BlobStore protocol (blobs.py) over one bucket and prefix."""
 
-    def __init__(self, store: S3Store, url: str) -> None:
+    def __init__(self, store: S3Store, url: str, direct: S3Requests | None = None) -> None:
         self.store = store
         self.url = url
+        self.direct = direct  # presigned requests to the same bucket and prefix, for direct transfers
+        self.direct_checked = False
 
     @classmethod
     def from_settings(cls, settings: ServerSettings) -> S3BlobStore:
@@ -77,19 +83,34 @@ class S3BlobStore:
         store = S3Store(bucket, prefix=prefix or None, config=config,  # type: ignore[arg-type]
                         client_options=client_options,  # type: ignore[arg-type]
                         retry_config={"max_retries": 4, "retry_timeout": RETRY_FOR})
-        return cls(store, settings.blob_store + (f" at {endpoint}" if endpoint else ""))
+        direct = S3Requests.from_settings(settings) if settings.direct_transfers else None
+        return cls(store, settings.blob_store + (f" at {endpoint}" if endpoint else ""), direct)
 
     def describe(self) -> str:
+        if self.direct is not None:
+            return f"{self.url} (large files sent and fetched directly)"
         return self.url
 
     def check(self) -> None:
-        """One request, so that a wrong bucket, endpoint or credential stops the server at start."""
+        """One request, so that a wrong bucket, endpoint or credential stops the server at start; then whether
+        the store can take direct transfers."""
         next(iter(obstore.list(self.store, prefix=BLOBS, chunk_size=1)), None)
+        self.direct_requests()
+
+    def direct_requests(self) -> S3Requests | None:
+        """The presigned requests of direct transfers, once the store has shown (at first use) that it refuses a
+        part whose SHA-256 is not the signed one, as their safety rests on it (direct_uploads.py)."""
+        if self.direct is not None and not self.direct_checked:
+            if not self.direct.checks_sha256(CHECKS):
+                self.direct = None
+            self.direct_checked = True
+        return self.direct
 
     @staticmethod
-    def key(digest: str) -> str:
-        digest = check_digest(digest)
-        return f"{BLOBS}{digest[:2]}/{digest[2:4]}/{digest}"
+    def key(name: str) -> str:
+        """Where a blob (a digest, or a direct multipart upload's composite) lives below the prefix."""
+        name = check_blob_name(name)
+        return f"{BLOBS}{name[:2]}/{name[2:4]}/{name}"
 
     def size(self, digest: str) -> int | None:
         try:
@@ -165,9 +186,10 @@ class S3BlobStore:
         recent = self._touched_since(cutoff)
         for batch in obstore.list(self.store, prefix=BLOBS):
             for meta in batch:
-                digest = meta["path"].rsplit("/", 1)[-1]
-                if DIGEST.fullmatch(digest) and meta["last_modified"].timestamp() < cutoff and digest not in recent:
-                    yield digest
+                name = meta["path"].rsplit("/", 1)[-1]
+                if ((DIGEST.fullmatch(name) or COMPOSITE.fullmatch(name))
+                        and meta["last_modified"].timestamp() < cutoff and name not in recent):
+                    yield name
 
     def delete(self, digest: str) -> None:
         try:
@@ -176,9 +198,15 @@ class S3BlobStore:
             pass
 
     def clear_incoming(self, cutoff: float) -> None:
-        """Deletes the records of touches older than the cutoff (they protect nothing any more). Unfinished
-        multipart uploads of a server that died mid-upload are the bucket's lifecycle rule's to remove."""
+        """Deletes the records of touches older than the cutoff (they protect nothing any more), and aborts the
+        multipart uploads started before it: direct uploads never completed, and those of a server that died
+        mid-upload. Without static credentials (no `direct`) obstore cannot list them: the bucket's lifecycle
+        rule removes them."""
         old = [meta["path"] for batch in obstore.list(self.store, prefix=TOUCHED) for meta in batch
                if meta["last_modified"].timestamp() < cutoff]
         for start in range(0, len(old), 1000):
             obstore.delete(self.store, old[start:start + 1000])
+        if self.direct is not None:
+            for upload in self.direct.unfinished(BLOBS):
+                if upload.initiated.timestamp() < cutoff:
+                    self.direct.abort_multipart(upload.key, upload.upload_id)

@@ -334,9 +334,12 @@ def add_files(session: Session, viewer: Viewer, artifact_id: object, files: str)
     changes = _changes(files)
     artifact = pending_writable(session, viewer, artifact_id)
     store = stores.store_for(of_session(session.info))
-    blobs.require_held(session, store, viewer.user_id, [(path, entry["sha256"], entry["size"])
-                                                        for path, entry in changes.items()
-                                                        if entry is not None and entry["sha256"] is not None])
+    composites = blobs.require_held(session, store, viewer.user_id, [
+        (path, entry["sha256"], entry["size"]) for path, entry in changes.items()
+        if entry is not None and entry["sha256"] is not None])
+    for entry in changes.values():
+        if entry is not None:
+            entry["composite"] = composites.get(entry["sha256"]) if entry["sha256"] is not None else None
     existing = {row.path: row for row in session.scalars(select(ArtifactEntry).where(
         ArtifactEntry.artifact_id == artifact.id, ArtifactEntry.path.in_(list(changes))))} if changes else {}
     for path, entry in changes.items():
@@ -374,6 +377,7 @@ def save_upload(session: Session, viewer: Viewer, artifact_id: object, *, path: 
         row = ArtifactEntry(artifact_id=artifact.id, path=path)
         session.add(row)
     row.sha256, row.size, row.md5, row.ref, row.digest, row.extra = sha256, size, md5, None, None, {}
+    row.composite = None
     _update_totals(session, artifact)
     return row
 
@@ -397,6 +401,7 @@ def _apply_manifest(session: Session, artifact: Artifact, contents: dict[str, di
                 row = ArtifactEntry(artifact_id=artifact.id, path=path)
                 session.add(row)
             row.sha256, row.md5, row.ref, row.digest = None, None, reference["ref"], reference["digest"]
+            row.composite = None
             row.size, row.extra = reference["size"], reference["extra"]
         elif row is None or row.sha256 is None or (row.md5, row.size) != (item["digest"], item["size"]):
             raise UserError(f"version {_name(artifact)}: file {path!r} of its manifest was not uploaded with that "
@@ -988,11 +993,12 @@ def stored_entries(session: Session, viewer: Viewer, artifact_id: str, paths: li
                                                             ArtifactEntry.sha256.is_not(None))))
 
 
-def without_md5(session: Session, artifact: Artifact) -> list[str]:
-    """The blobs of the version's stored entries whose MD5 is not known yet (logged by runbase's own SDK, which
-    names contents by SHA-256): W&B's manifest needs it."""
-    return list(dict.fromkeys(session.scalars(select(ArtifactEntry.sha256).where(
-        ArtifactEntry.artifact_id == artifact.id, ArtifactEntry.sha256.is_not(None), ArtifactEntry.md5.is_(None)))))
+def without_md5(session: Session, artifact: Artifact) -> dict[str, str]:
+    """The contents of the version's stored entries whose MD5 is not known yet (logged by runbase's own SDK, which
+    names contents by SHA-256), by SHA-256, each with the blob that holds it: W&B's manifest needs it."""
+    rows = session.execute(select(ArtifactEntry.sha256, ArtifactEntry.composite).where(
+        ArtifactEntry.artifact_id == artifact.id, ArtifactEntry.sha256.is_not(None), ArtifactEntry.md5.is_(None)))
+    return {sha256: composite or sha256 for sha256, composite in rows if sha256 is not None}
 
 
 def record_md5(session: Session, artifact: Artifact, sums: dict[str, str]) -> list[ArtifactEntry]:

@@ -1,5 +1,7 @@
 """HTTP routes for file contents, which stay out of GraphQL so they can be streamed:
 PUT/HEAD /files/blobs/{sha256} to upload blobs (an interrupted upload resumes with Content-Range),
+GET /files/direct, POST /files/direct/uploads and POST /files/direct/uploads/{id}/complete for uploads straight
+to an object store (artifacts/direct_uploads.py), which downloads of large files are redirected to as well,
 GET /files/{entity}/{project}/{run}/{path} to download a run file, GET /files/artifacts/{artifact_id}/{path}
 to download an artifact's file. Every route takes the same API keys and browser sessions as /graphql (GETs need
 no CSRF header, so a page may link a download)."""
@@ -8,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -17,10 +20,11 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from ..artifacts import blobs, bundles, stores, versions
+from ..artifacts import blobs, bundles, direct_uploads, stores, versions
+from ..artifacts.s3_requests import S3Error
 from ..auth import Viewer
 from ..database import Database
-from ..errors import NotFound, Unauthenticated, UserError, error_response
+from ..errors import Conflict, NotFound, Unauthenticated, UserError, error_response
 from ..runs import files
 from ..settings import ServerSettings
 from ..tables import ArtifactEntry, RunFile
@@ -107,15 +111,17 @@ class StoreRoutes:
         self.settings = settings
         self.store = stores.store_for(settings)
 
-    async def _blob(self, request: Request, digest: str, *, html: bool = False,
+    async def _blob(self, request: Request, digest: str, composite: str | None = None, *, html: bool = False,
                     attachment: str | None = None) -> Response:
         """Users' bytes, which a browser signed in by cookie may open: never sniffed or run as a page. A run's
         HTML file (runbase.Html) is shown as HTML only to a frame (the run page's panel), where the sandbox CSP
         gives it an origin of its own, nothing loaded from anywhere and no navigating the page around it. Opened
         top level (a typed link, "open in new tab") the sandbox cannot stop it from navigating its own window, to
         a fake sign-in say, so there it is a download (`attachment`: the name to save it as). Streamed from the
-        blob store; one range of it where asked (media players seek)."""
-        size = await run_in_threadpool(self.store.size, digest)
+        blob store (the file's `composite` copy where it has one); one range of it where asked (media players seek);
+        or, for an SDK that fetches large files from an object store itself, a redirect to a presigned URL."""
+        name = composite or digest
+        size = await run_in_threadpool(self.store.size, name)
         if size is None:
             return error_response(f"the contents {digest} are missing from the blob store", "NOT_FOUND", 404)
         etag = f'"{digest}"'
@@ -127,6 +133,10 @@ class StoreRoutes:
             headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(attachment.rsplit('/', 1)[-1])}"
         if_range = request.headers.get("if-range")
         wanted = byte_range(request.headers.get("range"), size) if if_range in (None, etag) else None
+        if wanted is None and request.method == "GET" and direct_uploads.HEADER.lower() in request.headers:
+            url = direct_uploads.download_url(self.store, name, size, self.settings)
+            if url is not None:
+                return RedirectResponse(url, status_code=307, headers={"X-Runbase-Sha256": digest, **sessions.PRIVATE})
         if wanted == UNSATISFIABLE:
             return Response(status_code=416, headers={"Content-Range": f"bytes */{size}", **DOWNLOAD_HEADERS})
         start, end = wanted or (0, size)
@@ -137,7 +147,7 @@ class StoreRoutes:
         status = 200 if wanted is None else 206
         if request.method == "HEAD":
             return Response(status_code=status, media_type=media_type, headers=headers)
-        return StreamingResponse(self.store.read(digest, start, end), status_code=status, media_type=media_type,
+        return StreamingResponse(self.store.read(name, start, end), status_code=status, media_type=media_type,
                                  headers=headers)
 
 
@@ -150,6 +160,9 @@ class FileRoutes(StoreRoutes):
             Route("/files/blobs/held", self.held_blobs, methods=["POST"]),
             Route("/files/blobs/{digest}", self.put_blob, methods=["PUT"]),
             Route("/files/blobs/{digest}", self.head_blob, methods=["HEAD"]),
+            Route("/files/direct", self.direct_offer, methods=["GET"]),
+            Route("/files/direct/uploads", self.start_direct_upload, methods=["POST"]),
+            Route("/files/direct/uploads/{upload_id}/complete", self.complete_direct_upload, methods=["POST"]),
             Route("/files/artifacts/{artifact_id}/bundle", self.get_artifact_bundle, methods=["POST"]),
             Route("/files/artifacts/{artifact_id}/{path:path}", self.get_artifact_file, methods=["GET"]),
             Route("/files/{entity}/{project}/{run}/{name:path}", self.get_file, methods=["GET"]),
@@ -169,17 +182,17 @@ class FileRoutes(StoreRoutes):
         except sessions.REFUSALS as exc:
             return sessions.refusal(exc)
 
-    def _held(self, viewer: Viewer, digest: str) -> bool:
-        return self.db.attempt(lambda session: blobs.holds(session, viewer.user_id, digest))
 
     def _hold(self, viewer: Viewer, *digests: str) -> None:
         self.db.attempt(lambda session: blobs.hold(session, viewer.user_id, *digests))
 
-    def _held_stored(self, viewer: Viewer, digests: list[str]) -> list[str]:
+    def _held_stored(self, viewer: Viewer, digests: list[str]) -> dict[str, int]:
+        """The sizes of the viewer's copies of those contents they hold and the store has, which are touched:
+        the client will attach them without uploading, so they get a fresh grace period."""
         found = self.db.attempt(lambda session: blobs.held(session, viewer.user_id, digests))
-        sizes = self.store.sizes([digest for digest in digests if digest in found])
-        stored = [digest for digest in digests if digest in sizes]
-        self.store.touch(*stored)
+        sizes = self.store.sizes(list(dict.fromkeys(found.values())))
+        stored = {digest: sizes[found[digest]] for digest in digests if found.get(digest) in sizes}
+        self.store.touch(*dict.fromkeys(found[digest] for digest in stored))
         return stored
 
     async def held_blobs(self, request: Request) -> Response:
@@ -192,7 +205,7 @@ class FileRoutes(StoreRoutes):
             digests = [blobs.check_digest(digest) for digest in await json_list(request, "digests")]
         except UserError as exc:
             return error_response(str(exc), exc.code, 400)
-        return JSONResponse({"held": await run_in_threadpool(self._held_stored, viewer, digests)})
+        return JSONResponse({"held": list(await run_in_threadpool(self._held_stored, viewer, digests))})
 
     async def put_bundle(self, request: Request) -> Response:
         """Store a bundle of small blobs (see bundles.py) in one request; each is checked against its digest.
@@ -237,14 +250,13 @@ class FileRoutes(StoreRoutes):
             return Response(status_code=viewer.status_code)
         digest = request.path_params["digest"]
         try:
-            size = await run_in_threadpool(self.store.size, digest)
+            blobs.check_digest(digest)
         except UserError:
             return Response(status_code=400)
-        if size is None or not await run_in_threadpool(self._held, viewer, digest):
+        size = (await run_in_threadpool(self._held_stored, viewer, [digest])).get(digest)
+        if size is None:
             kept = await run_in_threadpool(self.store.resumable_at, digest, str(viewer.user_id))
             return Response(status_code=404, headers={UPLOAD_OFFSET: str(kept)} if kept else None)
-        # the client will attach it without uploading: a fresh grace period
-        await run_in_threadpool(self.store.touch, digest)
         return Response(status_code=200, headers={"Content-Length": str(size)})
 
     async def put_blob(self, request: Request) -> Response:
@@ -264,9 +276,7 @@ class FileRoutes(StoreRoutes):
         if declared is not None and declared.isascii() and declared.isdigit() and int(declared) > limit:
             return error_response(f"the upload is larger than the server's limit of {limit} bytes "
                                   "(RUNBASE_MAX_FILE_BYTES)", "PAYLOAD_TOO_LARGE", 413)
-        if (await run_in_threadpool(self.store.size, digest) is not None
-                and await run_in_threadpool(self._held, viewer, digest)):
-            await run_in_threadpool(self.store.touch, digest)
+        if await run_in_threadpool(self._held_stored, viewer, [digest]):
             return JSONResponse({"sha256": digest, "created": False})
         try:
             offset = resume_offset(request.headers.get("content-range"))
@@ -290,6 +300,49 @@ class FileRoutes(StoreRoutes):
         # uploaded the same, which the answer must not tell.
         return JSONResponse({"sha256": digest, "created": True}, status_code=201)
 
+    async def direct_offer(self, request: Request) -> Response:
+        """Whether large files may go straight to the object store, and in parts of what size."""
+        viewer = await self._authenticated(request)
+        if isinstance(viewer, JSONResponse):
+            return viewer
+        return JSONResponse(await run_in_threadpool(direct_uploads.offer, self.store, self.settings))
+
+    async def start_direct_upload(self, request: Request) -> Response:
+        """POST {"sha256", "size", "parts": [SHA-256 of each part]}: the viewer's upload (a new one, or the one
+        they started before, to resume), with presigned URLs for the parts the store lacks."""
+        viewer = await self._authenticated(request)
+        if isinstance(viewer, JSONResponse):
+            return viewer
+        try:
+            body = json.loads(await request.body())
+        except ValueError as exc:
+            return error_response(f"the body must be JSON: {exc}", "BAD_USER_INPUT", 400)
+        return await self._direct(lambda session: direct_uploads.start(session, self.store, viewer, self.settings,
+                                                                       body), 200)
+
+    async def complete_direct_upload(self, request: Request) -> Response:
+        """The parts are all sent: the store joins them into the blob, which the viewer holds from now on
+        (201 as PUT /files/blobs answers), or 409 UPLOAD_INCOMPLETE naming the parts still missing."""
+        viewer = await self._authenticated(request)
+        if isinstance(viewer, JSONResponse):
+            return viewer
+        upload_id = request.path_params["upload_id"]
+        return await self._direct(lambda session: {"sha256": direct_uploads.complete(
+            session, self.store, viewer, upload_id), "created": True}, 201)
+
+    async def _direct(self, work: Callable[[Session], dict[str, Any]], status: int) -> Response:
+        try:
+            answer = await run_in_threadpool(self.db.attempt, work)
+        except NotFound as exc:
+            return error_response(str(exc), exc.code, 404)
+        except Conflict as exc:
+            return error_response(str(exc), exc.code, 409)
+        except UserError as exc:
+            return error_response(str(exc), exc.code, 400)
+        except S3Error as exc:  # the store's answer, for the client to tell apart from the server's own failures
+            return error_response(f"the object store refused: {exc}", "BAD_GATEWAY", 502)
+        return JSONResponse(answer, status_code=status)
+
     def _find(self, request: Request) -> RunFile | None:
         params, credentials = request.path_params, self._credentials(request)
 
@@ -311,10 +364,10 @@ class FileRoutes(StoreRoutes):
             return error_response(f"no file {p['name']!r} in run {p['entity']}/{p['project']}/{p['run']} "
                           "(or no access to it)", "NOT_FOUND", 404)
         if not found.name.lower().endswith(HTML_SUFFIXES):
-            return await self._blob(request, found.sha256)
+            return await self._blob(request, found.sha256, found.composite)
         if request.headers.get("sec-fetch-dest") in FRAME_DESTINATIONS:
-            return await self._blob(request, found.sha256, html=True)
-        return await self._blob(request, found.sha256, attachment=found.name)
+            return await self._blob(request, found.sha256, found.composite, html=True)
+        return await self._blob(request, found.sha256, found.composite, attachment=found.name)
 
     def _find_entry(self, request: Request) -> ArtifactEntry | None:
         params, credentials = request.path_params, self._credentials(request)
@@ -325,9 +378,9 @@ class FileRoutes(StoreRoutes):
 
         return self.db.attempt(find)
 
-    def _find_entries(self, viewer: Viewer, artifact_id: str, paths: list[str]) -> list[tuple[str, str, int]]:
-        def find(session: Session) -> list[tuple[str, str, int]]:
-            return [(entry.path, entry.sha256, entry.size or 0)
+    def _find_entries(self, viewer: Viewer, artifact_id: str, paths: list[str]) -> list[tuple[str, str, int, str]]:
+        def find(session: Session) -> list[tuple[str, str, int, str]]:
+            return [(entry.path, entry.sha256, entry.size or 0, entry.composite or entry.sha256)
                     for entry in versions.stored_entries(session, viewer, artifact_id, paths)
                     if entry.sha256 is not None]  # all of them: stored_entries leaves references out
 
@@ -366,4 +419,4 @@ class FileRoutes(StoreRoutes):
         if found.sha256 is None:
             return error_response(f"file {p['path']!r} of artifact {p['artifact_id']!r} is a reference to "
                                   f"{found.ref}, not stored on this server", "BAD_REQUEST", 400)
-        return await self._blob(request, found.sha256)
+        return await self._blob(request, found.sha256, found.composite)

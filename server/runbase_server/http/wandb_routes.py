@@ -161,15 +161,15 @@ class WandbRoutes(StoreRoutes):
             grant = downloads.verify(self.settings, request.path_params["token"])
             if grant.run_id is not None:
                 found = await run_in_threadpool(self.db.attempt, lambda session: self._run_file(session, grant))
-                return await self._blob(request, found.sha256, attachment=found.name)
+                return await self._blob(request, found.sha256, found.composite, attachment=found.name)
             entry = await run_in_threadpool(self.db.attempt, lambda session: self._download(session, grant))
             if entry is not None:
                 if entry.sha256 is None:
                     raise UserError(f"file {entry.path!r} is a reference to {entry.ref}, not stored on this server")
-                return await self._blob(request, entry.sha256, attachment=entry.path)
+                return await self._blob(request, entry.sha256, entry.composite, attachment=entry.path)
             missing = await run_in_threadpool(self.db.attempt, lambda session: versions.without_md5(
                 session, self._download_version(session, grant)))
-            sums = {sha256: await blobs.md5_of(self.store, sha256) for sha256 in missing}
+            sums = {sha256: await blobs.md5_of(self.store, name) for sha256, name in missing.items()}
             body = await run_in_threadpool(self.db.attempt, lambda session: self._manifest(session, grant, sums))
         except UserError as exc:
             return _user_error(exc)

@@ -77,22 +77,22 @@ def upsert(session: Session, viewer: Viewer, entity: str | None, project: str, *
     run = runs.writable(session, viewer, entity, project, name=run_name)
     store = stores.store_for(of_session(session.info))
     entries = _entries(files)
-    blobs.require_held(session, store, viewer.user_id, entries)
-    return _save(session, run, entries)
+    return _save(session, run, entries, blobs.require_held(session, store, viewer.user_id, entries))
 
 
 def save_upload(session: Session, run: Run, user_id: int, *, name: str, stored: blobs.Unnamed) -> RunFile:
     """A file PUT to an upload URL (uploads.py) by the user it was made for, its blob just stored and
     checked: held by them, and saved to the run with the MD5 the upload was read with."""
     blobs.hold(session, user_id, stored.sha256)
-    saved = _save(session, run, [(check_name(name), stored.sha256, stored.size)])[0]
+    saved = _save(session, run, [(check_name(name), stored.sha256, stored.size)], {})[0]
     saved.md5 = stored.md5
     return saved
 
 
-def _save(session: Session, run: Run, entries: list[tuple[str, str, int]]) -> list[RunFile]:
-    """Point the files (name, digest, size) at their blobs, the names saved before at the new contents (whose
-    MD5 is then not known yet)."""
+def _save(session: Session, run: Run, entries: list[tuple[str, str, int]],
+          composites: dict[str, str | None]) -> list[RunFile]:
+    """Point the files (name, digest, size) at their blobs (or the composite copies given, see
+    blobs.require_held), the names saved before at the new contents (whose MD5 is then not known yet)."""
     names = [name for name, _, _ in entries]
     existing = {row.name: row for row in session.scalars(
         select(RunFile).where(RunFile.run_id == run.id, RunFile.name.in_(names)))} if names else {}
@@ -103,8 +103,9 @@ def _save(session: Session, run: Run, entries: list[tuple[str, str, int]]) -> li
         if row is None:
             row = RunFile(run_id=run.id, name=name)
             session.add(row)
-        if row.sha256 != digest or row.size != size or row.updated_at is None:
-            row.sha256, row.size, row.updated_at, row.md5 = digest, size, now, None
+        composite = composites.get(digest)
+        if row.sha256 != digest or row.size != size or row.composite != composite or row.updated_at is None:
+            row.sha256, row.size, row.composite, row.updated_at, row.md5 = digest, size, composite, now, None
         saved.append(row)
     session.flush()
     return saved
@@ -115,7 +116,7 @@ def md5(session: Session, row: RunFile) -> str:
     request's worker thread: the store is read on the event loop."""
     if row.md5 is None:
         store = stores.store_for(of_session(session.info))
-        row.md5 = anyio.from_thread.run(blobs.md5_of, store, row.sha256)
+        row.md5 = anyio.from_thread.run(blobs.md5_of, store, row.composite or row.sha256)
     return row.md5
 
 
@@ -166,10 +167,11 @@ def copy(session: Session, source: Run, destination: Run, step: int) -> None:
     """Give a fork, just made, the source's files as they stood at `step`: rows pointing at the same blobs
     (stored once, by contents), no bytes copied. Media logged after the step stays out, as do OWN_FILES;
     the rest (code, diff.patch, requirements, saved files, media not named by a step) comes along."""
-    rows = session.execute(select(RunFile.name, RunFile.sha256, RunFile.size, RunFile.updated_at)
+    rows = session.execute(select(RunFile.name, RunFile.sha256, RunFile.size, RunFile.updated_at, RunFile.composite)
                            .where(RunFile.run_id == source.id)).all()
-    kept = [dict(run_id=destination.id, name=name, sha256=digest, size=size, updated_at=updated)
-            for name, digest, size, updated in rows if name not in OWN_FILES and _at_or_before(name, step)]
+    kept = [dict(run_id=destination.id, name=name, sha256=digest, size=size, updated_at=updated, composite=composite)
+            for name, digest, size, updated, composite in rows
+            if name not in OWN_FILES and _at_or_before(name, step)]
     if kept:
         session.execute(insert(RunFile), kept)
 

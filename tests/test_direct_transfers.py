@@ -1,0 +1,258 @@
+"""Direct transfers: with its blobs in the S3 server (MiniStack), a runbase server hands the SDK presigned URLs and
+large files go straight between them, the server never reading their bodies; what the store did not check
+(a part's SHA-256, its size) is refused and never visible, a false whole-file SHA-256 of a multipart upload
+labels only its uploader's own copy, a cut upload resumes from the parts already sent, from a new process too,
+and the local-disk store works as before."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+import pytest
+from conftest import PART_BYTES, S3, Server, run_script, sdk_environment
+from runbase_server.artifacts.s3_requests import S3Requests, composite_of, sha256_base64
+from runbase.connection import Connection
+from runbase.direct import DirectStore
+from runbase.errors import CommError
+from runbase.files import FileClient, digest_of
+from test_run_files import new_run, upsert_files
+
+import runbase
+
+MB = 1 << 20
+BIG = 2 * PART_BYTES + 3 * MB + 17  # three parts
+ONE_PART = 3 * MB  # above the bundles' 2 MiB, below a part: one part, checked whole by the store
+
+
+def parts_of(data: bytes) -> list[str]:
+    return [hashlib.sha256(data[start:start + PART_BYTES]).hexdigest() for start in range(0, len(data), PART_BYTES)]
+
+
+def auth(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def start(server: Server, data: bytes, key: str | None = None, *, sha256: str | None = None,
+          parts: list[str] | None = None) -> httpx.Response:
+    body = {"sha256": sha256 or hashlib.sha256(data).hexdigest(), "size": len(data),
+            "parts": parts if parts is not None else parts_of(data)}
+    return httpx.post(f"{server.url}/files/direct/uploads", json=body, headers=auth(key or server.key))
+
+
+def put_part(upload: dict[str, Any], number: int, body: bytes, headers: dict[str, str] | None = None) -> httpx.Response:
+    [part] = [part for part in upload["parts"] if part["number"] == number]
+    return httpx.put(part["url"], content=body, headers=headers if headers is not None else part["headers"])
+
+
+def complete(server: Server, upload: dict[str, Any], key: str | None = None) -> httpx.Response:
+    return httpx.post(f"{server.url}/files/direct/uploads/{upload['id']}/complete", headers=auth(key or server.key))
+
+
+def send(server: Server, data: bytes, key: str | None = None, **declared: Any) -> httpx.Response:
+    """A whole direct upload by hand: start, every part, complete."""
+    upload = start(server, data, key, **declared)
+    assert upload.status_code == 200, upload.text
+    for part in upload.json()["parts"]:
+        offset = (part["number"] - 1) * PART_BYTES
+        assert put_part(upload.json(), part["number"], data[offset:offset + PART_BYTES]).status_code == 200
+    return complete(server, upload.json(), key)
+
+
+def io(server: Server) -> tuple[int, int]:
+    """Bytes the server process has read and written through system calls, sockets included."""
+    assert server.process is not None
+    counters = psutil.Process(server.process.pid).io_counters()
+    return counters.read_chars, counters.write_chars
+
+
+def test_artifacts_and_run_files_go_straight_to_the_store(s3_server: Server, tmp_path: Path) -> None:
+    """A multipart file and a one-part file of an artifact, and a run file, up and down through the SDK; the
+    server's process reads and writes far less than their bodies."""
+    server = s3_server
+    data = tmp_path / "data"
+    data.mkdir()
+    files = {"big.bin": os.urandom(BIG), "one.bin": os.urandom(ONE_PART),
+             **{f"small-{i}.txt": os.urandom(100 + i) for i in range(5)}}
+    for name, contents in files.items():
+        (data / name).write_bytes(contents)
+    (tmp_path / "weights.bin").write_bytes(os.urandom(BIG))
+    project = f"direct-{uuid.uuid4().hex[:8]}"
+    env = {**sdk_environment(server, tmp_path), "RUNBASE_CACHE_DIR": str(tmp_path / "cache"),
+           "RUNBASE_X_SAVE_REQUIREMENTS": "false", "RUNBASE_X_DISABLE_META": "true"}
+    read_before = io(server)[0]
+    run_script(f"""
+        import runbase
+        with runbase.init(project="{project}", id="r1") as run:
+            run.log_artifact("{data}", name="dataset", type="dataset").wait()
+            run.save("{tmp_path / 'weights.bin'}", base_path="{tmp_path}", policy="now")
+    """, env, cwd=tmp_path)
+    read, written = io(server)
+    assert read - read_before < ONE_PART, f"the server read {read - read_before} bytes"  # less than any file
+    result = run_script(f"""
+        import runbase
+        api = runbase.Api()
+        api.artifact("{project}/dataset:v0").download(root="{tmp_path / 'down'}")
+        api.run("{project}/r1").file("weights.bin").download(root="{tmp_path / 'down-run'}")
+    """, {**env, "RUNBASE_CACHE_DIR": str(tmp_path / "cache2")}, cwd=tmp_path)
+    assert io(server)[1] - written < ONE_PART, f"the server wrote {io(server)[1] - written} bytes"
+    for name, contents in files.items():
+        assert (tmp_path / "down" / name).read_bytes() == contents, result.stderr
+    assert (tmp_path / "down-run" / "weights.bin").read_bytes() == (tmp_path / "weights.bin").read_bytes()
+    stored = server.stored_blobs()
+    assert hashlib.sha256(files["one.bin"]).hexdigest() in stored  # one part: the blob the store checked whole
+    assert composite_of(parts_of(files["big.bin"])) in stored  # several: named by their checked SHA-256s
+    assert hashlib.sha256(files["big.bin"]).hexdigest() not in stored
+    assert not [path for path in (server.data_dir / "blobs").rglob("*") if path.is_file()]
+
+
+def test_a_tampered_upload_is_refused_and_never_visible(s3_server: Server) -> None:
+    """Wrong bytes, a changed checksum or size, a part sent to another part's URL, or a completion before every
+    part is in: the store or the server refuses it, and the contents are neither stored nor attachable."""
+    server = s3_server
+    data = os.urandom(BIG)
+    digest, parts = hashlib.sha256(data).hexdigest(), parts_of(data)
+    upload = start(server, data)
+    assert upload.status_code == 200, upload.text
+    started = upload.json()
+    assert started["uploaded"] == [] and [part["number"] for part in started["parts"]] == [1, 2, 3]
+    first, second = data[:PART_BYTES], data[PART_BYTES:2 * PART_BYTES]
+    headers = started["parts"][0]["headers"]
+    assert put_part(started, 1, os.urandom(PART_BYTES)).status_code == 400  # BadDigest: not the signed SHA-256
+    assert put_part(started, 1, second).status_code == 400  # part 2's bytes at part 1's URL
+    assert put_part(started, 1, first, {**headers, "x-amz-checksum-sha256": sha256_base64(parts[1])}).status_code == 403
+    assert put_part(started, 1, first[:-1], {**headers, "content-length": str(PART_BYTES - 1)}).status_code == 403
+    url = started["parts"][0]["url"]
+    assert httpx.put(url.replace("partNumber=1", "partNumber=2"), content=second, headers=headers).status_code == 403
+    assert put_part(started, 1, first).status_code == 200
+    incomplete = complete(server, started)
+    assert incomplete.status_code == 409 and incomplete.json()["errors"][0]["extensions"]["code"] == "UPLOAD_INCOMPLETE"
+    assert "[2, 3]" in incomplete.text
+    assert composite_of(parts) not in server.stored_blobs() and digest not in server.stored_blobs()
+    assert httpx.head(f"{server.url}/files/blobs/{digest}", headers=auth(server.key)).status_code == 404
+    run_id = new_run(server, "tampered")
+    refused = upsert_files(server, "tampered", run_id, [{"name": "x.bin", "sha256": digest, "size": len(data)}])
+    assert "no blob" in refused["errors"][0]["message"]
+    resumed = start(server, data).json()  # the same upload, with the part the store holds
+    assert resumed["id"] == started["id"] and resumed["uploaded"] == [1]
+    # A declaration that does not add up is refused before anything is made.
+    short = start(server, data, parts=parts[:2])
+    assert short.status_code == 400 and "must list the SHA-256 of each of the 3 parts" in short.text
+    small = os.urandom(ONE_PART)
+    lying = start(server, small, sha256=hashlib.sha256(b"other contents").hexdigest(), parts=parts_of(small))
+    assert lying.status_code == 400 and "one part has that part's SHA-256" in lying.text
+
+
+def test_a_false_whole_file_sha256_labels_only_its_uploaders_copy(s3_server: Server, tmp_path: Path) -> None:
+    """The store cannot check the SHA-256 of a whole multipart file: a user who declares another content's
+    SHA-256 gets a copy named by what the store checked, which their own readers' SDK refuses; the user who
+    sends the true contents stores and reads them unharmed, and no blob is named by the false SHA-256."""
+    server = s3_server
+    honest, forged = os.urandom(BIG), os.urandom(BIG)
+    digest = hashlib.sha256(honest).hexdigest()
+    liar = server.create_user(f"liar-{uuid.uuid4().hex[:8]}")
+    assert send(server, forged, liar, sha256=digest).status_code == 201  # what the store checked: the parts
+    assert digest not in server.stored_blobs() and composite_of(parts_of(forged)) in server.stored_blobs()
+    assert send(server, honest).status_code == 201
+    for key, project in [(liar, "forged"), (server.key, "honest")]:
+        run_id = new_run(server, project, key=key)
+        attached = upsert_files(server, project, run_id, [{"name": "f.bin", "sha256": digest, "size": BIG}], key=key)
+        assert "errors" not in attached, attached
+        found = runbase.Api(overrides={"base_url": server.url}, api_key=key).run(f"{project}/{run_id}").file("f.bin")
+        if project == "forged":
+            with pytest.raises(CommError, match="does not hash to"):
+                found.download(root=str(tmp_path / project))
+            assert not (tmp_path / project / "f.bin").exists()
+        else:
+            found.download(root=str(tmp_path / project))
+            assert (tmp_path / project / "f.bin").read_bytes() == honest
+
+
+def test_a_cut_upload_resumes_with_the_parts_sent_from_a_new_process(s3_server: Server, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """An SDK process dies in the middle of its second part (its connection cut); the next one sends only the
+    parts the store lacks."""
+    server = s3_server
+    path = tmp_path / "big.bin"
+    path.write_bytes(os.urandom(BIG))
+    digest, size = digest_of(path)
+    result = run_script(f"""
+        import os
+        from runbase import direct
+        from runbase.connection import Connection
+        from runbase.files import FileClient
+
+        read = direct._part
+
+        def cut(path, offset, size, progress):
+            for number, chunk in enumerate(read(path, offset, size, progress)):
+                if offset and number == 2:
+                    os._exit(3)
+                yield chunk
+
+        direct._part, direct.PARTS_IN_FLIGHT = cut, 1
+        FileClient(Connection("{server.url}", "{server.key}")).put_blob("{path}", "{digest}", {size})
+    """, sdk_environment(server, tmp_path), check=False)
+    assert result.returncode == 3, result.stderr
+    stored_before = start(server, path.read_bytes()).json()["uploaded"]
+    assert stored_before == [1]
+    numbers: list[int] = []
+    sent = DirectStore._put_part
+
+    def counted(store: DirectStore, path: Any, part: dict[str, Any], *args: Any) -> None:
+        numbers.append(part["number"])
+        sent(store, path, part, *args)
+
+    monkeypatch.setattr(DirectStore, "_put_part", counted)
+    files = FileClient(Connection(server.url, server.key))
+    files.put_blob(path, digest, size)
+    assert sorted(numbers + stored_before) == [1, 2, 3]
+    assert files.has_blob(digest)
+
+
+def test_only_the_user_who_started_an_upload_resumes_or_completes_it(s3_server: Server) -> None:
+    server = s3_server
+    data = os.urandom(BIG)
+    started = start(server, data).json()
+    for part in started["parts"]:
+        offset = (part["number"] - 1) * PART_BYTES
+        assert put_part(started, part["number"], data[offset:offset + PART_BYTES]).status_code == 200
+    other = server.create_user(f"other-{uuid.uuid4().hex[:8]}")
+    taken = complete(server, started, other)
+    assert taken.status_code == 404 and taken.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    theirs = start(server, data, other).json()  # their own upload: the parts must come from them
+    assert theirs["id"] != started["id"] and theirs["uploaded"] == []
+    assert httpx.post(f"{server.url}/files/direct/uploads", json={}).status_code == 401
+    assert complete(server, started).status_code == 201
+
+
+def test_presigned_urls_expire(s3: S3) -> None:
+    """What the store refuses of a URL past its life (the server signs its own calls and the SDK's alike)."""
+    requests = S3Requests(s3.url, "runbase-test", f"expiry-{uuid.uuid4().hex[:8]}", "us-east-1", "test", "test")
+    signed_then = datetime.now(timezone.utc) - timedelta(seconds=120)
+    late = requests.presign("PUT", "x", expires=60, now=signed_then)
+    assert httpx.put(late, content=b"x").status_code == 403
+    assert httpx.put(requests.presign("PUT", "x", expires=60), content=b"x").status_code == 200
+
+
+def test_the_local_disk_store_offers_no_direct_transfers(server: Server) -> None:
+    """The SDK asks, is told no, and everything goes through the server as before."""
+    assert httpx.get(f"{server.url}/files/direct", headers=auth(server.key)).json() == {"direct": False}
+    data = os.urandom(ONE_PART)
+    refused = start(server, data)
+    assert refused.status_code == 409 and "takes no direct transfers" in refused.text
+    assert httpx.put(f"{server.url}/files/blobs/{hashlib.sha256(data).hexdigest()}", content=data,
+                     headers=auth(server.key)).status_code == 201
+    run_id = new_run(server, "local")
+    assert "errors" not in upsert_files(server, "local", run_id, [
+        {"name": "f.bin", "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}])
+    fetched = httpx.get(f"{server.url}/files/admin/local/{run_id}/f.bin",
+                        headers={**auth(server.key), "X-Runbase-Direct": "1"})
+    assert fetched.status_code == 200 and fetched.content == data
