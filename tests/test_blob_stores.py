@@ -5,6 +5,7 @@ server with its blobs in the object store moves artifacts and run files through 
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import os
 import subprocess
@@ -106,7 +107,7 @@ def test_unnamed_contents_are_stored_by_their_sha256_and_checked_against_a_decla
         digest = hashlib.sha256(data).hexdigest()
         assert store.size(digest) is None
         assert asyncio.run(blobs.put_unnamed(store, _chunks(data), 1 << 30, md5=md5, spool_dir=tmp_path / "spool")) == (
-            digest, len(data))
+            digest, len(data), base64.b64encode(md5).decode())
         assert read(store, digest) == data
     assert list((tmp_path / "spool").iterdir()) == []  # nothing left spooled
 
