@@ -283,8 +283,9 @@ out = {}
 run = wandb.init(project="arts", id="consumer", job_type="eval")
 for name, root in (("ds:best", "ds-dl"), ("rb:prod", "rb-dl")):
     artifact = run.use_artifact(name)
+    # multipart: in ranged GETs, as files over 2 GiB are
     out[name] = {"name": artifact.name, "version": artifact.version, "aliases": sorted(artifact.aliases),
-                 "type": artifact.type, "root": artifact.download(root=root)}
+                 "type": artifact.type, "root": artifact.download(root=root, multipart=True)}
 out["path"] = artifact.get_path("sub/x.bin").download(root="one")
 try:
     run.use_artifact("ds:nosuch")

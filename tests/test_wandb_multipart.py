@@ -33,11 +33,15 @@ def _cut(contents: bytes) -> list[bytes]:
     return [contents[start:start + PART] for start in range(0, len(contents), PART)]
 
 
+def _declared(parts: list[bytes]) -> list[dict[str, Any]]:
+    """uploadPartsInput: each part's number and hex MD5."""
+    return [{"partNumber": number, "hexMD5": hashlib.md5(part).hexdigest()} for number, part in enumerate(parts, 1)]
+
+
 def _start(server: Server, artifact_id: str, name: str, contents: bytes, parts: list[bytes]) -> dict[str, Any]:
     """createArtifactFiles for `contents` (its MD5 declared) in `parts`: the file's node."""
     made = _ok(server, FILES, {"input": {"storageLayout": "V2", "artifactFiles": [{
-        "artifactID": artifact_id, "name": name, "md5": _md5(contents), "uploadPartsInput": [
-            {"partNumber": number, "hexMD5": hashlib.md5(part).hexdigest()} for number, part in enumerate(parts, 1)]}]}})
+        "artifactID": artifact_id, "name": name, "md5": _md5(contents), "uploadPartsInput": _declared(parts)}]}})
     [edge] = made["createArtifactFiles"]["files"]["edges"]
     return edge["node"]  # type: ignore[no-any-return]
 
@@ -125,8 +129,7 @@ def test_parts_that_do_not_make_the_declared_file_store_nothing(server: Server) 
     declared, sent = os.urandom(PART + 10), os.urandom(PART + 10)
     parts = _cut(sent)
     made = _ok(server, FILES, {"input": {"artifactFiles": [{
-        "artifactID": artifact_id, "name": "big.bin", "md5": _md5(declared), "uploadPartsInput": [
-            {"partNumber": number, "hexMD5": hashlib.md5(part).hexdigest()} for number, part in enumerate(parts, 1)]}]}})
+        "artifactID": artifact_id, "name": "big.bin", "md5": _md5(declared), "uploadPartsInput": _declared(parts)}]}})
     [edge] = made["createArtifactFiles"]["files"]["edges"]
     node = edge["node"]
     etags = [_put(url["uploadUrl"], part).headers["ETag"]
