@@ -1,6 +1,6 @@
 """The access matrix, against real servers on SQLite and PostgreSQL: for every kind of object (entity, team
 membership, project private and public, run, run file, run groups, history columns, the official client's file
-stream and run file upload URLs, direct uploads, sweep, sweep agent, artifact version,
+stream and run file upload URLs, artifact uploads (whole and in parts), direct uploads, sweep, sweep agent, artifact version,
 collection, registry of organization and restricted visibility, integration, automation, delivery, and through a
 browser's sign-in session: its own session, runs, run files, history columns, and no API key or team member made
 through it, nor a registry member or another user's team), every role (owner, team admin, member, viewer, outsider, anonymous) and every action that applies
@@ -52,6 +52,8 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     # and a PENDING version's (createArtifactFiles, then the PUT), and a version's W&B manifest behind a signed
     # download URL (Artifact.currentManifest), made only for its readers
     ("artifact upload URL", "write"): WRITERS, ("artifact download URL", "read"): MEMBERS,
+    # a large file's multipart upload: its parts' URLs, their PUTs and completeMultipartUploadArtifact
+    ("artifact multipart upload", "write"): WRITERS,
     # a version's place in its sequence as W&B's client reads it, and its files' signed download URLs there
     ("version membership", "read"): MEMBERS, ("artifact file download URL", "read"): MEMBERS,
     # W&B's public API: a run's file by the URLs its File gives (signed for the role, GET without a key; url(upload:
@@ -369,6 +371,35 @@ def _artifact_upload(world: World, role: str) -> bool:
     return response.status_code == 200
 
 
+MULTIPART_FILES = """mutation($i: CreateArtifactFilesInput!) { createArtifactFiles(input: $i) {
+    files { edges { node { storagePath uploadMultipartUrls { uploadID uploadUrlParts { uploadUrl } } } } } } }"""
+COMPLETE_MULTIPART = """mutation($i: CompleteMultipartUploadArtifactInput!) { completeMultipartUploadArtifact(input: $i) {
+    digest } }"""
+
+
+def _artifact_multipart(world: World, role: str) -> bool:
+    """A multipart upload of a file of a PENDING version of the team's, started, sent and completed by the role."""
+    made = world.setup(CREATE_ARTIFACT, {"i": {"entityName": world.team, "projectName": "private",
+                                               "artifactTypeName": "model", "artifactCollectionName": "in-parts"}})
+    artifact_id = made["createArtifact"]["artifact"]["id"]
+    body = f"uploaded in one part by {role}".encode()
+    md5 = hashlib.md5(body)
+    answer = world.graphql(role, MULTIPART_FILES, {"i": {"artifactFiles": [{
+        "artifactID": artifact_id, "name": "w.bin", "md5": base64.b64encode(md5.digest()).decode(),
+        "uploadPartsInput": [{"partNumber": 1, "hexMD5": md5.hexdigest()}]}]}})
+    if answer.get("errors"):
+        assert answer["errors"][0]["extensions"]["code"] in DENIALS, answer
+        return False
+    [edge] = answer["data"]["createArtifactFiles"]["files"]["edges"]
+    upload = edge["node"]["uploadMultipartUrls"]
+    response = httpx.put(upload["uploadUrlParts"][0]["uploadUrl"], content=body)
+    assert response.status_code == 200, response.text
+    return _mutation(COMPLETE_MULTIPART, lambda w, r: {"i": {
+        "completeMultipartAction": "Complete", "artifactID": artifact_id, "storagePath": "w.bin",
+        "uploadID": upload["uploadID"], "completedParts": [{"partNumber": 1, "hexMD5": response.headers["ETag"]}]}})(
+        world, role)
+
+
 def _artifact_download(world: World, role: str) -> bool:
     """The team's version's manifest, by the signed URL made for the role."""
     answer = world.graphql(role, CURRENT_MANIFEST, {"id": world.ids["version"]["id"]})
@@ -520,6 +551,7 @@ CELLS: dict[tuple[str, str], Check] = {
     ("run file upload URL", "create"): _mutation(CREATE_RUN_FILES, lambda w, r: {"t": w.team, "f": [f"made-{r}"]}),
     ("run file upload URL", "write"): _upload,
     ("artifact upload URL", "write"): _artifact_upload,
+    ("artifact multipart upload", "write"): _artifact_multipart,
     ("artifact download URL", "read"): _artifact_download,
     ("version membership", "read"): _query(
         "query($t: String) { project(name: \"private\", entityName: $t) { "

@@ -5,6 +5,7 @@ server with its blobs in the object store moves artifacts and run files through 
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import os
 import subprocess
@@ -22,6 +23,8 @@ from runbase_server.artifacts.object_store import PART_SIZE, S3BlobStore
 from runbase_server.settings import check_blob_store
 from test_direct_transfers import complete, send, start
 from test_run_files import new_run, put_blob, upsert_files
+from test_wandb_client_artifacts import _pending
+from test_wandb_multipart import _cut, _put, _start
 
 import runbase
 
@@ -107,9 +110,44 @@ def test_unnamed_contents_are_stored_by_their_sha256_and_checked_against_a_decla
         digest = hashlib.sha256(data).hexdigest()
         assert store.size(digest) is None
         assert asyncio.run(blobs.put_unnamed(store, _chunks(data), 1 << 30, md5=md5, spool_dir=tmp_path / "spool")) == (
-            digest, len(data))
+            digest, len(data), base64.b64encode(md5).decode())
         assert read(store, digest) == data
     assert list((tmp_path / "spool").iterdir()) == []  # nothing left spooled
+
+
+def test_parts_of_a_multipart_upload_are_kept_apart_until_put_together_or_abandoned(
+        blob_store: blobs.BlobStore) -> None:
+    """The official client's multipart uploads (artifacts/multipart.py): a part that did not arrive whole is not
+    kept, parts are no blobs, and those of an upload abandoned before the grace period's cutoff are cleared."""
+    store, upload, other = blob_store, uuid.uuid4().hex, uuid.uuid4().hex
+
+    def read_part(key: str, number: int) -> bytes:
+        async def collect() -> bytes:
+            return b"".join([chunk async for chunk in store.read_part(key, number)])
+
+        return asyncio.run(collect())
+
+    small, large = os.urandom(1000), os.urandom(PART_SIZE + MB)  # one request; a multipart upload to S3
+    for number, data in enumerate((small, large), 1):
+        with pytest.raises(ConnectionResetError):
+            asyncio.run(store.put_part(upload, number, _broken(data)))
+        with pytest.raises(FileNotFoundError):
+            read_part(upload, number)
+        asyncio.run(store.put_part(upload, number, _chunks(data)))
+        assert read_part(upload, number) == data
+    asyncio.run(store.put_part(upload, 1, _chunks(b"tried again")))
+    assert read_part(upload, 1) == b"tried again"
+    asyncio.run(store.put_part(other, 1, _chunks(small)))
+    assert list(store.stored_before(time.time() + 60)) == []
+    store.delete_parts(other, 2)  # its second part was never sent
+    with pytest.raises(FileNotFoundError):
+        read_part(other, 1)
+    store.clear_incoming(time.time() - 3600)
+    assert read_part(upload, 2) == large
+    store.clear_incoming(time.time() + 1)
+    for number in (1, 2):
+        with pytest.raises(FileNotFoundError):
+            read_part(upload, number)
 
 
 @pytest.mark.parametrize("blob_store", ["s3"], indirect=True)
@@ -190,6 +228,14 @@ def test_artifacts_and_run_files_move_through_the_object_store(s3_server: Server
     assert httpx.get(url, headers={**auth, "Range": f"bytes={PART_SIZE * 3}-"}).status_code == 416
 
 
+def abandon_multipart_upload(server: Server) -> None:
+    """The official client's multipart upload of an artifact file, one part of two sent, never completed."""
+    contents = os.urandom(70 << 10)
+    parts = _cut(contents)
+    node = _start(server, _pending(server, "gc"), "big.bin", contents, parts)
+    assert _put(node["uploadMultipartUrls"]["uploadUrlParts"][0]["uploadUrl"], parts[0]).status_code == 200
+
+
 def test_the_collector_removes_only_unused_objects(backend: str, s3: S3, tmp_path: Path,
                                                    request: pytest.FixtureRequest) -> None:
     """Blobs and direct multipart copies alike; direct uploads never completed are aborted and forgotten."""
@@ -208,8 +254,11 @@ def test_the_collector_removes_only_unused_objects(backend: str, s3: S3, tmp_pat
             for name, contents in [("kept.bin", kept), ("copy.bin", copy_kept)]])
         assert "errors" not in attached, attached
         names = {blob_name(contents) for contents in (kept, dropped, copy_kept, copy_dropped)}
+        abandon_multipart_upload(server)
+        assert s3.keys(server.blob_prefix, "parts/")
         deadline = time.monotonic() + 60
-        while server.stored_blobs() & names != {blob_name(kept), blob_name(copy_kept)} or s3.unfinished(server):
+        while server.stored_blobs() & names != {blob_name(kept), blob_name(copy_kept)} or s3.unfinished(server) \
+                or s3.keys(server.blob_prefix, "parts/"):
             assert time.monotonic() < deadline, f"still stored: {server.stored_blobs()}, {s3.unfinished(server)}"
             time.sleep(0.5)
         head = httpx.head(f"{server.url}/files/blobs/{hashlib.sha256(dropped).hexdigest()}",

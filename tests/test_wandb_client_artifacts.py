@@ -4,6 +4,11 @@ reference, with aliases and metadata); what it logged must read back identically
 with its lineage. A logging proxy (official_client.py) records what the client sent, written to
 test-outputs/wandb-VERSION-artifacts-BACKEND.json, and all of it must be answered.
 
+One of the files goes up in parts, a multipart upload (artifacts/multipart.py), and a second wandb process
+downloads it byte for byte. The client's core uploads in parts only files of 2 GiB or more, in parts of 100 MiB,
+constants compiled in with no setting to lower them: the logging process runs a copy of its core with both
+lowered to 1 MiB (wandb_core.py), so a file of a few MiB takes the path a 2 GiB one takes.
+
 The upload side is also driven directly, without wandb: a file whose contents do not have the MD5 its upload
 URL was made for, an upload URL of another version, and a manifest naming a file never uploaded are refused
 clearly, and nothing wrong is stored."""
@@ -16,6 +21,7 @@ import json
 import uuid
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -31,12 +37,19 @@ from official_client import (  # noqa: F401 - release: a fixture
     wandb_environment,
 )
 from test_wandb_client import NOT_ANSWERED, Logged
+from wandb_core import lowered
 
 FILES = {"data.txt": b"hello\n", "dir/a.txt": b"aaa\n", "dir/sub/b.bin": bytes(range(256))}
 REFERENCED = b"referenced\n"
+MIB = 1 << 20
+BIG = "big.bin"  # written by the script: 2.5 MiB, three parts (1 MiB, 1 MiB, the rest)
 LOG = """
 import os, wandb
+import wandb.sdk.lib.service.service_process as service_process
+service_process.get_core_path = lambda: CORE  # its multipart threshold and part size lowered
 run = wandb.init(project="arts", id="logger", job_type="prepare")
+with open(BIG, "wb") as out:
+    out.write(os.urandom(5 * MIB // 2))
 with open("data.txt", "wb") as out:
     out.write(FILES["data.txt"])
 for name, contents in FILES.items():
@@ -48,6 +61,7 @@ with open("ref.txt", "wb") as out:
     out.write(REFERENCED)
 artifact = wandb.Artifact("ds", type="dataset", description="from wandb", metadata={"rows": 3, "source": "w"})
 artifact.add_file("data.txt")
+artifact.add_file(BIG)
 artifact.add_dir("d", name="dir")
 artifact.add_reference("file://" + os.path.abspath("ref.txt"), name="ref.txt")
 run.log_artifact(artifact, aliases=["best"])
@@ -58,9 +72,11 @@ run.finish()
 @pytest.fixture(scope="module")
 def logged(server: Server, backend: str, release: Release, tmp_path_factory: pytest.TempPathFactory) -> Any:
     user, key, home = new_user(server, tmp_path_factory, "wa", release)
+    core = lowered(release.venv, tmp_path_factory.mktemp("core"), threshold=MIB, part_size=MIB)
     with LoggingProxy(server) as proxy:
         env = {**wandb_environment(proxy, home), "WANDB_API_KEY": key}
-        run_wandb(f"FILES = {FILES!r}\nREFERENCED = {REFERENCED!r}\n{LOG}", env, cwd=home, release=release)
+        run_wandb(f"FILES = {FILES!r}\nREFERENCED = {REFERENCED!r}\nCORE = {str(core)!r}\nMIB = {MIB}\nBIG = {BIG!r}\n"
+                  f"{LOG}", env, cwd=home, release=release)
         recorded = proxy.record(f"wandb-{release.version}-artifacts-{backend}", release)
     yield Logged(server, proxy, user, key, home, recorded, release=release)  # run_dir: where the script ran
 
@@ -69,11 +85,43 @@ def _md5(contents: bytes) -> str:
     return base64.b64encode(hashlib.md5(contents).digest()).decode()
 
 
+def _logged_files(logged: Logged) -> dict[str, bytes]:
+    """The stored files the script logged, as the paths of the version."""
+    return {**FILES, BIG: (logged.run_dir / BIG).read_bytes()}
+
+
 def test_every_operation_the_client_sent_was_answered(logged: Logged) -> None:
     operations = set(logged.recorded["graphql_operations"])
-    assert {"CreateArtifact", "CreateArtifactFiles", "CreateArtifactManifest", "CommitArtifact"} <= operations
+    assert {"CreateArtifact", "CreateArtifactFiles", "CreateArtifactManifest", "CommitArtifact",
+            "CompleteMultipartUploadArtifact"} <= operations
     assert set(logged.recorded["not_answered"]) <= set(NOT_ANSWERED), logged.recorded
     check_known(logged.recorded, logged.release)
+
+
+def test_a_large_file_went_up_in_parts(logged: Logged) -> None:
+    """The client declared the file's parts, PUT each to its own URL, completed the upload with the ETags it was
+    answered, and the server kept no part once the file was stored."""
+    big = (logged.run_dir / BIG).read_bytes()
+    parts = [big[start:start + MIB] for start in range(0, len(big), MIB)]
+    hex_md5s = [hashlib.md5(part).hexdigest() for part in parts]
+    asked = [e for e in logged.proxy.exchanges if e.operation == "CreateArtifactFiles"]
+    specs = [(spec, edge["node"]) for e in asked for spec, edge in zip(
+        e.json()["variables"].get("input", e.json()["variables"])["artifactFiles"],  # 0.22.3: no $input
+        json.loads(e.answer)["data"]["createArtifactFiles"]["files"]["edges"])]
+    assert [bool(spec.get("uploadPartsInput")) for spec, _ in specs] == [spec["name"] == BIG for spec, _ in specs]
+    [(spec, node)] = [(spec, node) for spec, node in specs if spec["name"] == BIG]
+    assert spec["uploadPartsInput"] == [{"partNumber": n, "hexMD5": md5} for n, md5 in enumerate(hex_md5s, 1)]
+    urls = node["uploadMultipartUrls"]["uploadUrlParts"]
+    assert [url["partNumber"] for url in urls] == [1, 2, 3] and node["storagePath"] == BIG
+    paths = [urlsplit(url["uploadUrl"]).path for url in urls]
+    assert [[e.body for e in logged.proxy.exchanges if e.path == path] for path in paths] == [[part] for part in parts]
+    [completed] = [e for e in logged.proxy.exchanges if e.operation == "CompleteMultipartUploadArtifact"]
+    assert completed.json()["variables"]["completedParts"] == [
+        {"partNumber": n, "hexMD5": f'"{md5}"'} for n, md5 in enumerate(hex_md5s, 1)]
+    assert json.loads(completed.answer)["data"]["completeMultipartUploadArtifact"]["digest"] == _md5(big)
+    upload_id = completed.json()["variables"]["uploadID"]
+    key = json.loads(base64.urlsafe_b64decode(upload_id.split(".")[0] + "=="))["k"]
+    assert not list((logged.server.data_dir / "blobs" / "incoming").glob(f"{key}.*"))
 
 
 def test_a_logged_version_reads_back_through_runbase(logged: Logged) -> None:
@@ -81,16 +129,16 @@ def test_a_logged_version_reads_back_through_runbase(logged: Logged) -> None:
     assert (version.type, version.version, version.state) == ("dataset", "v0", "COMMITTED")
     assert sorted(version.aliases) == ["best", "latest"]
     assert (version.description, version.metadata) == ("from wandb", {"rows": 3, "source": "w"})
-    stored = version.manifest.entries
-    assert set(stored) == {*FILES, "ref.txt"}
-    for path, contents in FILES.items():
+    stored, files = version.manifest.entries, _logged_files(logged)
+    assert set(stored) == {*files, "ref.txt"}
+    for path, contents in files.items():
         assert (stored[path].digest, stored[path].size, stored[path].ref) == (
             hashlib.sha256(contents).hexdigest(), len(contents), None), path
     reference = stored["ref.txt"]
     assert reference.ref == "file://" + str(logged.run_dir / "ref.txt")
     assert (reference.digest, reference.size) == (_md5(REFERENCED), len(REFERENCED))
-    assert (version.file_count, version.size) == (4, sum(map(len, FILES.values())) + len(REFERENCED))
-    for path, contents in FILES.items():
+    assert (version.file_count, version.size) == (5, sum(map(len, files.values())) + len(REFERENCED))
+    for path, contents in files.items():
         assert Path(version.get_entry(path).download(str(logged.run_dir / "rb"))).read_bytes() == contents
     run = version.logged_by()
     assert run is not None and run.id == "logger"
@@ -235,8 +283,9 @@ out = {}
 run = wandb.init(project="arts", id="consumer", job_type="eval")
 for name, root in (("ds:best", "ds-dl"), ("rb:prod", "rb-dl")):
     artifact = run.use_artifact(name)
+    # multipart: in ranged GETs, as files over 2 GiB are
     out[name] = {"name": artifact.name, "version": artifact.version, "aliases": sorted(artifact.aliases),
-                 "type": artifact.type, "root": artifact.download(root=root)}
+                 "type": artifact.type, "root": artifact.download(root=root, multipart=True)}
 out["path"] = artifact.get_path("sub/x.bin").download(root="one")
 try:
     run.use_artifact("ds:nosuch")
@@ -284,21 +333,22 @@ def test_every_operation_of_using_was_answered(used: tuple[Logged, dict[str, Any
     file_urls = "ArtifactCollectionMembershipFileUrls" if use.release is OLDER else "GetArtifactMembershipFileUrls"
     assert {"ArtifactMembershipByName", "UseArtifact", file_urls} <= operations, operations
     check_known(use.recorded, use.release)
-    assert use.recorded["routes"]["GET /files/downloads/TOKEN/NAME"] >= len(FILES) + len(OWN)
+    assert use.recorded["routes"]["GET /files/downloads/TOKEN/NAME"] >= len(FILES) + 1 + len(OWN)
     # the one refusal asked for: the link into another user's project
     refused = [e.json()["variables"]["input"] for e in use.proxy.exchanges if e.operation and not e.answered
                and e.operation not in NOT_ANSWERED]
     assert [(i["projectName"], i["artifactPortfolioName"]) for i in refused] == [("theirs", "stolen")], refused
 
 
-def test_versions_download_byte_for_byte(used: tuple[Logged, dict[str, Any]]) -> None:
-    """What wandb logged (its reference read from where it points) and what runbase's SDK logged."""
+def test_versions_download_byte_for_byte(logged: Logged, used: tuple[Logged, dict[str, Any]]) -> None:
+    """What wandb logged (its reference read from where it points, its large file uploaded in parts) and what
+    runbase's SDK logged."""
     use, out = used
     assert {key: out["ds:best"][key] for key in ("name", "version", "aliases", "type")} == {
         "name": "ds:best", "version": "v0", "aliases": ["best", "latest"], "type": "dataset"}
     assert {key: out["rb:prod"][key] for key in ("name", "version", "aliases", "type")} == {
         "name": "rb:prod", "version": "v0", "aliases": ["latest", "prod"], "type": "dataset"}
-    for name, expected in (("ds:best", {**FILES, "ref.txt": REFERENCED}), ("rb:prod", OWN)):
+    for name, expected in (("ds:best", {**_logged_files(logged), "ref.txt": REFERENCED}), ("rb:prod", OWN)):
         root = use.run_dir / out[name]["root"]
         found = {str(path.relative_to(root)): path.read_bytes() for path in root.rglob("*") if path.is_file()}
         assert found == expected, name

@@ -125,6 +125,7 @@ if TYPE_CHECKING:
         ArtifactDigestAlgorithm,
         ArtifactManifestType,
         ArtifactStorageLayout,
+        CompleteMultipartAction,
     )
     from .exceptions import (
         GraphQLClientError,
@@ -199,6 +200,7 @@ if TYPE_CHECKING:
         AgentHeartbeatInput,
         ArtifactAliasInput,
         CommitArtifactInput,
+        CompleteMultipartUploadArtifactInput,
         CreateAgentInput,
         CreateArtifactFilesInput,
         CreateArtifactFileSpecInput,
@@ -553,6 +555,8 @@ _LAZY_IMPORTS = {
     "CommitArtifactCommitArtifact": ".commit_artifact",
     "CommitArtifactCommitArtifactArtifact": ".commit_artifact",
     "CommitArtifactInput": ".input_types",
+    "CompleteMultipartAction": ".enums",
+    "CompleteMultipartUploadArtifactInput": ".input_types",
     "CreateAgent": ".create_agent",
     "CreateAgentCreateAgent": ".create_agent",
     "CreateAgentCreateAgentAgent": ".create_agent",
@@ -959,6 +963,8 @@ __all__ = [
     "CommitArtifactCommitArtifact",
     "CommitArtifactCommitArtifactArtifact",
     "CommitArtifactInput",
+    "CompleteMultipartAction",
+    "CompleteMultipartUploadArtifactInput",
     "CreateAgent",
     "CreateAgentCreateAgent",
     "CreateAgentCreateAgentAgent",

@@ -14,3 +14,7 @@ class ArtifactManifestType(str, Enum):
 class ArtifactStorageLayout(str, Enum):
     V1 = "V1"
     V2 = "V2"
+
+
+class CompleteMultipartAction(str, Enum):
+    Complete = "Complete"

@@ -3,7 +3,12 @@ from typing import Optional
 from pydantic import Field
 
 from .base_model import BaseModel
-from .enums import ArtifactDigestAlgorithm, ArtifactManifestType, ArtifactStorageLayout
+from .enums import (
+    ArtifactDigestAlgorithm,
+    ArtifactManifestType,
+    ArtifactStorageLayout,
+    CompleteMultipartAction,
+)
 
 
 class CreateTeamInput(BaseModel):
@@ -343,10 +348,12 @@ class CreateArtifactFileSpecInput(BaseModel):
     upload_parts_input: Optional[list["UploadPartsInput"]] = Field(
         alias="uploadPartsInput", default=None
     )
-    "Not taken: runbase takes each file in one PUT."
+    "The file cut into parts (numbered from 1, at most 10,000), for a multipart upload."
 
 
 class UploadPartsInput(BaseModel):
+    """A part of a file: its number and MD5 (hexadecimal), or the ETag its PUT was answered with."""
+
     part_number: int = Field(alias="partNumber")
     hex_md_5: str = Field(alias="hexMD5")
 
@@ -357,6 +364,19 @@ class CreateArtifactFilesInput(BaseModel):
         alias="storageLayout", default=None
     )
     cloud_region_id: Optional[str] = Field(alias="cloudRegionID", default=None)
+    client_mutation_id: Optional[str] = Field(alias="clientMutationId", default=None)
+
+
+class CompleteMultipartUploadArtifactInput(BaseModel):
+    """The upload (its id), the version and the file's path it was started for, and each part's ETag."""
+
+    complete_multipart_action: CompleteMultipartAction = Field(
+        alias="completeMultipartAction"
+    )
+    completed_parts: list["UploadPartsInput"] = Field(alias="completedParts")
+    artifact_id: str = Field(alias="artifactID")
+    storage_path: str = Field(alias="storagePath")
+    upload_id: str = Field(alias="uploadID")
     client_mutation_id: Optional[str] = Field(alias="clientMutationId", default=None)
 
 

@@ -112,7 +112,19 @@ class BlobStore(Protocol):
         """Remove a blob; removing one that is gone already is not an error."""
 
     def clear_incoming(self, cutoff: float) -> None:
-        """Remove uploads abandoned (and records of touches made) before `cutoff`."""
+        """Remove uploads abandoned (and records of touches made) before `cutoff`, the parts of multipart uploads
+        among them."""
+
+    async def put_part(self, upload: str, number: int, chunks: AsyncIterator[bytes]) -> None:
+        """Keep part `number` of the multipart upload `upload` (artifacts/multipart.py) apart from the blobs, in
+        place of any earlier try; the chunks raise at their end when the part is not what was declared, and then
+        nothing of this try is kept."""
+
+    def read_part(self, upload: str, number: int) -> AsyncIterator[bytes]:
+        """A kept part's bytes; raises FileNotFoundError when it is not kept."""
+
+    def delete_parts(self, upload: str, count: int) -> None:
+        """Remove parts 1 to `count` of the upload (those that are kept)."""
 
 
 async def checked(digest: str, chunks: AsyncIterator[bytes], max_bytes: int,
@@ -123,7 +135,7 @@ async def checked(digest: str, chunks: AsyncIterator[bytes], max_bytes: int,
     hasher = hasher or hashlib.sha256()
     async for chunk in chunks:
         size += len(chunk)
-        _within_limit(size, max_bytes)
+        within_limit(size, max_bytes)
         hasher.update(chunk)
         yield chunk
     actual = hasher.hexdigest()
@@ -132,7 +144,7 @@ async def checked(digest: str, chunks: AsyncIterator[bytes], max_bytes: int,
                              "nothing was stored")
 
 
-def _within_limit(size: int, max_bytes: int) -> None:
+def within_limit(size: int, max_bytes: int) -> None:
     if size > max_bytes:
         raise BlobTooLarge(f"the upload is larger than the server's limit of {max_bytes} bytes (RUNBASE_MAX_FILE_BYTES)")
 
@@ -156,7 +168,7 @@ async def put_unnamed(store: BlobStore, chunks: AsyncIterator[bytes], max_bytes:
     with tempfile.TemporaryFile(dir=spool_dir) as spool:
         async for chunk in chunks:
             size += len(chunk)
-            _within_limit(size, max_bytes)
+            within_limit(size, max_bytes)
             sha256.update(chunk)
             md5_of.update(chunk)
             spool.write(chunk)
@@ -207,9 +219,12 @@ class LocalBlobStore:
         found = {digest: self.size(digest) for digest in digests}
         return {digest: size for digest, size in found.items() if size is not None}
 
-    async def read(self, digest: str, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
+    def read(self, digest: str, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
+        return self._read(self.path(digest), start, end)
+
+    @staticmethod
+    async def _read(path: Path, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
         left = None if end is None else max(0, end - start)
-        path = self.path(digest)
 
         def first() -> tuple[BinaryIO, bytes]:  # one thread hop for a small blob: open, seek and read it
             source = open(path, "rb")
@@ -245,6 +260,29 @@ class LocalBlobStore:
         for path in self.incoming.glob("*") if self.incoming.exists() else ():
             if path.stat().st_mtime < cutoff:
                 path.unlink(missing_ok=True)
+
+    def part(self, upload: str, number: int) -> Path:
+        """Where a multipart upload's part is kept: among the abandoned uploads that clear_incoming removes."""
+        return self.incoming / f"{upload}.{number:05d}.upload-part"
+
+    async def put_part(self, upload: str, number: int, chunks: AsyncIterator[bytes]) -> None:
+        self.incoming.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(dir=self.incoming, prefix=f"{upload}.")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                async for chunk in chunks:
+                    out.write(chunk)
+            os.replace(temp, self.part(upload, number))  # atomic: a part is read whole or not at all
+        finally:
+            if os.path.exists(temp):
+                os.unlink(temp)
+
+    def read_part(self, upload: str, number: int) -> AsyncIterator[bytes]:
+        return self._read(self.part(upload, number))
+
+    def delete_parts(self, upload: str, count: int) -> None:
+        for number in range(1, count + 1):
+            self.part(upload, number).unlink(missing_ok=True)
 
     def partial(self, digest: str, upload_key: str) -> Path:
         return self.incoming / f"{upload_key}.{check_digest(digest)}.part"

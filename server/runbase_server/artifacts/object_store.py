@@ -3,12 +3,18 @@ object_store crate, which streams without holding the GIL, and also speaks GCS a
 
 Layout under the store's prefix: blobs/ab/cd/DIGEST, one object per blob (and blobs/ab/cd/COMPOSITE for a
 direct multipart upload, see direct_uploads.py), and touched/TIME-ID, records of touches (an object's
-last-modified time cannot be refreshed without rewriting it). An upload goes to the
+last-modified time cannot be refreshed without rewriting it), and parts/UPLOAD/NUMBER, the parts of the
+official client's multipart uploads (artifacts/multipart.py) until they are put together. An upload goes to the
 blob's own key as one PUT (small) or a multipart upload (large) that is completed only after the whole
 body's SHA-256 matched: an upload that does not match is aborted and never visible. Interrupted uploads are not
 kept for resuming here (the part already sent lives in an unfinished multipart upload, which cannot be read
 back to hash it again): a client sends such a file again whole. Direct transfers (direct_uploads.py) go through
-`direct`, the store's presigned requests, where static credentials allow them."""
+`direct`, the store's presigned requests, where static credentials allow them.
+
+A client's multipart upload is kept as one object per part rather than passed through to an S3 multipart
+upload: the blob's key, its SHA-256, is known only once every part is in, a part's MD5 must be checked before
+it counts, and parts written as plain objects work alike on every S3-compatible store and are listed and
+cleared by age like anything else abandoned."""
 
 from __future__ import annotations
 
@@ -34,6 +40,7 @@ if TYPE_CHECKING:
 BLOBS = "blobs/"
 TOUCHED = "touched/"
 CHECKS = "checks/"  # where the test of the store's checksums writes (and aborts) its upload
+PARTS = "parts/"
 PART_SIZE = 8 << 20  # a blob larger than this is uploaded in parts of this size (S3 wants at least 5 MiB)
 PARTS_IN_FLIGHT = 4  # parts of one upload sent at once
 CONCURRENCY = 16  # requests at once for one call about many blobs (sizes, touches read back)
@@ -58,6 +65,17 @@ async def _prepend(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[by
     yield first
     async for chunk in rest:
         yield chunk
+
+
+async def _head(chunks: AsyncIterator[bytes]) -> tuple[bytes, bool]:
+    """The first PART_SIZE bytes or more of the chunks (all of them when fewer), and whether the chunks ended
+    there."""
+    head = bytearray()
+    async for chunk in chunks:
+        head += chunk
+        if len(head) >= PART_SIZE:
+            return bytes(head), False
+    return bytes(head), True
 
 
 class S3BlobStore:
@@ -132,26 +150,48 @@ class S3BlobStore:
         if offset:
             raise OffsetMismatch(0)
         stream = checked(digest, chunks, max_bytes)
-        head = bytearray()
-        async for chunk in stream:
-            head += chunk
-            if len(head) >= PART_SIZE:
-                break
-        else:  # the whole blob came and matched its digest: one request, writing it again if stored already
-            await obstore.put_async(self.store, key, bytes(head), use_multipart=False)
+        head, ended = await _head(stream)
+        if ended:  # the whole blob came and matched its digest: one request, writing it again if stored already
+            await self._write(key, head, None)
             return True
         if await anyio.to_thread.run_sync(self.size, digest) is not None:
             async for _chunk in stream:  # read and checked all the same: that proves the uploader has them
                 pass
             await anyio.to_thread.run_sync(self.touch, digest)
             return False
-        # Parts go up as they come; the checked stream raises at its end if the digest does not match, and
-        # obstore then aborts the multipart upload instead of completing it.
-        await obstore.put_async(self.store, key, _prepend(bytes(head), stream), chunk_size=PART_SIZE,
-                                max_concurrency=PARTS_IN_FLIGHT)
+        await self._write(key, head, stream)
         return True
 
-    async def read(self, digest: str, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
+    async def _write(self, key: str, head: bytes, rest: AsyncIterator[bytes] | None) -> None:
+        """The object `key`: `head` alone in one request (no `rest`), or `head` and then the rest in a multipart
+        upload whose parts go up as they come; the rest raises at its end when the contents are not what was
+        declared, and obstore then aborts the upload instead of completing it."""
+        if rest is None:
+            await obstore.put_async(self.store, key, head, use_multipart=False)
+        else:
+            await obstore.put_async(self.store, key, _prepend(head, rest), chunk_size=PART_SIZE,
+                                    max_concurrency=PARTS_IN_FLIGHT)
+
+    @staticmethod
+    def part_key(upload: str, number: int) -> str:
+        return f"{PARTS}{upload}/{number:05d}"
+
+    async def put_part(self, upload: str, number: int, chunks: AsyncIterator[bytes]) -> None:
+        head, ended = await _head(chunks)
+        await self._write(self.part_key(upload, number), head, None if ended else chunks)
+
+    def read_part(self, upload: str, number: int) -> AsyncIterator[bytes]:
+        return self._read(self.part_key(upload, number))
+
+    def delete_parts(self, upload: str, count: int) -> None:
+        keys = [self.part_key(upload, number) for number in range(1, count + 1)]
+        for start in range(0, len(keys), 1000):
+            obstore.delete(self.store, keys[start:start + 1000])
+
+    def read(self, digest: str, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
+        return self._read(self.key(digest), start, end)
+
+    async def _read(self, key: str, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
         if end is not None and end <= start:
             return
         options: GetOptions = {}
@@ -159,7 +199,7 @@ class S3BlobStore:
             options["range"] = (start, end)
         elif start:
             options["range"] = {"offset": start}
-        result = await obstore.get_async(self.store, self.key(digest), options=options)
+        result = await obstore.get_async(self.store, key, options=options)
         async for chunk in result.stream(min_chunk_size=READ_SIZE):
             yield bytes(chunk)
 
@@ -198,12 +238,12 @@ class S3BlobStore:
             pass
 
     def clear_incoming(self, cutoff: float) -> None:
-        """Deletes the records of touches older than the cutoff (they protect nothing any more), and aborts the
-        multipart uploads started before it: direct uploads never completed, and those of a server that died
-        mid-upload. Without static credentials (no `direct`) obstore cannot list them: the bucket's lifecycle
-        rule removes them."""
-        old = [meta["path"] for batch in obstore.list(self.store, prefix=TOUCHED) for meta in batch
-               if meta["last_modified"].timestamp() < cutoff]
+        """Deletes the records of touches older than the cutoff (they protect nothing any more), the parts of
+        clients' multipart uploads abandoned before it, and aborts the multipart uploads started before it: direct
+        uploads never completed, and those of a server that died mid-upload. Without static credentials (no
+        `direct`) obstore cannot list those: the bucket's lifecycle rule removes them."""
+        old = [meta["path"] for prefix in (TOUCHED, PARTS) for batch in obstore.list(self.store, prefix=prefix)
+               for meta in batch if meta["last_modified"].timestamp() < cutoff]
         for start in range(0, len(old), 1000):
             obstore.delete(self.store, old[start:start + 1000])
         if self.direct is not None:

@@ -356,10 +356,12 @@ def add_files(session: Session, viewer: Viewer, artifact_id: object, files: str)
     return artifact
 
 
-def pending_writable(session: Session, viewer: Viewer, artifact_id: object) -> Artifact:
-    """A PENDING version the viewer may change, locked until the transaction ends."""
+def pending_writable(session: Session, viewer: Viewer, artifact_id: object, *, lock: bool = True) -> Artifact:
+    """A PENDING version the viewer may change, locked until the transaction ends; without `lock`, a check
+    before long work outside the database (the write after it locks and checks again)."""
     artifact = _writable(session, viewer, artifact_id)
-    _lock(session, artifact)
+    if lock:
+        _lock(session, artifact)
     if artifact.state != PENDING:
         raise Conflict(f"version {_name(artifact)} is committed: its files cannot change; log a new version")
     return artifact

@@ -2,17 +2,19 @@
 W&B manifest (Artifact.currentManifest) and its files (ArtifactCollectionMembership.files) behind URLs signed
 for the viewer (artifacts/downloads.py). Uploads, logging a version: createArtifactFiles and
 createArtifactManifest / updateArtifactManifest hand out upload URLs (runs/uploads.py) for a PENDING version's
-files and its W&B manifest, which the PUTs bring (http/wandb_routes.py); commitArtifact then makes the version's
+files and its W&B manifest, which the PUTs bring (http/wandb_routes.py), a large file's in parts that
+completeMultipartUploadArtifact puts together (artifacts/multipart.py); commitArtifact then makes the version's
 entries what the manifest lists (versions.commit). schema.py mixes ArtifactUploadMutations into Mutation."""
 
 from __future__ import annotations
 
 from enum import Enum
 
+import anyio.from_thread
 import strawberry
 
 from .. import pagination
-from ..artifacts import downloads, manifests, versions
+from ..artifacts import downloads, manifests, multipart, stores, versions
 from ..runs import uploads
 from ..settings import of_session
 from ..tables import Artifact as ArtifactRow
@@ -20,7 +22,7 @@ from ..tables import ArtifactEntry as EntryRow
 from ..tables import utcnow
 from .artifacts import Artifact
 from .base import DateTime, Info, Int64, PageInfo, given
-from .files import File, FileConnection, FileEdge
+from .files import File, FileConnection, FileEdge, UploadMultipartUrls, UploadUrlPart
 
 
 @strawberry.enum
@@ -74,12 +76,26 @@ def download_files(info: Info, version: versions.Version, first: int | None, aft
                           page_info=PageInfo.of(page), counted=lambda: versions.count_files(session, artifact, None))
 
 
-def _slot(info: Info, artifact: ArtifactRow, name: str, upload_url: str, digest: str = "") -> File:
-    """A file to PUT: `digest` is the MD5 it was declared with."""
+def _slot(info: Info, artifact: ArtifactRow, name: str, upload_url: str, digest: str = "",
+          parts: UploadMultipartUrls | None = None) -> File:
+    """A file to PUT: `digest` is the MD5 it was declared with; `parts`, where to PUT its parts instead."""
     return File(id=strawberry.ID(f"{artifact.id}:{name}"), name=name, size_bytes=Int64(0), digest=digest,
                 updated_at=DateTime(utcnow()), link=versions.path_url(artifact, name), upload_url=upload_url,
-                storage_path=name, known_md5=digest or None,
+                storage_path=name, known_md5=digest or None, upload_multipart_urls=parts,
                 artifact=Artifact.of(versions.Version(artifact, artifact.collection, None)))
+
+
+def _parts(info: Info, artifact: ArtifactRow, spec: CreateArtifactFileSpecInput) -> UploadMultipartUrls | None:
+    """A multipart upload of the file, when the client cut it into parts."""
+    parts = given(spec.upload_parts_input)
+    if not parts:
+        return None
+    ctx = info.context
+    upload_id, urls = multipart.start(of_session(ctx.session.info), artifact, ctx.viewer.user_id, spec.name,
+                                      spec.md5, [(int(part.part_number), part.hex_md5) for part in parts],
+                                      base_url=ctx.base_url)
+    return UploadMultipartUrls(upload_id=upload_id, upload_url_parts=[
+        UploadUrlPart(part_number=part.part_number, upload_url=url) for part, url in zip(parts, urls)])
 
 
 def _manifest(info: Info, artifact_id: object, name: str | None, include_upload: bool = True) -> ArtifactManifest:
@@ -151,6 +167,26 @@ class CreateArtifactFilesPayload:
     files: FileConnection
 
 
+@strawberry.enum
+class CompleteMultipartAction(Enum):
+    Complete = "Complete"  # W&B's spelling
+
+
+@strawberry.input
+class CompleteMultipartUploadArtifactInput:
+    complete_multipart_action: CompleteMultipartAction
+    completed_parts: list[UploadPartsInput]
+    artifact_id: strawberry.ID = strawberry.field(name="artifactID")
+    storage_path: str
+    upload_id: str = strawberry.field(name="uploadID")
+    client_mutation_id: str | None = strawberry.UNSET
+
+
+@strawberry.type
+class CompleteMultipartUploadArtifactPayload:
+    digest: str | None
+
+
 @strawberry.type
 class ArtifactUploadMutations:
     @strawberry.mutation
@@ -169,11 +205,30 @@ class ArtifactUploadMutations:
         ctx, specs = info.context, input.artifact_files
         settings, slots = of_session(ctx.session.info), []
         for artifact_id in dict.fromkeys(spec.artifact_id for spec in specs):
-            named = [(spec.name, manifests.check_md5(spec.md5, f"file {spec.name!r}: md5"))
-                     for spec in specs if spec.artifact_id == artifact_id]
+            mine = [spec for spec in specs if spec.artifact_id == artifact_id]
+            named = [(spec.name, manifests.check_md5(spec.md5, f"file {spec.name!r}: md5")) for spec in mine]
             artifact = versions.pending_writable(ctx.session, ctx.viewer, artifact_id)
             urls = uploads.artifact_urls(settings, artifact, ctx.viewer.user_id, named, base_url=ctx.base_url)
-            slots += [_slot(info, artifact, path, url, md5) for (path, md5), url in zip(named, urls)]
+            slots += [_slot(info, artifact, path, url, md5, _parts(info, artifact, spec))
+                      for (path, md5), url, spec in zip(named, urls, mine)]
         return CreateArtifactFilesPayload(files=FileConnection(
             edges=[FileEdge(node=slot, cursor=str(index)) for index, slot in enumerate(slots)],
             page_info=PageInfo(end_cursor=None, has_next_page=False), counted=lambda: len(slots)))
+
+    @strawberry.mutation
+    def complete_multipart_upload_artifact(self, info: Info, input: CompleteMultipartUploadArtifactInput
+                                           ) -> CompleteMultipartUploadArtifactPayload | None:
+        """Put the parts together (on the event loop, the version not held meanwhile), then attach the file."""
+        ctx, i = info.context, given(input)
+        settings = of_session(ctx.session.info)
+        upload = multipart.verify(settings, i.upload_id, user_id=ctx.viewer.user_id, artifact_id=i.artifact_id,
+                                  path=i.storage_path)
+        versions.pending_writable(ctx.session, ctx.viewer, upload.artifact_id, lock=False)
+        store = stores.store_for(settings)
+        stored = anyio.from_thread.run(multipart.assemble, store, upload,
+                                       [(int(part.part_number), part.hex_md5) for part in i.completed_parts],
+                                       settings.max_file_bytes)
+        versions.save_upload(ctx.session, ctx.viewer, upload.artifact_id, path=upload.path, sha256=stored.sha256,
+                             size=stored.size, md5=stored.md5)
+        store.delete_parts(upload.key, upload.parts)
+        return CompleteMultipartUploadArtifactPayload(digest=stored.md5)

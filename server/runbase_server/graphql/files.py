@@ -50,7 +50,7 @@ class File:
     upload_headers: list[str] = strawberry.field(default_factory=list)
     storage_path: str | None = None
     direct_url: str | None = None
-    upload_multipart_urls: UploadMultipartUrls | None = None  # one PUT per file: runbase takes no multipart uploads
+    upload_multipart_urls: UploadMultipartUrls | None = None  # a large file's parts (artifacts/multipart.py)
     artifact: Annotated[Artifact, strawberry.lazy("runbase_server.graphql.artifacts")] | None = None
 
     @classmethod

@@ -1,6 +1,7 @@
 """The REST side of W&B's protocol, for the official wandb client: POST /files/{entity}/{project}/{run}/file_stream
 (a run's history, summary, system metrics and console, see runs/file_stream.py), with the same API keys as
-/graphql; PUT /files/uploads/{token}, the upload URLs createRunFiles hands out (runs/uploads.py), and GET
+/graphql; PUT /files/uploads/{token}, the upload URLs createRunFiles and createArtifactFiles hand out
+(runs/uploads.py; a large artifact file's parts among them, artifacts/multipart.py), and GET
 /files/downloads/{token}/{name}, the download URLs of run and artifact files (artifacts/downloads.py), which
 carry their own credentials. All map onto the services runbase's own SDK uses."""
 
@@ -17,7 +18,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ..artifacts import blobs, downloads, manifests, versions
+from ..artifacts import blobs, downloads, manifests, multipart, versions
 from ..auth import Viewer
 from ..documents import loads_exact
 from ..errors import Forbidden, NotFound, UserError, error_response
@@ -86,7 +87,8 @@ class WandbRoutes(StoreRoutes):
     async def put_upload(self, request: Request) -> Response:
         """Store the body as the file the token names, for the user it names, if they may still write to the
         run or PENDING version; a Content-MD5 header, if sent, must match, and so must the MD5 an artifact
-        file's URL was made for. A version's W&B manifest is read and kept for its commit."""
+        file's URL was made for. A version's W&B manifest is read and kept for its commit; a part of a
+        multipart upload is kept for its completion and answered with its ETag, as S3 answers."""
         try:
             grant = uploads.verify(self.settings, request.path_params["token"])
             md5 = _md5(request.headers.get("content-md5"))
@@ -105,6 +107,9 @@ class WandbRoutes(StoreRoutes):
             if grant.manifest:
                 await self._stage_manifest(request, grant, md5)
                 return Response(status_code=200)
+            if grant.upload is not None:
+                etag = await multipart.put_part(self.store, grant, request.stream(), limit)
+                return Response(status_code=200, headers={"ETag": etag})
             stored = await blobs.put_unnamed(self.store, request.stream(), limit, md5=md5,
                                              spool_dir=self.settings.data_dir / "incoming")
             await run_in_threadpool(self.db.attempt, lambda session: self._save(session, grant, stored))

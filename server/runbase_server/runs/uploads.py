@@ -30,14 +30,17 @@ _PURPOSE = b"runbase: run file upload URLs"
 @dataclass(frozen=True)
 class Grant:
     """What a valid token allows: one file of one run, or of one artifact version (its contents' MD5 named, or
-    the version's W&B manifest), written as one user."""
+    the version's W&B manifest, or one part of a multipart upload of the file: artifacts/multipart.py), written
+    as one user."""
 
     run_id: int | None
     user_id: int
     name: str
     artifact_id: int | None = None
-    md5: str | None = None  # base64
+    md5: str | None = None  # base64: the file's, or the part's
     manifest: bool = False
+    upload: str | None = None  # the key of the multipart upload the part belongs to
+    part: int | None = None
 
 
 def _keys(settings: ServerSettings, purpose: bytes) -> list[bytes]:
@@ -86,6 +89,8 @@ def sign(settings: ServerSettings, grant: Grant, *, now: float | None = None) ->
     fields: dict[str, Any] = {"r": grant.run_id, "u": grant.user_id, "n": grant.name}
     if grant.artifact_id is not None:
         fields.update(a=grant.artifact_id, m=grant.md5, k=grant.manifest)
+    if grant.upload is not None:
+        fields.update(up=grant.upload, pt=grant.part)
     return seal(settings, _PURPOSE, fields, now=now)
 
 
@@ -93,7 +98,7 @@ def verify(settings: ServerSettings, token: str, *, now: float | None = None) ->
     """The grant of a token this server (or one sharing its secret key) signed and that has not expired."""
     fields = unseal(settings, _PURPOSE, token, what="upload URL (createRunFiles, createArtifactFiles)", now=now)
     return Grant(run_id=fields["r"], user_id=fields["u"], name=fields["n"], artifact_id=fields.get("a"),
-                 md5=fields.get("m"), manifest=bool(fields.get("k")))
+                 md5=fields.get("m"), manifest=bool(fields.get("k")), upload=fields.get("up"), part=fields.get("pt"))
 
 
 def urls(settings: ServerSettings, run: Run, user_id: int, names: list[str], *, base_url: str
