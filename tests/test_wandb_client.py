@@ -67,10 +67,14 @@ run.save("notes.txt", policy="now")
 run.finish()
 """
 # With no login at all: WANDB_BASE_URL and WANDB_API_KEY in the environment, as most jobs are set up.
+# Also: a run given no name is named by the server, as W&B's names every run; a NUL in a logged string or key,
+# which no database stores, becomes U+FFFD where it must (keys, the summary) and loses nothing else.
 FAILING = """
-import wandb
+import sys, wandb
 run = wandb.init(project="official", id="wb2")
-run.log({"loss": 1.0})
+print("RUN_NAME", run.name, file=sys.__stdout__)
+run.log({"loss": 1.0, "note": "a\\x00b", "a\\x00key": 2.0})
+run.log({"loss": 2.0})
 run.finish(exit_code=3)
 """
 # Resuming: a run of its own, one logged by runbase's SDK (its rows made through the same GraphQL), and the two
@@ -123,7 +127,7 @@ class Logged:
     key: str
     run_dir: Path
     recorded: dict[str, Any]
-    resumed: str = ""  # what the resume and wandb.Api() scripts printed
+    resumed: str = ""  # what the failing, resume and wandb.Api() scripts printed
     release: Release = CURRENT
 
     def api(self) -> Any:
@@ -149,14 +153,15 @@ def logged(server: Server, backend: str, release: Release, tmp_path_factory: pyt
         result = run_wandb(f"CONFIG = {CONFIG!r}\n{SCRIPT}", {**env, "TEST_API_KEY": key}, cwd=home, release=release)
         assert "a bad key was refused" in result.stdout, result.stdout + result.stderr
         [run_dir] = [line.split(" ", 1)[1] for line in result.stdout.splitlines() if line.startswith("RUN_DIR ")]
-        run_wandb(FAILING, {**env, "WANDB_API_KEY": key, "WANDB_CONFIG_DIR": str(home / "other-config"),
+        failing = run_wandb(FAILING, {**env, "WANDB_API_KEY": key, "WANDB_CONFIG_DIR": str(home / "other-config"),
                             "HOME": str(home / "other-home")}, cwd=home, release=release)
         _log_with_runbase(server, key, "rb1", [{"_step": step, "loss": float(step)} for step in range(3)])
         resumed = run_wandb(RESUME, {**env, "WANDB_API_KEY": key}, cwd=home, release=release)
         read = run_wandb(f"ENTITY = {user!r}\n{PUBLIC_API}", {**env, "WANDB_API_KEY": key}, cwd=home,
                          release=release)
         recorded = proxy.record(f"wandb-{release.version}-operations-{backend}", release)
-        yield Logged(server, proxy, user, key, Path(run_dir), recorded, resumed.stdout + read.stdout, release)
+        yield Logged(server, proxy, user, key, Path(run_dir), recorded, failing.stdout + resumed.stdout + read.stdout,
+                     release)
 
 
 def _log_with_runbase(server: Server, key: str, run: str, rows: list[dict[str, Any]]) -> None:
@@ -233,7 +238,12 @@ def test_the_files_the_client_uploaded_read_back(logged: Logged, tmp_path: Path)
 def test_a_run_that_exits_with_an_error_fails(logged: Logged) -> None:
     stored = logged.server.run("wb2", project="official", entity=logged.user, key=logged.key)
     assert stored is not None and (stored["state"], stored["exitCode"]) == ("failed", 3)
-    assert stored["historyLineCount"] == 1
+    assert stored["historyLineCount"] == 2 and "RUN_NAME wb2" in logged.resumed
+    run = logged.api().run(f"{logged.user}/official/wb2")
+    assert run.name == "wb2" and run.summary["note"] == "a\ufffdb" and run.summary["loss"] == 2.0
+    rows = run.history(pandas=False)
+    assert [row["loss"] for row in rows] == [1.0, 2.0]
+    assert rows[0]["note"] == "a\x00b" and rows[0]["a\ufffdkey"] == 2.0
 
 
 def test_runs_resume_where_they_stopped(logged: Logged) -> None:

@@ -20,6 +20,7 @@ W&B's "uploaded" (files uploaded meanwhile) and "dropped" (lines the client gave
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from typing import Any
@@ -65,6 +66,7 @@ def _lines(files: dict[str, Any], name: str) -> tuple[int, list[str]] | None:
 
 def _objects(name: str, offset: int, lines: list[str]) -> str:
     """The lines, each one JSON object, as the text of a JSON list."""
+    kept = []
     for index, line in enumerate(lines):
         try:
             row = documents.loads(line)
@@ -72,7 +74,26 @@ def _objects(name: str, offset: int, lines: list[str]) -> str:
             row = None
         if not isinstance(row, dict):
             raise UserError(f"{name} line {offset + index} is not a JSON object")
-    return "[" + ",".join(lines) + "]"
+        kept.append(_without_nul(line, keys_only=True))
+    return "[" + ",".join(kept) + "]"
+
+
+def _without_nul(line: str, *, keys_only: bool) -> str:
+    """The JSON line with each NUL character that no database could store made U+FFFD: in keys (a row is
+    stored by them), and with `keys_only` false in strings too (the summary is stored as a document, which
+    PostgreSQL's JSONB keeps without NUL). W&B's clients take a refused request as the end of the stream, so
+    refusing one NUL in a logged string would lose the rest of the run."""
+    if "\\u0000" not in line:
+        return line
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {key.replace("\x00", "\ufffd"): clean(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [clean(item) for item in value]
+        return value.replace("\x00", "\ufffd") if isinstance(value, str) and not keys_only else value
+
+    return documents.dump(clean(json.loads(line)))
 
 
 def _console_line(line: str) -> str:
@@ -115,7 +136,7 @@ def ingest(session: Session, viewer: Viewer, entity: str, project: str, *, run_n
     output = _lines(files, CONSOLE)
     summary_text = None
     if summary is not None and summary[1]:
-        summary_text = summary[1][-1]
+        summary_text = _without_nul(summary[1][-1], keys_only=False)
         documents.parse(summary_text, SUMMARY)  # named in the error as the client knows it
     stored = history.append(
         session, viewer, entity, project, run_name=run_name,

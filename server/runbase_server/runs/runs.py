@@ -159,6 +159,8 @@ def _create(session: Session, viewer: Viewer, project: Project, name: str, field
               tags=[], history_keys={}, state="running", history_line_count=0, console_line_count=0, system_line_count=0,
               stop_requested=False)
     _apply(run, fields)
+    if not run.display_name:  # W&B's server names every run: its clients take run.name from the answer
+        run.display_name = name
     set_state(run, fields.get("state"), fields.get("exit_code"))
     run.created_at = run.heartbeat_at = utcnow()
     values = {key: getattr(run, key) for key in _COLUMNS}
