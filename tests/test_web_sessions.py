@@ -508,3 +508,16 @@ def test_dot_names_are_refused_for_projects_and_runs(web: Server) -> None:
     for name in ("...", ".hidden", "a..b"):
         assert "errors" not in web.graphql("mutation($r: String!) { upsertBucket(input: {modelName: \"web\", "
                                            "name: $r}) { inserted } }", {"r": name}), name
+
+
+def test_urls_handed_out_start_with_the_public_url_whatever_the_host_header(public: Server) -> None:
+    """Upload and download URLs are where the public URL says: a request naming another Host (through a shared
+    proxy, say) cannot send a client's file elsewhere."""
+    answer = httpx.post(f"{public.url}/graphql", headers={"Authorization": f"Bearer {public.key}",
+                                                          "Host": "evil.example"},
+                        json={"query": """mutation { upsertBucket(input: {modelName: "urls", name: "r"}) { bucket { id } }
+                              createRunFiles(input: {projectName: "urls", runName: "r", files: ["f.txt"]}) {
+                              files { uploadUrl } } }"""}).json()
+    assert "errors" not in answer, answer
+    [made] = answer["data"]["createRunFiles"]["files"]
+    assert made["uploadUrl"].startswith(f"{PUBLIC_URL}/files/uploads/"), made

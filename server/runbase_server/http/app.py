@@ -216,10 +216,12 @@ class GraphQLEndpoint:
         if len(query) > MAX_QUERY_CHARS:  # data travels in variables; a document this long is an attack
             return error_response(f"the query document is longer than {MAX_QUERY_CHARS} characters; send data in "
                                   "variables", "PAYLOAD_TOO_LARGE", 413)
-        # Parsing and scanning the variables cost time in proportion to the request: not on the event loop.
+        # Parsing and scanning the variables cost time in proportion to the request: not on the event loop. URLs
+        # handed out (uploads, downloads) start with the public URL where one is set, not with the Host header.
         return await run_in_threadpool(self._check_and_execute,
                                        sessions.Credentials.of(request, self.settings.public_url), query,
-                                       variables, operation, str(request.base_url).rstrip("/"))
+                                       variables, operation,
+                                       (self.settings.public_url or str(request.base_url)).rstrip("/"))
 
     def _check_and_execute(self, credentials: sessions.Credentials, query: str, variables: dict[str, Any],
                            operation: str | None, base_url: str) -> Response:
