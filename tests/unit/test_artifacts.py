@@ -347,3 +347,17 @@ def test_cloud_references_without_checksum_are_recorded_without_fetching() -> No
     for not_a_uri in ("no-scheme/file", "C:\\data\\x.bin", "urn:"):
         with pytest.raises(ValueError, match="a URI with a scheme|pass name="):
             entries_for(not_a_uri)
+
+
+@pytest.mark.parametrize(("uri", "version"), [("s3://b/models/w.bin?versionId=v1", "v1"),
+                                              ("gs://b/models/w.bin#123", "123"),
+                                              ("az://container/models/w.bin#2026-01-01T00:00:00Z",
+                                               "2026-01-01T00:00:00Z"),
+                                              ("az://container/models/w.bin", None)])
+def test_bucket_references_unchecked_keep_their_pinned_version(uri: str, version: str | None) -> None:
+    """checksum=False reads nothing: each bucket scheme's URI is recorded with the version it pins."""
+    artifact = Artifact("refs", "dataset")
+    artifact.add_reference(uri, checksum=False)
+    [entry] = artifact.manifest.entries.values()
+    assert entry.path == "w.bin" and entry.ref == uri and entry.digest == version
+    assert entry.extra == ({"versionID": version} if version else {})

@@ -463,7 +463,7 @@ class Artifact:
 
     def add_reference(self, uri: ArtifactManifestEntry | str, name: str | os.PathLike[str] | None = None,
                       checksum: bool = True, max_objects: int | None = None) -> list[ArtifactManifestEntry]:
-        """Track contents that stay where they are: file://, http(s)://, s3:// and gs:// are checksummed (a
+        """Track contents that stay where they are: file://, http(s)://, s3://, gs:// and az:// are checksummed (a
         directory or bucket prefix object by object), any other scheme is recorded under a digest of the URI; see
         references.py."""
         self._check_open()

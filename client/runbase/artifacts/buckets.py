@@ -1,4 +1,4 @@
-"""References to objects in S3 and GCS buckets, read with the caller's own credentials.
+"""References to objects in S3, GCS and Azure buckets, read with the caller's own credentials.
 
 A reference is checksummed when added, as W&B's client does it: the object's metadata gives its ETag (the
 digest), size and version, and a prefix is expanded into one entry per object under it, up to max_objects. A
@@ -7,8 +7,9 @@ its ETag is still the recorded one, so a changed object is refused rather than w
 
 The store client is obstore (the `cloud` extra, also part of the server's): credentials, region and endpoint come
 from the usual environment variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION,
-AWS_ENDPOINT_URL, AWS_ALLOW_HTTP for an http:// endpoint; GOOGLE_SERVICE_ACCOUNT for GCS). runbase's tests run the
-s3:// scheme against an S3-compatible server; gs:// goes through the same calls but is not tested here."""
+AWS_ENDPOINT_URL, AWS_ALLOW_HTTP for an http:// endpoint; GOOGLE_SERVICE_ACCOUNT for GCS; AZURE_STORAGE_ACCOUNT_NAME
+and AZURE_STORAGE_ACCOUNT_KEY for az://CONTAINER/PATH). runbase's tests run the s3:// scheme against an
+S3-compatible server; gs:// and az:// go through the same calls but are not tested here."""
 
 from __future__ import annotations
 
@@ -23,12 +24,12 @@ from urllib.parse import parse_qs, urlparse
 from .manifest import ArtifactManifestEntry
 from .names import check_path
 
-SCHEMES = ("s3", "gs")
+SCHEMES = ("s3", "gs", "az")
 DEFAULT_MAX_OBJECTS = 10_000_000
 
 
 class _Where:
-    """A reference's bucket, key and pinned version (s3: ?versionId=, gs: #generation)."""
+    """A reference's bucket, key and pinned version (s3: ?versionId=, gs: #generation, az: #versionid)."""
 
     def __init__(self, uri: str) -> None:
         parsed = urlparse(uri)
@@ -50,7 +51,7 @@ def require() -> Any:
     try:
         import obstore
     except ImportError:
-        raise ImportError("s3:// and gs:// references are read with obstore: pip install 'runbase[cloud]'") from None
+        raise ImportError("s3://, gs:// and az:// references are read with obstore: pip install 'runbase[cloud]'") from None
     return obstore
 
 

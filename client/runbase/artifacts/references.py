@@ -2,7 +2,7 @@
 
 file:// files and directories are hashed (SHA-256) when added and checked when downloaded.
 http(s):// URLs record the server's ETag, or the SHA-256 of the body when there is none, and a
-download that no longer matches is refused. s3:// and gs:// objects and prefixes are read with the
+download that no longer matches is refused. s3://, gs:// and az:// objects and prefixes are read with the
 caller's own credentials (buckets.py). Any other scheme (azure://, custom://...) is tracked only: its
 digest is the SHA-256 of the URI itself (so a version changes when the URI does), its size is unknown,
 and download cannot fetch it (allow_missing_references=True skips it).
