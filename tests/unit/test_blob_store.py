@@ -62,3 +62,18 @@ def test_short_interrupted_uploads_are_not_kept(tmp_path: Path) -> None:
         asyncio.run(store.put(digest, _chunks(data, fail_after=2 * MB), 1 << 30, upload_key="7"))
     assert store.resumable_at(digest, "7") == 0
     assert list(store.incoming.iterdir()) == []
+
+
+@pytest.mark.parametrize(("endpoint", "signed"), [("http://127.0.0.1:80", "http://127.0.0.1"),
+                                                  ("https://s3.example.com:443/", "https://s3.example.com"),
+                                                  ("http://127.0.0.1:9000", "http://127.0.0.1:9000")])
+def test_presigned_urls_name_the_host_as_http_clients_send_it(endpoint: str, signed: str) -> None:
+    """A default port in the endpoint setting is left out of what is signed: HTTP clients leave it out of the
+    Host header, and the store would find the signature wrong."""
+    from runbase_server.artifacts.s3_requests import S3Requests
+    from runbase_server.settings import ServerSettings
+
+    requests = S3Requests.from_settings(ServerSettings(blob_store="s3://b/p", s3_endpoint_url=endpoint,
+                                                       s3_access_key_id="k", s3_secret_access_key="s"))
+    assert requests is not None and requests.endpoint == signed
+    assert requests.presign("GET", "x", expires=60).startswith(f"{signed}/b/p/x?")

@@ -62,6 +62,15 @@ def _children(element: ElementTree.Element) -> dict[str, str]:
     return {NS.sub("", child.tag): child.text or "" for child in element}
 
 
+def _without_default_port(endpoint: str) -> str:
+    """The endpoint as clients name its host: HTTP clients leave :80 and :443 out of the Host header, and a
+    signature over the host with the port would not match what the store receives."""
+    origin = urlsplit(endpoint)
+    if (origin.scheme, origin.port) in (("http", 80), ("https", 443)):
+        return origin._replace(netloc=origin.netloc.rsplit(":", 1)[0]).geturl()
+    return endpoint
+
+
 @dataclass(frozen=True)
 class Part:
     number: int
@@ -103,7 +112,8 @@ class S3Requests:
                     or f"https://s3.{region}.amazonaws.com")
         bucket, _, prefix = settings.blob_store.removeprefix("s3://").partition("/")
         token = None if settings.s3_access_key_id else env("AWS_SESSION_TOKEN")
-        return cls(endpoint.rstrip("/"), bucket, prefix.strip("/"), region, key_id, secret, token)
+        return cls(_without_default_port(endpoint.rstrip("/")), bucket, prefix.strip("/"), region, key_id, secret,
+                   token)
 
     def _path(self, key: str | None) -> str:
         """The request's path: the object's, or the bucket's for None."""
