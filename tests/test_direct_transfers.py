@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -256,3 +257,16 @@ def test_the_local_disk_store_offers_no_direct_transfers(server: Server) -> None
     fetched = httpx.get(f"{server.url}/files/admin/local/{run_id}/f.bin",
                         headers={**auth(server.key), "X-Runbase-Direct": "1"})
     assert fetched.status_code == 200 and fetched.content == data
+
+
+def test_processes_of_one_user_sending_the_same_file_at_once_all_succeed(s3_server: Server, tmp_path: Path) -> None:
+    """Ranks of one job logging the same dataset share one upload: whichever starts, sends or completes it first,
+    the others start again from what the store holds (or find the file stored) rather than fail."""
+    path = tmp_path / "shared.bin"
+    path.write_bytes(os.urandom(BIG))
+    digest, size = digest_of(path)
+    clients = [FileClient(Connection(s3_server.url, s3_server.key)) for _ in range(3)]
+    with ThreadPoolExecutor(len(clients)) as pool:
+        for done in [pool.submit(client.put_blob, path, digest, size) for client in clients]:
+            done.result()
+    assert all(client.has_blob(digest) for client in clients)

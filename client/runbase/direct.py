@@ -15,6 +15,7 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -76,6 +77,18 @@ def _store_error(response: httpx.Response) -> str:
     return f"HTTP {response.status_code} {code}".strip()
 
 
+@contextmanager
+def _again_on(*statuses: int) -> Iterator[None]:
+    """The server's refusals with these statuses are passing: the next attempt starts the upload again from what
+    the store holds."""
+    try:
+        yield
+    except CommError as exc:
+        if exc.status not in statuses:
+            raise
+        raise CommError(str(exc), retryable=True, status=exc.status) from exc
+
+
 class DirectStore:
     """One connection's view of its server's object store: the offer (asked once) and an HTTP client for
     presigned URLs, which carries none of the headers meant for the server (its API key least of all)."""
@@ -116,20 +129,19 @@ class DirectStore:
         whole, parts = part_digests(path, part_size)
         if whole != digest:
             raise CommError(f"{path!r} changed since it was hashed for the upload; nothing was stored")
-        started = post("/files/direct/uploads", {"sha256": digest, "size": size, "parts": parts},
-                       f"starting the upload of {path!r}", 200)
+        with _again_on(409):  # another process of this user is starting the same file
+            started = post("/files/direct/uploads", {"sha256": digest, "size": size, "parts": parts},
+                           f"starting the upload of {path!r}", 200)
         progress(sum(min(part_size, size - (number - 1) * part_size) for number in started["uploaded"]))
         with ThreadPoolExecutor(PARTS_IN_FLIGHT) as pool:
             sent = [pool.submit(self._put_part, path, part, (part["number"] - 1) * part_size, progress)
                     for part in started["parts"]]
             for each in sent:
                 each.result()
-        try:
+        # 409: parts missing; 404: the upload is gone (another process of this user completed it, or the store
+        # dropped it after the grace period)
+        with _again_on(404, 409):
             post(f"/files/direct/uploads/{started['id']}/complete", {}, f"completing the upload of {path!r}", 201)
-        except CommError as exc:
-            if exc.status != 409:
-                raise
-            raise CommError(str(exc), retryable=True, status=409) from exc  # parts missing: start again
 
     def _put_part(self, path: str | os.PathLike[str], part: dict[str, Any], offset: int, progress: Callable[[int], None]) -> None:
         headers = part["headers"]
@@ -142,9 +154,11 @@ class DirectStore:
         if response.status_code == 400 and "BadDigest" in response.text:
             raise CommError(f"{path!r} changed while it was being uploaded (part {part['number']} does not hash to "
                             "what was declared); nothing was stored")
-        if response.status_code != 200:  # 403 for an expired URL, 5xx: the next attempt gets fresh URLs
+        # 403 for an expired URL, 404 for an upload gone (completed by another process of this user, or dropped
+        # after the grace period), 5xx: the next attempt starts again with fresh URLs
+        if response.status_code != 200:
             raise CommError(f"the object store refused part {part['number']} of {path!r}: {_store_error(response)}",
-                            retryable=response.status_code in (403, 429) or response.status_code >= 500,
+                            retryable=response.status_code in (403, 404, 429) or response.status_code >= 500,
                             status=response.status_code)
 
     def stream(self, url: str) -> Any:

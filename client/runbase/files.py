@@ -195,6 +195,11 @@ class FileClient:
         offer = self._offer()
         if offer is not None and size >= offer.min_bytes:
             def send() -> None:
+                nonlocal attempts
+                attempts += 1
+                if attempts > 1 and self._has_blob(digest):  # another process of this user stored it meanwhile
+                    report(size - reported)
+                    return
                 report(-reported)  # from what the store holds: the upload says
                 self.connection.direct.upload(self._post_json, path, digest, size, offer, report)
 
