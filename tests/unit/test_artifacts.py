@@ -361,3 +361,14 @@ def test_bucket_references_unchecked_keep_their_pinned_version(uri: str, version
     [entry] = artifact.manifest.entries.values()
     assert entry.path == "w.bin" and entry.ref == uri and entry.digest == version
     assert entry.extra == ({"versionID": version} if version else {})
+
+
+@pytest.mark.parametrize(("uri", "path", "version"), [("s3://b/p/a#b.txt", "a#b.txt", None),
+                                                      ("s3://b/p/q?x=1", "q?x=1", None),
+                                                      ("s3://b/p/q?x=1?versionId=v2", "q?x=1", "v2")])
+def test_an_s3_key_may_hold_what_a_url_would_read_as_query_or_fragment(uri: str, path: str,
+                                                                        version: str | None) -> None:
+    artifact = Artifact("refs", "dataset")
+    artifact.add_reference(uri, checksum=False)
+    [entry] = artifact.manifest.entries.values()
+    assert (entry.path, entry.digest) == (path, version)

@@ -19,12 +19,12 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlparse
 
 from .manifest import ArtifactManifestEntry
 from .names import check_path
 
 SCHEMES = ("s3", "gs", "az")
+VERSION_MARKERS = {"s3": "?versionId=", "gs": "#", "az": "#"}  # what precedes a pinned version in a reference
 DEFAULT_MAX_OBJECTS = 10_000_000
 
 
@@ -32,18 +32,22 @@ class _Where:
     """A reference's bucket, key and pinned version (s3: ?versionId=, gs: #generation, az: #versionid)."""
 
     def __init__(self, uri: str) -> None:
-        parsed = urlparse(uri)
-        if not parsed.netloc:
+        # Not urlparse: an object's key may hold "?", "#" and "//", which it would take for a query, a fragment or
+        # nothing. Only the version marker that uri() writes is read off the end.
+        self.scheme, _, rest = uri.partition("://")
+        self.bucket, _, key = rest.partition("/")
+        if not self.bucket:
             raise ValueError(f"cannot add a reference to {uri!r}: it names no bucket")
-        self.scheme, self.bucket, self.key = parsed.scheme, parsed.netloc, parsed.path.lstrip("/")
-        pinned = parse_qs(parsed.query).get("versionId", [None])[0] if self.scheme == "s3" else parsed.fragment
+        marker = VERSION_MARKERS[self.scheme]
+        key, _, pinned = key.rpartition(marker) if marker in key else (key, "", "")
+        self.key = key.lstrip("/")
         self.version: str | None = pinned or None
 
     def uri(self, key: str, version: str | None) -> str:
         base = f"{self.scheme}://{self.bucket}/{key}"
         if version is None:
             return base
-        return base + (f"?versionId={version}" if self.scheme == "s3" else f"#{version}")
+        return base + VERSION_MARKERS[self.scheme] + version
 
 
 def require() -> Any:
@@ -101,10 +105,16 @@ def entries(uri: str, name: str | None, max_objects: int | None) -> list[Artifac
     prefix = where.key.rstrip("/") + "/" if where.key else ""
     limit = DEFAULT_MAX_OBJECTS if max_objects is None else max_objects
     found: list[dict[str, Any]] = []
-    for batch in obstore.list(store, prefix=prefix or None, chunk_size=1000):
-        found.extend(batch)
-        if len(found) > limit:
-            raise ValueError(f"{uri!r} holds more than max_objects={limit} objects")
+    from obstore.exceptions import InvalidPathError
+
+    try:
+        for batch in obstore.list(store, prefix=prefix or None, chunk_size=1000):
+            found.extend(batch)
+            if len(found) > limit:
+                raise ValueError(f"{uri!r} holds more than max_objects={limit} objects")
+    except InvalidPathError:
+        raise ValueError(f"cannot add a reference to {uri!r}: an object under it has a key that cannot be read as a "
+                         "path (an empty segment, as in 'a//b'); add the objects one by one instead") from None
     if not found:
         raise ValueError(f"cannot add a reference to {uri!r}: there is no object at or under it")
     base = name.strip("/") if name else ""
