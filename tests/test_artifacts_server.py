@@ -280,7 +280,7 @@ def test_latest_stays_on_the_newest_version_through_concurrent_changes(server: S
         link, unlink, alias = together(server, [
             (LINK, {"i": {"artifactID": pending["id"], "projectName": target, "artifactPortfolioName": "best"}}),
             (UNLINK, {"i": {"artifactID": older["id"], "collectionId": portfolio}}),
-            (UPDATE, {"i": {"artifactID": older["id"], "collectionId": portfolio, "aliases": ["hot"]}})])
+            (UPDATE, {"i": {"artifactID": older["id"], "collectionId": portfolio, "aliases": named("best", "hot")}})])
         assert "errors" not in link and "errors" not in unlink, (link, unlink)
         assert "errors" not in alias or "not in collection" in alias["errors"][0]["message"], alias
         assert by_name(server, target, "best")["id"] == pending["id"], round_
@@ -399,6 +399,12 @@ def test_deleting_versions_and_collections(server: Server) -> None:
 
 
 DELETE_RUN = "mutation($i: DeleteRunInput!) { deleteRun(input: $i) { success } }"
+RUN_ID = "query($p: String!, $r: String!) { project(name: $p) { run(name: $r) { id } } }"
+
+
+def named(collection: str, *aliases: str) -> list[dict[str, str]]:
+    """Aliases as W&B's ArtifactAliasInput gives them: each naming its collection."""
+    return [{"alias": alias, "artifactCollectionName": collection} for alias in aliases]
 
 
 def test_deleting_a_run_with_the_artifacts_it_logged(server: Server) -> None:
@@ -420,8 +426,8 @@ def test_deleting_a_run_with_the_artifacts_it_logged(server: Server) -> None:
     assert by_name(server, project, "model")["id"] == m2["id"]
 
     outsider = server.create_user(unique("outsider"))
-    error = refused(server, DELETE_RUN, {"i": {"entityName": "admin", "projectName": project, "runName": doomed,
-                                               "deleteArtifacts": True}}, outsider)
+    doomed_id = ok(server, RUN_ID, {"p": project, "r": doomed})["project"]["run"]["id"]
+    error = refused(server, DELETE_RUN, {"i": {"id": doomed_id, "deleteArtifacts": True}}, outsider)
     assert error["extensions"]["code"] in ("FORBIDDEN", "NOT_FOUND")
     assert all(ok(server, BY_ID, {"id": artifact_id})["artifact"] for artifact_id in logged_ids)
 
@@ -441,7 +447,8 @@ def test_deleting_a_run_with_the_artifacts_it_logged(server: Server) -> None:
                                   "usedArtifacts: inputArtifacts { totalCount } } } }", {"p": project, "r": consumer})
     assert used_by_consumer["project"]["run"]["usedArtifacts"]["totalCount"] == 0
 
-    ok(server, DELETE_RUN, {"i": {"projectName": project, "runName": kept}})  # no flag: its versions stay
+    kept_id = ok(server, RUN_ID, {"p": project, "r": kept})["project"]["run"]["id"]
+    ok(server, DELETE_RUN, {"i": {"id": kept_id}})  # no flag: its versions stay
     stays = ok(server, "query($id: ID!) { artifact(id: $id) { state aliases { alias } loggedBy { name } } }",
                {"id": older["id"]})["artifact"]
     assert stays == {"state": "COMMITTED", "aliases": ["latest"], "loggedBy": None}
@@ -452,25 +459,25 @@ def test_updating_versions_and_collections(server: Server) -> None:
     v0 = log(server, project, "data", {"a": b"u0"}, aliases=["old"], ttlDurationSeconds=60)
     v1 = log(server, project, "data", {"a": b"u1"})
     updated = ok(server, UPDATE, {"i": {"artifactID": v0["id"], "description": "changed",
-                                        "metadata": json.dumps({"k": [1, 2]}), "aliases": ["new", "latest"],
+                                        "metadata": json.dumps({"k": [1, 2]}), "aliases": named("data", "new", "latest"),
                                         "tags": ["x", "y z"]}})["updateArtifact"]["artifact"]
     assert (updated["description"], json.loads(updated["metadata"]), updated["aliases"], updated["tags"]) == \
         ("changed", {"k": [1, 2]}, ["new"], ["x", "y z"])
     assert updated["ttlDurationSeconds"] == 60  # absent: kept
     cleared = ok(server, UPDATE, {"i": {"artifactID": v0["id"], "ttlDurationSeconds": None}})
     assert cleared["updateArtifact"]["artifact"]["ttlDurationSeconds"] == -2  # W&B's TTL disabled
-    moved = ok(server, UPDATE, {"i": {"artifactID": v1["id"], "aliases": ["new"]}})["updateArtifact"]["artifact"]
+    moved = ok(server, UPDATE, {"i": {"artifactID": v1["id"], "aliases": named("data", "new")}})["updateArtifact"]["artifact"]
     assert moved["aliases"] == ["latest", "new"]
     assert by_name(server, project, "data:v0")["aliases"] == []
 
     link = ok(server, LINK, {"i": {"artifactID": v1["id"], "projectName": target, "artifactPortfolioName": "p"}})
     portfolio = link["linkArtifact"]["artifact"]["collection"]
     seen = ok(server, UPDATE, {"i": {"artifactID": v1["id"], "collectionId": portfolio["id"],
-                                     "aliases": ["prod"]}})["updateArtifact"]["artifact"]
+                                     "aliases": named("p", "prod")}})["updateArtifact"]["artifact"]
     assert (seen["isLink"], seen["aliases"]) == (True, ["latest", "prod"])
     assert by_name(server, project, "data")["aliases"] == ["latest", "new"]  # the sequence's are its own
     not_in = refused(server, UPDATE, {"i": {"artifactID": v0["id"], "collectionId": portfolio["id"],
-                                            "aliases": ["x"]}})
+                                            "aliases": named("p", "x")}})
     assert not_in["extensions"]["code"] == "NOT_FOUND"
 
     change = """mutation($i: UpdateArtifactCollectionInput!) { updateArtifactCollection(input: $i) {
@@ -514,7 +521,7 @@ def test_downloads_and_access_control(server: Server) -> None:
     assert ok(server, BY_ID, {"id": version["id"]}, other)["artifact"] is None
     assert ok(server, BY_NAME, {"p": project, "e": "admin", "n": "model"}, other)["project"] is None
     for query, variables in ((COMMIT, {"i": {"artifactID": pending["id"]}}),
-                             (UPDATE, {"i": {"artifactID": version["id"], "aliases": ["x"]}}),
+                             (UPDATE, {"i": {"artifactID": version["id"], "aliases": named("model", "x")}}),
                              (DELETE, {"i": {"artifactID": version["id"], "deleteAliases": True}}),
                              (LINK, {"i": {"artifactID": version["id"], "projectName": "mine",
                                            "artifactPortfolioName": "stolen"}})):
@@ -531,7 +538,7 @@ def test_downloads_and_access_control(server: Server) -> None:
        {"p": project})
     assert httpx.get(url, headers={"Authorization": f"Bearer {other}"}).content == secret
     assert ok(server, BY_ID, {"id": version["id"]}, other)["artifact"]["id"] == version["id"]
-    readonly = refused(server, UPDATE, {"i": {"artifactID": version["id"], "aliases": ["x"]}}, other)
+    readonly = refused(server, UPDATE, {"i": {"artifactID": version["id"], "aliases": named("model", "x")}}, other)
     assert readonly["extensions"]["code"] == "FORBIDDEN"
     # A reader may not republish a version (access.require_sharer): its owner shares it, here into the reader's
     # project, where the reader then sees it whatever becomes of its source.

@@ -196,9 +196,11 @@ if TYPE_CHECKING:
         HistoryPageProjectRunHistoryPage,
     )
     from .input_types import (
+        AddAliasesInput,
         AddArtifactFilesInput,
         AgentHeartbeatInput,
         ArtifactAliasInput,
+        ArtifactCollectionAliasInput,
         CommitArtifactInput,
         CompleteMultipartUploadArtifactInput,
         CreateAgentInput,
@@ -214,6 +216,7 @@ if TYPE_CHECKING:
         CreateSlackIntegrationInput,
         CreateTeamInput,
         CreateUserInput,
+        DeleteAliasesInput,
         DeleteApiKeyInput,
         DeleteArtifactCollectionInput,
         DeleteArtifactInput,
@@ -476,9 +479,10 @@ if TYPE_CHECKING:
         UseArtifactUseArtifactArtifact,
     )
     from .user import User, UserUser
-    from .users import Users, UsersUsers
+    from .users import Users, UsersUsers, UsersUsersEdges, UsersUsersEdgesNode
     from .viewer import Viewer, ViewerViewer
 _LAZY_IMPORTS = {
+    "AddAliasesInput": ".input_types",
     "AddArtifactFiles": ".add_artifact_files",
     "AddArtifactFilesAddArtifactFiles": ".add_artifact_files",
     "AddArtifactFilesInput": ".input_types",
@@ -496,6 +500,7 @@ _LAZY_IMPORTS = {
     "ArtifactByName": ".artifact_by_name",
     "ArtifactByNameProject": ".artifact_by_name",
     "ArtifactByNameProjectArtifact": ".artifact_by_name",
+    "ArtifactCollectionAliasInput": ".input_types",
     "ArtifactCollectionAliases": ".artifact_collection_aliases",
     "ArtifactCollectionAliasesArtifactCollection": ".artifact_collection_aliases",
     "ArtifactCollectionAliasesArtifactCollectionAliases": ".artifact_collection_aliases",
@@ -597,6 +602,7 @@ _LAZY_IMPORTS = {
     "CreateUserCreateUser": ".create_user",
     "CreateUserCreateUserUser": ".create_user",
     "CreateUserInput": ".input_types",
+    "DeleteAliasesInput": ".input_types",
     "DeleteApiKey": ".delete_api_key",
     "DeleteApiKeyDeleteApiKey": ".delete_api_key",
     "DeleteApiKeyInput": ".input_types",
@@ -866,6 +872,8 @@ _LAZY_IMPORTS = {
     "UserUser": ".user",
     "Users": ".users",
     "UsersUsers": ".users",
+    "UsersUsersEdges": ".users",
+    "UsersUsersEdgesNode": ".users",
     "Viewer": ".viewer",
     "ViewerViewer": ".viewer",
     "WebhookIntegrationFields": ".fragments",
@@ -887,6 +895,7 @@ def __dir__():
 
 
 __all__ = [
+    "AddAliasesInput",
     "AddArtifactFiles",
     "AddArtifactFilesAddArtifactFiles",
     "AddArtifactFilesInput",
@@ -904,6 +913,7 @@ __all__ = [
     "ArtifactByName",
     "ArtifactByNameProject",
     "ArtifactByNameProjectArtifact",
+    "ArtifactCollectionAliasInput",
     "ArtifactCollectionAliases",
     "ArtifactCollectionAliasesArtifactCollection",
     "ArtifactCollectionAliasesArtifactCollectionAliases",
@@ -1005,6 +1015,7 @@ __all__ = [
     "CreateUserCreateUser",
     "CreateUserCreateUserUser",
     "CreateUserInput",
+    "DeleteAliasesInput",
     "DeleteApiKey",
     "DeleteApiKeyDeleteApiKey",
     "DeleteApiKeyInput",
@@ -1274,6 +1285,8 @@ __all__ = [
     "UserUser",
     "Users",
     "UsersUsers",
+    "UsersUsersEdges",
+    "UsersUsersEdgesNode",
     "Viewer",
     "ViewerViewer",
     "WebhookIntegrationFields",

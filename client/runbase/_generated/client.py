@@ -3816,16 +3816,20 @@ class GraphQLClient(BaseClient):
 
     def users(
         self,
-        query: str,
+        query: Union[Optional[str], "UnsetType"] = UNSET,
         first: Union[Optional[int], "UnsetType"] = UNSET,
         **kwargs: Any,
     ) -> "Users":
         from .users import Users
 
         _query = gql("""
-            query Users($query: String!, $first: Int) {
+            query Users($query: String, $first: Int) {
               users(query: $query, first: $first) {
-                ...UserFields
+                edges {
+                  node {
+                    ...UserFields
+                  }
+                }
               }
             }
 

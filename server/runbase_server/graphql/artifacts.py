@@ -419,11 +419,12 @@ class ArtifactCollectionMembership:
         return _aliases(info, self.version)
 
     @strawberry.field
-    def files(self, info: Info, first: int | None = strawberry.UNSET, after: str | None = strawberry.UNSET
+    def files(self, info: Info, names: list[str] | None = strawberry.UNSET, first: int | None = strawberry.UNSET,
+              after: str | None = strawberry.UNSET
               ) -> Annotated[FileConnection, strawberry.lazy("runbase_server.graphql.files")]:
         from .artifact_uploads import download_files
 
-        return download_files(info, self.version, given(first), given(after))
+        return download_files(info, self.version, given(names), given(first), given(after))
 
 
 def _collection(info: Info, version: versions.Version) -> ArtifactCollection:
@@ -672,7 +673,7 @@ class UpdateArtifactInput:
     collection_id: strawberry.ID | None = strawberry.UNSET
     description: str | None = strawberry.UNSET
     metadata: JSONString | None = strawberry.UNSET
-    aliases: list[str] | None = strawberry.UNSET
+    aliases: list[ArtifactAliasInput] | None = strawberry.UNSET
     tags: list[str] | None = strawberry.UNSET
     ttl_duration_seconds: Int64 | None = strawberry.UNSET
 
@@ -680,6 +681,40 @@ class UpdateArtifactInput:
 @strawberry.type
 class UpdateArtifactPayload:
     artifact: Artifact
+
+
+@strawberry.input
+class ArtifactCollectionAliasInput:
+    entity_name: str
+    project_name: str
+    artifact_collection_name: str
+    alias: str
+
+
+@strawberry.input
+class AddAliasesInput:
+    artifact_id: strawberry.ID = strawberry.field(name="artifactID")
+    aliases: list[ArtifactCollectionAliasInput]
+    client_mutation_id: str | None = strawberry.UNSET
+
+
+@strawberry.input
+class DeleteAliasesInput:
+    artifact_id: strawberry.ID = strawberry.field(name="artifactID")
+    aliases: list[ArtifactCollectionAliasInput]
+    client_mutation_id: str | None = strawberry.UNSET
+
+
+@strawberry.type
+class AddAliasesPayload:
+    success: bool
+    client_mutation_id: str | None
+
+
+@strawberry.type
+class DeleteAliasesPayload:
+    success: bool
+    client_mutation_id: str | None
 
 
 @strawberry.input
@@ -691,6 +726,7 @@ class DeleteArtifactInput:
 @strawberry.type
 class DeleteArtifactPayload:
     success: bool
+    artifact: Artifact
 
 
 @strawberry.input
@@ -784,16 +820,32 @@ class ArtifactMutations:
     def update_artifact(self, info: Info, input: UpdateArtifactInput) -> UpdateArtifactPayload | None:
         ttl_given = input.ttl_duration_seconds is not strawberry.UNSET  # null clears the TTL; absent keeps it
         i, ctx = given(input), info.context
+        aliases = None if i.aliases is None else [(a.alias, a.artifact_collection_name) for a in i.aliases]
         version = versions.update_version(ctx.session, ctx.viewer, i.artifact_id, i.collection_id,
-                                          description=i.description, metadata=i.metadata, aliases=i.aliases,
+                                          description=i.description, metadata=i.metadata, aliases=aliases,
                                           tags=i.tags, ttl_seconds=i.ttl_duration_seconds, ttl_given=ttl_given)
         return UpdateArtifactPayload(artifact=Artifact.of(version))
 
     @strawberry.mutation
+    def add_aliases(self, info: Info, input: AddAliasesInput) -> AddAliasesPayload | None:
+        i = given(input)
+        versions.change_aliases(info.context.session, info.context.viewer, i.artifact_id, _placed(i.aliases),
+                                add=True)
+        return AddAliasesPayload(success=True, client_mutation_id=i.client_mutation_id)
+
+    @strawberry.mutation
+    def delete_aliases(self, info: Info, input: DeleteAliasesInput) -> DeleteAliasesPayload | None:
+        i = given(input)
+        versions.change_aliases(info.context.session, info.context.viewer, i.artifact_id, _placed(i.aliases),
+                                add=False)
+        return DeleteAliasesPayload(success=True, client_mutation_id=i.client_mutation_id)
+
+    @strawberry.mutation
     def delete_artifact(self, info: Info, input: DeleteArtifactInput) -> DeleteArtifactPayload | None:
         i = given(input)
-        versions.delete_version(info.context.session, info.context.viewer, i.artifact_id, bool(i.delete_aliases))
-        return DeleteArtifactPayload(success=True)
+        was = versions.delete_version(info.context.session, info.context.viewer, i.artifact_id,
+                                      bool(i.delete_aliases))
+        return DeleteArtifactPayload(success=True, artifact=Artifact.of(was))
 
     @strawberry.mutation
     def link_artifact(self, info: Info, input: LinkArtifactInput) -> LinkArtifactPayload | None:
@@ -822,3 +874,7 @@ class ArtifactMutations:
                                    input: DeleteArtifactCollectionInput) -> DeleteArtifactCollectionPayload | None:
         collections.delete_collection(info.context.session, info.context.viewer, input.id)
         return DeleteArtifactCollectionPayload(success=True)
+
+
+def _placed(aliases: list[ArtifactCollectionAliasInput]) -> list[versions.PlacedAlias]:
+    return [versions.PlacedAlias(a.entity_name, a.project_name, a.artifact_collection_name, a.alias) for a in aliases]
