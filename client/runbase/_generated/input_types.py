@@ -407,6 +407,12 @@ class UpdateArtifactInput(BaseModel):
     aliases: Optional[list["ArtifactAliasInput"]] = None
     'The complete alias list in that collection, each naming it (artifactCollectionName); aliases not listed are\nremoved ("latest" is kept where it is).'
     tags: Optional[list[str]] = None
+    "The complete tag list."
+    tags_to_add: Optional[list["TagInput"]] = Field(alias="tagsToAdd", default=None)
+    "W&B's: tags to add and to remove (applied to tags where both are given)."
+    tags_to_delete: Optional[list["TagInput"]] = Field(
+        alias="tagsToDelete", default=None
+    )
     ttl_duration_seconds: Optional[int] = Field(
         alias="ttlDurationSeconds", default=None
     )
@@ -431,6 +437,10 @@ class DeleteAliasesInput(BaseModel):
     artifact_id: str = Field(alias="artifactID")
     aliases: list["ArtifactCollectionAliasInput"]
     client_mutation_id: Optional[str] = Field(alias="clientMutationId", default=None)
+
+
+class TagInput(BaseModel):
+    tag_name: str = Field(alias="tagName")
 
 
 class ArtifactCollectionAliasInput(BaseModel):

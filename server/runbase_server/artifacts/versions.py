@@ -528,12 +528,18 @@ def _set_aliases(session: Session, viewer: Viewer, artifact: Artifact, collectio
 
 def update_version(session: Session, viewer: Viewer, artifact_id: object, collection_id: object | None,
                    *, description: str | None, metadata: str | None, aliases: list[tuple[str, str]] | None,
-                   tags: list[str] | None, ttl_seconds: int | None, ttl_given: bool) -> Version:
+                   tags: list[str] | None, ttl_seconds: int | None, ttl_given: bool,
+                   tags_added: list[str] | None = None, tags_removed: list[str] | None = None) -> Version:
     """Change what is given; aliases, (alias, artifactCollectionName) as W&B sends them, are those in
     `collection_id` (default: the sequence), which they must name, whose project the viewer must write to, and the
-    rest needs write access to the sequence's project."""
+    rest needs write access to the sequence's project. Tags are all given (`tags`), or added and removed (W&B's
+    tagsToAdd and tagsToDelete), or both: then the changes apply to those given."""
     meta, tags, ttl_seconds = _metadata(metadata), check_tags(tags), _ttl(ttl_seconds)
+    added, removed = check_tags(tags_added) or [], check_tags(tags_removed) or []
     artifact = _readable_or_missing(session, viewer, artifact_id).artifact
+    if added or removed:
+        base = list(artifact.tags or []) if tags is None else tags
+        tags = check_tags([*(tag for tag in base if tag not in removed), *added])
     collection = artifact.collection
     if collection_id is not None:
         found = collections.readable(session, viewer, collection_id)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, cast
+from typing import TYPE_CHECKING, Annotated, ClassVar, Self, cast
 
 import strawberry
 
@@ -226,14 +226,29 @@ class ArtifactConnection:
     page_info: PageInfo
     counted: strawberry.Private[Callable[[], int]]
 
+    edge: ClassVar[type[ArtifactEdge]] = ArtifactEdge
+
     @classmethod
-    def of(cls, page: pagination.Page[versions.Version], counted: Callable[[], int]) -> ArtifactConnection:
-        return cls(edges=[ArtifactEdge(node=Artifact.of(v), cursor=c) for v, c in zip(page.items, page.cursors())],
+    def of(cls, page: pagination.Page[versions.Version], counted: Callable[[], int]) -> Self:
+        return cls(edges=[cls.edge(node=Artifact.of(v), cursor=c) for v, c in zip(page.items, page.cursors())],
                    page_info=PageInfo.of(page), counted=counted)
 
     @strawberry.field
     def total_count(self) -> int:
         return self.counted()
+
+
+@strawberry.type
+class VersionedArtifactEdge(ArtifactEdge):
+    """W&B's name of the edges of a collection's versions."""
+
+
+@strawberry.type
+class VersionedArtifactConnection(ArtifactConnection):
+    """W&B's name of a collection's versions."""
+
+    edges: list[VersionedArtifactEdge]  # type: ignore[assignment]
+    edge: ClassVar[type[ArtifactEdge]] = VersionedArtifactEdge
 
 
 @strawberry.interface
@@ -306,15 +321,15 @@ class ArtifactCollection:
     @strawberry.field
     def artifacts(self, info: Info, filters: JSONString | None = strawberry.UNSET,
                   first: int | None = strawberry.UNSET, *, after: str | None = strawberry.UNSET,
-                  order: str | None = strawberry.UNSET) -> ArtifactConnection:
+                  order: str | None = strawberry.UNSET) -> VersionedArtifactConnection:
         _newest_first(given(order), "versions")
         session = info.context.session
         where = versions.version_filter(session, given(filters), self.row.id)
         if self.hidden:
-            return ArtifactConnection.of(pagination.Page([], 0, False), lambda: 0)
+            return VersionedArtifactConnection.of(pagination.Page([], 0, False), lambda: 0)
         page = info.context.charged(versions.versions(session, self.row, where, given(first), after=given(after)),
                                     "artifacts")
-        return ArtifactConnection.of(page, lambda: versions.count_versions(session, self.row, where))
+        return VersionedArtifactConnection.of(page, lambda: versions.count_versions(session, self.row, where))
 
     @strawberry.field
     def artifact(self, info: Info, version: str) -> Artifact | None:
@@ -675,7 +690,14 @@ class UpdateArtifactInput:
     metadata: JSONString | None = strawberry.UNSET
     aliases: list[ArtifactAliasInput] | None = strawberry.UNSET
     tags: list[str] | None = strawberry.UNSET
+    tags_to_add: list[TagInput] | None = strawberry.UNSET
+    tags_to_delete: list[TagInput] | None = strawberry.UNSET
     ttl_duration_seconds: Int64 | None = strawberry.UNSET
+
+
+@strawberry.input
+class TagInput:
+    tag_name: str
 
 
 @strawberry.type
@@ -823,7 +845,9 @@ class ArtifactMutations:
         aliases = None if i.aliases is None else [(a.alias, a.artifact_collection_name) for a in i.aliases]
         version = versions.update_version(ctx.session, ctx.viewer, i.artifact_id, i.collection_id,
                                           description=i.description, metadata=i.metadata, aliases=aliases,
-                                          tags=i.tags, ttl_seconds=i.ttl_duration_seconds, ttl_given=ttl_given)
+                                          tags=i.tags, ttl_seconds=i.ttl_duration_seconds, ttl_given=ttl_given,
+                                          tags_added=_tag_names(i.tags_to_add),
+                                          tags_removed=_tag_names(i.tags_to_delete))
         return UpdateArtifactPayload(artifact=Artifact.of(version))
 
     @strawberry.mutation
@@ -878,3 +902,7 @@ class ArtifactMutations:
 
 def _placed(aliases: list[ArtifactCollectionAliasInput]) -> list[versions.PlacedAlias]:
     return [versions.PlacedAlias(a.entity_name, a.project_name, a.artifact_collection_name, a.alias) for a in aliases]
+
+
+def _tag_names(tags: list[TagInput] | None) -> list[str] | None:
+    return None if tags is None else [tag.tag_name for tag in tags]
