@@ -74,6 +74,10 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     # through its membership (W&B's displayName)
     ("version aliases", "write"): WRITERS, ("version aliases", "delete"): WRITERS,
     ("version files by name", "read"): MEMBERS,
+    ("version tags (W&B's tagsToAdd)", "write"): WRITERS,
+    ("collection versions (W&B's VersionedArtifactConnection)", "read"): MEMBERS,
+    # the client releases the server names (W&B's cliVersionInfo) and W&B Local's version check (none): to any key
+    ("server info (W&B's versions)", "read"): SIGNED_IN,
     # W&B's search of users (users(query:)) is for instance admins, none of these roles
     ("user search", "read"): set(),
     ("collection", "read"): MEMBERS, ("collection", "write"): WRITERS, ("collection", "delete"): WRITERS,
@@ -622,6 +626,16 @@ CELLS: dict[tuple[str, str], Check] = {
         "query($t: String) { project(name: \"private\", entityName: $t) { artifactCollectionMembership("
         "name: \"weights:latest\") { files(names: [\"w\"]) { edges { node { displayName } } } } } }",
         lambda d: bool(d["project"] and d["project"]["artifactCollectionMembership"]["files"]["edges"]), _team),
+    ("version tags (W&B's tagsToAdd)", "write"): _mutation(
+        "mutation($i: UpdateArtifactInput!) { updateArtifact(input: $i) { artifact { id } } }",
+        lambda w, r: {"i": {"artifactID": w.ids["version"]["id"], "tagsToAdd": [{"tagName": f"by-{r}"}]}}),
+    ("collection versions (W&B's VersionedArtifactConnection)", "read"): _query(
+        "query($t: String) { project(name: \"private\", entityName: $t) { artifactCollection(name: \"weights\") { "
+        "artifacts { edges { version } } } } }",
+        lambda d: bool(d["project"] and d["project"]["artifactCollection"]["artifacts"]["edges"]), _team),
+    ("server info (W&B's versions)", "read"): _query(
+        "{ serverInfo { cliVersionInfo latestLocalVersionInfo { outOfDate } } }",
+        lambda d: bool(d["serverInfo"]["cliVersionInfo"]["max_cli_version"]), lambda w, r: {}),
     ("user search", "read"): _query("query($n: String) { users(query: $n) { edges { node { username } } } }",
                                     lambda d: bool(d["users"]["edges"]), lambda w, r: {"n": w.names.get(r)}),
     ("version", "link"): _mutation(LINK, lambda w, r: {"i": {

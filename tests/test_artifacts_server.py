@@ -106,6 +106,11 @@ def new_run(server: Server, project: str, key: str | None = None) -> str:
     return run_id
 
 
+def named(collection: str, *aliases: str) -> list[dict[str, str]]:
+    """Aliases as W&B's ArtifactAliasInput gives them: each naming its collection."""
+    return [{"alias": alias, "artifactCollectionName": collection} for alias in aliases]
+
+
 def manifest(entries: list[tuple[str, str | None, int | None, str | None]]) -> str:
     """The digest algorithm every client and the server share, written out independently."""
     text = "".join(f"{path}\t{digest or ''}\t{'' if size is None else size}\t{ref or ''}\n"
@@ -402,11 +407,6 @@ DELETE_RUN = "mutation($i: DeleteRunInput!) { deleteRun(input: $i) { success } }
 RUN_ID = "query($p: String!, $r: String!) { project(name: $p) { run(name: $r) { id } } }"
 
 
-def named(collection: str, *aliases: str) -> list[dict[str, str]]:
-    """Aliases as W&B's ArtifactAliasInput gives them: each naming its collection."""
-    return [{"alias": alias, "artifactCollectionName": collection} for alias in aliases]
-
-
 def test_deleting_a_run_with_the_artifacts_it_logged(server: Server) -> None:
     """Run.delete(delete_artifacts=True), as in W&B: the versions the run logged go, with their aliases, their
     links into portfolios and a PENDING one; those it only used stay. Without the flag, or asked by a user who
@@ -452,6 +452,51 @@ def test_deleting_a_run_with_the_artifacts_it_logged(server: Server) -> None:
     stays = ok(server, "query($id: ID!) { artifact(id: $id) { state aliases { alias } loggedBy { name } } }",
                {"id": older["id"]})["artifact"]
     assert stays == {"state": "COMMITTED", "aliases": ["latest"], "loggedBy": None}
+
+
+ADD_ALIASES = "mutation($i: AddAliasesInput!) { addAliases(input: $i) { success clientMutationId } }"
+DELETE_ALIASES = "mutation($i: DeleteAliasesInput!) { deleteAliases(input: $i) { success } }"
+
+
+def test_aliases_added_and_deleted_one_by_one_and_tags_changed_as_w_and_b_sends_them(server: Server) -> None:
+    """W&B's addAliases and deleteAliases name each alias's collection by path and leave the version's other
+    aliases as they are; "latest" stays the server's. updateArtifact's tagsToAdd and tagsToDelete change tags."""
+    project, target = unique("aliases"), unique("aliases-target")
+    v0 = log(server, project, "data", {"a": b"a0"}, aliases=["kept"])
+    log(server, project, "data", {"a": b"a1"})
+
+    def placed(collection: str, *aliases: str, where: str = project) -> list[dict[str, str]]:
+        return [{"entityName": "admin", "projectName": where, "artifactCollectionName": collection, "alias": alias}
+                for alias in aliases]
+
+    added = ok(server, ADD_ALIASES, {"i": {"artifactID": v0["id"], "aliases": placed("data", "gold", "latest"),
+                                           "clientMutationId": "m1"}})["addAliases"]
+    assert added == {"success": True, "clientMutationId": "m1"}
+    assert by_name(server, project, "data:v0")["aliases"] == ["gold", "kept"]  # "latest" stays on v1
+    ok(server, DELETE_ALIASES, {"i": {"artifactID": v0["id"], "aliases": placed("data", "kept", "never-held")}})
+    assert by_name(server, project, "data:v0")["aliases"] == ["gold"]
+    ok(server, LINK, {"i": {"artifactID": v0["id"], "projectName": target, "artifactPortfolioName": "p"}})
+    ok(server, ADD_ALIASES, {"i": {"artifactID": v0["id"], "aliases": placed("p", "prod", where=target)}})
+    assert by_name(server, target, "p:prod")["id"] == v0["id"]
+    assert by_name(server, project, "data:v0")["aliases"] == ["gold"]  # each collection's are its own
+    missing = refused(server, ADD_ALIASES, {"i": {"artifactID": v0["id"], "aliases": placed("nowhere", "x")}})
+    assert missing["extensions"]["code"] == "NOT_FOUND" and "nowhere" in missing["message"]
+    bad = refused(server, ADD_ALIASES, {"i": {"artifactID": v0["id"], "aliases": placed("data", "v7")}})
+    assert "looks like a version" in bad["message"]
+    reader = server.create_user(unique("reader"))
+    hidden = refused(server, DELETE_ALIASES, {"i": {"artifactID": v0["id"], "aliases": placed("data", "gold")}},
+                     reader)
+    assert hidden["extensions"]["code"] == "NOT_FOUND"
+    assert by_name(server, project, "data:v0")["aliases"] == ["gold"]
+
+    tagged = ok(server, UPDATE, {"i": {"artifactID": v0["id"], "tags": ["a", "b"], "tagsToAdd": [{"tagName": "c"}],
+                                       "tagsToDelete": [{"tagName": "a"}]}})["updateArtifact"]["artifact"]
+    assert tagged["tags"] == ["b", "c"]
+    tagged = ok(server, UPDATE, {"i": {"artifactID": v0["id"], "tagsToAdd": [{"tagName": "d"}, {"tagName": "b"}],
+                                       "tagsToDelete": []}})["updateArtifact"]["artifact"]
+    assert tagged["tags"] == ["b", "c", "d"]  # one held already stays where it is
+    wrong = refused(server, UPDATE, {"i": {"artifactID": v0["id"], "aliases": named("elsewhere", "x")}})
+    assert "not in 'elsewhere'" in wrong["message"]
 
 
 def test_updating_versions_and_collections(server: Server) -> None:
