@@ -316,6 +316,13 @@ class Server:
         project_data = result["data"]["project"]
         return None if project_data is None else project_data["run"]
 
+    def delete_run(self, run_id: str, project: str, entity: str = "admin") -> dict[str, Any]:
+        """Delete a run named by its path through W&B's deleteRun, which names it by its id; the answer."""
+        found = self.graphql("query($p: String!, $e: String, $r: String!) { project(name: $p, entityName: $e) { "
+                             "run(name: $r) { id } } }", {"p": project, "e": entity, "r": run_id})
+        return self.graphql("mutation($i: DeleteRunInput!) { deleteRun(input: $i) { success } }",
+                            {"i": {"id": found["data"]["project"]["run"]["id"]}})
+
     def create_user(self, username: str) -> str:
         """A new user's API key."""
         result = self.graphql("mutation($u: String!) { createUser(input: {username: $u}) { user { id } } }",

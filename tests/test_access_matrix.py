@@ -70,6 +70,16 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("sweep agent", "write"): WRITERS,  # its heartbeat, by id: hidden ones answer as missing
     ("version", "read"): MEMBERS, ("version", "write"): WRITERS, ("version", "delete"): WRITERS,
     ("version", "link"): WRITERS,  # only those who may share it (access.require_sharer): not its viewers
+    # W&B's addAliases and deleteAliases (each alias in a collection named by path), and a version's files by name
+    # through its membership (W&B's displayName)
+    ("version aliases", "write"): WRITERS, ("version aliases", "delete"): WRITERS,
+    ("version files by name", "read"): MEMBERS,
+    ("version tags (W&B's tagsToAdd)", "write"): WRITERS,
+    ("collection versions (W&B's VersionedArtifactConnection)", "read"): MEMBERS,
+    # the client releases the server names (W&B's cliVersionInfo) and W&B Local's version check (none): to any key
+    ("server info (W&B's versions)", "read"): SIGNED_IN,
+    # W&B's search of users (users(query:)) is for instance admins, none of these roles
+    ("user search", "read"): set(),
     ("collection", "read"): MEMBERS, ("collection", "write"): WRITERS, ("collection", "delete"): WRITERS,
     ("organization registry", "read"): MEMBERS, ("organization registry", "list"): MEMBERS,
     ("organization registry", "link"): WRITERS, ("organization registry", "write"): REGISTRY_ADMINS,
@@ -196,6 +206,9 @@ def world(server: Server) -> Iterator[World]:
                                                    "sweep": world.ids["sweep"]["name"]}})["createAgent"]["agent"]
     for role in ROLES:  # one of each to delete per role
         world.setup(BUCKET, {"i": {"entityName": team, "modelName": "private", "name": f"del-{role}"}})
+        world.ids[f"del run {role}"] = world.setup(
+            "query($t: String, $r: String!) { project(name: \"private\", entityName: $t) { run(name: $r) { id } } }",
+            {"t": team, "r": f"del-{role}"})["project"]["run"]["id"]
         world.ids[f"del version {role}"] = _version(world, "owner", team, "private", f"v-{role}")["id"]
         world.ids[f"del collection {role}"] = _version(world, "owner", team, "private", f"c-{role}")["collection"]
         world.ids[f"del registry {role}"] = world.setup(REGISTRY, {"i": {
@@ -432,6 +445,12 @@ def _artifact_file_download(world: World, role: str) -> bool:
     return response.status_code == 400 and "reference" in response.json()["errors"][0]["message"]
 
 
+def _placed(world: World, role: str) -> list[dict[str, str]]:
+    """The role's own alias of the team's version, in its sequence, as W&B's ArtifactCollectionAliasInput."""
+    return [{"entityName": world.team, "projectName": "private", "artifactCollectionName": "weights",
+             "alias": f"by-{role.replace('_', '-')}"}]
+
+
 def _history_columns(world: World, role: str) -> bool:
     """Denied exactly as a run that is not there: the same status and words, so a refusal tells nothing."""
     key = world.keys[role]
@@ -514,8 +533,7 @@ CELLS: dict[tuple[str, str], Check] = {
     ("run", "write"): _mutation(BUCKET, lambda w, r: {"i": {"entityName": w.team, "modelName": "private",
                                                             "name": "run", "notes": r}}),
     ("run", "delete"): _mutation("mutation($i: DeleteRunInput!) { deleteRun(input: $i) { success } }",
-                                 lambda w, r: {"i": {"entityName": w.team, "projectName": "private",
-                                                     "runName": f"del-{r}"}}),
+                                 lambda w, r: {"i": {"id": w.ids[f"del run {r}"]}}),
     ("run", "update"): _mutation(UPDATE_RUN, lambda w, r: {"i": {"entityName": w.team, "projectName": "private",
                                                                  "runName": "run", "notes": r, "tags": [r]}}),
     ("run", "rewind"): _mutation(
@@ -595,8 +613,31 @@ CELLS: dict[tuple[str, str], Check] = {
     ("version", "write"): _mutation("mutation($i: UpdateArtifactInput!) { updateArtifact(input: $i) { artifact "
                                     "{ id } } }",
                                     lambda w, r: {"i": {"artifactID": w.ids["version"]["id"], "description": r}}),
-    ("version", "delete"): _mutation("mutation($i: DeleteArtifactInput!) { deleteArtifact(input: $i) { success } }",
+    ("version", "delete"): _mutation("mutation($i: DeleteArtifactInput!) { deleteArtifact(input: $i) { success "
+                                     "artifact { id } } }",
                                      lambda w, r: {"i": {"artifactID": w.ids[f"del version {r}"]}}),
+    ("version aliases", "write"): _mutation("mutation($i: AddAliasesInput!) { addAliases(input: $i) { success } }",
+                                            lambda w, r: {"i": {"artifactID": w.ids["version"]["id"],
+                                                                "aliases": _placed(w, r)}}),
+    ("version aliases", "delete"): _mutation(
+        "mutation($i: DeleteAliasesInput!) { deleteAliases(input: $i) { success } }",
+        lambda w, r: {"i": {"artifactID": w.ids["version"]["id"], "aliases": _placed(w, r)}}),
+    ("version files by name", "read"): _query(
+        "query($t: String) { project(name: \"private\", entityName: $t) { artifactCollectionMembership("
+        "name: \"weights:latest\") { files(names: [\"w\"]) { edges { node { displayName } } } } } }",
+        lambda d: bool(d["project"] and d["project"]["artifactCollectionMembership"]["files"]["edges"]), _team),
+    ("version tags (W&B's tagsToAdd)", "write"): _mutation(
+        "mutation($i: UpdateArtifactInput!) { updateArtifact(input: $i) { artifact { id } } }",
+        lambda w, r: {"i": {"artifactID": w.ids["version"]["id"], "tagsToAdd": [{"tagName": f"by-{r}"}]}}),
+    ("collection versions (W&B's VersionedArtifactConnection)", "read"): _query(
+        "query($t: String) { project(name: \"private\", entityName: $t) { artifactCollection(name: \"weights\") { "
+        "artifacts { edges { version } } } } }",
+        lambda d: bool(d["project"] and d["project"]["artifactCollection"]["artifacts"]["edges"]), _team),
+    ("server info (W&B's versions)", "read"): _query(
+        "{ serverInfo { cliVersionInfo latestLocalVersionInfo { outOfDate } } }",
+        lambda d: bool(d["serverInfo"]["cliVersionInfo"]["max_cli_version"]), lambda w, r: {}),
+    ("user search", "read"): _query("query($n: String) { users(query: $n) { edges { node { username } } } }",
+                                    lambda d: bool(d["users"]["edges"]), lambda w, r: {"n": w.names.get(r)}),
     ("version", "link"): _mutation(LINK, lambda w, r: {"i": {
         "artifactID": w.ids["version"]["id"], "entityName": w.names.get(r, "nobody"), "projectName": "mine",
         "artifactPortfolioName": "shared"}}),

@@ -126,7 +126,8 @@ def test_link_into_a_registry_then_alias_production(server: Server, hook: Webhoo
                           "scopeName": portfolio}, {"alias": "production"})
     collection_id = link["collection"]["id"]
     for aliases in (["staging"], ["staging", "production"], ["production", "staging"]):  # the last changes nothing
-        ok(server, UPDATE, {"i": {"artifactID": v1["id"], "collectionId": collection_id, "aliases": aliases}})
+        ok(server, UPDATE, {"i": {"artifactID": v1["id"], "collectionId": collection_id, "aliases": [
+            {"alias": alias, "artifactCollectionName": portfolio} for alias in aliases]}})
     [delivery] = delivered(server, aliased)
     [request] = received(hook, 1, "ADD_ARTIFACT_ALIAS")
     assert request.json["alias"] == "production"

@@ -106,6 +106,11 @@ def new_run(server: Server, project: str, key: str | None = None) -> str:
     return run_id
 
 
+def named(collection: str, *aliases: str) -> list[dict[str, str]]:
+    """Aliases as W&B's ArtifactAliasInput gives them: each naming its collection."""
+    return [{"alias": alias, "artifactCollectionName": collection} for alias in aliases]
+
+
 def manifest(entries: list[tuple[str, str | None, int | None, str | None]]) -> str:
     """The digest algorithm every client and the server share, written out independently."""
     text = "".join(f"{path}\t{digest or ''}\t{'' if size is None else size}\t{ref or ''}\n"
@@ -280,7 +285,7 @@ def test_latest_stays_on_the_newest_version_through_concurrent_changes(server: S
         link, unlink, alias = together(server, [
             (LINK, {"i": {"artifactID": pending["id"], "projectName": target, "artifactPortfolioName": "best"}}),
             (UNLINK, {"i": {"artifactID": older["id"], "collectionId": portfolio}}),
-            (UPDATE, {"i": {"artifactID": older["id"], "collectionId": portfolio, "aliases": ["hot"]}})])
+            (UPDATE, {"i": {"artifactID": older["id"], "collectionId": portfolio, "aliases": named("best", "hot")}})])
         assert "errors" not in link and "errors" not in unlink, (link, unlink)
         assert "errors" not in alias or "not in collection" in alias["errors"][0]["message"], alias
         assert by_name(server, target, "best")["id"] == pending["id"], round_
@@ -399,6 +404,7 @@ def test_deleting_versions_and_collections(server: Server) -> None:
 
 
 DELETE_RUN = "mutation($i: DeleteRunInput!) { deleteRun(input: $i) { success } }"
+RUN_ID = "query($p: String!, $r: String!) { project(name: $p) { run(name: $r) { id } } }"
 
 
 def test_deleting_a_run_with_the_artifacts_it_logged(server: Server) -> None:
@@ -420,8 +426,8 @@ def test_deleting_a_run_with_the_artifacts_it_logged(server: Server) -> None:
     assert by_name(server, project, "model")["id"] == m2["id"]
 
     outsider = server.create_user(unique("outsider"))
-    error = refused(server, DELETE_RUN, {"i": {"entityName": "admin", "projectName": project, "runName": doomed,
-                                               "deleteArtifacts": True}}, outsider)
+    doomed_id = ok(server, RUN_ID, {"p": project, "r": doomed})["project"]["run"]["id"]
+    error = refused(server, DELETE_RUN, {"i": {"id": doomed_id, "deleteArtifacts": True}}, outsider)
     assert error["extensions"]["code"] in ("FORBIDDEN", "NOT_FOUND")
     assert all(ok(server, BY_ID, {"id": artifact_id})["artifact"] for artifact_id in logged_ids)
 
@@ -441,10 +447,56 @@ def test_deleting_a_run_with_the_artifacts_it_logged(server: Server) -> None:
                                   "usedArtifacts: inputArtifacts { totalCount } } } }", {"p": project, "r": consumer})
     assert used_by_consumer["project"]["run"]["usedArtifacts"]["totalCount"] == 0
 
-    ok(server, DELETE_RUN, {"i": {"projectName": project, "runName": kept}})  # no flag: its versions stay
+    kept_id = ok(server, RUN_ID, {"p": project, "r": kept})["project"]["run"]["id"]
+    ok(server, DELETE_RUN, {"i": {"id": kept_id}})  # no flag: its versions stay
     stays = ok(server, "query($id: ID!) { artifact(id: $id) { state aliases { alias } loggedBy { name } } }",
                {"id": older["id"]})["artifact"]
     assert stays == {"state": "COMMITTED", "aliases": ["latest"], "loggedBy": None}
+
+
+ADD_ALIASES = "mutation($i: AddAliasesInput!) { addAliases(input: $i) { success clientMutationId } }"
+DELETE_ALIASES = "mutation($i: DeleteAliasesInput!) { deleteAliases(input: $i) { success } }"
+
+
+def test_aliases_added_and_deleted_one_by_one_and_tags_changed_as_w_and_b_sends_them(server: Server) -> None:
+    """W&B's addAliases and deleteAliases name each alias's collection by path and leave the version's other
+    aliases as they are; "latest" stays the server's. updateArtifact's tagsToAdd and tagsToDelete change tags."""
+    project, target = unique("aliases"), unique("aliases-target")
+    v0 = log(server, project, "data", {"a": b"a0"}, aliases=["kept"])
+    log(server, project, "data", {"a": b"a1"})
+
+    def placed(collection: str, *aliases: str, where: str = project) -> list[dict[str, str]]:
+        return [{"entityName": "admin", "projectName": where, "artifactCollectionName": collection, "alias": alias}
+                for alias in aliases]
+
+    added = ok(server, ADD_ALIASES, {"i": {"artifactID": v0["id"], "aliases": placed("data", "gold", "latest"),
+                                           "clientMutationId": "m1"}})["addAliases"]
+    assert added == {"success": True, "clientMutationId": "m1"}
+    assert by_name(server, project, "data:v0")["aliases"] == ["gold", "kept"]  # "latest" stays on v1
+    ok(server, DELETE_ALIASES, {"i": {"artifactID": v0["id"], "aliases": placed("data", "kept", "never-held")}})
+    assert by_name(server, project, "data:v0")["aliases"] == ["gold"]
+    ok(server, LINK, {"i": {"artifactID": v0["id"], "projectName": target, "artifactPortfolioName": "p"}})
+    ok(server, ADD_ALIASES, {"i": {"artifactID": v0["id"], "aliases": placed("p", "prod", where=target)}})
+    assert by_name(server, target, "p:prod")["id"] == v0["id"]
+    assert by_name(server, project, "data:v0")["aliases"] == ["gold"]  # each collection's are its own
+    missing = refused(server, ADD_ALIASES, {"i": {"artifactID": v0["id"], "aliases": placed("nowhere", "x")}})
+    assert missing["extensions"]["code"] == "NOT_FOUND" and "nowhere" in missing["message"]
+    bad = refused(server, ADD_ALIASES, {"i": {"artifactID": v0["id"], "aliases": placed("data", "v7")}})
+    assert "looks like a version" in bad["message"]
+    reader = server.create_user(unique("reader"))
+    hidden = refused(server, DELETE_ALIASES, {"i": {"artifactID": v0["id"], "aliases": placed("data", "gold")}},
+                     reader)
+    assert hidden["extensions"]["code"] == "NOT_FOUND"
+    assert by_name(server, project, "data:v0")["aliases"] == ["gold"]
+
+    tagged = ok(server, UPDATE, {"i": {"artifactID": v0["id"], "tags": ["a", "b"], "tagsToAdd": [{"tagName": "c"}],
+                                       "tagsToDelete": [{"tagName": "a"}]}})["updateArtifact"]["artifact"]
+    assert tagged["tags"] == ["b", "c"]
+    tagged = ok(server, UPDATE, {"i": {"artifactID": v0["id"], "tagsToAdd": [{"tagName": "d"}, {"tagName": "b"}],
+                                       "tagsToDelete": []}})["updateArtifact"]["artifact"]
+    assert tagged["tags"] == ["b", "c", "d"]  # one held already stays where it is
+    wrong = refused(server, UPDATE, {"i": {"artifactID": v0["id"], "aliases": named("elsewhere", "x")}})
+    assert "not in 'elsewhere'" in wrong["message"]
 
 
 def test_updating_versions_and_collections(server: Server) -> None:
@@ -452,25 +504,25 @@ def test_updating_versions_and_collections(server: Server) -> None:
     v0 = log(server, project, "data", {"a": b"u0"}, aliases=["old"], ttlDurationSeconds=60)
     v1 = log(server, project, "data", {"a": b"u1"})
     updated = ok(server, UPDATE, {"i": {"artifactID": v0["id"], "description": "changed",
-                                        "metadata": json.dumps({"k": [1, 2]}), "aliases": ["new", "latest"],
+                                        "metadata": json.dumps({"k": [1, 2]}), "aliases": named("data", "new", "latest"),
                                         "tags": ["x", "y z"]}})["updateArtifact"]["artifact"]
     assert (updated["description"], json.loads(updated["metadata"]), updated["aliases"], updated["tags"]) == \
         ("changed", {"k": [1, 2]}, ["new"], ["x", "y z"])
     assert updated["ttlDurationSeconds"] == 60  # absent: kept
     cleared = ok(server, UPDATE, {"i": {"artifactID": v0["id"], "ttlDurationSeconds": None}})
     assert cleared["updateArtifact"]["artifact"]["ttlDurationSeconds"] == -2  # W&B's TTL disabled
-    moved = ok(server, UPDATE, {"i": {"artifactID": v1["id"], "aliases": ["new"]}})["updateArtifact"]["artifact"]
+    moved = ok(server, UPDATE, {"i": {"artifactID": v1["id"], "aliases": named("data", "new")}})["updateArtifact"]["artifact"]
     assert moved["aliases"] == ["latest", "new"]
     assert by_name(server, project, "data:v0")["aliases"] == []
 
     link = ok(server, LINK, {"i": {"artifactID": v1["id"], "projectName": target, "artifactPortfolioName": "p"}})
     portfolio = link["linkArtifact"]["artifact"]["collection"]
     seen = ok(server, UPDATE, {"i": {"artifactID": v1["id"], "collectionId": portfolio["id"],
-                                     "aliases": ["prod"]}})["updateArtifact"]["artifact"]
+                                     "aliases": named("p", "prod")}})["updateArtifact"]["artifact"]
     assert (seen["isLink"], seen["aliases"]) == (True, ["latest", "prod"])
     assert by_name(server, project, "data")["aliases"] == ["latest", "new"]  # the sequence's are its own
     not_in = refused(server, UPDATE, {"i": {"artifactID": v0["id"], "collectionId": portfolio["id"],
-                                            "aliases": ["x"]}})
+                                            "aliases": named("p", "x")}})
     assert not_in["extensions"]["code"] == "NOT_FOUND"
 
     change = """mutation($i: UpdateArtifactCollectionInput!) { updateArtifactCollection(input: $i) {
@@ -514,7 +566,7 @@ def test_downloads_and_access_control(server: Server) -> None:
     assert ok(server, BY_ID, {"id": version["id"]}, other)["artifact"] is None
     assert ok(server, BY_NAME, {"p": project, "e": "admin", "n": "model"}, other)["project"] is None
     for query, variables in ((COMMIT, {"i": {"artifactID": pending["id"]}}),
-                             (UPDATE, {"i": {"artifactID": version["id"], "aliases": ["x"]}}),
+                             (UPDATE, {"i": {"artifactID": version["id"], "aliases": named("model", "x")}}),
                              (DELETE, {"i": {"artifactID": version["id"], "deleteAliases": True}}),
                              (LINK, {"i": {"artifactID": version["id"], "projectName": "mine",
                                            "artifactPortfolioName": "stolen"}})):
@@ -531,7 +583,7 @@ def test_downloads_and_access_control(server: Server) -> None:
        {"p": project})
     assert httpx.get(url, headers={"Authorization": f"Bearer {other}"}).content == secret
     assert ok(server, BY_ID, {"id": version["id"]}, other)["artifact"]["id"] == version["id"]
-    readonly = refused(server, UPDATE, {"i": {"artifactID": version["id"], "aliases": ["x"]}}, other)
+    readonly = refused(server, UPDATE, {"i": {"artifactID": version["id"], "aliases": named("model", "x")}}, other)
     assert readonly["extensions"]["code"] == "FORBIDDEN"
     # A reader may not republish a version (access.require_sharer): its owner shares it, here into the reader's
     # project, where the reader then sees it whatever becomes of its source.

@@ -510,7 +510,7 @@ def test_deleting_a_version_names_no_alias_of_a_hidden_registry(server: Server, 
     hidden = create(server, org, unique("hush"), "restricted")["name"]
     version = _model(server, org, unique("aliased"), "hush", 0.5)
     ok(server, "mutation($i: UpdateArtifactInput!) { updateArtifact(input: $i) { artifact { id } } }",
-       {"i": {"artifactID": version, "aliases": ["mine"]}})
+       {"i": {"artifactID": version, "aliases": [{"alias": "mine", "artifactCollectionName": "net"}]}})
     _link(server, org, version, hidden, "net", ["their-secret"])
     delete = "mutation($i: DeleteArtifactInput!) { deleteArtifact(input: $i) { success } }"
     message = refused(server, delete, {"i": {"artifactID": version}}, "BAD_USER_INPUT", "mine", "hidden from you",

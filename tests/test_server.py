@@ -130,7 +130,7 @@ def test_update_run_changes_the_fields_given_and_never_creates_a_run(server: Ser
     assert changed["data"]["updateRun"]["run"]["displayName"] == "second"
     assert changed["data"]["updateRun"]["run"]["notes"] == ""
 
-    server.graphql('mutation { deleteRun(input: {projectName: "edits", runName: "kept"}) { success } }')
+    assert "errors" not in server.delete_run("kept", project="edits")
     missing = server.graphql(UPDATE_RUN, {"r": "kept", "n": "edited after the delete"})
     assert missing["data"]["updateRun"] is None
     assert missing["errors"][0]["extensions"]["code"] == "NOT_FOUND"

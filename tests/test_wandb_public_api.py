@@ -31,7 +31,7 @@ from typing import Any
 import httpx
 import pytest
 from conftest import Server, run_script, sdk_environment
-from official_client import VERSION, LoggingProxy, new_user, run_wandb, wandb_environment
+from official_client import OLDER, VERSION, LoggingProxy, need_wandb, new_user, run_wandb, wandb_environment
 from test_wandb_client import NOT_ANSWERED
 
 ROWS = 30
@@ -53,6 +53,18 @@ run.finish()
 user = wandb.init(project="pub", id=RUN + "-use", job_type="eval")
 user.use_artifact(RUN + "-ds:best")
 user.finish()
+"""
+# The official client's own run with a version to change (v0, "temp") and one to delete (v1), logged before READ.
+EXTRA = """
+extra = wandb.init(project="pub", id="wb-extra")
+for contents, aliases in ((b"scratch 0\\n", ["temp"]), (b"scratch 1\\n", [])):
+    with open("scratch.txt", "wb") as out:
+        out.write(contents)
+    scratch = wandb.Artifact("scratch", type="dataset")
+    scratch.add_file("scratch.txt")
+    scratch.add_file("notes.txt", name="more/notes.txt")
+    extra.log_artifact(scratch, aliases=aliases).wait()
+extra.finish()
 """
 KEYS = ["loss", "maybe", "up", "count", "\u00fc.dotted/key", "odd"]
 # wandb.Api() in the same process, after the official client's runs: everything it reads of both runs.
@@ -104,6 +116,58 @@ except Exception as exc:
 with open("out.json", "w") as written:
     json.dump(out, written, default=dict)  # the summary's nested values are its own dict type
 """
+# Then wandb.Api()'s writes: a version's files (by name too), its aliases, description and metadata saved, a version
+# and a run deleted (another user may do neither), and users found by an instance admin (the search is theirs).
+CHANGE = """
+def refused(call):
+    try:
+        call()
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return "done"
+
+changes = {}
+version = api.artifact(f"{entity}/pub/scratch:temp")
+changes["files"] = sorted(f.name for f in version.files())
+changes["named"] = [(f.name, f.size) for f in version.files(names=["more/notes.txt"])]
+changes["none_named"] = [f.name for f in version.files(names=["missing.txt"])]
+version.aliases.append("gold")
+version.aliases.remove("temp")
+version.description = "changed by wandb"
+version.metadata = {"k": [1, 2]}
+version.save()
+again = api.artifact(f"{entity}/pub/scratch:gold")
+changes["saved"] = {"aliases": sorted(again.aliases), "description": again.description, "metadata": again.metadata}
+others = wandb.Api(api_key=OTHER_KEY)
+changes["other_deletes_version"] = refused(lambda: others.artifact(f"{entity}/pub/scratch:v1").delete())
+changes["other_deletes_run"] = refused(lambda: others.run(f"{entity}/pub/wb-extra").delete())
+api.artifact(f"{entity}/pub/scratch:v1").delete()
+changes["versions_left"] = [a.version for a in api.artifact_collection("dataset", f"{entity}/pub/scratch").artifacts()]
+api.run(f"{entity}/pub/wb-extra").delete()
+changes["run_gone"] = refused(lambda: wandb.Api().run(f"{entity}/pub/wb-extra"))  # wandb.Api() keeps runs read
+admin = wandb.Api(api_key=ADMIN_KEY)
+changes["user"] = admin.user(entity).username
+changes["users"] = [user.username for user in admin.users(entity)]
+with open("changes.json", "w") as written:
+    json.dump(changes, written)
+"""
+# wandb 0.22.3 (on SQLite), where it sends other shapes: ServerInfo's cliVersionInfo before listing a type's
+# collections, a collection's versions or a version's files, and the version's aliases saved.
+OLDER_READ = """
+import json, wandb
+api = wandb.Api()
+entity = api.default_entity
+out = {"collections": sorted(c.name for c in api.artifact_type("dataset", f"{entity}/pub").collections()),
+       "versions": [a.name for a in api.artifacts("dataset", f"{entity}/pub/scratch")]}
+version = api.artifact(f"{entity}/pub/scratch:gold")
+out["files"] = sorted(f.name for f in version.files())
+out["named"] = [f.name for f in version.files(names=["scratch.txt"])]
+version.aliases.append("older")
+version.description = "changed by the older client"
+version.save()
+with open("older.json", "w") as written:
+    json.dump(out, written)
+"""
 
 
 @dataclass
@@ -114,11 +178,15 @@ class Read:
     read: dict[str, Any]  # what wandb.Api() read
     recorded: dict[str, Any]
     proxy: LoggingProxy
+    changes: dict[str, Any]  # what wandb.Api()'s writes did (CHANGE)
+    older: dict[str, Any] | None  # what wandb 0.22.3 read (SQLite only)
+    older_recorded: dict[str, Any] | None
 
-    def api(self) -> Any:
+    def api(self, key: str | None = None) -> Any:
+        """runbase's own Api, as the scenario's user (or the key's)."""
         import runbase
 
-        return runbase.Api(overrides={"base_url": self.server.url}, api_key=self.key)
+        return runbase.Api(overrides={"base_url": self.server.url}, api_key=key or self.key)
 
 
 @pytest.fixture(scope="module")
@@ -131,9 +199,19 @@ def read(server: Server, backend: str, tmp_path_factory: pytest.TempPathFactory)
                {**sdk_environment(server, home / "rb"), "RUNBASE_API_KEY": key}, cwd=home)
     with LoggingProxy(server) as proxy:
         env = {**wandb_environment(proxy, home), "WANDB_API_KEY": key}
-        run_wandb(f"import wandb\nRUN = 'wb'\nOTHER_KEY = {other!r}\n{constants}{LOG}{READ}", env, cwd=home)
+        run_wandb(f"import wandb\nRUN = 'wb'\nOTHER_KEY = {other!r}\nADMIN_KEY = {server.key!r}\n{constants}{LOG}"
+                  f"{EXTRA}{READ}{CHANGE}", env, cwd=home)
         recorded = proxy.record(f"wandb-{VERSION}-public-api-{backend}")
-    yield Read(server, user, key, json.loads((home / "out.json").read_text()), recorded, proxy)
+    older = older_recorded = None
+    if backend == "sqlite":
+        need_wandb(OLDER)
+        with LoggingProxy(server) as older_proxy:
+            run_wandb(OLDER_READ, {**wandb_environment(older_proxy, home), "WANDB_API_KEY": key}, cwd=home,
+                      release=OLDER)
+            older_recorded = older_proxy.record(f"wandb-{OLDER.version}-public-api-{backend}", OLDER)
+        older = json.loads((home / "older.json").read_text())
+    yield Read(server, user, key, json.loads((home / "out.json").read_text()), recorded, proxy,
+               json.loads((home / "changes.json").read_text()), older, older_recorded)
 
 
 def _row(step: int) -> dict[str, Any]:
@@ -304,3 +382,68 @@ def test_an_entity_is_its_own_organization(read: Read) -> None:
     answer = read.server.graphql(ORG_ENTITY, {"entityName": read.user}, key=read.key)
     assert answer["data"]["entity"]["organization"] == {"name": read.user, "orgEntity": {"name": read.user},
                                                         "coreWeaveOrganizationId": None}, answer
+
+
+# ------------------------------------------------------------------ wandb.Api()'s writes (CHANGE, OLDER_READ)
+
+
+def test_a_versions_files_read_by_name(read: Read) -> None:
+    changes = read.changes
+    assert changes["files"] == ["more/notes.txt", "scratch.txt"]
+    assert changes["named"] == [["more/notes.txt", len(NOTES)]]  # W&B's displayName, by the names asked
+    assert changes["none_named"] == []
+
+
+def test_saved_aliases_description_and_metadata_read_back_through_runbase(read: Read) -> None:
+    """Artifact.save() after changes: W&B's addAliases and deleteAliases, then updateArtifact, as both clients
+    send them; the older client's changes (SQLite) come on top of the current one's."""
+    assert read.changes["saved"] == {"aliases": ["gold"], "description": "changed by wandb",  # latest: on v1
+                                     "metadata": {"k": [1, 2]}}
+    version = read.api().artifact(f"{read.user}/pub/scratch:gold")
+    expected = (["gold", "latest"], "changed by wandb") if read.older is None else (  # latest: back from v1
+        ["gold", "latest", "older"], "changed by the older client")
+    assert (sorted(version.aliases), version.description) == expected
+    assert version.metadata == {"k": [1, 2]}
+    assert {"AddAliases", "DeleteAliases", "UpdateArtifact"} <= set(read.recorded["graphql_operations"])
+
+
+def test_a_version_and_a_run_deleted_by_their_writer_only(read: Read) -> None:
+    changes = read.changes
+    for refusal in (changes["other_deletes_version"], changes["other_deletes_run"]):  # they cannot even see them
+        assert refusal != "done" and ("not found" in refusal.lower() or "could not find" in refusal.lower()), refusal
+    assert changes["versions_left"] == ["v0"]
+    assert "Could not find run" in changes["run_gone"] or "not found" in changes["run_gone"].lower(), changes
+    api = read.api()
+    with pytest.raises(ValueError, match="no run|not found|Could not find"):
+        api.run(f"{read.user}/pub/wb-extra").load(force=True)
+    with pytest.raises(Exception, match="v1"):
+        api.artifact(f"{read.user}/pub/scratch:v1")
+    kept = api.artifact(f"{read.user}/pub/scratch:v0")  # a version outlives the run that logged it, as in W&B
+    assert kept.logged_by() is None
+    assert {"DeleteArtifact", "DeleteRun"} <= set(read.recorded["graphql_operations"])
+
+
+def test_users_are_found_by_an_instance_admin_only(read: Read) -> None:
+    changes = read.changes
+    assert changes["user"] == read.user  # the first of those whose name starts with it
+    assert changes["users"] == [read.user, f"{read.user}-other"]
+    listed = [user.username for user in read.api(read.server.key).users(read.user)]
+    assert listed[:2] == changes["users"]  # and users the module made since
+    # W&B's SearchUsers as its client sends it, from a user who is no instance admin (outside the recorded script,
+    # whose every operation must be answered): refused, as W&B refuses it
+    search = "query SearchUsers($query: String) { users(query: $query) { edges { node { username } } } }"
+    refused = read.server.graphql(search, {"query": read.user}, key=read.key)
+    assert refused["data"] is None and "only admins can search users" in refused["errors"][0]["message"], refused
+    with pytest.raises(Exception, match="only admins"):
+        read.api().users(read.user)
+
+
+def test_the_older_client_lists_collections_versions_and_files(read: Read) -> None:
+    if read.older is None:
+        pytest.skip(f"wandb {OLDER.version} runs on SQLite only")
+    assert read.older == {"collections": ["rb-ds", "scratch", "wb-ds"], "versions": ["scratch:v0"],
+                          "files": ["more/notes.txt", "scratch.txt"], "named": ["scratch.txt"]}
+    assert read.older_recorded is not None and read.older_recorded["not_answered"] == [], read.older_recorded
+    server_info = read.server.graphql("{ serverInfo { cliVersionInfo latestLocalVersionInfo { outOfDate } } }",
+                                      key=read.key)["data"]["serverInfo"]
+    assert server_info == {"cliVersionInfo": {"max_cli_version": VERSION}, "latestLocalVersionInfo": None}

@@ -108,8 +108,7 @@ def test_run_keys_list_every_runs_keys_bounded(server: Server) -> None:
     cut = _data(server, KEYS, {"p": project, "n": 5})["runKeys"]
     assert len(cut["config"]) == 5 and len(cut["summary"]) == 5 and cut["hasMore"]
     assert set(cut["config"]) <= set(keys["config"])
-    deleted = server.graphql(f'mutation {{ deleteRun(input: {{projectName: "{project}", runName: "r0"}}) '
-                             "{ success } }")
+    deleted = server.delete_run("r0", project=project)
     assert "errors" not in deleted, deleted
     after = _data(server, KEYS, {"p": project})["runKeys"]
     assert "c00" not in after["config"] and "m00" not in after["summary"]

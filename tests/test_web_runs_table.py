@@ -261,7 +261,7 @@ def test_an_edit_of_a_run_deleted_meanwhile_fails_and_makes_no_run(context: Any,
     assert "errors" not in made, made
     page = _open(context, web_server, f"/admin/{PROJECT}")
     page.click('tr[data-run="gone"] button[aria-label="Edit notes"]')
-    deleted = web_server.graphql('mutation { deleteRun(input: {projectName: "table", runName: "gone"}) { success } }')
+    deleted = web_server.delete_run("gone", project="table")
     assert "errors" not in deleted, deleted
     page.fill('tr[data-run="gone"] textarea[aria-label="notes"]', "edited after the delete")
     page.press('tr[data-run="gone"] textarea[aria-label="notes"]', "Control+Enter")

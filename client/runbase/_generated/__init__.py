@@ -182,6 +182,10 @@ if TYPE_CHECKING:
         UserFieldsTeams,
         UserFieldsTeamsEdges,
         UserFieldsTeamsEdgesNode,
+        VersionedArtifactPage,
+        VersionedArtifactPageEdges,
+        VersionedArtifactPageEdgesNode,
+        VersionedArtifactPagePageInfo,
         WebhookIntegrationFields,
     )
     from .generate_api_key import (
@@ -196,9 +200,11 @@ if TYPE_CHECKING:
         HistoryPageProjectRunHistoryPage,
     )
     from .input_types import (
+        AddAliasesInput,
         AddArtifactFilesInput,
         AgentHeartbeatInput,
         ArtifactAliasInput,
+        ArtifactCollectionAliasInput,
         CommitArtifactInput,
         CompleteMultipartUploadArtifactInput,
         CreateAgentInput,
@@ -214,6 +220,7 @@ if TYPE_CHECKING:
         CreateSlackIntegrationInput,
         CreateTeamInput,
         CreateUserInput,
+        DeleteAliasesInput,
         DeleteApiKeyInput,
         DeleteArtifactCollectionInput,
         DeleteArtifactInput,
@@ -230,6 +237,7 @@ if TYPE_CHECKING:
         RegistryMembersInput,
         RewindRunInput,
         StopRunInput,
+        TagInput,
         UnlinkArtifactInput,
         UpdateArtifactCollectionInput,
         UpdateArtifactInput,
@@ -476,9 +484,10 @@ if TYPE_CHECKING:
         UseArtifactUseArtifactArtifact,
     )
     from .user import User, UserUser
-    from .users import Users, UsersUsers
+    from .users import Users, UsersUsers, UsersUsersEdges, UsersUsersEdgesNode
     from .viewer import Viewer, ViewerViewer
 _LAZY_IMPORTS = {
+    "AddAliasesInput": ".input_types",
     "AddArtifactFiles": ".add_artifact_files",
     "AddArtifactFilesAddArtifactFiles": ".add_artifact_files",
     "AddArtifactFilesInput": ".input_types",
@@ -496,6 +505,7 @@ _LAZY_IMPORTS = {
     "ArtifactByName": ".artifact_by_name",
     "ArtifactByNameProject": ".artifact_by_name",
     "ArtifactByNameProjectArtifact": ".artifact_by_name",
+    "ArtifactCollectionAliasInput": ".input_types",
     "ArtifactCollectionAliases": ".artifact_collection_aliases",
     "ArtifactCollectionAliasesArtifactCollection": ".artifact_collection_aliases",
     "ArtifactCollectionAliasesArtifactCollectionAliases": ".artifact_collection_aliases",
@@ -597,6 +607,7 @@ _LAZY_IMPORTS = {
     "CreateUserCreateUser": ".create_user",
     "CreateUserCreateUserUser": ".create_user",
     "CreateUserInput": ".input_types",
+    "DeleteAliasesInput": ".input_types",
     "DeleteApiKey": ".delete_api_key",
     "DeleteApiKeyDeleteApiKey": ".delete_api_key",
     "DeleteApiKeyInput": ".input_types",
@@ -793,6 +804,7 @@ _LAZY_IMPORTS = {
     "StopRunStopRun": ".stop_run",
     "SweepFields": ".fragments",
     "SweepFieldsProject": ".fragments",
+    "TagInput": ".input_types",
     "Team": ".team",
     "TeamEntity": ".team",
     "TeamEntityMembers": ".team",
@@ -866,6 +878,12 @@ _LAZY_IMPORTS = {
     "UserUser": ".user",
     "Users": ".users",
     "UsersUsers": ".users",
+    "UsersUsersEdges": ".users",
+    "UsersUsersEdgesNode": ".users",
+    "VersionedArtifactPage": ".fragments",
+    "VersionedArtifactPageEdges": ".fragments",
+    "VersionedArtifactPageEdgesNode": ".fragments",
+    "VersionedArtifactPagePageInfo": ".fragments",
     "Viewer": ".viewer",
     "ViewerViewer": ".viewer",
     "WebhookIntegrationFields": ".fragments",
@@ -887,6 +905,7 @@ def __dir__():
 
 
 __all__ = [
+    "AddAliasesInput",
     "AddArtifactFiles",
     "AddArtifactFilesAddArtifactFiles",
     "AddArtifactFilesInput",
@@ -904,6 +923,7 @@ __all__ = [
     "ArtifactByName",
     "ArtifactByNameProject",
     "ArtifactByNameProjectArtifact",
+    "ArtifactCollectionAliasInput",
     "ArtifactCollectionAliases",
     "ArtifactCollectionAliasesArtifactCollection",
     "ArtifactCollectionAliasesArtifactCollectionAliases",
@@ -1005,6 +1025,7 @@ __all__ = [
     "CreateUserCreateUser",
     "CreateUserCreateUserUser",
     "CreateUserInput",
+    "DeleteAliasesInput",
     "DeleteApiKey",
     "DeleteApiKeyDeleteApiKey",
     "DeleteApiKeyInput",
@@ -1201,6 +1222,7 @@ __all__ = [
     "StopRunStopRun",
     "SweepFields",
     "SweepFieldsProject",
+    "TagInput",
     "Team",
     "TeamEntity",
     "TeamEntityMembers",
@@ -1274,6 +1296,12 @@ __all__ = [
     "UserUser",
     "Users",
     "UsersUsers",
+    "UsersUsersEdges",
+    "UsersUsersEdgesNode",
+    "VersionedArtifactPage",
+    "VersionedArtifactPageEdges",
+    "VersionedArtifactPageEdgesNode",
+    "VersionedArtifactPagePageInfo",
     "Viewer",
     "ViewerViewer",
     "WebhookIntegrationFields",

@@ -1899,7 +1899,7 @@ class GraphQLClient(BaseClient):
                   __typename
                   typeName
                   artifacts(filters: $filters, first: $first, after: $after) {
-                    ...ArtifactPage
+                    ...VersionedArtifactPage
                   }
                 }
               }
@@ -1935,7 +1935,17 @@ class GraphQLClient(BaseClient):
               }
             }
 
-            fragment ArtifactPage on ArtifactConnection {
+            fragment CollectionRef on ArtifactCollection {
+              __typename
+              id
+              name
+              kind
+              typeName
+              entityName
+              projectName
+            }
+
+            fragment VersionedArtifactPage on VersionedArtifactConnection {
               totalCount
               pageInfo {
                 endCursor
@@ -1946,16 +1956,6 @@ class GraphQLClient(BaseClient):
                   ...ArtifactFields
                 }
               }
-            }
-
-            fragment CollectionRef on ArtifactCollection {
-              __typename
-              id
-              name
-              kind
-              typeName
-              entityName
-              projectName
             }
             """)
         variables: dict[str, object] = {
@@ -3816,16 +3816,20 @@ class GraphQLClient(BaseClient):
 
     def users(
         self,
-        query: str,
+        query: Union[Optional[str], "UnsetType"] = UNSET,
         first: Union[Optional[int], "UnsetType"] = UNSET,
         **kwargs: Any,
     ) -> "Users":
         from .users import Users
 
         _query = gql("""
-            query Users($query: String!, $first: Int) {
+            query Users($query: String, $first: Int) {
               users(query: $query, first: $first) {
-                ...UserFields
+                edges {
+                  node {
+                    ...UserFields
+                  }
+                }
               }
             }
 

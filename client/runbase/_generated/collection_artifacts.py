@@ -3,7 +3,7 @@ from typing import Literal, Optional
 from pydantic import Field
 
 from .base_model import BaseModel
-from .fragments import ArtifactPage
+from .fragments import VersionedArtifactPage
 
 
 class CollectionArtifacts(BaseModel):
@@ -24,4 +24,4 @@ class CollectionArtifactsProjectArtifactCollection(BaseModel):
     artifacts: "CollectionArtifactsProjectArtifactCollectionArtifacts"
 
 
-CollectionArtifactsProjectArtifactCollectionArtifacts = ArtifactPage
+CollectionArtifactsProjectArtifactCollectionArtifacts = VersionedArtifactPage

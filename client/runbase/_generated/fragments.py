@@ -354,6 +354,25 @@ class UserFieldsApiKeysEdgesNode(BaseModel):
     description: Optional[str]
 
 
+class VersionedArtifactPage(BaseModel):
+    total_count: int = Field(alias="totalCount")
+    page_info: "VersionedArtifactPagePageInfo" = Field(alias="pageInfo")
+    edges: list["VersionedArtifactPageEdges"]
+
+
+class VersionedArtifactPagePageInfo(BaseModel):
+    end_cursor: Optional[str] = Field(alias="endCursor")
+    has_next_page: bool = Field(alias="hasNextPage")
+
+
+class VersionedArtifactPageEdges(BaseModel):
+    node: "VersionedArtifactPageEdgesNode"
+
+
+class VersionedArtifactPageEdgesNode(ArtifactFields):
+    pass
+
+
 class WebhookIntegrationFields(BaseModel):
     id: str
     entity_name: str = Field(alias="entityName")

@@ -127,11 +127,12 @@ class StopRunInput(BaseModel):
 
 
 class DeleteRunInput(BaseModel):
-    entity_name: Optional[str] = Field(alias="entityName", default=None)
-    project_name: str = Field(alias="projectName")
-    run_name: str = Field(alias="runName")
+    """W&B's: the run by its id (Run.id)."""
+
+    id: str
     delete_artifacts: Optional[bool] = Field(alias="deleteArtifacts", default=None)
     "Also delete the artifact versions the run logged (not those it only used), with their aliases and registry links. Without it they stay, logged by no run."
+    client_mutation_id: Optional[str] = Field(alias="clientMutationId", default=None)
 
 
 class UpdateRunInput(BaseModel):
@@ -403,9 +404,15 @@ class UpdateArtifactInput(BaseModel):
     "The collection whose aliases are set (default: the artifact's sequence)."
     description: Optional[str] = None
     metadata: Optional[str] = None
-    aliases: Optional[list[str]] = None
-    'The complete alias list in that collection; aliases not listed are removed ("latest" is kept where it is).'
+    aliases: Optional[list["ArtifactAliasInput"]] = None
+    'The complete alias list in that collection, each naming it (artifactCollectionName); aliases not listed are\nremoved ("latest" is kept where it is).'
     tags: Optional[list[str]] = None
+    "The complete tag list."
+    tags_to_add: Optional[list["TagInput"]] = Field(alias="tagsToAdd", default=None)
+    "W&B's: tags to add and to remove (applied to tags where both are given)."
+    tags_to_delete: Optional[list["TagInput"]] = Field(
+        alias="tagsToDelete", default=None
+    )
     ttl_duration_seconds: Optional[int] = Field(
         alias="ttlDurationSeconds", default=None
     )
@@ -416,6 +423,31 @@ class DeleteArtifactInput(BaseModel):
     artifact_id: str = Field(alias="artifactID")
     delete_aliases: Optional[bool] = Field(alias="deleteAliases", default=None)
     "Without it, a version that has aliases (other than latest) is not deleted."
+
+
+class AddAliasesInput(BaseModel):
+    """W&B's: aliases to add to or remove from a version, each in a collection named by entity, project and name."""
+
+    artifact_id: str = Field(alias="artifactID")
+    aliases: list["ArtifactCollectionAliasInput"]
+    client_mutation_id: Optional[str] = Field(alias="clientMutationId", default=None)
+
+
+class DeleteAliasesInput(BaseModel):
+    artifact_id: str = Field(alias="artifactID")
+    aliases: list["ArtifactCollectionAliasInput"]
+    client_mutation_id: Optional[str] = Field(alias="clientMutationId", default=None)
+
+
+class TagInput(BaseModel):
+    tag_name: str = Field(alias="tagName")
+
+
+class ArtifactCollectionAliasInput(BaseModel):
+    entity_name: str = Field(alias="entityName")
+    project_name: str = Field(alias="projectName")
+    artifact_collection_name: str = Field(alias="artifactCollectionName")
+    alias: str
 
 
 class LinkArtifactInput(BaseModel):

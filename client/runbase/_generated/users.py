@@ -3,7 +3,15 @@ from .fragments import UserFields
 
 
 class Users(BaseModel):
-    users: list["UsersUsers"]
+    users: "UsersUsers"
 
 
-UsersUsers = UserFields
+class UsersUsers(BaseModel):
+    edges: list["UsersUsersEdges"]
+
+
+class UsersUsersEdges(BaseModel):
+    node: "UsersUsersEdgesNode"
+
+
+UsersUsersEdgesNode = UserFields

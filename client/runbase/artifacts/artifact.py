@@ -691,7 +691,8 @@ class Artifact:
         if self._aliases != _aliases(fields):
             if names.LATEST in set(self._aliases) ^ set(_aliases(fields)):
                 raise ValueError("'latest' is kept on the newest version by the server: it cannot be added or removed")
-            changes["aliases"] = names.user_aliases(self._aliases)
+            changes["aliases"] = [{"alias": alias, "artifactCollectionName": fields.collection.name}
+                                  for alias in names.user_aliases(self._aliases)]
             changes["collectionId"] = fields.collection.id
         if not changes:
             return

@@ -527,22 +527,30 @@ def _set_aliases(session: Session, viewer: Viewer, artifact: Artifact, collectio
 
 
 def update_version(session: Session, viewer: Viewer, artifact_id: object, collection_id: object | None,
-                   *, description: str | None, metadata: str | None, aliases: list[str] | None,
-                   tags: list[str] | None, ttl_seconds: int | None, ttl_given: bool) -> Version:
-    """Change what is given; aliases are those in `collection_id` (default: the sequence), whose project the
-    viewer must write to, and the rest needs write access to the sequence's project."""
-    meta, aliases, tags, ttl_seconds = _metadata(metadata), check_aliases(aliases), check_tags(tags), _ttl(ttl_seconds)
+                   *, description: str | None, metadata: str | None, aliases: list[tuple[str, str]] | None,
+                   tags: list[str] | None, ttl_seconds: int | None, ttl_given: bool,
+                   tags_added: list[str] | None = None, tags_removed: list[str] | None = None) -> Version:
+    """Change what is given; aliases, (alias, artifactCollectionName) as W&B sends them, are those in
+    `collection_id` (default: the sequence), which they must name, whose project the viewer must write to, and the
+    rest needs write access to the sequence's project. Tags are all given (`tags`), or added and removed (W&B's
+    tagsToAdd and tagsToDelete), or both: then the changes apply to those given."""
+    meta, tags, ttl_seconds = _metadata(metadata), check_tags(tags), _ttl(ttl_seconds)
+    added, removed = check_tags(tags_added) or [], check_tags(tags_removed) or []
     artifact = _readable_or_missing(session, viewer, artifact_id).artifact
+    if added or removed:
+        base = list(artifact.tags or []) if tags is None else tags
+        tags = check_tags([*(tag for tag in base if tag not in removed), *added])
     collection = artifact.collection
     if collection_id is not None:
         found = collections.readable(session, viewer, collection_id)
         if found is None:
             raise NotFound(f"no artifact collection with id {collection_id!r}")
         collection = found
+    names = check_aliases(collection_aliases(collection.name, aliases))
     access.require_project_writer(session, viewer, collection.project)
     if collection.id != artifact.collection_id and ((description, meta, tags) != (None, None, None) or ttl_given):
         access.require_project_writer(session, viewer, artifact.collection.project)
-    if aliases is not None:
+    if names is not None:
         collections.lock(session, [collection.id])
     _lock(session, artifact)  # what a commit, link or unlink meanwhile changed is seen from here on
     index = _index(session, artifact, collection)
@@ -556,11 +564,51 @@ def update_version(session: Session, viewer: Viewer, artifact_id: object, collec
         artifact.tags = tags
     if ttl_given:
         artifact.ttl_seconds = ttl_seconds
-    if aliases is not None:
-        _set_aliases(session, viewer, artifact, collection, aliases=aliases)
+    if names is not None:
+        _set_aliases(session, viewer, artifact, collection, aliases=names)
     artifact.updated_at = utcnow()
     session.flush()
     return Version(artifact, collection, index)
+
+
+@dataclass(frozen=True)
+class PlacedAlias:
+    """W&B's ArtifactCollectionAliasInput: an alias in a collection named by entity, project and name."""
+
+    entity: str
+    project: str
+    collection: str
+    alias: str
+
+
+def change_aliases(session: Session, viewer: Viewer, artifact_id: object, aliases: list[PlacedAlias], *,
+                   add: bool) -> None:
+    """W&B's addAliases (`add`) and deleteAliases: each alias is put on (or taken off) the version in its
+    collection, which must hold the version and whose project the viewer must write to; the version's other
+    aliases stay. "latest" is the server's to move, so it is left as it is."""
+    artifact = _readable_or_missing(session, viewer, artifact_id).artifact
+    grouped: dict[tuple[str, str, str], list[str]] = {}
+    for placed in aliases:
+        grouped.setdefault((placed.entity, placed.project, placed.collection), []).append(placed.alias)
+    for (entity, project_name, name), given in grouped.items():
+        project = projects.readable(session, viewer, entity, project_name)
+        collection = None if project is None else collections.find(session, project, name)
+        if collection is None:
+            raise NotFound(f"no artifact collection {entity}/{project_name}/{name}")
+        access.require_project_writer(session, viewer, collection.project)
+        collections.lock(session, [collection.id])
+        _lock(session, artifact)
+        if _index(session, artifact, collection) is None and not (
+                artifact.state == PENDING and collection.id == artifact.collection_id):
+            raise NotFound(f"version {_name(artifact)} is not in collection {collection.name!r}")
+        held = list(artifact.pending_aliases or []) if artifact.state == PENDING else list(session.scalars(
+            select(ArtifactAlias.alias).where(ArtifactAlias.collection_id == collection.id,
+                                              ArtifactAlias.artifact_id == artifact.id, ArtifactAlias.alias != LATEST)))
+        changed = check_aliases(given) or []
+        kept = [*held, *changed] if add else [alias for alias in held if alias not in changed]
+        _set_aliases(session, viewer, artifact, collection, aliases=list(dict.fromkeys(kept)))
+    artifact.updated_at = utcnow()
+    session.flush()
 
 
 def _places(session: Session, artifact: Artifact) -> list[int]:
@@ -585,16 +633,18 @@ def _delete(session: Session, artifact: Artifact) -> None:
         collections.refresh_latest(session, collection_id)
 
 
-def delete_version(session: Session, viewer: Viewer, artifact_id: object, delete_aliases: bool) -> None:
+def delete_version(session: Session, viewer: Viewer, artifact_id: object, delete_aliases: bool) -> Version:
     """A version holding aliases (other than "latest"), in its sequence or a portfolio, is kept unless
-    `delete_aliases`. A PENDING version simply goes."""
+    `delete_aliases`. A PENDING version simply goes. Returns the version through its sequence as it was, which
+    W&B's answer names."""
     artifact = _writable(session, viewer, artifact_id)
     collections.lock(session, _places(session, artifact))
     _lock(session, artifact)
+    was = Version(artifact, artifact.collection, _index(session, artifact, artifact.collection))
     if artifact.state == PENDING:
         session.delete(artifact)
         session.flush()
-        return
+        return was
     held = session.execute(select(ArtifactAlias.alias, ArtifactCollection).join(
         ArtifactCollection, ArtifactCollection.id == ArtifactAlias.collection_id).where(
         ArtifactAlias.artifact_id == artifact.id, ArtifactAlias.alias != LATEST)).all()
@@ -606,6 +656,7 @@ def delete_version(session: Session, viewer: Viewer, artifact_id: object, delete
         raise UserError(f"version {_name(artifact)} has aliases {shown}{hidden}; remove them first or pass "
                         "deleteAliases: true")
     _delete(session, artifact)
+    return was
 
 
 def delete_logged_by(session: Session, viewer: Viewer, run: Run) -> int:

@@ -64,16 +64,18 @@ def _download(info: Info, artifact: ArtifactRow, name: str, entry: EntryRow | No
                 storage_path=name, known_md5=None if entry is None else entry.md5)
 
 
-def download_files(info: Info, version: versions.Version, first: int | None, after: str | None) -> FileConnection:
-    """A page of a version's manifest entries as W&B's client downloads them: named by path, each with a signed
-    directUrl (a reference's answers that it is not stored here; the client reads references itself). W&B's
-    client asks for 5000 a page and follows hasNextPage: a page holds at most pagination.MAX_PAGE."""
+def download_files(info: Info, version: versions.Version, names: list[str] | None, first: int | None,
+                   after: str | None) -> FileConnection:
+    """A page of a version's manifest entries (those named, where `names` is given) as W&B's client downloads
+    them: named by path, each with a signed directUrl (a reference's answers that it is not stored here; the
+    client reads references itself). W&B's client asks for 5000 a page and follows hasNextPage: a page holds at
+    most pagination.MAX_PAGE."""
     session, artifact = info.context.session, version.artifact
     first = None if first is None else min(first, pagination.MAX_PAGE)
-    page = info.context.charged(versions.files(session, artifact, None, first, after=after), "files")
+    page = info.context.charged(versions.files(session, artifact, names, first, after=after), "files")
     return FileConnection(edges=[FileEdge(node=_download(info, artifact, entry.path, entry), cursor=cursor)
                                  for entry, cursor in zip(page.items, page.cursors())],
-                          page_info=PageInfo.of(page), counted=lambda: versions.count_files(session, artifact, None))
+                          page_info=PageInfo.of(page), counted=lambda: versions.count_files(session, artifact, names))
 
 
 def _slot(info: Info, artifact: ArtifactRow, name: str, upload_url: str, digest: str = "",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, cast
+from typing import TYPE_CHECKING, Annotated, ClassVar, Self, cast
 
 import strawberry
 
@@ -226,14 +226,29 @@ class ArtifactConnection:
     page_info: PageInfo
     counted: strawberry.Private[Callable[[], int]]
 
+    edge: ClassVar[type[ArtifactEdge]] = ArtifactEdge
+
     @classmethod
-    def of(cls, page: pagination.Page[versions.Version], counted: Callable[[], int]) -> ArtifactConnection:
-        return cls(edges=[ArtifactEdge(node=Artifact.of(v), cursor=c) for v, c in zip(page.items, page.cursors())],
+    def of(cls, page: pagination.Page[versions.Version], counted: Callable[[], int]) -> Self:
+        return cls(edges=[cls.edge(node=Artifact.of(v), cursor=c) for v, c in zip(page.items, page.cursors())],
                    page_info=PageInfo.of(page), counted=counted)
 
     @strawberry.field
     def total_count(self) -> int:
         return self.counted()
+
+
+@strawberry.type
+class VersionedArtifactEdge(ArtifactEdge):
+    """W&B's name of the edges of a collection's versions."""
+
+
+@strawberry.type
+class VersionedArtifactConnection(ArtifactConnection):
+    """W&B's name of a collection's versions."""
+
+    edges: list[VersionedArtifactEdge]  # type: ignore[assignment]
+    edge: ClassVar[type[ArtifactEdge]] = VersionedArtifactEdge
 
 
 @strawberry.interface
@@ -306,15 +321,15 @@ class ArtifactCollection:
     @strawberry.field
     def artifacts(self, info: Info, filters: JSONString | None = strawberry.UNSET,
                   first: int | None = strawberry.UNSET, *, after: str | None = strawberry.UNSET,
-                  order: str | None = strawberry.UNSET) -> ArtifactConnection:
+                  order: str | None = strawberry.UNSET) -> VersionedArtifactConnection:
         _newest_first(given(order), "versions")
         session = info.context.session
         where = versions.version_filter(session, given(filters), self.row.id)
         if self.hidden:
-            return ArtifactConnection.of(pagination.Page([], 0, False), lambda: 0)
+            return VersionedArtifactConnection.of(pagination.Page([], 0, False), lambda: 0)
         page = info.context.charged(versions.versions(session, self.row, where, given(first), after=given(after)),
                                     "artifacts")
-        return ArtifactConnection.of(page, lambda: versions.count_versions(session, self.row, where))
+        return VersionedArtifactConnection.of(page, lambda: versions.count_versions(session, self.row, where))
 
     @strawberry.field
     def artifact(self, info: Info, version: str) -> Artifact | None:
@@ -419,11 +434,12 @@ class ArtifactCollectionMembership:
         return _aliases(info, self.version)
 
     @strawberry.field
-    def files(self, info: Info, first: int | None = strawberry.UNSET, after: str | None = strawberry.UNSET
+    def files(self, info: Info, names: list[str] | None = strawberry.UNSET, first: int | None = strawberry.UNSET,
+              after: str | None = strawberry.UNSET
               ) -> Annotated[FileConnection, strawberry.lazy("runbase_server.graphql.files")]:
         from .artifact_uploads import download_files
 
-        return download_files(info, self.version, given(first), given(after))
+        return download_files(info, self.version, given(names), given(first), given(after))
 
 
 def _collection(info: Info, version: versions.Version) -> ArtifactCollection:
@@ -672,14 +688,55 @@ class UpdateArtifactInput:
     collection_id: strawberry.ID | None = strawberry.UNSET
     description: str | None = strawberry.UNSET
     metadata: JSONString | None = strawberry.UNSET
-    aliases: list[str] | None = strawberry.UNSET
+    aliases: list[ArtifactAliasInput] | None = strawberry.UNSET
     tags: list[str] | None = strawberry.UNSET
+    tags_to_add: list[TagInput] | None = strawberry.UNSET
+    tags_to_delete: list[TagInput] | None = strawberry.UNSET
     ttl_duration_seconds: Int64 | None = strawberry.UNSET
+
+
+@strawberry.input
+class TagInput:
+    tag_name: str
 
 
 @strawberry.type
 class UpdateArtifactPayload:
     artifact: Artifact
+
+
+@strawberry.input
+class ArtifactCollectionAliasInput:
+    entity_name: str
+    project_name: str
+    artifact_collection_name: str
+    alias: str
+
+
+@strawberry.input
+class AddAliasesInput:
+    artifact_id: strawberry.ID = strawberry.field(name="artifactID")
+    aliases: list[ArtifactCollectionAliasInput]
+    client_mutation_id: str | None = strawberry.UNSET
+
+
+@strawberry.input
+class DeleteAliasesInput:
+    artifact_id: strawberry.ID = strawberry.field(name="artifactID")
+    aliases: list[ArtifactCollectionAliasInput]
+    client_mutation_id: str | None = strawberry.UNSET
+
+
+@strawberry.type
+class AddAliasesPayload:
+    success: bool
+    client_mutation_id: str | None
+
+
+@strawberry.type
+class DeleteAliasesPayload:
+    success: bool
+    client_mutation_id: str | None
 
 
 @strawberry.input
@@ -691,6 +748,7 @@ class DeleteArtifactInput:
 @strawberry.type
 class DeleteArtifactPayload:
     success: bool
+    artifact: Artifact
 
 
 @strawberry.input
@@ -784,16 +842,34 @@ class ArtifactMutations:
     def update_artifact(self, info: Info, input: UpdateArtifactInput) -> UpdateArtifactPayload | None:
         ttl_given = input.ttl_duration_seconds is not strawberry.UNSET  # null clears the TTL; absent keeps it
         i, ctx = given(input), info.context
+        aliases = None if i.aliases is None else [(a.alias, a.artifact_collection_name) for a in i.aliases]
         version = versions.update_version(ctx.session, ctx.viewer, i.artifact_id, i.collection_id,
-                                          description=i.description, metadata=i.metadata, aliases=i.aliases,
-                                          tags=i.tags, ttl_seconds=i.ttl_duration_seconds, ttl_given=ttl_given)
+                                          description=i.description, metadata=i.metadata, aliases=aliases,
+                                          tags=i.tags, ttl_seconds=i.ttl_duration_seconds, ttl_given=ttl_given,
+                                          tags_added=_tag_names(i.tags_to_add),
+                                          tags_removed=_tag_names(i.tags_to_delete))
         return UpdateArtifactPayload(artifact=Artifact.of(version))
+
+    @strawberry.mutation
+    def add_aliases(self, info: Info, input: AddAliasesInput) -> AddAliasesPayload | None:
+        i = given(input)
+        versions.change_aliases(info.context.session, info.context.viewer, i.artifact_id, _placed(i.aliases),
+                                add=True)
+        return AddAliasesPayload(success=True, client_mutation_id=i.client_mutation_id)
+
+    @strawberry.mutation
+    def delete_aliases(self, info: Info, input: DeleteAliasesInput) -> DeleteAliasesPayload | None:
+        i = given(input)
+        versions.change_aliases(info.context.session, info.context.viewer, i.artifact_id, _placed(i.aliases),
+                                add=False)
+        return DeleteAliasesPayload(success=True, client_mutation_id=i.client_mutation_id)
 
     @strawberry.mutation
     def delete_artifact(self, info: Info, input: DeleteArtifactInput) -> DeleteArtifactPayload | None:
         i = given(input)
-        versions.delete_version(info.context.session, info.context.viewer, i.artifact_id, bool(i.delete_aliases))
-        return DeleteArtifactPayload(success=True)
+        was = versions.delete_version(info.context.session, info.context.viewer, i.artifact_id,
+                                      bool(i.delete_aliases))
+        return DeleteArtifactPayload(success=True, artifact=Artifact.of(was))
 
     @strawberry.mutation
     def link_artifact(self, info: Info, input: LinkArtifactInput) -> LinkArtifactPayload | None:
@@ -822,3 +898,11 @@ class ArtifactMutations:
                                    input: DeleteArtifactCollectionInput) -> DeleteArtifactCollectionPayload | None:
         collections.delete_collection(info.context.session, info.context.viewer, input.id)
         return DeleteArtifactCollectionPayload(success=True)
+
+
+def _placed(aliases: list[ArtifactCollectionAliasInput]) -> list[versions.PlacedAlias]:
+    return [versions.PlacedAlias(a.entity_name, a.project_name, a.artifact_collection_name, a.alias) for a in aliases]
+
+
+def _tag_names(tags: list[TagInput] | None) -> list[str] | None:
+    return None if tags is None else [tag.tag_name for tag in tags]

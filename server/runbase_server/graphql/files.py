@@ -63,6 +63,10 @@ class File:
                    digest=row.sha256, updated_at=DateTime(row.updated_at), link=url, direct_url=url, run_file=row)
 
     @strawberry.field
+    def display_name(self) -> str:
+        return self.name
+
+    @strawberry.field
     def url(self, info: Info, upload: bool | None = strawberry.UNSET) -> str:
         if not given(upload):
             return self.link

@@ -480,15 +480,15 @@ def _refused(refused: list[history.Refused]) -> list[RefusedHistoryRow]:
 
 @strawberry.input
 class DeleteRunInput:
-    project_name: str
-    run_name: str
-    entity_name: str | None = strawberry.UNSET
+    id: strawberry.ID
     delete_artifacts: bool | None = strawberry.UNSET
+    client_mutation_id: str | None = strawberry.UNSET
 
 
 @strawberry.type
 class DeleteRunPayload:
     success: bool
+    client_mutation_id: str | None
 
 
 @strawberry.input
@@ -620,11 +620,11 @@ class RunMutations:
     def delete_run(self, info: Info, input: DeleteRunInput) -> DeleteRunPayload | None:
         input = given(input)
         ctx = info.context
-        run = runs.writable(ctx.session, ctx.viewer, input.entity_name, input.project_name, name=input.run_name)
+        run = runs.writable_by_id(ctx.session, ctx.viewer, input.id)
         if input.delete_artifacts:  # the versions it logged go first, in the same transaction
             versions.delete_logged_by(ctx.session, ctx.viewer, run)
         runs.delete(ctx.session, run)
-        return DeleteRunPayload(success=True)
+        return DeleteRunPayload(success=True, client_mutation_id=input.client_mutation_id)
 
     @strawberry.mutation
     def stop_run(self, info: Info, input: StopRunInput) -> StopRunPayload | None:

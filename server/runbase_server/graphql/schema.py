@@ -36,7 +36,7 @@ from ..errors import is_internal, is_race
 from .artifact_uploads import ArtifactUploadMutations
 from .artifacts import ArtifactMutations, ArtifactPortfolio, ArtifactQueries
 from .automations import AutomationMutations, AutomationQueries
-from .base import SCALARS, Info, Int64
+from .base import JSON, SCALARS, Info, Int64
 from .files import FileMutations
 from .registries import RegistryMutations, RegistryQueries
 from .runs import RunMutations, RunQueries
@@ -50,6 +50,9 @@ MAX_TOKENS = 2000  # per document, so parsing a request stays cheap
 # The features of W&B's server (by its names) that runbase has, as W&B's clients check them before using one:
 # the file connection's totalCount, a project's artifact collection memberships by name, their files, and the
 # membership in linkArtifact's answer (older clients read versions and their files another way without them).
+# The newest official wandb release runbase is tested with (tests/wandb-client-requirements.txt): W&B's older clients
+# read it as the newest client the server knows and send the shapes of their time only to servers older than theirs.
+NEWEST_CLIENT = "0.31.0"
 FEATURES = ("TOTAL_COUNT_IN_FILE_CONNECTION", "PROJECT_ARTIFACT_COLLECTION_MEMBERSHIP",
             "ARTIFACT_COLLECTION_MEMBERSHIP_FILES", "ARTIFACT_MEMBERSHIP_IN_LINK_ARTIFACT_RESPONSE")
 
@@ -69,6 +72,23 @@ class ServerInfo:
     @strawberry.field
     def features(self) -> list[ServerFeature]:
         return [ServerFeature(name=name, is_enabled=True) for name in FEATURES]
+
+    @strawberry.field
+    def cli_version_info(self) -> JSON:
+        return JSON({"max_cli_version": NEWEST_CLIENT})
+
+    @strawberry.field
+    def latest_local_version_info(self) -> LocalVersionInfo | None:
+        return None
+
+
+@strawberry.type
+class LocalVersionInfo:
+    """Declared for W&B's shape; never made, since runbase is no W&B Local install."""
+
+    out_of_date: bool
+    latest_version_string: str
+    version_on_this_instance_string: str
 
 
 @strawberry.type

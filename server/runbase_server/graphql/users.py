@@ -267,6 +267,16 @@ class DeleteInvitePayload:
 
 
 @strawberry.type
+class UserEdge:
+    node: User
+
+
+@strawberry.type
+class UserConnection:
+    edges: list[UserEdge]
+
+
+@strawberry.type
 class UserQueries:
     @strawberry.field
     def viewer(self, info: Info) -> User | None:
@@ -278,11 +288,12 @@ class UserQueries:
         return User.of(users.visible_user(info.context.session, info.context.viewer, user_name), info.context.viewer)
 
     @strawberry.field
-    def users(self, info: Info, query: str, first: int | None = strawberry.UNSET) -> list[User]:
+    def users(self, info: Info, query: str | None = strawberry.UNSET, first: int | None = strawberry.UNSET
+              ) -> UserConnection:
         size = pagination.page_size(given(first))
         ctx = info.context
-        found = ctx.listed(teams.search_users(ctx.session, ctx.viewer, query, size), "users")
-        return [User.of(row, ctx.viewer) for row in found]
+        found = ctx.listed(teams.search_users(ctx.session, ctx.viewer, given(query), size), "users")
+        return UserConnection(edges=[UserEdge(node=User.of(row, ctx.viewer)) for row in found])
 
     @strawberry.field
     def entity(self, info: Info, name: str) -> Entity | None:

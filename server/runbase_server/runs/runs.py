@@ -127,12 +127,18 @@ def by_id(session: Session, viewer: Viewer, run_id: object) -> Run:
     return run
 
 
+def writable_by_id(session: Session, viewer: Viewer, run_id: object) -> Run:
+    """The run whose Run.id this is, for a viewer allowed to change it (one who may only read it is refused)."""
+    run = by_id(session, viewer, run_id)
+    access.require_project_writer(session, viewer, run.project)
+    return run
+
+
 def stop(session: Session, viewer: Viewer, run_id: object) -> Run:
     """Ask a live run to stop, for a viewer who may write it (W&B's stopRun). Its client learns it from
     Run.stopped or the file_stream's answer and ends the run, which change_state then records as killed. A run
     that already ended is left as it is, as W&B leaves it."""
-    run = by_id(session, viewer, run_id)
-    access.require_project_writer(session, viewer, run.project)
+    run = writable_by_id(session, viewer, run_id)
     if run.state in LIVE_STATES:
         run.stop_requested = True
         session.flush()

@@ -2,6 +2,11 @@
 type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+export type ArtifactAliasInput = {
+  alias: string;
+  artifactCollectionName: string;
+};
+
 export type VersionSummaryFragment = { id: string, versionIndex: number | null, createdAt: string, size: number, fileCount: number, digest: string, state: string, isLink: boolean, typeName: string, sourceVersionIndex: number | null, aliases: Array<{ alias: string }>, tags: Array<{ name: string }>, sourceCollection:
     | { name: string, entityName: string, projectName: string }
     | { name: string, entityName: string, projectName: string }
@@ -109,7 +114,7 @@ export type ArtifactByIdQuery = { artifact: { description: string | null, metada
 export type UpdateArtifactLabelsMutationVariables = Exact<{
   artifactId: string | number;
   collectionId: string | number | null | undefined;
-  aliases: Array<string> | string | null | undefined;
+  aliases: Array<ArtifactAliasInput> | ArtifactAliasInput | null | undefined;
   tags: Array<string> | string | null | undefined;
 }>;
 
@@ -422,9 +427,7 @@ export type EditRunMutationVariables = Exact<{
 export type EditRunMutation = { updateRun: { run: { name: string, displayName: string | null, notes: string | null, tags: Array<string> } } | null };
 
 export type DeleteRunMutationVariables = Exact<{
-  entityName: string;
-  project: string;
-  run: string;
+  id: string | number;
 }>;
 
 
@@ -461,7 +464,7 @@ export type ProjectRunsQueryVariables = Exact<{
 }>;
 
 
-export type ProjectRunsQuery = { project: { name: string, entityName: string, runs: { totalCount: number, edges: Array<{ cursor: string, node: { name: string, displayName: string | null, state: string, createdAt: string, tags: Array<string>, notes: string | null, readOnly: boolean, config: string, summaryMetrics: string } }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } } } | null };
+export type ProjectRunsQuery = { project: { name: string, entityName: string, runs: { totalCount: number, edges: Array<{ cursor: string, node: { id: string, name: string, displayName: string | null, state: string, createdAt: string, tags: Array<string>, notes: string | null, readOnly: boolean, config: string, summaryMetrics: string } }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } } } | null };
 
 export type ProjectSweepsQueryVariables = Exact<{
   entityName: string;

@@ -67,7 +67,7 @@ async function saveLabels(version: VersionDetailFragment, change: { aliases?: st
   const data = await gql<UpdateArtifactLabelsMutation, UpdateArtifactLabelsMutationVariables>(artifactsDocument, "UpdateArtifactLabels", {
     artifactId: version.id,
     collectionId: version.collection.id,
-    aliases: change.aliases ?? null,
+    aliases: change.aliases?.map((alias) => ({ alias, artifactCollectionName: version.collection.name })) ?? null,
     tags: change.tags ?? null,
   });
   const updated = data.updateArtifact?.artifact;

@@ -331,7 +331,8 @@ class Api:
 
     def users(self, username_or_email: str) -> list[User]:
         """Admins only: users whose name or email starts or ends with the query."""
-        return [User(self._client, found.model_dump()) for found in self._client.users(query=username_or_email).users]
+        found = self._client.users(query=username_or_email).users.edges
+        return [User(self._client, edge.node.model_dump()) for edge in found]
 
     def team(self, team: str) -> Team:
         return Team(self._client, team)

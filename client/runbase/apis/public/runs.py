@@ -11,6 +11,7 @@ from itertools import chain
 from typing import TYPE_CHECKING, Any, cast
 
 from ..._generated.input_types import (
+    ArtifactAliasInput,
     DeleteRunInput,
     StopRunInput,
     UpdateArtifactInput,
@@ -304,8 +305,7 @@ class Run:
         (not those it only used), aliases and registry links included, as W&B does."""
         if not isinstance(delete_artifacts, bool):
             raise UsageError(f"delete_artifacts must be True or False, not {delete_artifacts!r}")
-        self.client.delete_run(DeleteRunInput(entity_name=self.entity, project_name=self.project,
-                                              run_name=self._id, delete_artifacts=delete_artifacts))
+        self.client.delete_run(DeleteRunInput(id=self.storage_id, delete_artifacts=delete_artifacts))
 
     def stop(self) -> None:
         """Ask the run to stop, as W&B's "Stop run" does: the process logging it (the official wandb client's)
@@ -420,7 +420,8 @@ class Run:
             raise ValueError(f"run {'/'.join(self.path)} can only log artifacts of its own project, not one of "
                              f"{source.entity_name}/{source.project_name}")
         result = self.client.update_artifact(UpdateArtifactInput(
-            artifact_id=version.id, aliases=names.user_aliases([*version.aliases, *aliases]),
+            artifact_id=version.id, aliases=[ArtifactAliasInput(alias=alias, artifact_collection_name=source.name)
+                                             for alias in names.user_aliases([*version.aliases, *aliases])],
             tags=list(dict.fromkeys([*version.tags, *tags]))))
         return artifact_from(self.client, present(result.update_artifact, "artifact").artifact)
 

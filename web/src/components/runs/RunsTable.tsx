@@ -103,7 +103,7 @@ export function RunsTable(props: {
               <td key={columnId(column)}>{show((column.source === "config" ? config : summary)[column.key])}</td>
             ))}
             <td class="actions">
-              <DeleteButton run={run.name} readOnly={run.readOnly} remove={() => deleteRun({ entity, project, run: run.name }).then(props.onChanged)} />
+              <DeleteButton run={run.name} readOnly={run.readOnly} remove={() => deleteRun(run).then(props.onChanged)} />
             </td>
           </tr>
         ))}

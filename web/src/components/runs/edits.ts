@@ -31,11 +31,8 @@ export async function editRun(where: RunRef, edit: Edit): Promise<void> {
   });
 }
 
-export async function deleteRun(where: RunRef): Promise<void> {
-  const data = await gql<DeleteRunMutation, DeleteRunMutationVariables>(tableDocument, "DeleteRun", {
-    entityName: where.entity,
-    project: where.project,
-    run: where.run,
-  });
-  if (!data.deleteRun?.success) throw new Error(`run ${where.run} was not deleted`);
+/** The run by its id (Run.id), as W&B's deleteRun names it; `name` is for the error only. */
+export async function deleteRun(run: { id: string; name: string }): Promise<void> {
+  const data = await gql<DeleteRunMutation, DeleteRunMutationVariables>(tableDocument, "DeleteRun", { id: run.id });
+  if (!data.deleteRun?.success) throw new Error(`run ${run.name} was not deleted`);
 }
