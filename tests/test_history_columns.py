@@ -5,6 +5,7 @@ SDK reads without numpy, and through GraphQL where the server has no such route.
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -112,6 +113,37 @@ def test_a_server_without_the_route_is_read_through_graphql(server: Server, logg
     assert len(pages) == 3 and canon(graphql_rows(server, run_id, None, 10_000)) == canon(rows)
 
 
+@pytest.mark.usefixtures("columns_only")
+def test_the_next_page_is_read_ahead_and_errors_come_in_page_order(server: Server, logged: tuple[str, list[dict]],
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """scan_history asks for page n + 1 while the caller holds page n's rows: a caller that stops early has had at
+    most one page more read, and a page that fails fails where the caller reaches it, after every page before it."""
+    run_id, _ = logged
+    expected = graphql_rows(server, run_id, ["f"], 10_000)
+    asked: list[int | None] = []
+    fetch = history._fetch
+
+    def counted(connection: Any, body: dict[str, Any]) -> Any:
+        asked.append(body["minStep"])
+        if len(asked) == 4:
+            raise CommError("page 4 failed")
+        return fetch(connection, body)
+
+    monkeypatch.setattr(history, "_fetch", counted)
+    rows = sdk_run(server, run_id).scan_history(keys=["f"], page_size=1_000)
+    assert asked == []  # nothing is read before the first row is asked for
+    first = [next(rows) for _ in range(1_000)]
+    assert exact(first) == exact(expected[:1_000]) and len(asked) <= 2
+    del rows  # the caller lets go: the page read ahead is dropped, and no further one is asked for
+    time.sleep(0.5)
+    assert len(asked) <= 2
+    got: list[dict[str, Any]] = []
+    with pytest.raises(CommError, match="page 4 failed"):
+        asked.clear()
+        got.extend(sdk_run(server, run_id).scan_history(keys=["f"], page_size=1_000))
+    assert exact(got) == exact(expected[:3_000]) and asked == [None, *(row["_step"] for row in expected[1_000:4_000:1_000])]
+
+
 def post(server: Server, body: Any, key: str | None = None, raw: bytes | None = None) -> httpx.Response:
     return httpx.post(f"{server.url}/history/columns", content=raw if raw is not None else json.dumps(body).encode(),
                       headers={"Authorization": f"Bearer {key or server.key}"}, timeout=60)
@@ -131,6 +163,8 @@ def test_the_route_refuses_clearly(server: Server, logged: tuple[str, list[dict]
     assert error(post(server, {**body, "limit": 0}))[0] == 400
     assert error(post(server, {**body, "minStep": "3"})) == (400, '"minStep" must be an integer or null, not \'3\'')
     assert error(post(server, {**body, "keys": "f"})) == (400, '"keys" must be a list of strings or null')
+    assert error(post(server, {**body, "min_step": 5})) == (
+        400, "unknown field 'min_step' in the body; it takes entity, keys, limit, maxStep, minStep, project, run")
     assert error(post(server, {**body, "keys": ["a\u0000b"]}))[0] == 400
     assert error(post(server, {**body, "keys": ["\ud800"]}))[0] == 400
     assert error(post(server, None, raw=b"[1, 2"))[0] == 400

@@ -24,6 +24,7 @@ from ..web import sessions
 
 MAX_BODY = 1024 * 1024  # a request names a run, its keys and a range of steps
 TOO_LARGE = "ANSWER_TOO_LARGE"  # the code of a page past the answer's budget of bytes
+FIELDS = frozenset({"entity", "project", "run", "keys", "minStep", "maxStep", "limit"})
 
 
 class _Query(NamedTuple):
@@ -53,6 +54,9 @@ def _query(text: bytes) -> _Query:
     if not isinstance(body, dict):
         raise UserError('the body must be JSON: {"entity": ..., "project": ..., "run": ..., "keys": [...], '
                         '"minStep": ..., "maxStep": ..., "limit": ...}')
+    unknown = sorted(body.keys() - FIELDS)  # a misspelt field is named, not ignored into a different page
+    if unknown:
+        raise UserError(f"unknown field {unknown[0]!r:.100} in the body; it takes {', '.join(sorted(FIELDS))}")
     entity, keys, limit = body.get("entity"), body.get("keys"), body.get("limit", 1000)
     project, run = body.get("project"), body.get("run")
     if not isinstance(project, str) or not isinstance(run, str):

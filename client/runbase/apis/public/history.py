@@ -7,14 +7,19 @@ float64 or int64 numbers (strings, bools, null, lists, dicts, integers beyond 64
 than this SDK) is read through GraphQL instead, as is any page the route answers with 404, so that a missing
 run fails with the same error either way, and any page it refuses as past the answer's budget of bytes (the
 columns of keys that few rows hold take more bytes than their JSON text), so that scan_history reads every page
-that GraphQL gives."""
+that GraphQL gives.
+
+Each page's successor is requested (on one helper thread) as soon as the page has arrived, before its rows are
+built: the server reads and sends the next page while this process turns the current one into dicts, which is
+most of a scan's time. Errors still reach the caller in page order, when it asks for the page that failed."""
 
 from __future__ import annotations
 
 import json
 import sys
 from array import array
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -55,13 +60,24 @@ def _values(kind: str, data: memoryview) -> list[Any]:
     raise ValueError(f"unknown kind of column {kind!r}")
 
 
-def unpack(data: bytes) -> tuple[list[dict[str, Any]], int | None]:
-    """The rows of a page packed by the server (see history.py's `_Frame.pack`) and the step to continue from."""
+def _header(data: bytes) -> dict[str, Any]:
+    """The JSON header of a packed page (see history.py's `_Frame.pack`)."""
     if data[:4] != MAGIC:
         raise ValueError("not a page of history columns")
-    size = int.from_bytes(data[4:8], "little")
-    header = json.loads(data[8:8 + size])
-    view, at = memoryview(data), 8 + size
+    header = json.loads(data[8:8 + int.from_bytes(data[4:8], "little")])
+    if not isinstance(header, dict):
+        raise ValueError("the header of a page is not a JSON object")
+    return header
+
+
+def unpack(data: bytes) -> tuple[list[dict[str, Any]], int | None]:
+    """The rows of a page packed by the server (see history.py's `_Frame.pack`) and the step to continue from."""
+    header = _header(data)
+    return _rows(data, header), header["next"]
+
+
+def _rows(data: bytes, header: dict[str, Any]) -> list[dict[str, Any]]:
+    view, at = memoryview(data), 8 + int.from_bytes(data[4:8], "little")
     count = header["rows"]
     steps = _numbers("i8", view[at:at + 8 * count])
     at += 8 * count
@@ -80,7 +96,7 @@ def unpack(data: bytes) -> tuple[list[dict[str, Any]], int | None]:
         raise ValueError("the page is longer than its header says")
     if len(columns) == 1 and columns[0][1] is None:  # one key in every row: the common case, at C speed
         key, _, values = columns[0]
-        return [{"_step": step, key: value} for step, value in zip(steps, values)], header["next"]
+        return [{"_step": step, key: value} for step, value in zip(steps, values)]
     rows: list[dict[str, Any]] = [{"_step": step} for step in steps]
     for key, positions, values in columns:
         if positions is None:
@@ -89,10 +105,11 @@ def unpack(data: bytes) -> tuple[list[dict[str, Any]], int | None]:
         else:
             for position, value in zip(positions, values):
                 rows[position][key] = value
-    return rows, header["next"]
+    return rows
 
 
-def _fetch(connection: Connection, body: dict[str, Any]) -> tuple[list[dict[str, Any]], int | None]:
+def _fetch(connection: Connection, body: dict[str, Any]) -> tuple[bytes, dict[str, Any]]:
+    """The packed page and its header, checked as far as the header goes; its rows are built by the caller."""
     def attempt() -> httpx.Response:
         try:
             # json's own escapes: a lone surrogate in a key reaches the server, which names it
@@ -124,9 +141,18 @@ def _fetch(connection: Connection, body: dict[str, Any]) -> tuple[list[dict[str,
         raise CommError(f"reading history: HTTP {response.status_code} from {connection.base_url}: {message}",
                         status=response.status_code)
     try:
-        return unpack(response.content)
+        data = response.content
+        header = _header(data)
+        following = header["next"]
+        if following is not None and type(following) is not int:
+            raise ValueError(f"the next step is {following!r}")
     except (ValueError, KeyError, TypeError, IndexError) as exc:
-        raise CommError(f"unexpected answer from {connection.base_url}{ROUTE}: {exc}") from None
+        raise _unexpected(connection, exc) from None
+    return data, header
+
+
+def _unexpected(connection: Connection, exc: Exception) -> CommError:
+    return CommError(f"unexpected answer from {connection.base_url}{ROUTE}: {exc}")
 
 
 def _graphql_page(connection: Connection, body: dict[str, Any]) -> tuple[list[dict[str, Any]], int | None]:
@@ -137,24 +163,65 @@ def _graphql_page(connection: Connection, body: dict[str, Any]) -> tuple[list[di
     return json.loads(page.rows), page.next_step
 
 
+class _Page:
+    """A page fetched ahead: the step to continue from at once, its rows when asked for (built from the packed
+    columns, or the JSON rows GraphQL gave)."""
+
+    __slots__ = ("following", "_build")
+
+    def __init__(self, following: int | None, build: Callable[[], list[dict[str, Any]]]) -> None:
+        self.following = following
+        self._build = build
+
+    def rows(self) -> list[dict[str, Any]]:
+        return self._build()
+
+
+def _columns_page(connection: Connection, data: bytes, header: dict[str, Any]) -> _Page:
+    def build() -> list[dict[str, Any]]:
+        try:
+            return _rows(data, header)
+        except (ValueError, KeyError, TypeError, IndexError) as exc:
+            raise _unexpected(connection, exc) from None
+
+    return _Page(header["next"], build)
+
+
+class _Reader:
+    """Fetches pages one after another, the columns route while the server has it."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.columnar = True  # set once, on the fetching thread, before the next fetch starts
+
+    def page(self, body: dict[str, Any]) -> _Page:
+        if self.columnar:
+            try:
+                return _columns_page(self.connection, *_fetch(self.connection, body))
+            except _Absent:
+                self.columnar = False
+            except _TooLarge:
+                pass  # this page alone as JSON rows, which GraphQL refuses only if they too are past the budget
+        rows, following = _graphql_page(self.connection, body)
+        return _Page(following, lambda: rows)
+
+
 def pages(connection: Connection, entity: str, project: str, run: str, *, keys: list[str] | None, page_size: int,
           min_step: int | None, max_step: int | None) -> Iterator[list[dict[str, Any]]]:
     """The rows with min_step <= _step < max_step in step order (only rows holding all `keys`), a list of at most
     `page_size` rows per request."""
     body: dict[str, Any] = {"entity": entity, "project": project, "run": run, "keys": keys, "minStep": min_step,
                             "maxStep": max_step, "limit": page_size}
-    columnar = True
-    while True:
-        page = None
-        if columnar:
-            try:
-                page = _fetch(connection, body)
-            except _Absent:
-                columnar = False
-            except _TooLarge:
-                pass  # this page alone as JSON rows, which GraphQL refuses only if they too are past the budget
-        rows, following = page or _graphql_page(connection, body)
-        yield rows
-        if following is None:
-            return
-        body["minStep"] = following
+    reader = _Reader(connection)
+    pool = ThreadPoolExecutor(1, thread_name_prefix="runbase-history")
+    try:
+        ahead: Future[_Page] = pool.submit(reader.page, dict(body))
+        while True:
+            page = ahead.result()
+            if page.following is not None:  # the next page is read while this one's rows are built
+                ahead = pool.submit(reader.page, {**body, "minStep": page.following})
+            yield page.rows()
+            if page.following is None:
+                return
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)  # a caller that stops early does not wait for a page
