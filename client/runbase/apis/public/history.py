@@ -212,8 +212,10 @@ def pages(connection: Connection, entity: str, project: str, run: str, *, keys: 
     `page_size` rows per request."""
     body: dict[str, Any] = {"entity": entity, "project": project, "run": run, "keys": keys, "minStep": min_step,
                             "maxStep": max_step, "limit": page_size}
+    from ...console import ignore_this_thread  # runbase's own requests: nothing they print is a run's output
+
     reader = _Reader(connection)
-    pool = ThreadPoolExecutor(1, thread_name_prefix="runbase-history")
+    pool = ThreadPoolExecutor(1, thread_name_prefix="runbase-history", initializer=ignore_this_thread)
     try:
         ahead: Future[_Page] = pool.submit(reader.page, dict(body))
         while True:
