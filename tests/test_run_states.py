@@ -246,6 +246,57 @@ def test_ctrl_c_or_sigterm_with_a_hung_server_keeps_the_record_log(server: Serve
         assert api.run(f"admin/hung-server/{run_id}").state == "running"  # the server never heard
 
 
+STOPPED_WHILE = {
+    # Logging: the answer to a batch of rows says so.
+    "logging": """
+        import time, runbase
+        run = runbase.init(project={project!r}, id="logging")
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            run.log({{"loss": 1.0}})
+            time.sleep(0.05)
+        raise SystemExit("never stopped")
+    """,
+    # Asleep in one long call, logging nothing: a heartbeat's answer says so, and the signal wakes the sleep.
+    "sleeping": """
+        import time, runbase
+        run = runbase.init(project={project!r}, id="sleeping", settings={{"heartbeat_seconds": 1}})
+        run.log({{"loss": 1.0}})
+        time.sleep(90)
+        raise SystemExit("never stopped")
+    """,
+}
+
+
+def test_a_run_stopped_from_the_api_is_interrupted_and_ends_killed(server: Server, tmp_path: Path) -> None:
+    """stopRun (Run.stop() of runbase's Api, W&B's "Stop run") reaches the SDK in its logHistory answers: it
+    interrupts the script's main thread as W&B's client does (KeyboardInterrupt), and the run ends killed with
+    W&B's exit code for it, 255, with what it logged until then."""
+    project = f"stops-{uuid.uuid4().hex[:6]}"
+    env = sdk_environment(server, tmp_path)
+    api = api_of(server)
+    procs = {name: start(code.format(project=project), env) for name, code in STOPPED_WHILE.items()}
+    try:
+        for name in procs:
+            deadline = time.monotonic() + 60
+            while (server.run(name, project=project) or {}).get("lastHistoryStep") is None:
+                assert time.monotonic() < deadline, f"{name} logged nothing"
+                time.sleep(0.2)
+            api.run(f"admin/{project}/{name}").stop()
+        outputs = {name: proc.communicate(timeout=60) for name, proc in procs.items()}
+    finally:
+        for proc in procs.values():
+            if proc.poll() is None:
+                proc.kill()
+    for name, (_, stderr) in outputs.items():
+        assert procs[name].returncode in (1, -signal.SIGINT), (name, stderr[-2000:])
+        assert "KeyboardInterrupt" in stderr and "asked to stop (stopRun)" in stderr, (name, stderr[-2000:])
+        assert "never stopped" not in stderr
+        stored = server.run(name, project=project) or {}
+        assert (stored["state"], stored["exitCode"]) == ("killed", 255), (name, stored)
+        assert api.run(f"admin/{project}/{name}").summary["loss"] == 1.0
+
+
 @pytest.fixture(scope="module")
 def quick_server(backend: str, tmp_path_factory: pytest.TempPathFactory,
                  request: pytest.FixtureRequest) -> Iterator[Server]:

@@ -37,6 +37,7 @@ from .states import FINAL_STATES
 from .uploads import Job, RunFilesJob, Uploader
 
 if TYPE_CHECKING:
+    from ._generated.log_history import LogHistory
     from .settings import Settings
 
 MAX_BATCH_ROWS = 20_000
@@ -116,6 +117,7 @@ class Sender(threading.Thread):
         console_path: Path | None = None,
         console_start: int = 0,
         system_start: int = 0,
+        on_stop: Callable[[], None] | None = None,
     ) -> None:
         super().__init__(name="runbase-sender", daemon=True)
         self.connection = connection
@@ -128,6 +130,8 @@ class Sender(threading.Thread):
         self.backoff_min = BACKOFF_MIN if backoff[0] is None else backoff[0]
         self.backoff_max = max(self.backoff_min, BACKOFF_MAX if backoff[1] is None else backoff[1])
         self.warn = warn
+        self.on_stop = on_stop  # called once, in this thread, when the server says the run was asked to stop
+        self.stop_told = False
         self.silent = silent  # the run's SILENT, which its artifact uploads follow
         self.queue: deque[tuple[str, Any]] = deque()
         self.wake = threading.Event()
@@ -606,8 +610,8 @@ class Sender(threading.Thread):
         while pending:
             self.sending = what
             start, text = pending[0]
-            connection.log_history(LogHistoryInput.model_validate(
-                {**self.identity, "rows": "[]", names[0]: text, names[1]: start}))
+            self._heard(connection.log_history(LogHistoryInput.model_validate(
+                {**self.identity, "rows": "[]", names[0]: text, names[1]: start})))
             pending.popleft()
             sent = True
         return sent
@@ -650,13 +654,21 @@ class Sender(threading.Thread):
     def _send_history(self, connection: Connection, batch: str) -> None:
         """One batch of rows, with the summary changes recorded so far riding along."""
         delta = self.pending_summary
-        connection.log_history(LogHistoryInput.model_validate({
+        self._heard(connection.log_history(LogHistoryInput.model_validate({
             **self.identity,
             "rows": batch,
             **(wire_form(summary_fields(delta)) if delta else {}),
-        }))
+        })))
         if delta is self.pending_summary:
             self.pending_summary = {}
+
+    def _heard(self, answer: LogHistory) -> None:
+        """A stop asked from the API (stopRun) rides on every answer: act on the first one that says so. Not
+        while the run is ending: its script is done already."""
+        told = answer.log_history is not None and answer.log_history.stopped
+        if told and not self.stop_told and not self.closing and self.on_stop is not None:
+            self.stop_told = True
+            self.on_stop()
 
 
 def _ending(final_fields: dict[str, Any] | None) -> tuple[str, Any]:

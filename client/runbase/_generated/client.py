@@ -2170,7 +2170,7 @@ class GraphQLClient(BaseClient):
               project(name: $project, entityName: $entity) {
                 run(name: $run) {
                   inputArtifacts(first: $first, after: $after) {
-                    ...ArtifactPage
+                    ...UsedArtifactPage
                   }
                 }
               }
@@ -2206,7 +2206,17 @@ class GraphQLClient(BaseClient):
               }
             }
 
-            fragment ArtifactPage on ArtifactConnection {
+            fragment CollectionRef on ArtifactCollection {
+              __typename
+              id
+              name
+              kind
+              typeName
+              entityName
+              projectName
+            }
+
+            fragment UsedArtifactPage on InputArtifactConnection {
               totalCount
               pageInfo {
                 endCursor
@@ -2217,16 +2227,6 @@ class GraphQLClient(BaseClient):
                   ...ArtifactFields
                 }
               }
-            }
-
-            fragment CollectionRef on ArtifactCollection {
-              __typename
-              id
-              name
-              kind
-              typeName
-              entityName
-              projectName
             }
             """)
         variables: dict[str, object] = {
@@ -3323,6 +3323,7 @@ class GraphQLClient(BaseClient):
                 historyLineCount
                 lastHistoryStep
                 state
+                stopped
               }
             }
             """)

@@ -14,3 +14,4 @@ class LogHistoryLogHistory(BaseModel):
     history_line_count: int = Field(alias="historyLineCount")
     last_history_step: Optional[int] = Field(alias="lastHistoryStep")
     state: str
+    stopped: bool
