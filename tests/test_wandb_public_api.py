@@ -107,7 +107,7 @@ for name in ("wb", "rb"):
         "collection": {"aliases": sorted(collection.aliases), "tags": collection.tags,
                        "versions": [a.version for a in collection.artifacts()]},
     }
-out["wide"] = [sorted(r.name for r in api.runs(f"{entity}/pub", filters=f)) for f in WIDE_FILTERS]
+out["wide"] = [sorted(r.id for r in api.runs(f"{entity}/pub", filters=f)) for f in WIDE_FILTERS]
 api.artifact(f"{entity}/pub/wb-ds:best").link("wandb-registry-dataset/picked")  # W&B's short path
 out["projects"] = sorted(p.name for p in api.projects(entity))
 out["owner"] = api.project("pub", entity).owner.username
@@ -364,7 +364,7 @@ def test_wide_floats_read_back_as_floats_and_filter_as_numbers(read: Read) -> No
     own = read.api().run(f"{read.user}/pub/wb").summary
     assert (own["wide"], own["wider"]) == (read.read["runs"]["wb"]["summary"]["wide"], 2**60)
     assert read.read["wide"] == WIDE_FOUND
-    assert [sorted(r.name for r in read.api().runs(f"{read.user}/pub", filters=f)) for f in WIDE_FILTERS] == WIDE_FOUND
+    assert [sorted(r.id for r in read.api().runs(f"{read.user}/pub", filters=f)) for f in WIDE_FILTERS] == WIDE_FOUND
 
 
 # ------------------------------------------------------------------ bad input, driven directly
