@@ -386,6 +386,7 @@ if TYPE_CHECKING:
         RunResumeStatusProject,
         RunResumeStatusProjectRun,
     )
+    from .run_stopped import RunStopped, RunStoppedProject, RunStoppedProjectRun
     from .run_used_artifacts import (
         RunUsedArtifacts,
         RunUsedArtifactsProject,
@@ -775,6 +776,9 @@ _LAZY_IMPORTS = {
     "RunResumeStatus": ".run_resume_status",
     "RunResumeStatusProject": ".run_resume_status",
     "RunResumeStatusProjectRun": ".run_resume_status",
+    "RunStopped": ".run_stopped",
+    "RunStoppedProject": ".run_stopped",
+    "RunStoppedProjectRun": ".run_stopped",
     "RunUsedArtifacts": ".run_used_artifacts",
     "RunUsedArtifactsProject": ".run_used_artifacts",
     "RunUsedArtifactsProjectRun": ".run_used_artifacts",
@@ -1197,6 +1201,9 @@ __all__ = [
     "RunResumeStatus",
     "RunResumeStatusProject",
     "RunResumeStatusProjectRun",
+    "RunStopped",
+    "RunStoppedProject",
+    "RunStoppedProjectRun",
     "RunUsedArtifacts",
     "RunUsedArtifactsProject",
     "RunUsedArtifactsProjectRun",

@@ -14,4 +14,3 @@ class LogHistoryLogHistory(BaseModel):
     history_line_count: int = Field(alias="historyLineCount")
     last_history_step: Optional[int] = Field(alias="lastHistoryStep")
     state: str
-    stopped: bool

@@ -472,7 +472,6 @@ class LogHistoryPayload:
     last_history_step: Int64 | None
     events_line_count: Int64
     state: str
-    stopped: bool
 
 
 def _refused(refused: list[history.Refused]) -> list[RefusedHistoryRow]:
@@ -607,8 +606,7 @@ class RunMutations:
         return LogHistoryPayload(accepted=stored.accepted, refused=_refused(stored.refused),
                                  refused_system_rows=_refused(stored.refused_system),
                                  history_line_count=row.history_line_count, last_history_step=int64(row.last_step),
-                                 events_line_count=Int64(row.system_line_count or 0), state=row.state,
-                                 stopped=row.stop_requested)
+                                 events_line_count=Int64(row.system_line_count or 0), state=row.state)
 
     @strawberry.mutation
     def rewind_run(self, info: Info, input: RewindRunInput) -> RewindRunPayload | None:
