@@ -682,8 +682,9 @@ class Sender(threading.Thread):
             if not exc.retryable:
                 self.on_stop = None
             return
-        except Exception:  # noqa: BLE001 - an answer of another shape: the run goes on, and asks no more
+        except Exception as exc:  # noqa: BLE001 - the run goes on, and asks no more
             self.on_stop = None
+            self.warn(f"could not ask whether the run was asked to stop ({exc!r}): it is not asked again")
             return
         stop = self.on_stop
         if found is not None and found.run is not None and found.run.stopped and stop is not None \
