@@ -53,7 +53,7 @@ def fresh_nan() -> float:
 
 numbers = st.one_of(
     st.sampled_from([0, 1, -1, 2, 3, 0.5, 1.0, 2.0, -0.0, 0.01, 0.9, 1e300, 2**53 + 1, float(2**53), -(2**63),
-                     2**63 - 1, math.inf, -math.inf]),
+                     2**63 - 1, math.inf, -math.inf, 1e16, -1e16, 10**16, 2.0**60]),  # whole floats: an exponent
     st.builds(fresh_nan),
     st.integers(-3, 3),
     st.floats(-4, 4, allow_nan=False, width=32),

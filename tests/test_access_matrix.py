@@ -41,6 +41,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("run", "update"): WRITERS,  # updateRun: changes a run, never creates one
     ("run", "rewind"): WRITERS, ("run", "fork"): WRITERS,  # forking reads the source, a run of the same project
     ("run", "stop"): WRITERS,  # stopRun, by the run's id: hidden runs answer as missing
+    ("run", "told writable"): WRITERS,  # Run.readOnly, by which the run page shows its Stop button
     ("run file", "read"): MEMBERS, ("run groups", "read"): MEMBERS,  # a project's runs grouped by a config value
     ("run keys", "read"): MEMBERS,  # the config and summary keys of a project's runs (Project.runKeys)
     ("history columns", "read"): MEMBERS,  # a run's history through POST /history/columns
@@ -542,6 +543,9 @@ CELLS: dict[tuple[str, str], Check] = {
                             "metricValue": 1}}),
     ("run", "stop"): _mutation("mutation($id: ID!) { stopRun(input: {id: $id}) { success } }",
                                lambda w, r: {"id": w.ids["run"]}),
+    ("run", "told writable"): _query(
+        "query($t: String) { project(name: \"private\", entityName: $t) { run(name: \"run\") { readOnly } } }",
+        lambda d: bool(d["project"] and d["project"]["run"]) and d["project"]["run"]["readOnly"] is False, _team),
     ("run", "fork"): _mutation(BUCKET, lambda w, r: {"i": {
         "entityName": w.team, "modelName": "private", "name": f"fork-{r}",
         "config": '{"_wandb": {"value": {"branch_point": {"run_id": "run", "step": 1}}}}'}}),

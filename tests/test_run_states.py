@@ -21,7 +21,9 @@ from conftest import Server, run_script, sdk_environment
 
 import runbase
 from runbase import jupyter
-from runbase.records import SYNCED
+from runbase.errors import CommError
+from runbase.records import SYNCED, RecordLog
+from runbase.sender import Sender
 from runbase.automations import DoNothing, OnRunState, RunEvent
 
 
@@ -244,6 +246,90 @@ def test_ctrl_c_or_sigterm_with_a_hung_server_keeps_the_record_log(server: Serve
                          {"t": "run", "state": "finished", "exitCode": 0}), name
         assert not (Path(log_path).parent / SYNCED).exists()
         assert api.run(f"admin/hung-server/{run_id}").state == "running"  # the server never heard
+
+
+STOPPED_WHILE = {
+    # Logging, with the default settings: the SDK asks every 15 s.
+    "logging": """
+        import time, runbase
+        run = runbase.init(project={project!r}, id="logging")
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            run.log({{"loss": 1.0}})
+            time.sleep(0.05)
+        raise SystemExit("never stopped")
+    """,
+    # Asleep in one long call, logging nothing, asking at each heartbeat (every second): the signal wakes the sleep.
+    "sleeping": """
+        import time, runbase
+        run = runbase.init(project={project!r}, id="sleeping", settings={{"heartbeat_seconds": 1}})
+        run.log({{"loss": 1.0}})
+        time.sleep(90)
+        raise SystemExit("never stopped")
+    """,
+}
+
+
+def test_a_run_stopped_from_the_api_is_interrupted_and_ends_killed(server: Server, tmp_path: Path) -> None:
+    """stopRun (Run.stop() of runbase's Api, W&B's "Stop run") reaches the SDK, which polls Run.stopped: it
+    interrupts the script's main thread as W&B's client does (KeyboardInterrupt), and the run ends killed with
+    W&B's exit code for it, 255, with what it logged until then."""
+    project = f"stops-{uuid.uuid4().hex[:6]}"
+    env = sdk_environment(server, tmp_path)
+    api = api_of(server)
+    procs = {name: start(code.format(project=project), env) for name, code in STOPPED_WHILE.items()}
+    try:
+        for name in procs:
+            deadline = time.monotonic() + 60
+            while (server.run(name, project=project) or {}).get("lastHistoryStep") is None:
+                assert time.monotonic() < deadline, f"{name} logged nothing"
+                time.sleep(0.2)
+            api.run(f"admin/{project}/{name}").stop()
+        outputs = {name: proc.communicate(timeout=60) for name, proc in procs.items()}
+    finally:
+        for proc in procs.values():
+            if proc.poll() is None:
+                proc.kill()
+    for name, (_, stderr) in outputs.items():
+        assert procs[name].returncode in (1, -signal.SIGINT), (name, stderr[-2000:])
+        assert "KeyboardInterrupt" in stderr and "asked to stop (stopRun)" in stderr, (name, stderr[-2000:])
+        assert "never stopped" not in stderr
+        stored = server.run(name, project=project) or {}
+        assert (stored["state"], stored["exitCode"]) == ("killed", 255), (name, stored)
+        assert api.run(f"admin/{project}/{name}").summary["loss"] == 1.0
+
+
+class _OlderThanStopped:
+    """A connection to a server older than Run.stopped: it refuses the question, takes the rest."""
+
+    def __init__(self) -> None:
+        self.asked = 0
+        self.rows: list[str] = []
+
+    def log_history(self, fields: Any) -> None:
+        self.rows.append(fields.rows)
+
+    def upsert_bucket(self, fields: Any) -> None:
+        pass
+
+    def run_stopped(self, **names: Any) -> None:
+        self.asked += 1
+        raise CommError('Cannot query field "stopped" on type "Run".')
+
+
+def test_a_server_that_cannot_say_a_run_was_stopped_is_not_asked_again(tmp_path: Path) -> None:
+    server = _OlderThanStopped()
+    stopped: list[bool] = []
+    warnings: list[str] = []
+    identity: dict[str, str | None] = {"entityName": "e", "projectName": "p", "runName": "r"}
+    sender = Sender(server, RecordLog(tmp_path / "run.runbase"), identity, {}, heartbeat_seconds=0.02,  # type: ignore[arg-type]
+                    max_batch_bytes=1 << 20, warn=warnings.append, silent=True, on_stop=lambda: stopped.append(True))
+    sender.start()
+    sender.row({"_step": 0, "loss": 1.0})
+    time.sleep(0.5)  # some 25 heartbeats
+    assert sender.close({"state": "finished"}, timeout=10)
+    assert (server.asked, stopped, warnings) == (1, [], [])
+    assert '[{"_step":0,"loss":1.0}]' in server.rows
 
 
 @pytest.fixture(scope="module")

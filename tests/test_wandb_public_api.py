@@ -43,6 +43,8 @@ run = wandb.init(project="pub", id=RUN, config={"lr": 0.01, "layers": [64, 32], 
 for step in range(ROWS):
     run.log(_row(step))
 run.summary["best"] = 0.5
+run.summary["wide"] = 1e16  # floats that JSONB would keep as whole numbers if written with an exponent
+run.summary["wider"] = 2.0**60
 with open("notes.txt", "wb") as out:
     out.write(NOTES)
 run.save("notes.txt", policy="now")
@@ -66,6 +68,11 @@ for contents, aliases in ((b"scratch 0\\n", ["temp"]), (b"scratch 1\\n", [])):
     extra.log_artifact(scratch, aliases=aliases).wait()
 extra.finish()
 """
+# Filters on the wide summary values, with the runs of both clients they find.
+WIDE_FILTERS = [{"summary_metrics.wide": 1e16}, {"summary_metrics.wide": {"$gte": 1e16}},
+                {"summary_metrics.wide": {"$gt": 1e16}}, {"summary_metrics.wider": {"$lt": 2.0**61}},
+                {"summary_metrics.wider": {"$eq": 2.0**60}}, {"summary_metrics.wider": {"$lt": 2.0**60}}]
+WIDE_FOUND = [["rb", "wb"], ["rb", "wb"], [], ["rb", "wb"], ["rb", "wb"], []]
 KEYS = ["loss", "maybe", "up", "count", "\u00fc.dotted/key", "odd"]
 # wandb.Api() in the same process, after the official client's runs: everything it reads of both runs.
 READ = """
@@ -100,6 +107,7 @@ for name in ("wb", "rb"):
         "collection": {"aliases": sorted(collection.aliases), "tags": collection.tags,
                        "versions": [a.version for a in collection.artifacts()]},
     }
+out["wide"] = [sorted(r.id for r in api.runs(f"{entity}/pub", filters=f)) for f in WIDE_FILTERS]
 api.artifact(f"{entity}/pub/wb-ds:best").link("wandb-registry-dataset/picked")  # W&B's short path
 out["projects"] = sorted(p.name for p in api.projects(entity))
 out["owner"] = api.project("pub", entity).owner.username
@@ -158,7 +166,9 @@ import json, wandb
 api = wandb.Api()
 entity = api.default_entity
 out = {"collections": sorted(c.name for c in api.artifact_type("dataset", f"{entity}/pub").collections()),
-       "versions": [a.name for a in api.artifacts("dataset", f"{entity}/pub/scratch")]}
+       "versions": [a.name for a in api.artifacts("dataset", f"{entity}/pub/scratch")],
+       "used": [a.name for a in api.run(f"{entity}/pub/wb-use").used_artifacts()],
+       "logged": [a.name for a in api.run(f"{entity}/pub/wb").logged_artifacts()]}
 version = api.artifact(f"{entity}/pub/scratch:gold")
 out["files"] = sorted(f.name for f in version.files())
 out["named"] = [f.name for f in version.files(names=["scratch.txt"])]
@@ -194,6 +204,7 @@ def read(server: Server, backend: str, tmp_path_factory: pytest.TempPathFactory)
     user, key, home = new_user(server, tmp_path_factory, "pa")
     other = server.create_user(f"{user}-other")
     constants = (f"import math\nfrom typing import Any\nROWS = {ROWS}\nNOTES = {NOTES!r}\nKEYS = {KEYS!r}\n"
+                 f"WIDE_FILTERS = {WIDE_FILTERS!r}\n"
                  f"{inspect.getsource(_row)}")
     run_script(f"import runbase as wandb\nRUN = 'rb'\n{constants}{LOG}",
                {**sdk_environment(server, home / "rb"), "RUNBASE_API_KEY": key}, cwd=home)
@@ -343,6 +354,19 @@ def test_what_the_official_client_logged_reads_the_same_through_runbase(read: Re
     assert _same(wandb_read["summary"]) == _same(dict(run.summary))
 
 
+def test_wide_floats_read_back_as_floats_and_filter_as_numbers(read: Read) -> None:
+    """Floats of 1e16 or more (whole numbers) are floats again through both Apis on both databases (JSONB keeps no
+    exponent); the official client's core sends such floats as integers, which stay integers. Numeric filters find
+    both runs' values, through wandb.Api() and runbase's own Api."""
+    for summary in (read.read["runs"]["rb"]["summary"], dict(read.api().run(f"{read.user}/pub/rb").summary)):
+        assert (summary["wide"], summary["wider"]) == (1e16, 2.0**60)
+        assert (type(summary["wide"]), type(summary["wider"])) == (float, float), summary
+    own = read.api().run(f"{read.user}/pub/wb").summary
+    assert (own["wide"], own["wider"]) == (read.read["runs"]["wb"]["summary"]["wide"], 2**60)
+    assert read.read["wide"] == WIDE_FOUND
+    assert [sorted(r.id for r in read.api().runs(f"{read.user}/pub", filters=f)) for f in WIDE_FILTERS] == WIDE_FOUND
+
+
 # ------------------------------------------------------------------ bad input, driven directly
 
 FILE = """query($e: String, $n: [String]) { project(name: "pub", entityName: $e) { run(name: "wb") {
@@ -442,6 +466,7 @@ def test_the_older_client_lists_collections_versions_and_files(read: Read) -> No
     if read.older is None:
         pytest.skip(f"wandb {OLDER.version} runs on SQLite only")
     assert read.older == {"collections": ["rb-ds", "scratch", "wb-ds"], "versions": ["scratch:v0"],
+                          "used": ["wb-ds:v0"], "logged": ["wb-ds:v0"],  # InputArtifactConnection for the first
                           "files": ["more/notes.txt", "scratch.txt"], "named": ["scratch.txt"]}
     assert read.older_recorded is not None and read.older_recorded["not_answered"] == [], read.older_recorded
     server_info = read.server.graphql("{ serverInfo { cliVersionInfo latestLocalVersionInfo { outOfDate } } }",

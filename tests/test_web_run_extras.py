@@ -2,13 +2,19 @@
 of a metric with a step metric drawn against it (as the SDK and W&B's own client record the definitions in the
 config's `_wandb.m`), a hidden metric without a chart, an explicit x axis over all charts, a zoom on a step-metric
 axis loading the steps in view; the x axis, smoothing and log scale kept in the URL (reopened, back button, bad
-values ignored); the versions a run logged and used, each linking to its page; 1,005 files paged by cursor."""
+values ignored); the versions a run logged and used, each linking to its page; 1,005 files paged by cursor; a
+running run stopped from its page (a writer's Stop button, after a confirmation), which its SDK script obeys."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import re
+import signal
+import subprocess
+import sys
+import time
+import uuid
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -16,7 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from browser import browser, chart_data, page, sdk_output, shot, signed_in_context, web_server, zoom
-from conftest import Server, label_names
+from conftest import Server, label_names, sdk_environment
 
 __all__ = ["browser", "page", "web_server"]  # fixtures, used by name
 PROJECT = "extras"
@@ -261,3 +267,73 @@ def test_a_run_with_more_files_than_a_page_pages_to_all_of_them(page: Any, web_s
     link = page.locator("table.files tbody tr").last.locator("a")
     answer = page.context.request.get(web_server.url + link.get_attribute("href"))
     assert answer.ok and answer.body() == content
+
+
+# Logs into a team's project until stopped (a run the SDK learns was stopped is interrupted: KeyboardInterrupt).
+UNTIL_STOPPED = """
+import time, runbase
+run = runbase.init(entity=%(team)r, project="stoppable", id="live")
+deadline = time.monotonic() + 120
+while time.monotonic() < deadline:
+    run.log({"loss": 1.0})
+    time.sleep(0.05)
+raise SystemExit("never stopped")
+"""
+
+
+def _as_a_shell_starts_it() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)  # Python turns SIGINT into KeyboardInterrupt again
+
+
+def test_a_running_run_is_stopped_from_its_page_by_a_writer_after_confirming(
+        browser: Any, page: Any, web_server: Server, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The Stop button shows on a running run's page for those who may write it (not for a team's viewer), asks
+    first (Cancel leaves the run going), then shows the run as stopping; the SDK's script is interrupted, and the
+    page shows the run killed."""
+    team, viewer = f"stops-{uuid.uuid4().hex[:6]}", f"viewer-{uuid.uuid4().hex[:6]}"
+    viewer_key = web_server.create_user(viewer)
+    for query in (f'mutation {{ createTeam(input: {{teamName: "{team}", adminUserName: "admin"}}) {{ entity {{ name }} }} }}',
+                  f'mutation {{ createInvite(input: {{entityName: "{team}", username: "{viewer}", role: "viewer"}}) '
+                  "{ member { id } } }"):
+        assert "errors" not in web_server.graphql(query), query
+    env = sdk_environment(web_server, tmp_path_factory.mktemp("stop"))
+    script = subprocess.Popen([sys.executable, "-c", UNTIL_STOPPED % {"team": team}], env=env, text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=_as_a_shell_starts_it)
+    try:
+        deadline = time.monotonic() + 60
+        while (web_server.run("live", project="stoppable", entity=team) or {}).get("lastHistoryStep") is None:
+            assert time.monotonic() < deadline and script.poll() is None, "the script logged nothing"
+            time.sleep(0.2)
+        url = f"{web_server.url}/{team}/stoppable/runs/live"
+        viewing = browser.new_context()
+        try:
+            seen = viewing.new_page()
+            seen.goto(url)
+            seen.wait_for_url(re.compile(r"/signin\?next="))
+            seen.fill("#api-key", viewer_key)
+            seen.click("button[type=submit]")
+            seen.wait_for_url(url)
+            seen.wait_for_selector("h1 .state-running")
+            assert seen.locator("button.stop-run").count() == 0  # a viewer may read the run, not stop it
+        finally:
+            viewing.close()
+        page.goto(url)
+        page.click("button.stop-run")
+        assert "Its script is interrupted" in page.locator(".confirm-stop").inner_text()
+        page.click(".confirm-stop button:has-text('Cancel')")
+        assert page.locator(".state-running").count() == 1
+        assert web_server.graphql(f'{{ project(name: "stoppable", entityName: "{team}") {{ run(name: "live") '
+                                  "{ stopped } } }")["data"]["project"]["run"]["stopped"] is False
+        page.click("button.stop-run")
+        page.click(".confirm-stop button.danger")
+        page.wait_for_selector("h1 .state-stopping")
+        assert page.locator("button.stop-run").count() == 0
+        shot(page, "run-stopping")
+        _, stderr = script.communicate(timeout=60)
+    finally:
+        if script.poll() is None:
+            script.kill()
+    assert "KeyboardInterrupt" in stderr and "never stopped" not in stderr, stderr[-2000:]
+    page.reload()
+    page.wait_for_selector("h1 .state-killed")
+    assert page.locator("button.stop-run").count() == 0

@@ -113,6 +113,28 @@ def _check_tags(tags: Any) -> tuple[str, ...] | None:
     return tuple(tags)
 
 
+def _stopper(path: str, warn: Callable[[str], None]) -> Callable[[], None]:
+    """What a run does once the server says it was asked to stop (stopRun), as W&B's client does: Ctrl-C in the
+    main thread, so that the script ends where it is and the exit hook finishes the run with exit code 255 (which
+    the server records as killed). A signal to the main thread itself, not only Python's flag for it, wakes a
+    script blocked in a sleep or a read. Nothing is interrupted in a sweep agent's function (W&B's agent leaves
+    it too: the agent would stop with it)."""
+
+    def stop() -> None:
+        from .sweeps import agents
+
+        if agents.running_functions:
+            warn(f"run {path} was asked to stop, which an agent's function is not: it goes on")
+            return
+        warn(f"run {path} was asked to stop (stopRun): interrupting the script")
+        if sys.platform == "win32":
+            signal.raise_signal(signal.SIGINT)  # Windows delivers it to the main thread
+        else:
+            signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
+
+    return stop
+
+
 def _warner(settings: Settings) -> Callable[[str], None]:
     return warner(settings)
 
@@ -425,7 +447,7 @@ def _start(s: Settings, initial: dict[str, Any]) -> Run:
                     backoff=(s.x_file_stream_retry_wait_min_seconds, s.x_file_stream_retry_wait_max_seconds),
                     warn=_warner(s), silent=bool(s.silent) or not s.show_info,
                     console_path=run_dir / "files" / "output.log" if capture else None, console_start=console_start,
-                    system_start=system_start)
+                    system_start=system_start, on_stop=_stopper(f"{entity}/{project}/{run_id}", _warner(s)))
     last_step = existing.last_history_step if existing is not None else None
     if branch is not None:  # logging goes on after the step, as in W&B, whatever step the history ends at
         last_step = branch.step

@@ -47,6 +47,9 @@ CONSOLE_STREAMS = ("stdout", "stderr")  # queue items (stream name, text) come s
 MISSING = object()  # no value: a key the summary does not hold (any more)
 FINAL_FIELDS = frozenset(("state", "exitCode"))
 CLOSE_GRACE = 1.0  # seconds close() waits past its deadline for a request in flight to come back
+# How often a live run asks whether it was asked to stop (W&B's client: every 15 s), or at each heartbeat where
+# heartbeats come more often.
+STOP_POLL_SECONDS = 15.0
 PREEMPTING_WAIT = 5.0  # seconds mark_preempting() waits for the server before leaving its news to the sender
 TAKE_OVER_WAIT = 2.0  # seconds a caller taking over the record log waits for the sender to finish a write
 CONSOLE_BATCH = "a batch of console lines"  # what the request in flight carries (Sender.sending)
@@ -116,6 +119,7 @@ class Sender(threading.Thread):
         console_path: Path | None = None,
         console_start: int = 0,
         system_start: int = 0,
+        on_stop: Callable[[], None] | None = None,
     ) -> None:
         super().__init__(name="runbase-sender", daemon=True)
         self.connection = connection
@@ -128,6 +132,10 @@ class Sender(threading.Thread):
         self.backoff_min = BACKOFF_MIN if backoff[0] is None else backoff[0]
         self.backoff_max = max(self.backoff_min, BACKOFF_MAX if backoff[1] is None else backoff[1])
         self.warn = warn
+        # Called once, in this thread, when the server says the run was asked to stop (online runs only).
+        self.on_stop = on_stop if connection is not None else None
+        self.stop_poll_seconds = min(STOP_POLL_SECONDS, heartbeat_seconds)
+        self.stop_check_at = 0.0  # when to ask again
         self.silent = silent  # the run's SILENT, which its artifact uploads follow
         self.queue: deque[tuple[str, Any]] = deque()
         self.wake = threading.Event()
@@ -311,6 +319,8 @@ class Sender(threading.Thread):
         last_contact = time.monotonic()
         while True:
             wait = backoff or self.heartbeat_seconds
+            if self.on_stop is not None and not self.closing and not backoff:
+                wait = min(wait, max(0.0, self.stop_check_at - time.monotonic()))
             woken = self.wake.wait(min(wait, CONSOLE_TICK) if self.capturing else wait)
             self.wake.clear()
             with self.recording:
@@ -345,6 +355,8 @@ class Sender(threading.Thread):
                     last_contact = time.monotonic()
                     self.synced_at = time.time()
                 backoff = 0.0
+                if self.on_stop is not None and not self.closing and time.monotonic() >= self.stop_check_at:
+                    self._check_stop(connection)
             except CommError as exc:
                 if not exc.retryable:
                     self.warn(f"the server rejected {self._drop_rejected()}: {exc}")
@@ -657,6 +669,28 @@ class Sender(threading.Thread):
         }))
         if delta is self.pending_summary:
             self.pending_summary = {}
+
+    def _check_stop(self, connection: Connection) -> None:
+        """Ask whether the run was asked to stop (stopRun), and act on it once. A server older than Run.stopped
+        refuses the question: it is not asked again. Not while the run is ending: its script is done already."""
+        self.stop_check_at = time.monotonic() + self.stop_poll_seconds
+        try:
+            found = connection.run_stopped(entity=self.identity["entityName"],
+                                           project=self.identity["projectName"] or "",
+                                           run=self.identity["runName"] or "").project
+        except CommError as exc:
+            if not exc.retryable:
+                self.on_stop = None
+            return
+        except Exception as exc:  # noqa: BLE001 - the run goes on, and asks no more
+            self.on_stop = None
+            self.warn(f"could not ask whether the run was asked to stop ({exc!r}): it is not asked again")
+            return
+        stop = self.on_stop
+        if found is not None and found.run is not None and found.run.stopped and stop is not None \
+                and not self.closing:
+            self.on_stop = None
+            stop()
 
 
 def _ending(final_fields: dict[str, Any] | None) -> tuple[str, Any]:

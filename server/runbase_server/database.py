@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from .errors import UserError, lost_race
 from .regex import install_sqlite_functions
+from .tables import postgres_json
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 MAX_LOGGED_SQL = 2000  # characters of a failed statement kept for the log (an IN list may run to megabytes)
@@ -71,7 +72,8 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, pool_size=8, max_overflow=8, hide_parameters=True)
         event.listen(engine, "connect", _tune_sqlite)
     else:
-        engine = create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True, hide_parameters=True)
+        engine = create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True, hide_parameters=True,
+                               json_serializer=postgres_json)
     event.listen(engine, "handle_error", _on_error)
     return engine
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+import re
+from decimal import Decimal
 from datetime import datetime, timezone
 from typing import Any
 
@@ -64,6 +66,24 @@ def decode_nonfinite(value: Any) -> Any:
             if type(item) is dict or type(item) is list:
                 value[index] = decode_nonfinite(item)
     return value
+
+
+# A JSON string (skipped whole, escapes included) or a number with a positive exponent, which Python writes for a
+# float of 1e16 or more only (always a whole number; integers are written in digits).
+_STRING_OR_EXPONENT = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|(-?[0-9]+(?:\.[0-9]+)?e\+[0-9]+)')
+
+
+def _in_digits(match: re.Match[str]) -> str:
+    number = match.group(1)
+    return match.group(0) if number is None else f"{Decimal(number):f}.0"
+
+
+def postgres_json(value: Any) -> str:
+    """json.dumps for JSONB, which keeps a number's digits and decimals but not its exponent: a float written
+    1e+16 would read back as the integer 10000000000000000 (SQLite keeps the text and reads a float). Written
+    10000000000000000.0 it reads back as a float: the same number, so filters and run_values see no change."""
+    text = json.dumps(value)
+    return _STRING_OR_EXPONENT.sub(_in_digits, text) if "e+" in text else text
 
 
 class Document(TypeDecorator[Any]):

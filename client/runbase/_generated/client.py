@@ -107,6 +107,7 @@ if TYPE_CHECKING:
     from .run_history import RunHistory
     from .run_logged_artifacts import RunLoggedArtifacts
     from .run_resume_status import RunResumeStatus
+    from .run_stopped import RunStopped
     from .run_used_artifacts import RunUsedArtifacts
     from .runs import Runs
     from .runs_events import RunsEvents
@@ -2170,7 +2171,7 @@ class GraphQLClient(BaseClient):
               project(name: $project, entityName: $entity) {
                 run(name: $run) {
                   inputArtifacts(first: $first, after: $after) {
-                    ...ArtifactPage
+                    ...UsedArtifactPage
                   }
                 }
               }
@@ -2206,7 +2207,17 @@ class GraphQLClient(BaseClient):
               }
             }
 
-            fragment ArtifactPage on ArtifactConnection {
+            fragment CollectionRef on ArtifactCollection {
+              __typename
+              id
+              name
+              kind
+              typeName
+              entityName
+              projectName
+            }
+
+            fragment UsedArtifactPage on InputArtifactConnection {
               totalCount
               pageInfo {
                 endCursor
@@ -2217,16 +2228,6 @@ class GraphQLClient(BaseClient):
                   ...ArtifactFields
                 }
               }
-            }
-
-            fragment CollectionRef on ArtifactCollection {
-              __typename
-              id
-              name
-              kind
-              typeName
-              entityName
-              projectName
             }
             """)
         variables: dict[str, object] = {
@@ -3332,6 +3333,35 @@ class GraphQLClient(BaseClient):
         )
         data = self.get_data(response)
         return LogHistory.model_validate(data)
+
+    def run_stopped(
+        self,
+        project: str,
+        run: str,
+        entity: Union[Optional[str], "UnsetType"] = UNSET,
+        **kwargs: Any,
+    ) -> "RunStopped":
+        from .run_stopped import RunStopped
+
+        query = gql("""
+            query RunStopped($entity: String, $project: String!, $run: String!) {
+              project(name: $project, entityName: $entity) {
+                run(name: $run) {
+                  stopped
+                }
+              }
+            }
+            """)
+        variables: dict[str, object] = {
+            "entity": entity,
+            "project": project,
+            "run": run,
+        }
+        response = self.execute(
+            query=query, operation_name="RunStopped", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return RunStopped.model_validate(data)
 
     def rewind_run(
         self,

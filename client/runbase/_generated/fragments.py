@@ -317,6 +317,25 @@ class TriggerFieldsScope(BaseModel):
     name: Optional[str]
 
 
+class UsedArtifactPage(BaseModel):
+    total_count: int = Field(alias="totalCount")
+    page_info: "UsedArtifactPagePageInfo" = Field(alias="pageInfo")
+    edges: list["UsedArtifactPageEdges"]
+
+
+class UsedArtifactPagePageInfo(BaseModel):
+    end_cursor: Optional[str] = Field(alias="endCursor")
+    has_next_page: bool = Field(alias="hasNextPage")
+
+
+class UsedArtifactPageEdges(BaseModel):
+    node: "UsedArtifactPageEdgesNode"
+
+
+class UsedArtifactPageEdgesNode(ArtifactFields):
+    pass
+
+
 class UserFields(BaseModel):
     id: str
     username: str

@@ -3,7 +3,7 @@ from typing import Optional
 from pydantic import Field
 
 from .base_model import BaseModel
-from .fragments import ArtifactPage
+from .fragments import UsedArtifactPage
 
 
 class RunUsedArtifacts(BaseModel):
@@ -20,4 +20,4 @@ class RunUsedArtifactsProjectRun(BaseModel):
     )
 
 
-RunUsedArtifactsProjectRunInputArtifacts = ArtifactPage
+RunUsedArtifactsProjectRunInputArtifacts = UsedArtifactPage

@@ -45,6 +45,8 @@ STOP_GRACE_SECONDS = 10.0  # after SIGTERM (or a forwarded SIGINT), how long a s
 # How long heartbeats that fail in a way that may pass (server unreachable, 5xx) are tried again before the agent
 # gives up: the server's default heartbeat timeout, past which it hands the agent's suggestion to another agent.
 HEARTBEAT_PATIENCE_SECONDS = 300.0
+# Agents' functions running in this process now: a stop asked of their run (stopRun) interrupts no script then.
+running_functions = 0
 BACKOFF_MAX_SECONDS = 30.0  # the longest wait between heartbeats that keep failing
 
 
@@ -160,10 +162,12 @@ class Agent:
         sys.exit() end the run as they end any (failed with 255, or with the exit status) and stop the agent."""
         import runbase
 
+        global running_functions
         exit_code = 0
         beating = _Beating(self, run_id)
         with _variables(self._environment(run_id, parameters)):
             try:
+                running_functions += 1
                 beating.start()
                 function()
             except RunStopped:
@@ -175,6 +179,7 @@ class Agent:
                 exit_code = exception_exit_code(exc)
                 raise
             finally:
+                running_functions -= 1
                 beating.end()
                 if runbase.run is not None:
                     runbase.finish(exit_code=exit_code)

@@ -251,6 +251,19 @@ class VersionedArtifactConnection(ArtifactConnection):
     edge: ClassVar[type[ArtifactEdge]] = VersionedArtifactEdge
 
 
+@strawberry.type
+class InputArtifactEdge(ArtifactEdge):
+    """W&B's name of the edges of the versions a run used."""
+
+
+@strawberry.type
+class InputArtifactConnection(ArtifactConnection):
+    """W&B's name of the versions a run used (its older clients' queries name it in a fragment)."""
+
+    edges: list[InputArtifactEdge]  # type: ignore[assignment]
+    edge: ClassVar[type[ArtifactEdge]] = InputArtifactEdge
+
+
 @strawberry.interface
 class ArtifactCollection:
     """W&B's interface of ArtifactSequence (where versions are logged) and ArtifactPortfolio (where they are
@@ -588,10 +601,10 @@ class RunArtifacts:
 
     @strawberry.field
     def input_artifacts(self, info: Info, first: int | None = strawberry.UNSET,
-                        after: str | None = strawberry.UNSET) -> ArtifactConnection:
+                        after: str | None = strawberry.UNSET) -> InputArtifactConnection:
         page, total = versions.used(info.context.session, info.context.viewer, self.row, given(first),
                                     after=given(after))
-        return ArtifactConnection.of(info.context.charged(page, "inputArtifacts"), lambda: total)
+        return InputArtifactConnection.of(info.context.charged(page, "inputArtifacts"), lambda: total)
 
 
 @strawberry.type

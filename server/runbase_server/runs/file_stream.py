@@ -64,9 +64,10 @@ def _lines(files: dict[str, Any], name: str) -> tuple[int, list[str]] | None:
     return offset, content
 
 
-def _objects(name: str, offset: int, lines: list[str]) -> str:
-    """The lines, each one JSON object, as the text of a JSON list."""
-    kept = []
+def _objects(name: str, offset: int, lines: list[str]) -> history.Parsed:
+    """The lines, each one JSON object, as the text of a JSON list and as the rows parsed from it (parsed here,
+    line by line, and not again by history.append)."""
+    kept, rows = [], []
     for index, line in enumerate(lines):
         try:
             row = documents.loads(line)
@@ -74,8 +75,10 @@ def _objects(name: str, offset: int, lines: list[str]) -> str:
             row = None
         if not isinstance(row, dict):
             raise UserError(f"{name} line {offset + index} is not a JSON object")
-        kept.append(_without_nul(line, keys_only=True))
-    return "[" + ",".join(kept) + "]"
+        cleaned = _without_nul(line, keys_only=True)
+        kept.append(cleaned)
+        rows.append(row if cleaned is line else documents.loads(cleaned))
+    return history.Parsed("[" + ",".join(kept) + "]", rows)
 
 
 def _without_nul(line: str, *, keys_only: bool) -> str:
@@ -140,7 +143,7 @@ def ingest(session: Session, viewer: Viewer, entity: str, project: str, *, run_n
         documents.parse(summary_text, SUMMARY)  # named in the error as the client knows it
     stored = history.append(
         session, viewer, entity, project, run_name=run_name,
-        rows_text="[]" if rows is None else _objects(HISTORY, *rows), summary_text=summary_text,
+        rows_text=history.Parsed("[]", []) if rows is None else _objects(HISTORY, *rows), summary_text=summary_text,
         summary_replaces=True, system_start=None if events is None else events[0],
         system_text=None if events is None else _objects(EVENTS, *events))
     run = stored.run

@@ -279,6 +279,20 @@ def _refuse_unstorable(rows_text: str, rows: list[dict[str, Any]]) -> tuple[str,
     return (documents.dump(kept), kept, refused) if refused else (rows_text, rows, [])
 
 
+class Parsed(NamedTuple):
+    """A batch's JSON text with the rows parsed from it as `_parse_rows` parses it (file_stream parses each line to
+    check it: parsing the batch again cost it as much again)."""
+
+    text: str
+    rows: list[Any]
+
+
+def _parse_rows(batch: str | Parsed, what: str) -> tuple[str, list[Any]]:
+    if isinstance(batch, Parsed):
+        return batch.text, batch.rows
+    return batch, documents.parse(batch, what, list, exact=False, nul=True)
+
+
 def append(
     session: Session,
     viewer: Viewer,
@@ -286,13 +300,13 @@ def append(
     project: str,
     *,
     run_name: str,
-    rows_text: str,
+    rows_text: str | Parsed,
     summary_text: str | None = None,
     console_start: int | None = None,
     console_text: str | None = None,
     removed_summary_keys: list[str] | None = None,
     system_start: int | None = None,
-    system_text: str | None = None,
+    system_text: str | Parsed | None = None,
     summary_replaces: bool = False,
 ) -> Appended:
     """Store the rows above the run's last step, console lines and system rows; returns the run, how many
@@ -303,7 +317,8 @@ def append(
     Steps only grow within a run, so a row at or below the last stored step was
     already delivered: dropping it makes every resend harmless."""
     run = runs.writable(session, viewer, entity, project, name=run_name, lock=True)
-    rows = _checked(documents.parse(rows_text, "rows", list, exact=False, nul=True))
+    rows_text, parsed = _parse_rows(rows_text, "rows")
+    rows = _checked(parsed)
     rows_text, rows, refused = _refuse_unstorable(rows_text, rows)
     fresh = rows if run.last_step is None else rows[bisect_right(rows, run.last_step, key=lambda row: row["_step"]):]
     if fresh:
@@ -332,15 +347,15 @@ def append(
     return Appended(run, len(fresh), refused, refused_system)
 
 
-def _append_system(session: Session, run: Run, start: int | None, rows_text: str | None) -> list[Refused]:
+def _append_system(session: Session, run: Run, start: int | None, batch: str | Parsed | None) -> list[Refused]:
     """Store the system rows numbered from `start` that the run does not have yet; returns those refused.
 
     The stream is the run's alone: its steps, line count, summary and automations never see it. A row is
     keyed by its number as a history row by its step, so a resend changes nothing; numbers need not follow
     on (a batch the server refused leaves a gap), and a refused row keeps its number from the next one."""
-    if rows_text is None:
+    if batch is None:
         return []
-    rows = documents.parse(rows_text, "systemRows", list, exact=False, nul=True)
+    rows_text, rows = _parse_rows(batch, "systemRows")
     if type(start) is not int or not 0 <= start <= MAX_STEP + 1 - len(rows):
         raise UserError("systemRows needs systemStart, the number of its first row (from 0; the last row's "
                         "number at most 2^63-1)")

@@ -350,7 +350,7 @@ export type RunOverviewQueryVariables = Exact<{
 }>;
 
 
-export type RunOverviewQuery = { project: { name: string, entityName: string, run: { name: string, displayName: string | null, state: string, exitCode: number | null, createdAt: string, heartbeatAt: string | null, finishedAt: string | null, host: string | null, group: string | null, jobType: string | null, notes: string | null, tags: Array<string>, config: string, summaryMetrics: string, historyKeys: unknown, historyLineCount: number, lastHistoryStep: number | null, sweepName: string | null, consoleTail: Array<string>, consoleLineCount: number, runtimeTail: Array<string>, user: { username: string } | null, metadataFile: { name: string } | null, files: { totalCount: number, pageInfo: { endCursor: string | null, hasNextPage: boolean }, edges: Array<{ node: { name: string, sizeBytes: number, updatedAt: string } }> }, loggedArtifacts: { totalCount: number, pageInfo: { endCursor: string | null, hasNextPage: boolean }, edges: Array<{ node: { id: string, versionIndex: number | null, typeName: string, size: number, createdAt: string, aliases: Array<{ alias: string }>, collection:
+export type RunOverviewQuery = { project: { name: string, entityName: string, run: { id: string, name: string, displayName: string | null, state: string, stopped: boolean, readOnly: boolean, exitCode: number | null, createdAt: string, heartbeatAt: string | null, finishedAt: string | null, host: string | null, group: string | null, jobType: string | null, notes: string | null, tags: Array<string>, config: string, summaryMetrics: string, historyKeys: unknown, historyLineCount: number, lastHistoryStep: number | null, sweepName: string | null, consoleTail: Array<string>, consoleLineCount: number, runtimeTail: Array<string>, user: { username: string } | null, metadataFile: { name: string } | null, files: { totalCount: number, pageInfo: { endCursor: string | null, hasNextPage: boolean }, edges: Array<{ node: { name: string, sizeBytes: number, updatedAt: string } }> }, loggedArtifacts: { totalCount: number, pageInfo: { endCursor: string | null, hasNextPage: boolean }, edges: Array<{ node: { id: string, versionIndex: number | null, typeName: string, size: number, createdAt: string, aliases: Array<{ alias: string }>, collection:
               | { name: string, typeName: string, entityName: string, projectName: string }
               | { name: string, typeName: string, entityName: string, projectName: string }
              } }> }, usedArtifacts: { totalCount: number, pageInfo: { endCursor: string | null, hasNextPage: boolean }, edges: Array<{ node: { id: string, versionIndex: number | null, typeName: string, size: number, createdAt: string, aliases: Array<{ alias: string }>, collection:
@@ -375,6 +375,16 @@ export type RunArtifactPageFragment = { totalCount: number, pageInfo: { endCurso
         | { name: string, typeName: string, entityName: string, projectName: string }
         | { name: string, typeName: string, entityName: string, projectName: string }
        } }> };
+
+export type RunUsedArtifactPageFragment = { totalCount: number, pageInfo: { endCursor: string | null, hasNextPage: boolean }, edges: Array<{ node: { id: string, versionIndex: number | null, typeName: string, size: number, createdAt: string, aliases: Array<{ alias: string }>, collection:
+        | { name: string, typeName: string, entityName: string, projectName: string }
+        | { name: string, typeName: string, entityName: string, projectName: string }
+       } }> };
+
+export type RunArtifactNodeFragment = { id: string, versionIndex: number | null, typeName: string, size: number, createdAt: string, aliases: Array<{ alias: string }>, collection:
+    | { name: string, typeName: string, entityName: string, projectName: string }
+    | { name: string, typeName: string, entityName: string, projectName: string }
+   };
 
 export type RunArtifactsQueryVariables = Exact<{
   entityName: string;
@@ -413,6 +423,13 @@ export type RunSystemEventsQueryVariables = Exact<{
 
 
 export type RunSystemEventsQuery = { project: { run: { events: Array<string> } | null } | null };
+
+export type StopRunMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type StopRunMutation = { stopRun: { success: boolean } | null };
 
 export type EditRunMutationVariables = Exact<{
   entityName: string;

@@ -1,5 +1,6 @@
 // A run: overview, a chart per history key (zoom fetches a finer sample of the visible steps), media panels,
 // system metrics, console output, files and the artifact versions it logged and used.
+import { useState } from "preact/hooks";
 import { gql } from "../api";
 import { LineChart, type Series } from "../components/LineChart";
 import { Pairs } from "../components/Pairs";
@@ -9,6 +10,7 @@ import { ARTIFACTS_PAGE, RunArtifacts } from "../components/run/RunArtifacts";
 import { RunCharts } from "../components/run/RunCharts";
 import { CONSOLE_PAGE, RunConsole } from "../components/run/RunConsole";
 import { FILES_PAGE, RunFiles } from "../components/run/RunFiles";
+import { StopRun } from "../components/run/StopRun";
 import { SummaryTable } from "../components/run/SummaryTable";
 import { ErrorBox, Loading } from "../components/Status";
 import { formatDuration, formatTime } from "../format";
@@ -152,9 +154,14 @@ function RunView(props: RunViewProps) {
   const summaryValues = parseObject(run.summaryMetrics, true);
   const runtime = runtimeOf(run, summaryValues);
   const here = `${where.entity}/${where.project}/${where.run}`; // paged lists start again on another run
+  // Asked to stop (here or elsewhere) while its client has yet to end it.
+  const [stopAsked, setStopAsked] = useState(false);
+  const live = run.state === "running" || run.state === "preempting";
+  const stopping = live && (run.stopped || stopAsked);
+  const state = stopping ? "stopping" : run.state;
   const overview: [string, Json | undefined][] = [
     ["Run id", run.name],
-    ["State", run.state],
+    ["State", state],
     ["Exit code", run.exitCode ?? undefined],
     ["User", run.user?.username],
     ["Created", formatTime(run.createdAt)],
@@ -174,7 +181,8 @@ function RunView(props: RunViewProps) {
   return (
     <div class="run">
       <h1>
-        <span class="run-name">{run.displayName || run.name}</span> <span class={`state state-${run.state}`}>{run.state}</span>
+        <span class="run-name">{run.displayName || run.name}</span> <span class={`state state-${state}`}>{state}</span>{" "}
+        {live && !stopping && !run.readOnly && <StopRun run={run} onStopped={() => setStopAsked(true)} />}
       </h1>
       <p class="tags">
         {run.tags.map((tag) => (
