@@ -21,6 +21,7 @@ import httpx
 import psutil
 import pytest
 from receivers import FakeSlack
+from server_process import ServerProcess
 
 ADMIN_KEY = "admin_" + "k" * 34 + "_test"
 PG_ADMIN_URL = os.environ.get("RUNBASE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -206,7 +207,8 @@ def blob_store(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
 
 
 class Server:
-    """A `runbase server` process; can be killed and restarted on the same port and database."""
+    """A `runbase server` process (forked with the server imported: server_process.py); can be killed and
+    restarted on the same port and database."""
 
     def __init__(self, data_dir: Path, database_url: str | None, extra_env: dict[str, str] | None = None,
                  s3: S3 | None = None) -> None:
@@ -221,19 +223,18 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.key = ADMIN_KEY
         self.extra_env = {**LOCAL_RECEIVERS, **(extra_env or {})}
-        self.process: subprocess.Popen[bytes] | None = None
+        self.process: ServerProcess | None = None
         self.started = False
         self.log = data_dir / "server.log"
 
     def start(self) -> Server:
         env = {**os.environ, "RUNBASE_ADMIN_API_KEY": self.key, **self.extra_env}
-        command = [sys.executable, "-m", "runbase.cli", "server", "--port", str(self.port),
-                   "--data-dir", str(self.data_dir)]
+        argv = ["server", "--port", str(self.port), "--data-dir", str(self.data_dir)]
         if self.database_url:
-            command += ["--database-url", self.database_url]
+            argv += ["--database-url", self.database_url]
         self.data_dir.mkdir(parents=True, exist_ok=True)
         logged_before = self.log.stat().st_size if self.log.exists() else 0
-        self.process = subprocess.Popen(command, env=env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT)
+        self.process = ServerProcess(argv, env, self.log)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

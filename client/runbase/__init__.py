@@ -6,7 +6,6 @@ __version__ = "0.1.0"
 
 from typing import TYPE_CHECKING, Any
 
-from .apis.public import Api
 from .artifacts import Artifact
 from .credentials import login
 from .errors import (
@@ -43,6 +42,7 @@ from .sweeps import agent, controller, sweep
 from .term import termerror, termlog, termsetup, termwarn
 
 if TYPE_CHECKING:
+    from .apis.public import Api
     from .config import Config
     from .summary import Summary
 
@@ -51,11 +51,12 @@ run: Run | None = None
 config: Config | None = None
 summary: Summary | None = None
 
-# Rich data types and custom charts are imported when first used: `import runbase` needs none of the
-# optional libraries they encode with.
+# Rich data types, custom charts and the Public API are imported when first used: `import runbase` needs none
+# of the optional libraries they encode with, and a training script that never asks the API does not pay for it.
 _LAZY = {**{name: "runbase.data_types" for name in ("Audio", "Classes", "Graph", "Histogram", "Html", "Image",
                                                        "Molecule", "Object3D", "Plotly", "Table", "Video", "box3d")},
-         "plot_table": "runbase.plot", "plot": "runbase.plot", "data_types": "runbase.data_types"}
+         "plot_table": "runbase.plot", "plot": "runbase.plot", "data_types": "runbase.data_types",
+         "Api": "runbase.apis.public"}
 
 
 def __getattr__(name: str) -> Any:
