@@ -388,14 +388,7 @@ if TYPE_CHECKING:
         RunUsedArtifactsProjectRun,
         RunUsedArtifactsProjectRunInputArtifacts,
     )
-    from .runs import (
-        Runs,
-        RunsProject,
-        RunsProjectRuns,
-        RunsProjectRunsEdges,
-        RunsProjectRunsEdgesNode,
-        RunsProjectRunsPageInfo,
-    )
+    from .runs import Runs, RunsProject, RunsProjectRuns, RunsProjectRunsPageInfo
     from .runs_events import (
         RunsEvents,
         RunsEventsProject,
@@ -790,8 +783,6 @@ _LAZY_IMPORTS = {
     "RunsHistoriesProjectRunsPageInfo": ".runs_histories",
     "RunsProject": ".runs",
     "RunsProjectRuns": ".runs",
-    "RunsProjectRunsEdges": ".runs",
-    "RunsProjectRunsEdgesNode": ".runs",
     "RunsProjectRunsPageInfo": ".runs",
     "SampledHistory": ".sampled_history",
     "SampledHistoryProject": ".sampled_history",
@@ -1208,8 +1199,6 @@ __all__ = [
     "RunsHistoriesProjectRunsPageInfo",
     "RunsProject",
     "RunsProjectRuns",
-    "RunsProjectRunsEdges",
-    "RunsProjectRunsEdgesNode",
     "RunsProjectRunsPageInfo",
     "SampledHistory",
     "SampledHistoryProject",
