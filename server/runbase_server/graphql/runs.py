@@ -224,21 +224,25 @@ class Run(RunFiles, RunArtifacts, RunSweep):
 
     def listed(self, info: Info) -> dict[str, Any]:
         """The fields of PublicRunFields (client/queries) by their GraphQL names, with the values those fields
-        give (JSONString fields as their text, JSON fields as the value, times in ISO 8601), for nodesText."""
+        give (JSONString fields as their text, JSON fields as the value, times in ISO 8601), for nodesText; charged
+        to the answer's budget as those fields are (tests/test_public_api.py compares the two)."""
         row, context = self.row, info.context
-        user = self.user(info)
         project = self._project()
         return {
             "id": self.id, "name": self.name, "displayName": self.display_name, "state": self.state,
-            "config": str(self.config(info)), "summaryMetrics": str(self.summary_metrics(info)),
-            "tags": self.tags(info), "group": self.group, "jobType": self.job_type, "notes": self.notes,
-            "host": self.host, "exitCode": self.exit_code, "createdAt": self.created_at.isoformat(),
+            "config": str(context.document(runs.wrap_config(row.config or {}), "config")),
+            "summaryMetrics": str(context.document(row.summary or {}, "summaryMetrics")),
+            "tags": context.listed(list(row.tags or []), "tags"), "group": self.group, "jobType": self.job_type,
+            "notes": self.notes, "host": self.host, "exitCode": self.exit_code,
+            "createdAt": self.created_at.isoformat(),
             "heartbeatAt": None if self.heartbeat_at is None else self.heartbeat_at.isoformat(),
             "finishedAt": None if self.finished_at is None else self.finished_at.isoformat(),
             "historyLineCount": self.history_line_count, "lastHistoryStep": self.last_history_step,
-            "historyKeys": self.history_keys(info), "readOnly": self.read_only(info),
-            "systemMetrics": str(self.system_metrics(info)), "sweepName": self.sweep_name(),
-            "user": None if user is None else {"username": user.username},
+            "historyKeys": context.json({"lastStep": row.last_step, "keys": row.history_keys or {}}, "historyKeys"),
+            "readOnly": not context.can_write(project.row.entity_id),
+            "systemMetrics": str(context.document(row.system_metrics or {}, "systemMetrics")),
+            "sweepName": None if row.sweep is None else row.sweep.name,
+            "user": None if row.user is None else {"username": row.user.username},
             "project": {"name": project.name, "entityName": project.entity_name},
         }
 
