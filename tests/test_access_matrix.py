@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -44,6 +45,8 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("run", "told writable"): WRITERS,  # Run.readOnly, by which the run page shows its Stop button
     ("run file", "read"): MEMBERS, ("run groups", "read"): MEMBERS,  # a project's runs grouped by a config value
     ("run keys", "read"): MEMBERS,  # the config and summary keys of a project's runs (Project.runKeys)
+    # a page of runs as one JSON field (RunConnection.nodesText, the SDK's listing), readOnly false for writers only
+    ("run page", "read"): MEMBERS, ("run page", "told writable"): WRITERS,
     ("history columns", "read"): MEMBERS,  # a run's history through POST /history/columns
     ("system stream", "read"): MEMBERS, ("system stream", "write"): WRITERS,  # a run's system metrics
     # the official wandb client's routes: a run's stream (POST .../file_stream), and upload URLs (createRunFiles)
@@ -257,6 +260,14 @@ def server_user(world: World, prefix: str) -> str:
 # ------------------------------------------------------------------ the cells
 
 Check = Callable[[World, str], bool]  # True when the role was allowed
+
+
+RUN_PAGE = "query($t: String) { project(name: \"private\", entityName: $t) { runs(first: 100) { nodesText } } }"
+
+
+def _page_nodes(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The runs of a RUN_PAGE answer (none where the project is hidden)."""
+    return [] if data["project"] is None else json.loads(data["project"]["runs"]["nodesText"])
 
 
 def _query(query: str, found: Callable[[dict[str, Any]], bool], variables: Callable[[World, str], dict[str, Any]]
@@ -550,6 +561,9 @@ CELLS: dict[tuple[str, str], Check] = {
         "entityName": w.team, "modelName": "private", "name": f"fork-{r}",
         "config": '{"_wandb": {"value": {"branch_point": {"run_id": "run", "step": 1}}}}'}}),
     ("run file", "read"): _file,
+    ("run page", "read"): _query(RUN_PAGE, lambda d: any(n["name"] == "run" for n in _page_nodes(d)), _team),
+    ("run page", "told writable"): _query(
+        RUN_PAGE, lambda d: any(n["name"] == "run" and n["readOnly"] is False for n in _page_nodes(d)), _team),
     ("run groups", "read"): _query(
         "query($t: String) { project(name: \"private\", entityName: $t) { runGroups(key: \"lr\") { groups "
         "{ count } } } }", lambda d: bool(d["project"] and d["project"]["runGroups"]["groups"]), _team),

@@ -156,6 +156,33 @@ def test_a_page_of_runs_reads_tricky_values_as_the_server_sent_them(server: Serv
     assert ordered(api.run("admin/tricky/t1").config) == ordered({**config, "added": 1})
 
 
+RUN_FIELDS = ("id name displayName state config summaryMetrics tags group jobType notes host exitCode createdAt "
+              "heartbeatAt finishedAt historyLineCount lastHistoryStep historyKeys readOnly systemMetrics sweepName "
+              "user { username } project { name entityName }")
+
+
+def test_nodes_text_holds_what_the_fields_of_each_run_give(server: Server, tmp_path: Path) -> None:
+    """RunConnection.nodesText (the SDK's page of runs in one field) equals the same fields asked one by one, for a
+    logged run (history, times, user) and runs with tricky values, tags, group and notes; and the SDK's runs from
+    a page carry the attributes of the run loaded alone."""
+    settings = wandb.Settings(api_key=server.key, base_url=server.url, root_dir=str(tmp_path), quiet=True)
+    with wandb.init(project="nodes-text", config={"lr": 0.1}, tags=["a"], settings=settings) as logged:
+        logged.log({"loss": 0.5})
+    make_runs(server, "nodes-text", [
+        {"name": "tricky", "config": {"nan": math.nan, "big": 2**70, "ü": {"a.b": [math.inf]}},
+         "summary": {"-inf": -math.inf, "none": None, "big": -(2**64)}, "tags": ["x", "y"], "groupName": "g",
+         "jobType": "eval", "notes": "ñ\n\"quoted\"", "displayName": "shown", "state": "crashed"},
+        {"name": "bare"},
+    ])
+    found = server.graphql('{ project(name: "nodes-text") { runs(order: "+name") { nodesText '
+                           'edges { node { %s } } } } }' % RUN_FIELDS)["data"]["project"]["runs"]
+    nodes = [edge["node"] for edge in found["edges"]]
+    assert len(nodes) == 3 and json.loads(found["nodesText"]) == nodes
+    api = api_for(server)
+    for run in api.runs("admin/nodes-text", order="+name"):
+        assert run._attrs == api.run(f"admin/nodes-text/{run.id}")._attrs
+
+
 def test_summary_none_is_kept_and_update_persists_other_edits(server: Server) -> None:
     """Run.summary keeps a key set to None (W&B keeps null); deleting removes it; run.update() also persists
     edits made around the summary's own methods (pop, a nested value)."""

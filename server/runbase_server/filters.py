@@ -1346,8 +1346,11 @@ _ORDER_COLUMNS["displayName"] = _ORDER_COLUMNS["display_name"]
 _NEVER_NULL = ("created_at", "createdAt", "name", "state", "display_name", "displayName")
 
 
-def _json_sort_keys(node: _Node, dialect: str) -> tuple[ColumnElement[Any], list[ColumnElement[Any]]]:
-    """(missing-or-null flag, [type bracket, value...]) for a JSON value."""
+def _json_sort_keys(node: _Node, dialect: str, descending: bool) -> list[ColumnElement[Any]]:
+    """ORDER BY keys for a JSON value: missing or null last, then type bracket and value in the direction asked.
+    On SQLite every json_type/json_extract parses the whole document again (3.40 keeps no parsed copy), so the
+    keys are written to parse it three times per row: the type once for both the missing flag and the bracket,
+    then the type and the value."""
     if isinstance(node, _PgJson):
         x = node.x
         typeof = sa.func.jsonb_typeof(x, type_=sa.Text)
@@ -1361,21 +1364,23 @@ def _json_sort_keys(node: _Node, dialect: str) -> tuple[ColumnElement[Any], list
                          (node.is_tag("Infinity"), sa.literal_column("'Infinity'::numeric")),
                          (node.is_tag("-Infinity"), sa.literal_column("'-Infinity'::numeric")))
         text = sa.collate(sa.case((typeof != "number", node._text())), "C")
-        return absent, [rank, number, text]
+        return [absent.asc(), *(k.desc() if descending else k.asc() for k in (rank, number, text))]
     assert isinstance(node, _SqliteJson)
     t = node.type_
-    absent = sa.case((t.is_(None), 1), (t == "null", 1), else_=0)
+    # One key for "missing or null last" and the type bracket: missing and null get a rank past every other, in
+    # the direction asked (a simple CASE evaluates its operand, the json_type, once).
+    last = -1 if descending else 99
     rank = sa.case(
-        {"integer": 2, "real": 2, "text": 3, "true": 4, "false": 4, "array": 6,
+        {"null": last, "integer": 2, "real": 2, "text": 3, "true": 4, "false": 4, "array": 6,
          "object": sa.case((node.is_tag("NaN"), 1), (node.is_tag("Infinity"), 2),
                            (node.is_tag("-Infinity"), 2), else_=5)},
-        value=t)
+        value=sa.func.coalesce(t, "null"))
     # SQLite orders numbers numerically and text by code point; the rank keeps the types apart.
-    value = sa.case((t != "object", node.atom),
-                    (node.is_tag("Infinity"), sa.literal(math.inf)),
-                    (node.is_tag("-Infinity"), sa.literal(-math.inf)),
-                    else_=node.atom)
-    return absent, [rank, value]
+    value = sa.case(
+        {"object": sa.case((node.is_tag("Infinity"), sa.literal(math.inf)),
+                           (node.is_tag("-Infinity"), sa.literal(-math.inf)), else_=node.atom)},
+        value=t, else_=node.atom)
+    return [k.desc() if descending else k.asc() for k in (rank, value)]
 
 
 def config_group(key: str, dialect: str) -> tuple[ColumnElement[Any], ...]:
@@ -1432,5 +1437,4 @@ def run_order(order: str | None, dialect: str) -> list[ColumnElement[Any]]:
         node = _json_node(_DOCUMENTS[head], _json_keys(field, head), dialect)
     else:
         node = _json_node(Run.summary, _json_keys("summary_metrics." + field, "summary_metrics"), dialect)
-    absent, keys = _json_sort_keys(node, dialect)
-    return [absent.asc(), *(direct(k) for k in keys), direct(Run.id)]
+    return [*_json_sort_keys(node, dialect, descending), direct(Run.id)]

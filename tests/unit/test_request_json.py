@@ -52,3 +52,18 @@ def test_loads_exact_is_exact_and_takes_deep_documents() -> None:
     for _ in range(400):
         found = found[0]
     assert found == 18446744073709551617
+
+
+@pytest.mark.parametrize("text", [
+    '{"a": 123456789012345678901}', '[-98765432109876543210]', '[9223372036854775807, 9223372036854775808]',
+    '[18446744073709551615, 18446744073709551616]', '{"x": [0.000012345678901234567, 99999999999999999999]}',
+    '[12345678901234567890.5, 12345678901234567890e1]', '["\u00e9\u4e2d", 123456789012345678901]',
+    '["\\ud800", 123456789012345678901]', '{"m0": 0.36885456433921004, "m1": 1e-05, "n": 1234567890123456789}',
+])
+def test_loads_exact_reads_what_pythons_parser_reads(text: str) -> None:
+    """orjson reads integers beyond 64 bits as floats: such texts (19 digits in a row) are read again by Python's
+    parser; the rest keep orjson's reading, which is then the same."""
+    for data in (text, text.encode("utf-8", "surrogatepass")):
+        found, expected = loads_exact(data), json.loads(data)
+        assert repr(found) == repr(expected)
+        assert json.dumps(found) == json.dumps(expected)  # ints stay ints, floats floats

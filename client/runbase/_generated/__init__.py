@@ -393,14 +393,7 @@ if TYPE_CHECKING:
         RunUsedArtifactsProjectRun,
         RunUsedArtifactsProjectRunInputArtifacts,
     )
-    from .runs import (
-        Runs,
-        RunsProject,
-        RunsProjectRuns,
-        RunsProjectRunsEdges,
-        RunsProjectRunsEdgesNode,
-        RunsProjectRunsPageInfo,
-    )
+    from .runs import Runs, RunsProject, RunsProjectRuns, RunsProjectRunsPageInfo
     from .runs_events import (
         RunsEvents,
         RunsEventsProject,
@@ -798,8 +791,6 @@ _LAZY_IMPORTS = {
     "RunsHistoriesProjectRunsPageInfo": ".runs_histories",
     "RunsProject": ".runs",
     "RunsProjectRuns": ".runs",
-    "RunsProjectRunsEdges": ".runs",
-    "RunsProjectRunsEdgesNode": ".runs",
     "RunsProjectRunsPageInfo": ".runs",
     "SampledHistory": ".sampled_history",
     "SampledHistoryProject": ".sampled_history",
@@ -1223,8 +1214,6 @@ __all__ = [
     "RunsHistoriesProjectRunsPageInfo",
     "RunsProject",
     "RunsProjectRuns",
-    "RunsProjectRunsEdges",
-    "RunsProjectRunsEdgesNode",
     "RunsProjectRunsPageInfo",
     "SampledHistory",
     "SampledHistoryProject",

@@ -2412,48 +2412,9 @@ class GraphQLClient(BaseClient):
                     endCursor
                     hasNextPage
                   }
-                  edges {
-                    node {
-                      ...PublicRunFields
-                    }
-                  }
+                  nodesText
                 }
               }
-            }
-
-            fragment PublicRunFields on Run {
-              ...RunFields
-              historyKeys
-              readOnly
-              systemMetrics
-              sweepName
-              user {
-                username
-              }
-              project {
-                name
-                entityName
-              }
-            }
-
-            fragment RunFields on Run {
-              id
-              name
-              displayName
-              state
-              config
-              summaryMetrics
-              tags
-              group
-              jobType
-              notes
-              host
-              exitCode
-              createdAt
-              heartbeatAt
-              finishedAt
-              historyLineCount
-              lastHistoryStep
             }
             """)
         variables: dict[str, object] = {

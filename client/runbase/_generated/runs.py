@@ -3,7 +3,6 @@ from typing import Optional
 from pydantic import Field
 
 from .base_model import BaseModel
-from .fragments import PublicRunFields
 
 
 class Runs(BaseModel):
@@ -16,16 +15,9 @@ class RunsProject(BaseModel):
 
 class RunsProjectRuns(BaseModel):
     page_info: "RunsProjectRunsPageInfo" = Field(alias="pageInfo")
-    edges: list["RunsProjectRunsEdges"]
+    nodes_text: str = Field(alias="nodesText")
 
 
 class RunsProjectRunsPageInfo(BaseModel):
     end_cursor: Optional[str] = Field(alias="endCursor")
     has_next_page: bool = Field(alias="hasNextPage")
-
-
-class RunsProjectRunsEdges(BaseModel):
-    node: "RunsProjectRunsEdgesNode"
-
-
-RunsProjectRunsEdgesNode = PublicRunFields

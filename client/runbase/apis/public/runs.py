@@ -10,6 +10,7 @@ from collections.abc import Collection, Iterator, Mapping
 from itertools import chain
 from typing import TYPE_CHECKING, Any, cast
 
+from ..._generated.fragments import PublicRunFields
 from ..._generated.input_types import (
     ArtifactAliasInput,
     DeleteRunInput,
@@ -451,8 +452,9 @@ class Runs(Paginator[Run]):
         found = self.client.runs(**self._query(), first=self.per_page, after=after).project
         if found is None:
             raise ValueError(f"no project {self.entity}/{self.project} (or no access to it)")
-        runs = [Run(self.client, self.entity, self.project, edge.node.name, attrs=edge.node.model_dump())
-                for edge in found.runs.edges]
+        # One JSON field holds the page (nodesText): the server renders it without resolving each run's fields.
+        nodes = [PublicRunFields.model_validate(node) for node in json.loads(found.runs.nodes_text)]
+        runs = [Run(self.client, self.entity, self.project, node.name, attrs=node.model_dump()) for node in nodes]
         return runs, found.runs.page_info.end_cursor, found.runs.page_info.has_next_page
 
     def _count(self) -> int:
