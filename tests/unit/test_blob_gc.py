@@ -48,19 +48,10 @@ def test_unused_old_blobs_are_collected_and_used_or_recent_ones_kept(blob_store:
     stored_new = time.time()
     store.touch(touched)
     recent = _store(store, b"uploaded a moment ago")
+    user_id, run_id = _user_with_a_run(db)
     with db.session() as session:
-        user = User(username="u")
-        entity = Entity(name="u")
-        session.add_all([user, entity])
-        session.flush()
-        project = Project(entity_id=entity.id, name="p")
-        session.add(project)
-        session.flush()
-        run = Run(project_id=project.id, name="r")
-        session.add(run)
-        session.flush()
-        session.add(RunFile(run_id=run.id, name="model.pt", sha256=used, size=store.size(used)))
-        session.add_all([BlobHolder(sha256=digest, user_id=user.id) for digest in (used, unused, recent, touched)])
+        session.add(RunFile(run_id=run_id, name="model.pt", sha256=used, size=store.size(used)))
+        session.add_all([BlobHolder(sha256=digest, user_id=user_id) for digest in (used, unused, recent, touched)])
 
     # The grace period ends halfway between the two, however long the steps in between took on a busy machine.
     assert blobs.collect_garbage(db, store, grace_seconds=time.time() - (stored_old + stored_new) / 2) == 1
@@ -86,6 +77,15 @@ def _old_unused_blob(db: Database, store: blobs.BlobStore) -> tuple[str, int, in
     """A blob stored, and held by a user with a run, 2.2 s ago (more than the store's clock resolution):
     (digest, user id, run id)."""
     digest = _store(store, f"stored long ago {uuid.uuid4()}".encode())
+    user_id, run_id = _user_with_a_run(db)
+    with db.session() as session:
+        session.add(BlobHolder(sha256=digest, user_id=user_id))
+    time.sleep(2.2)
+    return digest, user_id, run_id
+
+
+def _user_with_a_run(db: Database) -> tuple[int, int]:
+    """A user's id, and the id of a run in a project of theirs."""
     with db.session() as session:
         user, entity = User(username="u"), Entity(name="u")
         session.add_all([user, entity])
@@ -94,11 +94,9 @@ def _old_unused_blob(db: Database, store: blobs.BlobStore) -> tuple[str, int, in
         session.add(project)
         session.flush()
         run = Run(project_id=project.id, name="r")
-        session.add_all([run, BlobHolder(sha256=digest, user_id=user.id)])
+        session.add(run)
         session.flush()
-        ids = user.id, run.id
-    time.sleep(2.2)
-    return digest, *ids
+        return user.id, run.id
 
 
 def _attach(db: Database, store: blobs.BlobStore, user_id: int, run_id: int, digest: str) -> None:
@@ -179,3 +177,21 @@ def test_blobs_attached_or_touched_after_the_listing_are_kept(
         assert set(session.scalars(select(BlobHolder.sha256))) == {attached, touched}
     collector.dispose()
     attacher.dispose()
+
+
+def test_contents_collected_while_they_came_in_again_are_not_held(blob_store: blobs.BlobStore,
+                                                                  tmp_path: Path) -> None:
+    """An upload of contents stored already writes nothing (or only touches them); when a pass deleted them
+    meanwhile, the uploader is told to send them again instead of holding contents that are gone."""
+    db = Database(f"sqlite:///{tmp_path / 'gc.db'}")
+    upgrade(db.engine)
+    store = blob_store
+    digest, user_id, _ = _old_unused_blob(db, store)
+    gone = hashlib.sha256(b"deleted meanwhile").hexdigest()
+    with db.session() as session:
+        assert blobs.hold_stored(session, store, user_id, digest, gone) == [gone]
+    with db.session() as session:
+        assert set(session.scalars(select(BlobHolder.sha256))) == {digest}
+        with pytest.raises(blobs.BlobCollected, match="send it again"):
+            blobs.hold_uploaded(session, user_id, gone)
+    db.dispose()
