@@ -288,8 +288,8 @@ def test_servers_with_other_part_sizes_or_without_direct_transfers_take_the_sdks
         Server(tmp_path / "offering", url, shared),
         Server(tmp_path / "other-parts", url, {**shared, "RUNBASE_DIRECT_PART_BYTES": str(PART_BYTES + MB)}),
         Server(tmp_path / "no-direct", url, {**shared, "RUNBASE_DIRECT_TRANSFERS": "false"})]
-    start_together(servers)
     try:
+        start_together(servers)
         files = FileClient(Connection(offering.url, offering.key))
         offer = files._offer()
         assert offer is not None and offer.part_bytes == PART_BYTES
