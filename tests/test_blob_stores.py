@@ -240,8 +240,9 @@ def test_the_collector_removes_only_unused_objects(backend: str, s3: S3, tmp_pat
                                                    request: pytest.FixtureRequest) -> None:
     """Blobs and direct multipart copies alike; direct uploads never completed are aborted and forgotten."""
     url = request.getfixturevalue("postgres").create() if backend == "postgresql" else None
+    # A grace period long enough for the uploads and the attach below on a loaded machine (3 s was not).
     server = Server(tmp_path / "server", url, {"RUNBASE_BLOB_GC_INTERVAL_SECONDS": "0.5",
-                                               "RUNBASE_BLOB_GC_GRACE_SECONDS": "3"}, s3=s3).start()
+                                               "RUNBASE_BLOB_GC_GRACE_SECONDS": "10"}, s3=s3).start()
     try:
         kept, dropped = os.urandom(3000), os.urandom(3000)
         assert put_blob(server, kept).status_code == 201 and put_blob(server, dropped).status_code == 201

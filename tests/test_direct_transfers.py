@@ -6,6 +6,7 @@ and the local-disk store works as before."""
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import os
@@ -18,7 +19,8 @@ from typing import Any
 import httpx
 import psutil
 import pytest
-from conftest import PART_BYTES, S3, Server, run_script, sdk_environment
+from conftest import PART_BYTES, S3, PostgresDatabases, Server, run_script, sdk_environment, start_together
+from cryptography.fernet import Fernet
 from runbase_server.artifacts.s3_requests import S3Requests, composite_of, sha256_base64
 from runbase.connection import Connection
 from runbase.direct import DirectStore
@@ -42,9 +44,11 @@ def auth(key: str) -> dict[str, str]:
 
 
 def start(server: Server, data: bytes, key: str | None = None, *, sha256: str | None = None,
-          parts: list[str] | None = None) -> httpx.Response:
-    body = {"sha256": sha256 or hashlib.sha256(data).hexdigest(), "size": len(data),
-            "parts": parts if parts is not None else parts_of(data)}
+          parts: list[str] | None = None, part_size: int | None = None) -> httpx.Response:
+    body: dict[str, Any] = {"sha256": sha256 or hashlib.sha256(data).hexdigest(), "size": len(data),
+                            "parts": parts if parts is not None else parts_of(data)}
+    if part_size is not None:
+        body["partSize"] = part_size
     return httpx.post(f"{server.url}/files/direct/uploads", json=body, headers=auth(key or server.key))
 
 
@@ -270,3 +274,70 @@ def test_processes_of_one_user_sending_the_same_file_at_once_all_succeed(s3_serv
         for done in [pool.submit(client.put_blob, path, digest, size) for client in clients]:
             done.result()
     assert all(client.has_blob(digest) for client in clients)
+
+
+def test_servers_with_other_part_sizes_or_without_direct_transfers_take_the_sdks_uploads(
+        postgres: PostgresDatabases, s3: S3, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Servers behind one address may be set differently, and the server that answers an SDK's upload need not
+    be the one whose offer it read: one with another RUNBASE_DIRECT_PART_BYTES takes the parts the SDK cut as
+    the offer said (their size is declared), and one with RUNBASE_DIRECT_TRANSFERS=false has the file sent
+    through it instead of failing."""
+    shared = {**s3.env(f"mixed-{uuid.uuid4().hex[:12]}"), "RUNBASE_SECRET_KEY": Fernet.generate_key().decode()}
+    url = postgres.create()
+    offering, other_parts, no_direct = servers = [
+        Server(tmp_path / "offering", url, shared),
+        Server(tmp_path / "other-parts", url, {**shared, "RUNBASE_DIRECT_PART_BYTES": str(PART_BYTES + MB)}),
+        Server(tmp_path / "no-direct", url, {**shared, "RUNBASE_DIRECT_TRANSFERS": "false"})]
+    try:
+        start_together(servers)
+        files = FileClient(Connection(offering.url, offering.key))
+        offer = files._offer()
+        assert offer is not None and offer.part_bytes == PART_BYTES
+        first, second = tmp_path / "first.bin", tmp_path / "second.bin"
+        first.write_bytes(os.urandom(BIG))
+        second.write_bytes(os.urandom(BIG))
+
+        files.base_url = other_parts.url  # the load balancer sends the upload elsewhere
+        read_before = io(other_parts)[0]
+        files.put_blob(first, *digest_of(first))
+        assert files.has_blob(digest_of(first)[0]) and io(other_parts)[0] - read_before < BIG // 4
+        assert start(other_parts, os.urandom(BIG)).json()["partSize"] == PART_BYTES + MB  # its own, undeclared
+
+        files.base_url = no_direct.url
+        through_server: list[int] = []
+        proxied = files._put_blob
+        monkeypatch.setattr(files, "_put_blob", lambda *args, **kwargs: (
+            through_server.append(args[2]), proxied(*args, **kwargs))[-1])
+        files.put_blob(second, *digest_of(second))
+        assert through_server == [BIG]
+        for server in servers:
+            files.base_url = server.url
+            assert files.has_blob(digest_of(first)[0]) and files.has_blob(digest_of(second)[0])
+        refused = start(no_direct, os.urandom(BIG))
+        assert refused.status_code == 409 and refused.json()["errors"][0]["extensions"]["code"] == \
+            "DIRECT_TRANSFERS_OFF"
+        odd = start(offering, os.urandom(BIG), part_size=4 * MB)
+        assert odd.status_code == 400 and "partSize must be" in odd.text
+    finally:
+        for server in servers:
+            server.stop()
+
+
+@pytest.mark.parametrize("seconds", ["604801", "0", "-60", "1e3"])
+def test_a_url_life_sigv4_cannot_sign_stops_the_server_in_one_line(seconds: str, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """SigV4 signs URLs for at most 7 days (604800 s): a longer life would be refused by the store at every
+    download and upload, so the server refuses it at start."""
+    from runbase_server import cli
+
+    monkeypatch.setenv("RUNBASE_DIRECT_URL_SECONDS", seconds)
+    parser = argparse.ArgumentParser()
+    cli.add_arguments(parser)
+    assert cli.serve(parser.parse_args(["--data-dir", str(tmp_path / "data")])) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and error.startswith(f"runbase: error: RUNBASE_DIRECT_URL_SECONDS={seconds!r}")
+    monkeypatch.setenv("RUNBASE_DIRECT_URL_SECONDS", "604800")
+    from runbase_server.settings import ServerSettings
+
+    assert ServerSettings().direct_url_seconds == 604800

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from .network import Network
 
 HEADER = "X-Runbase-Direct"  # asks the server for a redirect to the store where it has one
+OFF = "DIRECT_TRANSFERS_OFF"  # the error code of a server that takes no direct transfers
 PARTS_IN_FLIGHT = 4  # parts of one file sent at once
 CHUNK = 1 << 20
 Post = Callable[[str, dict[str, Any], str, int], Any]  # FileClient._post_json
@@ -77,13 +78,20 @@ def _store_error(response: httpx.Response) -> str:
     return f"HTTP {response.status_code} {code}".strip()
 
 
+class DirectTransfersOff(CommError):
+    """The server that answered takes no direct transfers, though the one that made the offer did (servers behind
+    one address with other settings): the file goes through the server instead."""
+
+
 @contextmanager
 def _again_on(*statuses: int) -> Iterator[None]:
     """The server's refusals with these statuses are passing: the next attempt starts the upload again from what
-    the store holds."""
+    the store holds. A server without direct transfers is DirectTransfersOff."""
     try:
         yield
     except CommError as exc:
+        if exc.code == OFF:
+            raise DirectTransfersOff(str(exc), status=exc.status, code=exc.code) from exc
         if exc.status not in statuses:
             raise
         raise CommError(str(exc), retryable=True, status=exc.status) from exc
@@ -129,9 +137,13 @@ class DirectStore:
         whole, parts = part_digests(path, part_size)
         if whole != digest:
             raise CommError(f"{path!r} changed since it was hashed for the upload; nothing was stored")
+        # partSize: the offer's, which a server with another setting (behind the same address) takes too
         with _again_on(409):  # another process of this user is starting the same file
-            started = post("/files/direct/uploads", {"sha256": digest, "size": size, "parts": parts},
-                           f"starting the upload of {path!r}", 200)
+            started = post("/files/direct/uploads", {"sha256": digest, "size": size, "partSize": part_size,
+                                                     "parts": parts}, f"starting the upload of {path!r}", 200)
+        if started.get("partSize", part_size) != part_size:  # a server from before partSize, set otherwise
+            raise CommError(f"the server cuts {path!r} into parts of {started['partSize']} bytes, not the "
+                            f"{part_size} its offer said; nothing was stored")
         progress(sum(min(part_size, size - (number - 1) * part_size) for number in started["uploaded"]))
         with ThreadPoolExecutor(PARTS_IN_FLIGHT) as pool:
             sent = [pool.submit(self._put_part, path, part, (part["number"] - 1) * part_size, progress)

@@ -101,15 +101,18 @@ def bundles(items: list[T], size_of: Callable[[T], int]) -> list[list[T]]:
 
 
 def _failure(response: httpx.Response, what: str, base_url: str) -> CommError:
+    code = None
     try:
-        message = "; ".join(error["message"] for error in json.loads(response.read())["errors"])
-    except (ValueError, KeyError, TypeError):
+        errors = json.loads(response.read())["errors"]
+        message = "; ".join(error["message"] for error in errors)
+        code = (errors[0].get("extensions") or {}).get("code") if errors else None
+    except (ValueError, KeyError, TypeError, AttributeError):
         message = response.reason_phrase
     if response.status_code == 401:
         return AuthenticationError(f"the server at {base_url} refused the API key: {message}", status=401)
     return CommError(f"{what}: HTTP {response.status_code} from {base_url}: {message}",
                      retryable=response.status_code >= 500 or response.status_code == 429,
-                     status=response.status_code)
+                     status=response.status_code, code=code if isinstance(code, str) else None)
 
 
 def split_run_path(path: str, entity: str | None = None, project: str | None = None) -> tuple[str | None, str, str]:
@@ -203,8 +206,11 @@ class FileClient:
                 report(-reported)  # from what the store holds: the upload says
                 self.connection.direct.upload(self._post_json, path, digest, size, offer, report)
 
-            self._retry(send)
-            return
+            try:
+                self._retry(send)
+                return
+            except direct.DirectTransfersOff:  # this server (of several behind one address) takes none: through it
+                attempts = 0
 
         def attempt() -> None:
             nonlocal attempts

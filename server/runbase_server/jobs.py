@@ -7,7 +7,8 @@ database (any server may be added, or killed, at any time):
 - housekeeping (`housekeep`): artifact versions past their TTL are deleted, then the blobs that nothing uses
   and nobody stored or touched within the grace period. One collector at a time (an advisory lock held for
   the whole pass), and one pass per interval over all servers (the end of the last pass is kept in the
-  database), so a bucket is not listed once per server.
+  database), so a bucket is not listed once per server. Files attached through other servers during a long
+  pass are safe: each batch is checked again and deleted under the blob lock (blobs.lock_blobs).
 - deliveries and schedules (automations/worker.py): each due delivery is claimed by one server (a lease with a
   token), and a schedule fires only for the server that moves its next due time forward.
 - pruning old deliveries (automations/worker.py): hourly, in turn, like housekeeping.

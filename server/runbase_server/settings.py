@@ -11,6 +11,9 @@ from pathlib import Path
 from urllib.parse import quote
 
 
+MAX_PRESIGNED_SECONDS = 7 * 24 * 3600  # SigV4's limit on X-Amz-Expires
+
+
 def _env_number(name: str, default: float, kind: type[float] | type[int], minimum: float,
                 maximum: float = math.inf) -> float:
     """A number from the environment, refused (naming the variable) unless finite and between `minimum` and
@@ -29,8 +32,8 @@ def _env_number(name: str, default: float, kind: type[float] | type[int], minimu
     return number
 
 
-def _env_int(name: str, default: int, minimum: int = 1) -> int:
-    return int(_env_number(name, default, int, minimum))
+def _env_int(name: str, default: int, minimum: int = 1, maximum: float = math.inf) -> int:
+    return int(_env_number(name, default, int, minimum, maximum))
 
 
 def _env_float(name: str, default: float, minimum: float = 0.0, maximum: float = math.inf) -> float:
@@ -187,7 +190,9 @@ class ServerSettings:
     direct_transfers: bool = field(default_factory=lambda: _env_flag("RUNBASE_DIRECT_TRANSFERS", True))
     direct_part_bytes: int = field(
         default_factory=lambda: _env_int("RUNBASE_DIRECT_PART_BYTES", 8 * 1024**2, minimum=5 * 1024**2))
-    direct_url_seconds: int = field(default_factory=lambda: _env_int("RUNBASE_DIRECT_URL_SECONDS", 900))
+    # At most 7 days: the longest a SigV4 presigned URL may live; stores refuse longer ones at their first use.
+    direct_url_seconds: int = field(
+        default_factory=lambda: _env_int("RUNBASE_DIRECT_URL_SECONDS", 900, maximum=MAX_PRESIGNED_SECONDS))
     # Rows (runs, versions, history rows, samples, files, ...) one GraphQL request may return in all.
     max_answer_rows: int = field(default_factory=lambda: _env_int("RUNBASE_MAX_ANSWER_ROWS", 1_000_000, minimum=100))
     # Bytes of history, console text and JSON documents (config, summary, metadata, ...) one request may return.

@@ -92,6 +92,9 @@ def entries(uri: str, name: str | None, max_objects: int | None) -> list[Artifac
     """One entry for an object, or one per object under a prefix (named by their paths below it)."""
     obstore = require()
     where = _Where(uri)
+    if "//" in where.key.rstrip("/"):
+        raise ValueError(f"cannot add a reference to {uri!r}: its key has an empty segment ('a//b'), which obstore, "
+                         "the library runbase reads buckets with, cannot address; copy the objects to keys without one")
     store = _store(where)
     if where.key and not where.key.endswith("/"):
         try:
@@ -113,8 +116,9 @@ def entries(uri: str, name: str | None, max_objects: int | None) -> list[Artifac
             if len(found) > limit:
                 raise ValueError(f"{uri!r} holds more than max_objects={limit} objects")
     except InvalidPathError:
-        raise ValueError(f"cannot add a reference to {uri!r}: an object under it has a key that cannot be read as a "
-                         "path (an empty segment, as in 'a//b'); add the objects one by one instead") from None
+        raise ValueError(f"cannot add a reference to {uri!r}: an object under it has a key with an empty segment "
+                         "('a//b'), which obstore, the library runbase reads buckets with, cannot address; add the "
+                         "others one by one, or copy them to keys without one") from None
     if not found:
         raise ValueError(f"cannot add a reference to {uri!r}: there is no object at or under it")
     base = name.strip("/") if name else ""

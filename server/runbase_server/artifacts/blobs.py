@@ -23,13 +23,13 @@ from typing import BinaryIO, NamedTuple, Protocol
 
 import anyio.to_thread
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, false, select, text, update
 from sqlalchemy.orm import Session
 
-from ..database import Database
+from ..database import STARTUP_LOCK, Database
 from ..errors import UserError
-from ..settings import ServerSettings
-from ..tables import ArtifactEntry, BlobHolder, DirectUpload, RunFile
+from ..settings import ServerSettings, of_session
+from ..tables import ArtifactEntry, BlobHolder, DirectUpload, RunFile, ServerState
 
 DIGEST = re.compile(r"[0-9a-f]{64}")
 # A direct multipart upload's copy (direct_uploads.py): named by the SHA-256 of its parts' SHA-256s, "-", and how
@@ -38,6 +38,7 @@ COMPOSITE = re.compile(r"[0-9a-f]{64}-[1-9][0-9]{0,4}")
 QUERY_BATCH = 500  # digests per IN (...) query
 KEEP_PARTIAL_BYTES = 8 << 20  # an interrupted upload shorter than this is sent again whole
 READ_SIZE = 1 << 20  # bytes per chunk read from a store (Starlette's 64 KiB default halves download speed)
+BLOB_LOCK = STARTUP_LOCK + 16  # see lock_blobs (jobs.py numbers its locks from STARTUP_LOCK + 1)
 
 
 class BlobTooLarge(UserError):
@@ -46,6 +47,12 @@ class BlobTooLarge(UserError):
 
 class DigestMismatch(UserError):
     code = "DIGEST_MISMATCH"
+
+
+class BlobCollected(UserError):
+    """Contents stored already when they came in again were deleted by garbage collection meanwhile."""
+
+    code = "BLOB_COLLECTED"
 
 
 class OffsetMismatch(UserError):
@@ -108,8 +115,12 @@ class BlobStore(Protocol):
     def stored_before(self, cutoff: float) -> Iterator[str]:
         """Digests of the blobs last stored or touched before `cutoff` (a Unix time)."""
 
-    def delete(self, digest: str) -> None:
-        """Remove a blob; removing one that is gone already is not an error."""
+    def fresh(self, names: list[str], cutoff: float) -> set[str]:
+        """Those of the blobs that were stored or touched at `cutoff` or later, or are gone: asked again just
+        before deleting them, as stored_before's answer may be old by then."""
+
+    def delete(self, *names: str) -> None:
+        """Remove blobs; removing one that is gone already is not an error."""
 
     def clear_incoming(self, cutoff: float) -> None:
         """Remove uploads abandoned (and records of touches made) before `cutoff`, the parts of multipart uploads
@@ -253,8 +264,19 @@ class LocalBlobStore:
             if DIGEST.fullmatch(path.name) and path.stat().st_mtime < cutoff:
                 yield path.name
 
-    def delete(self, digest: str) -> None:
-        self.path(digest).unlink(missing_ok=True)
+    def fresh(self, names: list[str], cutoff: float) -> set[str]:
+        found = set()
+        for name in names:
+            try:
+                if self.path(name).stat().st_mtime >= cutoff:
+                    found.add(name)
+            except FileNotFoundError:
+                found.add(name)
+        return found
+
+    def delete(self, *names: str) -> None:
+        for name in names:
+            self.path(name).unlink(missing_ok=True)
 
     def clear_incoming(self, cutoff: float) -> None:
         for path in self.incoming.glob("*") if self.incoming.exists() else ():
@@ -386,7 +408,8 @@ def require_held(session: Session, store: BlobStore, user_id: int,
     """Files (of a run or an artifact), as (name, digest, size), may point to blobs only if the user uploaded
     them, so that knowing a digest is not enough to read someone else's contents, and only with their true
     sizes. Returns each digest's composite: the copy the user's files point to when it is not the checked
-    blob (None)."""
+    blob (None). Checked under the blob lock (lock_blobs), which the transaction keeps until the files are saved."""
+    lock_blobs(session)
     known = held(session, user_id, [digest for _, digest, _ in files])
     sizes = store.sizes(list(dict.fromkeys(known.values())))
     for name, digest, size in files:
@@ -411,10 +434,52 @@ def unused(session: Session, names: list[str]) -> list[str]:
     return [name for name in names if name not in used]
 
 
+def lock_blobs(session: Session, *, exclusive: bool = False) -> None:
+    """Hold the blob lock until the transaction ends. Whatever starts to depend on stored blobs (files attached
+    to them, an upload answered as stored) takes it shared and checks under it that they are stored; garbage
+    collection takes it exclusive to check again that nothing uses the blobs it is about to delete and nobody
+    stored or touched them meanwhile, and deletes them before letting go. So a blob is either deleted before
+    such a check (which then finds it gone) or kept. On PostgreSQL a transaction's advisory lock, shared by all
+    servers; on SQLite (one server per database) the database's write lock, which every such transaction
+    takes anyway to save what it checked."""
+    if session.get_bind().dialect.name == "postgresql":
+        function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+        session.execute(text(f"SELECT {function}(:key)"), {"key": BLOB_LOCK})
+    else:  # a write that changes nothing still takes SQLite's write lock
+        session.execute(update(ServerState).where(false()).values(name=ServerState.name)
+                        .execution_options(synchronize_session=False))
+
+
+def stored_sizes(session: Session, store: BlobStore, names: list[str]) -> dict[str, int]:
+    """The sizes of those of the blobs that are stored, asked under the blob lock: an answer that a blob is
+    stored holds for a grace period when it was stored or touched before the question (see lock_blobs)."""
+    lock_blobs(session)
+    return store.sizes(names)
+
+
+def hold_stored(session: Session, store: BlobStore, user_id: int, *digests: str) -> list[str]:
+    """Record that the user holds the contents they just uploaded (see `hold`), those that are still stored:
+    garbage collection may have deleted one that was stored already while it came in again. Returns the
+    digests that are not stored, which the uploader must send again."""
+    sizes = stored_sizes(session, store, list(dict.fromkeys(digests)))
+    hold(session, user_id, *(digest for digest in digests if digest in sizes))
+    return [digest for digest in dict.fromkeys(digests) if digest not in sizes]
+
+
+def hold_uploaded(session: Session, user_id: int, digest: str) -> None:
+    """`hold_stored` for one upload that the request then attaches; BlobCollected when it must be sent again."""
+    from .stores import store_for  # stores imports this module
+
+    if hold_stored(session, store_for(of_session(session.info)), user_id, digest):
+        raise BlobCollected(f"blob {digest} was removed by garbage collection while it was sent again; send it again")
+
+
 def collect_garbage(db: Database, store: BlobStore, grace_seconds: float) -> int:
     """Delete blobs that nothing uses and that nobody stored or checked for during the grace period;
     returns how many. The grace period covers the gap between uploading a blob and attaching it: HEAD
-    and PUT touch a blob they find, so a client that skipped an upload still has a whole period."""
+    and PUT touch a blob they find, so a client that skipped an upload still has a whole period. Listing the
+    store takes long, and files may be attached to a listed blob meanwhile: each batch is checked again under
+    the exclusive blob lock (lock_blobs) and deleted before it is let go."""
     cutoff = time.time() - grace_seconds
     store.clear_incoming(cutoff)
     forget_abandoned_uploads(db, cutoff)
@@ -422,7 +487,11 @@ def collect_garbage(db: Database, store: BlobStore, grace_seconds: float) -> int
     collected = 0
     for start in range(0, len(candidates), QUERY_BATCH):
         with db.session() as session:
+            lock_blobs(session, exclusive=True)
             garbage = unused(session, candidates[start:start + QUERY_BATCH])
+            if garbage:
+                fresh = store.fresh(garbage, cutoff)
+                garbage = [name for name in garbage if name not in fresh]
             if garbage:
                 digests = [name for name in garbage if DIGEST.fullmatch(name)]
                 session.execute(delete(BlobHolder).where(BlobHolder.sha256.in_(digests),
@@ -430,8 +499,7 @@ def collect_garbage(db: Database, store: BlobStore, grace_seconds: float) -> int
                 session.execute(delete(BlobHolder).where(BlobHolder.composite.in_(
                     [name for name in garbage if name not in digests])))
                 session.flush()
-                for name in garbage:
-                    store.delete(name)
+                store.delete(*garbage)
         collected += len(garbage)
     return collected
 

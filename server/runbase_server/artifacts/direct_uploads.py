@@ -53,6 +53,7 @@ from .s3_requests import Part, S3Error, S3Requests, composite_of, sha256_base64
 
 MIN_BYTES = 2 << 20  # smaller files travel in bundles through the server
 MAX_PARTS = 10_000  # S3's limit
+MIN_PART_BYTES, MAX_PART_BYTES = 5 << 20, 5 << 30  # S3's limits on a part but the last
 HEADER = "X-Runbase-Direct"  # sent by an SDK that fetches large files from the store itself
 
 
@@ -60,6 +61,13 @@ class UploadIncomplete(Conflict):
     """The store lacks parts of the upload: the client starts it again, which hands out their URLs."""
 
     code = "UPLOAD_INCOMPLETE"
+
+
+class DirectTransfersOff(Conflict):
+    """Asked of a server that takes no direct transfers (RUNBASE_DIRECT_TRANSFERS=false, or a store without them),
+    maybe after another server behind the same address offered them: the client uploads through the server."""
+
+    code = "DIRECT_TRANSFERS_OFF"
 
 
 def requests_of(store: blobs.BlobStore) -> S3Requests | None:
@@ -80,20 +88,28 @@ def part_size(size: int, settings: ServerSettings) -> int:
     return max(settings.direct_part_bytes, -(-size // MAX_PARTS))
 
 
-def _declared(body: object, settings: ServerSettings) -> tuple[str, int, list[str]]:
-    """The file a client means to send: its SHA-256, its size and its parts' SHA-256s."""
+def _declared(body: object, settings: ServerSettings) -> tuple[str, int, int, list[str]]:
+    """The file a client means to send: its SHA-256, its size, the size of its parts (all but the last) and
+    their SHA-256s. The part size is the client's (partSize) where it names one S3 takes, so that servers with
+    other RUNBASE_DIRECT_PART_BYTES than the one whose offer the client read take its upload all the same."""
     if not isinstance(body, dict):
-        raise UserError('the body must be {"sha256": ..., "size": ..., "parts": [...]}')
+        raise UserError('the body must be {"sha256": ..., "size": ..., "partSize": ..., "parts": [...]}')
     digest = blobs.check_digest(body.get("sha256"))
-    size, parts = body.get("size"), body.get("parts")
+    size, parts, size_of_parts = body.get("size"), body.get("parts"), body.get("partSize")
     if type(size) is not int or not 0 < size <= settings.max_file_bytes:
         raise UserError(f"size must be a whole number of bytes from 1 to the server's limit of "
                         f"{settings.max_file_bytes} (RUNBASE_MAX_FILE_BYTES), not {size!r}")
-    count = -(-size // part_size(size, settings))
+    if size_of_parts is None:
+        size_of_parts = part_size(size, settings)
+    elif type(size_of_parts) is not int or not MIN_PART_BYTES <= size_of_parts <= MAX_PART_BYTES \
+            or -(-size // size_of_parts) > MAX_PARTS:
+        raise UserError(f"partSize must be a whole number of bytes from {MIN_PART_BYTES} to {MAX_PART_BYTES} "
+                        f"that cuts the file into at most {MAX_PARTS} parts, not {size_of_parts!r}")
+    count = -(-size // size_of_parts)
     if not isinstance(parts, list) or len(parts) != count:
-        raise UserError(f"parts must list the SHA-256 of each of the {count} parts of {part_size(size, settings)} "
+        raise UserError(f"parts must list the SHA-256 of each of the {count} parts of {size_of_parts} "
                         "bytes (the last one shorter)")
-    return digest, size, [blobs.check_digest(part) for part in parts]
+    return digest, size, size_of_parts, [blobs.check_digest(part) for part in parts]
 
 
 def _name(digest: str, parts: list[str]) -> str:
@@ -148,9 +164,10 @@ def start(session: Session, store: blobs.BlobStore, viewer: Viewer, settings: Se
     of the parts the store lacks."""
     requests = requests_of(store)
     if requests is None:
-        raise Conflict("this server's blob store takes no direct transfers: upload through PUT /files/blobs")
-    digest, size, parts = _declared(body, settings)
-    name, size_of_parts = _name(digest, parts), part_size(size, settings)
+        raise DirectTransfersOff("this server's blob store takes no direct transfers: upload through PUT "
+                                 "/files/blobs")
+    digest, size, size_of_parts, parts = _declared(body, settings)
+    name = _name(digest, parts)
     upload = session.scalar(select(DirectUpload).where(
         DirectUpload.user_id == viewer.user_id, DirectUpload.sha256 == digest, DirectUpload.size == size,
         DirectUpload.part_size == size_of_parts))
@@ -184,7 +201,7 @@ def complete(session: Session, store: blobs.BlobStore, viewer: Viewer, upload_id
     viewer holds the file; its SHA-256. UploadIncomplete lists the parts still missing."""
     requests = requests_of(store)
     if requests is None:
-        raise NotFound("no such upload: this server's blob store takes no direct transfers")
+        raise DirectTransfersOff(f"no upload {upload_id} here: this server's blob store takes no direct transfers")
     upload = access.own_upload(viewer, session.get(DirectUpload, upload_id))
     stored = _stored_parts(requests, upload)
     if stored is None:

@@ -231,11 +231,21 @@ class S3BlobStore:
                         and meta["last_modified"].timestamp() < cutoff and name not in recent):
                     yield name
 
-    def delete(self, digest: str) -> None:
-        try:
-            obstore.delete(self.store, self.key(digest))
-        except FileNotFoundError:
-            pass
+    def fresh(self, names: list[str], cutoff: float) -> set[str]:
+        def stored_since(name: str) -> bool:
+            try:
+                return bool(obstore.head(self.store, self.key(name))["last_modified"].timestamp() >= cutoff)
+            except FileNotFoundError:
+                return True
+
+        touched = self._touched_since(cutoff)
+        with ThreadPoolExecutor(min(CONCURRENCY, max(1, len(names)))) as pool:
+            return {name for name, found in zip(names, pool.map(stored_since, names)) if found or name in touched}
+
+    def delete(self, *names: str) -> None:
+        keys = [self.key(name) for name in names]
+        for start in range(0, len(keys), 1000):  # one request per 1,000 (S3's DeleteObjects)
+            obstore.delete(self.store, keys[start:start + 1000])
 
     def clear_incoming(self, cutoff: float) -> None:
         """Deletes the records of touches older than the cutoff (they protect nothing any more), the parts of

@@ -183,17 +183,20 @@ class FileRoutes(StoreRoutes):
             return sessions.refusal(exc)
 
 
-    def _hold(self, viewer: Viewer, *digests: str) -> None:
-        self.db.attempt(lambda session: blobs.hold(session, viewer.user_id, *digests))
+    def _hold(self, viewer: Viewer, *digests: str) -> list[str]:
+        """Hold the uploaded contents that are stored; the digests garbage collection removed meanwhile (a blob
+        stored already, deleted while it came in again), which must be sent again."""
+        return self.db.attempt(lambda session: blobs.hold_stored(session, self.store, viewer.user_id, *digests))
 
     def _held_stored(self, viewer: Viewer, digests: list[str]) -> dict[str, int]:
-        """The sizes of the viewer's copies of those contents they hold and the store has, which are touched:
-        the client will attach them without uploading, so they get a fresh grace period."""
+        """The sizes of the viewer's copies of those contents they hold and the store has, which are touched
+        first: the client will attach them without uploading, so they get a fresh grace period, and asked under
+        the blob lock, so that garbage collection either deleted them before (not found) or keeps them."""
         found = self.db.attempt(lambda session: blobs.held(session, viewer.user_id, digests))
-        sizes = self.store.sizes(list(dict.fromkeys(found.values())))
-        stored = {digest: sizes[found[digest]] for digest in digests if found.get(digest) in sizes}
-        self.store.touch(*dict.fromkeys(found[digest] for digest in stored))
-        return stored
+        copies = list(dict.fromkeys(found.values()))
+        self.store.touch(*copies)
+        sizes = self.db.attempt(lambda session: blobs.stored_sizes(session, self.store, copies))
+        return {digest: sizes[found[digest]] for digest in digests if found.get(digest) in sizes}
 
     async def held_blobs(self, request: Request) -> Response:
         """POST {"digests": [...]} (at most 10,000): the ones the viewer may attach without uploading, as HEAD
@@ -237,8 +240,9 @@ class FileRoutes(StoreRoutes):
             response = error_response(f"{exc} (after {len(writes.stored)} blobs were stored)", exc.code,
                                       413 if isinstance(exc, blobs.BlobTooLarge) else 400)
             return response
-        if writes.stored:
-            await run_in_threadpool(self._hold, viewer, *writes.stored)
+        if writes.stored and (lost := await run_in_threadpool(self._hold, viewer, *writes.stored)):
+            return error_response(f"blob {lost[0]} (and {len(lost) - 1} more) was removed by garbage collection "
+                                  "while it was sent again; send the bundle again", "BLOB_COLLECTED", 503)
         return JSONResponse({"stored": len(writes.stored)}, status_code=201)
 
     async def head_blob(self, request: Request) -> Response:
@@ -295,7 +299,9 @@ class FileRoutes(StoreRoutes):
             return error_response(str(exc), exc.code, 413)
         except blobs.DigestMismatch as exc:
             return error_response(str(exc), exc.code, 400)
-        await run_in_threadpool(self._hold, viewer, digest)
+        if await run_in_threadpool(self._hold, viewer, digest):
+            return error_response(f"blob {digest} was removed by garbage collection while it was sent again; "
+                                  "send it again", "BLOB_COLLECTED", 503)
         # "created" answers for the uploader alone: the contents are new to them, whether or not anyone else
         # uploaded the same, which the answer must not tell.
         return JSONResponse({"sha256": digest, "created": True}, status_code=201)

@@ -83,7 +83,7 @@ def upsert(session: Session, viewer: Viewer, entity: str | None, project: str, *
 def save_upload(session: Session, run: Run, user_id: int, *, name: str, stored: blobs.Unnamed) -> RunFile:
     """A file PUT to an upload URL (uploads.py) by the user it was made for, its blob just stored and
     checked: held by them, and saved to the run with the MD5 the upload was read with."""
-    blobs.hold(session, user_id, stored.sha256)
+    blobs.hold_uploaded(session, user_id, stored.sha256)
     saved = _save(session, run, [(check_name(name), stored.sha256, stored.size)], {})[0]
     saved.md5 = stored.md5
     return saved
@@ -166,7 +166,9 @@ def readable(session: Session, viewer: Viewer, entity: str, project: str, *, run
 def copy(session: Session, source: Run, destination: Run, step: int) -> None:
     """Give a fork, just made, the source's files as they stood at `step`: rows pointing at the same blobs
     (stored once, by contents), no bytes copied. Media logged after the step stays out, as do OWN_FILES;
-    the rest (code, diff.patch, requirements, saved files, media not named by a step) comes along."""
+    the rest (code, diff.patch, requirements, saved files, media not named by a step) comes along. Read under
+    the blob lock: the source may be deleted meanwhile, and its blobs collected, unless these rows keep them."""
+    blobs.lock_blobs(session)
     rows = session.execute(select(RunFile.name, RunFile.sha256, RunFile.size, RunFile.updated_at, RunFile.composite)
                            .where(RunFile.run_id == source.id)).all()
     kept = [dict(run_id=destination.id, name=name, sha256=digest, size=size, updated_at=updated, composite=composite)
