@@ -56,5 +56,6 @@ official_client tests/wandb-client-older-requirements.txt .venv-wandb-older
 # The type checker first: its configuration (strict on new modules) is in pyproject.toml.
 .venv/bin/mypy
 # pytest exits 5 when no test ran; set -e turns that into a failure too. Three workers on two cores, one test
-# file each at a time (module-scoped servers stay shared): most tests wait on servers, not the CPU.
-exec .venv/bin/python -m pytest -n 3 --dist loadfile "$@"
+# file each at a time (module-scoped servers stay shared): most tests wait on servers, not the CPU. The files
+# go out longest first (tests/conftest.py's LONGEST_FIRST), not in xdist's order.
+exec .venv/bin/python -m pytest -n 3 --dist loadfile --no-loadscope-reorder "$@"

@@ -438,6 +438,24 @@ def run_script(code: str, env: dict[str, str], timeout: float = 120, check: bool
     return result
 
 
+# The files that take longest, longest first, as measured (the sum of their tests' durations). scripts/test.sh
+# turns off xdist's own order (most tests first): with one file to a worker at a time, a long file of few tests
+# (the installs) dealt out last kept one worker going minutes after the others had finished.
+LONGEST_FIRST = (
+    "test_readme.py", "test_install.py", "test_sweeps.py", "test_artifacts_server.py", "test_cli.py",
+    "test_automations_e2e.py", "test_security_automations.py", "test_history.py", "test_access_matrix.py",
+    "test_sweep_agents.py", "test_security_limits.py", "test_monitor.py", "test_wandb_client.py",
+    "test_wandb_public_api.py", "test_public_api.py", "test_run_states.py", "test_blob_stores.py",
+    "test_logging_e2e.py", "test_console.py", "test_run_files.py", "test_web_media_extras.py", "test_web_pages.py",
+    "test_wandb_client_lifecycle.py", "test_web_run_extras.py", "test_many_servers.py", "test_artifacts_sdk.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: place for place, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+
+
 @pytest.fixture(autouse=True)
 def _isolated_sdk(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     """In-process SDK use must not read the developer's credentials or leave runs active."""

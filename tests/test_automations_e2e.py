@@ -198,12 +198,13 @@ def test_failed_and_crashed_runs_notify_slack(auto_server: Server, slack: FakeSl
 
 def test_long_running_experiment_completes(auto_server: Server, hook: WebhookReceiver, project: str,
                                            tmp_path: Path) -> None:
-    event = OnRunState(scope=f"admin/{project}", filter=(RunEvent.state == "finished") & (RunEvent.duration >= 2))
+    # Long enough that a quick run on a loaded machine (init, one row, finish) stays under it.
+    event = OnRunState(scope=f"admin/{project}", filter=(RunEvent.state == "finished") & (RunEvent.duration >= 6))
     automation = webhook_automation(auto_server, project, hook, event,
                                     payload={"text": "${run_id} finished after a long time", "state": "${run_state}"})
     train(auto_server, tmp_path, project, "quick", [1.0])
     assert deliveries(auto_server, automation.id) == []
-    train(auto_server, tmp_path, project, "slow", [1.0], end="sleep", sleep=2.5)
+    train(auto_server, tmp_path, project, "slow", [1.0], end="sleep", sleep=6.5)
     [delivery] = settled(auto_server, automation.id, 1)
     assert delivery["runName"] == "slow"
     assert hook.wait_for(1)[0].json == {"text": "slow finished after a long time", "state": "finished"}

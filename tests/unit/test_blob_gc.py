@@ -193,5 +193,5 @@ def test_contents_collected_while_they_came_in_again_are_not_held(blob_store: bl
     with db.session() as session:
         assert set(session.scalars(select(BlobHolder.sha256))) == {digest}
         with pytest.raises(blobs.BlobCollected, match="send it again"):
-            blobs.hold_uploaded(session, user_id, gone)
+            blobs.hold_uploaded(session, store, user_id, gone)
     db.dispose()

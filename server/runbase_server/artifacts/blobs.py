@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from ..database import STARTUP_LOCK, Database
 from ..errors import UserError
-from ..settings import ServerSettings, of_session
+from ..settings import ServerSettings
 from ..tables import ArtifactEntry, BlobHolder, DirectUpload, RunFile, ServerState
 
 DIGEST = re.compile(r"[0-9a-f]{64}")
@@ -466,11 +466,9 @@ def hold_stored(session: Session, store: BlobStore, user_id: int, *digests: str)
     return [digest for digest in dict.fromkeys(digests) if digest not in sizes]
 
 
-def hold_uploaded(session: Session, user_id: int, digest: str) -> None:
+def hold_uploaded(session: Session, store: BlobStore, user_id: int, digest: str) -> None:
     """`hold_stored` for one upload that the request then attaches; BlobCollected when it must be sent again."""
-    from .stores import store_for  # stores imports this module
-
-    if hold_stored(session, store_for(of_session(session.info)), user_id, digest):
+    if hold_stored(session, store, user_id, digest):
         raise BlobCollected(f"blob {digest} was removed by garbage collection while it was sent again; send it again")
 
 

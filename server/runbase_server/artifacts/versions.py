@@ -373,7 +373,7 @@ def save_upload(session: Session, viewer: Viewer, artifact_id: object, *, path: 
     blob just stored and its MD5 checked: held by them, and the entry at `path` (the manifest uploaded later
     must name the same contents there)."""
     artifact = pending_writable(session, viewer, artifact_id)
-    blobs.hold_uploaded(session, viewer.user_id, sha256)
+    blobs.hold_uploaded(session, stores.store_for(of_session(session.info)), viewer.user_id, sha256)
     row = session.get(ArtifactEntry, (artifact.id, run_files.check_name(path)))
     if row is None:
         row = ArtifactEntry(artifact_id=artifact.id, path=path)

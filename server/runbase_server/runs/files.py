@@ -83,7 +83,7 @@ def upsert(session: Session, viewer: Viewer, entity: str | None, project: str, *
 def save_upload(session: Session, run: Run, user_id: int, *, name: str, stored: blobs.Unnamed) -> RunFile:
     """A file PUT to an upload URL (uploads.py) by the user it was made for, its blob just stored and
     checked: held by them, and saved to the run with the MD5 the upload was read with."""
-    blobs.hold_uploaded(session, user_id, stored.sha256)
+    blobs.hold_uploaded(session, stores.store_for(of_session(session.info)), user_id, stored.sha256)
     saved = _save(session, run, [(check_name(name), stored.sha256, stored.size)], {})[0]
     saved.md5 = stored.md5
     return saved
