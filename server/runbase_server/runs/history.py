@@ -416,6 +416,18 @@ def _concat(kind: str, parts: list[Any]) -> Any:
     return np.concatenate(parts) if kind != "json" else list(chain.from_iterable(parts))
 
 
+def _joined_steps(parts: list[np.ndarray]) -> np.ndarray:
+    """Consecutive non-empty runs of increasing steps as one array. Where they hold every step from the first
+    to the last (a run logged step by step: the common case), it is counted out instead of copied, which
+    saves reading them (a sample of 200,000 rows otherwise spends a fifth of its time here)."""
+    first, total = int(parts[0][0]), sum(len(part) for part in parts)
+    if int(parts[-1][-1]) - first + 1 != total:
+        return np.concatenate(parts)
+    steps = np.arange(total, dtype=np.int64)  # np.arange(first, last + 1) would pass int64 (as floats)
+    steps += first
+    return steps
+
+
 def _lookup(sorted_steps: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For each of `wanted`, its index in `sorted_steps` and whether it is there."""
     index = np.searchsorted(sorted_steps, wanted)
@@ -499,7 +511,7 @@ class _Frame:
                 rows = np.concatenate([frame.rows(p) + offset for offset, frame, p in same])
                 merged.append(_Piece(rows, kind, _concat(kind, [p.values for _, _, p in same])))
             pieces[key] = merged
-        return cls(np.concatenate([f.steps for f in frames]), pieces)
+        return cls(_joined_steps([f.steps for f in frames]), pieces)
 
     def head(self, count: int) -> _Frame:
         if count >= len(self):
