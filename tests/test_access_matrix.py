@@ -1,8 +1,8 @@
 """The access matrix, against real servers on SQLite and PostgreSQL: for every kind of object (entity, team
-membership, project private and public, run, run file, run groups, history columns, the official client's file
+membership, project private and public, run, run file, run groups, history columns and samples, the official client's file
 stream and run file upload URLs, artifact uploads (whole and in parts), direct uploads, sweep, sweep agent, artifact version,
 collection, registry of organization and restricted visibility, integration, automation, delivery, and through a
-browser's sign-in session: its own session, runs, run files, history columns, and no API key or team member made
+browser's sign-in session: its own session, runs, run files, history columns and samples, and no API key or team member made
 through it, nor a registry member or another user's team), every role (owner, team admin, member, viewer, outsider, anonymous) and every action that applies
 (read, write, delete, link, list), one request, whose outcome must be what runbase_server/access.py's rules say.
 The world is built once per database."""
@@ -48,6 +48,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     # a page of runs as one JSON field (RunConnection.nodesText, the SDK's listing), readOnly false for writers only
     ("run page", "read"): MEMBERS, ("run page", "told writable"): WRITERS,
     ("history columns", "read"): MEMBERS,  # a run's history through POST /history/columns
+    ("history sample", "read"): MEMBERS,  # a run's sampled history through POST /history/sample
     ("system stream", "read"): MEMBERS, ("system stream", "write"): WRITERS,  # a run's system metrics
     # the official wandb client's routes: a run's stream (POST .../file_stream), and upload URLs (createRunFiles)
     # that take a PUT with no key, made only for those who may write the run
@@ -98,6 +99,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("web session", "read"): SIGNED_IN,  # GET /api/session answers with the cookie's own user
     ("run (browser)", "read"): MEMBERS, ("run (browser)", "write"): WRITERS, ("run (browser)", "update"): WRITERS,
     ("run file (browser)", "read"): MEMBERS, ("history columns (browser)", "read"): MEMBERS,
+    ("history sample (browser)", "read"): MEMBERS,
     ("file stream (browser)", "write"): WRITERS,
     # keys and team members only with an API key (access.require_api_key): a session mints no lasting credential
     ("api key (browser)", "write"): set(), ("membership (browser)", "write"): set(),
@@ -463,13 +465,13 @@ def _placed(world: World, role: str) -> list[dict[str, str]]:
              "alias": f"by-{role.replace('_', '-')}"}]
 
 
-def _history_columns(world: World, role: str) -> bool:
+def _history_columns(world: World, role: str, route: str = "columns", size: dict[str, int] | None = None) -> bool:
     """Denied exactly as a run that is not there: the same status and words, so a refusal tells nothing."""
     key = world.keys[role]
 
     def post(run: str) -> httpx.Response:
-        return httpx.post(f"{world.server.url}/history/columns",
-                          json={"entity": world.team, "project": "private", "run": run, "limit": 10},
+        return httpx.post(f"{world.server.url}/history/{route}",
+                          json={"entity": world.team, "project": "private", "run": run, **(size or {"limit": 10})},
                           headers={} if key is None else {"Authorization": f"Bearer {key}"})
 
     response = post("run")
@@ -571,6 +573,7 @@ CELLS: dict[tuple[str, str], Check] = {
         "query($t: String) { project(name: \"private\", entityName: $t) { runKeys { summary } } }",
         lambda d: bool(d["project"] and d["project"]["runKeys"]["summary"]), _team),
     ("history columns", "read"): _history_columns,
+    ("history sample", "read"): lambda w, r: _history_columns(w, r, "sample", {"samples": 10}),
     ("system stream", "read"): _query(
         "query($t: String) { project(name: \"private\", entityName: $t) { run(name: \"run\") { events "
         "systemMetrics } } }", lambda d: bool(d["project"] and d["project"]["run"]), _team),
@@ -740,6 +743,9 @@ CELLS[("run file (browser)", "read")] = _browser(  # a download: a GET, which ne
     lambda w, client, _: client.get(f"/files/{w.team}/private/run/f.txt"))
 CELLS[("history columns (browser)", "read")] = _browser(lambda w, client, headers: client.post(
     "/history/columns", json={"entity": w.team, "project": "private", "run": "run", "limit": 10},
+    headers=headers))
+CELLS[("history sample (browser)", "read")] = _browser(lambda w, client, headers: client.post(
+    "/history/sample", json={"entity": w.team, "project": "private", "run": "run", "samples": 10},
     headers=headers))
 CELLS[("file stream (browser)", "write")] = lambda w, r: _file_stream(w, r, browser=True)
 CELLS[("api key (browser)", "write")] = _browser(lambda w, client, headers: client.post("/graphql", json={

@@ -181,7 +181,7 @@ def test_the_route_refuses_clearly(server: Server, logged: tuple[str, list[dict]
         list(sdk_run(server, run_id).scan_history(page_size=100_001))
 
 
-def test_the_answer_budget_bounds_a_page(tmp_path: Path) -> None:
+def test_the_answer_budget_bounds_a_page_and_a_sample(tmp_path: Path) -> None:
     server = Server(tmp_path / "server", None, {"RUNBASE_MAX_ANSWER_ROWS": "100"}).start()
     try:
         log(server, "r", [{"_step": i, "x": i} for i in range(300)])
@@ -189,6 +189,10 @@ def test_the_answer_budget_bounds_a_page(tmp_path: Path) -> None:
         assert status == 400 and "past 100 rows" in message
         assert len(history.unpack(post(server, {"project": "columns", "run": "r", "limit": 100}).content)[0]) == 100
         assert [row["x"] for row in sdk_run(server, "r").scan_history(page_size=100)] == list(range(300))
+        sample = httpx.post(f"{server.url}/history/sample", json={"project": "columns", "run": "r", "samples": 101},
+                            headers={"Authorization": f"Bearer {server.key}"})
+        assert sample.status_code == 400 and "past 100 rows" in sample.json()["errors"][0]["message"]
+        assert len(sdk_run(server, "r").history(samples=100, pandas=False)) == 100
     finally:
         server.stop()
 

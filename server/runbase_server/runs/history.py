@@ -431,6 +431,18 @@ def _concat(kind: str, parts: list[Any]) -> Any:
     return np.concatenate(parts) if kind != "json" else list(chain.from_iterable(parts))
 
 
+def _joined_steps(parts: list[np.ndarray]) -> np.ndarray:
+    """Consecutive non-empty runs of increasing steps as one array. Where they hold every step from the first
+    to the last (a run logged step by step: the common case), it is counted out instead of copied, which
+    saves reading them (a sample of 200,000 rows otherwise spends a fifth of its time here)."""
+    first, total = int(parts[0][0]), sum(len(part) for part in parts)
+    if int(parts[-1][-1]) - first + 1 != total:
+        return np.concatenate(parts)
+    steps = np.arange(total, dtype=np.int64)  # np.arange(first, last + 1) would pass int64 (as floats)
+    steps += first
+    return steps
+
+
 def _lookup(sorted_steps: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For each of `wanted`, its index in `sorted_steps` and whether it is there."""
     index = np.searchsorted(sorted_steps, wanted)
@@ -514,7 +526,7 @@ class _Frame:
                 rows = np.concatenate([frame.rows(p) + offset for offset, frame, p in same])
                 merged.append(_Piece(rows, kind, _concat(kind, [p.values for _, _, p in same])))
             pieces[key] = merged
-        return cls(np.concatenate([f.steps for f in frames]), pieces)
+        return cls(_joined_steps([f.steps for f in frames]), pieces)
 
     def head(self, count: int) -> _Frame:
         if count >= len(self):
@@ -1051,6 +1063,19 @@ def sampled(session: Session, run: Run, keys: list[str] | None, samples: int, *,
     text = frame.render()
     budget.charge(0, "sampledHistory", size=len(text))
     return "[" + text.decode() + "]"
+
+
+def sampled_columns(session: Session, run: Run, keys: list[str] | None, samples: int, *, x_axis: str = "_step",
+                    min_step: int | None = None, max_step: int | None = None,
+                    budget: pagination.AnswerBudget | None = None) -> bytes:
+    """`sampled`'s rows, the same choice, packed as columns (`_Frame.pack`, no next step): the SDK's
+    Run.history and the web app's charts skip GraphQL and the JSON text of every row."""
+    budget = budget or pagination.AnswerBudget()
+    frame = _sample(session, run, HISTORY, keys, samples=samples, x_axis=x_axis, budget=budget,
+                    what="history sample", span=_span(min_step, max_step))
+    data = frame.pack(None)
+    budget.charge(0, "history sample", size=len(data))
+    return data
 
 
 def _sample(session: Session, run: Run, stream: Stream, keys: list[str] | None, *, samples: int, x_axis: str,

@@ -30,6 +30,7 @@ from ...errors import AuthenticationError, CommError, present
 MAGIC = b"RBHC"  # the server's history.COLUMNS_MAGIC
 MEDIA_TYPE = "application/vnd.runbase.history-columns"  # and its COLUMNS_TYPE
 ROUTE = "/history/columns"
+SAMPLE_ROUTE = "/history/sample"  # the rows GraphQL's sampledHistory keeps, packed as a page's columns
 TOO_LARGE = "ANSWER_TOO_LARGE"  # the route's code for a page past the answer's budget of bytes
 
 
@@ -108,12 +109,14 @@ def _rows(data: bytes, header: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def _fetch(connection: Connection, body: dict[str, Any]) -> tuple[bytes, dict[str, Any]]:
+def _fetch(connection: Connection, body: dict[str, Any], route: str | None = None) -> tuple[bytes, dict[str, Any]]:
     """The packed page and its header, checked as far as the header goes; its rows are built by the caller."""
+    route = route or ROUTE  # read when called: tests point ROUTE elsewhere, as on an older server
+
     def attempt() -> httpx.Response:
         try:
             # json's own escapes: a lone surrogate in a key reaches the server, which names it
-            response = connection.http.post(connection.base_url + ROUTE, content=json.dumps(body).encode(),
+            response = connection.http.post(connection.base_url + route, content=json.dumps(body).encode(),
                                             headers={"Content-Type": "application/json", "Accept": MEDIA_TYPE})
         except httpx.TransportError as exc:
             raise CommError(f"cannot reach the runbase server at {connection.base_url}: {exc!r}",
@@ -147,12 +150,43 @@ def _fetch(connection: Connection, body: dict[str, Any]) -> tuple[bytes, dict[st
         if following is not None and type(following) is not int:
             raise ValueError(f"the next step is {following!r}")
     except (ValueError, KeyError, TypeError, IndexError) as exc:
-        raise _unexpected(connection, exc) from None
+        raise _unexpected(connection, exc, route) from None
     return data, header
 
 
-def _unexpected(connection: Connection, exc: Exception) -> CommError:
-    return CommError(f"unexpected answer from {connection.base_url}{ROUTE}: {exc}")
+def _unexpected(connection: Connection, exc: Exception, route: str | None = None) -> CommError:
+    return CommError(f"unexpected answer from {connection.base_url}{route or ROUTE}: {exc}")
+
+
+def sample(connection: Connection, entity: str, project: str, run: str, *, keys: list[str] | None, samples: int,
+           x_axis: str, min_step: int | None, max_step: int | None) -> list[dict[str, Any]]:
+    """The rows GraphQL's sampledHistory keeps of those with min_step <= _step < max_step, from the packed
+    columns of /history/sample; through sampledHistory itself from a server without the route (older than this
+    SDK, or a missing run: the same error either way) or where the columns are past the answer's budget."""
+    body = {"entity": entity, "project": project, "run": run, "keys": keys, "samples": samples, "xAxis": x_axis,
+            "minStep": min_step, "maxStep": max_step}
+    try:
+        data, header = _fetch(connection, body, SAMPLE_ROUTE)
+    except (_Absent, _TooLarge):
+        return _graphql_sample(connection, body)
+    try:
+        return _rows(data, header)
+    except (ValueError, KeyError, TypeError, IndexError) as exc:
+        raise _unexpected(connection, exc, SAMPLE_ROUTE) from None
+
+
+def _graphql_sample(connection: Connection, body: dict[str, Any]) -> list[dict[str, Any]]:
+    """sampledHistory's rows; its spec's maxStep is inclusive, as in W&B."""
+    low, high = body["minStep"], body["maxStep"]
+    spec = {"keys": body["keys"], "samples": body["samples"], "xAxis": body["xAxis"]}
+    if low is not None:
+        spec["minStep"] = low
+    if high is not None:
+        spec["maxStep"] = high - 1
+    found = connection.sampled_history(entity=body["entity"], project=body["project"], name=body["run"],
+                                       specs=[json.dumps(spec)]).project
+    rows: list[dict[str, Any]] = json.loads(present(present(found, "project").run, "run").sampled_history_text[0])
+    return rows
 
 
 def _graphql_page(connection: Connection, body: dict[str, Any]) -> tuple[list[dict[str, Any]], int | None]:

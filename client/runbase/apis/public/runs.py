@@ -66,9 +66,14 @@ def _system_stream(stream: str, keys: list[str] | None) -> bool:
     return stream == "system"
 
 
-def _spec(samples: int, keys: list[str] | None, x_axis: str) -> str:
+def _checked_keys(keys: list[str] | None) -> list[str] | None:
     if keys is not None and (isinstance(keys, str) or not all(isinstance(k, str) for k in keys)):
         raise UsageError("keys must be a list of strings")
+    return None if keys is None else list(keys)
+
+
+def _spec(samples: int, keys: list[str] | None, x_axis: str) -> str:
+    _checked_keys(keys)
     return json.dumps({"keys": list(keys) if keys is not None else None, "samples": samples, "xAxis": x_axis})
 
 
@@ -319,18 +324,29 @@ class Run:
 
     # -- history --------------------------------------------------------------------------------
     def history(self, samples: int = 500, keys: list[str] | None = None, x_axis: str = "_step",
-                pandas: bool = True, stream: str = "default") -> Any:
-        """A deterministic sample that keeps the first and last rows and each key's extremes. stream="system"
+                pandas: bool = True, stream: str = "default", *, min_step: int | None = None,
+                max_step: int | None = None) -> Any:
+        """A deterministic sample that keeps the first and last rows and each key's extremes, of the rows with
+        min_step <= _step < max_step (both optional; max_step exclusive as in scan_history). stream="system"
         gives the system metrics instead, as W&B's rows: "system."-prefixed keys, _timestamp, _runtime and
-        "_wandb": True (no _step; no keys, and x_axis does not apply)."""
+        "_wandb": True (no _step; no keys, no step range, and x_axis does not apply)."""
+        for name, value in (("min_step", min_step), ("max_step", max_step)):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+                raise UsageError(f"{name} must be an integer or None, not {value!r:.100}")
+        if min_step is not None and max_step is not None and max_step <= min_step:
+            raise UsageError(f"max_step ({max_step}) is exclusive: it must be greater than min_step ({min_step})")
+        if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
+            raise UsageError(f"samples must be a positive integer, not {samples!r:.100}")
         if _system_stream(stream, keys):
+            if min_step is not None or max_step is not None:
+                raise UsageError("the system stream has no steps: min_step and max_step do not apply")
             events = self.client.run_events(entity=self.entity, project=self.project, name=self._id,
                                             samples=samples).project
             rows = [json.loads(line) for line in present(present(events, "project").run, "run").events]
         else:
-            found = self.client.sampled_history(entity=self.entity, project=self.project, name=self._id,
-                                                specs=[_spec(samples, keys, x_axis)]).project
-            rows = json.loads(present(present(found, "project").run, "run").sampled_history_text[0])
+            rows = history.sample(self.client, self.entity, self.project, self._id, keys=_checked_keys(keys),
+                                  samples=samples, x_axis=x_axis,
+                                  min_step=min_step, max_step=max_step)
         return _frame(rows, "pandas" if pandas else "default")
 
     def scan_history(self, keys: list[str] | None = None, page_size: int = 1000, min_step: int | None = None,
