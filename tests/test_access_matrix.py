@@ -57,6 +57,8 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     # and a PENDING version's (createArtifactFiles, then the PUT), and a version's W&B manifest behind a signed
     # download URL (Artifact.currentManifest), made only for its readers
     ("artifact upload URL", "write"): WRITERS, ("artifact download URL", "read"): MEMBERS,
+    # the team's version as the base (baseArtifactID) of a version of the role's own: its readers only
+    ("artifact manifest base", "read"): MEMBERS,
     # a large file's multipart upload: its parts' URLs, their PUTs and completeMultipartUploadArtifact
     ("artifact multipart upload", "write"): WRITERS,
     # a version's place in its sequence as W&B's client reads it, and its files' signed download URLs there
@@ -427,6 +429,23 @@ def _artifact_multipart(world: World, role: str) -> bool:
         world, role)
 
 
+ARTIFACT_MANIFEST = """mutation($i: CreateArtifactManifestInput!) { createArtifactManifest(input: $i) {
+    artifactManifest { id } } }"""
+
+
+def _artifact_base(world: World, role: str) -> bool:
+    """The team's version named as the base of a PENDING version in the role's own project (whose manifest may
+    then list the base's files without uploading them)."""
+    made = world.graphql(role, CREATE_ARTIFACT, {"i": {"projectName": "own-base", "artifactTypeName": "model",
+                                                       "artifactCollectionName": "built-on"}})
+    if made.get("errors"):
+        assert role == "anonymous" and made["errors"][0]["extensions"]["code"] in DENIALS, made
+        return False
+    return _mutation(ARTIFACT_MANIFEST, lambda w, r: {"i": {
+        "artifactID": made["data"]["createArtifact"]["artifact"]["id"], "name": "wandb_manifest.json", "digest": "x",
+        "baseArtifactID": w.ids["version"]["id"]}})(world, role)
+
+
 def _artifact_download(world: World, role: str) -> bool:
     """The team's version's manifest, by the signed URL made for the role."""
     answer = world.graphql(role, CURRENT_MANIFEST, {"id": world.ids["version"]["id"]})
@@ -592,6 +611,7 @@ CELLS: dict[tuple[str, str], Check] = {
     ("artifact upload URL", "write"): _artifact_upload,
     ("artifact multipart upload", "write"): _artifact_multipart,
     ("artifact download URL", "read"): _artifact_download,
+    ("artifact manifest base", "read"): _artifact_base,
     ("version membership", "read"): _query(
         "query($t: String) { project(name: \"private\", entityName: $t) { "
         "artifactCollectionMembership(name: \"weights:latest\") { id artifact { id } } } }",

@@ -340,6 +340,13 @@ def can_write_version(session: Session, viewer: Viewer, artifact: Artifact) -> b
     return can_write_project(session, viewer, artifact.collection.project)
 
 
+def can_build_on(session: Session, viewer: Viewer, artifact: Artifact) -> bool:
+    """A version W&B's client builds a new one on (baseArtifactID): its stored files may be listed in the new
+    manifest without uploading them, so only a committed version the viewer can read may serve, else knowing
+    a file's MD5 would be enough to copy it out of a project hidden from them."""
+    return artifact.state == "COMMITTED" and readable_place(session, viewer, artifact) is not None
+
+
 def require_version_writer(session: Session, viewer: Viewer, artifact: Artifact) -> None:
     require_project_writer(session, viewer, artifact.collection.project)
 

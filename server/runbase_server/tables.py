@@ -656,6 +656,10 @@ class Artifact(Base):
     pending_aliases: Mapped[list[str]] = mapped_column(Document, default=list)
     # A PENDING version built by W&B's client: the manifest it uploaded, applied when it is committed.
     staged_manifest: Mapped[dict[str, Any] | None] = mapped_column(Document)
+    # ... and the version it starts from (W&B's baseArtifactID; no foreign key: it is looked up afresh at commit)
+    # and whether its manifest lists only what changed from that version (manifestType INCREMENTAL).
+    base_id: Mapped[int | None] = mapped_column(Integer)
+    manifest_incremental: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -710,6 +714,16 @@ class ArtifactEntry(Base):
     extra: Mapped[dict[str, Any]] = mapped_column(Document, default=dict)
     md5: Mapped[str | None] = mapped_column(String(24))  # base64, as W&B's manifests name a stored file's contents
     composite: Mapped[str | None] = mapped_column(String(COMPOSITE_LENGTH), index=True)  # as BlobHolder's
+
+
+class ArtifactRedirect(Base):
+    """A PENDING version dropped at commit because a committed one of its sequence has the same contents: W&B's
+    client goes on asking for it by the id it was created with, and gets that version."""
+
+    __tablename__ = "artifact_redirects"
+
+    old_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    artifact_id: Mapped[int] = mapped_column(ForeignKey("artifacts.id", ondelete="CASCADE"), index=True)
 
 
 class ArtifactUsage(Base):

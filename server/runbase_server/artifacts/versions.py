@@ -38,6 +38,7 @@ from ..tables import (
     ArtifactAlias,
     ArtifactCollection,
     ArtifactEntry,
+    ArtifactRedirect,
     ArtifactMembership,
     ArtifactUsage,
     Project,
@@ -231,8 +232,10 @@ def version_filter(session: Session, text: str | None, collection_id: ColumnElem
 # ------------------------------------------------------------------ access
 
 def _find(session: Session, artifact_id: object) -> Artifact | None:
-    """A version that is not deleted."""
-    return session.scalar(select(Artifact).where(Artifact.id == row_id(artifact_id, "artifact"),
+    """A version that is not deleted; the id of a PENDING version dropped at commit for its twin names the twin."""
+    number = row_id(artifact_id, "artifact")
+    redirect = session.get(ArtifactRedirect, number)
+    return session.scalar(select(Artifact).where(Artifact.id == (number if redirect is None else redirect.artifact_id),
                                                  Artifact.state != DELETED))
 
 
@@ -390,11 +393,49 @@ def stage_manifest(session: Session, viewer: Viewer, artifact_id: object, conten
     pending_writable(session, viewer, artifact_id).staged_manifest = contents
 
 
-def _apply_manifest(session: Session, artifact: Artifact, contents: dict[str, dict[str, Any]]) -> None:
+def set_manifest_base(session: Session, viewer: Viewer, artifact_id: object, base_id: object | None, *,
+                      incremental: bool) -> None:
+    """Record what W&B's client builds the PENDING version's manifest on (createArtifactManifest's baseArtifactID
+    and manifestType): a committed version the viewer can read, whose stored files the manifest may then list
+    without uploading them, and whose entries an INCREMENTAL manifest keeps unless it lists their paths."""
+    artifact = pending_writable(session, viewer, artifact_id)
+    if base_id is not None:
+        artifact.base_id = _base(session, viewer, base_id).id
+    artifact.manifest_incremental = incremental
+
+
+def _base(session: Session, viewer: Viewer, base_id: object) -> Artifact:
+    base = _find(session, base_id)
+    if base is None or not access.can_build_on(session, viewer, base):
+        raise NotFound(f"no committed artifact with id {base_id!r} to build on")
+    return base
+
+
+def _base_entries(session: Session, viewer: Viewer, artifact: Artifact) -> list[ArtifactEntry]:
+    """The entries of the version it is built on, checked again: the viewer may have lost access meanwhile."""
+    if artifact.base_id is None:
+        return []
+    base = _base(session, viewer, artifact.base_id)
+    return list(session.scalars(select(ArtifactEntry).where(ArtifactEntry.artifact_id == base.id)))
+
+
+def _copy_entry(session: Session, artifact: Artifact, path: str, source: ArtifactEntry) -> ArtifactEntry:
+    row = ArtifactEntry(artifact_id=artifact.id, path=path, sha256=source.sha256, ref=source.ref,
+                        digest=source.digest, size=source.size, extra=dict(source.extra or {}), md5=source.md5,
+                        composite=source.composite)
+    session.add(row)
+    return row
+
+
+def _apply_manifest(session: Session, viewer: Viewer, artifact: Artifact, contents: dict[str, dict[str, Any]]
+                    ) -> None:
     """The version's entries become the manifest's: references as listed, stored files only where the file
-    uploaded at that path has the manifest's MD5 and size; the rest of what was uploaded goes."""
+    uploaded at that path, or one of the version it is built on, has the manifest's MD5 and size; the rest of what
+    was uploaded goes. An INCREMENTAL manifest keeps the base's entries at the paths it does not list."""
     existing = {row.path: row for row in session.scalars(select(ArtifactEntry).where(
         ArtifactEntry.artifact_id == artifact.id))}
+    base_entries = _base_entries(session, viewer, artifact)
+    carried = {(row.md5, row.size): row for row in base_entries if row.sha256 is not None and row.md5 is not None}
     for path, item in contents.items():
         row = existing.pop(path, None)
         if "ref" in item:
@@ -405,6 +446,12 @@ def _apply_manifest(session: Session, artifact: Artifact, contents: dict[str, di
             row.sha256, row.md5, row.ref, row.digest = None, None, reference["ref"], reference["digest"]
             row.composite = None
             row.size, row.extra = reference["size"], reference["extra"]
+        elif ((row is None or row.sha256 is None or (row.md5, row.size) != (item["digest"], item["size"]))
+              and (item["digest"], item["size"]) in carried):
+            if row is not None:
+                session.delete(row)
+                session.flush()
+            _copy_entry(session, artifact, path, carried[item["digest"], item["size"]]).extra = item["extra"]
         elif row is None or row.sha256 is None or (row.md5, row.size) != (item["digest"], item["size"]):
             raise UserError(f"version {_name(artifact)}: file {path!r} of its manifest was not uploaded with that "
                             f"contents (MD5 {item['digest']}, {item['size']} bytes); upload it (createArtifactFiles) "
@@ -413,6 +460,11 @@ def _apply_manifest(session: Session, artifact: Artifact, contents: dict[str, di
             row.extra = item["extra"]
     for row in existing.values():
         session.delete(row)
+    session.flush()
+    if artifact.manifest_incremental:
+        for row in base_entries:
+            if row.path not in contents:
+                _copy_entry(session, artifact, row.path, row)
     artifact.staged_manifest = None
     _update_totals(session, artifact)
 
@@ -471,7 +523,7 @@ def commit(session: Session, viewer: Viewer, artifact_id: object) -> Version:
     if artifact.state != PENDING:
         raise Conflict(f"version {_name(artifact)} is committed already")
     if artifact.staged_manifest is not None:
-        _apply_manifest(session, artifact, artifact.staged_manifest)
+        _apply_manifest(session, viewer, artifact, artifact.staged_manifest)
     now = utcnow()
     entries = session.execute(select(ArtifactEntry.path, ArtifactEntry.sha256, ArtifactEntry.digest,
                                      ArtifactEntry.size, ArtifactEntry.ref)
@@ -481,7 +533,10 @@ def commit(session: Session, viewer: Viewer, artifact_id: object) -> Version:
     twin = session.scalar(select(Artifact).where(Artifact.collection_id == sequence.id, Artifact.digest == digest,
                                                  Artifact.state == COMMITTED, Artifact.id != artifact.id).limit(1))
     if twin is not None:
+        old_id = artifact.id
         session.delete(artifact)
+        session.flush()
+        session.add(ArtifactRedirect(old_id=old_id, artifact_id=twin.id))
         twin.tags = list(dict.fromkeys([*twin.tags, *tags]))
         twin.updated_at = now
         session.flush()
@@ -747,7 +802,7 @@ def unlink(session: Session, viewer: Viewer, artifact_id: object, collection_id:
         raise UserError(f"collection {portfolio.name!r} is a sequence: versions leave it by being deleted, "
                         "not unlinked")
     collections.lock(session, [portfolio.id])  # a link meanwhile may move "latest"
-    artifact_key = row_id(artifact_id, "artifact")
+    artifact_key = row_id(artifact_id, "artifact") if artifact is None else artifact.id
     membership = session.scalar(select(ArtifactMembership).where(ArtifactMembership.collection_id == portfolio.id,
                                                                  ArtifactMembership.artifact_id == artifact_key))
     if membership is None:

@@ -106,13 +106,15 @@ def _manifest(info: Info, artifact_id: object, name: str | None, include_upload:
     name = name or manifests.NAME
     url = uploads.manifest_url(of_session(ctx.session.info), artifact, ctx.viewer.user_id, name,
                                base_url=ctx.base_url)
-    return ArtifactManifest(id=strawberry.ID(str(artifact.id)), type=ArtifactManifestType.FULL,
+    kind = ArtifactManifestType.INCREMENTAL if artifact.manifest_incremental else ArtifactManifestType.FULL
+    return ArtifactManifest(id=strawberry.ID(str(artifact.id)), type=kind,
                             file=_slot(info, artifact, name, url))
 
 
 @strawberry.input
 class CreateArtifactManifestInput:
-    """W&B's input: the entity, project and run are the version's already; a manifest is always FULL here."""
+    """W&B's input: the entity, project and run are the version's already. A manifest is FULL (it lists every
+    entry) or INCREMENTAL (the base version's entries stay where it lists none); PATCH is read as FULL."""
 
     artifact_id: strawberry.ID = strawberry.field(name="artifactID")
     name: str
@@ -194,13 +196,20 @@ class ArtifactUploadMutations:
     @strawberry.mutation
     def create_artifact_manifest(self, info: Info,
                                  input: CreateArtifactManifestInput) -> ArtifactManifestPayload | None:
-        i = given(input)
+        i, ctx = given(input), info.context
+        versions.set_manifest_base(ctx.session, ctx.viewer, i.artifact_id, i.base_artifact_id,
+                                   incremental=i.type == ArtifactManifestType.INCREMENTAL)
         return ArtifactManifestPayload(artifact_manifest=_manifest(info, i.artifact_id, i.name))
 
     @strawberry.mutation
     def update_artifact_manifest(self, info: Info,
                                  input: UpdateArtifactManifestInput) -> ArtifactManifestPayload | None:
-        return ArtifactManifestPayload(artifact_manifest=_manifest(info, input.artifact_manifest_id, None))
+        i, ctx = given(input), info.context
+        if i.base_artifact_id is not None:
+            artifact = versions.pending_writable(ctx.session, ctx.viewer, i.artifact_manifest_id)
+            versions.set_manifest_base(ctx.session, ctx.viewer, i.artifact_manifest_id, i.base_artifact_id,
+                                       incremental=artifact.manifest_incremental)
+        return ArtifactManifestPayload(artifact_manifest=_manifest(info, i.artifact_manifest_id, None))
 
     @strawberry.mutation
     def create_artifact_files(self, info: Info, input: CreateArtifactFilesInput) -> CreateArtifactFilesPayload | None:
