@@ -325,6 +325,23 @@ def test_file_stream_resends_store_each_row_once(server: Server) -> None:
     assert [json.loads(row) for row in run["events"]] == [json.loads(row) for row in events]
 
 
+def test_file_stream_keeps_rows_no_database_could_store_as_sent(server: Server) -> None:
+    """W&B's clients take a refused request as the end of the stream: a row with a lone surrogate (or NUL) is
+    stored with U+FFFD in its place, and a row nested deeper than the parser goes with that value as its JSON
+    text; the rows around them are stored as usual."""
+    server.graphql("mutation { upsertBucket(input: {modelName: \"streamed\", name: \"odd\"}) { inserted } }")
+    deep = "[" * 5000 + "]" * 5000
+    rows = ['{"_step": 0, "a": 1}', '{"_step": 1, "\\ud800": 1, "s": "x\\udfffy"}', '{"_step": 2, "k\\u0000": 2}',
+            '{"_step": 3, "deep": ' + deep + ', "a": 3}', '{"_step": 4, "a": 4}']
+    answer = _stream(server, server.key, "admin", "odd", {"files": _lines("wandb-history.jsonl", 0, rows)})
+    assert answer.status_code == 200, answer.text
+    run = server.run("odd", project="streamed")
+    assert run is not None and run["historyLineCount"] == 5
+    assert [json.loads(row) for row in run["history"]] == [
+        {"_step": 0, "a": 1}, {"_step": 1, "\ufffd": 1, "s": "x\ufffdy"}, {"_step": 2, "k\ufffd": 2},
+        {"_step": 3, "deep": deep, "a": 3}, {"_step": 4, "a": 4}]
+
+
 @pytest.mark.parametrize("body, words", [
     ({"files": {"wandb-history.jsonl": {"offset": 0, "content": ["{\"_step\": 0"]}}}, "line 0 is not a JSON object"),
     ({"files": {"wandb-history.jsonl": {"offset": -1, "content": []}}}, "offset"),
