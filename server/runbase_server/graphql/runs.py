@@ -467,9 +467,30 @@ class UpsertBucketInput:
 
 
 @strawberry.type
+class ServerMessage:
+    utf_text: str
+    plain_text: str
+    html_text: str
+    message_type: str
+    message_level: str
+
+
+@strawberry.type
+class ServerSettings:
+    """W&B's notices to a run's client. wandb 0.22 looks this type up before every upsertBucket and, where it is
+    missing, fails: its `wandb sync` then uploads nothing yet says it succeeded."""
+
+    server_messages: list[ServerMessage]
+
+
+@strawberry.type
 class UpsertBucketPayload:
     bucket: Run
     inserted: bool
+
+    @strawberry.field
+    def server_settings(self) -> ServerSettings:
+        return ServerSettings(server_messages=[])
 
 
 @strawberry.input

@@ -16,7 +16,8 @@ request again after a dropped connection stores every row once:
 
 A run its client ended that streams again was resumed (W&B's clients send no state then): it is running again.
 
-W&B's "uploaded" (files uploaded meanwhile) and "dropped" (lines the client gave up on) need nothing here."""
+W&B's "uploaded" (files uploaded meanwhile), "dropped" (lines the client gave up on) and "failed" (always false,
+sent with "uploaded" by the Python uploader that wandb 0.22's `wandb sync` uses) need nothing here."""
 
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ SUMMARY = "wandb-summary.json"
 EVENTS = "wandb-events.jsonl"
 CONSOLE = "output.log"
 FILES = (HISTORY, SUMMARY, EVENTS, CONSOLE)
-IGNORED = ("uploaded", "dropped")
+IGNORED = ("uploaded", "dropped", "failed")
 PREFIX = re.compile(r"(?:ERROR )?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z? ")  # W&B's, on each console line
 # What W&B's server answers (no exit code asked of the client, no rate limits), with "stopped": true once the
 # run was asked to stop (stopRun): W&B's clients since 0.23.1 learn it so, older ones poll Run.stopped.
