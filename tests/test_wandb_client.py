@@ -502,3 +502,14 @@ def test_upsert_bucket_takes_w_and_bs_fields(server: Server) -> None:
     hidden = server.graphql(UPSERT, {"i": {"id": bucket["id"], "notes": "mine now"}}, key=outsider)
     assert hidden["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     assert server.run(bucket["name"], project="uncategorized")["notes"] == "older notes"  # type: ignore[index]
+
+
+def test_upsert_model_takes_w_and_bs_null_fields_and_refuses_values_it_cannot_keep(server: Server) -> None:
+    """wandb.Api().create_project() sends id, framework and views (null), and reads the project as model too."""
+    made = "mutation($i: UpsertModelInput!) { upsertModel(input: $i) { model { name views } project { name } } }"
+    name = f"wb-{uuid.uuid4().hex[:8]}"
+    answer = server.graphql(made, {"i": {"name": name, "id": None, "framework": None, "views": None, "repo": None}})
+    assert answer["data"]["upsertModel"] == {"model": {"name": name, "views": None}, "project": {"name": name}}
+    refused = server.graphql(made, {"i": {"name": name, "views": '{"a": 1}', "framework": "torch"}})
+    assert "does not take framework, views" in refused["errors"][0]["message"]
+    assert "needs the project's name" in server.graphql(made, {"i": {"name": None}})["errors"][0]["message"]

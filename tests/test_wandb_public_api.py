@@ -124,6 +124,8 @@ try:
     wandb.Api(api_key=OTHER_KEY).run(f"{entity}/pub/wb")
 except Exception as exc:
     out["other_user"] = f"{type(exc).__name__}: {exc}"
+api.create_project(f"made-{RELEASE}", entity)
+out["created"] = api.project(f"made-{RELEASE}", entity).name
 with open("out.json", "w") as written:
     json.dump(out, written, default=dict)  # the summary's nested values are its own dict type
 """
@@ -172,6 +174,8 @@ out = {"collections": sorted(c.name for c in api.artifact_type("dataset", f"{ent
        "versions": [a.name for a in api.artifacts("dataset", f"{entity}/pub/scratch")],
        "used": [a.name for a in api.run(f"{entity}/pub/wb-use").used_artifacts()],
        "logged": [a.name for a in api.run(f"{entity}/pub/wb").logged_artifacts()]}
+api.create_project(f"made-{RELEASE}", entity)
+out["created"] = api.project(f"made-{RELEASE}", entity).name
 team = api.team(TEAM)
 out["team"] = {"name": team.name, "is_team": team.is_team, "storage_bytes": team.storage_bytes,
                "members": sorted((m.username, m.admin, m.pending) for m in team.members)}
@@ -221,6 +225,7 @@ def read(server: Server, backend: str, tmp_path_factory: pytest.TempPathFactory)
     with LoggingProxy(server) as proxy:
         env = {**wandb_environment(proxy, home), "WANDB_API_KEY": key}
         run_wandb(f"import wandb\nRUN = 'wb'\nOTHER_KEY = {other!r}\nADMIN_KEY = {server.key!r}\nTEAM = {team!r}\n"
+                  f"RELEASE = 'current'\n"
                   f"{constants}{LOG}"
                   f"{EXTRA}{READ}{CHANGE}", env, cwd=home)
         recorded = proxy.record(f"wandb-{VERSION}-public-api-{backend}")
@@ -228,8 +233,8 @@ def read(server: Server, backend: str, tmp_path_factory: pytest.TempPathFactory)
     if backend == "sqlite":
         need_wandb(OLDER)
         with LoggingProxy(server) as older_proxy:
-            run_wandb(f"TEAM = {team!r}\n{OLDER_READ}", {**wandb_environment(older_proxy, home), "WANDB_API_KEY": key},
-                      cwd=home, release=OLDER)
+            run_wandb(f"TEAM = {team!r}\nRELEASE = 'older'\n{OLDER_READ}",
+                      {**wandb_environment(older_proxy, home), "WANDB_API_KEY": key}, cwd=home, release=OLDER)
             older_recorded = older_proxy.record(f"wandb-{OLDER.version}-public-api-{backend}", OLDER)
         older = json.loads((home / "older.json").read_text())
     yield Read(server, user, key, json.loads((home / "out.json").read_text()), recorded, proxy,
@@ -486,10 +491,17 @@ def test_a_team_reads_back_through_w_and_bs_api(read: Read) -> None:
     assert own["entityType"] == "user" and int(own["storageBytes"]) >= 2 * len(NOTES)  # run files and versions
 
 
+def test_a_project_made_through_w_and_bs_api(read: Read) -> None:
+    """Api().create_project(), from both releases (the older one sends W&B's id, framework and views too)."""
+    assert read.read["created"] == "made-current"
+    if read.older is not None:
+        assert read.older["created"] == "made-older"
+
+
 def test_the_older_client_lists_collections_versions_and_files(read: Read) -> None:
     if read.older is None:
         pytest.skip(f"wandb {OLDER.version} runs on SQLite only")
-    assert {key: value for key, value in read.older.items() if key != "team"} == {
+    assert {key: value for key, value in read.older.items() if key not in ("team", "created")} == {
         "collections": ["rb-ds", "scratch", "wb-ds"], "versions": ["scratch:v0"],
         "used": ["wb-ds:v0"], "logged": ["wb-ds:v0"],  # InputArtifactConnection for the first
         "files": ["more/notes.txt", "scratch.txt"], "named": ["scratch.txt"]}
