@@ -68,6 +68,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("run file download URL", "read"): MEMBERS, ("run file upload URL (File.url)", "create"): WRITERS,
     ("history (W&B's shapes)", "read"): MEMBERS, ("collection by id", "read"): MEMBERS,
     ("organization", "read"): MEMBERS,
+    ("entity storage", "read"): MEMBERS,  # Entity.storageBytes, counting the private project's files and versions
     ("console", "read"): MEMBERS,  # a run's console output, its tail and its pages
     # starting a direct upload to the object store (answered "none here" on this local-disk server, after the
     # key is checked); resuming and completing one is its starter's alone (test_direct_transfers.py)
@@ -543,6 +544,9 @@ CELLS: dict[tuple[str, str], Check] = {
     ("public project", "told writable"): _query(
         "query($t: String) { project(name: \"public\", entityName: $t) { readOnly } }",
         lambda d: d["project"] is not None and d["project"]["readOnly"] is False, _team),
+    ("entity storage", "read"): _query("query($t: String!) { entity(name: $t) { storageBytes } }",
+                                       lambda d: d["entity"] is not None and int(d["entity"]["storageBytes"]) > 0,
+                                       _team),
     ("membership", "read"): _query("query($t: String!) { entity(name: $t) { members { username } } }",
                                    lambda d: bool(d["entity"] and d["entity"]["members"]), _team),
     ("membership", "write"): _mutation(INVITE, lambda w, r: {"i": {"entityName": w.team, "username":

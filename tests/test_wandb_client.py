@@ -325,6 +325,23 @@ def test_file_stream_resends_store_each_row_once(server: Server) -> None:
     assert [json.loads(row) for row in run["events"]] == [json.loads(row) for row in events]
 
 
+def test_file_stream_keeps_rows_no_database_could_store_as_sent(server: Server) -> None:
+    """W&B's clients take a refused request as the end of the stream: a row with a lone surrogate (or NUL) is
+    stored with U+FFFD in its place, and a row nested deeper than the parser goes with that value as its JSON
+    text; the rows around them are stored as usual."""
+    server.graphql("mutation { upsertBucket(input: {modelName: \"streamed\", name: \"odd\"}) { inserted } }")
+    deep = "[" * 5000 + "]" * 5000
+    rows = ['{"_step": 0, "a": 1}', '{"_step": 1, "\\ud800": 1, "s": "x\\udfffy"}', '{"_step": 2, "k\\u0000": 2}',
+            '{"_step": 3, "deep": ' + deep + ', "a": 3}', '{"_step": 4, "a": 4}']
+    answer = _stream(server, server.key, "admin", "odd", {"files": _lines("wandb-history.jsonl", 0, rows)})
+    assert answer.status_code == 200, answer.text
+    run = server.run("odd", project="streamed")
+    assert run is not None and run["historyLineCount"] == 5
+    assert [json.loads(row) for row in run["history"]] == [
+        {"_step": 0, "a": 1}, {"_step": 1, "\ufffd": 1, "s": "x\ufffdy"}, {"_step": 2, "k\ufffd": 2},
+        {"_step": 3, "deep": deep, "a": 3}, {"_step": 4, "a": 4}]
+
+
 @pytest.mark.parametrize("body, words", [
     ({"files": {"wandb-history.jsonl": {"offset": 0, "content": ["{\"_step\": 0"]}}}, "line 0 is not a JSON object"),
     ({"files": {"wandb-history.jsonl": {"offset": -1, "content": []}}}, "offset"),
@@ -485,3 +502,14 @@ def test_upsert_bucket_takes_w_and_bs_fields(server: Server) -> None:
     hidden = server.graphql(UPSERT, {"i": {"id": bucket["id"], "notes": "mine now"}}, key=outsider)
     assert hidden["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     assert server.run(bucket["name"], project="uncategorized")["notes"] == "older notes"  # type: ignore[index]
+
+
+def test_upsert_model_takes_w_and_bs_null_fields_and_refuses_values_it_cannot_keep(server: Server) -> None:
+    """wandb.Api().create_project() sends id, framework and views (null), and reads the project as model too."""
+    made = "mutation($i: UpsertModelInput!) { upsertModel(input: $i) { model { name views } project { name } } }"
+    name = f"wb-{uuid.uuid4().hex[:8]}"
+    answer = server.graphql(made, {"i": {"name": name, "id": None, "framework": None, "views": None, "repo": None}})
+    assert answer["data"]["upsertModel"] == {"model": {"name": name, "views": None}, "project": {"name": name}}
+    refused = server.graphql(made, {"i": {"name": name, "views": '{"a": 1}', "framework": "torch"}})
+    assert "does not take framework, views" in refused["errors"][0]["message"]
+    assert "needs the project's name" in server.graphql(made, {"i": {"name": None}})["errors"][0]["message"]

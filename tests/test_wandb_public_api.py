@@ -107,6 +107,9 @@ for name in ("wb", "rb"):
         "collection": {"aliases": sorted(collection.aliases), "tags": collection.tags,
                        "versions": [a.version for a in collection.artifacts()]},
     }
+team = api.team(TEAM)
+out["team"] = {"name": team.name, "is_team": team.is_team, "storage_bytes": team.storage_bytes,
+               "members": sorted((m.username, m.admin, m.pending) for m in team.members)}
 out["wide"] = [sorted(r.id for r in api.runs(f"{entity}/pub", filters=f)) for f in WIDE_FILTERS]
 api.artifact(f"{entity}/pub/wb-ds:best").link("wandb-registry-dataset/picked")  # W&B's short path
 out["projects"] = sorted(p.name for p in api.projects(entity))
@@ -121,6 +124,8 @@ try:
     wandb.Api(api_key=OTHER_KEY).run(f"{entity}/pub/wb")
 except Exception as exc:
     out["other_user"] = f"{type(exc).__name__}: {exc}"
+api.create_project(f"made-{RELEASE}", entity)
+out["created"] = api.project(f"made-{RELEASE}", entity).name
 with open("out.json", "w") as written:
     json.dump(out, written, default=dict)  # the summary's nested values are its own dict type
 """
@@ -169,6 +174,11 @@ out = {"collections": sorted(c.name for c in api.artifact_type("dataset", f"{ent
        "versions": [a.name for a in api.artifacts("dataset", f"{entity}/pub/scratch")],
        "used": [a.name for a in api.run(f"{entity}/pub/wb-use").used_artifacts()],
        "logged": [a.name for a in api.run(f"{entity}/pub/wb").logged_artifacts()]}
+api.create_project(f"made-{RELEASE}", entity)
+out["created"] = api.project(f"made-{RELEASE}", entity).name
+team = api.team(TEAM)
+out["team"] = {"name": team.name, "is_team": team.is_team, "storage_bytes": team.storage_bytes,
+               "members": sorted((m.username, m.admin, m.pending) for m in team.members)}
 version = api.artifact(f"{entity}/pub/scratch:gold")
 out["files"] = sorted(f.name for f in version.files())
 out["named"] = [f.name for f in version.files(names=["scratch.txt"])]
@@ -203,6 +213,10 @@ class Read:
 def read(server: Server, backend: str, tmp_path_factory: pytest.TempPathFactory) -> Any:
     user, key, home = new_user(server, tmp_path_factory, "pa")
     other = server.create_user(f"{user}-other")
+    team = f"{user}-team"  # W&B's Api().team(), read by both releases
+    made = server.graphql("mutation($t: String!, $u: String) { createTeam(input: {teamName: $t, adminUserName: $u}) "
+                          "{ entity { name } } }", {"t": team, "u": user})
+    assert "errors" not in made, made
     constants = (f"import math\nfrom typing import Any\nROWS = {ROWS}\nNOTES = {NOTES!r}\nKEYS = {KEYS!r}\n"
                  f"WIDE_FILTERS = {WIDE_FILTERS!r}\n"
                  f"{inspect.getsource(_row)}")
@@ -210,15 +224,17 @@ def read(server: Server, backend: str, tmp_path_factory: pytest.TempPathFactory)
                {**sdk_environment(server, home / "rb"), "RUNBASE_API_KEY": key}, cwd=home)
     with LoggingProxy(server) as proxy:
         env = {**wandb_environment(proxy, home), "WANDB_API_KEY": key}
-        run_wandb(f"import wandb\nRUN = 'wb'\nOTHER_KEY = {other!r}\nADMIN_KEY = {server.key!r}\n{constants}{LOG}"
+        run_wandb(f"import wandb\nRUN = 'wb'\nOTHER_KEY = {other!r}\nADMIN_KEY = {server.key!r}\nTEAM = {team!r}\n"
+                  f"RELEASE = 'current'\n"
+                  f"{constants}{LOG}"
                   f"{EXTRA}{READ}{CHANGE}", env, cwd=home)
         recorded = proxy.record(f"wandb-{VERSION}-public-api-{backend}")
     older = older_recorded = None
     if backend == "sqlite":
         need_wandb(OLDER)
         with LoggingProxy(server) as older_proxy:
-            run_wandb(OLDER_READ, {**wandb_environment(older_proxy, home), "WANDB_API_KEY": key}, cwd=home,
-                      release=OLDER)
+            run_wandb(f"TEAM = {team!r}\nRELEASE = 'older'\n{OLDER_READ}",
+                      {**wandb_environment(older_proxy, home), "WANDB_API_KEY": key}, cwd=home, release=OLDER)
             older_recorded = older_proxy.record(f"wandb-{OLDER.version}-public-api-{backend}", OLDER)
         older = json.loads((home / "older.json").read_text())
     yield Read(server, user, key, json.loads((home / "out.json").read_text()), recorded, proxy,
@@ -462,12 +478,33 @@ def test_users_are_found_by_an_instance_admin_only(read: Read) -> None:
         read.api().users(read.user)
 
 
+def test_a_team_reads_back_through_w_and_bs_api(read: Read) -> None:
+    """Api().team(): the fields W&B's clients read of an entity and its members (runbase's answers for what it
+    lacks: no pictures, no pending invitations), from both releases."""
+    expected = {"name": f"{read.user}-team", "is_team": True, "storage_bytes": 0,
+                "members": [[read.user, True, False]]}
+    assert read.read["team"] == expected
+    if read.older is not None:
+        assert read.older["team"] == expected
+    own = read.server.graphql("query($e: String!) { entity(name: $e) { storageBytes entityType } }", {"e": read.user},
+                              key=read.key)["data"]["entity"]
+    assert own["entityType"] == "user" and int(own["storageBytes"]) >= 2 * len(NOTES)  # run files and versions
+
+
+def test_a_project_made_through_w_and_bs_api(read: Read) -> None:
+    """Api().create_project(), from both releases (the older one sends W&B's id, framework and views too)."""
+    assert read.read["created"] == "made-current"
+    if read.older is not None:
+        assert read.older["created"] == "made-older"
+
+
 def test_the_older_client_lists_collections_versions_and_files(read: Read) -> None:
     if read.older is None:
         pytest.skip(f"wandb {OLDER.version} runs on SQLite only")
-    assert read.older == {"collections": ["rb-ds", "scratch", "wb-ds"], "versions": ["scratch:v0"],
-                          "used": ["wb-ds:v0"], "logged": ["wb-ds:v0"],  # InputArtifactConnection for the first
-                          "files": ["more/notes.txt", "scratch.txt"], "named": ["scratch.txt"]}
+    assert {key: value for key, value in read.older.items() if key not in ("team", "created")} == {
+        "collections": ["rb-ds", "scratch", "wb-ds"], "versions": ["scratch:v0"],
+        "used": ["wb-ds:v0"], "logged": ["wb-ds:v0"],  # InputArtifactConnection for the first
+        "files": ["more/notes.txt", "scratch.txt"], "named": ["scratch.txt"]}
     assert read.older_recorded is not None and read.older_recorded["not_answered"] == [], read.older_recorded
     server_info = read.server.graphql("{ serverInfo { cliVersionInfo latestLocalVersionInfo { outOfDate } } }",
                                       key=read.key)["data"]["serverInfo"]

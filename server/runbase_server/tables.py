@@ -130,6 +130,7 @@ class Base(DeclarativeBase):
 
 class User(Base):
     __tablename__ = "users"
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
@@ -143,6 +144,7 @@ class User(Base):
 
 class ApiKey(Base):
     __tablename__ = "api_keys"
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -158,6 +160,7 @@ class WebSession(Base):
     """A browser's sign-in (web/sessions.py): made from an API key, it ends with that key or its user."""
 
     __tablename__ = "web_sessions"
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -171,6 +174,7 @@ class WebSession(Base):
 
 class Entity(Base):
     __tablename__ = "entities"
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
@@ -188,7 +192,7 @@ class Membership(Base):
 
 class Project(Base):
     __tablename__ = "projects"
-    __table_args__ = (UniqueConstraint("entity_id", "name"),)
+    __table_args__ = (UniqueConstraint("entity_id", "name"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     entity_id: Mapped[int] = mapped_column(ForeignKey("entities.id", ondelete="CASCADE"))
@@ -209,6 +213,7 @@ class Run(Base):
     __table_args__ = (
         UniqueConstraint("project_id", "name"),
         Index("ix_runs_state_heartbeat", "state", "heartbeat_at"),
+        {"sqlite_autoincrement": True},  # ids never come back (migration 0021)
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -254,7 +259,7 @@ class Sweep(Base):
     (a grid's size or the run cap; none for an open-ended random search)."""
 
     __tablename__ = "sweeps"
-    __table_args__ = (UniqueConstraint("project_id", "name"),)
+    __table_args__ = (UniqueConstraint("project_id", "name"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
@@ -278,6 +283,7 @@ class SweepAgent(Base):
     """An agent working on a sweep: W&B's createAgent makes it, agentHeartbeat hands it runs."""
 
     __tablename__ = "sweep_agents"
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     sweep_id: Mapped[int] = mapped_column(ForeignKey("sweeps.id", ondelete="CASCADE"), index=True)
@@ -297,7 +303,7 @@ class SweepSuggestion(Base):
 
     __tablename__ = "sweep_suggestions"
     __table_args__ = (UniqueConstraint("sweep_id", "run_name"), Index("ix_sweep_suggestions_state", "sweep_id",
-                                                                     "state"))
+                                                                     "state"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     sweep_id: Mapped[int] = mapped_column(ForeignKey("sweeps.id", ondelete="CASCADE"))
@@ -578,7 +584,7 @@ class RunFile(Base):
     """A file saved to a run: its path in the run and the blob holding its contents."""
 
     __tablename__ = "run_files"
-    __table_args__ = (UniqueConstraint("run_id", "name"),)
+    __table_args__ = (UniqueConstraint("run_id", "name"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
@@ -597,7 +603,7 @@ class ArtifactType(Base):
     """A kind of artifact in a project ("dataset", "model"); types are created by logging."""
 
     __tablename__ = "artifact_types"
-    __table_args__ = (UniqueConstraint("project_id", "name"),)
+    __table_args__ = (UniqueConstraint("project_id", "name"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
@@ -677,6 +683,7 @@ class ArtifactMembership(Base):
     __table_args__ = (
         UniqueConstraint("collection_id", "artifact_id"),
         UniqueConstraint("collection_id", "version_index"),
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -156,11 +156,17 @@ class RewindRunInput(BaseModel):
 
 
 class UpsertModelInput(BaseModel):
-    name: str
+    name: Optional[str] = None
+    "Required (W&B's clients declare it nullable)."
     entity_name: Optional[str] = Field(alias="entityName", default=None)
     description: Optional[str] = None
     access: Optional[str] = None
     "PRIVATE or READ."
+    id: Optional[str] = None
+    "W&B's project id, framework, saved views and repository: runbase keeps none, so only null is taken."
+    framework: Optional[str] = None
+    views: Optional[str] = None
+    repo: Optional[str] = None
 
 
 class CreateUserInput(BaseModel):

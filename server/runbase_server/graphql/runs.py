@@ -59,6 +59,11 @@ class Project(ProjectArtifacts, ProjectSweeps):
         return False
 
     @strawberry.field
+    def views(self) -> JSONString | None:
+        """W&B's saved views of the project: runbase keeps none."""
+        return None
+
+    @strawberry.field
     def run(self, info: Info, name: str) -> Run | None:
         row = runs.find(info.context.session, info.context.viewer, self.entity_name, self.name, name=name)
         return None if row is None else Run.of(row)
@@ -467,9 +472,30 @@ class UpsertBucketInput:
 
 
 @strawberry.type
+class ServerMessage:
+    utf_text: str
+    plain_text: str
+    html_text: str
+    message_type: str
+    message_level: str
+
+
+@strawberry.type
+class ServerSettings:
+    """W&B's notices to a run's client. wandb 0.22 looks this type up before every upsertBucket and, where it is
+    missing, fails: its `wandb sync` then uploads nothing yet says it succeeded."""
+
+    server_messages: list[ServerMessage]
+
+
+@strawberry.type
 class UpsertBucketPayload:
     bucket: Run
     inserted: bool
+
+    @strawberry.field
+    def server_settings(self) -> ServerSettings:
+        return ServerSettings(server_messages=[])
 
 
 @strawberry.input
@@ -564,16 +590,25 @@ class RewindRunPayload:
 
 @strawberry.input
 class UpsertModelInput:
-    name: str
+    name: str | None = strawberry.UNSET
     entity_name: str | None = strawberry.UNSET
     description: str | None = strawberry.UNSET
     access: str | None = strawberry.UNSET
+    id: str | None = strawberry.UNSET
+    framework: str | None = strawberry.UNSET
+    views: JSONString | None = strawberry.UNSET
+    repo: str | None = strawberry.UNSET
 
 
 @strawberry.type
 class UpsertModelPayload:
     project: Project
     inserted: bool
+
+    @strawberry.field
+    def model(self) -> Project:
+        """W&B's name of project."""
+        return self.project
 
 
 @strawberry.type
@@ -673,6 +708,12 @@ class RunMutations:
     @strawberry.mutation
     def upsert_model(self, info: Info, input: UpsertModelInput) -> UpsertModelPayload | None:
         input = given(input)
+        if input.name is None:
+            raise UserError("upsertModel needs the project's name")
+        unkept = [field for field, value in (("id", input.id), ("framework", input.framework),
+                                             ("views", input.views), ("repo", input.repo)) if value is not None]
+        if unkept:  # W&B's clients send them null; runbase keeps no such thing, and names projects by name
+            raise UserError(f"upsertModel does not take {', '.join(unkept)}: name the project by name and entity")
         ctx = info.context
         row, inserted = projects.upsert(ctx.session, ctx.viewer, input.entity_name or ctx.viewer.username,
                                         input.name, description=input.description, access_level=input.access)

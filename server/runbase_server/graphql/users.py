@@ -13,7 +13,7 @@ from ..tables import ApiKey as ApiKeyRow
 from ..tables import Entity as EntityRow
 from ..tables import User as UserRow
 from .automations import Integration, entity_integrations
-from .base import DateTime, Info, JSONString, PageInfo, given
+from .base import DateTime, Info, Int64, JSONString, PageInfo, given
 
 if TYPE_CHECKING:
     from .runs import Project
@@ -119,6 +119,36 @@ class Member:
         return cls(id=strawberry.ID(str(user.id)), username=user.username,
                    email=user.email if access.sees_account(viewer, user.id) else None, role=role)
 
+    @strawberry.field
+    def admin(self) -> bool:
+        """W&B's: whether the member administers the team."""
+        return self.role == "admin"
+
+    @strawberry.field
+    def pending(self) -> bool:
+        """W&B's unanswered invitation: runbase adds members at once, so never."""
+        return False
+
+    @strawberry.field
+    def name(self) -> str:
+        """W&B's display name: runbase's users have their username only."""
+        return self.username
+
+    @strawberry.field
+    def photo_url(self) -> str | None:
+        """runbase keeps no pictures of users."""
+        return None
+
+    @strawberry.field
+    def account_type(self) -> str:
+        """W&B's kind of account: every runbase account is a person's (USER)."""
+        return "USER"
+
+    @strawberry.field
+    def api_key(self) -> str | None:
+        """W&B's service accounts' key: keys are shown once, when made, never here."""
+        return None
+
 
 @strawberry.type
 class Entity:
@@ -155,6 +185,49 @@ class Entity:
     @strawberry.field
     def organization(self) -> Organization | None:
         return Organization.of(self.row)
+
+    @strawberry.field
+    def available(self) -> bool:
+        """W&B's: whether the name is free to take; an entity's is taken."""
+        return False
+
+    @strawberry.field
+    def photo_url(self) -> str | None:
+        """runbase keeps no pictures of entities."""
+        return None
+
+    @strawberry.field
+    def read_only_admin(self) -> bool:
+        """W&B's read-only administrators: runbase has no such role."""
+        return False
+
+    @strawberry.field
+    def entity_type(self) -> str:
+        return "team" if self.row.is_team else "user"
+
+    @strawberry.field
+    def private_only(self) -> bool:
+        """Whether its projects must stay private: runbase lets any be made public."""
+        return False
+
+    @strawberry.field
+    def storage_bytes(self, info: Info) -> Int64:
+        return Int64(entities.storage_bytes(info.context.session, info.context.viewer, self.row))
+
+    @strawberry.field
+    def code_saving_enabled(self) -> bool:
+        """runbase stores the code W&B's clients send (their own setting decides whether they do)."""
+        return True
+
+    @strawberry.field
+    def default_access(self) -> str:
+        """The access of the projects made in it: private."""
+        return "PRIVATE"
+
+    @strawberry.field
+    def is_paid(self) -> bool:
+        """A self-hosted server has no plans to pay for."""
+        return False
 
     @strawberry.field
     def user(self, info: Info) -> User | None:

@@ -16,7 +16,8 @@ request again after a dropped connection stores every row once:
 
 A run its client ended that streams again was resumed (W&B's clients send no state then): it is running again.
 
-W&B's "uploaded" (files uploaded meanwhile) and "dropped" (lines the client gave up on) need nothing here."""
+W&B's "uploaded" (files uploaded meanwhile), "dropped" (lines the client gave up on) and "failed" (always false,
+sent with "uploaded" by the Python uploader that wandb 0.22's `wandb sync` uses) need nothing here."""
 
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ SUMMARY = "wandb-summary.json"
 EVENTS = "wandb-events.jsonl"
 CONSOLE = "output.log"
 FILES = (HISTORY, SUMMARY, EVENTS, CONSOLE)
-IGNORED = ("uploaded", "dropped")
+IGNORED = ("uploaded", "dropped", "failed")
 PREFIX = re.compile(r"(?:ERROR )?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z? ")  # W&B's, on each console line
 # What W&B's server answers (no exit code asked of the client, no rate limits), with "stopped": true once the
 # run was asked to stop (stopRun): W&B's clients since 0.23.1 learn it so, older ones poll Run.stopped.
@@ -71,30 +72,105 @@ def _objects(name: str, offset: int, lines: list[str]) -> history.Parsed:
     for index, line in enumerate(lines):
         try:
             row = documents.loads(line)
-        except (TypeError, ValueError, RecursionError):
+        except RecursionError:
+            row = _shallow(line)
+            if isinstance(row, dict):
+                log.warning("%s line %d nests deeper than the JSON parser goes: its deepest values are stored as "
+                            "their JSON text", name, offset + index)
+                line = documents.dump(row)
+        except (TypeError, ValueError):
             row = None
         if not isinstance(row, dict):
             raise UserError(f"{name} line {offset + index} is not a JSON object")
-        cleaned = _without_nul(line, keys_only=True)
+        cleaned = _storable(line, keys_only=True)
         kept.append(cleaned)
         rows.append(row if cleaned is line else documents.loads(cleaned))
     return history.Parsed("[" + ",".join(kept) + "]", rows)
 
 
-def _without_nul(line: str, *, keys_only: bool) -> str:
-    """The JSON line with each NUL character that no database could store made U+FFFD: in keys (a row is
-    stored by them), and with `keys_only` false in strings too (the summary is stored as a document, which
-    PostgreSQL's JSONB keeps without NUL). W&B's clients take a refused request as the end of the stream, so
-    refusing one NUL in a logged string would lose the rest of the run."""
-    if "\\u0000" not in line:
+_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+def _skip(line: str, at: int) -> int:
+    """Past the JSON whitespace at `at`."""
+    found = _SPACE.match(line, at)
+    return at if found is None else found.end()
+
+
+def _shallow(line: str) -> dict[str, Any] | None:
+    """A JSON object nested too deeply for the parser, with each of its values that is too deep kept as its JSON
+    text (a string): the row's step and its other values are stored. Refusing the request instead would end the
+    whole stream, as W&B's clients take a refused request; None where the line is not a JSON object."""
+    decoder = json.JSONDecoder()
+    row: dict[str, Any] = {}
+    at = _skip(line, 0)
+    if not line.startswith("{", at):
+        return None
+    at = _skip(line, at + 1)
+    try:
+        while line.startswith('"', at):
+            key, at = json.decoder.scanstring(line, at + 1)  # type: ignore[attr-defined]
+            at = _skip(line, at)
+            if not line.startswith(":", at):
+                return None
+            at = _skip(line, at + 1)
+            try:
+                row[key], end = decoder.raw_decode(line, at)
+            except RecursionError:
+                end = _value_end(line, at)
+                row[key] = line[at:end]
+            at = _skip(line, end)
+            if line.startswith("}", at):
+                return row if _skip(line, at + 1) == len(line) else None
+            if not line.startswith(",", at):
+                return None
+            at = _skip(line, at + 1)
+    except ValueError:
+        return None
+    return None
+
+
+def _value_end(line: str, start: int) -> int:
+    """Where the JSON array or object starting at `start` ends (ValueError where it does not)."""
+    depth, at = 0, start
+    while at < len(line):
+        char = line[at]
+        if char == '"':
+            at = json.decoder.scanstring(line, at + 1)[1]  # type: ignore[attr-defined]
+            continue
+        if char in "[{":
+            depth += 1
+        elif char in "]}":
+            depth -= 1
+            if depth == 0:
+                return at + 1
+        elif depth == 0:
+            break
+        at += 1
+    raise ValueError("not a JSON array or object")
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _storable(line: str, *, keys_only: bool) -> str:
+    """The JSON line as a database can store it: each NUL character and lone surrogate made U+FFFD in keys (a row
+    is stored by them); each lone surrogate in strings too (no database stores one), and with `keys_only` false
+    each NUL as well (the summary is stored as a document, which PostgreSQL's JSONB keeps without NUL). W&B's
+    clients take a refused request as the end of the stream, so refusing one such character (history.append
+    drops the row holding it) would lose the rest of the run."""
+    if "\\u0000" not in line and not documents.may_hold_surrogates(line):
         return line
+
+    def text(value: str, *, nul: bool) -> str:
+        return _SURROGATE.sub("\ufffd", value.replace("\x00", "\ufffd") if nul else value)
 
     def clean(value: Any) -> Any:
         if isinstance(value, dict):
-            return {key.replace("\x00", "\ufffd"): clean(item) for key, item in value.items()}
+            return {text(key, nul=True): clean(item) for key, item in value.items()}
         if isinstance(value, list):
             return [clean(item) for item in value]
-        return value.replace("\x00", "\ufffd") if isinstance(value, str) and not keys_only else value
+        return text(value, nul=not keys_only) if isinstance(value, str) else value
 
     return documents.dump(clean(json.loads(line)))
 
@@ -139,7 +215,7 @@ def ingest(session: Session, viewer: Viewer, entity: str, project: str, *, run_n
     output = _lines(files, CONSOLE)
     summary_text = None
     if summary is not None and summary[1]:
-        summary_text = _without_nul(summary[1][-1], keys_only=False)
+        summary_text = _storable(summary[1][-1], keys_only=False)
         documents.parse(summary_text, SUMMARY)  # named in the error as the client knows it
     stored = history.append(
         session, viewer, entity, project, run_name=run_name,
