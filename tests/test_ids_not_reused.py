@@ -1,6 +1,6 @@
 """Ids are never handed out twice. W&B's clients and the web app hold a run's (or key's) id, not its name: a stale
 handle (wandb.Api's Run, an open run page's Stop button) acting on an id that now names another row would stop or
-delete that row. SQLite reuses the largest rowid after a delete unless the table is AUTOINCREMENT (migration 0021);
+delete that row. SQLite reuses the largest rowid after a delete unless the table is AUTOINCREMENT (migration 0022);
 PostgreSQL's sequences never go back."""
 
 from __future__ import annotations
@@ -43,10 +43,10 @@ def test_a_deleted_keys_id_is_not_given_to_the_next_key(server: Server) -> None:
 
 
 def test_the_migration_keeps_sqlite_rows_and_stops_id_reuse(tmp_path: Path) -> None:
-    """A database made before 0021: its rows, the rows that cascade from them and the runs' triggers stay; the
+    """A database made before 0022: its rows, the rows that cascade from them and the runs' triggers stay; the
     largest id is not given again once deleted, nor any id below it."""
     engine = database.make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-    _migrate(engine, command.upgrade, "0020")
+    _migrate(engine, command.upgrade, "0021")
     with Session(engine) as session, session.begin():
         entity = Entity(name="e", is_team=True)
         session.add(entity)

@@ -10,8 +10,8 @@ the stored content as it is), plus its sqlite_sequence entry. A table rebuild wo
 table, which with foreign keys on (they cannot be turned off inside the migration's transaction) deletes the
 rows that reference it, and would drop its triggers and indexes.
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0022
+Revises: 0021
 """
 
 import re
@@ -19,8 +19,8 @@ import re
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0021'
-down_revision = '0020'
+revision = '0022'
+down_revision = '0021'
 branch_labels = None
 depends_on = None
 
