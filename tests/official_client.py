@@ -226,9 +226,12 @@ class LoggingProxy:
         operations = Counter(e.operation for e in self.exchanges if e.operation)
         routes = Counter(e.route for e in self.exchanges)
         # A bad key's 401 is an answer; anything else not answered is something the server lacks.
-        unanswered = sorted({e.operation or e.route for e in self.exchanges if not e.answered and e.status != 401})
+        missed = [e for e in self.exchanges if not e.answered and e.status != 401]
+        unanswered = sorted({e.operation or e.route for e in missed})
         recorded = {"client": f"wandb {release.version}", "graphql_operations": dict(sorted(operations.items())),
                     "routes": dict(sorted(routes.items())), "not_answered": unanswered,
+                    "not_answered_how": sorted({f"{e.operation or e.route}: {e.status} {e.answer[:300]!r}"
+                                                for e in missed}),
                     "refused_keys": sum(e.status == 401 for e in self.exchanges)}
         OUTPUTS.mkdir(exist_ok=True)
         (OUTPUTS / f"{name}.json").write_text(json.dumps(recorded, indent=2) + "\n")
