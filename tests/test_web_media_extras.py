@@ -173,8 +173,10 @@ def _panel(page: Any, key: str) -> Any:
     return page.locator(f'.media-panel[data-key="{key}"]')
 
 
-def _boxes(panel: Any) -> list[dict[str, Any]]:
-    panel.locator("svg.box-layer").wait_for()
+def _boxes(panel: Any, count: int) -> list[dict[str, Any]]:
+    """The drawn boxes, once there are `count`: the layer is drawn as soon as the image loads, the boxes when
+    their file has come."""
+    panel.locator(f'svg.box-layer[data-boxes="{count}"]').wait_for()
     return panel.locator("svg.box-layer rect").evaluate_all(
         "rs => rs.map(r => ({layer: r.dataset.layer, cls: r.dataset.class, label: r.dataset.label,"
         " corners: r.dataset.corners.split(',').map(Number)}))")
@@ -187,7 +189,7 @@ def _approx(corners: list[float]) -> list[float]:
 def test_boxes_are_drawn_where_logged_with_labels_as_text_and_toggle_by_class_and_layer(page: Any) -> None:
     panel = _panel(page, "labelled")
     assert panel.locator(".media-step").inner_text() == "step 1"
-    drawn = _boxes(panel)
+    drawn = _boxes(panel, 2)
     # step 1: the fractional box moved right by 0.1 of the width; the pixel box given by its middle and size
     assert [(b["layer"], b["cls"], _approx(b["corners"])) for b in drawn] == [
         ("pred", "1", [8.0, 6.0, 24.0, 18.0]), ("pred", "2", [25.0, 6.0, 35.0, 14.0])]
@@ -196,17 +198,17 @@ def test_boxes_are_drawn_where_logged_with_labels_as_text_and_toggle_by_class_an
     assert panel.locator(".overlay-layer[data-type=boxes] .overlay-class").all_inner_texts() == ["cat", HOSTILE]
 
     panel.locator('.overlay-layer[data-type=boxes] .overlay-class[data-class="2"] input').uncheck()
-    assert [b["cls"] for b in _boxes(panel)] == ["1"]
+    assert [b["cls"] for b in _boxes(panel, 1)] == ["1"]
     panel.locator(".step-slider").fill("0")  # hidden at every step
     page.wait_for_function("() => document.querySelector('.media-panel[data-key=\"labelled\"] .media-step')"
                            ".textContent === 'step 0'")
     page.wait_for_function("() => document.querySelector('.media-panel[data-key=\"labelled\"] svg.box-layer')")
-    assert [(b["cls"], _approx(b["corners"])) for b in _boxes(panel)] == [("1", [4.0, 6.0, 20.0, 18.0])]
+    assert [(b["cls"], _approx(b["corners"])) for b in _boxes(panel, 1)] == [("1", [4.0, 6.0, 20.0, 18.0])]
     panel.locator('.overlay-layer[data-type=boxes][data-layer="pred"] legend input').uncheck()
-    assert _boxes(panel) == []
+    assert _boxes(panel, 0) == []
     panel.locator('.overlay-layer[data-type=boxes][data-layer="pred"] legend input').check()
     panel.locator('.overlay-layer[data-type=boxes] .overlay-class[data-class="2"] input').check()
-    assert len(_boxes(panel)) == 2
+    assert len(_boxes(panel, 2)) == 2
     assert panel.locator(".media-item figcaption").inner_text() == HOSTILE
     shot(page, "media-extras-boxes")
 
