@@ -5,35 +5,33 @@
 # unless RUNBASE_REQUIRE_POSTGRES=1 (as in CI), where they must run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# The web app first: the editable install links the files present when it runs, the built pages included.
-./scripts/build_web.sh
-python3 -m venv .venv
-.venv/bin/python -m pip install -q --upgrade pip
-# Editable, in "strict" mode: the package is a tree of links put on sys.path like an installed one, so a
-# `./runbase/` run folder cannot shadow it (the default editable mode's import hook loses to it).
-.venv/bin/python -m pip install -q -e '.[dev]' --config-settings editable_mode=strict
-# PyTorch, for the run.watch() tests only: runbase never depends on it. Where pip has no local copy this
-# downloads a large build (hundreds of MB, several GB for a CUDA one); RUNBASE_TEST_TORCH=0 skips it, and
-# those tests then skip with a reason.
-if [ "${RUNBASE_TEST_TORCH:-1}" != "0" ]; then
-    .venv/bin/python -m pip install -q torch==2.13.0
-fi
-# The browser tests drive Debian's Chromium; install it where missing (this runs as root: no sudo). Where it
-# cannot be installed they skip with a message, unless RUNBASE_REQUIRE_POSTGRES=1 (CI), where they fail.
-if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1; then
-    apt-get install -y -q chromium >/dev/null \
-        || { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; } \
-        || echo "test.sh: could not install chromium: the browser tests skip (fail if RUNBASE_REQUIRE_POSTGRES=1)" >&2
-fi
+# The set-up runs as four jobs at once (the web build, the pip installs and the downloads mostly wait on
+# different things): .venv (after the web app: the editable install links the files present when it runs,
+# the built pages included), the S3 server's venv, and the official client's two venvs. Each job's output
+# goes to the terminal as it comes; the script stops if the main one failed.
+main_env() {
+    ./scripts/build_web.sh
+    # Editable, in "strict" mode: the package is a tree of links put on sys.path like an installed one, so a
+    # `./runbase/` run folder cannot shadow it (the default editable mode's import hook loses to it).
+    .venv/bin/python -m pip install -q -e '.[dev]' --config-settings editable_mode=strict
+    # PyTorch, for the run.watch() tests only: runbase never depends on it. Where pip has no local copy this
+    # downloads a large build (hundreds of MB, several GB for a CUDA one); RUNBASE_TEST_TORCH=0 skips it, and
+    # those tests then skip with a reason.
+    if [ "${RUNBASE_TEST_TORCH:-1}" != "0" ]; then
+        .venv/bin/python -m pip install -q torch==2.13.0
+    fi
+}
 # The S3-compatible server the object-store tests run against: MiniStack, an AWS emulator on PyPI that checks
 # payload checksums and presigned-URL signatures (MinIO, Garage and SeaweedFS are in none of the registries
 # reached here). It pins its own botocore and graphql-core, so it lives in a venv of its own, kept between runs.
 # Where it cannot be installed those tests skip with a message, unless RUNBASE_REQUIRE_POSTGRES=1 (CI).
 S3_SERVER_VERSION=1.5.33
-if [ "$(.venv-s3/bin/python -m pip show ministack 2>/dev/null | sed -n 's/^Version: //p')" != "$S3_SERVER_VERSION" ]; then
-    { python3 -m venv .venv-s3 && .venv-s3/bin/python -m pip install -q "ministack==$S3_SERVER_VERSION"; } \
-        || echo "test.sh: could not install ministack: the S3 tests skip (fail if RUNBASE_REQUIRE_POSTGRES=1)" >&2
-fi
+s3_server() {
+    if [ "$(.venv-s3/bin/python -m pip show ministack 2>/dev/null | sed -n 's/^Version: //p')" != "$S3_SERVER_VERSION" ]; then
+        { python3 -m venv .venv-s3 && .venv-s3/bin/python -m pip install -q "ministack==$S3_SERVER_VERSION"; } \
+            || echo "test.sh: could not install ministack: the S3 tests skip (fail if RUNBASE_REQUIRE_POSTGRES=1)" >&2
+    fi
+}
 # The official wandb client at its pinned releases, for its compatibility tests (tests/test_wandb_client*.py):
 # tests/wandb-client-requirements.txt (the release tested everywhere) in .venv-wandb, and
 # tests/wandb-client-older-requirements.txt (one about a year older) in .venv-wandb-older, each in a virtualenv of
@@ -51,8 +49,21 @@ official_client() {  # PIN VENV
         fi
     fi
 }
-official_client tests/wandb-client-requirements.txt .venv-wandb
-official_client tests/wandb-client-older-requirements.txt .venv-wandb-older
+python3 -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+main_env & main_job=$!
+s3_server & s3_job=$!
+official_client tests/wandb-client-requirements.txt .venv-wandb & client_job=$!
+official_client tests/wandb-client-older-requirements.txt .venv-wandb-older & older_client_job=$!
+# The browser tests drive Debian's Chromium; install it where missing (this runs as root: no sudo). Where it
+# cannot be installed they skip with a message, unless RUNBASE_REQUIRE_POSTGRES=1 (CI), where they fail.
+if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get install -y -q chromium >/dev/null \
+        || { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; } \
+        || echo "test.sh: could not install chromium: the browser tests skip (fail if RUNBASE_REQUIRE_POSTGRES=1)" >&2
+fi
+wait "$s3_job" "$client_job" "$older_client_job"
+wait "$main_job" || { echo "test.sh: building the web app or installing runbase into .venv failed" >&2; exit 1; }
 # The type checker first: its configuration (strict on new modules) is in pyproject.toml.
 .venv/bin/mypy
 # pytest exits 5 when no test ran; set -e turns that into a failure too. Three workers on two cores, one test

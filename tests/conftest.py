@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 import psutil
 import pytest
+import plain_http
 from receivers import FakeSlack
 from server_process import ServerProcess
 
@@ -137,7 +138,7 @@ class S3:
             if self.process.poll() is not None:
                 raise RuntimeError(f"the S3 server exited: {log.read_text()}")
             try:  # the emulator takes an unsigned request to make a bucket; real stores want a signed one
-                if httpx.put(f"{self.url}/{S3_BUCKET}", timeout=1).status_code == 200:
+                if plain_http.put(f"{self.url}/{S3_BUCKET}", timeout=1).status_code == 200:
                     return
             except httpx.HTTPError:
                 time.sleep(0.1)
@@ -248,7 +249,7 @@ class Server:
             # tests) would answer /healthz for it.
             if self._listening():
                 try:
-                    if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    if plain_http.get(f"{self.url}/healthz", timeout=1).status_code == 200:
                         self.started = True
                         return self
                 except httpx.HTTPError:
@@ -301,7 +302,7 @@ class Server:
         return {"RUNBASE_SECRET_KEY": key}
 
     def graphql(self, query: str, variables: dict[str, Any] | None = None, key: str | None = None) -> dict[str, Any]:
-        response = httpx.post(f"{self.url}/graphql", json={"query": query, "variables": variables or {}},
+        response = plain_http.post(f"{self.url}/graphql", json={"query": query, "variables": variables or {}},
                               headers={"Authorization": f"Bearer {key or self.key}"}, timeout=60)
         return response.json()
 
@@ -355,6 +356,16 @@ def start_together(servers: list[Server]) -> None:
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def backend(request: pytest.FixtureRequest) -> str:
     return request.param
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One Chromium for each pytest worker (browser.py), launched when a test first wants it: a launch costs
+    seconds of CPU, and each module still opens contexts of its own (their own cookies and storage)."""
+    from browser import chromium  # browser.py imports this module
+
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import httpx
+import plain_http
 
 ROOT = Path(__file__).resolve().parent.parent
 WEB_STATIC = Path("server/runbase_server/web/static")
@@ -26,7 +27,7 @@ def wait_healthy(url: str, process: subprocess.Popen[bytes] | subprocess.Popen[s
     while time.monotonic() < deadline:
         assert process is None or process.poll() is None, f"the server at {url} exited"
         try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+            if plain_http.get(f"{url}/healthz", timeout=1).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
@@ -109,7 +110,7 @@ class RunCommand:
             if self.process.poll() is not None or time.monotonic() > deadline:
                 raise AssertionError(f"the run command did not finish its demo:\n{self.output}")
             time.sleep(0.2)
-        httpx.get(f"{self.url}/healthz", timeout=5).raise_for_status()
+        plain_http.get(f"{self.url}/healthz", timeout=5).raise_for_status()
 
     @property
     def key(self) -> str:

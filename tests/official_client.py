@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
+import plain_http
 from conftest import REQUIRE_POSTGRES, ROOT, Server
 
 OUTPUTS = ROOT / "test-outputs"
@@ -147,7 +148,7 @@ class LoggingProxy:
         self.drop_once = drop_once
         self.exchanges: list[Exchange] = []
         self.lock = threading.Lock()
-        self.http = httpx.Client(timeout=120)
+        self.http = plain_http.Client(timeout=120)
         proxy = self
 
         class Handler(http.server.BaseHTTPRequestHandler):

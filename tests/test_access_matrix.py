@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
+import plain_http
 from conftest import Server
 
 ROLES = ("owner", "team_admin", "member", "viewer", "outsider", "anonymous")
@@ -141,14 +142,14 @@ class World:
     def graphql(self, role: str, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         key = self.keys[role]
         headers = {} if key is None else {"Authorization": f"Bearer {key}"}
-        response = httpx.post(f"{self.server.url}/graphql", json={"query": query, "variables": variables or {}},
+        response = plain_http.post(f"{self.server.url}/graphql", json={"query": query, "variables": variables or {}},
                               headers=headers, timeout=60)
         return response.json()
 
     def browser(self, role: str) -> tuple[httpx.Client, str]:
         """The role signed in through POST /api/session; the anonymous one holds a forged cookie."""
         if role not in self.browsers:
-            client = httpx.Client(base_url=self.server.url, timeout=60)
+            client = plain_http.Client(base_url=self.server.url, timeout=60)
             key = self.keys[role]
             if key is None:
                 client.cookies.set("runbase_session", "forged")
@@ -203,7 +204,7 @@ def world(server: Server) -> Iterator[World]:
         "rows": '[{"_step": 0, "x": 1}, {"_step": 1, "x": 2}, {"_step": 2, "x": 3}]'}})
     contents = f"run file {uuid.uuid4().hex}".encode()
     digest = hashlib.sha256(contents).hexdigest()
-    assert httpx.put(f"{server.url}/files/blobs/{digest}", content=contents,
+    assert plain_http.put(f"{server.url}/files/blobs/{digest}", content=contents,
                      headers={"Authorization": f"Bearer {world.keys['owner']}"}).status_code in (200, 201)
     world.setup("""mutation($i: UpsertRunFilesInput!) { upsertRunFiles(input: $i) { files { name } } }""",
                 {"i": {"entityName": team, "projectName": "private", "runName": "run", "files":
@@ -303,7 +304,7 @@ def _mutation(query: str, variables: Callable[[World, str], dict[str, Any]]) -> 
 
 def _file(world: World, role: str) -> bool:
     key = world.keys[role]
-    response = httpx.get(f"{world.server.url}/files/{world.team}/private/run/f.txt",
+    response = plain_http.get(f"{world.server.url}/files/{world.team}/private/run/f.txt",
                          headers={} if key is None else {"Authorization": f"Bearer {key}"})
     assert response.status_code in (200, 401, 404), response.text
     return response.status_code == 200
@@ -311,7 +312,7 @@ def _file(world: World, role: str) -> bool:
 
 def _direct_upload(world: World, role: str) -> bool:
     key = world.keys[role]
-    response = httpx.post(f"{world.server.url}/files/direct/uploads", json={"sha256": "0" * 64, "size": 1,
+    response = plain_http.post(f"{world.server.url}/files/direct/uploads", json={"sha256": "0" * 64, "size": 1,
                                                                             "parts": ["0" * 64]},
                           headers={} if key is None else {"Authorization": f"Bearer {key}"})
     assert response.status_code in (401, 409), response.text
@@ -320,7 +321,7 @@ def _direct_upload(world: World, role: str) -> bool:
 
 def _direct_offer(world: World, role: str) -> bool:
     key = world.keys[role]
-    response = httpx.get(f"{world.server.url}/files/direct",
+    response = plain_http.get(f"{world.server.url}/files/direct",
                          headers={} if key is None else {"Authorization": f"Bearer {key}"})
     assert response.status_code in (200, 401), response.text
     return response.status_code == 200
@@ -336,7 +337,7 @@ def _file_stream(world: World, role: str, browser: bool = False) -> bool:
         response = client.post(path, json={"files": {}}, headers={"X-Runbase-CSRF": csrf})
     else:
         key = world.keys[role]
-        response = httpx.post(world.server.url + path, json={"files": {}}, auth=None if key is None else ("api", key))
+        response = plain_http.post(world.server.url + path, json={"files": {}}, auth=None if key is None else ("api", key))
     assert response.status_code in (200, 401, 403, 404), response.text
     if response.status_code != 200:
         assert response.json()["errors"][0]["extensions"]["code"] in DENIALS, response.text
@@ -354,7 +355,7 @@ def _upload(world: World, role: str) -> bool:
         assert answer["errors"][0]["extensions"]["code"] in DENIALS, answer
         return False
     [made] = answer["data"]["createRunFiles"]["files"]
-    response = httpx.put(made["uploadUrl"], content=f"uploaded by {role}".encode())
+    response = plain_http.put(made["uploadUrl"], content=f"uploaded by {role}".encode())
     assert response.status_code in (200, 403, 404), response.text
     return response.status_code == 200
 
@@ -373,7 +374,7 @@ def _run_file_download(world: World, role: str) -> bool:
         return False
     run = answer["data"]["project"]["run"]
     assert run["fileCount"] >= 1 and run["file"]["url"] == run["file"]["directUrl"], run
-    response = httpx.get(run["file"]["url"])
+    response = plain_http.get(run["file"]["url"])
     assert response.status_code in (200, 403, 404), response.text
     return response.status_code == 200 and run["file"]["md5"] == base64.b64encode(
         hashlib.md5(response.content).digest()).decode()
@@ -396,7 +397,7 @@ def _artifact_upload(world: World, role: str) -> bool:
         assert answer["errors"][0]["extensions"]["code"] in DENIALS, answer
         return False
     [edge] = answer["data"]["createArtifactFiles"]["files"]["edges"]
-    response = httpx.put(edge["node"]["uploadUrl"], content=body)
+    response = plain_http.put(edge["node"]["uploadUrl"], content=body)
     assert response.status_code in (200, 403, 404), response.text
     return response.status_code == 200
 
@@ -422,7 +423,7 @@ def _artifact_multipart(world: World, role: str) -> bool:
         return False
     [edge] = answer["data"]["createArtifactFiles"]["files"]["edges"]
     upload = edge["node"]["uploadMultipartUrls"]
-    response = httpx.put(upload["uploadUrlParts"][0]["uploadUrl"], content=body)
+    response = plain_http.put(upload["uploadUrlParts"][0]["uploadUrl"], content=body)
     assert response.status_code == 200, response.text
     return _mutation(COMPLETE_MULTIPART, lambda w, r: {"i": {
         "completeMultipartAction": "Complete", "artifactID": artifact_id, "storagePath": "w.bin",
@@ -455,7 +456,7 @@ def _artifact_download(world: World, role: str) -> bool:
         return False
     if answer["data"]["artifact"] is None:
         return False
-    response = httpx.get(answer["data"]["artifact"]["currentManifest"]["file"]["directUrl"])
+    response = plain_http.get(answer["data"]["artifact"]["currentManifest"]["file"]["directUrl"])
     assert response.status_code in (200, 403, 404), response.text
     return response.status_code == 200
 
@@ -474,7 +475,7 @@ def _artifact_file_download(world: World, role: str) -> bool:
     if answer["data"]["project"] is None or answer["data"]["project"]["artifactCollectionMembership"] is None:
         return False
     [edge] = answer["data"]["project"]["artifactCollectionMembership"]["files"]["edges"]
-    response = httpx.get(edge["node"]["directUrl"])
+    response = plain_http.get(edge["node"]["directUrl"])
     assert response.status_code in (400, 403, 404), response.text
     return response.status_code == 400 and "reference" in response.json()["errors"][0]["message"]
 
@@ -490,7 +491,7 @@ def _history_columns(world: World, role: str, route: str = "columns", size: dict
     key = world.keys[role]
 
     def post(run: str) -> httpx.Response:
-        return httpx.post(f"{world.server.url}/history/{route}",
+        return plain_http.post(f"{world.server.url}/history/{route}",
                           json={"entity": world.team, "project": "private", "run": run, **(size or {"limit": 10})},
                           headers={} if key is None else {"Authorization": f"Bearer {key}"})
 

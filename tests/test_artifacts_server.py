@@ -11,9 +11,9 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-import httpx
 import pytest
 import runbase
+import plain_http
 from conftest import Server, label_names
 
 VERSION_FIELDS = """id versionIndex sourceVersionIndex isLink typeName digest state description metadata
@@ -54,7 +54,7 @@ def refused(server: Server, query: str, variables: dict[str, Any] | None = None,
 
 def put_blob(server: Server, content: bytes, key: str | None = None) -> str:
     digest = hashlib.sha256(content).hexdigest()
-    response = httpx.put(f"{server.url}/files/blobs/{digest}", content=content,
+    response = plain_http.put(f"{server.url}/files/blobs/{digest}", content=content,
                          headers={"Authorization": f"Bearer {key or server.key}"})
     assert response.status_code in (200, 201), response.text
     return digest
@@ -193,7 +193,7 @@ def test_files_pages_entries_and_types(server: Server) -> None:
     assert first["missing"] is None
     picked = ok(server, files, {"id": version["id"], "names": ["link", "f01/x y.txt", "zz"]})["artifact"]["files"]
     assert [e["node"]["path"] for e in picked["edges"]] == ["f01/x y.txt", "link"] and picked["totalCount"] == 2
-    response = httpx.get(server.url + node["url"], headers={"Authorization": f"Bearer {server.key}"})
+    response = plain_http.get(server.url + node["url"], headers={"Authorization": f"Bearer {server.key}"})
     assert response.status_code == 200 and response.content == b"file 0"
 
     log(server, project, "other", {"a": b"a"}, "dataset")
@@ -551,17 +551,17 @@ def test_downloads_and_access_control(server: Server) -> None:
     version = commit(server, pending["id"])
     url = f"{server.url}/files/artifacts/{version['id']}/dir/w.bin"
     admin = {"Authorization": f"Bearer {server.key}"}
-    assert httpx.get(url, headers=admin).content == secret
-    assert httpx.get(url).status_code == 401
-    reference = httpx.get(f"{server.url}/files/artifacts/{version['id']}/remote", headers=admin)
+    assert plain_http.get(url, headers=admin).content == secret
+    assert plain_http.get(url).status_code == 401
+    reference = plain_http.get(f"{server.url}/files/artifacts/{version['id']}/remote", headers=admin)
     assert reference.status_code == 400 and "is a reference to gs://bucket/w.bin" in reference.text
     for missing in (f"{version['id']}/nope", "999999999/dir/w.bin", "abc/dir/w.bin", "-1/x"):
-        response = httpx.get(f"{server.url}/files/artifacts/{missing}", headers=admin)
+        response = plain_http.get(f"{server.url}/files/artifacts/{missing}", headers=admin)
         assert response.status_code == 404 and response.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
 
     name = unique("mallory")
     other = server.create_user(name)
-    response = httpx.get(url, headers={"Authorization": f"Bearer {other}"})
+    response = plain_http.get(url, headers={"Authorization": f"Bearer {other}"})
     assert response.status_code == 404 and secret not in response.content
     assert ok(server, BY_ID, {"id": version["id"]}, other)["artifact"] is None
     assert ok(server, BY_NAME, {"p": project, "e": "admin", "n": "model"}, other)["project"] is None
@@ -581,7 +581,7 @@ def test_downloads_and_access_control(server: Server) -> None:
 
     ok(server, "mutation($p: String!) { upsertModel(input: {name: $p, access: \"READ\"}) { inserted } }",
        {"p": project})
-    assert httpx.get(url, headers={"Authorization": f"Bearer {other}"}).content == secret
+    assert plain_http.get(url, headers={"Authorization": f"Bearer {other}"}).content == secret
     assert ok(server, BY_ID, {"id": version["id"]}, other)["artifact"]["id"] == version["id"]
     readonly = refused(server, UPDATE, {"i": {"artifactID": version["id"], "aliases": named("model", "x")}}, other)
     assert readonly["extensions"]["code"] == "FORBIDDEN"
@@ -600,7 +600,7 @@ def test_downloads_and_access_control(server: Server) -> None:
               {"id": version["id"]}, other)["artifact"]
     assert seen["isLink"] and seen["collection"]["name"] == "copied"  # seen through the link only
     assert seen["loggedBy"] is None
-    assert httpx.get(url, headers={"Authorization": f"Bearer {other}"}).content == secret
+    assert plain_http.get(url, headers={"Authorization": f"Bearer {other}"}).content == secret
     run_id = new_run(server, "mine", other)
     ok(server, USE, {"i": {"projectName": "mine", "runName": run_id, "artifactID": version["id"]}}, other)
     used = ok(server, "query($r: String!) { project(name: \"mine\") { run(name: $r) { usedArtifacts: inputArtifacts { "

@@ -5,22 +5,22 @@ from __future__ import annotations
 import base64
 import re
 
-import httpx
 import pytest
 
+import plain_http
 from conftest import Server
 
 QUERY = {"query": "{ viewer { username admin } }"}
 
 
 def test_no_key_is_401(server: Server) -> None:
-    response = httpx.post(f"{server.url}/graphql", json=QUERY)
+    response = plain_http.post(f"{server.url}/graphql", json=QUERY)
     assert response.status_code == 401
     assert "missing API key" in response.json()["errors"][0]["message"]
 
 
 def test_bad_key_is_401(server: Server) -> None:
-    response = httpx.post(f"{server.url}/graphql", json=QUERY, headers={"Authorization": "Bearer " + "x" * 40})
+    response = plain_http.post(f"{server.url}/graphql", json=QUERY, headers={"Authorization": "Bearer " + "x" * 40})
     assert response.status_code == 401
     assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
@@ -28,7 +28,7 @@ def test_bad_key_is_401(server: Server) -> None:
 def test_bearer_and_basic_auth(server: Server) -> None:
     basic = base64.b64encode(f"api:{server.key}".encode()).decode()
     for header in (f"Bearer {server.key}", f"Basic {basic}"):
-        response = httpx.post(f"{server.url}/graphql", json=QUERY, headers={"Authorization": header})
+        response = plain_http.post(f"{server.url}/graphql", json=QUERY, headers={"Authorization": header})
         assert response.json()["data"]["viewer"] == {"username": "admin", "admin": True}
 
 
@@ -40,7 +40,7 @@ def test_keys_are_wandb_shaped_and_revocable(server: Server) -> None:
     assert key not in str(keys)  # only a prefix is ever shown
     server.graphql("mutation($id: ID!) { deleteApiKey(input: {id: $id}) { success } }", {"id": keys[0]["id"]},
                    key=key)
-    response = httpx.post(f"{server.url}/graphql", json=QUERY, headers={"Authorization": f"Bearer {key}"})
+    response = plain_http.post(f"{server.url}/graphql", json=QUERY, headers={"Authorization": f"Bearer {key}"})
     assert response.status_code == 401
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+import plain_http
 from conftest import Server
 from receivers import Response, WebhookReceiver
 
@@ -69,7 +70,7 @@ def graphql(server: Server, query: str, variables: dict[str, Any] | None = None,
             key: str | None = None) -> dict[str, Any]:
     """Server.graphql over one kept-alive connection: a fresh client per request costs more than the request."""
     if not _clients:
-        _clients.append(httpx.Client(timeout=60))
+        _clients.append(plain_http.Client(timeout=60))
     response = _clients[0].post(f"{server.url}/graphql", json={"query": query, "variables": variables or {}},
                                 headers={"Authorization": f"Bearer {key or server.key}"})
     return response.json()

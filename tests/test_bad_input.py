@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 import runbase
+import plain_http
 from conftest import Server
 
 
@@ -73,7 +74,7 @@ def test_bad_log_calls_lose_nothing_else(server: Server, tmp_path: Path) -> None
 
 def test_oversized_request_is_refused_with_413(server: Server) -> None:
     body = b'{"query": "' + b" " * (65 * 1024 * 1024) + b'{ viewer { username } }"}'
-    response = httpx.post(f"{server.url}/graphql", content=body, timeout=60,
+    response = plain_http.post(f"{server.url}/graphql", content=body, timeout=60,
                           headers={"Authorization": f"Bearer {server.key}", "Content-Type": "application/json"})
     assert response.status_code == 413
     assert "larger than the server's limit" in response.json()["errors"][0]["message"]
@@ -88,14 +89,14 @@ def test_deeply_nested_query_is_rejected(server: Server) -> None:
 
 def test_malformed_requests(server: Server) -> None:
     headers = {"Authorization": f"Bearer {server.key}"}
-    response = httpx.post(f"{server.url}/graphql", content=b"not json", headers=headers)
+    response = plain_http.post(f"{server.url}/graphql", content=b"not json", headers=headers)
     assert response.status_code == 400 and "must be JSON" in response.text
     result = server.graphql("{ nosuchfield }")
     assert "Cannot query field 'nosuchfield'" in result["errors"][0]["message"]
 
 
 def post(server: Server, body: dict) -> httpx.Response:
-    return httpx.post(f"{server.url}/graphql", json=body, headers={"Authorization": f"Bearer {server.key}"},
+    return plain_http.post(f"{server.url}/graphql", json=body, headers={"Authorization": f"Bearer {server.key}"},
                       timeout=30)
 
 

@@ -15,8 +15,8 @@ import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import httpx
 import pytest
+import plain_http
 from conftest import PART_BYTES, S3, Server, blob_name, free_port, run_script, sdk_environment
 from runbase_server.artifacts import blobs
 from runbase_server.artifacts.object_store import PART_SIZE, S3BlobStore
@@ -222,10 +222,10 @@ def test_artifacts_and_run_files_move_through_the_object_store(s3_server: Server
     assert weights.digest == hashlib.sha256((data / "weights.bin").read_bytes()).hexdigest()
     url = f"{server.url}/files/admin/{project}/{run.id}/weights.bin"
     auth = {"Authorization": f"Bearer {server.key}"}
-    ranged = httpx.get(url, headers={**auth, "Range": "bytes=100-199"})
+    ranged = plain_http.get(url, headers={**auth, "Range": "bytes=100-199"})
     assert ranged.status_code == 206 and ranged.content == (data / "weights.bin").read_bytes()[100:200]
     assert ranged.headers["content-range"] == f"bytes 100-199/{PART_SIZE * 2 + 5}"
-    assert httpx.get(url, headers={**auth, "Range": f"bytes={PART_SIZE * 3}-"}).status_code == 416
+    assert plain_http.get(url, headers={**auth, "Range": f"bytes={PART_SIZE * 3}-"}).status_code == 416
 
 
 def abandon_multipart_upload(server: Server) -> None:
@@ -262,7 +262,7 @@ def test_the_collector_removes_only_unused_objects(backend: str, s3: S3, tmp_pat
                 or s3.keys(server.blob_prefix, "parts/"):
             assert time.monotonic() < deadline, f"still stored: {server.stored_blobs()}, {s3.unfinished(server)}"
             time.sleep(0.5)
-        head = httpx.head(f"{server.url}/files/blobs/{hashlib.sha256(dropped).hexdigest()}",
+        head = plain_http.head(f"{server.url}/files/blobs/{hashlib.sha256(dropped).hexdigest()}",
                           headers={"Authorization": f"Bearer {server.key}"})
         assert head.status_code == 404  # its holder went with it: it must be uploaded again
         assert put_blob(server, dropped).status_code == 201

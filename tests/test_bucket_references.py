@@ -10,6 +10,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+import plain_http
 from conftest import S3, S3_BUCKET, Server, run_script, sdk_environment
 
 LOG = """
@@ -142,7 +143,7 @@ def test_keys_with_question_marks_hashes_double_slashes_and_unicode(server: Serv
 
     s3, prefix = bucket
     for key, body in {**ODD_KEYS, DOUBLE: b"two slashes"}.items():  # raw requests: obstore makes no '//' key
-        assert httpx.put(f"{s3.url}/{S3_BUCKET}/{prefix}/{quote(key)}", content=body).status_code == 200
+        assert plain_http.put(f"{s3.url}/{S3_BUCKET}/{prefix}/{quote(key)}", content=body).status_code == 200
     assert f"{prefix}/{DOUBLE}" in {meta["Key"] for meta in _listed(s3, prefix)}
     env = _environment(server, s3, tmp_path / "logger")
     logged = run_script(ODD_LOG.format(bucket=S3_BUCKET, prefix=prefix, keys=list(ODD_KEYS), double=DOUBLE),
@@ -168,5 +169,5 @@ def _listed(s3: S3, prefix: str) -> list[dict[str, str]]:
 
     import httpx
 
-    answer = httpx.get(f"{s3.url}/{S3_BUCKET}", params={"list-type": "2", "prefix": prefix + "/"}).text
+    answer = plain_http.get(f"{s3.url}/{S3_BUCKET}", params={"list-type": "2", "prefix": prefix + "/"}).text
     return [{"Key": key} for key in re.findall(r"<Key>([^<]*)</Key>", answer)]

@@ -9,6 +9,7 @@ import os
 from urllib.parse import unquote
 
 import httpx
+import plain_http
 from conftest import Server
 
 
@@ -21,7 +22,7 @@ def _bundle(*blobs: bytes, lie: int | None = None) -> bytes:
 
 
 def _post(server: Server, path: str, key: str | None = None, **kwargs: object) -> httpx.Response:
-    return httpx.post(f"{server.url}{path}", headers={"Authorization": f"Bearer {key or server.key}"}, **kwargs)
+    return plain_http.post(f"{server.url}{path}", headers={"Authorization": f"Bearer {key or server.key}"}, **kwargs)
 
 
 def _held(server: Server, *blobs: bytes, key: str | None = None) -> set[str]:
@@ -67,7 +68,7 @@ def test_malformed_bundles_are_refused(server: Server) -> None:
     for body in ({"digests": "abc"}, {"digests": ["nothex"]}, [], {"digests": ["0" * 64] * 10_001}):
         assert _post(server, "/files/blobs/held", json=body).status_code == 400
     assert _post(server, "/files/blobs/held", content=b"{not json").status_code == 400
-    assert httpx.post(f"{server.url}/files/blobs", content=_bundle(blob)).status_code == 401
+    assert plain_http.post(f"{server.url}/files/blobs", content=_bundle(blob)).status_code == 401
 
 
 def _logged_version(server: Server, files: dict[str, bytes]) -> str:

@@ -12,8 +12,8 @@ import sys
 import time
 from pathlib import Path
 
-import httpx
 import pytest
+import plain_http
 from conftest import ADMIN_KEY, Server, free_port
 from installs import KEY_LINE, wait_healthy
 
@@ -146,7 +146,7 @@ def test_a_key_from_the_environment_is_never_printed(tmp_path: Path) -> None:
 
 
 def _graphql(port: int, query: str) -> dict:  # type: ignore[type-arg]
-    response = httpx.post(f"http://127.0.0.1:{port}/graphql", json={"query": query},
+    response = plain_http.post(f"http://127.0.0.1:{port}/graphql", json={"query": query},
                           headers={"Authorization": f"Bearer {ADMIN_KEY}"}, timeout=30)
     body = response.json()
     assert "errors" not in body, body

@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 import psutil
 import pytest
+import plain_http
 from conftest import PART_BYTES, S3, PostgresDatabases, Server, run_script, sdk_environment, start_together
 from cryptography.fernet import Fernet
 from runbase_server.artifacts.s3_requests import S3Requests, composite_of, sha256_base64
@@ -49,16 +50,16 @@ def start(server: Server, data: bytes, key: str | None = None, *, sha256: str | 
                             "parts": parts if parts is not None else parts_of(data)}
     if part_size is not None:
         body["partSize"] = part_size
-    return httpx.post(f"{server.url}/files/direct/uploads", json=body, headers=auth(key or server.key))
+    return plain_http.post(f"{server.url}/files/direct/uploads", json=body, headers=auth(key or server.key))
 
 
 def put_part(upload: dict[str, Any], number: int, body: bytes, headers: dict[str, str] | None = None) -> httpx.Response:
     [part] = [part for part in upload["parts"] if part["number"] == number]
-    return httpx.put(part["url"], content=body, headers=headers if headers is not None else part["headers"])
+    return plain_http.put(part["url"], content=body, headers=headers if headers is not None else part["headers"])
 
 
 def complete(server: Server, upload: dict[str, Any], key: str | None = None) -> httpx.Response:
-    return httpx.post(f"{server.url}/files/direct/uploads/{upload['id']}/complete", headers=auth(key or server.key))
+    return plain_http.post(f"{server.url}/files/direct/uploads/{upload['id']}/complete", headers=auth(key or server.key))
 
 
 def send(server: Server, data: bytes, key: str | None = None, **declared: Any) -> httpx.Response:
@@ -135,13 +136,13 @@ def test_a_tampered_upload_is_refused_and_never_visible(s3_server: Server) -> No
     assert put_part(started, 1, first, {**headers, "x-amz-checksum-sha256": sha256_base64(parts[1])}).status_code == 403
     assert put_part(started, 1, first[:-1], {**headers, "content-length": str(PART_BYTES - 1)}).status_code == 403
     url = started["parts"][0]["url"]
-    assert httpx.put(url.replace("partNumber=1", "partNumber=2"), content=second, headers=headers).status_code == 403
+    assert plain_http.put(url.replace("partNumber=1", "partNumber=2"), content=second, headers=headers).status_code == 403
     assert put_part(started, 1, first).status_code == 200
     incomplete = complete(server, started)
     assert incomplete.status_code == 409 and incomplete.json()["errors"][0]["extensions"]["code"] == "UPLOAD_INCOMPLETE"
     assert "[2, 3]" in incomplete.text
     assert composite_of(parts) not in server.stored_blobs() and digest not in server.stored_blobs()
-    assert httpx.head(f"{server.url}/files/blobs/{digest}", headers=auth(server.key)).status_code == 404
+    assert plain_http.head(f"{server.url}/files/blobs/{digest}", headers=auth(server.key)).status_code == 404
     run_id = new_run(server, "tampered")
     refused = upsert_files(server, "tampered", run_id, [{"name": "x.bin", "sha256": digest, "size": len(data)}])
     assert "no blob" in refused["errors"][0]["message"]
@@ -234,7 +235,7 @@ def test_only_the_user_who_started_an_upload_resumes_or_completes_it(s3_server: 
     assert taken.status_code == 404 and taken.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     theirs = start(server, data, other).json()  # their own upload: the parts must come from them
     assert theirs["id"] != started["id"] and theirs["uploaded"] == []
-    assert httpx.post(f"{server.url}/files/direct/uploads", json={}).status_code == 401
+    assert plain_http.post(f"{server.url}/files/direct/uploads", json={}).status_code == 401
     assert complete(server, started).status_code == 201
 
 
@@ -243,22 +244,22 @@ def test_presigned_urls_expire(s3: S3) -> None:
     requests = S3Requests(s3.url, "runbase-test", f"expiry-{uuid.uuid4().hex[:8]}", "us-east-1", "test", "test")
     signed_then = datetime.now(timezone.utc) - timedelta(seconds=120)
     late = requests.presign("PUT", "x", expires=60, now=signed_then)
-    assert httpx.put(late, content=b"x").status_code == 403
-    assert httpx.put(requests.presign("PUT", "x", expires=60), content=b"x").status_code == 200
+    assert plain_http.put(late, content=b"x").status_code == 403
+    assert plain_http.put(requests.presign("PUT", "x", expires=60), content=b"x").status_code == 200
 
 
 def test_the_local_disk_store_offers_no_direct_transfers(server: Server) -> None:
     """The SDK asks, is told no, and everything goes through the server as before."""
-    assert httpx.get(f"{server.url}/files/direct", headers=auth(server.key)).json() == {"direct": False}
+    assert plain_http.get(f"{server.url}/files/direct", headers=auth(server.key)).json() == {"direct": False}
     data = os.urandom(ONE_PART)
     refused = start(server, data)
     assert refused.status_code == 409 and "takes no direct transfers" in refused.text
-    assert httpx.put(f"{server.url}/files/blobs/{hashlib.sha256(data).hexdigest()}", content=data,
+    assert plain_http.put(f"{server.url}/files/blobs/{hashlib.sha256(data).hexdigest()}", content=data,
                      headers=auth(server.key)).status_code == 201
     run_id = new_run(server, "local")
     assert "errors" not in upsert_files(server, "local", run_id, [
         {"name": "f.bin", "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}])
-    fetched = httpx.get(f"{server.url}/files/admin/local/{run_id}/f.bin",
+    fetched = plain_http.get(f"{server.url}/files/admin/local/{run_id}/f.bin",
                         headers={**auth(server.key), "X-Runbase-Direct": "1"})
     assert fetched.status_code == 200 and fetched.content == data
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+import plain_http
 from conftest import Server
 from runbase.apis.public import history
 from runbase.errors import CommError, UsageError
@@ -90,7 +91,7 @@ def test_a_server_without_the_route_is_sampled_through_graphql(server: Server, l
 
 
 def post(server: Server, body: Any, key: str | None = None) -> httpx.Response:
-    return httpx.post(f"{server.url}/history/sample", content=json.dumps(body).encode(),
+    return plain_http.post(f"{server.url}/history/sample", content=json.dumps(body).encode(),
                       headers={"Authorization": f"Bearer {key or server.key}"}, timeout=60)
 
 

@@ -9,8 +9,8 @@ import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
+import plain_http
 from conftest import free_port
 from installs import ROOT, build_wheel, clean_environment, make_venv, wait_healthy
 
@@ -106,7 +106,7 @@ def test_the_client_alone_logs_to_a_server_from_the_wheel(client_only: Path, whe
     url, key = wheel_server
     run_id = _python(client_only, LOG_A_RUN, cwd=tmp_path, RUNBASE_BASE_URL=url, RUNBASE_API_KEY=key,
                      RUNBASE_CONFIG_DIR=str(tmp_path / "config")).strip().splitlines()[-1]
-    answer = httpx.post(f"{url}/graphql", headers={"Authorization": f"Bearer {key}"}, json={
+    answer = plain_http.post(f"{url}/graphql", headers={"Authorization": f"Bearer {key}"}, json={
         "query": '{ project(name: "installed") { run(name: "%s") { state historyLineCount config } } }' % run_id})
     run = answer.json()["data"]["project"]["run"]
     assert run["state"] == "finished" and run["historyLineCount"] == 100

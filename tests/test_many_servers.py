@@ -22,9 +22,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from balancer import Balancer
+import plain_http
 from conftest import S3, PostgresDatabases, Server, sdk_environment, start_together
 from cryptography.fernet import Fernet
 from receivers import DELIVERY_HEADER, WebhookReceiver
@@ -132,24 +132,24 @@ def _check_sessions_and_upload_urls(servers: list[Server], run_id: str) -> None:
     """A web session made on one server is good on the others, and ends on all when signed out on one; an
     upload URL one server signed is accepted by another."""
     first, second, third = servers
-    signed_in = httpx.post(f"{first.url}/api/session", json={"apiKey": first.key})
+    signed_in = plain_http.post(f"{first.url}/api/session", json={"apiKey": first.key})
     assert signed_in.status_code == 200, signed_in.text
     cookie = signed_in.headers["set-cookie"].split(";", 1)[0]
-    asked = httpx.get(f"{second.url}/api/session", headers={"Cookie": cookie}).json()
+    asked = plain_http.get(f"{second.url}/api/session", headers={"Cookie": cookie}).json()
     assert asked["username"] == "admin" and asked["csrfToken"] == signed_in.json()["csrfToken"]
-    viewer = httpx.post(f"{third.url}/graphql", json={"query": "{ viewer { username } }"},
+    viewer = plain_http.post(f"{third.url}/graphql", json={"query": "{ viewer { username } }"},
                         headers={"Cookie": cookie, "X-Runbase-CSRF": asked["csrfToken"]}).json()
     assert viewer == {"data": {"viewer": {"username": "admin"}}}
-    assert httpx.delete(f"{third.url}/api/session", headers={"Cookie": cookie,
+    assert plain_http.delete(f"{third.url}/api/session", headers={"Cookie": cookie,
                                                             "X-Runbase-CSRF": asked["csrfToken"]}).status_code < 300
-    assert httpx.get(f"{first.url}/api/session", headers={"Cookie": cookie}).status_code == 401
+    assert plain_http.get(f"{first.url}/api/session", headers={"Cookie": cookie}).status_code == 401
 
     made = first.graphql("""mutation($p: String!, $r: String!) { createRunFiles(input: {projectName: $p, runName: $r,
         files: ["from-url.txt"]}) { files { uploadUrl } } }""", {"p": PROJECT, "r": run_id})
     url = made["data"]["createRunFiles"]["files"][0]["uploadUrl"].replace(first.url, second.url)
     contents = b"through an upload URL\n"
     md5 = base64.b64encode(hashlib.md5(contents).digest()).decode()
-    assert httpx.put(url, content=contents, headers={"Content-MD5": md5}).status_code == 200
+    assert plain_http.put(url, content=contents, headers={"Content-MD5": md5}).status_code == 200
 
 
 def _run_files(server: Server, run_id: str) -> dict[str, str]:

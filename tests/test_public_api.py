@@ -11,10 +11,10 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 import runbase as wandb
+import plain_http
 from conftest import Server
 
 UPSERT = ("mutation($i: UpsertBucketInput!) { upsertBucket(input: $i) { inserted } }")
@@ -22,7 +22,7 @@ UPSERT = ("mutation($i: UpsertBucketInput!) { upsertBucket(input: $i) { inserted
 
 def make_runs(server: Server, project: str, docs: list[dict[str, Any]], key: str | None = None) -> None:
     """Create runs straight through GraphQL (fast), each doc: name, config, summary, tags, state..."""
-    with httpx.Client(headers={"Authorization": f"Bearer {key or server.key}"}, timeout=60) as client:
+    with plain_http.Client(headers={"Authorization": f"Bearer {key or server.key}"}, timeout=60) as client:
         for doc in docs:
             fields = {"modelName": project, "name": doc["name"],
                       "config": json.dumps({k: {"value": v} for k, v in doc.get("config", {}).items()}),

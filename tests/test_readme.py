@@ -10,8 +10,8 @@ import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
+import plain_http
 from conftest import ROOT, free_port
 from installs import RunCommand, clean_environment
 
@@ -69,7 +69,7 @@ def test_every_example_runs_as_written(run_command: RunCommand, tmp_path: Path) 
     for section, code in examples:
         if section in RERUN:
             _run_example(run_command, section, code, tmp_path)
-    answer = httpx.post(f"{run_command.url}/graphql", headers={"Authorization": f"Bearer {run_command.key}"},
+    answer = plain_http.post(f"{run_command.url}/graphql", headers={"Authorization": f"Bearer {run_command.key}"},
                         json={"query": '{ triggers(entityName: "my-team") { edges { node { name enabled } } } }'})
     saved = {edge["node"]["name"]: edge["node"]["enabled"] for edge in answer.json()["data"]["triggers"]["edges"]}
     assert saved == {"accuracy-drop": True, "deploy": False}

@@ -18,6 +18,7 @@ from urllib.parse import urlparse
 import httpx
 import pytest
 import runbase as wandb
+import plain_http
 from conftest import Server, run_script, sdk_environment
 from runbase.connection import Connection
 from runbase.files import FileClient, digest_of
@@ -56,7 +57,7 @@ def upsert_files(server: Server, project: str, run_id: str, files: list[dict[str
 
 def put_blob(server: Server, content: bytes, digest: str | None = None) -> httpx.Response:
     digest = digest or hashlib.sha256(content).hexdigest()
-    return httpx.put(f"{server.url}/files/blobs/{digest}", content=content,
+    return plain_http.put(f"{server.url}/files/blobs/{digest}", content=content,
                      headers={"Authorization": f"Bearer {server.key}"})
 
 
@@ -201,7 +202,7 @@ def test_a_corrupted_upload_is_rejected_with_nothing_stored(any_store_server: Se
     assert response.status_code == 400
     assert response.json()["errors"][0]["extensions"]["code"] == "DIGEST_MISMATCH"
     assert server.stored_blobs() == before
-    head = httpx.head(f"{server.url}/files/blobs/{wrong}", headers={"Authorization": f"Bearer {server.key}"})
+    head = plain_http.head(f"{server.url}/files/blobs/{wrong}", headers={"Authorization": f"Bearer {server.key}"})
     assert head.status_code == 404
 
     run_id = new_run(server, "corrupt")
@@ -213,7 +214,7 @@ def test_a_corrupted_upload_is_rejected_with_nothing_stored(any_store_server: Se
                                                        "size": size - 1}])
     assert f"not the declared {size - 1}" in result["errors"][0]["message"]
     assert put_blob(server, content, "not-a-digest").status_code == 400
-    assert httpx.put(f"{server.url}/files/blobs/{wrong}", content=content).status_code == 401
+    assert plain_http.put(f"{server.url}/files/blobs/{wrong}", content=content).status_code == 401
 
 
 def test_the_size_limit_refuses_large_uploads(tmp_path: Path) -> None:
@@ -221,7 +222,7 @@ def test_the_size_limit_refuses_large_uploads(tmp_path: Path) -> None:
     try:
         content = os.urandom(1001)
         assert put_blob(server, content).status_code == 413
-        streamed = httpx.put(f"{server.url}/files/blobs/{hashlib.sha256(content).hexdigest()}",
+        streamed = plain_http.put(f"{server.url}/files/blobs/{hashlib.sha256(content).hexdigest()}",
                              content=iter([content[:500], content[500:]]),  # chunked: no Content-Length
                              headers={"Authorization": f"Bearer {server.key}"})
         assert streamed.status_code == 413
@@ -276,12 +277,12 @@ def test_another_users_private_files_cannot_be_read(server: Server, tmp_path: Pa
     api_run = api_for(server).run(f"{project}/{run_id}")
     file = api_run.upload_file(secret, root=tmp_path)
     path = f"{server.url}/files/admin/{project}/{run_id}/secret.txt"  # the route that takes the reader's key
-    assert httpx.get(path, headers={"Authorization": f"Bearer {server.key}"}).text == "the admin's secret"
-    assert httpx.get(path).status_code == 401
-    assert httpx.get(file.url).text == "the admin's secret"  # W&B's File.url: signed for its reader, needs no key
+    assert plain_http.get(path, headers={"Authorization": f"Bearer {server.key}"}).text == "the admin's secret"
+    assert plain_http.get(path).status_code == 401
+    assert plain_http.get(file.url).text == "the admin's secret"  # W&B's File.url: signed for its reader, needs no key
 
     other = server.create_user(f"mallory{uuid.uuid4().hex[:6]}")
-    response = httpx.get(path, headers={"Authorization": f"Bearer {other}"})
+    response = plain_http.get(path, headers={"Authorization": f"Bearer {other}"})
     assert response.status_code == 404 and "the admin's secret" not in response.text
     with pytest.raises(ValueError, match="no access"):
         api_for(server, other).run(f"admin/{project}/{run_id}").files()[0]
@@ -294,7 +295,7 @@ def test_another_users_private_files_cannot_be_read(server: Server, tmp_path: Pa
     assert server.graphql("mutation($p: String!) { upsertModel(input: {name: $p, access: \"READ\"}) "
                           "{ project { access } } }", {"p": project})["data"]["upsertModel"]["project"]["access"] \
         == "READ"
-    assert httpx.get(path, headers={"Authorization": f"Bearer {other}"}).text == "the admin's secret"
+    assert plain_http.get(path, headers={"Authorization": f"Bearer {other}"}).text == "the admin's secret"
 
 
 def test_public_run_files_file_and_download(server: Server, tmp_path: Path) -> None:
@@ -381,15 +382,15 @@ def test_knowing_a_digest_is_not_enough_to_read_the_contents(server: Server) -> 
     own_run = server.graphql("mutation($p: String!) { upsertBucket(input: {modelName: $p, name: \"r1\"}) "
                              "{ inserted } }", {"p": project}, key=other)
     assert "errors" not in own_run, own_run
-    head = httpx.head(f"{server.url}/files/blobs/{digest}", headers={"Authorization": f"Bearer {other}"})
+    head = plain_http.head(f"{server.url}/files/blobs/{digest}", headers={"Authorization": f"Bearer {other}"})
     assert head.status_code == 404  # not "the server has it": that would tell what others stored
     planted = upsert_files(server, project, "r1", [{"name": "stolen.bin", "sha256": digest, "size": len(content)}],
                            key=other)
     assert "upload it first" in planted["errors"][0]["message"], planted
-    forged = httpx.put(f"{server.url}/files/blobs/{digest}", content=b"x" * len(content),
+    forged = plain_http.put(f"{server.url}/files/blobs/{digest}", content=b"x" * len(content),
                        headers={"Authorization": f"Bearer {other}"})
     assert forged.status_code == 400 and "DIGEST_MISMATCH" in forged.text
-    proven = httpx.put(f"{server.url}/files/blobs/{digest}", content=content,
+    proven = plain_http.put(f"{server.url}/files/blobs/{digest}", content=content,
                        headers={"Authorization": f"Bearer {other}"})
     # answered as for contents nobody uploaded: whether anyone else holds them is not the uploader's to know
     assert proven.status_code == 201 and proven.json() == {"sha256": digest, "created": True}
@@ -409,11 +410,11 @@ def test_an_interrupted_upload_resumes_where_it_stopped(server: Server) -> None:
         raise ConnectionResetError("the network went away")
 
     with pytest.raises(ConnectionResetError):
-        httpx.put(f"{server.url}/files/blobs/{digest}", content=dies_after_10_mb(),
+        plain_http.put(f"{server.url}/files/blobs/{digest}", content=dies_after_10_mb(),
                   headers={**auth, "Content-Length": str(len(content))})
     kept = None
     for _ in range(50):  # the server notices the disconnect asynchronously
-        head = httpx.head(f"{server.url}/files/blobs/{digest}", headers=auth)
+        head = plain_http.head(f"{server.url}/files/blobs/{digest}", headers=auth)
         assert head.status_code == 404
         kept = head.headers.get("x-runbase-upload-offset")
         if kept:
@@ -421,15 +422,15 @@ def test_an_interrupted_upload_resumes_where_it_stopped(server: Server) -> None:
         time.sleep(0.1)
     assert kept is not None and 0 < int(kept) <= 10 * MB
     start = int(kept)
-    wrong = httpx.put(f"{server.url}/files/blobs/{digest}", content=content[start - 1:],
+    wrong = plain_http.put(f"{server.url}/files/blobs/{digest}", content=content[start - 1:],
                       headers={**auth, "Content-Range": f"bytes {start - 1}-{len(content) - 1}/{len(content)}"})
     assert wrong.status_code == 409 and wrong.headers["x-runbase-upload-offset"] == kept
-    resumed = httpx.put(f"{server.url}/files/blobs/{digest}", content=content[start:],
+    resumed = plain_http.put(f"{server.url}/files/blobs/{digest}", content=content[start:],
                         headers={**auth, "Content-Range": f"bytes {start}-{len(content) - 1}/{len(content)}"})
     assert resumed.status_code == 201, resumed.text
-    assert httpx.head(f"{server.url}/files/blobs/{digest}", headers=auth).headers["content-length"] == str(len(content))
+    assert plain_http.head(f"{server.url}/files/blobs/{digest}", headers=auth).headers["content-length"] == str(len(content))
     another = server.create_user(f"resumer{uuid.uuid4().hex[:6]}")
-    assert httpx.put(f"{server.url}/files/blobs/{digest}", content=b"x",  # nobody else resumes the viewer's upload
+    assert plain_http.put(f"{server.url}/files/blobs/{digest}", content=b"x",  # nobody else resumes the viewer's upload
                      headers={"Authorization": f"Bearer {another}", "Content-Range": f"bytes {start}-{start}/12"}
                      ).status_code == 409
 
@@ -553,13 +554,13 @@ def test_a_logged_page_is_html_only_in_a_frame_and_a_download_anywhere_else(serv
     page = b"<meta http-equiv=refresh content='0;url=https://evil.example/'><script>top.location='/x'</script>"
     url = _stored_run_file(server, "report é.html", page)
     auth = {"Authorization": f"Bearer {server.key}"}
-    framed = httpx.get(url, headers={**auth, "Sec-Fetch-Dest": "iframe"})
+    framed = plain_http.get(url, headers={**auth, "Sec-Fetch-Dest": "iframe"})
     assert framed.status_code == 200 and framed.content == page
     assert framed.headers["content-type"] == "text/html; charset=utf-8"
     assert framed.headers["content-security-policy"].startswith("sandbox allow-scripts;")
     assert "content-disposition" not in framed.headers
     for dest in ({}, {"Sec-Fetch-Dest": "document"}, {"Sec-Fetch-Dest": "empty"}):
-        alone = httpx.get(url, headers={**auth, **dest})
+        alone = plain_http.get(url, headers={**auth, **dest})
         assert alone.status_code == 200 and alone.content == page
         assert alone.headers["content-type"] == "application/octet-stream"
         assert alone.headers["content-disposition"] == "attachment; filename*=UTF-8''report%20%C3%A9.html"
@@ -573,14 +574,14 @@ def test_a_followed_file_link_without_a_session_goes_to_sign_in(server: Server) 
     url = _stored_run_file(server, "notes a|b.txt", b"notes")
     path = urlparse(url).path + "?x=1"
     for browser in ({"Sec-Fetch-Mode": "navigate"}, {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}):
-        answer = httpx.get(server.url + path, headers=browser)
+        answer = plain_http.get(server.url + path, headers=browser)
         assert answer.status_code == 303, answer.text
         location = answer.headers["location"]
         assert location.startswith("/signin?next=%2Ffiles%2Fadmin%2Fpages%2F")
         assert httpx.URL(server.url + location).params["next"] == path.replace(" ", "%20").replace("|", "%7C")
         assert answer.headers["cache-control"] == "private, no-store"
     for script in ({}, {"Sec-Fetch-Mode": "cors", "Accept": "text/html"}, {"Accept": "application/json"}):
-        answer = httpx.get(server.url + path, headers=script)
+        answer = plain_http.get(server.url + path, headers=script)
         assert answer.status_code == 401 and "missing API key" in answer.json()["errors"][0]["message"]
-    bad_key = httpx.get(server.url + path, headers={"Sec-Fetch-Mode": "navigate", "Authorization": "Bearer nope"})
+    bad_key = plain_http.get(server.url + path, headers={"Sec-Fetch-Mode": "navigate", "Authorization": "Bearer nope"})
     assert bad_key.status_code == 401  # whoever sends a key is an API client: told what is wrong with it

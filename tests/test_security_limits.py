@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+import plain_http
 from conftest import PG_ADMIN_URL, Server
 
 LOG = """mutation($i: LogHistoryInput!) { logHistory(input: $i) { accepted refused { index step reason }
@@ -24,7 +25,7 @@ RUN = """query($p: String!, $r: String!) { project(name: $p) { run(name: $r) {
 
 
 def post(server: Server, body: bytes | str, timeout: float = 60) -> httpx.Response:
-    return httpx.post(f"{server.url}/graphql", content=body, timeout=timeout,
+    return plain_http.post(f"{server.url}/graphql", content=body, timeout=timeout,
                       headers={"Authorization": f"Bearer {server.key}", "Content-Type": "application/json"})
 
 
@@ -239,7 +240,7 @@ def test_a_connection_dropped_while_authenticating_is_retried(backend: str, fres
 def test_file_routes_retry_a_dropped_connection_too(backend: str, fresh_server: Server) -> None:
     if backend != "postgresql":
         pytest.skip("only PostgreSQL connections can be dropped from outside")
-    answer = _answered_despite_a_dropped_connection(fresh_server, lambda: httpx.post(
+    answer = _answered_despite_a_dropped_connection(fresh_server, lambda: plain_http.post(
         f"{fresh_server.url}/files/blobs/held", json={"digests": []}, timeout=60,
         headers={"Authorization": f"Bearer {fresh_server.key}"}))
     assert (answer.status_code, answer.json()) == (200, {"held": []}), answer.text
@@ -301,7 +302,7 @@ def test_ids_that_name_nothing_are_not_found(server: Server) -> None:
         assert "Internal" not in answer["errors"][0]["message"]
     # Ids in URLs and version names too: more digits than any number may have are no row either.
     huge = "1" * 5000
-    assert httpx.get(f"{server.url}/files/artifacts/{huge}/x.txt", timeout=30,
+    assert plain_http.get(f"{server.url}/files/artifacts/{huge}/x.txt", timeout=30,
                      headers={"Authorization": f"Bearer {server.key}"}).status_code == 404
     answer = server.graphql('{ project(name: "ids") { artifactCollection(name: "c") { artifact(version: $v) '
                             '{ id } } } }'.replace("$v", f'"v{huge}"'))

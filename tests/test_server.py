@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 
+import plain_http
 from conftest import PostgresDatabases, Server, start_together
 
 
@@ -21,7 +21,7 @@ def test_restart_keeps_data_and_migrates_in_place(fresh_server: Server) -> None:
 
 def test_health(server: Server) -> None:
     """GraphiQL (GET /graphql) is the built web app's page now: test_web_sessions.py serves it."""
-    assert httpx.get(f"{server.url}/healthz").json() == {"status": "ok"}
+    assert plain_http.get(f"{server.url}/healthz").json() == {"status": "ok"}
 
 
 def test_two_servers_starting_together_on_one_postgres(postgres: PostgresDatabases, tmp_path: Path) -> None:
@@ -55,7 +55,7 @@ def test_admin_key_from_environment_is_used(server: Server) -> None:
 def test_unknown_api_paths_are_404(server: Server) -> None:
     """Other paths are the web app's pages (test_web_sessions.py); none under a server route is."""
     for path in ("/api/nope", "/files", "/history/nope", "/healthz/nope", "/graphql/nope", "/static"):
-        response = httpx.get(f"{server.url}{path}")
+        response = plain_http.get(f"{server.url}{path}")
         assert response.status_code == 404 and "html" not in response.headers["content-type"], path
 
 

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 import runbase
+import plain_http
 from conftest import Server
 from runbase.connection import Connection
 from runbase.sync import sync_log
@@ -36,7 +37,7 @@ class ProxyHandler(http.server.BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_HEADERS}
         self.server.seen.append({k.lower(): v for k, v in self.headers.items()})
-        answer = httpx.request(self.command, self.path, headers=headers, content=body, timeout=30)
+        answer = plain_http.request(self.command, self.path, headers=headers, content=body, timeout=30)
         self.send_response(answer.status_code)
         for key, value in answer.headers.items():
             if key.lower() not in HOP_HEADERS:

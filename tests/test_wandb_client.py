@@ -24,6 +24,7 @@ from typing import Any
 
 import httpx
 import pytest
+import plain_http
 from conftest import Server
 from official_client import (  # noqa: F401 - release: a fixture
     CURRENT,
@@ -287,7 +288,7 @@ def test_wandb_api_reads_runs_as_runbase_does(logged: Logged) -> None:
 
 def _stream(server: Server, key: str, entity: str, run: str, body: dict[str, Any]) -> httpx.Response:
     """A file_stream request as the client sends it: HTTP Basic with the API key as password."""
-    return httpx.post(f"{server.url}/files/{entity}/streamed/{run}/file_stream", json=body, auth=("api", key),
+    return plain_http.post(f"{server.url}/files/{entity}/streamed/{run}/file_stream", json=body, auth=("api", key),
                       timeout=60)
 
 
@@ -431,13 +432,13 @@ def test_upload_urls_store_files_and_check_md5(server: Server) -> None:
     contents = b"a run file\n" * 100
     md5 = base64.b64encode(hashlib.md5(contents).digest()).decode()
     url = _upload_url(server, "dir/checked.txt")
-    wrong = httpx.put(url, content=contents, headers={"Content-MD5": base64.b64encode(b"0" * 16).decode()})
+    wrong = plain_http.put(url, content=contents, headers={"Content-MD5": base64.b64encode(b"0" * 16).decode()})
     assert wrong.status_code == 400 and wrong.json()["errors"][0]["extensions"]["code"] == "DIGEST_MISMATCH"
     assert _file(server, "dir/checked.txt") is None  # nothing stored
-    assert httpx.put(url, content=contents, headers={"Content-MD5": md5}).status_code == 200  # no API key
+    assert plain_http.put(url, content=contents, headers={"Content-MD5": md5}).status_code == 200  # no API key
     assert _file(server, "dir/checked.txt") == {"digest": hashlib.sha256(contents).hexdigest(),
                                                 "sizeBytes": len(contents)}
-    assert httpx.put(url, content=b"new contents").status_code == 200  # saved again: the new contents
+    assert plain_http.put(url, content=b"new contents").status_code == 200  # saved again: the new contents
     assert _file(server, "dir/checked.txt")["sizeBytes"] == len(b"new contents")  # type: ignore[index]
 
 
@@ -451,14 +452,14 @@ def test_a_bad_or_expired_upload_token_is_refused(server: Server) -> None:
     fields = json.loads(base64.urlsafe_b64decode(payload + "=="))
     other = base64.urlsafe_b64encode(json.dumps({**fields, "n": "other.txt"}).encode()).decode().rstrip("=")
     for token in (f"{other}.{signature}", f"{payload}.{signature[:-2]}AA", payload, "", "x.y.z"):
-        refused = httpx.put(f"{server.url}/files/uploads/{token}", content=b"sneaked in")
+        refused = plain_http.put(f"{server.url}/files/uploads/{token}", content=b"sneaked in")
         assert refused.status_code in (403, 404, 405), (token, refused.text)
         if refused.status_code == 403:
             assert "not valid" in refused.json()["errors"][0]["message"]
     settings = ServerSettings(data_dir=server.data_dir)
     expired = uploads.sign(settings, uploads.Grant(fields["r"], fields["u"], "late.txt"),
                            now=time.time() - 2 * uploads.LIFETIME_SECONDS)
-    refused = httpx.put(f"{server.url}/files/uploads/{expired}", content=b"too late")
+    refused = plain_http.put(f"{server.url}/files/uploads/{expired}", content=b"too late")
     assert refused.status_code == 403 and "expired" in refused.json()["errors"][0]["message"]
     assert all(_file(server, name) is None for name in ("tampered.txt", "other.txt", "late.txt"))
 
@@ -474,7 +475,7 @@ def test_an_upload_url_stops_working_when_its_user_may_no_longer_write(server: S
     url = _upload_url(server, "kept.txt", key=key, entity=team, project="p", run="r")
     server.graphql("mutation($t: String!, $id: ID!) { deleteInvite(input: {entityName: $t, id: $id}) { success } }",
                    {"t": team, "id": member["data"]["createInvite"]["member"]["id"]})
-    refused = httpx.put(url, content=b"after leaving")
+    refused = plain_http.put(url, content=b"after leaving")
     assert refused.status_code in (403, 404), refused.text
     assert _file(server, "kept.txt", entity=team, project="p", run="r") is None
 

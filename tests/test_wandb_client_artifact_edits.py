@@ -13,8 +13,8 @@ import json
 import uuid
 from typing import Any
 
-import httpx
 import pytest
+import plain_http
 from conftest import Server
 from official_client import (  # noqa: F401 - release: a fixture
     LoggingProxy,
@@ -144,7 +144,7 @@ def test_another_users_version_is_no_base(server: Server) -> None:
     [edge] = _ok(server, FILE_URLS, {"i": {"storageLayout": "V2", "artifactFiles": [
         {"artifactID": theirs, "name": "secret.txt", "md5": _md5(secret)}]}}, alice_key)[
         "createArtifactFiles"]["files"]["edges"]
-    assert httpx.put(edge["node"]["uploadUrl"], content=secret).status_code == 200
+    assert plain_http.put(edge["node"]["uploadUrl"], content=secret).status_code == 200
     _ok(server, COMMIT, {"i": {"artifactID": theirs}}, alice_key)
 
     mine = _pending(server, "mine", bob_key)
@@ -156,7 +156,7 @@ def test_another_users_version_is_no_base(server: Server) -> None:
     refused = server.graphql(UPDATE_MANIFEST, {"i": {"artifactManifestID": made["id"], "baseArtifactID": theirs}},
                              key=bob_key)
     assert "to build on" in refused["errors"][0]["message"], refused
-    assert httpx.put(made["file"]["uploadUrl"], content=_manifest({"stolen.txt": secret})).status_code == 200
+    assert plain_http.put(made["file"]["uploadUrl"], content=_manifest({"stolen.txt": secret})).status_code == 200
     answer = server.graphql(COMMIT, {"i": {"artifactID": mine}}, key=bob_key)
     assert "file 'stolen.txt' of its manifest was not uploaded" in answer["errors"][0]["message"], answer
     assert _ok(server, FILES, {"id": mine}, bob_key)["artifact"] == {"state": "PENDING", "files": {"edges": []}}
@@ -166,6 +166,6 @@ def test_another_users_version_is_no_base(server: Server) -> None:
                                             "digest": "x", "baseArtifactID": theirs, "type": "INCREMENTAL"}},
                alice_key)["createArtifactManifest"]["artifactManifest"]
     assert made["type"] == "INCREMENTAL"
-    assert httpx.put(made["file"]["uploadUrl"], content=_manifest({"copy.txt": secret})).status_code == 200
+    assert plain_http.put(made["file"]["uploadUrl"], content=_manifest({"copy.txt": secret})).status_code == 200
     committed = _ok(server, COMMIT, {"i": {"artifactID": own}}, alice_key)["commitArtifact"]["artifact"]
     assert (committed["state"], committed["fileCount"]) == ("COMMITTED", 2)

@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+import plain_http
 from conftest import Server
 from official_client import (  # noqa: F401 - release: a fixture
     OLDER,
@@ -184,7 +185,7 @@ def _manifest(contents: dict[str, bytes]) -> bytes:
 def _put_manifest(server: Server, artifact_id: str, body: bytes) -> httpx.Response:
     made = _ok(server, MANIFEST_URL, {"i": {"artifactID": artifact_id, "name": "wandb_manifest.json",
                                             "digest": "x"}})
-    return httpx.put(made["createArtifactManifest"]["artifactManifest"]["file"]["uploadUrl"], content=body)
+    return plain_http.put(made["createArtifactManifest"]["artifactManifest"]["file"]["uploadUrl"], content=body)
 
 
 def _entries(server: Server, artifact_id: str) -> dict[str, Any]:
@@ -197,10 +198,10 @@ def test_an_upload_with_other_contents_than_its_md5_is_refused(server: Server) -
     artifact_id = _pending(server, f"wa-md5-{uuid.uuid4().hex[:8]}")
     url = _file_url(server, artifact_id, "a.txt", b"declared")
     for headers in ({}, {"Content-MD5": _md5(b"tampered")}):
-        refused = httpx.put(url, content=b"tampered", headers=headers)
+        refused = plain_http.put(url, content=b"tampered", headers=headers)
         assert refused.status_code == 400 and refused.json()["errors"][0]["extensions"]["code"] == "DIGEST_MISMATCH"
     assert _entries(server, artifact_id) == {"state": "PENDING", "files": {}}
-    assert httpx.put(url, content=b"declared", headers={"Content-MD5": _md5(b"declared")}).status_code == 200
+    assert plain_http.put(url, content=b"declared", headers={"Content-MD5": _md5(b"declared")}).status_code == 200
     assert _entries(server, artifact_id)["files"] == {"a.txt": hashlib.sha256(b"declared").hexdigest()}
 
 
@@ -212,24 +213,24 @@ def test_an_upload_url_is_bound_to_its_version(server: Server) -> None:
     payload, signature = url.rsplit("/", 1)[1].split(".")
     fields = json.loads(base64.urlsafe_b64decode(payload + "=="))
     moved = base64.urlsafe_b64encode(json.dumps({**fields, "a": int(other)}).encode()).decode().rstrip("=")
-    refused = httpx.put(f"{server.url}/files/uploads/{moved}.{signature}", content=b"mine")
+    refused = plain_http.put(f"{server.url}/files/uploads/{moved}.{signature}", content=b"mine")
     assert refused.status_code == 403 and "not valid" in refused.json()["errors"][0]["message"]
     assert _entries(server, other)["files"] == {}
     _ok(server, COMMIT, {"i": {"artifactID": mine}})
-    late = httpx.put(url, content=b"mine")  # the version is committed: its files cannot change
+    late = plain_http.put(url, content=b"mine")  # the version is committed: its files cannot change
     assert late.status_code == 400 and "committed" in late.json()["errors"][0]["message"]
 
 
 def test_a_commit_with_a_file_missing_from_the_uploads_is_refused(server: Server) -> None:
     artifact_id = _pending(server, f"wa-missing-{uuid.uuid4().hex[:8]}")
-    assert httpx.put(_file_url(server, artifact_id, "a.txt", b"a"), content=b"a").status_code == 200
+    assert plain_http.put(_file_url(server, artifact_id, "a.txt", b"a"), content=b"a").status_code == 200
     assert _put_manifest(server, artifact_id, _manifest({"a.txt": b"a", "b.txt": b"b"})).status_code == 200
     answer = server.graphql(COMMIT, {"i": {"artifactID": artifact_id}})
     assert "file 'b.txt' of its manifest was not uploaded" in answer["errors"][0]["message"], answer
     assert _entries(server, artifact_id) == {"state": "PENDING", "files": {"a.txt": hashlib.sha256(b"a").hexdigest()}}
     bad = _put_manifest(server, artifact_id, b'{"version": 1, "storagePolicy": "other", "contents": {}}')
     assert bad.status_code == 400 and "storagePolicy" in bad.json()["errors"][0]["message"]
-    assert httpx.put(_file_url(server, artifact_id, "b.txt", b"b"), content=b"b").status_code == 200
+    assert plain_http.put(_file_url(server, artifact_id, "b.txt", b"b"), content=b"b").status_code == 200
     committed = _ok(server, COMMIT, {"i": {"artifactID": artifact_id}})["commitArtifact"]["artifact"]
     assert (committed["state"], committed["fileCount"]) == ("COMMITTED", 2)
 
@@ -244,16 +245,16 @@ def test_a_version_logged_by_runbase_has_a_w_and_b_manifest(server: Server) -> N
     files = {"a.txt": b"first", "dir/b.bin": bytes(range(100))}
     artifact_id = _pending(server, project)
     for path, body in files.items():
-        assert httpx.put(_file_url(server, artifact_id, path, body), content=body).status_code == 200
+        assert plain_http.put(_file_url(server, artifact_id, path, body), content=body).status_code == 200
     blob = hashlib.sha256(b"stored by runbase").hexdigest()
-    assert httpx.put(f"{server.url}/files/blobs/{blob}", content=b"stored by runbase",
+    assert plain_http.put(f"{server.url}/files/blobs/{blob}", content=b"stored by runbase",
                      headers={"Authorization": f"Bearer {server.key}"}).status_code in (200, 201)
     _ok(server, "mutation($i: AddArtifactFilesInput!) { addArtifactFiles(input: $i) { fileCount } }",
         {"i": {"artifactID": artifact_id, "files": json.dumps([{"path": "own.txt", "sha256": blob, "size": 17}])}})
     assert server.graphql(MANIFEST, {"id": artifact_id})["data"]["artifact"]["currentManifest"] is None  # PENDING
     _ok(server, COMMIT, {"i": {"artifactID": artifact_id}})
     url = _ok(server, MANIFEST, {"id": artifact_id})["artifact"]["currentManifest"]["file"]["directUrl"]
-    answer = httpx.get(url)
+    answer = plain_http.get(url)
     assert answer.status_code == 200, answer.text
     manifest = answer.json()
     assert (manifest["version"], manifest["storagePolicy"]) == (1, "wandb-storage-policy-v1")
@@ -261,7 +262,7 @@ def test_a_version_logged_by_runbase_has_a_w_and_b_manifest(server: Server) -> N
     assert {path: (entry["digest"], entry["size"]) for path, entry in manifest["contents"].items()} == {
         path: (_md5(body), len(body)) for path, body in expected.items()}
     token = url.split("/files/downloads/", 1)[1].split("/")[0]
-    forged = httpx.get(f"{server.url}/files/downloads/{token[:-3]}AAA/wandb_manifest.json")
+    forged = plain_http.get(f"{server.url}/files/downloads/{token[:-3]}AAA/wandb_manifest.json")
     assert forged.status_code == 403 and "not valid" in forged.json()["errors"][0]["message"]
 
 
@@ -372,14 +373,14 @@ def test_a_download_url_is_bound_to_its_version_and_file(used: tuple[Logged, dic
             "artifactCollection"]["artifactMembership"]
         found[collection] = {edge["node"]["name"]: edge["node"]["directUrl"] for edge in membership["files"]["edges"]}
         found[collection + "-id"] = membership["artifact"]["id"]
-    assert httpx.get(found["rb"]["own.txt"]).content == OWN["own.txt"]
+    assert plain_http.get(found["rb"]["own.txt"]).content == OWN["own.txt"]
     token = found["rb"]["own.txt"].split("/files/downloads/", 1)[1].split("/")[0]
     payload, signature = token.split(".")
     fields = json.loads(base64.urlsafe_b64decode(payload + "=="))
     moved = base64.urlsafe_b64encode(json.dumps({**fields, "a": int(found["ds-id"]), "p": "data.txt"}).encode())
-    refused = httpx.get(f"{use.server.url}/files/downloads/{moved.decode().rstrip('=')}.{signature}/data.txt")
+    refused = plain_http.get(f"{use.server.url}/files/downloads/{moved.decode().rstrip('=')}.{signature}/data.txt")
     assert refused.status_code == 403 and "not valid" in refused.json()["errors"][0]["message"]
-    reference = httpx.get(found["ds"]["ref.txt"])
+    reference = plain_http.get(found["ds"]["ref.txt"])
     assert reference.status_code == 400 and "reference" in reference.json()["errors"][0]["message"]
 
 

@@ -14,6 +14,7 @@ import uuid
 from typing import Any
 
 import httpx
+import plain_http
 from conftest import Server
 from test_wandb_client_artifacts import COMMIT, _entries, _manifest, _md5, _ok, _pending, _put_manifest
 
@@ -48,7 +49,7 @@ def _start(server: Server, artifact_id: str, name: str, contents: bytes, parts: 
 
 def _put(url: str, part: bytes) -> httpx.Response:
     """A part's PUT, with the headers the client sends."""
-    return httpx.put(url, content=part, headers={"Content-MD5": _md5(part), "Content-Type": ""})
+    return plain_http.put(url, content=part, headers={"Content-MD5": _md5(part), "Content-Type": ""})
 
 
 def _complete(server: Server, artifact_id: str, node: dict[str, Any], etags: list[str],
@@ -84,12 +85,12 @@ def test_a_file_in_parts_is_stored_once_every_part_matches(any_store_server: Ser
     urls = [part["uploadUrl"] for part in node["uploadMultipartUrls"]["uploadUrlParts"]]
     assert [part["partNumber"] for part in node["uploadMultipartUrls"]["uploadUrlParts"]] == [1, 2, 3]
 
-    wrong = httpx.put(urls[0], content=parts[1])  # another part's contents
+    wrong = plain_http.put(urls[0], content=parts[1])  # another part's contents
     assert wrong.status_code == 400 and wrong.json()["errors"][0]["extensions"]["code"] == "DIGEST_MISMATCH"
     payload, signature = urls[0].rsplit("/", 1)[1].split(".")
     fields = json.loads(base64.urlsafe_b64decode(payload + "=="))
     moved = base64.urlsafe_b64encode(json.dumps({**fields, "pt": 2}).encode()).decode().rstrip("=")
-    forged = httpx.put(f"{server.url}/files/uploads/{moved}.{signature}", content=parts[0])
+    forged = plain_http.put(f"{server.url}/files/uploads/{moved}.{signature}", content=parts[0])
     assert forged.status_code == 403 and "not valid" in forged.json()["errors"][0]["message"]
     etags = []
     for url, part in zip(urls[:2], parts):

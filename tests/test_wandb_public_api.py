@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
+import plain_http
 from conftest import Server, run_script, sdk_environment
 from official_client import OLDER, VERSION, LoggingProxy, need_wandb, new_user, run_wandb, wandb_environment
 from test_wandb_client import NOT_ANSWERED
@@ -398,14 +398,14 @@ def test_bad_file_names_and_tokens_are_refused_clearly(read: Read) -> None:
     [edge] = read.server.graphql(FILE, {"e": read.user, "n": ["notes.txt"]}, key=read.key)["data"]["project"][
         "run"]["files"]["edges"]
     url = edge["node"]["url"]
-    assert httpx.get(url).content == NOTES
+    assert plain_http.get(url).content == NOTES
     token, name = url.split("/files/downloads/", 1)[1].split("/")
     payload, signature = token.split(".")
     fields = json.loads(base64.urlsafe_b64decode(payload + "=="))
     moved = base64.urlsafe_b64encode(json.dumps({**fields, "p": "output.log"}).encode()).decode().rstrip("=")
-    forged = httpx.get(f"{read.server.url}/files/downloads/{moved}.{signature}/{name}")
+    forged = plain_http.get(f"{read.server.url}/files/downloads/{moved}.{signature}/{name}")
     assert forged.status_code == 403 and "not valid" in forged.json()["errors"][0]["message"]
-    assert httpx.get(f"{read.server.url}/files/downloads/garbage/{name}").status_code == 403
+    assert plain_http.get(f"{read.server.url}/files/downloads/garbage/{name}").status_code == 403
     other = read.server.create_user(f"{read.user}-third")
     hidden = read.server.graphql(FILE, {"e": read.user, "n": ["notes.txt"]}, key=other)
     assert hidden["data"]["project"] is None  # another user's private project: as if it were not there

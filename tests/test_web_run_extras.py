@@ -19,12 +19,12 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import httpx
 import pytest
-from browser import browser, chart_data, page, sdk_output, shot, signed_in_context, web_server, zoom
+import plain_http
+from browser import chart_data, page, sdk_output, shot, signed_in_context, web_server, zoom
 from conftest import Server, label_names, sdk_environment
 
-__all__ = ["browser", "page", "web_server"]  # fixtures, used by name
+__all__ = ["page", "web_server"]  # fixtures, used by name
 PROJECT = "extras"
 STEPS = 60
 LONG_STEPS = 3000
@@ -240,7 +240,7 @@ def test_artifacts_section_lists_logged_and_used_versions_with_links(page: Any, 
 def test_a_run_with_more_files_than_a_page_pages_to_all_of_them(page: Any, web_server: Server) -> None:
     content = b"one of many files\n"
     digest = hashlib.sha256(content).hexdigest()
-    stored = httpx.put(f"{web_server.url}/files/blobs/{digest}", content=content,
+    stored = plain_http.put(f"{web_server.url}/files/blobs/{digest}", content=content,
                        headers={"Authorization": f"Bearer {web_server.key}"})
     assert stored.status_code in (200, 201), stored.text
     names = [f"out/file-{i:04d}.txt" for i in range(FILES)]

@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 import sqlalchemy as sa
+import plain_http
 from conftest import Server
 
 from runbase_server.web.pages import CSP, GRAPHIQL_CSP
@@ -65,7 +66,7 @@ def public(static: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
 
 def sign_in(server: Server, key: str | None = None) -> tuple[httpx.Client, str]:
     """A browser signed in: its cookie jar holds the session; the CSRF token is returned."""
-    browser = httpx.Client(base_url=server.url)
+    browser = plain_http.Client(base_url=server.url)
     response = browser.post("/api/session", json={"apiKey": key or server.key})
     assert response.status_code == 200, response.text
     return browser, response.json()["csrfToken"]
@@ -95,7 +96,7 @@ def _hash(token: str) -> str:
 
 
 def test_sign_in_sets_a_protected_cookie_and_tells_the_csrf_token(web: Server) -> None:
-    response = httpx.post(f"{web.url}/api/session", json={"apiKey": web.key})
+    response = plain_http.post(f"{web.url}/api/session", json={"apiKey": web.key})
     assert response.status_code == 200
     body = response.json()
     assert body["username"] == "admin" and len(body["csrfToken"]) >= 40
@@ -107,33 +108,33 @@ def test_sign_in_sets_a_protected_cookie_and_tells_the_csrf_token(web: Server) -
     assert response.headers["cache-control"] == PRIVATE
     stored = _sql(web, "SELECT token_hash FROM web_sessions")  # stored hashed: the token itself is nowhere
     assert _hash(token) in stored and token not in stored
-    again = httpx.get(f"{web.url}/api/session", cookies={"runbase_session": token})
+    again = plain_http.get(f"{web.url}/api/session", cookies={"runbase_session": token})
     assert again.json() == {"username": "admin", "csrfToken": body["csrfToken"], "admin": True}
     assert again.headers["cache-control"] == PRIVATE
     # behind an HTTPS proxy (uvicorn trusts X-Forwarded-Proto from localhost) the cookie is Secure and __Host-
-    proxied = httpx.post(f"{web.url}/api/session", json={"apiKey": web.key}, headers={"X-Forwarded-Proto": "https"})
+    proxied = plain_http.post(f"{web.url}/api/session", json={"apiKey": web.key}, headers={"X-Forwarded-Proto": "https"})
     assert proxied.headers["set-cookie"].startswith("__Host-runbase_session=")
     assert "Secure" in {part.strip() for part in proxied.headers["set-cookie"].split(";")}
 
 
 def test_bad_sign_ins_are_refused(web: Server) -> None:
     url = f"{web.url}/api/session"
-    wrong = httpx.post(url, json={"apiKey": "x" * 40})
+    wrong = plain_http.post(url, json={"apiKey": "x" * 40})
     assert wrong.status_code == 401 and _code(wrong) == "UNAUTHENTICATED" and "set-cookie" not in wrong.headers
-    assert httpx.post(url, json={"apiKey": "x" * 100_000}).status_code == 413
-    form = httpx.post(url, data={"apiKey": web.key})  # what another site's form could send
+    assert plain_http.post(url, json={"apiKey": "x" * 100_000}).status_code == 413
+    form = plain_http.post(url, data={"apiKey": web.key})  # what another site's form could send
     assert form.status_code == 415 and _code(form) == "UNSUPPORTED_MEDIA_TYPE"
-    plain = httpx.post(url, content=f'{{"apiKey": "{web.key}"}}', headers={"Content-Type": "text/plain"})
+    plain = plain_http.post(url, content=f'{{"apiKey": "{web.key}"}}', headers={"Content-Type": "text/plain"})
     assert plain.status_code == 415
     for body in ("not json", "[]", '{"apiKey": 5}', "{}"):
-        bad = httpx.post(url, content=body, headers={"Content-Type": "application/json"})
+        bad = plain_http.post(url, content=body, headers={"Content-Type": "application/json"})
         assert bad.status_code == 400 and _code(bad) == "BAD_REQUEST", body
-    foreign = httpx.post(url, json={"apiKey": web.key}, headers={"Origin": "http://evil.example"})
+    foreign = plain_http.post(url, json={"apiKey": web.key}, headers={"Origin": "http://evil.example"})
     assert foreign.status_code == 403 and "set-cookie" not in foreign.headers
-    own = httpx.post(url, json={"apiKey": web.key}, headers={"Origin": web.url})
+    own = plain_http.post(url, json={"apiKey": web.key}, headers={"Origin": web.url})
     assert own.status_code == 200
-    assert httpx.get(url).status_code == 401
-    assert _code(httpx.get(url, cookies={"runbase_session": "forged"})) == "UNAUTHENTICATED"
+    assert plain_http.get(url).status_code == 401
+    assert _code(plain_http.get(url, cookies={"runbase_session": "forged"})) == "UNAUTHENTICATED"
 
 
 def test_changes_through_the_cookie_need_the_csrf_token_and_the_own_origin(web: Server) -> None:
@@ -173,7 +174,7 @@ def test_changes_through_the_cookie_need_the_csrf_token_and_the_own_origin(web: 
     assert browser.get("/files/admin/web/r/f", headers={"Origin": "http://evil.example"}).status_code == 403
     assert browser.head(f"/files/blobs/{digest}").status_code == 200
     # an Authorization header wins over any cookie and needs no CSRF token (the SDK's way)
-    answer = httpx.post(f"{web.url}/graphql", json=VIEWER, cookies={"runbase_session": "forged"},
+    answer = plain_http.post(f"{web.url}/graphql", json=VIEWER, cookies={"runbase_session": "forged"},
                         headers={"Authorization": f"Bearer {web.key}"})
     assert answer.json()["data"]["viewer"]["username"] == "admin"
 
@@ -189,8 +190,8 @@ def test_sign_out_ends_the_session(web: Server) -> None:
         "set-cookie"]
     assert _sql(web, "SELECT count(*) FROM web_sessions WHERE token_hash = :h", h=_hash(token)) == [0]
     kept = {"runbase_session": token}  # a copy of the cookie taken before signing out
-    assert httpx.get(f"{web.url}/api/session", cookies=kept).status_code == 401
-    stale = httpx.post(f"{web.url}/graphql", json=VIEWER, cookies=kept, headers={"X-Runbase-CSRF": csrf})
+    assert plain_http.get(f"{web.url}/api/session", cookies=kept).status_code == 401
+    stale = plain_http.post(f"{web.url}/graphql", json=VIEWER, cookies=kept, headers={"X-Runbase-CSRF": csrf})
     assert stale.status_code == 401 and _code(stale) == "UNAUTHENTICATED"
 
 
@@ -222,28 +223,28 @@ def test_deleting_the_key_ends_its_sessions_at_once(web: Server) -> None:
 def test_pages_are_served_with_security_headers(web: Server) -> None:
     for path in ("/", "/signin", "/admin", "/admin/demo", "/admin/demo/runs/abc123", "/a/b/artifacts/model/m/v1/x",
                  "/admin/demo/runs/abc123?workspace=1"):
-        page = httpx.get(f"{web.url}{path}")
+        page = plain_http.get(f"{web.url}{path}")
         assert page.status_code == 200 and "runbase app" in page.text, path
         assert page.headers["content-type"] == "text/html; charset=utf-8"
         assert page.headers["content-security-policy"] == CSP and page.headers["cache-control"] == "no-cache"
         assert _secured(page)
-    head = httpx.head(f"{web.url}/admin/demo")
+    head = plain_http.head(f"{web.url}/admin/demo")
     assert head.status_code == 200 and head.content == b"" and head.headers["content-length"] == str(len(
         "<!doctype html><title>runbase app</title>"))
-    graphiql = httpx.get(f"{web.url}/graphql", headers={"Accept": "text/html"})
+    graphiql = plain_http.get(f"{web.url}/graphql", headers={"Accept": "text/html"})
     assert graphiql.status_code == 200 and "GraphiQL" in graphiql.text
     assert graphiql.headers["content-security-policy"] == GRAPHIQL_CSP and "'unsafe-inline'" not in \
         GRAPHIQL_CSP.split("script-src")[1].split(";")[0]
     assert _secured(graphiql)
-    assert httpx.head(f"{web.url}/graphql").status_code == 200
+    assert plain_http.head(f"{web.url}/graphql").status_code == 200
     for path, media_type, body in (("/assets/app-3f2a.js", "text/javascript; charset=utf-8", "console.log('app')"),
                                    ("/assets/nested/style-9c.css", "text/css; charset=utf-8", "body{}")):
-        asset = httpx.get(f"{web.url}{path}")
+        asset = plain_http.get(f"{web.url}{path}")
         assert asset.status_code == 200 and asset.text == body and asset.headers["content-type"] == media_type
         assert asset.headers["cache-control"] == "public, max-age=31536000, immutable"
         assert _secured(asset) and asset.headers["content-security-policy"] == CSP
-        assert httpx.head(f"{web.url}{path}").status_code == 200
-    assert httpx.get(f"{web.url}/assets/missing-1.js").status_code == 404
+        assert plain_http.head(f"{web.url}{path}").status_code == 200
+    assert plain_http.get(f"{web.url}/assets/missing-1.js").status_code == 404
 
 
 @pytest.mark.parametrize("path", [
@@ -268,9 +269,9 @@ def test_api_routes_are_never_shadowed_by_pages(web: Server) -> None:
                                  ("GET", "/history/columns", 405), ("GET", "/healthz/x", 404),
                                  ("GET", "/static/x.js", 404), ("POST", "/admin/demo", 404),
                                  ("DELETE", "/", 404), ("PUT", "/api/session", 405)):
-        response = httpx.request(method, f"{web.url}{path}")
+        response = plain_http.request(method, f"{web.url}{path}")
         assert response.status_code == status and "runbase app" not in response.text, (method, path)
-    assert httpx.get(f"{web.url}/healthz").json() == {"status": "ok"}
+    assert plain_http.get(f"{web.url}/healthz").json() == {"status": "ok"}
 
 
 def test_every_route_is_under_a_reserved_name(tmp_path: Path) -> None:
@@ -288,13 +289,13 @@ def test_an_unbuilt_app_answers_503(web: Server, static: Path) -> None:
     (static / "index.html").rename(static / "index.html.away")
     try:
         for path in ("/", "/admin/demo", "/graphql"):
-            response = httpx.get(f"{web.url}{path}")
+            response = plain_http.get(f"{web.url}{path}")
             assert response.status_code == 503 and response.headers["content-type"].startswith("text/plain")
             assert "not built" in response.text and "scripts/build_web" in response.text
             assert str(static) not in response.text and "/" not in response.text.split("scripts/build_web")[0]
     finally:
         (static / "index.html.away").rename(static / "index.html")
-    assert httpx.get(f"{web.url}/").status_code == 200
+    assert plain_http.get(f"{web.url}/").status_code == 200
     assert f"{static} has no index.html" in web.log.read_text()  # where the server looked: for its operator
 
 
@@ -362,10 +363,10 @@ def test_behind_an_https_proxy_the_cookie_is_secure_and_the_public_url_the_only_
     public URL alone makes the cookie Secure and __Host-, and no Host header can add an origin."""
     url = f"{public.url}/api/session"
     for origin in ("http://runbase.example.com", public.url, "https://evil.example"):
-        refused = httpx.post(url, json={"apiKey": public.key}, headers={"Origin": origin,
+        refused = plain_http.post(url, json={"apiKey": public.key}, headers={"Origin": origin,
                                                                          "Host": origin.partition("://")[2]})
         assert refused.status_code == 403 and "set-cookie" not in refused.headers, origin
-    response = httpx.post(url, json={"apiKey": public.key}, headers={"Origin": PUBLIC_URL})
+    response = plain_http.post(url, json={"apiKey": public.key}, headers={"Origin": PUBLIC_URL})
     assert response.status_code == 200
     name, _, rest = response.headers["set-cookie"].partition("=")
     token, *flags = rest.split("; ")
@@ -373,14 +374,14 @@ def test_behind_an_https_proxy_the_cookie_is_secure_and_the_public_url_the_only_
     assert not any(flag.lower().startswith("domain") for flag in flags)
     csrf = response.json()["csrfToken"]
     cookie = {"Cookie": f"__Host-runbase_session={token}"}  # sent by hand: httpx keeps Secure cookies off http
-    assert httpx.get(url, headers=cookie).json()["username"] == "admin"
-    assert httpx.get(url, headers={"Cookie": f"runbase_session={token}"}).status_code == 401  # only __Host- here
-    answer = httpx.post(f"{public.url}/graphql", json=VIEWER, headers={**cookie, "X-Runbase-CSRF": csrf,
+    assert plain_http.get(url, headers=cookie).json()["username"] == "admin"
+    assert plain_http.get(url, headers={"Cookie": f"runbase_session={token}"}).status_code == 401  # only __Host- here
+    answer = plain_http.post(f"{public.url}/graphql", json=VIEWER, headers={**cookie, "X-Runbase-CSRF": csrf,
                                                                        "Origin": PUBLIC_URL})
     assert answer.json() == {"data": {"viewer": {"username": "admin"}}}
-    assert httpx.post(f"{public.url}/graphql", json=VIEWER, headers={
+    assert plain_http.post(f"{public.url}/graphql", json=VIEWER, headers={
         **cookie, "X-Runbase-CSRF": csrf, "Origin": public.url}).status_code == 403
-    out = httpx.delete(url, headers={**cookie, "X-Runbase-CSRF": csrf})
+    out = plain_http.delete(url, headers={**cookie, "X-Runbase-CSRF": csrf})
     assert out.status_code == 204 and out.headers["set-cookie"].startswith("__Host-runbase_session=;")
     assert "Secure" in out.headers["set-cookie"]
 
@@ -395,30 +396,30 @@ def test_a_request_with_two_session_cookies_is_refused(web: Server, public: Serv
                     [f"runbase_session={mine}", f"runbase_session={other}"],  # two Cookie headers
                     [f"runbase_session={mine}; runbase_session="]):
         headers = [("Cookie", value) for value in cookies]
-        assert httpx.get(f"{web.url}/api/session", headers=headers).status_code == 401, cookies
+        assert plain_http.get(f"{web.url}/api/session", headers=headers).status_code == 401, cookies
         for token in (csrf, other_csrf):
-            refused = httpx.post(f"{web.url}/graphql", json=VIEWER, headers=[*headers, ("X-Runbase-CSRF", token)])
+            refused = plain_http.post(f"{web.url}/graphql", json=VIEWER, headers=[*headers, ("X-Runbase-CSRF", token)])
             assert refused.status_code == 401 and _code(refused) == "UNAUTHENTICATED"
-        assert httpx.get(f"{web.url}/files/admin/web/r/f", headers=headers).status_code == 401
-        signed = httpx.post(f"{web.url}/graphql", json=VIEWER, headers=[
+        assert plain_http.get(f"{web.url}/files/admin/web/r/f", headers=headers).status_code == 401
+        signed = plain_http.post(f"{web.url}/graphql", json=VIEWER, headers=[
             *headers, ("Authorization", f"Bearer {web.key}")])  # a key still wins
         assert signed.json()["data"]["viewer"]["username"] == "admin"
-    assert httpx.get(f"{web.url}/api/session", headers={"Cookie": f"other=1; runbase_session={mine}"}).status_code \
+    assert plain_http.get(f"{web.url}/api/session", headers={"Cookie": f"other=1; runbase_session={mine}"}).status_code \
         == 200
-    token = httpx.post(f"{public.url}/api/session", json={"apiKey": public.key}).headers["set-cookie"].split(
+    token = plain_http.post(f"{public.url}/api/session", json={"apiKey": public.key}).headers["set-cookie"].split(
         ";")[0].partition("=")[2]
     twice = f"__Host-runbase_session={token}; __Host-runbase_session={token}"
-    assert httpx.get(f"{public.url}/api/session", headers={"Cookie": twice}).status_code == 401
+    assert plain_http.get(f"{public.url}/api/session", headers={"Cookie": twice}).status_code == 401
 
 
 def test_a_key_that_is_no_string_of_characters_is_unauthenticated(web: Server) -> None:
     """A lone surrogate (JSON allows its escape) is no key: 401, not a server error, on every path."""
-    signed = httpx.post(f"{web.url}/api/session", content='{"apiKey": "\\ud800"}',
+    signed = plain_http.post(f"{web.url}/api/session", content='{"apiKey": "\\ud800"}',
                         headers={"Content-Type": "application/json"})
     assert signed.status_code == 401 and _code(signed) == "UNAUTHENTICATED"
     encoded = "\ud800".encode("utf-8", "surrogatepass")
     for authorization in (b"Bearer " + encoded, b"Basic " + base64.b64encode(b"api:" + encoded)):
-        answer = httpx.post(f"{web.url}/graphql", json=VIEWER, headers={"Authorization": authorization})
+        answer = plain_http.post(f"{web.url}/graphql", json=VIEWER, headers={"Authorization": authorization})
         assert answer.status_code == 401 and _code(answer) == "UNAUTHENTICATED", authorization
     assert "Traceback" not in web.log.read_text()
 
@@ -513,7 +514,7 @@ def test_dot_names_are_refused_for_projects_and_runs(web: Server) -> None:
 def test_urls_handed_out_start_with_the_public_url_whatever_the_host_header(public: Server) -> None:
     """Upload and download URLs are where the public URL says: a request naming another Host (through a shared
     proxy, say) cannot send a client's file elsewhere."""
-    answer = httpx.post(f"{public.url}/graphql", headers={"Authorization": f"Bearer {public.key}",
+    answer = plain_http.post(f"{public.url}/graphql", headers={"Authorization": f"Bearer {public.key}",
                                                           "Host": "evil.example"},
                         json={"query": """mutation { upsertBucket(input: {modelName: "urls", name: "r"}) { bucket { id } }
                               createRunFiles(input: {projectName: "urls", runName: "r", files: ["f.txt"]}) {

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+import plain_http
 from receivers import (
     DEFAULT_SLACK_TOKEN,
     DELIVERY_HEADER,
@@ -43,7 +44,7 @@ def no_threads_left_behind() -> Iterator[None]:
 @pytest.fixture(scope="module")
 def http() -> Iterator[httpx.Client]:
     # One client for the module: building one per request costs more than the request.
-    with httpx.Client() as client:
+    with plain_http.Client() as client:
         yield client
 
 

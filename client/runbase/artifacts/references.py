@@ -26,6 +26,7 @@ from urllib.parse import unquote, urlparse
 import httpx
 
 from ..files import CHUNK, digest_of
+from ..network import tls_context
 from . import buckets
 from .cache import copy_hashing
 from .manifest import ArtifactManifestEntry
@@ -131,7 +132,7 @@ def _http_entry(uri: str, name: str | None, checksum: bool) -> ArtifactManifestE
     if not checksum:
         return ArtifactManifestEntry(name, None, None, ref=uri)
     try:
-        with httpx.Client(timeout=HTTP_TIMEOUT) as http, _get(http, uri) as response:
+        with httpx.Client(timeout=HTTP_TIMEOUT, verify=tls_context()) as http, _get(http, uri) as response:
             if response.status_code != 200:
                 raise ValueError(f"cannot add a reference to {uri!r}: HTTP {response.status_code}")
             etag = response.headers.get("etag")
@@ -211,7 +212,7 @@ def _download_http(entry: ArtifactManifestEntry, uri: str, target: Path, allow_m
     fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
     try:
         hasher = hashlib.sha256()
-        with os.fdopen(fd, "wb") as out, httpx.Client(timeout=HTTP_TIMEOUT) as http, \
+        with os.fdopen(fd, "wb") as out, httpx.Client(timeout=HTTP_TIMEOUT, verify=tls_context()) as http, \
                 _get(http, uri) as response:
             if response.status_code == 404 and allow_missing:
                 return False

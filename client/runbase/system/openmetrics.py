@@ -17,6 +17,8 @@ from collections.abc import Iterator, Mapping, Sequence
 
 import httpx
 
+from ..network import tls_context
+
 log = logging.getLogger("runbase.system")
 # W&B's per-request timeout. W&B also retries three times with 1-10 s waits; here the next reading is the
 # retry, so a dead endpoint never holds the other metrics back by more than one timeout.
@@ -99,7 +101,8 @@ class OpenMetrics:
                  headers: Mapping[str, str] | None = None, timeout: float = TIMEOUT_SECONDS) -> None:
         metric_filter = MetricFilter(filters)
         self._endpoints = [Endpoint(name, url, metric_filter) for name, url in endpoints.items()]
-        self._client = httpx.Client(timeout=timeout, headers=dict(headers or {}), follow_redirects=True)
+        self._client = httpx.Client(timeout=timeout, headers=dict(headers or {}), follow_redirects=True,
+                                    verify=tls_context())
 
     def sample(self) -> dict[str, float]:
         metrics: dict[str, float] = {}
