@@ -4,7 +4,6 @@ console errors, screenshots (test-outputs/web/, gitignored) and reading a chart'
 
 from __future__ import annotations
 
-import contextlib
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -40,14 +39,13 @@ def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     server.stop()
 
 
-@contextlib.contextmanager
-def chromium() -> Iterator[Any]:
-    """Chromium under Playwright, closed on leaving (conftest.py's `browser` fixture)."""
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
     sync_api = _need_chromium()
     with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
-        yield launched
-        launched.close()
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        yield chromium
+        chromium.close()
 
 
 def sign_in(page: Any, server: Server, path: str) -> None:

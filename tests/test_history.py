@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from conftest import MigratedDatabases
 from runbase.apis.public.history import unpack
 from runbase_server import users
 from runbase_server.database import MIGRATIONS, Database, upgrade
@@ -75,13 +76,8 @@ class Store:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    if request.param == "postgresql":
-        url = request.getfixturevalue("postgres").create()
-    else:
-        url = f"sqlite:///{tmp_path / 'runbase.db'}"
-    db = Database(url)
-    upgrade(db.engine)
+def store(request: pytest.FixtureRequest, tmp_path: Path, migrated: MigratedDatabases) -> Iterator[Store]:
+    db = Database(migrated.url(request.param, tmp_path))
     with db.session() as session:
         users.bootstrap_admin(session, None)
     yield Store(db)

@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 import runbase
-from browser import shot, signed_in_context, web_server
+from browser import browser, shot, signed_in_context, web_server
 from conftest import Server, run_script, sdk_environment
 from receivers import WebhookReceiver
 
-__all__ = ["web_server"]  # a fixture, used by name
+__all__ = ["browser", "web_server"]  # fixtures, used by name
 HOSTILE = "<img src=x onerror=alert(1)>"
 NOTES = "hello artifact\nsecond line <b>not bold</b>\n"
 REFERENCE = "https://example.invalid/remote/weights.bin"

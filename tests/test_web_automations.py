@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser import shot, signed_in_context
+from browser import browser, shot, signed_in_context
 from conftest import Server, run_script, sdk_environment
 from receivers import Response, WebhookReceiver, verify_signature
 
+__all__ = ["browser"]  # a fixture, used by name
 HOSTILE = "<img src=x onerror=alert(1)>"
 SECRET = "whsec-never-shown-4f1c9a"
 TOKEN = "tok-never-shown-77d2e0"

@@ -14,10 +14,10 @@ from contextlib import closing
 from typing import Any
 
 import pytest
-from browser import sdk_output, shot, signed_in_context, unisolated, web_server
+from browser import browser, sdk_output, shot, signed_in_context, unisolated, web_server
 from conftest import Server
 
-__all__ = ["web_server"]  # a fixture, used by name
+__all__ = ["browser", "web_server"]  # fixtures, used by name
 pytest.importorskip("numpy")
 pytest.importorskip("plotly")
 

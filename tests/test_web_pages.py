@@ -15,10 +15,10 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from browser import chart_data, shot, sign_in, signed_in_context, web_server
+from browser import browser, chart_data, shot, sign_in, signed_in_context, web_server
 from conftest import ROOT, Server, run_script, sdk_environment
 
-__all__ = ["web_server"]  # a fixture, used by name
+__all__ = ["browser", "web_server"]  # fixtures, used by name
 HOSTILE = "<img src=x onerror=alert(1)>"
 STEPS = 3000
 TABLE_RUNS = 120

@@ -10,9 +10,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from browser import chart_data, sdk_output, signed_in_context
+from browser import browser, chart_data, sdk_output, signed_in_context
 from conftest import PostgresDatabases, Server
 
+__all__ = ["browser"]  # a fixture, used by name
 STEPS = 500
 SCRIPT = """
 import runbase

@@ -12,10 +12,10 @@ from collections.abc import Iterator
 from typing import Any, cast
 
 import pytest
-from browser import chart_data, page, sdk_output, signed_in_context, web_server, zoom
+from browser import browser, chart_data, page, sdk_output, signed_in_context, web_server, zoom
 from conftest import Server
 
-__all__ = ["page", "web_server"]  # fixtures, used by name
+__all__ = ["browser", "page", "web_server"]  # fixtures, used by name
 PROJECT = "review"
 WIDE_KEYS = 300
 WIDE_STEPS = 20

@@ -12,10 +12,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from browser import sdk_output, signed_in_context, web_server
+from browser import browser, sdk_output, signed_in_context, web_server
 from conftest import Server
 
-__all__ = ["web_server"]  # a fixture, used by name
+__all__ = ["browser", "web_server"]  # fixtures, used by name
 # A logged page that, were it a page of this origin, would send its window elsewhere twice over.
 LURE = ("<meta http-equiv='refresh' content='0;url=/pwned?from=refresh'>"
         "<p id='lure'>session expired: type your API key</p>"

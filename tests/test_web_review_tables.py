@@ -14,10 +14,10 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from browser import chart_data, page, sdk_output, signed_in_context, web_server
+from browser import browser, chart_data, page, sdk_output, signed_in_context, web_server
 from conftest import Server
 
-__all__ = ["page", "web_server"]  # fixtures, used by name
+__all__ = ["browser", "page", "web_server"]  # fixtures, used by name
 
 GROUPS = """query($p: String!, $k: String, $f: JSONString, $n: Int, $by: String) { project(name: $p) {
     runGroups(key: $k, filters: $f, first: $n, by: $by) { groups { value count } hasMore } } }"""

@@ -21,10 +21,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import plain_http
-from browser import chart_data, page, sdk_output, shot, signed_in_context, web_server, zoom
+from browser import browser, chart_data, page, sdk_output, shot, signed_in_context, web_server, zoom
 from conftest import Server, label_names, sdk_environment
 
-__all__ = ["page", "web_server"]  # fixtures, used by name
+__all__ = ["browser", "page", "web_server"]  # fixtures, used by name
 PROJECT = "extras"
 STEPS = 60
 LONG_STEPS = 3000

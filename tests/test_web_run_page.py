@@ -14,10 +14,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from browser import chart_data, sdk_output, shot, signed_in_context, web_server
+from browser import browser, chart_data, sdk_output, shot, signed_in_context, web_server
 from conftest import Server
 
-__all__ = ["web_server"]  # a fixture, used by name
+__all__ = ["browser", "web_server"]  # fixtures, used by name
 HOSTILE = "<img src=x onerror=alert(1)>"
 STEPS = 60
 IMAGE_STEPS = (0, 20, 40)

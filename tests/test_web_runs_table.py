@@ -12,10 +12,10 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from browser import chart_data, shot, signed_in_context, unisolated, web_server
+from browser import browser, chart_data, shot, signed_in_context, unisolated, web_server
 from conftest import Server
 
-__all__ = ["web_server"]  # a fixture, used by name
+__all__ = ["browser", "web_server"]  # fixtures, used by name
 
 RUNS_OF = """query($p: String!, $f: JSONString, $o: String) { project(name: $p) {
     runs(filters: $f, order: $o, first: 1000) { edges { node { name displayName state } } } } }"""

@@ -10,10 +10,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from browser import shot, signed_in_context, web_server
+from browser import browser, shot, signed_in_context, web_server
 from conftest import Server
 
-__all__ = ["web_server"]  # a fixture, used by name
+__all__ = ["browser", "web_server"]  # fixtures, used by name
 HOSTILE = "<img src=x onerror=alert(1)>"
 PROJECT = "tuning"
 CONFIG = {

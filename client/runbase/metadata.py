@@ -160,8 +160,21 @@ def _git(settings: Settings, program: Program) -> dict[str, Any] | None:
 
 def requirements() -> str:
     """The installed distributions as `name==version` lines, W&B's requirements.txt."""
-    found = {f"{dist.name}=={dist.version}" for dist in importlib.metadata.distributions() if dist.name}
+    found = {f"{name}=={version}" for name, version in map(_name_and_version, importlib.metadata.distributions())
+             if name}
     return "".join(f"{line}\n" for line in sorted(found, key=str.lower))
+
+
+def _name_and_version(dist: importlib.metadata.Distribution) -> tuple[str | None, str | None]:
+    """A distribution's Name and Version headers, read as `dist.name` and `dist.version` read them but without
+    parsing the whole file as an email message (a tenth of a second for every run in a large environment)."""
+    text = dist.read_text("METADATA") or dist.read_text("PKG-INFO") or ""
+    headers: dict[str, str] = {}
+    for line in text.split("\n\n", 1)[0].splitlines():
+        key, colon, value = line.partition(":")
+        if colon and key in ("Name", "Version"):
+            headers.setdefault(key, value.strip())
+    return headers.get("Name"), headers.get("Version")
 
 
 def save_code(files_dir: Path, settings: Settings, program: Program) -> list[str]:

@@ -11,11 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import MigratedDatabases
 from runbase_server import users
 from runbase_server.artifacts import collections, registries, versions
 from runbase_server.auth import Viewer
 from runbase_server.automations import automations, engine, integrations, payloads
-from runbase_server.database import Database, upgrade
+from runbase_server.database import Database
 from runbase_server.errors import UserError
 from runbase_server.settings import SESSION_KEY, ServerSettings
 from runbase_server.tables import (
@@ -55,10 +56,9 @@ def _collection(session: Session, project: Project, name: str, kind: str) -> Art
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
+def world(tmp_path: Path, migrated: MigratedDatabases) -> Iterator[World]:
     settings = ServerSettings(public_url="http://runbase.example", data_dir=tmp_path)  # its secret key goes there
-    db = Database(f"sqlite:///{tmp_path / 'events.db'}", info={SESSION_KEY: settings})
-    upgrade(db.engine)
+    db = Database(migrated.url("sqlite", tmp_path), info={SESSION_KEY: settings})
     with db.session() as session:
         user = users.create_user(session, "alice", admin=True)
         viewer = Viewer(user_id=user.id, username="alice", admin=True)

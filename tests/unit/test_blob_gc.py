@@ -66,11 +66,8 @@ def test_unused_old_blobs_are_collected_and_used_or_recent_ones_kept(blob_store:
 
 def _databases(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> tuple[Database, Database]:
     """Two servers' connections to one database: one collects garbage while the other attaches files."""
-    url = (request.getfixturevalue("postgres").create() if kind == "postgresql"
-           else f"sqlite:///{tmp_path / 'gc.db'}")
-    first = Database(url)
-    upgrade(first.engine)
-    return first, Database(url)
+    url = request.getfixturevalue("migrated").url(kind, tmp_path)
+    return Database(url), Database(url)
 
 
 def _old_unused_blob(db: Database, store: blobs.BlobStore) -> tuple[str, int, int]:

@@ -7,18 +7,18 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from conftest import MigratedDatabases
 from runbase_server.automations import outbox
-from runbase_server.database import Database, upgrade
+from runbase_server.database import Database
 from runbase_server.settings import SESSION_KEY, ServerSettings
 from runbase_server.tables import Delivery, Entity, Integration, utcnow
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Iterator[Database]:
+def db(tmp_path: Path, migrated: MigratedDatabases) -> Iterator[Database]:
     settings = ServerSettings(delivery_retry_base_seconds=1, delivery_retry_cap_seconds=8,
                               delivery_max_age_seconds=60)
-    database = Database(f"sqlite:///{tmp_path / 'outbox.db'}", info={SESSION_KEY: settings})
-    upgrade(database.engine)
+    database = Database(migrated.url("sqlite", tmp_path), info={SESSION_KEY: settings})
     with database.session() as session:
         session.add(Entity(name="team"))
     yield database

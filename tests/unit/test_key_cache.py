@@ -10,9 +10,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import MigratedDatabases
 from runbase_server import users
 from runbase_server.auth import KEY_CACHE, KeyCache, Viewer, authenticate, new_key, store_key
-from runbase_server.database import Database, upgrade
+from runbase_server.database import Database
 from runbase_server.errors import Unauthenticated
 from runbase_server.tables import ApiKey
 from sqlalchemy import delete, select
@@ -21,9 +22,8 @@ TTL = 0.5
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Iterator[Database]:
-    database = Database(f"sqlite:///{tmp_path / 'keys.db'}", info={KEY_CACHE: KeyCache(TTL)})
-    upgrade(database.engine)
+def db(tmp_path: Path, migrated: MigratedDatabases) -> Iterator[Database]:
+    database = Database(migrated.url("sqlite", tmp_path), info={KEY_CACHE: KeyCache(TTL)})
     yield database
     database.dispose()
 

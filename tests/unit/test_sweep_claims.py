@@ -13,9 +13,10 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import MigratedDatabases
 from runbase_server import users
 from runbase_server.auth import Viewer
-from runbase_server.database import Database, upgrade
+from runbase_server.database import Database
 from runbase_server.runs import history
 from runbase_server.sweeps import agents, bayes, hyperband, sweeps
 from runbase_server.tables import Run, Sweep, SweepAgent, SweepSuggestion
@@ -27,9 +28,8 @@ SILENT = timedelta(seconds=60)
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Any:
-    found = Database(f"sqlite:///{tmp_path / 'sweeps.db'}")
-    upgrade(found.engine)
+def db(tmp_path: Path, migrated: MigratedDatabases) -> Any:
+    found = Database(migrated.url("sqlite", tmp_path))
     yield found
     found.dispose()
 
