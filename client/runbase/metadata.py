@@ -160,7 +160,11 @@ def _git(settings: Settings, program: Program) -> dict[str, Any] | None:
 
 def requirements() -> str:
     """The installed distributions as `name==version` lines, W&B's requirements.txt."""
-    found = {f"{dist.name}=={dist.version}" for dist in importlib.metadata.distributions() if dist.name}
+    found = set()
+    for dist in importlib.metadata.distributions():
+        metadata = dist.metadata  # parsed anew at each access (dist.name, dist.version): read it once
+        if metadata["Name"]:
+            found.add(f"{metadata['Name']}=={metadata['Version']}")
     return "".join(f"{line}\n" for line in sorted(found, key=str.lower))
 
 
