@@ -58,6 +58,30 @@ def test_client_installs_without_server_dependencies() -> None:
     assert result.returncode == 0, result.stderr
 
 
+def test_an_offline_run_loads_no_network_client(tmp_path: Path) -> None:
+    """A training script's start stays cheap: `import runbase` and an offline run load neither httpx nor pydantic
+    (with the generated GraphQL models), nor PyYAML; Artifact, save and restore still come when asked for."""
+    code = (
+        "import sys, runbase\n"
+        "heavy = ('httpx', 'pydantic', 'yaml', 'runbase._generated', 'runbase.artifacts.artifact')\n"
+        "print(sorted(name for name in heavy if name in sys.modules))\n"
+        "runbase.init(project='p', mode='offline', settings=runbase.Settings(silent=True))\n"
+        "runbase.log({'x': 1})\n"
+        "runbase.finish()\n"
+        "print(sorted(name for name in heavy if name in sys.modules))\n"
+        "from runbase import Artifact, restore, save\n"
+        "from runbase import files\n"
+        "from runbase.artifacts import ArtifactManifestEntry, artifact\n"
+        "print(Artifact is runbase.Artifact is artifact.Artifact, save is runbase.save is files.save,\n"
+        "      restore is runbase.restore, ArtifactManifestEntry.__module__)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("RUNBASE_", "WANDB_"))}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=tmp_path,
+                            env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["[]", "[]", "True True True runbase.artifacts.manifest"]
+
+
 def test_the_server_never_imports_the_client() -> None:
     """The contract is what they share; a server module importing the SDK would tie their releases."""
     import subprocess

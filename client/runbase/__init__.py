@@ -6,7 +6,6 @@ __version__ = "0.1.0"
 
 from typing import TYPE_CHECKING, Any
 
-from .artifacts import Artifact
 from .credentials import login
 from .errors import (
     ArtifactFinalizedError,
@@ -18,7 +17,6 @@ from .errors import (
     UsageError,
 )
 from .features import require
-from .files import restore, save
 from .lifecycle import (
     alert,
     define_metric,
@@ -43,7 +41,9 @@ from .term import termerror, termlog, termsetup, termwarn
 
 if TYPE_CHECKING:
     from .apis.public import Api
+    from .artifacts import Artifact
     from .config import Config
+    from .files import restore, save
     from .summary import Summary
 
 # The current run and its config and summary, set by init() and cleared by finish().
@@ -51,12 +51,14 @@ run: Run | None = None
 config: Config | None = None
 summary: Summary | None = None
 
-# Rich data types, custom charts and the Public API are imported when first used: `import runbase` needs none
-# of the optional libraries they encode with, and a training script that never asks the API does not pay for it.
+# Rich data types, custom charts, the Public API, Artifact and run files are imported when first used:
+# `import runbase` needs none of the optional libraries they encode with, and a training script that never asks
+# the API or makes an artifact does not pay for them (nor for the generated GraphQL models and httpx they load).
 _LAZY = {**{name: "runbase.data_types" for name in ("Audio", "Classes", "Graph", "Histogram", "Html", "Image",
                                                        "Molecule", "Object3D", "Plotly", "Table", "Video", "box3d")},
          "plot_table": "runbase.plot", "plot": "runbase.plot", "data_types": "runbase.data_types",
-         "Api": "runbase.apis.public"}
+         "Api": "runbase.apis.public", "Artifact": "runbase.artifacts", "restore": "runbase.files",
+         "save": "runbase.files"}
 
 
 def __getattr__(name: str) -> Any:

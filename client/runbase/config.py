@@ -9,8 +9,6 @@ import os
 from collections.abc import Callable, ItemsView, Iterator, KeysView, Mapping, ValuesView
 from typing import Any
 
-import yaml
-
 from .errors import ConfigError, UsageError
 
 # Keys W&B writes into its own config.yaml files for bookkeeping; they are not hyperparameters.
@@ -234,6 +232,8 @@ def initial_config(
 
 
 def _load_yaml(path: str) -> dict[str, Any]:
+    import yaml  # here: most runs pass their config as a dict, and PyYAML takes a while to import
+
     if not os.path.isfile(path):
         raise UsageError(f"config file {path!r} does not exist")
     with open(path, encoding="utf-8") as f:

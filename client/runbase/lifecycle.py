@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any, Literal, NoReturn
 
 from . import credentials, jupyter
 from .config import Config, from_wandb_shape, initial_config, wandb_shaped
-from .connection import Connection
 from .console import ConsoleCapture, ignore_this_thread
 from .errors import AuthenticationError, CommError, UsageError, present
 from .records import RUN, SUPERSEDED, SYNCED, RecordLog
@@ -37,6 +36,7 @@ from .term import termsetup
 
 if TYPE_CHECKING:
     from .artifacts import Artifact
+    from .connection import Connection
     from .metrics import Metric
     from .run import AlertLevel
     from .watcher import Module
@@ -366,9 +366,12 @@ def _start(s: Settings, initial: dict[str, Any]) -> Run:
         run_id = _auto_resume_id(root)
     run_id = run_id or _new_run_id()
     project = s.project or "uncategorized"
-    connection = (Connection.from_settings(s, host=base_url, api_key=api_key,
-                                           timeout=filled(s.init_timeout, "init_timeout"))
-                  if s.mode == "online" else None)
+    connection = None
+    if s.mode == "online":  # imported here: an offline run needs neither httpx nor the generated client
+        from .connection import Connection
+
+        connection = Connection.from_settings(s, host=base_url, api_key=api_key,
+                                              timeout=filled(s.init_timeout, "init_timeout"))
     entity, existing, max_batch, email = s.entity, None, 8 * 1024 * 1024, None
     if connection is not None:
         viewer = present(connection.viewer().viewer, "viewer")

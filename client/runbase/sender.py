@@ -26,9 +26,6 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from ._generated.input_types import LogHistoryInput, NotifyScriptableRunAlertInput, UpsertBucketInput
-from .artifacts.transfer import ArtifactJob
-from .connection import Connection
 from .console import ConsoleLines, ignore_this_thread
 from .errors import ArtifactNotLoggedError, CommError
 from .records import ALERT, ALERT_SENT, ARTIFACT, ARTIFACT_SENT, ENDED_HERE, FILES, FILES_SENT, HISTORY, RUN, SYSTEM, \
@@ -36,7 +33,11 @@ from .records import ALERT, ALERT_SENT, ARTIFACT, ARTIFACT_SENT, ENDED_HERE, FIL
 from .states import FINAL_STATES
 from .uploads import Job, RunFilesJob, Uploader
 
+# The generated input models (pydantic) are imported where a request is made: an offline run makes none.
 if TYPE_CHECKING:
+    from ._generated.input_types import UpsertBucketInput
+    from .artifacts.transfer import ArtifactJob
+    from .connection import Connection
     from .settings import Settings
 
 MAX_BATCH_ROWS = 20_000
@@ -575,6 +576,8 @@ class Sender(threading.Thread):
     def _send(self, connection: Connection) -> bool:
         """Send what is pending: run fields, history with the summary, console lines, alerts, then a
         final state; True if anything went."""
+        from ._generated.input_types import NotifyScriptableRunAlertInput
+
         sent = False
         run_fields = self.pending_run
         final = run_fields.get("state") in FINAL_STATES
@@ -614,6 +617,8 @@ class Sender(threading.Thread):
                        names: tuple[str, str]) -> bool:
         """Send queued console lines or system rows, each batch with the number of its first (`names`: the
         LogHistoryInput fields of both); True if any went."""
+        from ._generated.input_types import LogHistoryInput
+
         sent = False
         while pending:
             self.sending = what
@@ -655,12 +660,16 @@ class Sender(threading.Thread):
         self.pending_run = {}
 
     def _run_input(self, fields: dict[str, Any]) -> UpsertBucketInput:
+        from ._generated.input_types import UpsertBucketInput
+
         return UpsertBucketInput.model_validate({
             "modelName": self.identity["projectName"], "entityName": self.identity["entityName"],
             "name": self.identity["runName"], **fields})
 
     def _send_history(self, connection: Connection, batch: str) -> None:
         """One batch of rows, with the summary changes recorded so far riding along."""
+        from ._generated.input_types import LogHistoryInput
+
         delta = self.pending_summary
         connection.log_history(LogHistoryInput.model_validate({
             **self.identity,

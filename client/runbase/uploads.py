@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from .console import ignore_this_thread
 from .errors import CommError
-from .files import FileClient, check_name
 
 if TYPE_CHECKING:
     from .connection import Connection
@@ -64,6 +63,8 @@ class RunFilesJob:
     def upload(self, connection: Connection, identity: dict[str, Any], *, silent: bool) -> Any:
         """Upload the files; one that is gone or badly named fails alone: the others are uploaded, then the
         job fails naming it."""
+        from .files import FileClient, check_name  # only a live run uploads: an offline one need not load httpx
+
         usable, refused = [], []
         for name in self.names:
             try:

@@ -7,10 +7,12 @@ import os
 import re
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from ..files import name_under
 from . import names
-from .artifact import Artifact
+
+if TYPE_CHECKING:
+    from .artifact import Artifact
 
 CODE_FILES = re.compile(r"(.*\.py|requirements.*\.txt|Dockerfile.*)")
 RUNBASE_DIRS = ("wandb", ".wandb", "runbase", ".runbase")
@@ -49,6 +51,9 @@ def code_artifact(root: str, name: str | None, project: str, *, include_fn: Call
                   exclude_fn: Callable[..., bool]) -> Artifact | None:
     """A draft of the files under root that include_fn takes and exclude_fn does not; None when none do.
     Filters get (path, root) or (path), as they accept."""
+    from ..files import name_under  # here, not above: run.py imports this module's defaults on every start
+    from .artifact import Artifact
+
     base = os.path.abspath(root)
     if not os.path.isdir(base):
         raise ValueError(f"log_code(): root {root!r} is not a directory")

@@ -9,8 +9,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from .. import files
-
 NAME = re.compile(r"[A-Za-z0-9_.-]+")
 VERSION = re.compile(r"v\d+")
 MAX_LENGTH = 128
@@ -105,7 +103,9 @@ def _jsonable(value: Any) -> Any:
 
 def check_path(path: Any) -> str:
     """A file's path inside an artifact: relative, '/'-separated, never escaping the artifact's root."""
-    return files.check_name(path, "artifact file name")
+    from ..files import check_name  # files.py loads httpx and the generated models; a run's names need neither
+
+    return check_name(path, "artifact file name")
 
 
 def is_registry(project: str | None) -> bool:

@@ -9,12 +9,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..connection import Connection
 from ..errors import CommError, UsageError, present
 from ..links import page_url
 from ..term import termlog
+
+if TYPE_CHECKING:
+    from ..connection import Connection
 
 DEFAULT_PROJECT = "uncategorized"
 
@@ -31,6 +33,7 @@ class SweepPath:
 
 def connect() -> tuple[Connection, Any]:
     """A connection with init()'s sources of settings, and those settings."""
+    from ..connection import Connection
     from ..lifecycle import base_settings
 
     settings = base_settings()
