@@ -5,6 +5,10 @@
 # unless RUNBASE_REQUIRE_POSTGRES=1 (as in CI), where they must run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Python's default: bytecode is written where it is compiled. Where PYTHONDONTWRITEBYTECODE is set, each of the
+# hundreds of SDK, CLI and server processes the tests start would compile runbase from its sources again (about
+# 0.1 s of CPU for the SDK alone), and each pytest worker would rewrite every test module.
+unset PYTHONDONTWRITEBYTECODE
 # The set-up runs as four jobs at once (the web build, the pip installs and the downloads mostly wait on
 # different things): .venv (after the web app: the editable install links the files present when it runs,
 # the built pages included), the S3 server's venv, and the official client's two venvs. Each job's output
@@ -14,10 +18,6 @@ main_env() {
     # Editable, in "strict" mode: the package is a tree of links put on sys.path like an installed one, so a
     # `./runbase/` run folder cannot shadow it (the default editable mode's import hook loses to it).
     .venv/bin/python -m pip install -q -e '.[dev]' --config-settings editable_mode=strict
-    # Compile the linked sources once: where PYTHONDONTWRITEBYTECODE is set no process writes its bytecode, and
-    # each of the hundreds of SDK, CLI and server processes the tests start would compile runbase anew (about
-    # 0.1 s of CPU for the SDK alone). A file edited later is recompiled where it is imported, as usual.
-    .venv/bin/python -m compileall -q "$(.venv/bin/python -c 'import os, runbase; print(os.path.dirname(os.path.dirname(runbase.__file__)))')" >/dev/null
     # PyTorch, for the run.watch() tests only: runbase never depends on it. Where pip has no local copy this
     # downloads a large build (hundreds of MB, several GB for a CUDA one); RUNBASE_TEST_TORCH=0 skips it, and
     # those tests then skip with a reason.
