@@ -148,7 +148,9 @@ class LoggingProxy:
         self.drop_once = drop_once
         self.exchanges: list[Exchange] = []
         self.lock = threading.Lock()
-        self.http = plain_http.Client(timeout=120)
+        # Idle connections to the server are closed here before uvicorn closes them (after 5 s): a request sent
+        # on one the server is closing meanwhile is reset, and the client would be told 502 for nothing.
+        self.http = plain_http.Client(timeout=120, limits=httpx.Limits(keepalive_expiry=2.0))
         proxy = self
 
         class Handler(http.server.BaseHTTPRequestHandler):

@@ -39,6 +39,7 @@ STEPS = 3000
 WORKERS = 3
 SCHEDULE_SECONDS = 2
 KILLS = 2  # servers killed and restarted during the test
+LEASE_SECONDS = 40  # automations/worker.py: RUNBASE_DELIVERY_TIMEOUT_SECONDS (10 by default) + LEASE_MARGIN_SECONDS
 SERVER_ENV = {
     "RUNBASE_HEARTBEAT_TIMEOUT_SECONDS": "6",  # the SDK's heartbeat is 0.5 s: only the killed run goes silent
     "RUNBASE_BLOB_GC_INTERVAL_SECONDS": "1",  # housekeeping turns all along, each by one server
@@ -196,11 +197,13 @@ def test_three_servers_lose_nothing_and_do_nothing_twice(postgres: PostgresDatab
                     (tmp_path / f"worker-{n}" / "stderr").read_text()[-3000:]
             assert all(balancer.connections[server.port] for server in servers), balancer.connections
         _check_sessions_and_upload_urls(servers, run_ids[0])
-        [crash] = settled(servers[2], crashed.id, 1, timeout=30)
+        # A delivery claimed by a server killed before it recorded the send waits out the claim's lease (the
+        # delivery timeout, 10 s, and 30 s more) before another server sends it again.
+        [crash] = settled(servers[2], crashed.id, 1, timeout=LEASE_SECONDS + 20)
         assert crash["runName"] == "doomed" and crash["status"] == "SUCCEEDED"
         runbase.Api(overrides={"base_url": servers[1].url}, api_key=servers[1].key).update_automation(
             scheduled, enabled=False)
-        fired = settled(servers[1], scheduled.id, 1)
+        fired = settled(servers[1], scheduled.id, 1, timeout=LEASE_SECONDS + 20)
         sent = deliveries(servers[1], crashed.id) + fired
 
         # Nothing lost, nothing twice: every step once, every file whole.

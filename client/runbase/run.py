@@ -271,7 +271,7 @@ class Run:
             return
         if self._finished:
             raise UsageError("this run has finished; call runbase.init() to start a new one")
-        if not isinstance(data, Mapping):
+        if type(data) is not dict and not isinstance(data, Mapping):
             raise TypeError(f"run.log() takes a dict of values, not {type(data).__name__}")
         if step is not None:
             if isinstance(step, bool) or not isinstance(step, int):
@@ -309,7 +309,8 @@ class Run:
     def _flatten(self, data: Mapping[str, Any], prefix: str, out: dict[str, Any]) -> dict[str, Any]:
         size = 0
         for key, value in data.items():
-            _logged_key(key, prefix)
+            if type(key) is not str or "\x00" in key or not key.isascii():  # the common case without a call
+                _logged_key(key, prefix)
             if key in RESERVED_KEYS and not prefix:
                 raise UsageError(f"{key!r} is set by runbase; pass a step with run.log(data, step=...)")
             kind = type(value)
