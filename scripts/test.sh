@@ -70,7 +70,8 @@ wait "$s3_job" "$client_job" "$older_client_job"
 wait "$main_job" || { echo "test.sh: building the web app or installing runbase into .venv failed" >&2; exit 1; }
 # The type checker first: its configuration (strict on new modules) is in pyproject.toml.
 .venv/bin/mypy
-# pytest exits 5 when no test ran; set -e turns that into a failure too. Three workers on two cores, one test
-# file each at a time (module-scoped servers stay shared): most tests wait on servers, not the CPU. The files
-# go out longest first (tests/conftest.py's LONGEST_FIRST), not in xdist's order.
-exec .venv/bin/python -m pytest -n 3 --dist loadfile --no-loadscope-reorder "$@"
+# pytest exits 5 when no test ran; set -e turns that into a failure too. Four workers on two cores, one test
+# file each at a time (module-scoped servers stay shared): many tests wait on servers, scripts and timeouts,
+# and with three the cores were still 14% idle (four: 716 s, three: 753-770 s). The files go out longest first
+# (tests/conftest.py's LONGEST_FIRST), not in xdist's order.
+exec .venv/bin/python -m pytest -n 4 --dist loadfile --no-loadscope-reorder "$@"
