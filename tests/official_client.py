@@ -141,11 +141,14 @@ class LoggingProxy:
     URLs the server hands out come back through it) and records every exchange; while the server is down it
     answers 502, as a gateway would. The answer to the first exchange that `drop_once` picks is lost after the
     server handled the request: the connection is closed instead, as a dropped connection would, and the client
-    must send the request again."""
+    must send the request again. `before` sees each request (method, path, body) first: it may hold it (by
+    blocking), or answer it itself with an error status instead of the server."""
 
-    def __init__(self, server: Server, drop_once: Callable[[Exchange], bool] | None = None) -> None:
+    def __init__(self, server: Server, drop_once: Callable[[Exchange], bool] | None = None,
+                 before: Callable[[str, str, bytes], int | None] | None = None) -> None:
         self.target = server.url
         self.drop_once = drop_once
+        self.before = before
         self.exchanges: list[Exchange] = []
         self.lock = threading.Lock()
         # Idle connections to the server are closed here before uvicorn closes them (after 5 s): a request sent
@@ -172,9 +175,11 @@ class LoggingProxy:
             def _forward(self) -> None:
                 body = self._body()
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
+                refusal = None if proxy.before is None else proxy.before(self.command, self.path, body)
                 try:
-                    answer = proxy.http.request(self.command, proxy.target + self.path, content=body,
-                                                headers=headers)
+                    answer = httpx.Response(refusal, json={"errors": [{"message": "refused by the test's proxy"}]}) \
+                        if refusal is not None else proxy.http.request(self.command, proxy.target + self.path,
+                                                                       content=body, headers=headers)
                 except httpx.TransportError as exc:  # the server is down: a gateway's answer, which clients retry
                     answer = httpx.Response(502, json={"errors": [{"message": f"runbase is unreachable: {exc}"}]})
                 exchange = Exchange(self.command, self.path, body, answer.status_code, answer.content)

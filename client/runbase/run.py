@@ -109,6 +109,17 @@ def _alert_fields(title: Any, text: Any, level: Any, wait_duration: Any) -> dict
 
 
 _CHART = object()  # what _rich returns for a custom chart, which adds its table to the row instead
+# This process's id, kept here on fork (os.getpid() is a system call, and run.log() asks on every call).
+_pid = os.getpid()
+
+
+def _after_fork_in_child() -> None:
+    global _pid
+    _pid = os.getpid()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX; Windows cannot fork
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 MAX_ARTIFACT_NAME = 128  # the server's limit, which a table's artifact name (run-ID-KEY) must fit
 
 
@@ -803,7 +814,7 @@ class Run:
     def _forked(self, what: str) -> bool:
         """True (with a warning, once) in a process forked from the one that started the run: it has the run
         but none of its threads, so nothing it logs would be sent; as in W&B, a child calls runbase.init()."""
-        if self._pid == os.getpid():
+        if self._pid == _pid:
             return False
         if not self._fork_warned:
             self._fork_warned = True

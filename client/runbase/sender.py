@@ -43,8 +43,11 @@ if TYPE_CHECKING:
 MAX_BATCH_ROWS = 20_000
 BACKOFF_MIN, BACKOFF_MAX = 0.25, 10.0  # seconds
 MAX_CONSOLE_LINES = 5_000  # per request and per record
+ROWS_TICK = 0.02  # while a batch of rows is in flight, how often the rows logged meanwhile are recorded
 CONSOLE_TICK = 0.2  # while the console is captured, the longest printed lines wait before being recorded
 CONSOLE_STREAMS = ("stdout", "stderr")  # queue items (stream name, text) come straight from the capture
+# What a drain takes from the queue while a batch of rows is in flight (_drain's `partial`).
+WHILE_SENDING = frozenset(("row", "row!", "system", *CONSOLE_STREAMS, "files", "artifact", "upload_done"))
 MISSING = object()  # no value: a key the summary does not hold (any more)
 FINAL_FIELDS = frozenset(("state", "exitCode"))
 CLOSE_GRACE = 1.0  # seconds close() waits past its deadline for a request in flight to come back
@@ -143,6 +146,8 @@ class Sender(threading.Thread):
         self.recorded_summary: dict[str, Any] = dict(summary)
         self.pending_summary: dict[str, Any] = {}
         self.pending_batches: deque[str] = deque()  # encoded batches of rows not yet acknowledged
+        self.sending_batches = 0  # how many of them the request in flight carries
+        self.unmerged = 0  # how many of them go one per request (a request carrying them together was refused)
         self.pending_run: dict[str, Any] = {}
         self.console_path = console_path  # output.log, written as lines arrive; None once writing it failed
         self.capturing = console_path is not None  # the console is captured: look at the queue every tick
@@ -324,15 +329,8 @@ class Sender(threading.Thread):
                 wait = min(wait, max(0.0, self.stop_check_at - time.monotonic()))
             woken = self.wake.wait(min(wait, CONSOLE_TICK) if self.capturing else wait)
             self.wake.clear()
-            with self.recording:
-                if self.handed_over or self.aborting:
-                    return  # the caller records what is left
-                try:
-                    self._drain()
-                except Exception as exc:  # noqa: BLE001 - e.g. the disk is full: say so, and stop taking data
-                    self.failed = f"recording the run's data failed: {exc!r}"
-                    self.broken = True
-                    self.warn(f"{self.failed}; nothing more of this run is recorded or sent")
+            if not self._record(self._drain):
+                return  # the caller records what is left
             if self.broken:
                 self._discard()
                 return
@@ -378,6 +376,22 @@ class Sender(threading.Thread):
                     or self.pending_console or self.pending_system or self.pending_alerts):
                 return
 
+    def _record(self, drain: Callable[[], None]) -> bool:
+        """Run `drain` (which writes the record log) unless the log was taken over (False then); a failure to
+        write, e.g. a full disk, is said once and stops the taking of data."""
+        with self.recording:
+            if self.handed_over or self.aborting:
+                return False
+            if self.broken:
+                return True
+            try:
+                drain()
+            except Exception as exc:  # noqa: BLE001 - e.g. the disk is full: say so, and stop taking data
+                self.failed = f"recording the run's data failed: {exc!r}"
+                self.broken = True
+                self.warn(f"{self.failed}; nothing more of this run is recorded or sent")
+        return True
+
     def _discard(self) -> None:
         """After recording failed: keep the queue from growing (the run keeps logging and printing)
         until close(); artifacts waited for fail."""
@@ -393,12 +407,20 @@ class Sender(threading.Thread):
             self.wake.wait(1.0)
             self.wake.clear()
 
-    def _drain(self) -> None:
+    def _drain_while_sending(self) -> None:
+        self._drain(partial=True)
+
+    def _drain(self, partial: bool = False) -> None:
+        """Record what is queued. `partial`: only what may be recorded while a batch of rows is in flight (rows,
+        system rows, printed text, uploads), up to the first other item; the run's fields, its summary and
+        alerts, which that request may be carrying or which must follow it, wait for the next drain."""
         rows: list[dict[str, Any]] = []
         nonfinite = False
         system: list[str] = []  # encoded rows; a stream of its own, recorded after the rest
         answered: list[threading.Event] = []  # run.status() calls, answered once all before them is recorded
         while self.queue:
+            if partial and self.queue[0][0] not in WHILE_SENDING:
+                break
             kind, payload = self.queue.popleft()
             if kind == "row" or kind == "row!":
                 rows.append(payload)
@@ -447,8 +469,9 @@ class Sender(threading.Thread):
             self.run_records = (self.run_records if self.pending_run else 0) + 1
             self.pending_run.update(payload)
         self._record_rows(rows, nonfinite)
-        self._record_console(self.console_lines.take())
-        self._record_summary()
+        if not partial:
+            self._record_console(self.console_lines.take())
+            self._record_summary()
         self._record_system(system)
         for event in answered:
             event.set()
@@ -587,8 +610,11 @@ class Sender(threading.Thread):
             sent = True
         while self.pending_batches:
             self.sending = "a batch of history rows"
-            self._send_history(connection, self.pending_batches[0])
-            self.pending_batches.popleft()
+            count, batch = self._next_rows()
+            self._send_rows(connection, batch)
+            for _ in range(count):
+                self.pending_batches.popleft()
+            self.unmerged = max(0, self.unmerged - count)
             sent = True
         sent |= self._send_numbered(connection, self.pending_console, CONSOLE_BATCH, ("consoleLines", "consoleStart"))
         sent |= self._send_numbered(connection, self.pending_system, SYSTEM_BATCH, ("systemRows", "systemStart"))
@@ -638,7 +664,11 @@ class Sender(threading.Thread):
         if self.sending in ("a run update", "the final run state"):
             self.pending_run = {}
         elif self.sending == "a batch of history rows":
+            if self.sending_batches > 1:  # which of them was refused is not known: each goes again alone
+                self.unmerged = self.sending_batches
+                return "a batch of history rows, whose parts go again one at a time"
             self.pending_batches.popleft()
+            self.unmerged = max(0, self.unmerged - 1)
         elif self.sending == CONSOLE_BATCH:
             # Later lines would not follow on from the server's last one: keep them in output.log only.
             self.pending_console.clear()
@@ -665,6 +695,45 @@ class Sender(threading.Thread):
         return UpsertBucketInput.model_validate({
             "modelName": self.identity["projectName"], "entityName": self.identity["entityName"],
             "name": self.identity["runName"], **fields})
+
+    def _next_rows(self) -> tuple[int, str]:
+        """The recorded batches of rows that go in the next request (how many, and their rows as one JSON list):
+        those recorded while the last request was in flight go together, up to max_batch_bytes, as one batch would
+        have; a server that then had rows to compact did so once rather than once per batch."""
+        batches = self.pending_batches
+        count, size = 1, len(batches[0])
+        if not self.unmerged:
+            while count < len(batches) and size + len(batches[count]) <= self.max_batch_bytes:
+                size += len(batches[count])
+                count += 1
+        self.sending_batches = count
+        if count == 1:
+            return 1, batches[0]
+        return count, "[" + ",".join(batches[i][1:-1] for i in range(count)) + "]"
+
+    def _send_rows(self, connection: Connection, batch: str) -> None:
+        """Send a batch of rows while recording the rows logged meanwhile (on another thread, which makes the
+        request): when the server answers, the next batch is ready to go, instead of the server waiting on this
+        thread to encode it."""
+        done = threading.Event()
+        failure: list[BaseException] = []
+
+        def request() -> None:
+            ignore_this_thread()
+            try:
+                self._send_history(connection, batch)
+            except BaseException as exc:  # noqa: BLE001 - raised again in the sender thread
+                failure.append(exc)
+            finally:
+                done.set()
+
+        threading.Thread(target=request, name="runbase-sender-request", daemon=True).start()
+        while not done.wait(ROWS_TICK):
+            if self.queue and not self._record(self._drain_while_sending):
+                break  # the record log was taken over: what is queued is recorded by the caller
+        done.wait()
+        if failure:
+            raise failure[0]
 
     def _send_history(self, connection: Connection, batch: str) -> None:
         """One batch of rows, with the summary changes recorded so far riding along."""

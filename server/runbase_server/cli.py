@@ -238,10 +238,12 @@ def serve(args: argparse.Namespace,
     local_url = f"http://{host}:{args.port}"
     settings.local_url = local_url
     demo = None if show_demo is None or not args.demo else functools.partial(show_demo, local_url)
+    from .garbage_collector import tune_for_serving
     from .malloc import keep_freed_memory
 
     keep_freed_memory()  # before the app's first large arrays
     app = create_app(settings, demo)
+    tune_for_serving()
     database = make_url(settings.resolved_database_url()).render_as_string(hide_password=True)
     listen = f"[{args.host}]" if ":" in args.host else args.host
     print(f"runbase: serving on http://{listen}:{args.port} (GraphiQL at /graphql), database {database}, "

@@ -54,15 +54,21 @@ def _may_hold_big_integer(data: bytes | str) -> bool:
     return b"1" * _DIGIT_RUN in raw.translate(_DIGITS_BYTES)
 
 
-def loads_exact(data: bytes | str) -> Any:
+def loads_exact(data: bytes | str, *, few_values: bool = False) -> Any:
     """Exact like Python's parser (integers beyond 64 bits, NaN and infinities), at orjson's speed where the
-    document has none of them: a GraphQL request body, megabytes for a batch of history rows, the stored config
-    and summary of a page of runs. The document is walked for big floats only where its text could hold one."""
+    document has none of them: a request body, megabytes for a batch of history rows, the stored config and
+    summary of a page of runs. The document is walked for big floats only where its text could hold one, or,
+    with `few_values` (a request body, whose data travels in strings), its text is scanned only where its
+    values hold one: the walk then costs less than the scan."""
     try:
         value = orjson.loads(data)
     except orjson.JSONDecodeError:
         return json.loads(data)
-    return json.loads(data) if _may_hold_big_integer(data) and has_big_float(value) else value
+    if few_values:
+        suspect = has_big_float(value) and _may_hold_big_integer(data)
+    else:
+        suspect = _may_hold_big_integer(data) and has_big_float(value)
+    return json.loads(data) if suspect else value
 
 
 SURROGATE = "a lone surrogate (an unpaired \\ud800-\\udfff)"
@@ -90,6 +96,14 @@ def bad_character(text: str) -> str | None:
 def may_hold_surrogates(text: str) -> bool:
     """Whether parsing the JSON `text` may give a lone surrogate (valid pairs look the same here)."""
     return ("\\u" in text and _SURROGATE_ESCAPE.search(text) is not None) or _has_surrogate(text)
+
+
+def may_hold_unstorable(text: str) -> bool:
+    """Whether parsing the JSON `text` may give a NUL or a lone surrogate; two passes over a text without
+    escapes (a batch of numbers), the common case."""
+    if "\\u" not in text:
+        return _has_surrogate(text)
+    return "\\u0000" in text or may_hold_surrogates(text)
 
 
 def unstorable(value: Any, *, jsonb: bool = False) -> str | None:

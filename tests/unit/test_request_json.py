@@ -48,10 +48,20 @@ def test_loads_exact_is_exact_and_takes_deep_documents() -> None:
         (deep,) = deep
     assert deep == []
     big_deep = "[" * 400 + "18446744073709551617" + "]" * 400
-    found = loads_exact(big_deep)
-    for _ in range(400):
-        found = found[0]
-    assert found == 18446744073709551617
+    for few_values in (False, True):
+        found = loads_exact(big_deep, few_values=few_values)
+        for _ in range(400):
+            found = found[0]
+        assert found == 18446744073709551617
+
+
+def test_a_request_body_keeps_big_integers_in_its_values_and_its_strings_as_sent() -> None:
+    """Data in a request body travels in strings (a batch of rows): digits there are text, whatever their
+    length; a big integer among the variables is exact."""
+    rows = json.dumps([{"_step": 1, "n": 2**70, "x": 0.1}])
+    body = json.dumps({"query": "q", "variables": {"input": {"rows": rows, "n": 2**80}}})
+    found = loads_exact(body, few_values=True)
+    assert found["variables"]["input"] == {"rows": rows, "n": 2**80}
 
 
 @pytest.mark.parametrize("text", [
@@ -62,8 +72,10 @@ def test_loads_exact_is_exact_and_takes_deep_documents() -> None:
 ])
 def test_loads_exact_reads_what_pythons_parser_reads(text: str) -> None:
     """orjson reads integers beyond 64 bits as floats: such texts (19 digits in a row) are read again by Python's
-    parser; the rest keep orjson's reading, which is then the same."""
+    parser; the rest keep orjson's reading, which is then the same. A request body (`few_values`) is read the
+    same, its values looked at before its text."""
     for data in (text, text.encode("utf-8", "surrogatepass")):
-        found, expected = loads_exact(data), json.loads(data)
-        assert repr(found) == repr(expected)
-        assert json.dumps(found) == json.dumps(expected)  # ints stay ints, floats floats
+        for few_values in (False, True):
+            found, expected = loads_exact(data, few_values=few_values), json.loads(data)
+            assert repr(found) == repr(expected)
+            assert json.dumps(found) == json.dumps(expected)  # ints stay ints, floats floats

@@ -201,7 +201,7 @@ class GraphQLEndpoint:
             return error_response(f"request body is larger than the server's limit of {self.settings.max_request_bytes} "
                           "bytes", "PAYLOAD_TOO_LARGE", 413)
         try:
-            payload = loads_exact(body)
+            payload = loads_exact(body, few_values=True)
             query = payload["query"]
             variables = payload.get("variables") or {}
             operation = payload.get("operationName")

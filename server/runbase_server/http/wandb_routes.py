@@ -62,7 +62,7 @@ class WandbRoutes(StoreRoutes):
         """Store one request of the run's stream and answer as W&B's server does."""
         limit = self.settings.max_request_bytes
         try:
-            body = loads_exact(await read_body(request, limit))
+            body = loads_exact(await read_body(request, limit), few_values=True)
         except RequestTooLarge:
             return error_response(f"request body is larger than the server's limit of {limit} bytes",
                                   "PAYLOAD_TOO_LARGE", 413)

@@ -159,7 +159,7 @@ def _storable(line: str, *, keys_only: bool) -> str:
     each NUL as well (the summary is stored as a document, which PostgreSQL's JSONB keeps without NUL). W&B's
     clients take a refused request as the end of the stream, so refusing one such character (history.append
     drops the row holding it) would lose the rest of the run."""
-    if "\\u0000" not in line and not documents.may_hold_surrogates(line):
+    if not documents.may_hold_unstorable(line):
         return line
 
     def text(value: str, *, nul: bool) -> str:

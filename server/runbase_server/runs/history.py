@@ -27,7 +27,8 @@ import math
 import re
 from bisect import bisect_right
 from collections.abc import Callable
-from itertools import chain, compress, groupby, repeat
+from itertools import chain, compress, groupby, islice
+from operator import itemgetter, lt
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -58,13 +59,15 @@ _BIG_FLOAT = 2.0**63
 _PARSED_TAIL = "runbase.history.parsed_tail"  # session.info: the last tail parsed (_parsed_tail)
 _BIG_INT = re.compile(r"[\[,:]\s*-?\d{19}")
 _NUMERIC_TYPES = (int, float)
+_INT, _FLOAT = frozenset((int,)), frozenset((float,))
+_STEP = itemgetter("_step")
 
 
 def _checked(rows: list[Any]) -> list[dict[str, Any]]:
     try:  # the common, valid case in a few passes at C speed
-        steps = [row["_step"] for row in rows]
-        if all(type(step) is int for step in steps) and (not steps or 0 <= steps[0] <= steps[-1] <= MAX_STEP) \
-                and all(a < b for a, b in zip(steps, steps[1:])):
+        steps = list(map(_STEP, rows))
+        if set(map(type, steps)) <= _INT and (not steps or 0 <= steps[0] <= steps[-1] <= MAX_STEP) \
+                and all(map(lt, steps, islice(steps, 1, None))):
             return rows
     except (TypeError, KeyError):
         pass
@@ -128,13 +131,14 @@ class _Segment(NamedTuple):
 
 
 def _column(steps: np.ndarray | None, values: list[Any]) -> tuple[_Column, bool]:
-    if all(map(isinstance, values, repeat(float))):  # at C speed; no float subclass comes out of JSON
-        array = np.array(values, dtype=np.float64)
+    kinds = set(map(type, values))  # at C speed; no subclass comes out of JSON
+    if kinds == _FLOAT:
+        array = np.fromiter(values, dtype=np.float64, count=len(values))
         big = np.abs(array) >= _BIG_FLOAT
         return _Column(steps, "f8", array), bool(big.any() and np.isfinite(array[big]).any())
-    if set(map(type, values)) == {int}:
+    if kinds == _INT:
         try:
-            return _Column(steps, "i8", np.array(values, dtype=np.int64)), False
+            return _Column(steps, "i8", np.fromiter(values, dtype=np.int64, count=len(values))), False
         except OverflowError:
             pass
     return _Column(steps, "json", values), any(documents.has_big_float(value) for value in values)
@@ -154,7 +158,7 @@ def _columns(rows: list[dict[str, Any]], keys: frozenset[str] | None = None,
     known already; no per-row containers: they would wake the garbage collector, which then walks every
     parsed row)."""
     count = len(rows)
-    steps = np.array([row["_step"] for row in rows], dtype=np.int64)
+    steps = np.fromiter(map(_STEP, rows), dtype=np.int64, count=count)
     spans: dict[str, list[tuple[int, int]]] = {}
     blocks: dict[str, list[list[Any]]] = {}
     start = 0
@@ -163,7 +167,7 @@ def _columns(rows: list[dict[str, Any]], keys: frozenset[str] | None = None,
         for key in held if keys is None else keys.intersection(held):
             if key != "_step":
                 spans.setdefault(key, []).append((start, end))
-                blocks.setdefault(key, []).append([row[key] for row in block])
+                blocks.setdefault(key, []).append(list(map(itemgetter(key), block)))
         start = end
     columns = {}
     suspect = False
@@ -265,7 +269,7 @@ def _refuse_unstorable(rows_text: str, rows: list[dict[str, Any]]) -> tuple[str,
     """The batch without the rows that no database can store (a key holding NUL or a lone surrogate,
     anywhere, or a string holding a lone surrogate), as text and rows, and those refused. Only a batch
     whose text may hold such characters is looked at row by row."""
-    if "\\u0000" not in rows_text and not documents.may_hold_surrogates(rows_text):
+    if not documents.may_hold_unstorable(rows_text):
         return rows_text, rows, []
     if _BIG_INT.search(rows_text):  # keep integers beyond 64 bits exact in the text stored again
         rows = json.loads(rows_text)
@@ -367,7 +371,7 @@ def _append_system(session: Session, run: Run, start: int | None, batch: str | P
         return []  # a resend
     if _BIG_INT.search(rows_text):  # keep integers beyond 64 bits exact
         rows = json.loads(rows_text)
-    check = "\\u0000" in rows_text or documents.may_hold_surrogates(rows_text)
+    check = documents.may_hold_unstorable(rows_text)
     fresh, refused = [], []
     for index in range(max(0, have - start), len(rows)):
         row = rows[index]

@@ -1,0 +1,110 @@
+"""The sender keeps the server busy: rows logged while a batch of rows is in flight are recorded meanwhile and go
+together in the next request, and a refused request that carried several batches costs only what was refused.
+A real server behind the test's HTTP proxy, which can hold a request or refuse it."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import runbase
+from conftest import Server
+from official_client import Exchange, LoggingProxy
+from runbase import records
+
+STEPS = 3_000
+
+
+def _start(proxy: LoggingProxy, server: Server, tmp_path: Path, project: str) -> runbase.Run:
+    settings = runbase.Settings(api_key=server.key, base_url=proxy.url, root_dir=str(tmp_path), quiet=True)
+    return runbase.init(settings=settings, project=project)
+
+
+def _row_steps(body: bytes) -> list[int]:
+    """The steps of the rows a logHistory request carried (none for any other request)."""
+    if b'"LogHistory"' not in body:
+        return []
+    return [row["_step"] for row in json.loads(json.loads(body)["variables"]["input"]["rows"])]
+
+
+def _batches(proxy: LoggingProxy) -> list[Exchange]:
+    return [exchange for exchange in proxy.exchanges if _row_steps(exchange.body)]
+
+
+def _recorded_steps(log: Path) -> list[int]:
+    return [row["_step"] for record in records.read(log) if record["t"] == records.HISTORY
+            for row in json.loads(record["rows"])]
+
+
+def _wait_recorded(log: Path, step: int) -> None:
+    """Until the record log holds the row of `step` (the first request is held meanwhile)."""
+    deadline = time.monotonic() + 30
+    while _recorded_steps(log)[-1:] != [step]:
+        assert time.monotonic() < deadline, "rows logged during a request were not recorded during it"
+        time.sleep(0.05)
+
+
+def _stored_steps(server: Server, run: runbase.Run, project: str) -> list[int]:
+    return [json.loads(row)["_step"] for row in server.run(run.id, project=project)["history"]]
+
+
+def test_rows_logged_while_a_batch_is_in_flight_are_recorded_then_and_go_together(server: Server,
+                                                                                  tmp_path: Path) -> None:
+    held, release = threading.Event(), threading.Event()
+
+    def hold_first_batch(method: str, path: str, body: bytes) -> None:
+        if _row_steps(body) and not held.is_set():
+            held.set()
+            release.wait(60)
+
+    with LoggingProxy(server, before=hold_first_batch) as proxy:
+        run = _start(proxy, server, tmp_path, "sender-in-flight")
+        run.log({"x": 0})
+        assert held.wait(30), "the first row was never sent"
+        for step in range(1, STEPS + 1):
+            run.log({"x": step})
+        [log] = tmp_path.rglob(f"run-{run.id}.runbase")
+        _wait_recorded(log, STEPS)
+        assert not _batches(proxy), "the held request was answered"
+        release.set()
+        run.finish()
+        sent = [_row_steps(exchange.body) for exchange in _batches(proxy)]
+    assert sent[0] == [0]
+    assert sent[1] == list(range(1, STEPS + 1)), "the rows recorded meanwhile did not go in one request"
+    assert _stored_steps(server, run, "sender-in-flight") == list(range(STEPS + 1))
+
+
+def test_a_refused_request_carrying_several_batches_goes_again_one_batch_at_a_time(
+        server: Server, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    held, release = threading.Event(), threading.Event()
+    refused: list[list[int]] = []
+
+    def hold_then_refuse(method: str, path: str, body: bytes) -> int | None:
+        steps = _row_steps(body)
+        if steps and not held.is_set():
+            held.set()
+            release.wait(60)
+        elif len(steps) > 1 and not refused:
+            refused.append(steps)
+            return 400  # not worth trying again: the sender drops what it refused
+        return None
+
+    with LoggingProxy(server, before=hold_then_refuse) as proxy:
+        run = _start(proxy, server, tmp_path, "sender-refused")
+        run.log({"x": 0})
+        assert held.wait(30), "the first row was never sent"
+        [log] = tmp_path.rglob(f"run-{run.id}.runbase")
+        for step in range(1, STEPS + 1):
+            run.log({"x": step})
+            if step % 1_000 == 0:  # three batches recorded while the first request is held
+                _wait_recorded(log, step)
+        release.set()
+        run.finish()
+        resent = [_row_steps(exchange.body) for exchange in _batches(proxy)][2:]
+    assert refused == [list(range(1, STEPS + 1))], "the batches recorded meanwhile did not go together"
+    assert len(resent) > 1 and [step for steps in resent for step in steps] == list(range(1, STEPS + 1))
+    assert "whose parts go again one at a time" in capsys.readouterr().err
+    assert _stored_steps(server, run, "sender-refused") == list(range(STEPS + 1))
