@@ -47,7 +47,7 @@ ROWS_TICK = 0.02  # while a batch of rows is in flight, how often the rows logge
 CONSOLE_TICK = 0.2  # while the console is captured, the longest printed lines wait before being recorded
 CONSOLE_STREAMS = ("stdout", "stderr")  # queue items (stream name, text) come straight from the capture
 # What a drain takes from the queue while a batch of rows is in flight (_drain's `partial`).
-WHILE_SENDING = frozenset(("row", "row!", "system", *CONSOLE_STREAMS, "files", "artifact", "upload_done"))
+WHILE_SENDING = frozenset(("row!", "system", *CONSOLE_STREAMS, "files", "artifact", "upload_done"))
 MISSING = object()  # no value: a key the summary does not hold (any more)
 FINAL_FIELDS = frozenset(("state", "exitCode"))
 CLOSE_GRACE = 1.0  # seconds close() waits past its deadline for a request in flight to come back
@@ -141,7 +141,7 @@ class Sender(threading.Thread):
         self.stop_poll_seconds = min(STOP_POLL_SECONDS, heartbeat_seconds)
         self.stop_check_at = 0.0  # when to ask again
         self.silent = silent  # the run's SILENT, which its artifact uploads follow
-        self.queue: deque[tuple[str, Any]] = deque()
+        self.queue: deque[dict[str, Any] | tuple[str, Any]] = deque()  # rows, and (kind, payload) for the rest
         self.wake = threading.Event()
         self.recorded_summary: dict[str, Any] = dict(summary)
         self.pending_summary: dict[str, Any] = {}
@@ -187,7 +187,7 @@ class Sender(threading.Thread):
 
     # -- called from the run's thread ------------------------------------------------
     def row(self, row: dict[str, Any], nonfinite: bool = False) -> None:
-        self.queue.append(("row!" if nonfinite else "row", row))
+        self.queue.append(("row!", row) if nonfinite else row)  # a plain row as itself: no tuple to make
         if not self.wake.is_set():
             self.wake.set()
 
@@ -397,7 +397,10 @@ class Sender(threading.Thread):
         until close(); artifacts waited for fail."""
         while True:
             while self.queue:
-                kind, payload = self.queue.popleft()
+                item = self.queue.popleft()
+                if isinstance(item, dict):
+                    continue
+                kind, payload = item
                 if kind == "artifact":
                     payload.settle(error=CommError(f"artifact {payload.label} was not logged: {self.failed}"))
                 elif kind == "status":
@@ -419,12 +422,17 @@ class Sender(threading.Thread):
         system: list[str] = []  # encoded rows; a stream of its own, recorded after the rest
         answered: list[threading.Event] = []  # run.status() calls, answered once all before them is recorded
         while self.queue:
-            if partial and self.queue[0][0] not in WHILE_SENDING:
+            item = self.queue.popleft()
+            if isinstance(item, dict):
+                rows.append(item)
+                continue
+            kind, payload = item
+            if partial and kind not in WHILE_SENDING:
+                self.queue.appendleft(item)
                 break
-            kind, payload = self.queue.popleft()
-            if kind == "row" or kind == "row!":
+            if kind == "row!":
                 rows.append(payload)
-                nonfinite = nonfinite or kind == "row!"
+                nonfinite = True
                 continue
             if kind == "system":
                 system.append(payload)
