@@ -10,7 +10,7 @@ import math
 import pytest
 from pydantic import BaseModel
 from runbase.connection import request_body
-from runbase_server.documents import loads_exact
+from runbase_server.documents import dump, loads_exact
 
 
 @dataclasses.dataclass
@@ -79,3 +79,16 @@ def test_loads_exact_reads_what_pythons_parser_reads(text: str) -> None:
             found, expected = loads_exact(data, few_values=few_values), json.loads(data)
             assert repr(found) == repr(expected)
             assert json.dumps(found) == json.dumps(expected)  # ints stay ints, floats floats
+
+
+@pytest.mark.parametrize("value", [
+    {"a": [1, 2.5, "é中", None, True, {"b": -0.0}], "c": 1e16, "d": 1.7976931348623157e308},
+    {"nan": math.nan, "inf": [math.inf, -math.inf]}, [2**64, -(2**70)], ["\ud800 lone"], {"k\u0000": "\u0000"},
+    (1, (2, 3)),
+])
+def test_dump_writes_what_pythons_encoder_writes(value: object) -> None:
+    """The server's answers and documents: orjson where exact, Python's encoder where not (NaN, infinities,
+    integers beyond 64 bits, lone surrogates); either way the text reads back as Python's encoder's would."""
+    expected = json.dumps(value, separators=(",", ":"))
+    found = dump(value)
+    assert repr(json.loads(found)) == repr(json.loads(expected))

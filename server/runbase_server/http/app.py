@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import json
 import logging
 import sys
 from collections.abc import AsyncIterator, Iterator
@@ -39,7 +38,7 @@ from ..auth import KEY_CACHE, KeyCache
 from ..automations import outbox, sealing
 from ..automations.worker import DeliveryWorker
 from ..database import ATTEMPTS, Database, Unavailable, upgrade
-from ..documents import bad_character, loads_exact
+from ..documents import bad_character, dump, loads_exact
 from ..errors import error_response, format_error, is_race
 from ..graphql.base import Context
 from ..graphql.schema import MAX_TOKENS, build
@@ -269,8 +268,7 @@ class GraphQLEndpoint:
         body: dict[str, Any] = {"data": result.data}
         if result.errors:
             body["errors"] = [format_error(error, ATTEMPTS) for error in result.errors]
-        return Response(json.dumps(body, separators=(",", ":")), media_type="application/json",
-                        headers=sessions.PRIVATE)
+        return Response(dump(body), media_type="application/json", headers=sessions.PRIVATE)
 
 
 def _lost_race(result: Response | ExecutionResult) -> bool:

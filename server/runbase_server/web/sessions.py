@@ -83,7 +83,7 @@ class Credentials:
 def secure(request: Request, public_url: str | None) -> bool:
     """Whether browsers reach the server over HTTPS: the request says so (uvicorn trusts X-Forwarded-Proto from
     FORWARDED_ALLOW_IPS), or the configured public URL does (a proxy uvicorn does not trust terminates TLS)."""
-    return request.url.scheme == "https" or urlsplit(public_url or "").scheme.lower() == "https"
+    return request.scope.get("scheme") == "https" or urlsplit(public_url or "").scheme.lower() == "https"
 
 
 def cookie_name(request: Request, public_url: str | None) -> str:
