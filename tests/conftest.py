@@ -341,7 +341,7 @@ class Server:
 
     def graphql(self, query: str, variables: dict[str, Any] | None = None, key: str | None = None) -> dict[str, Any]:
         response = plain_http.post(f"{self.url}/graphql", json={"query": query, "variables": variables or {}},
-                              headers={"Authorization": f"Bearer {key or self.key}"}, timeout=60)
+                                   headers={"Authorization": f"Bearer {key or self.key}"}, timeout=60)
         return response.json()
 
     def run(self, run_id: str, project: str = "demo", entity: str = "admin", samples: int | None = None,

@@ -143,7 +143,7 @@ class World:
         key = self.keys[role]
         headers = {} if key is None else {"Authorization": f"Bearer {key}"}
         response = plain_http.post(f"{self.server.url}/graphql", json={"query": query, "variables": variables or {}},
-                              headers=headers, timeout=60)
+                                   headers=headers, timeout=60)
         return response.json()
 
     def browser(self, role: str) -> tuple[httpx.Client, str]:
@@ -205,7 +205,7 @@ def world(server: Server) -> Iterator[World]:
     contents = f"run file {uuid.uuid4().hex}".encode()
     digest = hashlib.sha256(contents).hexdigest()
     assert plain_http.put(f"{server.url}/files/blobs/{digest}", content=contents,
-                     headers={"Authorization": f"Bearer {world.keys['owner']}"}).status_code in (200, 201)
+                          headers={"Authorization": f"Bearer {world.keys['owner']}"}).status_code in (200, 201)
     world.setup("""mutation($i: UpsertRunFilesInput!) { upsertRunFiles(input: $i) { files { name } } }""",
                 {"i": {"entityName": team, "projectName": "private", "runName": "run", "files":
                        f'[{{"name": "f.txt", "sha256": "{digest}", "size": {len(contents)}}}]'}})
@@ -305,7 +305,7 @@ def _mutation(query: str, variables: Callable[[World, str], dict[str, Any]]) -> 
 def _file(world: World, role: str) -> bool:
     key = world.keys[role]
     response = plain_http.get(f"{world.server.url}/files/{world.team}/private/run/f.txt",
-                         headers={} if key is None else {"Authorization": f"Bearer {key}"})
+                              headers={} if key is None else {"Authorization": f"Bearer {key}"})
     assert response.status_code in (200, 401, 404), response.text
     return response.status_code == 200
 
@@ -322,7 +322,7 @@ def _direct_upload(world: World, role: str) -> bool:
 def _direct_offer(world: World, role: str) -> bool:
     key = world.keys[role]
     response = plain_http.get(f"{world.server.url}/files/direct",
-                         headers={} if key is None else {"Authorization": f"Bearer {key}"})
+                              headers={} if key is None else {"Authorization": f"Bearer {key}"})
     assert response.status_code in (200, 401), response.text
     return response.status_code == 200
 
@@ -492,8 +492,8 @@ def _history_columns(world: World, role: str, route: str = "columns", size: dict
 
     def post(run: str) -> httpx.Response:
         return plain_http.post(f"{world.server.url}/history/{route}",
-                          json={"entity": world.team, "project": "private", "run": run, **(size or {"limit": 10})},
-                          headers={} if key is None else {"Authorization": f"Bearer {key}"})
+                               json={"entity": world.team, "project": "private", "run": run, **(size or {"limit": 10})},
+                               headers={} if key is None else {"Authorization": f"Bearer {key}"})
 
     response = post("run")
     assert response.status_code in (200, 401, 404), response.text

@@ -55,7 +55,7 @@ def refused(server: Server, query: str, variables: dict[str, Any] | None = None,
 def put_blob(server: Server, content: bytes, key: str | None = None) -> str:
     digest = hashlib.sha256(content).hexdigest()
     response = plain_http.put(f"{server.url}/files/blobs/{digest}", content=content,
-                         headers={"Authorization": f"Bearer {key or server.key}"})
+                              headers={"Authorization": f"Bearer {key or server.key}"})
     assert response.status_code in (200, 201), response.text
     return digest
 

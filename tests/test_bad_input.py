@@ -75,7 +75,7 @@ def test_bad_log_calls_lose_nothing_else(server: Server, tmp_path: Path) -> None
 def test_oversized_request_is_refused_with_413(server: Server) -> None:
     body = b'{"query": "' + b" " * (65 * 1024 * 1024) + b'{ viewer { username } }"}'
     response = plain_http.post(f"{server.url}/graphql", content=body, timeout=60,
-                          headers={"Authorization": f"Bearer {server.key}", "Content-Type": "application/json"})
+                               headers={"Authorization": f"Bearer {server.key}", "Content-Type": "application/json"})
     assert response.status_code == 413
     assert "larger than the server's limit" in response.json()["errors"][0]["message"]
 
@@ -97,7 +97,7 @@ def test_malformed_requests(server: Server) -> None:
 
 def post(server: Server, body: dict) -> httpx.Response:
     return plain_http.post(f"{server.url}/graphql", json=body, headers={"Authorization": f"Bearer {server.key}"},
-                      timeout=30)
+                           timeout=30)
 
 
 def request_error(server: Server, body: dict, *words: str) -> str:

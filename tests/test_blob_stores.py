@@ -263,7 +263,7 @@ def test_the_collector_removes_only_unused_objects(backend: str, s3: S3, tmp_pat
             assert time.monotonic() < deadline, f"still stored: {server.stored_blobs()}, {s3.unfinished(server)}"
             time.sleep(0.5)
         head = plain_http.head(f"{server.url}/files/blobs/{hashlib.sha256(dropped).hexdigest()}",
-                          headers={"Authorization": f"Bearer {server.key}"})
+                               headers={"Authorization": f"Bearer {server.key}"})
         assert head.status_code == 404  # its holder went with it: it must be uploaded again
         assert put_blob(server, dropped).status_code == 201
         assert complete(server, unfinished).status_code == 404  # forgotten: a client starts it again

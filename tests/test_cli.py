@@ -147,7 +147,7 @@ def test_a_key_from_the_environment_is_never_printed(tmp_path: Path) -> None:
 
 def _graphql(port: int, query: str) -> dict:  # type: ignore[type-arg]
     response = plain_http.post(f"http://127.0.0.1:{port}/graphql", json={"query": query},
-                          headers={"Authorization": f"Bearer {ADMIN_KEY}"}, timeout=30)
+                               headers={"Authorization": f"Bearer {ADMIN_KEY}"}, timeout=30)
     body = response.json()
     assert "errors" not in body, body
     return body["data"]

@@ -255,12 +255,12 @@ def test_the_local_disk_store_offers_no_direct_transfers(server: Server) -> None
     refused = start(server, data)
     assert refused.status_code == 409 and "takes no direct transfers" in refused.text
     assert plain_http.put(f"{server.url}/files/blobs/{hashlib.sha256(data).hexdigest()}", content=data,
-                     headers=auth(server.key)).status_code == 201
+                          headers=auth(server.key)).status_code == 201
     run_id = new_run(server, "local")
     assert "errors" not in upsert_files(server, "local", run_id, [
         {"name": "f.bin", "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}])
     fetched = plain_http.get(f"{server.url}/files/admin/local/{run_id}/f.bin",
-                        headers={**auth(server.key), "X-Runbase-Direct": "1"})
+                             headers={**auth(server.key), "X-Runbase-Direct": "1"})
     assert fetched.status_code == 200 and fetched.content == data
 
 

@@ -147,7 +147,7 @@ def test_the_next_page_is_read_ahead_and_errors_come_in_page_order(server: Serve
 
 def post(server: Server, body: Any, key: str | None = None, raw: bytes | None = None) -> httpx.Response:
     return plain_http.post(f"{server.url}/history/columns", content=raw if raw is not None else json.dumps(body).encode(),
-                      headers={"Authorization": f"Bearer {key or server.key}"}, timeout=60)
+                           headers={"Authorization": f"Bearer {key or server.key}"}, timeout=60)
 
 
 def error(response: httpx.Response) -> tuple[int, str]:
@@ -191,7 +191,7 @@ def test_the_answer_budget_bounds_a_page_and_a_sample(tmp_path: Path) -> None:
         assert len(history.unpack(post(server, {"project": "columns", "run": "r", "limit": 100}).content)[0]) == 100
         assert [row["x"] for row in sdk_run(server, "r").scan_history(page_size=100)] == list(range(300))
         sample = plain_http.post(f"{server.url}/history/sample", json={"project": "columns", "run": "r", "samples": 101},
-                            headers={"Authorization": f"Bearer {server.key}"})
+                                 headers={"Authorization": f"Bearer {server.key}"})
         assert sample.status_code == 400 and "past 100 rows" in sample.json()["errors"][0]["message"]
         assert len(sdk_run(server, "r").history(samples=100, pandas=False)) == 100
     finally:

@@ -92,7 +92,7 @@ def test_a_server_without_the_route_is_sampled_through_graphql(server: Server, l
 
 def post(server: Server, body: Any, key: str | None = None) -> httpx.Response:
     return plain_http.post(f"{server.url}/history/sample", content=json.dumps(body).encode(),
-                      headers={"Authorization": f"Bearer {key or server.key}"}, timeout=60)
+                           headers={"Authorization": f"Bearer {key or server.key}"}, timeout=60)
 
 
 def test_the_route_refuses_clearly(server: Server, logged: str) -> None:

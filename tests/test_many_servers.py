@@ -139,7 +139,7 @@ def _check_sessions_and_upload_urls(servers: list[Server], run_id: str) -> None:
     asked = plain_http.get(f"{second.url}/api/session", headers={"Cookie": cookie}).json()
     assert asked["username"] == "admin" and asked["csrfToken"] == signed_in.json()["csrfToken"]
     viewer = plain_http.post(f"{third.url}/graphql", json={"query": "{ viewer { username } }"},
-                        headers={"Cookie": cookie, "X-Runbase-CSRF": asked["csrfToken"]}).json()
+                             headers={"Cookie": cookie, "X-Runbase-CSRF": asked["csrfToken"]}).json()
     assert viewer == {"data": {"viewer": {"username": "admin"}}}
     assert plain_http.delete(f"{third.url}/api/session", headers={"Cookie": cookie,
                                                             "X-Runbase-CSRF": asked["csrfToken"]}).status_code < 300

@@ -70,7 +70,7 @@ def test_every_example_runs_as_written(run_command: RunCommand, tmp_path: Path) 
         if section in RERUN:
             _run_example(run_command, section, code, tmp_path)
     answer = plain_http.post(f"{run_command.url}/graphql", headers={"Authorization": f"Bearer {run_command.key}"},
-                        json={"query": '{ triggers(entityName: "my-team") { edges { node { name enabled } } } }'})
+                             json={"query": '{ triggers(entityName: "my-team") { edges { node { name enabled } } } }'})
     saved = {edge["node"]["name"]: edge["node"]["enabled"] for edge in answer.json()["data"]["triggers"]["edges"]}
     assert saved == {"accuracy-drop": True, "deploy": False}
 

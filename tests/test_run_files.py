@@ -58,7 +58,7 @@ def upsert_files(server: Server, project: str, run_id: str, files: list[dict[str
 def put_blob(server: Server, content: bytes, digest: str | None = None) -> httpx.Response:
     digest = digest or hashlib.sha256(content).hexdigest()
     return plain_http.put(f"{server.url}/files/blobs/{digest}", content=content,
-                     headers={"Authorization": f"Bearer {server.key}"})
+                          headers={"Authorization": f"Bearer {server.key}"})
 
 
 def test_save_upload_and_restore_round_trip(any_store_server: Server, tmp_path: Path) -> None:
@@ -223,8 +223,8 @@ def test_the_size_limit_refuses_large_uploads(tmp_path: Path) -> None:
         content = os.urandom(1001)
         assert put_blob(server, content).status_code == 413
         streamed = plain_http.put(f"{server.url}/files/blobs/{hashlib.sha256(content).hexdigest()}",
-                             content=iter([content[:500], content[500:]]),  # chunked: no Content-Length
-                             headers={"Authorization": f"Bearer {server.key}"})
+                                  content=iter([content[:500], content[500:]]),  # chunked: no Content-Length
+                                  headers={"Authorization": f"Bearer {server.key}"})
         assert streamed.status_code == 413
         assert "RUNBASE_MAX_FILE_BYTES" in streamed.json()["errors"][0]["message"]
         assert server.stored_blobs() == set()
@@ -388,10 +388,10 @@ def test_knowing_a_digest_is_not_enough_to_read_the_contents(server: Server) -> 
                            key=other)
     assert "upload it first" in planted["errors"][0]["message"], planted
     forged = plain_http.put(f"{server.url}/files/blobs/{digest}", content=b"x" * len(content),
-                       headers={"Authorization": f"Bearer {other}"})
+                            headers={"Authorization": f"Bearer {other}"})
     assert forged.status_code == 400 and "DIGEST_MISMATCH" in forged.text
     proven = plain_http.put(f"{server.url}/files/blobs/{digest}", content=content,
-                       headers={"Authorization": f"Bearer {other}"})
+                            headers={"Authorization": f"Bearer {other}"})
     # answered as for contents nobody uploaded: whether anyone else holds them is not the uploader's to know
     assert proven.status_code == 201 and proven.json() == {"sha256": digest, "created": True}
     attached = upsert_files(server, project, "r1", [{"name": "mine.bin", "sha256": digest, "size": len(content)}],
@@ -411,7 +411,7 @@ def test_an_interrupted_upload_resumes_where_it_stopped(server: Server) -> None:
 
     with pytest.raises(ConnectionResetError):
         plain_http.put(f"{server.url}/files/blobs/{digest}", content=dies_after_10_mb(),
-                  headers={**auth, "Content-Length": str(len(content))})
+                       headers={**auth, "Content-Length": str(len(content))})
     kept = None
     for _ in range(50):  # the server notices the disconnect asynchronously
         head = plain_http.head(f"{server.url}/files/blobs/{digest}", headers=auth)
@@ -423,16 +423,16 @@ def test_an_interrupted_upload_resumes_where_it_stopped(server: Server) -> None:
     assert kept is not None and 0 < int(kept) <= 10 * MB
     start = int(kept)
     wrong = plain_http.put(f"{server.url}/files/blobs/{digest}", content=content[start - 1:],
-                      headers={**auth, "Content-Range": f"bytes {start - 1}-{len(content) - 1}/{len(content)}"})
+                           headers={**auth, "Content-Range": f"bytes {start - 1}-{len(content) - 1}/{len(content)}"})
     assert wrong.status_code == 409 and wrong.headers["x-runbase-upload-offset"] == kept
     resumed = plain_http.put(f"{server.url}/files/blobs/{digest}", content=content[start:],
-                        headers={**auth, "Content-Range": f"bytes {start}-{len(content) - 1}/{len(content)}"})
+                             headers={**auth, "Content-Range": f"bytes {start}-{len(content) - 1}/{len(content)}"})
     assert resumed.status_code == 201, resumed.text
     assert plain_http.head(f"{server.url}/files/blobs/{digest}", headers=auth).headers["content-length"] == str(len(content))
     another = server.create_user(f"resumer{uuid.uuid4().hex[:6]}")
     assert plain_http.put(f"{server.url}/files/blobs/{digest}", content=b"x",  # nobody else resumes the viewer's upload
-                     headers={"Authorization": f"Bearer {another}", "Content-Range": f"bytes {start}-{start}/12"}
-                     ).status_code == 409
+                          headers={"Authorization": f"Bearer {another}", "Content-Range": f"bytes {start}-{start}/12"}
+                          ).status_code == 409
 
 
 class CuttingProxy:

@@ -169,7 +169,7 @@ def test_uploads_answer_the_same_whoever_stored_the_contents(server: Server) -> 
 
     def put(content: bytes, key: str) -> httpx.Response:
         return plain_http.put(f"{server.url}/files/blobs/{hashlib.sha256(content).hexdigest()}", content=content,
-                         headers={"Authorization": f"Bearer {key}"})
+                              headers={"Authorization": f"Bearer {key}"})
 
     assert put(stored, server.key).status_code == 201
     other = server.create_user(unique("prober"))

@@ -26,7 +26,7 @@ RUN = """query($p: String!, $r: String!) { project(name: $p) { run(name: $r) {
 
 def post(server: Server, body: bytes | str, timeout: float = 60) -> httpx.Response:
     return plain_http.post(f"{server.url}/graphql", content=body, timeout=timeout,
-                      headers={"Authorization": f"Bearer {server.key}", "Content-Type": "application/json"})
+                           headers={"Authorization": f"Bearer {server.key}", "Content-Type": "application/json"})
 
 
 def refused(answer: dict[str, Any], *phrases: str) -> str:
@@ -303,7 +303,7 @@ def test_ids_that_name_nothing_are_not_found(server: Server) -> None:
     # Ids in URLs and version names too: more digits than any number may have are no row either.
     huge = "1" * 5000
     assert plain_http.get(f"{server.url}/files/artifacts/{huge}/x.txt", timeout=30,
-                     headers={"Authorization": f"Bearer {server.key}"}).status_code == 404
+                          headers={"Authorization": f"Bearer {server.key}"}).status_code == 404
     answer = server.graphql('{ project(name: "ids") { artifactCollection(name: "c") { artifact(version: $v) '
                             '{ id } } } }'.replace("$v", f'"v{huge}"'))
     assert "errors" not in answer or "Internal" not in answer["errors"][0]["message"], answer

@@ -289,7 +289,7 @@ def test_wandb_api_reads_runs_as_runbase_does(logged: Logged) -> None:
 def _stream(server: Server, key: str, entity: str, run: str, body: dict[str, Any]) -> httpx.Response:
     """A file_stream request as the client sends it: HTTP Basic with the API key as password."""
     return plain_http.post(f"{server.url}/files/{entity}/streamed/{run}/file_stream", json=body, auth=("api", key),
-                      timeout=60)
+                           timeout=60)
 
 
 def _lines(name: str, offset: int, lines: list[str]) -> dict[str, Any]:

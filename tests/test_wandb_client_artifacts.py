@@ -248,7 +248,7 @@ def test_a_version_logged_by_runbase_has_a_w_and_b_manifest(server: Server) -> N
         assert plain_http.put(_file_url(server, artifact_id, path, body), content=body).status_code == 200
     blob = hashlib.sha256(b"stored by runbase").hexdigest()
     assert plain_http.put(f"{server.url}/files/blobs/{blob}", content=b"stored by runbase",
-                     headers={"Authorization": f"Bearer {server.key}"}).status_code in (200, 201)
+                          headers={"Authorization": f"Bearer {server.key}"}).status_code in (200, 201)
     _ok(server, "mutation($i: AddArtifactFilesInput!) { addArtifactFiles(input: $i) { fileCount } }",
         {"i": {"artifactID": artifact_id, "files": json.dumps([{"path": "own.txt", "sha256": blob, "size": 17}])}})
     assert server.graphql(MANIFEST, {"id": artifact_id})["data"]["artifact"]["currentManifest"] is None  # PENDING

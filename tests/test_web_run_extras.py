@@ -241,7 +241,7 @@ def test_a_run_with_more_files_than_a_page_pages_to_all_of_them(page: Any, web_s
     content = b"one of many files\n"
     digest = hashlib.sha256(content).hexdigest()
     stored = plain_http.put(f"{web_server.url}/files/blobs/{digest}", content=content,
-                       headers={"Authorization": f"Bearer {web_server.key}"})
+                            headers={"Authorization": f"Bearer {web_server.key}"})
     assert stored.status_code in (200, 201), stored.text
     names = [f"out/file-{i:04d}.txt" for i in range(FILES)]
     made = web_server.graphql('mutation { upsertBucket(input: {modelName: "extras", name: "many-files"}) { inserted } }')

@@ -175,7 +175,7 @@ def test_changes_through_the_cookie_need_the_csrf_token_and_the_own_origin(web: 
     assert browser.head(f"/files/blobs/{digest}").status_code == 200
     # an Authorization header wins over any cookie and needs no CSRF token (the SDK's way)
     answer = plain_http.post(f"{web.url}/graphql", json=VIEWER, cookies={"runbase_session": "forged"},
-                        headers={"Authorization": f"Bearer {web.key}"})
+                             headers={"Authorization": f"Bearer {web.key}"})
     assert answer.json()["data"]["viewer"]["username"] == "admin"
 
 
@@ -415,7 +415,7 @@ def test_a_request_with_two_session_cookies_is_refused(web: Server, public: Serv
 def test_a_key_that_is_no_string_of_characters_is_unauthenticated(web: Server) -> None:
     """A lone surrogate (JSON allows its escape) is no key: 401, not a server error, on every path."""
     signed = plain_http.post(f"{web.url}/api/session", content='{"apiKey": "\\ud800"}',
-                        headers={"Content-Type": "application/json"})
+                             headers={"Content-Type": "application/json"})
     assert signed.status_code == 401 and _code(signed) == "UNAUTHENTICATED"
     encoded = "\ud800".encode("utf-8", "surrogatepass")
     for authorization in (b"Bearer " + encoded, b"Basic " + base64.b64encode(b"api:" + encoded)):
