@@ -12,11 +12,12 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 from conftest import Server
+from test_run_values import add_team_project
 from sqlalchemy.orm import Session
 from test_run_values import _as_stored, _migrate
 
 from runbase_server import database
-from runbase_server.tables import Entity, Project, Run
+from runbase_server.tables import Run
 
 UPSERT = "mutation($i: UpsertBucketInput!) { upsertBucket(input: $i) { bucket { id name } } }"
 DELETE = "mutation($i: ID!) { deleteRun(input: {id: $i}) { success } }"
@@ -48,12 +49,7 @@ def test_the_migration_keeps_sqlite_rows_and_stops_id_reuse(tmp_path: Path) -> N
     engine = database.make_engine(f"sqlite:///{tmp_path / 'old.db'}")
     _migrate(engine, command.upgrade, "0021")
     with Session(engine) as session, session.begin():
-        entity = Entity(name="e", is_team=True)
-        session.add(entity)
-        session.flush()
-        project = Project(entity_id=entity.id, name="p")
-        session.add(project)
-        session.flush()
+        project = add_team_project(session)
         runs = _as_stored(Run.__table__, session)
         for i in range(3):
             session.execute(sa.insert(runs).values(project_id=project.id, name=f"r{i}", state="running", tags=[],

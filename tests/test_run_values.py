@@ -255,6 +255,17 @@ def test_the_migration_fills_in_existing_runs(backend: str, tmp_path: Path, requ
                              (1, "n", None, "t")], key=repr)
 
 
+def add_team_project(session: Session) -> Project:
+    """Team "e" and its project "p", written straight to the tables (no service: migrations are under test)."""
+    entity = Entity(name="e", is_team=True)
+    session.add(entity)
+    session.flush()
+    project = Project(entity_id=entity.id, name="p")
+    session.add(project)
+    session.flush()
+    return project
+
+
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_downgrading_the_migrations_after_it_keeps_runs_children(backend: str, tmp_path: Path,
                                                                request: pytest.FixtureRequest) -> None:
@@ -264,12 +275,7 @@ def test_downgrading_the_migrations_after_it_keeps_runs_children(backend: str, t
     engine = database.make_engine(url)
     database.upgrade(engine)
     with Session(engine) as session, session.begin():
-        entity = Entity(name="e", is_team=True)
-        session.add(entity)
-        session.flush()
-        project = Project(entity_id=entity.id, name="p")
-        session.add(project)
-        session.flush()
+        project = add_team_project(session)
         project_id = project.id
         session.add_all(Run(project_id=project.id, name=f"r{i}", config={"x": i}, summary={}, tags=[])
                         for i in range(3))
