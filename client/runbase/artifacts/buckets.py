@@ -136,7 +136,7 @@ def _answer(exc: Exception) -> str:
     status, code = re.search(r"status code: (\d{3}[^:\n]*)", text), re.search(r"<Code>([^<]+)</Code>", text)
     if status is None:
         return (text.splitlines() or [type(exc).__name__])[0]
-    return status.group(1) + (f" ({code.group(1)})" if code else "")
+    return status.group(1) + (f" ({code.group(1)})" if code and code.group(1) not in status.group(1) else "")
 
 
 def _read(where: _Where, uri: str, name: str | None, max_objects: int | None) -> list[ArtifactManifestEntry]:
