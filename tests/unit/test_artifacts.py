@@ -365,9 +365,16 @@ def test_bucket_references_unchecked_keep_their_pinned_version(uri: str, version
 
 @pytest.mark.parametrize(("uri", "path", "version"), [("s3://b/p/a#b.txt", "a#b.txt", None),
                                                       ("s3://b/p/q?x=1", "q?x=1", None),
-                                                      ("s3://b/p/q?x=1?versionId=v2", "q?x=1", "v2")])
-def test_an_s3_key_may_hold_what_a_url_would_read_as_query_or_fragment(uri: str, path: str,
-                                                                        version: str | None) -> None:
+                                                      ("s3://b/p/q?x=1?versionId=v2", "q?x=1", "v2"),
+                                                      ("gs://b/p/a#b.txt", "a#b.txt", None),
+                                                      ("gs://b/p/a#1#22", "a#1", "22"),
+                                                      ("az://c/p/a#b.txt", "a#b.txt", None),
+                                                      ("az://c/p/a#1#2026-01-01T00:00:00.5Z", "a#1",
+                                                       "2026-01-01T00:00:00.5Z")])
+def test_a_bucket_key_may_hold_what_a_url_would_read_as_query_or_fragment(uri: str, path: str,
+                                                                          version: str | None) -> None:
+    """Only a version marker followed by what the store's versions look like pins one (gs: a generation
+    number, az: a timestamp): a key's own '#' or '?' stays in it."""
     artifact = Artifact("refs", "dataset")
     artifact.add_reference(uri, checksum=False)
     [entry] = artifact.manifest.entries.values()

@@ -2,19 +2,22 @@
 
 A reference is checksummed when added, as W&B's client does it: the object's metadata gives its ETag (the
 digest), size and version, and a prefix is expanded into one entry per object under it, up to max_objects. A
-download fetches the recorded version where the bucket keeps versions, and otherwise asks for the object only if
-its ETag is still the recorded one, so a changed object is refused rather than written.
+download fetches the recorded version where the store gives one (S3 and Azure in a bucket that keeps versions; GCS
+always, its generation, for an object added alone), and otherwise asks for the object only if its ETag is still the
+recorded one, so a changed object is refused rather than written; its size is checked too.
 
 The store client is obstore (the `cloud` extra, also part of the server's): credentials, region and endpoint come
 from the usual environment variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION,
-AWS_ENDPOINT_URL, AWS_ALLOW_HTTP for an http:// endpoint; GOOGLE_SERVICE_ACCOUNT for GCS; AZURE_STORAGE_ACCOUNT_NAME
-and AZURE_STORAGE_ACCOUNT_KEY for az://CONTAINER/PATH). runbase's tests run the s3:// scheme against an
-S3-compatible server; gs:// and az:// go through the same calls but are not tested here."""
+AWS_ENDPOINT_URL, AWS_ALLOW_HTTP for an http:// endpoint; GOOGLE_SERVICE_ACCOUNT for GCS, a service-account file;
+AZURE_STORAGE_ACCOUNT_NAME and AZURE_STORAGE_ACCOUNT_KEY for az://CONTAINER/PATH, AZURE_STORAGE_ENDPOINT for an
+endpoint of its own). runbase's tests run all three schemes end to end, each against an emulator
+(tests/test_bucket_references.py, tests/test_cloud_references.py)."""
 
 from __future__ import annotations
 
 import os
 import posixpath
+import re
 import tempfile
 from datetime import timedelta
 from pathlib import Path
@@ -24,24 +27,43 @@ from .manifest import ArtifactManifestEntry
 from .names import check_path
 
 SCHEMES = ("s3", "gs", "az")
-VERSION_MARKERS = {"s3": "?versionId=", "gs": "#", "az": "#"}  # what precedes a pinned version in a reference
+# What ends a reference pinned to a version, as W&B writes them: s3 ?versionId=ID, gs #GENERATION (a number), az
+# #VERSIONID (a timestamp). A key may hold "?" or "#" itself: a URI pins a version only where its end is one.
+VERSION_MARKERS = {"s3": "?versionId=", "gs": "#", "az": "#"}
+PINNED = {"s3": re.compile(r"\?versionId=([^?]+)$"), "gs": re.compile(r"#(\d+)$"),
+          "az": re.compile(r"#(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z)$")}
 DEFAULT_MAX_OBJECTS = 10_000_000
 
 
 class _Where:
-    """A reference's bucket, key and pinned version (s3: ?versionId=, gs: #generation, az: #versionid)."""
+    """A reference's bucket, key and pinned version."""
 
-    def __init__(self, uri: str) -> None:
+    def __init__(self, uri: str, version: str | None) -> None:
+        """`version`: the one `uri` ends with (after its marker), if any."""
         # Not urlparse: an object's key may hold "?", "#" and "//", which it would take for a query, a fragment or
-        # nothing. Only the version marker that uri() writes is read off the end.
+        # nothing.
         self.scheme, _, rest = uri.partition("://")
         self.bucket, _, key = rest.partition("/")
         if not self.bucket:
             raise ValueError(f"cannot add a reference to {uri!r}: it names no bucket")
-        marker = VERSION_MARKERS[self.scheme]
-        key, _, pinned = key.rpartition(marker) if marker in key else (key, "", "")
+        if version is not None:
+            key = key.removesuffix(VERSION_MARKERS[self.scheme] + version)
         self.key = key.lstrip("/")
-        self.version: str | None = pinned or None
+        self.version = version
+
+    @classmethod
+    def given(cls, uri: str) -> _Where:
+        """A URI as a user writes it, pinned to the version its end names."""
+        pinned = PINNED[uri.partition("://")[0]].search(uri.partition("://")[2].partition("/")[2])
+        return cls(uri, pinned.group(1) if pinned else None)
+
+    @classmethod
+    def recorded(cls, entry: ArtifactManifestEntry, uri: str) -> _Where:
+        """An entry's reference ends with a version exactly where the entry recorded one (as runbase and W&B record
+        them); one that records neither ETag nor version is read as given."""
+        if "etag" in entry.extra or "versionID" in entry.extra:
+            return cls(uri, entry.extra.get("versionID"))
+        return cls.given(uri)
 
     def uri(self, key: str, version: str | None) -> str:
         base = f"{self.scheme}://{self.bucket}/{key}"
@@ -73,7 +95,7 @@ def _etag(value: str | None) -> str | None:
 
 def unchecked_entry(uri: str, name: str | None) -> ArtifactManifestEntry:
     """checksum=False: the URI alone, its pinned version (if any) as the digest; nothing is read."""
-    where = _Where(uri)
+    where = _Where.given(uri)
     name = name or check_path(posixpath.basename(where.key.rstrip("/")) or where.bucket)
     extra = {"versionID": where.version} if where.version else {}
     return ArtifactManifestEntry(name, where.version, None, ref=uri, extra=extra)
@@ -90,11 +112,35 @@ def _entry(where: _Where, path: str, meta: dict[str, Any]) -> ArtifactManifestEn
 
 def entries(uri: str, name: str | None, max_objects: int | None) -> list[ArtifactManifestEntry]:
     """One entry for an object, or one per object under a prefix (named by their paths below it)."""
-    obstore = require()
-    where = _Where(uri)
+    require()
+    where = _Where.given(uri)
     if "//" in where.key.rstrip("/"):
         raise ValueError(f"cannot add a reference to {uri!r}: its key has an empty segment ('a//b'), which obstore, "
                          "the library runbase reads buckets with, cannot address; copy the objects to keys without one")
+    from obstore.exceptions import BaseError, InvalidPathError
+
+    try:
+        return _read(where, uri, name, max_objects)
+    except InvalidPathError:
+        raise ValueError(f"cannot add a reference to {uri!r}: an object under it has a key with an empty segment "
+                         "('a//b'), which obstore, the library runbase reads buckets with, cannot address; add the "
+                         "others one by one, or copy them to keys without one") from None
+    except BaseError as exc:  # a missing bucket, refused credentials, a store that does not answer
+        raise ValueError(f"cannot add a reference to {uri!r}: {where.scheme}://{where.bucket} answered "
+                         f"{_answer(exc)}; is the bucket there, and may these credentials read it?") from None
+
+
+def _answer(exc: Exception) -> str:
+    """The store's answer in one of obstore's errors: its HTTP status and error code, else the first line."""
+    text = str(exc)
+    status, code = re.search(r"status code: (\d{3}[^:\n]*)", text), re.search(r"<Code>([^<]+)</Code>", text)
+    if status is None:
+        return (text.splitlines() or [type(exc).__name__])[0]
+    return status.group(1) + (f" ({code.group(1)})" if code and code.group(1) not in status.group(1) else "")
+
+
+def _read(where: _Where, uri: str, name: str | None, max_objects: int | None) -> list[ArtifactManifestEntry]:
+    obstore = require()
     store = _store(where)
     if where.key and not where.key.endswith("/"):
         try:
@@ -108,17 +154,10 @@ def entries(uri: str, name: str | None, max_objects: int | None) -> list[Artifac
     prefix = where.key.rstrip("/") + "/" if where.key else ""
     limit = DEFAULT_MAX_OBJECTS if max_objects is None else max_objects
     found: list[dict[str, Any]] = []
-    from obstore.exceptions import InvalidPathError
-
-    try:
-        for batch in obstore.list(store, prefix=prefix or None, chunk_size=1000):
-            found.extend(batch)
-            if len(found) > limit:
-                raise ValueError(f"{uri!r} holds more than max_objects={limit} objects")
-    except InvalidPathError:
-        raise ValueError(f"cannot add a reference to {uri!r}: an object under it has a key with an empty segment "
-                         "('a//b'), which obstore, the library runbase reads buckets with, cannot address; add the "
-                         "others one by one, or copy them to keys without one") from None
+    for batch in obstore.list(store, prefix=prefix or None, chunk_size=1000):
+        found.extend(batch)
+        if len(found) > limit:
+            raise ValueError(f"{uri!r} holds more than max_objects={limit} objects")
     if not found:
         raise ValueError(f"cannot add a reference to {uri!r}: there is no object at or under it")
     base = name.strip("/") if name else ""
@@ -132,20 +171,25 @@ def download(entry: ArtifactManifestEntry, uri: str, target: Path, allow_missing
     obstore = require()
     from obstore.exceptions import PreconditionError
 
-    where = _Where(uri)
-    version = entry.extra.get("versionID") or where.version
-    options: dict[str, Any] = {"version": version} if version else {}
-    if not version and entry.digest and "etag" in entry.extra:
+    where = _Where.recorded(entry, uri)
+    options: dict[str, Any] = {"version": where.version} if where.version else {}
+    if not where.version and entry.digest and "etag" in entry.extra:
         options["if_match"] = f'"{entry.digest}"'
+    store = _store(where)
     try:
-        result = obstore.get(_store(where), where.key, options=options)
+        try:
+            result = obstore.get(store, where.key, options=options)
+        except PreconditionError:
+            obstore.head(store, where.key)  # a store may answer 412, not 404, for an object deleted since (Azurite)
+            raise ValueError(f"the reference {entry.path!r} ({uri}) changed since it was logged: its ETag is no "
+                             f"longer {entry.digest!r}") from None
     except FileNotFoundError:
         if allow_missing:
             return False
+        if where.version:  # where the bucket keeps no old versions (GCS pins a generation even then), a change too
+            raise FileNotFoundError(f"the reference {entry.path!r} points to {uri}, whose version {where.version} no "
+                                    "longer exists: the object was changed or deleted since it was logged") from None
         raise FileNotFoundError(f"the reference {entry.path!r} points to {uri}, which no longer exists") from None
-    except PreconditionError:
-        raise ValueError(f"the reference {entry.path!r} ({uri}) changed since it was logged: its ETag is no "
-                         f"longer {entry.digest!r}") from None
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
     try:
