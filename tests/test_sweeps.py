@@ -671,3 +671,13 @@ def test_names_hosts_and_nul_characters_a_database_cannot_store_are_refused_alik
              "host 'hhh", "at most 256")
     agent = server.graphql(CREATE_AGENT, {"i": {"projectName": project, "sweep": sweep["name"], "host": "h" * 256}})
     assert "errors" not in agent, agent
+
+
+def test_a_sweep_configuration_stored_larger_than_the_limit_is_refused(server: Server) -> None:
+    """The 1 MiB limit holds for the configuration as stored, where non-ASCII is escaped (12 bytes an emoji):
+    800 KB sent is 2.4 MB stored, refused (from an independent review)."""
+    emoji = "\U0001F600" * 200_000
+    config = f'method: random\nmetric: {{name: loss, goal: minimize}}\nparameters:\n  a: {{value: "{emoji}"}}\n'
+    answer = server.graphql(UPSERT_SWEEP, {"i": {"projectName": f"big-{uuid.uuid4().hex[:6]}", "config": config}})
+    assert answer.get("errors"), "a 2.4 MB stored sweep configuration was accepted under a 1 MiB limit"
+    assert "larger than 1048576 bytes once read" in answer["errors"][0]["message"], answer

@@ -415,8 +415,9 @@ class Sender(threading.Thread):
 
     def _drain(self, partial: bool = False) -> None:
         """Record what is queued. `partial`: only what may be recorded while a batch of rows is in flight (rows,
-        system rows, printed text, uploads), up to the first other item; the run's fields, its summary and
-        alerts, which that request may be carrying or which must follow it, wait for the next drain."""
+        system rows, printed text, uploads, and the summary, whose pending changes are replaced, never changed in
+        place: the request may be carrying them), up to the first other item; the run's fields and alerts,
+        which must follow what the request carries, wait for the next drain."""
         rows: list[dict[str, Any]] = []
         nonfinite = False
         system: list[str] = []  # encoded rows; a stream of its own, recorded after the rest
@@ -477,9 +478,8 @@ class Sender(threading.Thread):
             self.run_records = (self.run_records if self.pending_run else 0) + 1
             self.pending_run.update(payload)
         self._record_rows(rows, nonfinite)
-        if not partial:
-            self._record_console(self.console_lines.take())
-            self._record_summary()
+        self._record_console(self.console_lines.take())
+        self._record_summary()
         self._record_system(system)
         for event in answered:
             event.set()
@@ -526,7 +526,7 @@ class Sender(threading.Thread):
             self.log.write(HISTORY, {"rows": "[]", **summary_fields(delta)})
             self.recorded += 1
             self.summary_records = (self.summary_records if self.pending_summary else 0) + 1
-            self.pending_summary.update(delta)
+            self.pending_summary = {**self.pending_summary, **delta}  # a request in flight may hold the old one
             self.recorded_summary = current
 
     def _record_rows(self, rows: list[dict[str, Any]], nonfinite: bool) -> None:
@@ -616,13 +616,17 @@ class Sender(threading.Thread):
             self.sending = "a run update"
             self._upsert(connection, run_fields)
             sent = True
-        while self.pending_batches:
+        # The batches recorded before this round; those recorded during it go in the next round, after the rest
+        # of what is pending (printed lines, the summary, a stop check) had its turn.
+        due = len(self.pending_batches)
+        while due > 0 and self.pending_batches:
             self.sending = "a batch of history rows"
             count, batch = self._next_rows()
             self._send_rows(connection, batch)
             for _ in range(count):
                 self.pending_batches.popleft()
             self.unmerged = max(0, self.unmerged - count)
+            due -= count
             sent = True
         sent |= self._send_numbered(connection, self.pending_console, CONSOLE_BATCH, ("consoleLines", "consoleStart"))
         sent |= self._send_numbered(connection, self.pending_system, SYSTEM_BATCH, ("systemRows", "systemStart"))

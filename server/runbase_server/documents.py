@@ -161,6 +161,12 @@ def wandb_values(text: str) -> Any:
 _ENCODER = json.JSONEncoder(separators=(",", ":"))  # json.dumps with options makes an encoder per call
 
 
+def stored_size(value: Any) -> int:
+    """The characters (bytes: non-ASCII is escaped) of a document as the database's JSON columns store it, which
+    Python's encoder writes."""
+    return len(_ENCODER.encode(value))
+
+
 def dump(value: Any) -> str:
     """JSON text in Python's dialect (NaN, Infinity, integers beyond 64 bits), written by orjson where that is
     exact: 5-10x faster, the config and summary of a page of runs and every answer."""

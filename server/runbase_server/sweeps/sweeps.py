@@ -54,7 +54,7 @@ def parse_config(text: str) -> tuple[dict[str, Any], sweep_config.SweepConfig]:
         raise UserError(f"the sweep configuration is larger than {MAX_CONFIG_BYTES} bytes")
     document = sweep_config.read(text)
     checked = sweep_config.parse(document)
-    if len(documents.dump(document)) > MAX_CONFIG_BYTES:
+    if documents.stored_size(document) > MAX_CONFIG_BYTES:
         raise UserError(f"the sweep configuration is larger than {MAX_CONFIG_BYTES} bytes once read")
     found = documents.unstorable(document, jsonb=True)
     if found:
