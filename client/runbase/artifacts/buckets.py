@@ -15,6 +15,7 @@ endpoint of its own). runbase's tests run all three schemes end to end, each aga
 
 from __future__ import annotations
 
+import functools
 import os
 import posixpath
 import re
@@ -33,6 +34,7 @@ VERSION_MARKERS = {"s3": "?versionId=", "gs": "#", "az": "#"}
 PINNED = {"s3": re.compile(r"\?versionId=([^?]+)$"), "gs": re.compile(r"#(\d+)$"),
           "az": re.compile(r"#(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z)$")}
 DEFAULT_MAX_OBJECTS = 10_000_000
+CREDENTIAL_VARIABLES = ("AWS_", "GOOGLE_", "AZURE_")  # what obstore reads a store's settings and credentials from
 
 
 class _Where:
@@ -82,11 +84,19 @@ def require() -> Any:
 
 
 def _store(where: _Where) -> Any:
-    """A client for the bucket; a store that does not answer fails within a minute rather than obstore's three."""
+    """A client for the bucket, made once for its credentials (a download of many objects would otherwise make
+    one per object: 4 ms of CPU each, and a new TLS connection)."""
+    credentials = tuple(sorted(item for item in os.environ.items() if item[0].startswith(CREDENTIAL_VARIABLES)))
+    return _client(f"{where.scheme}://{where.bucket}", credentials)
+
+
+@functools.lru_cache(maxsize=16)
+def _client(url: str, credentials: tuple[tuple[str, str], ...]) -> Any:
+    """`credentials` are the environment the client reads them from when made, so a change makes another; a
+    store that does not answer fails within a minute rather than obstore's three."""
     from obstore.store import from_url
 
-    return from_url(f"{where.scheme}://{where.bucket}",
-                    retry_config={"max_retries": 3, "retry_timeout": timedelta(seconds=60)})
+    return from_url(url, retry_config={"max_retries": 3, "retry_timeout": timedelta(seconds=60)})
 
 
 def _etag(value: str | None) -> str | None:
@@ -121,13 +131,18 @@ def entries(uri: str, name: str | None, max_objects: int | None) -> list[Artifac
 
     try:
         return _read(where, uri, name, max_objects)
-    except InvalidPathError:
-        raise ValueError(f"cannot add a reference to {uri!r}: an object under it has a key with an empty segment "
-                         "('a//b'), which obstore, the library runbase reads buckets with, cannot address; add the "
-                         "others one by one, or copy them to keys without one") from None
+    except InvalidPathError as exc:
+        raise ValueError(f"cannot add a reference to {uri!r}: an object under it has a key that obstore, the library "
+                         f"runbase reads buckets with, cannot address ({_first_line(exc)}): an empty segment ('a//b'), a "
+                         "'.' or '..' segment, or a control character; add the others one by one, or copy them to keys "
+                         "without one") from None
     except BaseError as exc:  # a missing bucket, refused credentials, a store that does not answer
         raise ValueError(f"cannot add a reference to {uri!r}: {where.scheme}://{where.bucket} answered "
                          f"{_answer(exc)}; is the bucket there, and may these credentials read it?") from None
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).splitlines() or [type(exc).__name__])[0]
 
 
 def _answer(exc: Exception) -> str:
@@ -135,7 +150,7 @@ def _answer(exc: Exception) -> str:
     text = str(exc)
     status, code = re.search(r"status code: (\d{3}[^:\n]*)", text), re.search(r"<Code>([^<]+)</Code>", text)
     if status is None:
-        return (text.splitlines() or [type(exc).__name__])[0]
+        return _first_line(exc)
     return status.group(1) + (f" ({code.group(1)})" if code and code.group(1) not in status.group(1) else "")
 
 
@@ -158,11 +173,22 @@ def _read(where: _Where, uri: str, name: str | None, max_objects: int | None) ->
         found.extend(batch)
         if len(found) > limit:
             raise ValueError(f"{uri!r} holds more than max_objects={limit} objects")
+    # A "folder", the empty object whose key ends in "/" that consoles and gsutil make, is listed without its slash
+    # (the prefix's own, shorter than it; one below, whose key then names no object). It is no file.
+    found = [meta for meta in found if meta["path"].startswith(prefix) and (meta["size"] or not _folder(store, meta))]
     if not found:
         raise ValueError(f"cannot add a reference to {uri!r}: there is no object at or under it")
     base = name.strip("/") if name else ""
     return [_entry(where, posixpath.join(base, meta["path"][len(prefix):]) if base else meta["path"][len(prefix):],
                    meta) for meta in sorted(found, key=lambda meta: meta["path"])]
+
+
+def _folder(store: Any, meta: dict[str, Any]) -> bool:
+    try:
+        require().head(store, meta["path"])
+    except FileNotFoundError:
+        return True
+    return False
 
 
 def download(entry: ArtifactManifestEntry, uri: str, target: Path, allow_missing: bool) -> bool:

@@ -7,8 +7,9 @@ caller's own credentials (buckets.py). Any other scheme (azure://, custom://...)
 digest is the SHA-256 of the URI itself (so a version changes when the URI does), its size is unknown,
 and download cannot fetch it (allow_missing_references=True skips it).
 
-The file:// and http(s):// references of a version someone else logged are fetched only when the caller
-opts in (download(allow_unverified_references=True)): its logger chose both the URI and its checksum."""
+The file:// and http(s):// references of a version someone else logged, and its bucket references that pin no
+ETag or version, are fetched only when the caller opts in (download(allow_unverified_references=True)): its
+logger chose both the URI and its checksum."""
 
 from __future__ import annotations
 
@@ -116,10 +117,16 @@ def _get(http: httpx.Client, uri: str) -> Iterator[httpx.Response]:
 
 
 def unverified(entry: ArtifactManifestEntry) -> bool:
-    """Whether fetching the reference reads what its logger chose: a file:// path on the downloading machine, or
-    an http(s) URL requested from wherever the download runs. A recorded checksum does not make either safe to
-    fetch for someone else: its logger wrote that too, and the read or the request is the harm."""
-    return urlparse(entry.ref_target()).scheme in FETCHED_SCHEMES
+    """Whether fetching the reference reads what its logger chose: a file:// path on the downloading machine, an
+    http(s) URL requested from wherever the download runs, or a bucket object read with the downloader's
+    credentials that the entry does not pin by ETag or version (checksum=False: its logger needed no access to
+    name it). A recorded checksum does not make a file or URL safe to fetch for someone else: its logger wrote
+    that too, and the read or the request is the harm; a bucket object is fetched only if its ETag (the MD5 of
+    its contents) or version is the one recorded, which its logger could know only by reading it."""
+    scheme = urlparse(entry.ref_target()).scheme
+    if scheme in buckets.SCHEMES:
+        return "etag" not in entry.extra and "versionID" not in entry.extra
+    return scheme in FETCHED_SCHEMES
 
 
 def _recorded(entry: ArtifactManifestEntry) -> str | None:

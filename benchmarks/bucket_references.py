@@ -1,0 +1,66 @@
+"""s3:// references (issue 18): the SDK's CPU time to record a prefix of many small objects and to download them
+(references.download, as Artifact.download runs it, WORKERS at a time), beside obstore itself fetching the same
+objects through one client of the bucket. Against MiniStack (the tests' .venv-s3), as artifacts.py --s3.
+
+    python benchmarks/bucket_references.py [--objects 1000] [--repeats 3]
+
+Measured with the process's CPU time (all threads), the two ways interleaved, as the machine is shared."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from artifacts import S3_BUCKET, s3_server  # noqa: E402 - the S3 server of W6
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--objects", type=int, default=1000)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    import obstore
+    from obstore.store import S3Store
+    from runbase.artifacts import references
+    from runbase.artifacts.manifest import ArtifactManifestEntry
+    from runbase.files import WORKERS
+
+    with tempfile.TemporaryDirectory() as folder, s3_server(Path(folder)) as endpoint:
+        os.environ.update({"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+                           "AWS_REGION": "us-east-1", "AWS_ALLOW_HTTP": "true"})
+        bucket = S3Store(S3_BUCKET, endpoint=endpoint, region="us-east-1", access_key_id="test",
+                         secret_access_key="test", client_options={"allow_http": True})
+        with ThreadPoolExecutor(16) as pool:
+            list(pool.map(lambda i: obstore.put(bucket, f"many/{i:06d}", b"x" * 1024), range(args.objects)))
+        started = time.process_time()
+        entries = references.entries_for(f"s3://{S3_BUCKET}/many")
+        print(f"add_reference of {len(entries)} objects: {time.process_time() - started:.2f} s CPU")
+
+        def sdk(root: Path) -> None:
+            with ThreadPoolExecutor(WORKERS) as workers:
+                list(workers.map(lambda entry: references.download(entry, root / entry.path, False), entries))
+
+        def one_client(root: Path) -> None:
+            def fetch(entry: ArtifactManifestEntry) -> None:
+                got = obstore.get(bucket, f"many/{entry.path}", options={"if_match": f'"{entry.digest}"'})
+                (root / entry.path).write_bytes(got.bytes())
+
+            with ThreadPoolExecutor(WORKERS) as workers:
+                list(workers.map(fetch, entries))
+
+        for repeat in range(args.repeats):
+            for label, way in (("runbase download", sdk), ("obstore, one client", one_client)):
+                root = Path(tempfile.mkdtemp(dir=folder))
+                started = time.process_time()
+                way(root)
+                print(f"{repeat} {label}: {time.process_time() - started:.2f} s CPU for {len(entries)} objects")
+
+
+if __name__ == "__main__":
+    main()
