@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import uuid
 from pathlib import Path
 
 import pytest
-from conftest import Server
-from emulators import Emulator
-from reference_checks import check_odd_keys, check_recorded_and_downloaded
+from conftest import Server, run_script
+from emulators import Azurite, Emulator
+from reference_checks import DOWNLOAD, check_odd_keys, check_recorded_and_downloaded, environment
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 
@@ -34,3 +35,28 @@ def test_objects_and_prefixes_are_recorded_and_downloaded_checked(server: Server
 
 def test_keys_with_question_marks_hashes_spaces_and_unicode(server: Server, store: Emulator, tmp_path: Path) -> None:
     check_odd_keys(server, store, tmp_path)
+
+
+REFUSED_DOWNLOAD = """
+import runbase
+with runbase.init(project="refs-az-keys") as run:
+    artifact = runbase.Artifact("keyed", "dataset")
+    artifact.add_reference("{root}/model.bin")
+    run.log_artifact(artifact)
+"""
+
+
+def test_a_download_with_refused_credentials_names_the_reference(server: Server, azurite: Azurite,
+                                                                 tmp_path: Path) -> None:
+    """Azurite checks the account key: a download with a wrong one is a ValueError naming the reference and the
+    store's answer, not obstore's error dump."""
+    prefix = f"refs-{uuid.uuid4().hex[:8]}"
+    azurite.put(prefix, "model.bin", b"weights")
+    env = environment(server, azurite, tmp_path)
+    run_script(REFUSED_DOWNLOAD.format(root=azurite.root(prefix)), env)
+    wrong = {**env, "AZURE_STORAGE_ACCOUNT_KEY": base64.b64encode(b"not the key").decode()}
+    answer = run_script(DOWNLOAD.format(project="refs-az-keys", name="keyed", into=tmp_path / "out", only=None,
+                                        allow_missing=False), wrong).stdout
+    assert answer.startswith("REFUSED ValueError cannot download the reference 'model.bin'"), answer
+    assert "may these credentials read it?" in answer and "\n" not in answer.strip(), answer
+    assert not (tmp_path / "out" / "model.bin").exists()

@@ -195,7 +195,7 @@ def download(entry: ArtifactManifestEntry, uri: str, target: Path, allow_missing
     """Fetch the object into `target`: its recorded version, or the object only while its ETag is the recorded
     one. False when it is gone and `allow_missing`."""
     obstore = require()
-    from obstore.exceptions import PreconditionError
+    from obstore.exceptions import BaseError, NotFoundError, PreconditionError
 
     where = _Where.recorded(entry, uri)
     options: dict[str, Any] = {"version": where.version} if where.version else {}
@@ -209,13 +209,16 @@ def download(entry: ArtifactManifestEntry, uri: str, target: Path, allow_missing
             obstore.head(store, where.key)  # a store may answer 412, not 404, for an object deleted since (Azurite)
             raise ValueError(f"the reference {entry.path!r} ({uri}) changed since it was logged: its ETag is no "
                              f"longer {entry.digest!r}") from None
-    except FileNotFoundError:
+    except (FileNotFoundError, NotFoundError):
         if allow_missing:
             return False
         if where.version:  # where the bucket keeps no old versions (GCS pins a generation even then), a change too
             raise FileNotFoundError(f"the reference {entry.path!r} points to {uri}, whose version {where.version} no "
                                     "longer exists: the object was changed or deleted since it was logged") from None
         raise FileNotFoundError(f"the reference {entry.path!r} points to {uri}, which no longer exists") from None
+    except BaseError as exc:  # refused credentials, a store that does not answer
+        raise ValueError(f"cannot download the reference {entry.path!r} ({uri}): {where.scheme}://{where.bucket} "
+                         f"answered {_answer(exc)}; may these credentials read it?") from None
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
     try:
