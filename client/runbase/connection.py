@@ -4,6 +4,7 @@ with the server's answers turned into runbase errors."""
 from __future__ import annotations
 
 import json
+import math
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -21,7 +22,6 @@ from ._generated.exceptions import (
 )
 from .direct import DirectStore
 from .errors import AuthenticationError, CommError
-from .exact_json import needs_python_encoder
 from .network import Network
 
 if TYPE_CHECKING:
@@ -58,12 +58,34 @@ def _translate(exc: Exception, base_url: str) -> CommError:
     return CommError(str(exc))
 
 
+_PLAIN = (str, int, bool, type(None))
+
+
+def _needs_python_encoder(value: Any) -> bool:
+    """Whether a payload holds NaN or an infinity (orjson would write null where Python's encoder refuses), or
+    anything but plain JSON values (a model or dataclass could hold either, out of this walk's sight)."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        kind = type(item)
+        if kind is float:
+            if not math.isfinite(item):
+                return True
+        elif kind is dict:
+            pending.extend(item.values())
+        elif kind is list or kind is tuple:
+            pending.extend(item)
+        elif kind not in _PLAIN:
+            return True
+    return False
+
+
 def request_body(payload: dict[str, Any]) -> bytes:
     """A GraphQL request as JSON, as httpx would write it. orjson writes a batch of history rows (megabytes in one
     string) 3x faster than Python's encoder, time the sender would otherwise take from the training loop;
     integers beyond 64 bits take Python's encoder, and so do NaN and infinities, which orjson writes as null
     and Python's encoder refuses (ValueError), as httpx does."""
-    if not needs_python_encoder(payload):
+    if not _needs_python_encoder(payload):
         try:
             return orjson.dumps(payload)
         except TypeError:  # an integer beyond 64 bits

@@ -10,7 +10,6 @@ import re
 from typing import Any
 
 import orjson
-from runbase.exact_json import needs_python_encoder
 
 from .errors import UserError
 
@@ -167,10 +166,33 @@ def stored_size(value: Any) -> int:
     return len(_ENCODER.encode(value))
 
 
+_JSON_SCALARS = frozenset((str, int, bool, type(None)))
+
+
+def _orjson_writes_it(value: Any) -> bool:
+    """Whether orjson writes `value` as Python's encoder does: no NaN or infinity (orjson writes null) and
+    nothing but JSON's own types (orjson writes dataclasses, dates and others that Python's encoder refuses).
+    Integers beyond 64 bits and lone surrogates make orjson raise instead."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        kind = type(item)
+        if kind is dict:
+            pending.extend(item.values())
+        elif kind is list or kind is tuple:
+            pending.extend(item)
+        elif kind is float:
+            if item - item != 0.0:  # NaN or an infinity
+                return False
+        elif kind not in _JSON_SCALARS:
+            return False
+    return True
+
+
 def dump(value: Any) -> str:
     """JSON text in Python's dialect (NaN, Infinity, integers beyond 64 bits), written by orjson where that is
     exact: 5-10x faster, the config and summary of a page of runs and every answer."""
-    if not needs_python_encoder(value):
+    if _orjson_writes_it(value):
         try:
             return orjson.dumps(value).decode()
         except TypeError:  # an integer beyond 64 bits or a lone surrogate
