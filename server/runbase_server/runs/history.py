@@ -974,16 +974,46 @@ def _bucket_extremes(rows: np.ndarray | None, values: np.ndarray, count: int, bu
     widths = np.diff(np.append(starts, len(values)))
     nan = np.isnan(values)
     some_nan = nan.any()
+    narrow = int(widths.min())
+    even = int(widths.max()) - narrow <= 1  # the common case: a key in every row, or evenly spread
+    windows = None if some_nan or not even else _windows(values, starts, narrow)
     picks = []
     for reduce, fill in ((np.minimum, np.inf), (np.maximum, -np.inf)):
         series = np.where(nan, fill, values) if some_nan else values
-        best = reduce.reduceat(series, starts)
-        hits = np.flatnonzero(series == np.repeat(best, widths))
-        hit_groups = np.searchsorted(starts, hits, "right")
-        first = np.ones(len(hits), dtype=bool)
-        first[1:] = hit_groups[1:] != hit_groups[:-1]
-        picks.append(hits[first] if rows is None else rows[hits[first]])
+        if even:
+            first = _first_extremes(series, starts, widths, narrow, reduce is np.minimum,
+                                    _windows(series, starts, narrow) if windows is None else windows)
+        else:
+            best = reduce.reduceat(series, starts)
+            hits = np.flatnonzero(series == np.repeat(best, widths))
+            hit_groups = np.searchsorted(starts, hits, "right")
+            leading = np.ones(len(hits), dtype=bool)
+            leading[1:] = hit_groups[1:] != hit_groups[:-1]
+            first = hits[leading]
+        picks.append(first if rows is None else rows[first])
     return picks
+
+
+def _windows(series: np.ndarray, starts: np.ndarray, narrow: int) -> np.ndarray:
+    """The first `narrow` values of each bucket, a row each, copied into one array."""
+    copied: np.ndarray = np.lib.stride_tricks.sliding_window_view(series, narrow)[starts]
+    return copied
+
+
+def _first_extremes(series: np.ndarray, starts: np.ndarray, widths: np.ndarray, narrow: int, lowest: bool,
+                    windows: np.ndarray) -> np.ndarray:
+    """`_bucket_extremes` for buckets `narrow` or `narrow` + 1 values wide (NaN already replaced): argmin
+    (argmax) scans the rows of `windows` at once, and a wider bucket's last value wins only if strictly
+    beyond. One copy of the values and a pass each way, where reduceat and a comparison of every value with
+    its bucket's best took several."""
+    at = windows.argmin(axis=1) if lowest else windows.argmax(axis=1)
+    wide = np.flatnonzero(widths > narrow)
+    if len(wide):
+        best = windows[wide, at[wide]]
+        last = series[starts[wide] + narrow]
+        at[wide[last < best if lowest else last > best]] = narrow
+    found: np.ndarray = starts + at
+    return found
 
 
 def _pick(frame: _Frame, samples: int, extremes: list[str], shaped: set[str]) -> np.ndarray:
