@@ -961,30 +961,39 @@ def read(session: Session, run: Run, *, samples: int | None = None, min_step: in
     return text.decode().split("\n") if text else []
 
 
-def _bucket_extremes(rows: np.ndarray | None, values: np.ndarray, count: int, buckets: int) -> list[np.ndarray]:
-    """Per bucket of rows (`buckets` equal ranges of row positions), the positions of the
-    first lowest and first highest value (NaN never wins unless a bucket has nothing else).
-    `rows` are the positions of the values; None: every row's, in order."""
+def _ordered(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """The values as the lowest and the highest are sought among them: NaN as +inf, then as -inf, so that it
+    never wins unless nothing else is there (the values themselves where none is NaN); None when all are."""
+    nan = np.isnan(values)
+    if not nan.any():
+        return values, values
+    if nan.all():
+        return None
+    return np.where(nan, np.inf, values), np.where(nan, -np.inf, values)
+
+
+def _bucket_extremes(rows: np.ndarray | None, lows: np.ndarray, highs: np.ndarray, count: int,
+                     buckets: int) -> list[np.ndarray]:
+    """Per bucket of rows (`buckets` equal ranges of row positions), the positions of the first lowest of
+    `lows` and the first highest of `highs` (a key's values, `_ordered`). `rows` are the positions of the
+    values; None: every row's, in order."""
     edges = np.arange(buckets, dtype=np.int64) * count // buckets
     starts = edges if rows is None else np.searchsorted(rows, edges)
     starts = starts[np.append(True, starts[1:] != starts[:-1])]  # sorted already: np.unique would hash them
-    starts = starts[starts < len(values)]
+    starts = starts[starts < len(lows)]
     if not len(starts):
         return []
-    widths = np.diff(np.append(starts, len(values)))
-    nan = np.isnan(values)
-    some_nan = nan.any()
+    widths = np.diff(np.append(starts, len(lows)))
     narrow = int(widths.min())
     even = int(widths.max()) - narrow <= 1  # the common case: a key in every row, or evenly spread
-    windows = None if some_nan or not even else _windows(values, starts, narrow)
+    windows = _windows(lows, starts, narrow) if even else None
     picks = []
-    for reduce, fill in ((np.minimum, np.inf), (np.maximum, -np.inf)):
-        series = np.where(nan, fill, values) if some_nan else values
-        if even:
-            first = _first_extremes(series, starts, widths, narrow, reduce is np.minimum,
-                                    _windows(series, starts, narrow) if windows is None else windows)
+    for series, lowest in ((lows, True), (highs, False)):
+        if windows is not None:
+            first = _first_extremes(series, starts, widths, narrow, lowest,
+                                    windows if series is lows else _windows(series, starts, narrow))
         else:
-            best = reduce.reduceat(series, starts)
+            best = (np.minimum if lowest else np.maximum).reduceat(series, starts)
             hits = np.flatnonzero(series == np.repeat(best, widths))
             hit_groups = np.searchsorted(starts, hits, "right")
             leading = np.ones(len(hits), dtype=bool)
@@ -1002,7 +1011,7 @@ def _windows(series: np.ndarray, starts: np.ndarray, narrow: int) -> np.ndarray:
 
 def _first_extremes(series: np.ndarray, starts: np.ndarray, widths: np.ndarray, narrow: int, lowest: bool,
                     windows: np.ndarray) -> np.ndarray:
-    """`_bucket_extremes` for buckets `narrow` or `narrow` + 1 values wide (NaN already replaced): argmin
+    """`_bucket_extremes` for buckets `narrow` or `narrow` + 1 values wide: argmin
     (argmax) scans the rows of `windows` at once, and a wider bucket's last value wins only if strictly
     beyond. One copy of the values and a pass each way, where reduceat and a comparison of every value with
     its bucket's best took several."""
@@ -1027,24 +1036,21 @@ def _pick(frame: _Frame, samples: int, extremes: list[str], shaped: set[str]) ->
     series = {}
     for key in extremes:
         rows, values = frame.numbers(key)
-        nan = np.isnan(values)
-        if nan.all():
+        ordered = _ordered(values)
+        if ordered is None:
             continue
-        if nan.any():
-            low, high = np.where(nan, np.inf, values).argmin(), np.where(nan, -np.inf, values).argmax()
-        else:
-            low, high = values.argmin(), values.argmax()
+        low, high = ordered[0].argmin(), ordered[1].argmax()
         must += [int(low), int(high)] if rows is None else [int(rows[low]), int(rows[high])]
         if key in shaped:
-            series[key] = rows, values
+            series[key] = rows, *ordered
     chosen = np.zeros(count, dtype=bool)
     must = list(dict.fromkeys(must))[:samples]
     chosen[must] = True
     room = samples - len(must)
     if series and room >= 2 * len(series):
         buckets = room // (2 * len(series))
-        for rows, values in series.values():
-            for picks in _bucket_extremes(rows, values, count, buckets):
+        for rows, lows, highs in series.values():
+            for picks in _bucket_extremes(rows, lows, highs, count, buckets):
                 chosen[picks] = True
     kept = np.flatnonzero(chosen)
     room = samples - len(kept)
