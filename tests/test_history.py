@@ -178,6 +178,16 @@ def test_sampled_keeps_each_buckets_first_lowest_and_highest(store: Store) -> No
                 assert first_extremes(values, start, end) <= kept, (keys, start)
 
 
+def test_sampled_keys_without_numbers_are_spread(store: Store) -> None:
+    rows = [{"_step": i, "loss": i % 7 / 2, "name": f"n{i}"} for i in range(3_000)]
+    send(store, rows, 1_000)
+    for keys in (["name"], None):  # "name" has no extremes; without keys "loss" has
+        sample = store.sampled(keys, 50)
+        steps = [row["_step"] for row in sample]
+        assert len(sample) == 50 and steps[0] == 0 and steps[-1] == 2_999
+        assert canon(sample) == canon([{k: rows[s][k] for k in ["_step", *(keys or ["loss", "name"])]} for s in steps])
+
+
 def test_sampled_spreads_the_rest_evenly_and_follows_x_axis(store: Store) -> None:
     rows = [{"_step": i, "loss": 1.0, "epoch": i // 100} for i in range(5_000)]
     rows += [{"_step": i, "loss": 1.0} for i in range(5_000, 6_000)]  # no epoch: not in an epoch-axis sample

@@ -716,6 +716,25 @@ class _Source(NamedTuple):
     steps_run: bool = False  # a segment whose steps follow on without a gap: first_step, first_step + 1, ...
 
 
+class _Driver(NamedTuple):
+    """How a database driver's own connection takes a named parameter (`param`), tests a column against a
+    list parameter (`among`), and takes a list (`listed`)."""
+
+    param: str
+    among: str
+    listed: Callable[[list[Any]], Any]
+
+
+# The drivers whose own connections run the reads that every page and sample makes (_driver_rows): SQLAlchemy's
+# statement and result machinery cost as much as the queries themselves (a sample's two on SQLite: 250 -> 150
+# us of CPU). A list is one parameter (an array; on SQLite, JSON text), so that a statement's text is the same
+# for any length and never holds more parameters than the database takes.
+_DRIVERS = {
+    "psycopg": _Driver("%({})s", "{} = ANY(%({})s)", list),
+    "pysqlite": _Driver(":{}", "{} IN (SELECT value FROM json_each(:{}))", json.dumps),
+}
+
+
 class Stream:
     """One of a run's streams in the columnar store: its tail and segment tables, their prebuilt statements
     (compiled once, cheap to run page after page) and the most rows a run's stream may hold, which a read
@@ -739,8 +758,19 @@ class Stream:
         self.tail = select(t.first_step, t.row_count, t.rows).where(
             t.run_id == bindparam("run"), t.last_step >= bindparam("low"), t.first_step <= bindparam("last"),
         ).order_by(t.first_step)
-        self.load_sql = (f"SELECT first_step, key, kind, steps, data FROM {columns.__tablename__}"
-                         " WHERE run_id = %s AND first_step = ANY(%s)")
+        self.driver_sql = {name: self._driver_sql(driver) for name, driver in _DRIVERS.items()}
+
+    def _driver_sql(self, driver: _Driver) -> dict[str, str]:
+        """The text of `plan`, `load` and `load_keys` for a driver's own connection (_driver_rows)."""
+        param, among = driver.param.format, driver.among.format
+        columns, chunks = self.columns.__tablename__, self.chunks.__tablename__
+        span = f"run_id = {param('run')} AND last_step >= {param('low')} AND first_step <= {param('last')}"
+        load = (f"SELECT first_step, key, kind, steps, data FROM {columns}"
+                f" WHERE run_id = {param('run')} AND {among('first_step', 'firsts')}")
+        return {"plan": f"SELECT first_step, key, value_count, last_step FROM {columns} WHERE {span}"
+                        f" AND {among('key', 'keys')} UNION ALL SELECT min(first_step), NULL,"
+                        f" coalesce(sum(row_count), 0), max(last_step) FROM {chunks} WHERE {span}",
+                "load": load, "load_keys": f"{load} AND {among('key', 'keys')}"}
 
     def rows(self, run: Run) -> int:
         """The most rows a read of the run's stream can give: charged to the answer before loading."""
@@ -758,8 +788,9 @@ def _plan(session: Session, run: Run, stream: Stream, required: list[str], *, sp
     counts: dict[int, dict[str, int]] = {}
     lasts: dict[int, int] = {}
     tail = None
-    for first, key, count, last in session.connection().execute(
-            stream.plan, {"run": run.id, "keys": ["_step", *required], "low": span.low, "last": span.last}):
+    params = {"run": run.id, "keys": ["_step", *required], "low": span.low, "last": span.last}
+    planned = _driver_rows(session, stream, "plan", params)
+    for first, key, count, last in session.connection().execute(stream.plan, params) if planned is None else planned:
         if key is None:
             tail = (first, count)
         else:
@@ -785,26 +816,33 @@ def _decode(kind: str, data: bytes) -> Any:
     return json.loads(data)  # exact for integers beyond 64 bits, unlike orjson
 
 
+def _driver_rows(session: Session, stream: Stream, name: str, params: dict[str, Any]) -> list[Any] | None:
+    """The rows of the stream's statement `name` run on the driver's own connection (_DRIVERS), in the session's
+    transaction; None for another driver, which runs SQLAlchemy's statement instead."""
+    connection = session.connection()
+    driver = _DRIVERS.get(connection.dialect.driver)
+    if driver is None:
+        return None
+    sql = stream.driver_sql[connection.dialect.driver][name]
+    params = {key: driver.listed(value) if isinstance(value, list) else value for key, value in params.items()}
+    own = connection.connection.driver_connection
+    assert own is not None  # a live connection, checked out for this session
+    if connection.dialect.driver == "psycopg":
+        # psycopg's binary protocol hands bytea over as is: a third of the time of the hex text form.
+        with own.cursor(binary=True) as cursor:
+            return cursor.execute(sql, params).fetchall()  # type: ignore[no-any-return]
+    return own.execute(sql, params).fetchall()  # type: ignore[no-any-return]
+
+
 def _fetch(session: Session, run: Run, stream: Stream, firsts: list[int], keys: list[str] | None) -> Any:
     """(first_step, key, kind, steps, data) of the segments starting at `firsts`."""
-    connection = session.connection()
-    if connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg":
-        # psycopg's binary protocol hands bytea over as is: a third of the time of the hex text form.
-        sql = stream.load_sql
-        params: list[Any] = [run.id, firsts]
-        if keys is not None:
-            sql += " AND key = ANY(%s)"
-            params.append(keys)
-        driver = connection.connection.driver_connection
-        assert driver is not None  # a live connection, checked out for this session
-        cursor = driver.cursor(binary=True)
-        try:
-            return cursor.execute(sql, params).fetchall()
-        finally:
-            cursor.close()
-    if keys is None:
-        return connection.execute(stream.load, {"run": run.id, "firsts": firsts}).all()
-    return connection.execute(stream.load_keys, {"run": run.id, "firsts": firsts, "keys": keys}).all()
+    params: dict[str, Any] = {"run": run.id, "firsts": firsts}
+    if keys is not None:
+        params["keys"] = keys
+    found = _driver_rows(session, stream, "load" if keys is None else "load_keys", params)
+    if found is not None:
+        return found
+    return session.connection().execute(stream.load if keys is None else stream.load_keys, params).all()
 
 
 def _load(session: Session, run: Run, stream: Stream, sources: list[_Source], *, keys: list[str] | None,
@@ -963,10 +1001,11 @@ def read(session: Session, run: Run, *, samples: int | None = None, min_step: in
 
 def _ordered(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """The values as the lowest and the highest are sought among them: NaN as +inf, then as -inf, so that it
-    never wins unless nothing else is there (the values themselves where none is NaN); None when all are."""
+    never wins unless nothing else is there (the values themselves where none is NaN); None when there is no
+    value but NaN."""
     nan = np.isnan(values)
     if not nan.any():
-        return values, values
+        return (values, values) if len(values) else None
     if nan.all():
         return None
     return np.where(nan, np.inf, values), np.where(nan, -np.inf, values)
