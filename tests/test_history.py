@@ -148,6 +148,46 @@ def test_sampled_is_deterministic_and_keeps_first_last_and_extremes(store: Store
     assert [r["_step"] for r in tiny] == [0, 23_456, 30_499]
 
 
+def first_extremes(values: list[float | None], start: int, end: int) -> set[int]:
+    """The positions from `start` to `end` of the first lowest and the first highest number (None: no value;
+    NaN never counts)."""
+    held = [(value, i) for i in range(start, end) if (value := values[i]) is not None and value == value]
+    return {min(held)[1], min(held, key=lambda pair: (-pair[0], pair[1]))[1]} if held else set()
+
+
+def test_sampled_keeps_each_buckets_first_lowest_and_highest(store: Store) -> None:
+    # Few distinct values, so every bucket ties and its first lowest and highest must be the ones kept: "loss"
+    # in every row (some NaN), "val" in a random third of them (buckets that hold it unevenly).
+    rng = random.Random(5)
+    rows: list[dict[str, Any]] = [{"_step": i, "loss": float(rng.randrange(7)) if i % 97 else float("nan")}
+                                  for i in range(20_000)]
+    for row in rows:
+        if rng.random() < 0.3:
+            row["val"] = rng.randrange(-3, 4) / 2
+    send(store, rows, 5_000)
+    samples, count = 401, len(rows)
+    for keys in (["loss"], None):
+        shown = keys or ["loss", "val"]
+        columns = [[row.get(key) for row in rows] for key in shown]
+        must = {0, count - 1}.union(*(first_extremes(values, 0, count) for values in columns))
+        buckets = (samples - len(must)) // (2 * len(shown))
+        edges = [b * count // buckets for b in range(buckets + 1)]
+        kept = {row["_step"] for row in store.sampled(keys, samples)}
+        for values in columns:
+            for start, end in zip(edges, edges[1:]):
+                assert first_extremes(values, start, end) <= kept, (keys, start)
+
+
+def test_sampled_keys_without_numbers_are_spread(store: Store) -> None:
+    rows = [{"_step": i, "loss": i % 7 / 2, "name": f"n{i}"} for i in range(3_000)]
+    send(store, rows, 1_000)
+    for keys in (["name"], None):  # "name" has no extremes; without keys "loss" has
+        sample = store.sampled(keys, 50)
+        steps = [row["_step"] for row in sample]
+        assert len(sample) == 50 and steps[0] == 0 and steps[-1] == 2_999
+        assert canon(sample) == canon([{k: rows[s][k] for k in ["_step", *(keys or ["loss", "name"])]} for s in steps])
+
+
 def test_sampled_spreads_the_rest_evenly_and_follows_x_axis(store: Store) -> None:
     rows = [{"_step": i, "loss": 1.0, "epoch": i // 100} for i in range(5_000)]
     rows += [{"_step": i, "loss": 1.0} for i in range(5_000, 6_000)]  # no epoch: not in an epoch-axis sample

@@ -720,6 +720,25 @@ class _Source(NamedTuple):
     steps_run: bool = False  # a segment whose steps follow on without a gap: first_step, first_step + 1, ...
 
 
+class _Driver(NamedTuple):
+    """How a database driver's own connection takes a named parameter (`param`), tests a column against a
+    list parameter (`among`), and takes a list (`listed`)."""
+
+    param: str
+    among: str
+    listed: Callable[[list[Any]], Any]
+
+
+# The drivers whose own connections run the reads that every page and sample makes (_driver_rows): SQLAlchemy's
+# statement and result machinery cost as much as the queries themselves (a sample's two on SQLite: 250 -> 150
+# us of CPU). A list is one parameter (an array; on SQLite, JSON text), so that a statement's text is the same
+# for any length and never holds more parameters than the database takes.
+_DRIVERS = {
+    "psycopg": _Driver("%({})s", "{} = ANY(%({})s)", list),
+    "pysqlite": _Driver(":{}", "{} IN (SELECT value FROM json_each(:{}))", json.dumps),
+}
+
+
 class Stream:
     """One of a run's streams in the columnar store: its tail and segment tables, their prebuilt statements
     (compiled once, cheap to run page after page) and the most rows a run's stream may hold, which a read
@@ -743,8 +762,19 @@ class Stream:
         self.tail = select(t.first_step, t.row_count, t.rows).where(
             t.run_id == bindparam("run"), t.last_step >= bindparam("low"), t.first_step <= bindparam("last"),
         ).order_by(t.first_step)
-        self.load_sql = (f"SELECT first_step, key, kind, steps, data FROM {columns.__tablename__}"
-                         " WHERE run_id = %s AND first_step = ANY(%s)")
+        self.driver_sql = {name: self._driver_sql(driver) for name, driver in _DRIVERS.items()}
+
+    def _driver_sql(self, driver: _Driver) -> dict[str, str]:
+        """The text of `plan`, `load` and `load_keys` for a driver's own connection (_driver_rows)."""
+        param, among = driver.param.format, driver.among.format
+        columns, chunks = self.columns.__tablename__, self.chunks.__tablename__
+        span = f"run_id = {param('run')} AND last_step >= {param('low')} AND first_step <= {param('last')}"
+        load = (f"SELECT first_step, key, kind, steps, data FROM {columns}"
+                f" WHERE run_id = {param('run')} AND {among('first_step', 'firsts')}")
+        return {"plan": f"SELECT first_step, key, value_count, last_step FROM {columns} WHERE {span}"
+                        f" AND {among('key', 'keys')} UNION ALL SELECT min(first_step), NULL,"
+                        f" coalesce(sum(row_count), 0), max(last_step) FROM {chunks} WHERE {span}",
+                "load": load, "load_keys": f"{load} AND {among('key', 'keys')}"}
 
     def rows(self, run: Run) -> int:
         """The most rows a read of the run's stream can give: charged to the answer before loading."""
@@ -762,8 +792,9 @@ def _plan(session: Session, run: Run, stream: Stream, required: list[str], *, sp
     counts: dict[int, dict[str, int]] = {}
     lasts: dict[int, int] = {}
     tail = None
-    for first, key, count, last in session.connection().execute(
-            stream.plan, {"run": run.id, "keys": ["_step", *required], "low": span.low, "last": span.last}):
+    params = {"run": run.id, "keys": ["_step", *required], "low": span.low, "last": span.last}
+    planned = _driver_rows(session, stream, "plan", params)
+    for first, key, count, last in session.connection().execute(stream.plan, params) if planned is None else planned:
         if key is None:
             tail = (first, count)
         else:
@@ -789,26 +820,33 @@ def _decode(kind: str, data: bytes) -> Any:
     return json.loads(data)  # exact for integers beyond 64 bits, unlike orjson
 
 
+def _driver_rows(session: Session, stream: Stream, name: str, params: dict[str, Any]) -> list[Any] | None:
+    """The rows of the stream's statement `name` run on the driver's own connection (_DRIVERS), in the session's
+    transaction; None for another driver, which runs SQLAlchemy's statement instead."""
+    connection = session.connection()
+    driver = _DRIVERS.get(connection.dialect.driver)
+    if driver is None:
+        return None
+    sql = stream.driver_sql[connection.dialect.driver][name]
+    params = {key: driver.listed(value) if isinstance(value, list) else value for key, value in params.items()}
+    own = connection.connection.driver_connection
+    assert own is not None  # a live connection, checked out for this session
+    if connection.dialect.driver == "psycopg":
+        # psycopg's binary protocol hands bytea over as is: a third of the time of the hex text form.
+        with own.cursor(binary=True) as cursor:
+            return cursor.execute(sql, params).fetchall()  # type: ignore[no-any-return]
+    return own.execute(sql, params).fetchall()  # type: ignore[no-any-return]
+
+
 def _fetch(session: Session, run: Run, stream: Stream, firsts: list[int], keys: list[str] | None) -> Any:
     """(first_step, key, kind, steps, data) of the segments starting at `firsts`."""
-    connection = session.connection()
-    if connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg":
-        # psycopg's binary protocol hands bytea over as is: a third of the time of the hex text form.
-        sql = stream.load_sql
-        params: list[Any] = [run.id, firsts]
-        if keys is not None:
-            sql += " AND key = ANY(%s)"
-            params.append(keys)
-        driver = connection.connection.driver_connection
-        assert driver is not None  # a live connection, checked out for this session
-        cursor = driver.cursor(binary=True)
-        try:
-            return cursor.execute(sql, params).fetchall()
-        finally:
-            cursor.close()
-    if keys is None:
-        return connection.execute(stream.load, {"run": run.id, "firsts": firsts}).all()
-    return connection.execute(stream.load_keys, {"run": run.id, "firsts": firsts, "keys": keys}).all()
+    params: dict[str, Any] = {"run": run.id, "firsts": firsts}
+    if keys is not None:
+        params["keys"] = keys
+    found = _driver_rows(session, stream, "load" if keys is None else "load_keys", params)
+    if found is not None:
+        return found
+    return session.connection().execute(stream.load if keys is None else stream.load_keys, params).all()
 
 
 def _load(session: Session, run: Run, stream: Stream, sources: list[_Source], *, keys: list[str] | None,
@@ -965,29 +1003,69 @@ def read(session: Session, run: Run, *, samples: int | None = None, min_step: in
     return text.decode().split("\n") if text else []
 
 
-def _bucket_extremes(rows: np.ndarray | None, values: np.ndarray, count: int, buckets: int) -> list[np.ndarray]:
-    """Per bucket of rows (`buckets` equal ranges of row positions), the positions of the
-    first lowest and first highest value (NaN never wins unless a bucket has nothing else).
-    `rows` are the positions of the values; None: every row's, in order."""
+def _ordered(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """The values as the lowest and the highest are sought among them: NaN as +inf, then as -inf, so that it
+    never wins unless nothing else is there (the values themselves where none is NaN); None when there is no
+    value but NaN."""
+    nan = np.isnan(values)
+    if not nan.any():
+        return (values, values) if len(values) else None
+    if nan.all():
+        return None
+    return np.where(nan, np.inf, values), np.where(nan, -np.inf, values)
+
+
+def _bucket_extremes(rows: np.ndarray | None, lows: np.ndarray, highs: np.ndarray, count: int,
+                     buckets: int) -> list[np.ndarray]:
+    """Per bucket of rows (`buckets` equal ranges of row positions), the positions of the first lowest of
+    `lows` and the first highest of `highs` (a key's values, `_ordered`). `rows` are the positions of the
+    values; None: every row's, in order."""
     edges = np.arange(buckets, dtype=np.int64) * count // buckets
     starts = edges if rows is None else np.searchsorted(rows, edges)
     starts = starts[np.append(True, starts[1:] != starts[:-1])]  # sorted already: np.unique would hash them
-    starts = starts[starts < len(values)]
+    starts = starts[starts < len(lows)]
     if not len(starts):
         return []
-    widths = np.diff(np.append(starts, len(values)))
-    nan = np.isnan(values)
-    some_nan = nan.any()
+    widths = np.diff(np.append(starts, len(lows)))
+    narrow = int(widths.min())
+    even = int(widths.max()) - narrow <= 1  # the common case: a key in every row, or evenly spread
+    windows = _windows(lows, starts, narrow) if even else None
     picks = []
-    for reduce, fill in ((np.minimum, np.inf), (np.maximum, -np.inf)):
-        series = np.where(nan, fill, values) if some_nan else values
-        best = reduce.reduceat(series, starts)
-        hits = np.flatnonzero(series == np.repeat(best, widths))
-        hit_groups = np.searchsorted(starts, hits, "right")
-        first = np.ones(len(hits), dtype=bool)
-        first[1:] = hit_groups[1:] != hit_groups[:-1]
-        picks.append(hits[first] if rows is None else rows[hits[first]])
+    for series, lowest in ((lows, True), (highs, False)):
+        if windows is not None:
+            first = _first_extremes(series, starts, widths, narrow, lowest,
+                                    windows if series is lows else _windows(series, starts, narrow))
+        else:
+            best = (np.minimum if lowest else np.maximum).reduceat(series, starts)
+            hits = np.flatnonzero(series == np.repeat(best, widths))
+            hit_groups = np.searchsorted(starts, hits, "right")
+            leading = np.ones(len(hits), dtype=bool)
+            leading[1:] = hit_groups[1:] != hit_groups[:-1]
+            first = hits[leading]
+        picks.append(first if rows is None else rows[first])
     return picks
+
+
+def _windows(series: np.ndarray, starts: np.ndarray, narrow: int) -> np.ndarray:
+    """The first `narrow` values of each bucket, a row each, copied into one array."""
+    copied: np.ndarray = np.lib.stride_tricks.sliding_window_view(series, narrow)[starts]
+    return copied
+
+
+def _first_extremes(series: np.ndarray, starts: np.ndarray, widths: np.ndarray, narrow: int, lowest: bool,
+                    windows: np.ndarray) -> np.ndarray:
+    """`_bucket_extremes` for buckets `narrow` or `narrow` + 1 values wide: argmin
+    (argmax) scans the rows of `windows` at once, and a wider bucket's last value wins only if strictly
+    beyond. One copy of the values and a pass each way, where reduceat and a comparison of every value with
+    its bucket's best took several."""
+    at = windows.argmin(axis=1) if lowest else windows.argmax(axis=1)
+    wide = np.flatnonzero(widths > narrow)
+    if len(wide):
+        best = windows[wide, at[wide]]
+        last = series[starts[wide] + narrow]
+        at[wide[last < best if lowest else last > best]] = narrow
+    found: np.ndarray = starts + at
+    return found
 
 
 def _pick(frame: _Frame, samples: int, extremes: list[str], shaped: set[str]) -> np.ndarray:
@@ -1001,24 +1079,21 @@ def _pick(frame: _Frame, samples: int, extremes: list[str], shaped: set[str]) ->
     series = {}
     for key in extremes:
         rows, values = frame.numbers(key)
-        nan = np.isnan(values)
-        if nan.all():
+        ordered = _ordered(values)
+        if ordered is None:
             continue
-        if nan.any():
-            low, high = np.where(nan, np.inf, values).argmin(), np.where(nan, -np.inf, values).argmax()
-        else:
-            low, high = values.argmin(), values.argmax()
+        low, high = ordered[0].argmin(), ordered[1].argmax()
         must += [int(low), int(high)] if rows is None else [int(rows[low]), int(rows[high])]
         if key in shaped:
-            series[key] = rows, values
+            series[key] = rows, *ordered
     chosen = np.zeros(count, dtype=bool)
     must = list(dict.fromkeys(must))[:samples]
     chosen[must] = True
     room = samples - len(must)
     if series and room >= 2 * len(series):
         buckets = room // (2 * len(series))
-        for rows, values in series.values():
-            for picks in _bucket_extremes(rows, values, count, buckets):
+        for rows, lows, highs in series.values():
+            for picks in _bucket_extremes(rows, lows, highs, count, buckets):
                 chosen[picks] = True
     kept = np.flatnonzero(chosen)
     room = samples - len(kept)

@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Any, cast
 
 from sqlalchemy import Select, Table, bindparam, func, insert, select, update
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session, contains_eager, load_only, make_transient_to_detached
 
 from .. import access, documents, pagination, projects
 from .. import filters as mongo
@@ -20,7 +20,7 @@ from ..auth import Viewer
 from ..automations import engine
 from ..errors import NotFound, UserError
 from ..names import check_name, row_id
-from ..tables import DOCUMENT_CODES, VALUE_KEY_PREFIX, Project, Run, User, decode_nonfinite, run_values, utcnow
+from ..tables import DOCUMENT_CODES, VALUE_KEY_PREFIX, Entity, Project, Run, User, decode_nonfinite, run_values, utcnow
 
 STATES = ("running", "finished", "failed", "crashed", "killed", "preempting", "preempted")
 FINAL_STATES = ("finished", "failed", "crashed", "killed", "preempted")
@@ -68,12 +68,19 @@ def merge_summary(run: Run, delta: dict[str, Any] | None, removed: list[str] | N
     run.summary = summary
 
 
-def find(session: Session, viewer: Viewer, entity: str | None, project: str, *, name: str) -> Run | None:
-    """The run, for a viewer who may read its project (access.can_read_run); None also when hidden from them."""
+def find(session: Session, viewer: Viewer, entity: str | None, project: str, *, name: str,
+         counts_only: bool = False) -> Run | None:
+    """The run, for a viewer who may read its project (access.can_read_run); None also when hidden from them.
+    With `counts_only`, only its id and history row count are loaded, with its project, in one query
+    (_COUNTS)."""
+    if counts_only:
+        run = session.scalar(_COUNTS, {"entity": entity or viewer.username, "project": projects.project_name(project),
+                                       "name": name})
+        return run if run is not None and access.can_read_run(session, viewer, run) else None
     found = projects.readable(session, viewer, entity or viewer.username, project)
     if found is None:
         return None
-    return session.scalar(select(Run).where(Run.project_id == found.id, Run.name == name))
+    return session.scalar(_BY_NAME, {"project_id": found.id, "name": name})
 
 
 def writable(
@@ -89,6 +96,13 @@ def writable(
 
 
 _BY_NAME = select(Run).where(Run.project_id == bindparam("project_id"), Run.name == bindparam("name"))  # built once
+# What a history read needs of the run, and of its project what access.can_read_run reads, in one query: the
+# run's documents (config, summary, history keys: large for a run of many keys) are not parsed for each page or
+# sample, and reading any other attribute of the run raises rather than loading it.
+_COUNTS = (select(Run).join(Run.project).join(Project.entity)
+           .options(load_only(Run.id, Run.history_line_count, raiseload=True), contains_eager(Run.project))
+           .where(Entity.name == bindparam("entity"), Project.name == bindparam("project"),
+                  Run.name == bindparam("name")))
 _TEXT_FIELDS = ("display_name", "notes", "group_name", "job_type", "host", "commit")
 
 
