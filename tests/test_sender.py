@@ -15,6 +15,9 @@ from conftest import Server
 from official_client import Exchange, LoggingProxy
 from runbase import records
 
+# What the SDK sends does not depend on the server's database: SQLite only.
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+
 STEPS = 3_000
 
 

@@ -15,10 +15,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 import runbase
 from conftest import Server, run_script, sdk_environment
 from official_client import LoggingProxy
 from runbase import records
+
+# What the SDK sends does not depend on the server's database: SQLite only.
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 
 LATENCY = 0.1  # seconds each request of rows takes through the proxy (a server across a network)
 PATIENCE = 20.0  # seconds of logging (a row every few ms) within which a change must reach the server
