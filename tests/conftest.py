@@ -497,7 +497,7 @@ def run_script(code: str, env: dict[str, str], timeout: float = 120, check: bool
 # turns off xdist's own order (most tests first): with one file to a worker at a time, a long file of few tests
 # (the installs) dealt out last kept one worker going minutes after the others had finished.
 LONGEST_FIRST = (
-    "test_readme.py", "test_install.py", "test_sweeps.py", "test_artifacts_server.py", "test_cli.py",
+    "test_readme.py", "test_install.py", "test_run_values.py", "test_filters.py", "test_sweeps.py", "test_artifacts_server.py", "test_cli.py",
     "test_automations_e2e.py", "test_security_automations.py", "test_history.py", "test_access_matrix.py",
     "test_sweep_agents.py", "test_security_limits.py", "test_monitor.py", "test_wandb_client.py",
     "test_wandb_public_api.py", "test_public_api.py", "test_run_states.py", "test_blob_stores.py",
