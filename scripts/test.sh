@@ -56,12 +56,18 @@ gcs_server() {
     fi
 }
 AZURITE_VERSION=3.35.0
+# Azurite is some 450 npm packages: installed once per user and release outside the clone, which .azurite links
+# to, so that a clean clone (CI) does not install it again.
+AZURITE_HOME="${XDG_CACHE_HOME:-$HOME/.cache}/runbase-tests/azurite-$AZURITE_VERSION"
 azurite() {
-    if [ "$(node -p 'require("./.azurite/node_modules/azurite/package.json").version' 2>/dev/null)" \
+    if [ "$(node -p "require('$AZURITE_HOME/node_modules/azurite/package.json').version" 2>/dev/null)" \
             != "$AZURITE_VERSION" ]; then
-        npm install --prefix .azurite --no-audit --no-fund --loglevel=error "azurite@$AZURITE_VERSION" >/dev/null \
+        { mkdir -p "$AZURITE_HOME" && npm install --prefix "$AZURITE_HOME" --no-audit --no-fund --loglevel=error \
+            "azurite@$AZURITE_VERSION" >/dev/null; } \
             || echo "test.sh: could not install azurite: the az:// tests skip (fail if RUNBASE_REQUIRE_POSTGRES=1)" >&2
     fi
+    if [ ! -L .azurite ]; then rm -rf .azurite; fi
+    ln -sfn "$AZURITE_HOME" .azurite
 }
 # The official wandb client at its pinned releases, for its compatibility tests (tests/test_wandb_client*.py):
 # tests/wandb-client-requirements.txt (the release tested everywhere) in .venv-wandb, and
