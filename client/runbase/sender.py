@@ -329,7 +329,7 @@ class Sender(threading.Thread):
                 wait = min(wait, max(0.0, self.stop_check_at - time.monotonic()))
             woken = self.wake.wait(min(wait, CONSOLE_TICK) if self.capturing else wait)
             self.wake.clear()
-            if not self._record(self._drain):
+            if not self._record():
                 return  # the caller records what is left
             if self.broken:
                 self._discard()
@@ -376,16 +376,16 @@ class Sender(threading.Thread):
                     or self.pending_console or self.pending_system or self.pending_alerts):
                 return
 
-    def _record(self, drain: Callable[[], None]) -> bool:
-        """Run `drain` (which writes the record log) unless the log was taken over (False then); a failure to
-        write, e.g. a full disk, is said once and stops the taking of data."""
+    def _record(self, *, partial: bool = False) -> bool:
+        """Record what is queued (_drain) unless the record log was taken over (False then); a failure to write,
+        e.g. a full disk, is said once and stops the taking of data."""
         with self.recording:
             if self.handed_over or self.aborting:
                 return False
             if self.broken:
                 return True
             try:
-                drain()
+                self._drain(partial)
             except Exception as exc:  # noqa: BLE001 - e.g. the disk is full: say so, and stop taking data
                 self.failed = f"recording the run's data failed: {exc!r}"
                 self.broken = True
@@ -409,9 +409,6 @@ class Sender(threading.Thread):
                 return
             self.wake.wait(1.0)
             self.wake.clear()
-
-    def _drain_while_sending(self) -> None:
-        self._drain(partial=True)
 
     def _drain(self, partial: bool = False) -> None:
         """Record what is queued. `partial`: only what may be recorded while a batch of rows is in flight (rows,
@@ -619,14 +616,11 @@ class Sender(threading.Thread):
         # The batches recorded before this round; those recorded during it go in the next round, after the rest
         # of what is pending (printed lines, the summary, a stop check) had its turn.
         due = len(self.pending_batches)
-        while due > 0 and self.pending_batches:
+        while due > 0:
             self.sending = "a batch of history rows"
-            count, batch = self._next_rows()
-            self._send_rows(connection, batch)
-            for _ in range(count):
-                self.pending_batches.popleft()
-            self.unmerged = max(0, self.unmerged - count)
-            due -= count
+            self._send_rows(connection, self._next_rows())
+            due -= self.sending_batches
+            self._rows_done(self.sending_batches)
             sent = True
         sent |= self._send_numbered(connection, self.pending_console, CONSOLE_BATCH, ("consoleLines", "consoleStart"))
         sent |= self._send_numbered(connection, self.pending_system, SYSTEM_BATCH, ("systemRows", "systemStart"))
@@ -679,8 +673,7 @@ class Sender(threading.Thread):
             if self.sending_batches > 1:  # which of them was refused is not known: each goes again alone
                 self.unmerged = self.sending_batches
                 return "a batch of history rows, whose parts go again one at a time"
-            self.pending_batches.popleft()
-            self.unmerged = max(0, self.unmerged - 1)
+            self._rows_done(1)
         elif self.sending == CONSOLE_BATCH:
             # Later lines would not follow on from the server's last one: keep them in output.log only.
             self.pending_console.clear()
@@ -708,10 +701,10 @@ class Sender(threading.Thread):
             "modelName": self.identity["projectName"], "entityName": self.identity["entityName"],
             "name": self.identity["runName"], **fields})
 
-    def _next_rows(self) -> tuple[int, str]:
-        """The recorded batches of rows that go in the next request (how many, and their rows as one JSON list):
-        those recorded while the last request was in flight go together, up to max_batch_bytes, as one batch would
-        have; a server that then had rows to compact did so once rather than once per batch."""
+    def _next_rows(self) -> str:
+        """The rows of the recorded batches that go in the next request, as one JSON list (how many batches:
+        sending_batches): those recorded while the last request was in flight go together, up to max_batch_bytes,
+        as one batch would have; a server that then had rows to compact did so once rather than once per batch."""
         batches = self.pending_batches
         count, size = 1, len(batches[0])
         if not self.unmerged:
@@ -720,8 +713,14 @@ class Sender(threading.Thread):
                 count += 1
         self.sending_batches = count
         if count == 1:
-            return 1, batches[0]
-        return count, "[" + ",".join(batches[i][1:-1] for i in range(count)) + "]"
+            return batches[0]
+        return "[" + ",".join(batches[i][1:-1] for i in range(count)) + "]"
+
+    def _rows_done(self, count: int) -> None:
+        """The server answered the first `count` pending batches: it took them, or refused them for good."""
+        for _ in range(count):
+            self.pending_batches.popleft()
+        self.unmerged = max(0, self.unmerged - count)
 
     def _send_rows(self, connection: Connection, batch: str) -> None:
         """Send a batch of rows while recording the rows logged meanwhile (on another thread, which makes the
@@ -741,7 +740,7 @@ class Sender(threading.Thread):
 
         threading.Thread(target=request, name="runbase-sender-request", daemon=True).start()
         while not done.wait(ROWS_TICK):
-            if self.queue and not self._record(self._drain_while_sending):
+            if self.queue and not self._record(partial=True):
                 break  # the record log was taken over: what is queued is recorded by the caller
         done.wait()
         if failure:

@@ -33,7 +33,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import orjson
-from sqlalchemy import Text, bindparam, delete, func, insert, literal, select, union_all
+from sqlalchemy import bindparam, delete, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from .. import documents, pagination
@@ -740,32 +740,22 @@ _DRIVERS = {
 
 
 class Stream:
-    """One of a run's streams in the columnar store: its tail and segment tables, their prebuilt statements
-    (compiled once, cheap to run page after page) and the most rows a run's stream may hold, which a read
-    is charged before it loads anything."""
+    """One of a run's streams in the columnar store: its tail and segment tables, the text of the reads every
+    page makes (built once, run on the driver's own connection) and the most rows a run's stream may hold,
+    which a read is charged before it loads anything."""
 
     def __init__(self, name: str, chunks: type[HistoryChunk | SystemChunk],
                  columns: type[HistoryColumn | SystemColumn], *, most_rows: Callable[[Run], int | None]) -> None:
         self.name, self.chunks, self.columns, self.most_rows = name, chunks, columns, most_rows
         c, t = columns.__table__.c, chunks.__table__.c
-        self.plan = union_all(
-            select(c.first_step, c.key, c.value_count, c.last_step).where(
-                c.run_id == bindparam("run"), c.key.in_(bindparam("keys", expanding=True)),
-                c.last_step >= bindparam("low"), c.first_step <= bindparam("last")),
-            select(func.min(t.first_step), literal(None, Text), func.coalesce(func.sum(t.row_count), 0),
-                   func.max(t.last_step)).where(
-                t.run_id == bindparam("run"), t.last_step >= bindparam("low"), t.first_step <= bindparam("last")),
-        )
-        self.load = select(c.first_step, c.key, c.kind, c.steps, c.data).where(
-            c.run_id == bindparam("run"), c.first_step.in_(bindparam("firsts", expanding=True)))
-        self.load_keys = self.load.where(c.key.in_(bindparam("keys", expanding=True)))
         self.tail = select(t.first_step, t.row_count, t.rows).where(
             t.run_id == bindparam("run"), t.last_step >= bindparam("low"), t.first_step <= bindparam("last"),
         ).order_by(t.first_step)
         self.driver_sql = {name: self._driver_sql(driver) for name, driver in _DRIVERS.items()}
 
     def _driver_sql(self, driver: _Driver) -> dict[str, str]:
-        """The text of `plan`, `load` and `load_keys` for a driver's own connection (_driver_rows)."""
+        """The text of the segment reads for a driver's own connection (_driver_rows): "plan" (what the
+        segments and the tail hold in a span), "load" (segments by first step) and "load_keys" (some keys of them)."""
         param, among = driver.param.format, driver.among.format
         columns, chunks = self.columns.__tablename__, self.chunks.__tablename__
         span = f"run_id = {param('run')} AND last_step >= {param('low')} AND first_step <= {param('last')}"
@@ -793,8 +783,7 @@ def _plan(session: Session, run: Run, stream: Stream, required: list[str], *, sp
     lasts: dict[int, int] = {}
     tail = None
     params = {"run": run.id, "keys": ["_step", *required], "low": span.low, "last": span.last}
-    planned = _driver_rows(session, stream, "plan", params)
-    for first, key, count, last in session.connection().execute(stream.plan, params) if planned is None else planned:
+    for first, key, count, last in _driver_rows(session, stream, "plan", params):
         if key is None:
             tail = (first, count)
         else:
@@ -820,13 +809,11 @@ def _decode(kind: str, data: bytes) -> Any:
     return json.loads(data)  # exact for integers beyond 64 bits, unlike orjson
 
 
-def _driver_rows(session: Session, stream: Stream, name: str, params: dict[str, Any]) -> list[Any] | None:
-    """The rows of the stream's statement `name` run on the driver's own connection (_DRIVERS), in the session's
-    transaction; None for another driver, which runs SQLAlchemy's statement instead."""
+def _driver_rows(session: Session, stream: Stream, name: str, params: dict[str, Any]) -> list[Any]:
+    """The rows of the stream's read `name` run on the driver's own connection (_DRIVERS), in the session's
+    transaction; the server runs only on these drivers (cli._database_url)."""
     connection = session.connection()
-    driver = _DRIVERS.get(connection.dialect.driver)
-    if driver is None:
-        return None
+    driver = _DRIVERS[connection.dialect.driver]
     sql = stream.driver_sql[connection.dialect.driver][name]
     params = {key: driver.listed(value) if isinstance(value, list) else value for key, value in params.items()}
     own = connection.connection.driver_connection
@@ -843,10 +830,7 @@ def _fetch(session: Session, run: Run, stream: Stream, firsts: list[int], keys: 
     params: dict[str, Any] = {"run": run.id, "firsts": firsts}
     if keys is not None:
         params["keys"] = keys
-    found = _driver_rows(session, stream, "load" if keys is None else "load_keys", params)
-    if found is not None:
-        return found
-    return session.connection().execute(stream.load if keys is None else stream.load_keys, params).all()
+    return _driver_rows(session, stream, "load" if keys is None else "load_keys", params)
 
 
 def _load(session: Session, run: Run, stream: Stream, sources: list[_Source], *, keys: list[str] | None,
