@@ -10,9 +10,9 @@ import time
 from pathlib import Path
 
 import pytest
-import runbase
 from conftest import Server
 from official_client import Exchange, LoggingProxy
+from proxied_runs import holding, logged_rows, start_run, stored_steps
 from runbase import records
 
 # What the SDK sends does not depend on the server's database: SQLite only.
@@ -21,16 +21,9 @@ pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 STEPS = 3_000
 
 
-def _start(proxy: LoggingProxy, server: Server, tmp_path: Path, project: str) -> runbase.Run:
-    settings = runbase.Settings(api_key=server.key, base_url=proxy.url, root_dir=str(tmp_path), quiet=True)
-    return runbase.init(settings=settings, project=project)
-
-
 def _row_steps(body: bytes) -> list[int]:
     """The steps of the rows a logHistory request carried (none for any other request)."""
-    if b'"LogHistory"' not in body:
-        return []
-    return [row["_step"] for row in json.loads(json.loads(body)["variables"]["input"]["rows"])]
+    return [row["_step"] for row in logged_rows(body)]
 
 
 def _batches(proxy: LoggingProxy) -> list[Exchange]:
@@ -50,21 +43,11 @@ def _wait_recorded(log: Path, step: int) -> None:
         time.sleep(0.05)
 
 
-def _stored_steps(server: Server, run: runbase.Run, project: str) -> list[int]:
-    return [json.loads(row)["_step"] for row in server.run(run.id, project=project)["history"]]
-
-
 def test_rows_logged_while_a_batch_is_in_flight_are_recorded_then_and_go_together(server: Server,
                                                                                   tmp_path: Path) -> None:
     held, release = threading.Event(), threading.Event()
-
-    def hold_first_batch(method: str, path: str, body: bytes) -> None:
-        if _row_steps(body) and not held.is_set():
-            held.set()
-            release.wait(60)
-
-    with LoggingProxy(server, before=hold_first_batch) as proxy:
-        run = _start(proxy, server, tmp_path, "sender-in-flight")
+    with LoggingProxy(server, before=holding(release, first_only=held)) as proxy:
+        run = start_run(proxy, server, tmp_path, "sender-in-flight")
         run.log({"x": 0})
         assert held.wait(30), "the first row was never sent"
         for step in range(1, STEPS + 1):
@@ -77,26 +60,26 @@ def test_rows_logged_while_a_batch_is_in_flight_are_recorded_then_and_go_togethe
         sent = [_row_steps(exchange.body) for exchange in _batches(proxy)]
     assert sent[0] == [0]
     assert sent[1] == list(range(1, STEPS + 1)), "the rows recorded meanwhile did not go in one request"
-    assert _stored_steps(server, run, "sender-in-flight") == list(range(STEPS + 1))
+    assert stored_steps(server, run.id, "sender-in-flight") == list(range(STEPS + 1))
 
 
 def test_a_refused_request_carrying_several_batches_goes_again_one_batch_at_a_time(
         server: Server, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     held, release = threading.Event(), threading.Event()
     refused: list[list[int]] = []
+    hold_first_batch = holding(release, first_only=held)
 
     def hold_then_refuse(method: str, path: str, body: bytes) -> int | None:
         steps = _row_steps(body)
         if steps and not held.is_set():
-            held.set()
-            release.wait(60)
+            hold_first_batch(method, path, body)
         elif len(steps) > 1 and not refused:
             refused.append(steps)
             return 400  # not worth trying again: the sender drops what it refused
         return None
 
     with LoggingProxy(server, before=hold_then_refuse) as proxy:
-        run = _start(proxy, server, tmp_path, "sender-refused")
+        run = start_run(proxy, server, tmp_path, "sender-refused")
         run.log({"x": 0})
         assert held.wait(30), "the first row was never sent"
         [log] = tmp_path.rglob(f"run-{run.id}.runbase")
@@ -110,4 +93,4 @@ def test_a_refused_request_carrying_several_batches_goes_again_one_batch_at_a_ti
     assert refused == [list(range(1, STEPS + 1))], "the batches recorded meanwhile did not go together"
     assert len(resent) > 1 and [step for steps in resent for step in steps] == list(range(1, STEPS + 1))
     assert "whose parts go again one at a time" in capsys.readouterr().err
-    assert _stored_steps(server, run, "sender-refused") == list(range(STEPS + 1))
+    assert stored_steps(server, run.id, "sender-refused") == list(range(STEPS + 1))

@@ -19,6 +19,7 @@ import pytest
 import runbase
 from conftest import Server, run_script, sdk_environment
 from official_client import LoggingProxy
+from proxied_runs import holding, logged_rows, start_run, stored_steps
 from runbase import records
 
 # What the SDK sends does not depend on the server's database: SQLite only.
@@ -28,25 +29,9 @@ LATENCY = 0.1  # seconds each request of rows takes through the proxy (a server 
 PATIENCE = 20.0  # seconds of logging (a row every few ms) within which a change must reach the server
 
 
-def _carries_rows(body: bytes) -> bool:
-    return b'"LogHistory"' in body and json.loads(json.loads(body)["variables"]["input"]["rows"]) != []
-
-
 def _slow_rows(method: str, path: str, body: bytes) -> None:
-    if _carries_rows(body):
+    if logged_rows(body):
         time.sleep(LATENCY)
-
-
-def _holding(release: threading.Event, first_only: threading.Event | None = None
-             ) -> Callable[[str, str, bytes], None]:
-    """The proxy's hook that holds requests of rows until `release` (with `first_only`: the first, which sets it)."""
-    def hold(method: str, path: str, body: bytes) -> None:
-        if _carries_rows(body) and (first_only is None or not first_only.is_set()):
-            if first_only is not None:
-                first_only.set()
-            release.wait(120)
-
-    return hold
 
 
 def _sent(proxy: LoggingProxy, best: int) -> bool:
@@ -73,8 +58,7 @@ def _log_until(run: runbase.Run, check: Callable[[], bool]) -> bool:
 
 def test_a_summary_change_reaches_the_server_while_the_run_keeps_logging(server: Server, tmp_path: Path) -> None:
     with LoggingProxy(server, before=_slow_rows) as proxy:
-        settings = runbase.Settings(api_key=server.key, base_url=proxy.url, root_dir=str(tmp_path), quiet=True)
-        run = runbase.init(settings=settings, project="review-starve-summary")
+        run = start_run(proxy, server, tmp_path, "review-starve-summary")
         try:
             _log_until(run, lambda: len(proxy.exchanges) > 3)  # the sender is busy sending rows
             run.summary["best"] = 41
@@ -90,8 +74,7 @@ def test_a_summary_change_reaches_the_server_while_the_run_keeps_logging(server:
 
 def test_printed_lines_reach_the_server_while_the_run_keeps_logging(server: Server, tmp_path: Path) -> None:
     with LoggingProxy(server, before=_slow_rows) as proxy:
-        settings = runbase.Settings(api_key=server.key, base_url=proxy.url, root_dir=str(tmp_path), quiet=True)
-        run = runbase.init(settings=settings, project="review-starve-console")
+        run = start_run(proxy, server, tmp_path, "review-starve-console")
         try:
             _log_until(run, lambda: len(proxy.exchanges) > 3)
             print("epoch 1 done", flush=True)
@@ -108,9 +91,7 @@ def test_printed_lines_reach_the_server_while_the_run_keeps_logging(server: Serv
 def test_a_run_that_keeps_logging_still_asks_whether_it_was_stopped(server: Server, tmp_path: Path) -> None:
     """stopRun from the web app: the sender asks every heartbeat_seconds (here 1 s) whether the run was stopped."""
     with LoggingProxy(server, before=_slow_rows) as proxy:
-        settings = runbase.Settings(api_key=server.key, base_url=proxy.url, root_dir=str(tmp_path), quiet=True,
-                                    heartbeat_seconds=1)
-        run = runbase.init(settings=settings, project="review-starve-stop")
+        run = start_run(proxy, server, tmp_path, "review-starve-stop", heartbeat_seconds=1)
 
         def asked() -> int:
             return sum(b"query RunStopped" in exchange.body for exchange in list(proxy.exchanges))
@@ -129,9 +110,8 @@ def test_what_is_logged_while_a_batch_is_held_arrives_once_and_in_order(server: 
     while the first batch is held; run.status() answers meanwhile; the alert goes after the rows logged before
     it, every row arrives once, the summary and config hold the last values."""
     held, release = threading.Event(), threading.Event()
-    with LoggingProxy(server, before=_holding(release, first_only=held)) as proxy:
-        settings = runbase.Settings(api_key=server.key, base_url=proxy.url, root_dir=str(tmp_path), quiet=True)
-        run = runbase.init(settings=settings, project="review-held")
+    with LoggingProxy(server, before=holding(release, first_only=held)) as proxy:
+        run = start_run(proxy, server, tmp_path, "review-held")
         run.log({"x": 0})
         assert held.wait(30), "the first row was never sent"
         for step in range(1, 501):
@@ -150,12 +130,11 @@ def test_what_is_logged_while_a_batch_is_held_arrives_once_and_in_order(server: 
         run.finish()
         bodies = [exchange.body for exchange in proxy.exchanges]
     alert_at = next(i for i, body in enumerate(bodies) if b"NotifyScriptableRunAlert" in body)
-    sent = [json.loads(json.loads(body)["variables"]["input"]["rows"]) for body in bodies[:alert_at]
-            if _carries_rows(body)]
+    sent = [logged_rows(body) for body in bodies[:alert_at]]
     assert {row["_step"] for rows in sent for row in rows} >= set(range(501)), "the alert overtook rows before it"
+    assert stored_steps(server, run.id, "review-held") == list(range(1001))
     stored = server.run(run.id, project="review-held")
     assert stored is not None
-    assert [json.loads(row)["_step"] for row in stored["history"]] == list(range(1001))
     assert json.loads(stored["summaryMetrics"])["best"] == 7 and json.loads(stored["summaryMetrics"])["x"] == 1000
     assert json.loads(stored["config"])["lr"]["value"] == 0.5
     assert sum(b"NotifyScriptableRunAlert" in body for body in bodies) == 1
@@ -219,7 +198,7 @@ def test_a_record_log_written_while_a_batch_was_held_syncs_exactly(server: Serve
     never answered; `runbase sync` of the (binary-written) record log gives the server every row once, the
     summary, config and final state."""
     release = threading.Event()
-    with LoggingProxy(server, before=_holding(release)) as proxy:
+    with LoggingProxy(server, before=holding(release)) as proxy:
         env = sdk_environment(server, tmp_path)
         result = run_script(HELD_AT_FINISH.format(url=proxy.url), env, check=False, timeout=120)
         release.set()
@@ -230,9 +209,9 @@ def test_a_record_log_written_while_a_batch_was_held_syncs_exactly(server: Serve
     synced = subprocess.run([sys.executable, "-m", "runbase.cli", "sync", str(log.parent)], env=env,
                             capture_output=True, text=True, timeout=120)
     assert synced.returncode == 0, synced.stderr
+    assert stored_steps(server, run_id, "review-sync") == list(range(3001))
     stored = server.run(run_id, project="review-sync")
     assert stored is not None
-    assert [json.loads(row)["_step"] for row in stored["history"]] == list(range(3001))
     summary = json.loads(stored["summaryMetrics"])
     assert (summary["best"], summary["x"]) == (7, 3000)
     assert json.loads(stored["config"])["lr"]["value"] == 0.5
