@@ -76,6 +76,12 @@ class Emulator:
 
         obstore.put(self.store(prefix), key, body)
 
+    def put_verbatim(self, prefix: str, key: str, body: bytes) -> None:
+        """An object under exactly `key`, as another tool could write it, for a key obstore makes no object under (a
+        control character, a '.' or an empty segment, a trailing '/'): `put`, where that keeps the name as given
+        (fake-gcs-server's JSON upload); conftest.S3 sends a raw request."""
+        self.put(prefix, key, body)
+
     def stop(self) -> None:
         self.process.terminate()
         with contextlib.suppress(subprocess.TimeoutExpired):

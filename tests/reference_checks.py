@@ -62,6 +62,11 @@ def environment(server: Server, store: Emulator, tmp_path: Path) -> dict[str, st
     return {**sdk_environment(server, tmp_path), **store.reference_env(), "RUNBASE_DISABLE_STATS": "true"}
 
 
+def refusals(output: str) -> list[str]:
+    """The lines of a script's output that say what it refused."""
+    return [line for line in output.splitlines() if line.startswith("REFUSED")]
+
+
 def line(output: str, tag: str) -> str:
     return next(line for line in output.splitlines() if line.startswith(tag + " "))[len(tag) + 1:]
 
@@ -96,7 +101,7 @@ def check_recorded_and_downloaded(server: Server, store: Emulator, tmp_path: Pat
     elsewhere = f"{store.scheme}://no-such-bucket-{uuid.uuid4().hex[:8]}"
     logged = run_script(LOG.format(project=f"refs-{store.scheme}", root=store.root(prefix), elsewhere=elsewhere),
                         environment(server, store, tmp_path / "logger")).stdout
-    refused = [line for line in logged.splitlines() if line.startswith("REFUSED")]
+    refused = refusals(logged)
     assert len(refused) == 4, logged
     assert "no object at or under" in refused[0] and "no object at or under" in refused[1]
     assert elsewhere in refused[2] and "is the bucket there, and may these credentials read it?" in refused[2]

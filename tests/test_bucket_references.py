@@ -10,11 +10,10 @@ import hashlib
 import re
 import uuid
 from pathlib import Path
-from urllib.parse import quote
 
 import plain_http
 from conftest import S3, S3_BUCKET, Server, run_script
-from reference_checks import check_odd_keys, check_recorded_and_downloaded, environment
+from reference_checks import check_odd_keys, check_recorded_and_downloaded, environment, refusals
 
 
 def test_objects_and_prefixes_are_recorded_and_downloaded_checked(server: Server, s3: S3, tmp_path: Path) -> None:
@@ -44,12 +43,11 @@ def test_a_key_with_a_double_slash_is_refused_alone_and_under_a_prefix(s3: S3, s
     """A key with '//' (an empty segment, which obstore cannot address) is refused with a reason, alone and under
     a prefix, rather than read as another key."""
     prefix = f"refs-{uuid.uuid4().hex[:8]}"
-    # a raw request: obstore makes no '//' key
-    assert plain_http.put(f"{s3.url}/{S3_BUCKET}/{prefix}/{quote(DOUBLE)}", content=b"two").status_code == 200
+    s3.put_verbatim(prefix, DOUBLE, b"two")  # obstore makes no '//' key
     listed = plain_http.get(f"{s3.url}/{S3_BUCKET}", params={"list-type": "2", "prefix": prefix + "/"}).text
     assert f"{prefix}/{DOUBLE}" in re.findall(r"<Key>([^<]*)</Key>", listed)  # as the store lists it, '//' kept
     logged = run_script(DOUBLE_LOG.format(root=s3.root(prefix), double=DOUBLE),
                         environment(server, s3, tmp_path)).stdout
-    refused = [line for line in logged.splitlines() if line.startswith("REFUSED")]
+    refused = refusals(logged)
     assert len(refused) == 2 and all("empty segment ('a//b')" in line for line in refused), logged
     assert DOUBLE in refused[0] and "one by one" in refused[1]

@@ -12,9 +12,8 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 from conftest import Server
-from test_run_values import add_team_project
 from sqlalchemy.orm import Session
-from test_run_values import _as_stored, _migrate
+from test_run_values import _as_stored, _migrate, add_team_project
 
 from runbase_server import database
 from runbase_server.tables import Run

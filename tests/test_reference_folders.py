@@ -12,11 +12,10 @@ import json
 import uuid
 from pathlib import Path
 
-import plain_http
 import pytest
-from conftest import S3_BUCKET, Server, run_script
+from conftest import Server, run_script
 from emulators import Emulator
-from reference_checks import download, environment, line
+from reference_checks import download, environment, line, refusals
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 
@@ -44,15 +43,12 @@ def log_with_folder(server: Server, store: Emulator, tmp_path: Path, artifact: s
     """A folder object "data/" holding "data/a.txt", referenced by an SDK process (each URI relative to the
     prefix's root): what it refused, and the entries it logged."""
     prefix = f"refs-{uuid.uuid4().hex[:8]}"
-    if store.scheme == "gs":
-        store.put(prefix, "data/", b"")  # fake-gcs-server's JSON upload keeps the name as given
-    else:  # a raw request: obstore makes no key ending with '/'
-        assert plain_http.put(f"{store.url}/{S3_BUCKET}/{prefix}/data/", content=b"").status_code == 200
+    store.put_verbatim(prefix, "data/", b"")  # obstore makes no key ending with '/'
     store.put(prefix, "data/a.txt", b"a")
     root = store.root(prefix)
     logged = run_script(LOG.format(project=f"refs-{store.scheme}", artifact=artifact, references=[
         (root + uri, name) for uri, name in references]), environment(server, store, tmp_path / "logger")).stdout
-    return [text for text in logged.splitlines() if text.startswith("REFUSED")], json.loads(line(logged, "ENTRIES"))
+    return refusals(logged), json.loads(line(logged, "ENTRIES"))
 
 
 def test_a_reference_to_a_folder_holds_its_objects(server: Server, store: Emulator, tmp_path: Path) -> None:
