@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
 BLOBS = "blobs/"
 TOUCHED = "touched/"
-CHECKS = "checks/"  # where the test of the store's checksums writes (and aborts) its upload
+CHECKS = "checks/"  # where the test of the store's checksums makes (and deletes) its upload
 PARTS = "parts/"
 PART_SIZE = 8 << 20  # a blob larger than this is uploaded in parts of this size (S3 wants at least 5 MiB)
 PARTS_IN_FLIGHT = 4  # parts of one upload sent at once
@@ -119,8 +119,7 @@ class S3BlobStore:
         """The presigned requests of direct transfers, once the store has shown (at first use) that it refuses a
         part whose SHA-256 is not the signed one, as their safety rests on it (direct_uploads.py)."""
         if self.direct is not None and not self.direct_checked:
-            if not self.direct.checks_sha256(CHECKS):
-                self.direct = None
+            self.direct = self.direct.direct_checks(CHECKS)
             self.direct_checked = True
         return self.direct
 

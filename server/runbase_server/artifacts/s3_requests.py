@@ -17,7 +17,7 @@ import hmac
 import os
 import re
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from urllib.parse import quote, urlsplit
 from xml.etree import ElementTree
@@ -76,6 +76,7 @@ class Part:
     number: int
     size: int
     sha256: str | None  # hex, as the store checked it; None when the store keeps no checksum for it
+    etag: str  # what the completion names the part by, beside its checksum (S3 requires it)
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,10 @@ class S3Requests:
     access_key_id: str
     secret_access_key: str
     session_token: str | None = None
+    # Uploads are made with S3's SHA-256 checksum algorithm, so that the store keeps each part's checksum and the
+    # object's composite; False for a store that checks a part's signed SHA-256 but cannot complete such an
+    # upload from presigned parts (SeaweedFS): see direct_checks.
+    checksummed: bool = True
     http: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=TIMEOUT), compare=False, repr=False)
 
     @classmethod
@@ -163,7 +168,8 @@ class S3Requests:
 
     def create_multipart(self, key: str) -> str:
         """A new multipart upload whose parts must each carry their SHA-256; its upload id."""
-        response = self._call("POST", key, query={"uploads": ""}, headers={"x-amz-checksum-algorithm": "SHA256"})
+        response = self._call("POST", key, query={"uploads": ""},
+                              headers={"x-amz-checksum-algorithm": "SHA256"} if self.checksummed else None)
         found = _children(ElementTree.fromstring(response.content))
         return found["UploadId"]
 
@@ -179,18 +185,19 @@ class S3Requests:
                     found = _children(element)
                     checksum = found.get("ChecksumSHA256")
                     parts.append(Part(int(found["PartNumber"]), int(found["Size"]),
-                                      base64.b64decode(checksum).hex() if checksum else None))
+                                      base64.b64decode(checksum).hex() if checksum else None, found["ETag"]))
             top = _children(root)
             if top.get("IsTruncated") != "true":
                 return parts
             marker = top["NextPartNumberMarker"]
 
     def complete_multipart(self, key: str, upload_id: str, parts: list[Part]) -> None:
-        """Join the parts, each named with the SHA-256 it must have been stored with."""
+        """Join the parts, each named by its ETag and the SHA-256 it must have been stored with."""
         root = ElementTree.Element("CompleteMultipartUpload")
         for part in parts:
             element = ElementTree.SubElement(root, "Part")
             ElementTree.SubElement(element, "PartNumber").text = str(part.number)
+            ElementTree.SubElement(element, "ETag").text = part.etag
             if part.sha256 is not None:
                 ElementTree.SubElement(element, "ChecksumSHA256").text = sha256_base64(part.sha256)
         response = self._call("POST", key, query={"uploadId": upload_id}, body=ElementTree.tostring(root))
@@ -224,9 +231,17 @@ class S3Requests:
             query = {**query, "key-marker": top.get("NextKeyMarker", ""),
                      "upload-id-marker": top.get("NextUploadIdMarker", "")}
 
-    def checks_sha256(self, under: str) -> bool:
-        """Whether the store takes a part through a presigned URL and refuses one whose bytes do not have the
-        SHA-256 signed into it: an upload under `under` that is aborted."""
+    def direct_checks(self, under: str) -> S3Requests | None:
+        """These requests as the store takes direct transfers (checksummed uploads where it completes them), or
+        None when it does not check parts' checksums, on which their safety rests."""
+        for requests in (self, replace(self, checksummed=False)):
+            if requests._checks_sha256(under):
+                return requests
+        return None
+
+    def _checks_sha256(self, under: str) -> bool:
+        """Whether the store takes a part through a presigned URL, refuses one whose bytes do not have the
+        SHA-256 signed into it, and completes the upload: one under `under`, deleted after."""
         key = f"{under}{uuid.uuid4().hex}"
         upload_id = self.create_multipart(key)
         try:
@@ -237,7 +252,14 @@ class S3Requests:
                                    query={"partNumber": "1", "uploadId": upload_id})
                 return self.http.put(url, content=body, headers=headers).status_code
 
-            return put(b"RUNBASE") == 400 and put(b"runbase") == 200
+            if put(b"RUNBASE") != 400 or put(b"runbase") != 200:
+                return False
+            try:
+                self.complete_multipart(key, upload_id, self.list_parts(key, upload_id))
+            except S3Error:
+                return False
+            self._call("DELETE", key)
+            return True
         finally:
             self.abort_multipart(key, upload_id)
 
