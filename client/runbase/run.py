@@ -254,7 +254,7 @@ class Run:
         self._start_time = time.time() if settings.x_start_time is None else settings.x_start_time
         self._disabled = settings.mode == "disabled"
         self._finished = False
-        self._pid = os.getpid()  # the process that started the run: a forked child has the run but not its threads
+        self._pid = _pid  # the process that started the run: a forked child has the run but not its threads
         self._fork_warned = False
         self._preempting = False  # mark_preempting() was called: SIGTERM then ends the run preempted
         self._console: ConsoleCapture | None = None  # set by lifecycle when the console is captured
@@ -766,7 +766,7 @@ class Run:
         """Upload the "end" and "live" files, and "now" files whose upload failed, once, from finish() or at
         exit; failures are warned, not raised, so that the run still finishes. A forked child, which has the
         run (and this exit hook) but is not its process, uploads nothing."""
-        if self._pid != os.getpid():
+        if self._pid != _pid:
             return
         if self._end_hook_registered:
             atexit.unregister(self._upload_at_end)
@@ -818,7 +818,7 @@ class Run:
             return False
         if not self._fork_warned:
             self._fork_warned = True
-            self._warn(f"run {self._id} belongs to process {self._pid}, which forked this one ({os.getpid()}): "
+            self._warn(f"run {self._id} belongs to process {self._pid}, which forked this one ({_pid}): "
                        f"its {what} here is ignored; call runbase.init() in this process to log from it")
         return True
 

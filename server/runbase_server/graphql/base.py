@@ -86,7 +86,7 @@ class Context:
         """A stored JSON document (config, summary, metadata), its bytes counted toward the answer: a row counts
         once, but its document is rendered again wherever nested pages and aliases ask for it."""
         text = documents.dump(value)
-        self.budget.charge(0, what, size=len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass")))
+        self.budget.charge(0, what, size=len(text) if text.isascii() else len(text.encode()))
         return JSONString(text)
 
     def json(self, value: Any, what: str) -> JSON:
