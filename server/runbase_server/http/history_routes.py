@@ -137,7 +137,7 @@ class HistoryRoutes:
 
     def _page(self, session: Session, credentials: sessions.Credentials, query: _Query) -> bytes:
         viewer = sessions.viewer(session, credentials)
-        run = runs.find(session, viewer, query.entity, query.project, name=query.run, counts_only=True)
+        run = runs.find_counts(session, viewer, query.entity, query.project, name=query.run)
         if run is None:
             raise NotFound(f"no run {query.entity or viewer.username}/{query.project}/{query.run} "
                            "(or no access to it)")

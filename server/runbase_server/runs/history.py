@@ -999,7 +999,7 @@ def _ordered(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     return np.where(nan, np.inf, values), np.where(nan, -np.inf, values)
 
 
-def _bucket_extremes(rows: np.ndarray | None, lows: np.ndarray, highs: np.ndarray, count: int,
+def _bucket_extremes(rows: np.ndarray | None, lows: np.ndarray, highs: np.ndarray, count: int, *,
                      buckets: int) -> list[np.ndarray]:
     """Per bucket of rows (`buckets` equal ranges of row positions), the positions of the first lowest of
     `lows` and the first highest of `highs` (a key's values, `_ordered`). `rows` are the positions of the
@@ -1013,12 +1013,15 @@ def _bucket_extremes(rows: np.ndarray | None, lows: np.ndarray, highs: np.ndarra
     widths = np.diff(np.append(starts, len(lows)))
     narrow = int(widths.min())
     even = int(widths.max()) - narrow <= 1  # the common case: a key in every row, or evenly spread
-    windows = _windows(lows, starts, narrow) if even else None
+    low_windows = high_windows = None
+    if even:  # the first `narrow` values of each bucket, a row each, copied once for lows and highs alike
+        window = np.lib.stride_tricks.sliding_window_view
+        low_windows = window(lows, narrow)[starts]
+        high_windows = low_windows if highs is lows else window(highs, narrow)[starts]
     picks = []
-    for series, lowest in ((lows, True), (highs, False)):
+    for series, windows, lowest in ((lows, low_windows, True), (highs, high_windows, False)):
         if windows is not None:
-            first = _first_extremes(series, starts, widths, narrow, lowest,
-                                    windows if series is lows else _windows(series, starts, narrow))
+            first = _first_extremes(series, windows, starts, widths, lowest=lowest)
         else:
             best = (np.minimum if lowest else np.maximum).reduceat(series, starts)
             hits = np.flatnonzero(series == np.repeat(best, widths))
@@ -1030,18 +1033,13 @@ def _bucket_extremes(rows: np.ndarray | None, lows: np.ndarray, highs: np.ndarra
     return picks
 
 
-def _windows(series: np.ndarray, starts: np.ndarray, narrow: int) -> np.ndarray:
-    """The first `narrow` values of each bucket, a row each, copied into one array."""
-    copied: np.ndarray = np.lib.stride_tricks.sliding_window_view(series, narrow)[starts]
-    return copied
-
-
-def _first_extremes(series: np.ndarray, starts: np.ndarray, widths: np.ndarray, narrow: int, lowest: bool,
-                    windows: np.ndarray) -> np.ndarray:
-    """`_bucket_extremes` for buckets `narrow` or `narrow` + 1 values wide: argmin
-    (argmax) scans the rows of `windows` at once, and a wider bucket's last value wins only if strictly
-    beyond. One copy of the values and a pass each way, where reduceat and a comparison of every value with
-    its bucket's best took several."""
+def _first_extremes(series: np.ndarray, windows: np.ndarray, starts: np.ndarray, widths: np.ndarray, *,
+                    lowest: bool) -> np.ndarray:
+    """`_bucket_extremes` for buckets as wide as `windows` (their first values) or one wider: argmin (argmax)
+    scans the rows of `windows` at once, and a wider bucket's last value wins only if strictly beyond. One copy
+    of the values and a pass each way, where reduceat and a comparison of every value with its bucket's best
+    took several."""
+    narrow = windows.shape[1]
     at = windows.argmin(axis=1) if lowest else windows.argmax(axis=1)
     wide = np.flatnonzero(widths > narrow)
     if len(wide):
@@ -1077,7 +1075,7 @@ def _pick(frame: _Frame, samples: int, extremes: list[str], shaped: set[str]) ->
     if series and room >= 2 * len(series):
         buckets = room // (2 * len(series))
         for rows, lows, highs in series.values():
-            for picks in _bucket_extremes(rows, lows, highs, count, buckets):
+            for picks in _bucket_extremes(rows, lows, highs, count, buckets=buckets):
                 chosen[picks] = True
     kept = np.flatnonzero(chosen)
     room = samples - len(kept)

@@ -68,19 +68,20 @@ def merge_summary(run: Run, delta: dict[str, Any] | None, removed: list[str] | N
     run.summary = summary
 
 
-def find(session: Session, viewer: Viewer, entity: str | None, project: str, *, name: str,
-         counts_only: bool = False) -> Run | None:
-    """The run, for a viewer who may read its project (access.can_read_run); None also when hidden from them.
-    With `counts_only`, only its id and history row count are loaded, with its project, in one query
-    (_COUNTS)."""
-    if counts_only:
-        run = session.scalar(_COUNTS, {"entity": entity or viewer.username, "project": projects.project_name(project),
-                                       "name": name})
-        return run if run is not None and access.can_read_run(session, viewer, run) else None
+def find(session: Session, viewer: Viewer, entity: str | None, project: str, *, name: str) -> Run | None:
+    """The run, for a viewer who may read its project (access.can_read_run); None also when hidden from them."""
     found = projects.readable(session, viewer, entity or viewer.username, project)
     if found is None:
         return None
     return session.scalar(_BY_NAME, {"project_id": found.id, "name": name})
+
+
+def find_counts(session: Session, viewer: Viewer, entity: str | None, project: str, *, name: str) -> Run | None:
+    """As find, for a history read: only the run's id and history row count are loaded, with its project, in one
+    query (_COUNTS)."""
+    run = session.scalar(_COUNTS, {"entity": entity or viewer.username, "project": projects.project_name(project),
+                                   "name": name})
+    return run if run is not None and access.can_read_run(session, viewer, run) else None
 
 
 def writable(
