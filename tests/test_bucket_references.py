@@ -7,13 +7,16 @@ from the usual AWS_* environment variables."""
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import uuid
 from pathlib import Path
 
 import plain_http
+import pytest
 from conftest import S3, S3_BUCKET, Server, run_script
-from reference_checks import check_odd_keys, check_recorded_and_downloaded, environment, refusals
+from reference_checks import (check_odd_keys, check_recorded_and_downloaded, download, environment, line,
+                              refusals)
 
 
 def test_objects_and_prefixes_are_recorded_and_downloaded_checked(server: Server, s3: S3, tmp_path: Path) -> None:
@@ -51,3 +54,62 @@ def test_a_key_with_a_double_slash_is_refused_alone_and_under_a_prefix(s3: S3, s
     refused = refusals(logged)
     assert len(refused) == 2 and all("empty segment ('a//b')" in line for line in refused), logged
     assert DOUBLE in refused[0] and "one by one" in refused[1]
+
+
+VERSIONING_ON = b"<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>"  # PutBucketVersioning
+
+VERSIONED_LOG = """
+import json, runbase
+with runbase.init(project="refs-s3") as run:
+    artifact = runbase.Artifact("versioned", "dataset")
+    artifact.add_reference("{root}/data")
+    run.log_artifact(artifact)
+    print("ENTRIES", json.dumps({{e.path: e.ref for e in artifact.manifest.entries.values()}}))
+"""
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_prefix_in_a_versioned_bucket_downloads_the_versions_logged(s3: S3, server: Server, tmp_path: Path) -> None:
+    """In a bucket that keeps versions, a prefix's objects are recorded with their versions (a HEAD each, as W&B's
+    client does; a listing gives none), so that a download after an object was overwritten fetches the bytes
+    logged."""
+    bucket = f"versioned-{uuid.uuid4().hex[:8]}"
+    assert plain_http.put(f"{s3.url}/{bucket}").status_code == 200  # the emulator takes unsigned requests
+    assert plain_http.put(f"{s3.url}/{bucket}", params={"versioning": ""}, content=VERSIONING_ON).status_code == 200
+    objects = {"data/a.bin": b"first a", "data/deep/b.bin": b"first b"}
+    for key, body in objects.items():
+        assert plain_http.put(f"{s3.url}/{bucket}/{key}", content=body).status_code == 200
+    env = environment(server, s3, tmp_path / "logger")
+    entries = json.loads(line(run_script(VERSIONED_LOG.format(root=f"s3://{bucket}"), env).stdout, "ENTRIES"))
+    assert sorted(entries) == ["a.bin", "deep/b.bin"], entries
+    assert all(re.fullmatch(rf"s3://{bucket}/data/{path}\?versionId=.+", ref) for path, ref in entries.items()), entries
+
+    assert plain_http.put(f"{s3.url}/{bucket}/data/a.bin", content=b"second a").status_code == 200  # overwritten
+    answer = download(s3, environment(server, s3, tmp_path / "downloader"), tmp_path / "got", name="versioned")
+    root = Path(line(answer, "ROOT"))
+    assert {path: (root / path).read_bytes() for path in entries} == {"a.bin": b"first a", "deep/b.bin": b"first b"}
+
+FILE_AND_FOLDER_LOG = """
+import runbase
+artifact = runbase.Artifact("file-and-folder", "dataset")
+try:
+    artifact.add_reference("{root}/data")
+except ValueError as exc:
+    print("REFUSED", exc)
+"""
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_key_that_is_both_a_file_and_a_folder_is_refused_when_added(s3: S3, server: Server,
+                                                                      tmp_path: Path) -> None:
+    """Objects data/x and data/x/y: no folder on disk holds both a file x and a folder x, so the reference is
+    refused when added, naming both keys (downloading it failed with a bare IsADirectoryError or
+    NotADirectoryError)."""
+    prefix = f"refs-{uuid.uuid4().hex[:8]}"
+    s3.put(prefix, "data/x", b"a file")
+    s3.put(prefix, "data/x/y", b"in a folder")
+    logged = run_script(FILE_AND_FOLDER_LOG.format(root=s3.root(prefix)), environment(server, s3, tmp_path)).stdout
+    refused = refusals(logged)
+    assert len(refused) == 1, logged
+    assert f"'{prefix}/data/x'" in refused[0] and f"'{prefix}/data/x/y'" in refused[0], refused
+    assert "both a file and a folder" in refused[0], refused

@@ -1,7 +1,8 @@
 """References to objects in S3, GCS and Azure buckets, read with the caller's own credentials.
 
 A reference is checksummed when added, as W&B's client does it: the object's metadata gives its ETag (the
-digest), size and version, and a prefix is expanded into one entry per object under it, up to max_objects. A
+digest), size and version, and a prefix is expanded into one entry per object under it, up to max_objects (in an
+S3 or Azure bucket that keeps versions, each with its version, from a HEAD, which a listing does not give). A
 download fetches the recorded version where the store gives one (S3 and Azure in a bucket that keeps versions; GCS
 always, its generation, for an object added alone), and otherwise asks for the object only if its ETag is still the
 recorded one, so a changed object is refused rather than written; its size is checked too.
@@ -20,19 +21,26 @@ import os
 import posixpath
 import re
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from ..files import WORKERS
 from .manifest import ArtifactManifestEntry
 from .names import check_path
 
 SCHEMES = ("s3", "gs", "az")
-# What ends a reference pinned to a version, as W&B writes them: s3 ?versionId=ID, gs #GENERATION (a number), az
-# #VERSIONID (a timestamp). A key may hold "?" or "#" itself: a URI pins a version only where its end is one.
+# What ends a reference pinned to a version, as W&B writes them, and what a version looks like: s3 ?versionId=ID,
+# gs #GENERATION (a number), az #VERSIONID (a timestamp). A key may hold "?" or "#" itself: a URI pins a version
+# only where its end is one.
 VERSION_MARKERS = {"s3": "?versionId=", "gs": "#", "az": "#"}
-PINNED = {"s3": re.compile(r"\?versionId=([^?]+)$"), "gs": re.compile(r"#(\d+)$"),
-          "az": re.compile(r"#(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z)$")}
+_VERSIONS = {"s3": r"[^?]+", "gs": r"\d+", "az": r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z"}
+PINNED = {scheme: re.compile(f"{re.escape(marker)}({_VERSIONS[scheme]})$")
+          for scheme, marker in VERSION_MARKERS.items()}
+# Where an object's version means that its bucket keeps versions, so that a prefix's objects are pinned to theirs
+# as W&B's client pins them: GCS gives every object a generation, kept or not, and its prefixes pin none.
+KEEPS_VERSIONS = ("s3", "az")
 DEFAULT_MAX_OBJECTS = 10_000_000
 CREDENTIAL_VARIABLES = ("AWS_", "GOOGLE_", "AZURE_")  # what obstore reads a store's settings and credentials from
 
@@ -63,7 +71,7 @@ class _Where:
     def recorded(cls, entry: ArtifactManifestEntry, uri: str) -> _Where:
         """An entry's reference ends with a version exactly where the entry recorded one (as runbase and W&B record
         them); one that records neither ETag nor version is read as given."""
-        if "etag" in entry.extra or "versionID" in entry.extra:
+        if pinned(entry):
             return cls(uri, entry.extra.get("versionID"))
         return cls.given(uri)
 
@@ -72,6 +80,12 @@ class _Where:
         if version is None:
             return base
         return base + VERSION_MARKERS[self.scheme] + version
+
+
+def pinned(entry: ArtifactManifestEntry) -> bool:
+    """Whether a bucket entry pins its object, by the ETag or the version it recorded: a download then fetches
+    only that object, and its reference's end is a version exactly where it recorded one."""
+    return "etag" in entry.extra or "versionID" in entry.extra
 
 
 def require() -> Any:
@@ -178,9 +192,46 @@ def _read(where: _Where, uri: str, name: str | None, max_objects: int | None) ->
     found = [meta for meta in found if meta["path"].startswith(prefix) and (meta["size"] or not _folder(store, meta))]
     if not found:
         raise ValueError(f"cannot add a reference to {uri!r}: there is no object at or under it")
+    _refuse_file_and_folder(uri, found)
+    found = sorted(found, key=lambda meta: meta["path"])
+    if where.scheme in KEEPS_VERSIONS:
+        found = _with_versions(store, found)
     base = name.strip("/") if name else ""
     return [_entry(where, posixpath.join(base, meta["path"][len(prefix):]) if base else meta["path"][len(prefix):],
-                   meta) for meta in sorted(found, key=lambda meta: meta["path"])]
+                   meta) for meta in found]
+
+
+def _refuse_file_and_folder(uri: str, found: list[dict[str, Any]]) -> None:
+    """Objects p/x and p/x/y would be a file and a folder at one path on disk, which no download can write: refused
+    when added, naming both, rather than at download with a bare IsADirectoryError or NotADirectoryError."""
+    keys = {meta["path"] for meta in found}
+    for key in sorted(keys):
+        folder = posixpath.dirname(key)
+        while folder:
+            if folder in keys:
+                raise ValueError(f"cannot add a reference to {uri!r}: the object {folder!r} is also the folder of "
+                                 f"{key!r}, and no folder on disk can hold both a file and a folder of one name; "
+                                 "add them as references of their own, under names that differ")
+            folder = posixpath.dirname(folder)
+
+
+def _with_versions(store: Any, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The objects' metadata with their versions, from a HEAD each (a listing gives none), where the bucket keeps
+    versions: a download then fetches the version logged even after the object is overwritten, as W&B's client
+    does. The first object's HEAD tells, so that a bucket without versions pays one request, not one per object."""
+    obstore = require()
+
+    def head(meta: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return dict(obstore.head(store, meta["path"]))
+        except FileNotFoundError:  # deleted since it was listed: as listed, and a download says it is gone
+            return meta
+
+    first = head(found[0])
+    if not first.get("version"):
+        return found
+    with ThreadPoolExecutor(WORKERS) as pool:
+        return [first, *pool.map(head, found[1:])]
 
 
 def _folder(store: Any, meta: dict[str, Any]) -> bool:

@@ -125,7 +125,7 @@ def unverified(entry: ArtifactManifestEntry) -> bool:
     its contents) or version is the one recorded, which its logger could know only by reading it."""
     scheme = urlparse(entry.ref_target()).scheme
     if scheme in buckets.SCHEMES:
-        return "etag" not in entry.extra and "versionID" not in entry.extra
+        return not buckets.pinned(entry)
     return scheme in FETCHED_SCHEMES
 
 
