@@ -1,11 +1,14 @@
 """Workload W6 (artifact throughput, see README.md here): upload and download of one large file and of many
 small files as an artifact, beside a plain file copy of the same data on this machine (the target: within
 2x of it) and, with --peers, MLflow's log_artifacts / download_artifacts through its artifact proxy. With
---s3, the same with runbase's blobs in an S3-compatible server (MiniStack, from the tests' .venv-s3), through
-the runbase server and with direct transfers, and (with --peers) MLflow's proxy writing to it.
+--s3, the same with runbase's blobs in an S3-compatible server, through the runbase server and with direct
+transfers, and (with --peers) MLflow's proxy writing to it. The server (--s3-server) is SeaweedFS, a production
+store keeping objects on disk (`weed mini`, from the tests' .venv-seaweedfs), where installed, else MiniStack, an
+emulator holding them in memory (the tests' .venv-s3), whose one Python process bounds the rates measured.
 
-    python benchmarks/artifacts.py [--database sqlite|postgresql|both] [--peers] [--s3] [--big-mb 1024]
-                                   [--small-files 10000] [--small-kb 10]
+    python benchmarks/artifacts.py [--database sqlite|postgresql|both] [--peers] [--s3]
+                                   [--s3-server ministack|seaweedfs] [--big-mb 1024] [--small-files 10000]
+                                   [--small-kb 10]
 
 Each measurement runs in its own Python subprocess (this file re-invoked with --worker); the servers
 and helpers are those of run.py. Peak memory is the worker's ru_maxrss and the server's VmHWM (from
@@ -30,6 +33,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.append(str(Path(__file__).resolve().parent.parent / "scripts"))
+import seaweedfs_mini  # noqa: E402 - how the tests start SeaweedFS
 from run import (  # noqa: E402 - run.py is the harness this workload shares
     MLFLOW_VENV,
     free_port,
@@ -209,9 +214,13 @@ def runbase_dataset(database: str, name: str, path: Path, size: int, tmp: Path,
 
 
 @contextlib.contextmanager
-def s3_server(tmp: Path) -> Iterator[str]:
-    """MiniStack (an S3 emulator holding objects in memory, which checks checksums and presigned URLs) with the
-    bucket S3_BUCKET; yields its endpoint. One per measurement, so that memory is given back between them."""
+def s3_server(tmp: Path, kind: str = "ministack") -> Iterator[str]:
+    """An S3 server of the kind (ministack or seaweedfs) with the bucket S3_BUCKET; yields its endpoint. One per
+    measurement, so that memory and disk are given back between them."""
+    if kind == "seaweedfs":
+        with seaweedfs(tmp) as url:
+            yield url
+        return
     if not S3_SERVER.exists():
         raise RuntimeError(f"no S3-compatible server at {S3_SERVER}: scripts/test.sh installs MiniStack there")
     tmp.mkdir(parents=True, exist_ok=True)
@@ -223,6 +232,25 @@ def s3_server(tmp: Path) -> Iterator[str]:
         request = urllib.request.Request(f"{url}/{S3_BUCKET}", data=b"", method="PUT")  # unsigned: an emulator
         urllib.request.urlopen(request, timeout=10).close()
         yield url
+
+
+@contextlib.contextmanager
+def seaweedfs(tmp: Path) -> Iterator[str]:
+    """SeaweedFS's `weed mini`, started as the tests start it (scripts/seaweedfs_mini.py), its objects and logs in
+    `tmp`; yields its endpoint once it takes a signed request."""
+    if not seaweedfs_mini.WEED.exists():
+        raise RuntimeError(f"no SeaweedFS at {seaweedfs_mini.WEED}: scripts/test.sh installs it there")
+    mini = seaweedfs_mini.mini(tmp, S3_BUCKET, free_port)
+    try:
+        with server_process(mini.argv, mini.url + "/healthz", tmp / "s3.log", {**os.environ, **mini.env}):
+            deadline = time.monotonic() + 30
+            while not mini.ready(S3_BUCKET):
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"SeaweedFS took no signed request in 30 s: see {tmp / 's3.log'}")
+                time.sleep(0.1)
+            yield mini.url
+    finally:
+        mini.remove_sockets()
 
 
 def runbase_s3_env(endpoint: str, prefix: str, *, direct: bool) -> dict[str, str]:
@@ -272,15 +300,15 @@ def mlflow_dataset(name: str, path: Path, size: int, tmp: Path, s3: str | None =
             "server_cpu_down_s": cpu_down - cpu_up, "upload": up, "download": down}
 
 
-def runbase_on_s3(database: str, label: str, path: Path, size: int, tmp: Path, *, way: str,
-                  direct: bool) -> dict[str, Any]:
-    with s3_server(tmp / way) as endpoint:  # its own folders too: no download finds another one's files
+def runbase_on_s3(database: str, label: str, path: Path, size: int, tmp: Path, *, way: str, direct: bool,
+                  kind: str) -> dict[str, Any]:
+    with s3_server(tmp / way, kind) as endpoint:  # its own folders too: no download finds another one's files
         return runbase_dataset(database, label, path, size, tmp / way, runbase_s3_env(endpoint, f"{database}-{way}",
                                                                                      direct=direct))
 
 
-def mlflow_on_s3(label: str, path: Path, size: int, tmp: Path) -> dict[str, Any]:
-    with s3_server(tmp / "s3-mlflow") as endpoint:
+def mlflow_on_s3(label: str, path: Path, size: int, tmp: Path, kind: str) -> dict[str, Any]:
+    with s3_server(tmp / "s3-mlflow", kind) as endpoint:
         return mlflow_dataset(label, path, size, tmp / "s3-mlflow", endpoint)
 
 
@@ -290,6 +318,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--peers", action="store_true", help="also measure MLflow 3.x (installs it in a venv)")
     parser.add_argument("--s3", action="store_true",
                         help="also with the blobs in an S3-compatible server, through runbase and directly")
+    parser.add_argument("--s3-server", choices=("ministack", "seaweedfs"),
+                        default="seaweedfs" if seaweedfs_mini.WEED.exists() else "ministack",
+                        help="the S3 server of --s3 (default: SeaweedFS where scripts/test.sh installed it)")
     parser.add_argument("--big-mb", type=int, default=1024)
     parser.add_argument("--small-files", type=int, default=10_000)
     parser.add_argument("--small-kb", type=int, default=10)
@@ -302,7 +333,8 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Any] = {"started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "cpus": os.cpu_count(),
                                "load_before": os.getloadavg(),
                                "settings": {"big_mb": args.big_mb, "small_files": args.small_files,
-                                            "small_kb": args.small_kb}, "datasets": {}}
+                                            "small_kb": args.small_kb, "s3_server": args.s3_server},
+                               "datasets": {}}
     failed = False
     with tempfile.TemporaryDirectory(prefix="runbase-w6-") as name:
         tmp = Path(name)
@@ -322,11 +354,11 @@ def main(argv: list[str] | None = None) -> int:
                                                                         tmp)
                 for way, direct in (("s3_proxied", False), ("s3_direct", True)) if args.s3 else ():
                     measurements[f"runbase_{database}_{way}"] = functools.partial(
-                        runbase_on_s3, database, label, path, size, tmp, way=way, direct=direct)
+                        runbase_on_s3, database, label, path, size, tmp, way=way, direct=direct, kind=args.s3_server)
             if args.peers:
                 measurements["mlflow"] = functools.partial(mlflow_dataset, label, path, size, tmp)
             if args.peers and args.s3:
-                measurements["mlflow_s3"] = functools.partial(mlflow_on_s3, label, path, size, tmp)
+                measurements["mlflow_s3"] = functools.partial(mlflow_on_s3, label, path, size, tmp, args.s3_server)
             for who, measure in measurements.items():
                 print(f"W6 {label}: {who}...", file=sys.stderr, flush=True)
                 try:

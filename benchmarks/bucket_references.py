@@ -1,6 +1,7 @@
 """s3:// references (issue 18): the SDK's CPU time to record a prefix of many small objects and to download them
 (references.download, as Artifact.download runs it, WORKERS at a time), beside obstore itself fetching the same
-objects through one client of the bucket. Against MiniStack (the tests' .venv-s3), as artifacts.py --s3.
+objects through one client of the bucket. Against MiniStack (the tests' .venv-s3), as artifacts.py --s3
+--s3-server ministack.
 
     python benchmarks/bucket_references.py [--objects 1000] [--repeats 3] [--versioned]
 

