@@ -62,6 +62,8 @@ W3_ORDER = "-summary_metrics.m1"
 W3_PAGE = 50
 W3_REPS = 30
 W3_THREADS = 4  # client threads creating the runs over GraphQL
+W3_LATENCIES = ("sdk_median_ms", "sdk_p95_ms", "graphql_median_ms", "graphql_p95_ms")  # measured again on PostgreSQL
+# once autovacuum has been through the new runs (vacuumed)
 W3_GRAPHQL = ('query($f: JSONString) { project(name: "w3") { runs(filters: $f, order: "-summary_metrics.m1", '
               'first: 50) { edges { node { name summaryMetrics config } } } } }')
 W3_UPSERT = ('mutation($id: String, $config: JSONString, $summary: JSONString) { upsertBucket(input: '
@@ -782,6 +784,27 @@ def postgres_database() -> Iterator[str]:
             conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
+def vacuumed(name: str, tables: tuple[str, ...], timeout: float = 300.0) -> str:
+    """Wait until PostgreSQL's autovacuum has vacuumed and analyzed `tables` since they were filled (it looks every
+    minute), or, where autovacuum is off (as on some test machines), run what it would: until then a fresh table
+    has no statistics and no visibility map, so index-only scans read the heap, which no project that has existed
+    for a few minutes pays. Says which it was."""
+    import psycopg
+
+    start = time.monotonic()
+    query = ("SELECT count(*) FROM pg_stat_user_tables WHERE relname = ANY(%s) AND last_autovacuum IS NOT NULL "
+             "AND last_autoanalyze IS NOT NULL")
+    with psycopg.connect(PG_ADMIN_DSN.replace("dbname=postgres", f"dbname={name}"), autocommit=True) as conn:
+        if conn.execute("SHOW autovacuum").fetchone() == ("off",):
+            conn.execute(f"VACUUM ANALYZE {', '.join(tables)}")
+            return "VACUUM ANALYZE (this PostgreSQL has autovacuum off)"
+        while conn.execute(query, (list(tables),)).fetchone() != (len(tables),):
+            if time.monotonic() - start > timeout:
+                raise RuntimeError(f"autovacuum did not reach {tables} within {timeout:.0f} s")
+            time.sleep(2)
+    return f"autovacuum, after {time.monotonic() - start:.0f} s"
+
+
 def pg_size(name: str) -> int:
     import psycopg
 
@@ -879,8 +902,12 @@ def runbase_w3(database: str, runs: int = W3_RUNS, inspect: Inspect | None = Non
     with runbase_server(database) as server:
         result = run_worker(sys.executable, "runbase-w3-create", {**sdk_config(server), "runs": runs,
                                                                    "threads": W3_THREADS})
-        result.update(run_worker(sys.executable, "runbase-w3-query", {**sdk_config(server), "runs": runs,
-                                                                       "reps": W3_REPS}))
+        query = {**sdk_config(server), "runs": runs, "reps": W3_REPS}
+        result.update(run_worker(sys.executable, "runbase-w3-query", query))
+        if server["pg"] is not None:
+            result["maintenance"] = vacuumed(server["pg"], ("runs", "run_values"))
+            again = run_worker(sys.executable, "runbase-w3-query", query)
+            result.update({f"{key}_after_autovacuum": again[key] for key in W3_LATENCIES})
         if inspect is not None:
             result.update(inspect(server, result))
     return result
@@ -1088,6 +1115,9 @@ FIGURES = [  # (workload, label, result key, format, lower is better, ratio is l
     ("W3", "first page of 50, raw GraphQL median (ms)", "graphql_median_ms", "{:,.1f}", True, True),
     ("W3", "first page of 50, raw GraphQL p95 (ms)", "graphql_p95_ms", "{:,.1f}", True, True),
     ("W3", "first page of 50, SDK's own CPU over raw GraphQL (ms)", "sdk_overhead_cpu_ms", "{:,.2f}", True, False),
+    *[("W3", f"{label} once autovacuum has run (ms)", f"{key}_after_autovacuum", "{:,.1f}", True, False)
+      for label, key in (("first page of 50, SDK median", "sdk_median_ms"), ("first page of 50, SDK p95", "sdk_p95_ms"),
+                         ("first page of 50, raw GraphQL median", "graphql_median_ms"))],
     ("W4", "full history read (points/s)", "points_per_s", "{:,.0f}", False, True),
     ("W4", "full history read (s)", "scan_s", "{:,.3f}", True, True),
     ("W4", "1,000-point sample median (ms)", "sample_median_ms", "{:,.1f}", True, True),
@@ -1108,7 +1138,7 @@ FIGURES = [  # (workload, label, result key, format, lower is better, ratio is l
 MLFLOW_NA = {"W5": "MLflow has no automations or webhooks on metrics, so W5 has no MLflow figure (n/a); "
                    "ClearML's Slack monitor polls every 10 s, so its latency is 0-10 s by design (not measured)"}
 TARGETS = [  # (workload, result key, target text): printed for the record, not judged
-    ("W3", "sdk_median_ms", "W3 first page median < 30 ms"),
+    ("W3", "sdk_median_ms", "W3 first page median through the SDK < 15 ms"),
     ("W3", "sdk_overhead_cpu_ms", "W3 SDK's own overhead (client CPU over raw GraphQL) < 3 ms"),
     ("W4", "sample_median_ms", "W4 1,000-point sample < 5 ms"),
     ("W4", "points_per_s", "W4 full scan > 3,000,000 points/s"),
@@ -1164,6 +1194,9 @@ def notes(results: dict[str, Any]) -> list[str]:
                 matching = f"; {w3.get('matching', '?')} match the filter" if workload == "W3" else ""
                 lines.append(f"runbase {workload} ({database}): {w3['runs']:,} runs created over GraphQL in "
                              f"{w3['create_s']:,.1f} s ({w3['threads']} client threads){matching}")
+            if "maintenance" in w3:
+                lines.append(f"runbase {workload} ({database}): measured again once the new runs were vacuumed and "
+                             f"analyzed, by {w3['maintenance']}")
         w4 = figures.get("W4") or {}
         if "scan_s_by_page_size" in w4:
             by_size = ", ".join(f"{int(size):,}: {seconds:.3f} s" for size, seconds in w4["scan_s_by_page_size"].items())
