@@ -36,6 +36,16 @@ def test_anothers_reference_pinned_to_the_null_version_is_not_fetched_without_th
         "path": "train.csv", "ref": f"{uri}?versionId=null", "digest": "null", "extra": {"versionID": "null"}})
 
 
+
+def test_anothers_reference_with_an_etag_but_no_digest_is_not_fetched_without_the_opt_in(
+        server: Server, s3: S3, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """FAILS ON PURPOSE (review h8): buckets.pinned() counts an entry as pinned when its extra names an "etag",
+    but buckets.download() sends If-Match only when the entry's digest is set: an entry with extra={"etag": ...}
+    and no digest (written through addArtifactFiles, no bucket access needed) is fetched unconditionally, on any
+    bucket of any scheme, without allow_unverified_references=True."""
+    _check_refused(server, s3, tmp_path, monkeypatch, lambda uri: {
+        "path": "train.csv", "ref": uri, "extra": {"etag": "anything"}})
+
 def _check_refused(server: Server, s3: S3, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                    entry: Callable[[str], dict[str, Any]]) -> None:
     """Another user logs a reference (`entry` of the object's URI) to an object only the reader's credentials
