@@ -113,3 +113,29 @@ def test_a_key_that_is_both_a_file_and_a_folder_is_refused_when_added(s3: S3, se
     assert len(refused) == 1, logged
     assert f"'{prefix}/data/x'" in refused[0] and f"'{prefix}/data/x/y'" in refused[0], refused
     assert "both a file and a folder" in refused[0], refused
+
+
+FILE_AND_FOLDER_TWO_CALLS_LOG = """
+import runbase
+artifact = runbase.Artifact("file-and-folder-two", "dataset")
+artifact.add_reference("{root}/data/x", name="x")
+try:
+    artifact.add_reference("{root}/other/", name="x")
+except ValueError as exc:
+    print("REFUSED", exc)
+"""
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_file_and_a_folder_of_one_name_from_two_references_are_refused_when_added(
+        s3: S3, server: Server, tmp_path: Path) -> None:
+    """FAILS ON PURPOSE (review h8): the file-and-folder check covers the objects of one prefix only. A reference
+    named x and a prefix added under x (x/y) are taken, logged, and their download then fails with a bare
+    NotADirectoryError, the very failure the check was added to prevent."""
+    prefix = f"refs-{uuid.uuid4().hex[:8]}"
+    s3.put(prefix, "data/x", b"a file")
+    s3.put(prefix, "other/y", b"in a folder")
+    logged = run_script(FILE_AND_FOLDER_TWO_CALLS_LOG.format(root=s3.root(prefix)),
+                        environment(server, s3, tmp_path)).stdout
+    refused = refusals(logged)
+    assert len(refused) == 1 and "both a file and a folder" in refused[0], logged

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import runbase
@@ -19,6 +21,35 @@ from test_security_artifacts import ADD, COMMIT, CREATE, PROJECT, ok, unique
 
 def test_anothers_unchecked_bucket_reference_is_not_fetched_without_the_opt_in(
         server: Server, s3: S3, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # what add_reference(uri, name="train.csv", checksum=False) records: the author needs no access to the bucket
+    _check_refused(server, s3, tmp_path, monkeypatch, lambda uri: {"path": "train.csv", "ref": uri})
+
+
+def test_anothers_reference_pinned_to_the_null_version_is_not_fetched_without_the_opt_in(
+        server: Server, s3: S3, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """FAILS ON PURPOSE (review h8): add_reference(f"{uri}?versionId=null", checksum=False) records
+    extra={"versionID": "null"}, which buckets.pinned() takes as proof that the logger read the object. But S3's
+    "null" version is the current object of any unversioned bucket (and of objects written before versioning was
+    turned on): the logger needed no access to name it, so the reader's own private object is written into the
+    reader's download folder without allow_unverified_references=True."""
+    _check_refused(server, s3, tmp_path, monkeypatch, lambda uri: {
+        "path": "train.csv", "ref": f"{uri}?versionId=null", "digest": "null", "extra": {"versionID": "null"}})
+
+
+
+def test_anothers_reference_with_an_etag_but_no_digest_is_not_fetched_without_the_opt_in(
+        server: Server, s3: S3, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """FAILS ON PURPOSE (review h8): buckets.pinned() counts an entry as pinned when its extra names an "etag",
+    but buckets.download() sends If-Match only when the entry's digest is set: an entry with extra={"etag": ...}
+    and no digest (written through addArtifactFiles, no bucket access needed) is fetched unconditionally, on any
+    bucket of any scheme, without allow_unverified_references=True."""
+    _check_refused(server, s3, tmp_path, monkeypatch, lambda uri: {
+        "path": "train.csv", "ref": uri, "extra": {"etag": "anything"}})
+
+def _check_refused(server: Server, s3: S3, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                   entry: Callable[[str], dict[str, Any]]) -> None:
+    """Another user logs a reference (`entry` of the object's URI) to an object only the reader's credentials
+    reach; the reader's download refuses it without the opt-in."""
     author = unique("author")
     author_key = server.create_user(author)
     reader_key = server.create_user(unique("reader"))
@@ -26,8 +57,7 @@ def test_anothers_unchecked_bucket_reference_is_not_fetched_without_the_opt_in(
     ok(server, PROJECT, {"e": author, "p": project, "a": "READ"}, author_key)
     prefix = f"reader-private-{uuid.uuid4().hex[:8]}"
     s3.put(prefix, "credentials.env", b"TOKEN=the reader's own")  # an object only the reader's credentials reach
-    # what add_reference(uri, name="train.csv", checksum=False) records: the author needs no access to the bucket
-    files = [{"path": "train.csv", "ref": f"{s3.root(prefix)}/credentials.env"}]
+    files = [entry(f"{s3.root(prefix)}/credentials.env")]
     created = ok(server, CREATE, {"i": {"entityName": author, "projectName": project,
                                         "artifactCollectionName": "bait", "artifactTypeName": "dataset"}},
                  author_key)["createArtifact"]["artifact"]["id"]
