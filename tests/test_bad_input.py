@@ -82,14 +82,15 @@ def test_oversized_request_is_refused_with_413(server: Server) -> None:
 @pytest.mark.parametrize("body", [b" " * (65 * 1024 * 1024) + b"{}", b"[" * 100_000 + b"]" * 100_000],
                          ids=["oversized", "deeply-nested"])
 def test_a_direct_upload_body_is_bounded_and_checked(server: Server, body: bytes) -> None:
-    """FAILS ON PURPOSE (review h8): POST /files/direct/uploads reads its body with request.body() and json.loads
-    (file_routes.start_direct_upload), with no RUNBASE_MAX_REQUEST_BYTES limit: a 65 MiB body is read whole and
-    answered 400 (any key holder can make a server hold gigabytes), and a deeply nested one is a 500
-    (RecursionError, not ValueError)."""
+    """POST /files/direct/uploads reads its body within RUNBASE_MAX_REQUEST_BYTES, as GraphQL does (a 65 MiB body
+    was read whole: any key holder could make a server hold gigabytes), and a deeply nested one is a 400, not a
+    500 (from an independent review)."""
     response = plain_http.post(f"{server.url}/files/direct/uploads", content=body, timeout=60,
                                headers={"Authorization": f"Bearer {server.key}", "Content-Type": "application/json"})
-    assert response.status_code == (413 if len(body) > 64 * 1024 * 1024 else 400)
-    assert "larger than the server's limit" in response.json()["errors"][0]["message"]
+    oversized = len(body) > 64 * 1024 * 1024
+    assert response.status_code == (413 if oversized else 400)
+    assert ("larger than the server's limit" if oversized else "nested too deeply") in \
+        response.json()["errors"][0]["message"]
 
 
 def test_deeply_nested_query_is_rejected(server: Server) -> None:

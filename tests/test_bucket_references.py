@@ -129,9 +129,8 @@ except ValueError as exc:
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_a_file_and_a_folder_of_one_name_from_two_references_are_refused_when_added(
         s3: S3, server: Server, tmp_path: Path) -> None:
-    """FAILS ON PURPOSE (review h8): the file-and-folder check covers the objects of one prefix only. A reference
-    named x and a prefix added under x (x/y) are taken, logged, and their download then fails with a bare
-    NotADirectoryError, the very failure the check was added to prevent."""
+    """A reference named x, then a prefix added under x (x/y): the second is refused when added, as within one
+    prefix (their download failed with a bare NotADirectoryError)."""
     prefix = f"refs-{uuid.uuid4().hex[:8]}"
     s3.put(prefix, "data/x", b"a file")
     s3.put(prefix, "other/y", b"in a folder")

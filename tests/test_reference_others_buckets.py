@@ -1,9 +1,9 @@
 """Bucket references in a version another user logged, against runbase's rule for references (README, "If someone
 else logged a version"): fetching reads whatever the logger pointed at, and an s3:// (gs://, az://) reference is
-read with the READER's credentials. One that pins neither an ETag nor a version (checksum=False: its logger needed
-no access to name it) is fetched only with allow_unverified_references=True, as file:// and http(s):// ones are;
-otherwise a logger could have the reader's own private objects written into the reader's download folder (from an
-independent review)."""
+read with the READER's credentials. One that does not pin its object by the ETag its logger read (checksum=False,
+a version alone, an ETag without the digest a download asks for: its logger needed no access to write them) is
+fetched only with allow_unverified_references=True, as file:// and http(s):// ones are; otherwise a logger could
+have the reader's own private objects written into the reader's download folder (from independent reviews)."""
 
 from __future__ import annotations
 
@@ -27,24 +27,20 @@ def test_anothers_unchecked_bucket_reference_is_not_fetched_without_the_opt_in(
 
 def test_anothers_reference_pinned_to_the_null_version_is_not_fetched_without_the_opt_in(
         server: Server, s3: S3, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """FAILS ON PURPOSE (review h8): add_reference(f"{uri}?versionId=null", checksum=False) records
-    extra={"versionID": "null"}, which buckets.pinned() takes as proof that the logger read the object. But S3's
-    "null" version is the current object of any unversioned bucket (and of objects written before versioning was
-    turned on): the logger needed no access to name it, so the reader's own private object is written into the
-    reader's download folder without allow_unverified_references=True."""
+    """add_reference(f"{uri}?versionId=null", checksum=False) records extra={"versionID": "null"}: S3's "null"
+    version is the current object of any unversioned bucket (and of objects written before versioning was turned
+    on), which the logger needed no access to name."""
     _check_refused(server, s3, tmp_path, monkeypatch, lambda uri: {
         "path": "train.csv", "ref": f"{uri}?versionId=null", "digest": "null", "extra": {"versionID": "null"}})
 
 
-
 def test_anothers_reference_with_an_etag_but_no_digest_is_not_fetched_without_the_opt_in(
         server: Server, s3: S3, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """FAILS ON PURPOSE (review h8): buckets.pinned() counts an entry as pinned when its extra names an "etag",
-    but buckets.download() sends If-Match only when the entry's digest is set: an entry with extra={"etag": ...}
-    and no digest (written through addArtifactFiles, no bucket access needed) is fetched unconditionally, on any
-    bucket of any scheme, without allow_unverified_references=True."""
+    """An entry with extra={"etag": ...} and no digest (written through addArtifactFiles, no bucket access needed)
+    would be fetched without If-Match, which a download sends with the digest."""
     _check_refused(server, s3, tmp_path, monkeypatch, lambda uri: {
         "path": "train.csv", "ref": uri, "extra": {"etag": "anything"}})
+
 
 def _check_refused(server: Server, s3: S3, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                    entry: Callable[[str], dict[str, Any]]) -> None:

@@ -146,6 +146,30 @@ def test_a_draft_collects_files_and_refuses_what_escapes_it(tmp_path: Path) -> N
     assert (artifact.size, artifact.file_count, artifact.state) == (7, 1, "PENDING")
 
 
+def test_a_file_and_a_folder_of_one_name_are_refused_whichever_comes_first(tmp_path: Path) -> None:
+    """No folder on disk holds both a file x and a folder x: the second of x and x/... is refused when added, by
+    add_file, add_dir and add_reference alike, and a removed one no longer stands in the way."""
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "y.txt").write_text("y")
+    (tmp_path / "x").write_text("x")
+    artifact = Artifact("data", "dataset")
+    artifact.add_file(tmp_path / "x", name="a/x")
+    for add in (lambda: artifact.add_dir(tmp_path / "d", name="a/x"),
+                lambda: artifact.add_file(tmp_path / "x", name="a/x/deep/z"),
+                lambda: artifact.add_reference("s3://bucket/key", name="a/x/y", checksum=False)):
+        with pytest.raises(ValueError, match="both a file and a folder named 'a/x'"):
+            add()
+    artifact.add_dir(tmp_path / "d", name="b")
+    with pytest.raises(ValueError, match="'b/y.txt' as well as 'b'"):
+        artifact.add_file(tmp_path / "x", name="b")
+    artifact.remove("a/x")
+    artifact.add_dir(tmp_path / "d", name="a/x")
+    assert sorted(artifact.manifest.entries) == ["a/x/y.txt", "b/y.txt"]
+    artifact.remove("b")
+    artifact.add_file(tmp_path / "x", name="b")
+    assert sorted(artifact.manifest.entries) == ["a/x/y.txt", "b"]
+
+
 def test_add_dir_follows_links_to_directories_but_never_loops(tmp_path: Path) -> None:
     (tmp_path / "outside").mkdir()
     (tmp_path / "outside" / "shared.txt").write_text("shared")

@@ -613,7 +613,7 @@ class Artifact:
         assert self._manifest is not None
         for entry in Artifact._from_fields(client, found.artifact).manifest:
             if entry.path not in self._manifest.entries and entry.path not in self._removed:
-                self._manifest.entries[entry.path] = entry.detached(self)
+                self._manifest.put(entry.detached(self))
 
     # -- logged versions ---------------------------------------------------------------------------
     def _fetch(self, entity: str | None, project: str, name: str) -> Artifact:
@@ -633,7 +633,7 @@ class Artifact:
             for edge in found.files.edges:
                 entry = ArtifactManifestEntry.from_fields(edge.node)
                 entry._parent = self
-                manifest.entries[entry.path] = entry
+                manifest.put(entry)
             if not found.files.page_info.has_next_page:
                 return manifest
             after = found.files.page_info.end_cursor
@@ -778,7 +778,7 @@ class Artifact:
         draft = Artifact(fields.source_collection.name, self._type, self._description, dict(self._metadata))
         assert draft._manifest is not None
         for entry in self.manifest:
-            draft._manifest.entries[entry.path] = entry.detached(draft)
+            draft._manifest.put(entry.detached(draft))
         return draft
 
     def json_encode(self) -> dict[str, Any]:

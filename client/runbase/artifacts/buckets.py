@@ -71,7 +71,7 @@ class _Where:
     def recorded(cls, entry: ArtifactManifestEntry, uri: str) -> _Where:
         """An entry's reference ends with a version exactly where the entry recorded one (as runbase and W&B record
         them); one that records neither ETag nor version is read as given."""
-        if pinned(entry):
+        if "etag" in entry.extra or "versionID" in entry.extra:
             return cls(uri, entry.extra.get("versionID"))
         return cls.given(uri)
 
@@ -83,9 +83,10 @@ class _Where:
 
 
 def pinned(entry: ArtifactManifestEntry) -> bool:
-    """Whether a bucket entry pins its object, by the ETag or the version it recorded: a download then fetches
-    only that object, and its reference's end is a version exactly where it recorded one."""
-    return "etag" in entry.extra or "versionID" in entry.extra
+    """Whether a download fetches only the object the entry's logger read: one whose ETag (derived from its
+    contents) is the recorded digest, asked for with If-Match. A version alone does not pin: S3's "null" names
+    any object of a bucket without versions, and GCS generations and Azure versions are times."""
+    return bool(entry.digest) and _etag(entry.extra.get("etag")) == entry.digest
 
 
 def require() -> Any:
@@ -250,7 +251,7 @@ def download(entry: ArtifactManifestEntry, uri: str, target: Path, allow_missing
 
     where = _Where.recorded(entry, uri)
     options: dict[str, Any] = {"version": where.version} if where.version else {}
-    if not where.version and entry.digest and "etag" in entry.extra:
+    if pinned(entry):
         options["if_match"] = f'"{entry.digest}"'
     store = _store(where)
     try:

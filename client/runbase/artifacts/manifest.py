@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -104,25 +105,49 @@ class ArtifactManifestEntry:
                    extra=json.loads(fields.extra or "{}"), url=fields.url)
 
 
+def _folders_of(path: str) -> Iterable[str]:
+    while "/" in path:
+        path = path.rsplit("/", 1)[0]
+        yield path
+
+
 class ArtifactManifest:
-    """An artifact's entries by path."""
+    """An artifact's entries by path, and how many of them each folder holds: a file and a folder of one name
+    cannot both be written to disk, so adding one beside the other is refused."""
 
     def __init__(self, entries: Iterable[ArtifactManifestEntry] = ()) -> None:
-        self.entries: dict[str, ArtifactManifestEntry] = {entry.path: entry for entry in entries}
+        self.entries: dict[str, ArtifactManifestEntry] = {}
+        self.folders: Counter[str] = Counter()
+        for entry in entries:
+            self.put(entry)
+
+    def put(self, entry: ArtifactManifestEntry) -> None:
+        """Keep an entry as it is, replacing the one at its path: one of a logged version, say."""
+        if entry.path not in self.entries:
+            self.folders.update(_folders_of(entry.path))
+        self.entries[entry.path] = entry
 
     def add_entry(self, entry: ArtifactManifestEntry, overwrite: bool = False, flag: str = "overwrite") -> None:
         """Add an entry; a different entry already at its path is an error unless `overwrite` (an argument
-        the caller knows as `flag`)."""
+        the caller knows as `flag`), and so is a file where the artifact has a folder, or the reverse."""
         existing = self.entries.get(entry.path)
         if existing is not None and not overwrite and (existing.digest, existing.ref) != (entry.digest, entry.ref):
             raise ValueError(f"the artifact already has a different file at {entry.path!r}; pass {flag}=True "
                              "to replace it")
-        self.entries[entry.path] = entry
+        below = next((path for path in self.entries if path.startswith(entry.path + "/")), None) \
+            if self.folders[entry.path] else None
+        above = next((folder for folder in _folders_of(entry.path) if folder in self.entries), None)
+        if below is not None or above is not None:
+            file, inside = (entry.path, below) if below is not None else (above, entry.path)
+            raise ValueError(f"the artifact cannot hold {inside!r} as well as {file!r}: no folder on disk can hold "
+                             f"both a file and a folder named {file!r}; add one of them under another name")
+        self.put(entry)
 
     def remove_entry(self, entry: ArtifactManifestEntry) -> None:
         if self.entries.get(entry.path) is not entry:
             raise FileNotFoundError(f"the artifact has no entry {entry.path!r}")
         del self.entries[entry.path]
+        self.folders.subtract(_folders_of(entry.path))
 
     def get_entry_by_path(self, path: str) -> ArtifactManifestEntry | None:
         return self.entries.get(path)

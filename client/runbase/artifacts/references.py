@@ -119,10 +119,10 @@ def _get(http: httpx.Client, uri: str) -> Iterator[httpx.Response]:
 def unverified(entry: ArtifactManifestEntry) -> bool:
     """Whether fetching the reference reads what its logger chose: a file:// path on the downloading machine, an
     http(s) URL requested from wherever the download runs, or a bucket object read with the downloader's
-    credentials that the entry does not pin by ETag or version (checksum=False: its logger needed no access to
-    name it). A recorded checksum does not make a file or URL safe to fetch for someone else: its logger wrote
-    that too, and the read or the request is the harm; a bucket object is fetched only if its ETag (the MD5 of
-    its contents) or version is the one recorded, which its logger could know only by reading it."""
+    credentials that the entry does not pin by its ETag (buckets.pinned; checksum=False: its logger needed no
+    access to name it). A recorded checksum does not make a file or URL safe to fetch for someone else: its logger
+    wrote that too, and the read or the request is the harm; a bucket object is fetched only if its ETag (derived
+    from its contents) is the one recorded, which its logger could know only by reading it."""
     scheme = urlparse(entry.ref_target()).scheme
     if scheme in buckets.SCHEMES:
         return not buckets.pinned(entry)

@@ -47,7 +47,7 @@ from ..settings import SESSION_KEY, ServerSettings
 from ..web import sessions
 from ..web.pages import Pages
 from ..web.session_routes import SessionRoutes
-from .bodies import RequestTooLarge, read_body
+from .bodies import RequestTooLarge, read_body, too_large
 from .file_routes import FileRoutes
 from .wandb_routes import WandbRoutes
 from .history_routes import HistoryRoutes
@@ -196,9 +196,8 @@ class GraphQLEndpoint:
     async def handle(self, request: Request) -> Response:
         try:
             body = await read_body(request, self.settings.max_request_bytes)
-        except RequestTooLarge:
-            return error_response(f"request body is larger than the server's limit of {self.settings.max_request_bytes} "
-                          "bytes", "PAYLOAD_TOO_LARGE", 413)
+        except RequestTooLarge as exc:
+            return await too_large(request, exc)
         try:
             payload = loads_exact(body, few_values=True)
             query = payload["query"]
@@ -347,7 +346,7 @@ def create_app(settings: ServerSettings | None = None, show_demo: demo.Demo | No
             *pages.routes(),
         ],
         lifespan=lifespan,
-        exception_handlers={Unavailable: on_unavailable},
+        exception_handlers={Unavailable: on_unavailable, RequestTooLarge: too_large},
     )
     app.router.default = pages.fallback(app.router.default)  # after every route, so none is shadowed
     return app

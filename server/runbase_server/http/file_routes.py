@@ -8,7 +8,6 @@ no CSRF header, so a page may link a download)."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -29,6 +28,7 @@ from ..runs import files
 from ..settings import ServerSettings
 from ..tables import ArtifactEntry, RunFile
 from ..web import sessions
+from .bodies import read_json
 
 UPLOAD_OFFSET = "X-Runbase-Upload-Offset"
 MAX_BUNDLE_FILES = 10_000
@@ -73,12 +73,9 @@ def byte_range(header: str | None, size: int) -> tuple[int, int] | None:
     return (start, end) if start < size else UNSATISFIABLE
 
 
-async def json_list(request: Request, key: str) -> list[Any]:
-    """The list under `key` of a JSON object body, at most MAX_BUNDLE_FILES long."""
-    try:
-        body = json.loads(await request.body())
-    except ValueError as exc:
-        raise UserError(f'the body must be JSON {{"{key}": [...]}}: {exc}') from None
+async def json_list(request: Request, key: str, limit: int) -> list[Any]:
+    """The list under `key` of a JSON object body (of at most `limit` bytes), at most MAX_BUNDLE_FILES long."""
+    body = await read_json(request, limit)
     found = body.get(key) if isinstance(body, dict) else None
     if not isinstance(found, list) or len(found) > MAX_BUNDLE_FILES:
         raise UserError(f'the body must be {{"{key}": [...]}} with at most {MAX_BUNDLE_FILES} items')
@@ -205,7 +202,7 @@ class FileRoutes(StoreRoutes):
         if isinstance(viewer, JSONResponse):
             return viewer
         try:
-            digests = [blobs.check_digest(digest) for digest in await json_list(request, "digests")]
+            digests = [blobs.check_digest(digest) for digest in await json_list(request, "digests", self.settings.max_request_bytes)]
         except UserError as exc:
             return error_response(str(exc), exc.code, 400)
         return JSONResponse({"held": list(await run_in_threadpool(self._held_stored, viewer, digests))})
@@ -320,9 +317,9 @@ class FileRoutes(StoreRoutes):
         if isinstance(viewer, JSONResponse):
             return viewer
         try:
-            body = json.loads(await request.body())
-        except ValueError as exc:
-            return error_response(f"the body must be JSON: {exc}", "BAD_USER_INPUT", 400)
+            body = await read_json(request, self.settings.max_request_bytes)
+        except UserError as exc:
+            return error_response(str(exc), exc.code, 400)
         return await self._direct(lambda session: direct_uploads.start(session, self.store, viewer, self.settings,
                                                                        body), 200)
 
@@ -399,7 +396,7 @@ class FileRoutes(StoreRoutes):
         if isinstance(viewer, JSONResponse):
             return viewer
         try:
-            paths = await json_list(request, "paths")
+            paths = await json_list(request, "paths", self.settings.max_request_bytes)
             if not all(isinstance(path, str) for path in paths):
                 raise UserError('"paths" must be a list of strings')
             entries = await run_in_threadpool(self._find_entries, viewer, request.path_params["artifact_id"],

@@ -25,7 +25,7 @@ from ..errors import Forbidden, NotFound, UserError, error_response
 from ..runs import file_stream, files, runs, uploads
 from ..tables import Artifact, ArtifactEntry, Run, RunFile, User
 from ..web import sessions
-from .bodies import RequestTooLarge, read_body
+from .bodies import RequestTooLarge, read_body, too_large
 from .file_routes import StoreRoutes
 
 
@@ -63,9 +63,8 @@ class WandbRoutes(StoreRoutes):
         limit = self.settings.max_request_bytes
         try:
             body = loads_exact(await read_body(request, limit), few_values=True)
-        except RequestTooLarge:
-            return error_response(f"request body is larger than the server's limit of {limit} bytes",
-                                  "PAYLOAD_TOO_LARGE", 413)
+        except RequestTooLarge as exc:
+            return await too_large(request, exc)
         except (ValueError, RecursionError):
             return error_response("the body must be a JSON object", "BAD_REQUEST", 400)
         credentials = sessions.Credentials.of(request, self.settings.public_url)
