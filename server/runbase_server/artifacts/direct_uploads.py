@@ -215,6 +215,11 @@ def complete(session: Session, store: blobs.BlobStore, viewer: Viewer, upload_id
                                "contents than declared there); start the upload again to send them")
     key = S3BlobStore.key(upload.key)
     requests.complete_multipart(key, upload.upload_id, [stored[number] for number in range(1, count + 1)])
+    # As for an upload through the server (blobs.hold_stored): checked under the blob lock, and touched, since the
+    # store may date the object from the upload's start, so that garbage collection deletes it before this check
+    # (which then finds it gone) or keeps it until it is attached.
+    blobs.lock_blobs(session)
+    store.touch(upload.key)
     found = requests.checksum(key)
     composite, _ = composite_of(_digests(upload)).split("-")
     expected = f"{sha256_base64(composite)}-{count}"  # as S3 writes it
