@@ -128,3 +128,23 @@ def test_rows_logged_fast_through_an_outage_arrive_once_in_order(server: Server,
         run.finish()
     assert dropped, "no merged request was sent"
     assert stored_steps(server, run.id, "h9-outage") == list(range(8000))
+
+
+# ---------------------------------------------------------------- bucket references W&B wrote
+
+def test_a_gcs_reference_w_and_b_wrote_downloads_or_says_why(tmp_path: Path) -> None:
+    """W&B's GCS handler writes a reference's generation as an int (extra={"versionID": obj.generation}, digest
+    obj.etag, no "etag" in extra). buckets.download reads it with _Where.recorded, whose _Where.__init__ adds it
+    to a str: a bare TypeError before any request, even with allow_unverified_references=True."""
+    pytest.importorskip("obstore")
+    from runbase.artifacts import buckets
+    from runbase.artifacts.manifest import ArtifactManifestEntry
+
+    entry = ArtifactManifestEntry("f.txt", "CJ2Ot4u0n4gDEAE=", 5, ref="gs://some-bucket/f.txt",
+                                  extra={"versionID": 1700000000000000})
+    try:
+        buckets.download(entry, entry.ref or "", tmp_path / "f.txt", allow_missing=False)
+    except TypeError as exc:
+        pytest.fail(f"a W&B-written GCS reference fails with a bare TypeError: {exc}")
+    except (ValueError, OSError):
+        pass  # no such bucket here: said as the store's answer
