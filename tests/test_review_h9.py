@@ -148,3 +148,21 @@ def test_a_gcs_reference_w_and_b_wrote_downloads_or_says_why(tmp_path: Path) -> 
         pytest.fail(f"a W&B-written GCS reference fails with a bare TypeError: {exc}")
     except (ValueError, OSError):
         pass  # no such bucket here: said as the store's answer
+
+
+# ---------------------------------------------------------------- another user's references: If-Match injection
+
+from test_reference_others_buckets import _check_refused  # noqa: E402
+
+
+@pytest.mark.parametrize("store", ["s3", "azurite"])
+def test_anothers_reference_whose_digest_is_a_star_is_not_fetched_without_the_opt_in(
+        server: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest,
+        store: str) -> None:
+    """buckets.pinned takes an entry whose extra etag equals its digest as pinned, whatever the digest is, and
+    download sends If-Match: f'"{digest}"'. With digest "*" (written through addArtifactFiles: its logger needs
+    no access to anything), Azure (Azurite) takes If-Match: "*" as the wildcard and serves the reader's own
+    private object: written into the reader's download folder without allow_unverified_references=True. (S3
+    answers 412 there, so the s3 case fails differently: a ValueError, not the refusal.)"""
+    _check_refused(server, request.getfixturevalue(store), tmp_path, monkeypatch, lambda uri: {
+        "path": "train.csv", "ref": uri, "digest": "*", "extra": {"etag": "*"}})
