@@ -166,3 +166,30 @@ def test_anothers_reference_whose_digest_is_a_star_is_not_fetched_without_the_op
     answers 412 there, so the s3 case fails differently: a ValueError, not the refusal.)"""
     _check_refused(server, request.getfixturevalue(store), tmp_path, monkeypatch, lambda uri: {
         "path": "train.csv", "ref": uri, "digest": "*", "extra": {"etag": "*"}})
+
+
+# ---------------------------------------------------------------- a refused summary takes rows down with it
+
+from conftest import Server as _Server  # noqa: E402
+
+
+def test_a_summary_too_large_for_a_request_costs_only_itself(tmp_path: Path) -> None:
+    """The summary rides along with every batch of rows (Sender._send_history); a request the server refuses as
+    too large because of it is taken for a refusal of its rows (_drop_rejected with sending == "a batch of
+    history rows"): each batch pending with the summary goes again alone, is refused again, and is dropped, and
+    only then is the summary sent alone, refused and dropped. Rows the server would have taken are lost."""
+    server = _Server(tmp_path / "srv", None, {"RUNBASE_MAX_REQUEST_BYTES": "100000"}).start()
+    try:
+        run = runbase.init(settings=runbase.Settings(api_key=server.key, base_url=server.url, quiet=True,
+                                                     root_dir=str(tmp_path)), project="h9-big-summary")
+        for step in range(500):
+            run.log({"x": step})
+        run.summary["big"] = "x" * 200_000  # more than a request may carry: refused whatever goes with it
+        for step in range(500, 3000):
+            run.log({"x": step})
+            if step % 500 == 0:
+                time.sleep(0.2)
+        run.finish()
+        assert stored_steps(server, run.id, "h9-big-summary") == list(range(3000))
+    finally:
+        server.stop()
