@@ -482,3 +482,27 @@ def test_large_uploads_show_progress(server: Server, backend: str, sdk_env: dict
     """, {**sdk_env, "RUNBASE_CACHE_DIR": str(tmp_path / "cache")}, cwd=tmp_path)
     assert result.stdout.strip() == str(51 * 1024 * 1024)
     assert re.search(r"uploading artifact run-\w+-big\.bin \(dataset\): 51\.0 of 51\.0 MB", result.stderr)
+
+
+@pytest.mark.parametrize("first, then", [("x", "x/y"), ("x/y", "x")])
+def test_incremental_artifact_refuses_a_file_and_a_folder_of_one_name(
+        server: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, first: str, then: str) -> None:
+    """An incremental draft adding x/y beside the latest version's x (or x beside x/y) is refused when saved, as
+    adds are: it was logged, and its download failed with a bare OS error (from an independent review)."""
+    monkeypatch.setenv("RUNBASE_CACHE_DIR", str(tmp_path / "cache"))
+    settings = runbase.Settings(base_url=server.url, api_key=server.key)
+    project = unique("incr")
+    (tmp_path / "a").write_text("a")
+    (tmp_path / "b").write_text("b")
+    v0 = runbase.Artifact("data", "dataset")
+    v0.add_file(tmp_path / "a", name=first)
+    v0.save(project=project, settings=settings)
+    v0.wait()
+    with pytest.warns(DeprecationWarning):
+        incremental = runbase.Artifact("data", "dataset", incremental=True)
+    incremental.add_file(tmp_path / "b", name=then)
+    with pytest.raises(ValueError, match="no folder on disk"):
+        incremental.save(project=project, settings=settings)
+        incremental.wait()
+    logged = runbase.Api(overrides={"base_url": server.url}, api_key=server.key).artifact(f"{project}/data:latest")
+    assert logged.version == "v0", sorted(logged.manifest.entries)

@@ -42,6 +42,17 @@ def test_anothers_reference_with_an_etag_but_no_digest_is_not_fetched_without_th
         "path": "train.csv", "ref": uri, "extra": {"etag": "anything"}})
 
 
+@pytest.mark.parametrize("store", ["s3", "azurite"])
+def test_anothers_reference_whose_digest_is_a_star_is_not_fetched_without_the_opt_in(
+        server: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest,
+        store: str) -> None:
+    """A digest and extra etag of "*" (written through addArtifactFiles: its logger needs no access to anything)
+    pin nothing: Azure takes If-Match: "*" for any object, and would serve the reader's own private object
+    (from an independent review)."""
+    _check_refused(server, request.getfixturevalue(store), tmp_path, monkeypatch, lambda uri: {
+        "path": "train.csv", "ref": uri, "digest": "*", "extra": {"etag": "*"}})
+
+
 def _check_refused(server: Server, s3: S3, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                    entry: Callable[[str], dict[str, Any]]) -> None:
     """Another user logs a reference (`entry` of the object's URI) to an object only the reader's credentials

@@ -145,6 +145,7 @@ class Sender(threading.Thread):
         self.wake = threading.Event()
         self.recorded_summary: dict[str, Any] = dict(summary)
         self.pending_summary: dict[str, Any] = {}
+        self.summary_apart = False  # the summary goes in a request of its own (one carrying rows with it was refused)
         self.pending_batches: deque[str] = deque()  # encoded batches of rows not yet acknowledged
         self.sending_batches = 0  # how many of them the request in flight carries
         self.unmerged = 0  # how many of them go one per request (a request carrying them together was refused)
@@ -670,6 +671,9 @@ class Sender(threading.Thread):
         if self.sending in ("a run update", "the final run state"):
             self.pending_run = {}
         elif self.sending == "a batch of history rows":
+            if self.pending_summary and not self.summary_apart:  # it may be the summary the server refused
+                self.summary_apart = True
+                return "a batch of history rows with summary changes, which go again apart"
             if self.sending_batches > 1:  # which of them was refused is not known: each goes again alone
                 self.unmerged = self.sending_batches
                 return "a batch of history rows, whose parts go again one at a time"
@@ -686,6 +690,7 @@ class Sender(threading.Thread):
             return "system metrics, which from now on are only kept in the run's record log"
         elif self.sending == "a summary update":
             self.pending_summary = {}
+            self.summary_apart = False
         elif self.sending == "an alert":
             self.pending_alerts.popleft()
         return f"{self.sending} and it was dropped"
@@ -747,17 +752,18 @@ class Sender(threading.Thread):
             raise failure[0]
 
     def _send_history(self, connection: Connection, batch: str) -> None:
-        """One batch of rows, with the summary changes recorded so far riding along."""
+        """One batch of rows, with the summary changes recorded so far riding along, unless they go apart."""
         from ._generated.input_types import LogHistoryInput
 
-        delta = self.pending_summary
+        delta = {} if self.summary_apart and batch != "[]" else self.pending_summary
         connection.log_history(LogHistoryInput.model_validate({
             **self.identity,
             "rows": batch,
             **(wire_form(summary_fields(delta)) if delta else {}),
         }))
-        if delta is self.pending_summary:
+        if delta and delta is self.pending_summary:
             self.pending_summary = {}
+            self.summary_apart = False
 
     def _check_stop(self, connection: Connection) -> None:
         """Ask whether the run was asked to stop (stopRun), and act on it once. A server older than Run.stopped

@@ -403,3 +403,20 @@ def test_a_bucket_key_may_hold_what_a_url_would_read_as_query_or_fragment(uri: s
     artifact.add_reference(uri, checksum=False)
     [entry] = artifact.manifest.entries.values()
     assert (entry.path, entry.digest) == (path, version)
+
+
+def test_a_gcs_reference_w_and_b_wrote_downloads_or_says_why(tmp_path: Path) -> None:
+    """W&B's GCS handler writes a reference's generation as a number (extra={"versionID": obj.generation}, no
+    "etag"): read as the version's text, not a bare TypeError before any request (from an independent review)."""
+    pytest.importorskip("obstore")
+    from runbase.artifacts import buckets
+    from runbase.artifacts.manifest import ArtifactManifestEntry
+
+    entry = ArtifactManifestEntry("f.txt", "CJ2Ot4u0n4gDEAE=", 5, ref="gs://some-bucket/f.txt",
+                                  extra={"versionID": 1700000000000000})
+    try:
+        buckets.download(entry, entry.ref or "", tmp_path / "f.txt", allow_missing=False)
+    except TypeError as exc:
+        pytest.fail(f"a W&B-written GCS reference fails with a bare TypeError: {exc}")
+    except (ValueError, OSError):
+        pass  # no such bucket here: said as the store's answer

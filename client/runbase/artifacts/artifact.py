@@ -613,7 +613,7 @@ class Artifact:
         assert self._manifest is not None
         for entry in Artifact._from_fields(client, found.artifact).manifest:
             if entry.path not in self._manifest.entries and entry.path not in self._removed:
-                self._manifest.put(entry.detached(self))
+                self._manifest.add_entry(entry.detached(self))  # refused beside a file or folder of its name
 
     # -- logged versions ---------------------------------------------------------------------------
     def _fetch(self, entity: str | None, project: str, name: str) -> Artifact:

@@ -41,6 +41,9 @@ PINNED = {scheme: re.compile(f"{re.escape(marker)}({_VERSIONS[scheme]})$")
 # Where an object's version means that its bucket keeps versions, so that a prefix's objects are pinned to theirs
 # as W&B's client pins them: GCS gives every object a generation, kept or not, and its prefixes pin none.
 KEEPS_VERSIONS = ("s3", "az")
+# What an ETag a download may ask for with If-Match looks like: no quotes, no list, no "*" (which a store takes
+# for "any object").
+ETAG = re.compile(r"[0-9A-Za-z+/=_.:-]{1,256}")
 DEFAULT_MAX_OBJECTS = 10_000_000
 CREDENTIAL_VARIABLES = ("AWS_", "GOOGLE_", "AZURE_")  # what obstore reads a store's settings and credentials from
 
@@ -72,7 +75,8 @@ class _Where:
         """An entry's reference ends with a version exactly where the entry recorded one (as runbase and W&B record
         them); one that records neither ETag nor version is read as given."""
         if "etag" in entry.extra or "versionID" in entry.extra:
-            return cls(uri, entry.extra.get("versionID"))
+            version = entry.extra.get("versionID")  # W&B's client writes a GCS generation as a number
+            return cls(uri, None if version is None else str(version))
         return cls.given(uri)
 
     def uri(self, key: str, version: str | None) -> str:
@@ -85,8 +89,9 @@ class _Where:
 def pinned(entry: ArtifactManifestEntry) -> bool:
     """Whether a download fetches only the object the entry's logger read: one whose ETag (derived from its
     contents) is the recorded digest, asked for with If-Match. A version alone does not pin: S3's "null" names
-    any object of a bucket without versions, and GCS generations and Azure versions are times."""
-    return bool(entry.digest) and _etag(entry.extra.get("etag")) == entry.digest
+    any object of a bucket without versions, and GCS generations and Azure versions are times. Only an ETag's
+    own characters: a store takes If-Match "*" (or a list) for "any object"."""
+    return bool(entry.digest and ETAG.fullmatch(entry.digest)) and _etag(entry.extra.get("etag")) == entry.digest
 
 
 def require() -> Any:
