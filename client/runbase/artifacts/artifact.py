@@ -830,8 +830,9 @@ class Artifact:
         who = f"user {logger.username!r}" if logger is not None else "a run you cannot see (or without a run)"
         raise PermissionError(
             f"artifact {self.name} was logged by {who} and holds {len(risky)} reference(s) to http(s) URLs, "
-            f"local files or bucket objects it does not pin by ETag or version (e.g. {risky[0].path!r} -> {risky[0].ref_target()}); runbase does not fetch those for "
-            "you: pass allow_unverified_references=True to download() if you trust them")
+            f"local files or bucket objects it does not pin by their ETag (e.g. {risky[0].path!r} -> "
+            f"{risky[0].ref_target()}); runbase does not fetch those for you: pass allow_unverified_references=True "
+            "to download() if you trust them")
 
     def _download_entries(self, entries: list[ArtifactManifestEntry], root: str | os.PathLike[str] | None,
                           skip_cache: bool | None, allow_missing_references: bool, *,

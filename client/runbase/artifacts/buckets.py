@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ..files import WORKERS
-from .manifest import ArtifactManifestEntry
+from .manifest import ArtifactManifestEntry, folders_of
 from .names import check_path
 
 SCHEMES = ("s3", "gs", "az")
@@ -212,13 +212,11 @@ def _refuse_file_and_folder(uri: str, found: list[dict[str, Any]]) -> None:
     when added, naming both, rather than at download with a bare IsADirectoryError or NotADirectoryError."""
     keys = {meta["path"] for meta in found}
     for key in sorted(keys):
-        folder = posixpath.dirname(key)
-        while folder:
-            if folder in keys:
-                raise ValueError(f"cannot add a reference to {uri!r}: the object {folder!r} is also the folder of "
-                                 f"{key!r}, and no folder on disk can hold both a file and a folder of one name; "
-                                 "add them as references of their own, under names that differ")
-            folder = posixpath.dirname(folder)
+        folder = next((folder for folder in folders_of(key) if folder in keys), None)
+        if folder is not None:
+            raise ValueError(f"cannot add a reference to {uri!r}: the object {folder!r} is also the folder of "
+                             f"{key!r}, and no folder on disk can hold both a file and a folder of one name; "
+                             "add them as references of their own, under names that differ")
 
 
 def _with_versions(store: Any, found: list[dict[str, Any]]) -> list[dict[str, Any]]:

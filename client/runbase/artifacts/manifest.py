@@ -105,7 +105,8 @@ class ArtifactManifestEntry:
                    extra=json.loads(fields.extra or "{}"), url=fields.url)
 
 
-def _folders_of(path: str) -> Iterable[str]:
+def folders_of(path: str) -> Iterable[str]:
+    """The folders an entry (or object key) at `path` is in, innermost first."""
     while "/" in path:
         path = path.rsplit("/", 1)[0]
         yield path
@@ -124,7 +125,7 @@ class ArtifactManifest:
     def put(self, entry: ArtifactManifestEntry) -> None:
         """Keep an entry as it is, replacing the one at its path: one of a logged version, say."""
         if entry.path not in self.entries:
-            self.folders.update(_folders_of(entry.path))
+            self.folders.update(folders_of(entry.path))
         self.entries[entry.path] = entry
 
     def add_entry(self, entry: ArtifactManifestEntry, overwrite: bool = False, flag: str = "overwrite") -> None:
@@ -136,7 +137,7 @@ class ArtifactManifest:
                              "to replace it")
         below = next((path for path in self.entries if path.startswith(entry.path + "/")), None) \
             if self.folders[entry.path] else None
-        above = next((folder for folder in _folders_of(entry.path) if folder in self.entries), None)
+        above = next((folder for folder in folders_of(entry.path) if folder in self.entries), None)
         if below is not None or above is not None:
             file, inside = (entry.path, below) if below is not None else (above, entry.path)
             raise ValueError(f"the artifact cannot hold {inside!r} as well as {file!r}: no folder on disk can hold "
@@ -147,7 +148,7 @@ class ArtifactManifest:
         if self.entries.get(entry.path) is not entry:
             raise FileNotFoundError(f"the artifact has no entry {entry.path!r}")
         del self.entries[entry.path]
-        self.folders.subtract(_folders_of(entry.path))
+        self.folders.subtract(folders_of(entry.path))
 
     def get_entry_by_path(self, path: str) -> ArtifactManifestEntry | None:
         return self.entries.get(path)

@@ -7,8 +7,8 @@ caller's own credentials (buckets.py). Any other scheme (azure://, custom://...)
 digest is the SHA-256 of the URI itself (so a version changes when the URI does), its size is unknown,
 and download cannot fetch it (allow_missing_references=True skips it).
 
-The file:// and http(s):// references of a version someone else logged, and its bucket references that pin no
-ETag or version, are fetched only when the caller opts in (download(allow_unverified_references=True)): its
+The file:// and http(s):// references of a version someone else logged, and its bucket references that do not pin
+their object by its ETag, are fetched only when the caller opts in (download(allow_unverified_references=True)): its
 logger chose both the URI and its checksum."""
 
 from __future__ import annotations

@@ -245,6 +245,7 @@ class S3Requests:
         `under`, deleted after."""
         key = f"{under}{uuid.uuid4().hex}"
         upload_id = self.create_multipart(key)
+        completed = False
         try:
             def put(body: bytes, *, checksum: bool = True) -> int:
                 headers = {"content-length": str(len(body)), "x-amz-checksum-sha256": sha256_base64(
@@ -260,10 +261,12 @@ class S3Requests:
                 self.complete_multipart(key, upload_id, self.list_parts(key, upload_id))
             except S3Error:
                 return False
+            completed = True
             self._call("DELETE", key)
             return True
         finally:
-            self.abort_multipart(key, upload_id)
+            if not completed:
+                self.abort_multipart(key, upload_id)
 
     def checksum(self, key: str) -> tuple[int, str | None] | None:
         """The object's size and the SHA-256 checksum the store keeps for it (S3's form: base64, with '-N'

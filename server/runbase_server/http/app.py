@@ -194,10 +194,7 @@ class GraphQLEndpoint:
         }
 
     async def handle(self, request: Request) -> Response:
-        try:
-            body = await read_body(request, self.settings.max_request_bytes)
-        except RequestTooLarge as exc:
-            return await too_large(request, exc)
+        body = await read_body(request, self.settings.max_request_bytes)  # too large: the app answers 413
         try:
             payload = loads_exact(body, few_values=True)
             query = payload["query"]

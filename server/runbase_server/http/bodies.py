@@ -13,8 +13,8 @@ from ..errors import UserError, error_response
 
 
 class RequestTooLarge(Exception):
-    """A body over the server's limit (RUNBASE_MAX_REQUEST_BYTES): answered 413, by the app's handler
-    (too_large) where the route does not catch it."""
+    """A body over the server's limit (RUNBASE_MAX_REQUEST_BYTES): answered 413 by the app's handler
+    (too_large), unless a route says more."""
 
     def __init__(self, limit: int) -> None:
         super().__init__(f"request body is larger than the server's limit of {limit} bytes")

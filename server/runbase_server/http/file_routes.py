@@ -202,7 +202,8 @@ class FileRoutes(StoreRoutes):
         if isinstance(viewer, JSONResponse):
             return viewer
         try:
-            digests = [blobs.check_digest(digest) for digest in await json_list(request, "digests", self.settings.max_request_bytes)]
+            digests = [blobs.check_digest(digest)
+                       for digest in await json_list(request, "digests", self.settings.max_request_bytes)]
         except UserError as exc:
             return error_response(str(exc), exc.code, 400)
         return JSONResponse({"held": list(await run_in_threadpool(self._held_stored, viewer, digests))})

@@ -25,7 +25,7 @@ from ..errors import Forbidden, NotFound, UserError, error_response
 from ..runs import file_stream, files, runs, uploads
 from ..tables import Artifact, ArtifactEntry, Run, RunFile, User
 from ..web import sessions
-from .bodies import RequestTooLarge, read_body, too_large
+from .bodies import RequestTooLarge, read_body
 from .file_routes import StoreRoutes
 
 
@@ -60,11 +60,9 @@ class WandbRoutes(StoreRoutes):
 
     async def file_stream(self, request: Request) -> Response:
         """Store one request of the run's stream and answer as W&B's server does."""
-        limit = self.settings.max_request_bytes
+        raw = await read_body(request, self.settings.max_request_bytes)  # too large: the app answers 413
         try:
-            body = loads_exact(await read_body(request, limit), few_values=True)
-        except RequestTooLarge as exc:
-            return await too_large(request, exc)
+            body = loads_exact(raw, few_values=True)
         except (ValueError, RecursionError):
             return error_response("the body must be a JSON object", "BAD_REQUEST", 400)
         credentials = sessions.Credentials.of(request, self.settings.public_url)
