@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from . import switch_interval
 from .console import ConsoleLines, ignore_this_thread
 from .errors import ArtifactNotLoggedError, CommError
 from .records import ALERT, ALERT_SENT, ARTIFACT, ARTIFACT_SENT, ENDED_HERE, FILES, FILES_SENT, HISTORY, RUN, SYSTEM, \
@@ -306,6 +307,7 @@ class Sender(threading.Thread):
     # -- the sender thread ------------------------------------------------------------
     def run(self) -> None:
         ignore_this_thread()
+        shortened = switch_interval.shorten()
         try:
             self._loop()
         except BaseException as exc:  # noqa: BLE001 - a bug here must not leave finish() reporting success
@@ -318,6 +320,8 @@ class Sender(threading.Thread):
             if self.uploader is not None:
                 self.uploader.stop()
                 self.failed = self.failed or self.uploader.failed
+            if shortened:
+                switch_interval.restore()
             self.ended.set()
 
     def _loop(self) -> None:
