@@ -282,8 +282,7 @@ def worker_runbase_w3_create(cfg: dict[str, Any]) -> dict[str, Any]:
 
     threads = cfg["threads"]
     start = time.perf_counter()
-    # The first run alone: it creates the project, and concurrent upserts that each create the project
-    # race (the losers fail with "Internal server error", an IntegrityError in the server's log).
+    # The first run alone: it creates the project, so the threads measure creating runs in it.
     inserted = create(payloads[:1])
     with ThreadPoolExecutor(threads) as pool:
         inserted += sum(pool.map(create, [payloads[1 + t::threads] for t in range(threads)]))
