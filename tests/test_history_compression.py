@@ -1,6 +1,6 @@
 """On PostgreSQL the columnar history and its tail are compressed with lz4 (migration 0023), which stores a
-batch of rows in about half the time pglz took; a downgrade gives the columns back to the server's default (pglz). Reading what either stored is
-covered by every history test on PostgreSQL."""
+batch of rows in about half the time pglz took; a downgrade gives the columns back to the server's default
+(pglz). Reading what either stored is covered by every history test on PostgreSQL."""
 
 from __future__ import annotations
 
