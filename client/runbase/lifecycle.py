@@ -65,6 +65,7 @@ METADATA_WAIT = 60.0  # seconds finish() waits for the metadata thread (git in a
 # platforms kill it outright 10 to 30 s after SIGTERM (Kubernetes' grace period is 30 s, SLURM's KillWait 30 s,
 # Docker's stop 10 s), and what is not delivered stays in the record log for `runbase sync` anyway.
 SIGTERM_FINISH_WAIT = 5.0
+FAILED_START_WAIT = 10.0  # seconds an init that failed after starting its sender waits for it to end the run
 
 
 def _set_globals(run: Run | None) -> None:
@@ -461,20 +462,29 @@ def _start(s: Settings, initial: dict[str, Any]) -> Run:
               notes=s.run_notes, group=s.run_group, job_type=s.run_job_type, base_url=base_url)
     config._on_change = lambda snapshot: sender.update_run({"config": json.dumps(wandb_shaped(snapshot))})
     sender.start()
-    run._system = SystemSampler(s, sender.system, start_time=run._start_time)  # its readings: the system stream
-    run._system.start()
-    _record_metadata(run, s, email)
-    if not s.quiet and not s.silent and s.show_info:
-        where = run.url or f"{run_dir} (offline; upload with `runbase sync {run_dir}`)"
-        verb = (f"rewound to {rewind.metric} {rewind.value}" if rewind else f"forked from {fork}" if fork
-                else "resumed" if resumed else "started")
-        print(f"runbase: {verb} run {run.name} ({run_id}): {where}", file=sys.stderr)
-    if capture:
-        if s.console == "redirect":
-            _warner(s)("console='redirect' is not built: capturing Python's sys.stdout and sys.stderr instead "
-                       "(output written straight to file descriptors, e.g. by subprocesses, is not captured)")
-        run._console = ConsoleCapture(sender.queue.append)
-        run._console.start()
+    try:
+        run._system = SystemSampler(s, sender.system, start_time=run._start_time)  # its readings: the system stream
+        run._system.start()
+        _record_metadata(run, s, email)
+        if not s.quiet and not s.silent and s.show_info:
+            where = run.url or f"{run_dir} (offline; upload with `runbase sync {run_dir}`)"
+            verb = (f"rewound to {rewind.metric} {rewind.value}" if rewind else f"forked from {fork}" if fork
+                    else "resumed" if resumed else "started")
+            print(f"runbase: {verb} run {run.name} ({run_id}): {where}", file=sys.stderr)
+        if capture:
+            if s.console == "redirect":
+                _warner(s)("console='redirect' is not built: capturing Python's sys.stdout and sys.stderr instead "
+                           "(output written straight to file descriptors, e.g. by subprocesses, is not captured)")
+            run._console = ConsoleCapture(sender.queue.append)
+            run._console.start()
+    except BaseException:
+        # The script never gets this run: it ends as failed, or its threads (and the short switch interval they
+        # hold) would outlive the failed init. The init's own error is the one raised.
+        try:
+            finish_run(run, 1, timeout=FAILED_START_WAIT)
+        except Exception:  # noqa: BLE001, S110 - e.g. the same closed stream again
+            pass
+        raise
     return run
 
 
