@@ -5,6 +5,7 @@ followed by silence. Every script is a real SDK process; those of one test run s
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -474,3 +475,102 @@ def test_a_system_exit_leaving_the_scripts_top_level_is_its_status(monkeypatch: 
     monkeypatch.setattr(jupyter, "shell", lambda: object())
     lifecycle._watch_main_module()
     assert lifecycle._main_code is None
+
+
+# -- an init that fails after its sender started ------------------------------------------------------------
+
+FAILING_INIT = """
+    import json, os, signal, sys, threading, time
+    import runbase
+    from runbase import switch_interval
+
+    class Stream:  # the script's stderr: writing init's "started run" line fails
+        def __init__(self, real, error, then=None):
+            self.real, self.error, self.then = real, error, then
+        def write(self, text):
+            if "started run" in text:
+                if self.then is not None:
+                    self.then()
+                raise self.error
+            return self.real.write(text)
+        def flush(self):
+            self.real.flush()
+
+    real = sys.stderr
+    sys.stderr = Stream(real, {error}, {then})
+    began = time.monotonic()
+    try:
+        runbase.init(project={project!r}, id="failed-init")
+    except BaseException as exc:
+        raised = [type(exc).__name__, str(exc)]
+    else:
+        raised = None
+    took = time.monotonic() - began
+    sys.stderr = real
+    time.sleep(0.5)
+    threads = sorted(t.name for t in threading.enumerate() if t is not threading.main_thread() and t.is_alive())
+    print(json.dumps({{"raised": raised, "took": took, "run": runbase.run is None, "threads": threads,
+                      "interval": sys.getswitchinterval()}}))
+"""
+
+
+def failing_init(server: Server, tmp_path: Path, project: str, error: str, then: str = "None",
+                 timeout: float = 120) -> dict[str, Any]:
+    code = textwrap.dedent(FAILING_INIT).format(project=project, error=error, then=then)
+    result = run_script(code, sdk_environment(server, tmp_path), timeout=timeout)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_an_init_that_fails_after_starting_its_sender_ends_the_run_failed_and_raises_its_error(
+        server: Server, tmp_path: Path) -> None:
+    project = f"failed-init-{uuid.uuid4().hex[:8]}"
+    got = failing_init(server, tmp_path, project, "OSError(5, 'stderr is gone')")
+    assert got["raised"] == ["OSError", "[Errno 5] stderr is gone"]
+    assert got["run"] is True
+    assert got["threads"] == []
+    assert got["interval"] == 0.005
+    run = server.run("failed-init", project=project)
+    assert run is not None and (run["state"], run["exitCode"]) == ("failed", 1)
+
+
+def test_a_second_init_after_a_failed_one_starts_and_finishes_its_run(server: Server, tmp_path: Path) -> None:
+    project = f"failed-init-{uuid.uuid4().hex[:8]}"
+    code = textwrap.dedent(FAILING_INIT).format(project=project, error="RuntimeError('boom')", then="None")
+    code += textwrap.dedent(f"""
+        run = runbase.init(project={project!r}, id="second")
+        assert runbase.run is run
+        run.log({{"loss": 1.5}})
+        run.finish()
+        """)
+    run_script(code, sdk_environment(server, tmp_path))
+    second = server.run("second", project=project)
+    assert second is not None and second["state"] == "finished"
+    assert [json.loads(row)["loss"] for row in second["history"]] == [1.5]
+    assert server.run("failed-init", project=project)["state"] == "failed"
+
+
+def test_ctrl_c_during_init_ends_the_run_as_ctrl_c_ends_it_after_init(server: Server, tmp_path: Path) -> None:
+    """A KeyboardInterrupt in init is the same Ctrl-C a moment later: exit code 255 (exception_exit_code)."""
+    project = f"failed-init-{uuid.uuid4().hex[:8]}"
+    got = failing_init(server, tmp_path, project, "KeyboardInterrupt()")
+    assert got["raised"] == ["KeyboardInterrupt", ""]
+    assert got["threads"] == []
+    run = server.run("failed-init", project=project)
+    assert run is not None and (run["state"], run["exitCode"]) == ("failed", 255)
+
+
+def test_a_failed_init_with_a_hung_server_gives_up_within_its_wait(tmp_path: Path) -> None:
+    """The server stops answering as init fails: the init raises its error within FAILED_START_WAIT (10 s) and
+    the sender's grace, not the HTTP client's timeouts."""
+    own = Server(tmp_path / "server", None).start()
+    try:
+        assert own.process is not None
+        hang = f"lambda: os.kill({own.process.pid}, signal.SIGSTOP)"
+        got = failing_init(own, tmp_path, "hung", "OSError(5, 'stderr is gone')", then=hang, timeout=180)
+        assert got["raised"] == ["OSError", "[Errno 5] stderr is gone"]
+        assert got["took"] < 15, got
+        assert got["run"] is True
+    finally:
+        if own.process is not None:
+            os.kill(own.process.pid, signal.SIGCONT)
+        own.stop()

@@ -477,11 +477,11 @@ def _start(s: Settings, initial: dict[str, Any]) -> Run:
                            "(output written straight to file descriptors, e.g. by subprocesses, is not captured)")
             run._console = ConsoleCapture(sender.queue.append)
             run._console.start()
-    except BaseException:
-        # The script never gets this run: it ends as failed, or its threads (and the short switch interval they
-        # hold) would outlive the failed init. The init's own error is the one raised.
+    except BaseException as exc:
+        # The script never gets this run: it ends as the error would end it later (Ctrl-C: 255), or its threads
+        # (and the short switch interval they hold) would outlive the failed init. The init's own error is raised.
         try:
-            finish_run(run, 1, timeout=FAILED_START_WAIT)
+            finish_run(run, exception_exit_code(exc), timeout=FAILED_START_WAIT)
         except Exception:  # noqa: BLE001, S110 - e.g. the same closed stream again
             pass
         raise
