@@ -2,7 +2,7 @@
 
 A segment of 20,000 rows holds 160 KB per key, which PostgreSQL tries to compress before storing it out of line.
 pglz, the default, took most of the time of storing a batch of rows: 35,000 rows of 13 keys in 110-135 ms, 60-80
-ms with lz4 (W2: a million points in 1.1-1.3 s, 0.9-1.1 s with lz4). lz4 also reads back faster. Values stored
+ms with lz4 (W2: a million points in 1.1-1.3 s, 0.9-1.1 s with lz4). A sample reads either as fast. Values stored
 before stay as they are, in pglz, and read as before.
 
 Only where the server was built with lz4 (PostgreSQL 14 and newer, an option of the build, on in the common
