@@ -34,7 +34,7 @@ from test_wandb_client import NOT_ANSWERED
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 # Logs until stopped, for at most LOGS_FOR seconds. W&B's clients look for a stop every 15 seconds; the newer one
 # learns it from the file_stream's answers, which it streams every second here (by default every 15 s).
-LOGS_FOR = 180  # the stop comes within seconds, but starting the clients may take a minute on a loaded machine
+LOGS_FOR = 90
 UNTIL_STOPPED = """
 import sys, time, wandb
 run = wandb.init(project="stops", id=RUN, settings=wandb.Settings(x_file_stream_transmit_interval=1))
