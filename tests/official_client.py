@@ -11,6 +11,7 @@ import re
 import subprocess
 import textwrap
 import threading
+import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
@@ -109,6 +110,7 @@ class Exchange:
         self.route = f"{method} {route_of(path)}"
         self.body = body
         self.answer = answer
+        self.at = time.monotonic()  # when it was answered
 
     def json(self) -> Any:
         return json.loads(self.body)

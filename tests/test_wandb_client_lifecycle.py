@@ -62,6 +62,17 @@ def _wait(what: str, done: Callable[[], bool], seconds: float = 60) -> None:
         time.sleep(0.2)
 
 
+def _timeline(proxy: LoggingProxy, run: str) -> list[str]:
+    """When the stop and the last answers about the run came, in seconds from the first exchange: what a
+    failure of the test below needs to be understood."""
+    first = proxy.exchanges[0].at if proxy.exchanges else 0.0
+    stops = [f"{e.at - first:.1f} s {e.operation}" for e in proxy.exchanges
+             if e.operation in ("StopRun", "RunStoppedStatus")]
+    streamed = [f"{e.at - first:.1f} s file_stream {e.status} {e.answer[:100]!r}" for e in proxy.exchanges
+                if e.route.endswith("/file_stream") and f"/{run}/" in e.path]
+    return stops + streamed[-3:]
+
+
 def test_a_run_stopped_from_the_api_ends_as_w_and_bs_client_ends_it(
         server: Server, tmp_path_factory: pytest.TempPathFactory) -> None:
     import runbase
@@ -93,7 +104,8 @@ def test_a_run_stopped_from_the_api_ends_as_w_and_bs_client_ends_it(
     assert "RunStoppedStatus" in recorded[OLDER]["graphql_operations"]
     for release, run in runs.items():
         _, stderr = ended[release]
-        assert scripts[release].returncode != 0 and "KeyboardInterrupt" in stderr, stderr[-3000:]
+        assert scripts[release].returncode != 0 and "KeyboardInterrupt" in stderr, (stderr[-3000:],
+                                                                                   _timeline(proxies[release], run))
         assert "never stopped" not in stderr
         stored = server.run(run, project="stops", entity=user, key=key)
         assert stored is not None and (stored["state"], stored["exitCode"]) == ("killed", 255), (release, stored)
