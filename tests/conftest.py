@@ -577,3 +577,17 @@ def _isolated_sdk(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[N
     import runbase
 
     runbase.teardown()
+
+
+@pytest.fixture(autouse=True)
+def _ctrl_c_kept() -> Iterator[None]:
+    """A test must leave Ctrl-C as it found it: children inherit an ignored SIGINT, so one left ignored in a worker
+    would keep every later test's scripts from being stopped by it (W&B's client stops a run that way). The handler
+    is put back, and the test that changed it fails, naming the change."""
+    before = signal.getsignal(signal.SIGINT)
+    yield
+    after = signal.getsignal(signal.SIGINT)
+    if after is not before:
+        if before is not None:
+            signal.signal(signal.SIGINT, before)
+        pytest.fail(f"the test left SIGINT handled by {after!r} (it found {before!r})", pytrace=False)
