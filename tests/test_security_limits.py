@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import socket
 import threading
 import time
 import uuid
@@ -398,3 +399,21 @@ def test_an_integer_overflow_is_no_race(tmp_path: Path) -> None:
         db.dispose()
     assert tries == [1]
     assert not is_race(GraphQLError("overflow", original_error=raised.value))
+
+
+def test_headers_past_the_limit_are_refused_before_they_are_kept(server: Server) -> None:
+    """Headers are read before any auth: the server refuses them past h11's 16 KiB rather than buffer what a client
+    sends (httptools, which uvicorn takes where it is installed, keeps them all), and goes on serving."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as connection:
+        connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Padding: ")
+        answer = b""
+        try:
+            for _ in range(1024):  # up to 8 MiB, unless refused first
+                connection.sendall(b"a" * 8192)
+            connection.sendall(b"\r\n\r\n")
+            while chunk := connection.recv(65536):
+                answer += chunk
+        except (ConnectionResetError, BrokenPipeError):
+            pass
+    assert answer == b"" or answer.startswith(b"HTTP/1.1 400"), answer[:200]
+    assert plain_http.get(f"{server.url}/healthz", timeout=30).status_code == 200
