@@ -579,15 +579,29 @@ def _isolated_sdk(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[N
     runbase.teardown()
 
 
+# Each test process starts as a terminal leaves a program: Ctrl-C raises KeyboardInterrupt and is not blocked.
+# Children inherit an ignored or blocked SIGINT (a CI runner starting the suite in the background of a
+# non-interactive shell leaves it ignored), and the scripts, agents and W&B clients that the tests stop with it
+# would then never hear it.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
+
+
+def _ctrl_c() -> tuple[object, bool]:
+    """SIGINT's handler, and whether this thread blocks it."""
+    return signal.getsignal(signal.SIGINT), signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, [])
+
+
 @pytest.fixture(autouse=True)
 def _ctrl_c_kept() -> Iterator[None]:
-    """A test must leave Ctrl-C as it found it: children inherit an ignored SIGINT, so one left ignored in a worker
-    would keep every later test's scripts from being stopped by it (W&B's client stops a run that way). The handler
-    is put back, and the test that changed it fails, naming the change."""
-    before = signal.getsignal(signal.SIGINT)
+    """A test must leave Ctrl-C as it found it, for the later tests' children (see above). The handler and the
+    mask are put back, and the test that changed them fails, naming the change."""
+    before = _ctrl_c()
     yield
-    after = signal.getsignal(signal.SIGINT)
-    if after is not before:
-        if before is not None:
-            signal.signal(signal.SIGINT, before)
-        pytest.fail(f"the test left SIGINT handled by {after!r} (it found {before!r})", pytrace=False)
+    after = _ctrl_c()
+    if after != before:
+        if before[0] is not None:
+            signal.signal(signal.SIGINT, before[0])
+        signal.pthread_sigmask(signal.SIG_BLOCK if before[1] else signal.SIG_UNBLOCK, {signal.SIGINT})
+        pytest.fail(f"the test left SIGINT (handler, blocked) as {after!r}; it found {before!r}", pytrace=False)

@@ -322,7 +322,18 @@ time.sleep(120)
 """
 
 
-@pytest.mark.parametrize("how", ["SIGINT", "SIGTERM", "cancel"])
+def _ctrl_c_ignored_and_blocked() -> None:
+    """As a background job of a non-interactive shell starts a program (SIGINT ignored), and blocked as well."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+
+
+INHERITED = "SIGINT to an agent that inherited it ignored and blocked"
+
+
+@pytest.mark.parametrize("how", ["SIGINT", "SIGTERM", "cancel", INHERITED])
 def test_the_cli_agent_forwards_signals_and_stops_runs_of_a_canceled_sweep(
         server: Server, env: dict[str, str], tmp_path: Path, how: str) -> None:
     import signal
@@ -334,7 +345,7 @@ def test_the_cli_agent_forwards_signals_and_stops_runs_of_a_canceled_sweep(
     out = tmp_path / "out.txt"
     agent = subprocess.Popen([sys.executable, "-m", "runbase.cli", "agent", f"{project}/{sweep_id}"],
                              env={**env, "OUT": str(out)}, cwd=tmp_path, text=True, stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT)
+                             stderr=subprocess.STDOUT, preexec_fn=_ctrl_c_ignored_and_blocked if how == INHERITED else None)
     deadline = time.monotonic() + 60
     while not (out.exists() and "started" in out.read_text()) and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -342,10 +353,10 @@ def test_the_cli_agent_forwards_signals_and_stops_runs_of_a_canceled_sweep(
     if how == "cancel":
         assert wandb.sweeps.set_state(f"{project}/{sweep_id}", "CANCELED") == "CANCELED"
     else:
-        agent.send_signal(getattr(signal, how))
+        agent.send_signal(signal.SIGINT if how == INHERITED else getattr(signal, how))
     output, _ = agent.communicate(timeout=60)
     run_id = out.read_text().split()[0]
-    received = "SIGTERM" if how == "cancel" else how
+    received = {"cancel": "SIGTERM", INHERITED: "SIGINT"}.get(how, how)
     assert out.read_text().splitlines() == [f"{run_id} started", f"{run_id} got {received}"], output
     assert [run["name"] for run in _sweep_runs(server, project, sweep_id)] == [run_id]
 

@@ -230,7 +230,8 @@ class Agent:
     @contextmanager
     def _forwarding(self, enabled: bool) -> Iterator[None]:
         """SIGINT and SIGTERM reach the agent's subprocess (in a session of its own, so a terminal's Ctrl-C
-        reaches it once, through here); the agent then stops after it. A second signal kills the program, as
+        reaches it once, through here; started while they are caught here, it gets them as Python's defaults
+        even where the agent inherited them ignored); the agent then stops after it. A second signal kills the program, as
         a second Ctrl-C does with W&B's agent."""
         if not enabled or threading.current_thread() is not threading.main_thread():
             yield
@@ -249,10 +250,16 @@ class Agent:
             else:
                 child.kill()
 
-        previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGINT, signal.SIGTERM)}
+        stops = {signal.SIGINT, signal.SIGTERM}
+        previous = {sig: signal.signal(sig, forward) for sig in stops}
+        # Unblocked too, here and so in the program started meanwhile, which inherits the mask: an agent started
+        # with them blocked would otherwise neither hear a stop nor be able to pass one on.
+        mask = signal.pthread_sigmask(signal.SIG_UNBLOCK, stops) if hasattr(signal, "pthread_sigmask") else None
         try:
             yield
         finally:
+            if mask is not None:
+                signal.pthread_sigmask(signal.SIG_SETMASK, mask)
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
 
