@@ -203,6 +203,36 @@ def test_tags_are_edited_as_items_and_an_unchanged_save_changes_nothing(page: An
                            ".join('|') === 'lr=0.1,bs=32|x, y'")
 
 
+def test_an_editor_closes_onto_what_was_saved_while_the_table_is_read_again(page: Any, web_server: Server,
+                                                                            review: None) -> None:
+    """The table is read again after a save; until then the row must not show the old tags, nor a second edit start
+    from them (saving it would bring back the tag just removed)."""
+    import time
+
+    _open(page, web_server, f"/admin/{PROJECT}")
+
+    def slowly(route: Any) -> None:
+        if (route.request.post_data_json or {}).get("operationName") == "ProjectRuns":
+            time.sleep(1.5)
+        route.continue_()
+    page.route("**/graphql", slowly)
+    row = 'tr[data-run="multi"]'
+    tags = f"() => [...document.querySelectorAll('{row} .tag')].map(t => t.dataset.tag)"
+    page.click(f'{row} button[aria-label="Edit tags"]')
+    page.click(f'{row} button[aria-label="remove tag other"]')
+    page.click(f'{row} .tags-edit button:has-text("Save")')
+    page.wait_for_selector(f'{row} input[aria-label="new tag"]', state="detached")
+    assert page.evaluate(tags) == ["keep"]
+    page.click(f'{row} button[aria-label="Edit tags"]')
+    assert page.evaluate(tags) == ["keep"]
+    page.fill(f'{row} input[aria-label="new tag"]', "new")
+    page.click(f'{row} .tags-edit button:has-text("Save")')
+    page.wait_for_selector(f'{row} input[aria-label="new tag"]', state="detached")
+    assert _run(web_server, "multi")["tags"] == ["keep", "new"]
+    assert page.evaluate(tags) == ["keep", "new"]
+    page.unroute("**/graphql", slowly)
+
+
 def test_notes_keep_their_line_breaks(page: Any, web_server: Server, review: None) -> None:
     notes = "first line\n  second, indented\n\nlast"
     _open(page, web_server, f"/admin/{PROJECT}")

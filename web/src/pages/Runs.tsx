@@ -1,7 +1,7 @@
 // The runs table: the server filters (MongoDB-style, as the API's Project.runs), sorts and pages by cursor, so a
 // project of 10,000+ runs loads one page at a time. Filter (raw, or built a condition at a time), order,
 // columns, grouping and page live in the URL. Runs are edited and deleted in place, and picked to compare.
-import { useRef, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { Link } from "../components/Link";
 import { ErrorBox, Loading } from "../components/Status";
 import { FilterBuilder } from "../components/runs/FilterBuilder";
@@ -104,7 +104,17 @@ export function RunsPage(props: { entity: string; project: string; query: URLSea
   const [picking, setPicking] = useState("");
   const [picked, setPicked] = useState<Set<string>>(new Set());
   const go = (change: Partial<Query>) => navigate(queryUrl(here, { ...query, after: null, back: [], ...change }));
-  const changed = () => setVersion((v) => v + 1);
+  // An edit settles once the page has been read again: an editor then closes onto the saved value, not onto the
+  // row as it was before (from which a second edit would start, undoing the first).
+  const rereads = useRef<(() => void)[]>([]);
+  useEffect(() => {
+    if (loaded.state !== "loading") rereads.current.splice(0).forEach((settle) => settle());
+  }, [loaded]);
+  const changed = () =>
+    new Promise<void>((settle) => {
+      rereads.current.push(settle);
+      setVersion((v) => v + 1);
+    });
 
   const applyFilter = (event: Event) => {
     event.preventDefault();

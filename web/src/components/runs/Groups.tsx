@@ -34,7 +34,8 @@ interface GroupsProps {
   selection: Selection;
   /** Changes when a run was changed, so that counts and open groups are read again. */
   version: number;
-  onChanged: () => void;
+  /** Settles once the changed runs have been read again. */
+  onChanged: () => Promise<void>;
   /** Shows a group's runs in the main table: its filter becomes the table's. */
   onFilter: (filter: JsonObject) => void;
   header: (label: string, sort: string | null) => ComponentChildren;

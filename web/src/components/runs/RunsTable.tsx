@@ -50,7 +50,8 @@ export function RunsTable(props: {
   rows: Row[];
   columns: Column[];
   selection: Selection;
-  onChanged: () => void;
+  /** Settles once the changed runs have been read again. */
+  onChanged: () => Promise<void>;
   /** Header cells for the picked columns and the fixed ones, with sorting where the page offers it. */
   header: (label: string, sort: string | null) => ComponentChildren;
   columnHeader?: (column: Column) => ComponentChildren;
