@@ -92,7 +92,8 @@ def worker_plans(cfg: dict[str, Any]) -> dict[str, Any]:
         event.listen(Engine, "before_cursor_execute",
                      lambda _conn, _cursor, statement, parameters, _context, _many: record(statement, parameters))
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning",
+                                           http="h11", loop="asyncio"))  # as `runbase server` runs
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"

@@ -406,14 +406,15 @@ def test_headers_past_the_limit_are_refused_before_they_are_kept(server: Server)
     sends (httptools, which uvicorn takes where it is installed, keeps them all), and goes on serving."""
     with socket.create_connection(("127.0.0.1", server.port), timeout=30) as connection:
         connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Padding: ")
-        answer = b""
+        answer, sent = b"", 0
         try:
-            for _ in range(1024):  # up to 8 MiB, unless refused first
+            for sent in range(1, 1025):  # up to 8 MiB, unless refused first
                 connection.sendall(b"a" * 8192)
             connection.sendall(b"\r\n\r\n")
             while chunk := connection.recv(65536):
                 answer += chunk
         except (ConnectionResetError, BrokenPipeError):
             pass
-    assert answer == b"" or answer.startswith(b"HTTP/1.1 400"), answer[:200]
+    # Refused: answered 400, or reset before it all went (the reset may take the 400 with it).
+    assert answer.startswith(b"HTTP/1.1 400") or (answer == b"" and sent < 1024), (sent, answer[:200])
     assert plain_http.get(f"{server.url}/healthz", timeout=30).status_code == 200
