@@ -995,7 +995,8 @@ def create_runs(server: dict[str, Any], runs: int) -> dict[str, Any]:
     """W3's runs created over GraphQL by W3_THREADS client threads, with the server's CPU per run: on two cores
     the server's and the client's CPU together bound the rate."""
     cpu = cpu_seconds(server["pid"])
-    result = run_worker(sys.executable, "runbase-w3-create", {**sdk_config(server), "runs": runs, "threads": W3_THREADS})
+    result = run_worker(sys.executable, "runbase-w3-create",
+                        {**sdk_config(server), "runs": runs, "threads": W3_THREADS})
     result["server_cpu_ms_per_run"] = (cpu_seconds(server["pid"]) - cpu) * 1000 / runs
     return result
 

@@ -582,7 +582,7 @@ def _isolated_sdk(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[N
 # Each test process starts as a terminal leaves a program: Ctrl-C raises KeyboardInterrupt, SIGTERM ends it, and
 # neither is blocked. Children inherit an ignored or blocked signal (a CI runner that starts the suite in the
 # background of a non-interactive shell leaves SIGINT ignored), and the scripts, agents and W&B clients that the
-# tests stop with these would then never hear them.
+# tests stop with these would then never hear them: here, not in each test that starts one.
 if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
 if signal.getsignal(signal.SIGTERM) is signal.SIG_IGN:

@@ -32,15 +32,9 @@ def api_of(server: Server) -> runbase.Api:
     return runbase.Api(overrides={"base_url": server.url}, api_key=server.key)
 
 
-def _as_a_shell_starts_it() -> None:
-    """A script's Ctrl-C as a user's shell leaves it: an ignored SIGINT is inherited through exec, and Python
-    then never turns it into KeyboardInterrupt (the test process may have it ignored)."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
 def start(code: str, env: dict[str, str]) -> subprocess.Popen[str]:
     return subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, preexec_fn=_as_a_shell_starts_it)
+                            stderr=subprocess.PIPE, text=True)
 
 
 def logging_loop(project: str, run_id: str) -> str:

@@ -345,7 +345,8 @@ def test_the_cli_agent_forwards_signals_and_stops_runs_of_a_canceled_sweep(
     out = tmp_path / "out.txt"
     agent = subprocess.Popen([sys.executable, "-m", "runbase.cli", "agent", f"{project}/{sweep_id}"],
                              env={**env, "OUT": str(out)}, cwd=tmp_path, text=True, stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT, preexec_fn=_ctrl_c_ignored_and_blocked if how == INHERITED else None)
+                             stderr=subprocess.STDOUT,
+                             preexec_fn=_ctrl_c_ignored_and_blocked if how == INHERITED else None)
     deadline = time.monotonic() + 60
     while not (out.exists() and "started" in out.read_text()) and time.monotonic() < deadline:
         time.sleep(0.2)

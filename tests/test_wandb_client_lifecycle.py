@@ -36,11 +36,7 @@ pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 # learns it from the file_stream's answers, which it streams every second here (by default every 15 s).
 LOGS_FOR = 90
 UNTIL_STOPPED = """
-import signal, sys, time, wandb
-# As in a terminal: Ctrl-C (which W&B's client raises to stop the run) is Python's KeyboardInterrupt. A test
-# before this one may have left the pytest worker ignoring SIGINT, and a child inherits an ignored signal.
-print(f"SIGINT as inherited: {signal.getsignal(signal.SIGINT)}", file=sys.stderr)
-signal.signal(signal.SIGINT, signal.default_int_handler)
+import sys, time, wandb
 run = wandb.init(project="stops", id=RUN, settings=wandb.Settings(x_file_stream_transmit_interval=1))
 deadline = time.monotonic() + LOGS_FOR
 step = 0

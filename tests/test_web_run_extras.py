@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -281,10 +280,6 @@ raise SystemExit("never stopped")
 """
 
 
-def _as_a_shell_starts_it() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_DFL)  # Python turns SIGINT into KeyboardInterrupt again
-
-
 def test_a_running_run_is_stopped_from_its_page_by_a_writer_after_confirming(
         browser: Any, page: Any, web_server: Server, tmp_path_factory: pytest.TempPathFactory) -> None:
     """The Stop button shows on a running run's page for those who may write it (not for a team's viewer), asks
@@ -298,7 +293,7 @@ def test_a_running_run_is_stopped_from_its_page_by_a_writer_after_confirming(
         assert "errors" not in web_server.graphql(query), query
     env = sdk_environment(web_server, tmp_path_factory.mktemp("stop"))
     script = subprocess.Popen([sys.executable, "-c", UNTIL_STOPPED % {"team": team}], env=env, text=True,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=_as_a_shell_starts_it)
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 60
         while (web_server.run("live", project="stoppable", entity=team) or {}).get("lastHistoryStep") is None:

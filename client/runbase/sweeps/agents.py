@@ -231,8 +231,8 @@ class Agent:
     def _forwarding(self, enabled: bool) -> Iterator[None]:
         """SIGINT and SIGTERM reach the agent's subprocess (in a session of its own, so a terminal's Ctrl-C
         reaches it once, through here; started while they are caught here, it gets them as Python's defaults
-        even where the agent inherited them ignored); the agent then stops after it. A second signal kills the program, as
-        a second Ctrl-C does with W&B's agent."""
+        even where the agent inherited them ignored); the agent then stops after it. A second signal kills the
+        program, as a second Ctrl-C does with W&B's agent."""
         if not enabled or threading.current_thread() is not threading.main_thread():
             yield
             return
