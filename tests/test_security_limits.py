@@ -10,6 +10,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -245,6 +246,67 @@ def test_file_routes_retry_a_dropped_connection_too(backend: str, fresh_server: 
         f"{fresh_server.url}/files/blobs/held", json={"digests": []}, timeout=60,
         headers={"Authorization": f"Bearer {fresh_server.key}"}))
     assert (answer.status_code, answer.json()) == (200, {"held": []}), answer.text
+
+
+def _drop_the_servers_connections(server: Server) -> int:
+    """Terminate the connections the server holds to its database at rest in its pool, as a restarted PostgreSQL
+    would; how many there were. (One in use fails its statement whatever the pool does: the background jobs,
+    which look every half second, then log that pass as failed.)"""
+    import psycopg
+
+    database = server.database_url.rsplit("/", 1)[1]
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+        dropped: int = admin.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                     "WHERE datname = %s AND state = 'idle' AND pid <> pg_backend_pid()",
+                                     (database,)).fetchone()[0]
+    return dropped
+
+
+@pytest.mark.parametrize("rest", [0.0, 1.5], ids=["in steady use", "after a rest"])
+def test_pooled_connections_dropped_between_requests_are_replaced(backend: str, fresh_server: Server,
+                                                                  rest: float) -> None:
+    """A database restart between requests: pooled connections are only pinged after a rest (a round trip per
+    request saved), so one in steady use fails its first statement, and the request runs again on a fresh one.
+    Every kind of request is answered either way: GraphQL, the history and file routes, and the health check;
+    the background jobs, which are not run again, ping theirs and fail nothing."""
+    if backend != "postgresql":
+        pytest.skip("only PostgreSQL connections can be dropped from outside")
+    run = new_run(fresh_server, "drops", rows=50)
+    headers = {"Authorization": f"Bearer {fresh_server.key}"}
+
+    def sample() -> int:
+        answer = plain_http.post(f"{fresh_server.url}/history/sample", headers=headers, timeout=60,
+                                 json={"project": "drops", "run": run, "keys": ["loss"], "samples": 10})
+        assert answer.status_code != 200 or len(answer.content) > 100, answer.content
+        return answer.status_code
+
+    def viewer() -> int:
+        answer = post(fresh_server, json.dumps({"query": "{ viewer { username } }"}))
+        assert answer.status_code != 200 or answer.json() == {"data": {"viewer": {"username": "admin"}}}, answer.text
+        return answer.status_code
+
+    def held() -> int:
+        return plain_http.post(f"{fresh_server.url}/files/blobs/held", json={"digests": []}, timeout=60,
+                               headers=headers).status_code
+
+    def health() -> int:
+        return plain_http.get(f"{fresh_server.url}/healthz", timeout=60).status_code
+
+    kinds = [sample, viewer, held, health]
+    # Several at once, so that the pool holds several connections to drop.
+    with ThreadPoolExecutor(4) as pool:
+        assert list(pool.map(lambda kind: kind(), kinds * 4)) == [200] * 16
+    for first in kinds:  # each kind the first request to meet the dropped connections
+        time.sleep(rest)
+        assert _drop_the_servers_connections(fresh_server) >= 1
+        assert [first(), *(kind() for kind in kinds)] == [200] * 5, first.__name__
+    # Dropped with no request to meet it first: the background jobs (the delivery worker looks every half second)
+    # ping theirs, and nothing fails.
+    logged = fresh_server.log.stat().st_size
+    assert _drop_the_servers_connections(fresh_server) >= 1
+    time.sleep(1.5)
+    assert "Traceback" not in fresh_server.log.read_text()[logged:]
+    assert [kind() for kind in kinds] == [200] * 4
 
 
 def test_every_list_counts_toward_the_answer(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:

@@ -5,15 +5,17 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import Connection, Engine, Table, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import ExceptionContext
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InvalidatePoolError
+from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.orm import Session, sessionmaker
 
 from .documents import loads_exact
@@ -26,6 +28,9 @@ MAX_LOGGED_SQL = 2000  # characters of a failed statement kept for the log (an I
 # What SQLite and psycopg say when a statement has more parameters than they take.
 TOO_MANY_PARAMETERS = ("too many SQL variables", "number of parameters must be between")
 ATTEMPTS = 3  # tries of a unit of work that meets a dropped connection or loses a race
+_CHECKED_IN = "runbase.checked_in"  # in a pool entry's info: it has been handed back at least once
+# Set while Database.attempt runs work that it would run again on a dropped connection.
+_RETRIED: ContextVar[bool] = ContextVar("runbase.retried", default=False)
 T = TypeVar("T")
 
 
@@ -75,10 +80,34 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, pool_size=8, max_overflow=8, hide_parameters=True, json_deserializer=loads_exact)
         event.listen(engine, "connect", _tune_sqlite)
     else:
-        engine = create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True, hide_parameters=True,
+        engine = create_engine(url, pool_size=8, max_overflow=8, hide_parameters=True,
                                json_serializer=postgres_json, json_deserializer=loads_exact)
+        _ping_unless_retried(engine)
     event.listen(engine, "handle_error", _on_error)
     return engine
+
+
+def _ping_unless_retried(engine: Engine) -> None:
+    """Ping a pooled connection on checkout, as SQLAlchemy's pool_pre_ping does, except for work that
+    Database.attempt runs again when its connection turns out dropped (every request): the ping was a round
+    trip that cost each request 0.2-0.4 ms. Such work meets a connection dropped since its last use (a
+    restarted database) at its first statement, and runs again on a fresh one; SQLAlchemy then replaces every
+    connection pooled before it. The background jobs, which are not run again, keep the ping."""
+
+    @event.listens_for(engine, "checkin")
+    def used(_dbapi_connection: Any, entry: ConnectionPoolEntry) -> None:
+        entry.info[_CHECKED_IN] = True
+
+    @event.listens_for(engine, "checkout")
+    def ping(dbapi_connection: Any, entry: ConnectionPoolEntry, _proxy: Any) -> None:
+        if _RETRIED.get() or not entry.info.get(_CHECKED_IN):
+            return  # work that is run again, or a connection just made (its info goes with a dropped one)
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise InvalidatePoolError("a pooled connection failed its ping") from exc
+        if not alive:
+            raise InvalidatePoolError("a pooled connection failed its ping")
 
 
 def insert_or_ignore(session: Session, table: Table, values: dict[str, object], *, keys: tuple[str, ...]) -> None:
@@ -139,6 +168,7 @@ class Database:
         transiently or `again` finds a lost race in its answer: one retry rule for GraphQL and file requests
         alike. The last answer is returned as it is; Unavailable when the database failed every time."""
         for number in range(1, ATTEMPTS + 1):
+            retried = _RETRIED.set(number < ATTEMPTS)  # the last try is not run again: it pings as jobs do
             try:
                 with self.session() as session:
                     answer = work(session)
@@ -148,6 +178,8 @@ class Database:
                 if number < ATTEMPTS:
                     continue
                 raise Unavailable(number) from exc
+            finally:
+                _RETRIED.reset(retried)
             if number == ATTEMPTS or again is None or not again(answer):
                 return answer
         raise AssertionError("unreachable: the last attempt returns or raises")

@@ -317,9 +317,8 @@ def create_app(settings: ServerSettings | None = None, show_demo: demo.Demo | No
             db.dispose()
 
     async def healthz(_request: Request) -> JSONResponse:
-        def ping() -> None:
-            with db.session() as session:
-                session.execute(text("SELECT 1"))
+        def ping() -> None:  # through attempt: a pooled connection dropped meanwhile is replaced, not a 500
+            db.attempt(lambda session: session.execute(text("SELECT 1")))
 
         await run_in_threadpool(ping)
         return JSONResponse({"status": "ok"})
