@@ -83,9 +83,10 @@ def _specs(request: Any) -> list[dict[str, Any]]:
 
 
 class _Stall:
-    """Holds back up to two sampledHistory requests of the page: the background's share (the loader keeps a third
-    free for charts scrolled into view), so that the order checked below is the loader's, not a race between the
-    test's scroll and the background on a loaded machine. The first chart's request is never held."""
+    """Holds back up to two of the page's sampledHistory requests (never one for the first chart): the loader has
+    three out at most, so a third stays free for the charts scrolled into view, and the charts between cannot be
+    asked for meanwhile. The order checked below is then the loader's, not a race between the test's scroll and
+    the background batches on a loaded machine."""
 
     def __init__(self, page: Any, first: str) -> None:
         self.held: list[Any] = []

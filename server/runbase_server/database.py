@@ -19,7 +19,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.orm import Session, sessionmaker
 
 from .documents import loads_exact
-from .errors import UserError, lost_race
+from .errors import UserError, lost_race, unreachable
 from .regex import install_sqlite_functions
 from .tables import postgres_json
 
@@ -44,7 +44,7 @@ class Unavailable(Exception):
 
 def transient(exc: DBAPIError) -> bool:
     """A connection dropped (the pool replaces it) or a race lost: the whole unit of work may run again."""
-    return exc.connection_invalidated or lost_race(exc)
+    return unreachable(exc) or lost_race(exc)
 
 
 def _tune_sqlite(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -105,8 +105,10 @@ def _ping_unless_retried(engine: Engine) -> None:
         try:
             alive = engine.dialect.do_ping(dbapi_connection)
         except engine.dialect.loaded_dbapi.Error as exc:
-            raise InvalidatePoolError("a pooled connection failed its ping") from exc
-        if not alive:
+            if not engine.dialect.is_disconnect(exc, dbapi_connection, None):
+                raise
+            alive = False
+        if not alive:  # this one and every connection pooled before it are replaced
             raise InvalidatePoolError("a pooled connection failed its ping")
 
 

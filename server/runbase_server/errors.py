@@ -4,7 +4,7 @@ other exception is an internal error and is masked."""
 from typing import Any
 
 from graphql import GraphQLError
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from starlette.responses import JSONResponse
 
 
@@ -53,9 +53,28 @@ def is_internal(error: Any) -> bool:
 NOT_RACES = ("integer overflow",)
 
 
+def unreachable(exc: object) -> bool:
+    """The database dropped the connection or could not be reached (a restart, a failover, an outage): the work
+    may run again on a new connection, but it lost no race, so a request that meets it every time is answered
+    as unavailable (503), not as a conflict. psycopg gives no SQLSTATE where no server answered at all; classes
+    08 (connection exception) and 57P (the server shutting down or starting) are the server's word for it."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    state = getattr(exc.orig, "sqlstate", "")  # psycopg's; SQLite's errors have none
+    return isinstance(exc, (OperationalError, InterfaceError)) and (
+        state is None or (isinstance(state, str) and state.startswith(("08", "57P"))))
+
+
+def is_unreachable(error: Any) -> bool:
+    """A GraphQL error that is an unreachable database (unreachable)."""
+    return unreachable(getattr(error, "original_error", None))
+
+
 def lost_race(exc: object) -> bool:
     """Two writers met on a unique key, or SQLite refused a stale snapshot: the work may simply run again."""
-    if not isinstance(exc, (IntegrityError, OperationalError)):
+    if not isinstance(exc, (IntegrityError, OperationalError)) or unreachable(exc):
         return False
     return not any(phrase in str(exc.orig) for phrase in NOT_RACES)
 

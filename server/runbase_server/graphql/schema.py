@@ -32,7 +32,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.utils.logging import StrawberryLogger
 
 from .. import __version__
-from ..errors import is_internal, is_race
+from ..errors import is_internal, is_race, is_unreachable
 from .artifact_uploads import ArtifactUploadMutations
 from .artifacts import ArtifactMutations, ArtifactPortfolio, ArtifactQueries
 from .automations import AutomationMutations, AutomationQueries
@@ -143,14 +143,19 @@ class RunbaseSchema(strawberry.Schema):
         """User mistakes are answered, not logged; only internal errors reach the log, by path and message:
         never the query text or variables (a GraphQLError prints its source), which may hold inline secrets
         such as a bot token."""
-        # After a lost race the transaction is closed, so the fields that run after it fail too: the request is
-        # run again (Database.attempt), and those failures are no more news than the race.
-        raced = any(is_race(error) for error in errors)
+        # After a lost race (or a dropped connection) the transaction is closed, so the fields that run after it
+        # fail too: the request is run again (Database.attempt), and those failures are no more news than the
+        # race; a request that meets an unreachable database every time is logged once, by its endpoint.
+        raced = any(_runs_again(error) for error in errors)
         for error in errors:
-            if is_internal(error) and not is_race(error) and not (raced and _after_race(error)):
+            if is_internal(error) and not _runs_again(error) and not (raced and _after_race(error)):
                 where = ".".join(str(part) for part in error.path or ()) or "the request"
                 StrawberryLogger.logger.error("internal error in %s: %s", where, error.message,
                                               exc_info=error.original_error)
+
+
+def _runs_again(error: Any) -> bool:
+    return is_race(error) or is_unreachable(error)
 
 
 def _after_race(error: Any) -> bool:

@@ -39,7 +39,7 @@ from ..automations import outbox, sealing
 from ..automations.worker import DeliveryWorker
 from ..database import ATTEMPTS, Database, Unavailable, upgrade
 from ..documents import bad_character, dump, loads_exact
-from ..errors import error_response, format_error, is_race
+from ..errors import error_response, format_error, is_race, is_unreachable
 from ..graphql.base import Context
 from ..graphql.schema import MAX_TOKENS, build
 from ..pagination import AnswerBudget, list_too_long
@@ -250,7 +250,10 @@ class GraphQLEndpoint:
             return result
 
         try:
-            result = self.db.attempt(attempt, again=_lost_race)
+            result = self.db.attempt(attempt, again=_runs_again)
+            if isinstance(result, ExecutionResult) and any(map(is_unreachable, result.errors or ())):
+                cause = next(error for error in result.errors or () if is_unreachable(error)).original_error
+                raise Unavailable(ATTEMPTS) from cause  # met inside execution, where errors are answers
         except Unavailable as exc:
             log.error("a request met a database failure %d times", exc.attempts, exc_info=exc.__cause__)
             return unavailable(exc)
@@ -270,6 +273,12 @@ class GraphQLEndpoint:
 def _lost_race(result: Response | ExecutionResult) -> bool:
     """Whether the request lost a race inside execution (where errors are answers, not exceptions)."""
     return isinstance(result, ExecutionResult) and any(is_race(error) for error in result.errors or ())
+
+
+def _runs_again(result: Response | ExecutionResult) -> bool:
+    """Whether the request lost a race or met an unreachable database inside execution: it may run again."""
+    return _lost_race(result) or (isinstance(result, ExecutionResult)
+                                  and any(map(is_unreachable, result.errors or ())))
 
 
 def unavailable(exc: Unavailable) -> JSONResponse:
@@ -320,13 +329,18 @@ def create_app(settings: ServerSettings | None = None, show_demo: demo.Demo | No
         def ping() -> None:  # through attempt: a pooled connection dropped meanwhile is replaced, not a 500
             db.attempt(lambda session: session.execute(text("SELECT 1")))
 
-        await run_in_threadpool(ping)
+        try:
+            await run_in_threadpool(ping)
+        except Unavailable as exc:  # polled by load balancers: a line each, not a traceback
+            log.warning("health check: %s (%s)", exc, exc.__cause__)
+            return unavailable(exc)
         return JSONResponse({"status": "ok"})
 
-    async def on_unavailable(_request: Request, exc: Exception) -> Response:
-        """The file routes' Database.attempt gave up (GraphQL answers it itself)."""
+    async def on_unavailable(request: Request, exc: Exception) -> Response:
+        """The file and history routes' Database.attempt gave up (GraphQL and /healthz answer it themselves)."""
         assert isinstance(exc, Unavailable)
-        log.error("a file request met a database failure %d times", exc.attempts, exc_info=exc.__cause__)
+        log.error("%s %s met a database failure %d times", request.method, request.url.path, exc.attempts,
+                  exc_info=exc.__cause__)
         return unavailable(exc)
 
     graphql = GraphQLEndpoint(db, settings, worker)
