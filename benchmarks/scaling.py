@@ -67,6 +67,7 @@ def worker_plans(cfg: dict[str, Any]) -> dict[str, Any]:
     import uvicorn
     from runbase_server.database import make_engine
     from runbase_server.http.app import create_app
+    from runbase_server.http.protocol import deadlined_h11
     from runbase_server.settings import ServerSettings
     from sqlalchemy import Engine, event
 
@@ -93,7 +94,9 @@ def worker_plans(cfg: dict[str, Any]) -> dict[str, Any]:
                      lambda _conn, _cursor, statement, parameters, _context, _many: record(statement, parameters))
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning",
-                                           http="h11", loop="asyncio"))  # as `runbase server` runs
+                                           http=deadlined_h11(settings.request_head_timeout_seconds,
+                                                              settings.request_body_idle_seconds),
+                                           loop="asyncio"))  # as `runbase server` runs
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"

@@ -9,7 +9,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -540,3 +540,77 @@ def test_headers_past_the_limit_are_refused_before_they_are_kept(server: Server)
     # Refused: answered 400, or reset before it all went (the reset may take the 400 with it).
     assert answer.startswith(b"HTTP/1.1 400") or (answer == b"" and sent < 1024), (sent, answer[:200])
     assert plain_http.get(f"{server.url}/healthz", timeout=30).status_code == 200
+
+
+@pytest.fixture(scope="module")
+def deadlined(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server (on SQLite: the protocol is the same on both) that gives a request's head a second to arrive and
+    lets its body pause for a second."""
+    srv = Server(tmp_path_factory.mktemp("deadlined") / "server", None, {
+        "RUNBASE_REQUEST_HEAD_TIMEOUT_SECONDS": "1", "RUNBASE_REQUEST_BODY_IDLE_SECONDS": "1"}).start()
+    yield srv
+    srv.stop()
+
+
+def _closed_after(connection: socket.socket, send: Callable[[], None] = lambda: None, *, most: float = 10) -> float:
+    """Seconds until the server closes the connection (`send` is called every 0.2 s meanwhile, while it can)."""
+    start = time.monotonic()
+    connection.settimeout(0.2)
+    while time.monotonic() - start < most:
+        try:
+            if connection.recv(65536) == b"":
+                return time.monotonic() - start
+        except socket.timeout:
+            try:
+                send()
+            except OSError:  # closed under the sender
+                return time.monotonic() - start
+        except ConnectionResetError:
+            return time.monotonic() - start
+    raise AssertionError(f"the connection was still open after {most} s")
+
+
+def test_a_connection_that_sends_nothing_is_closed(deadlined: Server) -> None:
+    with socket.create_connection(("127.0.0.1", deadlined.port), timeout=10) as connection:
+        assert 0.8 < _closed_after(connection) < 4
+    assert plain_http.get(f"{deadlined.url}/healthz", timeout=30).status_code == 200
+
+
+def test_headers_sent_a_byte_at_a_time_are_cut_off(deadlined: Server) -> None:
+    """Slowloris: each byte resets no clock; the head must be whole within the deadline of its first byte."""
+    with socket.create_connection(("127.0.0.1", deadlined.port), timeout=10) as connection:
+        connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        assert _closed_after(connection, lambda: connection.sendall(b"X-A: b\r\n")) < 4
+
+
+def test_a_body_that_stops_is_cut_off_and_one_that_keeps_coming_is_read(deadlined: Server) -> None:
+    body = json.dumps({"query": "{ viewer { username } }"}).encode()
+    head = (f"POST /graphql HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {deadlined.key}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode()
+    with socket.create_connection(("127.0.0.1", deadlined.port), timeout=10) as connection:
+        connection.sendall(head + body[:5])
+        assert 0.8 < _closed_after(connection) < 4
+    # A byte every 0.3 s, for longer than the deadline in all: never a pause of a second, so it is answered.
+    with socket.create_connection(("127.0.0.1", deadlined.port), timeout=10) as connection:
+        connection.sendall(head)
+        for byte in range(len(body)):
+            connection.sendall(body[byte:byte + 1])
+            time.sleep(0.3 if byte < 6 else 0)
+        answer = b""
+        while b"username" not in answer and (chunk := connection.recv(65536)):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 200") and b'"username":"admin"' in answer, answer
+
+
+def test_a_kept_alive_connection_may_rest_between_requests(deadlined: Server) -> None:
+    """The head's clock starts with its first byte: a connection resting between requests keeps uvicorn's
+    keep-alive timeout (5 s), and a head sent whole then is answered."""
+    request = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", deadlined.port), timeout=10) as connection:
+        for _ in range(2):
+            connection.sendall(request)
+            answer = b""
+            while b'"ok"' not in answer and (chunk := connection.recv(65536)):
+                answer += chunk
+            assert answer.startswith(b"HTTP/1.1 200") and b'"ok"' in answer, answer
+            time.sleep(2)

@@ -233,6 +233,7 @@ def serve(args: argparse.Namespace,
 
     from .artifacts.stores import store_for
     from .http.app import create_app
+    from .http.protocol import deadlined_h11
 
     host = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(args.host, f"[{args.host}]" if ":" in args.host else args.host)
     local_url = f"http://{host}:{args.port}"
@@ -251,9 +252,10 @@ def serve(args: argparse.Namespace,
     # h11 and asyncio's loop, also where httptools and uvloop are installed (uvicorn would take them): h11 refuses a
     # request line or headers past 16 KiB, where httptools buffers them without limit, so that a few connections
     # could fill the server's memory before any auth, and queues every pipelined request it reads; uvloop saved
-    # nothing measurable here.
+    # nothing measurable here. With deadlines for reading each request (http/protocol.py).
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, timeout_graceful_shutdown=5,
-                http="h11", loop="asyncio")
+                http=deadlined_h11(settings.request_head_timeout_seconds, settings.request_body_idle_seconds),
+                loop="asyncio")
     return 0
 
 

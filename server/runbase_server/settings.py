@@ -201,6 +201,12 @@ class ServerSettings:
     # How long a server keeps knowing whom a used API key belongs to: a key deleted through another server
     # sharing the database works here for at most this long (one deleted through this server stops at once).
     api_key_cache_seconds: float = field(default_factory=lambda: _env_float("RUNBASE_API_KEY_CACHE_SECONDS", 5))
+    # A request's line and headers must arrive whole within this many seconds (of its first byte, or of the
+    # connection), and its body may not pause longer than the other: slow clients cannot hold connections.
+    request_head_timeout_seconds: float = field(
+        default_factory=lambda: _env_float("RUNBASE_REQUEST_HEAD_TIMEOUT_SECONDS", 30, minimum=0.1))
+    request_body_idle_seconds: float = field(
+        default_factory=lambda: _env_float("RUNBASE_REQUEST_BODY_IDLE_SECONDS", 60, minimum=0.1))
     # How long a browser's sign-in lasts (web/sessions.py); signing in again starts a new one. At most a year:
     # a session is a bearer credential, and far larger values overflow dates.
     web_session_days: float = field(
