@@ -583,23 +583,47 @@ def test_headers_sent_a_byte_at_a_time_are_cut_off(deadlined: Server) -> None:
         assert _closed_after(connection, lambda: connection.sendall(b"X-A: b\r\n")) < 4
 
 
-def test_a_body_that_stops_is_cut_off_and_one_that_keeps_coming_is_read(deadlined: Server) -> None:
-    body = json.dumps({"query": "{ viewer { username } }"}).encode()
-    head = (f"POST /graphql HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {deadlined.key}\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode()
+def _graphql_head(server: Server, length: int) -> bytes:
+    return (f"POST /graphql HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {server.key}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {length}\r\n\r\n").encode()
+
+
+def test_a_body_that_stops_or_trickles_is_cut_off_and_one_that_keeps_coming_is_read(deadlined: Server) -> None:
+    body = json.dumps({"query": "{ viewer { username } }"}).encode().ljust(3000)
     with socket.create_connection(("127.0.0.1", deadlined.port), timeout=10) as connection:
-        connection.sendall(head + body[:5])
+        connection.sendall(_graphql_head(deadlined, len(body)) + body[:5])
         assert 0.8 < _closed_after(connection) < 4
-    # A byte every 0.3 s, for longer than the deadline in all: never a pause of a second, so it is answered.
+    # A byte every 0.2 s never pauses for the second allowed, but comes slower than 500 bytes a second.
     with socket.create_connection(("127.0.0.1", deadlined.port), timeout=10) as connection:
-        connection.sendall(head)
-        for byte in range(len(body)):
-            connection.sendall(body[byte:byte + 1])
-            time.sleep(0.3 if byte < 6 else 0)
+        connection.sendall(_graphql_head(deadlined, len(body)) + body[:5])
+        assert _closed_after(connection, lambda: connection.sendall(b" ")) < 4
+    # 500 bytes every 0.3 s: slower in all than the second a pause may last, but never pausing, and fast enough.
+    with socket.create_connection(("127.0.0.1", deadlined.port), timeout=10) as connection:
+        connection.sendall(_graphql_head(deadlined, len(body)))
+        for start in range(0, len(body), 500):
+            time.sleep(0.3)
+            connection.sendall(body[start:start + 500])
         answer = b""
         while b"username" not in answer and (chunk := connection.recv(65536)):
             answer += chunk
     assert answer.startswith(b"HTTP/1.1 200") and b'"username":"admin"' in answer, answer
+
+
+def test_what_is_left_of_a_body_after_the_answer_is_taken_for_a_while_only(deadlined: Server) -> None:
+    """Answered at once (the body is past the limit), the client keeps sending a byte at a time: each used to
+    keep the connection, before any auth."""
+    with socket.create_connection(("127.0.0.1", deadlined.port), timeout=10) as connection:
+        connection.sendall(_graphql_head(deadlined, 99_999_999_999))
+        answer = connection.recv(65536)
+        assert answer.startswith(b"HTTP/1.1 413"), answer
+        assert _closed_after(connection, lambda: connection.sendall(b"x")) < 4
+
+
+def test_requests_sent_ahead_get_the_same_deadlines(deadlined: Server) -> None:
+    """A request pipelined behind another is started when the first is answered, not when its bytes come."""
+    with socket.create_connection(("127.0.0.1", deadlined.port), timeout=10) as connection:
+        connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n" + _graphql_head(deadlined, 1000) + b'{"q')
+        assert _closed_after(connection) < 4
 
 
 def test_a_kept_alive_connection_may_rest_between_requests(deadlined: Server) -> None:
