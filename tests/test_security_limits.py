@@ -369,6 +369,43 @@ def test_an_unreachable_database_is_answered_as_unavailable_until_it_is_back(
             server.stop()
 
 
+def test_a_connection_lost_in_the_commit_is_not_run_again(backend: str, request: pytest.FixtureRequest) -> None:
+    """Whether a COMMIT whose connection died was stored is unknown, so the work is not run again (it used to be:
+    one generateApiKey made two keys, the client given only the second)."""
+    if backend != "postgresql":
+        pytest.skip("only PostgreSQL connections can be dropped from outside")
+    import psycopg
+    from runbase_server.database import CommitUnknown, Database
+    from sqlalchemy import event, text
+
+    db = Database(request.getfixturevalue("postgres").create())
+    tries: list[int] = []
+
+    def work(session: Any) -> None:
+        session.execute(text("CREATE TABLE IF NOT EXISTS made (x int)"))
+        session.execute(text("INSERT INTO made VALUES (1)"))
+        tries.append(session.execute(text("SELECT pg_backend_pid()")).scalar_one())
+
+    def cut(_connection: Any) -> None:  # just before the COMMIT goes: its backend is gone when it does
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (tries[-1],))
+            deadline = time.monotonic() + 10
+            while admin.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (tries[-1],)).fetchone():
+                assert time.monotonic() < deadline, "the backend outlived its termination"
+                time.sleep(0.01)
+
+    event.listen(db.engine, "commit", cut)
+    try:
+        with pytest.raises(CommitUnknown):
+            db.attempt(work)
+        assert len(tries) == 1
+        event.remove(db.engine, "commit", cut)
+        assert db.attempt(lambda session: session.execute(text("SELECT count(*) FROM pg_tables WHERE tablename = "
+                                                               "'made'")).scalar_one()) == 0  # not stored, here
+    finally:
+        db.engine.dispose()
+
+
 def test_every_list_counts_toward_the_answer(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     """Pages of versions, collections, registries and automations nested under aliases add up: with an
     answer of at most 100 rows, two pages of 60 are refused, one is answered."""

@@ -42,6 +42,16 @@ class Unavailable(Exception):
         self.attempts = attempts
 
 
+class CommitUnknown(Unavailable):
+    """The connection was lost in the COMMIT itself: the work may or may not be stored, so it is not run again
+    (running it again could store it twice: a second API key nobody was given, say)."""
+
+    def __init__(self) -> None:
+        Exception.__init__(self, "the connection to the database was lost while the request's changes were being "
+                                 "committed: they may or may not be stored; look before sending it again")
+        self.attempts = 1
+
+
 def transient(exc: DBAPIError) -> bool:
     """A connection dropped (the pool replaces it) or a race lost: the whole unit of work may run again."""
     return unreachable(exc) or lost_race(exc)
@@ -160,10 +170,23 @@ class Database:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A unit of work: commits on success, rolls back on any error."""
-        with self._sessions() as session, session.begin():
+        """A unit of work: commits on success, rolls back on any error; CommitUnknown where the connection is lost
+        in the COMMIT itself (its changes are flushed before, so that failing to store them is told apart)."""
+        with self._sessions() as session:
+            session.begin()
             session.info.update(self.info)
-            yield session
+            try:
+                yield session
+                session.flush()
+            except BaseException:
+                session.rollback()
+                raise
+            try:
+                session.commit()
+            except DBAPIError as exc:
+                if unreachable(exc):
+                    raise CommitUnknown() from exc
+                raise
 
     def attempt(self, work: Callable[[Session], T], *, again: Callable[[T], bool] | None = None) -> T:
         """`work` in a session of its own, run again in a fresh one (ATTEMPTS in all) when the database fails

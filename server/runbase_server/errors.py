@@ -4,7 +4,7 @@ other exception is an internal error and is masked."""
 from typing import Any
 
 from graphql import GraphQLError
-from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from starlette.responses import JSONResponse
 
 
@@ -63,7 +63,7 @@ def unreachable(exc: object) -> bool:
     if exc.connection_invalidated:
         return True
     state = getattr(exc.orig, "sqlstate", "")  # psycopg's; SQLite's errors have none
-    return isinstance(exc, (OperationalError, InterfaceError)) and (
+    return isinstance(exc, OperationalError) and (
         state is None or (isinstance(state, str) and state.startswith(("08", "57P"))))
 
 
