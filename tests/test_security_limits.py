@@ -560,6 +560,19 @@ def test_an_integer_overflow_is_no_race(tmp_path: Path) -> None:
     assert not is_race(GraphQLError("overflow", original_error=raised.value))
 
 
+@pytest.mark.parametrize("message", ["database or disk is full", "disk I/O error", "unable to open database file",
+                                     "attempt to write a readonly database"])
+def test_a_full_or_unusable_sqlite_disk_is_no_race(message: str) -> None:
+    """Not retried, and never answered as a CONFLICT ("conflicts with data stored meanwhile")."""
+    import sqlite3
+
+    from runbase_server.errors import lost_race
+    from sqlalchemy.exc import OperationalError
+
+    assert not lost_race(OperationalError("INSERT ...", {}, sqlite3.OperationalError(message)))
+    assert lost_race(OperationalError("INSERT ...", {}, sqlite3.OperationalError("database is locked")))
+
+
 def test_headers_past_the_limit_are_refused_before_they_are_kept(server: Server) -> None:
     """Headers are read before any auth: the server refuses them past h11's 16 KiB rather than buffer what a client
     sends (httptools, which uvicorn takes where it is installed, keeps them all), and goes on serving."""

@@ -48,9 +48,10 @@ def is_internal(error: Any) -> bool:
     return original is not None and not isinstance(original, (UserError, GraphQLError))
 
 
-# SQLite reports arithmetic that overflows 64 bits as an OperationalError, as it does a busy or stale database;
-# but the same request overflows on every try, so it is no race.
-NOT_RACES = ("integer overflow",)
+# SQLite reports arithmetic that overflows 64 bits, and a full or unusable disk, as an OperationalError, as it does
+# a busy or stale database; but they fail every try alike, so they are no race (nor a conflict to report).
+NOT_RACES = ("integer overflow", "disk is full", "disk I/O error", "unable to open database file",
+             "readonly database")
 
 
 def unreachable(exc: object) -> bool:
