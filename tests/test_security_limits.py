@@ -376,6 +376,7 @@ def test_a_connection_lost_in_the_commit_is_not_run_again(backend: str, request:
         pytest.skip("only PostgreSQL connections can be dropped from outside")
     import psycopg
     from runbase_server.database import CommitUnknown, Database
+    from runbase_server.http.app import unavailable
     from sqlalchemy import event, text
 
     db = Database(request.getfixturevalue("postgres").create())
@@ -396,9 +397,13 @@ def test_a_connection_lost_in_the_commit_is_not_run_again(backend: str, request:
 
     event.listen(db.engine, "commit", cut)
     try:
-        with pytest.raises(CommitUnknown):
+        with pytest.raises(CommitUnknown) as raised:
             db.attempt(work)
         assert len(tries) == 1
+        # Answered with its own code, so that a client can tell it from an outage that stored nothing.
+        answer = unavailable(raised.value)
+        assert (answer.status_code, json.loads(answer.body)["errors"][0]["extensions"]["code"]) == (503,
+                                                                                                  "COMMIT_UNKNOWN")
         event.remove(db.engine, "commit", cut)
         assert db.attempt(lambda session: session.execute(text("SELECT count(*) FROM pg_tables WHERE tablename = "
                                                                "'made'")).scalar_one()) == 0  # not stored, here
@@ -657,6 +662,17 @@ def test_a_body_that_stops_or_trickles_is_cut_off_and_one_that_keeps_coming_is_r
         while b"username" not in answer and (chunk := connection.recv(65536)):
             answer += chunk
     assert answer.startswith(b"HTTP/1.1 200") and b'"username":"admin"' in answer, answer
+
+
+def test_chunk_framing_is_no_body(deadlined: Server) -> None:
+    """A chunked body of a byte a chunk, each with 600 bytes of chunk extension: past 500 bytes a second off the
+    wire, but 3 bytes a second of body. No key needed: the body is read before the request is looked at."""
+    with socket.create_connection(("127.0.0.1", deadlined.port), timeout=10) as connection:
+        connection.sendall(b"POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                           b"Transfer-Encoding: chunked\r\n\r\n")
+        assert _closed_after(connection, lambda: connection.sendall(b"1;" + b"a" * 600 + b"\r\n \r\n")) < 4
+    # A connection cut while its body was read is no error of the server's: nothing to log for each.
+    assert "Exception in ASGI application" not in deadlined.log.read_text()
 
 
 def test_what_is_left_of_a_body_after_the_answer_is_taken_for_a_while_only(deadlined: Server) -> None:

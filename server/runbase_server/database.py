@@ -37,6 +37,8 @@ T = TypeVar("T")
 class Unavailable(Exception):
     """The database stayed unreachable or busy through every attempt (503: try again later)."""
 
+    code = "SERVICE_UNAVAILABLE"
+
     def __init__(self, attempts: int) -> None:
         super().__init__(f"the database could not be reached or was busy ({attempts} tries); try again")
         self.attempts = attempts
@@ -44,7 +46,10 @@ class Unavailable(Exception):
 
 class CommitUnknown(Unavailable):
     """The connection was lost in the COMMIT itself: the work may or may not be stored, so it is not run again
-    (running it again could store it twice: a second API key nobody was given, say)."""
+    (running it again could store it twice: a second API key nobody was given, say). Its own code tells a client
+    that sending it again is safe only for work that a resend does not repeat."""
+
+    code = "COMMIT_UNKNOWN"
 
     def __init__(self) -> None:
         Exception.__init__(self, "the connection to the database was lost while the request's changes were being "

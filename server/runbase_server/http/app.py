@@ -28,7 +28,7 @@ from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from strawberry.types import ExecutionResult
@@ -281,8 +281,14 @@ def _runs_again(result: Response | ExecutionResult) -> bool:
                                   and any(map(is_unreachable, result.errors or ())))
 
 
+async def gone(_request: Request, _exc: Exception) -> Response:
+    """The client went away while its body was read (the read deadlines cut it, or it gave up): nobody reads the
+    answer, and a traceback for each would let anyone flood the log."""
+    return Response(status_code=400)
+
+
 def unavailable(exc: Unavailable) -> JSONResponse:
-    return error_response(str(exc), "SERVICE_UNAVAILABLE", 503)
+    return error_response(str(exc), exc.code, 503)
 
 
 def create_app(settings: ServerSettings | None = None, show_demo: demo.Demo | None = None) -> Starlette:
@@ -356,7 +362,7 @@ def create_app(settings: ServerSettings | None = None, show_demo: demo.Demo | No
             *pages.routes(),
         ],
         lifespan=lifespan,
-        exception_handlers={Unavailable: on_unavailable, RequestTooLarge: too_large},
+        exception_handlers={Unavailable: on_unavailable, RequestTooLarge: too_large, ClientDisconnect: gone},
     )
     app.router.default = pages.fallback(app.router.default)  # after every route, so none is shadowed
     return app

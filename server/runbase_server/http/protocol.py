@@ -40,8 +40,11 @@ class _DeadlinedH11(H11Protocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
+        cycle, held = self.cycle, len(self.cycle.body) if self.cycle is not None else 0
         super().data_received(data)
-        self._watch(len(data), head_started=True)
+        # Body bytes only (what the cycle holds grew by; framing such as chunk extensions is not body).
+        grown = len(self.cycle.body) - (held if self.cycle is cycle else 0) if self.cycle is not None else 0
+        self._watch(max(grown, 0), head_started=True)
 
     def on_response_complete(self) -> None:
         # uvicorn then starts on requests the client sent ahead (pipelined), which no data_received announces.
@@ -90,8 +93,10 @@ class _DeadlinedH11(H11Protocol):
         self._deadline, self._kind = None, ""
         if self.transport.is_closing():
             return
-        if kind == "body" and self.flow.read_paused:
-            # The app has not taken what came: the client is not the one waiting. Its clock starts again.
+        if kind == "body" and (self.flow.read_paused or (self.cycle is not None
+                                                         and self.cycle.waiting_for_100_continue)):
+            # The app has not taken what came, or not yet asked for the body that the client waits to be
+            # asked for (Expect: 100-continue): the client is not the one waiting. Its clock starts again.
             self._body_since, self._body_bytes = self.loop.time(), 0
             self._arm("body", self.body_idle_seconds)
             return
