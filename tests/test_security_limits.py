@@ -666,13 +666,26 @@ def test_a_body_that_stops_or_trickles_is_cut_off_and_one_that_keeps_coming_is_r
 
 def test_chunk_framing_is_no_body(deadlined: Server) -> None:
     """A chunked body of a byte a chunk, each with 600 bytes of chunk extension: past 500 bytes a second off the
-    wire, but 3 bytes a second of body. No key needed: the body is read before the request is looked at."""
+    wire, but 3 bytes a second of body."""
     with socket.create_connection(("127.0.0.1", deadlined.port), timeout=10) as connection:
-        connection.sendall(b"POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                           b"Transfer-Encoding: chunked\r\n\r\n")
+        connection.sendall(f"POST /graphql HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {deadlined.key}\r\n"
+                           "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n".encode())
         assert _closed_after(connection, lambda: connection.sendall(b"1;" + b"a" * 600 + b"\r\n \r\n")) < 4
     # A connection cut while its body was read is no error of the server's: nothing to log for each.
     assert "Exception in ASGI application" not in deadlined.log.read_text()
+
+
+@pytest.mark.parametrize("authorization", ["", "Authorization: Bearer " + "0" * 40 + "\r\n"], ids=["none", "wrong"])
+def test_a_graphql_request_nobody_may_send_is_refused_before_its_body(deadlined: Server, authorization: str) -> None:
+    """Without a valid key the body is never read: a keyless client cannot make the server hold (or wait on) a
+    body of up to the limit."""
+    with socket.create_connection(("127.0.0.1", deadlined.port), timeout=10) as connection:
+        connection.sendall(f"POST /graphql HTTP/1.1\r\nHost: x\r\n{authorization}Content-Type: application/json\r\n"
+                           f"Content-Length: 60000000\r\n\r\n".encode())
+        answer = b""
+        while b"UNAUTHENTICATED" not in answer and (chunk := connection.recv(65536)):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 401") and b"UNAUTHENTICATED" in answer, answer
 
 
 def test_what_is_left_of_a_body_after_the_answer_is_taken_for_a_while_only(deadlined: Server) -> None:

@@ -194,6 +194,12 @@ class GraphQLEndpoint:
         }
 
     async def handle(self, request: Request) -> Response:
+        credentials = sessions.Credentials.of(request, self.settings.public_url)
+        # Who sends it is known from the headers: a request nobody may send is refused before its body is read,
+        # so that no one without a key can make the server hold bodies of up to the limit (or wait on them).
+        refused = await run_in_threadpool(self._refusal, credentials)
+        if refused is not None:
+            return refused
         body = await read_body(request, self.settings.max_request_bytes)  # too large: the app answers 413
         try:
             payload = loads_exact(body, few_values=True)
@@ -213,10 +219,20 @@ class GraphQLEndpoint:
                                   "variables", "PAYLOAD_TOO_LARGE", 413)
         # Parsing and scanning the variables cost time in proportion to the request: not on the event loop. URLs
         # handed out (uploads, downloads) start with the public URL where one is set, not with the Host header.
-        return await run_in_threadpool(self._check_and_execute,
-                                       sessions.Credentials.of(request, self.settings.public_url), query,
-                                       variables, operation,
+        return await run_in_threadpool(self._check_and_execute, credentials, query, variables, operation,
                                        (self.settings.public_url or str(request.base_url)).rstrip("/"))
+
+    def _refusal(self, credentials: sessions.Credentials) -> Response | None:
+        """The answer for credentials that name nobody (sessions.viewer refuses them), else None. A valid API key
+        is cached (auth.KeyCache): the request's own check then costs no query."""
+        try:
+            self.db.attempt(lambda session: sessions.viewer(session, credentials))
+        except sessions.REFUSALS as exc:
+            return sessions.refusal(exc)
+        except Unavailable as exc:
+            log.error("a request met a database failure %d times", exc.attempts, exc_info=exc.__cause__)
+            return unavailable(exc)
+        return None
 
     def _check_and_execute(self, credentials: sessions.Credentials, query: str, variables: dict[str, Any],
                            operation: str | None, base_url: str) -> Response:
