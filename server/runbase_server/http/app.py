@@ -34,12 +34,12 @@ from starlette.routing import Route
 from strawberry.types import ExecutionResult
 
 from .. import demo, jobs, users
-from ..auth import KEY_CACHE, KeyCache
+from ..auth import KEY_CACHE, KeyCache, hash_key, key_from_header
 from ..automations import outbox, sealing
 from ..automations.worker import DeliveryWorker
 from ..database import ATTEMPTS, Database, Unavailable, upgrade
 from ..documents import bad_character, dump, loads_exact
-from ..errors import error_response, format_error, is_race, is_unreachable
+from ..errors import Unauthenticated, error_response, format_error, is_race, is_unreachable
 from ..graphql.base import Context
 from ..graphql.schema import MAX_TOKENS, build
 from ..pagination import AnswerBudget, list_too_long
@@ -197,7 +197,7 @@ class GraphQLEndpoint:
         credentials = sessions.Credentials.of(request, self.settings.public_url)
         # Who sends it is known from the headers: a request nobody may send is refused before its body is read,
         # so that no one without a key can make the server hold bodies of up to the limit (or wait on them).
-        refused = await run_in_threadpool(self._refusal, credentials)
+        refused = None if self._known(credentials) else await run_in_threadpool(self._refusal, credentials)
         if refused is not None:
             return refused
         body = await read_body(request, self.settings.max_request_bytes)  # too large: the app answers 413
@@ -221,6 +221,17 @@ class GraphQLEndpoint:
         # handed out (uploads, downloads) start with the public URL where one is set, not with the Host header.
         return await run_in_threadpool(self._check_and_execute, credentials, query, variables, operation,
                                        (self.settings.public_url or str(request.base_url)).rstrip("/"))
+
+    def _known(self, credentials: sessions.Credentials) -> bool:
+        """An API key this server has lately found valid (auth.KeyCache): no need to look before the body is read
+        (the request's own check still decides)."""
+        cache = self.db.info.get(KEY_CACHE)
+        if not credentials.authorization or not isinstance(cache, KeyCache):
+            return False
+        try:
+            return cache.get(hash_key(key_from_header(credentials.authorization))) is not None
+        except Unauthenticated:
+            return False
 
     def _refusal(self, credentials: sessions.Credentials) -> Response | None:
         """The answer for credentials that name nobody (sessions.viewer refuses them), else None. A valid API key
