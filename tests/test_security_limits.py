@@ -675,12 +675,14 @@ def test_chunk_framing_is_no_body(deadlined: Server) -> None:
     assert "Exception in ASGI application" not in deadlined.log.read_text()
 
 
+@pytest.mark.parametrize("path", ["/graphql", "/files/admin/p/r/file_stream"])
 @pytest.mark.parametrize("authorization", ["", "Authorization: Bearer " + "0" * 40 + "\r\n"], ids=["none", "wrong"])
-def test_a_graphql_request_nobody_may_send_is_refused_before_its_body(deadlined: Server, authorization: str) -> None:
+def test_a_request_nobody_may_send_is_refused_before_its_body(deadlined: Server, authorization: str,
+                                                              path: str) -> None:
     """Without a valid key the body is never read: a keyless client cannot make the server hold (or wait on) a
-    body of up to the limit."""
+    body of up to the limit, on GraphQL or on the W&B client's file_stream."""
     with socket.create_connection(("127.0.0.1", deadlined.port), timeout=10) as connection:
-        connection.sendall(f"POST /graphql HTTP/1.1\r\nHost: x\r\n{authorization}Content-Type: application/json\r\n"
+        connection.sendall(f"POST {path} HTTP/1.1\r\nHost: x\r\n{authorization}Content-Type: application/json\r\n"
                            f"Content-Length: 60000000\r\n\r\n".encode())
         answer = b""
         while b"UNAUTHENTICATED" not in answer and (chunk := connection.recv(65536)):

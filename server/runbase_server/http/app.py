@@ -34,12 +34,12 @@ from starlette.routing import Route
 from strawberry.types import ExecutionResult
 
 from .. import demo, jobs, users
-from ..auth import KEY_CACHE, KeyCache, hash_key, key_from_header
+from ..auth import KEY_CACHE, KeyCache
 from ..automations import outbox, sealing
 from ..automations.worker import DeliveryWorker
 from ..database import ATTEMPTS, Database, Unavailable, upgrade
 from ..documents import bad_character, dump, loads_exact
-from ..errors import Unauthenticated, error_response, format_error, is_race, is_unreachable
+from ..errors import error_response, format_error, is_race, is_unreachable
 from ..graphql.base import Context
 from ..graphql.schema import MAX_TOKENS, build
 from ..pagination import AnswerBudget, list_too_long
@@ -47,7 +47,7 @@ from ..settings import SESSION_KEY, ServerSettings
 from ..web import sessions
 from ..web.pages import Pages
 from ..web.session_routes import SessionRoutes
-from .bodies import RequestTooLarge, read_body, too_large
+from .bodies import RequestTooLarge, read_body, refusal_before_body, too_large
 from .file_routes import FileRoutes
 from .wandb_routes import WandbRoutes
 from .history_routes import HistoryRoutes
@@ -195,9 +195,7 @@ class GraphQLEndpoint:
 
     async def handle(self, request: Request) -> Response:
         credentials = sessions.Credentials.of(request, self.settings.public_url)
-        # Who sends it is known from the headers: a request nobody may send is refused before its body is read,
-        # so that no one without a key can make the server hold bodies of up to the limit (or wait on them).
-        refused = None if self._known(credentials) else await run_in_threadpool(self._refusal, credentials)
+        refused = await refusal_before_body(self.db, credentials)
         if refused is not None:
             return refused
         body = await read_body(request, self.settings.max_request_bytes)  # too large: the app answers 413
@@ -221,29 +219,6 @@ class GraphQLEndpoint:
         # handed out (uploads, downloads) start with the public URL where one is set, not with the Host header.
         return await run_in_threadpool(self._check_and_execute, credentials, query, variables, operation,
                                        (self.settings.public_url or str(request.base_url)).rstrip("/"))
-
-    def _known(self, credentials: sessions.Credentials) -> bool:
-        """An API key this server has lately found valid (auth.KeyCache): no need to look before the body is read
-        (the request's own check still decides)."""
-        cache = self.db.info.get(KEY_CACHE)
-        if not credentials.authorization or not isinstance(cache, KeyCache):
-            return False
-        try:
-            return cache.get(hash_key(key_from_header(credentials.authorization))) is not None
-        except Unauthenticated:
-            return False
-
-    def _refusal(self, credentials: sessions.Credentials) -> Response | None:
-        """The answer for credentials that name nobody (sessions.viewer refuses them), else None. A valid API key
-        is cached (auth.KeyCache): the request's own check then costs no query."""
-        try:
-            self.db.attempt(lambda session: sessions.viewer(session, credentials))
-        except sessions.REFUSALS as exc:
-            return sessions.refusal(exc)
-        except Unavailable as exc:
-            log.error("a request met a database failure %d times", exc.attempts, exc_info=exc.__cause__)
-            return unavailable(exc)
-        return None
 
     def _check_and_execute(self, credentials: sessions.Credentials, query: str, variables: dict[str, Any],
                            operation: str | None, base_url: str) -> Response:

@@ -1,15 +1,22 @@
 """Reading a request's body whole, within a limit, for the routes that parse it (GraphQL, file_stream, the file
-routes' JSON bodies)."""
+routes' JSON bodies), and refusing before that a request that nobody may send."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ..auth import KEY_CACHE, KeyCache, hash_key, key_from_header
+from ..database import Database, Unavailable
 from ..documents import loads_exact
-from ..errors import UserError, error_response
+from ..errors import Unauthenticated, UserError, error_response
+from ..web import sessions
+
+log = logging.getLogger("runbase.server")
 
 
 class RequestTooLarge(Exception):
@@ -32,6 +39,32 @@ async def read_body(request: Request, limit: int) -> bytes:
             raise RequestTooLarge(limit)
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+async def refusal_before_body(db: Database, credentials: sessions.Credentials) -> Response | None:
+    """The answer for credentials that name nobody (401, or 403 for a session the request may not use), else None:
+    who sends a request is known from its headers, so that no one without a key can make the server hold bodies
+    of up to the limit, or wait on them. A key this server found valid lately (auth.KeyCache) skips the lookup;
+    the request's own check still decides."""
+    cache = db.info.get(KEY_CACHE)
+    if credentials.authorization and isinstance(cache, KeyCache):
+        try:
+            if cache.get(hash_key(key_from_header(credentials.authorization))) is not None:
+                return None
+        except Unauthenticated:
+            pass
+
+    def check() -> None:
+        db.attempt(lambda session: sessions.viewer(session, credentials))
+
+    try:
+        await run_in_threadpool(check)
+    except sessions.REFUSALS as exc:
+        return sessions.refusal(exc)
+    except Unavailable as exc:
+        log.error("a request met a database failure %d times", exc.attempts, exc_info=exc.__cause__)
+        return error_response(str(exc), exc.code, 503)
+    return None
 
 
 async def read_json(request: Request, limit: int) -> Any:

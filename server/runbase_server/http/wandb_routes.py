@@ -25,7 +25,7 @@ from ..errors import Forbidden, NotFound, UserError, error_response
 from ..runs import file_stream, files, runs, uploads
 from ..tables import Artifact, ArtifactEntry, Run, RunFile, User
 from ..web import sessions
-from .bodies import RequestTooLarge, read_body
+from .bodies import RequestTooLarge, read_body, refusal_before_body
 from .file_routes import StoreRoutes
 
 
@@ -60,12 +60,15 @@ class WandbRoutes(StoreRoutes):
 
     async def file_stream(self, request: Request) -> Response:
         """Store one request of the run's stream and answer as W&B's server does."""
+        credentials = sessions.Credentials.of(request, self.settings.public_url)
+        refused = await refusal_before_body(self.db, credentials)
+        if refused is not None:
+            return refused
         raw = await read_body(request, self.settings.max_request_bytes)  # too large: the app answers 413
         try:
             body = loads_exact(raw, few_values=True)
         except (ValueError, RecursionError):
             return error_response("the body must be a JSON object", "BAD_REQUEST", 400)
-        credentials = sessions.Credentials.of(request, self.settings.public_url)
         p = request.path_params
 
         def ingest(session: Session) -> dict[str, Any]:
