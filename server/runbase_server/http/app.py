@@ -195,7 +195,7 @@ class GraphQLEndpoint:
 
     async def handle(self, request: Request) -> Response:
         credentials = sessions.Credentials.of(request, self.settings.public_url)
-        refused = await refusal_before_body(self.db, credentials)
+        refused = await refusal_before_body(self.db, request, credentials)
         if refused is not None:
             return refused
         body = await read_body(request, self.settings.max_request_bytes)  # too large: the app answers 413

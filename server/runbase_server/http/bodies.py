@@ -41,11 +41,19 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-async def refusal_before_body(db: Database, credentials: sessions.Credentials) -> Response | None:
+SMALL_BODY = 64 * 1024  # a declared body this small is read before its sender is looked at, as it always was
+
+
+async def refusal_before_body(db: Database, request: Request,
+                              credentials: sessions.Credentials) -> Response | None:
     """The answer for credentials that name nobody (401, or 403 for a session the request may not use), else None:
     who sends a request is known from its headers, so that no one without a key can make the server hold bodies
-    of up to the limit, or wait on them. A key this server found valid lately (auth.KeyCache) skips the lookup;
-    the request's own check still decides."""
+    of up to the limit, or wait on them. A body declared SMALL_BODY or smaller, and a key this server found valid
+    lately (auth.KeyCache), skip the lookup (a browser's session would otherwise be looked up twice); the
+    request's own check still decides."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isascii() and declared.isdigit() and int(declared) <= SMALL_BODY:
+        return None
     cache = db.info.get(KEY_CACHE)
     if credentials.authorization and isinstance(cache, KeyCache):
         try:

@@ -61,7 +61,7 @@ class WandbRoutes(StoreRoutes):
     async def file_stream(self, request: Request) -> Response:
         """Store one request of the run's stream and answer as W&B's server does."""
         credentials = sessions.Credentials.of(request, self.settings.public_url)
-        refused = await refusal_before_body(self.db, credentials)
+        refused = await refusal_before_body(self.db, request, credentials)
         if refused is not None:
             return refused
         raw = await read_body(request, self.settings.max_request_bytes)  # too large: the app answers 413
