@@ -345,7 +345,8 @@ def create_app(settings: ServerSettings | None = None, show_demo: demo.Demo | No
         return JSONResponse({"status": "ok"})
 
     async def on_unavailable(request: Request, exc: Exception) -> Response:
-        """The file and history routes' Database.attempt gave up (GraphQL and /healthz answer it themselves)."""
+        """Database.attempt gave up on a file or history route, or on the check before a body (GraphQL and /healthz
+        answer it themselves)."""
         assert isinstance(exc, Unavailable)
         log.error("%s %s met a database failure %d times", request.method, request.url.path, exc.attempts,
                   exc_info=exc.__cause__)

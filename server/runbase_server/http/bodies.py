@@ -3,7 +3,6 @@ routes' JSON bodies), and refusing before that a request that nobody may send.""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -11,12 +10,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..auth import KEY_CACHE, KeyCache, hash_key, key_from_header
-from ..database import Database, Unavailable
+from ..database import Database
 from ..documents import loads_exact
 from ..errors import Unauthenticated, UserError, error_response
 from ..web import sessions
-
-log = logging.getLogger("runbase.server")
 
 
 class RequestTooLarge(Exception):
@@ -66,12 +63,9 @@ async def refusal_before_body(db: Database, request: Request,
         db.attempt(lambda session: sessions.viewer(session, credentials))
 
     try:
-        await run_in_threadpool(check)
+        await run_in_threadpool(check)  # Unavailable: the app's handler logs it and answers 503
     except sessions.REFUSALS as exc:
         return sessions.refusal(exc)
-    except Unavailable as exc:
-        log.error("a request met a database failure %d times", exc.attempts, exc_info=exc.__cause__)
-        return error_response(str(exc), exc.code, 503)
     return None
 
 
