@@ -14,6 +14,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from runbase_server import users
 from runbase_server.database import MIGRATIONS, Database, upgrade
+from runbase_server.runs import history
 from sqlalchemy import text
 
 COLUMNS = [("history_chunks", "rows"), ("history_columns", "data"), ("history_columns", "steps"),
@@ -73,7 +74,8 @@ def _methods(database: Database, run: str) -> set[str | None]:
             {"run": run}))
 
 
-def test_history_stored_with_pglz_before_0023_reads_back_exactly_after_it(postgres: Any, tmp_path: Path) -> None:
+def test_history_stored_with_pglz_before_0023_reads_back_exactly_after_it(postgres: Any, tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """Rows the server stored at 0022 (pglz) and after 0023 (lz4) in one run read back exactly: in process
     (read, scan, sample), after a fork and a rewind across the upgrade, after a downgrade and upgrade again,
     and through a real server's GraphQL and the SDK's scan_history."""
@@ -91,8 +93,12 @@ def test_history_stored_with_pglz_before_0023_reads_back_exactly_after_it(postgr
         with database.session() as session:
             users.bootstrap_admin(session, ADMIN_KEY)
         store = Store(database)
-        for start in range(0, 25_000, 5_000):
-            store.append(_rows(start, start + 5_000))
+        with monkeypatch.context() as old_server:  # rows as a server of 0022 wrote them: without 0024's token
+            params = history._segment_params
+            old_server.setattr(history, "_segment_params", lambda *args: [
+                {name: value for name, value in row.items() if name != "written"} for row in params(*args)])
+            for start in range(0, 25_000, 5_000):
+                store.append(_rows(start, start + 5_000))
         assert _methods(database, "r") == {"pglz"}
         upgrade(database.engine)
         for start in range(25_000, 50_000, 5_000):

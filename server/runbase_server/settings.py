@@ -201,6 +201,9 @@ class ServerSettings:
     # How long a server keeps knowing whom a used API key belongs to: a key deleted through another server
     # sharing the database works here for at most this long (one deleted through this server stops at once).
     api_key_cache_seconds: float = field(default_factory=lambda: _env_float("RUNBASE_API_KEY_CACHE_SECONDS", 5))
+    # Megabytes of decoded history segments a server keeps in memory for the reads that come back to them (a
+    # chart refreshed, zoomed or opened by several people); 0 turns it off.
+    history_cache_mb: int = field(default_factory=lambda: _env_int("RUNBASE_HISTORY_CACHE_MB", 64, minimum=0))
     # A request's line and headers must arrive whole within this many seconds (of its first byte, or of the
     # connection), and its body may not pause longer than the other: slow clients cannot hold connections.
     request_head_timeout_seconds: float = field(

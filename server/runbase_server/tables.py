@@ -363,7 +363,8 @@ class _Columns:
     steps and carries its row count. `steps` holds the steps where the key has
     a value (little-endian int64), or is null when that is every row of the
     segment. `data` holds the values: little-endian float64 ("f8") or int64
-    ("i8") arrays, or a JSON list in Python's dialect ("json") for anything else."""
+    ("i8") arrays, or a JSON list in Python's dialect ("json") for anything else.
+    A row is never changed in place: a rewind or a fork writes a new one."""
 
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
     first_step: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -371,6 +372,11 @@ class _Columns:
     last_step: Mapped[int] = mapped_column(BigInteger)
     value_count: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(8))
+    # A random token each time the row is written, never changed in place: a reader that planned on it knows a
+    # copy of the row it keeps in memory is still what is stored (runs/segment_cache.py). Null for rows stored
+    # before it existed, which are never kept. Before the arrays: SQLite reaches a column after them only
+    # through their overflow pages.
+    written: Mapped[int | None] = mapped_column(BigInteger)
     steps: Mapped[bytes | None] = mapped_column(LargeBinary)
     data: Mapped[bytes | None] = mapped_column(LargeBinary)
 

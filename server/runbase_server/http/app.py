@@ -35,6 +35,7 @@ from strawberry.types import ExecutionResult
 
 from .. import demo, jobs, users
 from ..auth import KEY_CACHE, KeyCache
+from ..runs.segment_cache import SEGMENT_CACHE, SegmentCache
 from ..automations import outbox, sealing
 from ..automations.worker import DeliveryWorker
 from ..database import ATTEMPTS, Database, Unavailable, upgrade
@@ -297,7 +298,8 @@ def create_app(settings: ServerSettings | None = None, show_demo: demo.Demo | No
     """The server; `show_demo` (what `--demo` runs, given by the command) runs once it is up."""
     settings = settings or ServerSettings()
     db = Database(settings.resolved_database_url(),
-                  info={SESSION_KEY: settings, KEY_CACHE: KeyCache(settings.api_key_cache_seconds)})
+                  info={SESSION_KEY: settings, KEY_CACHE: KeyCache(settings.api_key_cache_seconds),
+                        SEGMENT_CACHE: SegmentCache(settings.history_cache_mb * 1024 * 1024)})
     worker = DeliveryWorker(db, settings)
 
     @contextlib.asynccontextmanager

@@ -42,6 +42,7 @@ from ..automations import engine
 from ..errors import UserError
 from ..tables import HistoryChunk, HistoryColumn, Run, SystemChunk, SystemColumn, utcnow
 from . import console, runs
+from .segment_cache import Part, SegmentCache, SegmentKey, new_token
 
 log = logging.getLogger("runbase.server")
 MAX_SAMPLES = 100_000
@@ -204,7 +205,7 @@ def _segments(sources: list[tuple[str, list[dict[str, Any]]]], size: int,
 def _segment_params(run_id: int, segment: _Segment) -> list[dict[str, Any]]:
     first, last = int(segment.steps[0]), int(segment.steps[-1])
     params = [dict(run_id=run_id, first_step=first, key="_step", last_step=last, value_count=len(segment.steps),
-                   kind="i8", steps=segment.steps.astype("<i8").tobytes(), data=None)]
+                   kind="i8", steps=segment.steps.astype("<i8").tobytes(), data=None, written=new_token())]
     for key, column in segment.columns.items():
         found = documents.bad_character(key)
         if found:  # stored before such keys were refused: the rest of the rows must still compact
@@ -215,7 +216,7 @@ def _segment_params(run_id: int, segment: _Segment) -> list[dict[str, Any]]:
         else:
             data = column.values.astype("<" + column.kind).tobytes()
         params.append(dict(run_id=run_id, first_step=first, key=key, last_step=last, value_count=len(column.values),
-                           kind=column.kind, data=data,
+                           kind=column.kind, data=data, written=new_token(),
                            steps=None if column.steps is None else column.steps.astype("<i8").tobytes()))
     return params
 
@@ -718,6 +719,7 @@ class _Source(NamedTuple):
     tail: bool
     dense: bool  # every row of it holds every required key
     steps_run: bool = False  # a segment whose steps follow on without a gap: first_step, first_step + 1, ...
+    written: dict[str, int | None] | None = None  # a segment's: the planned keys it holds, with their tokens
 
 
 class _Driver(NamedTuple):
@@ -759,11 +761,11 @@ class Stream:
         param, among = driver.param.format, driver.among.format
         columns, chunks = self.columns.__tablename__, self.chunks.__tablename__
         span = f"run_id = {param('run')} AND last_step >= {param('low')} AND first_step <= {param('last')}"
-        load = (f"SELECT first_step, key, kind, steps, data FROM {columns}"
+        load = (f"SELECT first_step, key, kind, steps, data, written FROM {columns}"
                 f" WHERE run_id = {param('run')} AND {among('first_step', 'firsts')}")
-        return {"plan": f"SELECT first_step, key, value_count, last_step FROM {columns} WHERE {span}"
+        return {"plan": f"SELECT first_step, key, value_count, last_step, written FROM {columns} WHERE {span}"
                         f" AND {among('key', 'keys')} UNION ALL SELECT min(first_step), NULL,"
-                        f" coalesce(sum(row_count), 0), max(last_step) FROM {chunks} WHERE {span}",
+                        f" coalesce(sum(row_count), 0), max(last_step), NULL FROM {chunks} WHERE {span}",
                 "load": load, "load_keys": f"{load} AND {among('key', 'keys')}"}
 
     def rows(self, run: Run) -> int:
@@ -781,13 +783,15 @@ def _plan(session: Session, run: Run, stream: Stream, required: list[str], *, sp
     """The segments (and the tail) that may hold rows in the span with every required key, in step order."""
     counts: dict[int, dict[str, int]] = {}
     lasts: dict[int, int] = {}
+    tokens: dict[int, dict[str, int | None]] = {}
     tail = None
     params = {"run": run.id, "keys": ["_step", *required], "low": span.low, "last": span.last}
-    for first, key, count, last in _driver_rows(session, stream, "plan", params):
+    for first, key, count, last, written in _driver_rows(session, stream, "plan", params):
         if key is None:
             tail = (first, count)
         else:
             counts.setdefault(first, {})[key] = count
+            tokens.setdefault(first, {})[key] = written
             lasts[first] = last
     sources = []
     for first in sorted(counts):
@@ -795,7 +799,8 @@ def _plan(session: Session, run: Run, stream: Stream, required: list[str], *, sp
         rows = found.get("_step", 0)
         estimate = min((found.get(key, 0) for key in required), default=rows)
         if estimate:
-            sources.append(_Source(first, estimate, False, estimate == rows, rows == lasts[first] - first + 1))
+            sources.append(_Source(first, estimate, False, estimate == rows, rows == lasts[first] - first + 1,
+                                   tokens[first]))
     if tail is not None and tail[1]:
         sources.append(_Source(tail[0], tail[1], True, not required))
     return sources
@@ -826,36 +831,83 @@ def _driver_rows(session: Session, stream: Stream, name: str, params: dict[str, 
 
 
 def _fetch(session: Session, run: Run, stream: Stream, firsts: list[int], keys: list[str] | None) -> Any:
-    """(first_step, key, kind, steps, data) of the segments starting at `firsts`."""
+    """(first_step, key, kind, steps, data, written) of the segments starting at `firsts`."""
     params: dict[str, Any] = {"run": run.id, "firsts": firsts}
     if keys is not None:
         params["keys"] = keys
     return _driver_rows(session, stream, "load" if keys is None else "load_keys", params)
 
 
+def _cached_parts(cache: SegmentCache, stream: Stream, run: Run, source: _Source,
+                  wanted: list[str]) -> dict[str, Part] | None:
+    """The segment's parts of the wanted keys, and its "_step" if held, when the cache holds them all."""
+    parts = {}
+    for key in dict.fromkeys([*wanted, "_step"]):
+        if source.written is None or key not in source.written:
+            continue  # the plan found no column of the key in the segment: nothing to read
+        written = source.written[key]
+        found = None if written is None else cache.get(SegmentKey(stream.name, run.id, source.first_step, key,
+                                                                   written))
+        if found is not None:
+            parts[key] = found
+        elif key in wanted:
+            return None
+    return parts
+
+
+def _stored_parts(session: Session, run: Run, stream: Stream, stored: list[_Source], wanted: list[str] | None,
+                  planned: frozenset[str]) -> dict[int, dict[str, Part]]:
+    """Per segment, its parts of the `wanted` keys (None: every key): from the server's SegmentCache where it
+    holds them all under the tokens the plan found (which knows the tokens of the `planned` keys only), else
+    read, and then kept. A cached "_step" comes along even where it is not wanted (`_load` counts it out)."""
+    cache = SegmentCache.of(session)
+    grouped: dict[int, dict[str, Part]] = {}
+    missing = []
+    for source in stored:
+        found = None
+        if cache is not None and wanted is not None and planned.issuperset(wanted):
+            found = _cached_parts(cache, stream, run, source, wanted)
+        grouped[source.first_step] = {} if found is None else found
+        if found is None:
+            missing.append(source.first_step)
+    if missing:
+        for first, key, kind, steps, data, written in _fetch(session, run, stream, missing, wanted):
+            part = Part(kind, None if steps is None else np.frombuffer(steps, "<i8"),
+                        None if data is None else _decode(kind, data))
+            grouped[first][key] = part
+            if cache is not None and written is not None:
+                cache.put(SegmentKey(stream.name, run.id, first, key, written), part)
+    return grouped
+
+
 def _load(session: Session, run: Run, stream: Stream, sources: list[_Source], *, keys: list[str] | None,
-          span: _Span) -> list[_Segment]:
+          span: _Span, planned: frozenset[str] = frozenset()) -> list[_Segment]:
+    """The segments of `sources` (planned for the keys `planned`), and the tail's rows, as columns of `keys`."""
     segments = []
     stored = [s for s in sources if not s.tail]
     if stored:
-        grouped: dict[int, dict[str, Any]] = {s.first_step: {} for s in stored}
         # Steps that follow on without a gap are known from the plan: their array is not read.
         counted = {s.first_step: s.estimate for s in stored if s.steps_run and s.dense}
         wanted = None if keys is None else keys if keys and len(counted) == len(stored) else ["_step", *keys]
-        for first, key, kind, steps, data in _fetch(session, run, stream, list(grouped), wanted):
-            grouped[first][key] = (kind, steps, data)
-        for first, parts in grouped.items():
+        grouped = _stored_parts(session, run, stream, stored, wanted, planned)
+        cache = SegmentCache.of(session)
+        for source in stored:
+            first, parts = source.first_step, grouped[source.first_step]
             held = parts.pop("_step", None)
-            if held is not None:
-                steps = np.frombuffer(held[1], "<i8")
+            if held is not None and held.steps is not None:
+                steps = held.steps
+            elif first not in counted:
+                raise _Moved  # deleted since it was planned (a rewind)
             else:  # first + an int64 range, in place: np.arange(first, last + 1) would pass int64 (as floats)
                 steps = np.arange(counted[first], dtype=np.int64)
                 steps += first
-            columns = {key: _Column(None if at is None else np.frombuffer(at, "<i8"), kind, _decode(kind, data))
-                       for key, (kind, at, data) in sorted(parts.items())}
+            columns = {key: _Column(part.steps, part.kind, part.values) for key, part in sorted(parts.items())}
             if held is None and (not columns or any(c.steps is None and len(c.values) != len(steps)
                                                     for c in columns.values())):
                 raise _Moved  # cut or deleted since it was planned (a rewind)
+            written = (source.written or {}).get("_step")
+            if held is None and cache is not None and written is not None:
+                cache.put(SegmentKey(stream.name, run.id, first, "_step", written), Part("i8", steps, None))
             segments.append(_Segment(steps, columns))
     if sources and sources[-1].tail:
         chunks = session.connection().execute(stream.tail, {"run": run.id, "low": span.low, "last": span.last}).all()
@@ -910,6 +962,7 @@ def _frame(session: Session, run: Run, stream: Stream, keys: list[str] | None, *
 def _gather_frame(session: Session, run: Run, stream: Stream, keys: list[str] | None, *, required: list[str],
                   span: _Span, limit: int | None) -> tuple[_Frame, int | None]:
     sources = _plan(session, run, stream, required, span=span)
+    planned = frozenset(["_step", *required])
     frames: list[_Frame] = []
     got = 0
     start = 0
@@ -926,7 +979,7 @@ def _gather_frame(session: Session, run: Run, stream: Stream, keys: list[str] | 
         while end < len(sources) and (need is None or estimate < need) and end - start < 256:
             estimate += sources[end].estimate
             end += 1
-        for segment in _load(session, run, stream, sources[start:end], keys=keys, span=span):
+        for segment in _load(session, run, stream, sources[start:end], keys=keys, span=span, planned=planned):
             frame = _Frame.of(segment, keys, required, span)
             if len(frame):
                 frames.append(frame)
@@ -1270,7 +1323,7 @@ def truncate(session: Session, run: Run, step: int) -> None:
     _recount(session, run, run.history_keys or {})
 
 
-_COPIED = ("first_step", "key", "last_step", "value_count", "kind", "steps", "data")
+_COPIED = ("first_step", "key", "last_step", "value_count", "kind", "steps", "data", "written")
 
 
 def copy(session: Session, source: Run, destination: Run, step: int) -> None:
