@@ -372,7 +372,21 @@ def worker_runbase_w4_read(cfg: dict[str, Any]) -> dict[str, Any]:
             check_w4_scan(rows, values, f"scan_history(page_size={size})")
         scans[str(size)] = best
     best_size = min(scans, key=scans.__getitem__)
+    return {"points": len(values), "scan_s": scans[best_size], "points_per_s": len(values) / scans[best_size],
+            "best_page_size": int(best_size), "scan_s_by_page_size": scans, **w4_sample(run, cfg, values)}
 
+
+def worker_runbase_w4_sample(cfg: dict[str, Any]) -> dict[str, Any]:
+    """W4's 1,000-point sampled history alone."""
+    import runbase
+
+    api = runbase.Api(overrides={"base_url": cfg["url"]}, api_key=cfg["key"])
+    run = api.run(f"{api.default_entity}/{cfg['project']}/{cfg['run_id']}")
+    return w4_sample(run, cfg, w4_values(cfg["steps"]))
+
+
+def w4_sample(run: Any, cfg: dict[str, Any], values: list[float]) -> dict[str, Any]:
+    """The median and p95 of `sample_reps` 1,000-point samples, after one that is checked."""
     sample = run.history(samples=cfg["samples"], keys=["loss"], pandas=False)  # warm-up, and checked
     steps = [row.get("_step") for row in sample]
     if not sample or len(sample) > cfg["samples"] or steps != sorted(steps) or steps[0] != 0 \
@@ -381,13 +395,12 @@ def worker_runbase_w4_read(cfg: dict[str, Any]) -> dict[str, Any]:
                            "expected <= samples rows from first to last step with the logged values")
     latencies = []
     for _ in range(cfg["sample_reps"]):
-        start = clock()
+        start = time.perf_counter()
         run.history(samples=cfg["samples"], keys=["loss"], pandas=False)
-        latencies.append(clock() - start)
+        latencies.append(time.perf_counter() - start)
     sampled = latency_ms(latencies)
-    return {"points": len(values), "scan_s": scans[best_size], "points_per_s": len(values) / scans[best_size],
-            "best_page_size": int(best_size), "scan_s_by_page_size": scans, "sample_rows": len(sample),
-            "sample_median_ms": sampled["median_ms"], "sample_p95_ms": sampled["p95_ms"], "sample_reps": sampled["reps"]}
+    return {"sample_rows": len(sample), "sample_median_ms": sampled["median_ms"], "sample_p95_ms": sampled["p95_ms"],
+            "sample_reps": sampled["reps"]}
 
 
 def check_w4_scan(rows: list[dict[str, Any]], values: list[float], what: str) -> None:
@@ -710,7 +723,7 @@ def worker_mlflow_w4_read(cfg: dict[str, Any]) -> dict[str, Any]:
 WORKERS = {"runbase-w1": worker_runbase_w1, "runbase-w2": worker_runbase_w2,
            "runbase-w3-create": worker_runbase_w3_create, "runbase-w3-query": worker_runbase_w3_query,
            "runbase-w4-log": worker_runbase_w4_log, "runbase-w4-read": worker_runbase_w4_read,
-           "runbase-w4-scan": worker_runbase_w4_scan,
+           "runbase-w4-scan": worker_runbase_w4_scan, "runbase-w4-sample": worker_runbase_w4_sample,
            "runbase-w5": worker_runbase_w5,
            "mlflow-w1": worker_mlflow_w1, "mlflow-w2": worker_mlflow_w2,
            "mlflow-w3-create": worker_mlflow_w3_create, "mlflow-w3-query": worker_mlflow_w3_query,
@@ -927,7 +940,20 @@ def runbase_w4(database: str, steps: int = W4_STEPS, inspect: Inspect | None = N
         result.update(w4_concurrent(server, result["run_id"], steps))
         if inspect is not None:
             result.update(inspect(server, result))
+    result.update(runbase_w4_uncached(database, steps))
     return result
+
+
+def runbase_w4_uncached(database: str, steps: int) -> dict[str, Any]:
+    """W4's sample on a server that keeps no history in memory (RUNBASE_HISTORY_CACHE_MB=0): what every read
+    cost before the cache, and what a first read of a segment costs now."""
+    with runbase_server(database, env={"RUNBASE_HISTORY_CACHE_MB": "0"}) as server:
+        logged = run_worker(sys.executable, "runbase-w4-log", {**sdk_config(server), "project": "w4", "steps": steps},
+                            timeout=3600)
+        figures = run_worker(sys.executable, "runbase-w4-sample", {
+            **sdk_config(server), "project": "w4", "run_id": logged["run_id"], "steps": steps, "samples": W4_SAMPLES,
+            "sample_reps": W4_SAMPLE_REPS})
+    return {f"uncached_{key}": value for key, value in figures.items()}
 
 
 def cpu_seconds(pid: int) -> float:
@@ -1131,6 +1157,7 @@ FIGURES = [  # (workload, label, result key, format, lower is better, ratio is l
     ("W4", "full history read (s)", "scan_s", "{:,.3f}", True, True),
     ("W4", "1,000-point sample median (ms)", "sample_median_ms", "{:,.1f}", True, True),
     ("W4", "1,000-point sample p95 (ms)", "sample_p95_ms", "{:,.1f}", True, True),
+    ("W4", "1,000-point sample median, history cache off (ms)", "uncached_sample_median_ms", "{:,.1f}", True, False),
     ("W4", "server peak RSS, 4 clients scanning at once (MB)", "server_peak_rss_mb", "{:,.0f}", True, False),
     ("W4", "server RSS after the burst (MB)", "server_rss_after_mb", "{:,.0f}", True, False),
     ("W4", "4 clients scanning at once (points/s in all)", "concurrent_points_per_s", "{:,.0f}", False, False),
