@@ -20,10 +20,10 @@ from runbase.apis.public.history import unpack
 from runbase_server import users
 from runbase_server.database import Database
 from runbase_server.runs import history
-from runbase_server.runs.segment_cache import SEGMENT_CACHE, Part, SegmentCache, SegmentKey
+from runbase_server.runs.segment_cache import ENTRY_BYTES, SEGMENT_CACHE, Part, SegmentCache, SegmentKey
 from runbase_server.tables import HistoryColumn
 from sqlalchemy import update
-from test_history import Store, canon, send
+from test_history import Store, canon, send, small_segments  # noqa: F401 - a fixture
 from test_run_branching import fork, rewind
 
 
@@ -173,24 +173,26 @@ def test_special_values_come_back_exactly_from_memory(stores: tuple[Store, Store
 
 
 def test_the_cache_keeps_to_its_budget_least_recently_used_first() -> None:
-    cache = SegmentCache(budget=3 * 800)
+    entry = 800 + ENTRY_BYTES  # an entry is charged its arrays and what holding them costs
+    cache = SegmentCache(budget=3 * entry)
     parts = [Part("f8", None, np.arange(100, dtype=np.float64)) for _ in range(4)]
     keys = [SegmentKey("history", 1, 100 * i, "x", 5) for i in range(4)]
     for key, part in zip(keys[:3], parts):
         cache.put(key, part)
     assert cache.get(keys[0]) is parts[0]  # now the most recently used
     cache.put(keys[3], parts[3])
-    assert cache.get(keys[1]) is None and cache.get(keys[0]) is parts[0] and cache.held == 2400
-    cache.put(SegmentKey("history", 1, 0, "big", 5), Part("f8", None, np.zeros(301)))  # more than the budget
+    assert cache.get(keys[1]) is None and cache.get(keys[0]) is parts[0] and cache.held == 3 * entry
+    cache.put(keys[3], parts[3])  # again: charged once
+    cache.put(SegmentKey("history", 1, 0, "big", 5), Part("f8", None, np.zeros(3 * entry // 8)))  # over the budget
     cache.put(SegmentKey("history", 1, 0, "j", 5), Part("json", None, [1, "a"]))  # lists a reader could change
-    assert len(cache) == 3 and cache.held == 2400
+    assert len(cache) == 3 and cache.held == 3 * entry
     with pytest.raises(ValueError):
         parts[0].values[0] = 1.0  # shared by every later read: read-only
     assert cache.get(keys[0]._replace(written=6)) is None  # another token: another row
 
 
 def test_the_cache_is_safe_across_threads() -> None:
-    cache = SegmentCache(budget=50 * 80)
+    cache = SegmentCache(budget=50 * (80 + ENTRY_BYTES))
     errors: list[BaseException] = []
 
     def work(seed: int) -> None:
@@ -211,7 +213,7 @@ def test_the_cache_is_safe_across_threads() -> None:
         thread.start()
     for thread in threads:
         thread.join()
-    assert errors == [] and cache.held <= cache.budget and cache.held == 80 * len(cache)
+    assert errors == [] and cache.held <= cache.budget and cache.held == (80 + ENTRY_BYTES) * len(cache)
 
 
 def test_a_budget_of_zero_turns_it_off(url: str, fetches: list[list[int]]) -> None:
@@ -223,5 +225,64 @@ def test_a_budget_of_zero_turns_it_off(url: str, fetches: list[list[int]]) -> No
             store.sampled(["loss"], 100)
             assert fetches
         assert len(cache_of(store)) == 0
+    finally:
+        store.db.dispose()
+
+
+def test_a_rewind_between_a_reads_plan_and_its_load_is_not_mixed_in(url: str,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Segments taken from memory are those the plan saw; one read after a rewrite would mix two histories
+    (rows twice, out of order), so the read plans again. (Found in review.)"""
+    reader, writer = cached_store(url), Store(Database(url))
+    try:
+        rows = [{"_step": 2 * i, "loss": float(i)} for i in range(40_000)]
+        send(reader, rows, 10_000)  # four segments, steps 0, 2, 4, ...
+        writer.names.add("r")
+        reader.scan_all(["loss"], min_step=40_000)  # a zoom: the last two segments in memory
+        plan, raced = history._plan, []
+
+        def racing_plan(*args: Any, **kwargs: Any) -> Any:
+            sources = plan(*args, **kwargs)
+            if not raced:  # another server rewinds, and the same steps come again in one batch
+                raced.append(True)
+                rewind(writer, 19_998)
+                writer.append([{"_step": 2 * i, "loss": -float(i)} for i in range(10_000, 40_000)])
+            return sources
+
+        monkeypatch.setattr(history, "_plan", racing_plan)
+        assert reader.scan_all(["loss"], limit=100_000) == rows[:10_000] + [
+            {"_step": 2 * i, "loss": -float(i)} for i in range(10_000, 40_000)]
+    finally:
+        reader.db.dispose()
+        writer.db.dispose()
+
+
+def test_reads_of_every_key_leave_the_cache_alone(stores: tuple[Store, Store], fetches: list[list[int]]) -> None:
+    """A read of all keys cannot know their tokens from its plan: it reads the database, and keeps nothing
+    that would push out what charts read again."""
+    cached, _ = stores
+    send(cached, rows_of(0, 30_000), 10_000)
+    cached.sampled(["loss"], 100)
+    held = cache_of(cached).held
+    fetches.clear()
+    for _ in range(2):
+        cached.read(samples=100)
+        cached.scan_all()
+        cached.sampled(None, 100)
+    assert fetches and cache_of(cached).held == held
+    fetches.clear()
+    cached.sampled(["loss"], 100)
+    assert fetches == []
+
+
+def test_many_sparse_keys_stay_within_the_budget(url: str, small_segments: None) -> None:
+    """Each key held by one row: many tiny parts, each charged what holding it costs."""
+    store = cached_store(url, budget=64 * 1024)
+    try:
+        send(store, [{"_step": i, f"k{i}": float(i), "loss": 1.0} for i in range(2_000)], 500)
+        for i in range(0, 2_000, 4):
+            assert store.scan(["loss", f"k{i}"], None, None, 10)[0] == [{"_step": i, "loss": 1.0, f"k{i}": float(i)}]
+        cache = cache_of(store)
+        assert 0 < len(cache) <= cache.budget // ENTRY_BYTES and cache.held <= cache.budget
     finally:
         store.db.dispose()

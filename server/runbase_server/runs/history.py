@@ -840,18 +840,17 @@ def _fetch(session: Session, run: Run, stream: Stream, firsts: list[int], keys: 
 
 def _cached_parts(cache: SegmentCache, stream: Stream, run: Run, source: _Source,
                   wanted: list[str]) -> dict[str, Part] | None:
-    """The segment's parts of the wanted keys, and its "_step" if held, when the cache holds them all."""
+    """The segment's parts of the wanted keys when the cache holds them all."""
     parts = {}
-    for key in dict.fromkeys([*wanted, "_step"]):
+    for key in wanted:
         if source.written is None or key not in source.written:
             continue  # the plan found no column of the key in the segment: nothing to read
         written = source.written[key]
         found = None if written is None else cache.get(SegmentKey(stream.name, run.id, source.first_step, key,
                                                                    written))
-        if found is not None:
-            parts[key] = found
-        elif key in wanted:
+        if found is None:
             return None
+        parts[key] = found
     return parts
 
 
@@ -859,19 +858,25 @@ def _stored_parts(session: Session, run: Run, stream: Stream, stored: list[_Sour
                   planned: frozenset[str]) -> dict[int, dict[str, Part]]:
     """Per segment, its parts of the `wanted` keys (None: every key): from the server's SegmentCache where it
     holds them all under the tokens the plan found (which knows the tokens of the `planned` keys only), else
-    read, and then kept. A cached "_step" comes along even where it is not wanted (`_load` counts it out)."""
+    read, and then kept. Reads of every key neither use nor fill it: the plan does not know their tokens, and
+    they would push out what charts read again."""
     cache = SegmentCache.of(session)
+    if wanted is None or not planned.issuperset(wanted):
+        cache = None
     grouped: dict[int, dict[str, Part]] = {}
     missing = []
     for source in stored:
-        found = None
-        if cache is not None and wanted is not None and planned.issuperset(wanted):
-            found = _cached_parts(cache, stream, run, source, wanted)
+        found = None if cache is None else _cached_parts(cache, stream, run, source, wanted or [])
         grouped[source.first_step] = {} if found is None else found
         if found is None:
             missing.append(source.first_step)
     if missing:
+        tokens = {source.first_step: source.written or {} for source in stored}
         for first, key, kind, steps, data, written in _fetch(session, run, stream, missing, wanted):
+            if key in tokens[first] and written != tokens[first][key]:
+                # Rewritten since it was planned (a rewind, then the same steps again): the segments taken from
+                # memory are those the plan saw, so this one must be too, or a read would mix both histories.
+                raise _Moved
             part = Part(kind, None if steps is None else np.frombuffer(steps, "<i8"),
                         None if data is None else _decode(kind, data))
             grouped[first][key] = part
@@ -890,7 +895,6 @@ def _load(session: Session, run: Run, stream: Stream, sources: list[_Source], *,
         counted = {s.first_step: s.estimate for s in stored if s.steps_run and s.dense}
         wanted = None if keys is None else keys if keys and len(counted) == len(stored) else ["_step", *keys]
         grouped = _stored_parts(session, run, stream, stored, wanted, planned)
-        cache = SegmentCache.of(session)
         for source in stored:
             first, parts = source.first_step, grouped[source.first_step]
             held = parts.pop("_step", None)
@@ -905,9 +909,6 @@ def _load(session: Session, run: Run, stream: Stream, sources: list[_Source], *,
             if held is None and (not columns or any(c.steps is None and len(c.values) != len(steps)
                                                     for c in columns.values())):
                 raise _Moved  # cut or deleted since it was planned (a rewind)
-            written = (source.written or {}).get("_step")
-            if held is None and cache is not None and written is not None:
-                cache.put(SegmentKey(stream.name, run.id, first, "_step", written), Part("i8", steps, None))
             segments.append(_Segment(steps, columns))
     if sources and sources[-1].tail:
         chunks = session.connection().execute(stream.tail, {"run": run.id, "low": span.low, "last": span.last}).all()

@@ -20,6 +20,10 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 SEGMENT_CACHE = "runbase.history.segment_cache"  # Database.info: the server's SegmentCache
+# What an entry costs beyond its arrays (its key, the Part, the array and bytes objects, the map's slot: about
+# 820 bytes measured), charged to the budget so that many tiny parts (sparse keys) cannot hold far more memory
+# than it says.
+ENTRY_BYTES = 1024
 
 
 def new_token() -> int:
@@ -45,9 +49,10 @@ class SegmentKey(NamedTuple):
 
 
 class SegmentCache:
-    """A least-recently-used map of SegmentKey to Part, holding at most `budget` bytes of arrays; thread-safe,
-    since requests read history on the server's worker threads. Only numeric parts are kept: their arrays
-    are read-only views of the bytes read, where JSON values would be lists that a reader might change."""
+    """A least-recently-used map of SegmentKey to Part, holding at most `budget` bytes (of arrays, plus
+    ENTRY_BYTES an entry); thread-safe, since requests read history on the server's worker threads. Only
+    numeric parts are kept: their arrays are read-only views of the bytes read, where JSON values would be
+    lists that a reader might change."""
 
     def __init__(self, budget: int) -> None:
         self.budget = budget
@@ -62,7 +67,7 @@ class SegmentCache:
 
     @property
     def held(self) -> int:
-        """Bytes of arrays held now."""
+        """Bytes charged for what is held now."""
         return self._held
 
     def __len__(self) -> int:
@@ -79,7 +84,7 @@ class SegmentCache:
     def put(self, key: SegmentKey, part: Part) -> None:
         if part.kind == "json":
             return
-        size = sum(array.nbytes for array in (part.steps, part.values) if isinstance(array, np.ndarray))
+        size = ENTRY_BYTES + sum(array.nbytes for array in (part.steps, part.values) if isinstance(array, np.ndarray))
         if size > self.budget:
             return
         for array in (part.steps, part.values):
