@@ -757,7 +757,8 @@ class Stream:
 
     def _driver_sql(self, driver: _Driver) -> dict[str, str]:
         """The text of the segment reads for a driver's own connection (_driver_rows): "plan" (what the
-        segments and the tail hold in a span), "load" (segments by first step) and "load_keys" (some keys of them)."""
+        segments and the tail hold in a span), "load" (segments by first step), "load_keys" (some keys of them)
+        and "tokens" (the segments' tokens, by first step)."""
         param, among = driver.param.format, driver.among.format
         columns, chunks = self.columns.__tablename__, self.chunks.__tablename__
         span = f"run_id = {param('run')} AND last_step >= {param('low')} AND first_step <= {param('last')}"
@@ -766,7 +767,9 @@ class Stream:
         return {"plan": f"SELECT first_step, key, value_count, last_step, written FROM {columns} WHERE {span}"
                         f" AND {among('key', 'keys')} UNION ALL SELECT min(first_step), NULL,"
                         f" coalesce(sum(row_count), 0), max(last_step), NULL FROM {chunks} WHERE {span}",
-                "load": load, "load_keys": f"{load} AND {among('key', 'keys')}"}
+                "load": load, "load_keys": f"{load} AND {among('key', 'keys')}",
+                "tokens": f"SELECT first_step, written FROM {columns} WHERE run_id = {param('run')} AND key = '_step'"
+                          f" AND {among('first_step', 'firsts')}"}
 
     def rows(self, run: Run) -> int:
         """The most rows a read of the run's stream can give: charged to the answer before loading."""
@@ -872,6 +875,7 @@ def _stored_parts(session: Session, run: Run, stream: Stream, stored: list[_Sour
             missing.append(source.first_step)
     if missing:
         tokens = {source.first_step: source.written or {} for source in stored}
+        counted = {source.first_step for source in stored if source.steps_run and source.dense}
         for first, key, kind, steps, data, written in _fetch(session, run, stream, missing, wanted):
             if key in tokens[first] and written != tokens[first][key]:
                 # Rewritten since it was planned (a rewind, then the same steps again): the segments taken from
@@ -880,8 +884,8 @@ def _stored_parts(session: Session, run: Run, stream: Stream, stored: list[_Sour
             part = Part(kind, None if steps is None else np.frombuffer(steps, "<i8"),
                         None if data is None else _decode(kind, data))
             grouped[first][key] = part
-            if cache is not None and written is not None:
-                cache.put(SegmentKey(stream.name, run.id, first, key, written), part)
+            if cache is not None and written is not None and not (key == "_step" and first in counted):
+                cache.put(SegmentKey(stream.name, run.id, first, key, written), part)  # (a gap-free one is counted)
     return grouped
 
 
@@ -986,11 +990,27 @@ def _gather_frame(session: Session, run: Run, stream: Stream, keys: list[str] | 
                 frames.append(frame)
                 got += len(frame)
         start = end
+    _check_unchanged(session, run, stream, sources[:start])
     frame = _Frame.concat(frames) if frames else _Frame.empty()
     if limit is not None and len(frame) > limit:
         following = int(frame.steps[limit])
         frame = frame.head(limit)
     return frame, following
+
+
+def _check_unchanged(session: Session, run: Run, stream: Stream, loaded: list[_Source]) -> None:
+    """Where a read took both segments and the tail, the segments must still be those the plan saw once the tail
+    is read (a statement later), or a rewind in between, which cuts segments and writes the tail anew, would mix
+    two histories: the tail checks only its first step and its length. Segments taken from the server's memory
+    are the plan's; read ones too (their tokens are checked as they come). A segment's rows are rewritten
+    together, with new tokens, so its "_step" row's token tells; one present before and after the tail was read
+    was there throughout."""
+    if not loaded or not loaded[-1].tail or len(loaded) == 1:
+        return
+    planned = {s.first_step: (s.written or {}).get("_step") for s in loaded if not s.tail}
+    found = dict(_driver_rows(session, stream, "tokens", {"run": run.id, "firsts": list(planned)}))
+    if found != planned:
+        raise _Moved
 
 
 def _keys(keys: list[str] | None, *more: str) -> list[str] | None:
