@@ -26,7 +26,7 @@ import logging
 import math
 import re
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from itertools import chain, compress, groupby, islice
 from operator import itemgetter, lt
 from typing import Any, NamedTuple
@@ -844,9 +844,11 @@ def _fetch(session: Session, run: Run, stream: Stream, firsts: list[int], keys: 
 def _cached_parts(cache: SegmentCache, stream: Stream, run: Run, source: _Source,
                   wanted: list[str]) -> dict[str, Part] | None:
     """The segment's parts of the wanted keys when the cache holds them all."""
+    if source.written is None:
+        return None
     parts = {}
     for key in wanted:
-        if source.written is None or key not in source.written:
+        if key not in source.written:
             continue  # the plan found no column of the key in the segment: nothing to read
         written = source.written[key]
         found = None if written is None else cache.get(SegmentKey(stream.name, run.id, source.first_step, key,
@@ -858,11 +860,12 @@ def _cached_parts(cache: SegmentCache, stream: Stream, run: Run, source: _Source
 
 
 def _stored_parts(session: Session, run: Run, stream: Stream, stored: list[_Source], wanted: list[str] | None,
-                  planned: frozenset[str]) -> dict[int, dict[str, Part]]:
+                  planned: frozenset[str], counted: Container[int]) -> dict[int, dict[str, Part]]:
     """Per segment, its parts of the `wanted` keys (None: every key): from the server's SegmentCache where it
     holds them all under the tokens the plan found (which knows the tokens of the `planned` keys only), else
-    read, and then kept. Reads of every key neither use nor fill it: the plan does not know their tokens, and
-    they would push out what charts read again."""
+    read, and then kept, but for the step arrays of the `counted` (gap-free) segments, which `_load` counts out.
+    Reads of every key neither use nor fill it: the plan does not know their tokens, and they would push out
+    what charts read again."""
     cache = SegmentCache.of(session)
     if wanted is None or not planned.issuperset(wanted):
         cache = None
@@ -875,7 +878,6 @@ def _stored_parts(session: Session, run: Run, stream: Stream, stored: list[_Sour
             missing.append(source.first_step)
     if missing:
         tokens = {source.first_step: source.written or {} for source in stored}
-        counted = {source.first_step for source in stored if source.steps_run and source.dense}
         for first, key, kind, steps, data, written in _fetch(session, run, stream, missing, wanted):
             if key in tokens[first] and written != tokens[first][key]:
                 # Rewritten since it was planned (a rewind, then the same steps again): the segments taken from
@@ -885,7 +887,7 @@ def _stored_parts(session: Session, run: Run, stream: Stream, stored: list[_Sour
                         None if data is None else _decode(kind, data))
             grouped[first][key] = part
             if cache is not None and written is not None and not (key == "_step" and first in counted):
-                cache.put(SegmentKey(stream.name, run.id, first, key, written), part)  # (a gap-free one is counted)
+                cache.put(SegmentKey(stream.name, run.id, first, key, written), part)
     return grouped
 
 
@@ -898,7 +900,7 @@ def _load(session: Session, run: Run, stream: Stream, sources: list[_Source], *,
         # Steps that follow on without a gap are known from the plan: their array is not read.
         counted = {s.first_step: s.estimate for s in stored if s.steps_run and s.dense}
         wanted = None if keys is None else keys if keys and len(counted) == len(stored) else ["_step", *keys]
-        grouped = _stored_parts(session, run, stream, stored, wanted, planned)
+        grouped = _stored_parts(session, run, stream, stored, wanted, planned, counted)
         for source in stored:
             first, parts = source.first_step, grouped[source.first_step]
             held = parts.pop("_step", None)
