@@ -27,6 +27,7 @@ from balancer import Balancer
 import plain_http
 from conftest import S3, PostgresDatabases, Server, sdk_environment, start_together
 from cryptography.fernet import Fernet
+from sqlalchemy import text
 from receivers import DELIVERY_HEADER, WebhookReceiver
 from test_automations_e2e import deliveries, settled
 
@@ -282,6 +283,19 @@ def test_a_job_runs_on_one_server_at_a_time_and_once_per_interval(postgres: Post
         with pytest.raises(RuntimeError):
             jobs.in_turn(first, jobs.CRASH_SWEEP, failing)
         assert [jobs.in_turn(db, jobs.CRASH_SWEEP, lambda: "free") for db in servers] == ["free"] * 3
+
+        def lose_the_lock_connection() -> str:  # the database ends the backend that holds the lock mid-pass
+            with second.engine.connect() as other:
+                other.execute(text("SELECT pg_terminate_backend(pid) FROM pg_locks "
+                                   "WHERE locktype = 'advisory' AND objid = :lock"), {"lock": jobs.CRASH_SWEEP.lock})
+            return "done"
+
+        assert jobs.in_turn(first, jobs.CRASH_SWEEP, lose_the_lock_connection) == "done"
+        deadline = time.monotonic() + 10  # the lock goes with the ended backend, a moment after it is signalled
+        while jobs.in_turn(third, jobs.CRASH_SWEEP, lambda: "free again") is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert jobs.in_turn(third, jobs.CRASH_SWEEP, lambda: "free again") == "free again"
+        assert jobs.in_turn(first, jobs.CRASH_SWEEP, lambda: "first again") == "first again"
     finally:
         for db in servers:
             db.dispose()

@@ -224,18 +224,27 @@ class Database:
             yield True
             return
         connection = self.engine.connect()
+        taken = False
         try:
             taken = bool(connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": lock}))
             connection.commit()
             yield taken
-            if taken:
-                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": lock})
-                connection.commit()
-                taken = False
         finally:
-            if taken:  # the block failed: the lock must not stay with a connection the pool hands out again
-                connection.invalidate()
+            if taken:
+                self._unlock(connection, lock)
             connection.close()
+
+    @staticmethod
+    def _unlock(connection: Connection, lock: int) -> None:
+        """Unlocked on the connection that holds the lock, also when the block failed: closing the connection
+        instead would free the lock only once its backend has exited, a moment after, when another server
+        may already have been refused a turn that was free."""
+        try:
+            connection.rollback()
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": lock})
+            connection.commit()
+        except Exception:  # the connection is broken: its backend goes, and the lock with it, never to the pool
+            connection.invalidate()
 
     def dispose(self) -> None:
         self.engine.dispose()
