@@ -240,7 +240,6 @@ class Database:
         instead would free the lock only once its backend has exited, a moment after, when another server
         may already have been refused a turn that was free."""
         try:
-            connection.rollback()
             connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": lock})
             connection.commit()
         except Exception:  # the connection is broken: its backend goes, and the lock with it, never to the pool
