@@ -199,6 +199,7 @@ def plot(results: dict[str, Any]) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     panels = [("W3", "first page of 50 (ms)", "runs in the project",
                [("sdk_median_ms", "SDK"), ("graphql_median_ms", "raw GraphQL"),
@@ -215,6 +216,14 @@ def plot(results: dict[str, Any]) -> None:
                     ax.plot(*zip(*points), marker="o", label=f"{database} {name}")
         ax.set_xscale("log")
         ax.set_yscale("log")
+        low, high = ax.get_ylim()
+        if high < 10 * low:  # at least a decade, so that a figure which barely moves looks flat
+            middle = (low * high) ** 0.5
+            ax.set_ylim(middle / 10 ** 0.5, middle * 10 ** 0.5)
+        ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+        for axis in (ax.xaxis, ax.yaxis):
+            axis.set_major_formatter(FuncFormatter(lambda value, _at: f"{value:,.0f}" if value >= 1 else f"{value:g}"))
+            axis.set_minor_formatter(NullFormatter())
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
         ax.grid(True, which="both", alpha=0.3)
