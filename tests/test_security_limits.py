@@ -369,6 +369,46 @@ def test_an_unreachable_database_is_answered_as_unavailable_until_it_is_back(
             server.stop()
 
 
+def test_a_standby_after_a_failover_is_answered_as_unavailable_until_a_primary_is_back(
+        backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """After a failover a server's new connections may reach a standby (the old primary come back as one, or an
+    address not yet moved), which refuses every write as read-only: a write is answered 503
+    SERVICE_UNAVAILABLE, not 500, and reads are answered; once the database takes writes again, the first write
+    that meets a read-only connection has the pool's connections replaced and runs again on a fresh one."""
+    if backend != "postgresql":
+        pytest.skip("only PostgreSQL has read-only standbys")
+    import psycopg
+
+    url = request.getfixturevalue("postgres").create()
+    database = url.rsplit("/", 1)[1]
+    server = Server(tmp_path / "server", url).start()
+    try:
+        run = new_run(server, "standby", rows=10)
+
+        def made() -> httpx.Response:
+            return post(server, json.dumps({"query": MADE, "variables": {"i": {"modelName": "standby",
+                                                                               "name": uuid.uuid4().hex[:10]}}}))
+
+        def read() -> httpx.Response:
+            return post(server, json.dumps({"query": RUN, "variables": {"p": "standby", "r": run}}))
+
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f'ALTER DATABASE "{database}" SET default_transaction_read_only = on')
+            assert _drop_the_servers_connections(server) >= 1  # they come back to a "standby"
+            refused = made()
+            assert refused.status_code == 503, refused.text
+            assert refused.json()["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE", refused.text
+            answer = read()
+            assert answer.status_code == 200, answer.text
+            assert answer.json()["data"]["project"]["run"]["historyLineCount"] == 10, answer.text
+            admin.execute(f'ALTER DATABASE "{database}" SET default_transaction_read_only = off')
+        answers = [made() for _ in range(3)]  # the first meets the read-only connection the read left pooled
+        assert [(a.status_code, a.json()["data"]["upsertBucket"]["inserted"]) for a in answers] == [(200, True)] * 3
+        assert "internal error in" not in server.log.read_text()
+    finally:
+        server.stop()
+
+
 def test_a_connection_lost_in_the_commit_is_not_run_again(backend: str, request: pytest.FixtureRequest) -> None:
     """Whether a COMMIT whose connection died was stored is unknown, so the work is not run again (it used to be:
     one generateApiKey made two keys, the client given only the second)."""

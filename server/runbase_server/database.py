@@ -28,6 +28,7 @@ MAX_LOGGED_SQL = 2000  # characters of a failed statement kept for the log (an I
 # What SQLite and psycopg say when a statement has more parameters than they take.
 TOO_MANY_PARAMETERS = ("too many SQL variables", "number of parameters must be between")
 ATTEMPTS = 3  # tries of a unit of work that meets a dropped connection or loses a race
+READ_ONLY = "25006"  # PostgreSQL's read_only_sql_transaction: a write sent to a standby
 _CHECKED_IN = "runbase.checked_in"  # in a pool entry's info: it has been handed back at least once
 # Set while Database.attempt runs work that it would run again on a dropped connection.
 _RETRIED: ContextVar[bool] = ContextVar("runbase.retried", default=False)
@@ -76,7 +77,13 @@ def _tune_sqlite(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-
 
 def _on_error(context: ExceptionContext) -> None:
     """A statement with more parameters than the database takes is the request's doing (a huge list), not
-    a race to retry; and whatever failed, the log gets the start of its SQL, not megabytes of it."""
+    a race to retry. A write refused as read-only came to a standby: after a failover the old primary comes back
+    as one, or a connection was made before the address moved to the new primary; it counts as a dropped
+    connection, so that the pool's connections are all replaced and the work runs again on a fresh one (503
+    while every try meets a standby, as while the database is unreachable). Whatever failed, the log gets the
+    start of its SQL, not megabytes of it."""
+    if getattr(context.original_exception, "sqlstate", None) == READ_ONLY:
+        context.is_disconnect = True
     if any(phrase in str(context.original_exception) for phrase in TOO_MANY_PARAMETERS):
         raise UserError("the request names more values at once than the database takes in one statement; send "
                         "fewer (shorter lists)") from context.original_exception
