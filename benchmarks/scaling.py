@@ -215,6 +215,7 @@ def plot(results: dict[str, Any]) -> None:
                 if points:
                     ax.plot(*zip(*points), marker="o", label=f"{database} {name}")
         ax.set_xscale("log")
+        ax.set_xticks(sorted({int(size) for by_size in results["runs"].get(workload, {}).values() for size in by_size}))
         ax.set_yscale("log")
         low, high = ax.get_ylim()
         if high < 10 * low:  # at least a decade, so that a figure which barely moves looks flat

@@ -259,9 +259,13 @@ def test_graphiql_works_from_the_servers_own_assets(context: Any, web_server: Se
     with page.expect_response(lambda r: r.url == web_server.url + "/graphql" and r.request.method == "POST") as schema:
         page.goto(web_server.url + "/graphql")  # GraphiQL asks for the schema first
     assert schema.value.ok and "__schema" in schema.value.text()
-    # GraphiQL loads its editors after the schema: the button does nothing until the query is in the editor
+    # GraphiQL loads its editors after the schema, and the button does nothing until both the query's (with the
+    # query in it) and the response's are there
     page.locator(".graphiql-query-editor .CodeMirror-code", has_text="viewer").wait_for()
-    page.click(".graphiql-execute-button")
+    page.locator(".graphiql-response .CodeMirror").wait_for()
+    with page.expect_request(lambda r: r.url == web_server.url + "/graphql" and r.method == "POST"
+                             and "viewer" in (r.post_data or "")):
+        page.click(".graphiql-execute-button")
     page.wait_for_function("() => document.querySelector('.graphiql-response')?.textContent.includes('admin')")
     shot(page, "graphiql")
     page.close()

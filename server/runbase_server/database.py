@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -30,6 +31,7 @@ TOO_MANY_PARAMETERS = ("too many SQL variables", "number of parameters must be b
 ATTEMPTS = 3  # tries of a unit of work that meets a dropped connection or loses a race
 READ_ONLY = "25006"  # PostgreSQL's read_only_sql_transaction: a write sent to a standby
 _CHECKED_IN = "runbase.checked_in"  # in a pool entry's info: it has been handed back at least once
+log = logging.getLogger("runbase.server")
 # Set while Database.attempt runs work that it would run again on a dropped connection.
 _RETRIED: ContextVar[bool] = ContextVar("runbase.retried", default=False)
 T = TypeVar("T")
@@ -231,26 +233,32 @@ class Database:
             yield True
             return
         connection = self.engine.connect()
-        taken = False
+        taken = released = False
         try:
             taken = bool(connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": lock}))
             connection.commit()
             yield taken
         finally:
-            if taken:
-                self._unlock(connection, lock)
-            connection.close()
+            try:
+                released = not taken or self._unlock(connection, lock)
+            finally:
+                if not released:  # the lock must not go back to the pool with its connection: the backend goes
+                    connection.invalidate()
+                connection.close()
 
     @staticmethod
-    def _unlock(connection: Connection, lock: int) -> None:
-        """Unlocked on the connection that holds the lock, also when the block failed: closing the connection
-        instead would free the lock only once its backend has exited, a moment after, when another server
+    def _unlock(connection: Connection, lock: int) -> bool:
+        """Whether the lock was let go on the connection that holds it, also when the block failed: closing the
+        connection instead would free it only once its backend has exited, a moment after, when another server
         may already have been refused a turn that was free."""
         try:
             connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": lock})
             connection.commit()
-        except Exception:  # the connection is broken: its backend goes, and the lock with it, never to the pool
-            connection.invalidate()
+            return True
+        except Exception:
+            log.warning("the connection holding advisory lock %d was lost during the work it guarded: another "
+                        "server may have started the same work meanwhile", lock, exc_info=True)
+            return False
 
     def dispose(self) -> None:
         self.engine.dispose()
