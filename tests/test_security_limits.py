@@ -409,12 +409,23 @@ def test_a_standby_after_a_failover_is_answered_as_unavailable_until_a_primary_i
         server.stop()
 
 
+def _end_backend(pid: int) -> None:
+    """Terminate a PostgreSQL backend and wait until it has gone."""
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        deadline = time.monotonic() + 10
+        while admin.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone():
+            assert time.monotonic() < deadline, "the backend outlived its termination"
+            time.sleep(0.01)
+
+
 def test_a_connection_lost_in_the_commit_is_not_run_again(backend: str, request: pytest.FixtureRequest) -> None:
     """Whether a COMMIT whose connection died was stored is unknown, so the work is not run again (it used to be:
     one generateApiKey made two keys, the client given only the second)."""
     if backend != "postgresql":
         pytest.skip("only PostgreSQL connections can be dropped from outside")
-    import psycopg
     from runbase_server.database import CommitUnknown, Database
     from runbase_server.http.app import unavailable
     from sqlalchemy import event, text
@@ -428,12 +439,7 @@ def test_a_connection_lost_in_the_commit_is_not_run_again(backend: str, request:
         tries.append(session.execute(text("SELECT pg_backend_pid()")).scalar_one())
 
     def cut(_connection: Any) -> None:  # just before the COMMIT goes: its backend is gone when it does
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-            admin.execute("SELECT pg_terminate_backend(%s)", (tries[-1],))
-            deadline = time.monotonic() + 10
-            while admin.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (tries[-1],)).fetchone():
-                assert time.monotonic() < deadline, "the backend outlived its termination"
-                time.sleep(0.01)
+        _end_backend(tries[-1])
 
     event.listen(db.engine, "commit", cut)
     try:
@@ -447,6 +453,34 @@ def test_a_connection_lost_in_the_commit_is_not_run_again(backend: str, request:
         event.remove(db.engine, "commit", cut)
         assert db.attempt(lambda session: session.execute(text("SELECT count(*) FROM pg_tables WHERE tablename = "
                                                                "'made'")).scalar_one()) == 0  # not stored, here
+    finally:
+        db.engine.dispose()
+
+
+def test_a_connection_lost_in_the_commit_of_work_that_only_read_is_run_again(
+        backend: str, request: pytest.FixtureRequest) -> None:
+    """Work that only read stored nothing, so a COMMIT lost with its connection is a dropped connection like any
+    other: the work runs again on a fresh one and is answered (it was answered 503 COMMIT_UNKNOWN)."""
+    if backend != "postgresql":
+        pytest.skip("only PostgreSQL connections can be dropped from outside")
+    from runbase_server.database import Database
+    from sqlalchemy import event, text
+
+    db = Database(request.getfixturevalue("postgres").create())
+    tries: list[int] = []
+
+    def work(session: Any) -> int:
+        tries.append(session.execute(text("SELECT pg_backend_pid()")).scalar_one())
+        return int(session.execute(text("SELECT count(*) FROM pg_tables WHERE tablename = 'runs'")).scalar_one())
+
+    def cut(_connection: Any) -> None:  # the first try's COMMIT only
+        if len(tries) == 1:
+            _end_backend(tries[-1])
+
+    event.listen(db.engine, "commit", cut)
+    try:
+        assert db.attempt(work) == 0
+        assert len(tries) == 2 and tries[0] != tries[1]
     finally:
         db.engine.dispose()
 

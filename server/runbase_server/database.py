@@ -31,6 +31,8 @@ TOO_MANY_PARAMETERS = ("too many SQL variables", "number of parameters must be b
 ATTEMPTS = 3  # tries of a unit of work that meets a dropped connection or loses a race
 READ_ONLY = "25006"  # PostgreSQL's read_only_sql_transaction: a write sent to a standby
 _CHECKED_IN = "runbase.checked_in"  # in a pool entry's info: it has been handed back at least once
+_WROTE = "runbase.wrote"  # in a connection's info: its transaction sent more than SELECTs (on PostgreSQL)
+_CONNECTION = "runbase.connection"  # in a session's info: its transaction's connection
 log = logging.getLogger("runbase.server")
 # Set while Database.attempt runs work that it would run again on a dropped connection.
 _RETRIED: ContextVar[bool] = ContextVar("runbase.retried", default=False)
@@ -107,8 +109,16 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, pool_size=8, max_overflow=8, hide_parameters=True,
                                json_serializer=postgres_json, json_deserializer=loads_exact)
         _ping_unless_retried(engine)
+        event.listen(engine, "before_cursor_execute", _note_writes)
     event.listen(engine, "handle_error", _on_error)
     return engine
+
+
+def _note_writes(connection: Connection, _cursor: Any, statement: str, *_rest: Any) -> None:
+    """Mark a transaction that sent more than SELECTs: when its COMMIT is lost with the connection, whether
+    anything was stored is unknown only if it wrote (Database.session)."""
+    if statement.lstrip()[:6].upper() != "SELECT":
+        connection.info[_WROTE] = True
 
 
 def _ping_unless_retried(engine: Engine) -> None:
@@ -169,6 +179,11 @@ def upgrade(engine: Engine, *, secret_keys: tuple[str, ...] = (), then: Callable
             then(connection)
 
 
+def _begun(session: Session, _transaction: Any, connection: Connection) -> None:
+    connection.info.pop(_WROTE, None)
+    session.info[_CONNECTION] = connection
+
+
 class Database:
     """The engine plus a session factory; one per server process."""
 
@@ -177,6 +192,7 @@ class Database:
         self.info = info or {}  # put in every session's `info`, e.g. the server's settings
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        event.listen(self._sessions, "after_begin", _begun)
 
     @property
     def dialect(self) -> str:
@@ -185,7 +201,8 @@ class Database:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A unit of work: commits on success, rolls back on any error; CommitUnknown where the connection is lost
-        in the COMMIT itself (its changes are flushed before, so that failing to store them is told apart)."""
+        in the COMMIT of work that wrote (its changes are flushed before, so that failing to store them is told
+        apart). Work that only read fails as a dropped connection then, which Database.attempt runs again."""
         with self._sessions() as session:
             session.begin()
             session.info.update(self.info)
@@ -195,10 +212,12 @@ class Database:
             except BaseException:
                 session.rollback()
                 raise
+            connection = session.info.get(_CONNECTION)
+            wrote = connection is not None and connection.info.pop(_WROTE, False)
             try:
                 session.commit()
             except DBAPIError as exc:
-                if unreachable(exc):
+                if unreachable(exc) and wrote:
                     raise CommitUnknown() from exc
                 raise
 
