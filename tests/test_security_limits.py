@@ -379,11 +379,15 @@ def test_a_standby_after_a_failover_is_answered_as_unavailable_until_a_primary_i
         pytest.skip("only PostgreSQL has read-only standbys")
     import psycopg
 
+    from runbase_server.database import REPLACE_ON_STANDBY_EVERY
+
     url = request.getfixturevalue("postgres").create()
     database = url.rsplit("/", 1)[1]
     server = Server(tmp_path / "server", url).start()
+    browser = plain_http.Client(base_url=server.url, timeout=60)
     try:
         run = new_run(server, "standby", rows=10)
+        assert browser.post("/api/session", json={"apiKey": server.key}).status_code == 200
 
         def made() -> httpx.Response:
             return post(server, json.dumps({"query": MADE, "variables": {"i": {"modelName": "standby",
@@ -393,19 +397,29 @@ def test_a_standby_after_a_failover_is_answered_as_unavailable_until_a_primary_i
             return post(server, json.dumps({"query": RUN, "variables": {"p": "standby", "r": run}}))
 
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+            with psycopg.connect(PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{database}", autocommit=True) as inside:
+                inside.execute("UPDATE web_sessions SET last_seen_at = last_seen_at - interval '1 hour'")
             admin.execute(f'ALTER DATABASE "{database}" SET default_transaction_read_only = on')
             assert _drop_the_servers_connections(server) >= 1  # they come back to a "standby"
-            refused = made()
-            assert refused.status_code == 503, refused.text
-            assert refused.json()["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE", refused.text
+            for _ in range(5):  # one pool replacement in a second: the others fail fast where they are
+                refused = made()
+                assert refused.status_code == 503, refused.text
+                assert refused.json()["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE", refused.text
             answer = read()
             assert answer.status_code == 200, answer.text
             assert answer.json()["data"]["project"]["run"]["historyLineCount"] == 10, answer.text
+            # A browser's session is read too, though it is due to record when it was last seen.
+            assert browser.get("/api/session").json()["username"] == "admin"
+            # Signing in with a wrong key is refused before the cookie's old session is ended: 401, not 503.
+            assert browser.post("/api/session", json={"apiKey": "x" * 40}).status_code == 401
             admin.execute(f'ALTER DATABASE "{database}" SET default_transaction_read_only = off')
-        answers = [made() for _ in range(3)]  # the first meets the read-only connection the read left pooled
+        time.sleep(REPLACE_ON_STANDBY_EVERY)  # then the first write to meet a read-only connection replaces them
+        answers = [made() for _ in range(3)]
         assert [(a.status_code, a.json()["data"]["upsertBucket"]["inserted"]) for a in answers] == [(200, True)] * 3
+        assert browser.get("/api/session").json()["username"] == "admin"
         assert "internal error in" not in server.log.read_text()
     finally:
+        browser.close()
         server.stop()
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -20,7 +22,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.orm import Session, sessionmaker
 
 from .documents import loads_exact
-from .errors import UserError, lost_race, unreachable
+from .errors import READ_ONLY, UserError, lost_race, unreachable
 from .regex import install_sqlite_functions
 from .tables import postgres_json
 
@@ -29,7 +31,9 @@ MAX_LOGGED_SQL = 2000  # characters of a failed statement kept for the log (an I
 # What SQLite and psycopg say when a statement has more parameters than they take.
 TOO_MANY_PARAMETERS = ("too many SQL variables", "number of parameters must be between")
 ATTEMPTS = 3  # tries of a unit of work that meets a dropped connection or loses a race
-READ_ONLY = "25006"  # PostgreSQL's read_only_sql_transaction: a write sent to a standby
+# After a failover the pool's connections are replaced when a standby refuses a write, at most this often
+# (seconds): requests meeting it meanwhile fail fast on the connections there are, not each on new ones.
+REPLACE_ON_STANDBY_EVERY = 1.0
 _CHECKED_IN = "runbase.checked_in"  # in a pool entry's info: it has been handed back at least once
 _WROTE = "runbase.wrote"  # in a connection's info: its transaction sent more than SELECTs (on PostgreSQL)
 _CONNECTION = "runbase.connection"  # in a session's info: its transaction's connection
@@ -82,11 +86,11 @@ def _tune_sqlite(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-
 def _on_error(context: ExceptionContext) -> None:
     """A statement with more parameters than the database takes is the request's doing (a huge list), not
     a race to retry. A write refused as read-only came to a standby: after a failover the old primary comes back
-    as one, or a connection was made before the address moved to the new primary; it counts as a dropped
-    connection, so that the pool's connections are all replaced and the work runs again on a fresh one (503
-    while every try meets a standby, as while the database is unreachable). Whatever failed, the log gets the
-    start of its SQL, not megabytes of it."""
-    if getattr(context.original_exception, "sqlstate", None) == READ_ONLY:
+    as one, or a connection was made before the address moved to the new primary. The work runs again as on a
+    dropped connection (errors.unreachable; 503 while every try meets a standby), and the pool's connections are
+    all replaced, at most once a second, so that new ones reach wherever the primary now is. Whatever failed,
+    the log gets the start of its SQL, not megabytes of it."""
+    if getattr(context.original_exception, "sqlstate", None) == READ_ONLY and _replace_pool(context.engine):
         context.is_disconnect = True
     if any(phrase in str(context.original_exception) for phrase in TOO_MANY_PARAMETERS):
         raise UserError("the request names more values at once than the database takes in one statement; send "
@@ -94,6 +98,20 @@ def _on_error(context: ExceptionContext) -> None:
     error = context.sqlalchemy_exception
     if error is not None and error.statement and len(error.statement) > MAX_LOGGED_SQL:
         error.statement = f"{error.statement[:MAX_LOGGED_SQL]}... ({len(error.statement)} characters in all)"
+
+
+_replaced: weakref.WeakKeyDictionary[Engine, float] = weakref.WeakKeyDictionary()  # when, by time.monotonic()
+
+
+def _replace_pool(engine: Engine | None) -> bool:
+    """Whether a standby's refusal should replace the pool now: not if it was replaced under a second ago."""
+    if engine is None:
+        return True
+    now = time.monotonic()
+    if now - _replaced.get(engine, -REPLACE_ON_STANDBY_EVERY) < REPLACE_ON_STANDBY_EVERY:
+        return False
+    _replaced[engine] = now
+    return True
 
 
 def make_engine(url: str) -> Engine:
@@ -179,6 +197,14 @@ def upgrade(engine: Engine, *, secret_keys: tuple[str, ...] = (), then: Callable
             then(connection)
 
 
+def writable(session: Session) -> bool:
+    """Whether the session may write: not on a PostgreSQL standby (read-only), where a write that is only
+    bookkeeping would fail the whole request."""
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    return bool(session.scalar(text("SELECT current_setting('transaction_read_only')")) == "off")
+
+
 def _begun(session: Session, _transaction: Any, connection: Connection) -> None:
     connection.info.pop(_WROTE, None)
     session.info[_CONNECTION] = connection
@@ -212,8 +238,8 @@ class Database:
             except BaseException:
                 session.rollback()
                 raise
-            connection = session.info.get(_CONNECTION)
-            wrote = connection is not None and connection.info.pop(_WROTE, False)
+            connection = session.info.get(_CONNECTION)  # closed: its transaction was rolled back, none followed
+            wrote = connection is not None and not connection.closed and connection.info.pop(_WROTE, False)
             try:
                 session.commit()
             except DBAPIError as exc:
@@ -271,9 +297,9 @@ class Database:
         connection instead would free it only once its backend has exited, a moment after, when another server
         may already have been refused a turn that was free."""
         try:
-            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": lock})
+            released = bool(connection.scalar(text("SELECT pg_advisory_unlock(:key)"), {"key": lock}))
             connection.commit()
-            return True
+            return released
         except Exception:
             log.warning("the connection holding advisory lock %d was lost during the work it guarded: another "
                         "server may have started the same work meanwhile", lock, exc_info=True)

@@ -48,6 +48,9 @@ def is_internal(error: Any) -> bool:
     return original is not None and not isinstance(original, (UserError, GraphQLError))
 
 
+READ_ONLY = "25006"  # PostgreSQL's read_only_sql_transaction: a write sent to a standby
+
+
 # SQLite reports arithmetic that overflows 64 bits, and a full or unusable disk, as an OperationalError, as it does
 # a busy or stale database; but they fail every try alike, so they are no race (nor a conflict to report).
 NOT_RACES = ("integer overflow", "disk is full", "disk I/O error", "unable to open database file",
@@ -55,16 +58,17 @@ NOT_RACES = ("integer overflow", "disk is full", "disk I/O error", "unable to op
 
 
 def unreachable(exc: object) -> bool:
-    """The database dropped the connection or could not be reached (a restart, a failover, an outage): the work
-    may run again on a new connection, but it lost no race, so a request that meets it every time is answered
-    as unavailable (503), not as a conflict. psycopg gives no SQLSTATE where no server answered at all; classes
-    08 (connection exception) and 57P (the server shutting down or starting) are the server's word for it."""
+    """The database dropped the connection, could not be reached, or refused a write as read-only (a restart,
+    a failover, an outage): the work may run again on a new connection, but it lost no race, so a request that
+    meets it every time is answered as unavailable (503), not as a conflict. psycopg gives no SQLSTATE where no
+    server answered at all; classes 08 (connection exception) and 57P (the server shutting down or starting)
+    are the server's word for it, and READ_ONLY a standby's."""
     if not isinstance(exc, DBAPIError):
         return False
     if exc.connection_invalidated:
         return True
     state = getattr(exc.orig, "sqlstate", "")  # psycopg's; SQLite's errors have none
-    return isinstance(exc, OperationalError) and (
+    return state == READ_ONLY or isinstance(exc, OperationalError) and (
         state is None or (isinstance(state, str) and state.startswith(("08", "57P"))))
 
 

@@ -70,9 +70,10 @@ class SessionRoutes:
         old = self._credentials(request).tokens
 
         def sign_in(session: Session) -> tuple[str, sessions.SignedIn]:
+            signed_in = sessions.sign_in(session, key, self.lifetime)  # the key first: a wrong one writes nothing
             for token in old:  # the browser's earlier session ends: one cookie, one session
                 sessions.sign_out(session, token)
-            return sessions.sign_in(session, key, self.lifetime)
+            return signed_in
 
         try:
             token, signed_in = await run_in_threadpool(self.db.attempt, sign_in)

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from .. import database
 from ..auth import Viewer, authenticate, hash_key
 from ..errors import Forbidden, Unauthenticated, error_response
 from ..tables import ApiKey, User, WebSession, utcnow
@@ -159,7 +160,7 @@ def find(session: Session, token: str) -> SignedIn | None:
         .where(WebSession.token_hash == hash_token(token), WebSession.expires_at > now)).first()
     if row is None:
         return None
-    if now - row.last_seen_at >= TOUCH_EVERY:
+    if now - row.last_seen_at >= TOUCH_EVERY and database.writable(session):  # a standby serves reads too
         session.execute(update(WebSession).where(WebSession.id == row.id).values(last_seen_at=now))
     return SignedIn(Viewer(user_id=row.user_id, username=row.username, admin=row.admin, by_session=True),
                     row.csrf_token)
