@@ -4,6 +4,7 @@ and input no database can store gets a clear error (BAD_USER_INPUT) that loses n
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import socket
 import threading
@@ -20,11 +21,16 @@ import pytest
 import plain_http
 from balancer import Balancer
 from conftest import PG_ADMIN_URL, Server
+from test_run_files import put_blob, upsert_files
 
 LOG = """mutation($i: LogHistoryInput!) { logHistory(input: $i) { accepted refused { index step reason }
            historyLineCount lastHistoryStep state } }"""
 UPSERT = """mutation($i: UpsertBucketInput!) { upsertBucket(input: $i) { bucket { name state tags } } }"""
 MADE = """mutation($i: UpsertBucketInput!) { upsertBucket(input: $i) { inserted bucket { name } } }"""
+TWO_MADE = """mutation($a: UpsertBucketInput!, $b: UpsertBucketInput!) {
+    a: upsertBucket(input: $a) { inserted } b: upsertBucket(input: $b) { inserted } }"""
+FILE_MD5 = """query($p: String!, $r: String!) { project(name: $p) { run(name: $r) {
+    files { edges { node { md5 } } } } } }"""
 RUN = """query($p: String!, $r: String!) { project(name: $p) { run(name: $r) {
            state historyLineCount history historyKeys summaryMetrics } } }"""
 
@@ -388,6 +394,13 @@ def test_a_standby_after_a_failover_is_answered_as_unavailable_until_a_primary_i
     try:
         run = new_run(server, "standby", rows=10)
         assert browser.post("/api/session", json={"apiKey": server.key}).status_code == 200
+        content = b"saved before the failover"
+        assert put_blob(server, content).status_code == 201
+        assert "errors" not in upsert_files(server, "standby", run, [{"name": "notes.txt", "size": len(content),
+                                                                      "sha256": hashlib.sha256(content).hexdigest()}])
+
+        def md5() -> httpx.Response:  # worked out when first asked for, and then kept, where the database takes it
+            return post(server, json.dumps({"query": FILE_MD5, "variables": {"p": "standby", "r": run}}))
 
         def made() -> httpx.Response:
             return post(server, json.dumps({"query": MADE, "variables": {"i": {"modelName": "standby",
@@ -405,9 +418,17 @@ def test_a_standby_after_a_failover_is_answered_as_unavailable_until_a_primary_i
                 refused = made()
                 assert refused.status_code == 503, refused.text
                 assert refused.json()["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE", refused.text
+                both = post(server, json.dumps({"query": TWO_MADE, "variables": {
+                    "a": {"modelName": "standby", "name": uuid.uuid4().hex[:10]},
+                    "b": {"modelName": "standby", "name": uuid.uuid4().hex[:10]}}}))
+                assert both.status_code == 503, both.text  # the second field's error is no internal error
             answer = read()
             assert answer.status_code == 200, answer.text
             assert answer.json()["data"]["project"]["run"]["historyLineCount"] == 10, answer.text
+            answer = md5()
+            assert answer.status_code == 200, answer.text
+            assert answer.json()["data"]["project"]["run"]["files"]["edges"][0]["node"]["md5"] == \
+                base64.b64encode(hashlib.md5(content).digest()).decode()
             # A browser's session is read too, though it is due to record when it was last seen.
             assert browser.get("/api/session").json()["username"] == "admin"
             # Signing in with a wrong key is refused before the cookie's old session is ended: 401, not 503.
@@ -495,6 +516,30 @@ def test_a_connection_lost_in_the_commit_of_work_that_only_read_is_run_again(
     try:
         assert db.attempt(work) == 0
         assert len(tries) == 2 and tries[0] != tries[1]
+    finally:
+        db.engine.dispose()
+
+
+def test_a_write_before_an_open_savepoint_still_counts_when_the_commit_is_lost(
+        backend: str, request: pytest.FixtureRequest) -> None:
+    if backend != "postgresql":
+        pytest.skip("only PostgreSQL connections can be dropped from outside")
+    from runbase_server.database import CommitUnknown, Database
+    from sqlalchemy import event, text
+
+    db = Database(request.getfixturevalue("postgres").create())
+    tries: list[int] = []
+
+    def work(session: Any) -> None:
+        session.execute(text("CREATE TABLE made (x int)"))
+        session.begin_nested()  # left open: the COMMIT releases it
+        tries.append(session.execute(text("SELECT pg_backend_pid()")).scalar_one())
+
+    event.listen(db.engine, "commit", lambda _connection: _end_backend(tries[-1]))
+    try:
+        with pytest.raises(CommitUnknown):
+            db.attempt(work)
+        assert len(tries) == 1
     finally:
         db.engine.dispose()
 

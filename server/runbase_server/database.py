@@ -205,7 +205,9 @@ def writable(session: Session) -> bool:
     return bool(session.scalar(text("SELECT current_setting('transaction_read_only')")) == "off")
 
 
-def _begun(session: Session, _transaction: Any, connection: Connection) -> None:
+def _begun(session: Session, transaction: Any, connection: Connection) -> None:
+    if transaction.nested:  # a savepoint within the transaction: what it wrote before still counts
+        return
     connection.info.pop(_WROTE, None)
     session.info[_CONNECTION] = connection
 

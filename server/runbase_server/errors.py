@@ -49,6 +49,7 @@ def is_internal(error: Any) -> bool:
 
 
 READ_ONLY = "25006"  # PostgreSQL's read_only_sql_transaction: a write sent to a standby
+IN_FAILED_TRANSACTION = "25P02"  # PostgreSQL: a statement after an earlier one failed the transaction
 
 
 # SQLite reports arithmetic that overflows 64 bits, and a full or unusable disk, as an OperationalError, as it does

@@ -19,7 +19,7 @@ from graphql import (
     GraphQLSchema,
     build_schema,
 )
-from sqlalchemy.exc import InvalidRequestError
+from sqlalchemy.exc import DBAPIError, InvalidRequestError
 from strawberry.extensions import (
     AddValidationRules,
     MaxAliasesLimiter,
@@ -32,7 +32,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.utils.logging import StrawberryLogger
 
 from .. import __version__
-from ..errors import is_internal, is_race, is_unreachable
+from ..errors import IN_FAILED_TRANSACTION, is_internal, is_race, is_unreachable
 from .artifact_uploads import ArtifactUploadMutations
 from .artifacts import ArtifactMutations, ArtifactPortfolio, ArtifactQueries
 from .automations import AutomationMutations, AutomationQueries
@@ -159,8 +159,11 @@ def _runs_again(error: Any) -> bool:
 
 
 def _after_race(error: Any) -> bool:
-    """A field that failed because an earlier one's race closed the transaction."""
-    return isinstance(getattr(error, "original_error", None), InvalidRequestError)
+    """A field that failed because an earlier one's race, or a standby's refusal, ended the transaction:
+    SQLAlchemy closed it, or PostgreSQL aborted it (SQLSTATE 25P02)."""
+    original = getattr(error, "original_error", None)
+    return isinstance(original, InvalidRequestError) or (
+        isinstance(original, DBAPIError) and getattr(original.orig, "sqlstate", None) == IN_FAILED_TRANSACTION)
 
 
 def build(max_depth: int = 12, max_tokens: int = MAX_TOKENS, max_aliases: int = 30) -> strawberry.Schema:
