@@ -79,6 +79,31 @@ def test_silent_runs_are_marked_crashed_and_recover(backend: str, tmp_path: Path
         srv.stop()
 
 
+def test_silence_while_the_server_was_down_is_not_a_crash(backend: str, tmp_path: Path,
+                                                          request: pytest.FixtureRequest) -> None:
+    """Heartbeats had nowhere to go while the server was down for longer than the timeout: after its restart
+    silence counts from then on, so a run whose client comes back stays running, and one that stays silent is
+    marked crashed a timeout later (they were both marked at the first sweep)."""
+    url = request.getfixturevalue("postgres").create() if backend == "postgresql" else None
+    srv = Server(tmp_path / "srv", url, extra_env={"RUNBASE_HEARTBEAT_TIMEOUT_SECONDS": "4"}).start()
+    try:
+        for name in ("back", "gone"):
+            srv.graphql('mutation($n: String!) { upsertBucket(input: {modelName: "hb", name: $n}) { inserted } }',
+                        {"n": name})
+        srv.stop()
+        time.sleep(5)
+        srv.start()
+        time.sleep(1.5)  # a sweep a second
+        assert [srv.run(name, project="hb")["state"] for name in ("back", "gone")] == ["running", "running"]
+        deadline = time.monotonic() + 20
+        while srv.run("gone", project="hb")["state"] != "crashed" and time.monotonic() < deadline:
+            srv.graphql('mutation { logHistory(input: {projectName: "hb", runName: "back", rows: "[]"}) { state } }')
+            time.sleep(0.5)
+        assert [srv.run(name, project="hb")["state"] for name in ("back", "gone")] == ["running", "crashed"]
+    finally:
+        srv.stop()
+
+
 def test_concurrent_first_writes_to_a_new_project_all_succeed(server: Server) -> None:
     """Writers racing to create the same project (and run) meet on unique keys; the server retries the loser."""
     from concurrent.futures import ThreadPoolExecutor

@@ -3,7 +3,8 @@ database (any server may be added, or killed, at any time):
 
 - crash detection (`mark_crashed_runs`): every quarter of the heartbeat timeout (1 to 30 s), runs that stopped
   sending heartbeats are marked crashed. One server sweeps at a time (an advisory lock; the others skip that
-  turn), and each run's UPDATE re-checks its state, so a run is marked, and its automations fire, once.
+  turn), and each run's UPDATE re-checks its state, so a run is marked, and its automations fire, once. Silence
+  counts only while heartbeats could be stored (`Hearing`): not across this server's start or an outage.
 - housekeeping (`housekeep`): artifact versions past their TTL are deleted, then the blobs that nothing uses
   and nobody stored or touched within the grace period. One collector at a time (an advisory lock held for
   the whole pass), and one pass per interval over all servers (the end of the last pass is kept in the
@@ -21,6 +22,7 @@ import asyncio
 import logging
 import os
 import socket
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -29,6 +31,7 @@ from typing import TypeVar
 from starlette.concurrency import run_in_threadpool
 
 from .artifacts import blobs, stores, versions
+from . import database
 from .database import STARTUP_LOCK, Database
 from .runs import runs
 from .settings import ServerSettings
@@ -80,15 +83,46 @@ async def _every(seconds: float, what: str, step: Callable[[], None]) -> None:
             log.exception("%s failed", what)
 
 
+class Hearing:
+    """Since when heartbeats could have been stored, as far as this server saw: since it started, and since the
+    database last took writes again after refusing them (unreachable, or a standby). A run counts as silent only
+    once that is a whole heartbeat timeout ago, so that an outage, or every server being down, for longer than
+    the timeout does not mark every live run crashed: their heartbeats had nowhere to go."""
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        self.since: float | None = time.monotonic()
+
+    def lost(self) -> None:
+        self.since = None
+
+    def heard(self) -> bool:
+        """Whether silence now means what it says: the database has taken writes for a whole timeout."""
+        now = time.monotonic()
+        if self.since is None:
+            self.since = now
+        return now - self.since >= self.timeout
+
+
 async def mark_crashed_runs(db: Database, timeout: int, notify: Callable[[], None]) -> None:
     """`notify` wakes this server's delivery worker when a crash fired automations."""
+    hearing = Hearing(timeout)
+
     def sweep() -> None:
         with db.session() as session:
-            if runs.mark_crashed(session, timedelta(seconds=timeout)):
+            if not database.writable(session):  # a standby: heartbeats are refused too
+                hearing.lost()
+            elif hearing.heard() and runs.mark_crashed(session, timedelta(seconds=timeout)):
                 notify()
 
-    await _every(max(1.0, min(30.0, timeout / 4)), "marking crashed runs",
-                 lambda: in_turn(db, CRASH_SWEEP, sweep))
+    def step() -> None:
+        try:
+            in_turn(db, CRASH_SWEEP, sweep)
+        except Exception:
+            hearing.lost()
+            raise
+
+    await _every(max(1.0, min(30.0, timeout / 4)), "marking crashed runs", step)
 
 
 async def housekeep(db: Database, settings: ServerSettings) -> None:
