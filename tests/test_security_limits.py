@@ -444,6 +444,50 @@ def test_a_standby_after_a_failover_is_answered_as_unavailable_until_a_primary_i
         server.stop()
 
 
+def test_silence_while_the_database_refused_heartbeats_is_not_a_crash(
+        backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """The database read-only (a standby) for longer than the heartbeat timeout: the runs' heartbeats were
+    refused, so right after it takes writes again none is marked crashed; a run that then stays silent is."""
+    if backend != "postgresql":
+        pytest.skip("only PostgreSQL has read-only standbys")
+    import psycopg
+
+    url = request.getfixturevalue("postgres").create()
+    database = url.rsplit("/", 1)[1]
+    server = Server(tmp_path / "server", url, {"RUNBASE_HEARTBEAT_TIMEOUT_SECONDS": "4"}).start()
+
+    def beat(name: str) -> None:
+        post(server, json.dumps({"query": 'mutation($n: String!) { logHistory(input: {projectName: "hb", '
+                                          'runName: $n, rows: "[]"}) { state } }', "variables": {"n": name}}))
+
+    def states() -> list[str]:
+        return [server.run(name, project="hb")["state"] for name in ("back", "gone")]
+
+    try:
+        for name in ("back", "gone"):
+            assert "errors" not in server.graphql('mutation($n: String!) { upsertBucket(input: {modelName: "hb", '
+                                                  'name: $n}) { inserted } }', {"n": name})
+        deadline = time.monotonic() + 5  # the server has heard heartbeats for a whole timeout
+        while time.monotonic() < deadline:
+            beat("back"), beat("gone")
+            time.sleep(0.5)
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f'ALTER DATABASE "{database}" SET default_transaction_read_only = on')
+            _drop_the_servers_connections(server)
+            time.sleep(6)
+            admin.execute(f'ALTER DATABASE "{database}" SET default_transaction_read_only = off')
+            _drop_the_servers_connections(server)
+        time.sleep(1.5)  # a sweep a second
+        assert states() == ["running", "running"]
+        deadline = time.monotonic() + 20
+        while states()[1] != "crashed" and time.monotonic() < deadline:
+            beat("back")
+            time.sleep(0.5)
+        assert states() == ["running", "crashed"]
+    finally:
+        server.stop()
+
+
 def _end_backend(pid: int) -> None:
     """Terminate a PostgreSQL backend and wait until it has gone."""
     import psycopg

@@ -4,7 +4,7 @@ database (any server may be added, or killed, at any time):
 - crash detection (`mark_crashed_runs`): every quarter of the heartbeat timeout (1 to 30 s), runs that stopped
   sending heartbeats are marked crashed. One server sweeps at a time (an advisory lock; the others skip that
   turn), and each run's UPDATE re-checks its state, so a run is marked, and its automations fire, once. Silence
-  counts only while heartbeats could be stored (`Hearing`): not across this server's start or an outage.
+  counts only while heartbeats could be stored (`Hearing`): not before this server's start, nor across an outage.
 - housekeeping (`housekeep`): artifact versions past their TTL are deleted, then the blobs that nothing uses
   and nobody stored or touched within the grace period. One collector at a time (an advisory lock held for
   the whole pass), and one pass per interval over all servers (the end of the last pass is kept in the
@@ -84,24 +84,37 @@ async def _every(seconds: float, what: str, step: Callable[[], None]) -> None:
 
 
 class Hearing:
-    """Since when heartbeats could have been stored, as far as this server saw: since it started, and since the
-    database last took writes again after refusing them (unreachable, or a standby). A run counts as silent only
-    once that is a whole heartbeat timeout ago, so that an outage, or every server being down, for longer than
-    the timeout does not mark every live run crashed: their heartbeats had nowhere to go."""
+    """How long a run must have been silent to have crashed: the heartbeat timeout, counted only over the time
+    heartbeats could have been stored, as far as this server saw: not before it started, and not across a gap
+    from its last good pass to the next one after a pass that failed (the database unreachable) or found it
+    read-only (a standby). So an outage, or every server being down, does not make live runs look crashed; it
+    only delays marking by its own length, and a flapping database cannot stop it."""
 
     def __init__(self, timeout: float) -> None:
         self.timeout = timeout
-        self.since: float | None = time.monotonic()
+        self.started = self.last_good = time.monotonic()
+        self.gaps: list[tuple[float, float]] = []  # (from, to), oldest first
+        self.failing = False
 
     def lost(self) -> None:
-        self.since = None
+        self.failing = True
 
-    def heard(self) -> bool:
-        """Whether silence now means what it says: the database has taken writes for a whole timeout."""
+    def silent_for(self) -> float | None:
+        """Seconds back from now to where a whole timeout of hearing begins; None while there has not been one
+        since the start. Call it at each good pass."""
         now = time.monotonic()
-        if self.since is None:
-            self.since = now
-        return now - self.since >= self.timeout
+        if self.failing:
+            self.gaps.append((self.last_good, now))
+        self.failing, self.last_good = False, now
+        needed, at = self.timeout, now
+        for begun, ended in reversed(self.gaps):
+            if at - ended >= needed:
+                break
+            needed, at = needed - (at - ended), begun
+        if at - needed < self.started:
+            return None
+        self.gaps = [gap for gap in self.gaps if gap[1] > at - needed]  # older ones no longer count
+        return now - (at - needed)
 
 
 async def mark_crashed_runs(db: Database, timeout: int, notify: Callable[[], None]) -> None:
@@ -112,7 +125,9 @@ async def mark_crashed_runs(db: Database, timeout: int, notify: Callable[[], Non
         with db.session() as session:
             if not database.writable(session):  # a standby: heartbeats are refused too
                 hearing.lost()
-            elif hearing.heard() and runs.mark_crashed(session, timedelta(seconds=timeout)):
+                return
+            silent_for = hearing.silent_for()
+            if silent_for is not None and runs.mark_crashed(session, timedelta(seconds=silent_for)):
                 notify()
 
     def step() -> None:

@@ -8,19 +8,46 @@ import pytest
 from runbase_server import jobs
 
 
-def test_silence_counts_a_whole_timeout_after_the_start_and_after_each_outage(monkeypatch: pytest.MonkeyPatch
-                                                                             ) -> None:
-    clock = [1000.0]
-    monkeypatch.setattr(jobs, "time", SimpleNamespace(monotonic=lambda: clock[0]))
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    now = [1000.0]
+    monkeypatch.setattr(jobs, "time", SimpleNamespace(monotonic=lambda: now[0]))
+    return now
+
+
+def test_nothing_counts_before_the_server_started(clock: list[float]) -> None:
     hearing = jobs.Hearing(timeout=300)
     clock[0] += 299
-    assert not hearing.heard()  # the server started under a timeout ago
+    assert hearing.silent_for() is None  # up for less than a timeout: who was silent before, it cannot tell
     clock[0] += 1
-    assert hearing.heard()
-    hearing.lost()  # the database refused a pass (unreachable, or a standby)
+    assert hearing.silent_for() == 300
+    clock[0] += 50
+    assert hearing.silent_for() == 300
+
+
+def test_an_outage_delays_marking_by_its_own_length(clock: list[float]) -> None:
+    hearing = jobs.Hearing(timeout=300)
     clock[0] += 1000
-    assert not hearing.heard()  # back now: silence counts from here
-    clock[0] += 299
-    assert not hearing.heard()
-    clock[0] += 1
-    assert hearing.heard() and hearing.heard()
+    assert hearing.silent_for() == 300
+    hearing.lost()  # passes fail from here: the database is unreachable, or a standby
+    clock[0] += 600
+    assert hearing.silent_for() == 900  # back: the 600 s of the outage do not count as silence
+    clock[0] += 200
+    assert hearing.silent_for() == 900  # a timeout heard: 200 s after the outage, 100 s before it
+    clock[0] += 300
+    assert hearing.silent_for() == 300 and hearing.gaps == []  # the outage is a timeout behind
+
+
+def test_a_flapping_database_delays_marking_without_stopping_it(clock: list[float]) -> None:
+    hearing = jobs.Hearing(timeout=4)
+    answers = []
+    for second in range(60):  # a pass a second; the database refuses 1 pass in 3
+        clock[0] += 1
+        if second % 3 == 2:
+            hearing.lost()
+        else:
+            answers.append(hearing.silent_for())
+    # Each refused pass is a gap from the good pass before it to the one after: a third of the time is heard,
+    # so a timeout of hearing spans about three.
+    assert answers[-1] is not None and 4 <= answers[-1] <= 3 * 4
+    assert len(hearing.gaps) <= 3  # the older ones are let go
