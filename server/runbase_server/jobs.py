@@ -86,29 +86,30 @@ async def _every(seconds: float, what: str, step: Callable[[], None]) -> None:
 class Hearing:
     """How long a run must have been silent to have crashed: the heartbeat timeout, counted only over the time
     heartbeats could have been stored, as far as this server saw: not before it started, and not across a gap
-    from its last good pass to the next one after a pass that failed (the database unreachable) or found it
-    read-only (a standby). So an outage, or every server being down, does not make live runs look crashed; it
-    only delays marking by its own length, and a flapping database cannot stop it."""
+    from a pass that failed (the database unreachable) or found it read-only (a standby) to the next good one.
+    So an outage, or every server being down, does not make live runs look crashed; it only delays marking by
+    about its own length, and a flapping database cannot stop it (the time between its refusals counts)."""
 
     def __init__(self, timeout: float) -> None:
         self.timeout = timeout
-        self.started = self.last_good = time.monotonic()
+        self.started = time.monotonic()
         self.gaps: list[tuple[float, float]] = []  # (from, to), oldest first
-        self.failing = False
+        self.failing_since: float | None = None
 
     def lost(self) -> None:
-        self.failing = True
+        if self.failing_since is None:
+            self.failing_since = time.monotonic()
 
     def silent_for(self) -> float | None:
         """Seconds back from now to where a whole timeout of hearing begins; None while there has not been one
         since the start. Call it at each good pass."""
         now = time.monotonic()
-        if self.failing:
-            self.gaps.append((self.last_good, now))
-        self.failing, self.last_good = False, now
+        if self.failing_since is not None:
+            self.gaps.append((self.failing_since, now))
+        self.failing_since = None
         needed, at = self.timeout, now
         for begun, ended in reversed(self.gaps):
-            if at - ended >= needed:
+            if at - ended > needed:
                 break
             needed, at = needed - (at - ended), begun
         if at - needed < self.started:
